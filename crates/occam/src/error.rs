@@ -1,0 +1,188 @@
+//! Errors that carry a PostgreSQL SQLSTATE from the layer that knows it.
+//!
+//! Every layer returns [`Error`]; the wire layer only formats it into an ErrorResponse. Constructors are
+//! named after the condition (`Error::undefined_table`, `Error::serialization_failure`, ...) so call sites
+//! read as the SQLSTATE they raise and the code strings live in one place.
+
+use std::fmt;
+
+/// A SQLSTATE code, e.g. `"40001"`.
+pub type SqlState = &'static str;
+
+/// SQLSTATE codes used by occam, named as in PostgreSQL's errcodes.txt.
+pub mod sqlstate {
+    use super::SqlState;
+    pub const SUCCESSFUL_COMPLETION: SqlState = "00000";
+    pub const FEATURE_NOT_SUPPORTED: SqlState = "0A000";
+    pub const CARDINALITY_VIOLATION: SqlState = "21000";
+    pub const DATA_EXCEPTION: SqlState = "22000";
+    pub const STRING_DATA_RIGHT_TRUNCATION: SqlState = "22001";
+    pub const NUMERIC_VALUE_OUT_OF_RANGE: SqlState = "22003";
+    pub const INVALID_DATETIME_FORMAT: SqlState = "22007";
+    pub const DATETIME_FIELD_OVERFLOW: SqlState = "22008";
+    pub const DIVISION_BY_ZERO: SqlState = "22012";
+    pub const INVALID_PARAMETER_VALUE: SqlState = "22023";
+    pub const INVALID_TEXT_REPRESENTATION: SqlState = "22P02";
+    pub const INVALID_BINARY_REPRESENTATION: SqlState = "22P03";
+    pub const NOT_NULL_VIOLATION: SqlState = "23502";
+    pub const UNIQUE_VIOLATION: SqlState = "23505";
+    pub const INVALID_TRANSACTION_STATE: SqlState = "25000";
+    pub const ACTIVE_SQL_TRANSACTION: SqlState = "25001";
+    pub const NO_ACTIVE_SQL_TRANSACTION: SqlState = "25P01";
+    pub const IN_FAILED_SQL_TRANSACTION: SqlState = "25P02";
+    pub const INVALID_SQL_STATEMENT_NAME: SqlState = "26000";
+    pub const INVALID_AUTHORIZATION_SPECIFICATION: SqlState = "28000";
+    pub const INVALID_PASSWORD: SqlState = "28P01";
+    pub const INVALID_CURSOR_NAME: SqlState = "34000";
+    pub const SERIALIZATION_FAILURE: SqlState = "40001";
+    pub const SYNTAX_ERROR: SqlState = "42601";
+    pub const INSUFFICIENT_PRIVILEGE: SqlState = "42501";
+    pub const UNDEFINED_COLUMN: SqlState = "42703";
+    pub const UNDEFINED_FUNCTION: SqlState = "42883";
+    pub const UNDEFINED_TABLE: SqlState = "42P01";
+    pub const UNDEFINED_PARAMETER: SqlState = "42P02";
+    pub const UNDEFINED_OBJECT: SqlState = "42704";
+    pub const DUPLICATE_COLUMN: SqlState = "42701";
+    pub const DUPLICATE_TABLE: SqlState = "42P07";
+    pub const DUPLICATE_OBJECT: SqlState = "42710";
+    pub const AMBIGUOUS_COLUMN: SqlState = "42702";
+    pub const DATATYPE_MISMATCH: SqlState = "42804";
+    pub const GROUPING_ERROR: SqlState = "42803";
+    pub const INVALID_COLUMN_REFERENCE: SqlState = "42P10";
+    pub const INVALID_TABLE_DEFINITION: SqlState = "42P16";
+    pub const INDETERMINATE_DATATYPE: SqlState = "42P18";
+    pub const CANNOT_COERCE: SqlState = "42846";
+    pub const PROGRAM_LIMIT_EXCEEDED: SqlState = "54000";
+    pub const TOO_MANY_COLUMNS: SqlState = "54011";
+    pub const TOO_MANY_CONNECTIONS: SqlState = "53300";
+    pub const QUERY_CANCELED: SqlState = "57014";
+    pub const PROTOCOL_VIOLATION: SqlState = "08P01";
+    pub const INTERNAL_ERROR: SqlState = "XX000";
+    pub const IO_ERROR: SqlState = "58030";
+}
+
+/// Severity of an error as reported to the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Fatal,
+}
+
+/// An occam error: a SQLSTATE, a message and optional detail, hint and cursor position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub code: SqlState,
+    pub message: String,
+    pub detail: Option<String>,
+    pub hint: Option<String>,
+    /// 1-based character position in the statement text, as in PostgreSQL's ErrorResponse `P` field.
+    pub position: Option<usize>,
+    pub severity: Severity,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(code: SqlState, message: impl Into<String>) -> Self {
+        Error { code, message: message.into(), detail: None, hint: None, position: None, severity: Severity::Error }
+    }
+
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn with_position(mut self, position: usize) -> Self {
+        self.position = Some(position);
+        self
+    }
+
+    pub fn fatal(mut self) -> Self {
+        self.severity = Severity::Fatal;
+        self
+    }
+
+    pub fn syntax(message: impl Into<String>) -> Self {
+        Self::new(sqlstate::SYNTAX_ERROR, message)
+    }
+
+    pub fn unsupported(message: impl Into<String>) -> Self {
+        Self::new(sqlstate::FEATURE_NOT_SUPPORTED, message)
+    }
+
+    pub fn undefined_table(name: &str) -> Self {
+        Self::new(sqlstate::UNDEFINED_TABLE, format!("relation \"{name}\" does not exist"))
+    }
+
+    pub fn undefined_column(name: &str) -> Self {
+        Self::new(sqlstate::UNDEFINED_COLUMN, format!("column \"{name}\" does not exist"))
+    }
+
+    pub fn datatype_mismatch(message: impl Into<String>) -> Self {
+        Self::new(sqlstate::DATATYPE_MISMATCH, message)
+    }
+
+    pub fn invalid_text(type_name: &str, input: &str) -> Self {
+        Self::new(
+            sqlstate::INVALID_TEXT_REPRESENTATION,
+            format!("invalid input syntax for type {type_name}: \"{input}\""),
+        )
+    }
+
+    pub fn out_of_range(message: impl Into<String>) -> Self {
+        Self::new(sqlstate::NUMERIC_VALUE_OUT_OF_RANGE, message)
+    }
+
+    pub fn division_by_zero() -> Self {
+        Self::new(sqlstate::DIVISION_BY_ZERO, "division by zero")
+    }
+
+    /// The OCC conflict raised at COMMIT (DSQL's `OC000`).
+    pub fn serialization_failure() -> Self {
+        Self::new(sqlstate::SERIALIZATION_FAILURE, "change conflicts with another transaction, please retry: (OC000)")
+    }
+
+    pub fn in_failed_transaction() -> Self {
+        Self::new(
+            sqlstate::IN_FAILED_SQL_TRANSACTION,
+            "current transaction is aborted, commands ignored until end of transaction block",
+        )
+    }
+
+    pub fn protocol(message: impl Into<String>) -> Self {
+        Self::new(sqlstate::PROTOCOL_VIOLATION, message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(sqlstate::INTERNAL_ERROR, message)
+    }
+
+    pub fn io(err: impl fmt::Display) -> Self {
+        Self::new(sqlstate::IO_ERROR, format!("storage I/O error: {err}"))
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.message, self.code)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl From<fjall::Error> for Error {
+    fn from(err: fjall::Error) -> Self {
+        Error::io(err)
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(err: std::io::Error) -> Self {
+        Error::io(err)
+    }
+}

@@ -1,0 +1,27 @@
+//! occam: a PostgreSQL-compatible SQL database with Aurora DSQL's semantics.
+//!
+//! The engine is a library; the `occam` binary (crate `occam-server`) is a thin front end. A statement
+//! flows down through the layers and results flow back up:
+//!
+//! ```text
+//!   wire      PostgreSQL v3 protocol sessions (pgwire)
+//!   session   statement lifecycle, transaction blocks, prepared statements
+//!   sql       parse (sqlparser -> occam AST) -> plan (bind names and types) -> execute
+//!   catalog   tables and their columns, stored as rows in the same transactional key space
+//!   txn       snapshots, write sets, OCC validation at COMMIT, group commit
+//!   storage   ordered key-value engine (fjall on disk, a skip list in memory)
+//! ```
+
+pub mod database;
+pub mod error;
+pub mod session;
+pub mod sql;
+pub mod storage;
+pub mod txn;
+pub mod types;
+pub mod wire;
+
+pub use database::{Config, Database};
+pub use error::{Error, Result};
+pub use session::{Column, PreparedStatement, QueryResult, Session, TransactionStatus};
+pub use types::{DataType, Row, Value};

@@ -1,0 +1,314 @@
+//! Order-preserving, self-delimiting encoding of SQL values into keys.
+//!
+//! A key is a sequence of encoded components; comparing two keys bytewise gives the same order as comparing
+//! their component tuples value by value (NULL last, as PostgreSQL's ASC NULLS LAST). Each component is
+//! self-delimiting, so no encoded key is a proper prefix of another tuple's encoding, and `txn` can append a
+//! fixed-width version suffix without two keys' versions interleaving.
+//!
+//! ```text
+//!   component := 0x02                      NULL
+//!              | 0x01 payload              a value
+//!   int       := i64 big-endian, sign bit flipped
+//!   float     := f64 bits, all flipped if negative else sign bit flipped
+//!   text/bytea:= bytes with 0x00 escaped as 0x00 0xFF, then 0x00 0x01
+//!   numeric   := sign class (0 neg, 1 zero, 2 pos), exponent, digits (complemented when negative)
+//! ```
+//! A descending component is the same bytes complemented.
+
+use rust_decimal::Decimal;
+
+use crate::error::{Error, Result};
+use crate::types::{DataType, Value};
+
+const PRESENT: u8 = 0x01;
+const NULL: u8 = 0x02;
+
+/// The key prefix for entries of index `index_id` of table `table_id` (index 0 is the primary key, i.e. the
+/// table's rows themselves).
+pub fn table_prefix(table_id: u32, index_id: u32) -> Vec<u8> {
+    let mut key = Vec::with_capacity(16);
+    key.push(b't');
+    key.extend_from_slice(&table_id.to_be_bytes());
+    key.extend_from_slice(&index_id.to_be_bytes());
+    key
+}
+
+/// Appends one component to `out`; `descending` complements it so that the key sorts in reverse.
+pub fn encode_value(out: &mut Vec<u8>, value: &Value, descending: bool) {
+    let start = out.len();
+    match value {
+        Value::Null => out.push(NULL),
+        other => {
+            out.push(PRESENT);
+            encode_payload(out, other);
+        }
+    }
+    if descending {
+        for byte in &mut out[start..] {
+            *byte = !*byte;
+        }
+    }
+}
+
+/// Encodes a whole tuple of ascending components.
+pub fn encode_key(prefix: &[u8], values: &[Value]) -> Vec<u8> {
+    let mut key = Vec::with_capacity(prefix.len() + values.len() * 9);
+    key.extend_from_slice(prefix);
+    for value in values {
+        encode_value(&mut key, value, false);
+    }
+    key
+}
+
+fn encode_payload(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Null => unreachable!("handled by encode_value"),
+        Value::Bool(b) => out.push(*b as u8),
+        Value::Int(i) => out.extend_from_slice(&((*i as u64) ^ (1 << 63)).to_be_bytes()),
+        Value::Float(f) => {
+            // Normalise -0.0 to 0.0 and every NaN to one NaN so equal values encode equally.
+            let f = if *f == 0.0 { 0.0 } else if f.is_nan() { f64::NAN } else { *f };
+            let bits = f.to_bits();
+            let bits = if bits >> 63 == 1 { !bits } else { bits ^ (1 << 63) };
+            out.extend_from_slice(&bits.to_be_bytes());
+        }
+        Value::Numeric(d) => encode_numeric(out, *d),
+        Value::Text(s) => encode_bytes(out, s.as_bytes()),
+        Value::Bytea(b) => encode_bytes(out, b),
+        Value::Uuid(u) => out.extend_from_slice(u.as_bytes()),
+        Value::Date(d) => {
+            let days = d.signed_duration_since(epoch_date()).num_days() as i32;
+            out.extend_from_slice(&((days as u32) ^ (1 << 31)).to_be_bytes());
+        }
+        Value::Timestamp(ts) => {
+            let micros = ts.and_utc().timestamp_micros();
+            out.extend_from_slice(&((micros as u64) ^ (1 << 63)).to_be_bytes());
+        }
+        Value::Timestamptz(ts) => {
+            out.extend_from_slice(&((ts.timestamp_micros() as u64) ^ (1 << 63)).to_be_bytes());
+        }
+    }
+}
+
+fn encode_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
+    for &b in bytes {
+        out.push(b);
+        if b == 0 {
+            out.push(0xff);
+        }
+    }
+    out.extend_from_slice(&[0x00, 0x01]);
+}
+
+fn encode_numeric(out: &mut Vec<u8>, d: Decimal) {
+    let d = d.normalize();
+    if d.is_zero() {
+        out.push(1);
+        return;
+    }
+    let negative = d.is_sign_negative();
+    let mantissa = d.mantissa().unsigned_abs().to_string();
+    // value = 0.DIGITS * 10^exponent
+    let exponent = mantissa.len() as i32 - d.scale() as i32;
+    let digits = mantissa.trim_end_matches('0');
+    let mut body = Vec::with_capacity(digits.len() + 4);
+    body.extend_from_slice(&((exponent + 0x8000) as u16).to_be_bytes());
+    body.extend_from_slice(digits.as_bytes());
+    body.push(0x00);
+    if negative {
+        out.push(0);
+        out.extend(body.iter().map(|b| !b));
+    } else {
+        out.push(2);
+        out.extend_from_slice(&body);
+    }
+}
+
+fn epoch_date() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date")
+}
+
+/// Decodes one component of type `data_type` from the front of `input`, advancing it.
+pub fn decode_value(input: &mut &[u8], data_type: &DataType, descending: bool) -> Result<Value> {
+    let mut reader = Reader { input, invert: if descending { 0xff } else { 0 } };
+    match reader.byte()? {
+        NULL => Ok(Value::Null),
+        PRESENT => reader.payload(data_type),
+        other => Err(Error::internal(format!("corrupt key component tag {other}"))),
+    }
+}
+
+struct Reader<'a, 'b> {
+    input: &'a mut &'b [u8],
+    invert: u8,
+}
+
+impl Reader<'_, '_> {
+    fn byte(&mut self) -> Result<u8> {
+        let (&first, rest) = self.input.split_first().ok_or_else(|| Error::internal("truncated key"))?;
+        *self.input = rest;
+        Ok(first ^ self.invert)
+    }
+
+    fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
+        let mut out = [0u8; N];
+        for slot in &mut out {
+            *slot = self.byte()?;
+        }
+        Ok(out)
+    }
+
+    fn escaped_bytes(&mut self) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        loop {
+            let b = self.byte()?;
+            if b == 0 {
+                match self.byte()? {
+                    0xff => out.push(0),
+                    0x01 => return Ok(out),
+                    _ => return Err(Error::internal("corrupt escaped key bytes")),
+                }
+            } else {
+                out.push(b);
+            }
+        }
+    }
+
+    fn payload(&mut self, data_type: &DataType) -> Result<Value> {
+        Ok(match data_type {
+            DataType::Bool => Value::Bool(self.byte()? != 0),
+            DataType::Int2 | DataType::Int4 | DataType::Int8 => {
+                Value::Int((u64::from_be_bytes(self.array()?) ^ (1 << 63)) as i64)
+            }
+            DataType::Float4 | DataType::Float8 => {
+                let bits = u64::from_be_bytes(self.array()?);
+                let bits = if bits >> 63 == 1 { bits ^ (1 << 63) } else { !bits };
+                Value::Float(f64::from_bits(bits))
+            }
+            DataType::Numeric(_) => self.numeric()?,
+            DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::Unknown => {
+                let bytes = self.escaped_bytes()?;
+                Value::Text(String::from_utf8(bytes).map_err(|_| Error::internal("corrupt text key"))?)
+            }
+            DataType::Bytea => Value::Bytea(self.escaped_bytes()?),
+            DataType::Uuid => Value::Uuid(uuid::Uuid::from_bytes(self.array()?)),
+            DataType::Date => {
+                let days = (u32::from_be_bytes(self.array()?) ^ (1 << 31)) as i32;
+                Value::Date(epoch_date() + chrono::Duration::days(days as i64))
+            }
+            DataType::Timestamp => {
+                let micros = (u64::from_be_bytes(self.array()?) ^ (1 << 63)) as i64;
+                Value::Timestamp(
+                    chrono::DateTime::from_timestamp_micros(micros).ok_or_else(|| Error::internal("bad key"))?.naive_utc(),
+                )
+            }
+            DataType::Timestamptz => {
+                let micros = (u64::from_be_bytes(self.array()?) ^ (1 << 63)) as i64;
+                Value::Timestamptz(chrono::DateTime::from_timestamp_micros(micros).ok_or_else(|| Error::internal("bad key"))?)
+            }
+        })
+    }
+
+    fn numeric(&mut self) -> Result<Value> {
+        let class = self.byte()?;
+        if class == 1 {
+            return Ok(Value::Numeric(Decimal::ZERO));
+        }
+        let negative = class == 0;
+        let flip = if negative { 0xff } else { 0 };
+        let exp_bytes = [self.byte()? ^ flip, self.byte()? ^ flip];
+        let exponent = u16::from_be_bytes(exp_bytes) as i32 - 0x8000;
+        let mut digits = String::new();
+        loop {
+            let b = self.byte()? ^ flip;
+            if b == 0 {
+                break;
+            }
+            digits.push(b as char);
+        }
+        // value = 0.DIGITS * 10^exponent = DIGITS * 10^(exponent - len)
+        let scale = digits.len() as i32 - exponent;
+        let mut mantissa: i128 = digits.parse().map_err(|_| Error::internal("corrupt numeric key"))?;
+        let mut scale = scale;
+        while scale < 0 {
+            mantissa *= 10;
+            scale += 1;
+        }
+        if negative {
+            mantissa = -mantissa;
+        }
+        Decimal::try_from_i128_with_scale(mantissa, scale as u32)
+            .map(Value::Numeric)
+            .map_err(|_| Error::internal("corrupt numeric key"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn enc(v: &Value, desc: bool) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode_value(&mut out, v, desc);
+        out
+    }
+
+    fn assert_order(values: &[Value], ty: DataType) {
+        for w in values.windows(2) {
+            assert!(enc(&w[0], false) < enc(&w[1], false), "{:?} < {:?}", w[0], w[1]);
+            assert!(enc(&w[0], true) > enc(&w[1], true), "desc {:?} > {:?}", w[0], w[1]);
+        }
+        for v in values {
+            for desc in [false, true] {
+                let bytes = enc(v, desc);
+                let mut slice = bytes.as_slice();
+                let back = decode_value(&mut slice, &ty, desc).unwrap();
+                assert!(slice.is_empty());
+                assert_eq!(back.total_cmp(v), std::cmp::Ordering::Equal, "{v:?} round trip gave {back:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn integers_order() {
+        assert_order(
+            &[Value::Int(i64::MIN), Value::Int(-5), Value::Int(0), Value::Int(7), Value::Int(i64::MAX), Value::Null],
+            DataType::Int8,
+        );
+    }
+
+    #[test]
+    fn floats_order() {
+        assert_order(
+            &[Value::Float(f64::NEG_INFINITY), Value::Float(-2.5), Value::Float(0.0), Value::Float(1e-9), Value::Float(3.0), Value::Float(f64::INFINITY), Value::Float(f64::NAN)],
+            DataType::Float8,
+        );
+    }
+
+    #[test]
+    fn text_order_and_prefix_freedom() {
+        assert_order(
+            &[Value::Text("".into()), Value::Text("a".into()), Value::Text("a\0".into()), Value::Text("a\0b".into()), Value::Text("ab".into()), Value::Text("b".into())],
+            DataType::Text,
+        );
+    }
+
+    #[test]
+    fn numeric_order() {
+        let n = |s: &str| Value::Numeric(Decimal::from_str(s).unwrap());
+        assert_order(
+            &[n("-1000"), n("-12.5"), n("-12.25"), n("-0.001"), n("0"), n("0.001"), n("0.01"), n("1.2"), n("1.23"), n("12"), n("100"), n("1000.5")],
+            DataType::Numeric(None),
+        );
+        assert_eq!(enc(&n("1.50"), false), enc(&n("1.5"), false));
+    }
+
+    #[test]
+    fn dates_and_timestamps_round_trip() {
+        let d = chrono::NaiveDate::from_ymd_opt(1969, 12, 31).unwrap();
+        assert_order(&[Value::Date(d), Value::Date(d.succ_opt().unwrap())], DataType::Date);
+        let t = d.and_hms_micro_opt(1, 2, 3, 4).unwrap();
+        assert_order(&[Value::Timestamp(t), Value::Timestamp(t + chrono::Duration::microseconds(1))], DataType::Timestamp);
+    }
+}

@@ -1,0 +1,1 @@
+//! Binary input and output of values in PostgreSQL's binary wire format.
