@@ -1,0 +1,214 @@
+//! occam's own SQL syntax tree. `sql::parse` translates sqlparser's AST into this one, so the rest of the
+//! engine never depends on the parser crate's types (an upgrade of sqlparser touches `parse` only).
+//!
+//! Names are unresolved here (the planner binds them against the catalog). Identifiers are already
+//! case-folded as PostgreSQL does (unquoted -> lower case).
+
+use crate::types::{DataType, Value};
+
+/// One SQL statement.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Statement {
+    Begin,
+    Commit,
+    Rollback,
+    CreateTable(CreateTable),
+    DropTable { names: Vec<ObjectName>, if_exists: bool },
+    Insert(Insert),
+    Update(Update),
+    Delete(Delete),
+    Query(Box<Query>),
+    /// `SET name = value` / `SET name TO value`: accepted for client compatibility (drivers send them).
+    Set { name: String, value: String },
+    /// `SHOW name`.
+    Show { name: String },
+}
+
+/// A possibly schema-qualified name (`public.accounts`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ObjectName {
+    pub schema: Option<String>,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateTable {
+    pub name: ObjectName,
+    pub if_not_exists: bool,
+    pub columns: Vec<ColumnDef>,
+    /// Column names of a table-level `PRIMARY KEY (...)`, or of the column marked `PRIMARY KEY`.
+    pub primary_key: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnDef {
+    pub name: String,
+    pub data_type: DataType,
+    pub not_null: bool,
+    pub default: Option<Expr>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Insert {
+    pub table: ObjectName,
+    /// Explicit target columns; empty means all columns in table order.
+    pub columns: Vec<String>,
+    pub source: InsertSource,
+    pub returning: Vec<SelectItem>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum InsertSource {
+    /// `VALUES (...), (...)`; `None` items are `DEFAULT`.
+    Values(Vec<Vec<Option<Expr>>>),
+    Query(Box<Query>),
+    DefaultValues,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Update {
+    pub table: ObjectName,
+    pub alias: Option<String>,
+    /// `SET column = expr` (`None` = DEFAULT).
+    pub assignments: Vec<(String, Option<Expr>)>,
+    pub filter: Option<Expr>,
+    pub returning: Vec<SelectItem>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delete {
+    pub table: ObjectName,
+    pub alias: Option<String>,
+    pub filter: Option<Expr>,
+    pub returning: Vec<SelectItem>,
+}
+
+/// A query: a SELECT (or VALUES) with ORDER BY / LIMIT / OFFSET.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    pub body: QueryBody,
+    pub order_by: Vec<OrderByExpr>,
+    pub limit: Option<Expr>,
+    pub offset: Option<Expr>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueryBody {
+    Select(Box<Select>),
+    Values(Vec<Vec<Expr>>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Select {
+    pub distinct: bool,
+    pub projection: Vec<SelectItem>,
+    /// FROM items, cross-joined (an empty list is a single empty row, `SELECT 1`).
+    pub from: Vec<TableRef>,
+    pub filter: Option<Expr>,
+    pub group_by: Vec<Expr>,
+    pub having: Option<Expr>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SelectItem {
+    /// `*`
+    Wildcard,
+    /// `t.*`
+    QualifiedWildcard(String),
+    Expr { expr: Expr, alias: Option<String> },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TableRef {
+    Table { name: ObjectName, alias: Option<TableAlias> },
+    /// A set-returning function in FROM, e.g. `generate_series(1, 10) AS id`.
+    Function { name: String, args: Vec<Expr>, alias: Option<TableAlias> },
+    Subquery { query: Box<Query>, alias: Option<TableAlias> },
+}
+
+/// `AS alias (col1, col2)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableAlias {
+    pub name: String,
+    pub columns: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderByExpr {
+    pub expr: Expr,
+    pub descending: bool,
+    /// `NULLS FIRST` (Some(true)) / `NULLS LAST` (Some(false)); None = default (NULLS LAST for ASC,
+    /// NULLS FIRST for DESC, as in PostgreSQL).
+    pub nulls_first: Option<bool>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinaryOperator {
+    Plus,
+    Minus,
+    Multiply,
+    Divide,
+    Modulo,
+    Eq,
+    NotEq,
+    Lt,
+    LtEq,
+    Gt,
+    GtEq,
+    And,
+    Or,
+    /// `||`
+    Concat,
+    Like,
+    NotLike,
+    ILike,
+    NotILike,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnaryOperator {
+    Not,
+    Minus,
+    Plus,
+}
+
+/// A scalar expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// A constant. Numeric literals are `Int` when they fit in i64 (typed int4 if they fit in i32, else
+    /// int8) or `Numeric` otherwise; string literals are `Text` with type `unknown` until context decides.
+    Literal(Literal),
+    /// A column reference: `col` or `table.col`.
+    Column { table: Option<String>, name: String },
+    /// `$n` (1-based).
+    Parameter(usize),
+    Binary { op: BinaryOperator, left: Box<Expr>, right: Box<Expr> },
+    Unary { op: UnaryOperator, expr: Box<Expr> },
+    IsNull { expr: Box<Expr>, negated: bool },
+    InList { expr: Box<Expr>, list: Vec<Expr>, negated: bool },
+    Between { expr: Box<Expr>, low: Box<Expr>, high: Box<Expr>, negated: bool },
+    /// `CASE [operand] WHEN ... THEN ... [ELSE ...] END`
+    Case { operand: Option<Box<Expr>>, branches: Vec<(Expr, Expr)>, else_result: Option<Box<Expr>> },
+    Cast { expr: Box<Expr>, data_type: DataType },
+    /// A function call, including aggregates (`count(*)` has `star = true` and no args).
+    /// `CURRENT_TIMESTAMP` and friends without parentheses become calls by name (`current_timestamp`,
+    /// `current_date`, `localtimestamp`) with no arguments.
+    Function { name: String, args: Vec<Expr>, distinct: bool, star: bool },
+    /// A scalar subquery `(SELECT ...)`.
+    Subquery(Box<Query>),
+    Exists { query: Box<Query>, negated: bool },
+    InSubquery { expr: Box<Expr>, query: Box<Query>, negated: bool },
+    /// A syntax error position in the original text for errors raised while planning this expression,
+    /// when known (1-based character offset).
+    Positioned { expr: Box<Expr>, position: usize },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    Null,
+    Bool(bool),
+    /// A numeric literal with its natural type (int4, int8 or numeric).
+    Number(Value, DataType),
+    /// A string literal (type `unknown` until context decides).
+    String(String),
+}

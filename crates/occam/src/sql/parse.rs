@@ -1,0 +1,1 @@
+//! SQL text -> occam's AST, through sqlparser's PostgreSQL dialect.
