@@ -13,15 +13,23 @@ pub enum Statement {
     Commit,
     Rollback,
     CreateTable(CreateTable),
-    DropTable { names: Vec<ObjectName>, if_exists: bool },
+    DropTable {
+        names: Vec<ObjectName>,
+        if_exists: bool,
+    },
     Insert(Insert),
     Update(Update),
     Delete(Delete),
     Query(Box<Query>),
     /// `SET name = value` / `SET name TO value`: accepted for client compatibility (drivers send them).
-    Set { name: String, value: String },
+    Set {
+        name: String,
+        value: String,
+    },
     /// `SHOW name`.
-    Show { name: String },
+    Show {
+        name: String,
+    },
 }
 
 /// A possibly schema-qualified name (`public.accounts`).
@@ -115,15 +123,28 @@ pub enum SelectItem {
     Wildcard,
     /// `t.*`
     QualifiedWildcard(String),
-    Expr { expr: Expr, alias: Option<String> },
+    Expr {
+        expr: Expr,
+        alias: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum TableRef {
-    Table { name: ObjectName, alias: Option<TableAlias> },
+    Table {
+        name: ObjectName,
+        alias: Option<TableAlias>,
+    },
     /// A set-returning function in FROM, e.g. `generate_series(1, 10) AS id`.
-    Function { name: String, args: Vec<Expr>, alias: Option<TableAlias> },
-    Subquery { query: Box<Query>, alias: Option<TableAlias> },
+    Function {
+        name: String,
+        args: Vec<Expr>,
+        alias: Option<TableAlias>,
+    },
+    Subquery {
+        query: Box<Query>,
+        alias: Option<TableAlias>,
+    },
 }
 
 /// `AS alias (col1, col2)`.
@@ -179,28 +200,72 @@ pub enum Expr {
     /// int8) or `Numeric` otherwise; string literals are `Text` with type `unknown` until context decides.
     Literal(Literal),
     /// A column reference: `col` or `table.col`.
-    Column { table: Option<String>, name: String },
+    Column {
+        table: Option<String>,
+        name: String,
+    },
     /// `$n` (1-based).
     Parameter(usize),
-    Binary { op: BinaryOperator, left: Box<Expr>, right: Box<Expr> },
-    Unary { op: UnaryOperator, expr: Box<Expr> },
-    IsNull { expr: Box<Expr>, negated: bool },
-    InList { expr: Box<Expr>, list: Vec<Expr>, negated: bool },
-    Between { expr: Box<Expr>, low: Box<Expr>, high: Box<Expr>, negated: bool },
+    Binary {
+        op: BinaryOperator,
+        left: Box<Expr>,
+        right: Box<Expr>,
+    },
+    Unary {
+        op: UnaryOperator,
+        expr: Box<Expr>,
+    },
+    IsNull {
+        expr: Box<Expr>,
+        negated: bool,
+    },
+    InList {
+        expr: Box<Expr>,
+        list: Vec<Expr>,
+        negated: bool,
+    },
+    Between {
+        expr: Box<Expr>,
+        low: Box<Expr>,
+        high: Box<Expr>,
+        negated: bool,
+    },
     /// `CASE [operand] WHEN ... THEN ... [ELSE ...] END`
-    Case { operand: Option<Box<Expr>>, branches: Vec<(Expr, Expr)>, else_result: Option<Box<Expr>> },
-    Cast { expr: Box<Expr>, data_type: DataType },
+    Case {
+        operand: Option<Box<Expr>>,
+        branches: Vec<(Expr, Expr)>,
+        else_result: Option<Box<Expr>>,
+    },
+    Cast {
+        expr: Box<Expr>,
+        data_type: DataType,
+    },
     /// A function call, including aggregates (`count(*)` has `star = true` and no args).
     /// `CURRENT_TIMESTAMP` and friends without parentheses become calls by name (`current_timestamp`,
     /// `current_date`, `localtimestamp`) with no arguments.
-    Function { name: String, args: Vec<Expr>, distinct: bool, star: bool },
+    Function {
+        name: String,
+        args: Vec<Expr>,
+        distinct: bool,
+        star: bool,
+    },
     /// A scalar subquery `(SELECT ...)`.
     Subquery(Box<Query>),
-    Exists { query: Box<Query>, negated: bool },
-    InSubquery { expr: Box<Expr>, query: Box<Query>, negated: bool },
+    Exists {
+        query: Box<Query>,
+        negated: bool,
+    },
+    InSubquery {
+        expr: Box<Expr>,
+        query: Box<Query>,
+        negated: bool,
+    },
     /// A syntax error position in the original text for errors raised while planning this expression,
     /// when known (1-based character offset).
-    Positioned { expr: Box<Expr>, position: usize },
+    Positioned {
+        expr: Box<Expr>,
+        position: usize,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]

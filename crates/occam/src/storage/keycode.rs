@@ -67,7 +67,13 @@ fn encode_payload(out: &mut Vec<u8>, value: &Value) {
         Value::Int(i) => out.extend_from_slice(&((*i as u64) ^ (1 << 63)).to_be_bytes()),
         Value::Float(f) => {
             // Normalise -0.0 to 0.0 and every NaN to one NaN so equal values encode equally.
-            let f = if *f == 0.0 { 0.0 } else if f.is_nan() { f64::NAN } else { *f };
+            let f = if *f == 0.0 {
+                0.0
+            } else if f.is_nan() {
+                f64::NAN
+            } else {
+                *f
+            };
             let bits = f.to_bits();
             let bits = if bits >> 63 == 1 { !bits } else { bits ^ (1 << 63) };
             out.extend_from_slice(&bits.to_be_bytes());
@@ -199,12 +205,16 @@ impl Reader<'_, '_> {
             DataType::Timestamp => {
                 let micros = (u64::from_be_bytes(self.array()?) ^ (1 << 63)) as i64;
                 Value::Timestamp(
-                    chrono::DateTime::from_timestamp_micros(micros).ok_or_else(|| Error::internal("bad key"))?.naive_utc(),
+                    chrono::DateTime::from_timestamp_micros(micros)
+                        .ok_or_else(|| Error::internal("bad key"))?
+                        .naive_utc(),
                 )
             }
             DataType::Timestamptz => {
                 let micros = (u64::from_be_bytes(self.array()?) ^ (1 << 63)) as i64;
-                Value::Timestamptz(chrono::DateTime::from_timestamp_micros(micros).ok_or_else(|| Error::internal("bad key"))?)
+                Value::Timestamptz(
+                    chrono::DateTime::from_timestamp_micros(micros).ok_or_else(|| Error::internal("bad key"))?,
+                )
             }
         })
     }
@@ -281,7 +291,15 @@ mod tests {
     #[test]
     fn floats_order() {
         assert_order(
-            &[Value::Float(f64::NEG_INFINITY), Value::Float(-2.5), Value::Float(0.0), Value::Float(1e-9), Value::Float(3.0), Value::Float(f64::INFINITY), Value::Float(f64::NAN)],
+            &[
+                Value::Float(f64::NEG_INFINITY),
+                Value::Float(-2.5),
+                Value::Float(0.0),
+                Value::Float(1e-9),
+                Value::Float(3.0),
+                Value::Float(f64::INFINITY),
+                Value::Float(f64::NAN),
+            ],
             DataType::Float8,
         );
     }
@@ -289,7 +307,14 @@ mod tests {
     #[test]
     fn text_order_and_prefix_freedom() {
         assert_order(
-            &[Value::Text("".into()), Value::Text("a".into()), Value::Text("a\0".into()), Value::Text("a\0b".into()), Value::Text("ab".into()), Value::Text("b".into())],
+            &[
+                Value::Text("".into()),
+                Value::Text("a".into()),
+                Value::Text("a\0".into()),
+                Value::Text("a\0b".into()),
+                Value::Text("ab".into()),
+                Value::Text("b".into()),
+            ],
             DataType::Text,
         );
     }
@@ -298,7 +323,20 @@ mod tests {
     fn numeric_order() {
         let n = |s: &str| Value::Numeric(Decimal::from_str(s).unwrap());
         assert_order(
-            &[n("-1000"), n("-12.5"), n("-12.25"), n("-0.001"), n("0"), n("0.001"), n("0.01"), n("1.2"), n("1.23"), n("12"), n("100"), n("1000.5")],
+            &[
+                n("-1000"),
+                n("-12.5"),
+                n("-12.25"),
+                n("-0.001"),
+                n("0"),
+                n("0.001"),
+                n("0.01"),
+                n("1.2"),
+                n("1.23"),
+                n("12"),
+                n("100"),
+                n("1000.5"),
+            ],
             DataType::Numeric(None),
         );
         assert_eq!(enc(&n("1.50"), false), enc(&n("1.5"), false));
@@ -309,6 +347,9 @@ mod tests {
         let d = chrono::NaiveDate::from_ymd_opt(1969, 12, 31).unwrap();
         assert_order(&[Value::Date(d), Value::Date(d.succ_opt().unwrap())], DataType::Date);
         let t = d.and_hms_micro_opt(1, 2, 3, 4).unwrap();
-        assert_order(&[Value::Timestamp(t), Value::Timestamp(t + chrono::Duration::microseconds(1))], DataType::Timestamp);
+        assert_order(
+            &[Value::Timestamp(t), Value::Timestamp(t + chrono::Duration::microseconds(1))],
+            DataType::Timestamp,
+        );
     }
 }

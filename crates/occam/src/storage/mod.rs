@@ -85,7 +85,8 @@ mod tests {
             .map(|kv| kv.unwrap().0)
             .collect();
         assert_eq!(keys, vec![b"a".to_vec()]);
-        let keys: Vec<_> = storage.scan(Bound::Excluded(b"a".to_vec()), Bound::Unbounded, true).map(|kv| kv.unwrap().0).collect();
+        let keys: Vec<_> =
+            storage.scan(Bound::Excluded(b"a".to_vec()), Bound::Unbounded, true).map(|kv| kv.unwrap().0).collect();
         assert_eq!(keys, vec![b"c".to_vec()]);
         storage.sync().unwrap();
     }

@@ -125,7 +125,12 @@ impl DataType {
     pub fn is_numeric_family(&self) -> bool {
         matches!(
             self,
-            DataType::Int2 | DataType::Int4 | DataType::Int8 | DataType::Float4 | DataType::Float8 | DataType::Numeric(_)
+            DataType::Int2
+                | DataType::Int4
+                | DataType::Int8
+                | DataType::Float4
+                | DataType::Float8
+                | DataType::Numeric(_)
         )
     }
 
