@@ -2,12 +2,25 @@
 //!
 //! `Database` is cheap to clone (an `Arc` inside) and is what both the in-process API (tests, embedding)
 //! and the wire server open. Each client connection gets a [`crate::session::Session`] from it.
+//!
+//! The catalog lives in the key space (see `catalog`); the database keeps the newest committed snapshot of
+//! it in memory as an `Arc<Catalog>` and reloads it after every DDL commit. `catalog_version` is an atomic
+//! copy of that snapshot's version, so a prepared statement can check whether its plan is still current
+//! without taking a lock.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use parking_lot::{Mutex, RwLock};
+
+use crate::catalog::Catalog;
 use crate::error::Result;
 use crate::session::Session;
+use crate::storage::disk::FjallStorage;
+use crate::storage::memory::MemoryStorage;
+use crate::storage::Storage;
+use crate::txn::{Transaction, TxnManager};
 
 /// How to open a database.
 #[derive(Debug, Clone, Default)]
@@ -19,16 +32,34 @@ pub struct Config {
 /// An open database.
 #[derive(Clone)]
 pub struct Database {
-    #[allow(dead_code)]
     inner: Arc<DatabaseInner>,
 }
 
-struct DatabaseInner {}
+struct DatabaseInner {
+    txn: Arc<TxnManager>,
+    catalog: RwLock<Arc<Catalog>>,
+    catalog_version: AtomicU64,
+    /// Serialises catalog reloads so that a newer snapshot is never replaced by an older one.
+    reload: Mutex<()>,
+}
 
 impl Database {
     /// Opens (creating if needed) the database described by `config`.
-    pub fn open(_config: &Config) -> Result<Database> {
-        todo!("owned by the SQL layer")
+    pub fn open(config: &Config) -> Result<Database> {
+        let storage: Arc<dyn Storage> = match &config.data_dir {
+            Some(dir) => Arc::new(FjallStorage::open(dir)?),
+            None => Arc::new(MemoryStorage::new()),
+        };
+        let txn = TxnManager::open(storage)?;
+        let catalog = Catalog::load(&txn.begin(), 1)?;
+        Ok(Database {
+            inner: Arc::new(DatabaseInner {
+                txn,
+                catalog_version: AtomicU64::new(catalog.version),
+                catalog: RwLock::new(Arc::new(catalog)),
+                reload: Mutex::new(()),
+            }),
+        })
     }
 
     /// A fresh in-memory database.
@@ -37,7 +68,37 @@ impl Database {
     }
 
     /// A new session for `user` (the role name from the startup message).
-    pub fn session(&self, _user: &str) -> Result<Session> {
-        todo!("owned by the SQL layer")
+    pub fn session(&self, user: &str) -> Result<Session> {
+        Ok(Session::new(self.clone(), user))
+    }
+
+    /// The newest committed catalog snapshot.
+    pub fn catalog(&self) -> Arc<Catalog> {
+        self.inner.catalog.read().clone()
+    }
+
+    /// The version of [`Database::catalog`], readable without a lock.
+    pub fn catalog_version(&self) -> u64 {
+        self.inner.catalog_version.load(Ordering::Acquire)
+    }
+
+    /// Re-reads the catalog from a fresh snapshot (called after a DDL commit).
+    pub fn reload_catalog(&self) -> Result<()> {
+        let _guard = self.inner.reload.lock();
+        let version = self.catalog_version() + 1;
+        let catalog = Catalog::load(&self.inner.txn.begin(), version)?;
+        *self.inner.catalog.write() = Arc::new(catalog);
+        self.inner.catalog_version.store(version, Ordering::Release);
+        Ok(())
+    }
+
+    /// Starts a transaction on the newest durable snapshot.
+    pub fn begin(&self) -> Transaction {
+        self.inner.txn.begin()
+    }
+
+    /// The transaction manager (for tools and tests that work below SQL).
+    pub fn txn_manager(&self) -> &Arc<TxnManager> {
+        &self.inner.txn
     }
 }

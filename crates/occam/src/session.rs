@@ -3,10 +3,34 @@
 //! This is the contract between the wire layer (and in-process callers such as tests) and the SQL engine.
 //! The wire layer never sees ASTs or plans: it hands SQL text and parameter values in, and gets
 //! [`QueryResult`]s or [`Error`]s with SQLSTATEs out.
+//!
+//! Transaction handling follows PostgreSQL with Aurora DSQL's rules on top:
+//!
+//! ```text
+//!   Idle --BEGIN--> InTransaction --error--> Failed (25P02 for all but COMMIT/ROLLBACK)
+//!     ^                 |  COMMIT (40001 -> error, Idle)      |  COMMIT -> tag ROLLBACK
+//!     +-----------------+-------------------------------------+  ROLLBACK
+//! ```
+//! Outside a block each statement runs in its own transaction, committed at its end (autocommit); the
+//! statements of one multi-statement simple query run in one implicit transaction, so an error rolls back
+//! the ones before it. As in DSQL, a transaction holds at most one DDL statement and never mixes DDL with
+//! DML (0A000). Prepared statements are planned once and re-planned only when the catalog changed.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::error::Result;
+use chrono::{DateTime, Utc};
+use parking_lot::Mutex;
+
+use crate::catalog;
+use crate::database::Database;
+use crate::error::{sqlstate, Error, Result};
+use crate::sql::ast::Statement;
+use crate::sql::execute;
+use crate::sql::functions::FunctionContext;
+use crate::sql::parse;
+use crate::sql::plan::{self, Plan, PlannedStatement};
+use crate::txn::Transaction;
 use crate::types::{DataType, Row, Value};
 
 /// The transaction state reported in ReadyForQuery.
@@ -46,37 +70,383 @@ pub struct PreparedStatement {
     pub param_types: Vec<DataType>,
     /// Result columns (empty for statements without a result set).
     pub columns: Arc<[Column]>,
+    /// The parsed statement (None for an empty query string).
+    statement: Option<Statement>,
+    /// The plan, for statements that have one, with the catalog version it was bound against.
+    plan: Mutex<Option<Arc<PlannedStatement>>>,
+}
+
+impl PreparedStatement {
+    /// The plan, re-planned (keeping the parameter types) if the catalog changed since it was made.
+    fn current_plan(&self, db: &Database, statement: &Statement) -> Result<Arc<PlannedStatement>> {
+        let mut cached = self.plan.lock();
+        let version = db.catalog_version();
+        if let Some(plan) = cached.as_ref() {
+            if plan.catalog_version == version {
+                return Ok(plan.clone());
+            }
+        }
+        let plan = Arc::new(plan::plan_statement(&db.catalog(), statement, &self.param_types)?);
+        *cached = Some(plan.clone());
+        Ok(plan)
+    }
+}
+
+/// A transaction in progress.
+struct ActiveTransaction {
+    txn: Transaction,
+    /// now() / CURRENT_TIMESTAMP for every statement of the transaction.
+    started_at: DateTime<Utc>,
+    /// Opened by BEGIN (false: an implicit transaction of one statement or one multi-statement query).
+    explicit: bool,
+    did_ddl: bool,
+    did_dml: bool,
+}
+
+enum State {
+    Idle,
+    Active(Box<ActiveTransaction>),
+    Failed,
 }
 
 /// One client's session.
-pub struct Session {}
+pub struct Session {
+    db: Database,
+    user: String,
+    state: State,
+    /// Values given with SET, by lower-case name, for SHOW.
+    settings: HashMap<String, String>,
+}
+
+/// Run-time parameters SHOW knows without a SET: (lower-case name, column name, value).
+pub(crate) const BUILTIN_SETTINGS: &[(&str, &str, &str)] = &[
+    ("server_version", "server_version", "16.15"),
+    ("server_version_num", "server_version_num", "160015"),
+    ("transaction_isolation", "transaction_isolation", "repeatable read"),
+    ("timezone", "TimeZone", "UTC"),
+    ("client_encoding", "client_encoding", "UTF8"),
+    ("standard_conforming_strings", "standard_conforming_strings", "on"),
+    ("datestyle", "DateStyle", "ISO, MDY"),
+    ("integer_datetimes", "integer_datetimes", "on"),
+];
+
+/// Aurora DSQL's limit on rows modified by one transaction (counted as keys written), checked after each
+/// statement so the statement that crosses it fails (54000).
+pub const MAX_TRANSACTION_ROWS: usize = 3000;
+
+/// Parameters that are fixed at server start.
+const READ_ONLY_SETTINGS: &[&str] = &["server_version", "server_version_num", "integer_datetimes"];
+
+fn command(tag: &str) -> QueryResult {
+    QueryResult::Command { tag: tag.to_string() }
+}
+
+fn show_column_name(lower: &str) -> String {
+    BUILTIN_SETTINGS.iter().find(|(n, _, _)| *n == lower).map(|(_, c, _)| c.to_string()).unwrap_or(lower.to_string())
+}
 
 impl Session {
+    pub(crate) fn new(db: Database, user: &str) -> Session {
+        Session { db, user: user.to_string(), state: State::Idle, settings: HashMap::new() }
+    }
+
+    /// The role this session connected as.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// The database this session belongs to.
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
     /// Runs a simple-protocol query string that may hold several `;`-separated statements. Returns one
     /// result per statement executed; execution stops after the first error, which is the last element.
-    pub fn execute_batch(&mut self, _sql: &str) -> Vec<Result<QueryResult>> {
-        todo!("owned by the SQL layer")
+    pub fn execute_batch(&mut self, sql: &str) -> Vec<Result<QueryResult>> {
+        // Statements occam refuses (0A000, ...) fail only when execution reaches them, as in PostgreSQL.
+        let statements = match parse::parse_each(sql) {
+            Ok(statements) => statements,
+            Err(err) => {
+                self.on_error();
+                return vec![Err(err)];
+            }
+        };
+        if statements.is_empty() {
+            return vec![Ok(QueryResult::Empty)];
+        }
+        let in_batch = statements.len() > 1;
+        let mut results = Vec::with_capacity(statements.len());
+        for statement in &statements {
+            let result = match statement {
+                Ok(statement) => self.run(statement, None, &[], in_batch),
+                Err(err) if matches!(self.state, State::Failed) => {
+                    let _ = err;
+                    Err(Error::in_failed_transaction())
+                }
+                Err(err) => Err(err.clone()),
+            };
+            let failed = result.is_err();
+            if failed {
+                self.on_error();
+            }
+            results.push(result);
+            if failed {
+                return results;
+            }
+        }
+        // The implicit transaction of a multi-statement query ends with the query.
+        if matches!(&self.state, State::Active(active) if !active.explicit) {
+            if let Err(err) = self.commit_active() {
+                results.push(Err(err));
+            }
+        }
+        results
     }
 
     /// Parses and plans one statement (extended protocol Parse). `param_types[i]` is the client-declared
     /// type of `$i+1` or `DataType::Unknown` to infer it; more parameters than declared may be inferred.
-    pub fn prepare(&mut self, _sql: &str, _param_types: &[DataType]) -> Result<Arc<PreparedStatement>> {
-        todo!("owned by the SQL layer")
+    pub fn prepare(&mut self, sql: &str, param_types: &[DataType]) -> Result<Arc<PreparedStatement>> {
+        let result = self.prepare_inner(sql, param_types);
+        if result.is_err() {
+            self.on_error();
+        }
+        result
+    }
+
+    fn prepare_inner(&mut self, sql: &str, param_types: &[DataType]) -> Result<Arc<PreparedStatement>> {
+        let mut statements = parse::parse(sql)?;
+        if statements.len() > 1 {
+            return Err(Error::syntax("cannot insert multiple commands into a prepared statement"));
+        }
+        let statement = statements.pop();
+        let declared: Vec<DataType> =
+            param_types.iter().map(|t| if *t == DataType::Unknown { DataType::Text } else { *t }).collect();
+        let unplanned = |statement, columns: Vec<Column>| PreparedStatement {
+            sql: sql.to_string(),
+            param_types: declared.clone(),
+            columns: Arc::from(columns),
+            statement,
+            plan: Mutex::new(None),
+        };
+        let prepared = match statement {
+            None => unplanned(None, Vec::new()),
+            Some(statement @ (Statement::Begin | Statement::Commit | Statement::Rollback)) => {
+                unplanned(Some(statement), Vec::new())
+            }
+            Some(_) if matches!(self.state, State::Failed) => return Err(Error::in_failed_transaction()),
+            Some(statement @ Statement::Set { .. }) => unplanned(Some(statement), Vec::new()),
+            Some(Statement::Show { name }) => {
+                let column = Column { name: show_column_name(&name.to_ascii_lowercase()), data_type: DataType::Text };
+                unplanned(Some(Statement::Show { name }), vec![column])
+            }
+            Some(statement) => {
+                let planned = plan::plan_statement(&self.db.catalog(), &statement, param_types)?;
+                PreparedStatement {
+                    sql: sql.to_string(),
+                    param_types: planned.param_types.clone(),
+                    columns: planned.columns.clone(),
+                    statement: Some(statement),
+                    plan: Mutex::new(Some(Arc::new(planned))),
+                }
+            }
+        };
+        Ok(Arc::new(prepared))
     }
 
     /// Executes a prepared statement with bound parameter values (extended protocol Bind + Execute).
-    pub fn execute(&mut self, _statement: &PreparedStatement, _params: &[Value]) -> Result<QueryResult> {
-        todo!("owned by the SQL layer")
+    pub fn execute(&mut self, statement: &PreparedStatement, params: &[Value]) -> Result<QueryResult> {
+        let Some(ast) = &statement.statement else { return Ok(QueryResult::Empty) };
+        let result = if params.len() != statement.param_types.len() {
+            Err(Error::protocol(format!(
+                "bind message supplies {} parameters, but prepared statement \"\" requires {}",
+                params.len(),
+                statement.param_types.len()
+            )))
+        } else {
+            self.run(ast, Some(statement), params, false)
+        };
+        if result.is_err() {
+            self.on_error();
+        }
+        result
     }
 
     /// Marks an error raised outside `execute` (e.g. a Bind that failed to decode a parameter), so an open
     /// transaction block enters the failed state as PostgreSQL does.
     pub fn fail_transaction(&mut self) {
-        todo!("owned by the SQL layer")
+        self.on_error();
     }
 
     /// The state for ReadyForQuery.
     pub fn transaction_status(&self) -> TransactionStatus {
-        todo!("owned by the SQL layer")
+        match &self.state {
+            State::Idle => TransactionStatus::Idle,
+            State::Active(active) if active.explicit => TransactionStatus::InTransaction,
+            State::Active(_) => TransactionStatus::Idle,
+            State::Failed => TransactionStatus::Failed,
+        }
+    }
+
+    /// After an error: an explicit block fails, an implicit transaction rolls back.
+    fn on_error(&mut self) {
+        match &self.state {
+            State::Active(active) if active.explicit => self.state = State::Failed,
+            State::Active(_) => self.state = State::Idle,
+            State::Idle | State::Failed => {}
+        }
+    }
+
+    fn run(
+        &mut self,
+        statement: &Statement,
+        prepared: Option<&PreparedStatement>,
+        params: &[Value],
+        in_batch: bool,
+    ) -> Result<QueryResult> {
+        match statement {
+            Statement::Begin => self.begin_block(),
+            Statement::Commit => self.commit_block(),
+            Statement::Rollback => {
+                // Dropping the transaction discards its write set.
+                self.state = State::Idle;
+                Ok(command("ROLLBACK"))
+            }
+            _ if matches!(self.state, State::Failed) => Err(Error::in_failed_transaction()),
+            Statement::Set { name, value } => self.set(name, value),
+            Statement::Show { name } => self.show(name),
+            _ => {
+                let planned = match prepared {
+                    Some(prepared) => prepared.current_plan(&self.db, statement)?,
+                    None => Arc::new(plan::plan_statement(&self.db.catalog(), statement, &[])?),
+                };
+                self.run_planned(&planned, params, in_batch)
+            }
+        }
+    }
+
+    fn new_transaction(&self, explicit: bool) -> Box<ActiveTransaction> {
+        Box::new(ActiveTransaction {
+            txn: self.db.begin(),
+            started_at: Utc::now(),
+            explicit,
+            did_ddl: false,
+            did_dml: false,
+        })
+    }
+
+    fn begin_block(&mut self) -> Result<QueryResult> {
+        match &mut self.state {
+            State::Idle => self.state = State::Active(self.new_transaction(true)),
+            // PostgreSQL warns "there is already a transaction in progress" and carries on; BEGIN inside
+            // a multi-statement query turns its implicit transaction into a block.
+            State::Active(active) => active.explicit = true,
+            State::Failed => return Err(Error::in_failed_transaction()),
+        }
+        Ok(command("BEGIN"))
+    }
+
+    fn commit_block(&mut self) -> Result<QueryResult> {
+        match &self.state {
+            // PostgreSQL warns "there is no transaction in progress".
+            State::Idle => Ok(command("COMMIT")),
+            State::Failed => {
+                self.state = State::Idle;
+                Ok(command("ROLLBACK"))
+            }
+            State::Active(_) => {
+                self.commit_active()?;
+                Ok(command("COMMIT"))
+            }
+        }
+    }
+
+    /// Commits the open transaction; the session is Idle afterwards whatever the outcome.
+    fn commit_active(&mut self) -> Result<()> {
+        let State::Active(active) = std::mem::replace(&mut self.state, State::Idle) else {
+            return Ok(());
+        };
+        let did_ddl = active.did_ddl;
+        active.txn.commit()?;
+        if did_ddl {
+            self.db.reload_catalog()?;
+        }
+        Ok(())
+    }
+
+    fn run_planned(&mut self, planned: &PlannedStatement, params: &[Value], in_batch: bool) -> Result<QueryResult> {
+        if params.len() < planned.param_types.len() {
+            return Err(Error::new(
+                sqlstate::UNDEFINED_PARAMETER,
+                format!("there is no parameter ${}", params.len() + 1),
+            ));
+        }
+        let autocommit = matches!(self.state, State::Idle) && !in_batch;
+        if matches!(self.state, State::Idle) {
+            self.state = State::Active(self.new_transaction(false));
+        }
+        let State::Active(active) = &mut self.state else {
+            return Err(Error::internal("no transaction"));
+        };
+        let plan = &planned.plan;
+        if plan.is_ddl() && active.did_ddl {
+            return Err(Error::unsupported("multiple ddl statements not supported in a transaction"));
+        }
+        if (plan.is_ddl() && active.did_dml) || (plan.is_dml() && active.did_ddl) {
+            return Err(Error::unsupported("ddl and dml are not supported in the same transaction"));
+        }
+        let functions = FunctionContext { transaction_timestamp: active.started_at, statement_timestamp: Utc::now() };
+        let result = match plan {
+            Plan::CreateTable(create) => {
+                catalog::create_table(&mut active.txn, create).map(|_| command("CREATE TABLE"))
+            }
+            Plan::DropTable { names, if_exists } => {
+                catalog::drop_table(&mut active.txn, names, *if_exists).map(|_| command("DROP TABLE"))
+            }
+            other => execute::execute(other, &mut active.txn, params, &functions),
+        }?;
+        if active.txn.write_count() > MAX_TRANSACTION_ROWS {
+            return Err(Error::new(sqlstate::PROGRAM_LIMIT_EXCEEDED, "transaction row limit exceeded"));
+        }
+        active.did_ddl |= plan.is_ddl();
+        active.did_dml |= plan.is_dml();
+        if autocommit {
+            self.commit_active()?;
+        }
+        Ok(result)
+    }
+
+    fn set(&mut self, name: &str, value: &str) -> Result<QueryResult> {
+        let lower = name.to_ascii_lowercase();
+        if lower == "transaction" || lower == "default_transaction_isolation" {
+            let shown = if lower == "transaction" { "TRANSACTION" } else { name };
+            return Err(Error::unsupported(format!("setting configuration parameter \"{shown}\" not supported")));
+        }
+        if READ_ONLY_SETTINGS.contains(&lower.as_str()) {
+            return Err(Error::new("55P02", format!("parameter \"{lower}\" cannot be changed")));
+        }
+        if value.eq_ignore_ascii_case("default") {
+            self.settings.remove(&lower);
+        } else {
+            self.settings.insert(lower, value.to_string());
+        }
+        Ok(command("SET"))
+    }
+
+    fn show(&self, name: &str) -> Result<QueryResult> {
+        let lower = name.to_ascii_lowercase();
+        let builtin = BUILTIN_SETTINGS.iter().find(|(n, _, _)| *n == lower);
+        let value = match (self.settings.get(&lower), builtin) {
+            (Some(value), _) => value.clone(),
+            (None, Some((_, _, value))) => value.to_string(),
+            (None, None) => {
+                return Err(Error::new(
+                    sqlstate::UNDEFINED_OBJECT,
+                    format!("unrecognized configuration parameter \"{name}\""),
+                ))
+            }
+        };
+        let columns: Arc<[Column]> =
+            Arc::from(vec![Column { name: show_column_name(&lower), data_type: DataType::Text }]);
+        Ok(QueryResult::Rows { columns, rows: vec![vec![Value::Text(value)]], tag: "SHOW".to_string() })
     }
 }

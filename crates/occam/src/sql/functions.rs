@@ -2,11 +2,21 @@
 //!
 //! The planner resolves a call once ([`resolve_scalar`] / [`resolve_aggregate`]) into an id plus its
 //! argument and result types; the executor then evaluates by id without looking at names again.
+//!
+//! Resolution mirrors what PostgreSQL's candidate selection picks for the types occam has: an untyped
+//! (`unknown`) argument takes the type the function wants (or PostgreSQL's preferred type, float8, where
+//! several numeric overloads exist), integers go to float8 for `round(x)`/`floor`/`ceil`, and a call
+//! nothing matches is 42883 `function foo(integer) does not exist`, exactly as PostgreSQL words it.
 
-use chrono::{DateTime, Utc};
+use std::cmp::Ordering;
+use std::collections::BTreeSet;
 
-use crate::error::Result;
-use crate::types::{DataType, Value};
+use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc};
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::error::{sqlstate, Error, Result};
+use crate::sql::scalar::{self, BinaryOp, BinarySignature};
+use crate::types::{text, DataType, Value};
 
 /// Per-statement context visible to functions.
 #[derive(Debug, Clone)]
@@ -43,6 +53,16 @@ pub enum ScalarFunction {
     Replace,
     Mod,
     Version,
+    /// `ltrim(s[, chars])` (`TRIM(LEADING ...)`).
+    LTrim,
+    /// `rtrim(s[, chars])` (`TRIM(TRAILING ...)`).
+    RTrim,
+    /// `strpos(s, sub)` (`POSITION(sub IN s)`).
+    Strpos,
+    /// `extract(field, source)` / `date_part`: `EXTRACT(field FROM source)`, numeric result.
+    Extract,
+    /// `octet_length(s)`.
+    OctetLength,
 }
 
 /// A resolved call: the function, the types its arguments must be coerced to, and its result type.
@@ -53,14 +73,494 @@ pub struct ResolvedScalar {
     pub result_type: DataType,
 }
 
+/// 42883 `function foo(integer, unknown) does not exist`, with PostgreSQL's hint.
+pub fn function_does_not_exist(name: &str, arg_types: &[DataType]) -> Error {
+    Error::new(sqlstate::UNDEFINED_FUNCTION, format!("function {name}({}) does not exist", type_list(arg_types)))
+        .with_hint("No function matches the given name and argument types. You might need to add explicit type casts.")
+}
+
+/// 42725 `function sum(unknown) is not unique`.
+fn function_not_unique(name: &str, arg_types: &[DataType]) -> Error {
+    Error::new("42725", format!("function {name}({}) is not unique", type_list(arg_types)))
+        .with_hint("Could not choose a best candidate function. You might need to add explicit type casts.")
+}
+
+fn type_list(arg_types: &[DataType]) -> String {
+    arg_types.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ")
+}
+
+fn is_stringish(t: &DataType) -> bool {
+    t.is_string() || *t == DataType::Unknown
+}
+
+/// Strings are passed to text functions as `text` (char(n) loses its padding on the way, as in PostgreSQL).
+fn text_arg(t: &DataType) -> Option<DataType> {
+    is_stringish(t).then_some(DataType::Text)
+}
+
+/// An `integer` parameter accepts int2, int4 and untyped literals (int8 does not cast implicitly to int4).
+fn int4_arg(t: &DataType) -> Option<DataType> {
+    matches!(t, DataType::Int2 | DataType::Int4 | DataType::Unknown).then_some(DataType::Int4)
+}
+
+fn numeric_family(t: &DataType) -> bool {
+    t.is_numeric_family()
+}
+
+/// The argument type of the float8/numeric overloads of round/floor/ceil: numeric stays numeric, anything
+/// else numeric-like (integers, float4, unknown) resolves to float8 as PostgreSQL's preferred type.
+fn float_or_numeric_arg(t: &DataType) -> Option<DataType> {
+    match t {
+        DataType::Numeric(_) => Some(DataType::Numeric(None)),
+        t if numeric_family(t) || *t == DataType::Unknown => Some(DataType::Float8),
+        _ => None,
+    }
+}
+
+/// The common type of all arguments (COALESCE/GREATEST/LEAST); 42804 when two do not match.
+fn common_arg_type(label: &str, arg_types: &[DataType]) -> Result<DataType> {
+    let mut common = DataType::Unknown;
+    for t in arg_types {
+        common = scalar::common_type(&common, t).ok_or_else(|| {
+            Error::datatype_mismatch(format!("{label} types {} and {} cannot be matched", common.name(), t.name()))
+        })?;
+    }
+    Ok(if common == DataType::Unknown { DataType::Text } else { common })
+}
+
 /// Resolves `name(args)` (lower-case name). 42883 `function foo(integer) does not exist` otherwise.
-pub fn resolve_scalar(_name: &str, _arg_types: &[DataType]) -> Result<ResolvedScalar> {
-    todo!("values helper")
+pub fn resolve_scalar(name: &str, arg_types: &[DataType]) -> Result<ResolvedScalar> {
+    use ScalarFunction as F;
+    let resolved =
+        |function, args: Vec<DataType>, result| Ok(ResolvedScalar { function, arg_types: args, result_type: result });
+    let not_found = || function_does_not_exist(name, arg_types);
+    let args = arg_types;
+    match (name, args.len()) {
+        ("gen_random_uuid", 0) => resolved(F::GenRandomUuid, vec![], DataType::Uuid),
+        ("now" | "current_timestamp" | "transaction_timestamp", 0) => resolved(F::Now, vec![], DataType::Timestamptz),
+        ("current_date", 0) => resolved(F::CurrentDate, vec![], DataType::Date),
+        ("localtimestamp", 0) => resolved(F::LocalTimestamp, vec![], DataType::Timestamp),
+        ("statement_timestamp", 0) => resolved(F::StatementTimestamp, vec![], DataType::Timestamptz),
+        ("clock_timestamp", 0) => resolved(F::ClockTimestamp, vec![], DataType::Timestamptz),
+        ("version", 0) => resolved(F::Version, vec![], DataType::Text),
+        ("abs", 1) => {
+            let t = match args[0] {
+                DataType::Unknown => DataType::Float8,
+                DataType::Numeric(_) => DataType::Numeric(None),
+                t if numeric_family(&t) => t,
+                _ => return Err(not_found()),
+            };
+            resolved(F::Abs, vec![t], t)
+        }
+        ("lower" | "upper", 1) => {
+            let t = text_arg(&args[0]).ok_or_else(not_found)?;
+            resolved(if name == "lower" { F::Lower } else { F::Upper }, vec![t], DataType::Text)
+        }
+        ("length" | "char_length" | "character_length" | "octet_length", 1) => {
+            let function = if name == "octet_length" { F::OctetLength } else { F::Length };
+            match args[0] {
+                DataType::Bytea if name != "char_length" && name != "character_length" => {
+                    resolved(function, vec![DataType::Bytea], DataType::Int4)
+                }
+                t => resolved(function, vec![text_arg(&t).ok_or_else(not_found)?], DataType::Int4),
+            }
+        }
+        ("round" | "floor" | "ceil" | "ceiling", 1) => {
+            let t = float_or_numeric_arg(&args[0]).ok_or_else(not_found)?;
+            let function = match name {
+                "round" => F::Round,
+                "floor" => F::Floor,
+                _ => F::Ceil,
+            };
+            resolved(function, vec![t], t)
+        }
+        ("round", 2) => {
+            let numeric_like = args[0].is_integer() || matches!(args[0], DataType::Numeric(_) | DataType::Unknown);
+            let places = int4_arg(&args[1]);
+            match (numeric_like, places) {
+                (true, Some(places)) => {
+                    resolved(F::Round, vec![DataType::Numeric(None), places], DataType::Numeric(None))
+                }
+                _ => Err(not_found()),
+            }
+        }
+        ("coalesce" | "greatest" | "least", n) if n > 0 => {
+            let label = name.to_ascii_uppercase();
+            let common = common_arg_type(&label, args)?;
+            let function = match name {
+                "coalesce" => F::Coalesce,
+                "greatest" => F::Greatest,
+                _ => F::Least,
+            };
+            resolved(function, vec![common; n], common)
+        }
+        ("nullif", 2) => {
+            let strip = |t: DataType| if matches!(t, DataType::Char(_)) { DataType::Text } else { t };
+            let (a, b) = (strip(args[0]), strip(args[1]));
+            let a = if a == DataType::Unknown {
+                if b == DataType::Unknown {
+                    DataType::Text
+                } else {
+                    b
+                }
+            } else {
+                a
+            };
+            let b = if b == DataType::Unknown { a } else { b };
+            // The comparison must exist (42883 `operator does not exist: integer = boolean` otherwise).
+            scalar::binary_signature(BinaryOp::Eq, &a, &b)?;
+            resolved(F::NullIf, vec![a, b], a)
+        }
+        ("concat", n) if n > 0 => {
+            let types = args.iter().map(|t| if *t == DataType::Unknown { DataType::Text } else { *t }).collect();
+            resolved(F::Concat, types, DataType::Text)
+        }
+        ("substr" | "substring", 2 | 3) => {
+            let first = match args[0] {
+                DataType::Bytea => DataType::Bytea,
+                t => text_arg(&t).ok_or_else(not_found)?,
+            };
+            let mut types = vec![first];
+            for t in &args[1..] {
+                types.push(int4_arg(t).ok_or_else(not_found)?);
+            }
+            resolved(F::Substr, types, first)
+        }
+        ("btrim" | "trim" | "ltrim" | "rtrim", 1 | 2) => {
+            let types = args.iter().map(text_arg).collect::<Option<Vec<_>>>().ok_or_else(not_found)?;
+            let function = match name {
+                "ltrim" => F::LTrim,
+                "rtrim" => F::RTrim,
+                _ => F::Trim,
+            };
+            resolved(function, types, DataType::Text)
+        }
+        ("replace", 3) => {
+            let types = args.iter().map(text_arg).collect::<Option<Vec<_>>>().ok_or_else(not_found)?;
+            resolved(F::Replace, types, DataType::Text)
+        }
+        ("strpos" | "position", 2) => {
+            let types = args.iter().map(text_arg).collect::<Option<Vec<_>>>().ok_or_else(not_found)?;
+            resolved(F::Strpos, types, DataType::Int4)
+        }
+        ("mod", 2) => {
+            if args[0] == DataType::Unknown && args[1] == DataType::Unknown {
+                return Err(function_not_unique(name, args));
+            }
+            let integer_or_numeric =
+                |t: &DataType| t.is_integer() || matches!(t, DataType::Numeric(_) | DataType::Unknown);
+            if !integer_or_numeric(&args[0]) || !integer_or_numeric(&args[1]) {
+                return Err(not_found());
+            }
+            let sig = scalar::binary_signature(BinaryOp::Mod, &args[0], &args[1]).map_err(|_| not_found())?;
+            resolved(F::Mod, vec![sig.left, sig.right], sig.result)
+        }
+        ("extract" | "date_part", 2) => {
+            if !is_stringish(&args[0]) {
+                return Err(not_found());
+            }
+            let source = match args[1] {
+                DataType::Date | DataType::Timestamp | DataType::Timestamptz => args[1],
+                DataType::Unknown => return Err(function_not_unique(name, args)),
+                _ => return Err(not_found()),
+            };
+            let result = if name == "date_part" { DataType::Float8 } else { DataType::Numeric(None) };
+            resolved(F::Extract, vec![DataType::Text, source], result)
+        }
+        _ => Err(not_found()),
+    }
+}
+
+/// Truncates a timestamp to microseconds, PostgreSQL's resolution.
+fn micros_precision(ts: DateTime<Utc>) -> DateTime<Utc> {
+    let nanos = ts.timestamp_subsec_nanos();
+    ts.with_nanosecond(nanos - nanos % 1000).unwrap_or(ts)
+}
+
+fn expect_text(value: &Value) -> Result<&str> {
+    match value {
+        Value::Text(s) => Ok(s),
+        other => Err(Error::internal(format!("expected a text argument, got {other:?}"))),
+    }
+}
+
+fn expect_int(value: &Value) -> Result<i64> {
+    match value {
+        Value::Int(i) => Ok(*i),
+        other => Err(Error::internal(format!("expected an integer argument, got {other:?}"))),
+    }
 }
 
 /// Evaluates a resolved scalar function on arguments already coerced to `resolved.arg_types`.
-pub fn invoke_scalar(_resolved: &ResolvedScalar, _args: &[Value], _ctx: &FunctionContext) -> Result<Value> {
-    todo!("values helper")
+pub fn invoke_scalar(resolved: &ResolvedScalar, args: &[Value], ctx: &FunctionContext) -> Result<Value> {
+    use ScalarFunction as F;
+    // Functions with special NULL handling first; every other function is strict (NULL in, NULL out).
+    match resolved.function {
+        F::Coalesce => return Ok(args.iter().find(|v| !v.is_null()).cloned().unwrap_or(Value::Null)),
+        F::Greatest | F::Least => {
+            let mut best: Option<&Value> = None;
+            for value in args.iter().filter(|v| !v.is_null()) {
+                best = match best {
+                    None => Some(value),
+                    Some(current) => {
+                        let ordering = scalar::compare(value, current).unwrap_or(Ordering::Equal);
+                        let better = if resolved.function == F::Greatest {
+                            ordering == Ordering::Greater
+                        } else {
+                            ordering == Ordering::Less
+                        };
+                        Some(if better { value } else { current })
+                    }
+                };
+            }
+            return Ok(best.cloned().unwrap_or(Value::Null));
+        }
+        F::NullIf => {
+            let (a, b) = (&args[0], &args[1]);
+            if !a.is_null() && !b.is_null() && scalar::compare(a, b) == Some(Ordering::Equal) {
+                return Ok(Value::Null);
+            }
+            return Ok(a.clone());
+        }
+        F::Concat => {
+            let mut out = String::new();
+            for (value, data_type) in args.iter().zip(&resolved.arg_types) {
+                match value {
+                    Value::Null => {}
+                    Value::Text(s) if !matches!(data_type, DataType::Char(_)) => out.push_str(s),
+                    other => out.push_str(&text::format(other, data_type)),
+                }
+            }
+            return Ok(Value::Text(out));
+        }
+        _ => {}
+    }
+    if args.iter().any(Value::is_null) {
+        return Ok(Value::Null);
+    }
+    Ok(match resolved.function {
+        F::GenRandomUuid => Value::Uuid(uuid::Uuid::new_v4()),
+        F::Now => Value::Timestamptz(micros_precision(ctx.transaction_timestamp)),
+        F::CurrentDate => Value::Date(ctx.transaction_timestamp.date_naive()),
+        F::LocalTimestamp => Value::Timestamp(micros_precision(ctx.transaction_timestamp).naive_utc()),
+        F::StatementTimestamp => Value::Timestamptz(micros_precision(ctx.statement_timestamp)),
+        F::ClockTimestamp => Value::Timestamptz(micros_precision(Utc::now())),
+        F::Version => Value::Text("PostgreSQL 16".to_string()),
+        F::Abs => match &args[0] {
+            Value::Int(i) => {
+                let (_, max) = text::integer_range(&resolved.result_type);
+                match i.checked_abs() {
+                    Some(a) if a <= max => Value::Int(a),
+                    _ => return scalar::negate(&Value::Int(i64::MIN), &resolved.result_type),
+                }
+            }
+            Value::Float(f) => Value::Float(f.abs()),
+            Value::Numeric(d) => Value::Numeric(d.abs()),
+            other => return Err(Error::internal(format!("abs of {other:?}"))),
+        },
+        F::Lower => Value::Text(expect_text(&args[0])?.to_lowercase()),
+        F::Upper => Value::Text(expect_text(&args[0])?.to_uppercase()),
+        F::Length => match &args[0] {
+            Value::Bytea(bytes) => Value::Int(bytes.len() as i64),
+            other => Value::Int(expect_text(other)?.chars().count() as i64),
+        },
+        F::OctetLength => match &args[0] {
+            Value::Bytea(bytes) => Value::Int(bytes.len() as i64),
+            other => Value::Int(expect_text(other)?.len() as i64),
+        },
+        F::Round => match (&args[0], args.get(1)) {
+            (Value::Float(f), None) => Value::Float(f.round_ties_even()),
+            (Value::Numeric(d), None) => Value::Numeric(round_numeric(*d, 0)?),
+            (Value::Numeric(d), Some(places)) => Value::Numeric(round_numeric(*d, expect_int(places)?)?),
+            (Value::Int(i), Some(places)) => Value::Numeric(round_numeric(Decimal::from(*i), expect_int(places)?)?),
+            (other, _) => return Err(Error::internal(format!("round of {other:?}"))),
+        },
+        F::Floor | F::Ceil => {
+            let ceil = resolved.function == F::Ceil;
+            match &args[0] {
+                Value::Float(f) => Value::Float(if ceil { f.ceil() } else { f.floor() }),
+                Value::Numeric(d) => {
+                    let mut r = if ceil { d.ceil() } else { d.floor() };
+                    r.rescale(0);
+                    if r.is_zero() {
+                        r.set_sign_positive(true);
+                    }
+                    Value::Numeric(r)
+                }
+                Value::Int(i) => Value::Int(*i),
+                other => return Err(Error::internal(format!("floor/ceil of {other:?}"))),
+            }
+        }
+        F::Substr => {
+            let start = expect_int(&args[1])?;
+            let length = args.get(2).map(expect_int).transpose()?;
+            match &args[0] {
+                Value::Bytea(bytes) => {
+                    let (from, to) = substring_bounds(start, length, bytes.len())?;
+                    Value::Bytea(bytes[from..to].to_vec())
+                }
+                other => {
+                    let chars: Vec<char> = expect_text(other)?.chars().collect();
+                    let (from, to) = substring_bounds(start, length, chars.len())?;
+                    Value::Text(chars[from..to].iter().collect())
+                }
+            }
+        }
+        F::Trim | F::LTrim | F::RTrim => {
+            let subject = expect_text(&args[0])?;
+            let set: Vec<char> = match args.get(1) {
+                Some(chars) => expect_text(chars)?.chars().collect(),
+                None => vec![' '],
+            };
+            let trimmed = match resolved.function {
+                F::LTrim => subject.trim_start_matches(|c| set.contains(&c)),
+                F::RTrim => subject.trim_end_matches(|c| set.contains(&c)),
+                _ => subject.trim_matches(|c| set.contains(&c)),
+            };
+            Value::Text(trimmed.to_string())
+        }
+        F::Replace => {
+            let (subject, from, to) = (expect_text(&args[0])?, expect_text(&args[1])?, expect_text(&args[2])?);
+            if from.is_empty() {
+                Value::Text(subject.to_string())
+            } else {
+                Value::Text(subject.replace(from, to))
+            }
+        }
+        F::Strpos => {
+            let (subject, needle) = (expect_text(&args[0])?, expect_text(&args[1])?);
+            match subject.find(needle) {
+                Some(byte_index) => Value::Int(subject[..byte_index].chars().count() as i64 + 1),
+                None => Value::Int(0),
+            }
+        }
+        F::Mod => {
+            let sig = BinarySignature {
+                left: resolved.arg_types[0],
+                right: resolved.arg_types[1],
+                result: resolved.result_type,
+            };
+            scalar::eval_binary(BinaryOp::Mod, &args[0], &args[1], &sig)?
+        }
+        F::Extract => {
+            let field = expect_text(&args[0])?.to_ascii_lowercase();
+            let value = extract(&field, &args[1], &resolved.arg_types[1])?;
+            if resolved.result_type == DataType::Float8 {
+                use rust_decimal::prelude::ToPrimitive;
+                Value::Float(value.to_f64().unwrap_or(f64::NAN))
+            } else {
+                Value::Numeric(value)
+            }
+        }
+        F::Coalesce | F::Greatest | F::Least | F::NullIf | F::Concat => unreachable!("handled above"),
+    })
+}
+
+/// round(numeric, places) half away from zero; negative `places` rounds left of the point.
+fn round_numeric(value: Decimal, places: i64) -> Result<Decimal> {
+    let mut rounded = if places >= 0 {
+        let places = places.min(28) as u32;
+        let mut r = value.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
+        r.rescale(places);
+        r
+    } else {
+        if places < -28 {
+            // Rounds away every digit occam's numeric can hold.
+            return Ok(Decimal::ZERO);
+        }
+        let shift = (-places) as u32;
+        let factor = Decimal::from_i128_with_scale(10i128.pow(shift), 0);
+        let scaled = value.checked_div(factor).ok_or_else(text::numeric_overflow)?;
+        let r = scaled.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
+        let mut r = r.checked_mul(factor).ok_or_else(text::numeric_overflow)?;
+        r.rescale(0);
+        r
+    };
+    if rounded.is_zero() {
+        rounded.set_sign_positive(true);
+    }
+    Ok(rounded)
+}
+
+/// The half-open index range substr(s, start[, length]) selects from a string of `len` elements
+/// (1-based `start`, which may be zero or negative; 22011 for a negative length).
+fn substring_bounds(start: i64, length: Option<i64>, len: usize) -> Result<(usize, usize)> {
+    let end = match length {
+        Some(l) if l < 0 => {
+            return Err(Error::new("22011", "negative substring length not allowed"));
+        }
+        Some(l) => start.saturating_add(l),
+        None => i64::MAX,
+    };
+    let from = start.max(1);
+    let to = end.min(len as i64 + 1);
+    if to <= from {
+        return Ok((0, 0));
+    }
+    Ok(((from - 1) as usize, (to - 1) as usize))
+}
+
+/// EXTRACT(field FROM date/timestamp/timestamptz) with PostgreSQL 15's numeric results and scales.
+fn extract(field: &str, value: &Value, source_type: &DataType) -> Result<Decimal> {
+    let (ts, is_date): (NaiveDateTime, bool) = match value {
+        Value::Date(d) => (text::date_to_timestamp(d), true),
+        Value::Timestamp(ts) => (*ts, false),
+        Value::Timestamptz(ts) => (ts.naive_utc(), false),
+        other => return Err(Error::internal(format!("extract from {other:?}"))),
+    };
+    let micros_of_minute = ts.second() as i64 * 1_000_000 + (ts.nanosecond() / 1000).min(999_999) as i64;
+    let int = |i: i64| Ok(Decimal::from(i));
+    let scaled = |mantissa: i64, scale: u32| Ok(Decimal::new(mantissa, scale));
+    let field = match field {
+        "years" => "year",
+        "months" | "mon" | "mons" => "month",
+        "days" => "day",
+        "hours" | "h" | "hr" | "hrs" => "hour",
+        "minutes" | "m" | "min" | "mins" => "minute",
+        "seconds" | "s" | "sec" | "secs" => "second",
+        "millisecond" | "ms" | "msec" | "msecs" | "msecond" | "mseconds" => "milliseconds",
+        "microsecond" | "us" | "usec" | "usecs" | "usecond" | "useconds" => "microseconds",
+        other => other,
+    };
+    let time_field = matches!(field, "hour" | "minute" | "second" | "milliseconds" | "microseconds" | "timezone");
+    if is_date && time_field {
+        return Err(Error::unsupported(format!("unit \"{field}\" not supported for type date")));
+    }
+    let year = ts.year();
+    match field {
+        "year" => int(if year <= 0 { year - 1 } else { year } as i64),
+        "month" => int(ts.month() as i64),
+        "day" => int(ts.day() as i64),
+        "hour" => int(ts.hour() as i64),
+        "minute" => int(ts.minute() as i64),
+        "second" => scaled(micros_of_minute, 6),
+        "milliseconds" => scaled(micros_of_minute, 3),
+        "microseconds" => int(micros_of_minute),
+        "dow" => int(ts.weekday().num_days_from_sunday() as i64),
+        "isodow" => int(ts.weekday().number_from_monday() as i64),
+        "doy" => int(ts.ordinal() as i64),
+        "quarter" => int(((ts.month() - 1) / 3 + 1) as i64),
+        "week" => int(ts.iso_week().week() as i64),
+        "isoyear" => int(ts.iso_week().year() as i64),
+        "decade" => int((year as i64).div_euclid(10)),
+        "century" => int(if year > 0 { (year as i64 + 99) / 100 } else { -((99 - (year as i64 - 1)) / 100) }),
+        "millennium" => int(if year > 0 { (year as i64 + 999) / 1000 } else { -((999 - (year as i64 - 1)) / 1000) }),
+        "timezone" | "timezone_hour" | "timezone_minute" if *source_type == DataType::Timestamptz => int(0),
+        // Julian Day of 1970-01-01 is 2440588.
+        "julian" if is_date => int(ts.and_utc().timestamp().div_euclid(86_400) + 2_440_588),
+        "epoch" => {
+            let micros = ts.and_utc().timestamp_micros();
+            if is_date {
+                int(micros / 1_000_000)
+            } else {
+                scaled(micros, 6)
+            }
+        }
+        _ => Err(Error::new(
+            sqlstate::INVALID_PARAMETER_VALUE,
+            format!("unit \"{field}\" not recognized for type {}", source_type.name()),
+        )),
+    }
 }
 
 /// A resolved aggregate.
@@ -87,13 +587,61 @@ pub struct ResolvedAggregate {
 }
 
 /// Whether `name` is an aggregate function (so the planner can tell aggregates from scalar calls).
-pub fn is_aggregate(_name: &str) -> bool {
-    todo!("values helper")
+pub fn is_aggregate(name: &str) -> bool {
+    matches!(name, "count" | "sum" | "avg" | "min" | "max" | "bool_and" | "bool_or" | "every")
 }
 
 /// Resolves an aggregate call; `arg_type` is None for `count(*)`.
-pub fn resolve_aggregate(_name: &str, _arg_type: Option<&DataType>, _distinct: bool) -> Result<ResolvedAggregate> {
-    todo!("values helper")
+pub fn resolve_aggregate(name: &str, arg_type: Option<&DataType>, distinct: bool) -> Result<ResolvedAggregate> {
+    use AggregateFunction as A;
+    let resolved =
+        |function, arg_type, result_type| Ok(ResolvedAggregate { function, arg_type, result_type, distinct });
+    let Some(t) = arg_type else {
+        return match name {
+            "count" => resolved(A::CountStar, None, DataType::Int8),
+            _ => Err(function_does_not_exist(name, &[])),
+        };
+    };
+    let not_found = || function_does_not_exist(name, std::slice::from_ref(t));
+    let not_unique = || function_not_unique(name, std::slice::from_ref(t));
+    match name {
+        "count" => {
+            let arg = if *t == DataType::Unknown { DataType::Text } else { *t };
+            resolved(A::Count, Some(arg), DataType::Int8)
+        }
+        "sum" => match t {
+            DataType::Int2 | DataType::Int4 => resolved(A::Sum, Some(*t), DataType::Int8),
+            DataType::Int8 => resolved(A::Sum, Some(*t), DataType::Numeric(None)),
+            DataType::Numeric(_) => resolved(A::Sum, Some(DataType::Numeric(None)), DataType::Numeric(None)),
+            DataType::Float4 | DataType::Float8 => resolved(A::Sum, Some(*t), *t),
+            DataType::Unknown => Err(not_unique()),
+            _ => Err(not_found()),
+        },
+        "avg" => match t {
+            DataType::Int2 | DataType::Int4 | DataType::Int8 => resolved(A::Avg, Some(*t), DataType::Numeric(None)),
+            DataType::Numeric(_) => resolved(A::Avg, Some(DataType::Numeric(None)), DataType::Numeric(None)),
+            DataType::Float4 | DataType::Float8 => resolved(A::Avg, Some(*t), DataType::Float8),
+            DataType::Unknown => Err(not_unique()),
+            _ => Err(not_found()),
+        },
+        "min" | "max" => {
+            let function = if name == "min" { A::Min } else { A::Max };
+            let arg = match t {
+                DataType::Unknown | DataType::Text | DataType::Varchar(_) => DataType::Text,
+                DataType::Numeric(_) => DataType::Numeric(None),
+                DataType::Bool | DataType::Bytea | DataType::Uuid => return Err(not_found()),
+                other => *other,
+            };
+            resolved(function, Some(arg), arg)
+        }
+        "bool_and" | "bool_or" | "every" => match t {
+            DataType::Bool | DataType::Unknown => {
+                resolved(if name == "bool_or" { A::BoolOr } else { A::BoolAnd }, Some(DataType::Bool), DataType::Bool)
+            }
+            _ => Err(not_found()),
+        },
+        _ => Err(not_found()),
+    }
 }
 
 /// Running state of one aggregate over one group.
@@ -105,6 +653,562 @@ pub trait Accumulator: Send {
 }
 
 /// A fresh accumulator for `aggregate` (DISTINCT handled inside).
-pub fn accumulator(_aggregate: &ResolvedAggregate) -> Box<dyn Accumulator> {
-    todo!("values helper")
+pub fn accumulator(aggregate: &ResolvedAggregate) -> Box<dyn Accumulator> {
+    let arg_type = aggregate.arg_type.unwrap_or(DataType::Unknown);
+    let inner: Box<dyn Accumulator> = match aggregate.function {
+        AggregateFunction::CountStar => Box::new(Count { count: 0, count_nulls: true }),
+        AggregateFunction::Count => Box::new(Count { count: 0, count_nulls: false }),
+        AggregateFunction::Sum | AggregateFunction::Avg => Box::new(SumAvg {
+            average: aggregate.function == AggregateFunction::Avg,
+            arg_type,
+            count: 0,
+            integer_sum: 0,
+            numeric_sum: Decimal::ZERO,
+            float_sum: 0.0,
+        }),
+        AggregateFunction::Min => Box::new(MinMax { best: None, keep: Ordering::Less }),
+        AggregateFunction::Max => Box::new(MinMax { best: None, keep: Ordering::Greater }),
+        AggregateFunction::BoolAnd => Box::new(BoolFold { result: None, and: true }),
+        AggregateFunction::BoolOr => Box::new(BoolFold { result: None, and: false }),
+    };
+    if aggregate.distinct && aggregate.function != AggregateFunction::CountStar {
+        Box::new(Distinct { seen: BTreeSet::new(), inner })
+    } else {
+        inner
+    }
+}
+
+struct Count {
+    count: i64,
+    count_nulls: bool,
+}
+
+impl Accumulator for Count {
+    fn update(&mut self, value: &Value) -> Result<()> {
+        if self.count_nulls || !value.is_null() {
+            self.count += 1;
+        }
+        Ok(())
+    }
+
+    fn finish(&self) -> Result<Value> {
+        Ok(Value::Int(self.count))
+    }
+}
+
+/// sum and avg. Integers accumulate exactly in i128 (sum(int2/int4) overflows only at bigint's range, as
+/// PostgreSQL's int8 transition value does), numeric in Decimal, floats in the input's precision.
+struct SumAvg {
+    average: bool,
+    arg_type: DataType,
+    count: i64,
+    integer_sum: i128,
+    numeric_sum: Decimal,
+    float_sum: f64,
+}
+
+impl Accumulator for SumAvg {
+    fn update(&mut self, value: &Value) -> Result<()> {
+        match value {
+            Value::Null => return Ok(()),
+            Value::Int(i) => {
+                self.integer_sum += *i as i128;
+                if !self.average
+                    && matches!(self.arg_type, DataType::Int2 | DataType::Int4)
+                    && (self.integer_sum > i64::MAX as i128 || self.integer_sum < i64::MIN as i128)
+                {
+                    return Err(Error::out_of_range("bigint out of range"));
+                }
+            }
+            Value::Numeric(d) => {
+                self.numeric_sum = self.numeric_sum.checked_add(*d).ok_or_else(text::numeric_overflow)?;
+            }
+            Value::Float(f) => {
+                let (sum, next) = if self.arg_type == DataType::Float4 && !self.average {
+                    let sum = (self.float_sum as f32 + *f as f32) as f64;
+                    (sum, *f)
+                } else {
+                    (self.float_sum + f, *f)
+                };
+                if sum.is_infinite() && !self.float_sum.is_infinite() && !next.is_infinite() {
+                    return Err(Error::out_of_range("value out of range: overflow"));
+                }
+                self.float_sum = sum;
+            }
+            other => return Err(Error::internal(format!("sum/avg of {other:?}"))),
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    fn finish(&self) -> Result<Value> {
+        if self.count == 0 {
+            return Ok(Value::Null);
+        }
+        match self.arg_type {
+            DataType::Int2 | DataType::Int4 | DataType::Int8 => {
+                if self.average {
+                    let sum =
+                        Decimal::try_from_i128_with_scale(self.integer_sum, 0).map_err(|_| text::numeric_overflow())?;
+                    scalar::numeric_div(sum, Decimal::from(self.count)).map(Value::Numeric)
+                } else if self.arg_type == DataType::Int8 {
+                    Decimal::try_from_i128_with_scale(self.integer_sum, 0)
+                        .map(Value::Numeric)
+                        .map_err(|_| text::numeric_overflow())
+                } else {
+                    Ok(Value::Int(self.integer_sum as i64))
+                }
+            }
+            DataType::Float4 | DataType::Float8 => {
+                if self.average {
+                    Ok(Value::Float(self.float_sum / self.count as f64))
+                } else {
+                    Ok(Value::Float(self.float_sum))
+                }
+            }
+            _ => {
+                if self.average {
+                    scalar::numeric_div(self.numeric_sum, Decimal::from(self.count)).map(Value::Numeric)
+                } else {
+                    Ok(Value::Numeric(self.numeric_sum))
+                }
+            }
+        }
+    }
+}
+
+struct MinMax {
+    best: Option<Value>,
+    /// Replace the current best when the new value compares as this (Less for min, Greater for max).
+    keep: Ordering,
+}
+
+impl Accumulator for MinMax {
+    fn update(&mut self, value: &Value) -> Result<()> {
+        if value.is_null() {
+            return Ok(());
+        }
+        let replace = match &self.best {
+            None => true,
+            Some(best) => scalar::compare(value, best) == Some(self.keep),
+        };
+        if replace {
+            self.best = Some(value.clone());
+        }
+        Ok(())
+    }
+
+    fn finish(&self) -> Result<Value> {
+        Ok(self.best.clone().unwrap_or(Value::Null))
+    }
+}
+
+struct BoolFold {
+    result: Option<bool>,
+    and: bool,
+}
+
+impl Accumulator for BoolFold {
+    fn update(&mut self, value: &Value) -> Result<()> {
+        match value {
+            Value::Null => {}
+            Value::Bool(b) => {
+                self.result = Some(match self.result {
+                    None => *b,
+                    Some(r) => {
+                        if self.and {
+                            r && *b
+                        } else {
+                            r || *b
+                        }
+                    }
+                })
+            }
+            other => return Err(Error::internal(format!("bool_and/bool_or of {other:?}"))),
+        }
+        Ok(())
+    }
+
+    fn finish(&self) -> Result<Value> {
+        Ok(self.result.map(Value::Bool).unwrap_or(Value::Null))
+    }
+}
+
+/// A value ordered by [`Value::total_cmp`], for DISTINCT sets. Numerically equal values (1.0 and 1.00)
+/// are the same element, as in PostgreSQL.
+struct Ordered(Value);
+
+impl PartialEq for Ordered {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Ordered {}
+
+impl PartialOrd for Ordered {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ordered {
+    fn cmp(&self, other: &Self) -> Ordering {
+        scalar::compare(&self.0, &other.0).unwrap_or_else(|| self.0.total_cmp(&other.0))
+    }
+}
+
+/// Feeds each distinct non-null value to the inner accumulator once.
+struct Distinct {
+    seen: BTreeSet<Ordered>,
+    inner: Box<dyn Accumulator>,
+}
+
+impl Accumulator for Distinct {
+    fn update(&mut self, value: &Value) -> Result<()> {
+        if value.is_null() {
+            return Ok(());
+        }
+        if self.seen.insert(Ordered(value.clone())) {
+            self.inner.update(value)?;
+        }
+        Ok(())
+    }
+
+    fn finish(&self) -> Result<Value> {
+        self.inner.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    use DataType::*;
+
+    fn ctx() -> FunctionContext {
+        let ts = text::parse_timestamptz("2024-01-31 12:34:56.789+00").unwrap();
+        FunctionContext { transaction_timestamp: ts, statement_timestamp: ts }
+    }
+
+    /// Resolves and invokes like the planner and executor do (coercing arguments with casts).
+    fn call(name: &str, args: &[(Value, DataType)]) -> Result<Value> {
+        let types: Vec<DataType> = args.iter().map(|(_, t)| *t).collect();
+        let resolved = resolve_scalar(name, &types)?;
+        let mut values = Vec::new();
+        for ((value, from), to) in args.iter().zip(&resolved.arg_types) {
+            values.push(scalar::cast(value.clone(), from, to)?);
+        }
+        invoke_scalar(&resolved, &values, &ctx())
+    }
+
+    fn call_text(name: &str, args: &[(Value, DataType)]) -> String {
+        let types: Vec<DataType> = args.iter().map(|(_, t)| *t).collect();
+        let result_type = resolve_scalar(name, &types).unwrap().result_type;
+        let value = call(name, args).unwrap();
+        if value.is_null() {
+            return "NULL".to_string();
+        }
+        text::format(&value, &result_type)
+    }
+
+    fn t(s: &str) -> (Value, DataType) {
+        (Value::Text(s.to_string()), Unknown)
+    }
+
+    fn i(v: i64) -> (Value, DataType) {
+        (Value::Int(v), Int4)
+    }
+
+    fn n(s: &str) -> (Value, DataType) {
+        (Value::Numeric(Decimal::from_str(s).unwrap()), Numeric(None))
+    }
+
+    fn f(v: f64) -> (Value, DataType) {
+        (Value::Float(v), Float8)
+    }
+
+    fn null(t: DataType) -> (Value, DataType) {
+        (Value::Null, t)
+    }
+
+    #[test]
+    fn resolution_errors() {
+        let e = resolve_scalar("foo", &[Int4, Unknown]).unwrap_err();
+        assert_eq!((e.code, e.message.as_str()), ("42883", "function foo(integer, unknown) does not exist"));
+        assert_eq!(
+            e.hint.as_deref(),
+            Some("No function matches the given name and argument types. You might need to add explicit type casts.")
+        );
+        assert_eq!(resolve_scalar("lower", &[Int4]).unwrap_err().message, "function lower(integer) does not exist");
+        assert_eq!(
+            resolve_scalar("substr", &[Unknown, Int8]).unwrap_err().message,
+            "function substr(unknown, bigint) does not exist"
+        );
+        assert_eq!(resolve_scalar("concat", &[]).unwrap_err().message, "function concat() does not exist");
+        assert_eq!(
+            resolve_scalar("round", &[Float8, Int4]).unwrap_err().message,
+            "function round(double precision, integer) does not exist"
+        );
+        assert_eq!(resolve_scalar("mod", &[Float8, Int4]).unwrap_err().code, "42883");
+        let e = resolve_scalar("coalesce", &[Int4, Bool]).unwrap_err();
+        assert_eq!((e.code, e.message.as_str()), ("42804", "COALESCE types integer and boolean cannot be matched"));
+        assert_eq!(
+            resolve_scalar("greatest", &[Int4, Bool]).unwrap_err().message,
+            "GREATEST types integer and boolean cannot be matched"
+        );
+        assert_eq!(resolve_scalar("nullif", &[Int4, Bool]).unwrap_err().code, "42883");
+    }
+
+    #[test]
+    fn resolution_types() {
+        let r = |name: &str, args: &[DataType]| resolve_scalar(name, args).unwrap().result_type;
+        assert_eq!(r("abs", &[Unknown]), Float8);
+        assert_eq!(r("abs", &[Int2]), Int2);
+        assert_eq!(r("round", &[Int4]), Float8);
+        assert_eq!(r("round", &[Int4, Int4]), Numeric(None));
+        assert_eq!(r("ceil", &[Numeric(Some((5, 2)))]), Numeric(None));
+        assert_eq!(r("coalesce", &[Int4, Int8, Unknown]), Int8);
+        assert_eq!(r("coalesce", &[Unknown, Unknown]), Text);
+        assert_eq!(r("greatest", &[Int4, Numeric(None)]), Numeric(None));
+        assert_eq!(r("nullif", &[Int4, Int8]), Int4);
+        assert_eq!(r("mod", &[Int2, Int8]), Int8);
+        assert_eq!(r("mod", &[Int4, Numeric(None)]), Numeric(None));
+        assert_eq!(r("length", &[Varchar(Some(3))]), Int4);
+        assert_eq!(r("now", &[]), Timestamptz);
+        assert_eq!(r("current_timestamp", &[]), Timestamptz);
+        assert_eq!(r("current_date", &[]), Date);
+        assert_eq!(r("localtimestamp", &[]), Timestamp);
+        assert_eq!(r("version", &[]), Text);
+        assert_eq!(r("extract", &[Unknown, Date]), Numeric(None));
+    }
+
+    #[test]
+    fn time_and_misc_functions() {
+        assert_eq!(call_text("now", &[]), "2024-01-31 12:34:56.789+00");
+        assert_eq!(call_text("current_date", &[]), "2024-01-31");
+        assert_eq!(call_text("localtimestamp", &[]), "2024-01-31 12:34:56.789");
+        assert_eq!(call_text("statement_timestamp", &[]), "2024-01-31 12:34:56.789+00");
+        assert!(matches!(call("clock_timestamp", &[]).unwrap(), Value::Timestamptz(_)));
+        assert_eq!(call_text("version", &[]), "PostgreSQL 16");
+        let (a, b) = (call("gen_random_uuid", &[]).unwrap(), call("gen_random_uuid", &[]).unwrap());
+        assert_ne!(a, b);
+        match a {
+            Value::Uuid(u) => assert_eq!(u.get_version_num(), 4),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn math_functions() {
+        assert_eq!(call_text("abs", &[n("-1.50")]), "1.50");
+        assert_eq!(call_text("abs", &[i(-3)]), "3");
+        assert_eq!(call_text("abs", &[t("-1")]), "1");
+        assert_eq!(call("abs", &[i(i32::MIN as i64)]).unwrap_err().message, "integer out of range");
+        assert_eq!(call_text("round", &[n("2.5")]), "3");
+        assert_eq!(call_text("round", &[n("-2.5")]), "-3");
+        assert_eq!(call_text("round", &[f(2.5)]), "2");
+        assert_eq!(call_text("round", &[f(3.5)]), "4");
+        assert_eq!(call_text("round", &[f(12.5)]), "12");
+        assert_eq!(call_text("round", &[n("1.2345"), i(2)]), "1.23");
+        assert_eq!(call_text("round", &[n("1.5"), i(3)]), "1.500");
+        assert_eq!(call_text("round", &[n("1234.5"), i(-2)]), "1200");
+        assert_eq!(call_text("round", &[i(7), i(0)]), "7");
+        assert_eq!(call_text("round", &[n("-1234.5"), i(-40)]), "0");
+        assert_eq!(call_text("floor", &[n("-1.5")]), "-2");
+        assert_eq!(call_text("ceil", &[n("-1.5")]), "-1");
+        assert_eq!(call_text("ceil", &[n("-0.5")]), "0");
+        assert_eq!(call_text("ceil", &[f(-0.5)]), "-0");
+        assert_eq!(call_text("ceiling", &[n("1.2")]), "2");
+        assert_eq!(call_text("floor", &[n("1.50")]), "1");
+        assert_eq!(call_text("floor", &[i(3)]), "3");
+        assert_eq!(call_text("mod", &[i(-7), i(3)]), "-1");
+        assert_eq!(call_text("mod", &[n("7.5"), i(2)]), "1.5");
+        assert_eq!(call("mod", &[i(5), i(0)]).unwrap_err().code, "22012");
+    }
+
+    #[test]
+    fn string_functions() {
+        assert_eq!(call_text("lower", &[t("HÉllo")]), "héllo");
+        assert_eq!(call_text("upper", &[t("héllo")]), "HÉLLO");
+        assert_eq!(call_text("length", &[t("héllo")]), "5");
+        assert_eq!(call_text("char_length", &[(Value::Text("ab  ".into()), Char(4))]), "2");
+        assert_eq!(call_text("octet_length", &[t("héllo")]), "6");
+        assert_eq!(call_text("length", &[(Value::Bytea(vec![1, 2, 3]), Bytea)]), "3");
+        assert_eq!(call_text("substr", &[t("hello"), i(0), i(3)]), "he");
+        assert_eq!(call_text("substr", &[t("hello"), i(-1), i(3)]), "h");
+        assert_eq!(call_text("substr", &[t("hello"), i(2)]), "ello");
+        assert_eq!(call_text("substr", &[t("hello"), i(10)]), "");
+        assert_eq!(call_text("substring", &[t("hello"), i(2), i(2)]), "el");
+        assert_eq!(call_text("substr", &[t("héllo"), i(2), i(2)]), "él");
+        let e = call("substr", &[t("hello"), i(1), i(-1)]).unwrap_err();
+        assert_eq!((e.code, e.message.as_str()), ("22011", "negative substring length not allowed"));
+        assert_eq!(call_text("btrim", &[t("  x  ")]), "x");
+        assert_eq!(call_text("trim", &[t("xxaxx"), t("x")]), "a");
+        assert_eq!(call_text("btrim", &[t("xyaxy"), t("xy")]), "a");
+        assert_eq!(call_text("ltrim", &[t("  a ")]), "a ");
+        assert_eq!(call_text("rtrim", &[t(" a  ")]), " a");
+        assert_eq!(call_text("replace", &[t("abcabc"), t("b"), t("X")]), "aXcaXc");
+        assert_eq!(call_text("replace", &[t("abc"), t(""), t("x")]), "abc");
+        assert_eq!(call_text("strpos", &[t("héllo"), t("l")]), "3");
+        assert_eq!(call_text("strpos", &[t("hello"), t("")]), "1");
+        assert_eq!(call_text("strpos", &[t("hello"), t("z")]), "0");
+        assert_eq!(
+            call_text(
+                "concat",
+                &[
+                    t("a"),
+                    i(1),
+                    null(Int4),
+                    (Value::Bool(true), Bool),
+                    n("1.50"),
+                    f(2.5),
+                    (Value::Text("ab".into()), Char(4))
+                ]
+            ),
+            "a1t1.502.5ab  "
+        );
+        assert_eq!(call_text("lower", &[null(Text)]), "NULL");
+    }
+
+    #[test]
+    fn conditional_functions() {
+        assert_eq!(call_text("coalesce", &[null(Int4), i(2), i(3)]), "2");
+        assert_eq!(call_text("coalesce", &[null(Int4), null(Int4)]), "NULL");
+        assert_eq!(call("coalesce", &[i(1), t("a")]).unwrap_err().code, "22P02");
+        assert_eq!(call_text("greatest", &[i(1), null(Int4), i(3)]), "3");
+        assert_eq!(call_text("least", &[null(Int4), null(Int4)]), "NULL");
+        assert_eq!(call_text("least", &[i(2), n("1.5")]), "1.5");
+        assert_eq!(call_text("greatest", &[t("a"), t("b")]), "b");
+        assert_eq!(call_text("nullif", &[i(1), i(1)]), "NULL");
+        assert_eq!(call_text("nullif", &[t("a"), t("b")]), "a");
+        assert_eq!(call_text("nullif", &[null(Int4), i(1)]), "NULL");
+    }
+
+    #[test]
+    fn extract_fields() {
+        let ts = (Value::Timestamp(text::parse_timestamp("2024-01-31 12:34:56.789").unwrap()), Timestamp);
+        let date = (Value::Date(text::parse_date("2024-01-31").unwrap()), Date);
+        let ex = |field: &str, source: &(Value, DataType)| call_text("extract", &[t(field), source.clone()]);
+        assert_eq!(ex("year", &ts), "2024");
+        assert_eq!(ex("second", &ts), "56.789000");
+        assert_eq!(ex("epoch", &ts), "1706704496.789000");
+        assert_eq!(ex("milliseconds", &ts), "56789.000");
+        assert_eq!(ex("microseconds", &ts), "56789000");
+        assert_eq!(ex("minute", &ts), "34");
+        assert_eq!(ex("dow", &date), "3");
+        assert_eq!(ex("epoch", &date), "1706659200");
+        assert_eq!(ex("doy", &date), "31");
+        assert_eq!(ex("week", &date), "5");
+        assert_eq!(ex("century", &date), "21");
+        assert_eq!(ex("decade", &date), "202");
+        assert_eq!(ex("millennium", &date), "3");
+        assert_eq!(ex("julian", &date), "2460341");
+        let e = call("extract", &[t("hour"), date.clone()]).unwrap_err();
+        assert_eq!((e.code, e.message.as_str()), ("0A000", "unit \"hour\" not supported for type date"));
+        let e = call("extract", &[t("foo"), ts.clone()]).unwrap_err();
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            ("22023", "unit \"foo\" not recognized for type timestamp without time zone")
+        );
+    }
+
+    fn aggregate(
+        name: &str,
+        arg_type: Option<DataType>,
+        distinct: bool,
+        values: &[Value],
+    ) -> Result<(Value, DataType)> {
+        let resolved = resolve_aggregate(name, arg_type.as_ref(), distinct)?;
+        let mut acc = accumulator(&resolved);
+        for value in values {
+            acc.update(value)?;
+        }
+        Ok((acc.finish()?, resolved.result_type))
+    }
+
+    fn agg_text(name: &str, arg_type: DataType, distinct: bool, values: &[Value]) -> String {
+        let (value, t) = aggregate(name, Some(arg_type), distinct, values).unwrap();
+        if value.is_null() {
+            "NULL".into()
+        } else {
+            text::format(&value, &t)
+        }
+    }
+
+    fn ints(v: &[i64]) -> Vec<Value> {
+        v.iter().map(|i| Value::Int(*i)).collect()
+    }
+
+    fn nums(v: &[&str]) -> Vec<Value> {
+        v.iter().map(|s| Value::Numeric(Decimal::from_str(s).unwrap())).collect()
+    }
+
+    #[test]
+    fn aggregate_resolution() {
+        let r = |name: &str, t: DataType| resolve_aggregate(name, Some(&t), false).map(|a| a.result_type);
+        assert_eq!(r("sum", Int4).unwrap(), Int8);
+        assert_eq!(r("sum", Int2).unwrap(), Int8);
+        assert_eq!(r("sum", Int8).unwrap(), Numeric(None));
+        assert_eq!(r("sum", Numeric(Some((10, 2)))).unwrap(), Numeric(None));
+        assert_eq!(r("sum", Float4).unwrap(), Float4);
+        assert_eq!(r("avg", Int4).unwrap(), Numeric(None));
+        assert_eq!(r("avg", Float4).unwrap(), Float8);
+        assert_eq!(r("min", Varchar(Some(3))).unwrap(), Text);
+        assert_eq!(r("max", Date).unwrap(), Date);
+        assert_eq!(r("count", Bool).unwrap(), Int8);
+        assert_eq!(resolve_aggregate("count", None, false).unwrap().function, AggregateFunction::CountStar);
+        assert_eq!(r("sum", Text).unwrap_err().message, "function sum(text) does not exist");
+        let e = r("sum", Unknown).unwrap_err();
+        assert_eq!((e.code, e.message.as_str()), ("42725", "function sum(unknown) is not unique"));
+        assert_eq!(r("max", Uuid).unwrap_err().message, "function max(uuid) does not exist");
+        assert_eq!(r("min", Bool).unwrap_err().message, "function min(boolean) does not exist");
+        assert!(is_aggregate("count") && is_aggregate("bool_or") && !is_aggregate("lower"));
+    }
+
+    #[test]
+    fn aggregates_match_postgres() {
+        assert_eq!(agg_text("avg", Int4, false, &ints(&[1, 2])), "1.5000000000000000");
+        assert_eq!(agg_text("avg", Int4, false, &ints(&[10, 20])), "15.0000000000000000");
+        assert_eq!(agg_text("avg", Int8, false, &ints(&[100000, 2])), "50001.000000000000");
+        assert_eq!(agg_text("avg", Int4, false, &ints(&[123456789, 987654321])), "555555555.00000000");
+        assert_eq!(agg_text("avg", Numeric(None), false, &nums(&["1.25", "2"])), "1.6250000000000000");
+        assert_eq!(agg_text("avg", Numeric(None), false, &nums(&["1.0", "2.00", "3"])), "2.0000000000000000");
+        assert_eq!(agg_text("avg", Numeric(None), false, &nums(&["0.001", "0.002"])), "0.00150000000000000000");
+        assert_eq!(agg_text("avg", Float4, false, &[Value::Float(1.0), Value::Float(2.5)]), "1.75");
+        assert_eq!(agg_text("sum", Float4, false, &[Value::Float(1.0), Value::Float(2.5)]), "3.5");
+        assert_eq!(agg_text("sum", Int4, false, &ints(&[2147483647, 1])), "2147483648");
+        assert_eq!(agg_text("sum", Int8, false, &ints(&[i64::MAX, 1])), "9223372036854775808");
+        assert_eq!(agg_text("sum", Numeric(None), false, &nums(&["1.50", "2"])), "3.50");
+        assert_eq!(
+            aggregate("sum", Some(Int4), false, &ints(&[i64::MAX, 1])).unwrap_err().message,
+            "bigint out of range"
+        );
+        let e = aggregate("sum", Some(Float8), false, &[Value::Float(1e308), Value::Float(1e308)]).unwrap_err();
+        assert_eq!(e.message, "value out of range: overflow");
+        assert_eq!(agg_text("min", Text, false, &[Value::Text("b".into()), Value::Null, Value::Text("a".into())]), "a");
+        assert_eq!(agg_text("max", Int4, false, &ints(&[3, 7, 5])), "7");
+        assert_eq!(agg_text("min", Numeric(None), false, &nums(&["1.50", "1.2"])), "1.2");
+    }
+
+    #[test]
+    fn aggregates_over_nulls_and_distinct() {
+        let nulls = [Value::Null];
+        assert_eq!(agg_text("sum", Int4, false, &nulls), "NULL");
+        assert_eq!(agg_text("avg", Int4, false, &nulls), "NULL");
+        assert_eq!(agg_text("min", Int4, false, &nulls), "NULL");
+        assert_eq!(agg_text("count", Int4, false, &nulls), "0");
+        let (count_star, _) = aggregate("count", None, false, &nulls).unwrap();
+        assert_eq!(count_star, Value::Int(1));
+        assert_eq!(agg_text("sum", Int4, true, &ints(&[1, 1, 2])), "3");
+        assert_eq!(agg_text("count", Int4, true, &ints(&[1, 1, 2])), "2");
+        assert_eq!(agg_text("avg", Int4, true, &ints(&[1, 1, 2])), "1.5000000000000000");
+        assert_eq!(agg_text("count", Numeric(None), true, &nums(&["1.0", "1.00", "2"])), "2");
+        let bools = [Value::Bool(true), Value::Bool(false), Value::Null];
+        assert_eq!(agg_text("bool_and", Bool, false, &bools), "f");
+        assert_eq!(agg_text("bool_or", Bool, false, &bools), "t");
+        assert_eq!(agg_text("every", Bool, false, &bools[..1]), "t");
+        assert_eq!(agg_text("bool_or", Bool, false, &nulls), "NULL");
+    }
 }

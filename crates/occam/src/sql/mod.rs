@@ -9,6 +9,8 @@
 //! ```
 
 pub mod ast;
+pub mod execute;
 pub mod functions;
 pub mod parse;
+pub mod plan;
 pub mod scalar;

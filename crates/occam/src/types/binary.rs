@@ -3,16 +3,380 @@
 //! Integers and floats big-endian, bool one byte, uuid 16 bytes, date = days since 2000-01-01 (i32),
 //! timestamp/timestamptz = microseconds since 2000-01-01 (i64), numeric in PostgreSQL's base-10000 digit
 //! format, text/varchar/bytea raw bytes.
+//!
+//! ```text
+//!   numeric:  i16 ndigits | i16 weight | u16 sign | u16 dscale | ndigits x u16 digit (0..9999)
+//!             value = sum(digit[i] * 10000^(weight - i)), sign 0x0000 = +, 0x4000 = -, 0xC000 = NaN
+//! ```
 
-use crate::error::Result;
+use chrono::{Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
+use rust_decimal::Decimal;
+
+use crate::error::{sqlstate, Error, Result};
 use crate::types::{DataType, Value};
 
+const NUMERIC_POS: u16 = 0x0000;
+const NUMERIC_NEG: u16 = 0x4000;
+const NUMERIC_NAN: u16 = 0xC000;
+
 /// Appends the binary form of a non-null `value` of type `data_type` to `out`.
-pub fn encode(_value: &Value, _data_type: &DataType, _out: &mut Vec<u8>) {
-    todo!("values helper")
+pub fn encode(value: &Value, data_type: &DataType, out: &mut Vec<u8>) {
+    match value {
+        Value::Null => {}
+        Value::Bool(b) => out.push(*b as u8),
+        Value::Int(i) => match data_type {
+            DataType::Int2 => out.extend_from_slice(&(*i as i16).to_be_bytes()),
+            DataType::Int4 => out.extend_from_slice(&(*i as i32).to_be_bytes()),
+            DataType::Float4 => out.extend_from_slice(&(*i as f32).to_be_bytes()),
+            DataType::Float8 => out.extend_from_slice(&(*i as f64).to_be_bytes()),
+            DataType::Numeric(_) => encode_numeric(&Decimal::from(*i), out),
+            _ => out.extend_from_slice(&i.to_be_bytes()),
+        },
+        Value::Float(f) => match data_type {
+            DataType::Float4 => out.extend_from_slice(&(*f as f32).to_be_bytes()),
+            _ => out.extend_from_slice(&f.to_be_bytes()),
+        },
+        Value::Numeric(d) => encode_numeric(d, out),
+        Value::Text(s) => match data_type {
+            DataType::Char(n) => out.extend_from_slice(crate::types::text::pad_char(s, *n).as_bytes()),
+            _ => out.extend_from_slice(s.as_bytes()),
+        },
+        Value::Bytea(bytes) => out.extend_from_slice(bytes),
+        Value::Uuid(u) => out.extend_from_slice(u.as_bytes()),
+        Value::Date(d) => {
+            out.extend_from_slice(&(d.signed_duration_since(pg_epoch_date()).num_days() as i32).to_be_bytes())
+        }
+        Value::Timestamp(ts) => out.extend_from_slice(&micros_since_pg_epoch(ts).to_be_bytes()),
+        Value::Timestamptz(ts) => out.extend_from_slice(&micros_since_pg_epoch(&ts.naive_utc()).to_be_bytes()),
+    }
 }
 
 /// Decodes the binary form of a value of `data_type` (22P03 on malformed input).
-pub fn decode(_bytes: &[u8], _data_type: &DataType) -> Result<Value> {
-    todo!("values helper")
+pub fn decode(bytes: &[u8], data_type: &DataType) -> Result<Value> {
+    match data_type {
+        DataType::Bool => match fixed::<1>(bytes)? {
+            [b] => Ok(Value::Bool(b != 0)),
+        },
+        DataType::Int2 => Ok(Value::Int(i16::from_be_bytes(fixed(bytes)?) as i64)),
+        DataType::Int4 => Ok(Value::Int(i32::from_be_bytes(fixed(bytes)?) as i64)),
+        DataType::Int8 => Ok(Value::Int(i64::from_be_bytes(fixed(bytes)?))),
+        DataType::Float4 => Ok(Value::Float(f32::from_be_bytes(fixed(bytes)?) as f64)),
+        DataType::Float8 => Ok(Value::Float(f64::from_be_bytes(fixed(bytes)?))),
+        DataType::Numeric(None) => decode_numeric(bytes).map(Value::Numeric),
+        DataType::Numeric(Some((precision, scale))) => {
+            crate::types::text::apply_numeric_typmod(decode_numeric(bytes)?, *precision, *scale).map(Value::Numeric)
+        }
+        DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::Unknown => {
+            let text = std::str::from_utf8(bytes).map_err(|e| invalid_utf8(bytes, e))?;
+            match data_type {
+                DataType::Varchar(Some(n)) => crate::types::text::fit_string(text, *n, data_type).map(Value::Text),
+                DataType::Char(n) => crate::types::text::fit_string(text, *n, data_type)
+                    .map(|s| Value::Text(crate::types::text::pad_char(&s, *n))),
+                _ => Ok(Value::Text(text.to_string())),
+            }
+        }
+        DataType::Bytea => Ok(Value::Bytea(bytes.to_vec())),
+        DataType::Uuid => Ok(Value::Uuid(uuid::Uuid::from_bytes(fixed(bytes)?))),
+        DataType::Date => {
+            let days = i32::from_be_bytes(fixed(bytes)?);
+            pg_epoch_date()
+                .checked_add_signed(Duration::days(days as i64))
+                .map(Value::Date)
+                .ok_or_else(|| Error::new(sqlstate::DATETIME_FIELD_OVERFLOW, "date out of range"))
+        }
+        DataType::Timestamp => timestamp_from_micros(i64::from_be_bytes(fixed(bytes)?)).map(Value::Timestamp),
+        DataType::Timestamptz => timestamp_from_micros(i64::from_be_bytes(fixed(bytes)?))
+            .map(|ts| Value::Timestamptz(Utc.from_utc_datetime(&ts))),
+    }
+}
+
+/// The 22P03 error for malformed binary input.
+pub fn incorrect_format() -> Error {
+    Error::new(sqlstate::INVALID_BINARY_REPRESENTATION, "incorrect binary data format")
+}
+
+fn invalid_utf8(bytes: &[u8], err: std::str::Utf8Error) -> Error {
+    let start = err.valid_up_to();
+    let shown: Vec<String> =
+        bytes[start..].iter().take(err.error_len().unwrap_or(1)).map(|b| format!("0x{b:02x}")).collect();
+    Error::new("22021", format!("invalid byte sequence for encoding \"UTF8\": {}", shown.join(" ")))
+}
+
+fn fixed<const N: usize>(bytes: &[u8]) -> Result<[u8; N]> {
+    bytes.try_into().map_err(|_| incorrect_format())
+}
+
+/// 2000-01-01, the epoch of PostgreSQL's binary date and timestamp formats.
+fn pg_epoch_date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(NaiveDate::MIN)
+}
+
+fn micros_since_pg_epoch(ts: &NaiveDateTime) -> i64 {
+    let epoch = crate::types::text::date_to_timestamp(&pg_epoch_date());
+    let delta = ts.signed_duration_since(epoch);
+    delta.num_microseconds().unwrap_or(if delta > Duration::zero() { i64::MAX } else { i64::MIN })
+}
+
+fn timestamp_from_micros(micros: i64) -> Result<NaiveDateTime> {
+    let epoch = crate::types::text::date_to_timestamp(&pg_epoch_date());
+    epoch
+        .checked_add_signed(Duration::microseconds(micros))
+        .ok_or_else(|| Error::new(sqlstate::DATETIME_FIELD_OVERFLOW, "timestamp out of range"))
+}
+
+/// A numeric in PostgreSQL's base-10000 form: `digits[0]` has weight `weight` (units of 10000^weight),
+/// without leading or trailing zero digits; `dscale` is the number of decimal digits after the point.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumericDigits {
+    pub negative: bool,
+    pub weight: i16,
+    pub dscale: u16,
+    pub digits: Vec<u16>,
+}
+
+/// Splits a decimal into base-10000 digits as PostgreSQL stores it.
+pub fn numeric_digits(value: &Decimal) -> NumericDigits {
+    let scale = value.scale() as usize;
+    let magnitude = value.mantissa().unsigned_abs().to_string();
+    // Decimal digits of the integer part and of the fraction part (fraction padded to `scale` digits).
+    let (int_part, frac_part) = if magnitude.len() > scale {
+        (magnitude[..magnitude.len() - scale].to_string(), magnitude[magnitude.len() - scale..].to_string())
+    } else {
+        (String::new(), format!("{}{}", "0".repeat(scale - magnitude.len()), magnitude))
+    };
+    // Pad the integer part on the left and the fraction on the right to whole groups of 4.
+    let int_groups = int_part.len().div_ceil(4);
+    let int_padded = format!("{}{}", "0".repeat(int_groups * 4 - int_part.len()), int_part);
+    let frac_groups = frac_part.len().div_ceil(4);
+    let frac_padded = format!("{}{}", frac_part, "0".repeat(frac_groups * 4 - frac_part.len()));
+    let all = format!("{int_padded}{frac_padded}");
+    let mut digits: Vec<u16> =
+        all.as_bytes().chunks(4).map(|c| c.iter().fold(0u16, |acc, d| acc * 10 + (d - b'0') as u16)).collect();
+    let mut weight = int_groups as i32 - 1;
+    let leading = digits.iter().take_while(|d| **d == 0).count();
+    digits.drain(..leading);
+    weight -= leading as i32;
+    while digits.last() == Some(&0) {
+        digits.pop();
+    }
+    if digits.is_empty() {
+        weight = 0;
+    }
+    NumericDigits {
+        negative: value.is_sign_negative() && !value.is_zero(),
+        weight: weight as i16,
+        dscale: scale as u16,
+        digits,
+    }
+}
+
+fn encode_numeric(value: &Decimal, out: &mut Vec<u8>) {
+    let parts = numeric_digits(value);
+    out.extend_from_slice(&(parts.digits.len() as i16).to_be_bytes());
+    out.extend_from_slice(&parts.weight.to_be_bytes());
+    out.extend_from_slice(&(if parts.negative { NUMERIC_NEG } else { NUMERIC_POS }).to_be_bytes());
+    out.extend_from_slice(&parts.dscale.to_be_bytes());
+    for digit in parts.digits {
+        out.extend_from_slice(&digit.to_be_bytes());
+    }
+}
+
+fn decode_numeric(bytes: &[u8]) -> Result<Decimal> {
+    let read_u16 = |at: usize| -> Result<u16> {
+        bytes.get(at..at + 2).map(|b| u16::from_be_bytes([b[0], b[1]])).ok_or_else(incorrect_format)
+    };
+    let ndigits = read_u16(0)? as i16;
+    let weight = read_u16(2)? as i16;
+    let sign = read_u16(4)?;
+    let dscale = read_u16(6)?;
+    if ndigits < 0 || bytes.len() != 8 + 2 * ndigits as usize {
+        return Err(incorrect_format());
+    }
+    match sign {
+        NUMERIC_POS | NUMERIC_NEG => {}
+        NUMERIC_NAN => return Err(Error::unsupported("numeric NaN is not supported")),
+        _ => {
+            return Err(Error::new(
+                sqlstate::INVALID_BINARY_REPRESENTATION,
+                "invalid sign in external \"numeric\" value",
+            ))
+        }
+    }
+    if dscale > 0x3FFF {
+        return Err(Error::new(sqlstate::INVALID_BINARY_REPRESENTATION, "invalid scale in external \"numeric\" value"));
+    }
+    let mut digits = Vec::with_capacity(ndigits as usize);
+    for i in 0..ndigits as usize {
+        let digit = read_u16(8 + 2 * i)?;
+        if digit >= 10000 {
+            return Err(Error::new(
+                sqlstate::INVALID_BINARY_REPRESENTATION,
+                "invalid digit in external \"numeric\" value",
+            ));
+        }
+        digits.push(digit);
+    }
+    numeric_from_digits(&NumericDigits { negative: sign == NUMERIC_NEG, weight, dscale, digits })
+}
+
+/// Builds a decimal from base-10000 digits, rounded to `dscale` (and to the 28 fraction digits occam's
+/// numeric holds); 22003 if the value does not fit.
+pub fn numeric_from_digits(parts: &NumericDigits) -> Result<Decimal> {
+    let overflow = crate::types::text::numeric_overflow;
+    // Decimal text: integer groups, then fraction groups, then cut/round to dscale.
+    let mut int_text = String::new();
+    let mut frac_text = String::new();
+    for (i, digit) in parts.digits.iter().enumerate() {
+        let power = parts.weight as i32 - i as i32;
+        if power >= 0 {
+            int_text.push_str(&format!("{digit:04}"));
+        } else {
+            if frac_text.is_empty() {
+                // Zero groups between the point and the first fraction digit.
+                for _ in 0..(-power - 1) {
+                    frac_text.push_str("0000");
+                }
+            }
+            frac_text.push_str(&format!("{digit:04}"));
+        }
+    }
+    // Zero groups between the last integer digit and the point.
+    let last_power = parts.weight as i32 - parts.digits.len() as i32 + 1;
+    if last_power > 0 && !parts.digits.is_empty() {
+        for _ in 0..last_power {
+            int_text.push_str("0000");
+        }
+    }
+    let int_text = int_text.trim_start_matches('0');
+    let text = format!(
+        "{}{}.{}",
+        if parts.negative { "-" } else { "" },
+        if int_text.is_empty() { "0" } else { int_text },
+        if frac_text.is_empty() { "0" } else { &frac_text }
+    );
+    let target_scale = (parts.dscale as u32).min(28);
+    // More fraction digits than Decimal holds are rounded by the parser.
+    let value = text.parse::<Decimal>().map_err(|_| overflow())?;
+    let mut value = value.round_dp_with_strategy(target_scale, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    value.rescale(target_scale);
+    if value.is_zero() {
+        value.set_sign_positive(true);
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn round_trip(value: Value, data_type: DataType) -> Value {
+        let mut out = Vec::new();
+        encode(&value, &data_type, &mut out);
+        decode(&out, &data_type).expect("decode")
+    }
+
+    fn numeric_bytes(text: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        encode(&Value::Numeric(Decimal::from_str(text).expect("decimal")), &DataType::Numeric(None), &mut out);
+        out
+    }
+
+    #[test]
+    fn fixed_width_types() {
+        let mut out = Vec::new();
+        encode(&Value::Int(1), &DataType::Int4, &mut out);
+        assert_eq!(out, [0, 0, 0, 1]);
+        out.clear();
+        encode(&Value::Int(-2), &DataType::Int2, &mut out);
+        assert_eq!(out, [0xff, 0xfe]);
+        for (value, t) in [
+            (Value::Bool(true), DataType::Bool),
+            (Value::Int(-5), DataType::Int2),
+            (Value::Int(i32::MIN as i64), DataType::Int4),
+            (Value::Int(i64::MAX), DataType::Int8),
+            (Value::Float(1.5), DataType::Float4),
+            (Value::Float(-0.1), DataType::Float8),
+            (Value::Uuid(uuid::Uuid::from_u128(0x1234)), DataType::Uuid),
+            (Value::Text("héllo".into()), DataType::Text),
+            (Value::Bytea(vec![0, 255]), DataType::Bytea),
+        ] {
+            assert_eq!(round_trip(value.clone(), t), value);
+        }
+        assert_eq!(decode(&[0, 1], &DataType::Int4).unwrap_err().code, "22P03");
+        assert_eq!(decode(&[0xff, 0xfe], &DataType::Text).unwrap_err().code, "22021");
+    }
+
+    #[test]
+    fn dates_and_timestamps() {
+        let date = NaiveDate::from_ymd_opt(2000, 1, 2).unwrap();
+        let mut out = Vec::new();
+        encode(&Value::Date(date), &DataType::Date, &mut out);
+        assert_eq!(out, 1i32.to_be_bytes());
+        let before = NaiveDate::from_ymd_opt(1999, 12, 31).unwrap();
+        assert_eq!(round_trip(Value::Date(before), DataType::Date), Value::Date(before));
+        let ts = date.and_hms_micro_opt(0, 0, 1, 5).unwrap();
+        out.clear();
+        encode(&Value::Timestamp(ts), &DataType::Timestamp, &mut out);
+        assert_eq!(out, (86_400_000_000i64 + 1_000_005).to_be_bytes());
+        assert_eq!(round_trip(Value::Timestamp(ts), DataType::Timestamp), Value::Timestamp(ts));
+        let tz = Utc.from_utc_datetime(&ts);
+        assert_eq!(round_trip(Value::Timestamptz(tz), DataType::Timestamptz), Value::Timestamptz(tz));
+    }
+
+    #[test]
+    fn numeric_layout_matches_postgres() {
+        // Bytes as sent by PostgreSQL 15 for SELECT x::numeric in binary format.
+        assert_eq!(numeric_bytes("0"), [0, 0, 0, 0, 0, 0, 0, 0]);
+        assert_eq!(numeric_bytes("0.00"), [0, 0, 0, 0, 0, 0, 0, 2]);
+        assert_eq!(numeric_bytes("1"), [0, 1, 0, 0, 0, 0, 0, 0, 0, 1]);
+        assert_eq!(numeric_bytes("12345.678"), [0, 3, 0, 1, 0, 0, 0, 3, 0, 1, 0x09, 0x29, 0x1a, 0x7c]);
+        assert_eq!(numeric_bytes("-0.0001"), [0, 1, 0xff, 0xff, 0x40, 0, 0, 4, 0, 1]);
+        assert_eq!(numeric_bytes("10000"), [0, 1, 0, 1, 0, 0, 0, 0, 0, 1]);
+        assert_eq!(numeric_bytes("0.00001"), [0, 1, 0xff, 0xfe, 0, 0, 0, 5, 0x03, 0xe8]);
+    }
+
+    #[test]
+    fn numeric_round_trips() {
+        for text in [
+            "0",
+            "0.00",
+            "1.50",
+            "-1.50",
+            "12345.678",
+            "100000000",
+            "0.00001",
+            "-0.0001",
+            "79228162514264337593543950335",
+            "0.0000000000000000000000000001",
+            "3.1415926535897932384626433832",
+            "123456789.000000001",
+        ] {
+            let value = Value::Numeric(Decimal::from_str(text).unwrap());
+            let back = round_trip(value.clone(), DataType::Numeric(None));
+            assert_eq!(back, value, "{text}");
+            match back {
+                Value::Numeric(d) => assert_eq!(d.to_string(), text),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn numeric_decode_errors() {
+        assert_eq!(decode(&[0, 1, 0, 0, 0, 0, 0, 0], &DataType::Numeric(None)).unwrap_err().code, "22P03");
+        let bad_digit = [0, 1, 0, 0, 0, 0, 0, 0, 0x27, 0x10];
+        assert_eq!(
+            decode(&bad_digit, &DataType::Numeric(None)).unwrap_err().message,
+            "invalid digit in external \"numeric\" value"
+        );
+        let bad_sign = [0, 0, 0, 0, 0x12, 0, 0, 0];
+        assert_eq!(decode(&bad_sign, &DataType::Numeric(None)).unwrap_err().code, "22P03");
+        // Weight 10 (10^40) does not fit.
+        let huge = [0, 1, 0, 10, 0, 0, 0, 0, 0, 1];
+        assert_eq!(decode(&huge, &DataType::Numeric(None)).unwrap_err().code, "22003");
+        // dscale rounds extra digits: 1.2345 with dscale 2 -> 1.23 (PostgreSQL trusts dscale the same way).
+        let value = decode(&[0, 2, 0, 0, 0, 0, 0, 2, 0, 1, 0x09, 0x29], &DataType::Numeric(None)).unwrap();
+        assert_eq!(value, Value::Numeric(Decimal::from_str("1.23").unwrap()));
+    }
 }

@@ -1,1 +1,154 @@
-//! The PostgreSQL v3 wire protocol front end (pgwire): startup, simple and extended query, COPY later.
+//! The PostgreSQL v3 wire protocol front end: startup, simple and extended query, COPY later.
+//!
+//! [`serve`] accepts connections and gives each its own task and its own [`Session`]. The protocol
+//! machinery is split by concern:
+//!
+//! ```text
+//!   mod.rs         accept loop, server options, the session seam (SqlSession / SessionFactory)
+//!   connection.rs  one connection: startup + auth, simple query, extended query (Parse/Bind/...)
+//!   auth.rs        authentication exchanges (cleartext "local" mode now; IAM tokens, SCRAM later)
+//!   transport.rs   framing: length checks, isolated pgwire decoding, buffered output
+//!   codec.rs       occam values/columns/errors <-> DataRow/RowDescription/ErrorResponse
+//! ```
+//!
+//! pgwire supplies the message types and their encodings; the protocol state machine is occam's own, so
+//! transaction status comes straight from the session and a statement is planned exactly once, at Parse.
+
+pub mod auth;
+mod codec;
+mod connection;
+mod transport;
+
+#[cfg(test)]
+mod tests;
+
+use std::io;
+use std::sync::atomic::AtomicI32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tracing::{debug, warn};
+
+use crate::database::Database;
+use crate::error::Result;
+use crate::session::{Column, PreparedStatement, QueryResult, Session, TransactionStatus};
+use crate::types::{DataType, Value};
+
+pub use auth::{AcceptAnyPassword, AuthExchange, AuthStep, Authenticator};
+
+/// The version reported in the `server_version` parameter (what clients see as the PostgreSQL version).
+pub const SERVER_VERSION: &str = "16.15";
+
+/// How the server treats clients.
+#[derive(Clone)]
+pub struct ServerOptions {
+    /// How clients authenticate; defaults to the "local" mode, which accepts any password.
+    pub authenticator: Arc<dyn Authenticator>,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        ServerOptions { authenticator: Arc::new(AcceptAnyPassword) }
+    }
+}
+
+/// Serves PostgreSQL clients on `listener` until the process ends; each connection gets its own Session.
+pub async fn serve(listener: TcpListener, database: Database) -> io::Result<()> {
+    serve_with_options(listener, database, ServerOptions::default()).await
+}
+
+/// [`serve`] with explicit options.
+pub async fn serve_with_options(listener: TcpListener, database: Database, options: ServerOptions) -> io::Result<()> {
+    serve_sessions(listener, database, options).await
+}
+
+/// The accept loop, over any source of sessions.
+pub(crate) async fn serve_sessions<F: SessionFactory>(
+    listener: TcpListener,
+    factory: F,
+    options: ServerOptions,
+) -> io::Result<()> {
+    let shared = Arc::new(Shared { factory, options, next_process_id: AtomicI32::new(1) });
+    loop {
+        match listener.accept().await {
+            Ok((stream, peer)) => {
+                if let Err(err) = stream.set_nodelay(true) {
+                    debug!(%peer, %err, "cannot set TCP_NODELAY");
+                }
+                debug!(%peer, "client connected");
+                tokio::spawn(connection::run(stream, peer.to_string(), shared.clone()));
+            }
+            Err(err) => {
+                // Usually out of file descriptors: back off briefly instead of spinning, keep serving.
+                warn!(%err, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// State shared by every connection of one server.
+pub(crate) struct Shared<F> {
+    factory: F,
+    options: ServerOptions,
+    next_process_id: AtomicI32,
+}
+
+/// What the protocol needs from an engine session. [`Session`] is the real one; the seam lets the
+/// protocol be tested against a scripted session.
+pub(crate) trait SqlSession: Send + 'static {
+    type Statement: StatementInfo + Send + Sync + 'static;
+    fn execute_batch(&mut self, sql: &str) -> Vec<Result<QueryResult>>;
+    fn prepare(&mut self, sql: &str, param_types: &[DataType]) -> Result<Arc<Self::Statement>>;
+    fn execute(&mut self, statement: &Self::Statement, params: &[Value]) -> Result<QueryResult>;
+    fn fail_transaction(&mut self);
+    fn transaction_status(&self) -> TransactionStatus;
+}
+
+/// What the protocol reads from a prepared statement (for ParameterDescription and RowDescription).
+pub(crate) trait StatementInfo {
+    fn param_types(&self) -> &[DataType];
+    fn columns(&self) -> &Arc<[Column]>;
+}
+
+impl StatementInfo for PreparedStatement {
+    fn param_types(&self) -> &[DataType] {
+        &self.param_types
+    }
+    fn columns(&self) -> &Arc<[Column]> {
+        &self.columns
+    }
+}
+
+impl SqlSession for Session {
+    type Statement = PreparedStatement;
+    fn execute_batch(&mut self, sql: &str) -> Vec<Result<QueryResult>> {
+        Session::execute_batch(self, sql)
+    }
+    fn prepare(&mut self, sql: &str, param_types: &[DataType]) -> Result<Arc<PreparedStatement>> {
+        Session::prepare(self, sql, param_types)
+    }
+    fn execute(&mut self, statement: &PreparedStatement, params: &[Value]) -> Result<QueryResult> {
+        Session::execute(self, statement, params)
+    }
+    fn fail_transaction(&mut self) {
+        Session::fail_transaction(self)
+    }
+    fn transaction_status(&self) -> TransactionStatus {
+        Session::transaction_status(self)
+    }
+}
+
+/// Opens a session per connection.
+pub(crate) trait SessionFactory: Send + Sync + 'static {
+    type Session: SqlSession;
+    fn open_session(&self, user: &str) -> Result<Self::Session>;
+}
+
+impl SessionFactory for Database {
+    type Session = Session;
+    fn open_session(&self, user: &str) -> Result<Session> {
+        self.session(user)
+    }
+}

@@ -1,0 +1,138 @@
+//! The `occam` binary as an operator uses it: help text, clear failures for a busy port or an unusable
+//! data directory, and a real `psql` session against a started server.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const OCCAM: &str = env!("CARGO_BIN_EXE_occam");
+const PSQL: &str = "/usr/bin/psql";
+
+fn occam(args: &[&str]) -> Output {
+    Command::new(OCCAM).args(args).env("RUST_LOG", "warn").output().expect("run occam")
+}
+
+/// A port that was free a moment ago.
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).expect("free port").port()
+}
+
+/// A running server, killed when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Server {
+    fn start(extra: &[&str]) -> Server {
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let child = Command::new(OCCAM)
+            .args(["serve", "--listen", &listen])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn occam");
+        let mut server = Server { child, port };
+        server.wait_until_ready();
+        server
+    }
+
+    /// Polls a TCP connect until the server accepts (or exits, or a generous deadline passes).
+    fn wait_until_ready(&mut self) {
+        let address: SocketAddr = ([127, 0, 0, 1], self.port).into();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
+                return;
+            }
+            if let Some(status) = self.child.try_wait().expect("poll child") {
+                panic!("occam exited before accepting connections: {status}");
+            }
+            assert!(Instant::now() < deadline, "occam did not accept connections on port {}", self.port);
+            // Polling interval, not a wait for readiness: the loop ends as soon as a connect succeeds.
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn help_describes_the_serve_command() {
+    let output = occam(&["--help"]);
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(text.contains("serve"), "{text}");
+
+    let output = occam(&["serve", "--help"]);
+    assert!(output.status.success());
+    let text = String::from_utf8_lossy(&output.stdout);
+    for option in ["--listen", "--data-dir", "--in-memory", "127.0.0.1:5432", "./occam-data"] {
+        assert!(text.contains(option), "missing {option} in {text}");
+    }
+}
+
+#[test]
+fn busy_port_is_a_clear_error() {
+    let taken = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let address = taken.local_addr().expect("address").to_string();
+    let output = occam(&["serve", "--in-memory", "--listen", &address]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let expected = format!("error: cannot listen on {address}: address already in use");
+    assert!(stderr.lines().any(|line| line == expected), "stderr: {stderr}");
+}
+
+#[test]
+fn a_file_is_not_a_data_directory() {
+    let file = tempfile::NamedTempFile::new().expect("temp file");
+    let path = file.path().to_str().expect("utf-8 path");
+    let output = occam(&["serve", "--listen", "127.0.0.1:0", "--data-dir", path]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let expected = format!("error: cannot use data directory {path}: not a directory");
+    assert!(stderr.lines().any(|line| line == expected), "stderr: {stderr}");
+}
+
+#[test]
+fn psql_runs_a_multi_statement_query() {
+    if !std::path::Path::new(PSQL).exists() {
+        eprintln!("skipping: {PSQL} not installed");
+        return;
+    }
+    let server = Server::start(&["--in-memory"]);
+    let output = Command::new(PSQL)
+        .args(["-h", "127.0.0.1", "-p", &server.port.to_string(), "-U", "admin", "-d", "postgres"])
+        .args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1"])
+        // DSQL keeps DDL and DML in separate transactions: the table comes first, on its own.
+        .args(["-c", "CREATE TABLE cli_accounts (id int PRIMARY KEY, owner text)"])
+        .args([
+            "-c",
+            "INSERT INTO cli_accounts VALUES (1, 'ada'), (2, 'grace'); \
+             SELECT id, owner FROM cli_accounts ORDER BY id",
+        ])
+        .env("PGPASSWORD", "anything")
+        .env("PGCONNECT_TIMEOUT", "30")
+        .output()
+        .expect("run psql");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "psql failed: {stderr}");
+    assert!(stdout.contains("1|ada\n2|grace"), "stdout: {stdout}");
+}
+
+#[test]
+fn data_directory_is_created() {
+    let parent = tempfile::tempdir().expect("temp dir");
+    let dir = parent.path().join("nested").join("data");
+    let server = Server::start(&["--data-dir", dir.to_str().expect("utf-8 path")]);
+    assert!(dir.is_dir());
+    drop(server);
+}

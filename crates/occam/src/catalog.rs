@@ -1,0 +1,528 @@
+//! The catalog: tables and their columns, stored as rows in the same transactional key space as the data.
+//!
+//! Every table is one catalog row under `table_prefix(0, 0)`, keyed by its name, and a counter under
+//! `table_prefix(0, 1)` hands out table ids (never reused). Because DDL writes these keys through the
+//! statement's own [`Transaction`], CREATE/DROP TABLE are transactional and take part in OCC like any other
+//! write: two sessions creating tables at the same time both write the id counter, so one of them gets
+//! 40001 at COMMIT.
+//!
+//! ```text
+//!   key    table_prefix(0, 0) ++ encode(name)       value  table definition (format below)
+//!   key    table_prefix(0, 1)                       value  next table id (u32 big-endian)
+//!   key    table_prefix(id, 0) ++ encode(pk...)     value  the row: encode_value(col) for every column
+//! ```
+//! Sessions plan against an immutable in-memory [`Catalog`] snapshot (shared as `Arc<Catalog>` by the
+//! database) whose `version` increases each time it is reloaded after a DDL commit; prepared statements
+//! compare versions to know when to re-plan.
+//!
+//! A table without a declared primary key gets a hidden one: an extra trailing `uuid` column filled with a
+//! random value per row (random, so concurrent inserters never collide). It is invisible to `SELECT *`,
+//! to INSERT column lists and to name resolution.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::error::{sqlstate, Error, Result};
+use crate::sql::ast::{self, Expr, ObjectName};
+use crate::storage::keycode::{encode_key, table_prefix};
+use crate::storage::prefix_range;
+use crate::txn::Transaction;
+use crate::types::{DataType, Value};
+
+/// The only schema occam has.
+pub const PUBLIC_SCHEMA: &str = "public";
+/// Name of the hidden primary-key column of tables declared without one.
+pub const HIDDEN_KEY_COLUMN: &str = "__occam_row_id";
+/// Version byte of the catalog row format, so a later format can still read old rows.
+const FORMAT_VERSION: u8 = 1;
+
+/// One column of a table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnInfo {
+    pub name: String,
+    pub data_type: DataType,
+    pub not_null: bool,
+    /// The DEFAULT expression (re-parsed from `default_sql` when the catalog is loaded).
+    pub default: Option<Expr>,
+    /// The DEFAULT expression as SQL text, which is what the catalog row stores.
+    pub default_sql: Option<String>,
+    /// The hidden primary-key column of a table declared without a primary key.
+    pub hidden: bool,
+}
+
+/// A table definition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub id: u32,
+    pub name: String,
+    pub columns: Vec<ColumnInfo>,
+    /// Indices into `columns` of the primary-key columns, in key order.
+    pub primary_key: Vec<usize>,
+    /// `table_prefix(id, 0)`: the prefix of every row key, kept to avoid rebuilding it per row.
+    pub key_prefix: Vec<u8>,
+}
+
+impl Table {
+    /// The columns a user can see (everything but the hidden key), with their indices.
+    pub fn visible_columns(&self) -> impl Iterator<Item = (usize, &ColumnInfo)> {
+        self.columns.iter().enumerate().filter(|(_, c)| !c.hidden)
+    }
+
+    /// Index of the visible column `name`.
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| !c.hidden && c.name == name)
+    }
+
+    /// Whether the primary key is the hidden generated column.
+    pub fn has_hidden_key(&self) -> bool {
+        self.columns.iter().any(|c| c.hidden)
+    }
+
+    /// The name PostgreSQL gives the primary-key constraint (`accounts_pkey`).
+    pub fn primary_key_name(&self) -> String {
+        format!("{}_pkey", self.name)
+    }
+
+    /// The storage key of the row with primary-key values `key` (in key-column order).
+    pub fn row_key(&self, key: &[Value]) -> Vec<u8> {
+        encode_key(&self.key_prefix, key)
+    }
+
+    /// The storage key of `row` (a full row in column order).
+    pub fn row_key_of(&self, row: &[Value]) -> Vec<u8> {
+        let mut key = Vec::with_capacity(self.key_prefix.len() + 9 * self.primary_key.len());
+        key.extend_from_slice(&self.key_prefix);
+        for &index in &self.primary_key {
+            crate::storage::keycode::encode_value(&mut key, &row[index], false);
+        }
+        key
+    }
+
+    /// Encodes a full row (every column, hidden ones included) as a storage value: each column's
+    /// `keycode` component, and after a non-null numeric one byte with its scale, because the key encoding
+    /// normalises `1.50` to `1.5` while a stored numeric keeps its scale (PostgreSQL prints `1.50`).
+    pub fn encode_row(&self, row: &[Value]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(row.len() * 9);
+        for value in row {
+            crate::storage::keycode::encode_value(&mut out, value, false);
+            if let Value::Numeric(d) = value {
+                out.push(d.scale() as u8);
+            }
+        }
+        out
+    }
+
+    /// Decodes a storage value written by [`Table::encode_row`].
+    pub fn decode_row(&self, bytes: &[u8]) -> Result<Vec<Value>> {
+        let mut input = bytes;
+        let mut row = Vec::with_capacity(self.columns.len());
+        for column in &self.columns {
+            let mut value = crate::storage::keycode::decode_value(&mut input, &column.data_type, false)?;
+            if let Value::Numeric(d) = &mut value {
+                let (&scale, rest) = input.split_first().ok_or_else(|| Error::internal("truncated numeric"))?;
+                input = rest;
+                d.rescale(scale as u32);
+            }
+            row.push(value);
+        }
+        Ok(row)
+    }
+}
+
+/// An immutable snapshot of every table definition.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    /// Increases by one each time the database reloads its catalog (after a DDL commit).
+    pub version: u64,
+    tables: HashMap<String, Arc<Table>>,
+}
+
+/// Checks that `schema` (if given) is `public`: occam has no other schema.
+pub fn check_schema(name: &ObjectName) -> Result<()> {
+    match &name.schema {
+        Some(schema) if schema != PUBLIC_SCHEMA => {
+            Err(Error::new("3F000", format!("schema \"{schema}\" does not exist")))
+        }
+        _ => Ok(()),
+    }
+}
+
+impl Catalog {
+    /// Reads every table definition visible to `txn`.
+    pub fn load(txn: &Transaction, version: u64) -> Result<Catalog> {
+        let (start, end) = prefix_range(&table_prefix(0, 0));
+        let mut tables = HashMap::new();
+        for entry in txn.scan(start, end, false) {
+            let (_, value) = entry?;
+            let table = decode_table(&value)?;
+            tables.insert(table.name.clone(), Arc::new(table));
+        }
+        Ok(Catalog { version, tables })
+    }
+
+    /// The table `name` (42P01 if missing, 3F000 for a schema other than `public`).
+    pub fn table(&self, name: &ObjectName) -> Result<&Arc<Table>> {
+        check_schema(name)?;
+        self.tables.get(&name.name).ok_or_else(|| Error::undefined_table(&display_name(name)))
+    }
+
+    /// The table `name` if it exists.
+    pub fn find_table(&self, name: &str) -> Option<&Arc<Table>> {
+        self.tables.get(name)
+    }
+
+    /// All tables, in no particular order.
+    pub fn tables(&self) -> impl Iterator<Item = &Arc<Table>> {
+        self.tables.values()
+    }
+}
+
+/// `schema.name` or `name`, as PostgreSQL quotes it in error messages.
+pub fn display_name(name: &ObjectName) -> String {
+    match &name.schema {
+        Some(schema) => format!("{schema}.{}", name.name),
+        None => name.name.clone(),
+    }
+}
+
+fn catalog_key(name: &str) -> Vec<u8> {
+    encode_key(&table_prefix(0, 0), &[Value::Text(name.to_string())])
+}
+
+fn table_id_counter_key() -> Vec<u8> {
+    table_prefix(0, 1)
+}
+
+/// Executes CREATE TABLE inside `txn`. Returns false when the table exists and IF NOT EXISTS was given.
+pub fn create_table(txn: &mut Transaction, stmt: &ast::CreateTable) -> Result<bool> {
+    check_schema(&stmt.name)?;
+    let name = &stmt.name.name;
+    let key = catalog_key(name);
+    if txn.get(&key)?.is_some() {
+        if stmt.if_not_exists {
+            return Ok(false);
+        }
+        return Err(Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{name}\" already exists")));
+    }
+    if stmt.columns.len() > 255 {
+        return Err(Error::new(sqlstate::TOO_MANY_COLUMNS, "tables can have at most 255 columns"));
+    }
+    let mut columns: Vec<ColumnInfo> = Vec::with_capacity(stmt.columns.len() + 1);
+    for def in &stmt.columns {
+        if columns.iter().any(|c| c.name == def.name) {
+            return Err(Error::new(
+                sqlstate::DUPLICATE_COLUMN,
+                format!("column \"{}\" specified more than once", def.name),
+            ));
+        }
+        if let Some(default) = &def.default {
+            crate::sql::plan::check_default(default, &def.name, &def.data_type)?;
+        }
+        columns.push(ColumnInfo {
+            name: def.name.clone(),
+            data_type: def.data_type,
+            not_null: def.not_null,
+            default: def.default.clone(),
+            default_sql: def.default.as_ref().map(crate::sql::parse::expression_to_sql),
+            hidden: false,
+        });
+    }
+    let mut primary_key = Vec::with_capacity(stmt.primary_key.len());
+    for key_column in &stmt.primary_key {
+        let index = columns.iter().position(|c| &c.name == key_column).ok_or_else(|| {
+            Error::new(sqlstate::UNDEFINED_COLUMN, format!("column \"{key_column}\" named in key does not exist"))
+        })?;
+        if primary_key.contains(&index) {
+            return Err(Error::new(
+                sqlstate::DUPLICATE_COLUMN,
+                format!("column \"{key_column}\" appears twice in primary key constraint"),
+            ));
+        }
+        // A primary key implies NOT NULL, as in PostgreSQL.
+        columns[index].not_null = true;
+        primary_key.push(index);
+    }
+    if primary_key.is_empty() {
+        primary_key.push(columns.len());
+        columns.push(ColumnInfo {
+            name: HIDDEN_KEY_COLUMN.to_string(),
+            data_type: DataType::Uuid,
+            not_null: true,
+            default: None,
+            default_sql: None,
+            hidden: true,
+        });
+    }
+    let counter_key = table_id_counter_key();
+    let id = match txn.get(&counter_key)? {
+        Some(bytes) => {
+            u32::from_be_bytes(bytes.as_slice().try_into().map_err(|_| Error::internal("corrupt table id counter"))?)
+        }
+        None => 1,
+    };
+    let next = id.checked_add(1).ok_or_else(|| Error::new(sqlstate::PROGRAM_LIMIT_EXCEEDED, "out of table ids"))?;
+    txn.put(counter_key, next.to_be_bytes().to_vec());
+    let table = Table { id, name: name.clone(), columns, primary_key, key_prefix: table_prefix(id, 0) };
+    txn.put(key, encode_table(&table));
+    Ok(true)
+}
+
+/// Executes DROP TABLE inside `txn`. The dropped table's rows stay behind as orphans under its (never
+/// reused) id; reclaiming their space is left to a later background job.
+pub fn drop_table(txn: &mut Transaction, names: &[ObjectName], if_exists: bool) -> Result<()> {
+    for name in names {
+        if let Some(schema) = &name.schema {
+            if schema != PUBLIC_SCHEMA {
+                if if_exists {
+                    continue;
+                }
+                return Err(Error::new("3F000", format!("schema \"{schema}\" does not exist")));
+            }
+        }
+        let key = catalog_key(&name.name);
+        if txn.get(&key)?.is_none() {
+            if if_exists {
+                continue;
+            }
+            return Err(Error::new(
+                sqlstate::UNDEFINED_TABLE,
+                format!("table \"{}\" does not exist", display_name(name)),
+            ));
+        }
+        txn.delete(key);
+    }
+    Ok(())
+}
+
+// ---- catalog row format: a small hand-written binary encoding ----
+//
+//   u8 format version, u32 id, str name, u16 column count, per column:
+//     str name, type, u8 flags (1 not null, 2 hidden, 4 has default), [str default sql]
+//   u16 key column count, u16 per key column
+//   str := u32 length ++ utf-8 bytes
+//   type := u8 tag ++ parameters (see encode_type)
+
+fn put_u16(out: &mut Vec<u8>, v: u16) {
+    out.extend_from_slice(&v.to_be_bytes());
+}
+
+fn put_u32(out: &mut Vec<u8>, v: u32) {
+    out.extend_from_slice(&v.to_be_bytes());
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    put_u32(out, s.len() as u32);
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn put_opt_u32(out: &mut Vec<u8>, v: Option<u32>) {
+    match v {
+        Some(v) => {
+            out.push(1);
+            put_u32(out, v);
+        }
+        None => out.push(0),
+    }
+}
+
+fn encode_type(out: &mut Vec<u8>, data_type: &DataType) {
+    match data_type {
+        DataType::Bool => out.push(1),
+        DataType::Int2 => out.push(2),
+        DataType::Int4 => out.push(3),
+        DataType::Int8 => out.push(4),
+        DataType::Float4 => out.push(5),
+        DataType::Float8 => out.push(6),
+        DataType::Numeric(spec) => {
+            out.push(7);
+            match spec {
+                Some((p, s)) => {
+                    out.push(1);
+                    put_u32(out, *p);
+                    put_u32(out, *s);
+                }
+                None => out.push(0),
+            }
+        }
+        DataType::Text => out.push(8),
+        DataType::Varchar(n) => {
+            out.push(9);
+            put_opt_u32(out, *n);
+        }
+        DataType::Char(n) => {
+            out.push(10);
+            put_u32(out, *n);
+        }
+        DataType::Bytea => out.push(11),
+        DataType::Uuid => out.push(12),
+        DataType::Date => out.push(13),
+        DataType::Timestamp => out.push(14),
+        DataType::Timestamptz => out.push(15),
+        DataType::Unknown => out.push(16),
+    }
+}
+
+fn encode_table(table: &Table) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64);
+    out.push(FORMAT_VERSION);
+    put_u32(&mut out, table.id);
+    put_str(&mut out, &table.name);
+    put_u16(&mut out, table.columns.len() as u16);
+    for column in &table.columns {
+        put_str(&mut out, &column.name);
+        encode_type(&mut out, &column.data_type);
+        let flags =
+            (column.not_null as u8) | ((column.hidden as u8) << 1) | ((column.default_sql.is_some() as u8) << 2);
+        out.push(flags);
+        if let Some(sql) = &column.default_sql {
+            put_str(&mut out, sql);
+        }
+    }
+    put_u16(&mut out, table.primary_key.len() as u16);
+    for &index in &table.primary_key {
+        put_u16(&mut out, index as u16);
+    }
+    out
+}
+
+struct CatalogReader<'a> {
+    input: &'a [u8],
+}
+
+fn corrupt() -> Error {
+    Error::internal("corrupt catalog row")
+}
+
+impl CatalogReader<'_> {
+    fn bytes(&mut self, n: usize) -> Result<&[u8]> {
+        if self.input.len() < n {
+            return Err(corrupt());
+        }
+        let (head, rest) = self.input.split_at(n);
+        self.input = rest;
+        Ok(head)
+    }
+    fn u8(&mut self) -> Result<u8> {
+        Ok(self.bytes(1)?[0])
+    }
+    fn u16(&mut self) -> Result<u16> {
+        Ok(u16::from_be_bytes(self.bytes(2)?.try_into().map_err(|_| corrupt())?))
+    }
+    fn u32(&mut self) -> Result<u32> {
+        Ok(u32::from_be_bytes(self.bytes(4)?.try_into().map_err(|_| corrupt())?))
+    }
+    fn string(&mut self) -> Result<String> {
+        let len = self.u32()? as usize;
+        String::from_utf8(self.bytes(len)?.to_vec()).map_err(|_| corrupt())
+    }
+    fn opt_u32(&mut self) -> Result<Option<u32>> {
+        Ok(if self.u8()? == 1 { Some(self.u32()?) } else { None })
+    }
+    fn data_type(&mut self) -> Result<DataType> {
+        Ok(match self.u8()? {
+            1 => DataType::Bool,
+            2 => DataType::Int2,
+            3 => DataType::Int4,
+            4 => DataType::Int8,
+            5 => DataType::Float4,
+            6 => DataType::Float8,
+            7 => DataType::Numeric(if self.u8()? == 1 { Some((self.u32()?, self.u32()?)) } else { None }),
+            8 => DataType::Text,
+            9 => DataType::Varchar(self.opt_u32()?),
+            10 => DataType::Char(self.u32()?),
+            11 => DataType::Bytea,
+            12 => DataType::Uuid,
+            13 => DataType::Date,
+            14 => DataType::Timestamp,
+            15 => DataType::Timestamptz,
+            16 => DataType::Unknown,
+            _ => return Err(corrupt()),
+        })
+    }
+}
+
+fn decode_table(bytes: &[u8]) -> Result<Table> {
+    let mut reader = CatalogReader { input: bytes };
+    if reader.u8()? != FORMAT_VERSION {
+        return Err(Error::internal("unsupported catalog row format"));
+    }
+    let id = reader.u32()?;
+    let name = reader.string()?;
+    let column_count = reader.u16()? as usize;
+    let mut columns = Vec::with_capacity(column_count);
+    for _ in 0..column_count {
+        let column_name = reader.string()?;
+        let data_type = reader.data_type()?;
+        let flags = reader.u8()?;
+        let default_sql = if flags & 4 != 0 { Some(reader.string()?) } else { None };
+        let default = match &default_sql {
+            Some(sql) => Some(crate::sql::parse::parse_expression(sql)?),
+            None => None,
+        };
+        columns.push(ColumnInfo {
+            name: column_name,
+            data_type,
+            not_null: flags & 1 != 0,
+            default,
+            default_sql,
+            hidden: flags & 2 != 0,
+        });
+    }
+    let key_count = reader.u16()? as usize;
+    let mut primary_key = Vec::with_capacity(key_count);
+    for _ in 0..key_count {
+        let index = reader.u16()? as usize;
+        if index >= columns.len() {
+            return Err(corrupt());
+        }
+        primary_key.push(index);
+    }
+    Ok(Table { id, name, columns, primary_key, key_prefix: table_prefix(id, 0) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_rows_round_trip() {
+        let table = Table {
+            id: 7,
+            name: "t".into(),
+            columns: vec![
+                ColumnInfo {
+                    name: "a".into(),
+                    data_type: DataType::Numeric(Some((10, 2))),
+                    not_null: true,
+                    default: None,
+                    default_sql: None,
+                    hidden: false,
+                },
+                ColumnInfo {
+                    name: "b".into(),
+                    data_type: DataType::Varchar(Some(20)),
+                    not_null: false,
+                    default: None,
+                    default_sql: None,
+                    hidden: true,
+                },
+            ],
+            primary_key: vec![1],
+            key_prefix: table_prefix(7, 0),
+        };
+        assert_eq!(decode_table(&encode_table(&table)).unwrap(), table);
+        let row = vec![Value::Numeric("1.50".parse().unwrap()), Value::Text("x".into())];
+        let back = table.decode_row(&table.encode_row(&row)).unwrap();
+        assert_eq!(back, row);
+        assert!(matches!(&back[0], Value::Numeric(d) if d.to_string() == "1.50"));
+    }
+
+    #[test]
+    fn other_schemas_do_not_exist() {
+        let name = ObjectName { schema: Some("x".into()), name: "t".into() };
+        assert_eq!(check_schema(&name).unwrap_err().code, "3F000");
+        let catalog = Catalog::default();
+        let name = ObjectName { schema: Some("public".into()), name: "t".into() };
+        assert_eq!(catalog.table(&name).unwrap_err().code, "42P01");
+    }
+}

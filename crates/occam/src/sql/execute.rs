@@ -1,0 +1,763 @@
+//! The executor: runs a [`Plan`] against one [`Transaction`] and produces a [`QueryResult`].
+//!
+//! Queries run as the pipeline described in `sql::plan`; the source streams rows into a callback so that a
+//! plain `LIMIT n` stops reading early. DML runs in phases: read and compute every new row first (against
+//! a shared borrow of the transaction), then write them (checking duplicate primary keys with `get`, which
+//! sees the statement's own earlier writes), then evaluate RETURNING.
+//!
+//! Expressions are evaluated with SQL's three-valued logic; operators, casts and functions are delegated
+//! to `sql::scalar` and `sql::functions`, which the planner already resolved.
+
+use std::cmp::Ordering;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use crate::catalog::Table;
+use crate::error::{sqlstate, Error, Result};
+use crate::session::QueryResult;
+use crate::sql::functions::{self, Accumulator, FunctionContext};
+use crate::sql::plan::{
+    Access, AggregatePlan, BoundExpr, DeletePlan, InsertPlan, InsertSource, Plan, QueryPlan, Returning, SortKey,
+    Source, SubqueryPlan, UpdatePlan,
+};
+use crate::sql::scalar;
+use crate::storage::keycode::encode_value;
+use crate::storage::prefix_range;
+use crate::txn::Transaction;
+use crate::types::{Row, Value};
+
+/// What expression evaluation may look at besides the current row.
+pub struct ExecContext<'a> {
+    pub txn: &'a Transaction,
+    pub params: &'a [Value],
+    pub functions: &'a FunctionContext,
+    /// Rows of enclosing queries while a correlated subquery runs (innermost last).
+    outer: Vec<Row>,
+    /// Results of uncorrelated subqueries, computed once per statement.
+    subquery_cache: HashMap<usize, Arc<Vec<Row>>>,
+}
+
+impl<'a> ExecContext<'a> {
+    pub fn new(txn: &'a Transaction, params: &'a [Value], functions: &'a FunctionContext) -> Self {
+        ExecContext { txn, params, functions, outer: Vec::new(), subquery_cache: HashMap::new() }
+    }
+}
+
+/// Runs DML or a query. DDL is executed by the session (it touches the catalog).
+pub fn execute(
+    plan: &Plan,
+    txn: &mut Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+) -> Result<QueryResult> {
+    match plan {
+        Plan::Query(query) => {
+            let mut ctx = ExecContext::new(txn, params, functions);
+            let rows = run_query(query, &mut ctx)?;
+            Ok(QueryResult::Rows { columns: query.columns.clone(), tag: format!("SELECT {}", rows.len()), rows })
+        }
+        Plan::Insert(insert) => execute_insert(insert, txn, params, functions),
+        Plan::Update(update) => execute_update(update, txn, params, functions),
+        Plan::Delete(delete) => execute_delete(delete, txn, params, functions),
+        Plan::CreateTable(_) | Plan::DropTable { .. } => Err(Error::internal("DDL is executed by the session")),
+    }
+}
+
+fn dml_result(tag: String, returning: &Option<Returning>, rows: Vec<Row>) -> QueryResult {
+    match returning {
+        Some(returning) => QueryResult::Rows { columns: returning.columns.clone(), rows, tag },
+        None => QueryResult::Command { tag },
+    }
+}
+
+fn project_returning(returning: &Option<Returning>, rows: &[Row], ctx: &mut ExecContext) -> Result<Vec<Row>> {
+    let Some(returning) = returning else { return Ok(Vec::new()) };
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        out.push(eval_all(&returning.projection, row, ctx)?);
+    }
+    Ok(out)
+}
+
+fn not_null_violation(table: &Table, column: usize, row: &[Value]) -> Error {
+    let failing: Vec<String> = table
+        .visible_columns()
+        .map(|(i, c)| match &row[i] {
+            Value::Null => "null".to_string(),
+            value => crate::types::text::format(value, &c.data_type),
+        })
+        .collect();
+    Error::new(
+        sqlstate::NOT_NULL_VIOLATION,
+        format!(
+            "null value in column \"{}\" of relation \"{}\" violates not-null constraint",
+            table.columns[column].name, table.name
+        ),
+    )
+    .with_detail(format!("Failing row contains ({}).", failing.join(", ")))
+}
+
+fn unique_violation(table: &Table, row: &[Value]) -> Error {
+    let names: Vec<&str> = table.primary_key.iter().map(|&i| table.columns[i].name.as_str()).collect();
+    let values: Vec<String> =
+        table.primary_key.iter().map(|&i| crate::types::text::format(&row[i], &table.columns[i].data_type)).collect();
+    Error::new(
+        sqlstate::UNIQUE_VIOLATION,
+        format!("duplicate key value violates unique constraint \"{}\"", table.primary_key_name()),
+    )
+    .with_detail(format!("Key ({})=({}) already exists.", names.join(", "), values.join(", ")))
+}
+
+/// Checks NOT NULL and re-applies type modifiers (varchar(n), numeric(p,s)) to a row about to be written.
+fn check_row(table: &Table, enforce_typmod: &[bool], row: &mut [Value]) -> Result<()> {
+    for (i, column) in table.columns.iter().enumerate() {
+        if row[i].is_null() {
+            if column.not_null {
+                return Err(not_null_violation(table, i, row));
+            }
+            continue;
+        }
+        if enforce_typmod[i] {
+            let value = std::mem::replace(&mut row[i], Value::Null);
+            row[i] = scalar::cast(value, &column.data_type, &column.data_type)?;
+        }
+    }
+    Ok(())
+}
+
+fn execute_insert(
+    plan: &InsertPlan,
+    txn: &mut Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+) -> Result<QueryResult> {
+    let table = &plan.table;
+    let mut rows: Vec<Row> = Vec::new();
+    {
+        let mut ctx = ExecContext::new(txn, params, functions);
+        let empty: Row = Vec::new();
+        let fill_row = |provided: &mut dyn FnMut(&mut Row, &mut ExecContext) -> Result<Vec<bool>>,
+                        ctx: &mut ExecContext|
+         -> Result<Row> {
+            let mut row = vec![Value::Null; table.columns.len()];
+            let set = provided(&mut row, ctx)?;
+            for (i, column) in table.columns.iter().enumerate() {
+                if set[i] {
+                    continue;
+                }
+                if column.hidden {
+                    row[i] = Value::Uuid(uuid::Uuid::new_v4());
+                } else if let Some(default) = &plan.defaults[i] {
+                    row[i] = eval(default, &empty, ctx)?;
+                }
+            }
+            Ok(row)
+        };
+        match &plan.source {
+            InsertSource::Values(values) => {
+                rows.reserve(values.len());
+                for value_row in values {
+                    let row = fill_row(
+                        &mut |row: &mut Row, ctx: &mut ExecContext| {
+                            let mut set = vec![false; table.columns.len()];
+                            for (expr, &target) in value_row.iter().zip(&plan.targets) {
+                                if let Some(expr) = expr {
+                                    row[target] = eval(expr, &empty, ctx)?;
+                                    set[target] = true;
+                                }
+                            }
+                            Ok(set)
+                        },
+                        &mut ctx,
+                    )?;
+                    rows.push(row);
+                }
+            }
+            InsertSource::Query { query, casts } => {
+                let source_rows = run_query(query, &mut ctx)?;
+                rows.reserve(source_rows.len());
+                for source_row in source_rows {
+                    let mut source_row = Some(source_row);
+                    let row = fill_row(
+                        &mut |row: &mut Row, _ctx: &mut ExecContext| {
+                            let mut set = vec![false; table.columns.len()];
+                            let values = source_row.take().unwrap_or_default();
+                            for ((value, &target), cast) in values.into_iter().zip(&plan.targets).zip(casts) {
+                                row[target] = match cast {
+                                    Some((from, to)) => scalar::cast(value, from, to)?,
+                                    None => value,
+                                };
+                                set[target] = true;
+                            }
+                            Ok(set)
+                        },
+                        &mut ctx,
+                    )?;
+                    rows.push(row);
+                }
+            }
+        }
+    }
+    let hidden_key = table.has_hidden_key();
+    for row in &mut rows {
+        check_row(table, &plan.enforce_typmod, row)?;
+        let key = table.row_key_of(row);
+        // A generated random key cannot collide; a declared key is checked against the snapshot and the
+        // transaction's own writes (including earlier rows of this statement).
+        if !hidden_key && txn.get(&key)?.is_some() {
+            return Err(unique_violation(table, row));
+        }
+        txn.put(key, table.encode_row(row));
+    }
+    let tag = format!("INSERT 0 {}", rows.len());
+    let mut ctx = ExecContext::new(txn, params, functions);
+    let returned = project_returning(&plan.returning, &rows, &mut ctx)?;
+    Ok(dml_result(tag, &plan.returning, returned))
+}
+
+/// Reads the rows of `table` selected by `access` and `filter`: (storage key, row) pairs.
+fn read_matching(
+    table: &Table,
+    access: &Access,
+    filter: Option<&BoundExpr>,
+    ctx: &mut ExecContext,
+) -> Result<Vec<(Vec<u8>, Row)>> {
+    let mut out = Vec::new();
+    scan_table(table, access, ctx, &mut |ctx, key, row| {
+        if passes(filter, &row, ctx)? {
+            out.push((key, row));
+        }
+        Ok(true)
+    })?;
+    Ok(out)
+}
+
+fn execute_update(
+    plan: &UpdatePlan,
+    txn: &mut Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+) -> Result<QueryResult> {
+    let table = &plan.table;
+    let mut changes: Vec<(Vec<u8>, Row)> = Vec::new();
+    {
+        let mut ctx = ExecContext::new(txn, params, functions);
+        let matching = read_matching(table, &plan.access, plan.filter.as_ref(), &mut ctx)?;
+        changes.reserve(matching.len());
+        for (key, old) in matching {
+            let mut new = old.clone();
+            for (index, expr) in &plan.assignments {
+                new[*index] = eval(expr, &old, &mut ctx)?;
+            }
+            changes.push((key, new));
+        }
+    }
+    let mut new_rows = Vec::with_capacity(changes.len());
+    for (old_key, mut row) in changes {
+        check_row(table, &plan.enforce_typmod, &mut row)?;
+        let value = table.encode_row(&row);
+        if plan.changes_key {
+            let new_key = table.row_key_of(&row);
+            if new_key != old_key {
+                txn.delete(old_key);
+                if txn.get(&new_key)?.is_some() {
+                    return Err(unique_violation(table, &row));
+                }
+                txn.put(new_key, value);
+                new_rows.push(row);
+                continue;
+            }
+        }
+        txn.put(old_key, value);
+        new_rows.push(row);
+    }
+    let tag = format!("UPDATE {}", new_rows.len());
+    let mut ctx = ExecContext::new(txn, params, functions);
+    let returned = project_returning(&plan.returning, &new_rows, &mut ctx)?;
+    Ok(dml_result(tag, &plan.returning, returned))
+}
+
+fn execute_delete(
+    plan: &DeletePlan,
+    txn: &mut Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+) -> Result<QueryResult> {
+    let matching = {
+        let mut ctx = ExecContext::new(txn, params, functions);
+        read_matching(&plan.table, &plan.access, plan.filter.as_ref(), &mut ctx)?
+    };
+    let mut old_rows = Vec::with_capacity(matching.len());
+    for (key, row) in matching {
+        txn.delete(key);
+        old_rows.push(row);
+    }
+    let tag = format!("DELETE {}", old_rows.len());
+    let mut ctx = ExecContext::new(txn, params, functions);
+    let returned = project_returning(&plan.returning, &old_rows, &mut ctx)?;
+    Ok(dml_result(tag, &plan.returning, returned))
+}
+
+// ---- queries ----
+
+type RowCallback<'f> = dyn FnMut(&mut ExecContext, Row) -> Result<bool> + 'f;
+/// Receives (storage key, row) of each table row read; returns false to stop.
+type KeyedRowCallback<'f> = dyn FnMut(&mut ExecContext, Vec<u8>, Row) -> Result<bool> + 'f;
+
+fn eval_count(expr: Option<&BoundExpr>, ctx: &mut ExecContext, what: &str) -> Result<Option<usize>> {
+    let Some(expr) = expr else { return Ok(None) };
+    match eval(expr, &[], ctx)? {
+        Value::Null => Ok(None),
+        Value::Int(n) if n < 0 => {
+            Err(Error::new(if what == "LIMIT" { "2201W" } else { "2201X" }, format!("{what} must not be negative")))
+        }
+        Value::Int(n) => Ok(Some(usize::try_from(n).unwrap_or(usize::MAX))),
+        other => Err(Error::internal(format!("{what} evaluated to {other:?}"))),
+    }
+}
+
+/// Runs a query and returns its visible rows.
+pub fn run_query(plan: &QueryPlan, ctx: &mut ExecContext) -> Result<Vec<Row>> {
+    let limit = eval_count(plan.limit.as_ref(), ctx, "LIMIT")?;
+    let offset = eval_count(plan.offset.as_ref(), ctx, "OFFSET")?.unwrap_or(0);
+    let streaming = plan.aggregate.is_none() && plan.order_by.is_empty() && !plan.distinct;
+    let stop_after = if streaming { limit.map(|l| l.saturating_add(offset)) } else { None };
+    if stop_after == Some(0) {
+        return Ok(Vec::new());
+    }
+    let mut rows: Vec<Row> = Vec::new();
+    match &plan.aggregate {
+        None => {
+            for_each_source_row(&plan.source, ctx, &mut |ctx, row| {
+                if passes(plan.filter.as_ref(), &row, ctx)? {
+                    rows.push(eval_all(&plan.projection, &row, ctx)?);
+                    if stop_after.is_some_and(|stop| rows.len() >= stop) {
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            })?;
+        }
+        Some(aggregate) => {
+            for row in aggregate_rows(plan, aggregate, ctx)? {
+                if passes(aggregate.having.as_ref(), &row, ctx)? {
+                    rows.push(eval_all(&plan.projection, &row, ctx)?);
+                }
+            }
+        }
+    }
+    if plan.distinct {
+        let mut seen = HashSet::with_capacity(rows.len());
+        rows.retain(|row| seen.insert(encode_values(&row[..plan.visible])));
+    }
+    if !plan.order_by.is_empty() {
+        sort_rows(&mut rows, &plan.order_by);
+    }
+    if offset > 0 {
+        rows.drain(..offset.min(rows.len()));
+    }
+    if let Some(limit) = limit {
+        rows.truncate(limit);
+    }
+    if plan.projection.len() > plan.visible {
+        for row in &mut rows {
+            row.truncate(plan.visible);
+        }
+    }
+    Ok(rows)
+}
+
+fn encode_values(values: &[Value]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(values.len() * 9);
+    for value in values {
+        encode_value(&mut out, value, false);
+    }
+    out
+}
+
+fn sort_rows(rows: &mut [Row], keys: &[SortKey]) {
+    rows.sort_by(|a, b| {
+        for key in keys {
+            let (x, y) = (&a[key.column], &b[key.column]);
+            let order = match (x.is_null(), y.is_null()) {
+                (true, true) => Ordering::Equal,
+                (true, false) => {
+                    if key.nulls_first {
+                        Ordering::Less
+                    } else {
+                        Ordering::Greater
+                    }
+                }
+                (false, true) => {
+                    if key.nulls_first {
+                        Ordering::Greater
+                    } else {
+                        Ordering::Less
+                    }
+                }
+                (false, false) => {
+                    let order = x.total_cmp(y);
+                    if key.descending {
+                        order.reverse()
+                    } else {
+                        order
+                    }
+                }
+            };
+            if order != Ordering::Equal {
+                return order;
+            }
+        }
+        Ordering::Equal
+    });
+}
+
+/// Groups the filtered source rows and returns one row per group: keys ++ aggregate results.
+fn aggregate_rows(plan: &QueryPlan, aggregate: &AggregatePlan, ctx: &mut ExecContext) -> Result<Vec<Row>> {
+    let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+    let mut groups: Vec<(Row, Vec<Box<dyn Accumulator>>)> = Vec::new();
+    let new_accumulators =
+        || aggregate.aggregates.iter().map(|a| functions::accumulator(&a.aggregate)).collect::<Vec<_>>();
+    for_each_source_row(&plan.source, ctx, &mut |ctx, row| {
+        if !passes(plan.filter.as_ref(), &row, ctx)? {
+            return Ok(true);
+        }
+        let keys = eval_all(&aggregate.group_by, &row, ctx)?;
+        let encoded = encode_values(&keys);
+        let position = match index.get(&encoded) {
+            Some(&position) => position,
+            None => {
+                groups.push((keys, new_accumulators()));
+                index.insert(encoded, groups.len() - 1);
+                groups.len() - 1
+            }
+        };
+        for (call, accumulator) in aggregate.aggregates.iter().zip(groups[position].1.iter_mut()) {
+            match &call.arg {
+                Some(arg) => accumulator.update(&eval(arg, &row, ctx)?)?,
+                None => accumulator.update(&Value::Null)?,
+            }
+        }
+        Ok(true)
+    })?;
+    if groups.is_empty() && aggregate.group_by.is_empty() {
+        groups.push((Vec::new(), new_accumulators()));
+    }
+    let mut out = Vec::with_capacity(groups.len());
+    for (mut keys, accumulators) in groups {
+        keys.reserve(accumulators.len());
+        for accumulator in &accumulators {
+            keys.push(accumulator.finish()?);
+        }
+        out.push(keys);
+    }
+    Ok(out)
+}
+
+/// Feeds every row of `source` to `f` until it returns false.
+fn for_each_source_row(source: &Source, ctx: &mut ExecContext, f: &mut RowCallback) -> Result<bool> {
+    match source {
+        Source::Single => f(ctx, Vec::new()),
+        Source::Table { table, access } => scan_table(table, access, ctx, &mut |ctx, _key, row| f(ctx, row)),
+        Source::Series { start, stop, step } => {
+            let start = eval(start, &[], ctx)?;
+            let stop = eval(stop, &[], ctx)?;
+            let step = match step {
+                Some(step) => eval(step, &[], ctx)?,
+                None => Value::Int(1),
+            };
+            let (Value::Int(start), Value::Int(stop), Value::Int(step)) = (start, stop, step) else {
+                return Ok(true); // a NULL argument gives no rows
+            };
+            if step == 0 {
+                return Err(Error::new(sqlstate::INVALID_PARAMETER_VALUE, "step size cannot equal zero"));
+            }
+            let mut current = start;
+            while (step > 0 && current <= stop) || (step < 0 && current >= stop) {
+                if !f(ctx, vec![Value::Int(current)])? {
+                    return Ok(false);
+                }
+                match current.checked_add(step) {
+                    Some(next) => current = next,
+                    None => break,
+                }
+            }
+            Ok(true)
+        }
+        Source::Values(rows) => {
+            for row in rows {
+                let values = eval_all(row, &[], ctx)?;
+                if !f(ctx, values)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
+        Source::Subquery(query) => {
+            for row in run_query(query, ctx)? {
+                if !f(ctx, row)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
+        Source::Cross(sources) => {
+            // The first source streams; the others are materialised once and replayed per row.
+            let mut rest: Vec<Vec<Row>> = Vec::with_capacity(sources.len() - 1);
+            for source in &sources[1..] {
+                let mut rows = Vec::new();
+                for_each_source_row(source, ctx, &mut |_, row| {
+                    rows.push(row);
+                    Ok(true)
+                })?;
+                rest.push(rows);
+            }
+            for_each_source_row(&sources[0], ctx, &mut |ctx, row| cross_rest(row, &rest, ctx, f))
+        }
+    }
+}
+
+fn cross_rest(prefix: Row, rest: &[Vec<Row>], ctx: &mut ExecContext, f: &mut RowCallback) -> Result<bool> {
+    let Some((first, others)) = rest.split_first() else { return f(ctx, prefix) };
+    for row in first {
+        let mut combined = Vec::with_capacity(prefix.len() + row.len());
+        combined.extend_from_slice(&prefix);
+        combined.extend_from_slice(row);
+        if !cross_rest(combined, others, ctx, f)? {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// Reads table rows through `access`, passing (key, row) to `f` until it returns false.
+fn scan_table(table: &Table, access: &Access, ctx: &mut ExecContext, f: &mut KeyedRowCallback) -> Result<bool> {
+    let txn = ctx.txn;
+    match access {
+        Access::FullScan => {
+            let (start, end) = prefix_range(&table.key_prefix);
+            for entry in txn.scan(start, end, false) {
+                let (key, value) = entry?;
+                let row = table.decode_row(&value)?;
+                if !f(ctx, key, row)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
+        Access::Keys(keys) => {
+            let mut encoded = Vec::with_capacity(keys.len());
+            'keys: for key_exprs in keys {
+                let mut key = table.key_prefix.clone();
+                for expr in key_exprs {
+                    let value = eval(expr, &[], ctx)?;
+                    if value.is_null() {
+                        continue 'keys;
+                    }
+                    // Integer widths share one encoding, as do text and varchar, so a value of the compared
+                    // type (the planner allows only those casts on the key side) encodes as stored.
+                    encode_value(&mut key, &value, false);
+                }
+                encoded.push(key);
+            }
+            if encoded.len() > 1 {
+                encoded.sort();
+                encoded.dedup();
+            }
+            for key in encoded {
+                if let Some(value) = txn.get(&key)? {
+                    let row = table.decode_row(&value)?;
+                    if !f(ctx, key, row)? {
+                        return Ok(false);
+                    }
+                }
+            }
+            Ok(true)
+        }
+    }
+}
+
+fn passes(filter: Option<&BoundExpr>, row: &[Value], ctx: &mut ExecContext) -> Result<bool> {
+    match filter {
+        None => Ok(true),
+        Some(filter) => Ok(matches!(eval(filter, row, ctx)?, Value::Bool(true))),
+    }
+}
+
+fn eval_all(exprs: &[BoundExpr], row: &[Value], ctx: &mut ExecContext) -> Result<Row> {
+    let mut out = Vec::with_capacity(exprs.len());
+    for expr in exprs {
+        out.push(eval(expr, row, ctx)?);
+    }
+    Ok(out)
+}
+
+fn truth(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        _ => None,
+    }
+}
+
+fn bool_value(value: Option<bool>) -> Value {
+    match value {
+        Some(b) => Value::Bool(b),
+        None => Value::Null,
+    }
+}
+
+/// Evaluates `expr` against `row`.
+pub fn eval(expr: &BoundExpr, row: &[Value], ctx: &mut ExecContext) -> Result<Value> {
+    Ok(match expr {
+        BoundExpr::Literal(value) => value.clone(),
+        BoundExpr::Column(index) => row.get(*index).cloned().ok_or_else(|| Error::internal("column out of range"))?,
+        BoundExpr::OuterColumn { depth, index } => {
+            let position = ctx.outer.len().checked_sub(*depth).ok_or_else(|| Error::internal("no outer row"))?;
+            ctx.outer[position].get(*index).cloned().ok_or_else(|| Error::internal("outer column out of range"))?
+        }
+        BoundExpr::Parameter(index) => match ctx.params.get(*index) {
+            Some(value) => value.clone(),
+            None => {
+                return Err(Error::new(sqlstate::UNDEFINED_PARAMETER, format!("there is no parameter ${}", index + 1)))
+            }
+        },
+        BoundExpr::Binary { op, sig, left, right } => {
+            let l = eval(left, row, ctx)?;
+            let r = eval(right, row, ctx)?;
+            scalar::eval_binary(*op, &l, &r, sig)?
+        }
+        BoundExpr::And(left, right) => {
+            let l = truth(&eval(left, row, ctx)?);
+            if l == Some(false) {
+                return Ok(Value::Bool(false));
+            }
+            let r = truth(&eval(right, row, ctx)?);
+            bool_value(match (l, r) {
+                (_, Some(false)) => Some(false),
+                (Some(true), Some(true)) => Some(true),
+                _ => None,
+            })
+        }
+        BoundExpr::Or(left, right) => {
+            let l = truth(&eval(left, row, ctx)?);
+            if l == Some(true) {
+                return Ok(Value::Bool(true));
+            }
+            let r = truth(&eval(right, row, ctx)?);
+            bool_value(match (l, r) {
+                (_, Some(true)) => Some(true),
+                (Some(false), Some(false)) => Some(false),
+                _ => None,
+            })
+        }
+        BoundExpr::Not(inner) => bool_value(truth(&eval(inner, row, ctx)?).map(|b| !b)),
+        BoundExpr::Negate { expr, data_type } => scalar::negate(&eval(expr, row, ctx)?, data_type)?,
+        BoundExpr::IsNull { expr, negated } => Value::Bool(eval(expr, row, ctx)?.is_null() != *negated),
+        BoundExpr::InList { expr, list, negated } => {
+            let value = eval(expr, row, ctx)?;
+            if value.is_null() {
+                return Ok(Value::Null);
+            }
+            let mut saw_null = false;
+            for item in list {
+                let candidate = eval(item, row, ctx)?;
+                match scalar::compare(&value, &candidate) {
+                    Some(Ordering::Equal) => return Ok(Value::Bool(!*negated)),
+                    None => saw_null = true,
+                    _ => {}
+                }
+            }
+            if saw_null {
+                Value::Null
+            } else {
+                Value::Bool(*negated)
+            }
+        }
+        BoundExpr::Case { branches, else_result } => {
+            for (condition, result) in branches {
+                if truth(&eval(condition, row, ctx)?) == Some(true) {
+                    return eval(result, row, ctx);
+                }
+            }
+            match else_result {
+                Some(result) => eval(result, row, ctx)?,
+                None => Value::Null,
+            }
+        }
+        BoundExpr::Cast { expr, from, to } => {
+            let value = eval(expr, row, ctx)?;
+            if value.is_null() {
+                Value::Null
+            } else {
+                scalar::cast(value, from, to)?
+            }
+        }
+        BoundExpr::TruncateText { expr, length } => match eval(expr, row, ctx)? {
+            Value::Text(s) if s.chars().count() > *length => Value::Text(s.chars().take(*length).collect()),
+            other => other,
+        },
+        BoundExpr::Function { function, args } => {
+            let values = eval_all(args, row, ctx)?;
+            functions::invoke_scalar(function, &values, ctx.functions)?
+        }
+        BoundExpr::Subquery(subquery) => {
+            let rows = subquery_rows(subquery, row, ctx)?;
+            if rows.len() > 1 {
+                return Err(Error::new(
+                    sqlstate::CARDINALITY_VIOLATION,
+                    "more than one row returned by a subquery used as an expression",
+                ));
+            }
+            rows.first().and_then(|r| r.first()).cloned().unwrap_or(Value::Null)
+        }
+        BoundExpr::Exists { subquery, negated } => {
+            let rows = subquery_rows(subquery, row, ctx)?;
+            Value::Bool(rows.is_empty() == *negated)
+        }
+        BoundExpr::InSubquery { expr, subquery, cast, negated } => {
+            let value = eval(expr, row, ctx)?;
+            let rows = subquery_rows(subquery, row, ctx)?;
+            if rows.is_empty() {
+                return Ok(Value::Bool(*negated));
+            }
+            if value.is_null() {
+                return Ok(Value::Null);
+            }
+            let mut saw_null = false;
+            for candidate in rows.iter() {
+                let candidate = match (&candidate[0], cast) {
+                    (Value::Null, _) => Value::Null,
+                    (v, Some((from, to))) => scalar::cast(v.clone(), from, to)?,
+                    (v, None) => v.clone(),
+                };
+                match scalar::compare(&value, &candidate) {
+                    Some(Ordering::Equal) => return Ok(Value::Bool(!*negated)),
+                    None => saw_null = true,
+                    _ => {}
+                }
+            }
+            if saw_null {
+                Value::Null
+            } else {
+                Value::Bool(*negated)
+            }
+        }
+    })
+}
+
+/// The rows of a subquery: cached when uncorrelated, else run with `row` as the enclosing row.
+fn subquery_rows(subquery: &SubqueryPlan, row: &[Value], ctx: &mut ExecContext) -> Result<Arc<Vec<Row>>> {
+    if !subquery.correlated {
+        if let Some(rows) = ctx.subquery_cache.get(&subquery.id) {
+            return Ok(rows.clone());
+        }
+    }
+    ctx.outer.push(row.to_vec());
+    let result = run_query(&subquery.plan, ctx);
+    ctx.outer.pop();
+    let rows = Arc::new(result?);
+    if !subquery.correlated {
+        ctx.subquery_cache.insert(subquery.id, rows.clone());
+    }
+    Ok(rows)
+}

@@ -1,1 +1,0 @@
-//! SQL text -> occam's AST, through sqlparser's PostgreSQL dialect.

@@ -1,0 +1,713 @@
+//! Expressions, literals and type names: sqlparser's `Expr` / `DataType` -> occam's `ast::Expr` / `DataType`.
+//!
+//! Literal typing follows PostgreSQL: an integer literal is int4 if it fits, else int8, else numeric; a
+//! literal with a decimal point or exponent is numeric. Unary minus on a numeric literal is folded into the
+//! literal, so `-2147483648` is an int4 constant. PostgreSQL's special syntaxes become ordinary calls the
+//! way PostgreSQL's own grammar rewrites them: `EXTRACT(f FROM x)` -> `extract('f', x)`,
+//! `POSITION(a IN b)` -> `strpos(b, a)`, `SUBSTRING(x FROM a FOR b)` -> `substr(x, a, b)`,
+//! `TRIM([LEADING|TRAILING|BOTH] [c] FROM x)` -> `ltrim` / `rtrim` / `btrim(x[, c])`.
+//!
+//! `x IS [NOT] TRUE|FALSE` and `a IS [NOT] DISTINCT FROM b` have no node of their own; they become CASE
+//! expressions with the same results (`CASE WHEN x THEN true ELSE false END`, ...). The CASE keeps the
+//! boolean check on `x`; IS DISTINCT FROM evaluates its operands more than once, which only matters for
+//! volatile operands.
+
+use std::str::FromStr;
+
+use rust_decimal::Decimal;
+use sqlparser::ast as sp;
+use sqlparser::tokenizer::Location;
+
+use super::{unsupported, Translator};
+use crate::error::{sqlstate, Error, Result};
+use crate::sql::ast::{BinaryOperator, Expr, Literal, UnaryOperator};
+use crate::types::{DataType, Value};
+
+/// PostgreSQL's NAMEDATALEN - 1: longer identifiers are truncated.
+const MAX_IDENTIFIER_BYTES: usize = 63;
+
+/// Case-folds an identifier as PostgreSQL does: unquoted ASCII letters to lower case, quoted kept as
+/// written; both truncated to 63 bytes.
+pub(super) fn fold_ident(ident: &sp::Ident) -> String {
+    let mut name = if ident.quote_style.is_some() { ident.value.clone() } else { ident.value.to_ascii_lowercase() };
+    if name.len() > MAX_IDENTIFIER_BYTES {
+        let mut end = MAX_IDENTIFIER_BYTES;
+        while !name.is_char_boundary(end) {
+            end -= 1;
+        }
+        name.truncate(end);
+    }
+    name
+}
+
+/// Whether an expression is the bare keyword `DEFAULT` (sqlparser reads it as an identifier).
+pub(super) fn is_default_keyword(expr: &sp::Expr) -> bool {
+    matches!(expr, sp::Expr::Identifier(ident) if ident.quote_style.is_none() && ident.value.eq_ignore_ascii_case("default"))
+}
+
+fn boolean(value: bool) -> Expr {
+    Expr::Literal(Literal::Bool(value))
+}
+
+/// `CASE WHEN condition THEN then ELSE otherwise END`.
+fn case_when(condition: Expr, then: Expr, otherwise: Expr) -> Expr {
+    Expr::Case { operand: None, branches: vec![(condition, then)], else_result: Some(Box::new(otherwise)) }
+}
+
+fn not(expr: Expr) -> Expr {
+    Expr::Unary { op: UnaryOperator::Not, expr: Box::new(expr) }
+}
+
+fn is_null(expr: Expr, negated: bool) -> Expr {
+    Expr::IsNull { expr: Box::new(expr), negated }
+}
+
+impl Translator<'_> {
+    /// Wraps a column reference or call in `Positioned` when its location is known.
+    fn positioned(&self, expr: Expr, location: Location) -> Expr {
+        match self.position(location) {
+            Some(position) if self.record_positions => Expr::Positioned { expr: Box::new(expr), position },
+            _ => expr,
+        }
+    }
+
+    pub(super) fn exprs(&self, exprs: &[sp::Expr]) -> Result<Vec<Expr>> {
+        exprs.iter().map(|e| self.expr(e)).collect()
+    }
+
+    fn boxed(&self, expr: &sp::Expr) -> Result<Box<Expr>> {
+        Ok(Box::new(self.expr(expr)?))
+    }
+
+    pub(super) fn expr(&self, expr: &sp::Expr) -> Result<Expr> {
+        use sp::Expr as E;
+        Ok(match expr {
+            E::Identifier(ident) => {
+                if is_default_keyword(expr) {
+                    return Err(self.at(Error::syntax("DEFAULT is not allowed in this context"), ident.span.start));
+                }
+                self.positioned(Expr::Column { table: None, name: fold_ident(ident) }, ident.span.start)
+            }
+            E::CompoundIdentifier(parts) => self.compound_column(parts)?,
+            E::Nested(inner) => self.expr(inner)?,
+            E::Value(value) => self.value(value, false)?,
+            E::TypedString(typed) => {
+                let text = string_value(&typed.value.value).ok_or_else(|| {
+                    self.at(Error::syntax("syntax error: a typed literal needs a string"), typed.value.span.start)
+                })?;
+                let data_type = self.data_type(&typed.data_type).map_err(|e| self.at(e, typed.value.span.start))?;
+                Expr::Cast { expr: Box::new(Expr::Literal(Literal::String(text))), data_type }
+            }
+            E::Cast { kind, expr, data_type, format } => {
+                if !matches!(kind, sp::CastKind::Cast | sp::CastKind::DoubleColon) {
+                    return Err(unsupported(format!("{kind:?}")));
+                }
+                if format.is_some() {
+                    return Err(unsupported("CAST ... FORMAT"));
+                }
+                Expr::Cast { expr: self.boxed(expr)?, data_type: self.data_type(data_type)? }
+            }
+            E::UnaryOp { op, expr: operand } => self.unary(*op, operand)?,
+            E::BinaryOp { left, op, right } => {
+                Expr::Binary { op: binary_operator(op)?, left: self.boxed(left)?, right: self.boxed(right)? }
+            }
+            E::Like { negated, any, expr, pattern, escape_char } => {
+                let op = if *negated { BinaryOperator::NotLike } else { BinaryOperator::Like };
+                self.like(op, *any, expr, pattern, escape_char.is_some())?
+            }
+            E::ILike { negated, any, expr, pattern, escape_char } => {
+                let op = if *negated { BinaryOperator::NotILike } else { BinaryOperator::ILike };
+                self.like(op, *any, expr, pattern, escape_char.is_some())?
+            }
+            E::IsNull(inner) | E::IsUnknown(inner) => is_null(self.expr(inner)?, false),
+            E::IsNotNull(inner) | E::IsNotUnknown(inner) => is_null(self.expr(inner)?, true),
+            E::IsTrue(inner) => case_when(self.expr(inner)?, boolean(true), boolean(false)),
+            E::IsNotTrue(inner) => case_when(self.expr(inner)?, boolean(false), boolean(true)),
+            E::IsFalse(inner) => case_when(not(self.expr(inner)?), boolean(true), boolean(false)),
+            E::IsNotFalse(inner) => case_when(not(self.expr(inner)?), boolean(false), boolean(true)),
+            E::IsDistinctFrom(a, b) => self.is_distinct_from(a, b, true)?,
+            E::IsNotDistinctFrom(a, b) => self.is_distinct_from(a, b, false)?,
+            E::InList { expr, list, negated } => {
+                Expr::InList { expr: self.boxed(expr)?, list: self.exprs(list)?, negated: *negated }
+            }
+            E::InSubquery { expr, subquery, negated } => {
+                Expr::InSubquery { expr: self.boxed(expr)?, query: Box::new(self.query(subquery)?), negated: *negated }
+            }
+            E::Between { expr, negated, low, high } => Expr::Between {
+                expr: self.boxed(expr)?,
+                low: self.boxed(low)?,
+                high: self.boxed(high)?,
+                negated: *negated,
+            },
+            E::Case { operand, conditions, else_result, .. } => Expr::Case {
+                operand: operand.as_deref().map(|e| self.boxed(e)).transpose()?,
+                branches: conditions
+                    .iter()
+                    .map(|when| Ok((self.expr(&when.condition)?, self.expr(&when.result)?)))
+                    .collect::<Result<_>>()?,
+                else_result: else_result.as_deref().map(|e| self.boxed(e)).transpose()?,
+            },
+            E::Exists { subquery, negated } => {
+                Expr::Exists { query: Box::new(self.query(subquery)?), negated: *negated }
+            }
+            E::Subquery(query) => Expr::Subquery(Box::new(self.query(query)?)),
+            E::Function(function) => self.function(function)?,
+            E::Extract { field, expr, .. } => {
+                let field = match field {
+                    sp::DateTimeField::Custom(ident) => fold_ident(ident),
+                    other => other.to_string().to_ascii_lowercase(),
+                };
+                self.call("extract", vec![Expr::Literal(Literal::String(field)), self.expr(expr)?])
+            }
+            E::Position { expr, r#in } => self.call("strpos", vec![self.expr(r#in)?, self.expr(expr)?]),
+            E::Substring { expr, substring_from, substring_for, .. } => {
+                let mut args = vec![self.expr(expr)?];
+                match (substring_from, substring_for) {
+                    (Some(from), Some(count)) => args.extend([self.expr(from)?, self.expr(count)?]),
+                    (Some(from), None) => args.push(self.expr(from)?),
+                    (None, Some(count)) => args.extend([number(1), self.expr(count)?]),
+                    (None, None) => {}
+                }
+                self.call("substr", args)
+            }
+            E::Trim { trim_where, trim_what, expr, trim_characters } => {
+                let name = match trim_where {
+                    Some(sp::TrimWhereField::Leading) => "ltrim",
+                    Some(sp::TrimWhereField::Trailing) => "rtrim",
+                    Some(sp::TrimWhereField::Both) | None => "btrim",
+                };
+                let mut args = vec![self.expr(expr)?];
+                if let Some(what) = trim_what {
+                    args.push(self.expr(what)?);
+                }
+                if let Some(characters) = trim_characters {
+                    args.extend(self.exprs(characters)?);
+                }
+                self.call(name, args)
+            }
+            E::Ceil { expr, field } => self.ceil_floor("ceil", expr, field)?,
+            E::Floor { expr, field } => self.ceil_floor("floor", expr, field)?,
+            E::Interval(_) => return Err(Error::unsupported("datatype interval not supported")),
+            E::AtTimeZone { .. } => return Err(unsupported("AT TIME ZONE")),
+            E::Collate { .. } => return Err(unsupported("COLLATE")),
+            E::SimilarTo { .. } => return Err(unsupported("SIMILAR TO")),
+            E::AnyOp { .. } | E::AllOp { .. } => return Err(unsupported("ANY/ALL with an array")),
+            E::Tuple(_) => return Err(unsupported("a row constructor")),
+            E::Array(_) => return Err(unsupported("an array constructor")),
+            E::CompoundFieldAccess { .. } => return Err(unsupported("a field selection or array subscript")),
+            E::GroupingSets(_) | E::Cube(_) | E::Rollup(_) => return Err(unsupported("GROUPING SETS / CUBE / ROLLUP")),
+            E::Wildcard(_) | E::QualifiedWildcard(..) => return Err(unsupported("a * in this position")),
+            other => return Err(unsupported(format!("the expression `{other}`"))),
+        })
+    }
+
+    /// `t.c`, and `s.t.c` (the schema is dropped: occam's column references carry the table only).
+    fn compound_column(&self, parts: &[sp::Ident]) -> Result<Expr> {
+        let location = parts.first().map_or(Location { line: 0, column: 0 }, |p| p.span.start);
+        let (table, name) = match parts {
+            [table, name] | [_, table, name] => (fold_ident(table), fold_ident(name)),
+            _ => {
+                let written: Vec<String> = parts.iter().map(fold_ident).collect();
+                return Err(self.at(
+                    Error::unsupported(format!("cross-database references are not implemented: {}", written.join("."))),
+                    location,
+                ));
+            }
+        };
+        Ok(self.positioned(Expr::Column { table: Some(table), name }, location))
+    }
+
+    fn unary(&self, op: sp::UnaryOperator, operand: &sp::Expr) -> Result<Expr> {
+        let op = match op {
+            sp::UnaryOperator::Minus => {
+                // Fold `-<number>` into the literal, so `-2147483648` is an int4 constant as in PostgreSQL.
+                if let sp::Expr::Value(value) = strip_nested(operand) {
+                    if matches!(value.value, sp::Value::Number(..)) {
+                        return self.value(value, true);
+                    }
+                }
+                UnaryOperator::Minus
+            }
+            sp::UnaryOperator::Plus => UnaryOperator::Plus,
+            sp::UnaryOperator::Not => UnaryOperator::Not,
+            other => return Err(unsupported(format!("operator {other}"))),
+        };
+        Ok(Expr::Unary { op, expr: self.boxed(operand)? })
+    }
+
+    fn like(&self, op: BinaryOperator, any: bool, expr: &sp::Expr, pattern: &sp::Expr, escape: bool) -> Result<Expr> {
+        if any {
+            return Err(unsupported("LIKE ANY"));
+        }
+        if escape {
+            return Err(unsupported("LIKE ... ESCAPE"));
+        }
+        Ok(Expr::Binary { op, left: self.boxed(expr)?, right: self.boxed(pattern)? })
+    }
+
+    /// `a IS DISTINCT FROM b` = `CASE WHEN a IS NULL THEN b IS NOT NULL WHEN b IS NULL THEN true ELSE a <> b END`
+    /// (and the negation for IS NOT DISTINCT FROM).
+    fn is_distinct_from(&self, a: &sp::Expr, b: &sp::Expr, distinct: bool) -> Result<Expr> {
+        let (a, b) = (self.expr(a)?, self.expr(b)?);
+        let compare = if distinct { BinaryOperator::NotEq } else { BinaryOperator::Eq };
+        Ok(Expr::Case {
+            operand: None,
+            branches: vec![
+                (is_null(a.clone(), false), is_null(b.clone(), distinct)),
+                (is_null(b.clone(), false), boolean(distinct)),
+            ],
+            else_result: Some(Box::new(Expr::Binary { op: compare, left: Box::new(a), right: Box::new(b) })),
+        })
+    }
+
+    fn ceil_floor(&self, name: &str, expr: &sp::Expr, field: &sp::CeilFloorKind) -> Result<Expr> {
+        match field {
+            sp::CeilFloorKind::DateTimeField(sp::DateTimeField::NoDateTime) => {
+                Ok(self.call(name, vec![self.expr(expr)?]))
+            }
+            _ => Err(unsupported(format!("{} with a unit or scale", name.to_ascii_uppercase()))),
+        }
+    }
+
+    /// A call produced by rewriting special syntax (no position of its own).
+    fn call(&self, name: &str, args: Vec<Expr>) -> Expr {
+        Expr::Function { name: name.to_string(), args, distinct: false, star: false }
+    }
+
+    fn function(&self, function: &sp::Function) -> Result<Expr> {
+        let parts: Vec<&sp::Ident> = function
+            .name
+            .0
+            .iter()
+            .map(|part| match part {
+                sp::ObjectNamePart::Identifier(ident) => Ok(ident),
+                sp::ObjectNamePart::Function(_) => Err(unsupported("a function call in a name")),
+            })
+            .collect::<Result<_>>()?;
+        let location = parts.first().map_or(Location { line: 0, column: 0 }, |ident| ident.span.start);
+        let mut names: Vec<String> = parts.iter().map(|ident| fold_ident(ident)).collect();
+        if names.len() > 1 && names[0] == "pg_catalog" {
+            names.remove(0);
+        }
+        let name = names.join(".");
+        let refuse = |what: &str| Err(self.at(unsupported(format!("{what} (in a call of {name})")), location));
+        if function.over.is_some() {
+            return refuse("window functions");
+        }
+        if function.filter.is_some() {
+            return refuse("FILTER");
+        }
+        if !function.within_group.is_empty() {
+            return refuse("WITHIN GROUP");
+        }
+        if function.null_treatment.is_some() {
+            return refuse("IGNORE NULLS / RESPECT NULLS");
+        }
+        if !matches!(function.parameters, sp::FunctionArguments::None) {
+            return refuse("parametric functions");
+        }
+        let (args, distinct, star) = match &function.args {
+            // CURRENT_TIMESTAMP, CURRENT_DATE, LOCALTIMESTAMP, ...: called by name, without arguments.
+            sp::FunctionArguments::None => (Vec::new(), false, false),
+            sp::FunctionArguments::Subquery(_) => return refuse("a subquery as the argument list"),
+            sp::FunctionArguments::List(list) => {
+                if !list.clauses.is_empty() {
+                    return refuse("ORDER BY / LIMIT inside a call");
+                }
+                let distinct = matches!(list.duplicate_treatment, Some(sp::DuplicateTreatment::Distinct));
+                let mut args = Vec::new();
+                let mut star = false;
+                for arg in &list.args {
+                    match arg {
+                        sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Expr(expr)) => args.push(self.expr(expr)?),
+                        sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Wildcard) if list.args.len() == 1 => star = true,
+                        sp::FunctionArg::Unnamed(_) => return refuse("a * argument"),
+                        _ => return refuse("named arguments"),
+                    }
+                }
+                if star && distinct {
+                    return Err(self.at(Error::syntax("syntax error at or near \"*\""), location));
+                }
+                (args, distinct, star)
+            }
+        };
+        Ok(self.positioned(Expr::Function { name, args, distinct, star }, location))
+    }
+
+    /// A literal value; `negative` folds a preceding unary minus into a number.
+    fn value(&self, value: &sp::ValueWithSpan, negative: bool) -> Result<Expr> {
+        let location = value.span.start;
+        let literal = match &value.value {
+            sp::Value::Number(text, _) => number_literal(text, negative).map_err(|e| self.at(e, location))?,
+            sp::Value::Boolean(b) => Literal::Bool(*b),
+            sp::Value::Null => Literal::Null,
+            sp::Value::Placeholder(text) => {
+                let number = text.strip_prefix('$').and_then(|n| n.parse::<usize>().ok()).filter(|n| *n > 0);
+                return match number {
+                    Some(n) => Ok(Expr::Parameter(n)),
+                    None => Err(self.at(
+                        Error::new(sqlstate::UNDEFINED_PARAMETER, format!("there is no parameter {text}")),
+                        location,
+                    )),
+                };
+            }
+            sp::Value::HexStringLiteral(_)
+            | sp::Value::SingleQuotedByteStringLiteral(_)
+            | sp::Value::DoubleQuotedByteStringLiteral(_) => {
+                return Err(self.at(Error::unsupported("datatype bit not supported"), location));
+            }
+            other => match string_value(other) {
+                Some(text) => Literal::String(text),
+                None => return Err(self.at(unsupported(format!("the literal {other}")), location)),
+            },
+        };
+        Ok(Expr::Literal(literal))
+    }
+}
+
+/// Removes redundant parentheses.
+fn strip_nested(mut expr: &sp::Expr) -> &sp::Expr {
+    while let sp::Expr::Nested(inner) = expr {
+        expr = inner;
+    }
+    expr
+}
+
+/// The text of a string literal of any quoting style PostgreSQL has ('..', E'..', $$..$$, U&'..', N'..').
+fn string_value(value: &sp::Value) -> Option<String> {
+    match value {
+        sp::Value::SingleQuotedString(s)
+        | sp::Value::EscapedStringLiteral(s)
+        | sp::Value::UnicodeStringLiteral(s)
+        | sp::Value::NationalStringLiteral(s) => Some(s.clone()),
+        sp::Value::DollarQuotedString(s) => Some(s.value.clone()),
+        _ => None,
+    }
+}
+
+fn number(n: i64) -> Expr {
+    Expr::Literal(Literal::Number(Value::Int(n), DataType::Int4))
+}
+
+/// Types a numeric literal as PostgreSQL does: int4 if it fits, int8 if it fits, numeric otherwise.
+pub(super) fn number_literal(text: &str, negative: bool) -> Result<Literal> {
+    let digits: String = text.chars().filter(|c| *c != '_').collect();
+    let signed = if negative { format!("-{digits}") } else { digits };
+    let unsigned = signed.trim_start_matches('-');
+    if !unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit()) {
+        if let Ok(n) = signed.parse::<i64>() {
+            let data_type = if i32::try_from(n).is_ok() { DataType::Int4 } else { DataType::Int8 };
+            return Ok(Literal::Number(Value::Int(n), data_type));
+        }
+    }
+    let parsed =
+        if signed.contains(['e', 'E']) { Decimal::from_scientific(&signed) } else { Decimal::from_str(&signed) };
+    match parsed {
+        Ok(decimal) => Ok(Literal::Number(Value::Numeric(decimal), DataType::Numeric(None))),
+        Err(_) if unsigned.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-')) => {
+            Err(Error::out_of_range("value overflows numeric format"))
+        }
+        Err(_) => Err(Error::syntax(format!("trailing junk after numeric literal at or near \"{text}\""))),
+    }
+}
+
+fn binary_operator(op: &sp::BinaryOperator) -> Result<BinaryOperator> {
+    use sp::BinaryOperator as B;
+    Ok(match op {
+        B::Plus => BinaryOperator::Plus,
+        B::Minus => BinaryOperator::Minus,
+        B::Multiply => BinaryOperator::Multiply,
+        B::Divide => BinaryOperator::Divide,
+        B::Modulo => BinaryOperator::Modulo,
+        B::Eq => BinaryOperator::Eq,
+        B::NotEq => BinaryOperator::NotEq,
+        B::Lt => BinaryOperator::Lt,
+        B::LtEq => BinaryOperator::LtEq,
+        B::Gt => BinaryOperator::Gt,
+        B::GtEq => BinaryOperator::GtEq,
+        B::And => BinaryOperator::And,
+        B::Or => BinaryOperator::Or,
+        B::StringConcat => BinaryOperator::Concat,
+        other => return Err(unsupported(format!("operator {other}"))),
+    })
+}
+
+impl Translator<'_> {
+    /// A type name. Supported types map to `DataType`; `serial` and unknown names are 42704 (as in Aurora
+    /// DSQL); PostgreSQL types occam does not store are 0A000 `datatype json not supported`.
+    pub(super) fn data_type(&self, data_type: &sp::DataType) -> Result<DataType> {
+        use sp::DataType as T;
+        let no_modifier = |modifier: &Option<u64>, name: &str| match modifier {
+            None => Ok(()),
+            Some(_) => Err(Error::syntax(format!("type modifier is not allowed for type \"{name}\""))),
+        };
+        Ok(match data_type {
+            T::SmallInt(m) | T::Int2(m) => {
+                no_modifier(m, "int2")?;
+                DataType::Int2
+            }
+            T::Int(m) | T::Integer(m) | T::Int4(m) => {
+                no_modifier(m, "int4")?;
+                DataType::Int4
+            }
+            T::BigInt(m) | T::Int8(m) => {
+                no_modifier(m, "int8")?;
+                DataType::Int8
+            }
+            T::Real | T::Float4 => DataType::Float4,
+            T::DoublePrecision | T::Float8 => DataType::Float8,
+            T::Float(info) => match info {
+                sp::ExactNumberInfo::None => DataType::Float8,
+                sp::ExactNumberInfo::Precision(0) => {
+                    return Err(invalid_parameter("precision for type float must be at least 1 bit"))
+                }
+                sp::ExactNumberInfo::Precision(1..=24) => DataType::Float4,
+                sp::ExactNumberInfo::Precision(25..=53) => DataType::Float8,
+                sp::ExactNumberInfo::Precision(_) => {
+                    return Err(invalid_parameter("precision for type float must be less than 54 bits"))
+                }
+                sp::ExactNumberInfo::PrecisionAndScale(..) => {
+                    return Err(Error::syntax("syntax error at or near \",\""));
+                }
+            },
+            T::Numeric(info) | T::Decimal(info) | T::Dec(info) => DataType::Numeric(numeric_modifiers(info)?),
+            T::Text => DataType::Text,
+            T::Varchar(length) | T::CharacterVarying(length) | T::CharVarying(length) => {
+                DataType::Varchar(character_length(length, "varchar")?)
+            }
+            T::Char(length) | T::Character(length) => DataType::Char(character_length(length, "char")?.unwrap_or(1)),
+            T::Bool | T::Boolean => DataType::Bool,
+            T::Uuid => DataType::Uuid,
+            T::Date => DataType::Date,
+            T::Bytea => DataType::Bytea,
+            // The precision (0..6) is accepted and ignored: occam keeps microseconds, as timestamp(6) does.
+            T::Timestamp(_, sp::TimezoneInfo::None | sp::TimezoneInfo::WithoutTimeZone) => DataType::Timestamp,
+            T::Timestamp(_, sp::TimezoneInfo::WithTimeZone | sp::TimezoneInfo::Tz) => DataType::Timestamptz,
+            T::Custom(name, modifiers) => return self.custom_type(name, modifiers),
+            T::Array(element) => {
+                let element = match element {
+                    sp::ArrayElemTypeDef::SquareBracket(t, _)
+                    | sp::ArrayElemTypeDef::Qualified(t, _)
+                    | sp::ArrayElemTypeDef::AngleBracket(t)
+                    | sp::ArrayElemTypeDef::Parenthesis(t) => t,
+                    sp::ArrayElemTypeDef::None => return Err(not_supported_type("array")),
+                };
+                let element_name = match self.data_type(element) {
+                    Ok(t) => t.name().to_string(),
+                    Err(err) if err.code == sqlstate::UNDEFINED_OBJECT => return Err(err),
+                    Err(_) => pg_name_of_unsupported(element),
+                };
+                return Err(not_supported_type(&format!("{element_name}[]")));
+            }
+            T::JSON
+            | T::JSONB
+            | T::Time(..)
+            | T::Interval { .. }
+            | T::Bit(_)
+            | T::BitVarying(_)
+            | T::VarBit(_)
+            | T::TsVector
+            | T::TsQuery
+            | T::Regclass
+            | T::GeometricType(_) => return Err(not_supported_type(&pg_name_of_unsupported(data_type))),
+            other => return Err(undefined_type(&other.to_string().to_ascii_lowercase())),
+        })
+    }
+
+    fn custom_type(&self, name: &sp::ObjectName, modifiers: &[String]) -> Result<DataType> {
+        let mut location = Location { line: 0, column: 0 };
+        let mut parts = Vec::new();
+        for part in &name.0 {
+            match part {
+                sp::ObjectNamePart::Identifier(ident) => {
+                    if parts.is_empty() {
+                        location = ident.span.start;
+                    }
+                    parts.push(fold_ident(ident));
+                }
+                sp::ObjectNamePart::Function(_) => return Err(undefined_type(&name.to_string())),
+            }
+        }
+        if parts.len() == 2 && parts[0] == "pg_catalog" {
+            parts.remove(0);
+        }
+        let written = parts.join(".");
+        let numbers =
+            modifiers
+                .iter()
+                .map(|m| m.trim().parse::<u64>())
+                .collect::<std::result::Result<Vec<u64>, _>>()
+                .map_err(|_| self.at(Error::syntax(format!("invalid type modifier for type {written}")), location))?;
+        let length = |name: &str| match numbers.as_slice() {
+            [] => Ok(None),
+            [n] => character_length(&Some(sp::CharacterLength::IntegerLength { length: *n, unit: None }), name),
+            _ => Err(Error::syntax(format!("invalid type modifier for type {name}"))),
+        };
+        let plain = |data_type: DataType| {
+            if numbers.is_empty() {
+                Ok(data_type)
+            } else {
+                Err(Error::syntax(format!("type modifier is not allowed for type \"{written}\"")))
+            }
+        };
+        // Quoted or schema-qualified spellings of built-in types (`"int4"`, `pg_catalog.int4`) come here too.
+        let result = match written.as_str() {
+            "int2" | "smallint" => plain(DataType::Int2),
+            "int4" | "int" | "integer" => plain(DataType::Int4),
+            "int8" | "bigint" => plain(DataType::Int8),
+            "float4" | "real" => plain(DataType::Float4),
+            "float8" => plain(DataType::Float8),
+            "bool" | "boolean" => plain(DataType::Bool),
+            "text" => plain(DataType::Text),
+            "uuid" => plain(DataType::Uuid),
+            "date" => plain(DataType::Date),
+            "bytea" => plain(DataType::Bytea),
+            "timestamp" => Ok(DataType::Timestamp),
+            "timestamptz" => Ok(DataType::Timestamptz),
+            "numeric" | "decimal" => match numbers.as_slice() {
+                [] => Ok(DataType::Numeric(None)),
+                [p] => numeric_modifiers(&sp::ExactNumberInfo::Precision(*p)).map(DataType::Numeric),
+                [p, s] => {
+                    numeric_modifiers(&sp::ExactNumberInfo::PrecisionAndScale(*p, *s as i64)).map(DataType::Numeric)
+                }
+                _ => Err(Error::syntax("invalid NUMERIC type modifier")),
+            },
+            "varchar" => length("varchar").map(DataType::Varchar),
+            "bpchar" if numbers.is_empty() => Err(Error::unsupported("datatype bpchar without a length not supported")),
+            "bpchar" | "char" => length("bpchar").map(|n| DataType::Char(n.unwrap_or(1))),
+            "unknown" => plain(DataType::Unknown),
+            name if UNSUPPORTED_BUILTIN_TYPES.contains(&name) => Err(not_supported_type(canonical_name(name))),
+            name => Err(undefined_type(name)),
+        };
+        result.map_err(|err| self.at(err, location))
+    }
+}
+
+/// PostgreSQL built-in types occam does not store (Aurora DSQL refuses most of them as column types too).
+const UNSUPPORTED_BUILTIN_TYPES: &[&str] = &[
+    "money",
+    "xml",
+    "inet",
+    "cidr",
+    "macaddr",
+    "macaddr8",
+    "point",
+    "line",
+    "lseg",
+    "box",
+    "path",
+    "polygon",
+    "circle",
+    "tsvector",
+    "tsquery",
+    "int4range",
+    "int8range",
+    "numrange",
+    "tsrange",
+    "tstzrange",
+    "daterange",
+    "int4multirange",
+    "int8multirange",
+    "nummultirange",
+    "tsmultirange",
+    "tstzmultirange",
+    "datemultirange",
+    "pg_lsn",
+    "varbit",
+    "bit",
+    "json",
+    "jsonb",
+    "jsonpath",
+    "time",
+    "timetz",
+    "interval",
+    "oid",
+    "regclass",
+    "regproc",
+    "regtype",
+    "name",
+    "txid_snapshot",
+    "pg_snapshot",
+    "xid",
+    "xid8",
+    "cid",
+    "tid",
+];
+
+/// PostgreSQL's display name for a type name alias.
+fn canonical_name(name: &str) -> &str {
+    match name {
+        "varbit" => "bit varying",
+        "timetz" => "time with time zone",
+        "time" => "time without time zone",
+        other => other,
+    }
+}
+
+/// PostgreSQL's display name of a type sqlparser knows but occam does not store.
+fn pg_name_of_unsupported(data_type: &sp::DataType) -> String {
+    use sp::DataType as T;
+    match data_type {
+        T::JSON => "json".into(),
+        T::JSONB => "jsonb".into(),
+        T::Time(_, sp::TimezoneInfo::WithTimeZone | sp::TimezoneInfo::Tz) => "time with time zone".into(),
+        T::Time(..) => "time without time zone".into(),
+        T::Interval { .. } => "interval".into(),
+        T::Bit(_) => "bit".into(),
+        T::BitVarying(_) | T::VarBit(_) => "bit varying".into(),
+        T::TsVector => "tsvector".into(),
+        T::TsQuery => "tsquery".into(),
+        T::Regclass => "regclass".into(),
+        T::GeometricType(kind) => kind.to_string(),
+        T::Custom(name, _) => name.to_string().to_ascii_lowercase(),
+        other => other.to_string().to_ascii_lowercase(),
+    }
+}
+
+fn not_supported_type(name: &str) -> Error {
+    Error::unsupported(format!("datatype {name} not supported"))
+}
+
+fn undefined_type(name: &str) -> Error {
+    Error::new(sqlstate::UNDEFINED_OBJECT, format!("type \"{name}\" does not exist"))
+}
+
+fn invalid_parameter(message: &str) -> Error {
+    Error::new(sqlstate::INVALID_PARAMETER_VALUE, message)
+}
+
+/// numeric(p[, s]) modifiers with PostgreSQL's checks.
+fn numeric_modifiers(info: &sp::ExactNumberInfo) -> Result<Option<(u32, u32)>> {
+    let (precision, scale) = match *info {
+        sp::ExactNumberInfo::None => return Ok(None),
+        sp::ExactNumberInfo::Precision(p) => (p, 0),
+        sp::ExactNumberInfo::PrecisionAndScale(p, s) => (p, s),
+    };
+    if !(1..=1000).contains(&precision) {
+        return Err(invalid_parameter(&format!("NUMERIC precision {precision} must be between 1 and 1000")));
+    }
+    if !(0..=1000).contains(&scale) {
+        if (-1000..0).contains(&scale) {
+            return Err(Error::unsupported("negative NUMERIC scale is not supported"));
+        }
+        return Err(invalid_parameter(&format!("NUMERIC scale {scale} must be between -1000 and 1000")));
+    }
+    Ok(Some((precision as u32, scale as u32)))
+}
+
+/// varchar(n) / char(n) length with PostgreSQL's bounds (1 .. 10485760).
+fn character_length(length: &Option<sp::CharacterLength>, type_name: &str) -> Result<Option<u32>> {
+    match length {
+        None => Ok(None),
+        Some(sp::CharacterLength::Max) => Err(Error::syntax("syntax error at or near \"max\"")),
+        Some(sp::CharacterLength::IntegerLength { length, .. }) => {
+            if *length < 1 {
+                Err(invalid_parameter(&format!("length for type {type_name} must be at least 1")))
+            } else if *length > 10_485_760 {
+                Err(invalid_parameter(&format!("length for type {type_name} cannot exceed 10485760")))
+            } else {
+                Ok(Some(*length as u32))
+            }
+        }
+    }
+}

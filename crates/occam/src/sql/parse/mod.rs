@@ -1,0 +1,353 @@
+//! SQL text -> occam's AST, through sqlparser's PostgreSQL dialect.
+//!
+//! ```text
+//!   text --tokenize--> tokens with line/column spans --sqlparser--> sqlparser AST --translate--> ast::Statement
+//! ```
+//!
+//! sqlparser does the grammar; this module does what PostgreSQL's parser does around it:
+//! - errors in PostgreSQL's words (`syntax error at or near "FORM"`, SQLSTATE 42601) with the 1-based
+//!   character position in the whole query string (sqlparser reports line/column; [`Source`] converts);
+//! - identifier case folding (unquoted -> lower case, quoted kept as written);
+//! - literal typing (int4 / int8 / numeric), type names (`int4`, `character varying(10)`, ...), refusals of
+//!   what occam cannot express yet (0A000, naming the feature) and of what Aurora DSQL refuses (`serial`,
+//!   `TEMPORARY` tables, ...), with DSQL's exact messages where they are known;
+//! - DSQL-only statements that sqlparser does not know (`CREATE INDEX ASYNC`, `AWS IAM GRANT`) are recognised
+//!   by their leading words and refused with 0A000 rather than reported as syntax errors.
+//!
+//! A query string may hold several statements. As in PostgreSQL, a syntax error anywhere fails the whole
+//! string before anything runs; [`parse_each`] keeps the later, per-statement refusals apart so a caller can
+//! run the statements before a refused one, as PostgreSQL would.
+//!
+//! Column references and function calls are wrapped in [`ast::Expr::Positioned`] so the planner can point at
+//! them in 42703 / 42883 errors. Expressions compared structurally (GROUP BY against the select list) should
+//! go through [`strip_positions`] first.
+
+mod expr;
+mod query;
+mod render;
+mod statement;
+#[cfg(test)]
+mod tests;
+
+use sqlparser::dialect::PostgreSqlDialect;
+use sqlparser::keywords::Keyword;
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{Location, Token, TokenWithSpan, Tokenizer, TokenizerError};
+
+use super::ast;
+use crate::error::{sqlstate, Error, Result};
+
+pub use render::{expression_to_sql, query_to_sql, strip_positions, strip_positions_in_query};
+
+/// Parses a query string that may contain several `;`-separated statements (empty string or only `;` →
+/// empty Vec). The first error fails the whole string.
+pub fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
+    parse_each(sql)?.into_iter().collect()
+}
+
+/// Parses a query string, separating the two kinds of failure PostgreSQL separates: the outer error is a
+/// syntax error anywhere in the string (nothing may run), the inner ones are statements that parsed but that
+/// occam refuses (0A000, unknown types, ...), which PostgreSQL would only report when execution reaches them.
+pub fn parse_each(sql: &str) -> Result<Vec<Result<ast::Statement>>> {
+    let source = Source::new(sql)?;
+    let dialect = PostgreSqlDialect {};
+    let mut parser = Parser::new(&dialect).with_tokens_with_locations(source.tokens.clone());
+    let translator = Translator { source: &source, record_positions: true };
+    let mut statements = Vec::new();
+    loop {
+        while parser.consume_token(&Token::SemiColon) {}
+        if parser.peek_token_ref().token == Token::EOF {
+            break;
+        }
+        if let Some(refusal) = dsql_only_statement(&parser) {
+            // sqlparser cannot parse these; skip to the end of the statement and refuse it.
+            while !matches!(parser.peek_token_ref().token, Token::SemiColon | Token::EOF) {
+                parser.advance_token();
+            }
+            statements.push(Err(refusal));
+            continue;
+        }
+        let start = parser.get_current_index();
+        // sqlparser reads `SELECT * FORM t` as `*` aliased FORM and fails later; PostgreSQL fails at FORM.
+        let earliest = |err: Error| match source.wildcard_alias(start) {
+            Some(alias) if err.position.is_none_or(|p| source.position(alias.span.start) < Some(p)) => {
+                source.syntax_error_at(alias)
+            }
+            _ => err,
+        };
+        let statement = parser.parse_statement().map_err(|err| earliest(source.parser_error(err, &parser)))?;
+        let next = parser.peek_token();
+        if !matches!(next.token, Token::SemiColon | Token::EOF) {
+            return Err(earliest(source.syntax_error_at(&next)));
+        }
+        statements.push(translator.statement(statement));
+    }
+    Ok(statements)
+}
+
+/// Parses one scalar expression (used to re-read stored column DEFAULT expressions). The result carries no
+/// `Positioned` nodes: positions in a stored text mean nothing to the statement that uses it.
+pub fn parse_expression(sql: &str) -> Result<ast::Expr> {
+    let source = Source::new(sql)?;
+    let dialect = PostgreSqlDialect {};
+    let mut parser = Parser::new(&dialect).with_tokens_with_locations(source.tokens.clone());
+    let expr = parser.parse_expr().map_err(|err| source.parser_error(err, &parser))?;
+    let next = parser.peek_token();
+    if next.token != Token::EOF {
+        return Err(source.syntax_error_at(&next));
+    }
+    Translator { source: &source, record_positions: false }.expr(&expr)
+}
+
+/// Recognises DSQL statements sqlparser has no grammar for, by their leading words.
+fn dsql_only_statement(parser: &Parser) -> Option<Error> {
+    let words: Vec<Keyword> = parser
+        .peek_tokens_ref::<4>()
+        .iter()
+        .map(|t| match &t.token {
+            Token::Word(w) => w.keyword,
+            _ => Keyword::NoKeyword,
+        })
+        .collect();
+    let is_word = |i: usize, text: &str| match &parser.peek_nth_token_ref(i).token {
+        Token::Word(w) => w.quote_style.is_none() && w.value.eq_ignore_ascii_case(text),
+        _ => false,
+    };
+    let message = match words.as_slice() {
+        [Keyword::CREATE, Keyword::INDEX, ..] if is_word(2, "async") => "CREATE INDEX ASYNC is not supported yet",
+        [Keyword::CREATE, Keyword::UNIQUE, Keyword::INDEX, ..] if is_word(3, "async") => {
+            "CREATE INDEX ASYNC is not supported yet"
+        }
+        [Keyword::ALTER, Keyword::TABLE, ..] if is_word(2, "async") => "ALTER TABLE ASYNC is not supported yet",
+        _ if is_word(0, "aws") && is_word(1, "iam") => {
+            if is_word(2, "revoke") {
+                "AWS IAM REVOKE is not supported yet"
+            } else {
+                "AWS IAM GRANT is not supported yet"
+            }
+        }
+        _ => return None,
+    };
+    Some(Error::unsupported(message))
+}
+
+/// The query text with its tokens, and the conversion from sqlparser's line/column locations to
+/// PostgreSQL's 1-based character positions.
+pub(super) struct Source<'a> {
+    text: &'a str,
+    /// Character offset and byte offset at which each line starts (line 1 first).
+    line_starts: Vec<(usize, usize)>,
+    /// Every token including whitespace and comments, as the tokenizer produced them.
+    tokens: Vec<TokenWithSpan>,
+}
+
+impl<'a> Source<'a> {
+    fn new(text: &'a str) -> Result<Self> {
+        let mut line_starts = vec![(0, 0)];
+        for (chars, (bytes, ch)) in text.char_indices().enumerate() {
+            if ch == '\n' {
+                line_starts.push((chars + 1, bytes + 1));
+            }
+        }
+        let mut source = Source { text, line_starts, tokens: Vec::new() };
+        let dialect = PostgreSqlDialect {};
+        let mut tokens = Vec::new();
+        let tokenized = Tokenizer::new(&dialect, text).with_unescape(true).tokenize_with_location_into_buf(&mut tokens);
+        if let Err(err) = tokenized {
+            return Err(source.tokenizer_error(err, &tokens));
+        }
+        source.tokens = tokens;
+        Ok(source)
+    }
+
+    /// 1-based character position of a location, as in PostgreSQL's ErrorResponse; None for the empty
+    /// location sqlparser uses when it does not know.
+    pub(super) fn position(&self, location: Location) -> Option<usize> {
+        if location.line == 0 || location.column == 0 {
+            return None;
+        }
+        let (line_chars, _) = *self.line_starts.get(location.line as usize - 1)?;
+        Some(line_chars + location.column as usize)
+    }
+
+    /// Position of the end of the text (PostgreSQL's position for "at end of input").
+    fn end_position(&self) -> usize {
+        self.text.chars().count() + 1
+    }
+
+    /// Byte offset of a location in the text (clamped to the text).
+    fn byte_offset(&self, location: Location) -> usize {
+        let Some(&(_, line_bytes)) = self.line_starts.get((location.line as usize).saturating_sub(1)) else {
+            return self.text.len();
+        };
+        let line = &self.text[line_bytes..];
+        let column = (location.column as usize).saturating_sub(1);
+        line_bytes + line.char_indices().nth(column).map_or(line.len(), |(offset, _)| offset)
+    }
+
+    /// The text of a token exactly as written.
+    fn token_text(&self, token: &TokenWithSpan) -> &'a str {
+        let start = self.byte_offset(token.span.start);
+        let end = self.byte_offset(token.span.end).max(start);
+        &self.text[start..end]
+    }
+
+    /// The first token that is not whitespace starting at or after `location`.
+    pub(super) fn token_after(&self, location: Location) -> Option<&TokenWithSpan> {
+        self.tokens.iter().find(|t| t.span.start >= location && !matches!(t.token, Token::Whitespace(_)))
+    }
+
+    /// The location of the first keyword `keyword` starting at or after `location`.
+    pub(super) fn keyword_after(&self, location: Location, keyword: Keyword) -> Option<Location> {
+        self.tokens
+            .iter()
+            .filter(|t| t.span.start >= location)
+            .find(|t| matches!(&t.token, Token::Word(w) if w.keyword == keyword && w.quote_style.is_none()))
+            .map(|t| t.span.start)
+    }
+
+    /// The last token that is the keyword `keyword` starting before `location`.
+    pub(super) fn keyword_before(&self, location: Location, keyword: Keyword) -> Option<Location> {
+        self.tokens
+            .iter()
+            .take_while(|t| t.span.start < location)
+            .filter(|t| matches!(&t.token, Token::Word(w) if w.keyword == keyword && w.quote_style.is_none()))
+            .last()
+            .map(|t| t.span.start)
+    }
+
+    /// The first `*` in a select list followed by something sqlparser takes as an alias (`SELECT * FORM t`),
+    /// scanning the statement that starts at token `start`.
+    fn wildcard_alias(&self, start: usize) -> Option<&TokenWithSpan> {
+        let mut tokens = self.tokens[start.min(self.tokens.len())..]
+            .iter()
+            .filter(|t| !matches!(t.token, Token::Whitespace(_)))
+            .take_while(|t| t.token != Token::SemiColon);
+        let mut before_star: Option<&TokenWithSpan> = None;
+        let mut previous: Option<&TokenWithSpan> = None;
+        for token in tokens.by_ref() {
+            if let (Some(star), Some(before)) = (previous, before_star) {
+                let starts_item = match &before.token {
+                    Token::Comma | Token::Period => true,
+                    Token::Word(w) => matches!(w.keyword, Keyword::SELECT | Keyword::DISTINCT | Keyword::ALL),
+                    _ => false,
+                };
+                let alias_like = match &token.token {
+                    Token::Word(w) => w.quote_style.is_some() || matches!(w.keyword, Keyword::NoKeyword | Keyword::AS),
+                    _ => false,
+                };
+                if star.token == Token::Mul && starts_item && alias_like {
+                    return Some(token);
+                }
+            }
+            before_star = previous;
+            previous = Some(token);
+        }
+        None
+    }
+
+    /// `syntax error at or near "tok"` at the token, or `syntax error at end of input`.
+    fn syntax_error_at(&self, token: &TokenWithSpan) -> Error {
+        match self.position(token.span.start) {
+            Some(position) if token.token != Token::EOF => {
+                Error::syntax(format!("syntax error at or near \"{}\"", self.token_text(token))).with_position(position)
+            }
+            _ => Error::syntax("syntax error at end of input").with_position(self.end_position()),
+        }
+    }
+
+    fn parser_error(&self, err: ParserError, parser: &Parser) -> Error {
+        let message = match err {
+            ParserError::RecursionLimitExceeded => {
+                return Error::new("54001", "stack depth limit exceeded")
+                    .with_hint("Simplify the statement: it nests too deeply.");
+            }
+            ParserError::TokenizerError(message) | ParserError::ParserError(message) => message,
+        };
+        // sqlparser appends " at Line: L, Column: C" for the offending token when it knows it.
+        if let Some(location) = parse_location_suffix(&message) {
+            if let Some(token) = self.tokens.iter().find(|t| t.span.start == location) {
+                return self.syntax_error_at(token);
+            }
+            if let Some(position) = self.position(location) {
+                return Error::syntax("syntax error").with_position(position);
+            }
+        }
+        if message.contains("found: EOF") {
+            return Error::syntax("syntax error at end of input").with_position(self.end_position());
+        }
+        // No location: blame the token the parser stopped at.
+        let index = parser.get_current_index();
+        match self.tokens.get(index) {
+            Some(token) if !matches!(token.token, Token::Whitespace(_)) => self.syntax_error_at(token),
+            _ => self.syntax_error_at(&parser.peek_token()),
+        }
+    }
+
+    /// Tokenizer failures: unterminated literals and comments get PostgreSQL's wording, pointing at where the
+    /// unterminated token starts (the end of the last complete token).
+    fn tokenizer_error(&self, err: TokenizerError, complete: &[TokenWithSpan]) -> Error {
+        let start = complete.last().map_or(Location { line: 1, column: 1 }, |t| t.span.end);
+        let start_byte = self.byte_offset(start);
+        let rest = &self.text[start_byte..];
+        let what = if err.message.contains("dollar-quoted") {
+            Some("unterminated dollar-quoted string")
+        } else if err.message.contains("multi-line comment") {
+            Some("unterminated /* comment")
+        } else if err.message.starts_with("Unterminated") {
+            Some("unterminated quoted string")
+        } else {
+            None
+        };
+        match what {
+            Some(what) => {
+                let position = self.position(start).unwrap_or(1);
+                Error::syntax(format!("{what} at or near \"{}\"", rest.trim_end())).with_position(position)
+            }
+            None => {
+                let position = self.position(err.location).unwrap_or(1);
+                let near: String = self.text[self.byte_offset(err.location)..].chars().take(1).collect();
+                if near.is_empty() {
+                    Error::syntax("syntax error at end of input").with_position(self.end_position())
+                } else {
+                    Error::syntax(format!("syntax error at or near \"{near}\"")).with_position(position)
+                }
+            }
+        }
+    }
+}
+
+/// Extracts `Location` from sqlparser's " at Line: L, Column: C" message suffix.
+fn parse_location_suffix(message: &str) -> Option<Location> {
+    let at = message.rfind(" at Line: ")?;
+    let rest = &message[at + " at Line: ".len()..];
+    let (line, column) = rest.split_once(", Column: ")?;
+    Some(Location { line: line.trim().parse().ok()?, column: column.trim().parse().ok()? })
+}
+
+/// Translates sqlparser's AST into occam's. Holds the source to turn spans into positions.
+pub(super) struct Translator<'a> {
+    source: &'a Source<'a>,
+    /// Whether to wrap column references and calls in `Expr::Positioned`.
+    record_positions: bool,
+}
+
+impl Translator<'_> {
+    /// Position of a location, or None (unknown, or positions not recorded).
+    fn position(&self, location: Location) -> Option<usize> {
+        self.source.position(location)
+    }
+
+    /// Attaches a position to an error when it is known.
+    fn at(&self, err: Error, location: Location) -> Error {
+        match self.position(location) {
+            Some(position) if err.position.is_none() => err.with_position(position),
+            _ => err,
+        }
+    }
+}
+
+/// `Error` for a feature occam does not support (yet): SQLSTATE 0A000.
+fn unsupported(what: impl std::fmt::Display) -> Error {
+    Error::new(sqlstate::FEATURE_NOT_SUPPORTED, format!("{what} is not supported yet"))
+}

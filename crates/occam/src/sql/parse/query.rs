@@ -1,0 +1,341 @@
+//! Queries: SELECT / VALUES with ORDER BY, LIMIT / OFFSET / FETCH FIRST, and the FROM items occam knows
+//! (tables, set-returning functions, subqueries, cross-joined by commas). JOIN, WITH, UNION and the other
+//! set operations, DISTINCT ON, window clauses and locking clauses are refused with 0A000 until the AST
+//! can hold them.
+
+use sqlparser::ast as sp;
+
+use super::expr::fold_ident;
+use super::{unsupported, Translator};
+use crate::error::{Error, Result};
+use crate::sql::ast::{
+    self, Expr, ObjectName, OrderByExpr, Query, QueryBody, Select, SelectItem, TableAlias, TableRef,
+};
+
+impl Translator<'_> {
+    pub(super) fn query(&self, query: &sp::Query) -> Result<Query> {
+        if query.with.is_some() {
+            return Err(unsupported("WITH"));
+        }
+        if let Some(lock) = query.locks.first() {
+            return Err(unsupported(format!("SELECT ... {lock}")));
+        }
+        if query.for_clause.is_some() || query.settings.is_some() || query.format_clause.is_some() {
+            return Err(unsupported("this query clause"));
+        }
+        if !query.pipe_operators.is_empty() {
+            return Err(unsupported("pipe operators"));
+        }
+        let order_by = match &query.order_by {
+            None => Vec::new(),
+            Some(order_by) => {
+                if order_by.interpolate.is_some() {
+                    return Err(unsupported("ORDER BY ... INTERPOLATE"));
+                }
+                match &order_by.kind {
+                    sp::OrderByKind::Expressions(exprs) => {
+                        exprs.iter().map(|e| self.order_by_expr(e)).collect::<Result<_>>()?
+                    }
+                    sp::OrderByKind::All(_) => return Err(unsupported("ORDER BY ALL")),
+                }
+            }
+        };
+        let (mut limit, offset) = match &query.limit_clause {
+            None => (None, None),
+            Some(sp::LimitClause::LimitOffset { limit, offset, limit_by }) => {
+                if !limit_by.is_empty() {
+                    return Err(unsupported("LIMIT BY"));
+                }
+                let limit = limit.as_ref().map(|e| self.expr(e)).transpose()?;
+                let offset = offset.as_ref().map(|o| self.expr(&o.value)).transpose()?;
+                (limit, offset)
+            }
+            Some(sp::LimitClause::OffsetCommaLimit { offset, .. }) => {
+                let err = Error::syntax("LIMIT #,# syntax is not supported")
+                    .with_hint("Use separate LIMIT and OFFSET clauses.");
+                return Err(self.at(err, sp::Spanned::span(offset).start));
+            }
+        };
+        if let Some(fetch) = &query.fetch {
+            if fetch.with_ties || fetch.percent {
+                return Err(unsupported("FETCH FIRST ... WITH TIES / PERCENT"));
+            }
+            if limit.is_some() {
+                return Err(Error::syntax("multiple limit clauses not allowed"));
+            }
+            // `FETCH FIRST ROW ONLY` means one row.
+            limit = Some(match &fetch.quantity {
+                Some(quantity) => self.expr(quantity)?,
+                None => Expr::Literal(ast::Literal::Number(crate::types::Value::Int(1), crate::types::DataType::Int4)),
+            });
+        }
+        let body = match query.body.as_ref() {
+            sp::SetExpr::Query(inner) => {
+                // `(SELECT ...) ORDER BY ...`: the parentheses add nothing unless both levels sort or limit.
+                let mut inner = self.query(inner)?;
+                let outer_has_clauses = !order_by.is_empty() || limit.is_some() || offset.is_some();
+                let inner_has_clauses = !inner.order_by.is_empty() || inner.limit.is_some() || inner.offset.is_some();
+                if outer_has_clauses && inner_has_clauses {
+                    return Err(unsupported("ORDER BY / LIMIT on both a parenthesized query and its enclosing query"));
+                }
+                if outer_has_clauses {
+                    inner.order_by = order_by;
+                    inner.limit = limit;
+                    inner.offset = offset;
+                }
+                return Ok(inner);
+            }
+            other => self.query_body(other)?,
+        };
+        Ok(Query { body, order_by, limit, offset })
+    }
+
+    fn query_body(&self, body: &sp::SetExpr) -> Result<QueryBody> {
+        match body {
+            sp::SetExpr::Select(select) => Ok(QueryBody::Select(Box::new(self.select(select)?))),
+            sp::SetExpr::Values(values) => Ok(QueryBody::Values(self.values_rows(values)?)),
+            sp::SetExpr::SetOperation { op, .. } => Err(unsupported(op.to_string())),
+            sp::SetExpr::Query(_) => Err(unsupported("a nested query here")),
+            sp::SetExpr::Table(_) => Err(unsupported("TABLE name")),
+            other => Err(unsupported(format!("`{other}` as a query"))),
+        }
+    }
+
+    /// `VALUES (...), (...)` rows; all rows must have the same length, as in PostgreSQL.
+    pub(super) fn values_rows(&self, values: &sp::Values) -> Result<Vec<Vec<Expr>>> {
+        let rows: Vec<Vec<Expr>> = values.rows.iter().map(|row| self.exprs(&row.content)).collect::<Result<_>>()?;
+        check_row_lengths(values)?;
+        Ok(rows)
+    }
+
+    fn select(&self, select: &sp::Select) -> Result<Select> {
+        let distinct = match &select.distinct {
+            None | Some(sp::Distinct::All) => false,
+            Some(sp::Distinct::Distinct) => true,
+            Some(sp::Distinct::On(_)) => return Err(unsupported("DISTINCT ON")),
+        };
+        if select.top.is_some() {
+            return Err(unsupported("TOP"));
+        }
+        if select.into.is_some() {
+            return Err(unsupported("SELECT INTO"));
+        }
+        if select.exclude.is_some() || !select.lateral_views.is_empty() || select.prewhere.is_some() {
+            return Err(unsupported("this SELECT clause"));
+        }
+        if !select.connect_by.is_empty() || !select.cluster_by.is_empty() || !select.distribute_by.is_empty() {
+            return Err(unsupported("this SELECT clause"));
+        }
+        if !select.sort_by.is_empty() || select.qualify.is_some() || select.value_table_mode.is_some() {
+            return Err(unsupported("this SELECT clause"));
+        }
+        if !select.named_window.is_empty() {
+            return Err(unsupported("WINDOW"));
+        }
+        let group_by = match &select.group_by {
+            sp::GroupByExpr::Expressions(exprs, modifiers) => {
+                if !modifiers.is_empty() {
+                    return Err(unsupported("GROUP BY ... WITH ROLLUP / CUBE / TOTALS"));
+                }
+                self.exprs(exprs)?
+            }
+            sp::GroupByExpr::All(_) => return Err(unsupported("GROUP BY ALL")),
+        };
+        Ok(Select {
+            distinct,
+            projection: self.select_items(&select.projection)?,
+            from: select.from.iter().map(|t| self.table_with_joins(t)).collect::<Result<_>>()?,
+            filter: select.selection.as_ref().map(|e| self.expr(e)).transpose()?,
+            group_by,
+            having: select.having.as_ref().map(|e| self.expr(e)).transpose()?,
+        })
+    }
+
+    /// Select-list (and RETURNING) items.
+    pub(super) fn select_items(&self, items: &[sp::SelectItem]) -> Result<Vec<SelectItem>> {
+        items
+            .iter()
+            .map(|item| {
+                Ok(match item {
+                    sp::SelectItem::UnnamedExpr(expr) => SelectItem::Expr { expr: self.expr(expr)?, alias: None },
+                    sp::SelectItem::ExprWithAlias { expr, alias } => {
+                        SelectItem::Expr { expr: self.expr(expr)?, alias: Some(fold_ident(alias)) }
+                    }
+                    sp::SelectItem::Wildcard(options) => {
+                        self.check_plain_wildcard(options)?;
+                        SelectItem::Wildcard
+                    }
+                    sp::SelectItem::QualifiedWildcard(kind, options) => {
+                        self.check_plain_wildcard(options)?;
+                        match kind {
+                            sp::SelectItemQualifiedWildcardKind::ObjectName(name) => {
+                                // `schema.t.*` names the table by its last part, like column references.
+                                SelectItem::QualifiedWildcard(self.object_name(name)?.name)
+                            }
+                            sp::SelectItemQualifiedWildcardKind::Expr(_) => {
+                                return Err(unsupported("(expression).*"));
+                            }
+                        }
+                    }
+                    sp::SelectItem::ExprWithAliases { .. } => return Err(unsupported("several aliases for one item")),
+                })
+            })
+            .collect()
+    }
+
+    /// The select-list `*` without BigQuery/Snowflake options (EXCEPT, REPLACE, ...). sqlparser's PostgreSQL
+    /// dialect accepts `* alias`, which PostgreSQL does not: `SELECT * FORM t` is a syntax error at `FORM`.
+    fn check_plain_wildcard(&self, options: &sp::WildcardAdditionalOptions) -> Result<()> {
+        if let Some(alias) = &options.opt_alias {
+            let err = Error::syntax(format!("syntax error at or near \"{}\"", alias.value));
+            return Err(self.at(err, alias.span.start));
+        }
+        let plain = options.opt_ilike.is_none()
+            && options.opt_exclude.is_none()
+            && options.opt_except.is_none()
+            && options.opt_replace.is_none()
+            && options.opt_rename.is_none();
+        if plain {
+            Ok(())
+        } else {
+            Err(unsupported("options on *"))
+        }
+    }
+
+    fn order_by_expr(&self, order: &sp::OrderByExpr) -> Result<OrderByExpr> {
+        if order.with_fill.is_some() {
+            return Err(unsupported("ORDER BY ... WITH FILL"));
+        }
+        let descending = match &order.options.sort {
+            None | Some(sp::OrderBySort::Asc) => false,
+            Some(sp::OrderBySort::Desc) => true,
+            Some(sp::OrderBySort::Using(_)) => return Err(unsupported("ORDER BY ... USING")),
+        };
+        Ok(OrderByExpr { expr: self.expr(&order.expr)?, descending, nulls_first: order.options.nulls_first })
+    }
+
+    fn table_with_joins(&self, table: &sp::TableWithJoins) -> Result<TableRef> {
+        if let Some(join) = table.joins.first() {
+            return Err(self.at(unsupported("JOIN"), sp::Spanned::span(&join.relation).start));
+        }
+        self.table_factor(&table.relation)
+    }
+
+    fn table_factor(&self, factor: &sp::TableFactor) -> Result<TableRef> {
+        match factor {
+            sp::TableFactor::Table {
+                name,
+                alias,
+                args,
+                with_hints,
+                version,
+                with_ordinality,
+                partitions,
+                json_path,
+                sample,
+                index_hints,
+            } => {
+                if sample.is_some() {
+                    return Err(Error::unsupported("TABLESAMPLE clause not supported"));
+                }
+                if *with_ordinality {
+                    return Err(unsupported("WITH ORDINALITY"));
+                }
+                if !with_hints.is_empty()
+                    || version.is_some()
+                    || !partitions.is_empty()
+                    || json_path.is_some()
+                    || !index_hints.is_empty()
+                {
+                    return Err(unsupported("this table reference syntax"));
+                }
+                let alias = alias.as_ref().map(|a| self.table_alias(a)).transpose()?;
+                match args {
+                    None => Ok(TableRef::Table { name: self.object_name(name)?, alias }),
+                    Some(function_args) => {
+                        if function_args.settings.is_some() {
+                            return Err(unsupported("SETTINGS"));
+                        }
+                        let function_name = self.object_name(name)?;
+                        let name = match function_name.schema {
+                            None => function_name.name,
+                            Some(schema) if schema == "pg_catalog" => function_name.name,
+                            Some(schema) => format!("{schema}.{}", function_name.name),
+                        };
+                        let args = function_args
+                            .args
+                            .iter()
+                            .map(|arg| match arg {
+                                sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Expr(expr)) => self.expr(expr),
+                                _ => Err(unsupported("this argument of a function in FROM")),
+                            })
+                            .collect::<Result<_>>()?;
+                        Ok(TableRef::Function { name, args, alias })
+                    }
+                }
+            }
+            sp::TableFactor::Derived { lateral, subquery, alias, sample } => {
+                if *lateral {
+                    return Err(unsupported("LATERAL"));
+                }
+                if sample.is_some() {
+                    return Err(Error::unsupported("TABLESAMPLE clause not supported"));
+                }
+                Ok(TableRef::Subquery {
+                    query: Box::new(self.query(subquery)?),
+                    alias: alias.as_ref().map(|a| self.table_alias(a)).transpose()?,
+                })
+            }
+            sp::TableFactor::NestedJoin { table_with_joins, alias: None } => self.table_with_joins(table_with_joins),
+            sp::TableFactor::NestedJoin { .. } => Err(unsupported("JOIN")),
+            sp::TableFactor::Function { lateral: true, .. } => Err(unsupported("LATERAL")),
+            sp::TableFactor::UNNEST { .. } => Err(unsupported("UNNEST")),
+            other => Err(unsupported(format!("`{other}` in FROM"))),
+        }
+    }
+
+    fn table_alias(&self, alias: &sp::TableAlias) -> Result<TableAlias> {
+        if alias.at.is_some() {
+            return Err(unsupported("this alias syntax"));
+        }
+        let columns = alias
+            .columns
+            .iter()
+            .map(|column| match column.data_type {
+                None => Ok(fold_ident(&column.name)),
+                Some(_) => Err(unsupported("column definition lists")),
+            })
+            .collect::<Result<_>>()?;
+        Ok(TableAlias { name: fold_ident(&alias.name), columns })
+    }
+
+    /// `name` or `schema.name`; `catalog.schema.name` is refused as PostgreSQL does for other databases.
+    pub(super) fn object_name(&self, name: &sp::ObjectName) -> Result<ObjectName> {
+        let mut parts = Vec::with_capacity(name.0.len());
+        for part in &name.0 {
+            match part {
+                sp::ObjectNamePart::Identifier(ident) => parts.push(fold_ident(ident)),
+                sp::ObjectNamePart::Function(_) => return Err(unsupported(format!("the name {name}"))),
+            }
+        }
+        match parts.len() {
+            1 => Ok(ObjectName { schema: None, name: parts.remove(0) }),
+            2 => {
+                let name = parts.remove(1);
+                Ok(ObjectName { schema: Some(parts.remove(0)), name })
+            }
+            _ => Err(Error::unsupported(format!("cross-database references are not implemented: {}", parts.join(".")))),
+        }
+    }
+}
+
+/// `VALUES lists must all be the same length` (42601), as in PostgreSQL.
+pub(super) fn check_row_lengths(values: &sp::Values) -> Result<()> {
+    let Some(first) = values.rows.first() else { return Ok(()) };
+    for row in &values.rows[1..] {
+        if row.content.len() != first.content.len() {
+            return Err(Error::syntax("VALUES lists must all be the same length"));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,515 @@
+//! Statements: transaction control, CREATE / DROP TABLE, INSERT / UPDATE / DELETE, queries, SET and SHOW.
+//!
+//! CREATE TABLE is checked here the way PostgreSQL's parse analysis checks it (duplicate columns, two primary
+//! keys, key columns that do not exist, conflicting NULL / NOT NULL, two DEFAULTs), so the catalog receives a
+//! consistent definition; primary-key columns are marked NOT NULL as PostgreSQL does. Statements occam cannot
+//! express are refused with 0A000; those Aurora DSQL itself refuses use DSQL's recorded wording.
+
+use sqlparser::ast as sp;
+use sqlparser::keywords::Keyword;
+use sqlparser::tokenizer::Location;
+
+use super::expr::{fold_ident, is_default_keyword};
+use super::query::check_row_lengths;
+use super::{unsupported, Translator};
+use crate::error::{sqlstate, Error, Result};
+use crate::sql::ast::{self, ColumnDef, CreateTable, Delete, Insert, InsertSource, Statement, Update};
+
+impl Translator<'_> {
+    pub(super) fn statement(&self, statement: sp::Statement) -> Result<Statement> {
+        use sp::Statement as S;
+        match &statement {
+            S::StartTransaction { modes, statements, exception, modifier, .. } => {
+                if !statements.is_empty() || exception.is_some() || modifier.is_some() {
+                    return Err(unsupported("BEGIN ... END blocks"));
+                }
+                self.transaction_modes(modes)?;
+                Ok(Statement::Begin)
+            }
+            S::Commit { chain, modifier, .. } => {
+                if *chain {
+                    return Err(unsupported("COMMIT AND CHAIN"));
+                }
+                if modifier.is_some() {
+                    return Err(unsupported(format!("{statement}")));
+                }
+                Ok(Statement::Commit)
+            }
+            S::Rollback { chain, savepoint } => {
+                if savepoint.is_some() {
+                    return Err(Error::unsupported("unsupported transaction statement: ROLLBACK TO"));
+                }
+                if *chain {
+                    return Err(unsupported("ROLLBACK AND CHAIN"));
+                }
+                Ok(Statement::Rollback)
+            }
+            S::Savepoint { .. } => Err(Error::unsupported("unsupported transaction statement: SAVEPOINT")),
+            S::ReleaseSavepoint { .. } => Err(Error::unsupported("unsupported transaction statement: RELEASE")),
+            S::Query(query) => Ok(Statement::Query(Box::new(self.query(query)?))),
+            S::Insert(insert) => self.insert(insert),
+            S::Update(update) => self.update(update),
+            S::Delete(delete) => self.delete(delete),
+            S::CreateTable(create) => self.create_table(create),
+            S::Drop { object_type, if_exists, names, .. } => match object_type {
+                // CASCADE / RESTRICT are accepted: no object in occam depends on a table yet.
+                sp::ObjectType::Table => Ok(Statement::DropTable {
+                    names: names.iter().map(|n| self.object_name(n)).collect::<Result<_>>()?,
+                    if_exists: *if_exists,
+                }),
+                sp::ObjectType::Type => Err(Error::unsupported("unsupported object in DROP statement")),
+                other => Err(unsupported(format!("DROP {other}"))),
+            },
+            S::Set(set) => self.set(set),
+            S::ShowVariable { variable } => Ok(Statement::Show { name: show_name(variable) }),
+            _ => Err(refuse_statement(&statement)),
+        }
+    }
+
+    /// BEGIN's transaction modes. occam runs every transaction at snapshot isolation (REPEATABLE READ), the
+    /// only level Aurora DSQL has; the AST does not carry the mode yet, so every level is accepted here.
+    fn transaction_modes(&self, modes: &[sp::TransactionMode]) -> Result<()> {
+        for mode in modes {
+            match mode {
+                sp::TransactionMode::IsolationLevel(_) | sp::TransactionMode::AccessMode(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn create_table(&self, create: &sp::CreateTable) -> Result<Statement> {
+        if create.temporary {
+            return Err(Error::unsupported("TEMPORARY or TEMP table not supported for CREATE TABLE"));
+        }
+        if create.unlogged {
+            return Err(Error::unsupported("UNLOGGED table not supported for CREATE TABLE"));
+        }
+        if create.query.is_some() {
+            return Err(Error::unsupported("unsupported statement: CreateTableAs"));
+        }
+        if create.like.is_some() || create.clone.is_some() {
+            return Err(unsupported("CREATE TABLE ... LIKE"));
+        }
+        if create.inherits.is_some() {
+            return Err(unsupported("INHERITS"));
+        }
+        if create.partition_of.is_some() || create.partition_by.is_some() {
+            return Err(unsupported("partitioned tables"));
+        }
+        if create.on_commit.is_some() {
+            return Err(unsupported("ON COMMIT"));
+        }
+        if !matches!(create.table_options, sp::CreateTableOptions::None) {
+            return Err(unsupported(format!("table options ({})", create.table_options)));
+        }
+        if create.or_replace || create.external || create.global.is_some() || create.comment.is_some() {
+            return Err(unsupported("this CREATE TABLE syntax"));
+        }
+        let name = self.object_name(&create.name)?;
+        let table_name = name.name.clone();
+        let mut columns: Vec<ColumnDef> = Vec::new();
+        let mut primary_key: Option<Vec<String>> = None;
+        for column in &create.columns {
+            let column_name = fold_ident(&column.name);
+            if columns.iter().any(|c| c.name == column_name) {
+                return Err(Error::new(
+                    sqlstate::DUPLICATE_COLUMN,
+                    format!("column \"{column_name}\" specified more than once"),
+                ));
+            }
+            let type_location = self.source.token_after(column.name.span.end).map(|t| t.span.start);
+            let data_type = self.data_type(&column.data_type).map_err(|err| match type_location {
+                Some(location) => self.at(err, location),
+                None => err,
+            })?;
+            let mut not_null = None;
+            let mut default = None;
+            for option in &column.options {
+                match &option.option {
+                    sp::ColumnOption::Null | sp::ColumnOption::NotNull => {
+                        let wants_not_null = matches!(option.option, sp::ColumnOption::NotNull);
+                        if not_null.is_some_and(|previous| previous != wants_not_null) {
+                            return Err(Error::syntax(format!(
+                                "conflicting NULL/NOT NULL declarations for column \"{column_name}\" of table \"{table_name}\""
+                            )));
+                        }
+                        not_null = Some(wants_not_null);
+                    }
+                    sp::ColumnOption::Default(expr) => {
+                        if default.is_some() {
+                            return Err(Error::syntax(format!(
+                                "multiple default values specified for column \"{column_name}\" of table \"{table_name}\""
+                            )));
+                        }
+                        default = Some(self.expr(expr)?);
+                    }
+                    sp::ColumnOption::PrimaryKey(constraint) => {
+                        let location = self.source.keyword_after(column.name.span.end, Keyword::PRIMARY);
+                        if primary_key.is_some() {
+                            return Err(self.multiple_primary_keys(&table_name, location));
+                        }
+                        if !constraint.include.is_empty() {
+                            return Err(unsupported("INCLUDE in a primary key"));
+                        }
+                        primary_key = Some(vec![column_name.clone()]);
+                    }
+                    other => return Err(refuse_constraint(other)),
+                }
+            }
+            columns.push(ColumnDef { name: column_name, data_type, not_null: not_null.unwrap_or(false), default });
+        }
+        for constraint in &create.constraints {
+            match constraint {
+                sp::TableConstraint::PrimaryKey(constraint) => {
+                    let first_column = constraint.columns.first().map(|c| sp::Spanned::span(&c.column.expr).start);
+                    let location = first_column.and_then(|l| self.source.keyword_before(l, Keyword::PRIMARY));
+                    if primary_key.is_some() {
+                        return Err(self.multiple_primary_keys(&table_name, location));
+                    }
+                    if !constraint.include.is_empty() {
+                        return Err(unsupported("INCLUDE in a primary key"));
+                    }
+                    let mut key = Vec::new();
+                    for column in &constraint.columns {
+                        let sp::Expr::Identifier(ident) = &column.column.expr else {
+                            return Err(unsupported("expressions in a primary key"));
+                        };
+                        let key_column = fold_ident(ident);
+                        let located = |err: Error| match location {
+                            Some(location) => self.at(err, location),
+                            None => err,
+                        };
+                        if key.contains(&key_column) {
+                            return Err(located(Error::new(
+                                sqlstate::DUPLICATE_COLUMN,
+                                format!("column \"{key_column}\" appears twice in primary key constraint"),
+                            )));
+                        }
+                        if !columns.iter().any(|c| c.name == key_column) {
+                            return Err(located(Error::new(
+                                sqlstate::UNDEFINED_COLUMN,
+                                format!("column \"{key_column}\" named in key does not exist"),
+                            )));
+                        }
+                        key.push(key_column);
+                    }
+                    primary_key = Some(key);
+                }
+                sp::TableConstraint::Unique(_) | sp::TableConstraint::UniqueUsingIndex(_) => {
+                    return Err(unsupported("UNIQUE constraints"))
+                }
+                sp::TableConstraint::ForeignKey(_) => return Err(unsupported("FOREIGN KEY constraints")),
+                sp::TableConstraint::Check(_) => return Err(unsupported("CHECK constraints")),
+                _ => return Err(unsupported(format!("the table constraint {constraint}"))),
+            }
+        }
+        let primary_key = primary_key.unwrap_or_default();
+        // A primary key implies NOT NULL on its columns, as in PostgreSQL.
+        for column in &mut columns {
+            if primary_key.contains(&column.name) {
+                column.not_null = true;
+            }
+        }
+        Ok(Statement::CreateTable(CreateTable { name, if_not_exists: create.if_not_exists, columns, primary_key }))
+    }
+
+    fn multiple_primary_keys(&self, table: &str, location: Option<Location>) -> Error {
+        let err = Error::new(
+            sqlstate::INVALID_TABLE_DEFINITION,
+            format!("multiple primary keys for table \"{table}\" are not allowed"),
+        );
+        match location {
+            Some(location) => self.at(err, location),
+            None => err,
+        }
+    }
+
+    fn insert(&self, insert: &sp::Insert) -> Result<Statement> {
+        let sp::TableObject::TableName(table) = &insert.table else {
+            return Err(unsupported("INSERT INTO a table function"));
+        };
+        if insert.on.is_some() {
+            return Err(unsupported("ON CONFLICT"));
+        }
+        if insert.table_alias.is_some() {
+            return Err(unsupported("INSERT INTO ... AS alias"));
+        }
+        if insert.or.is_some()
+            || insert.ignore
+            || insert.overwrite
+            || !insert.assignments.is_empty()
+            || insert.partitioned.is_some()
+            || !insert.after_columns.is_empty()
+            || insert.output.is_some()
+            || insert.replace_into
+            || insert.priority.is_some()
+            || insert.insert_alias.is_some()
+            || insert.settings.is_some()
+            || insert.format_clause.is_some()
+            || insert.multi_table_insert_type.is_some()
+        {
+            return Err(unsupported("this INSERT syntax"));
+        }
+        let columns = insert
+            .columns
+            .iter()
+            .map(|column| match column.0.as_slice() {
+                [sp::ObjectNamePart::Identifier(ident)] => Ok(fold_ident(ident)),
+                _ => Err(unsupported(format!("the INSERT target column {column}"))),
+            })
+            .collect::<Result<_>>()?;
+        let source = match &insert.source {
+            None => InsertSource::DefaultValues,
+            Some(query) => self.insert_source(query)?,
+        };
+        Ok(Statement::Insert(Insert {
+            table: self.object_name(table)?,
+            columns,
+            source,
+            returning: self.returning(&insert.returning)?,
+        }))
+    }
+
+    /// `VALUES` rows directly under INSERT may hold DEFAULT; anything else is a query.
+    fn insert_source(&self, query: &sp::Query) -> Result<InsertSource> {
+        let plain = query.with.is_none()
+            && query.order_by.is_none()
+            && query.limit_clause.is_none()
+            && query.fetch.is_none()
+            && query.locks.is_empty();
+        if let (true, sp::SetExpr::Values(values)) = (plain, query.body.as_ref()) {
+            check_row_lengths(values)?;
+            let rows = values
+                .rows
+                .iter()
+                .map(|row| row.content.iter().map(|item| self.expr_or_default(item)).collect::<Result<Vec<_>>>())
+                .collect::<Result<_>>()?;
+            return Ok(InsertSource::Values(rows));
+        }
+        Ok(InsertSource::Query(Box::new(self.query(query)?)))
+    }
+
+    /// An expression where `DEFAULT` is allowed (`None`).
+    fn expr_or_default(&self, expr: &sp::Expr) -> Result<Option<ast::Expr>> {
+        if is_default_keyword(expr) {
+            Ok(None)
+        } else {
+            self.expr(expr).map(Some)
+        }
+    }
+
+    fn returning(&self, returning: &Option<Vec<sp::SelectItem>>) -> Result<Vec<ast::SelectItem>> {
+        match returning {
+            None => Ok(Vec::new()),
+            Some(items) => self.select_items(items),
+        }
+    }
+
+    /// The single table of UPDATE / DELETE, with its alias.
+    fn target_table(&self, table: &sp::TableWithJoins) -> Result<(ast::ObjectName, Option<String>)> {
+        if !table.joins.is_empty() {
+            return Err(unsupported("JOIN"));
+        }
+        match &table.relation {
+            sp::TableFactor::Table {
+                name,
+                alias,
+                args: None,
+                with_hints,
+                version: None,
+                partitions,
+                sample: None,
+                ..
+            } if with_hints.is_empty() && partitions.is_empty() => {
+                let alias = match alias {
+                    None => None,
+                    Some(alias) if alias.columns.is_empty() => Some(fold_ident(&alias.name)),
+                    Some(_) => return Err(Error::syntax("syntax error at or near \"(\"")),
+                };
+                Ok((self.object_name(name)?, alias))
+            }
+            other => Err(unsupported(format!("`{other}` as the target table"))),
+        }
+    }
+
+    fn update(&self, update: &sp::Update) -> Result<Statement> {
+        if update.from.is_some() {
+            return Err(unsupported("UPDATE ... FROM"));
+        }
+        if update.output.is_some() || update.or.is_some() || !update.order_by.is_empty() || update.limit.is_some() {
+            return Err(unsupported("this UPDATE syntax"));
+        }
+        let (table, alias) = self.target_table(&update.table)?;
+        let assignments = update
+            .assignments
+            .iter()
+            .map(|assignment| {
+                let column = match &assignment.target {
+                    sp::AssignmentTarget::ColumnName(name) => match name.0.as_slice() {
+                        [sp::ObjectNamePart::Identifier(ident)] => fold_ident(ident),
+                        _ => return Err(unsupported(format!("the UPDATE target column {name}"))),
+                    },
+                    sp::AssignmentTarget::Tuple(_) => return Err(unsupported("SET (a, b) = ...")),
+                };
+                Ok((column, self.expr_or_default(&assignment.value)?))
+            })
+            .collect::<Result<_>>()?;
+        Ok(Statement::Update(Update {
+            table,
+            alias,
+            assignments,
+            filter: update.selection.as_ref().map(|e| self.expr(e)).transpose()?,
+            returning: self.returning(&update.returning)?,
+        }))
+    }
+
+    fn delete(&self, delete: &sp::Delete) -> Result<Statement> {
+        if delete.using.is_some() {
+            return Err(unsupported("DELETE ... USING"));
+        }
+        if !delete.tables.is_empty() || delete.output.is_some() || !delete.order_by.is_empty() || delete.limit.is_some()
+        {
+            return Err(unsupported("this DELETE syntax"));
+        }
+        let tables = match &delete.from {
+            sp::FromTable::WithFromKeyword(tables) | sp::FromTable::WithoutKeyword(tables) => tables,
+        };
+        let [target] = tables.as_slice() else {
+            return Err(unsupported("DELETE from several tables"));
+        };
+        let (table, alias) = self.target_table(target)?;
+        Ok(Statement::Delete(Delete {
+            table,
+            alias,
+            filter: delete.selection.as_ref().map(|e| self.expr(e)).transpose()?,
+            returning: self.returning(&delete.returning)?,
+        }))
+    }
+
+    fn set(&self, set: &sp::Set) -> Result<Statement> {
+        match set {
+            sp::Set::SingleAssignment { scope, hivevar, variable, values } => {
+                if *hivevar {
+                    return Err(unsupported("SET HIVEVAR"));
+                }
+                if matches!(scope, Some(sp::ContextModifier::Local)) {
+                    return Err(unsupported("SET LOCAL"));
+                }
+                if matches!(scope, Some(sp::ContextModifier::Global)) {
+                    return Err(unsupported("SET GLOBAL"));
+                }
+                let name = variable
+                    .0
+                    .iter()
+                    .map(|part| match part {
+                        sp::ObjectNamePart::Identifier(ident) => Ok(fold_ident(ident)),
+                        sp::ObjectNamePart::Function(_) => Err(unsupported(format!("SET {variable}"))),
+                    })
+                    .collect::<Result<Vec<_>>>()?
+                    .join(".");
+                let value = values.iter().map(set_value).collect::<Result<Vec<_>>>()?.join(", ");
+                Ok(Statement::Set { name, value })
+            }
+            sp::Set::SetTimeZone { local: false, value } => {
+                Ok(Statement::Set { name: "timezone".into(), value: set_value(value)? })
+            }
+            sp::Set::SetNames { charset_name, collation_name: None } => {
+                Ok(Statement::Set { name: "client_encoding".into(), value: charset_name.value.clone() })
+            }
+            sp::Set::SetTransaction { .. } => {
+                Err(Error::unsupported("setting configuration parameter \"TRANSACTION\" not supported"))
+            }
+            other => Err(unsupported(format!("{other}"))),
+        }
+    }
+}
+
+/// A SET value as text: strings without quotes, identifiers case-folded, numbers as written.
+/// `SET x = DEFAULT` / `TO DEFAULT` gives the value `DEFAULT` (upper case, unambiguous after folding).
+fn set_value(value: &sp::Expr) -> Result<String> {
+    match value {
+        expr if is_default_keyword(expr) => Ok("DEFAULT".into()),
+        sp::Expr::Identifier(ident) => Ok(fold_ident(ident)),
+        sp::Expr::CompoundIdentifier(parts) => Ok(parts.iter().map(fold_ident).collect::<Vec<_>>().join(".")),
+        sp::Expr::Value(value) => match &value.value {
+            sp::Value::SingleQuotedString(s) | sp::Value::EscapedStringLiteral(s) => Ok(s.clone()),
+            sp::Value::DollarQuotedString(s) => Ok(s.value.clone()),
+            sp::Value::Number(n, _) => Ok(n.clone()),
+            sp::Value::Boolean(b) => Ok(if *b { "on".into() } else { "off".into() }),
+            other => Ok(other.to_string()),
+        },
+        sp::Expr::UnaryOp { op: sp::UnaryOperator::Minus, expr } => Ok(format!("-{}", set_value(expr)?)),
+        other => Err(Error::syntax(format!("syntax error at or near \"{other}\""))),
+    }
+}
+
+/// `SHOW name`; multi-word forms map to their parameter (`SHOW TRANSACTION ISOLATION LEVEL` ->
+/// `transaction_isolation`, `SHOW TIME ZONE` -> `timezone`).
+fn show_name(variable: &[sp::Ident]) -> String {
+    let words: Vec<String> = variable.iter().map(fold_ident).collect();
+    match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        ["transaction", "isolation", "level"] => "transaction_isolation".into(),
+        ["time", "zone"] => "timezone".into(),
+        ["session", "authorization"] => "session_authorization".into(),
+        _ => words.join("."),
+    }
+}
+
+/// 0A000 for a column option other than NULL / NOT NULL / DEFAULT / PRIMARY KEY.
+fn refuse_constraint(option: &sp::ColumnOption) -> Error {
+    match option {
+        sp::ColumnOption::Unique(_) => unsupported("UNIQUE constraints"),
+        sp::ColumnOption::ForeignKey(_) => unsupported("FOREIGN KEY constraints"),
+        sp::ColumnOption::Check(_) => unsupported("CHECK constraints"),
+        sp::ColumnOption::Generated { .. } | sp::ColumnOption::Identity(_) => {
+            unsupported("identity and generated columns")
+        }
+        sp::ColumnOption::Collation(_) => unsupported("COLLATE"),
+        other => unsupported(format!("the column option {other}")),
+    }
+}
+
+/// 0A000 for a statement occam does not run, with Aurora DSQL's wording where DSQL refuses it too.
+fn refuse_statement(statement: &sp::Statement) -> Error {
+    use sp::Statement as S;
+    let dsql = |message: &str| Error::unsupported(message);
+    match statement {
+        S::CreateIndex(_) => dsql("unsupported mode. please use CREATE INDEX ASYNC."),
+        S::Truncate(_) => dsql("unsupported statement: Truncate"),
+        S::CreateExtension(_) => dsql("unsupported statement: CreateExtension"),
+        S::CreateDatabase { .. } => dsql("unsupported statement: Createdb"),
+        S::CreateView(view) if view.materialized => dsql("unsupported statement: CreateTableAs"),
+        S::CreateTrigger(_) => dsql("CREATE TRIGGER not supported"),
+        S::CreateType { representation: Some(sp::UserDefinedTypeRepresentation::Composite { .. }), .. } => {
+            dsql("unsupported statement: CompositeType")
+        }
+        S::CreateType { representation: Some(sp::UserDefinedTypeRepresentation::Range { .. }), .. } => {
+            dsql("unsupported statement: CreateRange")
+        }
+        S::CreateType { .. } => dsql("CREATE TYPE not supported"),
+        S::AlterType(_) => dsql("ALTER TYPE not supported"),
+        S::Vacuum(_) => dsql("unsupported VACUUM statement"),
+        S::LISTEN { .. } => dsql("unsupported statement: Listen"),
+        S::NOTIFY { .. } => dsql("unsupported statement: Notify"),
+        S::UNLISTEN { .. } => dsql("unsupported statement: Unlisten"),
+        S::Merge(_) => dsql("unsupported statement type: MERGE"),
+        _ => unsupported(statement_kind(statement)),
+    }
+}
+
+/// The kind of a statement in words, from sqlparser's variant name: `CreateIndex` -> `CREATE INDEX`.
+fn statement_kind(statement: &sp::Statement) -> String {
+    if let sp::Statement::Drop { object_type, .. } = statement {
+        return format!("DROP {object_type}");
+    }
+    let debug = format!("{statement:?}");
+    let variant: String = debug.chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+    let mut words = String::new();
+    for (i, ch) in variant.char_indices() {
+        if i > 0 && ch.is_ascii_uppercase() && !variant[..i].ends_with(|c: char| c.is_ascii_uppercase()) {
+            words.push(' ');
+        }
+        words.push(ch.to_ascii_uppercase());
+    }
+    words
+}

@@ -1,0 +1,1752 @@
+//! The planner: binds an `ast::Statement` against a catalog snapshot into a [`Plan`] the executor runs.
+//!
+//! Binding resolves every name (tables -> `Arc<Table>`, columns -> positions in the row the executor will
+//! hold), types every expression with the rules of `sql::scalar` and `sql::functions` and inserts the casts
+//! they call for, so the executor never looks at names or types again. `$n` parameters get their types
+//! from context as PostgreSQL infers them (the other side of a comparison or arithmetic, the INSERT target
+//! column, `SET col = $1`, LIMIT/OFFSET); client-declared types win and anything still unknown at the end
+//! is `text`.
+//!
+//! A query plan is a fixed pipeline, which is all occam's SQL needs today:
+//!
+//! ```text
+//!   source (FROM: table access | generate_series | subquery | VALUES | cross product | one empty row)
+//!     -> filter (WHERE) -> [group + aggregate -> HAVING] -> projection (+ hidden ORDER BY keys)
+//!     -> DISTINCT -> sort -> OFFSET/LIMIT -> drop the hidden keys
+//! ```
+//! Table access is a point lookup when WHERE pins every primary-key column with `=` (or a single-column key
+//! with `IN`) to constants or parameters, so `WHERE id = $1` reads one key instead of the table.
+
+use std::sync::Arc;
+
+use crate::catalog::{Catalog, Table};
+use crate::error::{sqlstate, Error, Result};
+use crate::session::Column;
+use crate::sql::ast::{self, BinaryOperator, Expr, Literal, SelectItem, TableRef, UnaryOperator};
+use crate::sql::functions::{self, ResolvedAggregate, ResolvedScalar};
+use crate::sql::parse::strip_positions;
+use crate::sql::scalar::{self, BinaryOp, BinarySignature};
+use crate::types::{DataType, Value};
+
+/// A planned statement plus what the protocol needs to describe it.
+#[derive(Debug)]
+pub struct PlannedStatement {
+    pub plan: Plan,
+    /// The type of each `$n`, declared or inferred (never `Unknown`).
+    pub param_types: Vec<DataType>,
+    /// Result columns (empty for statements without a result set).
+    pub columns: Arc<[Column]>,
+    /// The catalog version the plan was bound against.
+    pub catalog_version: u64,
+}
+
+/// What the executor runs. (Variants differ in size; a plan is built once per statement, so no boxing.)
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum Plan {
+    Query(QueryPlan),
+    Insert(InsertPlan),
+    Update(UpdatePlan),
+    Delete(DeletePlan),
+    CreateTable(ast::CreateTable),
+    DropTable { names: Vec<ast::ObjectName>, if_exists: bool },
+}
+
+impl Plan {
+    /// Whether the statement is DDL (for DSQL's one-DDL-per-transaction, no-DDL-with-DML rules).
+    pub fn is_ddl(&self) -> bool {
+        matches!(self, Plan::CreateTable(_) | Plan::DropTable { .. })
+    }
+
+    /// Whether the statement writes rows.
+    pub fn is_dml(&self) -> bool {
+        matches!(self, Plan::Insert(_) | Plan::Update(_) | Plan::Delete(_))
+    }
+}
+
+/// A typed, name-resolved expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BoundExpr {
+    Literal(Value),
+    /// A column of the row being evaluated.
+    Column(usize),
+    /// A column of an enclosing query's current row (`depth` 1 = the immediately enclosing query).
+    OuterColumn {
+        depth: usize,
+        index: usize,
+    },
+    /// `$n`, 0-based.
+    Parameter(usize),
+    Binary {
+        op: BinaryOp,
+        sig: BinarySignature,
+        left: Box<BoundExpr>,
+        right: Box<BoundExpr>,
+    },
+    And(Box<BoundExpr>, Box<BoundExpr>),
+    Or(Box<BoundExpr>, Box<BoundExpr>),
+    Not(Box<BoundExpr>),
+    Negate {
+        expr: Box<BoundExpr>,
+        data_type: DataType,
+    },
+    IsNull {
+        expr: Box<BoundExpr>,
+        negated: bool,
+    },
+    InList {
+        expr: Box<BoundExpr>,
+        list: Vec<BoundExpr>,
+        negated: bool,
+    },
+    /// Searched CASE (a simple CASE is rewritten into `operand = value` conditions).
+    Case {
+        branches: Vec<(BoundExpr, BoundExpr)>,
+        else_result: Option<Box<BoundExpr>>,
+    },
+    Cast {
+        expr: Box<BoundExpr>,
+        from: DataType,
+        to: DataType,
+    },
+    /// An explicit cast to varchar(n): text cut to `length` characters.
+    TruncateText {
+        expr: Box<BoundExpr>,
+        length: usize,
+    },
+    Function {
+        function: ResolvedScalar,
+        args: Vec<BoundExpr>,
+    },
+    /// A scalar subquery (one column, at most one row).
+    Subquery(Box<SubqueryPlan>),
+    Exists {
+        subquery: Box<SubqueryPlan>,
+        negated: bool,
+    },
+    /// `expr [NOT] IN (SELECT ...)`; subquery values are cast with `cast` before comparing.
+    InSubquery {
+        expr: Box<BoundExpr>,
+        subquery: Box<SubqueryPlan>,
+        cast: Option<(DataType, DataType)>,
+        negated: bool,
+    },
+}
+
+/// A subquery inside an expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubqueryPlan {
+    /// Unique within the statement: the executor caches uncorrelated results under it.
+    pub id: usize,
+    pub plan: QueryPlan,
+    /// Whether it refers to an enclosing query's row (then it runs once per outer row).
+    pub correlated: bool,
+}
+
+/// A SELECT or VALUES.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryPlan {
+    pub source: Source,
+    pub filter: Option<BoundExpr>,
+    pub aggregate: Option<AggregatePlan>,
+    /// Output expressions, then hidden sort keys (`projection.len() - visible` of them).
+    pub projection: Vec<BoundExpr>,
+    pub visible: usize,
+    pub distinct: bool,
+    pub order_by: Vec<SortKey>,
+    pub limit: Option<BoundExpr>,
+    pub offset: Option<BoundExpr>,
+    pub columns: Arc<[Column]>,
+}
+
+/// GROUP BY and aggregates: the row after aggregation is `group keys ++ aggregate results`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggregatePlan {
+    pub group_by: Vec<BoundExpr>,
+    pub aggregates: Vec<AggregateCall>,
+    pub having: Option<BoundExpr>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggregateCall {
+    pub aggregate: ResolvedAggregate,
+    /// The argument (None for `count(*)`).
+    pub arg: Option<BoundExpr>,
+}
+
+/// One ORDER BY key: a column of the projected row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SortKey {
+    pub column: usize,
+    pub descending: bool,
+    pub nulls_first: bool,
+}
+
+/// Where a query's input rows come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// No FROM: one row without columns.
+    Single,
+    Table {
+        table: Arc<Table>,
+        access: Access,
+    },
+    /// `generate_series(start, stop[, step])` over integers.
+    Series {
+        start: BoundExpr,
+        stop: BoundExpr,
+        step: Option<BoundExpr>,
+    },
+    Values(Vec<Vec<BoundExpr>>),
+    Subquery(Box<QueryPlan>),
+    /// Comma-separated FROM items: the cross product, rows concatenated left to right.
+    Cross(Vec<Source>),
+}
+
+/// How a table is read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Access {
+    /// Every row, in primary-key order.
+    FullScan,
+    /// Only these primary keys (each the key columns' values in key order); the filter still applies.
+    Keys(Vec<Vec<BoundExpr>>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Returning {
+    pub projection: Vec<BoundExpr>,
+    pub columns: Arc<[Column]>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum InsertSource {
+    /// Rows of `targets.len()` values; `None` is DEFAULT.
+    Values(Vec<Vec<Option<BoundExpr>>>),
+    /// A query; `casts[i]` converts its column i to the target column's type.
+    Query { query: Box<QueryPlan>, casts: Vec<Option<(DataType, DataType)>> },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InsertPlan {
+    pub table: Arc<Table>,
+    /// Table column index of each source column.
+    pub targets: Vec<usize>,
+    pub source: InsertSource,
+    /// Per table column: its DEFAULT, bound and cast to the column type.
+    pub defaults: Vec<Option<BoundExpr>>,
+    /// Per table column: whether values must be re-checked against the type's modifier (varchar(n), ...).
+    pub enforce_typmod: Vec<bool>,
+    pub returning: Option<Returning>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpdatePlan {
+    pub table: Arc<Table>,
+    pub access: Access,
+    pub filter: Option<BoundExpr>,
+    /// (column index, new value evaluated against the old row).
+    pub assignments: Vec<(usize, BoundExpr)>,
+    pub enforce_typmod: Vec<bool>,
+    /// Whether an assignment targets a primary-key column (the row may move to a new key).
+    pub changes_key: bool,
+    pub returning: Option<Returning>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeletePlan {
+    pub table: Arc<Table>,
+    pub access: Access,
+    pub filter: Option<BoundExpr>,
+    pub returning: Option<Returning>,
+}
+
+/// Plans `statement` against `catalog`. `declared[i]` is the client's type for `$i+1` (`Unknown` = infer).
+pub fn plan_statement(
+    catalog: &Catalog,
+    statement: &ast::Statement,
+    declared: &[DataType],
+) -> Result<PlannedStatement> {
+    let mut binder = Binder::new(catalog, declared);
+    let (plan, columns) = match statement {
+        ast::Statement::Query(query) => {
+            let plan = binder.plan_query(query)?;
+            let columns = plan.columns.clone();
+            (Plan::Query(plan), columns)
+        }
+        ast::Statement::Insert(insert) => {
+            let plan = binder.plan_insert(insert)?;
+            let columns = returning_columns(&plan.returning);
+            (Plan::Insert(plan), columns)
+        }
+        ast::Statement::Update(update) => {
+            let plan = binder.plan_update(update)?;
+            let columns = returning_columns(&plan.returning);
+            (Plan::Update(plan), columns)
+        }
+        ast::Statement::Delete(delete) => {
+            let plan = binder.plan_delete(delete)?;
+            let columns = returning_columns(&plan.returning);
+            (Plan::Delete(plan), columns)
+        }
+        ast::Statement::CreateTable(create) => (Plan::CreateTable(create.clone()), empty_columns()),
+        ast::Statement::DropTable { names, if_exists } => {
+            (Plan::DropTable { names: names.clone(), if_exists: *if_exists }, empty_columns())
+        }
+        other => return Err(Error::internal(format!("statement is not planned: {other:?}"))),
+    };
+    let param_types = binder.params.iter().map(|t| if *t == DataType::Unknown { DataType::Text } else { *t }).collect();
+    Ok(PlannedStatement { plan, param_types, columns, catalog_version: catalog.version })
+}
+
+/// Checks a column DEFAULT at CREATE TABLE: it must bind without columns and be assignable to the column.
+pub fn check_default(default: &Expr, column: &str, data_type: &DataType) -> Result<()> {
+    let catalog = Catalog::default();
+    let mut binder = Binder::new(&catalog, &[]);
+    binder.clause = "DEFAULT expressions";
+    let (_, from) = binder.bind_expr(default, &Scope::default())?;
+    if !scalar::can_assign(&from, data_type) {
+        return Err(Error::datatype_mismatch(format!(
+            "column \"{column}\" is of type {} but default expression is of type {}",
+            data_type.name(),
+            from.name()
+        ))
+        .with_hint("You will need to rewrite or cast the expression."));
+    }
+    Ok(())
+}
+
+fn empty_columns() -> Arc<[Column]> {
+    Arc::from(Vec::new())
+}
+
+fn returning_columns(returning: &Option<Returning>) -> Arc<[Column]> {
+    returning.as_ref().map(|r| r.columns.clone()).unwrap_or_else(empty_columns)
+}
+
+/// Whether values of `data_type` carry a modifier that assignment must enforce.
+fn has_typmod(data_type: &DataType) -> bool {
+    matches!(data_type, DataType::Varchar(Some(_)) | DataType::Char(_) | DataType::Numeric(Some(_)))
+}
+
+// ---- scopes: the columns visible to an expression ----
+
+#[derive(Debug, Clone)]
+struct ScopeColumn {
+    name: String,
+    data_type: DataType,
+    hidden: bool,
+}
+
+#[derive(Debug, Clone)]
+struct ScopeItem {
+    /// The FROM item's name (alias or table name); None for an unnamed subquery.
+    name: Option<String>,
+    columns: Vec<ScopeColumn>,
+    offset: usize,
+}
+
+/// The FROM items of one query level, laid out left to right in the row.
+#[derive(Debug, Clone, Default)]
+struct Scope {
+    items: Vec<ScopeItem>,
+}
+
+impl Scope {
+    fn width(&self) -> usize {
+        self.items.last().map(|i| i.offset + i.columns.len()).unwrap_or(0)
+    }
+
+    fn push(&mut self, name: Option<String>, columns: Vec<ScopeColumn>) -> Result<()> {
+        if let Some(name) = &name {
+            if self.items.iter().any(|i| i.name.as_ref() == Some(name)) {
+                return Err(Error::new("42712", format!("table name \"{name}\" specified more than once")));
+            }
+        }
+        let offset = self.width();
+        self.items.push(ScopeItem { name, columns, offset });
+        Ok(())
+    }
+
+    fn has_item(&self, name: &str) -> bool {
+        self.items.iter().any(|i| i.name.as_deref() == Some(name))
+    }
+
+    /// Finds a column: Ok(None) if it is not in this scope, 42702 if it is ambiguous.
+    fn resolve(&self, table: Option<&str>, name: &str) -> Result<Option<(usize, DataType)>> {
+        let mut found = None;
+        for item in &self.items {
+            if let Some(table) = table {
+                if item.name.as_deref() != Some(table) {
+                    continue;
+                }
+            }
+            for (i, column) in item.columns.iter().enumerate() {
+                if !column.hidden && column.name == name {
+                    if found.is_some() {
+                        return Err(Error::new(
+                            sqlstate::AMBIGUOUS_COLUMN,
+                            format!("column reference \"{name}\" is ambiguous"),
+                        ));
+                    }
+                    found = Some((item.offset + i, column.data_type));
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
+fn table_scope_columns(table: &Table, alias: Option<&ast::TableAlias>) -> Vec<ScopeColumn> {
+    let renames = alias.map(|a| a.columns.as_slice()).unwrap_or(&[]);
+    let mut visible_index = 0;
+    table
+        .columns
+        .iter()
+        .map(|c| {
+            let mut name = c.name.clone();
+            if !c.hidden {
+                if let Some(rename) = renames.get(visible_index) {
+                    name = rename.clone();
+                }
+                visible_index += 1;
+            }
+            ScopeColumn { name, data_type: c.data_type, hidden: c.hidden }
+        })
+        .collect()
+}
+
+// ---- the binder ----
+
+/// GROUP BY state while binding the expressions evaluated after aggregation.
+#[derive(Debug)]
+struct Grouping {
+    group_asts: Vec<Expr>,
+    group_bound: Vec<(BoundExpr, DataType)>,
+    aggregates: Vec<AggregateCall>,
+    aggregate_asts: Vec<Expr>,
+    aggregate_types: Vec<DataType>,
+}
+
+struct Binder<'c> {
+    catalog: &'c Catalog,
+    params: Vec<DataType>,
+    /// Scopes of enclosing queries (innermost last), for correlated subqueries.
+    outer: Vec<Scope>,
+    outer_refs: usize,
+    next_subquery_id: usize,
+    /// Set while binding expressions evaluated after aggregation.
+    grouping: Option<Grouping>,
+    in_aggregate: bool,
+    /// The clause being bound, for "aggregate functions are not allowed in WHERE".
+    clause: &'static str,
+}
+
+impl<'c> Binder<'c> {
+    fn new(catalog: &'c Catalog, declared: &[DataType]) -> Self {
+        Binder {
+            catalog,
+            params: declared.to_vec(),
+            outer: Vec::new(),
+            outer_refs: 0,
+            next_subquery_id: 0,
+            grouping: None,
+            in_aggregate: false,
+            clause: "WHERE",
+        }
+    }
+
+    // ---- statements ----
+
+    fn plan_insert(&mut self, insert: &ast::Insert) -> Result<InsertPlan> {
+        let table = self.catalog.table(&insert.table)?.clone();
+        let targets: Vec<usize> = if insert.columns.is_empty() {
+            table.visible_columns().map(|(i, _)| i).collect()
+        } else {
+            let mut targets = Vec::with_capacity(insert.columns.len());
+            for name in &insert.columns {
+                let index = table.column_index(name).ok_or_else(|| {
+                    Error::new(
+                        sqlstate::UNDEFINED_COLUMN,
+                        format!("column \"{name}\" of relation \"{}\" does not exist", table.name),
+                    )
+                })?;
+                if targets.contains(&index) {
+                    return Err(Error::new(
+                        sqlstate::DUPLICATE_COLUMN,
+                        format!("column \"{name}\" specified more than once"),
+                    ));
+                }
+                targets.push(index);
+            }
+            targets
+        };
+        self.clause = "VALUES";
+        let source = match &insert.source {
+            ast::InsertSource::Values(rows) => {
+                let mut bound_rows = Vec::with_capacity(rows.len());
+                for row in rows {
+                    if row.len() > targets.len() {
+                        return Err(Error::syntax("INSERT has more expressions than target columns"));
+                    }
+                    if row.len() < targets.len() && !insert.columns.is_empty() {
+                        return Err(Error::syntax("INSERT has more target columns than expressions"));
+                    }
+                    let mut bound = Vec::with_capacity(row.len());
+                    for (value, &target) in row.iter().zip(&targets) {
+                        bound.push(match value {
+                            Some(expr) => Some(self.bind_assignment(expr, &table, target, &Scope::default())?),
+                            None => None,
+                        });
+                    }
+                    // Missing trailing values (no column list) are DEFAULT, as in PostgreSQL.
+                    bound.resize(targets.len(), None);
+                    bound_rows.push(bound);
+                }
+                InsertSource::Values(bound_rows)
+            }
+            ast::InsertSource::DefaultValues => InsertSource::Values(vec![vec![None; targets.len()]]),
+            ast::InsertSource::Query(query) => {
+                let query = self.plan_query(query)?;
+                if query.visible > targets.len() {
+                    return Err(Error::syntax("INSERT has more expressions than target columns"));
+                }
+                if query.visible < targets.len() && !insert.columns.is_empty() {
+                    return Err(Error::syntax("INSERT has more target columns than expressions"));
+                }
+                let mut casts = Vec::with_capacity(query.visible);
+                for (column, &target) in query.columns.iter().zip(&targets) {
+                    let to = table.columns[target].data_type;
+                    let from = column.data_type;
+                    check_assignable(&from, &table.columns[target].name, &to)?;
+                    casts.push(if from == to || from == DataType::Unknown && to == DataType::Text {
+                        None
+                    } else {
+                        Some((from, to))
+                    });
+                }
+                InsertSource::Query { query: Box::new(query), casts }
+            }
+        };
+        let defaults = self.bind_defaults(&table)?;
+        let returning = self.bind_returning(&insert.returning, &table, None)?;
+        let enforce_typmod = table.columns.iter().map(|c| has_typmod(&c.data_type)).collect();
+        Ok(InsertPlan { table, targets, source, defaults, enforce_typmod, returning })
+    }
+
+    fn bind_defaults(&mut self, table: &Table) -> Result<Vec<Option<BoundExpr>>> {
+        self.clause = "DEFAULT expressions";
+        table
+            .columns
+            .iter()
+            .map(|column| match &column.default {
+                Some(expr) => {
+                    let (bound, from) = self.bind_expr(expr, &Scope::default())?;
+                    Ok(Some(self.coerce(bound, from, column.data_type)?))
+                }
+                None => Ok(None),
+            })
+            .collect()
+    }
+
+    /// Binds a value assigned to column `target` (INSERT value, UPDATE SET): 42804 unless assignable.
+    fn bind_assignment(&mut self, expr: &Expr, table: &Table, target: usize, scope: &Scope) -> Result<BoundExpr> {
+        let column = &table.columns[target];
+        let (bound, from) = self.bind_expr(expr, scope)?;
+        check_assignable(&from, &column.name, &column.data_type)?;
+        self.coerce(bound, from, column.data_type)
+    }
+
+    fn table_scope(table: &Table, alias: Option<&str>) -> Result<Scope> {
+        let mut scope = Scope::default();
+        scope.push(Some(alias.unwrap_or(&table.name).to_string()), table_scope_columns(table, None))?;
+        Ok(scope)
+    }
+
+    fn bind_returning(
+        &mut self,
+        items: &[SelectItem],
+        table: &Table,
+        alias: Option<&str>,
+    ) -> Result<Option<Returning>> {
+        if items.is_empty() {
+            return Ok(None);
+        }
+        self.clause = "RETURNING";
+        let scope = Self::table_scope(table, alias)?;
+        let (projection, columns) = self.bind_projection(items, &scope)?;
+        Ok(Some(Returning { projection, columns: Arc::from(columns) }))
+    }
+
+    fn plan_update(&mut self, update: &ast::Update) -> Result<UpdatePlan> {
+        let table = self.catalog.table(&update.table)?.clone();
+        let scope = Self::table_scope(&table, update.alias.as_deref())?;
+        self.clause = "UPDATE";
+        let mut assignments: Vec<(usize, BoundExpr)> = Vec::with_capacity(update.assignments.len());
+        for (name, value) in &update.assignments {
+            let index = table.column_index(name).ok_or_else(|| {
+                Error::new(
+                    sqlstate::UNDEFINED_COLUMN,
+                    format!("column \"{name}\" of relation \"{}\" does not exist", table.name),
+                )
+            })?;
+            if assignments.iter().any(|(i, _)| *i == index) {
+                return Err(Error::syntax(format!("multiple assignments to same column \"{name}\"")));
+            }
+            let bound = match value {
+                Some(expr) => self.bind_assignment(expr, &table, index, &scope)?,
+                None => match &table.columns[index].default {
+                    Some(expr) => {
+                        let (bound, from) = self.bind_expr(expr, &Scope::default())?;
+                        self.coerce(bound, from, table.columns[index].data_type)?
+                    }
+                    None => BoundExpr::Literal(Value::Null),
+                },
+            };
+            assignments.push((index, bound));
+        }
+        let filter = self.bind_filter(update.filter.as_ref(), &scope)?;
+        let access = choose_access(&table, filter.as_ref());
+        let changes_key = assignments.iter().any(|(i, _)| table.primary_key.contains(i));
+        let returning = self.bind_returning(&update.returning, &table, update.alias.as_deref())?;
+        let enforce_typmod = table.columns.iter().map(|c| has_typmod(&c.data_type)).collect();
+        Ok(UpdatePlan { table, access, filter, assignments, enforce_typmod, changes_key, returning })
+    }
+
+    fn plan_delete(&mut self, delete: &ast::Delete) -> Result<DeletePlan> {
+        let table = self.catalog.table(&delete.table)?.clone();
+        let scope = Self::table_scope(&table, delete.alias.as_deref())?;
+        let filter = self.bind_filter(delete.filter.as_ref(), &scope)?;
+        let access = choose_access(&table, filter.as_ref());
+        let returning = self.bind_returning(&delete.returning, &table, delete.alias.as_deref())?;
+        Ok(DeletePlan { table, access, filter, returning })
+    }
+
+    fn bind_filter(&mut self, filter: Option<&Expr>, scope: &Scope) -> Result<Option<BoundExpr>> {
+        let Some(filter) = filter else { return Ok(None) };
+        self.clause = "WHERE";
+        let (bound, data_type) = self.bind_expr(filter, scope)?;
+        Ok(Some(self.coerce_bool(bound, data_type, "WHERE")?))
+    }
+
+    /// Coerces a condition to boolean: 42804 `argument of WHERE must be type boolean, not type integer`.
+    fn coerce_bool(&mut self, expr: BoundExpr, data_type: DataType, what: &str) -> Result<BoundExpr> {
+        match data_type {
+            DataType::Bool => Ok(expr),
+            DataType::Unknown => self.coerce(expr, data_type, DataType::Bool),
+            other => Err(Error::datatype_mismatch(format!(
+                "argument of {what} must be type boolean, not type {}",
+                other.name()
+            ))),
+        }
+    }
+
+    // ---- queries ----
+
+    fn plan_query(&mut self, query: &ast::Query) -> Result<QueryPlan> {
+        match &query.body {
+            ast::QueryBody::Values(rows) => self.plan_values(rows, query),
+            ast::QueryBody::Select(select) => self.plan_select(select, query),
+        }
+    }
+
+    fn plan_values(&mut self, rows: &[Vec<Expr>], query: &ast::Query) -> Result<QueryPlan> {
+        self.clause = "VALUES";
+        let width = rows.first().map(|r| r.len()).unwrap_or(0);
+        let mut bound_rows = Vec::with_capacity(rows.len());
+        let mut types = vec![DataType::Unknown; width];
+        for row in rows {
+            if row.len() != width {
+                return Err(Error::syntax("VALUES lists must all be the same length"));
+            }
+            let mut bound_row = Vec::with_capacity(width);
+            for (i, expr) in row.iter().enumerate() {
+                let (bound, data_type) = self.bind_expr(expr, &Scope::default())?;
+                types[i] = scalar::common_type(&types[i], &data_type).ok_or_else(|| {
+                    Error::datatype_mismatch(format!(
+                        "VALUES types {} and {} cannot be matched",
+                        types[i].name(),
+                        data_type.name()
+                    ))
+                })?;
+                bound_row.push((bound, data_type));
+            }
+            bound_rows.push(bound_row);
+        }
+        let types: Vec<DataType> =
+            types.into_iter().map(|t| if t == DataType::Unknown { DataType::Text } else { t }).collect();
+        let mut source_rows = Vec::with_capacity(bound_rows.len());
+        for row in bound_rows {
+            let mut coerced = Vec::with_capacity(width);
+            for (i, (bound, from)) in row.into_iter().enumerate() {
+                coerced.push(self.coerce(bound, from, types[i])?);
+            }
+            source_rows.push(coerced);
+        }
+        let mut scope = Scope::default();
+        let columns: Vec<ScopeColumn> = types
+            .iter()
+            .enumerate()
+            .map(|(i, t)| ScopeColumn { name: format!("column{}", i + 1), data_type: *t, hidden: false })
+            .collect();
+        scope.push(Some("*VALUES*".into()), columns)?;
+        let items: Vec<SelectItem> = vec![SelectItem::Wildcard];
+        self.finish_query(Source::Values(source_rows), scope, None, &items, &[], None, false, query)
+    }
+
+    fn plan_select(&mut self, select: &ast::Select, query: &ast::Query) -> Result<QueryPlan> {
+        let (mut source, scope) = self.plan_from(&select.from)?;
+        let filter = self.bind_filter(select.filter.as_ref(), &scope)?;
+        if let Source::Table { table, access } = &mut source {
+            *access = choose_access(table, filter.as_ref());
+        }
+        self.finish_query(
+            source,
+            scope,
+            filter,
+            &select.projection,
+            &select.group_by,
+            select.having.as_ref(),
+            select.distinct,
+            query,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finish_query(
+        &mut self,
+        source: Source,
+        scope: Scope,
+        filter: Option<BoundExpr>,
+        items: &[SelectItem],
+        group_by: &[Expr],
+        having: Option<&Expr>,
+        distinct: bool,
+        query: &ast::Query,
+    ) -> Result<QueryPlan> {
+        let grouped = !group_by.is_empty()
+            || having.is_some()
+            || items.iter().any(|i| matches!(i, SelectItem::Expr { expr, .. } if contains_aggregate(expr)))
+            || query.order_by.iter().any(|o| contains_aggregate(&o.expr));
+        let saved_grouping = self.grouping.take();
+        if grouped {
+            self.clause = "GROUP BY";
+            let mut grouping = Grouping {
+                group_asts: Vec::new(),
+                group_bound: Vec::new(),
+                aggregates: Vec::new(),
+                aggregate_asts: Vec::new(),
+                aggregate_types: Vec::new(),
+            };
+            for expr in group_by {
+                let expr = self.resolve_group_reference(expr, items, &scope)?;
+                let bound = self.bind_expr(&expr, &scope)?;
+                grouping.group_asts.push(strip_positions(&expr));
+                grouping.group_bound.push(bound);
+            }
+            self.grouping = Some(grouping);
+        }
+        self.clause = "SELECT";
+        let (mut projection, columns) = self.bind_projection(items, &scope)?;
+        let visible = projection.len();
+        let having = match having {
+            Some(expr) => {
+                self.clause = "HAVING";
+                let (bound, data_type) = self.bind_expr(expr, &scope)?;
+                Some(self.coerce_bool(bound, data_type, "HAVING")?)
+            }
+            None => None,
+        };
+        self.clause = "ORDER BY";
+        let mut order_by = Vec::with_capacity(query.order_by.len());
+        for item in &query.order_by {
+            let column = self.bind_sort_key(&item.expr, &columns, &mut projection, &scope, distinct)?;
+            order_by.push(SortKey {
+                column,
+                descending: item.descending,
+                nulls_first: item.nulls_first.unwrap_or(item.descending),
+            });
+        }
+        let aggregate = match self.grouping.take() {
+            Some(grouping) => Some(AggregatePlan {
+                group_by: grouping.group_bound.into_iter().map(|(e, _)| e).collect(),
+                aggregates: grouping.aggregates,
+                having,
+            }),
+            None => None,
+        };
+        self.grouping = saved_grouping;
+        self.clause = "LIMIT";
+        let limit = self.bind_limit(query.limit.as_ref(), "LIMIT")?;
+        let offset = self.bind_limit(query.offset.as_ref(), "OFFSET")?;
+        Ok(QueryPlan {
+            source,
+            filter,
+            aggregate,
+            projection,
+            visible,
+            distinct,
+            order_by,
+            limit,
+            offset,
+            columns: Arc::from(columns),
+        })
+    }
+
+    fn bind_limit(&mut self, expr: Option<&Expr>, what: &'static str) -> Result<Option<BoundExpr>> {
+        let Some(expr) = expr else { return Ok(None) };
+        self.clause = what;
+        let (bound, from) = self.bind_expr(expr, &Scope::default())?;
+        if !(from.is_integer() || from == DataType::Unknown || from.is_numeric_family()) {
+            return Err(Error::datatype_mismatch(format!(
+                "argument of {what} must be type bigint, not type {}",
+                from.name()
+            )));
+        }
+        Ok(Some(self.coerce(bound, from, DataType::Int8)?))
+    }
+
+    /// GROUP BY 1 and GROUP BY output_alias refer to select-list items, as in PostgreSQL.
+    fn resolve_group_reference(&mut self, expr: &Expr, items: &[SelectItem], scope: &Scope) -> Result<Expr> {
+        match strip_position(expr) {
+            Expr::Literal(Literal::Number(Value::Int(n), _)) => {
+                let index = *n as usize;
+                match items.get(index.wrapping_sub(1)) {
+                    Some(SelectItem::Expr { expr, .. }) if *n >= 1 => Ok(expr.clone()),
+                    _ => Err(Error::new(
+                        sqlstate::INVALID_COLUMN_REFERENCE,
+                        format!("GROUP BY position {n} is not in select list"),
+                    )),
+                }
+            }
+            Expr::Column { table: None, name } if scope.resolve(None, name)?.is_none() => {
+                for item in items {
+                    if let SelectItem::Expr { expr, alias: Some(alias) } = item {
+                        if alias == name {
+                            return Ok(expr.clone());
+                        }
+                    }
+                }
+                Ok(expr.clone())
+            }
+            _ => Ok(expr.clone()),
+        }
+    }
+
+    /// Binds one ORDER BY key to a column of the projected row, adding a hidden column when needed.
+    fn bind_sort_key(
+        &mut self,
+        expr: &Expr,
+        columns: &[Column],
+        projection: &mut Vec<BoundExpr>,
+        scope: &Scope,
+        distinct: bool,
+    ) -> Result<usize> {
+        match strip_position(expr) {
+            Expr::Literal(Literal::Number(Value::Int(n), _)) => {
+                if *n >= 1 && (*n as usize) <= columns.len() {
+                    return Ok(*n as usize - 1);
+                }
+                return Err(Error::new(
+                    sqlstate::INVALID_COLUMN_REFERENCE,
+                    format!("ORDER BY position {n} is not in select list"),
+                ));
+            }
+            Expr::Column { table: None, name } => {
+                let matches: Vec<usize> =
+                    columns.iter().enumerate().filter(|(_, c)| &c.name == name).map(|(i, _)| i).collect();
+                if matches.len() > 1 {
+                    // Several output columns share the name: fine if they are the same expression.
+                    let first = &projection[matches[0]];
+                    if matches.iter().any(|&i| &projection[i] != first) {
+                        return Err(Error::new(
+                            sqlstate::AMBIGUOUS_COLUMN,
+                            format!("ORDER BY \"{name}\" is ambiguous"),
+                        ));
+                    }
+                }
+                if let Some(&first) = matches.first() {
+                    return Ok(first);
+                }
+            }
+            _ => {}
+        }
+        let (bound, _) = self.bind_expr(expr, scope)?;
+        if let Some(position) = projection.iter().position(|p| *p == bound) {
+            return Ok(position);
+        }
+        if distinct {
+            return Err(Error::new(
+                sqlstate::INVALID_COLUMN_REFERENCE,
+                "for SELECT DISTINCT, ORDER BY expressions must appear in select list",
+            ));
+        }
+        projection.push(bound);
+        Ok(projection.len() - 1)
+    }
+
+    /// Binds a select list (or RETURNING list), expanding `*`.
+    fn bind_projection(&mut self, items: &[SelectItem], scope: &Scope) -> Result<(Vec<BoundExpr>, Vec<Column>)> {
+        let mut projection = Vec::with_capacity(items.len());
+        let mut columns = Vec::with_capacity(items.len());
+        for item in items {
+            match item {
+                SelectItem::Wildcard | SelectItem::QualifiedWildcard(_) => {
+                    let qualifier = match item {
+                        SelectItem::QualifiedWildcard(name) => {
+                            if !scope.has_item(name) {
+                                return Err(Error::new(
+                                    sqlstate::UNDEFINED_TABLE,
+                                    format!("missing FROM-clause entry for table \"{name}\""),
+                                ));
+                            }
+                            Some(name.as_str())
+                        }
+                        _ => None,
+                    };
+                    if qualifier.is_none() && scope.items.is_empty() {
+                        return Err(Error::syntax("SELECT * with no tables specified is not valid"));
+                    }
+                    for scope_item in &scope.items {
+                        if qualifier.is_some() && scope_item.name.as_deref() != qualifier {
+                            continue;
+                        }
+                        for (i, column) in scope_item.columns.iter().enumerate() {
+                            if column.hidden {
+                                continue;
+                            }
+                            let index = scope_item.offset + i;
+                            let display = match &scope_item.name {
+                                Some(item) => format!("{item}.{}", column.name),
+                                None => column.name.clone(),
+                            };
+                            let bound = self.map_input_column(index, column.data_type, &display)?;
+                            projection.push(bound);
+                            columns.push(Column { name: column.name.clone(), data_type: column.data_type });
+                        }
+                    }
+                }
+                SelectItem::Expr { expr, alias } => {
+                    let (bound, data_type) = self.bind_expr(expr, scope)?;
+                    let (bound, data_type) = if data_type == DataType::Unknown {
+                        (self.coerce(bound, data_type, DataType::Text)?, DataType::Text)
+                    } else {
+                        (bound, data_type)
+                    };
+                    let name = alias.clone().unwrap_or_else(|| column_name(expr).0);
+                    projection.push(bound);
+                    columns.push(Column { name, data_type });
+                }
+            }
+        }
+        Ok((projection, columns))
+    }
+
+    /// A column of the current query's input row, mapped through GROUP BY when grouping.
+    fn map_input_column(&mut self, index: usize, data_type: DataType, display: &str) -> Result<BoundExpr> {
+        match &self.grouping {
+            Some(grouping) if !self.in_aggregate => {
+                match grouping.group_bound.iter().position(|(g, _)| *g == BoundExpr::Column(index)) {
+                    Some(position) => Ok(BoundExpr::Column(position)),
+                    None => Err(Error::new(
+                        sqlstate::GROUPING_ERROR,
+                        format!(
+                            "column \"{display}\" must appear in the GROUP BY clause or be used in an aggregate function"
+                        ),
+                    )),
+                }
+            }
+            _ => {
+                let _ = data_type;
+                Ok(BoundExpr::Column(index))
+            }
+        }
+    }
+
+    fn plan_from(&mut self, from: &[TableRef]) -> Result<(Source, Scope)> {
+        let mut scope = Scope::default();
+        let mut sources = Vec::with_capacity(from.len());
+        for item in from {
+            match item {
+                TableRef::Table { name, alias } => {
+                    let table = self.catalog.table(name)?.clone();
+                    let item_name = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| table.name.clone());
+                    scope.push(Some(item_name), table_scope_columns(&table, alias.as_ref()))?;
+                    sources.push(Source::Table { table, access: Access::FullScan });
+                }
+                TableRef::Function { name, args, alias } => {
+                    if name != "generate_series" {
+                        return Err(Error::new(
+                            sqlstate::UNDEFINED_FUNCTION,
+                            format!("function {name} does not exist as a table function"),
+                        ));
+                    }
+                    let (source, data_type) = self.plan_series(args)?;
+                    let column_name = alias
+                        .as_ref()
+                        .map(|a| a.columns.first().cloned().unwrap_or_else(|| a.name.clone()))
+                        .unwrap_or_else(|| "generate_series".to_string());
+                    let item_name = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| "generate_series".into());
+                    scope.push(Some(item_name), vec![ScopeColumn { name: column_name, data_type, hidden: false }])?;
+                    sources.push(source);
+                }
+                TableRef::Subquery { query, alias } => {
+                    let saved_grouping = self.grouping.take();
+                    let plan = self.plan_query(query);
+                    self.grouping = saved_grouping;
+                    let plan = plan?;
+                    let renames = alias.as_ref().map(|a| a.columns.as_slice()).unwrap_or(&[]);
+                    let columns = plan
+                        .columns
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| ScopeColumn {
+                            name: renames.get(i).cloned().unwrap_or_else(|| c.name.clone()),
+                            data_type: c.data_type,
+                            hidden: false,
+                        })
+                        .collect();
+                    scope.push(alias.as_ref().map(|a| a.name.clone()), columns)?;
+                    sources.push(Source::Subquery(Box::new(plan)));
+                }
+            }
+        }
+        let source = match sources.len() {
+            0 => Source::Single,
+            1 => sources.pop().expect("one source"),
+            _ => Source::Cross(sources),
+        };
+        Ok((source, scope))
+    }
+
+    fn plan_series(&mut self, args: &[Expr]) -> Result<(Source, DataType)> {
+        self.clause = "FROM";
+        if args.len() < 2 || args.len() > 3 {
+            return Err(Error::new(
+                sqlstate::UNDEFINED_FUNCTION,
+                format!("function generate_series with {} arguments does not exist", args.len()),
+            ));
+        }
+        let mut bound = Vec::with_capacity(args.len());
+        let mut data_type = DataType::Unknown;
+        for arg in args {
+            let (expr, arg_type) = self.bind_expr(arg, &Scope::default())?;
+            data_type = scalar::common_type(&data_type, &arg_type).unwrap_or(arg_type);
+            bound.push((expr, arg_type));
+        }
+        if data_type == DataType::Unknown || data_type == DataType::Int2 {
+            data_type = DataType::Int4;
+        }
+        if !data_type.is_integer() {
+            return Err(Error::unsupported(format!("generate_series over type {} is not supported", data_type.name())));
+        }
+        let mut coerced = Vec::with_capacity(bound.len());
+        for (expr, from) in bound {
+            coerced.push(self.coerce(expr, from, data_type)?);
+        }
+        let mut coerced = coerced.into_iter();
+        let start = coerced.next().expect("checked");
+        let stop = coerced.next().expect("checked");
+        let step = coerced.next();
+        Ok((Source::Series { start, stop, step }, data_type))
+    }
+
+    // ---- expressions ----
+
+    fn bind_expr(&mut self, expr: &Expr, scope: &Scope) -> Result<(BoundExpr, DataType)> {
+        if let Some(grouping) = &self.grouping {
+            if !self.in_aggregate && !grouping.group_asts.is_empty() {
+                let stripped = strip_positions(expr);
+                if let Some(i) = grouping.group_asts.iter().position(|g| *g == stripped) {
+                    return Ok((BoundExpr::Column(i), grouping.group_bound[i].1));
+                }
+            }
+        }
+        match expr {
+            Expr::Literal(literal) => Ok(match literal {
+                Literal::Null => (BoundExpr::Literal(Value::Null), DataType::Unknown),
+                Literal::Bool(b) => (BoundExpr::Literal(Value::Bool(*b)), DataType::Bool),
+                Literal::Number(value, data_type) => (BoundExpr::Literal(value.clone()), *data_type),
+                Literal::String(s) => (BoundExpr::Literal(Value::Text(s.clone())), DataType::Unknown),
+            }),
+            Expr::Column { table, name } => self.bind_column(table.as_deref(), name, scope),
+            Expr::Parameter(n) => {
+                if *n == 0 || *n > 65535 {
+                    return Err(Error::new(sqlstate::UNDEFINED_PARAMETER, format!("there is no parameter ${n}")));
+                }
+                if self.params.len() < *n {
+                    self.params.resize(*n, DataType::Unknown);
+                }
+                Ok((BoundExpr::Parameter(n - 1), self.params[n - 1]))
+            }
+            Expr::Binary { op, left, right } => self.bind_binary(*op, left, right, scope),
+            Expr::Unary { op, expr: inner } => {
+                let (bound, data_type) = self.bind_expr(inner, scope)?;
+                match op {
+                    UnaryOperator::Not => {
+                        let bound = self.coerce_bool(bound, data_type, "NOT")?;
+                        Ok((BoundExpr::Not(Box::new(bound)), DataType::Bool))
+                    }
+                    UnaryOperator::Plus => Ok((bound, data_type)),
+                    UnaryOperator::Minus => {
+                        let (bound, data_type) = if data_type == DataType::Unknown {
+                            (self.coerce(bound, data_type, DataType::Numeric(None))?, DataType::Numeric(None))
+                        } else {
+                            (bound, data_type)
+                        };
+                        if !data_type.is_numeric_family() {
+                            return Err(Error::new(
+                                sqlstate::UNDEFINED_FUNCTION,
+                                format!("operator does not exist: - {}", data_type.name()),
+                            )
+                            .with_hint(
+                                "No operator matches the given name and argument type. You might need to add an explicit type cast.",
+                            ));
+                        }
+                        if let BoundExpr::Literal(value) = &bound {
+                            return Ok((BoundExpr::Literal(scalar::negate(value, &data_type)?), data_type));
+                        }
+                        Ok((BoundExpr::Negate { expr: Box::new(bound), data_type }, data_type))
+                    }
+                }
+            }
+            Expr::IsNull { expr: inner, negated } => {
+                let (bound, _) = self.bind_expr(inner, scope)?;
+                Ok((BoundExpr::IsNull { expr: Box::new(bound), negated: *negated }, DataType::Bool))
+            }
+            Expr::InList { expr: inner, list, negated } => {
+                let (bound, data_type) = self.bind_expr(inner, scope)?;
+                let mut common = data_type;
+                let mut items = Vec::with_capacity(list.len());
+                for item in list {
+                    let (item_bound, item_type) = self.bind_expr(item, scope)?;
+                    common = match scalar::common_type(&common, &item_type) {
+                        Some(t) => t,
+                        None => scalar::binary_signature(BinaryOp::Eq, &common, &item_type)?.left,
+                    };
+                    items.push((item_bound, item_type));
+                }
+                if common == DataType::Unknown {
+                    common = DataType::Text;
+                }
+                let bound = self.coerce(bound, data_type, common)?;
+                let mut list = Vec::with_capacity(items.len());
+                for (item, item_type) in items {
+                    list.push(self.coerce(item, item_type, common)?);
+                }
+                Ok((BoundExpr::InList { expr: Box::new(bound), list, negated: *negated }, DataType::Bool))
+            }
+            Expr::Between { expr: inner, low, high, negated } => {
+                let rewritten = Expr::Binary {
+                    op: BinaryOperator::And,
+                    left: Box::new(Expr::Binary { op: BinaryOperator::GtEq, left: inner.clone(), right: low.clone() }),
+                    right: Box::new(Expr::Binary {
+                        op: BinaryOperator::LtEq,
+                        left: inner.clone(),
+                        right: high.clone(),
+                    }),
+                };
+                let (bound, data_type) = self.bind_expr(&rewritten, scope)?;
+                if *negated {
+                    Ok((BoundExpr::Not(Box::new(bound)), data_type))
+                } else {
+                    Ok((bound, data_type))
+                }
+            }
+            Expr::Case { operand, branches, else_result } => {
+                self.bind_case(operand.as_deref(), branches, else_result.as_deref(), scope)
+            }
+            Expr::Cast { expr: inner, data_type: to } => {
+                let (bound, from) = self.bind_expr(inner, scope)?;
+                if from != DataType::Unknown && from != *to && !scalar::can_cast(&from, to) {
+                    return Err(Error::new(
+                        sqlstate::CANNOT_COERCE,
+                        format!("cannot cast type {} to {}", from.name(), to.name()),
+                    ));
+                }
+                if let DataType::Varchar(Some(length)) = to {
+                    // An explicit cast to varchar(n) truncates (only assignment raises 22001).
+                    let unbounded = self.coerce(bound, from, DataType::Varchar(None))?;
+                    let truncated = match unbounded {
+                        BoundExpr::Literal(Value::Text(s)) => {
+                            BoundExpr::Literal(Value::Text(s.chars().take(*length as usize).collect()))
+                        }
+                        other => BoundExpr::TruncateText { expr: Box::new(other), length: *length as usize },
+                    };
+                    return Ok((truncated, *to));
+                }
+                Ok((self.coerce(bound, from, *to)?, *to))
+            }
+            Expr::Function { name, args, distinct, star } => self.bind_function(name, args, *distinct, *star, scope),
+            Expr::Subquery(query) => {
+                let subquery = self.plan_subquery(query, scope)?;
+                if subquery.plan.visible != 1 {
+                    return Err(Error::syntax("subquery must return only one column"));
+                }
+                let data_type = subquery.plan.columns[0].data_type;
+                Ok((BoundExpr::Subquery(Box::new(subquery)), data_type))
+            }
+            Expr::Exists { query, negated } => {
+                let subquery = self.plan_subquery(query, scope)?;
+                Ok((BoundExpr::Exists { subquery: Box::new(subquery), negated: *negated }, DataType::Bool))
+            }
+            Expr::InSubquery { expr: inner, query, negated } => {
+                let (bound, data_type) = self.bind_expr(inner, scope)?;
+                let subquery = self.plan_subquery(query, scope)?;
+                if subquery.plan.visible != 1 {
+                    return Err(Error::syntax("subquery has too many columns"));
+                }
+                let sub_type = subquery.plan.columns[0].data_type;
+                let sig = scalar::binary_signature(BinaryOp::Eq, &data_type, &sub_type)?;
+                let bound = self.coerce(bound, data_type, sig.left)?;
+                let cast = if sig.right != sub_type { Some((sub_type, sig.right)) } else { None };
+                Ok((
+                    BoundExpr::InSubquery {
+                        expr: Box::new(bound),
+                        subquery: Box::new(subquery),
+                        cast,
+                        negated: *negated,
+                    },
+                    DataType::Bool,
+                ))
+            }
+            Expr::Positioned { expr: inner, position } => {
+                self.bind_expr(inner, scope)
+                    .map_err(|e| if e.position.is_none() { e.with_position(*position) } else { e })
+            }
+        }
+    }
+
+    fn bind_column(&mut self, table: Option<&str>, name: &str, scope: &Scope) -> Result<(BoundExpr, DataType)> {
+        if let Some((index, data_type)) = scope.resolve(table, name)? {
+            let display = match scope.items.iter().find(|i| index >= i.offset && index < i.offset + i.columns.len()) {
+                Some(ScopeItem { name: Some(item), .. }) => format!("{item}.{name}"),
+                _ => name.to_string(),
+            };
+            return Ok((self.map_input_column(index, data_type, &display)?, data_type));
+        }
+        for (depth, outer) in self.outer.iter().rev().enumerate() {
+            if let Some((index, data_type)) = outer.resolve(table, name)? {
+                self.outer_refs += 1;
+                return Ok((BoundExpr::OuterColumn { depth: depth + 1, index }, data_type));
+            }
+        }
+        match table {
+            Some(t) => {
+                if scope.has_item(t) || self.outer.iter().any(|s| s.has_item(t)) {
+                    Err(Error::new(sqlstate::UNDEFINED_COLUMN, format!("column {t}.{name} does not exist")))
+                } else {
+                    Err(Error::new(sqlstate::UNDEFINED_TABLE, format!("missing FROM-clause entry for table \"{t}\"")))
+                }
+            }
+            None => Err(Error::undefined_column(name)),
+        }
+    }
+
+    fn bind_binary(
+        &mut self,
+        op: BinaryOperator,
+        left: &Expr,
+        right: &Expr,
+        scope: &Scope,
+    ) -> Result<(BoundExpr, DataType)> {
+        let (l, lt) = self.bind_expr(left, scope)?;
+        let (r, rt) = self.bind_expr(right, scope)?;
+        let (scalar_op, negate) = match op {
+            BinaryOperator::And | BinaryOperator::Or => {
+                let what = if op == BinaryOperator::And { "AND" } else { "OR" };
+                let l = self.coerce_bool(l, lt, what)?;
+                let r = self.coerce_bool(r, rt, what)?;
+                let bound = if op == BinaryOperator::And {
+                    BoundExpr::And(Box::new(l), Box::new(r))
+                } else {
+                    BoundExpr::Or(Box::new(l), Box::new(r))
+                };
+                return Ok((bound, DataType::Bool));
+            }
+            BinaryOperator::Plus => (BinaryOp::Add, false),
+            BinaryOperator::Minus => (BinaryOp::Sub, false),
+            BinaryOperator::Multiply => (BinaryOp::Mul, false),
+            BinaryOperator::Divide => (BinaryOp::Div, false),
+            BinaryOperator::Modulo => (BinaryOp::Mod, false),
+            BinaryOperator::Eq => (BinaryOp::Eq, false),
+            BinaryOperator::NotEq => (BinaryOp::NotEq, false),
+            BinaryOperator::Lt => (BinaryOp::Lt, false),
+            BinaryOperator::LtEq => (BinaryOp::LtEq, false),
+            BinaryOperator::Gt => (BinaryOp::Gt, false),
+            BinaryOperator::GtEq => (BinaryOp::GtEq, false),
+            BinaryOperator::Concat => (BinaryOp::Concat, false),
+            BinaryOperator::Like => (BinaryOp::Like, false),
+            BinaryOperator::NotLike => (BinaryOp::Like, true),
+            BinaryOperator::ILike => (BinaryOp::ILike, false),
+            BinaryOperator::NotILike => (BinaryOp::ILike, true),
+        };
+        let sig = scalar::binary_signature(scalar_op, &lt, &rt)?;
+        let l = self.coerce(l, lt, sig.left)?;
+        let r = self.coerce(r, rt, sig.right)?;
+        let bound = BoundExpr::Binary { op: scalar_op, sig, left: Box::new(l), right: Box::new(r) };
+        if negate {
+            Ok((BoundExpr::Not(Box::new(bound)), sig.result))
+        } else {
+            Ok((bound, sig.result))
+        }
+    }
+
+    fn bind_case(
+        &mut self,
+        operand: Option<&Expr>,
+        branches: &[(Expr, Expr)],
+        else_result: Option<&Expr>,
+        scope: &Scope,
+    ) -> Result<(BoundExpr, DataType)> {
+        let mut conditions = Vec::with_capacity(branches.len());
+        let mut results = Vec::with_capacity(branches.len() + 1);
+        // PostgreSQL unifies the ELSE result first, then the branches in order (which its error message shows).
+        let else_bound = match else_result {
+            Some(expr) => Some(self.bind_expr(expr, scope)?),
+            None => None,
+        };
+        let mut common = else_bound.as_ref().map(|(_, t)| *t).unwrap_or(DataType::Unknown);
+        for (when, then) in branches {
+            let condition = match operand {
+                Some(operand) => Expr::Binary {
+                    op: BinaryOperator::Eq,
+                    left: Box::new(operand.clone()),
+                    right: Box::new(when.clone()),
+                },
+                None => when.clone(),
+            };
+            let (bound, data_type) = self.bind_expr(&condition, scope)?;
+            conditions.push(self.coerce_bool(bound, data_type, "CASE/WHEN")?);
+            let (result, result_type) = self.bind_expr(then, scope)?;
+            common = unify_case(&common, &result_type)?;
+            results.push((result, result_type));
+        }
+        if common == DataType::Unknown {
+            common = DataType::Text;
+        }
+        let mut bound_branches = Vec::with_capacity(conditions.len());
+        for (condition, (result, result_type)) in conditions.into_iter().zip(results) {
+            bound_branches.push((condition, self.coerce(result, result_type, common)?));
+        }
+        let else_result = match else_bound {
+            Some((bound, data_type)) => Some(Box::new(self.coerce(bound, data_type, common)?)),
+            None => None,
+        };
+        Ok((BoundExpr::Case { branches: bound_branches, else_result }, common))
+    }
+
+    fn bind_function(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        distinct: bool,
+        star: bool,
+        scope: &Scope,
+    ) -> Result<(BoundExpr, DataType)> {
+        if functions::is_aggregate(name) {
+            return self.bind_aggregate(name, args, distinct, star, scope);
+        }
+        if name == "generate_series" {
+            return Err(Error::unsupported("set-returning functions are only supported in FROM"));
+        }
+        if let Some(constant) = self.environment_function(name, args)? {
+            return Ok(constant);
+        }
+        let mut bound = Vec::with_capacity(args.len());
+        let mut types = Vec::with_capacity(args.len());
+        for arg in args {
+            let (expr, data_type) = self.bind_expr(arg, scope)?;
+            bound.push(expr);
+            types.push(data_type);
+        }
+        let function = functions::resolve_scalar(name, &types)?;
+        let mut coerced = Vec::with_capacity(bound.len());
+        for (i, (expr, from)) in bound.into_iter().zip(types).enumerate() {
+            let to = function.arg_types.get(i).copied().unwrap_or(from);
+            coerced.push(self.coerce(expr, from, to)?);
+        }
+        let result_type = function.result_type;
+        Ok((BoundExpr::Function { function, args: coerced }, result_type))
+    }
+
+    /// Functions answered from the server's fixed environment, folded to constants at plan time.
+    fn environment_function(&mut self, name: &str, args: &[Expr]) -> Result<Option<(BoundExpr, DataType)>> {
+        let text = |s: &str| Some((BoundExpr::Literal(Value::Text(s.to_string())), DataType::Text));
+        Ok(match (name, args) {
+            ("current_database", []) => text("postgres"),
+            ("current_schema", []) => text("public"),
+            ("current_setting", [arg]) => match strip_position(arg) {
+                Expr::Literal(Literal::String(setting)) => {
+                    let lower = setting.to_ascii_lowercase();
+                    match crate::session::BUILTIN_SETTINGS.iter().find(|(n, _, _)| *n == lower) {
+                        Some((_, _, value)) => text(value),
+                        None => {
+                            return Err(Error::new(
+                                sqlstate::UNDEFINED_OBJECT,
+                                format!("unrecognized configuration parameter \"{setting}\""),
+                            ))
+                        }
+                    }
+                }
+                _ => return Err(Error::unsupported("current_setting() needs a constant parameter name")),
+            },
+            _ => None,
+        })
+    }
+
+    fn bind_aggregate(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        distinct: bool,
+        star: bool,
+        scope: &Scope,
+    ) -> Result<(BoundExpr, DataType)> {
+        if self.in_aggregate {
+            return Err(Error::new(sqlstate::GROUPING_ERROR, "aggregate function calls cannot be nested"));
+        }
+        if self.grouping.is_none() {
+            return Err(Error::new(
+                sqlstate::GROUPING_ERROR,
+                format!("aggregate functions are not allowed in {}", self.clause),
+            ));
+        }
+        let call_ast = strip_positions(&Expr::Function { name: name.to_string(), args: args.to_vec(), distinct, star });
+        if let Some(grouping) = &self.grouping {
+            if let Some(i) = grouping.aggregate_asts.iter().position(|a| *a == call_ast) {
+                return Ok((BoundExpr::Column(grouping.group_bound.len() + i), grouping.aggregate_types[i]));
+            }
+        }
+        self.in_aggregate = true;
+        let arg = if star {
+            Ok(None)
+        } else if args.len() == 1 {
+            self.bind_expr(&args[0], scope).map(Some)
+        } else {
+            Err(Error::new(
+                sqlstate::UNDEFINED_FUNCTION,
+                format!("function {name} with {} arguments does not exist", args.len()),
+            ))
+        };
+        self.in_aggregate = false;
+        let arg = arg?;
+        let aggregate = functions::resolve_aggregate(name, arg.as_ref().map(|(_, t)| t), distinct)?;
+        let arg = match arg {
+            Some((expr, from)) => {
+                let to = aggregate.arg_type.unwrap_or(from);
+                Some(self.coerce(expr, from, to)?)
+            }
+            None => None,
+        };
+        let result_type = aggregate.result_type;
+        let grouping = self.grouping.as_mut().expect("checked above");
+        grouping.aggregates.push(AggregateCall { aggregate, arg });
+        grouping.aggregate_asts.push(call_ast);
+        grouping.aggregate_types.push(result_type);
+        Ok((BoundExpr::Column(grouping.group_bound.len() + grouping.aggregates.len() - 1), result_type))
+    }
+
+    fn plan_subquery(&mut self, query: &ast::Query, scope: &Scope) -> Result<SubqueryPlan> {
+        // After aggregation the current row is no longer the FROM row, so a grouped query's columns are
+        // not offered to its subqueries (an empty scope keeps the depth numbering right).
+        let visible = if self.grouping.is_some() { Scope::default() } else { scope.clone() };
+        self.outer.push(visible);
+        let saved_grouping = self.grouping.take();
+        let saved_in_aggregate = std::mem::replace(&mut self.in_aggregate, false);
+        let saved_clause = self.clause;
+        let refs_before = self.outer_refs;
+        let plan = self.plan_query(query);
+        self.outer.pop();
+        self.grouping = saved_grouping;
+        self.in_aggregate = saved_in_aggregate;
+        self.clause = saved_clause;
+        let plan = plan?;
+        let id = self.next_subquery_id;
+        self.next_subquery_id += 1;
+        Ok(SubqueryPlan { id, plan, correlated: self.outer_refs > refs_before })
+    }
+
+    /// Converts `expr` of type `from` to `to`: infers an untyped parameter's type, parses an untyped
+    /// literal, folds casts of constants, and otherwise wraps a runtime cast.
+    fn coerce(&mut self, expr: BoundExpr, from: DataType, to: DataType) -> Result<BoundExpr> {
+        if to == DataType::Unknown || from == to {
+            return Ok(expr);
+        }
+        match expr {
+            BoundExpr::Parameter(i) if self.params[i] == DataType::Unknown => {
+                self.params[i] = to;
+                Ok(expr)
+            }
+            BoundExpr::Literal(Value::Null) => Ok(expr),
+            BoundExpr::Literal(Value::Text(s)) if from == DataType::Unknown => {
+                Ok(BoundExpr::Literal(crate::types::text::parse(&s, &to)?))
+            }
+            BoundExpr::Literal(value) => Ok(BoundExpr::Literal(scalar::cast(value, &from, &to)?)),
+            other => {
+                let from = if from == DataType::Unknown { DataType::Text } else { from };
+                if from == to {
+                    return Ok(other);
+                }
+                Ok(BoundExpr::Cast { expr: Box::new(other), from, to })
+            }
+        }
+    }
+}
+
+fn check_assignable(from: &DataType, column: &str, to: &DataType) -> Result<()> {
+    if *from == DataType::Unknown || from == to || scalar::can_assign(from, to) {
+        return Ok(());
+    }
+    Err(Error::datatype_mismatch(format!(
+        "column \"{column}\" is of type {} but expression is of type {}",
+        to.name(),
+        from.name()
+    ))
+    .with_hint("You will need to rewrite or cast the expression."))
+}
+
+fn unify_case(a: &DataType, b: &DataType) -> Result<DataType> {
+    scalar::common_type(a, b)
+        .ok_or_else(|| Error::datatype_mismatch(format!("CASE types {} and {} cannot be matched", a.name(), b.name())))
+}
+
+fn strip_position(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Positioned { expr, .. } => strip_position(expr),
+        other => other,
+    }
+}
+
+/// Whether `expr` calls an aggregate at this query level (subqueries are their own level).
+fn contains_aggregate(expr: &Expr) -> bool {
+    match expr {
+        Expr::Function { name, args, .. } => functions::is_aggregate(name) || args.iter().any(contains_aggregate),
+        Expr::Literal(_) | Expr::Column { .. } | Expr::Parameter(_) => false,
+        Expr::Binary { left, right, .. } => contains_aggregate(left) || contains_aggregate(right),
+        Expr::Unary { expr, .. } | Expr::IsNull { expr, .. } | Expr::Cast { expr, .. } => contains_aggregate(expr),
+        Expr::Positioned { expr, .. } => contains_aggregate(expr),
+        Expr::InList { expr, list, .. } => contains_aggregate(expr) || list.iter().any(contains_aggregate),
+        Expr::Between { expr, low, high, .. } => {
+            contains_aggregate(expr) || contains_aggregate(low) || contains_aggregate(high)
+        }
+        Expr::Case { operand, branches, else_result } => {
+            operand.as_deref().is_some_and(contains_aggregate)
+                || branches.iter().any(|(w, t)| contains_aggregate(w) || contains_aggregate(t))
+                || else_result.as_deref().is_some_and(contains_aggregate)
+        }
+        Expr::Subquery(_) | Expr::Exists { .. } => false,
+        Expr::InSubquery { expr, .. } => contains_aggregate(expr),
+    }
+}
+
+/// PostgreSQL's name for an output column without an alias, with its "strength" (2 = a real name, 1 = a
+/// type or keyword name, 0 = `?column?`), following FigureColname.
+pub fn column_name(expr: &Expr) -> (String, u8) {
+    match expr {
+        Expr::Column { name, .. } => (name.clone(), 2),
+        Expr::Function { name, .. } => (name.clone(), 2),
+        Expr::Positioned { expr, .. } => column_name(expr),
+        Expr::Cast { expr, data_type } => {
+            let inner = column_name(expr);
+            if inner.1 > 1 {
+                inner
+            } else {
+                (internal_type_name(data_type).to_string(), 1)
+            }
+        }
+        Expr::Case { .. } => ("case".to_string(), 1),
+        Expr::Exists { .. } => ("exists".to_string(), 2),
+        Expr::Subquery(query) => match &query.body {
+            ast::QueryBody::Select(select) => match select.projection.first() {
+                Some(SelectItem::Expr { alias: Some(alias), .. }) => (alias.clone(), 2),
+                Some(SelectItem::Expr { expr, .. }) => column_name(expr),
+                _ => ("?column?".to_string(), 0),
+            },
+            _ => ("?column?".to_string(), 0),
+        },
+        _ => ("?column?".to_string(), 0),
+    }
+}
+
+/// PostgreSQL's internal type name (`int4`, `bpchar`), which names a cast's output column.
+pub fn internal_type_name(data_type: &DataType) -> &'static str {
+    match data_type {
+        DataType::Bool => "bool",
+        DataType::Int2 => "int2",
+        DataType::Int4 => "int4",
+        DataType::Int8 => "int8",
+        DataType::Float4 => "float4",
+        DataType::Float8 => "float8",
+        DataType::Numeric(_) => "numeric",
+        DataType::Text => "text",
+        DataType::Varchar(_) => "varchar",
+        DataType::Char(_) => "bpchar",
+        DataType::Bytea => "bytea",
+        DataType::Uuid => "uuid",
+        DataType::Date => "date",
+        DataType::Timestamp => "timestamp",
+        DataType::Timestamptz => "timestamptz",
+        DataType::Unknown => "unknown",
+    }
+}
+
+// ---- access path selection ----
+
+fn conjuncts<'a>(expr: &'a BoundExpr, out: &mut Vec<&'a BoundExpr>) {
+    match expr {
+        BoundExpr::And(l, r) => {
+            conjuncts(l, out);
+            conjuncts(r, out);
+        }
+        other => out.push(other),
+    }
+}
+
+/// A value known before the scan starts: a constant, a parameter or an outer row's column.
+fn is_constant(expr: &BoundExpr) -> bool {
+    match expr {
+        BoundExpr::Literal(_) | BoundExpr::Parameter(_) | BoundExpr::OuterColumn { .. } => true,
+        BoundExpr::Cast { expr, .. } | BoundExpr::Negate { expr, .. } | BoundExpr::TruncateText { expr, .. } => {
+            is_constant(expr)
+        }
+        BoundExpr::Binary { left, right, .. } => is_constant(left) && is_constant(right),
+        _ => false,
+    }
+}
+
+/// If `expr` reads table column `column` unchanged as far as its key encoding goes, returns true. Casts
+/// among integer widths or among text types keep the encoding, so `int4_col = int8_param` still uses it.
+fn is_key_column(expr: &BoundExpr, column: usize, column_type: &DataType) -> bool {
+    match expr {
+        BoundExpr::Column(c) => *c == column,
+        BoundExpr::Cast { expr, from, to } => {
+            let same_encoding = (from.is_integer() && to.is_integer())
+                || (matches!(from, DataType::Text | DataType::Varchar(_))
+                    && matches!(to, DataType::Text | DataType::Varchar(_)));
+            same_encoding && *from == *column_type && matches!(**expr, BoundExpr::Column(c) if c == column)
+        }
+        _ => false,
+    }
+}
+
+/// The constant side of `column = constant` (either way round).
+fn equality_value<'a>(conjunct: &'a BoundExpr, column: usize, column_type: &DataType) -> Option<&'a BoundExpr> {
+    if let BoundExpr::Binary { op: BinaryOp::Eq, left, right, .. } = conjunct {
+        if is_key_column(left, column, column_type) && is_constant(right) {
+            return Some(right);
+        }
+        if is_key_column(right, column, column_type) && is_constant(left) {
+            return Some(left);
+        }
+    }
+    None
+}
+
+/// Picks a point lookup when the filter pins the whole primary key, else a full scan.
+fn choose_access(table: &Table, filter: Option<&BoundExpr>) -> Access {
+    let Some(filter) = filter else { return Access::FullScan };
+    if table.has_hidden_key() {
+        return Access::FullScan;
+    }
+    let mut parts = Vec::new();
+    conjuncts(filter, &mut parts);
+    let mut key = Vec::with_capacity(table.primary_key.len());
+    for &column in &table.primary_key {
+        let column_type = table.columns[column].data_type;
+        match parts.iter().find_map(|c| equality_value(c, column, &column_type)) {
+            Some(value) => key.push(value.clone()),
+            None => break,
+        }
+    }
+    if key.len() == table.primary_key.len() {
+        return Access::Keys(vec![key]);
+    }
+    if table.primary_key.len() == 1 {
+        let column = table.primary_key[0];
+        let column_type = table.columns[column].data_type;
+        for part in &parts {
+            if let BoundExpr::InList { expr, list, negated: false } = part {
+                if is_key_column(expr, column, &column_type) && list.iter().all(is_constant) {
+                    return Access::Keys(list.iter().map(|v| vec![v.clone()]).collect());
+                }
+            }
+        }
+    }
+    Access::FullScan
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::memory::MemoryStorage;
+    use crate::txn::TxnManager;
+
+    fn catalog_with(ddl: &[&str]) -> Catalog {
+        let manager = TxnManager::open(Arc::new(MemoryStorage::new())).unwrap();
+        for sql in ddl {
+            let mut txn = manager.begin();
+            match crate::sql::parse::parse(sql).unwrap().pop().unwrap() {
+                ast::Statement::CreateTable(create) => {
+                    crate::catalog::create_table(&mut txn, &create).unwrap();
+                }
+                other => panic!("{other:?}"),
+            }
+            txn.commit().unwrap();
+        }
+        Catalog::load(&manager.begin(), 1).unwrap()
+    }
+
+    fn plan(catalog: &Catalog, sql: &str) -> PlannedStatement {
+        let statement = crate::sql::parse::parse(sql).unwrap().pop().unwrap();
+        plan_statement(catalog, &statement, &[]).unwrap()
+    }
+
+    #[test]
+    fn primary_key_equality_is_a_point_lookup() {
+        let catalog = catalog_with(&["CREATE TABLE accounts (id INT PRIMARY KEY, balance INT)"]);
+        let planned = plan(&catalog, "UPDATE accounts SET balance = balance - $1 WHERE id = $2 RETURNING balance");
+        assert_eq!(planned.param_types, vec![DataType::Int4, DataType::Int4]);
+        match &planned.plan {
+            Plan::Update(update) => assert_eq!(update.access, Access::Keys(vec![vec![BoundExpr::Parameter(1)]])),
+            other => panic!("{other:?}"),
+        }
+        let planned = plan(&catalog, "SELECT * FROM accounts WHERE id IN (1, 2)");
+        match &planned.plan {
+            Plan::Query(query) => {
+                assert!(matches!(&query.source, Source::Table { access: Access::Keys(keys), .. } if keys.len() == 2))
+            }
+            other => panic!("{other:?}"),
+        }
+        let planned = plan(&catalog, "SELECT * FROM accounts WHERE balance = 1");
+        match &planned.plan {
+            Plan::Query(query) => assert!(matches!(&query.source, Source::Table { access: Access::FullScan, .. })),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn composite_keys_need_every_column() {
+        let catalog = catalog_with(&["CREATE TABLE t (a INT, b TEXT, c INT, PRIMARY KEY (a, b))"]);
+        let planned = plan(&catalog, "DELETE FROM t WHERE b = 'x' AND a = 1 AND c > 2");
+        match &planned.plan {
+            Plan::Delete(delete) => assert_eq!(
+                delete.access,
+                Access::Keys(vec![vec![
+                    BoundExpr::Literal(Value::Int(1)),
+                    BoundExpr::Literal(Value::Text("x".into()))
+                ]])
+            ),
+            other => panic!("{other:?}"),
+        }
+        let planned = plan(&catalog, "DELETE FROM t WHERE a = 1");
+        assert!(matches!(&planned.plan, Plan::Delete(d) if d.access == Access::FullScan));
+    }
+
+    #[test]
+    fn column_names_follow_postgres() {
+        let catalog = Catalog::default();
+        let planned = plan(&catalog, "SELECT 1, 1 AS x, count(*), '1'::int, 1::text, CASE WHEN true THEN 1 END");
+        let names: Vec<&str> = planned.columns.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["?column?", "x", "count", "int4", "text", "case"]);
+    }
+}

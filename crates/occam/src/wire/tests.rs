@@ -1,0 +1,581 @@
+//! Protocol tests against a scripted session, so message flows (startup, extended query, portals,
+//! error recovery, hostile input) are checked independently of the SQL engine. A raw client built on
+//! pgwire's own frontend encoders sends exactly the messages each test is about.
+//!
+//! The scripted session understands: `begin`, `commit`, `rollback`, `select N` (one int4 row),
+//! `select $1` (echoes its parameter, int4 unless declared), `rows N` (N int8 rows), `boom` (42P01).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::{Bytes, BytesMut};
+use pgwire::messages::extendedquery::{Bind, Close, Describe, Execute, Flush, Parse, Sync};
+use pgwire::messages::simplequery::Query;
+use pgwire::messages::startup::{Authentication, Password, PasswordMessageFamily, Startup};
+use pgwire::messages::terminate::Terminate;
+use pgwire::messages::{DecodeContext, PgWireBackendMessage, PgWireFrontendMessage, ProtocolVersion};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+
+use super::{serve_sessions, ServerOptions, SessionFactory, SqlSession, StatementInfo};
+use crate::error::{Error, Result};
+use crate::session::{Column, QueryResult, TransactionStatus};
+use crate::types::{DataType, Value};
+
+#[derive(Default)]
+struct ScriptedSession {
+    in_block: bool,
+    failed: bool,
+}
+
+struct ScriptedFactory;
+
+impl SessionFactory for ScriptedFactory {
+    type Session = ScriptedSession;
+    fn open_session(&self, user: &str) -> Result<ScriptedSession> {
+        if user == "nobody" {
+            return Err(Error::new("28000", "role \"nobody\" does not exist"));
+        }
+        Ok(ScriptedSession::default())
+    }
+}
+
+fn columns(data_type: DataType) -> Arc<[Column]> {
+    Arc::from(vec![Column { name: "x".into(), data_type }])
+}
+
+impl ScriptedSession {
+    fn describe(&self, sql: &str, declared: &[DataType]) -> Result<(Vec<DataType>, Arc<[Column]>)> {
+        let sql = sql.trim().to_ascii_lowercase();
+        if sql == "select $1" {
+            let data_type = declared.first().copied().filter(|t| *t != DataType::Unknown).unwrap_or(DataType::Int4);
+            return Ok((vec![data_type], columns(data_type)));
+        }
+        if sql.starts_with("select ") {
+            return Ok((vec![], columns(DataType::Int4)));
+        }
+        if sql.starts_with("rows ") {
+            return Ok((vec![], columns(DataType::Int8)));
+        }
+        if matches!(sql.as_str(), "begin" | "commit" | "rollback" | "boom") {
+            return Ok((vec![], Arc::from(Vec::new())));
+        }
+        Err(Error::syntax(format!("syntax error at or near \"{sql}\"")))
+    }
+
+    fn run(&mut self, sql: &str, params: &[Value]) -> Result<QueryResult> {
+        let sql = sql.trim().to_ascii_lowercase();
+        if self.failed && !matches!(sql.as_str(), "commit" | "rollback") {
+            return Err(Error::in_failed_transaction());
+        }
+        let result = match sql.as_str() {
+            "begin" => {
+                self.in_block = true;
+                Ok(QueryResult::Command { tag: "BEGIN".into() })
+            }
+            "commit" | "rollback" => {
+                let tag = if self.failed || sql == "rollback" { "ROLLBACK" } else { "COMMIT" };
+                self.in_block = false;
+                self.failed = false;
+                Ok(QueryResult::Command { tag: tag.into() })
+            }
+            "boom" => Err(Error::undefined_table("boom")),
+            "select $1" => {
+                let (_, columns) = self.describe(&sql, &[])?;
+                let columns =
+                    if let Some(Value::Text(_)) = params.first() { self::columns(DataType::Text) } else { columns };
+                Ok(QueryResult::Rows { columns, rows: vec![vec![params[0].clone()]], tag: "SELECT 1".into() })
+            }
+            other if other.starts_with("select ") => {
+                let n: i64 = other[7..].trim().parse().map_err(|_| Error::syntax("bad number"))?;
+                Ok(QueryResult::Rows {
+                    columns: columns(DataType::Int4),
+                    rows: vec![vec![Value::Int(n)]],
+                    tag: "SELECT 1".into(),
+                })
+            }
+            other if other.starts_with("rows ") => {
+                let n: i64 = other[5..].trim().parse().map_err(|_| Error::syntax("bad number"))?;
+                let rows = (0..n).map(|i| vec![Value::Int(i)]).collect();
+                Ok(QueryResult::Rows { columns: columns(DataType::Int8), rows, tag: format!("SELECT {n}") })
+            }
+            other => Err(Error::syntax(format!("syntax error at or near \"{other}\""))),
+        };
+        if result.is_err() && self.in_block {
+            self.failed = true;
+        }
+        result
+    }
+}
+
+struct ScriptedStatement {
+    sql: String,
+    param_types: Vec<DataType>,
+    columns: Arc<[Column]>,
+}
+
+impl StatementInfo for ScriptedStatement {
+    fn param_types(&self) -> &[DataType] {
+        &self.param_types
+    }
+    fn columns(&self) -> &Arc<[Column]> {
+        &self.columns
+    }
+}
+
+impl SqlSession for ScriptedSession {
+    type Statement = ScriptedStatement;
+    fn execute_batch(&mut self, sql: &str) -> Vec<Result<QueryResult>> {
+        let mut results = Vec::new();
+        for statement in sql.split(';').filter(|s| !s.trim().is_empty()) {
+            let result = self.run(statement, &[]);
+            let failed = result.is_err();
+            results.push(result);
+            if failed {
+                break;
+            }
+        }
+        results
+    }
+
+    fn prepare(&mut self, sql: &str, param_types: &[DataType]) -> Result<Arc<ScriptedStatement>> {
+        if self.failed && !matches!(sql.trim(), "commit" | "rollback") {
+            return Err(Error::in_failed_transaction());
+        }
+        let (param_types, columns) = self.describe(sql, param_types)?;
+        Ok(Arc::new(ScriptedStatement { sql: sql.to_owned(), param_types, columns }))
+    }
+
+    fn execute(&mut self, statement: &ScriptedStatement, params: &[Value]) -> Result<QueryResult> {
+        self.run(&statement.sql, params)
+    }
+
+    fn fail_transaction(&mut self) {
+        if self.in_block {
+            self.failed = true;
+        }
+    }
+
+    fn transaction_status(&self) -> TransactionStatus {
+        match (self.in_block, self.failed) {
+            (_, true) => TransactionStatus::Failed,
+            (true, false) => TransactionStatus::InTransaction,
+            (false, false) => TransactionStatus::Idle,
+        }
+    }
+}
+
+async fn start_server() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    tokio::spawn(serve_sessions(listener, ScriptedFactory, ServerOptions::default()));
+    addr
+}
+
+/// A protocol-level client: sends pgwire frontend messages, reads backend messages.
+struct RawClient {
+    stream: TcpStream,
+    buf: BytesMut,
+}
+
+impl RawClient {
+    async fn connect(addr: SocketAddr) -> RawClient {
+        RawClient { stream: TcpStream::connect(addr).await.expect("connect"), buf: BytesMut::new() }
+    }
+
+    /// Connects and completes startup as `user`, returning the messages up to and including ReadyForQuery.
+    async fn login(addr: SocketAddr, user: &str) -> (RawClient, Vec<PgWireBackendMessage>) {
+        let mut client = RawClient::connect(addr).await;
+        let mut startup = Startup::new();
+        startup.parameters.insert("user".into(), user.into());
+        startup.parameters.insert("database".into(), "postgres".into());
+        startup.parameters.insert("application_name".into(), "wire-test".into());
+        client.send(&[PgWireFrontendMessage::Startup(startup)]).await;
+        let challenge = client.recv().await.expect("auth request");
+        assert!(matches!(challenge, PgWireBackendMessage::Authentication(Authentication::CleartextPassword)));
+        let password = PasswordMessageFamily::Password(Password::new("anything".into()));
+        client.send(&[PgWireFrontendMessage::PasswordMessageFamily(password)]).await;
+        let messages = client.until_ready().await;
+        (client, messages)
+    }
+
+    async fn send(&mut self, messages: &[PgWireFrontendMessage]) {
+        let mut out = BytesMut::new();
+        for message in messages {
+            message.encode(&mut out).expect("encode");
+        }
+        self.stream.write_all(&out).await.expect("write");
+    }
+
+    async fn send_raw(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).await.expect("write");
+    }
+
+    /// The next backend message, or `None` once the server closed the connection.
+    async fn recv(&mut self) -> Option<PgWireBackendMessage> {
+        let ctx = DecodeContext::new(ProtocolVersion::PROTOCOL3_0);
+        loop {
+            if let Some(message) = PgWireBackendMessage::decode(&mut self.buf, &ctx).expect("decode") {
+                return Some(message);
+            }
+            match self.stream.read_buf(&mut self.buf).await {
+                Ok(0) | Err(_) => return None,
+                Ok(_) => {}
+            }
+        }
+    }
+
+    async fn until_ready(&mut self) -> Vec<PgWireBackendMessage> {
+        let mut messages = Vec::new();
+        loop {
+            let message = self.recv().await.expect("connection closed before ReadyForQuery");
+            let done = matches!(message, PgWireBackendMessage::ReadyForQuery(_));
+            messages.push(message);
+            if done {
+                return messages;
+            }
+        }
+    }
+
+    async fn query(&mut self, sql: &str) -> Vec<PgWireBackendMessage> {
+        self.send(&[PgWireFrontendMessage::Query(Query::new(sql.into()))]).await;
+        self.until_ready().await
+    }
+}
+
+/// A compact rendering of a message flow, so tests read like protocol traces.
+fn trace(messages: &[PgWireBackendMessage]) -> Vec<String> {
+    messages
+        .iter()
+        .map(|message| match message {
+            PgWireBackendMessage::ParseComplete(_) => "ParseComplete".into(),
+            PgWireBackendMessage::BindComplete(_) => "BindComplete".into(),
+            PgWireBackendMessage::CloseComplete(_) => "CloseComplete".into(),
+            PgWireBackendMessage::PortalSuspended(_) => "PortalSuspended".into(),
+            PgWireBackendMessage::NoData(_) => "NoData".into(),
+            PgWireBackendMessage::EmptyQueryResponse(_) => "EmptyQuery".into(),
+            PgWireBackendMessage::CommandComplete(c) => format!("Complete {}", c.tag),
+            PgWireBackendMessage::ReadyForQuery(r) => format!("Ready {}", r.status as u8 as char),
+            PgWireBackendMessage::ErrorResponse(e) => {
+                let code = e.fields.iter().find(|(k, _)| *k == b'C').map(|(_, v)| v.as_str()).unwrap_or("?");
+                let severity = e.fields.iter().find(|(k, _)| *k == b'S').map(|(_, v)| v.as_str()).unwrap_or("?");
+                format!("{severity} {code}")
+            }
+            PgWireBackendMessage::RowDescription(d) => {
+                let types: Vec<String> = d.fields.iter().map(|f| format!("{}/{}", f.type_id, f.format_code)).collect();
+                format!("Columns {}", types.join(","))
+            }
+            PgWireBackendMessage::ParameterDescription(p) => format!("Params {:?}", p.types),
+            PgWireBackendMessage::DataRow(row) => {
+                // Text format only in these tests: fields are (len, bytes).
+                let mut data = &row.data[..];
+                let mut fields = Vec::new();
+                while data.len() >= 4 {
+                    let len = i32::from_be_bytes([data[0], data[1], data[2], data[3]]);
+                    data = &data[4..];
+                    if len < 0 {
+                        fields.push("NULL".to_owned());
+                    } else {
+                        fields.push(String::from_utf8_lossy(&data[..len as usize]).into_owned());
+                        data = &data[len as usize..];
+                    }
+                }
+                format!("Row {}", fields.join(","))
+            }
+            PgWireBackendMessage::ParameterStatus(p) => format!("Param {}={}", p.name, p.value),
+            PgWireBackendMessage::BackendKeyData(_) => "BackendKeyData".into(),
+            PgWireBackendMessage::Authentication(Authentication::Ok) => "AuthOk".into(),
+            other => format!("{other:?}"),
+        })
+        .collect()
+}
+
+fn parse(name: &str, sql: &str, types: Vec<u32>) -> PgWireFrontendMessage {
+    PgWireFrontendMessage::Parse(Parse::new(Some(name.to_owned()).filter(|n| !n.is_empty()), sql.into(), types))
+}
+
+fn bind(portal: &str, statement: &str, params: Vec<Option<&str>>, result_formats: Vec<i16>) -> PgWireFrontendMessage {
+    let params = params.into_iter().map(|p| p.map(|s| Bytes::copy_from_slice(s.as_bytes()))).collect();
+    PgWireFrontendMessage::Bind(Bind::new(
+        Some(portal.to_owned()).filter(|n| !n.is_empty()),
+        Some(statement.to_owned()).filter(|n| !n.is_empty()),
+        vec![],
+        params,
+        result_formats,
+    ))
+}
+
+fn describe(kind: u8, name: &str) -> PgWireFrontendMessage {
+    PgWireFrontendMessage::Describe(Describe::new(kind, Some(name.to_owned()).filter(|n| !n.is_empty())))
+}
+
+fn execute(portal: &str, max_rows: i32) -> PgWireFrontendMessage {
+    PgWireFrontendMessage::Execute(Execute::new(Some(portal.to_owned()).filter(|n| !n.is_empty()), max_rows))
+}
+
+fn sync() -> PgWireFrontendMessage {
+    PgWireFrontendMessage::Sync(Sync::new())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn startup_reports_parameters_and_key() {
+    let addr = start_server().await;
+    let (_client, messages) = RawClient::login(addr, "admin").await;
+    let trace = trace(&messages);
+    assert_eq!(trace.first().map(String::as_str), Some("AuthOk"));
+    for expected in [
+        "Param server_version=16.15",
+        "Param server_encoding=UTF8",
+        "Param client_encoding=UTF8",
+        "Param DateStyle=ISO, MDY",
+        "Param TimeZone=UTC",
+        "Param integer_datetimes=on",
+        "Param standard_conforming_strings=on",
+        "Param application_name=wire-test",
+        "BackendKeyData",
+    ] {
+        assert!(trace.iter().any(|t| t == expected), "missing {expected} in {trace:?}");
+    }
+    assert_eq!(trace.last().map(String::as_str), Some("Ready I"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_open_failure_is_fatal() {
+    let addr = start_server().await;
+    let mut client = RawClient::connect(addr).await;
+    let mut startup = Startup::new();
+    startup.parameters.insert("user".into(), "nobody".into());
+    client.send(&[PgWireFrontendMessage::Startup(startup)]).await;
+    client.recv().await.expect("auth request");
+    let password = PasswordMessageFamily::Password(Password::new("x".into()));
+    client.send(&[PgWireFrontendMessage::PasswordMessageFamily(password)]).await;
+    let mut rest = Vec::new();
+    while let Some(message) = client.recv().await {
+        rest.push(message);
+    }
+    assert_eq!(trace(&rest), ["AuthOk", "FATAL 28000"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ssl_request_is_refused_and_plaintext_continues() {
+    let addr = start_server().await;
+    let mut client = RawClient::connect(addr).await;
+    client.send_raw(&[0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f]).await;
+    let mut answer = [0u8; 1];
+    client.stream.read_exact(&mut answer).await.expect("ssl answer");
+    assert_eq!(&answer, b"N");
+    let mut startup = Startup::new();
+    startup.parameters.insert("user".into(), "admin".into());
+    client.send(&[PgWireFrontendMessage::Startup(startup)]).await;
+    assert!(matches!(client.recv().await, Some(PgWireBackendMessage::Authentication(_))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simple_query_runs_each_statement_and_stops_at_error() {
+    let addr = start_server().await;
+    let (mut client, _) = RawClient::login(addr, "admin").await;
+    assert_eq!(
+        trace(&client.query("select 1; rows 2").await),
+        [
+            "Columns 23/0",
+            "Row 1",
+            "Complete SELECT 1",
+            "Columns 20/0",
+            "Row 0",
+            "Row 1",
+            "Complete SELECT 2",
+            "Ready I"
+        ]
+    );
+    assert_eq!(
+        trace(&client.query("select 1; boom; select 3").await),
+        ["Columns 23/0", "Row 1", "Complete SELECT 1", "ERROR 42P01", "Ready I"]
+    );
+    assert_eq!(trace(&client.query("").await), ["EmptyQuery", "Ready I"]);
+    assert_eq!(trace(&client.query(" ; ").await), ["EmptyQuery", "Ready I"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transaction_status_follows_the_session() {
+    let addr = start_server().await;
+    let (mut client, _) = RawClient::login(addr, "admin").await;
+    assert_eq!(trace(&client.query("begin").await), ["Complete BEGIN", "Ready T"]);
+    assert_eq!(trace(&client.query("boom").await), ["ERROR 42P01", "Ready E"]);
+    assert_eq!(trace(&client.query("select 1").await), ["ERROR 25P02", "Ready E"]);
+    assert_eq!(trace(&client.query("commit").await), ["Complete ROLLBACK", "Ready I"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extended_query_with_text_parameters() {
+    let addr = start_server().await;
+    let (mut client, _) = RawClient::login(addr, "admin").await;
+    client
+        .send(&[
+            parse("echo", "select $1", vec![]),
+            describe(b'S', "echo"),
+            bind("", "echo", vec![Some("42")], vec![]),
+            describe(b'P', ""),
+            execute("", 0),
+            sync(),
+        ])
+        .await;
+    assert_eq!(
+        trace(&client.until_ready().await),
+        [
+            "ParseComplete",
+            "Params [23]",
+            "Columns 23/0",
+            "BindComplete",
+            "Columns 23/0",
+            "Row 42",
+            "Complete SELECT 1",
+            "Ready I"
+        ]
+    );
+    // The named statement is reused without a new Parse; a declared type (text, OID 25) is honoured.
+    client.send(&[bind("", "echo", vec![None], vec![]), execute("", 0), sync()]).await;
+    assert_eq!(trace(&client.until_ready().await), ["BindComplete", "Row NULL", "Complete SELECT 1", "Ready I"]);
+    client.send(&[parse("", "select $1", vec![25]), describe(b'S', ""), sync()]).await;
+    assert_eq!(trace(&client.until_ready().await), ["ParseComplete", "Params [25]", "Columns 25/0", "Ready I"]);
+    // Statements without a result set describe as NoData.
+    client
+        .send(&[parse("", "begin", vec![]), describe(b'S', ""), bind("", "", vec![], vec![]), execute("", 0), sync()])
+        .await;
+    assert_eq!(
+        trace(&client.until_ready().await),
+        ["ParseComplete", "Params []", "NoData", "BindComplete", "Complete BEGIN", "Ready T"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn execute_respects_max_rows() {
+    let addr = start_server().await;
+    let (mut client, _) = RawClient::login(addr, "admin").await;
+    client
+        .send(&[
+            parse("", "rows 5", vec![]),
+            bind("cursor", "", vec![], vec![]),
+            execute("cursor", 2),
+            execute("cursor", 2),
+            execute("cursor", 2),
+            sync(),
+        ])
+        .await;
+    assert_eq!(
+        trace(&client.until_ready().await),
+        [
+            "ParseComplete",
+            "BindComplete",
+            "Row 0",
+            "Row 1",
+            "PortalSuspended",
+            "Row 2",
+            "Row 3",
+            "PortalSuspended",
+            "Row 4",
+            "Complete SELECT 1",
+            "Ready I"
+        ]
+    );
+    // The portal died with the implicit transaction at Sync.
+    client.send(&[execute("cursor", 0), sync()]).await;
+    assert_eq!(trace(&client.until_ready().await), ["ERROR 34000", "Ready I"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn error_discards_messages_until_sync() {
+    let addr = start_server().await;
+    let (mut client, _) = RawClient::login(addr, "admin").await;
+    client
+        .send(&[
+            parse("", "select $1", vec![]),
+            bind("", "", vec![Some("not a number")], vec![]),
+            execute("", 0),
+            PgWireFrontendMessage::Query(Query::new("select 1".into())),
+            sync(),
+        ])
+        .await;
+    assert_eq!(trace(&client.until_ready().await), ["ParseComplete", "ERROR 22P02", "Ready I"]);
+    // Wrong parameter count, unknown statement, bad syntax: each reported once, then Sync recovers.
+    client.send(&[bind("", "", vec![], vec![]), execute("", 0), sync()]).await;
+    assert_eq!(trace(&client.until_ready().await), ["ERROR 08P01", "Ready I"]);
+    client.send(&[bind("", "missing", vec![], vec![]), sync()]).await;
+    assert_eq!(trace(&client.until_ready().await), ["ERROR 26000", "Ready I"]);
+    client.send(&[parse("", "nonsense", vec![]), sync()]).await;
+    assert_eq!(trace(&client.until_ready().await), ["ERROR 42601", "Ready I"]);
+    // A Bind error inside a block fails the block, as in PostgreSQL.
+    client.query("begin").await;
+    client.send(&[parse("", "select $1", vec![]), bind("", "", vec![Some("x")], vec![]), sync()]).await;
+    assert_eq!(trace(&client.until_ready().await), ["ParseComplete", "ERROR 22P02", "Ready E"]);
+    assert_eq!(trace(&client.query("rollback").await), ["Complete ROLLBACK", "Ready I"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_and_flush() {
+    let addr = start_server().await;
+    let (mut client, _) = RawClient::login(addr, "admin").await;
+    client.send(&[parse("s1", "select 7", vec![]), PgWireFrontendMessage::Flush(Flush::new())]).await;
+    assert_eq!(trace(&[client.recv().await.expect("parse complete")]), ["ParseComplete"]);
+    client.send(&[parse("s1", "select 8", vec![]), sync()]).await;
+    assert_eq!(trace(&client.until_ready().await), ["ERROR 42P05", "Ready I"]);
+    client
+        .send(&[
+            PgWireFrontendMessage::Close(Close::new(b'S', Some("s1".into()))),
+            parse("s1", "select 8", vec![]),
+            bind("", "s1", vec![], vec![]),
+            execute("", 0),
+            sync(),
+        ])
+        .await;
+    assert_eq!(
+        trace(&client.until_ready().await),
+        ["CloseComplete", "ParseComplete", "BindComplete", "Row 8", "Complete SELECT 1", "Ready I"]
+    );
+    client.send(&[PgWireFrontendMessage::Terminate(Terminate::new())]).await;
+    assert!(client.recv().await.is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn garbage_closes_only_that_connection() {
+    let addr = start_server().await;
+    let (mut good, _) = RawClient::login(addr, "admin").await;
+
+    // A startup packet claiming 2 GiB.
+    let mut bad = RawClient::connect(addr).await;
+    bad.send_raw(&[0x7f, 0xff, 0xff, 0xff, 0, 3, 0, 0]).await;
+    let mut messages = Vec::new();
+    while let Some(message) = bad.recv().await {
+        messages.push(message);
+    }
+    assert_eq!(trace(&messages), ["FATAL 08P01"]);
+
+    // After login: an unknown message type, a length over 1 GiB, a truncated Bind body.
+    let cases: [&[u8]; 3] =
+        [b"\x01\x00\x00\x00\x04", b"Q\x7f\xff\xff\xffselect 1", b"B\x00\x00\x00\x08\x00\x00\xff\xff"];
+    for bytes in cases {
+        let (mut bad, _) = RawClient::login(addr, "admin").await;
+        bad.send_raw(bytes).await;
+        let mut messages = Vec::new();
+        while let Some(message) = bad.recv().await {
+            messages.push(message);
+        }
+        assert_eq!(trace(&messages), ["FATAL 08P01"], "for {bytes:?}");
+    }
+
+    // Random bytes instead of a startup packet.
+    let mut noise = RawClient::connect(addr).await;
+    noise.send_raw(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    while noise.recv().await.is_some() {}
+
+    assert_eq!(trace(&good.query("select 5").await), ["Columns 23/0", "Row 5", "Complete SELECT 1", "Ready I"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancel_request_is_accepted() {
+    let addr = start_server().await;
+    let mut cancel = RawClient::connect(addr).await;
+    cancel.send_raw(&[0, 0, 0, 16, 0x04, 0xd2, 0x16, 0x2e, 0, 0, 0, 1, 0, 0, 0, 2]).await;
+    assert!(cancel.recv().await.is_none());
+    let (mut client, _) = RawClient::login(addr, "admin").await;
+    assert_eq!(trace(&client.query("select 1").await).last().map(String::as_str), Some("Ready I"));
+}

@@ -1,0 +1,480 @@
+//! The wire server over the real engine, driven by real clients: tokio-postgres (extended protocol,
+//! binary parameters and results), a raw protocol client (text-format parameters, ReadyForQuery status)
+//! and a client that sends garbage. Each test starts `occam::wire::serve` in-process on 127.0.0.1:0 over a
+//! fresh in-memory database.
+
+use std::error::Error as _;
+use std::net::SocketAddr;
+
+use bytes::{BufMut, Bytes, BytesMut};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use occam::wire;
+use occam::Database;
+use pgwire::messages::extendedquery::{Bind, Execute, Parse, Sync as SyncMessage};
+use pgwire::messages::simplequery::Query;
+use pgwire::messages::startup::{Password, PasswordMessageFamily, Startup};
+use pgwire::messages::{DecodeContext, PgWireBackendMessage, PgWireFrontendMessage, ProtocolVersion};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_postgres::error::SqlState;
+use tokio_postgres::types::{accepts, to_sql_checked, FromSql, IsNull, ToSql, Type};
+use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
+
+async fn start_server() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    tokio::spawn(wire::serve(listener, Database::open_in_memory()));
+    addr
+}
+
+async fn connect(addr: SocketAddr) -> Client {
+    let config = format!("host=127.0.0.1 port={} user=admin password=anything dbname=postgres", addr.port());
+    let (client, connection) = tokio_postgres::connect(&config, NoTls).await.expect("connect");
+    tokio::spawn(connection);
+    client
+}
+
+fn sqlstate(err: &tokio_postgres::Error) -> SqlState {
+    err.code().cloned().unwrap_or_else(|| panic!("expected a server error, got {err:?} ({:?})", err.source()))
+}
+
+/// A numeric in PostgreSQL's binary format, passed through as raw bytes so the server's encoder and
+/// decoder are checked against hand-written bytes.
+#[derive(Debug, PartialEq)]
+struct RawNumeric(Vec<u8>);
+
+impl ToSql for RawNumeric {
+    fn to_sql(&self, _: &Type, out: &mut BytesMut) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        out.put_slice(&self.0);
+        Ok(IsNull::No)
+    }
+    accepts!(NUMERIC);
+    to_sql_checked!();
+}
+
+impl<'a> FromSql<'a> for RawNumeric {
+    fn from_sql(_: &Type, raw: &'a [u8]) -> Result<Self, Box<dyn std::error::Error + Sync + Send>> {
+        Ok(RawNumeric(raw.to_vec()))
+    }
+    accepts!(NUMERIC);
+}
+
+/// 12.34 as PostgreSQL sends it: ndigits 2, weight 0, sign +, dscale 2, base-10000 digits [12, 3400].
+fn numeric_12_34() -> RawNumeric {
+    RawNumeric(vec![0, 2, 0, 0, 0, 0, 0, 2, 0, 12, 0x0d, 0x48])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn simple_query_with_several_statements() {
+    let addr = start_server().await;
+    let client = connect(addr).await;
+    // DSQL keeps DDL out of transactions with DML, so the table is created by its own query.
+    client.simple_query("CREATE TABLE wire_simple (id int PRIMARY KEY, name text)").await.expect("create");
+    let messages = client
+        .simple_query(
+            "INSERT INTO wire_simple VALUES (1, 'one'), (2, NULL); SELECT 1 AS one; \
+             SELECT id, name FROM wire_simple ORDER BY id",
+        )
+        .await
+        .expect("simple query");
+    let mut rows = Vec::new();
+    let mut completions = Vec::new();
+    for message in &messages {
+        match message {
+            SimpleQueryMessage::Row(row) => {
+                rows.push((0..row.len()).map(|i| row.get(i).map(str::to_owned)).collect::<Vec<_>>())
+            }
+            SimpleQueryMessage::CommandComplete(n) => completions.push(*n),
+            _ => {}
+        }
+    }
+    let text = |values: &[Option<&str>]| values.iter().map(|v| v.map(str::to_owned)).collect::<Vec<_>>();
+    assert_eq!(rows, [text(&[Some("1")]), text(&[Some("1"), Some("one")]), text(&[Some("2"), None])]);
+    assert_eq!(completions, [2, 1, 2]);
+    // An empty query string is answered, not rejected.
+    let empty = client.simple_query("").await.expect("empty query");
+    assert!(!empty.iter().any(|message| matches!(message, SimpleQueryMessage::Row(_))), "{empty:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn binary_parameters_and_results_round_trip_every_type() {
+    let addr = start_server().await;
+    let client = connect(addr).await;
+    client
+        .batch_execute(
+            "CREATE TABLE wire_types (id int PRIMARY KEY, i2 smallint, i4 integer, i8 bigint, f4 real, \
+             f8 double precision, num numeric(10,2), t text, vc varchar(20), b boolean, u uuid, d date, \
+             ts timestamp, tstz timestamptz, by bytea)",
+        )
+        .await
+        .expect("create table");
+    let uuid = uuid::Uuid::parse_str("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11").expect("uuid");
+    let date = NaiveDate::from_ymd_opt(2024, 2, 29).expect("date");
+    let timestamp: NaiveDateTime = date.and_hms_micro_opt(13, 14, 15, 123456).expect("timestamp");
+    let timestamptz: DateTime<Utc> = DateTime::from_naive_utc_and_offset(timestamp, Utc);
+    let bytes: Vec<u8> = vec![0, 1, 2, 255];
+    let insert = client
+        .prepare("INSERT INTO wire_types VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)")
+        .await
+        .expect("prepare insert");
+    assert_eq!(insert.params()[1], Type::INT2);
+    assert_eq!(insert.params()[6], Type::NUMERIC);
+    let inserted = client
+        .execute(
+            &insert,
+            &[
+                &1i32,
+                &-7i16,
+                &2_000_000_000i32,
+                &-9_000_000_000_000i64,
+                &1.5f32,
+                &-2.25e100f64,
+                &numeric_12_34(),
+                &"héllo",
+                &"varchar",
+                &true,
+                &uuid,
+                &date,
+                &timestamp,
+                &timestamptz,
+                &bytes,
+            ],
+        )
+        .await
+        .expect("insert");
+    assert_eq!(inserted, 1);
+    // A row of NULLs, bound as binary NULL parameters.
+    let nulls: [&(dyn ToSql + Sync); 15] = [
+        &2i32,
+        &None::<i16>,
+        &None::<i32>,
+        &None::<i64>,
+        &None::<f32>,
+        &None::<f64>,
+        &None::<RawNumeric>,
+        &None::<String>,
+        &None::<String>,
+        &None::<bool>,
+        &None::<uuid::Uuid>,
+        &None::<NaiveDate>,
+        &None::<NaiveDateTime>,
+        &None::<DateTime<Utc>>,
+        &None::<Vec<u8>>,
+    ];
+    client.execute(&insert, &nulls).await.expect("insert nulls");
+
+    let row = client.query_one("SELECT * FROM wire_types WHERE id = $1", &[&1i32]).await.expect("select");
+    assert_eq!(row.get::<_, i16>("i2"), -7);
+    assert_eq!(row.get::<_, i32>("i4"), 2_000_000_000);
+    assert_eq!(row.get::<_, i64>("i8"), -9_000_000_000_000);
+    assert_eq!(row.get::<_, f32>("f4"), 1.5);
+    assert_eq!(row.get::<_, f64>("f8"), -2.25e100);
+    assert_eq!(row.get::<_, RawNumeric>("num"), numeric_12_34());
+    assert_eq!(row.get::<_, String>("t"), "héllo");
+    assert_eq!(row.get::<_, String>("vc"), "varchar");
+    assert!(row.get::<_, bool>("b"));
+    assert_eq!(row.get::<_, uuid::Uuid>("u"), uuid);
+    assert_eq!(row.get::<_, NaiveDate>("d"), date);
+    assert_eq!(row.get::<_, NaiveDateTime>("ts"), timestamp);
+    assert_eq!(row.get::<_, DateTime<Utc>>("tstz"), timestamptz);
+    assert_eq!(row.get::<_, Vec<u8>>("by"), bytes);
+
+    let row = client.query_one("SELECT * FROM wire_types WHERE id = $1", &[&2i32]).await.expect("select nulls");
+    for column in 1..15 {
+        assert!(row.try_get::<_, Option<String>>(column).map(|v| v.is_none()).unwrap_or(true), "column {column}");
+    }
+    assert_eq!(row.get::<_, Option<i64>>("i8"), None);
+    assert_eq!(row.get::<_, Option<RawNumeric>>("num"), None);
+
+    // The same values in text format, as psql sees them.
+    let messages = client.simple_query("SELECT num, f4, tstz, by, b FROM wire_types WHERE id = 1").await.expect("text");
+    let SimpleQueryMessage::Row(row) = &messages[1] else { panic!("expected a row, got {messages:?}") };
+    assert_eq!(row.get(0), Some("12.34"));
+    assert_eq!(row.get(1), Some("1.5"));
+    assert_eq!(row.get(2), Some("2024-02-29 13:14:15.123456+00"));
+    assert_eq!(row.get(3), Some("\\x000102ff"));
+    assert_eq!(row.get(4), Some("t"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn text_parameters_and_results_round_trip_every_type() {
+    let addr = start_server().await;
+    let client = connect(addr).await;
+    client
+        .batch_execute(
+            "CREATE TABLE wire_text (id int PRIMARY KEY, i2 smallint, i4 integer, i8 bigint, f4 real, \
+             f8 double precision, num numeric(10,2), t text, vc varchar(20), b boolean, u uuid, d date, \
+             ts timestamp, tstz timestamptz, by bytea)",
+        )
+        .await
+        .expect("create table");
+    let values = [
+        "1",
+        "-7",
+        "2000000000",
+        "-9000000000000",
+        "1.5",
+        "-2.25e+100",
+        "12.34",
+        "héllo",
+        "varchar",
+        "t",
+        "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+        "2024-02-29",
+        "2024-02-29 13:14:15.123456",
+        "2024-02-29 13:14:15.123456+00",
+        "\\x000102ff",
+    ];
+    let mut raw = RawClient::login(addr).await;
+    let insert = "INSERT INTO wire_text VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)";
+    let outcome = raw.extended(insert, values.iter().map(|v| Some(*v)).collect()).await;
+    assert_eq!(outcome.tag.as_deref(), Some("INSERT 0 1"), "{outcome:?}");
+    let outcome = raw.extended("SELECT * FROM wire_text WHERE id = $1", vec![Some("1")]).await;
+    assert_eq!(outcome.rows, [values.iter().map(|v| Some(v.to_string())).collect::<Vec<_>>()]);
+    // A malformed text parameter is a 22P02 and the connection goes on.
+    let outcome = raw.extended("SELECT * FROM wire_text WHERE id = $1", vec![Some("one")]).await;
+    assert_eq!(outcome.error.as_deref(), Some("22P02"));
+    assert_eq!(outcome.status, b'I');
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ready_for_query_reports_transaction_status() {
+    let addr = start_server().await;
+    let mut raw = RawClient::login(addr).await;
+    assert_eq!(raw.simple("CREATE TABLE wire_status (id int PRIMARY KEY)").await, (None, b'I'));
+    assert_eq!(raw.simple("BEGIN").await, (None, b'T'));
+    assert_eq!(raw.simple("INSERT INTO wire_status VALUES (1)").await, (None, b'T'));
+    assert_eq!(raw.simple("SELECT * FROM wire_missing").await, (Some("42P01".into()), b'E'));
+    assert_eq!(raw.simple("SELECT 1").await, (Some("25P02".into()), b'E'));
+    assert_eq!(raw.simple("ROLLBACK").await, (None, b'I'));
+    // Extended protocol inside a block reports 'T' at Sync.
+    assert_eq!(raw.simple("BEGIN").await, (None, b'T'));
+    assert_eq!(raw.extended("SELECT count(*) FROM wire_status", vec![]).await.status, b'T');
+    assert_eq!(raw.simple("COMMIT").await, (None, b'I'));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn errors_carry_sqlstate_and_the_session_survives() {
+    let addr = start_server().await;
+    let client = connect(addr).await;
+    let err = client.query("SELECT * FROM wire_nowhere", &[]).await.expect_err("missing table");
+    assert_eq!(sqlstate(&err), SqlState::UNDEFINED_TABLE);
+    let db_error = err.as_db_error().expect("db error");
+    assert_eq!(db_error.message(), "relation \"wire_nowhere\" does not exist");
+
+    client.batch_execute("CREATE TABLE wire_unique (id int PRIMARY KEY)").await.expect("create");
+    client.execute("INSERT INTO wire_unique VALUES ($1)", &[&1i32]).await.expect("first insert");
+    let err = client.execute("INSERT INTO wire_unique VALUES ($1)", &[&1i32]).await.expect_err("duplicate");
+    assert_eq!(sqlstate(&err), SqlState::UNIQUE_VIOLATION);
+
+    let err = client.simple_query("SELEC 1").await.expect_err("syntax error");
+    assert_eq!(sqlstate(&err), SqlState::SYNTAX_ERROR);
+
+    let row = client.query_one("SELECT count(*) FROM wire_unique", &[]).await.expect("still usable");
+    assert_eq!(row.get::<_, i64>(0), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn failed_block_rejects_statements_until_rollback() {
+    let addr = start_server().await;
+    let client = connect(addr).await;
+    client.batch_execute("CREATE TABLE wire_failed (id int PRIMARY KEY)").await.expect("create");
+    client.batch_execute("BEGIN").await.expect("begin");
+    let err = client.query("SELECT * FROM wire_missing", &[]).await.expect_err("missing table");
+    assert_eq!(sqlstate(&err), SqlState::UNDEFINED_TABLE);
+    let err = client.query("SELECT * FROM wire_failed", &[]).await.expect_err("failed block");
+    assert_eq!(sqlstate(&err), SqlState::IN_FAILED_SQL_TRANSACTION);
+    client.batch_execute("ROLLBACK").await.expect("rollback");
+    client.query("SELECT * FROM wire_failed", &[]).await.expect("usable after rollback");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn conflicting_commits_get_serialization_failure() {
+    let addr = start_server().await;
+    let first = connect(addr).await;
+    let second = connect(addr).await;
+    first.batch_execute("CREATE TABLE wire_occ (id int PRIMARY KEY, balance int)").await.expect("create");
+    first.batch_execute("INSERT INTO wire_occ VALUES (1, 100)").await.expect("insert");
+
+    first.batch_execute("BEGIN").await.expect("begin 1");
+    second.batch_execute("BEGIN").await.expect("begin 2");
+    first.execute("UPDATE wire_occ SET balance = balance - 10 WHERE id = $1", &[&1i32]).await.expect("update 1");
+    second.execute("UPDATE wire_occ SET balance = balance - 20 WHERE id = $1", &[&1i32]).await.expect("update 2");
+    first.batch_execute("COMMIT").await.expect("first committer wins");
+    let err = second.batch_execute("COMMIT").await.expect_err("second committer loses");
+    assert_eq!(sqlstate(&err), SqlState::T_R_SERIALIZATION_FAILURE);
+
+    let row = second.query_one("SELECT balance FROM wire_occ WHERE id = 1", &[]).await.expect("select");
+    assert_eq!(row.get::<_, i32>(0), 90);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn portal_rows_come_in_chunks() {
+    let addr = start_server().await;
+    let mut client = connect(addr).await;
+    client.batch_execute("CREATE TABLE wire_chunks (id int PRIMARY KEY)").await.expect("create");
+    client.batch_execute("INSERT INTO wire_chunks VALUES (1), (2), (3), (4), (5)").await.expect("insert");
+    let transaction = client.transaction().await.expect("begin");
+    let portal = transaction.bind("SELECT id FROM wire_chunks ORDER BY id", &[]).await.expect("bind");
+    let mut seen = Vec::new();
+    loop {
+        let rows = transaction.query_portal(&portal, 2).await.expect("fetch");
+        if rows.is_empty() {
+            break;
+        }
+        assert!(rows.len() <= 2);
+        seen.extend(rows.iter().map(|row| row.get::<_, i32>(0)));
+    }
+    assert_eq!(seen, [1, 2, 3, 4, 5]);
+    transaction.commit().await.expect("commit");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_clients_commit_concurrently() {
+    let addr = start_server().await;
+    let setup = connect(addr).await;
+    setup.batch_execute("CREATE TABLE wire_many (id int PRIMARY KEY, client int)").await.expect("create");
+    let mut tasks = Vec::new();
+    for client_id in 0..32i32 {
+        tasks.push(tokio::spawn(async move {
+            let client = connect(addr).await;
+            let insert = client.prepare("INSERT INTO wire_many VALUES ($1, $2)").await.expect("prepare");
+            for i in 0..5i32 {
+                client.execute(&insert, &[&(client_id * 100 + i), &client_id]).await.expect("insert");
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("client task");
+    }
+    let row = setup.query_one("SELECT count(*) FROM wire_many", &[]).await.expect("count");
+    assert_eq!(row.get::<_, i64>(0), 160);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn garbage_client_is_disconnected_and_others_keep_working() {
+    let addr = start_server().await;
+    let good = connect(addr).await;
+    good.batch_execute("CREATE TABLE wire_garbage (id int PRIMARY KEY)").await.expect("create");
+
+    let mut garbage = TcpStream::connect(addr).await.expect("connect");
+    garbage.write_all(b"\x16\x03\x01\x02\x00 this is not a PostgreSQL startup packet").await.expect("write");
+    let mut reply = Vec::new();
+    // The server answers with a FATAL ErrorResponse and closes: read_to_end ends.
+    garbage.read_to_end(&mut reply).await.expect("read until close");
+    assert_eq!(reply.first(), Some(&b'E'));
+
+    // A logged-in client whose next message claims to be over 1 GiB.
+    let mut oversized = RawClient::login(addr).await;
+    oversized.stream.write_all(b"Q\x40\x00\x00\x00select 1").await.expect("write");
+    let mut reply = Vec::new();
+    oversized.stream.read_to_end(&mut reply).await.expect("read until close");
+
+    good.execute("INSERT INTO wire_garbage VALUES ($1)", &[&1i32]).await.expect("other client still served");
+    let second = connect(addr).await;
+    let row = second.query_one("SELECT count(*) FROM wire_garbage", &[]).await.expect("new clients too");
+    assert_eq!(row.get::<_, i64>(0), 1);
+}
+
+/// What an extended-protocol round trip produced.
+#[derive(Debug, Default)]
+struct Outcome {
+    rows: Vec<Vec<Option<String>>>,
+    tag: Option<String>,
+    error: Option<String>,
+    status: u8,
+}
+
+/// A protocol-level client for what tokio-postgres cannot do: text-format parameters and results, and
+/// reading the ReadyForQuery status.
+struct RawClient {
+    stream: TcpStream,
+    buf: BytesMut,
+}
+
+impl RawClient {
+    async fn login(addr: SocketAddr) -> RawClient {
+        let mut client = RawClient { stream: TcpStream::connect(addr).await.expect("connect"), buf: BytesMut::new() };
+        let mut startup = Startup::new();
+        startup.parameters.insert("user".into(), "admin".into());
+        startup.parameters.insert("database".into(), "postgres".into());
+        client.send(&[PgWireFrontendMessage::Startup(startup)]).await;
+        client.recv().await;
+        let password = PasswordMessageFamily::Password(Password::new("anything".into()));
+        client.send(&[PgWireFrontendMessage::PasswordMessageFamily(password)]).await;
+        client.until_ready().await;
+        client
+    }
+
+    async fn send(&mut self, messages: &[PgWireFrontendMessage]) {
+        let mut out = BytesMut::new();
+        for message in messages {
+            message.encode(&mut out).expect("encode");
+        }
+        self.stream.write_all(&out).await.expect("write");
+    }
+
+    async fn recv(&mut self) -> PgWireBackendMessage {
+        let ctx = DecodeContext::new(ProtocolVersion::PROTOCOL3_0);
+        loop {
+            if let Some(message) = PgWireBackendMessage::decode(&mut self.buf, &ctx).expect("decode") {
+                return message;
+            }
+            let read = self.stream.read_buf(&mut self.buf).await.expect("read");
+            assert!(read > 0, "server closed the connection");
+        }
+    }
+
+    async fn until_ready(&mut self) -> Outcome {
+        let mut outcome = Outcome::default();
+        loop {
+            match self.recv().await {
+                PgWireBackendMessage::DataRow(row) => outcome.rows.push(text_fields(&row.data)),
+                PgWireBackendMessage::CommandComplete(complete) => outcome.tag = Some(complete.tag),
+                PgWireBackendMessage::ErrorResponse(error) => {
+                    outcome.error = error.fields.iter().find(|(k, _)| *k == b'C').map(|(_, v)| v.clone());
+                }
+                PgWireBackendMessage::ReadyForQuery(ready) => {
+                    outcome.status = ready.status as u8;
+                    return outcome;
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// A simple query; returns the SQLSTATE of its error, if any, and the ReadyForQuery status.
+    async fn simple(&mut self, sql: &str) -> (Option<String>, u8) {
+        self.send(&[PgWireFrontendMessage::Query(Query::new(sql.into()))]).await;
+        let outcome = self.until_ready().await;
+        (outcome.error, outcome.status)
+    }
+
+    /// Parse + Bind (text parameters, text results) + Execute + Sync.
+    async fn extended(&mut self, sql: &str, params: Vec<Option<&str>>) -> Outcome {
+        let params = params.into_iter().map(|p| p.map(|s| Bytes::copy_from_slice(s.as_bytes()))).collect();
+        self.send(&[
+            PgWireFrontendMessage::Parse(Parse::new(None, sql.into(), vec![])),
+            PgWireFrontendMessage::Bind(Bind::new(None, None, vec![0], params, vec![0])),
+            PgWireFrontendMessage::Execute(Execute::new(None, 0)),
+            PgWireFrontendMessage::Sync(SyncMessage::new()),
+        ])
+        .await;
+        self.until_ready().await
+    }
+}
+
+fn text_fields(mut data: &[u8]) -> Vec<Option<String>> {
+    let mut fields = Vec::new();
+    while data.len() >= 4 {
+        let len = i32::from_be_bytes([data[0], data[1], data[2], data[3]]);
+        data = &data[4..];
+        if len < 0 {
+            fields.push(None);
+        } else {
+            fields.push(Some(String::from_utf8_lossy(&data[..len as usize]).into_owned()));
+            data = &data[len as usize..];
+        }
+    }
+    fields
+}
