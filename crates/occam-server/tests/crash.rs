@@ -40,18 +40,21 @@ fn start_server(data_dir: &std::path::Path, port: u16) -> Child {
 }
 
 async fn connect(port: u16) -> tokio_postgres::Client {
-    let (client, connection) = tokio_postgres::connect(
-        &format!("host=127.0.0.1 port={port} user=admin password=x dbname=postgres"),
-        NoTls,
-    )
-    .await
-    .expect("connect");
+    let (client, connection) =
+        tokio_postgres::connect(&format!("host=127.0.0.1 port={port} user=admin password=x dbname=postgres"), NoTls)
+            .await
+            .expect("connect");
     tokio::spawn(connection);
     client
 }
 
 /// One transfer; Ok(true) when COMMIT was acknowledged, Ok(false) on a 40001 conflict.
-async fn transfer(client: &tokio_postgres::Client, id: i64, payer: i32, payee: i32) -> Result<bool, tokio_postgres::Error> {
+async fn transfer(
+    client: &tokio_postgres::Client,
+    id: i64,
+    payer: i32,
+    payee: i32,
+) -> Result<bool, tokio_postgres::Error> {
     client.batch_execute("BEGIN").await?;
     let result = async {
         client.execute("UPDATE accounts SET balance = balance - 1 WHERE id = $1", &[&payer]).await?;
@@ -148,16 +151,10 @@ async fn acknowledged_commits_survive_sigkill() {
     for row in client.query("SELECT id, balance FROM accounts", &[]).await.unwrap() {
         let id: i32 = row.get(0);
         let balance: i64 = row.get(1);
-        let outgoing: i64 = client
-            .query_one("SELECT count(*) FROM history WHERE payer_id = $1", &[&id])
-            .await
-            .unwrap()
-            .get(0);
-        let incoming: i64 = client
-            .query_one("SELECT count(*) FROM history WHERE payee_id = $1", &[&id])
-            .await
-            .unwrap()
-            .get(0);
+        let outgoing: i64 =
+            client.query_one("SELECT count(*) FROM history WHERE payer_id = $1", &[&id]).await.unwrap().get(0);
+        let incoming: i64 =
+            client.query_one("SELECT count(*) FROM history WHERE payee_id = $1", &[&id]).await.unwrap().get(0);
         assert_eq!(balance, INITIAL_BALANCE - outgoing + incoming, "account {id} disagrees with history");
     }
     server.kill().unwrap();

@@ -30,7 +30,7 @@ use crate::sql::execute;
 use crate::sql::functions::FunctionContext;
 use crate::sql::parse;
 use crate::sql::plan::{self, Plan, PlannedStatement};
-use crate::txn::Transaction;
+use crate::txn::{DurableWait, Transaction};
 use crate::types::{DataType, Row, Value};
 
 /// The transaction state reported in ReadyForQuery.
@@ -116,6 +116,10 @@ pub struct Session {
     state: State,
     /// Values given with SET, by lower-case name, for SHOW.
     settings: HashMap<String, String>,
+    /// See [`Session::set_deferred_durability`].
+    defer_durability: bool,
+    /// A commit `execute` returned before it was durable, for the caller to await.
+    pending_commit: Option<DurableWait>,
 }
 
 /// Run-time parameters SHOW knows without a SET: (lower-case name, column name, value).
@@ -147,7 +151,14 @@ fn show_column_name(lower: &str) -> String {
 
 impl Session {
     pub(crate) fn new(db: Database, user: &str) -> Session {
-        Session { db, user: user.to_string(), state: State::Idle, settings: HashMap::new() }
+        Session {
+            db,
+            user: user.to_string(),
+            state: State::Idle,
+            settings: HashMap::new(),
+            defer_durability: false,
+            pending_commit: None,
+        }
     }
 
     /// The role this session connected as.
@@ -163,6 +174,14 @@ impl Session {
     /// Runs a simple-protocol query string that may hold several `;`-separated statements. Returns one
     /// result per statement executed; execution stops after the first error, which is the last element.
     pub fn execute_batch(&mut self, sql: &str) -> Vec<Result<QueryResult>> {
+        // A query string's results are complete only when its commits are durable.
+        let defer = std::mem::replace(&mut self.defer_durability, false);
+        let results = self.execute_batch_inner(sql);
+        self.defer_durability = defer;
+        results
+    }
+
+    fn execute_batch_inner(&mut self, sql: &str) -> Vec<Result<QueryResult>> {
         // Statements occam refuses (0A000, ...) fail only when execution reaches them, as in PostgreSQL.
         let statements = match parse::parse_each(sql) {
             Ok(statements) => statements,
@@ -271,6 +290,19 @@ impl Session {
         result
     }
 
+    /// Lets [`execute`](Self::execute) return from a COMMIT (explicit, or a statement's autocommit) before
+    /// the commit is durable; the caller must complete [`take_pending_commit`](Self::take_pending_commit)
+    /// before acknowledging the statement. Servers use this to wait for the group commit's fsync without
+    /// blocking a thread. Off by default; `execute_batch` always waits.
+    pub fn set_deferred_durability(&mut self, on: bool) {
+        self.defer_durability = on;
+    }
+
+    /// The commit the last `execute` left to become durable (see `set_deferred_durability`).
+    pub fn take_pending_commit(&mut self) -> Option<DurableWait> {
+        self.pending_commit.take()
+    }
+
     /// Marks an error raised outside `execute` (e.g. a Bind that failed to decode a parameter), so an open
     /// transaction block enters the failed state as PostgreSQL does.
     pub fn fail_transaction(&mut self) {
@@ -303,6 +335,10 @@ impl Session {
         params: &[Value],
         in_batch: bool,
     ) -> Result<QueryResult> {
+        // A caller that did not await a deferred commit still reads its own writes.
+        if let Some(pending) = self.pending_commit.take() {
+            pending.wait()?;
+        }
         match statement {
             Statement::Begin => self.begin_block(),
             Statement::Commit => self.commit_block(),
@@ -366,7 +402,14 @@ impl Session {
             return Ok(());
         };
         let did_ddl = active.did_ddl;
-        active.txn.commit()?;
+        if let Some(durable) = active.txn.commit_deferred()? {
+            // DDL reloads the catalog below, which must see the commit.
+            if self.defer_durability && !did_ddl {
+                self.pending_commit = Some(durable);
+            } else {
+                durable.wait()?;
+            }
+        }
         if did_ddl {
             self.db.reload_catalog()?;
         }

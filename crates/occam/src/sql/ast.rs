@@ -115,6 +115,77 @@ pub struct Select {
     pub filter: Option<Expr>,
     pub group_by: Vec<Expr>,
     pub having: Option<Expr>,
+    /// The whole FROM clause when it contains a join (then `from` is empty): items cross-joined like `from`,
+    /// each possibly a join tree. Kept beside `from` rather than as a `TableRef` variant so that the query
+    /// printer in `parse::render` keeps compiling until it learns joins.
+    pub joined_from: Vec<FromItem>,
+    /// Set when this "select" is really `left UNION/INTERSECT/EXCEPT right`; every other field is then
+    /// empty. (A field rather than a `QueryBody` variant for the same reason as `joined_from`.)
+    pub set_operation: Option<Box<SetOperation>>,
+}
+
+/// `left op [ALL] right`; the enclosing `Query` holds the ORDER BY / LIMIT that apply to the whole result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetOperation {
+    pub op: SetOperator,
+    /// `ALL` keeps duplicates; without it the result is distinct.
+    pub all: bool,
+    pub left: Query,
+    pub right: Query,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetOperator {
+    Union,
+    Intersect,
+    Except,
+}
+
+impl SetOperator {
+    pub fn name(self) -> &'static str {
+        match self {
+            SetOperator::Union => "UNION",
+            SetOperator::Intersect => "INTERSECT",
+            SetOperator::Except => "EXCEPT",
+        }
+    }
+}
+
+/// One item of a FROM clause that has joins: a plain table reference or a join of two items.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FromItem {
+    Relation(TableRef),
+    Join(Box<Join>),
+}
+
+/// `left [NATURAL] kind JOIN right [ON ... | USING (...)]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Join {
+    pub left: FromItem,
+    pub right: FromItem,
+    pub kind: JoinKind,
+    pub constraint: JoinConstraint,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinKind {
+    Inner,
+    Left,
+    Right,
+    Full,
+    /// `CROSS JOIN` (no constraint).
+    Cross,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum JoinConstraint {
+    On(Expr),
+    /// `USING (a, b)`: equality of the named columns, which appear once in the output.
+    Using(Vec<String>),
+    /// `NATURAL`: USING every column name the two sides share.
+    Natural,
+    /// `CROSS JOIN`.
+    None,
 }
 
 #[derive(Debug, Clone, PartialEq)]

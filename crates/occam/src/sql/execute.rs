@@ -15,10 +15,11 @@ use std::sync::Arc;
 use crate::catalog::Table;
 use crate::error::{sqlstate, Error, Result};
 use crate::session::QueryResult;
+use crate::sql::ast::{JoinKind, SetOperator};
 use crate::sql::functions::{self, Accumulator, FunctionContext};
 use crate::sql::plan::{
-    Access, AggregatePlan, BoundExpr, DeletePlan, InsertPlan, InsertSource, Plan, QueryPlan, Returning, SortKey,
-    Source, SubqueryPlan, UpdatePlan,
+    Access, AggregatePlan, BoundExpr, DeletePlan, InsertPlan, InsertSource, JoinPlan, JoinStrategy, Plan, QueryPlan,
+    Returning, SortKey, Source, SubqueryPlan, UpdatePlan,
 };
 use crate::sql::scalar;
 use crate::storage::keycode::encode_value;
@@ -514,6 +515,17 @@ fn for_each_source_row(source: &Source, ctx: &mut ExecContext, f: &mut RowCallba
             }
             for_each_source_row(&sources[0], ctx, &mut |ctx, row| cross_rest(row, &rest, ctx, f))
         }
+        Source::Join(join) => run_join(join, ctx, f),
+        Source::SetOperation { op, all, left, right } => {
+            let left_rows = run_query(left, ctx)?;
+            let right_rows = run_query(right, ctx)?;
+            for row in set_operation_rows(*op, *all, left_rows, right_rows) {
+                if !f(ctx, row)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
     }
 }
 
@@ -743,6 +755,199 @@ pub fn eval(expr: &BoundExpr, row: &[Value], ctx: &mut ExecContext) -> Result<Va
             }
         }
     })
+}
+
+// ---- joins and set operations ----
+
+/// Runs a join: the right side is read once (hashed when the plan has equi-join keys) and the left side
+/// streams; LEFT / FULL joins pad unmatched left rows with NULLs, RIGHT / FULL joins emit the unmatched right
+/// rows, padded, after the left side is done. A `Lookup` join reads the right table by primary key per left row.
+fn run_join(join: &JoinPlan, ctx: &mut ExecContext, f: &mut RowCallback) -> Result<bool> {
+    let (left_width, right_width) = (join.left_width, join.right_width);
+    let keeps_left = matches!(join.kind, JoinKind::Left | JoinKind::Full);
+    let keeps_right = matches!(join.kind, JoinKind::Right | JoinKind::Full);
+    let condition = join.condition.as_ref();
+    if let JoinStrategy::Lookup { key } = &join.strategy {
+        let Source::Table { table, .. } = &join.right else {
+            return Err(Error::internal("a lookup join needs a table on its right side"));
+        };
+        return for_each_source_row(&join.left, ctx, &mut |ctx, left_row| {
+            let mut matched = false;
+            if let Some(encoded) = lookup_key(table, key, &left_row, ctx)? {
+                if let Some(value) = ctx.txn.get(&encoded)? {
+                    let mut row = Vec::with_capacity(left_width + right_width + join.merged.len());
+                    row.extend_from_slice(&left_row);
+                    row.extend(table.decode_row(&value)?);
+                    if passes(condition, &row, ctx)? {
+                        matched = true;
+                        if !emit_joined(row, &join.merged, ctx, f)? {
+                            return Ok(false);
+                        }
+                    }
+                }
+            }
+            if !matched && keeps_left {
+                let mut row = left_row;
+                row.resize(left_width + right_width, Value::Null);
+                return emit_joined(row, &join.merged, ctx, f);
+            }
+            Ok(true)
+        });
+    }
+    let mut right_rows: Vec<Row> = Vec::new();
+    for_each_source_row(&join.right, ctx, &mut |_, row| {
+        right_rows.push(row);
+        Ok(true)
+    })?;
+    let buckets = match &join.strategy {
+        JoinStrategy::Hash { right_keys, .. } => {
+            let mut buckets: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+            // Right keys are bound against the joined row, so they are evaluated with the left part NULL.
+            let mut padded = vec![Value::Null; left_width];
+            for (i, row) in right_rows.iter().enumerate() {
+                padded.truncate(left_width);
+                padded.extend_from_slice(row);
+                if let Some(key) = hash_key(right_keys, &padded, ctx)? {
+                    buckets.entry(key).or_default().push(i);
+                }
+            }
+            Some(buckets)
+        }
+        _ => None,
+    };
+    let every_row: Vec<usize> = if buckets.is_none() { (0..right_rows.len()).collect() } else { Vec::new() };
+    let mut right_matched = vec![false; if keeps_right { right_rows.len() } else { 0 }];
+    let completed = for_each_source_row(&join.left, ctx, &mut |ctx, left_row| {
+        let candidates: &[usize] = match (&buckets, &join.strategy) {
+            (Some(buckets), JoinStrategy::Hash { left_keys, .. }) => match hash_key(left_keys, &left_row, ctx)? {
+                Some(key) => buckets.get(&key).map(Vec::as_slice).unwrap_or(&[]),
+                None => &[],
+            },
+            _ => &every_row,
+        };
+        let mut matched = false;
+        for &i in candidates {
+            let mut row = Vec::with_capacity(left_width + right_width + join.merged.len());
+            row.extend_from_slice(&left_row);
+            row.extend_from_slice(&right_rows[i]);
+            if passes(condition, &row, ctx)? {
+                matched = true;
+                if keeps_right {
+                    right_matched[i] = true;
+                }
+                if !emit_joined(row, &join.merged, ctx, f)? {
+                    return Ok(false);
+                }
+            }
+        }
+        if !matched && keeps_left {
+            let mut row = left_row;
+            row.resize(left_width + right_width, Value::Null);
+            return emit_joined(row, &join.merged, ctx, f);
+        }
+        Ok(true)
+    })?;
+    if !completed {
+        return Ok(false);
+    }
+    if keeps_right {
+        for (row, matched) in right_rows.into_iter().zip(right_matched) {
+            if !matched {
+                let mut joined = vec![Value::Null; left_width];
+                joined.extend(row);
+                if !emit_joined(joined, &join.merged, ctx, f)? {
+                    return Ok(false);
+                }
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// Appends the USING-merged columns to a joined row and passes it on.
+fn emit_joined(mut row: Row, merged: &[BoundExpr], ctx: &mut ExecContext, f: &mut RowCallback) -> Result<bool> {
+    if !merged.is_empty() {
+        let values = eval_all(merged, &row, ctx)?;
+        row.extend(values);
+    }
+    f(ctx, row)
+}
+
+/// The encoded join key of `row`, or None when a part is NULL (NULL never equals anything).
+fn hash_key(keys: &[BoundExpr], row: &[Value], ctx: &mut ExecContext) -> Result<Option<Vec<u8>>> {
+    let mut out = Vec::with_capacity(keys.len() * 9);
+    for key in keys {
+        let value = eval(key, row, ctx)?;
+        if value.is_null() {
+            return Ok(None);
+        }
+        encode_value(&mut out, &value, false);
+    }
+    Ok(Some(out))
+}
+
+/// The storage key of the right table's row that a lookup join wants for `left_row` (None if a part is NULL).
+fn lookup_key(table: &Table, key: &[BoundExpr], left_row: &[Value], ctx: &mut ExecContext) -> Result<Option<Vec<u8>>> {
+    let mut encoded = table.key_prefix.clone();
+    for expr in key {
+        let value = eval(expr, left_row, ctx)?;
+        if value.is_null() {
+            return Ok(None);
+        }
+        // As for `Access::Keys`: the planner allowed only casts that keep the stored encoding.
+        encode_value(&mut encoded, &value, false);
+    }
+    Ok(Some(encoded))
+}
+
+/// UNION / INTERSECT / EXCEPT over whole rows; rows are equal when their encodings are (NULLs equal each
+/// other, as set operations treat them). Without ALL the result is distinct.
+fn set_operation_rows(op: SetOperator, all: bool, mut left: Vec<Row>, right: Vec<Row>) -> Vec<Row> {
+    match op {
+        SetOperator::Union if all => {
+            left.extend(right);
+            left
+        }
+        SetOperator::Union => {
+            let mut seen = HashSet::with_capacity(left.len() + right.len());
+            left.into_iter().chain(right).filter(|row| seen.insert(encode_values(row))).collect()
+        }
+        SetOperator::Intersect | SetOperator::Except => {
+            let mut right_counts: HashMap<Vec<u8>, usize> = HashMap::with_capacity(right.len());
+            for row in &right {
+                *right_counts.entry(encode_values(row)).or_default() += 1;
+            }
+            let mut seen = HashSet::new();
+            let mut out = Vec::new();
+            for row in left {
+                let key = encode_values(&row);
+                let in_right = right_counts.get_mut(&key);
+                let keep = match (op, all) {
+                    // ALL: each right row cancels (INTERSECT: pairs with) one left row.
+                    (SetOperator::Intersect, true) => match in_right {
+                        Some(count) if *count > 0 => {
+                            *count -= 1;
+                            true
+                        }
+                        _ => false,
+                    },
+                    (SetOperator::Except, true) => match in_right {
+                        Some(count) if *count > 0 => {
+                            *count -= 1;
+                            false
+                        }
+                        _ => true,
+                    },
+                    (SetOperator::Intersect, false) => in_right.is_some() && seen.insert(key),
+                    _ => in_right.is_none() && seen.insert(key),
+                };
+                if keep {
+                    out.push(row);
+                }
+            }
+            out
+        }
+    }
 }
 
 /// The rows of a subquery: cached when uncorrelated, else run with `row` as the enclosing row.

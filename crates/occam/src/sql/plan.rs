@@ -10,10 +10,14 @@
 //! A query plan is a fixed pipeline, which is all occam's SQL needs today:
 //!
 //! ```text
-//!   source (FROM: table access | generate_series | subquery | VALUES | cross product | one empty row)
+//!   source (FROM: table access | generate_series | subquery | VALUES | cross product | join | one empty row,
+//!           or a set operation: UNION / INTERSECT / EXCEPT of two query plans)
 //!     -> filter (WHERE) -> [group + aggregate -> HAVING] -> projection (+ hidden ORDER BY keys)
 //!     -> DISTINCT -> sort -> OFFSET/LIMIT -> drop the hidden keys
 //! ```
+//! A join finds the right rows for each left row by primary-key lookup (the ON condition pins the right
+//! table's whole key with left values), by hashing (equality conjuncts between the two sides) or by a nested
+//! loop, and always re-checks the whole condition.
 //! Table access is a point lookup when WHERE pins every primary-key column with `=` (or a single-column key
 //! with `IN`) to constants or parameters, so `WHERE id = $1` reads one key instead of the table.
 
@@ -201,6 +205,43 @@ pub enum Source {
     Subquery(Box<QueryPlan>),
     /// Comma-separated FROM items: the cross product, rows concatenated left to right.
     Cross(Vec<Source>),
+    Join(Box<JoinPlan>),
+    /// `left UNION / INTERSECT / EXCEPT [ALL] right`; both sides' columns already have the unified types.
+    SetOperation {
+        op: ast::SetOperator,
+        all: bool,
+        left: Box<QueryPlan>,
+        right: Box<QueryPlan>,
+    },
+}
+
+/// A join of two FROM items. The joined row is `left ++ right ++ merged`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JoinPlan {
+    pub kind: ast::JoinKind,
+    pub left: Source,
+    pub right: Source,
+    pub left_width: usize,
+    pub right_width: usize,
+    /// The ON / USING condition over `left ++ right`; None for CROSS JOIN (and NATURAL without common columns).
+    pub condition: Option<BoundExpr>,
+    pub strategy: JoinStrategy,
+    /// The columns merged by USING / NATURAL, computed from `left ++ right`.
+    pub merged: Vec<BoundExpr>,
+}
+
+/// How a join finds the right rows that match a left row. The condition is always checked in full on the
+/// candidates, so a strategy only has to avoid missing matches.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JoinStrategy {
+    /// Every right row is a candidate.
+    NestedLoop,
+    /// The right rows are hashed on `right_keys` (evaluated on a row whose left part is NULL), then probed with
+    /// `left_keys` (evaluated on the left row). A NULL key matches nothing, as `=` never holds for NULL.
+    Hash { left_keys: Vec<BoundExpr>, right_keys: Vec<BoundExpr> },
+    /// The right side is a table and `key` (over the left row) is its whole primary key: one point read per
+    /// left row instead of reading the table (INNER and LEFT joins only).
+    Lookup { key: Vec<BoundExpr> },
 }
 
 /// How a table is read.
@@ -339,13 +380,18 @@ struct ScopeColumn {
 
 #[derive(Debug, Clone)]
 struct ScopeItem {
-    /// The FROM item's name (alias or table name); None for an unnamed subquery.
+    /// The FROM item's name (alias or table name); None for an unnamed subquery or the merged columns of a
+    /// JOIN ... USING.
     name: Option<String>,
     columns: Vec<ScopeColumn>,
     offset: usize,
+    /// Columns merged away by JOIN ... USING / NATURAL JOIN: reachable only qualified (`a.id`, `a.*`), not
+    /// by a bare name or a bare `*`, which see the merged column instead.
+    merged: Vec<usize>,
 }
 
-/// The FROM items of one query level, laid out left to right in the row.
+/// The FROM items of one query level. Items are in `*` expansion order; each knows where its columns sit in
+/// the row (a USING join's merged columns come first in `*` but last in the row).
 #[derive(Debug, Clone, Default)]
 struct Scope {
     items: Vec<ScopeItem>,
@@ -353,18 +399,54 @@ struct Scope {
 
 impl Scope {
     fn width(&self) -> usize {
-        self.items.last().map(|i| i.offset + i.columns.len()).unwrap_or(0)
+        self.items.iter().map(|i| i.offset + i.columns.len()).max().unwrap_or(0)
     }
 
     fn push(&mut self, name: Option<String>, columns: Vec<ScopeColumn>) -> Result<()> {
-        if let Some(name) = &name {
+        let offset = self.width();
+        self.push_item(ScopeItem { name, columns, offset, merged: Vec::new() })
+    }
+
+    fn push_item(&mut self, item: ScopeItem) -> Result<()> {
+        if let Some(name) = &item.name {
             if self.items.iter().any(|i| i.name.as_ref() == Some(name)) {
                 return Err(Error::new("42712", format!("table name \"{name}\" specified more than once")));
             }
         }
-        let offset = self.width();
-        self.items.push(ScopeItem { name, columns, offset });
+        self.items.push(item);
         Ok(())
+    }
+
+    /// Adds the items of `other`, whose row is appended to this scope's row.
+    fn append(&mut self, other: Scope) -> Result<()> {
+        let shift = self.width();
+        for mut item in other.items {
+            item.offset += shift;
+            self.push_item(item)?;
+        }
+        Ok(())
+    }
+
+    /// Row positions and types of the columns a bare `name` may mean.
+    fn unqualified(&self, name: &str) -> Vec<(usize, DataType)> {
+        let mut found = Vec::new();
+        for item in &self.items {
+            for (i, column) in item.columns.iter().enumerate() {
+                if !column.hidden && column.name == name && !item.merged.contains(&i) {
+                    found.push((item.offset + i, column.data_type));
+                }
+            }
+        }
+        found
+    }
+
+    /// Hides the column at row position `position` from bare names (it was merged by USING).
+    fn merge_away(&mut self, position: usize) {
+        for item in &mut self.items {
+            if position >= item.offset && position < item.offset + item.columns.len() {
+                item.merged.push(position - item.offset);
+            }
+        }
     }
 
     fn has_item(&self, name: &str) -> bool {
@@ -381,7 +463,7 @@ impl Scope {
                 }
             }
             for (i, column) in item.columns.iter().enumerate() {
-                if !column.hidden && column.name == name {
+                if !column.hidden && column.name == name && (table.is_some() || !item.merged.contains(&i)) {
                     if found.is_some() {
                         return Err(Error::new(
                             sqlstate::AMBIGUOUS_COLUMN,
@@ -439,6 +521,11 @@ struct Binder<'c> {
     in_aggregate: bool,
     /// The clause being bound, for "aggregate functions are not allowed in WHERE".
     clause: &'static str,
+    /// Set while planning one side of a set operation: its select list keeps untyped literals `unknown` so
+    /// that the set operation can type them from the other side (`SELECT 1 UNION SELECT '2'` is integer).
+    set_operand: bool,
+    /// Whether the select list being bound may leave `unknown` outputs (see `set_operand`).
+    keep_unknown_outputs: bool,
 }
 
 impl<'c> Binder<'c> {
@@ -452,6 +539,8 @@ impl<'c> Binder<'c> {
             grouping: None,
             in_aggregate: false,
             clause: "WHERE",
+            set_operand: false,
+            keep_unknown_outputs: false,
         }
     }
 
@@ -643,10 +732,105 @@ impl<'c> Binder<'c> {
     // ---- queries ----
 
     fn plan_query(&mut self, query: &ast::Query) -> Result<QueryPlan> {
+        let set_operand = std::mem::take(&mut self.set_operand);
         match &query.body {
             ast::QueryBody::Values(rows) => self.plan_values(rows, query),
-            ast::QueryBody::Select(select) => self.plan_select(select, query),
+            ast::QueryBody::Select(select) => match &select.set_operation {
+                Some(operation) => self.plan_set_operation(operation, query),
+                None => self.plan_select(select, query, set_operand),
+            },
         }
+    }
+
+    /// `left UNION / INTERSECT / EXCEPT [ALL] right` with the enclosing query's ORDER BY / LIMIT / OFFSET.
+    fn plan_set_operation(&mut self, operation: &ast::SetOperation, query: &ast::Query) -> Result<QueryPlan> {
+        let op_name = operation.op.name();
+        self.set_operand = true;
+        let left = self.plan_query(&operation.left);
+        self.set_operand = false;
+        let mut left = left?;
+        self.set_operand = true;
+        let right = self.plan_query(&operation.right);
+        self.set_operand = false;
+        let mut right = right?;
+        if left.visible != right.visible {
+            return Err(Error::syntax(format!("each {op_name} query must have the same number of columns")));
+        }
+        let mut columns = Vec::with_capacity(left.visible);
+        for i in 0..left.visible {
+            let (left_type, right_type) = (left.columns[i].data_type, right.columns[i].data_type);
+            let mut common = scalar::common_type(&left_type, &right_type).ok_or_else(|| {
+                Error::datatype_mismatch(format!(
+                    "{op_name} types {} and {} cannot be matched",
+                    left_type.name(),
+                    right_type.name()
+                ))
+            })?;
+            if common == DataType::Unknown {
+                common = DataType::Text;
+            }
+            for (side, from) in [(&mut left, left_type), (&mut right, right_type)] {
+                if from != common {
+                    let expr = std::mem::replace(&mut side.projection[i], BoundExpr::Literal(Value::Null));
+                    side.projection[i] = self.coerce(expr, from, common)?;
+                    let mut side_columns = side.columns.to_vec();
+                    side_columns[i].data_type = common;
+                    side.columns = Arc::from(side_columns);
+                }
+            }
+            columns.push(Column { name: left.columns[i].name.clone(), data_type: common });
+        }
+        self.clause = "ORDER BY";
+        let mut order_by = Vec::with_capacity(query.order_by.len());
+        for item in &query.order_by {
+            let column = match strip_position(&item.expr) {
+                Expr::Literal(Literal::Number(Value::Int(n), _)) => {
+                    if *n < 1 || *n as usize > columns.len() {
+                        return Err(Error::new(
+                            sqlstate::INVALID_COLUMN_REFERENCE,
+                            format!("ORDER BY position {n} is not in select list"),
+                        ));
+                    }
+                    *n as usize - 1
+                }
+                Expr::Column { table: None, name } => match columns.iter().position(|c| &c.name == name) {
+                    Some(position) => position,
+                    None => return Err(Error::undefined_column(name)),
+                },
+                _ => {
+                    return Err(Error::unsupported("invalid UNION/INTERSECT/EXCEPT ORDER BY clause")
+                        .with_detail("Only result column names can be used, not expressions or functions.")
+                        .with_hint(
+                            "Add the expression/function to every SELECT, or move the UNION into a FROM clause.",
+                        ))
+                }
+            };
+            order_by.push(SortKey {
+                column,
+                descending: item.descending,
+                nulls_first: item.nulls_first.unwrap_or(item.descending),
+            });
+        }
+        let limit = self.bind_limit(query.limit.as_ref(), "LIMIT")?;
+        let offset = self.bind_limit(query.offset.as_ref(), "OFFSET")?;
+        let width = columns.len();
+        Ok(QueryPlan {
+            source: Source::SetOperation {
+                op: operation.op,
+                all: operation.all,
+                left: Box::new(left),
+                right: Box::new(right),
+            },
+            filter: None,
+            aggregate: None,
+            projection: (0..width).map(BoundExpr::Column).collect(),
+            visible: width,
+            distinct: false,
+            order_by,
+            limit,
+            offset,
+            columns: Arc::from(columns),
+        })
     }
 
     fn plan_values(&mut self, rows: &[Vec<Expr>], query: &ast::Query) -> Result<QueryPlan> {
@@ -690,14 +874,14 @@ impl<'c> Binder<'c> {
             .collect();
         scope.push(Some("*VALUES*".into()), columns)?;
         let items: Vec<SelectItem> = vec![SelectItem::Wildcard];
-        self.finish_query(Source::Values(source_rows), scope, None, &items, &[], None, false, query)
+        self.finish_query(Source::Values(source_rows), scope, None, &items, &[], None, false, query, false)
     }
 
-    fn plan_select(&mut self, select: &ast::Select, query: &ast::Query) -> Result<QueryPlan> {
-        let (mut source, scope) = self.plan_from(&select.from)?;
+    fn plan_select(&mut self, select: &ast::Select, query: &ast::Query, set_operand: bool) -> Result<QueryPlan> {
+        let (mut source, scope) = self.plan_from(select)?;
         let filter = self.bind_filter(select.filter.as_ref(), &scope)?;
-        if let Source::Table { table, access } = &mut source {
-            *access = choose_access(table, filter.as_ref());
+        if let Some(filter) = &filter {
+            choose_source_access(&mut source, filter, 0);
         }
         self.finish_query(
             source,
@@ -708,6 +892,7 @@ impl<'c> Binder<'c> {
             select.having.as_ref(),
             select.distinct,
             query,
+            set_operand,
         )
     }
 
@@ -722,6 +907,7 @@ impl<'c> Binder<'c> {
         having: Option<&Expr>,
         distinct: bool,
         query: &ast::Query,
+        keep_unknown_outputs: bool,
     ) -> Result<QueryPlan> {
         let grouped = !group_by.is_empty()
             || having.is_some()
@@ -746,7 +932,10 @@ impl<'c> Binder<'c> {
             self.grouping = Some(grouping);
         }
         self.clause = "SELECT";
-        let (mut projection, columns) = self.bind_projection(items, &scope)?;
+        let saved_keep = std::mem::replace(&mut self.keep_unknown_outputs, keep_unknown_outputs);
+        let projected = self.bind_projection(items, &scope);
+        self.keep_unknown_outputs = saved_keep;
+        let (mut projection, columns) = projected?;
         let visible = projection.len();
         let having = match having {
             Some(expr) => {
@@ -911,7 +1100,7 @@ impl<'c> Binder<'c> {
                             continue;
                         }
                         for (i, column) in scope_item.columns.iter().enumerate() {
-                            if column.hidden {
+                            if column.hidden || (qualifier.is_none() && scope_item.merged.contains(&i)) {
                                 continue;
                             }
                             let index = scope_item.offset + i;
@@ -926,8 +1115,11 @@ impl<'c> Binder<'c> {
                     }
                 }
                 SelectItem::Expr { expr, alias } => {
-                    let (bound, data_type) = self.bind_expr(expr, scope)?;
-                    let (bound, data_type) = if data_type == DataType::Unknown {
+                    let keep_unknown = std::mem::take(&mut self.keep_unknown_outputs);
+                    let bound = self.bind_expr(expr, scope);
+                    self.keep_unknown_outputs = keep_unknown;
+                    let (bound, data_type) = bound?;
+                    let (bound, data_type) = if data_type == DataType::Unknown && !keep_unknown {
                         (self.coerce(bound, data_type, DataType::Text)?, DataType::Text)
                     } else {
                         (bound, data_type)
@@ -962,59 +1154,196 @@ impl<'c> Binder<'c> {
         }
     }
 
-    fn plan_from(&mut self, from: &[TableRef]) -> Result<(Source, Scope)> {
+    fn plan_from(&mut self, select: &ast::Select) -> Result<(Source, Scope)> {
         let mut scope = Scope::default();
-        let mut sources = Vec::with_capacity(from.len());
-        for item in from {
-            match item {
-                TableRef::Table { name, alias } => {
-                    let table = self.catalog.table(name)?.clone();
-                    let item_name = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| table.name.clone());
-                    scope.push(Some(item_name), table_scope_columns(&table, alias.as_ref()))?;
-                    sources.push(Source::Table { table, access: Access::FullScan });
-                }
-                TableRef::Function { name, args, alias } => {
-                    if name != "generate_series" {
-                        return Err(Error::new(
-                            sqlstate::UNDEFINED_FUNCTION,
-                            format!("function {name} does not exist as a table function"),
-                        ));
-                    }
-                    let (source, data_type) = self.plan_series(args)?;
-                    let column_name = alias
-                        .as_ref()
-                        .map(|a| a.columns.first().cloned().unwrap_or_else(|| a.name.clone()))
-                        .unwrap_or_else(|| "generate_series".to_string());
-                    let item_name = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| "generate_series".into());
-                    scope.push(Some(item_name), vec![ScopeColumn { name: column_name, data_type, hidden: false }])?;
-                    sources.push(source);
-                }
-                TableRef::Subquery { query, alias } => {
-                    let saved_grouping = self.grouping.take();
-                    let plan = self.plan_query(query);
-                    self.grouping = saved_grouping;
-                    let plan = plan?;
-                    let renames = alias.as_ref().map(|a| a.columns.as_slice()).unwrap_or(&[]);
-                    let columns = plan
-                        .columns
-                        .iter()
-                        .enumerate()
-                        .map(|(i, c)| ScopeColumn {
-                            name: renames.get(i).cloned().unwrap_or_else(|| c.name.clone()),
-                            data_type: c.data_type,
-                            hidden: false,
-                        })
-                        .collect();
-                    scope.push(alias.as_ref().map(|a| a.name.clone()), columns)?;
-                    sources.push(Source::Subquery(Box::new(plan)));
-                }
-            }
+        let mut sources = Vec::with_capacity(select.from.len() + select.joined_from.len());
+        for item in &select.from {
+            let (source, item_scope) = self.plan_table_ref(item)?;
+            scope.append(item_scope)?;
+            sources.push(source);
+        }
+        for item in &select.joined_from {
+            let (source, item_scope) = self.plan_from_item(item)?;
+            scope.append(item_scope)?;
+            sources.push(source);
         }
         let source = match sources.len() {
             0 => Source::Single,
             1 => sources.pop().expect("one source"),
             _ => Source::Cross(sources),
         };
+        Ok((source, scope))
+    }
+
+    fn plan_from_item(&mut self, item: &ast::FromItem) -> Result<(Source, Scope)> {
+        match item {
+            ast::FromItem::Relation(table_ref) => self.plan_table_ref(table_ref),
+            ast::FromItem::Join(join) => self.plan_join(join),
+        }
+    }
+
+    /// One FROM item that is not a join: its rows and a scope whose row starts at 0.
+    fn plan_table_ref(&mut self, item: &TableRef) -> Result<(Source, Scope)> {
+        let mut scope = Scope::default();
+        let source = match item {
+            TableRef::Table { name, alias } => {
+                let table = self.catalog.table(name)?.clone();
+                let item_name = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| table.name.clone());
+                scope.push(Some(item_name), table_scope_columns(&table, alias.as_ref()))?;
+                Source::Table { table, access: Access::FullScan }
+            }
+            TableRef::Function { name, args, alias } => {
+                if name != "generate_series" {
+                    return Err(Error::new(
+                        sqlstate::UNDEFINED_FUNCTION,
+                        format!("function {name} does not exist as a table function"),
+                    ));
+                }
+                let (source, data_type) = self.plan_series(args)?;
+                let column_name = alias
+                    .as_ref()
+                    .map(|a| a.columns.first().cloned().unwrap_or_else(|| a.name.clone()))
+                    .unwrap_or_else(|| "generate_series".to_string());
+                let item_name = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| "generate_series".into());
+                scope.push(Some(item_name), vec![ScopeColumn { name: column_name, data_type, hidden: false }])?;
+                source
+            }
+            TableRef::Subquery { query, alias } => {
+                let saved_grouping = self.grouping.take();
+                let plan = self.plan_query(query);
+                self.grouping = saved_grouping;
+                let plan = plan?;
+                let renames = alias.as_ref().map(|a| a.columns.as_slice()).unwrap_or(&[]);
+                let columns = plan
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| ScopeColumn {
+                        name: renames.get(i).cloned().unwrap_or_else(|| c.name.clone()),
+                        data_type: c.data_type,
+                        hidden: false,
+                    })
+                    .collect();
+                scope.push(alias.as_ref().map(|a| a.name.clone()), columns)?;
+                Source::Subquery(Box::new(plan))
+            }
+        };
+        Ok((source, scope))
+    }
+
+    /// `left JOIN right ...`: the joined row is the left row, then the right row, then the columns merged by
+    /// USING / NATURAL (which `*` lists first, as PostgreSQL does).
+    fn plan_join(&mut self, join: &ast::Join) -> Result<(Source, Scope)> {
+        let (left, left_scope) = self.plan_from_item(&join.left)?;
+        let (right, right_scope) = self.plan_from_item(&join.right)?;
+        let left_width = left_scope.width();
+        let right_width = right_scope.width();
+        let mut scope = left_scope.clone();
+        scope.append(right_scope.clone())?;
+        let using = match &join.constraint {
+            ast::JoinConstraint::Using(names) => {
+                for (i, name) in names.iter().enumerate() {
+                    if names[..i].contains(name) {
+                        return Err(Error::new(
+                            sqlstate::DUPLICATE_COLUMN,
+                            format!("column \"{name}\" appears more than once in USING clause"),
+                        ));
+                    }
+                }
+                names.clone()
+            }
+            ast::JoinConstraint::Natural => {
+                let mut names: Vec<String> = Vec::new();
+                for item in &left_scope.items {
+                    for (i, column) in item.columns.iter().enumerate() {
+                        let visible = !column.hidden && !item.merged.contains(&i);
+                        if visible && !names.contains(&column.name) && !right_scope.unqualified(&column.name).is_empty()
+                        {
+                            names.push(column.name.clone());
+                        }
+                    }
+                }
+                names
+            }
+            ast::JoinConstraint::On(_) | ast::JoinConstraint::None => Vec::new(),
+        };
+        let mut condition = None;
+        let mut merged = Vec::with_capacity(using.len());
+        let mut merged_columns = Vec::with_capacity(using.len());
+        for name in &using {
+            let side = |found: Vec<(usize, DataType)>, which: &str| match found.as_slice() {
+                [one] => Ok(*one),
+                [] => Err(Error::new(
+                    sqlstate::UNDEFINED_COLUMN,
+                    format!("column \"{name}\" specified in USING clause does not exist in {which} table"),
+                )),
+                _ => Err(Error::new(
+                    sqlstate::AMBIGUOUS_COLUMN,
+                    format!("common column name \"{name}\" appears more than once in {which} table"),
+                )),
+            };
+            let (left_index, left_type) = side(left_scope.unqualified(name), "left")?;
+            let (right_index, right_type) = side(right_scope.unqualified(name), "right")?;
+            let right_index = right_index + left_width;
+            let (left_col, right_col) = (BoundExpr::Column(left_index), BoundExpr::Column(right_index));
+            let sig = scalar::binary_signature(BinaryOp::Eq, &left_type, &right_type)?;
+            let equal = BoundExpr::Binary {
+                op: BinaryOp::Eq,
+                sig,
+                left: Box::new(self.coerce(left_col.clone(), left_type, sig.left)?),
+                right: Box::new(self.coerce(right_col.clone(), right_type, sig.right)?),
+            };
+            condition = Some(match condition {
+                None => equal,
+                Some(previous) => BoundExpr::And(Box::new(previous), Box::new(equal)),
+            });
+            let common = scalar::common_type(&left_type, &right_type).ok_or_else(|| {
+                Error::datatype_mismatch(format!(
+                    "JOIN/USING types {} and {} cannot be matched",
+                    left_type.name(),
+                    right_type.name()
+                ))
+            })?;
+            let left_value = self.coerce(left_col, left_type, common)?;
+            let right_value = self.coerce(right_col, right_type, common)?;
+            merged.push(match join.kind {
+                ast::JoinKind::Inner | ast::JoinKind::Left | ast::JoinKind::Cross => left_value,
+                ast::JoinKind::Right => right_value,
+                // COALESCE(left, right): whichever side the row has.
+                ast::JoinKind::Full => BoundExpr::Case {
+                    branches: vec![(
+                        BoundExpr::IsNull { expr: Box::new(left_value.clone()), negated: true },
+                        left_value,
+                    )],
+                    else_result: Some(Box::new(right_value)),
+                },
+            });
+            merged_columns.push(ScopeColumn { name: name.clone(), data_type: common, hidden: false });
+            scope.merge_away(left_index);
+            scope.merge_away(right_index);
+        }
+        if let ast::JoinConstraint::On(expr) = &join.constraint {
+            let saved_clause = std::mem::replace(&mut self.clause, "JOIN conditions");
+            let bound = self.bind_expr(expr, &scope);
+            self.clause = saved_clause;
+            let (bound, data_type) = bound?;
+            condition = Some(self.coerce_bool(bound, data_type, "JOIN/ON")?);
+        }
+        if !merged.is_empty() {
+            let offset = left_width + right_width;
+            scope.items.insert(0, ScopeItem { name: None, columns: merged_columns, offset, merged: Vec::new() });
+        }
+        let strategy = choose_join_strategy(join.kind, &right, condition.as_ref(), left_width);
+        let source = Source::Join(Box::new(JoinPlan {
+            kind: join.kind,
+            left,
+            right,
+            left_width,
+            right_width,
+            condition,
+            strategy,
+            merged,
+        }));
         Ok((source, scope))
     }
 
@@ -1644,7 +1973,29 @@ fn equality_value<'a>(conjunct: &'a BoundExpr, column: usize, column_type: &Data
 
 /// Picks a point lookup when the filter pins the whole primary key, else a full scan.
 fn choose_access(table: &Table, filter: Option<&BoundExpr>) -> Access {
-    let Some(filter) = filter else { return Access::FullScan };
+    match filter {
+        Some(filter) => choose_access_at(table, filter, 0),
+        None => Access::FullScan,
+    }
+}
+
+/// Picks the access path of every table in a FROM tree from the query's WHERE. Under joins this is sound
+/// for every join kind: the key conditions are strict (false or NULL for a NULL column) and WHERE still
+/// runs on the joined rows, so the rows a lookup leaves out, and the NULL-padded rows their absence may
+/// create, would all have been filtered anyway.
+fn choose_source_access(source: &mut Source, filter: &BoundExpr, offset: usize) {
+    match source {
+        Source::Table { table, access } => *access = choose_access_at(table, filter, offset),
+        Source::Join(join) => {
+            choose_source_access(&mut join.left, filter, offset);
+            choose_source_access(&mut join.right, filter, offset + join.left_width);
+        }
+        _ => {}
+    }
+}
+
+/// `choose_access` for a table whose columns start at row position `offset`.
+fn choose_access_at(table: &Table, filter: &BoundExpr, offset: usize) -> Access {
     if table.has_hidden_key() {
         return Access::FullScan;
     }
@@ -1653,7 +2004,7 @@ fn choose_access(table: &Table, filter: Option<&BoundExpr>) -> Access {
     let mut key = Vec::with_capacity(table.primary_key.len());
     for &column in &table.primary_key {
         let column_type = table.columns[column].data_type;
-        match parts.iter().find_map(|c| equality_value(c, column, &column_type)) {
+        match parts.iter().find_map(|c| equality_value(c, offset + column, &column_type)) {
             Some(value) => key.push(value.clone()),
             None => break,
         }
@@ -1666,13 +2017,123 @@ fn choose_access(table: &Table, filter: Option<&BoundExpr>) -> Access {
         let column_type = table.columns[column].data_type;
         for part in &parts {
             if let BoundExpr::InList { expr, list, negated: false } = part {
-                if is_key_column(expr, column, &column_type) && list.iter().all(is_constant) {
+                if is_key_column(expr, offset + column, &column_type) && list.iter().all(is_constant) {
                     return Access::Keys(list.iter().map(|v| vec![v.clone()]).collect());
                 }
             }
         }
     }
     Access::FullScan
+}
+
+// ---- join strategy selection ----
+
+/// Whether `expr` reads only row positions in `columns` (plus constants, parameters and outer rows), so it can
+/// be evaluated on one side of a join alone. Subqueries are left to the nested loop.
+fn reads_only(expr: &BoundExpr, columns: &std::ops::Range<usize>) -> bool {
+    let all = |exprs: &[BoundExpr]| exprs.iter().all(|e| reads_only(e, columns));
+    match expr {
+        BoundExpr::Column(c) => columns.contains(c),
+        BoundExpr::Literal(_) | BoundExpr::Parameter(_) | BoundExpr::OuterColumn { .. } => true,
+        BoundExpr::Binary { left, right, .. } | BoundExpr::And(left, right) | BoundExpr::Or(left, right) => {
+            reads_only(left, columns) && reads_only(right, columns)
+        }
+        BoundExpr::Not(inner)
+        | BoundExpr::Negate { expr: inner, .. }
+        | BoundExpr::IsNull { expr: inner, .. }
+        | BoundExpr::Cast { expr: inner, .. }
+        | BoundExpr::TruncateText { expr: inner, .. } => reads_only(inner, columns),
+        BoundExpr::InList { expr, list, .. } => reads_only(expr, columns) && all(list),
+        BoundExpr::Case { branches, else_result } => {
+            branches.iter().all(|(w, t)| reads_only(w, columns) && reads_only(t, columns))
+                && else_result.as_deref().is_none_or(|e| reads_only(e, columns))
+        }
+        BoundExpr::Function { args, .. } => all(args),
+        BoundExpr::Subquery(_) | BoundExpr::Exists { .. } | BoundExpr::InSubquery { .. } => false,
+    }
+}
+
+/// Whether equal values of the two types always have equal key encodings (so hashing finds every match).
+fn hash_compatible(a: &DataType, b: &DataType) -> bool {
+    let texty = |t: &DataType| matches!(t, DataType::Text | DataType::Varchar(_));
+    (a.is_integer() && b.is_integer())
+        || (texty(a) && texty(b))
+        || (a == b
+            && matches!(
+                a,
+                DataType::Bool
+                    | DataType::Uuid
+                    | DataType::Date
+                    | DataType::Timestamp
+                    | DataType::Timestamptz
+                    | DataType::Bytea
+            ))
+}
+
+/// Picks how a join finds matching right rows: a primary-key lookup per left row when the condition pins the
+/// right table's whole key with left-side values, a hash join on the `left = right` conjuncts, or else a
+/// nested loop.
+fn choose_join_strategy(
+    kind: ast::JoinKind,
+    right: &Source,
+    condition: Option<&BoundExpr>,
+    left_width: usize,
+) -> JoinStrategy {
+    let Some(condition) = condition else { return JoinStrategy::NestedLoop };
+    let mut parts = Vec::new();
+    conjuncts(condition, &mut parts);
+    let left_columns = 0..left_width;
+    if let (ast::JoinKind::Inner | ast::JoinKind::Left, Source::Table { table, .. }) = (kind, right) {
+        if !table.has_hidden_key() {
+            let mut key = Vec::with_capacity(table.primary_key.len());
+            for &column in &table.primary_key {
+                let column_type = table.columns[column].data_type;
+                let value = parts.iter().find_map(|part| match part {
+                    BoundExpr::Binary { op: BinaryOp::Eq, left, right, .. } => {
+                        if is_key_column(right, left_width + column, &column_type) && reads_only(left, &left_columns) {
+                            Some(left)
+                        } else if is_key_column(left, left_width + column, &column_type)
+                            && reads_only(right, &left_columns)
+                        {
+                            Some(right)
+                        } else {
+                            None
+                        }
+                    }
+                    _ => None,
+                });
+                match value {
+                    Some(value) => key.push((**value).clone()),
+                    None => break,
+                }
+            }
+            if key.len() == table.primary_key.len() {
+                return JoinStrategy::Lookup { key };
+            }
+        }
+    }
+    let right_columns = left_width..usize::MAX;
+    let mut left_keys = Vec::new();
+    let mut right_keys = Vec::new();
+    for part in parts {
+        if let BoundExpr::Binary { op: BinaryOp::Eq, sig, left, right } = part {
+            if !hash_compatible(&sig.left, &sig.right) {
+                continue;
+            }
+            if reads_only(left, &left_columns) && reads_only(right, &right_columns) {
+                left_keys.push((**left).clone());
+                right_keys.push((**right).clone());
+            } else if reads_only(right, &left_columns) && reads_only(left, &right_columns) {
+                left_keys.push((**right).clone());
+                right_keys.push((**left).clone());
+            }
+        }
+    }
+    if left_keys.is_empty() {
+        JoinStrategy::NestedLoop
+    } else {
+        JoinStrategy::Hash { left_keys, right_keys }
+    }
 }
 
 #[cfg(test)]
@@ -1740,6 +2201,42 @@ mod tests {
         }
         let planned = plan(&catalog, "DELETE FROM t WHERE a = 1");
         assert!(matches!(&planned.plan, Plan::Delete(d) if d.access == Access::FullScan));
+    }
+
+    fn join_strategy(planned: &PlannedStatement) -> &JoinStrategy {
+        match &planned.plan {
+            Plan::Query(QueryPlan { source: Source::Join(join), .. }) => &join.strategy,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn joins_pick_lookup_hash_or_nested_loop() {
+        let catalog = catalog_with(&[
+            "CREATE TABLE emp (id INT PRIMARY KEY, dept_id BIGINT)",
+            "CREATE TABLE dept (id INT PRIMARY KEY, title TEXT)",
+            "CREATE TABLE note (dept_id INT, body TEXT)",
+        ]);
+        // The right side's whole primary key comes from the left row: one point read per left row.
+        let planned = plan(&catalog, "SELECT * FROM emp e LEFT JOIN dept d ON d.id = e.dept_id");
+        assert!(matches!(join_strategy(&planned), JoinStrategy::Lookup { key } if key.len() == 1));
+        // A RIGHT join must see every right row, and `note` has no declared key: hash on the equality.
+        let planned = plan(&catalog, "SELECT * FROM emp e RIGHT JOIN dept d ON d.id = e.dept_id");
+        assert!(matches!(join_strategy(&planned), JoinStrategy::Hash { left_keys, .. } if left_keys.len() == 1));
+        let planned = plan(&catalog, "SELECT * FROM emp e JOIN note n USING (dept_id)");
+        assert!(matches!(planned.plan, Plan::Query(_)));
+        let planned = plan(&catalog, "SELECT * FROM dept d JOIN note n ON n.dept_id = d.id AND n.body <> d.title");
+        assert!(matches!(join_strategy(&planned), JoinStrategy::Hash { left_keys, .. } if left_keys.len() == 1));
+        let planned = plan(&catalog, "SELECT * FROM dept a JOIN dept b ON a.id < b.id");
+        assert_eq!(join_strategy(&planned), &JoinStrategy::NestedLoop);
+        // WHERE pins the left table's key: it is read by key even under the join.
+        let planned = plan(&catalog, "SELECT * FROM emp e LEFT JOIN dept d ON d.id = e.dept_id WHERE e.id = $1");
+        match &planned.plan {
+            Plan::Query(QueryPlan { source: Source::Join(join), .. }) => {
+                assert!(matches!(&join.left, Source::Table { access: Access::Keys(_), .. }))
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

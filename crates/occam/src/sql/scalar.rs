@@ -15,7 +15,7 @@ use std::cmp::Ordering;
 
 use chrono::{Duration, TimeZone, Utc};
 use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::{Decimal, RoundingStrategy};
+use rust_decimal::{Decimal, MathematicalOps, RoundingStrategy};
 
 use crate::error::{sqlstate, Error, Result};
 use crate::types::{binary, text, DataType, Value};
@@ -37,6 +37,8 @@ pub enum BinaryOp {
     Concat,
     Like,
     ILike,
+    /// `^`: exponentiation (float8 ^ float8 or numeric ^ numeric).
+    Pow,
 }
 
 impl BinaryOp {
@@ -57,6 +59,7 @@ impl BinaryOp {
             BinaryOp::Concat => "||",
             BinaryOp::Like => "~~",
             BinaryOp::ILike => "~~*",
+            BinaryOp::Pow => "^",
         }
     }
 
@@ -203,6 +206,30 @@ pub fn binary_signature(op: BinaryOp, left: &DataType, right: &DataType) -> Resu
                 Err(not_found())
             }
         }
+        BinaryOp::Pow => {
+            let operand = power_operand_type(&l, &r).ok_or_else(not_found)?;
+            sig(operand, operand, operand)
+        }
+    }
+}
+
+/// The overload of `^` / `power(a, b)` PostgreSQL picks: only float8 and numeric versions exist, so a float
+/// operand forces float8, otherwise a numeric one forces numeric, and integers or untyped literals alone
+/// go to float8 (the preferred numeric type): `2 ^ 10` is double precision, `2.0 ^ 3` numeric.
+pub fn power_operand_type(left: &DataType, right: &DataType) -> Option<DataType> {
+    let (l, r) = (base_type(left), base_type(right));
+    let numeric_or_unknown = |t: &DataType| numeric_rank(t).is_some() || *t == DataType::Unknown;
+    if !numeric_or_unknown(&l) || !numeric_or_unknown(&r) {
+        return None;
+    }
+    let is_float = |t: &DataType| matches!(t, DataType::Float4 | DataType::Float8);
+    let is_numeric = |t: &DataType| matches!(t, DataType::Numeric(_));
+    if is_float(&l) || is_float(&r) {
+        Some(DataType::Float8)
+    } else if is_numeric(&l) || is_numeric(&r) {
+        Some(DataType::Numeric(None))
+    } else {
+        Some(DataType::Float8)
     }
 }
 
@@ -378,6 +405,246 @@ fn numeric_arith(op: BinaryOp, a: Decimal, b: Decimal) -> Result<Value> {
     Ok(Value::Numeric(result))
 }
 
+// ---------------------------------------------------------------------------------------------------
+// Exponentiation, roots and logarithms (`^`, power, sqrt, cbrt, exp, ln, log). The float8 versions follow
+// PostgreSQL's float.c (errors and overflow/underflow checks); the numeric versions follow numeric.c's
+// choice of result scale (at least 16 significant digits, never fewer fraction digits than the inputs),
+// computed with rust_decimal's 28-digit arithmetic and rounded half away from zero.
+// ---------------------------------------------------------------------------------------------------
+
+/// PostgreSQL's NUMERIC_MIN_SIG_DIGITS: transcendental numeric results carry at least this many digits.
+const NUMERIC_MIN_SIG_DIGITS: i32 = 16;
+/// PostgreSQL's NUMERIC_MAX_RESULT_SCALE, used to bound intermediate weight estimates.
+const NUMERIC_MAX_RESULT_SCALE: f64 = 2000.0;
+/// log10(e), as numeric.c spells it.
+const LOG10_E: f64 = 0.434294481903252;
+
+fn invalid_power_argument(message: &str) -> Error {
+    Error::new("2201F", message)
+}
+
+fn invalid_log_argument(message: &str) -> Error {
+    Error::new("2201E", message)
+}
+
+fn numeric_value_overflow() -> Error {
+    Error::out_of_range("value overflows numeric format")
+}
+
+/// Rounds a transcendental numeric result to PostgreSQL's chosen scale (capped at the 28 fraction digits
+/// occam's numeric holds, fewer when the integer part needs the room).
+fn round_to_rscale(value: Decimal, rscale: i32) -> Decimal {
+    let scale = rscale.clamp(0, 28) as u32;
+    let mut rounded = value.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero);
+    rounded.rescale(scale);
+    if rounded.is_zero() {
+        rounded.set_sign_positive(true);
+    }
+    rounded
+}
+
+/// numeric.c's estimate_ln_dweight: the decimal weight of ln(value), estimated from its leading digits.
+fn estimate_ln_dweight(value: &Decimal) -> i32 {
+    if value.is_sign_negative() && !value.is_zero() {
+        return 0;
+    }
+    if *value >= Decimal::new(9, 1) && *value <= Decimal::new(11, 1) {
+        // ln(1 + x) ~= x near 1: use the weight of x's most significant decimal digit.
+        let x = binary::numeric_digits(&(*value - Decimal::ONE));
+        return match x.digits.first() {
+            Some(first) => x.weight as i32 * 4 + (*first as f64).log10() as i32,
+            None => 0,
+        };
+    }
+    let var = binary::numeric_digits(value);
+    match var.digits.first() {
+        Some(first) => {
+            let mut digits = *first as f64;
+            let mut dweight = var.weight as i32 * 4;
+            if let Some(second) = var.digits.get(1) {
+                digits = digits * 10000.0 + *second as f64;
+                dweight -= 4;
+            }
+            let ln_var = digits.ln() + dweight as f64 * std::f64::consts::LN_10;
+            ln_var.abs().log10() as i32
+        }
+        None => 0,
+    }
+}
+
+/// float8 `^` / power(), as PostgreSQL's dpow: NaN rules from POSIX, 2201F for 0 ^ negative and for a
+/// negative base with a fractional exponent, 22003 on overflow/underflow.
+pub fn float_power(base: f64, exponent: f64) -> Result<f64> {
+    if base.is_nan() {
+        return Ok(if exponent.is_nan() || exponent != 0.0 { f64::NAN } else { 1.0 });
+    }
+    if exponent.is_nan() {
+        return Ok(if base != 1.0 { f64::NAN } else { 1.0 });
+    }
+    if base == 0.0 && exponent < 0.0 {
+        return Err(invalid_power_argument("zero raised to a negative power is undefined"));
+    }
+    if base < 0.0 && exponent.floor() != exponent {
+        return Err(invalid_power_argument("a negative number raised to a non-integer power yields a complex result"));
+    }
+    let result = base.powf(exponent);
+    if base.is_infinite() || exponent.is_infinite() {
+        return Ok(result);
+    }
+    if result.is_infinite() {
+        return Err(float_overflow());
+    }
+    if result == 0.0 && base != 0.0 {
+        return Err(float_underflow());
+    }
+    Ok(result)
+}
+
+/// numeric `^` / power(), as PostgreSQL's numeric_power/power_var.
+pub fn numeric_power(base: Decimal, exponent: Decimal) -> Result<Decimal> {
+    if base.is_zero() && exponent.is_sign_negative() && !exponent.is_zero() {
+        return Err(invalid_power_argument("zero raised to a negative power is undefined"));
+    }
+    let integral = exponent.fract().is_zero();
+    if base.is_sign_negative() && !base.is_zero() && !integral {
+        return Err(invalid_power_argument("a negative number raised to a non-integer power yields a complex result"));
+    }
+    let base_scale = base.scale() as i32;
+    if integral {
+        if let Some(n) = exponent.to_i64().filter(|n| *n >= i32::MIN as i64 && *n <= i32::MAX as i64) {
+            let rscale = NUMERIC_MIN_SIG_DIGITS.max(base_scale);
+            return match base.checked_powi(n) {
+                Some(result) => Ok(round_to_rscale(result, rscale)),
+                // Too small for 28 digits (|base| < 1 raised up, or |base| > 1 raised down): rounds to zero.
+                None if (base.abs() < Decimal::ONE) == (n > 0) => Ok(round_to_rscale(Decimal::ZERO, rscale)),
+                None => Err(numeric_value_overflow()),
+            };
+        }
+    }
+    if base.is_zero() {
+        return Ok(round_to_rscale(Decimal::ZERO, NUMERIC_MIN_SIG_DIGITS));
+    }
+    // A huge integral exponent of a negative base: the sign follows the exponent's parity.
+    let negative = base.is_sign_negative() && (exponent % Decimal::TWO) != Decimal::ZERO;
+    let ln_base = base.abs().checked_ln().ok_or_else(numeric_value_overflow)?;
+    let ln_result = ln_base.checked_mul(exponent).ok_or_else(numeric_value_overflow)?;
+    let estimate = ln_result.to_f64().unwrap_or(0.0);
+    if estimate.abs() > NUMERIC_MAX_RESULT_SCALE * 3.01 {
+        return if estimate > 0.0 { Err(numeric_value_overflow()) } else { Ok(Decimal::ZERO) };
+    }
+    let weight = estimate * LOG10_E;
+    let rscale = (NUMERIC_MIN_SIG_DIGITS - weight as i32).max(base_scale).max(exponent.scale() as i32);
+    let magnitude = match ln_result.checked_exp() {
+        Some(result) => result,
+        None if estimate < 0.0 => Decimal::ZERO,
+        None => return Err(numeric_value_overflow()),
+    };
+    Ok(round_to_rscale(if negative { -magnitude } else { magnitude }, rscale))
+}
+
+/// float8 sqrt (2201F for a negative argument).
+pub fn float_sqrt(value: f64) -> Result<f64> {
+    if value < 0.0 {
+        return Err(invalid_power_argument("cannot take square root of a negative number"));
+    }
+    check_float(value.sqrt(), value.is_infinite(), value == 0.0)
+}
+
+/// numeric sqrt, with numeric_sqrt's result scale.
+pub fn numeric_sqrt(value: Decimal) -> Result<Decimal> {
+    if value.is_sign_negative() && !value.is_zero() {
+        return Err(invalid_power_argument("cannot take square root of a negative number"));
+    }
+    let weight = binary::numeric_digits(&value).weight as i32;
+    let result_weight = (weight + 1) * 4 / 2 - 1;
+    let rscale = (NUMERIC_MIN_SIG_DIGITS - result_weight).max(value.scale() as i32);
+    let root = value.sqrt().ok_or_else(numeric_value_overflow)?;
+    Ok(round_to_rscale(root, rscale))
+}
+
+/// float8 cbrt.
+pub fn float_cbrt(value: f64) -> Result<f64> {
+    check_float(value.cbrt(), value.is_infinite(), value == 0.0)
+}
+
+/// float8 exp (22003 on overflow or underflow).
+pub fn float_exp(value: f64) -> Result<f64> {
+    if value.is_nan() {
+        return Ok(value);
+    }
+    if value.is_infinite() {
+        return Ok(if value > 0.0 { value } else { 0.0 });
+    }
+    check_float(value.exp(), false, false)
+}
+
+/// numeric exp, with numeric_exp's result scale.
+pub fn numeric_exp(value: Decimal) -> Result<Decimal> {
+    let weight = (value.to_f64().unwrap_or(0.0) * LOG10_E).clamp(-NUMERIC_MAX_RESULT_SCALE, NUMERIC_MAX_RESULT_SCALE);
+    let rscale = (NUMERIC_MIN_SIG_DIGITS - weight as i32).max(value.scale() as i32);
+    match value.checked_exp() {
+        Some(result) => Ok(round_to_rscale(result, rscale)),
+        None if value.is_sign_negative() => Ok(round_to_rscale(Decimal::ZERO, rscale)),
+        None => Err(numeric_value_overflow()),
+    }
+}
+
+fn check_log_argument_float(value: f64) -> Result<()> {
+    if value == 0.0 {
+        return Err(invalid_log_argument("cannot take logarithm of zero"));
+    }
+    if value < 0.0 {
+        return Err(invalid_log_argument("cannot take logarithm of a negative number"));
+    }
+    Ok(())
+}
+
+fn check_log_argument_numeric(value: &Decimal) -> Result<()> {
+    if value.is_zero() {
+        return Err(invalid_log_argument("cannot take logarithm of zero"));
+    }
+    if value.is_sign_negative() {
+        return Err(invalid_log_argument("cannot take logarithm of a negative number"));
+    }
+    Ok(())
+}
+
+/// float8 ln (2201E for zero or a negative argument).
+pub fn float_ln(value: f64) -> Result<f64> {
+    check_log_argument_float(value)?;
+    check_float(value.ln(), value.is_infinite(), value == 1.0)
+}
+
+/// float8 log (base 10).
+pub fn float_log10(value: f64) -> Result<f64> {
+    check_log_argument_float(value)?;
+    check_float(value.log10(), value.is_infinite(), value == 1.0)
+}
+
+/// numeric ln, with numeric_ln's result scale.
+pub fn numeric_ln(value: Decimal) -> Result<Decimal> {
+    check_log_argument_numeric(&value)?;
+    let rscale = (NUMERIC_MIN_SIG_DIGITS - estimate_ln_dweight(&value)).max(value.scale() as i32);
+    let ln = value.checked_ln().ok_or_else(numeric_value_overflow)?;
+    Ok(round_to_rscale(ln, rscale))
+}
+
+/// numeric log(base, value) (and log(value) = log(10, value)), with log_var's result scale; a base of 1
+/// divides by ln(1) = 0, which PostgreSQL reports as 22012.
+pub fn numeric_log(base: Decimal, value: Decimal) -> Result<Decimal> {
+    check_log_argument_numeric(&base)?;
+    check_log_argument_numeric(&value)?;
+    let result_dweight = estimate_ln_dweight(&value) - estimate_ln_dweight(&base);
+    let rscale = (NUMERIC_MIN_SIG_DIGITS - result_dweight).max(base.scale() as i32).max(value.scale() as i32);
+    let ln_base = base.checked_ln().ok_or_else(numeric_value_overflow)?;
+    let ln_value = value.checked_ln().ok_or_else(numeric_value_overflow)?;
+    if ln_base.is_zero() {
+        return Err(Error::division_by_zero());
+    }
+    let quotient = ln_value.checked_div(ln_base).ok_or_else(numeric_value_overflow)?;
+    Ok(round_to_rscale(quotient, rscale))
+}
+
 /// Evaluates `op` on operands already coerced to `sig.left` / `sig.right`. NULL in gives NULL out.
 /// Raises 22003 on overflow of `sig.result`, 22012 on division by zero.
 pub fn eval_binary(op: BinaryOp, left: &Value, right: &Value, sig: &BinarySignature) -> Result<Value> {
@@ -414,6 +681,21 @@ pub fn eval_binary(op: BinaryOp, left: &Value, right: &Value, sig: &BinarySignat
             let pattern = value_as_text(right, &sig.right)?;
             like(&subject, &pattern, op == BinaryOp::ILike).map(Value::Bool)
         }
+        BinaryOp::Pow => match (left, right) {
+            (Value::Numeric(_) | Value::Int(_), Value::Numeric(_) | Value::Int(_))
+                if matches!(sig.result, DataType::Numeric(_)) =>
+            {
+                let (a, b) = (as_decimal(left), as_decimal(right));
+                match (a, b) {
+                    (Some(a), Some(b)) => numeric_power(a, b).map(Value::Numeric),
+                    _ => Err(Error::internal("numeric ^ on non-numeric values")),
+                }
+            }
+            _ => match (as_f64(left), as_f64(right)) {
+                (Some(a), Some(b)) => float_power(a, b).map(Value::Float),
+                _ => Err(Error::internal("float ^ on non-numeric values")),
+            },
+        },
     }
 }
 
@@ -970,6 +1252,24 @@ mod tests {
         assert_eq!(e.code, "22012");
         let e = eval(BinaryOp::Mul, Value::Numeric(Decimal::MAX), Numeric(None), Value::Int(2), Int4).unwrap_err();
         assert_eq!(e.code, "22003");
+    }
+
+    #[test]
+    fn exponentiation() {
+        let pow_type = |l, r| binary_signature(BinaryOp::Pow, &l, &r).map(|s| s.result);
+        assert_eq!(pow_type(Int4, Int4).unwrap(), Float8);
+        assert_eq!(pow_type(Unknown, Unknown).unwrap(), Float8);
+        assert_eq!(pow_type(Numeric(None), Int4).unwrap(), Numeric(None));
+        assert_eq!(pow_type(Numeric(None), Unknown).unwrap(), Numeric(None));
+        assert_eq!(pow_type(Numeric(None), Float4).unwrap(), Float8);
+        assert_eq!(pow_type(Int4, Text).unwrap_err().message, "operator does not exist: integer ^ text");
+        let value = eval(BinaryOp::Pow, Value::Int(2), Int4, Value::Int(10), Int4).unwrap();
+        assert_eq!(show(&value, Float8), "1024");
+        let value = eval(BinaryOp::Pow, Value::Numeric(dec("2.0")), Numeric(None), Value::Int(3), Int4).unwrap();
+        assert_eq!(show(&value, Numeric(None)), "8.0000000000000000");
+        let e = eval(BinaryOp::Pow, Value::Int(0), Int4, Value::Int(-1), Int4).unwrap_err();
+        assert_eq!((e.code, e.message.as_str()), ("2201F", "zero raised to a negative power is undefined"));
+        assert_eq!(eval(BinaryOp::Pow, Value::Null, Int4, Value::Int(1), Int4).unwrap(), Value::Null);
     }
 
     #[test]

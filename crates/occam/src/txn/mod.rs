@@ -10,7 +10,8 @@
 //!   write   buffered in the write set; nothing is stored and nothing waits
 //!   commit  under the commit lock: for each written key, if its newest version has commit_ts > start_ts
 //!           -> 40001 (first committer wins); else take ts = last_ts + 1 and write all versions as one
-//!           atomic batch (not yet synced). Then wait until a sync that began after the write completes:
+//!           atomic batch (not yet synced), and hand ts to the journal's sync thread. The committer then
+//!           waits (blocking, or async in the server) until a sync that began after its write completes:
 //!           one fsync serves every commit written before it (group commit). Only then visible_ts
 //!           advances, so nobody ever reads a commit that a crash could take back.
 //! ```
@@ -70,26 +71,134 @@ struct CommitState {
     last_ts: Timestamp,
 }
 
-struct SyncState {
+/// The group-commit pipeline: committers hand their written timestamp to one sync thread, which fsyncs
+/// once for every commit written since its last sync and then publishes the new durable timestamp.
+struct Journal {
+    storage: Arc<dyn Storage>,
+    state: Mutex<JournalState>,
+    /// Signalled when a commit was written and awaits a sync (or at shutdown).
+    work: Condvar,
+    /// Signalled after each sync, for blocking waiters.
+    synced: Condvar,
+    /// The durable timestamp, for async waiters (the wire server awaits it instead of blocking a thread).
+    durable: tokio::sync::watch::Sender<Timestamp>,
+    /// Highest timestamp that is durable with all before it: new snapshots read at this time.
+    visible_ts: AtomicU64,
+}
+
+struct JournalState {
+    /// Highest timestamp whose batch has been handed to storage (maybe not yet synced).
+    written_ts: Timestamp,
     durable_ts: Timestamp,
-    syncing: bool,
     failed: Option<Error>,
+    shutdown: bool,
+}
+
+impl Journal {
+    /// Records that the batch of `ts` is written, making it durable at once if storage needs no sync.
+    /// Called under the commit lock, so timestamps arrive in order.
+    fn written(&self, ts: Timestamp) {
+        let mut state = self.state.lock();
+        state.written_ts = ts;
+        if self.storage.is_durable() {
+            self.work.notify_one();
+        } else {
+            self.publish(&mut state, ts);
+        }
+    }
+
+    fn publish(&self, state: &mut JournalState, ts: Timestamp) {
+        state.durable_ts = ts;
+        self.visible_ts.store(ts, Ordering::Release);
+        self.synced.notify_all();
+        self.durable.send_replace(ts);
+    }
+
+    /// The sync thread's loop: one fsync per round covers every batch written before it started.
+    fn run_syncs(&self) {
+        let mut state = self.state.lock();
+        loop {
+            while state.written_ts == state.durable_ts && !state.shutdown {
+                self.work.wait(&mut state);
+            }
+            if state.written_ts == state.durable_ts {
+                return; // shut down with nothing left to sync
+            }
+            let target = state.written_ts;
+            drop(state);
+            let result = self.storage.sync();
+            state = self.state.lock();
+            match result {
+                Ok(()) => self.publish(&mut state, target),
+                Err(err) => {
+                    tracing::error!("sync failed, refusing further commits: {err}");
+                    state.failed = Some(err);
+                    self.synced.notify_all();
+                    // Wake async waiters so they observe the failure.
+                    self.durable.send_modify(|_| {});
+                    return;
+                }
+            }
+        }
+    }
+
+    fn check(&self, state: &JournalState, ts: Timestamp) -> Option<Result<Timestamp>> {
+        if state.durable_ts >= ts {
+            Some(Ok(ts))
+        } else {
+            state.failed.as_ref().map(|err| Err(err.clone()))
+        }
+    }
+}
+
+/// A commit that is written and will be durable once the journal's next sync completes. Acknowledge the
+/// commit to a client only after [`DurableWait::wait`] (or `wait_async`) returned Ok.
+#[must_use = "a commit is not durable until the wait completes"]
+pub struct DurableWait {
+    journal: Arc<Journal>,
+    ts: Timestamp,
+}
+
+impl DurableWait {
+    pub fn timestamp(&self) -> Timestamp {
+        self.ts
+    }
+
+    /// Blocks the calling thread until the commit is durable.
+    pub fn wait(self) -> Result<Timestamp> {
+        let mut state = self.journal.state.lock();
+        loop {
+            if let Some(result) = self.journal.check(&state, self.ts) {
+                return result;
+            }
+            self.journal.synced.wait(&mut state);
+        }
+    }
+
+    /// Waits without blocking a thread (for async servers).
+    pub async fn wait_async(self) -> Result<Timestamp> {
+        let mut durable = self.journal.durable.subscribe();
+        loop {
+            if let Some(result) = self.journal.check(&self.journal.state.lock(), self.ts) {
+                return result;
+            }
+            if durable.changed().await.is_err() {
+                return Err(Error::internal("the database was closed before the commit became durable"));
+            }
+        }
+    }
 }
 
 /// Owns commit-timestamp assignment, OCC validation and the group-commit pipeline for one database.
 pub struct TxnManager {
     storage: Arc<dyn Storage>,
     commit: Mutex<CommitState>,
-    /// Highest timestamp whose batch has been handed to storage (maybe not yet synced).
-    written_ts: AtomicU64,
-    /// Highest timestamp that is durable with all before it: new snapshots read at this time.
-    visible_ts: AtomicU64,
-    sync: Mutex<SyncState>,
-    synced: Condvar,
+    journal: Arc<Journal>,
 }
 
 impl TxnManager {
-    /// Opens the manager over `storage`, recovering the last commit timestamp.
+    /// Opens the manager over `storage`, recovering the last commit timestamp, and starts the sync thread
+    /// for durable storage.
     pub fn open(storage: Arc<dyn Storage>) -> Result<Arc<TxnManager>> {
         let last_ts = match storage.get(LAST_TS_KEY)? {
             Some(bytes) => u64::from_be_bytes(
@@ -97,28 +206,32 @@ impl TxnManager {
             ),
             None => 0,
         };
-        Ok(Arc::new(TxnManager {
-            storage,
-            commit: Mutex::new(CommitState { last_ts }),
-            written_ts: AtomicU64::new(last_ts),
-            visible_ts: AtomicU64::new(last_ts),
-            sync: Mutex::new(SyncState { durable_ts: last_ts, syncing: false, failed: None }),
+        let journal = Arc::new(Journal {
+            storage: Arc::clone(&storage),
+            state: Mutex::new(JournalState { written_ts: last_ts, durable_ts: last_ts, failed: None, shutdown: false }),
+            work: Condvar::new(),
             synced: Condvar::new(),
-        }))
+            durable: tokio::sync::watch::Sender::new(last_ts),
+            visible_ts: AtomicU64::new(last_ts),
+        });
+        if storage.is_durable() {
+            let syncer = Arc::clone(&journal);
+            std::thread::Builder::new()
+                .name("occam-journal".into())
+                .spawn(move || syncer.run_syncs())
+                .map_err(|err| Error::internal(format!("cannot start the journal thread: {err}")))?;
+        }
+        Ok(Arc::new(TxnManager { storage, commit: Mutex::new(CommitState { last_ts }), journal }))
     }
 
     /// Starts a transaction reading the newest durable snapshot.
     pub fn begin(self: &Arc<Self>) -> Transaction {
-        Transaction {
-            manager: Arc::clone(self),
-            start_ts: self.visible_ts.load(Ordering::Acquire),
-            writes: BTreeMap::new(),
-        }
+        Transaction { manager: Arc::clone(self), start_ts: self.visible_ts(), writes: BTreeMap::new() }
     }
 
     /// The snapshot a transaction started now would read.
     pub fn visible_ts(&self) -> Timestamp {
-        self.visible_ts.load(Ordering::Acquire)
+        self.journal.visible_ts.load(Ordering::Acquire)
     }
 
     pub fn storage(&self) -> &Arc<dyn Storage> {
@@ -138,76 +251,41 @@ impl TxnManager {
         }
     }
 
-    /// Validates and writes `writes` as one commit; returns its timestamp once it is durable.
-    fn commit(&self, start_ts: Timestamp, writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>) -> Result<Timestamp> {
-        let ts = {
-            let mut state = self.commit.lock();
-            for key in writes.keys() {
-                if matches!(self.newest_version_ts(key)?, Some(ts) if ts > start_ts) {
-                    return Err(Error::serialization_failure());
-                }
-            }
-            let ts = state.last_ts + 1;
-            let mut batch: Vec<BatchWrite> = Vec::with_capacity(writes.len() + 1);
-            for (key, value) in writes {
-                let stored = match value {
-                    Some(mut row) => {
-                        row.insert(0, TAG_ROW);
-                        row
-                    }
-                    None => vec![TAG_DELETED],
-                };
-                batch.push((versioned_key(&key, ts), Some(stored)));
-            }
-            batch.push((LAST_TS_KEY.to_vec(), Some(ts.to_be_bytes().to_vec())));
-            self.storage.write_batch(batch)?;
-            state.last_ts = ts;
-            self.written_ts.store(ts, Ordering::Release);
-            if !self.storage.is_durable() {
-                // Nothing to sync: visible at once, in timestamp order because we still hold the lock.
-                self.visible_ts.store(ts, Ordering::Release);
-            }
-            ts
-        };
-        if self.storage.is_durable() {
-            self.wait_durable(ts)?;
+    /// Validates and writes `writes` as one commit; the returned wait completes once it is durable.
+    fn commit(&self, start_ts: Timestamp, writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>) -> Result<DurableWait> {
+        let mut state = self.commit.lock();
+        if let Some(err) = &self.journal.state.lock().failed {
+            return Err(err.clone());
         }
-        Ok(ts)
+        for key in writes.keys() {
+            if matches!(self.newest_version_ts(key)?, Some(ts) if ts > start_ts) {
+                return Err(Error::serialization_failure());
+            }
+        }
+        let ts = state.last_ts + 1;
+        let mut batch: Vec<BatchWrite> = Vec::with_capacity(writes.len() + 1);
+        for (key, value) in writes {
+            let stored = match value {
+                Some(mut row) => {
+                    row.insert(0, TAG_ROW);
+                    row
+                }
+                None => vec![TAG_DELETED],
+            };
+            batch.push((versioned_key(&key, ts), Some(stored)));
+        }
+        batch.push((LAST_TS_KEY.to_vec(), Some(ts.to_be_bytes().to_vec())));
+        self.storage.write_batch(batch)?;
+        state.last_ts = ts;
+        self.journal.written(ts);
+        Ok(DurableWait { journal: Arc::clone(&self.journal), ts })
     }
+}
 
-    /// Group commit: waits until `ts` is synced, leading a sync if none is running.
-    fn wait_durable(&self, ts: Timestamp) -> Result<()> {
-        let mut state = self.sync.lock();
-        loop {
-            if let Some(err) = &state.failed {
-                return Err(err.clone());
-            }
-            if state.durable_ts >= ts {
-                return Ok(());
-            }
-            if state.syncing {
-                self.synced.wait(&mut state);
-                continue;
-            }
-            state.syncing = true;
-            // Every batch written before this load is covered by the sync below.
-            let target = self.written_ts.load(Ordering::Acquire);
-            drop(state);
-            let result = self.storage.sync();
-            state = self.sync.lock();
-            state.syncing = false;
-            match result {
-                Ok(()) => {
-                    state.durable_ts = state.durable_ts.max(target);
-                    self.visible_ts.fetch_max(state.durable_ts, Ordering::AcqRel);
-                }
-                Err(err) => {
-                    tracing::error!("sync failed, refusing further commits: {err}");
-                    state.failed = Some(err);
-                }
-            }
-            self.synced.notify_all();
-        }
+impl Drop for TxnManager {
+    fn drop(&mut self) {
+        self.journal.state.lock().shutdown = true;
+        self.journal.work.notify_one();
     }
 }
 
@@ -289,10 +367,21 @@ impl Transaction {
     /// Commits: validates the write set against commits after the snapshot (40001 on conflict, nothing
     /// written) and returns once the commit is durable.
     pub fn commit(self) -> Result<Timestamp> {
-        if self.writes.is_empty() {
-            return Ok(self.start_ts);
+        let start_ts = self.start_ts;
+        match self.commit_deferred()? {
+            Some(durable) => durable.wait(),
+            None => Ok(start_ts),
         }
-        self.manager.commit(self.start_ts, self.writes)
+    }
+
+    /// Like [`commit`](Self::commit) but returns as soon as the commit is validated and written: the
+    /// caller must complete the returned wait before acknowledging the commit. `None` for a read-only
+    /// transaction, which has nothing to make durable.
+    pub fn commit_deferred(self) -> Result<Option<DurableWait>> {
+        if self.writes.is_empty() {
+            return Ok(None);
+        }
+        self.manager.commit(self.start_ts, self.writes).map(Some)
     }
 
     /// Discards the write set.

@@ -417,7 +417,8 @@ where
         let statement = if is_empty_query(&parse.query) {
             Statement { prepared: None, param_types: declared, columns: Arc::from(Vec::new()) }
         } else {
-            match self.engine(|session| session.prepare(&parse.query, &declared)) {
+            // Parsing and planning are quick CPU work: run inline on the async worker.
+            match self.session.prepare(&parse.query, &declared) {
                 Ok(prepared) => Statement {
                     param_types: prepared.param_types().to_vec(),
                     columns: prepared.columns().clone(),
@@ -519,7 +520,13 @@ where
                     return Ok(());
                 };
                 let params = std::mem::take(&mut portal.params);
-                let result = self.engine(|session| session.execute(&prepared, &params));
+                // Extended-protocol statements run inline: they never block on other transactions (OCC)
+                // and COMMIT's durability wait is awaited below, not slept on by a runtime thread.
+                let result = self.session.execute(&prepared, &params);
+                let result = match (result, self.session.take_pending_commit()) {
+                    (Ok(result), Some(durable)) => durable.wait_async().await.map(|_| result),
+                    (result, _) => result,
+                };
                 match result.map_err(Failure::Sql)? {
                     QueryResult::Rows { columns, rows, tag } => {
                         portal.state = PortalState::Suspended { columns, rows: rows.into_iter(), tag };

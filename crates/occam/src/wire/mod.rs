@@ -33,6 +33,7 @@ use tracing::{debug, warn};
 use crate::database::Database;
 use crate::error::Result;
 use crate::session::{Column, PreparedStatement, QueryResult, Session, TransactionStatus};
+use crate::txn::DurableWait;
 use crate::types::{DataType, Value};
 
 pub use auth::{AcceptAnyPassword, AuthExchange, AuthStep, Authenticator};
@@ -104,6 +105,10 @@ pub(crate) trait SqlSession: Send + 'static {
     fn execute(&mut self, statement: &Self::Statement, params: &[Value]) -> Result<QueryResult>;
     fn fail_transaction(&mut self);
     fn transaction_status(&self) -> TransactionStatus;
+    /// A commit the last `execute` left to become durable; the reply must wait for it.
+    fn take_pending_commit(&mut self) -> Option<DurableWait> {
+        None
+    }
 }
 
 /// What the protocol reads from a prepared statement (for ParameterDescription and RowDescription).
@@ -138,6 +143,9 @@ impl SqlSession for Session {
     fn transaction_status(&self) -> TransactionStatus {
         Session::transaction_status(self)
     }
+    fn take_pending_commit(&mut self) -> Option<DurableWait> {
+        Session::take_pending_commit(self)
+    }
 }
 
 /// Opens a session per connection.
@@ -149,6 +157,9 @@ pub(crate) trait SessionFactory: Send + Sync + 'static {
 impl SessionFactory for Database {
     type Session = Session;
     fn open_session(&self, user: &str) -> Result<Session> {
-        self.session(user)
+        let mut session = self.session(user)?;
+        // Connections await the group commit's fsync instead of blocking a runtime thread on it.
+        session.set_deferred_durability(true);
+        Ok(session)
     }
 }

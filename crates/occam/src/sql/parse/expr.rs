@@ -405,10 +405,24 @@ pub(super) fn number_literal(text: &str, negative: bool) -> Result<Literal> {
     match parsed {
         Ok(decimal) => Ok(Literal::Number(Value::Numeric(decimal), DataType::Numeric(None))),
         Err(_) if unsigned.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-')) => {
-            Err(Error::out_of_range("value overflows numeric format"))
+            // Deviation: PostgreSQL types `-1e-300` / `1e300` numeric, but occam's numeric (rust_decimal: 28
+            // digits, scale <= 28) cannot hold them. A float8 literal keeps the value (to 15-17 digits) and
+            // casts to every numeric column type; only values a float8 cannot hold either are refused.
+            match signed.parse::<f64>() {
+                Ok(float) if float.is_finite() && (float != 0.0 || is_zero_text(unsigned)) => {
+                    Ok(Literal::Number(Value::Float(float), DataType::Float8))
+                }
+                _ => Err(Error::out_of_range("value overflows numeric format")),
+            }
         }
         Err(_) => Err(Error::syntax(format!("trailing junk after numeric literal at or near \"{text}\""))),
     }
+}
+
+/// Whether a numeric literal's text denotes zero (`0.000e-500`), so that a float8 zero is not an underflow.
+fn is_zero_text(text: &str) -> bool {
+    let mantissa = text.split(['e', 'E']).next().unwrap_or(text);
+    mantissa.bytes().all(|b| b == b'0' || b == b'.')
 }
 
 fn binary_operator(op: &sp::BinaryOperator) -> Result<BinaryOperator> {

@@ -22,6 +22,7 @@
 //! them in 42703 / 42883 errors. Expressions compared structurally (GROUP BY against the select list) should
 //! go through [`strip_positions`] first.
 
+mod dialect;
 mod expr;
 mod query;
 mod render;
@@ -50,7 +51,7 @@ pub fn parse(sql: &str) -> Result<Vec<ast::Statement>> {
 /// occam refuses (0A000, unknown types, ...), which PostgreSQL would only report when execution reaches them.
 pub fn parse_each(sql: &str) -> Result<Vec<Result<ast::Statement>>> {
     let source = Source::new(sql)?;
-    let dialect = PostgreSqlDialect {};
+    let dialect = dialect::Postgres::new();
     let mut parser = Parser::new(&dialect).with_tokens_with_locations(source.tokens.clone());
     let translator = Translator { source: &source, record_positions: true };
     let mut statements = Vec::new();
@@ -67,6 +68,9 @@ pub fn parse_each(sql: &str) -> Result<Vec<Result<ast::Statement>>> {
             statements.push(Err(refusal));
             continue;
         }
+        // SET's values are key words in PostgreSQL (`SET x = on`) but go through sqlparser's expression parser.
+        let is_set = matches!(&parser.peek_token_ref().token, Token::Word(w) if w.keyword == Keyword::SET);
+        dialect.set_strict_expressions(!is_set);
         let start = parser.get_current_index();
         // sqlparser reads `SELECT * FORM t` as `*` aliased FORM and fails later; PostgreSQL fails at FORM.
         let earliest = |err: Error| match source.wildcard_alias(start) {

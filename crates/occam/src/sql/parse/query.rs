@@ -1,7 +1,7 @@
-//! Queries: SELECT / VALUES with ORDER BY, LIMIT / OFFSET / FETCH FIRST, and the FROM items occam knows
-//! (tables, set-returning functions, subqueries, cross-joined by commas). JOIN, WITH, UNION and the other
-//! set operations, DISTINCT ON, window clauses and locking clauses are refused with 0A000 until the AST
-//! can hold them.
+//! Queries: SELECT / VALUES with ORDER BY, LIMIT / OFFSET / FETCH FIRST, UNION / INTERSECT / EXCEPT, and
+//! the FROM items occam knows (tables, set-returning functions, subqueries, cross-joined by commas or
+//! joined with [INNER | LEFT | RIGHT | FULL | CROSS | NATURAL] JOIN, nested in parentheses). WITH,
+//! DISTINCT ON, LATERAL, window clauses and locking clauses are refused with 0A000.
 
 use sqlparser::ast as sp;
 
@@ -9,7 +9,8 @@ use super::expr::fold_ident;
 use super::{unsupported, Translator};
 use crate::error::{Error, Result};
 use crate::sql::ast::{
-    self, Expr, ObjectName, OrderByExpr, Query, QueryBody, Select, SelectItem, TableAlias, TableRef,
+    self, Expr, FromItem, Join, JoinConstraint, JoinKind, ObjectName, OrderByExpr, Query, QueryBody, Select,
+    SelectItem, SetOperation, SetOperator, TableAlias, TableRef,
 };
 
 impl Translator<'_> {
@@ -94,10 +95,42 @@ impl Translator<'_> {
         match body {
             sp::SetExpr::Select(select) => Ok(QueryBody::Select(Box::new(self.select(select)?))),
             sp::SetExpr::Values(values) => Ok(QueryBody::Values(self.values_rows(values)?)),
-            sp::SetExpr::SetOperation { op, .. } => Err(unsupported(op.to_string())),
+            sp::SetExpr::SetOperation { op, set_quantifier, left, right } => {
+                let op = match op {
+                    sp::SetOperator::Union => SetOperator::Union,
+                    sp::SetOperator::Intersect => SetOperator::Intersect,
+                    sp::SetOperator::Except => SetOperator::Except,
+                    sp::SetOperator::Minus => return Err(unsupported("MINUS")),
+                };
+                let all = match set_quantifier {
+                    sp::SetQuantifier::All => true,
+                    sp::SetQuantifier::Distinct | sp::SetQuantifier::None => false,
+                    other => return Err(unsupported(format!("{} {other}", op.name()))),
+                };
+                let operation =
+                    SetOperation { op, all, left: self.set_operand(left)?, right: self.set_operand(right)? };
+                Ok(QueryBody::Select(Box::new(Select {
+                    distinct: false,
+                    projection: Vec::new(),
+                    from: Vec::new(),
+                    filter: None,
+                    group_by: Vec::new(),
+                    having: None,
+                    joined_from: Vec::new(),
+                    set_operation: Some(Box::new(operation)),
+                })))
+            }
             sp::SetExpr::Query(_) => Err(unsupported("a nested query here")),
             sp::SetExpr::Table(_) => Err(unsupported("TABLE name")),
             other => Err(unsupported(format!("`{other}` as a query"))),
+        }
+    }
+
+    /// One side of a set operation: a parenthesised query keeps its own ORDER BY / LIMIT.
+    fn set_operand(&self, operand: &sp::SetExpr) -> Result<Query> {
+        match operand {
+            sp::SetExpr::Query(query) => self.query(query),
+            other => Ok(Query { body: self.query_body(other)?, order_by: Vec::new(), limit: None, offset: None }),
         }
     }
 
@@ -141,13 +174,21 @@ impl Translator<'_> {
             }
             sp::GroupByExpr::All(_) => return Err(unsupported("GROUP BY ALL")),
         };
+        let has_joins = select.from.iter().any(|t| !t.joins.is_empty() || nests_join(&t.relation));
+        let (from, joined_from) = if has_joins {
+            (Vec::new(), select.from.iter().map(|t| self.table_with_joins(t)).collect::<Result<_>>()?)
+        } else {
+            (select.from.iter().map(|t| self.table_factor(&t.relation)).collect::<Result<_>>()?, Vec::new())
+        };
         Ok(Select {
             distinct,
             projection: self.select_items(&select.projection)?,
-            from: select.from.iter().map(|t| self.table_with_joins(t)).collect::<Result<_>>()?,
+            from,
             filter: select.selection.as_ref().map(|e| self.expr(e)).transpose()?,
             group_by,
             having: select.having.as_ref().map(|e| self.expr(e)).transpose()?,
+            joined_from,
+            set_operation: None,
         })
     }
 
@@ -214,11 +255,56 @@ impl Translator<'_> {
         Ok(OrderByExpr { expr: self.expr(&order.expr)?, descending, nulls_first: order.options.nulls_first })
     }
 
-    fn table_with_joins(&self, table: &sp::TableWithJoins) -> Result<TableRef> {
-        if let Some(join) = table.joins.first() {
-            return Err(self.at(unsupported("JOIN"), sp::Spanned::span(&join.relation).start));
+    /// A FROM item with its joins, which associate to the left: `a JOIN b ON .. JOIN c ON ..` is
+    /// `(a JOIN b ON ..) JOIN c ON ..`.
+    fn table_with_joins(&self, table: &sp::TableWithJoins) -> Result<FromItem> {
+        let mut item = self.join_operand(&table.relation)?;
+        for join in &table.joins {
+            let at = sp::Spanned::span(&join.relation).start;
+            if join.global {
+                return Err(self.at(unsupported("GLOBAL JOIN"), at));
+            }
+            let (kind, constraint) = match &join.join_operator {
+                sp::JoinOperator::Join(c) | sp::JoinOperator::Inner(c) => (JoinKind::Inner, c),
+                sp::JoinOperator::Left(c) | sp::JoinOperator::LeftOuter(c) => (JoinKind::Left, c),
+                sp::JoinOperator::Right(c) | sp::JoinOperator::RightOuter(c) => (JoinKind::Right, c),
+                sp::JoinOperator::FullOuter(c) => (JoinKind::Full, c),
+                sp::JoinOperator::CrossJoin(c) => (JoinKind::Cross, c),
+                _ => return Err(self.at(unsupported("this kind of JOIN"), at)),
+            };
+            let constraint = match constraint {
+                sp::JoinConstraint::On(expr) if kind != JoinKind::Cross => JoinConstraint::On(self.expr(expr)?),
+                sp::JoinConstraint::Using(names) if kind != JoinKind::Cross => JoinConstraint::Using(
+                    names
+                        .iter()
+                        .map(|name| match name.0.as_slice() {
+                            [sp::ObjectNamePart::Identifier(ident)] => Ok(fold_ident(ident)),
+                            _ => Err(Error::syntax(format!("syntax error at or near \"{name}\""))),
+                        })
+                        .collect::<Result<_>>()?,
+                ),
+                sp::JoinConstraint::Natural if kind != JoinKind::Cross => JoinConstraint::Natural,
+                sp::JoinConstraint::None if kind == JoinKind::Cross => JoinConstraint::None,
+                // PostgreSQL's grammar has no JOIN without ON / USING, nor CROSS JOIN with one.
+                _ => return Err(self.at(Error::syntax("syntax error in JOIN clause"), at)),
+            };
+            item = FromItem::Join(Box::new(Join {
+                left: item,
+                right: self.join_operand(&join.relation)?,
+                kind,
+                constraint,
+            }));
         }
-        self.table_factor(&table.relation)
+        Ok(item)
+    }
+
+    /// A FROM item that may be a parenthesised join.
+    fn join_operand(&self, factor: &sp::TableFactor) -> Result<FromItem> {
+        match factor {
+            sp::TableFactor::NestedJoin { table_with_joins, alias: None } => self.table_with_joins(table_with_joins),
+            sp::TableFactor::NestedJoin { .. } => Err(unsupported("an alias on a parenthesized JOIN")),
+            other => Ok(FromItem::Relation(self.table_factor(other)?)),
+        }
     }
 
     fn table_factor(&self, factor: &sp::TableFactor) -> Result<TableRef> {
@@ -286,8 +372,11 @@ impl Translator<'_> {
                     alias: alias.as_ref().map(|a| self.table_alias(a)).transpose()?,
                 })
             }
-            sp::TableFactor::NestedJoin { table_with_joins, alias: None } => self.table_with_joins(table_with_joins),
-            sp::TableFactor::NestedJoin { .. } => Err(unsupported("JOIN")),
+            // `FROM (t)`; parenthesised joins go through `join_operand`.
+            sp::TableFactor::NestedJoin { table_with_joins, alias: None } if table_with_joins.joins.is_empty() => {
+                self.table_factor(&table_with_joins.relation)
+            }
+            sp::TableFactor::NestedJoin { .. } => Err(unsupported("an alias on a parenthesized JOIN")),
             sp::TableFactor::Function { lateral: true, .. } => Err(unsupported("LATERAL")),
             sp::TableFactor::UNNEST { .. } => Err(unsupported("UNNEST")),
             other => Err(unsupported(format!("`{other}` in FROM"))),
@@ -326,6 +415,16 @@ impl Translator<'_> {
             }
             _ => Err(Error::unsupported(format!("cross-database references are not implemented: {}", parts.join(".")))),
         }
+    }
+}
+
+/// Whether a FROM factor is a parenthesised join (`FROM (a JOIN b ON ..)`).
+fn nests_join(factor: &sp::TableFactor) -> bool {
+    match factor {
+        sp::TableFactor::NestedJoin { table_with_joins, .. } => {
+            !table_with_joins.joins.is_empty() || nests_join(&table_with_joins.relation)
+        }
+        _ => false,
     }
 }
 

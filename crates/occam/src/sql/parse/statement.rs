@@ -67,11 +67,18 @@ impl Translator<'_> {
     }
 
     /// BEGIN's transaction modes. occam runs every transaction at snapshot isolation (REPEATABLE READ), the
-    /// only level Aurora DSQL has; the AST does not carry the mode yet, so every level is accepted here.
+    /// only level Aurora DSQL has, so the AST carries no mode: REPEATABLE READ and READ WRITE (the defaults)
+    /// are accepted and every other mode is refused here.
     fn transaction_modes(&self, modes: &[sp::TransactionMode]) -> Result<()> {
         for mode in modes {
             match mode {
-                sp::TransactionMode::IsolationLevel(_) | sp::TransactionMode::AccessMode(_) => {}
+                sp::TransactionMode::IsolationLevel(level) => check_isolation_level(level)?,
+                sp::TransactionMode::AccessMode(sp::TransactionAccessMode::ReadWrite) => {}
+                // Not recorded from DSQL (it refuses `SET TRANSACTION READ ONLY` as it refuses every SET
+                // TRANSACTION); occam cannot enforce read-only transactions yet, so it must not pretend to.
+                sp::TransactionMode::AccessMode(sp::TransactionAccessMode::ReadOnly) => {
+                    return Err(unsupported("READ ONLY transactions"));
+                }
             }
         }
         Ok(())
@@ -416,12 +423,34 @@ impl Translator<'_> {
             sp::Set::SetNames { charset_name, collation_name: None } => {
                 Ok(Statement::Set { name: "client_encoding".into(), value: charset_name.value.clone() })
             }
-            sp::Set::SetTransaction { .. } => {
+            sp::Set::SetTransaction { modes, .. } => {
+                // DSQL names SERIALIZABLE first, then refuses SET TRANSACTION whatever it sets.
+                for mode in modes {
+                    if let sp::TransactionMode::IsolationLevel(level) = mode {
+                        check_isolation_level(level)?;
+                    }
+                }
                 Err(Error::unsupported("setting configuration parameter \"TRANSACTION\" not supported"))
             }
             other => Err(unsupported(format!("{other}"))),
         }
     }
+}
+
+/// Aurora DSQL's answer to an isolation level: REPEATABLE READ (snapshot isolation) is the only one.
+/// `Unsupported isolation level: SERIALIZABLE` is recorded from DSQL; READ COMMITTED / READ UNCOMMITTED are
+/// not recorded and get the same wording (PostgreSQL would run them as READ COMMITTED, which occam cannot).
+/// SNAPSHOT is not PostgreSQL syntax.
+fn check_isolation_level(level: &sp::TransactionIsolationLevel) -> Result<()> {
+    use sp::TransactionIsolationLevel as Level;
+    let name = match level {
+        Level::RepeatableRead => return Ok(()),
+        Level::Serializable => "SERIALIZABLE",
+        Level::ReadCommitted => "READ COMMITTED",
+        Level::ReadUncommitted => "READ UNCOMMITTED",
+        Level::Snapshot => return Err(Error::syntax("syntax error at or near \"SNAPSHOT\"")),
+    };
+    Err(Error::unsupported(format!("Unsupported isolation level: {name}")))
 }
 
 /// A SET value as text: strings without quotes, identifiers case-folded, numbers as written.
