@@ -416,7 +416,8 @@ fn numeric_arith(op: BinaryOp, a: Decimal, b: Decimal) -> Result<Value> {
 const NUMERIC_MIN_SIG_DIGITS: i32 = 16;
 /// PostgreSQL's NUMERIC_MAX_RESULT_SCALE, used to bound intermediate weight estimates.
 const NUMERIC_MAX_RESULT_SCALE: f64 = 2000.0;
-/// log10(e), as numeric.c spells it.
+/// log10(e), as numeric.c spells it: PostgreSQL's truncated value, kept so digit estimates match.
+#[allow(clippy::approx_constant)]
 const LOG10_E: f64 = 0.434294481903252;
 
 fn invalid_power_argument(message: &str) -> Error {

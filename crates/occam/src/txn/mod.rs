@@ -346,7 +346,7 @@ impl Transaction {
             reverse,
             pending: None,
         };
-        let own: Box<dyn Iterator<Item = (&Vec<u8>, &Option<Vec<u8>>)> + Send + '_> = if reverse {
+        let own: Box<dyn Iterator<Item = OwnWrite<'_>> + Send + '_> = if reverse {
             Box::new(self.writes.range((start, end)).rev())
         } else {
             Box::new(self.writes.range((start, end)))
