@@ -16,47 +16,8 @@ use rand::{Rng, SeedableRng};
 const SERIALIZATION_FAILURE: &str = "40001";
 const CONFLICT_MESSAGE: &str = "change conflicts with another transaction, please retry: (OC000)";
 
-// ---------------------------------------------------------------------------------------------------------
-// Helpers: one statement at a time, results as plain values.
-
-/// Runs one statement and returns its result or error.
-fn run(session: &mut Session, sql: &str) -> Result<QueryResult, Error> {
-    let mut results = session.execute_batch(sql);
-    assert_eq!(results.len(), 1, "one statement should give one result: {sql}");
-    results.pop().expect("length checked above")
-}
-
-/// Runs one statement that must succeed.
-fn ok(session: &mut Session, sql: &str) -> QueryResult {
-    run(session, sql).unwrap_or_else(|err| panic!("{sql}: unexpected error {err}"))
-}
-
-/// The command tag of a statement that must succeed.
-fn tag(session: &mut Session, sql: &str) -> String {
-    match ok(session, sql) {
-        QueryResult::Rows { tag, .. } | QueryResult::Command { tag } => tag,
-        QueryResult::Empty => String::new(),
-    }
-}
-
-/// The rows of a query that must succeed.
-fn rows(session: &mut Session, sql: &str) -> Vec<Vec<Value>> {
-    match ok(session, sql) {
-        QueryResult::Rows { rows, .. } => rows,
-        other => panic!("{sql}: expected rows, got {other:?}"),
-    }
-}
-
-/// The single integer a query returns (NULL panics).
-fn int(session: &mut Session, sql: &str) -> i64 {
-    match rows(session, sql).as_slice() {
-        [row] => match row.as_slice() {
-            [Value::Int(value)] => *value,
-            other => panic!("{sql}: expected one integer, got {other:?}"),
-        },
-        other => panic!("{sql}: expected one row, got {other:?}"),
-    }
-}
+mod common;
+use common::{int, ok, rows, run, tag};
 
 /// Asserts that `sql` fails at this point with the OCC conflict, and that the session is idle after it.
 fn expect_conflict(session: &mut Session, sql: &str) {

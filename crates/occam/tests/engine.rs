@@ -2,41 +2,10 @@
 //! with prepared statements, the SQLSTATEs the engine raises, transaction blocks, snapshot isolation with
 //! OCC between two sessions, and reopening an on-disk database.
 
-use occam::{Config, DataType, Database, Error, QueryResult, Session, TransactionStatus, Value};
+use occam::{Config, DataType, Database, QueryResult, Session, TransactionStatus, Value};
 
-fn run(session: &mut Session, sql: &str) -> Result<QueryResult, Error> {
-    let mut results = session.execute_batch(sql);
-    assert_eq!(results.len(), 1, "one statement should give one result: {sql}");
-    results.pop().expect("length checked")
-}
-
-fn ok(session: &mut Session, sql: &str) -> QueryResult {
-    run(session, sql).unwrap_or_else(|err| panic!("{sql}: unexpected error {err:?}"))
-}
-
-fn tag(session: &mut Session, sql: &str) -> String {
-    match ok(session, sql) {
-        QueryResult::Rows { tag, .. } | QueryResult::Command { tag } => tag,
-        QueryResult::Empty => String::new(),
-    }
-}
-
-fn rows(session: &mut Session, sql: &str) -> Vec<Vec<Value>> {
-    match ok(session, sql) {
-        QueryResult::Rows { rows, .. } => rows,
-        other => panic!("{sql}: expected rows, got {other:?}"),
-    }
-}
-
-fn int(session: &mut Session, sql: &str) -> i64 {
-    match rows(session, sql).as_slice() {
-        [row] => match row.as_slice() {
-            [Value::Int(value)] => *value,
-            other => panic!("{sql}: expected one integer, got {other:?}"),
-        },
-        other => panic!("{sql}: expected one row, got {other:?}"),
-    }
-}
+mod common;
+use common::{int, ok, rows, run, tag};
 
 /// The SQLSTATE of a statement that must fail.
 fn code(session: &mut Session, sql: &str) -> &'static str {

@@ -104,34 +104,26 @@ pub struct Query {
 pub enum QueryBody {
     Select(Box<Select>),
     Values(Vec<Vec<Expr>>),
+    /// `left op [ALL] right`; the enclosing `Query` holds the ORDER BY / LIMIT that apply to the whole
+    /// result, each side its own (a parenthesised side may sort and limit).
+    SetOperation {
+        op: SetOperator,
+        /// `ALL` keeps duplicates; without it the result is distinct.
+        all: bool,
+        left: Box<Query>,
+        right: Box<Query>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Select {
     pub distinct: bool,
     pub projection: Vec<SelectItem>,
-    /// FROM items, cross-joined (an empty list is a single empty row, `SELECT 1`).
+    /// FROM items, cross-joined (an empty list is a single empty row, `SELECT 1`); each may be a join tree.
     pub from: Vec<TableRef>,
     pub filter: Option<Expr>,
     pub group_by: Vec<Expr>,
     pub having: Option<Expr>,
-    /// The whole FROM clause when it contains a join (then `from` is empty): items cross-joined like `from`,
-    /// each possibly a join tree. Kept beside `from` rather than as a `TableRef` variant so that the query
-    /// printer in `parse::render` keeps compiling until it learns joins.
-    pub joined_from: Vec<FromItem>,
-    /// Set when this "select" is really `left UNION/INTERSECT/EXCEPT right`; every other field is then
-    /// empty. (A field rather than a `QueryBody` variant for the same reason as `joined_from`.)
-    pub set_operation: Option<Box<SetOperation>>,
-}
-
-/// `left op [ALL] right`; the enclosing `Query` holds the ORDER BY / LIMIT that apply to the whole result.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SetOperation {
-    pub op: SetOperator,
-    /// `ALL` keeps duplicates; without it the result is distinct.
-    pub all: bool,
-    pub left: Query,
-    pub right: Query,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -149,22 +141,6 @@ impl SetOperator {
             SetOperator::Except => "EXCEPT",
         }
     }
-}
-
-/// One item of a FROM clause that has joins: a plain table reference or a join of two items.
-#[derive(Debug, Clone, PartialEq)]
-pub enum FromItem {
-    Relation(TableRef),
-    Join(Box<Join>),
-}
-
-/// `left [NATURAL] kind JOIN right [ON ... | USING (...)]`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Join {
-    pub left: FromItem,
-    pub right: FromItem,
-    pub kind: JoinKind,
-    pub constraint: JoinConstraint,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -216,6 +192,14 @@ pub enum TableRef {
         query: Box<Query>,
         alias: Option<TableAlias>,
     },
+    /// `left [NATURAL] kind JOIN right [ON ... | USING (...)]`; joins associate to the left, so `left` is
+    /// the deeper tree unless parentheses say otherwise.
+    Join {
+        left: Box<TableRef>,
+        right: Box<TableRef>,
+        kind: JoinKind,
+        constraint: JoinConstraint,
+    },
 }
 
 /// `AS alias (col1, col2)`.
@@ -241,6 +225,8 @@ pub enum BinaryOperator {
     Multiply,
     Divide,
     Modulo,
+    /// `^` (exponentiation; left-associative in PostgreSQL).
+    Pow,
     Eq,
     NotEq,
     Lt,

@@ -735,22 +735,29 @@ impl<'c> Binder<'c> {
         let set_operand = std::mem::take(&mut self.set_operand);
         match &query.body {
             ast::QueryBody::Values(rows) => self.plan_values(rows, query),
-            ast::QueryBody::Select(select) => match &select.set_operation {
-                Some(operation) => self.plan_set_operation(operation, query),
-                None => self.plan_select(select, query, set_operand),
-            },
+            ast::QueryBody::Select(select) => self.plan_select(select, query, set_operand),
+            ast::QueryBody::SetOperation { op, all, left, right } => {
+                self.plan_set_operation(*op, *all, left, right, query)
+            }
         }
     }
 
     /// `left UNION / INTERSECT / EXCEPT [ALL] right` with the enclosing query's ORDER BY / LIMIT / OFFSET.
-    fn plan_set_operation(&mut self, operation: &ast::SetOperation, query: &ast::Query) -> Result<QueryPlan> {
-        let op_name = operation.op.name();
+    fn plan_set_operation(
+        &mut self,
+        op: ast::SetOperator,
+        all: bool,
+        left: &ast::Query,
+        right: &ast::Query,
+        query: &ast::Query,
+    ) -> Result<QueryPlan> {
+        let op_name = op.name();
         self.set_operand = true;
-        let left = self.plan_query(&operation.left);
+        let left = self.plan_query(left);
         self.set_operand = false;
         let mut left = left?;
         self.set_operand = true;
-        let right = self.plan_query(&operation.right);
+        let right = self.plan_query(right);
         self.set_operand = false;
         let mut right = right?;
         if left.visible != right.visible {
@@ -815,12 +822,7 @@ impl<'c> Binder<'c> {
         let offset = self.bind_limit(query.offset.as_ref(), "OFFSET")?;
         let width = columns.len();
         Ok(QueryPlan {
-            source: Source::SetOperation {
-                op: operation.op,
-                all: operation.all,
-                left: Box::new(left),
-                right: Box::new(right),
-            },
+            source: Source::SetOperation { op, all, left: Box::new(left), right: Box::new(right) },
             filter: None,
             aggregate: None,
             projection: (0..width).map(BoundExpr::Column).collect(),
@@ -1156,14 +1158,9 @@ impl<'c> Binder<'c> {
 
     fn plan_from(&mut self, select: &ast::Select) -> Result<(Source, Scope)> {
         let mut scope = Scope::default();
-        let mut sources = Vec::with_capacity(select.from.len() + select.joined_from.len());
+        let mut sources = Vec::with_capacity(select.from.len());
         for item in &select.from {
             let (source, item_scope) = self.plan_table_ref(item)?;
-            scope.append(item_scope)?;
-            sources.push(source);
-        }
-        for item in &select.joined_from {
-            let (source, item_scope) = self.plan_from_item(item)?;
             scope.append(item_scope)?;
             sources.push(source);
         }
@@ -1175,17 +1172,11 @@ impl<'c> Binder<'c> {
         Ok((source, scope))
     }
 
-    fn plan_from_item(&mut self, item: &ast::FromItem) -> Result<(Source, Scope)> {
-        match item {
-            ast::FromItem::Relation(table_ref) => self.plan_table_ref(table_ref),
-            ast::FromItem::Join(join) => self.plan_join(join),
-        }
-    }
-
-    /// One FROM item that is not a join: its rows and a scope whose row starts at 0.
+    /// One FROM item (possibly a join tree): its rows and a scope whose row starts at 0.
     fn plan_table_ref(&mut self, item: &TableRef) -> Result<(Source, Scope)> {
         let mut scope = Scope::default();
         let source = match item {
+            TableRef::Join { left, right, kind, constraint } => return self.plan_join(left, right, *kind, constraint),
             TableRef::Table { name, alias } => {
                 let table = self.catalog.table(name)?.clone();
                 let item_name = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| table.name.clone());
@@ -1233,14 +1224,20 @@ impl<'c> Binder<'c> {
 
     /// `left JOIN right ...`: the joined row is the left row, then the right row, then the columns merged by
     /// USING / NATURAL (which `*` lists first, as PostgreSQL does).
-    fn plan_join(&mut self, join: &ast::Join) -> Result<(Source, Scope)> {
-        let (left, left_scope) = self.plan_from_item(&join.left)?;
-        let (right, right_scope) = self.plan_from_item(&join.right)?;
+    fn plan_join(
+        &mut self,
+        left: &TableRef,
+        right: &TableRef,
+        kind: ast::JoinKind,
+        constraint: &ast::JoinConstraint,
+    ) -> Result<(Source, Scope)> {
+        let (left, left_scope) = self.plan_table_ref(left)?;
+        let (right, right_scope) = self.plan_table_ref(right)?;
         let left_width = left_scope.width();
         let right_width = right_scope.width();
         let mut scope = left_scope.clone();
         scope.append(right_scope.clone())?;
-        let using = match &join.constraint {
+        let using = match constraint {
             ast::JoinConstraint::Using(names) => {
                 for (i, name) in names.iter().enumerate() {
                     if names[..i].contains(name) {
@@ -1306,7 +1303,7 @@ impl<'c> Binder<'c> {
             })?;
             let left_value = self.coerce(left_col, left_type, common)?;
             let right_value = self.coerce(right_col, right_type, common)?;
-            merged.push(match join.kind {
+            merged.push(match kind {
                 ast::JoinKind::Inner | ast::JoinKind::Left | ast::JoinKind::Cross => left_value,
                 ast::JoinKind::Right => right_value,
                 // COALESCE(left, right): whichever side the row has.
@@ -1322,7 +1319,7 @@ impl<'c> Binder<'c> {
             scope.merge_away(left_index);
             scope.merge_away(right_index);
         }
-        if let ast::JoinConstraint::On(expr) = &join.constraint {
+        if let ast::JoinConstraint::On(expr) = constraint {
             let saved_clause = std::mem::replace(&mut self.clause, "JOIN conditions");
             let bound = self.bind_expr(expr, &scope);
             self.clause = saved_clause;
@@ -1333,9 +1330,9 @@ impl<'c> Binder<'c> {
             let offset = left_width + right_width;
             scope.items.insert(0, ScopeItem { name: None, columns: merged_columns, offset, merged: Vec::new() });
         }
-        let strategy = choose_join_strategy(join.kind, &right, condition.as_ref(), left_width);
+        let strategy = choose_join_strategy(kind, &right, condition.as_ref(), left_width);
         let source = Source::Join(Box::new(JoinPlan {
-            kind: join.kind,
+            kind,
             left,
             right,
             left_width,
@@ -1597,6 +1594,7 @@ impl<'c> Binder<'c> {
             BinaryOperator::Multiply => (BinaryOp::Mul, false),
             BinaryOperator::Divide => (BinaryOp::Div, false),
             BinaryOperator::Modulo => (BinaryOp::Mod, false),
+            BinaryOperator::Pow => (BinaryOp::Pow, false),
             BinaryOperator::Eq => (BinaryOp::Eq, false),
             BinaryOperator::NotEq => (BinaryOp::NotEq, false),
             BinaryOperator::Lt => (BinaryOp::Lt, false),

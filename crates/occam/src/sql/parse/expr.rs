@@ -433,6 +433,7 @@ fn binary_operator(op: &sp::BinaryOperator) -> Result<BinaryOperator> {
         B::Multiply => BinaryOperator::Multiply,
         B::Divide => BinaryOperator::Divide,
         B::Modulo => BinaryOperator::Modulo,
+        B::PGExp => BinaryOperator::Pow,
         B::Eq => BinaryOperator::Eq,
         B::NotEq => BinaryOperator::NotEq,
         B::Lt => BinaryOperator::Lt,

@@ -9,8 +9,8 @@ use super::expr::fold_ident;
 use super::{unsupported, Translator};
 use crate::error::{Error, Result};
 use crate::sql::ast::{
-    self, Expr, FromItem, Join, JoinConstraint, JoinKind, ObjectName, OrderByExpr, Query, QueryBody, Select,
-    SelectItem, SetOperation, SetOperator, TableAlias, TableRef,
+    self, Expr, JoinConstraint, JoinKind, ObjectName, OrderByExpr, Query, QueryBody, Select, SelectItem, SetOperator,
+    TableAlias, TableRef,
 };
 
 impl Translator<'_> {
@@ -107,18 +107,12 @@ impl Translator<'_> {
                     sp::SetQuantifier::Distinct | sp::SetQuantifier::None => false,
                     other => return Err(unsupported(format!("{} {other}", op.name()))),
                 };
-                let operation =
-                    SetOperation { op, all, left: self.set_operand(left)?, right: self.set_operand(right)? };
-                Ok(QueryBody::Select(Box::new(Select {
-                    distinct: false,
-                    projection: Vec::new(),
-                    from: Vec::new(),
-                    filter: None,
-                    group_by: Vec::new(),
-                    having: None,
-                    joined_from: Vec::new(),
-                    set_operation: Some(Box::new(operation)),
-                })))
+                Ok(QueryBody::SetOperation {
+                    op,
+                    all,
+                    left: Box::new(self.set_operand(left)?),
+                    right: Box::new(self.set_operand(right)?),
+                })
             }
             sp::SetExpr::Query(_) => Err(unsupported("a nested query here")),
             sp::SetExpr::Table(_) => Err(unsupported("TABLE name")),
@@ -174,21 +168,13 @@ impl Translator<'_> {
             }
             sp::GroupByExpr::All(_) => return Err(unsupported("GROUP BY ALL")),
         };
-        let has_joins = select.from.iter().any(|t| !t.joins.is_empty() || nests_join(&t.relation));
-        let (from, joined_from) = if has_joins {
-            (Vec::new(), select.from.iter().map(|t| self.table_with_joins(t)).collect::<Result<_>>()?)
-        } else {
-            (select.from.iter().map(|t| self.table_factor(&t.relation)).collect::<Result<_>>()?, Vec::new())
-        };
         Ok(Select {
             distinct,
             projection: self.select_items(&select.projection)?,
-            from,
+            from: select.from.iter().map(|t| self.table_with_joins(t)).collect::<Result<_>>()?,
             filter: select.selection.as_ref().map(|e| self.expr(e)).transpose()?,
             group_by,
             having: select.having.as_ref().map(|e| self.expr(e)).transpose()?,
-            joined_from,
-            set_operation: None,
         })
     }
 
@@ -257,8 +243,8 @@ impl Translator<'_> {
 
     /// A FROM item with its joins, which associate to the left: `a JOIN b ON .. JOIN c ON ..` is
     /// `(a JOIN b ON ..) JOIN c ON ..`.
-    fn table_with_joins(&self, table: &sp::TableWithJoins) -> Result<FromItem> {
-        let mut item = self.join_operand(&table.relation)?;
+    fn table_with_joins(&self, table: &sp::TableWithJoins) -> Result<TableRef> {
+        let mut item = self.table_factor(&table.relation)?;
         for join in &table.joins {
             let at = sp::Spanned::span(&join.relation).start;
             if join.global {
@@ -288,23 +274,14 @@ impl Translator<'_> {
                 // PostgreSQL's grammar has no JOIN without ON / USING, nor CROSS JOIN with one.
                 _ => return Err(self.at(Error::syntax("syntax error in JOIN clause"), at)),
             };
-            item = FromItem::Join(Box::new(Join {
-                left: item,
-                right: self.join_operand(&join.relation)?,
+            item = TableRef::Join {
+                left: Box::new(item),
+                right: Box::new(self.table_factor(&join.relation)?),
                 kind,
                 constraint,
-            }));
+            };
         }
         Ok(item)
-    }
-
-    /// A FROM item that may be a parenthesised join.
-    fn join_operand(&self, factor: &sp::TableFactor) -> Result<FromItem> {
-        match factor {
-            sp::TableFactor::NestedJoin { table_with_joins, alias: None } => self.table_with_joins(table_with_joins),
-            sp::TableFactor::NestedJoin { .. } => Err(unsupported("an alias on a parenthesized JOIN")),
-            other => Ok(FromItem::Relation(self.table_factor(other)?)),
-        }
     }
 
     fn table_factor(&self, factor: &sp::TableFactor) -> Result<TableRef> {
@@ -372,10 +349,8 @@ impl Translator<'_> {
                     alias: alias.as_ref().map(|a| self.table_alias(a)).transpose()?,
                 })
             }
-            // `FROM (t)`; parenthesised joins go through `join_operand`.
-            sp::TableFactor::NestedJoin { table_with_joins, alias: None } if table_with_joins.joins.is_empty() => {
-                self.table_factor(&table_with_joins.relation)
-            }
+            // `FROM (t)` and `FROM (a JOIN b ON ..)`: parentheses only group.
+            sp::TableFactor::NestedJoin { table_with_joins, alias: None } => self.table_with_joins(table_with_joins),
             sp::TableFactor::NestedJoin { .. } => Err(unsupported("an alias on a parenthesized JOIN")),
             sp::TableFactor::Function { lateral: true, .. } => Err(unsupported("LATERAL")),
             sp::TableFactor::UNNEST { .. } => Err(unsupported("UNNEST")),
@@ -415,16 +390,6 @@ impl Translator<'_> {
             }
             _ => Err(Error::unsupported(format!("cross-database references are not implemented: {}", parts.join(".")))),
         }
-    }
-}
-
-/// Whether a FROM factor is a parenthesised join (`FROM (a JOIN b ON ..)`).
-fn nests_join(factor: &sp::TableFactor) -> bool {
-    match factor {
-        sp::TableFactor::NestedJoin { table_with_joins, .. } => {
-            !table_with_joins.joins.is_empty() || nests_join(&table_with_joins.relation)
-        }
-        _ => false,
     }
 }
 

@@ -8,8 +8,8 @@
 use sqlparser::keywords::ALL_KEYWORDS;
 
 use crate::sql::ast::{
-    BinaryOperator, Expr, Literal, ObjectName, OrderByExpr, Query, QueryBody, Select, SelectItem, TableAlias, TableRef,
-    UnaryOperator,
+    BinaryOperator, Expr, JoinConstraint, JoinKind, Literal, ObjectName, OrderByExpr, Query, QueryBody, Select,
+    SelectItem, SetOperator, TableAlias, TableRef, UnaryOperator,
 };
 use crate::types::{DataType, Value};
 
@@ -195,6 +195,7 @@ fn binary_operator(op: BinaryOperator) -> &'static str {
         BinaryOperator::Multiply => "*",
         BinaryOperator::Divide => "/",
         BinaryOperator::Modulo => "%",
+        BinaryOperator::Pow => "^",
         BinaryOperator::Eq => "=",
         BinaryOperator::NotEq => "<>",
         BinaryOperator::Lt => "<",
@@ -345,6 +346,18 @@ fn write_query(out: &mut String, query: &Query) {
                 out.push(')');
             });
         }
+        QueryBody::SetOperation { op, all, left, right } => {
+            // Parentheses only where the grammar needs them: sqlparser refuses a parenthesised left operand
+            // inside an expression's subquery (`((SELECT 1) UNION ...)`), which PostgreSQL accepts.
+            write_set_operand(out, left, |inner| set_precedence(inner) < set_precedence(*op));
+            out.push(' ');
+            out.push_str(op.name());
+            if *all {
+                out.push_str(" ALL");
+            }
+            out.push(' ');
+            write_set_operand(out, right, |inner| set_precedence(inner) <= set_precedence(*op));
+        }
     }
     if !query.order_by.is_empty() {
         out.push_str(" ORDER BY ");
@@ -357,6 +370,28 @@ fn write_query(out: &mut String, query: &Query) {
     if let Some(offset) = &query.offset {
         out.push_str(" OFFSET ");
         write_expr(out, offset);
+    }
+}
+
+/// INTERSECT binds tighter than UNION and EXCEPT; all three associate to the left.
+fn set_precedence(op: SetOperator) -> u8 {
+    match op {
+        SetOperator::Intersect => 2,
+        SetOperator::Union | SetOperator::Except => 1,
+    }
+}
+
+/// One side of a set operation, parenthesised when it has its own ORDER BY / LIMIT / OFFSET or when it is
+/// a set operation that `needs_parentheses` says would otherwise regroup.
+fn write_set_operand(out: &mut String, operand: &Query, needs_parentheses: impl Fn(SetOperator) -> bool) {
+    let has_clauses = !operand.order_by.is_empty() || operand.limit.is_some() || operand.offset.is_some();
+    let regroups = matches!(&operand.body, QueryBody::SetOperation { op, .. } if needs_parentheses(*op));
+    if has_clauses || regroups {
+        out.push('(');
+        write_query(out, operand);
+        out.push(')');
+    } else {
+        write_query(out, operand);
     }
 }
 
@@ -440,6 +475,35 @@ fn write_table_ref(out: &mut String, table: &TableRef) {
             write_query(out, query);
             out.push(')');
             write_alias(out, alias);
+        }
+        TableRef::Join { left, right, kind, constraint } => {
+            // Parenthesised so that a join on the right side, or an explicit grouping, reads back the same.
+            out.push('(');
+            write_table_ref(out, left);
+            if matches!(constraint, JoinConstraint::Natural) {
+                out.push_str(" NATURAL");
+            }
+            out.push_str(match kind {
+                JoinKind::Inner => " JOIN ",
+                JoinKind::Left => " LEFT JOIN ",
+                JoinKind::Right => " RIGHT JOIN ",
+                JoinKind::Full => " FULL JOIN ",
+                JoinKind::Cross => " CROSS JOIN ",
+            });
+            write_table_ref(out, right);
+            match constraint {
+                JoinConstraint::On(condition) => {
+                    out.push_str(" ON ");
+                    write_expr(out, condition);
+                }
+                JoinConstraint::Using(columns) => {
+                    out.push_str(" USING (");
+                    write_list(out, columns, |out, c| out.push_str(&quote_ident(c)));
+                    out.push(')');
+                }
+                JoinConstraint::Natural | JoinConstraint::None => {}
+            }
+            out.push(')');
         }
     }
 }
@@ -541,20 +605,33 @@ fn strip_query(query: &mut Query) {
     match &mut query.body {
         QueryBody::Select(select) => {
             select.projection.iter_mut().for_each(strip_select_item);
-            for table in &mut select.from {
-                match table {
-                    TableRef::Table { .. } => {}
-                    TableRef::Function { args, .. } => args.iter_mut().for_each(strip_expr),
-                    TableRef::Subquery { query, .. } => strip_query(query),
-                }
-            }
+            select.from.iter_mut().for_each(strip_table_ref);
             select.filter.iter_mut().for_each(strip_expr);
             select.group_by.iter_mut().for_each(strip_expr);
             select.having.iter_mut().for_each(strip_expr);
         }
         QueryBody::Values(rows) => rows.iter_mut().flatten().for_each(strip_expr),
+        QueryBody::SetOperation { left, right, .. } => {
+            strip_query(left);
+            strip_query(right);
+        }
     }
     query.order_by.iter_mut().for_each(|o| strip_expr(&mut o.expr));
     query.limit.iter_mut().for_each(strip_expr);
     query.offset.iter_mut().for_each(strip_expr);
+}
+
+fn strip_table_ref(table: &mut TableRef) {
+    match table {
+        TableRef::Table { .. } => {}
+        TableRef::Function { args, .. } => args.iter_mut().for_each(strip_expr),
+        TableRef::Subquery { query, .. } => strip_query(query),
+        TableRef::Join { left, right, constraint, .. } => {
+            strip_table_ref(left);
+            strip_table_ref(right);
+            if let JoinConstraint::On(condition) = constraint {
+                strip_expr(condition);
+            }
+        }
+    }
 }

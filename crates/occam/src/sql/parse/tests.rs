@@ -553,6 +553,89 @@ fn refused_query_features() {
 }
 
 #[test]
+fn joins_and_set_operations_are_trees() {
+    use crate::sql::ast::{JoinConstraint, JoinKind, SetOperator};
+    let named = |name: &str| Box::new(TableRef::Table { name: table(name), alias: None });
+    // Joins associate to the left; parentheses group; ON conditions lose their positions with the rest.
+    assert_eq!(
+        select("SELECT * FROM a JOIN b ON a.x = lower(b.y) LEFT JOIN (c CROSS JOIN d) USING (k), e").from,
+        vec![
+            TableRef::Join {
+                left: Box::new(TableRef::Join {
+                    left: named("a"),
+                    right: named("b"),
+                    kind: JoinKind::Inner,
+                    constraint: JoinConstraint::On(binary(
+                        qcol("a", "x"),
+                        BinaryOperator::Eq,
+                        call("lower", vec![qcol("b", "y")])
+                    )),
+                }),
+                right: Box::new(TableRef::Join {
+                    left: named("c"),
+                    right: named("d"),
+                    kind: JoinKind::Cross,
+                    constraint: JoinConstraint::None,
+                }),
+                kind: JoinKind::Left,
+                constraint: JoinConstraint::Using(vec!["k".into()]),
+            },
+            *named("e"),
+        ]
+    );
+    assert!(matches!(
+        &select("SELECT * FROM a NATURAL RIGHT JOIN b").from[..],
+        [TableRef::Join { kind: JoinKind::Right, constraint: JoinConstraint::Natural, .. }]
+    ));
+    // Set operations associate to the left (INTERSECT binds tighter); ORDER BY / LIMIT belong to the whole.
+    let q = query("SELECT 1 UNION SELECT 2 INTERSECT ALL (SELECT 3 LIMIT 1) ORDER BY 1");
+    let simple = |n: i64| Query {
+        body: QueryBody::Select(Box::new(Select {
+            distinct: false,
+            projection: vec![item(int4(n))],
+            from: vec![],
+            filter: None,
+            group_by: vec![],
+            having: None,
+        })),
+        order_by: vec![],
+        limit: None,
+        offset: None,
+    };
+    let mut limited = simple(3);
+    limited.limit = Some(int4(1));
+    assert_eq!(
+        q.body,
+        QueryBody::SetOperation {
+            op: SetOperator::Union,
+            all: false,
+            left: Box::new(simple(1)),
+            right: Box::new(Query {
+                body: QueryBody::SetOperation {
+                    op: SetOperator::Intersect,
+                    all: true,
+                    left: Box::new(simple(2)),
+                    right: Box::new(limited),
+                },
+                order_by: vec![],
+                limit: None,
+                offset: None,
+            }),
+        }
+    );
+    assert_eq!(q.order_by.len(), 1);
+    assert_eq!(error("SELECT 1 MINUS SELECT 2").code, "0A000");
+    assert_eq!(
+        query_to_sql(&query("SELECT 1 EXCEPT (SELECT 2 UNION SELECT 3)")),
+        "SELECT 1 EXCEPT (SELECT 2 UNION SELECT 3)"
+    );
+    assert_eq!(
+        query_to_sql(&query("SELECT k FROM a NATURAL JOIN b, c LEFT JOIN d USING (k)")),
+        "SELECT k FROM (a NATURAL JOIN b), (c LEFT JOIN d USING (k))"
+    );
+}
+
+#[test]
 fn set_and_show() {
     let set = |name: &str, value: &str| Statement::Set { name: name.into(), value: value.into() };
     assert_eq!(one("SET search_path = public"), set("search_path", "public"));
@@ -750,6 +833,7 @@ fn operators() {
         ("a * b", B::Multiply),
         ("a / b", B::Divide),
         ("a % b", B::Modulo),
+        ("a ^ b", B::Pow),
         ("a = b", B::Eq),
         ("a <> b", B::NotEq),
         ("a != b", B::NotEq),
@@ -770,6 +854,9 @@ fn operators() {
     assert_eq!(expr("NOT a"), Expr::Unary { op: UnaryOperator::Not, expr: Box::new(col("a")) });
     assert_eq!(expr("+a"), Expr::Unary { op: UnaryOperator::Plus, expr: Box::new(col("a")) });
     assert_eq!(expr("1 + 2 * 3"), binary(int4(1), B::Plus, binary(int4(2), B::Multiply, int4(3))));
+    // `^` binds tighter than `*` and associates to the left, as in PostgreSQL.
+    assert_eq!(expr("2 * 3 ^ 2"), binary(int4(2), B::Multiply, binary(int4(3), B::Pow, int4(2))));
+    assert_eq!(expr("2 ^ 3 ^ 2"), binary(binary(int4(2), B::Pow, int4(3)), B::Pow, int4(2)));
     assert_eq!(expr("((a))"), col("a"));
     assert_eq!(expr("(a + b) * c"), binary(binary(col("a"), B::Plus, col("b")), B::Multiply, col("c")));
     assert_eq!(parse_expression("a ~ b").unwrap_err().code, "0A000");
@@ -957,6 +1044,11 @@ fn expressions_render_back_to_the_same_tree() {
         "a LIKE 'x%' AND b NOT ILIKE 'y'",
         "EXISTS (SELECT 1 FROM t WHERE t.a = 1)",
         "a IN (SELECT b FROM u ORDER BY b DESC NULLS FIRST LIMIT 3 OFFSET 1)",
+        "a ^ 2 ^ -b",
+        "(SELECT * FROM t JOIN u ON t.x = u.x LEFT JOIN v USING (y) NATURAL FULL JOIN w CROSS JOIN z, \
+         (a RIGHT JOIN (b JOIN c ON TRUE) ON FALSE), ((d NATURAL JOIN e)))",
+        "(SELECT 1 UNION ALL (SELECT 2 ORDER BY 1 LIMIT 1) INTERSECT SELECT 3 EXCEPT VALUES (4) ORDER BY 1)",
+        "(SELECT 1 EXCEPT (SELECT 2 UNION SELECT 3) INTERSECT SELECT 4)",
         "(SELECT DISTINCT max(x) AS m FROM t AS y(x), generate_series(1, 2) AS g, (VALUES (1)) AS v \
          WHERE x > 0 GROUP BY x HAVING count(*) > 1)",
     ] {
