@@ -29,6 +29,22 @@ pub struct Config {
     pub data_dir: Option<PathBuf>,
 }
 
+/// What authentication needs to know about a role (see [`Database::role_login`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleLogin {
+    /// The role may log in (`admin`, or created `WITH LOGIN`).
+    pub can_login: bool,
+    /// The built-in administrator role (IAM tokens for it use `Action=DbConnectAdmin`).
+    pub is_admin: bool,
+    /// The SCRAM-SHA-256 verifier of a role created `WITH PASSWORD` (see `auth::scram::make_verifier`).
+    pub password_verifier: Option<String>,
+    /// IAM principals (ARNs) mapped to the role with `AWS IAM GRANT`.
+    pub iam_arns: Vec<String>,
+}
+
+/// The built-in administrator role, as in Aurora DSQL.
+pub const ADMIN_ROLE: &str = "admin";
+
 /// An open database.
 #[derive(Clone)]
 pub struct Database {
@@ -44,6 +60,17 @@ struct DatabaseInner {
 }
 
 impl Database {
+    /// The login facts of role `name`, or None if no such role exists. Until roles are stored in the
+    /// catalog only the built-in `admin` exists.
+    pub fn role_login(&self, name: &str) -> Option<RoleLogin> {
+        (name == ADMIN_ROLE).then(|| RoleLogin {
+            can_login: true,
+            is_admin: true,
+            password_verifier: None,
+            iam_arns: Vec::new(),
+        })
+    }
+
     /// Opens (creating if needed) the database described by `config`.
     pub fn open(config: &Config) -> Result<Database> {
         let storage: Arc<dyn Storage> = match &config.data_dir {

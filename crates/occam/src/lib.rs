@@ -12,6 +12,7 @@
 //!   storage   ordered key-value engine (fjall on disk, a skip list in memory)
 //! ```
 
+pub mod auth;
 pub mod catalog;
 pub mod database;
 pub mod error;
