@@ -1,8 +1,274 @@
 //! SCRAM-SHA-256 (RFC 5802/7677) as PostgreSQL uses it: stored verifiers and the server side of the
 //! exchange.
+//!
+//! ```text
+//!   client-first   n,,n=<ignored user>,r=<client nonce>
+//!   server-first   r=<client nonce><server nonce>,s=<salt b64>,i=<iterations>
+//!   client-final   c=biws,r=<nonce>,p=<ClientProof b64>     (checked: H(ClientProof ^ HMAC(StoredKey, auth)) == StoredKey)
+//!   server-final   v=<HMAC(ServerKey, auth) b64>
+//! ```
+//!
+//! Channel binding (`SCRAM-SHA-256-PLUS`) is not offered; a client asking for it (`p=` header) is refused.
+
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine;
+use ring::{digest, hmac, pbkdf2, rand::SecureRandom};
+
+/// The mechanism name announced in AuthenticationSASL.
+pub const MECHANISM: &str = "SCRAM-SHA-256";
+/// PostgreSQL's default `scram_iterations`.
+pub const ITERATIONS: u32 = 4096;
+const SALT_LEN: usize = 16;
+const NONCE_LEN: usize = 18;
 
 /// The verifier PostgreSQL stores for `password` (`SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`,
 /// base64 fields), computed with a fresh random salt. Roles created `WITH PASSWORD` keep only this.
-pub fn make_verifier(_password: &str) -> String {
-    todo!("auth helper")
+pub fn make_verifier(password: &str) -> String {
+    let salt: [u8; SALT_LEN] = random_bytes();
+    verifier_with_salt(password, &salt, ITERATIONS).to_string()
+}
+
+/// A parsed verifier.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verifier {
+    pub iterations: u32,
+    pub salt: Vec<u8>,
+    pub stored_key: Vec<u8>,
+    pub server_key: Vec<u8>,
+}
+
+impl std::fmt::Display for Verifier {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{MECHANISM}${}:{}${}:{}",
+            self.iterations,
+            BASE64.encode(&self.salt),
+            BASE64.encode(&self.stored_key),
+            BASE64.encode(&self.server_key)
+        )
+    }
+}
+
+impl Verifier {
+    /// Parses PostgreSQL's text form; `None` if it is not a SCRAM-SHA-256 verifier.
+    pub fn parse(text: &str) -> Option<Verifier> {
+        let rest = text.strip_prefix(MECHANISM)?.strip_prefix('$')?;
+        let (iterations_salt, keys) = rest.split_once('$')?;
+        let (iterations, salt) = iterations_salt.split_once(':')?;
+        let (stored_key, server_key) = keys.split_once(':')?;
+        let verifier = Verifier {
+            iterations: iterations.parse().ok().filter(|&i| i > 0)?,
+            salt: BASE64.decode(salt).ok()?,
+            stored_key: BASE64.decode(stored_key).ok()?,
+            server_key: BASE64.decode(server_key).ok()?,
+        };
+        (verifier.stored_key.len() == 32 && verifier.server_key.len() == 32).then_some(verifier)
+    }
+}
+
+/// The verifier of `password` with a given salt (deterministic, for tests and mock exchanges).
+pub fn verifier_with_salt(password: &str, salt: &[u8], iterations: u32) -> Verifier {
+    // PostgreSQL normalises with SASLprep and falls back to the raw bytes when that fails.
+    let prepared = stringprep::saslprep(password).map(|p| p.into_owned()).unwrap_or_else(|_| password.to_owned());
+    let mut salted = [0u8; 32];
+    pbkdf2::derive(
+        pbkdf2::PBKDF2_HMAC_SHA256,
+        std::num::NonZeroU32::new(iterations).expect("iterations > 0"),
+        salt,
+        prepared.as_bytes(),
+        &mut salted,
+    );
+    let client_key = hmac_sha256(&salted, b"Client Key");
+    Verifier {
+        iterations,
+        salt: salt.to_vec(),
+        stored_key: digest::digest(&digest::SHA256, &client_key).as_ref().to_vec(),
+        server_key: hmac_sha256(&salted, b"Server Key"),
+    }
+}
+
+fn hmac_sha256(key: &[u8], data: &[u8]) -> Vec<u8> {
+    hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), data).as_ref().to_vec()
+}
+
+fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    ring::rand::SystemRandom::new().fill(&mut bytes).expect("system random source");
+    bytes
+}
+
+/// Why an exchange failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ScramError {
+    /// The client's message does not follow the protocol (08P01 for the client).
+    Malformed(&'static str),
+    /// The proof is wrong, or the role has no usable verifier (28P01 for the client).
+    WrongPassword,
+}
+
+/// The server side of one SCRAM-SHA-256 exchange.
+pub struct ServerExchange {
+    /// `None` when the role has no verifier: the exchange runs against a mock one and always fails, so a
+    /// client cannot tell a missing role or password from a wrong password (as PostgreSQL does).
+    verifier: Option<Verifier>,
+    mock: Verifier,
+    state: State,
+}
+
+enum State {
+    AwaitingClientFirst,
+    AwaitingClientFinal { gs2_header: String, nonce: String, auth_prefix: String },
+    Done,
+}
+
+impl ServerExchange {
+    /// An exchange against `verifier` (the role's stored text, if any).
+    pub fn new(verifier: Option<&str>) -> ServerExchange {
+        let salt: [u8; SALT_LEN] = random_bytes();
+        ServerExchange {
+            verifier: verifier.and_then(Verifier::parse),
+            mock: Verifier { iterations: ITERATIONS, salt: salt.to_vec(), stored_key: vec![0; 32], server_key: vec![0; 32] },
+            state: State::AwaitingClientFirst,
+        }
+    }
+
+    /// Takes client-first, returns server-first.
+    pub fn client_first(&mut self, message: &[u8]) -> Result<String, ScramError> {
+        let State::AwaitingClientFirst = self.state else { return Err(ScramError::Malformed("unexpected message")) };
+        let message = std::str::from_utf8(message).map_err(|_| ScramError::Malformed("not UTF-8"))?;
+        // gs2-header: "n,," (no binding) or "y,," (client could bind, thinks we cannot); "p=" asks for binding.
+        let (gs2_header, bare) = if let Some(bare) = message.strip_prefix("n,,") {
+            ("n,,", bare)
+        } else if let Some(bare) = message.strip_prefix("y,,") {
+            ("y,,", bare)
+        } else if message.starts_with("p=") {
+            return Err(ScramError::Malformed("channel binding is not supported"));
+        } else {
+            return Err(ScramError::Malformed("invalid GS2 header"));
+        };
+        let client_nonce = bare
+            .split(',')
+            .find_map(|attr| attr.strip_prefix("r="))
+            .filter(|nonce| !nonce.is_empty() && nonce.bytes().all(|b| b.is_ascii_graphic() && b != b','))
+            .ok_or(ScramError::Malformed("missing nonce"))?;
+        if !bare.starts_with("n=") {
+            return Err(ScramError::Malformed("expected user name attribute"));
+        }
+        let verifier = self.verifier.as_ref().unwrap_or(&self.mock);
+        let nonce = format!("{client_nonce}{}", BASE64.encode(random_bytes::<NONCE_LEN>()));
+        let server_first = format!("r={nonce},s={},i={}", BASE64.encode(&verifier.salt), verifier.iterations);
+        self.state = State::AwaitingClientFinal {
+            gs2_header: gs2_header.to_owned(),
+            nonce,
+            auth_prefix: format!("{bare},{server_first}"),
+        };
+        Ok(server_first)
+    }
+
+    /// Takes client-final, returns server-final if the proof is right.
+    pub fn client_final(&mut self, message: &[u8]) -> Result<String, ScramError> {
+        let State::AwaitingClientFinal { gs2_header, nonce, auth_prefix } =
+            std::mem::replace(&mut self.state, State::Done)
+        else {
+            return Err(ScramError::Malformed("unexpected message"));
+        };
+        let message = std::str::from_utf8(message).map_err(|_| ScramError::Malformed("not UTF-8"))?;
+        let (without_proof, proof) = message.rsplit_once(",p=").ok_or(ScramError::Malformed("missing proof"))?;
+        let mut attrs = without_proof.split(',');
+        let binding = attrs.next().and_then(|a| a.strip_prefix("c=")).ok_or(ScramError::Malformed("missing binding"))?;
+        if BASE64.decode(binding).ok().as_deref() != Some(gs2_header.as_bytes()) {
+            return Err(ScramError::Malformed("unexpected channel binding data"));
+        }
+        if attrs.next().and_then(|a| a.strip_prefix("r=")) != Some(nonce.as_str()) {
+            return Err(ScramError::Malformed("nonce does not match"));
+        }
+        let proof = BASE64.decode(proof).map_err(|_| ScramError::Malformed("malformed proof"))?;
+        let Some(verifier) = &self.verifier else { return Err(ScramError::WrongPassword) };
+        if proof.len() != verifier.stored_key.len() {
+            return Err(ScramError::Malformed("malformed proof"));
+        }
+        let auth_message = format!("{auth_prefix},{without_proof}");
+        let client_signature = hmac_sha256(&verifier.stored_key, auth_message.as_bytes());
+        let client_key: Vec<u8> = proof.iter().zip(&client_signature).map(|(p, s)| p ^ s).collect();
+        let derived = digest::digest(&digest::SHA256, &client_key);
+        if !constant_time_eq(derived.as_ref(), &verifier.stored_key) {
+            return Err(ScramError::WrongPassword);
+        }
+        let server_signature = hmac_sha256(&verifier.server_key, auth_message.as_bytes());
+        Ok(format!("v={}", BASE64.encode(server_signature)))
+    }
+}
+
+/// Compares two keys without leaking where they differ through timing.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 7677's example: user "user", password "pencil", 4096 iterations.
+    #[test]
+    fn rfc7677_exchange() {
+        let salt = BASE64.decode("W22ZaJ0SNY7soEsUEjb6gQ==").unwrap();
+        let verifier = verifier_with_salt("pencil", &salt, 4096);
+        let mut exchange = ServerExchange::new(Some(&verifier.to_string()));
+        let server_first = exchange.client_first(b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO").unwrap();
+        // The RFC's server nonce is fixed; ours is random, so rebuild the client's proof for it.
+        let nonce = server_first.split(',').next().unwrap().strip_prefix("r=").unwrap().to_owned();
+        let without_proof = format!("c=biws,r={nonce}");
+        let auth = format!("n=user,r=rOprNGfwEbeRWgbNEkqO,{server_first},{without_proof}");
+        let proof = client_proof("pencil", &salt, &auth);
+        let server_final = exchange.client_final(format!("{without_proof},p={proof}").as_bytes()).unwrap();
+        assert!(server_final.starts_with("v="));
+    }
+
+    /// The RFC's exact messages check the key derivation against its published proof.
+    #[test]
+    fn rfc7677_known_proof() {
+        let salt = BASE64.decode("W22ZaJ0SNY7soEsUEjb6gQ==").unwrap();
+        let auth = "n=user,r=rOprNGfwEbeRWgbNEkqO,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,\
+                    s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096,c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0";
+        assert_eq!(client_proof("pencil", &salt, auth), "dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=");
+        let verifier = verifier_with_salt("pencil", &salt, 4096);
+        let server_signature = hmac_sha256(&verifier.server_key, auth.as_bytes());
+        assert_eq!(BASE64.encode(server_signature), "6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=");
+    }
+
+    #[test]
+    fn wrong_password_and_missing_verifier_fail_the_same_way() {
+        let salt = [7u8; 16];
+        let verifier = verifier_with_salt("right", &salt, 4096).to_string();
+        for stored in [Some(verifier.as_str()), None] {
+            let mut exchange = ServerExchange::new(stored);
+            let server_first = exchange.client_first(b"n,,n=,r=abc").unwrap();
+            let nonce = server_first.split(',').next().unwrap().strip_prefix("r=").unwrap().to_owned();
+            let without_proof = format!("c=biws,r={nonce}");
+            let auth = format!("n=,r=abc,{server_first},{without_proof}");
+            let proof = client_proof("wrong", &salt, &auth);
+            let outcome = exchange.client_final(format!("{without_proof},p={proof}").as_bytes());
+            assert_eq!(outcome, Err(ScramError::WrongPassword));
+        }
+    }
+
+    #[test]
+    fn verifier_format_round_trips() {
+        let text = make_verifier("secret");
+        assert!(text.starts_with("SCRAM-SHA-256$4096:"), "{text}");
+        let parsed = Verifier::parse(&text).unwrap();
+        assert_eq!(parsed.salt.len(), 16);
+        assert_eq!(parsed.to_string(), text);
+        assert_ne!(make_verifier("secret"), text, "salts are random");
+    }
+
+    fn client_proof(password: &str, salt: &[u8], auth: &str) -> String {
+        let mut salted = [0u8; 32];
+        pbkdf2::derive(pbkdf2::PBKDF2_HMAC_SHA256, std::num::NonZeroU32::new(4096).unwrap(), salt, password.as_bytes(), &mut salted);
+        let client_key = hmac_sha256(&salted, b"Client Key");
+        let stored_key = digest::digest(&digest::SHA256, &client_key);
+        let signature = hmac_sha256(stored_key.as_ref(), auth.as_bytes());
+        BASE64.encode(client_key.iter().zip(&signature).map(|(k, s)| k ^ s).collect::<Vec<u8>>())
+    }
 }

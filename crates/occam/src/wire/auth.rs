@@ -7,14 +7,26 @@
 //! takes two and fits the same shape. The default "local" mode accepts any password, which is what a
 //! developer database on localhost wants.
 //!
+//! | mode (`--auth`) | challenge | checked against |
+//! |---|---|---|
+//! | `local` ([`LocalAuth`]) | cleartext password, any value | the role exists and may log in |
+//! | `iam` ([`IamAuth`]) | cleartext password = DSQL auth token | SigV4 signature with the server's credentials, expiry, `Action`, the role's IAM mappings |
+//! | `password` ([`PasswordAuth`]) | SASL `SCRAM-SHA-256` | the role's stored verifier (`CREATE ROLE .. PASSWORD`) |
+//!
 //! ```text
 //!   connection                        exchange
 //!      start(user, database) ───────▶  first step: Challenge(AuthenticationCleartextPassword)
 //!      client's 'p' message   ───────▶  respond(): Accept | Reject(error) | Challenge(next message)
 //! ```
 
+use bytes::Bytes;
+use chrono::Utc;
 use pgwire::messages::startup::{Authentication, PasswordMessageFamily};
+use tracing::info;
 
+use crate::auth::scram::{self, ScramError, ServerExchange};
+use crate::auth::token::{TokenRejection, TokenVerifier};
+use crate::database::{Database, RoleLogin};
 use crate::error::{sqlstate, Error};
 
 /// What the connection does next in an authentication exchange.
@@ -24,6 +36,9 @@ pub enum AuthStep {
     Challenge(Authentication),
     /// The client is authenticated; the connection sends AuthenticationOk.
     Accept,
+    /// The client is authenticated; the connection sends this last message (SCRAM's server signature),
+    /// then AuthenticationOk, without waiting for a reply.
+    AcceptAfter(Authentication),
     /// Authentication failed; the connection sends this error as FATAL and closes.
     Reject(Error),
 }
@@ -82,4 +97,154 @@ where
 /// The error PostgreSQL sends for a wrong password (28P01), for verifiers to return.
 pub fn password_failed(user: &str) -> Error {
     Error::new(sqlstate::INVALID_PASSWORD, format!("password authentication failed for user \"{user}\""))
+}
+
+/// DSQL's answer to any bad auth token (SQLSTATE 28000); an expired one gets the hint `Signature expired`.
+pub fn access_denied() -> Error {
+    Error::new(sqlstate::INVALID_AUTHORIZATION_SPECIFICATION, "unable to accept connection, access denied")
+}
+
+/// The login facts of `user`, or the FATAL PostgreSQL sends for an unknown role or one without LOGIN.
+fn login_role(database: &Database, user: &str) -> Result<RoleLogin, Error> {
+    match database.role_login(user) {
+        None => Err(Error::new(sqlstate::INVALID_AUTHORIZATION_SPECIFICATION, format!("role \"{user}\" does not exist"))),
+        Some(role) if !role.can_login => Err(Error::new(
+            sqlstate::INVALID_AUTHORIZATION_SPECIFICATION,
+            format!("role \"{user}\" is not permitted to log in"),
+        )),
+        Some(role) => Ok(role),
+    }
+}
+
+/// An exchange that fails at once (unknown role in local mode).
+struct Refused(Option<Error>);
+
+impl AuthExchange for Refused {
+    fn begin(&mut self) -> AuthStep {
+        AuthStep::Reject(self.0.take().unwrap_or_else(|| Error::protocol("authentication already failed")))
+    }
+    fn respond(&mut self, _reply: PasswordMessageFamily) -> AuthStep {
+        self.begin()
+    }
+}
+
+/// `--auth local`: any password, but the role must exist and may log in.
+#[derive(Clone)]
+pub struct LocalAuth {
+    pub database: Database,
+}
+
+impl Authenticator for LocalAuth {
+    fn start(&self, user: &str, _database: &str) -> Box<dyn AuthExchange> {
+        match login_role(&self.database, user) {
+            Ok(_) => AcceptAnyPassword.start(user, _database),
+            Err(err) => Box::new(Refused(Some(err))),
+        }
+    }
+}
+
+/// `--auth iam`: the password is a DSQL auth token signed with the credentials the server was given.
+/// `admin` needs an `Action=DbConnectAdmin` token; other roles a `DbConnect` token, LOGIN and at least one
+/// `AWS IAM GRANT` mapping (the local server cannot tell which IAM principal owns an access key, so any
+/// mapping admits the holder of the server's key).
+pub struct IamAuth {
+    pub database: Database,
+    pub verifier: TokenVerifier,
+}
+
+impl Authenticator for IamAuth {
+    fn start(&self, user: &str, _database: &str) -> Box<dyn AuthExchange> {
+        let database = self.database.clone();
+        let verifier = self.verifier.clone();
+        let user = user.to_owned();
+        Box::new(CleartextExchange {
+            verify: move |token: &str| {
+                let role = database.role_login(&user);
+                let admin = role.as_ref().is_some_and(|role| role.is_admin);
+                match verifier.verify(token, admin, Utc::now()) {
+                    Ok(()) => {}
+                    Err(TokenRejection::Expired) => return Err(access_denied().with_hint("Signature expired")),
+                    Err(TokenRejection::Invalid(reason)) => {
+                        info!(%user, %reason, "IAM auth token refused");
+                        return Err(access_denied());
+                    }
+                }
+                let role = login_role(&database, &user)?;
+                if !role.is_admin && role.iam_arns.is_empty() {
+                    info!(%user, "IAM auth refused: the role has no AWS IAM GRANT mapping");
+                    return Err(access_denied());
+                }
+                Ok(())
+            },
+        })
+    }
+}
+
+/// `--auth password`: SCRAM-SHA-256 against the role's stored verifier. An unknown role, or one without a
+/// password, fails exactly like a wrong password (28P01), as in PostgreSQL.
+#[derive(Clone)]
+pub struct PasswordAuth {
+    pub database: Database,
+}
+
+impl Authenticator for PasswordAuth {
+    fn start(&self, user: &str, _database: &str) -> Box<dyn AuthExchange> {
+        let role = self.database.role_login(user);
+        if role.as_ref().is_some_and(|role| !role.can_login) {
+            return Box::new(Refused(login_role(&self.database, user).err()));
+        }
+        let verifier = role.and_then(|role| role.password_verifier);
+        Box::new(ScramExchange { user: user.to_owned(), exchange: ServerExchange::new(verifier.as_deref()), round: 0 })
+    }
+}
+
+/// The two SASL rounds of SCRAM-SHA-256 over the PostgreSQL messages.
+struct ScramExchange {
+    user: String,
+    exchange: ServerExchange,
+    round: u8,
+}
+
+impl ScramExchange {
+    fn failed(&self, err: ScramError) -> AuthStep {
+        match err {
+            ScramError::WrongPassword => AuthStep::Reject(password_failed(&self.user)),
+            ScramError::Malformed(reason) => AuthStep::Reject(Error::protocol(format!("malformed SCRAM message: {reason}"))),
+        }
+    }
+}
+
+impl AuthExchange for ScramExchange {
+    fn begin(&mut self) -> AuthStep {
+        AuthStep::Challenge(Authentication::SASL(vec![scram::MECHANISM.to_owned()]))
+    }
+
+    fn respond(&mut self, reply: PasswordMessageFamily) -> AuthStep {
+        self.round += 1;
+        if self.round == 1 {
+            let initial = match reply.into_sasl_initial_response() {
+                Ok(initial) => initial,
+                Err(_) => return AuthStep::Reject(Error::protocol("expected SASL response")),
+            };
+            if initial.auth_method != scram::MECHANISM {
+                return AuthStep::Reject(Error::protocol(
+                    "client selected an invalid SASL authentication mechanism",
+                ));
+            }
+            let data = initial.data.unwrap_or_default();
+            match self.exchange.client_first(&data) {
+                Ok(server_first) => AuthStep::Challenge(Authentication::SASLContinue(Bytes::from(server_first))),
+                Err(err) => self.failed(err),
+            }
+        } else {
+            let response = match reply.into_sasl_response() {
+                Ok(response) => response,
+                Err(_) => return AuthStep::Reject(Error::protocol("expected SASL response")),
+            };
+            match self.exchange.client_final(&response.data) {
+                Ok(server_final) => AuthStep::AcceptAfter(Authentication::SASLFinal(Bytes::from(server_final))),
+                Err(err) => self.failed(err),
+            }
+        }
+    }
 }

@@ -2,7 +2,7 @@
 //! over one engine session.
 //!
 //! ```text
-//!   startup    [SSLRequest -> 'N'] StartupMessage -> auth exchange -> AuthenticationOk, ParameterStatus*,
+//!   startup    [SSLRequest -> 'S' + TLS handshake | 'N'] StartupMessage -> auth exchange -> AuthenticationOk, ParameterStatus*,
 //!              BackendKeyData, ReadyForQuery
 //!   simple     Query -> (RowDescription DataRow* | ) CommandComplete per statement ... ReadyForQuery
 //!   extended   Parse -> ParseComplete      Bind -> BindComplete      Describe -> ParameterDescription?
@@ -39,6 +39,7 @@ use tracing::{debug, error, warn};
 
 use super::auth::AuthStep;
 use super::codec::{self, FORMAT_TEXT};
+use super::tls::ClientStream;
 use super::transport::{decode_context, decode_frontend, decode_isolated, Disconnect, Transport};
 use super::{SessionFactory, Shared, SqlSession, StatementInfo};
 use crate::error::{sqlstate, Error};
@@ -63,14 +64,15 @@ fn run_blocking<R>(f: impl FnOnce() -> R) -> R {
 }
 
 /// Serves one client until it disconnects. Protocol violations end only this connection; a panic in the
-/// engine is reported to this client as an internal error and ends only this connection.
-pub(crate) async fn run<T, F>(stream: T, peer: String, shared: Arc<Shared<F>>)
+/// engine is reported to this client as an internal error and ends only this connection. A client that is
+/// not `admitted` (over `max_connections`) is refused once its startup message is in.
+pub(crate) async fn run<T, F>(stream: T, peer: String, shared: Arc<Shared<F>>, admitted: bool)
 where
     T: AsyncRead + AsyncWrite + Unpin + Send,
     F: SessionFactory,
 {
-    let mut transport = Transport::new(stream);
-    let outcome = AssertUnwindSafe(serve_client(&mut transport, &shared)).catch_unwind().await;
+    let mut transport = Transport::new(ClientStream::Plain(stream));
+    let outcome = AssertUnwindSafe(serve_client(&mut transport, &shared, admitted)).catch_unwind().await;
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(_) => {
@@ -91,12 +93,16 @@ where
     transport.shutdown().await;
 }
 
-async fn serve_client<T, F>(transport: &mut Transport<T>, shared: &Shared<F>) -> Result<(), Disconnect>
+async fn serve_client<T, F>(
+    transport: &mut Transport<ClientStream<T>>,
+    shared: &Shared<F>,
+    admitted: bool,
+) -> Result<(), Disconnect>
 where
     T: AsyncRead + AsyncWrite + Unpin + Send,
     F: SessionFactory,
 {
-    let startup = match tokio::time::timeout(STARTUP_TIMEOUT, startup(transport, shared)).await {
+    let startup = match tokio::time::timeout(STARTUP_TIMEOUT, startup(transport, shared, admitted)).await {
         Ok(startup) => startup?,
         Err(_) => return Err(Disconnect::Closed(None)),
     };
@@ -150,7 +156,11 @@ struct ClientStartup {
 }
 
 /// The startup phase up to AuthenticationOk. `None` if the client left (or only sent a CancelRequest).
-async fn startup<T, F>(transport: &mut Transport<T>, shared: &Shared<F>) -> Result<Option<ClientStartup>, Disconnect>
+async fn startup<T, F>(
+    transport: &mut Transport<ClientStream<T>>,
+    shared: &Shared<F>,
+    admitted: bool,
+) -> Result<Option<ClientStartup>, Disconnect>
 where
     T: AsyncRead + AsyncWrite + Unpin + Send,
     F: SessionFactory,
@@ -160,7 +170,21 @@ where
         let Some(packet) = transport.read_startup_packet().await? else { return Ok(None) };
         let code = (&packet[4..8]).get_i32();
         match code {
-            // TLS and GSS encryption are not offered yet: refuse, and the client continues in plaintext.
+            SSL_REQUEST_CODE if transport.stream_mut().is_tls() => {
+                return Err(Disconnect::Fatal(Error::protocol("SSL request on an encrypted connection")));
+            }
+            SSL_REQUEST_CODE if shared.options.tls.is_some() => {
+                // Bytes sent behind the SSLRequest would be trusted as if encrypted (CVE-2021-23214).
+                if transport.has_buffered_input() {
+                    return Err(Disconnect::Fatal(Error::protocol("received unencrypted data after SSL request")));
+                }
+                transport.send_raw(b"S");
+                transport.flush().await?;
+                let acceptor = shared.options.tls.as_ref().expect("checked above");
+                transport.stream_mut().upgrade(acceptor).await?;
+            }
+            // Without TLS configured (and for GSS encryption, never offered): refuse, the client goes on in
+            // plaintext (or gives up, if it requires encryption).
             SSL_REQUEST_CODE | GSSENC_REQUEST_CODE => {
                 transport.send_raw(b"N");
                 transport.flush().await?;
@@ -186,6 +210,17 @@ where
         }
     };
 
+    if shared.options.require_tls && !transport.stream_mut().is_tls() {
+        return Err(Disconnect::Fatal(Error::new(
+            sqlstate::INVALID_AUTHORIZATION_SPECIFICATION,
+            "unable to accept connection, TLS is required",
+        )
+        .with_hint("Connect with sslmode=require.")));
+    }
+    if !admitted {
+        return Err(Disconnect::Fatal(Error::new(sqlstate::TOO_MANY_CONNECTIONS, "sorry, too many clients already")));
+    }
+
     let parameters = &startup.parameters;
     let Some(user) = parameters.get("user").filter(|user| !user.is_empty()).cloned() else {
         return Err(Disconnect::Fatal(Error::new(
@@ -207,6 +242,10 @@ where
     loop {
         match step {
             AuthStep::Accept => break,
+            AuthStep::AcceptAfter(last) => {
+                send(transport, PgWireBackendMessage::Authentication(last))?;
+                break;
+            }
             AuthStep::Reject(err) => return Err(Disconnect::Fatal(err)),
             AuthStep::Challenge(challenge) => {
                 send(transport, PgWireBackendMessage::Authentication(challenge))?;

@@ -6,7 +6,8 @@
 //! ```text
 //!   mod.rs         accept loop, server options, the session seam (SqlSession / SessionFactory)
 //!   connection.rs  one connection: startup + auth, simple query, extended query (Parse/Bind/...)
-//!   auth.rs        authentication exchanges (cleartext "local" mode now; IAM tokens, SCRAM later)
+//!   auth.rs        authentication exchanges: "local" (any password), IAM auth tokens, SCRAM-SHA-256
+//!   tls.rs         the server certificate and the plaintext -> TLS client stream
 //!   transport.rs   framing: length checks, isolated pgwire decoding, buffered output
 //!   codec.rs       occam values/columns/errors <-> DataRow/RowDescription/ErrorResponse
 //! ```
@@ -17,13 +18,14 @@
 pub mod auth;
 mod codec;
 mod connection;
+pub mod tls;
 mod transport;
 
 #[cfg(test)]
 mod tests;
 
 use std::io;
-use std::sync::atomic::AtomicI32;
+use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -36,27 +38,44 @@ use crate::session::{Column, PreparedStatement, QueryResult, Session, Transactio
 use crate::txn::DurableWait;
 use crate::types::{DataType, Value};
 
-pub use auth::{AcceptAnyPassword, AuthExchange, AuthStep, Authenticator};
+pub use auth::{AcceptAnyPassword, AuthExchange, AuthStep, Authenticator, IamAuth, LocalAuth, PasswordAuth};
+pub use tls::TlsAcceptor;
 
 /// The version reported in the `server_version` parameter (what clients see as the PostgreSQL version).
 pub const SERVER_VERSION: &str = "16.15";
 
+/// DSQL's limit of connections per cluster, the default of `--max-connections`.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;
+
 /// How the server treats clients.
 #[derive(Clone)]
 pub struct ServerOptions {
-    /// How clients authenticate; defaults to the "local" mode, which accepts any password.
+    /// How clients authenticate; defaults to accepting any password for any user name.
     pub authenticator: Arc<dyn Authenticator>,
+    /// TLS offered in answer to SSLRequest; `None` answers `N` and the client continues in plaintext.
+    pub tls: Option<TlsAcceptor>,
+    /// Refuse clients that did not upgrade to TLS before their startup message (as DSQL does).
+    pub require_tls: bool,
+    /// Connections beyond this many open ones are refused with 53300 after their startup message.
+    pub max_connections: usize,
 }
 
 impl Default for ServerOptions {
     fn default() -> Self {
-        ServerOptions { authenticator: Arc::new(AcceptAnyPassword) }
+        ServerOptions {
+            authenticator: Arc::new(AcceptAnyPassword),
+            tls: None,
+            require_tls: false,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+        }
     }
 }
 
 /// Serves PostgreSQL clients on `listener` until the process ends; each connection gets its own Session.
+/// Any password is accepted for an existing role ("local" mode), in plaintext.
 pub async fn serve(listener: TcpListener, database: Database) -> io::Result<()> {
-    serve_with_options(listener, database, ServerOptions::default()).await
+    let options = ServerOptions { authenticator: Arc::new(LocalAuth { database: database.clone() }), ..Default::default() };
+    serve_with_options(listener, database, options).await
 }
 
 /// [`serve`] with explicit options.
@@ -70,7 +89,12 @@ pub(crate) async fn serve_sessions<F: SessionFactory>(
     factory: F,
     options: ServerOptions,
 ) -> io::Result<()> {
-    let shared = Arc::new(Shared { factory, options, next_process_id: AtomicI32::new(1) });
+    let shared = Arc::new(Shared {
+        factory,
+        options,
+        next_process_id: AtomicI32::new(1),
+        open_connections: Arc::new(AtomicUsize::new(0)),
+    });
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {
@@ -78,7 +102,13 @@ pub(crate) async fn serve_sessions<F: SessionFactory>(
                     debug!(%peer, %err, "cannot set TCP_NODELAY");
                 }
                 debug!(%peer, "client connected");
-                tokio::spawn(connection::run(stream, peer.to_string(), shared.clone()));
+                let slot = ConnectionSlot::take(&shared.open_connections);
+                let admitted = slot.open_before < shared.options.max_connections;
+                let shared = shared.clone();
+                tokio::spawn(async move {
+                    connection::run(stream, peer.to_string(), shared, admitted).await;
+                    drop(slot);
+                });
             }
             Err(err) => {
                 // Usually out of file descriptors: back off briefly instead of spinning, keep serving.
@@ -94,6 +124,27 @@ pub(crate) struct Shared<F> {
     factory: F,
     options: ServerOptions,
     next_process_id: AtomicI32,
+    open_connections: Arc<AtomicUsize>,
+}
+
+/// One open connection in the count that `max_connections` limits; released when dropped.
+struct ConnectionSlot {
+    counter: Arc<AtomicUsize>,
+    /// How many connections were open before this one.
+    open_before: usize,
+}
+
+impl ConnectionSlot {
+    fn take(counter: &Arc<AtomicUsize>) -> ConnectionSlot {
+        let open_before = counter.fetch_add(1, Ordering::AcqRel);
+        ConnectionSlot { counter: counter.clone(), open_before }
+    }
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        self.counter.fetch_sub(1, Ordering::AcqRel);
+    }
 }
 
 /// What the protocol needs from an engine session. [`Session`] is the real one; the seam lets the

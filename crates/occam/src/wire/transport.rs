@@ -59,6 +59,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Transport<S> {
         Transport { stream, read_buf: BytesMut::with_capacity(8192), write_buf: BytesMut::with_capacity(8192) }
     }
 
+    /// The socket itself (to upgrade it to TLS).
+    pub fn stream_mut(&mut self) -> &mut S {
+        &mut self.stream
+    }
+
+    /// Whether bytes the client sent are buffered but not yet consumed.
+    pub fn has_buffered_input(&self) -> bool {
+        !self.read_buf.is_empty()
+    }
+
     /// Reads until at least `needed` bytes are buffered. `Ok(false)` on EOF with nothing buffered (a clean
     /// hang-up between messages); EOF inside a message is an error.
     async fn fill(&mut self, needed: usize) -> Result<bool, Disconnect> {
