@@ -1,17 +1,21 @@
 //! The `occam` binary: a thin command-line front end over the `occam` engine library.
 //!
-//! `occam serve` opens a database (on disk, or in memory) and serves PostgreSQL clients on a TCP port.
-//! Each subcommand is a variant of [`Command`] with its own argument struct, so later subcommands
-//! (`token`) and server options (`--auth`, `--compat`, TLS) are new fields or variants, not new plumbing.
+//! `occam serve` opens a database (on disk, or in memory) and serves PostgreSQL clients on a TCP port, with
+//! TLS (a self-signed certificate unless one is given), a connection limit and one of three authentication
+//! modes (`--auth local|iam|password`). `occam token` prints a DSQL auth token for `--auth iam`, exactly as
+//! `aws dsql generate-db-connect[-admin]-auth-token` does. Each subcommand is a variant of [`Command`] with
+//! its own argument struct.
 //! Failures the operator can fix (a busy port, an unusable data directory) end the process with one
 //! `error: ...` line and a non-zero exit status.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use clap::{Args, Parser, Subcommand};
-use occam::wire::{self, ServerOptions};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use occam::auth::token::{self, TokenVerifier};
+use occam::wire::{self, IamAuth, LocalAuth, PasswordAuth, ServerOptions};
 use occam::{Config, Database};
 use tracing::info;
 use tracing_subscriber::EnvFilter;
@@ -27,6 +31,61 @@ struct Cli {
 enum Command {
     /// Serve PostgreSQL clients (psql, drivers) on a TCP port.
     Serve(ServeArgs),
+    /// Print an auth token for `serve --auth iam` (as `aws dsql generate-db-connect[-admin]-auth-token`).
+    Token(TokenArgs),
+}
+
+/// How clients prove who they are.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum AuthMode {
+    /// Any password is accepted; the role must exist.
+    Local,
+    /// The password is a DSQL auth token signed with the server's AWS credentials.
+    Iam,
+    /// SCRAM-SHA-256 against passwords set with CREATE/ALTER ROLE ... PASSWORD.
+    Password,
+}
+
+/// Where AWS credentials come from (for `--auth iam` and `occam token`).
+#[derive(Args)]
+struct CredentialArgs {
+    /// A credentials file in the ~/.aws/credentials format (default: AWS_ACCESS_KEY_ID /
+    /// AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN from the environment, else ~/.aws/credentials).
+    #[arg(long, value_name = "PATH")]
+    aws_credentials_file: Option<PathBuf>,
+
+    /// The profile to read from the credentials file (default: AWS_PROFILE, else `default`).
+    #[arg(long, value_name = "NAME")]
+    aws_profile: Option<String>,
+}
+
+impl CredentialArgs {
+    fn load(&self) -> Result<occam::auth::sigv4::Credentials, Failure> {
+        token::load_credentials(self.aws_credentials_file.as_deref(), self.aws_profile.as_deref()).map_err(Failure)
+    }
+}
+
+#[derive(Args)]
+struct TokenArgs {
+    /// The host name the client connects to (signed into the token; the server accepts any).
+    #[arg(long, value_name = "HOST")]
+    hostname: String,
+
+    /// A token for the `admin` role (Action=DbConnectAdmin); otherwise for other roles (DbConnect).
+    #[arg(long)]
+    admin: bool,
+
+    /// The region of the credential scope.
+    #[arg(long, value_name = "REGION", default_value = "us-east-1")]
+    region: String,
+
+    /// Lifetime of the token in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = token::DEFAULT_EXPIRES_IN_SECS,
+          value_parser = clap::value_parser!(u64).range(1..=token::MAX_EXPIRES_IN_SECS))]
+    expires_in: u64,
+
+    #[command(flatten)]
+    credentials: CredentialArgs,
 }
 
 #[derive(Args)]
@@ -42,6 +101,33 @@ struct ServeArgs {
     /// Keep everything in memory; nothing is written to disk and all data is lost at exit.
     #[arg(long)]
     in_memory: bool,
+
+    /// How clients authenticate.
+    #[arg(long, value_enum, default_value = "local")]
+    auth: AuthMode,
+
+    /// With --auth iam: accept only tokens signed for this region (default: any region).
+    #[arg(long, value_name = "REGION")]
+    region: Option<String>,
+
+    #[command(flatten)]
+    credentials: CredentialArgs,
+
+    /// PEM certificate (chain) for TLS; default: a self-signed one generated into the data directory.
+    #[arg(long, value_name = "PATH", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+
+    /// PEM private key of --tls-cert.
+    #[arg(long, value_name = "PATH", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+
+    /// Refuse clients that do not use TLS, as Aurora DSQL does.
+    #[arg(long)]
+    require_tls: bool,
+
+    /// Connections beyond this many are refused with SQLSTATE 53300.
+    #[arg(long, value_name = "N", default_value_t = wire::DEFAULT_MAX_CONNECTIONS)]
+    max_connections: usize,
 }
 
 /// An error for the operator: printed as `error: <message>`.
@@ -58,6 +144,7 @@ fn main() -> ExitCode {
     init_logging();
     let outcome = match cli.command {
         Command::Serve(args) => serve(args),
+        Command::Token(args) => print_token(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -75,8 +162,21 @@ fn init_logging() {
     tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(colors).init();
 }
 
+fn print_token(args: TokenArgs) -> Result<(), Failure> {
+    let credentials = args.credentials.load()?;
+    let token = token::generate(&args.hostname, &args.region, args.admin, args.expires_in, &credentials, chrono::Utc::now());
+    println!("{token}");
+    Ok(())
+}
+
 fn serve(args: ServeArgs) -> Result<(), Failure> {
     let data_dir = if args.in_memory { None } else { Some(prepare_data_dir(&args.data_dir)?) };
+    // Credentials and certificates are checked before anything listens, so a mistake fails at once.
+    let token_verifier = match args.auth {
+        AuthMode::Iam => Some(TokenVerifier { credentials: args.credentials.load()?, region: args.region.clone() }),
+        _ => None,
+    };
+
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("occam-worker")
@@ -88,6 +188,8 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
             .await
             .map_err(|err| Failure(format!("cannot listen on {}: {}", args.listen, describe_io_error(&err))))?;
         let address: SocketAddr = listener.local_addr()?;
+        let cert_and_key = args.tls_cert.as_deref().zip(args.tls_key.as_deref());
+        let tls = wire::tls::load_or_generate(cert_and_key, data_dir.as_deref()).map_err(Failure)?;
 
         let config = Config { data_dir: data_dir.clone() };
         let database = tokio::task::spawn_blocking(move || Database::open(&config))
@@ -100,8 +202,20 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
             None => info!(listen = %address, data_dir = "(in memory)", "occam {} listening", env!("CARGO_PKG_VERSION")),
         }
 
+        let roles: Arc<dyn wire::LoginRoles> = Arc::new(database.clone());
+        let authenticator: Arc<dyn wire::Authenticator> = match token_verifier {
+            Some(verifier) => Arc::new(IamAuth { roles, verifier }),
+            None if args.auth == AuthMode::Password => Arc::new(PasswordAuth { roles }),
+            None => Arc::new(LocalAuth { roles }),
+        };
+        let options = ServerOptions {
+            authenticator,
+            tls: Some(tls),
+            require_tls: args.require_tls,
+            max_connections: args.max_connections,
+        };
         tokio::select! {
-            served = wire::serve_with_options(listener, database, ServerOptions::default()) => {
+            served = wire::serve_with_options(listener, database, options) => {
                 served.map_err(|err| Failure(format!("server stopped: {err}")))
             }
             _ = tokio::signal::ctrl_c() => {

@@ -19,6 +19,8 @@
 //!      client's 'p' message   ───────▶  respond(): Accept | Reject(error) | Challenge(next message)
 //! ```
 
+use std::sync::Arc;
+
 use bytes::Bytes;
 use chrono::Utc;
 use pgwire::messages::startup::{Authentication, PasswordMessageFamily};
@@ -104,9 +106,20 @@ pub fn access_denied() -> Error {
     Error::new(sqlstate::INVALID_AUTHORIZATION_SPECIFICATION, "unable to accept connection, access denied")
 }
 
+/// Where authenticators look roles up: the database, or a fixed table in tests.
+pub trait LoginRoles: Send + Sync + 'static {
+    fn role_login(&self, name: &str) -> Option<RoleLogin>;
+}
+
+impl LoginRoles for Database {
+    fn role_login(&self, name: &str) -> Option<RoleLogin> {
+        Database::role_login(self, name)
+    }
+}
+
 /// The login facts of `user`, or the FATAL PostgreSQL sends for an unknown role or one without LOGIN.
-fn login_role(database: &Database, user: &str) -> Result<RoleLogin, Error> {
-    match database.role_login(user) {
+fn login_role(roles: &dyn LoginRoles, user: &str) -> Result<RoleLogin, Error> {
+    match roles.role_login(user) {
         None => Err(Error::new(sqlstate::INVALID_AUTHORIZATION_SPECIFICATION, format!("role \"{user}\" does not exist"))),
         Some(role) if !role.can_login => Err(Error::new(
             sqlstate::INVALID_AUTHORIZATION_SPECIFICATION,
@@ -131,12 +144,12 @@ impl AuthExchange for Refused {
 /// `--auth local`: any password, but the role must exist and may log in.
 #[derive(Clone)]
 pub struct LocalAuth {
-    pub database: Database,
+    pub roles: Arc<dyn LoginRoles>,
 }
 
 impl Authenticator for LocalAuth {
     fn start(&self, user: &str, _database: &str) -> Box<dyn AuthExchange> {
-        match login_role(&self.database, user) {
+        match login_role(self.roles.as_ref(), user) {
             Ok(_) => AcceptAnyPassword.start(user, _database),
             Err(err) => Box::new(Refused(Some(err))),
         }
@@ -148,18 +161,18 @@ impl Authenticator for LocalAuth {
 /// `AWS IAM GRANT` mapping (the local server cannot tell which IAM principal owns an access key, so any
 /// mapping admits the holder of the server's key).
 pub struct IamAuth {
-    pub database: Database,
+    pub roles: Arc<dyn LoginRoles>,
     pub verifier: TokenVerifier,
 }
 
 impl Authenticator for IamAuth {
     fn start(&self, user: &str, _database: &str) -> Box<dyn AuthExchange> {
-        let database = self.database.clone();
+        let roles = self.roles.clone();
         let verifier = self.verifier.clone();
         let user = user.to_owned();
         Box::new(CleartextExchange {
             verify: move |token: &str| {
-                let role = database.role_login(&user);
+                let role = roles.role_login(&user);
                 let admin = role.as_ref().is_some_and(|role| role.is_admin);
                 match verifier.verify(token, admin, Utc::now()) {
                     Ok(()) => {}
@@ -169,7 +182,7 @@ impl Authenticator for IamAuth {
                         return Err(access_denied());
                     }
                 }
-                let role = login_role(&database, &user)?;
+                let role = login_role(roles.as_ref(), &user)?;
                 if !role.is_admin && role.iam_arns.is_empty() {
                     info!(%user, "IAM auth refused: the role has no AWS IAM GRANT mapping");
                     return Err(access_denied());
@@ -184,14 +197,14 @@ impl Authenticator for IamAuth {
 /// password, fails exactly like a wrong password (28P01), as in PostgreSQL.
 #[derive(Clone)]
 pub struct PasswordAuth {
-    pub database: Database,
+    pub roles: Arc<dyn LoginRoles>,
 }
 
 impl Authenticator for PasswordAuth {
     fn start(&self, user: &str, _database: &str) -> Box<dyn AuthExchange> {
-        let role = self.database.role_login(user);
+        let role = self.roles.role_login(user);
         if role.as_ref().is_some_and(|role| !role.can_login) {
-            return Box::new(Refused(login_role(&self.database, user).err()));
+            return Box::new(Refused(login_role(self.roles.as_ref(), user).err()));
         }
         let verifier = role.and_then(|role| role.password_verifier);
         Box::new(ScramExchange { user: user.to_owned(), exchange: ServerExchange::new(verifier.as_deref()), round: 0 })
