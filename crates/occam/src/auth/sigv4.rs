@@ -51,8 +51,9 @@ pub struct PresignRequest<'a> {
     pub payload_hash: &'a str,
 }
 
-/// Signs `request` at time `now`, returning the query string to append after `?`: the canonical (sorted,
-/// encoded) query followed by `X-Amz-Signature`, in the order AWS's presigners print it.
+/// Signs `request` at time `now`, returning the query string to append after `?`. Its parameters come in
+/// the order botocore (and so the AWS CLI) prints them: the request's own, then the SigV4 ones with the
+/// session token last, then `X-Amz-Signature`; the signature itself covers them sorted.
 pub fn presign(request: &PresignRequest<'_>, credentials: &Credentials, now: DateTime<Utc>) -> String {
     let amz_date = now.format(AMZ_DATE_FORMAT).to_string();
     let scope = credential_scope(&amz_date[..8], request.region, request.service);
@@ -61,20 +62,20 @@ pub fn presign(request: &PresignRequest<'_>, credentials: &Credentials, now: Dat
     params.push(("X-Amz-Credential".into(), format!("{}/{scope}", credentials.access_key_id)));
     params.push(("X-Amz-Date".into(), amz_date.clone()));
     params.push(("X-Amz-Expires".into(), request.expires_in_secs.to_string()));
+    params.push(("X-Amz-SignedHeaders".into(), "host".into()));
     if let Some(token) = &credentials.session_token {
         params.push(("X-Amz-Security-Token".into(), token.clone()));
     }
-    params.push(("X-Amz-SignedHeaders".into(), "host".into()));
-    let query = canonical_query(&params);
     let signature = signature(
         &credentials.secret_access_key,
         &amz_date,
         &scope,
         request.region,
         request.service,
-        &canonical_request(request.path, &query, request.host, request.payload_hash),
+        &canonical_request(request.path, &canonical_query(&params), request.host, request.payload_hash),
     );
-    format!("{query}&X-Amz-Signature={signature}")
+    let printed: Vec<String> = params.iter().map(|(k, v)| format!("{}={}", uri_encode(k), uri_encode(v))).collect();
+    format!("{}&X-Amz-Signature={signature}", printed.join("&"))
 }
 
 /// `<yyyymmdd>/<region>/<service>/aws4_request`.
