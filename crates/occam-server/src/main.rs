@@ -164,7 +164,8 @@ fn init_logging() {
 
 fn print_token(args: TokenArgs) -> Result<(), Failure> {
     let credentials = args.credentials.load()?;
-    let token = token::generate(&args.hostname, &args.region, args.admin, args.expires_in, &credentials, chrono::Utc::now());
+    let token =
+        token::generate(&args.hostname, &args.region, args.admin, args.expires_in, &credentials, chrono::Utc::now());
     println!("{token}");
     Ok(())
 }

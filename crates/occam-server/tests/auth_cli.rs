@@ -97,7 +97,10 @@ fn token_looks_like_the_aws_cli_output() {
         "abc.dsql.eu-west-1.on.aws/?Action=DbConnectAdmin&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential={ACCESS_KEY}%2F"
     );
     assert!(admin.starts_with(&prefix), "{admin}");
-    for part in ["%2Feu-west-1%2Fdsql%2Faws4_request&X-Amz-Date=", "&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Signature="] {
+    for part in [
+        "%2Feu-west-1%2Fdsql%2Faws4_request&X-Amz-Date=",
+        "&X-Amz-Expires=900&X-Amz-SignedHeaders=host&X-Amz-Signature=",
+    ] {
         assert!(admin.contains(part), "{admin}");
     }
     let other = token(&["--hostname", "h", "--expires-in", "60"]);

@@ -123,7 +123,10 @@ async fn expired_iam_token_is_refused_with_hint() {
 async fn iam_token_with_the_wrong_secret_is_refused() {
     let addr = start_iam().await;
     let wrong = Credentials { secret_access_key: "not-the-secret".into(), ..server_credentials() };
-    assert_eq!(fatal(connect(addr, "admin", &token_for(true, &wrong)).await), ("28000".into(), ACCESS_DENIED.into(), None));
+    assert_eq!(
+        fatal(connect(addr, "admin", &token_for(true, &wrong)).await),
+        ("28000".into(), ACCESS_DENIED.into(), None)
+    );
 }
 
 #[tokio::test]
@@ -152,10 +155,12 @@ async fn iam_needs_a_mapped_login_role() {
 
 #[tokio::test]
 async fn scram_login_and_wrong_password() {
-    let addr = start(ServerOptions { authenticator: Arc::new(PasswordAuth { roles: roles() }), ..Default::default() }).await;
+    let addr =
+        start(ServerOptions { authenticator: Arc::new(PasswordAuth { roles: roles() }), ..Default::default() }).await;
     let client = connect(addr, "app", "s3cret pass").await.expect("right password");
     client.simple_query("SELECT 1").await.expect("query");
-    let expected = |user: &str| ("28P01".to_owned(), format!("password authentication failed for user \"{user}\""), None);
+    let expected =
+        |user: &str| ("28P01".to_owned(), format!("password authentication failed for user \"{user}\""), None);
     assert_eq!(fatal(connect(addr, "app", "wrong").await), expected("app"));
     // No password set, or no such role: the same answer, as in PostgreSQL.
     assert_eq!(fatal(connect(addr, "admin", "anything").await), expected("admin"));
@@ -164,7 +169,8 @@ async fn scram_login_and_wrong_password() {
 
 #[tokio::test]
 async fn local_mode_needs_an_existing_role() {
-    let addr = start(ServerOptions { authenticator: Arc::new(LocalAuth { roles: roles() }), ..Default::default() }).await;
+    let addr =
+        start(ServerOptions { authenticator: Arc::new(LocalAuth { roles: roles() }), ..Default::default() }).await;
     connect(addr, "app", "any password").await.expect("existing role");
     assert_eq!(
         fatal(connect(addr, "ghost", "x").await),
@@ -189,10 +195,7 @@ fn tls_pair() -> (wire::TlsAcceptor, rustls::ClientConfig) {
     (acceptor, client)
 }
 
-async fn connect_tls(
-    addr: SocketAddr,
-    client_config: rustls::ClientConfig,
-) -> Result<Client, tokio_postgres::Error> {
+async fn connect_tls(addr: SocketAddr, client_config: rustls::ClientConfig) -> Result<Client, tokio_postgres::Error> {
     let mut config = tokio_postgres::Config::new();
     config.host("localhost").port(addr.port()).user("admin").password("x").dbname("postgres");
     config.ssl_mode(tokio_postgres::config::SslMode::Require);

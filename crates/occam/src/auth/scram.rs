@@ -128,7 +128,12 @@ impl ServerExchange {
         let salt: [u8; SALT_LEN] = random_bytes();
         ServerExchange {
             verifier: verifier.and_then(Verifier::parse),
-            mock: Verifier { iterations: ITERATIONS, salt: salt.to_vec(), stored_key: vec![0; 32], server_key: vec![0; 32] },
+            mock: Verifier {
+                iterations: ITERATIONS,
+                salt: salt.to_vec(),
+                stored_key: vec![0; 32],
+                server_key: vec![0; 32],
+            },
             state: State::AwaitingClientFirst,
         }
     }
@@ -176,7 +181,8 @@ impl ServerExchange {
         let message = std::str::from_utf8(message).map_err(|_| ScramError::Malformed("not UTF-8"))?;
         let (without_proof, proof) = message.rsplit_once(",p=").ok_or(ScramError::Malformed("missing proof"))?;
         let mut attrs = without_proof.split(',');
-        let binding = attrs.next().and_then(|a| a.strip_prefix("c=")).ok_or(ScramError::Malformed("missing binding"))?;
+        let binding =
+            attrs.next().and_then(|a| a.strip_prefix("c=")).ok_or(ScramError::Malformed("missing binding"))?;
         if BASE64.decode(binding).ok().as_deref() != Some(gs2_header.as_bytes()) {
             return Err(ScramError::Malformed("unexpected channel binding data"));
         }
@@ -265,7 +271,13 @@ mod tests {
 
     fn client_proof(password: &str, salt: &[u8], auth: &str) -> String {
         let mut salted = [0u8; 32];
-        pbkdf2::derive(pbkdf2::PBKDF2_HMAC_SHA256, std::num::NonZeroU32::new(4096).unwrap(), salt, password.as_bytes(), &mut salted);
+        pbkdf2::derive(
+            pbkdf2::PBKDF2_HMAC_SHA256,
+            std::num::NonZeroU32::new(4096).unwrap(),
+            salt,
+            password.as_bytes(),
+            &mut salted,
+        );
         let client_key = hmac_sha256(&salted, b"Client Key");
         let stored_key = digest::digest(&digest::SHA256, &client_key);
         let signature = hmac_sha256(stored_key.as_ref(), auth.as_bytes());

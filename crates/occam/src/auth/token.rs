@@ -171,7 +171,8 @@ fn percent_decode(text: &str) -> Option<String> {
 pub fn load_credentials(file: Option<&Path>, profile: Option<&str>) -> Result<Credentials, String> {
     let env = |name: &str| std::env::var(name).ok().filter(|value| !value.is_empty());
     if file.is_none() && profile.is_none() {
-        if let (Some(access_key_id), Some(secret_access_key)) = (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY")) {
+        if let (Some(access_key_id), Some(secret_access_key)) = (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"))
+        {
             return Ok(Credentials { access_key_id, secret_access_key, session_token: env("AWS_SESSION_TOKEN") });
         }
     }

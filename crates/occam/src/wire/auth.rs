@@ -120,7 +120,9 @@ impl LoginRoles for Database {
 /// The login facts of `user`, or the FATAL PostgreSQL sends for an unknown role or one without LOGIN.
 fn login_role(roles: &dyn LoginRoles, user: &str) -> Result<RoleLogin, Error> {
     match roles.role_login(user) {
-        None => Err(Error::new(sqlstate::INVALID_AUTHORIZATION_SPECIFICATION, format!("role \"{user}\" does not exist"))),
+        None => {
+            Err(Error::new(sqlstate::INVALID_AUTHORIZATION_SPECIFICATION, format!("role \"{user}\" does not exist")))
+        }
         Some(role) if !role.can_login => Err(Error::new(
             sqlstate::INVALID_AUTHORIZATION_SPECIFICATION,
             format!("role \"{user}\" is not permitted to log in"),
@@ -222,7 +224,9 @@ impl ScramExchange {
     fn failed(&self, err: ScramError) -> AuthStep {
         match err {
             ScramError::WrongPassword => AuthStep::Reject(password_failed(&self.user)),
-            ScramError::Malformed(reason) => AuthStep::Reject(Error::protocol(format!("malformed SCRAM message: {reason}"))),
+            ScramError::Malformed(reason) => {
+                AuthStep::Reject(Error::protocol(format!("malformed SCRAM message: {reason}")))
+            }
         }
     }
 }
@@ -240,9 +244,7 @@ impl AuthExchange for ScramExchange {
                 Err(_) => return AuthStep::Reject(Error::protocol("expected SASL response")),
             };
             if initial.auth_method != scram::MECHANISM {
-                return AuthStep::Reject(Error::protocol(
-                    "client selected an invalid SASL authentication mechanism",
-                ));
+                return AuthStep::Reject(Error::protocol("client selected an invalid SASL authentication mechanism"));
             }
             let data = initial.data.unwrap_or_default();
             match self.exchange.client_first(&data) {

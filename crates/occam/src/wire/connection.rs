@@ -211,11 +211,10 @@ where
     };
 
     if shared.options.require_tls && !transport.stream_mut().is_tls() {
-        return Err(Disconnect::Fatal(Error::new(
-            sqlstate::INVALID_AUTHORIZATION_SPECIFICATION,
-            "unable to accept connection, TLS is required",
-        )
-        .with_hint("Connect with sslmode=require.")));
+        return Err(Disconnect::Fatal(
+            Error::new(sqlstate::INVALID_AUTHORIZATION_SPECIFICATION, "unable to accept connection, TLS is required")
+                .with_hint("Connect with sslmode=require."),
+        ));
     }
     if !admitted {
         return Err(Disconnect::Fatal(Error::new(sqlstate::TOO_MANY_CONNECTIONS, "sorry, too many clients already")));

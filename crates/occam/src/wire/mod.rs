@@ -38,7 +38,9 @@ use crate::session::{Column, PreparedStatement, QueryResult, Session, Transactio
 use crate::txn::DurableWait;
 use crate::types::{DataType, Value};
 
-pub use auth::{AcceptAnyPassword, AuthExchange, AuthStep, Authenticator, IamAuth, LocalAuth, LoginRoles, PasswordAuth};
+pub use auth::{
+    AcceptAnyPassword, AuthExchange, AuthStep, Authenticator, IamAuth, LocalAuth, LoginRoles, PasswordAuth,
+};
 pub use tls::TlsAcceptor;
 
 /// The version reported in the `server_version` parameter (what clients see as the PostgreSQL version).
@@ -72,10 +74,10 @@ impl Default for ServerOptions {
 }
 
 /// Serves PostgreSQL clients on `listener` until the process ends; each connection gets its own Session.
-/// Any password is accepted for an existing role ("local" mode), in plaintext.
+/// Any user name and password are accepted, in plaintext (for embedding and tests; the `occam` binary
+/// checks roles with [`LocalAuth`] and offers TLS).
 pub async fn serve(listener: TcpListener, database: Database) -> io::Result<()> {
-    let options = ServerOptions { authenticator: Arc::new(LocalAuth { roles: Arc::new(database.clone()) }), ..Default::default() };
-    serve_with_options(listener, database, options).await
+    serve_with_options(listener, database, ServerOptions::default()).await
 }
 
 /// [`serve`] with explicit options.

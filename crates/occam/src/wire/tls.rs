@@ -44,16 +44,14 @@ pub fn acceptor_from_pem(cert_pem: &[u8], key_pem: &[u8]) -> Result<TlsAcceptor,
 /// A fresh self-signed certificate for `localhost`, 127.0.0.1 and ::1, as (certificate PEM, key PEM).
 pub fn self_signed_pem() -> Result<(String, String), String> {
     let names = vec!["localhost".to_owned(), "127.0.0.1".to_owned(), "::1".to_owned()];
-    let certified = rcgen::generate_simple_self_signed(names).map_err(|err| format!("cannot generate a certificate: {err}"))?;
+    let certified =
+        rcgen::generate_simple_self_signed(names).map_err(|err| format!("cannot generate a certificate: {err}"))?;
     Ok((certified.cert.pem(), certified.key_pair.serialize_pem()))
 }
 
 /// The server's TLS setup: the given certificate and key files; else `server.crt`/`server.key` in
 /// `data_dir`, generated there on first start; else (in memory) a certificate generated for this run.
-pub fn load_or_generate(
-    cert_and_key: Option<(&Path, &Path)>,
-    data_dir: Option<&Path>,
-) -> Result<TlsAcceptor, String> {
+pub fn load_or_generate(cert_and_key: Option<(&Path, &Path)>, data_dir: Option<&Path>) -> Result<TlsAcceptor, String> {
     let read = |path: &Path| std::fs::read(path).map_err(|err| format!("cannot read {}: {err}", path.display()));
     if let Some((cert, key)) = cert_and_key {
         return acceptor_from_pem(&read(cert)?, &read(key)?);
@@ -68,7 +66,8 @@ pub fn load_or_generate(
     }
     let (cert, key) = self_signed_pem()?;
     write_private(&key_path, key.as_bytes())?;
-    std::fs::write(&cert_path, cert.as_bytes()).map_err(|err| format!("cannot write {}: {err}", cert_path.display()))?;
+    std::fs::write(&cert_path, cert.as_bytes())
+        .map_err(|err| format!("cannot write {}: {err}", cert_path.display()))?;
     acceptor_from_pem(cert.as_bytes(), key.as_bytes())
 }
 
