@@ -165,6 +165,10 @@ async fn scram_login_and_wrong_password() {
     // No password set, or no such role: the same answer, as in PostgreSQL.
     assert_eq!(fatal(connect(addr, "admin", "anything").await), expected("admin"));
     assert_eq!(fatal(connect(addr, "ghost", "anything").await), expected("ghost"));
+    assert_eq!(
+        fatal(connect(addr, "nologin", "x").await),
+        ("28000".into(), "role \"nologin\" is not permitted to log in".into(), None)
+    );
 }
 
 #[tokio::test]
