@@ -15,6 +15,8 @@ PG_BIN=${PG_BIN:-$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15
 [ -x "$PG_BIN/postgres" ] || PG_BIN=/usr/lib/postgresql/15/bin
 PG_PORT=${PG_PORT:-55432}
 OCCAM_PORT=${OCCAM_PORT:-55433}
+# The PostgreSQL started here has no TLS while occam offers it: compare both in plaintext.
+export PGSSLMODE=${PGSSLMODE:-disable}
 WORK=$(mktemp -d /tmp/occam-bench.XXXXXX)
 chmod 777 "$WORK"
 
