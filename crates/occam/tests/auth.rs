@@ -183,7 +183,7 @@ async fn local_mode_needs_an_existing_role() {
 }
 
 /// A TLS server with a fresh self-signed certificate, and a client config that trusts exactly it.
-fn tls_pair() -> (wire::TlsAcceptor, rustls::ClientConfig) {
+fn tls_pair() -> (wire::ServerTls, rustls::ClientConfig) {
     let (cert_pem, key_pem) = wire::tls::self_signed_pem().expect("certificate");
     let acceptor = wire::tls::acceptor_from_pem(cert_pem.as_bytes(), key_pem.as_bytes()).expect("acceptor");
     let mut roots = rustls::RootCertStore::empty();
@@ -215,6 +215,25 @@ async fn tls_connection_with_sslmode_require() {
     let client = connect_tls(addr, client_config).await.expect("TLS connect");
     let rows = client.query("SELECT 'over tls'", &[]).await.expect("query");
     assert_eq!(rows[0].get::<_, &str>(0), "over tls");
+}
+
+#[tokio::test]
+async fn scram_with_channel_binding_over_tls() {
+    let (tls, client_config) = tls_pair();
+    let authenticator = Arc::new(PasswordAuth { roles: roles() });
+    let addr = start(ServerOptions { authenticator, tls: Some(tls), ..Default::default() }).await;
+    let mut config = tokio_postgres::Config::new();
+    config.host("localhost").port(addr.port()).user("app").password("s3cret pass").dbname("postgres");
+    config.ssl_mode(tokio_postgres::config::SslMode::Require);
+    config.channel_binding(tokio_postgres::config::ChannelBinding::Require);
+    let tls_connect = tokio_postgres_rustls::MakeRustlsConnect::new(client_config.clone());
+    let (client, connection) = config.connect(tls_connect).await.expect("SCRAM-SHA-256-PLUS login");
+    tokio::spawn(connection);
+    client.simple_query("SELECT 1").await.expect("query");
+    config.password("wrong");
+    let refused = config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(client_config)).await;
+    let err = refused.err().expect("wrong password refused");
+    assert_eq!(err.as_db_error().map(|db| db.code().code()), Some("28P01"));
 }
 
 #[tokio::test]

@@ -8,7 +8,9 @@
 //!   server-final   v=<HMAC(ServerKey, auth) b64>
 //! ```
 //!
-//! Channel binding (`SCRAM-SHA-256-PLUS`) is not offered; a client asking for it (`p=` header) is refused.
+//! On TLS connections `SCRAM-SHA-256-PLUS` is offered too, with `tls-server-end-point` channel binding (the
+//! hash of the server certificate, RFC 5929), as PostgreSQL does: the client's `c=` then carries the gs2
+//! header followed by that hash, which ties the proof to this TLS session.
 
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine;
@@ -16,6 +18,10 @@ use ring::{digest, hmac, pbkdf2, rand::SecureRandom};
 
 /// The mechanism name announced in AuthenticationSASL.
 pub const MECHANISM: &str = "SCRAM-SHA-256";
+/// The channel-binding variant, offered on TLS connections.
+pub const MECHANISM_PLUS: &str = "SCRAM-SHA-256-PLUS";
+/// The only channel-binding type PostgreSQL (and so its clients) use.
+const BINDING_TYPE: &str = "tls-server-end-point";
 /// PostgreSQL's default `scram_iterations`.
 pub const ITERATIONS: u32 = 4096;
 const SALT_LEN: usize = 16;
@@ -101,8 +107,10 @@ fn random_bytes<const N: usize>() -> [u8; N] {
 /// Why an exchange failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScramError {
-    /// The client's message does not follow the protocol (08P01 for the client).
+    /// The client's message does not follow the protocol (08P01 `malformed SCRAM message`, this as detail).
     Malformed(&'static str),
+    /// The client picked a mechanism or channel-binding mode we did not offer (08P01, this as message).
+    Negotiation(&'static str),
     /// The proof is wrong, or the role has no usable verifier (28P01 for the client).
     WrongPassword,
 }
@@ -113,18 +121,26 @@ pub struct ServerExchange {
     /// client cannot tell a missing role or password from a wrong password (as PostgreSQL does).
     verifier: Option<Verifier>,
     mock: Verifier,
+    /// The `tls-server-end-point` data of this connection; `None` in plaintext (PLUS not offered).
+    channel_binding: Option<Vec<u8>>,
     state: State,
 }
 
 enum State {
     AwaitingClientFirst,
-    AwaitingClientFinal { gs2_header: String, nonce: String, auth_prefix: String },
+    /// `expected_binding` is what the client's `c=` must decode to: the gs2 header (+ binding data).
+    AwaitingClientFinal {
+        expected_binding: Vec<u8>,
+        nonce: String,
+        auth_prefix: String,
+    },
     Done,
 }
 
 impl ServerExchange {
-    /// An exchange against `verifier` (the role's stored text, if any).
-    pub fn new(verifier: Option<&str>) -> ServerExchange {
+    /// An exchange against `verifier` (the role's stored text, if any); `channel_binding` is the
+    /// connection's `tls-server-end-point` data when it is encrypted.
+    pub fn new(verifier: Option<&str>, channel_binding: Option<Vec<u8>>) -> ServerExchange {
         let salt: [u8; SALT_LEN] = random_bytes();
         ServerExchange {
             verifier: verifier.and_then(Verifier::parse),
@@ -134,24 +150,52 @@ impl ServerExchange {
                 stored_key: vec![0; 32],
                 server_key: vec![0; 32],
             },
+            channel_binding,
             state: State::AwaitingClientFirst,
         }
     }
 
-    /// Takes client-first, returns server-first.
-    pub fn client_first(&mut self, message: &[u8]) -> Result<String, ScramError> {
+    /// The mechanisms to announce, preferred first.
+    pub fn mechanisms(&self) -> Vec<String> {
+        match self.channel_binding {
+            Some(_) => vec![MECHANISM_PLUS.to_owned(), MECHANISM.to_owned()],
+            None => vec![MECHANISM.to_owned()],
+        }
+    }
+
+    /// Takes client-first for the selected `mechanism`, returns server-first.
+    pub fn client_first(&mut self, mechanism: &str, message: &[u8]) -> Result<String, ScramError> {
         let State::AwaitingClientFirst = self.state else { return Err(ScramError::Malformed("unexpected message")) };
+        let plus = match mechanism {
+            MECHANISM => false,
+            MECHANISM_PLUS if self.channel_binding.is_some() => true,
+            _ => return Err(ScramError::Negotiation("client selected an invalid SASL authentication mechanism")),
+        };
         let message = std::str::from_utf8(message).map_err(|_| ScramError::Malformed("not UTF-8"))?;
-        // gs2-header: "n,," (no binding) or "y,," (client could bind, thinks we cannot); "p=" asks for binding.
-        let (gs2_header, bare) = if let Some(bare) = message.strip_prefix("n,,") {
+        // gs2-header: "p=tls-server-end-point,," (binding, with -PLUS only); "n,," (client cannot bind);
+        // "y,," (client could bind but believes we cannot: a downgrade if we offered -PLUS).
+        let plus_header = format!("p={BINDING_TYPE},,");
+        let (gs2_header, bare) = if plus {
+            let bare = message.strip_prefix(&plus_header).ok_or(ScramError::Negotiation(
+                "channel binding is required with SCRAM-SHA-256-PLUS (tls-server-end-point only)",
+            ))?;
+            (plus_header.as_str(), bare)
+        } else if let Some(bare) = message.strip_prefix("n,,") {
             ("n,,", bare)
         } else if let Some(bare) = message.strip_prefix("y,,") {
+            if self.channel_binding.is_some() {
+                return Err(ScramError::Negotiation("SCRAM channel binding negotiation error"));
+            }
             ("y,,", bare)
         } else if message.starts_with("p=") {
-            return Err(ScramError::Malformed("channel binding is not supported"));
+            return Err(ScramError::Negotiation("channel binding is only possible with SCRAM-SHA-256-PLUS"));
         } else {
             return Err(ScramError::Malformed("invalid GS2 header"));
         };
+        let mut expected_binding = gs2_header.as_bytes().to_vec();
+        if plus {
+            expected_binding.extend_from_slice(self.channel_binding.as_deref().unwrap_or_default());
+        }
         let client_nonce = bare
             .split(',')
             .find_map(|attr| attr.strip_prefix("r="))
@@ -163,17 +207,14 @@ impl ServerExchange {
         let verifier = self.verifier.as_ref().unwrap_or(&self.mock);
         let nonce = format!("{client_nonce}{}", BASE64.encode(random_bytes::<NONCE_LEN>()));
         let server_first = format!("r={nonce},s={},i={}", BASE64.encode(&verifier.salt), verifier.iterations);
-        self.state = State::AwaitingClientFinal {
-            gs2_header: gs2_header.to_owned(),
-            nonce,
-            auth_prefix: format!("{bare},{server_first}"),
-        };
+        self.state =
+            State::AwaitingClientFinal { expected_binding, nonce, auth_prefix: format!("{bare},{server_first}") };
         Ok(server_first)
     }
 
     /// Takes client-final, returns server-final if the proof is right.
     pub fn client_final(&mut self, message: &[u8]) -> Result<String, ScramError> {
-        let State::AwaitingClientFinal { gs2_header, nonce, auth_prefix } =
+        let State::AwaitingClientFinal { expected_binding, nonce, auth_prefix } =
             std::mem::replace(&mut self.state, State::Done)
         else {
             return Err(ScramError::Malformed("unexpected message"));
@@ -183,7 +224,7 @@ impl ServerExchange {
         let mut attrs = without_proof.split(',');
         let binding =
             attrs.next().and_then(|a| a.strip_prefix("c=")).ok_or(ScramError::Malformed("missing binding"))?;
-        if BASE64.decode(binding).ok().as_deref() != Some(gs2_header.as_bytes()) {
+        if BASE64.decode(binding).ok() != Some(expected_binding) {
             return Err(ScramError::Malformed("unexpected channel binding data"));
         }
         if attrs.next().and_then(|a| a.strip_prefix("r=")) != Some(nonce.as_str()) {
@@ -220,8 +261,8 @@ mod tests {
     fn rfc7677_exchange() {
         let salt = BASE64.decode("W22ZaJ0SNY7soEsUEjb6gQ==").unwrap();
         let verifier = verifier_with_salt("pencil", &salt, 4096);
-        let mut exchange = ServerExchange::new(Some(&verifier.to_string()));
-        let server_first = exchange.client_first(b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO").unwrap();
+        let mut exchange = ServerExchange::new(Some(&verifier.to_string()), None);
+        let server_first = exchange.client_first(MECHANISM, b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO").unwrap();
         // The RFC's server nonce is fixed; ours is random, so rebuild the client's proof for it.
         let nonce = server_first.split(',').next().unwrap().strip_prefix("r=").unwrap().to_owned();
         let without_proof = format!("c=biws,r={nonce}");
@@ -248,8 +289,8 @@ mod tests {
         let salt = [7u8; 16];
         let verifier = verifier_with_salt("right", &salt, 4096).to_string();
         for stored in [Some(verifier.as_str()), None] {
-            let mut exchange = ServerExchange::new(stored);
-            let server_first = exchange.client_first(b"n,,n=,r=abc").unwrap();
+            let mut exchange = ServerExchange::new(stored, None);
+            let server_first = exchange.client_first(MECHANISM, b"n,,n=,r=abc").unwrap();
             let nonce = server_first.split(',').next().unwrap().strip_prefix("r=").unwrap().to_owned();
             let without_proof = format!("c=biws,r={nonce}");
             let auth = format!("n=,r=abc,{server_first},{without_proof}");
@@ -257,6 +298,31 @@ mod tests {
             let outcome = exchange.client_final(format!("{without_proof},p={proof}").as_bytes());
             assert_eq!(outcome, Err(ScramError::WrongPassword));
         }
+    }
+
+    #[test]
+    fn channel_binding_ties_the_proof_to_the_certificate() {
+        let salt = [9u8; 16];
+        let verifier = verifier_with_salt("pw", &salt, 4096).to_string();
+        let cert_hash = vec![0xab; 32];
+        let run = |mechanism: &str, header: &str, binding: &[u8]| {
+            let mut exchange = ServerExchange::new(Some(&verifier), Some(cert_hash.clone()));
+            let server_first = exchange.client_first(mechanism, format!("{header}n=,r=xyz").as_bytes())?;
+            let nonce = server_first.split(',').next().unwrap().strip_prefix("r=").unwrap().to_owned();
+            let c = BASE64.encode([header.as_bytes(), binding].concat());
+            let without_proof = format!("c={c},r={nonce}");
+            let auth = format!("n=,r=xyz,{server_first},{without_proof}");
+            let proof = client_proof("pw", &salt, &auth);
+            exchange.client_final(format!("{without_proof},p={proof}").as_bytes())
+        };
+        let plus = "p=tls-server-end-point,,";
+        assert!(run(MECHANISM_PLUS, plus, &cert_hash).is_ok());
+        assert!(matches!(run(MECHANISM_PLUS, plus, &[0xcd; 32]), Err(ScramError::Malformed(_))));
+        assert!(run(MECHANISM, "n,,", b"").is_ok());
+        assert!(matches!(run(MECHANISM, "y,,", b""), Err(ScramError::Negotiation(_))), "downgrade refused");
+        let mut plaintext = ServerExchange::new(Some(&verifier), None);
+        assert_eq!(plaintext.mechanisms(), vec![MECHANISM.to_owned()]);
+        assert!(plaintext.client_first(MECHANISM_PLUS, b"p=tls-server-end-point,,n=,r=a").is_err());
     }
 
     #[test]

@@ -26,7 +26,7 @@ use chrono::Utc;
 use pgwire::messages::startup::{Authentication, PasswordMessageFamily};
 use tracing::info;
 
-use crate::auth::scram::{self, ScramError, ServerExchange};
+use crate::auth::scram::{ScramError, ServerExchange};
 use crate::auth::token::{TokenRejection, TokenVerifier};
 use crate::database::{Database, RoleLogin};
 use crate::error::{sqlstate, Error};
@@ -57,8 +57,9 @@ pub trait AuthExchange: Send {
 
 /// Decides how clients prove who they are. One authenticator serves every connection of a server.
 pub trait Authenticator: Send + Sync {
-    /// Starts the exchange for `user` connecting to `database`.
-    fn start(&self, user: &str, database: &str) -> Box<dyn AuthExchange>;
+    /// Starts the exchange for `user` connecting to `database`. `channel_binding` is the connection's
+    /// `tls-server-end-point` data (RFC 5929) when it is encrypted and the certificate allows it.
+    fn start(&self, user: &str, database: &str, channel_binding: Option<&[u8]>) -> Box<dyn AuthExchange>;
 }
 
 /// The "local" mode: asks for a cleartext password (so clients that always send one, like the DSQL
@@ -67,7 +68,7 @@ pub trait Authenticator: Send + Sync {
 pub struct AcceptAnyPassword;
 
 impl Authenticator for AcceptAnyPassword {
-    fn start(&self, _user: &str, _database: &str) -> Box<dyn AuthExchange> {
+    fn start(&self, _user: &str, _database: &str, _channel_binding: Option<&[u8]>) -> Box<dyn AuthExchange> {
         Box::new(CleartextExchange { verify: |_password: &str| Ok(()) })
     }
 }
@@ -150,9 +151,9 @@ pub struct LocalAuth {
 }
 
 impl Authenticator for LocalAuth {
-    fn start(&self, user: &str, _database: &str) -> Box<dyn AuthExchange> {
+    fn start(&self, user: &str, database: &str, channel_binding: Option<&[u8]>) -> Box<dyn AuthExchange> {
         match login_role(self.roles.as_ref(), user) {
-            Ok(_) => AcceptAnyPassword.start(user, _database),
+            Ok(_) => AcceptAnyPassword.start(user, database, channel_binding),
             Err(err) => Box::new(Refused(Some(err))),
         }
     }
@@ -168,7 +169,7 @@ pub struct IamAuth {
 }
 
 impl Authenticator for IamAuth {
-    fn start(&self, user: &str, _database: &str) -> Box<dyn AuthExchange> {
+    fn start(&self, user: &str, _database: &str, _channel_binding: Option<&[u8]>) -> Box<dyn AuthExchange> {
         let roles = self.roles.clone();
         let verifier = self.verifier.clone();
         let user = user.to_owned();
@@ -203,13 +204,17 @@ pub struct PasswordAuth {
 }
 
 impl Authenticator for PasswordAuth {
-    fn start(&self, user: &str, _database: &str) -> Box<dyn AuthExchange> {
+    fn start(&self, user: &str, _database: &str, channel_binding: Option<&[u8]>) -> Box<dyn AuthExchange> {
         let role = self.roles.role_login(user);
         if role.as_ref().is_some_and(|role| !role.can_login) {
             return Box::new(Refused(login_role(self.roles.as_ref(), user).err()));
         }
         let verifier = role.and_then(|role| role.password_verifier);
-        Box::new(ScramExchange { user: user.to_owned(), exchange: ServerExchange::new(verifier.as_deref()), round: 0 })
+        Box::new(ScramExchange {
+            user: user.to_owned(),
+            exchange: ServerExchange::new(verifier.as_deref(), channel_binding.map(<[u8]>::to_vec)),
+            round: 0,
+        })
     }
 }
 
@@ -225,15 +230,16 @@ impl ScramExchange {
         match err {
             ScramError::WrongPassword => AuthStep::Reject(password_failed(&self.user)),
             ScramError::Malformed(reason) => {
-                AuthStep::Reject(Error::protocol(format!("malformed SCRAM message: {reason}")))
+                AuthStep::Reject(Error::protocol("malformed SCRAM message").with_detail(reason))
             }
+            ScramError::Negotiation(message) => AuthStep::Reject(Error::protocol(message)),
         }
     }
 }
 
 impl AuthExchange for ScramExchange {
     fn begin(&mut self) -> AuthStep {
-        AuthStep::Challenge(Authentication::SASL(vec![scram::MECHANISM.to_owned()]))
+        AuthStep::Challenge(Authentication::SASL(self.exchange.mechanisms()))
     }
 
     fn respond(&mut self, reply: PasswordMessageFamily) -> AuthStep {
@@ -243,11 +249,8 @@ impl AuthExchange for ScramExchange {
                 Ok(initial) => initial,
                 Err(_) => return AuthStep::Reject(Error::protocol("expected SASL response")),
             };
-            if initial.auth_method != scram::MECHANISM {
-                return AuthStep::Reject(Error::protocol("client selected an invalid SASL authentication mechanism"));
-            }
             let data = initial.data.unwrap_or_default();
-            match self.exchange.client_first(&data) {
+            match self.exchange.client_first(&initial.auth_method, &data) {
                 Ok(server_first) => AuthStep::Challenge(Authentication::SASLContinue(Bytes::from(server_first))),
                 Err(err) => self.failed(err),
             }

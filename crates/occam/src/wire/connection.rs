@@ -180,8 +180,8 @@ where
                 }
                 transport.send_raw(b"S");
                 transport.flush().await?;
-                let acceptor = shared.options.tls.as_ref().expect("checked above");
-                transport.stream_mut().upgrade(acceptor).await?;
+                let tls = shared.options.tls.as_ref().expect("checked above");
+                transport.stream_mut().upgrade(&tls.acceptor).await?;
             }
             // Without TLS configured (and for GSS encryption, never offered): refuse, the client goes on in
             // plaintext (or gives up, if it requires encryption).
@@ -236,7 +236,11 @@ where
         send(transport, PgWireBackendMessage::NegotiateProtocolVersion(NegotiateProtocolVersion::new(0, unsupported)))?;
     }
 
-    let mut exchange = shared.options.authenticator.start(&user, &database);
+    let channel_binding = match &shared.options.tls {
+        Some(tls) if transport.stream_mut().is_tls() => tls.tls_server_end_point.as_deref(),
+        _ => None,
+    };
+    let mut exchange = shared.options.authenticator.start(&user, &database, channel_binding);
     let mut step = exchange.begin();
     loop {
         match step {

@@ -41,7 +41,7 @@ use crate::types::{DataType, Value};
 pub use auth::{
     AcceptAnyPassword, AuthExchange, AuthStep, Authenticator, IamAuth, LocalAuth, LoginRoles, PasswordAuth,
 };
-pub use tls::TlsAcceptor;
+pub use tls::ServerTls;
 
 /// The version reported in the `server_version` parameter (what clients see as the PostgreSQL version).
 pub const SERVER_VERSION: &str = "16.15";
@@ -55,7 +55,7 @@ pub struct ServerOptions {
     /// How clients authenticate; defaults to accepting any password for any user name.
     pub authenticator: Arc<dyn Authenticator>,
     /// TLS offered in answer to SSLRequest; `None` answers `N` and the client continues in plaintext.
-    pub tls: Option<TlsAcceptor>,
+    pub tls: Option<ServerTls>,
     /// Refuse clients that did not upgrade to TLS before their startup message (as DSQL does).
     pub require_tls: bool,
     /// Connections beyond this many open ones are refused with 53300 after their startup message.
