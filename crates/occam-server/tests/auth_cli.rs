@@ -158,3 +158,15 @@ fn credentials_file_and_profile() {
     let ci = token(&["--hostname", "h", "--aws-credentials-file", file, "--aws-profile", "ci"]);
     assert!(ci.contains("X-Amz-Credential=AKIACI%2F"), "{ci}");
 }
+
+#[test]
+fn iam_server_without_credentials_does_not_start() {
+    let output = Command::new(OCCAM)
+        .args(["serve", "--in-memory", "--listen", "127.0.0.1:0", "--auth", "iam"])
+        .args(["--aws-credentials-file", "/nonexistent/credentials"])
+        .output()
+        .expect("run occam");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.starts_with("error: no AWS credentials: cannot read /nonexistent/credentials"), "{stderr}");
+}
