@@ -15,6 +15,11 @@
 //! database) whose `version` increases each time it is reloaded after a DDL commit; prepared statements
 //! compare versions to know when to re-plan.
 //!
+//! Secondary indexes are catalog rows too (keyed by name under `table_prefix(0, 2)`, ids from a counter at
+//! `table_prefix(0, 3)`, never reused); their entries live under `table_prefix(table id, index id)` (see
+//! [`Index`]). An index is created in state `building` and flipped to `valid` by its build job
+//! (`crate::jobs`); writers maintain both, readers use only valid ones.
+//!
 //! A table without a declared primary key gets a hidden one: an extra trailing `uuid` column filled with a
 //! random value per row (random, so concurrent inserters never collide). It is invisible to `SELECT *`,
 //! to INSERT column lists and to name resolution.
@@ -26,7 +31,8 @@ use crate::error::{sqlstate, Error, Result};
 use crate::sql::ast::{self, Expr, ObjectName};
 use crate::storage::keycode::{encode_key, table_prefix};
 use crate::storage::prefix_range;
-use crate::txn::Transaction;
+use crate::sql::plan::BoundExpr;
+use crate::txn::{Timestamp, Transaction};
 use crate::types::{DataType, Value};
 
 /// The only schema occam has.
@@ -59,6 +65,63 @@ pub struct Table {
     /// Indices into `columns` of the primary-key columns, in key order.
     pub primary_key: Vec<usize>,
     /// `table_prefix(id, 0)`: the prefix of every row key, kept to avoid rebuilding it per row.
+    pub key_prefix: Vec<u8>,
+    /// Secondary indexes (building or valid), in id order.
+    pub indexes: Vec<Arc<Index>>,
+    /// Snapshot timestamp of the catalog this definition was read from (see
+    /// `Transaction::note_schema_read`).
+    pub loaded_at: Timestamp,
+}
+
+/// Whether an index is usable yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IndexState {
+    /// Its job is backfilling entries: writers maintain it, readers must not use it.
+    Building,
+    /// Complete for every snapshot from `usable_from` on.
+    Valid,
+}
+
+/// One key column of an index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexKeyColumn {
+    /// Index into the table's columns.
+    pub column: usize,
+    pub descending: bool,
+    /// As declared (`NULLS FIRST` = Some(true)); recorded, but entries keep keycode's NULLS LAST order
+    /// (no planner path reads an index in order yet).
+    pub nulls_first: Option<bool>,
+}
+
+/// A secondary index. Each entry is one storage key:
+///
+/// ```text
+///   key    table_prefix(table, id) ++ key columns (DESC ones complemented) [++ primary key]
+///   value  primary key ++ INCLUDE columns (encoded as in Table::encode_row)
+/// ```
+/// A unique index leaves the primary key out of the key, so two rows with the same key values write the
+/// same storage key: concurrent duplicates collide in OCC (40001), earlier ones are found with a point
+/// read (23505). A key with a NULL in it gets the primary key appended: NULLs never collide, as in
+/// PostgreSQL. Non-unique indexes always append it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Index {
+    pub id: u32,
+    pub name: String,
+    pub table_id: u32,
+    pub unique: bool,
+    pub columns: Vec<IndexKeyColumn>,
+    /// Table column indices of the INCLUDE columns.
+    pub include: Vec<usize>,
+    /// A partial index's WHERE, as SQL text (what the catalog row stores) and bound over the table's row.
+    pub predicate_sql: Option<String>,
+    pub predicate: Option<BoundExpr>,
+    pub state: IndexState,
+    /// The build job (`sys.jobs`).
+    pub job_id: String,
+    /// Snapshot timestamp from which a valid index holds every entry (the start of the transaction that
+    /// flipped it to valid, which began after the last backfill batch committed).
+    pub usable_from: Timestamp,
+    /// `table_prefix(table_id, id)`.
     pub key_prefix: Vec<u8>,
 }
 
@@ -129,12 +192,65 @@ impl Table {
     }
 }
 
+impl Index {
+    /// The storage key and value of `row`'s entry (a partial index's predicate is the caller's to check).
+    pub fn entry(&self, table: &Table, row: &[Value]) -> (Vec<u8>, Vec<u8>) {
+        use crate::storage::keycode::encode_value;
+        let mut key = Vec::with_capacity(self.key_prefix.len() + 9 * (self.columns.len() + 1));
+        key.extend_from_slice(&self.key_prefix);
+        let mut has_null = false;
+        for column in &self.columns {
+            let value = &row[column.column];
+            has_null |= value.is_null();
+            encode_value(&mut key, value, column.descending);
+        }
+        let mut value = Vec::with_capacity(9 * (table.primary_key.len() + self.include.len()));
+        for &index in &table.primary_key {
+            encode_value(&mut value, &row[index], false);
+        }
+        if !self.unique || has_null {
+            key.extend_from_slice(&value);
+        }
+        for &index in &self.include {
+            encode_value(&mut value, &row[index], false);
+            if let Value::Numeric(d) = &row[index] {
+                value.push(d.scale() as u8);
+            }
+        }
+        (key, value)
+    }
+
+    /// The primary-key bytes at the start of an entry's value (as they follow the table's key prefix).
+    pub fn entry_primary_key<'v>(&self, table: &Table, value: &'v [u8]) -> Result<&'v [u8]> {
+        let mut input = value;
+        for &index in &table.primary_key {
+            crate::storage::keycode::decode_value(&mut input, &table.columns[index].data_type, false)?;
+        }
+        Ok(&value[..value.len() - input.len()])
+    }
+
+    /// `Key (a, b)=(1, x)` as PostgreSQL words unique-index errors.
+    pub fn describe_key(&self, table: &Table, row: &[Value]) -> String {
+        let names: Vec<&str> = self.columns.iter().map(|c| table.columns[c.column].name.as_str()).collect();
+        let values: Vec<String> = self
+            .columns
+            .iter()
+            .map(|c| match &row[c.column] {
+                Value::Null => "null".to_string(),
+                value => crate::types::text::format(value, &table.columns[c.column].data_type),
+            })
+            .collect();
+        format!("Key ({})=({})", names.join(", "), values.join(", "))
+    }
+}
+
 /// An immutable snapshot of every table definition.
 #[derive(Debug, Clone, Default)]
 pub struct Catalog {
     /// Increases by one each time the database reloads its catalog (after a DDL commit).
     pub version: u64,
     tables: HashMap<String, Arc<Table>>,
+    indexes: HashMap<String, Arc<Index>>,
 }
 
 /// Checks that `schema` (if given) is `public`: occam has no other schema.
@@ -151,13 +267,34 @@ impl Catalog {
     /// Reads every table definition visible to `txn`.
     pub fn load(txn: &Transaction, version: u64) -> Result<Catalog> {
         let (start, end) = prefix_range(&table_prefix(0, 0));
-        let mut tables = HashMap::new();
+        let mut by_id: HashMap<u32, Table> = HashMap::new();
         for entry in txn.scan(start, end, false) {
             let (_, value) = entry?;
-            let table = decode_table(&value)?;
-            tables.insert(table.name.clone(), Arc::new(table));
+            let mut table = decode_table(&value)?;
+            table.loaded_at = txn.start_ts();
+            by_id.insert(table.id, table);
         }
-        Ok(Catalog { version, tables })
+        let mut indexes = HashMap::new();
+        for index in load_indexes(txn)? {
+            // An index of a dropped table is deleted with it; skip any left over rather than fail.
+            let Some(table) = by_id.get_mut(&index.table_id) else { continue };
+            let index = Arc::new(bind_index(table, index)?);
+            table.indexes.push(index.clone());
+            indexes.insert(index.name.clone(), index);
+        }
+        let tables = by_id
+            .into_values()
+            .map(|mut table| {
+                table.indexes.sort_by_key(|i| i.id);
+                (table.name.clone(), Arc::new(table))
+            })
+            .collect();
+        Ok(Catalog { version, tables, indexes })
+    }
+
+    /// The index `name` if it exists.
+    pub fn find_index(&self, name: &str) -> Option<&Arc<Index>> {
+        self.indexes.get(name)
     }
 
     /// The table `name` (42P01 if missing, 3F000 for a schema other than `public`).
@@ -191,6 +328,171 @@ fn catalog_key(name: &str) -> Vec<u8> {
 
 fn table_id_counter_key() -> Vec<u8> {
     table_prefix(0, 1)
+}
+
+fn index_catalog_key(name: &str) -> Vec<u8> {
+    encode_key(&table_prefix(0, 2), &[Value::Text(name.to_string())])
+}
+
+fn index_id_counter_key() -> Vec<u8> {
+    table_prefix(0, 3)
+}
+
+/// Reads a u32 counter at `key` (starting at 1) and stores its successor.
+fn next_id(txn: &mut Transaction, key: Vec<u8>, what: &str) -> Result<u32> {
+    let id = match txn.get(&key)? {
+        Some(bytes) => u32::from_be_bytes(bytes.as_slice().try_into().map_err(|_| Error::internal("corrupt id counter"))?),
+        None => 1,
+    };
+    let next = id.checked_add(1).ok_or_else(|| Error::new(sqlstate::PROGRAM_LIMIT_EXCEEDED, format!("out of {what} ids")))?;
+    txn.put(key, next.to_be_bytes().to_vec());
+    Ok(id)
+}
+
+/// The table definition `name` as `txn` sees it.
+pub fn read_table(txn: &Transaction, name: &str) -> Result<Option<Table>> {
+    txn.get(&catalog_key(name))?.map(|bytes| decode_table(&bytes)).transpose()
+}
+
+/// The index definition `name` as `txn` sees it (predicate not yet bound).
+pub fn read_index(txn: &Transaction, name: &str) -> Result<Option<Index>> {
+    txn.get(&index_catalog_key(name))?.map(|bytes| decode_index(&bytes)).transpose()
+}
+
+/// Stores `index` (a new definition or a changed state).
+pub fn write_index(txn: &mut Transaction, index: &Index) {
+    txn.put(index_catalog_key(&index.name), encode_index(index));
+}
+
+/// Every index definition visible to `txn` (predicates not yet bound).
+fn load_indexes(txn: &Transaction) -> Result<Vec<Index>> {
+    let (start, end) = prefix_range(&table_prefix(0, 2));
+    let mut out = Vec::new();
+    for entry in txn.scan(start, end, false) {
+        out.push(decode_index(&entry?.1)?);
+    }
+    Ok(out)
+}
+
+/// Binds a stored index's predicate against its table.
+pub fn bind_index(table: &Table, mut index: Index) -> Result<Index> {
+    if let Some(sql) = &index.predicate_sql {
+        let expr = crate::sql::parse::parse_expression(sql)?;
+        index.predicate = Some(crate::sql::plan::bind_table_predicate(table, &expr)?);
+    }
+    Ok(index)
+}
+
+/// PostgreSQL's name for an unnamed index: `table_col1_col2_idx`, then `..._idx1`, `..._idx2` while taken.
+fn generated_index_name(txn: &Transaction, table: &str, columns: &[String]) -> Result<String> {
+    let base = format!("{table}_{}_idx", columns.join("_"));
+    let mut candidate = base.clone();
+    let mut n = 0;
+    while txn.get(&index_catalog_key(&candidate))?.is_some() || txn.get(&catalog_key(&candidate))?.is_some() {
+        n += 1;
+        candidate = format!("{base}{n}");
+    }
+    Ok(candidate)
+}
+
+/// Executes the catalog part of CREATE INDEX inside `txn`: the index is stored in state `building` with a
+/// submitted build job. Returns the job id, or None when the name exists and IF NOT EXISTS was given.
+pub fn create_index(txn: &mut Transaction, stmt: &ast::CreateIndex) -> Result<Option<String>> {
+    check_schema(&stmt.table)?;
+    let table = read_table(txn, &stmt.table.name)?.ok_or_else(|| Error::undefined_table(&display_name(&stmt.table)))?;
+    let column_of = |name: &str| {
+        table.column_index(name).ok_or_else(|| {
+            Error::new(sqlstate::UNDEFINED_COLUMN, format!("column \"{name}\" does not exist"))
+        })
+    };
+    let mut columns = Vec::with_capacity(stmt.columns.len());
+    for column in &stmt.columns {
+        columns.push(IndexKeyColumn {
+            column: column_of(&column.name)?,
+            descending: column.descending,
+            nulls_first: column.nulls_first,
+        });
+    }
+    let mut include = Vec::with_capacity(stmt.include.len());
+    for name in &stmt.include {
+        include.push(column_of(name)?);
+    }
+    let name = match &stmt.name {
+        Some(name) => name.clone(),
+        None => {
+            let names: Vec<String> = stmt.columns.iter().map(|c| c.name.clone()).collect();
+            generated_index_name(txn, &table.name, &names)?
+        }
+    };
+    if txn.get(&index_catalog_key(&name))?.is_some() || txn.get(&catalog_key(&name))?.is_some() {
+        if stmt.if_not_exists {
+            return Ok(None);
+        }
+        return Err(Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{name}\" already exists")));
+    }
+    let predicate_sql = stmt.predicate.as_ref().map(crate::sql::parse::expression_to_sql);
+    if let Some(predicate) = &stmt.predicate {
+        // Checks names and types now, so the build cannot fail on them later.
+        crate::sql::plan::bind_table_predicate(&table, predicate)?;
+    }
+    let id = next_id(txn, index_id_counter_key(), "index")?;
+    let job_id = crate::jobs::new_job_id();
+    let index = Index {
+        id,
+        name: name.clone(),
+        table_id: table.id,
+        unique: stmt.unique,
+        columns,
+        include,
+        predicate_sql,
+        predicate: None,
+        state: IndexState::Building,
+        job_id: job_id.clone(),
+        usable_from: 0,
+        key_prefix: table_prefix(table.id, id),
+    };
+    write_index(txn, &index);
+    crate::jobs::submit_index_build(txn, &job_id, &index)?;
+    txn.note_schema_change(table.id);
+    Ok(Some(job_id))
+}
+
+/// Executes DROP INDEX inside `txn`: the definitions go (a build in progress is cancelled) and a DROP job
+/// is submitted to delete the entries.
+pub fn drop_index(txn: &mut Transaction, names: &[ObjectName], if_exists: bool) -> Result<()> {
+    for name in names {
+        if let Some(schema) = &name.schema {
+            if schema != PUBLIC_SCHEMA {
+                if if_exists {
+                    continue;
+                }
+                return Err(Error::new("3F000", format!("schema \"{schema}\" does not exist")));
+            }
+        }
+        let Some(index) = read_index(txn, &name.name)? else {
+            if if_exists {
+                continue;
+            }
+            return Err(Error::new(
+                sqlstate::UNDEFINED_OBJECT,
+                format!("index \"{}\" does not exist", display_name(name)),
+            ));
+        };
+        if index.state == IndexState::Building {
+            crate::jobs::finish_if_running(txn, &index.job_id, crate::jobs::JobStatus::Cancelled, None)?;
+        }
+        remove_index(txn, &index)?;
+    }
+    Ok(())
+}
+
+/// Deletes `index`'s definition and submits the job that deletes its entries (its build job's status is
+/// the caller's business).
+pub fn remove_index(txn: &mut Transaction, index: &Index) -> Result<()> {
+    txn.delete(index_catalog_key(&index.name));
+    crate::jobs::submit_drop(txn, index)?;
+    txn.note_schema_change(index.table_id);
+    Ok(())
 }
 
 /// Executes CREATE TABLE inside `txn`. Returns false when the table exists and IF NOT EXISTS was given.
@@ -253,16 +555,16 @@ pub fn create_table(txn: &mut Transaction, stmt: &ast::CreateTable) -> Result<bo
             hidden: true,
         });
     }
-    let counter_key = table_id_counter_key();
-    let id = match txn.get(&counter_key)? {
-        Some(bytes) => {
-            u32::from_be_bytes(bytes.as_slice().try_into().map_err(|_| Error::internal("corrupt table id counter"))?)
-        }
-        None => 1,
+    let id = next_id(txn, table_id_counter_key(), "table")?;
+    let table = Table {
+        id,
+        name: name.clone(),
+        columns,
+        primary_key,
+        key_prefix: table_prefix(id, 0),
+        indexes: Vec::new(),
+        loaded_at: 0,
     };
-    let next = id.checked_add(1).ok_or_else(|| Error::new(sqlstate::PROGRAM_LIMIT_EXCEEDED, "out of table ids"))?;
-    txn.put(counter_key, next.to_be_bytes().to_vec());
-    let table = Table { id, name: name.clone(), columns, primary_key, key_prefix: table_prefix(id, 0) };
     txn.put(key, encode_table(&table));
     Ok(true)
 }
@@ -280,7 +582,7 @@ pub fn drop_table(txn: &mut Transaction, names: &[ObjectName], if_exists: bool) 
             }
         }
         let key = catalog_key(&name.name);
-        if txn.get(&key)?.is_none() {
+        let Some(bytes) = txn.get(&key)? else {
             if if_exists {
                 continue;
             }
@@ -288,6 +590,15 @@ pub fn drop_table(txn: &mut Transaction, names: &[ObjectName], if_exists: bool) 
                 sqlstate::UNDEFINED_TABLE,
                 format!("table \"{}\" does not exist", display_name(name)),
             ));
+        };
+        let table_id = decode_table(&bytes)?.id;
+        // The table's indexes go with it; a build in progress ends `completed` with DSQL's note.
+        for index in load_indexes(txn)?.into_iter().filter(|i| i.table_id == table_id) {
+            if index.state == IndexState::Building {
+                let note = format!("relation \"{PUBLIC_SCHEMA}.{}\" does not exist", name.name);
+                crate::jobs::finish_if_running(txn, &index.job_id, crate::jobs::JobStatus::Completed, Some(note))?;
+            }
+            remove_index(txn, &index)?;
         }
         txn.delete(key);
     }
@@ -385,6 +696,84 @@ fn encode_table(table: &Table) -> Vec<u8> {
     out
 }
 
+//   index row: u8 format version, u32 id, u32 table id, str name, u8 flags (1 unique, 2 valid), str job id,
+//     u64 usable_from, u16 key column count, per column: u16 column, u8 flags (1 desc, 2 nulls given,
+//     4 nulls first), u16 include count, u16 per include column, u8 has predicate, [str predicate sql]
+
+fn encode_index(index: &Index) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64);
+    out.push(FORMAT_VERSION);
+    put_u32(&mut out, index.id);
+    put_u32(&mut out, index.table_id);
+    put_str(&mut out, &index.name);
+    out.push((index.unique as u8) | (((index.state == IndexState::Valid) as u8) << 1));
+    put_str(&mut out, &index.job_id);
+    out.extend_from_slice(&index.usable_from.to_be_bytes());
+    put_u16(&mut out, index.columns.len() as u16);
+    for column in &index.columns {
+        put_u16(&mut out, column.column as u16);
+        let nulls = match column.nulls_first {
+            None => 0,
+            Some(false) => 2,
+            Some(true) => 6,
+        };
+        out.push((column.descending as u8) | nulls);
+    }
+    put_u16(&mut out, index.include.len() as u16);
+    for &column in &index.include {
+        put_u16(&mut out, column as u16);
+    }
+    match &index.predicate_sql {
+        Some(sql) => {
+            out.push(1);
+            put_str(&mut out, sql);
+        }
+        None => out.push(0),
+    }
+    out
+}
+
+fn decode_index(bytes: &[u8]) -> Result<Index> {
+    let mut reader = CatalogReader { input: bytes };
+    if reader.u8()? != FORMAT_VERSION {
+        return Err(Error::internal("unsupported catalog row format"));
+    }
+    let id = reader.u32()?;
+    let table_id = reader.u32()?;
+    let name = reader.string()?;
+    let flags = reader.u8()?;
+    let job_id = reader.string()?;
+    let usable_from = u64::from_be_bytes(reader.bytes(8)?.try_into().map_err(|_| corrupt())?);
+    let column_count = reader.u16()? as usize;
+    let mut columns = Vec::with_capacity(column_count);
+    for _ in 0..column_count {
+        let column = reader.u16()? as usize;
+        let column_flags = reader.u8()?;
+        let nulls_first = (column_flags & 2 != 0).then_some(column_flags & 4 != 0);
+        columns.push(IndexKeyColumn { column, descending: column_flags & 1 != 0, nulls_first });
+    }
+    let include_count = reader.u16()? as usize;
+    let mut include = Vec::with_capacity(include_count);
+    for _ in 0..include_count {
+        include.push(reader.u16()? as usize);
+    }
+    let predicate_sql = if reader.u8()? == 1 { Some(reader.string()?) } else { None };
+    Ok(Index {
+        id,
+        name,
+        table_id,
+        unique: flags & 1 != 0,
+        columns,
+        include,
+        predicate_sql,
+        predicate: None,
+        state: if flags & 2 != 0 { IndexState::Valid } else { IndexState::Building },
+        job_id,
+        usable_from,
+        key_prefix: table_prefix(table_id, id),
+    })
+}
+
 struct CatalogReader<'a> {
     input: &'a [u8],
 }
@@ -477,7 +866,7 @@ fn decode_table(bytes: &[u8]) -> Result<Table> {
         }
         primary_key.push(index);
     }
-    Ok(Table { id, name, columns, primary_key, key_prefix: table_prefix(id, 0) })
+    Ok(Table { id, name, columns, primary_key, key_prefix: table_prefix(id, 0), indexes: Vec::new(), loaded_at: 0 })
 }
 
 #[cfg(test)]
@@ -509,6 +898,8 @@ mod tests {
             ],
             primary_key: vec![1],
             key_prefix: table_prefix(7, 0),
+            indexes: Vec::new(),
+            loaded_at: 0,
         };
         assert_eq!(decode_table(&encode_table(&table)).unwrap(), table);
         let row = vec![Value::Numeric("1.50".parse().unwrap()), Value::Text("x".into())];

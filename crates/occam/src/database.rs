@@ -10,12 +10,13 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use parking_lot::{Mutex, RwLock};
 
 use crate::catalog::Catalog;
 use crate::error::Result;
+use crate::jobs::JobSignal;
 use crate::session::Session;
 use crate::storage::disk::FjallStorage;
 use crate::storage::memory::MemoryStorage;
@@ -57,6 +58,24 @@ struct DatabaseInner {
     catalog_version: AtomicU64,
     /// Serialises catalog reloads so that a newer snapshot is never replaced by an older one.
     reload: Mutex<()>,
+    /// The background jobs worker (`crate::jobs`): its wake-up signal and thread.
+    jobs: Arc<JobSignal>,
+    jobs_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl Drop for DatabaseInner {
+    fn drop(&mut self) {
+        self.jobs.shut_down();
+    }
+}
+
+/// A handle that does not keep the database open (held by the jobs worker while idle).
+pub(crate) struct WeakDatabase(Weak<DatabaseInner>);
+
+impl WeakDatabase {
+    pub(crate) fn upgrade(&self) -> Option<Database> {
+        self.0.upgrade().map(|inner| Database { inner })
+    }
 }
 
 impl Database {
@@ -79,14 +98,40 @@ impl Database {
         };
         let txn = TxnManager::open(storage)?;
         let catalog = Catalog::load(&txn.begin(), 1)?;
-        Ok(Database {
+        let db = Database {
             inner: Arc::new(DatabaseInner {
                 txn,
                 catalog_version: AtomicU64::new(catalog.version),
                 catalog: RwLock::new(Arc::new(catalog)),
                 reload: Mutex::new(()),
+                jobs: Arc::new(JobSignal::default()),
+                jobs_thread: Mutex::new(None),
             }),
-        })
+        };
+        // Jobs left unfinished by a restart are resumed: the worker starts by looking for them.
+        let worker = crate::jobs::spawn_worker(WeakDatabase(Arc::downgrade(&db.inner)), db.inner.jobs.clone())?;
+        *db.inner.jobs_thread.lock() = Some(worker);
+        Ok(db)
+    }
+
+    /// Stops the background jobs worker (after the job it is running, which a later open resumes) and
+    /// waits for it, so that once every other handle is dropped the storage is closed (e.g. to reopen an
+    /// on-disk database in the same process).
+    pub fn close(self) {
+        self.inner.jobs.shut_down();
+        let worker = self.inner.jobs_thread.lock().take();
+        if let Some(worker) = worker {
+            let _ = worker.join();
+        }
+    }
+
+    /// Tells the jobs worker that jobs were submitted (after a DDL commit).
+    pub(crate) fn wake_jobs(&self) {
+        self.inner.jobs.wake();
+    }
+
+    pub(crate) fn job_signal(&self) -> &JobSignal {
+        &self.inner.jobs
     }
 
     /// A fresh in-memory database.

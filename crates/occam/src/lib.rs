@@ -16,6 +16,7 @@ pub mod auth;
 pub mod catalog;
 pub mod database;
 pub mod error;
+pub mod jobs;
 pub mod session;
 pub mod sql;
 pub mod storage;

@@ -412,6 +412,8 @@ impl Session {
         }
         if did_ddl {
             self.db.reload_catalog()?;
+            // The DDL may have submitted background jobs (index builds, drops).
+            self.db.wake_jobs();
         }
         Ok(())
     }
@@ -444,6 +446,28 @@ impl Session {
             }
             Plan::DropTable { names, if_exists } => {
                 catalog::drop_table(&mut active.txn, names, *if_exists).map(|_| command("DROP TABLE"))
+            }
+            Plan::CreateIndex(create) => catalog::create_index(&mut active.txn, create).map(|job_id| {
+                // IF NOT EXISTS on an existing name: no job, no row.
+                let rows = job_id.map(|id| vec![vec![Value::Text(id)]]).into_iter().flatten().collect();
+                QueryResult::Rows { columns: planned.columns.clone(), rows, tag: "CREATE INDEX".to_string() }
+            }),
+            Plan::DropIndex { names, if_exists } => {
+                catalog::drop_index(&mut active.txn, names, *if_exists).map(|_| command("DROP INDEX"))
+            }
+            Plan::WaitForJob { job_id } => {
+                let id = {
+                    let mut ctx = execute::ExecContext::new(&active.txn, params, &functions);
+                    execute::eval(job_id, &[], &mut ctx)?
+                };
+                let Value::Text(id) = id else {
+                    return Err(Error::new(sqlstate::INVALID_TEXT_REPRESENTATION, "Unable to convert text to UUID"));
+                };
+                crate::jobs::wait_for_job(&self.db, &id).map(|completed| QueryResult::Rows {
+                    columns: planned.columns.clone(),
+                    rows: vec![vec![Value::Bool(completed)]],
+                    tag: "CALL".to_string(),
+                })
             }
             other => execute::execute(other, &mut active.txn, params, &functions),
         }?;

@@ -17,6 +17,18 @@ pub enum Statement {
         names: Vec<ObjectName>,
         if_exists: bool,
     },
+    /// `CREATE [UNIQUE] INDEX ASYNC ...` (plain `CREATE INDEX` is refused while parsing, as in DSQL).
+    CreateIndex(CreateIndex),
+    /// `DROP INDEX [IF EXISTS] name, ...`.
+    DropIndex {
+        names: Vec<ObjectName>,
+        if_exists: bool,
+    },
+    /// `CALL procedure(args)`: only `sys.wait_for_job(text)` exists.
+    Call {
+        name: ObjectName,
+        args: Vec<Expr>,
+    },
     Insert(Insert),
     Update(Update),
     Delete(Delete),
@@ -46,6 +58,31 @@ pub struct CreateTable {
     pub columns: Vec<ColumnDef>,
     /// Column names of a table-level `PRIMARY KEY (...)`, or of the column marked `PRIMARY KEY`.
     pub primary_key: Vec<String>,
+}
+
+/// `CREATE [UNIQUE] INDEX [ASYNC] [IF NOT EXISTS] [name] ON table (col [ASC|DESC] [NULLS FIRST|LAST], ...)
+/// [INCLUDE (col, ...)] [WHERE predicate]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateIndex {
+    /// None: PostgreSQL's generated name (`table_col_idx`).
+    pub name: Option<String>,
+    pub table: ObjectName,
+    pub unique: bool,
+    pub if_not_exists: bool,
+    /// Built by a background job (DSQL's `ASYNC`); false would build it inside the statement.
+    pub asynchronous: bool,
+    pub columns: Vec<IndexColumn>,
+    pub include: Vec<String>,
+    pub predicate: Option<Expr>,
+}
+
+/// One key column of an index.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexColumn {
+    pub name: String,
+    pub descending: bool,
+    /// `NULLS FIRST` (Some(true)) / `NULLS LAST` (Some(false)); None = PostgreSQL's default.
+    pub nulls_first: Option<bool>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

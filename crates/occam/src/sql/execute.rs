@@ -12,7 +12,7 @@ use std::cmp::Ordering;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use crate::catalog::Table;
+use crate::catalog::{Index, Table};
 use crate::error::{sqlstate, Error, Result};
 use crate::session::QueryResult;
 use crate::sql::ast::{JoinKind, SetOperator};
@@ -60,7 +60,11 @@ pub fn execute(
         Plan::Insert(insert) => execute_insert(insert, txn, params, functions),
         Plan::Update(update) => execute_update(update, txn, params, functions),
         Plan::Delete(delete) => execute_delete(delete, txn, params, functions),
-        Plan::CreateTable(_) | Plan::DropTable { .. } => Err(Error::internal("DDL is executed by the session")),
+        Plan::CreateTable(_)
+        | Plan::DropTable { .. }
+        | Plan::CreateIndex(_)
+        | Plan::DropIndex { .. }
+        | Plan::WaitForJob { .. } => Err(Error::internal("executed by the session")),
     }
 }
 
@@ -121,6 +125,77 @@ fn check_row(table: &Table, enforce_typmod: &[bool], row: &mut [Value]) -> Resul
         if enforce_typmod[i] {
             let value = std::mem::replace(&mut row[i], Value::Null);
             row[i] = scalar::cast(value, &column.data_type, &column.data_type)?;
+        }
+    }
+    Ok(())
+}
+
+// ---- secondary index maintenance ----
+
+/// The entry of `row` in `index`, or None if a partial index's predicate does not hold for it.
+pub fn index_entry(
+    table: &Table,
+    index: &Index,
+    row: &[Value],
+    ctx: &mut ExecContext,
+) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+    if let Some(predicate) = &index.predicate {
+        if !matches!(eval(predicate, row, ctx)?, Value::Bool(true)) {
+            return Ok(None);
+        }
+    }
+    Ok(Some(index.entry(table, row)))
+}
+
+/// The entries of `row` in every index writers maintain (building or valid), in `table.indexes` order.
+fn index_entries(table: &Table, row: &[Value], ctx: &mut ExecContext) -> Result<Vec<Option<(Vec<u8>, Vec<u8>)>>> {
+    table.indexes.iter().map(|index| index_entry(table, index, row, ctx)).collect()
+}
+
+/// Writes an entry, first checking a unique index for another row with the same key (23505).
+fn put_index_entry(txn: &mut Transaction, table: &Table, index: &Index, row: &[Value], entry: (Vec<u8>, Vec<u8>)) -> Result<()> {
+    let (key, value) = entry;
+    if index.unique {
+        if let Some(existing) = txn.get(&key)? {
+            if !existing.starts_with(index.entry_primary_key(table, &value)?) {
+                return Err(Error::new(
+                    sqlstate::UNIQUE_VIOLATION,
+                    format!("duplicate key value violates unique constraint \"{}\"", index.name),
+                )
+                .with_detail(format!("{} already exists.", index.describe_key(table, row))));
+            }
+        }
+    }
+    txn.put(key, value);
+    Ok(())
+}
+
+/// Replaces a row's old entries (None for an inserted row) with its new ones (None for a deleted row).
+fn update_index_entries(
+    txn: &mut Transaction,
+    table: &Table,
+    row: &[Value],
+    old: Vec<Option<(Vec<u8>, Vec<u8>)>>,
+    new: Vec<Option<(Vec<u8>, Vec<u8>)>>,
+) -> Result<()> {
+    for (i, index) in table.indexes.iter().enumerate() {
+        let old_entry = old.get(i).cloned().flatten();
+        let new_entry = new.get(i).cloned().flatten();
+        if old_entry == new_entry {
+            continue;
+        }
+        match (old_entry, new_entry) {
+            // Same key, other value (INCLUDE columns, or the row moved to a new primary key): still this
+            // row's entry, so no uniqueness check.
+            (Some((old_key, _)), Some((new_key, value))) if old_key == new_key => txn.put(new_key, value),
+            (old_entry, new_entry) => {
+                if let Some((old_key, _)) = old_entry {
+                    txn.delete(old_key);
+                }
+                if let Some(entry) = new_entry {
+                    put_index_entry(txn, table, index, row, entry)?;
+                }
+            }
         }
     }
     Ok(())
@@ -200,6 +275,7 @@ fn execute_insert(
         }
     }
     let hidden_key = table.has_hidden_key();
+    txn.note_schema_read(table.id, table.loaded_at);
     for row in &mut rows {
         check_row(table, &plan.enforce_typmod, row)?;
         let key = table.row_key_of(row);
@@ -209,6 +285,10 @@ fn execute_insert(
             return Err(unique_violation(table, row));
         }
         txn.put(key, table.encode_row(row));
+        if !table.indexes.is_empty() {
+            let entries = index_entries(table, row, &mut ExecContext::new(txn, params, functions))?;
+            update_index_entries(txn, table, row, Vec::new(), entries)?;
+        }
     }
     let tag = format!("INSERT 0 {}", rows.len());
     let mut ctx = ExecContext::new(txn, params, functions);
@@ -240,7 +320,7 @@ fn execute_update(
     functions: &FunctionContext,
 ) -> Result<QueryResult> {
     let table = &plan.table;
-    let mut changes: Vec<(Vec<u8>, Row)> = Vec::new();
+    let mut changes: Vec<(Vec<u8>, Row, Row)> = Vec::new();
     {
         let mut ctx = ExecContext::new(txn, params, functions);
         let matching = read_matching(table, &plan.access, plan.filter.as_ref(), &mut ctx)?;
@@ -250,12 +330,19 @@ fn execute_update(
             for (index, expr) in &plan.assignments {
                 new[*index] = eval(expr, &old, &mut ctx)?;
             }
-            changes.push((key, new));
+            changes.push((key, old, new));
         }
     }
+    txn.note_schema_read(table.id, table.loaded_at);
     let mut new_rows = Vec::with_capacity(changes.len());
-    for (old_key, mut row) in changes {
+    for (old_key, old_row, mut row) in changes {
         check_row(table, &plan.enforce_typmod, &mut row)?;
+        if !table.indexes.is_empty() {
+            let mut ctx = ExecContext::new(txn, params, functions);
+            let old_entries = index_entries(table, &old_row, &mut ctx)?;
+            let new_entries = index_entries(table, &row, &mut ctx)?;
+            update_index_entries(txn, table, &row, old_entries, new_entries)?;
+        }
         let value = table.encode_row(&row);
         if plan.changes_key {
             let new_key = table.row_key_of(&row);
@@ -288,9 +375,15 @@ fn execute_delete(
         let mut ctx = ExecContext::new(txn, params, functions);
         read_matching(&plan.table, &plan.access, plan.filter.as_ref(), &mut ctx)?
     };
+    let table = &plan.table;
+    txn.note_schema_read(table.id, table.loaded_at);
     let mut old_rows = Vec::with_capacity(matching.len());
     for (key, row) in matching {
         txn.delete(key);
+        if !table.indexes.is_empty() {
+            let entries = index_entries(table, &row, &mut ExecContext::new(txn, params, functions))?;
+            update_index_entries(txn, table, &row, entries, Vec::new())?;
+        }
         old_rows.push(row);
     }
     let tag = format!("DELETE {}", old_rows.len());
@@ -460,6 +553,14 @@ fn for_each_source_row(source: &Source, ctx: &mut ExecContext, f: &mut RowCallba
     match source {
         Source::Single => f(ctx, Vec::new()),
         Source::Table { table, access } => scan_table(table, access, ctx, &mut |ctx, _key, row| f(ctx, row)),
+        Source::System(relation) => {
+            for row in (relation.rows)(ctx.txn)? {
+                if !f(ctx, row)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        }
         Source::Series { start, stop, step } => {
             let start = eval(start, &[], ctx)?;
             let stop = eval(stop, &[], ctx)?;
@@ -577,6 +678,38 @@ fn scan_table(table: &Table, access: &Access, ctx: &mut ExecContext, f: &mut Key
                 encoded.dedup();
             }
             for key in encoded {
+                if let Some(value) = txn.get(&key)? {
+                    let row = table.decode_row(&value)?;
+                    if !f(ctx, key, row)? {
+                        return Ok(false);
+                    }
+                }
+            }
+            Ok(true)
+        }
+        // A snapshot from before the index became complete must not trust it.
+        Access::Index { index, .. } if txn.start_ts() < index.usable_from => {
+            scan_table(table, &Access::FullScan, ctx, f)
+        }
+        Access::Index { index, prefix } => {
+            let mut start = index.key_prefix.clone();
+            for (expr, key_column) in prefix.iter().zip(&index.columns) {
+                let value = eval(expr, &[], ctx)?;
+                if value.is_null() {
+                    return Ok(true);
+                }
+                // As for `Access::Keys`: the planner allowed only casts that keep the stored encoding.
+                encode_value(&mut start, &value, key_column.descending);
+            }
+            let (from, to) = prefix_range(&start);
+            let mut row_keys = Vec::new();
+            for entry in txn.scan(from, to, false) {
+                let (_, value) = entry?;
+                let mut key = table.key_prefix.clone();
+                key.extend_from_slice(index.entry_primary_key(table, &value)?);
+                row_keys.push(key);
+            }
+            for key in row_keys {
                 if let Some(value) = txn.get(&key)? {
                     let row = table.decode_row(&value)?;
                     if !f(ctx, key, row)? {

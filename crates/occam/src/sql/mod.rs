@@ -14,3 +14,4 @@ pub mod functions;
 pub mod parse;
 pub mod plan;
 pub mod scalar;
+pub mod system;

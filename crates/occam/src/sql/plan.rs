@@ -23,7 +23,7 @@
 
 use std::sync::Arc;
 
-use crate::catalog::{Catalog, Table};
+use crate::catalog::{Catalog, Index, IndexState, Table};
 use crate::error::{sqlstate, Error, Result};
 use crate::session::Column;
 use crate::sql::ast::{self, BinaryOperator, Expr, Literal, SelectItem, TableRef, UnaryOperator};
@@ -54,12 +54,16 @@ pub enum Plan {
     Delete(DeletePlan),
     CreateTable(ast::CreateTable),
     DropTable { names: Vec<ast::ObjectName>, if_exists: bool },
+    CreateIndex(ast::CreateIndex),
+    DropIndex { names: Vec<ast::ObjectName>, if_exists: bool },
+    /// `CALL sys.wait_for_job(job_id)` (the only procedure), run by the session.
+    WaitForJob { job_id: BoundExpr },
 }
 
 impl Plan {
     /// Whether the statement is DDL (for DSQL's one-DDL-per-transaction, no-DDL-with-DML rules).
     pub fn is_ddl(&self) -> bool {
-        matches!(self, Plan::CreateTable(_) | Plan::DropTable { .. })
+        matches!(self, Plan::CreateTable(_) | Plan::DropTable { .. } | Plan::CreateIndex(_) | Plan::DropIndex { .. })
     }
 
     /// Whether the statement writes rows.
@@ -195,6 +199,8 @@ pub enum Source {
         table: Arc<Table>,
         access: Access,
     },
+    /// A relation of schema `sys` whose rows are produced from database state (`sql::system`).
+    System(&'static crate::sql::system::SystemRelation),
     /// `generate_series(start, stop[, step])` over integers.
     Series {
         start: BoundExpr,
@@ -251,6 +257,10 @@ pub enum Access {
     FullScan,
     /// Only these primary keys (each the key columns' values in key order); the filter still applies.
     Keys(Vec<Vec<BoundExpr>>),
+    /// The rows whose entries in a valid secondary index start with these values of its leading key
+    /// columns, fetched by primary key; the filter still applies. A snapshot older than the index's
+    /// `usable_from` reads the whole table instead.
+    Index { index: Arc<Index>, prefix: Vec<BoundExpr> },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -333,10 +343,29 @@ pub fn plan_statement(
         ast::Statement::DropTable { names, if_exists } => {
             (Plan::DropTable { names: names.clone(), if_exists: *if_exists }, empty_columns())
         }
+        ast::Statement::CreateIndex(create) => {
+            let columns = Arc::from(vec![Column { name: "job_id".into(), data_type: DataType::Text }]);
+            (Plan::CreateIndex(create.clone()), columns)
+        }
+        ast::Statement::DropIndex { names, if_exists } => {
+            (Plan::DropIndex { names: names.clone(), if_exists: *if_exists }, empty_columns())
+        }
+        ast::Statement::Call { name, args } => {
+            let columns = Arc::from(vec![Column { name: "wait_for_job".into(), data_type: DataType::Bool }]);
+            (Plan::WaitForJob { job_id: binder.bind_wait_for_job(name, args)? }, columns)
+        }
         other => return Err(Error::internal(format!("statement is not planned: {other:?}"))),
     };
     let param_types = binder.params.iter().map(|t| if *t == DataType::Unknown { DataType::Text } else { *t }).collect();
     Ok(PlannedStatement { plan, param_types, columns, catalog_version: catalog.version })
+}
+
+/// Binds a condition over one row of `table` (a partial index's WHERE): 42804 unless boolean.
+pub fn bind_table_predicate(table: &Table, expr: &Expr) -> Result<BoundExpr> {
+    let catalog = Catalog::default();
+    let mut binder = Binder::new(&catalog, &[]);
+    let scope = Binder::table_scope(table, None)?;
+    binder.bind_filter(Some(expr), &scope)?.ok_or_else(|| Error::internal("no predicate"))
 }
 
 /// Checks a column DEFAULT at CREATE TABLE: it must bind without columns and be assignable to the column.
@@ -643,6 +672,27 @@ impl<'c> Binder<'c> {
         let (bound, from) = self.bind_expr(expr, scope)?;
         check_assignable(&from, &column.name, &column.data_type)?;
         self.coerce(bound, from, column.data_type)
+    }
+
+    /// `CALL name(args)`: only `sys.wait_for_job(text)` exists.
+    fn bind_wait_for_job(&mut self, name: &ast::ObjectName, args: &[Expr]) -> Result<BoundExpr> {
+        let is_wait = name.name == "wait_for_job" && name.schema.as_deref().is_none_or(|s| s == "sys");
+        let [arg] = args else {
+            let types = vec!["unknown"; args.len()].join(", ");
+            return Err(Error::new(
+                sqlstate::UNDEFINED_FUNCTION,
+                format!("procedure {}({types}) does not exist", crate::catalog::display_name(name)),
+            ));
+        };
+        if !is_wait {
+            return Err(Error::new(
+                sqlstate::UNDEFINED_FUNCTION,
+                format!("procedure {}(unknown) does not exist", crate::catalog::display_name(name)),
+            ));
+        }
+        self.clause = "CALL";
+        let (bound, data_type) = self.bind_expr(arg, &Scope::default())?;
+        self.coerce(bound, data_type, DataType::Text)
     }
 
     fn table_scope(table: &Table, alias: Option<&str>) -> Result<Scope> {
@@ -1177,6 +1227,25 @@ impl<'c> Binder<'c> {
         let mut scope = Scope::default();
         let source = match item {
             TableRef::Join { left, right, kind, constraint } => return self.plan_join(left, right, *kind, constraint),
+            TableRef::Table { name, alias } if name.schema.as_deref() == Some(crate::sql::system::SCHEMA) => {
+                let relation = crate::sql::system::find(&name.name).ok_or_else(|| {
+                    Error::undefined_table(&crate::catalog::display_name(name))
+                })?;
+                let renames = alias.as_ref().map(|a| a.columns.as_slice()).unwrap_or(&[]);
+                let columns = relation
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (column, data_type))| ScopeColumn {
+                        name: renames.get(i).cloned().unwrap_or_else(|| column.to_string()),
+                        data_type: *data_type,
+                        hidden: false,
+                    })
+                    .collect();
+                let item_name = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| relation.name.to_string());
+                scope.push(Some(item_name), columns)?;
+                Source::System(relation)
+            }
             TableRef::Table { name, alias } => {
                 let table = self.catalog.table(name)?.clone();
                 let item_name = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| table.name.clone());
@@ -2021,7 +2090,30 @@ fn choose_access_at(table: &Table, filter: &BoundExpr, offset: usize) -> Access 
             }
         }
     }
-    Access::FullScan
+    choose_index(table, &parts, offset).unwrap_or(Access::FullScan)
+}
+
+/// The valid secondary index whose leading key columns the most `=` conjuncts pin (at least one). Partial
+/// indexes are left out: using one needs proof that WHERE implies its predicate.
+fn choose_index(table: &Table, parts: &[&BoundExpr], offset: usize) -> Option<Access> {
+    let mut best: Option<(Arc<Index>, Vec<BoundExpr>)> = None;
+    for index in &table.indexes {
+        if index.state != IndexState::Valid || index.predicate.is_some() {
+            continue;
+        }
+        let mut prefix = Vec::new();
+        for key_column in &index.columns {
+            let column_type = table.columns[key_column.column].data_type;
+            match parts.iter().find_map(|c| equality_value(c, offset + key_column.column, &column_type)) {
+                Some(value) => prefix.push(value.clone()),
+                None => break,
+            }
+        }
+        if !prefix.is_empty() && best.as_ref().is_none_or(|(_, p)| prefix.len() > p.len()) {
+            best = Some((index.clone(), prefix));
+        }
+    }
+    best.map(|(index, prefix)| Access::Index { index, prefix })
 }
 
 // ---- join strategy selection ----

@@ -69,6 +69,9 @@ fn decode_version(value: Vec<u8>) -> Result<Option<Vec<u8>>> {
 
 struct CommitState {
     last_ts: Timestamp,
+    /// Per table id: commit timestamp of the last DDL that changed which indexes its writers must maintain
+    /// (see [`Transaction::note_schema_read`]). In memory only: after a restart every plan is fresh.
+    schema_changed_at: std::collections::HashMap<u32, Timestamp>,
 }
 
 /// The group-commit pipeline: committers hand their written timestamp to one sync thread, which fsyncs
@@ -221,12 +224,18 @@ impl TxnManager {
                 .spawn(move || syncer.run_syncs())
                 .map_err(|err| Error::internal(format!("cannot start the journal thread: {err}")))?;
         }
-        Ok(Arc::new(TxnManager { storage, commit: Mutex::new(CommitState { last_ts }), journal }))
+        Ok(Arc::new(TxnManager { storage, commit: Mutex::new(CommitState { last_ts, schema_changed_at: Default::default() }), journal }))
     }
 
     /// Starts a transaction reading the newest durable snapshot.
     pub fn begin(self: &Arc<Self>) -> Transaction {
-        Transaction { manager: Arc::clone(self), start_ts: self.visible_ts(), writes: BTreeMap::new() }
+        Transaction {
+            manager: Arc::clone(self),
+            start_ts: self.visible_ts(),
+            writes: BTreeMap::new(),
+            schema_reads: Vec::new(),
+            schema_changes: Vec::new(),
+        }
     }
 
     /// The snapshot a transaction started now would read.
@@ -251,11 +260,20 @@ impl TxnManager {
         }
     }
 
-    /// Validates and writes `writes` as one commit; the returned wait completes once it is durable.
-    fn commit(&self, start_ts: Timestamp, writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>) -> Result<DurableWait> {
+    /// Validates and writes `txn`'s write set as one commit; the returned wait completes once it is durable.
+    fn commit(&self, txn: Transaction) -> Result<DurableWait> {
+        let Transaction { start_ts, writes, schema_reads, schema_changes, .. } = txn;
         let mut state = self.commit.lock();
         if let Some(err) = &self.journal.state.lock().failed {
             return Err(err.clone());
+        }
+        for (table_id, catalog_ts) in &schema_reads {
+            if state.schema_changed_at.get(table_id).is_some_and(|changed| changed > catalog_ts) {
+                return Err(Error::new(
+                    crate::error::sqlstate::SERIALIZATION_FAILURE,
+                    "schema has been updated by another transaction, please retry: (OC001)",
+                ));
+            }
         }
         for key in writes.keys() {
             if matches!(self.newest_version_ts(key)?, Some(ts) if ts > start_ts) {
@@ -277,6 +295,9 @@ impl TxnManager {
         batch.push((LAST_TS_KEY.to_vec(), Some(ts.to_be_bytes().to_vec())));
         self.storage.write_batch(batch)?;
         state.last_ts = ts;
+        for table_id in schema_changes {
+            state.schema_changed_at.insert(table_id, ts);
+        }
         self.journal.written(ts);
         Ok(DurableWait { journal: Arc::clone(&self.journal), ts })
     }
@@ -294,6 +315,10 @@ pub struct Transaction {
     manager: Arc<TxnManager>,
     start_ts: Timestamp,
     writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// (table id, snapshot of the catalog the writes to it were planned with).
+    schema_reads: Vec<(u32, Timestamp)>,
+    /// Tables whose set of maintained indexes this (DDL) transaction changes.
+    schema_changes: Vec<u32>,
 }
 
 impl Transaction {
@@ -354,6 +379,21 @@ impl Transaction {
         Box::new(MergeScan { committed: committed.peekable(), own: own.peekable(), reverse })
     }
 
+    /// Records that this transaction writes rows of `table_id` as planned against a catalog read at
+    /// `catalog_ts`. Commit fails (40001, OC001) if an index DDL on that table committed after `catalog_ts`:
+    /// the writes may lack entries of an index being built, and the build's backfill would miss them.
+    pub fn note_schema_read(&mut self, table_id: u32, catalog_ts: Timestamp) {
+        if !self.schema_reads.contains(&(table_id, catalog_ts)) {
+            self.schema_reads.push((table_id, catalog_ts));
+        }
+    }
+
+    /// Records that this transaction changes the indexes writers of `table_id` maintain (see
+    /// [`note_schema_read`](Self::note_schema_read)).
+    pub fn note_schema_change(&mut self, table_id: u32) {
+        self.schema_changes.push(table_id);
+    }
+
     /// Buffers a write of `value` at `key`.
     pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.writes.insert(key, Some(value));
@@ -381,7 +421,8 @@ impl Transaction {
         if self.writes.is_empty() {
             return Ok(None);
         }
-        self.manager.commit(self.start_ts, self.writes).map(Some)
+        let manager = Arc::clone(&self.manager);
+        manager.commit(self).map(Some)
     }
 
     /// Discards the write set.

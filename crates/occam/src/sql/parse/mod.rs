@@ -11,7 +11,7 @@
 //! - literal typing (int4 / int8 / numeric), type names (`int4`, `character varying(10)`, ...), refusals of
 //!   what occam cannot express yet (0A000, naming the feature) and of what Aurora DSQL refuses (`serial`,
 //!   `TEMPORARY` tables, ...), with DSQL's exact messages where they are known;
-//! - DSQL-only statements that sqlparser does not know (`CREATE INDEX ASYNC`, `AWS IAM GRANT`) are recognised
+//! - DSQL-only statements that sqlparser does not know (`ALTER TABLE ASYNC`, `AWS IAM GRANT`) are recognised
 //!   by their leading words and refused with 0A000 rather than reported as syntax errors.
 //!
 //! A query string may hold several statements. As in PostgreSQL, a syntax error anywhere fails the whole
@@ -118,10 +118,6 @@ fn dsql_only_statement(parser: &Parser) -> Option<Error> {
         _ => false,
     };
     let message = match words.as_slice() {
-        [Keyword::CREATE, Keyword::INDEX, ..] if is_word(2, "async") => "CREATE INDEX ASYNC is not supported yet",
-        [Keyword::CREATE, Keyword::UNIQUE, Keyword::INDEX, ..] if is_word(3, "async") => {
-            "CREATE INDEX ASYNC is not supported yet"
-        }
         [Keyword::ALTER, Keyword::TABLE, ..] if is_word(2, "async") => "ALTER TABLE ASYNC is not supported yet",
         _ if is_word(0, "aws") && is_word(1, "iam") => {
             if is_word(2, "revoke") {

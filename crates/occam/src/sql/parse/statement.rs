@@ -57,13 +57,101 @@ impl Translator<'_> {
                     names: names.iter().map(|n| self.object_name(n)).collect::<Result<_>>()?,
                     if_exists: *if_exists,
                 }),
+                sp::ObjectType::Index => Ok(Statement::DropIndex {
+                    names: names.iter().map(|n| self.object_name(n)).collect::<Result<_>>()?,
+                    if_exists: *if_exists,
+                }),
                 sp::ObjectType::Type => Err(Error::unsupported("unsupported object in DROP statement")),
                 other => Err(unsupported(format!("DROP {other}"))),
             },
+            S::CreateIndex(create) => self.create_index(create),
+            S::Call(function) => self.call_statement(function),
             S::Set(set) => self.set(set),
             S::ShowVariable { variable } => Ok(Statement::Show { name: show_name(variable) }),
             _ => Err(refuse_statement(&statement)),
         }
+    }
+
+    /// CREATE INDEX. Only DSQL's `ASYNC` form runs: a plain (synchronous) build and CONCURRENTLY are refused
+    /// with DSQL's message, although the AST and the build can express a synchronous one.
+    fn create_index(&self, create: &sp::CreateIndex) -> Result<Statement> {
+        if !create.r#async || create.concurrently {
+            return Err(Error::unsupported("unsupported mode. please use CREATE INDEX ASYNC."));
+        }
+        if create.using.is_some() {
+            return Err(unsupported("CREATE INDEX ... USING"));
+        }
+        if create.nulls_distinct.is_some() {
+            return Err(unsupported("NULLS [NOT] DISTINCT"));
+        }
+        if !create.with.is_empty() || !create.index_options.is_empty() || !create.alter_options.is_empty() {
+            return Err(unsupported("index storage options"));
+        }
+        let name = match &create.name {
+            None => None,
+            Some(name) => {
+                let name = self.object_name(name)?;
+                if name.schema.is_some() {
+                    // DSQL's grammar takes a bare index name (the index lives in its table's schema).
+                    return Err(Error::syntax("syntax error at or near \".\""));
+                }
+                Some(name.name)
+            }
+        };
+        let mut columns = Vec::with_capacity(create.columns.len());
+        for column in &create.columns {
+            if column.operator_class.is_some() {
+                return Err(unsupported("index operator classes"));
+            }
+            let order = &column.column;
+            let name = match &order.expr {
+                sp::Expr::Identifier(ident) => fold_ident(ident),
+                _ => return Err(unsupported("expression indexes")),
+            };
+            let descending = match &order.options.sort {
+                None | Some(sp::OrderBySort::Asc) => false,
+                Some(sp::OrderBySort::Desc) => true,
+                Some(sp::OrderBySort::Using(_)) => return Err(unsupported("USING in an index column")),
+            };
+            columns.push(ast::IndexColumn { name, descending, nulls_first: order.options.nulls_first });
+        }
+        Ok(Statement::CreateIndex(ast::CreateIndex {
+            name,
+            table: self.object_name(&create.table_name)?,
+            unique: create.unique,
+            if_not_exists: create.if_not_exists,
+            asynchronous: true,
+            columns,
+            include: create.include.iter().map(fold_ident).collect(),
+            predicate: create.predicate.as_ref().map(|p| self.expr(p)).transpose()?,
+        }))
+    }
+
+    /// `CALL name(args)`. Arguments are plain expressions; DSQL refuses subqueries in them.
+    fn call_statement(&self, function: &sp::Function) -> Result<Statement> {
+        let name = self.object_name(&function.name)?;
+        let args = match &function.args {
+            sp::FunctionArguments::None => Vec::new(),
+            sp::FunctionArguments::Subquery(_) => {
+                return Err(Error::unsupported("cannot use subquery in CALL argument"));
+            }
+            sp::FunctionArguments::List(list) => {
+                let mut args = Vec::with_capacity(list.args.len());
+                for arg in &list.args {
+                    match arg {
+                        sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Expr(expr)) => {
+                            if contains_subquery(expr) {
+                                return Err(Error::unsupported("cannot use subquery in CALL argument"));
+                            }
+                            args.push(self.expr(expr)?);
+                        }
+                        _ => return Err(unsupported("named or wildcard CALL arguments")),
+                    }
+                }
+                args
+            }
+        };
+        Ok(Statement::Call { name, args })
     }
 
     /// BEGIN's transaction modes. occam runs every transaction at snapshot isolation (REPEATABLE READ), the
@@ -484,6 +572,16 @@ fn show_name(variable: &[sp::Ident]) -> String {
     }
 }
 
+/// Whether a CALL argument holds a subquery (looking through parentheses, casts and operators).
+fn contains_subquery(expr: &sp::Expr) -> bool {
+    match expr {
+        sp::Expr::Subquery(_) | sp::Expr::Exists { .. } | sp::Expr::InSubquery { .. } => true,
+        sp::Expr::Nested(inner) | sp::Expr::Cast { expr: inner, .. } => contains_subquery(inner),
+        sp::Expr::BinaryOp { left, right, .. } => contains_subquery(left) || contains_subquery(right),
+        _ => false,
+    }
+}
+
 /// 0A000 for a column option other than NULL / NOT NULL / DEFAULT / PRIMARY KEY.
 fn refuse_constraint(option: &sp::ColumnOption) -> Error {
     match option {
@@ -503,7 +601,6 @@ fn refuse_statement(statement: &sp::Statement) -> Error {
     use sp::Statement as S;
     let dsql = |message: &str| Error::unsupported(message);
     match statement {
-        S::CreateIndex(_) => dsql("unsupported mode. please use CREATE INDEX ASYNC."),
         S::Truncate(_) => dsql("unsupported statement: Truncate"),
         S::CreateExtension(_) => dsql("unsupported statement: CreateExtension"),
         S::CreateDatabase { .. } => dsql("unsupported statement: Createdb"),
