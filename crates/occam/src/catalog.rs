@@ -29,9 +29,9 @@ use std::sync::Arc;
 
 use crate::error::{sqlstate, Error, Result};
 use crate::sql::ast::{self, Expr, ObjectName};
+use crate::sql::plan::BoundExpr;
 use crate::storage::keycode::{encode_key, table_prefix};
 use crate::storage::prefix_range;
-use crate::sql::plan::BoundExpr;
 use crate::txn::{Timestamp, Transaction};
 use crate::types::{DataType, Value};
 
@@ -341,10 +341,13 @@ fn index_id_counter_key() -> Vec<u8> {
 /// Reads a u32 counter at `key` (starting at 1) and stores its successor.
 fn next_id(txn: &mut Transaction, key: Vec<u8>, what: &str) -> Result<u32> {
     let id = match txn.get(&key)? {
-        Some(bytes) => u32::from_be_bytes(bytes.as_slice().try_into().map_err(|_| Error::internal("corrupt id counter"))?),
+        Some(bytes) => {
+            u32::from_be_bytes(bytes.as_slice().try_into().map_err(|_| Error::internal("corrupt id counter"))?)
+        }
         None => 1,
     };
-    let next = id.checked_add(1).ok_or_else(|| Error::new(sqlstate::PROGRAM_LIMIT_EXCEEDED, format!("out of {what} ids")))?;
+    let next =
+        id.checked_add(1).ok_or_else(|| Error::new(sqlstate::PROGRAM_LIMIT_EXCEEDED, format!("out of {what} ids")))?;
     txn.put(key, next.to_be_bytes().to_vec());
     Ok(id)
 }
@@ -401,9 +404,9 @@ pub fn create_index(txn: &mut Transaction, stmt: &ast::CreateIndex) -> Result<Op
     check_schema(&stmt.table)?;
     let table = read_table(txn, &stmt.table.name)?.ok_or_else(|| Error::undefined_table(&display_name(&stmt.table)))?;
     let column_of = |name: &str| {
-        table.column_index(name).ok_or_else(|| {
-            Error::new(sqlstate::UNDEFINED_COLUMN, format!("column \"{name}\" does not exist"))
-        })
+        table
+            .column_index(name)
+            .ok_or_else(|| Error::new(sqlstate::UNDEFINED_COLUMN, format!("column \"{name}\" does not exist")))
     };
     let mut columns = Vec::with_capacity(stmt.columns.len());
     for column in &stmt.columns {

@@ -472,7 +472,11 @@ fn run_pending(db: &Database, signal: &JobSignal) -> Result<()> {
 
 /// Applies `change` to job `id` in its own transaction (retried on conflict); `change` returns false to
 /// leave the job as it is. The same transaction may write other keys through the `Transaction` it is given.
-fn update_job(db: &Database, id: &str, mut change: impl FnMut(&mut Transaction, &mut Job) -> Result<bool>) -> Result<()> {
+fn update_job(
+    db: &Database,
+    id: &str,
+    mut change: impl FnMut(&mut Transaction, &mut Job) -> Result<bool>,
+) -> Result<()> {
     loop {
         let mut txn = db.begin();
         let Some(mut job) = read_job(&txn, id)? else { return Ok(()) };
@@ -633,8 +637,11 @@ fn drop_entries(db: &Database, job: &Job) -> Result<()> {
     let (start, end) = prefix_range(&table_prefix(job.table_id, job.index_id));
     loop {
         let mut txn = db.begin();
-        let keys: Vec<Vec<u8>> =
-            txn.scan(start.clone(), end.clone(), false).take(BATCH_ROWS).map(|e| e.map(|(k, _)| k)).collect::<Result<_>>()?;
+        let keys: Vec<Vec<u8>> = txn
+            .scan(start.clone(), end.clone(), false)
+            .take(BATCH_ROWS)
+            .map(|e| e.map(|(k, _)| k))
+            .collect::<Result<_>>()?;
         if keys.is_empty() {
             return Ok(());
         }

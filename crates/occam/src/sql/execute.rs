@@ -132,13 +132,11 @@ fn check_row(table: &Table, enforce_typmod: &[bool], row: &mut [Value]) -> Resul
 
 // ---- secondary index maintenance ----
 
+/// One index entry: storage key and value.
+type IndexEntry = (Vec<u8>, Vec<u8>);
+
 /// The entry of `row` in `index`, or None if a partial index's predicate does not hold for it.
-pub fn index_entry(
-    table: &Table,
-    index: &Index,
-    row: &[Value],
-    ctx: &mut ExecContext,
-) -> Result<Option<(Vec<u8>, Vec<u8>)>> {
+pub fn index_entry(table: &Table, index: &Index, row: &[Value], ctx: &mut ExecContext) -> Result<Option<IndexEntry>> {
     if let Some(predicate) = &index.predicate {
         if !matches!(eval(predicate, row, ctx)?, Value::Bool(true)) {
             return Ok(None);
@@ -148,12 +146,18 @@ pub fn index_entry(
 }
 
 /// The entries of `row` in every index writers maintain (building or valid), in `table.indexes` order.
-fn index_entries(table: &Table, row: &[Value], ctx: &mut ExecContext) -> Result<Vec<Option<(Vec<u8>, Vec<u8>)>>> {
+fn index_entries(table: &Table, row: &[Value], ctx: &mut ExecContext) -> Result<Vec<Option<IndexEntry>>> {
     table.indexes.iter().map(|index| index_entry(table, index, row, ctx)).collect()
 }
 
 /// Writes an entry, first checking a unique index for another row with the same key (23505).
-fn put_index_entry(txn: &mut Transaction, table: &Table, index: &Index, row: &[Value], entry: (Vec<u8>, Vec<u8>)) -> Result<()> {
+fn put_index_entry(
+    txn: &mut Transaction,
+    table: &Table,
+    index: &Index,
+    row: &[Value],
+    entry: IndexEntry,
+) -> Result<()> {
     let (key, value) = entry;
     if index.unique {
         if let Some(existing) = txn.get(&key)? {
@@ -175,8 +179,8 @@ fn update_index_entries(
     txn: &mut Transaction,
     table: &Table,
     row: &[Value],
-    old: Vec<Option<(Vec<u8>, Vec<u8>)>>,
-    new: Vec<Option<(Vec<u8>, Vec<u8>)>>,
+    old: Vec<Option<IndexEntry>>,
+    new: Vec<Option<IndexEntry>>,
 ) -> Result<()> {
     for (i, index) in table.indexes.iter().enumerate() {
         let old_entry = old.get(i).cloned().flatten();

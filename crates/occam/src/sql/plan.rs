@@ -53,11 +53,19 @@ pub enum Plan {
     Update(UpdatePlan),
     Delete(DeletePlan),
     CreateTable(ast::CreateTable),
-    DropTable { names: Vec<ast::ObjectName>, if_exists: bool },
+    DropTable {
+        names: Vec<ast::ObjectName>,
+        if_exists: bool,
+    },
     CreateIndex(ast::CreateIndex),
-    DropIndex { names: Vec<ast::ObjectName>, if_exists: bool },
+    DropIndex {
+        names: Vec<ast::ObjectName>,
+        if_exists: bool,
+    },
     /// `CALL sys.wait_for_job(job_id)` (the only procedure), run by the session.
-    WaitForJob { job_id: BoundExpr },
+    WaitForJob {
+        job_id: BoundExpr,
+    },
 }
 
 impl Plan {
@@ -1228,9 +1236,8 @@ impl<'c> Binder<'c> {
         let source = match item {
             TableRef::Join { left, right, kind, constraint } => return self.plan_join(left, right, *kind, constraint),
             TableRef::Table { name, alias } if name.schema.as_deref() == Some(crate::sql::system::SCHEMA) => {
-                let relation = crate::sql::system::find(&name.name).ok_or_else(|| {
-                    Error::undefined_table(&crate::catalog::display_name(name))
-                })?;
+                let relation = crate::sql::system::find(&name.name)
+                    .ok_or_else(|| Error::undefined_table(&crate::catalog::display_name(name)))?;
                 let renames = alias.as_ref().map(|a| a.columns.as_slice()).unwrap_or(&[]);
                 let columns = relation
                     .columns

@@ -224,7 +224,11 @@ impl TxnManager {
                 .spawn(move || syncer.run_syncs())
                 .map_err(|err| Error::internal(format!("cannot start the journal thread: {err}")))?;
         }
-        Ok(Arc::new(TxnManager { storage, commit: Mutex::new(CommitState { last_ts, schema_changed_at: Default::default() }), journal }))
+        Ok(Arc::new(TxnManager {
+            storage,
+            commit: Mutex::new(CommitState { last_ts, schema_changed_at: Default::default() }),
+            journal,
+        }))
     }
 
     /// Starts a transaction reading the newest durable snapshot.
