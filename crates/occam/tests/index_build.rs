@@ -185,3 +185,28 @@ fn indexes_survive_a_restart() {
     drop(session);
     db.close();
 }
+
+/// DROP INDEX during a build cancels it (or, if the build won the race, drops the finished index); either
+/// way the DROP job leaves no entry behind.
+#[test]
+fn drop_index_cancels_a_build_and_removes_its_entries() {
+    let db = Database::open_in_memory();
+    let mut session = db.session("admin").unwrap();
+    populate(&mut session, 20_000);
+    let id = job_id(ok(&mut session, "CREATE INDEX ASYNC t_a ON t (a)"));
+    let index = db.catalog().find_index("t_a").cloned().expect("index exists while building");
+    ok(&mut session, "DROP INDEX t_a");
+    let completed = wait_for_job(&mut session, &id);
+    let status = rows(&mut session, &format!("SELECT status FROM sys.jobs WHERE job_id = '{id}'"));
+    let expected = if completed { "completed" } else { "cancelled" };
+    assert_eq!(status, vec![vec![Value::Text(expected.into())]]);
+    assert!(db.catalog().find_index("t_a").is_none());
+    let drops = rows(&mut session, "SELECT job_id FROM sys.jobs WHERE job_type = 'DROP'");
+    let [drop_job] = drops.as_slice() else { panic!("one DROP job: {drops:?}") };
+    let Value::Text(drop_id) = &drop_job[0] else { panic!("job id is text") };
+    assert!(wait_for_job(&mut session, drop_id));
+    let prefix = occam::storage::keycode::table_prefix(index.table_id, index.id);
+    let (start, end) = occam::storage::prefix_range(&prefix);
+    assert_eq!(db.begin().scan(start, end, false).count(), 0, "entries left after the DROP job");
+    assert_eq!(rows(&mut session, "SELECT count(*) FROM t WHERE a = 3"), vec![vec![Value::Int(400)]]);
+}

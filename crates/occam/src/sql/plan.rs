@@ -1752,6 +1752,10 @@ impl<'c> Binder<'c> {
         if name == "generate_series" {
             return Err(Error::unsupported("set-returning functions are only supported in FROM"));
         }
+        if name == "sys.wait_for_job" {
+            // A procedure (run with CALL), as in DSQL; 42809 is PostgreSQL's wrong_object_type.
+            return Err(Error::new("42809", "sys.wait_for_job(text) is a procedure"));
+        }
         if let Some(constant) = self.environment_function(name, args)? {
             return Ok(constant);
         }
