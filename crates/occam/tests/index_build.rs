@@ -210,3 +210,24 @@ fn drop_index_cancels_a_build_and_removes_its_entries() {
     assert_eq!(db.begin().scan(start, end, false).count(), 0, "entries left after the DROP job");
     assert_eq!(rows(&mut session, "SELECT count(*) FROM t WHERE a = 3"), vec![vec![Value::Int(400)]]);
 }
+
+/// A partial index serves queries whose WHERE contains its predicate, and only those.
+#[test]
+fn partial_indexes_serve_queries_that_imply_their_predicate() {
+    let db = Database::open_in_memory();
+    let mut session = db.session("admin").unwrap();
+    populate(&mut session, 500);
+    let id = job_id(ok(&mut session, "CREATE INDEX ASYNC t_a_partial ON t (a) WHERE b > 'row3'"));
+    assert!(wait_for_job(&mut session, &id));
+    assert!(uses_index(&db, "SELECT * FROM t WHERE a = 4 AND b > 'row3'", "t_a_partial"));
+    assert!(!uses_index(&db, "SELECT * FROM t WHERE a = 4", "t_a_partial"));
+    assert!(!uses_index(&db, "SELECT * FROM t WHERE a = 4 AND b > 'row2'", "t_a_partial"));
+    ok(&mut session, "UPDATE t SET b = 'row0' WHERE id = 54");
+    ok(&mut session, "UPDATE t SET b = 'row9' WHERE id = 104");
+    for value in 0..50 {
+        let through_index =
+            rows(&mut session, &format!("SELECT id FROM t WHERE a = {value} AND b > 'row3' ORDER BY id"));
+        let scanned = rows(&mut session, &format!("SELECT id FROM t WHERE a + 0 = {value} AND b > 'row3' ORDER BY id"));
+        assert_eq!(through_index, scanned, "a = {value}");
+    }
+}

@@ -2104,13 +2104,22 @@ fn choose_access_at(table: &Table, filter: &BoundExpr, offset: usize) -> Access 
     choose_index(table, &parts, offset).unwrap_or(Access::FullScan)
 }
 
-/// The valid secondary index whose leading key columns the most `=` conjuncts pin (at least one). Partial
-/// indexes are left out: using one needs proof that WHERE implies its predicate.
+/// The valid secondary index whose leading key columns the most `=` conjuncts pin (at least one). A partial
+/// index qualifies only when every conjunct of its predicate is literally a conjunct of WHERE (the simple
+/// proof that WHERE implies it), and only for a table whose columns start the row (the predicate is bound
+/// at offset 0).
 fn choose_index(table: &Table, parts: &[&BoundExpr], offset: usize) -> Option<Access> {
     let mut best: Option<(Arc<Index>, Vec<BoundExpr>)> = None;
     for index in &table.indexes {
-        if index.state != IndexState::Valid || index.predicate.is_some() {
+        if index.state != IndexState::Valid {
             continue;
+        }
+        if let Some(predicate) = &index.predicate {
+            let mut required = Vec::new();
+            conjuncts(predicate, &mut required);
+            if offset != 0 || !required.iter().all(|r| parts.contains(r)) {
+                continue;
+            }
         }
         let mut prefix = Vec::new();
         for key_column in &index.columns {
