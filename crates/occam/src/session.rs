@@ -134,7 +134,8 @@ pub(crate) const BUILTIN_SETTINGS: &[(&str, &str, &str)] = &[
     ("integer_datetimes", "integer_datetimes", "on"),
 ];
 
-/// Aurora DSQL's limit on rows modified by one transaction (counted as keys written), checked after each
+/// Aurora DSQL's limit on rows modified by one transaction (table rows written; index entries do not
+/// count), checked after each
 /// statement so the statement that crosses it fails (54000).
 pub const MAX_TRANSACTION_ROWS: usize = 3000;
 
@@ -471,7 +472,8 @@ impl Session {
             }
             other => execute::execute(other, &mut active.txn, params, &functions),
         }?;
-        if active.txn.write_count() > MAX_TRANSACTION_ROWS {
+        // Rows modified, as DSQL counts them: index entries do not count.
+        if active.txn.count_writes(crate::storage::keycode::is_row_key) > MAX_TRANSACTION_ROWS {
             return Err(Error::new(sqlstate::PROGRAM_LIMIT_EXCEEDED, "transaction row limit exceeded"));
         }
         active.did_ddl |= plan.is_ddl();

@@ -33,6 +33,11 @@ pub fn table_prefix(table_id: u32, index_id: u32) -> Vec<u8> {
     key
 }
 
+/// Whether `key` is a table row (index 0 of a user table), not a secondary index entry or catalog row.
+pub fn is_row_key(key: &[u8]) -> bool {
+    key.len() >= 9 && key[0] == b't' && key[1..5] != [0; 4] && key[5..9] == [0; 4]
+}
+
 /// Appends one component to `out`; `descending` complements it so that the key sorts in reverse.
 pub fn encode_value(out: &mut Vec<u8>, value: &Value, descending: bool) {
     let start = out.len();

@@ -339,6 +339,11 @@ impl Transaction {
         self.writes.len()
     }
 
+    /// Number of keys written that satisfy `filter` (e.g. table rows, leaving out index entries).
+    pub fn count_writes(&self, filter: impl Fn(&[u8]) -> bool) -> usize {
+        self.writes.keys().filter(|key| filter(key)).count()
+    }
+
     /// Reads `key` as of the snapshot, seeing this transaction's own writes. Keys must be prefix-free
     /// (no key is a proper prefix of another), as `storage::keycode` encodings are.
     pub fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
