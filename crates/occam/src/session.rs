@@ -77,6 +77,12 @@ pub struct PreparedStatement {
 }
 
 impl PreparedStatement {
+    /// Whether executing it may block for long (`CALL sys.wait_for_job` waits for a background job), so a
+    /// server should run it off its async worker threads.
+    pub fn may_block(&self) -> bool {
+        matches!(self.statement, Some(Statement::Call { .. }))
+    }
+
     /// The plan, re-planned (keeping the parameter types) if the catalog changed since it was made.
     fn current_plan(&self, db: &Database, statement: &Statement) -> Result<Arc<PlannedStatement>> {
         let mut cached = self.plan.lock();

@@ -308,6 +308,30 @@ async fn conflicting_commits_get_serialization_failure() {
     assert_eq!(row.get::<_, i32>(0), 90);
 }
 
+/// CREATE INDEX ASYNC returns its job id as a result set and `CALL sys.wait_for_job($1)` takes it as a
+/// parameter, over the extended protocol, while another client keeps working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn async_index_build_over_the_extended_protocol() {
+    let addr = start_server().await;
+    let client = connect(addr).await;
+    let other = connect(addr).await;
+    client.batch_execute("CREATE TABLE wire_idx (id int PRIMARY KEY, a int)").await.expect("create");
+    client
+        .batch_execute("INSERT INTO wire_idx SELECT g, g % 10 FROM generate_series(1, 1000) AS g")
+        .await
+        .expect("fill");
+    let rows = client.query("CREATE INDEX ASYNC wire_idx_a ON wire_idx (a)", &[]).await.expect("create index");
+    assert_eq!(rows[0].columns()[0].name(), "job_id");
+    let job_id: String = rows[0].get(0);
+    assert_eq!(job_id.len(), 26);
+    other.execute("INSERT INTO wire_idx VALUES ($1, $2)", &[&5000i32, &3i32]).await.expect("concurrent insert");
+    let done = client.query_one("CALL sys.wait_for_job($1)", &[&job_id]).await.expect("wait");
+    assert_eq!(done.columns()[0].name(), "wait_for_job");
+    assert!(done.get::<_, bool>(0));
+    let row = other.query_one("SELECT count(*) FROM wire_idx WHERE a = $1", &[&3i32]).await.expect("lookup");
+    assert_eq!(row.get::<_, i64>(0), 101);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn portal_rows_come_in_chunks() {
     let addr = start_server().await;

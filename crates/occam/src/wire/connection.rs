@@ -563,8 +563,14 @@ where
                 };
                 let params = std::mem::take(&mut portal.params);
                 // Extended-protocol statements run inline: they never block on other transactions (OCC)
-                // and COMMIT's durability wait is awaited below, not slept on by a runtime thread.
-                let result = self.session.execute(&prepared, &params);
+                // and COMMIT's durability wait is awaited below, not slept on by a runtime thread. Only a
+                // wait for a background job blocks, and runs like a simple query.
+                let result = if prepared.may_block() {
+                    let session = &mut self.session;
+                    run_blocking(|| session.execute(&prepared, &params))
+                } else {
+                    self.session.execute(&prepared, &params)
+                };
                 let result = match (result, self.session.take_pending_commit()) {
                     (Ok(result), Some(durable)) => durable.wait_async().await.map(|_| result),
                     (result, _) => result,

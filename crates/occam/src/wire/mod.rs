@@ -168,6 +168,10 @@ pub(crate) trait SqlSession: Send + 'static {
 pub(crate) trait StatementInfo {
     fn param_types(&self) -> &[DataType];
     fn columns(&self) -> &Arc<[Column]>;
+    /// Whether executing it may block for long (run off the async worker threads).
+    fn may_block(&self) -> bool {
+        false
+    }
 }
 
 impl StatementInfo for PreparedStatement {
@@ -176,6 +180,9 @@ impl StatementInfo for PreparedStatement {
     }
     fn columns(&self) -> &Arc<[Column]> {
         &self.columns
+    }
+    fn may_block(&self) -> bool {
+        PreparedStatement::may_block(self)
     }
 }
 
