@@ -7,7 +7,8 @@
 //!   wire      PostgreSQL v3 protocol sessions (pgwire)
 //!   session   statement lifecycle, transaction blocks, prepared statements
 //!   sql       parse (sqlparser -> occam AST) -> plan (bind names and types) -> execute
-//!   catalog   tables and their columns, stored as rows in the same transactional key space
+//!   catalog   tables, columns and indexes, stored as rows in the same transactional key space
+//!   jobs      background work per database: asynchronous index builds, index drops (sys.jobs)
 //!   txn       snapshots, write sets, OCC validation at COMMIT, group commit
 //!   storage   ordered key-value engine (fjall on disk, a skip list in memory)
 //! ```
