@@ -72,7 +72,8 @@ fn assert_index_matches_scan(session: &mut Session) {
 fn writes_during_an_async_build_are_all_indexed() {
     let db = Database::open_in_memory();
     let mut session = db.session("admin").unwrap();
-    populate(&mut session, 5000);
+    // Large enough that the build takes many batches, so the writer's statements interleave with them.
+    populate(&mut session, 20_000);
 
     let (created_tx, created_rx) = mpsc::channel::<()>();
     let writer_db = db.clone();
@@ -86,31 +87,39 @@ fn writes_during_an_async_build_are_all_indexed() {
         let mut created = false;
         let mut after_create = 0;
         let mut committed = 0;
+        let mut overlapping = 0;
         while after_create < 400 {
             if !created && created_rx.try_recv().is_ok() {
                 created = true;
             }
-            let id = 1 + next(6000) as i64;
+            let id = 1 + next(21_000) as i64;
             let sql = match next(3) {
                 0 => format!("INSERT INTO t VALUES ({}, {}, 'new')", 10_000 + next(100_000), next(50)),
                 1 => format!("UPDATE t SET a = {} WHERE id = {id}", next(50)),
                 _ => format!("DELETE FROM t WHERE id = {id}"),
             };
             // Duplicate inserts (23505) and conflicts with the build's batches (40001) just move on.
+            let building = created && {
+                let status = rows(&mut session, "SELECT status FROM sys.jobs WHERE job_type = 'INDEX_BUILD'");
+                status.iter().any(|row| row[0] != Value::Text("completed".into()))
+            };
             if run(&mut session, &sql).is_ok() {
                 committed += 1;
+                // Committed after the build started and before it ended (seen from this session).
+                overlapping += usize::from(building);
             }
             if created {
                 after_create += 1;
             }
         }
-        committed
+        (committed, overlapping)
     });
 
     let id = job_id(ok(&mut session, "CREATE INDEX ASYNC t_a ON t (a)"));
     created_tx.send(()).unwrap();
-    let committed = writer.join().unwrap();
+    let (committed, overlapping) = writer.join().unwrap();
     assert!(committed > 100, "the writer made progress: {committed}");
+    assert!(overlapping > 0, "no write committed while the index was building");
     assert!(wait_for_job(&mut session, &id));
 
     let index = db.catalog().find_index("t_a").cloned().expect("index exists");
@@ -195,7 +204,14 @@ fn drop_index_cancels_a_build_and_removes_its_entries() {
     populate(&mut session, 20_000);
     let id = job_id(ok(&mut session, "CREATE INDEX ASYNC t_a ON t (a)"));
     let index = db.catalog().find_index("t_a").cloned().expect("index exists while building");
-    ok(&mut session, "DROP INDEX t_a");
+    // The DROP may collide with the job's own status change (40001), as DDL may in DSQL: retry it.
+    loop {
+        match run(&mut session, "DROP INDEX t_a") {
+            Ok(_) => break,
+            Err(err) if err.code == "40001" => continue,
+            Err(err) => panic!("DROP INDEX: {err}"),
+        }
+    }
     let completed = wait_for_job(&mut session, &id);
     let status = rows(&mut session, &format!("SELECT status FROM sys.jobs WHERE job_id = '{id}'"));
     let expected = if completed { "completed" } else { "cancelled" };
