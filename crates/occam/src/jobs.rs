@@ -20,6 +20,9 @@
 //! writer (both wrote one entry key) is retried at a newer snapshot. Then one transaction flips the index to
 //! `valid`, recording its own snapshot as the index's `usable_from`. A unique build that meets two rows with
 //! one key fails the job and drops the index.
+//!
+//! A synchronous build (PostgreSQL's plain CREATE INDEX, refused in DSQL mode) is the same DDL followed, once
+//! it committed, by [`wait_for_job`] on the job it submitted.
 
 use std::ops::Bound;
 use std::sync::Arc;
