@@ -15,6 +15,7 @@ use std::sync::Arc;
 use parking_lot::{Mutex, RwLock};
 
 use crate::catalog::Catalog;
+use crate::compat::{Clock, CompatMode, Rules, SystemClock};
 use crate::error::Result;
 use crate::session::Session;
 use crate::storage::disk::FjallStorage;
@@ -27,6 +28,12 @@ use crate::txn::{Transaction, TxnManager};
 pub struct Config {
     /// Directory of the on-disk database; `None` keeps everything in memory (lost at exit).
     pub data_dir: Option<PathBuf>,
+    /// Which database's rules to follow (Aurora DSQL by default).
+    pub compat: CompatMode,
+    /// Overrides the rule table of `compat` (a raised quota, or a small limit in a test).
+    pub rules: Option<Rules>,
+    /// Where time comes from (`now()`, the transaction age limit); the system clock when `None`.
+    pub clock: Option<Arc<dyn Clock>>,
 }
 
 /// What authentication needs to know about a role (see [`Database::role_login`]).
@@ -57,6 +64,8 @@ struct DatabaseInner {
     catalog_version: AtomicU64,
     /// Serialises catalog reloads so that a newer snapshot is never replaced by an older one.
     reload: Mutex<()>,
+    rules: Rules,
+    clock: Arc<dyn Clock>,
 }
 
 impl Database {
@@ -85,6 +94,8 @@ impl Database {
                 catalog_version: AtomicU64::new(catalog.version),
                 catalog: RwLock::new(Arc::new(catalog)),
                 reload: Mutex::new(()),
+                rules: config.rules.clone().unwrap_or_else(|| Rules::for_mode(config.compat)),
+                clock: config.clock.clone().unwrap_or_else(|| Arc::new(SystemClock)),
             }),
         })
     }
@@ -97,6 +108,16 @@ impl Database {
     /// A new session for `user` (the role name from the startup message).
     pub fn session(&self, user: &str) -> Result<Session> {
         Ok(Session::new(self.clone(), user))
+    }
+
+    /// The compatibility rules this database enforces (see `compat`).
+    pub fn rules(&self) -> &Rules {
+        &self.inner.rules
+    }
+
+    /// The current time on the database's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.inner.clock.now()
     }
 
     /// The newest committed catalog snapshot.

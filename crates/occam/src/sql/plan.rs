@@ -53,7 +53,14 @@ pub enum Plan {
     Update(UpdatePlan),
     Delete(DeletePlan),
     CreateTable(ast::CreateTable),
-    DropTable { names: Vec<ast::ObjectName>, if_exists: bool },
+    DropTable {
+        names: Vec<ast::ObjectName>,
+        if_exists: bool,
+    },
+    /// `TRUNCATE`: deletes every row of the tables (PostgreSQL mode only, see `compat`).
+    Truncate {
+        tables: Vec<Arc<Table>>,
+    },
 }
 
 impl Plan {
@@ -64,7 +71,7 @@ impl Plan {
 
     /// Whether the statement writes rows.
     pub fn is_dml(&self) -> bool {
-        matches!(self, Plan::Insert(_) | Plan::Update(_) | Plan::Delete(_))
+        matches!(self, Plan::Insert(_) | Plan::Update(_) | Plan::Delete(_) | Plan::Truncate { .. })
     }
 }
 
@@ -161,6 +168,9 @@ pub struct QueryPlan {
     pub limit: Option<BoundExpr>,
     pub offset: Option<BoundExpr>,
     pub columns: Arc<[Column]>,
+    /// The query's locking clause (`FOR UPDATE`, ...): the executor adds the rows it returns to the
+    /// transaction's conflict set.
+    pub locking: Option<ast::LockStrength>,
 }
 
 /// GROUP BY and aggregates: the row after aggregation is `group keys ++ aggregate results`.
@@ -332,6 +342,10 @@ pub fn plan_statement(
         ast::Statement::CreateTable(create) => (Plan::CreateTable(create.clone()), empty_columns()),
         ast::Statement::DropTable { names, if_exists } => {
             (Plan::DropTable { names: names.clone(), if_exists: *if_exists }, empty_columns())
+        }
+        ast::Statement::Truncate { names } => {
+            let tables = names.iter().map(|name| catalog.table(name).cloned()).collect::<Result<_>>()?;
+            (Plan::Truncate { tables }, empty_columns())
         }
         other => return Err(Error::internal(format!("statement is not planned: {other:?}"))),
     };
@@ -821,6 +835,9 @@ impl<'c> Binder<'c> {
         let limit = self.bind_limit(query.limit.as_ref(), "LIMIT")?;
         let offset = self.bind_limit(query.offset.as_ref(), "OFFSET")?;
         let width = columns.len();
+        if let Some(lock) = query.locking {
+            return Err(Error::unsupported(format!("{} is not allowed with UNION/INTERSECT/EXCEPT", lock.sql())));
+        }
         Ok(QueryPlan {
             source: Source::SetOperation { op, all, left: Box::new(left), right: Box::new(right) },
             filter: None,
@@ -832,6 +849,7 @@ impl<'c> Binder<'c> {
             limit,
             offset,
             columns: Arc::from(columns),
+            locking: None,
         })
     }
 
@@ -969,6 +987,21 @@ impl<'c> Binder<'c> {
         self.clause = "LIMIT";
         let limit = self.bind_limit(query.limit.as_ref(), "LIMIT")?;
         let offset = self.bind_limit(query.offset.as_ref(), "OFFSET")?;
+        if let Some(lock) = query.locking {
+            // PostgreSQL's CheckSelectLocking, in its order.
+            let refusal = if distinct {
+                Some("DISTINCT clause")
+            } else if aggregate.as_ref().is_some_and(|a| !a.group_by.is_empty()) {
+                Some("GROUP BY clause")
+            } else if aggregate.is_some() {
+                Some("aggregate functions")
+            } else {
+                None
+            };
+            if let Some(what) = refusal {
+                return Err(Error::unsupported(format!("{} is not allowed with {what}", lock.sql())));
+            }
+        }
         Ok(QueryPlan {
             source,
             filter,
@@ -980,6 +1013,7 @@ impl<'c> Binder<'c> {
             limit,
             offset,
             columns: Arc::from(columns),
+            locking: query.locking,
         })
     }
 
