@@ -128,6 +128,10 @@ struct ServeArgs {
     /// Connections beyond this many are refused with SQLSTATE 53300.
     #[arg(long, value_name = "N", default_value_t = wire::DEFAULT_MAX_CONNECTIONS)]
     max_connections: usize,
+
+    /// Whose rules to follow: `dsql` (Aurora DSQL's limits and refusals) or `postgres` (lifted).
+    #[arg(long, value_name = "MODE", default_value = "dsql")]
+    compat: occam::CompatMode,
 }
 
 /// An error for the operator: printed as `error: <message>`.
@@ -192,7 +196,7 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
         let cert_and_key = args.tls_cert.as_deref().zip(args.tls_key.as_deref());
         let tls = wire::tls::load_or_generate(cert_and_key, data_dir.as_deref()).map_err(Failure)?;
 
-        let config = Config { data_dir: data_dir.clone() };
+        let config = Config { data_dir: data_dir.clone(), compat: args.compat, ..Config::default() };
         let database = tokio::task::spawn_blocking(move || Database::open(&config))
             .await?
             .map_err(|err| Failure(format!("cannot open database: {}", err.message)))?;

@@ -15,6 +15,7 @@ use std::sync::{Arc, Weak};
 use parking_lot::{Mutex, RwLock};
 
 use crate::catalog::Catalog;
+use crate::compat::{Clock, CompatMode, Rules, SystemClock};
 use crate::error::Result;
 use crate::jobs::JobSignal;
 use crate::session::Session;
@@ -28,6 +29,12 @@ use crate::txn::{Transaction, TxnManager};
 pub struct Config {
     /// Directory of the on-disk database; `None` keeps everything in memory (lost at exit).
     pub data_dir: Option<PathBuf>,
+    /// Which database's rules to follow (Aurora DSQL by default).
+    pub compat: CompatMode,
+    /// Overrides the rule table of `compat` (a raised quota, or a small limit in a test).
+    pub rules: Option<Rules>,
+    /// Where time comes from (`now()`, the transaction age limit); the system clock when `None`.
+    pub clock: Option<Arc<dyn Clock>>,
 }
 
 /// What authentication needs to know about a role (see [`Database::role_login`]).
@@ -61,6 +68,8 @@ struct DatabaseInner {
     /// The background jobs worker (`crate::jobs`): its wake-up signal and thread.
     jobs: Arc<JobSignal>,
     jobs_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    rules: Rules,
+    clock: Arc<dyn Clock>,
 }
 
 impl Drop for DatabaseInner {
@@ -106,6 +115,8 @@ impl Database {
                 reload: Mutex::new(()),
                 jobs: Arc::new(JobSignal::default()),
                 jobs_thread: Mutex::new(None),
+                rules: config.rules.clone().unwrap_or_else(|| Rules::for_mode(config.compat)),
+                clock: config.clock.clone().unwrap_or_else(|| Arc::new(SystemClock)),
             }),
         };
         // Jobs left unfinished by a restart are resumed: the worker starts by looking for them.
@@ -142,6 +153,16 @@ impl Database {
     /// A new session for `user` (the role name from the startup message).
     pub fn session(&self, user: &str) -> Result<Session> {
         Ok(Session::new(self.clone(), user))
+    }
+
+    /// The compatibility rules this database enforces (see `compat`).
+    pub fn rules(&self) -> &Rules {
+        &self.inner.rules
+    }
+
+    /// The current time on the database's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.inner.clock.now()
     }
 
     /// The newest committed catalog snapshot.

@@ -15,6 +15,7 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod compat;
 pub mod database;
 pub mod error;
 pub mod jobs;
@@ -25,6 +26,7 @@ pub mod txn;
 pub mod types;
 pub mod wire;
 
+pub use compat::{CompatMode, Rules};
 pub use database::{Config, Database};
 pub use error::{Error, Result};
 pub use session::{Column, PreparedStatement, QueryResult, Session, TransactionStatus};

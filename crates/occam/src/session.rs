@@ -13,8 +13,11 @@
 //! ```
 //! Outside a block each statement runs in its own transaction, committed at its end (autocommit); the
 //! statements of one multi-statement simple query run in one implicit transaction, so an error rolls back
-//! the ones before it. As in DSQL, a transaction holds at most one DDL statement and never mixes DDL with
-//! DML (0A000). Prepared statements are planned once and re-planned only when the catalog changed.
+//! the ones before it. The database's rule table (`compat::Rules`) decides the rest: in DSQL mode a
+//! transaction holds at most one DDL statement and never mixes DDL with DML (0A000), modifies at most 3,000
+//! rows (54000 at the statement that crosses it), writes at most 10 MiB (54000 at COMMIT) and lives at most
+//! 5 minutes (54000 at its next statement or COMMIT). Prepared statements are planned once and re-planned
+//! only when the catalog changed.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -23,6 +26,7 @@ use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
 
 use crate::catalog;
+use crate::compat::Rules;
 use crate::database::Database;
 use crate::error::{sqlstate, Error, Result};
 use crate::sql::ast::Statement;
@@ -107,6 +111,8 @@ struct ActiveTransaction {
     explicit: bool,
     did_ddl: bool,
     did_dml: bool,
+    /// Rows inserted, updated or deleted so far (for the rows-per-transaction limit).
+    rows_modified: usize,
 }
 
 enum State {
@@ -140,10 +146,9 @@ pub(crate) const BUILTIN_SETTINGS: &[(&str, &str, &str)] = &[
     ("integer_datetimes", "integer_datetimes", "on"),
 ];
 
-/// Aurora DSQL's limit on rows modified by one transaction (table rows written; index entries do not
-/// count), checked after each
-/// statement so the statement that crosses it fails (54000).
-pub const MAX_TRANSACTION_ROWS: usize = 3000;
+/// Length of the table prefix of every row key (`storage::keycode::table_prefix`), which the key size
+/// limit does not count: DSQL limits the size of the key columns.
+const KEY_PREFIX_LEN: usize = 9;
 
 /// Parameters that are fixed at server start.
 const READ_ONLY_SETTINGS: &[&str] = &["server_version", "server_version_num", "integer_datetimes"];
@@ -256,11 +261,13 @@ impl Session {
         };
         let prepared = match statement {
             None => unplanned(None, Vec::new()),
-            Some(statement @ (Statement::Begin | Statement::Commit | Statement::Rollback)) => {
+            Some(statement @ (Statement::Begin { .. } | Statement::Commit | Statement::Rollback)) => {
                 unplanned(Some(statement), Vec::new())
             }
             Some(_) if matches!(self.state, State::Failed) => return Err(Error::in_failed_transaction()),
-            Some(statement @ Statement::Set { .. }) => unplanned(Some(statement), Vec::new()),
+            Some(statement @ (Statement::Set { .. } | Statement::SetTransaction { .. })) => {
+                unplanned(Some(statement), Vec::new())
+            }
             Some(Statement::Show { name }) => {
                 let column = Column { name: show_column_name(&name.to_ascii_lowercase()), data_type: DataType::Text };
                 unplanned(Some(Statement::Show { name }), vec![column])
@@ -346,8 +353,16 @@ impl Session {
         if let Some(pending) = self.pending_commit.take() {
             pending.wait()?;
         }
+        if !matches!(statement, Statement::Commit | Statement::Rollback) {
+            self.check_transaction_age()?;
+        }
         match statement {
-            Statement::Begin => self.begin_block(),
+            Statement::Begin { isolation } => {
+                if let Some(level) = isolation {
+                    self.db.rules().check_isolation_level(*level)?;
+                }
+                self.begin_block()
+            }
             Statement::Commit => self.commit_block(),
             Statement::Rollback => {
                 // Dropping the transaction discards its write set.
@@ -356,25 +371,53 @@ impl Session {
             }
             _ if matches!(self.state, State::Failed) => Err(Error::in_failed_transaction()),
             Statement::Set { name, value } => self.set(name, value),
+            Statement::SetTransaction { isolation, read_only } => {
+                // Every transaction runs at snapshot isolation: an accepted level changes nothing.
+                self.db.rules().check_set_transaction(*isolation, *read_only)?;
+                Ok(command("SET"))
+            }
             Statement::Show { name } => self.show(name),
             _ => {
+                check_statement_rules(self.db.rules(), statement)?;
                 let planned = match prepared {
                     Some(prepared) => prepared.current_plan(&self.db, statement)?,
-                    None => Arc::new(plan::plan_statement(&self.db.catalog(), statement, &[])?),
+                    None => Arc::new(plan::plan_statement(&*self.planning_catalog()?, statement, &[])?),
                 };
                 self.run_planned(&planned, params, in_batch)
             }
         }
     }
 
+    /// The catalog to plan against: the database's newest one, or, after DDL in the open transaction (which
+    /// only PostgreSQL mode allows to be followed by more statements), the catalog as that transaction sees
+    /// it, its own uncommitted changes included.
+    fn planning_catalog(&self) -> Result<Arc<catalog::Catalog>> {
+        match &self.state {
+            State::Active(active) if active.did_ddl => {
+                Ok(Arc::new(catalog::Catalog::load(&active.txn, self.db.catalog_version())?))
+            }
+            _ => Ok(self.db.catalog()),
+        }
+    }
+
     fn new_transaction(&self, explicit: bool) -> Box<ActiveTransaction> {
         Box::new(ActiveTransaction {
             txn: self.db.begin(),
-            started_at: Utc::now(),
+            started_at: self.db.now(),
             explicit,
             did_ddl: false,
             did_dml: false,
+            rows_modified: 0,
         })
+    }
+
+    /// Fails when the open transaction is older than the rules allow (checked before each statement; the
+    /// error then fails the block like any other).
+    fn check_transaction_age(&self) -> Result<()> {
+        match &self.state {
+            State::Active(active) => self.db.rules().check_transaction_age(active.started_at, self.db.now()),
+            _ => Ok(()),
+        }
     }
 
     fn begin_block(&mut self) -> Result<QueryResult> {
@@ -409,7 +452,19 @@ impl Session {
             return Ok(());
         };
         let did_ddl = active.did_ddl;
-        if let Some(durable) = active.txn.commit_deferred()? {
+        let ddl_only = active.did_ddl && !active.did_dml;
+        let rules = self.db.rules();
+        rules.check_transaction_age(active.started_at, self.db.now())?;
+        rules.check_transaction_size(active.txn.write_bytes())?;
+        let committed = active.txn.commit_deferred().map_err(|err| {
+            // A DDL transaction conflicts only through catalog rows: DSQL reports that as a schema change.
+            if ddl_only && err.code == sqlstate::SERIALIZATION_FAILURE {
+                crate::txn::schema_conflict()
+            } else {
+                err
+            }
+        })?;
+        if let Some(durable) = committed {
             // DDL reloads the catalog below, which must see the commit.
             if self.defer_durability && !did_ddl {
                 self.pending_commit = Some(durable);
@@ -440,25 +495,28 @@ impl Session {
             return Err(Error::internal("no transaction"));
         };
         let plan = &planned.plan;
-        if plan.is_ddl() && active.did_ddl {
-            return Err(Error::unsupported("multiple ddl statements not supported in a transaction"));
-        }
-        if (plan.is_ddl() && active.did_dml) || (plan.is_dml() && active.did_ddl) {
-            return Err(Error::unsupported("ddl and dml are not supported in the same transaction"));
-        }
-        let functions = FunctionContext { transaction_timestamp: active.started_at, statement_timestamp: Utc::now() };
+        let rules = self.db.rules();
+        rules.check_statement_mix(plan.is_ddl(), plan.is_dml(), active.did_ddl, active.did_dml)?;
+        let functions =
+            FunctionContext { transaction_timestamp: active.started_at, statement_timestamp: self.db.now() };
         let result = match plan {
             Plan::CreateTable(create) => {
+                check_table_definition(rules, create)?;
                 catalog::create_table(&mut active.txn, create).map(|_| command("CREATE TABLE"))
             }
             Plan::DropTable { names, if_exists } => {
                 catalog::drop_table(&mut active.txn, names, *if_exists).map(|_| command("DROP TABLE"))
             }
-            Plan::CreateIndex(create) => catalog::create_index(&mut active.txn, create).map(|job_id| {
-                // IF NOT EXISTS on an existing name: no job, no row.
-                let rows = job_id.map(|id| vec![vec![Value::Text(id)]]).into_iter().flatten().collect();
-                QueryResult::Rows { columns: planned.columns.clone(), rows, tag: "CREATE INDEX".to_string() }
-            }),
+            Plan::CreateIndex(create) => {
+                // The primary key counts as one of the table's indexes.
+                let existing = self.db.catalog().table(&create.table).map(|t| t.indexes.len() + 1).unwrap_or(1);
+                rules.check_index_definition(create.columns.len(), existing + 1)?;
+                catalog::create_index(&mut active.txn, create).map(|job_id| {
+                    // IF NOT EXISTS on an existing name: no job, no row.
+                    let rows = job_id.map(|id| vec![vec![Value::Text(id)]]).into_iter().flatten().collect();
+                    QueryResult::Rows { columns: planned.columns.clone(), rows, tag: "CREATE INDEX".to_string() }
+                })
+            }
             Plan::DropIndex { names, if_exists } => {
                 catalog::drop_index(&mut active.txn, names, *if_exists).map(|_| command("DROP INDEX"))
             }
@@ -476,11 +534,22 @@ impl Session {
                     tag: "CALL".to_string(),
                 })
             }
+            Plan::Query(query @ plan::QueryPlan { locking: Some(strength), .. }) => {
+                let lock = rules.check_locking_clause(*strength)?;
+                execute::execute_locking_query(query, lock, &mut active.txn, params, &functions)
+            }
             other => execute::execute(other, &mut active.txn, params, &functions),
         }?;
-        // Rows modified, as DSQL counts them: index entries do not count.
-        if active.txn.count_writes(crate::storage::keycode::is_row_key) > MAX_TRANSACTION_ROWS {
-            return Err(Error::new(sqlstate::PROGRAM_LIMIT_EXCEEDED, "transaction row limit exceeded"));
+        if plan.is_dml() {
+            // The transaction fails (and so writes nothing) when this statement crosses a limit.
+            active.rows_modified += rows_affected(&result);
+            rules.check_rows_modified(active.rows_modified)?;
+            let (longest_key, longest_row) = active.txn.take_largest_write();
+            rules.check_key_size(longest_key.saturating_sub(KEY_PREFIX_LEN))?;
+            rules.check_row_size(longest_row)?;
+            for table in tables_written(plan) {
+                active.txn.depend_on_schema(catalog::definition_key(table));
+            }
         }
         active.did_ddl |= plan.is_ddl();
         active.did_dml |= plan.is_dml();
@@ -492,9 +561,11 @@ impl Session {
 
     fn set(&mut self, name: &str, value: &str) -> Result<QueryResult> {
         let lower = name.to_ascii_lowercase();
-        if lower == "transaction" || lower == "default_transaction_isolation" {
-            let shown = if lower == "transaction" { "TRANSACTION" } else { name };
-            return Err(Error::unsupported(format!("setting configuration parameter \"{shown}\" not supported")));
+        if lower == "transaction" {
+            return Err(Error::unsupported("setting configuration parameter \"TRANSACTION\" not supported"));
+        }
+        if lower == "default_transaction_isolation" {
+            self.db.rules().check_default_isolation(value)?;
         }
         if READ_ONLY_SETTINGS.contains(&lower.as_str()) {
             return Err(Error::new("55P02", format!("parameter \"{lower}\" cannot be changed")));
@@ -523,5 +594,39 @@ impl Session {
         let columns: Arc<[Column]> =
             Arc::from(vec![Column { name: show_column_name(&lower), data_type: DataType::Text }]);
         Ok(QueryResult::Rows { columns, rows: vec![vec![Value::Text(value)]], tag: "SHOW".to_string() })
+    }
+}
+
+/// Rules that refuse a statement before it is planned (as DSQL's parser refuses it, before name lookup).
+fn check_statement_rules(rules: &Rules, statement: &Statement) -> Result<()> {
+    match statement {
+        Statement::Truncate { .. } => rules.check_truncate(),
+        _ => Ok(()),
+    }
+}
+
+/// The limits on a table definition: column count and primary-key columns.
+fn check_table_definition(rules: &Rules, create: &crate::sql::ast::CreateTable) -> Result<()> {
+    rules.check_column_count(create.columns.len())?;
+    rules.check_index_definition(create.primary_key.len(), 1)
+}
+
+/// The row count of a DML statement's result (`INSERT 0 n`, `UPDATE n`, `DELETE n`).
+fn rows_affected(result: &QueryResult) -> usize {
+    let tag = match result {
+        QueryResult::Rows { tag, .. } | QueryResult::Command { tag } => tag,
+        QueryResult::Empty => return 0,
+    };
+    tag.rsplit(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0)
+}
+
+/// The tables a DML plan writes (their definitions must not change before COMMIT).
+fn tables_written(plan: &Plan) -> Vec<&catalog::Table> {
+    match plan {
+        Plan::Insert(insert) => vec![&insert.table],
+        Plan::Update(update) => vec![&update.table],
+        Plan::Delete(delete) => vec![&delete.table],
+        Plan::Truncate { tables } => tables.iter().map(|t| t.as_ref()).collect(),
+        _ => Vec::new(),
     }
 }

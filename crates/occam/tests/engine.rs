@@ -286,7 +286,7 @@ fn queries() {
 #[test]
 fn reopen_on_disk_database() {
     let dir = tempfile::tempdir().unwrap();
-    let config = Config { data_dir: Some(dir.path().to_path_buf()) };
+    let config = Config { data_dir: Some(dir.path().to_path_buf()), ..Config::default() };
     {
         let db = Database::open(&config).unwrap();
         let mut s = db.session("admin").unwrap();

@@ -171,7 +171,7 @@ fn old_snapshots_do_not_read_a_new_index() {
 #[test]
 fn indexes_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let config = occam::Config { data_dir: Some(dir.path().to_path_buf()) };
+    let config = occam::Config { data_dir: Some(dir.path().to_path_buf()), ..Default::default() };
     let id = {
         let db = Database::open(&config).unwrap();
         let mut session = db.session("admin").unwrap();

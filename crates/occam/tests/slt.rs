@@ -21,6 +21,10 @@
 //! crate's native `statement error (23505)` form or with a regex such as `statement error SQLSTATE 23505`
 //! or `statement error duplicate key value .* SQLSTATE 23505`.
 //!
+//! A file runs in Aurora DSQL mode (the default) unless its first line is `# compat: postgres`, which runs
+//! it on a database opened with `CompatMode::Postgres` (DSQL's limits and refusals lifted); the reference
+//! PostgreSQL run ignores the line.
+//!
 //! A file does not stop at its first failing record: every record runs and every failure is collected, and
 //! the test fails once at the end with all of them, so one run shows the whole gap between occam and the
 //! corpus.
@@ -301,6 +305,22 @@ fn corpus_files() -> Vec<PathBuf> {
     files
 }
 
+/// The compatibility mode a file asks for on its first line (`# compat: postgres`).
+fn compat_mode(path: &Path) -> occam::CompatMode {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let first = text.lines().next().unwrap_or_default();
+    match first.strip_prefix("# compat:") {
+        Some(mode) => mode.trim().parse().unwrap_or_else(|err| panic!("{}: {err}", path.display())),
+        None => occam::CompatMode::Dsql,
+    }
+}
+
+/// A fresh in-memory database in the mode `path` asks for.
+fn open_database(path: &Path) -> occam::Database {
+    let config = occam::Config { compat: compat_mode(path), ..occam::Config::default() };
+    occam::Database::open(&config).expect("in-memory open cannot fail")
+}
+
 fn file_name(path: &Path) -> String {
     path.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default()
 }
@@ -362,7 +382,7 @@ fn slt_in_process() {
     quiet_panics();
     let mut report = Report::default();
     for path in corpus_files() {
-        let database = match catch_unwind(occam::Database::open_in_memory) {
+        let database = match catch_unwind(|| open_database(&path)) {
             Ok(database) => database,
             Err(payload) => {
                 let failure = format!("[{}] panic opening the database: {}", file_name(&path), panic_message(payload));
@@ -382,8 +402,8 @@ fn slt_in_process() {
 }
 
 /// Starts occam's wire server on an ephemeral port with a fresh in-memory database; returns its port.
-async fn start_occam_server() -> Result<(u16, tokio::task::JoinHandle<()>), String> {
-    let database = catch_unwind(occam::Database::open_in_memory)
+async fn start_occam_server(path: &Path) -> Result<(u16, tokio::task::JoinHandle<()>), String> {
+    let database = catch_unwind(|| open_database(path))
         .map_err(|payload| format!("panic opening the database: {}", panic_message(payload)))?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.map_err(|err| err.to_string())?;
     let port = listener.local_addr().map_err(|err| err.to_string())?.port();
@@ -414,7 +434,7 @@ fn slt_over_wire() {
     let mut report = Report::default();
     for path in corpus_files() {
         runtime.block_on(async {
-            let (port, server) = match start_occam_server().await {
+            let (port, server) = match start_occam_server(&path).await {
                 Ok(started) => started,
                 Err(err) => {
                     report.file_done(&path, 0, vec![format!("[{}] cannot start the server: {err}", file_name(&path))]);

@@ -9,7 +9,11 @@ use crate::types::{DataType, Value};
 /// One SQL statement.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Statement {
-    Begin,
+    /// `BEGIN` / `START TRANSACTION`, with the isolation level it names (the rule table decides which
+    /// levels run, see `compat`).
+    Begin {
+        isolation: Option<IsolationLevel>,
+    },
     Commit,
     Rollback,
     CreateTable(CreateTable),
@@ -41,6 +45,15 @@ pub enum Statement {
     /// `SHOW name`.
     Show {
         name: String,
+    },
+    /// `SET TRANSACTION ...` / `SET SESSION CHARACTERISTICS AS TRANSACTION ...` (refused in DSQL mode).
+    SetTransaction {
+        isolation: Option<IsolationLevel>,
+        read_only: bool,
+    },
+    /// `TRUNCATE [TABLE] name, ...` (refused in DSQL mode, see `compat`).
+    Truncate {
+        names: Vec<ObjectName>,
     },
 }
 
@@ -135,6 +148,58 @@ pub struct Query {
     pub order_by: Vec<OrderByExpr>,
     pub limit: Option<Expr>,
     pub offset: Option<Expr>,
+    /// `FOR UPDATE` / `FOR KEY SHARE` / ...: the rows read join the transaction's conflict set.
+    pub locking: Option<LockStrength>,
+}
+
+/// A transaction isolation level as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IsolationLevel {
+    ReadUncommitted,
+    ReadCommitted,
+    RepeatableRead,
+    Serializable,
+}
+
+impl IsolationLevel {
+    /// The level as PostgreSQL spells it in SQL (`READ COMMITTED`).
+    pub fn sql(self) -> &'static str {
+        match self {
+            IsolationLevel::ReadUncommitted => "READ UNCOMMITTED",
+            IsolationLevel::ReadCommitted => "READ COMMITTED",
+            IsolationLevel::RepeatableRead => "REPEATABLE READ",
+            IsolationLevel::Serializable => "SERIALIZABLE",
+        }
+    }
+
+    /// Parses a `default_transaction_isolation` value (`'repeatable read'`, any case).
+    pub fn from_setting(value: &str) -> Option<IsolationLevel> {
+        let words: Vec<String> = value.split_whitespace().map(|w| w.to_ascii_uppercase()).collect();
+        [Self::ReadUncommitted, Self::ReadCommitted, Self::RepeatableRead, Self::Serializable]
+            .into_iter()
+            .find(|level| level.sql() == words.join(" "))
+    }
+}
+
+/// The strength of a locking clause (`SELECT ... FOR <strength>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockStrength {
+    Update,
+    NoKeyUpdate,
+    Share,
+    KeyShare,
+}
+
+impl LockStrength {
+    /// The clause as PostgreSQL names it in messages (`FOR UPDATE`).
+    pub fn sql(self) -> &'static str {
+        match self {
+            LockStrength::Update => "FOR UPDATE",
+            LockStrength::NoKeyUpdate => "FOR NO KEY UPDATE",
+            LockStrength::Share => "FOR SHARE",
+            LockStrength::KeyShare => "FOR KEY SHARE",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -24,7 +24,7 @@ use crate::sql::plan::{
 use crate::sql::scalar;
 use crate::storage::keycode::encode_value;
 use crate::storage::prefix_range;
-use crate::txn::Transaction;
+use crate::txn::{RowLock, Transaction};
 use crate::types::{Row, Value};
 
 /// What expression evaluation may look at besides the current row.
@@ -36,11 +36,14 @@ pub struct ExecContext<'a> {
     outer: Vec<Row>,
     /// Results of uncorrelated subqueries, computed once per statement.
     subquery_cache: HashMap<usize, Arc<Vec<Row>>>,
+    /// While a locking query reads a source that is not a single table: the key of every table row read
+    /// (all of them are locked, which is conservative: more conflicts, never fewer).
+    read_keys: Option<Vec<Vec<u8>>>,
 }
 
 impl<'a> ExecContext<'a> {
     pub fn new(txn: &'a Transaction, params: &'a [Value], functions: &'a FunctionContext) -> Self {
-        ExecContext { txn, params, functions, outer: Vec::new(), subquery_cache: HashMap::new() }
+        ExecContext { txn, params, functions, outer: Vec::new(), subquery_cache: HashMap::new(), read_keys: None }
     }
 }
 
@@ -60,12 +63,96 @@ pub fn execute(
         Plan::Insert(insert) => execute_insert(insert, txn, params, functions),
         Plan::Update(update) => execute_update(update, txn, params, functions),
         Plan::Delete(delete) => execute_delete(delete, txn, params, functions),
+        Plan::Truncate { tables } => execute_truncate(tables, txn, params, functions),
         Plan::CreateTable(_)
         | Plan::DropTable { .. }
         | Plan::CreateIndex(_)
         | Plan::DropIndex { .. }
         | Plan::WaitForJob { .. } => Err(Error::internal("executed by the session")),
     }
+}
+
+/// Runs a query with a locking clause: its rows are returned as by [`execute`] and the rows it read are
+/// added to the transaction's conflict set with `lock`. For a single table (the usual `SELECT ... WHERE
+/// ... FOR UPDATE`) exactly the rows returned are locked; for joins and subqueries every table row read.
+pub fn execute_locking_query(
+    query: &QueryPlan,
+    lock: RowLock,
+    txn: &mut Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+) -> Result<QueryResult> {
+    let (rows, keys) = {
+        let mut ctx = ExecContext::new(txn, params, functions);
+        match &query.source {
+            Source::Table { table, access } if query.aggregate.is_none() && !query.distinct => {
+                lock_table_rows(query, table, access, &mut ctx)?
+            }
+            _ => {
+                ctx.read_keys = Some(Vec::new());
+                let rows = run_query(query, &mut ctx)?;
+                (rows, ctx.read_keys.take().unwrap_or_default())
+            }
+        }
+    };
+    for key in keys {
+        txn.lock(key, lock);
+    }
+    Ok(QueryResult::Rows { columns: query.columns.clone(), tag: format!("SELECT {}", rows.len()), rows })
+}
+
+/// `run_query` for one table, keeping each row's key through ORDER BY / OFFSET / LIMIT so that exactly the
+/// returned rows are locked. Returns (rows, keys of the rows).
+fn lock_table_rows(
+    query: &QueryPlan,
+    table: &Table,
+    access: &Access,
+    ctx: &mut ExecContext,
+) -> Result<(Vec<Row>, Vec<Vec<u8>>)> {
+    let limit = eval_count(query.limit.as_ref(), ctx, "LIMIT")?;
+    let offset = eval_count(query.offset.as_ref(), ctx, "OFFSET")?.unwrap_or(0);
+    let mut keys: Vec<Vec<u8>> = Vec::new();
+    let mut rows: Vec<Row> = Vec::new();
+    scan_table(table, access, ctx, &mut |ctx, key, row| {
+        if passes(query.filter.as_ref(), &row, ctx)? {
+            let mut projected = eval_all(&query.projection, &row, ctx)?;
+            // The row's position in `keys` rides along as a last, hidden column through the sort.
+            projected.push(Value::Int(keys.len() as i64));
+            keys.push(key);
+            rows.push(projected);
+        }
+        Ok(true)
+    })?;
+    if !query.order_by.is_empty() {
+        sort_rows(&mut rows, &query.order_by);
+    }
+    rows.drain(..offset.min(rows.len()));
+    if let Some(limit) = limit {
+        rows.truncate(limit);
+    }
+    let mut locked = Vec::with_capacity(rows.len());
+    for row in &mut rows {
+        if let Some(Value::Int(position)) = row.pop() {
+            locked.push(std::mem::take(&mut keys[position as usize]));
+        }
+        row.truncate(query.visible);
+    }
+    Ok((rows, locked))
+}
+
+/// TRUNCATE: deletes every row of each table, as an unfiltered DELETE (so it maintains whatever DELETE
+/// maintains and conflicts like DELETE).
+fn execute_truncate(
+    tables: &[Arc<Table>],
+    txn: &mut Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+) -> Result<QueryResult> {
+    for table in tables {
+        let delete = DeletePlan { table: table.clone(), access: Access::FullScan, filter: None, returning: None };
+        execute_delete(&delete, txn, params, functions)?;
+    }
+    Ok(QueryResult::Command { tag: "TRUNCATE TABLE".to_string() })
 }
 
 fn dml_result(tag: String, returning: &Option<Returning>, rows: Vec<Row>) -> QueryResult {
@@ -416,6 +503,11 @@ fn eval_count(expr: Option<&BoundExpr>, ctx: &mut ExecContext, what: &str) -> Re
 
 /// Runs a query and returns its visible rows.
 pub fn run_query(plan: &QueryPlan, ctx: &mut ExecContext) -> Result<Vec<Row>> {
+    if let (Some(lock), None) = (plan.locking, &ctx.read_keys) {
+        // Only a statement's own query takes locks (`execute_locking_query`); one nested in a statement
+        // that locks nothing would silently lock nothing.
+        return Err(Error::unsupported(format!("{} in a subquery is not supported yet", lock.sql())));
+    }
     let limit = eval_count(plan.limit.as_ref(), ctx, "LIMIT")?;
     let offset = eval_count(plan.offset.as_ref(), ctx, "OFFSET")?.unwrap_or(0);
     let streaming = plan.aggregate.is_none() && plan.order_by.is_empty() && !plan.distinct;
@@ -556,7 +648,12 @@ fn aggregate_rows(plan: &QueryPlan, aggregate: &AggregatePlan, ctx: &mut ExecCon
 fn for_each_source_row(source: &Source, ctx: &mut ExecContext, f: &mut RowCallback) -> Result<bool> {
     match source {
         Source::Single => f(ctx, Vec::new()),
-        Source::Table { table, access } => scan_table(table, access, ctx, &mut |ctx, _key, row| f(ctx, row)),
+        Source::Table { table, access } => scan_table(table, access, ctx, &mut |ctx, key, row| {
+            if let Some(read_keys) = &mut ctx.read_keys {
+                read_keys.push(key);
+            }
+            f(ctx, row)
+        }),
         Source::System(relation) => {
             for row in (relation.rows)(ctx.txn)? {
                 if !f(ctx, row)? {

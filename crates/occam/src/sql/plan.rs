@@ -66,6 +66,10 @@ pub enum Plan {
     WaitForJob {
         job_id: BoundExpr,
     },
+    /// `TRUNCATE`: deletes every row of the tables (PostgreSQL mode only, see `compat`).
+    Truncate {
+        tables: Vec<Arc<Table>>,
+    },
 }
 
 impl Plan {
@@ -76,7 +80,7 @@ impl Plan {
 
     /// Whether the statement writes rows.
     pub fn is_dml(&self) -> bool {
-        matches!(self, Plan::Insert(_) | Plan::Update(_) | Plan::Delete(_))
+        matches!(self, Plan::Insert(_) | Plan::Update(_) | Plan::Delete(_) | Plan::Truncate { .. })
     }
 }
 
@@ -173,6 +177,9 @@ pub struct QueryPlan {
     pub limit: Option<BoundExpr>,
     pub offset: Option<BoundExpr>,
     pub columns: Arc<[Column]>,
+    /// The query's locking clause (`FOR UPDATE`, ...): the executor adds the rows it returns to the
+    /// transaction's conflict set.
+    pub locking: Option<ast::LockStrength>,
 }
 
 /// GROUP BY and aggregates: the row after aggregation is `group keys ++ aggregate results`.
@@ -361,6 +368,10 @@ pub fn plan_statement(
         ast::Statement::Call { name, args } => {
             let columns = Arc::from(vec![Column { name: "wait_for_job".into(), data_type: DataType::Bool }]);
             (Plan::WaitForJob { job_id: binder.bind_wait_for_job(name, args)? }, columns)
+        }
+        ast::Statement::Truncate { names } => {
+            let tables = names.iter().map(|name| catalog.table(name).cloned()).collect::<Result<_>>()?;
+            (Plan::Truncate { tables }, empty_columns())
         }
         other => return Err(Error::internal(format!("statement is not planned: {other:?}"))),
     };
@@ -879,6 +890,9 @@ impl<'c> Binder<'c> {
         let limit = self.bind_limit(query.limit.as_ref(), "LIMIT")?;
         let offset = self.bind_limit(query.offset.as_ref(), "OFFSET")?;
         let width = columns.len();
+        if let Some(lock) = query.locking {
+            return Err(Error::unsupported(format!("{} is not allowed with UNION/INTERSECT/EXCEPT", lock.sql())));
+        }
         Ok(QueryPlan {
             source: Source::SetOperation { op, all, left: Box::new(left), right: Box::new(right) },
             filter: None,
@@ -890,6 +904,7 @@ impl<'c> Binder<'c> {
             limit,
             offset,
             columns: Arc::from(columns),
+            locking: None,
         })
     }
 
@@ -1027,6 +1042,21 @@ impl<'c> Binder<'c> {
         self.clause = "LIMIT";
         let limit = self.bind_limit(query.limit.as_ref(), "LIMIT")?;
         let offset = self.bind_limit(query.offset.as_ref(), "OFFSET")?;
+        if let Some(lock) = query.locking {
+            // PostgreSQL's CheckSelectLocking, in its order.
+            let refusal = if distinct {
+                Some("DISTINCT clause")
+            } else if aggregate.as_ref().is_some_and(|a| !a.group_by.is_empty()) {
+                Some("GROUP BY clause")
+            } else if aggregate.is_some() {
+                Some("aggregate functions")
+            } else {
+                None
+            };
+            if let Some(what) = refusal {
+                return Err(Error::unsupported(format!("{} is not allowed with {what}", lock.sql())));
+            }
+        }
         Ok(QueryPlan {
             source,
             filter,
@@ -1038,6 +1068,7 @@ impl<'c> Binder<'c> {
             limit,
             offset,
             columns: Arc::from(columns),
+            locking: query.locking,
         })
     }
 

@@ -18,6 +18,16 @@
 //! Read-only transactions commit without touching storage and never conflict. Plain reads are not
 //! validated, which is what makes this snapshot isolation (write skew is possible) rather than
 //! serializability, exactly as in Aurora DSQL.
+//!
+//! Two kinds of reads are validated at COMMIT all the same:
+//! - rows read with a locking clause ([`Transaction::lock`]). `SELECT ... FOR UPDATE` makes a row behave
+//!   as if the transaction wrote it: the commit fails if the row (or a lock on it) was committed after the
+//!   snapshot, and a successful commit stores a lock version `\xfflock/u/<key>` at its timestamp, so a
+//!   concurrent writer of the row that commits later fails in turn (first committer wins, whichever side
+//!   it is). `FOR KEY SHARE` conflicts only with deletions (a key change is a deletion of the old key) and
+//!   with `FOR UPDATE`, through `\xfflock/k/<key>` versions that deleters check;
+//! - schema dependencies ([`Transaction::depend_on_schema`]): the catalog rows of the tables a transaction
+//!   wrote. A catalog change committed after the snapshot fails the commit with DSQL's `OC001`.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -38,6 +48,34 @@ const TAG_ROW: u8 = 1;
 /// Where the highest assigned commit timestamp is stored; written in every commit batch. Not versioned,
 /// and outside the key space that callers of `Transaction` may use (their keys never start with 0xff).
 const LAST_TS_KEY: &[u8] = b"\xffmeta/last_commit_ts";
+/// Prefixes of the lock versions committed for `FOR UPDATE` and `FOR KEY SHARE` reads (outside the user
+/// key space, like `LAST_TS_KEY`, so no scan of user keys ever meets them).
+const UPDATE_LOCK_PREFIX: &[u8] = b"\xfflock/u/";
+const KEY_SHARE_LOCK_PREFIX: &[u8] = b"\xfflock/k/";
+
+/// The strength of a row lock taken by a locking clause, validated at COMMIT.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RowLock {
+    /// `FOR KEY SHARE`: conflicts with a concurrent deletion (or key change) of the row, or `FOR UPDATE`.
+    KeyShare,
+    /// `FOR UPDATE`: the row behaves as if written; any concurrent write or lock of it conflicts.
+    Update,
+}
+
+fn lock_key(prefix: &[u8], key: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(prefix.len() + key.len());
+    out.extend_from_slice(prefix);
+    out.extend_from_slice(key);
+    out
+}
+
+/// The 40001 for a transaction whose tables' definitions changed after its snapshot (DSQL's `OC001`).
+pub fn schema_conflict() -> Error {
+    Error::new(
+        crate::error::sqlstate::SERIALIZATION_FAILURE,
+        "schema has been updated by another transaction, please retry: (OC001)",
+    )
+}
 
 fn versioned_key(key: &[u8], ts: Timestamp) -> Vec<u8> {
     let mut out = Vec::with_capacity(key.len() + VERSION_LEN);
@@ -239,6 +277,9 @@ impl TxnManager {
             writes: BTreeMap::new(),
             schema_reads: Vec::new(),
             schema_changes: Vec::new(),
+            locks: BTreeMap::new(),
+            schema_dependencies: std::collections::BTreeSet::new(),
+            largest_write: (0, 0),
         }
     }
 
@@ -264,28 +305,85 @@ impl TxnManager {
         }
     }
 
-    /// Validates and writes `txn`'s write set as one commit; the returned wait completes once it is durable.
+    /// Whether `key` has a version committed after `start_ts`.
+    fn changed_since(&self, key: &[u8], start_ts: Timestamp) -> Result<bool> {
+        Ok(matches!(self.newest_version_ts(key)?, Some(ts) if ts > start_ts))
+    }
+
+    /// Whether a version committed after `start_ts` deleted `key`.
+    fn deleted_since(&self, key: &[u8], start_ts: Timestamp) -> Result<bool> {
+        if start_ts == Timestamp::MAX {
+            return Ok(false);
+        }
+        let versions = self.storage.scan(
+            Bound::Included(versioned_key(key, Timestamp::MAX)),
+            Bound::Included(versioned_key(key, start_ts + 1)),
+            false,
+        );
+        for entry in versions {
+            if entry?.1.first() == Some(&TAG_DELETED) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// First-committer-wins validation of one transaction (see the module comment).
+    fn validate(&self, start_ts: Timestamp, txn: &Transaction) -> Result<()> {
+        for key in &txn.schema_dependencies {
+            if self.changed_since(key, start_ts)? {
+                return Err(schema_conflict());
+            }
+        }
+        let conflict = |changed: bool| if changed { Err(Error::serialization_failure()) } else { Ok(()) };
+        for (key, value) in &txn.writes {
+            conflict(self.changed_since(key, start_ts)?)?;
+            conflict(self.changed_since(&lock_key(UPDATE_LOCK_PREFIX, key), start_ts)?)?;
+            if value.is_none() {
+                conflict(self.changed_since(&lock_key(KEY_SHARE_LOCK_PREFIX, key), start_ts)?)?;
+            }
+        }
+        // A locked row the transaction also wrote is validated (and its lock version written) all the same:
+        // a non-key write alone would not conflict with a concurrent FOR KEY SHARE, a FOR UPDATE lock does.
+        for (key, lock) in &txn.locks {
+            conflict(self.changed_since(&lock_key(UPDATE_LOCK_PREFIX, key), start_ts)?)?;
+            match lock {
+                RowLock::Update => {
+                    conflict(self.changed_since(key, start_ts)?)?;
+                    conflict(self.changed_since(&lock_key(KEY_SHARE_LOCK_PREFIX, key), start_ts)?)?;
+                }
+                RowLock::KeyShare => conflict(self.deleted_since(key, start_ts)?)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Validates and writes a transaction's writes and lock versions as one commit; the returned wait
+    /// completes once it is durable.
     fn commit(&self, txn: Transaction) -> Result<DurableWait> {
-        let Transaction { start_ts, writes, schema_reads, schema_changes, .. } = txn;
+        let start_ts = txn.start_ts;
         let mut state = self.commit.lock();
         if let Some(err) = &self.journal.state.lock().failed {
             return Err(err.clone());
         }
-        for (table_id, catalog_ts) in &schema_reads {
+        self.validate(start_ts, &txn)?;
+        // Index changes: a write planned against a catalog older than an index change on its table might
+        // not maintain that index (see `Transaction::note_schema_read`).
+        for (table_id, catalog_ts) in &txn.schema_reads {
             if state.schema_changed_at.get(table_id).is_some_and(|changed| changed > catalog_ts) {
-                return Err(Error::new(
-                    crate::error::sqlstate::SERIALIZATION_FAILURE,
-                    "schema has been updated by another transaction, please retry: (OC001)",
-                ));
+                return Err(schema_conflict());
             }
         }
-        for key in writes.keys() {
-            if matches!(self.newest_version_ts(key)?, Some(ts) if ts > start_ts) {
-                return Err(Error::serialization_failure());
-            }
-        }
+        let Transaction { writes, locks, schema_changes, .. } = txn;
         let ts = state.last_ts + 1;
-        let mut batch: Vec<BatchWrite> = Vec::with_capacity(writes.len() + 1);
+        let mut batch: Vec<BatchWrite> = Vec::with_capacity(writes.len() + locks.len() + 1);
+        for (key, lock) in &locks {
+            let prefix = match lock {
+                RowLock::Update => UPDATE_LOCK_PREFIX,
+                RowLock::KeyShare => KEY_SHARE_LOCK_PREFIX,
+            };
+            batch.push((versioned_key(&lock_key(prefix, key), ts), Some(vec![TAG_ROW])));
+        }
         for (key, value) in writes {
             let stored = match value {
                 Some(mut row) => {
@@ -323,6 +421,13 @@ pub struct Transaction {
     schema_reads: Vec<(u32, Timestamp)>,
     /// Tables whose set of maintained indexes this (DDL) transaction changes.
     schema_changes: Vec<u32>,
+    /// Rows read with a locking clause, validated at COMMIT (the strongest lock taken on each).
+    locks: BTreeMap<Vec<u8>, RowLock>,
+    /// Catalog keys whose change after the snapshot fails the commit with OC001.
+    schema_dependencies: std::collections::BTreeSet<Vec<u8>>,
+    /// Lengths of the longest key and the longest value written since
+    /// [`take_largest_write`](Self::take_largest_write).
+    largest_write: (usize, usize),
 }
 
 impl Transaction {
@@ -330,8 +435,31 @@ impl Transaction {
         self.start_ts
     }
 
+    /// Whether COMMIT has nothing to validate or write (no writes and no row locks).
     pub fn is_read_only(&self) -> bool {
-        self.writes.is_empty()
+        self.writes.is_empty() && self.locks.is_empty()
+    }
+
+    /// Adds a row read with a locking clause to the transaction's conflict set.
+    pub fn lock(&mut self, key: Vec<u8>, lock: RowLock) {
+        let held = self.locks.entry(key).or_insert(lock);
+        *held = (*held).max(lock);
+    }
+
+    /// Makes the commit fail with OC001 if `key` (a catalog row) changes after the snapshot.
+    pub fn depend_on_schema(&mut self, key: Vec<u8>) {
+        self.schema_dependencies.insert(key);
+    }
+
+    /// Bytes of keys and values the commit would write (DSQL's transaction size).
+    pub fn write_bytes(&self) -> usize {
+        self.writes.iter().map(|(key, value)| key.len() + value.as_ref().map_or(0, Vec::len)).sum()
+    }
+
+    /// The lengths of the longest key and the longest value written since the last call (for the key and
+    /// row size limits).
+    pub fn take_largest_write(&mut self) -> (usize, usize) {
+        std::mem::take(&mut self.largest_write)
     }
 
     /// Number of keys written (rows and index entries).
@@ -405,6 +533,7 @@ impl Transaction {
 
     /// Buffers a write of `value` at `key`.
     pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        self.largest_write = (self.largest_write.0.max(key.len()), self.largest_write.1.max(value.len()));
         self.writes.insert(key, Some(value));
     }
 
@@ -427,7 +556,7 @@ impl Transaction {
     /// caller must complete the returned wait before acknowledging the commit. `None` for a read-only
     /// transaction, which has nothing to make durable.
     pub fn commit_deferred(self) -> Result<Option<DurableWait>> {
-        if self.writes.is_empty() {
+        if self.is_read_only() {
             return Ok(None);
         }
         let manager = Arc::clone(&self.manager);

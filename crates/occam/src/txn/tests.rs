@@ -87,3 +87,50 @@ fn durable_backend_recovers_last_timestamp() {
     assert_eq!(m.visible_ts(), 3);
     assert_eq!(keys(&m.begin(), false).len(), 3);
 }
+
+#[test]
+fn lock_versions_are_invisible_to_scans() {
+    let m = manager();
+    let mut setup = m.begin();
+    setup.put(b"k1".to_vec(), b"a".to_vec());
+    setup.commit().unwrap();
+    let mut locker = m.begin();
+    locker.lock(b"k1".to_vec(), RowLock::Update);
+    assert!(!locker.is_read_only(), "a transaction holding row locks must be validated");
+    locker.commit().unwrap();
+    let reader = m.begin();
+    let everything: Vec<_> = reader.scan(Bound::Unbounded, Bound::Unbounded, false).map(|r| r.unwrap()).collect();
+    assert_eq!(everything, vec![kv("k1", "a")]);
+}
+
+#[test]
+fn key_share_conflicts_with_a_delete_even_if_the_key_came_back() {
+    let m = manager();
+    let mut setup = m.begin();
+    setup.put(b"k1".to_vec(), b"a".to_vec());
+    setup.commit().unwrap();
+    let mut sharer = m.begin();
+    sharer.lock(b"k1".to_vec(), RowLock::KeyShare);
+    // Deleted and inserted again after the sharer's snapshot: the newest version is a row, not a deletion.
+    let mut deleter = m.begin();
+    deleter.delete(b"k1".to_vec());
+    deleter.commit().unwrap();
+    let mut inserter = m.begin();
+    inserter.put(b"k1".to_vec(), b"b".to_vec());
+    inserter.commit().unwrap();
+    assert_eq!(sharer.commit().unwrap_err().code, "40001");
+}
+
+#[test]
+fn schema_dependencies_fail_with_oc001() {
+    let m = manager();
+    let mut writer = m.begin();
+    writer.put(b"k1".to_vec(), b"row".to_vec());
+    writer.depend_on_schema(b"c_table".to_vec());
+    let mut ddl = m.begin();
+    ddl.put(b"c_table".to_vec(), b"new definition".to_vec());
+    ddl.commit().unwrap();
+    let err = writer.commit().unwrap_err();
+    assert_eq!((err.code, err.message.as_str()), ("40001", schema_conflict().message.as_str()));
+    assert_eq!(m.begin().get(b"k1").unwrap(), None, "nothing was written");
+}

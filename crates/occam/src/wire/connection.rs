@@ -108,6 +108,11 @@ where
     };
     let Some(client) = startup else { return Ok(()) };
     let session = run_blocking(|| shared.factory.open_session(&client.user)).map_err(Disconnect::Fatal)?;
+    // Only the database `postgres` exists, as in Aurora DSQL (checked after the role, as PostgreSQL does).
+    if client.database != "postgres" {
+        let message = format!("database \"{}\" does not exist", client.database);
+        return Err(Disconnect::Fatal(Error::new("3D000", message)));
+    }
 
     let process_id = shared.next_process_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let secret_key = SecretKey::I32(rand::random::<i32>());

@@ -60,7 +60,7 @@ pub fn parse_each(sql: &str) -> Result<Vec<Result<ast::Statement>>> {
         if parser.peek_token_ref().token == Token::EOF {
             break;
         }
-        if let Some(refusal) = dsql_only_statement(&parser) {
+        if let Some(refusal) = dsql_only_statement(&parser).or_else(|| unparsed_refusal(&parser)) {
             // sqlparser cannot parse these; skip to the end of the statement and refuse it.
             while !matches!(parser.peek_token_ref().token, Token::SemiColon | Token::EOF) {
                 parser.advance_token();
@@ -131,6 +131,56 @@ fn dsql_only_statement(parser: &Parser) -> Option<Error> {
     Some(Error::unsupported(message))
 }
 
+/// sqlparser knows only `FOR UPDATE` and `FOR SHARE`; PostgreSQL also has `FOR NO KEY UPDATE` and
+/// `FOR KEY SHARE`. This records every locking clause's strength in text order and blanks the `NO KEY` /
+/// `KEY` words (keeping every other token's span), so sqlparser parses the clause and the translator takes
+/// the strengths back in the same order. `FOR` followed by these words is a locking clause and nothing else.
+fn take_lock_strengths(tokens: &mut [TokenWithSpan]) -> std::collections::VecDeque<ast::LockStrength> {
+    let word_at = |tokens: &[TokenWithSpan], i: usize| match tokens.get(i).map(|t| &t.token) {
+        Some(Token::Word(w)) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
+        _ => None,
+    };
+    let mut strengths = std::collections::VecDeque::new();
+    let significant: Vec<usize> =
+        (0..tokens.len()).filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_))).collect();
+    for (n, &i) in significant.iter().enumerate() {
+        if word_at(tokens, i).as_deref() != Some("FOR") {
+            continue;
+        }
+        let next: Vec<Option<String>> =
+            (1..=3).map(|k| significant.get(n + k).and_then(|&j| word_at(tokens, j))).collect();
+        let (strength, blank) = match (next[0].as_deref(), next[1].as_deref(), next[2].as_deref()) {
+            (Some("UPDATE"), ..) => (ast::LockStrength::Update, 0),
+            (Some("SHARE"), ..) => (ast::LockStrength::Share, 0),
+            (Some("NO"), Some("KEY"), Some("UPDATE")) => (ast::LockStrength::NoKeyUpdate, 2),
+            (Some("KEY"), Some("SHARE"), _) => (ast::LockStrength::KeyShare, 1),
+            _ => continue,
+        };
+        strengths.push_back(strength);
+        for k in 1..=blank {
+            let j = significant[n + k];
+            tokens[j].token = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+        }
+    }
+    strengths
+}
+
+/// PostgreSQL statements sqlparser has no grammar for and Aurora DSQL refuses, recognised by their leading
+/// words and refused with DSQL's recorded wording (instead of a syntax error).
+fn unparsed_refusal(parser: &Parser) -> Option<Error> {
+    let word = |i: usize| match &parser.peek_nth_token_ref(i).token {
+        Token::Word(w) if w.quote_style.is_none() => w.value.to_ascii_uppercase(),
+        _ => String::new(),
+    };
+    let message = match (word(0).as_str(), word(1).as_str(), word(2).as_str()) {
+        ("CREATE", "TABLESPACE", _) => "unsupported statement: CreateTableSpace",
+        ("CREATE", "FOREIGN", "TABLE") => "unsupported statement: CreateForeignTable",
+        ("ALTER", "SYSTEM", _) => "unsupported statement: AlterSystem",
+        _ => return None,
+    };
+    Some(Error::unsupported(message))
+}
+
 /// The query text with its tokens, and the conversion from sqlparser's line/column locations to
 /// PostgreSQL's 1-based character positions.
 pub(super) struct Source<'a> {
@@ -139,6 +189,8 @@ pub(super) struct Source<'a> {
     line_starts: Vec<(usize, usize)>,
     /// Every token including whitespace and comments, as the tokenizer produced them.
     tokens: Vec<TokenWithSpan>,
+    /// The strength of each locking clause in the text, in order (see [`take_lock_strengths`]).
+    lock_strengths: std::cell::RefCell<std::collections::VecDeque<ast::LockStrength>>,
 }
 
 impl<'a> Source<'a> {
@@ -149,15 +201,22 @@ impl<'a> Source<'a> {
                 line_starts.push((chars + 1, bytes + 1));
             }
         }
-        let mut source = Source { text, line_starts, tokens: Vec::new() };
+        let mut source = Source { text, line_starts, tokens: Vec::new(), lock_strengths: Default::default() };
         let dialect = PostgreSqlDialect {};
         let mut tokens = Vec::new();
         let tokenized = Tokenizer::new(&dialect, text).with_unescape(true).tokenize_with_location_into_buf(&mut tokens);
         if let Err(err) = tokenized {
             return Err(source.tokenizer_error(err, &tokens));
         }
+        source.lock_strengths = std::cell::RefCell::new(take_lock_strengths(&mut tokens));
         source.tokens = tokens;
         Ok(source)
+    }
+
+    /// The strengths of the next `count` locking clauses of the text.
+    pub(super) fn next_lock_strengths(&self, count: usize) -> Vec<ast::LockStrength> {
+        let mut strengths = self.lock_strengths.borrow_mut();
+        (0..count).filter_map(|_| strengths.pop_front()).collect()
     }
 
     /// 1-based character position of a location, as in PostgreSQL's ErrorResponse; None for the empty

@@ -18,9 +18,7 @@ impl Translator<'_> {
         if query.with.is_some() {
             return Err(unsupported("WITH"));
         }
-        if let Some(lock) = query.locks.first() {
-            return Err(unsupported(format!("SELECT ... {lock}")));
-        }
+        let locking = self.locking(&query.locks)?;
         if query.for_clause.is_some() || query.settings.is_some() || query.format_clause.is_some() {
             return Err(unsupported("this query clause"));
         }
@@ -88,7 +86,24 @@ impl Translator<'_> {
             }
             other => self.query_body(other)?,
         };
-        Ok(Query { body, order_by, limit, offset })
+        Ok(Query { body, order_by, limit, offset, locking })
+    }
+
+    /// A query's locking clauses. `OF table` is accepted and every table of the query is locked; `NOWAIT`
+    /// is accepted (occam never waits for a lock); `SKIP LOCKED` and several clauses of different
+    /// strengths are refused.
+    fn locking(&self, locks: &[sp::LockClause]) -> Result<Option<ast::LockStrength>> {
+        if locks.is_empty() {
+            return Ok(None);
+        }
+        let strengths = self.source.next_lock_strengths(locks.len());
+        if locks.iter().any(|lock| matches!(lock.nonblock, Some(sp::NonBlock::SkipLocked))) {
+            return Err(unsupported("SKIP LOCKED"));
+        }
+        match strengths.as_slice() {
+            [first, rest @ ..] if rest.iter().all(|s| s == first) => Ok(Some(*first)),
+            _ => Err(unsupported("several locking clauses of different strengths")),
+        }
     }
 
     fn query_body(&self, body: &sp::SetExpr) -> Result<QueryBody> {
@@ -124,7 +139,13 @@ impl Translator<'_> {
     fn set_operand(&self, operand: &sp::SetExpr) -> Result<Query> {
         match operand {
             sp::SetExpr::Query(query) => self.query(query),
-            other => Ok(Query { body: self.query_body(other)?, order_by: Vec::new(), limit: None, offset: None }),
+            other => Ok(Query {
+                body: self.query_body(other)?,
+                order_by: Vec::new(),
+                limit: None,
+                offset: None,
+                locking: None,
+            }),
         }
     }
 

@@ -23,8 +23,7 @@ impl Translator<'_> {
                 if !statements.is_empty() || exception.is_some() || modifier.is_some() {
                     return Err(unsupported("BEGIN ... END blocks"));
                 }
-                self.transaction_modes(modes)?;
-                Ok(Statement::Begin)
+                Ok(Statement::Begin { isolation: self.transaction_modes(modes)? })
             }
             S::Commit { chain, modifier, .. } => {
                 if *chain {
@@ -67,6 +66,12 @@ impl Translator<'_> {
             S::CreateIndex(create) => self.create_index(create),
             S::Call(function) => self.call_statement(function),
             S::Set(set) => self.set(set),
+            // Refused in DSQL mode by the session's rule table (`compat`), so that PostgreSQL mode can run it.
+            S::Truncate(truncate) if truncate.partitions.is_none() && truncate.on_cluster.is_none() => {
+                Ok(Statement::Truncate {
+                    names: truncate.table_names.iter().map(|t| self.object_name(&t.name)).collect::<Result<_>>()?,
+                })
+            }
             S::ShowVariable { variable } => Ok(Statement::Show { name: show_name(variable) }),
             _ => Err(refuse_statement(&statement)),
         }
@@ -154,13 +159,14 @@ impl Translator<'_> {
         Ok(Statement::Call { name, args })
     }
 
-    /// BEGIN's transaction modes. occam runs every transaction at snapshot isolation (REPEATABLE READ), the
-    /// only level Aurora DSQL has, so the AST carries no mode: REPEATABLE READ and READ WRITE (the defaults)
-    /// are accepted and every other mode is refused here.
-    fn transaction_modes(&self, modes: &[sp::TransactionMode]) -> Result<()> {
+    /// BEGIN's transaction modes: the isolation level named, if any (the session's rule table decides which
+    /// levels run; occam runs every transaction at snapshot isolation). READ WRITE (the default) is accepted
+    /// and READ ONLY refused here.
+    fn transaction_modes(&self, modes: &[sp::TransactionMode]) -> Result<Option<ast::IsolationLevel>> {
+        let mut isolation = None;
         for mode in modes {
             match mode {
-                sp::TransactionMode::IsolationLevel(level) => check_isolation_level(level)?,
+                sp::TransactionMode::IsolationLevel(level) => isolation = Some(isolation_level(level)?),
                 sp::TransactionMode::AccessMode(sp::TransactionAccessMode::ReadWrite) => {}
                 // Not recorded from DSQL (it refuses `SET TRANSACTION READ ONLY` as it refuses every SET
                 // TRANSACTION); occam cannot enforce read-only transactions yet, so it must not pretend to.
@@ -169,7 +175,7 @@ impl Translator<'_> {
                 }
             }
         }
-        Ok(())
+        Ok(isolation)
     }
 
     fn create_table(&self, create: &sp::CreateTable) -> Result<Statement> {
@@ -511,34 +517,35 @@ impl Translator<'_> {
             sp::Set::SetNames { charset_name, collation_name: None } => {
                 Ok(Statement::Set { name: "client_encoding".into(), value: charset_name.value.clone() })
             }
-            sp::Set::SetTransaction { modes, .. } => {
-                // DSQL names SERIALIZABLE first, then refuses SET TRANSACTION whatever it sets.
+            sp::Set::SetTransaction { modes, snapshot: None, .. } => {
+                let mut isolation = None;
+                let mut read_only = false;
                 for mode in modes {
-                    if let sp::TransactionMode::IsolationLevel(level) = mode {
-                        check_isolation_level(level)?;
+                    match mode {
+                        sp::TransactionMode::IsolationLevel(level) => isolation = Some(isolation_level(level)?),
+                        sp::TransactionMode::AccessMode(access) => {
+                            read_only = matches!(access, sp::TransactionAccessMode::ReadOnly)
+                        }
                     }
                 }
-                Err(Error::unsupported("setting configuration parameter \"TRANSACTION\" not supported"))
+                Ok(Statement::SetTransaction { isolation, read_only })
             }
             other => Err(unsupported(format!("{other}"))),
         }
     }
 }
 
-/// Aurora DSQL's answer to an isolation level: REPEATABLE READ (snapshot isolation) is the only one.
-/// `Unsupported isolation level: SERIALIZABLE` is recorded from DSQL; READ COMMITTED / READ UNCOMMITTED are
-/// not recorded and get the same wording (PostgreSQL would run them as READ COMMITTED, which occam cannot).
-/// SNAPSHOT is not PostgreSQL syntax.
-fn check_isolation_level(level: &sp::TransactionIsolationLevel) -> Result<()> {
+/// An isolation level as written; which ones run is the rule table's decision (`compat`). SNAPSHOT is not
+/// PostgreSQL syntax.
+fn isolation_level(level: &sp::TransactionIsolationLevel) -> Result<ast::IsolationLevel> {
     use sp::TransactionIsolationLevel as Level;
-    let name = match level {
-        Level::RepeatableRead => return Ok(()),
-        Level::Serializable => "SERIALIZABLE",
-        Level::ReadCommitted => "READ COMMITTED",
-        Level::ReadUncommitted => "READ UNCOMMITTED",
+    Ok(match level {
+        Level::RepeatableRead => ast::IsolationLevel::RepeatableRead,
+        Level::Serializable => ast::IsolationLevel::Serializable,
+        Level::ReadCommitted => ast::IsolationLevel::ReadCommitted,
+        Level::ReadUncommitted => ast::IsolationLevel::ReadUncommitted,
         Level::Snapshot => return Err(Error::syntax("syntax error at or near \"SNAPSHOT\"")),
-    };
-    Err(Error::unsupported(format!("Unsupported isolation level: {name}")))
+    })
 }
 
 /// A SET value as text: strings without quotes, identifiers case-folded, numbers as written.

@@ -104,23 +104,22 @@ fn empty_strings_have_no_statements() {
 fn several_statements() {
     let statements = parse("BEGIN; SELECT 1; COMMIT;").unwrap();
     assert_eq!(statements.len(), 3);
-    assert_eq!(statements[0], Statement::Begin);
+    assert_eq!(statements[0], Statement::Begin { isolation: None });
     assert_eq!(statements[2], Statement::Commit);
 }
 
 #[test]
 fn transaction_control() {
+    use crate::sql::ast::IsolationLevel;
+    for sql in ["BEGIN", "begin transaction", "BEGIN WORK", "START TRANSACTION", "BEGIN READ WRITE"] {
+        assert_eq!(one(sql), Statement::Begin { isolation: None }, "{sql}");
+    }
     for sql in [
-        "BEGIN",
-        "begin transaction",
-        "BEGIN WORK",
-        "START TRANSACTION",
         "BEGIN ISOLATION LEVEL REPEATABLE READ",
         "START TRANSACTION ISOLATION LEVEL REPEATABLE READ",
-        "BEGIN READ WRITE",
         "BEGIN ISOLATION LEVEL REPEATABLE READ, READ WRITE",
     ] {
-        assert_eq!(one(sql), Statement::Begin, "{sql}");
+        assert_eq!(one(sql), Statement::Begin { isolation: Some(IsolationLevel::RepeatableRead) }, "{sql}");
     }
     for sql in ["COMMIT", "COMMIT WORK", "END", "end transaction"] {
         assert_eq!(one(sql), Statement::Commit, "{sql}");
@@ -131,27 +130,25 @@ fn transaction_control() {
     assert_error(&error("SAVEPOINT s"), "0A000", "unsupported transaction statement: SAVEPOINT");
     assert_error(&error("ROLLBACK TO SAVEPOINT s"), "0A000", "unsupported transaction statement: ROLLBACK TO");
     assert_error(&error("RELEASE SAVEPOINT s"), "0A000", "unsupported transaction statement: RELEASE");
-    // Aurora DSQL's answers (READ COMMITTED / UNCOMMITTED not recorded: same wording as SERIALIZABLE).
+    // Which levels run is the session's rule table's decision (`compat`); the AST keeps what was written.
     for (sql, level) in [
-        ("BEGIN ISOLATION LEVEL SERIALIZABLE", "SERIALIZABLE"),
-        ("START TRANSACTION ISOLATION LEVEL SERIALIZABLE", "SERIALIZABLE"),
-        ("BEGIN READ WRITE, ISOLATION LEVEL SERIALIZABLE", "SERIALIZABLE"),
-        ("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE", "SERIALIZABLE"),
-        ("BEGIN ISOLATION LEVEL READ COMMITTED", "READ COMMITTED"),
-        ("BEGIN TRANSACTION ISOLATION LEVEL READ UNCOMMITTED", "READ UNCOMMITTED"),
+        ("BEGIN ISOLATION LEVEL SERIALIZABLE", IsolationLevel::Serializable),
+        ("START TRANSACTION ISOLATION LEVEL SERIALIZABLE", IsolationLevel::Serializable),
+        ("BEGIN READ WRITE, ISOLATION LEVEL SERIALIZABLE", IsolationLevel::Serializable),
+        ("BEGIN ISOLATION LEVEL READ COMMITTED", IsolationLevel::ReadCommitted),
+        ("BEGIN TRANSACTION ISOLATION LEVEL READ UNCOMMITTED", IsolationLevel::ReadUncommitted),
     ] {
-        assert_error(&error(sql), "0A000", &format!("Unsupported isolation level: {level}"));
+        assert_eq!(one(sql), Statement::Begin { isolation: Some(level) }, "{sql}");
     }
     assert_error(&error("BEGIN READ ONLY"), "0A000", "READ ONLY transactions is not supported yet");
-    assert_error(
-        &error("SET TRANSACTION READ ONLY"),
-        "0A000",
-        "setting configuration parameter \"TRANSACTION\" not supported",
+    assert_eq!(one("SET TRANSACTION READ ONLY"), Statement::SetTransaction { isolation: None, read_only: true });
+    assert_eq!(
+        one("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE"),
+        Statement::SetTransaction { isolation: Some(IsolationLevel::Serializable), read_only: false }
     );
-    assert_error(
-        &error("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"),
-        "0A000",
-        "setting configuration parameter \"TRANSACTION\" not supported",
+    assert_eq!(
+        one("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL READ COMMITTED"),
+        Statement::SetTransaction { isolation: Some(IsolationLevel::ReadCommitted), read_only: false }
     );
 }
 
@@ -534,6 +531,7 @@ fn values_query() {
             order_by: vec![OrderByExpr { expr: int4(1), descending: false, nulls_first: None }],
             limit: None,
             offset: None,
+            locking: None,
         }
     );
 }
@@ -543,13 +541,44 @@ fn refused_query_features() {
     for (sql, message) in [
         ("WITH x AS (SELECT 1) SELECT * FROM x", "WITH is not supported yet"),
         ("SELECT DISTINCT ON (a) a FROM t", "DISTINCT ON is not supported yet"),
-        ("SELECT * FROM t FOR UPDATE", "SELECT ... FOR UPDATE is not supported yet"),
+        ("SELECT * FROM t FOR UPDATE SKIP LOCKED", "SKIP LOCKED is not supported yet"),
+        (
+            "SELECT * FROM t FOR UPDATE FOR KEY SHARE",
+            "several locking clauses of different strengths is not supported yet",
+        ),
         ("SELECT rank() OVER (ORDER BY a) FROM t", "window functions (in a call of rank) is not supported yet"),
     ] {
         let err = error(sql);
         assert_eq!(err.message, message, "{sql}");
     }
     assert_eq!(error("SELECT 1 LIMIT 1, 2").code, "42601");
+}
+
+#[test]
+fn locking_clauses_keep_their_strength() {
+    use crate::sql::ast::LockStrength;
+    for (sql, strength) in [
+        ("SELECT * FROM t WHERE a = 1 FOR UPDATE", LockStrength::Update),
+        ("SELECT * FROM t FOR NO KEY UPDATE", LockStrength::NoKeyUpdate),
+        ("SELECT * FROM t FOR SHARE NOWAIT", LockStrength::Share),
+        ("SELECT * FROM t FOR KEY SHARE OF t", LockStrength::KeyShare),
+        ("select * from t for key share", LockStrength::KeyShare),
+    ] {
+        assert_eq!(query(sql).locking, Some(strength), "{sql}");
+    }
+    assert_eq!(query("SELECT * FROM t").locking, None);
+    // The strengths are taken in text order, statement by statement.
+    let statements = parse("SELECT 1 FOR KEY SHARE; SELECT 2 FOR UPDATE").unwrap();
+    let strengths: Vec<_> = statements
+        .iter()
+        .map(|s| match s {
+            Statement::Query(q) => q.locking,
+            _ => None,
+        })
+        .collect();
+    assert_eq!(strengths, [Some(LockStrength::KeyShare), Some(LockStrength::Update)]);
+    // `key` as a column name is not a locking clause.
+    assert_eq!(query("SELECT key FROM t").locking, None);
 }
 
 #[test]
@@ -601,6 +630,7 @@ fn joins_and_set_operations_are_trees() {
         order_by: vec![],
         limit: None,
         offset: None,
+        locking: None,
     };
     let mut limited = simple(3);
     limited.limit = Some(int4(1));
@@ -620,6 +650,7 @@ fn joins_and_set_operations_are_trees() {
                 order_by: vec![],
                 limit: None,
                 offset: None,
+                locking: None,
             }),
         }
     );
@@ -656,7 +687,6 @@ fn set_and_show() {
 #[test]
 fn refused_statements_name_themselves() {
     for (sql, message) in [
-        ("TRUNCATE TABLE t", "unsupported statement: Truncate"),
         ("CREATE EXTENSION IF NOT EXISTS pgcrypto", "unsupported statement: CreateExtension"),
         ("CREATE INDEX i ON t (a)", "unsupported mode. please use CREATE INDEX ASYNC."),
         ("CREATE INDEX CONCURRENTLY i ON t (a)", "unsupported mode. please use CREATE INDEX ASYNC."),
@@ -665,6 +695,9 @@ fn refused_statements_name_themselves() {
         ("CREATE TYPE mood AS ENUM ('sad')", "CREATE TYPE not supported"),
         ("VACUUM t", "unsupported VACUUM statement"),
         ("LISTEN c", "unsupported statement: Listen"),
+        ("CREATE TABLESPACE ts LOCATION '/tmp'", "unsupported statement: CreateTableSpace"),
+        ("CREATE FOREIGN TABLE ft (a int) SERVER srv", "unsupported statement: CreateForeignTable"),
+        ("ALTER SYSTEM SET work_mem = '4MB'", "unsupported statement: AlterSystem"),
         ("EXPLAIN SELECT 1", "EXPLAIN is not supported yet"),
         ("CREATE VIEW v AS SELECT 1", "CREATE VIEW is not supported yet"),
         ("CREATE ROLE myapp WITH LOGIN", "CREATE ROLE is not supported yet"),
@@ -678,7 +711,7 @@ fn refused_statements_name_themselves() {
 
 #[test]
 fn later_refusals_do_not_hide_earlier_statements() {
-    let results = parse_each("SELECT 1; TRUNCATE t; SELECT 2").unwrap();
+    let results = parse_each("SELECT 1; VACUUM t; SELECT 2").unwrap();
     assert_eq!(results.len(), 3);
     assert!(results[0].is_ok());
     assert_eq!(results[1].as_ref().unwrap_err().code, "0A000");

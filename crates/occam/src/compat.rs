@@ -1,0 +1,417 @@
+//! Compatibility modes: the one table of rules that makes occam behave like Aurora DSQL or like PostgreSQL.
+//!
+//! `occam serve --compat dsql` (the default) follows Aurora DSQL exactly: its quotas (3,000 rows modified
+//! and 10 MiB written per transaction, 5-minute transactions, 1 KiB keys, 255 columns, 8 key columns per
+//! index, 24 indexes per table), its transaction rules (one DDL per transaction, no DDL with DML) and its
+//! refusals (`TRUNCATE`, `FOR SHARE`, ...). `--compat postgres` lifts those refusals and limits and accepts
+//! the PostgreSQL features occam implements. Everything that differs between the two modes is a field of
+//! [`Rules`], built in one place ([`Rules::for_mode`]) and consulted through the `check_*` methods at the
+//! few points that enforce them (the session, DDL execution), so no other code asks "are we DSQL?".
+//!
+//! ```text
+//!   rule                                   dsql                                      postgres
+//!   rows modified per transaction          3,000 (54000 at the statement)           unlimited
+//!   bytes written per transaction          10 MiB (54000 at COMMIT)                 unlimited
+//!   transaction age                        300 s (54000 at next statement/COMMIT)   unlimited
+//!   primary-key / index key size           1 KiB (54000 key size too large)         unlimited
+//!   row size                               2 MiB (54000 maximum row size exceeded)  unlimited
+//!   columns per table                      255 (54011)                              1,600 (54011, as PG)
+//!   key columns per index / primary key    8 (54011)                                32 (54011, as PG)
+//!   indexes per table (incl. primary key)  24 (54000)                               unlimited
+//!   DDL per transaction, DDL with DML      one, never mixed (0A000)                 any
+//!   TRUNCATE                               0A000 unsupported statement: Truncate    deletes every row
+//!   FOR SHARE / FOR NO KEY UPDATE          0A000                                    run as FOR UPDATE
+//!   READ COMMITTED / READ UNCOMMITTED      0A000 Unsupported isolation level        run as snapshot isolation
+//!   SET TRANSACTION, default_transaction_isolation   0A000                          accepted (same levels)
+//!   SERIALIZABLE                           0A000 Unsupported isolation level        0A000 (both modes)
+//! ```
+//! SERIALIZABLE stays refused in PostgreSQL mode: occam's snapshot isolation allows write skew, and running
+//! it under that name would silently weaken what the client asked for; the weaker levels may run at the
+//! stronger snapshot isolation, as the SQL standard allows. Features occam does not implement (SAVEPOINT,
+//! temporary tables, triggers, ...) stay refused in both modes, with DSQL's wording, in `sql::parse`.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+
+use crate::error::{sqlstate, Error, Result};
+use crate::sql::ast::{IsolationLevel, LockStrength};
+use crate::txn::RowLock;
+
+/// Aurora DSQL's limit on rows modified (inserted, updated or deleted) by one transaction.
+pub const DSQL_MAX_TRANSACTION_ROWS: usize = 3_000;
+/// Aurora DSQL's limit on the data one transaction writes (rows and index entries), checked at COMMIT.
+pub const DSQL_MAX_TRANSACTION_BYTES: usize = 10 * 1024 * 1024;
+/// Aurora DSQL's limit on a transaction's duration.
+pub const DSQL_MAX_TRANSACTION_AGE: Duration = Duration::from_secs(300);
+/// Aurora DSQL's limit on the combined size of a primary key's or an index key's columns (1 KiB).
+pub const DSQL_MAX_KEY_BYTES: usize = 1024;
+/// Aurora DSQL's limit on the size of one row.
+pub const DSQL_MAX_ROW_BYTES: usize = 2 * 1024 * 1024;
+/// Aurora DSQL's limit on columns per table.
+pub const DSQL_MAX_COLUMNS: usize = 255;
+/// Aurora DSQL's limit on columns in a primary key or a secondary index.
+pub const DSQL_MAX_INDEX_KEY_COLUMNS: usize = 8;
+/// Aurora DSQL's limit on indexes per table, the primary key included.
+pub const DSQL_MAX_INDEXES_PER_TABLE: usize = 24;
+/// PostgreSQL's limit on columns per table (MaxHeapAttributeNumber).
+pub const POSTGRES_MAX_COLUMNS: usize = 1_600;
+/// PostgreSQL's limit on columns in an index (INDEX_MAX_KEYS).
+pub const POSTGRES_MAX_INDEX_KEY_COLUMNS: usize = 32;
+
+/// Which database occam imitates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum CompatMode {
+    /// Aurora DSQL: its limits, transaction rules and refusals (the default).
+    #[default]
+    Dsql,
+    /// PostgreSQL: DSQL's limits and refusals lifted where occam implements the PostgreSQL behaviour.
+    Postgres,
+}
+
+impl FromStr for CompatMode {
+    type Err = String;
+
+    fn from_str(text: &str) -> std::result::Result<Self, String> {
+        match text.to_ascii_lowercase().as_str() {
+            "dsql" => Ok(CompatMode::Dsql),
+            "postgres" | "postgresql" => Ok(CompatMode::Postgres),
+            other => Err(format!("unknown compatibility mode \"{other}\" (expected dsql or postgres)")),
+        }
+    }
+}
+
+impl fmt::Display for CompatMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            CompatMode::Dsql => "dsql",
+            CompatMode::Postgres => "postgres",
+        })
+    }
+}
+
+/// The rules one database enforces. Build with [`Rules::for_mode`]; the fields are public so that a quota
+/// DSQL lets customers raise (or a test that needs a small limit) can be adjusted in [`crate::Config`].
+/// `None` means unlimited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rules {
+    pub mode: CompatMode,
+    pub max_transaction_rows: Option<usize>,
+    pub max_transaction_bytes: Option<usize>,
+    pub max_transaction_age: Option<Duration>,
+    pub max_key_bytes: Option<usize>,
+    pub max_row_bytes: Option<usize>,
+    pub max_columns: usize,
+    pub max_index_key_columns: usize,
+    pub max_indexes_per_table: Option<usize>,
+    /// At most one DDL statement per transaction.
+    pub single_ddl_per_transaction: bool,
+    /// DDL and DML never in the same transaction.
+    pub separate_ddl_and_dml: bool,
+    /// TRUNCATE runs (deleting every row) instead of being refused.
+    pub allow_truncate: bool,
+    /// `FOR SHARE` / `FOR NO KEY UPDATE` run as `FOR UPDATE` instead of being refused.
+    pub allow_other_locking_clauses: bool,
+    /// READ COMMITTED / READ UNCOMMITTED run as snapshot isolation instead of being refused.
+    pub allow_weaker_isolation_levels: bool,
+    /// `SET TRANSACTION` and `SET default_transaction_isolation` are accepted (for the levels that run).
+    pub allow_set_transaction: bool,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules::for_mode(CompatMode::Dsql)
+    }
+}
+
+impl Rules {
+    /// The rule table for `mode`.
+    pub fn for_mode(mode: CompatMode) -> Rules {
+        match mode {
+            CompatMode::Dsql => Rules {
+                mode,
+                max_transaction_rows: Some(DSQL_MAX_TRANSACTION_ROWS),
+                max_transaction_bytes: Some(DSQL_MAX_TRANSACTION_BYTES),
+                max_transaction_age: Some(DSQL_MAX_TRANSACTION_AGE),
+                max_key_bytes: Some(DSQL_MAX_KEY_BYTES),
+                max_row_bytes: Some(DSQL_MAX_ROW_BYTES),
+                max_columns: DSQL_MAX_COLUMNS,
+                max_index_key_columns: DSQL_MAX_INDEX_KEY_COLUMNS,
+                max_indexes_per_table: Some(DSQL_MAX_INDEXES_PER_TABLE),
+                single_ddl_per_transaction: true,
+                separate_ddl_and_dml: true,
+                allow_truncate: false,
+                allow_other_locking_clauses: false,
+                allow_weaker_isolation_levels: false,
+                allow_set_transaction: false,
+            },
+            CompatMode::Postgres => Rules {
+                mode,
+                max_transaction_rows: None,
+                max_transaction_bytes: None,
+                max_transaction_age: None,
+                max_key_bytes: None,
+                max_row_bytes: None,
+                max_columns: POSTGRES_MAX_COLUMNS,
+                max_index_key_columns: POSTGRES_MAX_INDEX_KEY_COLUMNS,
+                max_indexes_per_table: None,
+                single_ddl_per_transaction: false,
+                separate_ddl_and_dml: false,
+                allow_truncate: true,
+                allow_other_locking_clauses: true,
+                allow_weaker_isolation_levels: true,
+                allow_set_transaction: true,
+            },
+        }
+    }
+
+    /// A statement about to run in a transaction that already ran DDL (`did_ddl`) or DML (`did_dml`).
+    pub fn check_statement_mix(&self, is_ddl: bool, is_dml: bool, did_ddl: bool, did_dml: bool) -> Result<()> {
+        if self.single_ddl_per_transaction && is_ddl && did_ddl {
+            return Err(Error::unsupported("multiple ddl statements not supported in a transaction"));
+        }
+        if self.separate_ddl_and_dml && ((is_ddl && did_dml) || (is_dml && did_ddl)) {
+            return Err(Error::unsupported("ddl and dml are not supported in the same transaction"));
+        }
+        Ok(())
+    }
+
+    /// The transaction has modified `rows` rows, counting the statement that just ran.
+    pub fn check_rows_modified(&self, rows: usize) -> Result<()> {
+        match self.max_transaction_rows {
+            Some(max) if rows > max => {
+                Err(Error::new(sqlstate::PROGRAM_LIMIT_EXCEEDED, "transaction row limit exceeded"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// At COMMIT: the transaction writes `bytes` bytes of keys and values.
+    pub fn check_transaction_size(&self, bytes: usize) -> Result<()> {
+        match self.max_transaction_bytes {
+            Some(max) if bytes > max => {
+                Err(Error::new(sqlstate::PROGRAM_LIMIT_EXCEEDED, "transaction size limit 10mb exceeded"))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Before a statement or COMMIT at `now` of a transaction that started at `started_at`.
+    pub fn check_transaction_age(&self, started_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<()> {
+        let Some(max) = self.max_transaction_age else { return Ok(()) };
+        let age = (now - started_at).to_std().unwrap_or_default();
+        if age > max {
+            return Err(Error::new(
+                sqlstate::PROGRAM_LIMIT_EXCEEDED,
+                format!("transaction age limit of {}s exceeded", max.as_secs()),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A primary-key or index key whose columns encode to `bytes` bytes.
+    pub fn check_key_size(&self, bytes: usize) -> Result<()> {
+        match self.max_key_bytes {
+            Some(max) if bytes > max => Err(Error::new(sqlstate::PROGRAM_LIMIT_EXCEEDED, "key size too large")),
+            _ => Ok(()),
+        }
+    }
+
+    /// A row that encodes to `bytes` bytes.
+    pub fn check_row_size(&self, bytes: usize) -> Result<()> {
+        match self.max_row_bytes {
+            Some(max) if bytes > max => Err(Error::new(sqlstate::PROGRAM_LIMIT_EXCEEDED, "maximum row size exceeded")),
+            _ => Ok(()),
+        }
+    }
+
+    /// CREATE TABLE (or ADD COLUMN) leaving a table with `columns` user-visible columns.
+    pub fn check_column_count(&self, columns: usize) -> Result<()> {
+        if columns > self.max_columns {
+            return Err(Error::new(
+                sqlstate::TOO_MANY_COLUMNS,
+                format!("tables can have at most {} columns", self.max_columns),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A primary key or index of `key_columns` columns on a table that will then have `indexes` indexes,
+    /// its primary key included.
+    pub fn check_index_definition(&self, key_columns: usize, indexes: usize) -> Result<()> {
+        if key_columns > self.max_index_key_columns {
+            let message = match self.mode {
+                CompatMode::Dsql => {
+                    format!("more than {} column keys in an index are not supported", self.max_index_key_columns)
+                }
+                CompatMode::Postgres => {
+                    format!("cannot use more than {} columns in an index", self.max_index_key_columns)
+                }
+            };
+            return Err(Error::new(sqlstate::TOO_MANY_COLUMNS, message));
+        }
+        if let Some(max) = self.max_indexes_per_table {
+            if indexes > max {
+                return Err(Error::new(
+                    sqlstate::PROGRAM_LIMIT_EXCEEDED,
+                    format!("more than {max} indexes per table are not allowed"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The row lock a locking clause takes, or its refusal.
+    pub fn check_locking_clause(&self, strength: LockStrength) -> Result<RowLock> {
+        match strength {
+            LockStrength::Update => Ok(RowLock::Update),
+            LockStrength::KeyShare => Ok(RowLock::KeyShare),
+            // Under optimistic concurrency a stronger lock only risks more 40001s, never an anomaly, so
+            // PostgreSQL mode runs the weaker PostgreSQL locks as FOR UPDATE.
+            LockStrength::Share | LockStrength::NoKeyUpdate if self.allow_other_locking_clauses => Ok(RowLock::Update),
+            LockStrength::Share | LockStrength::NoKeyUpdate => {
+                Err(Error::unsupported("locking clauses other than FOR UPDATE/FOR KEY SHARE are not supported"))
+            }
+        }
+    }
+
+    /// An isolation level named by BEGIN / SET TRANSACTION. Every transaction runs at snapshot isolation.
+    pub fn check_isolation_level(&self, level: IsolationLevel) -> Result<()> {
+        match level {
+            IsolationLevel::RepeatableRead => Ok(()),
+            IsolationLevel::ReadCommitted | IsolationLevel::ReadUncommitted if self.allow_weaker_isolation_levels => {
+                Ok(())
+            }
+            _ => Err(Error::unsupported(format!("Unsupported isolation level: {}", level.sql()))),
+        }
+    }
+
+    /// `SET TRANSACTION [ISOLATION LEVEL x] [READ ONLY | READ WRITE]`.
+    pub fn check_set_transaction(&self, isolation: Option<IsolationLevel>, read_only: bool) -> Result<()> {
+        // DSQL names an unsupported level first, then refuses SET TRANSACTION whatever it sets.
+        if let Some(level) = isolation {
+            self.check_isolation_level(level)?;
+        }
+        if !self.allow_set_transaction {
+            return Err(Error::unsupported("setting configuration parameter \"TRANSACTION\" not supported"));
+        }
+        if read_only {
+            return Err(Error::unsupported("READ ONLY transactions is not supported yet"));
+        }
+        Ok(())
+    }
+
+    /// `SET default_transaction_isolation = value`.
+    pub fn check_default_isolation(&self, value: &str) -> Result<()> {
+        if !self.allow_set_transaction {
+            return Err(Error::unsupported(
+                "setting configuration parameter \"default_transaction_isolation\" not supported",
+            ));
+        }
+        match IsolationLevel::from_setting(value) {
+            Some(level) => self.check_isolation_level(level),
+            None if value.eq_ignore_ascii_case("default") => Ok(()),
+            None => Err(Error::new(
+                sqlstate::INVALID_PARAMETER_VALUE,
+                format!("invalid value for parameter \"default_transaction_isolation\": \"{value}\""),
+            )),
+        }
+    }
+
+    /// TRUNCATE.
+    pub fn check_truncate(&self) -> Result<()> {
+        if self.allow_truncate {
+            Ok(())
+        } else {
+            Err(Error::unsupported("unsupported statement: Truncate"))
+        }
+    }
+}
+
+/// Where the database reads the time: transaction start (`now()`) and the transaction age limit. Tests
+/// inject a [`ManualClock`] to age a transaction without waiting.
+pub trait Clock: Send + Sync + fmt::Debug {
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that moves only when told to (for tests).
+#[derive(Debug)]
+pub struct ManualClock {
+    now: parking_lot::Mutex<DateTime<Utc>>,
+}
+
+impl ManualClock {
+    pub fn new(start: DateTime<Utc>) -> ManualClock {
+        ManualClock { now: parking_lot::Mutex::new(start) }
+    }
+
+    pub fn advance(&self, by: Duration) {
+        let mut now = self.now.lock();
+        *now += chrono::Duration::from_std(by).unwrap_or(chrono::Duration::MAX);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        *self.now.lock()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn modes_parse_and_differ() {
+        assert_eq!("dsql".parse::<CompatMode>(), Ok(CompatMode::Dsql));
+        assert_eq!("PostgreSQL".parse::<CompatMode>(), Ok(CompatMode::Postgres));
+        assert!("mysql".parse::<CompatMode>().is_err());
+        let dsql = Rules::for_mode(CompatMode::Dsql);
+        let pg = Rules::for_mode(CompatMode::Postgres);
+        assert_eq!(dsql, Rules::default());
+        assert!(dsql.check_rows_modified(3_000).is_ok());
+        assert_eq!(dsql.check_rows_modified(3_001).map_err(|e| e.code), Err("54000"));
+        assert!(pg.check_rows_modified(1_000_000).is_ok());
+    }
+
+    #[test]
+    fn index_definitions() {
+        let dsql = Rules::for_mode(CompatMode::Dsql);
+        assert!(dsql.check_index_definition(8, 24).is_ok());
+        let err = dsql.check_index_definition(9, 1).unwrap_err();
+        assert_eq!(
+            (err.code, err.message.as_str()),
+            ("54011", "more than 8 column keys in an index are not supported")
+        );
+        let err = dsql.check_index_definition(1, 25).unwrap_err();
+        assert_eq!((err.code, err.message.as_str()), ("54000", "more than 24 indexes per table are not allowed"));
+        let pg = Rules::for_mode(CompatMode::Postgres);
+        assert!(pg.check_index_definition(32, 1000).is_ok());
+        assert_eq!(pg.check_index_definition(33, 1).unwrap_err().code, "54011");
+    }
+
+    #[test]
+    fn transaction_age() {
+        let dsql = Rules::for_mode(CompatMode::Dsql);
+        let clock = ManualClock::new(Utc::now());
+        let start = clock.now();
+        clock.advance(Duration::from_secs(300));
+        assert!(dsql.check_transaction_age(start, clock.now()).is_ok());
+        clock.advance(Duration::from_secs(1));
+        let err = dsql.check_transaction_age(start, clock.now()).unwrap_err();
+        assert_eq!(err.message, "transaction age limit of 300s exceeded");
+        assert!(Rules::for_mode(CompatMode::Postgres).check_transaction_age(start, clock.now()).is_ok());
+    }
+}
