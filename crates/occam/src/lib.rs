@@ -18,6 +18,7 @@ pub mod catalog;
 pub mod database;
 pub mod error;
 pub mod jobs;
+pub mod roles;
 pub mod session;
 pub mod sql;
 pub mod storage;

@@ -25,11 +25,13 @@ use parking_lot::Mutex;
 use crate::catalog;
 use crate::database::Database;
 use crate::error::{sqlstate, Error, Result};
+use crate::roles;
 use crate::sql::ast::Statement;
 use crate::sql::execute;
 use crate::sql::functions::FunctionContext;
 use crate::sql::parse;
 use crate::sql::plan::{self, Plan, PlannedStatement};
+use crate::sql::privileges;
 use crate::txn::{DurableWait, Transaction};
 use crate::types::{DataType, Row, Value};
 
@@ -84,7 +86,7 @@ impl PreparedStatement {
     }
 
     /// The plan, re-planned (keeping the parameter types) if the catalog changed since it was made.
-    fn current_plan(&self, db: &Database, statement: &Statement) -> Result<Arc<PlannedStatement>> {
+    fn current_plan(&self, db: &Database, statement: &Statement, user: &str) -> Result<Arc<PlannedStatement>> {
         let mut cached = self.plan.lock();
         let version = db.catalog_version();
         if let Some(plan) = cached.as_ref() {
@@ -92,7 +94,7 @@ impl PreparedStatement {
                 return Ok(plan.clone());
             }
         }
-        let plan = Arc::new(plan::plan_statement(&db.catalog(), statement, &self.param_types)?);
+        let plan = Arc::new(plan::plan_statement_as(&db.catalog(), statement, &self.param_types, Some(user))?);
         *cached = Some(plan.clone());
         Ok(plan)
     }
@@ -119,6 +121,9 @@ enum State {
 pub struct Session {
     db: Database,
     user: String,
+    /// Whether the session has the administrator's rights (see `roles`): it is `admin`, or its user name
+    /// was no role when it was opened. Other sessions' statements are checked by `sql::privileges`.
+    superuser: bool,
     state: State,
     /// Values given with SET, by lower-case name, for SHOW.
     settings: HashMap<String, String>,
@@ -158,9 +163,11 @@ fn show_column_name(lower: &str) -> String {
 
 impl Session {
     pub(crate) fn new(db: Database, user: &str) -> Session {
+        let superuser = user == crate::roles::ADMIN_ROLE || !db.catalog().roles.exists(user);
         Session {
             db,
             user: user.to_string(),
+            superuser,
             state: State::Idle,
             settings: HashMap::new(),
             defer_durability: false,
@@ -266,7 +273,7 @@ impl Session {
                 unplanned(Some(Statement::Show { name }), vec![column])
             }
             Some(statement) => {
-                let planned = plan::plan_statement(&self.db.catalog(), &statement, param_types)?;
+                let planned = plan::plan_statement_as(&self.db.catalog(), &statement, param_types, Some(&self.user))?;
                 PreparedStatement {
                     sql: sql.to_string(),
                     param_types: planned.param_types.clone(),
@@ -358,10 +365,14 @@ impl Session {
             Statement::Set { name, value } => self.set(name, value),
             Statement::Show { name } => self.show(name),
             _ => {
+                let catalog = self.db.catalog();
                 let planned = match prepared {
-                    Some(prepared) => prepared.current_plan(&self.db, statement)?,
-                    None => Arc::new(plan::plan_statement(&self.db.catalog(), statement, &[])?),
+                    Some(prepared) => prepared.current_plan(&self.db, statement, &self.user)?,
+                    None => Arc::new(plan::plan_statement_as(&catalog, statement, &[], Some(&self.user))?),
                 };
+                if !self.superuser {
+                    privileges::check(&catalog, &self.user, statement)?;
+                }
                 self.run_planned(&planned, params, in_batch)
             }
         }
@@ -448,8 +459,16 @@ impl Session {
         }
         let functions = FunctionContext { transaction_timestamp: active.started_at, statement_timestamp: Utc::now() };
         let result = match plan {
-            Plan::CreateTable(create) => {
-                catalog::create_table(&mut active.txn, create).map(|_| command("CREATE TABLE"))
+            Plan::CreateTable(create) => catalog::create_table(&mut active.txn, create).and_then(|created| {
+                // The creating role owns the table (and so holds every privilege on it).
+                if let (true, Some(id)) = (created, catalog::table_id_in(&active.txn, &create.name.name)?) {
+                    roles::record_owner(&mut active.txn, id, &self.user);
+                }
+                Ok(command("CREATE TABLE"))
+            }),
+            Plan::Access(statement) => {
+                let actor = roles::Actor { role: &self.user, superuser: self.superuser };
+                roles::execute(&mut active.txn, &self.db.catalog(), statement, &actor).map(command)
             }
             Plan::DropTable { names, if_exists } => {
                 catalog::drop_table(&mut active.txn, names, *if_exists).map(|_| command("DROP TABLE"))
