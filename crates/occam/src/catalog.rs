@@ -251,6 +251,8 @@ pub struct Catalog {
     pub version: u64,
     tables: HashMap<String, Arc<Table>>,
     indexes: HashMap<String, Arc<Index>>,
+    /// Roles, ownership, privileges and IAM mappings (see `roles`).
+    pub roles: crate::roles::RoleCatalog,
 }
 
 /// Checks that `schema` (if given) is `public`: occam has no other schema.
@@ -289,7 +291,7 @@ impl Catalog {
                 (table.name.clone(), Arc::new(table))
             })
             .collect();
-        Ok(Catalog { version, tables, indexes })
+        Ok(Catalog { version, tables, indexes, roles: crate::roles::RoleCatalog::load(txn)? })
     }
 
     /// The index `name` if it exists.
@@ -573,6 +575,14 @@ pub fn create_table(txn: &mut Transaction, stmt: &ast::CreateTable) -> Result<bo
     };
     txn.put(key, encode_table(&table));
     Ok(true)
+}
+
+/// The id of table `name` as `txn` sees it (e.g. the table it just created).
+pub fn table_id_in(txn: &Transaction, name: &str) -> Result<Option<u32>> {
+    match txn.get(&catalog_key(name))? {
+        Some(bytes) => Ok(Some(decode_table(&bytes)?.id)),
+        None => Ok(None),
+    }
 }
 
 /// Executes DROP TABLE inside `txn`. The dropped table's rows stay behind as orphans under its (never

@@ -88,14 +88,25 @@ impl WeakDatabase {
 }
 
 impl Database {
-    /// The login facts of role `name`, or None if no such role exists. Until roles are stored in the
-    /// catalog only the built-in `admin` exists.
+    /// The login facts of role `name` as of the newest committed catalog, or None if no such role exists
+    /// (the built-in `admin` always does).
     pub fn role_login(&self, name: &str) -> Option<RoleLogin> {
-        (name == ADMIN_ROLE).then(|| RoleLogin {
-            can_login: true,
-            is_admin: true,
-            password_verifier: None,
-            iam_arns: Vec::new(),
+        let catalog = self.catalog();
+        let roles = &catalog.roles;
+        if name == ADMIN_ROLE {
+            return Some(RoleLogin {
+                can_login: true,
+                is_admin: true,
+                password_verifier: None,
+                iam_arns: roles.iam_arns(name),
+            });
+        }
+        let role = roles.role(name)?;
+        Some(RoleLogin {
+            can_login: role.login,
+            is_admin: false,
+            password_verifier: role.password_verifier.clone(),
+            iam_arns: roles.iam_arns(name),
         })
     }
 

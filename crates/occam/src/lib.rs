@@ -19,6 +19,7 @@ pub mod compat;
 pub mod database;
 pub mod error;
 pub mod jobs;
+pub mod roles;
 pub mod session;
 pub mod sql;
 pub mod storage;

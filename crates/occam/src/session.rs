@@ -29,11 +29,13 @@ use crate::catalog;
 use crate::compat::Rules;
 use crate::database::Database;
 use crate::error::{sqlstate, Error, Result};
+use crate::roles;
 use crate::sql::ast::Statement;
 use crate::sql::execute;
 use crate::sql::functions::FunctionContext;
 use crate::sql::parse;
 use crate::sql::plan::{self, Plan, PlannedStatement};
+use crate::sql::privileges;
 use crate::txn::{DurableWait, Transaction};
 use crate::types::{DataType, Row, Value};
 
@@ -88,7 +90,7 @@ impl PreparedStatement {
     }
 
     /// The plan, re-planned (keeping the parameter types) if the catalog changed since it was made.
-    fn current_plan(&self, db: &Database, statement: &Statement) -> Result<Arc<PlannedStatement>> {
+    fn current_plan(&self, db: &Database, statement: &Statement, user: &str) -> Result<Arc<PlannedStatement>> {
         let mut cached = self.plan.lock();
         let version = db.catalog_version();
         if let Some(plan) = cached.as_ref() {
@@ -96,7 +98,7 @@ impl PreparedStatement {
                 return Ok(plan.clone());
             }
         }
-        let plan = Arc::new(plan::plan_statement(&db.catalog(), statement, &self.param_types)?);
+        let plan = Arc::new(plan::plan_statement_as(&db.catalog(), statement, &self.param_types, Some(user))?);
         *cached = Some(plan.clone());
         Ok(plan)
     }
@@ -125,6 +127,9 @@ enum State {
 pub struct Session {
     db: Database,
     user: String,
+    /// Whether the session has the administrator's rights (see `roles`): it is `admin`, or its user name
+    /// was no role when it was opened. Other sessions' statements are checked by `sql::privileges`.
+    superuser: bool,
     state: State,
     /// Values given with SET, by lower-case name, for SHOW.
     settings: HashMap<String, String>,
@@ -163,9 +168,11 @@ fn show_column_name(lower: &str) -> String {
 
 impl Session {
     pub(crate) fn new(db: Database, user: &str) -> Session {
+        let superuser = user == crate::roles::ADMIN_ROLE || !db.catalog().roles.exists(user);
         Session {
             db,
             user: user.to_string(),
+            superuser,
             state: State::Idle,
             settings: HashMap::new(),
             defer_durability: false,
@@ -273,7 +280,7 @@ impl Session {
                 unplanned(Some(Statement::Show { name }), vec![column])
             }
             Some(statement) => {
-                let planned = plan::plan_statement(&self.db.catalog(), &statement, param_types)?;
+                let planned = plan::plan_statement_as(&self.db.catalog(), &statement, param_types, Some(&self.user))?;
                 PreparedStatement {
                     sql: sql.to_string(),
                     param_types: planned.param_types.clone(),
@@ -379,10 +386,14 @@ impl Session {
             Statement::Show { name } => self.show(name),
             _ => {
                 check_statement_rules(self.db.rules(), statement)?;
+                let catalog = self.planning_catalog()?;
                 let planned = match prepared {
-                    Some(prepared) => prepared.current_plan(&self.db, statement)?,
-                    None => Arc::new(plan::plan_statement(&*self.planning_catalog()?, statement, &[])?),
+                    Some(prepared) => prepared.current_plan(&self.db, statement, &self.user)?,
+                    None => Arc::new(plan::plan_statement_as(&catalog, statement, &[], Some(&self.user))?),
                 };
+                if !self.superuser {
+                    privileges::check(&catalog, &self.user, statement)?;
+                }
                 self.run_planned(&planned, params, in_batch)
             }
         }
@@ -502,7 +513,17 @@ impl Session {
         let result = match plan {
             Plan::CreateTable(create) => {
                 check_table_definition(rules, create)?;
-                catalog::create_table(&mut active.txn, create).map(|_| command("CREATE TABLE"))
+                catalog::create_table(&mut active.txn, create).and_then(|created| {
+                    // The creating role owns the table (and so holds every privilege on it).
+                    if let (true, Some(id)) = (created, catalog::table_id_in(&active.txn, &create.name.name)?) {
+                        roles::record_owner(&mut active.txn, id, &self.user);
+                    }
+                    Ok(command("CREATE TABLE"))
+                })
+            }
+            Plan::Access(statement) => {
+                let actor = roles::Actor { role: &self.user, superuser: self.superuser };
+                roles::execute(&mut active.txn, &self.db.catalog(), statement, &actor).map(command)
             }
             Plan::DropTable { names, if_exists } => {
                 catalog::drop_table(&mut active.txn, names, *if_exists).map(|_| command("DROP TABLE"))

@@ -55,6 +55,69 @@ pub enum Statement {
     Truncate {
         names: Vec<ObjectName>,
     },
+    /// Roles and privileges: CREATE / DROP ROLE, GRANT / REVOKE, AWS IAM GRANT / REVOKE.
+    Access(AccessStatement),
+}
+
+/// A statement that changes roles, privileges or IAM mappings (DDL in Aurora DSQL's transaction rules).
+#[derive(Debug, Clone, PartialEq)]
+pub enum AccessStatement {
+    /// `CREATE ROLE name [WITH] [LOGIN | NOLOGIN | PASSWORD 'x']` (`CREATE USER` implies LOGIN).
+    CreateRole {
+        name: String,
+        login: bool,
+        password: Option<String>,
+    },
+    DropRole {
+        names: Vec<String>,
+        if_exists: bool,
+    },
+    /// `GRANT privileges ON objects TO grantees` (`revoke: false`) or `REVOKE ... FROM ...`.
+    Grant {
+        revoke: bool,
+        privileges: Vec<Privilege>,
+        objects: GrantObjects,
+        grantees: Vec<String>,
+    },
+    /// `AWS IAM GRANT role TO 'arn'` (`revoke: false`) or `AWS IAM REVOKE role FROM 'arn'`.
+    IamGrant {
+        revoke: bool,
+        role: String,
+        arn: String,
+    },
+}
+
+/// A privilege named in GRANT / REVOKE (`ALL` is expanded by the parser to the object kind's privileges).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Privilege {
+    Select,
+    Insert,
+    Update,
+    Delete,
+    Usage,
+    Create,
+}
+
+impl Privilege {
+    pub fn name(self) -> &'static str {
+        match self {
+            Privilege::Select => "SELECT",
+            Privilege::Insert => "INSERT",
+            Privilege::Update => "UPDATE",
+            Privilege::Delete => "DELETE",
+            Privilege::Usage => "USAGE",
+            Privilege::Create => "CREATE",
+        }
+    }
+}
+
+/// What GRANT / REVOKE applies to.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GrantObjects {
+    Tables(Vec<ObjectName>),
+    /// `ALL TABLES IN SCHEMA s, ...`: the tables that exist when the statement runs.
+    AllTablesInSchemas(Vec<String>),
+    Schemas(Vec<String>),
 }
 
 /// A possibly schema-qualified name (`public.accounts`).

@@ -68,7 +68,8 @@ pub fn execute(
         | Plan::DropTable { .. }
         | Plan::CreateIndex(_)
         | Plan::DropIndex { .. }
-        | Plan::WaitForJob { .. } => Err(Error::internal("executed by the session")),
+        | Plan::WaitForJob { .. }
+        | Plan::Access(_) => Err(Error::internal("executed by the session")),
     }
 }
 

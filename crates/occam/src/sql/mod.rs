@@ -4,6 +4,7 @@
 //!   parse     sqlparser's AST -> ast::Statement (DSQL extensions are recognised here)
 //!   plan      ast -> plan::Plan: names bound to catalog objects, expressions typed, parameters inferred
 //!   execute   plan -> rows, reading and writing through one txn::Transaction
+//!   privileges which privileges a statement needs; checked before it runs for non-administrator sessions
 //!   scalar    casts, operators and result-type rules shared by plan and execute
 //!   functions scalar functions and aggregates
 //! ```
@@ -13,5 +14,6 @@ pub mod execute;
 pub mod functions;
 pub mod parse;
 pub mod plan;
+pub mod privileges;
 pub mod scalar;
 pub mod system;

@@ -70,12 +70,21 @@ pub enum Plan {
     Truncate {
         tables: Vec<Arc<Table>>,
     },
+    /// CREATE / DROP ROLE, GRANT / REVOKE, AWS IAM GRANT / REVOKE (run by `roles::execute`).
+    Access(ast::AccessStatement),
 }
 
 impl Plan {
     /// Whether the statement is DDL (for DSQL's one-DDL-per-transaction, no-DDL-with-DML rules).
     pub fn is_ddl(&self) -> bool {
-        matches!(self, Plan::CreateTable(_) | Plan::DropTable { .. } | Plan::CreateIndex(_) | Plan::DropIndex { .. })
+        matches!(
+            self,
+            Plan::CreateTable(_)
+                | Plan::DropTable { .. }
+                | Plan::CreateIndex(_)
+                | Plan::DropIndex { .. }
+                | Plan::Access(_)
+        )
     }
 
     /// Whether the statement writes rows.
@@ -332,7 +341,18 @@ pub fn plan_statement(
     statement: &ast::Statement,
     declared: &[DataType],
 ) -> Result<PlannedStatement> {
+    plan_statement_as(catalog, statement, declared, None)
+}
+
+/// [`plan_statement`] for a session of role `user`, which `current_user` and friends return.
+pub fn plan_statement_as(
+    catalog: &Catalog,
+    statement: &ast::Statement,
+    declared: &[DataType],
+    user: Option<&str>,
+) -> Result<PlannedStatement> {
     let mut binder = Binder::new(catalog, declared);
+    binder.session_user = user.map(str::to_string);
     let (plan, columns) = match statement {
         ast::Statement::Query(query) => {
             let plan = binder.plan_query(query)?;
@@ -373,6 +393,7 @@ pub fn plan_statement(
             let tables = names.iter().map(|name| catalog.table(name).cloned()).collect::<Result<_>>()?;
             (Plan::Truncate { tables }, empty_columns())
         }
+        ast::Statement::Access(access) => (Plan::Access(access.clone()), empty_columns()),
         other => return Err(Error::internal(format!("statement is not planned: {other:?}"))),
     };
     let param_types = binder.params.iter().map(|t| if *t == DataType::Unknown { DataType::Text } else { *t }).collect();
@@ -574,6 +595,8 @@ struct Binder<'c> {
     set_operand: bool,
     /// Whether the select list being bound may leave `unknown` outputs (see `set_operand`).
     keep_unknown_outputs: bool,
+    /// The session's role, for `current_user` / `session_user` / `current_role` (None: not known).
+    session_user: Option<String>,
 }
 
 impl<'c> Binder<'c> {
@@ -589,6 +612,7 @@ impl<'c> Binder<'c> {
             clause: "WHERE",
             set_operand: false,
             keep_unknown_outputs: false,
+            session_user: None,
         }
     }
 
@@ -1813,6 +1837,9 @@ impl<'c> Binder<'c> {
         Ok(match (name, args) {
             ("current_database", []) => text("postgres"),
             ("current_schema", []) => text("public"),
+            ("current_user" | "session_user" | "current_role" | "user", []) if self.session_user.is_some() => {
+                text(self.session_user.as_deref().unwrap_or_default())
+            }
             ("current_setting", [arg]) => match strip_position(arg) {
                 Expr::Literal(Literal::String(setting)) => {
                     let lower = setting.to_ascii_lowercase();

@@ -31,8 +31,14 @@ impl PartialEq for SystemRelation {
 }
 
 /// Every system relation.
-pub static RELATIONS: &[SystemRelation] =
-    &[SystemRelation { name: "jobs", columns: crate::jobs::SYS_JOBS_COLUMNS, rows: crate::jobs::sys_jobs_rows }];
+pub static RELATIONS: &[SystemRelation] = &[
+    SystemRelation { name: "jobs", columns: crate::jobs::SYS_JOBS_COLUMNS, rows: crate::jobs::sys_jobs_rows },
+    SystemRelation {
+        name: "iam_pg_role_mappings",
+        columns: crate::roles::SYS_IAM_PG_ROLE_MAPPINGS_COLUMNS,
+        rows: crate::roles::sys_iam_pg_role_mappings_rows,
+    },
+];
 
 /// The system relation `sys.<name>`.
 pub fn find(name: &str) -> Option<&'static SystemRelation> {

@@ -86,6 +86,13 @@ impl Translator<'_> {
                 if is_default_keyword(expr) {
                     return Err(self.at(Error::syntax("DEFAULT is not allowed in this context"), ident.span.start));
                 }
+                // A reserved key word in PostgreSQL, a function without parentheses like CURRENT_USER; sqlparser
+                // reads it as a name.
+                if ident.quote_style.is_none() && ident.value.eq_ignore_ascii_case("current_role") {
+                    let call =
+                        Expr::Function { name: "current_role".into(), args: Vec::new(), distinct: false, star: false };
+                    return Ok(self.positioned(call, ident.span.start));
+                }
                 self.positioned(Expr::Column { table: None, name: fold_ident(ident) }, ident.span.start)
             }
             E::CompoundIdentifier(parts) => self.compound_column(parts)?,

@@ -11,8 +11,9 @@
 //! - literal typing (int4 / int8 / numeric), type names (`int4`, `character varying(10)`, ...), refusals of
 //!   what occam cannot express yet (0A000, naming the feature) and of what Aurora DSQL refuses (`serial`,
 //!   `TEMPORARY` tables, ...), with DSQL's exact messages where they are known;
-//! - DSQL-only statements that sqlparser does not know (`ALTER TABLE ASYNC`, `AWS IAM GRANT`) are recognised
-//!   by their leading words and refused with 0A000 rather than reported as syntax errors.
+//! - DSQL-only statements that sqlparser does not know (`ALTER TABLE ASYNC`) are recognised by their leading
+//!   words and refused with 0A000 rather than reported as syntax errors; `AWS IAM GRANT / REVOKE` and
+//!   `CREATE ROLE / USER` are read by a small hand parser (`access`).
 //!
 //! A query string may hold several statements. As in PostgreSQL, a syntax error anywhere fails the whole
 //! string before anything runs; [`parse_each`] keeps the later, per-statement refusals apart so a caller can
@@ -22,6 +23,7 @@
 //! them in 42703 / 42883 errors. Expressions compared structurally (GROUP BY against the select list) should
 //! go through [`strip_positions`] first.
 
+mod access;
 mod dialect;
 mod expr;
 mod query;
@@ -59,6 +61,10 @@ pub fn parse_each(sql: &str) -> Result<Vec<Result<ast::Statement>>> {
         while parser.consume_token(&Token::SemiColon) {}
         if parser.peek_token_ref().token == Token::EOF {
             break;
+        }
+        if let Some(statement) = access::hand_parsed_statement(&mut parser, &source)? {
+            statements.push(statement);
+            continue;
         }
         if let Some(refusal) = dsql_only_statement(&parser).or_else(|| unparsed_refusal(&parser)) {
             // sqlparser cannot parse these; skip to the end of the statement and refuse it.
@@ -119,13 +125,6 @@ fn dsql_only_statement(parser: &Parser) -> Option<Error> {
     };
     let message = match words.as_slice() {
         [Keyword::ALTER, Keyword::TABLE, ..] if is_word(2, "async") => "ALTER TABLE ASYNC is not supported yet",
-        _ if is_word(0, "aws") && is_word(1, "iam") => {
-            if is_word(2, "revoke") {
-                "AWS IAM REVOKE is not supported yet"
-            } else {
-                "AWS IAM GRANT is not supported yet"
-            }
-        }
         _ => return None,
     };
     Some(Error::unsupported(message))

@@ -36,6 +36,7 @@ const BARE_FUNCTIONS: &[&str] = &[
     "localtime",
     "current_user",
     "session_user",
+    "current_role",
     "current_catalog",
     "user",
 ];

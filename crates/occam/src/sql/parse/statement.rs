@@ -61,6 +61,7 @@ impl Translator<'_> {
                     if_exists: *if_exists,
                 }),
                 sp::ObjectType::Type => Err(Error::unsupported("unsupported object in DROP statement")),
+                sp::ObjectType::Role | sp::ObjectType::User => self.drop_role(names, *if_exists),
                 other => Err(unsupported(format!("DROP {other}"))),
             },
             S::CreateIndex(create) => self.create_index(create),
@@ -73,6 +74,8 @@ impl Translator<'_> {
                 })
             }
             S::ShowVariable { variable } => Ok(Statement::Show { name: show_name(variable) }),
+            S::Grant(grant) => self.grant(grant),
+            S::Revoke(revoke) => self.revoke(revoke),
             _ => Err(refuse_statement(&statement)),
         }
     }

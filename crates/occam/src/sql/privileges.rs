@@ -1,0 +1,232 @@
+//! Privilege checks: which privileges a statement needs, and whether a role holds them.
+//!
+//! Sessions of the administrator skip this; every other session checks each statement against the catalog
+//! snapshot it was planned with, right before it runs (so a prepared statement is checked at every
+//! execution, and a GRANT or REVOKE takes effect at the next statement of every session). The rules are
+//! PostgreSQL's, at table granularity:
+//!
+//! ```text
+//!   SELECT                      SELECT on every table read (FROM, joins, subqueries anywhere)
+//!   INSERT                      INSERT on the target; SELECT on it with RETURNING; SELECT on tables read
+//!   UPDATE                      UPDATE on the target; SELECT on it when a WHERE, a SET expression or
+//!                               RETURNING reads its columns; SELECT on tables read
+//!   DELETE                      DELETE on the target; SELECT on it with WHERE or RETURNING; tables read
+//!   CREATE TABLE                CREATE on schema public      (42501 permission denied for schema public)
+//!   DROP TABLE                  ownership                    (42501 must be owner of table t)
+//!   CREATE INDEX / DROP INDEX   ownership of the table       (42501 must be owner of table t / index i)
+//! ```
+//! Role and privilege statements check their own rights when they run (`roles::execute`).
+
+use crate::catalog::{Catalog, PUBLIC_SCHEMA};
+use crate::error::{sqlstate, Error, Result};
+use crate::sql::ast::{self, Expr, ObjectName, Privilege, QueryBody, SelectItem, Statement, TableRef};
+
+/// Checks that non-administrator `role` may run `statement` (42501 otherwise).
+pub fn check(catalog: &Catalog, role: &str, statement: &Statement) -> Result<()> {
+    let mut needs = Needs::default();
+    match statement {
+        Statement::Query(query) => needs.query(query),
+        Statement::Insert(insert) => {
+            needs.push(&insert.table, Privilege::Insert);
+            if !insert.returning.is_empty() {
+                needs.push(&insert.table, Privilege::Select);
+            }
+            match &insert.source {
+                ast::InsertSource::Values(rows) => {
+                    rows.iter().flatten().flatten().for_each(|e| needs.expr(e));
+                }
+                ast::InsertSource::Query(query) => needs.query(query),
+                ast::InsertSource::DefaultValues => {}
+            }
+            needs.select_items(&insert.returning);
+        }
+        Statement::Update(update) => {
+            needs.push(&update.table, Privilege::Update);
+            let before = needs.reads_columns;
+            needs.reads_columns = false;
+            update.assignments.iter().filter_map(|(_, e)| e.as_ref()).for_each(|e| needs.expr(e));
+            if let Some(filter) = &update.filter {
+                needs.expr(filter);
+            }
+            needs.select_items(&update.returning);
+            if needs.reads_columns || update.filter.is_some() || !update.returning.is_empty() {
+                needs.push(&update.table, Privilege::Select);
+            }
+            needs.reads_columns = before;
+        }
+        Statement::Delete(delete) => {
+            needs.push(&delete.table, Privilege::Delete);
+            if delete.filter.is_some() || !delete.returning.is_empty() {
+                needs.push(&delete.table, Privilege::Select);
+            }
+            if let Some(filter) = &delete.filter {
+                needs.expr(filter);
+            }
+            needs.select_items(&delete.returning);
+        }
+        Statement::CreateTable(_) if !catalog.roles.has_schema_privilege(role, PUBLIC_SCHEMA, Privilege::Create) => {
+            return Err(permission_denied(format!("permission denied for schema {PUBLIC_SCHEMA}")));
+        }
+        Statement::DropTable { names, .. } => {
+            for name in names {
+                if let Some(table) = find(catalog, name) {
+                    if catalog.roles.table_owner(table.id) != Some(role) {
+                        return Err(permission_denied(format!("must be owner of table {}", table.name)));
+                    }
+                }
+            }
+        }
+        Statement::CreateIndex(create) => {
+            if let Some(table) = find(catalog, &create.table) {
+                if catalog.roles.table_owner(table.id) != Some(role) {
+                    return Err(permission_denied(format!("must be owner of table {}", table.name)));
+                }
+            }
+        }
+        Statement::DropIndex { names, .. } => {
+            for name in names {
+                let index = match name.schema.as_deref() {
+                    None | Some(PUBLIC_SCHEMA) => catalog.find_index(&name.name),
+                    Some(_) => None,
+                };
+                if let Some(index) = index {
+                    if catalog.roles.table_owner(index.table_id) != Some(role) {
+                        return Err(permission_denied(format!("must be owner of index {}", index.name)));
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    for (name, privilege) in &needs.tables {
+        if let Some(table) = find(catalog, name) {
+            if !catalog.roles.has_table_privilege(role, table.id, *privilege) {
+                return Err(permission_denied(format!("permission denied for table {}", table.name)));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn permission_denied(message: String) -> Error {
+    Error::new(sqlstate::INSUFFICIENT_PRIVILEGE, message)
+}
+
+/// The catalog table `name` names, if any (system relations such as `sys.iam_pg_role_mappings` are not
+/// tables and need no privilege; names that do not resolve have already failed planning).
+fn find<'c>(catalog: &'c Catalog, name: &ObjectName) -> Option<&'c std::sync::Arc<crate::catalog::Table>> {
+    match name.schema.as_deref() {
+        None | Some(PUBLIC_SCHEMA) => catalog.find_table(&name.name),
+        Some(_) => None,
+    }
+}
+
+/// The privileges a statement needs, collected from its syntax tree.
+#[derive(Default)]
+struct Needs<'a> {
+    /// (table, privilege), in the order PostgreSQL would check them (target first, then tables read).
+    tables: Vec<(&'a ObjectName, Privilege)>,
+    /// Whether an expression outside subqueries reads a column (UPDATE ... SET v = v + 1 needs SELECT).
+    reads_columns: bool,
+}
+
+impl<'a> Needs<'a> {
+    fn push(&mut self, table: &'a ObjectName, privilege: Privilege) {
+        if !self.tables.contains(&(table, privilege)) {
+            self.tables.push((table, privilege));
+        }
+    }
+
+    /// A query or subquery. Column reads inside it count as reads of the statement's target too: a
+    /// correlated subquery may read it, and erring towards requiring SELECT is the safe side.
+    fn query(&mut self, query: &'a ast::Query) {
+        self.body(&query.body);
+        for order in &query.order_by {
+            self.expr(&order.expr);
+        }
+        for expr in query.limit.iter().chain(query.offset.iter()) {
+            self.expr(expr);
+        }
+    }
+
+    fn body(&mut self, body: &'a QueryBody) {
+        match body {
+            QueryBody::Select(select) => {
+                for item in &select.from {
+                    self.table_ref(item);
+                }
+                self.select_items(&select.projection);
+                for expr in select.filter.iter().chain(select.group_by.iter()).chain(select.having.iter()) {
+                    self.expr(expr);
+                }
+            }
+            QueryBody::Values(rows) => rows.iter().flatten().for_each(|e| self.expr(e)),
+            QueryBody::SetOperation { left, right, .. } => {
+                self.query(left);
+                self.query(right);
+            }
+        }
+    }
+
+    fn table_ref(&mut self, item: &'a TableRef) {
+        match item {
+            TableRef::Table { name, .. } => self.push(name, Privilege::Select),
+            TableRef::Function { args, .. } => args.iter().for_each(|e| self.expr(e)),
+            TableRef::Subquery { query, .. } => self.query(query),
+            TableRef::Join { left, right, constraint, .. } => {
+                self.table_ref(left);
+                self.table_ref(right);
+                if let ast::JoinConstraint::On(expr) = constraint {
+                    self.expr(expr);
+                }
+            }
+        }
+    }
+
+    fn select_items(&mut self, items: &'a [SelectItem]) {
+        for item in items {
+            match item {
+                SelectItem::Expr { expr, .. } => self.expr(expr),
+                SelectItem::Wildcard | SelectItem::QualifiedWildcard(_) => self.reads_columns = true,
+            }
+        }
+    }
+
+    fn expr(&mut self, expr: &'a Expr) {
+        match expr {
+            Expr::Literal(_) | Expr::Parameter(_) => {}
+            Expr::Column { .. } => self.reads_columns = true,
+            Expr::Binary { left, right, .. } => {
+                self.expr(left);
+                self.expr(right);
+            }
+            Expr::Unary { expr, .. }
+            | Expr::IsNull { expr, .. }
+            | Expr::Cast { expr, .. }
+            | Expr::Positioned { expr, .. } => self.expr(expr),
+            Expr::InList { expr, list, .. } => {
+                self.expr(expr);
+                list.iter().for_each(|e| self.expr(e));
+            }
+            Expr::Between { expr, low, high, .. } => {
+                self.expr(expr);
+                self.expr(low);
+                self.expr(high);
+            }
+            Expr::Case { operand, branches, else_result } => {
+                operand.iter().for_each(|e| self.expr(e));
+                for (when, then) in branches {
+                    self.expr(when);
+                    self.expr(then);
+                }
+                else_result.iter().for_each(|e| self.expr(e));
+            }
+            Expr::Function { args, .. } => args.iter().for_each(|e| self.expr(e)),
+            Expr::Subquery(query) | Expr::Exists { query, .. } => self.query(query),
+            Expr::InSubquery { expr, query, .. } => {
+                self.expr(expr);
+                self.query(query);
+            }
+        }
+    }
+}
