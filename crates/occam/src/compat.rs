@@ -112,6 +112,8 @@ pub struct Rules {
     pub separate_ddl_and_dml: bool,
     /// TRUNCATE runs (deleting every row) instead of being refused.
     pub allow_truncate: bool,
+    /// Plain (synchronous) `CREATE INDEX` and `CONCURRENTLY` run instead of being refused.
+    pub allow_synchronous_create_index: bool,
     /// `FOR SHARE` / `FOR NO KEY UPDATE` run as `FOR UPDATE` instead of being refused.
     pub allow_other_locking_clauses: bool,
     /// READ COMMITTED / READ UNCOMMITTED run as snapshot isolation instead of being refused.
@@ -143,6 +145,7 @@ impl Rules {
                 single_ddl_per_transaction: true,
                 separate_ddl_and_dml: true,
                 allow_truncate: false,
+                allow_synchronous_create_index: false,
                 allow_other_locking_clauses: false,
                 allow_weaker_isolation_levels: false,
                 allow_set_transaction: false,
@@ -160,6 +163,7 @@ impl Rules {
                 single_ddl_per_transaction: false,
                 separate_ddl_and_dml: false,
                 allow_truncate: true,
+                allow_synchronous_create_index: true,
                 allow_other_locking_clauses: true,
                 allow_weaker_isolation_levels: true,
                 allow_set_transaction: true,
@@ -317,6 +321,15 @@ impl Rules {
                 sqlstate::INVALID_PARAMETER_VALUE,
                 format!("invalid value for parameter \"default_transaction_isolation\": \"{value}\""),
             )),
+        }
+    }
+
+    /// `CREATE INDEX` without `ASYNC` (built before the statement returns).
+    pub fn check_synchronous_create_index(&self) -> Result<()> {
+        if self.allow_synchronous_create_index {
+            Ok(())
+        } else {
+            Err(Error::unsupported("unsupported mode. please use CREATE INDEX ASYNC."))
         }
     }
 

@@ -34,6 +34,7 @@ pub mod sqlstate {
     pub const INVALID_AUTHORIZATION_SPECIFICATION: SqlState = "28000";
     pub const INVALID_PASSWORD: SqlState = "28P01";
     pub const INVALID_CURSOR_NAME: SqlState = "34000";
+    pub const OBJECT_NOT_IN_PREREQUISITE_STATE: SqlState = "55000";
     pub const SERIALIZATION_FAILURE: SqlState = "40001";
     pub const SYNTAX_ERROR: SqlState = "42601";
     pub const INSUFFICIENT_PRIVILEGE: SqlState = "42501";

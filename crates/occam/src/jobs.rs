@@ -677,6 +677,23 @@ pub fn wait_for_job(db: &Database, id: &str) -> Result<bool> {
     }
 }
 
+/// The error a synchronous `CREATE INDEX` reports when its build job did not complete, from the job's
+/// details (a unique build over duplicates is PostgreSQL's 23505 `could not create unique index`).
+pub fn failure(db: &Database, id: &str) -> Error {
+    let job = match read_job(&db.begin(), id) {
+        Ok(Some(job)) => job,
+        Ok(None) => return Error::new(sqlstate::UNDEFINED_OBJECT, format!("job \"{id}\" does not exist")),
+        Err(err) => return err,
+    };
+    let details = job.details.unwrap_or_else(|| format!("index build {}", job.status.name()));
+    match details.split_once(": ") {
+        Some((message, detail)) if message.starts_with("could not create unique index") => {
+            Error::new(sqlstate::UNIQUE_VIOLATION, message).with_detail(detail)
+        }
+        _ => Error::new(sqlstate::OBJECT_NOT_IN_PREREQUISITE_STATE, details),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

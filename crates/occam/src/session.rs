@@ -115,6 +115,8 @@ struct ActiveTransaction {
     did_dml: bool,
     /// Rows inserted, updated or deleted so far (for the rows-per-transaction limit).
     rows_modified: usize,
+    /// Jobs of synchronous `CREATE INDEX` statements (PostgreSQL mode), awaited after COMMIT.
+    synchronous_builds: Vec<String>,
 }
 
 enum State {
@@ -419,6 +421,7 @@ impl Session {
             did_ddl: false,
             did_dml: false,
             rows_modified: 0,
+            synchronous_builds: Vec::new(),
         })
     }
 
@@ -464,6 +467,7 @@ impl Session {
         };
         let did_ddl = active.did_ddl;
         let ddl_only = active.did_ddl && !active.did_dml;
+        let synchronous_builds = active.synchronous_builds.clone();
         let rules = self.db.rules();
         rules.check_transaction_age(active.started_at, self.db.now())?;
         rules.check_transaction_size(active.txn.write_bytes())?;
@@ -487,6 +491,11 @@ impl Session {
             self.db.reload_catalog()?;
             // The DDL may have submitted background jobs (index builds, drops).
             self.db.wake_jobs();
+        }
+        for job_id in &synchronous_builds {
+            if !crate::jobs::wait_for_job(&self.db, job_id)? {
+                return Err(crate::jobs::failure(&self.db, job_id));
+            }
         }
         Ok(())
     }
@@ -532,11 +541,16 @@ impl Session {
                 // The primary key counts as one of the table's indexes.
                 let existing = self.db.catalog().table(&create.table).map(|t| t.indexes.len() + 1).unwrap_or(1);
                 rules.check_index_definition(create.columns.len(), existing + 1)?;
-                catalog::create_index(&mut active.txn, create).map(|job_id| {
+                let job_id = catalog::create_index(&mut active.txn, create)?;
+                if create.asynchronous {
                     // IF NOT EXISTS on an existing name: no job, no row.
                     let rows = job_id.map(|id| vec![vec![Value::Text(id)]]).into_iter().flatten().collect();
-                    QueryResult::Rows { columns: planned.columns.clone(), rows, tag: "CREATE INDEX".to_string() }
-                })
+                    Ok(QueryResult::Rows { columns: planned.columns.clone(), rows, tag: "CREATE INDEX".to_string() })
+                } else {
+                    // The job starts when the DDL commits; COMMIT waits for it (see `commit_active`).
+                    active.synchronous_builds.extend(job_id);
+                    Ok(command("CREATE INDEX"))
+                }
             }
             Plan::DropIndex { names, if_exists } => {
                 catalog::drop_index(&mut active.txn, names, *if_exists).map(|_| command("DROP INDEX"))
@@ -622,6 +636,7 @@ impl Session {
 fn check_statement_rules(rules: &Rules, statement: &Statement) -> Result<()> {
     match statement {
         Statement::Truncate { .. } => rules.check_truncate(),
+        Statement::CreateIndex(create) if !create.asynchronous => rules.check_synchronous_create_index(),
         _ => Ok(()),
     }
 }

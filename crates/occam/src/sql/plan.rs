@@ -379,7 +379,12 @@ pub fn plan_statement_as(
             (Plan::DropTable { names: names.clone(), if_exists: *if_exists }, empty_columns())
         }
         ast::Statement::CreateIndex(create) => {
-            let columns = Arc::from(vec![Column { name: "job_id".into(), data_type: DataType::Text }]);
+            // Only an ASYNC build answers with its job id; a synchronous one (PostgreSQL mode) just a tag.
+            let columns = if create.asynchronous {
+                Arc::from(vec![Column { name: "job_id".into(), data_type: DataType::Text }])
+            } else {
+                empty_columns()
+            };
             (Plan::CreateIndex(create.clone()), columns)
         }
         ast::Statement::DropIndex { names, if_exists } => {

@@ -83,9 +83,8 @@ impl Translator<'_> {
     /// CREATE INDEX. Only DSQL's `ASYNC` form runs: a plain (synchronous) build and CONCURRENTLY are refused
     /// with DSQL's message, although the AST and the build can express a synchronous one.
     fn create_index(&self, create: &sp::CreateIndex) -> Result<Statement> {
-        if !create.r#async || create.concurrently {
-            return Err(Error::unsupported("unsupported mode. please use CREATE INDEX ASYNC."));
-        }
+        // A plain or CONCURRENTLY build is synchronous; the session's rule table decides whether it runs.
+        let asynchronous = create.r#async && !create.concurrently;
         if create.using.is_some() {
             return Err(unsupported("CREATE INDEX ... USING"));
         }
@@ -128,7 +127,7 @@ impl Translator<'_> {
             table: self.object_name(&create.table_name)?,
             unique: create.unique,
             if_not_exists: create.if_not_exists,
-            asynchronous: true,
+            asynchronous,
             columns,
             include: create.include.iter().map(fold_ident).collect(),
             predicate: create.predicate.as_ref().map(|p| self.expr(p)).transpose()?,
