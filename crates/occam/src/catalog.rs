@@ -19,6 +19,9 @@
 //! `table_prefix(0, 3)`, never reused); their entries live under `table_prefix(table id, index id)` (see
 //! [`Index`]). An index is created in state `building` and flipped to `valid` by its build job
 //! (`crate::jobs`); writers maintain both, readers use only valid ones.
+//! Background jobs are rows under `table_prefix(0, 4)` (`crate::jobs`) and ANALYZE's statistics one row per
+//! table under `table_prefix(0, 5)` (`crate::statistics`). A dropped table's rows and index entries are
+//! removed by its DROP job.
 //!
 //! A table without a declared primary key gets a hidden one: an extra trailing `uuid` column filled with a
 //! random value per row (random, so concurrent inserters never collide). It is invisible to `SELECT *`,
@@ -585,8 +588,9 @@ pub fn table_id_in(txn: &Transaction, name: &str) -> Result<Option<u32>> {
     }
 }
 
-/// Executes DROP TABLE inside `txn`. The dropped table's rows stay behind as orphans under its (never
-/// reused) id; reclaiming their space is left to a later background job.
+/// Executes DROP TABLE inside `txn`: the table's and its indexes' definitions go, and one DROP job is
+/// submitted that removes every stored key under the table's (never reused) id, rows and index entries
+/// alike, and its statistics (see `crate::jobs`).
 pub fn drop_table(txn: &mut Transaction, names: &[ObjectName], if_exists: bool) -> Result<()> {
     for name in names {
         if let Some(schema) = &name.schema {
@@ -608,15 +612,18 @@ pub fn drop_table(txn: &mut Transaction, names: &[ObjectName], if_exists: bool) 
             ));
         };
         let table_id = decode_table(&bytes)?.id;
-        // The table's indexes go with it; a build in progress ends `completed` with DSQL's note.
+        // The table's indexes go with it (their entries with the table's DROP job); a build in progress
+        // ends `completed` with DSQL's note.
         for index in load_indexes(txn)?.into_iter().filter(|i| i.table_id == table_id) {
             if index.state == IndexState::Building {
                 let note = format!("relation \"{PUBLIC_SCHEMA}.{}\" does not exist", name.name);
                 crate::jobs::finish_if_running(txn, &index.job_id, crate::jobs::JobStatus::Completed, Some(note))?;
             }
-            remove_index(txn, &index)?;
+            txn.delete(index_catalog_key(&index.name));
         }
+        txn.note_schema_change(table_id);
         txn.delete(key);
+        crate::jobs::submit_table_drop(txn, table_id, &name.name);
     }
     Ok(())
 }

@@ -1,5 +1,5 @@
-//! Background jobs: asynchronous index builds and the deletion of a dropped index's entries, run by one
-//! worker thread per database and listed in `sys.jobs`.
+//! Background jobs: asynchronous index builds, the deletion of a dropped index's entries or a dropped
+//! table's whole key range, and ANALYZE, run by one worker thread per database and listed in `sys.jobs`.
 //!
 //! A job is a row in the catalog key space (`table_prefix(0, 4) ++ encode(job id)`), written by the DDL
 //! transaction that submits it, so a job exists exactly when its DDL committed, and `sys.jobs` survives a
@@ -23,7 +23,19 @@
 //!
 //! A synchronous build (PostgreSQL's plain CREATE INDEX, refused in DSQL mode) is the same DDL followed, once
 //! it committed, by [`wait_for_job`] on the job it submitted.
+//!
+//! The DROP job of a dropped table reclaims its storage: every stored version of its rows and index entries
+//! (`table_prefix(table id, *)`) is removed physically, in batches, below the transaction layer
+//! (`TxnManager::purge_prefix`). Nothing writes there any more (table ids are never reused, and a writer
+//! planned before the DROP fails at COMMIT with OC001); the job only waits, staying `submitted` while other
+//! jobs run, until no transaction whose snapshot predates the DROP is still live, since such a snapshot
+//! may still read the rows. It also deletes the table's statistics row.
+//!
+//! An ANALYZE job (one per table of an `ANALYZE` statement) reads the table at one snapshot and stores its
+//! statistics (`crate::statistics`); a table dropped meanwhile completes it with DSQL's note
+//! `Skipped job for nonexistent table.`
 
+use std::collections::HashMap;
 use std::ops::Bound;
 use std::sync::Arc;
 use std::time::Duration;
@@ -36,9 +48,10 @@ use crate::database::{Database, WeakDatabase};
 use crate::error::{sqlstate, Error, Result};
 use crate::sql::execute::{self, ExecContext};
 use crate::sql::functions::FunctionContext;
+use crate::statistics;
 use crate::storage::keycode::{encode_key, table_prefix};
 use crate::storage::prefix_range;
-use crate::txn::Transaction;
+use crate::txn::{Timestamp, Transaction};
 use crate::types::{DataType, Row, Value};
 
 /// Rows (or entries) handled per backfill or cleanup transaction.
@@ -91,8 +104,10 @@ impl JobStatus {
 pub enum JobType {
     /// Backfill an index created with CREATE INDEX ASYNC.
     IndexBuild,
-    /// Delete the entries of a dropped index.
+    /// Delete the entries of a dropped index, or (index id 0) every key of a dropped table.
     Drop,
+    /// Gather a table's statistics.
+    Analyze,
 }
 
 impl JobType {
@@ -100,6 +115,7 @@ impl JobType {
         match self {
             JobType::IndexBuild => "INDEX_BUILD",
             JobType::Drop => "DROP",
+            JobType::Analyze => "ANALYZE",
         }
     }
 }
@@ -112,10 +128,12 @@ pub struct Job {
     pub details: Option<String>,
     pub job_type: JobType,
     pub table_id: u32,
-    /// The index id (shown as `object_id`).
+    /// The index id; 0 for a job on the table itself (a table's DROP, ANALYZE).
     pub index_id: u32,
+    /// The index's name, or the table's for a job on the table itself.
     pub index_name: String,
-    /// `public.<index>` while an index build is unfinished; NULL otherwise, as in DSQL's listing.
+    /// `public.<index>` (`public.<table>`) while an index build (ANALYZE) is unfinished; NULL otherwise, as
+    /// in DSQL's listing.
     pub object_name: Option<String>,
     pub start_time: DateTime<Utc>,
     pub update_time: Option<DateTime<Utc>>,
@@ -187,6 +205,7 @@ fn encode_job(job: &Job) -> Vec<u8> {
     out.push(match job.job_type {
         JobType::IndexBuild => 0,
         JobType::Drop => 1,
+        JobType::Analyze => 2,
     });
     out.extend_from_slice(&job.table_id.to_be_bytes());
     out.extend_from_slice(&job.index_id.to_be_bytes());
@@ -245,6 +264,7 @@ fn decode_job(bytes: &[u8]) -> Result<Job> {
         job_type: match reader.u8()? {
             0 => JobType::IndexBuild,
             1 => JobType::Drop,
+            2 => JobType::Analyze,
             _ => return Err(corrupt()),
         },
         table_id: reader.u32()?,
@@ -315,6 +335,46 @@ pub fn submit_drop(txn: &mut Transaction, index: &Index) -> Result<()> {
     Ok(())
 }
 
+/// Records a job deleting every key of the dropped table `table_id` (inside the DROP TABLE transaction).
+pub fn submit_table_drop(txn: &mut Transaction, table_id: u32, table_name: &str) {
+    write_job(
+        txn,
+        &Job {
+            id: new_job_id(),
+            status: JobStatus::Submitted,
+            details: None,
+            job_type: JobType::Drop,
+            table_id,
+            index_id: 0,
+            index_name: table_name.to_string(),
+            object_name: None,
+            start_time: Utc::now(),
+            update_time: None,
+        },
+    );
+}
+
+/// Records an ANALYZE job for `table` (inside the ANALYZE statement's transaction); returns its id.
+pub fn submit_analyze(txn: &mut Transaction, table: &catalog::Table) -> String {
+    let id = new_job_id();
+    write_job(
+        txn,
+        &Job {
+            id: id.clone(),
+            status: JobStatus::Submitted,
+            details: None,
+            job_type: JobType::Analyze,
+            table_id: table.id,
+            index_id: 0,
+            index_name: table.name.clone(),
+            object_name: Some(format!("{}.{}", catalog::PUBLIC_SCHEMA, table.name)),
+            start_time: Utc::now(),
+            update_time: None,
+        },
+    );
+    id
+}
+
 /// Ends job `id` with `status` unless it already ended (a DROP INDEX of an index still building).
 pub fn finish_if_running(txn: &mut Transaction, id: &str, status: JobStatus, details: Option<String>) -> Result<()> {
     if let Some(mut job) = read_job(txn, id)? {
@@ -361,7 +421,8 @@ pub fn sys_jobs_rows(txn: &Transaction) -> Result<Vec<Row>> {
                 text(&job.details),
                 Value::Text(job.job_type.name().to_string()),
                 Value::Int(PG_CLASS_OID),
-                Value::Int(job.index_id as i64),
+                // The index's id, or the table's for a job on the table itself.
+                Value::Int(if job.index_id == 0 { job.table_id } else { job.index_id } as i64),
                 text(&job.object_name),
                 render_time(job.start_time),
                 job.update_time.map_or(Value::Null, render_time),
@@ -435,27 +496,45 @@ pub(crate) fn spawn_worker(db: WeakDatabase, signal: Arc<JobSignal>) -> Result<s
         .map_err(|err| Error::internal(format!("cannot start the jobs thread: {err}")))
 }
 
+/// How long the worker sleeps when every unfinished job is waiting for old snapshots to end.
+const DEFERRED_POLL: Duration = Duration::from_millis(10);
+
 /// Runs every unfinished job, oldest first, until none is left.
 fn run_pending(db: &Database, signal: &JobSignal) -> Result<()> {
+    // Per table DROP job: the snapshot every live transaction must have reached before its keys go (a
+    // snapshot at which the job is visible, so one taken after the DROP committed).
+    let mut horizons: HashMap<String, Timestamp> = HashMap::new();
     loop {
         let unfinished: Vec<Job> = all_jobs(&db.begin())?.into_iter().filter(|j| !j.status.is_finished()).collect();
         if unfinished.is_empty() {
             return Ok(());
         }
+        let mut progressed = false;
         for job in unfinished {
             if signal.shutting_down() {
                 return Ok(());
             }
             let outcome = match job.job_type {
-                JobType::IndexBuild => build_index(db, signal, &job),
-                JobType::Drop => drop_entries(db, &job),
+                JobType::IndexBuild => build_index(db, signal, &job).map(|()| None),
+                JobType::Drop if job.index_id == 0 => {
+                    let txns = db.txn_manager();
+                    let horizon = *horizons.entry(job.id.clone()).or_insert_with(|| txns.visible_ts());
+                    if txns.oldest_snapshot() < horizon {
+                        // A transaction that began before the DROP may still read the table: later.
+                        continue;
+                    }
+                    drop_table_keys(db, signal, &job).map(|()| None)
+                }
+                JobType::Drop => drop_entries(db, &job).map(|()| None),
+                JobType::Analyze => analyze(db, signal, &job),
             };
+            progressed = true;
             if signal.shutting_down() {
                 // Possibly interrupted: left unfinished, to be resumed at the next open.
                 return Ok(());
             }
             let (status, details) = match outcome {
-                Ok(()) => (JobStatus::Completed, None),
+                Ok(details) => (JobStatus::Completed, details),
                 Err(err) => (JobStatus::Failed, Some(err.message)),
             };
             update_job(db, &job.id, |_, job| {
@@ -469,6 +548,9 @@ fn run_pending(db: &Database, signal: &JobSignal) -> Result<()> {
                 Ok(true)
             })?;
             signal.job_changed();
+        }
+        if !progressed {
+            std::thread::sleep(DEFERRED_POLL);
         }
     }
 }
@@ -653,6 +735,77 @@ fn drop_entries(db: &Database, job: &Job) -> Result<()> {
         }
         // A conflict means a late writer touched an entry: the next round sees it.
         commit_or_conflict(txn)?;
+    }
+}
+
+/// Marks a job `processing` (unless it already ended).
+fn start(db: &Database, id: &str) -> Result<()> {
+    update_job(db, id, |_, job| {
+        if job.status.is_finished() {
+            return Ok(false);
+        }
+        job.status = JobStatus::Processing;
+        job.update_time = Some(Utc::now());
+        Ok(true)
+    })
+}
+
+/// Runs the DROP job of a dropped table (once no snapshot from before the DROP is live): removes every
+/// stored key of its rows and index entries from storage, then its statistics row.
+fn drop_table_keys(db: &Database, signal: &JobSignal, job: &Job) -> Result<()> {
+    start(db, &job.id)?;
+    // `table_prefix(id, index)` without the index id: the table's rows and every index's entries.
+    let prefix = &table_prefix(job.table_id, 0)[..5];
+    while db.txn_manager().purge_prefix(prefix, BATCH_ROWS)? > 0 {
+        if signal.shutting_down() {
+            return Ok(());
+        }
+    }
+    loop {
+        let mut txn = db.begin();
+        let key = statistics::statistics_key(job.table_id);
+        if txn.get(&key)?.is_none() {
+            return Ok(());
+        }
+        txn.delete(key);
+        if commit_or_conflict(txn)? {
+            return Ok(());
+        }
+    }
+}
+
+/// The note of an ANALYZE job whose table was dropped before it ran, as DSQL words it.
+const SKIPPED_NONEXISTENT_TABLE: &str = "Skipped job for nonexistent table.";
+
+/// The table an ANALYZE job is for, if it still exists in `txn`'s snapshot (same name, same id).
+fn analyzed_table(txn: &Transaction, job: &Job) -> Result<Option<catalog::Table>> {
+    Ok(catalog::read_table(txn, &job.index_name)?.filter(|t| t.id == job.table_id))
+}
+
+/// Runs an ANALYZE job: computes the table's statistics at one snapshot and stores them. Returns the job's
+/// details (the note for a table dropped meanwhile).
+fn analyze(db: &Database, signal: &JobSignal, job: &Job) -> Result<Option<String>> {
+    start(db, &job.id)?;
+    signal.job_changed();
+    let stats = {
+        let txn = db.begin();
+        let Some(table) = analyzed_table(&txn, job)? else { return Ok(Some(SKIPPED_NONEXISTENT_TABLE.into())) };
+        statistics::compute(&txn, &table)?
+    };
+    loop {
+        let mut txn = db.begin();
+        // A table dropped during the scan: its DROP job (which runs after this one) would delete the row.
+        if analyzed_table(&txn, job)?.is_none() {
+            return Ok(Some(SKIPPED_NONEXISTENT_TABLE.into()));
+        }
+        // A newer ANALYZE that already stored statistics from a later snapshot wins.
+        if statistics::read(&txn, job.table_id)?.is_some_and(|old| old.analyzed_at > stats.analyzed_at) {
+            return Ok(None);
+        }
+        statistics::write(&mut txn, &stats);
+        if commit_or_conflict(txn)? {
+            return Ok(None);
+        }
     }
 }
 

@@ -8,7 +8,8 @@
 //!   session   statement lifecycle, transaction blocks, prepared statements
 //!   sql       parse (sqlparser -> occam AST) -> plan (bind names and types) -> execute
 //!   catalog   tables, columns and indexes, stored as rows in the same transactional key space
-//!   jobs      background work per database: asynchronous index builds, index drops (sys.jobs)
+//!   jobs      background work per database: asynchronous index builds, index and table drops, ANALYZE
+//!             (sys.jobs; statistics in `statistics`)
 //!   txn       snapshots, write sets, OCC validation at COMMIT, group commit
 //!   storage   ordered key-value engine (fjall on disk, a skip list in memory)
 //! ```
@@ -22,6 +23,7 @@ pub mod jobs;
 pub mod roles;
 pub mod session;
 pub mod sql;
+pub mod statistics;
 pub mod storage;
 pub mod txn;
 pub mod types;

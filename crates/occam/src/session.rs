@@ -117,6 +117,8 @@ struct ActiveTransaction {
     rows_modified: usize,
     /// Jobs of synchronous `CREATE INDEX` statements (PostgreSQL mode), awaited after COMMIT.
     synchronous_builds: Vec<String>,
+    /// ANALYZE submitted jobs: the worker is woken after COMMIT.
+    submitted_jobs: bool,
 }
 
 enum State {
@@ -422,6 +424,7 @@ impl Session {
             did_dml: false,
             rows_modified: 0,
             synchronous_builds: Vec::new(),
+            submitted_jobs: false,
         })
     }
 
@@ -468,6 +471,7 @@ impl Session {
         let did_ddl = active.did_ddl;
         let ddl_only = active.did_ddl && !active.did_dml;
         let synchronous_builds = active.synchronous_builds.clone();
+        let submitted_jobs = active.submitted_jobs;
         let rules = self.db.rules();
         rules.check_transaction_age(active.started_at, self.db.now())?;
         rules.check_transaction_size(active.txn.write_bytes())?;
@@ -489,7 +493,9 @@ impl Session {
         }
         if did_ddl {
             self.db.reload_catalog()?;
-            // The DDL may have submitted background jobs (index builds, drops).
+        }
+        if did_ddl || submitted_jobs {
+            // The DDL (or ANALYZE) may have submitted background jobs (index builds, drops, ANALYZE).
             self.db.wake_jobs();
         }
         for job_id in &synchronous_builds {
@@ -554,6 +560,18 @@ impl Session {
             }
             Plan::DropIndex { names, if_exists } => {
                 catalog::drop_index(&mut active.txn, names, *if_exists).map(|_| command("DROP INDEX"))
+            }
+            Plan::Analyze { tables } => {
+                // As PostgreSQL, a role analyzes only the tables it owns and skips the others (PostgreSQL
+                // warns). Not DDL: ANALYZE may share a transaction with anything; its jobs start at COMMIT.
+                let catalog = self.db.catalog();
+                for table in tables {
+                    if self.superuser || catalog.roles.table_owner(table.id) == Some(self.user.as_str()) {
+                        crate::jobs::submit_analyze(&mut active.txn, table);
+                        active.submitted_jobs = true;
+                    }
+                }
+                Ok(command("ANALYZE"))
             }
             Plan::WaitForJob { job_id } => {
                 let id = {

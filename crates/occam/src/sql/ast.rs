@@ -57,6 +57,11 @@ pub enum Statement {
     },
     /// Roles and privileges: CREATE / DROP ROLE, GRANT / REVOKE, AWS IAM GRANT / REVOKE.
     Access(AccessStatement),
+    /// `ANALYZE [table [(column, ...)]]`: submits an ANALYZE job per table (every table without a name).
+    Analyze {
+        table: Option<ObjectName>,
+        columns: Vec<String>,
+    },
 }
 
 /// A statement that changes roles, privileges or IAM mappings (DDL in Aurora DSQL's transaction rules).

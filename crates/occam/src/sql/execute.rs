@@ -69,6 +69,7 @@ pub fn execute(
         | Plan::CreateIndex(_)
         | Plan::DropIndex { .. }
         | Plan::WaitForJob { .. }
+        | Plan::Analyze { .. }
         | Plan::Access(_) => Err(Error::internal("executed by the session")),
     }
 }

@@ -72,6 +72,10 @@ pub enum Plan {
     },
     /// CREATE / DROP ROLE, GRANT / REVOKE, AWS IAM GRANT / REVOKE (run by `roles::execute`).
     Access(ast::AccessStatement),
+    /// `ANALYZE`: the tables to submit ANALYZE jobs for (run by the session). Neither DDL nor DML.
+    Analyze {
+        tables: Vec<Arc<Table>>,
+    },
 }
 
 impl Plan {
@@ -399,6 +403,28 @@ pub fn plan_statement_as(
             (Plan::Truncate { tables }, empty_columns())
         }
         ast::Statement::Access(access) => (Plan::Access(access.clone()), empty_columns()),
+        ast::Statement::Analyze { table, columns } => {
+            let tables = match table {
+                Some(name) => {
+                    let table = catalog.table(name)?;
+                    for column in columns {
+                        if table.column_index(column).is_none() {
+                            return Err(Error::new(
+                                sqlstate::UNDEFINED_COLUMN,
+                                format!("column \"{column}\" of relation \"{}\" does not exist", table.name),
+                            ));
+                        }
+                    }
+                    vec![table.clone()]
+                }
+                None => {
+                    let mut tables: Vec<Arc<Table>> = catalog.tables().cloned().collect();
+                    tables.sort_by(|a, b| a.name.cmp(&b.name));
+                    tables
+                }
+            };
+            (Plan::Analyze { tables }, empty_columns())
+        }
         other => return Err(Error::internal(format!("statement is not planned: {other:?}"))),
     };
     let param_types = binder.params.iter().map(|t| if *t == DataType::Unknown { DataType::Text } else { *t }).collect();

@@ -38,6 +38,12 @@ pub static RELATIONS: &[SystemRelation] = &[
         columns: crate::roles::SYS_IAM_PG_ROLE_MAPPINGS_COLUMNS,
         rows: crate::roles::sys_iam_pg_role_mappings_rows,
     },
+    // occam's own (Aurora DSQL has no such relation): what ANALYZE gathered, see `crate::statistics`.
+    SystemRelation {
+        name: "table_statistics",
+        columns: crate::statistics::SYS_TABLE_STATISTICS_COLUMNS,
+        rows: crate::statistics::sys_table_statistics_rows,
+    },
 ];
 
 /// The system relation `sys.<name>`.

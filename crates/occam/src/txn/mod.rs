@@ -235,6 +235,9 @@ pub struct TxnManager {
     storage: Arc<dyn Storage>,
     commit: Mutex<CommitState>,
     journal: Arc<Journal>,
+    /// The snapshot of every live transaction (start_ts -> how many), so background work knows when no
+    /// reader can still see data it wants to remove physically (see [`TxnManager::oldest_snapshot`]).
+    snapshots: Mutex<BTreeMap<Timestamp, usize>>,
 }
 
 impl TxnManager {
@@ -266,14 +269,22 @@ impl TxnManager {
             storage,
             commit: Mutex::new(CommitState { last_ts, schema_changed_at: Default::default() }),
             journal,
+            snapshots: Mutex::new(BTreeMap::new()),
         }))
     }
 
     /// Starts a transaction reading the newest durable snapshot.
     pub fn begin(self: &Arc<Self>) -> Transaction {
+        // Read under the registry lock, so `oldest_snapshot` never misses a transaction being started.
+        let start_ts = {
+            let mut snapshots = self.snapshots.lock();
+            let start_ts = self.visible_ts();
+            *snapshots.entry(start_ts).or_insert(0) += 1;
+            start_ts
+        };
         Transaction {
             manager: Arc::clone(self),
-            start_ts: self.visible_ts(),
+            start_ts,
             writes: BTreeMap::new(),
             schema_reads: Vec::new(),
             schema_changes: Vec::new(),
@@ -290,6 +301,50 @@ impl TxnManager {
 
     pub fn storage(&self) -> &Arc<dyn Storage> {
         &self.storage
+    }
+
+    /// The oldest snapshot any live transaction reads (or, with none live, the one the next would read):
+    /// versions that only snapshots older than this can see are safe to remove from storage.
+    pub fn oldest_snapshot(&self) -> Timestamp {
+        let snapshots = self.snapshots.lock();
+        snapshots.keys().next().copied().unwrap_or_else(|| self.visible_ts())
+    }
+
+    /// Removes from storage, outside any transaction, up to `limit` stored keys (every version, and the row
+    /// locks of `FOR UPDATE` / `FOR KEY SHARE`) of user keys starting with `prefix`; returns how many it
+    /// removed (0: none left). Only for key ranges that no snapshot from [`oldest_snapshot`] on can reach
+    /// and nothing writes any more (a dropped table's, whose id is never reused). The removal becomes
+    /// durable with the next commit's sync.
+    ///
+    /// [`oldest_snapshot`]: TxnManager::oldest_snapshot
+    pub fn purge_prefix(&self, prefix: &[u8], limit: usize) -> Result<usize> {
+        let mut doomed: Vec<BatchWrite> = Vec::new();
+        for range_prefix in
+            [prefix.to_vec(), lock_key(UPDATE_LOCK_PREFIX, prefix), lock_key(KEY_SHARE_LOCK_PREFIX, prefix)]
+        {
+            let (start, end) = crate::storage::prefix_range(&range_prefix);
+            for entry in self.storage.scan(start, end, false).take(limit - doomed.len()) {
+                doomed.push((entry?.0, None));
+            }
+            if doomed.len() == limit {
+                break;
+            }
+        }
+        let removed = doomed.len();
+        if removed > 0 {
+            self.storage.write_batch(doomed)?;
+        }
+        Ok(removed)
+    }
+
+    fn end_snapshot(&self, start_ts: Timestamp) {
+        let mut snapshots = self.snapshots.lock();
+        if let Some(count) = snapshots.get_mut(&start_ts) {
+            *count -= 1;
+            if *count == 0 {
+                snapshots.remove(&start_ts);
+            }
+        }
     }
 
     /// Commit timestamp of the newest version of `key`, whether visible yet or not.
@@ -360,7 +415,7 @@ impl TxnManager {
 
     /// Validates and writes a transaction's writes and lock versions as one commit; the returned wait
     /// completes once it is durable.
-    fn commit(&self, txn: Transaction) -> Result<DurableWait> {
+    fn commit(&self, mut txn: Transaction) -> Result<DurableWait> {
         let start_ts = txn.start_ts;
         let mut state = self.commit.lock();
         if let Some(err) = &self.journal.state.lock().failed {
@@ -374,7 +429,8 @@ impl TxnManager {
                 return Err(schema_conflict());
             }
         }
-        let Transaction { writes, locks, schema_changes, .. } = txn;
+        let (writes, locks, schema_changes) =
+            (std::mem::take(&mut txn.writes), std::mem::take(&mut txn.locks), std::mem::take(&mut txn.schema_changes));
         let ts = state.last_ts + 1;
         let mut batch: Vec<BatchWrite> = Vec::with_capacity(writes.len() + locks.len() + 1);
         for (key, lock) in &locks {
@@ -428,6 +484,12 @@ pub struct Transaction {
     /// Lengths of the longest key and the longest value written since
     /// [`take_largest_write`](Self::take_largest_write).
     largest_write: (usize, usize),
+}
+
+impl Drop for Transaction {
+    fn drop(&mut self) {
+        self.manager.end_snapshot(self.start_ts);
+    }
 }
 
 impl Transaction {

@@ -74,6 +74,7 @@ impl Translator<'_> {
                 })
             }
             S::ShowVariable { variable } => Ok(Statement::Show { name: show_name(variable) }),
+            S::Analyze(analyze) => self.analyze(analyze),
             S::Grant(grant) => self.grant(grant),
             S::Revoke(revoke) => self.revoke(revoke),
             _ => Err(refuse_statement(&statement)),
@@ -132,6 +133,23 @@ impl Translator<'_> {
             include: create.include.iter().map(fold_ident).collect(),
             predicate: create.predicate.as_ref().map(|p| self.expr(p)).transpose()?,
         }))
+    }
+
+    /// `ANALYZE [table [(column, ...)]]` (PostgreSQL's form; sqlparser's Hive and Spark options are refused).
+    fn analyze(&self, analyze: &sp::Analyze) -> Result<Statement> {
+        let foreign = analyze.has_table_keyword
+            || analyze.for_columns
+            || analyze.partitions.is_some()
+            || analyze.cache_metadata
+            || analyze.noscan
+            || analyze.compute_statistics;
+        if foreign {
+            return Err(unsupported(format!("{analyze}")));
+        }
+        Ok(Statement::Analyze {
+            table: analyze.table_name.as_ref().map(|n| self.object_name(n)).transpose()?,
+            columns: analyze.columns.iter().map(fold_ident).collect(),
+        })
     }
 
     /// `CALL name(args)`. Arguments are plain expressions; DSQL refuses subqueries in them.

@@ -354,6 +354,20 @@ fn unsupported_and_unknown_types() {
 }
 
 #[test]
+fn analyze() {
+    assert_eq!(one("ANALYZE"), Statement::Analyze { table: None, columns: vec![] });
+    assert_eq!(one("analyze T"), Statement::Analyze { table: Some(table("t")), columns: vec![] });
+    assert_eq!(
+        one("ANALYZE public.t (A, b)"),
+        Statement::Analyze {
+            table: Some(ObjectName { schema: Some("public".into()), name: "t".into() }),
+            columns: vec!["a".into(), "b".into()]
+        }
+    );
+    assert_eq!(error("ANALYZE TABLE t").code, "0A000");
+}
+
+#[test]
 fn drop_table() {
     assert_eq!(one("DROP TABLE a, b"), Statement::DropTable { names: vec![table("a"), table("b")], if_exists: false });
     assert_eq!(
