@@ -2,13 +2,10 @@
 //! accepted by a server given the same credentials (environment or credentials file), over TLS with the
 //! self-signed certificate the server writes into its data directory, with psql and tokio-postgres.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Output};
 
-const OCCAM: &str = env!("CARGO_BIN_EXE_occam");
-const PSQL: &str = "/usr/bin/psql";
+mod common;
+use common::{Server, OCCAM, PSQL};
 const ACCESS_KEY: &str = "AKIAOCCAMCLITEST0001";
 const SECRET_KEY: &str = "cli/secret+key";
 
@@ -36,47 +33,9 @@ fn token(args: &[&str]) -> String {
     String::from_utf8(output.stdout).expect("utf-8").trim_end().to_owned()
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).expect("free port").port()
-}
-
-/// A running server, killed when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Server {
-    fn start(extra: &[&str]) -> Server {
-        let port = free_port();
-        let listen = format!("127.0.0.1:{port}");
-        let child = occam_command(&[&["serve", "--listen", &listen], extra].concat())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn occam");
-        let mut server = Server { child, port };
-        let address: SocketAddr = ([127, 0, 0, 1], port).into();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
-                return server;
-            }
-            if let Some(status) = server.child.try_wait().expect("poll child") {
-                panic!("occam exited before accepting connections: {status}");
-            }
-            assert!(Instant::now() < deadline, "occam did not accept connections on port {port}");
-            // Polling interval, not a wait for readiness: the loop ends as soon as a connect succeeds.
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// `occam serve <extra>` with the test credentials, ready for connections.
+fn start_server(extra: &[&str]) -> Server {
+    Server::start_with(occam_command(&[]), common::free_port(), extra)
 }
 
 fn psql(port: u16, password: &str, sql: &str) -> Output {
@@ -120,13 +79,9 @@ fn token_without_credentials_is_a_clear_error() {
 
 #[test]
 fn psql_connects_with_a_token_over_tls() {
-    if !Path::new(PSQL).exists() {
-        eprintln!("skipping: {PSQL} not installed");
-        return;
-    }
     let data = tempfile::tempdir().expect("temp dir");
     let dir = data.path().to_str().expect("utf-8 path");
-    let server = Server::start(&["--data-dir", dir, "--auth", "iam", "--require-tls"]);
+    let server = start_server(&["--data-dir", dir, "--auth", "iam", "--require-tls"]);
     let admin_token = token(&["--hostname", "localhost", "--admin"]);
     let output = psql(server.port, &admin_token, "SELECT 'token accepted'");
     assert!(output.status.success(), "psql failed: {}", String::from_utf8_lossy(&output.stderr));
@@ -141,7 +96,7 @@ fn psql_connects_with_a_token_over_tls() {
     let cert = std::fs::read(data.path().join("server.crt")).expect("server.crt");
     assert!(data.path().join("server.key").exists());
     drop(server);
-    let server = Server::start(&["--data-dir", dir, "--auth", "iam"]);
+    let server = start_server(&["--data-dir", dir, "--auth", "iam"]);
     assert_eq!(std::fs::read(data.path().join("server.crt")).expect("server.crt"), cert);
     let output = psql(server.port, &admin_token, "SELECT 1");
     assert!(output.status.success(), "psql failed: {}", String::from_utf8_lossy(&output.stderr));

@@ -1,67 +1,14 @@
 //! The `occam` binary as an operator uses it: help text, clear failures for a busy port or an unusable
 //! data directory, and a real `psql` session against a started server.
 
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::net::TcpListener;
+use std::process::{Command, Output};
 
-const OCCAM: &str = env!("CARGO_BIN_EXE_occam");
-const PSQL: &str = "/usr/bin/psql";
+mod common;
+use common::{Server, OCCAM, PSQL};
 
 fn occam(args: &[&str]) -> Output {
     Command::new(OCCAM).args(args).env("RUST_LOG", "warn").output().expect("run occam")
-}
-
-/// A port that was free a moment ago.
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).expect("free port").port()
-}
-
-/// A running server, killed when dropped.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Server {
-    fn start(extra: &[&str]) -> Server {
-        let port = free_port();
-        let listen = format!("127.0.0.1:{port}");
-        let child = Command::new(OCCAM)
-            .args(["serve", "--listen", &listen])
-            .args(extra)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn occam");
-        let mut server = Server { child, port };
-        server.wait_until_ready();
-        server
-    }
-
-    /// Polls a TCP connect until the server accepts (or exits, or a generous deadline passes).
-    fn wait_until_ready(&mut self) {
-        let address: SocketAddr = ([127, 0, 0, 1], self.port).into();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
-                return;
-            }
-            if let Some(status) = self.child.try_wait().expect("poll child") {
-                panic!("occam exited before accepting connections: {status}");
-            }
-            assert!(Instant::now() < deadline, "occam did not accept connections on port {}", self.port);
-            // Polling interval, not a wait for readiness: the loop ends as soon as a connect succeeds.
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 #[test]
@@ -103,10 +50,6 @@ fn a_file_is_not_a_data_directory() {
 
 #[test]
 fn psql_runs_a_multi_statement_query() {
-    if !std::path::Path::new(PSQL).exists() {
-        eprintln!("skipping: {PSQL} not installed");
-        return;
-    }
     let server = Server::start(&["--in-memory"]);
     let output = Command::new(PSQL)
         .args(["-h", "127.0.0.1", "-p", &server.port.to_string(), "-U", "admin", "-d", "postgres"])

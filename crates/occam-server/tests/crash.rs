@@ -3,11 +3,11 @@
 //! acknowledged must be there, and money is conserved (no partial transaction survives).
 
 use std::collections::HashSet;
-use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
+mod common;
+use common::{free_port, Server};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use tokio_postgres::NoTls;
 
@@ -17,26 +17,10 @@ const CLIENTS: i64 = 8;
 /// Acknowledged commits to collect before the kill; enough to overlap many group-commit syncs.
 const ACKS_BEFORE_KILL: usize = 400;
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn start_server(data_dir: &std::path::Path, port: u16) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_occam"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
-        .arg(data_dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start occam");
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_err() {
-        assert!(Instant::now() < deadline, "occam did not start listening on {addr}");
-        // Readiness poll of the port (the only thing a client can observe), not a timing assumption.
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    child
+/// `occam serve` on `data_dir`, always on `port` so the restarted server is where the clients expect it.
+fn start_server(data_dir: &std::path::Path, port: u16) -> Server {
+    let data_dir = data_dir.to_str().expect("utf-8 path");
+    Server::start_with(std::process::Command::new(common::OCCAM), port, &["--data-dir", data_dir])
 }
 
 async fn connect(port: u16) -> tokio_postgres::Client {
@@ -128,8 +112,7 @@ async fn acknowledged_commits_survive_sigkill() {
         }
     };
     tokio::time::timeout(Duration::from_secs(120), collect).await.expect("transfers made no progress");
-    server.kill().expect("SIGKILL occam");
-    server.wait().unwrap();
+    server.kill(); // SIGKILL
     killed.store(true, Ordering::SeqCst);
     for worker in workers {
         worker.await.unwrap();
@@ -157,6 +140,5 @@ async fn acknowledged_commits_survive_sigkill() {
             client.query_one("SELECT count(*) FROM history WHERE payee_id = $1", &[&id]).await.unwrap().get(0);
         assert_eq!(balance, INITIAL_BALANCE - outgoing + incoming, "account {id} disagrees with history");
     }
-    server.kill().unwrap();
-    server.wait().unwrap();
+    server.kill();
 }

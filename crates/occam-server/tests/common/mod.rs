@@ -1,0 +1,85 @@
+//! The harness shared by the tests that run the real `occam` binary: a free port, a started server that is
+//! killed when dropped, and psql against it.
+#![allow(dead_code)] // each test file uses a different subset
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+pub const OCCAM: &str = env!("CARGO_BIN_EXE_occam");
+/// psql is a prerequisite of these tests (`.ci/run` installs it).
+pub const PSQL: &str = "/usr/bin/psql";
+
+/// A port that was free a moment ago.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).expect("free port").port()
+}
+
+/// A running `occam serve`, killed when dropped.
+pub struct Server {
+    pub child: Child,
+    pub port: u16,
+}
+
+impl Server {
+    /// `occam serve --listen 127.0.0.1:<free port> <extra>`, ready for connections.
+    pub fn start(extra: &[&str]) -> Server {
+        Server::start_with(Command::new(OCCAM), free_port(), extra)
+    }
+
+    /// Runs `command` (the `occam` binary with the caller's environment) as `serve --listen
+    /// 127.0.0.1:<port> <extra>` and waits until it accepts connections.
+    pub fn start_with(mut command: Command, port: u16, extra: &[&str]) -> Server {
+        let listen = format!("127.0.0.1:{port}");
+        let child = command
+            .args(["serve", "--listen", &listen])
+            .args(extra)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn occam");
+        let mut server = Server { child, port };
+        server.wait_until_ready();
+        server
+    }
+
+    /// Polls a TCP connect until the server accepts (or exits, or a generous deadline passes).
+    fn wait_until_ready(&mut self) {
+        let address: SocketAddr = ([127, 0, 0, 1], self.port).into();
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            if TcpStream::connect_timeout(&address, Duration::from_millis(200)).is_ok() {
+                return;
+            }
+            if let Some(status) = self.child.try_wait().expect("poll child") {
+                panic!("occam exited before accepting connections: {status}");
+            }
+            assert!(Instant::now() < deadline, "occam did not accept connections on port {}", self.port);
+            // Polling interval, not a wait for readiness: the loop ends as soon as a connect succeeds.
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Runs each `-c` command with psql as `admin` (stopping at the first error), tuples only.
+    pub fn psql(&self, commands: &[&str]) -> Output {
+        let mut command = Command::new(PSQL);
+        command.args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", "admin", "-d", "postgres"]);
+        command.args(["-X", "-A", "-t", "-v", "ON_ERROR_STOP=1"]);
+        for sql in commands {
+            command.args(["-c", sql]);
+        }
+        command.env("PGPASSWORD", "anything").env("PGCONNECT_TIMEOUT", "30").output().expect("run psql")
+    }
+
+    /// Kills the process at once (SIGKILL) and reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
