@@ -72,7 +72,7 @@ pub struct Table {
     /// Secondary indexes (building or valid), in id order.
     pub indexes: Vec<Arc<Index>>,
     /// Snapshot timestamp of the catalog this definition was read from (see
-    /// `Transaction::note_schema_read`).
+    /// `Transaction::depend_on_schema`).
     pub loaded_at: Timestamp,
 }
 
@@ -337,6 +337,28 @@ pub fn definition_key(table: &Table) -> Vec<u8> {
     catalog_key(&table.name)
 }
 
+/// The catalog row key of the table with id `table_id` (None once it is dropped).
+fn definition_key_of(txn: &Transaction, table_id: u32) -> Result<Option<Vec<u8>>> {
+    let (start, end) = prefix_range(&table_prefix(0, 0));
+    for entry in txn.scan(start, end, false) {
+        let (key, value) = entry?;
+        if decode_table(&value)?.id == table_id {
+            return Ok(Some(key));
+        }
+    }
+    Ok(None)
+}
+
+/// Writes a table's catalog row again, unchanged: a new version of it tells every transaction that wrote
+/// the table against an older catalog that its set of indexes changed (OC001, see
+/// `Transaction::depend_on_schema`).
+fn touch_definition(txn: &mut Transaction, key: &[u8]) -> Result<()> {
+    if let Some(row) = txn.get(key)? {
+        txn.put(key.to_vec(), row);
+    }
+    Ok(())
+}
+
 fn table_id_counter_key() -> Vec<u8> {
     table_prefix(0, 1)
 }
@@ -467,7 +489,7 @@ pub fn create_index(txn: &mut Transaction, stmt: &ast::CreateIndex) -> Result<Op
     };
     write_index(txn, &index);
     crate::jobs::submit_index_build(txn, &job_id, &index)?;
-    txn.note_schema_change(table.id);
+    touch_definition(txn, &definition_key(&table))?;
     Ok(Some(job_id))
 }
 
@@ -505,7 +527,9 @@ pub fn drop_index(txn: &mut Transaction, names: &[ObjectName], if_exists: bool) 
 pub fn remove_index(txn: &mut Transaction, index: &Index) -> Result<()> {
     txn.delete(index_catalog_key(&index.name));
     crate::jobs::submit_drop(txn, index)?;
-    txn.note_schema_change(index.table_id);
+    if let Some(key) = definition_key_of(txn, index.table_id)? {
+        touch_definition(txn, &key)?;
+    }
     Ok(())
 }
 
@@ -621,7 +645,6 @@ pub fn drop_table(txn: &mut Transaction, names: &[ObjectName], if_exists: bool) 
             }
             txn.delete(index_catalog_key(&index.name));
         }
-        txn.note_schema_change(table_id);
         txn.delete(key);
         crate::jobs::submit_table_drop(txn, table_id, &name.name);
     }

@@ -14,7 +14,7 @@
 //!
 //! An index build (see `catalog::Index`) runs after the DDL that stored the index in state `building`
 //! committed. From that commit on, every writer maintains the index (a writer planned against an older
-//! catalog fails at COMMIT with 40001 OC001, see `Transaction::note_schema_read`), so the backfill only has
+//! catalog fails at COMMIT with 40001 OC001, see `Transaction::depend_on_schema`), so the backfill only has
 //! to cover rows committed before it: it scans the table in batches, each batch a fresh transaction at a
 //! snapshot taken after the DDL, writing the rows' entries. A batch that conflicts with a concurrent
 //! writer (both wrote one entry key) is retried at a newer snapshot. Then one transaction flips the index to

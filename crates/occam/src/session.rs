@@ -601,7 +601,8 @@ impl Session {
             rules.check_key_size(longest_key.saturating_sub(KEY_PREFIX_LEN))?;
             rules.check_row_size(longest_row)?;
             for table in tables_written(plan) {
-                active.txn.depend_on_schema(catalog::definition_key(table));
+                let as_of = table.loaded_at.min(active.txn.start_ts());
+                active.txn.depend_on_schema(catalog::definition_key(table), as_of);
             }
         }
         active.did_ddl |= plan.is_ddl();

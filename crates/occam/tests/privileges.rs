@@ -279,7 +279,10 @@ async fn created_roles_log_in() {
 fn indexes_need_ownership_of_the_table() {
     let (db, mut admin) = setup();
     ok(&mut admin, "GRANT ALL ON accounts TO myapp");
-    ok(&mut admin, "CREATE INDEX ASYNC accounts_balance ON accounts (balance)");
+    let job = rows(&mut admin, "CREATE INDEX ASYNC accounts_balance ON accounts (balance)");
+    let [Value::Text(job_id)] = job[0].as_slice() else { panic!("expected a job id, got {job:?}") };
+    // The build finishing could race the DROP INDEX below (a retryable 40001); this test is about ownership.
+    ok(&mut admin, &format!("CALL sys.wait_for_job('{job_id}')"));
     let mut app = db.session("myapp").unwrap();
     assert_eq!(
         error(&mut app, "CREATE INDEX ASYNC mine ON accounts (balance)"),

@@ -368,7 +368,6 @@ fn execute_insert(
         }
     }
     let hidden_key = table.has_hidden_key();
-    txn.note_schema_read(table.id, table.loaded_at);
     for row in &mut rows {
         check_row(table, &plan.enforce_typmod, row)?;
         let key = table.row_key_of(row);
@@ -426,7 +425,6 @@ fn execute_update(
             changes.push((key, old, new));
         }
     }
-    txn.note_schema_read(table.id, table.loaded_at);
     let mut new_rows = Vec::with_capacity(changes.len());
     for (old_key, old_row, mut row) in changes {
         check_row(table, &plan.enforce_typmod, &mut row)?;
@@ -469,7 +467,6 @@ fn execute_delete(
         read_matching(&plan.table, &plan.access, plan.filter.as_ref(), &mut ctx)?
     };
     let table = &plan.table;
-    txn.note_schema_read(table.id, table.loaded_at);
     let mut old_rows = Vec::with_capacity(matching.len());
     for (key, row) in matching {
         txn.delete(key);

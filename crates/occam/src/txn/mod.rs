@@ -107,9 +107,6 @@ fn decode_version(value: Vec<u8>) -> Result<Option<Vec<u8>>> {
 
 struct CommitState {
     last_ts: Timestamp,
-    /// Per table id: commit timestamp of the last DDL that changed which indexes its writers must maintain
-    /// (see [`Transaction::note_schema_read`]). In memory only: after a restart every plan is fresh.
-    schema_changed_at: std::collections::HashMap<u32, Timestamp>,
 }
 
 /// The group-commit pipeline: committers hand their written timestamp to one sync thread, which fsyncs
@@ -267,7 +264,7 @@ impl TxnManager {
         }
         Ok(Arc::new(TxnManager {
             storage,
-            commit: Mutex::new(CommitState { last_ts, schema_changed_at: Default::default() }),
+            commit: Mutex::new(CommitState { last_ts }),
             journal,
             snapshots: Mutex::new(BTreeMap::new()),
         }))
@@ -286,10 +283,8 @@ impl TxnManager {
             manager: Arc::clone(self),
             start_ts,
             writes: BTreeMap::new(),
-            schema_reads: Vec::new(),
-            schema_changes: Vec::new(),
             locks: BTreeMap::new(),
-            schema_dependencies: std::collections::BTreeSet::new(),
+            schema_dependencies: BTreeMap::new(),
             largest_write: (0, 0),
         }
     }
@@ -385,8 +380,8 @@ impl TxnManager {
 
     /// First-committer-wins validation of one transaction (see the module comment).
     fn validate(&self, start_ts: Timestamp, txn: &Transaction) -> Result<()> {
-        for key in &txn.schema_dependencies {
-            if self.changed_since(key, start_ts)? {
+        for (key, as_of) in &txn.schema_dependencies {
+            if self.changed_since(key, *as_of)? {
                 return Err(schema_conflict());
             }
         }
@@ -422,15 +417,7 @@ impl TxnManager {
             return Err(err.clone());
         }
         self.validate(start_ts, &txn)?;
-        // Index changes: a write planned against a catalog older than an index change on its table might
-        // not maintain that index (see `Transaction::note_schema_read`).
-        for (table_id, catalog_ts) in &txn.schema_reads {
-            if state.schema_changed_at.get(table_id).is_some_and(|changed| changed > catalog_ts) {
-                return Err(schema_conflict());
-            }
-        }
-        let (writes, locks, schema_changes) =
-            (std::mem::take(&mut txn.writes), std::mem::take(&mut txn.locks), std::mem::take(&mut txn.schema_changes));
+        let (writes, locks) = (std::mem::take(&mut txn.writes), std::mem::take(&mut txn.locks));
         let ts = state.last_ts + 1;
         let mut batch: Vec<BatchWrite> = Vec::with_capacity(writes.len() + locks.len() + 1);
         for (key, lock) in &locks {
@@ -453,9 +440,6 @@ impl TxnManager {
         batch.push((LAST_TS_KEY.to_vec(), Some(ts.to_be_bytes().to_vec())));
         self.storage.write_batch(batch)?;
         state.last_ts = ts;
-        for table_id in schema_changes {
-            state.schema_changed_at.insert(table_id, ts);
-        }
         self.journal.written(ts);
         Ok(DurableWait { journal: Arc::clone(&self.journal), ts })
     }
@@ -473,14 +457,10 @@ pub struct Transaction {
     manager: Arc<TxnManager>,
     start_ts: Timestamp,
     writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
-    /// (table id, snapshot of the catalog the writes to it were planned with).
-    schema_reads: Vec<(u32, Timestamp)>,
-    /// Tables whose set of maintained indexes this (DDL) transaction changes.
-    schema_changes: Vec<u32>,
     /// Rows read with a locking clause, validated at COMMIT (the strongest lock taken on each).
     locks: BTreeMap<Vec<u8>, RowLock>,
-    /// Catalog keys whose change after the snapshot fails the commit with OC001.
-    schema_dependencies: std::collections::BTreeSet<Vec<u8>>,
+    /// Catalog keys whose change after the given time fails the commit with OC001.
+    schema_dependencies: BTreeMap<Vec<u8>, Timestamp>,
     /// Lengths of the longest key and the longest value written since
     /// [`take_largest_write`](Self::take_largest_write).
     largest_write: (usize, usize),
@@ -508,9 +488,14 @@ impl Transaction {
         *held = (*held).max(lock);
     }
 
-    /// Makes the commit fail with OC001 if `key` (a catalog row) changes after the snapshot.
-    pub fn depend_on_schema(&mut self, key: Vec<u8>) {
-        self.schema_dependencies.insert(key);
+    /// Makes the commit fail with OC001 (`schema has been updated by another transaction`) if `key`, a
+    /// catalog row, has a version committed after `as_of`. Writers pass the older of their snapshot and the
+    /// catalog their statements were planned with: a schema change after either may mean the writes don't
+    /// match the schema (e.g. they lack the entries of an index whose build began meanwhile, which the
+    /// build's backfill would then miss).
+    pub fn depend_on_schema(&mut self, key: Vec<u8>, as_of: Timestamp) {
+        let since = self.schema_dependencies.entry(key).or_insert(as_of);
+        *since = (*since).min(as_of);
     }
 
     /// Bytes of keys and values the commit would write (DSQL's transaction size).
@@ -576,21 +561,6 @@ impl Transaction {
             Box::new(self.writes.range((start, end)))
         };
         Box::new(MergeScan { committed: committed.peekable(), own: own.peekable(), reverse })
-    }
-
-    /// Records that this transaction writes rows of `table_id` as planned against a catalog read at
-    /// `catalog_ts`. Commit fails (40001, OC001) if an index DDL on that table committed after `catalog_ts`:
-    /// the writes may lack entries of an index being built, and the build's backfill would miss them.
-    pub fn note_schema_read(&mut self, table_id: u32, catalog_ts: Timestamp) {
-        if !self.schema_reads.contains(&(table_id, catalog_ts)) {
-            self.schema_reads.push((table_id, catalog_ts));
-        }
-    }
-
-    /// Records that this transaction changes the indexes writers of `table_id` maintain (see
-    /// [`note_schema_read`](Self::note_schema_read)).
-    pub fn note_schema_change(&mut self, table_id: u32) {
-        self.schema_changes.push(table_id);
     }
 
     /// Buffers a write of `value` at `key`.

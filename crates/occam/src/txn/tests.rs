@@ -126,11 +126,18 @@ fn schema_dependencies_fail_with_oc001() {
     let m = manager();
     let mut writer = m.begin();
     writer.put(b"k1".to_vec(), b"row".to_vec());
-    writer.depend_on_schema(b"c_table".to_vec());
+    let as_of = writer.start_ts();
+    writer.depend_on_schema(b"c_table".to_vec(), as_of);
     let mut ddl = m.begin();
     ddl.put(b"c_table".to_vec(), b"new definition".to_vec());
     ddl.commit().unwrap();
     let err = writer.commit().unwrap_err();
     assert_eq!((err.code, err.message.as_str()), ("40001", schema_conflict().message.as_str()));
     assert_eq!(m.begin().get(b"k1").unwrap(), None, "nothing was written");
+
+    // A dependency as of an older catalog than the snapshot: a change in between conflicts too.
+    let mut old_plan = m.begin();
+    old_plan.put(b"k2".to_vec(), b"row".to_vec());
+    old_plan.depend_on_schema(b"c_table".to_vec(), as_of);
+    assert_eq!(old_plan.commit().unwrap_err().message, schema_conflict().message);
 }
