@@ -29,11 +29,19 @@ pub async fn run(
     stress_config: StressConfig,
     out: &mut (dyn Write + Send),
 ) -> anyhow::Result<()> {
+    check(chapter)?;
     match chapter {
         0 => chapter0(function, out).await,
         1 => chapter1(function, out).await,
         2 => chapter2(function, stress_config, out).await,
-        3 => chapter3(function, out).await,
+        _ => chapter3(function, out).await,
+    }
+}
+
+/// Whether chapter `chapter` has a test here (0 to 3).
+pub fn check(chapter: u32) -> anyhow::Result<()> {
+    match chapter {
+        0..=3 => Ok(()),
         4 => bail!("chapter 4 (--setup-ch04 and the 1M-call test) is not supported yet"),
         n => bail!("there is no chapter {n} (the workshop has chapters 0 to 4)"),
     }
@@ -167,5 +175,25 @@ fn short_count(n: usize) -> String {
         format!("{}K", n / 1_000)
     } else {
         n.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_abbreviate_counts() {
+        assert_eq!(short_count(10_000), "10K");
+        assert_eq!(short_count(1_000_000), "1M");
+        assert_eq!(short_count(400), "400");
+        assert_eq!(short_count(1_500), "1500");
+    }
+
+    #[test]
+    fn only_chapters_0_to_3_run() {
+        assert!((0..=3).all(|n| check(n).is_ok()));
+        assert!(check(4).unwrap_err().to_string().contains("not supported yet"));
+        assert!(check(5).is_err());
     }
 }

@@ -55,7 +55,12 @@ impl LocalServer {
     /// The connection settings of the `admin` role on this server.
     pub fn config(&self) -> tokio_postgres::Config {
         let mut config = tokio_postgres::Config::new();
-        config.host(self.addr.ip().to_string()).port(self.addr.port()).user("admin").password("local").dbname("postgres");
+        config
+            .host(self.addr.ip().to_string())
+            .port(self.addr.port())
+            .user("admin")
+            .password("local")
+            .dbname("postgres");
         config
     }
 }

@@ -72,6 +72,7 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
+    chapters::check(cli.test_chapter)?;
     let retry = match (cli.retries, cli.backoff_ms) {
         (Retries::Off, _) => RetryPolicy::Off,
         (Retries::On, 0) => RetryPolicy::Immediate,

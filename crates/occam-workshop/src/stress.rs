@@ -42,8 +42,12 @@ pub struct Stats {
     pub successful: u64,
     pub errors: u64,
     pub total_time: Duration,
-    /// Execution time of each invocation in microseconds (from the call to its result).
+    /// Execution time of each invocation in microseconds (from the call to its result), for percentiles.
     pub times_us: Histogram<u64>,
+    /// The shortest, longest and summed execution times in microseconds (exact).
+    pub min_us: u64,
+    pub max_us: u64,
+    pub sum_us: u64,
     pub total_retries: u64,
     pub max_retries: u32,
     pub calls_with_retries: u64,
@@ -59,6 +63,9 @@ impl Stats {
             errors: 0,
             total_time: Duration::ZERO,
             times_us: Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds"),
+            min_us: u64::MAX,
+            max_us: 0,
+            sum_us: 0,
             total_retries: 0,
             max_retries: 0,
             calls_with_retries: 0,
@@ -69,7 +76,11 @@ impl Stats {
     /// Counts one invocation's result and how long it took.
     pub fn record(&mut self, result: &Result<Response, String>, took: Duration) {
         self.total += 1;
-        self.times_us.saturating_record((took.as_micros() as u64).max(1));
+        let us = (took.as_micros() as u64).max(1);
+        self.times_us.saturating_record(us);
+        self.min_us = self.min_us.min(us);
+        self.max_us = self.max_us.max(us);
+        self.sum_us += us;
         match result {
             Ok(response) => {
                 self.total_retries += u64::from(response.retries);
@@ -125,7 +136,11 @@ impl Stats {
         let _ = writeln!(out);
         let _ = writeln!(out, "Function Execution Times:");
         let h = &self.times_us;
-        let (min, max, mean) = if h.is_empty() { (0, 0, 0.0) } else { (h.min(), h.max(), h.mean()) };
+        let (min, max, mean) = if self.total == 0 {
+            (0, 0, 0.0)
+        } else {
+            (self.min_us, self.max_us, self.sum_us as f64 / self.total as f64)
+        };
         let _ = writeln!(out, "  Min:                {:.2}ms", ms(min));
         let _ = writeln!(out, "  Max:                {:.2}ms", ms(max));
         let _ = writeln!(out, "  Avg:                {:.2}ms", mean / 1000.0);
@@ -230,4 +245,67 @@ pub async fn run(function: &TransferFunction, config: StressConfig, bar: Option<
         bar.finish_and_clear();
     }
     stats
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(balance: Option<i32>, error: Option<(&str, Option<&str>)>, retries: u32) -> Response {
+        Response {
+            balance,
+            error: error.map(|(m, _)| m.to_string()),
+            error_code: error.and_then(|(_, c)| c.map(str::to_string)),
+            duration: 1,
+            retries,
+        }
+    }
+
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_000), "1,000");
+        assert_eq!(thousands(1_000_000), "1,000,000");
+        assert_eq!(thousands(12_345_678), "12,345,678");
+    }
+
+    #[test]
+    fn stats_count_and_render() {
+        let mut stats = Stats::new();
+        let conflict = ("change conflicts with another transaction, please retry: (OC000)", Some("40001"));
+        stats.record(&Ok(response(Some(90), None, 0)), Duration::from_millis(10));
+        stats.record(&Ok(response(Some(80), None, 3)), Duration::from_millis(30));
+        stats.record(&Ok(response(None, Some(conflict), 0)), Duration::from_millis(20));
+        stats.record(&Ok(response(None, Some(conflict), 0)), Duration::from_millis(20));
+        stats.record(&Ok(response(None, Some(("Insufficient balance", None)), 1)), Duration::from_millis(20));
+        stats.record(&Err("connection closed".into()), Duration::from_millis(20));
+        stats.total_time = Duration::from_secs(2);
+        assert_eq!((stats.total, stats.successful, stats.errors), (6, 2, 4));
+        assert_eq!((stats.total_retries, stats.max_retries, stats.calls_with_retries), (4, 3, 2));
+        assert_eq!(stats.throughput(), 3.0);
+        let report = stats.render(true);
+        for line in [
+            "Total calls:        6\n",
+            "Successful:         2 (33.33%)\n",
+            "Errors:             4 (66.67%)\n",
+            "Total time:         2.00s\n",
+            "Throughput:         3 calls/second\n",
+            "  Min:                10.00ms\n",
+            "  Max:                30.00ms\n",
+            "  Avg:                20.00ms\n",
+            "  p50:                20.0",
+            "  p99:                30.0",
+            "  Total retries:      4\n",
+            "  Max retries:        3\n",
+            "  Avg retries/call:   0.67\n",
+            "  Transactions with retries: 2 (33.33%)\n",
+            "Error Breakdown:\n  change conflicts with another transaction, please retry: (OC000) (40001): 2\n",
+            "  Insufficient balance: 1\n",
+            "  connection closed (invocation failed): 1\n",
+        ] {
+            assert!(report.contains(line), "{line:?} missing from\n{report}");
+        }
+        assert!(!stats.render(false).contains("OCC Retry Statistics"));
+    }
 }
