@@ -57,6 +57,11 @@ struct Cli {
     /// instead of a temporary directory, so that chapters run one after another see each other's data.
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
+
+    /// With an endpoint: create the workshop's tables there first if `accounts` does not exist (without an
+    /// endpoint this always happens).
+    #[arg(long)]
+    create_schema: bool,
 }
 
 fn main() -> ExitCode {
@@ -88,6 +93,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(config) => {
             let hosts: Vec<String> = config.get_hosts().iter().map(|h| format!("{h:?}")).collect();
             eprintln!("Connecting to {}", hosts.join(","));
+            if cli.create_schema {
+                create_schema(&config).await?;
+            }
             config
         }
         None => {
@@ -108,15 +116,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             let config = server.config();
             _server = Some(server);
-            let (client, connection) = config.connect(tokio_postgres::NoTls).await.context("connecting to occam")?;
-            tokio::spawn(connection);
-            if local::create_schema(&client).await? {
-                eprintln!("Created the workshop schema: accounts 1..1000 with balance 100, transactions");
-            }
+            create_schema(&config).await?;
             config
         }
     };
     let function = TransferFunction::new(Pool::new(config, cli.pool_size), retry);
     let mut stdout = std::io::stdout();
     chapters::run(cli.test_chapter, &function, stress_config, &mut stdout).await
+}
+
+async fn create_schema(config: &tokio_postgres::Config) -> anyhow::Result<()> {
+    let (client, connection) = config.connect(tokio_postgres::NoTls).await.context("connecting")?;
+    tokio::spawn(connection);
+    if local::create_schema(&client).await? {
+        eprintln!("Created the workshop schema: accounts 1..1000 with balance 100, transactions");
+    }
+    Ok(())
 }
