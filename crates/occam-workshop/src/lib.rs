@@ -1,0 +1,16 @@
+//! The DAT401 workshop ("Amazon Aurora DSQL: a developer's perspective") run locally against occam.
+//!
+//! - [`transfer`]: the workshop's Lambda, the money-transfer function of chapters 1–3, with OCC retries.
+//! - [`pool`]: its connection pool.
+//! - [`stress`]: chapter 2's stress test and STATS block.
+//! - [`chapters`]: the helper CLI's `--test-chapter N`.
+//! - [`local`]: the endpoint from the environment, or an occam started in-process, and the schema.
+//!
+//! Everything talks to the database as an ordinary PostgreSQL client (tokio-postgres); occam's library is
+//! used only to start a server in this process when no endpoint is given.
+
+pub mod chapters;
+pub mod local;
+pub mod pool;
+pub mod stress;
+pub mod transfer;

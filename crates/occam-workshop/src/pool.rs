@@ -1,0 +1,102 @@
+//! A small connection pool, in the role of node-postgres' `Pool` in the workshop's Lambda: at most
+//! `max_size` connections, opened on demand and reused; callers beyond that wait for a free one.
+//!
+//! A connection handed back after an error the transaction could not be cleaned up from (a failed
+//! ROLLBACK: node-postgres' `client.release(true)`) is discarded, as is one whose socket has closed.
+
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_postgres::{Client, Config, NoTls};
+
+/// The workshop's default pool size (the Lambda's `max: 20`).
+pub const DEFAULT_MAX_SIZE: usize = 20;
+
+/// A pool of plaintext connections to one server.
+#[derive(Clone)]
+pub struct Pool {
+    inner: Arc<PoolInner>,
+}
+
+struct PoolInner {
+    config: Config,
+    idle: Mutex<Vec<Client>>,
+    permits: Arc<Semaphore>,
+    max_size: usize,
+}
+
+impl Pool {
+    /// A pool of at most `max_size` connections (at least one) made with `config`.
+    pub fn new(config: Config, max_size: usize) -> Pool {
+        let max_size = max_size.max(1);
+        Pool {
+            inner: Arc::new(PoolInner {
+                config,
+                idle: Mutex::new(Vec::new()),
+                permits: Arc::new(Semaphore::new(max_size)),
+                max_size,
+            }),
+        }
+    }
+
+    /// The most connections the pool opens.
+    pub fn max_size(&self) -> usize {
+        self.inner.max_size
+    }
+
+    /// How many open connections are idle in the pool.
+    pub fn idle(&self) -> usize {
+        self.inner.idle.lock().len()
+    }
+
+    /// A connection: an idle one, or a new one while fewer than `max_size` are in use; otherwise waits.
+    pub async fn get(&self) -> Result<PooledClient, tokio_postgres::Error> {
+        let permit = self.inner.permits.clone().acquire_owned().await.expect("the pool's semaphore is never closed");
+        loop {
+            let idle = self.inner.idle.lock().pop();
+            match idle {
+                Some(client) if client.is_closed() => continue,
+                Some(client) => return Ok(PooledClient { client: Some(client), pool: self.clone(), _permit: permit }),
+                None => break,
+            }
+        }
+        let (client, connection) = self.inner.config.connect(NoTls).await?;
+        tokio::spawn(async move {
+            // Ends when the client is dropped or the server goes away; either way the client sees it.
+            let _ = connection.await;
+        });
+        Ok(PooledClient { client: Some(client), pool: self.clone(), _permit: permit })
+    }
+}
+
+/// A connection taken from a [`Pool`]; it goes back when dropped (unless [`PooledClient::discard`]ed).
+pub struct PooledClient {
+    client: Option<Client>,
+    pool: Pool,
+    _permit: OwnedSemaphorePermit,
+}
+
+impl PooledClient {
+    /// Closes the connection instead of returning it to the pool (its state is unknown).
+    pub fn discard(mut self) {
+        self.client = None;
+    }
+}
+
+impl std::ops::Deref for PooledClient {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        self.client.as_ref().expect("present until dropped")
+    }
+}
+
+impl Drop for PooledClient {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            if !client.is_closed() {
+                self.pool.inner.idle.lock().push(client);
+            }
+        }
+    }
+}
