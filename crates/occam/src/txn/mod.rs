@@ -37,7 +37,7 @@ use std::sync::Arc;
 use parking_lot::{Condvar, Mutex};
 
 use crate::error::{Error, Result};
-use crate::storage::{BatchWrite, KvPair, ScanIter, Storage};
+use crate::storage::{prefix_range, BatchWrite, KvPair, ScanIter, Storage};
 
 /// A commit timestamp. Timestamps are a dense counter; 0 is "before every commit".
 pub type Timestamp = u64;
@@ -107,6 +107,9 @@ fn decode_version(value: Vec<u8>) -> Result<Option<Vec<u8>>> {
 
 struct CommitState {
     last_ts: Timestamp,
+    /// Timestamp of the newest commit that wrote row-lock versions (`FOR UPDATE` / `FOR KEY SHARE`), so
+    /// validation skips the lock-key seeks when no lock can be newer than a snapshot (the common case).
+    newest_lock_ts: Timestamp,
 }
 
 /// The group-commit pipeline: committers hand their written timestamp to one sync thread, which fsyncs
@@ -247,6 +250,10 @@ impl TxnManager {
             ),
             None => 0,
         };
+        // After a restart the lock versions' timestamps are not tracked: if any exist, assume the newest is
+        // as new as the last commit (validation then checks lock keys until that is older than snapshots).
+        let lock_range = prefix_range(b"\xfflock/");
+        let newest_lock_ts = if storage.scan(lock_range.0, lock_range.1, false).next().is_some() { last_ts } else { 0 };
         let journal = Arc::new(Journal {
             storage: Arc::clone(&storage),
             state: Mutex::new(JournalState { written_ts: last_ts, durable_ts: last_ts, failed: None, shutdown: false }),
@@ -264,7 +271,7 @@ impl TxnManager {
         }
         Ok(Arc::new(TxnManager {
             storage,
-            commit: Mutex::new(CommitState { last_ts }),
+            commit: Mutex::new(CommitState { last_ts, newest_lock_ts }),
             journal,
             snapshots: Mutex::new(BTreeMap::new()),
         }))
@@ -379,7 +386,9 @@ impl TxnManager {
     }
 
     /// First-committer-wins validation of one transaction (see the module comment).
-    fn validate(&self, start_ts: Timestamp, txn: &Transaction) -> Result<()> {
+    fn validate(&self, start_ts: Timestamp, txn: &Transaction, newest_lock_ts: Timestamp) -> Result<()> {
+        // Lock versions newer than the snapshot exist only if a lock-writing commit came after it.
+        let locks_possible = newest_lock_ts > start_ts;
         for (key, as_of) in &txn.schema_dependencies {
             if self.changed_since(key, *as_of)? {
                 return Err(schema_conflict());
@@ -388,19 +397,25 @@ impl TxnManager {
         let conflict = |changed: bool| if changed { Err(Error::serialization_failure()) } else { Ok(()) };
         for (key, value) in &txn.writes {
             conflict(self.changed_since(key, start_ts)?)?;
-            conflict(self.changed_since(&lock_key(UPDATE_LOCK_PREFIX, key), start_ts)?)?;
-            if value.is_none() {
-                conflict(self.changed_since(&lock_key(KEY_SHARE_LOCK_PREFIX, key), start_ts)?)?;
+            if locks_possible {
+                conflict(self.changed_since(&lock_key(UPDATE_LOCK_PREFIX, key), start_ts)?)?;
+                if value.is_none() {
+                    conflict(self.changed_since(&lock_key(KEY_SHARE_LOCK_PREFIX, key), start_ts)?)?;
+                }
             }
         }
         // A locked row the transaction also wrote is validated (and its lock version written) all the same:
         // a non-key write alone would not conflict with a concurrent FOR KEY SHARE, a FOR UPDATE lock does.
         for (key, lock) in &txn.locks {
-            conflict(self.changed_since(&lock_key(UPDATE_LOCK_PREFIX, key), start_ts)?)?;
+            if locks_possible {
+                conflict(self.changed_since(&lock_key(UPDATE_LOCK_PREFIX, key), start_ts)?)?;
+            }
             match lock {
                 RowLock::Update => {
                     conflict(self.changed_since(key, start_ts)?)?;
-                    conflict(self.changed_since(&lock_key(KEY_SHARE_LOCK_PREFIX, key), start_ts)?)?;
+                    if locks_possible {
+                        conflict(self.changed_since(&lock_key(KEY_SHARE_LOCK_PREFIX, key), start_ts)?)?;
+                    }
                 }
                 RowLock::KeyShare => conflict(self.deleted_since(key, start_ts)?)?,
             }
@@ -416,7 +431,7 @@ impl TxnManager {
         if let Some(err) = &self.journal.state.lock().failed {
             return Err(err.clone());
         }
-        self.validate(start_ts, &txn)?;
+        self.validate(start_ts, &txn, state.newest_lock_ts)?;
         let (writes, locks) = (std::mem::take(&mut txn.writes), std::mem::take(&mut txn.locks));
         let ts = state.last_ts + 1;
         let mut batch: Vec<BatchWrite> = Vec::with_capacity(writes.len() + locks.len() + 1);
@@ -440,6 +455,9 @@ impl TxnManager {
         batch.push((LAST_TS_KEY.to_vec(), Some(ts.to_be_bytes().to_vec())));
         self.storage.write_batch(batch)?;
         state.last_ts = ts;
+        if !locks.is_empty() {
+            state.newest_lock_ts = ts;
+        }
         self.journal.written(ts);
         Ok(DurableWait { journal: Arc::clone(&self.journal), ts })
     }
