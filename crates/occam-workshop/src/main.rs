@@ -12,6 +12,7 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::{Parser, ValueEnum};
 use occam_workshop::chapters;
+use occam_workshop::connect::Connector;
 use occam_workshop::local::{self, LocalServer};
 use occam_workshop::pool::{Pool, DEFAULT_MAX_SIZE};
 use occam_workshop::stress::StressConfig;
@@ -89,14 +90,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     // Held until the chapter ends: the in-process server and its temporary directory.
     let mut _server = None;
     let mut _temp_dir = None;
-    let config = match local::endpoint_from_env()? {
-        Some(config) => {
-            let hosts: Vec<String> = config.get_hosts().iter().map(|h| format!("{h:?}")).collect();
-            eprintln!("Connecting to {}", hosts.join(","));
+    let connector = match local::endpoint_from_env()? {
+        Some(connector) => {
+            let hosts: Vec<String> = connector.config().get_hosts().iter().map(|h| format!("{h:?}")).collect();
+            let auth = if connector.iam().is_some() { "an IAM auth token" } else { "PGPASSWORD" };
+            eprintln!("Connecting to {} with {auth}", hosts.join(","));
             if cli.create_schema {
-                create_schema(&config).await?;
+                create_schema(&connector).await?;
             }
-            config
+            connector
         }
         None => {
             let dir = match &cli.data_dir {
@@ -114,20 +116,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 server.addr,
                 dir.display()
             );
-            let config = server.config();
+            let connector = server.connector();
             _server = Some(server);
-            create_schema(&config).await?;
-            config
+            create_schema(&connector).await?;
+            connector
         }
     };
-    let function = TransferFunction::new(Pool::new(config, cli.pool_size), retry);
+    let function = TransferFunction::new(Pool::new(connector, cli.pool_size), retry);
     let mut stdout = std::io::stdout();
     chapters::run(cli.test_chapter, &function, stress_config, &mut stdout).await
 }
 
-async fn create_schema(config: &tokio_postgres::Config) -> anyhow::Result<()> {
-    let (client, connection) = config.connect(tokio_postgres::NoTls).await.context("connecting")?;
-    tokio::spawn(connection);
+async fn create_schema(connector: &Connector) -> anyhow::Result<()> {
+    let client = connector.connect().await.context("connecting")?;
     if local::create_schema(&client).await? {
         eprintln!("Created the workshop schema: accounts 1..1000 with balance 100, transactions");
     }
