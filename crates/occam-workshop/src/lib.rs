@@ -4,6 +4,7 @@
 //! - [`pool`]: its connection pool.
 //! - [`connect`]: TLS (`PGSSLMODE`) and IAM auth tokens for connections to an endpoint.
 //! - [`stress`]: chapter 2's stress test and STATS block.
+//! - [`serve`]: `serve-function`, the function behind the Lambda Invoke API over HTTP.
 //! - [`chapters`]: the helper CLI's `--test-chapter N`.
 //! - [`local`]: the endpoint from the environment, or an occam started in-process, and the schema.
 //!
@@ -15,5 +16,6 @@ pub mod chapters;
 pub mod connect;
 pub mod local;
 pub mod pool;
+pub mod serve;
 pub mod stress;
 pub mod transfer;
