@@ -249,3 +249,58 @@ async fn iam_admin_token_from_aws_credentials() {
     let output = run_against(server.addr, &["--test-chapter", "0"], env).await;
     assert!(output.status.success(), "{}", text(&output));
 }
+
+/// `serve-function` over an in-process occam answers the Lambda Invoke API until killed.
+#[test]
+fn serve_function_subcommand() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    /// Kills the server however the test ends.
+    struct Server(std::process::Child);
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_occam-workshop"))
+        .args(["serve-function", "--listen", "127.0.0.1:0", "--pool-size", "2"])
+        .env_remove("CLUSTER_ENDPOINT")
+        .env_remove("PGHOST")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start serve-function");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let _server = Server(child);
+    let addr = loop {
+        let mut line = String::new();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "serve-function exited before serving");
+        if let Some(rest) = line.split_once("Serving the transfer function on http://").map(|(_, rest)| rest) {
+            break rest.split_once(": ").unwrap().0.to_owned();
+        }
+    };
+    let post = |path: &str, body: &str| {
+        let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+    };
+    let payload = r#"{"payer_id":1,"payee_id":2,"amount":10}"#;
+    let response = post("/2015-03-31/functions/reinvent-dat401/invocations", payload);
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains(r#"{"balance":90,"#), "{response}");
+    let response = post("/transfer", payload);
+    assert!(response.contains(r#"{"balance":80,"#), "{response}");
+}
+
+#[test]
+fn nothing_to_do_is_an_error() {
+    let output = workshop(&[]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("nothing to do"));
+}
