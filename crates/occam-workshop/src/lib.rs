@@ -5,6 +5,7 @@
 //! - [`connect`]: TLS (`PGSSLMODE`) and IAM auth tokens for connections to an endpoint.
 //! - [`stress`]: chapter 2's stress test and STATS block.
 //! - [`serve`]: `serve-function`, the function behind the Lambda Invoke API over HTTP.
+//! - [`setup`]: chapter 4's `--setup-ch04`, a million accounts by parallel workers.
 //! - [`chapters`]: the helper CLI's `--test-chapter N`.
 //! - [`local`]: the endpoint from the environment, or an occam started in-process, and the schema.
 //!
@@ -17,5 +18,6 @@ pub mod connect;
 pub mod local;
 pub mod pool;
 pub mod serve;
+pub mod setup;
 pub mod stress;
 pub mod transfer;

@@ -14,12 +14,12 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use occam_workshop::chapters;
 use occam_workshop::connect::Connector;
 use occam_workshop::local::{self, LocalServer};
 use occam_workshop::pool::{Pool, DEFAULT_MAX_SIZE};
 use occam_workshop::stress::StressConfig;
 use occam_workshop::transfer::{RetryPolicy, TransferFunction};
+use occam_workshop::{chapters, setup};
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Retries {
@@ -39,6 +39,15 @@ struct Cli {
     /// Run chapter N's test (0: connect, 1: one transfer, 2: stress test, 3: transaction history).
     #[arg(long, value_name = "N")]
     test_chapter: Option<u32>,
+
+    /// Chapter 4's set-up: grow `accounts` to --accounts rows with parallel workers (then run
+    /// --test-chapter, if given).
+    #[arg(long)]
+    setup_ch04: bool,
+
+    /// --setup-ch04: how many accounts in all.
+    #[arg(long, value_name = "N", default_value_t = setup::CH04_ACCOUNTS)]
+    accounts: i64,
 
     /// Chapter 2: invocations in all.
     #[arg(long, value_name = "N", default_value_t = 10_000)]
@@ -121,13 +130,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let Some(chapter) = cli.test_chapter else {
-        anyhow::bail!("nothing to do: give --test-chapter N, or the serve-function command (see --help)");
-    };
-    chapters::check(chapter)?;
+    if cli.test_chapter.is_none() && !cli.setup_ch04 {
+        anyhow::bail!("nothing to do: give --test-chapter N, --setup-ch04 or the serve-function command (see --help)");
+    }
+    if let Some(chapter) = cli.test_chapter {
+        chapters::check(chapter)?;
+    }
     let stress_config = StressConfig { calls: cli.calls, parallel: cli.parallel, ..StressConfig::default() };
     let setup = FunctionSetup::new(&cli.function).await?;
     let mut stdout = std::io::stdout();
+    if cli.setup_ch04 {
+        setup::setup_ch04(&setup.connector, cli.accounts, setup::CH04_WORKERS, &mut stdout).await?;
+    }
+    let Some(chapter) = cli.test_chapter else {
+        return Ok(());
+    };
     chapters::run(chapter, &setup.function, stress_config, &mut stdout).await
 }
 
@@ -135,6 +152,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 /// (held, with its temporary directory, as long as this is).
 struct FunctionSetup {
     function: TransferFunction,
+    connector: Connector,
     _server: Option<LocalServer>,
     _temp_dir: Option<tempfile::TempDir>,
 }
@@ -183,8 +201,8 @@ impl FunctionSetup {
                 connector
             }
         };
-        let function = TransferFunction::new(Pool::new(connector, args.pool_size), retry);
-        Ok(FunctionSetup { function, _server: server, _temp_dir: temp_dir })
+        let function = TransferFunction::new(Pool::new(connector.clone(), args.pool_size), retry);
+        Ok(FunctionSetup { function, connector, _server: server, _temp_dir: temp_dir })
     }
 }
 

@@ -304,3 +304,26 @@ fn nothing_to_do_is_an_error() {
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stdout).contains("nothing to do"));
 }
+
+/// `--setup-ch04` grows `accounts` (here to 5,000) with parallel workers; a second run finds them.
+#[test]
+fn setup_ch04_inserts_the_missing_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("db");
+    let data = data.to_str().unwrap();
+    let out = stdout_of(&["--setup-ch04", "--accounts", "5000", "--data-dir", data]);
+    for line in [
+        "Setting up Chapter 4: Creating 5K accounts",
+        "Current account count: 1,000",
+        "Inserting 4,000 more accounts to reach 5,000...",
+        "Account insertion complete!",
+        "✅ Chapter 4 setup complete",
+    ] {
+        assert!(out.contains(line), "{line:?} missing from\n{out}");
+    }
+    assert!(out.contains("  [Worker 1] Inserted accounts 1,001 to "), "{out}");
+    let out = stdout_of(&["--setup-ch04", "--accounts", "5000", "--data-dir", data, "--test-chapter", "1"]);
+    assert!(out.contains("Current account count: 5,000"), "{out}");
+    assert!(out.contains("nothing to insert"), "{out}");
+    assert!(out.contains("Payer balance after transfer: 90"), "{out}");
+}
