@@ -5,10 +5,13 @@
 use std::net::SocketAddr;
 use std::path::Path;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
+use occam::wire::ServerOptions;
 use occam::{Config, Database};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+
+use crate::connect::{self, Connector};
 
 /// The accounts table of chapter 1.
 pub const CREATE_ACCOUNTS: &str = "CREATE TABLE accounts (id INT PRIMARY KEY, balance INT)";
@@ -42,13 +45,23 @@ pub struct LocalServer {
 impl LocalServer {
     /// Opens `data_dir` (None: in memory) and serves it on 127.0.0.1 at a free port, any password accepted.
     pub async fn start(data_dir: Option<&Path>) -> anyhow::Result<LocalServer> {
+        LocalServer::start_with(data_dir, |_| ServerOptions::default()).await
+    }
+
+    /// As [`LocalServer::start`], served with the options `options` makes for the opened database (TLS,
+    /// an authenticator over its roles, ...).
+    pub async fn start_with(
+        data_dir: Option<&Path>,
+        options: impl FnOnce(&Database) -> ServerOptions,
+    ) -> anyhow::Result<LocalServer> {
         let config = Config { data_dir: data_dir.map(Path::to_path_buf), ..Config::default() };
         let database = tokio::task::spawn_blocking(move || Database::open(&config))
             .await?
             .map_err(|err| anyhow::anyhow!("cannot open the database: {err}"))?;
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let server = tokio::spawn(occam::wire::serve(listener, database));
+        let options = options(&database);
+        let server = tokio::spawn(occam::wire::serve_with_options(listener, database, options));
         Ok(LocalServer { addr, server })
     }
 
@@ -63,6 +76,11 @@ impl LocalServer {
             .dbname("postgres");
         config
     }
+
+    /// A [`Connector`] for [`LocalServer::config`].
+    pub fn connector(&self) -> Connector {
+        Connector::new(self.config())
+    }
 }
 
 impl Drop for LocalServer {
@@ -72,32 +90,9 @@ impl Drop for LocalServer {
 }
 
 /// The endpoint named by the environment, if any: `CLUSTER_ENDPOINT` or `PGHOST`, with `PGPORT` (5432),
-/// `PGUSER` (admin), `PGPASSWORD`, `PGDATABASE` (postgres). `PGSSLMODE` may be `disable`, `allow` or
-/// `prefer` (TLS to the endpoint comes later; `require` is refused with a clear error).
-pub fn endpoint_from_env() -> anyhow::Result<Option<tokio_postgres::Config>> {
-    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let Some(host) = var("CLUSTER_ENDPOINT").or_else(|| var("PGHOST")) else {
-        return Ok(None);
-    };
-    let mut config = tokio_postgres::Config::new();
-    config.host(&host);
-    let port = match var("PGPORT") {
-        Some(port) => port.parse::<u16>().with_context(|| format!("PGPORT={port} is not a port"))?,
-        None => 5432,
-    };
-    config.port(port);
-    config.user(var("PGUSER").as_deref().unwrap_or("admin"));
-    config.dbname(var("PGDATABASE").as_deref().unwrap_or("postgres"));
-    if let Some(password) = var("PGPASSWORD") {
-        config.password(password);
-    }
-    match var("PGSSLMODE").as_deref() {
-        None | Some("disable" | "allow" | "prefer") => {}
-        Some(mode) => bail!(
-            "PGSSLMODE={mode}: occam-workshop connects without TLS for now; use PGSSLMODE=prefer \
-             (occam serves plaintext clients unless started with --require-tls)"
-        ),
-    }
-    config.application_name("occam-workshop");
-    Ok(Some(config))
+/// `PGUSER` (admin), `PGDATABASE` (postgres), `PGSSLMODE` (see [`connect::ssl_mode`]) and `PGPASSWORD`;
+/// without a password, each connection signs an IAM auth token with the AWS credentials of the environment
+/// or `~/.aws/credentials` (`AWS_REGION`, else the endpoint's region; see [`connect::region_for`]).
+pub fn endpoint_from_env() -> anyhow::Result<Option<Connector>> {
+    connect::endpoint_from_vars(|name| std::env::var(name).ok())
 }

@@ -8,31 +8,35 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio_postgres::{Client, Config, NoTls};
+use tokio_postgres::Client;
+
+use crate::connect::Connector;
 
 /// The workshop's default pool size (the Lambda's `max: 20`).
 pub const DEFAULT_MAX_SIZE: usize = 20;
 
-/// A pool of plaintext connections to one server.
+/// A pool of connections to one server.
 #[derive(Clone)]
 pub struct Pool {
     inner: Arc<PoolInner>,
 }
 
 struct PoolInner {
-    config: Config,
+    connector: Connector,
     idle: Mutex<Vec<Client>>,
     permits: Arc<Semaphore>,
     max_size: usize,
 }
 
 impl Pool {
-    /// A pool of at most `max_size` connections (at least one) made with `config`.
-    pub fn new(config: Config, max_size: usize) -> Pool {
+    /// A pool of at most `max_size` connections (at least one) made with `connector` (or a
+    /// `tokio_postgres::Config`).
+    pub fn new(connector: impl Into<Connector>, max_size: usize) -> Pool {
+        let connector = connector.into();
         let max_size = max_size.max(1);
         Pool {
             inner: Arc::new(PoolInner {
-                config,
+                connector,
                 idle: Mutex::new(Vec::new()),
                 permits: Arc::new(Semaphore::new(max_size)),
                 max_size,
@@ -61,11 +65,7 @@ impl Pool {
                 None => break,
             }
         }
-        let (client, connection) = self.inner.config.connect(NoTls).await?;
-        tokio::spawn(async move {
-            // Ends when the client is dropped or the server goes away; either way the client sees it.
-            let _ = connection.await;
-        });
+        let client = self.inner.connector.connect().await?;
         Ok(PooledClient { client: Some(client), pool: self.clone(), _permit: permit })
     }
 }

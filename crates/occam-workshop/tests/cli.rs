@@ -118,8 +118,212 @@ async fn endpoint_from_the_environment() {
     let output = run(&["--test-chapter", "1", "--create-schema"], "prefer").await.unwrap();
     assert!(text(&output).contains("Payer balance after transfer: 80"), "{}", text(&output));
 
-    // TLS to an endpoint is not there yet: said plainly rather than silently downgraded.
+    // PGSSLMODE=require against a server without TLS fails rather than silently downgrading.
     let output = run(&["--test-chapter", "0"], "require").await.unwrap();
     assert!(!output.status.success());
-    assert!(text(&output).contains("PGSSLMODE=require"), "{}", text(&output));
+    assert!(text(&output).contains("test FAILED"), "{}", text(&output));
+    let output = run(&["--test-chapter", "0"], "verify-full").await.unwrap();
+    assert!(!output.status.success());
+    assert!(text(&output).contains("PGSSLMODE=verify-full is not supported"), "{}", text(&output));
+}
+
+/// Runs the binary against `addr` with `env` (PGHOST, PGPORT, PGUSER set; no PGPASSWORD or AWS keys
+/// unless `env` gives them; HOME pointed at an empty directory so that no ~/.aws/credentials is found).
+async fn run_against(
+    addr: std::net::SocketAddr,
+    args: &'static [&'static str],
+    env: Vec<(&'static str, String)>,
+) -> Output {
+    tokio::task::spawn_blocking(move || {
+        let home = tempfile::tempdir().unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_occam-workshop"));
+        command.args(args).env("HOME", home.path());
+        for name in [
+            "CLUSTER_ENDPOINT",
+            "PGPASSWORD",
+            "PGSSLMODE",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_PROFILE",
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "AWS_REGION",
+            "AWS_DEFAULT_REGION",
+        ] {
+            command.env_remove(name);
+        }
+        command.env("PGHOST", "127.0.0.1").env("PGPORT", addr.port().to_string()).env("PGUSER", "admin");
+        command.envs(env).output().unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn self_signed_tls() -> occam::wire::ServerTls {
+    let (cert, key) = occam::wire::tls::self_signed_pem().unwrap();
+    occam::wire::tls::acceptor_from_pem(cert.as_bytes(), key.as_bytes()).unwrap()
+}
+
+/// The talk's `PGSSLMODE=require` against an occam that requires TLS with a self-signed certificate (as DSQL
+/// requires TLS): accepted without verification, as libpq's `require` does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sslmode_require_against_a_tls_only_server() {
+    let server = occam_workshop::local::LocalServer::start_with(None, |_| occam::wire::ServerOptions {
+        tls: Some(self_signed_tls()),
+        require_tls: true,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let text = |output: &Output| String::from_utf8_lossy(&output.stdout).into_owned();
+    let env = |mode: &str| vec![("PGPASSWORD", "x".to_owned()), ("PGSSLMODE", mode.to_owned())];
+
+    let output = run_against(server.addr, &["--test-chapter", "1", "--create-schema"], env("require")).await;
+    assert!(output.status.success(), "{}\n{}", text(&output), String::from_utf8_lossy(&output.stderr));
+    assert!(text(&output).contains("Payer balance after transfer: 90"), "{}", text(&output));
+    // prefer (the default) upgrades too; disable is refused by a server that requires TLS.
+    let output = run_against(server.addr, &["--test-chapter", "0"], env("prefer")).await;
+    assert!(output.status.success(), "{}", text(&output));
+    let output = run_against(server.addr, &["--test-chapter", "0"], env("disable")).await;
+    assert!(!output.status.success(), "{}", text(&output));
+}
+
+/// Without PGPASSWORD the CLI signs an admin auth token with the AWS credentials of the environment, as the
+/// talk's `aws dsql generate-db-connect-admin-auth-token`; an occam with `--auth iam` checks it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn iam_admin_token_from_aws_credentials() {
+    let server_credentials = occam::auth::sigv4::Credentials {
+        access_key_id: "AKIAOCCAMWORKSHOP001".into(),
+        secret_access_key: "workshop/secret+key".into(),
+        session_token: None,
+    };
+    let credentials = server_credentials.clone();
+    let server = occam_workshop::local::LocalServer::start_with(None, move |database| {
+        let verifier = occam::auth::token::TokenVerifier { credentials, region: None };
+        occam::wire::ServerOptions {
+            authenticator: std::sync::Arc::new(occam::wire::IamAuth {
+                roles: std::sync::Arc::new(database.clone()),
+                verifier,
+            }),
+            tls: Some(self_signed_tls()),
+            require_tls: true,
+            ..Default::default()
+        }
+    })
+    .await
+    .unwrap();
+    let text = |output: &Output| String::from_utf8_lossy(&output.stdout).into_owned();
+    let keys = |secret: &str| {
+        vec![
+            ("PGSSLMODE", "require".to_owned()),
+            ("AWS_ACCESS_KEY_ID", server_credentials.access_key_id.clone()),
+            ("AWS_SECRET_ACCESS_KEY", secret.to_owned()),
+        ]
+    };
+
+    let output =
+        run_against(server.addr, &["--test-chapter", "1", "--create-schema"], keys("workshop/secret+key")).await;
+    assert!(output.status.success(), "{}\n{}", text(&output), String::from_utf8_lossy(&output.stderr));
+    assert!(text(&output).contains("Payer balance after transfer: 90"), "{}", text(&output));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("with an IAM auth token"));
+
+    // A token signed with the wrong secret is refused as DSQL refuses it.
+    let output = run_against(server.addr, &["--test-chapter", "0"], keys("not-the-secret")).await;
+    assert!(!output.status.success());
+    assert!(text(&output).contains("access denied"), "{}", text(&output));
+
+    // No password and no credentials anywhere: a clear error.
+    let output = run_against(server.addr, &["--test-chapter", "0"], vec![("PGSSLMODE", "require".to_owned())]).await;
+    assert!(!output.status.success());
+    assert!(text(&output).contains("no PGPASSWORD, and no AWS credentials"), "{}", text(&output));
+
+    // The credentials file (~/.aws/credentials format) is a source too.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("credentials");
+    std::fs::write(
+        &file,
+        "[default]\naws_access_key_id = AKIAOCCAMWORKSHOP001\naws_secret_access_key = workshop/secret+key\n",
+    )
+    .unwrap();
+    let env = vec![("PGSSLMODE", "require".to_owned()), ("AWS_SHARED_CREDENTIALS_FILE", file.display().to_string())];
+    let output = run_against(server.addr, &["--test-chapter", "0"], env).await;
+    assert!(output.status.success(), "{}", text(&output));
+}
+
+/// `serve-function` over an in-process occam answers the Lambda Invoke API until killed.
+#[test]
+fn serve_function_subcommand() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    /// Kills the server however the test ends.
+    struct Server(std::process::Child);
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_occam-workshop"))
+        .args(["serve-function", "--listen", "127.0.0.1:0", "--pool-size", "2"])
+        .env_remove("CLUSTER_ENDPOINT")
+        .env_remove("PGHOST")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start serve-function");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let _server = Server(child);
+    let addr = loop {
+        let mut line = String::new();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "serve-function exited before serving");
+        if let Some(rest) = line.split_once("Serving the transfer function on http://").map(|(_, rest)| rest) {
+            break rest.split_once(": ").unwrap().0.to_owned();
+        }
+    };
+    let post = |path: &str, body: &str| {
+        let mut stream = std::net::TcpStream::connect(&addr).unwrap();
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        response
+    };
+    let payload = r#"{"payer_id":1,"payee_id":2,"amount":10}"#;
+    let response = post("/2015-03-31/functions/reinvent-dat401/invocations", payload);
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains(r#"{"balance":90,"#), "{response}");
+    let response = post("/transfer", payload);
+    assert!(response.contains(r#"{"balance":80,"#), "{response}");
+}
+
+#[test]
+fn nothing_to_do_is_an_error() {
+    let output = workshop(&[]);
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stdout).contains("nothing to do"));
+}
+
+/// `--setup-ch04` grows `accounts` (here to 5,000) with parallel workers; a second run finds them.
+#[test]
+fn setup_ch04_inserts_the_missing_accounts() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("db");
+    let data = data.to_str().unwrap();
+    let out = stdout_of(&["--setup-ch04", "--accounts", "5000", "--data-dir", data]);
+    for line in [
+        "Setting up Chapter 4: Creating 5K accounts",
+        "Current account count: 1,000",
+        "Inserting 4,000 more accounts to reach 5,000...",
+        "Account insertion complete!",
+        "✅ Chapter 4 setup complete",
+    ] {
+        assert!(out.contains(line), "{line:?} missing from\n{out}");
+    }
+    assert!(out.contains("  [Worker 1] Inserted accounts 1,001 to "), "{out}");
+    let out = stdout_of(&["--setup-ch04", "--accounts", "5000", "--data-dir", data, "--test-chapter", "1"]);
+    assert!(out.contains("Current account count: 5,000"), "{out}");
+    assert!(out.contains("nothing to insert"), "{out}");
+    assert!(out.contains("Payer balance after transfer: 90"), "{out}");
 }
