@@ -497,13 +497,11 @@ pub fn create_index(txn: &mut Transaction, stmt: &ast::CreateIndex) -> Result<Op
 /// is submitted to delete the entries.
 pub fn drop_index(txn: &mut Transaction, names: &[ObjectName], if_exists: bool) -> Result<()> {
     for name in names {
-        if let Some(schema) = &name.schema {
-            if schema != PUBLIC_SCHEMA {
-                if if_exists {
-                    continue;
-                }
-                return Err(Error::new("3F000", format!("schema \"{schema}\" does not exist")));
+        if let Err(err) = check_schema(name) {
+            if if_exists {
+                continue;
             }
+            return Err(err);
         }
         let Some(index) = read_index(txn, &name.name)? else {
             if if_exists {
@@ -617,13 +615,11 @@ pub fn table_id_in(txn: &Transaction, name: &str) -> Result<Option<u32>> {
 /// alike, and its statistics (see `crate::jobs`).
 pub fn drop_table(txn: &mut Transaction, names: &[ObjectName], if_exists: bool) -> Result<()> {
     for name in names {
-        if let Some(schema) = &name.schema {
-            if schema != PUBLIC_SCHEMA {
-                if if_exists {
-                    continue;
-                }
-                return Err(Error::new("3F000", format!("schema \"{schema}\" does not exist")));
+        if let Err(err) = check_schema(name) {
+            if if_exists {
+                continue;
             }
+            return Err(err);
         }
         let key = catalog_key(&name.name);
         let Some(bytes) = txn.get(&key)? else {
