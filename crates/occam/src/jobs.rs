@@ -295,83 +295,58 @@ fn all_jobs(txn: &Transaction) -> Result<Vec<Job>> {
     Ok(jobs)
 }
 
+/// Records a newly submitted job inside the transaction that asks for it (the worker picks it up once that
+/// transaction commits). `object_name` is what `sys.jobs` shows while the job is pending (DSQL shows the
+/// schema-qualified name for builds and ANALYZE, NULL for DROP).
+fn submit(
+    txn: &mut Transaction,
+    id: String,
+    job_type: JobType,
+    (table_id, index_id): (u32, u32),
+    name: &str,
+    object_name: Option<String>,
+) {
+    let job = Job {
+        id,
+        status: JobStatus::Submitted,
+        details: None,
+        job_type,
+        table_id,
+        index_id,
+        index_name: name.to_string(),
+        object_name,
+        start_time: Utc::now(),
+        update_time: None,
+    };
+    write_job(txn, &job);
+}
+
+fn qualified(name: &str) -> Option<String> {
+    Some(format!("{}.{name}", catalog::PUBLIC_SCHEMA))
+}
+
 /// Records a submitted build job for `index` (inside the CREATE INDEX transaction).
 pub fn submit_index_build(txn: &mut Transaction, job_id: &str, index: &Index) -> Result<()> {
-    write_job(
-        txn,
-        &Job {
-            id: job_id.to_string(),
-            status: JobStatus::Submitted,
-            details: None,
-            job_type: JobType::IndexBuild,
-            table_id: index.table_id,
-            index_id: index.id,
-            index_name: index.name.clone(),
-            object_name: Some(format!("{}.{}", catalog::PUBLIC_SCHEMA, index.name)),
-            start_time: Utc::now(),
-            update_time: None,
-        },
-    );
+    let ids = (index.table_id, index.id);
+    submit(txn, job_id.to_string(), JobType::IndexBuild, ids, &index.name, qualified(&index.name));
     Ok(())
 }
 
 /// Records a job deleting `index`'s entries (inside the DROP INDEX / DROP TABLE transaction).
 pub fn submit_drop(txn: &mut Transaction, index: &Index) -> Result<()> {
-    write_job(
-        txn,
-        &Job {
-            id: new_job_id(),
-            status: JobStatus::Submitted,
-            details: None,
-            job_type: JobType::Drop,
-            table_id: index.table_id,
-            index_id: index.id,
-            index_name: index.name.clone(),
-            object_name: None,
-            start_time: Utc::now(),
-            update_time: None,
-        },
-    );
+    submit(txn, new_job_id(), JobType::Drop, (index.table_id, index.id), &index.name, None);
     Ok(())
 }
 
 /// Records a job deleting every key of the dropped table `table_id` (inside the DROP TABLE transaction).
 pub fn submit_table_drop(txn: &mut Transaction, table_id: u32, table_name: &str) {
-    write_job(
-        txn,
-        &Job {
-            id: new_job_id(),
-            status: JobStatus::Submitted,
-            details: None,
-            job_type: JobType::Drop,
-            table_id,
-            index_id: 0,
-            index_name: table_name.to_string(),
-            object_name: None,
-            start_time: Utc::now(),
-            update_time: None,
-        },
-    );
+    submit(txn, new_job_id(), JobType::Drop, (table_id, 0), table_name, None);
 }
 
 /// Records an ANALYZE job for `table` (inside the ANALYZE statement's transaction); returns its id.
 pub fn submit_analyze(txn: &mut Transaction, table: &catalog::Table) -> String {
     let id = new_job_id();
-    write_job(
-        txn,
-        &Job {
-            id: id.clone(),
-            status: JobStatus::Submitted,
-            details: None,
-            job_type: JobType::Analyze,
-            table_id: table.id,
-            index_id: 0,
-            index_name: table.name.clone(),
-            object_name: Some(format!("{}.{}", catalog::PUBLIC_SCHEMA, table.name)),
-            start_time: Utc::now(),
-            update_time: None,
-        },
-    );
+    submit(txn, id.clone(), JobType::Analyze, (table.id, 0), &table.name, qualified(&table.name));
     id
 }
 

@@ -1008,9 +1008,7 @@ fn run_join(join: &JoinPlan, ctx: &mut ExecContext, f: &mut RowCallback) -> Resu
             let mut matched = false;
             if let Some(encoded) = lookup_key(table, key, &left_row, ctx)? {
                 if let Some(value) = ctx.txn.get(&encoded)? {
-                    let mut row = Vec::with_capacity(left_width + right_width + join.merged.len());
-                    row.extend_from_slice(&left_row);
-                    row.extend(table.decode_row(&value)?);
+                    let row = joined_row(&left_row, table.decode_row(&value)?, join.merged.len());
                     if passes(condition, &row, ctx)? {
                         matched = true;
                         if !emit_joined(row, &join.merged, ctx, f)? {
@@ -1020,9 +1018,7 @@ fn run_join(join: &JoinPlan, ctx: &mut ExecContext, f: &mut RowCallback) -> Resu
                 }
             }
             if !matched && keeps_left {
-                let mut row = left_row;
-                row.resize(left_width + right_width, Value::Null);
-                return emit_joined(row, &join.merged, ctx, f);
+                return emit_joined(null_extended(left_row, right_width), &join.merged, ctx, f);
             }
             Ok(true)
         });
@@ -1060,9 +1056,7 @@ fn run_join(join: &JoinPlan, ctx: &mut ExecContext, f: &mut RowCallback) -> Resu
         };
         let mut matched = false;
         for &i in candidates {
-            let mut row = Vec::with_capacity(left_width + right_width + join.merged.len());
-            row.extend_from_slice(&left_row);
-            row.extend_from_slice(&right_rows[i]);
+            let row = joined_row(&left_row, right_rows[i].iter().cloned(), join.merged.len());
             if passes(condition, &row, ctx)? {
                 matched = true;
                 if keeps_right {
@@ -1074,9 +1068,7 @@ fn run_join(join: &JoinPlan, ctx: &mut ExecContext, f: &mut RowCallback) -> Resu
             }
         }
         if !matched && keeps_left {
-            let mut row = left_row;
-            row.resize(left_width + right_width, Value::Null);
-            return emit_joined(row, &join.merged, ctx, f);
+            return emit_joined(null_extended(left_row, right_width), &join.merged, ctx, f);
         }
         Ok(true)
     })?;
@@ -1098,6 +1090,21 @@ fn run_join(join: &JoinPlan, ctx: &mut ExecContext, f: &mut RowCallback) -> Resu
 }
 
 /// Appends the USING-merged columns to a joined row and passes it on.
+/// A left row followed by a right row, with room for the merged USING columns appended later.
+fn joined_row(left: &[Value], right: impl IntoIterator<Item = Value>, merged: usize) -> Row {
+    let right = right.into_iter();
+    let mut row = Vec::with_capacity(left.len() + right.size_hint().0 + merged);
+    row.extend_from_slice(left);
+    row.extend(right);
+    row
+}
+
+/// An unmatched left row of an outer join: the right side's columns are NULL.
+fn null_extended(mut left: Row, right_width: usize) -> Row {
+    left.resize(left.len() + right_width, Value::Null);
+    left
+}
+
 fn emit_joined(mut row: Row, merged: &[BoundExpr], ctx: &mut ExecContext, f: &mut RowCallback) -> Result<bool> {
     if !merged.is_empty() {
         let values = eval_all(merged, &row, ctx)?;
