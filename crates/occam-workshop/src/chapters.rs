@@ -4,53 +4,71 @@ use std::io::Write;
 
 use anyhow::{bail, Context};
 
-use crate::pool::Pool;
-use crate::stress::{self, StressConfig};
-use crate::transfer::{Request, RetryPolicy, TransferFunction};
+use crate::connect::Connector;
+use crate::invoke::FunctionClient;
+use crate::stress::{self, short_count, thousands, StressConfig};
+use crate::transfer::Request;
 
 /// The function name the talk invokes.
 pub const FUNCTION_NAME: &str = "reinvent-dat401";
 
-/// The chapter 0 function: connects through the pool and greets.
-pub async fn hello(pool: &Pool) -> anyhow::Result<serde_json::Value> {
-    let client = pool.get().await.context("connecting")?;
-    let row = client.query_one("SELECT 1", &[]).await.context("querying")?;
-    let one: i32 = row.get(0);
-    if one != 1 {
-        bail!("SELECT 1 returned {one}");
-    }
-    Ok(serde_json::json!({ "greeting": "Hello! I connected to DSQL successfully!" }))
+/// What the chapters work with: the function, invoked over HTTP, and the database, for the checks the
+/// talk's helper makes there (as the admin).
+pub struct Helper {
+    pub function: FunctionClient,
+    pub database: Connector,
+}
+
+/// How a chapter's stress test runs (chapters 2 and 4).
+#[derive(Debug, Clone, Copy)]
+pub struct StressOptions {
+    pub config: StressConfig,
+    /// Whether to print the OCC retry statistics (the function retries conflicts).
+    pub retries_on: bool,
 }
 
 /// Runs chapter `chapter`'s test, printing to `out`. An `Err` is a failed test.
 pub async fn run(
     chapter: u32,
-    function: &TransferFunction,
-    stress_config: StressConfig,
+    helper: &Helper,
+    stress: StressOptions,
     out: &mut (dyn Write + Send),
 ) -> anyhow::Result<()> {
     check(chapter)?;
     match chapter {
-        0 => chapter0(function, out).await,
-        1 => chapter1(function, out).await,
-        2 => chapter2(function, stress_config, out).await,
-        _ => chapter3(function, out).await,
+        0 => chapter0(helper, out).await,
+        1 => chapter1(helper, out).await,
+        2 => stress_test(2, "Stress Test", helper, stress, out).await,
+        3 => chapter3(helper, out).await,
+        _ => {
+            check_accounts(&helper.database, stress.config.accounts).await?;
+            stress_test(4, "Extreme Stress Test", helper, stress, out).await
+        }
     }
 }
 
-/// Whether chapter `chapter` has a test here (0 to 3).
+/// Whether chapter `chapter` has a test (0 to 4).
 pub fn check(chapter: u32) -> anyhow::Result<()> {
     match chapter {
-        0..=3 => Ok(()),
-        4 => bail!("chapter 4's 1M-call test is not supported yet (its --setup-ch04 is)"),
+        0..=4 => Ok(()),
         n => bail!("there is no chapter {n} (the workshop has chapters 0 to 4)"),
     }
 }
 
-async fn chapter0(function: &TransferFunction, out: &mut (dyn Write + Send)) -> anyhow::Result<()> {
+fn invoking(out: &mut (dyn Write + Send), helper: &Helper, payload: Option<&str>) -> std::io::Result<()> {
+    let endpoint = helper.function.endpoint();
+    match payload {
+        Some(payload) => {
+            writeln!(out, "Invoking function '{FUNCTION_NAME}' at {endpoint} with payload '{payload}'")
+        }
+        None => writeln!(out, "Invoking function '{FUNCTION_NAME}' at {endpoint}"),
+    }
+}
+
+async fn chapter0(helper: &Helper, out: &mut (dyn Write + Send)) -> anyhow::Result<()> {
     writeln!(out, "Testing Chapter 0: Connecting to DSQL\n")?;
-    writeln!(out, "Invoking function '{FUNCTION_NAME}' (in-process)")?;
-    let response = hello(function.pool()).await?;
+    invoking(out, helper, None)?;
+    let response = helper.function.greet().await?;
     writeln!(out, "Response: {}\n", serde_json::to_string_pretty(&response)?)?;
     let greeting = response["greeting"].as_str().unwrap_or_default();
     if !greeting.contains("connected to DSQL successfully") {
@@ -61,11 +79,10 @@ async fn chapter0(function: &TransferFunction, out: &mut (dyn Write + Send)) -> 
 }
 
 /// Invokes the transfer of 10 from account 1 to 2 and prints the response; the payer's balance on success.
-async fn transfer_1_to_2(function: &TransferFunction, out: &mut (dyn Write + Send)) -> anyhow::Result<i32> {
+async fn transfer_1_to_2(helper: &Helper, out: &mut (dyn Write + Send)) -> anyhow::Result<i32> {
     let request = Request { payer_id: 1, payee_id: 2, amount: 10 };
-    let payload = serde_json::to_string(&request)?;
-    writeln!(out, "Invoking function '{FUNCTION_NAME}' (in-process) with payload '{payload}'")?;
-    let response = function.invoke(request).await.context("invoking the transfer function")?;
+    invoking(out, helper, Some(&serde_json::to_string(&request)?))?;
+    let response = helper.function.transfer(request).await.map_err(anyhow::Error::msg)?;
     writeln!(out, "Response: {}\n", serde_json::to_string_pretty(&response)?)?;
     match (response.balance, &response.error) {
         (Some(balance), None) => Ok(balance),
@@ -73,19 +90,15 @@ async fn transfer_1_to_2(function: &TransferFunction, out: &mut (dyn Write + Sen
     }
 }
 
-async fn payer_balance(function: &TransferFunction, id: i32) -> anyhow::Result<i32> {
-    let client = function.pool().get().await?;
-    let row = client
-        .query_opt("SELECT balance FROM accounts WHERE id = $1", &[&id])
-        .await?
-        .with_context(|| format!("account {id} does not exist"))?;
-    Ok(row.get(0))
-}
-
-async fn chapter1(function: &TransferFunction, out: &mut (dyn Write + Send)) -> anyhow::Result<()> {
+async fn chapter1(helper: &Helper, out: &mut (dyn Write + Send)) -> anyhow::Result<()> {
     writeln!(out, "Testing Chapter 1: Money transfer from account 1 to account 2\n")?;
-    let balance = transfer_1_to_2(function, out).await?;
-    let stored = payer_balance(function, 1).await?;
+    let balance = transfer_1_to_2(helper, out).await?;
+    let client = helper.database.connect().await.context("connecting to the database")?;
+    let stored: i32 = client
+        .query_opt("SELECT balance FROM accounts WHERE id = 1", &[])
+        .await?
+        .context("account 1 does not exist")?
+        .get(0);
     if stored != balance {
         bail!("the function returned balance {balance} but account 1 holds {stored}");
     }
@@ -94,50 +107,76 @@ async fn chapter1(function: &TransferFunction, out: &mut (dyn Write + Send)) -> 
     Ok(())
 }
 
-async fn chapter2(
-    function: &TransferFunction,
-    config: StressConfig,
+/// Chapter 4 needs `--setup-ch04`'s accounts.
+async fn check_accounts(database: &Connector, accounts: i32) -> anyhow::Result<()> {
+    let client = database.connect().await.context("connecting to the database")?;
+    let found = client.query_opt("SELECT 1 FROM accounts WHERE id = $1", &[&accounts]).await?;
+    if found.is_none() {
+        bail!(
+            "chapter 4 transfers between accounts 1 to {}, but account {} does not exist: run --setup-ch04 first",
+            thousands(accounts as u64),
+            thousands(accounts as u64)
+        );
+    }
+    Ok(())
+}
+
+/// Chapters 2 and 4: the stress test, its live progress and the STATS block.
+async fn stress_test(
+    chapter: u32,
+    title: &str,
+    helper: &Helper,
+    options: StressOptions,
     out: &mut (dyn Write + Send),
 ) -> anyhow::Result<()> {
+    let config = options.config;
     writeln!(
         out,
-        "Testing Chapter 2: Stress Test - {} Invocations ({} parallel x {} iterations)\n",
-        short_count(config.calls),
+        "Testing Chapter {chapter}: {title} - {} Invocations ({} parallel x {} iterations)\n",
+        short_count(config.calls as u64),
         config.parallel,
         config.batches()
     )?;
-    writeln!(out, "Total invocations: {}", stress::thousands(config.calls as u64))?;
-    writeln!(out, "Parallel requests per batch: {}", stress::thousands(config.parallel as u64))?;
+    writeln!(out, "Total invocations: {}", thousands(config.calls as u64))?;
+    writeln!(out, "Parallel requests per batch: {}", thousands(config.parallel as u64))?;
     writeln!(out, "Number of batches: {}", config.batches())?;
-    let retry = match function.retry_policy() {
-        RetryPolicy::Off => "off (40001 is returned to the caller)".to_string(),
-        RetryPolicy::Immediate => "immediate, until success".to_string(),
-        RetryPolicy::Backoff { base, max } => format!("exponential backoff from {base:?} up to {max:?}, until success"),
-    };
-    writeln!(out, "OCC retries: {retry}; connection pool: {} connections\n", function.pool().max_size())?;
+    let workers = config.worker_count();
+    if workers > 1 {
+        writeln!(out, "Number of workers: {workers}\n")?;
+        writeln!(out, "Starting {workers} workers...")?;
+        writeln!(
+            out,
+            "Each worker handles {} parallel calls per iteration, for {} iterations",
+            config.parallel_per_worker(),
+            config.batches()
+        )?;
+        writeln!(out, "Created {workers} worker(s)")?;
+    } else {
+        writeln!(out)?;
+    }
     out.flush()?;
     let bar = stress::progress_bar(config.calls);
-    let stats = stress::run(function, config, Some(&bar)).await;
+    let stats = stress::run(&helper.function, config, Some(&bar)).await?;
     writeln!(
         out,
         "[100%] {}/{} calls | {:.0} calls/s | Success: {:.1}% | {:.1}s\n",
         stats.total,
-        config.calls,
+        thousands(config.calls as u64),
         stats.throughput(),
         if stats.total == 0 { 0.0 } else { stats.successful as f64 * 100.0 / stats.total as f64 },
         stats.total_time.as_secs_f64()
     )?;
-    write!(out, "{}", stats.render(function.retry_policy() != RetryPolicy::Off))?;
-    writeln!(out, "\n✅ Chapter 2 test complete")?;
+    write!(out, "{}", stats.render(options.retries_on))?;
+    writeln!(out, "\n✅ Chapter {chapter} test complete")?;
     Ok(())
 }
 
-async fn chapter3(function: &TransferFunction, out: &mut (dyn Write + Send)) -> anyhow::Result<()> {
+async fn chapter3(helper: &Helper, out: &mut (dyn Write + Send)) -> anyhow::Result<()> {
     writeln!(out, "Testing Chapter 3: Transaction history with UUID primary keys\n")?;
-    transfer_1_to_2(function, out).await?;
+    transfer_1_to_2(helper, out).await?;
     writeln!(out, "✅ Transfer successful")?;
     writeln!(out, "Checking transactions table...")?;
-    let client = function.pool().get().await?;
+    let client = helper.database.connect().await.context("connecting to the database")?;
     let rows = client
         .query(
             "SELECT id, payer_id, payee_id, amount, created_at FROM transactions WHERE payer_id = 1 \
@@ -167,33 +206,13 @@ async fn chapter3(function: &TransferFunction, out: &mut (dyn Write + Send)) -> 
     Ok(())
 }
 
-/// `10000` → `10K`, as in the talk's title.
-fn short_count(n: usize) -> String {
-    if n >= 1_000_000 && n.is_multiple_of(1_000_000) {
-        format!("{}M", n / 1_000_000)
-    } else if n >= 1_000 && n.is_multiple_of(1_000) {
-        format!("{}K", n / 1_000)
-    } else {
-        n.to_string()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn titles_abbreviate_counts() {
-        assert_eq!(short_count(10_000), "10K");
-        assert_eq!(short_count(1_000_000), "1M");
-        assert_eq!(short_count(400), "400");
-        assert_eq!(short_count(1_500), "1500");
-    }
-
-    #[test]
-    fn only_chapters_0_to_3_run() {
-        assert!((0..=3).all(|n| check(n).is_ok()));
-        assert!(check(4).unwrap_err().to_string().contains("not supported yet"));
-        assert!(check(5).is_err());
+    fn chapters_0_to_4_run() {
+        assert!((0..=4).all(|n| check(n).is_ok()));
+        assert!(check(5).unwrap_err().to_string().contains("there is no chapter 5"));
     }
 }

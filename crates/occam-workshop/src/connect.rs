@@ -84,6 +84,16 @@ impl Connector {
         self
     }
 
+    /// The same endpoint as role `user` (an IAM token then is an admin token only for `admin`).
+    pub fn for_user(&self, user: &str) -> Connector {
+        let mut connector = self.clone();
+        connector.config.user(user);
+        if let Some(iam) = &mut connector.iam {
+            iam.admin = user == "admin";
+        }
+        connector
+    }
+
     /// The settings (without the token).
     pub fn config(&self) -> &Config {
         &self.config

@@ -1,39 +1,64 @@
 //! Where the workshop's database is: an endpoint from the environment (as the talk's `CLUSTER_ENDPOINT`,
 //! `PGHOST`, `PGUSER`, `PGPASSWORD`, `PGPORT`, `PGDATABASE`), or, with none set, an occam started in this
-//! process on a temporary data directory (durable, as a real server) with the workshop's schema.
+//! process on a data directory (durable, as a real server), and the workshop's schema and application role
+//! as the talk's psql steps create them.
 
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use occam::wire::ServerOptions;
 use occam::{Config, Database};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
+use tokio_postgres::error::SqlState;
 
 use crate::connect::{self, Connector};
 
-/// The accounts table of chapter 1.
-pub const CREATE_ACCOUNTS: &str = "CREATE TABLE accounts (id INT PRIMARY KEY, balance INT)";
-/// Accounts 1..=1000 with a balance of 100, as in chapter 1.
-pub const INSERT_ACCOUNTS: &str =
-    "INSERT INTO accounts (id, balance) SELECT id, 100 FROM generate_series(1, 1000) AS id";
-/// The history table of chapter 3.
-pub const CREATE_TRANSACTIONS: &str = "CREATE TABLE transactions (id UUID DEFAULT gen_random_uuid() PRIMARY KEY, \
-     payer_id INT, payee_id INT, amount INT, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)";
+/// The role the function connects as (the talk's Lambda logs in as `myapp`).
+pub const APP_ROLE: &str = "myapp";
 
-/// Creates the workshop's tables (each statement its own transaction, as DSQL wants) unless `accounts`
-/// already exists. Returns whether it created them.
+/// The IAM role the local function stands for, in `AWS IAM GRANT` (the talk's `LambdaRoleArn`).
+pub const FUNCTION_ROLE_ARN: &str = "arn:aws:iam::000000000000:role/occam-workshop-function";
+
+/// The talk's psql steps, in its order, each its own transaction (DSQL allows one DDL per transaction):
+/// the set-up's application role and its IAM mapping, chapter 1's accounts (1..=1000 with a balance of
+/// 100) and chapter 3's history table, each granted to `myapp`.
+pub const SCHEMA_STEPS: &[&str] = &[
+    "CREATE ROLE myapp WITH LOGIN",
+    "AWS IAM GRANT myapp TO 'arn:aws:iam::000000000000:role/occam-workshop-function'",
+    "CREATE TABLE accounts (id INT PRIMARY KEY, balance INT)",
+    "INSERT INTO accounts (id, balance) SELECT id, 100 FROM generate_series(1, 1000) AS id",
+    "GRANT ALL ON public.accounts TO myapp",
+    "CREATE TABLE transactions (id UUID DEFAULT gen_random_uuid() PRIMARY KEY, payer_id INT, payee_id INT, \
+     amount INT, created_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)",
+    "GRANT ALL ON public.transactions TO myapp",
+];
+
+/// Runs [`SCHEMA_STEPS`] unless `accounts` already exists; an existing `myapp` role is kept. Returns whether
+/// it created the tables.
 pub async fn create_schema(client: &tokio_postgres::Client) -> anyhow::Result<bool> {
     match client.batch_execute("SELECT 1 FROM accounts LIMIT 1").await {
         Ok(()) => return Ok(false),
-        Err(err) if err.code() == Some(&tokio_postgres::error::SqlState::UNDEFINED_TABLE) => {}
+        Err(err) if err.code() == Some(&SqlState::UNDEFINED_TABLE) => {}
         Err(err) => return Err(err).context("looking for the accounts table"),
     }
-    for sql in [CREATE_ACCOUNTS, INSERT_ACCOUNTS, CREATE_TRANSACTIONS] {
-        client.batch_execute(sql).await.with_context(|| format!("running {sql}"))?;
+    for (i, sql) in SCHEMA_STEPS.iter().enumerate() {
+        match client.batch_execute(sql).await {
+            Ok(()) => {}
+            // The role (and so its mapping) is there from an earlier set-up.
+            Err(err) if i == 0 && err.code() == Some(&SqlState::DUPLICATE_OBJECT) => {}
+            Err(err) if i == 1 && err.code() == Some(&SqlState::DUPLICATE_OBJECT) => {}
+            Err(err) => return Err(err).with_context(|| format!("running {sql}")),
+        }
     }
     Ok(true)
+}
+
+/// Where the in-process database lives between runs unless `--data-dir` says otherwise, so that chapters
+/// run one after another share their data as they share the talk's cluster.
+pub fn default_data_dir() -> PathBuf {
+    std::env::temp_dir().join("occam-workshop")
 }
 
 /// An occam serving on a local port from this process.

@@ -1,12 +1,14 @@
 //! `occam-workshop`: the DAT401 workshop's helper CLI, against occam.
 //!
-//! `occam-workshop --test-chapter N` runs chapter N's test (0 to 3) as the talk's `cargo run -- --test-chapter N`
-//! does, calling the transfer function in-process. With `CLUSTER_ENDPOINT` or `PGHOST` set it connects
-//! there (`PGPORT`, `PGUSER`, `PGPASSWORD` or an IAM auth token, `PGDATABASE`, `PGSSLMODE`); otherwise it
-//! starts occam in this process on a temporary data directory (or `--data-dir`, kept between runs) and creates the workshop's schema.
+//! `occam-workshop --test-chapter N` runs chapter N's test (0 to 4) as the talk's `cargo run -- --test-chapter
+//! N` does: it invokes the transfer function over the Lambda Invoke API and checks the database. The
+//! database is the endpoint of `CLUSTER_ENDPOINT` or `PGHOST` (`PGPORT`, `PGUSER`, `PGPASSWORD` or an IAM
+//! auth token, `PGDATABASE`, `PGSSLMODE`) or, with neither set, an occam started in this process on a data
+//! directory kept between runs, set up as the talk's psql steps do (tables, the `myapp` role, its grants).
+//! The function is the one `AWS_ENDPOINT_URL_LAMBDA` points at, or one started in this process on a local
+//! port, connected to the database as `myapp`.
 //!
-//! `occam-workshop serve-function` serves the same function over HTTP instead (see
-//! [`occam_workshop::serve`]): the Lambda Invoke API and `POST /transfer`.
+//! `occam-workshop serve-function` serves the function over HTTP on its own (see [`occam_workshop::serve`]).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,7 +16,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use occam_workshop::chapters::{Helper, StressOptions};
 use occam_workshop::connect::Connector;
+use occam_workshop::invoke::{self, FunctionClient};
 use occam_workshop::local::{self, LocalServer};
 use occam_workshop::pool::{Pool, DEFAULT_MAX_SIZE};
 use occam_workshop::stress::StressConfig;
@@ -36,7 +40,8 @@ struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
 
-    /// Run chapter N's test (0: connect, 1: one transfer, 2: stress test, 3: transaction history).
+    /// Run chapter N's test (0: connect, 1: one transfer, 2: stress test, 3: transaction history, 4: extreme
+    /// stress test over --setup-ch04's accounts).
     #[arg(long, value_name = "N")]
     test_chapter: Option<u32>,
 
@@ -45,17 +50,21 @@ struct Cli {
     #[arg(long)]
     setup_ch04: bool,
 
-    /// --setup-ch04: how many accounts in all.
-    #[arg(long, value_name = "N", default_value_t = setup::CH04_ACCOUNTS)]
-    accounts: i64,
+    /// --setup-ch04: how many accounts in all; chapter 4: transfer between accounts 1 to N.
+    #[arg(long, value_name = "N", default_value_t = StressConfig::CHAPTER_4.accounts)]
+    accounts: i32,
 
-    /// Chapter 2: invocations in all.
-    #[arg(long, value_name = "N", default_value_t = 10_000)]
-    calls: usize,
+    /// Chapters 2 and 4: invocations in all [default: 10,000 and 1,000,000].
+    #[arg(long, value_name = "N")]
+    calls: Option<usize>,
 
-    /// Chapter 2: invocations in flight at once (one batch).
-    #[arg(long, value_name = "N", default_value_t = 1_000)]
-    parallel: usize,
+    /// Chapters 2 and 4: invocations in flight at once (one batch) [default: 1,000 and 10,000].
+    #[arg(long, value_name = "N")]
+    parallel: Option<usize>,
+
+    /// Chapters 2 and 4: workers sharing the invocations in flight [default: 1 and 50].
+    #[arg(long, value_name = "N")]
+    workers: Option<usize>,
 
     #[command(flatten)]
     function: FunctionArgs,
@@ -91,13 +100,17 @@ struct FunctionArgs {
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_SIZE)]
     pool_size: usize,
 
-    /// Without an endpoint: keep the in-process database in DIR (created with the schema on first use)
-    /// instead of a temporary directory, so that chapters run one after another see each other's data.
+    /// The role the function connects as [default: myapp without an endpoint, else PGUSER].
+    #[arg(long, value_name = "ROLE")]
+    function_user: Option<String>,
+
+    /// Without an endpoint: the in-process database's directory, created and set up on first use and kept
+    /// between runs (delete it to start over) [default: occam-workshop in the temporary directory].
     #[arg(long, value_name = "DIR")]
     data_dir: Option<PathBuf>,
 
-    /// With an endpoint: create the workshop's tables there first if `accounts` does not exist (without an
-    /// endpoint this always happens).
+    /// With an endpoint: run the talk's set-up there first (tables, `myapp` role, grants) if `accounts`
+    /// does not exist (without an endpoint this always happens).
     #[arg(long)]
     create_schema: bool,
 }
@@ -119,13 +132,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         let listener =
             tokio::net::TcpListener::bind(&listen).await.with_context(|| format!("listening on {listen}"))?;
         let addr = listener.local_addr()?;
-        let setup = FunctionSetup::new(&function).await?;
+        let database = WorkshopDatabase::open(&function).await?;
+        let transfer = database.function(&function);
         eprintln!(
             "Serving the transfer function on http://{addr}: POST /2015-03-31/functions/NAME/invocations \
              (aws lambda invoke --endpoint-url http://{addr} ...) and POST /transfer; Ctrl-C stops"
         );
         tokio::select! {
-            result = occam_workshop::serve::serve(listener, setup.function.clone()) => result?,
+            result = occam_workshop::serve::serve(listener, transfer) => result?,
             _ = tokio::signal::ctrl_c() => {}
         }
         return Ok(());
@@ -136,29 +150,109 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(chapter) = cli.test_chapter {
         chapters::check(chapter)?;
     }
-    let stress_config = StressConfig { calls: cli.calls, parallel: cli.parallel, ..StressConfig::default() };
-    let setup = FunctionSetup::new(&cli.function).await?;
+    let database = WorkshopDatabase::open(&cli.function).await?;
     let mut stdout = std::io::stdout();
     if cli.setup_ch04 {
-        setup::setup_ch04(&setup.connector, cli.accounts, setup::CH04_WORKERS, &mut stdout).await?;
+        setup::setup_ch04(&database.admin, i64::from(cli.accounts), setup::CH04_WORKERS, &mut stdout).await?;
     }
     let Some(chapter) = cli.test_chapter else {
         return Ok(());
     };
-    chapters::run(chapter, &setup.function, stress_config, &mut stdout).await
+    let (function, _local_function) = match std::env::var(invoke::ENDPOINT_VAR).ok().filter(|v| !v.is_empty()) {
+        Some(endpoint) => {
+            eprintln!("Invoking the function at {endpoint} ({})", invoke::ENDPOINT_VAR);
+            (FunctionClient::connect(&endpoint, chapters::FUNCTION_NAME).await?, None)
+        }
+        None => {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            let addr = listener.local_addr()?;
+            let transfer = database.function(&cli.function);
+            eprintln!(
+                "Started the transfer function on http://{addr} (as role {}, pool of {}, retries {})",
+                database.function_user(&cli.function),
+                transfer.pool().max_size(),
+                describe(transfer.retry_policy())
+            );
+            let server = AbortOnDrop(tokio::spawn(occam_workshop::serve::serve(listener, transfer)));
+            (FunctionClient::connect(&format!("http://{addr}"), chapters::FUNCTION_NAME).await?, Some(server))
+        }
+    };
+    let base = if chapter == 4 { StressConfig::CHAPTER_4 } else { StressConfig::CHAPTER_2 };
+    let config = StressConfig {
+        calls: cli.calls.unwrap_or(base.calls),
+        parallel: cli.parallel.unwrap_or(base.parallel),
+        workers: cli.workers.unwrap_or(base.workers),
+        accounts: if chapter == 4 { cli.accounts } else { base.accounts },
+    };
+    let stress = StressOptions { config, retries_on: cli.function.retries == Retries::On };
+    let helper = Helper { function, database: database.admin.clone() };
+    chapters::run(chapter, &helper, stress, &mut stdout).await
 }
 
-/// The transfer function over the endpoint of the environment, or over an occam started in this process
-/// (held, with its temporary directory, as long as this is).
-struct FunctionSetup {
-    function: TransferFunction,
-    connector: Connector,
+fn describe(retry: RetryPolicy) -> String {
+    match retry {
+        RetryPolicy::Off => "off: 40001 goes back to the caller".to_string(),
+        RetryPolicy::Immediate => "immediate, until success".to_string(),
+        RetryPolicy::Backoff { base, max } => format!("after an exponential backoff from {base:?} up to {max:?}"),
+    }
+}
+
+/// A spawned task that stops when this is dropped.
+struct AbortOnDrop<T>(tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// The workshop's database: the endpoint of the environment, or an occam started in this process (held as
+/// long as this is).
+struct WorkshopDatabase {
+    /// The helper's connections (the talk's psql sessions and helper run as the admin).
+    admin: Connector,
+    local: bool,
     _server: Option<LocalServer>,
-    _temp_dir: Option<tempfile::TempDir>,
 }
 
-impl FunctionSetup {
-    async fn new(args: &FunctionArgs) -> anyhow::Result<FunctionSetup> {
+impl WorkshopDatabase {
+    async fn open(args: &FunctionArgs) -> anyhow::Result<WorkshopDatabase> {
+        if let Some(connector) = local::endpoint_from_env()? {
+            let hosts: Vec<String> = connector.config().get_hosts().iter().map(|h| format!("{h:?}")).collect();
+            let auth = if connector.iam().is_some() { "an IAM auth token" } else { "PGPASSWORD" };
+            eprintln!("Connecting to {} with {auth}", hosts.join(","));
+            if args.create_schema {
+                create_schema(&connector).await?;
+            }
+            return Ok(WorkshopDatabase { admin: connector, local: false, _server: None });
+        }
+        let dir = args.data_dir.clone().unwrap_or_else(local::default_data_dir);
+        let server = LocalServer::start(Some(&dir)).await.with_context(|| {
+            format!(
+                "starting occam on {} (is another occam-workshop using it? --data-dir picks another)",
+                dir.display()
+            )
+        })?;
+        eprintln!(
+            "No CLUSTER_ENDPOINT or PGHOST: started occam in-process on {} (data in {}, kept between runs)",
+            server.addr,
+            dir.display()
+        );
+        let admin = server.connector();
+        create_schema(&admin).await?;
+        Ok(WorkshopDatabase { admin, local: true, _server: Some(server) })
+    }
+
+    fn function_user(&self, args: &FunctionArgs) -> String {
+        match &args.function_user {
+            Some(user) => user.clone(),
+            None if self.local => local::APP_ROLE.to_owned(),
+            None => self.admin.config().get_user().unwrap_or("admin").to_owned(),
+        }
+    }
+
+    /// The transfer function as `args` configure it, connecting as [`WorkshopDatabase::function_user`].
+    fn function(&self, args: &FunctionArgs) -> TransferFunction {
         let retry = match (args.retries, args.backoff_ms) {
             (Retries::Off, _) => RetryPolicy::Off,
             (Retries::On, 0) => RetryPolicy::Immediate,
@@ -167,49 +261,19 @@ impl FunctionSetup {
                 max: Duration::from_millis(ms.saturating_mul(64)),
             },
         };
-        let mut server = None;
-        let mut temp_dir = None;
-        let connector = match local::endpoint_from_env()? {
-            Some(connector) => {
-                let hosts: Vec<String> = connector.config().get_hosts().iter().map(|h| format!("{h:?}")).collect();
-                let auth = if connector.iam().is_some() { "an IAM auth token" } else { "PGPASSWORD" };
-                eprintln!("Connecting to {} with {auth}", hosts.join(","));
-                if args.create_schema {
-                    create_schema(&connector).await?;
-                }
-                connector
-            }
-            None => {
-                let dir = match &args.data_dir {
-                    Some(dir) => dir.clone(),
-                    None => {
-                        let temp = tempfile::Builder::new().prefix("occam-workshop-").tempdir()?;
-                        let path = temp.path().to_path_buf();
-                        temp_dir = Some(temp);
-                        path
-                    }
-                };
-                let local = LocalServer::start(Some(&dir)).await?;
-                eprintln!(
-                    "No CLUSTER_ENDPOINT or PGHOST: started occam in-process on {} (data in {})",
-                    local.addr,
-                    dir.display()
-                );
-                let connector = local.connector();
-                server = Some(local);
-                create_schema(&connector).await?;
-                connector
-            }
-        };
-        let function = TransferFunction::new(Pool::new(connector.clone(), args.pool_size), retry);
-        Ok(FunctionSetup { function, connector, _server: server, _temp_dir: temp_dir })
+        let connector = self.admin.for_user(&self.function_user(args));
+        TransferFunction::new(Pool::new(connector, args.pool_size), retry)
     }
 }
 
 async fn create_schema(connector: &Connector) -> anyhow::Result<()> {
     let client = connector.connect().await.context("connecting")?;
     if local::create_schema(&client).await? {
-        eprintln!("Created the workshop schema: accounts 1..1000 with balance 100, transactions");
+        eprintln!(
+            "Set up the workshop as the talk's psql steps do: role myapp (AWS IAM GRANT to {}), accounts 1..1000 \
+             with balance 100, transactions; both tables granted to myapp",
+            local::FUNCTION_ROLE_ARN
+        );
     }
     Ok(())
 }

@@ -7,7 +7,7 @@ use anyhow::Context;
 use futures::stream::{FuturesUnordered, StreamExt};
 
 use crate::connect::Connector;
-use crate::stress::thousands;
+use crate::stress::{short_count, thousands};
 
 /// The talk's target: one million accounts.
 pub const CH04_ACCOUNTS: i64 = 1_000_000;
@@ -23,7 +23,7 @@ pub async fn setup_ch04(
     workers: usize,
     out: &mut (dyn Write + Send),
 ) -> anyhow::Result<()> {
-    writeln!(out, "Setting up Chapter 4: Creating {} accounts\n", short(target))?;
+    writeln!(out, "Setting up Chapter 4: Creating {} accounts\n", short_count(target as u64))?;
     let client = connector.connect().await.context("connecting")?;
     let row = client
         .query_one("SELECT count(*), coalesce(max(id), 0) FROM accounts", &[])
@@ -79,15 +79,4 @@ async fn insert_range(connector: &Connector, from: i64, to: i64) -> anyhow::Resu
         start = end + 1;
     }
     Ok(())
-}
-
-/// `1M`, `5K` or the plain number, for the heading.
-fn short(n: i64) -> String {
-    if n >= 1_000_000 && n % 1_000_000 == 0 {
-        format!("{}M", n / 1_000_000)
-    } else if n >= 1_000 && n % 1_000 == 0 {
-        format!("{}K", n / 1_000)
-    } else {
-        thousands(n as u64)
-    }
 }

@@ -124,6 +124,14 @@ impl TransferFunction {
         self.retry
     }
 
+    /// The chapter 0 function: connects through the pool, runs `SELECT 1` and greets.
+    pub async fn greet(&self) -> anyhow::Result<serde_json::Value> {
+        let client = self.pool.get().await?;
+        let one: i32 = client.query_one("SELECT 1", &[]).await?.get(0);
+        anyhow::ensure!(one == 1, "SELECT 1 returned {one}");
+        Ok(serde_json::json!({ "greeting": "Hello! I connected to DSQL successfully!" }))
+    }
+
     /// Invokes the function with a JSON payload and returns its JSON result. A payload that does not parse,
     /// or a lost connection, is an `Err` (a failed Lambda invocation rather than an error response).
     pub async fn invoke_json(&self, payload: &str) -> anyhow::Result<String> {

@@ -148,3 +148,15 @@ async fn invocation_types_and_routes() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(balance(&client, 3).await, 90);
 }
+
+/// Chapter 0's call: no payload, or `{}`, is answered with the greeting after a `SELECT 1`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_payload_greets() {
+    let (_server, _client, addr) = setup().await;
+    for payload in ["", "{}", " { } "] {
+        let (status, headers, body) = call(addr, Method::POST, INVOKE, &[], payload).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(headers.get("X-Amz-Function-Error").is_none(), "{body}");
+        assert_eq!(json(&body)["greeting"], "Hello! I connected to DSQL successfully!");
+    }
+}

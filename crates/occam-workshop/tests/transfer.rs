@@ -5,6 +5,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use occam_workshop::connect::Connector;
+use occam_workshop::invoke::FunctionClient;
 use occam_workshop::local::{self, LocalServer};
 use occam_workshop::pool::Pool;
 use occam_workshop::stress::{self, StressConfig};
@@ -226,9 +228,9 @@ async fn pool_bounds_connections_and_reuses_them() {
 async fn stress_run_keeps_money_and_counts_every_call() {
     let s = setup().await;
     let f = s.function(RetryPolicy::Immediate);
-    let config = StressConfig { calls: 300, parallel: 60, accounts: 20 };
+    let config = StressConfig { calls: 300, parallel: 60, workers: 1, accounts: 20 };
     assert_eq!(config.batches(), 5);
-    let stats = stress::run(&f, config, None).await;
+    let stats = stress::run(&f, config, None).await.unwrap();
     assert_eq!((stats.total, stats.successful, stats.errors), (300, 300, 0));
     assert_eq!(stats.times_us.len(), 300);
     assert!(stats.calls_with_retries <= stats.total_retries);
@@ -242,7 +244,8 @@ async fn stress_run_keeps_money_and_counts_every_call() {
 
     // Without retries every conflict is an error in the breakdown, and the counts still add up.
     let f = s.function(RetryPolicy::Off);
-    let stats = stress::run(&f, StressConfig { calls: 300, parallel: 60, accounts: 5 }, None).await;
+    let stats =
+        stress::run(&f, StressConfig { calls: 300, parallel: 60, workers: 1, accounts: 5 }, None).await.unwrap();
     assert_eq!(stats.successful + stats.errors, 300);
     assert_eq!(stats.total_retries, 0);
     let conflicts = stats
@@ -253,4 +256,45 @@ async fn stress_run_keeps_money_and_counts_every_call() {
     assert_eq!(conflicts, stats.errors, "{:?}", stats.error_breakdown);
     assert!(!stats.render(false).contains("OCC Retry Statistics:"));
     assert_eq!(s.history().await as u64, 300 + stats.successful);
+}
+
+/// The set-up is the talk's psql steps: `myapp` exists, is mapped to the function's IAM role, and may use
+/// both tables, so the function runs as `myapp`.
+#[tokio::test]
+async fn the_function_runs_as_myapp_with_the_setup_grants() {
+    let s = setup().await;
+    let mapping = s.client.query_one("SELECT pg_role_name, arn FROM sys.iam_pg_role_mappings", &[]).await.unwrap();
+    assert_eq!(mapping.get::<_, String>(0), local::APP_ROLE);
+    assert_eq!(mapping.get::<_, String>(1), local::FUNCTION_ROLE_ARN);
+    let myapp = Connector::new(s.server.config()).for_user(local::APP_ROLE);
+    let f = TransferFunction::new(Pool::new(myapp.clone(), 2), RetryPolicy::Immediate);
+    let response = f.invoke(Request { payer_id: 1, payee_id: 2, amount: 10 }).await.unwrap();
+    assert_eq!(response.balance, Some(90), "{response:?}");
+    assert_eq!(s.history().await, 1);
+    // myapp holds the grants of the set-up and no more.
+    let client = myapp.connect().await.unwrap();
+    let err = client.batch_execute("CREATE TABLE not_granted (id INT PRIMARY KEY)").await.unwrap_err();
+    assert_eq!(err.code(), Some(&tokio_postgres::error::SqlState::INSUFFICIENT_PRIVILEGE), "{err}");
+}
+
+/// Chapter 4's shape through the Lambda Invoke API: workers with HTTP/2 connections of their own, many
+/// calls in flight on each; every call counted, money kept, one history row per successful call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stress_workers_invoke_over_http() {
+    let s = setup().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(occam_workshop::serve::serve(listener, s.function(RetryPolicy::Immediate)));
+    let client = FunctionClient::connect(&format!("http://{addr}"), "reinvent-dat401").await.unwrap();
+    let greeting = client.greet().await.unwrap();
+    assert_eq!(greeting["greeting"], "Hello! I connected to DSQL successfully!");
+
+    let config = StressConfig { calls: 1_000, parallel: 200, workers: 5, accounts: 50 };
+    let stats = stress::run(&client, config, None).await.unwrap();
+    assert_eq!((stats.total, stats.successful, stats.errors), (1_000, 1_000, 0), "{:?}", stats.error_breakdown);
+    let total: i64 = s.client.query_one("SELECT sum(balance) FROM accounts", &[]).await.unwrap().get(0);
+    assert_eq!(total, 100 * 1000);
+    assert_eq!(s.history().await, 1_000);
+    // Ten accounts' worth of conflicts among 200 calls in flight: retried, and each retry counted.
+    assert!(stats.calls_with_retries <= stats.total_retries);
 }

@@ -323,7 +323,8 @@ impl Session {
         self.defer_durability = on;
     }
 
-    /// The commit the last `execute` left to become durable (see `set_deferred_durability`).
+    /// The commit the last `execute` left to become durable (see `set_deferred_durability`); after a
+    /// 40001 at COMMIT, the winning commits the error must wait for (the error is reported after it).
     pub fn take_pending_commit(&mut self) -> Option<DurableWait> {
         self.pending_commit.take()
     }
@@ -475,14 +476,21 @@ impl Session {
         let rules = self.db.rules();
         rules.check_transaction_age(active.started_at, self.db.now())?;
         rules.check_transaction_size(active.txn.write_bytes())?;
-        let committed = active.txn.commit_deferred().map_err(|err| {
-            // A DDL transaction conflicts only through catalog rows: DSQL reports that as a schema change.
-            if ddl_only && err.code == sqlstate::SERIALIZATION_FAILURE {
-                crate::txn::schema_conflict()
-            } else {
-                err
+        let committed = match active.txn.commit_deferred() {
+            Ok(committed) => committed,
+            Err(err) if err.code == sqlstate::SERIALIZATION_FAILURE => {
+                // Report the conflict once the winner is visible, so that a retry does not meet it again.
+                let winner = self.db.txn_manager().wait_for_written();
+                if self.defer_durability {
+                    self.pending_commit = Some(winner);
+                } else {
+                    winner.wait()?;
+                }
+                // A DDL transaction conflicts only through catalog rows: DSQL reports that as a schema change.
+                return Err(if ddl_only { crate::txn::schema_conflict() } else { err });
             }
-        })?;
+            Err(err) => return Err(err),
+        };
         if let Some(durable) = committed {
             // DDL reloads the catalog below, which must see the commit.
             if self.defer_durability && !did_ddl {

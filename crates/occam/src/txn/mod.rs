@@ -423,6 +423,15 @@ impl TxnManager {
         Ok(())
     }
 
+    /// A wait for every commit written so far to become durable, and so visible to new snapshots. A
+    /// transaction that lost a conflict waits for it before reporting 40001: its retry then starts from a
+    /// snapshot that holds the winner instead of conflicting with it again (snapshots take only durable
+    /// commits, and an immediate retry would otherwise spin until the winner's fsync).
+    pub fn wait_for_written(&self) -> DurableWait {
+        let ts = self.commit.lock().last_ts;
+        DurableWait { journal: Arc::clone(&self.journal), ts }
+    }
+
     /// Validates and writes a transaction's writes and lock versions as one commit; the returned wait
     /// completes once it is durable.
     fn commit(&self, mut txn: Transaction) -> Result<DurableWait> {

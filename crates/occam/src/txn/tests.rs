@@ -141,3 +141,73 @@ fn schema_dependencies_fail_with_oc001() {
     old_plan.depend_on_schema(b"c_table".to_vec(), as_of);
     assert_eq!(old_plan.commit().unwrap_err().message, schema_conflict().message);
 }
+
+/// Memory storage whose `sync` waits until the test opens the gate: commits stay written but not durable
+/// (and so invisible to new snapshots) for as long as the test wants.
+struct GatedStorage {
+    inner: MemoryStorage,
+    open: parking_lot::Mutex<bool>,
+    opened: parking_lot::Condvar,
+}
+
+impl GatedStorage {
+    fn open_gate(&self) {
+        *self.open.lock() = true;
+        self.opened.notify_all();
+    }
+}
+
+impl Storage for GatedStorage {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.inner.get(key)
+    }
+    fn scan(&self, start: Bound<Vec<u8>>, end: Bound<Vec<u8>>, reverse: bool) -> ScanIter<'_> {
+        self.inner.scan(start, end, reverse)
+    }
+    fn write_batch(&self, writes: Vec<BatchWrite>) -> Result<()> {
+        self.inner.write_batch(writes)
+    }
+    fn sync(&self) -> Result<()> {
+        let mut open = self.open.lock();
+        while !*open {
+            self.opened.wait(&mut open);
+        }
+        Ok(())
+    }
+    fn is_durable(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn the_loser_of_a_conflict_can_wait_until_the_winner_is_visible() {
+    let storage = Arc::new(GatedStorage {
+        inner: MemoryStorage::new(),
+        open: parking_lot::Mutex::new(false),
+        opened: parking_lot::Condvar::new(),
+    });
+    let m = TxnManager::open(Arc::clone(&storage) as Arc<dyn Storage>).unwrap();
+    let mut winner = m.begin();
+    let mut loser = m.begin();
+    winner.put(b"k1".to_vec(), b"winner".to_vec());
+    loser.put(b"k1".to_vec(), b"loser".to_vec());
+    let winner_durable = winner.commit_deferred().unwrap().expect("a write commits");
+    assert_eq!(loser.commit().unwrap_err().code, "40001");
+
+    // Written but not durable: a retry started now would read the old snapshot and conflict again.
+    let mut early_retry = m.begin();
+    assert_eq!(early_retry.get(b"k1").unwrap(), None);
+    early_retry.put(b"k1".to_vec(), b"early".to_vec());
+    assert_eq!(early_retry.commit_deferred().err().map(|e| e.code), Some("40001"));
+
+    // Waiting for everything written before the failure covers the winner.
+    let settle = m.wait_for_written();
+    assert!(settle.timestamp() >= winner_durable.timestamp());
+    storage.open_gate();
+    settle.wait().unwrap();
+    winner_durable.wait().unwrap();
+    let mut retry = m.begin();
+    assert_eq!(retry.get(b"k1").unwrap(), Some(b"winner".to_vec()));
+    retry.put(b"k1".to_vec(), b"retry".to_vec());
+    retry.commit().unwrap();
+}

@@ -578,6 +578,8 @@ where
                 };
                 let result = match (result, self.session.take_pending_commit()) {
                     (Ok(result), Some(durable)) => durable.wait_async().await.map(|_| result),
+                    // A conflict is reported once the commit it lost to is visible (see Session).
+                    (Err(err), Some(winner)) => winner.wait_async().await.and(Err(err)),
                     (result, _) => result,
                 };
                 match result.map_err(Failure::Sql)? {
