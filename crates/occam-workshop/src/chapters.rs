@@ -134,7 +134,8 @@ async fn stress_test(
         out,
         "Testing Chapter {chapter}: {title} - {} Invocations ({} parallel x {} iterations)\n",
         short_count(config.calls as u64),
-        config.parallel,
+        // As the talk prints them: "1000 parallel" in chapter 2, "10,000 parallel" in chapter 4.
+        if config.parallel >= 10_000 { thousands(config.parallel as u64) } else { config.parallel.to_string() },
         config.batches()
     )?;
     writeln!(out, "Total invocations: {}", thousands(config.calls as u64))?;

@@ -5,9 +5,11 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
-use occam::wire::ServerOptions;
+
+use occam::wire::{LocalAuth, ServerOptions};
 use occam::{Config, Database};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
@@ -73,6 +75,22 @@ impl LocalServer {
         LocalServer::start_with(data_dir, |_| ServerOptions::default()).await
     }
 
+    /// The workshop's own server on `data_dir`, served as `occam serve` serves it by default and as DSQL
+    /// insists: TLS required (the self-signed certificate kept in the data directory), any password for a
+    /// role that exists and may log in. Connect with [`LocalServer::tls_connector`].
+    pub async fn start_like_dsql(data_dir: &Path) -> anyhow::Result<LocalServer> {
+        // The certificate is kept in the data directory, which the database would create only later.
+        std::fs::create_dir_all(data_dir).with_context(|| format!("creating {}", data_dir.display()))?;
+        let tls = occam::wire::tls::load_or_generate(None, Some(data_dir)).map_err(anyhow::Error::msg)?;
+        LocalServer::start_with(Some(data_dir), |database| ServerOptions {
+            authenticator: Arc::new(LocalAuth { roles: Arc::new(database.clone()) }),
+            tls: Some(tls),
+            require_tls: true,
+            ..ServerOptions::default()
+        })
+        .await
+    }
+
     /// As [`LocalServer::start`], served with the options `options` makes for the opened database (TLS,
     /// an authenticator over its roles, ...).
     pub async fn start_with(
@@ -105,6 +123,13 @@ impl LocalServer {
     /// A [`Connector`] for [`LocalServer::config`].
     pub fn connector(&self) -> Connector {
         Connector::new(self.config())
+    }
+
+    /// A [`Connector`] for [`LocalServer::config`] over TLS (`sslmode=require`, as the talk's `PGSSLMODE`).
+    pub fn tls_connector(&self) -> Connector {
+        let mut config = self.config();
+        config.ssl_mode(tokio_postgres::config::SslMode::Require);
+        Connector::new(config)
     }
 }
 

@@ -227,18 +227,19 @@ impl WorkshopDatabase {
             return Ok(WorkshopDatabase { admin: connector, local: false, _server: None });
         }
         let dir = args.data_dir.clone().unwrap_or_else(local::default_data_dir);
-        let server = LocalServer::start(Some(&dir)).await.with_context(|| {
+        let server = LocalServer::start_like_dsql(&dir).await.with_context(|| {
             format!(
                 "starting occam on {} (is another occam-workshop using it? --data-dir picks another)",
                 dir.display()
             )
         })?;
         eprintln!(
-            "No CLUSTER_ENDPOINT or PGHOST: started occam in-process on {} (data in {}, kept between runs)",
+            "No CLUSTER_ENDPOINT or PGHOST: started occam in-process on {} (TLS required; data in {}, kept between \
+             runs)",
             server.addr,
             dir.display()
         );
-        let admin = server.connector();
+        let admin = server.tls_connector();
         create_schema(&admin).await?;
         Ok(WorkshopDatabase { admin, local: true, _server: Some(server) })
     }

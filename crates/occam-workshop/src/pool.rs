@@ -1,14 +1,19 @@
 //! A small connection pool, in the role of node-postgres' `Pool` in the workshop's Lambda: at most
 //! `max_size` connections, opened on demand and reused; callers beyond that wait for a free one.
 //!
+//! Each connection keeps the statements it prepared (see [`PooledClient::prepared`]): the function's three
+//! statements are parsed once per connection and then cost one round trip each, as node-postgres' queries
+//! do, instead of a Parse round trip before every execution.
+//!
 //! A connection handed back after an error the transaction could not be cleaned up from (a failed
 //! ROLLBACK: node-postgres' `client.release(true)`) is discarded, as is one whose socket has closed.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use parking_lot::Mutex;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio_postgres::Client;
+use tokio_postgres::{Client, Statement};
 
 use crate::connect::Connector;
 
@@ -23,7 +28,7 @@ pub struct Pool {
 
 struct PoolInner {
     connector: Connector,
-    idle: Mutex<Vec<Client>>,
+    idle: Mutex<Vec<Connection>>,
     permits: Arc<Semaphore>,
     max_size: usize,
 }
@@ -60,19 +65,28 @@ impl Pool {
         loop {
             let idle = self.inner.idle.lock().pop();
             match idle {
-                Some(client) if client.is_closed() => continue,
-                Some(client) => return Ok(PooledClient { client: Some(client), pool: self.clone(), _permit: permit }),
+                Some(connection) if connection.client.is_closed() => continue,
+                Some(connection) => {
+                    return Ok(PooledClient { connection: Some(connection), pool: self.clone(), _permit: permit })
+                }
                 None => break,
             }
         }
         let client = self.inner.connector.connect().await?;
-        Ok(PooledClient { client: Some(client), pool: self.clone(), _permit: permit })
+        let connection = Connection { client, statements: HashMap::new() };
+        Ok(PooledClient { connection: Some(connection), pool: self.clone(), _permit: permit })
     }
+}
+
+/// An open connection and the statements prepared on it.
+struct Connection {
+    client: Client,
+    statements: HashMap<&'static str, Statement>,
 }
 
 /// A connection taken from a [`Pool`]; it goes back when dropped (unless [`PooledClient::discard`]ed).
 pub struct PooledClient {
-    client: Option<Client>,
+    connection: Option<Connection>,
     pool: Pool,
     _permit: OwnedSemaphorePermit,
 }
@@ -80,22 +94,33 @@ pub struct PooledClient {
 impl PooledClient {
     /// Closes the connection instead of returning it to the pool (its state is unknown).
     pub fn discard(mut self) {
-        self.client = None;
+        self.connection = None;
+    }
+
+    /// `sql` prepared on this connection: by the first call on the connection, then from its cache.
+    pub async fn prepared(&mut self, sql: &'static str) -> Result<Statement, tokio_postgres::Error> {
+        let connection = self.connection.as_mut().expect("present until dropped");
+        if let Some(statement) = connection.statements.get(sql) {
+            return Ok(statement.clone());
+        }
+        let statement = connection.client.prepare(sql).await?;
+        connection.statements.insert(sql, statement.clone());
+        Ok(statement)
     }
 }
 
 impl std::ops::Deref for PooledClient {
     type Target = Client;
     fn deref(&self) -> &Client {
-        self.client.as_ref().expect("present until dropped")
+        &self.connection.as_ref().expect("present until dropped").client
     }
 }
 
 impl Drop for PooledClient {
     fn drop(&mut self) {
-        if let Some(client) = self.client.take() {
-            if !client.is_closed() {
-                self.pool.inner.idle.lock().push(client);
+        if let Some(connection) = self.connection.take() {
+            if !connection.client.is_closed() {
+                self.pool.inner.idle.lock().push(connection);
             }
         }
     }

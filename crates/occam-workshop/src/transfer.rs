@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use tokio_postgres::error::SqlState;
 
-use crate::pool::Pool;
+use crate::pool::{Pool, PooledClient};
 
 /// The function's payload: `{"payer_id":1,"payee_id":2,"amount":10}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,10 +143,10 @@ impl TransferFunction {
     /// connection or to roll back (the connection is then discarded) is an `Err`.
     pub async fn invoke(&self, request: Request) -> Result<Response, tokio_postgres::Error> {
         let start = Instant::now();
-        let client = self.pool.get().await?;
+        let mut client = self.pool.get().await?;
         let mut retries = 0u32;
         loop {
-            let result = self.attempt(&client, request, retries).await;
+            let result = self.attempt(&mut client, request, retries).await;
             let failure = match result {
                 Ok(balance) => {
                     return Ok(Response {
@@ -191,14 +191,10 @@ impl TransferFunction {
     }
 
     /// One try of the transaction; returns the payer's new balance after COMMIT.
-    async fn attempt(&self, client: &tokio_postgres::Client, request: Request, retry: u32) -> Result<i32, Failure> {
+    async fn attempt(&self, client: &mut PooledClient, request: Request, retry: u32) -> Result<i32, Failure> {
         client.batch_execute("BEGIN").await?;
-        let rows = client
-            .query(
-                "UPDATE accounts SET balance = balance - $1 WHERE id = $2 RETURNING balance",
-                &[&request.amount, &request.payer_id],
-            )
-            .await?;
+        let debit = client.prepared(DEBIT_PAYER).await?;
+        let rows = client.query(&debit, &[&request.amount, &request.payer_id]).await?;
         let Some(row) = rows.first() else {
             return Err(Failure::Business("Payer account not found"));
         };
@@ -206,18 +202,13 @@ impl TransferFunction {
         if payer_balance < 0 {
             return Err(Failure::Business("Insufficient balance"));
         }
-        let credited = client
-            .execute("UPDATE accounts SET balance = balance + $1 WHERE id = $2", &[&request.amount, &request.payee_id])
-            .await?;
+        let credit = client.prepared(CREDIT_PAYEE).await?;
+        let credited = client.execute(&credit, &[&request.amount, &request.payee_id]).await?;
         if credited == 0 {
             return Err(Failure::Business("Payee account not found"));
         }
-        client
-            .execute(
-                "INSERT INTO transactions (payer_id, payee_id, amount) VALUES ($1, $2, $3)",
-                &[&request.payer_id, &request.payee_id, &request.amount],
-            )
-            .await?;
+        let record = client.prepared(RECORD_TRANSFER).await?;
+        client.execute(&record, &[&request.payer_id, &request.payee_id, &request.amount]).await?;
         if let Some(hook) = &self.before_commit {
             hook(retry).await;
         }
@@ -225,6 +216,13 @@ impl TransferFunction {
         Ok(payer_balance)
     }
 }
+
+/// The payer's debit; no row: "Payer account not found".
+const DEBIT_PAYER: &str = "UPDATE accounts SET balance = balance - $1 WHERE id = $2 RETURNING balance";
+/// The payee's credit; no row: "Payee account not found".
+const CREDIT_PAYEE: &str = "UPDATE accounts SET balance = balance + $1 WHERE id = $2";
+/// The history row of chapter 3.
+const RECORD_TRANSFER: &str = "INSERT INTO transactions (payer_id, payee_id, amount) VALUES ($1, $2, $3)";
 
 fn elapsed_ms(start: Instant) -> u64 {
     start.elapsed().as_millis() as u64

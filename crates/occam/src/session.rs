@@ -69,6 +69,45 @@ pub enum QueryResult {
     Empty,
 }
 
+/// A simple-protocol query string, parsed: its statements, each parsed on its own (a statement occam
+/// refuses, 0A000 and the like, fails only when execution reaches it, as in PostgreSQL).
+pub struct QueryString {
+    statements: Result<Vec<Result<Statement>>>,
+}
+
+impl QueryString {
+    pub fn parse(sql: &str) -> QueryString {
+        QueryString { statements: parse::parse_each(sql) }
+    }
+
+    /// Whether running it may hold its thread for long: waits for background jobs (`CALL`), DDL (which
+    /// waits for its commit to be durable and reloads the catalog, or builds an index in postgres mode),
+    /// and several statements (each commit but the last is waited for before the next statement runs).
+    /// A single transaction-control, DML, query or `SET`/`SHOW` statement only computes.
+    pub fn may_block(&self) -> bool {
+        match &self.statements {
+            Ok(statements) => match statements.as_slice() {
+                [] | [Err(_)] => false,
+                [Ok(statement)] => !matches!(
+                    statement,
+                    Statement::Begin { .. }
+                        | Statement::Commit
+                        | Statement::Rollback
+                        | Statement::Insert(_)
+                        | Statement::Update(_)
+                        | Statement::Delete(_)
+                        | Statement::Query(_)
+                        | Statement::Set { .. }
+                        | Statement::Show { .. }
+                        | Statement::SetTransaction { .. }
+                ),
+                _ => true,
+            },
+            Err(_) => false,
+        }
+    }
+}
+
 /// A parsed and planned statement, reusable across executions.
 pub struct PreparedStatement {
     pub sql: String,
@@ -196,17 +235,23 @@ impl Session {
 
     /// Runs a simple-protocol query string that may hold several `;`-separated statements. Returns one
     /// result per statement executed; execution stops after the first error, which is the last element.
+    /// Every commit is durable when this returns.
     pub fn execute_batch(&mut self, sql: &str) -> Vec<Result<QueryResult>> {
-        // A query string's results are complete only when its commits are durable.
         let defer = std::mem::replace(&mut self.defer_durability, false);
-        let results = self.execute_batch_inner(sql);
+        let results = self.run_batch(QueryString::parse(sql));
         self.defer_durability = defer;
         results
     }
 
-    fn execute_batch_inner(&mut self, sql: &str) -> Vec<Result<QueryResult>> {
-        // Statements occam refuses (0A000, ...) fail only when execution reaches them, as in PostgreSQL.
-        let statements = match parse::parse_each(sql) {
+    /// Runs a parsed query string as [`execute_batch`](Self::execute_batch) does, except that with
+    /// deferred durability the last commit may still be pending (see
+    /// [`take_pending_commit`](Self::take_pending_commit)): servers await it before answering.
+    pub fn run_batch(&mut self, batch: QueryString) -> Vec<Result<QueryResult>> {
+        self.execute_batch_inner(batch.statements)
+    }
+
+    fn execute_batch_inner(&mut self, statements: Result<Vec<Result<Statement>>>) -> Vec<Result<QueryResult>> {
+        let statements = match statements {
             Ok(statements) => statements,
             Err(err) => {
                 self.on_error();
@@ -691,5 +736,25 @@ fn tables_written(plan: &Plan) -> Vec<&catalog::Table> {
         Plan::Delete(delete) => vec![&delete.table],
         Plan::Truncate { tables } => tables.iter().map(|t| t.as_ref()).collect(),
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::QueryString;
+
+    #[test]
+    fn only_single_computing_statements_run_inline() {
+        for sql in ["BEGIN", "COMMIT", "ROLLBACK", "SELECT 1", "UPDATE t SET a = 1", "INSERT INTO t VALUES (1)"] {
+            assert!(!QueryString::parse(sql).may_block(), "{sql}");
+        }
+        for sql in [
+            "CREATE TABLE t (id INT PRIMARY KEY)",
+            "DROP TABLE t",
+            "CALL sys.wait_for_job('x')",
+            "BEGIN; UPDATE t SET a = 1; COMMIT",
+        ] {
+            assert!(QueryString::parse(sql).may_block(), "{sql}");
+        }
     }
 }

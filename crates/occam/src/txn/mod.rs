@@ -29,7 +29,7 @@
 //! - schema dependencies ([`Transaction::depend_on_schema`]): the catalog rows of the tables a transaction
 //!   wrote. A catalog change committed after the snapshot fails the commit with DSQL's `OC001`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -107,9 +107,63 @@ fn decode_version(value: Vec<u8>) -> Result<Option<Vec<u8>>> {
 
 struct CommitState {
     last_ts: Timestamp,
+    /// The keys of recent commits, so that validation rarely needs storage.
+    recent: RecentWrites,
     /// Timestamp of the newest commit that wrote row-lock versions (`FOR UPDATE` / `FOR KEY SHARE`), so
     /// validation skips the lock-key seeks when no lock can be newer than a snapshot (the common case).
     newest_lock_ts: Timestamp,
+}
+
+/// The newest commit timestamp of each key written after `horizon`: validation asks it whether a key
+/// changed since a snapshot instead of seeking storage (a range iterator over every level of the LSM tree,
+/// the biggest cost of a small transaction's COMMIT). A transaction's snapshot is never older than the
+/// oldest live one, so commits at or before that can be forgotten; so can the oldest ones when there are
+/// too many keys (an old transaction kept open). Questions about times before `horizon` go to storage.
+struct RecentWrites {
+    newest: HashMap<Vec<u8>, Timestamp>,
+    /// Each remembered commit's keys, oldest first.
+    commits: VecDeque<(Timestamp, Vec<Vec<u8>>)>,
+    /// Every commit after this time is remembered.
+    horizon: Timestamp,
+    keys: usize,
+}
+
+impl RecentWrites {
+    /// Keys remembered at most; beyond, the oldest commits are forgotten.
+    const MAX_KEYS: usize = 1 << 20;
+
+    fn new(horizon: Timestamp) -> RecentWrites {
+        RecentWrites { newest: HashMap::new(), commits: VecDeque::new(), horizon, keys: 0 }
+    }
+
+    /// Whether `key` has a version committed after `since`; `None` when that is before the horizon.
+    fn changed_since(&self, key: &[u8], since: Timestamp) -> Option<bool> {
+        (since >= self.horizon).then(|| self.newest.get(key).is_some_and(|&ts| ts > since))
+    }
+
+    /// Remembers the keys of commit `ts` (the newest so far), then forgets commits no transaction can ask
+    /// about: those at or before `oldest_snapshot`, and the oldest beyond [`Self::MAX_KEYS`].
+    fn record(&mut self, ts: Timestamp, keys: Vec<Vec<u8>>, oldest_snapshot: Timestamp) {
+        for key in &keys {
+            self.newest.insert(key.clone(), ts);
+        }
+        self.keys += keys.len();
+        self.commits.push_back((ts, keys));
+        while let Some((oldest, _)) = self.commits.front() {
+            if *oldest > oldest_snapshot && self.keys <= Self::MAX_KEYS {
+                break;
+            }
+            let (oldest, keys) = self.commits.pop_front().expect("a front entry");
+            self.keys -= keys.len();
+            for key in keys {
+                // A newer commit of the same key is still remembered under its own timestamp.
+                if self.newest.get(&key) == Some(&oldest) {
+                    self.newest.remove(&key);
+                }
+            }
+            self.horizon = self.horizon.max(oldest);
+        }
+    }
 }
 
 /// The group-commit pipeline: committers hand their written timestamp to one sync thread, which fsyncs
@@ -271,7 +325,7 @@ impl TxnManager {
         }
         Ok(Arc::new(TxnManager {
             storage,
-            commit: Mutex::new(CommitState { last_ts, newest_lock_ts }),
+            commit: Mutex::new(CommitState { last_ts, recent: RecentWrites::new(last_ts), newest_lock_ts }),
             journal,
             snapshots: Mutex::new(BTreeMap::new()),
         }))
@@ -362,14 +416,17 @@ impl TxnManager {
         }
     }
 
-    /// Whether `key` has a version committed after `start_ts`.
-    fn changed_since(&self, key: &[u8], start_ts: Timestamp) -> Result<bool> {
-        Ok(matches!(self.newest_version_ts(key)?, Some(ts) if ts > start_ts))
+    /// Whether `key` has a version committed after `start_ts` (asking `recent` first).
+    fn changed_since(&self, recent: &RecentWrites, key: &[u8], start_ts: Timestamp) -> Result<bool> {
+        match recent.changed_since(key, start_ts) {
+            Some(changed) => Ok(changed),
+            None => Ok(matches!(self.newest_version_ts(key)?, Some(ts) if ts > start_ts)),
+        }
     }
 
     /// Whether a version committed after `start_ts` deleted `key`.
-    fn deleted_since(&self, key: &[u8], start_ts: Timestamp) -> Result<bool> {
-        if start_ts == Timestamp::MAX {
+    fn deleted_since(&self, recent: &RecentWrites, key: &[u8], start_ts: Timestamp) -> Result<bool> {
+        if start_ts == Timestamp::MAX || recent.changed_since(key, start_ts) == Some(false) {
             return Ok(false);
         }
         let versions = self.storage.scan(
@@ -386,21 +443,22 @@ impl TxnManager {
     }
 
     /// First-committer-wins validation of one transaction (see the module comment).
-    fn validate(&self, start_ts: Timestamp, txn: &Transaction, newest_lock_ts: Timestamp) -> Result<()> {
+    fn validate(&self, start_ts: Timestamp, txn: &Transaction, state: &CommitState) -> Result<()> {
+        let recent = &state.recent;
         // Lock versions newer than the snapshot exist only if a lock-writing commit came after it.
-        let locks_possible = newest_lock_ts > start_ts;
+        let locks_possible = state.newest_lock_ts > start_ts;
         for (key, as_of) in &txn.schema_dependencies {
-            if self.changed_since(key, *as_of)? {
+            if self.changed_since(recent, key, *as_of)? {
                 return Err(schema_conflict());
             }
         }
         let conflict = |changed: bool| if changed { Err(Error::serialization_failure()) } else { Ok(()) };
         for (key, value) in &txn.writes {
-            conflict(self.changed_since(key, start_ts)?)?;
+            conflict(self.changed_since(recent, key, start_ts)?)?;
             if locks_possible {
-                conflict(self.changed_since(&lock_key(UPDATE_LOCK_PREFIX, key), start_ts)?)?;
+                conflict(self.changed_since(recent, &lock_key(UPDATE_LOCK_PREFIX, key), start_ts)?)?;
                 if value.is_none() {
-                    conflict(self.changed_since(&lock_key(KEY_SHARE_LOCK_PREFIX, key), start_ts)?)?;
+                    conflict(self.changed_since(recent, &lock_key(KEY_SHARE_LOCK_PREFIX, key), start_ts)?)?;
                 }
             }
         }
@@ -408,16 +466,16 @@ impl TxnManager {
         // a non-key write alone would not conflict with a concurrent FOR KEY SHARE, a FOR UPDATE lock does.
         for (key, lock) in &txn.locks {
             if locks_possible {
-                conflict(self.changed_since(&lock_key(UPDATE_LOCK_PREFIX, key), start_ts)?)?;
+                conflict(self.changed_since(recent, &lock_key(UPDATE_LOCK_PREFIX, key), start_ts)?)?;
             }
             match lock {
                 RowLock::Update => {
-                    conflict(self.changed_since(key, start_ts)?)?;
+                    conflict(self.changed_since(recent, key, start_ts)?)?;
                     if locks_possible {
-                        conflict(self.changed_since(&lock_key(KEY_SHARE_LOCK_PREFIX, key), start_ts)?)?;
+                        conflict(self.changed_since(recent, &lock_key(KEY_SHARE_LOCK_PREFIX, key), start_ts)?)?;
                     }
                 }
-                RowLock::KeyShare => conflict(self.deleted_since(key, start_ts)?)?,
+                RowLock::KeyShare => conflict(self.deleted_since(recent, key, start_ts)?)?,
             }
         }
         Ok(())
@@ -440,16 +498,19 @@ impl TxnManager {
         if let Some(err) = &self.journal.state.lock().failed {
             return Err(err.clone());
         }
-        self.validate(start_ts, &txn, state.newest_lock_ts)?;
+        self.validate(start_ts, &txn, &state)?;
         let (writes, locks) = (std::mem::take(&mut txn.writes), std::mem::take(&mut txn.locks));
         let ts = state.last_ts + 1;
         let mut batch: Vec<BatchWrite> = Vec::with_capacity(writes.len() + locks.len() + 1);
+        let mut written_keys: Vec<Vec<u8>> = Vec::with_capacity(writes.len() + locks.len());
         for (key, lock) in &locks {
             let prefix = match lock {
                 RowLock::Update => UPDATE_LOCK_PREFIX,
                 RowLock::KeyShare => KEY_SHARE_LOCK_PREFIX,
             };
-            batch.push((versioned_key(&lock_key(prefix, key), ts), Some(vec![TAG_ROW])));
+            let locked = lock_key(prefix, key);
+            batch.push((versioned_key(&locked, ts), Some(vec![TAG_ROW])));
+            written_keys.push(locked);
         }
         for (key, value) in writes {
             let stored = match value {
@@ -460,10 +521,12 @@ impl TxnManager {
                 None => vec![TAG_DELETED],
             };
             batch.push((versioned_key(&key, ts), Some(stored)));
+            written_keys.push(key);
         }
         batch.push((LAST_TS_KEY.to_vec(), Some(ts.to_be_bytes().to_vec())));
         self.storage.write_batch(batch)?;
         state.last_ts = ts;
+        state.recent.record(ts, written_keys, self.oldest_snapshot());
         if !locks.is_empty() {
             state.newest_lock_ts = ts;
         }

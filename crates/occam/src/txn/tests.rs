@@ -211,3 +211,47 @@ fn the_loser_of_a_conflict_can_wait_until_the_winner_is_visible() {
     retry.put(b"k1".to_vec(), b"retry".to_vec());
     retry.commit().unwrap();
 }
+
+#[test]
+fn recent_writes_answer_only_after_their_horizon() {
+    let mut recent = RecentWrites::new(10);
+    recent.record(11, vec![b"a".to_vec(), b"b".to_vec()], 5);
+    recent.record(12, vec![b"a".to_vec()], 5);
+    assert_eq!(recent.changed_since(b"a", 11), Some(true));
+    assert_eq!(recent.changed_since(b"b", 11), Some(false));
+    assert_eq!(recent.changed_since(b"b", 10), Some(true));
+    assert_eq!(recent.changed_since(b"c", 10), Some(false));
+    // Before the horizon the answer is storage's.
+    assert_eq!(recent.changed_since(b"c", 9), None);
+
+    // The oldest live snapshot moved to 11: commit 11 is forgotten, except what commit 12 rewrote.
+    recent.record(13, vec![b"c".to_vec()], 11);
+    assert_eq!(recent.horizon, 11);
+    assert_eq!(recent.changed_since(b"b", 11), Some(false));
+    assert_eq!(recent.changed_since(b"a", 11), Some(true));
+    assert_eq!(recent.changed_since(b"c", 12), Some(true));
+    assert_eq!(recent.changed_since(b"a", 10), None);
+    assert_eq!(recent.keys, 2);
+}
+
+/// Validation is the same whether it is answered from recent commits or from storage: a transaction
+/// older than the horizon (here an open one while the remembered keys overflow) still conflicts.
+#[test]
+fn an_old_snapshot_past_the_horizon_still_conflicts() {
+    let m = manager();
+    let mut old = m.begin();
+    old.put(b"k1".to_vec(), b"old".to_vec());
+    let mut writer = m.begin();
+    writer.put(b"k1".to_vec(), b"new".to_vec());
+    writer.commit().unwrap();
+    // Forget everything, as an overflow would: the old transaction's question goes to storage.
+    {
+        let mut state = m.commit.lock();
+        let last = state.last_ts;
+        state.recent = RecentWrites::new(last);
+    }
+    assert_eq!(old.commit().unwrap_err().code, "40001");
+    let mut fresh = m.begin();
+    fresh.put(b"k1".to_vec(), b"fresh".to_vec());
+    fresh.commit().unwrap();
+}

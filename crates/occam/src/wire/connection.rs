@@ -414,7 +414,25 @@ where
 
     async fn simple_query(&mut self, sql: &str) -> Result<(), Disconnect> {
         self.portals.remove("");
-        let results = if is_empty_query(sql) { Vec::new() } else { self.engine(|session| session.execute_batch(sql)) };
+        let mut results = Vec::new();
+        if !is_empty_query(sql) {
+            let query = self.session.parse_query_string(sql);
+            // Like the extended protocol's statements, a query string that only computes runs inline on the
+            // async worker, and its COMMIT's durability is awaited below rather than slept on by a thread.
+            results = if S::may_block(&query) {
+                self.engine(|session| session.run_query_string(query))
+            } else {
+                self.session.run_query_string(query)
+            };
+            if let Some(durable) = self.session.take_pending_commit() {
+                let waited = durable.wait_async().await;
+                // The commit that failed to become durable was not done: its statement fails. (After a
+                // conflict the last result is already its error, held back until the winner is visible.)
+                if let (Some(last @ Ok(_)), Err(err)) = (results.last_mut(), waited) {
+                    *last = Err(err);
+                }
+            }
+        }
         if results.iter().all(|result| matches!(result, Ok(QueryResult::Empty))) {
             self.queue(PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new()))?;
         }

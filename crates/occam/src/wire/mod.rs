@@ -34,7 +34,7 @@ use tracing::{debug, warn};
 
 use crate::database::Database;
 use crate::error::Result;
-use crate::session::{Column, PreparedStatement, QueryResult, Session, TransactionStatus};
+use crate::session::{Column, PreparedStatement, QueryResult, QueryString, Session, TransactionStatus};
 use crate::txn::DurableWait;
 use crate::types::{DataType, Value};
 
@@ -153,7 +153,13 @@ impl Drop for ConnectionSlot {
 /// protocol be tested against a scripted session.
 pub(crate) trait SqlSession: Send + 'static {
     type Statement: StatementInfo + Send + Sync + 'static;
-    fn execute_batch(&mut self, sql: &str) -> Vec<Result<QueryResult>>;
+    /// A parsed simple-protocol query string.
+    type QueryString: Send;
+    fn parse_query_string(&mut self, sql: &str) -> Self::QueryString;
+    /// Whether running it may hold its thread for long (run off the async worker threads).
+    fn may_block(query: &Self::QueryString) -> bool;
+    /// Runs it; the last commit may be left pending (see `take_pending_commit`).
+    fn run_query_string(&mut self, query: Self::QueryString) -> Vec<Result<QueryResult>>;
     fn prepare(&mut self, sql: &str, param_types: &[DataType]) -> Result<Arc<Self::Statement>>;
     fn execute(&mut self, statement: &Self::Statement, params: &[Value]) -> Result<QueryResult>;
     fn fail_transaction(&mut self);
@@ -188,8 +194,15 @@ impl StatementInfo for PreparedStatement {
 
 impl SqlSession for Session {
     type Statement = PreparedStatement;
-    fn execute_batch(&mut self, sql: &str) -> Vec<Result<QueryResult>> {
-        Session::execute_batch(self, sql)
+    type QueryString = QueryString;
+    fn parse_query_string(&mut self, sql: &str) -> QueryString {
+        QueryString::parse(sql)
+    }
+    fn may_block(query: &QueryString) -> bool {
+        query.may_block()
+    }
+    fn run_query_string(&mut self, query: QueryString) -> Vec<Result<QueryResult>> {
+        Session::run_batch(self, query)
     }
     fn prepare(&mut self, sql: &str, param_types: &[DataType]) -> Result<Arc<PreparedStatement>> {
         Session::prepare(self, sql, param_types)

@@ -125,7 +125,14 @@ impl StatementInfo for ScriptedStatement {
 
 impl SqlSession for ScriptedSession {
     type Statement = ScriptedStatement;
-    fn execute_batch(&mut self, sql: &str) -> Vec<Result<QueryResult>> {
+    type QueryString = String;
+    fn parse_query_string(&mut self, sql: &str) -> String {
+        sql.to_owned()
+    }
+    fn may_block(_: &String) -> bool {
+        false
+    }
+    fn run_query_string(&mut self, sql: String) -> Vec<Result<QueryResult>> {
         let mut results = Vec::new();
         for statement in sql.split(';').filter(|s| !s.trim().is_empty()) {
             let result = self.run(statement, &[]);
