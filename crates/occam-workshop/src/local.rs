@@ -48,9 +48,8 @@ pub async fn create_schema(client: &tokio_postgres::Client) -> anyhow::Result<bo
     for (i, sql) in SCHEMA_STEPS.iter().enumerate() {
         match client.batch_execute(sql).await {
             Ok(()) => {}
-            // The role (and so its mapping) is there from an earlier set-up.
-            Err(err) if i == 0 && err.code() == Some(&SqlState::DUPLICATE_OBJECT) => {}
-            Err(err) if i == 1 && err.code() == Some(&SqlState::DUPLICATE_OBJECT) => {}
+            // The role and its mapping (the first two steps) are there from an earlier set-up.
+            Err(err) if i < 2 && err.code() == Some(&SqlState::DUPLICATE_OBJECT) => {}
             Err(err) => return Err(err).with_context(|| format!("running {sql}")),
         }
     }

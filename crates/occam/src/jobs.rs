@@ -139,6 +139,22 @@ pub struct Job {
     pub update_time: Option<DateTime<Utc>>,
 }
 
+impl Job {
+    /// The job is being worked on.
+    fn mark_processing(&mut self) {
+        self.status = JobStatus::Processing;
+        self.update_time = Some(Utc::now());
+    }
+
+    /// The job ended with `status` (completed, failed, cancelled): it no longer names its object.
+    fn finish(&mut self, status: JobStatus, details: Option<String>) {
+        self.status = status;
+        self.details = details;
+        self.object_name = None;
+        self.update_time = Some(Utc::now());
+    }
+}
+
 fn corrupt() -> Error {
     Error::internal("corrupt job record")
 }
@@ -354,10 +370,7 @@ pub fn submit_analyze(txn: &mut Transaction, table: &catalog::Table) -> String {
 pub fn finish_if_running(txn: &mut Transaction, id: &str, status: JobStatus, details: Option<String>) -> Result<()> {
     if let Some(mut job) = read_job(txn, id)? {
         if !job.status.is_finished() {
-            job.status = status;
-            job.details = details;
-            job.object_name = None;
-            job.update_time = Some(Utc::now());
+            job.finish(status, details);
             write_job(txn, &job);
         }
     }
@@ -516,10 +529,7 @@ fn run_pending(db: &Database, signal: &JobSignal) -> Result<()> {
                 if job.status.is_finished() {
                     return Ok(false);
                 }
-                job.status = status;
-                job.details = details.clone();
-                job.object_name = None;
-                job.update_time = Some(Utc::now());
+                job.finish(status, details.clone());
                 Ok(true)
             })?;
             signal.job_changed();
@@ -574,8 +584,7 @@ fn build_index(db: &Database, signal: &JobSignal, job: &Job) -> Result<()> {
         if job.status != JobStatus::Submitted {
             return Ok(false);
         }
-        job.status = JobStatus::Processing;
-        job.update_time = Some(Utc::now());
+        job.mark_processing();
         Ok(true)
     })?;
     signal.job_changed();
@@ -591,10 +600,7 @@ fn build_index(db: &Database, signal: &JobSignal, job: &Job) -> Result<()> {
                 if let Some(index) = still_building(txn, job)? {
                     catalog::remove_index(txn, &index)?;
                 }
-                record.status = JobStatus::Failed;
-                record.details = Some(details.clone());
-                record.object_name = None;
-                record.update_time = Some(Utc::now());
+                record.finish(JobStatus::Failed, Some(details.clone()));
                 Ok(true)
             })?;
             db.reload_catalog()?;
@@ -609,10 +615,7 @@ fn build_index(db: &Database, signal: &JobSignal, job: &Job) -> Result<()> {
                 index.state = IndexState::Valid;
                 index.usable_from = txn.start_ts();
                 catalog::write_index(txn, &index);
-                record.status = JobStatus::Completed;
-                record.details = None;
-                record.object_name = None;
-                record.update_time = Some(Utc::now());
+                record.finish(JobStatus::Completed, None);
                 Ok(true)
             })?;
             db.reload_catalog()?;
@@ -690,8 +693,7 @@ fn backfill(db: &Database, signal: &JobSignal, job: &Job) -> Result<Backfill> {
 /// before the DROP cannot exist: such a writer fails at COMMIT (OC001).
 fn drop_entries(db: &Database, job: &Job) -> Result<()> {
     update_job(db, &job.id, |_, job| {
-        job.status = JobStatus::Processing;
-        job.update_time = Some(Utc::now());
+        job.mark_processing();
         Ok(true)
     })?;
     let (start, end) = prefix_range(&table_prefix(job.table_id, job.index_id));
@@ -719,8 +721,7 @@ fn start(db: &Database, id: &str) -> Result<()> {
         if job.status.is_finished() {
             return Ok(false);
         }
-        job.status = JobStatus::Processing;
-        job.update_time = Some(Utc::now());
+        job.mark_processing();
         Ok(true)
     })
 }

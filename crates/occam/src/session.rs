@@ -247,11 +247,7 @@ impl Session {
     /// deferred durability the last commit may still be pending (see
     /// [`take_pending_commit`](Self::take_pending_commit)): servers await it before answering.
     pub fn run_batch(&mut self, batch: QueryString) -> Vec<Result<QueryResult>> {
-        self.execute_batch_inner(batch.statements)
-    }
-
-    fn execute_batch_inner(&mut self, statements: Result<Vec<Result<Statement>>>) -> Vec<Result<QueryResult>> {
-        let statements = match statements {
+        let statements = match batch.statements {
             Ok(statements) => statements,
             Err(err) => {
                 self.on_error();
@@ -524,7 +520,7 @@ impl Session {
         let committed = match active.txn.commit_deferred() {
             Ok(committed) => committed,
             Err(err) if err.code == sqlstate::SERIALIZATION_FAILURE => {
-                // Report the conflict once the winner is visible, so that a retry does not meet it again.
+                // Report the conflict once the winner is visible (see `TxnManager::wait_for_written`).
                 let winner = self.db.txn_manager().wait_for_written();
                 if self.defer_durability {
                     self.pending_commit = Some(winner);

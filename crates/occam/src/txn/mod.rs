@@ -665,12 +665,20 @@ impl Transaction {
     }
 
     /// Commits: validates the write set against commits after the snapshot (40001 on conflict, nothing
-    /// written) and returns once the commit is durable.
+    /// written) and returns once the commit is durable, or, after a conflict, once the commits it lost to
+    /// are visible (see [`TxnManager::wait_for_written`]), so that a caller retrying at once does not meet
+    /// them again.
     pub fn commit(self) -> Result<Timestamp> {
         let start_ts = self.start_ts;
-        match self.commit_deferred()? {
-            Some(durable) => durable.wait(),
-            None => Ok(start_ts),
+        let manager = Arc::clone(&self.manager);
+        match self.commit_deferred() {
+            Ok(Some(durable)) => durable.wait(),
+            Ok(None) => Ok(start_ts),
+            Err(err) if err.code == crate::error::sqlstate::SERIALIZATION_FAILURE => {
+                manager.wait_for_written().wait()?;
+                Err(err)
+            }
+            Err(err) => Err(err),
         }
     }
 
