@@ -120,6 +120,9 @@ pub struct Rules {
     pub allow_weaker_isolation_levels: bool,
     /// `SET TRANSACTION` and `SET default_transaction_isolation` are accepted (for the levels that run).
     pub allow_set_transaction: bool,
+    /// EXPLAIN names plan nodes as Aurora DSQL does (`Full Scan (btree-table)`, `Storage Scan`, ...) rather
+    /// than as PostgreSQL does (`Seq Scan`, ...).
+    pub dsql_plan_names: bool,
 }
 
 impl Default for Rules {
@@ -149,6 +152,7 @@ impl Rules {
                 allow_other_locking_clauses: false,
                 allow_weaker_isolation_levels: false,
                 allow_set_transaction: false,
+                dsql_plan_names: true,
             },
             CompatMode::Postgres => Rules {
                 mode,
@@ -167,6 +171,7 @@ impl Rules {
                 allow_other_locking_clauses: true,
                 allow_weaker_isolation_levels: true,
                 allow_set_transaction: true,
+                dsql_plan_names: false,
             },
         }
     }

@@ -206,3 +206,14 @@ impl Database {
         &self.inner.txn
     }
 }
+
+/// What the optimizer knows of each table's size and contents.
+impl crate::sql::optimize::Estimates for Database {
+    fn table_rows(&self, _table: &crate::catalog::Table) -> Option<f64> {
+        None
+    }
+
+    fn table_statistics(&self, _table: &crate::catalog::Table) -> Option<Arc<crate::statistics::TableStatistics>> {
+        None
+    }
+}
