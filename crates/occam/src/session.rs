@@ -583,6 +583,7 @@ impl Session {
         rules.check_statement_mix(plan.is_ddl(), plan.is_dml(), active.did_ddl, active.did_dml)?;
         let functions =
             FunctionContext { transaction_timestamp: active.started_at, statement_timestamp: self.db.now() };
+        let planning = execute::Planning { estimates: &self.db, settings: planner_settings(&self.db, &self.settings) };
         let result = match plan {
             Plan::CreateTable(create) => {
                 check_table_definition(rules, create)?;
@@ -647,11 +648,9 @@ impl Session {
             }
             Plan::Query(query @ plan::QueryPlan { locking: Some(strength), .. }) => {
                 let lock = rules.check_locking_clause(*strength)?;
-                let planning = execute::Planning { estimates: &self.db, settings: planner_settings(&self.settings) };
                 execute::execute_locking_query(query, lock, &mut active.txn, params, &functions, &planning)
             }
             Plan::Explain { options, inner } => {
-                let planning = execute::Planning { estimates: &self.db, settings: planner_settings(&self.settings) };
                 let style = if rules.dsql_plan_names { explain::Style::Dsql } else { explain::Style::Postgres };
                 explain_statement(inner, *options, style, &mut active.txn, params, &functions, &planning).map(|lines| {
                     QueryResult::Rows {
@@ -661,10 +660,7 @@ impl Session {
                     }
                 })
             }
-            other => {
-                let planning = execute::Planning { estimates: &self.db, settings: planner_settings(&self.settings) };
-                execute::execute(other, &mut active.txn, params, &functions, &planning)
-            }
+            other => execute::execute(other, &mut active.txn, params, &functions, &planning),
         }?;
         if plan.is_dml() {
             // The transaction fails (and so writes nothing) when this statement crosses a limit.
@@ -725,8 +721,8 @@ impl Session {
 }
 
 /// The planner switches (`enable_indexscan`, ...) as this session has SET them.
-fn planner_settings(settings: &HashMap<String, String>) -> crate::sql::optimize::Settings {
-    let mut planner = crate::sql::optimize::Settings::default();
+fn planner_settings(db: &Database, settings: &HashMap<String, String>) -> crate::sql::optimize::Settings {
+    let mut planner = db.planner_defaults();
     for (name, value) in settings {
         if planner.get(name).is_some() {
             let on = matches!(value.to_ascii_lowercase().as_str(), "on" | "true" | "1" | "yes" | "t");

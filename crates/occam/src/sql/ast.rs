@@ -513,6 +513,8 @@ pub struct ExplainOptions {
     pub costs: bool,
     /// Show times with ANALYZE (on unless `TIMING false`).
     pub timing: bool,
+    /// Show `Planning Time` / `Execution Time` (with ANALYZE, unless `SUMMARY false`).
+    pub summary: bool,
     pub format: ExplainFormat,
 }
 

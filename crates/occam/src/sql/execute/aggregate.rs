@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::eval::{eval, eval_all};
-use super::{encode_values, Batch, BoxedOperator, ExecContext, Operator};
+use super::{encode_values, for_each_batch, Batch, BoxedOperator, ExecContext, Operator};
 use crate::error::Result;
 use crate::sql::functions::{self, Accumulator};
 use crate::sql::plan::{AggregateCall, BoundExpr};
@@ -28,7 +28,7 @@ impl<'a> AggregateOp<'a> {
         let mut groups: Vec<(Row, Vec<Box<dyn Accumulator>>)> = Vec::new();
         let new_accumulators =
             || self.aggregates.iter().map(|a| functions::accumulator(&a.aggregate)).collect::<Vec<_>>();
-        while let Some(batch) = input.next(ctx)? {
+        for_each_batch(input, ctx, |batch, ctx| {
             for row in batch {
                 let keys = eval_all(self.group_by, &row, ctx)?;
                 let encoded = encode_values(&keys);
@@ -47,7 +47,8 @@ impl<'a> AggregateOp<'a> {
                     }
                 }
             }
-        }
+            Ok(())
+        })?;
         if groups.is_empty() && self.group_by.is_empty() {
             groups.push((Vec::new(), new_accumulators()));
         }

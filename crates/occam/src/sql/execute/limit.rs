@@ -29,7 +29,13 @@ impl<'a> Operator<'a> for LimitOp<'a> {
             if *pass == Some(0) {
                 return Ok(None);
             }
-            let Some(mut batch) = self.input.next(ctx)? else { return Ok(None) };
+            // Ask the input for no more rows than are still wanted, so that a read below stops there.
+            let wanted = pass.map_or(usize::MAX, |p| p.saturating_add(*skip));
+            let batch_size = ctx.batch_size;
+            ctx.batch_size = batch_size.min(wanted).max(1);
+            let next = self.input.next(ctx);
+            ctx.batch_size = batch_size;
+            let Some(mut batch) = next? else { return Ok(None) };
             let skipped = (*skip).min(batch.len());
             batch.drain(..skipped);
             *skip -= skipped;

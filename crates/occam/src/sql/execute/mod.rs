@@ -308,11 +308,30 @@ fn encode_values(values: &[Value]) -> Vec<u8> {
     out
 }
 
-/// Drains an operator into one vector.
+/// Drains an operator into one vector, in full batches (a LIMIT above a blocking operator does not make
+/// the reads below it smaller).
 fn drain<'a>(operator: &mut BoxedOperator<'a>, ctx: &mut ExecContext<'a>) -> Result<Vec<Row>> {
     let mut rows = Vec::new();
-    while let Some(batch) = operator.next(ctx)? {
+    for_each_batch(operator, ctx, |batch, _| {
         rows.extend(batch);
-    }
+        Ok(())
+    })?;
     Ok(rows)
+}
+
+/// Feeds every batch of `operator` to `f`, pulling full batches.
+fn for_each_batch<'a>(
+    operator: &mut BoxedOperator<'a>,
+    ctx: &mut ExecContext<'a>,
+    mut f: impl FnMut(Batch, &mut ExecContext<'a>) -> Result<()>,
+) -> Result<()> {
+    let batch_size = std::mem::replace(&mut ctx.batch_size, if ctx.read_keys.is_some() { 1 } else { BATCH_SIZE });
+    let result = (|| {
+        while let Some(batch) = operator.next(ctx)? {
+            f(batch, ctx)?;
+        }
+        Ok(())
+    })();
+    ctx.batch_size = batch_size;
+    result
 }

@@ -4,7 +4,7 @@
 
 use std::cmp::Ordering;
 
-use super::{eval_count, Batch, BoxedOperator, ExecContext, Operator};
+use super::{eval_count, for_each_batch, Batch, BoxedOperator, ExecContext, Operator};
 use crate::error::Result;
 use crate::sql::plan::physical::LimitCount;
 use crate::sql::plan::SortKey;
@@ -73,7 +73,7 @@ impl<'a> Operator<'a> for SortOp<'a> {
             };
             let keys = self.keys;
             let mut rows: Vec<Row> = Vec::new();
-            while let Some(batch) = input.next(ctx)? {
+            for_each_batch(&mut input, ctx, |batch, _| {
                 rows.extend(batch);
                 if let Some(keep) = keep {
                     if keep > 0 && rows.len() > 2 * keep.max(512) {
@@ -81,7 +81,8 @@ impl<'a> Operator<'a> for SortOp<'a> {
                         rows.truncate(keep);
                     }
                 }
-            }
+                Ok(())
+            })?;
             rows.sort_by(|a, b| compare_rows(a, b, keys));
             if let Some(keep) = keep {
                 rows.truncate(keep);

@@ -203,17 +203,18 @@ fn encode_range(
 ) -> Result<Option<Span>> {
     let Some(prefix) = encode_prefix(tree_prefix, &range.prefix, descending, row, ctx)? else { return Ok(None) };
     let desc = descending.get(range.prefix.len()).copied().unwrap_or(false);
-    let mut bound_key =
-        |bound: &Option<(crate::sql::plan::BoundExpr, bool)>| -> Result<Option<Option<(Vec<u8>, bool)>>> {
-            let Some((expr, inclusive)) = bound else { return Ok(Some(None)) };
-            let value = eval(expr, row, ctx)?;
-            if value.is_null() {
-                return Ok(None);
-            }
-            let mut key = prefix.clone();
-            encode_value(&mut key, &value, desc);
-            Ok(Some(Some((key, *inclusive))))
-        };
+    // Some(None): no bound; Some(Some((key, inclusive))); None: a NULL bound, so the range is empty.
+    type EncodedBound = Option<Option<(Vec<u8>, bool)>>;
+    let mut bound_key = |bound: &Option<(crate::sql::plan::BoundExpr, bool)>| -> Result<EncodedBound> {
+        let Some((expr, inclusive)) = bound else { return Ok(Some(None)) };
+        let value = eval(expr, row, ctx)?;
+        if value.is_null() {
+            return Ok(None);
+        }
+        let mut key = prefix.clone();
+        encode_value(&mut key, &value, desc);
+        Ok(Some(Some((key, *inclusive))))
+    };
     let Some(lower) = bound_key(&range.lower)? else { return Ok(None) };
     let Some(upper) = bound_key(&range.upper)? else { return Ok(None) };
     // Keys with the bound value itself start with its encoding: an exclusive lower bound starts after all

@@ -85,7 +85,7 @@ impl<'a> TextRenderer<'a> {
                 self.node(plan, depth + 1, Vec::new());
             }
         }
-        if self.e.options.analyze {
+        if self.e.options.analyze && self.e.options.summary {
             self.lines.push(format!("Planning Time: {:.3} ms", ms(self.e.planning)));
             if let Some(execution) = self.e.execution {
                 self.lines.push(format!("Execution Time: {:.3} ms", ms(execution)));
@@ -352,11 +352,25 @@ impl<'a> TextRenderer<'a> {
         }
         let children_end = self.lines.len();
         if let Some(condition) = &join.condition {
-            let what = match join.algorithm {
-                JoinAlgorithm::Hash { .. } => "Hash Cond",
-                _ => "Join Filter",
+            let mut conjuncts = condition.conjuncts();
+            // A lookup's key conditions show as the inner read's `Index Cond`, not again here.
+            if let (JoinAlgorithm::Lookup, Node::TableRead(read)) = (&join.algorithm, &join.right.node) {
+                conjuncts.retain(|c| !read.index_condition.contains(c));
+            }
+            // A hash join shows its key equalities as `Hash Cond` and the rest as `Join Filter`.
+            let (keys, others): (Vec<&BoundExpr>, Vec<&BoundExpr>) = match &join.algorithm {
+                JoinAlgorithm::Hash { left_keys, right_keys } => conjuncts.into_iter().partition(|c| {
+                    matches!(c, BoundExpr::Binary { left, right, .. }
+                        if left_keys.iter().zip(right_keys).any(|(l, r)| (**left == *l && **right == *r) || (**left == *r && **right == *l)))
+                }),
+                _ => (Vec::new(), conjuncts),
             };
-            self.detail(depth, format!("{what}: {}", expr_text(condition, &labels)));
+            if let Some(keys) = BoundExpr::and_of(keys.into_iter().cloned().collect()) {
+                self.detail(depth, format!("Hash Cond: {}", expr_text(&keys, &labels)));
+            }
+            if let Some(others) = BoundExpr::and_of(others.into_iter().cloned().collect()) {
+                self.detail(depth, format!("Join Filter: {}", expr_text(&others, &labels)));
+            }
         }
         self.filter_lines(depth, plan, filters, &labels);
         self.move_details(at, children_end);
@@ -402,8 +416,10 @@ impl<'a> TextRenderer<'a> {
         };
         let backward = if read.backward { " Backward" } else { "" };
         let scans_whole_table = read.index.is_none() && read.ranges.is_empty();
+        // A whole-table read in reverse key order is an ordered scan of the primary key.
+        let full_scan_forward = scans_whole_table && !read.backward;
         let name = match (self.e.style, scans_whole_table, read.index_only) {
-            (Style::Dsql, true, _) => format!("Full Scan (btree-table) on {table}"),
+            (Style::Dsql, true, _) if !read.backward => format!("Full Scan (btree-table) on {table}"),
             (Style::Postgres, true, _) if !read.backward => format!("Seq Scan on {table}"),
             (_, true, _) => format!("Index Scan{backward} using {tree} on {table}"),
             (_, false, true) => format!("Index Only Scan{backward} using {tree} on {table}"),
@@ -448,8 +464,17 @@ impl<'a> TextRenderer<'a> {
                 if let Some(cond) = &index_cond {
                     self.detail(depth, format!("Index Cond: {cond}"));
                 }
-                let projections: Vec<String> =
-                    read.table.columns.iter().filter(|c| !c.hidden).map(|c| c.name.clone()).collect();
+                // The columns the read hands up: all of them, or for an index-only read those the query uses.
+                let projections: Vec<String> = read
+                    .table
+                    .columns
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, c)| {
+                        !c.hidden && read.columns.as_ref().is_none_or(|used| used.get(*i).copied().unwrap_or(false))
+                    })
+                    .map(|(_, c)| c.name.clone())
+                    .collect();
                 let base = detail_indent(depth);
                 let storage =
                     |this: &Self, name: String| format!("{}-> {name}{}", indent(base), this.suffix(plan, Some(true)));
@@ -466,7 +491,7 @@ impl<'a> TextRenderer<'a> {
                         }
                     }
                 };
-                if scans_whole_table {
+                if full_scan_forward {
                     lines.push(storage(self, format!("Storage Scan on {table}")));
                     storage_details(&mut lines, self);
                     lines.push(storage_nested(self, format!("B-Tree Scan on {table}")));
@@ -617,7 +642,7 @@ fn json(e: &Explained) -> String {
     let mut out = String::from("[\n  {\n");
     if let Some(query) = e.query {
         out.push_str("    \"Plan\": ");
-        json_node(&mut out, &query.root, e, 4, Vec::new());
+        json_node(&mut out, &query.root, e, 4);
     } else {
         out.push_str("    \"Plan\": {\"Node Type\": \"Result\"}");
     }
@@ -631,11 +656,11 @@ fn json(e: &Explained) -> String {
     out
 }
 
-fn json_node(out: &mut String, plan: &PhysicalPlan, e: &Explained, level: usize, labels_in: Labels) {
+fn json_node(out: &mut String, plan: &PhysicalPlan, e: &Explained, level: usize) {
     // Projections and truncations are not nodes in PostgreSQL's output.
     match &plan.node {
         Node::Project { input, .. } | Node::Truncate { input, .. } | Node::Filter { input, .. } => {
-            return json_node(out, input, e, level, labels_in);
+            return json_node(out, input, e, level);
         }
         _ => {}
     }
@@ -661,8 +686,15 @@ fn json_node(out: &mut String, plan: &PhysicalPlan, e: &Explained, level: usize,
             if let Some(cond) = BoundExpr::and_of(read.index_condition.clone()) {
                 extra.push(("Index Cond".into(), json_string(&expr_text(&cond, &labels))));
             }
-            if let Some(filter) = &read.filter {
-                extra.push(("Filter".into(), json_string(&expr_text(filter, &labels))));
+            let remaining: Vec<BoundExpr> = read
+                .filter
+                .iter()
+                .flat_map(|f| f.conjuncts())
+                .filter(|c| !read.index_condition.contains(c))
+                .cloned()
+                .collect();
+            if let Some(filter) = BoundExpr::and_of(remaining) {
+                extra.push(("Filter".into(), json_string(&expr_text(&filter, &labels))));
             }
             (kind.to_string(), extra)
         }
@@ -722,7 +754,7 @@ fn json_node(out: &mut String, plan: &PhysicalPlan, e: &Explained, level: usize,
             if i > 0 {
                 let _ = write!(text, ",\n{pad}  ");
             }
-            json_node(&mut text, child, e, level + 4, Vec::new());
+            json_node(&mut text, child, e, level + 4);
         }
         let _ = write!(text, "\n{pad}]");
     }

@@ -476,7 +476,9 @@ pub fn lookup_read(
 ) -> Option<(TableRead, f64, f64)> {
     let table = info.table;
     let left_only = |e: &BoundExpr| e.reads_only(&(0..offset));
-    let mut trees: Vec<(Option<Arc<Index>>, Vec<(usize, bool)>)> = Vec::new();
+    // (None = the primary key, key columns as (table column, descending))
+    type Tree = (Option<Arc<Index>>, Vec<(usize, bool)>);
+    let mut trees: Vec<Tree> = Vec::new();
     if !table.has_hidden_key() {
         trees.push((None, table.primary_key.iter().map(|&c| (c, false)).collect()));
     }

@@ -490,11 +490,12 @@ impl Planner<'_, '_> {
             condition.map(|c| c.conjuncts().into_iter().cloned().collect()).unwrap_or_default();
         let pushes_on_right = matches!(kind, JoinKind::Inner | JoinKind::Cross | JoinKind::Left);
         let mut right_conjuncts: Vec<BoundExpr> = right_where.iter().map(shift).collect();
-        if pushes_on_right {
-            right_conjuncts.extend(on_conjuncts.iter().filter(|c| c.reads_only(&right_columns)).map(shift));
-        }
-        // The ON conjuncts (and for inner joins the WHERE ones) that relate the two sides.
-        let mut relating: Vec<BoundExpr> = on_conjuncts.clone();
+        // The ON conjuncts that relate the two sides (or read only the left side) stay in the condition;
+        // right-only ones of an inner or LEFT join restrict the right rows before they are matched.
+        let (right_on, mut relating): (Vec<BoundExpr>, Vec<BoundExpr>) =
+            on_conjuncts.into_iter().partition(|c| pushes_on_right && c.reads_only(&right_columns));
+        right_conjuncts.extend(right_on.iter().map(shift));
+        // For an inner join, WHERE conjuncts over both sides are join conditions too.
         let (join_where, rest): (Vec<_>, Vec<_>) = rest
             .into_iter()
             .partition(|c| inner && c.reads_only(&(0..left_width + right_width)) && c.subqueries().is_empty());
@@ -591,12 +592,14 @@ impl Planner<'_, '_> {
         let (right_plan, rows, rest) = match (&algorithm, lookup) {
             (JoinAlgorithm::Lookup, Some((plan, rows, _))) => (plan, rows, rest),
             _ => {
-                // The right plan's leftovers are over its own row. Those of an inner or RIGHT join came from
-                // WHERE (or an inner ON): they filter the joined rows. Those of a LEFT join came from ON,
-                // which the join condition re-checks in full anyway.
+                // The right plan's leftovers are over its own row. Those of an inner or RIGHT join filter the
+                // joined rows; those of a LEFT join came from ON and must stay in the condition.
                 let mut rest = rest;
+                let leftovers = right_leftover.iter().map(|c| c.map_columns(&|i| i + left_width));
                 if inner || kind == JoinKind::Right {
-                    rest.extend(right_leftover.iter().map(|c| c.map_columns(&|i| i + left_width)));
+                    rest.extend(leftovers);
+                } else {
+                    relating.extend(leftovers);
                 }
                 (right_plan, matched_rows, rest)
             }

@@ -679,7 +679,14 @@ fn explain_options(
     format: Option<&sp::AnalyzeFormatKind>,
     options: Option<&[sp::UtilityOption]>,
 ) -> Result<ast::ExplainOptions> {
-    let mut out = ast::ExplainOptions { analyze, verbose, costs: true, timing: true, format: ast::ExplainFormat::Text };
+    let mut out = ast::ExplainOptions {
+        analyze,
+        verbose,
+        costs: true,
+        timing: true,
+        summary: true,
+        format: ast::ExplainFormat::Text,
+    };
     if let Some(format) = format {
         out.format = match format.to_string().to_ascii_uppercase().trim_start_matches("FORMAT ").trim() {
             "TEXT" => ast::ExplainFormat::Text,
@@ -705,7 +712,8 @@ fn explain_options(
             "verbose" => out.verbose = flag()?,
             "costs" => out.costs = flag()?,
             "timing" => out.timing = flag()?,
-            "buffers" | "settings" | "wal" | "summary" => {
+            "summary" => out.summary = flag()?,
+            "buffers" | "settings" | "wal" => {
                 flag()?;
             }
             "format" => {
