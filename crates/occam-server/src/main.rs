@@ -219,6 +219,9 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("occam-worker")
+        // Statements run on these threads (and on blocking threads of the same pool); recursion in them is
+        // checked against the stack really left (`occam::stack`), and a larger stack lets long chains work.
+        .thread_stack_size(occam::stack::STATEMENT_STACK_SIZE)
         .build()
         .map_err(|err| Failure(format!("cannot start the async runtime: {err}")))?;
     runtime.block_on(async move {

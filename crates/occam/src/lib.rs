@@ -23,6 +23,7 @@ pub mod jobs;
 pub mod roles;
 pub mod session;
 pub mod sql;
+pub mod stack;
 pub mod statistics;
 pub mod storage;
 pub mod txn;

@@ -403,8 +403,6 @@ pub enum BinaryOperator {
     LtEq,
     Gt,
     GtEq,
-    And,
-    Or,
     /// `||`
     Concat,
     Like,
@@ -438,6 +436,11 @@ pub enum Expr {
         left: Box<Expr>,
         right: Box<Expr>,
     },
+    /// `a AND b AND ...`: one node for the whole chain (never nested AND directly under AND), so that an
+    /// ORM's long filter needs no recursion depth.
+    And(Vec<Expr>),
+    /// `a OR b OR ...`, flat like [`Expr::And`].
+    Or(Vec<Expr>),
     Unary {
         op: UnaryOperator,
         expr: Box<Expr>,

@@ -502,6 +502,7 @@ fn eval_count(expr: Option<&BoundExpr>, ctx: &mut ExecContext, what: &str) -> Re
 
 /// Runs a query and returns its visible rows.
 pub fn run_query(plan: &QueryPlan, ctx: &mut ExecContext) -> Result<Vec<Row>> {
+    crate::stack::check()?;
     if let (Some(lock), None) = (plan.locking, &ctx.read_keys) {
         // Only a statement's own query takes locks (`execute_locking_query`); one nested in a statement
         // that locks nothing would silently lock nothing.
@@ -645,6 +646,7 @@ fn aggregate_rows(plan: &QueryPlan, aggregate: &AggregatePlan, ctx: &mut ExecCon
 
 /// Feeds every row of `source` to `f` until it returns false.
 fn for_each_source_row(source: &Source, ctx: &mut ExecContext, f: &mut RowCallback) -> Result<bool> {
+    crate::stack::check()?;
     match source {
         Source::Single => f(ctx, Vec::new()),
         Source::Table { table, access } => scan_table(table, access, ctx, &mut |ctx, key, row| {
@@ -851,8 +853,23 @@ fn bool_value(value: Option<bool>) -> Value {
     }
 }
 
+/// AND (`decisive` false) or OR (`decisive` true) in three-valued logic: the decisive value wins, else NULL
+/// if any operand is NULL. Stops at the first decisive operand.
+fn logical(operands: &[BoundExpr], decisive: bool, row: &[Value], ctx: &mut ExecContext) -> Result<Value> {
+    let mut unknown = false;
+    for operand in operands {
+        match truth(&eval(operand, row, ctx)?) {
+            Some(value) if value == decisive => return Ok(Value::Bool(decisive)),
+            Some(_) => {}
+            None => unknown = true,
+        }
+    }
+    Ok(if unknown { Value::Null } else { Value::Bool(!decisive) })
+}
+
 /// Evaluates `expr` against `row`.
 pub fn eval(expr: &BoundExpr, row: &[Value], ctx: &mut ExecContext) -> Result<Value> {
+    crate::stack::check()?;
     Ok(match expr {
         BoundExpr::Literal(value) => value.clone(),
         BoundExpr::Column(index) => row.get(*index).cloned().ok_or_else(|| Error::internal("column out of range"))?,
@@ -871,30 +888,8 @@ pub fn eval(expr: &BoundExpr, row: &[Value], ctx: &mut ExecContext) -> Result<Va
             let r = eval(right, row, ctx)?;
             scalar::eval_binary(*op, &l, &r, sig)?
         }
-        BoundExpr::And(left, right) => {
-            let l = truth(&eval(left, row, ctx)?);
-            if l == Some(false) {
-                return Ok(Value::Bool(false));
-            }
-            let r = truth(&eval(right, row, ctx)?);
-            bool_value(match (l, r) {
-                (_, Some(false)) => Some(false),
-                (Some(true), Some(true)) => Some(true),
-                _ => None,
-            })
-        }
-        BoundExpr::Or(left, right) => {
-            let l = truth(&eval(left, row, ctx)?);
-            if l == Some(true) {
-                return Ok(Value::Bool(true));
-            }
-            let r = truth(&eval(right, row, ctx)?);
-            bool_value(match (l, r) {
-                (_, Some(true)) => Some(true),
-                (Some(false), Some(false)) => Some(false),
-                _ => None,
-            })
-        }
+        BoundExpr::And(operands) => logical(operands, false, row, ctx)?,
+        BoundExpr::Or(operands) => logical(operands, true, row, ctx)?,
         BoundExpr::Not(inner) => bool_value(truth(&eval(inner, row, ctx)?).map(|b| !b)),
         BoundExpr::Negate { expr, data_type } => scalar::negate(&eval(expr, row, ctx)?, data_type)?,
         BoundExpr::IsNull { expr, negated } => Value::Bool(eval(expr, row, ctx)?.is_null() != *negated),

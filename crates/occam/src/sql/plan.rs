@@ -116,8 +116,10 @@ pub enum BoundExpr {
         left: Box<BoundExpr>,
         right: Box<BoundExpr>,
     },
-    And(Box<BoundExpr>, Box<BoundExpr>),
-    Or(Box<BoundExpr>, Box<BoundExpr>),
+    /// AND of all operands (flat, see `ast::Expr::And`).
+    And(Vec<BoundExpr>),
+    /// OR of all operands.
+    Or(Vec<BoundExpr>),
     Not(Box<BoundExpr>),
     Negate {
         expr: Box<BoundExpr>,
@@ -856,6 +858,7 @@ impl<'c> Binder<'c> {
     // ---- queries ----
 
     fn plan_query(&mut self, query: &ast::Query) -> Result<QueryPlan> {
+        crate::stack::check()?;
         let set_operand = std::mem::take(&mut self.set_operand);
         match &query.body {
             ast::QueryBody::Values(rows) => self.plan_values(rows, query),
@@ -1318,6 +1321,7 @@ impl<'c> Binder<'c> {
 
     /// One FROM item (possibly a join tree): its rows and a scope whose row starts at 0.
     fn plan_table_ref(&mut self, item: &TableRef) -> Result<(Source, Scope)> {
+        crate::stack::check()?;
         let mut scope = Scope::default();
         let source = match item {
             TableRef::Join { left, right, kind, constraint } => return self.plan_join(left, right, *kind, constraint),
@@ -1454,7 +1458,11 @@ impl<'c> Binder<'c> {
             };
             condition = Some(match condition {
                 None => equal,
-                Some(previous) => BoundExpr::And(Box::new(previous), Box::new(equal)),
+                Some(BoundExpr::And(mut previous)) => {
+                    previous.push(equal);
+                    BoundExpr::And(previous)
+                }
+                Some(previous) => BoundExpr::And(vec![previous, equal]),
             });
             let common = scalar::common_type(&left_type, &right_type).ok_or_else(|| {
                 Error::datatype_mismatch(format!(
@@ -1541,6 +1549,7 @@ impl<'c> Binder<'c> {
     // ---- expressions ----
 
     fn bind_expr(&mut self, expr: &Expr, scope: &Scope) -> Result<(BoundExpr, DataType)> {
+        crate::stack::check()?;
         if let Some(grouping) = &self.grouping {
             if !self.in_aggregate && !grouping.group_asts.is_empty() {
                 let stripped = strip_positions(expr);
@@ -1567,6 +1576,15 @@ impl<'c> Binder<'c> {
                 Ok((BoundExpr::Parameter(n - 1), self.params[n - 1]))
             }
             Expr::Binary { op, left, right } => self.bind_binary(*op, left, right, scope),
+            Expr::And(operands) | Expr::Or(operands) => {
+                let and = matches!(expr, Expr::And(_));
+                let mut bound = Vec::with_capacity(operands.len());
+                for operand in operands {
+                    let (operand, data_type) = self.bind_expr(operand, scope)?;
+                    bound.push(self.coerce_bool(operand, data_type, if and { "AND" } else { "OR" })?);
+                }
+                Ok((if and { BoundExpr::And(bound) } else { BoundExpr::Or(bound) }, DataType::Bool))
+            }
             Expr::Unary { op, expr: inner } => {
                 let (bound, data_type) = self.bind_expr(inner, scope)?;
                 match op {
@@ -1624,15 +1642,10 @@ impl<'c> Binder<'c> {
                 Ok((BoundExpr::InList { expr: Box::new(bound), list, negated: *negated }, DataType::Bool))
             }
             Expr::Between { expr: inner, low, high, negated } => {
-                let rewritten = Expr::Binary {
-                    op: BinaryOperator::And,
-                    left: Box::new(Expr::Binary { op: BinaryOperator::GtEq, left: inner.clone(), right: low.clone() }),
-                    right: Box::new(Expr::Binary {
-                        op: BinaryOperator::LtEq,
-                        left: inner.clone(),
-                        right: high.clone(),
-                    }),
-                };
+                let rewritten = Expr::And(vec![
+                    Expr::Binary { op: BinaryOperator::GtEq, left: inner.clone(), right: low.clone() },
+                    Expr::Binary { op: BinaryOperator::LtEq, left: inner.clone(), right: high.clone() },
+                ]);
                 let (bound, data_type) = self.bind_expr(&rewritten, scope)?;
                 if *negated {
                     Ok((BoundExpr::Not(Box::new(bound)), data_type))
@@ -1740,17 +1753,6 @@ impl<'c> Binder<'c> {
         let (l, lt) = self.bind_expr(left, scope)?;
         let (r, rt) = self.bind_expr(right, scope)?;
         let (scalar_op, negate) = match op {
-            BinaryOperator::And | BinaryOperator::Or => {
-                let what = if op == BinaryOperator::And { "AND" } else { "OR" };
-                let l = self.coerce_bool(l, lt, what)?;
-                let r = self.coerce_bool(r, rt, what)?;
-                let bound = if op == BinaryOperator::And {
-                    BoundExpr::And(Box::new(l), Box::new(r))
-                } else {
-                    BoundExpr::Or(Box::new(l), Box::new(r))
-                };
-                return Ok((bound, DataType::Bool));
-            }
             BinaryOperator::Plus => (BinaryOp::Add, false),
             BinaryOperator::Minus => (BinaryOp::Sub, false),
             BinaryOperator::Multiply => (BinaryOp::Mul, false),
@@ -2019,6 +2021,7 @@ fn contains_aggregate(expr: &Expr) -> bool {
         Expr::Function { name, args, .. } => functions::is_aggregate(name) || args.iter().any(contains_aggregate),
         Expr::Literal(_) | Expr::Column { .. } | Expr::Parameter(_) => false,
         Expr::Binary { left, right, .. } => contains_aggregate(left) || contains_aggregate(right),
+        Expr::And(operands) | Expr::Or(operands) => operands.iter().any(contains_aggregate),
         Expr::Unary { expr, .. } | Expr::IsNull { expr, .. } | Expr::Cast { expr, .. } => contains_aggregate(expr),
         Expr::Positioned { expr, .. } => contains_aggregate(expr),
         Expr::InList { expr, list, .. } => contains_aggregate(expr) || list.iter().any(contains_aggregate),
@@ -2090,10 +2093,7 @@ pub fn internal_type_name(data_type: &DataType) -> &'static str {
 
 fn conjuncts<'a>(expr: &'a BoundExpr, out: &mut Vec<&'a BoundExpr>) {
     match expr {
-        BoundExpr::And(l, r) => {
-            conjuncts(l, out);
-            conjuncts(r, out);
-        }
+        BoundExpr::And(operands) => operands.iter().for_each(|operand| conjuncts(operand, out)),
         other => out.push(other),
     }
 }
@@ -2234,9 +2234,8 @@ fn reads_only(expr: &BoundExpr, columns: &std::ops::Range<usize>) -> bool {
     match expr {
         BoundExpr::Column(c) => columns.contains(c),
         BoundExpr::Literal(_) | BoundExpr::Parameter(_) | BoundExpr::OuterColumn { .. } => true,
-        BoundExpr::Binary { left, right, .. } | BoundExpr::And(left, right) | BoundExpr::Or(left, right) => {
-            reads_only(left, columns) && reads_only(right, columns)
-        }
+        BoundExpr::Binary { left, right, .. } => reads_only(left, columns) && reads_only(right, columns),
+        BoundExpr::And(operands) | BoundExpr::Or(operands) => all(operands),
         BoundExpr::Not(inner)
         | BoundExpr::Negate { expr: inner, .. }
         | BoundExpr::IsNull { expr: inner, .. }

@@ -200,6 +200,7 @@ impl<'a> Needs<'a> {
                 self.expr(left);
                 self.expr(right);
             }
+            Expr::And(operands) | Expr::Or(operands) => operands.iter().for_each(|e| self.expr(e)),
             Expr::Unary { expr, .. }
             | Expr::IsNull { expr, .. }
             | Expr::Cast { expr, .. }

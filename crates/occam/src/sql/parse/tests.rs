@@ -909,8 +909,6 @@ fn operators() {
         ("a <= b", B::LtEq),
         ("a > b", B::Gt),
         ("a >= b", B::GtEq),
-        ("a AND b", B::And),
-        ("a OR b", B::Or),
         ("a || b", B::Concat),
         ("a LIKE b", B::Like),
         ("a NOT LIKE b", B::NotLike),
@@ -926,6 +924,13 @@ fn operators() {
     assert_eq!(expr("2 * 3 ^ 2"), binary(int4(2), B::Multiply, binary(int4(3), B::Pow, int4(2))));
     assert_eq!(expr("2 ^ 3 ^ 2"), binary(binary(int4(2), B::Pow, int4(3)), B::Pow, int4(2)));
     assert_eq!(expr("((a))"), col("a"));
+    // AND and OR chains are one flat node; parentheses keep their own node.
+    assert_eq!(expr("a AND b AND c"), Expr::And(vec![col("a"), col("b"), col("c")]));
+    assert_eq!(expr("a OR b OR c"), Expr::Or(vec![col("a"), col("b"), col("c")]));
+    assert_eq!(expr("a OR (b OR c)"), Expr::Or(vec![col("a"), Expr::Or(vec![col("b"), col("c")])]));
+    assert_eq!(expr("a AND b OR c"), Expr::Or(vec![Expr::And(vec![col("a"), col("b")]), col("c")]));
+    let long: Vec<String> = (0..100).map(|i| format!("c{i}")).collect();
+    assert_eq!(expr(&long.join(" OR ")), Expr::Or(long.iter().map(|c| col(c)).collect()));
     assert_eq!(expr("(a + b) * c"), binary(binary(col("a"), B::Plus, col("b")), B::Multiply, col("c")));
     assert_eq!(parse_expression("a ~ b").unwrap_err().code, "0A000");
 }
