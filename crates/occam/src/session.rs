@@ -651,6 +651,10 @@ impl Session {
                 execute::execute_locking_query(query, lock, &mut active.txn, params, &functions, &planning)
             }
             Plan::Explain { options, inner } => {
+                // A statement refused when run is refused when explained.
+                if let Plan::Query(plan::QueryPlan { locking: Some(strength), .. }) = inner.as_ref() {
+                    rules.check_locking_clause(*strength)?;
+                }
                 let style = if rules.dsql_plan_names { explain::Style::Dsql } else { explain::Style::Postgres };
                 explain_statement(inner, *options, style, &mut active.txn, params, &functions, &planning).map(|lines| {
                     QueryResult::Rows {
