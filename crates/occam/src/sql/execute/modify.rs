@@ -38,9 +38,9 @@ pub fn analyze_dml(
     use crate::sql::plan::Plan;
     let mut analysis = DmlAnalysis::default();
     let result = match plan {
-        Plan::Insert(insert) => insert_rows(insert, txn, params, functions, planning, Some(&mut analysis))?,
-        Plan::Update(update) => update_rows(update, txn, params, functions, planning, Some(&mut analysis))?,
-        Plan::Delete(delete) => delete_rows(delete, txn, params, functions, planning, Some(&mut analysis))?,
+        Plan::Insert(plan) => insert(plan, txn, params, functions, planning, Some(&mut analysis))?,
+        Plan::Update(plan) => update(plan, txn, params, functions, planning, Some(&mut analysis))?,
+        Plan::Delete(plan) => delete(plan, txn, params, functions, planning, Some(&mut analysis))?,
         _ => return Err(Error::internal("not DML")),
     };
     Ok((result, analysis))
@@ -60,39 +60,6 @@ pub fn plan_dml_read(plan: &crate::sql::plan::Plan, txn: &Transaction, planning:
     }
 }
 
-pub fn insert(
-    plan: &InsertPlan,
-    txn: &mut Transaction,
-    params: &[Value],
-    functions: &FunctionContext,
-    planning: &Planning,
-    analysis: Option<&mut DmlAnalysis>,
-) -> Result<QueryResult> {
-    insert_rows(plan, txn, params, functions, planning, analysis)
-}
-
-pub fn update(
-    plan: &UpdatePlan,
-    txn: &mut Transaction,
-    params: &[Value],
-    functions: &FunctionContext,
-    planning: &Planning,
-    analysis: Option<&mut DmlAnalysis>,
-) -> Result<QueryResult> {
-    update_rows(plan, txn, params, functions, planning, analysis)
-}
-
-pub fn delete(
-    plan: &DeletePlan,
-    txn: &mut Transaction,
-    params: &[Value],
-    functions: &FunctionContext,
-    planning: &Planning,
-    analysis: Option<&mut DmlAnalysis>,
-) -> Result<QueryResult> {
-    delete_rows(plan, txn, params, functions, planning, analysis)
-}
-
 pub fn truncate(
     tables: &[Arc<Table>],
     txn: &mut Transaction,
@@ -101,8 +68,8 @@ pub fn truncate(
     planning: &Planning,
 ) -> Result<QueryResult> {
     for table in tables {
-        let delete = DeletePlan { table: table.clone(), filter: None, returning: None };
-        delete_rows(&delete, txn, params, functions, planning, None)?;
+        let plan = DeletePlan { table: table.clone(), filter: None, returning: None };
+        delete(&plan, txn, params, functions, planning, None)?;
     }
     Ok(QueryResult::Command { tag: "TRUNCATE TABLE".to_string() })
 }
@@ -244,7 +211,7 @@ fn update_index_entries(
     Ok(())
 }
 
-fn insert_rows(
+pub fn insert(
     plan: &InsertPlan,
     txn: &mut Transaction,
     params: &[Value],
@@ -392,7 +359,7 @@ fn read_matching(
     Ok(out)
 }
 
-fn update_rows(
+pub fn update(
     plan: &UpdatePlan,
     txn: &mut Transaction,
     params: &[Value],
@@ -445,7 +412,7 @@ fn update_rows(
     Ok(dml_result(tag, &plan.returning, returned))
 }
 
-fn delete_rows(
+pub fn delete(
     plan: &DeletePlan,
     txn: &mut Transaction,
     params: &[Value],
