@@ -268,8 +268,14 @@ pub fn insert(
                 super::check_no_nested_locking(query)?;
                 let physical = optimize::plan_query(query, &planning.environment(ctx.txn));
                 let source_rows = {
-                    let mut read_ctx =
-                        ExecContext::for_query(ctx.txn, params, functions, &physical, analysis.is_some());
+                    let mut read_ctx = ExecContext::for_query(
+                        ctx.txn,
+                        params,
+                        functions,
+                        &physical,
+                        planning.memory_limit,
+                        analysis.is_some(),
+                    );
                     let rows = super::run(&physical.root, &mut read_ctx)?;
                     if let Some(analysis) = analysis {
                         analysis.stats = read_ctx.take_stats().unwrap_or_default();
@@ -336,7 +342,7 @@ fn read_matching(
     let Node::TableRead(read) = &physical.root.node else {
         return Err(Error::internal("a DML read plans as a table read"));
     };
-    let mut ctx = ExecContext::for_query(txn, params, functions, &physical, analysis.is_some());
+    let mut ctx = ExecContext::for_query(txn, params, functions, &physical, planning.memory_limit, analysis.is_some());
     if let Some(stats) = ctx.stats_mut(physical.root.id) {
         stats.loops += 1;
     }
