@@ -52,7 +52,7 @@ impl Reservation {
 
     /// Reserves the memory `rows` take.
     pub fn grow_rows(&mut self, rows: &[Row]) -> Result<()> {
-        self.grow(rows.iter().map(|row| row_bytes(row)).sum())
+        self.grow(rows.iter().map(row_bytes).sum())
     }
 
     /// Returns everything reserved so far (the rows were handed on).
