@@ -69,6 +69,8 @@ pub struct ExecContext<'a> {
     outer: Vec<Row>,
     /// Results of uncorrelated subqueries, computed once per statement.
     subquery_cache: HashMap<usize, Arc<Vec<Row>>>,
+    /// Hash sets of uncorrelated `IN (subquery)` values, with whether a NULL was among them.
+    subquery_sets: HashMap<usize, Arc<eval::HashedSet>>,
     /// While a locking query runs: the storage key of every table row its reads produce.
     read_keys: Option<Vec<Vec<u8>>>,
     /// Rows per batch (1 while locking, so that a LIMIT stops the reads at exactly the rows it returns).
@@ -88,6 +90,7 @@ impl<'a> ExecContext<'a> {
             subplans: &[],
             outer: Vec::new(),
             subquery_cache: HashMap::new(),
+            subquery_sets: HashMap::new(),
             read_keys: None,
             batch_size: BATCH_SIZE,
             stats: None,
