@@ -189,7 +189,7 @@ fn in_hashed_set(
     negated: bool,
     ctx: &mut ExecContext,
 ) -> Result<Option<Value>> {
-    if !ctx.subquery_sets.contains_key(&id) {
+    if let std::collections::hash_map::Entry::Vacant(slot) = ctx.subquery_sets.entry(id) {
         let mut set = std::collections::HashSet::with_capacity(rows.len());
         let mut has_null = false;
         let mut kind = None;
@@ -211,7 +211,7 @@ fn in_hashed_set(
             }
             set.insert(super::encode_values(std::slice::from_ref(&candidate)));
         }
-        ctx.subquery_sets.insert(id, Arc::new(HashedSet { values: set, has_null, kind }));
+        slot.insert(Arc::new(HashedSet { values: set, has_null, kind }));
     }
     let hashed = ctx.subquery_sets[&id].clone();
     if hashed.kind.is_some_and(|kind| kind != std::mem::discriminant(value))
