@@ -12,6 +12,7 @@
 pub mod ast;
 pub mod execute;
 pub mod functions;
+pub mod optimize;
 pub mod parse;
 pub mod plan;
 pub mod privileges;
