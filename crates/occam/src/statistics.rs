@@ -693,7 +693,7 @@ mod tests {
     #[test]
     fn zipf_sample_keeps_the_significant_common_values() {
         // A sample of 30,000 of 3,000,000 rows: value k has a frequency proportional to 1/k.
-        let weights: Vec<f64> = (1..=2000).map(|k| 1.0 / k as f64).collect();
+        let weights: Vec<f64> = (1..=6000).map(|k| 1.0 / k as f64).collect();
         let total: f64 = weights.iter().sum();
         let mut values = Vec::new();
         for (k, weight) in weights.iter().enumerate() {
