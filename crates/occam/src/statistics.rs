@@ -139,17 +139,13 @@ impl<T> Reservoir<T> {
         1.0 - self.rng.gen::<f64>()
     }
 
-    /// Whether the next offered item would be kept (so the caller can skip preparing the others).
-    fn wants_next(&self) -> bool {
-        self.items.len() < self.capacity || self.seen == self.next
-    }
-
     /// Moves `next` past the items to skip after the one at position `from`.
     fn schedule_after(&mut self, from: u64) {
         let skip = (self.uniform().ln() / (1.0 - self.weight).ln()).floor();
         self.next = from + 1 + if skip.is_finite() && skip > 0.0 { skip as u64 } else { 0 };
     }
 
+    /// Offers the next item of the stream; `item` is called only if it is kept.
     fn offer(&mut self, item: impl FnOnce() -> T) {
         let position = self.seen;
         self.seen += 1;
@@ -184,11 +180,7 @@ pub fn compute(txn: &Transaction, table: &Table) -> Result<TableStatistics> {
     let (start, end) = prefix_range(&table.key_prefix);
     for entry in txn.scan(start, end, false) {
         let (_, value) = entry?;
-        if reservoir.wants_next() {
-            reservoir.offer(|| value);
-        } else {
-            reservoir.offer(Vec::new);
-        }
+        reservoir.offer(|| value);
     }
     let (sample, row_count) = reservoir.finish();
     let rows = sample.iter().map(|bytes| table.decode_row(bytes)).collect::<Result<Vec<Row>>>()?;

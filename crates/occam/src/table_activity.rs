@@ -121,6 +121,9 @@ impl TableActivity {
     /// it: the caller submits those jobs (or calls [`auto_analyze_finished`](Self::auto_analyze_finished)
     /// if it cannot).
     pub fn record_commit(&self, changes: &HashMap<u32, TableChanges>) -> Vec<(u32, String)> {
+        if changes.is_empty() {
+            return Vec::new();
+        }
         let mut tables = self.tables.lock();
         let mut due = Vec::new();
         for (&table_id, change) in changes {

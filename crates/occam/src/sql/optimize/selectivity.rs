@@ -564,25 +564,26 @@ impl<'a> Restriction<'a> {
     /// as 1 minus what the equalities and NULLs take (PostgreSQL's `scalararraysel`).
     fn in_list(&self, expr: &BoundExpr, list: &[BoundExpr], negated: bool) -> f64 {
         let column = self.column(expr);
-        let equalities = list.iter().map(|item| match (column, Self::operand(item)) {
-            (Some(column), Some(operand)) => self.equality(column, &operand),
-            (_, Some(Operand::Known(Value::Null))) => 0.0,
-            _ => DEFAULT_EQ_SEL,
-        });
-        if negated {
-            let nulls = column.map_or(0.0, |c| self.null_fraction(c, false));
-            let mut selectivity = 1.0;
-            for (item, equality) in list.iter().zip(equalities) {
-                let not_equal = match Self::operand(item) {
-                    Some(Operand::Known(Value::Null)) => 0.0,
-                    _ => 1.0 - equality - nulls,
-                };
-                selectivity += not_equal - 1.0;
+        let nulls = column.map_or(0.0, |c| self.null_fraction(c, false));
+        let mut selectivity = if negated { 1.0 } else { 0.0 };
+        for item in list {
+            let operand = Self::operand(item);
+            // A NULL item never compares true, neither equal nor unequal.
+            let null_item = matches!(operand, Some(Operand::Known(Value::Null)));
+            let equality = match (column, operand) {
+                (_, _) if null_item => 0.0,
+                (Some(column), Some(operand)) => self.equality(column, &operand),
+                _ => DEFAULT_EQ_SEL,
+            };
+            if !negated {
+                selectivity += equality;
+            } else if null_item {
+                selectivity = 0.0;
+            } else {
+                selectivity -= equality + nulls;
             }
-            probability(selectivity)
-        } else {
-            probability(equalities.sum())
         }
+        probability(selectivity)
     }
 
     /// `column [I]LIKE pattern` (PostgreSQL's `patternsel`): an exact pattern is an equality; otherwise
