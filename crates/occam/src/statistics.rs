@@ -367,8 +367,15 @@ fn stored_width(value: &Value, data_type: &DataType) -> f64 {
         (_, DataType::Int4 | DataType::Float4 | DataType::Date) => 4.0,
         (Value::Text(s), _) => varlena(s.len()),
         (Value::Bytea(b), _) => varlena(b.len()),
-        // A numeric is a header and base-10000 digit groups.
-        (Value::Numeric(d), _) => (8 + 2 * (d.mantissa().unsigned_abs().to_string().len().div_ceil(4))) as f64,
+        // A short numeric: varlena and numeric headers, then base-10000 digit groups on either side of
+        // the decimal point.
+        (Value::Numeric(d), _) => {
+            let d = d.normalize();
+            let digits = if d.is_zero() { 0 } else { d.mantissa().unsigned_abs().to_string().len() };
+            let fraction = d.scale() as usize;
+            let groups = digits.saturating_sub(fraction).div_ceil(4) + fraction.div_ceil(4);
+            (3 + 2 * groups) as f64
+        }
         (Value::Bool(_), _) => 1.0,
         (Value::Uuid(_), _) => 16.0,
         _ => 8.0,
@@ -553,13 +560,20 @@ fn n_distinct_of_count(distinct: u64, rows: u64) -> f64 {
 
 // ---- sys.table_statistics ----
 
-/// The columns of occam's `sys.table_statistics`.
+/// The columns of occam's `sys.table_statistics`: the first five since version 1, then what PostgreSQL's
+/// `pg_stats` shows (arrays in their text form, `{a,b}`; NULL where there are none).
 pub const SYS_TABLE_STATISTICS_COLUMNS: &[(&str, DataType)] = &[
     ("table_name", DataType::Text),
     ("column_name", DataType::Text),
     ("row_count", DataType::Int8),
     ("null_fraction", DataType::Float8),
     ("distinct_values", DataType::Int8),
+    ("n_distinct", DataType::Float8),
+    ("most_common_values", DataType::Text),
+    ("most_common_freqs", DataType::Text),
+    ("histogram_bounds", DataType::Text),
+    ("average_width", DataType::Int4),
+    ("correlation", DataType::Float8),
 ];
 
 /// One row per column of every analyzed table that exists in `txn`'s snapshot, by table and column order.
@@ -571,16 +585,49 @@ pub fn sys_table_statistics_rows(txn: &Transaction) -> Result<Vec<Row>> {
     for table in tables {
         let Some(stats) = read(txn, table.id)? else { continue };
         for column in &stats.columns {
+            let data_type =
+                table.columns.iter().find(|c| c.name == column.name).map_or(DataType::Text, |c| c.data_type);
+            let values = |values: &mut dyn Iterator<Item = &Value>| {
+                array_text(values.map(|v| crate::types::text::format(v, &data_type)).collect())
+            };
+            let frequencies = column.most_common.iter().map(|(_, f)| crate::types::text::format_float4(*f as f32));
             rows.push(vec![
                 Value::Text(table.name.clone()),
                 Value::Text(column.name.clone()),
                 Value::Int(stats.row_count as i64),
                 Value::Float(column.null_fraction),
                 Value::Int(column.distinct_values as i64),
+                Value::Float(column.n_distinct),
+                values(&mut column.most_common.iter().map(|(v, _)| v)),
+                array_text(frequencies.collect()),
+                values(&mut column.histogram.iter()),
+                Value::Int(column.average_width.round() as i64),
+                Value::Float(column.correlation),
             ]);
         }
     }
     Ok(rows)
+}
+
+/// PostgreSQL's text form of an array of these element texts (`{a,"b c"}`), NULL when empty.
+fn array_text(elements: Vec<String>) -> Value {
+    if elements.is_empty() {
+        return Value::Null;
+    }
+    let quoted: Vec<String> = elements
+        .into_iter()
+        .map(|e| {
+            let needs_quotes = e.is_empty()
+                || e.eq_ignore_ascii_case("null")
+                || e.chars().any(|c| matches!(c, '{' | '}' | ',' | '"' | '\\') || c.is_whitespace());
+            if needs_quotes {
+                format!("\"{}\"", e.replace('\\', "\\\\").replace('"', "\\\""))
+            } else {
+                e
+            }
+        })
+        .collect();
+    Value::Text(format!("{{{}}}", quoted.join(",")))
 }
 
 #[cfg(test)]
@@ -706,11 +753,25 @@ mod tests {
     }
 
     #[test]
+    fn arrays_print_as_postgresql_does() {
+        let texts = |items: &[&str]| array_text(items.iter().map(|s| s.to_string()).collect());
+        assert_eq!(texts(&["1", "b2"]), Value::Text("{1,b2}".into()));
+        assert_eq!(texts(&["a b", "", "NULL", "x\"y", "{,}"]), Value::Text(r#"{"a b","","NULL","x\"y","{,}"}"#.into()));
+        assert_eq!(texts(&[]), Value::Null);
+    }
+
+    #[test]
     fn the_reservoir_is_a_uniform_sample() {
         let mut reservoir = Reservoir::new(1000, 7);
+        let mut prepared = 0;
         for i in 0..100_000u64 {
-            reservoir.offer(|| i);
+            reservoir.offer(|| {
+                prepared += 1;
+                i
+            });
         }
+        // Only kept items are prepared (decoded): about k(1 + ln(N/k)) = 5,600 of them, not N.
+        assert!((3_000..10_000).contains(&prepared), "{prepared}");
         let (sample, seen) = reservoir.finish();
         assert_eq!((sample.len(), seen), (1000, 100_000));
         assert!(sample.windows(2).all(|w| w[0] < w[1]), "in stream order, no repeats");
