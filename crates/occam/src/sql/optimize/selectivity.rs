@@ -19,7 +19,7 @@
 
 use std::cmp::Ordering;
 
-use crate::catalog::Table;
+use crate::catalog::{IndexState, Table};
 use crate::sql::plan::BoundExpr;
 use crate::sql::scalar::{self, BinaryOp};
 use crate::statistics::{ColumnStatistics, TableStatistics};
@@ -68,11 +68,11 @@ pub fn join_selectivity(
 ) -> f64 {
     let (nd1, nd2) = (distinct_values(left, left_rows), distinct_values(right, right_rows));
     let (nulls1, nulls2) = (left.map_or(0.0, |c| c.null_fraction), right.map_or(0.0, |c| c.null_fraction));
-    let (Some(left), Some(right)) = (left, right) else {
-        return probability((1.0 - nulls1) * (1.0 - nulls2) / nd1.max(nd2));
-    };
+    // Every non-null value of the side with fewer distinct values finds its matches in the other.
+    let spread_evenly = probability((1.0 - nulls1) * (1.0 - nulls2) / nd1.max(nd2));
+    let (Some(left), Some(right)) = (left, right) else { return spread_evenly };
     if left.most_common.is_empty() || right.most_common.is_empty() {
-        return probability((1.0 - nulls1) * (1.0 - nulls2) / nd1.max(nd2));
+        return spread_evenly;
     }
     // Pair up the MCVs that are equal: their joint frequency is known exactly.
     let mut matched_right = vec![false; right.most_common.len()];
@@ -191,7 +191,7 @@ fn keeps_order(from: &DataType, to: &DataType) -> bool {
 struct ColumnRef<'a> {
     /// Index into the table's columns.
     index: usize,
-    /// The column alone is the primary key: every value occurs once.
+    /// The column alone is the primary key or a unique index's key: every value occurs once.
     unique: bool,
     not_null: bool,
     stats: Option<&'a ColumnStatistics>,
@@ -318,7 +318,11 @@ impl<'a> Restriction<'a> {
         let info = self.table.columns.get(index);
         ColumnRef {
             index,
-            unique: self.table.primary_key == [index],
+            unique: self.table.primary_key == [index]
+                || self.table.indexes.iter().any(|i| {
+                    let on_this_column = i.columns.len() == 1 && i.columns[0].column == index;
+                    on_this_column && i.unique && i.predicate.is_none() && i.state == IndexState::Valid
+                }),
             not_null: info.is_some_and(|c| c.not_null) || self.table.primary_key.contains(&index),
             stats: info.and_then(|c| self.stats.and_then(|s| s.column(&c.name))),
         }
