@@ -1,5 +1,5 @@
 //! Table statistics gathered by `ANALYZE` (an `ANALYZE` job, see `crate::jobs`, submitted by the statement or
-//! automatically once enough rows changed, see `crate::database`), the input of the cost-based planner's
+//! automatically once enough rows changed, see `crate::table_activity`), the input of the cost-based planner's
 //! selectivity estimates (`crate::sql::optimize::selectivity`), and shown read-only by occam's own system
 //! relation `sys.table_statistics` (Aurora DSQL has no such view; PostgreSQL's counterpart is `pg_stats`).
 //!
