@@ -41,6 +41,9 @@ pub struct Config {
     pub rules: Option<Rules>,
     /// Where time comes from (`now()`, the transaction age limit); the system clock when `None`.
     pub clock: Option<Arc<dyn Clock>>,
+    /// The planner switches every session starts with (`SET enable_indexscan = ...` changes a session's):
+    /// tests run the whole SQL corpus under forced alternative plans with them.
+    pub planner: crate::sql::optimize::Settings,
 }
 
 /// What authentication needs to know about a role (see [`Database::role_login`]).
@@ -76,6 +79,7 @@ struct DatabaseInner {
     jobs_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     rules: Rules,
     clock: Arc<dyn Clock>,
+    planner: crate::sql::optimize::Settings,
     /// Cached statistics and changes since the last ANALYZE, per table.
     activity: TableActivity,
 }
@@ -118,6 +122,11 @@ impl Database {
         })
     }
 
+    /// The planner switches sessions start with.
+    pub fn planner_defaults(&self) -> crate::sql::optimize::Settings {
+        self.inner.planner
+    }
+
     /// Opens (creating if needed) the database described by `config`.
     pub fn open(config: &Config) -> Result<Database> {
         let storage: Arc<dyn Storage> = match &config.data_dir {
@@ -137,6 +146,7 @@ impl Database {
                 jobs_thread: Mutex::new(None),
                 rules: config.rules.clone().unwrap_or_else(|| Rules::for_mode(config.compat)),
                 clock: config.clock.clone().unwrap_or_else(|| Arc::new(SystemClock)),
+                planner: config.planner,
                 activity,
             }),
         };
@@ -232,5 +242,16 @@ impl Database {
     /// The transaction manager (for tools and tests that work below SQL).
     pub fn txn_manager(&self) -> &Arc<TxnManager> {
         &self.inner.txn
+    }
+}
+
+/// What the optimizer knows of each table's size and contents.
+impl crate::sql::optimize::Estimates for Database {
+    fn table_rows(&self, _table: &crate::catalog::Table) -> Option<f64> {
+        None
+    }
+
+    fn table_statistics(&self, _table: &crate::catalog::Table) -> Option<Arc<crate::statistics::TableStatistics>> {
+        None
     }
 }
