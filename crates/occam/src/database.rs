@@ -7,6 +7,10 @@
 //! it in memory as an `Arc<Catalog>` and reloads it after every DDL commit. `catalog_version` is an atomic
 //! copy of that snapshot's version, so a prepared statement can check whether its plan is still current
 //! without taking a lock.
+//!
+//! It also keeps what the planner needs to know about tables without a storage read per statement (see
+//! `table_activity`): the statistics of each table's last ANALYZE and the rows committed transactions
+//! changed since, which give row-count estimates and trigger automatic ANALYZE jobs.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -19,9 +23,11 @@ use crate::compat::{Clock, CompatMode, Rules, SystemClock};
 use crate::error::Result;
 use crate::jobs::JobSignal;
 use crate::session::Session;
+use crate::statistics::TableStatistics;
 use crate::storage::disk::FjallStorage;
 use crate::storage::memory::MemoryStorage;
 use crate::storage::Storage;
+use crate::table_activity::TableActivity;
 use crate::txn::{Transaction, TxnManager};
 
 /// How to open a database.
@@ -74,6 +80,8 @@ struct DatabaseInner {
     rules: Rules,
     clock: Arc<dyn Clock>,
     planner: crate::sql::optimize::Settings,
+    /// Cached statistics and changes since the last ANALYZE, per table.
+    activity: TableActivity,
 }
 
 impl Drop for DatabaseInner {
@@ -127,6 +135,7 @@ impl Database {
         };
         let txn = TxnManager::open(storage)?;
         let catalog = Catalog::load(&txn.begin(), 1)?;
+        let activity = TableActivity::load(crate::statistics::read_all(&txn.begin())?);
         let db = Database {
             inner: Arc::new(DatabaseInner {
                 txn,
@@ -138,6 +147,7 @@ impl Database {
                 rules: config.rules.clone().unwrap_or_else(|| Rules::for_mode(config.compat)),
                 clock: config.clock.clone().unwrap_or_else(|| Arc::new(SystemClock)),
                 planner: config.planner,
+                activity,
             }),
         };
         // Jobs left unfinished by a restart are resumed: the worker starts by looking for them.
@@ -204,6 +214,24 @@ impl Database {
         *self.inner.catalog.write() = Arc::new(catalog);
         self.inner.catalog_version.store(version, Ordering::Release);
         Ok(())
+    }
+
+    /// The statistics of table `table_id`'s last ANALYZE, without a storage read (None if it was never
+    /// analyzed).
+    pub fn table_statistics(&self, table_id: u32) -> Option<Arc<TableStatistics>> {
+        self.inner.activity.statistics(table_id)
+    }
+
+    /// How many rows table `table_id` holds by the last ANALYZE and the rows committed transactions
+    /// inserted and deleted since (by those alone when it was never analyzed); None when nothing is known,
+    /// e.g. after a restart for a table without statistics.
+    pub fn estimated_row_count(&self, table_id: u32) -> Option<f64> {
+        self.inner.activity.estimated_row_count(table_id)
+    }
+
+    /// The per-table statistics cache and change counters.
+    pub(crate) fn activity(&self) -> &TableActivity {
+        &self.inner.activity
     }
 
     /// Starts a transaction on the newest durable snapshot.

@@ -31,9 +31,10 @@
 //! jobs run, until no transaction whose snapshot predates the DROP is still live, since such a snapshot
 //! may still read the rows. It also deletes the table's statistics row.
 //!
-//! An ANALYZE job (one per table of an `ANALYZE` statement) reads the table at one snapshot and stores its
-//! statistics (`crate::statistics`); a table dropped meanwhile completes it with DSQL's note
-//! `Skipped job for nonexistent table.`
+//! An ANALYZE job (one per table of an `ANALYZE` statement, or submitted automatically by the COMMIT after
+//! which enough of a table's rows changed, see `crate::table_activity`) reads the table at one snapshot
+//! and stores its statistics (`crate::statistics`), which the database's cache then serves to the planner;
+//! a table dropped meanwhile completes it with DSQL's note `Skipped job for nonexistent table.`
 
 use std::collections::HashMap;
 use std::ops::Bound;
@@ -51,7 +52,7 @@ use crate::sql::functions::FunctionContext;
 use crate::statistics;
 use crate::storage::keycode::{encode_key, table_prefix};
 use crate::storage::prefix_range;
-use crate::txn::{Timestamp, Transaction};
+use crate::txn::{DurableWait, Timestamp, Transaction};
 use crate::types::{DataType, Row, Value};
 
 /// Rows (or entries) handled per backfill or cleanup transaction.
@@ -366,6 +367,29 @@ pub fn submit_analyze(txn: &mut Transaction, table: &catalog::Table) -> String {
     id
 }
 
+/// Submits the automatic ANALYZE jobs that `TableActivity::record_commit` reserved, as (table id, job id),
+/// in one transaction of their own (after the commit whose changes crossed the threshold). Returns the
+/// wait for that commit to become durable; a job that cannot be submitted gives its reservation back.
+pub(crate) fn submit_auto_analyze(db: &Database, due: &[(u32, String)]) -> Result<Option<DurableWait>> {
+    let catalog = db.catalog();
+    let mut txn = db.begin();
+    for (table_id, job_id) in due {
+        match catalog.tables().find(|t| t.id == *table_id) {
+            Some(table) => {
+                submit(&mut txn, job_id.clone(), JobType::Analyze, (table.id, 0), &table.name, qualified(&table.name))
+            }
+            None => db.activity().auto_analyze_finished(*table_id, job_id),
+        }
+    }
+    let submitted = txn.commit_deferred();
+    if submitted.is_err() {
+        for (table_id, job_id) in due {
+            db.activity().auto_analyze_finished(*table_id, job_id);
+        }
+    }
+    submitted
+}
+
 /// Ends job `id` with `status` unless it already ended (a DROP INDEX of an index still building).
 pub fn finish_if_running(txn: &mut Transaction, id: &str, status: JobStatus, details: Option<String>) -> Result<()> {
     if let Some(mut job) = read_job(txn, id)? {
@@ -526,6 +550,12 @@ fn run_pending(db: &Database, signal: &JobSignal) -> Result<()> {
                 Ok(details) => (JobStatus::Completed, details),
                 Err(err) => (JobStatus::Failed, Some(err.message)),
             };
+            // Before the job shows as finished, so whoever waited for it sees the cache as it left it.
+            match job.job_type {
+                JobType::Analyze => db.activity().auto_analyze_finished(job.table_id, &job.id),
+                JobType::Drop if job.index_id == 0 => db.activity().forget(job.table_id),
+                _ => {}
+            }
             update_job(db, &job.id, |_, job| {
                 if job.status.is_finished() {
                     return Ok(false);
@@ -764,6 +794,8 @@ fn analyzed_table(txn: &Transaction, job: &Job) -> Result<Option<catalog::Table>
 fn analyze(db: &Database, signal: &JobSignal, job: &Job) -> Result<Option<String>> {
     start(db, &job.id)?;
     signal.job_changed();
+    // The changes counted before the snapshot are what the statistics will include.
+    let mark = db.activity().mark(job.table_id);
     let stats = {
         let txn = db.begin();
         let Some(table) = analyzed_table(&txn, job)? else { return Ok(Some(SKIPPED_NONEXISTENT_TABLE.into())) };
@@ -781,6 +813,7 @@ fn analyze(db: &Database, signal: &JobSignal, job: &Job) -> Result<Option<String
         }
         statistics::write(&mut txn, &stats);
         if commit_or_conflict(txn)? {
+            db.activity().analyzed(Arc::new(stats), &mark);
             return Ok(None);
         }
     }

@@ -9,7 +9,7 @@
 //!   sql       parse (sqlparser -> occam AST) -> plan (bind names and types) -> execute
 //!   catalog   tables, columns and indexes, stored as rows in the same transactional key space
 //!   jobs      background work per database: asynchronous index builds, index and table drops, ANALYZE
-//!             (sys.jobs; statistics in `statistics`)
+//!             (sys.jobs; statistics in `statistics`, cached with change counters in `table_activity`)
 //!   txn       snapshots, write sets, OCC validation at COMMIT, group commit
 //!   storage   ordered key-value engine (fjall on disk, a skip list in memory)
 //! ```
@@ -26,6 +26,7 @@ pub mod sql;
 pub mod stack;
 pub mod statistics;
 pub mod storage;
+pub mod table_activity;
 pub mod txn;
 pub mod types;
 pub mod wire;

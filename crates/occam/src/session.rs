@@ -37,6 +37,7 @@ use crate::sql::functions::FunctionContext;
 use crate::sql::parse;
 use crate::sql::plan::{self, Plan, PlannedStatement};
 use crate::sql::privileges;
+use crate::table_activity::TableChanges;
 use crate::txn::{DurableWait, Transaction};
 use crate::types::{DataType, Row, Value};
 
@@ -160,6 +161,8 @@ struct ActiveTransaction {
     synchronous_builds: Vec<String>,
     /// ANALYZE submitted jobs: the worker is woken after COMMIT.
     submitted_jobs: bool,
+    /// Rows changed per table id, handed to the database's counters at COMMIT (see `table_activity`).
+    table_changes: HashMap<u32, TableChanges>,
 }
 
 enum State {
@@ -476,6 +479,7 @@ impl Session {
             rows_modified: 0,
             synchronous_builds: Vec::new(),
             submitted_jobs: false,
+            table_changes: HashMap::new(),
         })
     }
 
@@ -552,6 +556,8 @@ impl Session {
         if did_ddl {
             self.db.reload_catalog()?;
         }
+        let auto_analyze = self.db.activity().record_commit(&active.table_changes);
+        let submitted_jobs = submitted_jobs || self.submit_auto_analyze(&auto_analyze)?;
         if did_ddl || submitted_jobs {
             // The DDL (or ANALYZE) may have submitted background jobs (index builds, drops, ANALYZE).
             self.db.wake_jobs();
@@ -562,6 +568,27 @@ impl Session {
             }
         }
         Ok(())
+    }
+
+    /// Submits the automatic ANALYZE jobs a commit made due (see `table_activity`); true if any. The user's
+    /// commit already succeeded: a failure to submit is only logged. Its durability wait covers the user's
+    /// commit too (an earlier timestamp), so with deferred durability it replaces the pending one.
+    fn submit_auto_analyze(&mut self, due: &[(u32, String)]) -> Result<bool> {
+        if due.is_empty() {
+            return Ok(false);
+        }
+        match crate::jobs::submit_auto_analyze(&self.db, due) {
+            Ok(Some(durable)) if self.defer_durability => self.pending_commit = Some(durable),
+            Ok(Some(durable)) => {
+                durable.wait()?;
+            }
+            Ok(None) => {}
+            Err(err) => {
+                tracing::warn!("automatic ANALYZE not submitted: {}", err.message);
+                return Ok(false);
+            }
+        }
+        Ok(true)
     }
 
     fn run_planned(&mut self, planned: &PlannedStatement, params: &[Value], in_batch: bool) -> Result<QueryResult> {
@@ -672,7 +699,9 @@ impl Session {
         }?;
         if plan.is_dml() {
             // The transaction fails (and so writes nothing) when this statement crosses a limit.
-            active.rows_modified += rows_affected(&result);
+            let affected = rows_affected(&result);
+            count_table_changes(&mut active.table_changes, plan, affected as u64);
+            active.rows_modified += affected;
             rules.check_rows_modified(active.rows_modified)?;
             let (longest_key, longest_row) = active.txn.take_largest_write();
             rules.check_key_size(longest_key.saturating_sub(KEY_PREFIX_LEN))?;
@@ -831,6 +860,19 @@ fn rows_affected(result: &QueryResult) -> usize {
         QueryResult::Empty => return 0,
     };
     tag.rsplit(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0)
+}
+
+/// Adds what DML `plan` did (`rows` rows affected) to a transaction's per-table changes. An
+/// `INSERT ... ON CONFLICT DO UPDATE` counts its updated rows as inserted (its tag does not tell them apart).
+fn count_table_changes(changes: &mut HashMap<u32, TableChanges>, plan: &Plan, rows: u64) {
+    match plan {
+        Plan::Insert(_) | Plan::Update(_) | Plan::Delete(_) if rows == 0 => {}
+        Plan::Insert(insert) => changes.entry(insert.table.id).or_default().inserted += rows,
+        Plan::Update(update) => changes.entry(update.table.id).or_default().updated += rows,
+        Plan::Delete(delete) => changes.entry(delete.table.id).or_default().deleted += rows,
+        Plan::Truncate { tables } => tables.iter().for_each(|t| changes.entry(t.id).or_default().truncate()),
+        _ => {}
+    }
 }
 
 /// The tables a DML plan writes (their definitions must not change before COMMIT).

@@ -1,5 +1,6 @@
 //! Background jobs other than index builds: the DROP job of a dropped table reclaims its storage (on both
-//! backends), waits for snapshots older than the DROP, and ANALYZE jobs of a table dropped meanwhile.
+//! backends), waits for snapshots older than the DROP, and ANALYZE jobs of a table dropped meanwhile;
+//! automatic ANALYZE and the database's statistics cache.
 
 mod common;
 
@@ -99,6 +100,7 @@ fn drop_table_reclaims_storage(db: &Database) -> u32 {
     assert_eq!(rows(&mut session, "SELECT id FROM keep ORDER BY id"), vec![vec![Value::Int(1)], vec![Value::Int(3)]]);
     let stats = occam::statistics::statistics_key(table_id);
     assert!(db.begin().get(&stats).unwrap().is_none(), "the dropped table's statistics are deleted");
+    assert!(db.table_statistics(table_id).is_none(), "and leave the cache");
     table_id
 }
 
@@ -146,11 +148,62 @@ fn drop_job_waits_for_older_snapshots() {
     drop(old_snapshot);
 
     ok(&mut analyzer, "COMMIT");
-    let [analyze] = jobs_of_type(&mut session, "ANALYZE").try_into().expect("one ANALYZE job");
+    // The INSERT's automatic ANALYZE job came first.
+    let analyze = jobs_of_type(&mut session, "ANALYZE").pop().expect("the ANALYZE job");
     assert!(wait_for_job(&mut session, &analyze));
     let skipped = vec![text("completed"), text("Skipped job for nonexistent table."), Value::Null];
     assert_eq!(job_row(&mut session, &analyze), skipped);
     assert!(wait_for_job(&mut session, &drop_job));
     assert_eq!(stored_keys(&db, &prefix), 0);
     assert!(rows(&mut session, "SELECT * FROM sys.table_statistics").is_empty());
+}
+
+/// Committed changes past 50 + 10 % of the analyzed rows submit one automatic ANALYZE job, whose statistics
+/// reach the database's cache; rolled-back changes count for nothing. A reopened database loads the stored
+/// statistics; the change counters start again from zero.
+#[test]
+fn automatic_analyze_fills_the_statistics_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = Config { data_dir: Some(dir.path().to_path_buf()), ..Config::default() };
+    let db = Database::open(&config).unwrap();
+    let mut session = db.session("admin").unwrap();
+    ok(&mut session, "CREATE TABLE t (id int PRIMARY KEY, a int)");
+    ok(&mut session, "CREATE TABLE quiet (id int PRIMARY KEY)");
+    let table_id = db.catalog().find_table("t").unwrap().id;
+    let quiet_id = db.catalog().find_table("quiet").unwrap().id;
+    assert_eq!(db.estimated_row_count(table_id), None, "nothing known yet");
+
+    ok(&mut session, "BEGIN");
+    ok(&mut session, "INSERT INTO t SELECT g, g % 4 FROM generate_series(1, 1000) AS g");
+    ok(&mut session, "ROLLBACK");
+    assert_eq!(db.estimated_row_count(table_id), None, "rolled-back rows do not count");
+    ok(&mut session, "INSERT INTO t SELECT g, g % 4 FROM generate_series(1, 50) AS g");
+    assert!(jobs_of_type(&mut session, "ANALYZE").is_empty(), "50 changes are not more than 50");
+    assert_eq!(db.estimated_row_count(table_id), Some(50.0));
+    ok(&mut session, "UPDATE t SET a = a + 1 WHERE id = 1");
+    let [job] = jobs_of_type(&mut session, "ANALYZE").try_into().expect("one automatic ANALYZE job");
+    assert_eq!(job_row(&mut session, &job)[2], text("public.t"));
+    assert!(wait_for_job(&mut session, &job));
+
+    let stats = db.table_statistics(table_id).expect("the job's statistics are cached");
+    assert_eq!(stats.row_count, 50);
+    assert_eq!(stats.column("a").unwrap().most_common.len(), 4);
+    assert!(stats.column("id").unwrap().most_common.is_empty());
+    // Below 50 + 10 % of 50 changes since: estimates move, no job.
+    ok(&mut session, "INSERT INTO t SELECT g, g % 4 FROM generate_series(51, 100) AS g");
+    assert_eq!(db.estimated_row_count(table_id), Some(100.0));
+    ok(&mut session, "DELETE FROM t WHERE id <= 3");
+    assert_eq!(db.estimated_row_count(table_id), Some(97.0));
+    assert_eq!(jobs_of_type(&mut session, "ANALYZE"), vec![job]);
+    ok(&mut session, "INSERT INTO quiet VALUES (1)");
+    assert_eq!(db.estimated_row_count(quiet_id), Some(1.0));
+    let analyzed = db.table_statistics(table_id).unwrap();
+    drop(session);
+    db.close();
+
+    let db = Database::open(&config).unwrap();
+    assert_eq!(db.table_statistics(table_id), Some(analyzed.clone()), "loaded at open");
+    assert_eq!(db.estimated_row_count(table_id), Some(analyzed.row_count as f64));
+    assert_eq!(db.estimated_row_count(quiet_id), None, "changes before a restart are not known");
+    db.close();
 }
