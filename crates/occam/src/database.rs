@@ -245,13 +245,14 @@ impl Database {
     }
 }
 
-/// What the optimizer knows of each table's size and contents.
+/// What the optimizer knows of each table's size and contents: the statistics cache and the change
+/// counters (`table_activity`).
 impl crate::sql::optimize::Estimates for Database {
-    fn table_rows(&self, _table: &crate::catalog::Table) -> Option<f64> {
-        None
+    fn table_rows(&self, table: &crate::catalog::Table) -> Option<f64> {
+        self.estimated_row_count(table.id)
     }
 
-    fn table_statistics(&self, _table: &crate::catalog::Table) -> Option<Arc<crate::statistics::TableStatistics>> {
-        None
+    fn table_statistics(&self, table: &crate::catalog::Table) -> Option<Arc<crate::statistics::TableStatistics>> {
+        Database::table_statistics(self, table.id)
     }
 }

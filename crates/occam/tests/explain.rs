@@ -92,7 +92,7 @@ Limit  (actual rows=5 loops=1)
     let text = plan(&mut session, &format!("EXPLAIN ANALYZE {PAYER_QUERY}"));
     let first = text.lines().next().unwrap();
     assert!(first.starts_with("Limit  (cost="), "{text}");
-    assert!(first.contains(" rows=5 width=") && first.contains(") (actual time="), "{text}");
+    assert!(first.contains(" rows=") && first.contains(" width=") && first.contains(") (actual time="), "{text}");
     assert!(
         text.contains("\nPlanning Time: ") && text.ends_with(" ms") && text.contains("\nExecution Time: "),
         "{text}"

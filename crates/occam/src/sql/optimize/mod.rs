@@ -434,6 +434,18 @@ impl Planner<'_, '_> {
         let candidates =
             access::paths(&info, &refs, wanted, columns, self.env.snapshot, &|e: &BoundExpr| e.is_constant());
         let settings = self.env.settings;
+        // A disabled kind of path carries `DISABLED` in its own cost, so plans above it see it too.
+        let penalty = |path: &AccessPath| -> f64 {
+            let uses_index = path.read.index.is_some() || !path.read.ranges.is_empty();
+            let mut penalty = 0.0;
+            if (uses_index && !settings.enable_indexscan) || (!uses_index && !settings.enable_seqscan) {
+                penalty += DISABLED;
+            }
+            if path.read.index_only && !settings.enable_indexonlyscan {
+                penalty += DISABLED;
+            }
+            penalty
+        };
         let effective = |path: &AccessPath| -> f64 {
             let mut total = path.total_cost;
             if let (Some(_), false) = (wanted, path.ordered) {
@@ -443,27 +455,21 @@ impl Planner<'_, '_> {
                 let fraction = (want / path.rows.max(1.0)).min(1.0);
                 total = path.startup_cost + (path.total_cost - path.startup_cost) * fraction;
             }
-            let uses_index = path.read.index.is_some() || !path.read.ranges.is_empty();
-            if (uses_index && !settings.enable_indexscan) || (!uses_index && !settings.enable_seqscan) {
-                total += DISABLED;
-            }
-            if path.read.index_only && !settings.enable_indexonlyscan {
-                total += DISABLED;
-            }
-            total
+            total + penalty(path)
         };
         let best = candidates
             .into_iter()
             .min_by(|a, b| effective(a).total_cmp(&effective(b)))
             .expect("the full scan is always a path");
         let ordered = best.ordered && wanted.is_some();
+        let best_penalty = penalty(&best);
         let mut read = best.read;
         // Only the columns the query reads are decoded (and an index-only read has no others).
         read.columns = columns.map(<[bool]>::to_vec);
         let estimate = Estimate {
             rows: best.rows,
             startup_cost: best.startup_cost,
-            total_cost: best.total_cost,
+            total_cost: best.total_cost + best_penalty,
             width: (info.width as u32)
                 .min(8 * columns.map_or(table.columns.len(), |c| c.iter().filter(|u| **u).count().max(1)) as u32),
         };
