@@ -22,7 +22,7 @@ use crate::session::Session;
 use crate::storage::disk::FjallStorage;
 use crate::storage::memory::MemoryStorage;
 use crate::storage::Storage;
-use crate::txn::{Transaction, TxnManager};
+use crate::txn::{GcWorker, Transaction, TxnManager};
 
 /// How to open a database.
 #[derive(Debug, Clone, Default)]
@@ -68,6 +68,8 @@ struct DatabaseInner {
     /// The background jobs worker (`crate::jobs`): its wake-up signal and thread.
     jobs: Arc<JobSignal>,
     jobs_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// The background version garbage collector (`txn::gc`).
+    gc: GcWorker,
     rules: Rules,
     clock: Arc<dyn Clock>,
 }
@@ -117,6 +119,7 @@ impl Database {
             None => Arc::new(MemoryStorage::new()),
         };
         let txn = TxnManager::open(storage)?;
+        let gc = GcWorker::spawn(&txn)?;
         let catalog = Catalog::load(&txn.begin(), 1)?;
         let db = Database {
             inner: Arc::new(DatabaseInner {
@@ -126,6 +129,7 @@ impl Database {
                 reload: Mutex::new(()),
                 jobs: Arc::new(JobSignal::default()),
                 jobs_thread: Mutex::new(None),
+                gc,
                 rules: config.rules.clone().unwrap_or_else(|| Rules::for_mode(config.compat)),
                 clock: config.clock.clone().unwrap_or_else(|| Arc::new(SystemClock)),
             }),
@@ -136,15 +140,22 @@ impl Database {
         Ok(db)
     }
 
-    /// Stops the background jobs worker (after the job it is running, which a later open resumes) and
-    /// waits for it, so that once every other handle is dropped the storage is closed (e.g. to reopen an
+    /// Stops the background workers (the jobs worker after the job it is running, which a later open
+    /// resumes; the garbage collector after its batch) and waits for them, so that once every other handle is dropped the storage is closed (e.g. to reopen an
     /// on-disk database in the same process).
     pub fn close(self) {
+        self.inner.gc.shut_down();
         self.inner.jobs.shut_down();
         let worker = self.inner.jobs_thread.lock().take();
         if let Some(worker) = worker {
             let _ = worker.join();
         }
+    }
+
+    /// Makes the garbage collector run a pass now and waits until one that started after this call has
+    /// finished (false after `timeout`). For tests and tools; the collector otherwise paces itself.
+    pub fn collect_garbage_now(&self, timeout: std::time::Duration) -> bool {
+        self.inner.gc.run_pass_and_wait(timeout)
     }
 
     /// Tells the jobs worker that jobs were submitted (after a DDL commit).

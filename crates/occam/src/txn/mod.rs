@@ -29,12 +29,16 @@
 //! - schema dependencies ([`Transaction::depend_on_schema`]): the catalog rows of the tables a transaction
 //!   wrote. A catalog change committed after the snapshot fails the commit with DSQL's `OC001`.
 
+mod gc;
+
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use parking_lot::{Condvar, Mutex};
+
+pub use gc::{GcBatch, GcCursor, GcStats, GcWorker, GC_BATCH_VERSIONS};
 
 use crate::error::{Error, Result};
 use crate::storage::{prefix_range, BatchWrite, KvPair, ScanIter, Storage};
@@ -48,10 +52,14 @@ const TAG_ROW: u8 = 1;
 /// Where the highest assigned commit timestamp is stored; written in every commit batch. Not versioned,
 /// and outside the key space that callers of `Transaction` may use (their keys never start with 0xff).
 const LAST_TS_KEY: &[u8] = b"\xffmeta/last_commit_ts";
+/// Where unversioned keys (like `LAST_TS_KEY`) live: after every versioned key.
+const META_PREFIX: &[u8] = b"\xffmeta/";
 /// Prefixes of the lock versions committed for `FOR UPDATE` and `FOR KEY SHARE` reads (outside the user
 /// key space, like `LAST_TS_KEY`, so no scan of user keys ever meets them).
 const UPDATE_LOCK_PREFIX: &[u8] = b"\xfflock/u/";
 const KEY_SHARE_LOCK_PREFIX: &[u8] = b"\xfflock/k/";
+/// The prefix of every lock version.
+const LOCK_PREFIX: &[u8] = b"\xfflock/";
 
 /// The strength of a row lock taken by a locking clause, validated at COMMIT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -292,6 +300,9 @@ pub struct TxnManager {
     /// The snapshot of every live transaction (start_ts -> how many), so background work knows when no
     /// reader can still see data it wants to remove physically (see [`TxnManager::oldest_snapshot`]).
     snapshots: Mutex<BTreeMap<Timestamp, usize>>,
+    /// Versions written by commits since open: the garbage collector's measure of new garbage.
+    versions_written: AtomicU64,
+    gc_stats: GcStats,
 }
 
 impl TxnManager {
@@ -306,7 +317,7 @@ impl TxnManager {
         };
         // After a restart the lock versions' timestamps are not tracked: if any exist, assume the newest is
         // as new as the last commit (validation then checks lock keys until that is older than snapshots).
-        let lock_range = prefix_range(b"\xfflock/");
+        let lock_range = prefix_range(LOCK_PREFIX);
         let newest_lock_ts = if storage.scan(lock_range.0, lock_range.1, false).next().is_some() { last_ts } else { 0 };
         let journal = Arc::new(Journal {
             storage: Arc::clone(&storage),
@@ -328,6 +339,8 @@ impl TxnManager {
             commit: Mutex::new(CommitState { last_ts, recent: RecentWrites::new(last_ts), newest_lock_ts }),
             journal,
             snapshots: Mutex::new(BTreeMap::new()),
+            versions_written: AtomicU64::new(0),
+            gc_stats: GcStats::default(),
         }))
     }
 
@@ -524,7 +537,9 @@ impl TxnManager {
             written_keys.push(key);
         }
         batch.push((LAST_TS_KEY.to_vec(), Some(ts.to_be_bytes().to_vec())));
+        let versions = batch.len() as u64 - 1;
         self.storage.write_batch(batch)?;
+        self.versions_written.fetch_add(versions, Ordering::Relaxed);
         state.last_ts = ts;
         state.recent.record(ts, written_keys, self.oldest_snapshot());
         if !locks.is_empty() {

@@ -256,3 +256,211 @@ fn an_old_snapshot_past_the_horizon_still_conflicts() {
     fresh.put(b"k1".to_vec(), b"fresh".to_vec());
     fresh.commit().unwrap();
 }
+
+// ---- Version garbage collection (gc.rs) ----
+
+fn commit_put(m: &Arc<TxnManager>, key: &[u8], value: &[u8]) -> Timestamp {
+    let mut t = m.begin();
+    t.put(key.to_vec(), value.to_vec());
+    t.commit().unwrap()
+}
+
+fn commit_delete(m: &Arc<TxnManager>, key: &[u8]) {
+    let mut t = m.begin();
+    t.delete(key.to_vec());
+    t.commit().unwrap();
+}
+
+/// Every stored key (versions, lock versions and metadata) with its value, as storage holds them.
+fn stored(storage: &dyn Storage) -> Vec<KvPair> {
+    storage.scan(Bound::Unbounded, Bound::Unbounded, false).map(|r| r.unwrap()).collect()
+}
+
+/// How many stored versions `key` has.
+fn version_count(m: &TxnManager, key: &[u8]) -> usize {
+    stored(m.storage().as_ref())
+        .iter()
+        .filter(|(stored, _)| stored.len() == key.len() + VERSION_LEN && stored.starts_with(key))
+        .count()
+}
+
+#[test]
+fn gc_removes_versions_hidden_from_every_snapshot() {
+    let m = manager();
+    for i in 0..5u8 {
+        commit_put(&m, b"k1", &[b'a' + i]);
+    }
+    assert_eq!(version_count(&m, b"k1"), 5);
+    let batch = m.collect_garbage_pass(GC_BATCH_VERSIONS).unwrap();
+    assert_eq!((batch.removed, batch.pass_finished), (4, true));
+    assert_eq!(version_count(&m, b"k1"), 1);
+    assert_eq!(m.begin().get(b"k1").unwrap(), Some(b"e".to_vec()));
+    assert_eq!(m.gc_stats().dead_versions_removed.load(Ordering::Relaxed), 4);
+}
+
+#[test]
+fn gc_never_removes_what_a_live_snapshot_reads() {
+    let m = manager();
+    commit_put(&m, b"k1", b"v1");
+    commit_put(&m, b"k1", b"v2");
+    commit_put(&m, b"k2", b"gone");
+    let old_reader = m.begin();
+    commit_put(&m, b"k1", b"v3");
+    commit_put(&m, b"k1", b"v4");
+    commit_delete(&m, b"k2");
+    m.collect_garbage_pass(GC_BATCH_VERSIONS).unwrap();
+    // v1 is hidden from everyone; v2 is what the old reader reads; v3 and v4 are newer than its snapshot.
+    assert_eq!(version_count(&m, b"k1"), 3);
+    assert_eq!(old_reader.get(b"k1").unwrap(), Some(b"v2".to_vec()));
+    assert_eq!(old_reader.get(b"k2").unwrap(), Some(b"gone".to_vec()));
+    assert_eq!(keys(&old_reader, false), vec![kv("k1", "v2"), kv("k2", "gone")]);
+    assert_eq!(keys(&old_reader, true), vec![kv("k2", "gone"), kv("k1", "v2")]);
+    assert_eq!(keys(&m.begin(), false), vec![kv("k1", "v4")]);
+
+    drop(old_reader);
+    m.collect_garbage_pass(GC_BATCH_VERSIONS).unwrap();
+    assert_eq!(version_count(&m, b"k1"), 1);
+    assert_eq!(version_count(&m, b"k2"), 0, "a deleted key leaves storage with its tombstone");
+    assert_eq!(keys(&m.begin(), false), vec![kv("k1", "v4")]);
+}
+
+#[test]
+fn gc_removes_old_lock_versions_but_keeps_catalog_tombstones() {
+    let m = manager();
+    commit_put(&m, b"k1", b"row");
+    let mut locker = m.begin();
+    locker.lock(b"k1".to_vec(), RowLock::Update);
+    locker.lock(b"k2".to_vec(), RowLock::KeyShare);
+    locker.commit().unwrap();
+    let catalog_row = b"t\0\0\0\0\0\0\0\0orders".to_vec();
+    commit_put(&m, &catalog_row, b"definition");
+    commit_delete(&m, &catalog_row);
+    m.collect_garbage_pass(GC_BATCH_VERSIONS).unwrap();
+    let locks = stored(m.storage().as_ref()).into_iter().filter(|(k, _)| k.starts_with(LOCK_PREFIX)).count();
+    assert_eq!(locks, 0);
+    assert_eq!(m.gc_stats().lock_versions_removed.load(Ordering::Relaxed), 2);
+    // The dropped table's catalog tombstone stays for OC001 validation of plans older than the horizon.
+    assert_eq!(version_count(&m, &catalog_row), 1);
+    let mut stale_plan = m.begin();
+    stale_plan.put(b"k3".to_vec(), b"row".to_vec());
+    stale_plan.depend_on_schema(catalog_row.clone(), 1);
+    assert_eq!(stale_plan.commit().unwrap_err().message, schema_conflict().message);
+}
+
+/// A pass in batches of one version each ends with what a pass in one batch leaves, also when commits
+/// land between the batches (new versions of the key being swept, a deletion of one already swept).
+#[test]
+fn gc_in_small_batches_with_commits_in_between() {
+    let m = manager();
+    for i in 0..4u8 {
+        commit_put(&m, b"k1", &[b'a' + i]);
+        commit_put(&m, b"k2", &[b'a' + i]);
+        commit_put(&m, b"k3", &[b'a' + i]);
+    }
+    commit_delete(&m, b"k3");
+    let mut cursor = GcCursor::default();
+    let first = m.collect_garbage(&mut cursor, 2).unwrap();
+    assert!(!first.pass_finished);
+    // Commits while the pass is in the middle of k1's versions.
+    commit_put(&m, b"k1", b"new");
+    commit_delete(&m, b"k2");
+    commit_put(&m, b"k3", b"back");
+    let mut batches = 1;
+    while !m.collect_garbage(&mut cursor, 1).unwrap().pass_finished {
+        batches += 1;
+    }
+    assert!(batches > 5, "the pass ran in small batches");
+    assert_eq!(keys(&m.begin(), false), vec![kv("k1", "new"), kv("k3", "back")]);
+    // The pass's horizon predates the three commits: they, and the version below each, stay until the next
+    // pass, except k3's tombstone, which went with the versions below it.
+    assert_eq!((version_count(&m, b"k1"), version_count(&m, b"k2"), version_count(&m, b"k3")), (2, 2, 1));
+    m.collect_garbage_pass(1).unwrap();
+    assert_eq!((version_count(&m, b"k1"), version_count(&m, b"k2"), version_count(&m, b"k3")), (1, 0, 1));
+    assert_eq!(keys(&m.begin(), false), vec![kv("k1", "new"), kv("k3", "back")]);
+}
+
+/// Memory storage that remembers each batch written while recording is on.
+#[derive(Default)]
+struct RecordingStorage {
+    inner: MemoryStorage,
+    recording: std::sync::atomic::AtomicBool,
+    batches: parking_lot::Mutex<Vec<Vec<BatchWrite>>>,
+}
+
+impl Storage for RecordingStorage {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.inner.get(key)
+    }
+    fn scan(&self, start: Bound<Vec<u8>>, end: Bound<Vec<u8>>, reverse: bool) -> ScanIter<'_> {
+        self.inner.scan(start, end, reverse)
+    }
+    fn write_batch(&self, writes: Vec<BatchWrite>) -> Result<()> {
+        if self.recording.load(Ordering::SeqCst) {
+            self.batches.lock().push(writes.clone());
+        }
+        self.inner.write_batch(writes)
+    }
+    fn sync(&self) -> Result<()> {
+        Ok(())
+    }
+    fn is_durable(&self) -> bool {
+        false
+    }
+}
+
+/// A crash in the middle of a pass leaves storage with a prefix of its batches (batches are atomic and
+/// recovered in order): after every prefix, a database opened on it reads exactly what it read before.
+#[test]
+fn every_prefix_of_a_gc_pass_reads_the_same() {
+    let storage = Arc::new(RecordingStorage::default());
+    let m = TxnManager::open(Arc::clone(&storage) as Arc<dyn Storage>).unwrap();
+    for round in 0..4u8 {
+        for key in 0..6u8 {
+            let key = [b'k', b'0' + key];
+            if (round + key[1]) % 3 == 0 {
+                commit_delete(&m, &key);
+            } else {
+                commit_put(&m, &key, &[round, key[1]]);
+            }
+        }
+        let mut locker = m.begin();
+        locker.lock(vec![b'k', b'0' + round], RowLock::Update);
+        locker.commit().unwrap();
+    }
+    let before_gc = stored(storage.as_ref());
+    let expected = keys(&m.begin(), false);
+    storage.recording.store(true, Ordering::SeqCst);
+    m.collect_garbage_pass(3).unwrap();
+    let batches = std::mem::take(&mut *storage.batches.lock());
+    assert!(batches.len() > 3, "the pass wrote several batches");
+    assert!(version_count(&m, b"k0") < 4, "the pass removed versions");
+    for prefix in 0..=batches.len() {
+        let recovered = MemoryStorage::new();
+        recovered.write_batch(before_gc.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect()).unwrap();
+        for batch in &batches[..prefix] {
+            recovered.write_batch(batch.clone()).unwrap();
+        }
+        let reopened = TxnManager::open(Arc::new(recovered)).unwrap();
+        let reader = reopened.begin();
+        assert_eq!(keys(&reader, false), expected, "after {prefix} of {} batches", batches.len());
+        for key in 0..6u8 {
+            let key = [b'k', b'0' + key];
+            let want = expected.iter().find(|(k, _)| k.as_slice() == key).map(|(_, v)| v.clone());
+            assert_eq!(reader.get(&key).unwrap(), want);
+        }
+    }
+}
+
+/// The background worker collects when asked, and a pass requested after commits covers them.
+#[test]
+fn gc_worker_runs_passes_on_request() {
+    let m = manager();
+    let worker = GcWorker::spawn(&m).unwrap();
+    for i in 0..10u8 {
+        commit_put(&m, b"k1", &[i]);
+    }
+    assert!(worker.run_pass_and_wait(std::time::Duration::from_secs(60)));
+    assert_eq!(version_count(&m, b"k1"), 1);
+    worker.shut_down();
+    assert!(!worker.run_pass_and_wait(std::time::Duration::from_secs(1)));
+}
