@@ -17,11 +17,34 @@
 use std::fs::File;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode};
 
-use super::{BatchWrite, ScanIter, Storage};
+use super::{BatchWrite, KeyFilter, ScanIter, Storage};
 use crate::error::{Error, Result};
+
+/// Journal bytes kept before fjall flushes the oldest memtables and deletes the journals they cover. fjall's
+/// default (512 MiB) would let the journal alone outgrow a small database several times over; versions the
+/// garbage collector removed then linger in memtables and journals instead of being dropped when the
+/// flushed tables are compacted (leveled compaction, fjall's default, merges a removal with the version
+/// it removes on the way down and drops both on the last level).
+const MAX_JOURNALING_BYTES: u64 = 128 * 1024 * 1024;
+
+/// Free bytes on the data directory's file system below which commits are refused with 53100 (and
+/// `occam serve` does not start): the room fjall needs to finish journal writes, memtable flushes and
+/// compactions already under way. fjall does not survive running out of space itself: a failed journal
+/// write poisons the database until it is reopened; refusing commits first keeps occam usable, and commits
+/// succeed again as soon as space is freed.
+pub const MIN_FREE_BYTES: u64 = 256 * 1024 * 1024;
+/// How long a free-space measurement is trusted (commits ask before every write).
+const SPACE_CHECK_INTERVAL: Duration = Duration::from_millis(100);
+
+/// Free bytes (for unprivileged users) on the file system holding `path`.
+pub fn free_bytes(path: &Path) -> std::io::Result<u64> {
+    let stats = rustix::fs::statvfs(path)?;
+    Ok(stats.f_bavail.saturating_mul(stats.f_frsize))
+}
 
 pub struct FjallStorage {
     db: Database,
@@ -29,6 +52,8 @@ pub struct FjallStorage {
     dir: PathBuf,
     /// The active journal file (its number and a handle to fdatasync), reopened after a rotation.
     active_journal: parking_lot::Mutex<Option<(u64, File)>>,
+    /// When free space was last measured and whether it was enough.
+    space: parking_lot::Mutex<(Instant, bool)>,
 }
 
 impl FjallStorage {
@@ -36,9 +61,18 @@ impl FjallStorage {
     pub fn open(path: &Path) -> Result<Self> {
         std::fs::create_dir_all(path)
             .map_err(|e| Error::io(format!("cannot create data directory {}: {e}", path.display())))?;
-        let db = Database::builder(path).manual_journal_persist(true).open()?;
+        let db = Database::builder(path)
+            .manual_journal_persist(true)
+            .max_journaling_size(MAX_JOURNALING_BYTES)
+            .open()?;
         let data = db.keyspace("occam", KeyspaceCreateOptions::default)?;
-        Ok(FjallStorage { db, data, dir: path.to_path_buf(), active_journal: parking_lot::Mutex::new(None) })
+        Ok(FjallStorage {
+            db,
+            data,
+            dir: path.to_path_buf(),
+            active_journal: parking_lot::Mutex::new(None),
+            space: parking_lot::Mutex::new((Instant::now() - SPACE_CHECK_INTERVAL, true)),
+        })
     }
 
     /// The number of the newest `<n>.jnl` journal file, which fjall appends to.
@@ -71,6 +105,27 @@ impl Storage for FjallStorage {
         }
     }
 
+    fn scan_filtered<'a>(
+        &'a self,
+        start: Bound<Vec<u8>>,
+        end: Bound<Vec<u8>>,
+        reverse: bool,
+        keep: KeyFilter<'a>,
+    ) -> ScanIter<'a> {
+        let iter = self.data.range::<Vec<u8>, _>((start, end));
+        // The key is a reference-counted slice of the block: a rejected entry is never copied.
+        let keep_entry = move |guard: fjall::Guard| match guard.into_inner_if(|key| keep(key)) {
+            Ok((key, Some(value))) => Some(Ok((key.to_vec(), value.to_vec()))),
+            Ok((_, None)) => None,
+            Err(err) => Some(Err(err.into())),
+        };
+        if reverse {
+            Box::new(iter.rev().filter_map(keep_entry))
+        } else {
+            Box::new(iter.filter_map(keep_entry))
+        }
+    }
+
     fn write_batch(&self, writes: Vec<BatchWrite>) -> Result<()> {
         let mut batch = self.db.batch();
         for (key, value) in writes {
@@ -81,6 +136,30 @@ impl Storage for FjallStorage {
         }
         batch.commit()?;
         Ok(())
+    }
+
+    fn check_space(&self) -> Result<()> {
+        let mut space = self.space.lock();
+        if space.0.elapsed() >= SPACE_CHECK_INTERVAL {
+            // A file system that cannot tell is not refused.
+            let enough = free_bytes(&self.dir).map_or(true, |free| free >= MIN_FREE_BYTES);
+            if enough != space.1 {
+                match enough {
+                    true => tracing::info!("free disk space is back above the reserve; commits resume"),
+                    false => tracing::error!(
+                        "less than {} MiB free in {}: refusing commits until space is freed",
+                        MIN_FREE_BYTES >> 20,
+                        self.dir.display()
+                    ),
+                }
+            }
+            *space = (Instant::now(), enough);
+        }
+        if space.1 {
+            Ok(())
+        } else {
+            Err(Error::disk_full())
+        }
     }
 
     fn sync(&self) -> Result<()> {

@@ -4,7 +4,7 @@ use std::ops::Bound;
 
 use crossbeam_skiplist::SkipMap;
 
-use super::{BatchWrite, ScanIter, Storage};
+use super::{BatchWrite, KeyFilter, ScanIter, Storage};
 use crate::error::Result;
 
 /// Keys and values in a lock-free ordered map; batches are applied under a mutex so they appear atomic
@@ -32,6 +32,24 @@ impl Storage for MemoryStorage {
             Box::new(range.rev().map(|e| Ok((e.key().clone(), e.value().clone()))))
         } else {
             Box::new(range.map(|e| Ok((e.key().clone(), e.value().clone()))))
+        }
+    }
+
+    fn scan_filtered<'a>(
+        &'a self,
+        start: Bound<Vec<u8>>,
+        end: Bound<Vec<u8>>,
+        reverse: bool,
+        keep: KeyFilter<'a>,
+    ) -> ScanIter<'a> {
+        let range = self.map.range((start, end));
+        let keep_entry = move |e: crossbeam_skiplist::map::Entry<'a, Vec<u8>, Vec<u8>>| {
+            keep(e.key()).then(|| Ok((e.key().clone(), e.value().clone())))
+        };
+        if reverse {
+            Box::new(range.rev().filter_map(keep_entry))
+        } else {
+            Box::new(range.filter_map(keep_entry))
         }
     }
 

@@ -193,7 +193,11 @@ struct JournalState {
     /// Highest timestamp whose batch has been handed to storage (maybe not yet synced).
     written_ts: Timestamp,
     durable_ts: Timestamp,
-    failed: Option<Error>,
+    /// The last failed sync (a full disk, an I/O error): its error and the newest commit it was to make
+    /// durable. Those commits are not acknowledged (their waiters get the error); they stay written, and
+    /// the next sync that succeeds (after a later commit, once space was freed) makes them durable with
+    /// the commits after it, like a COMMIT whose connection broke, whose outcome its client cannot know.
+    failed: Option<(Error, Timestamp)>,
     shutdown: bool,
 }
 
@@ -221,10 +225,10 @@ impl Journal {
     fn run_syncs(&self) {
         let mut state = self.state.lock();
         loop {
-            while state.written_ts == state.durable_ts && !state.shutdown {
+            while !state.has_unsynced_work() && !state.shutdown {
                 self.work.wait(&mut state);
             }
-            if state.written_ts == state.durable_ts {
+            if !state.has_unsynced_work() {
                 return; // shut down with nothing left to sync
             }
             let target = state.written_ts;
@@ -232,14 +236,18 @@ impl Journal {
             let result = self.storage.sync();
             state = self.state.lock();
             match result {
-                Ok(()) => self.publish(&mut state, target),
+                Ok(()) => {
+                    if state.failed.take().is_some() {
+                        tracing::info!("sync succeeded again; commits resume");
+                    }
+                    self.publish(&mut state, target)
+                }
                 Err(err) => {
-                    tracing::error!("sync failed, refusing further commits: {err}");
-                    state.failed = Some(err);
+                    tracing::error!("sync failed, commits up to {target} are not acknowledged: {err}");
+                    state.failed = Some((err, target));
                     self.synced.notify_all();
                     // Wake async waiters so they observe the failure.
                     self.durable.send_modify(|_| {});
-                    return;
                 }
             }
         }
@@ -247,10 +255,21 @@ impl Journal {
 
     fn check(&self, state: &JournalState, ts: Timestamp) -> Option<Result<Timestamp>> {
         if state.durable_ts >= ts {
-            Some(Ok(ts))
-        } else {
-            state.failed.as_ref().map(|err| Err(err.clone()))
+            return Some(Ok(ts));
         }
+        match &state.failed {
+            Some((err, failed_through)) if *failed_through >= ts => Some(Err(err.clone())),
+            _ => None,
+        }
+    }
+}
+
+impl JournalState {
+    /// Whether commits were written that no sync has tried to make durable yet (after a failed sync, only
+    /// a later commit starts another try: retrying at once would fail the same way).
+    fn has_unsynced_work(&self) -> bool {
+        let tried = self.failed.as_ref().map_or(self.durable_ts, |(_, through)| (*through).max(self.durable_ts));
+        self.written_ts > tried
     }
 }
 
@@ -508,10 +527,10 @@ impl TxnManager {
     fn commit(&self, mut txn: Transaction) -> Result<DurableWait> {
         let start_ts = txn.start_ts;
         let mut state = self.commit.lock();
-        if let Some(err) = &self.journal.state.lock().failed {
-            return Err(err.clone());
-        }
         self.validate(start_ts, &txn, &state)?;
+        // Refused before anything is written when the disk is (nearly) full, so storage never meets ENOSPC
+        // in the middle of a journal write.
+        self.storage.check_space()?;
         let (writes, locks) = (std::mem::take(&mut txn.writes), std::mem::take(&mut txn.locks));
         let ts = state.last_ts + 1;
         let mut batch: Vec<BatchWrite> = Vec::with_capacity(writes.len() + locks.len() + 1);
@@ -654,12 +673,13 @@ impl Transaction {
             Bound::Excluded(k) => Bound::Excluded(k.clone()),
             Bound::Unbounded => Bound::Excluded(vec![0xff]),
         };
-        let committed = SnapshotScan {
-            inner: self.manager.storage.scan(stored_start, stored_end, reverse),
-            snapshot: self.start_ts,
-            reverse,
-            pending: None,
+        let storage = &self.manager.storage;
+        let inner = if reverse {
+            storage.scan(stored_start, stored_end, true)
+        } else {
+            storage.scan_filtered(stored_start, stored_end, false, visible_version_filter(self.start_ts))
         };
+        let committed = SnapshotScan { inner, snapshot: self.start_ts, reverse, pending: None };
         let own: Box<dyn Iterator<Item = OwnWrite<'_>> + Send + '_> = if reverse {
             Box::new(self.writes.range((start, end)).rev())
         } else {
@@ -712,13 +732,39 @@ impl Transaction {
     pub fn rollback(self) {}
 }
 
+/// The filter of a forward snapshot scan: of each key's versions (newest first) it keeps the first at or
+/// before `snapshot`, so storage steps over newer and older versions (garbage not yet collected) without
+/// copying them. A key it cannot parse is kept, for the scan to report as corrupt.
+fn visible_version_filter<'a>(snapshot: Timestamp) -> crate::storage::KeyFilter<'a> {
+    // The key whose version was kept last (a buffer reused for every key).
+    let decided: std::cell::RefCell<Option<Vec<u8>>> = std::cell::RefCell::new(None);
+    Box::new(move |stored: &[u8]| {
+        let Ok((key, ts)) = split_versioned(stored) else { return true };
+        if ts > snapshot {
+            return false;
+        }
+        let mut decided = decided.borrow_mut();
+        match decided.as_mut() {
+            Some(last) if last.as_slice() == key => false,
+            Some(last) => {
+                last.clear();
+                last.extend_from_slice(key);
+                true
+            }
+            None => {
+                *decided = Some(key.to_vec());
+                true
+            }
+        }
+    })
+}
+
 /// Turns a scan over stored versions into the snapshot's view: one entry per key, newest version at or
 /// before the snapshot, deletions dropped.
 struct SnapshotScan<'a> {
     inner: ScanIter<'a>,
     snapshot: Timestamp,
     reverse: bool,
-    /// Forward: the key whose visible version was already decided (its older versions are skipped).
     /// Reverse (versions arrive oldest first): the best candidate so far for the current key.
     pending: Option<(Vec<u8>, Vec<u8>)>,
 }
@@ -736,21 +782,18 @@ impl Iterator for SnapshotScan<'_> {
 }
 
 impl SnapshotScan<'_> {
+    /// Forward, storage returns only each key's newest version at or before the snapshot (see
+    /// [`visible_version_filter`]): what is left is dropping deletions.
     fn next_forward(&mut self) -> Option<Result<KvPair>> {
         loop {
             let (stored, value) = match self.inner.next()? {
                 Ok(entry) => entry,
                 Err(err) => return Some(Err(err)),
             };
-            let (key, ts) = match split_versioned(&stored) {
-                Ok(split) => split,
+            let key = match split_versioned(&stored) {
+                Ok((key, _)) => key,
                 Err(err) => return Some(Err(err)),
             };
-            let decided = self.pending.as_ref().is_some_and(|(k, _)| k.as_slice() == key);
-            if decided || ts > self.snapshot {
-                continue;
-            }
-            self.pending = Some((key.to_vec(), Vec::new()));
             match decode_version(value) {
                 Ok(Some(row)) => return Some(Ok((key.to_vec(), row))),
                 Ok(None) => continue,

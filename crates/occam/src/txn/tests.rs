@@ -464,3 +464,72 @@ fn gc_worker_runs_passes_on_request() {
     worker.shut_down();
     assert!(!worker.run_pass_and_wait(std::time::Duration::from_secs(1)));
 }
+
+// ---- A full disk ----
+
+/// Durable-looking memory storage whose disk can be made full: commits' space checks fail, and so do syncs
+/// (with the ENOSPC a real fdatasync would return).
+#[derive(Default)]
+struct FullDiskStorage {
+    inner: MemoryStorage,
+    full: std::sync::atomic::AtomicBool,
+    /// Fail syncs only (the space check passed, then the disk filled before the journal write).
+    syncs_fail: std::sync::atomic::AtomicBool,
+}
+
+impl Storage for FullDiskStorage {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.inner.get(key)
+    }
+    fn scan(&self, start: Bound<Vec<u8>>, end: Bound<Vec<u8>>, reverse: bool) -> ScanIter<'_> {
+        self.inner.scan(start, end, reverse)
+    }
+    fn write_batch(&self, writes: Vec<BatchWrite>) -> Result<()> {
+        self.inner.write_batch(writes)
+    }
+    fn check_space(&self) -> Result<()> {
+        if self.full.load(Ordering::SeqCst) {
+            return Err(Error::disk_full());
+        }
+        Ok(())
+    }
+    fn sync(&self) -> Result<()> {
+        if self.full.load(Ordering::SeqCst) || self.syncs_fail.load(Ordering::SeqCst) {
+            return Err(std::io::Error::from_raw_os_error(28).into());
+        }
+        Ok(())
+    }
+    fn is_durable(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn a_full_disk_fails_commits_with_53100_until_space_is_freed() {
+    let storage = Arc::new(FullDiskStorage::default());
+    let m = TxnManager::open(Arc::clone(&storage) as Arc<dyn Storage>).unwrap();
+    commit_put(&m, b"k1", b"acknowledged");
+
+    storage.full.store(true, Ordering::SeqCst);
+    let mut refused = m.begin();
+    refused.put(b"k1".to_vec(), b"refused".to_vec());
+    let err = refused.commit().unwrap_err();
+    assert_eq!((err.code, err.message.as_str()), ("53100", "could not extend file: No space left on device"));
+    assert_eq!(m.begin().get(b"k1").unwrap(), Some(b"acknowledged".to_vec()));
+
+    // The space check passes but the sync fails: the commit is not acknowledged and not visible.
+    storage.full.store(false, Ordering::SeqCst);
+    storage.syncs_fail.store(true, Ordering::SeqCst);
+    let mut unsynced = m.begin();
+    unsynced.put(b"k2".to_vec(), b"unsynced".to_vec());
+    assert_eq!(unsynced.commit().unwrap_err().code, "53100");
+    assert_eq!(m.begin().get(b"k1").unwrap(), Some(b"acknowledged".to_vec()));
+    assert_eq!(m.begin().get(b"k2").unwrap(), None);
+
+    // Space freed: the next commit succeeds without a restart (and its sync covers the earlier write).
+    storage.syncs_fail.store(false, Ordering::SeqCst);
+    commit_put(&m, b"k1", b"after");
+    let reader = m.begin();
+    assert_eq!(reader.get(b"k1").unwrap(), Some(b"after".to_vec()));
+    assert_eq!(reader.get(b"k2").unwrap(), Some(b"unsynced".to_vec()), "written before, durable now");
+}
