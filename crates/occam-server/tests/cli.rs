@@ -79,3 +79,34 @@ fn data_directory_is_created() {
     assert!(dir.is_dir());
     drop(server);
 }
+
+#[test]
+fn a_data_directory_in_use_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().to_str().expect("utf-8 path");
+    let server = Server::start(&["--data-dir", path]);
+    let output = occam(&["serve", "--listen", "127.0.0.1:0", "--data-dir", path]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let expected = format!(
+        "error: cannot open database: data directory {path} is in use by another occam process (pid {})",
+        server.child.id()
+    );
+    assert!(stderr.lines().any(|line| line == expected), "stderr: {stderr}");
+}
+
+#[test]
+fn a_data_directory_of_another_format_version_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().to_str().expect("utf-8 path");
+    std::fs::write(dir.path().join("occam.format"), "99\n").expect("write format file");
+    let output = occam(&["serve", "--listen", "127.0.0.1:0", "--data-dir", path]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let expected = format!(
+        "error: cannot open database: data directory {path} has format version 99, but this occam {} reads \
+         format version 1",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(stderr.lines().any(|line| line == expected), "stderr: {stderr}");
+}

@@ -15,6 +15,7 @@
 //! rotation racing with `sync`: bytes flushed into a journal that got sealed were synced by the rotation.
 
 use std::fs::File;
+use std::io::Write;
 use std::ops::Bound;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -22,7 +23,7 @@ use std::time::{Duration, Instant};
 use fjall::{Database, Keyspace, KeyspaceCreateOptions, PersistMode};
 
 use super::{BatchWrite, KeyFilter, ScanIter, Storage};
-use crate::error::{Error, Result};
+use crate::error::{sqlstate, Error, Result};
 
 /// Journal bytes kept before fjall flushes the oldest memtables and deletes the journals they cover. fjall's
 /// default (512 MiB) would let the journal alone outgrow a small database several times over; versions the
@@ -46,7 +47,18 @@ pub fn free_bytes(path: &Path) -> std::io::Result<u64> {
     Ok(stats.f_bavail.saturating_mul(stats.f_frsize))
 }
 
+/// The on-disk format this build reads and writes, recorded in [`FORMAT_FILE`]. Bump it when stored keys or
+/// values change incompatibly; a data directory of another format is refused at open.
+pub const FORMAT_VERSION: u32 = 1;
+/// The file in the data directory that records its format version.
+pub const FORMAT_FILE: &str = "occam.format";
+/// The file an open database holds a lock on, with the owner's process id, so two processes never share a
+/// data directory (fjall's own lock would only say "locked").
+pub const LOCK_FILE: &str = "occam.lock";
+
 pub struct FjallStorage {
+    /// Held (locked) for as long as the storage is open.
+    _lock: File,
     db: Database,
     data: Keyspace,
     dir: PathBuf,
@@ -57,16 +69,32 @@ pub struct FjallStorage {
 }
 
 impl FjallStorage {
-    /// Opens (or creates) the database in `path`.
+    /// Opens (or creates) the database in `path`: locks it against other processes, checks its format
+    /// version and that the disk has room, then opens fjall.
     pub fn open(path: &Path) -> Result<Self> {
         std::fs::create_dir_all(path)
-            .map_err(|e| Error::io(format!("cannot create data directory {}: {e}", path.display())))?;
+            .map_err(|e| data_dir_error(format!("cannot create data directory {}: {e}", path.display())))?;
+        let lock = lock_data_dir(path)?;
+        check_format(path)?;
+        if let Ok(free) = free_bytes(path) {
+            if free < MIN_FREE_BYTES {
+                let mut err = Error::disk_full();
+                err.message = format!(
+                    "cannot use data directory {}: no space left on device ({} MiB free, occam needs {} MiB)",
+                    path.display(),
+                    free >> 20,
+                    MIN_FREE_BYTES >> 20
+                );
+                return Err(err);
+            }
+        }
         let db = Database::builder(path)
             .manual_journal_persist(true)
             .max_journaling_size(MAX_JOURNALING_BYTES)
             .open()?;
         let data = db.keyspace("occam", KeyspaceCreateOptions::default)?;
         Ok(FjallStorage {
+            _lock: lock,
             db,
             data,
             dir: path.to_path_buf(),
@@ -84,6 +112,79 @@ impl FjallStorage {
             newest = newest.max(id);
         }
         Ok(newest)
+    }
+}
+
+/// A data directory occam cannot use (SQLSTATE 58030, without the "storage I/O error" prefix: the message
+/// says it all).
+fn data_dir_error(message: String) -> Error {
+    Error::new(sqlstate::IO_ERROR, message)
+}
+
+/// Takes the data directory's lock file, or says which process holds it.
+fn lock_data_dir(dir: &Path) -> Result<File> {
+    let path = dir.join(LOCK_FILE);
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| data_dir_error(format!("cannot create {}: {e}", path.display())))?;
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            let owner = std::fs::read_to_string(&path).unwrap_or_default();
+            let owner = match owner.trim() {
+                "" => String::new(),
+                pid => format!(" (pid {pid})"),
+            };
+            return Err(data_dir_error(format!(
+                "data directory {} is in use by another occam process{owner}",
+                dir.display()
+            )));
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(data_dir_error(format!("cannot lock {}: {e}", path.display())))
+        }
+    }
+    // Ours now: record who holds it, for the message another process shows.
+    file.set_len(0)?;
+    file.write_all(format!("{}\n", std::process::id()).as_bytes())?;
+    file.sync_data()?;
+    Ok(file)
+}
+
+/// Checks the format version recorded in the data directory, recording [`FORMAT_VERSION`] in a new one (or
+/// one written before versions were recorded, which has format 1).
+fn check_format(dir: &Path) -> Result<()> {
+    let path = dir.join(FORMAT_FILE);
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let version = text.trim().parse::<u32>().map_err(|_| {
+                data_dir_error(format!("data directory {} has an unreadable format file {FORMAT_FILE}", dir.display()))
+            })?;
+            if version != FORMAT_VERSION {
+                return Err(data_dir_error(format!(
+                    "data directory {} has format version {version}, but this occam {} reads format version \
+                     {FORMAT_VERSION}",
+                    dir.display(),
+                    env!("CARGO_PKG_VERSION")
+                )));
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // Written to a temporary name and renamed, so a crash never leaves a half-written file.
+            let temporary = dir.join(format!("{FORMAT_FILE}.tmp"));
+            let mut file = File::create(&temporary)?;
+            file.write_all(format!("{FORMAT_VERSION}\n").as_bytes())?;
+            file.sync_all()?;
+            std::fs::rename(&temporary, &path)?;
+            File::open(dir)?.sync_all()?;
+            Ok(())
+        }
+        Err(e) => Err(data_dir_error(format!("cannot read {}: {e}", path.display()))),
     }
 }
 

@@ -316,6 +316,9 @@ pub struct TxnManager {
     storage: Arc<dyn Storage>,
     commit: Mutex<CommitState>,
     journal: Arc<Journal>,
+    /// The sync thread, joined when the manager is dropped: it holds the storage, which must be closed (its
+    /// lock released) once the manager is gone.
+    journal_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// The snapshot of every live transaction (start_ts -> how many), so background work knows when no
     /// reader can still see data it wants to remove physically (see [`TxnManager::oldest_snapshot`]).
     snapshots: Mutex<BTreeMap<Timestamp, usize>>,
@@ -346,17 +349,21 @@ impl TxnManager {
             durable: tokio::sync::watch::Sender::new(last_ts),
             visible_ts: AtomicU64::new(last_ts),
         });
-        if storage.is_durable() {
+        let journal_thread = if storage.is_durable() {
             let syncer = Arc::clone(&journal);
-            std::thread::Builder::new()
+            let thread = std::thread::Builder::new()
                 .name("occam-journal".into())
                 .spawn(move || syncer.run_syncs())
                 .map_err(|err| Error::internal(format!("cannot start the journal thread: {err}")))?;
-        }
+            Some(thread)
+        } else {
+            None
+        };
         Ok(Arc::new(TxnManager {
             storage,
             commit: Mutex::new(CommitState { last_ts, recent: RecentWrites::new(last_ts), newest_lock_ts }),
             journal,
+            journal_thread: Mutex::new(journal_thread),
             snapshots: Mutex::new(BTreeMap::new()),
             versions_written: AtomicU64::new(0),
             gc_stats: GcStats::default(),
@@ -573,6 +580,9 @@ impl Drop for TxnManager {
     fn drop(&mut self) {
         self.journal.state.lock().shutdown = true;
         self.journal.work.notify_one();
+        if let Some(thread) = self.journal_thread.lock().take() {
+            let _ = thread.join();
+        }
     }
 }
 
