@@ -212,6 +212,11 @@ impl Database {
         self.inner.txn.begin()
     }
 
+    /// The server's metrics (`/metrics`): commits, conflicts, connections, statements, storage.
+    pub fn metrics(&self) -> &Arc<crate::metrics::Metrics> {
+        self.inner.txn.metrics()
+    }
+
     /// The transaction manager (for tools and tests that work below SQL).
     pub fn txn_manager(&self) -> &Arc<TxnManager> {
         &self.inner.txn

@@ -35,12 +35,14 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 
 use parking_lot::{Condvar, Mutex};
 
 pub use gc::{GcBatch, GcCursor, GcStats, GcWorker, GC_BATCH_VERSIONS};
 
 use crate::error::{Error, Result};
+use crate::metrics::Metrics;
 use crate::storage::{prefix_range, BatchWrite, KvPair, ScanIter, Storage};
 
 /// A commit timestamp. Timestamps are a dense counter; 0 is "before every commit".
@@ -279,6 +281,8 @@ impl JournalState {
 pub struct DurableWait {
     journal: Arc<Journal>,
     ts: Timestamp,
+    /// For a commit's own wait: where to record its latency once durable, and when COMMIT began.
+    commit: Option<(Arc<Metrics>, Instant)>,
 }
 
 impl DurableWait {
@@ -286,12 +290,20 @@ impl DurableWait {
         self.ts
     }
 
+    /// Counts a commit that became durable (or failed to) and its latency.
+    fn finished(&self, result: Result<Timestamp>) -> Result<Timestamp> {
+        if let Some((metrics, started)) = &self.commit {
+            metrics.committed(result.is_ok(), started.elapsed());
+        }
+        result
+    }
+
     /// Blocks the calling thread until the commit is durable.
     pub fn wait(self) -> Result<Timestamp> {
         let mut state = self.journal.state.lock();
         loop {
             if let Some(result) = self.journal.check(&state, self.ts) {
-                return result;
+                return self.finished(result);
             }
             self.journal.synced.wait(&mut state);
         }
@@ -301,14 +313,21 @@ impl DurableWait {
     pub async fn wait_async(self) -> Result<Timestamp> {
         let mut durable = self.journal.durable.subscribe();
         loop {
-            if let Some(result) = self.journal.check(&self.journal.state.lock(), self.ts) {
-                return result;
+            let checked = self.journal.check(&self.journal.state.lock(), self.ts);
+            if let Some(result) = checked {
+                return self.finished(result);
             }
             if durable.changed().await.is_err() {
                 return Err(Error::internal("the database was closed before the commit became durable"));
             }
         }
     }
+}
+
+/// The transactions reading one snapshot, and since when the first of them has.
+struct LiveSnapshot {
+    transactions: usize,
+    since: Instant,
 }
 
 /// Owns commit-timestamp assignment, OCC validation and the group-commit pipeline for one database.
@@ -321,7 +340,9 @@ pub struct TxnManager {
     journal_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// The snapshot of every live transaction (start_ts -> how many), so background work knows when no
     /// reader can still see data it wants to remove physically (see [`TxnManager::oldest_snapshot`]).
-    snapshots: Mutex<BTreeMap<Timestamp, usize>>,
+    snapshots: Mutex<BTreeMap<Timestamp, LiveSnapshot>>,
+    /// Commit, conflict and latency counters (shared with the database's `/metrics`).
+    metrics: Arc<Metrics>,
     /// Versions written by commits since open: the garbage collector's measure of new garbage.
     versions_written: AtomicU64,
     gc_stats: GcStats,
@@ -359,15 +380,18 @@ impl TxnManager {
         } else {
             None
         };
-        Ok(Arc::new(TxnManager {
+        let manager = Arc::new(TxnManager {
             storage,
             commit: Mutex::new(CommitState { last_ts, recent: RecentWrites::new(last_ts), newest_lock_ts }),
             journal,
             journal_thread: Mutex::new(journal_thread),
             snapshots: Mutex::new(BTreeMap::new()),
+            metrics: Arc::new(Metrics::new()),
             versions_written: AtomicU64::new(0),
             gc_stats: GcStats::default(),
-        }))
+        });
+        manager.metrics.register_storage(Arc::downgrade(&manager));
+        Ok(manager)
     }
 
     /// Starts a transaction reading the newest durable snapshot.
@@ -376,7 +400,8 @@ impl TxnManager {
         let start_ts = {
             let mut snapshots = self.snapshots.lock();
             let start_ts = self.visible_ts();
-            *snapshots.entry(start_ts).or_insert(0) += 1;
+            snapshots.entry(start_ts).or_insert_with(|| LiveSnapshot { transactions: 0, since: Instant::now() }).transactions +=
+                1;
             start_ts
         };
         Transaction {
@@ -434,12 +459,28 @@ impl TxnManager {
 
     fn end_snapshot(&self, start_ts: Timestamp) {
         let mut snapshots = self.snapshots.lock();
-        if let Some(count) = snapshots.get_mut(&start_ts) {
-            *count -= 1;
-            if *count == 0 {
+        if let Some(live) = snapshots.get_mut(&start_ts) {
+            live.transactions -= 1;
+            if live.transactions == 0 {
                 snapshots.remove(&start_ts);
             }
         }
+    }
+
+    /// How long the oldest live snapshot has been read (zero with no transaction live): what holds the
+    /// garbage collector's horizon back.
+    pub fn oldest_snapshot_age(&self) -> std::time::Duration {
+        self.snapshots.lock().values().next().map_or(std::time::Duration::ZERO, |live| live.since.elapsed())
+    }
+
+    /// The newest commit timestamp assigned (written, maybe not yet durable).
+    pub fn last_commit_ts(&self) -> Timestamp {
+        self.commit.lock().last_ts
+    }
+
+    /// The commit and conflict counters.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// Commit timestamp of the newest version of `key`, whether visible yet or not.
@@ -526,15 +567,19 @@ impl TxnManager {
     /// commits, and an immediate retry would otherwise spin until the winner's fsync).
     pub fn wait_for_written(&self) -> DurableWait {
         let ts = self.commit.lock().last_ts;
-        DurableWait { journal: Arc::clone(&self.journal), ts }
+        DurableWait { journal: Arc::clone(&self.journal), ts, commit: None }
     }
 
     /// Validates and writes a transaction's writes and lock versions as one commit; the returned wait
     /// completes once it is durable.
     fn commit(&self, mut txn: Transaction) -> Result<DurableWait> {
         let start_ts = txn.start_ts;
+        let started = Instant::now();
         let mut state = self.commit.lock();
-        self.validate(start_ts, &txn, &state)?;
+        if let Err(err) = self.validate(start_ts, &txn, &state) {
+            self.metrics.conflict(&err);
+            return Err(err);
+        }
         // Refused before anything is written when the disk is (nearly) full, so storage never meets ENOSPC
         // in the middle of a journal write.
         self.storage.check_space()?;
@@ -572,7 +617,7 @@ impl TxnManager {
             state.newest_lock_ts = ts;
         }
         self.journal.written(ts);
-        Ok(DurableWait { journal: Arc::clone(&self.journal), ts })
+        Ok(DurableWait { journal: Arc::clone(&self.journal), ts, commit: Some((Arc::clone(&self.metrics), started)) })
     }
 }
 

@@ -97,6 +97,7 @@ pub(crate) async fn serve_sessions<F: SessionFactory>(
         next_process_id: AtomicI32::new(1),
         open_connections: Arc::new(AtomicUsize::new(0)),
     });
+    let metrics = shared.factory.metrics();
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {
@@ -107,9 +108,16 @@ pub(crate) async fn serve_sessions<F: SessionFactory>(
                 let slot = ConnectionSlot::take(&shared.open_connections);
                 let admitted = slot.open_before < shared.options.max_connections;
                 let shared = shared.clone();
+                let metrics = metrics.clone();
+                if let Some(metrics) = &metrics {
+                    metrics.connection_opened();
+                }
                 tokio::spawn(async move {
                     connection::run(stream, peer.to_string(), shared, admitted).await;
                     drop(slot);
+                    if let Some(metrics) = metrics {
+                        metrics.connection_closed();
+                    }
                 });
             }
             Err(err) => {
@@ -225,10 +233,17 @@ impl SqlSession for Session {
 pub(crate) trait SessionFactory: Send + Sync + 'static {
     type Session: SqlSession;
     fn open_session(&self, user: &str) -> Result<Self::Session>;
+    /// Where connections are counted (none for sessions that are not a database's).
+    fn metrics(&self) -> Option<Arc<crate::metrics::Metrics>> {
+        None
+    }
 }
 
 impl SessionFactory for Database {
     type Session = Session;
+    fn metrics(&self) -> Option<Arc<crate::metrics::Metrics>> {
+        Some(Arc::clone(Database::metrics(self)))
+    }
     fn open_session(&self, user: &str) -> Result<Session> {
         let mut session = self.session(user)?;
         // Connections await the group commit's fsync instead of blocking a runtime thread on it.
