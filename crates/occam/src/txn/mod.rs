@@ -28,6 +28,8 @@
 //!   with `FOR UPDATE`, through `\xfflock/k/<key>` versions that deleters check;
 //! - schema dependencies ([`Transaction::depend_on_schema`]): the catalog rows of the tables a transaction
 //!   wrote. A catalog change committed after the snapshot fails the commit with DSQL's `OC001`.
+//!
+//! Versions no live or future snapshot can read are removed in the background by the collector in `gc`.
 
 mod gc;
 
