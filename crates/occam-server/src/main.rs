@@ -198,12 +198,13 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
             .await
             .map_err(|err| Failure(format!("cannot listen on {}: {}", args.listen, describe_io_error(&err))))?;
         let address: SocketAddr = listener.local_addr()?;
-        let metrics_listener = match &args.metrics_listen {
-            Some(metrics_address) => Some(tokio::net::TcpListener::bind(metrics_address).await.map_err(|err| {
-                Failure(format!("cannot listen on {metrics_address}: {}", describe_io_error(&err)))
-            })?),
-            None => None,
-        };
+        let metrics_listener =
+            match &args.metrics_listen {
+                Some(metrics_address) => Some(tokio::net::TcpListener::bind(metrics_address).await.map_err(|err| {
+                    Failure(format!("cannot listen on {metrics_address}: {}", describe_io_error(&err)))
+                })?),
+                None => None,
+            };
         let cert_and_key = args.tls_cert.as_deref().zip(args.tls_key.as_deref());
         let tls = wire::tls::load_or_generate(cert_and_key, data_dir.as_deref()).map_err(Failure)?;
 

@@ -93,8 +93,11 @@ async fn commits_fail_with_53100_while_the_disk_is_full_and_resume_after() {
     let Some(disk) = Tmpfs::mount(RESERVE_MIB + 64) else { return };
     let data_dir: PathBuf = disk.path().join("data");
     let port = free_port();
-    let _server =
-        Server::start_with(Command::new(OCCAM), port, &["--data-dir", data_dir.to_str().unwrap(), "--compat", "postgres"]);
+    let _server = Server::start_with(
+        Command::new(OCCAM),
+        port,
+        &["--data-dir", data_dir.to_str().unwrap(), "--compat", "postgres"],
+    );
     let (client, connection) =
         tokio_postgres::connect(&format!("host=127.0.0.1 port={port} user=admin password=x dbname=postgres"), NoTls)
             .await
@@ -123,7 +126,8 @@ async fn commits_fail_with_53100_while_the_disk_is_full_and_resume_after() {
     // Space freed: commits succeed again, same server, same connection.
     std::fs::remove_file(&ballast).unwrap();
     insert_until(&client, &mut next_id, |outcome| outcome.is_ok()).await.unwrap();
-    let ids: Vec<i32> = client.query("SELECT id FROM t ORDER BY id", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
+    let ids: Vec<i32> =
+        client.query("SELECT id FROM t ORDER BY id", &[]).await.unwrap().iter().map(|r| r.get(0)).collect();
     assert!(ids.iter().take(acknowledged_before as usize).copied().eq(1..=acknowledged_before));
     assert!(!ids.contains(&refused_id), "a refused commit left nothing");
     assert_eq!(ids.last(), Some(&next_id));

@@ -71,7 +71,11 @@ impl Metrics {
         };
         {
             let mut registry = metrics.registry.lock();
-            registry.register("commits", "Commits made durable (DSQL: CommitLatency's sample count)", metrics.commits.clone());
+            registry.register(
+                "commits",
+                "Commits made durable (DSQL: CommitLatency's sample count)",
+                metrics.commits.clone(),
+            );
             registry.register(
                 "commit_failures",
                 "Commits written that failed to become durable (a full disk, an I/O error)",
@@ -89,7 +93,11 @@ impl Metrics {
                 metrics.conflicts.clone(),
             );
             registry.register("connections_opened", "Client connections accepted", metrics.connections_opened.clone());
-            registry.register("connections", "Client connections open (DSQL: ClientConnections)", metrics.connections_open.clone());
+            registry.register(
+                "connections",
+                "Client connections open (DSQL: ClientConnections)",
+                metrics.connections_open.clone(),
+            );
             registry.register("statements", "Statements executed", metrics.statements.clone());
             registry.register("statement_errors", "Statements that failed", metrics.statement_errors.clone());
             registry.register_with_unit(
@@ -173,7 +181,11 @@ impl Collector for StorageCollector {
                 "Row and index versions removed because a newer one hides them from every snapshot",
                 &gc.dead_versions_removed,
             ),
-            ("gc_tombstones_removed", "Deleted keys removed from storage with their tombstones", &gc.tombstones_removed),
+            (
+                "gc_tombstones_removed",
+                "Deleted keys removed from storage with their tombstones",
+                &gc.tombstones_removed,
+            ),
             ("gc_lock_versions_removed", "Row-lock versions removed", &gc.lock_versions_removed),
             ("gc_bytes_reclaimed", "Key and value bytes the garbage collector removed", &gc.bytes_removed),
             ("gc_passes", "Garbage collection passes over the whole key space", &gc.passes),
@@ -223,11 +235,12 @@ pub async fn serve_metrics(listener: tokio::net::TcpListener, metrics: Arc<Metri
             let request_line = request.split(|&b| b == b'\r').next().unwrap_or_default();
             let mut parts = request_line.split(|&b| b == b' ');
             let (method, path) = (parts.next().unwrap_or_default(), parts.next().unwrap_or_default());
-            let (status, content_type, body) = if method == b"GET" && (path == b"/metrics" || path.starts_with(b"/metrics?")) {
-                ("200 OK", "application/openmetrics-text; version=1.0.0; charset=utf-8", metrics.encode())
-            } else {
-                ("404 Not Found", "text/plain; charset=utf-8", "not found: try /metrics\n".to_string())
-            };
+            let (status, content_type, body) =
+                if method == b"GET" && (path == b"/metrics" || path.starts_with(b"/metrics?")) {
+                    ("200 OK", "application/openmetrics-text; version=1.0.0; charset=utf-8", metrics.encode())
+                } else {
+                    ("404 Not Found", "text/plain; charset=utf-8", "not found: try /metrics\n".to_string())
+                };
             let response = format!(
                 "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
                 body.len()

@@ -31,6 +31,10 @@ use crate::error::{sqlstate, Error, Result};
 /// flushed tables are compacted (leveled compaction, fjall's default, merges a removal with the version
 /// it removes on the way down and drops both on the last level).
 const MAX_JOURNALING_BYTES: u64 = 128 * 1024 * 1024;
+/// Memtable size before fjall flushes it to a table (its default is 64 MiB). Removed versions and their
+/// (weak) tombstones annihilate when a flush or compaction meets both, but scans step over both for as
+/// long as they sit in a memtable; a smaller memtable shortens that, at the cost of more, smaller flushes.
+const MAX_MEMTABLE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Free bytes on the data directory's file system below which commits are refused with 53100 (and
 /// `occam serve` does not start): the room fjall needs to finish journal writes, memtable flushes and
@@ -88,11 +92,9 @@ impl FjallStorage {
                 return Err(err);
             }
         }
-        let db = Database::builder(path)
-            .manual_journal_persist(true)
-            .max_journaling_size(MAX_JOURNALING_BYTES)
-            .open()?;
-        let data = db.keyspace("occam", KeyspaceCreateOptions::default)?;
+        let db =
+            Database::builder(path).manual_journal_persist(true).max_journaling_size(MAX_JOURNALING_BYTES).open()?;
+        let data = db.keyspace("occam", || KeyspaceCreateOptions::default().max_memtable_size(MAX_MEMTABLE_BYTES))?;
         Ok(FjallStorage {
             _lock: lock,
             db,
@@ -234,6 +236,15 @@ impl Storage for FjallStorage {
                 Some(value) => batch.insert(&self.data, key, value),
                 None => batch.remove(&self.data, key),
             }
+        }
+        batch.commit()?;
+        Ok(())
+    }
+
+    fn remove_versions(&self, keys: Vec<Vec<u8>>) -> Result<()> {
+        let mut batch = self.db.batch();
+        for key in keys {
+            batch.remove_weak(&self.data, key);
         }
         batch.commit()?;
         Ok(())

@@ -49,6 +49,14 @@ pub trait Storage: Send + Sync {
     /// Applies all writes atomically (after a crash either all or none are present). Not yet durable.
     fn write_batch(&self, writes: Vec<BatchWrite>) -> Result<()>;
 
+    /// Removes keys that were each written exactly once and never overwritten (stored versions), as one
+    /// atomic batch like [`write_batch`](Self::write_batch). An engine may use the promise: fjall writes
+    /// "weak" tombstones that vanish together with the value they remove when the two meet in a memtable
+    /// flush or a compaction, instead of staying until the last level (where scans step over them).
+    fn remove_versions(&self, keys: Vec<Vec<u8>>) -> Result<()> {
+        self.write_batch(keys.into_iter().map(|key| (key, None)).collect())
+    }
+
     /// Fails with [`Error::disk_full`](crate::error::Error::disk_full) when there is too little free space
     /// to accept another commit; commits ask before writing, and succeed again once space was freed.
     fn check_space(&self) -> Result<()> {

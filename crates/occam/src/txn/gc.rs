@@ -177,7 +177,8 @@ impl TxnManager {
         }
         let removed = doomed.len();
         if removed > 0 {
-            self.storage.write_batch(doomed.into_iter().map(|stored| (stored, None)).collect())?;
+            // Every stored version is written once (its key holds its unique commit timestamp).
+            self.storage.remove_versions(doomed)?;
         }
         let stats = &self.gc_stats;
         stats.versions_visited.fetch_add(visited as u64, Ordering::Relaxed);

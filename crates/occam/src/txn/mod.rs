@@ -402,8 +402,10 @@ impl TxnManager {
         let start_ts = {
             let mut snapshots = self.snapshots.lock();
             let start_ts = self.visible_ts();
-            snapshots.entry(start_ts).or_insert_with(|| LiveSnapshot { transactions: 0, since: Instant::now() }).transactions +=
-                1;
+            snapshots
+                .entry(start_ts)
+                .or_insert_with(|| LiveSnapshot { transactions: 0, since: Instant::now() })
+                .transactions += 1;
             start_ts
         };
         Transaction {

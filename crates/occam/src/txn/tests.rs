@@ -417,7 +417,7 @@ fn every_prefix_of_a_gc_pass_reads_the_same() {
     for round in 0..4u8 {
         for key in 0..6u8 {
             let key = [b'k', b'0' + key];
-            if (round + key[1]) % 3 == 0 {
+            if (round + key[1]).is_multiple_of(3) {
                 commit_delete(&m, &key);
             } else {
                 commit_put(&m, &key, &[round, key[1]]);
