@@ -188,7 +188,7 @@ impl Collector for StorageCollector {
             ),
             ("gc_lock_versions_removed", "Row-lock versions removed", &gc.lock_versions_removed),
             ("gc_bytes_reclaimed", "Key and value bytes the garbage collector removed", &gc.bytes_removed),
-            ("gc_passes", "Garbage collection passes over the whole key space", &gc.passes),
+            ("gc_passes", "Garbage collection passes (over every key, or over one often updated range)", &gc.passes),
         ];
         for (name, help, value) in counters {
             let counter = ConstCounter::new(value.load(Relaxed));

@@ -41,7 +41,7 @@ use std::time::Instant;
 
 use parking_lot::{Condvar, Mutex};
 
-pub use gc::{GcBatch, GcCursor, GcStats, GcWorker, GC_BATCH_VERSIONS};
+pub use gc::{GcBatch, GcCursor, GcStats, GcWorker, RangeGarbage, GC_BATCH_VERSIONS};
 
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;

@@ -379,12 +379,13 @@ fn gc_in_small_batches_with_commits_in_between() {
     assert_eq!(keys(&m.begin(), false), vec![kv("k1", "new"), kv("k3", "back")]);
 }
 
-/// Memory storage that remembers each batch written while recording is on.
+/// Memory storage that remembers each batch written while recording is on (and can fail the next one).
 #[derive(Default)]
 struct RecordingStorage {
     inner: MemoryStorage,
     recording: std::sync::atomic::AtomicBool,
     batches: parking_lot::Mutex<Vec<Vec<BatchWrite>>>,
+    fail_next_write: std::sync::atomic::AtomicBool,
 }
 
 impl Storage for RecordingStorage {
@@ -395,6 +396,9 @@ impl Storage for RecordingStorage {
         self.inner.scan(start, end, reverse)
     }
     fn write_batch(&self, writes: Vec<BatchWrite>) -> Result<()> {
+        if self.fail_next_write.swap(false, Ordering::SeqCst) {
+            return Err(Error::io("injected write failure"));
+        }
         if self.recording.load(Ordering::SeqCst) {
             self.batches.lock().push(writes.clone());
         }
@@ -449,6 +453,25 @@ fn every_prefix_of_a_gc_pass_reads_the_same() {
             assert_eq!(reader.get(&key).unwrap(), want);
         }
     }
+}
+
+/// A batch whose removals fail to be written ends its pass: continuing it could remove a tombstone whose
+/// older versions (in the failed batch) are still stored, which would bring them back.
+#[test]
+fn a_failed_gc_batch_never_resurrects_a_deleted_key() {
+    let storage = Arc::new(RecordingStorage::default());
+    let m = TxnManager::open(Arc::clone(&storage) as Arc<dyn Storage>).unwrap();
+    for value in [b"v1", b"v2", b"v3"] {
+        commit_put(&m, b"k1", value);
+    }
+    commit_delete(&m, b"k1");
+    let mut cursor = GcCursor::default();
+    assert_eq!(m.collect_garbage(&mut cursor, 1).unwrap().removed, 0, "the tombstone waits for what is below");
+    storage.fail_next_write.store(true, Ordering::SeqCst);
+    assert!(m.collect_garbage(&mut cursor, 1).is_err(), "removing v3 failed");
+    while !m.collect_garbage(&mut cursor, 1).unwrap().pass_finished {}
+    assert_eq!(m.begin().get(b"k1").unwrap(), None);
+    assert_eq!(version_count(&m, b"k1"), 0);
 }
 
 /// The background worker collects when asked, and a pass requested after commits covers them.
@@ -532,4 +555,27 @@ fn a_full_disk_fails_commits_with_53100_until_space_is_freed() {
     let reader = m.begin();
     assert_eq!(reader.get(b"k1").unwrap(), Some(b"after".to_vec()));
     assert_eq!(reader.get(b"k2").unwrap(), Some(b"unsynced".to_vec()), "written before, durable now");
+}
+
+/// A pass over one range collects there only, and a full pass reports the garbage it found per range.
+#[test]
+fn gc_ranges() {
+    let m = manager();
+    for i in 0..3u8 {
+        commit_put(&m, b"a1", &[i]);
+        commit_put(&m, b"b1", &[i]);
+    }
+    let mut cursor = GcCursor::prefix(b"a".to_vec());
+    let pass = loop {
+        let batch = m.collect_garbage(&mut cursor, 1).unwrap();
+        if batch.pass_finished {
+            break batch;
+        }
+    };
+    assert_eq!((version_count(&m, b"a1"), version_count(&m, b"b1")), (1, 3));
+    assert_eq!(pass.ranges.keys().collect::<Vec<_>>(), vec![&b"a1".to_vec()]);
+    commit_put(&m, b"a1", b"new");
+    let full = m.collect_garbage_pass(GC_BATCH_VERSIONS).unwrap();
+    assert_eq!(full.ranges[&b"a1".to_vec()], RangeGarbage { visited: 2, removed: 1 });
+    assert_eq!(full.ranges[&b"b1".to_vec()], RangeGarbage { visited: 3, removed: 2 });
 }
