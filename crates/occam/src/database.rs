@@ -77,6 +77,9 @@ struct DatabaseInner {
 impl Drop for DatabaseInner {
     fn drop(&mut self) {
         self.jobs.shut_down();
+        // Joined (after its current batch), so that the storage it may hold is closed when the last handle
+        // is gone and the data directory can be opened again at once.
+        self.gc.shut_down();
     }
 }
 
