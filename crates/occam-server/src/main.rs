@@ -12,11 +12,13 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use occam::auth::token::{self, TokenVerifier};
+use occam::compat::ConnectionRate;
 use occam::wire::{self, IamAuth, LocalAuth, PasswordAuth, ServerOptions};
-use occam::{Config, Database};
+use occam::{Config, Database, Rules};
 use tracing::info;
 use tracing_subscriber::EnvFilter;
 
@@ -133,10 +135,42 @@ struct ServeArgs {
     #[arg(long, value_name = "MODE", default_value = "dsql")]
     compat: occam::CompatMode,
 
+    /// Close connections this many seconds after they were opened (FATAL 57P01); 0 = never.
+    /// Default: 3600 (DSQL's 60 minutes) with --compat dsql, never with --compat postgres.
+    #[arg(long, value_name = "SECONDS")]
+    max_connection_duration: Option<u64>,
+
+    /// Refuse new connections beyond this many per second, sustained (FATAL 53400); 0 = no limit.
+    /// Default: 100 (DSQL's rate) with --compat dsql, no limit with --compat postgres.
+    #[arg(long, value_name = "N")]
+    connection_rate: Option<u32>,
+
+    /// New connections allowed in one burst (the token bucket's size). Default: 1000 (DSQL's burst) with
+    /// --compat dsql, else --connection-rate.
+    #[arg(long, value_name = "N")]
+    connection_burst: Option<u32>,
+
     /// Serve Prometheus metrics (commits, OCC conflicts, connections, statements, latencies, garbage
     /// collection) at http://ADDR:PORT/metrics. Off by default.
     #[arg(long, value_name = "ADDR:PORT")]
     metrics_listen: Option<String>,
+}
+
+impl ServeArgs {
+    /// The rule table of --compat with the connection limits the flags override.
+    fn rules(&self) -> Rules {
+        let mut rules = Rules::for_mode(self.compat);
+        if let Some(seconds) = self.max_connection_duration {
+            rules.max_connection_duration = (seconds > 0).then(|| Duration::from_secs(seconds));
+        }
+        let default = rules.connection_rate;
+        let per_second = self.connection_rate.or(default.map(|rate| rate.per_second)).unwrap_or(0);
+        rules.connection_rate = (per_second > 0).then(|| ConnectionRate {
+            per_second,
+            burst: self.connection_burst.or(default.map(|rate| rate.burst)).unwrap_or(per_second).max(1),
+        });
+        rules
+    }
 }
 
 /// An error for the operator: printed as `error: <message>`.
@@ -190,6 +224,9 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("occam-worker")
+        // Statements run on these threads (and on blocking threads of the same pool); recursion in them is
+        // checked against the stack really left (`occam::stack`), and a larger stack lets long chains work.
+        .thread_stack_size(occam::stack::STATEMENT_STACK_SIZE)
         .build()
         .map_err(|err| Failure(format!("cannot start the async runtime: {err}")))?;
     runtime.block_on(async move {
@@ -208,7 +245,8 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
         let cert_and_key = args.tls_cert.as_deref().zip(args.tls_key.as_deref());
         let tls = wire::tls::load_or_generate(cert_and_key, data_dir.as_deref()).map_err(Failure)?;
 
-        let config = Config { data_dir: data_dir.clone(), compat: args.compat, ..Config::default() };
+        let config =
+            Config { data_dir: data_dir.clone(), compat: args.compat, rules: Some(args.rules()), ..Config::default() };
         let database = tokio::task::spawn_blocking(move || Database::open(&config))
             .await?
             .map_err(|err| Failure(format!("cannot open database: {}", err.message)))?;

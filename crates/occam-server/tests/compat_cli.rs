@@ -35,3 +35,39 @@ fn dsql_is_the_default_and_postgres_lifts_its_rules() {
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(stdout.lines().last(), Some("0"), "{stdout}");
 }
+
+/// tokio-postgres to the server as `admin`, with its connection task.
+async fn connect(
+    server: &Server,
+) -> Result<(tokio_postgres::Client, tokio::task::JoinHandle<Result<(), tokio_postgres::Error>>), tokio_postgres::Error>
+{
+    let config = format!("host=127.0.0.1 port={} user=admin password=x dbname=postgres", server.port);
+    let (client, connection) = tokio_postgres::connect(&config, tokio_postgres::NoTls).await?;
+    Ok((client, tokio::spawn(connection)))
+}
+
+#[tokio::test]
+async fn connection_limit_flags_override_the_rules() {
+    // The readiness probe of `Server::start` takes the one token; a token comes back each second.
+    let server = Server::start(&["--in-memory", "--connection-rate", "1", "--connection-burst", "1"]);
+    let mut refused = None;
+    for _ in 0..20 {
+        if let Err(err) = connect(&server).await {
+            refused = Some(err);
+            break;
+        }
+    }
+    let refused = refused.expect("20 connections at once exceed 1 per second");
+    let db = refused.as_db_error().expect("a server error");
+    assert_eq!((db.code().code(), db.message()), ("53400", "unable to accept connection, rate exceeded"));
+
+    // A one-second maximum duration: the server closes the idle connection by itself.
+    let server = Server::start(&["--in-memory", "--max-connection-duration", "1", "--compat", "postgres"]);
+    let (_client, connection) = connect(&server).await.expect("connect");
+    let err = connection.await.expect("connection task").expect_err("closed by the server");
+    let db = err.as_db_error().expect("a server error");
+    assert_eq!(
+        (db.code().code(), db.message(), db.severity()),
+        ("57P01", "terminating connection: connection duration limit of 1s exceeded", "FATAL")
+    );
+}

@@ -414,7 +414,7 @@ fn load_indexes(txn: &Transaction) -> Result<Vec<Index>> {
 pub fn bind_index(table: &Table, mut index: Index) -> Result<Index> {
     if let Some(sql) = &index.predicate_sql {
         let expr = crate::sql::parse::parse_expression(sql)?;
-        index.predicate = Some(crate::sql::plan::bind_table_predicate(table, &expr)?);
+        index.predicate = Some(crate::sql::bind::bind_table_predicate(table, &expr)?);
     }
     Ok(index)
 }
@@ -469,7 +469,7 @@ pub fn create_index(txn: &mut Transaction, stmt: &ast::CreateIndex) -> Result<Op
     let predicate_sql = stmt.predicate.as_ref().map(crate::sql::parse::expression_to_sql);
     if let Some(predicate) = &stmt.predicate {
         // Checks names and types now, so the build cannot fail on them later.
-        crate::sql::plan::bind_table_predicate(&table, predicate)?;
+        crate::sql::bind::bind_table_predicate(&table, predicate)?;
     }
     let id = next_id(txn, index_id_counter_key(), "index")?;
     let job_id = crate::jobs::new_job_id();
@@ -551,7 +551,7 @@ pub fn create_table(txn: &mut Transaction, stmt: &ast::CreateTable) -> Result<bo
             ));
         }
         if let Some(default) = &def.default {
-            crate::sql::plan::check_default(default, &def.name, &def.data_type)?;
+            crate::sql::bind::check_default(default, &def.name, &def.data_type)?;
         }
         columns.push(ColumnInfo {
             name: def.name.clone(),

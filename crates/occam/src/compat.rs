@@ -24,6 +24,8 @@
 //!   READ COMMITTED / READ UNCOMMITTED      0A000 Unsupported isolation level        run as snapshot isolation
 //!   SET TRANSACTION, default_transaction_isolation   0A000                          accepted (same levels)
 //!   SERIALIZABLE                           0A000 Unsupported isolation level        0A000 (both modes)
+//!   connection duration                    60 min (FATAL 57P01, connection closed)  unlimited
+//!   new connections per server             100/s, bursts of 1,000 (FATAL 53400)     unlimited
 //! ```
 //! SERIALIZABLE stays refused in PostgreSQL mode: occam's snapshot isolation allows write skew, and running
 //! it under that name would silently weaken what the client asked for; the weaker levels may run at the
@@ -56,6 +58,10 @@ pub const DSQL_MAX_COLUMNS: usize = 255;
 pub const DSQL_MAX_INDEX_KEY_COLUMNS: usize = 8;
 /// Aurora DSQL's limit on indexes per table, the primary key included.
 pub const DSQL_MAX_INDEXES_PER_TABLE: usize = 24;
+/// Aurora DSQL's maximum connection duration: a connection is closed 60 minutes after it was opened.
+pub const DSQL_MAX_CONNECTION_DURATION: Duration = Duration::from_secs(60 * 60);
+/// Aurora DSQL's rate of new connections: 100 per second sustained, in bursts of up to 1,000.
+pub const DSQL_CONNECTION_RATE: ConnectionRate = ConnectionRate { per_second: 100, burst: 1_000 };
 /// PostgreSQL's limit on columns per table (MaxHeapAttributeNumber).
 pub const POSTGRES_MAX_COLUMNS: usize = 1_600;
 /// PostgreSQL's limit on columns in an index (INDEX_MAX_KEYS).
@@ -92,6 +98,14 @@ impl fmt::Display for CompatMode {
     }
 }
 
+/// How fast new connections may arrive: a token bucket of `burst` tokens refilled at `per_second` (see
+/// `wire::limits`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionRate {
+    pub per_second: u32,
+    pub burst: u32,
+}
+
 /// The rules one database enforces. Build with [`Rules::for_mode`]; the fields are public so that a quota
 /// DSQL lets customers raise (or a test that needs a small limit) can be adjusted in [`crate::Config`].
 /// `None` means unlimited.
@@ -120,6 +134,13 @@ pub struct Rules {
     pub allow_weaker_isolation_levels: bool,
     /// `SET TRANSACTION` and `SET default_transaction_isolation` are accepted (for the levels that run).
     pub allow_set_transaction: bool,
+    /// EXPLAIN names plan nodes as Aurora DSQL does (`Full Scan (btree-table)`, `Storage Scan`, ...) rather
+    /// than as PostgreSQL does (`Seq Scan`, ...).
+    pub dsql_plan_names: bool,
+    /// A connection older than this is closed (FATAL, checked before each message and by a timer).
+    pub max_connection_duration: Option<Duration>,
+    /// New connections beyond this rate are refused (FATAL 53400 after their startup message).
+    pub connection_rate: Option<ConnectionRate>,
 }
 
 impl Default for Rules {
@@ -149,6 +170,9 @@ impl Rules {
                 allow_other_locking_clauses: false,
                 allow_weaker_isolation_levels: false,
                 allow_set_transaction: false,
+                dsql_plan_names: true,
+                max_connection_duration: Some(DSQL_MAX_CONNECTION_DURATION),
+                connection_rate: Some(DSQL_CONNECTION_RATE),
             },
             CompatMode::Postgres => Rules {
                 mode,
@@ -167,6 +191,9 @@ impl Rules {
                 allow_other_locking_clauses: true,
                 allow_weaker_isolation_levels: true,
                 allow_set_transaction: true,
+                dsql_plan_names: false,
+                max_connection_duration: None,
+                connection_rate: None,
             },
         }
     }
@@ -213,6 +240,36 @@ impl Rules {
             ));
         }
         Ok(())
+    }
+
+    /// Before serving a message on a connection opened at `connected_at`: past the maximum duration the
+    /// connection is closed with this FATAL error. DSQL's own wording is not recorded; this is phrased like
+    /// PostgreSQL's other "terminating connection" errors, with the SQLSTATE (57P01, admin_shutdown) that
+    /// drivers and pools already treat as "the server ended this connection, open another".
+    pub fn check_connection_age(&self, connected_at: DateTime<Utc>, now: DateTime<Utc>) -> Result<()> {
+        let Some(max) = self.max_connection_duration else { return Ok(()) };
+        let age = (now - connected_at).to_std().unwrap_or_default();
+        if age >= max {
+            return Err(Error::new(
+                sqlstate::ADMIN_SHUTDOWN,
+                format!("terminating connection: connection duration limit of {} exceeded", seconds_or_millis(max)),
+            )
+            .with_hint("Open a new connection.")
+            .fatal());
+        }
+        Ok(())
+    }
+
+    /// The FATAL error for a connection refused by the new-connection rate limit.
+    pub fn connection_rate_exceeded(&self) -> Error {
+        let rate = self.connection_rate.unwrap_or(DSQL_CONNECTION_RATE);
+        Error::new(sqlstate::CONFIGURATION_LIMIT_EXCEEDED, "unable to accept connection, rate exceeded")
+            .with_detail(format!(
+                "At most {} new connections per second are accepted, in bursts of up to {}.",
+                rate.per_second, rate.burst
+            ))
+            .with_hint("Retry with backoff, or reuse connections from a pool.")
+            .fatal()
     }
 
     /// A primary-key or index key whose columns encode to `bytes` bytes.
@@ -343,6 +400,15 @@ impl Rules {
     }
 }
 
+/// `3600s`, or `300ms` for a limit under a second (set in tests).
+fn seconds_or_millis(duration: Duration) -> String {
+    if duration.subsec_nanos() == 0 || duration.as_secs() > 0 {
+        format!("{}s", duration.as_secs())
+    } else {
+        format!("{}ms", duration.as_millis())
+    }
+}
+
 /// Where the database reads the time: transaction start (`now()`) and the transaction age limit. Tests
 /// inject a [`ManualClock`] to age a transaction without waiting.
 pub trait Clock: Send + Sync + fmt::Debug {
@@ -426,5 +492,19 @@ mod tests {
         let err = dsql.check_transaction_age(start, clock.now()).unwrap_err();
         assert_eq!(err.message, "transaction age limit of 300s exceeded");
         assert!(Rules::for_mode(CompatMode::Postgres).check_transaction_age(start, clock.now()).is_ok());
+    }
+
+    #[test]
+    fn connection_age() {
+        let dsql = Rules::for_mode(CompatMode::Dsql);
+        let clock = ManualClock::new(Utc::now());
+        let connected_at = clock.now();
+        clock.advance(Duration::from_secs(3599));
+        assert!(dsql.check_connection_age(connected_at, clock.now()).is_ok());
+        clock.advance(Duration::from_secs(1));
+        let err = dsql.check_connection_age(connected_at, clock.now()).unwrap_err();
+        assert_eq!((err.code, err.severity), ("57P01", crate::error::Severity::Fatal));
+        assert_eq!(err.message, "terminating connection: connection duration limit of 3600s exceeded");
+        assert!(Rules::for_mode(CompatMode::Postgres).check_connection_age(connected_at, clock.now()).is_ok());
     }
 }

@@ -35,6 +35,9 @@ pub struct Config {
     pub rules: Option<Rules>,
     /// Where time comes from (`now()`, the transaction age limit); the system clock when `None`.
     pub clock: Option<Arc<dyn Clock>>,
+    /// The planner switches every session starts with (`SET enable_indexscan = ...` changes a session's):
+    /// tests run the whole SQL corpus under forced alternative plans with them.
+    pub planner: crate::sql::optimize::Settings,
 }
 
 /// What authentication needs to know about a role (see [`Database::role_login`]).
@@ -72,6 +75,7 @@ struct DatabaseInner {
     gc: GcWorker,
     rules: Rules,
     clock: Arc<dyn Clock>,
+    planner: crate::sql::optimize::Settings,
 }
 
 impl Drop for DatabaseInner {
@@ -115,6 +119,11 @@ impl Database {
         })
     }
 
+    /// The planner switches sessions start with.
+    pub fn planner_defaults(&self) -> crate::sql::optimize::Settings {
+        self.inner.planner
+    }
+
     /// Opens (creating if needed) the database described by `config`.
     pub fn open(config: &Config) -> Result<Database> {
         let storage: Arc<dyn Storage> = match &config.data_dir {
@@ -135,6 +144,7 @@ impl Database {
                 gc,
                 rules: config.rules.clone().unwrap_or_else(|| Rules::for_mode(config.compat)),
                 clock: config.clock.clone().unwrap_or_else(|| Arc::new(SystemClock)),
+                planner: config.planner,
             }),
         };
         // Jobs left unfinished by a restart are resumed: the worker starts by looking for them.
@@ -223,5 +233,16 @@ impl Database {
     /// The transaction manager (for tools and tests that work below SQL).
     pub fn txn_manager(&self) -> &Arc<TxnManager> {
         &self.inner.txn
+    }
+}
+
+/// What the optimizer knows of each table's size and contents.
+impl crate::sql::optimize::Estimates for Database {
+    fn table_rows(&self, _table: &crate::catalog::Table) -> Option<f64> {
+        None
+    }
+
+    fn table_statistics(&self, _table: &crate::catalog::Table) -> Option<Arc<crate::statistics::TableStatistics>> {
+        None
     }
 }

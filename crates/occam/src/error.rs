@@ -55,8 +55,11 @@ pub mod sqlstate {
     pub const CANNOT_COERCE: SqlState = "42846";
     pub const PROGRAM_LIMIT_EXCEEDED: SqlState = "54000";
     pub const TOO_MANY_COLUMNS: SqlState = "54011";
+    pub const STATEMENT_TOO_COMPLEX: SqlState = "54001";
     pub const TOO_MANY_CONNECTIONS: SqlState = "53300";
     pub const DISK_FULL: SqlState = "53100";
+    pub const CONFIGURATION_LIMIT_EXCEEDED: SqlState = "53400";
+    pub const ADMIN_SHUTDOWN: SqlState = "57P01";
     pub const QUERY_CANCELED: SqlState = "57014";
     pub const PROTOCOL_VIOLATION: SqlState = "08P01";
     pub const INTERNAL_ERROR: SqlState = "XX000";

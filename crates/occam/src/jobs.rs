@@ -466,6 +466,7 @@ pub(crate) fn spawn_worker(db: WeakDatabase, signal: Arc<JobSignal>) -> Result<s
     signal.wake();
     std::thread::Builder::new()
         .name("occam-jobs".into())
+        .stack_size(crate::stack::STATEMENT_STACK_SIZE)
         .spawn(move || loop {
             {
                 let mut state = signal.state.lock();

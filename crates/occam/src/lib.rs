@@ -24,6 +24,7 @@ pub mod metrics;
 pub mod roles;
 pub mod session;
 pub mod sql;
+pub mod stack;
 pub mod statistics;
 pub mod storage;
 pub mod txn;

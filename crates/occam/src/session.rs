@@ -32,6 +32,7 @@ use crate::error::{sqlstate, Error, Result};
 use crate::roles;
 use crate::sql::ast::Statement;
 use crate::sql::execute;
+use crate::sql::explain;
 use crate::sql::functions::FunctionContext;
 use crate::sql::parse;
 use crate::sql::plan::{self, Plan, PlannedStatement};
@@ -137,7 +138,8 @@ impl PreparedStatement {
                 return Ok(plan.clone());
             }
         }
-        let plan = Arc::new(plan::plan_statement_as(&db.catalog(), statement, &self.param_types, Some(user))?);
+        let plan =
+            Arc::new(crate::sql::bind::plan_statement_as(&db.catalog(), statement, &self.param_types, Some(user))?);
         *cached = Some(plan.clone());
         Ok(plan)
     }
@@ -192,6 +194,12 @@ pub(crate) const BUILTIN_SETTINGS: &[(&str, &str, &str)] = &[
     ("standard_conforming_strings", "standard_conforming_strings", "on"),
     ("datestyle", "DateStyle", "ISO, MDY"),
     ("integer_datetimes", "integer_datetimes", "on"),
+    ("enable_seqscan", "enable_seqscan", "on"),
+    ("enable_indexscan", "enable_indexscan", "on"),
+    ("enable_indexonlyscan", "enable_indexonlyscan", "on"),
+    ("enable_hashjoin", "enable_hashjoin", "on"),
+    ("enable_nestloop", "enable_nestloop", "on"),
+    ("enable_sort", "enable_sort", "on"),
 ];
 
 /// Length of the table prefix of every row key (`storage::keycode::table_prefix`), which the key size
@@ -325,7 +333,8 @@ impl Session {
                 unplanned(Some(Statement::Show { name }), vec![column])
             }
             Some(statement) => {
-                let planned = plan::plan_statement_as(&self.db.catalog(), &statement, param_types, Some(&self.user))?;
+                let planned =
+                    crate::sql::bind::plan_statement_as(&self.db.catalog(), &statement, param_types, Some(&self.user))?;
                 PreparedStatement {
                     sql: sql.to_string(),
                     param_types: planned.param_types.clone(),
@@ -449,7 +458,7 @@ impl Session {
                 let catalog = self.planning_catalog()?;
                 let planned = match prepared {
                     Some(prepared) => prepared.current_plan(&self.db, statement, &self.user)?,
-                    None => Arc::new(plan::plan_statement_as(&catalog, statement, &[], Some(&self.user))?),
+                    None => Arc::new(crate::sql::bind::plan_statement_as(&catalog, statement, &[], Some(&self.user))?),
                 };
                 if !self.superuser {
                     privileges::check(&catalog, &self.user, statement)?;
@@ -588,6 +597,7 @@ impl Session {
         rules.check_statement_mix(plan.is_ddl(), plan.is_dml(), active.did_ddl, active.did_dml)?;
         let functions =
             FunctionContext { transaction_timestamp: active.started_at, statement_timestamp: self.db.now() };
+        let planning = execute::Planning { estimates: &self.db, settings: planner_settings(&self.db, &self.settings) };
         let result = match plan {
             Plan::CreateTable(create) => {
                 check_table_definition(rules, create)?;
@@ -652,9 +662,23 @@ impl Session {
             }
             Plan::Query(query @ plan::QueryPlan { locking: Some(strength), .. }) => {
                 let lock = rules.check_locking_clause(*strength)?;
-                execute::execute_locking_query(query, lock, &mut active.txn, params, &functions)
+                execute::execute_locking_query(query, lock, &mut active.txn, params, &functions, &planning)
             }
-            other => execute::execute(other, &mut active.txn, params, &functions),
+            Plan::Explain { options, inner } => {
+                // A statement refused when run is refused when explained.
+                if let Plan::Query(plan::QueryPlan { locking: Some(strength), .. }) = inner.as_ref() {
+                    rules.check_locking_clause(*strength)?;
+                }
+                let style = if rules.dsql_plan_names { explain::Style::Dsql } else { explain::Style::Postgres };
+                explain_statement(inner, *options, style, &mut active.txn, params, &functions, &planning).map(|lines| {
+                    QueryResult::Rows {
+                        columns: planned.columns.clone(),
+                        rows: lines.into_iter().map(|l| vec![Value::Text(l)]).collect(),
+                        tag: "EXPLAIN".to_string(),
+                    }
+                })
+            }
+            other => execute::execute(other, &mut active.txn, params, &functions, &planning),
         }?;
         if plan.is_dml() {
             // The transaction fails (and so writes nothing) when this statement crosses a limit.
@@ -711,6 +735,87 @@ impl Session {
         let columns: Arc<[Column]> =
             Arc::from(vec![Column { name: show_column_name(&lower), data_type: DataType::Text }]);
         Ok(QueryResult::Rows { columns, rows: vec![vec![Value::Text(value)]], tag: "SHOW".to_string() })
+    }
+}
+
+/// The planner switches (`enable_indexscan`, ...) as this session has SET them.
+fn planner_settings(db: &Database, settings: &HashMap<String, String>) -> crate::sql::optimize::Settings {
+    let mut planner = db.planner_defaults();
+    for (name, value) in settings {
+        if planner.get(name).is_some() {
+            let on = matches!(value.to_ascii_lowercase().as_str(), "on" | "true" | "1" | "yes" | "t");
+            planner.set(name, on);
+        }
+    }
+    planner
+}
+
+/// EXPLAIN [ANALYZE]: plans `inner` (and runs it with ANALYZE, DML included, as PostgreSQL does) and
+/// renders the plan.
+fn explain_statement(
+    inner: &Plan,
+    options: crate::sql::ast::ExplainOptions,
+    style: explain::Style,
+    txn: &mut crate::txn::Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+    planning: &execute::Planning,
+) -> Result<Vec<String>> {
+    let started = std::time::Instant::now();
+    let dml = match inner {
+        Plan::Insert(insert) => Some(explain::DmlTarget { verb: "Insert", table: insert.table.name.clone() }),
+        Plan::Update(update) => Some(explain::DmlTarget { verb: "Update", table: update.table.name.clone() }),
+        Plan::Delete(delete) => Some(explain::DmlTarget { verb: "Delete", table: delete.table.name.clone() }),
+        _ => None,
+    };
+    match inner {
+        Plan::Query(query) => {
+            let physical = execute::plan(query, txn, planning);
+            let planning_time = started.elapsed();
+            let (stats, execution) = if options.analyze {
+                let run_started = std::time::Instant::now();
+                let (_, stats) = execute::run_analyzed(&physical, txn, params, functions)?;
+                (Some(stats), Some(run_started.elapsed()))
+            } else {
+                (None, None)
+            };
+            Ok(explain::render(&explain::Explained {
+                query: Some(&physical),
+                stats: stats.as_deref(),
+                dml: None,
+                options,
+                style,
+                planning: planning_time,
+                execution,
+            }))
+        }
+        _ if options.analyze => {
+            let planning_time = started.elapsed();
+            let run_started = std::time::Instant::now();
+            let (_, analysis) = execute::analyze_dml(inner, txn, params, functions, planning)?;
+            let execution = run_started.elapsed();
+            Ok(explain::render(&explain::Explained {
+                query: analysis.read.as_ref(),
+                stats: Some(&analysis.stats),
+                dml,
+                options,
+                style,
+                planning: planning_time,
+                execution: Some(execution),
+            }))
+        }
+        _ => {
+            let read = execute::plan_dml_read(inner, txn, planning);
+            Ok(explain::render(&explain::Explained {
+                query: read.as_ref(),
+                stats: None,
+                dml,
+                options,
+                style,
+                planning: started.elapsed(),
+                execution: None,
+            }))
+        }
     }
 }
 

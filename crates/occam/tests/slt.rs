@@ -317,7 +317,12 @@ fn compat_mode(path: &Path) -> occam::CompatMode {
 
 /// A fresh in-memory database in the mode `path` asks for.
 fn open_database(path: &Path) -> occam::Database {
-    let config = occam::Config { compat: compat_mode(path), ..occam::Config::default() };
+    open_database_with(path, occam::sql::optimize::Settings::default())
+}
+
+/// [`open_database`] whose sessions start with the planner switches `planner`.
+fn open_database_with(path: &Path, planner: occam::sql::optimize::Settings) -> occam::Database {
+    let config = occam::Config { compat: compat_mode(path), planner, ..occam::Config::default() };
     occam::Database::open(&config).expect("in-memory open cannot fail")
 }
 
@@ -379,10 +384,37 @@ where
 
 #[test]
 fn slt_in_process() {
+    run_in_process("slt_in_process", occam::sql::optimize::Settings::default(), corpus_files());
+}
+
+/// The planner switch combinations the corpus also runs under: every query must give the same answer
+/// whatever plan computes it (only the files that print plans are left out).
+fn alternative_plans() -> Vec<(&'static str, occam::sql::optimize::Settings)> {
+    use occam::sql::optimize::Settings;
+    let no_indexes = Settings { enable_indexscan: false, enable_indexonlyscan: false, ..Settings::default() };
+    let no_hash_or_full_scans = Settings { enable_hashjoin: false, enable_seqscan: false, ..Settings::default() };
+    let loops_only = Settings { enable_hashjoin: false, enable_indexscan: false, ..Settings::default() };
+    vec![
+        ("index paths off", no_indexes),
+        ("hash joins and full scans off", no_hash_or_full_scans),
+        ("nested loops without lookups", loops_only),
+    ]
+}
+
+/// The corpus under each alternative plan choice: results never depend on the plan.
+#[test]
+fn slt_under_forced_plans() {
+    let files: Vec<PathBuf> = corpus_files().into_iter().filter(|path| !file_name(path).contains("explain")).collect();
+    for (name, settings) in alternative_plans() {
+        run_in_process(&format!("slt_in_process ({name})"), settings, files.clone());
+    }
+}
+
+fn run_in_process(runner_name: &str, planner: occam::sql::optimize::Settings, files: Vec<PathBuf>) {
     quiet_panics();
     let mut report = Report::default();
-    for path in corpus_files() {
-        let database = match catch_unwind(|| open_database(&path)) {
+    for path in files {
+        let database = match catch_unwind(|| open_database_with(&path, planner)) {
             Ok(database) => database,
             Err(payload) => {
                 let failure = format!("[{}] panic opening the database: {}", file_name(&path), panic_message(payload));
@@ -398,7 +430,7 @@ fn slt_in_process() {
         runner.shutdown();
         report.file_done(&path, records, failures);
     }
-    report.finish("slt_in_process");
+    report.finish(runner_name);
 }
 
 /// Starts occam's wire server on an ephemeral port with a fresh in-memory database; returns its port.

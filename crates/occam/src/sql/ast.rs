@@ -37,6 +37,11 @@ pub enum Statement {
     Update(Update),
     Delete(Delete),
     Query(Box<Query>),
+    /// `EXPLAIN [ANALYZE] [VERBOSE] statement` / `EXPLAIN (option [value], ...) statement`.
+    Explain {
+        options: ExplainOptions,
+        statement: Box<Statement>,
+    },
     /// `SET name = value` / `SET name TO value`: accepted for client compatibility (drivers send them).
     Set {
         name: String,
@@ -403,8 +408,6 @@ pub enum BinaryOperator {
     LtEq,
     Gt,
     GtEq,
-    And,
-    Or,
     /// `||`
     Concat,
     Like,
@@ -438,6 +441,11 @@ pub enum Expr {
         left: Box<Expr>,
         right: Box<Expr>,
     },
+    /// `a AND b AND ...`: one node for the whole chain (never nested AND directly under AND), so that an
+    /// ORM's long filter needs no recursion depth.
+    And(Vec<Expr>),
+    /// `a OR b OR ...`, flat like [`Expr::And`].
+    Or(Vec<Expr>),
     Unary {
         op: UnaryOperator,
         expr: Box<Expr>,
@@ -493,6 +501,27 @@ pub enum Expr {
         expr: Box<Expr>,
         position: usize,
     },
+}
+
+/// EXPLAIN's options, as PostgreSQL's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExplainOptions {
+    /// Run the statement and show actual rows and times.
+    pub analyze: bool,
+    pub verbose: bool,
+    /// Show estimated costs (on unless `COSTS false`).
+    pub costs: bool,
+    /// Show times with ANALYZE (on unless `TIMING false`).
+    pub timing: bool,
+    /// Show `Planning Time` / `Execution Time` (with ANALYZE, unless `SUMMARY false`).
+    pub summary: bool,
+    pub format: ExplainFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExplainFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -1,17 +1,26 @@
-//! The SQL engine: parse (sqlparser AST -> occam's own AST), plan (bind names and types), execute.
+//! The SQL engine, in the layers of PostgreSQL's query pipeline.
 //!
 //! ```text
-//!   parse     sqlparser's AST -> ast::Statement (DSQL extensions are recognised here)
-//!   plan      ast -> plan::Plan: names bound to catalog objects, expressions typed, parameters inferred
-//!   execute   plan -> rows, reading and writing through one txn::Transaction
+//!   parse     SQL text -> sqlparser's AST -> ast::Statement (DSQL extensions are recognised here)
+//!   bind      ast -> plan::PlannedStatement: names bound to catalog objects, expressions typed, parameters
+//!             inferred (the query tree)
+//!   plan      the bound query tree, and the physical plan tree (plan::physical) the optimizer makes of it
+//!   optimize  query tree -> physical plan: access paths (key and index ranges, ordered scans, index-only
+//!             scans), join algorithms, sorts avoided, all chosen by estimated cost
+//!   execute   physical plan -> operators pulled batch by batch, reading and writing through one
+//!             txn::Transaction
+//!   explain   a physical plan as EXPLAIN [ANALYZE] text, in Aurora DSQL's words or PostgreSQL's
 //!   privileges which privileges a statement needs; checked before it runs for non-administrator sessions
 //!   scalar    casts, operators and result-type rules shared by plan and execute
 //!   functions scalar functions and aggregates
 //! ```
 
 pub mod ast;
+pub mod bind;
 pub mod execute;
+pub mod explain;
 pub mod functions;
+pub mod optimize;
 pub mod parse;
 pub mod plan;
 pub mod privileges;

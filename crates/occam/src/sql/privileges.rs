@@ -23,6 +23,10 @@ use crate::sql::ast::{self, Expr, ObjectName, Privilege, QueryBody, SelectItem, 
 
 /// Checks that non-administrator `role` may run `statement` (42501 otherwise).
 pub fn check(catalog: &Catalog, role: &str, statement: &Statement) -> Result<()> {
+    if let Statement::Explain { statement: inner, .. } = statement {
+        // EXPLAIN needs what its statement needs (PostgreSQL checks them even without ANALYZE).
+        return check(catalog, role, inner);
+    }
     let mut needs = Needs::default();
     match statement {
         Statement::Query(query) => needs.query(query),
@@ -200,6 +204,7 @@ impl<'a> Needs<'a> {
                 self.expr(left);
                 self.expr(right);
             }
+            Expr::And(operands) | Expr::Or(operands) => operands.iter().for_each(|e| self.expr(e)),
             Expr::Unary { expr, .. }
             | Expr::IsNull { expr, .. }
             | Expr::Cast { expr, .. }

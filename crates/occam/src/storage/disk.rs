@@ -61,8 +61,6 @@ pub const FORMAT_FILE: &str = "occam.format";
 pub const LOCK_FILE: &str = "occam.lock";
 
 pub struct FjallStorage {
-    /// Held (locked) for as long as the storage is open.
-    _lock: File,
     db: Database,
     data: Keyspace,
     dir: PathBuf,
@@ -70,6 +68,45 @@ pub struct FjallStorage {
     active_journal: parking_lot::Mutex<Option<(u64, File)>>,
     /// When free space was last measured and whether it was enough.
     space: parking_lot::Mutex<(Instant, bool)>,
+    /// Held (locked) for as long as the storage is open; the last fields, so that fjall is closed first.
+    _lock: File,
+    _open_here: OpenInThisProcess,
+}
+
+/// The data directories this process has open. A directory being closed by a handle that another thread
+/// still drops (a background worker finishing its batch) is waited for when the process opens it again,
+/// instead of failing on its own lock file.
+static OPEN_HERE: parking_lot::Mutex<Vec<PathBuf>> = parking_lot::Mutex::new(Vec::new());
+static CLOSED_HERE: parking_lot::Condvar = parking_lot::Condvar::new();
+/// How long an open waits for this process to close the same directory.
+const REOPEN_WAIT: Duration = Duration::from_secs(30);
+
+/// A directory's entry in [`OPEN_HERE`], removed when dropped.
+struct OpenInThisProcess(PathBuf);
+
+impl OpenInThisProcess {
+    fn register(dir: &Path) -> Result<OpenInThisProcess> {
+        let dir = dir.canonicalize().map_err(|e| data_dir_error(format!("cannot open {}: {e}", dir.display())))?;
+        let deadline = Instant::now() + REOPEN_WAIT;
+        let mut open = OPEN_HERE.lock();
+        while open.contains(&dir) {
+            if CLOSED_HERE.wait_until(&mut open, deadline).timed_out() {
+                return Err(data_dir_error(format!(
+                    "data directory {} is already open in this process",
+                    dir.display()
+                )));
+            }
+        }
+        open.push(dir.clone());
+        Ok(OpenInThisProcess(dir))
+    }
+}
+
+impl Drop for OpenInThisProcess {
+    fn drop(&mut self) {
+        OPEN_HERE.lock().retain(|dir| *dir != self.0);
+        CLOSED_HERE.notify_all();
+    }
 }
 
 impl FjallStorage {
@@ -78,6 +115,7 @@ impl FjallStorage {
     pub fn open(path: &Path) -> Result<Self> {
         std::fs::create_dir_all(path)
             .map_err(|e| data_dir_error(format!("cannot create data directory {}: {e}", path.display())))?;
+        let open_here = OpenInThisProcess::register(path)?;
         let lock = lock_data_dir(path)?;
         check_format(path)?;
         if let Ok(free) = free_bytes(path) {
@@ -96,12 +134,13 @@ impl FjallStorage {
             Database::builder(path).manual_journal_persist(true).max_journaling_size(MAX_JOURNALING_BYTES).open()?;
         let data = db.keyspace("occam", || KeyspaceCreateOptions::default().max_memtable_size(MAX_MEMTABLE_BYTES))?;
         Ok(FjallStorage {
-            _lock: lock,
             db,
             data,
             dir: path.to_path_buf(),
             active_journal: parking_lot::Mutex::new(None),
             space: parking_lot::Mutex::new((Instant::now() - SPACE_CHECK_INTERVAL, true)),
+            _lock: lock,
+            _open_here: open_here,
         })
     }
 

@@ -136,6 +136,23 @@ mod tests {
         exercise(&disk::FjallStorage::open(dir.path()).unwrap());
     }
 
+    /// A directory this process is still closing (another thread drops the last handle) is waited for,
+    /// not refused as in use; a format version other than ours is refused.
+    #[test]
+    fn fjall_reopen_and_format_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = disk::FjallStorage::open(dir.path()).unwrap();
+        let path = dir.path().to_path_buf();
+        let reopen = std::thread::spawn(move || disk::FjallStorage::open(&path).map(|_| ()));
+        drop(first);
+        reopen.join().unwrap().unwrap();
+        assert_eq!(std::fs::read_to_string(dir.path().join(disk::FORMAT_FILE)).unwrap(), "1\n");
+
+        std::fs::write(dir.path().join(disk::FORMAT_FILE), "2\n").unwrap();
+        let err = disk::FjallStorage::open(dir.path()).err().expect("format 2 is refused");
+        assert!(err.message.contains("has format version 2"), "{}", err.message);
+    }
+
     #[test]
     fn prefix_end_carries() {
         assert_eq!(prefix_end(&[1, 0xff]), Some(vec![2]));

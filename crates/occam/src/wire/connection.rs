@@ -22,6 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Buf;
+use chrono::{DateTime, Utc};
 use futures::FutureExt;
 use pgwire::messages::cancel::CancelRequest;
 use pgwire::messages::data::{NoData, ParameterDescription};
@@ -39,9 +40,11 @@ use tracing::{debug, error, warn};
 
 use super::auth::AuthStep;
 use super::codec::{self, FORMAT_TEXT};
+use super::limits::ConnectionExpiry;
 use super::tls::ClientStream;
 use super::transport::{decode_context, decode_frontend, decode_isolated, Disconnect, Transport};
-use super::{SessionFactory, Shared, SqlSession, StatementInfo};
+use super::{Admission, SessionFactory, Shared, SqlSession, StatementInfo};
+use crate::compat::Rules;
 use crate::error::{sqlstate, Error};
 use crate::session::{Column, QueryResult, TransactionStatus};
 use crate::types::{DataType, Row, Value};
@@ -65,14 +68,20 @@ fn run_blocking<R>(f: impl FnOnce() -> R) -> R {
 
 /// Serves one client until it disconnects. Protocol violations end only this connection; a panic in the
 /// engine is reported to this client as an internal error and ends only this connection. A client that is
-/// not `admitted` (over `max_connections`) is refused once its startup message is in.
-pub(crate) async fn run<T, F>(stream: T, peer: String, shared: Arc<Shared<F>>, admitted: bool)
-where
+/// not admitted (over `max_connections` or the new-connection rate) is refused once its startup message is
+/// in. `accepted_at` (by the database's clock) starts the connection's maximum duration.
+pub(crate) async fn run<T, F>(
+    stream: T,
+    peer: String,
+    shared: Arc<Shared<F>>,
+    admission: Admission,
+    accepted_at: DateTime<Utc>,
+) where
     T: AsyncRead + AsyncWrite + Unpin + Send,
     F: SessionFactory,
 {
     let mut transport = Transport::new(ClientStream::Plain(stream));
-    let outcome = AssertUnwindSafe(serve_client(&mut transport, &shared, admitted)).catch_unwind().await;
+    let outcome = AssertUnwindSafe(serve_client(&mut transport, &shared, admission, accepted_at)).catch_unwind().await;
     let outcome = match outcome {
         Ok(outcome) => outcome,
         Err(_) => {
@@ -96,13 +105,14 @@ where
 async fn serve_client<T, F>(
     transport: &mut Transport<ClientStream<T>>,
     shared: &Shared<F>,
-    admitted: bool,
+    admission: Admission,
+    accepted_at: DateTime<Utc>,
 ) -> Result<(), Disconnect>
 where
     T: AsyncRead + AsyncWrite + Unpin + Send,
     F: SessionFactory,
 {
-    let startup = match tokio::time::timeout(STARTUP_TIMEOUT, startup(transport, shared, admitted)).await {
+    let startup = match tokio::time::timeout(STARTUP_TIMEOUT, startup(transport, shared, admission)).await {
         Ok(startup) => startup?,
         Err(_) => return Err(Disconnect::Closed(None)),
     };
@@ -143,7 +153,8 @@ where
         skipping_until_sync: false,
     };
     connection.ready_for_query().await?;
-    connection.serve().await
+    let expiry = ConnectionExpiry::new(&shared.rules, accepted_at, shared.factory.now());
+    connection.serve(expiry, &shared.rules, || shared.factory.now()).await
 }
 
 fn send<T: AsyncRead + AsyncWrite + Unpin>(
@@ -164,7 +175,7 @@ struct ClientStartup {
 async fn startup<T, F>(
     transport: &mut Transport<ClientStream<T>>,
     shared: &Shared<F>,
-    admitted: bool,
+    admission: Admission,
 ) -> Result<Option<ClientStartup>, Disconnect>
 where
     T: AsyncRead + AsyncWrite + Unpin + Send,
@@ -221,8 +232,13 @@ where
                 .with_hint("Connect with sslmode=require."),
         ));
     }
-    if !admitted {
-        return Err(Disconnect::Fatal(Error::new(sqlstate::TOO_MANY_CONNECTIONS, "sorry, too many clients already")));
+    match admission {
+        Admission::Admitted => {}
+        Admission::TooManyConnections => {
+            let err = Error::new(sqlstate::TOO_MANY_CONNECTIONS, "sorry, too many clients already");
+            return Err(Disconnect::Fatal(err));
+        }
+        Admission::RateExceeded => return Err(Disconnect::Fatal(shared.rules.connection_rate_exceeded())),
     }
 
     let parameters = &startup.parameters;
@@ -340,9 +356,15 @@ where
     T: AsyncRead + AsyncWrite + Unpin + Send,
     S: SqlSession,
 {
-    async fn serve(&mut self) -> Result<(), Disconnect> {
+    /// Serves messages until the client leaves or `expiry` (measured by `clock`) closes the connection.
+    async fn serve(
+        &mut self,
+        mut expiry: ConnectionExpiry,
+        rules: &Rules,
+        clock: impl Fn() -> DateTime<Utc>,
+    ) -> Result<(), Disconnect> {
         loop {
-            let Some(frame) = self.transport.read_frame().await? else { return Ok(()) };
+            let Some(frame) = expiry.next_frame(self.transport, rules, &clock).await? else { return Ok(()) };
             if self.skipping_until_sync && !matches!(frame[0], b'S' | b'X') {
                 continue;
             }

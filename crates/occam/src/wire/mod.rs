@@ -7,6 +7,7 @@
 //!   mod.rs         accept loop, server options, the session seam (SqlSession / SessionFactory)
 //!   connection.rs  one connection: startup + auth, simple query, extended query (Parse/Bind/...)
 //!   auth.rs        authentication exchanges: "local" (any password), IAM auth tokens, SCRAM-SHA-256
+//!   limits.rs      DSQL's connection limits: new-connection rate, maximum connection duration
 //!   tls.rs         the server certificate and the plaintext -> TLS client stream
 //!   transport.rs   framing: length checks, isolated pgwire decoding, buffered output
 //!   codec.rs       occam values/columns/errors <-> DataRow/RowDescription/ErrorResponse
@@ -18,6 +19,7 @@
 pub mod auth;
 mod codec;
 mod connection;
+mod limits;
 pub mod tls;
 mod transport;
 
@@ -29,9 +31,11 @@ use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use tokio::net::TcpListener;
 use tracing::{debug, warn};
 
+use crate::compat::{CompatMode, Rules};
 use crate::database::Database;
 use crate::error::Result;
 use crate::session::{Column, PreparedStatement, QueryResult, QueryString, Session, TransactionStatus};
@@ -91,7 +95,10 @@ pub(crate) async fn serve_sessions<F: SessionFactory>(
     factory: F,
     options: ServerOptions,
 ) -> io::Result<()> {
+    let rules = factory.rules();
     let shared = Arc::new(Shared {
+        rate_limiter: rules.connection_rate.map(limits::ConnectionRateLimiter::new),
+        rules,
         factory,
         options,
         next_process_id: AtomicI32::new(1),
@@ -105,15 +112,22 @@ pub(crate) async fn serve_sessions<F: SessionFactory>(
                     debug!(%peer, %err, "cannot set TCP_NODELAY");
                 }
                 debug!(%peer, "client connected");
+                let accepted_at = shared.factory.now();
                 let slot = ConnectionSlot::take(&shared.open_connections);
-                let admitted = slot.open_before < shared.options.max_connections;
+                let admission = if slot.open_before >= shared.options.max_connections {
+                    Admission::TooManyConnections
+                } else if shared.rate_limiter.as_ref().is_some_and(|limiter| !limiter.try_admit(accepted_at)) {
+                    Admission::RateExceeded
+                } else {
+                    Admission::Admitted
+                };
                 let shared = shared.clone();
                 let metrics = metrics.clone();
                 if let Some(metrics) = &metrics {
                     metrics.connection_opened();
                 }
                 tokio::spawn(async move {
-                    connection::run(stream, peer.to_string(), shared, admitted).await;
+                    connection::run(stream, peer.to_string(), shared, admission, accepted_at).await;
                     drop(slot);
                     if let Some(metrics) = metrics {
                         metrics.connection_closed();
@@ -129,10 +143,23 @@ pub(crate) async fn serve_sessions<F: SessionFactory>(
     }
 }
 
+/// Whether a new connection may go on past its startup message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Admission {
+    Admitted,
+    /// Over `max_connections`: refused with 53300.
+    TooManyConnections,
+    /// Over the new-connection rate of the rules: refused with 53400.
+    RateExceeded,
+}
+
 /// State shared by every connection of one server.
 pub(crate) struct Shared<F> {
     factory: F,
     options: ServerOptions,
+    /// The factory's rules, read once: the connection limits (rate, duration) among them.
+    rules: Rules,
+    rate_limiter: Option<limits::ConnectionRateLimiter>,
     next_process_id: AtomicI32,
     open_connections: Arc<AtomicUsize>,
 }
@@ -233,6 +260,14 @@ impl SqlSession for Session {
 pub(crate) trait SessionFactory: Send + Sync + 'static {
     type Session: SqlSession;
     fn open_session(&self, user: &str) -> Result<Self::Session>;
+    /// The rules whose connection limits apply; without a database behind them, none (postgres mode's).
+    fn rules(&self) -> Rules {
+        Rules::for_mode(CompatMode::Postgres)
+    }
+    /// The time the connection limits are measured by.
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
     /// Where connections are counted (none for sessions that are not a database's).
     fn metrics(&self) -> Option<Arc<crate::metrics::Metrics>> {
         None
@@ -249,5 +284,11 @@ impl SessionFactory for Database {
         // Connections await the group commit's fsync instead of blocking a runtime thread on it.
         session.set_deferred_durability(true);
         Ok(session)
+    }
+    fn rules(&self) -> Rules {
+        Database::rules(self).clone()
+    }
+    fn now(&self) -> DateTime<Utc> {
+        Database::now(self)
     }
 }

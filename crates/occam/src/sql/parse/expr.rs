@@ -71,8 +71,8 @@ impl Translator<'_> {
         }
     }
 
-    pub(super) fn exprs(&self, exprs: &[sp::Expr]) -> Result<Vec<Expr>> {
-        exprs.iter().map(|e| self.expr(e)).collect()
+    pub(super) fn exprs<'e>(&self, exprs: impl IntoIterator<Item = &'e sp::Expr>) -> Result<Vec<Expr>> {
+        exprs.into_iter().map(|e| self.expr(e)).collect()
     }
 
     fn boxed(&self, expr: &sp::Expr) -> Result<Box<Expr>> {
@@ -81,6 +81,7 @@ impl Translator<'_> {
 
     pub(super) fn expr(&self, expr: &sp::Expr) -> Result<Expr> {
         use sp::Expr as E;
+        crate::stack::check()?;
         Ok(match expr {
             E::Identifier(ident) => {
                 if is_default_keyword(expr) {
@@ -115,6 +116,14 @@ impl Translator<'_> {
                 Expr::Cast { expr: self.boxed(expr)?, data_type: self.data_type(data_type)? }
             }
             E::UnaryOp { op, expr: operand } => self.unary(*op, operand)?,
+            E::BinaryOp { op: op @ (sp::BinaryOperator::And | sp::BinaryOperator::Or), .. } => {
+                let operands = self.exprs(logical_chain(expr, op))?;
+                if *op == sp::BinaryOperator::And {
+                    Expr::And(operands)
+                } else {
+                    Expr::Or(operands)
+                }
+            }
             E::BinaryOp { left, op, right } => {
                 Expr::Binary { op: binary_operator(op)?, left: self.boxed(left)?, right: self.boxed(right)? }
             }
@@ -373,6 +382,23 @@ impl Translator<'_> {
 }
 
 /// Removes redundant parentheses.
+/// The operands of a chain `a OP b OP c ...` of one logical operator, left to right, walked without
+/// recursion (`depth` has rebuilt long chains as balanced trees of the operator; parentheses are kept).
+fn logical_chain<'e>(expr: &'e sp::Expr, chain_op: &sp::BinaryOperator) -> Vec<&'e sp::Expr> {
+    let mut operands = Vec::new();
+    let mut pending = vec![expr];
+    while let Some(node) = pending.pop() {
+        match node {
+            sp::Expr::BinaryOp { left, op, right } if op == chain_op => {
+                pending.push(right);
+                pending.push(left);
+            }
+            operand => operands.push(operand),
+        }
+    }
+    operands
+}
+
 fn strip_nested(mut expr: &sp::Expr) -> &sp::Expr {
     while let sp::Expr::Nested(inner) = expr {
         expr = inner;
@@ -447,8 +473,6 @@ fn binary_operator(op: &sp::BinaryOperator) -> Result<BinaryOperator> {
         B::LtEq => BinaryOperator::LtEq,
         B::Gt => BinaryOperator::Gt,
         B::GtEq => BinaryOperator::GtEq,
-        B::And => BinaryOperator::And,
-        B::Or => BinaryOperator::Or,
         B::StringConcat => BinaryOperator::Concat,
         other => return Err(unsupported(format!("operator {other}"))),
     })

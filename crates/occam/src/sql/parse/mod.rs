@@ -24,6 +24,7 @@
 //! go through [`strip_positions`] first.
 
 mod access;
+mod depth;
 mod dialect;
 mod expr;
 mod query;
@@ -85,12 +86,16 @@ pub fn parse_each(sql: &str) -> Result<Vec<Result<ast::Statement>>> {
             }
             _ => err,
         };
-        let statement = parser.parse_statement().map_err(|err| earliest(source.parser_error(err, &parser)))?;
+        let mut statement = parser.parse_statement().map_err(|err| earliest(source.parser_error(err, &parser)))?;
         let next = parser.peek_token();
         if !matches!(next.token, Token::SemiColon | Token::EOF) {
+            depth::dismantle(statement);
             return Err(earliest(source.syntax_error_at(&next)));
         }
-        statements.push(translator.statement(statement));
+        match depth::bound_statement(&mut statement) {
+            Ok(()) => statements.push(translator.statement(statement)),
+            Err(too_deep) => statements.push(Err(too_deep)),
+        }
     }
     Ok(statements)
 }
@@ -101,11 +106,13 @@ pub fn parse_expression(sql: &str) -> Result<ast::Expr> {
     let source = Source::new(sql)?;
     let dialect = PostgreSqlDialect {};
     let mut parser = Parser::new(&dialect).with_tokens_with_locations(source.tokens.clone());
-    let expr = parser.parse_expr().map_err(|err| source.parser_error(err, &parser))?;
+    let mut expr = parser.parse_expr().map_err(|err| source.parser_error(err, &parser))?;
     let next = parser.peek_token();
     if next.token != Token::EOF {
+        depth::dismantle_expr(expr);
         return Err(source.syntax_error_at(&next));
     }
+    depth::bound_expr(&mut expr)?;
     Translator { source: &source, record_positions: false }.expr(&expr)
 }
 
@@ -317,8 +324,7 @@ impl<'a> Source<'a> {
     fn parser_error(&self, err: ParserError, parser: &Parser) -> Error {
         let message = match err {
             ParserError::RecursionLimitExceeded => {
-                return Error::new("54001", "stack depth limit exceeded")
-                    .with_hint("Simplify the statement: it nests too deeply.");
+                return crate::stack::too_deep();
             }
             ParserError::TokenizerError(message) | ParserError::ParserError(message) => message,
         };

@@ -15,6 +15,7 @@ use crate::sql::ast::{
 
 impl Translator<'_> {
     pub(super) fn query(&self, query: &sp::Query) -> Result<Query> {
+        crate::stack::check()?;
         if query.with.is_some() {
             return Err(unsupported("WITH"));
         }
@@ -107,6 +108,7 @@ impl Translator<'_> {
     }
 
     fn query_body(&self, body: &sp::SetExpr) -> Result<QueryBody> {
+        crate::stack::check()?;
         match body {
             sp::SetExpr::Select(select) => Ok(QueryBody::Select(Box::new(self.select(select)?))),
             sp::SetExpr::Values(values) => Ok(QueryBody::Values(self.values_rows(values)?)),
@@ -306,6 +308,7 @@ impl Translator<'_> {
     }
 
     fn table_factor(&self, factor: &sp::TableFactor) -> Result<TableRef> {
+        crate::stack::check()?;
         match factor {
             sp::TableFactor::Table {
                 name,

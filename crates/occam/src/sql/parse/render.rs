@@ -203,8 +203,6 @@ fn binary_operator(op: BinaryOperator) -> &'static str {
         BinaryOperator::LtEq => "<=",
         BinaryOperator::Gt => ">",
         BinaryOperator::GtEq => ">=",
-        BinaryOperator::And => "AND",
-        BinaryOperator::Or => "OR",
         BinaryOperator::Concat => "||",
         BinaryOperator::Like => "LIKE",
         BinaryOperator::NotLike => "NOT LIKE",
@@ -231,6 +229,17 @@ fn write_expr(out: &mut String, expr: &Expr) {
             out.push_str(binary_operator(*op));
             out.push(' ');
             write_expr(out, right);
+            out.push(')');
+        }
+        Expr::And(operands) | Expr::Or(operands) => {
+            let separator = if matches!(expr, Expr::And(_)) { " AND " } else { " OR " };
+            out.push('(');
+            for (i, operand) in operands.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(separator);
+                }
+                write_expr(out, operand);
+            }
             out.push(')');
         }
         Expr::Unary { op, expr } => {
@@ -587,7 +596,7 @@ fn strip_expr(expr: &mut Expr) {
             }
             else_result.iter_mut().for_each(|e| strip_expr(e));
         }
-        Expr::Function { args, .. } => args.iter_mut().for_each(strip_expr),
+        Expr::Function { args, .. } | Expr::And(args) | Expr::Or(args) => args.iter_mut().for_each(strip_expr),
         Expr::Subquery(query) | Expr::Exists { query, .. } => strip_query(query),
         Expr::InSubquery { expr, query, .. } => {
             strip_expr(expr);

@@ -46,6 +46,27 @@ impl Translator<'_> {
             S::Savepoint { .. } => Err(Error::unsupported("unsupported transaction statement: SAVEPOINT")),
             S::ReleaseSavepoint { .. } => Err(Error::unsupported("unsupported transaction statement: RELEASE")),
             S::Query(query) => Ok(Statement::Query(Box::new(self.query(query)?))),
+            S::Explain {
+                describe_alias: sp::DescribeAlias::Explain,
+                analyze,
+                verbose,
+                query_plan: false,
+                estimate: false,
+                format,
+                options,
+                ..
+            } => {
+                let options = explain_options(*analyze, *verbose, format.as_ref(), options.as_deref())?;
+                let S::Explain { statement, .. } = statement else { unreachable!("matched above") };
+                let inner = self.statement(*statement)?;
+                if !matches!(
+                    inner,
+                    Statement::Query(_) | Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_)
+                ) {
+                    return Err(Error::syntax("EXPLAIN takes a SELECT, INSERT, UPDATE, DELETE or VALUES statement"));
+                }
+                Ok(Statement::Explain { options, statement: Box::new(inner) })
+            }
             S::Insert(insert) => self.insert(insert),
             S::Update(update) => self.update(update),
             S::Delete(delete) => self.delete(delete),
@@ -648,6 +669,70 @@ fn refuse_statement(statement: &sp::Statement) -> Error {
         S::Merge(_) => dsql("unsupported statement type: MERGE"),
         _ => unsupported(statement_kind(statement)),
     }
+}
+
+/// EXPLAIN's options from either syntax: `EXPLAIN ANALYZE VERBOSE` or `EXPLAIN (ANALYZE, COSTS off, FORMAT
+/// JSON)`. Unknown options and values are errors as in PostgreSQL (42601 / 22023).
+fn explain_options(
+    analyze: bool,
+    verbose: bool,
+    format: Option<&sp::AnalyzeFormatKind>,
+    options: Option<&[sp::UtilityOption]>,
+) -> Result<ast::ExplainOptions> {
+    let mut out = ast::ExplainOptions {
+        analyze,
+        verbose,
+        costs: true,
+        timing: true,
+        summary: true,
+        format: ast::ExplainFormat::Text,
+    };
+    if let Some(format) = format {
+        out.format = match format.to_string().to_ascii_uppercase().trim_start_matches("FORMAT ").trim() {
+            "TEXT" => ast::ExplainFormat::Text,
+            "JSON" => ast::ExplainFormat::Json,
+            other => return Err(unsupported(format!("EXPLAIN format {other}"))),
+        };
+    }
+    for option in options.unwrap_or_default() {
+        let name = option.name.value.to_ascii_lowercase();
+        let arg = option.arg.as_ref().map(|a| a.to_string().trim_matches('\'').to_ascii_lowercase());
+        let flag = || -> Result<bool> {
+            match arg.as_deref() {
+                None | Some("true") | Some("on") | Some("1") => Ok(true),
+                Some("false") | Some("off") | Some("0") => Ok(false),
+                Some(other) => {
+                    Err(Error::new(sqlstate::INVALID_PARAMETER_VALUE, format!("{name} requires a Boolean value"))
+                        .with_detail(format!("got \"{other}\"")))
+                }
+            }
+        };
+        match name.as_str() {
+            "analyze" => out.analyze = flag()?,
+            "verbose" => out.verbose = flag()?,
+            "costs" => out.costs = flag()?,
+            "timing" => out.timing = flag()?,
+            "summary" => out.summary = flag()?,
+            "buffers" | "settings" | "wal" => {
+                flag()?;
+            }
+            "format" => {
+                out.format = match arg.as_deref() {
+                    Some("text") => ast::ExplainFormat::Text,
+                    Some("json") => ast::ExplainFormat::Json,
+                    Some(other) => {
+                        return Err(Error::new(
+                            sqlstate::INVALID_PARAMETER_VALUE,
+                            format!("unrecognized value for EXPLAIN option \"format\": \"{other}\""),
+                        ))
+                    }
+                    None => return Err(Error::syntax("EXPLAIN option \"format\" requires a value")),
+                }
+            }
+            other => return Err(Error::syntax(format!("unrecognized EXPLAIN option \"{other}\""))),
+        }
+    }
+    Ok(out)
 }
 
 /// The kind of a statement in words, from sqlparser's variant name: `CreateIndex` -> `CREATE INDEX`.

@@ -1,0 +1,75 @@
+//! `HashAggregate` / `Aggregate`: groups its input by the GROUP BY keys (hashing their key encodings)
+//! and folds each aggregate over each group; outputs `keys ++ results`, one row per group, or exactly one
+//! row when there is no GROUP BY.
+
+use std::collections::HashMap;
+
+use super::eval::{eval, eval_all};
+use super::{encode_values, for_each_batch, Batch, BoxedOperator, ExecContext, Operator};
+use crate::error::Result;
+use crate::sql::functions::{self, Accumulator};
+use crate::sql::plan::{AggregateCall, BoundExpr};
+use crate::types::{Row, Value};
+
+pub struct AggregateOp<'a> {
+    input: Option<BoxedOperator<'a>>,
+    group_by: &'a [BoundExpr],
+    aggregates: &'a [AggregateCall],
+    output: std::vec::IntoIter<Row>,
+}
+
+impl<'a> AggregateOp<'a> {
+    pub fn new(input: BoxedOperator<'a>, group_by: &'a [BoundExpr], aggregates: &'a [AggregateCall]) -> Self {
+        AggregateOp { input: Some(input), group_by, aggregates, output: Vec::new().into_iter() }
+    }
+
+    fn aggregate(&self, input: &mut BoxedOperator<'a>, ctx: &mut ExecContext<'a>) -> Result<Vec<Row>> {
+        let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
+        let mut groups: Vec<(Row, Vec<Box<dyn Accumulator>>)> = Vec::new();
+        let new_accumulators =
+            || self.aggregates.iter().map(|a| functions::accumulator(&a.aggregate)).collect::<Vec<_>>();
+        for_each_batch(input, ctx, |batch, ctx| {
+            for row in batch {
+                let keys = eval_all(self.group_by, &row, ctx)?;
+                let encoded = encode_values(&keys);
+                let position = match index.get(&encoded) {
+                    Some(&position) => position,
+                    None => {
+                        groups.push((keys, new_accumulators()));
+                        index.insert(encoded, groups.len() - 1);
+                        groups.len() - 1
+                    }
+                };
+                for (call, accumulator) in self.aggregates.iter().zip(groups[position].1.iter_mut()) {
+                    match &call.arg {
+                        Some(arg) => accumulator.update(&eval(arg, &row, ctx)?)?,
+                        None => accumulator.update(&Value::Null)?,
+                    }
+                }
+            }
+            Ok(())
+        })?;
+        if groups.is_empty() && self.group_by.is_empty() {
+            groups.push((Vec::new(), new_accumulators()));
+        }
+        let mut out = Vec::with_capacity(groups.len());
+        for (mut keys, accumulators) in groups {
+            keys.reserve(accumulators.len());
+            for accumulator in &accumulators {
+                keys.push(accumulator.finish()?);
+            }
+            out.push(keys);
+        }
+        Ok(out)
+    }
+}
+
+impl<'a> Operator<'a> for AggregateOp<'a> {
+    fn next(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
+        if let Some(mut input) = self.input.take() {
+            self.output = self.aggregate(&mut input, ctx)?.into_iter();
+        }
+        let batch: Batch = self.output.by_ref().take(ctx.batch_size).collect();
+        Ok(if batch.is_empty() { None } else { Some(batch) })
+    }
+}

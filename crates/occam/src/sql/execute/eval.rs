@@ -1,0 +1,197 @@
+//! Expression evaluation over one row, in SQL's three-valued logic. Operators, casts and functions were
+//! resolved by the binder and run through `sql::scalar` and `sql::functions`; subqueries run their
+//! physical plans (`ExecContext::subplans`), uncorrelated ones once per statement.
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use super::ExecContext;
+use crate::error::{sqlstate, Error, Result};
+use crate::sql::functions;
+use crate::sql::plan::{BoundExpr, SubqueryPlan};
+use crate::sql::scalar;
+use crate::types::{Row, Value};
+
+/// Whether `filter` holds (is TRUE) for `row`; no filter always holds.
+pub fn passes(filter: Option<&BoundExpr>, row: &[Value], ctx: &mut ExecContext) -> Result<bool> {
+    match filter {
+        None => Ok(true),
+        Some(filter) => Ok(matches!(eval(filter, row, ctx)?, Value::Bool(true))),
+    }
+}
+
+pub fn eval_all(exprs: &[BoundExpr], row: &[Value], ctx: &mut ExecContext) -> Result<Row> {
+    let mut out = Vec::with_capacity(exprs.len());
+    for expr in exprs {
+        out.push(eval(expr, row, ctx)?);
+    }
+    Ok(out)
+}
+
+pub fn truth(value: &Value) -> Option<bool> {
+    match value {
+        Value::Bool(b) => Some(*b),
+        _ => None,
+    }
+}
+
+fn bool_value(value: Option<bool>) -> Value {
+    match value {
+        Some(b) => Value::Bool(b),
+        None => Value::Null,
+    }
+}
+
+/// AND (`decisive` false) or OR (`decisive` true) in three-valued logic: the decisive value wins, else NULL
+/// if any operand is NULL. Stops at the first decisive operand.
+fn logical(operands: &[BoundExpr], decisive: bool, row: &[Value], ctx: &mut ExecContext) -> Result<Value> {
+    let mut unknown = false;
+    for operand in operands {
+        match truth(&eval(operand, row, ctx)?) {
+            Some(value) if value == decisive => return Ok(Value::Bool(decisive)),
+            Some(_) => {}
+            None => unknown = true,
+        }
+    }
+    Ok(if unknown { Value::Null } else { Value::Bool(!decisive) })
+}
+
+/// Evaluates `expr` against `row`.
+pub fn eval(expr: &BoundExpr, row: &[Value], ctx: &mut ExecContext) -> Result<Value> {
+    crate::stack::check()?;
+    Ok(match expr {
+        BoundExpr::Literal(value) => value.clone(),
+        BoundExpr::Column(index) => row.get(*index).cloned().ok_or_else(|| Error::internal("column out of range"))?,
+        BoundExpr::OuterColumn { depth, index } => {
+            let position = ctx.outer.len().checked_sub(*depth).ok_or_else(|| Error::internal("no outer row"))?;
+            ctx.outer[position].get(*index).cloned().ok_or_else(|| Error::internal("outer column out of range"))?
+        }
+        BoundExpr::Parameter(index) => match ctx.params.get(*index) {
+            Some(value) => value.clone(),
+            None => {
+                return Err(Error::new(sqlstate::UNDEFINED_PARAMETER, format!("there is no parameter ${}", index + 1)))
+            }
+        },
+        BoundExpr::Binary { op, sig, left, right } => {
+            let l = eval(left, row, ctx)?;
+            let r = eval(right, row, ctx)?;
+            scalar::eval_binary(*op, &l, &r, sig)?
+        }
+        BoundExpr::And(operands) => logical(operands, false, row, ctx)?,
+        BoundExpr::Or(operands) => logical(operands, true, row, ctx)?,
+        BoundExpr::Not(inner) => bool_value(truth(&eval(inner, row, ctx)?).map(|b| !b)),
+        BoundExpr::Negate { expr, data_type } => scalar::negate(&eval(expr, row, ctx)?, data_type)?,
+        BoundExpr::IsNull { expr, negated } => Value::Bool(eval(expr, row, ctx)?.is_null() != *negated),
+        BoundExpr::InList { expr, list, negated } => {
+            let value = eval(expr, row, ctx)?;
+            if value.is_null() {
+                return Ok(Value::Null);
+            }
+            let mut saw_null = false;
+            for item in list {
+                let candidate = eval(item, row, ctx)?;
+                match scalar::compare(&value, &candidate) {
+                    Some(Ordering::Equal) => return Ok(Value::Bool(!*negated)),
+                    None => saw_null = true,
+                    _ => {}
+                }
+            }
+            if saw_null {
+                Value::Null
+            } else {
+                Value::Bool(*negated)
+            }
+        }
+        BoundExpr::Case { branches, else_result } => {
+            for (condition, result) in branches {
+                if truth(&eval(condition, row, ctx)?) == Some(true) {
+                    return eval(result, row, ctx);
+                }
+            }
+            match else_result {
+                Some(result) => eval(result, row, ctx)?,
+                None => Value::Null,
+            }
+        }
+        BoundExpr::Cast { expr, from, to } => {
+            let value = eval(expr, row, ctx)?;
+            if value.is_null() {
+                Value::Null
+            } else {
+                scalar::cast(value, from, to)?
+            }
+        }
+        BoundExpr::TruncateText { expr, length } => match eval(expr, row, ctx)? {
+            Value::Text(s) if s.chars().count() > *length => Value::Text(s.chars().take(*length).collect()),
+            other => other,
+        },
+        BoundExpr::Function { function, args } => {
+            let values = eval_all(args, row, ctx)?;
+            functions::invoke_scalar(function, &values, ctx.functions)?
+        }
+        BoundExpr::Subquery(subquery) => {
+            let rows = subquery_rows(subquery, row, ctx)?;
+            if rows.len() > 1 {
+                return Err(Error::new(
+                    sqlstate::CARDINALITY_VIOLATION,
+                    "more than one row returned by a subquery used as an expression",
+                ));
+            }
+            rows.first().and_then(|r| r.first()).cloned().unwrap_or(Value::Null)
+        }
+        BoundExpr::Exists { subquery, negated } => {
+            let rows = subquery_rows(subquery, row, ctx)?;
+            Value::Bool(rows.is_empty() == *negated)
+        }
+        BoundExpr::InSubquery { expr, subquery, cast, negated } => {
+            let value = eval(expr, row, ctx)?;
+            let rows = subquery_rows(subquery, row, ctx)?;
+            if rows.is_empty() {
+                return Ok(Value::Bool(*negated));
+            }
+            if value.is_null() {
+                return Ok(Value::Null);
+            }
+            let mut saw_null = false;
+            for candidate in rows.iter() {
+                let candidate = match (&candidate[0], cast) {
+                    (Value::Null, _) => Value::Null,
+                    (v, Some((from, to))) => scalar::cast(v.clone(), from, to)?,
+                    (v, None) => v.clone(),
+                };
+                match scalar::compare(&value, &candidate) {
+                    Some(Ordering::Equal) => return Ok(Value::Bool(!*negated)),
+                    None => saw_null = true,
+                    _ => {}
+                }
+            }
+            if saw_null {
+                Value::Null
+            } else {
+                Value::Bool(*negated)
+            }
+        }
+    })
+}
+
+fn subquery_rows(subquery: &SubqueryPlan, row: &[Value], ctx: &mut ExecContext) -> Result<Arc<Vec<Row>>> {
+    if !subquery.correlated {
+        if let Some(rows) = ctx.subquery_cache.get(&subquery.id) {
+            return Ok(rows.clone());
+        }
+    }
+    let plan = ctx
+        .subplans
+        .iter()
+        .find(|(id, _)| *id == subquery.id)
+        .map(|(_, plan)| plan)
+        .ok_or_else(|| Error::internal("subquery without a plan"))?;
+    ctx.outer.push(row.to_vec());
+    let result = super::run(plan, ctx);
+    ctx.outer.pop();
+    let rows = Arc::new(result?);
+    if !subquery.correlated {
+        ctx.subquery_cache.insert(subquery.id, rows.clone());
+    }
+    Ok(rows)
+}

@@ -1,0 +1,103 @@
+//! Joins: the operator for each join algorithm, and what they share — a joined row is
+//! `left ++ right ++ merged USING columns`, the whole ON condition is re-checked on every candidate pair,
+//! and outer joins pad unmatched rows with NULLs.
+
+use super::eval::{eval, eval_all, passes};
+use super::{BoxedOperator, ExecContext};
+use crate::error::{Error, Result};
+use crate::sql::ast::JoinKind;
+use crate::sql::plan::physical::{Join, JoinAlgorithm, Node};
+use crate::sql::plan::BoundExpr;
+use crate::storage::keycode::encode_value;
+use crate::types::{Row, Value};
+
+pub use super::lookup_join::LookupJoinOp;
+pub use super::materialized_join::MaterializedJoinOp;
+
+pub fn build<'a>(join: &'a Join, ctx: &mut ExecContext<'a>) -> Result<BoxedOperator<'a>> {
+    let left = super::build(&join.left, ctx)?;
+    Ok(match &join.algorithm {
+        JoinAlgorithm::NestedLoop => {
+            Box::new(MaterializedJoinOp::new(join, left, super::build(&join.right, ctx)?, None))
+        }
+        JoinAlgorithm::Hash { left_keys, right_keys } => Box::new(MaterializedJoinOp::new(
+            join,
+            left,
+            super::build(&join.right, ctx)?,
+            Some((left_keys, right_keys)),
+        )),
+        JoinAlgorithm::Lookup => {
+            let Node::TableRead(read) = &join.right.node else {
+                return Err(Error::internal("a lookup join needs a table read on its right"));
+            };
+            Box::new(LookupJoinOp::new(join, left, read, join.right.id))
+        }
+    })
+}
+
+/// Whether unmatched left rows are kept (NULL-padded).
+pub fn keeps_left(kind: JoinKind) -> bool {
+    matches!(kind, JoinKind::Left | JoinKind::Full)
+}
+
+/// Whether unmatched right rows are kept (NULL-padded).
+pub fn keeps_right(kind: JoinKind) -> bool {
+    matches!(kind, JoinKind::Right | JoinKind::Full)
+}
+
+/// `left ++ right`, with room for the merged columns.
+pub fn joined_row(left: &[Value], right: &[Value], merged: usize) -> Row {
+    let mut row = Vec::with_capacity(left.len() + right.len() + merged);
+    row.extend_from_slice(left);
+    row.extend_from_slice(right);
+    row
+}
+
+/// The joined row if it satisfies the condition (with the merged columns appended).
+pub fn matching(join: &Join, row: Row, ctx: &mut ExecContext) -> Result<Option<Row>> {
+    if !passes(join.condition.as_ref(), &row, ctx)? {
+        return Ok(None);
+    }
+    finish(join, row, ctx).map(Some)
+}
+
+/// Appends the merged USING columns.
+pub fn finish(join: &Join, mut row: Row, ctx: &mut ExecContext) -> Result<Row> {
+    if !join.merged.is_empty() {
+        let values = eval_all(&join.merged, &row, ctx)?;
+        row.extend(values);
+    }
+    Ok(row)
+}
+
+/// An unmatched left row, NULL-padded on the right.
+pub fn left_only(join: &Join, left: &[Value], ctx: &mut ExecContext) -> Result<Row> {
+    let mut row = joined_row(left, &[], join.merged.len());
+    row.resize(join.left_width + join.right_width, Value::Null);
+    finish(join, row, ctx)
+}
+
+/// An unmatched right row, NULL-padded on the left.
+pub fn right_only(join: &Join, right: &[Value], ctx: &mut ExecContext) -> Result<Row> {
+    let mut row = vec![Value::Null; join.left_width];
+    row.extend_from_slice(right);
+    finish(join, row, ctx)
+}
+
+/// The encoded join key of `row`, or None when a part is NULL (NULL never equals anything).
+pub fn hash_key(keys: &[BoundExpr], row: &[Value], ctx: &mut ExecContext) -> Result<Option<Vec<u8>>> {
+    let mut out = Vec::with_capacity(keys.len() * 9);
+    for key in keys {
+        let value = eval(key, row, ctx)?;
+        if value.is_null() {
+            return Ok(None);
+        }
+        encode_value(&mut out, &value, false);
+    }
+    Ok(Some(out))
+}
+
+/// Drains a boxed input.
+pub fn read_all<'a>(input: &mut BoxedOperator<'a>, ctx: &mut ExecContext<'a>) -> Result<Vec<Row>> {
+    super::drain(input, ctx)
+}

@@ -1,0 +1,471 @@
+//! INSERT, UPDATE, DELETE and TRUNCATE (`ModifyTable`): read and compute every new row first (against a
+//! shared borrow of the transaction, through the optimizer's table read), then write them, maintaining
+//! every secondary index writers maintain (building or valid) and checking primary-key and unique-index
+//! duplicates, then evaluate RETURNING.
+
+use std::sync::Arc;
+
+use super::eval::{eval, eval_all};
+use super::table_read::TableReader;
+use super::{ExecContext, NodeStats, Planning};
+use crate::catalog::{Index, Table};
+use crate::error::{sqlstate, Error, Result};
+use crate::session::QueryResult;
+use crate::sql::functions::FunctionContext;
+use crate::sql::optimize;
+use crate::sql::plan::physical::{Node, PhysicalQuery};
+use crate::sql::plan::{DeletePlan, InsertPlan, InsertSource, Returning, UpdatePlan};
+use crate::sql::scalar;
+use crate::txn::Transaction;
+use crate::types::{Row, Value};
+
+/// What EXPLAIN ANALYZE of a DML statement shows: the plan of the rows it read, with their counters.
+#[derive(Debug, Default)]
+pub struct DmlAnalysis {
+    pub read: Option<PhysicalQuery>,
+    pub stats: Vec<NodeStats>,
+}
+
+/// Runs DML for EXPLAIN ANALYZE: its result (the statement really runs, as PostgreSQL's) and the read
+/// plan with its counters.
+pub fn analyze_dml(
+    plan: &crate::sql::plan::Plan,
+    txn: &mut Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+    planning: &Planning,
+) -> Result<(QueryResult, DmlAnalysis)> {
+    use crate::sql::plan::Plan;
+    let mut analysis = DmlAnalysis::default();
+    let result = match plan {
+        Plan::Insert(insert) => insert_rows(insert, txn, params, functions, planning, Some(&mut analysis))?,
+        Plan::Update(update) => update_rows(update, txn, params, functions, planning, Some(&mut analysis))?,
+        Plan::Delete(delete) => delete_rows(delete, txn, params, functions, planning, Some(&mut analysis))?,
+        _ => return Err(Error::internal("not DML")),
+    };
+    Ok((result, analysis))
+}
+
+/// The plan of the rows a DML statement reads (for EXPLAIN without ANALYZE).
+pub fn plan_dml_read(plan: &crate::sql::plan::Plan, txn: &Transaction, planning: &Planning) -> Option<PhysicalQuery> {
+    use crate::sql::plan::Plan;
+    let env = planning.environment(txn);
+    match plan {
+        Plan::Insert(InsertPlan { source: InsertSource::Query { query, .. }, .. }) => {
+            Some(optimize::plan_query(query, &env))
+        }
+        Plan::Update(update) => Some(optimize::plan_table_rows(&update.table, update.filter.as_ref(), &env)),
+        Plan::Delete(delete) => Some(optimize::plan_table_rows(&delete.table, delete.filter.as_ref(), &env)),
+        _ => None,
+    }
+}
+
+pub fn insert(
+    plan: &InsertPlan,
+    txn: &mut Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+    planning: &Planning,
+    analysis: Option<&mut DmlAnalysis>,
+) -> Result<QueryResult> {
+    insert_rows(plan, txn, params, functions, planning, analysis)
+}
+
+pub fn update(
+    plan: &UpdatePlan,
+    txn: &mut Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+    planning: &Planning,
+    analysis: Option<&mut DmlAnalysis>,
+) -> Result<QueryResult> {
+    update_rows(plan, txn, params, functions, planning, analysis)
+}
+
+pub fn delete(
+    plan: &DeletePlan,
+    txn: &mut Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+    planning: &Planning,
+    analysis: Option<&mut DmlAnalysis>,
+) -> Result<QueryResult> {
+    delete_rows(plan, txn, params, functions, planning, analysis)
+}
+
+pub fn truncate(
+    tables: &[Arc<Table>],
+    txn: &mut Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+    planning: &Planning,
+) -> Result<QueryResult> {
+    for table in tables {
+        let delete = DeletePlan { table: table.clone(), filter: None, returning: None };
+        delete_rows(&delete, txn, params, functions, planning, None)?;
+    }
+    Ok(QueryResult::Command { tag: "TRUNCATE TABLE".to_string() })
+}
+
+fn dml_result(tag: String, returning: &Option<Returning>, rows: Vec<Row>) -> QueryResult {
+    match returning {
+        Some(returning) => QueryResult::Rows { columns: returning.columns.clone(), rows, tag },
+        None => QueryResult::Command { tag },
+    }
+}
+
+fn project_returning(returning: &Option<Returning>, rows: &[Row], ctx: &mut ExecContext) -> Result<Vec<Row>> {
+    let Some(returning) = returning else { return Ok(Vec::new()) };
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        out.push(eval_all(&returning.projection, row, ctx)?);
+    }
+    Ok(out)
+}
+
+fn not_null_violation(table: &Table, column: usize, row: &[Value]) -> Error {
+    let failing: Vec<String> = table
+        .visible_columns()
+        .map(|(i, c)| match &row[i] {
+            Value::Null => "null".to_string(),
+            value => crate::types::text::format(value, &c.data_type),
+        })
+        .collect();
+    Error::new(
+        sqlstate::NOT_NULL_VIOLATION,
+        format!(
+            "null value in column \"{}\" of relation \"{}\" violates not-null constraint",
+            table.columns[column].name, table.name
+        ),
+    )
+    .with_detail(format!("Failing row contains ({}).", failing.join(", ")))
+}
+
+fn unique_violation(table: &Table, row: &[Value]) -> Error {
+    let names: Vec<&str> = table.primary_key.iter().map(|&i| table.columns[i].name.as_str()).collect();
+    let values: Vec<String> =
+        table.primary_key.iter().map(|&i| crate::types::text::format(&row[i], &table.columns[i].data_type)).collect();
+    Error::new(
+        sqlstate::UNIQUE_VIOLATION,
+        format!("duplicate key value violates unique constraint \"{}\"", table.primary_key_name()),
+    )
+    .with_detail(format!("Key ({})=({}) already exists.", names.join(", "), values.join(", ")))
+}
+
+/// Checks NOT NULL and re-applies type modifiers (varchar(n), numeric(p,s)) to a row about to be written.
+fn check_row(table: &Table, enforce_typmod: &[bool], row: &mut [Value]) -> Result<()> {
+    for (i, column) in table.columns.iter().enumerate() {
+        if row[i].is_null() {
+            if column.not_null {
+                return Err(not_null_violation(table, i, row));
+            }
+            continue;
+        }
+        if enforce_typmod[i] {
+            let value = std::mem::replace(&mut row[i], Value::Null);
+            row[i] = scalar::cast(value, &column.data_type, &column.data_type)?;
+        }
+    }
+    Ok(())
+}
+
+// ---- secondary index maintenance ----
+
+/// One index entry: storage key and value.
+type IndexEntry = (Vec<u8>, Vec<u8>);
+
+/// The entry of `row` in `index`, or None if a partial index's predicate does not hold for it.
+pub fn index_entry(table: &Table, index: &Index, row: &[Value], ctx: &mut ExecContext) -> Result<Option<IndexEntry>> {
+    if let Some(predicate) = &index.predicate {
+        if !matches!(eval(predicate, row, ctx)?, Value::Bool(true)) {
+            return Ok(None);
+        }
+    }
+    Ok(Some(index.entry(table, row)))
+}
+
+/// The entries of `row` in every index writers maintain (building or valid), in `table.indexes` order.
+fn index_entries(table: &Table, row: &[Value], ctx: &mut ExecContext) -> Result<Vec<Option<IndexEntry>>> {
+    table.indexes.iter().map(|index| index_entry(table, index, row, ctx)).collect()
+}
+
+/// Writes an entry, first checking a unique index for another row with the same key (23505).
+fn put_index_entry(
+    txn: &mut Transaction,
+    table: &Table,
+    index: &Index,
+    row: &[Value],
+    entry: IndexEntry,
+) -> Result<()> {
+    let (key, value) = entry;
+    if index.unique {
+        if let Some(existing) = txn.get(&key)? {
+            if !existing.starts_with(index.entry_primary_key(table, &value)?) {
+                return Err(Error::new(
+                    sqlstate::UNIQUE_VIOLATION,
+                    format!("duplicate key value violates unique constraint \"{}\"", index.name),
+                )
+                .with_detail(format!("{} already exists.", index.describe_key(table, row))));
+            }
+        }
+    }
+    txn.put(key, value);
+    Ok(())
+}
+
+/// Replaces a row's old entries (None for an inserted row) with its new ones (None for a deleted row).
+fn update_index_entries(
+    txn: &mut Transaction,
+    table: &Table,
+    row: &[Value],
+    old: Vec<Option<IndexEntry>>,
+    new: Vec<Option<IndexEntry>>,
+) -> Result<()> {
+    for (i, index) in table.indexes.iter().enumerate() {
+        let old_entry = old.get(i).cloned().flatten();
+        let new_entry = new.get(i).cloned().flatten();
+        if old_entry == new_entry {
+            continue;
+        }
+        match (old_entry, new_entry) {
+            // Same key, other value (INCLUDE columns, or the row moved to a new primary key): still this
+            // row's entry, so no uniqueness check.
+            (Some((old_key, _)), Some((new_key, value))) if old_key == new_key => txn.put(new_key, value),
+            (old_entry, new_entry) => {
+                if let Some((old_key, _)) = old_entry {
+                    txn.delete(old_key);
+                }
+                if let Some(entry) = new_entry {
+                    put_index_entry(txn, table, index, row, entry)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn insert_rows(
+    plan: &InsertPlan,
+    txn: &mut Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+    planning: &Planning,
+    analysis: Option<&mut DmlAnalysis>,
+) -> Result<QueryResult> {
+    let table = &plan.table;
+    let mut rows: Vec<Row> = Vec::new();
+    {
+        let mut ctx = ExecContext::new(txn, params, functions);
+        let empty: Row = Vec::new();
+        let fill_row = |provided: &mut dyn FnMut(&mut Row, &mut ExecContext) -> Result<Vec<bool>>,
+                        ctx: &mut ExecContext|
+         -> Result<Row> {
+            let mut row = vec![Value::Null; table.columns.len()];
+            let set = provided(&mut row, ctx)?;
+            for (i, column) in table.columns.iter().enumerate() {
+                if set[i] {
+                    continue;
+                }
+                if column.hidden {
+                    row[i] = Value::Uuid(uuid::Uuid::new_v4());
+                } else if let Some(default) = &plan.defaults[i] {
+                    row[i] = eval(default, &empty, ctx)?;
+                }
+            }
+            Ok(row)
+        };
+        match &plan.source {
+            InsertSource::Values(values) => {
+                rows.reserve(values.len());
+                for value_row in values {
+                    let row = fill_row(
+                        &mut |row: &mut Row, ctx: &mut ExecContext| {
+                            let mut set = vec![false; table.columns.len()];
+                            for (expr, &target) in value_row.iter().zip(&plan.targets) {
+                                if let Some(expr) = expr {
+                                    row[target] = eval(expr, &empty, ctx)?;
+                                    set[target] = true;
+                                }
+                            }
+                            Ok(set)
+                        },
+                        &mut ctx,
+                    )?;
+                    rows.push(row);
+                }
+            }
+            InsertSource::Query { query, casts } => {
+                if let Some(lock) = query.locking {
+                    return Err(Error::unsupported(format!("{} in a subquery is not supported yet", lock.sql())));
+                }
+                super::check_no_nested_locking(query)?;
+                let physical = optimize::plan_query(query, &planning.environment(ctx.txn));
+                let source_rows = {
+                    let mut read_ctx =
+                        ExecContext::for_query(ctx.txn, params, functions, &physical, analysis.is_some());
+                    let rows = super::run(&physical.root, &mut read_ctx)?;
+                    if let Some(analysis) = analysis {
+                        analysis.stats = read_ctx.take_stats().unwrap_or_default();
+                        analysis.read = Some(physical.clone());
+                    }
+                    rows
+                };
+                rows.reserve(source_rows.len());
+                for source_row in source_rows {
+                    let mut source_row = Some(source_row);
+                    let row = fill_row(
+                        &mut |row: &mut Row, _ctx: &mut ExecContext| {
+                            let mut set = vec![false; table.columns.len()];
+                            let values = source_row.take().unwrap_or_default();
+                            for ((value, &target), cast) in values.into_iter().zip(&plan.targets).zip(casts) {
+                                row[target] = match cast {
+                                    Some((from, to)) => scalar::cast(value, from, to)?,
+                                    None => value,
+                                };
+                                set[target] = true;
+                            }
+                            Ok(set)
+                        },
+                        &mut ctx,
+                    )?;
+                    rows.push(row);
+                }
+            }
+        }
+    }
+    let hidden_key = table.has_hidden_key();
+    for row in &mut rows {
+        check_row(table, &plan.enforce_typmod, row)?;
+        let key = table.row_key_of(row);
+        // A generated random key cannot collide; a declared key is checked against the snapshot and the
+        // transaction's own writes (including earlier rows of this statement).
+        if !hidden_key && txn.get(&key)?.is_some() {
+            return Err(unique_violation(table, row));
+        }
+        txn.put(key, table.encode_row(row));
+        if !table.indexes.is_empty() {
+            let entries = index_entries(table, row, &mut ExecContext::new(txn, params, functions))?;
+            update_index_entries(txn, table, row, Vec::new(), entries)?;
+        }
+    }
+    let tag = format!("INSERT 0 {}", rows.len());
+    let mut ctx = ExecContext::new(txn, params, functions);
+    let returned = project_returning(&plan.returning, &rows, &mut ctx)?;
+    Ok(dml_result(tag, &plan.returning, returned))
+}
+
+/// Reads the rows of `table` that pass `filter` through the optimizer's cheapest read: (storage key, row)
+/// pairs. With `analysis`, records the read plan and its counters.
+fn read_matching(
+    table: &Arc<Table>,
+    filter: Option<&crate::sql::plan::BoundExpr>,
+    txn: &Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+    planning: &Planning,
+    analysis: Option<&mut DmlAnalysis>,
+) -> Result<Vec<(Vec<u8>, Row)>> {
+    let physical = optimize::plan_table_rows(table, filter, &planning.environment(txn));
+    let Node::TableRead(read) = &physical.root.node else {
+        return Err(Error::internal("a DML read plans as a table read"));
+    };
+    let mut ctx = ExecContext::for_query(txn, params, functions, &physical, analysis.is_some());
+    if let Some(stats) = ctx.stats_mut(physical.root.id) {
+        stats.loops += 1;
+    }
+    let started = std::time::Instant::now();
+    let mut reader = TableReader::open(read, &[], physical.root.id, &mut ctx)?;
+    let mut out = Vec::new();
+    while let Some(pair) = reader.next_row(&mut ctx)? {
+        out.push(pair);
+    }
+    if let Some(analysis) = analysis {
+        let mut stats = ctx.take_stats().unwrap_or_default();
+        if let Some(root) = stats.get_mut(physical.root.id) {
+            root.rows = out.len() as u64;
+            root.total = started.elapsed();
+            root.startup = root.total;
+        }
+        analysis.stats = stats;
+        analysis.read = Some(physical.clone());
+    }
+    Ok(out)
+}
+
+fn update_rows(
+    plan: &UpdatePlan,
+    txn: &mut Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+    planning: &Planning,
+    analysis: Option<&mut DmlAnalysis>,
+) -> Result<QueryResult> {
+    let table = &plan.table;
+    let mut changes: Vec<(Vec<u8>, Row, Row)> = Vec::new();
+    {
+        let matching = read_matching(table, plan.filter.as_ref(), txn, params, functions, planning, analysis)?;
+        let mut ctx = ExecContext::new(txn, params, functions);
+        changes.reserve(matching.len());
+        for (key, old) in matching {
+            let mut new = old.clone();
+            for (index, expr) in &plan.assignments {
+                new[*index] = eval(expr, &old, &mut ctx)?;
+            }
+            changes.push((key, old, new));
+        }
+    }
+    let mut new_rows = Vec::with_capacity(changes.len());
+    for (old_key, old_row, mut row) in changes {
+        check_row(table, &plan.enforce_typmod, &mut row)?;
+        if !table.indexes.is_empty() {
+            let mut ctx = ExecContext::new(txn, params, functions);
+            let old_entries = index_entries(table, &old_row, &mut ctx)?;
+            let new_entries = index_entries(table, &row, &mut ctx)?;
+            update_index_entries(txn, table, &row, old_entries, new_entries)?;
+        }
+        let value = table.encode_row(&row);
+        if plan.changes_key {
+            let new_key = table.row_key_of(&row);
+            if new_key != old_key {
+                txn.delete(old_key);
+                if txn.get(&new_key)?.is_some() {
+                    return Err(unique_violation(table, &row));
+                }
+                txn.put(new_key, value);
+                new_rows.push(row);
+                continue;
+            }
+        }
+        txn.put(old_key, value);
+        new_rows.push(row);
+    }
+    let tag = format!("UPDATE {}", new_rows.len());
+    let mut ctx = ExecContext::new(txn, params, functions);
+    let returned = project_returning(&plan.returning, &new_rows, &mut ctx)?;
+    Ok(dml_result(tag, &plan.returning, returned))
+}
+
+fn delete_rows(
+    plan: &DeletePlan,
+    txn: &mut Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+    planning: &Planning,
+    analysis: Option<&mut DmlAnalysis>,
+) -> Result<QueryResult> {
+    let matching = read_matching(&plan.table, plan.filter.as_ref(), txn, params, functions, planning, analysis)?;
+    let table = &plan.table;
+    let mut old_rows = Vec::with_capacity(matching.len());
+    for (key, row) in matching {
+        txn.delete(key);
+        if !table.indexes.is_empty() {
+            let entries = index_entries(table, &row, &mut ExecContext::new(txn, params, functions))?;
+            update_index_entries(txn, table, &row, entries, Vec::new())?;
+        }
+        old_rows.push(row);
+    }
+    let tag = format!("DELETE {}", old_rows.len());
+    let mut ctx = ExecContext::new(txn, params, functions);
+    let returned = project_returning(&plan.returning, &old_rows, &mut ctx)?;
+    Ok(dml_result(tag, &plan.returning, returned))
+}

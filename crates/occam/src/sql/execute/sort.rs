@@ -1,0 +1,99 @@
+//! `Sort`: reads its whole input and sorts it by the ORDER BY keys (NULLS FIRST/LAST as asked). Under a
+//! LIMIT it is a top-N sort: it keeps at most about twice the rows LIMIT + OFFSET needs while reading
+//! (selecting the best ones whenever the buffer fills), so memory stays bounded by the limit.
+
+use std::cmp::Ordering;
+
+use super::{eval_count, for_each_batch, Batch, BoxedOperator, ExecContext, Operator};
+use crate::error::Result;
+use crate::sql::plan::physical::LimitCount;
+use crate::sql::plan::SortKey;
+use crate::types::Row;
+
+pub struct SortOp<'a> {
+    id: usize,
+    input: Option<BoxedOperator<'a>>,
+    keys: &'a [SortKey],
+    limit: Option<&'a LimitCount>,
+    output: std::vec::IntoIter<Row>,
+}
+
+impl<'a> SortOp<'a> {
+    pub fn new(id: usize, input: BoxedOperator<'a>, keys: &'a [SortKey], limit: Option<&'a LimitCount>) -> Self {
+        SortOp { id, input: Some(input), keys, limit, output: Vec::new().into_iter() }
+    }
+}
+
+/// Orders two rows by `keys`.
+pub fn compare_rows(a: &Row, b: &Row, keys: &[SortKey]) -> Ordering {
+    for key in keys {
+        let (x, y) = (&a[key.column], &b[key.column]);
+        let order = match (x.is_null(), y.is_null()) {
+            (true, true) => Ordering::Equal,
+            (true, false) => {
+                if key.nulls_first {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                }
+            }
+            (false, true) => {
+                if key.nulls_first {
+                    Ordering::Greater
+                } else {
+                    Ordering::Less
+                }
+            }
+            (false, false) => {
+                let order = x.total_cmp(y);
+                if key.descending {
+                    order.reverse()
+                } else {
+                    order
+                }
+            }
+        };
+        if order != Ordering::Equal {
+            return order;
+        }
+    }
+    Ordering::Equal
+}
+
+impl<'a> Operator<'a> for SortOp<'a> {
+    fn next(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
+        if let Some(mut input) = self.input.take() {
+            let keep = match self.limit {
+                Some(count) => {
+                    let limit = eval_count(count.limit.as_ref(), ctx, "LIMIT")?;
+                    let offset = eval_count(count.offset.as_ref(), ctx, "OFFSET")?.unwrap_or(0);
+                    limit.map(|l| l.saturating_add(offset))
+                }
+                None => None,
+            };
+            let keys = self.keys;
+            let mut rows: Vec<Row> = Vec::new();
+            for_each_batch(&mut input, ctx, |batch, _| {
+                rows.extend(batch);
+                if let Some(keep) = keep {
+                    if keep > 0 && rows.len() > 2 * keep.max(512) {
+                        rows.select_nth_unstable_by(keep - 1, |a, b| compare_rows(a, b, keys));
+                        rows.truncate(keep);
+                    }
+                }
+                Ok(())
+            })?;
+            rows.sort_by(|a, b| compare_rows(a, b, keys));
+            if let Some(keep) = keep {
+                rows.truncate(keep);
+            }
+            if let Some(stats) = ctx.stats_mut(self.id) {
+                let bytes: usize = rows.iter().map(|r| r.len() * 32 + 24).sum();
+                stats.sort_bytes = stats.sort_bytes.max(bytes as u64);
+            }
+            self.output = rows.into_iter();
+        }
+        let batch: Batch = self.output.by_ref().take(ctx.batch_size).collect();
+        Ok(if batch.is_empty() { None } else { Some(batch) })
+    }
+}

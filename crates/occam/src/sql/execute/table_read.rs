@@ -1,0 +1,261 @@
+//! Reading a table through one B-tree: `Full Scan` / `Seq Scan` (the primary-key tree, whole),
+//! `Index Scan [Backward]` (key ranges of the primary key or of a secondary index, whose entries lead to
+//! rows by point reads), `Index Only Scan` (rows rebuilt from index entries alone).
+//!
+//! [`TableReader`] does the reading for a given opening row (none for a plain scan, the left row for a
+//! lookup join): it evaluates the ranges' expressions, encodes them into storage key bounds, and walks
+//! them with MVCC snapshot scans, applying the filter. [`TableReadOp`] is the plan node's operator.
+
+use std::collections::VecDeque;
+use std::ops::Bound;
+
+use super::eval::{eval, passes};
+use super::{Batch, ExecContext, Operator};
+use crate::catalog::{Index, Table};
+use crate::error::Result;
+use crate::sql::plan::physical::{KeyRange, TableRead};
+use crate::storage::keycode::{decode_value, encode_value};
+use crate::storage::prefix_end;
+use crate::storage::ScanIter;
+use crate::types::{Row, Value};
+
+pub struct TableReadOp<'a> {
+    id: usize,
+    read: &'a TableRead,
+    reader: Option<TableReader<'a>>,
+}
+
+impl<'a> TableReadOp<'a> {
+    pub fn new(id: usize, read: &'a TableRead) -> Self {
+        TableReadOp { id, read, reader: None }
+    }
+}
+
+impl<'a> Operator<'a> for TableReadOp<'a> {
+    fn next(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
+        if self.reader.is_none() {
+            self.reader = Some(TableReader::open(self.read, &[], self.id, ctx)?);
+        }
+        let reader = self.reader.as_mut().expect("opened above");
+        let mut batch = Vec::new();
+        while batch.len() < ctx.batch_size {
+            match reader.next_row(ctx)? {
+                Some((key, mut row)) => {
+                    if self.read.with_row_key {
+                        row.push(Value::Bytea(key.clone()));
+                    }
+                    if let Some(keys) = &mut ctx.read_keys {
+                        keys.push(key);
+                    }
+                    batch.push(row);
+                }
+                None => break,
+            }
+        }
+        Ok(if batch.is_empty() { None } else { Some(batch) })
+    }
+}
+
+/// One storage range to walk: (start, end) key bounds, or a single key to get.
+enum Span {
+    Range(Bound<Vec<u8>>, Bound<Vec<u8>>),
+    Point(Vec<u8>),
+}
+
+/// An open read of a table's rows.
+pub struct TableReader<'a> {
+    read: &'a TableRead,
+    /// The node whose `Rows Filtered` counter this read feeds.
+    id: usize,
+    spans: VecDeque<Span>,
+    current: Option<ScanIter<'a>>,
+}
+
+impl<'a> TableReader<'a> {
+    /// Evaluates the ranges against `row` and prepares the spans.
+    pub fn open(read: &'a TableRead, row: &[Value], id: usize, ctx: &mut ExecContext<'a>) -> Result<Self> {
+        let tree_prefix = match &read.index {
+            Some(index) => index.key_prefix.clone(),
+            None => read.table.key_prefix.clone(),
+        };
+        let descending: Vec<bool> = match &read.index {
+            Some(index) => index.columns.iter().map(|c| c.descending).collect(),
+            None => vec![false; read.table.primary_key.len()],
+        };
+        let mut spans = Vec::new();
+        if read.ranges.is_empty() {
+            spans.push(Span::Range(Bound::Included(tree_prefix.clone()), end_of(&tree_prefix)));
+        } else if read.is_point_lookup() {
+            let mut keys = Vec::with_capacity(read.ranges.len());
+            for range in &read.ranges {
+                if let Some(key) = encode_prefix(&tree_prefix, &range.prefix, &descending, row, ctx)? {
+                    keys.push(key);
+                }
+            }
+            keys.sort();
+            keys.dedup();
+            if read.backward {
+                keys.reverse();
+            }
+            spans.extend(keys.into_iter().map(Span::Point));
+        } else {
+            let mut ranges = Vec::with_capacity(read.ranges.len());
+            for range in &read.ranges {
+                if let Some(span) = encode_range(&tree_prefix, range, &descending, row, ctx)? {
+                    ranges.push(span);
+                }
+            }
+            if read.backward {
+                ranges.reverse();
+            }
+            spans.extend(ranges);
+        }
+        Ok(TableReader { read, id, spans: spans.into(), current: None })
+    }
+
+    /// The next row that passes the filter, with its storage key.
+    pub fn next_row(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<(Vec<u8>, Row)>> {
+        loop {
+            let Some((key, row)) = self.next_unfiltered(ctx)? else { return Ok(None) };
+            if passes(self.read.filter.as_ref(), &row, ctx)? {
+                return Ok(Some((key, row)));
+            }
+            if let Some(stats) = ctx.stats_mut(self.id) {
+                stats.rows_filtered += 1;
+            }
+        }
+    }
+
+    fn next_unfiltered(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<(Vec<u8>, Row)>> {
+        let txn = ctx.txn;
+        let table = &self.read.table;
+        loop {
+            if let Some(scan) = &mut self.current {
+                match scan.next() {
+                    Some(entry) => {
+                        let (key, value) = entry?;
+                        match &self.read.index {
+                            None => return Ok(Some((key, table.decode_row(&value)?))),
+                            Some(index) => {
+                                let mut row_key = table.key_prefix.clone();
+                                row_key.extend_from_slice(index.entry_primary_key(table, &value)?);
+                                if self.read.index_only {
+                                    return Ok(Some((row_key, entry_row(table, index, &key, &value)?)));
+                                }
+                                if let Some(stored) = txn.get(&row_key)? {
+                                    return Ok(Some((row_key, table.decode_row(&stored)?)));
+                                }
+                                continue;
+                            }
+                        }
+                    }
+                    None => self.current = None,
+                }
+            }
+            match self.spans.pop_front() {
+                None => return Ok(None),
+                Some(Span::Range(start, end)) => self.current = Some(txn.scan(start, end, self.read.backward)),
+                Some(Span::Point(key)) => {
+                    if let Some(value) = txn.get(&key)? {
+                        return Ok(Some((key, table.decode_row(&value)?)));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn end_of(prefix: &[u8]) -> Bound<Vec<u8>> {
+    match prefix_end(prefix) {
+        Some(end) => Bound::Excluded(end),
+        None => Bound::Unbounded,
+    }
+}
+
+/// `tree_prefix ++ encoded prefix values`, or None when one is NULL (`=` never holds for NULL).
+fn encode_prefix(
+    tree_prefix: &[u8],
+    prefix: &[crate::sql::plan::BoundExpr],
+    descending: &[bool],
+    row: &[Value],
+    ctx: &mut ExecContext,
+) -> Result<Option<Vec<u8>>> {
+    let mut key = tree_prefix.to_vec();
+    for (expr, &desc) in prefix.iter().zip(descending) {
+        let value = eval(expr, row, ctx)?;
+        if value.is_null() {
+            return Ok(None);
+        }
+        // Integer widths share one encoding, as do text and varchar, so a value of the compared type (the
+        // optimizer allows only those casts on the key side) encodes as stored.
+        encode_value(&mut key, &value, desc);
+    }
+    Ok(Some(key))
+}
+
+/// The storage bounds of a key range, or None when it is empty (a NULL bound).
+fn encode_range(
+    tree_prefix: &[u8],
+    range: &KeyRange,
+    descending: &[bool],
+    row: &[Value],
+    ctx: &mut ExecContext,
+) -> Result<Option<Span>> {
+    let Some(prefix) = encode_prefix(tree_prefix, &range.prefix, descending, row, ctx)? else { return Ok(None) };
+    let desc = descending.get(range.prefix.len()).copied().unwrap_or(false);
+    // Some(None): no bound; Some(Some((key, inclusive))); None: a NULL bound, so the range is empty.
+    type EncodedBound = Option<Option<(Vec<u8>, bool)>>;
+    let mut bound_key = |bound: &Option<(crate::sql::plan::BoundExpr, bool)>| -> Result<EncodedBound> {
+        let Some((expr, inclusive)) = bound else { return Ok(Some(None)) };
+        let value = eval(expr, row, ctx)?;
+        if value.is_null() {
+            return Ok(None);
+        }
+        let mut key = prefix.clone();
+        encode_value(&mut key, &value, desc);
+        Ok(Some(Some((key, *inclusive))))
+    };
+    let Some(lower) = bound_key(&range.lower)? else { return Ok(None) };
+    let Some(upper) = bound_key(&range.upper)? else { return Ok(None) };
+    // Keys with the bound value itself start with its encoding: an exclusive lower bound starts after all
+    // of them, an inclusive upper bound ends after all of them.
+    let start = match lower {
+        None => Bound::Included(prefix.clone()),
+        Some((key, true)) => Bound::Included(key),
+        Some((key, false)) => match prefix_end(&key) {
+            Some(after) => Bound::Included(after),
+            None => return Ok(None),
+        },
+    };
+    let end = match upper {
+        None => end_of(&prefix),
+        Some((key, true)) => end_of(&key),
+        Some((key, false)) => Bound::Excluded(key),
+    };
+    Ok(Some(Span::Range(start, end)))
+}
+
+/// A table row rebuilt from an index entry: key columns from the key, primary-key and INCLUDE columns
+/// from the value; other columns NULL (the optimizer chose this only when the query reads none of them).
+fn entry_row(table: &Table, index: &Index, key: &[u8], value: &[u8]) -> Result<Row> {
+    let mut row = vec![Value::Null; table.columns.len()];
+    let mut input = &key[index.key_prefix.len()..];
+    for column in &index.columns {
+        row[column.column] = decode_value(&mut input, &table.columns[column.column].data_type, column.descending)?;
+    }
+    let mut input = value;
+    for &column in &table.primary_key {
+        row[column] = decode_value(&mut input, &table.columns[column].data_type, false)?;
+    }
+    for &column in &index.include {
+        let mut decoded = decode_value(&mut input, &table.columns[column].data_type, false)?;
+        if let Value::Numeric(d) = &mut decoded {
+            if let Some((&scale, rest)) = input.split_first() {
+                input = rest;
+                d.rescale(scale as u32);
+            }
+        }
+        row[column] = decoded;
+    }
+    Ok(row)
+}

@@ -1,0 +1,675 @@
+//! The optimizer: a bound query tree (`sql::plan`) -> a physical plan (`sql::plan::physical`).
+//!
+//! PostgreSQL's planner in miniature, in two steps per query level:
+//! 1. **Rewrites** that never make a plan worse: WHERE conjuncts that read one side of an inner join (or
+//!    the preserved side of an outer join) are pushed into that side, ON conjuncts that read only the inner
+//!    side of a LEFT join into that side; so each table read sees every condition it can use.
+//! 2. **Costed choices** (`access`, `cost`, `selectivity`): for each table every access path (full scan,
+//!    key ranges on the primary key or a secondary index, ordered reads forward or backward, index-only
+//!    reads) is costed from row estimates and the cheapest kept, counting the Sort an unordered path would
+//!    need and the early stop a LIMIT gives an ordered one; for each join a lookup per left row (when the
+//!    ON condition pins a key of the right table), a hash join (on its equalities) or a nested loop.
+//!
+//! Settings mirror PostgreSQL's `enable_*` switches, so tests can force alternative plans and check that
+//! results never depend on the plan.
+
+pub mod access;
+pub mod cost;
+pub mod selectivity;
+
+use std::sync::Arc;
+
+use crate::catalog::Table;
+use crate::sql::ast::JoinKind;
+use crate::sql::plan::physical::{Estimate, Join, JoinAlgorithm, LimitCount, Node, PhysicalPlan, PhysicalQuery};
+use crate::sql::plan::{BoundExpr, QueryPlan, Source};
+use crate::sql::scalar::BinaryOp;
+use crate::statistics::TableStatistics;
+use crate::txn::Timestamp;
+use crate::types::{DataType, Value};
+
+use access::{AccessPath, TableInfo};
+use cost::{CPU_OPERATOR_COST, CPU_TUPLE_COST};
+
+/// Where the optimizer gets row counts and column statistics.
+pub trait Estimates {
+    /// Rows the table holds now, as far as anyone knows.
+    fn table_rows(&self, table: &Table) -> Option<f64>;
+    /// The table's last ANALYZE.
+    fn table_statistics(&self, table: &Table) -> Option<Arc<TableStatistics>>;
+}
+
+/// No estimates at all: every table gets PostgreSQL's default guesses.
+pub struct NoEstimates;
+
+impl Estimates for NoEstimates {
+    fn table_rows(&self, _: &Table) -> Option<f64> {
+        None
+    }
+    fn table_statistics(&self, _: &Table) -> Option<Arc<TableStatistics>> {
+        None
+    }
+}
+
+/// PostgreSQL's planner switches (`SET enable_indexscan = off`, ...): a disabled kind of path is only
+/// taken when nothing else can run the query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    pub enable_seqscan: bool,
+    pub enable_indexscan: bool,
+    pub enable_indexonlyscan: bool,
+    pub enable_hashjoin: bool,
+    pub enable_nestloop: bool,
+    pub enable_sort: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            enable_seqscan: true,
+            enable_indexscan: true,
+            enable_indexonlyscan: true,
+            enable_hashjoin: true,
+            enable_nestloop: true,
+            enable_sort: true,
+        }
+    }
+}
+
+impl Settings {
+    /// The names `SET` accepts, and whether the setting is on.
+    pub fn get(&self, name: &str) -> Option<bool> {
+        Some(match name {
+            "enable_seqscan" => self.enable_seqscan,
+            "enable_indexscan" => self.enable_indexscan,
+            "enable_indexonlyscan" => self.enable_indexonlyscan,
+            "enable_hashjoin" => self.enable_hashjoin,
+            "enable_nestloop" => self.enable_nestloop,
+            "enable_sort" => self.enable_sort,
+            _ => return None,
+        })
+    }
+
+    /// Sets `name`; false for an unknown name.
+    pub fn set(&mut self, name: &str, on: bool) -> bool {
+        let slot = match name {
+            "enable_seqscan" => &mut self.enable_seqscan,
+            "enable_indexscan" => &mut self.enable_indexscan,
+            "enable_indexonlyscan" => &mut self.enable_indexonlyscan,
+            "enable_hashjoin" => &mut self.enable_hashjoin,
+            "enable_nestloop" => &mut self.enable_nestloop,
+            "enable_sort" => &mut self.enable_sort,
+            _ => return false,
+        };
+        *slot = on;
+        true
+    }
+}
+
+/// PostgreSQL's `disable_cost`: added to a disabled path so it loses to any enabled one.
+const DISABLED: f64 = 1.0e10;
+
+/// What planning one statement may look at.
+pub struct Environment<'a> {
+    /// The snapshot the plan will run at (an index is usable only from its `usable_from` on).
+    pub snapshot: Timestamp,
+    pub estimates: &'a dyn Estimates,
+    pub settings: Settings,
+}
+
+/// Plans a query.
+pub fn plan_query(query: &QueryPlan, env: &Environment) -> PhysicalQuery {
+    let mut planner = Planner { env, next_id: 0, subplans: Vec::new() };
+    let root = planner.query(query);
+    PhysicalQuery { root, subplans: planner.subplans, node_count: planner.next_id }
+}
+
+/// Plans the read of the rows an UPDATE or DELETE changes: the table's rows that pass `filter`.
+pub fn plan_table_rows(table: &Arc<Table>, filter: Option<&BoundExpr>, env: &Environment) -> PhysicalQuery {
+    let mut planner = Planner { env, next_id: 0, subplans: Vec::new() };
+    if let Some(filter) = filter {
+        planner.plan_subqueries(&[filter]);
+    }
+    let conjuncts: Vec<BoundExpr> = filter.map(|f| f.conjuncts().into_iter().cloned().collect()).unwrap_or_default();
+    let (root, _) = planner.table(table, &conjuncts, None, None, None);
+    PhysicalQuery { root, subplans: planner.subplans, node_count: planner.next_id }
+}
+
+struct Planner<'e, 'a> {
+    env: &'e Environment<'a>,
+    next_id: usize,
+    subplans: Vec<(usize, PhysicalPlan)>,
+}
+
+impl Planner<'_, '_> {
+    fn node(&mut self, node: Node, estimate: Estimate) -> PhysicalPlan {
+        let id = self.next_id;
+        self.next_id += 1;
+        PhysicalPlan { id, node, estimate }
+    }
+
+    /// Plans the subqueries inside `exprs` (each once, by id).
+    fn plan_subqueries(&mut self, exprs: &[&BoundExpr]) {
+        for expr in exprs {
+            for subquery in expr.subqueries() {
+                if self.subplans.iter().any(|(id, _)| *id == subquery.id) {
+                    continue;
+                }
+                let plan = self.query(&subquery.plan);
+                self.subplans.push((subquery.id, plan));
+            }
+        }
+    }
+
+    fn query(&mut self, query: &QueryPlan) -> PhysicalPlan {
+        let expressions = query.expressions();
+        self.plan_subqueries(&expressions);
+        let conjuncts: Vec<BoundExpr> =
+            query.filter.as_ref().map(|f| f.conjuncts().into_iter().cloned().collect()).unwrap_or_default();
+        let limit = query.limit.as_ref().and_then(literal_count);
+        let offset = query.offset.as_ref().and_then(literal_count).unwrap_or(0.0);
+        let wanted = match (&query.source, &query.aggregate, query.distinct) {
+            (Source::Table { table }, None, false) if !query.order_by.is_empty() => {
+                access::wanted_order(&query.order_by, &query.projection, table.columns.len())
+            }
+            _ => None,
+        };
+        // The columns a single-table query reads (for index-only reads); a subquery may read any column
+        // of the row through an outer reference, so then all of them.
+        let columns = match &query.source {
+            Source::Table { .. } if expressions.iter().all(|e| e.subqueries().is_empty()) => {
+                let mut used = Vec::new();
+                for expr in &expressions {
+                    expr.mark_columns(&mut used);
+                }
+                Some(used)
+            }
+            _ => None,
+        };
+        let wanted_rows = limit.map(|l| l + offset);
+        let (mut plan, remaining, ordered) =
+            self.source(&query.source, conjuncts, wanted.as_ref(), columns, wanted_rows);
+        if let Some(predicate) = BoundExpr::and_of(remaining) {
+            plan = self.filter(plan, predicate);
+        }
+        if let Some(aggregate) = &query.aggregate {
+            let input_rows = plan.estimate.rows;
+            let groups = if aggregate.group_by.is_empty() {
+                1.0
+            } else {
+                cost::clamp_rows((input_rows / 10.0).min(200.0).max(input_rows.min(1.0)))
+            };
+            let work = input_rows * CPU_OPERATOR_COST * (aggregate.group_by.len() + aggregate.aggregates.len()) as f64;
+            let estimate = Estimate {
+                rows: groups,
+                startup_cost: plan.estimate.total_cost + work,
+                total_cost: plan.estimate.total_cost + work + groups * CPU_TUPLE_COST,
+                width: 8 * (aggregate.group_by.len() + aggregate.aggregates.len()) as u32,
+            };
+            plan = self.node(
+                Node::Aggregate {
+                    input: Box::new(plan),
+                    group_by: aggregate.group_by.clone(),
+                    aggregates: aggregate.aggregates.clone(),
+                },
+                estimate,
+            );
+            if let Some(having) = &aggregate.having {
+                plan = self.filter(plan, having.clone());
+            }
+        }
+        let estimate = Estimate {
+            total_cost: plan.estimate.total_cost
+                + plan.estimate.rows * CPU_OPERATOR_COST * query.projection.len() as f64,
+            width: 8 * query.visible as u32,
+            ..plan.estimate
+        };
+        plan = self.node(Node::Project { input: Box::new(plan), exprs: query.projection.clone() }, estimate);
+        if query.distinct {
+            let estimate = Estimate {
+                rows: cost::clamp_rows(plan.estimate.rows / 2.0),
+                startup_cost: plan.estimate.total_cost,
+                total_cost: plan.estimate.total_cost + plan.estimate.rows * CPU_OPERATOR_COST,
+                ..plan.estimate
+            };
+            plan = self.node(Node::Distinct { input: Box::new(plan), columns: query.visible }, estimate);
+        }
+        let count = LimitCount { limit: query.limit.clone(), offset: query.offset.clone() };
+        let has_count = query.limit.is_some() || query.offset.is_some();
+        if !query.order_by.is_empty() && !ordered {
+            let rows = plan.estimate.rows;
+            let sort = cost::sort_cost(rows, wanted_rows, query.order_by.len());
+            let estimate = Estimate {
+                rows: wanted_rows.map_or(rows, |w| rows.min(w.max(1.0))),
+                startup_cost: plan.estimate.total_cost + sort,
+                total_cost: plan.estimate.total_cost + sort + rows * CPU_OPERATOR_COST,
+                ..plan.estimate
+            };
+            let top_n = if query.limit.is_some() { Some(count.clone()) } else { None };
+            plan =
+                self.node(Node::Sort { input: Box::new(plan), keys: query.order_by.clone(), limit: top_n }, estimate);
+        }
+        if has_count {
+            let rows = plan.estimate.rows;
+            let kept = limit.map_or(rows - offset, |l| l.min(rows - offset)).max(1.0);
+            let fraction = if rows > 0.0 { ((kept + offset) / rows).min(1.0) } else { 1.0 };
+            let estimate = Estimate {
+                rows: cost::clamp_rows(kept),
+                total_cost: plan.estimate.startup_cost
+                    + (plan.estimate.total_cost - plan.estimate.startup_cost) * fraction,
+                ..plan.estimate
+            };
+            plan = self.node(Node::Limit { input: Box::new(plan), count }, estimate);
+        }
+        if query.projection.len() > query.visible {
+            let estimate = plan.estimate;
+            plan = self.node(Node::Truncate { input: Box::new(plan), columns: query.visible }, estimate);
+        }
+        plan
+    }
+
+    fn filter(&mut self, input: PhysicalPlan, predicate: BoundExpr) -> PhysicalPlan {
+        let quals = predicate.conjuncts().len() as f64;
+        let estimate = Estimate {
+            rows: cost::clamp_rows(input.estimate.rows * 0.5f64.powf(quals.min(3.0))),
+            total_cost: input.estimate.total_cost + input.estimate.rows * quals * CPU_OPERATOR_COST,
+            ..input.estimate
+        };
+        self.node(Node::Filter { input: Box::new(input), predicate }, estimate)
+    }
+
+    /// Plans a FROM source with the conjuncts that may be applied inside it. Returns the plan, the conjuncts
+    /// it did not apply, and whether its rows come in `wanted` order.
+    fn source(
+        &mut self,
+        source: &Source,
+        conjuncts: Vec<BoundExpr>,
+        wanted: Option<&access::WantedOrder>,
+        columns: Option<Vec<bool>>,
+        wanted_rows: Option<f64>,
+    ) -> (PhysicalPlan, Vec<BoundExpr>, bool) {
+        let leaf = |rows: f64, width: usize| Estimate {
+            rows,
+            startup_cost: 0.0,
+            total_cost: rows * CPU_TUPLE_COST,
+            width: 8 * width as u32,
+        };
+        match source {
+            Source::Single => (self.node(Node::Result, leaf(1.0, 0)), conjuncts, false),
+            Source::Table { table } => {
+                let (plan, ordered) = self.table(table, &conjuncts, wanted, columns.as_deref(), wanted_rows);
+                (plan, Vec::new(), ordered)
+            }
+            Source::System(relation) => {
+                (self.node(Node::SystemScan { relation }, leaf(100.0, relation.columns.len())), conjuncts, false)
+            }
+            Source::Series { start, stop, step } => {
+                let rows = match (literal_int(start), literal_int(stop), step.as_ref().map(literal_int)) {
+                    (Some(a), Some(b), None) => (b - a + 1).max(0) as f64,
+                    (Some(a), Some(b), Some(Some(s))) if s != 0 => ((b - a) / s + 1).max(0) as f64,
+                    _ => 1000.0,
+                };
+                let node = Node::Series { start: start.clone(), stop: stop.clone(), step: step.clone() };
+                (self.node(node, leaf(rows, 1)), conjuncts, false)
+            }
+            Source::Values(rows) => {
+                let width = rows.first().map_or(0, Vec::len);
+                (self.node(Node::Values { rows: rows.clone() }, leaf(rows.len() as f64, width)), conjuncts, false)
+            }
+            Source::Subquery(query) => (self.query(query), conjuncts, false),
+            Source::SetOperation { op, all, left, right } => {
+                let left = self.query(left);
+                let right = self.query(right);
+                let rows = left.estimate.rows + right.estimate.rows;
+                let estimate = Estimate {
+                    rows,
+                    startup_cost: left.estimate.startup_cost,
+                    total_cost: left.estimate.total_cost + right.estimate.total_cost + rows * CPU_OPERATOR_COST,
+                    width: left.estimate.width,
+                };
+                let node = Node::SetOperation { op: *op, all: *all, left: Box::new(left), right: Box::new(right) };
+                (self.node(node, estimate), conjuncts, false)
+            }
+            Source::Cross(sources) => {
+                // A comma list is a chain of inner joins without a condition.
+                let mut widths = Vec::with_capacity(sources.len());
+                for source in sources {
+                    widths.push(source_width(source));
+                }
+                self.join_chain(sources, &widths, conjuncts)
+            }
+            Source::Join(join) => {
+                let plan = self.join(
+                    join.kind,
+                    &join.left,
+                    join.left_width,
+                    &join.right,
+                    join.right_width,
+                    join.condition.as_ref(),
+                    &join.merged,
+                    conjuncts,
+                );
+                (plan.0, plan.1, false)
+            }
+        }
+    }
+
+    /// Plans a table read: the cheapest access path, counting the Sort an unordered one needs.
+    fn table(
+        &mut self,
+        table: &Arc<Table>,
+        conjuncts: &[BoundExpr],
+        wanted: Option<&access::WantedOrder>,
+        columns: Option<&[bool]>,
+        wanted_rows: Option<f64>,
+    ) -> (PhysicalPlan, bool) {
+        let stats = self.env.estimates.table_statistics(table);
+        let rows = self
+            .env
+            .estimates
+            .table_rows(table)
+            .or_else(|| stats.as_ref().map(|s| s.row_count as f64))
+            .unwrap_or(cost::DEFAULT_TABLE_ROWS)
+            .max(1.0);
+        let info = TableInfo { table, rows, stats: stats.as_deref(), width: 8.0 * table.columns.len() as f64 };
+        let refs: Vec<&BoundExpr> = conjuncts.iter().collect();
+        let candidates =
+            access::paths(&info, &refs, wanted, columns, self.env.snapshot, &|e: &BoundExpr| e.is_constant());
+        let settings = self.env.settings;
+        let effective = |path: &AccessPath| -> f64 {
+            let mut total = path.total_cost;
+            if let (Some(_), false) = (wanted, path.ordered) {
+                total += cost::sort_cost(path.rows, wanted_rows, wanted.map_or(1, Vec::len));
+            } else if let (Some(want), true) = (wanted_rows, path.ordered && wanted.is_some()) {
+                // An ordered read stops after the rows LIMIT wants.
+                let fraction = (want / path.rows.max(1.0)).min(1.0);
+                total = path.startup_cost + (path.total_cost - path.startup_cost) * fraction;
+            }
+            let uses_index = path.read.index.is_some() || !path.read.ranges.is_empty();
+            if (uses_index && !settings.enable_indexscan) || (!uses_index && !settings.enable_seqscan) {
+                total += DISABLED;
+            }
+            if path.read.index_only && !settings.enable_indexonlyscan {
+                total += DISABLED;
+            }
+            total
+        };
+        let best = candidates
+            .into_iter()
+            .min_by(|a, b| effective(a).total_cmp(&effective(b)))
+            .expect("the full scan is always a path");
+        let ordered = best.ordered && wanted.is_some();
+        let mut read = best.read;
+        if read.index_only {
+            read.columns = columns.map(<[bool]>::to_vec);
+        }
+        let estimate = Estimate {
+            rows: best.rows,
+            startup_cost: best.startup_cost,
+            total_cost: best.total_cost,
+            width: (info.width as u32)
+                .min(8 * columns.map_or(table.columns.len(), |c| c.iter().filter(|u| **u).count().max(1)) as u32),
+        };
+        (self.node(Node::TableRead(read), estimate), ordered)
+    }
+
+    /// Plans `sources[0] × sources[1] × ...` as left-deep inner joins, pushing each conjunct to the first
+    /// join that has all its columns.
+    fn join_chain(
+        &mut self,
+        sources: &[Source],
+        widths: &[usize],
+        conjuncts: Vec<BoundExpr>,
+    ) -> (PhysicalPlan, Vec<BoundExpr>, bool) {
+        let first_width = widths[0];
+        let (first_conjuncts, mut rest): (Vec<_>, Vec<_>) =
+            conjuncts.into_iter().partition(|c| c.reads_only(&(0..first_width)));
+        let (mut plan, leftover, _) = self.source(&sources[0], first_conjuncts, None, None, None);
+        rest.extend(leftover);
+        let mut width = first_width;
+        for (source, &source_width) in sources.iter().zip(widths).skip(1) {
+            let joined = width + source_width;
+            let (here, later): (Vec<_>, Vec<_>) = rest.into_iter().partition(|c| c.reads_only(&(0..joined)));
+            rest = later;
+            let (joined_plan, leftover) =
+                self.join_planned(JoinKind::Inner, plan, width, source, source_width, None, &[], here);
+            plan = joined_plan;
+            rest.extend(leftover);
+            width = joined;
+        }
+        (plan, rest, false)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn join(
+        &mut self,
+        kind: JoinKind,
+        left: &Source,
+        left_width: usize,
+        right: &Source,
+        right_width: usize,
+        condition: Option<&BoundExpr>,
+        merged: &[BoundExpr],
+        conjuncts: Vec<BoundExpr>,
+    ) -> (PhysicalPlan, Vec<BoundExpr>) {
+        let left_columns = 0..left_width;
+        // WHERE conjuncts on the preserved side of the join (both sides of an inner one) filter that side.
+        let pushes_left = matches!(kind, JoinKind::Inner | JoinKind::Cross | JoinKind::Left);
+        let (left_conjuncts, rest): (Vec<_>, Vec<_>) =
+            conjuncts.into_iter().partition(|c| pushes_left && c.reads_only(&left_columns));
+        let (left_plan, left_leftover, _) = self.source(left, left_conjuncts, None, None, None);
+        let mut rest = rest;
+        // (left-only leftovers stay above the join: they are over the left row's positions, which the
+        // joined row keeps)
+        rest.extend(left_leftover);
+        self.join_planned(kind, left_plan, left_width, right, right_width, condition, merged, rest)
+    }
+
+    /// Joins an already planned left input with `right`.
+    #[allow(clippy::too_many_arguments)]
+    fn join_planned(
+        &mut self,
+        kind: JoinKind,
+        left: PhysicalPlan,
+        left_width: usize,
+        right: &Source,
+        right_width: usize,
+        condition: Option<&BoundExpr>,
+        merged: &[BoundExpr],
+        conjuncts: Vec<BoundExpr>,
+    ) -> (PhysicalPlan, Vec<BoundExpr>) {
+        let right_columns = left_width..left_width + right_width;
+        let shift = |c: &BoundExpr| c.map_columns(&|i| i - left_width);
+        let inner = matches!(kind, JoinKind::Inner | JoinKind::Cross);
+        // WHERE conjuncts on the right side of an inner (or RIGHT) join, and ON conjuncts on the right side of
+        // an inner or LEFT join, restrict the right rows that can match.
+        let pushes_where_right = matches!(kind, JoinKind::Inner | JoinKind::Cross | JoinKind::Right);
+        let (right_where, rest): (Vec<_>, Vec<_>) =
+            conjuncts.into_iter().partition(|c| pushes_where_right && c.reads_only(&right_columns));
+        let on_conjuncts: Vec<BoundExpr> =
+            condition.map(|c| c.conjuncts().into_iter().cloned().collect()).unwrap_or_default();
+        let pushes_on_right = matches!(kind, JoinKind::Inner | JoinKind::Cross | JoinKind::Left);
+        let mut right_conjuncts: Vec<BoundExpr> = right_where.iter().map(shift).collect();
+        // The ON conjuncts that relate the two sides (or read only the left side) stay in the condition;
+        // right-only ones of an inner or LEFT join restrict the right rows before they are matched.
+        let (right_on, mut relating): (Vec<BoundExpr>, Vec<BoundExpr>) =
+            on_conjuncts.into_iter().partition(|c| pushes_on_right && c.reads_only(&right_columns));
+        right_conjuncts.extend(right_on.iter().map(shift));
+        // For an inner join, WHERE conjuncts over both sides are join conditions too.
+        let (join_where, rest): (Vec<_>, Vec<_>) = rest
+            .into_iter()
+            .partition(|c| inner && c.reads_only(&(0..left_width + right_width)) && c.subqueries().is_empty());
+        relating.extend(join_where.iter().cloned());
+        let relating_refs: Vec<&BoundExpr> = relating.iter().collect();
+
+        let settings = self.env.settings;
+        let left_rows = left.estimate.rows;
+
+        // A lookup per left row into the right table's key or an index.
+        let mut lookup: Option<(PhysicalPlan, f64, f64)> = None;
+        if let (JoinKind::Inner | JoinKind::Left | JoinKind::Cross, Source::Table { table }) = (kind, right) {
+            let stats = self.env.estimates.table_statistics(table);
+            let rows = self
+                .env
+                .estimates
+                .table_rows(table)
+                .or_else(|| stats.as_ref().map(|s| s.row_count as f64))
+                .unwrap_or(cost::DEFAULT_TABLE_ROWS)
+                .max(1.0);
+            let info = TableInfo { table, rows, stats: stats.as_deref(), width: 8.0 * table.columns.len() as f64 };
+            let filter = BoundExpr::and_of(right_conjuncts.clone());
+            if let Some((read, per_lookup_rows, per_lookup_cost)) =
+                access::lookup_read(&info, &relating_refs, left_width, filter, self.env.snapshot)
+            {
+                let estimate = Estimate {
+                    rows: per_lookup_rows,
+                    startup_cost: 0.0,
+                    total_cost: per_lookup_cost,
+                    width: info.width as u32,
+                };
+                let right_plan = self.node(Node::TableRead(read), estimate);
+                let total = left.estimate.total_cost + left_rows * per_lookup_cost;
+                lookup = Some((
+                    right_plan,
+                    left_rows * per_lookup_rows.max(if kind == JoinKind::Left { 1.0 } else { 0.0 }),
+                    total,
+                ));
+            }
+        }
+
+        // Otherwise plan the right side on its own, then hash or loop.
+        let (right_plan, right_leftover, _) = self.source(right, right_conjuncts.clone(), None, None, None);
+        let right_rows = right_plan.estimate.rows;
+        let mut left_keys = Vec::new();
+        let mut right_keys = Vec::new();
+        for part in &relating {
+            if let BoundExpr::Binary { op: BinaryOp::Eq, sig, left: a, right: b } = part {
+                if !hash_compatible(&sig.left, &sig.right) {
+                    continue;
+                }
+                if a.reads_only(&(0..left_width)) && b.reads_only(&right_columns) {
+                    left_keys.push((**a).clone());
+                    right_keys.push((**b).clone());
+                } else if b.reads_only(&(0..left_width)) && a.reads_only(&right_columns) {
+                    left_keys.push((**b).clone());
+                    right_keys.push((**a).clone());
+                }
+            }
+        }
+        let matched_rows = if left_keys.is_empty() {
+            if relating.is_empty() {
+                left_rows * right_rows
+            } else {
+                left_rows * right_rows / 3.0
+            }
+        } else {
+            (left_rows * right_rows * cost::DEFAULT_EQ_SEL.powi(left_keys.len() as i32)).max(left_rows.min(right_rows))
+        };
+        let hash_cost = left.estimate.total_cost
+            + right_plan.estimate.total_cost
+            + right_rows * (CPU_OPERATOR_COST + CPU_TUPLE_COST)
+            + left_rows * CPU_OPERATOR_COST * left_keys.len() as f64
+            + matched_rows * CPU_TUPLE_COST;
+        let loop_cost = left.estimate.total_cost
+            + right_plan.estimate.total_cost
+            + left_rows * right_rows * CPU_OPERATOR_COST * relating.len().max(1) as f64
+            + matched_rows * CPU_TUPLE_COST;
+        let mut options: Vec<(JoinAlgorithm, f64)> = Vec::new();
+        if let Some((_, _, cost)) = &lookup {
+            options.push((JoinAlgorithm::Lookup, cost + if settings.enable_nestloop { 0.0 } else { DISABLED }));
+        }
+        if !left_keys.is_empty() {
+            let penalty = if settings.enable_hashjoin { 0.0 } else { DISABLED };
+            options.push((
+                JoinAlgorithm::Hash { left_keys: left_keys.clone(), right_keys: right_keys.clone() },
+                hash_cost + penalty,
+            ));
+        }
+        options.push((JoinAlgorithm::NestedLoop, loop_cost + if settings.enable_nestloop { 0.0 } else { DISABLED }));
+        let (algorithm, total_cost) =
+            options.into_iter().min_by(|a, b| a.1.total_cmp(&b.1)).expect("a nested loop is always possible");
+
+        let (right_plan, rows, rest) = match (&algorithm, lookup) {
+            (JoinAlgorithm::Lookup, Some((plan, rows, _))) => (plan, rows, rest),
+            _ => {
+                // The right plan's leftovers are over its own row. Those of an inner or RIGHT join filter the
+                // joined rows; those of a LEFT join came from ON and must stay in the condition.
+                let mut rest = rest;
+                let leftovers = right_leftover.iter().map(|c| c.map_columns(&|i| i + left_width));
+                if inner || kind == JoinKind::Right {
+                    rest.extend(leftovers);
+                } else {
+                    relating.extend(leftovers);
+                }
+                (right_plan, matched_rows, rest)
+            }
+        };
+        let condition = BoundExpr::and_of(relating);
+        let estimate = Estimate {
+            rows: cost::clamp_rows(match kind {
+                JoinKind::Left => rows.max(left_rows),
+                JoinKind::Right => rows.max(right_rows),
+                JoinKind::Full => rows.max(left_rows + right_rows),
+                _ => rows,
+            }),
+            startup_cost: left.estimate.startup_cost,
+            total_cost,
+            width: left.estimate.width + right_plan.estimate.width,
+        };
+        let join = Join {
+            kind,
+            algorithm,
+            left: Box::new(left),
+            right: Box::new(right_plan),
+            left_width,
+            right_width,
+            condition,
+            merged: merged.to_vec(),
+        };
+        (self.node(Node::Join(join), estimate), rest)
+    }
+}
+
+/// The number of columns a FROM source produces.
+fn source_width(source: &Source) -> usize {
+    match source {
+        Source::Single => 0,
+        Source::Table { table } => table.columns.len(),
+        Source::System(relation) => relation.columns.len(),
+        Source::Series { .. } => 1,
+        Source::Values(rows) => rows.first().map_or(0, Vec::len),
+        Source::Subquery(query) => query.visible,
+        Source::Cross(sources) => sources.iter().map(source_width).sum(),
+        Source::Join(join) => join.left_width + join.right_width + join.merged.len(),
+        Source::SetOperation { left, .. } => left.visible,
+    }
+}
+
+fn literal_int(expr: &BoundExpr) -> Option<i64> {
+    match expr {
+        BoundExpr::Literal(Value::Int(n)) => Some(*n),
+        BoundExpr::Cast { expr, .. } => literal_int(expr),
+        _ => None,
+    }
+}
+
+fn literal_count(expr: &BoundExpr) -> Option<f64> {
+    literal_int(expr).map(|n| n.max(0) as f64)
+}
+
+/// Whether equal values of the two types always have equal key encodings (so hashing finds every match).
+fn hash_compatible(a: &DataType, b: &DataType) -> bool {
+    let texty = |t: &DataType| matches!(t, DataType::Text | DataType::Varchar(_));
+    (a.is_integer() && b.is_integer())
+        || (texty(a) && texty(b))
+        || (a == b
+            && matches!(
+                a,
+                DataType::Bool
+                    | DataType::Uuid
+                    | DataType::Date
+                    | DataType::Timestamp
+                    | DataType::Timestamptz
+                    | DataType::Bytea
+            ))
+}

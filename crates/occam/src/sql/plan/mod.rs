@@ -1,0 +1,314 @@
+//! The bound statement: what the binder (`sql::bind`) makes of an `ast::Statement` and what the optimizer
+//! (`sql::optimize`) plans. PostgreSQL's "query tree": every name resolved (tables -> `Arc<Table>`, columns
+//! -> positions in the row an operator holds), every expression typed with its casts in place
+//! ([`BoundExpr`]), but nothing yet decided about how rows are found.
+//!
+//! A query is the logical pipeline of SQL's clauses over a tree of FROM sources:
+//!
+//! ```text
+//!   source (FROM: table | system relation | generate_series | VALUES | subquery | cross product | join
+//!           tree | one empty row, or UNION / INTERSECT / EXCEPT of two queries)
+//!     -> filter (WHERE) -> [group + aggregate -> HAVING] -> projection (+ hidden ORDER BY keys)
+//!     -> DISTINCT -> sort -> OFFSET/LIMIT -> drop the hidden keys
+//! ```
+//! The optimizer turns it into a tree of physical operators ([`physical`]): which index or key range
+//! reads a table, in which order, which join algorithm, whether a sort is needed at all.
+
+pub mod physical;
+pub mod walk;
+
+use std::sync::Arc;
+
+use crate::catalog::Table;
+use crate::session::Column;
+use crate::sql::ast;
+use crate::sql::functions::{ResolvedAggregate, ResolvedScalar};
+use crate::sql::scalar::{BinaryOp, BinarySignature};
+use crate::types::{DataType, Value};
+
+/// A planned statement plus what the protocol needs to describe it.
+#[derive(Debug)]
+pub struct PlannedStatement {
+    pub plan: Plan,
+    /// The type of each `$n`, declared or inferred (never `Unknown`).
+    pub param_types: Vec<DataType>,
+    /// Result columns (empty for statements without a result set).
+    pub columns: Arc<[Column]>,
+    /// The catalog version the plan was bound against.
+    pub catalog_version: u64,
+}
+
+/// What the executor runs. (Variants differ in size; a plan is built once per statement, so no boxing.)
+#[derive(Debug)]
+#[allow(clippy::large_enum_variant)]
+pub enum Plan {
+    Query(QueryPlan),
+    Insert(InsertPlan),
+    Update(UpdatePlan),
+    Delete(DeletePlan),
+    CreateTable(ast::CreateTable),
+    DropTable {
+        names: Vec<ast::ObjectName>,
+        if_exists: bool,
+    },
+    CreateIndex(ast::CreateIndex),
+    DropIndex {
+        names: Vec<ast::ObjectName>,
+        if_exists: bool,
+    },
+    /// `CALL sys.wait_for_job(job_id)` (the only procedure), run by the session.
+    WaitForJob {
+        job_id: BoundExpr,
+    },
+    /// `TRUNCATE`: deletes every row of the tables (PostgreSQL mode only, see `compat`).
+    Truncate {
+        tables: Vec<Arc<Table>>,
+    },
+    /// CREATE / DROP ROLE, GRANT / REVOKE, AWS IAM GRANT / REVOKE (run by `roles::execute`).
+    Access(ast::AccessStatement),
+    /// `EXPLAIN [ANALYZE]` of a query or DML statement (run by the session).
+    Explain {
+        options: ast::ExplainOptions,
+        inner: Box<Plan>,
+    },
+    /// `ANALYZE`: the tables to submit ANALYZE jobs for (run by the session). Neither DDL nor DML.
+    Analyze {
+        tables: Vec<Arc<Table>>,
+    },
+}
+
+impl Plan {
+    /// Whether the statement is DDL (for DSQL's one-DDL-per-transaction, no-DDL-with-DML rules).
+    pub fn is_ddl(&self) -> bool {
+        matches!(
+            self,
+            Plan::CreateTable(_)
+                | Plan::DropTable { .. }
+                | Plan::CreateIndex(_)
+                | Plan::DropIndex { .. }
+                | Plan::Access(_)
+        )
+    }
+
+    /// Whether the statement writes rows (EXPLAIN ANALYZE of DML runs it, so it does).
+    pub fn is_dml(&self) -> bool {
+        match self {
+            Plan::Insert(_) | Plan::Update(_) | Plan::Delete(_) | Plan::Truncate { .. } => true,
+            Plan::Explain { options, inner } => options.analyze && inner.is_dml(),
+            _ => false,
+        }
+    }
+}
+
+/// A typed, name-resolved expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BoundExpr {
+    Literal(Value),
+    /// A column of the row being evaluated.
+    Column(usize),
+    /// A column of an enclosing query's current row (`depth` 1 = the immediately enclosing query).
+    OuterColumn {
+        depth: usize,
+        index: usize,
+    },
+    /// `$n`, 0-based.
+    Parameter(usize),
+    Binary {
+        op: BinaryOp,
+        sig: BinarySignature,
+        left: Box<BoundExpr>,
+        right: Box<BoundExpr>,
+    },
+    /// AND of all operands (flat, see `ast::Expr::And`).
+    And(Vec<BoundExpr>),
+    /// OR of all operands.
+    Or(Vec<BoundExpr>),
+    Not(Box<BoundExpr>),
+    Negate {
+        expr: Box<BoundExpr>,
+        data_type: DataType,
+    },
+    IsNull {
+        expr: Box<BoundExpr>,
+        negated: bool,
+    },
+    InList {
+        expr: Box<BoundExpr>,
+        list: Vec<BoundExpr>,
+        negated: bool,
+    },
+    /// Searched CASE (a simple CASE is rewritten into `operand = value` conditions).
+    Case {
+        branches: Vec<(BoundExpr, BoundExpr)>,
+        else_result: Option<Box<BoundExpr>>,
+    },
+    Cast {
+        expr: Box<BoundExpr>,
+        from: DataType,
+        to: DataType,
+    },
+    /// An explicit cast to varchar(n): text cut to `length` characters.
+    TruncateText {
+        expr: Box<BoundExpr>,
+        length: usize,
+    },
+    Function {
+        function: ResolvedScalar,
+        args: Vec<BoundExpr>,
+    },
+    /// A scalar subquery (one column, at most one row).
+    Subquery(Box<SubqueryPlan>),
+    Exists {
+        subquery: Box<SubqueryPlan>,
+        negated: bool,
+    },
+    /// `expr [NOT] IN (SELECT ...)`; subquery values are cast with `cast` before comparing.
+    InSubquery {
+        expr: Box<BoundExpr>,
+        subquery: Box<SubqueryPlan>,
+        cast: Option<(DataType, DataType)>,
+        negated: bool,
+    },
+}
+
+/// A subquery inside an expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SubqueryPlan {
+    /// Unique within the statement: the executor caches uncorrelated results under it.
+    pub id: usize,
+    pub plan: QueryPlan,
+    /// Whether it refers to an enclosing query's row (then it runs once per outer row).
+    pub correlated: bool,
+}
+
+/// A SELECT or VALUES.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryPlan {
+    pub source: Source,
+    pub filter: Option<BoundExpr>,
+    pub aggregate: Option<AggregatePlan>,
+    /// Output expressions, then hidden sort keys (`projection.len() - visible` of them).
+    pub projection: Vec<BoundExpr>,
+    pub visible: usize,
+    pub distinct: bool,
+    pub order_by: Vec<SortKey>,
+    pub limit: Option<BoundExpr>,
+    pub offset: Option<BoundExpr>,
+    pub columns: Arc<[Column]>,
+    /// The query's locking clause (`FOR UPDATE`, ...): the executor adds the rows it returns to the
+    /// transaction's conflict set.
+    pub locking: Option<ast::LockStrength>,
+}
+
+/// GROUP BY and aggregates: the row after aggregation is `group keys ++ aggregate results`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggregatePlan {
+    pub group_by: Vec<BoundExpr>,
+    pub aggregates: Vec<AggregateCall>,
+    pub having: Option<BoundExpr>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AggregateCall {
+    pub aggregate: ResolvedAggregate,
+    /// The argument (None for `count(*)`).
+    pub arg: Option<BoundExpr>,
+}
+
+/// One ORDER BY key: a column of the projected row.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SortKey {
+    pub column: usize,
+    pub descending: bool,
+    pub nulls_first: bool,
+}
+
+/// Where a query's input rows come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    /// No FROM: one row without columns.
+    Single,
+    Table {
+        table: Arc<Table>,
+    },
+    /// A relation of schema `sys` whose rows are produced from database state (`sql::system`).
+    System(&'static crate::sql::system::SystemRelation),
+    /// `generate_series(start, stop[, step])` over integers.
+    Series {
+        start: BoundExpr,
+        stop: BoundExpr,
+        step: Option<BoundExpr>,
+    },
+    Values(Vec<Vec<BoundExpr>>),
+    Subquery(Box<QueryPlan>),
+    /// Comma-separated FROM items: the cross product, rows concatenated left to right.
+    Cross(Vec<Source>),
+    Join(Box<JoinPlan>),
+    /// `left UNION / INTERSECT / EXCEPT [ALL] right`; both sides' columns already have the unified types.
+    SetOperation {
+        op: ast::SetOperator,
+        all: bool,
+        left: Box<QueryPlan>,
+        right: Box<QueryPlan>,
+    },
+}
+
+/// A join of two FROM items. The joined row is `left ++ right ++ merged`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JoinPlan {
+    pub kind: ast::JoinKind,
+    pub left: Source,
+    pub right: Source,
+    pub left_width: usize,
+    pub right_width: usize,
+    /// The ON / USING condition over `left ++ right`; None for CROSS JOIN (and NATURAL without common columns).
+    pub condition: Option<BoundExpr>,
+    /// The columns merged by USING / NATURAL, computed from `left ++ right`.
+    pub merged: Vec<BoundExpr>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Returning {
+    pub projection: Vec<BoundExpr>,
+    pub columns: Arc<[Column]>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum InsertSource {
+    /// Rows of `targets.len()` values; `None` is DEFAULT.
+    Values(Vec<Vec<Option<BoundExpr>>>),
+    /// A query; `casts[i]` converts its column i to the target column's type.
+    Query { query: Box<QueryPlan>, casts: Vec<Option<(DataType, DataType)>> },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InsertPlan {
+    pub table: Arc<Table>,
+    /// Table column index of each source column.
+    pub targets: Vec<usize>,
+    pub source: InsertSource,
+    /// Per table column: its DEFAULT, bound and cast to the column type.
+    pub defaults: Vec<Option<BoundExpr>>,
+    /// Per table column: whether values must be re-checked against the type's modifier (varchar(n), ...).
+    pub enforce_typmod: Vec<bool>,
+    pub returning: Option<Returning>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpdatePlan {
+    pub table: Arc<Table>,
+    pub filter: Option<BoundExpr>,
+    /// (column index, new value evaluated against the old row).
+    pub assignments: Vec<(usize, BoundExpr)>,
+    pub enforce_typmod: Vec<bool>,
+    /// Whether an assignment targets a primary-key column (the row may move to a new key).
+    pub changes_key: bool,
+    pub returning: Option<Returning>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeletePlan {
+    pub table: Arc<Table>,
+    pub filter: Option<BoundExpr>,
+    pub returning: Option<Returning>,
+}

@@ -1,0 +1,238 @@
+//! The physical plan: a tree of operators, each with the optimizer's estimates, that `sql::execute` runs
+//! (one operator per node, pulled by its parent) and `sql::explain` prints.
+//!
+//! Rows flowing between operators are `Vec<Value>`s whose columns are positions, as the binder numbered
+//! them: a table read yields the table's full row (every column, unread ones NULL), a join yields
+//! `left ++ right ++ merged USING columns`, an aggregate `group keys ++ aggregate results`, a projection its
+//! expressions. So the expressions of the bound query tree run unchanged on the operators' rows.
+
+use std::sync::Arc;
+
+use crate::catalog::{Index, Table};
+use crate::sql::ast::{JoinKind, SetOperator};
+use crate::sql::plan::{AggregateCall, BoundExpr, SortKey};
+
+/// A planned query: the operator tree plus the plans of the subqueries its expressions contain.
+#[derive(Debug, Clone)]
+pub struct PhysicalQuery {
+    pub root: PhysicalPlan,
+    /// Subquery id (`SubqueryPlan::id`) -> its plan (`sql::execute` runs it when an expression needs it).
+    pub subplans: Vec<(usize, PhysicalPlan)>,
+    /// Number of nodes in `root` and all subplans (node ids are `0..node_count`).
+    pub node_count: usize,
+}
+
+/// One operator with the optimizer's estimates.
+#[derive(Debug, Clone)]
+pub struct PhysicalPlan {
+    /// Number of this node, unique within its `PhysicalQuery` (EXPLAIN ANALYZE counts per node).
+    pub id: usize,
+    pub node: Node,
+    pub estimate: Estimate,
+}
+
+/// What the optimizer expects of a node, in PostgreSQL's cost units (a sequential page read = 1.0).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Estimate {
+    pub rows: f64,
+    /// Cost before the first row comes out.
+    pub startup_cost: f64,
+    /// Cost of producing every row.
+    pub total_cost: f64,
+    /// Average width of an output row in bytes.
+    pub width: u32,
+}
+
+#[derive(Debug, Clone)]
+pub enum Node {
+    /// One row without columns (a SELECT without FROM).
+    Result,
+    /// Rows of a table through its primary key or one secondary index.
+    TableRead(TableRead),
+    /// A relation of schema `sys` computed from database state.
+    SystemScan {
+        relation: &'static crate::sql::system::SystemRelation,
+    },
+    /// `generate_series(start, stop[, step])` over integers.
+    Series {
+        start: BoundExpr,
+        stop: BoundExpr,
+        step: Option<BoundExpr>,
+    },
+    Values {
+        rows: Vec<Vec<BoundExpr>>,
+    },
+    Filter {
+        input: Box<PhysicalPlan>,
+        predicate: BoundExpr,
+    },
+    Project {
+        input: Box<PhysicalPlan>,
+        exprs: Vec<BoundExpr>,
+    },
+    /// Grouping and aggregates; output `group keys ++ aggregate results`. Without GROUP BY exactly one row.
+    Aggregate {
+        input: Box<PhysicalPlan>,
+        group_by: Vec<BoundExpr>,
+        aggregates: Vec<AggregateCall>,
+    },
+    /// Removes duplicate rows (comparing the first `columns` columns).
+    Distinct {
+        input: Box<PhysicalPlan>,
+        columns: usize,
+    },
+    /// Sorts its input; with `limit` only the first rows are kept while sorting (top-N, a bounded heap).
+    Sort {
+        input: Box<PhysicalPlan>,
+        keys: Vec<SortKey>,
+        limit: Option<LimitCount>,
+    },
+    Limit {
+        input: Box<PhysicalPlan>,
+        count: LimitCount,
+    },
+    /// Keeps the first `columns` columns (drops hidden ORDER BY keys).
+    Truncate {
+        input: Box<PhysicalPlan>,
+        columns: usize,
+    },
+    Join(Join),
+    SetOperation {
+        op: SetOperator,
+        all: bool,
+        left: Box<PhysicalPlan>,
+        right: Box<PhysicalPlan>,
+    },
+}
+
+/// LIMIT / OFFSET, evaluated when the operator opens.
+#[derive(Debug, Clone, Default)]
+pub struct LimitCount {
+    pub limit: Option<BoundExpr>,
+    pub offset: Option<BoundExpr>,
+}
+
+/// A join of two inputs; output rows are `left ++ right ++ merged`.
+#[derive(Debug, Clone)]
+pub struct Join {
+    pub kind: JoinKind,
+    pub algorithm: JoinAlgorithm,
+    pub left: Box<PhysicalPlan>,
+    pub right: Box<PhysicalPlan>,
+    pub left_width: usize,
+    pub right_width: usize,
+    /// The whole ON condition over `left ++ right`, re-checked on every candidate pair.
+    pub condition: Option<BoundExpr>,
+    /// USING / NATURAL merged columns, computed from `left ++ right`.
+    pub merged: Vec<BoundExpr>,
+}
+
+#[derive(Debug, Clone)]
+pub enum JoinAlgorithm {
+    /// Every right row is a candidate for every left row (the right input is read once and kept).
+    NestedLoop,
+    /// The right rows are hashed on `right_keys`, then probed with `left_keys` per left row; a NULL key
+    /// matches nothing. `right_keys` are bound against the joined row and evaluated with the left part NULL.
+    Hash { left_keys: Vec<BoundExpr>, right_keys: Vec<BoundExpr> },
+    /// The right input is a `TableRead` whose range expressions read the left row: looked up per batch of
+    /// left rows (Aurora DSQL's "Nested Loop (Batched Join)" with an index or key lookup inside).
+    Lookup,
+}
+
+/// Which rows of a table to read, through which B-tree, in which order.
+#[derive(Debug, Clone)]
+pub struct TableRead {
+    pub table: Arc<Table>,
+    /// None: the table's own primary-key B-tree (the table is its primary key, as in Aurora DSQL); Some: a
+    /// secondary index whose entries lead to the rows.
+    pub index: Option<Arc<Index>>,
+    /// The key ranges to read; empty = the whole B-tree.
+    pub ranges: Vec<KeyRange>,
+    /// Read the B-tree from its end (ORDER BY ... DESC served by an ascending key).
+    pub backward: bool,
+    /// Rows are made from index entries alone (every column the query reads is in the index).
+    pub index_only: bool,
+    /// The conjuncts the ranges were built from, over the table's row (EXPLAIN's `Index Cond`).
+    pub index_condition: Vec<BoundExpr>,
+    /// The rest of the filter over the table's row (EXPLAIN's `Filter`); rows failing it are dropped here.
+    pub filter: Option<BoundExpr>,
+    /// The columns the query reads (others stay NULL and are not decoded); None = every column.
+    pub columns: Option<Vec<bool>>,
+    /// Estimated rows read before the filter (EXPLAIN's `Rows Filtered` compares).
+    pub rows_before_filter: f64,
+    /// Append each row's storage key (bytea) after the table's columns: a locking query carries it up to
+    /// learn exactly which rows it returned.
+    pub with_row_key: bool,
+}
+
+/// One contiguous range of a B-tree: the key columns `0..prefix.len()` equal `prefix`, and the next key
+/// column within `lower..upper`. The expressions are evaluated against the row that opens the read (no
+/// columns for a plain scan, the left row for a lookup join).
+#[derive(Debug, Clone, Default)]
+pub struct KeyRange {
+    pub prefix: Vec<BoundExpr>,
+    /// (value, inclusive)
+    pub lower: Option<(BoundExpr, bool)>,
+    pub upper: Option<(BoundExpr, bool)>,
+}
+
+impl KeyRange {
+    /// A range that pins `prefix.len()` leading key columns.
+    pub fn equal(prefix: Vec<BoundExpr>) -> Self {
+        KeyRange { prefix, lower: None, upper: None }
+    }
+}
+
+impl TableRead {
+    /// Whether this reads single rows by their whole primary key (each range a point).
+    pub fn is_point_lookup(&self) -> bool {
+        self.index.is_none()
+            && !self.ranges.is_empty()
+            && self
+                .ranges
+                .iter()
+                .all(|r| r.prefix.len() == self.table.primary_key.len() && r.lower.is_none() && r.upper.is_none())
+    }
+}
+
+impl PhysicalPlan {
+    /// Every table read in the plan, for adjustments after planning.
+    pub fn table_reads_mut(&mut self) -> Vec<&mut TableRead> {
+        let mut out = Vec::new();
+        let mut pending = vec![self];
+        while let Some(plan) = pending.pop() {
+            match &mut plan.node {
+                Node::TableRead(read) => out.push(read),
+                Node::Result | Node::SystemScan { .. } | Node::Series { .. } | Node::Values { .. } => {}
+                Node::Filter { input, .. }
+                | Node::Project { input, .. }
+                | Node::Aggregate { input, .. }
+                | Node::Distinct { input, .. }
+                | Node::Sort { input, .. }
+                | Node::Limit { input, .. }
+                | Node::Truncate { input, .. } => pending.push(input),
+                Node::Join(join) => pending.extend([join.left.as_mut(), join.right.as_mut()]),
+                Node::SetOperation { left, right, .. } => pending.extend([left.as_mut(), right.as_mut()]),
+            }
+        }
+        out
+    }
+
+    /// The node's inputs, left to right.
+    pub fn children(&self) -> Vec<&PhysicalPlan> {
+        match &self.node {
+            Node::Result | Node::TableRead(_) | Node::SystemScan { .. } | Node::Series { .. } | Node::Values { .. } => {
+                Vec::new()
+            }
+            Node::Filter { input, .. }
+            | Node::Project { input, .. }
+            | Node::Aggregate { input, .. }
+            | Node::Distinct { input, .. }
+            | Node::Sort { input, .. }
+            | Node::Limit { input, .. }
+            | Node::Truncate { input, .. } => vec![input],
+            Node::Join(join) => vec![&join.left, &join.right],
+            Node::SetOperation { left, right, .. } => vec![left, right],
+        }
+    }
+}

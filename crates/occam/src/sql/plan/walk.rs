@@ -1,0 +1,231 @@
+//! Structural questions about bound expressions that the optimizer asks: which columns an expression
+//! reads, its conjuncts, whether it is known before a scan starts, and the subqueries inside it.
+//!
+//! Every walk goes through [`BoundExpr::children`], so a new expression variant is taught to all of them
+//! in one place.
+
+use std::ops::Range;
+
+use crate::sql::plan::{BoundExpr, QueryPlan, Source, SubqueryPlan};
+
+impl BoundExpr {
+    /// The expressions directly inside this one (subquery plans are not expressions: see
+    /// [`BoundExpr::subqueries`]).
+    pub fn children(&self) -> Vec<&BoundExpr> {
+        match self {
+            BoundExpr::Literal(_) | BoundExpr::Column(_) | BoundExpr::OuterColumn { .. } | BoundExpr::Parameter(_) => {
+                Vec::new()
+            }
+            BoundExpr::Binary { left, right, .. } => vec![left, right],
+            BoundExpr::And(operands) | BoundExpr::Or(operands) => operands.iter().collect(),
+            BoundExpr::Not(inner)
+            | BoundExpr::Negate { expr: inner, .. }
+            | BoundExpr::IsNull { expr: inner, .. }
+            | BoundExpr::Cast { expr: inner, .. }
+            | BoundExpr::TruncateText { expr: inner, .. } => vec![inner],
+            BoundExpr::InList { expr, list, .. } => std::iter::once(expr.as_ref()).chain(list).collect(),
+            BoundExpr::Case { branches, else_result } => {
+                branches.iter().flat_map(|(when, then)| [when, then]).chain(else_result.as_deref()).collect()
+            }
+            BoundExpr::Function { args, .. } => args.iter().collect(),
+            BoundExpr::Subquery(_) | BoundExpr::Exists { .. } => Vec::new(),
+            BoundExpr::InSubquery { expr, .. } => vec![expr],
+        }
+    }
+
+    /// The subquery directly in this node, if any.
+    fn own_subquery(&self) -> Option<&SubqueryPlan> {
+        match self {
+            BoundExpr::Subquery(subquery)
+            | BoundExpr::Exists { subquery, .. }
+            | BoundExpr::InSubquery { subquery, .. } => Some(subquery),
+            _ => None,
+        }
+    }
+
+    /// Calls `f` on this expression and every expression inside it (not inside subqueries), iteratively.
+    pub fn visit<'s>(&'s self, f: &mut impl FnMut(&'s BoundExpr)) {
+        let mut pending = vec![self];
+        while let Some(expr) = pending.pop() {
+            f(expr);
+            pending.extend(expr.children());
+        }
+    }
+
+    /// Whether some node satisfies `predicate` (not looking into subqueries).
+    pub fn any(&self, mut predicate: impl FnMut(&BoundExpr) -> bool) -> bool {
+        let mut found = false;
+        self.visit(&mut |e| found = found || predicate(e));
+        found
+    }
+
+    /// The subqueries in this expression (outermost level; each subquery's own are in its plan).
+    pub fn subqueries(&self) -> Vec<&SubqueryPlan> {
+        let mut out = Vec::new();
+        self.visit(&mut |e| out.extend(e.own_subquery()));
+        out
+    }
+
+    /// Marks in `used` (grown as needed) every row position this expression reads.
+    pub fn mark_columns(&self, used: &mut Vec<bool>) {
+        self.visit(&mut |e| {
+            if let BoundExpr::Column(c) = e {
+                if used.len() <= *c {
+                    used.resize(c + 1, false);
+                }
+                used[*c] = true;
+            }
+        });
+    }
+
+    /// Whether it reads only row positions in `columns` (constants, parameters and outer rows are fine) and
+    /// contains no subquery, so it can run on one side of a join alone.
+    pub fn reads_only(&self, columns: &Range<usize>) -> bool {
+        !self.any(|e| match e {
+            BoundExpr::Column(c) => !columns.contains(c),
+            other => other.own_subquery().is_some(),
+        })
+    }
+
+    /// Whether its value is known before a scan starts: no columns of the current row, no subqueries.
+    pub fn is_constant(&self) -> bool {
+        self.reads_only(&(0..0))
+    }
+
+    /// Its conjuncts (itself if it is no AND).
+    pub fn conjuncts(&self) -> Vec<&BoundExpr> {
+        let mut out = Vec::new();
+        let mut pending = vec![self];
+        while let Some(expr) = pending.pop() {
+            match expr {
+                BoundExpr::And(operands) => pending.extend(operands.iter().rev()),
+                other => out.push(other),
+            }
+        }
+        out
+    }
+
+    /// A copy with every `Column(c)` replaced by `Column(map(c))`.
+    pub fn map_columns(&self, map: &impl Fn(usize) -> usize) -> BoundExpr {
+        let mut copy = self.clone();
+        copy.map_columns_in_place(map);
+        copy
+    }
+
+    fn map_columns_in_place(&mut self, map: &impl Fn(usize) -> usize) {
+        let mut pending = vec![self];
+        while let Some(expr) = pending.pop() {
+            match expr {
+                BoundExpr::Column(c) => *c = map(*c),
+                BoundExpr::Binary { left, right, .. } => pending.extend([left.as_mut(), right.as_mut()]),
+                BoundExpr::And(operands) | BoundExpr::Or(operands) => pending.extend(operands.iter_mut()),
+                BoundExpr::Not(inner)
+                | BoundExpr::Negate { expr: inner, .. }
+                | BoundExpr::IsNull { expr: inner, .. }
+                | BoundExpr::Cast { expr: inner, .. }
+                | BoundExpr::TruncateText { expr: inner, .. }
+                | BoundExpr::InSubquery { expr: inner, .. } => pending.push(inner),
+                BoundExpr::InList { expr, list, .. } => {
+                    pending.push(expr);
+                    pending.extend(list.iter_mut());
+                }
+                BoundExpr::Case { branches, else_result } => {
+                    for (when, then) in branches {
+                        pending.extend([when, then]);
+                    }
+                    pending.extend(else_result.as_deref_mut());
+                }
+                BoundExpr::Function { args, .. } => pending.extend(args.iter_mut()),
+                BoundExpr::Literal(_)
+                | BoundExpr::OuterColumn { .. }
+                | BoundExpr::Parameter(_)
+                | BoundExpr::Subquery(_)
+                | BoundExpr::Exists { .. } => {}
+            }
+        }
+    }
+
+    /// The AND of `parts` (None for no parts).
+    pub fn and_of(mut parts: Vec<BoundExpr>) -> Option<BoundExpr> {
+        match parts.len() {
+            0 => None,
+            1 => parts.pop(),
+            _ => Some(BoundExpr::And(parts)),
+        }
+    }
+}
+
+impl QueryPlan {
+    /// Every expression of the query at its own level (not inside its FROM subqueries' plans).
+    pub fn expressions(&self) -> Vec<&BoundExpr> {
+        let mut out: Vec<&BoundExpr> = Vec::new();
+        out.extend(self.filter.as_ref());
+        if let Some(aggregate) = &self.aggregate {
+            out.extend(&aggregate.group_by);
+            out.extend(aggregate.aggregates.iter().filter_map(|a| a.arg.as_ref()));
+            out.extend(aggregate.having.as_ref());
+        }
+        out.extend(&self.projection);
+        out.extend(self.limit.as_ref());
+        out.extend(self.offset.as_ref());
+        self.source.collect_expressions(&mut out);
+        out
+    }
+}
+
+impl QueryPlan {
+    /// A locking clause anywhere below this query's own level (FROM subqueries, set operations,
+    /// subqueries in expressions).
+    pub fn nested_locking(&self) -> Option<crate::sql::ast::LockStrength> {
+        let mut stack: Vec<&QueryPlan> = vec![self];
+        let mut first = true;
+        while let Some(query) = stack.pop() {
+            if !first {
+                if let Some(lock) = query.locking {
+                    return Some(lock);
+                }
+            }
+            first = false;
+            for expr in query.expressions() {
+                stack.extend(expr.subqueries().into_iter().map(|s| &s.plan));
+            }
+            query.source.collect_queries(&mut stack);
+        }
+        None
+    }
+}
+
+impl Source {
+    /// The queries directly inside this FROM tree.
+    fn collect_queries<'a>(&'a self, out: &mut Vec<&'a QueryPlan>) {
+        match self {
+            Source::Subquery(query) => out.push(query),
+            Source::SetOperation { left, right, .. } => out.extend([left.as_ref(), right.as_ref()]),
+            Source::Cross(sources) => sources.iter().for_each(|s| s.collect_queries(out)),
+            Source::Join(join) => {
+                join.left.collect_queries(out);
+                join.right.collect_queries(out);
+            }
+            _ => {}
+        }
+    }
+
+    fn collect_expressions<'a>(&'a self, out: &mut Vec<&'a BoundExpr>) {
+        match self {
+            Source::Single | Source::Table { .. } | Source::System(_) | Source::Subquery(_) => {}
+            Source::SetOperation { .. } => {}
+            Source::Series { start, stop, step } => {
+                out.extend([start, stop]);
+                out.extend(step.as_ref());
+            }
+            Source::Values(rows) => out.extend(rows.iter().flatten()),
+            Source::Cross(sources) => sources.iter().for_each(|s| s.collect_expressions(out)),
+            Source::Join(join) => {
+                join.left.collect_expressions(out);
+                join.right.collect_expressions(out);
+                out.extend(join.condition.as_ref());
+                out.extend(&join.merged);
+            }
+        }
+    }
+}
