@@ -250,3 +250,29 @@ pub async fn serve_metrics(listener: tokio::net::TcpListener, metrics: Arc<Metri
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Conflicts are counted by DSQL code, commits with their latency, in the exposition format.
+    #[test]
+    fn counts_conflicts_by_code_and_commits() {
+        let metrics = Metrics::new();
+        metrics.conflict(&crate::Error::serialization_failure());
+        metrics.conflict(&crate::txn::schema_conflict());
+        metrics.conflict(&crate::Error::serialization_failure());
+        metrics.committed(true, Duration::from_millis(3));
+        metrics.committed(false, Duration::from_millis(3));
+        let text = metrics.encode();
+        for line in [
+            "occam_occ_conflicts_total{code=\"OC000\"} 2",
+            "occam_occ_conflicts_total{code=\"OC001\"} 1",
+            "occam_commits_total 1",
+            "occam_commit_failures_total 1",
+            "occam_commit_latency_seconds_count 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "no {line} in {text}");
+        }
+    }
+}
