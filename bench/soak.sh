@@ -59,7 +59,8 @@ soak() { # label port user data-dir
     scan=$(scan_ms "$port" "$user")
     rss=$(rss_mib "$label")
     [ "$label" = occam ] && gc=$(gc_removed)
-    tps=$(sed -nE 's/^progress: [0-9.]+ s, ([0-9.]+) tps.*/\1/p' "$WORK/$label.progress" | tail -1)
+    # pgbench reports the minute's throughput about now; the final table takes it from its progress lines.
+    tps=-
     printf '%-10s %6d %10s %12s %10s %9s  %s\n' "$label" "$minute" "${tps:-?}" "$size" "$scan" "$rss" "$gc" |
       tee -a "$WORK/$label.table" >&2
   done
