@@ -178,6 +178,33 @@ impl Table {
         out
     }
 
+    /// Decodes only the columns marked in `needed` (the others stay NULL and are stepped over without
+    /// building their values); columns past the mask's end are not needed.
+    pub fn decode_row_columns(&self, bytes: &[u8], needed: &[bool]) -> Result<Vec<Value>> {
+        use crate::storage::keycode::{decode_value, skip_value};
+        let mut input = bytes;
+        let mut row = Vec::with_capacity(self.columns.len());
+        for (i, column) in self.columns.iter().enumerate() {
+            if needed.get(i).copied().unwrap_or(false) {
+                let mut value = decode_value(&mut input, &column.data_type, false)?;
+                if let Value::Numeric(d) = &mut value {
+                    let (&scale, rest) = input.split_first().ok_or_else(|| Error::internal("truncated numeric"))?;
+                    input = rest;
+                    d.rescale(scale as u32);
+                }
+                row.push(value);
+            } else {
+                let present = input.first() == Some(&0x01);
+                skip_value(&mut input, &column.data_type, false)?;
+                if present && matches!(column.data_type, DataType::Numeric(_)) {
+                    input = input.get(1..).ok_or_else(|| Error::internal("truncated numeric"))?;
+                }
+                row.push(Value::Null);
+            }
+        }
+        Ok(row)
+    }
+
     /// Decodes a storage value written by [`Table::encode_row`].
     pub fn decode_row(&self, bytes: &[u8]) -> Result<Vec<Value>> {
         let mut input = bytes;

@@ -597,7 +597,11 @@ impl Session {
         rules.check_statement_mix(plan.is_ddl(), plan.is_dml(), active.did_ddl, active.did_dml)?;
         let functions =
             FunctionContext { transaction_timestamp: active.started_at, statement_timestamp: self.db.now() };
-        let planning = execute::Planning { estimates: &self.db, settings: planner_settings(&self.db, &self.settings) };
+        let planning = execute::Planning {
+            estimates: &self.db,
+            settings: planner_settings(&self.db, &self.settings),
+            memory_limit: rules.max_query_memory,
+        };
         let result = match plan {
             Plan::CreateTable(create) => {
                 check_table_definition(rules, create)?;
@@ -774,7 +778,7 @@ fn explain_statement(
             let planning_time = started.elapsed();
             let (stats, execution) = if options.analyze {
                 let run_started = std::time::Instant::now();
-                let (_, stats) = execute::run_analyzed(&physical, txn, params, functions)?;
+                let (_, stats) = execute::run_analyzed(&physical, txn, params, functions, planning)?;
                 (Some(stats), Some(run_started.elapsed()))
             } else {
                 (None, None)

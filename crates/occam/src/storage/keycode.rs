@@ -149,6 +149,51 @@ pub fn decode_value(input: &mut &[u8], data_type: &DataType, descending: bool) -
     }
 }
 
+/// Steps over one component of type `data_type` at the front of `input` without building its value (a
+/// scan that does not need a column still has to find where the next one starts).
+pub fn skip_value(input: &mut &[u8], data_type: &DataType, descending: bool) -> Result<()> {
+    let invert = if descending { 0xff } else { 0 };
+    let mut reader = Reader { input, invert };
+    match reader.byte()? {
+        NULL => return Ok(()),
+        PRESENT => {}
+        other => return Err(Error::internal(format!("corrupt key component tag {other}"))),
+    }
+    let fixed = match data_type {
+        DataType::Bool => 1,
+        DataType::Int2 | DataType::Int4 | DataType::Int8 | DataType::Float4 | DataType::Float8 => 8,
+        DataType::Uuid => 16,
+        DataType::Date => 4,
+        DataType::Timestamp | DataType::Timestamptz => 8,
+        DataType::Numeric(_) => {
+            let class = reader.byte()?;
+            if class == 1 {
+                return Ok(());
+            }
+            // Two exponent bytes, then digits up to a terminator (all complemented when negative).
+            let terminator = if class == 0 { 0xff } else { 0 };
+            reader.byte()?;
+            reader.byte()?;
+            while reader.byte()? != terminator {}
+            return Ok(());
+        }
+        DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::Unknown | DataType::Bytea => loop {
+            if reader.byte()? == 0 {
+                match reader.byte()? {
+                    0xff => {}
+                    0x01 => return Ok(()),
+                    _ => return Err(Error::internal("corrupt escaped key bytes")),
+                }
+            }
+        },
+    };
+    if reader.input.len() < fixed {
+        return Err(Error::internal("truncated key"));
+    }
+    *reader.input = &reader.input[fixed..];
+    Ok(())
+}
+
 struct Reader<'a, 'b> {
     input: &'a mut &'b [u8],
     invert: u8,
@@ -280,6 +325,9 @@ mod tests {
                 let mut slice = bytes.as_slice();
                 let back = decode_value(&mut slice, &ty, desc).unwrap();
                 assert!(slice.is_empty());
+                let mut skipped = bytes.as_slice();
+                skip_value(&mut skipped, &ty, desc).unwrap();
+                assert!(skipped.is_empty(), "skipping {v:?} left {skipped:?}");
                 assert_eq!(back.total_cmp(v), std::cmp::Ordering::Equal, "{v:?} round trip gave {back:?}");
             }
         }

@@ -87,20 +87,11 @@ pub fn eval(expr: &BoundExpr, row: &[Value], ctx: &mut ExecContext) -> Result<Va
             if value.is_null() {
                 return Ok(Value::Null);
             }
-            let mut saw_null = false;
+            let mut candidates = Vec::with_capacity(list.len());
             for item in list {
-                let candidate = eval(item, row, ctx)?;
-                match scalar::compare(&value, &candidate) {
-                    Some(Ordering::Equal) => return Ok(Value::Bool(!*negated)),
-                    None => saw_null = true,
-                    _ => {}
-                }
+                candidates.push(eval(item, row, ctx)?);
             }
-            if saw_null {
-                Value::Null
-            } else {
-                Value::Bool(*negated)
-            }
+            membership(&value, candidates, *negated)
         }
         BoundExpr::Case { branches, else_result } => {
             for (condition, result) in branches {
@@ -152,26 +143,118 @@ pub fn eval(expr: &BoundExpr, row: &[Value], ctx: &mut ExecContext) -> Result<Va
             if value.is_null() {
                 return Ok(Value::Null);
             }
-            let mut saw_null = false;
+            if !subquery.correlated && hashable(&value) {
+                if let Some(answer) = in_hashed_set(&value, subquery.id, &rows, *cast, *negated, ctx)? {
+                    return Ok(answer);
+                }
+            }
+            let mut candidates = Vec::with_capacity(rows.len());
             for candidate in rows.iter() {
-                let candidate = match (&candidate[0], cast) {
+                candidates.push(match (&candidate[0], cast) {
                     (Value::Null, _) => Value::Null,
                     (v, Some((from, to))) => scalar::cast(v.clone(), from, to)?,
                     (v, None) => v.clone(),
-                };
-                match scalar::compare(&value, &candidate) {
-                    Some(Ordering::Equal) => return Ok(Value::Bool(!*negated)),
-                    None => saw_null = true,
-                    _ => {}
-                }
+                });
             }
-            if saw_null {
-                Value::Null
-            } else {
-                Value::Bool(*negated)
-            }
+            membership(&value, candidates, *negated)
         }
     })
+}
+
+/// Whether equal values of this kind always have equal key encodings (so a hash set of encodings finds
+/// every equal candidate; floats are left out for -0 = +0).
+fn hashable(value: &Value) -> bool {
+    matches!(
+        value,
+        Value::Bool(_)
+            | Value::Int(_)
+            | Value::Text(_)
+            | Value::Bytea(_)
+            | Value::Uuid(_)
+            | Value::Date(_)
+            | Value::Timestamp(_)
+            | Value::Timestamptz(_)
+            | Value::Numeric(_)
+    )
+}
+
+/// `value [NOT] IN (uncorrelated subquery)` through a hash set of the subquery's (cast) values, built once
+/// per statement (PostgreSQL's hashed SubPlan), instead of comparing with every row for every outer row.
+/// None when the set's values are not all of the value's kind (then equal values may encode differently).
+fn in_hashed_set(
+    value: &Value,
+    id: usize,
+    rows: &[Row],
+    cast: Option<(crate::types::DataType, crate::types::DataType)>,
+    negated: bool,
+    ctx: &mut ExecContext,
+) -> Result<Option<Value>> {
+    if let std::collections::hash_map::Entry::Vacant(slot) = ctx.subquery_sets.entry(id) {
+        let mut set = std::collections::HashSet::with_capacity(rows.len());
+        let mut has_null = false;
+        let mut kind = None;
+        for candidate in rows {
+            let candidate = match (&candidate[0], cast) {
+                (Value::Null, _) => Value::Null,
+                (v, Some((from, to))) => scalar::cast(v.clone(), &from, &to)?,
+                (v, None) => v.clone(),
+            };
+            if candidate.is_null() {
+                has_null = true;
+                continue;
+            }
+            let this_kind = std::mem::discriminant(&candidate);
+            if kind.get_or_insert(this_kind) != &this_kind {
+                kind = None;
+                set.clear();
+                break;
+            }
+            set.insert(super::encode_values(std::slice::from_ref(&candidate)));
+        }
+        slot.insert(Arc::new(HashedSet { values: set, has_null, kind }));
+    }
+    let hashed = ctx.subquery_sets[&id].clone();
+    if hashed.kind.is_some_and(|kind| kind != std::mem::discriminant(value))
+        || (hashed.kind.is_none() && !hashed.values.is_empty())
+    {
+        return Ok(None);
+    }
+    if hashed.kind.is_none() && !rows.iter().all(|r| r[0].is_null()) {
+        return Ok(None);
+    }
+    Ok(Some(if hashed.values.contains(&super::encode_values(std::slice::from_ref(value))) {
+        Value::Bool(!negated)
+    } else if hashed.has_null {
+        Value::Null
+    } else {
+        Value::Bool(negated)
+    }))
+}
+
+/// The hashed values of an uncorrelated `IN (subquery)`.
+pub struct HashedSet {
+    values: std::collections::HashSet<Vec<u8>>,
+    has_null: bool,
+    /// The kind of every non-NULL value (None: none, or mixed kinds — then no hashing).
+    kind: Option<std::mem::Discriminant<Value>>,
+}
+
+/// `value [NOT] IN (candidates)` for a non-NULL value: TRUE on an equal candidate, else NULL if a
+/// comparison was unknown (a NULL candidate), else FALSE (NOT IN: the opposite of each).
+fn membership(value: &Value, candidates: Vec<Value>, negated: bool) -> Value {
+    let mut saw_null = false;
+    for candidate in &candidates {
+        match scalar::compare(value, candidate) {
+            Some(Ordering::Equal) => return Value::Bool(!negated),
+            None => saw_null = true,
+            _ => {}
+        }
+    }
+    if saw_null {
+        Value::Null
+    } else {
+        Value::Bool(negated)
+    }
 }
 
 fn subquery_rows(subquery: &SubqueryPlan, row: &[Value], ctx: &mut ExecContext) -> Result<Arc<Vec<Row>>> {

@@ -18,6 +18,7 @@ mod join;
 mod limit;
 mod lookup_join;
 mod materialized_join;
+mod memory;
 mod modify;
 mod project;
 mod result;
@@ -68,12 +69,16 @@ pub struct ExecContext<'a> {
     outer: Vec<Row>,
     /// Results of uncorrelated subqueries, computed once per statement.
     subquery_cache: HashMap<usize, Arc<Vec<Row>>>,
+    /// Hash sets of uncorrelated `IN (subquery)` values, with whether a NULL was among them.
+    subquery_sets: HashMap<usize, Arc<eval::HashedSet>>,
     /// While a locking query runs: the storage key of every table row its reads produce.
     read_keys: Option<Vec<Vec<u8>>>,
     /// Rows per batch (1 while locking, so that a LIMIT stops the reads at exactly the rows it returns).
     batch_size: usize,
     /// EXPLAIN ANALYZE's counters, by node id.
     stats: Option<Vec<NodeStats>>,
+    /// What the query's operators may hold in memory.
+    pub memory: memory::MemoryBudget,
 }
 
 impl<'a> ExecContext<'a> {
@@ -85,22 +90,27 @@ impl<'a> ExecContext<'a> {
             subplans: &[],
             outer: Vec::new(),
             subquery_cache: HashMap::new(),
+            subquery_sets: HashMap::new(),
             read_keys: None,
             batch_size: BATCH_SIZE,
             stats: None,
+            memory: memory::MemoryBudget::default(),
         }
     }
 
-    /// A context for running `query`, counting for EXPLAIN ANALYZE when `analyze`.
+    /// A context for running `query` within `memory_limit` bytes of operator state, counting for EXPLAIN
+    /// ANALYZE when `analyze`.
     pub fn for_query(
         txn: &'a Transaction,
         params: &'a [Value],
         functions: &'a FunctionContext,
         query: &'a PhysicalQuery,
+        memory_limit: Option<usize>,
         analyze: bool,
     ) -> Self {
         let mut ctx = ExecContext::new(txn, params, functions);
         ctx.subplans = &query.subplans;
+        ctx.memory = memory::MemoryBudget::new(memory_limit);
         if analyze {
             ctx.stats = Some(vec![NodeStats::default(); query.node_count]);
         }
@@ -117,10 +127,12 @@ impl<'a> ExecContext<'a> {
     }
 }
 
-/// How a statement's plans are made: estimates and the session's planner settings.
+/// How a statement's plans are made and run: estimates, the session's planner settings, and the memory
+/// a query's operators may hold.
 pub struct Planning<'p> {
     pub estimates: &'p dyn Estimates,
     pub settings: Settings,
+    pub memory_limit: Option<usize>,
 }
 
 impl Planning<'_> {
@@ -191,7 +203,7 @@ pub fn execute(
             check_no_nested_locking(query)?;
             let physical = optimize::plan_query(query, &planning.environment(txn));
             let rows = {
-                let mut ctx = ExecContext::for_query(txn, params, functions, &physical, false);
+                let mut ctx = ExecContext::for_query(txn, params, functions, &physical, planning.memory_limit, false);
                 run(&physical.root, &mut ctx)?
             };
             Ok(QueryResult::Rows { columns: query.columns.clone(), tag: format!("SELECT {}", rows.len()), rows })
@@ -233,7 +245,7 @@ pub fn execute_locking_query(
             for read in physical.root.table_reads_mut() {
                 read.with_row_key = true;
             }
-            let mut ctx = ExecContext::for_query(txn, params, functions, &physical, false);
+            let mut ctx = ExecContext::for_query(txn, params, functions, &physical, planning.memory_limit, false);
             let mut rows = run(&physical.root, &mut ctx)?;
             let mut keys = Vec::with_capacity(rows.len());
             for row in &mut rows {
@@ -245,7 +257,7 @@ pub fn execute_locking_query(
         }
         _ => {
             let physical = optimize::plan_query(query, &env);
-            let mut ctx = ExecContext::for_query(txn, params, functions, &physical, false);
+            let mut ctx = ExecContext::for_query(txn, params, functions, &physical, planning.memory_limit, false);
             ctx.read_keys = Some(Vec::new());
             ctx.batch_size = 1;
             let rows = run(&physical.root, &mut ctx)?;
@@ -278,8 +290,9 @@ pub fn run_analyzed(
     txn: &Transaction,
     params: &[Value],
     functions: &FunctionContext,
+    planning: &Planning,
 ) -> Result<(usize, Vec<NodeStats>)> {
-    let mut ctx = ExecContext::for_query(txn, params, functions, physical, true);
+    let mut ctx = ExecContext::for_query(txn, params, functions, physical, planning.memory_limit, true);
     let rows = run(&physical.root, &mut ctx)?;
     Ok((rows.len(), ctx.take_stats().unwrap_or_default()))
 }

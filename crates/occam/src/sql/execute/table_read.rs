@@ -126,6 +126,14 @@ impl<'a> TableReader<'a> {
         }
     }
 
+    /// A stored row, decoding only the columns the query reads.
+    fn decode(&self, value: &[u8]) -> Result<Row> {
+        match &self.read.columns {
+            Some(needed) => self.read.table.decode_row_columns(value, needed),
+            None => self.read.table.decode_row(value),
+        }
+    }
+
     fn next_unfiltered(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<(Vec<u8>, Row)>> {
         let txn = ctx.txn;
         let table = &self.read.table;
@@ -135,7 +143,7 @@ impl<'a> TableReader<'a> {
                     Some(entry) => {
                         let (key, value) = entry?;
                         match &self.read.index {
-                            None => return Ok(Some((key, table.decode_row(&value)?))),
+                            None => return Ok(Some((key, self.decode(&value)?))),
                             Some(index) => {
                                 let mut row_key = table.key_prefix.clone();
                                 row_key.extend_from_slice(index.entry_primary_key(table, &value)?);
@@ -143,7 +151,7 @@ impl<'a> TableReader<'a> {
                                     return Ok(Some((row_key, entry_row(table, index, &key, &value)?)));
                                 }
                                 if let Some(stored) = txn.get(&row_key)? {
-                                    return Ok(Some((row_key, table.decode_row(&stored)?)));
+                                    return Ok(Some((row_key, self.decode(&stored)?)));
                                 }
                                 continue;
                             }
@@ -157,7 +165,7 @@ impl<'a> TableReader<'a> {
                 Some(Span::Range(start, end)) => self.current = Some(txn.scan(start, end, self.read.backward)),
                 Some(Span::Point(key)) => {
                     if let Some(value) = txn.get(&key)? {
-                        return Ok(Some((key, table.decode_row(&value)?)));
+                        return Ok(Some((key, self.decode(&value)?)));
                     }
                 }
             }

@@ -174,12 +174,21 @@ impl Planner<'_, '_> {
             }
             _ => None,
         };
-        // The columns a single-table query reads (for index-only reads); a subquery may read any column
-        // of the row through an outer reference, so then all of them.
+        // The columns of its table a single-table query reads (decoded, and for index-only reads): those of
+        // the expressions over the table's row — WHERE, and GROUP BY and the aggregates' arguments, or else
+        // the projection. A subquery may read any column through an outer reference, so then all of them.
         let columns = match &query.source {
             Source::Table { .. } if expressions.iter().all(|e| e.subqueries().is_empty()) => {
                 let mut used = Vec::new();
-                for expr in &expressions {
+                let over_rows: Vec<&BoundExpr> = match &query.aggregate {
+                    Some(aggregate) => aggregate
+                        .group_by
+                        .iter()
+                        .chain(aggregate.aggregates.iter().filter_map(|a| a.arg.as_ref()))
+                        .collect(),
+                    None => query.projection.iter().collect(),
+                };
+                for expr in over_rows.into_iter().chain(query.filter.as_ref()) {
                     expr.mark_columns(&mut used);
                 }
                 Some(used)
@@ -187,8 +196,10 @@ impl Planner<'_, '_> {
             _ => None,
         };
         let wanted_rows = limit.map(|l| l + offset);
-        let (mut plan, remaining, ordered) =
-            self.source(&query.source, conjuncts, wanted.as_ref(), columns, wanted_rows);
+        let (mut plan, remaining, ordered) = match self.min_max_from_an_end(query, &conjuncts) {
+            Some(first_row) => (first_row, Vec::new(), false),
+            None => self.source(&query.source, conjuncts, wanted.as_ref(), columns, wanted_rows),
+        };
         if let Some(predicate) = BoundExpr::and_of(remaining) {
             plan = self.filter(plan, predicate);
         }
@@ -266,6 +277,60 @@ impl Planner<'_, '_> {
             plan = self.node(Node::Truncate { input: Box::new(plan), columns: query.visible }, estimate);
         }
         plan
+    }
+
+    /// `SELECT min(c) / max(c) FROM t [WHERE ...]` (one aggregate, no GROUP BY) as PostgreSQL's planagg.c
+    /// plans it when an index (or the primary key) is ordered on `c` after its pinned columns: the first
+    /// non-NULL row in that order, read from the index's end, is the answer. None when no such ordered read
+    /// exists (then the aggregate reads everything as usual).
+    fn min_max_from_an_end(&mut self, query: &QueryPlan, conjuncts: &[BoundExpr]) -> Option<PhysicalPlan> {
+        let (Source::Table { table }, Some(aggregate)) = (&query.source, &query.aggregate) else { return None };
+        if !aggregate.group_by.is_empty() || aggregate.having.is_some() || aggregate.aggregates.len() != 1 {
+            return None;
+        }
+        let call = &aggregate.aggregates[0];
+        let descending = match call.aggregate.function {
+            crate::sql::functions::AggregateFunction::Min => false,
+            crate::sql::functions::AggregateFunction::Max => true,
+            _ => return None,
+        };
+        let Some(BoundExpr::Column(column)) = &call.arg else { return None };
+        if conjuncts.iter().any(|c| !c.subqueries().is_empty()) {
+            return None;
+        }
+        // NULLs are no candidates; they sort last ascending and first descending, either way skipped here.
+        let mut with_not_null = conjuncts.to_vec();
+        with_not_null.push(BoundExpr::IsNull { expr: Box::new(BoundExpr::Column(*column)), negated: true });
+        let wanted = vec![(*column, descending, descending)];
+        let mut used = Vec::new();
+        for conjunct in &with_not_null {
+            conjunct.mark_columns(&mut used);
+        }
+        let (read, ordered) = self.table(table, &with_not_null, Some(&wanted), Some(&used), Some(1.0));
+        if !ordered {
+            return None;
+        }
+        let count = LimitCount { limit: Some(BoundExpr::Literal(Value::Int(1))), offset: None };
+        let estimate = Estimate {
+            rows: 1.0,
+            total_cost: read.estimate.startup_cost
+                + (read.estimate.total_cost - read.estimate.startup_cost) / read.estimate.rows.max(1.0),
+            ..read.estimate
+        };
+        Some(self.node(Node::Limit { input: Box::new(read), count }, estimate))
+    }
+
+    /// The table's estimated rows (PostgreSQL's default guess when nothing is known) and statistics.
+    fn table_size(&self, table: &Table) -> (f64, Option<Arc<TableStatistics>>) {
+        let stats = self.env.estimates.table_statistics(table);
+        let rows = self
+            .env
+            .estimates
+            .table_rows(table)
+            .or_else(|| stats.as_ref().map(|s| s.row_count as f64))
+            .unwrap_or(cost::DEFAULT_TABLE_ROWS)
+            .max(1.0);
+        (rows, stats)
     }
 
     fn filter(&mut self, input: PhysicalPlan, predicate: BoundExpr) -> PhysicalPlan {
@@ -363,14 +428,7 @@ impl Planner<'_, '_> {
         columns: Option<&[bool]>,
         wanted_rows: Option<f64>,
     ) -> (PhysicalPlan, bool) {
-        let stats = self.env.estimates.table_statistics(table);
-        let rows = self
-            .env
-            .estimates
-            .table_rows(table)
-            .or_else(|| stats.as_ref().map(|s| s.row_count as f64))
-            .unwrap_or(cost::DEFAULT_TABLE_ROWS)
-            .max(1.0);
+        let (rows, stats) = self.table_size(table);
         let info = TableInfo { table, rows, stats: stats.as_deref(), width: 8.0 * table.columns.len() as f64 };
         let refs: Vec<&BoundExpr> = conjuncts.iter().collect();
         let candidates =
@@ -400,9 +458,8 @@ impl Planner<'_, '_> {
             .expect("the full scan is always a path");
         let ordered = best.ordered && wanted.is_some();
         let mut read = best.read;
-        if read.index_only {
-            read.columns = columns.map(<[bool]>::to_vec);
-        }
+        // Only the columns the query reads are decoded (and an index-only read has no others).
+        read.columns = columns.map(<[bool]>::to_vec);
         let estimate = Estimate {
             rows: best.rows,
             startup_cost: best.startup_cost,
@@ -508,14 +565,7 @@ impl Planner<'_, '_> {
         // A lookup per left row into the right table's key or an index.
         let mut lookup: Option<(PhysicalPlan, f64, f64)> = None;
         if let (JoinKind::Inner | JoinKind::Left | JoinKind::Cross, Source::Table { table }) = (kind, right) {
-            let stats = self.env.estimates.table_statistics(table);
-            let rows = self
-                .env
-                .estimates
-                .table_rows(table)
-                .or_else(|| stats.as_ref().map(|s| s.row_count as f64))
-                .unwrap_or(cost::DEFAULT_TABLE_ROWS)
-                .max(1.0);
+            let (rows, stats) = self.table_size(table);
             let info = TableInfo { table, rows, stats: stats.as_deref(), width: 8.0 * table.columns.len() as f64 };
             let filter = BoundExpr::and_of(right_conjuncts.clone());
             if let Some((read, per_lookup_rows, per_lookup_cost)) =

@@ -87,9 +87,13 @@ impl BoundExpr {
         })
     }
 
-    /// Whether its value is known before a scan starts: no columns of the current row, no subqueries.
+    /// Whether its value is known before a scan starts: no columns of the current row, and only
+    /// uncorrelated subqueries (run once per statement, as PostgreSQL's InitPlans).
     pub fn is_constant(&self) -> bool {
-        self.reads_only(&(0..0))
+        !self.any(|e| match e {
+            BoundExpr::Column(_) => true,
+            other => other.own_subquery().is_some_and(|s| s.correlated),
+        })
     }
 
     /// Its conjuncts (itself if it is no AND).
