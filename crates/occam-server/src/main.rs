@@ -149,6 +149,11 @@ struct ServeArgs {
     /// --compat dsql, else --connection-rate.
     #[arg(long, value_name = "N")]
     connection_burst: Option<u32>,
+
+    /// Serve Prometheus metrics (commits, OCC conflicts, connections, statements, latencies, garbage
+    /// collection) at http://ADDR:PORT/metrics. Off by default.
+    #[arg(long, value_name = "ADDR:PORT")]
+    metrics_listen: Option<String>,
 }
 
 impl ServeArgs {
@@ -230,6 +235,13 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
             .await
             .map_err(|err| Failure(format!("cannot listen on {}: {}", args.listen, describe_io_error(&err))))?;
         let address: SocketAddr = listener.local_addr()?;
+        let metrics_listener =
+            match &args.metrics_listen {
+                Some(metrics_address) => Some(tokio::net::TcpListener::bind(metrics_address).await.map_err(|err| {
+                    Failure(format!("cannot listen on {metrics_address}: {}", describe_io_error(&err)))
+                })?),
+                None => None,
+            };
         let cert_and_key = args.tls_cert.as_deref().zip(args.tls_key.as_deref());
         let tls = wire::tls::load_or_generate(cert_and_key, data_dir.as_deref()).map_err(Failure)?;
 
@@ -243,6 +255,17 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
                 info!(listen = %address, data_dir = %dir.display(), "occam {} listening", env!("CARGO_PKG_VERSION"))
             }
             None => info!(listen = %address, data_dir = "(in memory)", "occam {} listening", env!("CARGO_PKG_VERSION")),
+        }
+
+        if let Some(metrics_listener) = metrics_listener {
+            let metrics_address = metrics_listener.local_addr()?;
+            info!(%metrics_address, "serving metrics at /metrics");
+            let metrics = Arc::clone(database.metrics());
+            tokio::spawn(async move {
+                if let Err(err) = occam::metrics::serve_metrics(metrics_listener, metrics).await {
+                    tracing::error!("the metrics endpoint stopped: {err}");
+                }
+            });
         }
 
         let roles: Arc<dyn wire::LoginRoles> = Arc::new(database.clone());

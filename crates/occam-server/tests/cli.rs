@@ -79,3 +79,82 @@ fn data_directory_is_created() {
     assert!(dir.is_dir());
     drop(server);
 }
+
+#[test]
+fn a_data_directory_in_use_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().to_str().expect("utf-8 path");
+    let server = Server::start(&["--data-dir", path]);
+    let output = occam(&["serve", "--listen", "127.0.0.1:0", "--data-dir", path]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let expected = format!(
+        "error: cannot open database: data directory {path} is in use by another occam process (pid {})",
+        server.child.id()
+    );
+    assert!(stderr.lines().any(|line| line == expected), "stderr: {stderr}");
+}
+
+#[test]
+fn a_data_directory_of_another_format_version_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().to_str().expect("utf-8 path");
+    std::fs::write(dir.path().join("occam.format"), "99\n").expect("write format file");
+    let output = occam(&["serve", "--listen", "127.0.0.1:0", "--data-dir", path]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let expected = format!(
+        "error: cannot open database: data directory {path} has format version 99, but this occam {} reads \
+         format version 1",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(stderr.lines().any(|line| line == expected), "stderr: {stderr}");
+}
+
+/// `GET path` on `port`, returning the whole HTTP response.
+fn http_get(port: u16, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect to the metrics port");
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn metrics_are_served_in_the_prometheus_format() {
+    let metrics_port = common::free_port();
+    let metrics_listen = format!("127.0.0.1:{metrics_port}");
+    let server = Server::start(&["--in-memory", "--metrics-listen", &metrics_listen]);
+    let output = server.psql(&[
+        "CREATE TABLE t (id INT PRIMARY KEY, v INT)",
+        "INSERT INTO t VALUES (1, 1), (2, 2)",
+        "UPDATE t SET v = v + 1",
+        "SELECT sum(v) FROM t",
+    ]);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let response = http_get(metrics_port, "/metrics");
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+    let value = |name: &str| -> f64 {
+        let line = response.lines().find(|line| line.starts_with(&format!("{name} "))).unwrap_or_else(|| {
+            panic!("no {name} in {response}");
+        });
+        line.rsplit(' ').next().unwrap().parse().unwrap()
+    };
+    assert!(value("occam_commits_total") >= 3.0);
+    assert!(value("occam_commit_latency_seconds_count") >= 3.0);
+    assert!(value("occam_statements_total") >= 4.0);
+    // psql's, and the harness's readiness probe.
+    assert!(value("occam_connections_opened_total") >= 1.0);
+    for name in [
+        "occam_connections",
+        "occam_gc_passes_total",
+        "occam_gc_dead_versions_removed_total",
+        "occam_gc_bytes_reclaimed_total",
+        "occam_gc_lag_commits",
+        "occam_oldest_snapshot_age_seconds",
+    ] {
+        value(name);
+    }
+    assert!(http_get(metrics_port, "/other").starts_with("HTTP/1.1 404 Not Found\r\n"));
+}

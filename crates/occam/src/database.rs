@@ -28,7 +28,7 @@ use crate::storage::disk::FjallStorage;
 use crate::storage::memory::MemoryStorage;
 use crate::storage::Storage;
 use crate::table_activity::TableActivity;
-use crate::txn::{Transaction, TxnManager};
+use crate::txn::{GcWorker, Transaction, TxnManager};
 
 /// How to open a database.
 #[derive(Debug, Clone, Default)]
@@ -77,6 +77,8 @@ struct DatabaseInner {
     /// The background jobs worker (`crate::jobs`): its wake-up signal and thread.
     jobs: Arc<JobSignal>,
     jobs_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// The background version garbage collector (`txn::gc`).
+    gc: GcWorker,
     rules: Rules,
     clock: Arc<dyn Clock>,
     planner: crate::sql::optimize::Settings,
@@ -87,6 +89,9 @@ struct DatabaseInner {
 impl Drop for DatabaseInner {
     fn drop(&mut self) {
         self.jobs.shut_down();
+        // Joined (after its current batch), so that the storage it may hold is closed when the last handle
+        // is gone and the data directory can be opened again at once.
+        self.gc.shut_down();
     }
 }
 
@@ -134,6 +139,7 @@ impl Database {
             None => Arc::new(MemoryStorage::new()),
         };
         let txn = TxnManager::open(storage)?;
+        let gc = GcWorker::spawn(&txn)?;
         let catalog = Catalog::load(&txn.begin(), 1)?;
         let activity = TableActivity::load(crate::statistics::read_all(&txn.begin())?);
         let db = Database {
@@ -144,6 +150,7 @@ impl Database {
                 reload: Mutex::new(()),
                 jobs: Arc::new(JobSignal::default()),
                 jobs_thread: Mutex::new(None),
+                gc,
                 rules: config.rules.clone().unwrap_or_else(|| Rules::for_mode(config.compat)),
                 clock: config.clock.clone().unwrap_or_else(|| Arc::new(SystemClock)),
                 planner: config.planner,
@@ -156,15 +163,22 @@ impl Database {
         Ok(db)
     }
 
-    /// Stops the background jobs worker (after the job it is running, which a later open resumes) and
-    /// waits for it, so that once every other handle is dropped the storage is closed (e.g. to reopen an
+    /// Stops the background workers (the jobs worker after the job it is running, which a later open
+    /// resumes; the garbage collector after its batch) and waits for them, so that once every other handle is dropped the storage is closed (e.g. to reopen an
     /// on-disk database in the same process).
     pub fn close(self) {
+        self.inner.gc.shut_down();
         self.inner.jobs.shut_down();
         let worker = self.inner.jobs_thread.lock().take();
         if let Some(worker) = worker {
             let _ = worker.join();
         }
+    }
+
+    /// Makes the garbage collector run a pass now and waits until one that started after this call has
+    /// finished (false after `timeout`). For tests and tools; the collector otherwise paces itself.
+    pub fn collect_garbage_now(&self, timeout: std::time::Duration) -> bool {
+        self.inner.gc.run_pass_and_wait(timeout)
     }
 
     /// Tells the jobs worker that jobs were submitted (after a DDL commit).
@@ -237,6 +251,11 @@ impl Database {
     /// Starts a transaction on the newest durable snapshot.
     pub fn begin(&self) -> Transaction {
         self.inner.txn.begin()
+    }
+
+    /// The server's metrics (`/metrics`): commits, conflicts, connections, statements, storage.
+    pub fn metrics(&self) -> &Arc<crate::metrics::Metrics> {
+        self.inner.txn.metrics()
     }
 
     /// The transaction manager (for tools and tests that work below SQL).

@@ -57,6 +57,7 @@ pub mod sqlstate {
     pub const TOO_MANY_COLUMNS: SqlState = "54011";
     pub const STATEMENT_TOO_COMPLEX: SqlState = "54001";
     pub const TOO_MANY_CONNECTIONS: SqlState = "53300";
+    pub const DISK_FULL: SqlState = "53100";
     pub const CONFIGURATION_LIMIT_EXCEEDED: SqlState = "53400";
     pub const ADMIN_SHUTDOWN: SqlState = "57P01";
     pub const QUERY_CANCELED: SqlState = "57014";
@@ -169,6 +170,20 @@ impl Error {
     pub fn io(err: impl fmt::Display) -> Self {
         Self::new(sqlstate::IO_ERROR, format!("storage I/O error: {err}"))
     }
+
+    /// A write that found the disk full, worded as PostgreSQL's (SQLSTATE 53100).
+    pub fn disk_full() -> Self {
+        Self::new(sqlstate::DISK_FULL, "could not extend file: No space left on device")
+    }
+
+    /// An I/O error from storage: [`Error::disk_full`] for ENOSPC, else [`Error::io`].
+    pub fn from_io(err: &std::io::Error) -> Self {
+        if is_disk_full(err) {
+            Self::disk_full()
+        } else {
+            Self::io(err)
+        }
+    }
 }
 
 impl fmt::Display for Error {
@@ -179,14 +194,24 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
+/// Whether an I/O error means the disk (or quota) is full.
+pub fn is_disk_full(err: &std::io::Error) -> bool {
+    const ENOSPC: i32 = 28;
+    const EDQUOT: i32 = 122;
+    err.kind() == std::io::ErrorKind::StorageFull || matches!(err.raw_os_error(), Some(ENOSPC | EDQUOT))
+}
+
 impl From<fjall::Error> for Error {
     fn from(err: fjall::Error) -> Self {
-        Error::io(err)
+        match &err {
+            fjall::Error::Io(io) | fjall::Error::Storage(fjall::LsmError::Io(io)) => Error::from_io(io),
+            _ => Error::io(err),
+        }
     }
 }
 
 impl From<std::io::Error> for Error {
     fn from(err: std::io::Error) -> Self {
-        Error::io(err)
+        Error::from_io(&err)
     }
 }

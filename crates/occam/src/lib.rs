@@ -20,6 +20,7 @@ pub mod compat;
 pub mod database;
 pub mod error;
 pub mod jobs;
+pub mod metrics;
 pub mod roles;
 pub mod session;
 pub mod sql;

@@ -407,7 +407,21 @@ impl Session {
         }
     }
 
+    /// Runs one statement, counted in the database's metrics.
     fn run(
+        &mut self,
+        statement: &Statement,
+        prepared: Option<&PreparedStatement>,
+        params: &[Value],
+        in_batch: bool,
+    ) -> Result<QueryResult> {
+        let started = std::time::Instant::now();
+        let result = self.run_statement(statement, prepared, params, in_batch);
+        self.db.metrics().statement(result.is_ok(), started.elapsed());
+        result
+    }
+
+    fn run_statement(
         &mut self,
         statement: &Statement,
         prepared: Option<&PreparedStatement>,

@@ -20,6 +20,9 @@ pub type KvPair = (Vec<u8>, Vec<u8>);
 /// An iterator over a key range, in key order (or reversed).
 pub type ScanIter<'a> = Box<dyn Iterator<Item = Result<KvPair>> + Send + 'a>;
 
+/// Decides, from its key alone, whether a scan returns an entry (see [`Storage::scan_filtered`]).
+pub type KeyFilter<'a> = Box<dyn Fn(&[u8]) -> bool + Send + 'a>;
+
 /// One write of a batch: `Some(value)` stores, `None` deletes.
 pub type BatchWrite = (Vec<u8>, Option<Vec<u8>>);
 
@@ -31,8 +34,34 @@ pub trait Storage: Send + Sync {
     /// All pairs with keys in the range, ascending (or descending when `reverse`).
     fn scan(&self, start: Bound<Vec<u8>>, end: Bound<Vec<u8>>, reverse: bool) -> ScanIter<'_>;
 
+    /// Like [`scan`](Self::scan), but returns only the entries whose key `keep` accepts; the others are
+    /// stepped over without copying their key or value (how snapshot reads skip old versions cheaply).
+    fn scan_filtered<'a>(
+        &'a self,
+        start: Bound<Vec<u8>>,
+        end: Bound<Vec<u8>>,
+        reverse: bool,
+        keep: KeyFilter<'a>,
+    ) -> ScanIter<'a> {
+        Box::new(self.scan(start, end, reverse).filter(move |entry| entry.as_ref().map_or(true, |(k, _)| keep(k))))
+    }
+
     /// Applies all writes atomically (after a crash either all or none are present). Not yet durable.
     fn write_batch(&self, writes: Vec<BatchWrite>) -> Result<()>;
+
+    /// Removes keys that were each written exactly once and never overwritten (stored versions), as one
+    /// atomic batch like [`write_batch`](Self::write_batch). An engine may use the promise: fjall writes
+    /// "weak" tombstones that vanish together with the value they remove when the two meet in a memtable
+    /// flush or a compaction, instead of staying until the last level (where scans step over them).
+    fn remove_versions(&self, keys: Vec<Vec<u8>>) -> Result<()> {
+        self.write_batch(keys.into_iter().map(|key| (key, None)).collect())
+    }
+
+    /// Fails with [`Error::disk_full`](crate::error::Error::disk_full) when there is too little free space
+    /// to accept another commit; commits ask before writing, and succeed again once space was freed.
+    fn check_space(&self) -> Result<()> {
+        Ok(())
+    }
 
     /// Makes every batch written before this call durable.
     fn sync(&self) -> Result<()>;
@@ -88,6 +117,11 @@ mod tests {
         let keys: Vec<_> =
             storage.scan(Bound::Excluded(b"a".to_vec()), Bound::Unbounded, true).map(|kv| kv.unwrap().0).collect();
         assert_eq!(keys, vec![b"c".to_vec()]);
+        let odd: Vec<_> = storage
+            .scan_filtered(Bound::Unbounded, Bound::Unbounded, false, Box::new(|key| key != b"a"))
+            .map(|kv| kv.unwrap())
+            .collect();
+        assert_eq!(odd, vec![(b"c".to_vec(), b"3".to_vec())]);
         storage.sync().unwrap();
     }
 
@@ -100,6 +134,23 @@ mod tests {
     fn fjall_backend() {
         let dir = tempfile::tempdir().unwrap();
         exercise(&disk::FjallStorage::open(dir.path()).unwrap());
+    }
+
+    /// A directory this process is still closing (another thread drops the last handle) is waited for,
+    /// not refused as in use; a format version other than ours is refused.
+    #[test]
+    fn fjall_reopen_and_format_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = disk::FjallStorage::open(dir.path()).unwrap();
+        let path = dir.path().to_path_buf();
+        let reopen = std::thread::spawn(move || disk::FjallStorage::open(&path).map(|_| ()));
+        drop(first);
+        reopen.join().unwrap().unwrap();
+        assert_eq!(std::fs::read_to_string(dir.path().join(disk::FORMAT_FILE)).unwrap(), "1\n");
+
+        std::fs::write(dir.path().join(disk::FORMAT_FILE), "2\n").unwrap();
+        let err = disk::FjallStorage::open(dir.path()).err().expect("format 2 is refused");
+        assert!(err.message.contains("has format version 2"), "{}", err.message);
     }
 
     #[test]

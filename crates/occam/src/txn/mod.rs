@@ -28,15 +28,23 @@
 //!   with `FOR UPDATE`, through `\xfflock/k/<key>` versions that deleters check;
 //! - schema dependencies ([`Transaction::depend_on_schema`]): the catalog rows of the tables a transaction
 //!   wrote. A catalog change committed after the snapshot fails the commit with DSQL's `OC001`.
+//!
+//! Versions no live or future snapshot can read are removed in the background by the collector in `gc`.
+
+mod gc;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Instant;
 
 use parking_lot::{Condvar, Mutex};
 
+pub use gc::{GcBatch, GcCursor, GcStats, GcWorker, RangeGarbage, GC_BATCH_VERSIONS};
+
 use crate::error::{Error, Result};
+use crate::metrics::Metrics;
 use crate::storage::{prefix_range, BatchWrite, KvPair, ScanIter, Storage};
 
 /// A commit timestamp. Timestamps are a dense counter; 0 is "before every commit".
@@ -48,10 +56,14 @@ const TAG_ROW: u8 = 1;
 /// Where the highest assigned commit timestamp is stored; written in every commit batch. Not versioned,
 /// and outside the key space that callers of `Transaction` may use (their keys never start with 0xff).
 const LAST_TS_KEY: &[u8] = b"\xffmeta/last_commit_ts";
+/// Where unversioned keys (like `LAST_TS_KEY`) live: after every versioned key.
+const META_PREFIX: &[u8] = b"\xffmeta/";
 /// Prefixes of the lock versions committed for `FOR UPDATE` and `FOR KEY SHARE` reads (outside the user
 /// key space, like `LAST_TS_KEY`, so no scan of user keys ever meets them).
 const UPDATE_LOCK_PREFIX: &[u8] = b"\xfflock/u/";
 const KEY_SHARE_LOCK_PREFIX: &[u8] = b"\xfflock/k/";
+/// The prefix of every lock version.
+const LOCK_PREFIX: &[u8] = b"\xfflock/";
 
 /// The strength of a row lock taken by a locking clause, validated at COMMIT.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -185,7 +197,11 @@ struct JournalState {
     /// Highest timestamp whose batch has been handed to storage (maybe not yet synced).
     written_ts: Timestamp,
     durable_ts: Timestamp,
-    failed: Option<Error>,
+    /// The last failed sync (a full disk, an I/O error): its error and the newest commit it was to make
+    /// durable. Those commits are not acknowledged (their waiters get the error); they stay written, and
+    /// the next sync that succeeds (after a later commit, once space was freed) makes them durable with
+    /// the commits after it, like a COMMIT whose connection broke, whose outcome its client cannot know.
+    failed: Option<(Error, Timestamp)>,
     shutdown: bool,
 }
 
@@ -213,10 +229,10 @@ impl Journal {
     fn run_syncs(&self) {
         let mut state = self.state.lock();
         loop {
-            while state.written_ts == state.durable_ts && !state.shutdown {
+            while !state.has_unsynced_work() && !state.shutdown {
                 self.work.wait(&mut state);
             }
-            if state.written_ts == state.durable_ts {
+            if !state.has_unsynced_work() {
                 return; // shut down with nothing left to sync
             }
             let target = state.written_ts;
@@ -224,14 +240,18 @@ impl Journal {
             let result = self.storage.sync();
             state = self.state.lock();
             match result {
-                Ok(()) => self.publish(&mut state, target),
+                Ok(()) => {
+                    if state.failed.take().is_some() {
+                        tracing::info!("sync succeeded again; commits resume");
+                    }
+                    self.publish(&mut state, target)
+                }
                 Err(err) => {
-                    tracing::error!("sync failed, refusing further commits: {err}");
-                    state.failed = Some(err);
+                    tracing::error!("sync failed, commits up to {target} are not acknowledged: {err}");
+                    state.failed = Some((err, target));
                     self.synced.notify_all();
                     // Wake async waiters so they observe the failure.
                     self.durable.send_modify(|_| {});
-                    return;
                 }
             }
         }
@@ -239,10 +259,21 @@ impl Journal {
 
     fn check(&self, state: &JournalState, ts: Timestamp) -> Option<Result<Timestamp>> {
         if state.durable_ts >= ts {
-            Some(Ok(ts))
-        } else {
-            state.failed.as_ref().map(|err| Err(err.clone()))
+            return Some(Ok(ts));
         }
+        match &state.failed {
+            Some((err, failed_through)) if *failed_through >= ts => Some(Err(err.clone())),
+            _ => None,
+        }
+    }
+}
+
+impl JournalState {
+    /// Whether commits were written that no sync has tried to make durable yet (after a failed sync, only
+    /// a later commit starts another try: retrying at once would fail the same way).
+    fn has_unsynced_work(&self) -> bool {
+        let tried = self.failed.as_ref().map_or(self.durable_ts, |(_, through)| (*through).max(self.durable_ts));
+        self.written_ts > tried
     }
 }
 
@@ -252,6 +283,8 @@ impl Journal {
 pub struct DurableWait {
     journal: Arc<Journal>,
     ts: Timestamp,
+    /// For a commit's own wait: where to record its latency once durable, and when COMMIT began.
+    commit: Option<(Arc<Metrics>, Instant)>,
 }
 
 impl DurableWait {
@@ -259,12 +292,20 @@ impl DurableWait {
         self.ts
     }
 
+    /// Counts a commit that became durable (or failed to) and its latency.
+    fn finished(&self, result: Result<Timestamp>) -> Result<Timestamp> {
+        if let Some((metrics, started)) = &self.commit {
+            metrics.committed(result.is_ok(), started.elapsed());
+        }
+        result
+    }
+
     /// Blocks the calling thread until the commit is durable.
     pub fn wait(self) -> Result<Timestamp> {
         let mut state = self.journal.state.lock();
         loop {
             if let Some(result) = self.journal.check(&state, self.ts) {
-                return result;
+                return self.finished(result);
             }
             self.journal.synced.wait(&mut state);
         }
@@ -274,8 +315,9 @@ impl DurableWait {
     pub async fn wait_async(self) -> Result<Timestamp> {
         let mut durable = self.journal.durable.subscribe();
         loop {
-            if let Some(result) = self.journal.check(&self.journal.state.lock(), self.ts) {
-                return result;
+            let checked = self.journal.check(&self.journal.state.lock(), self.ts);
+            if let Some(result) = checked {
+                return self.finished(result);
             }
             if durable.changed().await.is_err() {
                 return Err(Error::internal("the database was closed before the commit became durable"));
@@ -284,14 +326,28 @@ impl DurableWait {
     }
 }
 
+/// The transactions reading one snapshot, and since when the first of them has.
+struct LiveSnapshot {
+    transactions: usize,
+    since: Instant,
+}
+
 /// Owns commit-timestamp assignment, OCC validation and the group-commit pipeline for one database.
 pub struct TxnManager {
     storage: Arc<dyn Storage>,
     commit: Mutex<CommitState>,
     journal: Arc<Journal>,
+    /// The sync thread, joined when the manager is dropped: it holds the storage, which must be closed (its
+    /// lock released) once the manager is gone.
+    journal_thread: Mutex<Option<std::thread::JoinHandle<()>>>,
     /// The snapshot of every live transaction (start_ts -> how many), so background work knows when no
     /// reader can still see data it wants to remove physically (see [`TxnManager::oldest_snapshot`]).
-    snapshots: Mutex<BTreeMap<Timestamp, usize>>,
+    snapshots: Mutex<BTreeMap<Timestamp, LiveSnapshot>>,
+    /// Commit, conflict and latency counters (shared with the database's `/metrics`).
+    metrics: Arc<Metrics>,
+    /// Versions written by commits since open: the garbage collector's measure of new garbage.
+    versions_written: AtomicU64,
+    gc_stats: GcStats,
 }
 
 impl TxnManager {
@@ -306,7 +362,7 @@ impl TxnManager {
         };
         // After a restart the lock versions' timestamps are not tracked: if any exist, assume the newest is
         // as new as the last commit (validation then checks lock keys until that is older than snapshots).
-        let lock_range = prefix_range(b"\xfflock/");
+        let lock_range = prefix_range(LOCK_PREFIX);
         let newest_lock_ts = if storage.scan(lock_range.0, lock_range.1, false).next().is_some() { last_ts } else { 0 };
         let journal = Arc::new(Journal {
             storage: Arc::clone(&storage),
@@ -316,19 +372,28 @@ impl TxnManager {
             durable: tokio::sync::watch::Sender::new(last_ts),
             visible_ts: AtomicU64::new(last_ts),
         });
-        if storage.is_durable() {
+        let journal_thread = if storage.is_durable() {
             let syncer = Arc::clone(&journal);
-            std::thread::Builder::new()
+            let thread = std::thread::Builder::new()
                 .name("occam-journal".into())
                 .spawn(move || syncer.run_syncs())
                 .map_err(|err| Error::internal(format!("cannot start the journal thread: {err}")))?;
-        }
-        Ok(Arc::new(TxnManager {
+            Some(thread)
+        } else {
+            None
+        };
+        let manager = Arc::new(TxnManager {
             storage,
             commit: Mutex::new(CommitState { last_ts, recent: RecentWrites::new(last_ts), newest_lock_ts }),
             journal,
+            journal_thread: Mutex::new(journal_thread),
             snapshots: Mutex::new(BTreeMap::new()),
-        }))
+            metrics: Arc::new(Metrics::new()),
+            versions_written: AtomicU64::new(0),
+            gc_stats: GcStats::default(),
+        });
+        manager.metrics.register_storage(Arc::downgrade(&manager));
+        Ok(manager)
     }
 
     /// Starts a transaction reading the newest durable snapshot.
@@ -337,7 +402,10 @@ impl TxnManager {
         let start_ts = {
             let mut snapshots = self.snapshots.lock();
             let start_ts = self.visible_ts();
-            *snapshots.entry(start_ts).or_insert(0) += 1;
+            snapshots
+                .entry(start_ts)
+                .or_insert_with(|| LiveSnapshot { transactions: 0, since: Instant::now() })
+                .transactions += 1;
             start_ts
         };
         Transaction {
@@ -395,12 +463,28 @@ impl TxnManager {
 
     fn end_snapshot(&self, start_ts: Timestamp) {
         let mut snapshots = self.snapshots.lock();
-        if let Some(count) = snapshots.get_mut(&start_ts) {
-            *count -= 1;
-            if *count == 0 {
+        if let Some(live) = snapshots.get_mut(&start_ts) {
+            live.transactions -= 1;
+            if live.transactions == 0 {
                 snapshots.remove(&start_ts);
             }
         }
+    }
+
+    /// How long the oldest live snapshot has been read (zero with no transaction live): what holds the
+    /// garbage collector's horizon back.
+    pub fn oldest_snapshot_age(&self) -> std::time::Duration {
+        self.snapshots.lock().values().next().map_or(std::time::Duration::ZERO, |live| live.since.elapsed())
+    }
+
+    /// The newest commit timestamp assigned (written, maybe not yet durable).
+    pub fn last_commit_ts(&self) -> Timestamp {
+        self.commit.lock().last_ts
+    }
+
+    /// The commit and conflict counters.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// Commit timestamp of the newest version of `key`, whether visible yet or not.
@@ -487,18 +571,22 @@ impl TxnManager {
     /// commits, and an immediate retry would otherwise spin until the winner's fsync).
     pub fn wait_for_written(&self) -> DurableWait {
         let ts = self.commit.lock().last_ts;
-        DurableWait { journal: Arc::clone(&self.journal), ts }
+        DurableWait { journal: Arc::clone(&self.journal), ts, commit: None }
     }
 
     /// Validates and writes a transaction's writes and lock versions as one commit; the returned wait
     /// completes once it is durable.
     fn commit(&self, mut txn: Transaction) -> Result<DurableWait> {
         let start_ts = txn.start_ts;
+        let started = Instant::now();
         let mut state = self.commit.lock();
-        if let Some(err) = &self.journal.state.lock().failed {
-            return Err(err.clone());
+        if let Err(err) = self.validate(start_ts, &txn, &state) {
+            self.metrics.conflict(&err);
+            return Err(err);
         }
-        self.validate(start_ts, &txn, &state)?;
+        // Refused before anything is written when the disk is (nearly) full, so storage never meets ENOSPC
+        // in the middle of a journal write.
+        self.storage.check_space()?;
         let (writes, locks) = (std::mem::take(&mut txn.writes), std::mem::take(&mut txn.locks));
         let ts = state.last_ts + 1;
         let mut batch: Vec<BatchWrite> = Vec::with_capacity(writes.len() + locks.len() + 1);
@@ -524,14 +612,16 @@ impl TxnManager {
             written_keys.push(key);
         }
         batch.push((LAST_TS_KEY.to_vec(), Some(ts.to_be_bytes().to_vec())));
+        let versions = batch.len() as u64 - 1;
         self.storage.write_batch(batch)?;
+        self.versions_written.fetch_add(versions, Ordering::Relaxed);
         state.last_ts = ts;
         state.recent.record(ts, written_keys, self.oldest_snapshot());
         if !locks.is_empty() {
             state.newest_lock_ts = ts;
         }
         self.journal.written(ts);
-        Ok(DurableWait { journal: Arc::clone(&self.journal), ts })
+        Ok(DurableWait { journal: Arc::clone(&self.journal), ts, commit: Some((Arc::clone(&self.metrics), started)) })
     }
 }
 
@@ -539,6 +629,9 @@ impl Drop for TxnManager {
     fn drop(&mut self) {
         self.journal.state.lock().shutdown = true;
         self.journal.work.notify_one();
+        if let Some(thread) = self.journal_thread.lock().take() {
+            let _ = thread.join();
+        }
     }
 }
 
@@ -639,12 +732,13 @@ impl Transaction {
             Bound::Excluded(k) => Bound::Excluded(k.clone()),
             Bound::Unbounded => Bound::Excluded(vec![0xff]),
         };
-        let committed = SnapshotScan {
-            inner: self.manager.storage.scan(stored_start, stored_end, reverse),
-            snapshot: self.start_ts,
-            reverse,
-            pending: None,
+        let storage = &self.manager.storage;
+        let inner = if reverse {
+            storage.scan(stored_start, stored_end, true)
+        } else {
+            storage.scan_filtered(stored_start, stored_end, false, visible_version_filter(self.start_ts))
         };
+        let committed = SnapshotScan { inner, snapshot: self.start_ts, reverse, pending: None };
         let own: Box<dyn Iterator<Item = OwnWrite<'_>> + Send + '_> = if reverse {
             Box::new(self.writes.range((start, end)).rev())
         } else {
@@ -697,13 +791,39 @@ impl Transaction {
     pub fn rollback(self) {}
 }
 
+/// The filter of a forward snapshot scan: of each key's versions (newest first) it keeps the first at or
+/// before `snapshot`, so storage steps over newer and older versions (garbage not yet collected) without
+/// copying them. A key it cannot parse is kept, for the scan to report as corrupt.
+fn visible_version_filter<'a>(snapshot: Timestamp) -> crate::storage::KeyFilter<'a> {
+    // The key whose version was kept last (a buffer reused for every key).
+    let decided: std::cell::RefCell<Option<Vec<u8>>> = std::cell::RefCell::new(None);
+    Box::new(move |stored: &[u8]| {
+        let Ok((key, ts)) = split_versioned(stored) else { return true };
+        if ts > snapshot {
+            return false;
+        }
+        let mut decided = decided.borrow_mut();
+        match decided.as_mut() {
+            Some(last) if last.as_slice() == key => false,
+            Some(last) => {
+                last.clear();
+                last.extend_from_slice(key);
+                true
+            }
+            None => {
+                *decided = Some(key.to_vec());
+                true
+            }
+        }
+    })
+}
+
 /// Turns a scan over stored versions into the snapshot's view: one entry per key, newest version at or
 /// before the snapshot, deletions dropped.
 struct SnapshotScan<'a> {
     inner: ScanIter<'a>,
     snapshot: Timestamp,
     reverse: bool,
-    /// Forward: the key whose visible version was already decided (its older versions are skipped).
     /// Reverse (versions arrive oldest first): the best candidate so far for the current key.
     pending: Option<(Vec<u8>, Vec<u8>)>,
 }
@@ -721,21 +841,18 @@ impl Iterator for SnapshotScan<'_> {
 }
 
 impl SnapshotScan<'_> {
+    /// Forward, storage returns only each key's newest version at or before the snapshot (see
+    /// [`visible_version_filter`]): what is left is dropping deletions.
     fn next_forward(&mut self) -> Option<Result<KvPair>> {
         loop {
             let (stored, value) = match self.inner.next()? {
                 Ok(entry) => entry,
                 Err(err) => return Some(Err(err)),
             };
-            let (key, ts) = match split_versioned(&stored) {
-                Ok(split) => split,
+            let key = match split_versioned(&stored) {
+                Ok((key, _)) => key,
                 Err(err) => return Some(Err(err)),
             };
-            let decided = self.pending.as_ref().is_some_and(|(k, _)| k.as_slice() == key);
-            if decided || ts > self.snapshot {
-                continue;
-            }
-            self.pending = Some((key.to_vec(), Vec::new()));
             match decode_version(value) {
                 Ok(Some(row)) => return Some(Ok((key.to_vec(), row))),
                 Ok(None) => continue,

@@ -104,6 +104,7 @@ pub(crate) async fn serve_sessions<F: SessionFactory>(
         next_process_id: AtomicI32::new(1),
         open_connections: Arc::new(AtomicUsize::new(0)),
     });
+    let metrics = shared.factory.metrics();
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {
@@ -121,9 +122,16 @@ pub(crate) async fn serve_sessions<F: SessionFactory>(
                     Admission::Admitted
                 };
                 let shared = shared.clone();
+                let metrics = metrics.clone();
+                if let Some(metrics) = &metrics {
+                    metrics.connection_opened();
+                }
                 tokio::spawn(async move {
                     connection::run(stream, peer.to_string(), shared, admission, accepted_at).await;
                     drop(slot);
+                    if let Some(metrics) = metrics {
+                        metrics.connection_closed();
+                    }
                 });
             }
             Err(err) => {
@@ -260,10 +268,17 @@ pub(crate) trait SessionFactory: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc> {
         Utc::now()
     }
+    /// Where connections are counted (none for sessions that are not a database's).
+    fn metrics(&self) -> Option<Arc<crate::metrics::Metrics>> {
+        None
+    }
 }
 
 impl SessionFactory for Database {
     type Session = Session;
+    fn metrics(&self) -> Option<Arc<crate::metrics::Metrics>> {
+        Some(Arc::clone(Database::metrics(self)))
+    }
     fn open_session(&self, user: &str) -> Result<Session> {
         let mut session = self.session(user)?;
         // Connections await the group commit's fsync instead of blocking a runtime thread on it.
