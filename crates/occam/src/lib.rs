@@ -22,6 +22,7 @@ pub mod error;
 pub mod jobs;
 pub mod roles;
 pub mod session;
+pub mod settings;
 pub mod sql;
 pub mod stack;
 pub mod statistics;

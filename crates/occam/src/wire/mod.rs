@@ -27,7 +27,7 @@ mod transport;
 mod tests;
 
 use std::io;
-use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,7 +38,7 @@ use tracing::{debug, warn};
 use crate::compat::{CompatMode, Rules};
 use crate::database::Database;
 use crate::error::Result;
-use crate::session::{Column, PreparedStatement, QueryResult, QueryString, Session, TransactionStatus};
+use crate::session::{Column, PreparedStatement, QueryResult, QueryString, Session, SessionEffect, TransactionStatus};
 use crate::txn::DurableWait;
 use crate::types::{DataType, Value};
 
@@ -101,7 +101,6 @@ pub(crate) async fn serve_sessions<F: SessionFactory>(
         rules,
         factory,
         options,
-        next_process_id: AtomicI32::new(1),
         open_connections: Arc::new(AtomicUsize::new(0)),
     });
     loop {
@@ -152,7 +151,6 @@ pub(crate) struct Shared<F> {
     /// The factory's rules, read once: the connection limits (rate, duration) among them.
     rules: Rules,
     rate_limiter: Option<limits::ConnectionRateLimiter>,
-    next_process_id: AtomicI32,
     open_connections: Arc<AtomicUsize>,
 }
 
@@ -195,6 +193,23 @@ pub(crate) trait SqlSession: Send + 'static {
     fn take_pending_commit(&mut self) -> Option<DurableWait> {
         None
     }
+    /// The process id clients see (`pg_backend_pid()`, BackendKeyData).
+    fn backend_pid(&self) -> i32;
+    /// A run-time parameter from the startup message; an error ends the connection (FATAL).
+    fn set_startup_parameter(&mut self, name: &str, value: &str) -> Result<()>;
+    /// Every reported parameter with its value (ParameterStatus at startup).
+    fn reported_parameters(&mut self) -> Vec<(String, String)>;
+    /// Reported parameters that statements changed since the last call (ParameterStatus after them).
+    fn take_parameter_reports(&mut self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+    /// What statements did to the connection's prepared statements and portals since the last call.
+    fn take_effects(&mut self) -> Vec<SessionEffect> {
+        Vec::new()
+    }
+    /// A protocol-level prepared statement was created (`exists`) or closed: it shares `DEALLOCATE`'s
+    /// namespace with SQL `PREPARE`.
+    fn note_protocol_statement(&mut self, _name: &str, _exists: bool) {}
 }
 
 /// What the protocol reads from a prepared statement (for ParameterDescription and RowDescription).
@@ -245,6 +260,24 @@ impl SqlSession for Session {
     }
     fn take_pending_commit(&mut self) -> Option<DurableWait> {
         Session::take_pending_commit(self)
+    }
+    fn backend_pid(&self) -> i32 {
+        self.settings().backend_pid()
+    }
+    fn set_startup_parameter(&mut self, name: &str, value: &str) -> Result<()> {
+        Session::set_startup_parameter(self, name, value)
+    }
+    fn reported_parameters(&mut self) -> Vec<(String, String)> {
+        self.settings().reported()
+    }
+    fn take_parameter_reports(&mut self) -> Vec<(String, String)> {
+        self.settings().take_reports()
+    }
+    fn take_effects(&mut self) -> Vec<SessionEffect> {
+        Session::take_effects(self)
+    }
+    fn note_protocol_statement(&mut self, name: &str, exists: bool) {
+        Session::note_protocol_statement(self, name, exists)
     }
 }
 

@@ -1544,25 +1544,9 @@ impl<'c> Binder<'c> {
         let text = |s: &str| Some((BoundExpr::Literal(Value::Text(s.to_string())), DataType::Text));
         Ok(match (name, args) {
             ("current_database", []) => text("postgres"),
-            ("current_schema", []) => text("public"),
             ("current_user" | "session_user" | "current_role" | "user", []) if self.session_user.is_some() => {
                 text(self.session_user.as_deref().unwrap_or_default())
             }
-            ("current_setting", [arg]) => match strip_position(arg) {
-                Expr::Literal(Literal::String(setting)) => {
-                    let lower = setting.to_ascii_lowercase();
-                    match crate::session::BUILTIN_SETTINGS.iter().find(|(n, _, _)| *n == lower) {
-                        Some((_, _, value)) => text(value),
-                        None => {
-                            return Err(Error::new(
-                                sqlstate::UNDEFINED_OBJECT,
-                                format!("unrecognized configuration parameter \"{setting}\""),
-                            ))
-                        }
-                    }
-                }
-                _ => return Err(Error::unsupported("current_setting() needs a constant parameter name")),
-            },
             _ => None,
         })
     }
