@@ -57,6 +57,26 @@ pub enum TransactionStatus {
 pub struct Column {
     pub name: String,
     pub data_type: DataType,
+    /// The table column it comes straight from, if any (RowDescription's table OID and attribute number).
+    pub origin: Option<ColumnOrigin>,
+}
+
+/// Where a result column comes from: a table's column, named as PostgreSQL's catalogs name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnOrigin {
+    /// The table's OID: [`ColumnOrigin::FIRST_TABLE_OID`] + the table's catalog id.
+    pub table_oid: u32,
+    /// The column's 1-based position among the table's visible columns (`pg_attribute.attnum`).
+    pub column_number: i16,
+}
+
+impl ColumnOrigin {
+    /// PostgreSQL's first OID for user objects (`FirstNormalObjectId`): table OIDs start here.
+    pub const FIRST_TABLE_OID: u32 = 16384;
+
+    pub fn new(table_id: u32, column_number: i16) -> ColumnOrigin {
+        ColumnOrigin { table_oid: Self::FIRST_TABLE_OID + table_id, column_number }
+    }
 }
 
 /// The outcome of one statement.
@@ -338,7 +358,8 @@ impl Session {
                 unplanned(Some(statement), Vec::new())
             }
             Some(Statement::Show { name }) => {
-                let column = Column { name: crate::settings::display_name(&name), data_type: DataType::Text };
+                let column =
+                    Column { name: crate::settings::display_name(&name), data_type: DataType::Text, origin: None };
                 unplanned(Some(Statement::Show { name }), vec![column])
             }
             Some(statement) => {
@@ -722,8 +743,11 @@ impl Session {
 
     fn show(&self, name: &str) -> Result<QueryResult> {
         let value = self.settings.show(name)?;
-        let columns: Arc<[Column]> =
-            Arc::from(vec![Column { name: crate::settings::display_name(name), data_type: DataType::Text }]);
+        let columns: Arc<[Column]> = Arc::from(vec![Column {
+            name: crate::settings::display_name(name),
+            data_type: DataType::Text,
+            origin: None,
+        }]);
         Ok(QueryResult::Rows { columns, rows: vec![vec![Value::Text(value)]], tag: "SHOW".to_string() })
     }
 

@@ -154,7 +154,11 @@ impl Settings {
     }
 
     fn value(&self, lower: &str) -> Option<String> {
-        self.transaction_values.get(lower).or_else(|| self.values.get(lower)).cloned().or_else(|| self.default_of(lower))
+        self.transaction_values
+            .get(lower)
+            .or_else(|| self.values.get(lower))
+            .cloned()
+            .or_else(|| self.default_of(lower))
     }
 
     fn note_change(&mut self, lower: &str) {
@@ -265,8 +269,7 @@ impl SessionSettings {
     /// `RESET ALL`: every parameter back to its default.
     pub fn reset_all(&self) {
         let mut settings = self.settings.lock();
-        let names: Vec<String> =
-            settings.values.keys().chain(settings.transaction_values.keys()).cloned().collect();
+        let names: Vec<String> = settings.values.keys().chain(settings.transaction_values.keys()).cloned().collect();
         settings.values.clear();
         settings.transaction_values.clear();
         for name in names {
@@ -305,7 +308,10 @@ impl SessionSettings {
     pub fn reported(&self) -> Vec<(String, String)> {
         let mut settings = self.settings.lock();
         settings.changed.clear();
-        REPORTED.iter().map(|name| (name.to_string(), settings.value(&name.to_ascii_lowercase()).unwrap_or_default())).collect()
+        REPORTED
+            .iter()
+            .map(|name| (name.to_string(), settings.value(&name.to_ascii_lowercase()).unwrap_or_default()))
+            .collect()
     }
 
     /// `current_schema()`: the first schema of `search_path` that exists (`$user` names none in occam).

@@ -218,7 +218,9 @@ pub fn resolve_scalar(name: &str, arg_types: &[DataType]) -> Result<ResolvedScal
         ("statement_timestamp", 0) => resolved(F::StatementTimestamp, vec![], DataType::Timestamptz),
         ("clock_timestamp", 0) => resolved(F::ClockTimestamp, vec![], DataType::Timestamptz),
         ("version", 0) => resolved(F::Version, vec![], DataType::Text),
-        ("current_setting", 1) => resolved(F::CurrentSetting, vec![text_arg(&args[0]).ok_or_else(not_found)?], DataType::Text),
+        ("current_setting", 1) => {
+            resolved(F::CurrentSetting, vec![text_arg(&args[0]).ok_or_else(not_found)?], DataType::Text)
+        }
         ("current_setting", 2) if bool_arg(&args[1]) => {
             resolved(F::CurrentSetting, vec![text_arg(&args[0]).ok_or_else(not_found)?, DataType::Bool], DataType::Text)
         }
@@ -239,9 +241,16 @@ pub fn resolve_scalar(name: &str, arg_types: &[DataType]) -> Result<ResolvedScal
         }
         ("pg_advisory_unlock_all", 0) => resolved(F::AdvisoryLock, vec![], DataType::Text),
         (
-            "pg_advisory_lock" | "pg_advisory_lock_shared" | "pg_advisory_xact_lock" | "pg_advisory_xact_lock_shared"
-            | "pg_try_advisory_lock" | "pg_try_advisory_lock_shared" | "pg_try_advisory_xact_lock"
-            | "pg_try_advisory_xact_lock_shared" | "pg_advisory_unlock" | "pg_advisory_unlock_shared",
+            "pg_advisory_lock"
+            | "pg_advisory_lock_shared"
+            | "pg_advisory_xact_lock"
+            | "pg_advisory_xact_lock_shared"
+            | "pg_try_advisory_lock"
+            | "pg_try_advisory_lock_shared"
+            | "pg_try_advisory_xact_lock"
+            | "pg_try_advisory_xact_lock_shared"
+            | "pg_advisory_unlock"
+            | "pg_advisory_unlock_shared",
             1 | 2,
         ) => {
             let function = if name.starts_with("pg_try_") || name.starts_with("pg_advisory_unlock") {

@@ -42,7 +42,7 @@ impl SessionFactory for ScriptedFactory {
 }
 
 fn columns(data_type: DataType) -> Arc<[Column]> {
-    Arc::from(vec![Column { name: "x".into(), data_type }])
+    Arc::from(vec![Column { name: "x".into(), data_type, origin: None }])
 }
 
 impl ScriptedSession {
@@ -401,7 +401,8 @@ async fn startup_options_set_parameters() {
     client.send(&[PgWireFrontendMessage::PasswordMessageFamily(password)]).await;
     let started = trace(&client.until_ready().await);
     assert!(started.iter().any(|t| t == "Param DateStyle=ISO, DMY"), "{started:?}");
-    let shown = trace(&client.query("SELECT current_setting('enable_seqscan'), current_setting('statement_timeout')").await);
+    let shown =
+        trace(&client.query("SELECT current_setting('enable_seqscan'), current_setting('statement_timeout')").await);
     assert_eq!(shown[1], "Row off,5s");
 }
 
@@ -425,7 +426,14 @@ async fn set_reports_changed_parameters() {
     assert!(reset.contains(&"Param application_name=wire-test".to_string()), "{reset:?}");
     assert!(reset.contains(&"Param DateStyle=ISO, MDY".to_string()), "{reset:?}");
     // Over the extended protocol too.
-    client.send(&[parse("", "SET TimeZone = 'Europe/Paris'", vec![]), bind("", "", vec![], vec![]), execute("", 0), sync()]).await;
+    client
+        .send(&[
+            parse("", "SET TimeZone = 'Europe/Paris'", vec![]),
+            bind("", "", vec![], vec![]),
+            execute("", 0),
+            sync(),
+        ])
+        .await;
     assert_eq!(
         trace(&client.until_ready().await),
         ["ParseComplete", "BindComplete", "Complete SET", "Param TimeZone=Europe/Paris", "Ready I"]
@@ -474,12 +482,22 @@ async fn error_is_sent_at_once_when_the_client_flushes() {
     assert_eq!(trace(&[client.recv().await.expect("error")]), ["ERROR 42601"]);
     // Everything up to Sync is discarded, Flush included; Sync answers ReadyForQuery.
     client
-        .send(&[describe(b'S', "bad"), PgWireFrontendMessage::Flush(Flush::new()), bind("", "bad", vec![], vec![]), sync()])
+        .send(&[
+            describe(b'S', "bad"),
+            PgWireFrontendMessage::Flush(Flush::new()),
+            bind("", "bad", vec![], vec![]),
+            sync(),
+        ])
         .await;
     assert_eq!(trace(&client.until_ready().await), ["Ready I"]);
     // An error at Execute, flushed the same way.
     client
-        .send(&[parse("", "boom", vec![]), bind("", "", vec![], vec![]), execute("", 0), PgWireFrontendMessage::Flush(Flush::new())])
+        .send(&[
+            parse("", "boom", vec![]),
+            bind("", "", vec![], vec![]),
+            execute("", 0),
+            PgWireFrontendMessage::Flush(Flush::new()),
+        ])
         .await;
     let mut seen = Vec::new();
     while !matches!(seen.last(), Some(PgWireBackendMessage::ErrorResponse(_))) {

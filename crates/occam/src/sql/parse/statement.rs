@@ -143,9 +143,16 @@ impl Translator<'_> {
                 }
                 C::Prepare { name: fold_ident(&name), param_types, statement: Box::new(inner) }
             }
-            S::Execute { name: Some(name), parameters, immediate: false, into, using, output: false, default: false, .. }
-                if into.is_empty() && using.is_empty() && name.0.len() == 1 =>
-            {
+            S::Execute {
+                name: Some(name),
+                parameters,
+                immediate: false,
+                into,
+                using,
+                output: false,
+                default: false,
+                ..
+            } if into.is_empty() && using.is_empty() && name.0.len() == 1 => {
                 let name = match &name.0[0] {
                     sp::ObjectNamePart::Identifier(ident) => fold_ident(ident),
                     other => return Err(unsupported(format!("EXECUTE {other}"))),
