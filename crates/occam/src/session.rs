@@ -470,7 +470,7 @@ impl Session {
                 Ok(command("ROLLBACK"))
             }
             _ if matches!(self.state, State::Failed) => Err(Error::in_failed_transaction()),
-            Statement::Set { name, value } => self.set(name, value),
+            Statement::Set { name, value, local } => self.set(name, value, *local),
             Statement::SetTransaction { isolation, read_only } => {
                 // Every transaction runs at snapshot isolation: an accepted level changes nothing.
                 self.db.rules().check_set_transaction(*isolation, *read_only)?;
@@ -729,7 +729,7 @@ impl Session {
         Ok(result)
     }
 
-    fn set(&mut self, name: &str, value: &str) -> Result<QueryResult> {
+    fn set(&mut self, name: &str, value: &str, local: bool) -> Result<QueryResult> {
         let lower = name.to_ascii_lowercase();
         if lower == "transaction" {
             return Err(Error::unsupported("setting configuration parameter \"TRANSACTION\" not supported"));
@@ -737,7 +737,7 @@ impl Session {
         if lower == "default_transaction_isolation" {
             self.db.rules().check_default_isolation(value)?;
         }
-        self.settings.set(&lower, value, false)?;
+        self.settings.set(&lower, value, local)?;
         Ok(command("SET"))
     }
 
@@ -773,7 +773,7 @@ impl Session {
                         }
                         // PostgreSQL's equivalent: CLOSE ALL; RESET ALL; DEALLOCATE ALL; UNLISTEN *;
                         // pg_advisory_unlock_all(); DISCARD PLANS, SEQUENCES, TEMP (nothing to do there).
-                        self.effects.push(SessionEffect::CloseAllPortals);
+                        self.note_effect(SessionEffect::CloseAllPortals);
                         self.settings.reset_all();
                         self.deallocate_all();
                         "DISCARD ALL"
@@ -796,12 +796,12 @@ impl Session {
                     return Err(undefined_prepared_statement(name));
                 }
                 if !sql_level {
-                    self.effects.push(SessionEffect::Deallocate(name.clone()));
+                    self.note_effect(SessionEffect::Deallocate(name.clone()));
                 }
                 Ok(command("DEALLOCATE"))
             }
             SessionCommand::Close(None) => {
-                self.effects.push(SessionEffect::CloseAllPortals);
+                self.note_effect(SessionEffect::CloseAllPortals);
                 Ok(command("CLOSE CURSOR ALL"))
             }
             // occam has no DECLARE, so no cursor can be named (protocol-level portals are not cursors here).
@@ -860,7 +860,14 @@ impl Session {
     fn deallocate_all(&mut self) {
         self.prepared.clear();
         self.protocol_statements.clear();
-        self.effects.push(SessionEffect::DeallocateAll);
+        self.note_effect(SessionEffect::DeallocateAll);
+    }
+
+    /// Records an effect once (an embedding caller that never takes them keeps a bounded list).
+    fn note_effect(&mut self, effect: SessionEffect) {
+        if !self.effects.contains(&effect) {
+            self.effects.push(effect);
+        }
     }
 
     /// The wire layer's protocol-level prepared statements share `PREPARE`'s namespace: it reports each

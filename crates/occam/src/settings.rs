@@ -106,6 +106,16 @@ pub fn server_default(name: &str) -> Option<&'static str> {
     find_parameter(name).map(|p| p.default)
 }
 
+/// A value as PostgreSQL spells it back: the UTF-8 encoding's aliases (`utf-8`, `unicode`) are `UTF8`.
+fn canonical_value(lower_name: &str, value: &str) -> String {
+    let utf8 = ["utf8", "utf-8", "unicode"].iter().any(|alias| value.eq_ignore_ascii_case(alias));
+    if lower_name == "client_encoding" && utf8 {
+        "UTF8".to_string()
+    } else {
+        value.to_string()
+    }
+}
+
 static NEXT_BACKEND_PID: AtomicI32 = AtomicI32::new(1);
 static LIVE_BACKENDS: LazyLock<Mutex<HashSet<i32>>> = LazyLock::new(|| Mutex::new(HashSet::new()));
 
@@ -221,6 +231,8 @@ impl SessionSettings {
         if find_parameter(&lower).is_some_and(|p| p.read_only) {
             return Err(Error::new("55P02", format!("parameter \"{lower}\" cannot be changed")));
         }
+        let value = canonical_value(&lower, value);
+        let value = value.as_str();
         let mut settings = self.settings.lock();
         if value.eq_ignore_ascii_case("default") && !transaction_only {
             settings.values.remove(&lower);
@@ -241,7 +253,8 @@ impl SessionSettings {
         if find_parameter(&lower).is_some_and(|p| p.read_only) {
             return Err(Error::new("55P02", format!("parameter \"{lower}\" cannot be changed")));
         }
-        self.settings.lock().startup_values.insert(lower, value.to_string());
+        let value = canonical_value(&lower, value);
+        self.settings.lock().startup_values.insert(lower, value);
         Ok(())
     }
 

@@ -42,10 +42,12 @@ pub enum Statement {
         options: ExplainOptions,
         statement: Box<Statement>,
     },
-    /// `SET name = value` / `SET name TO value`: accepted for client compatibility (drivers send them).
+    /// `SET [LOCAL] name = value` / `SET name TO value`: accepted for client compatibility (drivers send
+    /// them). `LOCAL`: until the end of the transaction.
     Set {
         name: String,
         value: String,
+        local: bool,
     },
     /// `SHOW name`.
     Show {

@@ -595,9 +595,6 @@ impl Translator<'_> {
                 if *hivevar {
                     return Err(unsupported("SET HIVEVAR"));
                 }
-                if matches!(scope, Some(sp::ContextModifier::Local)) {
-                    return Err(unsupported("SET LOCAL"));
-                }
                 if matches!(scope, Some(sp::ContextModifier::Global)) {
                     return Err(unsupported("SET GLOBAL"));
                 }
@@ -611,13 +608,13 @@ impl Translator<'_> {
                     .collect::<Result<Vec<_>>>()?
                     .join(".");
                 let value = values.iter().map(set_value).collect::<Result<Vec<_>>>()?.join(", ");
-                Ok(Statement::Set { name, value })
+                Ok(Statement::Set { name, value, local: matches!(scope, Some(sp::ContextModifier::Local)) })
             }
-            sp::Set::SetTimeZone { local: false, value } => {
-                Ok(Statement::Set { name: "timezone".into(), value: set_value(value)? })
+            sp::Set::SetTimeZone { local, value } => {
+                Ok(Statement::Set { name: "timezone".into(), value: set_value(value)?, local: *local })
             }
             sp::Set::SetNames { charset_name, collation_name: None } => {
-                Ok(Statement::Set { name: "client_encoding".into(), value: charset_name.value.clone() })
+                Ok(Statement::Set { name: "client_encoding".into(), value: charset_name.value.clone(), local: false })
             }
             sp::Set::SetTransaction { modes, snapshot: None, .. } => {
                 let mut isolation = None;
@@ -726,7 +723,6 @@ fn refuse_statement(statement: &sp::Statement) -> Error {
         S::Vacuum(_) => dsql("unsupported VACUUM statement"),
         S::LISTEN { .. } => dsql("unsupported statement: Listen"),
         S::NOTIFY { .. } => dsql("unsupported statement: Notify"),
-        S::UNLISTEN { .. } => dsql("unsupported statement: Unlisten"),
         S::Merge(_) => dsql("unsupported statement type: MERGE"),
         _ => unsupported(statement_kind(statement)),
     }

@@ -682,7 +682,7 @@ fn joins_and_set_operations_are_trees() {
 
 #[test]
 fn set_and_show() {
-    let set = |name: &str, value: &str| Statement::Set { name: name.into(), value: value.into() };
+    let set = |name: &str, value: &str| Statement::Set { name: name.into(), value: value.into(), local: false };
     assert_eq!(one("SET search_path = public"), set("search_path", "public"));
     assert_eq!(one("SET search_path TO public, \"$user\""), set("search_path", "public, $user"));
     assert_eq!(one("SET SESSION DateStyle TO 'ISO, MDY'"), set("datestyle", "ISO, MDY"));
@@ -1216,7 +1216,10 @@ fn legitimate_uses_of_key_words_still_parse() {
         // Syntax only: later refusals (ANY with a subquery) are not this test's business.
         parse_each(sql).unwrap_or_else(|e| panic!("{sql}: {e:?}"));
     }
-    assert_eq!(one("SET datestyle = on"), Statement::Set { name: "datestyle".into(), value: "on".into() });
+    assert_eq!(
+        one("SET datestyle = on"),
+        Statement::Set { name: "datestyle".into(), value: "on".into(), local: false }
+    );
 }
 
 #[test]
