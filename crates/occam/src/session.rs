@@ -357,6 +357,12 @@ impl Session {
             Some(statement @ (Statement::Set { .. } | Statement::SetTransaction { .. })) => {
                 unplanned(Some(statement), Vec::new())
             }
+            // EXECUTE returns what the statement it names returns.
+            Some(Statement::Session(SessionCommand::Execute { name, args })) => {
+                let target = self.prepared.get(&name).cloned().ok_or_else(|| undefined_prepared_statement(&name))?;
+                unplanned(Some(Statement::Session(SessionCommand::Execute { name, args })), target.columns.to_vec())
+            }
+            Some(statement @ Statement::Session(_)) => unplanned(Some(statement), Vec::new()),
             Some(Statement::Show { name }) => {
                 let column =
                     Column { name: crate::settings::display_name(&name), data_type: DataType::Text, origin: None };

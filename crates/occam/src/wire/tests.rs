@@ -473,6 +473,44 @@ async fn deallocate_and_discard_drop_protocol_statements() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_commands_run_over_the_extended_protocol() {
+    let addr = start_engine_server().await;
+    let (mut client, _) = RawClient::login(addr, "admin").await;
+    let run = |sql: &str| [parse("", sql, vec![]), bind("", "", vec![], vec![]), execute("", 0), sync()];
+    assert_eq!(
+        trace(&{
+            client.send(&run("PREPARE five AS SELECT 5")).await;
+            client.until_ready().await
+        }),
+        ["ParseComplete", "BindComplete", "Complete PREPARE", "Ready I"]
+    );
+    // EXECUTE describes the rows of the statement it names.
+    client
+        .send(&[
+            parse("", "EXECUTE five", vec![]),
+            describe(b'S', ""),
+            bind("", "", vec![], vec![]),
+            execute("", 0),
+            sync(),
+        ])
+        .await;
+    assert_eq!(
+        trace(&client.until_ready().await),
+        ["ParseComplete", "Params []", "Columns 23/0", "BindComplete", "Row 5", "Complete SELECT 1", "Ready I"]
+    );
+    for (sql, tag) in [
+        ("RESET ALL", "Complete RESET"),
+        ("DEALLOCATE five", "Complete DEALLOCATE"),
+        ("DISCARD ALL", "Complete DISCARD ALL"),
+    ] {
+        client.send(&run(sql)).await;
+        assert_eq!(trace(&client.until_ready().await), ["ParseComplete", "BindComplete", tag, "Ready I"], "{sql}");
+    }
+    client.send(&run("EXECUTE five")).await;
+    assert_eq!(trace(&client.until_ready().await), ["ERROR 26000", "Ready I"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn error_is_sent_at_once_when_the_client_flushes() {
     // asyncpg and postgres.js follow Parse (Describe, Bind, Execute) with Flush and wait for the answer
     // before they send Sync: the ErrorResponse must not wait for the Sync.
