@@ -886,6 +886,11 @@ impl Session {
         }
     }
 
+    /// Whether SQL `PREPARE` made a statement of this name.
+    pub fn has_sql_statement(&self, name: &str) -> bool {
+        self.prepared.contains_key(name)
+    }
+
     /// What the statements since the last call did to protocol-level objects.
     pub fn take_effects(&mut self) -> Vec<SessionEffect> {
         std::mem::take(&mut self.effects)

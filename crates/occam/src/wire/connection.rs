@@ -524,7 +524,7 @@ where
 
     fn parse(&mut self, parse: Parse) -> Result<(), Failure> {
         let name = parse.name.unwrap_or_default();
-        if !name.is_empty() && self.statements.contains_key(&name) {
+        if !name.is_empty() && (self.statements.contains_key(&name) || self.session.has_sql_statement(&name)) {
             let err = Error::new("42P05", format!("prepared statement \"{name}\" already exists"));
             return Err(self.failed(err));
         }

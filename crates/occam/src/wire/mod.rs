@@ -210,6 +210,10 @@ pub(crate) trait SqlSession: Send + 'static {
     /// A protocol-level prepared statement was created (`exists`) or closed: it shares `DEALLOCATE`'s
     /// namespace with SQL `PREPARE`.
     fn note_protocol_statement(&mut self, _name: &str, _exists: bool) {}
+    /// Whether SQL `PREPARE` made a statement of this name (Parse of the same name is then 42P05).
+    fn has_sql_statement(&self, _name: &str) -> bool {
+        false
+    }
 }
 
 /// What the protocol reads from a prepared statement (for ParameterDescription and RowDescription).
@@ -278,6 +282,9 @@ impl SqlSession for Session {
     }
     fn note_protocol_statement(&mut self, name: &str, exists: bool) {
         Session::note_protocol_statement(self, name, exists)
+    }
+    fn has_sql_statement(&self, name: &str) -> bool {
+        Session::has_sql_statement(self, name)
     }
 }
 

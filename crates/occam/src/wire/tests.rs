@@ -508,6 +508,13 @@ async fn session_commands_run_over_the_extended_protocol() {
     }
     client.send(&run("EXECUTE five")).await;
     assert_eq!(trace(&client.until_ready().await), ["ERROR 26000", "Ready I"]);
+    // SQL PREPARE and the protocol's Parse share names.
+    client.query("PREPARE shared AS SELECT 1").await;
+    client.send(&[parse("shared", "SELECT 2", vec![]), sync()]).await;
+    assert_eq!(trace(&client.until_ready().await), ["ERROR 42P05", "Ready I"]);
+    client.send(&[parse("protocol_only", "SELECT 2", vec![]), sync()]).await;
+    client.until_ready().await;
+    assert_eq!(trace(&client.query("PREPARE protocol_only AS SELECT 3").await), ["ERROR 42P05", "Ready I"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
