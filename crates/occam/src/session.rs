@@ -471,8 +471,9 @@ impl Session {
             }
             Statement::Commit => self.commit_block(),
             Statement::Rollback => {
-                // Dropping the transaction discards its write set.
+                // Dropping the transaction discards its write set, and its SETs are undone.
                 self.state = State::Idle;
+                self.settings.finish_block(false);
                 Ok(command("ROLLBACK"))
             }
             _ if matches!(self.state, State::Failed) => Err(Error::in_failed_transaction()),
@@ -535,7 +536,10 @@ impl Session {
 
     fn begin_block(&mut self) -> Result<QueryResult> {
         match &mut self.state {
-            State::Idle => self.state = State::Active(self.new_transaction(true)),
+            State::Idle => {
+                self.state = State::Active(self.new_transaction(true));
+                self.settings.begin_block();
+            }
             // PostgreSQL warns "there is already a transaction in progress" and carries on; BEGIN inside
             // a multi-statement query turns its implicit transaction into a block.
             State::Active(active) => active.explicit = true,
@@ -550,10 +554,13 @@ impl Session {
             State::Idle => Ok(command("COMMIT")),
             State::Failed => {
                 self.state = State::Idle;
+                self.settings.finish_block(false);
                 Ok(command("ROLLBACK"))
             }
             State::Active(_) => {
-                self.commit_active()?;
+                let committed = self.commit_active();
+                self.settings.finish_block(committed.is_ok());
+                committed?;
                 Ok(command("COMMIT"))
             }
         }

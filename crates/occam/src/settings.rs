@@ -152,6 +152,8 @@ struct Settings {
     transaction_values: HashMap<String, String>,
     /// Reported parameters whose value changed since the last `take_reports`, by lower-case name.
     changed: Vec<String>,
+    /// The session values when the open transaction block began: a block that rolls back undoes its SETs.
+    block_start: Option<HashMap<String, String>>,
 }
 
 impl Settings {
@@ -205,6 +207,7 @@ impl SessionSettings {
             values: HashMap::new(),
             transaction_values: HashMap::new(),
             changed: Vec::new(),
+            block_start: None,
         };
         SessionSettings { settings: Arc::new(Mutex::new(settings)), backend: Arc::new(BackendId::register()) }
     }
@@ -285,6 +288,27 @@ impl SessionSettings {
         let names: Vec<String> = settings.values.keys().chain(settings.transaction_values.keys()).cloned().collect();
         settings.values.clear();
         settings.transaction_values.clear();
+        for name in names {
+            settings.note_change(&name);
+        }
+    }
+
+    /// A transaction block began (BEGIN).
+    pub fn begin_block(&self) {
+        let mut settings = self.settings.lock();
+        settings.block_start = Some(settings.values.clone());
+    }
+
+    /// The transaction block ended: committed, its SETs stay; rolled back, they are undone, as in PG.
+    pub fn finish_block(&self, committed: bool) {
+        let mut settings = self.settings.lock();
+        let Some(start) = settings.block_start.take() else { return };
+        if committed {
+            return;
+        }
+        let mut names: Vec<String> = settings.values.keys().chain(start.keys()).cloned().collect();
+        names.retain(|name| settings.values.get(name) != start.get(name));
+        settings.values = start;
         for name in names {
             settings.note_change(&name);
         }
@@ -379,6 +403,24 @@ mod tests {
         settings.end_transaction();
         assert_eq!(settings.show("timezone").unwrap(), "UTC");
         assert_eq!(settings.take_reports(), vec![("TimeZone".to_string(), "UTC".to_string())]);
+    }
+
+    #[test]
+    fn a_rolled_back_block_undoes_its_sets() {
+        let settings = SessionSettings::new("admin", true);
+        settings.set("application_name", "before", false).unwrap();
+        settings.begin_block();
+        settings.set("application_name", "inside", false).unwrap();
+        settings.set("enable_sort", "off", false).unwrap();
+        settings.take_reports();
+        settings.finish_block(false);
+        assert_eq!(settings.show("application_name").unwrap(), "before");
+        assert_eq!(settings.show("enable_sort").unwrap(), "on");
+        assert_eq!(settings.take_reports(), vec![("application_name".to_string(), "before".to_string())]);
+        settings.begin_block();
+        settings.set("application_name", "kept", false).unwrap();
+        settings.finish_block(true);
+        assert_eq!(settings.show("application_name").unwrap(), "kept");
     }
 
     #[test]
