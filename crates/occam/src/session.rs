@@ -765,8 +765,8 @@ impl Session {
     }
 
     /// RESET, DISCARD, DEALLOCATE, CLOSE, UNLISTEN, PREPARE, EXECUTE.
-    fn session_command(&mut self, command_: &SessionCommand, in_batch: bool) -> Result<QueryResult> {
-        match command_ {
+    fn session_command(&mut self, action: &SessionCommand, in_batch: bool) -> Result<QueryResult> {
+        match action {
             SessionCommand::Reset(Some(name)) => {
                 self.settings.reset(name)?;
                 Ok(command("RESET"))

@@ -8,7 +8,9 @@
 //!   extended   Parse -> ParseComplete      Bind -> BindComplete      Describe -> ParameterDescription?
 //!              + RowDescription | NoData   Execute -> DataRow* CommandComplete | PortalSuspended
 //!              Close -> CloseComplete      Sync -> ReadyForQuery     Flush -> (write out)
-//!              after an error: ErrorResponse, then every message up to Sync is discarded
+//!              after an error: ErrorResponse (flushed at once), then every message up to Sync is discarded
+//!   settings   the startup message's parameters become the session's defaults; parameters a statement
+//!              changed are reported (ParameterStatus) just before the next ReadyForQuery
 //! ```
 //!
 //! Statements are parsed and planned once, at Parse (`Session::prepare`); Bind only decodes parameter
