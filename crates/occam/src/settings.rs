@@ -10,14 +10,16 @@
 //! the rest of the transaction: the session calls [`SessionSettings::end_transaction`] when a transaction
 //! ends, which drops those.
 //!
-//! Backend process ids are unique within the process; the live ones are registered so that
-//! `pg_cancel_backend(pid)` can tell a live backend from an unknown pid, as PostgreSQL does.
+//! Backend process ids are unique within the process; the live ones are registered with their role and a
+//! termination signal, so that `pg_terminate_backend(pid)` can end another connection (the wire layer
+//! waits on the signal) and `pg_cancel_backend(pid)` can tell a live backend from an unknown pid.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, LazyLock};
 
 use parking_lot::Mutex;
+use tokio::sync::Notify;
 
 use crate::error::{sqlstate, Error, Result};
 
@@ -117,27 +119,46 @@ fn canonical_value(lower_name: &str, value: &str) -> String {
 }
 
 static NEXT_BACKEND_PID: AtomicI32 = AtomicI32::new(1);
-static LIVE_BACKENDS: LazyLock<Mutex<HashSet<i32>>> = LazyLock::new(|| Mutex::new(HashSet::new()));
+static LIVE_BACKENDS: LazyLock<Mutex<HashMap<i32, LiveBackend>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// What other sessions may know of an open backend.
+struct LiveBackend {
+    user: String,
+    superuser: bool,
+    terminate: Arc<Notify>,
+}
 
 /// Whether `pid` is a backend of this server process that is still open.
 pub fn is_live_backend(pid: i32) -> bool {
-    LIVE_BACKENDS.lock().contains(&pid)
+    LIVE_BACKENDS.lock().contains_key(&pid)
+}
+
+/// What `pg_cancel_backend` / `pg_terminate_backend` ask of a backend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    Cancel,
+    Terminate,
 }
 
 /// A registered backend process id, unregistered when the session that holds it is gone.
-struct BackendId(i32);
+struct BackendId {
+    pid: i32,
+    terminate: Arc<Notify>,
+}
 
 impl BackendId {
-    fn register() -> BackendId {
+    fn register(user: &str, superuser: bool) -> BackendId {
         let pid = NEXT_BACKEND_PID.fetch_add(1, Ordering::Relaxed);
-        LIVE_BACKENDS.lock().insert(pid);
-        BackendId(pid)
+        let terminate = Arc::new(Notify::new());
+        let backend = LiveBackend { user: user.to_string(), superuser, terminate: terminate.clone() };
+        LIVE_BACKENDS.lock().insert(pid, backend);
+        BackendId { pid, terminate }
     }
 }
 
 impl Drop for BackendId {
     fn drop(&mut self) {
-        LIVE_BACKENDS.lock().remove(&self.0);
+        LIVE_BACKENDS.lock().remove(&self.pid);
     }
 }
 
@@ -189,7 +210,7 @@ pub struct SessionSettings {
 
 impl std::fmt::Debug for SessionSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SessionSettings").field("backend_pid", &self.backend.0).finish_non_exhaustive()
+        f.debug_struct("SessionSettings").field("backend_pid", &self.backend.pid).finish_non_exhaustive()
     }
 }
 
@@ -209,12 +230,52 @@ impl SessionSettings {
             changed: Vec::new(),
             block_start: None,
         };
-        SessionSettings { settings: Arc::new(Mutex::new(settings)), backend: Arc::new(BackendId::register()) }
+        let backend = Arc::new(BackendId::register(user, superuser));
+        SessionSettings { settings: Arc::new(Mutex::new(settings)), backend }
     }
 
     /// This session's process id (`pg_backend_pid()`, and the key in BackendKeyData).
     pub fn backend_pid(&self) -> i32 {
-        self.backend.0
+        self.backend.pid
+    }
+
+    /// Notified when another session terminates this one (`pg_terminate_backend`); a permit is kept
+    /// if nobody waits yet.
+    pub fn termination_signal(&self) -> Arc<Notify> {
+        self.backend.terminate.clone()
+    }
+
+    /// `pg_cancel_backend(pid)` / `pg_terminate_backend(pid)` from this session: false for a pid that is
+    /// no open backend. A role may signal its own backends; only a superuser those of other roles
+    /// (PostgreSQL's rule without `pg_signal_backend`). Cancelling does nothing yet: statements cannot be
+    /// cancelled.
+    pub fn signal_backend(&self, pid: i32, signal: Signal) -> Result<bool> {
+        let backends = LIVE_BACKENDS.lock();
+        let Some(target) = backends.get(&pid) else { return Ok(false) };
+        let (user, superuser) = {
+            let settings = self.settings.lock();
+            (settings.user.clone(), settings.superuser)
+        };
+        let (verb, noun) = match signal {
+            Signal::Cancel => ("cancel", "cancel query"),
+            Signal::Terminate => ("terminate", "terminate process"),
+        };
+        if target.superuser && !superuser {
+            return Err(Error::new(sqlstate::INSUFFICIENT_PRIVILEGE, format!("permission denied to {noun}"))
+                .with_detail(format!(
+                "Only roles with the SUPERUSER attribute may {verb} processes of roles with the SUPERUSER attribute."
+            )));
+        }
+        if target.user != user && !superuser {
+            return Err(Error::new(sqlstate::INSUFFICIENT_PRIVILEGE, format!("permission denied to {noun}"))
+                .with_detail(format!(
+                    "Only roles with privileges of the role whose process is being {verb}ed or with privileges of the \"pg_signal_backend\" role may {verb} this process."
+                )));
+        }
+        if signal == Signal::Terminate {
+            target.terminate.notify_one();
+        }
+        Ok(true)
     }
 
     /// The current value, `None` for a parameter that is neither known nor set.

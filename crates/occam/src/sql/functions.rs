@@ -15,7 +15,7 @@ use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::error::{sqlstate, Error, Result};
-use crate::settings::{self, SessionSettings};
+use crate::settings::{SessionSettings, Signal};
 use crate::sql::scalar::{self, BinaryOp, BinarySignature};
 use crate::types::{text, DataType, Value};
 
@@ -120,9 +120,11 @@ pub enum ScalarFunction {
     /// `current_schema()`: the first existing schema of `search_path`.
     CurrentSchema,
     PgBackendPid,
-    /// `pg_cancel_backend(pid)` / `pg_terminate_backend(pid[, timeout])`: whether `pid` is a live backend.
-    /// Neither acts on it yet (statements cannot be cancelled, connections not ended from outside).
-    SignalBackend,
+    /// `pg_cancel_backend(pid)`: whether `pid` is a live backend; cancelling does nothing yet (statements
+    /// cannot be cancelled).
+    CancelBackend,
+    /// `pg_terminate_backend(pid[, timeout])`: ends that connection (FATAL 57P01), if it is a live backend.
+    TerminateBackend,
     /// `pg_advisory_lock`, `pg_advisory_xact_lock` and their `_shared` forms, `pg_advisory_unlock_all()`:
     /// void. occam never blocks and takes no advisory lock (see docs/compatibility.md).
     AdvisoryLock,
@@ -231,13 +233,16 @@ pub fn resolve_scalar(name: &str, arg_types: &[DataType]) -> Result<ResolvedScal
         }
         ("current_schema", 0) => resolved(F::CurrentSchema, vec![], DataType::Text),
         ("pg_backend_pid", 0) => resolved(F::PgBackendPid, vec![], DataType::Int4),
-        ("pg_cancel_backend" | "pg_terminate_backend", 1) => {
-            resolved(F::SignalBackend, vec![int4_arg(&args[0]).ok_or_else(not_found)?], DataType::Bool)
+        ("pg_cancel_backend", 1) => {
+            resolved(F::CancelBackend, vec![int4_arg(&args[0]).ok_or_else(not_found)?], DataType::Bool)
+        }
+        ("pg_terminate_backend", 1) => {
+            resolved(F::TerminateBackend, vec![int4_arg(&args[0]).ok_or_else(not_found)?], DataType::Bool)
         }
         ("pg_terminate_backend", 2) => {
             let pid = int4_arg(&args[0]).ok_or_else(not_found)?;
             let timeout = int8_arg(&args[1]).ok_or_else(not_found)?;
-            resolved(F::SignalBackend, vec![pid, timeout], DataType::Bool)
+            resolved(F::TerminateBackend, vec![pid, timeout], DataType::Bool)
         }
         ("pg_advisory_unlock_all", 0) => resolved(F::AdvisoryLock, vec![], DataType::Text),
         (
@@ -607,7 +612,13 @@ pub fn invoke_scalar(resolved: &ResolvedScalar, args: &[Value], ctx: &FunctionCo
     Ok(match resolved.function {
         F::GenRandomUuid => Value::Uuid(uuid::Uuid::new_v4()),
         F::PgBackendPid => Value::Int(i64::from(session(ctx)?.backend_pid())),
-        F::SignalBackend => Value::Bool(i32::try_from(expect_int(&args[0])?).is_ok_and(settings::is_live_backend)),
+        F::CancelBackend | F::TerminateBackend => {
+            let signal = if resolved.function == F::CancelBackend { Signal::Cancel } else { Signal::Terminate };
+            match i32::try_from(expect_int(&args[0])?) {
+                Ok(pid) => Value::Bool(session(ctx)?.signal_backend(pid, signal)?),
+                Err(_) => Value::Bool(false),
+            }
+        }
         F::AdvisoryLockResult => Value::Bool(true),
         F::Now => Value::Timestamptz(micros_precision(ctx.transaction_timestamp)),
         F::CurrentDate => Value::Date(ctx.transaction_timestamp.date_naive()),

@@ -381,8 +381,22 @@ where
         rules: &Rules,
         clock: impl Fn() -> DateTime<Utc>,
     ) -> Result<(), Disconnect> {
+        let terminated = self.session.termination_signal();
         loop {
-            let Some(frame) = expiry.next_frame(self.transport, rules, &clock).await? else { return Ok(()) };
+            let next_frame = expiry.next_frame(self.transport, rules, &clock);
+            let frame = match &terminated {
+                // Another session's pg_terminate_backend ends this one between messages, as PostgreSQL.
+                Some(signal) => tokio::select! {
+                    biased;
+                    _ = signal.notified() => return Err(Disconnect::Fatal(Error::new(
+                        sqlstate::ADMIN_SHUTDOWN,
+                        "terminating connection due to administrator command",
+                    ))),
+                    frame = next_frame => frame?,
+                },
+                None => next_frame.await?,
+            };
+            let Some(frame) = frame else { return Ok(()) };
             if self.skipping_until_sync && !matches!(frame[0], b'S' | b'X') {
                 continue;
             }

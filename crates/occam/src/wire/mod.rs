@@ -210,6 +210,10 @@ pub(crate) trait SqlSession: Send + 'static {
     /// A protocol-level prepared statement was created (`exists`) or closed: it shares `DEALLOCATE`'s
     /// namespace with SQL `PREPARE`.
     fn note_protocol_statement(&mut self, _name: &str, _exists: bool) {}
+    /// Notified when another session ends this one (`pg_terminate_backend`).
+    fn termination_signal(&self) -> Option<Arc<tokio::sync::Notify>> {
+        None
+    }
     /// Whether SQL `PREPARE` made a statement of this name (Parse of the same name is then 42P05).
     fn has_sql_statement(&self, _name: &str) -> bool {
         false
@@ -285,6 +289,9 @@ impl SqlSession for Session {
     }
     fn has_sql_statement(&self, name: &str) -> bool {
         Session::has_sql_statement(self, name)
+    }
+    fn termination_signal(&self) -> Option<Arc<tokio::sync::Notify>> {
+        Some(self.settings().termination_signal())
     }
 }
 

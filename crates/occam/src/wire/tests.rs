@@ -518,6 +518,35 @@ async fn session_commands_run_over_the_extended_protocol() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_terminate_backend_ends_another_connection() {
+    let addr = start_engine_server().await;
+    let (mut admin, _) = RawClient::login(addr, "admin").await;
+    let (mut idle, messages) = RawClient::login(addr, "admin").await;
+    let pid = messages
+        .iter()
+        .find_map(|m| match m {
+            PgWireBackendMessage::BackendKeyData(key) => Some(key.pid),
+            _ => None,
+        })
+        .expect("BackendKeyData");
+    idle.query("BEGIN").await;
+    let answer = trace(&admin.query(&format!("SELECT pg_terminate_backend({pid})")).await);
+    assert_eq!(answer[1], "Row t");
+    // The idle connection gets PostgreSQL's FATAL and is closed; its open transaction is gone with it.
+    assert_eq!(trace(&[idle.recv().await.expect("fatal")]), ["FATAL 57P01"]);
+    assert!(idle.recv().await.is_none());
+    let answer = trace(&admin.query(&format!("SELECT pg_terminate_backend({pid})")).await);
+    assert_eq!(answer[1], "Row f");
+    // Another role may not end an administrator's connection.
+    admin.query("CREATE ROLE bob WITH LOGIN").await;
+    let (mut bob, _) = RawClient::login(addr, "bob").await;
+    let admin_pid = trace(&admin.query("SELECT pg_backend_pid()").await)[1].trim_start_matches("Row ").to_owned();
+    let refused = trace(&bob.query(&format!("SELECT pg_terminate_backend({admin_pid})")).await);
+    assert_eq!(refused, ["ERROR 42501", "Ready I"]);
+    assert_eq!(trace(&admin.query("SELECT 1").await)[1], "Row 1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn error_is_sent_at_once_when_the_client_flushes() {
     // asyncpg and postgres.js follow Parse (Describe, Bind, Execute) with Flush and wait for the answer
     // before they send Sync: the ErrorResponse must not wait for the Sync.
