@@ -30,11 +30,12 @@ CREATE TABLE IF NOT EXISTS q_order_items (order_id INT NOT NULL, line INT NOT NU
   qty INT NOT NULL, PRIMARY KEY (order_id, line));
 SQL
   local customers=$((ROWS / 10))
+  {
   for ((start = 1; start <= ROWS; start += CHUNK)); do
     local stop=$((start + CHUNK - 1))
     ((stop > ROWS)) && stop=$ROWS
-    echo "INSERT INTO q_transactions SELECT g, (g * 7919) % 100000 + 1, (g * 104729) % 100000 + 1, g % 1000, (DATE '2026-01-01' + g % 365)::timestamp FROM generate_series($start, $stop) g;"
-    echo "INSERT INTO q_orders SELECT g, (g * 7919) % $customers + 1, CASE g % 4 WHEN 0 THEN 'new' WHEN 1 THEN 'paid' WHEN 2 THEN 'shipped' ELSE 'done' END, (g % 500) + 0.99, (DATE '2026-01-01' + g % 365)::timestamp FROM generate_series($start, $stop) g;"
+    echo "INSERT INTO q_transactions SELECT g, (g::bigint * 7919) % 100000 + 1, (g::bigint * 104729) % 100000 + 1, g % 1000, (DATE '2026-01-01' + g % 365)::timestamp FROM generate_series($start, $stop) g;"
+    echo "INSERT INTO q_orders SELECT g, (g::bigint * 7919) % $customers + 1, CASE g % 4 WHEN 0 THEN 'new' WHEN 1 THEN 'paid' WHEN 2 THEN 'shipped' ELSE 'done' END, (g % 500) + 0.99, (DATE '2026-01-01' + g % 365)::timestamp FROM generate_series($start, $stop) g;"
   done
   for ((start = 1; start <= customers; start += CHUNK)); do
     local stop=$((start + CHUNK - 1))
@@ -47,6 +48,7 @@ SQL
     ((stop > items)) && stop=$items
     echo "INSERT INTO q_order_items SELECT (g - 1) / 2 + 1, (g - 1) % 2 + 1, g % 5000, g % 7 + 1 FROM generate_series($start, $stop) g;"
   done
+  } >>"$script"
   cat >>"$script" <<'SQL'
 CREATE INDEX q_transactions_payer ON q_transactions (payer_id, created_at);
 CREATE INDEX q_orders_customer ON q_orders (customer_id) INCLUDE (total);

@@ -44,6 +44,10 @@ use crate::txn::RowLock;
 
 /// Aurora DSQL's limit on rows modified (inserted, updated or deleted) by one transaction.
 pub const DSQL_MAX_TRANSACTION_ROWS: usize = 3_000;
+/// Temp space (memory) one query may use in Aurora DSQL.
+pub const DSQL_MAX_QUERY_MEMORY: usize = 128 << 20;
+/// occam's own bound in postgres mode, where PostgreSQL would spill to disk instead.
+pub const POSTGRES_MAX_QUERY_MEMORY: usize = 4 << 30;
 /// Aurora DSQL's limit on the data one transaction writes (rows and index entries), checked at COMMIT.
 pub const DSQL_MAX_TRANSACTION_BYTES: usize = 10 * 1024 * 1024;
 /// Aurora DSQL's limit on a transaction's duration.
@@ -134,6 +138,9 @@ pub struct Rules {
     pub allow_weaker_isolation_levels: bool,
     /// `SET TRANSACTION` and `SET default_transaction_isolation` are accepted (for the levels that run).
     pub allow_set_transaction: bool,
+    /// Bytes of sorts, hashes and aggregates one query may hold (DSQL: 128 MiB of temp space, `54000 query
+    /// requires more than allowed temp space`); PostgreSQL spills to disk past work_mem, occam fails at 4 GiB.
+    pub max_query_memory: Option<usize>,
     /// EXPLAIN names plan nodes as Aurora DSQL does (`Full Scan (btree-table)`, `Storage Scan`, ...) rather
     /// than as PostgreSQL does (`Seq Scan`, ...).
     pub dsql_plan_names: bool,
@@ -171,6 +178,7 @@ impl Rules {
                 allow_weaker_isolation_levels: false,
                 allow_set_transaction: false,
                 dsql_plan_names: true,
+                max_query_memory: Some(DSQL_MAX_QUERY_MEMORY),
                 max_connection_duration: Some(DSQL_MAX_CONNECTION_DURATION),
                 connection_rate: Some(DSQL_CONNECTION_RATE),
             },
@@ -192,6 +200,7 @@ impl Rules {
                 allow_weaker_isolation_levels: true,
                 allow_set_transaction: true,
                 dsql_plan_names: false,
+                max_query_memory: Some(POSTGRES_MAX_QUERY_MEMORY),
                 max_connection_duration: None,
                 connection_rate: None,
             },

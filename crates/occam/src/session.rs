@@ -639,7 +639,11 @@ impl Session {
             session: Some(self.settings.clone()),
             refuse_advisory_locks: rules.mode == crate::compat::CompatMode::Dsql,
         };
-        let planning = execute::Planning { estimates: &self.db, settings: planner_settings(&self.db, &self.settings) };
+        let planning = execute::Planning {
+            estimates: &self.db,
+            settings: planner_settings(&self.db, &self.settings),
+            memory_limit: rules.max_query_memory,
+        };
         let result = match plan {
             Plan::CreateTable(create) => {
                 check_table_definition(rules, create)?;
@@ -958,7 +962,7 @@ fn explain_statement(
             let planning_time = started.elapsed();
             let (stats, execution) = if options.analyze {
                 let run_started = std::time::Instant::now();
-                let (_, stats) = execute::run_analyzed(&physical, txn, params, functions)?;
+                let (_, stats) = execute::run_analyzed(&physical, txn, params, functions, planning)?;
                 (Some(stats), Some(run_started.elapsed()))
             } else {
                 (None, None)

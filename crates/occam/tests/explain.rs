@@ -175,3 +175,30 @@ fn explain_follows_its_statement_s_rules() {
     assert_eq!(err.code, "25P02", "{err}");
     ok(&mut session, "ROLLBACK");
 }
+
+/// The planner's choice follows the table's size, as in the workshop's chapter 4: six rows are read whole
+/// and sorted; once the table holds many rows, the index serves the same query backward without a Sort.
+#[test]
+fn the_plan_flips_with_table_size() {
+    let (_db, mut session) = open(CompatMode::Postgres);
+    workshop(&mut session, CompatMode::Postgres);
+    let small = plan(&mut session, &format!("EXPLAIN (COSTS OFF) {PAYER_QUERY}"));
+    assert!(small.contains("Seq Scan on transactions") && small.contains("Sort Key: created_at DESC"), "{small}");
+    ok(
+        &mut session,
+        "INSERT INTO transactions (payer_id, payee_id, amount, created_at) \
+         SELECT g % 5000 + 2, 1, 10, (DATE '2026-01-01' + g % 300)::timestamp FROM generate_series(1, 20000) g",
+    );
+    let large = plan(&mut session, &format!("EXPLAIN (COSTS OFF) {PAYER_QUERY}"));
+    assert_eq!(
+        large,
+        "\
+Limit
+  ->  Index Scan Backward using idx_transactions_payer on transactions
+        Index Cond: (payer_id = 1)"
+    );
+    // And the answer is the same either way.
+    let through_index = rows(&mut session, PAYER_QUERY);
+    ok(&mut session, "SET enable_indexscan = off");
+    assert_eq!(rows(&mut session, PAYER_QUERY), through_index);
+}

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use super::eval::{eval, eval_all};
+use super::memory::row_bytes;
 use super::{encode_values, for_each_batch, Batch, BoxedOperator, ExecContext, Operator};
 use crate::error::Result;
 use crate::sql::functions::{self, Accumulator};
@@ -24,6 +25,7 @@ impl<'a> AggregateOp<'a> {
     }
 
     fn aggregate(&self, input: &mut BoxedOperator<'a>, ctx: &mut ExecContext<'a>) -> Result<Vec<Row>> {
+        let mut reservation = ctx.memory.reservation();
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
         let mut groups: Vec<(Row, Vec<Box<dyn Accumulator>>)> = Vec::new();
         let new_accumulators =
@@ -35,6 +37,8 @@ impl<'a> AggregateOp<'a> {
                 let position = match index.get(&encoded) {
                     Some(&position) => position,
                     None => {
+                        // The keys twice (the group and the hash table's encoding) and its accumulators.
+                        reservation.grow(2 * row_bytes(&keys) + 64 * self.aggregates.len())?;
                         groups.push((keys, new_accumulators()));
                         index.insert(encoded, groups.len() - 1);
                         groups.len() - 1

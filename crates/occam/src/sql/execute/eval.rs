@@ -87,20 +87,11 @@ pub fn eval(expr: &BoundExpr, row: &[Value], ctx: &mut ExecContext) -> Result<Va
             if value.is_null() {
                 return Ok(Value::Null);
             }
-            let mut saw_null = false;
+            let mut candidates = Vec::with_capacity(list.len());
             for item in list {
-                let candidate = eval(item, row, ctx)?;
-                match scalar::compare(&value, &candidate) {
-                    Some(Ordering::Equal) => return Ok(Value::Bool(!*negated)),
-                    None => saw_null = true,
-                    _ => {}
-                }
+                candidates.push(eval(item, row, ctx)?);
             }
-            if saw_null {
-                Value::Null
-            } else {
-                Value::Bool(*negated)
-            }
+            membership(&value, candidates, *negated)
         }
         BoundExpr::Case { branches, else_result } => {
             for (condition, result) in branches {
@@ -152,26 +143,35 @@ pub fn eval(expr: &BoundExpr, row: &[Value], ctx: &mut ExecContext) -> Result<Va
             if value.is_null() {
                 return Ok(Value::Null);
             }
-            let mut saw_null = false;
+            let mut candidates = Vec::with_capacity(rows.len());
             for candidate in rows.iter() {
-                let candidate = match (&candidate[0], cast) {
+                candidates.push(match (&candidate[0], cast) {
                     (Value::Null, _) => Value::Null,
                     (v, Some((from, to))) => scalar::cast(v.clone(), from, to)?,
                     (v, None) => v.clone(),
-                };
-                match scalar::compare(&value, &candidate) {
-                    Some(Ordering::Equal) => return Ok(Value::Bool(!*negated)),
-                    None => saw_null = true,
-                    _ => {}
-                }
+                });
             }
-            if saw_null {
-                Value::Null
-            } else {
-                Value::Bool(*negated)
-            }
+            membership(&value, candidates, *negated)
         }
     })
+}
+
+/// `value [NOT] IN (candidates)` for a non-NULL value: TRUE on an equal candidate, else NULL if a
+/// comparison was unknown (a NULL candidate), else FALSE (NOT IN: the opposite of each).
+fn membership(value: &Value, candidates: Vec<Value>, negated: bool) -> Value {
+    let mut saw_null = false;
+    for candidate in &candidates {
+        match scalar::compare(value, candidate) {
+            Some(Ordering::Equal) => return Value::Bool(!negated),
+            None => saw_null = true,
+            _ => {}
+        }
+    }
+    if saw_null {
+        Value::Null
+    } else {
+        Value::Bool(negated)
+    }
 }
 
 fn subquery_rows(subquery: &SubqueryPlan, row: &[Value], ctx: &mut ExecContext) -> Result<Arc<Vec<Row>>> {

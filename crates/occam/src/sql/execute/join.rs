@@ -96,8 +96,3 @@ pub fn hash_key(keys: &[BoundExpr], row: &[Value], ctx: &mut ExecContext) -> Res
     }
     Ok(Some(out))
 }
-
-/// Drains a boxed input.
-pub fn read_all<'a>(input: &mut BoxedOperator<'a>, ctx: &mut ExecContext<'a>) -> Result<Vec<Row>> {
-    super::drain(input, ctx)
-}

@@ -4,8 +4,9 @@
 
 use std::collections::HashMap;
 
-use super::join::{hash_key, joined_row, keeps_left, keeps_right, left_only, matching, read_all, right_only};
-use super::{Batch, BoxedOperator, ExecContext, Operator};
+use super::join::{hash_key, joined_row, keeps_left, keeps_right, left_only, matching, right_only};
+use super::memory::Reservation;
+use super::{for_each_batch, Batch, BoxedOperator, ExecContext, Operator};
 use crate::error::Result;
 use crate::sql::plan::physical::Join;
 use crate::sql::plan::BoundExpr;
@@ -21,6 +22,7 @@ pub struct MaterializedJoinOp<'a> {
     right_matched: Vec<bool>,
     left_done: bool,
     finished: bool,
+    reservation: Option<Reservation>,
 }
 
 impl<'a> MaterializedJoinOp<'a> {
@@ -40,11 +42,22 @@ impl<'a> MaterializedJoinOp<'a> {
             right_matched: Vec::new(),
             left_done: false,
             finished: false,
+            reservation: None,
         }
     }
 
     fn load_right(&mut self, mut right: BoxedOperator<'a>, ctx: &mut ExecContext<'a>) -> Result<()> {
-        self.right_rows = read_all(&mut right, ctx)?;
+        let mut reservation = ctx.memory.reservation();
+        let mut rows = Vec::new();
+        for_each_batch(&mut right, ctx, |batch, _| {
+            // The rows, and a hash table entry each when hashing.
+            reservation.grow_rows(&batch)?;
+            reservation.grow(48 * batch.len())?;
+            rows.extend(batch);
+            Ok(())
+        })?;
+        self.right_rows = rows;
+        self.reservation = Some(reservation);
         if keeps_right(self.join.kind) {
             self.right_matched = vec![false; self.right_rows.len()];
         }

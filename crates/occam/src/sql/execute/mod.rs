@@ -18,6 +18,7 @@ mod join;
 mod limit;
 mod lookup_join;
 mod materialized_join;
+mod memory;
 mod modify;
 mod project;
 mod result;
@@ -74,6 +75,8 @@ pub struct ExecContext<'a> {
     batch_size: usize,
     /// EXPLAIN ANALYZE's counters, by node id.
     stats: Option<Vec<NodeStats>>,
+    /// What the query's operators may hold in memory.
+    pub memory: memory::MemoryBudget,
 }
 
 impl<'a> ExecContext<'a> {
@@ -88,19 +91,23 @@ impl<'a> ExecContext<'a> {
             read_keys: None,
             batch_size: BATCH_SIZE,
             stats: None,
+            memory: memory::MemoryBudget::default(),
         }
     }
 
-    /// A context for running `query`, counting for EXPLAIN ANALYZE when `analyze`.
+    /// A context for running `query` within `memory_limit` bytes of operator state, counting for EXPLAIN
+    /// ANALYZE when `analyze`.
     pub fn for_query(
         txn: &'a Transaction,
         params: &'a [Value],
         functions: &'a FunctionContext,
         query: &'a PhysicalQuery,
+        memory_limit: Option<usize>,
         analyze: bool,
     ) -> Self {
         let mut ctx = ExecContext::new(txn, params, functions);
         ctx.subplans = &query.subplans;
+        ctx.memory = memory::MemoryBudget::new(memory_limit);
         if analyze {
             ctx.stats = Some(vec![NodeStats::default(); query.node_count]);
         }
@@ -117,10 +124,12 @@ impl<'a> ExecContext<'a> {
     }
 }
 
-/// How a statement's plans are made: estimates and the session's planner settings.
+/// How a statement's plans are made and run: estimates, the session's planner settings, and the memory
+/// a query's operators may hold.
 pub struct Planning<'p> {
     pub estimates: &'p dyn Estimates,
     pub settings: Settings,
+    pub memory_limit: Option<usize>,
 }
 
 impl Planning<'_> {
@@ -191,7 +200,7 @@ pub fn execute(
             check_no_nested_locking(query)?;
             let physical = optimize::plan_query(query, &planning.environment(txn));
             let rows = {
-                let mut ctx = ExecContext::for_query(txn, params, functions, &physical, false);
+                let mut ctx = ExecContext::for_query(txn, params, functions, &physical, planning.memory_limit, false);
                 run(&physical.root, &mut ctx)?
             };
             Ok(QueryResult::Rows { columns: query.columns.clone(), tag: format!("SELECT {}", rows.len()), rows })
@@ -233,7 +242,7 @@ pub fn execute_locking_query(
             for read in physical.root.table_reads_mut() {
                 read.with_row_key = true;
             }
-            let mut ctx = ExecContext::for_query(txn, params, functions, &physical, false);
+            let mut ctx = ExecContext::for_query(txn, params, functions, &physical, planning.memory_limit, false);
             let mut rows = run(&physical.root, &mut ctx)?;
             let mut keys = Vec::with_capacity(rows.len());
             for row in &mut rows {
@@ -245,7 +254,7 @@ pub fn execute_locking_query(
         }
         _ => {
             let physical = optimize::plan_query(query, &env);
-            let mut ctx = ExecContext::for_query(txn, params, functions, &physical, false);
+            let mut ctx = ExecContext::for_query(txn, params, functions, &physical, planning.memory_limit, false);
             ctx.read_keys = Some(Vec::new());
             ctx.batch_size = 1;
             let rows = run(&physical.root, &mut ctx)?;
@@ -278,8 +287,9 @@ pub fn run_analyzed(
     txn: &Transaction,
     params: &[Value],
     functions: &FunctionContext,
+    planning: &Planning,
 ) -> Result<(usize, Vec<NodeStats>)> {
-    let mut ctx = ExecContext::for_query(txn, params, functions, physical, true);
+    let mut ctx = ExecContext::for_query(txn, params, functions, physical, planning.memory_limit, true);
     let rows = run(&physical.root, &mut ctx)?;
     Ok((rows.len(), ctx.take_stats().unwrap_or_default()))
 }

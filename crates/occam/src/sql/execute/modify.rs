@@ -38,9 +38,9 @@ pub fn analyze_dml(
     use crate::sql::plan::Plan;
     let mut analysis = DmlAnalysis::default();
     let result = match plan {
-        Plan::Insert(insert) => insert_rows(insert, txn, params, functions, planning, Some(&mut analysis))?,
-        Plan::Update(update) => update_rows(update, txn, params, functions, planning, Some(&mut analysis))?,
-        Plan::Delete(delete) => delete_rows(delete, txn, params, functions, planning, Some(&mut analysis))?,
+        Plan::Insert(plan) => insert(plan, txn, params, functions, planning, Some(&mut analysis))?,
+        Plan::Update(plan) => update(plan, txn, params, functions, planning, Some(&mut analysis))?,
+        Plan::Delete(plan) => delete(plan, txn, params, functions, planning, Some(&mut analysis))?,
         _ => return Err(Error::internal("not DML")),
     };
     Ok((result, analysis))
@@ -60,39 +60,6 @@ pub fn plan_dml_read(plan: &crate::sql::plan::Plan, txn: &Transaction, planning:
     }
 }
 
-pub fn insert(
-    plan: &InsertPlan,
-    txn: &mut Transaction,
-    params: &[Value],
-    functions: &FunctionContext,
-    planning: &Planning,
-    analysis: Option<&mut DmlAnalysis>,
-) -> Result<QueryResult> {
-    insert_rows(plan, txn, params, functions, planning, analysis)
-}
-
-pub fn update(
-    plan: &UpdatePlan,
-    txn: &mut Transaction,
-    params: &[Value],
-    functions: &FunctionContext,
-    planning: &Planning,
-    analysis: Option<&mut DmlAnalysis>,
-) -> Result<QueryResult> {
-    update_rows(plan, txn, params, functions, planning, analysis)
-}
-
-pub fn delete(
-    plan: &DeletePlan,
-    txn: &mut Transaction,
-    params: &[Value],
-    functions: &FunctionContext,
-    planning: &Planning,
-    analysis: Option<&mut DmlAnalysis>,
-) -> Result<QueryResult> {
-    delete_rows(plan, txn, params, functions, planning, analysis)
-}
-
 pub fn truncate(
     tables: &[Arc<Table>],
     txn: &mut Transaction,
@@ -101,8 +68,8 @@ pub fn truncate(
     planning: &Planning,
 ) -> Result<QueryResult> {
     for table in tables {
-        let delete = DeletePlan { table: table.clone(), filter: None, returning: None };
-        delete_rows(&delete, txn, params, functions, planning, None)?;
+        let plan = DeletePlan { table: table.clone(), filter: None, returning: None };
+        delete(&plan, txn, params, functions, planning, None)?;
     }
     Ok(QueryResult::Command { tag: "TRUNCATE TABLE".to_string() })
 }
@@ -244,7 +211,7 @@ fn update_index_entries(
     Ok(())
 }
 
-fn insert_rows(
+pub fn insert(
     plan: &InsertPlan,
     txn: &mut Transaction,
     params: &[Value],
@@ -301,8 +268,14 @@ fn insert_rows(
                 super::check_no_nested_locking(query)?;
                 let physical = optimize::plan_query(query, &planning.environment(ctx.txn));
                 let source_rows = {
-                    let mut read_ctx =
-                        ExecContext::for_query(ctx.txn, params, functions, &physical, analysis.is_some());
+                    let mut read_ctx = ExecContext::for_query(
+                        ctx.txn,
+                        params,
+                        functions,
+                        &physical,
+                        planning.memory_limit,
+                        analysis.is_some(),
+                    );
                     let rows = super::run(&physical.root, &mut read_ctx)?;
                     if let Some(analysis) = analysis {
                         analysis.stats = read_ctx.take_stats().unwrap_or_default();
@@ -369,7 +342,7 @@ fn read_matching(
     let Node::TableRead(read) = &physical.root.node else {
         return Err(Error::internal("a DML read plans as a table read"));
     };
-    let mut ctx = ExecContext::for_query(txn, params, functions, &physical, analysis.is_some());
+    let mut ctx = ExecContext::for_query(txn, params, functions, &physical, planning.memory_limit, analysis.is_some());
     if let Some(stats) = ctx.stats_mut(physical.root.id) {
         stats.loops += 1;
     }
@@ -392,7 +365,7 @@ fn read_matching(
     Ok(out)
 }
 
-fn update_rows(
+pub fn update(
     plan: &UpdatePlan,
     txn: &mut Transaction,
     params: &[Value],
@@ -445,7 +418,7 @@ fn update_rows(
     Ok(dml_result(tag, &plan.returning, returned))
 }
 
-fn delete_rows(
+pub fn delete(
     plan: &DeletePlan,
     txn: &mut Transaction,
     params: &[Value],

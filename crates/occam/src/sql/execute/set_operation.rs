@@ -15,11 +15,12 @@ pub struct SetOperationOp<'a> {
     left: Option<BoxedOperator<'a>>,
     right: Option<BoxedOperator<'a>>,
     output: Option<std::vec::IntoIter<Row>>,
+    reservation: Option<super::memory::Reservation>,
 }
 
 impl<'a> SetOperationOp<'a> {
     pub fn new(op: SetOperator, all: bool, left: BoxedOperator<'a>, right: BoxedOperator<'a>) -> Self {
-        SetOperationOp { op, all, left: Some(left), right: Some(right), output: None }
+        SetOperationOp { op, all, left: Some(left), right: Some(right), output: None, reservation: None }
     }
 }
 
@@ -45,6 +46,10 @@ impl<'a> Operator<'a> for SetOperationOp<'a> {
                 Some(mut input) => drain(&mut input, ctx)?,
                 None => Vec::new(),
             };
+            let mut reservation = ctx.memory.reservation();
+            reservation.grow_rows(&left)?;
+            reservation.grow_rows(&right)?;
+            self.reservation = Some(reservation);
             self.output = Some(set_operation_rows(self.op, self.all, left, right).into_iter());
         }
         let output = self.output.as_mut().expect("computed above");

@@ -4,6 +4,7 @@
 
 use std::cmp::Ordering;
 
+use super::memory::Reservation;
 use super::{eval_count, for_each_batch, Batch, BoxedOperator, ExecContext, Operator};
 use crate::error::Result;
 use crate::sql::plan::physical::LimitCount;
@@ -16,11 +17,12 @@ pub struct SortOp<'a> {
     keys: &'a [SortKey],
     limit: Option<&'a LimitCount>,
     output: std::vec::IntoIter<Row>,
+    reservation: Option<Reservation>,
 }
 
 impl<'a> SortOp<'a> {
     pub fn new(id: usize, input: BoxedOperator<'a>, keys: &'a [SortKey], limit: Option<&'a LimitCount>) -> Self {
-        SortOp { id, input: Some(input), keys, limit, output: Vec::new().into_iter() }
+        SortOp { id, input: Some(input), keys, limit, output: Vec::new().into_iter(), reservation: None }
     }
 }
 
@@ -73,12 +75,16 @@ impl<'a> Operator<'a> for SortOp<'a> {
             };
             let keys = self.keys;
             let mut rows: Vec<Row> = Vec::new();
+            let reservation = self.reservation.get_or_insert_with(|| ctx.memory.reservation());
             for_each_batch(&mut input, ctx, |batch, _| {
+                reservation.grow_rows(&batch)?;
                 rows.extend(batch);
                 if let Some(keep) = keep {
                     if keep > 0 && rows.len() > 2 * keep.max(512) {
                         rows.select_nth_unstable_by(keep - 1, |a, b| compare_rows(a, b, keys));
                         rows.truncate(keep);
+                        reservation.release();
+                        reservation.grow_rows(&rows)?;
                     }
                 }
                 Ok(())
@@ -87,8 +93,8 @@ impl<'a> Operator<'a> for SortOp<'a> {
             if let Some(keep) = keep {
                 rows.truncate(keep);
             }
+            let bytes = self.reservation.as_ref().map_or(0, Reservation::bytes);
             if let Some(stats) = ctx.stats_mut(self.id) {
-                let bytes: usize = rows.iter().map(|r| r.len() * 32 + 24).sum();
                 stats.sort_bytes = stats.sort_bytes.max(bytes as u64);
             }
             self.output = rows.into_iter();

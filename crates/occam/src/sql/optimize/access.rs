@@ -156,12 +156,14 @@ fn primary_key_path(
         let per_row = CPU_TUPLE_COST + quals * CPU_OPERATOR_COST;
         (n, 0.0, n * (RANDOM_PAGE_COST + per_row))
     } else {
-        // A key range of the table itself is read in order: one descent, then sequential pages.
+        // A key range of the table itself is read in order: one descent (a comparison per level of the
+        // tree), then the range's share of the table's pages, sequentially. Never more than the whole scan.
         let fraction = range_selectivity(info, &used);
         let rows = cost::clamp_rows(info.rows * fraction);
         let pages = (cost::pages(info.rows, info.width) * fraction).ceil().max(1.0);
-        let per_row = CPU_TUPLE_COST + CPU_INDEX_TUPLE_COST + quals * CPU_OPERATOR_COST;
-        (rows, RANDOM_PAGE_COST, RANDOM_PAGE_COST + pages * cost::SEQ_PAGE_COST + rows * per_row)
+        let descent = CPU_OPERATOR_COST * info.rows.max(2.0).log2();
+        let per_row = CPU_TUPLE_COST + quals * CPU_OPERATOR_COST;
+        (rows, descent, descent + pages * cost::SEQ_PAGE_COST + rows * per_row)
     };
     AccessPath {
         read: TableRead {

@@ -268,6 +268,19 @@ impl Planner<'_, '_> {
         plan
     }
 
+    /// The table's estimated rows (PostgreSQL's default guess when nothing is known) and statistics.
+    fn table_size(&self, table: &Table) -> (f64, Option<Arc<TableStatistics>>) {
+        let stats = self.env.estimates.table_statistics(table);
+        let rows = self
+            .env
+            .estimates
+            .table_rows(table)
+            .or_else(|| stats.as_ref().map(|s| s.row_count as f64))
+            .unwrap_or(cost::DEFAULT_TABLE_ROWS)
+            .max(1.0);
+        (rows, stats)
+    }
+
     fn filter(&mut self, input: PhysicalPlan, predicate: BoundExpr) -> PhysicalPlan {
         let quals = predicate.conjuncts().len() as f64;
         let estimate = Estimate {
@@ -363,14 +376,7 @@ impl Planner<'_, '_> {
         columns: Option<&[bool]>,
         wanted_rows: Option<f64>,
     ) -> (PhysicalPlan, bool) {
-        let stats = self.env.estimates.table_statistics(table);
-        let rows = self
-            .env
-            .estimates
-            .table_rows(table)
-            .or_else(|| stats.as_ref().map(|s| s.row_count as f64))
-            .unwrap_or(cost::DEFAULT_TABLE_ROWS)
-            .max(1.0);
+        let (rows, stats) = self.table_size(table);
         let info = TableInfo { table, rows, stats: stats.as_deref(), width: 8.0 * table.columns.len() as f64 };
         let refs: Vec<&BoundExpr> = conjuncts.iter().collect();
         let candidates =
@@ -508,14 +514,7 @@ impl Planner<'_, '_> {
         // A lookup per left row into the right table's key or an index.
         let mut lookup: Option<(PhysicalPlan, f64, f64)> = None;
         if let (JoinKind::Inner | JoinKind::Left | JoinKind::Cross, Source::Table { table }) = (kind, right) {
-            let stats = self.env.estimates.table_statistics(table);
-            let rows = self
-                .env
-                .estimates
-                .table_rows(table)
-                .or_else(|| stats.as_ref().map(|s| s.row_count as f64))
-                .unwrap_or(cost::DEFAULT_TABLE_ROWS)
-                .max(1.0);
+            let (rows, stats) = self.table_size(table);
             let info = TableInfo { table, rows, stats: stats.as_deref(), width: 8.0 * table.columns.len() as f64 };
             let filter = BoundExpr::and_of(right_conjuncts.clone());
             if let Some((read, per_lookup_rows, per_lookup_cost)) =

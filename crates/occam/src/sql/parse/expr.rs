@@ -124,9 +124,10 @@ impl Translator<'_> {
                     Expr::Or(operands)
                 }
             }
-            E::BinaryOp { left, op, right } => {
-                Expr::Binary { op: binary_operator(op)?, left: self.boxed(left)?, right: self.boxed(right)? }
-            }
+            E::BinaryOp { left, op, right } => match (strip_nested(left), strip_nested(right)) {
+                (E::Tuple(lefts), E::Tuple(rights)) => self.row_comparison(binary_operator(op)?, lefts, rights)?,
+                _ => Expr::Binary { op: binary_operator(op)?, left: self.boxed(left)?, right: self.boxed(right)? },
+            },
             E::Like { negated, any, expr, pattern, escape_char } => {
                 let op = if *negated { BinaryOperator::NotLike } else { BinaryOperator::Like };
                 self.like(op, *any, expr, pattern, escape_char.is_some())?
@@ -214,6 +215,45 @@ impl Translator<'_> {
             E::GroupingSets(_) | E::Cube(_) | E::Rollup(_) => return Err(unsupported("GROUPING SETS / CUBE / ROLLUP")),
             E::Wildcard(_) | E::QualifiedWildcard(..) => return Err(unsupported("a * in this position")),
             other => return Err(unsupported(format!("the expression `{other}`"))),
+        })
+    }
+
+    /// A row comparison `(a, b, ...) OP (x, y, ...)`, as PostgreSQL compares rows: `=` / `<>` pairwise,
+    /// the orderings column by column from the left. An ordering becomes `a >= x AND (a > x OR (b, ...) >
+    /// (y, ...))` (for `>`; the others alike), which has SQL's NULL semantics for row comparisons and whose
+    /// first conjunct is a key range an index on (a, b, ...) can read (keyset pagination).
+    fn row_comparison(&self, op: BinaryOperator, lefts: &[sp::Expr], rights: &[sp::Expr]) -> Result<Expr> {
+        if lefts.len() != rights.len() || lefts.is_empty() {
+            return Err(Error::syntax("unequal number of entries in row expressions"));
+        }
+        let lefts = self.exprs(lefts)?;
+        let rights = self.exprs(rights)?;
+        let pair = |op: BinaryOperator, l: &Expr, r: &Expr| Expr::Binary {
+            op,
+            left: Box::new(l.clone()),
+            right: Box::new(r.clone()),
+        };
+        let pairs = || lefts.iter().zip(&rights);
+        Ok(match op {
+            BinaryOperator::Eq => Expr::And(pairs().map(|(l, r)| pair(BinaryOperator::Eq, l, r)).collect()),
+            BinaryOperator::NotEq => Expr::Or(pairs().map(|(l, r)| pair(BinaryOperator::NotEq, l, r)).collect()),
+            BinaryOperator::Lt | BinaryOperator::LtEq | BinaryOperator::Gt | BinaryOperator::GtEq => {
+                let (strict, weak) = match op {
+                    BinaryOperator::Lt | BinaryOperator::LtEq => (BinaryOperator::Lt, BinaryOperator::LtEq),
+                    _ => (BinaryOperator::Gt, BinaryOperator::GtEq),
+                };
+                // Built from the last column outwards: the last pair uses `op` itself.
+                let last = lefts.len() - 1;
+                let mut expr = pair(op, &lefts[last], &rights[last]);
+                for i in (0..last).rev() {
+                    expr = Expr::And(vec![
+                        pair(weak, &lefts[i], &rights[i]),
+                        Expr::Or(vec![pair(strict, &lefts[i], &rights[i]), expr]),
+                    ]);
+                }
+                expr
+            }
+            other => return Err(unsupported(format!("operator {other:?} on row constructors"))),
         })
     }
 
