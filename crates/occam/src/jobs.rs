@@ -672,7 +672,12 @@ fn backfill(db: &Database, signal: &JobSignal, job: &Job) -> Result<Backfill> {
     };
     let (_, table_end) = prefix_range(&table.key_prefix);
     let mut from = Bound::Included(table.key_prefix.clone());
-    let functions = FunctionContext { transaction_timestamp: Utc::now(), statement_timestamp: Utc::now() };
+    let functions = FunctionContext {
+        transaction_timestamp: Utc::now(),
+        statement_timestamp: Utc::now(),
+        session: None,
+        refuse_advisory_locks: false,
+    };
     let mut retries = 0;
     loop {
         let mut txn = db.begin();

@@ -23,6 +23,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod roles;
 pub mod session;
+pub mod settings;
 pub mod sql;
 pub mod stack;
 pub mod statistics;

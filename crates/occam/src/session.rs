@@ -19,7 +19,7 @@
 //! 5 minutes (54000 at its next statement or COMMIT). Prepared statements are planned once and re-planned
 //! only when the catalog changed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -30,7 +30,8 @@ use crate::compat::Rules;
 use crate::database::Database;
 use crate::error::{sqlstate, Error, Result};
 use crate::roles;
-use crate::sql::ast::Statement;
+use crate::settings::SessionSettings;
+use crate::sql::ast::{DiscardTarget, SessionCommand, Statement};
 use crate::sql::execute;
 use crate::sql::explain;
 use crate::sql::functions::FunctionContext;
@@ -57,6 +58,26 @@ pub enum TransactionStatus {
 pub struct Column {
     pub name: String,
     pub data_type: DataType,
+    /// The table column it comes straight from, if any (RowDescription's table OID and attribute number).
+    pub origin: Option<ColumnOrigin>,
+}
+
+/// Where a result column comes from: a table's column, named as PostgreSQL's catalogs name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnOrigin {
+    /// The table's OID: [`ColumnOrigin::FIRST_TABLE_OID`] + the table's catalog id.
+    pub table_oid: u32,
+    /// The column's 1-based position among the table's visible columns (`pg_attribute.attnum`).
+    pub column_number: i16,
+}
+
+impl ColumnOrigin {
+    /// PostgreSQL's first OID for user objects (`FirstNormalObjectId`): table OIDs start here.
+    pub const FIRST_TABLE_OID: u32 = 16384;
+
+    pub fn new(table_id: u32, column_number: i16) -> ColumnOrigin {
+        ColumnOrigin { table_oid: Self::FIRST_TABLE_OID + table_id, column_number }
+    }
 }
 
 /// The outcome of one statement.
@@ -69,6 +90,18 @@ pub enum QueryResult {
     Command { tag: String },
     /// An empty query string.
     Empty,
+}
+
+/// Something a statement did to the connection's protocol-level objects, for the wire layer to apply
+/// (see [`Session::take_effects`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionEffect {
+    /// `DEALLOCATE name`: the protocol-level prepared statement of that name is gone.
+    Deallocate(String),
+    /// `DEALLOCATE ALL` / `DISCARD ALL`: every protocol-level prepared statement is gone.
+    DeallocateAll,
+    /// `CLOSE ALL` / `DISCARD ALL`: every portal is gone.
+    CloseAllPortals,
 }
 
 /// A simple-protocol query string, parsed: its statements, each parsed on its own (a statement occam
@@ -179,45 +212,27 @@ pub struct Session {
     /// was no role when it was opened. Other sessions' statements are checked by `sql::privileges`.
     superuser: bool,
     state: State,
-    /// Values given with SET, by lower-case name, for SHOW.
-    settings: HashMap<String, String>,
+    /// Run-time parameters (SET / SHOW / RESET, set_config / current_setting) and the backend pid.
+    settings: SessionSettings,
+    /// Statements prepared with SQL `PREPARE name AS ...`, by name.
+    prepared: HashMap<String, Arc<PreparedStatement>>,
+    /// Names of the protocol-level prepared statements the connection holds (the same namespace as
+    /// `PREPARE`'s, for `DEALLOCATE`), as the wire layer reports them.
+    protocol_statements: HashSet<String>,
+    /// What statements did that the protocol layer must act on (see [`SessionEffect`]).
+    effects: Vec<SessionEffect>,
     /// See [`Session::set_deferred_durability`].
     defer_durability: bool,
     /// A commit `execute` returned before it was durable, for the caller to await.
     pending_commit: Option<DurableWait>,
 }
 
-/// Run-time parameters SHOW knows without a SET: (lower-case name, column name, value).
-pub(crate) const BUILTIN_SETTINGS: &[(&str, &str, &str)] = &[
-    ("server_version", "server_version", "16.15"),
-    ("server_version_num", "server_version_num", "160015"),
-    ("transaction_isolation", "transaction_isolation", "repeatable read"),
-    ("timezone", "TimeZone", "UTC"),
-    ("client_encoding", "client_encoding", "UTF8"),
-    ("standard_conforming_strings", "standard_conforming_strings", "on"),
-    ("datestyle", "DateStyle", "ISO, MDY"),
-    ("integer_datetimes", "integer_datetimes", "on"),
-    ("enable_seqscan", "enable_seqscan", "on"),
-    ("enable_indexscan", "enable_indexscan", "on"),
-    ("enable_indexonlyscan", "enable_indexonlyscan", "on"),
-    ("enable_hashjoin", "enable_hashjoin", "on"),
-    ("enable_nestloop", "enable_nestloop", "on"),
-    ("enable_sort", "enable_sort", "on"),
-];
-
 /// Length of the table prefix of every row key (`storage::keycode::table_prefix`), which the key size
 /// limit does not count: DSQL limits the size of the key columns.
 const KEY_PREFIX_LEN: usize = 9;
 
-/// Parameters that are fixed at server start.
-const READ_ONLY_SETTINGS: &[&str] = &["server_version", "server_version_num", "integer_datetimes"];
-
 fn command(tag: &str) -> QueryResult {
     QueryResult::Command { tag: tag.to_string() }
-}
-
-fn show_column_name(lower: &str) -> String {
-    BUILTIN_SETTINGS.iter().find(|(n, _, _)| *n == lower).map(|(_, c, _)| c.to_string()).unwrap_or(lower.to_string())
 }
 
 impl Session {
@@ -228,7 +243,10 @@ impl Session {
             user: user.to_string(),
             superuser,
             state: State::Idle,
-            settings: HashMap::new(),
+            settings: SessionSettings::new(user, superuser),
+            prepared: HashMap::new(),
+            protocol_statements: HashSet::new(),
+            effects: Vec::new(),
             defer_durability: false,
             pending_commit: None,
         }
@@ -283,6 +301,7 @@ impl Session {
             if failed {
                 self.on_error();
             }
+            self.end_transaction_settings();
             results.push(result);
             if failed {
                 return results;
@@ -294,6 +313,7 @@ impl Session {
                 results.push(Err(err));
             }
         }
+        self.end_transaction_settings();
         results
     }
 
@@ -312,7 +332,16 @@ impl Session {
         if statements.len() > 1 {
             return Err(Error::syntax("cannot insert multiple commands into a prepared statement"));
         }
-        let statement = statements.pop();
+        self.prepare_parsed(sql, statements.pop(), param_types)
+    }
+
+    /// Plans a parsed statement for later executions (Parse, or SQL `PREPARE`).
+    fn prepare_parsed(
+        &mut self,
+        sql: &str,
+        statement: Option<Statement>,
+        param_types: &[DataType],
+    ) -> Result<Arc<PreparedStatement>> {
         let declared: Vec<DataType> =
             param_types.iter().map(|t| if *t == DataType::Unknown { DataType::Text } else { *t }).collect();
         let unplanned = |statement, columns: Vec<Column>| PreparedStatement {
@@ -331,8 +360,15 @@ impl Session {
             Some(statement @ (Statement::Set { .. } | Statement::SetTransaction { .. })) => {
                 unplanned(Some(statement), Vec::new())
             }
+            // EXECUTE returns what the statement it names returns.
+            Some(Statement::Session(SessionCommand::Execute { name, args })) => {
+                let target = self.prepared.get(&name).cloned().ok_or_else(|| undefined_prepared_statement(&name))?;
+                unplanned(Some(Statement::Session(SessionCommand::Execute { name, args })), target.columns.to_vec())
+            }
+            Some(statement @ Statement::Session(_)) => unplanned(Some(statement), Vec::new()),
             Some(Statement::Show { name }) => {
-                let column = Column { name: show_column_name(&name.to_ascii_lowercase()), data_type: DataType::Text };
+                let column =
+                    Column { name: crate::settings::display_name(&name), data_type: DataType::Text, origin: None };
                 unplanned(Some(Statement::Show { name }), vec![column])
             }
             Some(statement) => {
@@ -365,6 +401,7 @@ impl Session {
         if result.is_err() {
             self.on_error();
         }
+        self.end_transaction_settings();
         result
     }
 
@@ -395,6 +432,13 @@ impl Session {
             State::Active(active) if active.explicit => TransactionStatus::InTransaction,
             State::Active(_) => TransactionStatus::Idle,
             State::Failed => TransactionStatus::Failed,
+        }
+    }
+
+    /// Outside a transaction, values set for the transaction only (`set_config(..., true)`) are gone.
+    fn end_transaction_settings(&self) {
+        if matches!(self.state, State::Idle) {
+            self.settings.end_transaction();
         }
     }
 
@@ -444,18 +488,20 @@ impl Session {
             }
             Statement::Commit => self.commit_block(),
             Statement::Rollback => {
-                // Dropping the transaction discards its write set.
+                // Dropping the transaction discards its write set, and its SETs are undone.
                 self.state = State::Idle;
+                self.settings.finish_block(false);
                 Ok(command("ROLLBACK"))
             }
             _ if matches!(self.state, State::Failed) => Err(Error::in_failed_transaction()),
-            Statement::Set { name, value } => self.set(name, value),
+            Statement::Set { name, value, local } => self.set(name, value, *local),
             Statement::SetTransaction { isolation, read_only } => {
                 // Every transaction runs at snapshot isolation: an accepted level changes nothing.
                 self.db.rules().check_set_transaction(*isolation, *read_only)?;
                 Ok(command("SET"))
             }
             Statement::Show { name } => self.show(name),
+            Statement::Session(command) => self.session_command(command, in_batch),
             _ => {
                 check_statement_rules(self.db.rules(), statement)?;
                 let catalog = self.planning_catalog()?;
@@ -508,7 +554,10 @@ impl Session {
 
     fn begin_block(&mut self) -> Result<QueryResult> {
         match &mut self.state {
-            State::Idle => self.state = State::Active(self.new_transaction(true)),
+            State::Idle => {
+                self.state = State::Active(self.new_transaction(true));
+                self.settings.begin_block();
+            }
             // PostgreSQL warns "there is already a transaction in progress" and carries on; BEGIN inside
             // a multi-statement query turns its implicit transaction into a block.
             State::Active(active) => active.explicit = true,
@@ -523,10 +572,13 @@ impl Session {
             State::Idle => Ok(command("COMMIT")),
             State::Failed => {
                 self.state = State::Idle;
+                self.settings.finish_block(false);
                 Ok(command("ROLLBACK"))
             }
             State::Active(_) => {
-                self.commit_active()?;
+                let committed = self.commit_active();
+                self.settings.finish_block(committed.is_ok());
+                committed?;
                 Ok(command("COMMIT"))
             }
         }
@@ -622,8 +674,12 @@ impl Session {
         let plan = &planned.plan;
         let rules = self.db.rules();
         rules.check_statement_mix(plan.is_ddl(), plan.is_dml(), active.did_ddl, active.did_dml)?;
-        let functions =
-            FunctionContext { transaction_timestamp: active.started_at, statement_timestamp: self.db.now() };
+        let functions = FunctionContext {
+            transaction_timestamp: active.started_at,
+            statement_timestamp: self.db.now(),
+            session: Some(self.settings.clone()),
+            refuse_advisory_locks: rules.mode == crate::compat::CompatMode::Dsql,
+        };
         let planning = execute::Planning {
             estimates: &self.db,
             settings: planner_settings(&self.db, &self.settings),
@@ -733,7 +789,7 @@ impl Session {
         Ok(result)
     }
 
-    fn set(&mut self, name: &str, value: &str) -> Result<QueryResult> {
+    fn set(&mut self, name: &str, value: &str, local: bool) -> Result<QueryResult> {
         let lower = name.to_ascii_lowercase();
         if lower == "transaction" {
             return Err(Error::unsupported("setting configuration parameter \"TRANSACTION\" not supported"));
@@ -741,43 +797,185 @@ impl Session {
         if lower == "default_transaction_isolation" {
             self.db.rules().check_default_isolation(value)?;
         }
-        if READ_ONLY_SETTINGS.contains(&lower.as_str()) {
-            return Err(Error::new("55P02", format!("parameter \"{lower}\" cannot be changed")));
-        }
-        if value.eq_ignore_ascii_case("default") {
-            self.settings.remove(&lower);
-        } else {
-            self.settings.insert(lower, value.to_string());
-        }
+        self.settings.set(&lower, value, local)?;
         Ok(command("SET"))
     }
 
     fn show(&self, name: &str) -> Result<QueryResult> {
-        let lower = name.to_ascii_lowercase();
-        let builtin = BUILTIN_SETTINGS.iter().find(|(n, _, _)| *n == lower);
-        let value = match (self.settings.get(&lower), builtin) {
-            (Some(value), _) => value.clone(),
-            (None, Some((_, _, value))) => value.to_string(),
-            (None, None) => {
-                return Err(Error::new(
-                    sqlstate::UNDEFINED_OBJECT,
-                    format!("unrecognized configuration parameter \"{name}\""),
-                ))
-            }
-        };
-        let columns: Arc<[Column]> =
-            Arc::from(vec![Column { name: show_column_name(&lower), data_type: DataType::Text }]);
+        let value = self.settings.show(name)?;
+        let columns: Arc<[Column]> = Arc::from(vec![Column {
+            name: crate::settings::display_name(name),
+            data_type: DataType::Text,
+            origin: None,
+        }]);
         Ok(QueryResult::Rows { columns, rows: vec![vec![Value::Text(value)]], tag: "SHOW".to_string() })
+    }
+
+    /// RESET, DISCARD, DEALLOCATE, CLOSE, UNLISTEN, PREPARE, EXECUTE.
+    fn session_command(&mut self, action: &SessionCommand, in_batch: bool) -> Result<QueryResult> {
+        match action {
+            SessionCommand::Reset(Some(name)) => {
+                self.settings.reset(name)?;
+                Ok(command("RESET"))
+            }
+            SessionCommand::Reset(None) => {
+                self.settings.reset_all();
+                Ok(command("RESET"))
+            }
+            SessionCommand::Discard(target) => {
+                let tag = match target {
+                    DiscardTarget::All => {
+                        if self.transaction_status() != TransactionStatus::Idle {
+                            return Err(Error::new(
+                                sqlstate::ACTIVE_SQL_TRANSACTION,
+                                "DISCARD ALL cannot run inside a transaction block",
+                            ));
+                        }
+                        // PostgreSQL's equivalent: CLOSE ALL; RESET ALL; DEALLOCATE ALL; UNLISTEN *;
+                        // pg_advisory_unlock_all(); DISCARD PLANS, SEQUENCES, TEMP (nothing to do there).
+                        self.note_effect(SessionEffect::CloseAllPortals);
+                        self.settings.reset_all();
+                        self.deallocate_all();
+                        "DISCARD ALL"
+                    }
+                    // Plans are re-planned when the catalog changes; occam has no sequences or
+                    // temporary tables.
+                    DiscardTarget::Plans => "DISCARD PLANS",
+                    DiscardTarget::Sequences => "DISCARD SEQUENCES",
+                    DiscardTarget::Temp => "DISCARD TEMP",
+                };
+                Ok(command(tag))
+            }
+            SessionCommand::Deallocate(None) => {
+                self.deallocate_all();
+                Ok(command("DEALLOCATE ALL"))
+            }
+            SessionCommand::Deallocate(Some(name)) => {
+                let sql_level = self.prepared.remove(name).is_some();
+                if !sql_level && !self.protocol_statements.remove(name) {
+                    return Err(undefined_prepared_statement(name));
+                }
+                if !sql_level {
+                    self.note_effect(SessionEffect::Deallocate(name.clone()));
+                }
+                Ok(command("DEALLOCATE"))
+            }
+            SessionCommand::Close(None) => {
+                self.note_effect(SessionEffect::CloseAllPortals);
+                Ok(command("CLOSE CURSOR ALL"))
+            }
+            // occam has no DECLARE, so no cursor can be named (protocol-level portals are not cursors here).
+            SessionCommand::Close(Some(name)) => {
+                Err(Error::new(sqlstate::INVALID_CURSOR_NAME, format!("cursor \"{name}\" does not exist")))
+            }
+            SessionCommand::Unlisten(_) => {
+                // Aurora DSQL refuses UNLISTEN as it refuses LISTEN; elsewhere nothing listens, so there
+                // is nothing to stop.
+                if self.db.rules().mode == crate::compat::CompatMode::Dsql {
+                    return Err(Error::unsupported("unsupported statement: Unlisten"));
+                }
+                Ok(command("UNLISTEN"))
+            }
+            SessionCommand::Prepare { name, param_types, statement } => {
+                if self.prepared.contains_key(name) || self.protocol_statements.contains(name) {
+                    return Err(Error::new("42P05", format!("prepared statement \"{name}\" already exists")));
+                }
+                let prepared = self.prepare_parsed(name, Some((**statement).clone()), param_types)?;
+                self.prepared.insert(name.clone(), prepared);
+                Ok(command("PREPARE"))
+            }
+            SessionCommand::Execute { name, args } => {
+                let prepared = self.prepared.get(name).cloned().ok_or_else(|| undefined_prepared_statement(name))?;
+                if args.len() != prepared.param_types.len() {
+                    return Err(Error::syntax(format!("wrong number of parameters for prepared statement \"{name}\""))
+                        .with_detail(format!(
+                            "Expected {} parameters but got {}.",
+                            prepared.param_types.len(),
+                            args.len()
+                        )));
+                }
+                let params = self.evaluate_arguments(args, &prepared.param_types, in_batch)?;
+                let Some(statement) = &prepared.statement else { return Ok(QueryResult::Empty) };
+                self.run(statement, Some(&prepared), &params, in_batch)
+            }
+        }
+    }
+
+    /// EXECUTE's arguments: each cast to its parameter's type and evaluated (by running a SELECT of them).
+    fn evaluate_arguments(&mut self, args: &[String], types: &[DataType], in_batch: bool) -> Result<Vec<Value>> {
+        if args.is_empty() {
+            return Ok(Vec::new());
+        }
+        let casts: Vec<String> =
+            args.iter().zip(types).map(|(arg, data_type)| format!("CAST(({arg}) AS {})", data_type.name())).collect();
+        let select = parse::parse(&format!("SELECT {}", casts.join(", ")))?
+            .pop()
+            .ok_or_else(|| Error::internal("EXECUTE arguments parsed to nothing"))?;
+        match self.run(&select, None, &[], in_batch)? {
+            QueryResult::Rows { mut rows, .. } if rows.len() == 1 => Ok(rows.remove(0)),
+            _ => Err(Error::internal("EXECUTE arguments did not evaluate to one row")),
+        }
+    }
+
+    fn deallocate_all(&mut self) {
+        self.prepared.clear();
+        self.protocol_statements.clear();
+        self.note_effect(SessionEffect::DeallocateAll);
+    }
+
+    /// Records an effect once (an embedding caller that never takes them keeps a bounded list).
+    fn note_effect(&mut self, effect: SessionEffect) {
+        if !self.effects.contains(&effect) {
+            self.effects.push(effect);
+        }
+    }
+
+    /// The wire layer's protocol-level prepared statements share `PREPARE`'s namespace: it reports each
+    /// name it creates (`exists`) or closes.
+    pub fn note_protocol_statement(&mut self, name: &str, exists: bool) {
+        if exists {
+            self.protocol_statements.insert(name.to_string());
+        } else {
+            self.protocol_statements.remove(name);
+        }
+    }
+
+    /// Whether SQL `PREPARE` made a statement of this name.
+    pub fn has_sql_statement(&self, name: &str) -> bool {
+        self.prepared.contains_key(name)
+    }
+
+    /// What the statements since the last call did to protocol-level objects.
+    pub fn take_effects(&mut self) -> Vec<SessionEffect> {
+        std::mem::take(&mut self.effects)
+    }
+
+    /// This session's parameters (for ParameterStatus and the backend process id).
+    pub fn settings(&self) -> &SessionSettings {
+        &self.settings
+    }
+
+    /// A parameter from the client's startup message (`options=-c name=value` or a bare `name=value`),
+    /// applied as `SET` would.
+    pub fn set_startup_parameter(&mut self, name: &str, value: &str) -> Result<()> {
+        if name.eq_ignore_ascii_case("default_transaction_isolation") {
+            self.db.rules().check_default_isolation(value)?;
+        }
+        self.settings.set_startup_value(name, value)
     }
 }
 
+fn undefined_prepared_statement(name: &str) -> Error {
+    Error::new(sqlstate::INVALID_SQL_STATEMENT_NAME, format!("prepared statement \"{name}\" does not exist"))
+}
+
 /// The planner switches (`enable_indexscan`, ...) as this session has SET them.
-fn planner_settings(db: &Database, settings: &HashMap<String, String>) -> crate::sql::optimize::Settings {
+fn planner_settings(db: &Database, settings: &SessionSettings) -> crate::sql::optimize::Settings {
     let mut planner = db.planner_defaults();
-    for (name, value) in settings {
-        if planner.get(name).is_some() {
+    for (name, value) in settings.overrides() {
+        if planner.get(&name).is_some() {
             let on = matches!(value.to_ascii_lowercase().as_str(), "on" | "true" | "1" | "yes" | "t");
-            planner.set(name, on);
+            planner.set(&name, on);
         }
     }
     planner

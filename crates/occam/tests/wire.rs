@@ -502,3 +502,35 @@ fn text_fields(mut data: &[u8]) -> Vec<Option<String>> {
     }
     fields
 }
+
+/// pgjdbc and other drivers read a result column's base table and column number from RowDescription.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn row_description_names_the_table_column_of_each_result_column() {
+    let addr = start_server().await;
+    let client = connect(addr).await;
+    client.batch_execute("CREATE TABLE first_table (k int PRIMARY KEY)").await.expect("create");
+    client.batch_execute("CREATE TABLE origins (id int PRIMARY KEY, name text, score int)").await.expect("create");
+    let statement = client
+        .prepare("SELECT o.score, name AS label, o.id + 1 AS next, 7 AS seven, d.id FROM origins o, (SELECT id FROM origins) d")
+        .await
+        .expect("prepare");
+    let origins: Vec<(Option<u32>, Option<i16>)> =
+        statement.columns().iter().map(|c| (c.table_oid(), c.column_id())).collect();
+    let table_oid = origins[0].0.expect("score has a table");
+    // OIDs are 16384 + the table's catalog id: the second table has the larger one.
+    assert!(table_oid > 16384, "{origins:?}");
+    assert_eq!(
+        origins,
+        [
+            (Some(table_oid), Some(3)),
+            (Some(table_oid), Some(2)),
+            (None, None),
+            (None, None),
+            (Some(table_oid), Some(1))
+        ]
+    );
+    let wildcard = client.prepare("SELECT * FROM first_table").await.expect("prepare");
+    let first_oid = wildcard.columns()[0].table_oid().expect("k has a table");
+    assert!(first_oid >= 16384 && first_oid < table_oid);
+    assert_eq!(wildcard.columns()[0].column_id(), Some(1));
+}

@@ -42,10 +42,12 @@ pub enum Statement {
         options: ExplainOptions,
         statement: Box<Statement>,
     },
-    /// `SET name = value` / `SET name TO value`: accepted for client compatibility (drivers send them).
+    /// `SET [LOCAL] name = value` / `SET name TO value`: accepted for client compatibility (drivers send
+    /// them). `LOCAL`: until the end of the transaction.
     Set {
         name: String,
         value: String,
+        local: bool,
     },
     /// `SHOW name`.
     Show {
@@ -67,6 +69,37 @@ pub enum Statement {
         table: Option<ObjectName>,
         columns: Vec<String>,
     },
+    /// Session housekeeping that drivers and connection pools send (`RESET`, `DISCARD`, `DEALLOCATE`, ...).
+    Session(SessionCommand),
+}
+
+/// Statements that change only the session's own state, never the database.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SessionCommand {
+    /// `RESET name`; `None` for `RESET ALL`.
+    Reset(Option<String>),
+    /// `DISCARD ALL | PLANS | SEQUENCES | TEMP`.
+    Discard(DiscardTarget),
+    /// `DEALLOCATE [PREPARE] name`; `None` for `ALL`.
+    Deallocate(Option<String>),
+    /// `CLOSE name`; `None` for `CLOSE ALL`.
+    Close(Option<String>),
+    /// `UNLISTEN channel`; `None` for `UNLISTEN *`.
+    Unlisten(Option<String>),
+    /// `PREPARE name [(type, ...)] AS statement`.
+    Prepare { name: String, param_types: Vec<DataType>, statement: Box<Statement> },
+    /// `EXECUTE name [(argument, ...)]`. The arguments are kept as SQL text: they are cast to the
+    /// statement's parameter types and evaluated when it runs.
+    Execute { name: String, args: Vec<String> },
+}
+
+/// What `DISCARD` discards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiscardTarget {
+    All,
+    Plans,
+    Sequences,
+    Temp,
 }
 
 /// A statement that changes roles, privileges or IAM mappings (DDL in Aurora DSQL's transaction rules).

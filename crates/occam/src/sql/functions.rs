@@ -15,6 +15,7 @@ use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::error::{sqlstate, Error, Result};
+use crate::settings::{SessionSettings, Signal};
 use crate::sql::scalar::{self, BinaryOp, BinarySignature};
 use crate::types::{text, DataType, Value};
 
@@ -25,6 +26,11 @@ pub struct FunctionContext {
     pub transaction_timestamp: DateTime<Utc>,
     /// `statement_timestamp()` / `clock_timestamp()` base.
     pub statement_timestamp: DateTime<Utc>,
+    /// The session's parameters, for `current_setting`, `set_config`, `current_schema` and
+    /// `pg_backend_pid` (None where no session runs the statement, e.g. a background job).
+    pub session: Option<SessionSettings>,
+    /// Aurora DSQL has no advisory locks: the `pg_advisory_*` functions fail with 0A000.
+    pub refuse_advisory_locks: bool,
 }
 
 /// A resolved scalar function.
@@ -107,6 +113,24 @@ pub enum ScalarFunction {
     Ascii,
     /// `chr(n)`: the character with code point n.
     Chr,
+    /// `current_setting(name[, missing_ok])`.
+    CurrentSetting,
+    /// `set_config(name, value, is_local)`: SET (for the transaction only when `is_local`), returns the value.
+    SetConfig,
+    /// `current_schema()`: the first existing schema of `search_path`.
+    CurrentSchema,
+    PgBackendPid,
+    /// `pg_cancel_backend(pid)`: whether `pid` is a live backend; cancelling does nothing yet (statements
+    /// cannot be cancelled).
+    CancelBackend,
+    /// `pg_terminate_backend(pid[, timeout])`: ends that connection (FATAL 57P01), if it is a live backend.
+    TerminateBackend,
+    /// `pg_advisory_lock`, `pg_advisory_xact_lock` and their `_shared` forms, `pg_advisory_unlock_all()`:
+    /// void. occam never blocks and takes no advisory lock (see docs/compatibility.md).
+    AdvisoryLock,
+    /// `pg_try_advisory_lock`, `pg_try_advisory_xact_lock`, `pg_advisory_unlock` and their `_shared`
+    /// forms: true (acquired / released), without excluding anyone.
+    AdvisoryLockResult,
 }
 
 /// A resolved call: the function, the types its arguments must be coerced to, and its result type.
@@ -145,6 +169,15 @@ fn text_arg(t: &DataType) -> Option<DataType> {
 /// An `integer` parameter accepts int2, int4 and untyped literals (int8 does not cast implicitly to int4).
 fn int4_arg(t: &DataType) -> Option<DataType> {
     matches!(t, DataType::Int2 | DataType::Int4 | DataType::Unknown).then_some(DataType::Int4)
+}
+
+/// A `bigint` parameter accepts every integer type and untyped literals.
+fn int8_arg(t: &DataType) -> Option<DataType> {
+    matches!(t, DataType::Int2 | DataType::Int4 | DataType::Int8 | DataType::Unknown).then_some(DataType::Int8)
+}
+
+fn bool_arg(t: &DataType) -> bool {
+    matches!(t, DataType::Bool | DataType::Unknown)
 }
 
 fn numeric_family(t: &DataType) -> bool {
@@ -187,6 +220,57 @@ pub fn resolve_scalar(name: &str, arg_types: &[DataType]) -> Result<ResolvedScal
         ("statement_timestamp", 0) => resolved(F::StatementTimestamp, vec![], DataType::Timestamptz),
         ("clock_timestamp", 0) => resolved(F::ClockTimestamp, vec![], DataType::Timestamptz),
         ("version", 0) => resolved(F::Version, vec![], DataType::Text),
+        ("current_setting", 1) => {
+            resolved(F::CurrentSetting, vec![text_arg(&args[0]).ok_or_else(not_found)?], DataType::Text)
+        }
+        ("current_setting", 2) if bool_arg(&args[1]) => {
+            resolved(F::CurrentSetting, vec![text_arg(&args[0]).ok_or_else(not_found)?, DataType::Bool], DataType::Text)
+        }
+        ("set_config", 3) if bool_arg(&args[2]) => {
+            let name = text_arg(&args[0]).ok_or_else(not_found)?;
+            let value = text_arg(&args[1]).ok_or_else(not_found)?;
+            resolved(F::SetConfig, vec![name, value, DataType::Bool], DataType::Text)
+        }
+        ("current_schema", 0) => resolved(F::CurrentSchema, vec![], DataType::Text),
+        ("pg_backend_pid", 0) => resolved(F::PgBackendPid, vec![], DataType::Int4),
+        ("pg_cancel_backend", 1) => {
+            resolved(F::CancelBackend, vec![int4_arg(&args[0]).ok_or_else(not_found)?], DataType::Bool)
+        }
+        ("pg_terminate_backend", 1) => {
+            resolved(F::TerminateBackend, vec![int4_arg(&args[0]).ok_or_else(not_found)?], DataType::Bool)
+        }
+        ("pg_terminate_backend", 2) => {
+            let pid = int4_arg(&args[0]).ok_or_else(not_found)?;
+            let timeout = int8_arg(&args[1]).ok_or_else(not_found)?;
+            resolved(F::TerminateBackend, vec![pid, timeout], DataType::Bool)
+        }
+        ("pg_advisory_unlock_all", 0) => resolved(F::AdvisoryLock, vec![], DataType::Text),
+        (
+            "pg_advisory_lock"
+            | "pg_advisory_lock_shared"
+            | "pg_advisory_xact_lock"
+            | "pg_advisory_xact_lock_shared"
+            | "pg_try_advisory_lock"
+            | "pg_try_advisory_lock_shared"
+            | "pg_try_advisory_xact_lock"
+            | "pg_try_advisory_xact_lock_shared"
+            | "pg_advisory_unlock"
+            | "pg_advisory_unlock_shared",
+            1 | 2,
+        ) => {
+            let function = if name.starts_with("pg_try_") || name.starts_with("pg_advisory_unlock") {
+                (F::AdvisoryLockResult, DataType::Bool)
+            } else {
+                (F::AdvisoryLock, DataType::Text)
+            };
+            // One bigint key, or two integer keys.
+            let keys = match args {
+                [key] => vec![int8_arg(key).ok_or_else(not_found)?],
+                [high, low] => vec![int4_arg(high).ok_or_else(not_found)?, int4_arg(low).ok_or_else(not_found)?],
+                _ => return Err(not_found()),
+            };
+            resolved(function.0, keys, function.1)
+        }
         ("abs", 1) => {
             let t = match args[0] {
                 DataType::Unknown => DataType::Float8,
@@ -428,6 +512,10 @@ fn expect_int(value: &Value) -> Result<i64> {
     }
 }
 
+fn session(ctx: &FunctionContext) -> Result<&SessionSettings> {
+    ctx.session.as_ref().ok_or_else(|| Error::unsupported("session functions are not available here"))
+}
+
 /// Evaluates a resolved scalar function on arguments already coerced to `resolved.arg_types`.
 pub fn invoke_scalar(resolved: &ResolvedScalar, args: &[Value], ctx: &FunctionContext) -> Result<Value> {
     use ScalarFunction as F;
@@ -486,6 +574,36 @@ pub fn invoke_scalar(resolved: &ResolvedScalar, args: &[Value], ctx: &FunctionCo
             return Ok(Value::Text(parts.join(separator)));
         }
         F::Random => return Ok(Value::Float(rand::random::<f64>())),
+        F::AdvisoryLock | F::AdvisoryLockResult if ctx.refuse_advisory_locks => {
+            return Err(Error::unsupported("advisory locks are not supported"));
+        }
+        F::AdvisoryLock => return Ok(Value::Text(String::new())),
+        F::CurrentSchema => return Ok(session(ctx)?.current_schema().map(Value::Text).unwrap_or(Value::Null)),
+        F::CurrentSetting => {
+            let Value::Text(name) = &args[0] else { return Ok(Value::Null) };
+            let missing_ok = matches!(args.get(1), Some(Value::Bool(true)));
+            return match session(ctx)?.get(name) {
+                Some(value) => Ok(Value::Text(value)),
+                None if missing_ok => Ok(Value::Null),
+                None => Err(Error::new(
+                    sqlstate::UNDEFINED_OBJECT,
+                    format!("unrecognized configuration parameter \"{name}\""),
+                )),
+            };
+        }
+        F::SetConfig => {
+            let Value::Text(name) = &args[0] else {
+                return Err(Error::new("22004", "SET requires parameter name"));
+            };
+            let session = session(ctx)?;
+            // A NULL value resets the parameter, as in PostgreSQL.
+            let value = match &args[1] {
+                Value::Text(value) => value.as_str(),
+                _ => "default",
+            };
+            session.set(name, value, matches!(args[2], Value::Bool(true)))?;
+            return Ok(session.get(name).map(Value::Text).unwrap_or(Value::Null));
+        }
         _ => {}
     }
     if args.iter().any(Value::is_null) {
@@ -493,6 +611,15 @@ pub fn invoke_scalar(resolved: &ResolvedScalar, args: &[Value], ctx: &FunctionCo
     }
     Ok(match resolved.function {
         F::GenRandomUuid => Value::Uuid(uuid::Uuid::new_v4()),
+        F::PgBackendPid => Value::Int(i64::from(session(ctx)?.backend_pid())),
+        F::CancelBackend | F::TerminateBackend => {
+            let signal = if resolved.function == F::CancelBackend { Signal::Cancel } else { Signal::Terminate };
+            match i32::try_from(expect_int(&args[0])?) {
+                Ok(pid) => Value::Bool(session(ctx)?.signal_backend(pid, signal)?),
+                Err(_) => Value::Bool(false),
+            }
+        }
+        F::AdvisoryLockResult => Value::Bool(true),
         F::Now => Value::Timestamptz(micros_precision(ctx.transaction_timestamp)),
         F::CurrentDate => Value::Date(ctx.transaction_timestamp.date_naive()),
         F::LocalTimestamp => Value::Timestamp(micros_precision(ctx.transaction_timestamp).naive_utc()),
@@ -702,7 +829,17 @@ pub fn invoke_scalar(resolved: &ResolvedScalar, args: &[Value], ctx: &FunctionCo
         F::StartsWith => Value::Bool(expect_text(&args[0])?.starts_with(expect_text(&args[1])?)),
         F::Ascii => Value::Int(expect_text(&args[0])?.chars().next().map_or(0, |c| c as i64)),
         F::Chr => Value::Text(chr(expect_int(&args[0])?)?.to_string()),
-        F::Coalesce | F::Greatest | F::Least | F::NullIf | F::Concat | F::ConcatWs | F::Random => {
+        F::Coalesce
+        | F::Greatest
+        | F::Least
+        | F::NullIf
+        | F::Concat
+        | F::ConcatWs
+        | F::Random
+        | F::AdvisoryLock
+        | F::CurrentSchema
+        | F::CurrentSetting
+        | F::SetConfig => {
             unreachable!("handled above")
         }
     })
@@ -1288,7 +1425,12 @@ mod tests {
 
     fn ctx() -> FunctionContext {
         let ts = text::parse_timestamptz("2024-01-31 12:34:56.789+00").unwrap();
-        FunctionContext { transaction_timestamp: ts, statement_timestamp: ts }
+        FunctionContext {
+            transaction_timestamp: ts,
+            statement_timestamp: ts,
+            session: Some(SessionSettings::new("admin", true)),
+            refuse_advisory_locks: false,
+        }
     }
 
     /// Resolves and invokes like the planner and executor do (coercing arguments with casts).

@@ -73,10 +73,12 @@ pub fn row_description(columns: &[Column], formats: &[i16]) -> RowDescription {
         .zip(formats)
         .map(|(column, format)| {
             let data_type = wire_type(&column.data_type);
+            let (table_oid, column_number) =
+                column.origin.map(|origin| (origin.table_oid as i32, origin.column_number)).unwrap_or((0, 0));
             FieldDescription::new(
                 column.name.clone(),
-                0,
-                0,
+                table_oid,
+                column_number,
                 data_type.oid(),
                 data_type.type_size(),
                 type_modifier(&data_type),

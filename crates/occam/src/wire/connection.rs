@@ -8,7 +8,9 @@
 //!   extended   Parse -> ParseComplete      Bind -> BindComplete      Describe -> ParameterDescription?
 //!              + RowDescription | NoData   Execute -> DataRow* CommandComplete | PortalSuspended
 //!              Close -> CloseComplete      Sync -> ReadyForQuery     Flush -> (write out)
-//!              after an error: ErrorResponse, then every message up to Sync is discarded
+//!              after an error: ErrorResponse (flushed at once), then every message up to Sync is discarded
+//!   settings   the startup message's parameters become the session's defaults; parameters a statement
+//!              changed are reported (ParameterStatus) just before the next ReadyForQuery
 //! ```
 //!
 //! Statements are parsed and planned once, at Parse (`Session::prepare`); Bind only decodes parameter
@@ -46,7 +48,7 @@ use super::transport::{decode_context, decode_frontend, decode_isolated, Disconn
 use super::{Admission, SessionFactory, Shared, SqlSession, StatementInfo};
 use crate::compat::Rules;
 use crate::error::{sqlstate, Error};
-use crate::session::{Column, QueryResult, TransactionStatus};
+use crate::session::{Column, QueryResult, SessionEffect, TransactionStatus};
 use crate::types::{DataType, Row, Value};
 
 const SSL_REQUEST_CODE: i32 = 80877103;
@@ -124,23 +126,14 @@ where
         return Err(Disconnect::Fatal(Error::new("3D000", message)));
     }
 
-    let process_id = shared.next_process_id.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let mut session = session;
+    for (name, value) in &client.settings {
+        session.set_startup_parameter(name, value).map_err(Disconnect::Fatal)?;
+    }
+    let process_id = session.backend_pid();
     let secret_key = SecretKey::I32(rand::random::<i32>());
-    let parameters = [
-        ("application_name", client.application_name.as_str()),
-        ("client_encoding", "UTF8"),
-        ("DateStyle", "ISO, MDY"),
-        ("integer_datetimes", "on"),
-        ("IntervalStyle", "postgres"),
-        ("is_superuser", "on"),
-        ("server_encoding", "UTF8"),
-        ("server_version", super::SERVER_VERSION),
-        ("session_authorization", client.user.as_str()),
-        ("standard_conforming_strings", "on"),
-        ("TimeZone", "UTC"),
-    ];
-    for (name, value) in parameters {
-        send(transport, PgWireBackendMessage::ParameterStatus(ParameterStatus::new(name.into(), value.into())))?;
+    for (name, value) in session.reported_parameters() {
+        send(transport, PgWireBackendMessage::ParameterStatus(ParameterStatus::new(name, value)))?;
     }
     send(transport, PgWireBackendMessage::BackendKeyData(BackendKeyData::new(process_id, secret_key)))?;
     debug!(user = %client.user, database = %client.database, process_id, "session started");
@@ -168,7 +161,32 @@ fn send<T: AsyncRead + AsyncWrite + Unpin>(
 struct ClientStartup {
     user: String,
     database: String,
-    application_name: String,
+    /// Run-time parameters to set before the first query: the startup message's other entries and
+    /// its `options` (`-c name=value`, `--name=value`).
+    settings: Vec<(String, String)>,
+}
+
+/// The run-time parameters a startup message sets, in order (`options` last, so it wins as in
+/// PostgreSQL).
+fn startup_settings(parameters: &std::collections::BTreeMap<String, String>) -> Vec<(String, String)> {
+    let mut settings: Vec<(String, String)> = parameters
+        .iter()
+        .filter(|(name, _)| !matches!(name.as_str(), "user" | "database" | "options" | "replication"))
+        .filter(|(name, _)| !name.starts_with("_pq_."))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    let options = parameters.get("options").map(String::as_str).unwrap_or_default();
+    let mut words = options.split_whitespace();
+    while let Some(word) = words.next() {
+        let assignment = match word {
+            "-c" => words.next(),
+            _ => word.strip_prefix("-c").or_else(|| word.strip_prefix("--")),
+        };
+        if let Some((name, value)) = assignment.and_then(|a| a.split_once('=')) {
+            settings.push((name.replace('-', "_"), value.to_string()));
+        }
+    }
+    settings
 }
 
 /// The startup phase up to AuthenticationOk. `None` if the client left (or only sent a CancelRequest).
@@ -249,7 +267,7 @@ where
         )));
     };
     let database = parameters.get("database").filter(|db| !db.is_empty()).cloned().unwrap_or_else(|| user.clone());
-    let application_name = parameters.get("application_name").cloned().unwrap_or_default();
+    let settings = startup_settings(parameters);
 
     // Protocol 3.2 and `_pq_.` extension options are answered with what we speak: 3.0, no options.
     let unsupported: Vec<String> = parameters.keys().filter(|key| key.starts_with("_pq_.")).cloned().collect();
@@ -291,7 +309,7 @@ where
         }
     }
     send(transport, PgWireBackendMessage::Authentication(Authentication::Ok))?;
-    Ok(Some(ClientStartup { user, database, application_name }))
+    Ok(Some(ClientStartup { user, database, settings }))
 }
 
 /// Whether a query string holds no statement at all (PostgreSQL answers EmptyQueryResponse).
@@ -363,8 +381,22 @@ where
         rules: &Rules,
         clock: impl Fn() -> DateTime<Utc>,
     ) -> Result<(), Disconnect> {
+        let terminated = self.session.termination_signal();
         loop {
-            let Some(frame) = expiry.next_frame(self.transport, rules, &clock).await? else { return Ok(()) };
+            let next_frame = expiry.next_frame(self.transport, rules, &clock);
+            let frame = match &terminated {
+                // Another session's pg_terminate_backend ends this one between messages, as PostgreSQL.
+                Some(signal) => tokio::select! {
+                    biased;
+                    _ = signal.notified() => return Err(Disconnect::Fatal(Error::new(
+                        sqlstate::ADMIN_SHUTDOWN,
+                        "terminating connection due to administrator command",
+                    ))),
+                    frame = next_frame => frame?,
+                },
+                None => next_frame.await?,
+            };
+            let Some(frame) = frame else { return Ok(()) };
             if self.skipping_until_sync && !matches!(frame[0], b'S' | b'X') {
                 continue;
             }
@@ -399,10 +431,28 @@ where
             match outcome {
                 Ok(()) => {}
                 Err(Failure::Sql(err)) => {
+                    // Sent at once, as PostgreSQL does: a client that follows its message with Flush
+                    // (asyncpg, postgres.js) waits for the answer before it sends Sync.
                     self.queue(PgWireBackendMessage::ErrorResponse(codec::error_response(&err)))?;
+                    self.transport.flush().await?;
                     self.skipping_until_sync = true;
                 }
                 Err(Failure::Gone(disconnect)) => return Err(disconnect),
+            }
+        }
+    }
+
+    /// Applies what the last statements did to prepared statements and portals (`DEALLOCATE`, `CLOSE
+    /// ALL`, `DISCARD ALL`).
+    fn apply_session_effects(&mut self) {
+        for effect in self.session.take_effects() {
+            match effect {
+                SessionEffect::Deallocate(name) => {
+                    self.statements.remove(&name);
+                }
+                // The unnamed statement is not among them, as in PostgreSQL.
+                SessionEffect::DeallocateAll => self.statements.retain(|name, _| name.is_empty()),
+                SessionEffect::CloseAllPortals => self.portals.clear(),
             }
         }
     }
@@ -428,6 +478,11 @@ where
         if status == TransactionStatus::Idle {
             // Portals live until their transaction ends; outside a block that is every Sync / Query.
             self.portals.clear();
+        }
+        // Parameters the statements changed are reported just before ReadyForQuery, as PostgreSQL
+        // reports its GUC_REPORT parameters.
+        for (name, value) in self.session.take_parameter_reports() {
+            self.queue(PgWireBackendMessage::ParameterStatus(ParameterStatus::new(name, value)))?;
         }
         self.queue(PgWireBackendMessage::ReadyForQuery(ReadyForQuery::new(codec::wire_status(status))))?;
         self.transport.flush().await?;
@@ -455,6 +510,7 @@ where
                 }
             }
         }
+        self.apply_session_effects();
         if results.iter().all(|result| matches!(result, Ok(QueryResult::Empty))) {
             self.queue(PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new()))?;
         }
@@ -484,7 +540,7 @@ where
 
     fn parse(&mut self, parse: Parse) -> Result<(), Failure> {
         let name = parse.name.unwrap_or_default();
-        if !name.is_empty() && self.statements.contains_key(&name) {
+        if !name.is_empty() && (self.statements.contains_key(&name) || self.session.has_sql_statement(&name)) {
             let err = Error::new("42P05", format!("prepared statement \"{name}\" already exists"));
             return Err(self.failed(err));
         }
@@ -514,6 +570,9 @@ where
                 Err(err) => return Err(self.failed(err)),
             }
         };
+        if !name.is_empty() {
+            self.session.note_protocol_statement(&name, true);
+        }
         self.statements.insert(name, Arc::new(statement));
         self.queue(PgWireBackendMessage::ParseComplete(ParseComplete::new()))?;
         Ok(())
@@ -622,6 +681,7 @@ where
                     (Err(err), Some(winner)) => winner.wait_async().await.and(Err(err)),
                     (result, _) => result,
                 };
+                self.apply_session_effects();
                 match result.map_err(Failure::Sql)? {
                     QueryResult::Rows { columns, rows, tag } => {
                         portal.state = PortalState::Suspended { columns, rows: rows.into_iter(), tag };
@@ -678,7 +738,9 @@ where
         let name = close.name.unwrap_or_default();
         match close.target_type {
             TARGET_TYPE_BYTE_STATEMENT => {
-                self.statements.remove(&name);
+                if self.statements.remove(&name).is_some() && !name.is_empty() {
+                    self.session.note_protocol_statement(&name, false);
+                }
             }
             TARGET_TYPE_BYTE_PORTAL => {
                 self.portals.remove(&name);

@@ -27,7 +27,7 @@ mod transport;
 mod tests;
 
 use std::io;
-use std::sync::atomic::{AtomicI32, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -38,7 +38,7 @@ use tracing::{debug, warn};
 use crate::compat::{CompatMode, Rules};
 use crate::database::Database;
 use crate::error::Result;
-use crate::session::{Column, PreparedStatement, QueryResult, QueryString, Session, TransactionStatus};
+use crate::session::{Column, PreparedStatement, QueryResult, QueryString, Session, SessionEffect, TransactionStatus};
 use crate::txn::DurableWait;
 use crate::types::{DataType, Value};
 
@@ -101,7 +101,6 @@ pub(crate) async fn serve_sessions<F: SessionFactory>(
         rules,
         factory,
         options,
-        next_process_id: AtomicI32::new(1),
         open_connections: Arc::new(AtomicUsize::new(0)),
     });
     let metrics = shared.factory.metrics();
@@ -160,7 +159,6 @@ pub(crate) struct Shared<F> {
     /// The factory's rules, read once: the connection limits (rate, duration) among them.
     rules: Rules,
     rate_limiter: Option<limits::ConnectionRateLimiter>,
-    next_process_id: AtomicI32,
     open_connections: Arc<AtomicUsize>,
 }
 
@@ -202,6 +200,31 @@ pub(crate) trait SqlSession: Send + 'static {
     /// A commit the last `execute` left to become durable; the reply must wait for it.
     fn take_pending_commit(&mut self) -> Option<DurableWait> {
         None
+    }
+    /// The process id clients see (`pg_backend_pid()`, BackendKeyData).
+    fn backend_pid(&self) -> i32;
+    /// A run-time parameter from the startup message; an error ends the connection (FATAL).
+    fn set_startup_parameter(&mut self, name: &str, value: &str) -> Result<()>;
+    /// Every reported parameter with its value (ParameterStatus at startup).
+    fn reported_parameters(&mut self) -> Vec<(String, String)>;
+    /// Reported parameters that statements changed since the last call (ParameterStatus after them).
+    fn take_parameter_reports(&mut self) -> Vec<(String, String)> {
+        Vec::new()
+    }
+    /// What statements did to the connection's prepared statements and portals since the last call.
+    fn take_effects(&mut self) -> Vec<SessionEffect> {
+        Vec::new()
+    }
+    /// A protocol-level prepared statement was created (`exists`) or closed: it shares `DEALLOCATE`'s
+    /// namespace with SQL `PREPARE`.
+    fn note_protocol_statement(&mut self, _name: &str, _exists: bool) {}
+    /// Notified when another session ends this one (`pg_terminate_backend`).
+    fn termination_signal(&self) -> Option<Arc<tokio::sync::Notify>> {
+        None
+    }
+    /// Whether SQL `PREPARE` made a statement of this name (Parse of the same name is then 42P05).
+    fn has_sql_statement(&self, _name: &str) -> bool {
+        false
     }
 }
 
@@ -253,6 +276,30 @@ impl SqlSession for Session {
     }
     fn take_pending_commit(&mut self) -> Option<DurableWait> {
         Session::take_pending_commit(self)
+    }
+    fn backend_pid(&self) -> i32 {
+        self.settings().backend_pid()
+    }
+    fn set_startup_parameter(&mut self, name: &str, value: &str) -> Result<()> {
+        Session::set_startup_parameter(self, name, value)
+    }
+    fn reported_parameters(&mut self) -> Vec<(String, String)> {
+        self.settings().reported()
+    }
+    fn take_parameter_reports(&mut self) -> Vec<(String, String)> {
+        self.settings().take_reports()
+    }
+    fn take_effects(&mut self) -> Vec<SessionEffect> {
+        Session::take_effects(self)
+    }
+    fn note_protocol_statement(&mut self, name: &str, exists: bool) {
+        Session::note_protocol_statement(self, name, exists)
+    }
+    fn has_sql_statement(&self, name: &str) -> bool {
+        Session::has_sql_statement(self, name)
+    }
+    fn termination_signal(&self) -> Option<Arc<tokio::sync::Notify>> {
+        Some(self.settings().termination_signal())
     }
 }
 

@@ -26,6 +26,7 @@ use crate::types::{DataType, Value};
 struct ScriptedSession {
     in_block: bool,
     failed: bool,
+    application_name: String,
 }
 
 struct ScriptedFactory;
@@ -41,7 +42,7 @@ impl SessionFactory for ScriptedFactory {
 }
 
 fn columns(data_type: DataType) -> Arc<[Column]> {
-    Arc::from(vec![Column { name: "x".into(), data_type }])
+    Arc::from(vec![Column { name: "x".into(), data_type, origin: None }])
 }
 
 impl ScriptedSession {
@@ -169,6 +170,21 @@ impl SqlSession for ScriptedSession {
             (true, false) => TransactionStatus::InTransaction,
             (false, false) => TransactionStatus::Idle,
         }
+    }
+
+    fn backend_pid(&self) -> i32 {
+        42
+    }
+
+    fn set_startup_parameter(&mut self, name: &str, value: &str) -> Result<()> {
+        if name == "application_name" {
+            self.application_name = value.to_owned();
+        }
+        Ok(())
+    }
+
+    fn reported_parameters(&mut self) -> Vec<(String, String)> {
+        vec![("application_name".into(), self.application_name.clone()), ("server_version".into(), "16.15".into())]
     }
 }
 
@@ -324,26 +340,246 @@ fn sync() -> PgWireFrontendMessage {
     PgWireFrontendMessage::Sync(Sync::new())
 }
 
+/// A server over the real engine (an in-memory database), for flows that depend on what statements do.
+async fn start_engine_server() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("local addr");
+    tokio::spawn(serve_sessions(listener, crate::Database::open_in_memory(), ServerOptions::default()));
+    addr
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn startup_reports_parameters_and_key() {
-    let addr = start_server().await;
-    let (_client, messages) = RawClient::login(addr, "admin").await;
-    let trace = trace(&messages);
-    assert_eq!(trace.first().map(String::as_str), Some("AuthOk"));
+    let addr = start_engine_server().await;
+    let (mut client, messages) = RawClient::login(addr, "admin").await;
+    let started = trace(&messages);
+    assert_eq!(started.first().map(String::as_str), Some("AuthOk"));
     for expected in [
         "Param server_version=16.15",
         "Param server_encoding=UTF8",
         "Param client_encoding=UTF8",
         "Param DateStyle=ISO, MDY",
+        "Param IntervalStyle=postgres",
         "Param TimeZone=UTC",
         "Param integer_datetimes=on",
         "Param standard_conforming_strings=on",
         "Param application_name=wire-test",
+        "Param is_superuser=on",
+        "Param session_authorization=admin",
+        "Param default_transaction_read_only=off",
+        "Param in_hot_standby=off",
+        "Param search_path=\"$user\", public",
         "BackendKeyData",
     ] {
-        assert!(trace.iter().any(|t| t == expected), "missing {expected} in {trace:?}");
+        assert!(started.iter().any(|t| t == expected), "missing {expected} in {started:?}");
     }
-    assert_eq!(trace.last().map(String::as_str), Some("Ready I"));
+    assert_eq!(started.last().map(String::as_str), Some("Ready I"));
+    // The key's process id is the session's pg_backend_pid().
+    let pid = messages
+        .iter()
+        .find_map(|m| match m {
+            PgWireBackendMessage::BackendKeyData(key) => Some(key.pid),
+            _ => None,
+        })
+        .expect("BackendKeyData");
+    let answer = trace(&client.query("SELECT pg_backend_pid(), pg_cancel_backend(pg_backend_pid())").await);
+    assert_eq!(answer[1], format!("Row {pid},t"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn startup_options_set_parameters() {
+    let addr = start_engine_server().await;
+    let mut client = RawClient::connect(addr).await;
+    let mut startup = Startup::new();
+    startup.parameters.insert("user".into(), "admin".into());
+    startup.parameters.insert("database".into(), "postgres".into());
+    startup.parameters.insert("options".into(), "-c enable_seqscan=off --statement-timeout=5s".into());
+    startup.parameters.insert("DateStyle".into(), "ISO, DMY".into());
+    client.send(&[PgWireFrontendMessage::Startup(startup)]).await;
+    client.recv().await.expect("auth request");
+    let password = PasswordMessageFamily::Password(Password::new("x".into()));
+    client.send(&[PgWireFrontendMessage::PasswordMessageFamily(password)]).await;
+    let started = trace(&client.until_ready().await);
+    assert!(started.iter().any(|t| t == "Param DateStyle=ISO, DMY"), "{started:?}");
+    let shown =
+        trace(&client.query("SELECT current_setting('enable_seqscan'), current_setting('statement_timeout')").await);
+    assert_eq!(shown[1], "Row off,5s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn set_reports_changed_parameters() {
+    let addr = start_engine_server().await;
+    let (mut client, _) = RawClient::login(addr, "admin").await;
+    assert_eq!(
+        trace(&client.query("SET application_name = 'pool'").await),
+        ["Complete SET", "Param application_name=pool", "Ready I"]
+    );
+    // Not a reported parameter: no ParameterStatus.
+    assert_eq!(trace(&client.query("SET enable_seqscan = off").await), ["Complete SET", "Ready I"]);
+    assert_eq!(
+        trace(&client.query("SELECT set_config('DateStyle', 'ISO, DMY', false)").await),
+        ["Columns 25/0", "Row ISO, DMY", "Complete SELECT 1", "Param DateStyle=ISO, DMY", "Ready I"]
+    );
+    let reset = trace(&client.query("RESET ALL").await);
+    assert_eq!(reset[0], "Complete RESET");
+    // Back to the value the startup message gave.
+    assert!(reset.contains(&"Param application_name=wire-test".to_string()), "{reset:?}");
+    assert!(reset.contains(&"Param DateStyle=ISO, MDY".to_string()), "{reset:?}");
+    // Over the extended protocol too.
+    client
+        .send(&[
+            parse("", "SET TimeZone = 'Europe/Paris'", vec![]),
+            bind("", "", vec![], vec![]),
+            execute("", 0),
+            sync(),
+        ])
+        .await;
+    assert_eq!(
+        trace(&client.until_ready().await),
+        ["ParseComplete", "BindComplete", "Complete SET", "Param TimeZone=Europe/Paris", "Ready I"]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deallocate_and_discard_drop_protocol_statements() {
+    let addr = start_engine_server().await;
+    let (mut client, _) = RawClient::login(addr, "admin").await;
+    client.send(&[parse("s1", "SELECT 1", vec![]), parse("s2", "SELECT 2", vec![]), sync()]).await;
+    assert_eq!(trace(&client.until_ready().await), ["ParseComplete", "ParseComplete", "Ready I"]);
+    assert_eq!(trace(&client.query("DEALLOCATE s1").await), ["Complete DEALLOCATE", "Ready I"]);
+    assert_eq!(trace(&client.query("DEALLOCATE s1").await), ["ERROR 26000", "Ready I"]);
+    client.send(&[bind("", "s1", vec![], vec![]), sync()]).await;
+    assert_eq!(trace(&client.until_ready().await), ["ERROR 26000", "Ready I"]);
+    client.send(&[bind("", "s2", vec![], vec![]), execute("", 0), sync()]).await;
+    assert_eq!(trace(&client.until_ready().await), ["BindComplete", "Row 2", "Complete SELECT 1", "Ready I"]);
+    // psycopg's rollback(): DEALLOCATE ALL; s2 is gone, and its name can be used again.
+    assert_eq!(trace(&client.query("DEALLOCATE ALL").await), ["Complete DEALLOCATE ALL", "Ready I"]);
+    client.send(&[bind("", "s2", vec![], vec![]), sync()]).await;
+    assert_eq!(trace(&client.until_ready().await), ["ERROR 26000", "Ready I"]);
+    client.send(&[parse("s2", "SELECT 3", vec![]), sync()]).await;
+    assert_eq!(trace(&client.until_ready().await), ["ParseComplete", "Ready I"]);
+    // A portal kept by a transaction block goes with CLOSE ALL; DISCARD ALL drops statements too.
+    client.query("BEGIN").await;
+    client.send(&[bind("p", "s2", vec![], vec![]), sync()]).await;
+    assert_eq!(trace(&client.until_ready().await), ["BindComplete", "Ready T"]);
+    assert_eq!(trace(&client.query("CLOSE ALL").await), ["Complete CLOSE CURSOR ALL", "Ready T"]);
+    client.send(&[execute("p", 0), sync()]).await;
+    assert_eq!(trace(&client.until_ready().await), ["ERROR 34000", "Ready E"]);
+    assert_eq!(trace(&client.query("DISCARD ALL").await), ["ERROR 25P02", "Ready E"]);
+    client.query("ROLLBACK").await;
+    assert_eq!(trace(&client.query("DISCARD ALL").await), ["Complete DISCARD ALL", "Ready I"]);
+    client.send(&[bind("", "s2", vec![], vec![]), sync()]).await;
+    assert_eq!(trace(&client.until_ready().await), ["ERROR 26000", "Ready I"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn session_commands_run_over_the_extended_protocol() {
+    let addr = start_engine_server().await;
+    let (mut client, _) = RawClient::login(addr, "admin").await;
+    let run = |sql: &str| [parse("", sql, vec![]), bind("", "", vec![], vec![]), execute("", 0), sync()];
+    assert_eq!(
+        trace(&{
+            client.send(&run("PREPARE five AS SELECT 5")).await;
+            client.until_ready().await
+        }),
+        ["ParseComplete", "BindComplete", "Complete PREPARE", "Ready I"]
+    );
+    // EXECUTE describes the rows of the statement it names.
+    client
+        .send(&[
+            parse("", "EXECUTE five", vec![]),
+            describe(b'S', ""),
+            bind("", "", vec![], vec![]),
+            execute("", 0),
+            sync(),
+        ])
+        .await;
+    assert_eq!(
+        trace(&client.until_ready().await),
+        ["ParseComplete", "Params []", "Columns 23/0", "BindComplete", "Row 5", "Complete SELECT 1", "Ready I"]
+    );
+    for (sql, tag) in [
+        ("RESET ALL", "Complete RESET"),
+        ("DEALLOCATE five", "Complete DEALLOCATE"),
+        ("DISCARD ALL", "Complete DISCARD ALL"),
+    ] {
+        client.send(&run(sql)).await;
+        assert_eq!(trace(&client.until_ready().await), ["ParseComplete", "BindComplete", tag, "Ready I"], "{sql}");
+    }
+    client.send(&run("EXECUTE five")).await;
+    assert_eq!(trace(&client.until_ready().await), ["ERROR 26000", "Ready I"]);
+    // SQL PREPARE and the protocol's Parse share names.
+    client.query("PREPARE shared AS SELECT 1").await;
+    client.send(&[parse("shared", "SELECT 2", vec![]), sync()]).await;
+    assert_eq!(trace(&client.until_ready().await), ["ERROR 42P05", "Ready I"]);
+    client.send(&[parse("protocol_only", "SELECT 2", vec![]), sync()]).await;
+    client.until_ready().await;
+    assert_eq!(trace(&client.query("PREPARE protocol_only AS SELECT 3").await), ["ERROR 42P05", "Ready I"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pg_terminate_backend_ends_another_connection() {
+    let addr = start_engine_server().await;
+    let (mut admin, _) = RawClient::login(addr, "admin").await;
+    let (mut idle, messages) = RawClient::login(addr, "admin").await;
+    let pid = messages
+        .iter()
+        .find_map(|m| match m {
+            PgWireBackendMessage::BackendKeyData(key) => Some(key.pid),
+            _ => None,
+        })
+        .expect("BackendKeyData");
+    idle.query("BEGIN").await;
+    let answer = trace(&admin.query(&format!("SELECT pg_terminate_backend({pid})")).await);
+    assert_eq!(answer[1], "Row t");
+    // The idle connection gets PostgreSQL's FATAL and is closed; its open transaction is gone with it.
+    assert_eq!(trace(&[idle.recv().await.expect("fatal")]), ["FATAL 57P01"]);
+    assert!(idle.recv().await.is_none());
+    let answer = trace(&admin.query(&format!("SELECT pg_terminate_backend({pid})")).await);
+    assert_eq!(answer[1], "Row f");
+    // Another role may not end an administrator's connection.
+    admin.query("CREATE ROLE bob WITH LOGIN").await;
+    let (mut bob, _) = RawClient::login(addr, "bob").await;
+    let admin_pid = trace(&admin.query("SELECT pg_backend_pid()").await)[1].trim_start_matches("Row ").to_owned();
+    let refused = trace(&bob.query(&format!("SELECT pg_terminate_backend({admin_pid})")).await);
+    assert_eq!(refused, ["ERROR 42501", "Ready I"]);
+    assert_eq!(trace(&admin.query("SELECT 1").await)[1], "Row 1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn error_is_sent_at_once_when_the_client_flushes() {
+    // asyncpg and postgres.js follow Parse (Describe, Bind, Execute) with Flush and wait for the answer
+    // before they send Sync: the ErrorResponse must not wait for the Sync.
+    let addr = start_server().await;
+    let (mut client, _) = RawClient::login(addr, "admin").await;
+    client.send(&[parse("bad", "nonsense", vec![]), PgWireFrontendMessage::Flush(Flush::new())]).await;
+    assert_eq!(trace(&[client.recv().await.expect("error")]), ["ERROR 42601"]);
+    // Everything up to Sync is discarded, Flush included; Sync answers ReadyForQuery.
+    client
+        .send(&[
+            describe(b'S', "bad"),
+            PgWireFrontendMessage::Flush(Flush::new()),
+            bind("", "bad", vec![], vec![]),
+            sync(),
+        ])
+        .await;
+    assert_eq!(trace(&client.until_ready().await), ["Ready I"]);
+    // An error at Execute, flushed the same way.
+    client
+        .send(&[
+            parse("", "boom", vec![]),
+            bind("", "", vec![], vec![]),
+            execute("", 0),
+            PgWireFrontendMessage::Flush(Flush::new()),
+        ])
+        .await;
+    let mut seen = Vec::new();
+    while !matches!(seen.last(), Some(PgWireBackendMessage::ErrorResponse(_))) {
+        seen.push(client.recv().await.expect("message"));
+    }
+    assert_eq!(trace(&seen), ["ParseComplete", "BindComplete", "ERROR 42P01"]);
+    client.send(&[sync()]).await;
+    assert_eq!(trace(&client.until_ready().await), ["Ready I"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

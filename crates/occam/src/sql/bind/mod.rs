@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::catalog::{Catalog, Table};
 use crate::error::{sqlstate, Error, Result};
-use crate::session::Column;
+use crate::session::{Column, ColumnOrigin};
 use crate::sql::ast::{self, BinaryOperator, Expr, Literal, SelectItem, TableRef, UnaryOperator};
 use crate::sql::functions;
 use crate::sql::parse::strip_positions;
@@ -39,7 +39,7 @@ pub fn plan_statement_as(
     if let ast::Statement::Explain { options, statement: inner } = statement {
         // EXPLAIN binds (and so refuses) its statement exactly as running it would.
         let inner = plan_statement_as(catalog, inner, declared, user)?;
-        let columns = Arc::from(vec![Column { name: "QUERY PLAN".into(), data_type: DataType::Text }]);
+        let columns = Arc::from(vec![Column { name: "QUERY PLAN".into(), data_type: DataType::Text, origin: None }]);
         return Ok(PlannedStatement {
             plan: Plan::Explain { options: *options, inner: Box::new(inner.plan) },
             param_types: inner.param_types,
@@ -77,7 +77,7 @@ pub fn plan_statement_as(
         ast::Statement::CreateIndex(create) => {
             // Only an ASYNC build answers with its job id; a synchronous one (PostgreSQL mode) just a tag.
             let columns = if create.asynchronous {
-                Arc::from(vec![Column { name: "job_id".into(), data_type: DataType::Text }])
+                Arc::from(vec![Column { name: "job_id".into(), data_type: DataType::Text, origin: None }])
             } else {
                 empty_columns()
             };
@@ -87,7 +87,8 @@ pub fn plan_statement_as(
             (Plan::DropIndex { names: names.clone(), if_exists: *if_exists }, empty_columns())
         }
         ast::Statement::Call { name, args } => {
-            let columns = Arc::from(vec![Column { name: "wait_for_job".into(), data_type: DataType::Bool }]);
+            let columns =
+                Arc::from(vec![Column { name: "wait_for_job".into(), data_type: DataType::Bool, origin: None }]);
             (Plan::WaitForJob { job_id: binder.bind_wait_for_job(name, args)? }, columns)
         }
         ast::Statement::Truncate { names } => {
@@ -168,6 +169,8 @@ struct ScopeColumn {
     name: String,
     data_type: DataType,
     hidden: bool,
+    /// The table column it is, for result columns that reference it directly.
+    origin: Option<ColumnOrigin>,
 }
 
 #[derive(Debug, Clone)]
@@ -246,6 +249,14 @@ impl Scope {
     }
 
     /// Finds a column: Ok(None) if it is not in this scope, 42702 if it is ambiguous.
+    /// The table column at row position `index`, if it is one.
+    fn origin_of(&self, index: usize) -> Option<ColumnOrigin> {
+        self.items
+            .iter()
+            .find(|item| (item.offset..item.offset + item.columns.len()).contains(&index))
+            .and_then(|item| item.columns[index - item.offset].origin)
+    }
+
     fn resolve(&self, table: Option<&str>, name: &str) -> Result<Option<(usize, DataType)>> {
         let mut found = None;
         for item in &self.items {
@@ -278,13 +289,15 @@ fn table_scope_columns(table: &Table, alias: Option<&ast::TableAlias>) -> Vec<Sc
         .iter()
         .map(|c| {
             let mut name = c.name.clone();
+            let mut origin = None;
             if !c.hidden {
                 if let Some(rename) = renames.get(visible_index) {
                     name = rename.clone();
                 }
                 visible_index += 1;
+                origin = i16::try_from(visible_index).ok().map(|number| ColumnOrigin::new(table.id, number));
             }
-            ScopeColumn { name, data_type: c.data_type, hidden: c.hidden }
+            ScopeColumn { name, data_type: c.data_type, hidden: c.hidden, origin }
         })
         .collect()
 }
@@ -600,7 +613,7 @@ impl<'c> Binder<'c> {
                     side.columns = Arc::from(side_columns);
                 }
             }
-            columns.push(Column { name: left.columns[i].name.clone(), data_type: common });
+            columns.push(Column { name: left.columns[i].name.clone(), data_type: common, origin: None });
         }
         self.clause = "ORDER BY";
         let mut order_by = Vec::with_capacity(query.order_by.len());
@@ -691,7 +704,7 @@ impl<'c> Binder<'c> {
         let columns: Vec<ScopeColumn> = types
             .iter()
             .enumerate()
-            .map(|(i, t)| ScopeColumn { name: format!("column{}", i + 1), data_type: *t, hidden: false })
+            .map(|(i, t)| ScopeColumn { name: format!("column{}", i + 1), data_type: *t, hidden: false, origin: None })
             .collect();
         scope.push(Some("*VALUES*".into()), columns)?;
         let items: Vec<SelectItem> = vec![SelectItem::Wildcard];
@@ -944,7 +957,11 @@ impl<'c> Binder<'c> {
                             };
                             let bound = self.map_input_column(index, column.data_type, &display)?;
                             projection.push(bound);
-                            columns.push(Column { name: column.name.clone(), data_type: column.data_type });
+                            columns.push(Column {
+                                name: column.name.clone(),
+                                data_type: column.data_type,
+                                origin: column.origin,
+                            });
                         }
                     }
                 }
@@ -959,8 +976,15 @@ impl<'c> Binder<'c> {
                         (bound, data_type)
                     };
                     let name = alias.clone().unwrap_or_else(|| column_name(expr).0);
+                    // A plain column reference keeps its table column's identity (RowDescription).
+                    let origin = match strip_position(expr) {
+                        Expr::Column { table, name } => {
+                            scope.resolve(table.as_deref(), name)?.and_then(|(index, _)| scope.origin_of(index))
+                        }
+                        _ => None,
+                    };
                     projection.push(bound);
-                    columns.push(Column { name, data_type });
+                    columns.push(Column { name, data_type, origin });
                 }
             }
         }
@@ -1022,6 +1046,7 @@ impl<'c> Binder<'c> {
                         name: renames.get(i).cloned().unwrap_or_else(|| column.to_string()),
                         data_type: *data_type,
                         hidden: false,
+                        origin: None,
                     })
                     .collect();
                 let item_name = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| relation.name.to_string());
@@ -1047,7 +1072,10 @@ impl<'c> Binder<'c> {
                     .map(|a| a.columns.first().cloned().unwrap_or_else(|| a.name.clone()))
                     .unwrap_or_else(|| "generate_series".to_string());
                 let item_name = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| "generate_series".into());
-                scope.push(Some(item_name), vec![ScopeColumn { name: column_name, data_type, hidden: false }])?;
+                scope.push(
+                    Some(item_name),
+                    vec![ScopeColumn { name: column_name, data_type, hidden: false, origin: None }],
+                )?;
                 source
             }
             TableRef::Subquery { query, alias } => {
@@ -1064,6 +1092,7 @@ impl<'c> Binder<'c> {
                         name: renames.get(i).cloned().unwrap_or_else(|| c.name.clone()),
                         data_type: c.data_type,
                         hidden: false,
+                        origin: c.origin,
                     })
                     .collect();
                 scope.push(alias.as_ref().map(|a| a.name.clone()), columns)?;
@@ -1170,7 +1199,7 @@ impl<'c> Binder<'c> {
                     else_result: Some(Box::new(right_value)),
                 },
             });
-            merged_columns.push(ScopeColumn { name: name.clone(), data_type: common, hidden: false });
+            merged_columns.push(ScopeColumn { name: name.clone(), data_type: common, hidden: false, origin: None });
             scope.merge_away(left_index);
             scope.merge_away(right_index);
         }
@@ -1544,25 +1573,9 @@ impl<'c> Binder<'c> {
         let text = |s: &str| Some((BoundExpr::Literal(Value::Text(s.to_string())), DataType::Text));
         Ok(match (name, args) {
             ("current_database", []) => text("postgres"),
-            ("current_schema", []) => text("public"),
             ("current_user" | "session_user" | "current_role" | "user", []) if self.session_user.is_some() => {
                 text(self.session_user.as_deref().unwrap_or_default())
             }
-            ("current_setting", [arg]) => match strip_position(arg) {
-                Expr::Literal(Literal::String(setting)) => {
-                    let lower = setting.to_ascii_lowercase();
-                    match crate::session::BUILTIN_SETTINGS.iter().find(|(n, _, _)| *n == lower) {
-                        Some((_, _, value)) => text(value),
-                        None => {
-                            return Err(Error::new(
-                                sqlstate::UNDEFINED_OBJECT,
-                                format!("unrecognized configuration parameter \"{setting}\""),
-                            ))
-                        }
-                    }
-                }
-                _ => return Err(Error::unsupported("current_setting() needs a constant parameter name")),
-            },
             _ => None,
         })
     }

@@ -96,10 +96,71 @@ impl Translator<'_> {
             }
             S::ShowVariable { variable } => Ok(Statement::Show { name: show_name(variable) }),
             S::Analyze(analyze) => self.analyze(analyze),
+            S::Reset(_)
+            | S::Discard { .. }
+            | S::Deallocate { .. }
+            | S::Close { .. }
+            | S::UNLISTEN { .. }
+            | S::Prepare { .. }
+            | S::Execute { .. } => self.session_command(statement).map(Statement::Session),
             S::Grant(grant) => self.grant(grant),
             S::Revoke(revoke) => self.revoke(revoke),
             _ => Err(refuse_statement(&statement)),
         }
+    }
+
+    /// Session housekeeping: RESET, DISCARD, DEALLOCATE, CLOSE, UNLISTEN, PREPARE, EXECUTE.
+    fn session_command(&self, statement: sp::Statement) -> Result<ast::SessionCommand> {
+        use ast::SessionCommand as C;
+        use sp::Statement as S;
+        // `ALL` (unquoted) is the keyword; `"all"` names a statement.
+        let name_or_all = |ident: &sp::Ident| {
+            (ident.quote_style.is_some() || !ident.value.eq_ignore_ascii_case("all")).then(|| fold_ident(ident))
+        };
+        Ok(match statement {
+            S::Reset(reset) => match reset.reset {
+                sp::Reset::ALL => C::Reset(None),
+                sp::Reset::SessionAuthorization => C::Reset(Some("session_authorization".into())),
+                sp::Reset::ConfigurationParameter(name) => C::Reset(Some(
+                    name.0.iter().map(|part| part.to_string().to_ascii_lowercase()).collect::<Vec<_>>().join("."),
+                )),
+            },
+            S::Discard { object_type } => C::Discard(match object_type {
+                sp::DiscardObject::ALL => ast::DiscardTarget::All,
+                sp::DiscardObject::PLANS => ast::DiscardTarget::Plans,
+                sp::DiscardObject::SEQUENCES => ast::DiscardTarget::Sequences,
+                sp::DiscardObject::TEMP => ast::DiscardTarget::Temp,
+            }),
+            S::Deallocate { name, .. } => C::Deallocate(name_or_all(&name)),
+            S::Close { cursor: sp::CloseCursor::All } => C::Close(None),
+            S::Close { cursor: sp::CloseCursor::Specific { name } } => C::Close(Some(fold_ident(&name))),
+            S::UNLISTEN { channel } => C::Unlisten((channel.value != "*").then(|| fold_ident(&channel))),
+            S::Prepare { name, data_types, statement } => {
+                let param_types = data_types.iter().map(|t| self.data_type(t)).collect::<Result<_>>()?;
+                let inner = self.statement(*statement)?;
+                if matches!(inner, Statement::Session(_)) {
+                    return Err(Error::syntax("syntax error at or near \"AS\""));
+                }
+                C::Prepare { name: fold_ident(&name), param_types, statement: Box::new(inner) }
+            }
+            S::Execute {
+                name: Some(name),
+                parameters,
+                immediate: false,
+                into,
+                using,
+                output: false,
+                default: false,
+                ..
+            } if into.is_empty() && using.is_empty() && name.0.len() == 1 => {
+                let name = match &name.0[0] {
+                    sp::ObjectNamePart::Identifier(ident) => fold_ident(ident),
+                    other => return Err(unsupported(format!("EXECUTE {other}"))),
+                };
+                C::Execute { name, args: parameters.iter().map(ToString::to_string).collect() }
+            }
+            other => return Err(unsupported(statement_kind(&other))),
+        })
     }
 
     /// CREATE INDEX. Only DSQL's `ASYNC` form runs: a plain (synchronous) build and CONCURRENTLY are refused
@@ -534,9 +595,6 @@ impl Translator<'_> {
                 if *hivevar {
                     return Err(unsupported("SET HIVEVAR"));
                 }
-                if matches!(scope, Some(sp::ContextModifier::Local)) {
-                    return Err(unsupported("SET LOCAL"));
-                }
                 if matches!(scope, Some(sp::ContextModifier::Global)) {
                     return Err(unsupported("SET GLOBAL"));
                 }
@@ -550,13 +608,13 @@ impl Translator<'_> {
                     .collect::<Result<Vec<_>>>()?
                     .join(".");
                 let value = values.iter().map(set_value).collect::<Result<Vec<_>>>()?.join(", ");
-                Ok(Statement::Set { name, value })
+                Ok(Statement::Set { name, value, local: matches!(scope, Some(sp::ContextModifier::Local)) })
             }
-            sp::Set::SetTimeZone { local: false, value } => {
-                Ok(Statement::Set { name: "timezone".into(), value: set_value(value)? })
+            sp::Set::SetTimeZone { local, value } => {
+                Ok(Statement::Set { name: "timezone".into(), value: set_value(value)?, local: *local })
             }
             sp::Set::SetNames { charset_name, collation_name: None } => {
-                Ok(Statement::Set { name: "client_encoding".into(), value: charset_name.value.clone() })
+                Ok(Statement::Set { name: "client_encoding".into(), value: charset_name.value.clone(), local: false })
             }
             sp::Set::SetTransaction { modes, snapshot: None, .. } => {
                 let mut isolation = None;
@@ -665,7 +723,6 @@ fn refuse_statement(statement: &sp::Statement) -> Error {
         S::Vacuum(_) => dsql("unsupported VACUUM statement"),
         S::LISTEN { .. } => dsql("unsupported statement: Listen"),
         S::NOTIFY { .. } => dsql("unsupported statement: Notify"),
-        S::UNLISTEN { .. } => dsql("unsupported statement: Unlisten"),
         S::Merge(_) => dsql("unsupported statement type: MERGE"),
         _ => unsupported(statement_kind(statement)),
     }

@@ -682,7 +682,7 @@ fn joins_and_set_operations_are_trees() {
 
 #[test]
 fn set_and_show() {
-    let set = |name: &str, value: &str| Statement::Set { name: name.into(), value: value.into() };
+    let set = |name: &str, value: &str| Statement::Set { name: name.into(), value: value.into(), local: false };
     assert_eq!(one("SET search_path = public"), set("search_path", "public"));
     assert_eq!(one("SET search_path TO public, \"$user\""), set("search_path", "public, $user"));
     assert_eq!(one("SET SESSION DateStyle TO 'ISO, MDY'"), set("datestyle", "ISO, MDY"));
@@ -1216,7 +1216,10 @@ fn legitimate_uses_of_key_words_still_parse() {
         // Syntax only: later refusals (ANY with a subquery) are not this test's business.
         parse_each(sql).unwrap_or_else(|e| panic!("{sql}: {e:?}"));
     }
-    assert_eq!(one("SET datestyle = on"), Statement::Set { name: "datestyle".into(), value: "on".into() });
+    assert_eq!(
+        one("SET datestyle = on"),
+        Statement::Set { name: "datestyle".into(), value: "on".into(), local: false }
+    );
 }
 
 #[test]
@@ -1235,4 +1238,34 @@ fn numeric_literals_beyond_rust_decimal_become_float8() {
     // Rendered back (stored DEFAULT text) as the same float8 literal.
     assert_eq!(expression_to_sql(&float8(-1e-300)), "-1e-300");
     assert_eq!(expr(&expression_to_sql(&float8(-1e-300))), float8(-1e-300));
+}
+
+#[test]
+fn session_commands() {
+    use crate::sql::ast::{DiscardTarget, SessionCommand as C};
+    let command = |sql: &str| match one(sql) {
+        Statement::Session(command) => command,
+        other => panic!("{sql}: {other:?}"),
+    };
+    assert_eq!(command("RESET ALL"), C::Reset(None));
+    assert_eq!(command("RESET enable_SeqScan"), C::Reset(Some("enable_seqscan".into())));
+    assert_eq!(command("RESET SESSION AUTHORIZATION"), C::Reset(Some("session_authorization".into())));
+    assert_eq!(command("DISCARD ALL"), C::Discard(DiscardTarget::All));
+    assert_eq!(command("DISCARD TEMPORARY"), C::Discard(DiscardTarget::Temp));
+    assert_eq!(command("DEALLOCATE ALL"), C::Deallocate(None));
+    assert_eq!(command("DEALLOCATE PREPARE \"all\""), C::Deallocate(Some("all".into())));
+    assert_eq!(command("DEALLOCATE _pg3_0"), C::Deallocate(Some("_pg3_0".into())));
+    assert_eq!(command("CLOSE ALL"), C::Close(None));
+    assert_eq!(command("CLOSE c1"), C::Close(Some("c1".into())));
+    assert_eq!(command("UNLISTEN *"), C::Unlisten(None));
+    assert_eq!(command("UNLISTEN chan"), C::Unlisten(Some("chan".into())));
+    assert_eq!(command("EXECUTE q(1, 'a')"), C::Execute { name: "q".into(), args: vec!["1".into(), "'a'".into()] });
+    match command("PREPARE q (int, text) AS SELECT $1, $2") {
+        C::Prepare { name, param_types, .. } => {
+            assert_eq!(name, "q");
+            assert_eq!(param_types, [DataType::Int4, DataType::Text]);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(one("SET LOCAL x.y = 1"), Statement::Set { name: "x.y".into(), value: "1".into(), local: true });
 }
