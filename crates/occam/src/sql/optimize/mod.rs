@@ -320,6 +320,31 @@ impl Planner<'_, '_> {
         Some(self.node(Node::Limit { input: Box::new(read), count }, estimate))
     }
 
+    /// `left = right` over two key columns (None: not a plain table column), PostgreSQL's eqjoinsel: from
+    /// their statistics, a column that is its table's whole primary key being unique.
+    fn key_join_selectivity(
+        &self,
+        left: Option<&(Arc<Table>, usize)>,
+        left_rows: f64,
+        right: Option<&(Arc<Table>, usize)>,
+        right_rows: f64,
+    ) -> f64 {
+        let stats = |origin: Option<&(Arc<Table>, usize)>| {
+            origin.and_then(|(table, column)| {
+                let stats = self.env.estimates.table_statistics(table)?;
+                let name = &table.columns.get(*column)?.name;
+                stats.column(name).cloned()
+            })
+        };
+        let unique_rows = |origin: Option<&(Arc<Table>, usize)>| {
+            origin.filter(|(table, column)| table.primary_key == [*column]).map(|(table, _)| self.table_size(table).0)
+        };
+        if let Some(rows) = unique_rows(left).or(unique_rows(right)) {
+            return (1.0 / rows.max(1.0)).min(1.0);
+        }
+        selectivity::join_selectivity(stats(left).as_ref(), left_rows, stats(right).as_ref(), right_rows)
+    }
+
     /// The table's estimated rows (PostgreSQL's default guess when nothing is known) and statistics.
     fn table_size(&self, table: &Table) -> (f64, Option<Arc<TableStatistics>>) {
         let stats = self.env.estimates.table_statistics(table);
@@ -619,7 +644,16 @@ impl Planner<'_, '_> {
                 left_rows * right_rows / 3.0
             }
         } else {
-            (left_rows * right_rows * cost::DEFAULT_EQ_SEL.powi(left_keys.len() as i32)).max(left_rows.min(right_rows))
+            // PostgreSQL's eqjoinsel per key pair, from the key columns' statistics (a unique key: one match).
+            let left_origins = column_origins(&left);
+            let right_origins = column_origins(&right_plan);
+            let mut selectivity = 1.0;
+            for (l, r) in left_keys.iter().zip(&right_keys) {
+                let left_column = key_origin(l, &left_origins, 0);
+                let right_column = key_origin(r, &right_origins, left_width);
+                selectivity *= self.key_join_selectivity(left_column, left_rows, right_column, right_rows);
+            }
+            (left_rows * right_rows * selectivity).max(1.0)
         };
         let hash_cost = left.estimate.total_cost
             + right_plan.estimate.total_cost
@@ -683,6 +717,50 @@ impl Planner<'_, '_> {
             merged: merged.to_vec(),
         };
         (self.node(Node::Join(join), estimate), rest)
+    }
+}
+
+/// For each column of a plan's output rows, the table column it is (None when computed).
+fn column_origins(plan: &PhysicalPlan) -> Vec<Option<(Arc<Table>, usize)>> {
+    match &plan.node {
+        Node::TableRead(read) => (0..read.table.columns.len()).map(|c| Some((read.table.clone(), c))).collect(),
+        Node::Filter { input, .. } | Node::Limit { input, .. } | Node::Sort { input, .. } => column_origins(input),
+        Node::Join(join) => {
+            let mut origins = column_origins(&join.left);
+            origins.resize(join.left_width, None);
+            let mut right = column_origins(&join.right);
+            right.resize(join.right_width, None);
+            origins.extend(right);
+            origins
+        }
+        Node::Project { input, exprs } => {
+            let inner = column_origins(input);
+            exprs
+                .iter()
+                .map(|e| match e {
+                    BoundExpr::Column(c) => inner.get(*c).cloned().flatten(),
+                    _ => None,
+                })
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// The table column a join key is, looked up in its side's origins (`offset`: where that side starts in
+/// the joined row the key is bound against).
+fn key_origin<'o>(
+    key: &BoundExpr,
+    origins: &'o [Option<(Arc<Table>, usize)>],
+    offset: usize,
+) -> Option<&'o (Arc<Table>, usize)> {
+    let mut key = key;
+    while let BoundExpr::Cast { expr, .. } = key {
+        key = expr;
+    }
+    match key {
+        BoundExpr::Column(c) if *c >= offset => origins.get(c - offset).and_then(Option::as_ref),
+        _ => None,
     }
 }
 
