@@ -503,6 +503,12 @@ pub(crate) fn spawn_worker(db: WeakDatabase, signal: Arc<JobSignal>) -> Result<s
                 state.pending = false;
             }
             let Some(db) = db.upgrade() else { return };
+            // The submitter may wake us before its commit is durable (a session with deferred durability
+            // awaits it after waking us): wait until every commit written so far is visible, so the scan
+            // below sees the job that woke us.
+            if db.txn_manager().wait_for_written().wait().is_err() {
+                continue;
+            }
             // A failure here (storage I/O) leaves the jobs to the next wake-up or restart.
             let _ = run_pending(&db, &signal);
         })
