@@ -365,7 +365,24 @@ impl<'a> TextRenderer<'a> {
                 }),
                 _ => (Vec::new(), conjuncts),
             };
-            if let Some(keys) = BoundExpr::and_of(keys.into_iter().cloned().collect()) {
+            // Each key equality outer side first, as PostgreSQL prints a hash clause.
+            let keys: Vec<BoundExpr> = keys
+                .into_iter()
+                .map(|key| match (key, &join.algorithm) {
+                    (BoundExpr::Binary { op, sig, left, right }, JoinAlgorithm::Hash { right_keys, .. })
+                        if right_keys.contains(left) && !right_keys.contains(right) =>
+                    {
+                        let sig = crate::sql::scalar::BinarySignature {
+                            left: sig.right,
+                            right: sig.left,
+                            result: sig.result,
+                        };
+                        BoundExpr::Binary { op: *op, sig, left: right.clone(), right: left.clone() }
+                    }
+                    _ => key.clone(),
+                })
+                .collect();
+            if let Some(keys) = BoundExpr::and_of(keys) {
                 self.detail(depth, format!("Hash Cond: {}", expr_text(&keys, &labels)));
             }
             if let Some(others) = BoundExpr::and_of(others.into_iter().cloned().collect()) {

@@ -8,13 +8,16 @@
 //!    key ranges on the primary key or a secondary index, ordered reads forward or backward, index-only
 //!    reads) is costed from row estimates and the cheapest kept, counting the Sort an unordered path would
 //!    need and the early stop a LIMIT gives an ordered one; for each join a lookup per left row (when the
-//!    ON condition pins a key of the right table), a hash join (on its equalities) or a nested loop.
+//!    ON condition pins a key of the right table), a hash join (on its equalities) or a nested loop; for
+//!    each region of inner joins the order of its relations (`join_order`: equivalence classes of
+//!    equalities, dynamic programming over subsets of relations).
 //!
 //! Settings mirror PostgreSQL's `enable_*` switches, so tests can force alternative plans and check that
 //! results never depend on the plan.
 
 pub mod access;
 pub mod cost;
+mod join_order;
 pub mod selectivity;
 
 use std::sync::Arc;
@@ -384,6 +387,10 @@ impl Planner<'_, '_> {
             total_cost: rows * CPU_TUPLE_COST,
             width: 8 * width as u32,
         };
+        if let Some(region) = join_order::Region::of(source) {
+            let (plan, leftover) = self.plan_region(region, conjuncts);
+            return (plan, leftover, false);
+        }
         match source {
             Source::Single => (self.node(Node::Result, leaf(1.0, 0)), conjuncts, false),
             Source::Table { table } => {

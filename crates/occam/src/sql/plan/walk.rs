@@ -111,16 +111,17 @@ impl BoundExpr {
 
     /// A copy with every `Column(c)` replaced by `Column(map(c))`.
     pub fn map_columns(&self, map: &impl Fn(usize) -> usize) -> BoundExpr {
-        let mut copy = self.clone();
-        copy.map_columns_in_place(map);
-        copy
+        self.replace_columns(&|c| BoundExpr::Column(map(c)))
     }
 
-    fn map_columns_in_place(&mut self, map: &impl Fn(usize) -> usize) {
-        let mut pending = vec![self];
+    /// A copy with every `Column(c)` replaced by `replace(c)` (not inside subqueries: their outer references
+    /// are not rewritten, so callers keep expressions with subqueries where they were bound).
+    pub fn replace_columns(&self, replace: &impl Fn(usize) -> BoundExpr) -> BoundExpr {
+        let mut copy = self.clone();
+        let mut pending = vec![&mut copy];
         while let Some(expr) = pending.pop() {
             match expr {
-                BoundExpr::Column(c) => *c = map(*c),
+                BoundExpr::Column(c) => *expr = replace(*c),
                 BoundExpr::Binary { left, right, .. } => pending.extend([left.as_mut(), right.as_mut()]),
                 BoundExpr::And(operands) | BoundExpr::Or(operands) => pending.extend(operands.iter_mut()),
                 BoundExpr::Not(inner)
@@ -147,6 +148,7 @@ impl BoundExpr {
                 | BoundExpr::Exists { .. } => {}
             }
         }
+        copy
     }
 
     /// The AND of `parts` (None for no parts).
