@@ -202,3 +202,81 @@ Limit
     ok(&mut session, "SET enable_indexscan = off");
     assert_eq!(rows(&mut session, PAYER_QUERY), through_index);
 }
+
+/// Waits until every background job (the ANALYZE jobs that loading submits) has ended, so the planner's
+/// statistics are the same on every run.
+fn settle_jobs(session: &mut Session) {
+    for row in rows(session, "SELECT job_id FROM sys.jobs WHERE status IN ('submitted', 'processing')") {
+        let Value::Text(id) = &row[0] else { panic!("job id") };
+        ok(session, &format!("CALL sys.wait_for_job('{id}')"));
+    }
+}
+
+/// reference 004's orders shape: 100 customers, 2,000 orders (an index on customer_id), 4,000 items.
+fn orders_schema(session: &mut Session) {
+    for sql in [
+        "CREATE TABLE jo_customers (id INT PRIMARY KEY, region TEXT NOT NULL)",
+        "CREATE TABLE jo_orders (id INT PRIMARY KEY, customer_id INT, total INT NOT NULL)",
+        "CREATE TABLE jo_items (order_id INT NOT NULL, line INT NOT NULL, qty INT NOT NULL, PRIMARY KEY (order_id, line))",
+        "CREATE INDEX jo_orders_customer ON jo_orders (customer_id)",
+        "INSERT INTO jo_customers SELECT g, 'r' || (g % 5) FROM generate_series(1, 100) g",
+        "INSERT INTO jo_orders SELECT g, g % 100 + 1, g % 37 FROM generate_series(1, 2000) g",
+        "INSERT INTO jo_items SELECT (g - 1) / 2 + 1, (g - 1) % 2 + 1, g % 7 FROM generate_series(1, 4000) g",
+        "ANALYZE",
+    ] {
+        ok(session, sql);
+    }
+    settle_jobs(session);
+}
+
+/// A join written from its largest table is planned from its constant (carried across the join by the
+/// equivalence c.id = o.customer_id), then the items are looked up by their primary key's prefix.
+#[test]
+fn joins_are_planned_in_the_cheapest_order() {
+    let (_db, mut session) = open(CompatMode::Postgres);
+    orders_schema(&mut session);
+    let query = "SELECT count(*) FROM jo_items i JOIN jo_orders o ON o.id = i.order_id \
+                 JOIN jo_customers c ON c.id = o.customer_id WHERE c.id = 42";
+    let text = plan(&mut session, &format!("EXPLAIN (COSTS OFF) {query}"));
+    let reads: Vec<&str> = text.lines().filter(|l| l.contains(" on jo_")).map(str::trim).collect();
+    assert_eq!(reads.last(), Some(&"->  Index Scan using jo_items_pkey on jo_items"), "{text}");
+    assert!(text.contains("Index Cond: (jo_items.order_id = jo_orders.id)"), "{text}");
+    assert!(text.contains("(jo_orders.customer_id = 42)"), "the constant reaches orders: {text}");
+    assert_eq!(rows(&mut session, query), vec![vec![Value::Int(40)]]);
+    // Forced into the written order's algorithms, the answer is the same.
+    ok(&mut session, "SET enable_nestloop = off");
+    assert_eq!(rows(&mut session, query), vec![vec![Value::Int(40)]]);
+}
+
+/// WHERE EXISTS / NOT EXISTS / IN become semi and anti joins; NOT IN stays a subquery.
+#[test]
+fn subqueries_become_semi_and_anti_joins() {
+    let (_db, mut session) = open(CompatMode::Postgres);
+    orders_schema(&mut session);
+    let exists = plan(
+        &mut session,
+        "EXPLAIN (COSTS OFF) SELECT id FROM jo_customers c \
+         WHERE EXISTS (SELECT 1 FROM jo_orders o WHERE o.customer_id = c.id AND o.total = 3)",
+    );
+    assert!(exists.starts_with("Hash Semi Join\n  Hash Cond: (jo_customers.id = jo_orders.customer_id)"), "{exists}");
+    let not_exists = plan(
+        &mut session,
+        "EXPLAIN (COSTS OFF) SELECT id FROM jo_customers c \
+         WHERE NOT EXISTS (SELECT 1 FROM jo_orders o WHERE o.customer_id = c.id)",
+    );
+    assert!(not_exists.starts_with("Hash Anti Join"), "{not_exists}");
+    // A few outer rows: each looks its match up through the orders' customer index.
+    let lookup = plan(
+        &mut session,
+        "EXPLAIN (COSTS OFF) SELECT id FROM jo_customers c \
+         WHERE c.id < 3 AND c.id IN (SELECT o.customer_id FROM jo_orders o)",
+    );
+    assert!(lookup.starts_with("Nested Loop Semi Join"), "{lookup}");
+    assert!(lookup.contains("Index Scan using jo_orders_customer on jo_orders"), "{lookup}");
+    assert!(lookup.contains("Index Cond: (jo_orders.customer_id = jo_customers.id)"), "{lookup}");
+    let not_in = plan(
+        &mut session,
+        "EXPLAIN (COSTS OFF) SELECT id FROM jo_customers c WHERE c.id NOT IN (SELECT o.customer_id FROM jo_orders o)",
+    );
+    assert!(not_in.contains("NOT IN (SubPlan 1)"), "{not_in}");
+}

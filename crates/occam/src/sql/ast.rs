@@ -359,6 +359,11 @@ pub enum JoinKind {
     Full,
     /// `CROSS JOIN` (no constraint).
     Cross,
+    /// Each left row that has a match, once (made by the optimizer from `EXISTS` / `IN (subquery)`; SQL
+    /// has no syntax for it). Its rows are the left rows.
+    Semi,
+    /// Each left row that has no match (made by the optimizer from `NOT EXISTS`). Its rows are the left rows.
+    Anti,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -1188,7 +1188,11 @@ impl<'c> Binder<'c> {
             let left_value = self.coerce(left_col, left_type, common)?;
             let right_value = self.coerce(right_col, right_type, common)?;
             merged.push(match kind {
-                ast::JoinKind::Inner | ast::JoinKind::Left | ast::JoinKind::Cross => left_value,
+                ast::JoinKind::Inner
+                | ast::JoinKind::Left
+                | ast::JoinKind::Cross
+                | ast::JoinKind::Semi
+                | ast::JoinKind::Anti => left_value,
                 ast::JoinKind::Right => right_value,
                 // COALESCE(left, right): whichever side the row has.
                 ast::JoinKind::Full => BoundExpr::Case {
@@ -1403,12 +1407,11 @@ impl<'c> Binder<'c> {
                 let sub_type = subquery.plan.columns[0].data_type;
                 let sig = scalar::binary_signature(BinaryOp::Eq, &data_type, &sub_type)?;
                 let bound = self.coerce(bound, data_type, sig.left)?;
-                let cast = if sig.right != sub_type { Some((sub_type, sig.right)) } else { None };
                 Ok((
                     BoundExpr::InSubquery {
                         expr: Box::new(bound),
                         subquery: Box::new(subquery),
-                        cast,
+                        sig,
                         negated: *negated,
                     },
                     DataType::Bool,

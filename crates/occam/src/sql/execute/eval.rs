@@ -134,8 +134,9 @@ pub fn eval(expr: &BoundExpr, row: &[Value], ctx: &mut ExecContext) -> Result<Va
             let rows = subquery_rows(subquery, row, ctx)?;
             Value::Bool(rows.is_empty() == *negated)
         }
-        BoundExpr::InSubquery { expr, subquery, cast, negated } => {
+        BoundExpr::InSubquery { expr, subquery, sig, negated } => {
             let value = eval(expr, row, ctx)?;
+            let cast = &BoundExpr::in_subquery_cast(subquery, sig);
             let rows = subquery_rows(subquery, row, ctx)?;
             if rows.is_empty() {
                 return Ok(Value::Bool(*negated));

@@ -45,6 +45,23 @@ pub fn keeps_right(kind: JoinKind) -> bool {
     matches!(kind, JoinKind::Right | JoinKind::Full)
 }
 
+/// Whether the join yields left rows only, each at most once (semi and anti joins): the search for a
+/// left row's matches stops at the first.
+pub fn yields_left_rows(kind: JoinKind) -> bool {
+    matches!(kind, JoinKind::Semi | JoinKind::Anti)
+}
+
+/// What a left row yields once its matches were searched, besides the joined rows: itself NULL-padded
+/// (LEFT / FULL without a match), itself (SEMI with a match, ANTI without) or nothing.
+pub fn after_left_row(join: &Join, left: &[Value], matched: bool, ctx: &mut ExecContext) -> Result<Option<Row>> {
+    Ok(match join.kind {
+        JoinKind::Semi if matched => Some(left.to_vec()),
+        JoinKind::Anti if !matched => Some(left.to_vec()),
+        kind if !matched && keeps_left(kind) => Some(left_only(join, left, ctx)?),
+        _ => None,
+    })
+}
+
 /// `left ++ right`, with room for the merged columns.
 pub fn joined_row(left: &[Value], right: &[Value], merged: usize) -> Row {
     let mut row = Vec::with_capacity(left.len() + right.len() + merged);

@@ -1,8 +1,8 @@
 //! `Nested Loop` with lookups (Aurora DSQL's "Nested Loop (Batched Join)"): for each batch of left rows,
 //! each row's key range is looked up in the right table's primary key or in one of its indexes, instead of
-//! reading the right table whole. INNER and LEFT joins (the optimizer picks it only for those).
+//! reading the right table whole. INNER, LEFT, SEMI and ANTI joins (the optimizer picks it only for those).
 
-use super::join::{joined_row, keeps_left, left_only, matching};
+use super::join::{after_left_row, joined_row, matching, yields_left_rows};
 use super::table_read::TableReader;
 use super::{Batch, BoxedOperator, ExecContext, Operator};
 use crate::error::Result;
@@ -42,12 +42,13 @@ impl<'a> Operator<'a> for LookupJoinOp<'a> {
                     let row = joined_row(left, &right, self.join.merged.len());
                     if let Some(row) = matching(self.join, row, ctx)? {
                         matched = true;
+                        if yields_left_rows(self.join.kind) {
+                            break;
+                        }
                         out.push(row);
                     }
                 }
-                if !matched && keeps_left(self.join.kind) {
-                    out.push(left_only(self.join, left, ctx)?);
-                }
+                out.extend(after_left_row(self.join, left, matched, ctx)?);
             }
             if !out.is_empty() {
                 return Ok(Some(out));

@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use super::join::{hash_key, joined_row, keeps_left, keeps_right, left_only, matching, right_only};
+use super::join::{after_left_row, hash_key, joined_row, keeps_right, matching, right_only, yields_left_rows};
 use super::memory::Reservation;
 use super::{for_each_batch, Batch, BoxedOperator, ExecContext, Operator};
 use crate::error::Result;
@@ -94,15 +94,16 @@ impl<'a> MaterializedJoinOp<'a> {
             let row = joined_row(left, &self.right_rows[i], self.join.merged.len());
             if let Some(row) = matching(self.join, row, ctx)? {
                 matched = true;
+                if yields_left_rows(self.join.kind) {
+                    break;
+                }
                 if let Some(flag) = self.right_matched.get_mut(i) {
                     *flag = true;
                 }
                 out.push(row);
             }
         }
-        if !matched && keeps_left(self.join.kind) {
-            out.push(left_only(self.join, left, ctx)?);
-        }
+        out.extend(after_left_row(self.join, left, matched, ctx)?);
         Ok(())
     }
 }

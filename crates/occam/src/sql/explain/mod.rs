@@ -321,6 +321,8 @@ impl<'a> TextRenderer<'a> {
             JoinKind::Left => " Left Join",
             JoinKind::Right => " Right Join",
             JoinKind::Full => " Full Join",
+            JoinKind::Semi => " Semi Join",
+            JoinKind::Anti => " Anti Join",
         };
         let name = match (&join.algorithm, self.e.style) {
             (JoinAlgorithm::Hash { .. }, _) => format!("Hash{}", if kind.is_empty() { " Join" } else { kind }),
@@ -725,6 +727,8 @@ fn json_node(out: &mut String, plan: &PhysicalPlan, e: &Explained, level: usize)
                 JoinKind::Left => "Left",
                 JoinKind::Right => "Right",
                 JoinKind::Full => "Full",
+                JoinKind::Semi => "Semi",
+                JoinKind::Anti => "Anti",
             };
             (name.to_string(), vec![("Join Type".into(), json_string(join_type))])
         }

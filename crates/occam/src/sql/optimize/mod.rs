@@ -19,6 +19,7 @@ pub mod access;
 pub mod cost;
 mod join_order;
 pub mod selectivity;
+mod sublink;
 
 use std::sync::Arc;
 
@@ -166,9 +167,21 @@ impl Planner<'_, '_> {
 
     fn query(&mut self, query: &QueryPlan) -> PhysicalPlan {
         let expressions = query.expressions();
-        self.plan_subqueries(&expressions);
-        let conjuncts: Vec<BoundExpr> =
-            query.filter.as_ref().map(|f| f.conjuncts().into_iter().cloned().collect()).unwrap_or_default();
+        // WHERE's [NOT] EXISTS and IN subqueries that can become semi and anti joins (`sublink`) are joined
+        // below; the other subqueries are planned to run from expressions.
+        let outer_width = source_width(&query.source);
+        let mut sublinks = Vec::new();
+        let mut conjuncts: Vec<BoundExpr> = Vec::new();
+        for conjunct in query.filter.iter().flat_map(|f| f.conjuncts()) {
+            match sublink::pull_up(conjunct, outer_width) {
+                Some(sublink) => sublinks.push(sublink),
+                None => conjuncts.push(conjunct.clone()),
+            }
+        }
+        let mut with_subplans: Vec<&BoundExpr> = conjuncts.iter().collect();
+        // (`expressions()` lists the filter first)
+        with_subplans.extend(expressions.iter().skip(usize::from(query.filter.is_some())));
+        self.plan_subqueries(&with_subplans);
         let limit = query.limit.as_ref().and_then(literal_count);
         let offset = query.offset.as_ref().and_then(literal_count).unwrap_or(0.0);
         let wanted = match (&query.source, &query.aggregate, query.distinct) {
@@ -199,12 +212,30 @@ impl Planner<'_, '_> {
             _ => None,
         };
         let wanted_rows = limit.map(|l| l + offset);
-        let (mut plan, remaining, ordered) = match self.min_max_from_an_end(query, &conjuncts) {
+        let first_row = if sublinks.is_empty() { self.min_max_from_an_end(query, &conjuncts) } else { None };
+        let (mut plan, remaining, ordered) = match first_row {
             Some(first_row) => (first_row, Vec::new(), false),
             None => self.source(&query.source, conjuncts, wanted.as_ref(), columns, wanted_rows),
         };
         if let Some(predicate) = BoundExpr::and_of(remaining) {
             plan = self.filter(plan, predicate);
+        }
+        // Semi and anti joins keep their left input's order.
+        for sublink in sublinks {
+            let (joined, leftover) = self.join_planned(
+                sublink.kind,
+                plan,
+                outer_width,
+                sublink.source,
+                sublink.width,
+                sublink.condition.as_ref(),
+                &[],
+                Vec::new(),
+            );
+            plan = joined;
+            if let Some(predicate) = BoundExpr::and_of(leftover) {
+                plan = self.filter(plan, predicate);
+            }
         }
         if let Some(aggregate) = &query.aggregate {
             let input_rows = plan.estimate.rows;
@@ -583,7 +614,8 @@ impl Planner<'_, '_> {
             conjuncts.into_iter().partition(|c| pushes_where_right && c.reads_only(&right_columns));
         let on_conjuncts: Vec<BoundExpr> =
             condition.map(|c| c.conjuncts().into_iter().cloned().collect()).unwrap_or_default();
-        let pushes_on_right = matches!(kind, JoinKind::Inner | JoinKind::Cross | JoinKind::Left);
+        let pushes_on_right =
+            matches!(kind, JoinKind::Inner | JoinKind::Cross | JoinKind::Left | JoinKind::Semi | JoinKind::Anti);
         let mut right_conjuncts: Vec<BoundExpr> = right_where.iter().map(shift).collect();
         // The ON conjuncts that relate the two sides (or read only the left side) stay in the condition;
         // right-only ones of an inner or LEFT join restrict the right rows before they are matched.
@@ -602,7 +634,11 @@ impl Planner<'_, '_> {
 
         // A lookup per left row into the right table's key or an index.
         let mut lookup: Option<(PhysicalPlan, f64, f64)> = None;
-        if let (JoinKind::Inner | JoinKind::Left | JoinKind::Cross, Source::Table { table }) = (kind, right) {
+        if let (
+            JoinKind::Inner | JoinKind::Left | JoinKind::Cross | JoinKind::Semi | JoinKind::Anti,
+            Source::Table { table },
+        ) = (kind, right)
+        {
             let (rows, stats) = self.table_size(table);
             let info = TableInfo { table, rows, stats: stats.as_deref(), width: 8.0 * table.columns.len() as f64 };
             let filter = BoundExpr::and_of(right_conjuncts.clone());
@@ -616,7 +652,13 @@ impl Planner<'_, '_> {
                     width: info.width as u32,
                 };
                 let right_plan = self.node(Node::TableRead(read), estimate);
-                let total = left.estimate.total_cost + left_rows * per_lookup_cost;
+                // A semi or anti join's lookup stops at its first match.
+                let per_left_row = if matches!(kind, JoinKind::Semi | JoinKind::Anti) {
+                    per_lookup_cost / per_lookup_rows.max(1.0)
+                } else {
+                    per_lookup_cost
+                };
+                let total = left.estimate.total_cost + left_rows * per_left_row;
                 lookup = Some((
                     right_plan,
                     left_rows * per_lookup_rows.max(if kind == JoinKind::Left { 1.0 } else { 0.0 }),
@@ -704,6 +746,8 @@ impl Planner<'_, '_> {
         let condition = BoundExpr::and_of(relating);
         let estimate = Estimate {
             rows: cost::clamp_rows(match kind {
+                JoinKind::Semi => rows.min(left_rows),
+                JoinKind::Anti => (left_rows - rows.min(left_rows)).max(1.0),
                 JoinKind::Left => rows.max(left_rows),
                 JoinKind::Right => rows.max(right_rows),
                 JoinKind::Full => rows.max(left_rows + right_rows),

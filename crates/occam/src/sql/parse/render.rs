@@ -499,6 +499,8 @@ fn write_table_ref(out: &mut String, table: &TableRef) {
                 JoinKind::Right => " RIGHT JOIN ",
                 JoinKind::Full => " FULL JOIN ",
                 JoinKind::Cross => " CROSS JOIN ",
+                // Never parsed (the optimizer makes them from subqueries), so never rendered.
+                JoinKind::Semi | JoinKind::Anti => " JOIN ",
             });
             write_table_ref(out, right);
             match constraint {

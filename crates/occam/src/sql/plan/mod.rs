@@ -162,11 +162,12 @@ pub enum BoundExpr {
         subquery: Box<SubqueryPlan>,
         negated: bool,
     },
-    /// `expr [NOT] IN (SELECT ...)`; subquery values are cast with `cast` before comparing.
+    /// `expr [NOT] IN (SELECT ...)`, compared with `sig`'s equality: `expr` is of type `sig.left`, the
+    /// subquery's values are cast to `sig.right` first (see [`BoundExpr::in_subquery_cast`]).
     InSubquery {
         expr: Box<BoundExpr>,
         subquery: Box<SubqueryPlan>,
-        cast: Option<(DataType, DataType)>,
+        sig: BinarySignature,
         negated: bool,
     },
 }

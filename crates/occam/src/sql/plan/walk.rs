@@ -7,6 +7,8 @@
 use std::ops::Range;
 
 use crate::sql::plan::{BoundExpr, QueryPlan, Source, SubqueryPlan};
+use crate::sql::scalar::BinarySignature;
+use crate::types::DataType;
 
 impl BoundExpr {
     /// The expressions directly inside this one (subquery plans are not expressions: see
@@ -117,11 +119,24 @@ impl BoundExpr {
     /// A copy with every `Column(c)` replaced by `replace(c)` (not inside subqueries: their outer references
     /// are not rewritten, so callers keep expressions with subqueries where they were bound).
     pub fn replace_columns(&self, replace: &impl Fn(usize) -> BoundExpr) -> BoundExpr {
+        self.replace_references(&|e| match e {
+            BoundExpr::Column(c) => Some(replace(*c)),
+            _ => None,
+        })
+    }
+
+    /// A copy with every column or outer-row reference for which `replace` gives an expression replaced by
+    /// it (not inside subqueries).
+    pub fn replace_references(&self, replace: &impl Fn(&BoundExpr) -> Option<BoundExpr>) -> BoundExpr {
         let mut copy = self.clone();
         let mut pending = vec![&mut copy];
         while let Some(expr) = pending.pop() {
             match expr {
-                BoundExpr::Column(c) => *expr = replace(*c),
+                BoundExpr::Column(_) | BoundExpr::OuterColumn { .. } => {
+                    if let Some(new) = replace(expr) {
+                        *expr = new;
+                    }
+                }
                 BoundExpr::Binary { left, right, .. } => pending.extend([left.as_mut(), right.as_mut()]),
                 BoundExpr::And(operands) | BoundExpr::Or(operands) => pending.extend(operands.iter_mut()),
                 BoundExpr::Not(inner)
@@ -141,14 +156,17 @@ impl BoundExpr {
                     pending.extend(else_result.as_deref_mut());
                 }
                 BoundExpr::Function { args, .. } => pending.extend(args.iter_mut()),
-                BoundExpr::Literal(_)
-                | BoundExpr::OuterColumn { .. }
-                | BoundExpr::Parameter(_)
-                | BoundExpr::Subquery(_)
-                | BoundExpr::Exists { .. } => {}
+                BoundExpr::Literal(_) | BoundExpr::Parameter(_) | BoundExpr::Subquery(_) | BoundExpr::Exists { .. } => {
+                }
             }
         }
         copy
+    }
+
+    /// The cast an `IN (subquery)` applies to the subquery's values (from their type to `sig.right`).
+    pub fn in_subquery_cast(subquery: &SubqueryPlan, sig: &BinarySignature) -> Option<(DataType, DataType)> {
+        let values = subquery.plan.columns[0].data_type;
+        (values != sig.right).then_some((values, sig.right))
     }
 
     /// The AND of `parts` (None for no parts).
@@ -180,6 +198,28 @@ impl QueryPlan {
 }
 
 impl QueryPlan {
+    /// Whether this query, or anything nested in it, reads a row of a query around it (an outer-row
+    /// reference reaching out of this query), other than through `own` — expressions of this query itself
+    /// whose references are accounted for by the caller (their subqueries are still looked into).
+    pub fn reaches_out(&self, own: &[&BoundExpr]) -> bool {
+        // (query, how many levels out of `self` a reference must reach to leave it)
+        let mut stack: Vec<(&QueryPlan, usize)> = vec![(self, 1)];
+        while let Some((query, reach)) = stack.pop() {
+            for expr in query.expressions() {
+                let exempt = std::ptr::eq(query, self) && own.iter().any(|o| std::ptr::eq(*o, expr));
+                if !exempt && expr.any(|e| matches!(e, BoundExpr::OuterColumn { depth, .. } if *depth >= reach)) {
+                    return true;
+                }
+                stack.extend(expr.subqueries().into_iter().map(|s| (&s.plan, reach + 1)));
+            }
+            // FROM subqueries bind at their query's level (no LATERAL): same reach.
+            let mut from = Vec::new();
+            query.source.collect_queries(&mut from);
+            stack.extend(from.into_iter().map(|q| (q, reach)));
+        }
+        false
+    }
+
     /// A locking clause anywhere below this query's own level (FROM subqueries, set operations,
     /// subqueries in expressions).
     pub fn nested_locking(&self) -> Option<crate::sql::ast::LockStrength> {
