@@ -35,6 +35,10 @@ const MAX_JOURNALING_BYTES: u64 = 128 * 1024 * 1024;
 /// (weak) tombstones annihilate when a flush or compaction meets both, but scans step over both for as
 /// long as they sit in a memtable; a smaller memtable shortens that, at the cost of more, smaller flushes.
 const MAX_MEMTABLE_BYTES: u64 = 8 * 1024 * 1024;
+/// fjall's block cache (its default is 32 MiB). Scans of a table larger than the cache read every block
+/// from the OS page cache again and churn the cache; 256 MiB holds a few million rows of a workshop-sized
+/// table (PostgreSQL's default shared_buffers is 128 MiB, with the OS page cache behind it).
+const BLOCK_CACHE_BYTES: u64 = 256 * 1024 * 1024;
 
 /// Free bytes on the data directory's file system below which commits are refused with 53100 (and
 /// `occam serve` does not start): the room fjall needs to finish journal writes, memtable flushes and
@@ -131,7 +135,11 @@ impl FjallStorage {
             }
         }
         let db =
-            Database::builder(path).manual_journal_persist(true).max_journaling_size(MAX_JOURNALING_BYTES).open()?;
+            Database::builder(path)
+            .manual_journal_persist(true)
+            .max_journaling_size(MAX_JOURNALING_BYTES)
+            .cache_size(BLOCK_CACHE_BYTES)
+            .open()?;
         let data = db.keyspace("occam", || KeyspaceCreateOptions::default().max_memtable_size(MAX_MEMTABLE_BYTES))?;
         Ok(FjallStorage {
             db,

@@ -845,16 +845,20 @@ impl SnapshotScan<'_> {
     /// [`visible_version_filter`]): what is left is dropping deletions.
     fn next_forward(&mut self) -> Option<Result<KvPair>> {
         loop {
-            let (stored, value) = match self.inner.next()? {
+            let (mut stored, value) = match self.inner.next()? {
                 Ok(entry) => entry,
                 Err(err) => return Some(Err(err)),
             };
-            let key = match split_versioned(&stored) {
-                Ok((key, _)) => key,
+            let key_len = match split_versioned(&stored) {
+                Ok((key, _)) => key.len(),
                 Err(err) => return Some(Err(err)),
             };
             match decode_version(value) {
-                Ok(Some(row)) => return Some(Ok((key.to_vec(), row))),
+                Ok(Some(row)) => {
+                    // The key is the stored key without its version: cut in place, not copied.
+                    stored.truncate(key_len);
+                    return Some(Ok((stored, row)));
+                }
                 Ok(None) => continue,
                 Err(err) => return Some(Err(err)),
             }

@@ -4,9 +4,10 @@
 
 use std::collections::HashMap;
 
-use super::eval::{eval, eval_all};
+use super::eval::eval;
 use super::memory::row_bytes;
-use super::{encode_values, for_each_batch, Batch, BoxedOperator, ExecContext, Operator};
+use super::{for_each_batch, Batch, BoxedOperator, ExecContext, Operator};
+use crate::storage::keycode::encode_value;
 use crate::error::Result;
 use crate::sql::functions::{self, Accumulator};
 use crate::sql::plan::{AggregateCall, BoundExpr};
@@ -30,18 +31,33 @@ impl<'a> AggregateOp<'a> {
         let mut groups: Vec<(Row, Vec<Box<dyn Accumulator>>)> = Vec::new();
         let new_accumulators =
             || self.aggregates.iter().map(|a| functions::accumulator(&a.aggregate)).collect::<Vec<_>>();
+        if self.group_by.is_empty() {
+            groups.push((Vec::new(), new_accumulators()));
+        }
+        // Reused for every row: a row allocates only when it starts a new group.
+        let mut keys: Row = Vec::with_capacity(self.group_by.len());
+        let mut encoded: Vec<u8> = Vec::new();
         for_each_batch(input, ctx, |batch, ctx| {
             for row in batch {
-                let keys = eval_all(self.group_by, &row, ctx)?;
-                let encoded = encode_values(&keys);
-                let position = match index.get(&encoded) {
-                    Some(&position) => position,
-                    None => {
-                        // The keys twice (the group and the hash table's encoding) and its accumulators.
-                        reservation.grow(2 * row_bytes(&keys) + 64 * self.aggregates.len())?;
-                        groups.push((keys, new_accumulators()));
-                        index.insert(encoded, groups.len() - 1);
-                        groups.len() - 1
+                let position = if self.group_by.is_empty() {
+                    0
+                } else {
+                    keys.clear();
+                    encoded.clear();
+                    for expr in self.group_by {
+                        let key = eval(expr, &row, ctx)?;
+                        encode_value(&mut encoded, &key, false);
+                        keys.push(key);
+                    }
+                    match index.get(encoded.as_slice()) {
+                        Some(&position) => position,
+                        None => {
+                            // The keys twice (the group and the hash table's encoding) and its accumulators.
+                            reservation.grow(2 * row_bytes(&keys) + 64 * self.aggregates.len())?;
+                            groups.push((keys.clone(), new_accumulators()));
+                            index.insert(encoded.clone(), groups.len() - 1);
+                            groups.len() - 1
+                        }
                     }
                 };
                 for (call, accumulator) in self.aggregates.iter().zip(groups[position].1.iter_mut()) {
@@ -53,9 +69,6 @@ impl<'a> AggregateOp<'a> {
             }
             Ok(())
         })?;
-        if groups.is_empty() && self.group_by.is_empty() {
-            groups.push((Vec::new(), new_accumulators()));
-        }
         let mut out = Vec::with_capacity(groups.len());
         for (mut keys, accumulators) in groups {
             keys.reserve(accumulators.len());
