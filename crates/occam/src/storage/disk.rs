@@ -134,8 +134,7 @@ impl FjallStorage {
                 return Err(err);
             }
         }
-        let db =
-            Database::builder(path)
+        let db = Database::builder(path)
             .manual_journal_persist(true)
             .max_journaling_size(MAX_JOURNALING_BYTES)
             .cache_size(BLOCK_CACHE_BYTES)

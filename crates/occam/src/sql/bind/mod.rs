@@ -1057,7 +1057,7 @@ impl<'c> Binder<'c> {
                 let table = self.catalog.table(name)?.clone();
                 let item_name = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| table.name.clone());
                 scope.push(Some(item_name), table_scope_columns(&table, alias.as_ref()))?;
-                Source::Table { table }
+                Source::Table { table, alias: alias.as_ref().map(|a| a.name.clone()) }
             }
             TableRef::Function { name, args, alias } => {
                 if name != "generate_series" {

@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use super::eval::eval;
 use super::memory::row_bytes;
 use super::{for_each_batch, Batch, BoxedOperator, ExecContext, Operator};
-use crate::storage::keycode::encode_value;
 use crate::error::Result;
 use crate::sql::functions::{self, Accumulator};
 use crate::sql::plan::{AggregateCall, BoundExpr};
+use crate::storage::keycode::encode_value;
 use crate::types::{Row, Value};
 
 pub struct AggregateOp<'a> {

@@ -231,7 +231,7 @@ pub fn execute_locking_query(
 ) -> Result<QueryResult> {
     let env = planning.environment(txn);
     let (rows, keys) = match (&query.source, &query.aggregate, query.distinct) {
-        (Source::Table { table }, None, false) if query.nested_locking().is_none() => {
+        (Source::Table { table, .. }, None, false) if query.nested_locking().is_none() => {
             // The key rides as one more visible column, right after the query's own.
             let mut keyed = query.clone();
             keyed.projection.insert(query.visible, BoundExpr::Column(table.columns.len()));

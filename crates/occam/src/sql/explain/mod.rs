@@ -400,7 +400,13 @@ impl<'a> TextRenderer<'a> {
         read.table
             .columns
             .iter()
-            .map(|c| if self.qualify { format!("{}.{}", read.table.name, c.name) } else { c.name.clone() })
+            .map(|c| {
+                if self.qualify {
+                    format!("{}.{}", read.alias.as_deref().unwrap_or(&read.table.name), c.name)
+                } else {
+                    c.name.clone()
+                }
+            })
             .collect()
     }
 
@@ -429,6 +435,11 @@ impl<'a> TextRenderer<'a> {
         range_labels: &Labels,
     ) {
         let table = &read.table.name;
+        // PostgreSQL names a read `table alias` when the FROM item has an alias other than the name.
+        let named = match &read.alias {
+            Some(alias) if alias != table => format!("{table} {alias}"),
+            _ => table.clone(),
+        };
         let tree = match &read.index {
             Some(index) => index.name.clone(),
             None => read.table.primary_key_name(),
@@ -438,11 +449,11 @@ impl<'a> TextRenderer<'a> {
         // A whole-table read in reverse key order is an ordered scan of the primary key.
         let full_scan_forward = scans_whole_table && !read.backward;
         let name = match (self.e.style, scans_whole_table, read.index_only) {
-            (Style::Dsql, true, _) if !read.backward => format!("Full Scan (btree-table) on {table}"),
-            (Style::Postgres, true, _) if !read.backward => format!("Seq Scan on {table}"),
-            (_, true, _) => format!("Index Scan{backward} using {tree} on {table}"),
-            (_, false, true) => format!("Index Only Scan{backward} using {tree} on {table}"),
-            (_, false, false) => format!("Index Scan{backward} using {tree} on {table}"),
+            (Style::Dsql, true, _) if !read.backward => format!("Full Scan (btree-table) on {named}"),
+            (Style::Postgres, true, _) if !read.backward => format!("Seq Scan on {named}"),
+            (_, true, _) => format!("Index Scan{backward} using {tree} on {named}"),
+            (_, false, true) => format!("Index Only Scan{backward} using {tree} on {named}"),
+            (_, false, false) => format!("Index Scan{backward} using {tree} on {named}"),
         };
         self.header(depth, &name, shown);
         // The range conditions as written over the table's row, with the left row's names for a lookup.
@@ -690,7 +701,10 @@ fn json_node(out: &mut String, plan: &PhysicalPlan, e: &Explained, level: usize)
             let whole = read.index.is_none() && read.ranges.is_empty();
             let tree = read.index.as_ref().map(|i| i.name.clone()).unwrap_or_else(|| read.table.primary_key_name());
             let labels: Labels = read.table.columns.iter().map(|c| c.name.clone()).collect();
-            let mut extra = vec![("Relation Name".to_string(), json_string(&read.table.name))];
+            let mut extra = vec![
+                ("Relation Name".to_string(), json_string(&read.table.name)),
+                ("Alias".to_string(), json_string(read.alias.as_deref().unwrap_or(&read.table.name))),
+            ];
             let kind = if whole && !read.backward {
                 "Seq Scan"
             } else if read.index_only {

@@ -113,6 +113,7 @@ fn full_scan(info: &TableInfo, filter: &Option<BoundExpr>, out_rows: f64) -> Acc
     let total = pages * cost::SEQ_PAGE_COST + info.rows * (CPU_TUPLE_COST + quals * CPU_OPERATOR_COST);
     AccessPath {
         read: TableRead {
+            alias: None,
             table: info.table.clone(),
             index: None,
             ranges: Vec::new(),
@@ -167,6 +168,7 @@ fn primary_key_path(
     };
     AccessPath {
         read: TableRead {
+            alias: None,
             table: table.clone(),
             index: None,
             ranges,
@@ -219,6 +221,7 @@ fn index_path(
     let total = index_cost + row_cost + entries * (CPU_TUPLE_COST + quals * CPU_OPERATOR_COST);
     AccessPath {
         read: TableRead {
+            alias: None,
             table: table.clone(),
             index: Some(index.clone()),
             ranges,
@@ -509,6 +512,7 @@ pub fn lookup_read(
             continue;
         }
         let read = TableRead {
+            alias: None,
             table: table.clone(),
             index,
             ranges,

@@ -25,7 +25,9 @@ use std::sync::Arc;
 
 use crate::catalog::Table;
 use crate::sql::ast::JoinKind;
-use crate::sql::plan::physical::{Estimate, Join, JoinAlgorithm, LimitCount, Node, PhysicalPlan, PhysicalQuery};
+use crate::sql::plan::physical::{
+    Estimate, Join, JoinAlgorithm, LimitCount, Node, PhysicalPlan, PhysicalQuery, TableRead,
+};
 use crate::sql::plan::{BoundExpr, QueryPlan, Source};
 use crate::sql::scalar::BinaryOp;
 use crate::statistics::TableStatistics;
@@ -185,7 +187,7 @@ impl Planner<'_, '_> {
         let limit = query.limit.as_ref().and_then(literal_count);
         let offset = query.offset.as_ref().and_then(literal_count).unwrap_or(0.0);
         let wanted = match (&query.source, &query.aggregate, query.distinct) {
-            (Source::Table { table }, None, false) if !query.order_by.is_empty() => {
+            (Source::Table { table, .. }, None, false) if !query.order_by.is_empty() => {
                 access::wanted_order(&query.order_by, &query.projection, table.columns.len())
             }
             _ => None,
@@ -318,7 +320,7 @@ impl Planner<'_, '_> {
     /// non-NULL row in that order, read from the index's end, is the answer. None when no such ordered read
     /// exists (then the aggregate reads everything as usual).
     fn min_max_from_an_end(&mut self, query: &QueryPlan, conjuncts: &[BoundExpr]) -> Option<PhysicalPlan> {
-        let (Source::Table { table }, Some(aggregate)) = (&query.source, &query.aggregate) else { return None };
+        let (Source::Table { table, alias }, Some(aggregate)) = (&query.source, &query.aggregate) else { return None };
         if !aggregate.group_by.is_empty() || aggregate.having.is_some() || aggregate.aggregates.len() != 1 {
             return None;
         }
@@ -340,7 +342,8 @@ impl Planner<'_, '_> {
         for conjunct in &with_not_null {
             conjunct.mark_columns(&mut used);
         }
-        let (read, ordered) = self.table(table, &with_not_null, Some(&wanted), Some(&used), Some(1.0));
+        let (mut read, ordered) = self.table(table, &with_not_null, Some(&wanted), Some(&used), Some(1.0));
+        name_read(&mut read, alias);
         if !ordered {
             return None;
         }
@@ -424,8 +427,9 @@ impl Planner<'_, '_> {
         }
         match source {
             Source::Single => (self.node(Node::Result, leaf(1.0, 0)), conjuncts, false),
-            Source::Table { table } => {
-                let (plan, ordered) = self.table(table, &conjuncts, wanted, columns.as_deref(), wanted_rows);
+            Source::Table { table, alias } => {
+                let (mut plan, ordered) = self.table(table, &conjuncts, wanted, columns.as_deref(), wanted_rows);
+                name_read(&mut plan, alias);
                 (plan, Vec::new(), ordered)
             }
             Source::System(relation) => {
@@ -636,7 +640,7 @@ impl Planner<'_, '_> {
         let mut lookup: Option<(PhysicalPlan, f64, f64)> = None;
         if let (
             JoinKind::Inner | JoinKind::Left | JoinKind::Cross | JoinKind::Semi | JoinKind::Anti,
-            Source::Table { table },
+            Source::Table { table, alias },
         ) = (kind, right)
         {
             let (rows, stats) = self.table_size(table);
@@ -651,7 +655,7 @@ impl Planner<'_, '_> {
                     total_cost: per_lookup_cost,
                     width: info.width as u32,
                 };
-                let right_plan = self.node(Node::TableRead(read), estimate);
+                let right_plan = self.node(Node::TableRead(TableRead { alias: alias.clone(), ..read }), estimate);
                 // A semi or anti join's lookup stops at its first match.
                 let per_left_row = if matches!(kind, JoinKind::Semi | JoinKind::Anti) {
                     per_lookup_cost / per_lookup_rows.max(1.0)
@@ -771,6 +775,13 @@ impl Planner<'_, '_> {
     }
 }
 
+/// Gives a table read its FROM item's alias.
+fn name_read(plan: &mut PhysicalPlan, alias: &Option<String>) {
+    if let Node::TableRead(read) = &mut plan.node {
+        read.alias = alias.clone();
+    }
+}
+
 /// For each column of a plan's output rows, the table column it is (None when computed).
 fn column_origins(plan: &PhysicalPlan) -> Vec<Option<(Arc<Table>, usize)>> {
     match &plan.node {
@@ -819,7 +830,7 @@ fn key_origin<'o>(
 fn source_width(source: &Source) -> usize {
     match source {
         Source::Single => 0,
-        Source::Table { table } => table.columns.len(),
+        Source::Table { table, .. } => table.columns.len(),
         Source::System(relation) => relation.columns.len(),
         Source::Series { .. } => 1,
         Source::Values(rows) => rows.first().map_or(0, Vec::len),

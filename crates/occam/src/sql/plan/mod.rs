@@ -231,6 +231,8 @@ pub enum Source {
     Single,
     Table {
         table: Arc<Table>,
+        /// The FROM item's alias (`FROM t AS x`), for EXPLAIN.
+        alias: Option<String>,
     },
     /// A relation of schema `sys` whose rows are produced from database state (`sql::system`).
     System(&'static crate::sql::system::SystemRelation),

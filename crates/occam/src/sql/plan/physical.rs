@@ -143,6 +143,8 @@ pub enum JoinAlgorithm {
 #[derive(Debug, Clone)]
 pub struct TableRead {
     pub table: Arc<Table>,
+    /// The FROM item's alias, if it has one (EXPLAIN names the read and its columns by it).
+    pub alias: Option<String>,
     /// None: the table's own primary-key B-tree (the table is its primary key, as in Aurora DSQL); Some: a
     /// secondary index whose entries lead to the rows.
     pub index: Option<Arc<Index>>,
