@@ -280,3 +280,24 @@ fn subqueries_become_semi_and_anti_joins() {
     );
     assert!(not_in.contains("NOT IN (SubPlan 1)"), "{not_in}");
 }
+
+/// VERBOSE: schema-qualified relations, qualified columns and each node's `Output:`.
+#[test]
+fn verbose_shows_each_node_s_output() {
+    let (_db, mut session) = open(CompatMode::Postgres);
+    workshop(&mut session, CompatMode::Postgres);
+    let text = plan(
+        &mut session,
+        "EXPLAIN (VERBOSE, COSTS OFF) SELECT t.amount FROM transactions t WHERE t.amount > 5 ORDER BY t.amount",
+    );
+    assert_eq!(
+        text,
+        "\
+Sort
+  Output: t.amount
+  Sort Key: t.amount
+  ->  Seq Scan on public.transactions t
+        Output: t.amount
+        Filter: (t.amount > 5)"
+    );
+}

@@ -66,7 +66,8 @@ fn count_reads(plan: &PhysicalPlan) -> usize {
 
 impl<'a> TextRenderer<'a> {
     fn new(e: &'a Explained<'a>) -> Self {
-        let qualify = e.query.is_some_and(|q| count_reads(&q.root) > 1);
+        // VERBOSE qualifies every column, as PostgreSQL.
+        let qualify = e.options.verbose || e.query.is_some_and(|q| count_reads(&q.root) > 1);
         TextRenderer { e, lines: Vec::new(), qualify }
     }
 
@@ -193,6 +194,32 @@ impl<'a> TextRenderer<'a> {
     }
 
     fn operator(&mut self, plan: &PhysicalPlan, depth: usize, filters: Vec<(&PhysicalPlan, &BoundExpr)>) -> Labels {
+        let header_at = self.lines.len();
+        let labels = self.operator_lines(plan, depth, filters);
+        if self.e.options.verbose {
+            // VERBOSE: the columns the node hands up, right below its header (a table read's are those the
+            // query reads).
+            let shown: Vec<&str> = match &plan.node {
+                Node::TableRead(TableRead { columns: Some(read), .. }) => labels
+                    .iter()
+                    .zip(read.iter().chain(std::iter::repeat(&false)))
+                    .filter(|(_, read)| **read)
+                    .map(|(l, _)| l.as_str())
+                    .collect(),
+                _ => labels.iter().map(String::as_str).collect(),
+            };
+            let line = format!("{}Output: {}", indent(detail_indent(depth)), shown.join(", "));
+            self.lines.insert((header_at + 1).min(self.lines.len()), line);
+        }
+        labels
+    }
+
+    fn operator_lines(
+        &mut self,
+        plan: &PhysicalPlan,
+        depth: usize,
+        filters: Vec<(&PhysicalPlan, &BoundExpr)>,
+    ) -> Labels {
         let shown = Self::shown(plan, &filters);
         match &plan.node {
             Node::TableRead(read) => {
@@ -436,9 +463,11 @@ impl<'a> TextRenderer<'a> {
     ) {
         let table = &read.table.name;
         // PostgreSQL names a read `table alias` when the FROM item has an alias other than the name.
+        // VERBOSE names the relation with its schema, as PostgreSQL.
+        let relation = if self.e.options.verbose { format!("public.{table}") } else { table.clone() };
         let named = match &read.alias {
-            Some(alias) if alias != table => format!("{table} {alias}"),
-            _ => table.clone(),
+            Some(alias) if alias != table => format!("{relation} {alias}"),
+            _ => relation,
         };
         let tree = match &read.index {
             Some(index) => index.name.clone(),
