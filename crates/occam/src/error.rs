@@ -46,6 +46,7 @@ pub mod sqlstate {
     pub const DUPLICATE_COLUMN: SqlState = "42701";
     pub const DUPLICATE_TABLE: SqlState = "42P07";
     pub const DUPLICATE_OBJECT: SqlState = "42710";
+    pub const DUPLICATE_ALIAS: SqlState = "42712";
     pub const AMBIGUOUS_COLUMN: SqlState = "42702";
     pub const DATATYPE_MISMATCH: SqlState = "42804";
     pub const GROUPING_ERROR: SqlState = "42803";

@@ -250,12 +250,22 @@ pub struct Delete {
 /// A query: a SELECT (or VALUES) with ORDER BY / LIMIT / OFFSET.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Query {
+    /// `WITH name [(columns)] AS [[NOT] MATERIALIZED] (query), ...` (non-recursive): names visible in
+    /// `body` and in the later common table expressions of the list.
+    pub with: Vec<CommonTableExpr>,
     pub body: QueryBody,
     pub order_by: Vec<OrderByExpr>,
     pub limit: Option<Expr>,
     pub offset: Option<Expr>,
     /// `FOR UPDATE` / `FOR KEY SHARE` / ...: the rows read join the transaction's conflict set.
     pub locking: Option<LockStrength>,
+}
+
+/// One `name [(columns)] AS (query)` of a WITH clause.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommonTableExpr {
+    pub alias: TableAlias,
+    pub query: Box<Query>,
 }
 
 /// A transaction isolation level as written.

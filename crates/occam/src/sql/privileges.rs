@@ -132,6 +132,8 @@ struct Needs<'a> {
     tables: Vec<(&'a ObjectName, Privilege)>,
     /// Whether an expression outside subqueries reads a column (UPDATE ... SET v = v + 1 needs SELECT).
     reads_columns: bool,
+    /// The WITH names in scope: a FROM item of that name reads no table.
+    common_tables: Vec<&'a str>,
 }
 
 impl<'a> Needs<'a> {
@@ -144,6 +146,12 @@ impl<'a> Needs<'a> {
     /// A query or subquery. Column reads inside it count as reads of the statement's target too: a
     /// correlated subquery may read it, and erring towards requiring SELECT is the safe side.
     fn query(&mut self, query: &'a ast::Query) {
+        let scope = self.common_tables.len();
+        for cte in &query.with {
+            // Each body sees the names before it; the query body sees them all.
+            self.query(&cte.query);
+            self.common_tables.push(&cte.alias.name);
+        }
         self.body(&query.body);
         for order in &query.order_by {
             self.expr(&order.expr);
@@ -151,6 +159,7 @@ impl<'a> Needs<'a> {
         for expr in query.limit.iter().chain(query.offset.iter()) {
             self.expr(expr);
         }
+        self.common_tables.truncate(scope);
     }
 
     fn body(&mut self, body: &'a QueryBody) {
@@ -174,6 +183,8 @@ impl<'a> Needs<'a> {
 
     fn table_ref(&mut self, item: &'a TableRef) {
         match item {
+            TableRef::Table { name, .. }
+                if name.schema.is_none() && self.common_tables.contains(&name.name.as_str()) => {}
             TableRef::Table { name, .. } => self.push(name, Privilege::Select),
             TableRef::Function { args, .. } => args.iter().for_each(|e| self.expr(e)),
             TableRef::Subquery { query, .. } => self.query(query),

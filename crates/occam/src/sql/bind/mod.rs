@@ -333,6 +333,17 @@ struct Binder<'c> {
     keep_unknown_outputs: bool,
     /// The session's role, for `current_user` / `session_user` / `current_role` (None: not known).
     session_user: Option<String>,
+    /// The WITH names in scope (innermost last); each reference binds the named query again, as a FROM
+    /// subquery (PostgreSQL inlines a common table expression referenced once; occam inlines every one).
+    common_tables: Vec<CommonTable>,
+}
+
+/// A common table expression in scope.
+#[derive(Clone)]
+struct CommonTable {
+    cte: ast::CommonTableExpr,
+    /// How many enclosing query scopes there were where it was defined.
+    outer_depth: usize,
 }
 
 impl<'c> Binder<'c> {
@@ -349,6 +360,7 @@ impl<'c> Binder<'c> {
             set_operand: false,
             keep_unknown_outputs: false,
             session_user: None,
+            common_tables: Vec::new(),
         }
     }
 
@@ -560,6 +572,76 @@ impl<'c> Binder<'c> {
 
     fn plan_query(&mut self, query: &ast::Query) -> Result<QueryPlan> {
         crate::stack::check()?;
+        let scope = self.common_tables.len();
+        let planned = self.plan_with(&query.with).and_then(|()| self.plan_query_body(query));
+        self.common_tables.truncate(scope);
+        planned
+    }
+
+    /// Brings a WITH list's names into scope, checking each query once where it is defined (PostgreSQL
+    /// reports an error in a query nothing references, too).
+    fn plan_with(&mut self, with: &[ast::CommonTableExpr]) -> Result<()> {
+        let scope = self.common_tables.len();
+        for cte in with {
+            let name = &cte.alias.name;
+            if self.common_tables[scope..].iter().any(|t| &t.cte.alias.name == name) {
+                return Err(Error::new(
+                    sqlstate::DUPLICATE_ALIAS,
+                    format!("WITH query name \"{name}\" specified more than once"),
+                ));
+            }
+            let saved_grouping = self.grouping.take();
+            let plan = self.plan_query(&cte.query);
+            self.grouping = saved_grouping;
+            let plan = plan?;
+            if cte.alias.columns.len() > plan.visible {
+                return Err(Error::new(
+                    sqlstate::INVALID_COLUMN_REFERENCE,
+                    format!(
+                        "WITH query \"{name}\" has {} columns available but {} columns specified",
+                        plan.visible,
+                        cte.alias.columns.len()
+                    ),
+                ));
+            }
+            self.common_tables.push(CommonTable { cte: cte.clone(), outer_depth: self.outer.len() });
+        }
+        Ok(())
+    }
+
+    /// The common table expression a FROM item names, if any (the innermost of that name).
+    fn common_table(&self, name: &ast::ObjectName) -> Option<usize> {
+        if name.schema.is_some() {
+            return None;
+        }
+        self.common_tables.iter().rposition(|t| t.cte.alias.name == name.name)
+    }
+
+    /// A reference to the common table expression at `index`: its query bound again as a FROM subquery,
+    /// seeing only the names defined before it.
+    fn plan_common_table(&mut self, index: usize) -> Result<QueryPlan> {
+        let entry = self.common_tables[index].clone();
+        let later = self.common_tables.split_off(index);
+        let deeper = self.outer.split_off(entry.outer_depth.min(self.outer.len()));
+        let refs_before = self.outer_refs;
+        let saved_grouping = self.grouping.take();
+        let plan = self.plan_query(&entry.cte.query);
+        self.grouping = saved_grouping;
+        self.outer.extend(deeper.iter().cloned());
+        self.common_tables.extend(later);
+        let plan = plan?;
+        // Its outer references count levels from where it was defined, not from here.
+        if !deeper.is_empty() && self.outer_refs > refs_before {
+            return Err(Error::unsupported(format!(
+                "WITH query \"{}\" that reads an enclosing query's columns, referenced from a nested subquery, \
+                 is not supported yet",
+                entry.cte.alias.name
+            )));
+        }
+        Ok(plan)
+    }
+
+    fn plan_query_body(&mut self, query: &ast::Query) -> Result<QueryPlan> {
         let set_operand = std::mem::take(&mut self.set_operand);
         match &query.body {
             ast::QueryBody::Values(rows) => self.plan_values(rows, query),
@@ -1053,6 +1135,20 @@ impl<'c> Binder<'c> {
                 scope.push(Some(item_name), columns)?;
                 Source::System(relation)
             }
+            TableRef::Table { name, alias } if self.common_table(name).is_some() => {
+                let index = self.common_table(name).expect("checked above");
+                let plan = self.plan_common_table(index)?;
+                let mut renames = self.common_tables[index].cte.alias.columns.clone();
+                for (i, rename) in alias.iter().flat_map(|a| a.columns.iter()).enumerate() {
+                    match renames.get_mut(i) {
+                        Some(slot) => *slot = rename.clone(),
+                        None => renames.push(rename.clone()),
+                    }
+                }
+                let item_name = alias.as_ref().map_or_else(|| name.name.clone(), |a| a.name.clone());
+                scope.push(Some(item_name), derived_columns(&plan, &renames))?;
+                Source::Subquery(Box::new(plan))
+            }
             TableRef::Table { name, alias } => {
                 let table = self.catalog.table(name)?.clone();
                 let item_name = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| table.name.clone());
@@ -1084,18 +1180,7 @@ impl<'c> Binder<'c> {
                 self.grouping = saved_grouping;
                 let plan = plan?;
                 let renames = alias.as_ref().map(|a| a.columns.as_slice()).unwrap_or(&[]);
-                let columns = plan
-                    .columns
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| ScopeColumn {
-                        name: renames.get(i).cloned().unwrap_or_else(|| c.name.clone()),
-                        data_type: c.data_type,
-                        hidden: false,
-                        origin: c.origin,
-                    })
-                    .collect();
-                scope.push(alias.as_ref().map(|a| a.name.clone()), columns)?;
+                scope.push(alias.as_ref().map(|a| a.name.clone()), derived_columns(&plan, renames))?;
                 Source::Subquery(Box::new(plan))
             }
         };
@@ -1778,4 +1863,18 @@ pub fn internal_type_name(data_type: &DataType) -> &'static str {
         DataType::Timestamptz => "timestamptz",
         DataType::Unknown => "unknown",
     }
+}
+
+/// The scope columns of a subquery in FROM: its output columns, the first ones renamed by `renames`.
+fn derived_columns(plan: &QueryPlan, renames: &[String]) -> Vec<ScopeColumn> {
+    plan.columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| ScopeColumn {
+            name: renames.get(i).cloned().unwrap_or_else(|| c.name.clone()),
+            data_type: c.data_type,
+            hidden: false,
+            origin: c.origin,
+        })
+        .collect()
 }

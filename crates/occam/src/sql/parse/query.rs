@@ -1,7 +1,7 @@
 //! Queries: SELECT / VALUES with ORDER BY, LIMIT / OFFSET / FETCH FIRST, UNION / INTERSECT / EXCEPT, and
 //! the FROM items occam knows (tables, set-returning functions, subqueries, cross-joined by commas or
-//! joined with [INNER | LEFT | RIGHT | FULL | CROSS | NATURAL] JOIN, nested in parentheses). WITH,
-//! DISTINCT ON, LATERAL, window clauses and locking clauses are refused with 0A000.
+//! joined with [INNER | LEFT | RIGHT | FULL | CROSS | NATURAL] JOIN, nested in parentheses), WITH lists of
+//! common table expressions. WITH RECURSIVE, DISTINCT ON, LATERAL and window clauses are refused with 0A000.
 
 use sqlparser::ast as sp;
 
@@ -16,9 +16,24 @@ use crate::sql::ast::{
 impl Translator<'_> {
     pub(super) fn query(&self, query: &sp::Query) -> Result<Query> {
         crate::stack::check()?;
-        if query.with.is_some() {
-            return Err(unsupported("WITH"));
-        }
+        let with = match &query.with {
+            None => Vec::new(),
+            Some(with) if with.recursive => return Err(unsupported("WITH RECURSIVE")),
+            Some(with) => with
+                .cte_tables
+                .iter()
+                .map(|cte| {
+                    if cte.from.is_some() {
+                        return Err(unsupported("WITH ... FROM"));
+                    }
+                    // [NOT] MATERIALIZED is a hint: every reference is planned as a subquery.
+                    Ok(ast::CommonTableExpr {
+                        alias: self.table_alias(&cte.alias)?,
+                        query: Box::new(self.query(&cte.query)?),
+                    })
+                })
+                .collect::<Result<_>>()?,
+        };
         let locking = self.locking(&query.locks)?;
         if query.for_clause.is_some() || query.settings.is_some() || query.format_clause.is_some() {
             return Err(unsupported("this query clause"));
@@ -83,11 +98,15 @@ impl Translator<'_> {
                     inner.limit = limit;
                     inner.offset = offset;
                 }
+                // `WITH x AS (...) (SELECT ...)`: the outer names come first.
+                let mut names = with;
+                names.append(&mut inner.with);
+                inner.with = names;
                 return Ok(inner);
             }
             other => self.query_body(other)?,
         };
-        Ok(Query { body, order_by, limit, offset, locking })
+        Ok(Query { with, body, order_by, limit, offset, locking })
     }
 
     /// A query's locking clauses. `OF table` is accepted and every table of the query is locked; `NOWAIT`
@@ -142,6 +161,7 @@ impl Translator<'_> {
         match operand {
             sp::SetExpr::Query(query) => self.query(query),
             other => Ok(Query {
+                with: Vec::new(),
                 body: self.query_body(other)?,
                 order_by: Vec::new(),
                 limit: None,

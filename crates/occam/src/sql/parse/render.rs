@@ -346,6 +346,21 @@ fn write_function(out: &mut String, name: &str, args: &[Expr], distinct: bool, s
 }
 
 fn write_query(out: &mut String, query: &Query) {
+    if !query.with.is_empty() {
+        out.push_str("WITH ");
+        write_list(out, &query.with, |out, cte| {
+            out.push_str(&quote_ident(&cte.alias.name));
+            if !cte.alias.columns.is_empty() {
+                out.push('(');
+                write_list(out, &cte.alias.columns, |out, c| out.push_str(&quote_ident(c)));
+                out.push(')');
+            }
+            out.push_str(" AS (");
+            write_query(out, &cte.query);
+            out.push(')');
+        });
+        out.push(' ');
+    }
     match &query.body {
         QueryBody::Select(select) => write_select(out, select),
         QueryBody::Values(rows) => {
@@ -614,6 +629,7 @@ fn strip_select_item(item: &mut SelectItem) {
 }
 
 fn strip_query(query: &mut Query) {
+    query.with.iter_mut().for_each(|cte| strip_query(&mut cte.query));
     match &mut query.body {
         QueryBody::Select(select) => {
             select.projection.iter_mut().for_each(strip_select_item);

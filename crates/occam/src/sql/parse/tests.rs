@@ -541,6 +541,7 @@ fn values_query() {
     assert_eq!(
         query("VALUES (1, 'a'), (2, 'b') ORDER BY 1"),
         Query {
+            with: Vec::new(),
             body: QueryBody::Values(vec![vec![int4(1), string("a")], vec![int4(2), string("b")]]),
             order_by: vec![OrderByExpr { expr: int4(1), descending: false, nulls_first: None }],
             limit: None,
@@ -553,7 +554,7 @@ fn values_query() {
 #[test]
 fn refused_query_features() {
     for (sql, message) in [
-        ("WITH x AS (SELECT 1) SELECT * FROM x", "WITH is not supported yet"),
+        ("WITH RECURSIVE x AS (SELECT 1) SELECT * FROM x", "WITH RECURSIVE is not supported yet"),
         ("SELECT DISTINCT ON (a) a FROM t", "DISTINCT ON is not supported yet"),
         ("SELECT * FROM t FOR UPDATE SKIP LOCKED", "SKIP LOCKED is not supported yet"),
         (
@@ -633,6 +634,7 @@ fn joins_and_set_operations_are_trees() {
     // Set operations associate to the left (INTERSECT binds tighter); ORDER BY / LIMIT belong to the whole.
     let q = query("SELECT 1 UNION SELECT 2 INTERSECT ALL (SELECT 3 LIMIT 1) ORDER BY 1");
     let simple = |n: i64| Query {
+        with: Vec::new(),
         body: QueryBody::Select(Box::new(Select {
             distinct: false,
             projection: vec![item(int4(n))],
@@ -655,6 +657,7 @@ fn joins_and_set_operations_are_trees() {
             all: false,
             left: Box::new(simple(1)),
             right: Box::new(Query {
+                with: Vec::new(),
                 body: QueryBody::SetOperation {
                     op: SetOperator::Intersect,
                     all: true,
