@@ -261,6 +261,35 @@ pub struct Query {
     pub locking: Option<LockStrength>,
 }
 
+/// `name(args) OVER ([PARTITION BY ...] [ORDER BY ...] [frame])`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowCall {
+    pub name: String,
+    pub args: Vec<Expr>,
+    /// `count(*) OVER ...`
+    pub star: bool,
+    pub partition_by: Vec<Expr>,
+    pub order_by: Vec<OrderByExpr>,
+    pub frame: Option<WindowFrame>,
+}
+
+/// `ROWS | RANGE BETWEEN start AND end` (RANGE only with UNBOUNDED and CURRENT ROW bounds).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WindowFrame {
+    pub rows: bool,
+    pub start: FrameBound,
+    pub end: FrameBound,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameBound {
+    UnboundedPreceding,
+    Preceding(u64),
+    CurrentRow,
+    Following(u64),
+    UnboundedFollowing,
+}
+
 /// One `name [(columns)] AS (query)` of a WITH clause.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CommonTableExpr {
@@ -532,6 +561,8 @@ pub enum Expr {
         distinct: bool,
         star: bool,
     },
+    /// A window function call `name(args) OVER (...)`.
+    Window(Box<WindowCall>),
     /// A scalar subquery `(SELECT ...)`.
     Subquery(Box<Query>),
     Exists {

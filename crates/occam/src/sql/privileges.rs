@@ -239,6 +239,10 @@ impl<'a> Needs<'a> {
             }
             Expr::Function { args, .. } => args.iter().for_each(|e| self.expr(e)),
             Expr::Subquery(query) | Expr::Exists { query, .. } => self.query(query),
+            Expr::Window(call) => {
+                call.args.iter().chain(&call.partition_by).for_each(|e| self.expr(e));
+                call.order_by.iter().for_each(|o| self.expr(&o.expr));
+            }
             Expr::InSubquery { expr, query, .. } => {
                 self.expr(expr);
                 self.query(query);

@@ -333,6 +333,12 @@ struct Binder<'c> {
     keep_unknown_outputs: bool,
     /// The session's role, for `current_user` / `session_user` / `current_role` (None: not known).
     session_user: Option<String>,
+    /// The window function calls of the select list being bound (Some while they are allowed: in the
+    /// select list and ORDER BY); each binds to a placeholder column `WINDOW_RESULTS + i`, moved behind the
+    /// row once its width is known.
+    windows: Option<Vec<WindowCall>>,
+    /// Set while binding a window call's arguments (window calls cannot nest).
+    in_window: bool,
     /// The WITH names in scope (innermost last); each reference binds the named query again, as a FROM
     /// subquery (PostgreSQL inlines a common table expression referenced once; occam inlines every one).
     common_tables: Vec<CommonTable>,
@@ -360,6 +366,8 @@ impl<'c> Binder<'c> {
             set_operand: false,
             keep_unknown_outputs: false,
             session_user: None,
+            windows: None,
+            in_window: false,
             common_tables: Vec::new(),
         }
     }
@@ -745,6 +753,7 @@ impl<'c> Binder<'c> {
             limit,
             offset,
             columns: Arc::from(columns),
+            windows: Vec::new(),
             locking: None,
         })
     }
@@ -845,11 +854,19 @@ impl<'c> Binder<'c> {
             self.grouping = Some(grouping);
         }
         self.clause = "SELECT";
+        let saved_windows = self.windows.replace(Vec::new());
         let saved_keep = std::mem::replace(&mut self.keep_unknown_outputs, keep_unknown_outputs);
         let projected = self.bind_projection(items, &scope);
         self.keep_unknown_outputs = saved_keep;
-        let (mut projection, columns) = projected?;
+        let (mut projection, columns) = match projected {
+            Ok(projected) => projected,
+            Err(err) => {
+                self.windows = saved_windows;
+                return Err(err);
+            }
+        };
         let visible = projection.len();
+        let windows_so_far = self.windows.take();
         let having = match having {
             Some(expr) => {
                 self.clause = "HAVING";
@@ -858,15 +875,35 @@ impl<'c> Binder<'c> {
             }
             None => None,
         };
+        self.windows = windows_so_far;
         self.clause = "ORDER BY";
         let mut order_by = Vec::with_capacity(query.order_by.len());
         for item in &query.order_by {
-            let column = self.bind_sort_key(&item.expr, &columns, &mut projection, &scope, distinct)?;
+            let column = match self.bind_sort_key(&item.expr, &columns, &mut projection, &scope, distinct) {
+                Ok(column) => column,
+                Err(err) => {
+                    self.windows = saved_windows;
+                    return Err(err);
+                }
+            };
             order_by.push(SortKey {
                 column,
                 descending: item.descending,
                 nulls_first: item.nulls_first.unwrap_or(item.descending),
             });
+        }
+        let windows = std::mem::replace(&mut self.windows, saved_windows).unwrap_or_default();
+        if !windows.is_empty() {
+            // The window results follow the row they are computed over: the FROM row, or after grouping the
+            // group keys and aggregates.
+            let row_width = match &self.grouping {
+                Some(grouping) => grouping.group_bound.len() + grouping.aggregates.len(),
+                None => scope.width(),
+            };
+            let place = |c: usize| if c >= WINDOW_RESULTS { row_width + (c - WINDOW_RESULTS) } else { c };
+            for expr in &mut projection {
+                *expr = expr.map_columns(&place);
+            }
         }
         let aggregate = match self.grouping.take() {
             Some(grouping) => Some(AggregatePlan {
@@ -906,6 +943,7 @@ impl<'c> Binder<'c> {
             limit,
             offset,
             columns: Arc::from(columns),
+            windows,
             locking: query.locking,
         })
     }
@@ -1471,6 +1509,7 @@ impl<'c> Binder<'c> {
                 Ok((self.coerce(bound, from, *to)?, *to))
             }
             Expr::Function { name, args, distinct, star } => self.bind_function(name, args, *distinct, *star, scope),
+            Expr::Window(call) => self.bind_window(call, scope),
             Expr::Subquery(query) => {
                 let subquery = self.plan_subquery(query, scope)?;
                 if subquery.plan.visible != 1 {
@@ -1720,6 +1759,127 @@ impl<'c> Binder<'c> {
         Ok((BoundExpr::Column(grouping.group_bound.len() + grouping.aggregates.len() - 1), result_type))
     }
 
+    /// A window function call: bound over the row after aggregation, collected in `windows`, and
+    /// replaced by a placeholder column for its result.
+    fn bind_window(&mut self, call: &ast::WindowCall, scope: &Scope) -> Result<(BoundExpr, DataType)> {
+        let windowing_error = |message: String| Error::new(sqlstate::WINDOWING_ERROR, message);
+        if self.windows.is_none() {
+            return Err(windowing_error(format!("window functions are not allowed in {}", self.clause)));
+        }
+        if self.in_window || self.in_aggregate {
+            return Err(if self.in_aggregate {
+                Error::new(sqlstate::GROUPING_ERROR, "aggregate function calls cannot contain window function calls")
+            } else {
+                windowing_error("window function calls cannot be nested".to_string())
+            });
+        }
+        self.in_window = true;
+        let bound = self.bind_window_parts(call, scope);
+        self.in_window = false;
+        let (function, args, partition_by, order_by, result_type) = bound?;
+        let frame = call.frame.unwrap_or(ast::WindowFrame {
+            rows: false,
+            start: ast::FrameBound::UnboundedPreceding,
+            end: ast::FrameBound::CurrentRow,
+        });
+        let windows = self.windows.as_mut().expect("checked above");
+        windows.push(WindowCall { function, args, partition_by, order_by, frame, result_type });
+        Ok((BoundExpr::Column(WINDOW_RESULTS + windows.len() - 1), result_type))
+    }
+
+    #[allow(clippy::type_complexity)]
+    fn bind_window_parts(
+        &mut self,
+        call: &ast::WindowCall,
+        scope: &Scope,
+    ) -> Result<(WindowFunction, Vec<BoundExpr>, Vec<BoundExpr>, Vec<WindowOrder>, DataType)> {
+        let mut partition_by = Vec::with_capacity(call.partition_by.len());
+        for expr in &call.partition_by {
+            partition_by.push(self.bind_expr(expr, scope)?.0);
+        }
+        let mut order_by = Vec::with_capacity(call.order_by.len());
+        for item in &call.order_by {
+            let expr = self.bind_expr(&item.expr, scope)?.0;
+            order_by.push(WindowOrder {
+                expr,
+                descending: item.descending,
+                nulls_first: item.nulls_first.unwrap_or(item.descending),
+            });
+        }
+        let mut args = Vec::with_capacity(call.args.len());
+        for arg in &call.args {
+            args.push(self.bind_expr(arg, scope)?);
+        }
+        let name = call.name.as_str();
+        let signature = args.iter().map(|(_, t)| t.name()).collect::<Vec<_>>().join(", ");
+        let wrong_arguments = || {
+            Error::new(sqlstate::UNDEFINED_FUNCTION, format!("function {name}({signature}) does not exist")).with_hint(
+                "No function matches the given name and argument types. You might need to add explicit type casts.",
+            )
+        };
+        use WindowFunction as W;
+        let ranking = match name {
+            "row_number" => Some((W::RowNumber, DataType::Int8)),
+            "rank" => Some((W::Rank, DataType::Int8)),
+            "dense_rank" => Some((W::DenseRank, DataType::Int8)),
+            "percent_rank" => Some((W::PercentRank, DataType::Float8)),
+            "cume_dist" => Some((W::CumeDist, DataType::Float8)),
+            _ => None,
+        };
+        if let Some((function, result_type)) = ranking {
+            if !args.is_empty() || call.star {
+                return Err(wrong_arguments());
+            }
+            return Ok((function, Vec::new(), partition_by, order_by, result_type));
+        }
+        let int_arg = |binder: &mut Self, arg: (BoundExpr, DataType)| -> Result<BoundExpr> {
+            if !arg.1.is_integer() && arg.1 != DataType::Unknown {
+                return Err(wrong_arguments());
+            }
+            binder.coerce(arg.0, arg.1, DataType::Int8)
+        };
+        let mut args = args.into_iter();
+        match (name, args.len()) {
+            ("ntile", 1) => {
+                let buckets = int_arg(self, args.next().expect("one"))?;
+                Ok((W::Ntile, vec![buckets], partition_by, order_by, DataType::Int4))
+            }
+            ("lag" | "lead", 1..=3) => {
+                let (value, value_type) = args.next().expect("one");
+                let mut bound = vec![value];
+                if let Some(offset) = args.next() {
+                    bound.push(int_arg(self, offset)?);
+                }
+                if let Some((default, default_type)) = args.next() {
+                    bound.push(self.coerce(default, default_type, value_type)?);
+                }
+                let function = if name == "lag" { W::Lag } else { W::Lead };
+                Ok((function, bound, partition_by, order_by, value_type))
+            }
+            ("first_value" | "last_value", 1) => {
+                let (value, value_type) = args.next().expect("one");
+                let function = if name == "first_value" { W::FirstValue } else { W::LastValue };
+                Ok((function, vec![value], partition_by, order_by, value_type))
+            }
+            ("nth_value", 2) => {
+                let (value, value_type) = args.next().expect("two");
+                let n = int_arg(self, args.next().expect("two"))?;
+                Ok((W::NthValue, vec![value, n], partition_by, order_by, value_type))
+            }
+            (_, count) if functions::is_aggregate(name) && (count == 1 || (call.star && count == 0)) => {
+                let arg = args.next();
+                let aggregate = functions::resolve_aggregate(name, arg.as_ref().map(|(_, t)| t), false)?;
+                let args = match arg {
+                    Some((expr, from)) => vec![self.coerce(expr, from, aggregate.arg_type.unwrap_or(from))?],
+                    None => Vec::new(),
+                };
+                let result_type = aggregate.result_type;
+                Ok((W::Aggregate(aggregate), args, partition_by, order_by, result_type))
+            }
+            _ => Err(wrong_arguments()),
+        }
+    }
+
     fn plan_subquery(&mut self, query: &ast::Query, scope: &Scope) -> Result<SubqueryPlan> {
         // After aggregation the current row is no longer the FROM row, so a grouped query's columns are
         // not offered to its subqueries (an empty scope keeps the depth numbering right).
@@ -1727,12 +1887,16 @@ impl<'c> Binder<'c> {
         self.outer.push(visible);
         let saved_grouping = self.grouping.take();
         let saved_in_aggregate = std::mem::replace(&mut self.in_aggregate, false);
+        let saved_windows = self.windows.take();
+        let saved_in_window = std::mem::replace(&mut self.in_window, false);
         let saved_clause = self.clause;
         let refs_before = self.outer_refs;
         let plan = self.plan_query(query);
         self.outer.pop();
         self.grouping = saved_grouping;
         self.in_aggregate = saved_in_aggregate;
+        self.windows = saved_windows;
+        self.in_window = saved_in_window;
         self.clause = saved_clause;
         let plan = plan?;
         let id = self.next_subquery_id;
@@ -1811,6 +1975,11 @@ fn contains_aggregate(expr: &Expr) -> bool {
         }
         Expr::Subquery(_) | Expr::Exists { .. } => false,
         Expr::InSubquery { expr, .. } => contains_aggregate(expr),
+        // The window's own arguments and keys are evaluated after aggregation: their aggregates group.
+        Expr::Window(call) => {
+            call.args.iter().chain(&call.partition_by).any(contains_aggregate)
+                || call.order_by.iter().any(|o| contains_aggregate(&o.expr))
+        }
     }
 }
 
@@ -1820,6 +1989,7 @@ pub fn column_name(expr: &Expr) -> (String, u8) {
     match expr {
         Expr::Column { name, .. } => (name.clone(), 2),
         Expr::Function { name, .. } => (name.clone(), 2),
+        Expr::Window(call) => (call.name.clone(), 2),
         Expr::Positioned { expr, .. } => column_name(expr),
         Expr::Cast { expr, data_type } => {
             let inner = column_name(expr);
@@ -1878,3 +2048,7 @@ fn derived_columns(plan: &QueryPlan, renames: &[String]) -> Vec<ScopeColumn> {
         })
         .collect()
 }
+
+/// Where window results are numbered while a select list is bound (far beyond any row): see
+/// `Binder::windows`.
+const WINDOW_RESULTS: usize = 1 << 40;

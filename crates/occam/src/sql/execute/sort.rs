@@ -9,7 +9,7 @@ use super::{eval_count, for_each_batch, Batch, BoxedOperator, ExecContext, Opera
 use crate::error::Result;
 use crate::sql::plan::physical::LimitCount;
 use crate::sql::plan::SortKey;
-use crate::types::Row;
+use crate::types::{Row, Value};
 
 pub struct SortOp<'a> {
     id: usize,
@@ -29,37 +29,25 @@ impl<'a> SortOp<'a> {
 /// Orders two rows by `keys`.
 pub fn compare_rows(a: &Row, b: &Row, keys: &[SortKey]) -> Ordering {
     for key in keys {
-        let (x, y) = (&a[key.column], &b[key.column]);
-        let order = match (x.is_null(), y.is_null()) {
-            (true, true) => Ordering::Equal,
-            (true, false) => {
-                if key.nulls_first {
-                    Ordering::Less
-                } else {
-                    Ordering::Greater
-                }
-            }
-            (false, true) => {
-                if key.nulls_first {
-                    Ordering::Greater
-                } else {
-                    Ordering::Less
-                }
-            }
-            (false, false) => {
-                let order = x.total_cmp(y);
-                if key.descending {
-                    order.reverse()
-                } else {
-                    order
-                }
-            }
-        };
+        let order = compare_values(&a[key.column], &b[key.column], key.descending, key.nulls_first);
         if order != Ordering::Equal {
             return order;
         }
     }
     Ordering::Equal
+}
+
+/// Orders two values as one ORDER BY key does.
+pub fn compare_values(x: &Value, y: &Value, descending: bool, nulls_first: bool) -> Ordering {
+    match (x.is_null(), y.is_null()) {
+        (true, true) => Ordering::Equal,
+        (true, false) if nulls_first => Ordering::Less,
+        (true, false) => Ordering::Greater,
+        (false, true) if nulls_first => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        (false, false) if descending => x.total_cmp(y).reverse(),
+        (false, false) => x.total_cmp(y),
+    }
 }
 
 impl<'a> Operator<'a> for SortOp<'a> {

@@ -313,6 +313,18 @@ impl<'a> TextRenderer<'a> {
                 self.header(depth, "Limit", shown);
                 self.node(input, depth + 1, Vec::new())
             }
+            Node::Window { input, windows } => {
+                self.header(depth, "WindowAgg", shown);
+                let mut labels = self.node(input, depth + 1, Vec::new());
+                // PostgreSQL names a window result by its call, with its window unnamed.
+                for call in windows {
+                    let args: Vec<String> = call.args.iter().map(|a| expr_text(a, &labels)).collect();
+                    let args =
+                        if args.is_empty() && call.function.name() == "count" { "*".into() } else { args.join(", ") };
+                    labels.push(format!("({}({args}) OVER (?))", call.function.name()));
+                }
+                labels
+            }
             Node::Join(join) => self.join(plan, shown, join, depth, &filters),
             Node::SetOperation { op, all, left, right } => {
                 let name = match (op, all) {
@@ -782,6 +794,7 @@ fn json_node(out: &mut String, plan: &PhysicalPlan, e: &Explained, level: usize)
         Node::Distinct { .. } => ("Aggregate".to_string(), vec![("Strategy".into(), json_string("Hashed"))]),
         Node::Sort { .. } => ("Sort".to_string(), Vec::new()),
         Node::Limit { .. } => ("Limit".to_string(), Vec::new()),
+        Node::Window { .. } => ("WindowAgg".to_string(), Vec::new()),
         Node::Result => ("Result".to_string(), Vec::new()),
         Node::Values { .. } => ("Values Scan".to_string(), Vec::new()),
         Node::Series { .. } | Node::SystemScan { .. } => ("Function Scan".to_string(), Vec::new()),

@@ -187,7 +187,7 @@ impl Planner<'_, '_> {
         let limit = query.limit.as_ref().and_then(literal_count);
         let offset = query.offset.as_ref().and_then(literal_count).unwrap_or(0.0);
         let wanted = match (&query.source, &query.aggregate, query.distinct) {
-            (Source::Table { table, .. }, None, false) if !query.order_by.is_empty() => {
+            (Source::Table { table, .. }, None, false) if !query.order_by.is_empty() && query.windows.is_empty() => {
                 access::wanted_order(&query.order_by, &query.projection, table.columns.len())
             }
             _ => None,
@@ -198,7 +198,7 @@ impl Planner<'_, '_> {
         let columns = match &query.source {
             Source::Table { .. } if expressions.iter().all(|e| e.subqueries().is_empty()) => {
                 let mut used = Vec::new();
-                let over_rows: Vec<&BoundExpr> = match &query.aggregate {
+                let mut over_rows: Vec<&BoundExpr> = match &query.aggregate {
                     Some(aggregate) => aggregate
                         .group_by
                         .iter()
@@ -206,6 +206,12 @@ impl Planner<'_, '_> {
                         .collect(),
                     None => query.projection.iter().collect(),
                 };
+                if query.aggregate.is_none() {
+                    for window in &query.windows {
+                        over_rows.extend(window.args.iter().chain(&window.partition_by));
+                        over_rows.extend(window.order_by.iter().map(|o| &o.expr));
+                    }
+                }
                 for expr in over_rows.into_iter().chain(query.filter.as_ref()) {
                     expr.mark_columns(&mut used);
                 }
@@ -214,7 +220,11 @@ impl Planner<'_, '_> {
             _ => None,
         };
         let wanted_rows = limit.map(|l| l + offset);
-        let first_row = if sublinks.is_empty() { self.min_max_from_an_end(query, &conjuncts) } else { None };
+        let first_row = if sublinks.is_empty() && query.windows.is_empty() {
+            self.min_max_from_an_end(query, &conjuncts)
+        } else {
+            None
+        };
         let (mut plan, remaining, ordered) = match first_row {
             Some(first_row) => (first_row, Vec::new(), false),
             None => self.source(&query.source, conjuncts, wanted.as_ref(), columns, wanted_rows),
@@ -264,6 +274,17 @@ impl Planner<'_, '_> {
             if let Some(having) = &aggregate.having {
                 plan = self.filter(plan, having.clone());
             }
+        }
+        if !query.windows.is_empty() {
+            // Each window sorts its rows by partition and order keys, then walks them.
+            let rows = plan.estimate.rows;
+            let work = query.windows.len() as f64 * (cost::sort_cost(rows, None, 2) + rows * CPU_OPERATOR_COST);
+            let estimate = Estimate {
+                startup_cost: plan.estimate.total_cost + work,
+                total_cost: plan.estimate.total_cost + work + rows * CPU_TUPLE_COST,
+                ..plan.estimate
+            };
+            plan = self.node(Node::Window { input: Box::new(plan), windows: query.windows.clone() }, estimate);
         }
         let estimate = Estimate {
             total_cost: plan.estimate.total_cost

@@ -20,7 +20,7 @@ use sqlparser::tokenizer::Location;
 
 use super::{unsupported, Translator};
 use crate::error::{sqlstate, Error, Result};
-use crate::sql::ast::{BinaryOperator, Expr, Literal, UnaryOperator};
+use crate::sql::ast::{self, BinaryOperator, Expr, Literal, UnaryOperator};
 use crate::types::{DataType, Value};
 
 /// PostgreSQL's NAMEDATALEN - 1: longer identifiers are truncated.
@@ -347,9 +347,16 @@ impl Translator<'_> {
         }
         let name = names.join(".");
         let refuse = |what: &str| Err(self.at(unsupported(format!("{what} (in a call of {name})")), location));
-        if function.over.is_some() {
-            return refuse("window functions");
-        }
+        let over = match &function.over {
+            None => None,
+            Some(sp::WindowType::NamedWindow(_)) => return refuse("named windows"),
+            Some(sp::WindowType::WindowSpec(spec)) => {
+                if spec.window_name.is_some() {
+                    return refuse("named windows");
+                }
+                Some(spec)
+            }
+        };
         if function.filter.is_some() {
             return refuse("FILTER");
         }
@@ -387,7 +394,65 @@ impl Translator<'_> {
                 (args, distinct, star)
             }
         };
+        if let Some(spec) = over {
+            if distinct {
+                return refuse("DISTINCT in a window function");
+            }
+            let call = ast::WindowCall {
+                name,
+                args,
+                star,
+                partition_by: self.exprs(&spec.partition_by)?,
+                order_by: spec.order_by.iter().map(|o| self.order_by_expr(o)).collect::<Result<_>>()?,
+                frame: spec.window_frame.as_ref().map(|f| self.window_frame(f)).transpose()?,
+            };
+            return Ok(self.positioned(Expr::Window(Box::new(call)), location));
+        }
         Ok(self.positioned(Expr::Function { name, args, distinct, star }, location))
+    }
+
+    /// A window frame: ROWS with any bounds, RANGE with UNBOUNDED / CURRENT ROW bounds (offsets in RANGE
+    /// and GROUPS frames are refused).
+    fn window_frame(&self, frame: &sp::WindowFrame) -> Result<ast::WindowFrame> {
+        let rows = match frame.units {
+            sp::WindowFrameUnits::Rows => true,
+            sp::WindowFrameUnits::Range => false,
+            sp::WindowFrameUnits::Groups => return Err(unsupported("GROUPS frames")),
+        };
+        let bound = |bound: &sp::WindowFrameBound| -> Result<ast::FrameBound> {
+            let offset = |expr: &sp::Expr| -> Result<u64> {
+                if !rows {
+                    return Err(unsupported("RANGE frames with an offset"));
+                }
+                match self.expr(expr)? {
+                    Expr::Literal(Literal::Number(crate::types::Value::Int(n), _)) if n >= 0 => Ok(n as u64),
+                    Expr::Positioned { expr, .. } => match *expr {
+                        Expr::Literal(Literal::Number(crate::types::Value::Int(n), _)) if n >= 0 => Ok(n as u64),
+                        _ => Err(unsupported("a frame offset other than a non-negative integer constant")),
+                    },
+                    _ => Err(unsupported("a frame offset other than a non-negative integer constant")),
+                }
+            };
+            Ok(match bound {
+                sp::WindowFrameBound::CurrentRow => ast::FrameBound::CurrentRow,
+                sp::WindowFrameBound::Preceding(None) => ast::FrameBound::UnboundedPreceding,
+                sp::WindowFrameBound::Preceding(Some(n)) => ast::FrameBound::Preceding(offset(n)?),
+                sp::WindowFrameBound::Following(None) => ast::FrameBound::UnboundedFollowing,
+                sp::WindowFrameBound::Following(Some(n)) => ast::FrameBound::Following(offset(n)?),
+            })
+        };
+        let start = bound(&frame.start_bound)?;
+        let end = frame.end_bound.as_ref().map(bound).transpose()?.unwrap_or(ast::FrameBound::CurrentRow);
+        if start == ast::FrameBound::UnboundedFollowing {
+            return Err(Error::new(
+                crate::error::sqlstate::WINDOWING_ERROR,
+                "frame start cannot be UNBOUNDED FOLLOWING",
+            ));
+        }
+        if end == ast::FrameBound::UnboundedPreceding {
+            return Err(Error::new(crate::error::sqlstate::WINDOWING_ERROR, "frame end cannot be UNBOUNDED PRECEDING"));
+        }
+        Ok(ast::WindowFrame { rows, start, end })
     }
 
     /// A literal value; `negative` folds a preceding unary minus into a number.

@@ -272,7 +272,7 @@ impl Translator<'_> {
         }
     }
 
-    fn order_by_expr(&self, order: &sp::OrderByExpr) -> Result<OrderByExpr> {
+    pub(super) fn order_by_expr(&self, order: &sp::OrderByExpr) -> Result<OrderByExpr> {
         if order.with_fill.is_some() {
             return Err(unsupported("ORDER BY ... WITH FILL"));
         }

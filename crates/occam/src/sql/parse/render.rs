@@ -296,6 +296,7 @@ fn write_expr(out: &mut String, expr: &Expr) {
             out.push_str(&format!(" AS {data_type})"));
         }
         Expr::Function { name, args, distinct, star } => write_function(out, name, args, *distinct, *star),
+        Expr::Window(call) => write_window(out, call),
         Expr::Subquery(query) => {
             out.push('(');
             write_query(out, query);
@@ -315,6 +316,36 @@ fn write_expr(out: &mut String, expr: &Expr) {
         }
         Expr::Positioned { expr, .. } => write_expr(out, expr),
     }
+}
+
+fn write_window(out: &mut String, call: &crate::sql::ast::WindowCall) {
+    use crate::sql::ast::FrameBound;
+    write_function(out, &call.name, &call.args, false, call.star);
+    out.push_str(" OVER (");
+    let mut clauses = Vec::new();
+    if !call.partition_by.is_empty() {
+        let mut text = String::from("PARTITION BY ");
+        write_list(&mut text, &call.partition_by, write_expr);
+        clauses.push(text);
+    }
+    if !call.order_by.is_empty() {
+        let mut text = String::from("ORDER BY ");
+        write_list(&mut text, &call.order_by, write_order_by);
+        clauses.push(text);
+    }
+    if let Some(frame) = &call.frame {
+        let bound = |b: FrameBound| match b {
+            FrameBound::UnboundedPreceding => "UNBOUNDED PRECEDING".to_string(),
+            FrameBound::Preceding(n) => format!("{n} PRECEDING"),
+            FrameBound::CurrentRow => "CURRENT ROW".to_string(),
+            FrameBound::Following(n) => format!("{n} FOLLOWING"),
+            FrameBound::UnboundedFollowing => "UNBOUNDED FOLLOWING".to_string(),
+        };
+        let units = if frame.rows { "ROWS" } else { "RANGE" };
+        clauses.push(format!("{units} BETWEEN {} AND {}", bound(frame.start), bound(frame.end)));
+    }
+    out.push_str(&clauses.join(" "));
+    out.push(')');
 }
 
 fn write_function(out: &mut String, name: &str, args: &[Expr], distinct: bool, star: bool) {
@@ -591,6 +622,10 @@ fn strip_expr(expr: &mut Expr) {
     }
     match expr {
         Expr::Literal(_) | Expr::Column { .. } | Expr::Parameter(_) | Expr::Positioned { .. } => {}
+        Expr::Window(call) => {
+            call.args.iter_mut().chain(call.partition_by.iter_mut()).for_each(strip_expr);
+            call.order_by.iter_mut().for_each(|o| strip_expr(&mut o.expr));
+        }
         Expr::Binary { left, right, .. } => {
             strip_expr(left);
             strip_expr(right);

@@ -561,7 +561,7 @@ fn refused_query_features() {
             "SELECT * FROM t FOR UPDATE FOR KEY SHARE",
             "several locking clauses of different strengths is not supported yet",
         ),
-        ("SELECT rank() OVER (ORDER BY a) FROM t", "window functions (in a call of rank) is not supported yet"),
+        ("SELECT rank() OVER w FROM t WINDOW w AS (ORDER BY a)", "WINDOW is not supported yet"),
     ] {
         let err = error(sql);
         assert_eq!(err.message, message, "{sql}");

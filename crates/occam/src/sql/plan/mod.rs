@@ -196,9 +196,78 @@ pub struct QueryPlan {
     pub limit: Option<BoundExpr>,
     pub offset: Option<BoundExpr>,
     pub columns: Arc<[Column]>,
+    /// Window function calls, evaluated over the row after aggregation (and HAVING): their results are
+    /// appended to it, in order, and the projection reads them there.
+    pub windows: Vec<WindowCall>,
     /// The query's locking clause (`FOR UPDATE`, ...): the executor adds the rows it returns to the
     /// transaction's conflict set.
     pub locking: Option<ast::LockStrength>,
+}
+
+/// A window function call over the rows of its query (after aggregation).
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowCall {
+    pub function: WindowFunction,
+    /// The function's arguments (an aggregate's one argument; none for `count(*)`).
+    pub args: Vec<BoundExpr>,
+    pub partition_by: Vec<BoundExpr>,
+    pub order_by: Vec<WindowOrder>,
+    /// The frame, with SQL's default (RANGE UNBOUNDED PRECEDING to CURRENT ROW) filled in.
+    pub frame: ast::WindowFrame,
+    pub result_type: DataType,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowOrder {
+    pub expr: BoundExpr,
+    pub descending: bool,
+    pub nulls_first: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum WindowFunction {
+    RowNumber,
+    Rank,
+    DenseRank,
+    PercentRank,
+    CumeDist,
+    Ntile,
+    Lag,
+    Lead,
+    FirstValue,
+    LastValue,
+    NthValue,
+    /// An aggregate over the frame.
+    Aggregate(ResolvedAggregate),
+}
+
+impl WindowFunction {
+    /// Its name as SQL calls it.
+    pub fn name(&self) -> &'static str {
+        use crate::sql::functions::AggregateFunction as A;
+        match self {
+            WindowFunction::RowNumber => "row_number",
+            WindowFunction::Rank => "rank",
+            WindowFunction::DenseRank => "dense_rank",
+            WindowFunction::PercentRank => "percent_rank",
+            WindowFunction::CumeDist => "cume_dist",
+            WindowFunction::Ntile => "ntile",
+            WindowFunction::Lag => "lag",
+            WindowFunction::Lead => "lead",
+            WindowFunction::FirstValue => "first_value",
+            WindowFunction::LastValue => "last_value",
+            WindowFunction::NthValue => "nth_value",
+            WindowFunction::Aggregate(a) => match a.function {
+                A::CountStar | A::Count => "count",
+                A::Sum => "sum",
+                A::Avg => "avg",
+                A::Min => "min",
+                A::Max => "max",
+                A::BoolAnd => "bool_and",
+                A::BoolOr => "bool_or",
+            },
+        }
+    }
 }
 
 /// GROUP BY and aggregates: the row after aggregation is `group keys ++ aggregate results`.

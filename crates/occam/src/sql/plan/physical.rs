@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::catalog::{Index, Table};
 use crate::sql::ast::{JoinKind, SetOperator};
-use crate::sql::plan::{AggregateCall, BoundExpr, SortKey};
+use crate::sql::plan::{AggregateCall, BoundExpr, SortKey, WindowCall};
 
 /// A planned query: the operator tree plus the plans of the subqueries its expressions contain.
 #[derive(Debug, Clone)]
@@ -75,6 +75,11 @@ pub enum Node {
         input: Box<PhysicalPlan>,
         group_by: Vec<BoundExpr>,
         aggregates: Vec<AggregateCall>,
+    },
+    /// Window functions: every input row with the results of `windows` appended (`WindowAgg`).
+    Window {
+        input: Box<PhysicalPlan>,
+        windows: Vec<WindowCall>,
     },
     /// Removes duplicate rows (comparing the first `columns` columns).
     Distinct {
@@ -210,6 +215,7 @@ impl PhysicalPlan {
                 | Node::Project { input, .. }
                 | Node::Aggregate { input, .. }
                 | Node::Distinct { input, .. }
+                | Node::Window { input, .. }
                 | Node::Sort { input, .. }
                 | Node::Limit { input, .. }
                 | Node::Truncate { input, .. } => pending.push(input),
@@ -230,6 +236,7 @@ impl PhysicalPlan {
             | Node::Project { input, .. }
             | Node::Aggregate { input, .. }
             | Node::Distinct { input, .. }
+            | Node::Window { input, .. }
             | Node::Sort { input, .. }
             | Node::Limit { input, .. }
             | Node::Truncate { input, .. } => vec![input],

@@ -189,6 +189,11 @@ impl QueryPlan {
             out.extend(aggregate.aggregates.iter().filter_map(|a| a.arg.as_ref()));
             out.extend(aggregate.having.as_ref());
         }
+        for window in &self.windows {
+            out.extend(&window.args);
+            out.extend(&window.partition_by);
+            out.extend(window.order_by.iter().map(|o| &o.expr));
+        }
         out.extend(&self.projection);
         out.extend(self.limit.as_ref());
         out.extend(self.offset.as_ref());
