@@ -218,7 +218,29 @@ pub struct Insert {
     /// Explicit target columns; empty means all columns in table order.
     pub columns: Vec<String>,
     pub source: InsertSource,
+    pub on_conflict: Option<OnConflict>,
     pub returning: Vec<SelectItem>,
+}
+
+/// `ON CONFLICT [(columns) | ON CONSTRAINT name] DO NOTHING | DO UPDATE SET ... [WHERE ...]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnConflict {
+    pub target: Option<ConflictTarget>,
+    /// None: DO NOTHING.
+    pub update: Option<ConflictUpdate>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConflictTarget {
+    Columns(Vec<String>),
+    Constraint(String),
+}
+
+/// DO UPDATE's assignments (None = DEFAULT) and WHERE, over the existing row and `excluded`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConflictUpdate {
+    pub assignments: Vec<(String, Option<Expr>)>,
+    pub filter: Option<Expr>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

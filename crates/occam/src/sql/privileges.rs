@@ -35,6 +35,13 @@ pub fn check(catalog: &Catalog, role: &str, statement: &Statement) -> Result<()>
             if !insert.returning.is_empty() {
                 needs.push(&insert.table, Privilege::Select);
             }
+            // ON CONFLICT DO UPDATE updates, and reads the existing row (PostgreSQL asks for both).
+            if let Some(update) = insert.on_conflict.as_ref().and_then(|c| c.update.as_ref()) {
+                needs.push(&insert.table, Privilege::Update);
+                needs.push(&insert.table, Privilege::Select);
+                update.assignments.iter().filter_map(|(_, e)| e.as_ref()).for_each(|e| needs.expr(e));
+                update.filter.iter().for_each(|e| needs.expr(e));
+            }
             match &insert.source {
                 ast::InsertSource::Values(rows) => {
                     rows.iter().flatten().flatten().for_each(|e| needs.expr(e));

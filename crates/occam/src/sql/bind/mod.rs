@@ -445,9 +445,105 @@ impl<'c> Binder<'c> {
             }
         };
         let defaults = self.bind_defaults(&table)?;
+        let on_conflict = insert.on_conflict.as_ref().map(|c| self.plan_on_conflict(c, &table)).transpose()?;
         let returning = self.bind_returning(&insert.returning, &table, None)?;
         let enforce_typmod = table.columns.iter().map(|c| has_typmod(&c.data_type)).collect();
-        Ok(InsertPlan { table, targets, source, defaults, enforce_typmod, returning })
+        Ok(InsertPlan { table, targets, source, defaults, enforce_typmod, on_conflict, returning })
+    }
+
+    /// ON CONFLICT: the arbiter the target names (the primary key or a valid unique index over the same
+    /// columns; every one of them for DO NOTHING without a target), and DO UPDATE bound over the existing
+    /// row and `excluded`.
+    fn plan_on_conflict(&mut self, on_conflict: &ast::OnConflict, table: &Table) -> Result<ConflictPlan> {
+        use crate::catalog::IndexState;
+        let no_match = || {
+            Error::new(
+                sqlstate::INVALID_COLUMN_REFERENCE,
+                "there is no unique or exclusion constraint matching the ON CONFLICT specification",
+            )
+        };
+        let unique_indexes =
+            table.indexes.iter().filter(|i| i.unique && i.state == IndexState::Valid && i.predicate.is_none());
+        let arbiters = match &on_conflict.target {
+            None if on_conflict.update.is_some() => {
+                return Err(Error::syntax("ON CONFLICT DO UPDATE requires inference specification or constraint name")
+                    .with_hint("For example, ON CONFLICT (column_name)."))
+            }
+            None => {
+                let mut all = Vec::new();
+                if !table.has_hidden_key() {
+                    all.push(Arbiter::PrimaryKey);
+                }
+                all.extend(unique_indexes.map(|i| Arbiter::UniqueIndex(i.id)));
+                all
+            }
+            Some(ast::ConflictTarget::Columns(names)) => {
+                let mut columns = Vec::with_capacity(names.len());
+                for name in names {
+                    let index = table.column_index(name).ok_or_else(|| {
+                        Error::new(sqlstate::UNDEFINED_COLUMN, format!("column \"{name}\" does not exist"))
+                    })?;
+                    if !columns.contains(&index) {
+                        columns.push(index);
+                    }
+                }
+                let same = |key: &[usize]| key.len() == columns.len() && key.iter().all(|c| columns.contains(c));
+                if !table.has_hidden_key() && same(&table.primary_key) {
+                    vec![Arbiter::PrimaryKey]
+                } else {
+                    let index = unique_indexes
+                        .into_iter()
+                        .find(|i| same(&i.columns.iter().map(|c| c.column).collect::<Vec<_>>()))
+                        .ok_or_else(no_match)?;
+                    vec![Arbiter::UniqueIndex(index.id)]
+                }
+            }
+            Some(ast::ConflictTarget::Constraint(name)) => {
+                if !table.has_hidden_key() && *name == table.primary_key_name() {
+                    vec![Arbiter::PrimaryKey]
+                } else {
+                    return Err(Error::new(
+                        sqlstate::UNDEFINED_OBJECT,
+                        format!("constraint \"{name}\" for table \"{}\" does not exist", table.name),
+                    ));
+                }
+            }
+        };
+        let update = match &on_conflict.update {
+            None => None,
+            Some(update) => {
+                let mut scope = Scope::default();
+                scope.push(Some(table.name.clone()), table_scope_columns(table, None))?;
+                scope.push(Some("excluded".to_string()), table_scope_columns(table, None))?;
+                self.clause = "UPDATE";
+                let mut assignments: Vec<(usize, BoundExpr)> = Vec::with_capacity(update.assignments.len());
+                for (name, value) in &update.assignments {
+                    let index = table.column_index(name).ok_or_else(|| {
+                        Error::new(
+                            sqlstate::UNDEFINED_COLUMN,
+                            format!("column \"{name}\" of relation \"{}\" does not exist", table.name),
+                        )
+                    })?;
+                    if assignments.iter().any(|(i, _)| *i == index) {
+                        return Err(Error::syntax(format!("multiple assignments to same column \"{name}\"")));
+                    }
+                    let bound = match value {
+                        Some(expr) => self.bind_assignment(expr, table, index, &scope)?,
+                        None => match &table.columns[index].default {
+                            Some(expr) => {
+                                let (bound, from) = self.bind_expr(expr, &Scope::default())?;
+                                self.coerce(bound, from, table.columns[index].data_type)?
+                            }
+                            None => BoundExpr::Literal(Value::Null),
+                        },
+                    };
+                    assignments.push((index, bound));
+                }
+                let filter = self.bind_filter(update.filter.as_ref(), &scope)?;
+                Some(ConflictUpdatePlan { assignments, filter })
+            }
+        };
+        Ok(ConflictPlan { arbiters, update })
     }
 
     fn bind_defaults(&mut self, table: &Table) -> Result<Vec<Option<BoundExpr>>> {

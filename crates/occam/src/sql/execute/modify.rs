@@ -14,7 +14,9 @@ use crate::session::QueryResult;
 use crate::sql::functions::FunctionContext;
 use crate::sql::optimize;
 use crate::sql::plan::physical::{Node, PhysicalQuery};
-use crate::sql::plan::{DeletePlan, InsertPlan, InsertSource, Returning, UpdatePlan};
+use crate::sql::plan::{
+    Arbiter, ConflictPlan, ConflictUpdatePlan, DeletePlan, InsertPlan, InsertSource, Returning, UpdatePlan,
+};
 use crate::sql::scalar;
 use crate::txn::Transaction;
 use crate::types::{Row, Value};
@@ -307,24 +309,132 @@ pub fn insert(
         }
     }
     let hidden_key = table.has_hidden_key();
-    for row in &mut rows {
-        check_row(table, &plan.enforce_typmod, row)?;
-        let key = table.row_key_of(row);
+    // The rows inserted or updated (what the tag counts and RETURNING returns), and the keys of the rows
+    // this statement wrote (DO UPDATE may not change one of them again).
+    let mut written: Vec<Row> = Vec::with_capacity(rows.len());
+    let mut touched: std::collections::HashSet<Vec<u8>> = std::collections::HashSet::new();
+    for mut row in rows {
+        check_row(table, &plan.enforce_typmod, &mut row)?;
+        if let Some(conflict) = &plan.on_conflict {
+            if let Some(existing_key) = conflicting_row(txn, table, conflict, &row, params, functions)? {
+                if let Some(update) = &conflict.update {
+                    if !touched.insert(existing_key.clone()) {
+                        return Err(Error::new(
+                            sqlstate::CARDINALITY_VIOLATION,
+                            "ON CONFLICT DO UPDATE command cannot affect row a second time",
+                        )
+                        .with_hint(
+                            "Ensure that no rows proposed for insertion within the same command have duplicate \
+                             constrained values.",
+                        ));
+                    }
+                    if let Some(updated) =
+                        update_conflicting(txn, plan, update, &existing_key, &row, params, functions)?
+                    {
+                        written.push(updated);
+                    }
+                }
+                continue;
+            }
+        }
+        let key = table.row_key_of(&row);
         // A generated random key cannot collide; a declared key is checked against the snapshot and the
         // transaction's own writes (including earlier rows of this statement).
         if !hidden_key && txn.get(&key)?.is_some() {
-            return Err(unique_violation(table, row));
+            return Err(unique_violation(table, &row));
         }
-        txn.put(key, table.encode_row(row));
+        txn.put(key.clone(), table.encode_row(&row));
         if !table.indexes.is_empty() {
-            let entries = index_entries(table, row, &mut ExecContext::new(txn, params, functions))?;
-            update_index_entries(txn, table, row, Vec::new(), entries)?;
+            let entries = index_entries(table, &row, &mut ExecContext::new(txn, params, functions))?;
+            update_index_entries(txn, table, &row, Vec::new(), entries)?;
+        }
+        if plan.on_conflict.is_some() {
+            touched.insert(key);
+        }
+        written.push(row);
+    }
+    let tag = format!("INSERT 0 {}", written.len());
+    let mut ctx = ExecContext::new(txn, params, functions);
+    let returned = project_returning(&plan.returning, &written, &mut ctx)?;
+    Ok(dml_result(tag, &plan.returning, returned))
+}
+
+/// The storage key of the existing row a proposed row conflicts with on one of the arbiters, if any
+/// (seen at the snapshot and in the transaction's own writes, earlier rows of this statement included).
+fn conflicting_row(
+    txn: &Transaction,
+    table: &Table,
+    conflict: &ConflictPlan,
+    row: &[Value],
+    params: &[Value],
+    functions: &FunctionContext,
+) -> Result<Option<Vec<u8>>> {
+    for arbiter in &conflict.arbiters {
+        match arbiter {
+            Arbiter::PrimaryKey => {
+                let key = table.row_key_of(row);
+                if txn.get(&key)?.is_some() {
+                    return Ok(Some(key));
+                }
+            }
+            Arbiter::UniqueIndex(id) => {
+                let Some(index) = table.indexes.iter().find(|i| i.id == *id) else { continue };
+                let entry = index_entry(table, index, row, &mut ExecContext::new(txn, params, functions))?;
+                let Some((entry_key, _)) = entry else { continue };
+                if let Some(existing) = txn.get(&entry_key)? {
+                    let mut key = table.key_prefix.clone();
+                    key.extend_from_slice(index.entry_primary_key(table, &existing)?);
+                    return Ok(Some(key));
+                }
+            }
         }
     }
-    let tag = format!("INSERT 0 {}", rows.len());
-    let mut ctx = ExecContext::new(txn, params, functions);
-    let returned = project_returning(&plan.returning, &rows, &mut ctx)?;
-    Ok(dml_result(tag, &plan.returning, returned))
+    Ok(None)
+}
+
+/// DO UPDATE of the row at `existing_key` with the proposed row as `excluded`: the new row, or None when
+/// the DO UPDATE's WHERE does not hold.
+fn update_conflicting(
+    txn: &mut Transaction,
+    plan: &InsertPlan,
+    update: &ConflictUpdatePlan,
+    existing_key: &[u8],
+    proposed: &[Value],
+    params: &[Value],
+    functions: &FunctionContext,
+) -> Result<Option<Row>> {
+    let table = &plan.table;
+    let stored = txn.get(existing_key)?.ok_or_else(|| Error::internal("conflicting row vanished"))?;
+    let existing = table.decode_row(&stored)?;
+    let mut both = existing.clone();
+    both.extend_from_slice(proposed);
+    let mut new_row = existing.clone();
+    {
+        let mut ctx = ExecContext::new(txn, params, functions);
+        if !super::eval::passes(update.filter.as_ref(), &both, &mut ctx)? {
+            return Ok(None);
+        }
+        for (column, expr) in &update.assignments {
+            new_row[*column] = eval(expr, &both, &mut ctx)?;
+        }
+    }
+    check_row(table, &plan.enforce_typmod, &mut new_row)?;
+    let new_key = table.row_key_of(&new_row);
+    if new_key.as_slice() != existing_key {
+        if txn.get(&new_key)?.is_some() {
+            return Err(unique_violation(table, &new_row));
+        }
+        txn.delete(existing_key.to_vec());
+    }
+    txn.put(new_key, table.encode_row(&new_row));
+    if !table.indexes.is_empty() {
+        let (old, new) = {
+            let mut ctx = ExecContext::new(txn, params, functions);
+            (index_entries(table, &existing, &mut ctx)?, index_entries(table, &new_row, &mut ctx)?)
+        };
+        update_index_entries(txn, table, &new_row, old, new)?;
+    }
+    Ok(Some(new_row))
 }
 
 /// Reads the rows of `table` that pass `filter` through the optimizer's cheapest read: (storage key, row)

@@ -431,9 +431,11 @@ impl Translator<'_> {
         let sp::TableObject::TableName(table) = &insert.table else {
             return Err(unsupported("INSERT INTO a table function"));
         };
-        if insert.on.is_some() {
-            return Err(unsupported("ON CONFLICT"));
-        }
+        let on_conflict = match &insert.on {
+            None => None,
+            Some(sp::OnInsert::OnConflict(on_conflict)) => Some(self.on_conflict(on_conflict)?),
+            Some(_) => return Err(unsupported("ON DUPLICATE KEY UPDATE")),
+        };
         if insert.table_alias.is_some() {
             return Err(unsupported("INSERT INTO ... AS alias"));
         }
@@ -469,8 +471,46 @@ impl Translator<'_> {
             table: self.object_name(table)?,
             columns,
             source,
+            on_conflict,
             returning: self.returning(&insert.returning)?,
         }))
+    }
+
+    fn on_conflict(&self, on_conflict: &sp::OnConflict) -> Result<ast::OnConflict> {
+        let target = match &on_conflict.conflict_target {
+            None => None,
+            Some(sp::ConflictTarget::Columns(columns)) => {
+                Some(ast::ConflictTarget::Columns(columns.iter().map(fold_ident).collect()))
+            }
+            Some(sp::ConflictTarget::OnConstraint(name)) => {
+                Some(ast::ConflictTarget::Constraint(self.object_name(name)?.name))
+            }
+        };
+        let update = match &on_conflict.action {
+            sp::OnConflictAction::DoNothing => None,
+            sp::OnConflictAction::DoUpdate(update) => Some(ast::ConflictUpdate {
+                assignments: self.assignments(&update.assignments, "INSERT ... ON CONFLICT")?,
+                filter: update.selection.as_ref().map(|e| self.expr(e)).transpose()?,
+            }),
+        };
+        Ok(ast::OnConflict { target, update })
+    }
+
+    /// `SET column = value | DEFAULT, ...` (UPDATE and ON CONFLICT DO UPDATE).
+    fn assignments(&self, assignments: &[sp::Assignment], statement: &str) -> Result<Vec<(String, Option<ast::Expr>)>> {
+        assignments
+            .iter()
+            .map(|assignment| {
+                let column = match &assignment.target {
+                    sp::AssignmentTarget::ColumnName(name) => match name.0.as_slice() {
+                        [sp::ObjectNamePart::Identifier(ident)] => fold_ident(ident),
+                        _ => return Err(unsupported(format!("the {statement} target column {name}"))),
+                    },
+                    sp::AssignmentTarget::Tuple(_) => return Err(unsupported("SET (a, b) = ...")),
+                };
+                Ok((column, self.expr_or_default(&assignment.value)?))
+            })
+            .collect()
     }
 
     /// `VALUES` rows directly under INSERT may hold DEFAULT; anything else is a query.
@@ -543,20 +583,7 @@ impl Translator<'_> {
             return Err(unsupported("this UPDATE syntax"));
         }
         let (table, alias) = self.target_table(&update.table)?;
-        let assignments = update
-            .assignments
-            .iter()
-            .map(|assignment| {
-                let column = match &assignment.target {
-                    sp::AssignmentTarget::ColumnName(name) => match name.0.as_slice() {
-                        [sp::ObjectNamePart::Identifier(ident)] => fold_ident(ident),
-                        _ => return Err(unsupported(format!("the UPDATE target column {name}"))),
-                    },
-                    sp::AssignmentTarget::Tuple(_) => return Err(unsupported("SET (a, b) = ...")),
-                };
-                Ok((column, self.expr_or_default(&assignment.value)?))
-            })
-            .collect::<Result<_>>()?;
+        let assignments = self.assignments(&update.assignments, "UPDATE")?;
         Ok(Statement::Update(Update {
             table,
             alias,

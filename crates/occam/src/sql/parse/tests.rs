@@ -392,6 +392,7 @@ fn insert_forms() {
                 vec![Some(int4(1)), None],
                 vec![Some(Expr::Parameter(1)), Some(string("x"))]
             ]),
+            on_conflict: None,
             returning: vec![item(col("a")), SelectItem::Expr { expr: col("b"), alias: Some("bee".into()) }],
         })
     );
@@ -401,6 +402,7 @@ fn insert_forms() {
             table: table("t"),
             columns: vec![],
             source: InsertSource::DefaultValues,
+            on_conflict: None,
             returning: vec![SelectItem::Wildcard],
         })
     );
@@ -422,11 +424,10 @@ fn insert_forms() {
         }]
     );
     assert_error(&error("INSERT INTO t VALUES (1), (1, 2)"), "42601", "VALUES lists must all be the same length");
-    assert_error(
-        &error("INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING"),
-        "0A000",
-        "ON CONFLICT is not supported yet",
-    );
+    assert!(matches!(
+        one("INSERT INTO t VALUES (1) ON CONFLICT (a) DO UPDATE SET b = excluded.b WHERE t.b < 3"),
+        Statement::Insert(Insert { on_conflict: Some(_), .. })
+    ));
     assert_error(&error("SELECT DEFAULT"), "42601", "DEFAULT is not allowed in this context");
 }
 

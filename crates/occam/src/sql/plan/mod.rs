@@ -363,7 +363,31 @@ pub struct InsertPlan {
     pub defaults: Vec<Option<BoundExpr>>,
     /// Per table column: whether values must be re-checked against the type's modifier (varchar(n), ...).
     pub enforce_typmod: Vec<bool>,
+    pub on_conflict: Option<ConflictPlan>,
     pub returning: Option<Returning>,
+}
+
+/// `ON CONFLICT`: which keys decide that a proposed row conflicts, and what then happens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConflictPlan {
+    pub arbiters: Vec<Arbiter>,
+    /// None: DO NOTHING.
+    pub update: Option<ConflictUpdatePlan>,
+}
+
+/// A key whose duplicates are conflicts.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arbiter {
+    PrimaryKey,
+    /// A valid unique index (by id).
+    UniqueIndex(u32),
+}
+
+/// DO UPDATE: (column, value) pairs and WHERE, over `existing row ++ proposed row (excluded)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConflictUpdatePlan {
+    pub assignments: Vec<(usize, BoundExpr)>,
+    pub filter: Option<BoundExpr>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
