@@ -232,6 +232,11 @@ impl<'a> Needs<'a> {
                 self.expr(expr);
                 self.query(query);
             }
+            Expr::AnyAll { expr, array, .. } | Expr::Subscript { expr, index: array } => {
+                self.expr(expr);
+                self.expr(array);
+            }
+            Expr::Array(items) => items.iter().for_each(|e| self.expr(e)),
         }
     }
 }
