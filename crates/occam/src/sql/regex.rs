@@ -203,6 +203,7 @@ fn compile(pattern: &str, case_insensitive: bool) -> Result<Regex> {
 
 /// The flags of `regexp_replace` and friends: `g` global, `i` case-insensitive, `c` case-sensitive (others
 /// are refused: 22023 `invalid regular expression option`).
+#[derive(Debug)]
 pub struct Flags {
     pub global: bool,
     pub case_insensitive: bool,

@@ -1891,6 +1891,10 @@ impl<'c> Binder<'c> {
                 let oid = crate::sql::system::names::reg_input(self.catalog, kind, &s)?;
                 Ok(BoundExpr::Literal(Value::Int(oid as i64)))
             }
+            // A reg* value's name needs the catalog and the session's search path: cast when run.
+            BoundExpr::Literal(value) if matches!(from, DataType::Reg(_)) && !to.is_oid() => {
+                Ok(BoundExpr::Cast { expr: Box::new(BoundExpr::Literal(value)), from, to })
+            }
             BoundExpr::Literal(value) => Ok(BoundExpr::Literal(scalar::cast(value, &from, &to)?)),
             other => {
                 let from = if from == DataType::Unknown { DataType::Text } else { from };
@@ -1966,7 +1970,12 @@ pub fn column_name(expr: &Expr) -> (String, u8) {
             if inner.1 > 1 {
                 inner
             } else {
-                (internal_type_name(data_type).to_string(), 1)
+                // An array type is named by its element (`'{1}'::int[]` is `int4`), as PostgreSQL.
+                let named = match data_type {
+                    DataType::Array(element) => **element,
+                    other => *other,
+                };
+                (internal_type_name(&named).to_string(), 1)
             }
         }
         Expr::Case { .. } => ("case".to_string(), 1),

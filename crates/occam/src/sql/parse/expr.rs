@@ -239,13 +239,29 @@ impl Translator<'_> {
                 }
                 Expr::Array(self.exprs(&array.elem)?)
             }
-            E::CompoundFieldAccess { root, access_chain } => match access_chain.as_slice() {
-                [sp::AccessExpr::Subscript(sp::Subscript::Index { index })] => {
-                    Expr::Subscript { expr: self.boxed(root)?, index: self.boxed(index)? }
+            E::CompoundFieldAccess { root, access_chain } => {
+                // `t.col[1]`: the chain holds the rest of the column's name, then the subscript.
+                let (names, last) = access_chain.split_at(access_chain.len().saturating_sub(1));
+                let mut parts: Vec<sp::Ident> = match strip_nested(root) {
+                    E::Identifier(ident) if !names.is_empty() => vec![ident.clone()],
+                    _ if !names.is_empty() => return Err(unsupported("a field selection")),
+                    _ => Vec::new(),
+                };
+                for name in names {
+                    match name {
+                        sp::AccessExpr::Dot(E::Identifier(ident)) => parts.push(ident.clone()),
+                        _ => return Err(unsupported("a field selection")),
+                    }
                 }
-                [sp::AccessExpr::Subscript(_)] => return Err(unsupported("array slices")),
-                _ => return Err(unsupported("a field selection or array subscript")),
-            },
+                let array = if parts.is_empty() { self.expr(root)? } else { self.compound_column(&parts)? };
+                match last {
+                    [sp::AccessExpr::Subscript(sp::Subscript::Index { index })] => {
+                        Expr::Subscript { expr: Box::new(array), index: self.boxed(index)? }
+                    }
+                    [sp::AccessExpr::Subscript(_)] => return Err(unsupported("array slices")),
+                    _ => return Err(unsupported("a field selection")),
+                }
+            }
             E::GroupingSets(_) | E::Cube(_) | E::Rollup(_) => return Err(unsupported("GROUPING SETS / CUBE / ROLLUP")),
             E::Wildcard(_) | E::QualifiedWildcard(..) => return Err(unsupported("a * in this position")),
             other => return Err(unsupported(format!("the expression `{other}`"))),

@@ -73,7 +73,8 @@ fn const_text(value: &Value, data_type: &DataType, label: bool) -> String {
         other => crate::types::text::format(other, data_type),
     };
     let quoted = format!("'{}'", text.replace('\'', "''"));
-    let typed = |q: String| if label { format!("{q}::{}", format_type(data_type.oid(), Some(data_type.typmod()))) } else { q };
+    // A constant's type carries no modifier (the coercion to varchar(10) is a separate, implicit step).
+    let typed = |q: String| if label { format!("{q}::{}", format_type(data_type.oid(), None)) } else { q };
     match data_type {
         DataType::Int4 => {
             if text.starts_with('-') {
@@ -159,7 +160,7 @@ fn postgres_operand(own: &DataType, other: &DataType, occam: &DataType) -> DataT
             t => *t,
         },
         (a, b) if integer(a) && integer(b) => *a,
-        (a, b) if float(a) && float(b) => *a,
+        (a, b) if float(a) && (float(b) || b.is_numeric_family()) => *a,
         (a, b) if datetime(a) && datetime(b) => *a,
         (a, b) if float(b) && !float(a) && a.is_numeric_family() => DataType::Float8,
         (a, DataType::Unknown) => match a {

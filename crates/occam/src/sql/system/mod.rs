@@ -123,8 +123,8 @@ impl SystemRelation {
 pub struct SystemContext<'a> {
     pub txn: &'a Transaction,
     pub functions: &'a FunctionContext,
-    /// The columns of the relation being produced (for [`SystemContext::row`]).
-    pub columns: &'static [(&'static str, DataType)],
+    /// The relation being produced (for [`SystemContext::row`]).
+    pub relation: &'static SystemRelation,
 }
 
 impl SystemContext<'_> {
@@ -139,7 +139,7 @@ impl SystemContext<'_> {
 
     /// A row of the relation being produced, every column at its default (see [`RowBuilder`]).
     pub fn row(&self) -> RowBuilder {
-        RowBuilder::new(self.columns)
+        RowBuilder::new(self.relation.columns, self.relation.kind == RelationKind::Table)
     }
 }
 
@@ -206,5 +206,5 @@ pub fn resolve(catalog: &Catalog, schema: Option<&str>, name: &str) -> Option<Re
 
 /// Runs `relation`'s producer for a statement.
 pub fn scan(relation: &'static SystemRelation, txn: &Transaction, functions: &FunctionContext) -> Result<Vec<Row>> {
-    (relation.rows)(&SystemContext { txn, functions, columns: relation.columns })
+    (relation.rows)(&SystemContext { txn, functions, relation })
 }

@@ -6,8 +6,8 @@
 //!
 //! ```text
 //!   table                16384 + table id        (FirstNormalObjectId; RowDescription's table oid too)
+//!   primary-key index    0x2000_0000 + table id  (occam's table is its primary key; PostgreSQL has an index)
 //!   secondary index      0x4000_0000 + index id
-//!   primary-key index    0x6000_0000 + table id  (occam's table is its primary key; PostgreSQL has an index)
 //!   primary-key constraint 0x7000_0000 + table id
 //!   column default       0x5000_0000 + table id * 1601 + column number  (pg_attrdef.oid)
 //!   role                 10 for admin, else the role's own oid (roles.rs: from 16384)
@@ -47,7 +47,7 @@ pub const PG_CLASS_RELATION: u32 = 1259;
 pub const FIRST_NORMAL_OID: u32 = ColumnOrigin::FIRST_TABLE_OID;
 const SECONDARY_INDEX_BASE: u32 = 0x4000_0000;
 const COLUMN_DEFAULT_BASE: u32 = 0x5000_0000;
-const PRIMARY_KEY_INDEX_BASE: u32 = 0x6000_0000;
+const PRIMARY_KEY_INDEX_BASE: u32 = 0x2000_0000;
 const PRIMARY_KEY_CONSTRAINT_BASE: u32 = 0x7000_0000;
 const RANGE: u32 = 0x1000_0000;
 
@@ -89,7 +89,7 @@ pub enum ClassOid {
 /// Decodes a `pg_class.oid`.
 pub fn class(oid: u32) -> ClassOid {
     match oid {
-        o if (FIRST_NORMAL_OID..SECONDARY_INDEX_BASE).contains(&o) => ClassOid::Table(o - FIRST_NORMAL_OID),
+        o if (FIRST_NORMAL_OID..PRIMARY_KEY_INDEX_BASE).contains(&o) => ClassOid::Table(o - FIRST_NORMAL_OID),
         o if (SECONDARY_INDEX_BASE..SECONDARY_INDEX_BASE + RANGE).contains(&o) => {
             ClassOid::SecondaryIndex(o - SECONDARY_INDEX_BASE)
         }

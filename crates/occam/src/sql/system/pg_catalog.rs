@@ -169,12 +169,15 @@ fn schema_acl(ctx: &SystemContext, schema: &str) -> Value {
 }
 
 /// `reltuples`: the table's row estimate (the last ANALYZE plus the changes since), -1 when nothing is
-/// known, as PostgreSQL 14+ shows a never-analyzed table.
+/// known, as PostgreSQL 14+ shows a never-analyzed table; an index has its table's estimate, 0 when
+/// unknown (PostgreSQL counts an index's entries when it builds it).
 fn row_estimate(ctx: &SystemContext, class: &Class) -> f64 {
-    class
-        .table()
-        .and_then(|table| ctx.database().and_then(|db| db.estimated_row_count(table.id)))
-        .map_or(-1.0, |rows| rows.round())
+    let estimate = class.table().and_then(|table| ctx.database().and_then(|db| db.estimated_row_count(table.id)));
+    match (class, estimate) {
+        (_, Some(rows)) => rows.round(),
+        (Class::PrimaryKey(_) | Class::Index(..), None) => 0.0,
+        (_, None) => -1.0,
+    }
 }
 
 fn pg_class(ctx: &SystemContext) -> Result<Vec<Row>> {
@@ -232,11 +235,13 @@ fn storage_of(data_type: &DataType) -> (&'static str, &'static str, bool) {
     (storage, align, matches!(length, 1 | 2 | 4 | 8))
 }
 
-/// The collation of a column of `data_type`: `default` for the string types, `C` for `name`.
+/// The collation of a column of `data_type`: `default` for the string types (and arrays of them), `C`
+/// for `name`.
 fn collation_of(data_type: &DataType) -> u32 {
     match data_type {
         DataType::Name => oids::C_COLLATION,
-        DataType::Text | DataType::Varchar(_) | DataType::Char(_) => oids::DEFAULT_COLLATION,
+        DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::NodeTree => oids::DEFAULT_COLLATION,
+        DataType::Array(element) => collation_of(element),
         _ => 0,
     }
 }
@@ -316,7 +321,14 @@ fn pg_type(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("typdelim", ",")
                 .set("typelem", element)
                 .set("typarray", data_type.array_oid().unwrap_or(0))
-                .set("typalign", if is_array && align != "d" { "i" } else { align })
+                .set(
+                    "typalign",
+                    match data_type {
+                        DataType::Unknown => "c",
+                        _ if is_array && align != "d" => "i",
+                        _ => align,
+                    },
+                )
                 .set("typstorage", storage)
                 .set("typtypmod", -1)
                 .set("typcollation", collation_of(data_type))
@@ -537,6 +549,8 @@ fn pg_roles(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("rolcreaterole", superuser)
                 .set("rolcreatedb", superuser)
                 .set("rolcanlogin", login)
+                .set("rolreplication", superuser)
+                .set("rolbypassrls", superuser)
                 .set("rolconnlimit", -1)
                 .set("rolpassword", "********")
                 .set("oid", oid)
@@ -555,6 +569,8 @@ fn pg_user(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("usesysid", oid)
                 .set("usecreatedb", superuser)
                 .set("usesuper", superuser)
+                .set("userepl", superuser)
+                .set("usebypassrls", superuser)
                 .set("passwd", "********")
                 .finish()
         })
@@ -613,6 +629,9 @@ fn pg_tables(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("tableowner", super::names::role_name(catalog, owner))
                 .set("tablespace", Value::Null)
                 .set("hasindexes", matches!(class, Class::Table(t) if !t.has_hidden_key() || !t.indexes.is_empty()))
+                .set("hasrules", false)
+                .set("hastriggers", false)
+                .set("rowsecurity", false)
                 .finish()
         })
         .collect())
@@ -701,6 +720,7 @@ fn pg_stats(ctx: &SystemContext) -> Result<Vec<Row>> {
                     .set("schemaname", crate::catalog::PUBLIC_SCHEMA)
                     .set("tablename", table.name.clone())
                     .set("attname", column.name.clone())
+                    .set("inherited", false)
                     .set("null_frac", column.null_fraction)
                     .set("avg_width", column.average_width.round() as i32)
                     .set("n_distinct", column.n_distinct)

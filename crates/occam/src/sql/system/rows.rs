@@ -9,19 +9,20 @@ use super::{oids, SystemRelation};
 use crate::catalog::{Catalog, ColumnInfo, Index, IndexState, Table};
 use crate::types::{DataType, Row, Value};
 
-/// A row of a system relation, filled column by column by name. A column not set keeps its type's
-/// default: false, 0, the empty string for `name` / `"char"` / text-like kinds, NULL for everything else
-/// (arrays, timestamps, free text) — PostgreSQL's catalog columns are NOT NULL where a zero makes sense.
+/// A row of a system relation, filled column by column by name. In a catalog table a column not set
+/// keeps its type's zero (false, 0, the empty `name` / `"char"`; NULL for arrays, timestamps and free
+/// text), as PostgreSQL's catalog columns are NOT NULL where a zero makes sense; in a view it is NULL.
 pub struct RowBuilder {
     columns: &'static [(&'static str, DataType)],
     values: Vec<Value>,
 }
 
 impl RowBuilder {
-    pub fn new(columns: &'static [(&'static str, DataType)]) -> RowBuilder {
+    pub fn new(columns: &'static [(&'static str, DataType)], zeros: bool) -> RowBuilder {
         let values = columns
             .iter()
             .map(|(_, data_type)| match data_type {
+                _ if !zeros => Value::Null,
                 DataType::Bool => Value::Bool(false),
                 DataType::Int2 | DataType::Int4 | DataType::Int8 | DataType::Oid | DataType::Reg(_) => Value::Int(0),
                 DataType::Float4 | DataType::Float8 => Value::Float(0.0),
