@@ -80,12 +80,15 @@ fn create_fixture(port: u16, dsql: bool) {
         let (ok, output) = psql(port, "127.0.0.1", &statement);
         assert!(ok, "{statement}: {output}");
     }
+    if !dsql {
+        return;
+    }
     let deadline = Instant::now() + Duration::from_secs(60);
-    while dsql {
+    loop {
         let (ok, output) = psql(port, "127.0.0.1", "SELECT count(*) FROM sys.jobs WHERE status <> 'completed'");
         assert!(ok, "{output}");
         if output.lines().any(|line| line.trim() == "0") {
-            break;
+            return;
         }
         assert!(Instant::now() < deadline, "index builds did not finish: {output}");
         // Polling interval: the loop ends as soon as the jobs report completed.
@@ -106,7 +109,10 @@ fn check_expected(mode: &str, actual: &str) {
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
     if expected != actual {
-        panic!("psql output in {mode} mode differs from {}:\n--- expected\n{expected}\n--- actual\n{actual}", path.display());
+        panic!(
+            "psql output in {mode} mode differs from {}:\n--- expected\n{expected}\n--- actual\n{actual}",
+            path.display()
+        );
     }
 }
 
@@ -152,7 +158,11 @@ impl Postgres {
         if output.status.success() {
             Ok(())
         } else {
-            Err(format!("{program} failed: {}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr)))
+            Err(format!(
+                "{program} failed: {}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ))
         }
     }
 

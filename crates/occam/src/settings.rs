@@ -206,8 +206,12 @@ impl BackendId {
     fn register(user: &str, superuser: bool) -> BackendId {
         let pid = NEXT_BACKEND_PID.fetch_add(1, Ordering::Relaxed);
         let terminate = Arc::new(Notify::new());
-        let backend =
-            LiveBackend { user: user.to_string(), superuser, terminate: terminate.clone(), started: chrono::Utc::now() };
+        let backend = LiveBackend {
+            user: user.to_string(),
+            superuser,
+            terminate: terminate.clone(),
+            started: chrono::Utc::now(),
+        };
         LIVE_BACKENDS.lock().insert(pid, backend);
         BackendId { pid, terminate }
     }

@@ -22,7 +22,10 @@ pub enum ArrayFunction {
     /// `array[index]`.
     Subscript,
     /// `element op ANY (array)`, or `ALL` with `all`.
-    AnyAll { op: BinaryOp, all: bool },
+    AnyAll {
+        op: BinaryOp,
+        all: bool,
+    },
     /// `array || array`, `array || element`, `element || array`.
     Concat,
     /// `array_to_string(array, delimiter[, null_string])`.
@@ -45,7 +48,9 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
     let int4 = |t: &DataType| matches!(t, DataType::Int2 | DataType::Int4 | DataType::Unknown);
     let text = |t: &DataType| t.is_string() || *t == DataType::Unknown;
     Some(match (name, args) {
-        ("array_to_string", [array, delimiter, rest @ ..]) if array.is_array() && text(delimiter) && rest.len() <= 1 => {
+        ("array_to_string", [array, delimiter, rest @ ..])
+            if array.is_array() && text(delimiter) && rest.len() <= 1 =>
+        {
             if rest.iter().any(|t| !text(t)) {
                 return Some(Err(not_found()));
             }
@@ -61,7 +66,9 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
             };
             resolved(function, vec![*array, DataType::Int4], DataType::Int4)
         }
-        ("cardinality", [array]) if array.is_array() => resolved(ArrayFunction::Cardinality, vec![*array], DataType::Int4),
+        ("cardinality", [array]) if array.is_array() => {
+            resolved(ArrayFunction::Cardinality, vec![*array], DataType::Int4)
+        }
         ("array_to_string" | "array_upper" | "array_lower" | "array_length" | "cardinality", _) => Err(not_found()),
         _ => return None,
     })
@@ -278,6 +285,7 @@ pub fn cast_elements(elements: Vec<Value>, from: &DataType, to: &DataType) -> Re
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::types::ArrayElement;
 
     fn ints(values: &[i64]) -> Value {
         Value::Array(values.iter().map(|v| Value::Int(*v)).collect())
@@ -285,7 +293,7 @@ mod tests {
 
     #[test]
     fn subscripts_and_bounds() {
-        let array = DataType::Array(&DataType::Int4);
+        let array = DataType::Array(ArrayElement::INT4);
         let sub = resolve_subscript(&array, &DataType::Int4).unwrap();
         assert_eq!(invoke(ArrayFunction::Subscript, &sub, &[ints(&[5, 6]), Value::Int(1)]).unwrap(), Value::Int(5));
         assert_eq!(invoke(ArrayFunction::Subscript, &sub, &[ints(&[5, 6]), Value::Int(3)]).unwrap(), Value::Null);
@@ -298,16 +306,23 @@ mod tests {
 
     #[test]
     fn any_all_three_valued() {
-        let array = DataType::Array(&DataType::Int4);
+        let array = DataType::Array(ArrayElement::INT4);
         let any = resolve_any_all(BinaryOp::Eq, false, &DataType::Int4, &array).unwrap();
-        let run = |left: Value, right: Value| invoke(ArrayFunction::AnyAll { op: BinaryOp::Eq, all: false }, &any, &[left, right]).unwrap();
+        let run = |left: Value, right: Value| {
+            invoke(ArrayFunction::AnyAll { op: BinaryOp::Eq, all: false }, &any, &[left, right]).unwrap()
+        };
         assert_eq!(run(Value::Int(2), ints(&[1, 2])), Value::Bool(true));
         assert_eq!(run(Value::Int(3), ints(&[1, 2])), Value::Bool(false));
         assert_eq!(run(Value::Int(3), Value::Array(vec![Value::Int(1), Value::Null])), Value::Null);
         assert_eq!(run(Value::Null, ints(&[])), Value::Bool(false));
         let to_string = resolve("array_to_string", &[array, DataType::Unknown]).unwrap().unwrap();
         assert_eq!(
-            invoke(ArrayFunction::ToString, &to_string, &[Value::Array(vec![Value::Int(1), Value::Null, Value::Int(3)]), Value::Text(",".into())]).unwrap(),
+            invoke(
+                ArrayFunction::ToString,
+                &to_string,
+                &[Value::Array(vec![Value::Int(1), Value::Null, Value::Int(3)]), Value::Text(",".into())]
+            )
+            .unwrap(),
             Value::Text("1,3".into())
         );
     }

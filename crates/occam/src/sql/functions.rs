@@ -20,7 +20,7 @@ use crate::database::Database;
 use crate::error::{sqlstate, Error, Result};
 use crate::settings::{SessionSettings, Signal};
 use crate::sql::scalar::{self, BinaryOp, BinarySignature};
-use crate::types::{text, DataType, Value};
+use crate::types::{text, ArrayElement, DataType, Value};
 
 /// Per-statement context visible to functions (and to the system relations, `sql::system`).
 #[derive(Clone, Default)]
@@ -1228,7 +1228,7 @@ pub fn resolve_aggregate(name: &str, arg_type: Option<&DataType>, distinct: bool
             }
         }
         // The binder passes string_agg's two arguments as one text[] pair.
-        "string_agg" if *t == DataType::Array(&DataType::Text) => resolved(A::StringAgg, Some(*t), DataType::Text),
+        "string_agg" if *t == DataType::Array(ArrayElement::TEXT) => resolved(A::StringAgg, Some(*t), DataType::Text),
         _ => Err(not_found()),
     }
 }

@@ -17,7 +17,7 @@ use regex::{Regex, RegexBuilder};
 
 use crate::error::{sqlstate, Error, Result};
 use crate::sql::functions::{function_does_not_exist, FunctionContext, ResolvedScalar, ScalarFunction};
-use crate::types::{DataType, Value};
+use crate::types::{ArrayElement, DataType, Value};
 
 /// A resolved regular-expression operator or function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,9 +44,9 @@ pub fn resolve_operator(case_insensitive: bool) -> ResolvedScalar {
 /// The regular-expression functions by name; None for any other name.
 pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> {
     let (function, counts, result) = match name {
-        "regexp_match" => (RegexFunction::FirstMatch, 2..=3, DataType::Array(&DataType::Text)),
+        "regexp_match" => (RegexFunction::FirstMatch, 2..=3, DataType::Array(ArrayElement::TEXT)),
         "regexp_replace" => (RegexFunction::Replace, 3..=4, DataType::Text),
-        "regexp_split_to_array" => (RegexFunction::Split, 2..=3, DataType::Array(&DataType::Text)),
+        "regexp_split_to_array" => (RegexFunction::Split, 2..=3, DataType::Array(ArrayElement::TEXT)),
         "textregexeq" => (RegexFunction::Match { case_insensitive: false }, 2..=2, DataType::Bool),
         _ => return None,
     };
@@ -54,7 +54,11 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
     if !counts.contains(&args.len()) || !args.iter().all(stringish) {
         return Some(Err(function_does_not_exist(name, args)));
     }
-    Some(Ok(ResolvedScalar { function: ScalarFunction::Regex(function), arg_types: vec![DataType::Text; args.len()], result_type: result }))
+    Some(Ok(ResolvedScalar {
+        function: ScalarFunction::Regex(function),
+        arg_types: vec![DataType::Text; args.len()],
+        result_type: result,
+    }))
 }
 
 /// Evaluates a regular-expression function (strict: NULL in, NULL out).
@@ -75,10 +79,13 @@ pub fn invoke(function: RegexFunction, args: &[Value], ctx: &FunctionContext) ->
     })
 }
 
-/// The patterns one statement compiled, by (pattern, case-insensitive).
+/// Compiled patterns by (pattern, case-insensitive).
+type Compiled = HashMap<(String, bool), Arc<Regex>>;
+
+/// The patterns one statement compiled.
 #[derive(Clone, Default)]
 pub struct RegexCache {
-    compiled: Arc<Mutex<HashMap<(String, bool), Arc<Regex>>>>,
+    compiled: Arc<Mutex<Compiled>>,
 }
 
 /// At most this many patterns are kept per statement (a pattern per row of a big table would otherwise
@@ -215,8 +222,11 @@ pub fn parse_flags(flags: &str, allow_global: bool) -> Result<Flags> {
         match c {
             'g' if allow_global => parsed.global = true,
             'g' => {
-                return Err(Error::new(sqlstate::INVALID_PARAMETER_VALUE, "regexp_match() does not support the \"global\" option")
-                    .with_hint("Use the regexp_matches function instead."))
+                return Err(Error::new(
+                    sqlstate::INVALID_PARAMETER_VALUE,
+                    "regexp_match() does not support the \"global\" option",
+                )
+                .with_hint("Use the regexp_matches function instead."))
             }
             'i' => parsed.case_insensitive = true,
             'c' => parsed.case_insensitive = false,
@@ -245,7 +255,9 @@ pub fn first_match(cache: &RegexCache, subject: &str, pattern: &str, flags: &str
     let groups: Vec<Value> = if captures.len() == 1 {
         vec![Value::Text(captures[0].to_string())]
     } else {
-        (1..captures.len()).map(|i| captures.get(i).map_or(Value::Null, |m| Value::Text(m.as_str().to_string()))).collect()
+        (1..captures.len())
+            .map(|i| captures.get(i).map_or(Value::Null, |m| Value::Text(m.as_str().to_string())))
+            .collect()
     };
     Ok(Value::Array(groups))
 }

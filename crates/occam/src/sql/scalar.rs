@@ -18,7 +18,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, MathematicalOps, RoundingStrategy};
 
 use crate::error::{sqlstate, Error, Result};
-use crate::types::{binary, text, DataType, Value};
+use crate::types::{binary, text, ArrayElement, DataType, Value};
 
 /// A binary operator on scalar values (AND/OR are three-valued logic in the executor, not here).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -253,7 +253,9 @@ fn comparison_operand_type(l: &DataType, r: &DataType) -> Option<DataType> {
         (DataType::Unknown, DataType::Unknown) => Some(DataType::Text),
         (DataType::Unknown, other) | (other, DataType::Unknown) => Some(*other),
         _ if l.is_oid() || r.is_oid() => oid_operand_type(l, r),
-        (DataType::Array(a), DataType::Array(b)) => common_type(a, b).and_then(|e| e.array_of()),
+        (DataType::Array(a), DataType::Array(b)) => {
+            common_type(&a.data_type(), &b.data_type()).and_then(|e| e.array_of())
+        }
         _ if numeric_rank(l).is_some() && numeric_rank(r).is_some() => Some(numeric_operand_type(l, r)),
         _ if l.is_string() && r.is_string() => Some(DataType::Text),
         _ if datetime_rank(l).is_some() && datetime_rank(r).is_some() => {
@@ -755,7 +757,7 @@ fn value_type(value: &Value, declared: &DataType) -> DataType {
         Value::Date(_) => DataType::Date,
         Value::Timestamp(_) => DataType::Timestamp,
         Value::Timestamptz(_) => DataType::Timestamptz,
-        Value::Array(_) => DataType::Array(&DataType::Text),
+        Value::Array(_) => DataType::Array(ArrayElement::TEXT),
         Value::Text(_) | Value::Null => DataType::Text,
     }
 }
@@ -1051,7 +1053,9 @@ pub fn common_type(a: &DataType, b: &DataType) -> Option<DataType> {
         _ if a == b => Some(*a),
         (DataType::Unknown, other) | (other, DataType::Unknown) => Some(*other),
         _ if a.is_oid() || b.is_oid() => oid_operand_type(a, b),
-        (DataType::Array(x), DataType::Array(y)) => common_type(x, y).and_then(|e| e.array_of()),
+        (DataType::Array(x), DataType::Array(y)) => {
+            common_type(&x.data_type(), &y.data_type()).and_then(|e| e.array_of())
+        }
         (DataType::Numeric(_), DataType::Numeric(_)) => Some(DataType::Numeric(None)),
         (DataType::Varchar(_), DataType::Varchar(_)) => Some(DataType::Varchar(None)),
         (DataType::Char(n), DataType::Char(m)) => Some(DataType::Char(*n.max(m))),

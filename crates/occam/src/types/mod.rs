@@ -64,15 +64,16 @@ pub enum DataType {
     Int2Vector,
     OidVector,
     /// A one-dimensional array (`Value::Array`, subscripts from 1) of the element type.
-    Array(&'static DataType),
+    Array(ArrayElement),
     /// `aclitem`: one privilege grant in its text form `grantee=privs/grantor` (a `Value::Text`).
     AclItem,
     /// `pg_node_tree`: a stored expression; occam keeps its SQL text (a `Value::Text`).
     NodeTree,
 }
 
-/// Element types arrays exist for (an array of a type with a modifier has the unmodified element type).
-static ARRAY_ELEMENTS: &[DataType] = &[
+/// Element types arrays exist for (an array of a type with a modifier has the unmodified element type), in
+/// the order of [`ArrayElement`]'s indices.
+static ARRAY_ELEMENTS: [DataType; 26] = [
     DataType::Bool,
     DataType::Int2,
     DataType::Int4,
@@ -100,6 +101,34 @@ static ARRAY_ELEMENTS: &[DataType] = &[
     DataType::OidVector,
     DataType::AclItem,
 ];
+
+/// An array type's element type: an index into the element types arrays exist for (so that a
+/// `DataType`, of which expression trees hold many, stays 12 bytes).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ArrayElement(u8);
+
+impl ArrayElement {
+    pub const BOOL: ArrayElement = ArrayElement(0);
+    pub const INT2: ArrayElement = ArrayElement(1);
+    pub const INT4: ArrayElement = ArrayElement(2);
+    pub const FLOAT4: ArrayElement = ArrayElement(4);
+    pub const TEXT: ArrayElement = ArrayElement(7);
+    pub const OID: ArrayElement = ArrayElement(15);
+    pub const NAME: ArrayElement = ArrayElement(21);
+    pub const INTERNAL_CHAR: ArrayElement = ArrayElement(22);
+    pub const ACLITEM: ArrayElement = ArrayElement(25);
+
+    /// The element type.
+    pub fn data_type(self) -> DataType {
+        ARRAY_ELEMENTS[self.0 as usize]
+    }
+}
+
+impl fmt::Debug for ArrayElement {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.data_type())
+    }
+}
 
 impl DataType {
     /// Every built-in type occam knows (`pg_type`'s rows, with the array types of [`DataType::array_of`]).
@@ -165,7 +194,7 @@ impl DataType {
             DataType::Uuid => 2950,
             DataType::Reg(RegKind::Namespace) => 4089,
             DataType::Reg(RegKind::Role) => 4096,
-            DataType::Array(element) => element.array_oid().unwrap_or(0),
+            DataType::Array(element) => element.data_type().array_oid().unwrap_or(0),
         }
     }
 
@@ -210,13 +239,13 @@ impl DataType {
             DataType::Char(_) => DataType::Char(1),
             other => *other,
         };
-        ARRAY_ELEMENTS.iter().find(|e| **e == element).map(DataType::Array)
+        ARRAY_ELEMENTS.iter().position(|e| *e == element).map(|i| DataType::Array(ArrayElement(i as u8)))
     }
 
     /// The element type of an array or vector type.
     pub fn element(&self) -> Option<DataType> {
         match self {
-            DataType::Array(element) => Some(**element),
+            DataType::Array(element) => Some(element.data_type()),
             DataType::Int2Vector => Some(DataType::Int2),
             DataType::OidVector => Some(DataType::Oid),
             _ => None,
@@ -233,7 +262,7 @@ impl DataType {
         if let Some(found) = DataType::BUILTINS.iter().find(|t| t.oid() == oid) {
             return Some(*found);
         }
-        ARRAY_ELEMENTS.iter().find(|e| e.array_oid() == Some(oid)).map(DataType::Array)
+        ARRAY_ELEMENTS.iter().find(|e| e.array_oid() == Some(oid)).and_then(DataType::array_of)
     }
 
     /// The type's name as PostgreSQL prints it in error messages (`integer`, `character varying`, ...).
@@ -267,7 +296,7 @@ impl DataType {
             DataType::OidVector => "oidvector",
             DataType::AclItem => "aclitem",
             DataType::NodeTree => "pg_node_tree",
-            DataType::Array(element) => match element {
+            DataType::Array(element) => match element.data_type() {
                 DataType::Bool => "boolean[]",
                 DataType::Int2 => "smallint[]",
                 DataType::Int4 => "integer[]",
@@ -331,7 +360,7 @@ impl DataType {
             DataType::OidVector => "oidvector",
             DataType::AclItem => "aclitem",
             DataType::NodeTree => "pg_node_tree",
-            DataType::Array(element) => match element {
+            DataType::Array(element) => match element.data_type() {
                 DataType::Bool => "_bool",
                 DataType::Int2 => "_int2",
                 DataType::Int4 => "_int4",
@@ -549,3 +578,36 @@ impl Value {
 
 /// A row of values, in table or output column order.
 pub type Row = Vec<Value>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn array_elements_and_type_oids_agree() {
+        let named = [
+            (ArrayElement::BOOL, DataType::Bool),
+            (ArrayElement::INT2, DataType::Int2),
+            (ArrayElement::INT4, DataType::Int4),
+            (ArrayElement::FLOAT4, DataType::Float4),
+            (ArrayElement::TEXT, DataType::Text),
+            (ArrayElement::OID, DataType::Oid),
+            (ArrayElement::NAME, DataType::Name),
+            (ArrayElement::INTERNAL_CHAR, DataType::InternalChar),
+            (ArrayElement::ACLITEM, DataType::AclItem),
+        ];
+        for (element, data_type) in named {
+            assert_eq!(element.data_type(), data_type);
+        }
+        for data_type in DataType::BUILTINS {
+            assert_eq!(DataType::from_oid(data_type.oid()), Some(*data_type), "{data_type:?}");
+            if let Some(array) = data_type.array_of() {
+                assert_eq!(array.element(), Some(*data_type));
+                assert_eq!(DataType::from_oid(array.oid()), Some(array), "{array:?}");
+                assert_eq!(Some(array.oid()), data_type.array_oid());
+            }
+        }
+        assert_eq!(DataType::Varchar(Some(5)).array_of(), DataType::Varchar(None).array_of());
+        assert_eq!(std::mem::size_of::<DataType>(), 12);
+    }
+}

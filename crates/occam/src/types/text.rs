@@ -48,7 +48,7 @@ pub fn format(value: &Value, data_type: &DataType) -> String {
 /// as PostgreSQL's array_out quotes them), or `1 2 3` for `int2vector` / `oidvector`.
 pub fn format_array(elements: &[Value], data_type: &DataType, element: &mut dyn FnMut(&Value) -> String) -> String {
     if matches!(data_type, DataType::Int2Vector | DataType::OidVector) {
-        return elements.iter().map(|e| element(e)).collect::<Vec<_>>().join(" ");
+        return elements.iter().map(&mut *element).collect::<Vec<_>>().join(" ");
     }
     let mut out = String::from("{");
     for (i, value) in elements.iter().enumerate() {
@@ -114,7 +114,7 @@ pub fn parse(text: &str, data_type: &DataType) -> Result<Value> {
                 .collect::<Result<Vec<Value>>>()
                 .map(Value::Array)
         }
-        DataType::Array(element) => parse_array(text, data_type, &mut |part| parse(part, element)),
+        DataType::Array(element) => parse_array(text, data_type, &mut |part| parse(part, &element.data_type())),
     }
 }
 

@@ -18,7 +18,7 @@ use crate::sql::functions;
 use crate::sql::parse::strip_positions;
 use crate::sql::plan::*;
 use crate::sql::scalar::{self, BinaryOp};
-use crate::types::{DataType, Value};
+use crate::types::{ArrayElement, DataType, Value};
 
 /// Plans `statement` against `catalog`. `declared[i]` is the client's type for `$i+1` (`Unknown` = infer).
 pub fn plan_statement(
@@ -132,8 +132,8 @@ pub fn plan_statement_as(
 fn names_for_output(plan: &mut QueryPlan) {
     let mut columns = plan.columns.to_vec();
     let mut changed = false;
-    for i in 0..plan.visible {
-        let from = columns[i].data_type;
+    for (i, column) in columns.iter_mut().enumerate().take(plan.visible) {
+        let from = column.data_type;
         if !matches!(from, DataType::Reg(_)) {
             continue;
         }
@@ -147,7 +147,7 @@ fn names_for_output(plan: &mut QueryPlan) {
             }
         }
         plan.projection[i] = BoundExpr::Cast { expr: Box::new(original), from, to: DataType::Text };
-        columns[i].data_type = DataType::Text;
+        column.data_type = DataType::Text;
         changed = true;
     }
     if changed {
@@ -1439,10 +1439,14 @@ impl<'c> Binder<'c> {
             Expr::Case { operand, branches, else_result } => {
                 self.bind_case(operand.as_deref(), branches, else_result.as_deref(), scope)
             }
-            Expr::Cast { expr: inner, data_type: to } if matches!(strip_position(inner), Expr::Array(items) if items.is_empty()) => {
+            Expr::Cast { expr: inner, data_type: to } if matches!(strip_position(inner), Expr::Array(items) if items.is_empty()) =>
+            {
                 // `ARRAY[]::integer[]`: the cast gives the empty array its type.
                 if !to.is_array() {
-                    return Err(Error::new(sqlstate::CANNOT_COERCE, format!("cannot cast type text[] to {}", to.name())));
+                    return Err(Error::new(
+                        sqlstate::CANNOT_COERCE,
+                        format!("cannot cast type text[] to {}", to.name()),
+                    ));
                 }
                 Ok((BoundExpr::Literal(Value::Array(Vec::new())), *to))
             }
@@ -1527,7 +1531,7 @@ impl<'c> Binder<'c> {
                 if right_type == DataType::Unknown {
                     // `x = ANY ('{1,2}')`: the literal is an array of the left side's type.
                     let element = if left_type == DataType::Unknown { DataType::Text } else { left_type };
-                    right_type = element.array_of().unwrap_or(DataType::Array(&DataType::Text));
+                    right_type = element.array_of().unwrap_or(DataType::Array(ArrayElement::TEXT));
                     let right = self.coerce(right, DataType::Unknown, right_type)?;
                     return self.bind_any_all(*op, *all, left, left_type, right, right_type);
                 }
@@ -1633,7 +1637,9 @@ impl<'c> Binder<'c> {
                     sqlstate::UNDEFINED_FUNCTION,
                     format!("operator does not exist: {} {symbol} {}", lt.name(), rt.name()),
                 )
-                .with_hint("No operator matches the given name and argument types. You might need to add explicit type casts."));
+                .with_hint(
+                    "No operator matches the given name and argument types. You might need to add explicit type casts.",
+                ));
             }
             let case_insensitive = matches!(op, BinaryOperator::RegexIMatch | BinaryOperator::NotRegexIMatch);
             let function = crate::sql::regex::resolve_operator(case_insensitive);
@@ -1972,7 +1978,7 @@ pub fn column_name(expr: &Expr) -> (String, u8) {
             } else {
                 // An array type is named by its element (`'{1}'::int[]` is `int4`), as PostgreSQL.
                 let named = match data_type {
-                    DataType::Array(element) => **element,
+                    DataType::Array(element) => element.data_type(),
                     other => *other,
                 };
                 (internal_type_name(&named).to_string(), 1)

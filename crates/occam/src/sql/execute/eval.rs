@@ -108,7 +108,9 @@ pub fn eval(expr: &BoundExpr, row: &[Value], ctx: &mut ExecContext) -> Result<Va
             let value = eval(expr, row, ctx)?;
             if value.is_null() {
                 Value::Null
-            } else if from.is_oid() != to.is_oid() && (matches!(from, DataType::Reg(_)) || matches!(to, DataType::Reg(_))) {
+            } else if from.is_oid() != to.is_oid()
+                && (matches!(from, DataType::Reg(_)) || matches!(to, DataType::Reg(_)))
+            {
                 reg_cast(value, from, to, ctx)?
             } else {
                 scalar::cast(value, from, to)?

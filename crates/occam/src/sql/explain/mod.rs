@@ -16,7 +16,7 @@ use crate::sql::ast::{ExplainFormat, ExplainOptions, JoinKind, SetOperator};
 use crate::sql::execute::NodeStats;
 use crate::sql::plan::physical::{Join, JoinAlgorithm, Node, PhysicalPlan, PhysicalQuery, TableRead};
 use crate::sql::plan::BoundExpr;
-use crate::types::{DataType, Value};
+use crate::types::{ArrayElement, DataType, Value};
 
 /// Whose node names to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -616,7 +616,7 @@ fn literal_text(value: &Value) -> String {
         Value::Date(d) => format!("'{d}'::date"),
         Value::Timestamp(t) => format!("'{t}'::timestamp without time zone"),
         Value::Timestamptz(t) => format!("'{t}'::timestamp with time zone"),
-        Value::Array(_) => format!("'{}'", crate::types::text::format(value, &DataType::Array(&DataType::Text))),
+        Value::Array(_) => format!("'{}'", crate::types::text::format(value, &DataType::Array(ArrayElement::TEXT))),
     }
 }
 

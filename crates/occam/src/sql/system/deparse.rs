@@ -168,7 +168,7 @@ fn postgres_operand(own: &DataType, other: &DataType, occam: &DataType) -> DataT
             t => *t,
         },
         (DataType::Varchar(_), _) => DataType::Text,
-        (DataType::Char(_), b) if matches!(b, DataType::Char(_)) => *own,
+        (DataType::Char(_), DataType::Char(_)) => *own,
         _ => match occam {
             DataType::Numeric(_) => DataType::Numeric(None),
             t => *t,
@@ -199,9 +199,7 @@ fn coerce(printed: Printed, target: &DataType, env: &Env) -> String {
 }
 
 fn column_type(env: &Env, name: &str) -> DataType {
-    env.table
-        .and_then(|t| t.column_index(name).map(|i| t.columns[i].data_type))
-        .unwrap_or(DataType::Unknown)
+    env.table.and_then(|t| t.column_index(name).map(|i| t.columns[i].data_type)).unwrap_or(DataType::Unknown)
 }
 
 /// Wraps an operator expression: always in unpretty mode, for operands in pretty mode.
@@ -283,7 +281,8 @@ fn print(expr: &Expr, env: &Env) -> Printed {
                 .iter()
                 .map(|o| {
                     let printed = print(o, env);
-                    let nested_other = matches!((expr, strip(o)), (Expr::And(_), Expr::Or(_)) | (Expr::Or(_), Expr::And(_)));
+                    let nested_other =
+                        matches!((expr, strip(o)), (Expr::And(_), Expr::Or(_)) | (Expr::Or(_), Expr::And(_)));
                     if env.pretty && nested_other {
                         format!("({})", printed.text)
                     } else {
@@ -438,7 +437,8 @@ pub fn index_definition(catalog: &Catalog, class: &Class, pretty: bool) -> Strin
             text
         })
         .collect();
-    let include: Vec<String> = columns[key_count..].iter().map(|c| quote_ident(&table.columns[c.column].name)).collect();
+    let include: Vec<String> =
+        columns[key_count..].iter().map(|c| quote_ident(&table.columns[c.column].name)).collect();
     let table_name = if pretty {
         quote_ident(&table.name)
     } else {

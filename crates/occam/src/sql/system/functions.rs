@@ -14,7 +14,7 @@ use super::{deparse, oids};
 use crate::error::{sqlstate, Error, Result};
 use crate::sql::ast::Privilege;
 use crate::sql::functions::{function_does_not_exist, FunctionContext, ResolvedScalar, ScalarFunction};
-use crate::types::{DataType, RegKind, Value};
+use crate::types::{ArrayElement, DataType, RegKind, Value};
 
 /// A resolved catalog function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,22 +109,22 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
         "pg_get_indexdef" => all(&[oid_arg])
             .or_else(|| all(&[oid_arg, int4_arg, bool_arg]))
             .map(|a| resolved(C::IndexDefinition, a, text)),
-        "pg_get_constraintdef" => all(&[oid_arg])
-            .or_else(|| all(&[oid_arg, bool_arg]))
-            .map(|a| resolved(C::ConstraintDefinition, a, text)),
+        "pg_get_constraintdef" => {
+            all(&[oid_arg]).or_else(|| all(&[oid_arg, bool_arg])).map(|a| resolved(C::ConstraintDefinition, a, text))
+        }
         "pg_get_expr" => all(&[text_arg, oid_arg])
             .or_else(|| all(&[text_arg, oid_arg, bool_arg]))
             .map(|a| resolved(C::Expression, a, text)),
         "pg_get_userbyid" => all(&[oid_arg]).map(|a| resolved(C::UserById, a, DataType::Name)),
-        "obj_description" => all(&[oid_arg])
-            .or_else(|| all(&[oid_arg, text_arg]))
-            .map(|a| resolved(C::Nothing, a, text)),
+        "obj_description" => {
+            all(&[oid_arg]).or_else(|| all(&[oid_arg, text_arg])).map(|a| resolved(C::Nothing, a, text))
+        }
         "col_description" => all(&[oid_arg, int4_arg]).map(|a| resolved(C::Nothing, a, text)),
         "shobj_description" => all(&[oid_arg, text_arg]).map(|a| resolved(C::Nothing, a, text)),
         "pg_get_serial_sequence" => all(&[text_arg, text_arg]).map(|a| resolved(C::Nothing, a, text)),
-        "pg_get_viewdef" => all(&[oid_arg])
-            .or_else(|| all(&[oid_arg, bool_arg]))
-            .map(|a| resolved(C::Nothing, a, text)),
+        "pg_get_viewdef" => {
+            all(&[oid_arg]).or_else(|| all(&[oid_arg, bool_arg])).map(|a| resolved(C::Nothing, a, text))
+        }
         "pg_get_partkeydef" | "pg_get_statisticsobjdef_columns" => {
             all(&[oid_arg]).map(|a| resolved(C::Nothing, a, text))
         }
@@ -146,7 +146,9 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
         "pg_total_relation_size" => all(&[class_arg]).map(|a| resolved(C::TotalRelationSize, a, DataType::Int8)),
         "pg_indexes_size" => all(&[class_arg]).map(|a| resolved(C::IndexesSize, a, DataType::Int8)),
         "pg_size_pretty" => match args {
-            [t] if t.is_integer() || *t == DataType::Unknown => Some(resolved(C::SizePretty, vec![DataType::Int8], text)),
+            [t] if t.is_integer() || *t == DataType::Unknown => {
+                Some(resolved(C::SizePretty, vec![DataType::Int8], text))
+            }
             [DataType::Numeric(_)] => Some(resolved(C::SizePretty, vec![DataType::Numeric(None)], text)),
             _ => None,
         },
@@ -165,7 +167,7 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
         }
         "to_regrole" => all(&[text_arg]).map(|a| resolved(C::ToReg(RegKind::Role), a, DataType::Reg(RegKind::Role))),
         "current_schemas" => {
-            all(&[bool_arg]).map(|a| resolved(C::CurrentSchemas, a, DataType::Array(&DataType::Name)))
+            all(&[bool_arg]).map(|a| resolved(C::CurrentSchemas, a, DataType::Array(ArrayElement::NAME)))
         }
         _ => return None,
     };
@@ -202,7 +204,10 @@ fn privileges(text: &str, allowed: &[(&str, Option<Privilege>)]) -> Result<Vec<O
             let word = part.trim().to_ascii_uppercase();
             let word = word.strip_suffix(" WITH GRANT OPTION").unwrap_or(&word).trim().to_string();
             allowed.iter().find(|(name, _)| *name == word).map(|(_, p)| *p).ok_or_else(|| {
-                Error::new(sqlstate::INVALID_PARAMETER_VALUE, format!("unrecognized privilege type: \"{}\"", part.trim()))
+                Error::new(
+                    sqlstate::INVALID_PARAMETER_VALUE,
+                    format!("unrecognized privilege type: \"{}\"", part.trim()),
+                )
             })
         })
         .collect()
@@ -237,14 +242,12 @@ pub fn relation_size(ctx: &FunctionContext, class: &Class) -> i64 {
     let statistics = ctx.database.as_ref().and_then(|db| db.table_statistics(table.id));
     let width = |column: usize| -> f64 {
         let info = &table.columns[column];
-        statistics
-            .as_ref()
-            .and_then(|s| s.column(&info.name))
-            .map(|c| c.average_width)
-            .unwrap_or_else(|| match info.data_type.type_size() {
+        statistics.as_ref().and_then(|s| s.column(&info.name)).map(|c| c.average_width).unwrap_or_else(|| {
+            match info.data_type.type_size() {
                 n if n > 0 => n as f64,
                 _ => 32.0,
-            })
+            }
+        })
     };
     let columns: Vec<usize> = match class.index_columns() {
         Some((columns, _)) => columns.iter().map(|c| c.column).collect(),
@@ -382,10 +385,12 @@ pub fn invoke(function: CatalogFunction, args: &[Value], ctx: &FunctionContext) 
                 _ if is_superuser(&role) || !catalog.roles.exists(&role) => true,
                 (Class::System(_), Some(Privilege::Select)) => true,
                 (Class::System(_), _) => false,
-                (_, Some(privilege)) => class
-                    .table()
-                    .is_some_and(|table| catalog.roles.has_table_privilege(&role, table.id, *privilege)),
-                (_, None) => class.table().is_some_and(|table| catalog.roles.table_owner(table.id) == Some(role.as_str())),
+                (_, Some(privilege)) => {
+                    class.table().is_some_and(|table| catalog.roles.has_table_privilege(&role, table.id, *privilege))
+                }
+                (_, None) => {
+                    class.table().is_some_and(|table| catalog.roles.table_owner(table.id) == Some(role.as_str()))
+                }
             };
             Value::Bool(privileges.iter().any(granted))
         }

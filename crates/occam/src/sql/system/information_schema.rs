@@ -162,7 +162,7 @@ fn columns(ctx: &SystemContext) -> Result<Vec<Row>> {
                 super::deparse::print_expression(&tree, None, false)
             });
             let (udt_schema, udt_name) = match data_type {
-                DataType::Array(element) => ("pg_catalog", format!("_{}", element.internal_name())),
+                DataType::Array(element) => ("pg_catalog", format!("_{}", element.data_type().internal_name())),
                 other => ("pg_catalog", other.internal_name().to_string()),
             };
             out.push(
@@ -328,7 +328,10 @@ fn routines(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("data_type", result.map_or("USER-DEFINED", |t| standard_type_name(&t)))
                 .set("type_udt_catalog", DATABASE)
                 .set("type_udt_schema", "pg_catalog")
-                .set("type_udt_name", result.map_or_else(|| super::names::format_type(f.result, None), |t| t.internal_name().to_string()))
+                .set(
+                    "type_udt_name",
+                    result.map_or_else(|| super::names::format_type(f.result, None), |t| t.internal_name().to_string()),
+                )
                 .set("dtd_identifier", "0")
                 .set("routine_body", "EXTERNAL")
                 .set("external_name", f.name)
@@ -382,7 +385,9 @@ fn grant_rows(ctx: &SystemContext, include_public: bool) -> Vec<Row> {
     let role = current_role(ctx);
     table_grants(ctx)
         .into_iter()
-        .filter(|(grantor, grantee, ..)| *grantor == role || *grantee == role || (include_public && grantee == "PUBLIC"))
+        .filter(|(grantor, grantee, ..)| {
+            *grantor == role || *grantee == role || (include_public && grantee == "PUBLIC")
+        })
         .map(|(grantor, grantee, table, privilege, grantable)| {
             ctx.row()
                 .set("grantor", grantor)

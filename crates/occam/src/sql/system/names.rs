@@ -47,22 +47,157 @@ pub fn format_type(oid: u32, typmod: Option<i32>) -> String {
 
 /// PostgreSQL's key words that `quote_ident` quotes (every category but unreserved).
 const QUOTED_KEYWORDS: &[&str] = &[
-    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization", "between",
-    "bigint", "binary", "bit", "boolean", "both", "case", "cast", "char", "character", "check", "coalesce",
-    "collate", "collation", "column", "concurrently", "constraint", "create", "cross", "current_catalog",
-    "current_date", "current_role", "current_schema", "current_time", "current_timestamp", "current_user",
-    "dec", "decimal", "default", "deferrable", "desc", "distinct", "do", "else", "end", "except", "exists",
-    "extract", "false", "fetch", "float", "for", "foreign", "freeze", "from", "full", "grant", "greatest",
-    "group", "grouping", "having", "ilike", "in", "initially", "inner", "inout", "int", "integer", "intersect",
-    "interval", "into", "is", "isnull", "join", "lateral", "leading", "least", "left", "like", "limit",
-    "localtime", "localtimestamp", "national", "natural", "nchar", "none", "normalize", "not", "notnull",
-    "null", "nullif", "numeric", "offset", "on", "only", "or", "order", "out", "outer", "overlaps", "overlay",
-    "placing", "position", "precision", "primary", "real", "references", "returning", "right", "row", "select",
-    "session_user", "setof", "similar", "smallint", "some", "substring", "symmetric", "table", "tablesample",
-    "then", "time", "timestamp", "to", "trailing", "treat", "trim", "true", "union", "unique", "user", "using",
-    "values", "varchar", "variadic", "verbose", "when", "where", "window", "with", "xmlattributes",
-    "xmlconcat", "xmlelement", "xmlexists", "xmlforest", "xmlnamespaces", "xmlparse", "xmlpi", "xmlroot",
-    "xmlserialize", "xmltable",
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "between",
+    "bigint",
+    "binary",
+    "bit",
+    "boolean",
+    "both",
+    "case",
+    "cast",
+    "char",
+    "character",
+    "check",
+    "coalesce",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "dec",
+    "decimal",
+    "default",
+    "deferrable",
+    "desc",
+    "distinct",
+    "do",
+    "else",
+    "end",
+    "except",
+    "exists",
+    "extract",
+    "false",
+    "fetch",
+    "float",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "greatest",
+    "group",
+    "grouping",
+    "having",
+    "ilike",
+    "in",
+    "initially",
+    "inner",
+    "inout",
+    "int",
+    "integer",
+    "intersect",
+    "interval",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "lateral",
+    "leading",
+    "least",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "national",
+    "natural",
+    "nchar",
+    "none",
+    "normalize",
+    "not",
+    "notnull",
+    "null",
+    "nullif",
+    "numeric",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "out",
+    "outer",
+    "overlaps",
+    "overlay",
+    "placing",
+    "position",
+    "precision",
+    "primary",
+    "real",
+    "references",
+    "returning",
+    "right",
+    "row",
+    "select",
+    "session_user",
+    "setof",
+    "similar",
+    "smallint",
+    "some",
+    "substring",
+    "symmetric",
+    "table",
+    "tablesample",
+    "then",
+    "time",
+    "timestamp",
+    "to",
+    "trailing",
+    "treat",
+    "trim",
+    "true",
+    "union",
+    "unique",
+    "user",
+    "using",
+    "values",
+    "varchar",
+    "variadic",
+    "verbose",
+    "when",
+    "where",
+    "window",
+    "with",
+    "xmlattributes",
+    "xmlconcat",
+    "xmlelement",
+    "xmlexists",
+    "xmlforest",
+    "xmlnamespaces",
+    "xmlparse",
+    "xmlpi",
+    "xmlroot",
+    "xmlserialize",
+    "xmltable",
 ];
 
 /// `quote_ident`: the name as is when it reads back unchanged unquoted, else in double quotes.
@@ -98,10 +233,8 @@ pub fn reg_output(catalog: &Catalog, search_path: &[String], kind: RegKind, oid:
                 format!("{}.{name}", quote_ident(schema))
             }
         }),
-        RegKind::Type => {
-            (DataType::from_oid(oid).is_some() || PSEUDO_TYPES.iter().any(|(o, _)| *o == oid))
-                .then(|| format_type(oid, None))
-        }
+        RegKind::Type => (DataType::from_oid(oid).is_some() || PSEUDO_TYPES.iter().any(|(o, _)| *o == oid))
+            .then(|| format_type(oid, None)),
         RegKind::Proc => FUNCTIONS.iter().find(|f| f.oid == oid).map(|f| f.name.to_string()),
         RegKind::Namespace => namespace_name(oid).map(quote_ident),
         RegKind::Role => role_name(catalog, oid).map(|name| quote_ident(&name)),
@@ -210,21 +343,23 @@ pub fn reg_input(catalog: &Catalog, kind: RegKind, text: &str) -> Result<u32> {
             let mut matches = FUNCTIONS.iter().filter(|f| f.name == name);
             match (matches.next(), matches.next()) {
                 (Some(f), None) => Ok(f.oid),
-                (Some(_), Some(_)) => {
-                    Err(Error::new("42725", format!("more than one function named \"{trimmed}\"")))
-                }
+                (Some(_), Some(_)) => Err(Error::new("42725", format!("more than one function named \"{trimmed}\""))),
                 _ => Err(Error::new(sqlstate::UNDEFINED_FUNCTION, format!("function \"{trimmed}\" does not exist"))),
             }
         }
         RegKind::Namespace => {
             let parts = split_qualified_name(trimmed)?;
-            let [name] = parts.as_slice() else { return Err(Error::new(sqlstate::INVALID_NAME, "invalid name syntax")) };
+            let [name] = parts.as_slice() else {
+                return Err(Error::new(sqlstate::INVALID_NAME, "invalid name syntax"));
+            };
             namespace_oid(name)
                 .ok_or_else(|| Error::new(sqlstate::UNDEFINED_SCHEMA, format!("schema \"{name}\" does not exist")))
         }
         RegKind::Role => {
             let parts = split_qualified_name(trimmed)?;
-            let [name] = parts.as_slice() else { return Err(Error::new(sqlstate::INVALID_NAME, "invalid name syntax")) };
+            let [name] = parts.as_slice() else {
+                return Err(Error::new(sqlstate::INVALID_NAME, "invalid name syntax"));
+            };
             catalog
                 .roles
                 .oid(name)
@@ -236,9 +371,8 @@ pub fn reg_input(catalog: &Catalog, kind: RegKind, text: &str) -> Result<u32> {
 /// The `pg_class.oid` of relation `schema.name` (unqualified: `pg_catalog` first, then `public`).
 pub fn class_oid(catalog: &Catalog, schema: Option<&str>, name: &str) -> Option<u32> {
     let system = |schema: Schema| super::find(catalog, schema, name).map(|r| r.oid);
-    let public = || {
-        rows::classes(catalog).into_iter().find(|c| c.table().is_some() && c.name() == name).map(|c| c.oid())
-    };
+    let public =
+        || rows::classes(catalog).into_iter().find(|c| c.table().is_some() && c.name() == name).map(|c| c.oid());
     match schema {
         None => system(Schema::PgCatalog).or_else(public),
         Some(schema) if schema == crate::catalog::PUBLIC_SCHEMA => public(),

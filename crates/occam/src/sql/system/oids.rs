@@ -102,7 +102,9 @@ pub fn class(oid: u32) -> ClassOid {
 
 /// The table whose primary-key constraint `oid` is.
 pub fn primary_key_constraint_table(oid: u32) -> Option<u32> {
-    (PRIMARY_KEY_CONSTRAINT_BASE..PRIMARY_KEY_CONSTRAINT_BASE + RANGE).contains(&oid).then(|| oid - PRIMARY_KEY_CONSTRAINT_BASE)
+    (PRIMARY_KEY_CONSTRAINT_BASE..PRIMARY_KEY_CONSTRAINT_BASE + RANGE)
+        .contains(&oid)
+        .then(|| oid - PRIMARY_KEY_CONSTRAINT_BASE)
 }
 
 #[cfg(test)]

@@ -13,7 +13,7 @@ use super::rows::{self, int_array, owner_oid, Class};
 use super::{oids, RelationKind, Schema, SystemContext, SystemRelation};
 use crate::error::Result;
 use crate::sql::ast::Privilege;
-use crate::types::{DataType, RegKind, Row, Value};
+use crate::types::{ArrayElement, DataType, RegKind, Row, Value};
 
 const PG: Schema = Schema::PgCatalog;
 
@@ -54,15 +54,15 @@ fn empty(_: &SystemContext) -> Result<Vec<Row>> {
 /// Every `pg_catalog` relation.
 #[rustfmt::skip]
 pub static RELATIONS: &[SystemRelation] = &[
-    table!("pg_namespace", 2615, &[("oid", DataType::Oid), ("nspname", DataType::Name), ("nspowner", DataType::Oid), ("nspacl", DataType::Array(&DataType::AclItem))], pg_namespace),
-    table!("pg_class", 1259, &[("oid", DataType::Oid), ("relname", DataType::Name), ("relnamespace", DataType::Oid), ("reltype", DataType::Oid), ("reloftype", DataType::Oid), ("relowner", DataType::Oid), ("relam", DataType::Oid), ("relfilenode", DataType::Oid), ("reltablespace", DataType::Oid), ("relpages", DataType::Int4), ("reltuples", DataType::Float4), ("relallvisible", DataType::Int4), ("reltoastrelid", DataType::Oid), ("relhasindex", DataType::Bool), ("relisshared", DataType::Bool), ("relpersistence", DataType::InternalChar), ("relkind", DataType::InternalChar), ("relnatts", DataType::Int2), ("relchecks", DataType::Int2), ("relhasrules", DataType::Bool), ("relhastriggers", DataType::Bool), ("relhassubclass", DataType::Bool), ("relrowsecurity", DataType::Bool), ("relforcerowsecurity", DataType::Bool), ("relispopulated", DataType::Bool), ("relreplident", DataType::InternalChar), ("relispartition", DataType::Bool), ("relrewrite", DataType::Oid), ("relfrozenxid", DataType::Oid), ("relminmxid", DataType::Oid), ("relacl", DataType::Array(&DataType::AclItem)), ("reloptions", DataType::Array(&DataType::Text)), ("relpartbound", DataType::NodeTree)], pg_class),
-    table!("pg_attribute", 1249, &[("attrelid", DataType::Oid), ("attname", DataType::Name), ("atttypid", DataType::Oid), ("attstattarget", DataType::Int4), ("attlen", DataType::Int2), ("attnum", DataType::Int2), ("attndims", DataType::Int4), ("attcacheoff", DataType::Int4), ("atttypmod", DataType::Int4), ("attbyval", DataType::Bool), ("attalign", DataType::InternalChar), ("attstorage", DataType::InternalChar), ("attcompression", DataType::InternalChar), ("attnotnull", DataType::Bool), ("atthasdef", DataType::Bool), ("atthasmissing", DataType::Bool), ("attidentity", DataType::InternalChar), ("attgenerated", DataType::InternalChar), ("attisdropped", DataType::Bool), ("attislocal", DataType::Bool), ("attinhcount", DataType::Int4), ("attcollation", DataType::Oid), ("attacl", DataType::Array(&DataType::AclItem)), ("attoptions", DataType::Array(&DataType::Text)), ("attfdwoptions", DataType::Array(&DataType::Text)), ("attmissingval", DataType::Text)], pg_attribute),
-    table!("pg_type", 1247, &[("oid", DataType::Oid), ("typname", DataType::Name), ("typnamespace", DataType::Oid), ("typowner", DataType::Oid), ("typlen", DataType::Int2), ("typbyval", DataType::Bool), ("typtype", DataType::InternalChar), ("typcategory", DataType::InternalChar), ("typispreferred", DataType::Bool), ("typisdefined", DataType::Bool), ("typdelim", DataType::InternalChar), ("typrelid", DataType::Oid), ("typsubscript", DataType::Reg(RegKind::Proc)), ("typelem", DataType::Oid), ("typarray", DataType::Oid), ("typinput", DataType::Reg(RegKind::Proc)), ("typoutput", DataType::Reg(RegKind::Proc)), ("typreceive", DataType::Reg(RegKind::Proc)), ("typsend", DataType::Reg(RegKind::Proc)), ("typmodin", DataType::Reg(RegKind::Proc)), ("typmodout", DataType::Reg(RegKind::Proc)), ("typanalyze", DataType::Reg(RegKind::Proc)), ("typalign", DataType::InternalChar), ("typstorage", DataType::InternalChar), ("typnotnull", DataType::Bool), ("typbasetype", DataType::Oid), ("typtypmod", DataType::Int4), ("typndims", DataType::Int4), ("typcollation", DataType::Oid), ("typdefaultbin", DataType::NodeTree), ("typdefault", DataType::Text), ("typacl", DataType::Array(&DataType::AclItem))], pg_type),
+    table!("pg_namespace", 2615, &[("oid", DataType::Oid), ("nspname", DataType::Name), ("nspowner", DataType::Oid), ("nspacl", DataType::Array(ArrayElement::ACLITEM))], pg_namespace),
+    table!("pg_class", 1259, &[("oid", DataType::Oid), ("relname", DataType::Name), ("relnamespace", DataType::Oid), ("reltype", DataType::Oid), ("reloftype", DataType::Oid), ("relowner", DataType::Oid), ("relam", DataType::Oid), ("relfilenode", DataType::Oid), ("reltablespace", DataType::Oid), ("relpages", DataType::Int4), ("reltuples", DataType::Float4), ("relallvisible", DataType::Int4), ("reltoastrelid", DataType::Oid), ("relhasindex", DataType::Bool), ("relisshared", DataType::Bool), ("relpersistence", DataType::InternalChar), ("relkind", DataType::InternalChar), ("relnatts", DataType::Int2), ("relchecks", DataType::Int2), ("relhasrules", DataType::Bool), ("relhastriggers", DataType::Bool), ("relhassubclass", DataType::Bool), ("relrowsecurity", DataType::Bool), ("relforcerowsecurity", DataType::Bool), ("relispopulated", DataType::Bool), ("relreplident", DataType::InternalChar), ("relispartition", DataType::Bool), ("relrewrite", DataType::Oid), ("relfrozenxid", DataType::Oid), ("relminmxid", DataType::Oid), ("relacl", DataType::Array(ArrayElement::ACLITEM)), ("reloptions", DataType::Array(ArrayElement::TEXT)), ("relpartbound", DataType::NodeTree)], pg_class),
+    table!("pg_attribute", 1249, &[("attrelid", DataType::Oid), ("attname", DataType::Name), ("atttypid", DataType::Oid), ("attstattarget", DataType::Int4), ("attlen", DataType::Int2), ("attnum", DataType::Int2), ("attndims", DataType::Int4), ("attcacheoff", DataType::Int4), ("atttypmod", DataType::Int4), ("attbyval", DataType::Bool), ("attalign", DataType::InternalChar), ("attstorage", DataType::InternalChar), ("attcompression", DataType::InternalChar), ("attnotnull", DataType::Bool), ("atthasdef", DataType::Bool), ("atthasmissing", DataType::Bool), ("attidentity", DataType::InternalChar), ("attgenerated", DataType::InternalChar), ("attisdropped", DataType::Bool), ("attislocal", DataType::Bool), ("attinhcount", DataType::Int4), ("attcollation", DataType::Oid), ("attacl", DataType::Array(ArrayElement::ACLITEM)), ("attoptions", DataType::Array(ArrayElement::TEXT)), ("attfdwoptions", DataType::Array(ArrayElement::TEXT)), ("attmissingval", DataType::Text)], pg_attribute),
+    table!("pg_type", 1247, &[("oid", DataType::Oid), ("typname", DataType::Name), ("typnamespace", DataType::Oid), ("typowner", DataType::Oid), ("typlen", DataType::Int2), ("typbyval", DataType::Bool), ("typtype", DataType::InternalChar), ("typcategory", DataType::InternalChar), ("typispreferred", DataType::Bool), ("typisdefined", DataType::Bool), ("typdelim", DataType::InternalChar), ("typrelid", DataType::Oid), ("typsubscript", DataType::Reg(RegKind::Proc)), ("typelem", DataType::Oid), ("typarray", DataType::Oid), ("typinput", DataType::Reg(RegKind::Proc)), ("typoutput", DataType::Reg(RegKind::Proc)), ("typreceive", DataType::Reg(RegKind::Proc)), ("typsend", DataType::Reg(RegKind::Proc)), ("typmodin", DataType::Reg(RegKind::Proc)), ("typmodout", DataType::Reg(RegKind::Proc)), ("typanalyze", DataType::Reg(RegKind::Proc)), ("typalign", DataType::InternalChar), ("typstorage", DataType::InternalChar), ("typnotnull", DataType::Bool), ("typbasetype", DataType::Oid), ("typtypmod", DataType::Int4), ("typndims", DataType::Int4), ("typcollation", DataType::Oid), ("typdefaultbin", DataType::NodeTree), ("typdefault", DataType::Text), ("typacl", DataType::Array(ArrayElement::ACLITEM))], pg_type),
     table!("pg_index", 2610, &[("indexrelid", DataType::Oid), ("indrelid", DataType::Oid), ("indnatts", DataType::Int2), ("indnkeyatts", DataType::Int2), ("indisunique", DataType::Bool), ("indnullsnotdistinct", DataType::Bool), ("indisprimary", DataType::Bool), ("indisexclusion", DataType::Bool), ("indimmediate", DataType::Bool), ("indisclustered", DataType::Bool), ("indisvalid", DataType::Bool), ("indcheckxmin", DataType::Bool), ("indisready", DataType::Bool), ("indislive", DataType::Bool), ("indisreplident", DataType::Bool), ("indkey", DataType::Int2Vector), ("indcollation", DataType::OidVector), ("indclass", DataType::OidVector), ("indoption", DataType::Int2Vector), ("indexprs", DataType::NodeTree), ("indpred", DataType::NodeTree)], pg_index),
-    table!("pg_constraint", 2606, &[("oid", DataType::Oid), ("conname", DataType::Name), ("connamespace", DataType::Oid), ("contype", DataType::InternalChar), ("condeferrable", DataType::Bool), ("condeferred", DataType::Bool), ("convalidated", DataType::Bool), ("conrelid", DataType::Oid), ("contypid", DataType::Oid), ("conindid", DataType::Oid), ("conparentid", DataType::Oid), ("confrelid", DataType::Oid), ("confupdtype", DataType::InternalChar), ("confdeltype", DataType::InternalChar), ("confmatchtype", DataType::InternalChar), ("conislocal", DataType::Bool), ("coninhcount", DataType::Int4), ("connoinherit", DataType::Bool), ("conkey", DataType::Array(&DataType::Int2)), ("confkey", DataType::Array(&DataType::Int2)), ("conpfeqop", DataType::Array(&DataType::Oid)), ("conppeqop", DataType::Array(&DataType::Oid)), ("conffeqop", DataType::Array(&DataType::Oid)), ("confdelsetcols", DataType::Array(&DataType::Int2)), ("conexclop", DataType::Array(&DataType::Oid)), ("conbin", DataType::NodeTree)], pg_constraint),
+    table!("pg_constraint", 2606, &[("oid", DataType::Oid), ("conname", DataType::Name), ("connamespace", DataType::Oid), ("contype", DataType::InternalChar), ("condeferrable", DataType::Bool), ("condeferred", DataType::Bool), ("convalidated", DataType::Bool), ("conrelid", DataType::Oid), ("contypid", DataType::Oid), ("conindid", DataType::Oid), ("conparentid", DataType::Oid), ("confrelid", DataType::Oid), ("confupdtype", DataType::InternalChar), ("confdeltype", DataType::InternalChar), ("confmatchtype", DataType::InternalChar), ("conislocal", DataType::Bool), ("coninhcount", DataType::Int4), ("connoinherit", DataType::Bool), ("conkey", DataType::Array(ArrayElement::INT2)), ("confkey", DataType::Array(ArrayElement::INT2)), ("conpfeqop", DataType::Array(ArrayElement::OID)), ("conppeqop", DataType::Array(ArrayElement::OID)), ("conffeqop", DataType::Array(ArrayElement::OID)), ("confdelsetcols", DataType::Array(ArrayElement::INT2)), ("conexclop", DataType::Array(ArrayElement::OID)), ("conbin", DataType::NodeTree)], pg_constraint),
     table!("pg_attrdef", 2604, &[("oid", DataType::Oid), ("adrelid", DataType::Oid), ("adnum", DataType::Int2), ("adbin", DataType::NodeTree)], pg_attrdef),
     table!("pg_am", 2601, &[("oid", DataType::Oid), ("amname", DataType::Name), ("amhandler", DataType::Reg(RegKind::Proc)), ("amtype", DataType::InternalChar)], pg_am),
-    table!("pg_proc", 1255, &[("oid", DataType::Oid), ("proname", DataType::Name), ("pronamespace", DataType::Oid), ("proowner", DataType::Oid), ("prolang", DataType::Oid), ("procost", DataType::Float4), ("prorows", DataType::Float4), ("provariadic", DataType::Oid), ("prosupport", DataType::Reg(RegKind::Proc)), ("prokind", DataType::InternalChar), ("prosecdef", DataType::Bool), ("proleakproof", DataType::Bool), ("proisstrict", DataType::Bool), ("proretset", DataType::Bool), ("provolatile", DataType::InternalChar), ("proparallel", DataType::InternalChar), ("pronargs", DataType::Int2), ("pronargdefaults", DataType::Int2), ("prorettype", DataType::Oid), ("proargtypes", DataType::OidVector), ("proallargtypes", DataType::Array(&DataType::Oid)), ("proargmodes", DataType::Array(&DataType::InternalChar)), ("proargnames", DataType::Array(&DataType::Text)), ("proargdefaults", DataType::NodeTree), ("protrftypes", DataType::Array(&DataType::Oid)), ("prosrc", DataType::Text), ("probin", DataType::Text), ("prosqlbody", DataType::NodeTree), ("proconfig", DataType::Array(&DataType::Text)), ("proacl", DataType::Array(&DataType::AclItem))], pg_proc),
+    table!("pg_proc", 1255, &[("oid", DataType::Oid), ("proname", DataType::Name), ("pronamespace", DataType::Oid), ("proowner", DataType::Oid), ("prolang", DataType::Oid), ("procost", DataType::Float4), ("prorows", DataType::Float4), ("provariadic", DataType::Oid), ("prosupport", DataType::Reg(RegKind::Proc)), ("prokind", DataType::InternalChar), ("prosecdef", DataType::Bool), ("proleakproof", DataType::Bool), ("proisstrict", DataType::Bool), ("proretset", DataType::Bool), ("provolatile", DataType::InternalChar), ("proparallel", DataType::InternalChar), ("pronargs", DataType::Int2), ("pronargdefaults", DataType::Int2), ("prorettype", DataType::Oid), ("proargtypes", DataType::OidVector), ("proallargtypes", DataType::Array(ArrayElement::OID)), ("proargmodes", DataType::Array(ArrayElement::INTERNAL_CHAR)), ("proargnames", DataType::Array(ArrayElement::TEXT)), ("proargdefaults", DataType::NodeTree), ("protrftypes", DataType::Array(ArrayElement::OID)), ("prosrc", DataType::Text), ("probin", DataType::Text), ("prosqlbody", DataType::NodeTree), ("proconfig", DataType::Array(ArrayElement::TEXT)), ("proacl", DataType::Array(ArrayElement::ACLITEM))], pg_proc),
     table!("pg_description", 2609, &[("objoid", DataType::Oid), ("classoid", DataType::Oid), ("objsubid", DataType::Int4), ("description", DataType::Text)], empty),
     table!("pg_shdescription", 2396, &[("objoid", DataType::Oid), ("classoid", DataType::Oid), ("description", DataType::Text)], empty),
     table!("pg_auth_members", 1261, &[("roleid", DataType::Oid), ("member", DataType::Oid), ("grantor", DataType::Oid), ("admin_option", DataType::Bool)], empty),
@@ -71,16 +71,16 @@ pub static RELATIONS: &[SystemRelation] = &[
         name: "pg_database",
         oid: 1262,
         kind: RelationKind::Table,
-        columns: &[("oid", DataType::Oid), ("datname", DataType::Name), ("datdba", DataType::Oid), ("encoding", DataType::Int4), ("datlocprovider", DataType::InternalChar), ("datistemplate", DataType::Bool), ("datallowconn", DataType::Bool), ("datconnlimit", DataType::Int4), ("datfrozenxid", DataType::Oid), ("datminmxid", DataType::Oid), ("dattablespace", DataType::Oid), ("datcollate", DataType::Text), ("datctype", DataType::Text), ("daticulocale", DataType::Text), ("datcollversion", DataType::Text), ("datacl", DataType::Array(&DataType::AclItem))],
+        columns: &[("oid", DataType::Oid), ("datname", DataType::Name), ("datdba", DataType::Oid), ("encoding", DataType::Int4), ("datlocprovider", DataType::InternalChar), ("datistemplate", DataType::Bool), ("datallowconn", DataType::Bool), ("datconnlimit", DataType::Int4), ("datfrozenxid", DataType::Oid), ("datminmxid", DataType::Oid), ("dattablespace", DataType::Oid), ("datcollate", DataType::Text), ("datctype", DataType::Text), ("daticulocale", DataType::Text), ("datcollversion", DataType::Text), ("datacl", DataType::Array(ArrayElement::ACLITEM))],
         rows: pg_database,
         postgres_only: true,
     },
-    table!("pg_extension", 3079, &[("oid", DataType::Oid), ("extname", DataType::Name), ("extowner", DataType::Oid), ("extnamespace", DataType::Oid), ("extrelocatable", DataType::Bool), ("extversion", DataType::Text), ("extconfig", DataType::Array(&DataType::Oid)), ("extcondition", DataType::Array(&DataType::Text))], empty),
+    table!("pg_extension", 3079, &[("oid", DataType::Oid), ("extname", DataType::Name), ("extowner", DataType::Oid), ("extnamespace", DataType::Oid), ("extrelocatable", DataType::Bool), ("extversion", DataType::Text), ("extconfig", DataType::Array(ArrayElement::OID)), ("extcondition", DataType::Array(ArrayElement::TEXT))], empty),
     table!("pg_sequence", 2224, &[("seqrelid", DataType::Oid), ("seqtypid", DataType::Oid), ("seqstart", DataType::Int8), ("seqincrement", DataType::Int8), ("seqmax", DataType::Int8), ("seqmin", DataType::Int8), ("seqcache", DataType::Int8), ("seqcycle", DataType::Bool)], empty),
     table!("pg_collation", 3456, &[("oid", DataType::Oid), ("collname", DataType::Name), ("collnamespace", DataType::Oid), ("collowner", DataType::Oid), ("collprovider", DataType::InternalChar), ("collisdeterministic", DataType::Bool), ("collencoding", DataType::Int4), ("collcollate", DataType::Text), ("collctype", DataType::Text), ("colliculocale", DataType::Text), ("collversion", DataType::Text)], pg_collation),
     table!("pg_inherits", 2611, &[("inhrelid", DataType::Oid), ("inhparent", DataType::Oid), ("inhseqno", DataType::Int4), ("inhdetachpending", DataType::Bool)], empty),
-    table!("pg_policy", 3256, &[("oid", DataType::Oid), ("polname", DataType::Name), ("polrelid", DataType::Oid), ("polcmd", DataType::InternalChar), ("polpermissive", DataType::Bool), ("polroles", DataType::Array(&DataType::Oid)), ("polqual", DataType::NodeTree), ("polwithcheck", DataType::NodeTree)], empty),
-    table!("pg_statistic_ext", 3381, &[("oid", DataType::Oid), ("stxrelid", DataType::Oid), ("stxname", DataType::Name), ("stxnamespace", DataType::Oid), ("stxowner", DataType::Oid), ("stxstattarget", DataType::Int4), ("stxkeys", DataType::Int2Vector), ("stxkind", DataType::Array(&DataType::InternalChar)), ("stxexprs", DataType::NodeTree)], empty),
+    table!("pg_policy", 3256, &[("oid", DataType::Oid), ("polname", DataType::Name), ("polrelid", DataType::Oid), ("polcmd", DataType::InternalChar), ("polpermissive", DataType::Bool), ("polroles", DataType::Array(ArrayElement::OID)), ("polqual", DataType::NodeTree), ("polwithcheck", DataType::NodeTree)], empty),
+    table!("pg_statistic_ext", 3381, &[("oid", DataType::Oid), ("stxrelid", DataType::Oid), ("stxname", DataType::Name), ("stxnamespace", DataType::Oid), ("stxowner", DataType::Oid), ("stxstattarget", DataType::Int4), ("stxkeys", DataType::Int2Vector), ("stxkind", DataType::Array(ArrayElement::INTERNAL_CHAR)), ("stxexprs", DataType::NodeTree)], empty),
     table!("pg_publication", 6104, &[("oid", DataType::Oid), ("pubname", DataType::Name), ("pubowner", DataType::Oid), ("puballtables", DataType::Bool), ("pubinsert", DataType::Bool), ("pubupdate", DataType::Bool), ("pubdelete", DataType::Bool), ("pubtruncate", DataType::Bool), ("pubviaroot", DataType::Bool)], empty),
     table!("pg_publication_namespace", 6237, &[("oid", DataType::Oid), ("pnpubid", DataType::Oid), ("pnnspid", DataType::Oid)], empty),
     table!("pg_publication_rel", 6106, &[("oid", DataType::Oid), ("prpubid", DataType::Oid), ("prrelid", DataType::Oid), ("prqual", DataType::NodeTree), ("prattrs", DataType::Int2Vector)], empty),
@@ -91,14 +91,14 @@ pub static RELATIONS: &[SystemRelation] = &[
     table!("pg_range", 3541, &[("rngtypid", DataType::Oid), ("rngsubtype", DataType::Oid), ("rngmultitypid", DataType::Oid), ("rngcollation", DataType::Oid), ("rngsubopc", DataType::Oid), ("rngcanonical", DataType::Reg(RegKind::Proc)), ("rngsubdiff", DataType::Reg(RegKind::Proc))], empty),
     table!("pg_opclass", 2616, &[("oid", DataType::Oid), ("opcmethod", DataType::Oid), ("opcname", DataType::Name), ("opcnamespace", DataType::Oid), ("opcowner", DataType::Oid), ("opcfamily", DataType::Oid), ("opcintype", DataType::Oid), ("opcdefault", DataType::Bool), ("opckeytype", DataType::Oid)], empty),
     table!("pg_operator", 2617, &[("oid", DataType::Oid), ("oprname", DataType::Name), ("oprnamespace", DataType::Oid), ("oprowner", DataType::Oid), ("oprkind", DataType::InternalChar), ("oprcanmerge", DataType::Bool), ("oprcanhash", DataType::Bool), ("oprleft", DataType::Oid), ("oprright", DataType::Oid), ("oprresult", DataType::Oid), ("oprcom", DataType::Oid), ("oprnegate", DataType::Oid), ("oprcode", DataType::Reg(RegKind::Proc)), ("oprrest", DataType::Reg(RegKind::Proc)), ("oprjoin", DataType::Reg(RegKind::Proc))], empty),
-    table!("pg_tablespace", 1213, &[("oid", DataType::Oid), ("spcname", DataType::Name), ("spcowner", DataType::Oid), ("spcacl", DataType::Array(&DataType::AclItem)), ("spcoptions", DataType::Array(&DataType::Text))], pg_tablespace),
+    table!("pg_tablespace", 1213, &[("oid", DataType::Oid), ("spcname", DataType::Name), ("spcowner", DataType::Oid), ("spcacl", DataType::Array(ArrayElement::ACLITEM)), ("spcoptions", DataType::Array(ArrayElement::TEXT))], pg_tablespace),
     table!("pg_cast", 2605, &[("oid", DataType::Oid), ("castsource", DataType::Oid), ("casttarget", DataType::Oid), ("castfunc", DataType::Oid), ("castcontext", DataType::InternalChar), ("castmethod", DataType::InternalChar)], empty),
-    table!("pg_language", 2612, &[("oid", DataType::Oid), ("lanname", DataType::Name), ("lanowner", DataType::Oid), ("lanispl", DataType::Bool), ("lanpltrusted", DataType::Bool), ("lanplcallfoid", DataType::Oid), ("laninline", DataType::Oid), ("lanvalidator", DataType::Oid), ("lanacl", DataType::Array(&DataType::AclItem))], pg_language),
-    table!("pg_event_trigger", 3466, &[("oid", DataType::Oid), ("evtname", DataType::Name), ("evtevent", DataType::Name), ("evtowner", DataType::Oid), ("evtfoid", DataType::Oid), ("evtenabled", DataType::InternalChar), ("evttags", DataType::Array(&DataType::Text))], empty),
-    table!("pg_foreign_table", 3118, &[("ftrelid", DataType::Oid), ("ftserver", DataType::Oid), ("ftoptions", DataType::Array(&DataType::Text))], empty),
-    view!("pg_roles", 12000, &[("rolname", DataType::Name), ("rolsuper", DataType::Bool), ("rolinherit", DataType::Bool), ("rolcreaterole", DataType::Bool), ("rolcreatedb", DataType::Bool), ("rolcanlogin", DataType::Bool), ("rolreplication", DataType::Bool), ("rolconnlimit", DataType::Int4), ("rolpassword", DataType::Text), ("rolvaliduntil", DataType::Timestamptz), ("rolbypassrls", DataType::Bool), ("rolconfig", DataType::Array(&DataType::Text)), ("oid", DataType::Oid)], pg_roles),
-    view!("pg_user", 12014, &[("usename", DataType::Name), ("usesysid", DataType::Oid), ("usecreatedb", DataType::Bool), ("usesuper", DataType::Bool), ("userepl", DataType::Bool), ("usebypassrls", DataType::Bool), ("passwd", DataType::Text), ("valuntil", DataType::Timestamptz), ("useconfig", DataType::Array(&DataType::Text))], pg_user),
-    view!("pg_settings", 12104, &[("name", DataType::Text), ("setting", DataType::Text), ("unit", DataType::Text), ("category", DataType::Text), ("short_desc", DataType::Text), ("extra_desc", DataType::Text), ("context", DataType::Text), ("vartype", DataType::Text), ("source", DataType::Text), ("min_val", DataType::Text), ("max_val", DataType::Text), ("enumvals", DataType::Array(&DataType::Text)), ("boot_val", DataType::Text), ("reset_val", DataType::Text), ("sourcefile", DataType::Text), ("sourceline", DataType::Int4), ("pending_restart", DataType::Bool)], pg_settings),
+    table!("pg_language", 2612, &[("oid", DataType::Oid), ("lanname", DataType::Name), ("lanowner", DataType::Oid), ("lanispl", DataType::Bool), ("lanpltrusted", DataType::Bool), ("lanplcallfoid", DataType::Oid), ("laninline", DataType::Oid), ("lanvalidator", DataType::Oid), ("lanacl", DataType::Array(ArrayElement::ACLITEM))], pg_language),
+    table!("pg_event_trigger", 3466, &[("oid", DataType::Oid), ("evtname", DataType::Name), ("evtevent", DataType::Name), ("evtowner", DataType::Oid), ("evtfoid", DataType::Oid), ("evtenabled", DataType::InternalChar), ("evttags", DataType::Array(ArrayElement::TEXT))], empty),
+    table!("pg_foreign_table", 3118, &[("ftrelid", DataType::Oid), ("ftserver", DataType::Oid), ("ftoptions", DataType::Array(ArrayElement::TEXT))], empty),
+    view!("pg_roles", 12000, &[("rolname", DataType::Name), ("rolsuper", DataType::Bool), ("rolinherit", DataType::Bool), ("rolcreaterole", DataType::Bool), ("rolcreatedb", DataType::Bool), ("rolcanlogin", DataType::Bool), ("rolreplication", DataType::Bool), ("rolconnlimit", DataType::Int4), ("rolpassword", DataType::Text), ("rolvaliduntil", DataType::Timestamptz), ("rolbypassrls", DataType::Bool), ("rolconfig", DataType::Array(ArrayElement::TEXT)), ("oid", DataType::Oid)], pg_roles),
+    view!("pg_user", 12014, &[("usename", DataType::Name), ("usesysid", DataType::Oid), ("usecreatedb", DataType::Bool), ("usesuper", DataType::Bool), ("userepl", DataType::Bool), ("usebypassrls", DataType::Bool), ("passwd", DataType::Text), ("valuntil", DataType::Timestamptz), ("useconfig", DataType::Array(ArrayElement::TEXT))], pg_user),
+    view!("pg_settings", 12104, &[("name", DataType::Text), ("setting", DataType::Text), ("unit", DataType::Text), ("category", DataType::Text), ("short_desc", DataType::Text), ("extra_desc", DataType::Text), ("context", DataType::Text), ("vartype", DataType::Text), ("source", DataType::Text), ("min_val", DataType::Text), ("max_val", DataType::Text), ("enumvals", DataType::Array(ArrayElement::TEXT)), ("boot_val", DataType::Text), ("reset_val", DataType::Text), ("sourcefile", DataType::Text), ("sourceline", DataType::Int4), ("pending_restart", DataType::Bool)], pg_settings),
     view!("pg_indexes", 12043, &[("schemaname", DataType::Name), ("tablename", DataType::Name), ("indexname", DataType::Name), ("tablespace", DataType::Name), ("indexdef", DataType::Text)], pg_indexes),
     view!("pg_tables", 12033, &[("schemaname", DataType::Name), ("tablename", DataType::Name), ("tableowner", DataType::Name), ("tablespace", DataType::Name), ("hasindexes", DataType::Bool), ("hasrules", DataType::Bool), ("hastriggers", DataType::Bool), ("rowsecurity", DataType::Bool)], pg_tables),
     view!("pg_views", 12028, &[("schemaname", DataType::Name), ("viewname", DataType::Name), ("viewowner", DataType::Name), ("definition", DataType::Text)], empty),
@@ -106,7 +106,7 @@ pub static RELATIONS: &[SystemRelation] = &[
     view!("pg_sequences", 12048, &[("schemaname", DataType::Name), ("sequencename", DataType::Name), ("sequenceowner", DataType::Name), ("data_type", DataType::Reg(RegKind::Type)), ("start_value", DataType::Int8), ("min_value", DataType::Int8), ("max_value", DataType::Int8), ("increment_by", DataType::Int8), ("cycle", DataType::Bool), ("cache_size", DataType::Int8), ("last_value", DataType::Int8)], empty),
     view!("pg_stat_activity", 12222, &[("datid", DataType::Oid), ("datname", DataType::Name), ("pid", DataType::Int4), ("leader_pid", DataType::Int4), ("usesysid", DataType::Oid), ("usename", DataType::Name), ("application_name", DataType::Text), ("client_addr", DataType::Text), ("client_hostname", DataType::Text), ("client_port", DataType::Int4), ("backend_start", DataType::Timestamptz), ("xact_start", DataType::Timestamptz), ("query_start", DataType::Timestamptz), ("state_change", DataType::Timestamptz), ("wait_event_type", DataType::Text), ("wait_event", DataType::Text), ("state", DataType::Text), ("backend_xid", DataType::Oid), ("backend_xmin", DataType::Oid), ("query_id", DataType::Int8), ("query", DataType::Text), ("backend_type", DataType::Text)], pg_stat_activity),
     view!("pg_stat_user_tables", 12161, &[("relid", DataType::Oid), ("schemaname", DataType::Name), ("relname", DataType::Name), ("seq_scan", DataType::Int8), ("seq_tup_read", DataType::Int8), ("idx_scan", DataType::Int8), ("idx_tup_fetch", DataType::Int8), ("n_tup_ins", DataType::Int8), ("n_tup_upd", DataType::Int8), ("n_tup_del", DataType::Int8), ("n_tup_hot_upd", DataType::Int8), ("n_live_tup", DataType::Int8), ("n_dead_tup", DataType::Int8), ("n_mod_since_analyze", DataType::Int8), ("n_ins_since_vacuum", DataType::Int8), ("last_vacuum", DataType::Timestamptz), ("last_autovacuum", DataType::Timestamptz), ("last_analyze", DataType::Timestamptz), ("last_autoanalyze", DataType::Timestamptz), ("vacuum_count", DataType::Int8), ("autovacuum_count", DataType::Int8), ("analyze_count", DataType::Int8), ("autoanalyze_count", DataType::Int8)], pg_stat_user_tables),
-    view!("pg_stats", 12053, &[("schemaname", DataType::Name), ("tablename", DataType::Name), ("attname", DataType::Name), ("inherited", DataType::Bool), ("null_frac", DataType::Float4), ("avg_width", DataType::Int4), ("n_distinct", DataType::Float4), ("most_common_vals", DataType::Text), ("most_common_freqs", DataType::Array(&DataType::Float4)), ("histogram_bounds", DataType::Text), ("correlation", DataType::Float4), ("most_common_elems", DataType::Text), ("most_common_elem_freqs", DataType::Array(&DataType::Float4)), ("elem_count_histogram", DataType::Array(&DataType::Float4))], pg_stats),
+    view!("pg_stats", 12053, &[("schemaname", DataType::Name), ("tablename", DataType::Name), ("attname", DataType::Name), ("inherited", DataType::Bool), ("null_frac", DataType::Float4), ("avg_width", DataType::Int4), ("n_distinct", DataType::Float4), ("most_common_vals", DataType::Text), ("most_common_freqs", DataType::Array(ArrayElement::FLOAT4)), ("histogram_bounds", DataType::Text), ("correlation", DataType::Float4), ("most_common_elems", DataType::Text), ("most_common_elem_freqs", DataType::Array(ArrayElement::FLOAT4)), ("elem_count_histogram", DataType::Array(ArrayElement::FLOAT4))], pg_stats),
     view!("pg_locks", 12073, &[("locktype", DataType::Text), ("database", DataType::Oid), ("relation", DataType::Oid), ("page", DataType::Int4), ("tuple", DataType::Int2), ("virtualxid", DataType::Text), ("transactionid", DataType::Oid), ("classid", DataType::Oid), ("objid", DataType::Oid), ("objsubid", DataType::Int2), ("virtualtransaction", DataType::Text), ("pid", DataType::Int4), ("mode", DataType::Text), ("granted", DataType::Bool), ("fastpath", DataType::Bool), ("waitstart", DataType::Timestamptz)], empty),
 ];
 
@@ -224,7 +224,7 @@ fn storage_of(data_type: &DataType) -> (&'static str, &'static str, bool) {
         (1, _) => "c",
         (2, _) => "s",
         (8, _) => "d",
-        (_, DataType::Array(element)) if element.type_size() == 8 => "d",
+        (_, DataType::Array(element)) if element.data_type().type_size() == 8 => "d",
         _ => "i",
     };
     let storage = match data_type {
@@ -241,7 +241,7 @@ fn collation_of(data_type: &DataType) -> u32 {
     match data_type {
         DataType::Name => oids::C_COLLATION,
         DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::NodeTree => oids::DEFAULT_COLLATION,
-        DataType::Array(element) => collation_of(element),
+        DataType::Array(element) => collation_of(&element.data_type()),
         _ => 0,
     }
 }
@@ -262,7 +262,14 @@ fn pg_attribute(ctx: &SystemContext) -> Result<Vec<Row>> {
                     .set("attstattarget", -1)
                     .set("attlen", data_type.type_size())
                     .set("attnum", attribute.attnum)
-                    .set("attndims", if data_type.is_array() && !matches!(data_type, DataType::Int2Vector | DataType::OidVector) { 1 } else { 0 })
+                    .set(
+                        "attndims",
+                        if data_type.is_array() && !matches!(data_type, DataType::Int2Vector | DataType::OidVector) {
+                            1
+                        } else {
+                            0
+                        },
+                    )
                     .set("attcacheoff", -1)
                     .set("atttypmod", data_type.typmod())
                     .set("attbyval", by_value)
@@ -386,7 +393,10 @@ fn pg_index(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("indisready", true)
                 .set("indislive", true)
                 .set("indkey", int_array(columns.iter().map(|c| rows::attnum(table, c.column).unwrap_or(0) as i64)))
-                .set("indcollation", int_array(key.iter().map(|c| collation_of(&table.columns[c.column].data_type) as i64)))
+                .set(
+                    "indcollation",
+                    int_array(key.iter().map(|c| collation_of(&table.columns[c.column].data_type) as i64)),
+                )
                 .set("indclass", int_array(key.iter().map(|_| 0)))
                 .set("indoption", int_array(key.iter().map(|c| index_option(c.descending, c.nulls_first))))
                 .set("indpred", predicate.map(Value::Text))
@@ -511,7 +521,10 @@ fn pg_collation(ctx: &SystemContext) -> Result<Vec<Row>> {
             .set("collctype", collate)
             .finish()
     };
-    Ok(vec![collation(oids::DEFAULT_COLLATION, "default", "d", None), collation(oids::C_COLLATION, "C", "c", Some("C"))])
+    Ok(vec![
+        collation(oids::DEFAULT_COLLATION, "default", "d", None),
+        collation(oids::C_COLLATION, "C", "c", Some("C")),
+    ])
 }
 
 fn pg_tablespace(ctx: &SystemContext) -> Result<Vec<Row>> {
@@ -525,8 +538,17 @@ fn pg_tablespace(ctx: &SystemContext) -> Result<Vec<Row>> {
 
 fn pg_language(ctx: &SystemContext) -> Result<Vec<Row>> {
     Ok(vec![
-        ctx.row().set("oid", oids::INTERNAL_LANGUAGE).set("lanname", "internal").set("lanowner", crate::roles::ADMIN_ROLE_OID).finish(),
-        ctx.row().set("oid", 14u32).set("lanname", "sql").set("lanowner", crate::roles::ADMIN_ROLE_OID).set("lanpltrusted", true).finish(),
+        ctx.row()
+            .set("oid", oids::INTERNAL_LANGUAGE)
+            .set("lanname", "internal")
+            .set("lanowner", crate::roles::ADMIN_ROLE_OID)
+            .finish(),
+        ctx.row()
+            .set("oid", 14u32)
+            .set("lanname", "sql")
+            .set("lanowner", crate::roles::ADMIN_ROLE_OID)
+            .set("lanpltrusted", true)
+            .finish(),
     ])
 }
 
@@ -711,10 +733,14 @@ fn pg_stats(ctx: &SystemContext) -> Result<Vec<Row>> {
                 if values.is_empty() {
                     Value::Null
                 } else {
-                    Value::Text(crate::types::text::format(&Value::Array(values), &data_type.array_of().unwrap_or(DataType::Array(&DataType::Text))))
+                    Value::Text(crate::types::text::format(
+                        &Value::Array(values),
+                        &data_type.array_of().unwrap_or(DataType::Array(ArrayElement::TEXT)),
+                    ))
                 }
             };
-            let frequencies: Vec<Value> = column.most_common.iter().map(|(_, f)| Value::Float(*f as f32 as f64)).collect();
+            let frequencies: Vec<Value> =
+                column.most_common.iter().map(|(_, f)| Value::Float(*f as f32 as f64)).collect();
             out.push(
                 ctx.row()
                     .set("schemaname", crate::catalog::PUBLIC_SCHEMA)
@@ -725,7 +751,10 @@ fn pg_stats(ctx: &SystemContext) -> Result<Vec<Row>> {
                     .set("avg_width", column.average_width.round() as i32)
                     .set("n_distinct", column.n_distinct)
                     .set("most_common_vals", array_text(&mut column.most_common.iter().map(|(v, _)| v)))
-                    .set("most_common_freqs", if frequencies.is_empty() { Value::Null } else { Value::Array(frequencies) })
+                    .set(
+                        "most_common_freqs",
+                        if frequencies.is_empty() { Value::Null } else { Value::Array(frequencies) },
+                    )
                     .set("histogram_bounds", array_text(&mut column.histogram.iter()))
                     .set("correlation", column.correlation)
                     .finish(),
