@@ -1879,6 +1879,12 @@ impl<'c> Binder<'c> {
             return Ok(expr);
         }
         match expr {
+            // A name for a reg* type needs the catalog, which reading the parameter's bytes has not: the
+            // parameter is text, cast when the statement runs (`$1::regtype`, psycopg's TypeInfo).
+            BoundExpr::Parameter(i) if self.params[i] == DataType::Unknown && matches!(to, DataType::Reg(_)) => {
+                self.params[i] = DataType::Text;
+                Ok(BoundExpr::Cast { expr: Box::new(expr), from: DataType::Text, to })
+            }
             BoundExpr::Parameter(i) if self.params[i] == DataType::Unknown => {
                 self.params[i] = to;
                 Ok(expr)
