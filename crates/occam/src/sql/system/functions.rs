@@ -21,8 +21,13 @@ use crate::types::{ArrayElement, DataType, RegKind, Value};
 pub enum CatalogFunction {
     FormatType,
     TableIsVisible,
-    /// `pg_type_is_visible`, `pg_function_is_visible`: every built-in type and function is.
+    /// `pg_type_is_visible`, `pg_function_is_visible`, `pg_operator_is_visible`, ...: every built-in
+    /// object is.
     BuiltinIsVisible,
+    /// `getdatabaseencoding()`: UTF8.
+    DatabaseEncoding,
+    /// `pg_tablespace_location(oid)`: the empty string (the default tablespace's).
+    TablespaceLocation,
     IndexDefinition,
     ConstraintDefinition,
     Expression,
@@ -103,7 +108,12 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
     let result = match name {
         "format_type" => all(&[oid_arg, int4_arg]).map(|a| resolved(C::FormatType, a, text)),
         "pg_table_is_visible" => all(&[oid_arg]).map(|a| resolved(C::TableIsVisible, a, DataType::Bool)),
-        "pg_type_is_visible" | "pg_function_is_visible" => {
+        "pg_type_is_visible"
+        | "pg_function_is_visible"
+        | "pg_operator_is_visible"
+        | "pg_collation_is_visible"
+        | "pg_conversion_is_visible"
+        | "pg_opclass_is_visible" => {
             all(&[oid_arg]).map(|a| resolved(C::BuiltinIsVisible, a, DataType::Bool))
         }
         "pg_get_indexdef" => all(&[oid_arg])
@@ -128,6 +138,8 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
         "pg_get_partkeydef" | "pg_get_statisticsobjdef_columns" => {
             all(&[oid_arg]).map(|a| resolved(C::Nothing, a, text))
         }
+        "getdatabaseencoding" => all(&[]).map(|a| resolved(C::DatabaseEncoding, a, DataType::Name)),
+        "pg_tablespace_location" => all(&[oid_arg]).map(|a| resolved(C::TablespaceLocation, a, text)),
         "pg_encoding_to_char" => all(&[int4_arg]).map(|a| resolved(C::EncodingToChar, a, DataType::Name)),
         "pg_char_to_encoding" => all(&[text_arg]).map(|a| resolved(C::CharToEncoding, a, DataType::Int4)),
         "has_table_privilege" => all(&[class_arg, text_arg])
@@ -313,6 +325,8 @@ pub fn invoke(function: CatalogFunction, args: &[Value], ctx: &FunctionContext) 
             None => Value::Null,
         },
         C::BuiltinIsVisible => Value::Bool(true),
+        C::DatabaseEncoding => Value::Text("UTF8".into()),
+        C::TablespaceLocation => Value::Text(String::new()),
         C::IndexDefinition => {
             let Some(class) = rows::class_by_oid(catalog, first_oid()).filter(|c| c.index_columns().is_some()) else {
                 return Ok(Value::Null);
