@@ -543,10 +543,7 @@ async fn catalog_types_in_the_binary_format() {
     let client = connect(addr).await;
     client.batch_execute("CREATE TABLE things (id int PRIMARY KEY, label text NOT NULL)").await.expect("create");
     let row = client
-        .query_one(
-            "SELECT c.oid, c.relname, c.relkind, c.relnatts FROM pg_class c WHERE c.relname = $1",
-            &[&"things"],
-        )
+        .query_one("SELECT c.oid, c.relname, c.relkind, c.relnatts FROM pg_class c WHERE c.relname = $1", &[&"things"])
         .await
         .expect("pg_class");
     let oid: u32 = row.get(0);

@@ -113,9 +113,7 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
         | "pg_operator_is_visible"
         | "pg_collation_is_visible"
         | "pg_conversion_is_visible"
-        | "pg_opclass_is_visible" => {
-            all(&[oid_arg]).map(|a| resolved(C::BuiltinIsVisible, a, DataType::Bool))
-        }
+        | "pg_opclass_is_visible" => all(&[oid_arg]).map(|a| resolved(C::BuiltinIsVisible, a, DataType::Bool)),
         "pg_get_indexdef" => all(&[oid_arg])
             .or_else(|| all(&[oid_arg, int4_arg, bool_arg]))
             .map(|a| resolved(C::IndexDefinition, a, text)),
