@@ -283,6 +283,8 @@ pub struct Catalog {
     indexes: HashMap<String, Arc<Index>>,
     /// Roles, ownership, privileges and IAM mappings (see `roles`).
     pub roles: crate::roles::RoleCatalog,
+    /// What the system catalogs show in this database's mode (`sql::system`); set by the database.
+    pub system: crate::compat::CatalogRules,
 }
 
 /// Checks that `schema` (if given) is `public`: occam has no other schema.
@@ -321,7 +323,24 @@ impl Catalog {
                 (table.name.clone(), Arc::new(table))
             })
             .collect();
-        Ok(Catalog { version, tables, indexes, roles: crate::roles::RoleCatalog::load(txn)? })
+        Ok(Catalog {
+            version,
+            tables,
+            indexes,
+            roles: crate::roles::RoleCatalog::load(txn)?,
+            system: crate::compat::CatalogRules::default(),
+        })
+    }
+
+    /// The same catalog, showing the system catalogs as `rules` says.
+    pub fn with_system_rules(mut self, rules: crate::compat::CatalogRules) -> Catalog {
+        self.system = rules;
+        self
+    }
+
+    /// Every index, in no particular order.
+    pub fn indexes(&self) -> impl Iterator<Item = &Arc<Index>> {
+        self.indexes.values()
     }
 
     /// The index `name` if it exists.
@@ -739,6 +758,16 @@ fn encode_type(out: &mut Vec<u8>, data_type: &DataType) {
         DataType::Timestamp => out.push(14),
         DataType::Timestamptz => out.push(15),
         DataType::Unknown => out.push(16),
+        // The catalogs' own types are never column types (the parser refuses them in CREATE TABLE).
+        DataType::Oid
+        | DataType::Reg(_)
+        | DataType::Name
+        | DataType::InternalChar
+        | DataType::Int2Vector
+        | DataType::OidVector
+        | DataType::Array(_)
+        | DataType::AclItem
+        | DataType::NodeTree => out.push(0),
     }
 }
 

@@ -26,6 +26,7 @@
 //!   SERIALIZABLE                           0A000 Unsupported isolation level        0A000 (both modes)
 //!   connection duration                    60 min (FATAL 57P01, connection closed)  unlimited
 //!   new connections per server             100/s, bursts of 1,000 (FATAL 53400)     unlimited
+//!   pg_am's index method, pg_database      btree_index, no pg_database (42P01)      btree, pg_database
 //! ```
 //! SERIALIZABLE stays refused in PostgreSQL mode: occam's snapshot isolation allows write skew, and running
 //! it under that name would silently weaken what the client asked for; the weaker levels may run at the
@@ -110,6 +111,27 @@ pub struct ConnectionRate {
     pub burst: u32,
 }
 
+/// What the system catalogs (`pg_catalog`, `sql::system`) show differently in the two modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CatalogRules {
+    /// The index access method's name in `pg_am` and in index definitions: Aurora DSQL's `btree_index`
+    /// (psql's `\d` shows it), PostgreSQL's `btree`.
+    pub index_access_method: &'static str,
+    /// Whether `pg_catalog.pg_database` exists (Aurora DSQL has none; psql's `\l` fails there).
+    pub pg_database: bool,
+}
+
+impl CatalogRules {
+    pub const DSQL: CatalogRules = CatalogRules { index_access_method: "btree_index", pg_database: false };
+    pub const POSTGRES: CatalogRules = CatalogRules { index_access_method: "btree", pg_database: true };
+}
+
+impl Default for CatalogRules {
+    fn default() -> Self {
+        CatalogRules::DSQL
+    }
+}
+
 /// The rules one database enforces. Build with [`Rules::for_mode`]; the fields are public so that a quota
 /// DSQL lets customers raise (or a test that needs a small limit) can be adjusted in [`crate::Config`].
 /// `None` means unlimited.
@@ -148,6 +170,8 @@ pub struct Rules {
     pub max_connection_duration: Option<Duration>,
     /// New connections beyond this rate are refused (FATAL 53400 after their startup message).
     pub connection_rate: Option<ConnectionRate>,
+    /// What the system catalogs show (index access method name, `pg_database`).
+    pub catalog: CatalogRules,
 }
 
 impl Default for Rules {
@@ -181,6 +205,7 @@ impl Rules {
                 max_query_memory: Some(DSQL_MAX_QUERY_MEMORY),
                 max_connection_duration: Some(DSQL_MAX_CONNECTION_DURATION),
                 connection_rate: Some(DSQL_CONNECTION_RATE),
+                catalog: CatalogRules::DSQL,
             },
             CompatMode::Postgres => Rules {
                 mode,
@@ -203,6 +228,7 @@ impl Rules {
                 max_query_memory: Some(POSTGRES_MAX_QUERY_MEMORY),
                 max_connection_duration: None,
                 connection_rate: None,
+                catalog: CatalogRules::POSTGRES,
             },
         }
     }

@@ -140,7 +140,8 @@ impl Database {
         };
         let txn = TxnManager::open(storage)?;
         let gc = GcWorker::spawn(&txn)?;
-        let catalog = Catalog::load(&txn.begin(), 1)?;
+        let rules = config.rules.clone().unwrap_or_else(|| Rules::for_mode(config.compat));
+        let catalog = Catalog::load(&txn.begin(), 1)?.with_system_rules(rules.catalog);
         let activity = TableActivity::load(crate::statistics::read_all(&txn.begin())?);
         let db = Database {
             inner: Arc::new(DatabaseInner {
@@ -151,7 +152,7 @@ impl Database {
                 jobs: Arc::new(JobSignal::default()),
                 jobs_thread: Mutex::new(None),
                 gc,
-                rules: config.rules.clone().unwrap_or_else(|| Rules::for_mode(config.compat)),
+                rules,
                 clock: config.clock.clone().unwrap_or_else(|| Arc::new(SystemClock)),
                 planner: config.planner,
                 activity,
@@ -224,7 +225,7 @@ impl Database {
     pub fn reload_catalog(&self) -> Result<()> {
         let _guard = self.inner.reload.lock();
         let version = self.catalog_version() + 1;
-        let catalog = Catalog::load(&self.inner.txn.begin(), version)?;
+        let catalog = Catalog::load(&self.inner.txn.begin(), version)?.with_system_rules(self.inner.rules.catalog);
         *self.inner.catalog.write() = Arc::new(catalog);
         self.inner.catalog_version.store(version, Ordering::Release);
         Ok(())

@@ -43,6 +43,10 @@ pub mod sqlstate {
     pub const UNDEFINED_TABLE: SqlState = "42P01";
     pub const UNDEFINED_PARAMETER: SqlState = "42P02";
     pub const UNDEFINED_OBJECT: SqlState = "42704";
+    pub const UNDEFINED_SCHEMA: SqlState = "3F000";
+    pub const INVALID_NAME: SqlState = "42602";
+    pub const INVALID_REGULAR_EXPRESSION: SqlState = "2201B";
+    pub const ARRAY_SUBSCRIPT_ERROR: SqlState = "2202E";
     pub const DUPLICATE_COLUMN: SqlState = "42701";
     pub const DUPLICATE_TABLE: SqlState = "42P07";
     pub const DUPLICATE_OBJECT: SqlState = "42710";

@@ -681,8 +681,7 @@ fn backfill(db: &Database, signal: &JobSignal, job: &Job) -> Result<Backfill> {
     let functions = FunctionContext {
         transaction_timestamp: Utc::now(),
         statement_timestamp: Utc::now(),
-        session: None,
-        refuse_advisory_locks: false,
+        ..FunctionContext::default()
     };
     let mut retries = 0;
     loop {

@@ -155,6 +155,42 @@ impl RoleCatalog {
         }
     }
 
+    /// Every created role (not `admin`), in no particular order.
+    pub fn roles(&self) -> impl Iterator<Item = &Role> {
+        self.roles.values()
+    }
+
+    /// The privileges granted on table `table_id`: (grantee, privileges) per grantee with any, by grantee.
+    pub fn table_grants(&self, table_id: u32) -> Vec<(String, Vec<Privilege>)> {
+        self.object_grants(&table_object(table_id))
+    }
+
+    /// The privileges granted on schema `schema`, as [`RoleCatalog::table_grants`].
+    pub fn schema_grants(&self, schema: &str) -> Vec<(String, Vec<Privilege>)> {
+        self.object_grants(&schema_object(schema))
+    }
+
+    fn object_grants(&self, object: &str) -> Vec<(String, Vec<Privilege>)> {
+        let all = [
+            Privilege::Select,
+            Privilege::Insert,
+            Privilege::Update,
+            Privilege::Delete,
+            Privilege::Usage,
+            Privilege::Create,
+        ];
+        let mut grants: Vec<(String, Vec<Privilege>)> = self
+            .grants
+            .iter()
+            .filter(|((_, granted), bits)| granted == object && **bits != 0)
+            .map(|((grantee, _), bits)| {
+                (grantee.clone(), all.into_iter().filter(|p| bits & privilege_bit(*p) != 0).collect())
+            })
+            .collect();
+        grants.sort();
+        grants
+    }
+
     /// The IAM ARNs mapped to role `name`.
     pub fn iam_arns(&self, name: &str) -> Vec<String> {
         self.iam_mappings.iter().filter(|m| m.role == name).map(|m| m.arn.clone()).collect()

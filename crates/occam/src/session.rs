@@ -523,7 +523,8 @@ impl Session {
     fn planning_catalog(&self) -> Result<Arc<catalog::Catalog>> {
         match &self.state {
             State::Active(active) if active.did_ddl => {
-                Ok(Arc::new(catalog::Catalog::load(&active.txn, self.db.catalog_version())?))
+                let catalog = catalog::Catalog::load(&active.txn, self.db.catalog_version())?;
+                Ok(Arc::new(catalog.with_system_rules(self.db.rules().catalog)))
             }
             _ => Ok(self.db.catalog()),
         }
@@ -668,6 +669,8 @@ impl Session {
         if matches!(self.state, State::Idle) {
             self.state = State::Active(self.new_transaction(false));
         }
+        // What the statement's catalog relations and catalog functions show (sql::system).
+        let catalog = self.planning_catalog()?;
         let State::Active(active) = &mut self.state else {
             return Err(Error::internal("no transaction"));
         };
@@ -679,6 +682,9 @@ impl Session {
             statement_timestamp: self.db.now(),
             session: Some(self.settings.clone()),
             refuse_advisory_locks: rules.mode == crate::compat::CompatMode::Dsql,
+            catalog,
+            database: Some(self.db.clone()),
+            regex_cache: Default::default(),
         };
         let planning = execute::Planning {
             estimates: &self.db,

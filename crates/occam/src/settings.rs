@@ -126,11 +126,67 @@ struct LiveBackend {
     user: String,
     superuser: bool,
     terminate: Arc<Notify>,
+    started: chrono::DateTime<chrono::Utc>,
 }
 
 /// Whether `pid` is a backend of this server process that is still open.
 pub fn is_live_backend(pid: i32) -> bool {
     LIVE_BACKENDS.lock().contains_key(&pid)
+}
+
+/// An open backend, as `pg_stat_activity` shows it.
+pub struct BackendInfo {
+    pub pid: i32,
+    pub user: String,
+    pub started: chrono::DateTime<chrono::Utc>,
+}
+
+/// Every open backend of this server process, by pid.
+pub fn live_backends() -> Vec<BackendInfo> {
+    let mut backends: Vec<BackendInfo> = LIVE_BACKENDS
+        .lock()
+        .iter()
+        .map(|(pid, b)| BackendInfo { pid: *pid, user: b.user.clone(), started: b.started })
+        .collect();
+    backends.sort_by_key(|b| b.pid);
+    backends
+}
+
+/// One run-time parameter as `pg_settings` shows it.
+pub struct ParameterInfo {
+    pub name: String,
+    pub value: String,
+    pub default: String,
+    pub read_only: bool,
+    /// Whether the session runs with the default (nothing set it).
+    pub is_default: bool,
+}
+
+/// Every parameter occam knows, and every other one the session set, by name, with the session's values.
+pub fn known_parameters(session: &SessionSettings) -> Vec<ParameterInfo> {
+    let settings = session.settings.lock();
+    let mut names: Vec<String> = PARAMETERS.iter().map(|p| p.name.to_string()).collect();
+    for name in settings.values.keys().chain(settings.transaction_values.keys()) {
+        if find_parameter(name).is_none() && !names.contains(name) {
+            names.push(name.clone());
+        }
+    }
+    names.sort_by_key(|n| n.to_ascii_lowercase());
+    names
+        .into_iter()
+        .map(|name| {
+            let lower = name.to_ascii_lowercase();
+            let default = settings.default_of(&lower).unwrap_or_default();
+            let value = settings.value(&lower).unwrap_or_default();
+            ParameterInfo {
+                is_default: !settings.values.contains_key(&lower) && !settings.transaction_values.contains_key(&lower),
+                read_only: find_parameter(&lower).is_some_and(|p| p.read_only),
+                name,
+                value,
+                default,
+            }
+        })
+        .collect()
 }
 
 /// What `pg_cancel_backend` / `pg_terminate_backend` ask of a backend.
@@ -150,7 +206,12 @@ impl BackendId {
     fn register(user: &str, superuser: bool) -> BackendId {
         let pid = NEXT_BACKEND_PID.fetch_add(1, Ordering::Relaxed);
         let terminate = Arc::new(Notify::new());
-        let backend = LiveBackend { user: user.to_string(), superuser, terminate: terminate.clone() };
+        let backend = LiveBackend {
+            user: user.to_string(),
+            superuser,
+            terminate: terminate.clone(),
+            started: chrono::Utc::now(),
+        };
         LIVE_BACKENDS.lock().insert(pid, backend);
         BackendId { pid, terminate }
     }

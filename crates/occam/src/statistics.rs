@@ -414,6 +414,8 @@ fn value_kind(value: &Value) -> u8 {
         Value::Date(_) => 8,
         Value::Timestamp(_) => 9,
         Value::Timestamptz(_) => 10,
+        // Tables cannot store arrays.
+        Value::Array(_) => 0,
     }
 }
 

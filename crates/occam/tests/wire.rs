@@ -534,3 +534,50 @@ async fn row_description_names_the_table_column_of_each_result_column() {
     assert!(first_oid >= 16384 && first_oid < table_oid);
     assert_eq!(wildcard.columns()[0].column_id(), Some(1));
 }
+
+/// Catalog values through tokio-postgres's binary format: `oid` as u32, `name` and `"char"`, arrays as
+/// results and as parameters (`= ANY($1)`), and a `regtype` parameter given as a name.
+#[tokio::test]
+async fn catalog_types_in_the_binary_format() {
+    let addr = start_server().await;
+    let client = connect(addr).await;
+    client.batch_execute("CREATE TABLE things (id int PRIMARY KEY, label text NOT NULL)").await.expect("create");
+    let row = client
+        .query_one("SELECT c.oid, c.relname, c.relkind, c.relnatts FROM pg_class c WHERE c.relname = $1", &[&"things"])
+        .await
+        .expect("pg_class");
+    let oid: u32 = row.get(0);
+    assert_eq!(oid, 16384 + 1);
+    assert_eq!(row.get::<_, String>(1), "things");
+    assert_eq!(row.get::<_, i8>(2), b'r' as i8);
+    assert_eq!(row.get::<_, i16>(3), 2);
+
+    let names: Vec<String> = client
+        .query_one(
+            "SELECT ARRAY(SELECT attname FROM pg_attribute WHERE attrelid = $1 AND attnum > 0 ORDER BY attnum)",
+            &[&oid],
+        )
+        .await
+        .expect("attributes")
+        .get(0);
+    assert_eq!(names, ["id", "label"]);
+
+    let wanted: Vec<i32> = vec![23, 25, 999];
+    let types: Vec<String> = client
+        .query("SELECT typname::text FROM pg_type WHERE oid::int4 = ANY($1) ORDER BY oid", &[&wanted])
+        .await
+        .expect("= ANY($1)")
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    assert_eq!(types, ["int4", "text"]);
+
+    let row = client
+        .query_one("SELECT typname::text, oid FROM pg_type WHERE oid = $1::regtype", &[&"integer"])
+        .await
+        .expect("$1::regtype");
+    assert_eq!(row.get::<_, String>(0), "int4");
+    assert_eq!(row.get::<_, u32>(1), 23);
+    let err = client.query_one("SELECT $1::regtype", &[&"no_such_type"]).await.expect_err("unknown type");
+    assert_eq!(sqlstate(&err), SqlState::UNDEFINED_OBJECT);
+}

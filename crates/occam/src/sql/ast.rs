@@ -131,7 +131,7 @@ pub enum AccessStatement {
 }
 
 /// A privilege named in GRANT / REVOKE (`ALL` is expanded by the parser to the object kind's privileges).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Privilege {
     Select,
     Insert,
@@ -513,6 +513,11 @@ pub enum BinaryOperator {
     NotLike,
     ILike,
     NotILike,
+    /// `~`, `!~`, `~*`, `!~*`: POSIX regular expression match (case-insensitive with `*`).
+    RegexMatch,
+    NotRegexMatch,
+    RegexIMatch,
+    NotRegexIMatch,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -595,6 +600,20 @@ pub enum Expr {
         expr: Box<Expr>,
         query: Box<Query>,
         negated: bool,
+    },
+    /// `expr op ANY (array)` (`SOME` too) or, with `all`, `expr op ALL (array)`.
+    AnyAll {
+        expr: Box<Expr>,
+        op: BinaryOperator,
+        array: Box<Expr>,
+        all: bool,
+    },
+    /// `ARRAY[a, b, ...]`. (`ARRAY(subquery)` is translated into a subquery aggregating with `array_agg`.)
+    Array(Vec<Expr>),
+    /// `array[index]` (one subscript; `int2vector` / `oidvector` count from 0, arrays from 1).
+    Subscript {
+        expr: Box<Expr>,
+        index: Box<Expr>,
     },
     /// A syntax error position in the original text for errors raised while planning this expression,
     /// when known (1-based character offset).

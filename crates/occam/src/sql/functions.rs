@@ -10,17 +10,20 @@
 
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::catalog::Catalog;
+use crate::database::Database;
 use crate::error::{sqlstate, Error, Result};
 use crate::settings::{SessionSettings, Signal};
 use crate::sql::scalar::{self, BinaryOp, BinarySignature};
-use crate::types::{text, DataType, Value};
+use crate::types::{text, ArrayElement, DataType, Value};
 
-/// Per-statement context visible to functions.
-#[derive(Debug, Clone)]
+/// Per-statement context visible to functions (and to the system relations, `sql::system`).
+#[derive(Clone, Default)]
 pub struct FunctionContext {
     /// `now()` / `CURRENT_TIMESTAMP`: the start of the current transaction, as in PostgreSQL.
     pub transaction_timestamp: DateTime<Utc>,
@@ -31,6 +34,24 @@ pub struct FunctionContext {
     pub session: Option<SessionSettings>,
     /// Aurora DSQL has no advisory locks: the `pg_advisory_*` functions fail with 0A000.
     pub refuse_advisory_locks: bool,
+    /// The catalog the statement was planned against: what `pg_catalog` shows and what `regclass` and the
+    /// catalog functions (`pg_get_indexdef`, `format_type`, ...) look names up in.
+    pub catalog: Arc<Catalog>,
+    /// The database (row estimates, statistics, rules) where a session runs the statement.
+    pub database: Option<Database>,
+    /// Regular expressions compiled by this statement, by pattern and flags (`sql::regex`).
+    pub regex_cache: crate::sql::regex::RegexCache,
+}
+
+impl std::fmt::Debug for FunctionContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FunctionContext")
+            .field("transaction_timestamp", &self.transaction_timestamp)
+            .field("statement_timestamp", &self.statement_timestamp)
+            .field("session", &self.session)
+            .field("catalog_version", &self.catalog.version)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A resolved scalar function.
@@ -131,6 +152,12 @@ pub enum ScalarFunction {
     /// `pg_try_advisory_lock`, `pg_try_advisory_xact_lock`, `pg_advisory_unlock` and their `_shared`
     /// forms: true (acquired / released), without excluding anyone.
     AdvisoryLockResult,
+    /// Array operators and functions (`sql::arrays`).
+    Array(crate::sql::arrays::ArrayFunction),
+    /// Regular expressions (`sql::regex`).
+    Regex(crate::sql::regex::RegexFunction),
+    /// Catalog functions (`sql::system::functions`).
+    Catalog(crate::sql::system::functions::CatalogFunction),
 }
 
 /// A resolved call: the function, the types its arguments must be coerced to, and its result type.
@@ -488,7 +515,10 @@ pub fn resolve_scalar(name: &str, arg_types: &[DataType]) -> Result<ResolvedScal
         }
         ("ascii", 1) => resolved(F::Ascii, vec![text_arg(&args[0]).ok_or_else(not_found)?], DataType::Int4),
         ("chr", 1) => resolved(F::Chr, vec![int4_arg(&args[0]).ok_or_else(not_found)?], DataType::Text),
-        _ => Err(not_found()),
+        _ => crate::sql::arrays::resolve(name, args)
+            .or_else(|| crate::sql::regex::resolve(name, args))
+            .or_else(|| crate::sql::system::functions::resolve(name, args))
+            .unwrap_or_else(|| Err(not_found())),
     }
 }
 
@@ -521,6 +551,9 @@ pub fn invoke_scalar(resolved: &ResolvedScalar, args: &[Value], ctx: &FunctionCo
     use ScalarFunction as F;
     // Functions with special NULL handling first; every other function is strict (NULL in, NULL out).
     match resolved.function {
+        F::Array(function) => return crate::sql::arrays::invoke(function, resolved, args),
+        F::Regex(function) => return crate::sql::regex::invoke(function, args, ctx),
+        F::Catalog(function) => return crate::sql::system::functions::invoke(function, args, ctx),
         F::Coalesce => return Ok(args.iter().find(|v| !v.is_null()).cloned().unwrap_or(Value::Null)),
         F::Greatest | F::Least => {
             let mut best: Option<&Value> = None;
@@ -839,7 +872,10 @@ pub fn invoke_scalar(resolved: &ResolvedScalar, args: &[Value], ctx: &FunctionCo
         | F::AdvisoryLock
         | F::CurrentSchema
         | F::CurrentSetting
-        | F::SetConfig => {
+        | F::SetConfig
+        | F::Array(_)
+        | F::Regex(_)
+        | F::Catalog(_) => {
             unreachable!("handled above")
         }
     })
@@ -1110,6 +1146,11 @@ pub enum AggregateFunction {
     Max,
     BoolAnd,
     BoolOr,
+    /// `array_agg(x)`: every value (NULLs too) in input order; NULL for no rows.
+    ArrayAgg,
+    /// `string_agg(text, delimiter)`: its argument is the pair `ARRAY[value, delimiter]` (the binder packs
+    /// the two arguments into one, the only argument an aggregate call has).
+    StringAgg,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -1124,7 +1165,10 @@ pub struct ResolvedAggregate {
 
 /// Whether `name` is an aggregate function (so the planner can tell aggregates from scalar calls).
 pub fn is_aggregate(name: &str) -> bool {
-    matches!(name, "count" | "sum" | "avg" | "min" | "max" | "bool_and" | "bool_or" | "every")
+    matches!(
+        name,
+        "count" | "sum" | "avg" | "min" | "max" | "bool_and" | "bool_or" | "every" | "array_agg" | "string_agg"
+    )
 }
 
 /// Resolves an aggregate call; `arg_type` is None for `count(*)`.
@@ -1176,6 +1220,15 @@ pub fn resolve_aggregate(name: &str, arg_type: Option<&DataType>, distinct: bool
             }
             _ => Err(not_found()),
         },
+        "array_agg" => {
+            let element = if *t == DataType::Unknown { DataType::Text } else { *t };
+            match element.array_of() {
+                Some(array) => resolved(A::ArrayAgg, array.element(), array),
+                None => Err(not_found()),
+            }
+        }
+        // The binder passes string_agg's two arguments as one text[] pair.
+        "string_agg" if *t == DataType::Array(ArrayElement::TEXT) => resolved(A::StringAgg, Some(*t), DataType::Text),
         _ => Err(not_found()),
     }
 }
@@ -1206,6 +1259,8 @@ pub fn accumulator(aggregate: &ResolvedAggregate) -> Box<dyn Accumulator> {
         AggregateFunction::Max => Box::new(MinMax { best: None, keep: Ordering::Greater }),
         AggregateFunction::BoolAnd => Box::new(BoolFold { result: None, and: true }),
         AggregateFunction::BoolOr => Box::new(BoolFold { result: None, and: false }),
+        AggregateFunction::ArrayAgg => Box::new(ArrayAgg { values: None }),
+        AggregateFunction::StringAgg => Box::new(StringAgg { text: None }),
     };
     if aggregate.distinct && aggregate.function != AggregateFunction::CountStar {
         Box::new(Distinct { seen: BTreeSet::new(), inner })
@@ -1370,6 +1425,48 @@ impl Accumulator for BoolFold {
     }
 }
 
+/// array_agg: every input value, NULLs included.
+struct ArrayAgg {
+    values: Option<Vec<Value>>,
+}
+
+impl Accumulator for ArrayAgg {
+    fn update(&mut self, value: &Value) -> Result<()> {
+        self.values.get_or_insert_with(Vec::new).push(value.clone());
+        Ok(())
+    }
+
+    fn finish(&self) -> Result<Value> {
+        Ok(self.values.clone().map_or(Value::Null, Value::Array))
+    }
+}
+
+/// string_agg: the non-NULL values joined, each after the first preceded by its own delimiter.
+struct StringAgg {
+    text: Option<String>,
+}
+
+impl Accumulator for StringAgg {
+    fn update(&mut self, value: &Value) -> Result<()> {
+        let Value::Array(pair) = value else { return Ok(()) };
+        let (Some(Value::Text(item)), delimiter) = (pair.first(), pair.get(1)) else { return Ok(()) };
+        match &mut self.text {
+            None => self.text = Some(item.clone()),
+            Some(text) => {
+                if let Some(Value::Text(delimiter)) = delimiter {
+                    text.push_str(delimiter);
+                }
+                text.push_str(item);
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&self) -> Result<Value> {
+        Ok(self.text.clone().map_or(Value::Null, Value::Text))
+    }
+}
+
 /// A value ordered by [`Value::total_cmp`], for DISTINCT sets. Numerically equal values (1.0 and 1.00)
 /// are the same element, as in PostgreSQL.
 struct Ordered(Value);
@@ -1429,7 +1526,7 @@ mod tests {
             transaction_timestamp: ts,
             statement_timestamp: ts,
             session: Some(SessionSettings::new("admin", true)),
-            refuse_advisory_locks: false,
+            ..FunctionContext::default()
         }
     }
 

@@ -12,9 +12,12 @@
 //!   explain   a physical plan as EXPLAIN [ANALYZE] text, in Aurora DSQL's words or PostgreSQL's
 //!   privileges which privileges a statement needs; checked before it runs for non-administrator sessions
 //!   scalar    casts, operators and result-type rules shared by plan and execute
-//!   functions scalar functions and aggregates
+//!   functions scalar functions and aggregates (arrays: array functions and operators; regex: POSIX
+//!             regular expressions)
+//!   system    the system relations (sys, pg_catalog, information_schema) and the catalog functions
 //! ```
 
+pub mod arrays;
 pub mod ast;
 pub mod bind;
 pub mod execute;
@@ -24,5 +27,6 @@ pub mod optimize;
 pub mod parse;
 pub mod plan;
 pub mod privileges;
+pub mod regex;
 pub mod scalar;
 pub mod system;

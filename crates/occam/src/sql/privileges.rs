@@ -123,10 +123,13 @@ fn permission_denied(message: String) -> Error {
     Error::new(sqlstate::INSUFFICIENT_PRIVILEGE, message)
 }
 
-/// The catalog table `name` names, if any (system relations such as `sys.iam_pg_role_mappings` are not
-/// tables and need no privilege; names that do not resolve have already failed planning).
+/// The catalog table `name` names, if any (system relations such as `sys.iam_pg_role_mappings` and the
+/// `pg_catalog` / `information_schema` relations are not tables and need no privilege, as PostgreSQL's
+/// catalogs are readable by every role; names that do not resolve have already failed planning).
 fn find<'c>(catalog: &'c Catalog, name: &ObjectName) -> Option<&'c std::sync::Arc<crate::catalog::Table>> {
     match name.schema.as_deref() {
+        // An unqualified `pg_class` is the catalog's, as the binder resolves it.
+        None if crate::sql::system::resolve(catalog, None, &name.name).is_some() => None,
         None | Some(PUBLIC_SCHEMA) => catalog.find_table(&name.name),
         Some(_) => None,
     }
@@ -254,6 +257,11 @@ impl<'a> Needs<'a> {
                 self.expr(expr);
                 self.query(query);
             }
+            Expr::AnyAll { expr, array, .. } | Expr::Subscript { expr, index: array } => {
+                self.expr(expr);
+                self.expr(array);
+            }
+            Expr::Array(items) => items.iter().for_each(|e| self.expr(e)),
         }
     }
 }

@@ -18,7 +18,7 @@ use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, MathematicalOps, RoundingStrategy};
 
 use crate::error::{sqlstate, Error, Result};
-use crate::types::{binary, text, DataType, Value};
+use crate::types::{binary, text, ArrayElement, DataType, Value};
 
 /// A binary operator on scalar values (AND/OR are three-valued logic in the executor, not here).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -94,8 +94,22 @@ pub fn operator_does_not_exist(op: BinaryOp, left: &DataType, right: &DataType) 
 fn base_type(t: &DataType) -> DataType {
     match t {
         DataType::Numeric(_) => DataType::Numeric(None),
-        DataType::Varchar(_) | DataType::Char(_) => DataType::Text,
+        DataType::Varchar(_) | DataType::Char(_) | DataType::Name | DataType::InternalChar => DataType::Text,
         other => *other,
+    }
+}
+
+/// The operand type of a comparison between two oid-like or integer types (`oid = 0`, `attrelid =
+/// 'orders'::regclass`): oid, unless an int8 asks for int8 (PostgreSQL casts oid to int8 implicitly).
+fn oid_operand_type(l: &DataType, r: &DataType) -> Option<DataType> {
+    let oid_or_integer = |t: &DataType| t.is_oid() || t.is_integer();
+    if !(l.is_oid() || r.is_oid()) || !oid_or_integer(l) || !oid_or_integer(r) {
+        return None;
+    }
+    match (l, r) {
+        (DataType::Reg(a), DataType::Reg(b)) if a == b => Some(*l),
+        (DataType::Int8, _) | (_, DataType::Int8) => Some(DataType::Int8),
+        _ => Some(DataType::Oid),
     }
 }
 
@@ -238,6 +252,10 @@ fn comparison_operand_type(l: &DataType, r: &DataType) -> Option<DataType> {
     match (l, r) {
         (DataType::Unknown, DataType::Unknown) => Some(DataType::Text),
         (DataType::Unknown, other) | (other, DataType::Unknown) => Some(*other),
+        _ if l.is_oid() || r.is_oid() => oid_operand_type(l, r),
+        (DataType::Array(a), DataType::Array(b)) => {
+            common_type(&a.data_type(), &b.data_type()).and_then(|e| e.array_of())
+        }
         _ if numeric_rank(l).is_some() && numeric_rank(r).is_some() => Some(numeric_operand_type(l, r)),
         _ if l.is_string() && r.is_string() => Some(DataType::Text),
         _ if datetime_rank(l).is_some() && datetime_rank(r).is_some() => {
@@ -715,7 +733,8 @@ fn value_as_text(value: &Value, data_type: &DataType) -> Result<String> {
 fn value_type(value: &Value, declared: &DataType) -> DataType {
     let fits = match value {
         Value::Bool(_) => *declared == DataType::Bool,
-        Value::Int(_) => declared.is_integer(),
+        Value::Int(_) => declared.is_integer() || declared.is_oid(),
+        Value::Array(_) => declared.is_array(),
         Value::Float(_) => matches!(declared, DataType::Float4 | DataType::Float8),
         Value::Numeric(_) => matches!(declared, DataType::Numeric(_)),
         Value::Bytea(_) => *declared == DataType::Bytea,
@@ -738,6 +757,7 @@ fn value_type(value: &Value, declared: &DataType) -> DataType {
         Value::Date(_) => DataType::Date,
         Value::Timestamp(_) => DataType::Timestamp,
         Value::Timestamptz(_) => DataType::Timestamptz,
+        Value::Array(_) => DataType::Array(ArrayElement::TEXT),
         Value::Text(_) | Value::Null => DataType::Text,
     }
 }
@@ -820,7 +840,13 @@ pub fn cast(value: Value, from: &DataType, to: &DataType) -> Result<Value> {
     }
     let from = &value_type(&value, from);
     match to {
-        DataType::Text | DataType::Varchar(_) | DataType::Char(_) => {
+        DataType::Text
+        | DataType::Varchar(_)
+        | DataType::Char(_)
+        | DataType::Name
+        | DataType::InternalChar
+        | DataType::AclItem
+        | DataType::NodeTree => {
             let string = match &value {
                 // char(n) -> text drops the padding, as PostgreSQL's rtrim in bpchar casts.
                 Value::Text(s) if matches!(from, DataType::Char(_)) => s.trim_end_matches(' ').to_string(),
@@ -832,6 +858,7 @@ pub fn cast(value: Value, from: &DataType, to: &DataType) -> Result<Value> {
             match to {
                 DataType::Varchar(Some(n)) => text::fit_string(&string, *n, to).map(Value::Text),
                 DataType::Char(n) => text::fit_string(&string, *n, to).map(|s| Value::Text(text::pad_char(&s, *n))),
+                DataType::Name | DataType::InternalChar => text::parse(&string, to),
                 _ => Ok(Value::Text(string)),
             }
         }
@@ -845,6 +872,9 @@ pub fn cast(value: Value, from: &DataType, to: &DataType) -> Result<Value> {
                 // declared type (never produced by the planner) is parsed the same way.
                 let parsed = text::parse(s, &base_type_keep_strings(to))?;
                 return apply_typmod(parsed, to);
+            }
+            if let Value::Array(elements) = value {
+                return crate::sql::arrays::cast_elements(elements, from, to);
             }
             cast_non_string(value, from, to)
         }
@@ -890,6 +920,14 @@ fn float_to_numeric(f: f64, from: &DataType) -> Result<Decimal> {
 fn cast_non_string(value: Value, from: &DataType, to: &DataType) -> Result<Value> {
     let cannot = || cannot_cast(from, to);
     match (value, to) {
+        // oid and reg* from an integer (an int4 wraps, as PostgreSQL's binary-compatible cast) or each other.
+        (Value::Int(i), DataType::Oid | DataType::Reg(_)) if from.is_oid() => Ok(Value::Int(i)),
+        (Value::Int(i), DataType::Oid | DataType::Reg(_)) => match i {
+            i if (i32::MIN as i64..0).contains(&i) && *from != DataType::Int8 => Ok(Value::Int(i + (1 << 32))),
+            i if (0..=u32::MAX as i64).contains(&i) => Ok(Value::Int(i)),
+            _ => Err(Error::out_of_range("OID out of range")),
+        },
+        (Value::Int(i), DataType::Int4) if from.is_oid() => Ok(Value::Int(i as u32 as i32 as i64)),
         // Integers.
         (Value::Int(i), DataType::Int2 | DataType::Int4 | DataType::Int8) => check_integer(Some(i), to),
         (Value::Float(f), DataType::Int2 | DataType::Int4 | DataType::Int8) => {
@@ -970,6 +1008,12 @@ pub fn can_cast(from: &DataType, to: &DataType) -> bool {
     if datetime_rank(from).is_some() && datetime_rank(to).is_some() {
         return true;
     }
+    if (from.is_oid() || from.is_integer()) && (to.is_oid() || to.is_integer()) {
+        return true;
+    }
+    if let (Some(a), Some(b)) = (from.element(), to.element()) {
+        return can_cast(&a, &b);
+    }
     matches!((from, to), (DataType::Bool, DataType::Int4) | (DataType::Int4, DataType::Bool))
 }
 
@@ -1008,6 +1052,10 @@ pub fn common_type(a: &DataType, b: &DataType) -> Option<DataType> {
     match (a, b) {
         _ if a == b => Some(*a),
         (DataType::Unknown, other) | (other, DataType::Unknown) => Some(*other),
+        _ if a.is_oid() || b.is_oid() => oid_operand_type(a, b),
+        (DataType::Array(x), DataType::Array(y)) => {
+            common_type(&x.data_type(), &y.data_type()).and_then(|e| e.array_of())
+        }
         (DataType::Numeric(_), DataType::Numeric(_)) => Some(DataType::Numeric(None)),
         (DataType::Varchar(_), DataType::Varchar(_)) => Some(DataType::Varchar(None)),
         (DataType::Char(n), DataType::Char(m)) => Some(DataType::Char(*n.max(m))),
@@ -1061,6 +1109,7 @@ pub fn compare(left: &Value, right: &Value) -> Option<Ordering> {
         (Timestamptz(a), Date(b)) => a.naive_utc().cmp(&text::date_to_timestamp(b)),
         (Timestamp(a), Timestamptz(b)) => a.cmp(&b.naive_utc()),
         (Timestamptz(a), Timestamp(b)) => a.naive_utc().cmp(b),
+        (Array(a), Array(b)) => crate::sql::arrays::compare(a, b)?,
         _ => return None,
     })
 }

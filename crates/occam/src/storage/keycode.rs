@@ -12,6 +12,7 @@
 //!   float     := f64 bits, all flipped if negative else sign bit flipped
 //!   text/bytea:= bytes with 0x00 escaped as 0x00 0xFF, then 0x00 0x01
 //!   numeric   := sign class (0 neg, 1 zero, 2 pos), exponent, digits (complemented when negative)
+//!   array     := (0x01 component)* 0x00    (never stored in tables; hash keys, DISTINCT, set operations)
 //! ```
 //! A descending component is the same bytes complemented.
 
@@ -98,6 +99,13 @@ fn encode_payload(out: &mut Vec<u8>, value: &Value) {
         Value::Timestamptz(ts) => {
             out.extend_from_slice(&((ts.timestamp_micros() as u64) ^ (1 << 63)).to_be_bytes());
         }
+        Value::Array(elements) => {
+            for element in elements {
+                out.push(0x01);
+                encode_value(out, element, false);
+            }
+            out.push(0x00);
+        }
     }
 }
 
@@ -161,7 +169,20 @@ pub fn skip_value(input: &mut &[u8], data_type: &DataType, descending: bool) -> 
     }
     let fixed = match data_type {
         DataType::Bool => 1,
-        DataType::Int2 | DataType::Int4 | DataType::Int8 | DataType::Float4 | DataType::Float8 => 8,
+        DataType::Int2
+        | DataType::Int4
+        | DataType::Int8
+        | DataType::Float4
+        | DataType::Float8
+        | DataType::Oid
+        | DataType::Reg(_) => 8,
+        DataType::Array(_) | DataType::Int2Vector | DataType::OidVector => {
+            let element = data_type.element().unwrap_or(DataType::Text);
+            while reader.byte()? == 0x01 {
+                skip_value(reader.input, &element, descending)?;
+            }
+            return Ok(());
+        }
         DataType::Uuid => 16,
         DataType::Date => 4,
         DataType::Timestamp | DataType::Timestamptz => 8,
@@ -177,7 +198,15 @@ pub fn skip_value(input: &mut &[u8], data_type: &DataType, descending: bool) -> 
             while reader.byte()? != terminator {}
             return Ok(());
         }
-        DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::Unknown | DataType::Bytea => loop {
+        DataType::Text
+        | DataType::Varchar(_)
+        | DataType::Char(_)
+        | DataType::Unknown
+        | DataType::Bytea
+        | DataType::Name
+        | DataType::InternalChar
+        | DataType::AclItem
+        | DataType::NodeTree => loop {
             if reader.byte()? == 0 {
                 match reader.byte()? {
                     0xff => {}
@@ -233,8 +262,20 @@ impl Reader<'_, '_> {
     fn payload(&mut self, data_type: &DataType) -> Result<Value> {
         Ok(match data_type {
             DataType::Bool => Value::Bool(self.byte()? != 0),
-            DataType::Int2 | DataType::Int4 | DataType::Int8 => {
+            DataType::Int2 | DataType::Int4 | DataType::Int8 | DataType::Oid | DataType::Reg(_) => {
                 Value::Int((u64::from_be_bytes(self.array()?) ^ (1 << 63)) as i64)
+            }
+            DataType::Array(_) | DataType::Int2Vector | DataType::OidVector => {
+                let element = data_type.element().unwrap_or(DataType::Text);
+                let mut elements = Vec::new();
+                while self.byte()? == 0x01 {
+                    elements.push(match self.byte()? {
+                        NULL => Value::Null,
+                        PRESENT => self.payload(&element)?,
+                        other => return Err(Error::internal(format!("corrupt key component tag {other}"))),
+                    });
+                }
+                Value::Array(elements)
             }
             DataType::Float4 | DataType::Float8 => {
                 let bits = u64::from_be_bytes(self.array()?);
@@ -242,7 +283,14 @@ impl Reader<'_, '_> {
                 Value::Float(f64::from_bits(bits))
             }
             DataType::Numeric(_) => self.numeric()?,
-            DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::Unknown => {
+            DataType::Text
+            | DataType::Varchar(_)
+            | DataType::Char(_)
+            | DataType::Unknown
+            | DataType::Name
+            | DataType::InternalChar
+            | DataType::AclItem
+            | DataType::NodeTree => {
                 let bytes = self.escaped_bytes()?;
                 Value::Text(String::from_utf8(bytes).map_err(|_| Error::internal("corrupt text key"))?)
             }

@@ -25,6 +25,7 @@ pub fn encode(value: &Value, data_type: &DataType, out: &mut Vec<u8>) {
         Value::Null => {}
         Value::Bool(b) => out.push(*b as u8),
         Value::Int(i) => match data_type {
+            DataType::Oid | DataType::Reg(_) => out.extend_from_slice(&(*i as u32).to_be_bytes()),
             DataType::Int2 => out.extend_from_slice(&(*i as i16).to_be_bytes()),
             DataType::Int4 => out.extend_from_slice(&(*i as i32).to_be_bytes()),
             DataType::Float4 => out.extend_from_slice(&(*i as f32).to_be_bytes()),
@@ -48,7 +49,78 @@ pub fn encode(value: &Value, data_type: &DataType, out: &mut Vec<u8>) {
         }
         Value::Timestamp(ts) => out.extend_from_slice(&micros_since_pg_epoch(ts).to_be_bytes()),
         Value::Timestamptz(ts) => out.extend_from_slice(&micros_since_pg_epoch(&ts.naive_utc()).to_be_bytes()),
+        Value::Array(elements) => encode_array(elements, data_type, out),
     }
+}
+
+/// PostgreSQL's binary array format (array_send), one dimension:
+///
+/// ```text
+///   i32 ndim (0 when empty) | i32 has_nulls | u32 element type oid | [i32 length | i32 lower bound]
+///   then per element: i32 byte length (-1 for NULL) | bytes
+/// ```
+/// `int2vector` / `oidvector` use it too, with lower bound 0.
+fn encode_array(elements: &[Value], data_type: &DataType, out: &mut Vec<u8>) {
+    let element_type = data_type.element().unwrap_or(DataType::Text);
+    let lower_bound: i32 = if matches!(data_type, DataType::Int2Vector | DataType::OidVector) { 0 } else { 1 };
+    out.extend_from_slice(&(if elements.is_empty() { 0i32 } else { 1 }).to_be_bytes());
+    out.extend_from_slice(&(elements.iter().any(Value::is_null) as i32).to_be_bytes());
+    out.extend_from_slice(&element_type.oid().to_be_bytes());
+    if !elements.is_empty() {
+        out.extend_from_slice(&(elements.len() as i32).to_be_bytes());
+        out.extend_from_slice(&lower_bound.to_be_bytes());
+    }
+    let mut scratch = Vec::new();
+    for element in elements {
+        if element.is_null() {
+            out.extend_from_slice(&(-1i32).to_be_bytes());
+            continue;
+        }
+        scratch.clear();
+        encode(element, &element_type, &mut scratch);
+        out.extend_from_slice(&(scratch.len() as i32).to_be_bytes());
+        out.extend_from_slice(&scratch);
+    }
+}
+
+/// Reads PostgreSQL's binary array format (see [`encode_array`]); only one dimension.
+fn decode_array(bytes: &[u8], data_type: &DataType) -> Result<Value> {
+    let element_type = data_type.element().unwrap_or(DataType::Text);
+    let mut input = bytes;
+    let int = |input: &mut &[u8]| -> Result<i32> {
+        let (head, rest) = input.split_first_chunk::<4>().ok_or_else(incorrect_format)?;
+        *input = rest;
+        Ok(i32::from_be_bytes(*head))
+    };
+    let dimensions = int(&mut input)?;
+    let _has_nulls = int(&mut input)?;
+    let _element_oid = int(&mut input)?;
+    if dimensions == 0 {
+        return Ok(Value::Array(Vec::new()));
+    }
+    if dimensions != 1 {
+        return Err(Error::unsupported("multidimensional arrays are not supported"));
+    }
+    let length = int(&mut input)?;
+    let _lower_bound = int(&mut input)?;
+    let mut elements = Vec::with_capacity(length.clamp(0, 1024) as usize);
+    for _ in 0..length.max(0) {
+        let size = int(&mut input)?;
+        if size < 0 {
+            elements.push(Value::Null);
+            continue;
+        }
+        let size = size as usize;
+        if input.len() < size {
+            return Err(incorrect_format());
+        }
+        elements.push(decode(&input[..size], &element_type)?);
+        input = &input[size..];
+    }
+    if !input.is_empty() {
+        return Err(incorrect_format());
+    }
+    Ok(Value::Array(elements))
 }
 
 /// Decodes the binary form of a value of `data_type` (22P03 on malformed input).
@@ -66,7 +138,16 @@ pub fn decode(bytes: &[u8], data_type: &DataType) -> Result<Value> {
         DataType::Numeric(Some((precision, scale))) => {
             crate::types::text::apply_numeric_typmod(decode_numeric(bytes)?, *precision, *scale).map(Value::Numeric)
         }
-        DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::Unknown => {
+        DataType::Oid | DataType::Reg(_) => Ok(Value::Int(u32::from_be_bytes(fixed(bytes)?) as i64)),
+        DataType::Int2Vector | DataType::OidVector | DataType::Array(_) => decode_array(bytes, data_type),
+        DataType::Text
+        | DataType::Varchar(_)
+        | DataType::Char(_)
+        | DataType::Unknown
+        | DataType::Name
+        | DataType::InternalChar
+        | DataType::AclItem
+        | DataType::NodeTree => {
             let text = std::str::from_utf8(bytes).map_err(|e| invalid_utf8(bytes, e))?;
             match data_type {
                 DataType::Varchar(Some(n)) => crate::types::text::fit_string(text, *n, data_type).map(Value::Text),

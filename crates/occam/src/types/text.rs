@@ -37,7 +37,47 @@ pub fn format(value: &Value, data_type: &DataType) -> String {
         Value::Date(d) => format_date(d),
         Value::Timestamp(ts) => format_timestamp(ts, ""),
         Value::Timestamptz(ts) => format_timestamp(&ts.naive_utc(), "+00"),
+        Value::Array(elements) => {
+            let element_type = data_type.element().unwrap_or(DataType::Text);
+            format_array(elements, data_type, &mut |v| format(v, &element_type))
+        }
     }
+}
+
+/// The text form of an array whose elements print as `element` does: `{1,2,NULL,"a b"}` (elements quoted
+/// as PostgreSQL's array_out quotes them), or `1 2 3` for `int2vector` / `oidvector`.
+pub fn format_array(elements: &[Value], data_type: &DataType, element: &mut dyn FnMut(&Value) -> String) -> String {
+    if matches!(data_type, DataType::Int2Vector | DataType::OidVector) {
+        return elements.iter().map(&mut *element).collect::<Vec<_>>().join(" ");
+    }
+    let mut out = String::from("{");
+    for (i, value) in elements.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if value.is_null() {
+            out.push_str("NULL");
+            continue;
+        }
+        let text = element(value);
+        let needs_quotes = text.is_empty()
+            || text.eq_ignore_ascii_case("NULL")
+            || text.chars().any(|c| matches!(c, '{' | '}' | ',' | '"' | '\\') || is_pg_space(c));
+        if needs_quotes {
+            out.push('"');
+            for c in text.chars() {
+                if c == '"' || c == '\\' {
+                    out.push('\\');
+                }
+                out.push(c);
+            }
+            out.push('"');
+        } else {
+            out.push_str(&text);
+        }
+    }
+    out.push('}');
+    out
 }
 
 /// Parses the text form of a value of `data_type` (22P02 `invalid input syntax for type integer: "x"`,
@@ -60,7 +100,112 @@ pub fn parse(text: &str, data_type: &DataType) -> Result<Value> {
         DataType::Date => parse_date(text).map(Value::Date),
         DataType::Timestamp => parse_timestamp(text).map(Value::Timestamp),
         DataType::Timestamptz => parse_timestamptz(text).map(Value::Timestamptz),
+        DataType::Oid => parse_oid(text, data_type),
+        // A name needs the catalog (`sql::system::names`); without it only a numeric oid reads.
+        DataType::Reg(_) => parse_oid(text, data_type),
+        DataType::Name => Ok(Value::Text(truncate_name(text))),
+        DataType::InternalChar => Ok(Value::Text(text.chars().next().map(String::from).unwrap_or_default())),
+        DataType::AclItem | DataType::NodeTree => Ok(Value::Text(text.to_string())),
+        DataType::Int2Vector | DataType::OidVector => {
+            let element = data_type.element().unwrap_or(DataType::Int2);
+            text.split(is_pg_space)
+                .filter(|part| !part.is_empty())
+                .map(|part| parse(part, &element))
+                .collect::<Result<Vec<Value>>>()
+                .map(Value::Array)
+        }
+        DataType::Array(element) => parse_array(text, data_type, &mut |part| parse(part, &element.data_type())),
     }
+}
+
+/// PostgreSQL's NAMEDATALEN - 1: a `name` keeps at most 63 bytes.
+pub fn truncate_name(text: &str) -> String {
+    let mut end = text.len().min(63);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_string()
+}
+
+/// `oid` input: an integer in -2147483648 .. 4294967295 (negative values wrap, as PostgreSQL's oidin).
+fn parse_oid(text: &str, data_type: &DataType) -> Result<Value> {
+    let trimmed = text.trim_matches(is_pg_space);
+    let parsed: Option<i64> = trimmed.parse().ok();
+    match parsed {
+        Some(n) if (i32::MIN as i64..=u32::MAX as i64).contains(&n) => Ok(Value::Int(n.rem_euclid(1 << 32))),
+        Some(_) => Err(Error::out_of_range(format!("value \"{text}\" is out of range for type {}", data_type.name()))),
+        None => Err(Error::invalid_text(data_type.name(), text)),
+    }
+}
+
+/// Reads an array literal (`{1,2,NULL,"a b"}`, one dimension) with each element's text read by `element`.
+pub fn parse_array(text: &str, data_type: &DataType, element: &mut dyn FnMut(&str) -> Result<Value>) -> Result<Value> {
+    let malformed = |detail: &str| {
+        Error::new(sqlstate::INVALID_TEXT_REPRESENTATION, format!("malformed array literal: \"{text}\""))
+            .with_detail(detail.to_string())
+    };
+    let _ = data_type;
+    let body = text.trim_matches(is_pg_space);
+    let Some(inner) = body.strip_prefix('{') else {
+        return Err(malformed("Array value must start with \"{\" or dimension information."));
+    };
+    let Some(inner) = inner.strip_suffix('}') else {
+        return Err(malformed("Unexpected end of input."));
+    };
+    let mut values = Vec::new();
+    if inner.trim_matches(is_pg_space).is_empty() {
+        return Ok(Value::Array(values));
+    }
+    let mut chars = inner.chars().peekable();
+    loop {
+        while chars.peek().is_some_and(|c| is_pg_space(*c)) {
+            chars.next();
+        }
+        let mut item = String::new();
+        let mut quoted = false;
+        if chars.peek() == Some(&'{') {
+            return Err(Error::unsupported("multidimensional arrays are not supported"));
+        }
+        if chars.peek() == Some(&'"') {
+            quoted = true;
+            chars.next();
+            loop {
+                match chars.next() {
+                    Some('"') => break,
+                    Some('\\') => item.extend(chars.next()),
+                    Some(c) => item.push(c),
+                    None => return Err(malformed("Unexpected end of input.")),
+                }
+            }
+            while chars.peek().is_some_and(|c| is_pg_space(*c)) {
+                chars.next();
+            }
+        } else {
+            while let Some(&c) = chars.peek() {
+                if c == ',' {
+                    break;
+                }
+                chars.next();
+                if c == '\\' {
+                    item.extend(chars.next());
+                } else {
+                    item.push(c);
+                }
+            }
+            let trimmed = item.trim_end_matches(is_pg_space).len();
+            item.truncate(trimmed);
+        }
+        if !quoted && item.is_empty() {
+            return Err(malformed("Unexpected \",\" character."));
+        }
+        values.push(if !quoted && item.eq_ignore_ascii_case("NULL") { Value::Null } else { element(&item)? });
+        match chars.next() {
+            None => break,
+            Some(',') => {}
+            Some(_) => return Err(malformed("Unexpected array element.")),
+        }
+    }
+    Ok(Value::Array(values))
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -118,6 +263,7 @@ pub fn integer_range(data_type: &DataType) -> (i64, i64) {
     match data_type {
         DataType::Int2 => (i16::MIN as i64, i16::MAX as i64),
         DataType::Int4 => (i32::MIN as i64, i32::MAX as i64),
+        DataType::Oid | DataType::Reg(_) => (0, u32::MAX as i64),
         _ => (i64::MIN, i64::MAX),
     }
 }

@@ -57,15 +57,6 @@ pub fn wire_type(data_type: &DataType) -> DataType {
     }
 }
 
-/// The `atttypmod` PostgreSQL reports for a type: declared length or precision plus the 4-byte header.
-fn type_modifier(data_type: &DataType) -> i32 {
-    match data_type {
-        DataType::Varchar(Some(n)) | DataType::Char(n) => *n as i32 + 4,
-        DataType::Numeric(Some((precision, scale))) => (((*precision << 16) | *scale) as i32).wrapping_add(4),
-        _ => -1,
-    }
-}
-
 /// RowDescription for `columns`, each sent in the matching entry of `formats`.
 pub fn row_description(columns: &[Column], formats: &[i16]) -> RowDescription {
     let fields = columns
@@ -81,7 +72,7 @@ pub fn row_description(columns: &[Column], formats: &[i16]) -> RowDescription {
                 column_number,
                 data_type.oid(),
                 data_type.type_size(),
-                type_modifier(&data_type),
+                data_type.typmod(),
                 *format,
             )
         })

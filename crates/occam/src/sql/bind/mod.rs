@@ -18,7 +18,7 @@ use crate::sql::functions;
 use crate::sql::parse::strip_positions;
 use crate::sql::plan::*;
 use crate::sql::scalar::{self, BinaryOp};
-use crate::types::{DataType, Value};
+use crate::types::{ArrayElement, DataType, Value};
 
 /// Plans `statement` against `catalog`. `declared[i]` is the client's type for `$i+1` (`Unknown` = infer).
 pub fn plan_statement(
@@ -51,7 +51,8 @@ pub fn plan_statement_as(
     binder.session_user = user.map(str::to_string);
     let (plan, columns) = match statement {
         ast::Statement::Query(query) => {
-            let plan = binder.plan_query(query)?;
+            let mut plan = binder.plan_query(query)?;
+            names_for_output(&mut plan);
             let columns = plan.columns.clone();
             (Plan::Query(plan), columns)
         }
@@ -122,6 +123,36 @@ pub fn plan_statement_as(
     };
     let param_types = binder.params.iter().map(|t| if *t == DataType::Unknown { DataType::Text } else { *t }).collect();
     Ok(PlannedStatement { plan, param_types, columns, catalog_version: catalog.version })
+}
+
+/// A query's `regclass`, `regtype`, ... result columns leave it as the objects' names (the types' output
+/// functions, which need the catalog), typed `text` (PostgreSQL's RowDescription says `regclass`; the
+/// text is the same in the text format, and the binary format then carries the name, not the oid).
+/// ORDER BY on such a column still sorts by oid, as in PostgreSQL.
+fn names_for_output(plan: &mut QueryPlan) {
+    let mut columns = plan.columns.to_vec();
+    let mut changed = false;
+    for (i, column) in columns.iter_mut().enumerate().take(plan.visible) {
+        let from = column.data_type;
+        if !matches!(from, DataType::Reg(_)) {
+            continue;
+        }
+        let original = plan.projection[i].clone();
+        if !plan.distinct {
+            for k in 0..plan.order_by.len() {
+                if plan.order_by[k].column == i {
+                    plan.projection.push(original.clone());
+                    plan.order_by[k].column = plan.projection.len() - 1;
+                }
+            }
+        }
+        plan.projection[i] = BoundExpr::Cast { expr: Box::new(original), from, to: DataType::Text };
+        column.data_type = DataType::Text;
+        changed = true;
+    }
+    if changed {
+        plan.columns = Arc::from(columns);
+    }
 }
 
 /// Binds a condition over one row of `table` (a partial index's WHERE): 42804 unless boolean.
@@ -1250,9 +1281,11 @@ impl<'c> Binder<'c> {
         let mut scope = Scope::default();
         let source = match item {
             TableRef::Join { left, right, kind, constraint } => return self.plan_join(left, right, *kind, constraint),
-            TableRef::Table { name, alias } if name.schema.as_deref() == Some(crate::sql::system::SCHEMA) => {
-                let relation = crate::sql::system::find(&name.name)
-                    .ok_or_else(|| Error::undefined_table(&crate::catalog::display_name(name)))?;
+            TableRef::Table { name, alias }
+                if crate::sql::system::resolve(self.catalog, name.schema.as_deref(), &name.name).is_some() =>
+            {
+                let relation = crate::sql::system::resolve(self.catalog, name.schema.as_deref(), &name.name)
+                    .expect("checked by the guard")?;
                 let renames = alias.as_ref().map(|a| a.columns.as_slice()).unwrap_or(&[]);
                 let columns = relation
                     .columns
@@ -1288,6 +1321,9 @@ impl<'c> Binder<'c> {
                 let item_name = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| table.name.clone());
                 scope.push(Some(item_name), table_scope_columns(&table, alias.as_ref()))?;
                 Source::Table { table, alias: alias.as_ref().map(|a| a.name.clone()) }
+            }
+            TableRef::Function { name, args, alias } if name == "unnest" => {
+                return self.plan_unnest(args, alias.as_ref());
             }
             TableRef::Function { name, args, alias } => {
                 if name != "generate_series" {
@@ -1441,6 +1477,50 @@ impl<'c> Binder<'c> {
         Ok((source, scope))
     }
 
+    /// `unnest(array) [AS a[(c)]]` in FROM: the array's elements as rows, planned as
+    /// `(SELECT (array)[i] FROM generate_series(1, cardinality(array)) AS i)` (the array may refer to
+    /// enclosing queries, as `unnest(t.col)` in a subquery does).
+    fn plan_unnest(&mut self, args: &[Expr], alias: Option<&ast::TableAlias>) -> Result<(Source, Scope)> {
+        let [array] = args else {
+            return Err(Error::unsupported("unnest with more than one argument is not supported"));
+        };
+        let index = Expr::Column { table: Some("unnest_index".into()), name: "i".into() };
+        let element = Expr::Subscript { expr: Box::new(array.clone()), index: Box::new(index) };
+        let count = Expr::Function {
+            name: "coalesce".into(),
+            args: vec![
+                Expr::Function { name: "cardinality".into(), args: vec![array.clone()], distinct: false, star: false },
+                Expr::Literal(Literal::Number(Value::Int(0), DataType::Int4)),
+            ],
+            distinct: false,
+            star: false,
+        };
+        let select = ast::Select {
+            distinct: false,
+            projection: vec![SelectItem::Expr { expr: element, alias: Some("unnest".into()) }],
+            from: vec![TableRef::Function {
+                name: "generate_series".into(),
+                args: vec![Expr::Literal(Literal::Number(Value::Int(1), DataType::Int4)), count],
+                alias: Some(ast::TableAlias { name: "unnest_index".into(), columns: vec!["i".into()] }),
+            }],
+            filter: None,
+            group_by: Vec::new(),
+            having: None,
+        };
+        let query = ast::Query {
+            with: Vec::new(),
+            body: ast::QueryBody::Select(Box::new(select)),
+            order_by: Vec::new(),
+            limit: None,
+            offset: None,
+            locking: None,
+        };
+        let name = alias.map_or("unnest".to_string(), |a| a.name.clone());
+        let column = alias.map(|a| a.columns.first().cloned().unwrap_or_else(|| a.name.clone()));
+        let alias = ast::TableAlias { name, columns: vec![column.unwrap_or_else(|| "unnest".into())] };
+        self.plan_table_ref(&TableRef::Subquery { query: Box::new(query), alias: Some(alias) })
+    }
+
     fn plan_series(&mut self, args: &[Expr]) -> Result<(Source, DataType)> {
         self.clause = "FROM";
         if args.len() < 2 || args.len() > 3 {
@@ -1583,6 +1663,17 @@ impl<'c> Binder<'c> {
             Expr::Case { operand, branches, else_result } => {
                 self.bind_case(operand.as_deref(), branches, else_result.as_deref(), scope)
             }
+            Expr::Cast { expr: inner, data_type: to } if matches!(strip_position(inner), Expr::Array(items) if items.is_empty()) =>
+            {
+                // `ARRAY[]::integer[]`: the cast gives the empty array its type.
+                if !to.is_array() {
+                    return Err(Error::new(
+                        sqlstate::CANNOT_COERCE,
+                        format!("cannot cast type text[] to {}", to.name()),
+                    ));
+                }
+                Ok((BoundExpr::Literal(Value::Array(Vec::new())), *to))
+            }
             Expr::Cast { expr: inner, data_type: to } => {
                 let (bound, from) = self.bind_expr(inner, scope)?;
                 if from != DataType::Unknown && from != *to && !scalar::can_cast(&from, to) {
@@ -1641,7 +1732,81 @@ impl<'c> Binder<'c> {
                 self.bind_expr(inner, scope)
                     .map_err(|e| if e.position.is_none() { e.with_position(*position) } else { e })
             }
+            Expr::Array(items) => {
+                let mut bound = Vec::with_capacity(items.len());
+                let mut types = Vec::with_capacity(items.len());
+                for item in items {
+                    let (expr, data_type) = self.bind_expr(item, scope)?;
+                    bound.push(expr);
+                    types.push(data_type);
+                }
+                let function = crate::sql::arrays::resolve_construct(&types)?;
+                self.call(function, bound, types)
+            }
+            Expr::Subscript { expr: inner, index } => {
+                let (array, array_type) = self.bind_expr(inner, scope)?;
+                let (index, index_type) = self.bind_expr(index, scope)?;
+                let function = crate::sql::arrays::resolve_subscript(&array_type, &index_type)?;
+                self.call(function, vec![array, index], vec![array_type, index_type])
+            }
+            Expr::AnyAll { expr: inner, op, array, all } => {
+                let (left, left_type) = self.bind_expr(inner, scope)?;
+                let (right, mut right_type) = self.bind_expr(array, scope)?;
+                if right_type == DataType::Unknown {
+                    // `x = ANY ('{1,2}')`: the literal is an array of the left side's type.
+                    let element = if left_type == DataType::Unknown { DataType::Text } else { left_type };
+                    right_type = element.array_of().unwrap_or(DataType::Array(ArrayElement::TEXT));
+                    let right = self.coerce(right, DataType::Unknown, right_type)?;
+                    return self.bind_any_all(*op, *all, left, left_type, right, right_type);
+                }
+                self.bind_any_all(*op, *all, left, left_type, right, right_type)
+            }
         }
+    }
+
+    /// A resolved function applied to bound arguments, each coerced to the type it takes.
+    fn call(
+        &mut self,
+        function: functions::ResolvedScalar,
+        args: Vec<BoundExpr>,
+        types: Vec<DataType>,
+    ) -> Result<(BoundExpr, DataType)> {
+        let mut coerced = Vec::with_capacity(args.len());
+        for (i, (expr, from)) in args.into_iter().zip(types).enumerate() {
+            let to = function.arg_types.get(i).copied().unwrap_or(from);
+            coerced.push(self.coerce(expr, from, to)?);
+        }
+        let result_type = function.result_type;
+        Ok((BoundExpr::Function { function, args: coerced }, result_type))
+    }
+
+    fn bind_any_all(
+        &mut self,
+        op: BinaryOperator,
+        all: bool,
+        left: BoundExpr,
+        left_type: DataType,
+        right: BoundExpr,
+        right_type: DataType,
+    ) -> Result<(BoundExpr, DataType)> {
+        let (scalar_op, negate) = match op {
+            BinaryOperator::Eq => (BinaryOp::Eq, false),
+            BinaryOperator::NotEq => (BinaryOp::NotEq, false),
+            BinaryOperator::Lt => (BinaryOp::Lt, false),
+            BinaryOperator::LtEq => (BinaryOp::LtEq, false),
+            BinaryOperator::Gt => (BinaryOp::Gt, false),
+            BinaryOperator::GtEq => (BinaryOp::GtEq, false),
+            BinaryOperator::Like => (BinaryOp::Like, false),
+            BinaryOperator::ILike => (BinaryOp::ILike, false),
+            BinaryOperator::NotLike => (BinaryOp::Like, true),
+            BinaryOperator::NotILike => (BinaryOp::ILike, true),
+            other => return Err(Error::unsupported(format!("operator {other:?} with ANY/ALL is not supported"))),
+        };
+        // `x NOT LIKE ANY (a)` is `NOT (x LIKE ALL (a))`.
+        let all = if negate { !all } else { all };
+        let function = crate::sql::arrays::resolve_any_all(scalar_op, all, &left_type, &right_type)?;
+        let (bound, data_type) = self.call(function, vec![left, right], vec![left_type, right_type])?;
+        Ok(if negate { (BoundExpr::Not(Box::new(bound)), data_type) } else { (bound, data_type) })
     }
 
     fn bind_column(&mut self, table: Option<&str>, name: &str, scope: &Scope) -> Result<(BoundExpr, DataType)> {
@@ -1679,6 +1844,38 @@ impl<'c> Binder<'c> {
     ) -> Result<(BoundExpr, DataType)> {
         let (l, lt) = self.bind_expr(left, scope)?;
         let (r, rt) = self.bind_expr(right, scope)?;
+        if let BinaryOperator::RegexMatch
+        | BinaryOperator::NotRegexMatch
+        | BinaryOperator::RegexIMatch
+        | BinaryOperator::NotRegexIMatch = op
+        {
+            let stringish = |t: &DataType| t.is_text_like() || *t == DataType::Unknown;
+            if !stringish(&lt) || !stringish(&rt) {
+                let symbol = match op {
+                    BinaryOperator::RegexMatch => "~",
+                    BinaryOperator::NotRegexMatch => "!~",
+                    BinaryOperator::RegexIMatch => "~*",
+                    _ => "!~*",
+                };
+                return Err(Error::new(
+                    sqlstate::UNDEFINED_FUNCTION,
+                    format!("operator does not exist: {} {symbol} {}", lt.name(), rt.name()),
+                )
+                .with_hint(
+                    "No operator matches the given name and argument types. You might need to add explicit type casts.",
+                ));
+            }
+            let case_insensitive = matches!(op, BinaryOperator::RegexIMatch | BinaryOperator::NotRegexIMatch);
+            let function = crate::sql::regex::resolve_operator(case_insensitive);
+            let (bound, data_type) = self.call(function, vec![l, r], vec![lt, rt])?;
+            let negated = matches!(op, BinaryOperator::NotRegexMatch | BinaryOperator::NotRegexIMatch);
+            return Ok(if negated { (BoundExpr::Not(Box::new(bound)), data_type) } else { (bound, data_type) });
+        }
+        if op == BinaryOperator::Concat {
+            if let Some(function) = crate::sql::arrays::resolve_concat(&lt, &rt) {
+                return self.call(function?, vec![l, r], vec![lt, rt]);
+            }
+        }
         let (scalar_op, negate) = match op {
             BinaryOperator::Plus => (BinaryOp::Add, false),
             BinaryOperator::Minus => (BinaryOp::Sub, false),
@@ -1697,6 +1894,10 @@ impl<'c> Binder<'c> {
             BinaryOperator::NotLike => (BinaryOp::Like, true),
             BinaryOperator::ILike => (BinaryOp::ILike, false),
             BinaryOperator::NotILike => (BinaryOp::ILike, true),
+            BinaryOperator::RegexMatch
+            | BinaryOperator::NotRegexMatch
+            | BinaryOperator::RegexIMatch
+            | BinaryOperator::NotRegexIMatch => unreachable!("bound above"),
         };
         let sig = scalar::binary_signature(scalar_op, &lt, &rt)?;
         let l = self.coerce(l, lt, sig.left)?;
@@ -1829,6 +2030,8 @@ impl<'c> Binder<'c> {
         self.in_aggregate = true;
         let arg = if star {
             Ok(None)
+        } else if name == "string_agg" && args.len() == 2 {
+            self.bind_string_agg_args(args, scope).map(Some)
         } else if args.len() == 1 {
             self.bind_expr(&args[0], scope).map(Some)
         } else {
@@ -1976,6 +2179,24 @@ impl<'c> Binder<'c> {
         }
     }
 
+    /// `string_agg(value, delimiter)`'s two arguments as the one argument an aggregate call has: the text
+    /// pair `ARRAY[value, delimiter]` (see `functions::AggregateFunction::StringAgg`).
+    fn bind_string_agg_args(&mut self, args: &[Expr], scope: &Scope) -> Result<(BoundExpr, DataType)> {
+        let mut bound = Vec::with_capacity(2);
+        let mut types = Vec::with_capacity(2);
+        for arg in args {
+            let (expr, data_type) = self.bind_expr(arg, scope)?;
+            bound.push(expr);
+            types.push(data_type);
+        }
+        if !types.iter().all(|t| t.is_text_like() || *t == DataType::Unknown) {
+            return Err(functions::function_does_not_exist("string_agg", &types));
+        }
+        let mut pair = crate::sql::arrays::resolve_construct(&[DataType::Text, DataType::Text])?;
+        pair.arg_types = vec![DataType::Text, DataType::Text];
+        self.call(pair, bound, types)
+    }
+
     fn plan_subquery(&mut self, query: &ast::Query, scope: &Scope) -> Result<SubqueryPlan> {
         // After aggregation the current row is no longer the FROM row, so a grouped query's columns are
         // not offered to its subqueries (an empty scope keeps the depth numbering right).
@@ -2007,13 +2228,33 @@ impl<'c> Binder<'c> {
             return Ok(expr);
         }
         match expr {
+            // A name for a reg* type needs the catalog, which reading the parameter's bytes has not: the
+            // parameter is text, cast when the statement runs (`$1::regtype`, psycopg's TypeInfo).
+            BoundExpr::Parameter(i) if self.params[i] == DataType::Unknown && matches!(to, DataType::Reg(_)) => {
+                self.params[i] = DataType::Text;
+                Ok(BoundExpr::Cast { expr: Box::new(expr), from: DataType::Text, to })
+            }
             BoundExpr::Parameter(i) if self.params[i] == DataType::Unknown => {
                 self.params[i] = to;
                 Ok(expr)
             }
             BoundExpr::Literal(Value::Null) => Ok(expr),
-            BoundExpr::Literal(Value::Text(s)) if from == DataType::Unknown => {
-                Ok(BoundExpr::Literal(crate::types::text::parse(&s, &to)?))
+            BoundExpr::Literal(Value::Text(s)) if from == DataType::Unknown => match to {
+                // `'orders'::regclass`: looked up now, as PostgreSQL folds the constant when planning.
+                DataType::Reg(kind) => {
+                    let oid = crate::sql::system::names::reg_input(self.catalog, kind, &s)?;
+                    Ok(BoundExpr::Literal(Value::Int(oid as i64)))
+                }
+                _ => Ok(BoundExpr::Literal(crate::types::text::parse(&s, &to)?)),
+            },
+            BoundExpr::Literal(Value::Text(s)) if from.is_text_like() && matches!(to, DataType::Reg(_)) => {
+                let DataType::Reg(kind) = to else { unreachable!("matched above") };
+                let oid = crate::sql::system::names::reg_input(self.catalog, kind, &s)?;
+                Ok(BoundExpr::Literal(Value::Int(oid as i64)))
+            }
+            // A reg* value's name needs the catalog and the session's search path: cast when run.
+            BoundExpr::Literal(value) if matches!(from, DataType::Reg(_)) && !to.is_oid() => {
+                Ok(BoundExpr::Cast { expr: Box::new(BoundExpr::Literal(value)), from, to })
             }
             BoundExpr::Literal(value) => Ok(BoundExpr::Literal(scalar::cast(value, &from, &to)?)),
             other => {
@@ -2076,6 +2317,10 @@ fn contains_aggregate(expr: &Expr) -> bool {
             call.args.iter().chain(&call.partition_by).any(contains_aggregate)
                 || call.order_by.iter().any(|o| contains_aggregate(&o.expr))
         }
+        Expr::AnyAll { expr, array: other, .. } | Expr::Subscript { expr, index: other } => {
+            contains_aggregate(expr) || contains_aggregate(other)
+        }
+        Expr::Array(items) => items.iter().any(contains_aggregate),
     }
 }
 
@@ -2092,10 +2337,17 @@ pub fn column_name(expr: &Expr) -> (String, u8) {
             if inner.1 > 1 {
                 inner
             } else {
-                (internal_type_name(data_type).to_string(), 1)
+                // An array type is named by its element (`'{1}'::int[]` is `int4`), as PostgreSQL.
+                let named = match data_type {
+                    DataType::Array(element) => element.data_type(),
+                    other => *other,
+                };
+                (internal_type_name(&named).to_string(), 1)
             }
         }
         Expr::Case { .. } => ("case".to_string(), 1),
+        Expr::Array(_) => ("array".to_string(), 1),
+        Expr::Subscript { expr, .. } => column_name(expr),
         Expr::Exists { .. } => ("exists".to_string(), 2),
         Expr::Subquery(query) => match &query.body {
             ast::QueryBody::Select(select) => match select.projection.first() {
@@ -2111,24 +2363,7 @@ pub fn column_name(expr: &Expr) -> (String, u8) {
 
 /// PostgreSQL's internal type name (`int4`, `bpchar`), which names a cast's output column.
 pub fn internal_type_name(data_type: &DataType) -> &'static str {
-    match data_type {
-        DataType::Bool => "bool",
-        DataType::Int2 => "int2",
-        DataType::Int4 => "int4",
-        DataType::Int8 => "int8",
-        DataType::Float4 => "float4",
-        DataType::Float8 => "float8",
-        DataType::Numeric(_) => "numeric",
-        DataType::Text => "text",
-        DataType::Varchar(_) => "varchar",
-        DataType::Char(_) => "bpchar",
-        DataType::Bytea => "bytea",
-        DataType::Uuid => "uuid",
-        DataType::Date => "date",
-        DataType::Timestamp => "timestamp",
-        DataType::Timestamptz => "timestamptz",
-        DataType::Unknown => "unknown",
-    }
+    data_type.internal_name()
 }
 
 /// The scope columns of a subquery in FROM: its output columns, the first ones renamed by `renames`.

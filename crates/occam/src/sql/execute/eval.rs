@@ -10,7 +10,7 @@ use crate::error::{sqlstate, Error, Result};
 use crate::sql::functions;
 use crate::sql::plan::{BoundExpr, SubqueryPlan};
 use crate::sql::scalar;
-use crate::types::{Row, Value};
+use crate::types::{DataType, Row, Value};
 
 /// Whether `filter` holds (is TRUE) for `row`; no filter always holds.
 pub fn passes(filter: Option<&BoundExpr>, row: &[Value], ctx: &mut ExecContext) -> Result<bool> {
@@ -108,6 +108,10 @@ pub fn eval(expr: &BoundExpr, row: &[Value], ctx: &mut ExecContext) -> Result<Va
             let value = eval(expr, row, ctx)?;
             if value.is_null() {
                 Value::Null
+            } else if from.is_oid() != to.is_oid()
+                && (matches!(from, DataType::Reg(_)) || matches!(to, DataType::Reg(_)))
+            {
+                reg_cast(value, from, to, ctx)?
             } else {
                 scalar::cast(value, from, to)?
             }
@@ -160,6 +164,26 @@ pub fn eval(expr: &BoundExpr, row: &[Value], ctx: &mut ExecContext) -> Result<Va
             membership(&value, candidates, *negated)
         }
     })
+}
+
+/// A cast between a `reg*` type and text: the object's name, looked up in the statement's catalog (the
+/// types' output and input functions).
+fn reg_cast(value: Value, from: &DataType, to: &DataType, ctx: &ExecContext) -> Result<Value> {
+    let catalog = &ctx.functions.catalog;
+    match (from, to, &value) {
+        (DataType::Reg(kind), _, Value::Int(oid)) => {
+            let search_path = match &ctx.functions.session {
+                Some(session) => session.search_path(),
+                None => vec![crate::catalog::PUBLIC_SCHEMA.to_string()],
+            };
+            let name = crate::sql::system::names::reg_output(catalog, &search_path, *kind, *oid as u32);
+            scalar::cast(Value::Text(name), &DataType::Text, to)
+        }
+        (_, DataType::Reg(kind), Value::Text(text)) => {
+            Ok(Value::Int(crate::sql::system::names::reg_input(catalog, *kind, text)? as i64))
+        }
+        _ => scalar::cast(value, from, to),
+    }
 }
 
 /// Whether equal values of this kind always have equal key encodings (so a hash set of encodings finds

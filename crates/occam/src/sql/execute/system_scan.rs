@@ -1,4 +1,5 @@
-//! Scan of a `sys` relation: its rows computed from database state at the statement's snapshot.
+//! Scan of a system relation (`sys`, `pg_catalog`, `information_schema`): its rows computed from the
+//! statement's catalog snapshot and transaction (`sql::system`).
 
 use super::{Batch, ExecContext, Operator};
 use crate::error::Result;
@@ -20,7 +21,7 @@ impl<'a> Operator<'a> for SystemScanOp {
         if std::mem::replace(&mut self.done, true) {
             return Ok(None);
         }
-        let rows = (self.relation.rows)(ctx.txn)?;
+        let rows = crate::sql::system::scan(self.relation, ctx.txn, ctx.functions)?;
         Ok(if rows.is_empty() { None } else { Some(rows) })
     }
 }

@@ -16,7 +16,7 @@ use crate::sql::ast::{ExplainFormat, ExplainOptions, JoinKind, SetOperator};
 use crate::sql::execute::NodeStats;
 use crate::sql::plan::physical::{Join, JoinAlgorithm, Node, PhysicalPlan, PhysicalQuery, TableRead};
 use crate::sql::plan::BoundExpr;
-use crate::types::Value;
+use crate::types::{ArrayElement, DataType, Value};
 
 /// Whose node names to print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -658,8 +658,32 @@ pub fn expr_text(expr: &BoundExpr, labels: &Labels) -> String {
             format!("({})::character varying({length})", expr_text(expr, labels))
         }
         BoundExpr::Function { function, args } => {
+            use crate::sql::arrays::ArrayFunction;
+            use crate::sql::functions::ScalarFunction;
+            use crate::sql::regex::RegexFunction;
             let parts: Vec<String> = args.iter().map(|a| expr_text(a, labels)).collect();
-            format!("{}({})", snake_case(&format!("{:?}", function.function)), parts.join(", "))
+            // Operators resolved as functions print as the operators they are.
+            match (&function.function, parts.as_slice()) {
+                (ScalarFunction::Regex(RegexFunction::Match { case_insensitive }), [l, r]) => {
+                    format!("({l} {} {r})", if *case_insensitive { "~*" } else { "~" })
+                }
+                (ScalarFunction::Array(ArrayFunction::AnyAll { op, all }), [l, r]) => {
+                    format!("({l} {} {} ({r}))", op.symbol(), if *all { "ALL" } else { "ANY" })
+                }
+                (ScalarFunction::Array(ArrayFunction::Subscript), [a, i]) => format!("{a}[{i}]"),
+                (ScalarFunction::Array(ArrayFunction::Concat), [l, r]) => format!("({l} || {r})"),
+                (ScalarFunction::Array(ArrayFunction::Construct), _) => format!("ARRAY[{}]", parts.join(", ")),
+                (ScalarFunction::Array(inner), _) => {
+                    format!("{}({})", snake_case(&format!("{inner:?}")), parts.join(", "))
+                }
+                (ScalarFunction::Regex(inner), _) => {
+                    format!("{}({})", snake_case(&format!("{inner:?}")), parts.join(", "))
+                }
+                (ScalarFunction::Catalog(inner), _) => {
+                    format!("{}({})", snake_case(&format!("{inner:?}")), parts.join(", "))
+                }
+                (other, _) => format!("{}({})", snake_case(&format!("{other:?}")), parts.join(", ")),
+            }
         }
         BoundExpr::Subquery(subquery) => format!("(SubPlan {})", subquery.id + 1),
         BoundExpr::Exists { subquery, negated } => {
@@ -687,6 +711,7 @@ fn literal_text(value: &Value) -> String {
         Value::Date(d) => format!("'{d}'::date"),
         Value::Timestamp(t) => format!("'{t}'::timestamp without time zone"),
         Value::Timestamptz(t) => format!("'{t}'::timestamp with time zone"),
+        Value::Array(_) => format!("'{}'", crate::types::text::format(value, &DataType::Array(ArrayElement::TEXT))),
     }
 }
 

@@ -21,7 +21,7 @@ use sqlparser::tokenizer::Location;
 use super::{unsupported, Translator};
 use crate::error::{sqlstate, Error, Result};
 use crate::sql::ast::{self, BinaryOperator, Expr, Literal, UnaryOperator};
-use crate::types::{DataType, Value};
+use crate::types::{DataType, RegKind, Value};
 
 /// PostgreSQL's NAMEDATALEN - 1: longer identifiers are truncated.
 const MAX_IDENTIFIER_BYTES: usize = 63;
@@ -206,12 +206,62 @@ impl Translator<'_> {
             E::Floor { expr, field } => self.ceil_floor("floor", expr, field)?,
             E::Interval(_) => return Err(Error::unsupported("datatype interval not supported")),
             E::AtTimeZone { .. } => return Err(unsupported("AT TIME ZONE")),
-            E::Collate { .. } => return Err(unsupported("COLLATE")),
+            E::Collate { expr, collation } => {
+                check_collation(collation)?;
+                self.expr(expr)?
+            }
             E::SimilarTo { .. } => return Err(unsupported("SIMILAR TO")),
-            E::AnyOp { .. } | E::AllOp { .. } => return Err(unsupported("ANY/ALL with an array")),
+            E::AnyOp { left, compare_op, right, .. } | E::AllOp { left, compare_op, right } => {
+                if let E::Subquery(query) = strip_nested(right) {
+                    // `x = ANY (SELECT ...)` is `x IN (SELECT ...)`; `x <> ALL (SELECT ...)` is NOT IN.
+                    let negated = match (expr, compare_op) {
+                        (E::AnyOp { .. }, sp::BinaryOperator::Eq) => false,
+                        (E::AllOp { .. }, sp::BinaryOperator::NotEq) => true,
+                        _ => return Err(unsupported("ANY/ALL (subquery) with an operator other than = / <>")),
+                    };
+                    return Ok(Expr::InSubquery {
+                        expr: self.boxed(left)?,
+                        query: Box::new(self.query(query)?),
+                        negated,
+                    });
+                }
+                Expr::AnyAll {
+                    expr: self.boxed(left)?,
+                    op: binary_operator(compare_op)?,
+                    array: self.boxed(right)?,
+                    all: matches!(expr, E::AllOp { .. }),
+                }
+            }
             E::Tuple(_) => return Err(unsupported("a row constructor")),
-            E::Array(_) => return Err(unsupported("an array constructor")),
-            E::CompoundFieldAccess { .. } => return Err(unsupported("a field selection or array subscript")),
+            E::Array(array) => {
+                if array.elem.iter().any(|e| matches!(strip_nested(e), E::Array(_))) {
+                    return Err(Error::unsupported("multidimensional arrays are not supported"));
+                }
+                Expr::Array(self.exprs(&array.elem)?)
+            }
+            E::CompoundFieldAccess { root, access_chain } => {
+                // `t.col[1]`: the chain holds the rest of the column's name, then the subscript.
+                let (names, last) = access_chain.split_at(access_chain.len().saturating_sub(1));
+                let mut parts: Vec<sp::Ident> = match strip_nested(root) {
+                    E::Identifier(ident) if !names.is_empty() => vec![ident.clone()],
+                    _ if !names.is_empty() => return Err(unsupported("a field selection")),
+                    _ => Vec::new(),
+                };
+                for name in names {
+                    match name {
+                        sp::AccessExpr::Dot(E::Identifier(ident)) => parts.push(ident.clone()),
+                        _ => return Err(unsupported("a field selection")),
+                    }
+                }
+                let array = if parts.is_empty() { self.expr(root)? } else { self.compound_column(&parts)? };
+                match last {
+                    [sp::AccessExpr::Subscript(sp::Subscript::Index { index })] => {
+                        Expr::Subscript { expr: Box::new(array), index: self.boxed(index)? }
+                    }
+                    [sp::AccessExpr::Subscript(_)] => return Err(unsupported("array slices")),
+                    _ => return Err(unsupported("a field selection")),
+                }
+            }
             E::GroupingSets(_) | E::Cube(_) | E::Rollup(_) => return Err(unsupported("GROUPING SETS / CUBE / ROLLUP")),
             E::Wildcard(_) | E::QualifiedWildcard(..) => return Err(unsupported("a * in this position")),
             other => return Err(unsupported(format!("the expression `{other}`"))),
@@ -325,6 +375,36 @@ impl Translator<'_> {
         }
     }
 
+    /// `ARRAY(subquery)`: `(SELECT coalesce(array_agg(c), '{}') FROM (subquery) AS s(c))`, the subquery's
+    /// rows aggregated in the order it returns them, an empty array when it returns none (PostgreSQL's
+    /// ARRAY sublink).
+    fn array_subquery(&self, query: &sp::Query) -> Result<Expr> {
+        use crate::sql::ast::{Query, QueryBody, Select, SelectItem, TableAlias, TableRef};
+        let inner = self.query(query)?;
+        let column = || Expr::Column { table: Some("array_subquery".into()), name: "element".into() };
+        let aggregated = self.call("array_agg", vec![column()]);
+        let value = self.call("coalesce", vec![aggregated, Expr::Literal(Literal::String("{}".into()))]);
+        let select = Select {
+            distinct: false,
+            projection: vec![SelectItem::Expr { expr: value, alias: Some("array".into()) }],
+            from: vec![TableRef::Subquery {
+                query: Box::new(inner),
+                alias: Some(TableAlias { name: "array_subquery".into(), columns: vec!["element".into()] }),
+            }],
+            filter: None,
+            group_by: Vec::new(),
+            having: None,
+        };
+        Ok(Expr::Subquery(Box::new(Query {
+            with: Vec::new(),
+            body: QueryBody::Select(Box::new(select)),
+            order_by: Vec::new(),
+            limit: None,
+            offset: None,
+            locking: None,
+        })))
+    }
+
     /// A call produced by rewriting special syntax (no position of its own).
     fn call(&self, name: &str, args: Vec<Expr>) -> Expr {
         Expr::Function { name: name.to_string(), args, distinct: false, star: false }
@@ -346,6 +426,11 @@ impl Translator<'_> {
             names.remove(0);
         }
         let name = names.join(".");
+        if name == "array" && parts[0].quote_style.is_none() {
+            if let sp::FunctionArguments::Subquery(query) = &function.args {
+                return self.array_subquery(query);
+            }
+        }
         let refuse = |what: &str| Err(self.at(unsupported(format!("{what} (in a call of {name})")), location));
         let over = match &function.over {
             None => None,
@@ -579,8 +664,85 @@ fn binary_operator(op: &sp::BinaryOperator) -> Result<BinaryOperator> {
         B::Gt => BinaryOperator::Gt,
         B::GtEq => BinaryOperator::GtEq,
         B::StringConcat => BinaryOperator::Concat,
+        B::PGRegexMatch => BinaryOperator::RegexMatch,
+        B::PGRegexNotMatch => BinaryOperator::NotRegexMatch,
+        B::PGRegexIMatch => BinaryOperator::RegexIMatch,
+        B::PGRegexNotIMatch => BinaryOperator::NotRegexIMatch,
+        B::PGLikeMatch => BinaryOperator::Like,
+        B::PGNotLikeMatch => BinaryOperator::NotLike,
+        B::PGILikeMatch => BinaryOperator::ILike,
+        B::PGNotILikeMatch => BinaryOperator::NotILike,
+        // `OPERATOR(pg_catalog.~)`: the operator named, in the only schema operators live in.
+        B::PGCustomBinaryOperator(parts) => {
+            let (op, schema) = match parts.as_slice() {
+                [op] => (op.as_str(), None),
+                [schema, op] => (op.as_str(), Some(schema.as_str())),
+                _ => return Err(unsupported(format!("operator {op}"))),
+            };
+            if schema.is_some_and(|s| !s.eq_ignore_ascii_case("pg_catalog")) {
+                return Err(Error::new(
+                    sqlstate::UNDEFINED_SCHEMA,
+                    format!("schema \"{}\" does not exist", schema.unwrap_or_default()),
+                ));
+            }
+            match op {
+                "+" => BinaryOperator::Plus,
+                "-" => BinaryOperator::Minus,
+                "*" => BinaryOperator::Multiply,
+                "/" => BinaryOperator::Divide,
+                "%" => BinaryOperator::Modulo,
+                "^" => BinaryOperator::Pow,
+                "=" => BinaryOperator::Eq,
+                "<>" | "!=" => BinaryOperator::NotEq,
+                "<" => BinaryOperator::Lt,
+                "<=" => BinaryOperator::LtEq,
+                ">" => BinaryOperator::Gt,
+                ">=" => BinaryOperator::GtEq,
+                "||" => BinaryOperator::Concat,
+                "~~" => BinaryOperator::Like,
+                "!~~" => BinaryOperator::NotLike,
+                "~~*" => BinaryOperator::ILike,
+                "!~~*" => BinaryOperator::NotILike,
+                "~" => BinaryOperator::RegexMatch,
+                "!~" => BinaryOperator::NotRegexMatch,
+                "~*" => BinaryOperator::RegexIMatch,
+                "!~*" => BinaryOperator::NotRegexIMatch,
+                other => {
+                    return Err(Error::new(
+                        sqlstate::UNDEFINED_FUNCTION,
+                        format!("operator does not exist: pg_catalog.{other}"),
+                    ))
+                }
+            }
+        }
         other => return Err(unsupported(format!("operator {other}"))),
     })
+}
+
+/// `COLLATE name`: occam compares text in the C collation only, which `default`, `C`, `POSIX` and
+/// `ucs_basic` all are here; any other collation does not exist (42704, as PostgreSQL says it).
+fn check_collation(collation: &sp::ObjectName) -> Result<()> {
+    let parts: Vec<String> = collation
+        .0
+        .iter()
+        .filter_map(|part| match part {
+            sp::ObjectNamePart::Identifier(ident) => Some(fold_ident(ident)),
+            sp::ObjectNamePart::Function(_) => None,
+        })
+        .collect();
+    let (schema, name) = match parts.as_slice() {
+        [name] => (None, name.as_str()),
+        [schema, name] => (Some(schema.as_str()), name.as_str()),
+        _ => (Some("?"), ""),
+    };
+    let schema_ok = schema.is_none_or(|s| s == "pg_catalog");
+    if schema_ok && matches!(name, "default" | "C" | "POSIX" | "ucs_basic") {
+        return Ok(());
+    }
+    Err(Error::new(
+        sqlstate::UNDEFINED_OBJECT,
+        format!("collation \"{}\" for encoding \"UTF8\" does not exist", parts.join(".")),
+    ))
 }
 
 impl Translator<'_> {
@@ -643,12 +805,16 @@ impl Translator<'_> {
                     | sp::ArrayElemTypeDef::Parenthesis(t) => t,
                     sp::ArrayElemTypeDef::None => return Err(not_supported_type("array")),
                 };
-                let element_name = match self.data_type(element) {
-                    Ok(t) => t.name().to_string(),
+                let element_type = match self.data_type(element) {
+                    Ok(t) => t,
                     Err(err) if err.code == sqlstate::UNDEFINED_OBJECT => return Err(err),
-                    Err(_) => pg_name_of_unsupported(element),
+                    Err(_) => return Err(not_supported_type(&format!("{}[]", pg_name_of_unsupported(element)))),
                 };
-                return Err(not_supported_type(&format!("{element_name}[]")));
+                // Arrays are values (catalog columns, ARRAY[...], parameters), not column types: CREATE
+                // TABLE refuses them (`statement::column_type`).
+                return element_type
+                    .array_of()
+                    .ok_or_else(|| not_supported_type(&format!("{}[]", element_type.name())));
             }
             T::JSON
             | T::JSONB
@@ -659,8 +825,8 @@ impl Translator<'_> {
             | T::VarBit(_)
             | T::TsVector
             | T::TsQuery
-            | T::Regclass
             | T::GeometricType(_) => return Err(not_supported_type(&pg_name_of_unsupported(data_type))),
+            T::Regclass => DataType::Reg(crate::types::RegKind::Class),
             other => return Err(undefined_type(&other.to_string().to_ascii_lowercase())),
         })
     }
@@ -682,6 +848,9 @@ impl Translator<'_> {
         if parts.len() == 2 && parts[0] == "pg_catalog" {
             parts.remove(0);
         }
+        // `"char"` (quoted) is PostgreSQL's one-byte internal type; unquoted `char` is character(1).
+        let quoted_char = matches!(name.0.last(), Some(sp::ObjectNamePart::Identifier(ident))
+            if ident.quote_style.is_some() && ident.value == "char");
         let written = parts.join(".");
         let numbers =
             modifiers
@@ -725,8 +894,20 @@ impl Translator<'_> {
             },
             "varchar" => length("varchar").map(DataType::Varchar),
             "bpchar" if numbers.is_empty() => Err(Error::unsupported("datatype bpchar without a length not supported")),
-            "bpchar" | "char" => length("bpchar").map(|n| DataType::Char(n.unwrap_or(1))),
+            "bpchar" | "char" if !quoted_char => length("bpchar").map(|n| DataType::Char(n.unwrap_or(1))),
             "unknown" => plain(DataType::Unknown),
+            "char" if quoted_char => plain(DataType::InternalChar),
+            "oid" => plain(DataType::Oid),
+            "regclass" => plain(DataType::Reg(RegKind::Class)),
+            "regtype" => plain(DataType::Reg(RegKind::Type)),
+            "regproc" => plain(DataType::Reg(RegKind::Proc)),
+            "regnamespace" => plain(DataType::Reg(RegKind::Namespace)),
+            "regrole" => plain(DataType::Reg(RegKind::Role)),
+            "name" => plain(DataType::Name),
+            "int2vector" => plain(DataType::Int2Vector),
+            "oidvector" => plain(DataType::OidVector),
+            "aclitem" => plain(DataType::AclItem),
+            "pg_node_tree" => plain(DataType::NodeTree),
             name if UNSUPPORTED_BUILTIN_TYPES.contains(&name) => Err(not_supported_type(canonical_name(name))),
             name => Err(undefined_type(name)),
         };
@@ -772,11 +953,6 @@ const UNSUPPORTED_BUILTIN_TYPES: &[&str] = &[
     "time",
     "timetz",
     "interval",
-    "oid",
-    "regclass",
-    "regproc",
-    "regtype",
-    "name",
     "txid_snapshot",
     "pg_snapshot",
     "xid",

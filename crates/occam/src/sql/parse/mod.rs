@@ -100,6 +100,15 @@ pub fn parse_each(sql: &str) -> Result<Vec<Result<ast::Statement>>> {
     Ok(statements)
 }
 
+/// A type name as SQL writes it (`integer`, `character varying(10)`, `pg_catalog.int4`, `text[]`), for
+/// `'...'::regtype`.
+pub fn parse_type_name(name: &str) -> Result<crate::types::DataType> {
+    match parse_expression(&format!("NULL::{name}"))? {
+        ast::Expr::Cast { data_type, .. } => Ok(data_type),
+        _ => Err(Error::syntax("invalid type name")),
+    }
+}
+
 /// Parses one scalar expression (used to re-read stored column DEFAULT expressions). The result carries no
 /// `Positioned` nodes: positions in a stored text mean nothing to the statement that uses it.
 pub fn parse_expression(sql: &str) -> Result<ast::Expr> {

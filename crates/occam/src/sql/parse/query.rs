@@ -397,7 +397,14 @@ impl Translator<'_> {
             sp::TableFactor::NestedJoin { table_with_joins, alias: None } => self.table_with_joins(table_with_joins),
             sp::TableFactor::NestedJoin { .. } => Err(unsupported("an alias on a parenthesized JOIN")),
             sp::TableFactor::Function { lateral: true, .. } => Err(unsupported("LATERAL")),
-            sp::TableFactor::UNNEST { .. } => Err(unsupported("UNNEST")),
+            sp::TableFactor::UNNEST { alias, array_exprs, with_offset: false, with_ordinality: false, .. } => {
+                Ok(TableRef::Function {
+                    name: "unnest".into(),
+                    args: self.exprs(array_exprs)?,
+                    alias: alias.as_ref().map(|a| self.table_alias(a)).transpose()?,
+                })
+            }
+            sp::TableFactor::UNNEST { .. } => Err(unsupported("UNNEST ... WITH OFFSET / WITH ORDINALITY")),
             other => Err(unsupported(format!("`{other}` in FROM"))),
         }
     }

@@ -208,6 +208,10 @@ fn binary_operator(op: BinaryOperator) -> &'static str {
         BinaryOperator::NotLike => "NOT LIKE",
         BinaryOperator::ILike => "ILIKE",
         BinaryOperator::NotILike => "NOT ILIKE",
+        BinaryOperator::RegexMatch => "~",
+        BinaryOperator::NotRegexMatch => "!~",
+        BinaryOperator::RegexIMatch => "~*",
+        BinaryOperator::NotRegexIMatch => "!~*",
     }
 }
 
@@ -313,6 +317,25 @@ fn write_expr(out: &mut String, expr: &Expr) {
             out.push_str(if *negated { " NOT IN (" } else { " IN (" });
             write_query(out, query);
             out.push_str("))");
+        }
+        Expr::AnyAll { expr, op, array, all } => {
+            out.push('(');
+            write_expr(out, expr);
+            out.push_str(&format!(" {} {} (", binary_operator(*op), if *all { "ALL" } else { "ANY" }));
+            write_expr(out, array);
+            out.push_str("))");
+        }
+        Expr::Array(items) => {
+            out.push_str("ARRAY[");
+            write_list(out, items, write_expr);
+            out.push(']');
+        }
+        Expr::Subscript { expr, index } => {
+            out.push('(');
+            write_expr(out, expr);
+            out.push_str(")[");
+            write_expr(out, index);
+            out.push(']');
         }
         Expr::Positioned { expr, .. } => write_expr(out, expr),
     }
@@ -654,6 +677,11 @@ fn strip_expr(expr: &mut Expr) {
             strip_expr(expr);
             strip_query(query);
         }
+        Expr::AnyAll { expr, array, .. } | Expr::Subscript { expr, index: array } => {
+            strip_expr(expr);
+            strip_expr(array);
+        }
+        Expr::Array(items) => items.iter_mut().for_each(strip_expr),
     }
 }
 

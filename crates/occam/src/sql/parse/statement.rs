@@ -321,10 +321,20 @@ impl Translator<'_> {
                 ));
             }
             let type_location = self.source.token_after(column.name.span.end).map(|t| t.span.start);
-            let data_type = self.data_type(&column.data_type).map_err(|err| match type_location {
-                Some(location) => self.at(err, location),
-                None => err,
-            })?;
+            let data_type = self
+                .data_type(&column.data_type)
+                .and_then(|t| {
+                    // The catalogs' own types (oid, name, regclass, arrays, ...) are for reading catalogs.
+                    if t.is_storable() {
+                        Ok(t)
+                    } else {
+                        Err(Error::unsupported(format!("datatype {} not supported", t.name())))
+                    }
+                })
+                .map_err(|err| match type_location {
+                    Some(location) => self.at(err, location),
+                    None => err,
+                })?;
             let mut not_null = None;
             let mut default = None;
             for option in &column.options {

@@ -934,7 +934,10 @@ fn operators() {
     let long: Vec<String> = (0..100).map(|i| format!("c{i}")).collect();
     assert_eq!(expr(&long.join(" OR ")), Expr::Or(long.iter().map(|c| col(c)).collect()));
     assert_eq!(expr("(a + b) * c"), binary(binary(col("a"), B::Plus, col("b")), B::Multiply, col("c")));
-    assert_eq!(parse_expression("a ~ b").unwrap_err().code, "0A000");
+    assert_eq!(expr("a ~ b"), binary(col("a"), B::RegexMatch, col("b")));
+    assert_eq!(expr("a OPERATOR(pg_catalog.!~*) b"), binary(col("a"), B::NotRegexIMatch, col("b")));
+    assert_eq!(parse_expression("a OPERATOR(pg_catalog.@@) b").unwrap_err().code, "42883");
+    assert_eq!(parse_expression("a # b").unwrap_err().code, "0A000");
 }
 
 #[test]

@@ -265,6 +265,8 @@ impl WindowFunction {
                 A::Max => "max",
                 A::BoolAnd => "bool_and",
                 A::BoolOr => "bool_or",
+                A::ArrayAgg => "array_agg",
+                A::StringAgg => "string_agg",
             },
         }
     }

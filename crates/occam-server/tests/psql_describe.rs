@@ -1,0 +1,246 @@
+//! psql's describe meta-commands (`\dt`, `\d`, `\d table`, `\di`, `\dn`, `\du`, `\l`, `\dv`, `\df`,
+//! `\d index`, `\dt+`, `\dx`) against a started occam, in both modes, on one schema: a composite primary
+//! key, NOT NULL columns, defaults, a secondary, a unique, an INCLUDE and a partial index.
+//!
+//! The output is compared with `tests/psql_describe/<mode>.out` (`OCCAM_BLESS=1` rewrites them), and,
+//! where PostgreSQL 15's binaries are installed, with the same commands' output from a real PostgreSQL
+//! the test starts (superuser `admin`, as occam's). What occam shows differently on purpose is left out
+//! of that comparison: `\dn` (PostgreSQL's `public` belongs to `pg_database_owner`; occam also has
+//! `sys`), `\l` (template databases, locales), `\dt+` (sizes: occam's are estimates) and `\dx`
+//! (PostgreSQL has plpgsql). Aurora DSQL mode's `btree_index` is read as `btree` for the comparison, and
+//! its `\l` fails, as on DSQL, which has no `pg_database`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+mod common;
+use common::{free_port, Server, PSQL};
+
+const FIXTURE: &[&str] = &[
+    "CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL, email varchar(200))",
+    "CREATE TABLE orders (customer_id int NOT NULL, order_id bigint NOT NULL, status text NOT NULL DEFAULT 'new', \
+     amount numeric(10,2), note varchar(100), created_at timestamptz DEFAULT now(), \
+     PRIMARY KEY (customer_id, order_id))",
+    "CREATE INDEX orders_status_idx ON orders (status)",
+    "CREATE UNIQUE INDEX orders_note_key ON orders (note)",
+    "CREATE INDEX orders_cover_idx ON orders (created_at DESC) INCLUDE (amount)",
+    "CREATE INDEX orders_big_idx ON orders (amount) WHERE amount > 100",
+];
+
+const COMMANDS: &[&str] = &[
+    "\\dt",
+    "\\d",
+    "\\d orders",
+    "\\d customers",
+    "\\di",
+    "\\dn",
+    "\\du",
+    "\\l",
+    "\\dv",
+    "\\df",
+    "\\d orders_pkey",
+    "\\d orders_big_idx",
+    "\\d orders_cover_idx",
+    "\\dt+",
+    "\\dx",
+];
+
+/// Commands whose output differs from PostgreSQL's on purpose (see the module comment).
+const NOT_COMPARED_WITH_POSTGRES: &[&str] = &["\\dn", "\\l", "\\dt+", "\\dx"];
+
+/// Runs one psql invocation (`-X`, no pager) and returns what it printed, errors included.
+fn psql(port: u16, host: &str, sql: &str) -> (bool, String) {
+    let output = Command::new(PSQL)
+        .args(["-X", "-h", host, "-p", &port.to_string(), "-U", "admin", "-d", "postgres", "-P", "pager=off"])
+        .args(["-c", sql])
+        .env("PGPASSWORD", "anything")
+        .env("PGCONNECT_TIMEOUT", "30")
+        .output()
+        .expect("run psql");
+    let mut text = String::from_utf8_lossy(&output.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&output.stderr));
+    (output.status.success(), text)
+}
+
+/// Every command's output, one section per command.
+fn describe(port: u16, host: &str) -> Vec<(String, String)> {
+    COMMANDS.iter().map(|command| (command.to_string(), psql(port, host, command).1)).collect()
+}
+
+fn render(sections: &[(String, String)]) -> String {
+    sections.iter().map(|(command, output)| format!("=== {command}\n{output}")).collect()
+}
+
+/// Creates the fixture, one statement per psql call (Aurora DSQL: one DDL statement per transaction),
+/// `CREATE INDEX ASYNC` in dsql mode, then waits for the index builds.
+fn create_fixture(port: u16, dsql: bool) {
+    for statement in FIXTURE {
+        let statement = if dsql { statement.replace(" INDEX ", " INDEX ASYNC ") } else { statement.to_string() };
+        let (ok, output) = psql(port, "127.0.0.1", &statement);
+        assert!(ok, "{statement}: {output}");
+    }
+    if !dsql {
+        return;
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (ok, output) = psql(port, "127.0.0.1", "SELECT count(*) FROM sys.jobs WHERE status <> 'completed'");
+        assert!(ok, "{output}");
+        if output.lines().any(|line| line.trim() == "0") {
+            return;
+        }
+        assert!(Instant::now() < deadline, "index builds did not finish: {output}");
+        // Polling interval: the loop ends as soon as the jobs report completed.
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn expected_path(mode: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("psql_describe").join(format!("{mode}.out"))
+}
+
+/// Compares with the expected file (or rewrites it with `OCCAM_BLESS=1`).
+fn check_expected(mode: &str, actual: &str) {
+    let path = expected_path(mode);
+    if std::env::var_os("OCCAM_BLESS").is_some() {
+        std::fs::write(&path, actual).expect("write expected output");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
+    if expected != actual {
+        panic!(
+            "psql output in {mode} mode differs from {}:\n--- expected\n{expected}\n--- actual\n{actual}",
+            path.display()
+        );
+    }
+}
+
+/// A PostgreSQL 15 cluster in a temporary directory, stopped when dropped.
+struct Postgres {
+    bin: PathBuf,
+    dir: tempfile::TempDir,
+    port: u16,
+    as_postgres_user: bool,
+}
+
+impl Postgres {
+    /// PostgreSQL's binaries: `pg_config --bindir`, else Debian's PostgreSQL 15 location.
+    fn binaries() -> Option<PathBuf> {
+        let from_pg_config = Command::new("pg_config")
+            .arg("--bindir")
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+        from_pg_config
+            .into_iter()
+            .chain([PathBuf::from("/usr/lib/postgresql/15/bin")])
+            .find(|dir| dir.join("initdb").exists() && dir.join("pg_ctl").exists())
+    }
+
+    /// Runs a PostgreSQL program (as the `postgres` user when the test runs as root: initdb refuses root).
+    fn run(&self, program: &str, args: &[&str]) -> Result<(), String> {
+        let binary = self.bin.join(program);
+        let mut command = if self.as_postgres_user {
+            let mut line = vec![binary.to_string_lossy().into_owned()];
+            line.extend(args.iter().map(|a| a.to_string()));
+            let quoted: Vec<String> = line.iter().map(|part| format!("'{}'", part.replace('\'', "'\\''"))).collect();
+            let mut su = Command::new("su");
+            su.args(["postgres", "-s", "/bin/sh", "-c", &quoted.join(" ")]);
+            su
+        } else {
+            let mut direct = Command::new(binary);
+            direct.args(args);
+            direct
+        };
+        let output = command.stdin(Stdio::null()).output().map_err(|err| format!("{program}: {err}"))?;
+        if output.status.success() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{program} failed: {}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            ))
+        }
+    }
+
+    /// Initializes and starts a cluster, or says why it cannot.
+    fn start() -> Result<Postgres, String> {
+        let bin = Postgres::binaries().ok_or("no PostgreSQL binaries (pg_config --bindir)")?;
+        let uid = Command::new("id").arg("-u").output().map_err(|err| format!("id -u: {err}"))?;
+        let as_postgres_user = String::from_utf8_lossy(&uid.stdout).trim() == "0";
+        let dir = tempfile::Builder::new().prefix("occam-psql-describe-").tempdir().map_err(|e| e.to_string())?;
+        if as_postgres_user {
+            let status = Command::new("chown").args(["postgres", &dir.path().to_string_lossy()]).status();
+            if !status.is_ok_and(|s| s.success()) {
+                return Err("cannot hand the cluster directory to the postgres user".into());
+            }
+        }
+        let postgres = Postgres { bin, port: free_port(), dir, as_postgres_user };
+        let data = postgres.dir.path().join("data");
+        let data = data.to_string_lossy();
+        postgres.run("initdb", &["-D", &data, "-U", "admin", "--auth=trust", "--locale=C", "--encoding=UTF8"])?;
+        let options = format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
+            postgres.port,
+            postgres.dir.path().display()
+        );
+        let log = postgres.dir.path().join("log");
+        postgres.run("pg_ctl", &["-D", &data, "-o", &options, "-l", &log.to_string_lossy(), "-w", "start"])?;
+        Ok(postgres)
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let data = self.dir.path().join("data");
+        let _ = self.run("pg_ctl", &["-D", &data.to_string_lossy(), "-m", "immediate", "stop"]);
+    }
+}
+
+/// occam's output with Aurora DSQL's access method name read as PostgreSQL's.
+fn as_postgres_names(output: &str) -> String {
+    output.replace("btree_index", "btree")
+}
+
+fn compare_with_postgres(occam: &[&[(String, String)]]) {
+    let postgres = match Postgres::start() {
+        Ok(postgres) => postgres,
+        Err(why) => {
+            eprintln!("psql_describe: skipping the comparison with PostgreSQL: {why}");
+            return;
+        }
+    };
+    for statement in FIXTURE {
+        let (ok, output) = psql(postgres.port, "127.0.0.1", statement);
+        assert!(ok, "PostgreSQL: {statement}: {output}");
+    }
+    let reference = describe(postgres.port, "127.0.0.1");
+    for sections in occam {
+        for ((command, ours), (_, theirs)) in sections.iter().zip(&reference) {
+            if NOT_COMPARED_WITH_POSTGRES.contains(&command.as_str()) {
+                continue;
+            }
+            assert_eq!(as_postgres_names(ours), *theirs, "{command}: occam and PostgreSQL 15 differ");
+        }
+    }
+}
+
+#[test]
+fn describe_commands_match_postgres() {
+    let postgres_mode = Server::start(&["--in-memory", "--compat", "postgres"]);
+    create_fixture(postgres_mode.port, false);
+    let postgres_output = describe(postgres_mode.port, "127.0.0.1");
+    check_expected("postgres", &render(&postgres_output));
+
+    let dsql_mode = Server::start(&["--in-memory"]);
+    create_fixture(dsql_mode.port, true);
+    let dsql_output = describe(dsql_mode.port, "127.0.0.1");
+    check_expected("dsql", &render(&dsql_output));
+    let (_, l) = dsql_output.iter().find(|(command, _)| command == "\\l").expect("\\l ran");
+    assert!(l.contains("relation \"pg_catalog.pg_database\" does not exist"), "{l}");
+
+    compare_with_postgres(&[&postgres_output, &dsql_output]);
+}

@@ -1,0 +1,412 @@
+//! `information_schema`: the SQL standard's views, as PostgreSQL 15 defines them, over occam's catalog.
+//!
+//! Columns are PostgreSQL's; its domains are shown as their base types (`sql_identifier` as `name`,
+//! `cardinal_number` as `integer`, `character_data` as `character varying`, `yes_or_no` as
+//! `character varying(3)`, `time_stamp` as `timestamp with time zone`). As in PostgreSQL, a NOT NULL
+//! column is a CHECK constraint named `<schema oid>_<table oid>_<attnum>_not_null` in `table_constraints`
+//! and `check_constraints`, and a role sees the tables it has some privilege on (every table for
+//! `admin`). What occam has none of (views, sequences, foreign keys) is empty.
+
+use super::rows::{self, Class};
+use super::{oids, RelationKind, Schema, SystemContext, SystemRelation};
+use crate::catalog::Catalog;
+use crate::error::Result;
+use crate::sql::ast::Privilege;
+use crate::types::{DataType, Row};
+
+/// The database name every `*_catalog` column holds.
+const DATABASE: &str = "postgres";
+
+macro_rules! view {
+    ($name:literal, $oid:literal, $columns:expr, $rows:expr) => {
+        SystemRelation {
+            schema: Schema::InformationSchema,
+            name: $name,
+            oid: $oid,
+            kind: RelationKind::View,
+            columns: $columns,
+            rows: $rows,
+            postgres_only: false,
+        }
+    };
+}
+
+fn empty(_: &SystemContext) -> Result<Vec<Row>> {
+    Ok(Vec::new())
+}
+
+/// Every `information_schema` relation.
+#[rustfmt::skip]
+pub static RELATIONS: &[SystemRelation] = &[
+    view!("schemata", 13382, &[("catalog_name", DataType::Name), ("schema_name", DataType::Name), ("schema_owner", DataType::Name), ("default_character_set_catalog", DataType::Name), ("default_character_set_schema", DataType::Name), ("default_character_set_name", DataType::Name), ("sql_path", DataType::Varchar(None))], schemata),
+    view!("tables", 13425, &[("table_catalog", DataType::Name), ("table_schema", DataType::Name), ("table_name", DataType::Name), ("table_type", DataType::Varchar(None)), ("self_referencing_column_name", DataType::Name), ("reference_generation", DataType::Varchar(None)), ("user_defined_type_catalog", DataType::Name), ("user_defined_type_schema", DataType::Name), ("user_defined_type_name", DataType::Name), ("is_insertable_into", DataType::Varchar(Some(3))), ("is_typed", DataType::Varchar(Some(3))), ("commit_action", DataType::Varchar(None))], tables),
+    view!("columns", 13295, &[("table_catalog", DataType::Name), ("table_schema", DataType::Name), ("table_name", DataType::Name), ("column_name", DataType::Name), ("ordinal_position", DataType::Int4), ("column_default", DataType::Varchar(None)), ("is_nullable", DataType::Varchar(Some(3))), ("data_type", DataType::Varchar(None)), ("character_maximum_length", DataType::Int4), ("character_octet_length", DataType::Int4), ("numeric_precision", DataType::Int4), ("numeric_precision_radix", DataType::Int4), ("numeric_scale", DataType::Int4), ("datetime_precision", DataType::Int4), ("interval_type", DataType::Varchar(None)), ("interval_precision", DataType::Int4), ("character_set_catalog", DataType::Name), ("character_set_schema", DataType::Name), ("character_set_name", DataType::Name), ("collation_catalog", DataType::Name), ("collation_schema", DataType::Name), ("collation_name", DataType::Name), ("domain_catalog", DataType::Name), ("domain_schema", DataType::Name), ("domain_name", DataType::Name), ("udt_catalog", DataType::Name), ("udt_schema", DataType::Name), ("udt_name", DataType::Name), ("scope_catalog", DataType::Name), ("scope_schema", DataType::Name), ("scope_name", DataType::Name), ("maximum_cardinality", DataType::Int4), ("dtd_identifier", DataType::Name), ("is_self_referencing", DataType::Varchar(Some(3))), ("is_identity", DataType::Varchar(Some(3))), ("identity_generation", DataType::Varchar(None)), ("identity_start", DataType::Varchar(None)), ("identity_increment", DataType::Varchar(None)), ("identity_maximum", DataType::Varchar(None)), ("identity_minimum", DataType::Varchar(None)), ("identity_cycle", DataType::Varchar(Some(3))), ("is_generated", DataType::Varchar(None)), ("generation_expression", DataType::Varchar(None)), ("is_updatable", DataType::Varchar(Some(3)))], columns),
+    view!("views", 13483, &[("table_catalog", DataType::Name), ("table_schema", DataType::Name), ("table_name", DataType::Name), ("view_definition", DataType::Varchar(None)), ("check_option", DataType::Varchar(None)), ("is_updatable", DataType::Varchar(Some(3))), ("is_insertable_into", DataType::Varchar(Some(3))), ("is_trigger_updatable", DataType::Varchar(Some(3))), ("is_trigger_deletable", DataType::Varchar(Some(3))), ("is_trigger_insertable_into", DataType::Varchar(Some(3)))], empty),
+    view!("table_constraints", 13411, &[("constraint_catalog", DataType::Name), ("constraint_schema", DataType::Name), ("constraint_name", DataType::Name), ("table_catalog", DataType::Name), ("table_schema", DataType::Name), ("table_name", DataType::Name), ("constraint_type", DataType::Varchar(None)), ("is_deferrable", DataType::Varchar(Some(3))), ("initially_deferred", DataType::Varchar(Some(3))), ("enforced", DataType::Varchar(Some(3))), ("nulls_distinct", DataType::Varchar(Some(3)))], table_constraints),
+    view!("check_constraints", 13260, &[("constraint_catalog", DataType::Name), ("constraint_schema", DataType::Name), ("constraint_name", DataType::Name), ("check_clause", DataType::Varchar(None))], check_constraints),
+    view!("key_column_usage", 13329, &[("constraint_catalog", DataType::Name), ("constraint_schema", DataType::Name), ("constraint_name", DataType::Name), ("table_catalog", DataType::Name), ("table_schema", DataType::Name), ("table_name", DataType::Name), ("column_name", DataType::Name), ("ordinal_position", DataType::Int4), ("position_in_unique_constraint", DataType::Int4)], key_column_usage),
+    view!("referential_constraints", 13339, &[("constraint_catalog", DataType::Name), ("constraint_schema", DataType::Name), ("constraint_name", DataType::Name), ("unique_constraint_catalog", DataType::Name), ("unique_constraint_schema", DataType::Name), ("unique_constraint_name", DataType::Name), ("match_option", DataType::Varchar(None)), ("update_rule", DataType::Varchar(None)), ("delete_rule", DataType::Varchar(None))], empty),
+    view!("constraint_column_usage", 13300, &[("table_catalog", DataType::Name), ("table_schema", DataType::Name), ("table_name", DataType::Name), ("column_name", DataType::Name), ("constraint_catalog", DataType::Name), ("constraint_schema", DataType::Name), ("constraint_name", DataType::Name)], constraint_column_usage),
+    view!("sequences", 13386, &[("sequence_catalog", DataType::Name), ("sequence_schema", DataType::Name), ("sequence_name", DataType::Name), ("data_type", DataType::Varchar(None)), ("numeric_precision", DataType::Int4), ("numeric_precision_radix", DataType::Int4), ("numeric_scale", DataType::Int4), ("start_value", DataType::Varchar(None)), ("minimum_value", DataType::Varchar(None)), ("maximum_value", DataType::Varchar(None)), ("increment", DataType::Varchar(None)), ("cycle_option", DataType::Varchar(Some(3)))], empty),
+    view!("routines", 13377, &[("specific_catalog", DataType::Name), ("specific_schema", DataType::Name), ("specific_name", DataType::Name), ("routine_catalog", DataType::Name), ("routine_schema", DataType::Name), ("routine_name", DataType::Name), ("routine_type", DataType::Varchar(None)), ("module_catalog", DataType::Name), ("module_schema", DataType::Name), ("module_name", DataType::Name), ("udt_catalog", DataType::Name), ("udt_schema", DataType::Name), ("udt_name", DataType::Name), ("data_type", DataType::Varchar(None)), ("character_maximum_length", DataType::Int4), ("character_octet_length", DataType::Int4), ("character_set_catalog", DataType::Name), ("character_set_schema", DataType::Name), ("character_set_name", DataType::Name), ("collation_catalog", DataType::Name), ("collation_schema", DataType::Name), ("collation_name", DataType::Name), ("numeric_precision", DataType::Int4), ("numeric_precision_radix", DataType::Int4), ("numeric_scale", DataType::Int4), ("datetime_precision", DataType::Int4), ("interval_type", DataType::Varchar(None)), ("interval_precision", DataType::Int4), ("type_udt_catalog", DataType::Name), ("type_udt_schema", DataType::Name), ("type_udt_name", DataType::Name), ("scope_catalog", DataType::Name), ("scope_schema", DataType::Name), ("scope_name", DataType::Name), ("maximum_cardinality", DataType::Int4), ("dtd_identifier", DataType::Name), ("routine_body", DataType::Varchar(None)), ("routine_definition", DataType::Varchar(None)), ("external_name", DataType::Varchar(None)), ("external_language", DataType::Varchar(None)), ("parameter_style", DataType::Varchar(None)), ("is_deterministic", DataType::Varchar(Some(3))), ("sql_data_access", DataType::Varchar(None)), ("is_null_call", DataType::Varchar(Some(3))), ("sql_path", DataType::Varchar(None)), ("schema_level_routine", DataType::Varchar(Some(3))), ("max_dynamic_result_sets", DataType::Int4), ("is_user_defined_cast", DataType::Varchar(Some(3))), ("is_implicitly_invocable", DataType::Varchar(Some(3))), ("security_type", DataType::Varchar(None)), ("to_sql_specific_catalog", DataType::Name), ("to_sql_specific_schema", DataType::Name), ("to_sql_specific_name", DataType::Name), ("as_locator", DataType::Varchar(Some(3))), ("created", DataType::Timestamptz), ("last_altered", DataType::Timestamptz), ("new_savepoint_level", DataType::Varchar(Some(3))), ("is_udt_dependent", DataType::Varchar(Some(3))), ("result_cast_from_data_type", DataType::Varchar(None)), ("result_cast_as_locator", DataType::Varchar(Some(3))), ("result_cast_char_max_length", DataType::Int4), ("result_cast_char_octet_length", DataType::Int4), ("result_cast_char_set_catalog", DataType::Name), ("result_cast_char_set_schema", DataType::Name), ("result_cast_char_set_name", DataType::Name), ("result_cast_collation_catalog", DataType::Name), ("result_cast_collation_schema", DataType::Name), ("result_cast_collation_name", DataType::Name), ("result_cast_numeric_precision", DataType::Int4), ("result_cast_numeric_precision_radix", DataType::Int4), ("result_cast_numeric_scale", DataType::Int4), ("result_cast_datetime_precision", DataType::Int4), ("result_cast_interval_type", DataType::Varchar(None)), ("result_cast_interval_precision", DataType::Int4), ("result_cast_type_udt_catalog", DataType::Name), ("result_cast_type_udt_schema", DataType::Name), ("result_cast_type_udt_name", DataType::Name), ("result_cast_scope_catalog", DataType::Name), ("result_cast_scope_schema", DataType::Name), ("result_cast_scope_name", DataType::Name), ("result_cast_maximum_cardinality", DataType::Int4), ("result_cast_dtd_identifier", DataType::Name)], routines),
+    view!("role_table_grants", 13421, &[("grantor", DataType::Name), ("grantee", DataType::Name), ("table_catalog", DataType::Name), ("table_schema", DataType::Name), ("table_name", DataType::Name), ("privilege_type", DataType::Varchar(None)), ("is_grantable", DataType::Varchar(Some(3))), ("with_hierarchy", DataType::Varchar(Some(3)))], role_table_grants),
+    view!("table_privileges", 13416, &[("grantor", DataType::Name), ("grantee", DataType::Name), ("table_catalog", DataType::Name), ("table_schema", DataType::Name), ("table_name", DataType::Name), ("privilege_type", DataType::Varchar(None)), ("is_grantable", DataType::Varchar(Some(3))), ("with_hierarchy", DataType::Varchar(Some(3)))], table_privileges),
+];
+
+/// The session's role (`admin` without a session).
+fn current_role(ctx: &SystemContext) -> String {
+    ctx.functions
+        .session
+        .as_ref()
+        .and_then(|s| s.get("session_authorization"))
+        .unwrap_or_else(|| crate::roles::ADMIN_ROLE.to_string())
+}
+
+/// Whether the session's role sees `class` here: `admin` (and unknown roles, as in-process sessions)
+/// every relation; others the system relations and the tables they own or hold a privilege on.
+fn visible(ctx: &SystemContext, class: &Class) -> bool {
+    let role = current_role(ctx);
+    let catalog = ctx.catalog();
+    if role == crate::roles::ADMIN_ROLE || !catalog.roles.exists(&role) {
+        return true;
+    }
+    match class.table() {
+        None => true,
+        Some(table) => [Privilege::Select, Privilege::Insert, Privilege::Update, Privilege::Delete]
+            .into_iter()
+            .any(|p| catalog.roles.has_table_privilege(&role, table.id, p)),
+    }
+}
+
+/// The relations (tables and views, no indexes) the session sees, in `pg_class` order.
+fn relations<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Class<'c>> {
+    rows::classes(catalog).into_iter().filter(|c| c.index_columns().is_none() && visible(ctx, c)).collect()
+}
+
+fn schemata(ctx: &SystemContext) -> Result<Vec<Row>> {
+    let mut names = vec!["information_schema", "pg_catalog", "public", "sys"];
+    names.sort();
+    Ok(names
+        .into_iter()
+        .map(|name| {
+            ctx.row()
+                .set("catalog_name", DATABASE)
+                .set("schema_name", name)
+                .set("schema_owner", crate::roles::ADMIN_ROLE)
+                .finish()
+        })
+        .collect())
+}
+
+fn tables(ctx: &SystemContext) -> Result<Vec<Row>> {
+    Ok(relations(ctx, ctx.catalog())
+        .iter()
+        .map(|class| {
+            let is_table = class.relkind() == "r";
+            ctx.row()
+                .set("table_catalog", DATABASE)
+                .set("table_schema", class.schema_name())
+                .set("table_name", class.name())
+                .set("table_type", if is_table { "BASE TABLE" } else { "VIEW" })
+                .set("is_insertable_into", if matches!(class, Class::Table(_)) { "YES" } else { "NO" })
+                .set("is_typed", "NO")
+                .finish()
+        })
+        .collect())
+}
+
+/// The SQL type name `information_schema.columns.data_type` shows (`ARRAY` for arrays, `USER-DEFINED`
+/// for PostgreSQL's own non-standard types).
+fn standard_type_name(data_type: &DataType) -> &'static str {
+    match data_type {
+        DataType::Array(_) | DataType::Int2Vector | DataType::OidVector => "ARRAY",
+        DataType::InternalChar => "\"char\"",
+        DataType::AclItem | DataType::NodeTree => "USER-DEFINED",
+        other => other.name(),
+    }
+}
+
+/// (precision, radix, scale) of a numeric type, as `information_schema` shows them.
+fn numeric_facts(data_type: &DataType) -> (Option<i32>, Option<i32>, Option<i32>) {
+    match data_type {
+        DataType::Int2 => (Some(16), Some(2), Some(0)),
+        DataType::Int4 => (Some(32), Some(2), Some(0)),
+        DataType::Int8 => (Some(64), Some(2), Some(0)),
+        DataType::Float4 => (Some(24), Some(2), None),
+        DataType::Float8 => (Some(53), Some(2), None),
+        DataType::Numeric(Some((p, s))) => (Some(*p as i32), Some(10), Some(*s as i32)),
+        DataType::Numeric(None) => (None, Some(10), None),
+        _ => (None, None, None),
+    }
+}
+
+fn columns(ctx: &SystemContext) -> Result<Vec<Row>> {
+    let catalog = ctx.catalog();
+    let mut out = Vec::new();
+    for class in relations(ctx, catalog) {
+        for attribute in class.attributes() {
+            let data_type = attribute.data_type;
+            let (precision, radix, scale) = numeric_facts(&data_type);
+            let (length, octets) = match data_type {
+                DataType::Varchar(Some(n)) | DataType::Char(n) => (Some(n as i32), Some(n as i32 * 4)),
+                DataType::Varchar(None) | DataType::Text => (None, Some(1_073_741_824)),
+                _ => (None, None),
+            };
+            let datetime_precision = match data_type {
+                DataType::Date => Some(0),
+                DataType::Timestamp | DataType::Timestamptz => Some(6),
+                _ => None,
+            };
+            let default = attribute.column.and_then(|c| c.default_sql.as_ref()).map(|sql| {
+                let tree = super::deparse::default_node_tree(sql, &data_type);
+                super::deparse::print_expression(&tree, None, false)
+            });
+            let (udt_schema, udt_name) = match data_type {
+                DataType::Array(element) => ("pg_catalog", format!("_{}", element.data_type().internal_name())),
+                other => ("pg_catalog", other.internal_name().to_string()),
+            };
+            out.push(
+                ctx.row()
+                    .set("table_catalog", DATABASE)
+                    .set("table_schema", class.schema_name())
+                    .set("table_name", class.name())
+                    .set("column_name", attribute.name)
+                    .set("ordinal_position", attribute.attnum as i32)
+                    .set("column_default", default)
+                    .set("is_nullable", if attribute.not_null { "NO" } else { "YES" })
+                    .set("data_type", standard_type_name(&data_type))
+                    .set("character_maximum_length", length)
+                    .set("character_octet_length", octets)
+                    .set("numeric_precision", precision)
+                    .set("numeric_precision_radix", radix)
+                    .set("numeric_scale", scale)
+                    .set("datetime_precision", datetime_precision)
+                    .set("udt_catalog", DATABASE)
+                    .set("udt_schema", udt_schema)
+                    .set("udt_name", udt_name)
+                    .set("dtd_identifier", attribute.attnum.to_string())
+                    .set("is_self_referencing", "NO")
+                    .set("is_identity", "NO")
+                    .set("identity_cycle", "NO")
+                    .set("is_generated", "NEVER")
+                    .set("is_updatable", if matches!(class, Class::Table(_)) { "YES" } else { "NO" })
+                    .finish(),
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// A constraint occam has: a table's primary key, or a column's NOT NULL (a CHECK in the standard's view).
+struct Constraint<'c> {
+    table: &'c crate::catalog::Table,
+    name: String,
+    kind: &'static str,
+    /// Table column indices (the key's, or the NOT NULL column).
+    columns: Vec<usize>,
+}
+
+fn constraints<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Constraint<'c>> {
+    let mut out = Vec::new();
+    for class in relations(ctx, catalog) {
+        let Class::Table(table) = class else { continue };
+        if !table.has_hidden_key() {
+            out.push(Constraint {
+                table,
+                name: table.primary_key_name(),
+                kind: "PRIMARY KEY",
+                columns: table.primary_key.clone(),
+            });
+        }
+        for (index, column) in table.visible_columns() {
+            if column.not_null {
+                let attnum = rows::attnum(table, index).unwrap_or(0);
+                out.push(Constraint {
+                    table,
+                    name: format!("{}_{}_{attnum}_not_null", oids::PUBLIC_NAMESPACE, oids::table(table.id)),
+                    kind: "CHECK",
+                    columns: vec![index],
+                });
+            }
+        }
+    }
+    out
+}
+
+fn table_constraints(ctx: &SystemContext) -> Result<Vec<Row>> {
+    Ok(constraints(ctx, ctx.catalog())
+        .iter()
+        .map(|c| {
+            ctx.row()
+                .set("constraint_catalog", DATABASE)
+                .set("constraint_schema", crate::catalog::PUBLIC_SCHEMA)
+                .set("constraint_name", c.name.clone())
+                .set("table_catalog", DATABASE)
+                .set("table_schema", crate::catalog::PUBLIC_SCHEMA)
+                .set("table_name", c.table.name.clone())
+                .set("constraint_type", c.kind)
+                .set("is_deferrable", "NO")
+                .set("initially_deferred", "NO")
+                .set("enforced", "YES")
+                .finish()
+        })
+        .collect())
+}
+
+fn check_constraints(ctx: &SystemContext) -> Result<Vec<Row>> {
+    Ok(constraints(ctx, ctx.catalog())
+        .iter()
+        .filter(|c| c.kind == "CHECK")
+        .map(|c| {
+            let column = &c.table.columns[c.columns[0]].name;
+            ctx.row()
+                .set("constraint_catalog", DATABASE)
+                .set("constraint_schema", crate::catalog::PUBLIC_SCHEMA)
+                .set("constraint_name", c.name.clone())
+                .set("check_clause", format!("{} IS NOT NULL", super::names::quote_ident(column)))
+                .finish()
+        })
+        .collect())
+}
+
+fn key_column_usage(ctx: &SystemContext) -> Result<Vec<Row>> {
+    let mut out = Vec::new();
+    for c in constraints(ctx, ctx.catalog()).iter().filter(|c| c.kind == "PRIMARY KEY") {
+        for (position, &column) in c.columns.iter().enumerate() {
+            out.push(
+                ctx.row()
+                    .set("constraint_catalog", DATABASE)
+                    .set("constraint_schema", crate::catalog::PUBLIC_SCHEMA)
+                    .set("constraint_name", c.name.clone())
+                    .set("table_catalog", DATABASE)
+                    .set("table_schema", crate::catalog::PUBLIC_SCHEMA)
+                    .set("table_name", c.table.name.clone())
+                    .set("column_name", c.table.columns[column].name.clone())
+                    .set("ordinal_position", position as i32 + 1)
+                    .finish(),
+            );
+        }
+    }
+    Ok(out)
+}
+
+fn constraint_column_usage(ctx: &SystemContext) -> Result<Vec<Row>> {
+    let mut out = Vec::new();
+    for c in constraints(ctx, ctx.catalog()).iter().filter(|c| c.kind == "PRIMARY KEY") {
+        for &column in &c.columns {
+            out.push(
+                ctx.row()
+                    .set("table_catalog", DATABASE)
+                    .set("table_schema", crate::catalog::PUBLIC_SCHEMA)
+                    .set("table_name", c.table.name.clone())
+                    .set("column_name", c.table.columns[column].name.clone())
+                    .set("constraint_catalog", DATABASE)
+                    .set("constraint_schema", crate::catalog::PUBLIC_SCHEMA)
+                    .set("constraint_name", c.name.clone())
+                    .finish(),
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// The built-in functions occam has (`pg_proc`'s), as routines of `pg_catalog`.
+fn routines(ctx: &SystemContext) -> Result<Vec<Row>> {
+    Ok(super::builtin_functions::FUNCTIONS
+        .iter()
+        .filter(|f| f.kind == 'f')
+        .map(|f| {
+            let result = DataType::from_oid(f.result);
+            ctx.row()
+                .set("specific_catalog", DATABASE)
+                .set("specific_schema", "pg_catalog")
+                .set("specific_name", format!("{}_{}", f.name, f.oid))
+                .set("routine_catalog", DATABASE)
+                .set("routine_schema", "pg_catalog")
+                .set("routine_name", f.name)
+                .set("routine_type", "FUNCTION")
+                .set("data_type", result.map_or("USER-DEFINED", |t| standard_type_name(&t)))
+                .set("type_udt_catalog", DATABASE)
+                .set("type_udt_schema", "pg_catalog")
+                .set(
+                    "type_udt_name",
+                    result.map_or_else(|| super::names::format_type(f.result, None), |t| t.internal_name().to_string()),
+                )
+                .set("dtd_identifier", "0")
+                .set("routine_body", "EXTERNAL")
+                .set("external_name", f.name)
+                .set("external_language", "INTERNAL")
+                .set("parameter_style", "GENERAL")
+                .set("is_deterministic", "NO")
+                .set("sql_data_access", "MODIFIES")
+                .set("is_null_call", "YES")
+                .set("schema_level_routine", "YES")
+                .set("max_dynamic_result_sets", 0)
+                .set("is_user_defined_cast", "NO")
+                .set("is_implicitly_invocable", "NO")
+                .set("security_type", "INVOKER")
+                .set("as_locator", "NO")
+                .set("is_udt_dependent", "NO")
+                .finish()
+        })
+        .collect())
+}
+
+/// Every table privilege held, as (grantor, grantee, table, privilege, grantable): the owner's full set
+/// (grantable), then each grant (occam records no grantor: the owner is shown, as it is the only role
+/// that may grant).
+fn table_grants(ctx: &SystemContext) -> Vec<(String, String, String, &'static str, bool)> {
+    let catalog = ctx.catalog();
+    let mut out = Vec::new();
+    for class in relations(ctx, catalog) {
+        let Class::Table(table) = class else { continue };
+        let owner = catalog.roles.table_owner(table.id).unwrap_or(crate::roles::ADMIN_ROLE).to_string();
+        for privilege in ["INSERT", "SELECT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"] {
+            out.push((owner.clone(), owner.clone(), table.name.clone(), privilege, true));
+        }
+        for (grantee, privileges) in catalog.roles.table_grants(table.id) {
+            let grantee = if grantee == crate::roles::PUBLIC_ROLE { "PUBLIC".to_string() } else { grantee };
+            for privilege in privileges {
+                let name = match privilege {
+                    Privilege::Select => "SELECT",
+                    Privilege::Insert => "INSERT",
+                    Privilege::Update => "UPDATE",
+                    Privilege::Delete => "DELETE",
+                    _ => continue,
+                };
+                out.push((owner.clone(), grantee.clone(), table.name.clone(), name, false));
+            }
+        }
+    }
+    out
+}
+
+fn grant_rows(ctx: &SystemContext, include_public: bool) -> Vec<Row> {
+    let role = current_role(ctx);
+    table_grants(ctx)
+        .into_iter()
+        .filter(|(grantor, grantee, ..)| {
+            *grantor == role || *grantee == role || (include_public && grantee == "PUBLIC")
+        })
+        .map(|(grantor, grantee, table, privilege, grantable)| {
+            ctx.row()
+                .set("grantor", grantor)
+                .set("grantee", grantee)
+                .set("table_catalog", DATABASE)
+                .set("table_schema", crate::catalog::PUBLIC_SCHEMA)
+                .set("table_name", table)
+                .set("privilege_type", privilege)
+                .set("is_grantable", if grantable { "YES" } else { "NO" })
+                .set("with_hierarchy", if privilege == "SELECT" { "YES" } else { "NO" })
+                .finish()
+        })
+        .collect()
+}
+
+fn role_table_grants(ctx: &SystemContext) -> Result<Vec<Row>> {
+    Ok(grant_rows(ctx, false))
+}
+
+fn table_privileges(ctx: &SystemContext) -> Result<Vec<Row>> {
+    Ok(grant_rows(ctx, true))
+}

@@ -1,0 +1,124 @@
+//! The object identifiers the catalogs show, in one place.
+//!
+//! PostgreSQL's own objects keep PostgreSQL 15's oids (types `pg_type.dat`, namespaces, access methods,
+//! catalog relations, functions), so a client's hard-coded `WHERE typnamespace = 11` or `atttypid = 23`
+//! works. occam's objects get oids from their catalog ids, stable across restarts:
+//!
+//! ```text
+//!   table                16384 + table id        (FirstNormalObjectId; RowDescription's table oid too)
+//!   primary-key index    0x2000_0000 + table id  (occam's table is its primary key; PostgreSQL has an index)
+//!   secondary index      0x4000_0000 + index id
+//!   primary-key constraint 0x7000_0000 + table id
+//!   column default       0x5000_0000 + table id * 1601 + column number  (pg_attrdef.oid)
+//!   role                 10 for admin, else the role's own oid (roles.rs: from 16384)
+//! ```
+//! Table ids and index ids come from separate counters, hence the separate ranges (PostgreSQL's
+//! `pg_class.oid` is unique across tables and indexes). An oid in none of the ranges names nothing.
+
+use crate::session::ColumnOrigin;
+
+/// `pg_namespace.oid` of `pg_catalog`, `public` and `information_schema` (PostgreSQL 15's).
+pub const PG_CATALOG_NAMESPACE: u32 = 11;
+pub const PUBLIC_NAMESPACE: u32 = 2200;
+pub const INFORMATION_SCHEMA_NAMESPACE: u32 = 13207;
+/// occam's `sys` schema (below FirstNormalObjectId, like PostgreSQL's built-in schemas).
+pub const SYS_NAMESPACE: u32 = 13400;
+
+/// The `sys` relations' `pg_class.oid`s.
+pub const SYS_JOBS: u32 = 13401;
+pub const SYS_IAM_PG_ROLE_MAPPINGS: u32 = 13402;
+pub const SYS_TABLE_STATISTICS: u32 = 13403;
+
+/// Access methods (`pg_am.oid`): tables are `heap`, indexes `btree`.
+pub const HEAP_AM: u32 = 2;
+pub const BTREE_AM: u32 = 403;
+
+/// `pg_database.oid` of `postgres`, `pg_tablespace.oid` of `pg_default`, `pg_collation.oid` of `default`
+/// and `C`, `pg_language.oid` of `internal` and `sql`.
+pub const POSTGRES_DATABASE: u32 = 5;
+pub const DEFAULT_TABLESPACE: u32 = 1663;
+pub const DEFAULT_COLLATION: u32 = 100;
+pub const C_COLLATION: u32 = 950;
+pub const INTERNAL_LANGUAGE: u32 = 12;
+
+/// `pg_catalog.pg_class`'s own oid (`classoid` of relations in `pg_description`, `pg_depend`, ...).
+pub const PG_CLASS_RELATION: u32 = 1259;
+
+pub const FIRST_NORMAL_OID: u32 = ColumnOrigin::FIRST_TABLE_OID;
+const SECONDARY_INDEX_BASE: u32 = 0x4000_0000;
+const COLUMN_DEFAULT_BASE: u32 = 0x5000_0000;
+const PRIMARY_KEY_INDEX_BASE: u32 = 0x2000_0000;
+const PRIMARY_KEY_CONSTRAINT_BASE: u32 = 0x7000_0000;
+const RANGE: u32 = 0x1000_0000;
+
+/// A table's `pg_class.oid` (the table oid RowDescription carries).
+pub fn table(table_id: u32) -> u32 {
+    FIRST_NORMAL_OID + table_id
+}
+
+/// A secondary index's `pg_class.oid`.
+pub fn secondary_index(index_id: u32) -> u32 {
+    SECONDARY_INDEX_BASE + index_id
+}
+
+/// The `pg_class.oid` of a table's primary-key index (`t_pkey`).
+pub fn primary_key_index(table_id: u32) -> u32 {
+    PRIMARY_KEY_INDEX_BASE + table_id
+}
+
+/// The `pg_constraint.oid` of a table's primary key.
+pub fn primary_key_constraint(table_id: u32) -> u32 {
+    PRIMARY_KEY_CONSTRAINT_BASE + table_id
+}
+
+/// The `pg_attrdef.oid` of column `attnum`'s default.
+pub fn column_default(table_id: u32, attnum: i16) -> u32 {
+    COLUMN_DEFAULT_BASE.wrapping_add(table_id.wrapping_mul(1601)).wrapping_add(attnum as u32)
+}
+
+/// What a `pg_class` oid of occam's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClassOid {
+    Table(u32),
+    SecondaryIndex(u32),
+    PrimaryKeyIndex(u32),
+    /// Not one of occam's tables or indexes (maybe a system relation, or nothing).
+    Other,
+}
+
+/// Decodes a `pg_class.oid`.
+pub fn class(oid: u32) -> ClassOid {
+    match oid {
+        o if (FIRST_NORMAL_OID..PRIMARY_KEY_INDEX_BASE).contains(&o) => ClassOid::Table(o - FIRST_NORMAL_OID),
+        o if (SECONDARY_INDEX_BASE..SECONDARY_INDEX_BASE + RANGE).contains(&o) => {
+            ClassOid::SecondaryIndex(o - SECONDARY_INDEX_BASE)
+        }
+        o if (PRIMARY_KEY_INDEX_BASE..PRIMARY_KEY_INDEX_BASE + RANGE).contains(&o) => {
+            ClassOid::PrimaryKeyIndex(o - PRIMARY_KEY_INDEX_BASE)
+        }
+        _ => ClassOid::Other,
+    }
+}
+
+/// The table whose primary-key constraint `oid` is.
+pub fn primary_key_constraint_table(oid: u32) -> Option<u32> {
+    (PRIMARY_KEY_CONSTRAINT_BASE..PRIMARY_KEY_CONSTRAINT_BASE + RANGE)
+        .contains(&oid)
+        .then(|| oid - PRIMARY_KEY_CONSTRAINT_BASE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn class_oids_round_trip() {
+        assert_eq!(table(3), 16387);
+        assert_eq!(class(table(3)), ClassOid::Table(3));
+        assert_eq!(class(secondary_index(7)), ClassOid::SecondaryIndex(7));
+        assert_eq!(class(primary_key_index(7)), ClassOid::PrimaryKeyIndex(7));
+        assert_eq!(class(1259), ClassOid::Other);
+        assert_eq!(primary_key_constraint_table(primary_key_constraint(9)), Some(9));
+        assert_eq!(primary_key_constraint_table(table(9)), None);
+    }
+}

@@ -1,0 +1,778 @@
+//! `pg_catalog`: PostgreSQL's catalog tables and system views, generated at scan time from occam's
+//! catalog (tables, columns, indexes), roles, statistics and the session's settings.
+//!
+//! Each relation has PostgreSQL 15's oid, column names and column types (types occam does not have are
+//! shown as the nearest one it has: `xid` as `oid`, `anyarray` and `interval` as `text`). What occam has
+//! no notion of (triggers, rules, policies, publications, inheritance, extensions, sequences, views) is
+//! an empty relation with the right columns, so clients' catalog queries run and find nothing. Columns
+//! about PostgreSQL's storage (pages, toast, frozen xids, statistics targets) hold PostgreSQL's values
+//! for a fresh relation.
+
+use super::names::PSEUDO_TYPES;
+use super::rows::{self, int_array, owner_oid, Class};
+use super::{oids, RelationKind, Schema, SystemContext, SystemRelation};
+use crate::error::Result;
+use crate::sql::ast::Privilege;
+use crate::types::{ArrayElement, DataType, RegKind, Row, Value};
+
+const PG: Schema = Schema::PgCatalog;
+
+/// A `pg_catalog` table with PostgreSQL's oid.
+macro_rules! table {
+    ($name:literal, $oid:literal, $columns:expr, $rows:expr) => {
+        SystemRelation {
+            schema: PG,
+            name: $name,
+            oid: $oid,
+            kind: RelationKind::Table,
+            columns: $columns,
+            rows: $rows,
+            postgres_only: false,
+        }
+    };
+}
+
+/// A `pg_catalog` view with PostgreSQL 15's oid.
+macro_rules! view {
+    ($name:literal, $oid:literal, $columns:expr, $rows:expr) => {
+        SystemRelation {
+            schema: PG,
+            name: $name,
+            oid: $oid,
+            kind: RelationKind::View,
+            columns: $columns,
+            rows: $rows,
+            postgres_only: false,
+        }
+    };
+}
+
+fn empty(_: &SystemContext) -> Result<Vec<Row>> {
+    Ok(Vec::new())
+}
+
+/// Every `pg_catalog` relation.
+#[rustfmt::skip]
+pub static RELATIONS: &[SystemRelation] = &[
+    table!("pg_namespace", 2615, &[("oid", DataType::Oid), ("nspname", DataType::Name), ("nspowner", DataType::Oid), ("nspacl", DataType::Array(ArrayElement::ACLITEM))], pg_namespace),
+    table!("pg_class", 1259, &[("oid", DataType::Oid), ("relname", DataType::Name), ("relnamespace", DataType::Oid), ("reltype", DataType::Oid), ("reloftype", DataType::Oid), ("relowner", DataType::Oid), ("relam", DataType::Oid), ("relfilenode", DataType::Oid), ("reltablespace", DataType::Oid), ("relpages", DataType::Int4), ("reltuples", DataType::Float4), ("relallvisible", DataType::Int4), ("reltoastrelid", DataType::Oid), ("relhasindex", DataType::Bool), ("relisshared", DataType::Bool), ("relpersistence", DataType::InternalChar), ("relkind", DataType::InternalChar), ("relnatts", DataType::Int2), ("relchecks", DataType::Int2), ("relhasrules", DataType::Bool), ("relhastriggers", DataType::Bool), ("relhassubclass", DataType::Bool), ("relrowsecurity", DataType::Bool), ("relforcerowsecurity", DataType::Bool), ("relispopulated", DataType::Bool), ("relreplident", DataType::InternalChar), ("relispartition", DataType::Bool), ("relrewrite", DataType::Oid), ("relfrozenxid", DataType::Oid), ("relminmxid", DataType::Oid), ("relacl", DataType::Array(ArrayElement::ACLITEM)), ("reloptions", DataType::Array(ArrayElement::TEXT)), ("relpartbound", DataType::NodeTree)], pg_class),
+    table!("pg_attribute", 1249, &[("attrelid", DataType::Oid), ("attname", DataType::Name), ("atttypid", DataType::Oid), ("attstattarget", DataType::Int4), ("attlen", DataType::Int2), ("attnum", DataType::Int2), ("attndims", DataType::Int4), ("attcacheoff", DataType::Int4), ("atttypmod", DataType::Int4), ("attbyval", DataType::Bool), ("attalign", DataType::InternalChar), ("attstorage", DataType::InternalChar), ("attcompression", DataType::InternalChar), ("attnotnull", DataType::Bool), ("atthasdef", DataType::Bool), ("atthasmissing", DataType::Bool), ("attidentity", DataType::InternalChar), ("attgenerated", DataType::InternalChar), ("attisdropped", DataType::Bool), ("attislocal", DataType::Bool), ("attinhcount", DataType::Int4), ("attcollation", DataType::Oid), ("attacl", DataType::Array(ArrayElement::ACLITEM)), ("attoptions", DataType::Array(ArrayElement::TEXT)), ("attfdwoptions", DataType::Array(ArrayElement::TEXT)), ("attmissingval", DataType::Text)], pg_attribute),
+    table!("pg_type", 1247, &[("oid", DataType::Oid), ("typname", DataType::Name), ("typnamespace", DataType::Oid), ("typowner", DataType::Oid), ("typlen", DataType::Int2), ("typbyval", DataType::Bool), ("typtype", DataType::InternalChar), ("typcategory", DataType::InternalChar), ("typispreferred", DataType::Bool), ("typisdefined", DataType::Bool), ("typdelim", DataType::InternalChar), ("typrelid", DataType::Oid), ("typsubscript", DataType::Reg(RegKind::Proc)), ("typelem", DataType::Oid), ("typarray", DataType::Oid), ("typinput", DataType::Reg(RegKind::Proc)), ("typoutput", DataType::Reg(RegKind::Proc)), ("typreceive", DataType::Reg(RegKind::Proc)), ("typsend", DataType::Reg(RegKind::Proc)), ("typmodin", DataType::Reg(RegKind::Proc)), ("typmodout", DataType::Reg(RegKind::Proc)), ("typanalyze", DataType::Reg(RegKind::Proc)), ("typalign", DataType::InternalChar), ("typstorage", DataType::InternalChar), ("typnotnull", DataType::Bool), ("typbasetype", DataType::Oid), ("typtypmod", DataType::Int4), ("typndims", DataType::Int4), ("typcollation", DataType::Oid), ("typdefaultbin", DataType::NodeTree), ("typdefault", DataType::Text), ("typacl", DataType::Array(ArrayElement::ACLITEM))], pg_type),
+    table!("pg_index", 2610, &[("indexrelid", DataType::Oid), ("indrelid", DataType::Oid), ("indnatts", DataType::Int2), ("indnkeyatts", DataType::Int2), ("indisunique", DataType::Bool), ("indnullsnotdistinct", DataType::Bool), ("indisprimary", DataType::Bool), ("indisexclusion", DataType::Bool), ("indimmediate", DataType::Bool), ("indisclustered", DataType::Bool), ("indisvalid", DataType::Bool), ("indcheckxmin", DataType::Bool), ("indisready", DataType::Bool), ("indislive", DataType::Bool), ("indisreplident", DataType::Bool), ("indkey", DataType::Int2Vector), ("indcollation", DataType::OidVector), ("indclass", DataType::OidVector), ("indoption", DataType::Int2Vector), ("indexprs", DataType::NodeTree), ("indpred", DataType::NodeTree)], pg_index),
+    table!("pg_constraint", 2606, &[("oid", DataType::Oid), ("conname", DataType::Name), ("connamespace", DataType::Oid), ("contype", DataType::InternalChar), ("condeferrable", DataType::Bool), ("condeferred", DataType::Bool), ("convalidated", DataType::Bool), ("conrelid", DataType::Oid), ("contypid", DataType::Oid), ("conindid", DataType::Oid), ("conparentid", DataType::Oid), ("confrelid", DataType::Oid), ("confupdtype", DataType::InternalChar), ("confdeltype", DataType::InternalChar), ("confmatchtype", DataType::InternalChar), ("conislocal", DataType::Bool), ("coninhcount", DataType::Int4), ("connoinherit", DataType::Bool), ("conkey", DataType::Array(ArrayElement::INT2)), ("confkey", DataType::Array(ArrayElement::INT2)), ("conpfeqop", DataType::Array(ArrayElement::OID)), ("conppeqop", DataType::Array(ArrayElement::OID)), ("conffeqop", DataType::Array(ArrayElement::OID)), ("confdelsetcols", DataType::Array(ArrayElement::INT2)), ("conexclop", DataType::Array(ArrayElement::OID)), ("conbin", DataType::NodeTree)], pg_constraint),
+    table!("pg_attrdef", 2604, &[("oid", DataType::Oid), ("adrelid", DataType::Oid), ("adnum", DataType::Int2), ("adbin", DataType::NodeTree)], pg_attrdef),
+    table!("pg_am", 2601, &[("oid", DataType::Oid), ("amname", DataType::Name), ("amhandler", DataType::Reg(RegKind::Proc)), ("amtype", DataType::InternalChar)], pg_am),
+    table!("pg_proc", 1255, &[("oid", DataType::Oid), ("proname", DataType::Name), ("pronamespace", DataType::Oid), ("proowner", DataType::Oid), ("prolang", DataType::Oid), ("procost", DataType::Float4), ("prorows", DataType::Float4), ("provariadic", DataType::Oid), ("prosupport", DataType::Reg(RegKind::Proc)), ("prokind", DataType::InternalChar), ("prosecdef", DataType::Bool), ("proleakproof", DataType::Bool), ("proisstrict", DataType::Bool), ("proretset", DataType::Bool), ("provolatile", DataType::InternalChar), ("proparallel", DataType::InternalChar), ("pronargs", DataType::Int2), ("pronargdefaults", DataType::Int2), ("prorettype", DataType::Oid), ("proargtypes", DataType::OidVector), ("proallargtypes", DataType::Array(ArrayElement::OID)), ("proargmodes", DataType::Array(ArrayElement::INTERNAL_CHAR)), ("proargnames", DataType::Array(ArrayElement::TEXT)), ("proargdefaults", DataType::NodeTree), ("protrftypes", DataType::Array(ArrayElement::OID)), ("prosrc", DataType::Text), ("probin", DataType::Text), ("prosqlbody", DataType::NodeTree), ("proconfig", DataType::Array(ArrayElement::TEXT)), ("proacl", DataType::Array(ArrayElement::ACLITEM))], pg_proc),
+    table!("pg_description", 2609, &[("objoid", DataType::Oid), ("classoid", DataType::Oid), ("objsubid", DataType::Int4), ("description", DataType::Text)], empty),
+    table!("pg_shdescription", 2396, &[("objoid", DataType::Oid), ("classoid", DataType::Oid), ("description", DataType::Text)], empty),
+    table!("pg_auth_members", 1261, &[("roleid", DataType::Oid), ("member", DataType::Oid), ("grantor", DataType::Oid), ("admin_option", DataType::Bool)], empty),
+    SystemRelation {
+        schema: PG,
+        name: "pg_database",
+        oid: 1262,
+        kind: RelationKind::Table,
+        columns: &[("oid", DataType::Oid), ("datname", DataType::Name), ("datdba", DataType::Oid), ("encoding", DataType::Int4), ("datlocprovider", DataType::InternalChar), ("datistemplate", DataType::Bool), ("datallowconn", DataType::Bool), ("datconnlimit", DataType::Int4), ("datfrozenxid", DataType::Oid), ("datminmxid", DataType::Oid), ("dattablespace", DataType::Oid), ("datcollate", DataType::Text), ("datctype", DataType::Text), ("daticulocale", DataType::Text), ("datcollversion", DataType::Text), ("datacl", DataType::Array(ArrayElement::ACLITEM))],
+        rows: pg_database,
+        postgres_only: true,
+    },
+    table!("pg_extension", 3079, &[("oid", DataType::Oid), ("extname", DataType::Name), ("extowner", DataType::Oid), ("extnamespace", DataType::Oid), ("extrelocatable", DataType::Bool), ("extversion", DataType::Text), ("extconfig", DataType::Array(ArrayElement::OID)), ("extcondition", DataType::Array(ArrayElement::TEXT))], empty),
+    table!("pg_sequence", 2224, &[("seqrelid", DataType::Oid), ("seqtypid", DataType::Oid), ("seqstart", DataType::Int8), ("seqincrement", DataType::Int8), ("seqmax", DataType::Int8), ("seqmin", DataType::Int8), ("seqcache", DataType::Int8), ("seqcycle", DataType::Bool)], empty),
+    table!("pg_collation", 3456, &[("oid", DataType::Oid), ("collname", DataType::Name), ("collnamespace", DataType::Oid), ("collowner", DataType::Oid), ("collprovider", DataType::InternalChar), ("collisdeterministic", DataType::Bool), ("collencoding", DataType::Int4), ("collcollate", DataType::Text), ("collctype", DataType::Text), ("colliculocale", DataType::Text), ("collversion", DataType::Text)], pg_collation),
+    table!("pg_inherits", 2611, &[("inhrelid", DataType::Oid), ("inhparent", DataType::Oid), ("inhseqno", DataType::Int4), ("inhdetachpending", DataType::Bool)], empty),
+    table!("pg_policy", 3256, &[("oid", DataType::Oid), ("polname", DataType::Name), ("polrelid", DataType::Oid), ("polcmd", DataType::InternalChar), ("polpermissive", DataType::Bool), ("polroles", DataType::Array(ArrayElement::OID)), ("polqual", DataType::NodeTree), ("polwithcheck", DataType::NodeTree)], empty),
+    table!("pg_statistic_ext", 3381, &[("oid", DataType::Oid), ("stxrelid", DataType::Oid), ("stxname", DataType::Name), ("stxnamespace", DataType::Oid), ("stxowner", DataType::Oid), ("stxstattarget", DataType::Int4), ("stxkeys", DataType::Int2Vector), ("stxkind", DataType::Array(ArrayElement::INTERNAL_CHAR)), ("stxexprs", DataType::NodeTree)], empty),
+    table!("pg_publication", 6104, &[("oid", DataType::Oid), ("pubname", DataType::Name), ("pubowner", DataType::Oid), ("puballtables", DataType::Bool), ("pubinsert", DataType::Bool), ("pubupdate", DataType::Bool), ("pubdelete", DataType::Bool), ("pubtruncate", DataType::Bool), ("pubviaroot", DataType::Bool)], empty),
+    table!("pg_publication_namespace", 6237, &[("oid", DataType::Oid), ("pnpubid", DataType::Oid), ("pnnspid", DataType::Oid)], empty),
+    table!("pg_publication_rel", 6106, &[("oid", DataType::Oid), ("prpubid", DataType::Oid), ("prrelid", DataType::Oid), ("prqual", DataType::NodeTree), ("prattrs", DataType::Int2Vector)], empty),
+    table!("pg_trigger", 2620, &[("oid", DataType::Oid), ("tgrelid", DataType::Oid), ("tgparentid", DataType::Oid), ("tgname", DataType::Name), ("tgfoid", DataType::Oid), ("tgtype", DataType::Int2), ("tgenabled", DataType::InternalChar), ("tgisinternal", DataType::Bool), ("tgconstrrelid", DataType::Oid), ("tgconstrindid", DataType::Oid), ("tgconstraint", DataType::Oid), ("tgdeferrable", DataType::Bool), ("tginitdeferred", DataType::Bool), ("tgnargs", DataType::Int2), ("tgattr", DataType::Int2Vector), ("tgargs", DataType::Bytea), ("tgqual", DataType::NodeTree), ("tgoldtable", DataType::Name), ("tgnewtable", DataType::Name)], empty),
+    table!("pg_rewrite", 2618, &[("oid", DataType::Oid), ("rulename", DataType::Name), ("ev_class", DataType::Oid), ("ev_type", DataType::InternalChar), ("ev_enabled", DataType::InternalChar), ("is_instead", DataType::Bool), ("ev_qual", DataType::NodeTree), ("ev_action", DataType::NodeTree)], empty),
+    table!("pg_depend", 2608, &[("classid", DataType::Oid), ("objid", DataType::Oid), ("objsubid", DataType::Int4), ("refclassid", DataType::Oid), ("refobjid", DataType::Oid), ("refobjsubid", DataType::Int4), ("deptype", DataType::InternalChar)], empty),
+    table!("pg_enum", 3501, &[("oid", DataType::Oid), ("enumtypid", DataType::Oid), ("enumsortorder", DataType::Float4), ("enumlabel", DataType::Name)], empty),
+    table!("pg_range", 3541, &[("rngtypid", DataType::Oid), ("rngsubtype", DataType::Oid), ("rngmultitypid", DataType::Oid), ("rngcollation", DataType::Oid), ("rngsubopc", DataType::Oid), ("rngcanonical", DataType::Reg(RegKind::Proc)), ("rngsubdiff", DataType::Reg(RegKind::Proc))], empty),
+    table!("pg_opclass", 2616, &[("oid", DataType::Oid), ("opcmethod", DataType::Oid), ("opcname", DataType::Name), ("opcnamespace", DataType::Oid), ("opcowner", DataType::Oid), ("opcfamily", DataType::Oid), ("opcintype", DataType::Oid), ("opcdefault", DataType::Bool), ("opckeytype", DataType::Oid)], empty),
+    table!("pg_operator", 2617, &[("oid", DataType::Oid), ("oprname", DataType::Name), ("oprnamespace", DataType::Oid), ("oprowner", DataType::Oid), ("oprkind", DataType::InternalChar), ("oprcanmerge", DataType::Bool), ("oprcanhash", DataType::Bool), ("oprleft", DataType::Oid), ("oprright", DataType::Oid), ("oprresult", DataType::Oid), ("oprcom", DataType::Oid), ("oprnegate", DataType::Oid), ("oprcode", DataType::Reg(RegKind::Proc)), ("oprrest", DataType::Reg(RegKind::Proc)), ("oprjoin", DataType::Reg(RegKind::Proc))], empty),
+    table!("pg_tablespace", 1213, &[("oid", DataType::Oid), ("spcname", DataType::Name), ("spcowner", DataType::Oid), ("spcacl", DataType::Array(ArrayElement::ACLITEM)), ("spcoptions", DataType::Array(ArrayElement::TEXT))], pg_tablespace),
+    table!("pg_cast", 2605, &[("oid", DataType::Oid), ("castsource", DataType::Oid), ("casttarget", DataType::Oid), ("castfunc", DataType::Oid), ("castcontext", DataType::InternalChar), ("castmethod", DataType::InternalChar)], empty),
+    table!("pg_language", 2612, &[("oid", DataType::Oid), ("lanname", DataType::Name), ("lanowner", DataType::Oid), ("lanispl", DataType::Bool), ("lanpltrusted", DataType::Bool), ("lanplcallfoid", DataType::Oid), ("laninline", DataType::Oid), ("lanvalidator", DataType::Oid), ("lanacl", DataType::Array(ArrayElement::ACLITEM))], pg_language),
+    table!("pg_event_trigger", 3466, &[("oid", DataType::Oid), ("evtname", DataType::Name), ("evtevent", DataType::Name), ("evtowner", DataType::Oid), ("evtfoid", DataType::Oid), ("evtenabled", DataType::InternalChar), ("evttags", DataType::Array(ArrayElement::TEXT))], empty),
+    table!("pg_foreign_table", 3118, &[("ftrelid", DataType::Oid), ("ftserver", DataType::Oid), ("ftoptions", DataType::Array(ArrayElement::TEXT))], empty),
+    view!("pg_roles", 12000, &[("rolname", DataType::Name), ("rolsuper", DataType::Bool), ("rolinherit", DataType::Bool), ("rolcreaterole", DataType::Bool), ("rolcreatedb", DataType::Bool), ("rolcanlogin", DataType::Bool), ("rolreplication", DataType::Bool), ("rolconnlimit", DataType::Int4), ("rolpassword", DataType::Text), ("rolvaliduntil", DataType::Timestamptz), ("rolbypassrls", DataType::Bool), ("rolconfig", DataType::Array(ArrayElement::TEXT)), ("oid", DataType::Oid)], pg_roles),
+    view!("pg_user", 12014, &[("usename", DataType::Name), ("usesysid", DataType::Oid), ("usecreatedb", DataType::Bool), ("usesuper", DataType::Bool), ("userepl", DataType::Bool), ("usebypassrls", DataType::Bool), ("passwd", DataType::Text), ("valuntil", DataType::Timestamptz), ("useconfig", DataType::Array(ArrayElement::TEXT))], pg_user),
+    view!("pg_settings", 12104, &[("name", DataType::Text), ("setting", DataType::Text), ("unit", DataType::Text), ("category", DataType::Text), ("short_desc", DataType::Text), ("extra_desc", DataType::Text), ("context", DataType::Text), ("vartype", DataType::Text), ("source", DataType::Text), ("min_val", DataType::Text), ("max_val", DataType::Text), ("enumvals", DataType::Array(ArrayElement::TEXT)), ("boot_val", DataType::Text), ("reset_val", DataType::Text), ("sourcefile", DataType::Text), ("sourceline", DataType::Int4), ("pending_restart", DataType::Bool)], pg_settings),
+    view!("pg_indexes", 12043, &[("schemaname", DataType::Name), ("tablename", DataType::Name), ("indexname", DataType::Name), ("tablespace", DataType::Name), ("indexdef", DataType::Text)], pg_indexes),
+    view!("pg_tables", 12033, &[("schemaname", DataType::Name), ("tablename", DataType::Name), ("tableowner", DataType::Name), ("tablespace", DataType::Name), ("hasindexes", DataType::Bool), ("hasrules", DataType::Bool), ("hastriggers", DataType::Bool), ("rowsecurity", DataType::Bool)], pg_tables),
+    view!("pg_views", 12028, &[("schemaname", DataType::Name), ("viewname", DataType::Name), ("viewowner", DataType::Name), ("definition", DataType::Text)], empty),
+    view!("pg_matviews", 12038, &[("schemaname", DataType::Name), ("matviewname", DataType::Name), ("matviewowner", DataType::Name), ("tablespace", DataType::Name), ("hasindexes", DataType::Bool), ("ispopulated", DataType::Bool), ("definition", DataType::Text)], empty),
+    view!("pg_sequences", 12048, &[("schemaname", DataType::Name), ("sequencename", DataType::Name), ("sequenceowner", DataType::Name), ("data_type", DataType::Reg(RegKind::Type)), ("start_value", DataType::Int8), ("min_value", DataType::Int8), ("max_value", DataType::Int8), ("increment_by", DataType::Int8), ("cycle", DataType::Bool), ("cache_size", DataType::Int8), ("last_value", DataType::Int8)], empty),
+    view!("pg_stat_activity", 12222, &[("datid", DataType::Oid), ("datname", DataType::Name), ("pid", DataType::Int4), ("leader_pid", DataType::Int4), ("usesysid", DataType::Oid), ("usename", DataType::Name), ("application_name", DataType::Text), ("client_addr", DataType::Text), ("client_hostname", DataType::Text), ("client_port", DataType::Int4), ("backend_start", DataType::Timestamptz), ("xact_start", DataType::Timestamptz), ("query_start", DataType::Timestamptz), ("state_change", DataType::Timestamptz), ("wait_event_type", DataType::Text), ("wait_event", DataType::Text), ("state", DataType::Text), ("backend_xid", DataType::Oid), ("backend_xmin", DataType::Oid), ("query_id", DataType::Int8), ("query", DataType::Text), ("backend_type", DataType::Text)], pg_stat_activity),
+    view!("pg_stat_user_tables", 12161, &[("relid", DataType::Oid), ("schemaname", DataType::Name), ("relname", DataType::Name), ("seq_scan", DataType::Int8), ("seq_tup_read", DataType::Int8), ("idx_scan", DataType::Int8), ("idx_tup_fetch", DataType::Int8), ("n_tup_ins", DataType::Int8), ("n_tup_upd", DataType::Int8), ("n_tup_del", DataType::Int8), ("n_tup_hot_upd", DataType::Int8), ("n_live_tup", DataType::Int8), ("n_dead_tup", DataType::Int8), ("n_mod_since_analyze", DataType::Int8), ("n_ins_since_vacuum", DataType::Int8), ("last_vacuum", DataType::Timestamptz), ("last_autovacuum", DataType::Timestamptz), ("last_analyze", DataType::Timestamptz), ("last_autoanalyze", DataType::Timestamptz), ("vacuum_count", DataType::Int8), ("autovacuum_count", DataType::Int8), ("analyze_count", DataType::Int8), ("autoanalyze_count", DataType::Int8)], pg_stat_user_tables),
+    view!("pg_stats", 12053, &[("schemaname", DataType::Name), ("tablename", DataType::Name), ("attname", DataType::Name), ("inherited", DataType::Bool), ("null_frac", DataType::Float4), ("avg_width", DataType::Int4), ("n_distinct", DataType::Float4), ("most_common_vals", DataType::Text), ("most_common_freqs", DataType::Array(ArrayElement::FLOAT4)), ("histogram_bounds", DataType::Text), ("correlation", DataType::Float4), ("most_common_elems", DataType::Text), ("most_common_elem_freqs", DataType::Array(ArrayElement::FLOAT4)), ("elem_count_histogram", DataType::Array(ArrayElement::FLOAT4))], pg_stats),
+    view!("pg_locks", 12073, &[("locktype", DataType::Text), ("database", DataType::Oid), ("relation", DataType::Oid), ("page", DataType::Int4), ("tuple", DataType::Int2), ("virtualxid", DataType::Text), ("transactionid", DataType::Oid), ("classid", DataType::Oid), ("objid", DataType::Oid), ("objsubid", DataType::Int2), ("virtualtransaction", DataType::Text), ("pid", DataType::Int4), ("mode", DataType::Text), ("granted", DataType::Bool), ("fastpath", DataType::Bool), ("waitstart", DataType::Timestamptz)], empty),
+];
+
+/// `pg_catalog`, `public`, `information_schema` and `sys`.
+fn pg_namespace(ctx: &SystemContext) -> Result<Vec<Row>> {
+    let mut schemas = vec![(oids::PG_CATALOG_NAMESPACE, "pg_catalog"), (oids::PUBLIC_NAMESPACE, "public")];
+    schemas.extend([Schema::InformationSchema, Schema::Sys].map(|s| (s.oid(), s.name())));
+    schemas.sort();
+    Ok(schemas
+        .into_iter()
+        .map(|(oid, name)| {
+            ctx.row()
+                .set("oid", oid)
+                .set("nspname", name)
+                .set("nspowner", crate::roles::ADMIN_ROLE_OID)
+                .set("nspacl", schema_acl(ctx, name))
+                .finish()
+        })
+        .collect())
+}
+
+/// One privilege's letter in an `aclitem` (`r` SELECT, `a` INSERT, `w` UPDATE, `d` DELETE, `U` USAGE,
+/// `C` CREATE).
+fn privilege_letter(privilege: Privilege) -> char {
+    match privilege {
+        Privilege::Select => 'r',
+        Privilege::Insert => 'a',
+        Privilege::Update => 'w',
+        Privilege::Delete => 'd',
+        Privilege::Usage => 'U',
+        Privilege::Create => 'C',
+    }
+}
+
+/// An `aclitem[]` from an owner's full privileges and the grants: NULL when nothing was granted (PostgreSQL's
+/// "default privileges"), else `{owner=arwdDxt/owner,grantee=r/owner}`. occam does not record grantors; the
+/// owner is shown as the grantor.
+fn acl(owner: &str, owner_privileges: &str, grants: Vec<(String, Vec<Privilege>)>) -> Value {
+    if grants.is_empty() {
+        return Value::Null;
+    }
+    let mut items = vec![Value::Text(format!("{owner}={owner_privileges}/{owner}"))];
+    for (grantee, privileges) in grants {
+        let grantee = if grantee == crate::roles::PUBLIC_ROLE { String::new() } else { grantee };
+        let letters: String = privileges.into_iter().map(privilege_letter).collect();
+        items.push(Value::Text(format!("{grantee}={letters}/{owner}")));
+    }
+    Value::Array(items)
+}
+
+fn table_acl(ctx: &SystemContext, class: &Class) -> Value {
+    let Some(table) = class.table() else { return Value::Null };
+    let catalog = ctx.catalog();
+    let owner = catalog.roles.table_owner(table.id).unwrap_or(crate::roles::ADMIN_ROLE);
+    acl(owner, "arwdDxt", catalog.roles.table_grants(table.id))
+}
+
+fn schema_acl(ctx: &SystemContext, schema: &str) -> Value {
+    acl(crate::roles::ADMIN_ROLE, "UC", ctx.catalog().roles.schema_grants(schema))
+}
+
+/// `reltuples`: the table's row estimate (the last ANALYZE plus the changes since), -1 when nothing is
+/// known, as PostgreSQL 14+ shows a never-analyzed table; an index has its table's estimate, 0 when
+/// unknown (PostgreSQL counts an index's entries when it builds it).
+fn row_estimate(ctx: &SystemContext, class: &Class) -> f64 {
+    let estimate = class.table().and_then(|table| ctx.database().and_then(|db| db.estimated_row_count(table.id)));
+    match (class, estimate) {
+        (_, Some(rows)) => rows.round(),
+        (Class::PrimaryKey(_) | Class::Index(..), None) => 0.0,
+        (_, None) => -1.0,
+    }
+}
+
+fn pg_class(ctx: &SystemContext) -> Result<Vec<Row>> {
+    let catalog = ctx.catalog();
+    Ok(rows::classes(catalog)
+        .iter()
+        .map(|class| {
+            let relam = match class {
+                Class::Table(_) => oids::HEAP_AM,
+                Class::PrimaryKey(_) | Class::Index(..) => oids::BTREE_AM,
+                Class::System(relation) if relation.kind == RelationKind::Table => oids::HEAP_AM,
+                Class::System(_) => 0,
+            };
+            let has_index = match class {
+                Class::Table(table) => !table.has_hidden_key() || !table.indexes.is_empty(),
+                _ => false,
+            };
+            let storage = !matches!(class, Class::System(relation) if relation.kind == RelationKind::View);
+            ctx.row()
+                .set("oid", class.oid())
+                .set("relname", class.name())
+                .set("relnamespace", class.namespace())
+                .set("relowner", owner_oid(catalog, class))
+                .set("relam", relam)
+                .set("relfilenode", if storage { class.oid() } else { 0 })
+                .set("reltuples", row_estimate(ctx, class))
+                .set("relhasindex", has_index)
+                .set("relpersistence", "p")
+                .set("relkind", class.relkind())
+                .set("relnatts", class.attributes().len() as i16)
+                .set("relispopulated", true)
+                .set("relreplident", if matches!(class, Class::Table(_)) { "d" } else { "n" })
+                .set("relacl", table_acl(ctx, class))
+                .finish()
+        })
+        .collect())
+}
+
+/// `attstorage` / `attalign` / `attbyval` as PostgreSQL sets them for a column of `data_type`.
+fn storage_of(data_type: &DataType) -> (&'static str, &'static str, bool) {
+    let length = data_type.type_size();
+    let align = match (length, data_type) {
+        (_, DataType::Name | DataType::Uuid) => "c",
+        (1, _) => "c",
+        (2, _) => "s",
+        (8, _) => "d",
+        (_, DataType::Array(element)) if element.data_type().type_size() == 8 => "d",
+        _ => "i",
+    };
+    let storage = match data_type {
+        DataType::Numeric(_) => "m",
+        _ if length == -1 && !matches!(data_type, DataType::Int2Vector | DataType::OidVector) => "x",
+        _ => "p",
+    };
+    (storage, align, matches!(length, 1 | 2 | 4 | 8))
+}
+
+/// The collation of a column of `data_type`: `default` for the string types (and arrays of them), `C`
+/// for `name`.
+fn collation_of(data_type: &DataType) -> u32 {
+    match data_type {
+        DataType::Name => oids::C_COLLATION,
+        DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::NodeTree => oids::DEFAULT_COLLATION,
+        DataType::Array(element) => collation_of(&element.data_type()),
+        _ => 0,
+    }
+}
+
+fn pg_attribute(ctx: &SystemContext) -> Result<Vec<Row>> {
+    let mut out = Vec::new();
+    for class in rows::classes(ctx.catalog()) {
+        let is_table = matches!(class, Class::Table(_));
+        for attribute in class.attributes() {
+            let data_type = attribute.data_type;
+            let (storage, align, by_value) = storage_of(&data_type);
+            let has_default = is_table && attribute.column.is_some_and(|c| c.default_sql.is_some());
+            out.push(
+                ctx.row()
+                    .set("attrelid", class.oid())
+                    .set("attname", attribute.name)
+                    .set("atttypid", data_type.oid())
+                    .set("attstattarget", -1)
+                    .set("attlen", data_type.type_size())
+                    .set("attnum", attribute.attnum)
+                    .set(
+                        "attndims",
+                        if data_type.is_array() && !matches!(data_type, DataType::Int2Vector | DataType::OidVector) {
+                            1
+                        } else {
+                            0
+                        },
+                    )
+                    .set("attcacheoff", -1)
+                    .set("atttypmod", data_type.typmod())
+                    .set("attbyval", by_value)
+                    .set("attalign", align)
+                    .set("attstorage", storage)
+                    .set("attcompression", "")
+                    .set("attnotnull", attribute.not_null)
+                    .set("atthasdef", has_default)
+                    .set("attidentity", "")
+                    .set("attgenerated", "")
+                    .set("attislocal", true)
+                    .set("attcollation", collation_of(&data_type))
+                    .finish(),
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// A `pg_type` row for each built-in type and its array type, and for the pseudo-types functions use.
+fn pg_type(ctx: &SystemContext) -> Result<Vec<Row>> {
+    let mut types: Vec<DataType> = Vec::new();
+    for data_type in DataType::BUILTINS {
+        types.push(*data_type);
+        types.extend(data_type.array_of());
+    }
+    types.sort_by_key(DataType::oid);
+    types.dedup_by_key(|t| t.oid());
+    let mut out: Vec<(u32, Row)> = types
+        .iter()
+        .map(|data_type| {
+            let (storage, align, by_value) = storage_of(data_type);
+            let is_array = matches!(data_type, DataType::Array(_));
+            let element = match data_type {
+                DataType::Name => DataType::InternalChar.oid(),
+                other => other.element().map_or(0, |e| e.oid()),
+            };
+            let row = ctx
+                .row()
+                .set("oid", data_type.oid())
+                .set("typname", data_type.internal_name())
+                .set("typnamespace", oids::PG_CATALOG_NAMESPACE)
+                .set("typowner", crate::roles::ADMIN_ROLE_OID)
+                .set("typlen", data_type.type_size())
+                .set("typbyval", by_value)
+                .set("typtype", if *data_type == DataType::Unknown { "p" } else { "b" })
+                .set("typcategory", data_type.category().to_string())
+                .set(
+                    "typispreferred",
+                    matches!(
+                        data_type,
+                        DataType::Bool | DataType::Text | DataType::Oid | DataType::Float8 | DataType::Timestamptz
+                    ),
+                )
+                .set("typisdefined", true)
+                .set("typdelim", ",")
+                .set("typelem", element)
+                .set("typarray", data_type.array_oid().unwrap_or(0))
+                .set(
+                    "typalign",
+                    match data_type {
+                        DataType::Unknown => "c",
+                        _ if is_array && align != "d" => "i",
+                        _ => align,
+                    },
+                )
+                .set("typstorage", storage)
+                .set("typtypmod", -1)
+                .set("typcollation", collation_of(data_type))
+                .finish();
+            (data_type.oid(), row)
+        })
+        .collect();
+    for (oid, name) in PSEUDO_TYPES {
+        let row = ctx
+            .row()
+            .set("oid", *oid)
+            .set("typname", name.trim_matches('"'))
+            .set("typnamespace", oids::PG_CATALOG_NAMESPACE)
+            .set("typowner", crate::roles::ADMIN_ROLE_OID)
+            .set("typlen", if *oid == 2249 || *oid == 2277 { -1i16 } else { 4 })
+            .set("typtype", "p")
+            .set("typcategory", "P")
+            .set("typisdefined", true)
+            .set("typdelim", ",")
+            .set("typalign", "i")
+            .set("typstorage", "p")
+            .set("typtypmod", -1)
+            .finish();
+        out.push((*oid, row));
+    }
+    out.sort_by_key(|(oid, _)| *oid);
+    Ok(out.into_iter().map(|(_, row)| row).collect())
+}
+
+/// `indoption` bits: 1 = DESC, 2 = NULLS FIRST (PostgreSQL's INDOPTION_DESC / INDOPTION_NULLS_FIRST).
+fn index_option(descending: bool, nulls_first: Option<bool>) -> i64 {
+    let nulls_first = nulls_first.unwrap_or(descending);
+    (descending as i64) | ((nulls_first as i64) << 1)
+}
+
+fn pg_index(ctx: &SystemContext) -> Result<Vec<Row>> {
+    let mut out = Vec::new();
+    for class in rows::classes(ctx.catalog()) {
+        let (Some(table), Some((columns, key_count))) = (class.table(), class.index_columns()) else { continue };
+        let key = &columns[..key_count];
+        let predicate = match &class {
+            Class::Index(_, index) => index.predicate_sql.clone(),
+            _ => None,
+        };
+        out.push(
+            ctx.row()
+                .set("indexrelid", class.oid())
+                .set("indrelid", oids::table(table.id))
+                .set("indnatts", columns.len() as i16)
+                .set("indnkeyatts", key_count as i16)
+                .set("indisunique", class.is_unique_index())
+                .set("indisprimary", matches!(class, Class::PrimaryKey(_)))
+                .set("indimmediate", true)
+                .set("indisvalid", class.is_valid_index())
+                .set("indisready", true)
+                .set("indislive", true)
+                .set("indkey", int_array(columns.iter().map(|c| rows::attnum(table, c.column).unwrap_or(0) as i64)))
+                .set(
+                    "indcollation",
+                    int_array(key.iter().map(|c| collation_of(&table.columns[c.column].data_type) as i64)),
+                )
+                .set("indclass", int_array(key.iter().map(|_| 0)))
+                .set("indoption", int_array(key.iter().map(|c| index_option(c.descending, c.nulls_first))))
+                .set("indpred", predicate.map(Value::Text))
+                .finish(),
+        );
+    }
+    Ok(out)
+}
+
+fn pg_constraint(ctx: &SystemContext) -> Result<Vec<Row>> {
+    let mut out = Vec::new();
+    for table in rows::tables(ctx.catalog()) {
+        if table.has_hidden_key() {
+            continue;
+        }
+        out.push(
+            ctx.row()
+                .set("oid", oids::primary_key_constraint(table.id))
+                .set("conname", table.primary_key_name())
+                .set("connamespace", oids::PUBLIC_NAMESPACE)
+                .set("contype", "p")
+                .set("convalidated", true)
+                .set("conrelid", oids::table(table.id))
+                .set("conindid", oids::primary_key_index(table.id))
+                .set("confupdtype", " ")
+                .set("confdeltype", " ")
+                .set("confmatchtype", " ")
+                .set("conislocal", true)
+                .set("connoinherit", true)
+                .set("conkey", int_array(table.primary_key.iter().map(|&c| rows::attnum(table, c).unwrap_or(0) as i64)))
+                .finish(),
+        );
+    }
+    Ok(out)
+}
+
+/// Column defaults. `adbin` holds the default as occam's SQL cast to the column's type (PostgreSQL stores
+/// a node tree); `pg_get_expr(adbin, adrelid)` prints it as PostgreSQL would.
+fn pg_attrdef(ctx: &SystemContext) -> Result<Vec<Row>> {
+    let mut out = Vec::new();
+    for table in rows::tables(ctx.catalog()) {
+        for attribute in rows::table_attributes(table) {
+            let Some(column) = attribute.column else { continue };
+            let Some(default) = &column.default_sql else { continue };
+            out.push(
+                ctx.row()
+                    .set("oid", oids::column_default(table.id, attribute.attnum))
+                    .set("adrelid", oids::table(table.id))
+                    .set("adnum", attribute.attnum)
+                    .set("adbin", super::deparse::default_node_tree(default, &column.data_type))
+                    .finish(),
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// `heap` for tables and `btree` (Aurora DSQL: `btree_index`) for indexes.
+fn pg_am(ctx: &SystemContext) -> Result<Vec<Row>> {
+    let index_am = ctx.catalog().system.index_access_method;
+    Ok(vec![
+        ctx.row().set("oid", oids::HEAP_AM).set("amname", "heap").set("amtype", "t").finish(),
+        ctx.row().set("oid", oids::BTREE_AM).set("amname", index_am).set("amtype", "i").finish(),
+    ])
+}
+
+fn pg_proc(ctx: &SystemContext) -> Result<Vec<Row>> {
+    Ok(super::builtin_functions::FUNCTIONS
+        .iter()
+        .map(|f| {
+            ctx.row()
+                .set("oid", f.oid)
+                .set("proname", f.name)
+                .set("pronamespace", oids::PG_CATALOG_NAMESPACE)
+                .set("proowner", crate::roles::ADMIN_ROLE_OID)
+                .set("prolang", oids::INTERNAL_LANGUAGE)
+                .set("procost", 1.0)
+                .set("prorows", if f.returns_set { 1000.0 } else { 0.0 })
+                .set("provariadic", f.variadic)
+                .set("prokind", f.kind.to_string())
+                .set("proisstrict", true)
+                .set("proretset", f.returns_set)
+                .set("provolatile", "s")
+                .set("proparallel", "s")
+                .set("pronargs", f.args.len() as i16)
+                .set("prorettype", f.result)
+                .set("proargtypes", int_array(f.args.iter().map(|a| *a as i64)))
+                .set("prosrc", f.name)
+                .finish()
+        })
+        .collect())
+}
+
+/// The one database, `postgres` (PostgreSQL mode only).
+fn pg_database(ctx: &SystemContext) -> Result<Vec<Row>> {
+    Ok(vec![ctx
+        .row()
+        .set("oid", oids::POSTGRES_DATABASE)
+        .set("datname", "postgres")
+        .set("datdba", crate::roles::ADMIN_ROLE_OID)
+        .set("encoding", 6)
+        .set("datlocprovider", "c")
+        .set("datallowconn", true)
+        .set("datconnlimit", -1)
+        .set("dattablespace", oids::DEFAULT_TABLESPACE)
+        .set("datcollate", "C")
+        .set("datctype", "C")
+        .finish()])
+}
+
+fn pg_collation(ctx: &SystemContext) -> Result<Vec<Row>> {
+    let collation = |oid: u32, name: &str, provider: &str, collate: Option<&str>| {
+        ctx.row()
+            .set("oid", oid)
+            .set("collname", name)
+            .set("collnamespace", oids::PG_CATALOG_NAMESPACE)
+            .set("collowner", crate::roles::ADMIN_ROLE_OID)
+            .set("collprovider", provider)
+            .set("collisdeterministic", true)
+            .set("collencoding", -1)
+            .set("collcollate", collate)
+            .set("collctype", collate)
+            .finish()
+    };
+    Ok(vec![
+        collation(oids::DEFAULT_COLLATION, "default", "d", None),
+        collation(oids::C_COLLATION, "C", "c", Some("C")),
+    ])
+}
+
+fn pg_tablespace(ctx: &SystemContext) -> Result<Vec<Row>> {
+    Ok(vec![ctx
+        .row()
+        .set("oid", oids::DEFAULT_TABLESPACE)
+        .set("spcname", "pg_default")
+        .set("spcowner", crate::roles::ADMIN_ROLE_OID)
+        .finish()])
+}
+
+fn pg_language(ctx: &SystemContext) -> Result<Vec<Row>> {
+    Ok(vec![
+        ctx.row()
+            .set("oid", oids::INTERNAL_LANGUAGE)
+            .set("lanname", "internal")
+            .set("lanowner", crate::roles::ADMIN_ROLE_OID)
+            .finish(),
+        ctx.row()
+            .set("oid", 14u32)
+            .set("lanname", "sql")
+            .set("lanowner", crate::roles::ADMIN_ROLE_OID)
+            .set("lanpltrusted", true)
+            .finish(),
+    ])
+}
+
+/// (name, oid, superuser, can log in) of every role: `admin` and the created ones, by oid.
+fn all_roles(ctx: &SystemContext) -> Vec<(String, u32, bool, bool)> {
+    let mut roles = vec![(crate::roles::ADMIN_ROLE.to_string(), crate::roles::ADMIN_ROLE_OID, true, true)];
+    roles.extend(ctx.catalog().roles.roles().map(|r| (r.name.clone(), r.oid, false, r.login)));
+    roles.sort_by_key(|r| r.1);
+    roles
+}
+
+fn pg_roles(ctx: &SystemContext) -> Result<Vec<Row>> {
+    Ok(all_roles(ctx)
+        .into_iter()
+        .map(|(name, oid, superuser, login)| {
+            ctx.row()
+                .set("rolname", name)
+                .set("rolsuper", superuser)
+                .set("rolinherit", true)
+                .set("rolcreaterole", superuser)
+                .set("rolcreatedb", superuser)
+                .set("rolcanlogin", login)
+                .set("rolreplication", superuser)
+                .set("rolbypassrls", superuser)
+                .set("rolconnlimit", -1)
+                .set("rolpassword", "********")
+                .set("oid", oid)
+                .finish()
+        })
+        .collect())
+}
+
+fn pg_user(ctx: &SystemContext) -> Result<Vec<Row>> {
+    Ok(all_roles(ctx)
+        .into_iter()
+        .filter(|(_, _, _, login)| *login)
+        .map(|(name, oid, superuser, _)| {
+            ctx.row()
+                .set("usename", name)
+                .set("usesysid", oid)
+                .set("usecreatedb", superuser)
+                .set("usesuper", superuser)
+                .set("userepl", superuser)
+                .set("usebypassrls", superuser)
+                .set("passwd", "********")
+                .finish()
+        })
+        .collect())
+}
+
+/// The session's parameters: every parameter occam knows with its current value.
+fn pg_settings(ctx: &SystemContext) -> Result<Vec<Row>> {
+    let Some(session) = ctx.functions.session.as_ref() else { return Ok(Vec::new()) };
+    Ok(crate::settings::known_parameters(session)
+        .into_iter()
+        .map(|parameter| {
+            let vartype = if matches!(parameter.value.as_str(), "on" | "off") { "bool" } else { "string" };
+            ctx.row()
+                .set("name", parameter.name)
+                .set("setting", parameter.value)
+                .set("category", "Ungrouped")
+                .set("context", if parameter.read_only { "internal" } else { "user" })
+                .set("vartype", vartype)
+                .set("source", if parameter.is_default { "default" } else { "session" })
+                .set("boot_val", parameter.default.clone())
+                .set("reset_val", parameter.default)
+                .set("pending_restart", false)
+                .finish()
+        })
+        .collect())
+}
+
+fn pg_indexes(ctx: &SystemContext) -> Result<Vec<Row>> {
+    let catalog = ctx.catalog();
+    Ok(rows::classes(catalog)
+        .iter()
+        .filter(|class| class.index_columns().is_some())
+        .map(|class| {
+            let table = class.table().expect("an index has a table");
+            ctx.row()
+                .set("schemaname", class.schema_name())
+                .set("tablename", table.name.clone())
+                .set("indexname", class.name())
+                .set("indexdef", super::deparse::index_definition(catalog, class, false))
+                .finish()
+        })
+        .collect())
+}
+
+fn pg_tables(ctx: &SystemContext) -> Result<Vec<Row>> {
+    let catalog = ctx.catalog();
+    Ok(rows::classes(catalog)
+        .iter()
+        .filter(|class| class.relkind() == "r")
+        .map(|class| {
+            let owner = owner_oid(catalog, class);
+            ctx.row()
+                .set("schemaname", class.schema_name())
+                .set("tablename", class.name())
+                .set("tableowner", super::names::role_name(catalog, owner))
+                .set("tablespace", Value::Null)
+                .set("hasindexes", matches!(class, Class::Table(t) if !t.has_hidden_key() || !t.indexes.is_empty()))
+                .set("hasrules", false)
+                .set("hastriggers", false)
+                .set("rowsecurity", false)
+                .finish()
+        })
+        .collect())
+}
+
+/// The server's open connections (this server process's backends), this session's with its state.
+fn pg_stat_activity(ctx: &SystemContext) -> Result<Vec<Row>> {
+    let catalog = ctx.catalog();
+    let own = ctx.functions.session.as_ref();
+    Ok(crate::settings::live_backends()
+        .into_iter()
+        .map(|backend| {
+            let mine = own.is_some_and(|s| s.backend_pid() == backend.pid);
+            let row = ctx
+                .row()
+                .set("datid", oids::POSTGRES_DATABASE)
+                .set("datname", "postgres")
+                .set("pid", backend.pid)
+                .set("leader_pid", Value::Null)
+                .set("usesysid", catalog.roles.oid(&backend.user).map_or(Value::Null, Value::from))
+                .set("usename", backend.user)
+                .set("backend_start", Value::Timestamptz(backend.started))
+                .set("backend_xid", Value::Null)
+                .set("backend_xmin", Value::Null)
+                .set("query_id", Value::Null)
+                .set("backend_type", "client backend");
+            match (mine, own) {
+                (true, Some(session)) => row
+                    .set("application_name", session.get("application_name").unwrap_or_default())
+                    .set("xact_start", Value::Timestamptz(ctx.functions.transaction_timestamp))
+                    .set("query_start", Value::Timestamptz(ctx.functions.statement_timestamp))
+                    .set("state_change", Value::Timestamptz(ctx.functions.statement_timestamp))
+                    .set("state", "active"),
+                _ => row,
+            }
+            .finish()
+        })
+        .collect())
+}
+
+fn pg_stat_user_tables(ctx: &SystemContext) -> Result<Vec<Row>> {
+    let mut out = Vec::new();
+    for table in rows::tables(ctx.catalog()) {
+        let statistics = crate::statistics::read(ctx.txn, table.id)?;
+        let estimate = ctx.database().and_then(|db| db.estimated_row_count(table.id));
+        out.push(
+            ctx.row()
+                .set("relid", oids::table(table.id))
+                .set("schemaname", crate::catalog::PUBLIC_SCHEMA)
+                .set("relname", table.name.clone())
+                .set("seq_scan", 0i64)
+                .set("seq_tup_read", 0i64)
+                .set("idx_scan", 0i64)
+                .set("idx_tup_fetch", 0i64)
+                .set("n_live_tup", estimate.map_or(0, |rows| rows.round() as i64))
+                .set("n_dead_tup", 0i64)
+                .set("analyze_count", statistics.is_some() as i64)
+                .set("autoanalyze_count", 0i64)
+                .set("vacuum_count", 0i64)
+                .set("autovacuum_count", 0i64)
+                .finish(),
+        );
+    }
+    Ok(out)
+}
+
+/// What ANALYZE gathered, one row per analyzed column (as `sys.table_statistics`, in `pg_stats`' shape).
+fn pg_stats(ctx: &SystemContext) -> Result<Vec<Row>> {
+    let mut out = Vec::new();
+    for table in rows::tables(ctx.catalog()) {
+        let Some(statistics) = crate::statistics::read(ctx.txn, table.id)? else { continue };
+        for column in &statistics.columns {
+            let data_type =
+                table.columns.iter().find(|c| c.name == column.name).map_or(DataType::Text, |c| c.data_type);
+            let array_text = |values: &mut dyn Iterator<Item = &Value>| {
+                let values: Vec<Value> = values.cloned().collect();
+                if values.is_empty() {
+                    Value::Null
+                } else {
+                    Value::Text(crate::types::text::format(
+                        &Value::Array(values),
+                        &data_type.array_of().unwrap_or(DataType::Array(ArrayElement::TEXT)),
+                    ))
+                }
+            };
+            let frequencies: Vec<Value> =
+                column.most_common.iter().map(|(_, f)| Value::Float(*f as f32 as f64)).collect();
+            out.push(
+                ctx.row()
+                    .set("schemaname", crate::catalog::PUBLIC_SCHEMA)
+                    .set("tablename", table.name.clone())
+                    .set("attname", column.name.clone())
+                    .set("inherited", false)
+                    .set("null_frac", column.null_fraction)
+                    .set("avg_width", column.average_width.round() as i32)
+                    .set("n_distinct", column.n_distinct)
+                    .set("most_common_vals", array_text(&mut column.most_common.iter().map(|(v, _)| v)))
+                    .set(
+                        "most_common_freqs",
+                        if frequencies.is_empty() { Value::Null } else { Value::Array(frequencies) },
+                    )
+                    .set("histogram_bounds", array_text(&mut column.histogram.iter()))
+                    .set("correlation", column.correlation)
+                    .finish(),
+            );
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relations_are_unique_and_rows_fit_columns() {
+        let mut names: Vec<&str> = RELATIONS.iter().map(|r| r.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), RELATIONS.len());
+    }
+}
