@@ -387,6 +387,8 @@ pub enum QueryBody {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Select {
     pub distinct: bool,
+    /// `DISTINCT ON (exprs)`: the first row of each group of rows equal in `exprs` (ORDER BY decides which).
+    pub distinct_on: Vec<Expr>,
     pub projection: Vec<SelectItem>,
     /// FROM items, cross-joined (an empty list is a single empty row, `SELECT 1`); each may be a join tree.
     pub from: Vec<TableRef>,

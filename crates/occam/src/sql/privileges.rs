@@ -179,7 +179,13 @@ impl<'a> Needs<'a> {
                     self.table_ref(item);
                 }
                 self.select_items(&select.projection);
-                for expr in select.filter.iter().chain(select.group_by.iter()).chain(select.having.iter()) {
+                for expr in select
+                    .filter
+                    .iter()
+                    .chain(select.group_by.iter())
+                    .chain(select.having.iter())
+                    .chain(select.distinct_on.iter())
+                {
                     self.expr(expr);
                 }
             }

@@ -881,6 +881,7 @@ impl<'c> Binder<'c> {
             offset,
             columns: Arc::from(columns),
             windows: Vec::new(),
+            distinct_on: Vec::new(),
             locking: None,
         })
     }
@@ -926,7 +927,7 @@ impl<'c> Binder<'c> {
             .collect();
         scope.push(Some("*VALUES*".into()), columns)?;
         let items: Vec<SelectItem> = vec![SelectItem::Wildcard];
-        self.finish_query(Source::Values(source_rows), scope, None, &items, &[], None, false, query, false)
+        self.finish_query(Source::Values(source_rows), scope, None, &items, &[], None, false, &[], query, false)
     }
 
     fn plan_select(&mut self, select: &ast::Select, query: &ast::Query, set_operand: bool) -> Result<QueryPlan> {
@@ -940,6 +941,7 @@ impl<'c> Binder<'c> {
             &select.group_by,
             select.having.as_ref(),
             select.distinct,
+            &select.distinct_on,
             query,
             set_operand,
         )
@@ -955,6 +957,7 @@ impl<'c> Binder<'c> {
         group_by: &[Expr],
         having: Option<&Expr>,
         distinct: bool,
+        distinct_on: &[Expr],
         query: &ast::Query,
         keep_unknown_outputs: bool,
     ) -> Result<QueryPlan> {
@@ -1019,6 +1022,25 @@ impl<'c> Binder<'c> {
                 nulls_first: item.nulls_first.unwrap_or(item.descending),
             });
         }
+        let mut on_columns = Vec::with_capacity(distinct_on.len());
+        for expr in distinct_on {
+            match self.bind_sort_key(expr, &columns, &mut projection, &scope, false) {
+                Ok(column) => on_columns.push(column),
+                Err(err) => {
+                    self.windows = saved_windows;
+                    return Err(err);
+                }
+            }
+        }
+        // PostgreSQL: the leading ORDER BY keys must be DISTINCT ON's expressions (in any order), so that
+        // "the first row of each group" is well defined.
+        if order_by.iter().take(on_columns.len()).any(|key| !on_columns.contains(&key.column)) {
+            self.windows = saved_windows;
+            return Err(Error::new(
+                sqlstate::INVALID_COLUMN_REFERENCE,
+                "SELECT DISTINCT ON expressions must match initial ORDER BY expressions",
+            ));
+        }
         let windows = std::mem::replace(&mut self.windows, saved_windows).unwrap_or_default();
         if !windows.is_empty() {
             // The window results follow the row they are computed over: the FROM row, or after grouping the
@@ -1046,7 +1068,7 @@ impl<'c> Binder<'c> {
         let offset = self.bind_limit(query.offset.as_ref(), "OFFSET")?;
         if let Some(lock) = query.locking {
             // PostgreSQL's CheckSelectLocking, in its order.
-            let refusal = if distinct {
+            let refusal = if distinct || !on_columns.is_empty() {
                 Some("DISTINCT clause")
             } else if aggregate.as_ref().is_some_and(|a| !a.group_by.is_empty()) {
                 Some("GROUP BY clause")
@@ -1071,6 +1093,7 @@ impl<'c> Binder<'c> {
             offset,
             columns: Arc::from(columns),
             windows,
+            distinct_on: on_columns,
             locking: query.locking,
         })
     }
@@ -1497,6 +1520,7 @@ impl<'c> Binder<'c> {
         };
         let select = ast::Select {
             distinct: false,
+            distinct_on: Vec::new(),
             projection: vec![SelectItem::Expr { expr: element, alias: Some("unnest".into()) }],
             from: vec![TableRef::Function {
                 name: "generate_series".into(),

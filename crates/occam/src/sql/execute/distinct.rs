@@ -1,21 +1,23 @@
-//! `Unique` (hashed): passes each distinct row once, comparing the first `columns` columns (NULLs equal
-//! each other, as DISTINCT treats them).
+//! `Unique` (hashed): passes the first row of each group of rows equal in the key columns (NULLs equal
+//! each other, as DISTINCT treats them): DISTINCT's distinct rows (keyed by every output column) and
+//! DISTINCT ON's first row per group (keyed by its expressions, after ORDER BY).
 
 use std::collections::HashSet;
 
 use super::memory::Reservation;
-use super::{encode_values, Batch, BoxedOperator, ExecContext, Operator};
+use super::{Batch, BoxedOperator, ExecContext, Operator};
 use crate::error::Result;
+use crate::storage::keycode::encode_value;
 
 pub struct DistinctOp<'a> {
     input: BoxedOperator<'a>,
-    columns: usize,
+    columns: &'a [usize],
     seen: HashSet<Vec<u8>>,
     reservation: Option<Reservation>,
 }
 
 impl<'a> DistinctOp<'a> {
-    pub fn new(input: BoxedOperator<'a>, columns: usize) -> Self {
+    pub fn new(input: BoxedOperator<'a>, columns: &'a [usize]) -> Self {
         DistinctOp { input, columns, seen: HashSet::new(), reservation: None }
     }
 }
@@ -26,7 +28,10 @@ impl<'a> Operator<'a> for DistinctOp<'a> {
         while let Some(batch) = self.input.next(ctx)? {
             let mut kept = Vec::with_capacity(batch.len());
             for row in batch {
-                let key = encode_values(&row[..self.columns.min(row.len())]);
+                let mut key = Vec::with_capacity(9 * self.columns.len());
+                for &column in self.columns {
+                    encode_value(&mut key, &row[column], false);
+                }
                 if !self.seen.contains(&key) {
                     reservation.grow(key.len() + 48)?;
                     self.seen.insert(key);

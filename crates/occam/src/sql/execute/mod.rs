@@ -157,7 +157,7 @@ pub fn build<'a>(plan: &'a PhysicalPlan, ctx: &mut ExecContext<'a>) -> Result<Bo
         Node::Aggregate { input, group_by, aggregates } => {
             Box::new(aggregate::AggregateOp::new(build(input, ctx)?, group_by, aggregates))
         }
-        Node::Distinct { input, columns } => Box::new(distinct::DistinctOp::new(build(input, ctx)?, *columns)),
+        Node::Distinct { input, columns, .. } => Box::new(distinct::DistinctOp::new(build(input, ctx)?, columns)),
         Node::Window { input, windows } => Box::new(window::WindowOp::new(build(input, ctx)?, windows)),
         Node::Sort { input, keys, limit } => {
             Box::new(sort::SortOp::new(plan.id, build(input, ctx)?, keys, limit.as_ref()))

@@ -273,12 +273,15 @@ impl<'a> TextRenderer<'a> {
                 self.move_details(at, children_end);
                 labels
             }
-            Node::Distinct { input, columns } => {
-                self.header(depth, "HashAggregate", shown);
+            Node::Distinct { input, columns, on } => {
+                self.header(depth, if *on { "Unique" } else { "HashAggregate" }, shown);
                 let at = self.lines.len();
                 let labels = self.node(input, depth + 1, Vec::new());
-                let keys: Vec<String> = labels.iter().take(*columns).cloned().collect();
-                self.lines.insert(at, format!("{}Group Key: {}", indent(detail_indent(depth)), keys.join(", ")));
+                if !on {
+                    let keys: Vec<String> = columns.iter().filter_map(|c| labels.get(*c).cloned()).collect();
+                    let line = format!("{}Group Key: {}", indent(detail_indent(depth)), keys.join(", "));
+                    self.lines.insert(at, line);
+                }
                 labels
             }
             Node::Sort { input, keys, limit } => {
@@ -816,6 +819,7 @@ fn json_node(out: &mut String, plan: &PhysicalPlan, e: &Explained, level: usize)
             let strategy = if group_by.is_empty() { "Plain" } else { "Hashed" };
             ("Aggregate".to_string(), vec![("Strategy".into(), json_string(strategy))])
         }
+        Node::Distinct { on: true, .. } => ("Unique".to_string(), Vec::new()),
         Node::Distinct { .. } => ("Aggregate".to_string(), vec![("Strategy".into(), json_string("Hashed"))]),
         Node::Sort { .. } => ("Sort".to_string(), Vec::new()),
         Node::Limit { .. } => ("Limit".to_string(), Vec::new()),

@@ -300,7 +300,8 @@ impl Planner<'_, '_> {
                 total_cost: plan.estimate.total_cost + plan.estimate.rows * CPU_OPERATOR_COST,
                 ..plan.estimate
             };
-            plan = self.node(Node::Distinct { input: Box::new(plan), columns: query.visible }, estimate);
+            let columns = (0..query.visible).collect();
+            plan = self.node(Node::Distinct { input: Box::new(plan), columns, on: false }, estimate);
         }
         let count = LimitCount { limit: query.limit.clone(), offset: query.offset.clone() };
         let has_count = query.limit.is_some() || query.offset.is_some();
@@ -313,9 +314,19 @@ impl Planner<'_, '_> {
                 total_cost: plan.estimate.total_cost + sort + rows * CPU_OPERATOR_COST,
                 ..plan.estimate
             };
-            let top_n = if query.limit.is_some() { Some(count.clone()) } else { None };
+            // (LIMIT counts DISTINCT ON's rows, which the sort cannot know.)
+            let top_n = if query.limit.is_some() && query.distinct_on.is_empty() { Some(count.clone()) } else { None };
             plan =
                 self.node(Node::Sort { input: Box::new(plan), keys: query.order_by.clone(), limit: top_n }, estimate);
+        }
+        if !query.distinct_on.is_empty() {
+            let estimate = Estimate {
+                rows: cost::clamp_rows(plan.estimate.rows / 2.0),
+                total_cost: plan.estimate.total_cost + plan.estimate.rows * CPU_OPERATOR_COST,
+                ..plan.estimate
+            };
+            let columns = query.distinct_on.clone();
+            plan = self.node(Node::Distinct { input: Box::new(plan), columns, on: true }, estimate);
         }
         if has_count {
             let rows = plan.estimate.rows;

@@ -386,6 +386,7 @@ impl Translator<'_> {
         let value = self.call("coalesce", vec![aggregated, Expr::Literal(Literal::String("{}".into()))]);
         let select = Select {
             distinct: false,
+            distinct_on: Vec::new(),
             projection: vec![SelectItem::Expr { expr: value, alias: Some("array".into()) }],
             from: vec![TableRef::Subquery {
                 query: Box::new(inner),

@@ -179,10 +179,10 @@ impl Translator<'_> {
     }
 
     fn select(&self, select: &sp::Select) -> Result<Select> {
-        let distinct = match &select.distinct {
-            None | Some(sp::Distinct::All) => false,
-            Some(sp::Distinct::Distinct) => true,
-            Some(sp::Distinct::On(_)) => return Err(unsupported("DISTINCT ON")),
+        let (distinct, distinct_on) = match &select.distinct {
+            None | Some(sp::Distinct::All) => (false, Vec::new()),
+            Some(sp::Distinct::Distinct) => (true, Vec::new()),
+            Some(sp::Distinct::On(exprs)) => (false, self.exprs(exprs)?),
         };
         if select.top.is_some() {
             return Err(unsupported("TOP"));
@@ -213,6 +213,7 @@ impl Translator<'_> {
         };
         Ok(Select {
             distinct,
+            distinct_on,
             projection: self.select_items(&select.projection)?,
             from: select.from.iter().map(|t| self.table_with_joins(t)).collect::<Result<_>>()?,
             filter: select.selection.as_ref().map(|e| self.expr(e)).transpose()?,

@@ -488,6 +488,11 @@ fn write_order_by(out: &mut String, order: &OrderByExpr) {
 
 fn write_select(out: &mut String, select: &Select) {
     out.push_str(if select.distinct { "SELECT DISTINCT " } else { "SELECT " });
+    if !select.distinct_on.is_empty() {
+        out.push_str("DISTINCT ON (");
+        write_list(out, &select.distinct_on, write_expr);
+        out.push_str(") ");
+    }
     write_list(out, &select.projection, write_select_item);
     if !select.from.is_empty() {
         out.push_str(" FROM ");
@@ -700,6 +705,7 @@ fn strip_query(query: &mut Query) {
             select.filter.iter_mut().for_each(strip_expr);
             select.group_by.iter_mut().for_each(strip_expr);
             select.having.iter_mut().for_each(strip_expr);
+            select.distinct_on.iter_mut().for_each(strip_expr);
         }
         QueryBody::Values(rows) => rows.iter_mut().flatten().for_each(strip_expr),
         QueryBody::SetOperation { left, right, .. } => {

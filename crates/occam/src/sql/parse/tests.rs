@@ -556,7 +556,6 @@ fn values_query() {
 fn refused_query_features() {
     for (sql, message) in [
         ("WITH RECURSIVE x AS (SELECT 1) SELECT * FROM x", "WITH RECURSIVE is not supported yet"),
-        ("SELECT DISTINCT ON (a) a FROM t", "DISTINCT ON is not supported yet"),
         ("SELECT * FROM t FOR UPDATE SKIP LOCKED", "SKIP LOCKED is not supported yet"),
         (
             "SELECT * FROM t FOR UPDATE FOR KEY SHARE",
@@ -638,6 +637,7 @@ fn joins_and_set_operations_are_trees() {
         with: Vec::new(),
         body: QueryBody::Select(Box::new(Select {
             distinct: false,
+            distinct_on: Vec::new(),
             projection: vec![item(int4(n))],
             from: vec![],
             filter: None,

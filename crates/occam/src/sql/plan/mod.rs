@@ -199,6 +199,9 @@ pub struct QueryPlan {
     /// Window function calls, evaluated over the row after aggregation (and HAVING): their results are
     /// appended to it, in order, and the projection reads them there.
     pub windows: Vec<WindowCall>,
+    /// `DISTINCT ON`: the projection columns that decide, after ORDER BY, which rows are the first of their
+    /// group (empty: no DISTINCT ON).
+    pub distinct_on: Vec<usize>,
     /// The query's locking clause (`FOR UPDATE`, ...): the executor adds the rows it returns to the
     /// transaction's conflict set.
     pub locking: Option<ast::LockStrength>,

@@ -81,10 +81,14 @@ pub enum Node {
         input: Box<PhysicalPlan>,
         windows: Vec<WindowCall>,
     },
-    /// Removes duplicate rows (comparing the first `columns` columns).
+    /// Passes the first row of each group of rows equal in `columns`.
     Distinct {
         input: Box<PhysicalPlan>,
-        columns: usize,
+        /// The columns compared.
+        columns: Vec<usize>,
+        /// `DISTINCT ON`: the first row of each group in input order (EXPLAIN's `Unique`), rather than
+        /// `DISTINCT`'s distinct rows (`HashAggregate`); the same operation, named as PostgreSQL names it.
+        on: bool,
     },
     /// Sorts its input; with `limit` only the first rows are kept while sorting (top-N, a bounded heap).
     Sort {
