@@ -53,6 +53,7 @@ pub mod sqlstate {
     pub const DUPLICATE_ALIAS: SqlState = "42712";
     pub const AMBIGUOUS_COLUMN: SqlState = "42702";
     pub const DATATYPE_MISMATCH: SqlState = "42804";
+    pub const WRONG_OBJECT_TYPE: SqlState = "42809";
     pub const GROUPING_ERROR: SqlState = "42803";
     pub const WINDOWING_ERROR: SqlState = "42P20";
     pub const INVALID_COLUMN_REFERENCE: SqlState = "42P10";

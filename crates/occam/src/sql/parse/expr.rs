@@ -443,8 +443,8 @@ impl Translator<'_> {
                 Some(spec)
             }
         };
-        if function.filter.is_some() {
-            return refuse("FILTER");
+        if function.filter.is_some() && over.is_some() {
+            return refuse("FILTER in a window function");
         }
         if !function.within_group.is_empty() {
             return refuse("WITHIN GROUP");
@@ -494,7 +494,41 @@ impl Translator<'_> {
             };
             return Ok(self.positioned(Expr::Window(Box::new(call)), location));
         }
+        let (args, star) = match &function.filter {
+            None => (args, star),
+            Some(filter) => {
+                let filter = self.expr(filter)?;
+                self.filtered_arguments(&name, args, star, filter).map_err(|e| self.at(e, location))?
+            }
+        };
         Ok(self.positioned(Expr::Function { name, args, distinct, star }, location))
+    }
+
+    /// `agg(x) FILTER (WHERE c)` as `agg(CASE WHEN c THEN x END)` (and `count(*)` as `count(CASE WHEN c
+    /// THEN 1 END)`): the same for every aggregate that skips NULL inputs, which all but `array_agg` do.
+    fn filtered_arguments(
+        &self,
+        name: &str,
+        mut args: Vec<Expr>,
+        star: bool,
+        filter: Expr,
+    ) -> Result<(Vec<Expr>, bool)> {
+        let when =
+            |value: Expr| Expr::Case { operand: None, branches: vec![(filter.clone(), value)], else_result: None };
+        match name {
+            "array_agg" => Err(unsupported("FILTER with array_agg")),
+            _ if !crate::sql::functions::is_aggregate(name) && name != "string_agg" => Err(Error::new(
+                sqlstate::WRONG_OBJECT_TYPE,
+                format!("FILTER specified, but {name} is not an aggregate function"),
+            )),
+            _ if star => Ok((vec![when(Expr::Literal(Literal::Number(Value::Int(1), DataType::Int4)))], false)),
+            _ if args.is_empty() => Err(unsupported("FILTER here")),
+            _ => {
+                let first = args.remove(0);
+                args.insert(0, when(first));
+                Ok((args, false))
+            }
+        }
     }
 
     /// A window frame: ROWS with any bounds, RANGE with UNBOUNDED / CURRENT ROW bounds (offsets in RANGE
