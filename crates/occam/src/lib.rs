@@ -19,6 +19,7 @@ pub mod catalog;
 pub mod compat;
 pub mod database;
 pub mod error;
+pub mod interrupt;
 pub mod jobs;
 pub mod metrics;
 pub mod roles;

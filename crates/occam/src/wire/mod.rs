@@ -203,6 +203,8 @@ pub(crate) trait SqlSession: Send + 'static {
     }
     /// The process id clients see (`pg_backend_pid()`, BackendKeyData).
     fn backend_pid(&self) -> i32;
+    /// BackendKeyData's secret key: a CancelRequest for this backend must carry it.
+    fn secret_key(&self) -> i32;
     /// A run-time parameter from the startup message; an error ends the connection (FATAL).
     fn set_startup_parameter(&mut self, name: &str, value: &str) -> Result<()>;
     /// Every reported parameter with its value (ParameterStatus at startup).
@@ -279,6 +281,9 @@ impl SqlSession for Session {
     }
     fn backend_pid(&self) -> i32 {
         self.settings().backend_pid()
+    }
+    fn secret_key(&self) -> i32 {
+        self.settings().secret_key()
     }
     fn set_startup_parameter(&mut self, name: &str, value: &str) -> Result<()> {
         Session::set_startup_parameter(self, name, value)

@@ -63,7 +63,7 @@ pub fn compare_rows(a: &Row, b: &Row, keys: &[SortKey]) -> Ordering {
 }
 
 impl<'a> Operator<'a> for SortOp<'a> {
-    fn next(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
+    fn pull(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
         if let Some(mut input) = self.input.take() {
             let keep = match self.limit {
                 Some(count) => {
