@@ -599,11 +599,20 @@ fn date_out_of_range(kind: &str, text: &str) -> Error {
 /// `today`, ...). A time part, if present, is ignored as in PostgreSQL.
 pub fn parse_date(text: &str) -> Result<NaiveDate> {
     let parsed = parse_datetime(text).map_err(|e| datetime_error(e, "date", text))?;
-    let year = parsed.date.year();
-    if !(MIN_YEAR..=5_874_897).contains(&year) {
+    if !date_in_range(&parsed.date) {
         return Err(date_out_of_range("date", text));
     }
     Ok(parsed.date)
+}
+
+/// Whether PostgreSQL's `date` holds this day (text and binary input both check).
+pub fn date_in_range(date: &NaiveDate) -> bool {
+    (MIN_YEAR..=5_874_897).contains(&date.year())
+}
+
+/// Whether PostgreSQL's `timestamp` / `timestamptz` holds this instant (text and binary input both check).
+pub fn timestamp_in_range(ts: &NaiveDateTime) -> bool {
+    check_timestamp_range(ts).is_some()
 }
 
 /// Parses timestamp input; an explicit time zone is ignored, as PostgreSQL does for `timestamp`.
