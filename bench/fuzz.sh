@@ -44,9 +44,15 @@ else
     for (( i = 1; i <= rounds; i++ )); do
         seed=$(( (RANDOM << 15) | RANDOM ))
         echo "== round $i/$rounds, seed $seed (replay: OCCAM_FUZZ_SEED=$seed OCCAM_FUZZ_SECONDS=$round)"
-        OCCAM_FUZZ_SEED=$seed OCCAM_FUZZ_SECONDS=$round \
-            cargo test -q -p occam --test fuzz_smoke -- --nocapture 2>&1 | grep -E "^fuzz target|panicked|saved|test result"
-        [[ ${PIPESTATUS[0]} -eq 0 ]] || { echo "crash found; inputs under target/fuzz-smoke/"; exit 1; }
+        log=target/fuzz-smoke/round.log
+        mkdir -p target/fuzz-smoke
+        if ! OCCAM_FUZZ_SEED=$seed OCCAM_FUZZ_SECONDS=$round \
+            cargo test -q -p occam --test fuzz_smoke -- --nocapture >"$log" 2>&1; then
+            grep -E "panicked|saved" "$log" || tail -20 "$log"
+            echo "crash found; inputs under target/fuzz-smoke/ (an abort leaves the input in <target>.last)"
+            exit 1
+        fi
+        grep -E "^fuzz target" "$log" || true
     done
 fi
 echo "fuzzing finished without a crash"

@@ -265,14 +265,13 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
         let cert_and_key = args.tls_cert.as_deref().zip(args.tls_key.as_deref());
         let tls = wire::tls::load_or_generate(cert_and_key, data_dir.as_deref()).map_err(Failure)?;
 
-        let config =
-            Config {
-                data_dir: data_dir.clone(),
-                compat: args.compat,
-                rules: Some(args.rules()),
-                statement_timeout: args.statement_timeout.filter(|timeout| !timeout.is_zero()),
-                ..Config::default()
-            };
+        let config = Config {
+            data_dir: data_dir.clone(),
+            compat: args.compat,
+            rules: Some(args.rules()),
+            statement_timeout: args.statement_timeout.filter(|timeout| !timeout.is_zero()),
+            ..Config::default()
+        };
         let database = tokio::task::spawn_blocking(move || Database::open(&config))
             .await?
             .map_err(|err| Failure(format!("cannot open database: {}", err.message)))?;

@@ -249,7 +249,11 @@ pub fn keycode(data: &[u8]) {
         let decoded = decode_value(&mut input, &data_type, descending)
             .unwrap_or_else(|err| panic!("{data_type:?}: key {key:?} of {value:?} does not decode: {err}"));
         assert!(input.is_empty(), "{data_type:?}: decoding {value:?} left {input:?}");
-        assert_eq!(key_order(value, &decoded), std::cmp::Ordering::Equal, "{data_type:?}: {value:?} came back as {decoded:?}");
+        assert_eq!(
+            key_order(value, &decoded),
+            std::cmp::Ordering::Equal,
+            "{data_type:?}: {value:?} came back as {decoded:?}"
+        );
         let mut skipped = key.as_slice();
         skip_value(&mut skipped, &data_type, descending).expect("a key that decodes skips");
         assert!(skipped.is_empty(), "{data_type:?}: skipping {value:?} left {skipped:?}");
@@ -303,6 +307,9 @@ pub fn install_panic_hook(on_panic: fn()) {
     });
 }
 
+/// A fuzzing target: bytes in, a panic on a bug.
+pub type Target = fn(&[u8]);
+
 /// The targets by name (for the drivers).
-pub const TARGETS: &[(&str, fn(&[u8]))] =
+pub const TARGETS: &[(&str, Target)] =
     &[("sql_frontend", sql_frontend), ("wire", wire), ("value_codecs", value_codecs), ("keycode", keycode)];

@@ -108,7 +108,9 @@ impl StatementInterrupt {
 /// a number, by default in milliseconds, or with a unit `us`, `ms`, `s`, `min`, `h` or `d` (`'5s'`,
 /// `'1.5 min'`), rounded to a whole millisecond, between 0 and 2147483647.
 pub fn parse_milliseconds(name: &str, value: &str) -> Result<i64> {
-    let invalid = || Error::new(sqlstate::INVALID_PARAMETER_VALUE, format!("invalid value for parameter \"{name}\": \"{value}\""));
+    let invalid = || {
+        Error::new(sqlstate::INVALID_PARAMETER_VALUE, format!("invalid value for parameter \"{name}\": \"{value}\""))
+    };
     let trimmed = value.trim();
     let split = trimmed
         .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E')))
@@ -123,7 +125,8 @@ pub fn parse_milliseconds(name: &str, value: &str) -> Result<i64> {
         "h" => 3_600_000.0,
         "d" => 86_400_000.0,
         _ => {
-            return Err(invalid().with_hint("Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\"."))
+            return Err(invalid()
+                .with_hint("Valid units for this parameter are \"us\", \"ms\", \"s\", \"min\", \"h\", and \"d\"."))
         }
     };
     let milliseconds = (number * factor).round_ties_even();
@@ -194,7 +197,10 @@ mod tests {
         assert_eq!(ms("0").unwrap(), 0);
         assert_eq!(ms("1500us").unwrap(), 2);
         let err = ms("5x").unwrap_err();
-        assert_eq!((err.code, err.message.as_str()), ("22023", "invalid value for parameter \"statement_timeout\": \"5x\""));
+        assert_eq!(
+            (err.code, err.message.as_str()),
+            ("22023", "invalid value for parameter \"statement_timeout\": \"5x\"")
+        );
         assert_eq!(ms("abc").unwrap_err().code, "22023");
         assert_eq!(
             ms("-1").unwrap_err().message,

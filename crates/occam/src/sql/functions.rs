@@ -718,7 +718,9 @@ pub fn invoke_scalar(
             } else {
                 if to.len() > from.len() {
                     let growth = subject.matches(from).count().saturating_mul(to.len() - from.len());
-                    limit.check(subject.len().saturating_add(growth), || alloc_request_too_large(subject.len() + growth))?;
+                    limit.check(subject.len().saturating_add(growth), || {
+                        alloc_request_too_large(subject.len() + growth)
+                    })?;
                 }
                 Value::Text(subject.replace(from, to))
             }
