@@ -1,8 +1,9 @@
 //! The `occam` binary as an operator uses it: help text, clear failures for a busy port or an unusable
-//! data directory, and a real `psql` session against a started server.
+//! data directory, and a real `psql` session against a started server (psql's Ctrl-C included).
 
 use std::net::TcpListener;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 mod common;
 use common::{Server, OCCAM, PSQL};
@@ -69,6 +70,43 @@ fn psql_runs_a_multi_statement_query() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "psql failed: {stderr}");
     assert!(stdout.contains("1|ada\n2|grace"), "stdout: {stdout}");
+}
+
+/// psql's Ctrl-C: SIGINT makes psql send a CancelRequest, which cancels the running statement (57014). A
+/// SIGINT that reaches psql before its query runs may end psql or be dropped by the server (a cancel
+/// reaches only a running statement), so psql is interrupted again and again, and started again if it
+/// left without the query having been cancelled, until the server's answer is seen.
+#[test]
+fn psql_ctrl_c_cancels_the_running_statement() {
+    let server = Server::start(&["--in-memory"]);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let mut psql = Command::new(PSQL)
+            .args(["-h", "127.0.0.1", "-p", &server.port.to_string(), "-U", "admin", "-d", "postgres", "-X"])
+            .args(["-c", "SELECT count(*) FROM generate_series(1, 100000000000)"])
+            .env("PGPASSWORD", "anything")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run psql");
+        let pid = psql.id().to_string();
+        while psql.try_wait().expect("poll psql").is_none() {
+            assert!(Instant::now() < deadline, "psql's Ctrl-C never cancelled the statement");
+            Command::new("kill").args(["-INT", &pid]).status().expect("kill -INT");
+            // Pacing between interrupts; the loop ends when psql does.
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let output = psql.wait_with_output().expect("psql output");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if stderr.contains("canceling statement due to user request") {
+            assert!(!output.status.success(), "psql reports the error: {stderr}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "psql's Ctrl-C never cancelled the statement: {stderr}");
+    }
+    // The server serves on.
+    let output = server.psql(&["SELECT 41 + 1"]);
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "42");
 }
 
 #[test]

@@ -250,7 +250,9 @@ impl Reader<'_, '_> {
             DataType::Uuid => Value::Uuid(uuid::Uuid::from_bytes(self.array()?)),
             DataType::Date => {
                 let days = (u32::from_be_bytes(self.array()?) ^ (1 << 31)) as i32;
-                Value::Date(epoch_date() + chrono::Duration::days(days as i64))
+                // Only a corrupt key holds a day chrono cannot represent: an error, not a panic.
+                let date = epoch_date().checked_add_signed(chrono::Duration::days(days as i64));
+                Value::Date(date.ok_or_else(|| Error::internal("corrupt date key"))?)
             }
             DataType::Timestamp => {
                 let micros = (u64::from_be_bytes(self.array()?) ^ (1 << 63)) as i64;
