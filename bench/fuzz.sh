@@ -10,6 +10,7 @@
 #   bench/fuzz.sh 10
 #   FUZZ_ENGINE=stable bench/fuzz.sh 10      # the stable harness even where cargo-fuzz is installed
 #   FUZZ_JOBS=4 bench/fuzz.sh 60             # libFuzzer: parallel jobs per target
+#   FUZZ_TIMEOUT=5 bench/fuzz.sh 10          # libFuzzer: an input running 5 s counts as a hang (default 60)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes=${1:-60}
@@ -32,9 +33,14 @@ if [[ $engine == libfuzzer ]]; then
         cp -n fuzz/corpus/"$target"/* "$scratch"/ 2>/dev/null || true
         echo "== $target"
         # -timeout: a hang is an input that runs 60 s (each statement has a 250 ms statement_timeout).
+        parallel=()
+        if (( ${FUZZ_JOBS:-1} > 1 )); then
+            # libFuzzer's fork mode: its jobs log to fuzz-N.log in the current directory.
+            parallel=(-jobs="$FUZZ_JOBS" -workers="$FUZZ_JOBS")
+        fi
         cargo +nightly fuzz run --fuzz-dir fuzz "$target" "$scratch" -- \
-            -max_total_time="$seconds_each" -timeout=60 -rss_limit_mb=4096 -max_len=4096 \
-            -jobs="${FUZZ_JOBS:-1}" -workers="${FUZZ_JOBS:-1}" -print_final_stats=1
+            -max_total_time="$seconds_each" -timeout="${FUZZ_TIMEOUT:-60}" -rss_limit_mb=4096 -max_len=4096 \
+            -print_final_stats=1 "${parallel[@]}"
     done
 else
     # Rounds of 60 s per target, each with a new random seed, until the time is used.

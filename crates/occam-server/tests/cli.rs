@@ -72,14 +72,27 @@ fn psql_runs_a_multi_statement_query() {
     assert!(stdout.contains("1|ada\n2|grace"), "stdout: {stdout}");
 }
 
-/// psql's Ctrl-C: SIGINT makes psql send a CancelRequest, which cancels the running statement (57014). A
-/// SIGINT that reaches psql before its query runs may end psql or be dropped by the server (a cancel
-/// reaches only a running statement), so psql is interrupted again and again, and started again if it
-/// left without the query having been cancelled, until the server's answer is seen.
+/// psql's Ctrl-C: SIGINT makes psql send a CancelRequest, which cancels the running statement (57014).
+/// psql is interrupted only once it is connected (the server's `occam_connections` gauge says so; a SIGINT
+/// before psql installs its handler would end it), then again and again until it ends: a cancel that
+/// reaches the server before the query runs is dropped, as in PostgreSQL. A psql that ended without the
+/// server's cancel error (interrupted before its query was sent) is started again.
 #[test]
 fn psql_ctrl_c_cancels_the_running_statement() {
-    let server = Server::start(&["--in-memory"]);
+    let metrics_port = common::free_port();
+    let metrics_listen = format!("127.0.0.1:{metrics_port}");
+    let server = Server::start(&["--in-memory", "--metrics-listen", &metrics_listen]);
+    let connections = || -> f64 {
+        let response = http_get(metrics_port, "/metrics");
+        let line = response.lines().find(|line| line.starts_with("occam_connections ")).expect("the gauge");
+        line.rsplit(' ').next().and_then(|value| value.parse().ok()).expect("a number")
+    };
     let deadline = Instant::now() + Duration::from_secs(120);
+    let pause = || {
+        assert!(Instant::now() < deadline, "psql's Ctrl-C never cancelled the statement");
+        // Polling interval; every loop below ends on what it observes, not on time.
+        std::thread::sleep(Duration::from_millis(20));
+    };
     loop {
         let mut psql = Command::new(PSQL)
             .args(["-h", "127.0.0.1", "-p", &server.port.to_string(), "-U", "admin", "-d", "postgres", "-X"])
@@ -89,12 +102,13 @@ fn psql_ctrl_c_cancels_the_running_statement() {
             .stderr(Stdio::piped())
             .spawn()
             .expect("run psql");
+        while connections() < 1.0 && psql.try_wait().expect("poll psql").is_none() {
+            pause();
+        }
         let pid = psql.id().to_string();
         while psql.try_wait().expect("poll psql").is_none() {
-            assert!(Instant::now() < deadline, "psql's Ctrl-C never cancelled the statement");
             Command::new("kill").args(["-INT", &pid]).status().expect("kill -INT");
-            // Pacing between interrupts; the loop ends when psql does.
-            std::thread::sleep(Duration::from_millis(50));
+            pause();
         }
         let output = psql.wait_with_output().expect("psql output");
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -103,6 +117,9 @@ fn psql_ctrl_c_cancels_the_running_statement() {
             break;
         }
         assert!(Instant::now() < deadline, "psql's Ctrl-C never cancelled the statement: {stderr}");
+        while connections() > 0.0 {
+            pause();
+        }
     }
     // The server serves on.
     let output = server.psql(&["SELECT 41 + 1"]);

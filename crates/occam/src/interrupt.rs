@@ -16,15 +16,27 @@
 //! `CALL sys.wait_for_job` waits. A check is one atomic load plus, with a timeout set, one clock read.
 //! The statement then fails with PostgreSQL's `57014 canceling statement due to user request` or
 //! `... due to statement timeout`; the session survives (a transaction block fails, as after any error).
+//!
+//! The same checks keep the server listening while a statement computes. The server runs a statement on the
+//! async worker thread that read it (`wire`), and tokio polls sockets from a worker that has nothing else
+//! to do; when the busy worker was the one polling them, the others sleep and nobody notices a new
+//! connection, a CancelRequest included, until the statement ends. So a statement that has run for
+//! [`WAKE_AFTER`] wakes an idle worker (by handing it an empty task) and does so again every
+//! [`WAKE_AFTER`]: that worker then polls the sockets while this one computes.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use parking_lot::Mutex;
+
 use crate::error::{sqlstate, Error, Result};
 
 /// How many storage entries (or rows) a loop may step over between two checks.
 pub const CHECK_EVERY: usize = 1024;
+
+/// How long a statement computes before it makes sure another worker of the runtime is awake.
+pub const WAKE_AFTER: Duration = Duration::from_millis(20);
 
 const IDLE: u8 = 0;
 const RUNNING: u8 = 1;
@@ -77,13 +89,19 @@ impl Drop for Running {
 pub struct StatementInterrupt {
     backend: Option<Arc<Interrupts>>,
     deadline: Option<Instant>,
+    /// When the statement next wakes an idle runtime worker (see the module documentation).
+    wake_at: Option<Arc<Mutex<Instant>>>,
 }
 
 impl StatementInterrupt {
     /// A statement of the backend with these `interrupts`, started at `started`, with a
     /// `statement_timeout` of `timeout` (None: no timeout).
     pub fn new(interrupts: Arc<Interrupts>, started: Instant, timeout: Option<Duration>) -> Self {
-        StatementInterrupt { backend: Some(interrupts), deadline: timeout.map(|timeout| started + timeout) }
+        StatementInterrupt {
+            backend: Some(interrupts),
+            deadline: timeout.map(|timeout| started + timeout),
+            wake_at: Some(Arc::new(Mutex::new(started + WAKE_AFTER))),
+        }
     }
 
     /// 57014 when the statement was cancelled or ran past its deadline.
@@ -92,8 +110,15 @@ impl StatementInterrupt {
         if self.backend.as_ref().is_some_and(|backend| backend.cancel_requested()) {
             return Err(Error::new(sqlstate::QUERY_CANCELED, "canceling statement due to user request"));
         }
-        if self.deadline.is_some_and(|deadline| Instant::now() >= deadline) {
+        let Some(wake_at) = &self.wake_at else { return Ok(()) };
+        let now = Instant::now();
+        if self.deadline.is_some_and(|deadline| now >= deadline) {
             return Err(Error::new(sqlstate::QUERY_CANCELED, "canceling statement due to statement timeout"));
+        }
+        let mut wake_at = wake_at.lock();
+        if now >= *wake_at {
+            *wake_at = now + WAKE_AFTER;
+            wake_idle_worker();
         }
         Ok(())
     }
@@ -102,6 +127,19 @@ impl StatementInterrupt {
     pub fn is_interruptible(&self) -> bool {
         self.backend.is_some() || self.deadline.is_some()
     }
+}
+
+/// Wakes an idle worker of the multi-threaded runtime this thread works for, if any: a task spawned from
+/// outside the runtime's workers (here, from its blocking pool) goes to the shared queue and wakes a
+/// sleeping worker, which afterwards waits on the sockets (see the module documentation).
+fn wake_idle_worker() {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    let Ok(handle) = Handle::try_current() else { return };
+    if handle.runtime_flavor() != RuntimeFlavor::MultiThread {
+        return;
+    }
+    let spawner = handle.clone();
+    drop(handle.spawn_blocking(move || drop(spawner.spawn(async {}))));
 }
 
 /// A time parameter (`statement_timeout`, `lock_timeout`, ...) in milliseconds, as PostgreSQL parses it:

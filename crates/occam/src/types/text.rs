@@ -349,6 +349,10 @@ pub fn parse_numeric(text: &str) -> Result<Decimal> {
     .map_err(|_| numeric_overflow())?;
     if let Some(exponent) = exponent {
         let exponent: i64 = exponent.parse().map_err(|_| numeric_overflow())?;
+        // PostgreSQL's bound on the exponent (INT_MAX / 2).
+        if exponent.abs() > i64::from(i32::MAX / 2) {
+            return Err(numeric_overflow());
+        }
         value = scale_by_power_of_ten(value, exponent)?;
     }
     if negative {
@@ -384,6 +388,10 @@ fn scale_by_power_of_ten(value: Decimal, exponent: i64) -> Result<Decimal> {
         Decimal::try_from_i128_with_scale(mantissa, new_scale as u32).map_err(|_| numeric_overflow())
     } else {
         let mut out = Decimal::from_i128_with_scale(mantissa, 0);
+        // A zero never overflows, so it would take the loop a billion steps to scale '0e1000000000'.
+        if out.is_zero() {
+            return Ok(out);
+        }
         for _ in 0..(-new_scale) {
             out = out.checked_mul(Decimal::TEN).ok_or_else(numeric_overflow)?;
         }
