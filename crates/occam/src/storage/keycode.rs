@@ -293,7 +293,8 @@ impl Reader<'_, '_> {
         let mut mantissa: i128 = digits.parse().map_err(|_| Error::internal("corrupt numeric key"))?;
         let mut scale = scale;
         while scale < 0 {
-            mantissa *= 10;
+            // Only a corrupt key overflows here (occam encodes numerics of at most 28 digits).
+            mantissa = mantissa.checked_mul(10).ok_or_else(|| Error::internal("corrupt numeric key"))?;
             scale += 1;
         }
         if negative {
