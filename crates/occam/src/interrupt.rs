@@ -12,8 +12,8 @@
 //! `statement_timeout` gives it) in its `FunctionContext`. The executor calls
 //! [`StatementInterrupt::check`] wherever work can go on without bound: each time an operator is asked for
 //! a batch (`Operator::next`, the one boundary every row crosses), every [`CHECK_EVERY`] storage entries a
-//! table read steps over without returning a row, for each left row of a nested loop, and while
-//! `CALL sys.wait_for_job` waits. A check is one atomic load plus, with a timeout set, one clock read.
+//! table read steps over without returning a row, every [`CHECK_EVERY`] pairs of rows a join tries, and
+//! while `CALL sys.wait_for_job` waits. A check is an atomic load, a clock read and an uncontended lock.
 //! The statement then fails with PostgreSQL's `57014 canceling statement due to user request` or
 //! `... due to statement timeout`; the session survives (a transaction block fails, as after any error).
 //!
