@@ -150,6 +150,16 @@ struct ServeArgs {
     #[arg(long, value_name = "N")]
     connection_burst: Option<u32>,
 
+    /// Default `statement_timeout` of every session, as PostgreSQL parses it (`5000` milliseconds, `5s`,
+    /// `2min`): a statement running longer fails with 57014; sessions may SET their own. Default: 0 (none).
+    #[arg(long, value_name = "TIME", value_parser = parse_statement_timeout)]
+    statement_timeout: Option<Duration>,
+
+    /// Memory one query's sorts, hashes, aggregates and values may hold, in MiB, beyond which it fails with
+    /// 54000. Default: 128 (DSQL's temp space) with --compat dsql, 4096 with --compat postgres.
+    #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1 << 30))]
+    query_memory: Option<u64>,
+
     /// Serve Prometheus metrics (commits, OCC conflicts, connections, statements, latencies, garbage
     /// collection) at http://ADDR:PORT/metrics. Off by default.
     #[arg(long, value_name = "ADDR:PORT")]
@@ -169,8 +179,18 @@ impl ServeArgs {
             per_second,
             burst: self.connection_burst.or(default.map(|rate| rate.burst)).unwrap_or(per_second).max(1),
         });
+        if let Some(mib) = self.query_memory {
+            rules.max_query_memory = Some(usize::try_from(mib << 20).unwrap_or(usize::MAX));
+        }
         rules
     }
+}
+
+/// `--statement-timeout`: PostgreSQL's syntax for a time in milliseconds.
+fn parse_statement_timeout(value: &str) -> Result<Duration, String> {
+    occam::interrupt::parse_milliseconds("statement_timeout", value)
+        .map(|milliseconds| Duration::from_millis(milliseconds as u64))
+        .map_err(|err| err.message)
 }
 
 /// An error for the operator: printed as `error: <message>`.
@@ -245,8 +265,13 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
         let cert_and_key = args.tls_cert.as_deref().zip(args.tls_key.as_deref());
         let tls = wire::tls::load_or_generate(cert_and_key, data_dir.as_deref()).map_err(Failure)?;
 
-        let config =
-            Config { data_dir: data_dir.clone(), compat: args.compat, rules: Some(args.rules()), ..Config::default() };
+        let config = Config {
+            data_dir: data_dir.clone(),
+            compat: args.compat,
+            rules: Some(args.rules()),
+            statement_timeout: args.statement_timeout.filter(|timeout| !timeout.is_zero()),
+            ..Config::default()
+        };
         let database = tokio::task::spawn_blocking(move || Database::open(&config))
             .await?
             .map_err(|err| Failure(format!("cannot open database: {}", err.message)))?;

@@ -1,8 +1,9 @@
 //! The `occam` binary as an operator uses it: help text, clear failures for a busy port or an unusable
-//! data directory, and a real `psql` session against a started server.
+//! data directory, and a real `psql` session against a started server (psql's Ctrl-C included).
 
 use std::net::TcpListener;
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 mod common;
 use common::{Server, OCCAM, PSQL};
@@ -69,6 +70,60 @@ fn psql_runs_a_multi_statement_query() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "psql failed: {stderr}");
     assert!(stdout.contains("1|ada\n2|grace"), "stdout: {stdout}");
+}
+
+/// psql's Ctrl-C: SIGINT makes psql send a CancelRequest, which cancels the running statement (57014).
+/// psql is interrupted only once it is connected (the server's `occam_connections` gauge says so; a SIGINT
+/// before psql installs its handler would end it), then again and again until it ends: a cancel that
+/// reaches the server before the query runs is dropped, as in PostgreSQL. A psql that ended without the
+/// server's cancel error (interrupted before its query was sent) is started again.
+#[test]
+fn psql_ctrl_c_cancels_the_running_statement() {
+    let metrics_port = common::free_port();
+    let metrics_listen = format!("127.0.0.1:{metrics_port}");
+    let server = Server::start(&["--in-memory", "--metrics-listen", &metrics_listen]);
+    let connections = || -> f64 {
+        let response = http_get(metrics_port, "/metrics");
+        let line = response.lines().find(|line| line.starts_with("occam_connections ")).expect("the gauge");
+        line.rsplit(' ').next().and_then(|value| value.parse().ok()).expect("a number")
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let pause = || {
+        assert!(Instant::now() < deadline, "psql's Ctrl-C never cancelled the statement");
+        // Polling interval; every loop below ends on what it observes, not on time.
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    loop {
+        let mut psql = Command::new(PSQL)
+            .args(["-h", "127.0.0.1", "-p", &server.port.to_string(), "-U", "admin", "-d", "postgres", "-X"])
+            .args(["-c", "SELECT count(*) FROM generate_series(1, 100000000000)"])
+            .env("PGPASSWORD", "anything")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("run psql");
+        while connections() < 1.0 && psql.try_wait().expect("poll psql").is_none() {
+            pause();
+        }
+        let pid = psql.id().to_string();
+        while psql.try_wait().expect("poll psql").is_none() {
+            Command::new("kill").args(["-INT", &pid]).status().expect("kill -INT");
+            pause();
+        }
+        let output = psql.wait_with_output().expect("psql output");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if stderr.contains("canceling statement due to user request") {
+            assert!(!output.status.success(), "psql reports the error: {stderr}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "psql's Ctrl-C never cancelled the statement: {stderr}");
+        while connections() > 0.0 {
+            pause();
+        }
+    }
+    // The server serves on.
+    let output = server.psql(&["SELECT 41 + 1"]);
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "42");
 }
 
 #[test]

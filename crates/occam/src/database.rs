@@ -44,6 +44,9 @@ pub struct Config {
     /// The planner switches every session starts with (`SET enable_indexscan = ...` changes a session's):
     /// tests run the whole SQL corpus under forced alternative plans with them.
     pub planner: crate::sql::optimize::Settings,
+    /// The `statement_timeout` every session starts with (`occam serve --statement-timeout`); None or zero:
+    /// none, as PostgreSQL's default.
+    pub statement_timeout: Option<std::time::Duration>,
 }
 
 /// What authentication needs to know about a role (see [`Database::role_login`]).
@@ -82,6 +85,7 @@ struct DatabaseInner {
     rules: Rules,
     clock: Arc<dyn Clock>,
     planner: crate::sql::optimize::Settings,
+    statement_timeout: Option<std::time::Duration>,
     /// Cached statistics and changes since the last ANALYZE, per table.
     activity: TableActivity,
 }
@@ -127,6 +131,11 @@ impl Database {
         })
     }
 
+    /// The `statement_timeout` sessions start with (None: off).
+    pub fn default_statement_timeout(&self) -> Option<std::time::Duration> {
+        self.inner.statement_timeout
+    }
+
     /// The planner switches sessions start with.
     pub fn planner_defaults(&self) -> crate::sql::optimize::Settings {
         self.inner.planner
@@ -155,6 +164,7 @@ impl Database {
                 rules,
                 clock: config.clock.clone().unwrap_or_else(|| Arc::new(SystemClock)),
                 planner: config.planner,
+                statement_timeout: config.statement_timeout,
                 activity,
             }),
         };

@@ -47,6 +47,7 @@ use parking_lot::{Condvar, Mutex};
 use crate::catalog::{self, Catalog, Index, IndexState};
 use crate::database::{Database, WeakDatabase};
 use crate::error::{sqlstate, Error, Result};
+use crate::interrupt::StatementInterrupt;
 use crate::sql::execute::{self, ExecContext};
 use crate::sql::functions::FunctionContext;
 use crate::statistics;
@@ -830,10 +831,13 @@ fn analyze(db: &Database, signal: &JobSignal, job: &Job) -> Result<Option<String
 }
 
 /// `CALL sys.wait_for_job(id)`: blocks until the job ends; true if it completed.
-pub fn wait_for_job(db: &Database, id: &str) -> Result<bool> {
+pub fn wait_for_job(db: &Database, id: &str, interrupt: &StatementInterrupt) -> Result<bool> {
     check_job_id(id)?;
     let signal = db.job_signal();
+    // The wait wakes up now and then to see whether the statement was cancelled or timed out.
+    let slice = if interrupt.is_interruptible() { Duration::from_millis(50) } else { Duration::from_secs(1) };
     loop {
+        interrupt.check()?;
         let generation = signal.state.lock().generation;
         let job = read_job(&db.begin(), id)?
             .ok_or_else(|| Error::new(sqlstate::UNDEFINED_OBJECT, format!("job \"{id}\" does not exist")))?;
@@ -844,8 +848,9 @@ pub fn wait_for_job(db: &Database, id: &str) -> Result<bool> {
         }
         let mut state = signal.state.lock();
         if state.generation == generation {
-            // The timeout only guards against a worker that died; state changes always notify.
-            signal.changed.wait_for(&mut state, Duration::from_secs(1));
+            // The timeout only guards against a worker that died (and lets a cancel be seen); state changes
+            // always notify.
+            signal.changed.wait_for(&mut state, slice);
         }
     }
 }

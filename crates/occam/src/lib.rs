@@ -19,6 +19,9 @@ pub mod catalog;
 pub mod compat;
 pub mod database;
 pub mod error;
+#[doc(hidden)]
+pub mod fuzz_targets;
+pub mod interrupt;
 pub mod jobs;
 pub mod metrics;
 pub mod roles;

@@ -29,6 +29,7 @@ use crate::catalog;
 use crate::compat::Rules;
 use crate::database::Database;
 use crate::error::{sqlstate, Error, Result};
+use crate::interrupt::StatementInterrupt;
 use crate::roles;
 use crate::settings::SessionSettings;
 use crate::sql::ast::{DiscardTarget, SessionCommand, Statement};
@@ -225,6 +226,8 @@ pub struct Session {
     defer_durability: bool,
     /// A commit `execute` returned before it was durable, for the caller to await.
     pending_commit: Option<DurableWait>,
+    /// The running top-level statement's cancel flag and `statement_timeout` deadline.
+    interrupt: Option<StatementInterrupt>,
 }
 
 /// Length of the table prefix of every row key (`storage::keycode::table_prefix`), which the key size
@@ -238,17 +241,23 @@ fn command(tag: &str) -> QueryResult {
 impl Session {
     pub(crate) fn new(db: Database, user: &str) -> Session {
         let superuser = user == crate::roles::ADMIN_ROLE || !db.catalog().roles.exists(user);
+        let settings = SessionSettings::new(user, superuser);
+        if let Some(timeout) = db.default_statement_timeout() {
+            let milliseconds = timeout.as_millis().min(i32::MAX as u128).to_string();
+            settings.set_server_value("statement_timeout", &milliseconds).expect("a valid number of milliseconds");
+        }
         Session {
             db,
             user: user.to_string(),
             superuser,
             state: State::Idle,
-            settings: SessionSettings::new(user, superuser),
+            settings,
             prepared: HashMap::new(),
             protocol_statements: HashSet::new(),
             effects: Vec::new(),
             defer_durability: false,
             pending_commit: None,
+            interrupt: None,
         }
     }
 
@@ -276,6 +285,8 @@ impl Session {
     /// deferred durability the last commit may still be pending (see
     /// [`take_pending_commit`](Self::take_pending_commit)): servers await it before answering.
     pub fn run_batch(&mut self, batch: QueryString) -> Vec<Result<QueryResult>> {
+        // A cancel (CancelRequest, pg_cancel_backend) reaches the statements of this query string only.
+        let _running = self.settings.interrupts().begin();
         let statements = match batch.statements {
             Ok(statements) => statements,
             Err(err) => {
@@ -389,6 +400,7 @@ impl Session {
     /// Executes a prepared statement with bound parameter values (extended protocol Bind + Execute).
     pub fn execute(&mut self, statement: &PreparedStatement, params: &[Value]) -> Result<QueryResult> {
         let Some(ast) = &statement.statement else { return Ok(QueryResult::Empty) };
+        let _running = self.settings.interrupts().begin();
         let result = if params.len() != statement.param_types.len() {
             Err(Error::protocol(format!(
                 "bind message supplies {} parameters, but prepared statement \"\" requires {}",
@@ -460,7 +472,17 @@ impl Session {
         in_batch: bool,
     ) -> Result<QueryResult> {
         let started = std::time::Instant::now();
+        // Each statement of a query string has its own statement_timeout, as in PostgreSQL 13 and later;
+        // one that another runs (EXECUTE) shares its caller's.
+        let top_level = self.interrupt.is_none();
+        if top_level {
+            let timeout = self.settings.statement_timeout();
+            self.interrupt = Some(StatementInterrupt::new(self.settings.interrupts().clone(), started, timeout));
+        }
         let result = self.run_statement(statement, prepared, params, in_batch);
+        if top_level {
+            self.interrupt = None;
+        }
         self.db.metrics().statement(result.is_ok(), started.elapsed());
         result
     }
@@ -630,7 +652,7 @@ impl Session {
             self.db.wake_jobs();
         }
         for job_id in &synchronous_builds {
-            if !crate::jobs::wait_for_job(&self.db, job_id)? {
+            if !crate::jobs::wait_for_job(&self.db, job_id, &StatementInterrupt::default())? {
                 return Err(crate::jobs::failure(&self.db, job_id));
             }
         }
@@ -685,6 +707,7 @@ impl Session {
             catalog,
             database: Some(self.db.clone()),
             regex_cache: Default::default(),
+            interrupt: self.interrupt.clone().unwrap_or_default(),
         };
         let planning = execute::Planning {
             estimates: &self.db,
@@ -747,7 +770,7 @@ impl Session {
                 let Value::Text(id) = id else {
                     return Err(Error::new(sqlstate::INVALID_TEXT_REPRESENTATION, "Unable to convert text to UUID"));
                 };
-                crate::jobs::wait_for_job(&self.db, &id).map(|completed| QueryResult::Rows {
+                crate::jobs::wait_for_job(&self.db, &id, &functions.interrupt).map(|completed| QueryResult::Rows {
                     columns: planned.columns.clone(),
                     rows: vec![vec![Value::Bool(completed)]],
                     tag: "CALL".to_string(),

@@ -10,18 +10,25 @@
 //! the rest of the transaction: the session calls [`SessionSettings::end_transaction`] when a transaction
 //! ends, which drops those.
 //!
-//! Backend process ids are unique within the process; the live ones are registered with their role and a
-//! termination signal, so that `pg_terminate_backend(pid)` can end another connection (the wire layer
-//! waits on the signal) and `pg_cancel_backend(pid)` can tell a live backend from an unknown pid.
+//! Backend process ids are unique within the process; the live ones are registered with their role, their
+//! secret key (BackendKeyData), a termination signal and their cancel flag (`interrupt`), so that
+//! `pg_terminate_backend(pid)` can end another connection (the wire layer waits on the signal), and
+//! `pg_cancel_backend(pid)` or a CancelRequest with the right key can cancel its running statement.
+//!
+//! Time parameters (`statement_timeout`, `lock_timeout`, `idle_in_transaction_session_timeout`) are checked
+//! and stored as PostgreSQL shows them (`SET statement_timeout = 5000` shows `5s`); `statement_timeout`
+//! bounds each statement of the session (see [`SessionSettings::statement_timeout`]).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, LazyLock};
+use std::time::Duration;
 
 use parking_lot::Mutex;
 use tokio::sync::Notify;
 
 use crate::error::{sqlstate, Error, Result};
+use crate::interrupt::{self, Interrupts};
 
 /// A parameter SHOW knows without a SET.
 struct Parameter {
@@ -108,13 +115,19 @@ pub fn server_default(name: &str) -> Option<&'static str> {
     find_parameter(name).map(|p| p.default)
 }
 
-/// A value as PostgreSQL spells it back: the UTF-8 encoding's aliases (`utf-8`, `unicode`) are `UTF8`.
-fn canonical_value(lower_name: &str, value: &str) -> String {
+/// Parameters that hold a time in milliseconds (PostgreSQL's `GUC_UNIT_MS` integers).
+const TIME_PARAMETERS: &[&str] = &["statement_timeout", "lock_timeout", "idle_in_transaction_session_timeout"];
+
+/// A value as PostgreSQL spells it back: the UTF-8 encoding's aliases (`utf-8`, `unicode`) are `UTF8`, a
+/// time parameter is checked (22023) and shown in its largest exact unit (`5000` is `5s`).
+fn canonical_value(lower_name: &str, value: &str) -> Result<String> {
     let utf8 = ["utf8", "utf-8", "unicode"].iter().any(|alias| value.eq_ignore_ascii_case(alias));
     if lower_name == "client_encoding" && utf8 {
-        "UTF8".to_string()
+        Ok("UTF8".to_string())
+    } else if TIME_PARAMETERS.contains(&lower_name) {
+        Ok(interrupt::format_milliseconds(interrupt::parse_milliseconds(lower_name, value)?))
     } else {
-        value.to_string()
+        Ok(value.to_string())
     }
 }
 
@@ -125,8 +138,11 @@ static LIVE_BACKENDS: LazyLock<Mutex<HashMap<i32, LiveBackend>>> = LazyLock::new
 struct LiveBackend {
     user: String,
     superuser: bool,
+    /// BackendKeyData's secret key: a CancelRequest must carry it.
+    secret_key: i32,
     terminate: Arc<Notify>,
     started: chrono::DateTime<chrono::Utc>,
+    interrupts: Arc<Interrupts>,
 }
 
 /// Whether `pid` is a backend of this server process that is still open.
@@ -196,24 +212,40 @@ pub enum Signal {
     Terminate,
 }
 
+/// A CancelRequest (`pid` and `secret_key` from its BackendKeyData): cancels the statement that backend is
+/// running, if the key matches. Whether a statement was cancelled (the client learns nothing either way).
+pub fn cancel_request(pid: i32, secret_key: i32) -> bool {
+    let interrupts = match LIVE_BACKENDS.lock().get(&pid) {
+        Some(backend) if backend.secret_key == secret_key => backend.interrupts.clone(),
+        _ => return false,
+    };
+    interrupts.request_cancel()
+}
+
 /// A registered backend process id, unregistered when the session that holds it is gone.
 struct BackendId {
     pid: i32,
+    secret_key: i32,
     terminate: Arc<Notify>,
+    interrupts: Arc<Interrupts>,
 }
 
 impl BackendId {
     fn register(user: &str, superuser: bool) -> BackendId {
         let pid = NEXT_BACKEND_PID.fetch_add(1, Ordering::Relaxed);
+        let secret_key = rand::random::<i32>();
         let terminate = Arc::new(Notify::new());
+        let interrupts = Arc::new(Interrupts::default());
         let backend = LiveBackend {
             user: user.to_string(),
             superuser,
+            secret_key,
             terminate: terminate.clone(),
             started: chrono::Utc::now(),
+            interrupts: interrupts.clone(),
         };
         LIVE_BACKENDS.lock().insert(pid, backend);
-        BackendId { pid, terminate }
+        BackendId { pid, secret_key, terminate, interrupts }
     }
 }
 
@@ -226,6 +258,8 @@ impl Drop for BackendId {
 struct Settings {
     user: String,
     superuser: bool,
+    /// Values the server was started with (`occam serve --statement-timeout`), under the startup message's.
+    server_values: HashMap<String, String>,
     /// Values the client's startup message gave: the session's defaults (what RESET returns to).
     startup_values: HashMap<String, String>,
     /// Session values that differ from the default, by lower-case name.
@@ -243,7 +277,12 @@ impl Settings {
         match lower {
             "is_superuser" => Some(if self.superuser { "on" } else { "off" }.to_string()),
             "session_authorization" => Some(self.user.clone()),
-            _ => self.startup_values.get(lower).cloned().or_else(|| server_default(lower).map(str::to_string)),
+            _ => self
+                .startup_values
+                .get(lower)
+                .or_else(|| self.server_values.get(lower))
+                .cloned()
+                .or_else(|| server_default(lower).map(str::to_string)),
         }
     }
 
@@ -285,6 +324,7 @@ impl SessionSettings {
         let settings = Settings {
             user: user.to_string(),
             superuser,
+            server_values: HashMap::new(),
             startup_values: HashMap::new(),
             values: HashMap::new(),
             transaction_values: HashMap::new(),
@@ -300,6 +340,23 @@ impl SessionSettings {
         self.backend.pid
     }
 
+    /// BackendKeyData's secret key, which a CancelRequest for this backend must carry.
+    pub fn secret_key(&self) -> i32 {
+        self.backend.secret_key
+    }
+
+    /// This backend's cancel flag (see `interrupt`).
+    pub fn interrupts(&self) -> &Arc<Interrupts> {
+        &self.backend.interrupts
+    }
+
+    /// `statement_timeout` now: None when 0 (off).
+    pub fn statement_timeout(&self) -> Option<Duration> {
+        let value = self.get("statement_timeout")?;
+        let milliseconds = interrupt::parse_milliseconds("statement_timeout", &value).ok()?;
+        (milliseconds > 0).then(|| Duration::from_millis(milliseconds as u64))
+    }
+
     /// Notified when another session terminates this one (`pg_terminate_backend`); a permit is kept
     /// if nobody waits yet.
     pub fn termination_signal(&self) -> Arc<Notify> {
@@ -308,8 +365,9 @@ impl SessionSettings {
 
     /// `pg_cancel_backend(pid)` / `pg_terminate_backend(pid)` from this session: false for a pid that is
     /// no open backend. A role may signal its own backends; only a superuser those of other roles
-    /// (PostgreSQL's rule without `pg_signal_backend`). Cancelling does nothing yet: statements cannot be
-    /// cancelled.
+    /// (PostgreSQL's rule without `pg_signal_backend`). A cancel reaches only a statement running then
+    /// (a backend's own included: `pg_cancel_backend(pg_backend_pid())` cancels the statement calling it,
+    /// as in PostgreSQL).
     pub fn signal_backend(&self, pid: i32, signal: Signal) -> Result<bool> {
         let backends = LIVE_BACKENDS.lock();
         let Some(target) = backends.get(&pid) else { return Ok(false) };
@@ -333,8 +391,11 @@ impl SessionSettings {
                     "Only roles with privileges of the role whose process is being {verb}ed or with privileges of the \"pg_signal_backend\" role may {verb} this process."
                 )));
         }
-        if signal == Signal::Terminate {
-            target.terminate.notify_one();
+        match signal {
+            Signal::Terminate => target.terminate.notify_one(),
+            Signal::Cancel => {
+                target.interrupts.request_cancel();
+            }
         }
         Ok(true)
     }
@@ -356,7 +417,8 @@ impl SessionSettings {
         if find_parameter(&lower).is_some_and(|p| p.read_only) {
             return Err(Error::new("55P02", format!("parameter \"{lower}\" cannot be changed")));
         }
-        let value = canonical_value(&lower, value);
+        let value =
+            if value.eq_ignore_ascii_case("default") { value.to_string() } else { canonical_value(&lower, value)? };
         let value = value.as_str();
         let mut settings = self.settings.lock();
         if value.eq_ignore_ascii_case("default") && !transaction_only {
@@ -378,8 +440,16 @@ impl SessionSettings {
         if find_parameter(&lower).is_some_and(|p| p.read_only) {
             return Err(Error::new("55P02", format!("parameter \"{lower}\" cannot be changed")));
         }
-        let value = canonical_value(&lower, value);
+        let value = canonical_value(&lower, value)?;
         self.settings.lock().startup_values.insert(lower, value);
+        Ok(())
+    }
+
+    /// A default the server was started with (below the startup message's values): checked like SET.
+    pub fn set_server_value(&self, name: &str, value: &str) -> Result<()> {
+        let lower = name.to_ascii_lowercase();
+        let value = canonical_value(&lower, value)?;
+        self.settings.lock().server_values.insert(lower, value);
         Ok(())
     }
 

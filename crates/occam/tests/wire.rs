@@ -12,7 +12,7 @@ use occam::wire;
 use occam::Database;
 use pgwire::messages::extendedquery::{Bind, Execute, Parse, Sync as SyncMessage};
 use pgwire::messages::simplequery::Query;
-use pgwire::messages::startup::{Password, PasswordMessageFamily, Startup};
+use pgwire::messages::startup::{Password, PasswordMessageFamily, SecretKey, Startup};
 use pgwire::messages::{DecodeContext, PgWireBackendMessage, PgWireFrontendMessage, ProtocolVersion};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -414,11 +414,14 @@ struct Outcome {
 struct RawClient {
     stream: TcpStream,
     buf: BytesMut,
+    /// BackendKeyData: (process id, secret key).
+    key: (i32, i32),
 }
 
 impl RawClient {
     async fn login(addr: SocketAddr) -> RawClient {
-        let mut client = RawClient { stream: TcpStream::connect(addr).await.expect("connect"), buf: BytesMut::new() };
+        let stream = TcpStream::connect(addr).await.expect("connect");
+        let mut client = RawClient { stream, buf: BytesMut::new(), key: (0, 0) };
         let mut startup = Startup::new();
         startup.parameters.insert("user".into(), "admin".into());
         startup.parameters.insert("database".into(), "postgres".into());
@@ -426,8 +429,16 @@ impl RawClient {
         client.recv().await;
         let password = PasswordMessageFamily::Password(Password::new("anything".into()));
         client.send(&[PgWireFrontendMessage::PasswordMessageFamily(password)]).await;
-        client.until_ready().await;
-        client
+        loop {
+            match client.recv().await {
+                PgWireBackendMessage::BackendKeyData(key) => {
+                    let SecretKey::I32(secret) = key.secret_key else { panic!("a 4-byte secret key") };
+                    client.key = (key.pid, secret);
+                }
+                PgWireBackendMessage::ReadyForQuery(_) => return client,
+                _ => {}
+            }
+        }
     }
 
     async fn send(&mut self, messages: &[PgWireFrontendMessage]) {
@@ -580,4 +591,106 @@ async fn catalog_types_in_the_binary_format() {
     assert_eq!(row.get::<_, u32>(1), 23);
     let err = client.query_one("SELECT $1::regtype", &[&"no_such_type"]).await.expect_err("unknown type");
     assert_eq!(sqlstate(&err), SqlState::UNDEFINED_OBJECT);
+}
+
+/// Sends a CancelRequest for backend `pid` with `secret_key` on a new connection, and returns once the server
+/// has handled it (it then closes the connection without an answer).
+async fn send_cancel_request(addr: SocketAddr, pid: i32, secret_key: i32) {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let mut packet = BytesMut::new();
+    packet.put_i32(16);
+    packet.put_i32(80877102);
+    packet.put_i32(pid);
+    packet.put_i32(secret_key);
+    stream.write_all(&packet).await.expect("write");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.expect("read");
+    assert!(answer.is_empty(), "a CancelRequest gets no answer: {answer:?}");
+}
+
+/// Runs `statement` while `cancel` is sent again and again until the statement ends, and returns how it
+/// ended. A cancel that reaches the backend before the statement starts is dropped (as in PostgreSQL), so
+/// the first ones may do nothing; the loop waits on the statement itself, not on a guess of its timing.
+async fn run_while_cancelling<T, Fut>(
+    statement: impl std::future::Future<Output = Result<T, tokio_postgres::Error>>,
+    mut cancel: impl FnMut() -> Fut,
+) -> Result<T, tokio_postgres::Error>
+where
+    Fut: std::future::Future<Output = ()>,
+{
+    tokio::pin!(statement);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    loop {
+        cancel().await;
+        if let Ok(outcome) = tokio::time::timeout(std::time::Duration::from_millis(20), &mut statement).await {
+            return outcome;
+        }
+        assert!(std::time::Instant::now() < deadline, "the statement was never cancelled");
+    }
+}
+
+const ENDLESS: &str = "SELECT count(*) FROM generate_series(1, 100000000000)";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cancel_request_cancels_the_running_statement() {
+    let addr = start_server().await;
+    let client = connect(addr).await;
+    let token = client.cancel_token();
+    // Extended protocol (tokio-postgres's query), then the simple protocol; psql's Ctrl-C sends the same.
+    let cancel = || async { token.cancel_query(NoTls).await.expect("cancel request") };
+    let err = run_while_cancelling(client.query_one(ENDLESS, &[]), cancel).await.expect_err("cancelled");
+    assert_eq!(sqlstate(&err), SqlState::QUERY_CANCELED);
+    assert_eq!(err.as_db_error().expect("server error").message(), "canceling statement due to user request");
+    let err = run_while_cancelling(client.simple_query(ENDLESS), cancel).await.expect_err("cancelled");
+    assert_eq!(sqlstate(&err), SqlState::QUERY_CANCELED);
+    // The session goes on; in a block the block fails, as after any error.
+    let one: i32 = client.query_one("SELECT 1", &[]).await.expect("after a cancel").get(0);
+    assert_eq!(one, 1);
+    client.batch_execute("BEGIN").await.expect("begin");
+    let err = run_while_cancelling(client.query_one(ENDLESS, &[]), cancel).await.expect_err("cancelled");
+    assert_eq!(sqlstate(&err), SqlState::QUERY_CANCELED);
+    let err = client.query_one("SELECT 1", &[]).await.expect_err("failed block");
+    assert_eq!(sqlstate(&err), SqlState::IN_FAILED_SQL_TRANSACTION);
+    client.batch_execute("ROLLBACK").await.expect("rollback");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_cancel_needs_the_key_and_a_running_statement() {
+    let addr = start_server().await;
+    let mut raw = RawClient::login(addr).await;
+    let (pid, key) = raw.key;
+    // Handled while the backend is idle: dropped, so the next statement runs to its end.
+    send_cancel_request(addr, pid, key).await;
+    let outcome = raw.extended("SELECT count(*) FROM generate_series(1, 200000)", vec![]).await;
+    assert_eq!((outcome.error, outcome.rows), (None, vec![vec![Some("200000".to_string())]]));
+    // A wrong key never cancels: the statement below can only end by its statement timeout.
+    assert_eq!(raw.simple("SET statement_timeout = '1s'").await, (None, b'I'));
+    raw.send(&[PgWireFrontendMessage::Query(Query::new(ENDLESS.into()))]).await;
+    let wrong_keys = async {
+        for attempt in 1..=20 {
+            send_cancel_request(addr, pid, key.wrapping_add(attempt)).await;
+            send_cancel_request(addr, pid + 1_000_000, key).await;
+        }
+    };
+    let (outcome, ()) = tokio::join!(raw.until_ready(), wrong_keys);
+    assert_eq!(outcome.error.as_deref(), Some("57014"));
+    assert_eq!(outcome.status, b'I');
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn pg_cancel_backend_cancels_another_sessions_statement() {
+    let addr = start_server().await;
+    let busy = connect(addr).await;
+    let other = connect(addr).await;
+    let pid: i32 = busy.query_one("SELECT pg_backend_pid()", &[]).await.expect("pid").get(0);
+    let cancel_sql = format!("SELECT pg_cancel_backend({pid})");
+    let cancel = || async {
+        let sent: bool = other.query_one(cancel_sql.as_str(), &[]).await.expect("cancel").get(0);
+        assert!(sent, "a live backend");
+    };
+    let err = run_while_cancelling(busy.query_one(ENDLESS, &[]), cancel).await.expect_err("cancelled");
+    assert_eq!(sqlstate(&err), SqlState::QUERY_CANCELED);
+    assert_eq!(err.as_db_error().expect("server error").message(), "canceling statement due to user request");
+    let one: i32 = busy.query_one("SELECT 1", &[]).await.expect("after a cancel").get(0);
+    assert_eq!(one, 1);
 }

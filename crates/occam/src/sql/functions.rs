@@ -19,6 +19,7 @@ use crate::catalog::Catalog;
 use crate::database::Database;
 use crate::error::{sqlstate, Error, Result};
 use crate::settings::{SessionSettings, Signal};
+use crate::sql::execute::memory::{concat_bytes, requested_length_too_large, ValueLimit, MAX_VALUE_BYTES};
 use crate::sql::scalar::{self, BinaryOp, BinarySignature};
 use crate::types::{text, ArrayElement, DataType, Value};
 
@@ -41,6 +42,8 @@ pub struct FunctionContext {
     pub database: Option<Database>,
     /// Regular expressions compiled by this statement, by pattern and flags (`sql::regex`).
     pub regex_cache: crate::sql::regex::RegexCache,
+    /// The running statement's cancel flag and deadline (`crate::interrupt`).
+    pub interrupt: crate::interrupt::StatementInterrupt,
 }
 
 impl std::fmt::Debug for FunctionContext {
@@ -141,8 +144,8 @@ pub enum ScalarFunction {
     /// `current_schema()`: the first existing schema of `search_path`.
     CurrentSchema,
     PgBackendPid,
-    /// `pg_cancel_backend(pid)`: whether `pid` is a live backend; cancelling does nothing yet (statements
-    /// cannot be cancelled).
+    /// `pg_cancel_backend(pid)`: cancels the statement that backend is running (see `crate::interrupt`);
+    /// whether `pid` is a live backend.
     CancelBackend,
     /// `pg_terminate_backend(pid[, timeout])`: ends that connection (FATAL 57P01), if it is a live backend.
     TerminateBackend,
@@ -546,8 +549,14 @@ fn session(ctx: &FunctionContext) -> Result<&SessionSettings> {
     ctx.session.as_ref().ok_or_else(|| Error::unsupported("session functions are not available here"))
 }
 
-/// Evaluates a resolved scalar function on arguments already coerced to `resolved.arg_types`.
-pub fn invoke_scalar(resolved: &ResolvedScalar, args: &[Value], ctx: &FunctionContext) -> Result<Value> {
+/// Evaluates a resolved scalar function on arguments already coerced to `resolved.arg_types`. A function
+/// that builds a larger value than its arguments checks its size against `limit` before allocating it.
+pub fn invoke_scalar(
+    resolved: &ResolvedScalar,
+    args: &[Value],
+    ctx: &FunctionContext,
+    limit: ValueLimit,
+) -> Result<Value> {
     use ScalarFunction as F;
     // Functions with special NULL handling first; every other function is strict (NULL in, NULL out).
     match resolved.function {
@@ -581,6 +590,7 @@ pub fn invoke_scalar(resolved: &ResolvedScalar, args: &[Value], ctx: &FunctionCo
             return Ok(a.clone());
         }
         F::Concat => {
+            string_buffer_check(args.iter().map(concat_bytes), limit)?;
             let mut out = String::new();
             for (value, data_type) in args.iter().zip(&resolved.arg_types) {
                 match value {
@@ -596,6 +606,8 @@ pub fn invoke_scalar(resolved: &ResolvedScalar, args: &[Value], ctx: &FunctionCo
                 Value::Null => return Ok(Value::Null),
                 other => expect_text(other)?,
             };
+            let parts_bytes = args[1..].iter().filter(|v| !v.is_null()).map(concat_bytes);
+            string_buffer_check(parts_bytes.flat_map(|bytes| [separator.len(), bytes]).skip(1), limit)?;
             let mut parts = Vec::new();
             for (value, data_type) in args[1..].iter().zip(&resolved.arg_types[1..]) {
                 match value {
@@ -737,6 +749,12 @@ pub fn invoke_scalar(resolved: &ResolvedScalar, args: &[Value], ctx: &FunctionCo
             if from.is_empty() {
                 Value::Text(subject.to_string())
             } else {
+                if to.len() > from.len() {
+                    let growth = subject.matches(from).count().saturating_mul(to.len() - from.len());
+                    limit.check(subject.len().saturating_add(growth), || {
+                        alloc_request_too_large(subject.len() + growth)
+                    })?;
+                }
                 Value::Text(subject.replace(from, to))
             }
         }
@@ -838,14 +856,12 @@ pub fn invoke_scalar(resolved: &ResolvedScalar, args: &[Value], ctx: &FunctionCo
                 Some(fill) => expect_text(fill)?,
                 None => " ",
             };
-            Value::Text(pad(subject, length, fill, resolved.function == F::LPad)?)
+            Value::Text(pad(subject, length, fill, resolved.function == F::LPad, limit)?)
         }
         F::Repeat => {
             let subject = expect_text(&args[0])?;
             let count = expect_int(&args[1])?.max(0) as usize;
-            if subject.len().saturating_mul(count) > MAX_TEXT_BYTES {
-                return Err(Error::new(sqlstate::PROGRAM_LIMIT_EXCEEDED, "requested length too large"));
-            }
+            limit.check(subject.len().saturating_mul(count), requested_length_too_large)?;
             Value::Text(subject.repeat(count))
         }
         F::SplitPart => {
@@ -881,8 +897,25 @@ pub fn invoke_scalar(resolved: &ResolvedScalar, args: &[Value], ctx: &FunctionCo
     })
 }
 
-/// PostgreSQL's limit on a text value (MaxAllocSize - 1 header bytes): longer results are 54000.
-const MAX_TEXT_BYTES: usize = 0x3fff_ffff - 4;
+/// Checks the value a StringInfo-built result (`concat`, `concat_ws`) would make from parts of these sizes:
+/// PostgreSQL fails as soon as its buffer would pass 1 GB, with `54000 out of memory` and the sizes.
+fn string_buffer_check(parts: impl Iterator<Item = usize>, limit: ValueLimit) -> Result<()> {
+    let mut total = 0usize;
+    for part in parts {
+        if total.saturating_add(part) >= MAX_VALUE_BYTES {
+            return Err(Error::new(sqlstate::PROGRAM_LIMIT_EXCEEDED, "out of memory")
+                .with_detail(format!("Cannot enlarge string buffer containing {total} bytes by {part} more bytes.")));
+        }
+        total += part;
+    }
+    limit.check(total, requested_length_too_large)
+}
+
+/// PostgreSQL's words when a result (`||`, `replace`) would pass 1 GB (its `palloc` limit; PostgreSQL
+/// reports it as XX000, occam as 54000 like the other value limits).
+pub fn alloc_request_too_large(bytes: usize) -> Error {
+    Error::new(sqlstate::PROGRAM_LIMIT_EXCEEDED, format!("invalid memory alloc request size {}", bytes + 4))
+}
 
 fn expect_float(value: &Value) -> Result<f64> {
     match value {
@@ -939,15 +972,18 @@ fn initcap(subject: &str) -> String {
 }
 
 /// lpad/rpad: fill to `length` characters, or truncate to it when the string is longer (or the fill empty).
-fn pad(subject: &str, length: i64, fill: &str, left: bool) -> Result<String> {
+fn pad(subject: &str, length: i64, fill: &str, left: bool, limit: ValueLimit) -> Result<String> {
     let target = length.max(0) as usize;
     let chars: Vec<char> = subject.chars().collect();
     if chars.len() >= target || fill.is_empty() {
         return Ok(chars[..target.min(chars.len())].iter().collect());
     }
-    if target.saturating_mul(4) > MAX_TEXT_BYTES {
-        return Err(Error::new(sqlstate::PROGRAM_LIMIT_EXCEEDED, "requested length too large"));
+    // PostgreSQL refuses by the longest the result could be in UTF-8 (4 bytes a character).
+    if target.saturating_mul(4) > MAX_VALUE_BYTES {
+        return Err(requested_length_too_large());
     }
+    let widest_fill = fill.chars().map(char::len_utf8).max().unwrap_or(1);
+    limit.check(subject.len() + (target - chars.len()) * widest_fill, requested_length_too_large)?;
     let padding: String = fill.chars().cycle().take(target - chars.len()).collect();
     Ok(if left { format!("{padding}{subject}") } else { format!("{subject}{padding}") })
 }
@@ -1538,7 +1574,7 @@ mod tests {
         for ((value, from), to) in args.iter().zip(&resolved.arg_types) {
             values.push(scalar::cast(value.clone(), from, to)?);
         }
-        invoke_scalar(&resolved, &values, &ctx())
+        invoke_scalar(&resolved, &values, &ctx(), ValueLimit::UNBUDGETED)
     }
 
     fn call_text(name: &str, args: &[(Value, DataType)]) -> String {

@@ -298,7 +298,9 @@ impl Reader<'_, '_> {
             DataType::Uuid => Value::Uuid(uuid::Uuid::from_bytes(self.array()?)),
             DataType::Date => {
                 let days = (u32::from_be_bytes(self.array()?) ^ (1 << 31)) as i32;
-                Value::Date(epoch_date() + chrono::Duration::days(days as i64))
+                // Only a corrupt key holds a day chrono cannot represent: an error, not a panic.
+                let date = epoch_date().checked_add_signed(chrono::Duration::days(days as i64));
+                Value::Date(date.ok_or_else(|| Error::internal("corrupt date key"))?)
             }
             DataType::Timestamp => {
                 let micros = (u64::from_be_bytes(self.array()?) ^ (1 << 63)) as i64;
@@ -339,7 +341,8 @@ impl Reader<'_, '_> {
         let mut mantissa: i128 = digits.parse().map_err(|_| Error::internal("corrupt numeric key"))?;
         let mut scale = scale;
         while scale < 0 {
-            mantissa *= 10;
+            // Only a corrupt key overflows here (occam encodes numerics of at most 28 digits).
+            mantissa = mantissa.checked_mul(10).ok_or_else(|| Error::internal("corrupt numeric key"))?;
             scale += 1;
         }
         if negative {

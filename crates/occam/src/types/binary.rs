@@ -162,6 +162,7 @@ pub fn decode(bytes: &[u8], data_type: &DataType) -> Result<Value> {
             let days = i32::from_be_bytes(fixed(bytes)?);
             pg_epoch_date()
                 .checked_add_signed(Duration::days(days as i64))
+                .filter(crate::types::text::date_in_range)
                 .map(Value::Date)
                 .ok_or_else(|| Error::new(sqlstate::DATETIME_FIELD_OVERFLOW, "date out of range"))
         }
@@ -200,8 +201,10 @@ fn micros_since_pg_epoch(ts: &NaiveDateTime) -> i64 {
 
 fn timestamp_from_micros(micros: i64) -> Result<NaiveDateTime> {
     let epoch = crate::types::text::date_to_timestamp(&pg_epoch_date());
+    // As PostgreSQL's timestamp_recv: only instants its text input would accept too.
     epoch
         .checked_add_signed(Duration::microseconds(micros))
+        .filter(crate::types::text::timestamp_in_range)
         .ok_or_else(|| Error::new(sqlstate::DATETIME_FIELD_OVERFLOW, "timestamp out of range"))
 }
 

@@ -495,6 +495,10 @@ pub fn parse_numeric(text: &str) -> Result<Decimal> {
     .map_err(|_| numeric_overflow())?;
     if let Some(exponent) = exponent {
         let exponent: i64 = exponent.parse().map_err(|_| numeric_overflow())?;
+        // PostgreSQL's bound on the exponent (INT_MAX / 2).
+        if exponent.abs() > i64::from(i32::MAX / 2) {
+            return Err(numeric_overflow());
+        }
         value = scale_by_power_of_ten(value, exponent)?;
     }
     if negative {
@@ -530,6 +534,10 @@ fn scale_by_power_of_ten(value: Decimal, exponent: i64) -> Result<Decimal> {
         Decimal::try_from_i128_with_scale(mantissa, new_scale as u32).map_err(|_| numeric_overflow())
     } else {
         let mut out = Decimal::from_i128_with_scale(mantissa, 0);
+        // A zero never overflows, so it would take the loop a billion steps to scale '0e1000000000'.
+        if out.is_zero() {
+            return Ok(out);
+        }
         for _ in 0..(-new_scale) {
             out = out.checked_mul(Decimal::TEN).ok_or_else(numeric_overflow)?;
         }
@@ -745,11 +753,20 @@ fn date_out_of_range(kind: &str, text: &str) -> Error {
 /// `today`, ...). A time part, if present, is ignored as in PostgreSQL.
 pub fn parse_date(text: &str) -> Result<NaiveDate> {
     let parsed = parse_datetime(text).map_err(|e| datetime_error(e, "date", text))?;
-    let year = parsed.date.year();
-    if !(MIN_YEAR..=5_874_897).contains(&year) {
+    if !date_in_range(&parsed.date) {
         return Err(date_out_of_range("date", text));
     }
     Ok(parsed.date)
+}
+
+/// Whether PostgreSQL's `date` holds this day (text and binary input both check).
+pub fn date_in_range(date: &NaiveDate) -> bool {
+    (MIN_YEAR..=5_874_897).contains(&date.year())
+}
+
+/// Whether PostgreSQL's `timestamp` / `timestamptz` holds this instant (text and binary input both check).
+pub fn timestamp_in_range(ts: &NaiveDateTime) -> bool {
+    check_timestamp_range(ts).is_some()
 }
 
 /// Parses timestamp input; an explicit time zone is ignored, as PostgreSQL does for `timestamp`.

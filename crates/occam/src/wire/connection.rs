@@ -131,7 +131,7 @@ where
         session.set_startup_parameter(name, value).map_err(Disconnect::Fatal)?;
     }
     let process_id = session.backend_pid();
-    let secret_key = SecretKey::I32(rand::random::<i32>());
+    let secret_key = SecretKey::I32(session.secret_key());
     for (name, value) in session.reported_parameters() {
         send(transport, PgWireBackendMessage::ParameterStatus(ParameterStatus::new(name, value)))?;
     }
@@ -224,9 +224,14 @@ where
                 transport.flush().await?;
             }
             CANCEL_REQUEST_CODE => {
-                // Statements are not cancellable yet; accept the request and close, as PostgreSQL does.
+                // Cancels the statement that backend runs if the key is right; the connection is closed
+                // without an answer either way, as PostgreSQL does.
                 match decode_isolated(packet, |buf| CancelRequest::decode(buf, &ctx)) {
-                    Ok(cancel) => debug!(process_id = cancel.pid, "cancel request ignored"),
+                    Ok(CancelRequest { pid, secret_key: SecretKey::I32(key), .. }) => {
+                        let cancelled = crate::settings::cancel_request(pid, key);
+                        debug!(process_id = pid, cancelled, "cancel request");
+                    }
+                    Ok(cancel) => debug!(process_id = cancel.pid, "cancel request with a key occam never issues"),
                     Err(err) => debug!(%err, "malformed cancel request"),
                 }
                 return Ok(None);

@@ -46,6 +46,7 @@ pub use auth::{
     AcceptAnyPassword, AuthExchange, AuthStep, Authenticator, IamAuth, LocalAuth, LoginRoles, PasswordAuth,
 };
 pub use tls::ServerTls;
+pub(crate) use transport::in_isolated_decoder;
 
 /// The version reported in the `server_version` parameter (what clients see as the PostgreSQL version).
 pub const SERVER_VERSION: &str = "16.15";
@@ -95,14 +96,7 @@ pub(crate) async fn serve_sessions<F: SessionFactory>(
     factory: F,
     options: ServerOptions,
 ) -> io::Result<()> {
-    let rules = factory.rules();
-    let shared = Arc::new(Shared {
-        rate_limiter: rules.connection_rate.map(limits::ConnectionRateLimiter::new),
-        rules,
-        factory,
-        options,
-        open_connections: Arc::new(AtomicUsize::new(0)),
-    });
+    let shared = Shared::new(factory, options);
     let metrics = shared.factory.metrics();
     loop {
         match listener.accept().await {
@@ -142,6 +136,17 @@ pub(crate) async fn serve_sessions<F: SessionFactory>(
     }
 }
 
+/// Serves one client over any byte stream, as if it had connected to a server of `database` (the fuzzing
+/// harness, `crate::fuzz_targets`, feeds a connection this way); returns when the connection ends.
+pub(crate) async fn serve_stream<T>(stream: T, database: Database, options: ServerOptions)
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send,
+{
+    let shared = Shared::new(database, options);
+    let accepted_at = shared.factory.now();
+    connection::run(stream, "stream".to_string(), shared, Admission::Admitted, accepted_at).await;
+}
+
 /// Whether a new connection may go on past its startup message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Admission {
@@ -160,6 +165,19 @@ pub(crate) struct Shared<F> {
     rules: Rules,
     rate_limiter: Option<limits::ConnectionRateLimiter>,
     open_connections: Arc<AtomicUsize>,
+}
+
+impl<F: SessionFactory> Shared<F> {
+    fn new(factory: F, options: ServerOptions) -> Arc<Shared<F>> {
+        let rules = factory.rules();
+        Arc::new(Shared {
+            rate_limiter: rules.connection_rate.map(limits::ConnectionRateLimiter::new),
+            rules,
+            factory,
+            options,
+            open_connections: Arc::new(AtomicUsize::new(0)),
+        })
+    }
 }
 
 /// One open connection in the count that `max_connections` limits; released when dropped.
@@ -203,6 +221,8 @@ pub(crate) trait SqlSession: Send + 'static {
     }
     /// The process id clients see (`pg_backend_pid()`, BackendKeyData).
     fn backend_pid(&self) -> i32;
+    /// BackendKeyData's secret key: a CancelRequest for this backend must carry it.
+    fn secret_key(&self) -> i32;
     /// A run-time parameter from the startup message; an error ends the connection (FATAL).
     fn set_startup_parameter(&mut self, name: &str, value: &str) -> Result<()>;
     /// Every reported parameter with its value (ParameterStatus at startup).
@@ -279,6 +299,9 @@ impl SqlSession for Session {
     }
     fn backend_pid(&self) -> i32 {
         self.settings().backend_pid()
+    }
+    fn secret_key(&self) -> i32 {
+        self.settings().secret_key()
     }
     fn set_startup_parameter(&mut self, name: &str, value: &str) -> Result<()> {
         Session::set_startup_parameter(self, name, value)

@@ -176,6 +176,10 @@ impl SqlSession for ScriptedSession {
         42
     }
 
+    fn secret_key(&self) -> i32 {
+        7
+    }
+
     fn set_startup_parameter(&mut self, name: &str, value: &str) -> Result<()> {
         if name == "application_name" {
             self.application_name = value.to_owned();
@@ -382,8 +386,11 @@ async fn startup_reports_parameters_and_key() {
             _ => None,
         })
         .expect("BackendKeyData");
-    let answer = trace(&client.query("SELECT pg_backend_pid(), pg_cancel_backend(pg_backend_pid())").await);
-    assert_eq!(answer[1], format!("Row {pid},t"));
+    let answer = trace(&client.query("SELECT pg_backend_pid()").await);
+    assert_eq!(answer[1], format!("Row {pid}"));
+    // As in PostgreSQL, cancelling one's own backend cancels the statement that asks.
+    let answer = trace(&client.query("SELECT pg_cancel_backend(pg_backend_pid())").await);
+    assert!(answer.iter().any(|m| m == "ERROR 57014"), "{answer:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

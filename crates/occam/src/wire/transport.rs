@@ -173,13 +173,27 @@ pub fn decode_context(startup_phase: bool) -> DecodeContext {
     ctx
 }
 
+thread_local! {
+    /// Set while [`decode_isolated`] runs a pgwire decoder on this thread.
+    static DECODING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread is inside [`decode_isolated`], which contains a decoder's panic by design: panic
+/// hooks (the fuzzing drivers' in `crate::fuzz_targets`) tell such a panic from a bug this way.
+pub fn in_isolated_decoder() -> bool {
+    DECODING.with(|decoding| decoding.get())
+}
+
 /// Runs a pgwire decoder on one complete frame; malformed contents (including a decoder panic on a
-/// truncated body) become a protocol error.
+/// truncated body, which pgwire's decoders do not all check) become a protocol error.
 pub fn decode_isolated<T>(
     mut frame: BytesMut,
     decode: impl FnOnce(&mut BytesMut) -> pgwire::error::PgWireResult<Option<T>>,
 ) -> Result<T, Error> {
-    match catch_unwind(AssertUnwindSafe(|| decode(&mut frame))) {
+    DECODING.with(|decoding| decoding.set(true));
+    let outcome = catch_unwind(AssertUnwindSafe(|| decode(&mut frame)));
+    DECODING.with(|decoding| decoding.set(false));
+    match outcome {
         Ok(Ok(Some(message))) => Ok(message),
         Ok(Ok(None)) => Err(Error::protocol("incomplete message")),
         Ok(Err(err)) => Err(Error::protocol(format!("invalid message format: {err}"))),

@@ -82,7 +82,7 @@ impl<'a> AggregateOp<'a> {
 }
 
 impl<'a> Operator<'a> for AggregateOp<'a> {
-    fn next(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
+    fn pull(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
         if let Some(mut input) = self.input.take() {
             self.output = self.aggregate(&mut input, ctx)?.into_iter();
         }

@@ -23,7 +23,7 @@ impl<'a> DistinctOp<'a> {
 }
 
 impl<'a> Operator<'a> for DistinctOp<'a> {
-    fn next(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
+    fn pull(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
         let reservation = self.reservation.get_or_insert_with(|| ctx.memory.reservation());
         while let Some(batch) = self.input.next(ctx)? {
             let mut kept = Vec::with_capacity(batch.len());

@@ -5,6 +5,7 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
+use super::memory::concat_bytes;
 use super::ExecContext;
 use crate::error::{sqlstate, Error, Result};
 use crate::sql::functions;
@@ -75,6 +76,10 @@ pub fn eval(expr: &BoundExpr, row: &[Value], ctx: &mut ExecContext) -> Result<Va
         BoundExpr::Binary { op, sig, left, right } => {
             let l = eval(left, row, ctx)?;
             let r = eval(right, row, ctx)?;
+            if *op == scalar::BinaryOp::Concat {
+                let bytes = concat_bytes(&l) + concat_bytes(&r);
+                ctx.memory.value_limit().check(bytes, || functions::alloc_request_too_large(bytes))?;
+            }
             scalar::eval_binary(*op, &l, &r, sig)?
         }
         BoundExpr::And(operands) => logical(operands, false, row, ctx)?,
@@ -122,7 +127,7 @@ pub fn eval(expr: &BoundExpr, row: &[Value], ctx: &mut ExecContext) -> Result<Va
         },
         BoundExpr::Function { function, args } => {
             let values = eval_all(args, row, ctx)?;
-            functions::invoke_scalar(function, &values, ctx.functions)?
+            functions::invoke_scalar(function, &values, ctx.functions, ctx.memory.value_limit())?
         }
         BoundExpr::Subquery(subquery) => {
             let rows = subquery_rows(subquery, row, ctx)?;

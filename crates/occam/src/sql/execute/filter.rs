@@ -17,7 +17,7 @@ impl<'a> FilterOp<'a> {
 }
 
 impl<'a> Operator<'a> for FilterOp<'a> {
-    fn next(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
+    fn pull(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
         while let Some(batch) = self.input.next(ctx)? {
             let mut kept = Vec::with_capacity(batch.len());
             for row in batch {

@@ -45,7 +45,7 @@ impl<'a> Instrumented<'a> {
 }
 
 impl<'a> Operator<'a> for Instrumented<'a> {
-    fn next(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
+    fn pull(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
         let started = Instant::now();
         let batch = self.inner.next(ctx)?;
         let spent = started.elapsed();

@@ -18,7 +18,7 @@ impl<'a> LimitOp<'a> {
 }
 
 impl<'a> Operator<'a> for LimitOp<'a> {
-    fn next(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
+    fn pull(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
         if self.remaining.is_none() {
             let limit = eval_count(self.count.limit.as_ref(), ctx, "LIMIT")?;
             let offset = eval_count(self.count.offset.as_ref(), ctx, "OFFSET")?.unwrap_or(0);

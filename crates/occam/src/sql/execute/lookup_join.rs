@@ -23,7 +23,7 @@ impl<'a> LookupJoinOp<'a> {
 }
 
 impl<'a> Operator<'a> for LookupJoinOp<'a> {
-    fn next(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
+    fn pull(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
         while let Some(batch) = self.left.next(ctx)? {
             if let Some(stats) = ctx.stats_mut(self.read_id) {
                 stats.loops += 1;

@@ -8,6 +8,7 @@ use super::join::{after_left_row, hash_key, joined_row, keeps_right, matching, r
 use super::memory::Reservation;
 use super::{for_each_batch, Batch, BoxedOperator, ExecContext, Operator};
 use crate::error::Result;
+use crate::interrupt::CHECK_EVERY;
 use crate::sql::plan::physical::Join;
 use crate::sql::plan::BoundExpr;
 use crate::types::{Row, Value};
@@ -23,6 +24,8 @@ pub struct MaterializedJoinOp<'a> {
     left_done: bool,
     finished: bool,
     reservation: Option<Reservation>,
+    /// Candidate pairs tried since the last interrupt check (a nested loop may try millions per batch).
+    pairs: usize,
 }
 
 impl<'a> MaterializedJoinOp<'a> {
@@ -43,6 +46,7 @@ impl<'a> MaterializedJoinOp<'a> {
             left_done: false,
             finished: false,
             reservation: None,
+            pairs: 0,
         }
     }
 
@@ -89,6 +93,11 @@ impl<'a> MaterializedJoinOp<'a> {
                 &every
             }
         };
+        self.pairs += candidates.len();
+        if self.pairs >= CHECK_EVERY {
+            self.pairs = 0;
+            ctx.check_interrupts()?;
+        }
         let mut matched = false;
         for &i in candidates {
             let row = joined_row(left, &self.right_rows[i], self.join.merged.len());
@@ -109,7 +118,7 @@ impl<'a> MaterializedJoinOp<'a> {
 }
 
 impl<'a> Operator<'a> for MaterializedJoinOp<'a> {
-    fn next(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
+    fn pull(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
         if let Some(right) = self.right.take() {
             self.load_right(right, ctx)?;
         }

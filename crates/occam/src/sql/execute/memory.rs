@@ -3,6 +3,12 @@
 //! with Aurora DSQL's `54000 query requires more than allowed temp space` instead of exhausting the
 //! server's memory. A reservation is returned when its operator is dropped, so a correlated subquery run
 //! per outer row reuses the same budget.
+//!
+//! Values are checked before they are made: a function that builds a large value (`repeat`, `lpad`,
+//! `concat`, `||`, ...) computes its size first and asks its [`ValueLimit`], which refuses PostgreSQL's
+//! values over 1 GB with that function's PostgreSQL error and any value larger than what is left of the
+//! query's budget with the temp-space error, so `repeat('x', 1000000000)` never allocates a gigabyte in
+//! dsql mode.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -22,6 +28,11 @@ impl MemoryBudget {
         MemoryBudget { used: Rc::new(Cell::new(0)), limit }
     }
 
+    /// What a value made now may take (see [`ValueLimit`]).
+    pub fn value_limit(&self) -> ValueLimit {
+        ValueLimit { room: self.limit.map(|limit| limit.saturating_sub(self.used.get())), limit: self.limit }
+    }
+
     /// A reservation of nothing yet, for one operator.
     pub fn reservation(&self) -> Reservation {
         Reservation { budget: self.clone(), bytes: 0 }
@@ -38,12 +49,11 @@ impl Reservation {
     /// Reserves `bytes` more; 54000 when the query's total would pass its limit.
     pub fn grow(&mut self, bytes: usize) -> Result<()> {
         let used = self.budget.used.get() + bytes;
-        if self.budget.limit.is_some_and(|limit| used > limit) {
-            return Err(Error::new(sqlstate::PROGRAM_LIMIT_EXCEEDED, "query requires more than allowed temp space")
-                .with_detail(format!(
-                    "The query's sorts, hashes and aggregates need more than {} MiB.",
-                    self.budget.limit.unwrap_or_default() >> 20
-                )));
+        if let Some(limit) = self.budget.limit.filter(|&limit| used > limit) {
+            return Err(temp_space_exceeded(format!(
+                "The query's sorts, hashes and aggregates need more than {} MiB.",
+                limit >> 20
+            )));
         }
         self.budget.used.set(used);
         self.bytes += bytes;
@@ -85,4 +95,59 @@ pub fn row_bytes(row: &Row) -> usize {
                 }
         })
         .sum::<usize>()
+}
+
+/// Aurora DSQL's error for a query past its memory budget.
+fn temp_space_exceeded(detail: String) -> Error {
+    Error::new(sqlstate::PROGRAM_LIMIT_EXCEEDED, "query requires more than allowed temp space").with_detail(detail)
+}
+
+/// PostgreSQL's largest value: `MaxAllocSize` (1 GB - 1) less the 4-byte varlena header.
+pub const MAX_VALUE_BYTES: usize = 0x3fff_ffff - 4;
+
+/// How large a value an expression may make now: at most [`MAX_VALUE_BYTES`], and at most what is left of
+/// the query's memory budget.
+#[derive(Debug, Clone, Copy)]
+pub struct ValueLimit {
+    /// Bytes left in the budget (None: no budget).
+    room: Option<usize>,
+    limit: Option<usize>,
+}
+
+impl ValueLimit {
+    /// Only PostgreSQL's 1 GB limit (expressions evaluated outside a query's budget).
+    pub const UNBUDGETED: ValueLimit = ValueLimit { room: None, limit: None };
+
+    /// Checks a value of `bytes` before it is allocated: `too_large` (the function's PostgreSQL error)
+    /// over 1 GB, the temp-space error (54000) over what is left of the budget.
+    pub fn check(&self, bytes: usize, too_large: impl FnOnce() -> Error) -> Result<()> {
+        if bytes > MAX_VALUE_BYTES {
+            return Err(too_large());
+        }
+        if let (Some(room), Some(limit)) = (self.room, self.limit) {
+            if bytes > room {
+                return Err(temp_space_exceeded(format!(
+                    "A value of {bytes} bytes does not fit in the query's {} MiB.",
+                    limit >> 20
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// PostgreSQL's error for a function result over 1 GB (`repeat`, `lpad`, `rpad`).
+pub fn requested_length_too_large() -> Error {
+    Error::new(sqlstate::PROGRAM_LIMIT_EXCEEDED, "requested length too large")
+}
+
+/// The bytes a value's text (or bytes) take when it is concatenated: exact for text and bytea, a bound for
+/// the short text forms of other types.
+pub fn concat_bytes(value: &Value) -> usize {
+    match value {
+        Value::Text(s) => s.len(),
+        Value::Bytea(b) => b.len(),
+        Value::Null => 0,
+        _ => 64,
+    }
 }

@@ -18,7 +18,7 @@ mod join;
 mod limit;
 mod lookup_join;
 mod materialized_join;
-mod memory;
+pub mod memory;
 mod modify;
 mod project;
 mod result;
@@ -53,8 +53,16 @@ pub type Batch = Vec<Row>;
 
 /// A running plan node.
 pub trait Operator<'a> {
-    /// The next batch (never empty), or None when the operator is done.
-    fn next(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>>;
+    /// The next batch (never empty), or None when the operator is done. Parents call this, never
+    /// [`pull`](Self::pull): every batch of every operator crosses this boundary, so this is where a
+    /// cancelled or timed-out statement stops (see `crate::interrupt`).
+    fn next(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
+        ctx.check_interrupts()?;
+        self.pull(ctx)
+    }
+
+    /// Computes the next batch (what each operator implements).
+    fn pull(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>>;
 }
 
 pub type BoxedOperator<'a> = Box<dyn Operator<'a> + 'a>;
@@ -116,6 +124,13 @@ impl<'a> ExecContext<'a> {
             ctx.stats = Some(vec![NodeStats::default(); query.node_count]);
         }
         ctx
+    }
+
+    /// 57014 once the statement was cancelled or ran past its `statement_timeout` (see `crate::interrupt`);
+    /// called at every batch and in the loops that may run long without producing one.
+    #[inline]
+    pub fn check_interrupts(&self) -> Result<()> {
+        self.functions.interrupt.check()
     }
 
     /// EXPLAIN ANALYZE's counters (None when not analyzing).

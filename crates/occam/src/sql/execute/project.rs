@@ -18,7 +18,7 @@ impl<'a> ProjectOp<'a> {
 }
 
 impl<'a> Operator<'a> for ProjectOp<'a> {
-    fn next(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
+    fn pull(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
         let Some(batch) = self.input.next(ctx)? else { return Ok(None) };
         let mut out = Vec::with_capacity(batch.len());
         for row in &batch {
@@ -40,7 +40,7 @@ impl<'a> TruncateOp<'a> {
 }
 
 impl<'a> Operator<'a> for TruncateOp<'a> {
-    fn next(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
+    fn pull(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
         let Some(mut batch) = self.input.next(ctx)? else { return Ok(None) };
         for row in &mut batch {
             row.truncate(self.columns);

@@ -9,7 +9,7 @@ pub struct ResultOp {
 }
 
 impl<'a> Operator<'a> for ResultOp {
-    fn next(&mut self, _: &mut ExecContext<'a>) -> Result<Option<Batch>> {
+    fn pull(&mut self, _: &mut ExecContext<'a>) -> Result<Option<Batch>> {
         if std::mem::replace(&mut self.done, true) {
             return Ok(None);
         }

@@ -37,7 +37,7 @@ impl<'a> SeriesOp<'a> {
 }
 
 impl<'a> Operator<'a> for SeriesOp<'a> {
-    fn next(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
+    fn pull(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
         if self.state.is_none() {
             self.state = Some(self.open(ctx)?);
         }

@@ -25,7 +25,7 @@ impl<'a> SetOperationOp<'a> {
 }
 
 impl<'a> Operator<'a> for SetOperationOp<'a> {
-    fn next(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
+    fn pull(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
         if self.op == SetOperator::Union && self.all {
             for side in [&mut self.left, &mut self.right] {
                 if let Some(input) = side {

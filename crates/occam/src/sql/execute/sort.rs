@@ -51,7 +51,7 @@ pub fn compare_values(x: &Value, y: &Value, descending: bool, nulls_first: bool)
 }
 
 impl<'a> Operator<'a> for SortOp<'a> {
-    fn next(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
+    fn pull(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
         if let Some(mut input) = self.input.take() {
             let keep = match self.limit {
                 Some(count) => {
@@ -68,7 +68,7 @@ impl<'a> Operator<'a> for SortOp<'a> {
                 reservation.grow_rows(&batch)?;
                 rows.extend(batch);
                 if let Some(keep) = keep {
-                    if keep > 0 && rows.len() > 2 * keep.max(512) {
+                    if keep > 0 && rows.len() > keep.max(512).saturating_mul(2) {
                         rows.select_nth_unstable_by(keep - 1, |a, b| compare_rows(a, b, keys));
                         rows.truncate(keep);
                         reservation.release();

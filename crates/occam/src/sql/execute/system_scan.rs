@@ -17,7 +17,7 @@ impl SystemScanOp {
 }
 
 impl<'a> Operator<'a> for SystemScanOp {
-    fn next(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
+    fn pull(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
         if std::mem::replace(&mut self.done, true) {
             return Ok(None);
         }

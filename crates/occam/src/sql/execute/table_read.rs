@@ -13,6 +13,7 @@ use super::eval::{eval, passes};
 use super::{Batch, ExecContext, Operator};
 use crate::catalog::{Index, Table};
 use crate::error::Result;
+use crate::interrupt::CHECK_EVERY;
 use crate::sql::plan::physical::{KeyRange, TableRead};
 use crate::storage::keycode::{decode_value, encode_value};
 use crate::storage::prefix_end;
@@ -32,7 +33,7 @@ impl<'a> TableReadOp<'a> {
 }
 
 impl<'a> Operator<'a> for TableReadOp<'a> {
-    fn next(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
+    fn pull(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
         if self.reader.is_none() {
             self.reader = Some(TableReader::open(self.read, &[], self.id, ctx)?);
         }
@@ -69,6 +70,8 @@ pub struct TableReader<'a> {
     id: usize,
     spans: VecDeque<Span>,
     current: Option<ScanIter<'a>>,
+    /// Entries stepped over without returning a row since the last interrupt check.
+    skipped: usize,
 }
 
 impl<'a> TableReader<'a> {
@@ -110,7 +113,7 @@ impl<'a> TableReader<'a> {
             }
             spans.extend(ranges);
         }
-        Ok(TableReader { read, id, spans: spans.into(), current: None })
+        Ok(TableReader { read, id, spans: spans.into(), current: None, skipped: 0 })
     }
 
     /// The next row that passes the filter, with its storage key.
@@ -123,7 +126,19 @@ impl<'a> TableReader<'a> {
             if let Some(stats) = ctx.stats_mut(self.id) {
                 stats.rows_filtered += 1;
             }
+            self.step_over(ctx)?;
         }
+    }
+
+    /// Counts an entry read without a row to show for it: a read whose filter rejects millions of rows
+    /// returns no batch for as long, so it checks for a cancel itself every `CHECK_EVERY` of them.
+    fn step_over(&mut self, ctx: &ExecContext<'a>) -> Result<()> {
+        self.skipped += 1;
+        if self.skipped >= CHECK_EVERY {
+            self.skipped = 0;
+            ctx.check_interrupts()?;
+        }
+        Ok(())
     }
 
     /// A stored row, decoding only the columns the query reads.
@@ -153,6 +168,7 @@ impl<'a> TableReader<'a> {
                                 if let Some(stored) = txn.get(&row_key)? {
                                     return Ok(Some((row_key, self.decode(&stored)?)));
                                 }
+                                self.step_over(ctx)?;
                                 continue;
                             }
                         }

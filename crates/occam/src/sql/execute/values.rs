@@ -17,7 +17,7 @@ impl<'a> ValuesOp<'a> {
 }
 
 impl<'a> Operator<'a> for ValuesOp<'a> {
-    fn next(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
+    fn pull(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
         if self.next >= self.rows.len() {
             return Ok(None);
         }

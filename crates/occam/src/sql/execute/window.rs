@@ -33,7 +33,7 @@ impl<'a> WindowOp<'a> {
 }
 
 impl<'a> Operator<'a> for WindowOp<'a> {
-    fn next(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
+    fn pull(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
         if let Some(mut input) = self.input.take() {
             let mut rows = drain(&mut input, ctx)?;
             let mut reservation = ctx.memory.reservation();
@@ -113,6 +113,7 @@ fn compute(call: &WindowCall, rows: &[Row], ctx: &mut ExecContext) -> Result<Vec
             }
             group = next;
         }
+        ctx.check_interrupts()?;
         let partition_rows: Vec<&Row> = partition.iter().map(|k| &rows[k.index]).collect();
         let results = partition_values(call, &partition_rows, &peer_start, &peer_end, ctx)?;
         for (k, value) in partition.iter().zip(results) {

@@ -874,7 +874,7 @@ mod tests {
         // The statement's job and the automatic one the INSERT's COMMIT submitted both read every row.
         for job in query(&mut session, "SELECT job_id FROM sys.jobs WHERE job_type = 'ANALYZE'") {
             let Value::Text(id) = &job[0] else { panic!("job id") };
-            assert!(crate::jobs::wait_for_job(&db, id).unwrap());
+            assert!(crate::jobs::wait_for_job(&db, id, &Default::default()).unwrap());
         }
         let table = db.catalog().find_table("t").unwrap().clone();
         let stats = db.table_statistics(table.id).expect("statistics cached");
