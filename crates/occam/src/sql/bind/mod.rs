@@ -547,29 +547,7 @@ impl<'c> Binder<'c> {
                 scope.push(Some(table.name.clone()), table_scope_columns(table, None))?;
                 scope.push(Some("excluded".to_string()), table_scope_columns(table, None))?;
                 self.clause = "UPDATE";
-                let mut assignments: Vec<(usize, BoundExpr)> = Vec::with_capacity(update.assignments.len());
-                for (name, value) in &update.assignments {
-                    let index = table.column_index(name).ok_or_else(|| {
-                        Error::new(
-                            sqlstate::UNDEFINED_COLUMN,
-                            format!("column \"{name}\" of relation \"{}\" does not exist", table.name),
-                        )
-                    })?;
-                    if assignments.iter().any(|(i, _)| *i == index) {
-                        return Err(Error::syntax(format!("multiple assignments to same column \"{name}\"")));
-                    }
-                    let bound = match value {
-                        Some(expr) => self.bind_assignment(expr, table, index, &scope)?,
-                        None => match &table.columns[index].default {
-                            Some(expr) => {
-                                let (bound, from) = self.bind_expr(expr, &Scope::default())?;
-                                self.coerce(bound, from, table.columns[index].data_type)?
-                            }
-                            None => BoundExpr::Literal(Value::Null),
-                        },
-                    };
-                    assignments.push((index, bound));
-                }
+                let assignments = self.bind_assignments(&update.assignments, table, &scope)?;
                 let filter = self.bind_filter(update.filter.as_ref(), &scope)?;
                 Some(ConflictUpdatePlan { assignments, filter })
             }
@@ -642,23 +620,27 @@ impl<'c> Binder<'c> {
         Ok(Some(Returning { projection, columns: Arc::from(columns) }))
     }
 
-    fn plan_update(&mut self, update: &ast::Update) -> Result<UpdatePlan> {
-        let table = self.catalog.table(&update.table)?.clone();
-        let scope = Self::table_scope(&table, update.alias.as_deref())?;
-        self.clause = "UPDATE";
-        let mut assignments: Vec<(usize, BoundExpr)> = Vec::with_capacity(update.assignments.len());
-        for (name, value) in &update.assignments {
+    /// `SET column = value | DEFAULT, ...` of UPDATE and ON CONFLICT DO UPDATE: (column, value cast to its
+    /// type), values bound against `scope`.
+    fn bind_assignments(
+        &mut self,
+        assignments: &[(String, Option<Expr>)],
+        table: &Table,
+        scope: &Scope,
+    ) -> Result<Vec<(usize, BoundExpr)>> {
+        let mut bound_assignments: Vec<(usize, BoundExpr)> = Vec::with_capacity(assignments.len());
+        for (name, value) in assignments {
             let index = table.column_index(name).ok_or_else(|| {
                 Error::new(
                     sqlstate::UNDEFINED_COLUMN,
                     format!("column \"{name}\" of relation \"{}\" does not exist", table.name),
                 )
             })?;
-            if assignments.iter().any(|(i, _)| *i == index) {
+            if bound_assignments.iter().any(|(i, _)| *i == index) {
                 return Err(Error::syntax(format!("multiple assignments to same column \"{name}\"")));
             }
             let bound = match value {
-                Some(expr) => self.bind_assignment(expr, &table, index, &scope)?,
+                Some(expr) => self.bind_assignment(expr, table, index, scope)?,
                 None => match &table.columns[index].default {
                     Some(expr) => {
                         let (bound, from) = self.bind_expr(expr, &Scope::default())?;
@@ -667,8 +649,16 @@ impl<'c> Binder<'c> {
                     None => BoundExpr::Literal(Value::Null),
                 },
             };
-            assignments.push((index, bound));
+            bound_assignments.push((index, bound));
         }
+        Ok(bound_assignments)
+    }
+
+    fn plan_update(&mut self, update: &ast::Update) -> Result<UpdatePlan> {
+        let table = self.catalog.table(&update.table)?.clone();
+        let scope = Self::table_scope(&table, update.alias.as_deref())?;
+        self.clause = "UPDATE";
+        let assignments = self.bind_assignments(&update.assignments, &table, &scope)?;
         let filter = self.bind_filter(update.filter.as_ref(), &scope)?;
         let changes_key = assignments.iter().any(|(i, _)| table.primary_key.contains(i));
         let returning = self.bind_returning(&update.returning, &table, update.alias.as_deref())?;
