@@ -19,6 +19,8 @@
 //! The SQL and wire targets share one in-memory database per thread (DSQL rules, a 250 ms
 //! `statement_timeout` so that slow statements end), rebuilt every [`RESET_EVERY`] inputs so that what
 //! inputs write does not pile up; a crash therefore may need the inputs before it, but almost never does.
+//! An input may turn its own `statement_timeout` off, so a watchdog thread cancels every running statement
+//! (as a client's CancelRequest would) once an input has run for [`WATCHDOG_AFTER`].
 
 use std::cell::RefCell;
 use std::time::Duration;
@@ -28,6 +30,41 @@ use crate::error::Result;
 use crate::session::Session;
 use crate::storage::keycode::{decode_value, encode_value, skip_value};
 use crate::types::{binary, text, DataType, Value};
+
+/// How long an SQL or wire input runs before the watchdog cancels its statements.
+pub const WATCHDOG_AFTER: Duration = Duration::from_secs(2);
+
+/// When the running input started (None between inputs), watched by the watchdog thread.
+static INPUT_STARTED: std::sync::Mutex<Option<std::time::Instant>> = std::sync::Mutex::new(None);
+
+/// Marks an input as running for the watchdog (started once per process) until dropped.
+struct Watched;
+
+impl Watched {
+    fn start() -> Watched {
+        static WATCHDOG: std::sync::Once = std::sync::Once::new();
+        WATCHDOG.call_once(|| {
+            std::thread::Builder::new()
+                .name("fuzz-watchdog".into())
+                .spawn(|| loop {
+                    std::thread::sleep(Duration::from_millis(100));
+                    let started = *INPUT_STARTED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+                    if started.is_some_and(|started| started.elapsed() >= WATCHDOG_AFTER) {
+                        crate::settings::cancel_every_backend();
+                    }
+                })
+                .expect("the watchdog thread starts");
+        });
+        *INPUT_STARTED.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(std::time::Instant::now());
+        Watched
+    }
+}
+
+impl Drop for Watched {
+    fn drop(&mut self) {
+        *INPUT_STARTED.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+    }
+}
 
 /// Inputs served by one database before it is rebuilt.
 pub const RESET_EVERY: usize = 500;
@@ -101,6 +138,7 @@ fn fresh_database() -> Database {
 pub fn sql_frontend(data: &[u8]) {
     let sql = String::from_utf8_lossy(data);
     let database = database();
+    let _watched = Watched::start();
     let Ok(mut session) = database.session(ROLE) else { return };
     run_prepared(&mut session, &sql);
     let _ = session.execute_batch("ROLLBACK");
@@ -130,6 +168,7 @@ pub fn wire(data: &[u8]) {
     }
     input.extend_from_slice(rest);
     let database = database();
+    let _watched = Watched::start();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("a runtime");
     runtime.block_on(async move {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};

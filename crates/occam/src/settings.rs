@@ -222,6 +222,15 @@ pub fn cancel_request(pid: i32, secret_key: i32) -> bool {
     interrupts.request_cancel()
 }
 
+/// Cancels the statement every backend of this process is running (the fuzzing harness's watchdog,
+/// `crate::fuzz_targets`, which must bound inputs that turn their own `statement_timeout` off).
+pub(crate) fn cancel_every_backend() {
+    let backends: Vec<Arc<Interrupts>> = LIVE_BACKENDS.lock().values().map(|b| b.interrupts.clone()).collect();
+    for interrupts in backends {
+        interrupts.request_cancel();
+    }
+}
+
 /// A registered backend process id, unregistered when the session that holds it is gone.
 struct BackendId {
     pid: i32,
