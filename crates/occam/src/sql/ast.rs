@@ -522,6 +522,35 @@ pub enum BinaryOperator {
     NotRegexIMatch,
 }
 
+impl BinaryOperator {
+    /// The operator as SQL writes it (`LIKE`, `||`, `~*`, ...).
+    pub fn sql(self) -> &'static str {
+        match self {
+            BinaryOperator::Plus => "+",
+            BinaryOperator::Minus => "-",
+            BinaryOperator::Multiply => "*",
+            BinaryOperator::Divide => "/",
+            BinaryOperator::Modulo => "%",
+            BinaryOperator::Pow => "^",
+            BinaryOperator::Eq => "=",
+            BinaryOperator::NotEq => "<>",
+            BinaryOperator::Lt => "<",
+            BinaryOperator::LtEq => "<=",
+            BinaryOperator::Gt => ">",
+            BinaryOperator::GtEq => ">=",
+            BinaryOperator::Concat => "||",
+            BinaryOperator::Like => "LIKE",
+            BinaryOperator::NotLike => "NOT LIKE",
+            BinaryOperator::ILike => "ILIKE",
+            BinaryOperator::NotILike => "NOT ILIKE",
+            BinaryOperator::RegexMatch => "~",
+            BinaryOperator::NotRegexMatch => "!~",
+            BinaryOperator::RegexIMatch => "~*",
+            BinaryOperator::NotRegexIMatch => "!~*",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnaryOperator {
     Not,

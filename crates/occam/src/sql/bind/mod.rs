@@ -1984,7 +1984,7 @@ impl<'c> Binder<'c> {
         }
         if name == "sys.wait_for_job" {
             // A procedure (run with CALL), as in DSQL; 42809 is PostgreSQL's wrong_object_type.
-            return Err(Error::new("42809", "sys.wait_for_job(text) is a procedure"));
+            return Err(Error::new(sqlstate::WRONG_OBJECT_TYPE, "sys.wait_for_job(text) is a procedure"));
         }
         if let Some(constant) = self.environment_function(name, args)? {
             return Ok(constant);
@@ -1997,13 +1997,7 @@ impl<'c> Binder<'c> {
             types.push(data_type);
         }
         let function = functions::resolve_scalar(name, &types)?;
-        let mut coerced = Vec::with_capacity(bound.len());
-        for (i, (expr, from)) in bound.into_iter().zip(types).enumerate() {
-            let to = function.arg_types.get(i).copied().unwrap_or(from);
-            coerced.push(self.coerce(expr, from, to)?);
-        }
-        let result_type = function.result_type;
-        Ok((BoundExpr::Function { function, args: coerced }, result_type))
+        self.call(function, bound, types)
     }
 
     /// Functions answered from the server's fixed environment, folded to constants at plan time.

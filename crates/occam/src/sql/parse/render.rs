@@ -8,8 +8,8 @@
 use sqlparser::keywords::ALL_KEYWORDS;
 
 use crate::sql::ast::{
-    BinaryOperator, Expr, JoinConstraint, JoinKind, Literal, ObjectName, OrderByExpr, Query, QueryBody, Select,
-    SelectItem, SetOperator, TableAlias, TableRef, UnaryOperator,
+    Expr, JoinConstraint, JoinKind, Literal, ObjectName, OrderByExpr, Query, QueryBody, Select, SelectItem,
+    SetOperator, TableAlias, TableRef, UnaryOperator,
 };
 use crate::types::{DataType, Value};
 
@@ -189,32 +189,6 @@ fn write_number(out: &mut String, value: &Value, data_type: &DataType) {
     }
 }
 
-fn binary_operator(op: BinaryOperator) -> &'static str {
-    match op {
-        BinaryOperator::Plus => "+",
-        BinaryOperator::Minus => "-",
-        BinaryOperator::Multiply => "*",
-        BinaryOperator::Divide => "/",
-        BinaryOperator::Modulo => "%",
-        BinaryOperator::Pow => "^",
-        BinaryOperator::Eq => "=",
-        BinaryOperator::NotEq => "<>",
-        BinaryOperator::Lt => "<",
-        BinaryOperator::LtEq => "<=",
-        BinaryOperator::Gt => ">",
-        BinaryOperator::GtEq => ">=",
-        BinaryOperator::Concat => "||",
-        BinaryOperator::Like => "LIKE",
-        BinaryOperator::NotLike => "NOT LIKE",
-        BinaryOperator::ILike => "ILIKE",
-        BinaryOperator::NotILike => "NOT ILIKE",
-        BinaryOperator::RegexMatch => "~",
-        BinaryOperator::NotRegexMatch => "!~",
-        BinaryOperator::RegexIMatch => "~*",
-        BinaryOperator::NotRegexIMatch => "!~*",
-    }
-}
-
 fn write_expr(out: &mut String, expr: &Expr) {
     match expr {
         Expr::Literal(literal) => write_literal(out, literal),
@@ -230,7 +204,7 @@ fn write_expr(out: &mut String, expr: &Expr) {
             out.push('(');
             write_expr(out, left);
             out.push(' ');
-            out.push_str(binary_operator(*op));
+            out.push_str(op.sql());
             out.push(' ');
             write_expr(out, right);
             out.push(')');
@@ -321,7 +295,7 @@ fn write_expr(out: &mut String, expr: &Expr) {
         Expr::AnyAll { expr, op, array, all } => {
             out.push('(');
             write_expr(out, expr);
-            out.push_str(&format!(" {} {} (", binary_operator(*op), if *all { "ALL" } else { "ANY" }));
+            out.push_str(&format!(" {} {} (", op.sql(), if *all { "ALL" } else { "ANY" }));
             write_expr(out, array);
             out.push_str("))");
         }

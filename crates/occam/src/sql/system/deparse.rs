@@ -99,29 +99,15 @@ fn const_text(value: &Value, data_type: &DataType, label: bool) -> String {
     }
 }
 
+/// An operator as PostgreSQL's ruleutils prints it: the LIKE family by its operator names (`~~`, ...),
+/// the rest as SQL writes them.
 fn operator_symbol(op: BinaryOperator) -> &'static str {
     match op {
-        BinaryOperator::Plus => "+",
-        BinaryOperator::Minus => "-",
-        BinaryOperator::Multiply => "*",
-        BinaryOperator::Divide => "/",
-        BinaryOperator::Modulo => "%",
-        BinaryOperator::Pow => "^",
-        BinaryOperator::Eq => "=",
-        BinaryOperator::NotEq => "<>",
-        BinaryOperator::Lt => "<",
-        BinaryOperator::LtEq => "<=",
-        BinaryOperator::Gt => ">",
-        BinaryOperator::GtEq => ">=",
-        BinaryOperator::Concat => "||",
         BinaryOperator::Like => "~~",
         BinaryOperator::NotLike => "!~~",
         BinaryOperator::ILike => "~~*",
         BinaryOperator::NotILike => "!~~*",
-        BinaryOperator::RegexMatch => "~",
-        BinaryOperator::NotRegexMatch => "!~",
-        BinaryOperator::RegexIMatch => "~*",
-        BinaryOperator::NotRegexIMatch => "!~*",
+        other => other.sql(),
     }
 }
 

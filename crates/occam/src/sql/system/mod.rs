@@ -19,6 +19,22 @@
 //! lookups and `format_type`), [`functions`] (`pg_get_indexdef`, `pg_table_is_visible`, ...) and
 //! `deparse` (expressions printed as PostgreSQL prints them).
 
+/// A catalog relation with PostgreSQL 15's oid (the row producer is a function of the scan's context):
+/// `relation!(schema, Table | View, name, oid, columns, rows)`.
+macro_rules! relation {
+    ($schema:expr, $kind:ident, $name:literal, $oid:literal, $columns:expr, $rows:expr) => {
+        SystemRelation {
+            schema: $schema,
+            name: $name,
+            oid: $oid,
+            kind: RelationKind::$kind,
+            columns: $columns,
+            rows: $rows,
+            postgres_only: false,
+        }
+    };
+}
+
 pub mod builtin_functions;
 mod deparse;
 pub mod functions;
@@ -207,4 +223,9 @@ pub fn resolve(catalog: &Catalog, schema: Option<&str>, name: &str) -> Option<Re
 /// Runs `relation`'s producer for a statement.
 pub fn scan(relation: &'static SystemRelation, txn: &Transaction, functions: &FunctionContext) -> Result<Vec<Row>> {
     (relation.rows)(&SystemContext { txn, functions, relation })
+}
+
+/// The rows of a relation that is always empty in occam (what PostgreSQL has and occam does not).
+fn no_rows(_: &SystemContext) -> Result<Vec<Row>> {
+    Ok(Vec::new())
 }

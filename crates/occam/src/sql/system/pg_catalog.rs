@@ -19,36 +19,16 @@ const PG: Schema = Schema::PgCatalog;
 
 /// A `pg_catalog` table with PostgreSQL's oid.
 macro_rules! table {
-    ($name:literal, $oid:literal, $columns:expr, $rows:expr) => {
-        SystemRelation {
-            schema: PG,
-            name: $name,
-            oid: $oid,
-            kind: RelationKind::Table,
-            columns: $columns,
-            rows: $rows,
-            postgres_only: false,
-        }
+    ($($arg:tt)*) => {
+        relation!(PG, Table, $($arg)*)
     };
 }
 
 /// A `pg_catalog` view with PostgreSQL 15's oid.
 macro_rules! view {
-    ($name:literal, $oid:literal, $columns:expr, $rows:expr) => {
-        SystemRelation {
-            schema: PG,
-            name: $name,
-            oid: $oid,
-            kind: RelationKind::View,
-            columns: $columns,
-            rows: $rows,
-            postgres_only: false,
-        }
+    ($($arg:tt)*) => {
+        relation!(PG, View, $($arg)*)
     };
-}
-
-fn empty(_: &SystemContext) -> Result<Vec<Row>> {
-    Ok(Vec::new())
 }
 
 /// Every `pg_catalog` relation.
@@ -63,9 +43,9 @@ pub static RELATIONS: &[SystemRelation] = &[
     table!("pg_attrdef", 2604, &[("oid", DataType::Oid), ("adrelid", DataType::Oid), ("adnum", DataType::Int2), ("adbin", DataType::NodeTree)], pg_attrdef),
     table!("pg_am", 2601, &[("oid", DataType::Oid), ("amname", DataType::Name), ("amhandler", DataType::Reg(RegKind::Proc)), ("amtype", DataType::InternalChar)], pg_am),
     table!("pg_proc", 1255, &[("oid", DataType::Oid), ("proname", DataType::Name), ("pronamespace", DataType::Oid), ("proowner", DataType::Oid), ("prolang", DataType::Oid), ("procost", DataType::Float4), ("prorows", DataType::Float4), ("provariadic", DataType::Oid), ("prosupport", DataType::Reg(RegKind::Proc)), ("prokind", DataType::InternalChar), ("prosecdef", DataType::Bool), ("proleakproof", DataType::Bool), ("proisstrict", DataType::Bool), ("proretset", DataType::Bool), ("provolatile", DataType::InternalChar), ("proparallel", DataType::InternalChar), ("pronargs", DataType::Int2), ("pronargdefaults", DataType::Int2), ("prorettype", DataType::Oid), ("proargtypes", DataType::OidVector), ("proallargtypes", DataType::Array(ArrayElement::OID)), ("proargmodes", DataType::Array(ArrayElement::INTERNAL_CHAR)), ("proargnames", DataType::Array(ArrayElement::TEXT)), ("proargdefaults", DataType::NodeTree), ("protrftypes", DataType::Array(ArrayElement::OID)), ("prosrc", DataType::Text), ("probin", DataType::Text), ("prosqlbody", DataType::NodeTree), ("proconfig", DataType::Array(ArrayElement::TEXT)), ("proacl", DataType::Array(ArrayElement::ACLITEM))], pg_proc),
-    table!("pg_description", 2609, &[("objoid", DataType::Oid), ("classoid", DataType::Oid), ("objsubid", DataType::Int4), ("description", DataType::Text)], empty),
-    table!("pg_shdescription", 2396, &[("objoid", DataType::Oid), ("classoid", DataType::Oid), ("description", DataType::Text)], empty),
-    table!("pg_auth_members", 1261, &[("roleid", DataType::Oid), ("member", DataType::Oid), ("grantor", DataType::Oid), ("admin_option", DataType::Bool)], empty),
+    table!("pg_description", 2609, &[("objoid", DataType::Oid), ("classoid", DataType::Oid), ("objsubid", DataType::Int4), ("description", DataType::Text)], super::no_rows),
+    table!("pg_shdescription", 2396, &[("objoid", DataType::Oid), ("classoid", DataType::Oid), ("description", DataType::Text)], super::no_rows),
+    table!("pg_auth_members", 1261, &[("roleid", DataType::Oid), ("member", DataType::Oid), ("grantor", DataType::Oid), ("admin_option", DataType::Bool)], super::no_rows),
     SystemRelation {
         schema: PG,
         name: "pg_database",
@@ -75,39 +55,39 @@ pub static RELATIONS: &[SystemRelation] = &[
         rows: pg_database,
         postgres_only: true,
     },
-    table!("pg_extension", 3079, &[("oid", DataType::Oid), ("extname", DataType::Name), ("extowner", DataType::Oid), ("extnamespace", DataType::Oid), ("extrelocatable", DataType::Bool), ("extversion", DataType::Text), ("extconfig", DataType::Array(ArrayElement::OID)), ("extcondition", DataType::Array(ArrayElement::TEXT))], empty),
-    table!("pg_sequence", 2224, &[("seqrelid", DataType::Oid), ("seqtypid", DataType::Oid), ("seqstart", DataType::Int8), ("seqincrement", DataType::Int8), ("seqmax", DataType::Int8), ("seqmin", DataType::Int8), ("seqcache", DataType::Int8), ("seqcycle", DataType::Bool)], empty),
+    table!("pg_extension", 3079, &[("oid", DataType::Oid), ("extname", DataType::Name), ("extowner", DataType::Oid), ("extnamespace", DataType::Oid), ("extrelocatable", DataType::Bool), ("extversion", DataType::Text), ("extconfig", DataType::Array(ArrayElement::OID)), ("extcondition", DataType::Array(ArrayElement::TEXT))], super::no_rows),
+    table!("pg_sequence", 2224, &[("seqrelid", DataType::Oid), ("seqtypid", DataType::Oid), ("seqstart", DataType::Int8), ("seqincrement", DataType::Int8), ("seqmax", DataType::Int8), ("seqmin", DataType::Int8), ("seqcache", DataType::Int8), ("seqcycle", DataType::Bool)], super::no_rows),
     table!("pg_collation", 3456, &[("oid", DataType::Oid), ("collname", DataType::Name), ("collnamespace", DataType::Oid), ("collowner", DataType::Oid), ("collprovider", DataType::InternalChar), ("collisdeterministic", DataType::Bool), ("collencoding", DataType::Int4), ("collcollate", DataType::Text), ("collctype", DataType::Text), ("colliculocale", DataType::Text), ("collversion", DataType::Text)], pg_collation),
-    table!("pg_inherits", 2611, &[("inhrelid", DataType::Oid), ("inhparent", DataType::Oid), ("inhseqno", DataType::Int4), ("inhdetachpending", DataType::Bool)], empty),
-    table!("pg_policy", 3256, &[("oid", DataType::Oid), ("polname", DataType::Name), ("polrelid", DataType::Oid), ("polcmd", DataType::InternalChar), ("polpermissive", DataType::Bool), ("polroles", DataType::Array(ArrayElement::OID)), ("polqual", DataType::NodeTree), ("polwithcheck", DataType::NodeTree)], empty),
-    table!("pg_statistic_ext", 3381, &[("oid", DataType::Oid), ("stxrelid", DataType::Oid), ("stxname", DataType::Name), ("stxnamespace", DataType::Oid), ("stxowner", DataType::Oid), ("stxstattarget", DataType::Int4), ("stxkeys", DataType::Int2Vector), ("stxkind", DataType::Array(ArrayElement::INTERNAL_CHAR)), ("stxexprs", DataType::NodeTree)], empty),
-    table!("pg_publication", 6104, &[("oid", DataType::Oid), ("pubname", DataType::Name), ("pubowner", DataType::Oid), ("puballtables", DataType::Bool), ("pubinsert", DataType::Bool), ("pubupdate", DataType::Bool), ("pubdelete", DataType::Bool), ("pubtruncate", DataType::Bool), ("pubviaroot", DataType::Bool)], empty),
-    table!("pg_publication_namespace", 6237, &[("oid", DataType::Oid), ("pnpubid", DataType::Oid), ("pnnspid", DataType::Oid)], empty),
-    table!("pg_publication_rel", 6106, &[("oid", DataType::Oid), ("prpubid", DataType::Oid), ("prrelid", DataType::Oid), ("prqual", DataType::NodeTree), ("prattrs", DataType::Int2Vector)], empty),
-    table!("pg_trigger", 2620, &[("oid", DataType::Oid), ("tgrelid", DataType::Oid), ("tgparentid", DataType::Oid), ("tgname", DataType::Name), ("tgfoid", DataType::Oid), ("tgtype", DataType::Int2), ("tgenabled", DataType::InternalChar), ("tgisinternal", DataType::Bool), ("tgconstrrelid", DataType::Oid), ("tgconstrindid", DataType::Oid), ("tgconstraint", DataType::Oid), ("tgdeferrable", DataType::Bool), ("tginitdeferred", DataType::Bool), ("tgnargs", DataType::Int2), ("tgattr", DataType::Int2Vector), ("tgargs", DataType::Bytea), ("tgqual", DataType::NodeTree), ("tgoldtable", DataType::Name), ("tgnewtable", DataType::Name)], empty),
-    table!("pg_rewrite", 2618, &[("oid", DataType::Oid), ("rulename", DataType::Name), ("ev_class", DataType::Oid), ("ev_type", DataType::InternalChar), ("ev_enabled", DataType::InternalChar), ("is_instead", DataType::Bool), ("ev_qual", DataType::NodeTree), ("ev_action", DataType::NodeTree)], empty),
-    table!("pg_depend", 2608, &[("classid", DataType::Oid), ("objid", DataType::Oid), ("objsubid", DataType::Int4), ("refclassid", DataType::Oid), ("refobjid", DataType::Oid), ("refobjsubid", DataType::Int4), ("deptype", DataType::InternalChar)], empty),
-    table!("pg_enum", 3501, &[("oid", DataType::Oid), ("enumtypid", DataType::Oid), ("enumsortorder", DataType::Float4), ("enumlabel", DataType::Name)], empty),
-    table!("pg_range", 3541, &[("rngtypid", DataType::Oid), ("rngsubtype", DataType::Oid), ("rngmultitypid", DataType::Oid), ("rngcollation", DataType::Oid), ("rngsubopc", DataType::Oid), ("rngcanonical", DataType::Reg(RegKind::Proc)), ("rngsubdiff", DataType::Reg(RegKind::Proc))], empty),
-    table!("pg_opclass", 2616, &[("oid", DataType::Oid), ("opcmethod", DataType::Oid), ("opcname", DataType::Name), ("opcnamespace", DataType::Oid), ("opcowner", DataType::Oid), ("opcfamily", DataType::Oid), ("opcintype", DataType::Oid), ("opcdefault", DataType::Bool), ("opckeytype", DataType::Oid)], empty),
-    table!("pg_operator", 2617, &[("oid", DataType::Oid), ("oprname", DataType::Name), ("oprnamespace", DataType::Oid), ("oprowner", DataType::Oid), ("oprkind", DataType::InternalChar), ("oprcanmerge", DataType::Bool), ("oprcanhash", DataType::Bool), ("oprleft", DataType::Oid), ("oprright", DataType::Oid), ("oprresult", DataType::Oid), ("oprcom", DataType::Oid), ("oprnegate", DataType::Oid), ("oprcode", DataType::Reg(RegKind::Proc)), ("oprrest", DataType::Reg(RegKind::Proc)), ("oprjoin", DataType::Reg(RegKind::Proc))], empty),
+    table!("pg_inherits", 2611, &[("inhrelid", DataType::Oid), ("inhparent", DataType::Oid), ("inhseqno", DataType::Int4), ("inhdetachpending", DataType::Bool)], super::no_rows),
+    table!("pg_policy", 3256, &[("oid", DataType::Oid), ("polname", DataType::Name), ("polrelid", DataType::Oid), ("polcmd", DataType::InternalChar), ("polpermissive", DataType::Bool), ("polroles", DataType::Array(ArrayElement::OID)), ("polqual", DataType::NodeTree), ("polwithcheck", DataType::NodeTree)], super::no_rows),
+    table!("pg_statistic_ext", 3381, &[("oid", DataType::Oid), ("stxrelid", DataType::Oid), ("stxname", DataType::Name), ("stxnamespace", DataType::Oid), ("stxowner", DataType::Oid), ("stxstattarget", DataType::Int4), ("stxkeys", DataType::Int2Vector), ("stxkind", DataType::Array(ArrayElement::INTERNAL_CHAR)), ("stxexprs", DataType::NodeTree)], super::no_rows),
+    table!("pg_publication", 6104, &[("oid", DataType::Oid), ("pubname", DataType::Name), ("pubowner", DataType::Oid), ("puballtables", DataType::Bool), ("pubinsert", DataType::Bool), ("pubupdate", DataType::Bool), ("pubdelete", DataType::Bool), ("pubtruncate", DataType::Bool), ("pubviaroot", DataType::Bool)], super::no_rows),
+    table!("pg_publication_namespace", 6237, &[("oid", DataType::Oid), ("pnpubid", DataType::Oid), ("pnnspid", DataType::Oid)], super::no_rows),
+    table!("pg_publication_rel", 6106, &[("oid", DataType::Oid), ("prpubid", DataType::Oid), ("prrelid", DataType::Oid), ("prqual", DataType::NodeTree), ("prattrs", DataType::Int2Vector)], super::no_rows),
+    table!("pg_trigger", 2620, &[("oid", DataType::Oid), ("tgrelid", DataType::Oid), ("tgparentid", DataType::Oid), ("tgname", DataType::Name), ("tgfoid", DataType::Oid), ("tgtype", DataType::Int2), ("tgenabled", DataType::InternalChar), ("tgisinternal", DataType::Bool), ("tgconstrrelid", DataType::Oid), ("tgconstrindid", DataType::Oid), ("tgconstraint", DataType::Oid), ("tgdeferrable", DataType::Bool), ("tginitdeferred", DataType::Bool), ("tgnargs", DataType::Int2), ("tgattr", DataType::Int2Vector), ("tgargs", DataType::Bytea), ("tgqual", DataType::NodeTree), ("tgoldtable", DataType::Name), ("tgnewtable", DataType::Name)], super::no_rows),
+    table!("pg_rewrite", 2618, &[("oid", DataType::Oid), ("rulename", DataType::Name), ("ev_class", DataType::Oid), ("ev_type", DataType::InternalChar), ("ev_enabled", DataType::InternalChar), ("is_instead", DataType::Bool), ("ev_qual", DataType::NodeTree), ("ev_action", DataType::NodeTree)], super::no_rows),
+    table!("pg_depend", 2608, &[("classid", DataType::Oid), ("objid", DataType::Oid), ("objsubid", DataType::Int4), ("refclassid", DataType::Oid), ("refobjid", DataType::Oid), ("refobjsubid", DataType::Int4), ("deptype", DataType::InternalChar)], super::no_rows),
+    table!("pg_enum", 3501, &[("oid", DataType::Oid), ("enumtypid", DataType::Oid), ("enumsortorder", DataType::Float4), ("enumlabel", DataType::Name)], super::no_rows),
+    table!("pg_range", 3541, &[("rngtypid", DataType::Oid), ("rngsubtype", DataType::Oid), ("rngmultitypid", DataType::Oid), ("rngcollation", DataType::Oid), ("rngsubopc", DataType::Oid), ("rngcanonical", DataType::Reg(RegKind::Proc)), ("rngsubdiff", DataType::Reg(RegKind::Proc))], super::no_rows),
+    table!("pg_opclass", 2616, &[("oid", DataType::Oid), ("opcmethod", DataType::Oid), ("opcname", DataType::Name), ("opcnamespace", DataType::Oid), ("opcowner", DataType::Oid), ("opcfamily", DataType::Oid), ("opcintype", DataType::Oid), ("opcdefault", DataType::Bool), ("opckeytype", DataType::Oid)], super::no_rows),
+    table!("pg_operator", 2617, &[("oid", DataType::Oid), ("oprname", DataType::Name), ("oprnamespace", DataType::Oid), ("oprowner", DataType::Oid), ("oprkind", DataType::InternalChar), ("oprcanmerge", DataType::Bool), ("oprcanhash", DataType::Bool), ("oprleft", DataType::Oid), ("oprright", DataType::Oid), ("oprresult", DataType::Oid), ("oprcom", DataType::Oid), ("oprnegate", DataType::Oid), ("oprcode", DataType::Reg(RegKind::Proc)), ("oprrest", DataType::Reg(RegKind::Proc)), ("oprjoin", DataType::Reg(RegKind::Proc))], super::no_rows),
     table!("pg_tablespace", 1213, &[("oid", DataType::Oid), ("spcname", DataType::Name), ("spcowner", DataType::Oid), ("spcacl", DataType::Array(ArrayElement::ACLITEM)), ("spcoptions", DataType::Array(ArrayElement::TEXT))], pg_tablespace),
-    table!("pg_cast", 2605, &[("oid", DataType::Oid), ("castsource", DataType::Oid), ("casttarget", DataType::Oid), ("castfunc", DataType::Oid), ("castcontext", DataType::InternalChar), ("castmethod", DataType::InternalChar)], empty),
+    table!("pg_cast", 2605, &[("oid", DataType::Oid), ("castsource", DataType::Oid), ("casttarget", DataType::Oid), ("castfunc", DataType::Oid), ("castcontext", DataType::InternalChar), ("castmethod", DataType::InternalChar)], super::no_rows),
     table!("pg_language", 2612, &[("oid", DataType::Oid), ("lanname", DataType::Name), ("lanowner", DataType::Oid), ("lanispl", DataType::Bool), ("lanpltrusted", DataType::Bool), ("lanplcallfoid", DataType::Oid), ("laninline", DataType::Oid), ("lanvalidator", DataType::Oid), ("lanacl", DataType::Array(ArrayElement::ACLITEM))], pg_language),
-    table!("pg_event_trigger", 3466, &[("oid", DataType::Oid), ("evtname", DataType::Name), ("evtevent", DataType::Name), ("evtowner", DataType::Oid), ("evtfoid", DataType::Oid), ("evtenabled", DataType::InternalChar), ("evttags", DataType::Array(ArrayElement::TEXT))], empty),
-    table!("pg_foreign_table", 3118, &[("ftrelid", DataType::Oid), ("ftserver", DataType::Oid), ("ftoptions", DataType::Array(ArrayElement::TEXT))], empty),
+    table!("pg_event_trigger", 3466, &[("oid", DataType::Oid), ("evtname", DataType::Name), ("evtevent", DataType::Name), ("evtowner", DataType::Oid), ("evtfoid", DataType::Oid), ("evtenabled", DataType::InternalChar), ("evttags", DataType::Array(ArrayElement::TEXT))], super::no_rows),
+    table!("pg_foreign_table", 3118, &[("ftrelid", DataType::Oid), ("ftserver", DataType::Oid), ("ftoptions", DataType::Array(ArrayElement::TEXT))], super::no_rows),
     view!("pg_roles", 12000, &[("rolname", DataType::Name), ("rolsuper", DataType::Bool), ("rolinherit", DataType::Bool), ("rolcreaterole", DataType::Bool), ("rolcreatedb", DataType::Bool), ("rolcanlogin", DataType::Bool), ("rolreplication", DataType::Bool), ("rolconnlimit", DataType::Int4), ("rolpassword", DataType::Text), ("rolvaliduntil", DataType::Timestamptz), ("rolbypassrls", DataType::Bool), ("rolconfig", DataType::Array(ArrayElement::TEXT)), ("oid", DataType::Oid)], pg_roles),
     view!("pg_user", 12014, &[("usename", DataType::Name), ("usesysid", DataType::Oid), ("usecreatedb", DataType::Bool), ("usesuper", DataType::Bool), ("userepl", DataType::Bool), ("usebypassrls", DataType::Bool), ("passwd", DataType::Text), ("valuntil", DataType::Timestamptz), ("useconfig", DataType::Array(ArrayElement::TEXT))], pg_user),
     view!("pg_settings", 12104, &[("name", DataType::Text), ("setting", DataType::Text), ("unit", DataType::Text), ("category", DataType::Text), ("short_desc", DataType::Text), ("extra_desc", DataType::Text), ("context", DataType::Text), ("vartype", DataType::Text), ("source", DataType::Text), ("min_val", DataType::Text), ("max_val", DataType::Text), ("enumvals", DataType::Array(ArrayElement::TEXT)), ("boot_val", DataType::Text), ("reset_val", DataType::Text), ("sourcefile", DataType::Text), ("sourceline", DataType::Int4), ("pending_restart", DataType::Bool)], pg_settings),
     view!("pg_indexes", 12043, &[("schemaname", DataType::Name), ("tablename", DataType::Name), ("indexname", DataType::Name), ("tablespace", DataType::Name), ("indexdef", DataType::Text)], pg_indexes),
     view!("pg_tables", 12033, &[("schemaname", DataType::Name), ("tablename", DataType::Name), ("tableowner", DataType::Name), ("tablespace", DataType::Name), ("hasindexes", DataType::Bool), ("hasrules", DataType::Bool), ("hastriggers", DataType::Bool), ("rowsecurity", DataType::Bool)], pg_tables),
-    view!("pg_views", 12028, &[("schemaname", DataType::Name), ("viewname", DataType::Name), ("viewowner", DataType::Name), ("definition", DataType::Text)], empty),
-    view!("pg_matviews", 12038, &[("schemaname", DataType::Name), ("matviewname", DataType::Name), ("matviewowner", DataType::Name), ("tablespace", DataType::Name), ("hasindexes", DataType::Bool), ("ispopulated", DataType::Bool), ("definition", DataType::Text)], empty),
-    view!("pg_sequences", 12048, &[("schemaname", DataType::Name), ("sequencename", DataType::Name), ("sequenceowner", DataType::Name), ("data_type", DataType::Reg(RegKind::Type)), ("start_value", DataType::Int8), ("min_value", DataType::Int8), ("max_value", DataType::Int8), ("increment_by", DataType::Int8), ("cycle", DataType::Bool), ("cache_size", DataType::Int8), ("last_value", DataType::Int8)], empty),
+    view!("pg_views", 12028, &[("schemaname", DataType::Name), ("viewname", DataType::Name), ("viewowner", DataType::Name), ("definition", DataType::Text)], super::no_rows),
+    view!("pg_matviews", 12038, &[("schemaname", DataType::Name), ("matviewname", DataType::Name), ("matviewowner", DataType::Name), ("tablespace", DataType::Name), ("hasindexes", DataType::Bool), ("ispopulated", DataType::Bool), ("definition", DataType::Text)], super::no_rows),
+    view!("pg_sequences", 12048, &[("schemaname", DataType::Name), ("sequencename", DataType::Name), ("sequenceowner", DataType::Name), ("data_type", DataType::Reg(RegKind::Type)), ("start_value", DataType::Int8), ("min_value", DataType::Int8), ("max_value", DataType::Int8), ("increment_by", DataType::Int8), ("cycle", DataType::Bool), ("cache_size", DataType::Int8), ("last_value", DataType::Int8)], super::no_rows),
     view!("pg_stat_activity", 12222, &[("datid", DataType::Oid), ("datname", DataType::Name), ("pid", DataType::Int4), ("leader_pid", DataType::Int4), ("usesysid", DataType::Oid), ("usename", DataType::Name), ("application_name", DataType::Text), ("client_addr", DataType::Text), ("client_hostname", DataType::Text), ("client_port", DataType::Int4), ("backend_start", DataType::Timestamptz), ("xact_start", DataType::Timestamptz), ("query_start", DataType::Timestamptz), ("state_change", DataType::Timestamptz), ("wait_event_type", DataType::Text), ("wait_event", DataType::Text), ("state", DataType::Text), ("backend_xid", DataType::Oid), ("backend_xmin", DataType::Oid), ("query_id", DataType::Int8), ("query", DataType::Text), ("backend_type", DataType::Text)], pg_stat_activity),
     view!("pg_stat_user_tables", 12161, &[("relid", DataType::Oid), ("schemaname", DataType::Name), ("relname", DataType::Name), ("seq_scan", DataType::Int8), ("seq_tup_read", DataType::Int8), ("idx_scan", DataType::Int8), ("idx_tup_fetch", DataType::Int8), ("n_tup_ins", DataType::Int8), ("n_tup_upd", DataType::Int8), ("n_tup_del", DataType::Int8), ("n_tup_hot_upd", DataType::Int8), ("n_live_tup", DataType::Int8), ("n_dead_tup", DataType::Int8), ("n_mod_since_analyze", DataType::Int8), ("n_ins_since_vacuum", DataType::Int8), ("last_vacuum", DataType::Timestamptz), ("last_autovacuum", DataType::Timestamptz), ("last_analyze", DataType::Timestamptz), ("last_autoanalyze", DataType::Timestamptz), ("vacuum_count", DataType::Int8), ("autovacuum_count", DataType::Int8), ("analyze_count", DataType::Int8), ("autoanalyze_count", DataType::Int8)], pg_stat_user_tables),
     view!("pg_stats", 12053, &[("schemaname", DataType::Name), ("tablename", DataType::Name), ("attname", DataType::Name), ("inherited", DataType::Bool), ("null_frac", DataType::Float4), ("avg_width", DataType::Int4), ("n_distinct", DataType::Float4), ("most_common_vals", DataType::Text), ("most_common_freqs", DataType::Array(ArrayElement::FLOAT4)), ("histogram_bounds", DataType::Text), ("correlation", DataType::Float4), ("most_common_elems", DataType::Text), ("most_common_elem_freqs", DataType::Array(ArrayElement::FLOAT4)), ("elem_count_histogram", DataType::Array(ArrayElement::FLOAT4))], pg_stats),
-    view!("pg_locks", 12073, &[("locktype", DataType::Text), ("database", DataType::Oid), ("relation", DataType::Oid), ("page", DataType::Int4), ("tuple", DataType::Int2), ("virtualxid", DataType::Text), ("transactionid", DataType::Oid), ("classid", DataType::Oid), ("objid", DataType::Oid), ("objsubid", DataType::Int2), ("virtualtransaction", DataType::Text), ("pid", DataType::Int4), ("mode", DataType::Text), ("granted", DataType::Bool), ("fastpath", DataType::Bool), ("waitstart", DataType::Timestamptz)], empty),
+    view!("pg_locks", 12073, &[("locktype", DataType::Text), ("database", DataType::Oid), ("relation", DataType::Oid), ("page", DataType::Int4), ("tuple", DataType::Int2), ("virtualxid", DataType::Text), ("transactionid", DataType::Oid), ("classid", DataType::Oid), ("objid", DataType::Oid), ("objsubid", DataType::Int2), ("virtualtransaction", DataType::Text), ("pid", DataType::Int4), ("mode", DataType::Text), ("granted", DataType::Bool), ("fastpath", DataType::Bool), ("waitstart", DataType::Timestamptz)], super::no_rows),
 ];
 
 /// `pg_catalog`, `public`, `information_schema` and `sys`.
