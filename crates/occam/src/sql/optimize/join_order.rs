@@ -231,14 +231,14 @@ struct Partial {
 }
 
 /// The region's conditions, each with the leaves it reads.
-struct Conditions<'r, 's> {
-    region: &'r Region<'s>,
+struct Conditions {
     fixed: Vec<(BoundExpr, u64)>,
-    /// Classes without a constant: their equalities between leaves are made per join step.
-    joining: Vec<EquivalenceClass>,
+    /// Classes without a constant, with the leaf each member reads: their equalities between leaves are
+    /// made per join step.
+    joining: Vec<(EquivalenceClass, Vec<u64>)>,
 }
 
-impl Conditions<'_, '_> {
+impl Conditions {
     /// The conditions that become applicable when `leaf` joins `leaves` (all of them when `leaves` is
     /// empty: the leaf's own restrictions and the constant ones).
     fn joining_leaf(&self, leaves: u64, leaf: usize) -> Vec<BoundExpr> {
@@ -250,10 +250,10 @@ impl Conditions<'_, '_> {
             .map(|(c, _)| c.clone())
             .collect();
         if leaves != 0 {
-            for class in &self.joining {
-                let in_leaves = class.members.iter().find(|m| self.region.leaves_read(m) & leaves != 0);
-                if let Some(known) = in_leaves {
-                    for member in class.members.iter().filter(|m| self.region.leaves_read(m) == 1 << leaf) {
+            for (class, masks) in &self.joining {
+                let members = || class.members.iter().zip(masks);
+                if let Some((known, _)) = members().find(|(_, mask)| *mask & leaves != 0) {
+                    for (member, _) in members().filter(|(_, mask)| **mask == 1 << leaf) {
                         // The new leaf's column first, as PostgreSQL prints an index condition.
                         out.push(class.equality(member, known));
                     }
@@ -267,8 +267,8 @@ impl Conditions<'_, '_> {
     fn connects(&self, leaves: u64, leaf: usize) -> bool {
         let bit = 1 << leaf;
         self.fixed.iter().any(|(_, mask)| mask & bit != 0 && mask & leaves != 0 && mask & !(leaves | bit) == 0)
-            || self.joining.iter().any(|class| {
-                let read: u64 = class.members.iter().fold(0, |m, e| m | self.region.leaves_read(e));
+            || self.joining.iter().any(|(_, masks)| {
+                let read: u64 = masks.iter().fold(0, |all, mask| all | mask);
                 read & bit != 0 && read & leaves != 0
             })
     }
@@ -303,9 +303,10 @@ impl Planner<'_, '_> {
                     fixed.push((class.equality(pair[0], pair[1]), mask));
                 }
             }
-            joining.push(class);
+            let masks = class.members.iter().map(|m| region.leaves_read(m)).collect();
+            joining.push((class, masks));
         }
-        let conditions = Conditions { region: &region, fixed, joining };
+        let conditions = Conditions { fixed, joining };
 
         let n = region.leaves.len();
         let mut best: HashMap<u64, Partial> = HashMap::new();
