@@ -56,6 +56,7 @@ pub mod sqlstate {
     pub const WRONG_OBJECT_TYPE: SqlState = "42809";
     pub const GROUPING_ERROR: SqlState = "42803";
     pub const WINDOWING_ERROR: SqlState = "42P20";
+    pub const INVALID_RECURSION: SqlState = "42P19";
     pub const INVALID_COLUMN_REFERENCE: SqlState = "42P10";
     pub const INVALID_TABLE_DEFINITION: SqlState = "42P16";
     pub const INDETERMINATE_DATATYPE: SqlState = "42P18";

@@ -317,6 +317,9 @@ pub enum FrameBound {
 pub struct CommonTableExpr {
     pub alias: TableAlias,
     pub query: Box<Query>,
+    /// Defined in a `WITH RECURSIVE` list: its query may read its own rows (`non-recursive term UNION
+    /// [ALL] recursive term`).
+    pub recursive: bool,
 }
 
 /// A transaction isolation level as written.

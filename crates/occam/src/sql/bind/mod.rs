@@ -352,6 +352,8 @@ struct Binder<'c> {
     outer: Vec<Scope>,
     outer_refs: usize,
     next_subquery_id: usize,
+    /// Numbers `WITH RECURSIVE` work tables within the statement.
+    next_work_table_id: usize,
     /// Set while binding expressions evaluated after aggregation.
     grouping: Option<Grouping>,
     in_aggregate: bool,
@@ -381,6 +383,18 @@ struct CommonTable {
     cte: ast::CommonTableExpr,
     /// How many enclosing query scopes there were where it was defined.
     outer_depth: usize,
+    /// Set while its own query is bound (`WITH RECURSIVE`): what a reference to itself means there.
+    self_reference: Option<SelfReference>,
+}
+
+/// A `WITH RECURSIVE` query's reference to itself, by where it appears.
+#[derive(Clone)]
+enum SelfReference {
+    /// Not allowed here (in the non-recursive term, or in a query without a recursive term): the error.
+    Refused(&'static str),
+    /// In the recursive term: the previous round's rows, `Source::WorkTable { id }`; `uses` counts the
+    /// references (PostgreSQL allows one).
+    WorkTable { id: usize, columns: Vec<ScopeColumn>, uses: usize },
 }
 
 impl<'c> Binder<'c> {
@@ -391,6 +405,7 @@ impl<'c> Binder<'c> {
             outer: Vec::new(),
             outer_refs: 0,
             next_subquery_id: 0,
+            next_work_table_id: 0,
             grouping: None,
             in_aggregate: false,
             clause: "WHERE",
@@ -716,7 +731,7 @@ impl<'c> Binder<'c> {
                 ));
             }
             let saved_grouping = self.grouping.take();
-            let plan = self.plan_query(&cte.query);
+            let plan = self.plan_cte_query(cte);
             self.grouping = saved_grouping;
             let plan = plan?;
             if cte.alias.columns.len() > plan.visible {
@@ -729,9 +744,191 @@ impl<'c> Binder<'c> {
                     ),
                 ));
             }
-            self.common_tables.push(CommonTable { cte: cte.clone(), outer_depth: self.outer.len() });
+            self.common_tables.push(CommonTable {
+                cte: cte.clone(),
+                outer_depth: self.outer.len(),
+                self_reference: None,
+            });
         }
         Ok(())
+    }
+
+    /// A common table expression's query; in a `WITH RECURSIVE` list one of the form `non-recursive term
+    /// UNION [ALL] recursive term` whose recursive term reads the query's own name is a recursive union.
+    fn plan_cte_query(&mut self, cte: &ast::CommonTableExpr) -> Result<QueryPlan> {
+        let query = &cte.query;
+        if !cte.recursive {
+            return self.plan_query(query);
+        }
+        let ast::QueryBody::SetOperation { op: ast::SetOperator::Union, all, left, right } = &query.body else {
+            return self
+                .with_self_reference(cte, SelfReference::Refused(NOT_RECURSIVE_FORM), |b| b.plan_query(query))
+                .0;
+        };
+        let scope = self.common_tables.len();
+        let planned = self.plan_with(&query.with).and_then(|()| self.plan_recursive_union(cte, *all, left, right));
+        self.common_tables.truncate(scope);
+        match planned? {
+            Some(plan) => Ok(plan),
+            // The recursive term does not read the query after all: an ordinary UNION.
+            None => self.plan_query(query),
+        }
+    }
+
+    /// `WITH RECURSIVE name AS (left UNION [ALL] right)`: None when `right` does not read `name`.
+    fn plan_recursive_union(
+        &mut self,
+        cte: &ast::CommonTableExpr,
+        all: bool,
+        left: &ast::Query,
+        right: &ast::Query,
+    ) -> Result<Option<QueryPlan>> {
+        let name = &cte.alias.name;
+        let recursion_error = |message: String| Error::new(sqlstate::INVALID_RECURSION, message);
+        for (present, clause) in [
+            (!cte.query.order_by.is_empty(), "ORDER BY"),
+            (cte.query.limit.is_some(), "LIMIT"),
+            (cte.query.offset.is_some(), "OFFSET"),
+            (cte.query.locking.is_some(), "FOR UPDATE/SHARE"),
+        ] {
+            if present {
+                return Err(Error::unsupported(format!("{clause} in a recursive query is not implemented")));
+            }
+        }
+        let anchor =
+            self.with_self_reference(cte, SelfReference::Refused(IN_NON_RECURSIVE_TERM), |b| b.plan_query(left)).0?;
+        let columns = derived_columns(&anchor, &cte.alias.columns)
+            .into_iter()
+            .map(|column| ScopeColumn { origin: None, ..column })
+            .collect();
+        let id = self.next_work_table_id;
+        self.next_work_table_id += 1;
+        // Bound as a set operand: its untyped literals take the non-recursive term's types.
+        let (recursive, reference) =
+            self.with_self_reference(cte, SelfReference::WorkTable { id, columns, uses: 0 }, |b| {
+                b.set_operand = true;
+                let plan = b.plan_query(right);
+                b.set_operand = false;
+                plan
+            });
+        let mut recursive = recursive?;
+        if !matches!(reference, SelfReference::WorkTable { uses: 1.., .. }) {
+            return Ok(None);
+        }
+        if anchor.visible != recursive.visible {
+            return Err(Error::syntax("each UNION query must have the same number of columns"));
+        }
+        if recursive.aggregate.is_some() {
+            return Err(recursion_error(
+                "aggregate functions are not allowed in a recursive query's recursive term".into(),
+            ));
+        }
+        if !recursive.windows.is_empty() {
+            return Err(recursion_error(
+                "window functions are not allowed in a recursive query's recursive term".into(),
+            ));
+        }
+        // The non-recursive term decides the types; the recursive term's rows are cast to them.
+        for i in 0..anchor.visible {
+            let (want, got) = (anchor.columns[i].data_type, recursive.columns[i].data_type);
+            if want == got {
+                continue;
+            }
+            if got != DataType::Unknown && scalar::common_type(&want, &got) != Some(want) {
+                let overall = scalar::common_type(&want, &got).map_or_else(|| got.name(), |t| t.name());
+                return Err(Error::datatype_mismatch(format!(
+                    "recursive query \"{name}\" column {} has type {} in non-recursive term but type {overall} overall",
+                    i + 1,
+                    want.name(),
+                ))
+                .with_hint("Cast the output of the non-recursive term to the correct type."));
+            }
+            let expr = std::mem::replace(&mut recursive.projection[i], BoundExpr::Literal(Value::Null));
+            recursive.projection[i] = self.coerce(expr, got, want)?;
+            let mut columns = recursive.columns.to_vec();
+            columns[i].data_type = want;
+            recursive.columns = Arc::from(columns);
+        }
+        let width = anchor.visible;
+        let columns: Arc<[Column]> =
+            anchor.columns[..width].iter().map(|c| Column { origin: None, ..c.clone() }).collect();
+        Ok(Some(QueryPlan {
+            source: Source::RecursiveUnion {
+                work_table: id,
+                all,
+                anchor: Box::new(anchor),
+                recursive: Box::new(recursive),
+            },
+            filter: None,
+            aggregate: None,
+            projection: (0..width).map(BoundExpr::Column).collect(),
+            visible: width,
+            distinct: false,
+            order_by: Vec::new(),
+            limit: None,
+            offset: None,
+            columns,
+            windows: Vec::new(),
+            distinct_on: Vec::new(),
+            locking: None,
+        }))
+    }
+
+    /// Runs `bind` with `cte`'s own name in scope meaning `reference`; returns what `bind` returned and the
+    /// reference as it was left (with its use count).
+    fn with_self_reference<T>(
+        &mut self,
+        cte: &ast::CommonTableExpr,
+        reference: SelfReference,
+        bind: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> (Result<T>, SelfReference) {
+        let depth = self.common_tables.len();
+        self.common_tables.push(CommonTable {
+            cte: cte.clone(),
+            outer_depth: self.outer.len(),
+            self_reference: Some(reference),
+        });
+        let result = bind(self);
+        self.common_tables.truncate(depth + 1);
+        let entry = self.common_tables.pop().expect("pushed above");
+        (result, entry.self_reference.expect("set above"))
+    }
+
+    /// A FROM item naming a `WITH RECURSIVE` query inside its own definition: the work table, or the
+    /// error PostgreSQL gives for a reference where it cannot be.
+    fn plan_self_reference(&mut self, index: usize, alias: Option<&ast::TableAlias>) -> Result<(Source, Scope)> {
+        let outer_depth = self.outer.len();
+        let entry = &mut self.common_tables[index];
+        let name = entry.cte.alias.name.clone();
+        let recursion_error = |what: &str| Error::new(sqlstate::INVALID_RECURSION, what.replace("{name}", &name));
+        let (id, columns) = match entry.self_reference.as_mut().expect("a self reference") {
+            SelfReference::Refused(message) => return Err(recursion_error(message)),
+            SelfReference::WorkTable { .. } if entry.outer_depth != outer_depth => {
+                return Err(recursion_error(
+                    "recursive reference to query \"{name}\" must not appear within a subquery",
+                ))
+            }
+            SelfReference::WorkTable { id, columns, uses } => {
+                *uses += 1;
+                if *uses > 1 {
+                    return Err(recursion_error(
+                        "recursive reference to query \"{name}\" must not appear more than once",
+                    ));
+                }
+                (*id, columns.clone())
+            }
+        };
+        let renames = alias.map(|a| a.columns.as_slice()).unwrap_or(&[]);
+        let columns = columns
+            .into_iter()
+            .enumerate()
+            .map(|(i, column)| ScopeColumn { name: renames.get(i).cloned().unwrap_or(column.name), ..column })
+            .collect::<Vec<_>>();
+        let names = columns.iter().map(|c| c.name.clone()).collect();
+        let mut scope = Scope::default();
+        let item_name = alias.map_or_else(|| name.clone(), |a| a.name.clone());
+        scope.push(Some(item_name.clone()), columns)?;
+        Ok((Source::WorkTable { id, name: item_name, columns: names }, scope))
     }
 
     /// The common table expression a FROM item names, if any (the innermost of that name).
@@ -750,7 +947,7 @@ impl<'c> Binder<'c> {
         let deeper = self.outer.split_off(entry.outer_depth.min(self.outer.len()));
         let refs_before = self.outer_refs;
         let saved_grouping = self.grouping.take();
-        let plan = self.plan_query(&entry.cte.query);
+        let plan = self.plan_cte_query(&entry.cte);
         self.grouping = saved_grouping;
         self.outer.extend(deeper.iter().cloned());
         self.common_tables.extend(later);
@@ -1317,6 +1514,9 @@ impl<'c> Binder<'c> {
             }
             TableRef::Table { name, alias } if self.common_table(name).is_some() => {
                 let index = self.common_table(name).expect("checked above");
+                if self.common_tables[index].self_reference.is_some() {
+                    return self.plan_self_reference(index, alias.as_ref());
+                }
                 let plan = self.plan_common_table(index)?;
                 let mut renames = self.common_tables[index].cte.alias.columns.clone();
                 for (i, rename) in alias.iter().flat_map(|a| a.columns.iter()).enumerate() {
@@ -2387,6 +2587,12 @@ fn derived_columns(plan: &QueryPlan, renames: &[String]) -> Vec<ScopeColumn> {
         })
         .collect()
 }
+
+/// Where a `WITH RECURSIVE` query may not read itself ("{name}" is its name).
+const IN_NON_RECURSIVE_TERM: &str =
+    "recursive reference to query \"{name}\" must not appear within its non-recursive term";
+const NOT_RECURSIVE_FORM: &str =
+    "recursive query \"{name}\" does not have the form non-recursive-term UNION [ALL] recursive-term";
 
 /// Where window results are numbered while a select list is bound (far beyond any row): see
 /// `Binder::windows`.

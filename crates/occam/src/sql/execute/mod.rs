@@ -21,6 +21,7 @@ mod materialized_join;
 pub mod memory;
 mod modify;
 mod project;
+mod recursive_union;
 mod result;
 mod series;
 mod set_operation;
@@ -29,6 +30,7 @@ mod system_scan;
 mod table_read;
 mod values;
 mod window;
+mod work_table_scan;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -88,6 +90,8 @@ pub struct ExecContext<'a> {
     stats: Option<Vec<NodeStats>>,
     /// What the query's operators may hold in memory.
     pub memory: memory::MemoryBudget,
+    /// `WITH RECURSIVE`: each running recursive union's previous round (work table id, rows).
+    work_tables: Vec<(usize, Arc<Vec<Row>>)>,
 }
 
 impl<'a> ExecContext<'a> {
@@ -104,6 +108,7 @@ impl<'a> ExecContext<'a> {
             batch_size: BATCH_SIZE,
             stats: None,
             memory: memory::MemoryBudget::default(),
+            work_tables: Vec::new(),
         }
     }
 
@@ -182,6 +187,10 @@ pub fn build<'a>(plan: &'a PhysicalPlan, ctx: &mut ExecContext<'a>) -> Result<Bo
         Node::SetOperation { op, all, left, right } => {
             Box::new(set_operation::SetOperationOp::new(*op, *all, build(left, ctx)?, build(right, ctx)?))
         }
+        Node::RecursiveUnion { work_table, all, anchor, recursive } => {
+            Box::new(recursive_union::RecursiveUnionOp::new(*work_table, *all, build(anchor, ctx)?, recursive))
+        }
+        Node::WorkTableScan { work_table, .. } => Box::new(work_table_scan::WorkTableScanOp::new(*work_table)),
     };
     if let Some(stats) = ctx.stats_mut(plan.id) {
         stats.loops += 1;

@@ -339,6 +339,18 @@ impl<'a> TextRenderer<'a> {
                 self.node(right, depth + 1, Vec::new());
                 labels
             }
+            Node::RecursiveUnion { anchor, recursive, .. } => {
+                self.header(depth, "Recursive Union", shown);
+                let labels = self.node(anchor, depth + 1, Vec::new());
+                self.node(recursive, depth + 1, Vec::new());
+                labels
+            }
+            Node::WorkTableScan { name, columns, .. } => {
+                self.header(depth, &format!("WorkTable Scan on {name}"), shown);
+                let labels: Labels = columns.iter().map(|c| format!("{name}.{c}")).collect();
+                self.filter_lines(depth, plan, &filters, &labels);
+                labels
+            }
             Node::Filter { .. } | Node::Project { .. } | Node::Truncate { .. } => self.node(plan, depth, filters),
         }
     }
@@ -828,6 +840,8 @@ fn json_node(out: &mut String, plan: &PhysicalPlan, e: &Explained, level: usize)
         Node::Values { .. } => ("Values Scan".to_string(), Vec::new()),
         Node::Series { .. } | Node::SystemScan { .. } => ("Function Scan".to_string(), Vec::new()),
         Node::SetOperation { .. } => ("Append".to_string(), Vec::new()),
+        Node::RecursiveUnion { .. } => ("Recursive Union".to_string(), Vec::new()),
+        Node::WorkTableScan { .. } => ("WorkTable Scan".to_string(), Vec::new()),
         Node::Project { .. } | Node::Truncate { .. } | Node::Filter { .. } => unreachable!("skipped above"),
     };
     fields.push(format!("\"Node Type\": {}", json_string(&node_type)));

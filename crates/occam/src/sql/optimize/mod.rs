@@ -125,14 +125,14 @@ pub struct Environment<'a> {
 
 /// Plans a query.
 pub fn plan_query(query: &QueryPlan, env: &Environment) -> PhysicalQuery {
-    let mut planner = Planner { env, next_id: 0, subplans: Vec::new() };
+    let mut planner = Planner { env, next_id: 0, subplans: Vec::new(), work_table_rows: Vec::new() };
     let root = planner.query(query);
     PhysicalQuery { root, subplans: planner.subplans, node_count: planner.next_id }
 }
 
 /// Plans the read of the rows an UPDATE or DELETE changes: the table's rows that pass `filter`.
 pub fn plan_table_rows(table: &Arc<Table>, filter: Option<&BoundExpr>, env: &Environment) -> PhysicalQuery {
-    let mut planner = Planner { env, next_id: 0, subplans: Vec::new() };
+    let mut planner = Planner { env, next_id: 0, subplans: Vec::new(), work_table_rows: Vec::new() };
     if let Some(filter) = filter {
         planner.plan_subqueries(&[filter]);
     }
@@ -145,6 +145,8 @@ struct Planner<'e, 'a> {
     env: &'e Environment<'a>,
     next_id: usize,
     subplans: Vec<(usize, PhysicalPlan)>,
+    /// (work table id, its estimated rows per round) while a recursive term is planned.
+    work_table_rows: Vec<(usize, f64)>,
 }
 
 impl Planner<'_, '_> {
@@ -493,6 +495,31 @@ impl Planner<'_, '_> {
                 };
                 let node = Node::SetOperation { op: *op, all: *all, left: Box::new(left), right: Box::new(right) };
                 (self.node(node, estimate), conjuncts, false)
+            }
+            Source::RecursiveUnion { work_table, all, anchor, recursive } => {
+                let anchor = self.query(anchor);
+                // PostgreSQL's guesses: a round reads ten times the anchor's rows, and there are ten rounds.
+                self.work_table_rows.push((*work_table, anchor.estimate.rows * 10.0));
+                let recursive = self.query(recursive);
+                self.work_table_rows.pop();
+                let estimate = Estimate {
+                    rows: anchor.estimate.rows + recursive.estimate.rows * 10.0,
+                    startup_cost: anchor.estimate.startup_cost,
+                    total_cost: anchor.estimate.total_cost + recursive.estimate.total_cost * 10.0,
+                    width: anchor.estimate.width,
+                };
+                let node = Node::RecursiveUnion {
+                    work_table: *work_table,
+                    all: *all,
+                    anchor: Box::new(anchor),
+                    recursive: Box::new(recursive),
+                };
+                (self.node(node, estimate), conjuncts, false)
+            }
+            Source::WorkTable { id, name, columns } => {
+                let rows = self.work_table_rows.iter().rev().find(|(w, _)| w == id).map_or(1000.0, |(_, r)| *r);
+                let node = Node::WorkTableScan { work_table: *id, name: name.clone(), columns: columns.clone() };
+                (self.node(node, leaf(rows, columns.len())), conjuncts, false)
             }
             Source::Cross(sources) => {
                 // A comma list is a chain of inner joins without a condition.
@@ -870,6 +897,8 @@ fn source_width(source: &Source) -> usize {
         Source::Cross(sources) => sources.iter().map(source_width).sum(),
         Source::Join(join) => join.left_width + join.right_width + join.merged.len(),
         Source::SetOperation { left, .. } => left.visible,
+        Source::RecursiveUnion { anchor, .. } => anchor.visible,
+        Source::WorkTable { columns, .. } => columns.len(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Queries: SELECT / VALUES with ORDER BY, LIMIT / OFFSET / FETCH FIRST, UNION / INTERSECT / EXCEPT, and
 //! the FROM items occam knows (tables, set-returning functions, subqueries, cross-joined by commas or
 //! joined with [INNER | LEFT | RIGHT | FULL | CROSS | NATURAL] JOIN, nested in parentheses), WITH lists of
-//! common table expressions. WITH RECURSIVE, DISTINCT ON, LATERAL and window clauses are refused with 0A000.
+//! common table expressions (WITH RECURSIVE too). LATERAL is refused with 0A000.
 
 use sqlparser::ast as sp;
 
@@ -18,7 +18,6 @@ impl Translator<'_> {
         crate::stack::check()?;
         let with = match &query.with {
             None => Vec::new(),
-            Some(with) if with.recursive => return Err(unsupported("WITH RECURSIVE")),
             Some(with) => with
                 .cte_tables
                 .iter()
@@ -30,6 +29,7 @@ impl Translator<'_> {
                     Ok(ast::CommonTableExpr {
                         alias: self.table_alias(&cte.alias)?,
                         query: Box::new(self.query(&cte.query)?),
+                        recursive: with.recursive,
                     })
                 })
                 .collect::<Result<_>>()?,

@@ -328,6 +328,22 @@ pub enum Source {
         left: Box<QueryPlan>,
         right: Box<QueryPlan>,
     },
+    /// A `WITH RECURSIVE` query `anchor UNION [ALL] recursive`: the anchor's rows, then the recursive term
+    /// run again and again over the rows the previous round added (its [`Source::WorkTable`] with the same
+    /// id) until a round adds none. Without ALL a row already produced is not added again.
+    RecursiveUnion {
+        work_table: usize,
+        all: bool,
+        anchor: Box<QueryPlan>,
+        recursive: Box<QueryPlan>,
+    },
+    /// Inside a recursive term: the rows the previous round of the `RecursiveUnion` `id` added.
+    WorkTable {
+        id: usize,
+        /// The common table expression's name and column names (for EXPLAIN: `WorkTable Scan on name`).
+        name: String,
+        columns: Vec<String>,
+    },
 }
 
 /// A join of two FROM items. The joined row is `left ++ right ++ merged`.

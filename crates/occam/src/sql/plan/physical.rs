@@ -112,6 +112,20 @@ pub enum Node {
         left: Box<PhysicalPlan>,
         right: Box<PhysicalPlan>,
     },
+    /// `WITH RECURSIVE`'s iteration (see `plan::Source::RecursiveUnion`): `recursive` is built again for
+    /// every round, reading the previous round's rows through its `WorkTableScan` of `work_table`.
+    RecursiveUnion {
+        work_table: usize,
+        all: bool,
+        anchor: Box<PhysicalPlan>,
+        recursive: Box<PhysicalPlan>,
+    },
+    /// The rows the previous round of the `RecursiveUnion` `work_table` added.
+    WorkTableScan {
+        work_table: usize,
+        name: String,
+        columns: Vec<String>,
+    },
 }
 
 /// LIMIT / OFFSET, evaluated when the operator opens.
@@ -214,7 +228,11 @@ impl PhysicalPlan {
         while let Some(plan) = pending.pop() {
             match &mut plan.node {
                 Node::TableRead(read) => out.push(read),
-                Node::Result | Node::SystemScan { .. } | Node::Series { .. } | Node::Values { .. } => {}
+                Node::Result
+                | Node::SystemScan { .. }
+                | Node::Series { .. }
+                | Node::Values { .. }
+                | Node::WorkTableScan { .. } => {}
                 Node::Filter { input, .. }
                 | Node::Project { input, .. }
                 | Node::Aggregate { input, .. }
@@ -225,6 +243,7 @@ impl PhysicalPlan {
                 | Node::Truncate { input, .. } => pending.push(input),
                 Node::Join(join) => pending.extend([join.left.as_mut(), join.right.as_mut()]),
                 Node::SetOperation { left, right, .. } => pending.extend([left.as_mut(), right.as_mut()]),
+                Node::RecursiveUnion { anchor, recursive, .. } => pending.extend([anchor.as_mut(), recursive.as_mut()]),
             }
         }
         out
@@ -233,9 +252,12 @@ impl PhysicalPlan {
     /// The node's inputs, left to right.
     pub fn children(&self) -> Vec<&PhysicalPlan> {
         match &self.node {
-            Node::Result | Node::TableRead(_) | Node::SystemScan { .. } | Node::Series { .. } | Node::Values { .. } => {
-                Vec::new()
-            }
+            Node::Result
+            | Node::TableRead(_)
+            | Node::SystemScan { .. }
+            | Node::Series { .. }
+            | Node::Values { .. }
+            | Node::WorkTableScan { .. } => Vec::new(),
             Node::Filter { input, .. }
             | Node::Project { input, .. }
             | Node::Aggregate { input, .. }
@@ -246,6 +268,7 @@ impl PhysicalPlan {
             | Node::Truncate { input, .. } => vec![input],
             Node::Join(join) => vec![&join.left, &join.right],
             Node::SetOperation { left, right, .. } => vec![left, right],
+            Node::RecursiveUnion { anchor, recursive, .. } => vec![anchor, recursive],
         }
     }
 }

@@ -252,6 +252,7 @@ impl Source {
         match self {
             Source::Subquery(query) => out.push(query),
             Source::SetOperation { left, right, .. } => out.extend([left.as_ref(), right.as_ref()]),
+            Source::RecursiveUnion { anchor, recursive, .. } => out.extend([anchor.as_ref(), recursive.as_ref()]),
             Source::Cross(sources) => sources.iter().for_each(|s| s.collect_queries(out)),
             Source::Join(join) => {
                 join.left.collect_queries(out);
@@ -264,7 +265,7 @@ impl Source {
     fn collect_expressions<'a>(&'a self, out: &mut Vec<&'a BoundExpr>) {
         match self {
             Source::Single | Source::Table { .. } | Source::System(_) | Source::Subquery(_) => {}
-            Source::SetOperation { .. } => {}
+            Source::SetOperation { .. } | Source::RecursiveUnion { .. } | Source::WorkTable { .. } => {}
             Source::Series { start, stop, step } => {
                 out.extend([start, stop]);
                 out.extend(step.as_ref());
