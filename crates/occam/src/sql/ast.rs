@@ -257,6 +257,8 @@ pub struct Update {
     pub alias: Option<String>,
     /// `SET column = expr` (`None` = DEFAULT).
     pub assignments: Vec<(String, Option<Expr>)>,
+    /// `FROM item, ...`: other tables joined to the target (PostgreSQL's extension).
+    pub from: Vec<TableRef>,
     pub filter: Option<Expr>,
     pub returning: Vec<SelectItem>,
 }
@@ -265,6 +267,8 @@ pub struct Update {
 pub struct Delete {
     pub table: ObjectName,
     pub alias: Option<String>,
+    /// `USING item, ...`: other tables joined to the target (PostgreSQL's extension).
+    pub using: Vec<TableRef>,
     pub filter: Option<Expr>,
     pub returning: Vec<SelectItem>,
 }

@@ -56,6 +56,7 @@ pub fn check(catalog: &Catalog, role: &str, statement: &Statement) -> Result<()>
             let before = needs.reads_columns;
             needs.reads_columns = false;
             update.assignments.iter().filter_map(|(_, e)| e.as_ref()).for_each(|e| needs.expr(e));
+            update.from.iter().for_each(|item| needs.table_ref(item));
             if let Some(filter) = &update.filter {
                 needs.expr(filter);
             }
@@ -73,6 +74,7 @@ pub fn check(catalog: &Catalog, role: &str, statement: &Statement) -> Result<()>
             if let Some(filter) = &delete.filter {
                 needs.expr(filter);
             }
+            delete.using.iter().for_each(|item| needs.table_ref(item));
             needs.select_items(&delete.returning);
         }
         Statement::CreateTable(_) if !catalog.roles.has_schema_privilege(role, PUBLIC_SCHEMA, Privilege::Create) => {

@@ -626,13 +626,63 @@ impl<'c> Binder<'c> {
         table: &Table,
         alias: Option<&str>,
     ) -> Result<Option<Returning>> {
+        self.bind_returning_in(items, &Self::table_scope(table, alias)?)
+    }
+
+    /// RETURNING over `scope`: the target table's row, followed by the columns of UPDATE's FROM or DELETE's
+    /// USING items when there are some.
+    fn bind_returning_in(&mut self, items: &[SelectItem], scope: &Scope) -> Result<Option<Returning>> {
         if items.is_empty() {
             return Ok(None);
         }
         self.clause = "RETURNING";
-        let scope = Self::table_scope(table, alias)?;
-        let (projection, columns) = self.bind_projection(items, &scope)?;
+        let (projection, columns) = self.bind_projection(items, scope)?;
         Ok(Some(Returning { projection, columns: Arc::from(columns) }))
+    }
+
+    /// UPDATE's FROM or DELETE's USING items, added to `scope` after the target table's columns: their
+    /// sources and the number of columns they add.
+    fn plan_joined_items(&mut self, items: &[TableRef], scope: &mut Scope) -> Result<(Vec<Source>, usize)> {
+        let start = scope.width();
+        let mut sources = Vec::with_capacity(items.len());
+        for item in items {
+            let (source, item_scope) = self.plan_table_ref(item)?;
+            scope.append(item_scope)?;
+            sources.push(source);
+        }
+        Ok((sources, scope.width() - start))
+    }
+
+    /// The read that finds the rows an UPDATE ... FROM or DELETE ... USING changes: the target table joined
+    /// with the other items under the WHERE condition, producing `projection` per matching combination.
+    fn joined_read(
+        table: &Arc<Table>,
+        alias: Option<&str>,
+        others: Vec<Source>,
+        filter: Option<BoundExpr>,
+        projection: Vec<BoundExpr>,
+    ) -> Box<QueryPlan> {
+        let mut sources = vec![Source::Table { table: table.clone(), alias: alias.map(str::to_string) }];
+        sources.extend(others);
+        let columns = projection
+            .iter()
+            .map(|_| Column { name: "?column?".to_string(), data_type: DataType::Unknown, origin: None })
+            .collect();
+        Box::new(QueryPlan {
+            source: Source::Cross(sources),
+            filter,
+            aggregate: None,
+            visible: projection.len(),
+            projection,
+            distinct: false,
+            order_by: Vec::new(),
+            limit: None,
+            offset: None,
+            columns,
+            windows: Vec::new(),
+            distinct_on: Vec::new(),
+            locking: None,
+        })
     }
 
     /// `SET column = value | DEFAULT, ...` of UPDATE and ON CONFLICT DO UPDATE: (column, value cast to its
@@ -671,22 +721,45 @@ impl<'c> Binder<'c> {
 
     fn plan_update(&mut self, update: &ast::Update) -> Result<UpdatePlan> {
         let table = self.catalog.table(&update.table)?.clone();
-        let scope = Self::table_scope(&table, update.alias.as_deref())?;
+        let alias = update.alias.as_deref();
+        let mut scope = Self::table_scope(&table, alias)?;
+        let (others, other_width) = self.plan_joined_items(&update.from, &mut scope)?;
         self.clause = "UPDATE";
-        let assignments = self.bind_assignments(&update.assignments, &table, &scope)?;
-        let filter = self.bind_filter(update.filter.as_ref(), &scope)?;
+        let mut assignments = self.bind_assignments(&update.assignments, &table, &scope)?;
+        let mut filter = self.bind_filter(update.filter.as_ref(), &scope)?;
         let changes_key = assignments.iter().any(|(i, _)| table.primary_key.contains(i));
-        let returning = self.bind_returning(&update.returning, &table, update.alias.as_deref())?;
+        let returning = self.bind_returning_in(&update.returning, &scope)?;
         let enforce_typmod = table.columns.iter().map(|c| has_typmod(&c.data_type)).collect();
-        Ok(UpdatePlan { table, filter, assignments, enforce_typmod, changes_key, returning })
+        let joined = if others.is_empty() {
+            None
+        } else {
+            // The joined read computes the new values: its row is the table's row, the assignments' values
+            // (which the assignments then just pick up), the FROM items' columns.
+            let width = table.columns.len();
+            let mut projection: Vec<BoundExpr> = (0..width).map(BoundExpr::Column).collect();
+            for (k, (_, value)) in assignments.iter_mut().enumerate() {
+                projection.push(std::mem::replace(value, BoundExpr::Column(width + k)));
+            }
+            projection.extend((width..width + other_width).map(BoundExpr::Column));
+            Some(Self::joined_read(&table, alias, others, filter.take(), projection))
+        };
+        Ok(UpdatePlan { table, filter, assignments, enforce_typmod, changes_key, returning, joined })
     }
 
     fn plan_delete(&mut self, delete: &ast::Delete) -> Result<DeletePlan> {
         let table = self.catalog.table(&delete.table)?.clone();
-        let scope = Self::table_scope(&table, delete.alias.as_deref())?;
-        let filter = self.bind_filter(delete.filter.as_ref(), &scope)?;
-        let returning = self.bind_returning(&delete.returning, &table, delete.alias.as_deref())?;
-        Ok(DeletePlan { table, filter, returning })
+        let alias = delete.alias.as_deref();
+        let mut scope = Self::table_scope(&table, alias)?;
+        let (others, other_width) = self.plan_joined_items(&delete.using, &mut scope)?;
+        let mut filter = self.bind_filter(delete.filter.as_ref(), &scope)?;
+        let returning = self.bind_returning_in(&delete.returning, &scope)?;
+        let joined = if others.is_empty() {
+            None
+        } else {
+            let projection = (0..table.columns.len() + other_width).map(BoundExpr::Column).collect();
+            Some(Self::joined_read(&table, alias, others, filter.take(), projection))
+        };
+        Ok(DeletePlan { table, filter, returning, joined })
     }
 
     fn bind_filter(&mut self, filter: Option<&Expr>, scope: &Scope) -> Result<Option<BoundExpr>> {

@@ -3,6 +3,7 @@
 //! every secondary index writers maintain (building or valid) and checking primary-key and unique-index
 //! duplicates, then evaluate RETURNING.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::eval::{eval, eval_all};
@@ -15,7 +16,7 @@ use crate::sql::functions::FunctionContext;
 use crate::sql::optimize;
 use crate::sql::plan::physical::{Node, PhysicalQuery};
 use crate::sql::plan::{
-    Arbiter, ConflictPlan, ConflictUpdatePlan, DeletePlan, InsertPlan, InsertSource, Returning, UpdatePlan,
+    Arbiter, ConflictPlan, ConflictUpdatePlan, DeletePlan, InsertPlan, InsertSource, QueryPlan, Returning, UpdatePlan,
 };
 use crate::sql::scalar;
 use crate::txn::Transaction;
@@ -56,6 +57,8 @@ pub fn plan_dml_read(plan: &crate::sql::plan::Plan, txn: &Transaction, planning:
         Plan::Insert(InsertPlan { source: InsertSource::Query { query, .. }, .. }) => {
             Some(optimize::plan_query(query, &env))
         }
+        Plan::Update(UpdatePlan { joined: Some(joined), .. })
+        | Plan::Delete(DeletePlan { joined: Some(joined), .. }) => Some(optimize::plan_query(joined, &env)),
         Plan::Update(update) => Some(optimize::plan_table_rows(&update.table, update.filter.as_ref(), &env)),
         Plan::Delete(delete) => Some(optimize::plan_table_rows(&delete.table, delete.filter.as_ref(), &env)),
         _ => None,
@@ -70,7 +73,7 @@ pub fn truncate(
     planning: &Planning,
 ) -> Result<QueryResult> {
     for table in tables {
-        let plan = DeletePlan { table: table.clone(), filter: None, returning: None };
+        let plan = DeletePlan { table: table.clone(), filter: None, returning: None, joined: None };
         delete(&plan, txn, params, functions, planning, None)?;
     }
     Ok(QueryResult::Command { tag: "TRUNCATE TABLE".to_string() })
@@ -439,6 +442,45 @@ fn update_conflicting(
 
 /// Reads the rows of `table` that pass `filter` through the optimizer's cheapest read: (storage key, row)
 /// pairs. With `analysis`, records the read plan and its counters.
+/// The rows an UPDATE or DELETE changes, as (storage key, the row its expressions read): the table's row
+/// that passes `filter`, or, with `joined` (UPDATE ... FROM / DELETE ... USING), the joined read's row whose
+/// first columns are the table's. A table row the join finds several times counts once, as in PostgreSQL.
+#[allow(clippy::too_many_arguments)]
+fn rows_to_change(
+    table: &Arc<Table>,
+    filter: Option<&crate::sql::plan::BoundExpr>,
+    joined: Option<&QueryPlan>,
+    txn: &Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+    planning: &Planning,
+    analysis: Option<&mut DmlAnalysis>,
+) -> Result<Vec<(Vec<u8>, Row)>> {
+    let Some(joined) = joined else {
+        return read_matching(table, filter, txn, params, functions, planning, analysis);
+    };
+    let physical = optimize::plan_query(joined, &planning.environment(txn));
+    let (rows, stats) = {
+        let mut ctx =
+            ExecContext::for_query(txn, params, functions, &physical, planning.memory_limit, analysis.is_some());
+        let rows = super::run(&physical.root, &mut ctx)?;
+        (rows, ctx.take_stats())
+    };
+    if let Some(analysis) = analysis {
+        analysis.stats = stats.unwrap_or_default();
+        analysis.read = Some(physical);
+    }
+    let width = table.columns.len();
+    let mut seen = HashSet::with_capacity(rows.len());
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let key = table.row_key_of(&row[..width]);
+            seen.insert(key.clone()).then_some((key, row))
+        })
+        .collect())
+}
+
 fn read_matching(
     table: &Arc<Table>,
     filter: Option<&crate::sql::plan::BoundExpr>,
@@ -484,21 +526,35 @@ pub fn update(
     analysis: Option<&mut DmlAnalysis>,
 ) -> Result<QueryResult> {
     let table = &plan.table;
-    let mut changes: Vec<(Vec<u8>, Row, Row)> = Vec::new();
+    let width = table.columns.len();
+    // (key, old row, new row, the FROM items' columns for RETURNING)
+    let mut changes: Vec<(Vec<u8>, Row, Row, Row)> = Vec::new();
     {
-        let matching = read_matching(table, plan.filter.as_ref(), txn, params, functions, planning, analysis)?;
+        let reads = rows_to_change(
+            table,
+            plan.filter.as_ref(),
+            plan.joined.as_deref(),
+            txn,
+            params,
+            functions,
+            planning,
+            analysis,
+        )?;
         let mut ctx = ExecContext::new(txn, params, functions);
-        changes.reserve(matching.len());
-        for (key, old) in matching {
-            let mut new = old.clone();
+        changes.reserve(reads.len());
+        let others_from = if plan.joined.is_some() { width + plan.assignments.len() } else { width };
+        for (key, mut read) in reads {
+            let mut new = read[..width].to_vec();
             for (index, expr) in &plan.assignments {
-                new[*index] = eval(expr, &old, &mut ctx)?;
+                new[*index] = eval(expr, &read, &mut ctx)?;
             }
-            changes.push((key, old, new));
+            let others = read.split_off(others_from.min(read.len()));
+            read.truncate(width);
+            changes.push((key, read, new, others));
         }
     }
     let mut new_rows = Vec::with_capacity(changes.len());
-    for (old_key, old_row, mut row) in changes {
+    for (old_key, old_row, mut row, others) in changes {
         check_row(table, &plan.enforce_typmod, &mut row)?;
         if !table.indexes.is_empty() {
             let mut ctx = ExecContext::new(txn, params, functions);
@@ -507,19 +563,15 @@ pub fn update(
             update_index_entries(txn, table, &row, old_entries, new_entries)?;
         }
         let value = table.encode_row(&row);
-        if plan.changes_key {
-            let new_key = table.row_key_of(&row);
-            if new_key != old_key {
-                txn.delete(old_key);
-                if txn.get(&new_key)?.is_some() {
-                    return Err(unique_violation(table, &row));
-                }
-                txn.put(new_key, value);
-                new_rows.push(row);
-                continue;
+        let new_key = if plan.changes_key { table.row_key_of(&row) } else { old_key.clone() };
+        if new_key != old_key {
+            txn.delete(old_key);
+            if txn.get(&new_key)?.is_some() {
+                return Err(unique_violation(table, &row));
             }
         }
-        txn.put(old_key, value);
+        txn.put(new_key, value);
+        row.extend(others);
         new_rows.push(row);
     }
     let tag = format!("UPDATE {}", new_rows.len());
@@ -536,16 +588,27 @@ pub fn delete(
     planning: &Planning,
     analysis: Option<&mut DmlAnalysis>,
 ) -> Result<QueryResult> {
-    let matching = read_matching(&plan.table, plan.filter.as_ref(), txn, params, functions, planning, analysis)?;
     let table = &plan.table;
-    let mut old_rows = Vec::with_capacity(matching.len());
-    for (key, row) in matching {
+    let reads = rows_to_change(
+        table,
+        plan.filter.as_ref(),
+        plan.joined.as_deref(),
+        txn,
+        params,
+        functions,
+        planning,
+        analysis,
+    )?;
+    let width = table.columns.len();
+    let mut old_rows = Vec::with_capacity(reads.len());
+    for (key, read) in reads {
         txn.delete(key);
         if !table.indexes.is_empty() {
-            let entries = index_entries(table, &row, &mut ExecContext::new(txn, params, functions))?;
-            update_index_entries(txn, table, &row, entries, Vec::new())?;
+            let row = &read[..width];
+            let entries = index_entries(table, row, &mut ExecContext::new(txn, params, functions))?;
+            update_index_entries(txn, table, row, entries, Vec::new())?;
         }
-        old_rows.push(row);
+        old_rows.push(read);
     }
     let tag = format!("DELETE {}", old_rows.len());
     let mut ctx = ExecContext::new(txn, params, functions);

@@ -287,7 +287,7 @@ impl Translator<'_> {
 
     /// A FROM item with its joins, which associate to the left: `a JOIN b ON .. JOIN c ON ..` is
     /// `(a JOIN b ON ..) JOIN c ON ..`.
-    fn table_with_joins(&self, table: &sp::TableWithJoins) -> Result<TableRef> {
+    pub(super) fn table_with_joins(&self, table: &sp::TableWithJoins) -> Result<TableRef> {
         let mut item = self.table_factor(&table.relation)?;
         for join in &table.joins {
             let at = sp::Spanned::span(&join.relation).start;

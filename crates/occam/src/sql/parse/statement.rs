@@ -586,9 +586,13 @@ impl Translator<'_> {
     }
 
     fn update(&self, update: &sp::Update) -> Result<Statement> {
-        if update.from.is_some() {
-            return Err(unsupported("UPDATE ... FROM"));
-        }
+        let from = match &update.from {
+            None => Vec::new(),
+            Some(sp::UpdateTableFromKind::AfterSet(items)) => {
+                items.iter().map(|item| self.table_with_joins(item)).collect::<Result<_>>()?
+            }
+            Some(sp::UpdateTableFromKind::BeforeSet(_)) => return Err(unsupported("UPDATE FROM ... SET")),
+        };
         if update.output.is_some() || update.or.is_some() || !update.order_by.is_empty() || update.limit.is_some() {
             return Err(unsupported("this UPDATE syntax"));
         }
@@ -598,15 +602,13 @@ impl Translator<'_> {
             table,
             alias,
             assignments,
+            from,
             filter: update.selection.as_ref().map(|e| self.expr(e)).transpose()?,
             returning: self.returning(&update.returning)?,
         }))
     }
 
     fn delete(&self, delete: &sp::Delete) -> Result<Statement> {
-        if delete.using.is_some() {
-            return Err(unsupported("DELETE ... USING"));
-        }
         if !delete.tables.is_empty() || delete.output.is_some() || !delete.order_by.is_empty() || delete.limit.is_some()
         {
             return Err(unsupported("this DELETE syntax"));
@@ -618,9 +620,11 @@ impl Translator<'_> {
             return Err(unsupported("DELETE from several tables"));
         };
         let (table, alias) = self.target_table(target)?;
+        let using = delete.using.iter().flatten().map(|item| self.table_with_joins(item)).collect::<Result<_>>()?;
         Ok(Statement::Delete(Delete {
             table,
             alias,
+            using,
             filter: delete.selection.as_ref().map(|e| self.expr(e)).transpose()?,
             returning: self.returning(&delete.returning)?,
         }))

@@ -420,12 +420,21 @@ pub struct UpdatePlan {
     pub enforce_typmod: Vec<bool>,
     /// Whether an assignment targets a primary-key column (the row may move to a new key).
     pub changes_key: bool,
+    /// RETURNING, over the new row (followed by the FROM items' columns with `joined`).
     pub returning: Option<Returning>,
+    /// `UPDATE ... FROM`: the join that finds the rows (then `filter` is None). Its rows are the table's
+    /// row, then each assignment's value (the assignments are `Column(table width + k)` over this row), then
+    /// the FROM items' columns. A row joined to several FROM rows is updated once, from the first.
+    pub joined: Option<Box<QueryPlan>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct DeletePlan {
     pub table: Arc<Table>,
     pub filter: Option<BoundExpr>,
+    /// RETURNING, over the deleted row (followed by the USING items' columns with `joined`).
     pub returning: Option<Returning>,
+    /// `DELETE ... USING`: the join that finds the rows (then `filter` is None); its rows are the table's
+    /// row followed by the USING items' columns.
+    pub joined: Option<Box<QueryPlan>>,
 }
