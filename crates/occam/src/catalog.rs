@@ -27,6 +27,8 @@
 //! random value per row (random, so concurrent inserters never collide). It is invisible to `SELECT *`,
 //! to INSERT column lists and to name resolution.
 
+pub mod views;
+
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -281,6 +283,7 @@ pub struct Catalog {
     pub version: u64,
     tables: HashMap<String, Arc<Table>>,
     indexes: HashMap<String, Arc<Index>>,
+    views: HashMap<String, Arc<views::View>>,
     /// Roles, ownership, privileges and IAM mappings (see `roles`).
     pub roles: crate::roles::RoleCatalog,
     /// What the system catalogs show in this database's mode (`sql::system`); set by the database.
@@ -323,10 +326,12 @@ impl Catalog {
                 (table.name.clone(), Arc::new(table))
             })
             .collect();
+        let views = views::load_views(txn)?.into_iter().map(|v| (v.name.clone(), Arc::new(v))).collect();
         Ok(Catalog {
             version,
             tables,
             indexes,
+            views,
             roles: crate::roles::RoleCatalog::load(txn)?,
             system: crate::compat::CatalogRules::default(),
         })
@@ -362,6 +367,19 @@ impl Catalog {
     /// All tables, in no particular order.
     pub fn tables(&self) -> impl Iterator<Item = &Arc<Table>> {
         self.tables.values()
+    }
+
+    /// The view `name` names, if it is one (in `public`).
+    pub fn find_view(&self, name: &ObjectName) -> Option<&Arc<views::View>> {
+        match name.schema.as_deref() {
+            None | Some(PUBLIC_SCHEMA) => self.views.get(&name.name),
+            Some(_) => None,
+        }
+    }
+
+    /// All views, in no particular order.
+    pub fn views(&self) -> impl Iterator<Item = &Arc<views::View>> {
+        self.views.values()
     }
 }
 
@@ -582,7 +600,7 @@ pub fn create_table(txn: &mut Transaction, stmt: &ast::CreateTable) -> Result<bo
     check_schema(&stmt.name)?;
     let name = &stmt.name.name;
     let key = catalog_key(name);
-    if txn.get(&key)?.is_some() {
+    if txn.get(&key)?.is_some() || views::is_view(txn, name)? {
         if stmt.if_not_exists {
             return Ok(false);
         }
@@ -659,7 +677,7 @@ pub fn table_id_in(txn: &Transaction, name: &str) -> Result<Option<u32>> {
 /// Executes DROP TABLE inside `txn`: the table's and its indexes' definitions go, and one DROP job is
 /// submitted that removes every stored key under the table's (never reused) id, rows and index entries
 /// alike, and its statistics (see `crate::jobs`).
-pub fn drop_table(txn: &mut Transaction, names: &[ObjectName], if_exists: bool) -> Result<()> {
+pub fn drop_table(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, cascade: bool) -> Result<()> {
     for name in names {
         if let Err(err) = check_schema(name) {
             if if_exists {
@@ -669,6 +687,10 @@ pub fn drop_table(txn: &mut Transaction, names: &[ObjectName], if_exists: bool) 
         }
         let key = catalog_key(&name.name);
         let Some(bytes) = txn.get(&key)? else {
+            if views::is_view(txn, &name.name)? {
+                return Err(Error::new(sqlstate::WRONG_OBJECT_TYPE, format!("\"{}\" is not a table", name.name))
+                    .with_hint("Use DROP VIEW to remove a view."));
+            }
             if if_exists {
                 continue;
             }
@@ -678,6 +700,7 @@ pub fn drop_table(txn: &mut Transaction, names: &[ObjectName], if_exists: bool) 
             ));
         };
         let table_id = decode_table(&bytes)?.id;
+        views::drop_dependents(txn, table_id, &format!("table {}", name.name), cascade)?;
         // The table's indexes go with it (their entries with the table's DROP job); a build in progress
         // ends `completed` with DSQL's note.
         for index in load_indexes(txn)?.into_iter().filter(|i| i.table_id == table_id) {

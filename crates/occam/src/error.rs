@@ -57,6 +57,7 @@ pub mod sqlstate {
     pub const GROUPING_ERROR: SqlState = "42803";
     pub const WINDOWING_ERROR: SqlState = "42P20";
     pub const INVALID_RECURSION: SqlState = "42P19";
+    pub const DEPENDENT_OBJECTS_STILL_EXIST: SqlState = "2BP01";
     pub const INVALID_COLUMN_REFERENCE: SqlState = "42P10";
     pub const INVALID_TABLE_DEFINITION: SqlState = "42P16";
     pub const INDETERMINATE_DATATYPE: SqlState = "42P18";

@@ -497,11 +497,18 @@ fn grant(
     match objects {
         GrantObjects::Tables(names) => {
             for name in names {
-                let table = catalog.table(name)?;
-                if !owns(table.id) {
-                    return Err(permission_denied(format!("permission denied for table {}", table.name)));
+                // GRANT ... ON [TABLE] names tables and views alike, as in PostgreSQL.
+                let (id, kind, table_name) = match catalog.find_view(name) {
+                    Some(view) => (view.id, "view", view.name.as_str()),
+                    None => {
+                        let table = catalog.table(name)?;
+                        (table.id, "table", table.name.as_str())
+                    }
+                };
+                if !owns(id) {
+                    return Err(permission_denied(format!("permission denied for {kind} {table_name}")));
                 }
-                targets.push(table_object(table.id));
+                targets.push(table_object(id));
             }
         }
         GrantObjects::AllTablesInSchemas(schemas) => {

@@ -729,8 +729,17 @@ impl Session {
                 let actor = roles::Actor { role: &self.user, superuser: self.superuser };
                 roles::execute(&mut active.txn, &self.db.catalog(), statement, &actor).map(command)
             }
-            Plan::DropTable { names, if_exists } => {
-                catalog::drop_table(&mut active.txn, names, *if_exists).map(|_| command("DROP TABLE"))
+            Plan::DropTable { names, if_exists, cascade } => {
+                catalog::drop_table(&mut active.txn, names, *if_exists, *cascade).map(|_| command("DROP TABLE"))
+            }
+            Plan::CreateView(definition) => catalog::views::create_view(&mut active.txn, definition).map(|id| {
+                if !definition.or_replace || self.db.catalog().find_view(&definition.name).is_none() {
+                    roles::record_owner(&mut active.txn, id, &self.user);
+                }
+                command("CREATE VIEW")
+            }),
+            Plan::DropView { names, if_exists, cascade } => {
+                catalog::views::drop_views(&mut active.txn, names, *if_exists, *cascade).map(|_| command("DROP VIEW"))
             }
             Plan::CreateIndex(create) => {
                 // The primary key counts as one of the table's indexes.

@@ -294,3 +294,27 @@ fn indexes_need_ownership_of_the_table() {
     );
     ok(&mut admin, "DROP INDEX accounts_balance");
 }
+
+#[test]
+fn a_view_is_read_with_its_own_privilege() {
+    let (db, mut admin) = setup();
+    ok(&mut admin, "CREATE VIEW balances AS SELECT id, balance FROM accounts WHERE balance > 0");
+    ok(&mut admin, "CREATE VIEW other AS SELECT 1 AS one");
+    let mut app = db.session("myapp").unwrap();
+    assert_eq!(error(&mut app, "SELECT * FROM balances"), ("42501", "permission denied for view balances".to_string()));
+    ok(&mut admin, "GRANT SELECT ON balances TO myapp");
+    // The view's table is read as the view's owner: SELECT on the view is enough.
+    assert_eq!(rows(&mut app, "SELECT count(*) FROM balances"), vec![vec![Value::Int(2)]]);
+    denied(&mut app, "SELECT * FROM accounts", "accounts");
+    assert_eq!(error(&mut app, "SELECT * FROM other"), ("42501", "permission denied for view other".to_string()));
+    assert_eq!(error(&mut app, "DROP VIEW balances"), ("42501", "must be owner of view balances".to_string()));
+    // Creating a view needs CREATE on the schema, and SELECT on what it reads.
+    assert_eq!(error(&mut app, "CREATE VIEW mine AS SELECT 1 AS x").0, "42501");
+    ok(&mut admin, "GRANT CREATE ON SCHEMA public TO myapp");
+    denied(&mut app, "CREATE VIEW peek AS SELECT * FROM accounts", "accounts");
+    ok(&mut app, "CREATE VIEW mine AS SELECT id FROM balances");
+    assert_eq!(rows(&mut app, "SELECT count(*) FROM mine"), vec![vec![Value::Int(2)]]);
+    ok(&mut app, "DROP VIEW mine");
+    ok(&mut admin, "REVOKE SELECT ON balances FROM myapp");
+    assert_eq!(error(&mut app, "SELECT * FROM balances"), ("42501", "permission denied for view balances".to_string()));
+}

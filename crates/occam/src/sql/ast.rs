@@ -20,6 +20,16 @@ pub enum Statement {
     DropTable {
         names: Vec<ObjectName>,
         if_exists: bool,
+        /// CASCADE: the views that read a table are dropped with it.
+        cascade: bool,
+    },
+    /// `CREATE [OR REPLACE] VIEW name [(columns)] AS query`.
+    CreateView(CreateView),
+    /// `DROP VIEW [IF EXISTS] name, ... [CASCADE]`.
+    DropView {
+        names: Vec<ObjectName>,
+        if_exists: bool,
+        cascade: bool,
     },
     /// `CREATE [UNIQUE] INDEX ASYNC ...` (plain `CREATE INDEX` is refused while parsing, as in DSQL).
     CreateIndex(CreateIndex),
@@ -314,6 +324,18 @@ pub enum FrameBound {
     CurrentRow,
     Following(u64),
     UnboundedFollowing,
+}
+
+/// `CREATE [OR REPLACE] VIEW name [(columns)] AS query`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateView {
+    pub name: ObjectName,
+    pub or_replace: bool,
+    /// Column names given after the view's name (they rename the query's columns, in order).
+    pub columns: Vec<String>,
+    pub query: Box<Query>,
+    /// The query as written (what the catalog keeps and `pg_views.definition` shows).
+    pub sql: String,
 }
 
 /// One `name [(columns)] AS (query)` of a WITH clause.

@@ -77,14 +77,19 @@ pub fn check(catalog: &Catalog, role: &str, statement: &Statement) -> Result<()>
             delete.using.iter().for_each(|item| needs.table_ref(item));
             needs.select_items(&delete.returning);
         }
-        Statement::CreateTable(_) if !catalog.roles.has_schema_privilege(role, PUBLIC_SCHEMA, Privilege::Create) => {
+        Statement::CreateTable(_) | Statement::CreateView(_)
+            if !catalog.roles.has_schema_privilege(role, PUBLIC_SCHEMA, Privilege::Create) =>
+        {
             return Err(permission_denied(format!("permission denied for schema {PUBLIC_SCHEMA}")));
         }
-        Statement::DropTable { names, .. } => {
+        // A view's query reads as its owner: its creator must be able to read what it reads (stricter than
+        // PostgreSQL, which checks the owner's privileges when the view is used).
+        Statement::CreateView(create) => needs.query(&create.query),
+        Statement::DropTable { names, .. } | Statement::DropView { names, .. } => {
             for name in names {
-                if let Some(table) = find(catalog, name) {
-                    if catalog.roles.table_owner(table.id) != Some(role) {
-                        return Err(permission_denied(format!("must be owner of table {}", table.name)));
+                if let Some(relation) = find(catalog, name) {
+                    if catalog.roles.table_owner(relation.id) != Some(role) {
+                        return Err(permission_denied(format!("must be owner of {} {}", relation.kind, relation.name)));
                     }
                 }
             }
@@ -112,9 +117,9 @@ pub fn check(catalog: &Catalog, role: &str, statement: &Statement) -> Result<()>
         _ => {}
     }
     for (name, privilege) in &needs.tables {
-        if let Some(table) = find(catalog, name) {
-            if !catalog.roles.has_table_privilege(role, table.id, *privilege) {
-                return Err(permission_denied(format!("permission denied for table {}", table.name)));
+        if let Some(relation) = find(catalog, name) {
+            if !catalog.roles.has_table_privilege(role, relation.id, *privilege) {
+                return Err(permission_denied(format!("permission denied for {} {}", relation.kind, relation.name)));
             }
         }
     }
@@ -125,14 +130,24 @@ fn permission_denied(message: String) -> Error {
     Error::new(sqlstate::INSUFFICIENT_PRIVILEGE, message)
 }
 
-/// The catalog table `name` names, if any (system relations such as `sys.iam_pg_role_mappings` and the
-/// `pg_catalog` / `information_schema` relations are not tables and need no privilege, as PostgreSQL's
-/// catalogs are readable by every role; names that do not resolve have already failed planning).
-fn find<'c>(catalog: &'c Catalog, name: &ObjectName) -> Option<&'c std::sync::Arc<crate::catalog::Table>> {
+/// A table or view privileges are held on: its id and name.
+struct Relation<'c> {
+    id: u32,
+    name: &'c str,
+    kind: &'static str,
+}
+
+/// The catalog table or view `name` names, if any (system relations such as `sys.iam_pg_role_mappings`
+/// and the `pg_catalog` / `information_schema` relations need no privilege, as PostgreSQL's catalogs are
+/// readable by every role; names that do not resolve have already failed planning).
+fn find<'c>(catalog: &'c Catalog, name: &ObjectName) -> Option<Relation<'c>> {
     match name.schema.as_deref() {
         // An unqualified `pg_class` is the catalog's, as the binder resolves it.
         None if crate::sql::system::resolve(catalog, None, &name.name).is_some() => None,
-        None | Some(PUBLIC_SCHEMA) => catalog.find_table(&name.name),
+        None | Some(PUBLIC_SCHEMA) => match catalog.find_table(&name.name) {
+            Some(table) => Some(Relation { id: table.id, name: &table.name, kind: "table" }),
+            None => catalog.find_view(name).map(|view| Relation { id: view.id, name: &view.name, kind: "view" }),
+        },
         Some(_) => None,
     }
 }
@@ -160,9 +175,14 @@ impl<'a> Needs<'a> {
     fn query(&mut self, query: &'a ast::Query) {
         let scope = self.common_tables.len();
         for cte in &query.with {
-            // Each body sees the names before it; the query body sees them all.
-            self.query(&cte.query);
-            self.common_tables.push(&cte.alias.name);
+            // Each body sees the names before it (a recursive one its own too); the query body sees them all.
+            if cte.recursive {
+                self.common_tables.push(&cte.alias.name);
+                self.query(&cte.query);
+            } else {
+                self.query(&cte.query);
+                self.common_tables.push(&cte.alias.name);
+            }
         }
         self.body(&query.body);
         for order in &query.order_by {

@@ -10,6 +10,7 @@
 
 use std::sync::Arc;
 
+use crate::catalog::views::ViewDefinition;
 use crate::catalog::{Catalog, Table};
 use crate::error::{sqlstate, Error, Result};
 use crate::session::{Column, ColumnOrigin};
@@ -72,8 +73,12 @@ pub fn plan_statement_as(
             (Plan::Delete(plan), columns)
         }
         ast::Statement::CreateTable(create) => (Plan::CreateTable(create.clone()), empty_columns()),
-        ast::Statement::DropTable { names, if_exists } => {
-            (Plan::DropTable { names: names.clone(), if_exists: *if_exists }, empty_columns())
+        ast::Statement::DropTable { names, if_exists, cascade } => {
+            (Plan::DropTable { names: names.clone(), if_exists: *if_exists, cascade: *cascade }, empty_columns())
+        }
+        ast::Statement::CreateView(create) => (Plan::CreateView(binder.plan_create_view(create)?), empty_columns()),
+        ast::Statement::DropView { names, if_exists, cascade } => {
+            (Plan::DropView { names: names.clone(), if_exists: *if_exists, cascade: *cascade }, empty_columns())
         }
         ast::Statement::CreateIndex(create) => {
             // Only an ASYNC build answers with its job id; a synchronous one (PostgreSQL mode) just a tag.
@@ -354,6 +359,10 @@ struct Binder<'c> {
     next_subquery_id: usize,
     /// Numbers `WITH RECURSIVE` work tables within the statement.
     next_work_table_id: usize,
+    /// Ids of the tables and views the statement's FROM items named so far (a view's dependencies).
+    referenced_relations: Vec<u32>,
+    /// The views being expanded (innermost last), to catch a view that reads itself.
+    expanding_views: Vec<u32>,
     /// Set while binding expressions evaluated after aggregation.
     grouping: Option<Grouping>,
     in_aggregate: bool,
@@ -406,6 +415,8 @@ impl<'c> Binder<'c> {
             outer_refs: 0,
             next_subquery_id: 0,
             next_work_table_id: 0,
+            referenced_relations: Vec::new(),
+            expanding_views: Vec::new(),
             grouping: None,
             in_aggregate: false,
             clause: "WHERE",
@@ -421,7 +432,7 @@ impl<'c> Binder<'c> {
     // ---- statements ----
 
     fn plan_insert(&mut self, insert: &ast::Insert) -> Result<InsertPlan> {
-        let table = self.catalog.table(&insert.table)?.clone();
+        let table = self.modified_table(&insert.table, "insert into")?;
         let targets: Vec<usize> = if insert.columns.is_empty() {
             table.visible_columns().map(|(i, _)| i).collect()
         } else {
@@ -719,8 +730,117 @@ impl<'c> Binder<'c> {
         Ok(bound_assignments)
     }
 
+    /// The table an INSERT, UPDATE or DELETE writes; views are not updatable yet.
+    fn modified_table(&self, name: &ast::ObjectName, verb: &str) -> Result<Arc<Table>> {
+        if let Some(view) = self.catalog.find_view(name) {
+            return Err(Error::unsupported(format!("cannot {verb} view \"{}\"", view.name))
+                .with_detail("occam does not update views yet."));
+        }
+        Ok(self.catalog.table(name)?.clone())
+    }
+
+    /// `CREATE [OR REPLACE] VIEW`: its query is bound (so it is valid now), its columns named, and the
+    /// tables and views it reads recorded; a replaced view must keep its columns' names and types, as
+    /// PostgreSQL requires.
+    fn plan_create_view(&mut self, create: &ast::CreateView) -> Result<ViewDefinition> {
+        crate::catalog::check_schema(&create.name)?;
+        self.referenced_relations.clear();
+        let plan = self.plan_query(&create.query)?;
+        let mut depends_on = std::mem::take(&mut self.referenced_relations);
+        depends_on.sort_unstable();
+        depends_on.dedup();
+        if create.columns.len() > plan.visible {
+            return Err(Error::syntax("CREATE VIEW specifies more column names than columns"));
+        }
+        let columns: Vec<(String, DataType)> = plan.columns[..plan.visible]
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (create.columns.get(i).cloned().unwrap_or_else(|| c.name.clone()), c.data_type))
+            .collect();
+        for (i, (name, _)) in columns.iter().enumerate() {
+            if columns[..i].iter().any(|(earlier, _)| earlier == name) {
+                return Err(Error::new(
+                    sqlstate::DUPLICATE_COLUMN,
+                    format!("column \"{name}\" specified more than once"),
+                ));
+            }
+        }
+        if let Some(existing) = self.catalog.find_view(&create.name).filter(|_| create.or_replace).cloned() {
+            let old = self.plan_view(&existing)?;
+            if columns.len() < old.visible {
+                return Err(Error::new(sqlstate::INVALID_TABLE_DEFINITION, "cannot drop columns from view"));
+            }
+            for (i, (name, data_type)) in columns.iter().enumerate().take(old.visible) {
+                let old_name = existing.columns.get(i).map_or(&old.columns[i].name, |(name, _)| name);
+                if old_name != name {
+                    return Err(Error::new(
+                        sqlstate::INVALID_TABLE_DEFINITION,
+                        format!("cannot change name of view column \"{old_name}\" to \"{name}\""),
+                    )
+                    .with_hint("Use ALTER VIEW ... RENAME COLUMN ... to change name of view column instead."));
+                }
+                let old_type = old.columns[i].data_type;
+                if old_type != *data_type {
+                    let spell = |t: DataType| {
+                        crate::sql::system::names::format_type(t.oid(), Some(t.typmod()).filter(|&m| m >= 0))
+                    };
+                    return Err(Error::new(
+                        sqlstate::INVALID_TABLE_DEFINITION,
+                        format!(
+                            "cannot change data type of view column \"{name}\" from {} to {}",
+                            spell(old_type),
+                            spell(*data_type)
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(ViewDefinition {
+            name: create.name.clone(),
+            // An untyped literal's column is text, as PostgreSQL resolves it.
+            columns: columns
+                .into_iter()
+                .map(|(name, t)| (name, if t == DataType::Unknown { DataType::Text } else { t }))
+                .collect(),
+            sql: create.sql.clone(),
+            depends_on,
+            or_replace: create.or_replace,
+        })
+    }
+
+    /// A view's query bound where a FROM item names it: on its own, seeing none of the statement's WITH
+    /// names or enclosing queries, with as many columns as the view was created with (a `*` in it does
+    /// not grow when its table does, as in PostgreSQL).
+    fn plan_view(&mut self, view: &crate::catalog::views::View) -> Result<QueryPlan> {
+        if self.expanding_views.contains(&view.id) {
+            return Err(Error::new(
+                "42P17",
+                format!("infinite recursion detected in rules for relation \"{}\"", view.name),
+            ));
+        }
+        self.expanding_views.push(view.id);
+        let common_tables = std::mem::take(&mut self.common_tables);
+        let outer = std::mem::take(&mut self.outer);
+        let outer_refs = self.outer_refs;
+        let grouping = self.grouping.take();
+        let windows = self.windows.take();
+        let plan = self.plan_query(&view.query);
+        self.common_tables = common_tables;
+        self.outer = outer;
+        self.outer_refs = outer_refs;
+        self.grouping = grouping;
+        self.windows = windows;
+        self.expanding_views.pop();
+        let mut plan = plan?;
+        if plan.visible > view.columns.len() {
+            plan.visible = view.columns.len();
+            plan.columns = plan.columns[..plan.visible].iter().cloned().collect();
+        }
+        Ok(plan)
+    }
+
     fn plan_update(&mut self, update: &ast::Update) -> Result<UpdatePlan> {
-        let table = self.catalog.table(&update.table)?.clone();
+        let table = self.modified_table(&update.table, "update")?;
         let alias = update.alias.as_deref();
         let mut scope = Self::table_scope(&table, alias)?;
         let (others, other_width) = self.plan_joined_items(&update.from, &mut scope)?;
@@ -747,7 +867,7 @@ impl<'c> Binder<'c> {
     }
 
     fn plan_delete(&mut self, delete: &ast::Delete) -> Result<DeletePlan> {
-        let table = self.catalog.table(&delete.table)?.clone();
+        let table = self.modified_table(&delete.table, "delete from")?;
         let alias = delete.alias.as_deref();
         let mut scope = Self::table_scope(&table, alias)?;
         let (others, other_width) = self.plan_joined_items(&delete.using, &mut scope)?;
@@ -1602,8 +1722,24 @@ impl<'c> Binder<'c> {
                 scope.push(Some(item_name), derived_columns(&plan, &renames))?;
                 Source::Subquery(Box::new(plan))
             }
+            TableRef::Table { name, alias } if self.catalog.find_view(name).is_some() => {
+                let view = self.catalog.find_view(name).expect("checked above").clone();
+                self.referenced_relations.push(view.id);
+                let plan = self.plan_view(&view)?;
+                let mut renames: Vec<String> = view.columns.iter().map(|(name, _)| name.clone()).collect();
+                for (i, rename) in alias.iter().flat_map(|a| a.columns.iter()).enumerate() {
+                    match renames.get_mut(i) {
+                        Some(slot) => *slot = rename.clone(),
+                        None => renames.push(rename.clone()),
+                    }
+                }
+                let item_name = alias.as_ref().map_or_else(|| view.name.clone(), |a| a.name.clone());
+                scope.push(Some(item_name), derived_columns(&plan, &renames))?;
+                Source::Subquery(Box::new(plan))
+            }
             TableRef::Table { name, alias } => {
                 let table = self.catalog.table(name)?.clone();
+                self.referenced_relations.push(table.id);
                 let item_name = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| table.name.clone());
                 scope.push(Some(item_name), table_scope_columns(&table, alias.as_ref()))?;
                 Source::Table { table, alias: alias.as_ref().map(|a| a.name.clone()) }

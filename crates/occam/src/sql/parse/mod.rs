@@ -125,6 +125,15 @@ pub fn parse_expression(sql: &str) -> Result<ast::Expr> {
     Translator { source: &source, record_positions: false }.expr(&expr)
 }
 
+/// Parses one stored query (a view's definition). Like [`parse_expression`], the result carries no
+/// `Positioned` nodes.
+pub fn parse_query(sql: &str) -> Result<ast::Query> {
+    match parse(sql)?.as_slice() {
+        [ast::Statement::Query(query)] => Ok(strip_positions_in_query(query)),
+        _ => Err(Error::internal(format!("a stored view definition is not one query: {sql}"))),
+    }
+}
+
 /// Recognises DSQL statements sqlparser has no grammar for, by their leading words.
 fn dsql_only_statement(parser: &Parser) -> Option<Error> {
     let words: Vec<Keyword> = parser

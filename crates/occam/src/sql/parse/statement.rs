@@ -71,11 +71,17 @@ impl Translator<'_> {
             S::Update(update) => self.update(update),
             S::Delete(delete) => self.delete(delete),
             S::CreateTable(create) => self.create_table(create),
-            S::Drop { object_type, if_exists, names, .. } => match object_type {
-                // CASCADE / RESTRICT are accepted: no object in occam depends on a table yet.
+            S::CreateView(view) if !view.materialized => self.create_view(view),
+            S::Drop { object_type, if_exists, names, cascade, .. } => match object_type {
                 sp::ObjectType::Table => Ok(Statement::DropTable {
                     names: names.iter().map(|n| self.object_name(n)).collect::<Result<_>>()?,
                     if_exists: *if_exists,
+                    cascade: *cascade,
+                }),
+                sp::ObjectType::View => Ok(Statement::DropView {
+                    names: names.iter().map(|n| self.object_name(n)).collect::<Result<_>>()?,
+                    if_exists: *if_exists,
+                    cascade: *cascade,
                 }),
                 sp::ObjectType::Index => Ok(Statement::DropIndex {
                     names: names.iter().map(|n| self.object_name(n)).collect::<Result<_>>()?,
@@ -583,6 +589,33 @@ impl Translator<'_> {
             }
             other => Err(unsupported(format!("`{other}` as the target table"))),
         }
+    }
+
+    fn create_view(&self, view: &sp::CreateView) -> Result<Statement> {
+        if view.temporary {
+            return Err(unsupported("CREATE TEMPORARY VIEW"));
+        }
+        if view.or_alter || view.if_not_exists || view.to.is_some() || view.params.is_some() {
+            return Err(unsupported("this CREATE VIEW syntax"));
+        }
+        if !matches!(view.options, sp::CreateTableOptions::None) {
+            return Err(unsupported("CREATE VIEW ... WITH (options)"));
+        }
+        let columns = view
+            .columns
+            .iter()
+            .map(|column| match (&column.data_type, &column.options) {
+                (None, None) => Ok(fold_ident(&column.name)),
+                _ => Err(Error::syntax(format!("syntax error at or near \"{}\"", column.name))),
+            })
+            .collect::<Result<_>>()?;
+        Ok(Statement::CreateView(ast::CreateView {
+            name: self.object_name(&view.name)?,
+            or_replace: view.or_replace,
+            columns,
+            query: Box::new(self.query(&view.query)?),
+            sql: view.query.to_string(),
+        }))
     }
 
     fn update(&self, update: &sp::Update) -> Result<Statement> {

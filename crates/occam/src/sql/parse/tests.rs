@@ -369,15 +369,19 @@ fn analyze() {
 
 #[test]
 fn drop_table() {
-    assert_eq!(one("DROP TABLE a, b"), Statement::DropTable { names: vec![table("a"), table("b")], if_exists: false });
+    assert_eq!(
+        one("DROP TABLE a, b"),
+        Statement::DropTable { names: vec![table("a"), table("b")], if_exists: false, cascade: false }
+    );
     assert_eq!(
         one("drop table if exists public.A cascade"),
         Statement::DropTable {
             names: vec![ObjectName { schema: Some("public".into()), name: "a".into() }],
-            if_exists: true
+            if_exists: true,
+            cascade: true,
         }
     );
-    assert_error(&error("DROP VIEW v"), "0A000", "DROP VIEW is not supported yet");
+    assert_eq!(one("DROP VIEW v"), Statement::DropView { names: vec![table("v")], if_exists: false, cascade: false });
     assert_error(&error("DROP TYPE IF EXISTS mood"), "0A000", "unsupported object in DROP statement");
 }
 

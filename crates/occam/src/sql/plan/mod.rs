@@ -50,6 +50,14 @@ pub enum Plan {
     DropTable {
         names: Vec<ast::ObjectName>,
         if_exists: bool,
+        cascade: bool,
+    },
+    /// `CREATE [OR REPLACE] VIEW`, its query checked and its columns named by the binder.
+    CreateView(crate::catalog::views::ViewDefinition),
+    DropView {
+        names: Vec<ast::ObjectName>,
+        if_exists: bool,
+        cascade: bool,
     },
     CreateIndex(ast::CreateIndex),
     DropIndex {
@@ -84,6 +92,8 @@ impl Plan {
             self,
             Plan::CreateTable(_)
                 | Plan::DropTable { .. }
+                | Plan::CreateView(_)
+                | Plan::DropView { .. }
                 | Plan::CreateIndex(_)
                 | Plan::DropIndex { .. }
                 | Plan::Access(_)

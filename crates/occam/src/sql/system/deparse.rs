@@ -464,6 +464,12 @@ pub fn primary_key_definition(table: &Table) -> String {
     format!("PRIMARY KEY ({})", columns.join(", "))
 }
 
+/// `pg_get_viewdef` / `pg_views.definition`: the view's query as it was written, in PostgreSQL's frame
+/// (a leading space, a closing semicolon) though not re-printed in PostgreSQL's layout.
+pub fn view_definition(view: &crate::catalog::views::View) -> String {
+    format!(" {};", view.sql)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,8 +33,10 @@ pub enum CatalogFunction {
     Expression,
     UserById,
     /// `obj_description`, `col_description`, `shobj_description`, `pg_get_serial_sequence`,
-    /// `pg_get_viewdef`, `pg_get_partkeydef`, `pg_get_statisticsobjdef_columns`: NULL (nothing to show).
+    /// `pg_get_partkeydef`, `pg_get_statisticsobjdef_columns`: NULL (nothing to show).
     Nothing,
+    /// `pg_get_viewdef(oid [, pretty])`.
+    ViewDefinition,
     EncodingToChar,
     CharToEncoding,
     TablePrivilege,
@@ -131,7 +133,7 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
         "shobj_description" => all(&[oid_arg, text_arg]).map(|a| resolved(C::Nothing, a, text)),
         "pg_get_serial_sequence" => all(&[text_arg, text_arg]).map(|a| resolved(C::Nothing, a, text)),
         "pg_get_viewdef" => {
-            all(&[oid_arg]).or_else(|| all(&[oid_arg, bool_arg])).map(|a| resolved(C::Nothing, a, text))
+            all(&[oid_arg]).or_else(|| all(&[oid_arg, bool_arg])).map(|a| resolved(C::ViewDefinition, a, text))
         }
         "pg_get_partkeydef" | "pg_get_statisticsobjdef_columns" => {
             all(&[oid_arg]).map(|a| resolved(C::Nothing, a, text))
@@ -325,6 +327,10 @@ pub fn invoke(function: CatalogFunction, args: &[Value], ctx: &FunctionContext) 
         C::BuiltinIsVisible => Value::Bool(true),
         C::DatabaseEncoding => Value::Text("UTF8".into()),
         C::TablespaceLocation => Value::Text(String::new()),
+        C::ViewDefinition => match rows::class_by_oid(catalog, first_oid()) {
+            Some(Class::View(view)) => Value::Text(deparse::view_definition(view)),
+            _ => Value::Null,
+        },
         C::IndexDefinition => {
             let Some(class) = rows::class_by_oid(catalog, first_oid()).filter(|c| c.index_columns().is_some()) else {
                 return Ok(Value::Null);

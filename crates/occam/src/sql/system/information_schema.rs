@@ -29,7 +29,7 @@ pub static RELATIONS: &[SystemRelation] = &[
     view!("schemata", 13382, &[("catalog_name", DataType::Name), ("schema_name", DataType::Name), ("schema_owner", DataType::Name), ("default_character_set_catalog", DataType::Name), ("default_character_set_schema", DataType::Name), ("default_character_set_name", DataType::Name), ("sql_path", DataType::Varchar(None))], schemata),
     view!("tables", 13425, &[("table_catalog", DataType::Name), ("table_schema", DataType::Name), ("table_name", DataType::Name), ("table_type", DataType::Varchar(None)), ("self_referencing_column_name", DataType::Name), ("reference_generation", DataType::Varchar(None)), ("user_defined_type_catalog", DataType::Name), ("user_defined_type_schema", DataType::Name), ("user_defined_type_name", DataType::Name), ("is_insertable_into", DataType::Varchar(Some(3))), ("is_typed", DataType::Varchar(Some(3))), ("commit_action", DataType::Varchar(None))], tables),
     view!("columns", 13295, &[("table_catalog", DataType::Name), ("table_schema", DataType::Name), ("table_name", DataType::Name), ("column_name", DataType::Name), ("ordinal_position", DataType::Int4), ("column_default", DataType::Varchar(None)), ("is_nullable", DataType::Varchar(Some(3))), ("data_type", DataType::Varchar(None)), ("character_maximum_length", DataType::Int4), ("character_octet_length", DataType::Int4), ("numeric_precision", DataType::Int4), ("numeric_precision_radix", DataType::Int4), ("numeric_scale", DataType::Int4), ("datetime_precision", DataType::Int4), ("interval_type", DataType::Varchar(None)), ("interval_precision", DataType::Int4), ("character_set_catalog", DataType::Name), ("character_set_schema", DataType::Name), ("character_set_name", DataType::Name), ("collation_catalog", DataType::Name), ("collation_schema", DataType::Name), ("collation_name", DataType::Name), ("domain_catalog", DataType::Name), ("domain_schema", DataType::Name), ("domain_name", DataType::Name), ("udt_catalog", DataType::Name), ("udt_schema", DataType::Name), ("udt_name", DataType::Name), ("scope_catalog", DataType::Name), ("scope_schema", DataType::Name), ("scope_name", DataType::Name), ("maximum_cardinality", DataType::Int4), ("dtd_identifier", DataType::Name), ("is_self_referencing", DataType::Varchar(Some(3))), ("is_identity", DataType::Varchar(Some(3))), ("identity_generation", DataType::Varchar(None)), ("identity_start", DataType::Varchar(None)), ("identity_increment", DataType::Varchar(None)), ("identity_maximum", DataType::Varchar(None)), ("identity_minimum", DataType::Varchar(None)), ("identity_cycle", DataType::Varchar(Some(3))), ("is_generated", DataType::Varchar(None)), ("generation_expression", DataType::Varchar(None)), ("is_updatable", DataType::Varchar(Some(3)))], columns),
-    view!("views", 13483, &[("table_catalog", DataType::Name), ("table_schema", DataType::Name), ("table_name", DataType::Name), ("view_definition", DataType::Varchar(None)), ("check_option", DataType::Varchar(None)), ("is_updatable", DataType::Varchar(Some(3))), ("is_insertable_into", DataType::Varchar(Some(3))), ("is_trigger_updatable", DataType::Varchar(Some(3))), ("is_trigger_deletable", DataType::Varchar(Some(3))), ("is_trigger_insertable_into", DataType::Varchar(Some(3)))], super::no_rows),
+    view!("views", 13483, &[("table_catalog", DataType::Name), ("table_schema", DataType::Name), ("table_name", DataType::Name), ("view_definition", DataType::Varchar(None)), ("check_option", DataType::Varchar(None)), ("is_updatable", DataType::Varchar(Some(3))), ("is_insertable_into", DataType::Varchar(Some(3))), ("is_trigger_updatable", DataType::Varchar(Some(3))), ("is_trigger_deletable", DataType::Varchar(Some(3))), ("is_trigger_insertable_into", DataType::Varchar(Some(3)))], views),
     view!("table_constraints", 13411, &[("constraint_catalog", DataType::Name), ("constraint_schema", DataType::Name), ("constraint_name", DataType::Name), ("table_catalog", DataType::Name), ("table_schema", DataType::Name), ("table_name", DataType::Name), ("constraint_type", DataType::Varchar(None)), ("is_deferrable", DataType::Varchar(Some(3))), ("initially_deferred", DataType::Varchar(Some(3))), ("enforced", DataType::Varchar(Some(3))), ("nulls_distinct", DataType::Varchar(Some(3)))], table_constraints),
     view!("check_constraints", 13260, &[("constraint_catalog", DataType::Name), ("constraint_schema", DataType::Name), ("constraint_name", DataType::Name), ("check_clause", DataType::Varchar(None))], check_constraints),
     view!("key_column_usage", 13329, &[("constraint_catalog", DataType::Name), ("constraint_schema", DataType::Name), ("constraint_name", DataType::Name), ("table_catalog", DataType::Name), ("table_schema", DataType::Name), ("table_name", DataType::Name), ("column_name", DataType::Name), ("ordinal_position", DataType::Int4), ("position_in_unique_constraint", DataType::Int4)], key_column_usage),
@@ -58,11 +58,11 @@ fn visible(ctx: &SystemContext, class: &Class) -> bool {
     if role == crate::roles::ADMIN_ROLE || !catalog.roles.exists(&role) {
         return true;
     }
-    match class.table() {
+    match class.owner_id() {
         None => true,
-        Some(table) => [Privilege::Select, Privilege::Insert, Privilege::Update, Privilege::Delete]
+        Some(id) => [Privilege::Select, Privilege::Insert, Privilege::Update, Privilege::Delete]
             .into_iter()
-            .any(|p| catalog.roles.has_table_privilege(&role, table.id, p)),
+            .any(|p| catalog.roles.has_table_privilege(&role, id, p)),
     }
 }
 
@@ -99,6 +99,29 @@ fn tables(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("is_insertable_into", if matches!(class, Class::Table(_)) { "YES" } else { "NO" })
                 .set("is_typed", "NO")
                 .finish()
+        })
+        .collect())
+}
+
+fn views(ctx: &SystemContext) -> Result<Vec<Row>> {
+    Ok(relations(ctx, ctx.catalog())
+        .iter()
+        .filter_map(|class| match class {
+            Class::View(view) => Some(
+                ctx.row()
+                    .set("table_catalog", DATABASE)
+                    .set("table_schema", class.schema_name())
+                    .set("table_name", view.name.clone())
+                    .set("view_definition", super::deparse::view_definition(view))
+                    .set("check_option", "NONE")
+                    .set("is_updatable", "NO")
+                    .set("is_insertable_into", "NO")
+                    .set("is_trigger_updatable", "NO")
+                    .set("is_trigger_deletable", "NO")
+                    .set("is_trigger_insertable_into", "NO")
+                    .finish(),
+            ),
+            _ => None,
         })
         .collect())
 }

@@ -372,7 +372,7 @@ pub fn reg_input(catalog: &Catalog, kind: RegKind, text: &str) -> Result<u32> {
 pub fn class_oid(catalog: &Catalog, schema: Option<&str>, name: &str) -> Option<u32> {
     let system = |schema: Schema| super::find(catalog, schema, name).map(|r| r.oid);
     let public =
-        || rows::classes(catalog).into_iter().find(|c| c.table().is_some() && c.name() == name).map(|c| c.oid());
+        || rows::classes(catalog).into_iter().find(|c| c.owner_id().is_some() && c.name() == name).map(|c| c.oid());
     match schema {
         None => system(Schema::PgCatalog).or_else(public),
         Some(schema) if schema == crate::catalog::PUBLIC_SCHEMA => public(),

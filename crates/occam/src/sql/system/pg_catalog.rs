@@ -81,7 +81,7 @@ pub static RELATIONS: &[SystemRelation] = &[
     view!("pg_settings", 12104, &[("name", DataType::Text), ("setting", DataType::Text), ("unit", DataType::Text), ("category", DataType::Text), ("short_desc", DataType::Text), ("extra_desc", DataType::Text), ("context", DataType::Text), ("vartype", DataType::Text), ("source", DataType::Text), ("min_val", DataType::Text), ("max_val", DataType::Text), ("enumvals", DataType::Array(ArrayElement::TEXT)), ("boot_val", DataType::Text), ("reset_val", DataType::Text), ("sourcefile", DataType::Text), ("sourceline", DataType::Int4), ("pending_restart", DataType::Bool)], pg_settings),
     view!("pg_indexes", 12043, &[("schemaname", DataType::Name), ("tablename", DataType::Name), ("indexname", DataType::Name), ("tablespace", DataType::Name), ("indexdef", DataType::Text)], pg_indexes),
     view!("pg_tables", 12033, &[("schemaname", DataType::Name), ("tablename", DataType::Name), ("tableowner", DataType::Name), ("tablespace", DataType::Name), ("hasindexes", DataType::Bool), ("hasrules", DataType::Bool), ("hastriggers", DataType::Bool), ("rowsecurity", DataType::Bool)], pg_tables),
-    view!("pg_views", 12028, &[("schemaname", DataType::Name), ("viewname", DataType::Name), ("viewowner", DataType::Name), ("definition", DataType::Text)], super::no_rows),
+    view!("pg_views", 12028, &[("schemaname", DataType::Name), ("viewname", DataType::Name), ("viewowner", DataType::Name), ("definition", DataType::Text)], pg_views),
     view!("pg_matviews", 12038, &[("schemaname", DataType::Name), ("matviewname", DataType::Name), ("matviewowner", DataType::Name), ("tablespace", DataType::Name), ("hasindexes", DataType::Bool), ("ispopulated", DataType::Bool), ("definition", DataType::Text)], super::no_rows),
     view!("pg_sequences", 12048, &[("schemaname", DataType::Name), ("sequencename", DataType::Name), ("sequenceowner", DataType::Name), ("data_type", DataType::Reg(RegKind::Type)), ("start_value", DataType::Int8), ("min_value", DataType::Int8), ("max_value", DataType::Int8), ("increment_by", DataType::Int8), ("cycle", DataType::Bool), ("cache_size", DataType::Int8), ("last_value", DataType::Int8)], super::no_rows),
     view!("pg_stat_activity", 12222, &[("datid", DataType::Oid), ("datname", DataType::Name), ("pid", DataType::Int4), ("leader_pid", DataType::Int4), ("usesysid", DataType::Oid), ("usename", DataType::Name), ("application_name", DataType::Text), ("client_addr", DataType::Text), ("client_hostname", DataType::Text), ("client_port", DataType::Int4), ("backend_start", DataType::Timestamptz), ("xact_start", DataType::Timestamptz), ("query_start", DataType::Timestamptz), ("state_change", DataType::Timestamptz), ("wait_event_type", DataType::Text), ("wait_event", DataType::Text), ("state", DataType::Text), ("backend_xid", DataType::Oid), ("backend_xmin", DataType::Oid), ("query_id", DataType::Int8), ("query", DataType::Text), ("backend_type", DataType::Text)], pg_stat_activity),
@@ -138,10 +138,10 @@ fn acl(owner: &str, owner_privileges: &str, grants: Vec<(String, Vec<Privilege>)
 }
 
 fn table_acl(ctx: &SystemContext, class: &Class) -> Value {
-    let Some(table) = class.table() else { return Value::Null };
+    let Some(id) = class.owner_id() else { return Value::Null };
     let catalog = ctx.catalog();
-    let owner = catalog.roles.table_owner(table.id).unwrap_or(crate::roles::ADMIN_ROLE);
-    acl(owner, "arwdDxt", catalog.roles.table_grants(table.id))
+    let owner = catalog.roles.table_owner(id).unwrap_or(crate::roles::ADMIN_ROLE);
+    acl(owner, "arwdDxt", catalog.roles.table_grants(id))
 }
 
 fn schema_acl(ctx: &SystemContext, schema: &str) -> Value {
@@ -169,13 +169,14 @@ fn pg_class(ctx: &SystemContext) -> Result<Vec<Row>> {
                 Class::Table(_) => oids::HEAP_AM,
                 Class::PrimaryKey(_) | Class::Index(..) => oids::BTREE_AM,
                 Class::System(relation) if relation.kind == RelationKind::Table => oids::HEAP_AM,
-                Class::System(_) => 0,
+                Class::View(_) | Class::System(_) => 0,
             };
             let has_index = match class {
                 Class::Table(table) => !table.has_hidden_key() || !table.indexes.is_empty(),
                 _ => false,
             };
-            let storage = !matches!(class, Class::System(relation) if relation.kind == RelationKind::View);
+            let storage = !matches!(class, Class::View(_))
+                && !matches!(class, Class::System(relation) if relation.kind == RelationKind::View);
             ctx.row()
                 .set("oid", class.oid())
                 .set("relname", class.name())
@@ -635,6 +636,24 @@ fn pg_tables(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("hastriggers", false)
                 .set("rowsecurity", false)
                 .finish()
+        })
+        .collect())
+}
+
+fn pg_views(ctx: &SystemContext) -> Result<Vec<Row>> {
+    let catalog = ctx.catalog();
+    Ok(rows::classes(catalog)
+        .iter()
+        .filter_map(|class| match class {
+            Class::View(view) => Some(
+                ctx.row()
+                    .set("schemaname", class.schema_name())
+                    .set("viewname", view.name.clone())
+                    .set("viewowner", super::names::role_name(catalog, owner_oid(catalog, class)))
+                    .set("definition", super::deparse::view_definition(view))
+                    .finish(),
+            ),
+            _ => None,
         })
         .collect())
 }

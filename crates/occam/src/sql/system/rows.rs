@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use super::{oids, SystemRelation};
+use crate::catalog::views::View;
 use crate::catalog::{Catalog, ColumnInfo, Index, IndexState, Table};
 use crate::types::{DataType, Row, Value};
 
@@ -114,6 +115,7 @@ pub enum Class<'c> {
     /// The index PostgreSQL would have for a declared primary key (occam's table is its primary key).
     PrimaryKey(&'c Arc<Table>),
     Index(&'c Arc<Table>, &'c Arc<Index>),
+    View(&'c Arc<View>),
     System(&'static SystemRelation),
 }
 
@@ -141,6 +143,7 @@ impl<'c> Class<'c> {
             Class::Table(table) => oids::table(table.id),
             Class::PrimaryKey(table) => oids::primary_key_index(table.id),
             Class::Index(_, index) => oids::secondary_index(index.id),
+            Class::View(view) => oids::table(view.id),
             Class::System(relation) => relation.oid,
         }
     }
@@ -150,6 +153,7 @@ impl<'c> Class<'c> {
             Class::Table(table) => table.name.clone(),
             Class::PrimaryKey(table) => table.primary_key_name(),
             Class::Index(_, index) => index.name.clone(),
+            Class::View(view) => view.name.clone(),
             Class::System(relation) => relation.name.to_string(),
         }
     }
@@ -173,6 +177,7 @@ impl<'c> Class<'c> {
         match self {
             Class::Table(_) => "r",
             Class::PrimaryKey(_) | Class::Index(..) => "i",
+            Class::View(_) => "v",
             Class::System(relation) => relation.relkind(),
         }
     }
@@ -181,7 +186,15 @@ impl<'c> Class<'c> {
     pub fn table(&self) -> Option<&'c Arc<Table>> {
         match self {
             Class::Table(table) | Class::PrimaryKey(table) | Class::Index(table, _) => Some(table),
-            Class::System(_) => None,
+            Class::View(_) | Class::System(_) => None,
+        }
+    }
+
+    /// The id ownership and privileges are recorded by: a user table's (for its indexes too) or a view's.
+    pub fn owner_id(&self) -> Option<u32> {
+        match self {
+            Class::View(view) => Some(view.id),
+            _ => self.table().map(|table| table.id),
         }
     }
 
@@ -252,6 +265,18 @@ impl<'c> Class<'c> {
                     })
                     .collect()
             }
+            Class::View(view) => view
+                .columns
+                .iter()
+                .enumerate()
+                .map(|(i, (name, data_type))| Attribute {
+                    name,
+                    data_type: *data_type,
+                    attnum: (i + 1) as i16,
+                    not_null: false,
+                    column: None,
+                })
+                .collect(),
             Class::System(relation) => relation
                 .columns
                 .iter()
@@ -300,13 +325,21 @@ pub fn tables(catalog: &Catalog) -> Vec<&Arc<Table>> {
 /// relations.
 pub fn classes(catalog: &Catalog) -> Vec<Class<'_>> {
     let mut out = Vec::new();
+    let mut views: Vec<&Arc<View>> = catalog.views().collect();
+    views.sort_by_key(|v| v.id);
+    let mut views = views.into_iter().peekable();
     for table in tables(catalog) {
+        // Tables and views share the id sequence: both in creation order.
+        while let Some(view) = views.next_if(|v| v.id < table.id) {
+            out.push(Class::View(view));
+        }
         out.push(Class::Table(table));
         if !table.has_hidden_key() {
             out.push(Class::PrimaryKey(table));
         }
         out.extend(table.indexes.iter().map(|index| Class::Index(table, index)));
     }
+    out.extend(views.map(Class::View));
     out.extend(super::relations(catalog).map(Class::System));
     out
 }
@@ -315,7 +348,9 @@ pub fn classes(catalog: &Catalog) -> Vec<Class<'_>> {
 pub fn class_by_oid(catalog: &Catalog, oid: u32) -> Option<Class<'_>> {
     let table_by_id = |id: u32| catalog.tables().find(|t| t.id == id);
     match oids::class(oid) {
-        oids::ClassOid::Table(id) => table_by_id(id).map(Class::Table),
+        oids::ClassOid::Table(id) => {
+            table_by_id(id).map(Class::Table).or_else(|| catalog.views().find(|v| v.id == id).map(Class::View))
+        }
         oids::ClassOid::PrimaryKeyIndex(id) => table_by_id(id).filter(|t| !t.has_hidden_key()).map(Class::PrimaryKey),
         oids::ClassOid::SecondaryIndex(id) => catalog.tables().find_map(|table| {
             table.indexes.iter().find(|index| index.id == id).map(|index| Class::Index(table, index))
@@ -327,8 +362,8 @@ pub fn class_by_oid(catalog: &Catalog, oid: u32) -> Option<Class<'_>> {
 /// The owner's role oid of a user table (admin when none is recorded); admin for everything else.
 pub fn owner_oid(catalog: &Catalog, class: &Class) -> u32 {
     class
-        .table()
-        .and_then(|table| catalog.roles.table_owner(table.id))
+        .owner_id()
+        .and_then(|id| catalog.roles.table_owner(id))
         .and_then(|owner| catalog.roles.oid(owner))
         .unwrap_or(crate::roles::ADMIN_ROLE_OID)
 }

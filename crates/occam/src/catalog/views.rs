@@ -1,0 +1,209 @@
+//! Views: named queries kept in the catalog and expanded by the binder wherever a FROM item names one
+//! (PostgreSQL's rewriter does the same), in both modes, as Aurora DSQL has them since 2026.
+//!
+//! ```text
+//!   key    table_prefix(0, 20) ++ encode(name)     value  view definition (format below)
+//! ```
+//! A view's id comes from the table id counter: tables and views share PostgreSQL's relation OID space
+//! (`pg_class`), and a GRANT or an owner is recorded by that id as for a table. The definition keeps the
+//! query's SQL text, re-parsed when the catalog loads, and the ids of the tables and views it reads, so that
+//! dropping one of those is refused (`2BP01`) or, with CASCADE, drops the view too.
+
+use std::sync::Arc;
+
+use super::{
+    check_schema, display_name, next_id, put_str, put_u16, put_u32, table_id_counter_key, CatalogReader, FORMAT_VERSION,
+};
+use crate::error::{sqlstate, Error, Result};
+use crate::sql::ast::{self, ObjectName};
+use crate::storage::keycode::{encode_key, table_prefix};
+use crate::storage::prefix_range;
+use crate::txn::Transaction;
+use crate::types::{DataType, Value};
+
+/// A stored view.
+#[derive(Debug, Clone, PartialEq)]
+pub struct View {
+    pub id: u32,
+    pub name: String,
+    /// The view's columns as created: its query's output columns, renamed by `CREATE VIEW v (a, b)`.
+    pub columns: Vec<(String, DataType)>,
+    /// The query as SQL text (`pg_views.definition`).
+    pub sql: String,
+    /// `sql` parsed.
+    pub query: Arc<ast::Query>,
+    /// Ids of the tables and views the query reads.
+    pub depends_on: Vec<u32>,
+}
+
+/// What `CREATE [OR REPLACE] VIEW` stores, as the binder checked it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewDefinition {
+    pub name: ObjectName,
+    pub columns: Vec<(String, DataType)>,
+    pub sql: String,
+    pub depends_on: Vec<u32>,
+    pub or_replace: bool,
+}
+
+fn view_key(name: &str) -> Vec<u8> {
+    encode_key(&table_prefix(0, 20), &[Value::Text(name.to_string())])
+}
+
+/// The view `name` as `txn` sees it.
+pub fn read_view(txn: &Transaction, name: &str) -> Result<Option<View>> {
+    txn.get(&view_key(name))?.map(|bytes| decode_view(&bytes)).transpose()
+}
+
+/// Every view visible to `txn`.
+pub fn load_views(txn: &Transaction) -> Result<Vec<View>> {
+    let (start, end) = prefix_range(&table_prefix(0, 20));
+    let mut views = Vec::new();
+    for entry in txn.scan(start, end, false) {
+        let (_, value) = entry?;
+        views.push(decode_view(&value)?);
+    }
+    Ok(views)
+}
+
+/// Stores a view (replacing the one of that name with `or_replace`, keeping its id); its id.
+pub fn create_view(txn: &mut Transaction, definition: &ViewDefinition) -> Result<u32> {
+    check_schema(&definition.name)?;
+    let name = &definition.name.name;
+    if txn.get(&super::catalog_key(name))?.is_some() {
+        return Err(if definition.or_replace {
+            Error::new(sqlstate::WRONG_OBJECT_TYPE, format!("\"{name}\" is not a view"))
+        } else {
+            Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{name}\" already exists"))
+        });
+    }
+    let id = match read_view(txn, name)? {
+        Some(existing) if definition.or_replace => existing.id,
+        Some(_) => return Err(Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{name}\" already exists"))),
+        None => next_id(txn, table_id_counter_key(), "table")?,
+    };
+    txn.put(view_key(name), encode_view(id, name, &definition.columns, &definition.sql, &definition.depends_on));
+    Ok(id)
+}
+
+/// Whether `name` is a view as `txn` sees it.
+pub fn is_view(txn: &Transaction, name: &str) -> Result<bool> {
+    Ok(txn.get(&view_key(name))?.is_some())
+}
+
+/// `DROP VIEW [IF EXISTS] name, ... [CASCADE]`.
+pub fn drop_views(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, cascade: bool) -> Result<()> {
+    for name in names {
+        if check_schema(name).is_err() && if_exists {
+            continue;
+        }
+        check_schema(name)?;
+        let Some(view) = read_view(txn, &name.name)? else {
+            if txn.get(&super::catalog_key(&name.name))?.is_some() {
+                return Err(Error::new(sqlstate::WRONG_OBJECT_TYPE, format!("\"{}\" is not a view", name.name))
+                    .with_hint("Use DROP TABLE to remove a table."));
+            }
+            if if_exists {
+                continue;
+            }
+            return Err(Error::new(
+                sqlstate::UNDEFINED_TABLE,
+                format!("view \"{}\" does not exist", display_name(name)),
+            ));
+        };
+        drop_dependents(txn, view.id, &format!("view {}", view.name), cascade)?;
+        txn.delete(view_key(&view.name));
+    }
+    Ok(())
+}
+
+/// Before a table or view (`what`, e.g. `table t`) is dropped: the views that read it are dropped too with
+/// CASCADE, otherwise 2BP01 as PostgreSQL's dependency check.
+pub fn drop_dependents(txn: &mut Transaction, id: u32, what: &str, cascade: bool) -> Result<()> {
+    let dependents: Vec<View> = load_views(txn)?.into_iter().filter(|v| v.depends_on.contains(&id)).collect();
+    if dependents.is_empty() {
+        return Ok(());
+    }
+    if !cascade {
+        let detail: Vec<String> = dependents.iter().map(|v| format!("view {} depends on {what}", v.name)).collect();
+        return Err(Error::new(
+            sqlstate::DEPENDENT_OBJECTS_STILL_EXIST,
+            format!("cannot drop {what} because other objects depend on it"),
+        )
+        .with_detail(detail.join("\n"))
+        .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+    }
+    for view in dependents {
+        drop_dependents(txn, view.id, &format!("view {}", view.name), true)?;
+        txn.delete(view_key(&view.name));
+    }
+    Ok(())
+}
+
+//   view row: u8 format version, u32 id, str name, u16 column count, per column: str name, str type (as
+//     `format_type` spells it), str query sql, u16 dependency count, u32 per dependency
+
+fn encode_view(id: u32, name: &str, columns: &[(String, DataType)], sql: &str, depends_on: &[u32]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 + sql.len());
+    out.push(FORMAT_VERSION);
+    put_u32(&mut out, id);
+    put_str(&mut out, name);
+    put_u16(&mut out, columns.len() as u16);
+    for (column, data_type) in columns {
+        put_str(&mut out, column);
+        let typmod = Some(data_type.typmod()).filter(|&t| t >= 0);
+        put_str(&mut out, &crate::sql::system::names::format_type(data_type.oid(), typmod));
+    }
+    put_str(&mut out, sql);
+    put_u16(&mut out, depends_on.len() as u16);
+    for id in depends_on {
+        put_u32(&mut out, *id);
+    }
+    out
+}
+
+fn decode_view(bytes: &[u8]) -> Result<View> {
+    let mut reader = CatalogReader { input: bytes };
+    if reader.u8()? != FORMAT_VERSION {
+        return Err(Error::internal("unsupported catalog row format"));
+    }
+    let id = reader.u32()?;
+    let name = reader.string()?;
+    let column_count = reader.u16()? as usize;
+    let mut columns = Vec::with_capacity(column_count);
+    for _ in 0..column_count {
+        let column = reader.string()?;
+        let data_type = crate::sql::parse::parse_type_name(&reader.string()?)?;
+        columns.push((column, data_type));
+    }
+    let sql = reader.string()?;
+    let dependency_count = reader.u16()? as usize;
+    let depends_on = (0..dependency_count).map(|_| reader.u32()).collect::<Result<Vec<_>>>()?;
+    let query = Arc::new(crate::sql::parse::parse_query(&sql)?);
+    Ok(View { id, name, columns, sql, query, depends_on })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn view_rows_round_trip() {
+        let sql = "SELECT a, b FROM t WHERE a > 1".to_string();
+        let view = View {
+            id: 9,
+            name: "v".into(),
+            columns: vec![
+                ("a".into(), DataType::Int4),
+                ("x".into(), DataType::Varchar(Some(10))),
+                ("y".into(), DataType::Numeric(Some((10, 2)))),
+                ("z".into(), DataType::Array(crate::types::ArrayElement::TEXT)),
+            ],
+            query: Arc::new(crate::sql::parse::parse_query(&sql).unwrap()),
+            sql,
+            depends_on: vec![3, 4],
+        };
+        let bytes = encode_view(view.id, &view.name, &view.columns, &view.sql, &view.depends_on);
+        assert_eq!(decode_view(&bytes).unwrap(), view);
+    }
+}
