@@ -326,6 +326,18 @@ pub enum FrameBound {
     UnboundedFollowing,
 }
 
+/// See [`Expr::OrderedAggregate`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct OrderedAggregate {
+    pub name: String,
+    /// The aggregated arguments, or an ordered-set aggregate's direct arguments (`percentile_cont(0.5)`).
+    pub args: Vec<Expr>,
+    pub distinct: bool,
+    pub order_by: Vec<OrderByExpr>,
+    /// `WITHIN GROUP (ORDER BY x)`: the ORDER BY's expression is what is aggregated.
+    pub within_group: bool,
+}
+
 /// `CREATE [OR REPLACE] VIEW name [(columns)] AS query`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateView {
@@ -650,6 +662,9 @@ pub enum Expr {
     },
     /// A window function call `name(args) OVER (...)`.
     Window(Box<WindowCall>),
+    /// An aggregate fed its input in order: `name(args ORDER BY ...)`, or an ordered-set aggregate
+    /// `name(direct args) WITHIN GROUP (ORDER BY ...)`.
+    OrderedAggregate(Box<OrderedAggregate>),
     /// A scalar subquery `(SELECT ...)`.
     Subquery(Box<Query>),
     Exists {

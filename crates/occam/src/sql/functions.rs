@@ -1187,6 +1187,18 @@ pub enum AggregateFunction {
     /// `string_agg(text, delimiter)`: its argument is the pair `ARRAY[value, delimiter]` (the binder packs
     /// the two arguments into one, the only argument an aggregate call has).
     StringAgg,
+    /// Ordered-set aggregates (`... WITHIN GROUP (ORDER BY x)`), fed `x` in order, NULLs skipped:
+    /// `percentile_cont(fraction)` interpolates between the two nearest values (float8),
+    /// `percentile_disc(fraction)` is the first value at or past the fraction, `mode()` the most frequent
+    /// value (the first in order among equally frequent ones).
+    PercentileCont,
+    PercentileDisc,
+    Mode,
+}
+
+/// The ordered-set aggregates: only called `name(direct args) WITHIN GROUP (ORDER BY x)`.
+pub fn is_ordered_set_aggregate(name: &str) -> bool {
+    matches!(name, "percentile_cont" | "percentile_disc" | "mode")
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -1197,6 +1209,8 @@ pub struct ResolvedAggregate {
     /// sum(int4) -> int8, sum(int8) -> numeric, avg(int) -> numeric, avg(float) -> float8, count -> int8.
     pub result_type: DataType,
     pub distinct: bool,
+    /// percentile_cont / percentile_disc: the fraction (their direct argument, a constant).
+    pub fraction: f64,
 }
 
 /// Whether `name` is an aggregate function (so the planner can tell aggregates from scalar calls).
@@ -1204,14 +1218,44 @@ pub fn is_aggregate(name: &str) -> bool {
     matches!(
         name,
         "count" | "sum" | "avg" | "min" | "max" | "bool_and" | "bool_or" | "every" | "array_agg" | "string_agg"
-    )
+    ) || is_ordered_set_aggregate(name)
+}
+
+/// Resolves an ordered-set aggregate over values of type `t` (the WITHIN GROUP key), with its fraction.
+pub fn resolve_ordered_set_aggregate(name: &str, t: &DataType, fraction: Option<f64>) -> Result<ResolvedAggregate> {
+    use AggregateFunction as A;
+    let t = if *t == DataType::Unknown { DataType::Text } else { *t };
+    let (function, arg_type) = match (name, fraction) {
+        ("percentile_cont", Some(_)) if t.is_numeric_family() => (A::PercentileCont, DataType::Float8),
+        ("percentile_disc", Some(_)) => (A::PercentileDisc, t),
+        ("mode", None) => (A::Mode, t),
+        _ => {
+            let mut types: Vec<DataType> = fraction.map(|_| DataType::Float8).into_iter().collect();
+            types.push(t);
+            return Err(function_does_not_exist(name, &types));
+        }
+    };
+    if let Some(f) = fraction.filter(|f| !(0.0..=1.0).contains(f)) {
+        return Err(Error::new(
+            sqlstate::NUMERIC_VALUE_OUT_OF_RANGE,
+            format!("percentile value {f} is not between 0 and 1"),
+        ));
+    }
+    Ok(ResolvedAggregate {
+        function,
+        arg_type: Some(arg_type),
+        result_type: arg_type,
+        distinct: false,
+        fraction: fraction.unwrap_or(0.0),
+    })
 }
 
 /// Resolves an aggregate call; `arg_type` is None for `count(*)`.
 pub fn resolve_aggregate(name: &str, arg_type: Option<&DataType>, distinct: bool) -> Result<ResolvedAggregate> {
     use AggregateFunction as A;
-    let resolved =
-        |function, arg_type, result_type| Ok(ResolvedAggregate { function, arg_type, result_type, distinct });
+    let resolved = |function, arg_type, result_type| {
+        Ok(ResolvedAggregate { function, arg_type, result_type, distinct, fraction: 0.0 })
+    };
     let Some(t) = arg_type else {
         return match name {
             "count" => resolved(A::CountStar, None, DataType::Int8),
@@ -1297,6 +1341,9 @@ pub fn accumulator(aggregate: &ResolvedAggregate) -> Box<dyn Accumulator> {
         AggregateFunction::BoolOr => Box::new(BoolFold { result: None, and: false }),
         AggregateFunction::ArrayAgg => Box::new(ArrayAgg { values: None }),
         AggregateFunction::StringAgg => Box::new(StringAgg { text: None }),
+        AggregateFunction::PercentileCont | AggregateFunction::PercentileDisc | AggregateFunction::Mode => {
+            Box::new(OrderedSet { function: aggregate.function, fraction: aggregate.fraction, values: Vec::new() })
+        }
     };
     if aggregate.distinct && aggregate.function != AggregateFunction::CountStar {
         Box::new(Distinct { seen: BTreeSet::new(), inner })
@@ -1500,6 +1547,61 @@ impl Accumulator for StringAgg {
 
     fn finish(&self) -> Result<Value> {
         Ok(self.text.clone().map_or(Value::Null, Value::Text))
+    }
+}
+
+/// percentile_cont / percentile_disc / mode over values that arrive in order (the executor sorts an
+/// ordered aggregate's input first).
+struct OrderedSet {
+    function: AggregateFunction,
+    fraction: f64,
+    values: Vec<Value>,
+}
+
+impl Accumulator for OrderedSet {
+    fn update(&mut self, value: &Value) -> Result<()> {
+        if !value.is_null() {
+            self.values.push(value.clone());
+        }
+        Ok(())
+    }
+
+    fn finish(&self) -> Result<Value> {
+        let n = self.values.len();
+        if n == 0 {
+            return Ok(Value::Null);
+        }
+        Ok(match self.function {
+            AggregateFunction::PercentileCont => {
+                let float = |v: &Value| match v {
+                    Value::Float(f) => *f,
+                    Value::Int(i) => *i as f64,
+                    _ => f64::NAN,
+                };
+                // PostgreSQL: the fraction's position among the n values, counted from 0, interpolated.
+                let position = self.fraction * (n - 1) as f64;
+                let (low, high) = (position.floor() as usize, position.ceil() as usize);
+                let (a, b) = (float(&self.values[low]), float(&self.values[high]));
+                Value::Float(if low == high { a } else { a + (position - low as f64) * (b - a) })
+            }
+            AggregateFunction::PercentileDisc => {
+                // The first value whose cumulative share reaches the fraction.
+                let rank = ((self.fraction * n as f64).ceil() as usize).clamp(1, n);
+                self.values[rank - 1].clone()
+            }
+            _ => {
+                let (mut best, mut best_count, mut run_start) = (0, 0, 0);
+                for i in 1..=n {
+                    if i == n || self.values[i].total_cmp(&self.values[run_start]) != Ordering::Equal {
+                        if i - run_start > best_count {
+                            (best, best_count) = (run_start, i - run_start);
+                        }
+                        run_start = i;
+                    }
+                }
+                self.values[best].clone()
+            }
+        })
     }
 }
 

@@ -281,6 +281,10 @@ impl<'a> Needs<'a> {
                 call.args.iter().chain(&call.partition_by).for_each(|e| self.expr(e));
                 call.order_by.iter().for_each(|o| self.expr(&o.expr));
             }
+            Expr::OrderedAggregate(call) => {
+                call.args.iter().for_each(|e| self.expr(e));
+                call.order_by.iter().for_each(|o| self.expr(&o.expr));
+            }
             Expr::InSubquery { expr, query, .. } => {
                 self.expr(expr);
                 self.query(query);

@@ -2119,6 +2119,7 @@ impl<'c> Binder<'c> {
                 Ok((self.coerce(bound, from, *to)?, *to))
             }
             Expr::Function { name, args, distinct, star } => self.bind_function(name, args, *distinct, *star, scope),
+            Expr::OrderedAggregate(call) => self.bind_aggregate(call, false, scope),
             Expr::Window(call) => self.bind_window(call, scope),
             Expr::Subquery(query) => {
                 let subquery = self.plan_subquery(query, scope)?;
@@ -2386,7 +2387,14 @@ impl<'c> Binder<'c> {
         scope: &Scope,
     ) -> Result<(BoundExpr, DataType)> {
         if functions::is_aggregate(name) {
-            return self.bind_aggregate(name, args, distinct, star, scope);
+            let call = ast::OrderedAggregate {
+                name: name.to_string(),
+                args: args.to_vec(),
+                distinct,
+                order_by: Vec::new(),
+                within_group: false,
+            };
+            return self.bind_aggregate(&call, star, scope);
         }
         if name == "generate_series" {
             return Err(Error::unsupported("set-returning functions are only supported in FROM"));
@@ -2421,14 +2429,16 @@ impl<'c> Binder<'c> {
         })
     }
 
+    /// An aggregate call, plain (`order_by` empty) or ordered: `agg(x ORDER BY ...)`, or an ordered-set
+    /// aggregate `agg(direct args) WITHIN GROUP (ORDER BY x)`.
     fn bind_aggregate(
         &mut self,
-        name: &str,
-        args: &[Expr],
-        distinct: bool,
+        call: &ast::OrderedAggregate,
         star: bool,
         scope: &Scope,
     ) -> Result<(BoundExpr, DataType)> {
+        let ast::OrderedAggregate { name, args, distinct, order_by, within_group } = call;
+        let (name, distinct, within_group) = (name.as_str(), *distinct, *within_group);
         if self.in_aggregate {
             return Err(Error::new(sqlstate::GROUPING_ERROR, "aggregate function calls cannot be nested"));
         }
@@ -2438,11 +2448,24 @@ impl<'c> Binder<'c> {
                 format!("aggregate functions are not allowed in {}", self.clause),
             ));
         }
-        let call_ast = strip_positions(&Expr::Function { name: name.to_string(), args: args.to_vec(), distinct, star });
+        let call_ast = strip_positions(&if order_by.is_empty() {
+            Expr::Function { name: name.to_string(), args: args.to_vec(), distinct, star }
+        } else {
+            Expr::OrderedAggregate(Box::new(call.clone()))
+        });
+        if within_group != functions::is_ordered_set_aggregate(name) {
+            // PostgreSQL finds no function of that name taking the arguments and ordering columns given.
+            let exprs = args.iter().chain(order_by.iter().map(|o| &o.expr));
+            let types = self.argument_types(exprs, scope)?;
+            return Err(functions::function_does_not_exist(name, &types));
+        }
         if let Some(grouping) = &self.grouping {
             if let Some(i) = grouping.aggregate_asts.iter().position(|a| *a == call_ast) {
                 return Ok((BoundExpr::Column(grouping.group_bound.len() + i), grouping.aggregate_types[i]));
             }
+        }
+        if within_group {
+            return self.bind_ordered_set_aggregate(call, call_ast, scope);
         }
         self.in_aggregate = true;
         let arg = if star {
@@ -2457,8 +2480,18 @@ impl<'c> Binder<'c> {
                 format!("function {name} with {} arguments does not exist", args.len()),
             ))
         };
+        let order = self.bind_aggregate_order(order_by, scope);
         self.in_aggregate = false;
-        let arg = arg?;
+        let (arg, order) = (arg?, order?);
+        if distinct
+            && !order.is_empty()
+            && order_by.iter().any(|o| !args.iter().any(|a| strip_positions(a) == strip_positions(&o.expr)))
+        {
+            return Err(Error::new(
+                sqlstate::INVALID_COLUMN_REFERENCE,
+                "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list",
+            ));
+        }
         let aggregate = functions::resolve_aggregate(name, arg.as_ref().map(|(_, t)| t), distinct)?;
         let arg = match arg {
             Some((expr, from)) => {
@@ -2467,12 +2500,88 @@ impl<'c> Binder<'c> {
             }
             None => None,
         };
-        let result_type = aggregate.result_type;
-        let grouping = self.grouping.as_mut().expect("checked above");
-        grouping.aggregates.push(AggregateCall { aggregate, arg });
+        Ok(self.add_aggregate(AggregateCall { aggregate, arg, order_by: order }, call_ast))
+    }
+
+    /// Registers an aggregate call of the query being grouped; the column its result will be in.
+    fn add_aggregate(&mut self, call: AggregateCall, call_ast: Expr) -> (BoundExpr, DataType) {
+        let result_type = call.aggregate.result_type;
+        let grouping = self.grouping.as_mut().expect("checked by the caller");
+        grouping.aggregates.push(call);
         grouping.aggregate_asts.push(call_ast);
         grouping.aggregate_types.push(result_type);
-        Ok((BoundExpr::Column(grouping.group_bound.len() + grouping.aggregates.len() - 1), result_type))
+        (BoundExpr::Column(grouping.group_bound.len() + grouping.aggregates.len() - 1), result_type)
+    }
+
+    /// The types of an aggregate call's arguments (for its "does not exist" error).
+    fn argument_types<'e>(&mut self, exprs: impl Iterator<Item = &'e Expr>, scope: &Scope) -> Result<Vec<DataType>> {
+        self.in_aggregate = true;
+        let types = exprs.map(|e| self.bind_expr(e, scope).map(|(_, t)| t)).collect();
+        self.in_aggregate = false;
+        types
+    }
+
+    /// An aggregate's ORDER BY, bound against its input rows.
+    fn bind_aggregate_order(&mut self, order_by: &[ast::OrderByExpr], scope: &Scope) -> Result<Vec<WindowOrder>> {
+        order_by
+            .iter()
+            .map(|item| {
+                let (expr, _) = self.bind_expr(&item.expr, scope)?;
+                Ok(WindowOrder {
+                    expr,
+                    descending: item.descending,
+                    nulls_first: item.nulls_first.unwrap_or(item.descending),
+                })
+            })
+            .collect()
+    }
+
+    /// `percentile_cont(f) / percentile_disc(f) / mode() WITHIN GROUP (ORDER BY x)`: `x` is the
+    /// aggregated value; the fraction must be a constant.
+    fn bind_ordered_set_aggregate(
+        &mut self,
+        call: &ast::OrderedAggregate,
+        call_ast: Expr,
+        scope: &Scope,
+    ) -> Result<(BoundExpr, DataType)> {
+        let [item] = call.order_by.as_slice() else {
+            return Err(Error::new(
+                sqlstate::UNDEFINED_FUNCTION,
+                format!("function {}() with {} ordering columns does not exist", call.name, call.order_by.len()),
+            ));
+        };
+        let fraction = match call.args.as_slice() {
+            [] => None,
+            [fraction] => match literal_number(fraction) {
+                Some(f) => Some(f),
+                None => {
+                    return Err(Error::unsupported(format!(
+                        "{} with a fraction that is not a constant number",
+                        call.name
+                    )))
+                }
+            },
+            _ => return Err(functions::function_does_not_exist(&call.name, &[])),
+        };
+        self.in_aggregate = true;
+        let bound = self.bind_expr(&item.expr, scope);
+        self.in_aggregate = false;
+        let (expr, from) = bound?;
+        let aggregate = match functions::resolve_ordered_set_aggregate(&call.name, &from, fraction) {
+            Err(err) if err.code == sqlstate::UNDEFINED_FUNCTION => {
+                let types = self.argument_types(call.args.iter().chain([&item.expr]), scope)?;
+                return Err(functions::function_does_not_exist(&call.name, &types));
+            }
+            resolved => resolved?,
+        };
+        let to = aggregate.arg_type.unwrap_or(from);
+        let expr = self.coerce(expr, from, to)?;
+        let order = vec![WindowOrder {
+            expr: expr.clone(),
+            descending: item.descending,
+            nulls_first: item.nulls_first.unwrap_or(item.descending),
+        }];
+        Ok(self.add_aggregate(AggregateCall { aggregate, arg: Some(expr), order_by: order }, call_ast))
     }
 
     /// A window function call: bound over the row after aggregation, collected in `windows`, and
@@ -2729,6 +2838,7 @@ fn contains_aggregate(expr: &Expr) -> bool {
         }
         Expr::Subquery(_) | Expr::Exists { .. } => false,
         Expr::InSubquery { expr, .. } => contains_aggregate(expr),
+        Expr::OrderedAggregate(_) => true,
         // The window's own arguments and keys are evaluated after aggregation: their aggregates group.
         Expr::Window(call) => {
             call.args.iter().chain(&call.partition_by).any(contains_aggregate)
@@ -2748,6 +2858,7 @@ pub fn column_name(expr: &Expr) -> (String, u8) {
         Expr::Column { name, .. } => (name.clone(), 2),
         Expr::Function { name, .. } => (name.clone(), 2),
         Expr::Window(call) => (call.name.clone(), 2),
+        Expr::OrderedAggregate(call) => (call.name.clone(), 2),
         Expr::Positioned { expr, .. } => column_name(expr),
         Expr::Cast { expr, data_type } => {
             let inner = column_name(expr);
@@ -2806,3 +2917,18 @@ const NOT_RECURSIVE_FORM: &str =
 /// Where window results are numbered while a select list is bound (far beyond any row): see
 /// `Binder::windows`.
 const WINDOW_RESULTS: usize = 1 << 40;
+
+/// The value of a numeric literal (looking through positions, casts and a minus sign).
+fn literal_number(expr: &Expr) -> Option<f64> {
+    match expr {
+        Expr::Positioned { expr, .. } | Expr::Cast { expr, .. } => literal_number(expr),
+        Expr::Literal(Literal::Number(value, _)) => match value {
+            Value::Int(i) => Some(*i as f64),
+            Value::Float(f) => Some(*f),
+            Value::Numeric(d) => d.to_string().parse().ok(),
+            _ => None,
+        },
+        Expr::Unary { op: ast::UnaryOperator::Minus, expr } => literal_number(expr).map(|f| -f),
+        _ => None,
+    }
+}

@@ -1,11 +1,14 @@
 //! `HashAggregate` / `Aggregate`: groups its input by the GROUP BY keys (hashing their key encodings)
 //! and folds each aggregate over each group; outputs `keys ++ results`, one row per group, or exactly one
-//! row when there is no GROUP BY.
+//! row when there is no GROUP BY. An ordered aggregate (`string_agg(x, ',' ORDER BY y)`, `percentile_cont
+//! (0.5) WITHIN GROUP (ORDER BY x)`) keeps its group's values with their sort keys and folds them in order
+//! when the group is complete.
 
 use std::collections::HashMap;
 
 use super::eval::eval;
 use super::memory::row_bytes;
+use super::sort::compare_values;
 use super::{for_each_batch, Batch, BoxedOperator, ExecContext, Operator};
 use crate::error::Result;
 use crate::sql::functions::{self, Accumulator};
@@ -28,9 +31,20 @@ impl<'a> AggregateOp<'a> {
     fn aggregate(&self, input: &mut BoxedOperator<'a>, ctx: &mut ExecContext<'a>) -> Result<Vec<Row>> {
         let mut reservation = ctx.memory.reservation();
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
-        let mut groups: Vec<(Row, Vec<Box<dyn Accumulator>>)> = Vec::new();
-        let new_accumulators =
-            || self.aggregates.iter().map(|a| functions::accumulator(&a.aggregate)).collect::<Vec<_>>();
+        let mut groups: Vec<(Row, Vec<Fold>)> = Vec::new();
+        let new_accumulators = || {
+            self.aggregates
+                .iter()
+                .map(|a| {
+                    let accumulator = functions::accumulator(&a.aggregate);
+                    if a.order_by.is_empty() {
+                        Fold::InInputOrder(accumulator)
+                    } else {
+                        Fold::Sorted(accumulator, Vec::new())
+                    }
+                })
+                .collect::<Vec<_>>()
+        };
         if self.group_by.is_empty() {
             groups.push((Vec::new(), new_accumulators()));
         }
@@ -60,24 +74,63 @@ impl<'a> AggregateOp<'a> {
                         }
                     }
                 };
-                for (call, accumulator) in self.aggregates.iter().zip(groups[position].1.iter_mut()) {
-                    match &call.arg {
-                        Some(arg) => accumulator.update(&eval(arg, &row, ctx)?)?,
-                        None => accumulator.update(&Value::Null)?,
+                for (call, fold) in self.aggregates.iter().zip(groups[position].1.iter_mut()) {
+                    let value = match &call.arg {
+                        Some(arg) => eval(arg, &row, ctx)?,
+                        None => Value::Null,
+                    };
+                    match fold {
+                        Fold::InInputOrder(accumulator) => accumulator.update(&value)?,
+                        Fold::Sorted(_, pending) => {
+                            let keys =
+                                call.order_by.iter().map(|o| eval(&o.expr, &row, ctx)).collect::<Result<Row>>()?;
+                            reservation.grow(row_bytes(&keys) + row_bytes(std::slice::from_ref(&value)))?;
+                            pending.push((keys, value));
+                        }
                     }
                 }
             }
             Ok(())
         })?;
         let mut out = Vec::with_capacity(groups.len());
-        for (mut keys, accumulators) in groups {
-            keys.reserve(accumulators.len());
-            for accumulator in &accumulators {
-                keys.push(accumulator.finish()?);
+        for (mut keys, folds) in groups {
+            keys.reserve(folds.len());
+            for (call, fold) in self.aggregates.iter().zip(folds) {
+                keys.push(fold.finish(call)?);
             }
             out.push(keys);
         }
         Ok(out)
+    }
+}
+
+/// One aggregate's state in one group.
+enum Fold {
+    InInputOrder(Box<dyn Accumulator>),
+    /// An ordered aggregate: its (sort keys, value) pairs, folded in order at the end.
+    Sorted(Box<dyn Accumulator>, Vec<(Row, Value)>),
+}
+
+impl Fold {
+    fn finish(self, call: &AggregateCall) -> Result<Value> {
+        match self {
+            Fold::InInputOrder(accumulator) => accumulator.finish(),
+            Fold::Sorted(mut accumulator, mut pending) => {
+                // Stable: equal keys keep their input order, as PostgreSQL's sort in practice does.
+                pending.sort_by(|(a, _), (b, _)| {
+                    call.order_by
+                        .iter()
+                        .zip(a.iter().zip(b))
+                        .map(|(o, (x, y))| compare_values(x, y, o.descending, o.nulls_first))
+                        .find(|ordering| ordering.is_ne())
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                });
+                for (_, value) in &pending {
+                    accumulator.update(value)?;
+                }
+                accumulator.finish()
+            }
+        }
     }
 }
 

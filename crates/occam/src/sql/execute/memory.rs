@@ -62,7 +62,7 @@ impl Reservation {
 
     /// Reserves the memory `rows` take.
     pub fn grow_rows(&mut self, rows: &[Row]) -> Result<()> {
-        self.grow(rows.iter().map(row_bytes).sum())
+        self.grow(rows.iter().map(|row| row_bytes(row)).sum())
     }
 
     /// Returns everything reserved so far (the rows were handed on).
@@ -83,7 +83,7 @@ impl Drop for Reservation {
 }
 
 /// The memory a row takes: the vector, each value, and what text, bytea and numerics own on the heap.
-pub fn row_bytes(row: &Row) -> usize {
+pub fn row_bytes(row: &[Value]) -> usize {
     24 + row
         .iter()
         .map(|value| {

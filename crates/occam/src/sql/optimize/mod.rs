@@ -204,7 +204,7 @@ impl Planner<'_, '_> {
                     Some(aggregate) => aggregate
                         .group_by
                         .iter()
-                        .chain(aggregate.aggregates.iter().filter_map(|a| a.arg.as_ref()))
+                        .chain(aggregate.aggregates.iter().flat_map(crate::sql::plan::AggregateCall::inputs))
                         .collect(),
                     None => query.projection.iter().collect(),
                 };

@@ -433,12 +433,19 @@ impl Translator<'_> {
             }
         }
         let refuse = |what: &str| Err(self.at(unsupported(format!("{what} (in a call of {name})")), location));
+        // The select's WINDOW clause has been inlined (`query::inline_named_windows`): a name left is unknown.
+        let undefined_window = |name: &sp::Ident| {
+            Err(self.at(
+                Error::new(sqlstate::UNDEFINED_OBJECT, format!("window \"{}\" does not exist", fold_ident(name))),
+                location,
+            ))
+        };
         let over = match &function.over {
             None => None,
-            Some(sp::WindowType::NamedWindow(_)) => return refuse("named windows"),
+            Some(sp::WindowType::NamedWindow(name)) => return undefined_window(name),
             Some(sp::WindowType::WindowSpec(spec)) => {
-                if spec.window_name.is_some() {
-                    return refuse("named windows");
+                if let Some(name) = &spec.window_name {
+                    return undefined_window(name);
                 }
                 Some(spec)
             }
@@ -446,8 +453,10 @@ impl Translator<'_> {
         if function.filter.is_some() && over.is_some() {
             return refuse("FILTER in a window function");
         }
-        if !function.within_group.is_empty() {
-            return refuse("WITHIN GROUP");
+        let mut order_by = function.within_group.iter().map(|o| self.order_by_expr(o)).collect::<Result<Vec<_>>>()?;
+        let within_group = !order_by.is_empty();
+        if within_group && over.is_some() {
+            return refuse("WITHIN GROUP in a window function");
         }
         if function.null_treatment.is_some() {
             return refuse("IGNORE NULLS / RESPECT NULLS");
@@ -460,8 +469,13 @@ impl Translator<'_> {
             sp::FunctionArguments::None => (Vec::new(), false, false),
             sp::FunctionArguments::Subquery(_) => return refuse("a subquery as the argument list"),
             sp::FunctionArguments::List(list) => {
-                if !list.clauses.is_empty() {
-                    return refuse("ORDER BY / LIMIT inside a call");
+                for clause in &list.clauses {
+                    match clause {
+                        sp::FunctionArgumentClause::OrderBy(items) if !within_group => {
+                            order_by = items.iter().map(|o| self.order_by_expr(o)).collect::<Result<_>>()?;
+                        }
+                        _ => return refuse("this clause inside a call"),
+                    }
                 }
                 let distinct = matches!(list.duplicate_treatment, Some(sp::DuplicateTreatment::Distinct));
                 let mut args = Vec::new();
@@ -480,6 +494,16 @@ impl Translator<'_> {
                 (args, distinct, star)
             }
         };
+        if !order_by.is_empty() {
+            if over.is_some() {
+                return refuse("ORDER BY inside a window function's call");
+            }
+            if function.filter.is_some() {
+                return refuse("FILTER with an ordered aggregate");
+            }
+            let call = ast::OrderedAggregate { name, args, distinct, order_by, within_group };
+            return Ok(self.positioned(Expr::OrderedAggregate(Box::new(call)), location));
+        }
         if let Some(spec) = over {
             if distinct {
                 return refuse("DISTINCT in a window function");

@@ -7,7 +7,7 @@ use sqlparser::ast as sp;
 
 use super::expr::fold_ident;
 use super::{unsupported, Translator};
-use crate::error::{Error, Result};
+use crate::error::{sqlstate, Error, Result};
 use crate::sql::ast::{
     self, Expr, JoinConstraint, JoinKind, ObjectName, OrderByExpr, Query, QueryBody, Select, SelectItem, SetOperator,
     TableAlias, TableRef,
@@ -179,6 +179,13 @@ impl Translator<'_> {
     }
 
     fn select(&self, select: &sp::Select) -> Result<Select> {
+        let inlined;
+        let select = if select.named_window.is_empty() {
+            select
+        } else {
+            inlined = inline_named_windows(select)?;
+            &inlined
+        };
         let (distinct, distinct_on) = match &select.distinct {
             None | Some(sp::Distinct::All) => (false, Vec::new()),
             Some(sp::Distinct::Distinct) => (true, Vec::new()),
@@ -198,9 +205,6 @@ impl Translator<'_> {
         }
         if !select.sort_by.is_empty() || select.qualify.is_some() || select.value_table_mode.is_some() {
             return Err(unsupported("this SELECT clause"));
-        }
-        if !select.named_window.is_empty() {
-            return Err(unsupported("WINDOW"));
         }
         let group_by = match &select.group_by {
             sp::GroupByExpr::Expressions(exprs, modifiers) => {
@@ -454,4 +458,91 @@ pub(super) fn check_row_lengths(values: &sp::Values) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// `SELECT ... OVER w ... WINDOW w AS (...)`: the select list's window references replaced by the windows
+/// they name, as PostgreSQL resolves them. `OVER (w ORDER BY x)` copies `w`'s PARTITION BY (and ORDER BY
+/// when it adds none); a definition may build on an earlier one the same way.
+fn inline_named_windows(select: &sp::Select) -> Result<sp::Select> {
+    use std::ops::ControlFlow;
+    let mut named: Vec<(String, sp::WindowSpec)> = Vec::new();
+    for sp::NamedWindowDefinition(name, definition) in &select.named_window {
+        let name = fold_ident(name);
+        if named.iter().any(|(n, _)| *n == name) {
+            return Err(Error::new(sqlstate::WINDOWING_ERROR, format!("window \"{name}\" is already defined")));
+        }
+        let spec = match definition {
+            sp::NamedWindowExpr::NamedWindow(other) => resolve_window(&named, &window_named(other))?,
+            sp::NamedWindowExpr::WindowSpec(spec) => resolve_window(&named, spec)?,
+        };
+        named.push((name, spec));
+    }
+    let mut select = select.clone();
+    select.named_window.clear();
+    let mut failure = None;
+    let _ = sp::visit_expressions_mut(&mut select.projection, |expr| {
+        if let sp::Expr::Function(function) = expr {
+            let resolved = match &function.over {
+                Some(sp::WindowType::NamedWindow(name)) => Some(resolve_window(&named, &window_named(name))),
+                Some(sp::WindowType::WindowSpec(spec)) if spec.window_name.is_some() => {
+                    Some(resolve_window(&named, spec))
+                }
+                _ => None,
+            };
+            match resolved {
+                Some(Ok(spec)) => function.over = Some(sp::WindowType::WindowSpec(spec)),
+                Some(Err(err)) => {
+                    failure = Some(err);
+                    return ControlFlow::Break(());
+                }
+                None => {}
+            }
+        }
+        ControlFlow::Continue(())
+    });
+    match failure {
+        Some(err) => Err(err),
+        None => Ok(select),
+    }
+}
+
+/// `OVER w`: the window `w` as it was defined.
+fn window_named(name: &sp::Ident) -> sp::WindowSpec {
+    sp::WindowSpec {
+        window_name: Some(name.clone()),
+        partition_by: Vec::new(),
+        order_by: Vec::new(),
+        window_frame: None,
+    }
+}
+
+/// A window specification with its base window (`w` in `(w ORDER BY x)`) merged in, by PostgreSQL's rules.
+fn resolve_window(named: &[(String, sp::WindowSpec)], spec: &sp::WindowSpec) -> Result<sp::WindowSpec> {
+    let Some(base_name) = &spec.window_name else { return Ok(spec.clone()) };
+    let name = fold_ident(base_name);
+    let base = named
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, spec)| spec)
+        .ok_or_else(|| Error::new(sqlstate::UNDEFINED_OBJECT, format!("window \"{name}\" does not exist")))?;
+    let plain_reference = spec.partition_by.is_empty() && spec.order_by.is_empty() && spec.window_frame.is_none();
+    if plain_reference {
+        return Ok(base.clone());
+    }
+    let windowing = |message: String| Err(Error::new(sqlstate::WINDOWING_ERROR, message));
+    if !spec.partition_by.is_empty() {
+        return windowing(format!("cannot override PARTITION BY clause of window \"{name}\""));
+    }
+    if !spec.order_by.is_empty() && !base.order_by.is_empty() {
+        return windowing(format!("cannot override ORDER BY clause of window \"{name}\""));
+    }
+    if base.window_frame.is_some() {
+        return windowing(format!("cannot copy window \"{name}\" because it has a frame clause"));
+    }
+    Ok(sp::WindowSpec {
+        window_name: None,
+        partition_by: base.partition_by.clone(),
+        order_by: if spec.order_by.is_empty() { base.order_by.clone() } else { spec.order_by.clone() },
+        window_frame: spec.window_frame.clone(),
+    })
 }

@@ -275,6 +275,18 @@ fn write_expr(out: &mut String, expr: &Expr) {
         }
         Expr::Function { name, args, distinct, star } => write_function(out, name, args, *distinct, *star),
         Expr::Window(call) => write_window(out, call),
+        Expr::OrderedAggregate(call) => {
+            let qualified: Vec<String> = call.name.split('.').map(quote_function_name).collect();
+            out.push_str(&qualified.join("."));
+            out.push('(');
+            if call.distinct {
+                out.push_str("DISTINCT ");
+            }
+            write_list(out, &call.args, write_expr);
+            out.push_str(if call.within_group { ") WITHIN GROUP (ORDER BY " } else { " ORDER BY " });
+            write_list(out, &call.order_by, write_order_by);
+            out.push(')');
+        }
         Expr::Subquery(query) => {
             out.push('(');
             write_query(out, query);
@@ -626,6 +638,10 @@ fn strip_expr(expr: &mut Expr) {
         Expr::Literal(_) | Expr::Column { .. } | Expr::Parameter(_) | Expr::Positioned { .. } => {}
         Expr::Window(call) => {
             call.args.iter_mut().chain(call.partition_by.iter_mut()).for_each(strip_expr);
+            call.order_by.iter_mut().for_each(|o| strip_expr(&mut o.expr));
+        }
+        Expr::OrderedAggregate(call) => {
+            call.args.iter_mut().for_each(strip_expr);
             call.order_by.iter_mut().for_each(|o| strip_expr(&mut o.expr));
         }
         Expr::Binary { left, right, .. } => {

@@ -280,6 +280,9 @@ impl WindowFunction {
                 A::BoolOr => "bool_or",
                 A::ArrayAgg => "array_agg",
                 A::StringAgg => "string_agg",
+                A::PercentileCont => "percentile_cont",
+                A::PercentileDisc => "percentile_disc",
+                A::Mode => "mode",
             },
         }
     }
@@ -298,6 +301,16 @@ pub struct AggregateCall {
     pub aggregate: ResolvedAggregate,
     /// The argument (None for `count(*)`).
     pub arg: Option<BoundExpr>,
+    /// `agg(x ORDER BY ...)` / `WITHIN GROUP (ORDER BY ...)`: the order the argument's values are fed in
+    /// (empty: input order).
+    pub order_by: Vec<WindowOrder>,
+}
+
+impl AggregateCall {
+    /// The expressions it evaluates per input row: its argument and its ORDER BY keys.
+    pub fn inputs(&self) -> impl Iterator<Item = &BoundExpr> {
+        self.arg.iter().chain(self.order_by.iter().map(|o| &o.expr))
+    }
 }
 
 /// One ORDER BY key: a column of the projected row.

@@ -6,7 +6,7 @@
 
 use std::ops::Range;
 
-use crate::sql::plan::{BoundExpr, QueryPlan, Source, SubqueryPlan};
+use crate::sql::plan::{AggregateCall, BoundExpr, QueryPlan, Source, SubqueryPlan};
 use crate::sql::scalar::BinarySignature;
 use crate::types::DataType;
 
@@ -186,7 +186,7 @@ impl QueryPlan {
         out.extend(self.filter.as_ref());
         if let Some(aggregate) = &self.aggregate {
             out.extend(&aggregate.group_by);
-            out.extend(aggregate.aggregates.iter().filter_map(|a| a.arg.as_ref()));
+            out.extend(aggregate.aggregates.iter().flat_map(AggregateCall::inputs));
             out.extend(aggregate.having.as_ref());
         }
         for window in &self.windows {

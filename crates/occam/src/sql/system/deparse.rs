@@ -345,6 +345,7 @@ fn print(expr: &Expr, env: &Env) -> Printed {
         Expr::Case { .. }
         | Expr::Subquery(_)
         | Expr::Window(_)
+        | Expr::OrderedAggregate(_)
         | Expr::Exists { .. }
         | Expr::InSubquery { .. }
         | Expr::AnyAll { .. }
