@@ -434,7 +434,11 @@ pub struct Select {
     /// FROM items, cross-joined (an empty list is a single empty row, `SELECT 1`); each may be a join tree.
     pub from: Vec<TableRef>,
     pub filter: Option<Expr>,
+    /// GROUP BY's distinct expressions.
     pub group_by: Vec<Expr>,
+    /// `GROUPING SETS` / `ROLLUP` / `CUBE`: the grouping sets, each as indices into `group_by`, in the
+    /// order PostgreSQL lists them; empty for a plain GROUP BY (one set of every expression).
+    pub grouping_sets: Vec<Vec<usize>>,
     pub having: Option<Expr>,
 }
 

@@ -1194,6 +1194,19 @@ pub enum AggregateFunction {
     PercentileCont,
     PercentileDisc,
     Mode,
+    /// `GROUPING(args)`: computed by the aggregate operator from each group's grouping set.
+    Grouping,
+}
+
+/// The aggregate `GROUPING(...)` resolves to (an integer; see `AggregateCall::grouping`).
+pub fn grouping_aggregate() -> ResolvedAggregate {
+    ResolvedAggregate {
+        function: AggregateFunction::Grouping,
+        arg_type: None,
+        result_type: DataType::Int4,
+        distinct: false,
+        fraction: 0.0,
+    }
 }
 
 /// The ordered-set aggregates: only called `name(direct args) WITHIN GROUP (ORDER BY x)`.
@@ -1325,7 +1338,7 @@ pub trait Accumulator: Send {
 pub fn accumulator(aggregate: &ResolvedAggregate) -> Box<dyn Accumulator> {
     let arg_type = aggregate.arg_type.unwrap_or(DataType::Unknown);
     let inner: Box<dyn Accumulator> = match aggregate.function {
-        AggregateFunction::CountStar => Box::new(Count { count: 0, count_nulls: true }),
+        AggregateFunction::CountStar | AggregateFunction::Grouping => Box::new(Count { count: 0, count_nulls: true }),
         AggregateFunction::Count => Box::new(Count { count: 0, count_nulls: false }),
         AggregateFunction::Sum | AggregateFunction::Avg => Box::new(SumAvg {
             average: aggregate.function == AggregateFunction::Avg,

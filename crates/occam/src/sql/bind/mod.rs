@@ -343,6 +343,8 @@ fn table_scope_columns(table: &Table, alias: Option<&ast::TableAlias>) -> Vec<Sc
 /// GROUP BY state while binding the expressions evaluated after aggregation.
 #[derive(Debug)]
 struct Grouping {
+    /// GROUPING SETS / ROLLUP / CUBE (indices into the group expressions); empty for a plain GROUP BY.
+    sets: Vec<Vec<usize>>,
     group_asts: Vec<Expr>,
     group_bound: Vec<(BoundExpr, DataType)>,
     aggregates: Vec<AggregateCall>,
@@ -1307,7 +1309,7 @@ impl<'c> Binder<'c> {
             .collect();
         scope.push(Some("*VALUES*".into()), columns)?;
         let items: Vec<SelectItem> = vec![SelectItem::Wildcard];
-        self.finish_query(Source::Values(source_rows), scope, None, &items, &[], None, false, &[], query, false)
+        self.finish_query(Source::Values(source_rows), scope, None, &items, &[], &[], None, false, &[], query, false)
     }
 
     fn plan_select(&mut self, select: &ast::Select, query: &ast::Query, set_operand: bool) -> Result<QueryPlan> {
@@ -1319,6 +1321,7 @@ impl<'c> Binder<'c> {
             filter,
             &select.projection,
             &select.group_by,
+            &select.grouping_sets,
             select.having.as_ref(),
             select.distinct,
             &select.distinct_on,
@@ -1335,6 +1338,7 @@ impl<'c> Binder<'c> {
         filter: Option<BoundExpr>,
         items: &[SelectItem],
         group_by: &[Expr],
+        grouping_sets: &[Vec<usize>],
         having: Option<&Expr>,
         distinct: bool,
         distinct_on: &[Expr],
@@ -1349,6 +1353,7 @@ impl<'c> Binder<'c> {
         if grouped {
             self.clause = "GROUP BY";
             let mut grouping = Grouping {
+                sets: grouping_sets.to_vec(),
                 group_asts: Vec::new(),
                 group_bound: Vec::new(),
                 aggregates: Vec::new(),
@@ -1437,6 +1442,7 @@ impl<'c> Binder<'c> {
         let aggregate = match self.grouping.take() {
             Some(grouping) => Some(AggregatePlan {
                 group_by: grouping.group_bound.into_iter().map(|(e, _)| e).collect(),
+                grouping_sets: grouping.sets,
                 aggregates: grouping.aggregates,
                 having,
             }),
@@ -1918,6 +1924,7 @@ impl<'c> Binder<'c> {
             star: false,
         };
         let select = ast::Select {
+            grouping_sets: Vec::new(),
             distinct: false,
             distinct_on: Vec::new(),
             projection: vec![SelectItem::Expr { expr: element, alias: Some("unnest".into()) }],
@@ -2386,6 +2393,9 @@ impl<'c> Binder<'c> {
         star: bool,
         scope: &Scope,
     ) -> Result<(BoundExpr, DataType)> {
+        if name == "grouping" {
+            return self.bind_grouping(args);
+        }
         if functions::is_aggregate(name) {
             let call = ast::OrderedAggregate {
                 name: name.to_string(),
@@ -2500,7 +2510,43 @@ impl<'c> Binder<'c> {
             }
             None => None,
         };
-        Ok(self.add_aggregate(AggregateCall { aggregate, arg, order_by: order }, call_ast))
+        Ok(self.add_aggregate(AggregateCall { aggregate, arg, order_by: order, grouping: Vec::new() }, call_ast))
+    }
+
+    /// `GROUPING(a, b)`: per grouping set, a bit per argument (the first the highest), set when the argument
+    /// is not grouped in that set. Evaluated with the aggregates (see `AggregateCall::grouping`).
+    fn bind_grouping(&mut self, args: &[Expr]) -> Result<(BoundExpr, DataType)> {
+        let not_here = |what: &str| Error::new(sqlstate::GROUPING_ERROR, what.to_string());
+        let Some(grouping) = &self.grouping else {
+            return Err(not_here(&format!("grouping operations are not allowed in {}", self.clause)));
+        };
+        if self.in_aggregate {
+            return Err(not_here("aggregate function calls cannot contain grouping operations"));
+        }
+        if args.is_empty() || args.len() > 31 {
+            return Err(Error::syntax("GROUPING must have fewer than 32 arguments"));
+        }
+        let mut positions = Vec::with_capacity(args.len());
+        for arg in args {
+            let stripped = strip_positions(arg);
+            match grouping.group_asts.iter().position(|g| *g == stripped) {
+                Some(i) => positions.push(i),
+                None => {
+                    return Err(not_here(
+                        "arguments to GROUPING must be grouping expressions of the associated query level",
+                    ))
+                }
+            }
+        }
+        let call_ast = strip_positions(&Expr::Function {
+            name: "grouping".into(),
+            args: args.to_vec(),
+            distinct: false,
+            star: false,
+        });
+        let aggregate = functions::grouping_aggregate();
+        Ok(self
+            .add_aggregate(AggregateCall { aggregate, arg: None, order_by: Vec::new(), grouping: positions }, call_ast))
     }
 
     /// Registers an aggregate call of the query being grouped; the column its result will be in.
@@ -2581,7 +2627,10 @@ impl<'c> Binder<'c> {
             descending: item.descending,
             nulls_first: item.nulls_first.unwrap_or(item.descending),
         }];
-        Ok(self.add_aggregate(AggregateCall { aggregate, arg: Some(expr), order_by: order }, call_ast))
+        Ok(self.add_aggregate(
+            AggregateCall { aggregate, arg: Some(expr), order_by: order, grouping: Vec::new() },
+            call_ast,
+        ))
     }
 
     /// A window function call: bound over the row after aggregation, collected in `windows`, and
@@ -2821,7 +2870,10 @@ fn strip_position(expr: &Expr) -> &Expr {
 /// Whether `expr` calls an aggregate at this query level (subqueries are their own level).
 fn contains_aggregate(expr: &Expr) -> bool {
     match expr {
-        Expr::Function { name, args, .. } => functions::is_aggregate(name) || args.iter().any(contains_aggregate),
+        // GROUPING(...) makes a query grouped as an aggregate does.
+        Expr::Function { name, args, .. } => {
+            functions::is_aggregate(name) || name == "grouping" || args.iter().any(contains_aggregate)
+        }
         Expr::Literal(_) | Expr::Column { .. } | Expr::Parameter(_) => false,
         Expr::Binary { left, right, .. } => contains_aggregate(left) || contains_aggregate(right),
         Expr::And(operands) | Expr::Or(operands) => operands.iter().any(contains_aggregate),

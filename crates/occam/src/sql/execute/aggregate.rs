@@ -1,6 +1,7 @@
 //! `HashAggregate` / `Aggregate`: groups its input by the GROUP BY keys (hashing their key encodings)
 //! and folds each aggregate over each group; outputs `keys ++ results`, one row per group, or exactly one
-//! row when there is no GROUP BY. An ordered aggregate (`string_agg(x, ',' ORDER BY y)`, `percentile_cont
+//! row when there is no GROUP BY. With GROUPING SETS / ROLLUP / CUBE each row joins one group per set,
+//! whose keys outside the set are NULL. An ordered aggregate (`string_agg(x, ',' ORDER BY y)`, `percentile_cont
 //! (0.5) WITHIN GROUP (ORDER BY x)`) keeps its group's values with their sort keys and folds them in order
 //! when the group is complete.
 
@@ -19,73 +20,100 @@ use crate::types::{Row, Value};
 pub struct AggregateOp<'a> {
     input: Option<BoxedOperator<'a>>,
     group_by: &'a [BoundExpr],
+    /// The grouping sets as indices into `group_by`; one set of all of them for a plain GROUP BY.
+    sets: Vec<Vec<usize>>,
     aggregates: &'a [AggregateCall],
     output: std::vec::IntoIter<Row>,
 }
 
+/// One group: its key row (NULL where its grouping set leaves a key out), its set, its aggregates' states.
+struct Group {
+    keys: Row,
+    set: usize,
+    folds: Vec<Fold>,
+}
+
 impl<'a> AggregateOp<'a> {
-    pub fn new(input: BoxedOperator<'a>, group_by: &'a [BoundExpr], aggregates: &'a [AggregateCall]) -> Self {
-        AggregateOp { input: Some(input), group_by, aggregates, output: Vec::new().into_iter() }
+    pub fn new(
+        input: BoxedOperator<'a>,
+        group_by: &'a [BoundExpr],
+        grouping_sets: &'a [Vec<usize>],
+        aggregates: &'a [AggregateCall],
+    ) -> Self {
+        let sets = if grouping_sets.is_empty() { vec![(0..group_by.len()).collect()] } else { grouping_sets.to_vec() };
+        AggregateOp { input: Some(input), group_by, sets, aggregates, output: Vec::new().into_iter() }
+    }
+
+    fn new_folds(&self) -> Vec<Fold> {
+        self.aggregates
+            .iter()
+            .map(|a| {
+                let accumulator = functions::accumulator(&a.aggregate);
+                if a.order_by.is_empty() {
+                    Fold::InInputOrder(accumulator)
+                } else {
+                    Fold::Sorted(accumulator, Vec::new())
+                }
+            })
+            .collect()
     }
 
     fn aggregate(&self, input: &mut BoxedOperator<'a>, ctx: &mut ExecContext<'a>) -> Result<Vec<Row>> {
         let mut reservation = ctx.memory.reservation();
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
-        let mut groups: Vec<(Row, Vec<Fold>)> = Vec::new();
-        let new_accumulators = || {
-            self.aggregates
-                .iter()
-                .map(|a| {
-                    let accumulator = functions::accumulator(&a.aggregate);
-                    if a.order_by.is_empty() {
-                        Fold::InInputOrder(accumulator)
-                    } else {
-                        Fold::Sorted(accumulator, Vec::new())
-                    }
-                })
-                .collect::<Vec<_>>()
-        };
-        if self.group_by.is_empty() {
-            groups.push((Vec::new(), new_accumulators()));
+        let mut groups: Vec<Group> = Vec::new();
+        // A set without keys (no GROUP BY, or `()`) has its one group even when there are no rows.
+        for (set, keys) in self.sets.iter().enumerate() {
+            if keys.is_empty() {
+                index.insert(set.to_be_bytes().to_vec(), groups.len());
+                groups.push(Group { keys: vec![Value::Null; self.group_by.len()], set, folds: self.new_folds() });
+            }
         }
         // Reused for every row: a row allocates only when it starts a new group.
-        let mut keys: Row = Vec::with_capacity(self.group_by.len());
+        let mut values: Row = Vec::with_capacity(self.group_by.len());
         let mut encoded: Vec<u8> = Vec::new();
         for_each_batch(input, ctx, |batch, ctx| {
             for row in batch {
-                let position = if self.group_by.is_empty() {
-                    0
-                } else {
-                    keys.clear();
+                values.clear();
+                for expr in self.group_by {
+                    values.push(eval(expr, &row, ctx)?);
+                }
+                for (set, members) in self.sets.iter().enumerate() {
                     encoded.clear();
-                    for expr in self.group_by {
-                        let key = eval(expr, &row, ctx)?;
-                        encode_value(&mut encoded, &key, false);
-                        keys.push(key);
+                    encoded.extend_from_slice(&set.to_be_bytes());
+                    for &i in members {
+                        encode_value(&mut encoded, &values[i], false);
                     }
-                    match index.get(encoded.as_slice()) {
+                    let position = match index.get(encoded.as_slice()) {
                         Some(&position) => position,
                         None => {
+                            let mut keys = vec![Value::Null; values.len()];
+                            for &i in members {
+                                keys[i] = values[i].clone();
+                            }
                             // The keys twice (the group and the hash table's encoding) and its accumulators.
                             reservation.grow(2 * row_bytes(&keys) + 64 * self.aggregates.len())?;
-                            groups.push((keys.clone(), new_accumulators()));
+                            groups.push(Group { keys, set, folds: self.new_folds() });
                             index.insert(encoded.clone(), groups.len() - 1);
                             groups.len() - 1
                         }
-                    }
-                };
-                for (call, fold) in self.aggregates.iter().zip(groups[position].1.iter_mut()) {
-                    let value = match &call.arg {
-                        Some(arg) => eval(arg, &row, ctx)?,
-                        None => Value::Null,
                     };
-                    match fold {
-                        Fold::InInputOrder(accumulator) => accumulator.update(&value)?,
-                        Fold::Sorted(_, pending) => {
-                            let keys =
-                                call.order_by.iter().map(|o| eval(&o.expr, &row, ctx)).collect::<Result<Row>>()?;
-                            reservation.grow(row_bytes(&keys) + row_bytes(std::slice::from_ref(&value)))?;
-                            pending.push((keys, value));
+                    for (call, fold) in self.aggregates.iter().zip(groups[position].folds.iter_mut()) {
+                        if !call.grouping.is_empty() {
+                            continue;
+                        }
+                        let value = match &call.arg {
+                            Some(arg) => eval(arg, &row, ctx)?,
+                            None => Value::Null,
+                        };
+                        match fold {
+                            Fold::InInputOrder(accumulator) => accumulator.update(&value)?,
+                            Fold::Sorted(_, pending) => {
+                                let keys =
+                                    call.order_by.iter().map(|o| eval(&o.expr, &row, ctx)).collect::<Result<Row>>()?;
+                                reservation.grow(row_bytes(&keys) + row_bytes(std::slice::from_ref(&value)))?;
+                                pending.push((keys, value));
+                            }
                         }
                     }
                 }
@@ -93,10 +121,14 @@ impl<'a> AggregateOp<'a> {
             Ok(())
         })?;
         let mut out = Vec::with_capacity(groups.len());
-        for (mut keys, folds) in groups {
+        for Group { mut keys, set, folds } in groups {
             keys.reserve(folds.len());
             for (call, fold) in self.aggregates.iter().zip(folds) {
-                keys.push(fold.finish(call)?);
+                keys.push(if call.grouping.is_empty() {
+                    fold.finish(call)?
+                } else {
+                    Value::Int(grouping_bits(&call.grouping, &self.sets[set]))
+                });
             }
             out.push(keys);
         }
@@ -132,6 +164,12 @@ impl Fold {
             }
         }
     }
+}
+
+/// `GROUPING(args)` for a group of grouping set `set`: one bit per argument, the last the lowest, set when
+/// the argument is not one of the set's keys.
+fn grouping_bits(args: &[usize], set: &[usize]) -> i64 {
+    args.iter().fold(0, |bits, arg| (bits << 1) | i64::from(!set.contains(arg)))
 }
 
 impl<'a> Operator<'a> for AggregateOp<'a> {

@@ -174,8 +174,8 @@ pub fn build<'a>(plan: &'a PhysicalPlan, ctx: &mut ExecContext<'a>) -> Result<Bo
         Node::Filter { input, predicate } => Box::new(filter::FilterOp::new(build(input, ctx)?, predicate)),
         Node::Project { input, exprs } => Box::new(project::ProjectOp::new(build(input, ctx)?, exprs)),
         Node::Truncate { input, columns } => Box::new(project::TruncateOp::new(build(input, ctx)?, *columns)),
-        Node::Aggregate { input, group_by, aggregates } => {
-            Box::new(aggregate::AggregateOp::new(build(input, ctx)?, group_by, aggregates))
+        Node::Aggregate { input, group_by, grouping_sets, aggregates } => {
+            Box::new(aggregate::AggregateOp::new(build(input, ctx)?, group_by, grouping_sets, aggregates))
         }
         Node::Distinct { input, columns, .. } => Box::new(distinct::DistinctOp::new(build(input, ctx)?, columns)),
         Node::Window { input, windows } => Box::new(window::WindowOp::new(build(input, ctx)?, windows)),

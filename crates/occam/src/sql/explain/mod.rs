@@ -251,8 +251,12 @@ impl<'a> TextRenderer<'a> {
                 self.filter_lines(depth, plan, &filters, &labels);
                 labels
             }
-            Node::Aggregate { input, group_by, aggregates } => {
-                let name = if group_by.is_empty() { "Aggregate" } else { "HashAggregate" };
+            Node::Aggregate { input, group_by, grouping_sets, aggregates } => {
+                let name = match (group_by.is_empty(), grouping_sets.is_empty()) {
+                    (_, false) => "MixedAggregate",
+                    (true, true) => "Aggregate",
+                    (false, true) => "HashAggregate",
+                };
                 self.header(depth, name, shown);
                 let at = self.lines.len();
                 let input_labels = self.node(input, depth + 1, Vec::new());
@@ -260,12 +264,22 @@ impl<'a> TextRenderer<'a> {
                 for call in aggregates {
                     let name = snake_case(&format!("{:?}", call.aggregate.function));
                     labels.push(match (&call.arg, name.as_str()) {
+                        (None, "grouping") => {
+                            let args: Vec<&str> = call.grouping.iter().map(|&i| labels[i].as_str()).collect();
+                            format!("GROUPING({})", args.join(", "))
+                        }
                         (None, _) | (_, "count_star") => "count(*)".to_string(),
                         (Some(arg), _) => format!("{name}({})", expr_text(arg, &input_labels)),
                     });
                 }
                 let children_end = self.lines.len();
-                if !group_by.is_empty() {
+                if !grouping_sets.is_empty() {
+                    for set in grouping_sets {
+                        let keys: Vec<&str> = set.iter().map(|&i| labels[i].as_str()).collect();
+                        let keys = if keys.is_empty() { "()".to_string() } else { keys.join(", ") };
+                        self.detail(depth, format!("Group Key: {keys}"));
+                    }
+                } else if !group_by.is_empty() {
                     let keys = labels[..group_by.len()].join(", ");
                     self.detail(depth, format!("Group Key: {keys}"));
                 }

@@ -257,7 +257,7 @@ impl Planner<'_, '_> {
                 1.0
             } else {
                 cost::clamp_rows((input_rows / 10.0).min(200.0).max(input_rows.min(1.0)))
-            };
+            } * aggregate.grouping_sets.len().max(1) as f64;
             let work = input_rows * CPU_OPERATOR_COST * (aggregate.group_by.len() + aggregate.aggregates.len()) as f64;
             let estimate = Estimate {
                 rows: groups,
@@ -269,6 +269,7 @@ impl Planner<'_, '_> {
                 Node::Aggregate {
                     input: Box::new(plan),
                     group_by: aggregate.group_by.clone(),
+                    grouping_sets: aggregate.grouping_sets.clone(),
                     aggregates: aggregate.aggregates.clone(),
                 },
                 estimate,
@@ -355,7 +356,11 @@ impl Planner<'_, '_> {
     /// exists (then the aggregate reads everything as usual).
     fn min_max_from_an_end(&mut self, query: &QueryPlan, conjuncts: &[BoundExpr]) -> Option<PhysicalPlan> {
         let (Source::Table { table, alias }, Some(aggregate)) = (&query.source, &query.aggregate) else { return None };
-        if !aggregate.group_by.is_empty() || aggregate.having.is_some() || aggregate.aggregates.len() != 1 {
+        if !aggregate.group_by.is_empty()
+            || !aggregate.grouping_sets.is_empty()
+            || aggregate.having.is_some()
+            || aggregate.aggregates.len() != 1
+        {
             return None;
         }
         let call = &aggregate.aggregates[0];

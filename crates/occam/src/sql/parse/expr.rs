@@ -385,6 +385,7 @@ impl Translator<'_> {
         let aggregated = self.call("array_agg", vec![column()]);
         let value = self.call("coalesce", vec![aggregated, Expr::Literal(Literal::String("{}".into()))]);
         let select = Select {
+            grouping_sets: Vec::new(),
             distinct: false,
             distinct_on: Vec::new(),
             projection: vec![SelectItem::Expr { expr: value, alias: Some("array".into()) }],

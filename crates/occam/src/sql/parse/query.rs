@@ -206,12 +206,12 @@ impl Translator<'_> {
         if !select.sort_by.is_empty() || select.qualify.is_some() || select.value_table_mode.is_some() {
             return Err(unsupported("this SELECT clause"));
         }
-        let group_by = match &select.group_by {
+        let (group_by, grouping_sets) = match &select.group_by {
             sp::GroupByExpr::Expressions(exprs, modifiers) => {
                 if !modifiers.is_empty() {
                     return Err(unsupported("GROUP BY ... WITH ROLLUP / CUBE / TOTALS"));
                 }
-                self.exprs(exprs)?
+                self.group_by(exprs)?
             }
             sp::GroupByExpr::All(_) => return Err(unsupported("GROUP BY ALL")),
         };
@@ -222,8 +222,88 @@ impl Translator<'_> {
             from: select.from.iter().map(|t| self.table_with_joins(t)).collect::<Result<_>>()?,
             filter: select.selection.as_ref().map(|e| self.expr(e)).transpose()?,
             group_by,
+            grouping_sets,
             having: select.having.as_ref().map(|e| self.expr(e)).transpose()?,
         })
+    }
+
+    /// GROUP BY's items: their distinct expressions and, when an item is `GROUPING SETS (...)`, `ROLLUP
+    /// (...)` or `CUBE (...)`, the grouping sets as indices into them. Items combine as PostgreSQL combines
+    /// them: every set of one item with every set of the next (`GROUP BY a, ROLLUP (b)` is `(a, b), (a)`).
+    fn group_by(&self, items: &[sp::Expr]) -> Result<(Vec<Expr>, Vec<Vec<usize>>)> {
+        let mut exprs: Vec<Expr> = Vec::new();
+        let index_of = |expr: &sp::Expr, exprs: &mut Vec<Expr>| -> Result<usize> {
+            let translated = self.expr(expr)?;
+            let key = super::strip_positions(&translated);
+            match exprs.iter().position(|e| super::strip_positions(e) == key) {
+                Some(i) => Ok(i),
+                None => {
+                    exprs.push(translated);
+                    Ok(exprs.len() - 1)
+                }
+            }
+        };
+        let mut sets: Vec<Vec<usize>> = vec![Vec::new()];
+        let mut any_sets = false;
+        for item in items {
+            let item_sets: Vec<Vec<usize>> = match item {
+                sp::Expr::Rollup(lists) | sp::Expr::Cube(lists) | sp::Expr::GroupingSets(lists) => {
+                    any_sets = true;
+                    let lists: Vec<Vec<usize>> = lists
+                        .iter()
+                        .map(|list| list.iter().map(|e| index_of(e, &mut exprs)).collect::<Result<_>>())
+                        .collect::<Result<_>>()?;
+                    match item {
+                        // ROLLUP (a, b): (a, b), (a), ().
+                        sp::Expr::Rollup(_) => (0..=lists.len()).rev().map(|n| lists[..n].concat()).collect(),
+                        // CUBE (a, b): every subset, the largest first.
+                        sp::Expr::Cube(_) => {
+                            if lists.len() > 12 {
+                                return Err(Error::new(
+                                    sqlstate::PROGRAM_LIMIT_EXCEEDED,
+                                    "CUBE is limited to 12 elements",
+                                ));
+                            }
+                            let mut subsets: Vec<Vec<usize>> = (0..1usize << lists.len())
+                                .rev()
+                                .map(|mask| {
+                                    (0..lists.len())
+                                        .filter(|i| mask >> (lists.len() - 1 - i) & 1 == 1)
+                                        .flat_map(|i| lists[i].clone())
+                                        .collect()
+                                })
+                                .collect();
+                            subsets.sort_by_key(|s: &Vec<usize>| std::cmp::Reverse(s.len()));
+                            subsets
+                        }
+                        _ => lists,
+                    }
+                }
+                plain => vec![vec![index_of(plain, &mut exprs)?]],
+            };
+            sets = sets
+                .iter()
+                .flat_map(|prefix| item_sets.iter().map(move |set| [prefix.clone(), set.clone()].concat()))
+                .collect();
+        }
+        if !any_sets {
+            return Ok((exprs, Vec::new()));
+        }
+        for set in &mut sets {
+            let mut seen = Vec::new();
+            set.retain(|i| {
+                if seen.contains(i) {
+                    false
+                } else {
+                    seen.push(*i);
+                    true
+                }
+            });
+        }
+        if sets.len() > 4096 {
+            return Err(Error::new(sqlstate::STATEMENT_TOO_COMPLEX, "too many grouping sets present (maximum 4096)"));
+        }
+        Ok((exprs, sets))
     }
 
     /// Select-list (and RETURNING) items.

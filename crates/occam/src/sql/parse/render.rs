@@ -488,7 +488,16 @@ fn write_select(out: &mut String, select: &Select) {
         out.push_str(" WHERE ");
         write_expr(out, filter);
     }
-    if !select.group_by.is_empty() {
+    if !select.grouping_sets.is_empty() {
+        out.push_str(" GROUP BY GROUPING SETS (");
+        write_list(out, &select.grouping_sets, |out, set| {
+            out.push('(');
+            let exprs: Vec<&Expr> = set.iter().map(|&i| &select.group_by[i]).collect();
+            write_list(out, &exprs, |out, e| write_expr(out, e));
+            out.push(')');
+        });
+        out.push(')');
+    } else if !select.group_by.is_empty() {
         out.push_str(" GROUP BY ");
         write_list(out, &select.group_by, write_expr);
     }

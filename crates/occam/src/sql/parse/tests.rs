@@ -645,6 +645,7 @@ fn joins_and_set_operations_are_trees() {
             from: vec![],
             filter: None,
             group_by: vec![],
+            grouping_sets: vec![],
             having: None,
         })),
         order_by: vec![],

@@ -283,6 +283,7 @@ impl WindowFunction {
                 A::PercentileCont => "percentile_cont",
                 A::PercentileDisc => "percentile_disc",
                 A::Mode => "mode",
+                A::Grouping => "grouping",
             },
         }
     }
@@ -292,6 +293,9 @@ impl WindowFunction {
 #[derive(Debug, Clone, PartialEq)]
 pub struct AggregatePlan {
     pub group_by: Vec<BoundExpr>,
+    /// GROUPING SETS / ROLLUP / CUBE: each set's indices into `group_by` (empty: one set of all of them).
+    /// A group of a set has NULL for the keys outside the set.
+    pub grouping_sets: Vec<Vec<usize>>,
     pub aggregates: Vec<AggregateCall>,
     pub having: Option<BoundExpr>,
 }
@@ -304,6 +308,9 @@ pub struct AggregateCall {
     /// `agg(x ORDER BY ...)` / `WITHIN GROUP (ORDER BY ...)`: the order the argument's values are fed in
     /// (empty: input order).
     pub order_by: Vec<WindowOrder>,
+    /// `GROUPING(args)`: the arguments' positions in GROUP BY; its result is computed from the group's
+    /// grouping set, not folded from rows (empty for every other aggregate).
+    pub grouping: Vec<usize>,
 }
 
 impl AggregateCall {

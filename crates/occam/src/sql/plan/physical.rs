@@ -74,6 +74,8 @@ pub enum Node {
     Aggregate {
         input: Box<PhysicalPlan>,
         group_by: Vec<BoundExpr>,
+        /// GROUPING SETS (see `plan::AggregatePlan::grouping_sets`); empty for a plain GROUP BY.
+        grouping_sets: Vec<Vec<usize>>,
         aggregates: Vec<AggregateCall>,
     },
     /// Window functions: every input row with the results of `windows` appended (`WindowAgg`).
