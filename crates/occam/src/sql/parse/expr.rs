@@ -124,8 +124,8 @@ impl Translator<'_> {
                     Expr::Or(operands)
                 }
             }
-            E::BinaryOp { left, op, right } => match (strip_nested(left), strip_nested(right)) {
-                (E::Tuple(lefts), E::Tuple(rights)) => self.row_comparison(binary_operator(op)?, lefts, rights)?,
+            E::BinaryOp { left, op, right } => match (row_fields(left), row_fields(right)) {
+                (Some(lefts), Some(rights)) => self.row_comparison(binary_operator(op)?, &lefts, &rights)?,
                 _ => Expr::Binary { op: binary_operator(op)?, left: self.boxed(left)?, right: self.boxed(right)? },
             },
             E::Like { negated, any, expr, pattern, escape_char } => {
@@ -213,11 +213,20 @@ impl Translator<'_> {
             E::SimilarTo { .. } => return Err(unsupported("SIMILAR TO")),
             E::AnyOp { left, compare_op, right, .. } | E::AllOp { left, compare_op, right } => {
                 if let E::Subquery(query) = strip_nested(right) {
-                    // `x = ANY (SELECT ...)` is `x IN (SELECT ...)`; `x <> ALL (SELECT ...)` is NOT IN.
+                    // `x = ANY (SELECT ...)` is `x IN (SELECT ...)`; `x <> ALL (SELECT ...)` is NOT IN; other
+                    // operators compare with the subquery's values gathered into an array, which has the
+                    // same three-valued logic (a NULL among them makes a non-match unknown).
                     let negated = match (expr, compare_op) {
                         (E::AnyOp { .. }, sp::BinaryOperator::Eq) => false,
                         (E::AllOp { .. }, sp::BinaryOperator::NotEq) => true,
-                        _ => return Err(unsupported("ANY/ALL (subquery) with an operator other than = / <>")),
+                        _ => {
+                            return Ok(Expr::AnyAll {
+                                expr: self.boxed(left)?,
+                                op: binary_operator(compare_op)?,
+                                array: Box::new(self.array_subquery(query)?),
+                                all: matches!(expr, E::AllOp { .. }),
+                            })
+                        }
                     };
                     return Ok(Expr::InSubquery {
                         expr: self.boxed(left)?,
@@ -1096,5 +1105,28 @@ fn character_length(length: &Option<sp::CharacterLength>, type_name: &str) -> Re
                 Ok(Some(*length as u32))
             }
         }
+    }
+}
+
+/// The fields of a row constructor, `(a, b)` or `ROW(a, b)`, looking through parentheses.
+fn row_fields(expr: &sp::Expr) -> Option<Vec<sp::Expr>> {
+    match strip_nested(expr) {
+        sp::Expr::Tuple(fields) => Some(fields.clone()),
+        sp::Expr::Function(function)
+            if function.name.0.len() == 1
+                && function.name.to_string().eq_ignore_ascii_case("row")
+                && function.over.is_none()
+                && function.filter.is_none() =>
+        {
+            let sp::FunctionArguments::List(list) = &function.args else { return None };
+            list.args
+                .iter()
+                .map(|arg| match arg {
+                    sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Expr(e)) => Some(e.clone()),
+                    _ => None,
+                })
+                .collect()
+        }
+        _ => None,
     }
 }
