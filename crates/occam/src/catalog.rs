@@ -76,6 +76,8 @@ pub struct Table {
     /// Snapshot timestamp of the catalog this definition was read from (see
     /// `Transaction::depend_on_schema`).
     pub loaded_at: Timestamp,
+    /// The table holds a materialized view's rows (its definition: `views::Kind::Materialized`).
+    pub materialized: bool,
 }
 
 /// Whether an index is usable yet.
@@ -284,6 +286,8 @@ pub struct Catalog {
     tables: HashMap<String, Arc<Table>>,
     indexes: HashMap<String, Arc<Index>>,
     views: HashMap<String, Arc<views::View>>,
+    /// Materialized views' definitions (their rows are the table of the same name).
+    materialized: HashMap<String, Arc<views::View>>,
     /// Roles, ownership, privileges and IAM mappings (see `roles`).
     pub roles: crate::roles::RoleCatalog,
     /// What the system catalogs show in this database's mode (`sql::system`); set by the database.
@@ -303,6 +307,9 @@ pub fn check_schema(name: &ObjectName) -> Result<()> {
 impl Catalog {
     /// Reads every table definition visible to `txn`.
     pub fn load(txn: &Transaction, version: u64) -> Result<Catalog> {
+        let views = views::load(txn, views::Kind::View)?.into_iter().map(|v| (v.name.clone(), Arc::new(v))).collect();
+        let materialized: HashMap<String, Arc<views::View>> =
+            views::load(txn, views::Kind::Materialized)?.into_iter().map(|v| (v.name.clone(), Arc::new(v))).collect();
         let (start, end) = prefix_range(&table_prefix(0, 0));
         let mut by_id: HashMap<u32, Table> = HashMap::new();
         for entry in txn.scan(start, end, false) {
@@ -323,15 +330,16 @@ impl Catalog {
             .into_values()
             .map(|mut table| {
                 table.indexes.sort_by_key(|i| i.id);
+                table.materialized = materialized.contains_key(&table.name);
                 (table.name.clone(), Arc::new(table))
             })
             .collect();
-        let views = views::load_views(txn)?.into_iter().map(|v| (v.name.clone(), Arc::new(v))).collect();
         Ok(Catalog {
             version,
             tables,
             indexes,
             views,
+            materialized,
             roles: crate::roles::RoleCatalog::load(txn)?,
             system: crate::compat::CatalogRules::default(),
         })
@@ -373,6 +381,14 @@ impl Catalog {
     pub fn find_view(&self, name: &ObjectName) -> Option<&Arc<views::View>> {
         match name.schema.as_deref() {
             None | Some(PUBLIC_SCHEMA) => self.views.get(&name.name),
+            Some(_) => None,
+        }
+    }
+
+    /// The materialized view `name` names, if it is one (in `public`).
+    pub fn find_materialized(&self, name: &ObjectName) -> Option<&Arc<views::View>> {
+        match name.schema.as_deref() {
+            None | Some(PUBLIC_SCHEMA) => self.materialized.get(&name.name),
             Some(_) => None,
         }
     }
@@ -661,6 +677,7 @@ pub fn create_table(txn: &mut Transaction, stmt: &ast::CreateTable) -> Result<bo
         key_prefix: table_prefix(id, 0),
         indexes: Vec::new(),
         loaded_at: 0,
+        materialized: false,
     };
     txn.put(key, encode_table(&table));
     Ok(true)
@@ -699,6 +716,10 @@ pub fn drop_table(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, 
                 format!("table \"{}\" does not exist", display_name(name)),
             ));
         };
+        if views::read(txn, views::Kind::Materialized, &name.name)?.is_some() {
+            return Err(Error::new(sqlstate::WRONG_OBJECT_TYPE, format!("\"{}\" is not a table", name.name))
+                .with_hint("Use DROP MATERIALIZED VIEW to remove a materialized view."));
+        }
         let table_id = decode_table(&bytes)?.id;
         views::drop_dependents(txn, table_id, &format!("table {}", name.name), cascade)?;
         // The table's indexes go with it (their entries with the table's DROP job); a build in progress
@@ -987,7 +1008,16 @@ fn decode_table(bytes: &[u8]) -> Result<Table> {
         }
         primary_key.push(index);
     }
-    Ok(Table { id, name, columns, primary_key, key_prefix: table_prefix(id, 0), indexes: Vec::new(), loaded_at: 0 })
+    Ok(Table {
+        id,
+        name,
+        columns,
+        primary_key,
+        key_prefix: table_prefix(id, 0),
+        indexes: Vec::new(),
+        loaded_at: 0,
+        materialized: false,
+    })
 }
 
 #[cfg(test)]
@@ -1021,6 +1051,7 @@ mod tests {
             key_prefix: table_prefix(7, 0),
             indexes: Vec::new(),
             loaded_at: 0,
+            materialized: false,
         };
         assert_eq!(decode_table(&encode_table(&table)).unwrap(), table);
         let row = vec![Value::Numeric("1.50".parse().unwrap()), Value::Text("x".into())];

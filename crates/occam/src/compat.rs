@@ -20,6 +20,8 @@
 //!   indexes per table (incl. primary key)  24 (54000)                               unlimited
 //!   DDL per transaction, DDL with DML      one, never mixed (0A000)                 any
 //!   TRUNCATE                               0A000 unsupported statement: Truncate    deletes every row
+//!   CREATE TABLE AS, MATERIALIZED VIEW     0A000 unsupported statement: CreateTableAs   run
+//!   REFRESH MATERIALIZED VIEW              0A000 unsupported statement: RefreshMatView  run
 //!   FOR SHARE / FOR NO KEY UPDATE          0A000                                    run as FOR UPDATE
 //!   READ COMMITTED / READ UNCOMMITTED      0A000 Unsupported isolation level        run as snapshot isolation
 //!   SET TRANSACTION, default_transaction_isolation   0A000                          accepted (same levels)
@@ -152,6 +154,8 @@ pub struct Rules {
     pub separate_ddl_and_dml: bool,
     /// TRUNCATE runs (deleting every row) instead of being refused.
     pub allow_truncate: bool,
+    /// `CREATE TABLE ... AS`, materialized views and REFRESH run instead of being refused.
+    pub allow_create_table_as: bool,
     /// Plain (synchronous) `CREATE INDEX` and `CONCURRENTLY` run instead of being refused.
     pub allow_synchronous_create_index: bool,
     /// `FOR SHARE` / `FOR NO KEY UPDATE` run as `FOR UPDATE` instead of being refused.
@@ -197,6 +201,7 @@ impl Rules {
                 single_ddl_per_transaction: true,
                 separate_ddl_and_dml: true,
                 allow_truncate: false,
+                allow_create_table_as: false,
                 allow_synchronous_create_index: false,
                 allow_other_locking_clauses: false,
                 allow_weaker_isolation_levels: false,
@@ -220,6 +225,7 @@ impl Rules {
                 single_ddl_per_transaction: false,
                 separate_ddl_and_dml: false,
                 allow_truncate: true,
+                allow_create_table_as: true,
                 allow_synchronous_create_index: true,
                 allow_other_locking_clauses: true,
                 allow_weaker_isolation_levels: true,
@@ -422,6 +428,15 @@ impl Rules {
             Ok(())
         } else {
             Err(Error::unsupported("unsupported mode. please use CREATE INDEX ASYNC."))
+        }
+    }
+
+    /// `CREATE TABLE ... AS` / `CREATE MATERIALIZED VIEW` (`refresh`: `REFRESH MATERIALIZED VIEW`).
+    pub fn check_create_table_as(&self, refresh: bool) -> Result<()> {
+        match (self.allow_create_table_as, refresh) {
+            (true, _) => Ok(()),
+            (false, false) => Err(Error::unsupported("unsupported statement: CreateTableAs")),
+            (false, true) => Err(Error::unsupported("unsupported statement: RefreshMatView")),
         }
     }
 

@@ -738,6 +738,45 @@ impl Session {
                 }
                 command("CREATE VIEW")
             }),
+            Plan::CreateTableAs { create, query, materialized } => {
+                check_table_definition(rules, create)?;
+                if !catalog::create_table(&mut active.txn, create)? {
+                    return Ok(command(if materialized.is_some() {
+                        "CREATE MATERIALIZED VIEW"
+                    } else {
+                        "CREATE TABLE AS"
+                    }));
+                }
+                let table = catalog::read_table(&active.txn, &create.name.name)?
+                    .ok_or_else(|| Error::internal("a table just created is missing"))?;
+                roles::record_owner(&mut active.txn, table.id, &self.user);
+                if let Some(definition) = materialized {
+                    catalog::views::store_materialized(&mut active.txn, table.id, definition);
+                }
+                let rows = execute::fill_table(Arc::new(table), query, &mut active.txn, params, &functions, &planning)?;
+                Ok(command(&format!("SELECT {rows}")))
+            }
+            Plan::RefreshMaterializedView { table, query, concurrently } => {
+                let unique_key = table
+                    .indexes
+                    .iter()
+                    .any(|i| i.unique && i.predicate.is_none() && i.state == catalog::IndexState::Valid);
+                if *concurrently && !unique_key {
+                    return Err(Error::new(
+                        "55000",
+                        format!("cannot refresh materialized view \"public.{}\" concurrently", table.name),
+                    )
+                    .with_hint(
+                        "Create a unique index with no WHERE clause on one or more columns of the materialized view.",
+                    ));
+                }
+                execute::refill_table(table, query, &mut active.txn, params, &functions, &planning)
+                    .map(|_| command("REFRESH MATERIALIZED VIEW"))
+            }
+            Plan::DropMaterializedView { names, if_exists, cascade } => {
+                catalog::views::drop_materialized(&mut active.txn, names, *if_exists, *cascade)
+                    .map(|_| command("DROP MATERIALIZED VIEW"))
+            }
             Plan::DropView { names, if_exists, cascade } => {
                 catalog::views::drop_views(&mut active.txn, names, *if_exists, *cascade).map(|_| command("DROP VIEW"))
             }
@@ -1092,6 +1131,8 @@ fn explain_statement(
 fn check_statement_rules(rules: &Rules, statement: &Statement) -> Result<()> {
     match statement {
         Statement::Truncate { .. } => rules.check_truncate(),
+        Statement::CreateTableAs(_) => rules.check_create_table_as(false),
+        Statement::RefreshMaterializedView { .. } => rules.check_create_table_as(true),
         Statement::CreateIndex(create) if !create.asynchronous => rules.check_synchronous_create_index(),
         _ => Ok(()),
     }

@@ -3,7 +3,10 @@
 //!
 //! ```text
 //!   key    table_prefix(0, 20) ++ encode(name)     value  view definition (format below)
+//!   key    table_prefix(0, 21) ++ encode(name)     value  materialized view definition (same format)
 //! ```
+//! A materialized view's rows are an ordinary table of the same name and id (`Table::materialized`); its
+//! definition is kept for REFRESH.
 //! A view's id comes from the table id counter: tables and views share PostgreSQL's relation OID space
 //! (`pg_class`), and a GRANT or an owner is recorded by that id as for a table. The definition keeps the
 //! query's SQL text, re-parsed when the catalog loads, and the ids of the tables and views it reads, so that
@@ -46,18 +49,39 @@ pub struct ViewDefinition {
     pub or_replace: bool,
 }
 
+/// Which stored queries: views, or materialized views' definitions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    View,
+    Materialized,
+}
+
+impl Kind {
+    fn prefix(self) -> Vec<u8> {
+        table_prefix(0, if self == Kind::View { 20 } else { 21 })
+    }
+}
+
+fn key(kind: Kind, name: &str) -> Vec<u8> {
+    encode_key(&kind.prefix(), &[Value::Text(name.to_string())])
+}
+
 fn view_key(name: &str) -> Vec<u8> {
-    encode_key(&table_prefix(0, 20), &[Value::Text(name.to_string())])
+    key(Kind::View, name)
 }
 
-/// The view `name` as `txn` sees it.
-pub fn read_view(txn: &Transaction, name: &str) -> Result<Option<View>> {
-    txn.get(&view_key(name))?.map(|bytes| decode_view(&bytes)).transpose()
+/// The view (or materialized view definition) `name` as `txn` sees it.
+pub fn read(txn: &Transaction, kind: Kind, name: &str) -> Result<Option<View>> {
+    txn.get(&key(kind, name))?.map(|bytes| decode_view(&bytes)).transpose()
 }
 
-/// Every view visible to `txn`.
-pub fn load_views(txn: &Transaction) -> Result<Vec<View>> {
-    let (start, end) = prefix_range(&table_prefix(0, 20));
+fn read_view(txn: &Transaction, name: &str) -> Result<Option<View>> {
+    read(txn, Kind::View, name)
+}
+
+/// Every view (or materialized view definition) visible to `txn`.
+pub fn load(txn: &Transaction, kind: Kind) -> Result<Vec<View>> {
+    let (start, end) = prefix_range(&kind.prefix());
     let mut views = Vec::new();
     for entry in txn.scan(start, end, false) {
         let (_, value) = entry?;
@@ -84,6 +108,46 @@ pub fn create_view(txn: &mut Transaction, definition: &ViewDefinition) -> Result
     };
     txn.put(view_key(name), encode_view(id, name, &definition.columns, &definition.sql, &definition.depends_on));
     Ok(id)
+}
+
+/// Keeps the definition of the materialized view whose rows are table `id`.
+pub fn store_materialized(txn: &mut Transaction, id: u32, definition: &ViewDefinition) {
+    let name = &definition.name.name;
+    txn.put(
+        key(Kind::Materialized, name),
+        encode_view(id, name, &definition.columns, &definition.sql, &definition.depends_on),
+    );
+}
+
+/// `DROP MATERIALIZED VIEW [IF EXISTS] name, ... [CASCADE]`: each definition and its table.
+pub fn drop_materialized(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, cascade: bool) -> Result<()> {
+    for name in names {
+        if check_schema(name).is_err() && if_exists {
+            continue;
+        }
+        check_schema(name)?;
+        if read(txn, Kind::Materialized, &name.name)?.is_none() {
+            if txn.get(&super::catalog_key(&name.name))?.is_some() || is_view(txn, &name.name)? {
+                return Err(Error::new(
+                    sqlstate::WRONG_OBJECT_TYPE,
+                    format!("\"{}\" is not a materialized view", name.name),
+                ));
+            }
+            if if_exists {
+                continue;
+            }
+            return Err(Error::new(
+                sqlstate::UNDEFINED_TABLE,
+                format!("materialized view \"{}\" does not exist", display_name(name)),
+            ));
+        }
+        if let Some(id) = super::table_id_in(txn, &name.name)? {
+            drop_dependents(txn, id, &format!("materialized view {}", name.name), cascade)?;
+        }
+        txn.delete(key(Kind::Materialized, &name.name));
+        super::drop_table(txn, std::slice::from_ref(name), false, cascade)?;
+    }
+    Ok(())
 }
 
 /// Whether `name` is a view as `txn` sees it.
@@ -120,7 +184,7 @@ pub fn drop_views(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, 
 /// Before a table or view (`what`, e.g. `table t`) is dropped: the views that read it are dropped too with
 /// CASCADE, otherwise 2BP01 as PostgreSQL's dependency check.
 pub fn drop_dependents(txn: &mut Transaction, id: u32, what: &str, cascade: bool) -> Result<()> {
-    let dependents: Vec<View> = load_views(txn)?.into_iter().filter(|v| v.depends_on.contains(&id)).collect();
+    let dependents: Vec<View> = load(txn, Kind::View)?.into_iter().filter(|v| v.depends_on.contains(&id)).collect();
     if dependents.is_empty() {
         return Ok(());
     }

@@ -25,6 +25,19 @@ pub enum Statement {
     },
     /// `CREATE [OR REPLACE] VIEW name [(columns)] AS query`.
     CreateView(CreateView),
+    /// `CREATE TABLE name AS query` / `CREATE MATERIALIZED VIEW name AS query` (PostgreSQL mode).
+    CreateTableAs(CreateTableAs),
+    /// `REFRESH MATERIALIZED VIEW [CONCURRENTLY] name`.
+    RefreshMaterializedView {
+        name: ObjectName,
+        concurrently: bool,
+    },
+    /// `DROP MATERIALIZED VIEW [IF EXISTS] name, ... [CASCADE]`.
+    DropMaterializedView {
+        names: Vec<ObjectName>,
+        if_exists: bool,
+        cascade: bool,
+    },
     /// `DROP VIEW [IF EXISTS] name, ... [CASCADE]`.
     DropView {
         names: Vec<ObjectName>,
@@ -180,6 +193,13 @@ pub struct ObjectName {
     pub name: String,
 }
 
+impl ObjectName {
+    /// A name without a schema.
+    pub fn unqualified(name: &str) -> ObjectName {
+        ObjectName { schema: None, name: name.to_string() }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateTable {
     pub name: ObjectName,
@@ -324,6 +344,20 @@ pub enum FrameBound {
     CurrentRow,
     Following(u64),
     UnboundedFollowing,
+}
+
+/// `CREATE TABLE name AS query` or `CREATE MATERIALIZED VIEW name AS query`: a table made from the query's
+/// rows; a materialized view also keeps the query for REFRESH.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateTableAs {
+    pub name: ObjectName,
+    pub if_not_exists: bool,
+    /// Column names given after the name (they rename the query's columns, in order).
+    pub columns: Vec<String>,
+    pub query: Box<Query>,
+    /// The query as written (kept for a materialized view's REFRESH).
+    pub sql: String,
+    pub materialized: bool,
 }
 
 /// See [`Expr::OrderedAggregate`].

@@ -77,7 +77,7 @@ pub fn check(catalog: &Catalog, role: &str, statement: &Statement) -> Result<()>
             delete.using.iter().for_each(|item| needs.table_ref(item));
             needs.select_items(&delete.returning);
         }
-        Statement::CreateTable(_) | Statement::CreateView(_)
+        Statement::CreateTable(_) | Statement::CreateView(_) | Statement::CreateTableAs(_)
             if !catalog.roles.has_schema_privilege(role, PUBLIC_SCHEMA, Privilege::Create) =>
         {
             return Err(permission_denied(format!("permission denied for schema {PUBLIC_SCHEMA}")));
@@ -85,7 +85,17 @@ pub fn check(catalog: &Catalog, role: &str, statement: &Statement) -> Result<()>
         // A view's query reads as its owner: its creator must be able to read what it reads (stricter than
         // PostgreSQL, which checks the owner's privileges when the view is used).
         Statement::CreateView(create) => needs.query(&create.query),
-        Statement::DropTable { names, .. } | Statement::DropView { names, .. } => {
+        Statement::CreateTableAs(create) => needs.query(&create.query),
+        Statement::RefreshMaterializedView { name, .. } => {
+            if let Some(relation) = find(catalog, name) {
+                if catalog.roles.table_owner(relation.id) != Some(role) {
+                    return Err(permission_denied(format!("must be owner of materialized view {}", relation.name)));
+                }
+            }
+        }
+        Statement::DropTable { names, .. }
+        | Statement::DropView { names, .. }
+        | Statement::DropMaterializedView { names, .. } => {
             for name in names {
                 if let Some(relation) = find(catalog, name) {
                     if catalog.roles.table_owner(relation.id) != Some(role) {

@@ -77,6 +77,14 @@ pub fn plan_statement_as(
             (Plan::DropTable { names: names.clone(), if_exists: *if_exists, cascade: *cascade }, empty_columns())
         }
         ast::Statement::CreateView(create) => (Plan::CreateView(binder.plan_create_view(create)?), empty_columns()),
+        ast::Statement::CreateTableAs(create) => (binder.plan_create_table_as(create)?, empty_columns()),
+        ast::Statement::RefreshMaterializedView { name, concurrently } => {
+            (binder.plan_refresh(name, *concurrently)?, empty_columns())
+        }
+        ast::Statement::DropMaterializedView { names, if_exists, cascade } => (
+            Plan::DropMaterializedView { names: names.clone(), if_exists: *if_exists, cascade: *cascade },
+            empty_columns(),
+        ),
         ast::Statement::DropView { names, if_exists, cascade } => {
             (Plan::DropView { names: names.clone(), if_exists: *if_exists, cascade: *cascade }, empty_columns())
         }
@@ -738,6 +746,12 @@ impl<'c> Binder<'c> {
             return Err(Error::unsupported(format!("cannot {verb} view \"{}\"", view.name))
                 .with_detail("occam does not update views yet."));
         }
+        if let Some(view) = self.catalog.find_materialized(name) {
+            return Err(Error::new(
+                sqlstate::WRONG_OBJECT_TYPE,
+                format!("cannot change materialized view \"{}\"", view.name),
+            ));
+        }
         Ok(self.catalog.table(name)?.clone())
     }
 
@@ -808,6 +822,58 @@ impl<'c> Binder<'c> {
             depends_on,
             or_replace: create.or_replace,
         })
+    }
+
+    /// `CREATE TABLE ... AS query` / `CREATE MATERIALIZED VIEW ... AS query`: a table whose columns are
+    /// the query's (renamed by a column list), typed as the query's (an untyped literal's as text).
+    fn plan_create_table_as(&mut self, create: &ast::CreateTableAs) -> Result<Plan> {
+        let definition = self.plan_create_view(&ast::CreateView {
+            name: create.name.clone(),
+            or_replace: false,
+            columns: create.columns.clone(),
+            query: create.query.clone(),
+            sql: create.sql.clone(),
+        })?;
+        let query = self.plan_query(&create.query)?;
+        let mut columns = Vec::with_capacity(definition.columns.len());
+        for (name, data_type) in &definition.columns {
+            if !data_type.is_storable() {
+                return Err(Error::unsupported(format!("datatype {} not supported", data_type.name())));
+            }
+            columns.push(ast::ColumnDef { name: name.clone(), data_type: *data_type, not_null: false, default: None });
+        }
+        let table = ast::CreateTable {
+            name: create.name.clone(),
+            if_not_exists: create.if_not_exists,
+            columns,
+            primary_key: Vec::new(),
+        };
+        Ok(Plan::CreateTableAs {
+            create: table,
+            query: Box::new(query),
+            materialized: create.materialized.then_some(definition),
+        })
+    }
+
+    /// `REFRESH MATERIALIZED VIEW name`: its stored query bound again.
+    fn plan_refresh(&mut self, name: &ast::ObjectName, concurrently: bool) -> Result<Plan> {
+        let Some(definition) = self.catalog.find_materialized(name).cloned() else {
+            return Err(match self.catalog.find_table(&name.name) {
+                Some(_) => Error::unsupported(format!("\"{}\" is not a materialized view", name.name)),
+                None => Error::undefined_table(&crate::catalog::display_name(name)),
+            });
+        };
+        let table = self.catalog.table(name)?.clone();
+        let mut query = self.plan_view(&definition)?;
+        // The stored query's columns may have changed type since; the table's types decide.
+        for (i, column) in table.visible_columns().map(|(_, c)| c).enumerate().take(query.visible) {
+            let from = query.columns[i].data_type;
+            if from != column.data_type {
+                let expr = std::mem::replace(&mut query.projection[i], BoundExpr::Literal(Value::Null));
+                query.projection[i] = self.coerce(expr, from, column.data_type)?;
+            }
+        }
+        Ok(Plan::RefreshMaterializedView { table, query: Box::new(query), concurrently })
     }
 
     /// A view's query bound where a FROM item names it: on its own, seeing none of the statement's WITH

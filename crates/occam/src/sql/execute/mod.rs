@@ -323,7 +323,7 @@ pub fn run_analyzed(
     Ok((rows.len(), ctx.take_stats().unwrap_or_default()))
 }
 
-pub use modify::{analyze_dml, plan_dml_read, DmlAnalysis};
+pub use modify::{analyze_dml, fill_table, plan_dml_read, refill_table, DmlAnalysis};
 
 /// `LIMIT` / `OFFSET` evaluated: None for no limit (or NULL).
 fn eval_count(expr: Option<&BoundExpr>, ctx: &mut ExecContext, what: &str) -> Result<Option<usize>> {

@@ -615,3 +615,41 @@ pub fn delete(
     let returned = project_returning(&plan.returning, &old_rows, &mut ctx)?;
     Ok(dml_result(tag, &plan.returning, returned))
 }
+
+/// Inserts a query's rows into a table made for them (`CREATE TABLE ... AS`, `CREATE MATERIALIZED VIEW`):
+/// the number of rows.
+pub fn fill_table(
+    table: Arc<Table>,
+    query: &QueryPlan,
+    txn: &mut Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+    planning: &Planning,
+) -> Result<usize> {
+    let targets: Vec<usize> = table.visible_columns().map(|(i, _)| i).collect();
+    let plan = InsertPlan {
+        source: InsertSource::Query { query: Box::new(query.clone()), casts: vec![None; targets.len()] },
+        targets,
+        defaults: vec![None; table.columns.len()],
+        enforce_typmod: vec![false; table.columns.len()],
+        on_conflict: None,
+        returning: None,
+        table,
+    };
+    let result = insert(&plan, txn, params, functions, planning, None)?;
+    let QueryResult::Command { tag } = result else { return Err(Error::internal("INSERT without RETURNING")) };
+    Ok(tag.rsplit(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0))
+}
+
+/// `REFRESH MATERIALIZED VIEW`: the table's rows replaced by the query's.
+pub fn refill_table(
+    table: &Arc<Table>,
+    query: &QueryPlan,
+    txn: &mut Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+    planning: &Planning,
+) -> Result<usize> {
+    truncate(std::slice::from_ref(table), txn, params, functions, planning)?;
+    fill_table(table.clone(), query, txn, params, functions, planning)
+}

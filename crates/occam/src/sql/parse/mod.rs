@@ -67,6 +67,10 @@ pub fn parse_each(sql: &str) -> Result<Vec<Result<ast::Statement>>> {
             statements.push(statement);
             continue;
         }
+        if let Some(statement) = refresh_statement(&mut parser, &source, &translator)? {
+            statements.push(Ok(statement));
+            continue;
+        }
         if let Some(refusal) = dsql_only_statement(&parser).or_else(|| unparsed_refusal(&parser)) {
             // sqlparser cannot parse these; skip to the end of the statement and refuse it.
             while !matches!(parser.peek_token_ref().token, Token::SemiColon | Token::EOF) {
@@ -132,6 +136,33 @@ pub fn parse_query(sql: &str) -> Result<ast::Query> {
         [ast::Statement::Query(query)] => Ok(strip_positions_in_query(query)),
         _ => Err(Error::internal(format!("a stored view definition is not one query: {sql}"))),
     }
+}
+
+/// `REFRESH MATERIALIZED VIEW [CONCURRENTLY] name [WITH DATA]`, which sqlparser has no grammar for; None
+/// when the statement does not start with REFRESH.
+fn refresh_statement(parser: &mut Parser, source: &Source, translator: &Translator) -> Result<Option<ast::Statement>> {
+    if !matches!(&parser.peek_token_ref().token, Token::Word(w) if w.keyword == Keyword::REFRESH) {
+        return Ok(None);
+    }
+    parser.advance_token();
+    if !parser.parse_keywords(&[Keyword::MATERIALIZED, Keyword::VIEW]) {
+        return Err(source.syntax_error_at(&parser.peek_token()));
+    }
+    let concurrently = parser.parse_keyword(Keyword::CONCURRENTLY);
+    let name = parser.parse_object_name(false).map_err(|err| source.parser_error(err, parser))?;
+    if parser.parse_keyword(Keyword::WITH) {
+        if parser.parse_keyword(Keyword::NO) {
+            return Err(Error::unsupported("REFRESH MATERIALIZED VIEW ... WITH NO DATA is not supported yet"));
+        }
+        if !parser.parse_keyword(Keyword::DATA) {
+            return Err(source.syntax_error_at(&parser.peek_token()));
+        }
+    }
+    let next = parser.peek_token();
+    if !matches!(next.token, Token::SemiColon | Token::EOF) {
+        return Err(source.syntax_error_at(&next));
+    }
+    Ok(Some(ast::Statement::RefreshMaterializedView { name: translator.object_name(&name)?, concurrently }))
 }
 
 /// Recognises DSQL statements sqlparser has no grammar for, by their leading words.

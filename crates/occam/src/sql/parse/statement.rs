@@ -72,6 +72,7 @@ impl Translator<'_> {
             S::Delete(delete) => self.delete(delete),
             S::CreateTable(create) => self.create_table(create),
             S::CreateView(view) if !view.materialized => self.create_view(view),
+            S::CreateView(view) => self.create_materialized_view(view),
             S::Drop { object_type, if_exists, names, cascade, .. } => match object_type {
                 sp::ObjectType::Table => Ok(Statement::DropTable {
                     names: names.iter().map(|n| self.object_name(n)).collect::<Result<_>>()?,
@@ -79,6 +80,11 @@ impl Translator<'_> {
                     cascade: *cascade,
                 }),
                 sp::ObjectType::View => Ok(Statement::DropView {
+                    names: names.iter().map(|n| self.object_name(n)).collect::<Result<_>>()?,
+                    if_exists: *if_exists,
+                    cascade: *cascade,
+                }),
+                sp::ObjectType::MaterializedView => Ok(Statement::DropMaterializedView {
                     names: names.iter().map(|n| self.object_name(n)).collect::<Result<_>>()?,
                     if_exists: *if_exists,
                     cascade: *cascade,
@@ -293,8 +299,18 @@ impl Translator<'_> {
         if create.unlogged {
             return Err(Error::unsupported("UNLOGGED table not supported for CREATE TABLE"));
         }
-        if create.query.is_some() {
-            return Err(Error::unsupported("unsupported statement: CreateTableAs"));
+        if let Some(query) = &create.query {
+            if !create.constraints.is_empty() || create.columns.iter().any(|c| !c.options.is_empty()) {
+                return Err(unsupported("constraints in CREATE TABLE ... AS"));
+            }
+            return Ok(Statement::CreateTableAs(ast::CreateTableAs {
+                name: self.object_name(&create.name)?,
+                if_not_exists: create.if_not_exists,
+                columns: create.columns.iter().map(|c| fold_ident(&c.name)).collect(),
+                query: Box::new(self.query(query)?),
+                sql: query.to_string(),
+                materialized: false,
+            }));
         }
         if create.like.is_some() || create.clone.is_some() {
             return Err(unsupported("CREATE TABLE ... LIKE"));
@@ -591,11 +607,26 @@ impl Translator<'_> {
         }
     }
 
+    fn create_materialized_view(&self, view: &sp::CreateView) -> Result<Statement> {
+        let Statement::CreateView(plain) = self.create_view(view)? else { unreachable!("create_view makes views") };
+        if plain.or_replace {
+            return Err(Error::syntax("syntax error at or near \"MATERIALIZED\""));
+        }
+        Ok(Statement::CreateTableAs(ast::CreateTableAs {
+            name: plain.name,
+            if_not_exists: view.if_not_exists,
+            columns: plain.columns,
+            query: plain.query,
+            sql: plain.sql,
+            materialized: true,
+        }))
+    }
+
     fn create_view(&self, view: &sp::CreateView) -> Result<Statement> {
         if view.temporary {
             return Err(unsupported("CREATE TEMPORARY VIEW"));
         }
-        if view.or_alter || view.if_not_exists || view.to.is_some() || view.params.is_some() {
+        if view.or_alter || (view.if_not_exists && !view.materialized) || view.to.is_some() || view.params.is_some() {
             return Err(unsupported("this CREATE VIEW syntax"));
         }
         if !matches!(view.options, sp::CreateTableOptions::None) {
@@ -784,7 +815,6 @@ fn refuse_statement(statement: &sp::Statement) -> Error {
         S::Truncate(_) => dsql("unsupported statement: Truncate"),
         S::CreateExtension(_) => dsql("unsupported statement: CreateExtension"),
         S::CreateDatabase { .. } => dsql("unsupported statement: Createdb"),
-        S::CreateView(view) if view.materialized => dsql("unsupported statement: CreateTableAs"),
         S::CreateTrigger(_) => dsql("CREATE TRIGGER not supported"),
         S::CreateType { representation: Some(sp::UserDefinedTypeRepresentation::Composite { .. }), .. } => {
             dsql("unsupported statement: CompositeType")

@@ -259,7 +259,18 @@ fn create_table_errors() {
         "TEMPORARY or TEMP table not supported for CREATE TABLE",
     );
     assert_error(&error("CREATE UNLOGGED TABLE t (a int)"), "0A000", "UNLOGGED table not supported for CREATE TABLE");
-    assert_error(&error("CREATE TABLE t AS SELECT 1 AS x"), "0A000", "unsupported statement: CreateTableAs");
+    assert!(matches!(one("CREATE TABLE t AS SELECT 1 AS x"), Statement::CreateTableAs(c) if !c.materialized));
+    assert!(
+        matches!(one("CREATE MATERIALIZED VIEW v AS SELECT 1 AS x"), Statement::CreateTableAs(c) if c.materialized)
+    );
+    assert_eq!(
+        one("REFRESH MATERIALIZED VIEW CONCURRENTLY public.v"),
+        Statement::RefreshMaterializedView {
+            name: ObjectName { schema: Some("public".into()), name: "v".into() },
+            concurrently: true
+        }
+    );
+    assert_eq!(error("REFRESH MATERIALIZED VIEW").code, "42601");
 }
 
 #[test]

@@ -54,6 +54,24 @@ pub enum Plan {
     },
     /// `CREATE [OR REPLACE] VIEW`, its query checked and its columns named by the binder.
     CreateView(crate::catalog::views::ViewDefinition),
+    /// `CREATE TABLE ... AS` / `CREATE MATERIALIZED VIEW`: the table (its columns the query's), the query
+    /// that fills it, and a materialized view's definition (kept for REFRESH).
+    CreateTableAs {
+        create: ast::CreateTable,
+        query: Box<QueryPlan>,
+        materialized: Option<crate::catalog::views::ViewDefinition>,
+    },
+    /// `REFRESH MATERIALIZED VIEW`: the table's rows replaced by the query's.
+    RefreshMaterializedView {
+        table: Arc<Table>,
+        query: Box<QueryPlan>,
+        concurrently: bool,
+    },
+    DropMaterializedView {
+        names: Vec<ast::ObjectName>,
+        if_exists: bool,
+        cascade: bool,
+    },
     DropView {
         names: Vec<ast::ObjectName>,
         if_exists: bool,
@@ -94,6 +112,8 @@ impl Plan {
                 | Plan::DropTable { .. }
                 | Plan::CreateView(_)
                 | Plan::DropView { .. }
+                | Plan::CreateTableAs { .. }
+                | Plan::DropMaterializedView { .. }
                 | Plan::CreateIndex(_)
                 | Plan::DropIndex { .. }
                 | Plan::Access(_)

@@ -503,6 +503,7 @@ mod tests {
             key_prefix: Vec::new(),
             indexes: Vec::new(),
             loaded_at: 0,
+            materialized: false,
         }
     }
 

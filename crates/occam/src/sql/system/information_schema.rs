@@ -68,7 +68,11 @@ fn visible(ctx: &SystemContext, class: &Class) -> bool {
 
 /// The relations (tables and views, no indexes) the session sees, in `pg_class` order.
 fn relations<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Class<'c>> {
-    rows::classes(catalog).into_iter().filter(|c| c.index_columns().is_none() && visible(ctx, c)).collect()
+    // Materialized views are not in the standard's tables, as in PostgreSQL.
+    rows::classes(catalog)
+        .into_iter()
+        .filter(|c| c.index_columns().is_none() && c.relkind() != "m" && visible(ctx, c))
+        .collect()
 }
 
 fn schemata(ctx: &SystemContext) -> Result<Vec<Row>> {

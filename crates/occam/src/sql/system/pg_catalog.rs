@@ -82,7 +82,7 @@ pub static RELATIONS: &[SystemRelation] = &[
     view!("pg_indexes", 12043, &[("schemaname", DataType::Name), ("tablename", DataType::Name), ("indexname", DataType::Name), ("tablespace", DataType::Name), ("indexdef", DataType::Text)], pg_indexes),
     view!("pg_tables", 12033, &[("schemaname", DataType::Name), ("tablename", DataType::Name), ("tableowner", DataType::Name), ("tablespace", DataType::Name), ("hasindexes", DataType::Bool), ("hasrules", DataType::Bool), ("hastriggers", DataType::Bool), ("rowsecurity", DataType::Bool)], pg_tables),
     view!("pg_views", 12028, &[("schemaname", DataType::Name), ("viewname", DataType::Name), ("viewowner", DataType::Name), ("definition", DataType::Text)], pg_views),
-    view!("pg_matviews", 12038, &[("schemaname", DataType::Name), ("matviewname", DataType::Name), ("matviewowner", DataType::Name), ("tablespace", DataType::Name), ("hasindexes", DataType::Bool), ("ispopulated", DataType::Bool), ("definition", DataType::Text)], super::no_rows),
+    view!("pg_matviews", 12038, &[("schemaname", DataType::Name), ("matviewname", DataType::Name), ("matviewowner", DataType::Name), ("tablespace", DataType::Name), ("hasindexes", DataType::Bool), ("ispopulated", DataType::Bool), ("definition", DataType::Text)], pg_matviews),
     view!("pg_sequences", 12048, &[("schemaname", DataType::Name), ("sequencename", DataType::Name), ("sequenceowner", DataType::Name), ("data_type", DataType::Reg(RegKind::Type)), ("start_value", DataType::Int8), ("min_value", DataType::Int8), ("max_value", DataType::Int8), ("increment_by", DataType::Int8), ("cycle", DataType::Bool), ("cache_size", DataType::Int8), ("last_value", DataType::Int8)], super::no_rows),
     view!("pg_stat_activity", 12222, &[("datid", DataType::Oid), ("datname", DataType::Name), ("pid", DataType::Int4), ("leader_pid", DataType::Int4), ("usesysid", DataType::Oid), ("usename", DataType::Name), ("application_name", DataType::Text), ("client_addr", DataType::Text), ("client_hostname", DataType::Text), ("client_port", DataType::Int4), ("backend_start", DataType::Timestamptz), ("xact_start", DataType::Timestamptz), ("query_start", DataType::Timestamptz), ("state_change", DataType::Timestamptz), ("wait_event_type", DataType::Text), ("wait_event", DataType::Text), ("state", DataType::Text), ("backend_xid", DataType::Oid), ("backend_xmin", DataType::Oid), ("query_id", DataType::Int8), ("query", DataType::Text), ("backend_type", DataType::Text)], pg_stat_activity),
     view!("pg_stat_user_tables", 12161, &[("relid", DataType::Oid), ("schemaname", DataType::Name), ("relname", DataType::Name), ("seq_scan", DataType::Int8), ("seq_tup_read", DataType::Int8), ("idx_scan", DataType::Int8), ("idx_tup_fetch", DataType::Int8), ("n_tup_ins", DataType::Int8), ("n_tup_upd", DataType::Int8), ("n_tup_del", DataType::Int8), ("n_tup_hot_upd", DataType::Int8), ("n_live_tup", DataType::Int8), ("n_dead_tup", DataType::Int8), ("n_mod_since_analyze", DataType::Int8), ("n_ins_since_vacuum", DataType::Int8), ("last_vacuum", DataType::Timestamptz), ("last_autovacuum", DataType::Timestamptz), ("last_analyze", DataType::Timestamptz), ("last_autoanalyze", DataType::Timestamptz), ("vacuum_count", DataType::Int8), ("autovacuum_count", DataType::Int8), ("analyze_count", DataType::Int8), ("autoanalyze_count", DataType::Int8)], pg_stat_user_tables),
@@ -636,6 +636,28 @@ fn pg_tables(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("hastriggers", false)
                 .set("rowsecurity", false)
                 .finish()
+        })
+        .collect())
+}
+
+fn pg_matviews(ctx: &SystemContext) -> Result<Vec<Row>> {
+    let catalog = ctx.catalog();
+    Ok(rows::classes(catalog)
+        .iter()
+        .filter_map(|class| {
+            let Class::Table(table) = class else { return None };
+            let definition = catalog.find_materialized(&crate::sql::ast::ObjectName::unqualified(&table.name))?;
+            Some(
+                ctx.row()
+                    .set("schemaname", class.schema_name())
+                    .set("matviewname", table.name.clone())
+                    .set("matviewowner", super::names::role_name(catalog, owner_oid(catalog, class)))
+                    .set("tablespace", Value::Null)
+                    .set("hasindexes", !table.indexes.is_empty())
+                    .set("ispopulated", true)
+                    .set("definition", super::deparse::view_definition(definition))
+                    .finish(),
+            )
         })
         .collect())
 }

@@ -175,6 +175,7 @@ impl<'c> Class<'c> {
     /// `pg_class.relkind`.
     pub fn relkind(&self) -> &'static str {
         match self {
+            Class::Table(table) if table.materialized => "m",
             Class::Table(_) => "r",
             Class::PrimaryKey(_) | Class::Index(..) => "i",
             Class::View(_) => "v",
