@@ -742,6 +742,7 @@ fn value_type(value: &Value, declared: &DataType) -> DataType {
         Value::Date(_) => *declared == DataType::Date,
         Value::Timestamp(_) => *declared == DataType::Timestamp,
         Value::Timestamptz(_) => *declared == DataType::Timestamptz,
+        Value::Interval(_) => *declared == DataType::Interval,
         Value::Text(_) | Value::Null => true,
     };
     if fits {
@@ -757,6 +758,7 @@ fn value_type(value: &Value, declared: &DataType) -> DataType {
         Value::Date(_) => DataType::Date,
         Value::Timestamp(_) => DataType::Timestamp,
         Value::Timestamptz(_) => DataType::Timestamptz,
+        Value::Interval(_) => DataType::Interval,
         Value::Array(_) => DataType::Array(ArrayElement::TEXT),
         Value::Text(_) | Value::Null => DataType::Text,
     }

@@ -99,6 +99,13 @@ fn encode_payload(out: &mut Vec<u8>, value: &Value) {
         Value::Timestamptz(ts) => {
             out.extend_from_slice(&((ts.timestamp_micros() as u64) ^ (1 << 63)).to_be_bytes());
         }
+        // The normalized span (16 bytes) orders as PostgreSQL compares; months and days follow so that the
+        // key decodes back to the same fields (`'1 mon'` and `'30 days'` are adjacent, distinct keys).
+        Value::Interval(i) => {
+            out.extend_from_slice(&((i.span_micros() as u128) ^ (1 << 127)).to_be_bytes());
+            out.extend_from_slice(&((i.months as u32) ^ (1 << 31)).to_be_bytes());
+            out.extend_from_slice(&((i.days as u32) ^ (1 << 31)).to_be_bytes());
+        }
         Value::Array(elements) => {
             for element in elements {
                 out.push(0x01);
@@ -186,6 +193,7 @@ pub fn skip_value(input: &mut &[u8], data_type: &DataType, descending: bool) -> 
         DataType::Uuid => 16,
         DataType::Date => 4,
         DataType::Timestamp | DataType::Timestamptz => 8,
+        DataType::Interval => 24,
         DataType::Numeric(_) => {
             let class = reader.byte()?;
             if class == 1 {
@@ -315,6 +323,15 @@ impl Reader<'_, '_> {
                 Value::Timestamptz(
                     chrono::DateTime::from_timestamp_micros(micros).ok_or_else(|| Error::internal("bad key"))?,
                 )
+            }
+            DataType::Interval => {
+                let span = (u128::from_be_bytes(self.array()?) ^ (1 << 127)) as i128;
+                let months = (u32::from_be_bytes(self.array()?) ^ (1 << 31)) as i32;
+                let days = (u32::from_be_bytes(self.array()?) ^ (1 << 31)) as i32;
+                let mut interval = crate::types::interval::Interval { months, days, micros: 0 };
+                let micros = i64::try_from(span - interval.span_micros()).map_err(|_| Error::internal("bad key"))?;
+                interval.micros = micros;
+                Value::Interval(interval)
             }
         })
     }

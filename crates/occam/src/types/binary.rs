@@ -1,7 +1,8 @@
 //! Binary input and output of values in PostgreSQL's binary wire format.
 //!
 //! Integers and floats big-endian, bool one byte, uuid 16 bytes, date = days since 2000-01-01 (i32),
-//! timestamp/timestamptz = microseconds since 2000-01-01 (i64), numeric in PostgreSQL's base-10000 digit
+//! timestamp/timestamptz = microseconds since 2000-01-01 (i64), interval = i64 microseconds, i32 days,
+//! i32 months, numeric in PostgreSQL's base-10000 digit
 //! format, text/varchar/bytea raw bytes.
 //!
 //! ```text
@@ -49,6 +50,11 @@ pub fn encode(value: &Value, data_type: &DataType, out: &mut Vec<u8>) {
         }
         Value::Timestamp(ts) => out.extend_from_slice(&micros_since_pg_epoch(ts).to_be_bytes()),
         Value::Timestamptz(ts) => out.extend_from_slice(&micros_since_pg_epoch(&ts.naive_utc()).to_be_bytes()),
+        Value::Interval(i) => {
+            out.extend_from_slice(&i.micros.to_be_bytes());
+            out.extend_from_slice(&i.days.to_be_bytes());
+            out.extend_from_slice(&i.months.to_be_bytes());
+        }
         Value::Array(elements) => encode_array(elements, data_type, out),
     }
 }
@@ -169,6 +175,13 @@ pub fn decode(bytes: &[u8], data_type: &DataType) -> Result<Value> {
         DataType::Timestamp => timestamp_from_micros(i64::from_be_bytes(fixed(bytes)?)).map(Value::Timestamp),
         DataType::Timestamptz => timestamp_from_micros(i64::from_be_bytes(fixed(bytes)?))
             .map(|ts| Value::Timestamptz(Utc.from_utc_datetime(&ts))),
+        DataType::Interval => {
+            let bytes: [u8; 16] = fixed(bytes)?;
+            let micros = i64::from_be_bytes(bytes[..8].try_into().map_err(|_| incorrect_format())?);
+            let days = i32::from_be_bytes(bytes[8..12].try_into().map_err(|_| incorrect_format())?);
+            let months = i32::from_be_bytes(bytes[12..].try_into().map_err(|_| incorrect_format())?);
+            Ok(Value::Interval(crate::types::interval::Interval { months, days, micros }))
+        }
     }
 }
 

@@ -37,6 +37,7 @@ pub fn format(value: &Value, data_type: &DataType) -> String {
         Value::Date(d) => format_date(d),
         Value::Timestamp(ts) => format_timestamp(ts, ""),
         Value::Timestamptz(ts) => format_timestamp(&ts.naive_utc(), "+00"),
+        Value::Interval(i) => super::interval::format_interval(i),
         Value::Array(elements) => {
             let element_type = data_type.element().unwrap_or(DataType::Text);
             format_array(elements, data_type, &mut |v| format(v, &element_type))
@@ -100,6 +101,7 @@ pub fn parse(text: &str, data_type: &DataType) -> Result<Value> {
         DataType::Date => parse_date(text).map(Value::Date),
         DataType::Timestamp => parse_timestamp(text).map(Value::Timestamp),
         DataType::Timestamptz => parse_timestamptz(text).map(Value::Timestamptz),
+        DataType::Interval => super::interval::parse_interval(text, None).map(Value::Interval),
         DataType::Oid => parse_oid(text, data_type),
         // A name needs the catalog (`sql::system::names`); without it only a numeric oid reads.
         DataType::Reg(_) => parse_oid(text, data_type),

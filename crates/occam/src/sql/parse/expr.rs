@@ -204,8 +204,11 @@ impl Translator<'_> {
             }
             E::Ceil { expr, field } => self.ceil_floor("ceil", expr, field)?,
             E::Floor { expr, field } => self.ceil_floor("floor", expr, field)?,
-            E::Interval(_) => return Err(Error::unsupported("datatype interval not supported")),
-            E::AtTimeZone { .. } => return Err(unsupported("AT TIME ZONE")),
+            E::Interval(interval) => self.interval_literal(interval)?,
+            // `ts AT TIME ZONE zone` is PostgreSQL's `timezone(zone, ts)`.
+            E::AtTimeZone { timestamp, time_zone } => {
+                self.call("timezone", vec![self.expr(time_zone)?, self.expr(timestamp)?])
+            }
             E::Collate { expr, collation } => {
                 check_collation(collation)?;
                 self.expr(expr)?
@@ -407,6 +410,18 @@ impl Translator<'_> {
     }
 
     /// A call produced by rewriting special syntax (no position of its own).
+    /// `INTERVAL '1 day'`, and `INTERVAL '3' DAY`: a bare number takes the qualifier's unit. (A qualifier
+    /// on text with units of its own does not truncate it, unlike PostgreSQL.)
+    fn interval_literal(&self, interval: &sp::Interval) -> Result<Expr> {
+        let value = match (self.expr(&interval.value)?, &interval.leading_field) {
+            (Expr::Literal(Literal::String(text)), Some(field)) if text.trim().parse::<f64>().is_ok() => {
+                Expr::Literal(Literal::String(format!("{} {}", text.trim(), field.to_string().to_ascii_lowercase())))
+            }
+            (value, _) => value,
+        };
+        Ok(Expr::Cast { expr: Box::new(value), data_type: DataType::Interval })
+    }
+
     fn call(&self, name: &str, args: Vec<Expr>) -> Expr {
         Expr::Function { name: name.to_string(), args, distinct: false, star: false }
     }
@@ -831,6 +846,7 @@ impl Translator<'_> {
             // The precision (0..6) is accepted and ignored: occam keeps microseconds, as timestamp(6) does.
             T::Timestamp(_, sp::TimezoneInfo::None | sp::TimezoneInfo::WithoutTimeZone) => DataType::Timestamp,
             T::Timestamp(_, sp::TimezoneInfo::WithTimeZone | sp::TimezoneInfo::Tz) => DataType::Timestamptz,
+            T::Interval { .. } => DataType::Interval,
             T::Custom(name, modifiers) => return self.custom_type(name, modifiers),
             T::Array(element) => {
                 let element = match element {
@@ -854,7 +870,6 @@ impl Translator<'_> {
             T::JSON
             | T::JSONB
             | T::Time(..)
-            | T::Interval { .. }
             | T::Bit(_)
             | T::BitVarying(_)
             | T::VarBit(_)
@@ -1014,7 +1029,6 @@ fn pg_name_of_unsupported(data_type: &sp::DataType) -> String {
         T::JSONB => "jsonb".into(),
         T::Time(_, sp::TimezoneInfo::WithTimeZone | sp::TimezoneInfo::Tz) => "time with time zone".into(),
         T::Time(..) => "time without time zone".into(),
-        T::Interval { .. } => "interval".into(),
         T::Bit(_) => "bit".into(),
         T::BitVarying(_) | T::VarBit(_) => "bit varying".into(),
         T::TsVector => "tsvector".into(),
