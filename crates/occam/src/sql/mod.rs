@@ -20,6 +20,7 @@
 pub mod arrays;
 pub mod ast;
 pub mod bind;
+pub mod datetime;
 pub mod execute;
 pub mod explain;
 pub mod functions;

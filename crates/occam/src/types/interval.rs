@@ -18,6 +18,9 @@ pub const MICROS_PER_HOUR: i64 = 60 * MICROS_PER_MINUTE;
 pub const MICROS_PER_DAY: i64 = 24 * MICROS_PER_HOUR;
 pub const DAYS_PER_MONTH: i64 = 30;
 
+/// 22015 interval_field_overflow.
+const INTERVAL_FIELD_OVERFLOW: &str = "22015";
+
 /// One interval value, stored as PostgreSQL stores it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Interval {
@@ -190,7 +193,7 @@ fn invalid_syntax(text: &str) -> Error {
 }
 
 fn field_overflow(text: &str) -> Error {
-    Error::new(sqlstate::DATETIME_FIELD_OVERFLOW, format!("interval field value out of range: \"{text}\""))
+    Error::new(INTERVAL_FIELD_OVERFLOW, format!("interval field value out of range: \"{text}\""))
 }
 
 /// The unit of one interval field, as its words and abbreviations name it.
@@ -341,7 +344,9 @@ pub fn parse_interval(text: &str, qualifier: Option<IntervalUnit>) -> Result<Int
     while i < tokens.len() {
         let token = &tokens[i];
         if token.contains(':') {
-            acc.micros += parse_time(token).ok_or_else(|| invalid_syntax(text))?;
+            acc.micros +=
+                parse_time(token)
+                    .map_err(|overflow| if overflow { field_overflow(text) } else { invalid_syntax(text) })?;
             i += 1;
             continue;
         }
@@ -385,8 +390,15 @@ fn tokenize(body: &str) -> Option<Vec<String>> {
     Some(tokens)
 }
 
-/// `[+-]h:m[:s[.frac]]` in microseconds (signed).
-fn parse_time(token: &str) -> Option<i128> {
+/// `[+-]h:m[:s[.frac]]` in microseconds (signed); `Err(true)` when a field is out of range (minutes
+/// above 59, seconds above 60), `Err(false)` when it is not a time.
+fn parse_time(token: &str) -> std::result::Result<i128, bool> {
+    let micros = time_micros(token).ok_or(false)?;
+    micros.ok_or(true)
+}
+
+/// The time's microseconds, None inside when a field is out of range; None outside when not a time.
+fn time_micros(token: &str) -> Option<Option<i128>> {
     let negative = token.starts_with('-');
     let unsigned = token.trim_start_matches(['+', '-']);
     let parts: Vec<&str> = unsigned.split(':').collect();
@@ -397,17 +409,20 @@ fn parse_time(token: &str) -> Option<i128> {
     let hours = integer(parts[0])?;
     let minutes = integer(parts[1])?;
     if minutes > 59 {
-        return None;
+        return Some(None);
     }
     let mut micros = hours as i128 * MICROS_PER_HOUR as i128 + minutes as i128 * MICROS_PER_MINUTE as i128;
     if let Some(seconds) = parts.get(2) {
         let (whole, fraction) = split_number(seconds)?;
-        if whole > 60 || seconds.starts_with(['+', '-']) {
+        if seconds.starts_with(['+', '-']) {
             return None;
+        }
+        if whole > 60 {
+            return Some(None);
         }
         micros += whole as i128 * MICROS_PER_SECOND as i128 + (fraction * 1e6).round_ties_even() as i128;
     }
-    Some(if negative { -micros } else { micros })
+    Some(Some(if negative { -micros } else { micros }))
 }
 
 /// ISO 8601 `PnYnMnWnDTnHnMnS` (the part after `P`); each number may carry a sign and a fraction.
@@ -563,11 +578,13 @@ mod tests {
 
     #[test]
     fn bad_input() {
-        for input in ["", "x", "1 fortnight", "1 day day", "P", "1:99", "1.2.3 days"] {
+        for input in ["", "x", "1 fortnight", "P", "1.2.3 days", "1:x"] {
             let err = parse_interval(input, None).unwrap_err();
             assert_eq!(err.code, "22007", "{input}");
         }
-        assert_eq!(parse_interval("3000000000 days", None).unwrap_err().code, "22008");
+        for input in ["3000000000 days", "1:60", "1:00:61"] {
+            assert_eq!(parse_interval(input, None).unwrap_err().code, "22015", "{input}");
+        }
     }
 
     #[test]

@@ -914,7 +914,7 @@ fn month_number(word: &str) -> Option<u32> {
 }
 
 /// UTC offsets (seconds east) of the common zone abbreviations in PostgreSQL's default set.
-fn zone_abbreviation(word: &str) -> Option<i32> {
+pub fn zone_abbreviation(word: &str) -> Option<i32> {
     let hours = |h: f64| Some((h * 3600.0) as i32);
     match word {
         "z" | "zulu" | "utc" | "gmt" | "ut" | "wet" => hours(0.0),

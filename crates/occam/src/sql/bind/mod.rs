@@ -1620,7 +1620,7 @@ impl<'c> Binder<'c> {
                         } else {
                             (bound, data_type)
                         };
-                        if !data_type.is_numeric_family() {
+                        if !data_type.is_numeric_family() && data_type != DataType::Interval {
                             return Err(Error::new(
                                 sqlstate::UNDEFINED_FUNCTION,
                                 format!("operator does not exist: - {}", data_type.name()),

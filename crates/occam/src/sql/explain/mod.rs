@@ -682,6 +682,9 @@ pub fn expr_text(expr: &BoundExpr, labels: &Labels) -> String {
                 (ScalarFunction::Regex(inner), _) => {
                     format!("{}({})", snake_case(&format!("{inner:?}")), parts.join(", "))
                 }
+                (ScalarFunction::DateTime(inner), _) => {
+                    format!("{}({})", snake_case(&format!("{inner:?}")), parts.join(", "))
+                }
                 (ScalarFunction::Catalog(inner), _) => {
                     format!("{}({})", snake_case(&format!("{inner:?}")), parts.join(", "))
                 }
