@@ -260,7 +260,7 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
             };
             resolved(F::Age, vec![both, both], Interval)
         }
-        ("justify_days" | "justify_hours" | "justify_interval", [t]) if matches!(t, Interval | Unknown) => {
+        ("justify_days" | "justify_hours" | "justify_interval", [Interval | Unknown]) => {
             let function = match name {
                 "justify_days" => F::JustifyDays,
                 "justify_hours" => F::JustifyHours,
@@ -278,10 +278,11 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
             resolved(F::MakeInterval, types, Interval)
         }
         ("make_date", [y, m, d]) if [y, m, d].iter().all(|t| integer(t)) => resolved(F::MakeDate, vec![Int4; 3], Date),
-        ("make_timestamp" | "make_timestamptz", [fields @ .., secs])
-            if fields.len() == 5 || name == "make_timestamptz" && fields.len() == 6 =>
+        ("make_timestamp" | "make_timestamptz", _)
+            if args.len() == 6 || name == "make_timestamptz" && args.len() == 7 =>
         {
-            let (ints, zone) = fields.split_at(5);
+            let (ints, rest) = args.split_at(5);
+            let (secs, zone) = (&rest[0], &rest[1..]);
             if !ints.iter().all(integer) || !number(secs) || !zone.iter().all(stringish) {
                 return not_found();
             }
@@ -293,8 +294,6 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
             types.extend(zone.iter().map(|_| Text));
             resolved(F::MakeTimestamptz, types, Timestamptz)
         }
-        // make_timestamptz(y, m, d, h, mi, s, zone): the zone comes last.
-        ("make_timestamptz", [..]) => not_found(),
         ("to_char", [source, format]) if stringish(format) => {
             let source = match source {
                 Timestamp | Timestamptz | Interval => *source,
@@ -312,7 +311,7 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
             };
             resolved(F::IsFinite, vec![t], Bool)
         }
-        ("date_bin", [stride, source, origin]) if matches!(stride, Interval | Unknown) => {
+        ("date_bin", [Interval | Unknown, source, origin]) => {
             let t = if *source == Timestamp && matches!(origin, Timestamp | Unknown) {
                 Timestamp
             } else {
@@ -335,8 +334,8 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
         }
         (
             "extract" | "date_part" | "date_trunc" | "age" | "justify_days" | "justify_hours" | "justify_interval"
-            | "make_interval" | "make_date" | "make_timestamp" | "to_char" | "to_timestamp" | "isfinite" | "date_bin"
-            | "timezone",
+            | "make_interval" | "make_date" | "make_timestamp" | "make_timestamptz" | "to_char" | "to_timestamp"
+            | "isfinite" | "date_bin" | "timezone",
             _,
         ) => not_found(),
         _ => None,
@@ -489,7 +488,7 @@ pub fn invoke(
             }
             let stride_micros = stride.days as i64 * MICROS_PER_DAY + stride.micros;
             if stride_micros <= 0 {
-                return Err(Error::new(sqlstate::INVALID_PARAMETER_VALUE, "stride must be greater than zero"));
+                return Err(Error::new(sqlstate::DATETIME_FIELD_OVERFLOW, "stride must be greater than zero"));
             }
             let micros = |v: &Value| match v {
                 Value::Timestamp(ts) => Ok(ts.and_utc().timestamp_micros()),
@@ -695,7 +694,10 @@ fn extract(field: &str, value: &Value, source_type: &DataType) -> Result<Decimal
             if is_date {
                 int(micros / MICROS_PER_DAY)
             } else {
-                Ok(Decimal::from(micros) / Decimal::from(MICROS_PER_DAY))
+                // PostgreSQL's numeric division keeps 20 fraction digits here.
+                let mut days = Decimal::from(micros) / Decimal::from(MICROS_PER_DAY);
+                days.rescale(20);
+                Ok(days)
             }
         }
         "epoch" => {

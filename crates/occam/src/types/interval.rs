@@ -294,11 +294,11 @@ impl Accumulator {
         self.micros += (fraction * scale as f64).round_ties_even() as i128;
     }
 
-    fn finish(self, negate: bool, text: &str) -> Result<Interval> {
+    fn finish(self, negate: bool) -> Result<Interval> {
         let sign = if negate { -1 } else { 1 };
-        let months = i32::try_from(self.months * sign).map_err(|_| field_overflow(text))?;
-        let days = i32::try_from(self.days * sign).map_err(|_| field_overflow(text))?;
-        let micros = i64::try_from(self.micros * sign as i128).map_err(|_| field_overflow(text))?;
+        let months = i32::try_from(self.months * sign).map_err(|_| interval_out_of_range())?;
+        let days = i32::try_from(self.days * sign).map_err(|_| interval_out_of_range())?;
+        let micros = i64::try_from(self.micros * sign as i128).map_err(|_| interval_out_of_range())?;
         Ok(Interval { months, days, micros })
     }
 }
@@ -351,6 +351,10 @@ pub fn parse_interval(text: &str, qualifier: Option<IntervalUnit>) -> Result<Int
             continue;
         }
         let (whole, fraction) = split_number(token).ok_or_else(|| invalid_syntax(text))?;
+        // A number beyond int32 is a field overflow (22015); a sum beyond the fields' range is 22008.
+        if i32::try_from(whole).is_err() {
+            return Err(field_overflow(text));
+        }
         let unit = match tokens.get(i + 1).and_then(|word| IntervalUnit::from_word(word)) {
             Some(unit) => {
                 i += 1;
@@ -359,10 +363,10 @@ pub fn parse_interval(text: &str, qualifier: Option<IntervalUnit>) -> Result<Int
             None if tokens.get(i + 1).is_some() => return Err(invalid_syntax(text)),
             None => qualifier.unwrap_or(IntervalUnit::Second),
         };
-        acc.add(unit, whole, fraction).ok_or_else(|| field_overflow(text))?;
+        acc.add(unit, whole, fraction).ok_or_else(interval_out_of_range)?;
         i += 1;
     }
-    acc.finish(ago, text)
+    acc.finish(ago)
 }
 
 /// Splits interval text into numbers, unit words and `h:m:s` times (`2hours` is `2`, `hours`).
@@ -455,10 +459,10 @@ fn parse_iso8601(body: &str, text: &str) -> Result<Interval> {
             (b'S', true) => IntervalUnit::Second,
             _ => return Err(invalid_syntax(text)),
         };
-        acc.add(unit, whole, fraction).ok_or_else(|| field_overflow(text))?;
+        acc.add(unit, whole, fraction).ok_or_else(interval_out_of_range)?;
         rest = &rest[end + 1..];
     }
-    acc.finish(false, text)
+    acc.finish(false)
 }
 
 /// The broken-down fields PostgreSQL prints and extracts (interval2itm): each truncated toward zero.
@@ -585,6 +589,7 @@ mod tests {
         for input in ["3000000000 days", "1:60", "1:00:61"] {
             assert_eq!(parse_interval(input, None).unwrap_err().code, "22015", "{input}");
         }
+        assert_eq!(parse_interval("2147483647 years", None).unwrap_err().code, "22008");
     }
 
     #[test]
