@@ -464,6 +464,25 @@ mod tests {
     }
 
     #[test]
+    fn intervals_order_by_span() {
+        let iv = |months, days, micros| Value::Interval(crate::types::interval::Interval::new(months, days, micros));
+        // -1 year < -1 hour < 0 < 1 day < 25 hours < 30 days < 1 mon (equal span, ordered by fields) < 1 year.
+        assert_order(
+            &[
+                iv(-12, 0, 0),
+                iv(0, 0, -3_600_000_000),
+                iv(0, 0, 0),
+                iv(0, 1, 0),
+                iv(0, 0, 90_000_000_000),
+                iv(0, 30, 0),
+                iv(1, 0, 0),
+                iv(12, 0, 0),
+            ],
+            DataType::Interval,
+        );
+    }
+
+    #[test]
     fn dates_and_timestamps_round_trip() {
         let d = chrono::NaiveDate::from_ymd_opt(1969, 12, 31).unwrap();
         assert_order(&[Value::Date(d), Value::Date(d.succ_opt().unwrap())], DataType::Date);

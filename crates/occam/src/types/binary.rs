@@ -405,6 +405,20 @@ mod tests {
     }
 
     #[test]
+    fn intervals() {
+        let interval = crate::types::interval::Interval::new(14, -3, 3_723_000_004);
+        let mut out = Vec::new();
+        encode(&Value::Interval(interval), &DataType::Interval, &mut out);
+        // PostgreSQL's interval_send: microseconds, days, months.
+        assert_eq!(
+            out,
+            [3_723_000_004i64.to_be_bytes().as_slice(), &(-3i32).to_be_bytes(), &14i32.to_be_bytes()].concat()
+        );
+        assert_eq!(round_trip(Value::Interval(interval), DataType::Interval), Value::Interval(interval));
+        assert_eq!(decode(&[0; 12], &DataType::Interval).unwrap_err().code, "22P03");
+    }
+
+    #[test]
     fn dates_and_timestamps() {
         let date = NaiveDate::from_ymd_opt(2000, 1, 2).unwrap();
         let mut out = Vec::new();
