@@ -1,22 +1,25 @@
 //! Date/time arithmetic and functions: `timestamp ± interval`, `timestamp - timestamp`, time zones
 //! (`AT TIME ZONE`, named zones from the tz database of the `chrono-tz` crate), `date_trunc`,
-//! `extract` / `date_part`, `age`, `justify_*`, `make_*`, `to_char`, `to_timestamp`, `date_bin`.
+//! `extract` / `date_part`, `age`, `justify_*`, `make_*`, `to_char` (numbers: `sql::number_format`),
+//! `to_timestamp`, `date_bin`.
 //!
 //! `sql::scalar` asks [`arithmetic_signature`] / [`eval_arithmetic`] about operators on date/time
 //! operands; `sql::functions` falls back to [`resolve`] / [`invoke`] for the functions. The session time
 //! zone is UTC: `timestamptz` values are instants shown in UTC, so arithmetic on them is arithmetic on
 //! UTC wall-clock time (see docs/compatibility.md).
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, Offset, TimeZone, Timelike, Utc};
-use rust_decimal::prelude::ToPrimitive;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
+use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal::Decimal;
 
 use crate::error::{sqlstate, Error, Result};
 use crate::sql::functions::{function_does_not_exist, ResolvedScalar, ScalarFunction};
+use crate::sql::number_format::format_number;
 use crate::sql::scalar::{BinaryOp, BinarySignature};
 use crate::types::interval::{
     interval_out_of_range, Interval, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND,
 };
+use crate::types::zone::Zone;
 use crate::types::{text, DataType, Value};
 
 // ---- operators ----
@@ -118,75 +121,6 @@ fn days_in_month(year: i32, month: u32) -> u32 {
     next.and_then(|n| n.pred_opt()).map_or(31, |d| d.day())
 }
 
-// ---- time zones ----
-
-/// A time zone named in `AT TIME ZONE`, `timezone()` or `make_timestamptz`.
-#[derive(Debug, Clone, Copy)]
-pub enum Zone {
-    /// A fixed offset in seconds east of UTC (abbreviations like `EST`, POSIX offsets like `+02:00`).
-    Fixed(i32),
-    Named(chrono_tz::Tz),
-}
-
-impl Zone {
-    /// Looks a zone up as PostgreSQL does: abbreviations first, then the tz database (case-insensitively),
-    /// then a POSIX offset (`UTC+2`, `+02:00`: hours *west* of Greenwich). 22023 if none matches.
-    pub fn parse(name: &str) -> Result<Zone> {
-        let trimmed = name.trim();
-        let lower = trimmed.to_ascii_lowercase();
-        if let Some(offset) = text::zone_abbreviation(&lower) {
-            return Ok(Zone::Fixed(offset));
-        }
-        if let Some(tz) = chrono_tz::TZ_VARIANTS.iter().find(|tz| tz.name().eq_ignore_ascii_case(trimmed)) {
-            return Ok(Zone::Named(*tz));
-        }
-        posix_offset(&lower).map(Zone::Fixed).ok_or_else(|| {
-            Error::new(sqlstate::INVALID_PARAMETER_VALUE, format!("time zone \"{name}\" not recognized"))
-        })
-    }
-
-    /// The wall-clock time in this zone at a UTC instant.
-    pub fn local(&self, utc: &NaiveDateTime) -> NaiveDateTime {
-        match self {
-            Zone::Fixed(offset) => *utc + Duration::seconds(*offset as i64),
-            Zone::Named(tz) => tz.from_utc_datetime(utc).naive_local(),
-        }
-    }
-
-    /// The UTC instant of a wall-clock time in this zone. A time skipped by a DST change reads with the
-    /// offset before the change; a repeated time as the later (standard-time) instant, as PostgreSQL.
-    pub fn utc(&self, local: &NaiveDateTime) -> NaiveDateTime {
-        match self {
-            Zone::Fixed(offset) => *local - Duration::seconds(*offset as i64),
-            Zone::Named(tz) => match tz.from_local_datetime(local) {
-                LocalResult::Single(t) => t.naive_utc(),
-                LocalResult::Ambiguous(_, later) => later.naive_utc(),
-                LocalResult::None => {
-                    let before = tz.offset_from_utc_datetime(&(*local - Duration::days(1))).fix();
-                    *local - Duration::seconds(before.local_minus_utc() as i64)
-                }
-            },
-        }
-    }
-}
-
-/// A POSIX-style offset: `[name]±hh[:mm[:ss]]`, positive west of Greenwich. Returns seconds east.
-fn posix_offset(text: &str) -> Option<i32> {
-    let at = text.find(['+', '-'])?;
-    let (name, offset) = text.split_at(at);
-    if !(name.is_empty() || name.len() >= 3 && name.chars().all(|c| c.is_ascii_alphabetic())) {
-        return None;
-    }
-    let west = offset.starts_with('+');
-    let parts: Vec<&str> = offset[1..].split(':').collect();
-    if parts.len() > 3 || parts.iter().any(|p| p.is_empty() || p.len() > 2 || !p.bytes().all(|b| b.is_ascii_digit())) {
-        return None;
-    }
-    let number = |i: usize| parts.get(i).map_or(Some(0), |p| p.parse::<i32>().ok());
-    let seconds = number(0)? * 3600 + number(1)? * 60 + number(2)?;
-    Some(if west { -seconds } else { seconds })
-}
-
 // ---- functions ----
 
 /// The date/time functions, resolved.
@@ -205,6 +139,8 @@ pub enum DateTimeFunction {
     MakeTimestamptz,
     ToChar,
     ToTimestampEpoch,
+    /// `to_timestamp(text, format)` (timestamptz) and `to_date(text, format)` (date).
+    ParseWithFormat,
     IsFinite,
     DateBin,
     /// `timezone(zone, ts)`: `ts AT TIME ZONE zone`.
@@ -298,12 +234,16 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
             let source = match source {
                 Timestamp | Timestamptz | Interval => *source,
                 Date => Timestamp,
-                t if t.is_numeric_family() => return not_found_numeric_to_char(),
+                Numeric(_) => Numeric(None),
+                t if t.is_numeric_family() => *t,
                 _ => return not_found(),
             };
             resolved(F::ToChar, vec![source, Text], Text)
         }
         ("to_timestamp", [seconds]) if number(seconds) => resolved(F::ToTimestampEpoch, vec![Float8], Timestamptz),
+        ("to_timestamp" | "to_date", [input, format]) if stringish(input) && stringish(format) => {
+            resolved(F::ParseWithFormat, vec![Text, Text], if name == "to_date" { Date } else { Timestamptz })
+        }
         ("isfinite", [t]) => {
             let t = match t {
                 Date | Timestamp | Timestamptz | Interval => *t,
@@ -335,15 +275,11 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
         (
             "extract" | "date_part" | "date_trunc" | "age" | "justify_days" | "justify_hours" | "justify_interval"
             | "make_interval" | "make_date" | "make_timestamp" | "make_timestamptz" | "to_char" | "to_timestamp"
-            | "isfinite" | "date_bin" | "timezone",
+            | "to_date" | "isfinite" | "date_bin" | "timezone",
             _,
         ) => not_found(),
         _ => None,
     }
-}
-
-fn not_found_numeric_to_char() -> Option<Result<ResolvedScalar>> {
-    Some(Err(Error::unsupported("to_char on numbers is not supported")))
 }
 
 fn function_not_unique(name: &str, args: &[DataType]) -> Error {
@@ -464,8 +400,23 @@ pub fn invoke(
                 Value::Interval(iv) => to_char(&Broken::of_interval(iv), format),
                 Value::Timestamp(ts) => to_char(&Broken::of_timestamp(ts, None), format),
                 Value::Timestamptz(ts) => to_char(&Broken::of_timestamp(&ts.naive_utc(), Some(0)), format),
+                Value::Int(i) => format_number(Decimal::from(*i), false, format),
+                Value::Numeric(d) => format_number(*d, false, format),
+                Value::Float(f) => match Decimal::from_f64(*f) {
+                    Some(d) => format_number(d, true, format),
+                    // NaN and infinities have no digits: every position is a `#`, as PostgreSQL.
+                    None => format_number(Decimal::MAX, true, format),
+                },
                 other => return Err(Error::internal(format!("to_char of {other:?}"))),
             })
+        }
+        F::ParseWithFormat => {
+            let ts = parse_with_format(text_arg(0)?, text_arg(1)?)?;
+            if resolved.result_type == DataType::Date {
+                Value::Date(ts.date())
+            } else {
+                Value::Timestamptz(ts.and_utc())
+            }
         }
         F::ToTimestampEpoch => {
             let seconds = float_arg(0)?;
@@ -902,10 +853,7 @@ fn to_char(b: &Broken, format: &str) -> String {
         }
         let fill_mode = rest.starts_with("FM") || rest.starts_with("fm");
         let body = if fill_mode { &rest[2..] } else { rest };
-        let lower_case_match = |p: &&&str| body.get(..p.len()).is_some_and(|head| head == p.to_ascii_lowercase());
-        let matched =
-            PATTERNS.iter().find(|p| body.starts_with(**p)).or_else(|| PATTERNS.iter().find(lower_case_match));
-        let Some(pattern) = matched.map(|p| &body[..p.len()]) else {
+        let Some(pattern) = match_pattern(body) else {
             let c = rest.chars().next().unwrap_or(' ');
             out.push(c);
             rest = &rest[c.len_utf8()..];
@@ -927,6 +875,181 @@ fn to_char(b: &Broken, format: &str) -> String {
         rest = after;
     }
     out
+}
+
+/// The fields `to_timestamp` / `to_date` read, before they are checked and combined.
+#[derive(Default)]
+struct ParsedFields {
+    year: Option<i64>,
+    month: Option<i64>,
+    day: Option<i64>,
+    day_of_year: Option<i64>,
+    hour: i64,
+    minute: i64,
+    second: i64,
+    micros: i64,
+    pm: Option<bool>,
+}
+
+/// The digits a numeric pattern reads when the next pattern follows without a separator (`YYYYMMDD`).
+fn pattern_width(canonical: &str) -> Option<usize> {
+    Some(match canonical {
+        "YYYY" | "IYYY" => 4,
+        "YYY" | "IYY" | "DDD" | "MS" | "IDDD" => 3,
+        "YY" | "IY" | "MM" | "DD" | "HH24" | "HH12" | "HH" | "MI" | "SS" | "WW" | "IW" | "CC" => 2,
+        "Y" | "I" | "D" | "ID" | "Q" | "W" => 1,
+        "US" | "FF6" => 6,
+        "SSSS" | "SSSSS" | "J" => 7,
+        "FF1" | "FF2" | "FF3" | "FF4" | "FF5" => canonical[2..].parse().unwrap_or(6),
+        _ => return None,
+    })
+}
+
+/// `to_timestamp(input, format)` / `to_date`: reads `input` by PostgreSQL's template patterns (those of
+/// `to_char`); a separator in the format skips one character of input, blanks skip blanks. A field that
+/// does not read is 22007 `invalid value "x" for "YYYY"`; fields out of range are 22008.
+fn parse_with_format(input: &str, format: &str) -> Result<NaiveDateTime> {
+    let out_of_range =
+        || Error::new(sqlstate::DATETIME_FIELD_OVERFLOW, format!("date/time field value out of range: \"{input}\""));
+    let mut fields = ParsedFields::default();
+    let mut rest = input;
+    let mut template = format;
+    while !template.is_empty() {
+        if let Some(after) = template.strip_prefix("FM").or_else(|| template.strip_prefix("fm")) {
+            template = after;
+            continue;
+        }
+        if let Some(after) = template.strip_prefix('"') {
+            let end = after.find('"').unwrap_or(after.len());
+            for _ in after[..end].chars() {
+                rest = skip_char(rest);
+            }
+            template = after.get(end + 1..).unwrap_or("");
+            continue;
+        }
+        let Some(pattern) = match_pattern(template) else {
+            let c = template.chars().next().unwrap_or(' ');
+            template = &template[c.len_utf8()..];
+            rest = if c.is_whitespace() { rest.trim_start() } else { skip_char(rest) };
+            continue;
+        };
+        template = &template[pattern.len()..];
+        let canonical = pattern.to_ascii_uppercase();
+        rest = rest.trim_start();
+        let invalid = |rest: &str, width: usize, detail: &str| {
+            let shown: String = rest.chars().take(width.max(1)).collect();
+            Error::new(sqlstate::INVALID_DATETIME_FORMAT, format!("invalid value \"{shown}\" for \"{pattern}\""))
+                .with_detail(detail)
+        };
+        if let Some(width) = pattern_width(&canonical) {
+            // Adjacent numeric patterns (`YYYYMMDD`) read fixed widths; otherwise every digit there is.
+            let adjacent = template.starts_with(|c: char| c.is_ascii_alphanumeric());
+            let limit = if adjacent { width } else { usize::MAX };
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).take(limit).collect();
+            let Ok(value) = digits.parse::<i64>() else {
+                return Err(invalid(rest, width, "Value must be an integer."));
+            };
+            rest = &rest[digits.len()..];
+            match canonical.as_str() {
+                "YYYY" | "IYYY" => fields.year = Some(value),
+                "YYY" | "IYY" => fields.year = Some(if value < 100 { value + 2000 } else { value + 1000 }),
+                "YY" | "IY" => fields.year = Some(if value < 70 { value + 2000 } else { value + 1900 }),
+                "Y" | "I" => fields.year = Some(value + 2020),
+                "MM" => fields.month = Some(value),
+                "DD" => fields.day = Some(value),
+                "DDD" | "IDDD" => fields.day_of_year = Some(value),
+                "HH24" | "HH12" | "HH" => fields.hour = value,
+                "MI" => fields.minute = value,
+                "SS" => fields.second = value,
+                "MS" => fields.micros = value * 1000,
+                "US" => fields.micros = value,
+                "FF1" | "FF2" | "FF3" | "FF4" | "FF5" | "FF6" => {
+                    fields.micros = value * 10i64.pow(6u32.saturating_sub(digits.len() as u32))
+                }
+                "SSSS" | "SSSSS" => {
+                    fields.hour = value / 3600;
+                    fields.minute = value / 60 % 60;
+                    fields.second = value % 60;
+                }
+                // Week numbers, day of week, quarter, century and Julian days are read and not used
+                // (PostgreSQL uses them only in place of a full date).
+                _ => {}
+            }
+            continue;
+        }
+        let names: Option<(&[&str], usize)> = match canonical.as_str() {
+            "MONTH" => Some((&MONTH_NAMES, usize::MAX)),
+            "MON" => Some((&MONTH_NAMES, 3)),
+            "DAY" => Some((&DAY_NAMES, usize::MAX)),
+            "DY" => Some((&DAY_NAMES, 3)),
+            _ => None,
+        };
+        if let Some((names, length)) = names {
+            let found = names.iter().enumerate().find_map(|(i, name)| {
+                let name = &name[..name.len().min(length)];
+                rest.get(..name.len()).filter(|head| head.eq_ignore_ascii_case(name)).map(|_| (i, name.len()))
+            });
+            let Some((index, len)) = found else {
+                return Err(invalid(
+                    rest,
+                    3,
+                    "The given value did not match any of the allowed values for this field.",
+                ));
+            };
+            rest = &rest[len..];
+            if canonical.starts_with("MON") {
+                fields.month = Some(index as i64 + 1);
+            }
+            continue;
+        }
+        if matches!(canonical.as_str(), "AM" | "PM" | "A.M." | "P.M.") {
+            let markers = [("a.m.", false), ("p.m.", true), ("am", false), ("pm", true)];
+            let found = markers.iter().find(|(m, _)| rest.get(..m.len()).is_some_and(|h| h.eq_ignore_ascii_case(m)));
+            let Some((marker, pm)) = found else {
+                return Err(invalid(
+                    rest,
+                    2,
+                    "The given value did not match any of the allowed values for this field.",
+                ));
+            };
+            rest = &rest[marker.len()..];
+            fields.pm = Some(*pm);
+            continue;
+        }
+        // Eras, zones and Roman numerals: their text is skipped.
+        rest = rest.trim_start_matches(|c: char| !c.is_whitespace() && !c.is_ascii_digit());
+    }
+    if let Some(pm) = fields.pm {
+        if !(1..=12).contains(&fields.hour) {
+            return Err(out_of_range());
+        }
+        fields.hour = fields.hour % 12 + if pm { 12 } else { 0 };
+    }
+    // Without a year the year is 0 (1 BC), as PostgreSQL's to_timestamp('1:2:3', 'HH24:MI:SS').
+    let year = i32::try_from(fields.year.unwrap_or(0)).map_err(|_| out_of_range())?;
+    let field = |value: Option<i64>| u32::try_from(value.unwrap_or(1)).map_err(|_| out_of_range());
+    let date = match (fields.day_of_year, fields.month, fields.day) {
+        (Some(doy), None, None) => NaiveDate::from_yo_opt(year, field(Some(doy))?),
+        (_, month, day) => NaiveDate::from_ymd_opt(year, field(month)?, field(day)?),
+    }
+    .ok_or_else(out_of_range)?;
+    if fields.hour > 23 || fields.minute > 59 || fields.second > 59 {
+        return Err(out_of_range());
+    }
+    let micros = fields.hour * MICROS_PER_HOUR + fields.minute * MICROS_PER_MINUTE + fields.second * MICROS_PER_SECOND;
+    Ok(text::date_to_timestamp(&date) + Duration::microseconds(micros + fields.micros))
+}
+
+/// `text` without its first character.
+fn skip_char(text: &str) -> &str {
+    text.chars().next().map_or(text, |c| &text[c.len_utf8()..])
+}
+
+/// The template pattern `template` starts with, as written (`YYYY`, `Month`, or a lower-case spelling).
+fn match_pattern(template: &str) -> Option<&str> {
+    let lower_case = |p: &&&str| template.get(..p.len()).is_some_and(|head| head == p.to_ascii_lowercase());
+    let matched = PATTERNS.iter().find(|p| template.starts_with(**p)).or_else(|| PATTERNS.iter().find(lower_case));
+    matched.map(|p| &template[..p.len()])
 }
 
 fn ordinal_suffix(n: i64) -> &'static str {

@@ -24,6 +24,7 @@ pub mod datetime;
 pub mod execute;
 pub mod explain;
 pub mod functions;
+pub mod number_format;
 pub mod optimize;
 pub mod parse;
 pub mod plan;

@@ -8,6 +8,7 @@
 pub mod binary;
 pub mod interval;
 pub mod text;
+pub mod zone;
 
 use std::cmp::Ordering;
 use std::fmt;
