@@ -21,6 +21,7 @@ use crate::error::{sqlstate, Error, Result};
 use crate::settings::{SessionSettings, Signal};
 use crate::sql::execute::memory::{concat_bytes, requested_length_too_large, ValueLimit, MAX_VALUE_BYTES};
 use crate::sql::scalar::{self, BinaryOp, BinarySignature};
+use crate::types::interval::Interval;
 use crate::types::{text, ArrayElement, DataType, Value};
 
 /// Per-statement context visible to functions (and to the system relations, `sql::system`).
@@ -1154,7 +1155,7 @@ pub fn resolve_aggregate(name: &str, arg_type: Option<&DataType>, distinct: bool
             DataType::Int2 | DataType::Int4 => resolved(A::Sum, Some(*t), DataType::Int8),
             DataType::Int8 => resolved(A::Sum, Some(*t), DataType::Numeric(None)),
             DataType::Numeric(_) => resolved(A::Sum, Some(DataType::Numeric(None)), DataType::Numeric(None)),
-            DataType::Float4 | DataType::Float8 => resolved(A::Sum, Some(*t), *t),
+            DataType::Float4 | DataType::Float8 | DataType::Interval => resolved(A::Sum, Some(*t), *t),
             DataType::Unknown => Err(not_unique()),
             _ => Err(not_found()),
         },
@@ -1162,6 +1163,7 @@ pub fn resolve_aggregate(name: &str, arg_type: Option<&DataType>, distinct: bool
             DataType::Int2 | DataType::Int4 | DataType::Int8 => resolved(A::Avg, Some(*t), DataType::Numeric(None)),
             DataType::Numeric(_) => resolved(A::Avg, Some(DataType::Numeric(None)), DataType::Numeric(None)),
             DataType::Float4 | DataType::Float8 => resolved(A::Avg, Some(*t), DataType::Float8),
+            DataType::Interval => resolved(A::Avg, Some(*t), DataType::Interval),
             DataType::Unknown => Err(not_unique()),
             _ => Err(not_found()),
         },
@@ -1215,6 +1217,7 @@ pub fn accumulator(aggregate: &ResolvedAggregate) -> Box<dyn Accumulator> {
             integer_sum: 0,
             numeric_sum: Decimal::ZERO,
             float_sum: 0.0,
+            interval_sum: Interval::ZERO,
         }),
         AggregateFunction::Min => Box::new(MinMax { best: None, keep: Ordering::Less }),
         AggregateFunction::Max => Box::new(MinMax { best: None, keep: Ordering::Greater }),
@@ -1249,7 +1252,8 @@ impl Accumulator for Count {
 }
 
 /// sum and avg. Integers accumulate exactly in i128 (sum(int2/int4) overflows only at bigint's range, as
-/// PostgreSQL's int8 transition value does), numeric in Decimal, floats in the input's precision.
+/// PostgreSQL's int8 transition value does), numeric in Decimal, floats in the input's precision,
+/// intervals field by field (avg divides as `interval / count`).
 struct SumAvg {
     average: bool,
     arg_type: DataType,
@@ -1257,6 +1261,7 @@ struct SumAvg {
     integer_sum: i128,
     numeric_sum: Decimal,
     float_sum: f64,
+    interval_sum: Interval,
 }
 
 impl Accumulator for SumAvg {
@@ -1287,6 +1292,7 @@ impl Accumulator for SumAvg {
                 }
                 self.float_sum = sum;
             }
+            Value::Interval(interval) => self.interval_sum = self.interval_sum.checked_add(interval)?,
             other => return Err(Error::internal(format!("sum/avg of {other:?}"))),
         }
         self.count += 1;
@@ -1311,6 +1317,8 @@ impl Accumulator for SumAvg {
                     Ok(Value::Int(self.integer_sum as i64))
                 }
             }
+            DataType::Interval if self.average => self.interval_sum.div(self.count as f64).map(Value::Interval),
+            DataType::Interval => Ok(Value::Interval(self.interval_sum)),
             DataType::Float4 | DataType::Float8 => {
                 if self.average {
                     Ok(Value::Float(self.float_sum / self.count as f64))

@@ -56,6 +56,19 @@ pub fn encode_value(out: &mut Vec<u8>, value: &Value, descending: bool) {
     }
 }
 
+/// The encoding under which values that SQL's `=` calls equal are equal bytes (GROUP BY, DISTINCT, set
+/// operations, hash joins): the ascending key encoding, except that an interval is its normalized span
+/// alone (`'1 mon' = '30 days'`, which keys keep apart so that they decode to the fields stored).
+pub fn encode_for_equality(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Interval(interval) => {
+            out.push(PRESENT);
+            out.extend_from_slice(&((interval.span_micros() as u128) ^ (1 << 127)).to_be_bytes());
+        }
+        other => encode_value(out, other, false),
+    }
+}
+
 /// Encodes a whole tuple of ascending components.
 pub fn encode_key(prefix: &[u8], values: &[Value]) -> Vec<u8> {
     let mut key = Vec::with_capacity(prefix.len() + values.len() * 9);

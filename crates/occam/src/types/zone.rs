@@ -58,6 +58,22 @@ impl Zone {
     }
 }
 
+/// The value `SET TIME ZONE` keeps, as PostgreSQL shows it: a tz database name in its canonical spelling
+/// (`america/new_york` -> `America/New_York`), a number of hours east as a POSIX spec (`5` ->
+/// `<+05>-05`), an abbreviation or offset as written; None for a zone that does not exist.
+pub fn canonical_setting(value: &str) -> Option<String> {
+    if let Ok(hours) = value.trim().parse::<i32>() {
+        let sign = |east: bool| if east { '+' } else { '-' };
+        return (-15..=15)
+            .contains(&hours)
+            .then(|| format!("<{}{:02}>{}{:02}", sign(hours >= 0), hours.abs(), sign(hours < 0), hours.abs()));
+    }
+    match Zone::parse(value).ok()? {
+        Zone::Named(tz) => Some(tz.name().to_string()),
+        Zone::Fixed(_) => Some(value.to_string()),
+    }
+}
+
 /// A POSIX-style offset: `[name]±hh[:mm[:ss]]`, positive west of Greenwich. Returns seconds east.
 fn posix_offset(text: &str) -> Option<i32> {
     let at = text.find(['+', '-'])?;

@@ -10,7 +10,7 @@ use super::{for_each_batch, Batch, BoxedOperator, ExecContext, Operator};
 use crate::error::Result;
 use crate::sql::functions::{self, Accumulator};
 use crate::sql::plan::{AggregateCall, BoundExpr};
-use crate::storage::keycode::encode_value;
+use crate::storage::keycode::encode_for_equality;
 use crate::types::{Row, Value};
 
 pub struct AggregateOp<'a> {
@@ -46,7 +46,7 @@ impl<'a> AggregateOp<'a> {
                     encoded.clear();
                     for expr in self.group_by {
                         let key = eval(expr, &row, ctx)?;
-                        encode_value(&mut encoded, &key, false);
+                        encode_for_equality(&mut encoded, &key);
                         keys.push(key);
                     }
                     match index.get(encoded.as_slice()) {
