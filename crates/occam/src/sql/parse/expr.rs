@@ -480,14 +480,31 @@ impl Translator<'_> {
                 }
                 let distinct = matches!(list.duplicate_treatment, Some(sp::DuplicateTreatment::Distinct));
                 let mut args = Vec::new();
+                let mut named = Vec::new();
                 let mut star = false;
                 for arg in &list.args {
                     match arg {
-                        sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Expr(expr)) => args.push(self.expr(expr)?),
+                        sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Expr(expr)) if named.is_empty() => {
+                            args.push(self.expr(expr)?)
+                        }
                         sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Wildcard) if list.args.len() == 1 => star = true,
+                        sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Expr(_)) => {
+                            return Err(
+                                self.at(Error::syntax("positional argument cannot follow named argument"), location)
+                            )
+                        }
                         sp::FunctionArg::Unnamed(_) => return refuse("a * argument"),
-                        _ => return refuse("named arguments"),
+                        sp::FunctionArg::Named { name: parameter, arg: sp::FunctionArgExpr::Expr(expr), .. }
+                        | sp::FunctionArg::ExprNamed {
+                            name: sp::Expr::Identifier(parameter),
+                            arg: sp::FunctionArgExpr::Expr(expr),
+                            ..
+                        } => named.push((fold_ident(parameter), self.expr(expr)?)),
+                        _ => return refuse("this form of named arguments"),
                     }
+                }
+                if !named.is_empty() {
+                    args = positional_arguments(&name, args, named).map_err(|e| self.at(e, location))?;
                 }
                 if star && distinct {
                     return Err(self.at(Error::syntax("syntax error at or near \"*\""), location));
@@ -656,6 +673,34 @@ fn string_value(value: &sp::Value) -> Option<String> {
         sp::Value::DollarQuotedString(s) => Some(s.value.clone()),
         _ => None,
     }
+}
+
+/// A call with named arguments (`make_interval(days => 10)`) made positional, for the built-in functions
+/// whose parameters have names; `make_interval`'s parameters default to 0 as in PostgreSQL.
+fn positional_arguments(function: &str, mut args: Vec<Expr>, mut named: Vec<(String, Expr)>) -> Result<Vec<Expr>> {
+    let (parameters, defaults): (&[&str], bool) = match function {
+        "make_interval" => (&["years", "months", "weeks", "days", "hours", "mins", "secs"], true),
+        "make_date" => (&["year", "month", "day"], false),
+        "make_timestamp" => (&["year", "month", "mday", "hour", "min", "sec"], false),
+        "make_timestamptz" => (&["year", "month", "mday", "hour", "min", "sec", "timezone"], false),
+        _ => (&[], false),
+    };
+    let does_not_exist = |named: &[(String, Expr)]| {
+        let names: Vec<String> = named.iter().map(|(name, _)| format!("{name} => ...")).collect();
+        Error::new(sqlstate::UNDEFINED_FUNCTION, format!("function {function}({}) does not exist", names.join(", ")))
+    };
+    for parameter in parameters.iter().skip(args.len()) {
+        match named.iter().position(|(name, _)| name == parameter) {
+            Some(at) => args.push(named.remove(at).1),
+            None if defaults => args.push(number(0)),
+            // A parameter without a default may be left out only at the end (make_timestamptz's zone).
+            None => break,
+        }
+    }
+    if !named.is_empty() {
+        return Err(does_not_exist(&named));
+    }
+    Ok(args)
 }
 
 fn number(n: i64) -> Expr {
