@@ -13,7 +13,7 @@ use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal::Decimal;
 
 use crate::error::{sqlstate, Error, Result};
-use crate::sql::functions::{function_does_not_exist, ResolvedScalar, ScalarFunction};
+use crate::sql::functions::{function_does_not_exist, function_not_unique, ResolvedScalar, ScalarFunction};
 use crate::sql::number_format::format_number;
 use crate::sql::scalar::{BinaryOp, BinarySignature};
 use crate::types::interval::{
@@ -95,7 +95,7 @@ pub fn timestamp_plus(ts: &NaiveDateTime, interval: &Interval, subtract: bool) -
         let total = result.year() as i64 * 12 + result.month0() as i64 + interval.months as i64;
         let (year, month0) = (total.div_euclid(12), total.rem_euclid(12) as u32);
         let year = i32::try_from(year).map_err(|_| timestamp_out_of_range())?;
-        let day = result.day().min(days_in_month(year, month0 + 1));
+        let day = result.day().min(text::days_in_month(year, month0 + 1));
         let date = NaiveDate::from_ymd_opt(year, month0 + 1, day).ok_or_else(timestamp_out_of_range)?;
         result = date.and_time(result.time());
     }
@@ -113,12 +113,6 @@ pub fn timestamp_plus(ts: &NaiveDateTime, interval: &Interval, subtract: bool) -
 fn timestamp_difference(a: &NaiveDateTime, b: &NaiveDateTime) -> Result<Interval> {
     let micros = a.signed_duration_since(*b).num_microseconds().ok_or_else(interval_out_of_range)?;
     Interval::new(0, 0, micros).justify_hours()
-}
-
-fn days_in_month(year: i32, month: u32) -> u32 {
-    let next =
-        if month == 12 { NaiveDate::from_ymd_opt(year + 1, 1, 1) } else { NaiveDate::from_ymd_opt(year, month + 1, 1) };
-    next.and_then(|n| n.pred_opt()).map_or(31, |d| d.day())
 }
 
 // ---- functions ----
@@ -282,12 +276,6 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
     }
 }
 
-fn function_not_unique(name: &str, args: &[DataType]) -> Error {
-    let types: Vec<&str> = args.iter().map(|t| t.name()).collect();
-    Error::new("42725", format!("function {name}({}) is not unique", types.join(", ")))
-        .with_hint("Could not choose a best candidate function. You might need to add explicit type casts.")
-}
-
 /// Evaluates a date/time function (strict: NULL in, NULL out) on arguments of the resolved types.
 pub fn invoke(
     function: DateTimeFunction,
@@ -379,7 +367,7 @@ pub fn invoke(
             let date = make_date(int_arg(0)?, int_arg(1)?, int_arg(2)?)?;
             let (hour, minute, seconds) = (int_arg(3)?, int_arg(4)?, float_arg(5)?);
             let valid = (0..24).contains(&hour) && (0..60).contains(&minute) && (0.0..=60.0).contains(&seconds);
-            if !valid || hour == 24 {
+            if !valid {
                 return Err(Error::new(
                     sqlstate::DATETIME_FIELD_OVERFLOW,
                     format!("date/time field value out of range: {hour}:{minute:02}:{}", text::format_float8(seconds)),
@@ -516,10 +504,8 @@ fn age(a: &NaiveDateTime, b: &NaiveDateTime) -> Result<Interval> {
         days -= 1;
     }
     if days < 0 {
-        // Borrow the length of the month before the later date's month (PostgreSQL: of the earlier
-        // operand's month when a >= b, of a's month otherwise).
-        let (year, month) = if negative { (later.year(), later.month()) } else { (earlier.year(), earlier.month()) };
-        days += days_in_month(year, month) as i64;
+        // Borrow the length of the earlier date's month, as PostgreSQL.
+        days += text::days_in_month(earlier.year(), earlier.month()) as i64;
         months -= 1;
     }
     if months < 0 {
@@ -1188,7 +1174,7 @@ mod tests {
 
     #[test]
     fn timestamp_plus_interval_clamps_to_month_end() {
-        let iv = |t: &str| crate::types::interval::parse_interval(t, None).unwrap();
+        let iv = |t: &str| crate::types::interval::parse_interval(t).unwrap();
         assert_eq!(timestamp_plus(&ts("2024-01-31"), &iv("1 mon"), false).unwrap(), ts("2024-02-29"));
         assert_eq!(timestamp_plus(&ts("2024-03-31"), &iv("1 mon"), true).unwrap(), ts("2024-02-29"));
         assert_eq!(timestamp_plus(&ts("2024-01-01"), &iv("1 day 02:00"), false).unwrap(), ts("2024-01-02 02:00"));
@@ -1199,6 +1185,8 @@ mod tests {
         let show = |a: &str, b: &str| crate::types::interval::format_interval(&age(&ts(a), &ts(b)).unwrap());
         assert_eq!(show("2024-03-01", "2023-01-31 12:00"), "1 year 1 mon 12:00:00");
         assert_eq!(show("2023-01-31 12:00", "2024-03-01"), "-1 years -1 mons -12:00:00");
+        assert_eq!(show("2024-02-15", "2024-03-10"), "-24 days");
+        assert_eq!(show("2024-04-10", "2024-02-15"), "1 mon 24 days");
     }
 
     #[test]

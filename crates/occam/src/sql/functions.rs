@@ -181,7 +181,7 @@ pub fn function_does_not_exist(name: &str, arg_types: &[DataType]) -> Error {
 }
 
 /// 42725 `function sum(unknown) is not unique`.
-fn function_not_unique(name: &str, arg_types: &[DataType]) -> Error {
+pub fn function_not_unique(name: &str, arg_types: &[DataType]) -> Error {
     Error::new("42725", format!("function {name}({}) is not unique", type_list(arg_types)))
         .with_hint("Could not choose a best candidate function. You might need to add explicit type casts.")
 }

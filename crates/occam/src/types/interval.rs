@@ -319,9 +319,8 @@ fn split_number(number: &str) -> Option<(i64, f64)> {
     Some(if negative { (-whole, -fraction) } else { (whole, fraction) })
 }
 
-/// Parses interval text. `qualifier` is the unit of a bare number (`INTERVAL '1' DAY`); without one a bare
-/// number is seconds.
-pub fn parse_interval(text: &str, qualifier: Option<IntervalUnit>) -> Result<Interval> {
+/// Parses interval text; a number without a unit is seconds (`INTERVAL '3' DAY` reaches here as `3 day`).
+pub fn parse_interval(text: &str) -> Result<Interval> {
     let trimmed = text.trim();
     if trimmed.is_empty() {
         return Err(invalid_syntax(text));
@@ -361,7 +360,7 @@ pub fn parse_interval(text: &str, qualifier: Option<IntervalUnit>) -> Result<Int
                 unit
             }
             None if tokens.get(i + 1).is_some() => return Err(invalid_syntax(text)),
-            None => qualifier.unwrap_or(IntervalUnit::Second),
+            None => IntervalUnit::Second,
         };
         acc.add(unit, whole, fraction).ok_or_else(interval_out_of_range)?;
         i += 1;
@@ -538,7 +537,7 @@ mod tests {
     use super::*;
 
     fn round_trip(text: &str) -> String {
-        format_interval(&parse_interval(text, None).unwrap_or_else(|e| panic!("{text}: {e:?}")))
+        format_interval(&parse_interval(text).unwrap_or_else(|e| panic!("{text}: {e:?}")))
     }
 
     #[test]
@@ -575,41 +574,35 @@ mod tests {
     }
 
     #[test]
-    fn qualifier_names_a_bare_number() {
-        let day = parse_interval("3", Some(IntervalUnit::Day)).unwrap();
-        assert_eq!(day, Interval::new(0, 3, 0));
-    }
-
-    #[test]
     fn bad_input() {
         for input in ["", "x", "1 fortnight", "P", "1.2.3 days", "1:x"] {
-            let err = parse_interval(input, None).unwrap_err();
+            let err = parse_interval(input).unwrap_err();
             assert_eq!(err.code, "22007", "{input}");
         }
         for input in ["3000000000 days", "1:60", "1:00:61"] {
-            assert_eq!(parse_interval(input, None).unwrap_err().code, "22015", "{input}");
+            assert_eq!(parse_interval(input).unwrap_err().code, "22015", "{input}");
         }
-        assert_eq!(parse_interval("2147483647 years", None).unwrap_err().code, "22008");
+        assert_eq!(parse_interval("2147483647 years").unwrap_err().code, "22008");
     }
 
     #[test]
     fn ordering_by_span() {
-        let month = parse_interval("1 mon", None).unwrap();
-        let thirty_days = parse_interval("30 days", None).unwrap();
+        let month = parse_interval("1 mon").unwrap();
+        let thirty_days = parse_interval("30 days").unwrap();
         assert_eq!(month.cmp_span(&thirty_days), Ordering::Equal);
-        assert!(parse_interval("25 hours", None).unwrap() > parse_interval("1 day", None).unwrap());
+        assert!(parse_interval("25 hours").unwrap() > parse_interval("1 day").unwrap());
     }
 
     #[test]
     fn multiplication_and_justification() {
-        let mul = |text: &str, factor: f64| format_interval(&parse_interval(text, None).unwrap().mul(factor).unwrap());
+        let mul = |text: &str, factor: f64| format_interval(&parse_interval(text).unwrap().mul(factor).unwrap());
         assert_eq!(mul("1 mon", 1.5), "1 mon 15 days");
         assert_eq!(mul("1 day", 0.5), "12:00:00");
         assert_eq!(mul("1 hour", 3.0), "03:00:00");
-        let div = parse_interval("1 mon", None).unwrap().div(4.0).unwrap();
+        let div = parse_interval("1 mon").unwrap().div(4.0).unwrap();
         assert_eq!(format_interval(&div), "7 days 12:00:00");
         let j = |text: &str, f: fn(&Interval) -> Result<Interval>| {
-            format_interval(&f(&parse_interval(text, None).unwrap()).unwrap())
+            format_interval(&f(&parse_interval(text).unwrap()).unwrap())
         };
         assert_eq!(j("27 hours", Interval::justify_hours), "1 day 03:00:00");
         assert_eq!(j("35 days", Interval::justify_days), "1 mon 5 days");

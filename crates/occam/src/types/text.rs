@@ -101,7 +101,7 @@ pub fn parse(text: &str, data_type: &DataType) -> Result<Value> {
         DataType::Date => parse_date(text).map(Value::Date),
         DataType::Timestamp => parse_timestamp(text).map(Value::Timestamp),
         DataType::Timestamptz => parse_timestamptz(text).map(Value::Timestamptz),
-        DataType::Interval => super::interval::parse_interval(text, None).map(Value::Interval),
+        DataType::Interval => super::interval::parse_interval(text).map(Value::Interval),
         DataType::Oid => parse_oid(text, data_type),
         // A name needs the catalog (`sql::system::names`); without it only a numeric oid reads.
         DataType::Reg(_) => parse_oid(text, data_type),
@@ -1193,7 +1193,7 @@ fn parse_datetime(input: &str) -> std::result::Result<ParsedDateTime, DateTimeEr
     Ok(ParsedDateTime { date, time_micros, offset_seconds: offset, zone })
 }
 
-fn days_in_month(year: i32, month: u32) -> u32 {
+pub fn days_in_month(year: i32, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
