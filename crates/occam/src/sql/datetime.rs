@@ -15,7 +15,7 @@ use rust_decimal::Decimal;
 use crate::error::{sqlstate, Error, Result};
 use crate::sql::functions::{function_does_not_exist, function_not_unique, ResolvedScalar, ScalarFunction};
 use crate::sql::number_format::format_number;
-use crate::sql::scalar::{BinaryOp, BinarySignature};
+use crate::sql::scalar::{numeric_div, BinaryOp, BinarySignature};
 use crate::types::interval::{
     interval_out_of_range, Interval, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND,
 };
@@ -627,14 +627,16 @@ fn extract(field: &str, value: &Value, source_type: &DataType) -> Result<Decimal
         "timezone" | "timezone_hour" | "timezone_minute" if *source_type == DataType::Timestamptz => int(0),
         // Julian Day of 1970-01-01 is 2440588; a timestamp's fraction of the day follows the point.
         "julian" => {
-            let micros = ts.and_utc().timestamp_micros() + 2_440_588 * MICROS_PER_DAY;
+            let day = ts.and_utc().timestamp().div_euclid(86_400) + 2_440_588;
             if is_date {
-                int(micros / MICROS_PER_DAY)
+                int(day)
             } else {
-                // PostgreSQL's numeric division keeps 20 fraction digits here.
-                let mut days = Decimal::from(micros) / Decimal::from(MICROS_PER_DAY);
-                days.rescale(20);
-                Ok(days)
+                // The Julian day plus the fraction of the day, by numeric division (whose scale PostgreSQL
+                // picks from the operands: 20 digits for 12:00, 28 for midnight).
+                let micros_of_day =
+                    ts.num_seconds_from_midnight() as i64 * MICROS_PER_SECOND + (ts.nanosecond() / 1000) as i64;
+                let fraction = numeric_div(Decimal::from(micros_of_day), Decimal::from(MICROS_PER_DAY))?;
+                Ok(Decimal::from(day) + fraction)
             }
         }
         "epoch" => {
