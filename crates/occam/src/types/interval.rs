@@ -359,6 +359,8 @@ pub fn parse_interval(text: &str) -> Result<Interval> {
                 i += 1;
                 unit
             }
+            // A number right before a time counts days (`1 12:00` is `1 day 12:00:00`).
+            None if tokens.get(i + 1).is_some_and(|next| next.contains(':')) => IntervalUnit::Day,
             None if tokens.get(i + 1).is_some() => return Err(invalid_syntax(text)),
             None => IntervalUnit::Second,
         };
@@ -564,6 +566,9 @@ mod tests {
             ("2h", "02:00:00"),
             ("1 mon -1 day", "1 mon -1 days"),
             ("100 hours", "100:00:00"),
+            ("1 12:00", "1 day 12:00:00"),
+            ("-2 03:00:00", "-2 days +03:00:00"),
+            ("5 1:30:00 ago", "-5 days -01:30:00"),
             ("1 millisecond", "00:00:00.001"),
             ("3 decades", "30 years"),
             ("1 century", "100 years"),
@@ -575,7 +580,7 @@ mod tests {
 
     #[test]
     fn bad_input() {
-        for input in ["", "x", "1 fortnight", "P", "1.2.3 days", "1:x"] {
+        for input in ["", "x", "1 fortnight", "P", "1.2.3 days", "1:x", "1 2"] {
             let err = parse_interval(input).unwrap_err();
             assert_eq!(err.code, "22007", "{input}");
         }
