@@ -1553,7 +1553,9 @@ impl<'c> Binder<'c> {
         };
         // start and stop of one type; the step of that type, or an interval for timestamps.
         let mut data_type = scalar::common_type(&bound[0].1, &bound[1].1).ok_or_else(|| not_found(&bound))?;
-        if data_type == DataType::Date {
+        // Dates, and untyped bounds with an interval step, go to timestamptz as in PostgreSQL.
+        let interval_step = bound.get(2).is_some_and(|(_, t)| *t == DataType::Interval);
+        if data_type == DataType::Date || data_type == DataType::Unknown && interval_step {
             data_type = DataType::Timestamptz;
         }
         let step_type = if matches!(data_type, DataType::Timestamp | DataType::Timestamptz) {
