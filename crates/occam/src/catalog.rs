@@ -802,6 +802,7 @@ fn encode_type(out: &mut Vec<u8>, data_type: &DataType) {
         DataType::Timestamp => out.push(14),
         DataType::Timestamptz => out.push(15),
         DataType::Unknown => out.push(16),
+        DataType::Interval => out.push(17),
         // The catalogs' own types are never column types (the parser refuses them in CREATE TABLE).
         DataType::Oid
         | DataType::Reg(_)
@@ -967,6 +968,7 @@ impl CatalogReader<'_> {
             14 => DataType::Timestamp,
             15 => DataType::Timestamptz,
             16 => DataType::Unknown,
+            17 => DataType::Interval,
             _ => return Err(corrupt()),
         })
     }

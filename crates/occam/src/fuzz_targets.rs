@@ -226,6 +226,7 @@ pub const TYPES: &[DataType] = &[
     DataType::Date,
     DataType::Timestamp,
     DataType::Timestamptz,
+    DataType::Interval,
 ];
 
 /// Text or binary input of one type: the first byte picks the type, the second the format.

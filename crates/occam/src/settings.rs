@@ -126,6 +126,13 @@ fn canonical_value(lower_name: &str, value: &str) -> Result<String> {
         Ok("UTF8".to_string())
     } else if TIME_PARAMETERS.contains(&lower_name) {
         Ok(interrupt::format_milliseconds(interrupt::parse_milliseconds(lower_name, value)?))
+    } else if lower_name == "timezone" {
+        crate::types::zone::canonical_setting(value).ok_or_else(|| {
+            Error::new(
+                sqlstate::INVALID_PARAMETER_VALUE,
+                format!("invalid value for parameter \"TimeZone\": \"{value}\""),
+            )
+        })
     } else {
         Ok(value.to_string())
     }

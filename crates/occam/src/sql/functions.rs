@@ -12,7 +12,7 @@ use std::cmp::Ordering;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc};
+use chrono::{DateTime, Timelike, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::catalog::Catalog;
@@ -21,6 +21,7 @@ use crate::error::{sqlstate, Error, Result};
 use crate::settings::{SessionSettings, Signal};
 use crate::sql::execute::memory::{concat_bytes, requested_length_too_large, ValueLimit, MAX_VALUE_BYTES};
 use crate::sql::scalar::{self, BinaryOp, BinarySignature};
+use crate::types::interval::Interval;
 use crate::types::{text, ArrayElement, DataType, Value};
 
 /// Per-statement context visible to functions (and to the system relations, `sql::system`).
@@ -89,8 +90,6 @@ pub enum ScalarFunction {
     RTrim,
     /// `strpos(s, sub)` (`POSITION(sub IN s)`).
     Strpos,
-    /// `extract(field, source)` / `date_part`: `EXTRACT(field FROM source)`, numeric result.
-    Extract,
     /// `octet_length(s)`.
     OctetLength,
     /// `sqrt(x)`, float8 or numeric.
@@ -141,6 +140,8 @@ pub enum ScalarFunction {
     CurrentSetting,
     /// `set_config(name, value, is_local)`: SET (for the transaction only when `is_local`), returns the value.
     SetConfig,
+    /// `pg_typeof(any)`: the argument's static type as a regtype (NULL arguments too).
+    PgTypeof,
     /// `current_schema()`: the first existing schema of `search_path`.
     CurrentSchema,
     PgBackendPid,
@@ -159,6 +160,8 @@ pub enum ScalarFunction {
     Array(crate::sql::arrays::ArrayFunction),
     /// Regular expressions (`sql::regex`).
     Regex(crate::sql::regex::RegexFunction),
+    /// Date/time functions (`sql::datetime`).
+    DateTime(crate::sql::datetime::DateTimeFunction),
     /// Catalog functions (`sql::system::functions`).
     Catalog(crate::sql::system::functions::CatalogFunction),
 }
@@ -178,7 +181,7 @@ pub fn function_does_not_exist(name: &str, arg_types: &[DataType]) -> Error {
 }
 
 /// 42725 `function sum(unknown) is not unique`.
-fn function_not_unique(name: &str, arg_types: &[DataType]) -> Error {
+pub fn function_not_unique(name: &str, arg_types: &[DataType]) -> Error {
     Error::new("42725", format!("function {name}({}) is not unique", type_list(arg_types)))
         .with_hint("Could not choose a best candidate function. You might need to add explicit type casts.")
 }
@@ -262,6 +265,7 @@ pub fn resolve_scalar(name: &str, arg_types: &[DataType]) -> Result<ResolvedScal
             resolved(F::SetConfig, vec![name, value, DataType::Bool], DataType::Text)
         }
         ("current_schema", 0) => resolved(F::CurrentSchema, vec![], DataType::Text),
+        ("pg_typeof", 1) => resolved(F::PgTypeof, vec![args[0]], DataType::Reg(crate::types::RegKind::Type)),
         ("pg_backend_pid", 0) => resolved(F::PgBackendPid, vec![], DataType::Int4),
         ("pg_cancel_backend", 1) => {
             resolved(F::CancelBackend, vec![int4_arg(&args[0]).ok_or_else(not_found)?], DataType::Bool)
@@ -413,18 +417,6 @@ pub fn resolve_scalar(name: &str, arg_types: &[DataType]) -> Result<ResolvedScal
             let sig = scalar::binary_signature(BinaryOp::Mod, &args[0], &args[1]).map_err(|_| not_found())?;
             resolved(F::Mod, vec![sig.left, sig.right], sig.result)
         }
-        ("extract" | "date_part", 2) => {
-            if !is_stringish(&args[0]) {
-                return Err(not_found());
-            }
-            let source = match args[1] {
-                DataType::Date | DataType::Timestamp | DataType::Timestamptz => args[1],
-                DataType::Unknown => return Err(function_not_unique(name, args)),
-                _ => return Err(not_found()),
-            };
-            let result = if name == "date_part" { DataType::Float8 } else { DataType::Numeric(None) };
-            resolved(F::Extract, vec![DataType::Text, source], result)
-        }
         ("sqrt" | "exp" | "ln" | "log" | "log10" | "sign", 1) => {
             let t = float_or_numeric_arg(&args[0]).ok_or_else(not_found)?;
             let function = match name {
@@ -520,6 +512,7 @@ pub fn resolve_scalar(name: &str, arg_types: &[DataType]) -> Result<ResolvedScal
         ("chr", 1) => resolved(F::Chr, vec![int4_arg(&args[0]).ok_or_else(not_found)?], DataType::Text),
         _ => crate::sql::arrays::resolve(name, args)
             .or_else(|| crate::sql::regex::resolve(name, args))
+            .or_else(|| crate::sql::datetime::resolve(name, args))
             .or_else(|| crate::sql::system::functions::resolve(name, args))
             .unwrap_or_else(|| Err(not_found())),
     }
@@ -562,7 +555,11 @@ pub fn invoke_scalar(
     match resolved.function {
         F::Array(function) => return crate::sql::arrays::invoke(function, resolved, args),
         F::Regex(function) => return crate::sql::regex::invoke(function, args, ctx),
+        F::DateTime(function) => {
+            return crate::sql::datetime::invoke(function, resolved, args, ctx.transaction_timestamp)
+        }
         F::Catalog(function) => return crate::sql::system::functions::invoke(function, args, ctx),
+        F::PgTypeof => return Ok(Value::Int(resolved.arg_types[0].oid() as i64)),
         F::Coalesce => return Ok(args.iter().find(|v| !v.is_null()).cloned().unwrap_or(Value::Null)),
         F::Greatest | F::Least => {
             let mut best: Option<&Value> = None;
@@ -773,16 +770,6 @@ pub fn invoke_scalar(
             };
             scalar::eval_binary(BinaryOp::Mod, &args[0], &args[1], &sig)?
         }
-        F::Extract => {
-            let field = expect_text(&args[0])?.to_ascii_lowercase();
-            let value = extract(&field, &args[1], &resolved.arg_types[1])?;
-            if resolved.result_type == DataType::Float8 {
-                use rust_decimal::prelude::ToPrimitive;
-                Value::Float(value.to_f64().unwrap_or(f64::NAN))
-            } else {
-                Value::Numeric(value)
-            }
-        }
         F::Sqrt => match &args[0] {
             Value::Numeric(d) => Value::Numeric(scalar::numeric_sqrt(*d)?),
             other => Value::Float(scalar::float_sqrt(expect_float(other)?)?),
@@ -887,10 +874,12 @@ pub fn invoke_scalar(
         | F::Random
         | F::AdvisoryLock
         | F::CurrentSchema
+        | F::PgTypeof
         | F::CurrentSetting
         | F::SetConfig
         | F::Array(_)
         | F::Regex(_)
+        | F::DateTime(_)
         | F::Catalog(_) => {
             unreachable!("handled above")
         }
@@ -1108,69 +1097,6 @@ fn substring_bounds(start: i64, length: Option<i64>, len: usize) -> Result<(usiz
     Ok(((from - 1) as usize, (to - 1) as usize))
 }
 
-/// EXTRACT(field FROM date/timestamp/timestamptz) with PostgreSQL 15's numeric results and scales.
-fn extract(field: &str, value: &Value, source_type: &DataType) -> Result<Decimal> {
-    let (ts, is_date): (NaiveDateTime, bool) = match value {
-        Value::Date(d) => (text::date_to_timestamp(d), true),
-        Value::Timestamp(ts) => (*ts, false),
-        Value::Timestamptz(ts) => (ts.naive_utc(), false),
-        other => return Err(Error::internal(format!("extract from {other:?}"))),
-    };
-    let micros_of_minute = ts.second() as i64 * 1_000_000 + (ts.nanosecond() / 1000).min(999_999) as i64;
-    let int = |i: i64| Ok(Decimal::from(i));
-    let scaled = |mantissa: i64, scale: u32| Ok(Decimal::new(mantissa, scale));
-    let field = match field {
-        "years" => "year",
-        "months" | "mon" | "mons" => "month",
-        "days" => "day",
-        "hours" | "h" | "hr" | "hrs" => "hour",
-        "minutes" | "m" | "min" | "mins" => "minute",
-        "seconds" | "s" | "sec" | "secs" => "second",
-        "millisecond" | "ms" | "msec" | "msecs" | "msecond" | "mseconds" => "milliseconds",
-        "microsecond" | "us" | "usec" | "usecs" | "usecond" | "useconds" => "microseconds",
-        other => other,
-    };
-    let time_field = matches!(field, "hour" | "minute" | "second" | "milliseconds" | "microseconds" | "timezone");
-    if is_date && time_field {
-        return Err(Error::unsupported(format!("unit \"{field}\" not supported for type date")));
-    }
-    let year = ts.year();
-    match field {
-        "year" => int(if year <= 0 { year - 1 } else { year } as i64),
-        "month" => int(ts.month() as i64),
-        "day" => int(ts.day() as i64),
-        "hour" => int(ts.hour() as i64),
-        "minute" => int(ts.minute() as i64),
-        "second" => scaled(micros_of_minute, 6),
-        "milliseconds" => scaled(micros_of_minute, 3),
-        "microseconds" => int(micros_of_minute),
-        "dow" => int(ts.weekday().num_days_from_sunday() as i64),
-        "isodow" => int(ts.weekday().number_from_monday() as i64),
-        "doy" => int(ts.ordinal() as i64),
-        "quarter" => int(((ts.month() - 1) / 3 + 1) as i64),
-        "week" => int(ts.iso_week().week() as i64),
-        "isoyear" => int(ts.iso_week().year() as i64),
-        "decade" => int((year as i64).div_euclid(10)),
-        "century" => int(if year > 0 { (year as i64 + 99) / 100 } else { -((99 - (year as i64 - 1)) / 100) }),
-        "millennium" => int(if year > 0 { (year as i64 + 999) / 1000 } else { -((999 - (year as i64 - 1)) / 1000) }),
-        "timezone" | "timezone_hour" | "timezone_minute" if *source_type == DataType::Timestamptz => int(0),
-        // Julian Day of 1970-01-01 is 2440588.
-        "julian" if is_date => int(ts.and_utc().timestamp().div_euclid(86_400) + 2_440_588),
-        "epoch" => {
-            let micros = ts.and_utc().timestamp_micros();
-            if is_date {
-                int(micros / 1_000_000)
-            } else {
-                scaled(micros, 6)
-            }
-        }
-        _ => Err(Error::new(
-            sqlstate::INVALID_PARAMETER_VALUE,
-            format!("unit \"{field}\" not recognized for type {}", source_type.name()),
-        )),
-    }
-}
-
 /// A resolved aggregate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AggregateFunction {
@@ -1286,7 +1212,7 @@ pub fn resolve_aggregate(name: &str, arg_type: Option<&DataType>, distinct: bool
             DataType::Int2 | DataType::Int4 => resolved(A::Sum, Some(*t), DataType::Int8),
             DataType::Int8 => resolved(A::Sum, Some(*t), DataType::Numeric(None)),
             DataType::Numeric(_) => resolved(A::Sum, Some(DataType::Numeric(None)), DataType::Numeric(None)),
-            DataType::Float4 | DataType::Float8 => resolved(A::Sum, Some(*t), *t),
+            DataType::Float4 | DataType::Float8 | DataType::Interval => resolved(A::Sum, Some(*t), *t),
             DataType::Unknown => Err(not_unique()),
             _ => Err(not_found()),
         },
@@ -1294,6 +1220,7 @@ pub fn resolve_aggregate(name: &str, arg_type: Option<&DataType>, distinct: bool
             DataType::Int2 | DataType::Int4 | DataType::Int8 => resolved(A::Avg, Some(*t), DataType::Numeric(None)),
             DataType::Numeric(_) => resolved(A::Avg, Some(DataType::Numeric(None)), DataType::Numeric(None)),
             DataType::Float4 | DataType::Float8 => resolved(A::Avg, Some(*t), DataType::Float8),
+            DataType::Interval => resolved(A::Avg, Some(*t), DataType::Interval),
             DataType::Unknown => Err(not_unique()),
             _ => Err(not_found()),
         },
@@ -1347,6 +1274,7 @@ pub fn accumulator(aggregate: &ResolvedAggregate) -> Box<dyn Accumulator> {
             integer_sum: 0,
             numeric_sum: Decimal::ZERO,
             float_sum: 0.0,
+            interval_sum: Interval::ZERO,
         }),
         AggregateFunction::Min => Box::new(MinMax { best: None, keep: Ordering::Less }),
         AggregateFunction::Max => Box::new(MinMax { best: None, keep: Ordering::Greater }),
@@ -1384,7 +1312,8 @@ impl Accumulator for Count {
 }
 
 /// sum and avg. Integers accumulate exactly in i128 (sum(int2/int4) overflows only at bigint's range, as
-/// PostgreSQL's int8 transition value does), numeric in Decimal, floats in the input's precision.
+/// PostgreSQL's int8 transition value does), numeric in Decimal, floats in the input's precision,
+/// intervals field by field (avg divides as `interval / count`).
 struct SumAvg {
     average: bool,
     arg_type: DataType,
@@ -1392,6 +1321,7 @@ struct SumAvg {
     integer_sum: i128,
     numeric_sum: Decimal,
     float_sum: f64,
+    interval_sum: Interval,
 }
 
 impl Accumulator for SumAvg {
@@ -1422,6 +1352,7 @@ impl Accumulator for SumAvg {
                 }
                 self.float_sum = sum;
             }
+            Value::Interval(interval) => self.interval_sum = self.interval_sum.checked_add(interval)?,
             other => return Err(Error::internal(format!("sum/avg of {other:?}"))),
         }
         self.count += 1;
@@ -1446,6 +1377,8 @@ impl Accumulator for SumAvg {
                     Ok(Value::Int(self.integer_sum as i64))
                 }
             }
+            DataType::Interval if self.average => self.interval_sum.div(self.count as f64).map(Value::Interval),
+            DataType::Interval => Ok(Value::Interval(self.interval_sum)),
             DataType::Float4 | DataType::Float8 => {
                 if self.average {
                     Ok(Value::Float(self.float_sum / self.count as f64))

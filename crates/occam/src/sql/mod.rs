@@ -20,9 +20,11 @@
 pub mod arrays;
 pub mod ast;
 pub mod bind;
+pub mod datetime;
 pub mod execute;
 pub mod explain;
 pub mod functions;
+pub mod number_format;
 pub mod optimize;
 pub mod parse;
 pub mod plan;

@@ -167,6 +167,9 @@ pub fn binary_signature(op: BinaryOp, left: &DataType, right: &DataType) -> Resu
                         "Could not choose a best candidate operator. You might need to add explicit type casts.",
                     ));
             }
+            if let Some(sig) = crate::sql::datetime::arithmetic_signature(op, &l, &r) {
+                return Ok(sig);
+            }
             // Date arithmetic: date +/- integer -> date, integer + date -> date, date - date -> integer.
             let int_like = |t: &DataType| matches!(t, DataType::Int2 | DataType::Int4 | DataType::Unknown);
             match (l, r, op) {
@@ -742,6 +745,7 @@ fn value_type(value: &Value, declared: &DataType) -> DataType {
         Value::Date(_) => *declared == DataType::Date,
         Value::Timestamp(_) => *declared == DataType::Timestamp,
         Value::Timestamptz(_) => *declared == DataType::Timestamptz,
+        Value::Interval(_) => *declared == DataType::Interval,
         Value::Text(_) | Value::Null => true,
     };
     if fits {
@@ -757,12 +761,16 @@ fn value_type(value: &Value, declared: &DataType) -> DataType {
         Value::Date(_) => DataType::Date,
         Value::Timestamp(_) => DataType::Timestamp,
         Value::Timestamptz(_) => DataType::Timestamptz,
+        Value::Interval(_) => DataType::Interval,
         Value::Array(_) => DataType::Array(ArrayElement::TEXT),
         Value::Text(_) | Value::Null => DataType::Text,
     }
 }
 
 fn eval_arithmetic(op: BinaryOp, left: &Value, right: &Value, sig: &BinarySignature) -> Result<Value> {
+    if let Some(result) = crate::sql::datetime::eval_arithmetic(op, left, right) {
+        return result;
+    }
     match (left, right) {
         (Value::Date(a), Value::Date(b)) if op == BinaryOp::Sub => {
             return Ok(Value::Int(a.signed_duration_since(*b).num_days()))
@@ -816,6 +824,7 @@ pub fn negate(value: &Value, data_type: &DataType) -> Result<Value> {
             }
             Ok(Value::Numeric(negated))
         }
+        Value::Interval(interval) => Ok(Value::Interval(interval.checked_neg()?)),
         _ => Err(Error::new(sqlstate::UNDEFINED_FUNCTION, format!("operator does not exist: - {}", data_type.name()))
             .with_hint(
                 "No operator matches the given name and argument types. You might need to add explicit type casts.",
@@ -1109,6 +1118,7 @@ pub fn compare(left: &Value, right: &Value) -> Option<Ordering> {
         (Timestamptz(a), Date(b)) => a.naive_utc().cmp(&text::date_to_timestamp(b)),
         (Timestamp(a), Timestamptz(b)) => a.cmp(&b.naive_utc()),
         (Timestamptz(a), Timestamp(b)) => a.naive_utc().cmp(b),
+        (Interval(a), Interval(b)) => a.cmp_span(b),
         (Array(a), Array(b)) => crate::sql::arrays::compare(a, b)?,
         _ => return None,
     })

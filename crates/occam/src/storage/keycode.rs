@@ -56,6 +56,19 @@ pub fn encode_value(out: &mut Vec<u8>, value: &Value, descending: bool) {
     }
 }
 
+/// The encoding under which values that SQL's `=` calls equal are equal bytes (GROUP BY, DISTINCT, set
+/// operations, hash joins): the ascending key encoding, except that an interval is its normalized span
+/// alone (`'1 mon' = '30 days'`, which keys keep apart so that they decode to the fields stored).
+pub fn encode_for_equality(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Interval(interval) => {
+            out.push(PRESENT);
+            out.extend_from_slice(&((interval.span_micros() as u128) ^ (1 << 127)).to_be_bytes());
+        }
+        other => encode_value(out, other, false),
+    }
+}
+
 /// Encodes a whole tuple of ascending components.
 pub fn encode_key(prefix: &[u8], values: &[Value]) -> Vec<u8> {
     let mut key = Vec::with_capacity(prefix.len() + values.len() * 9);
@@ -98,6 +111,13 @@ fn encode_payload(out: &mut Vec<u8>, value: &Value) {
         }
         Value::Timestamptz(ts) => {
             out.extend_from_slice(&((ts.timestamp_micros() as u64) ^ (1 << 63)).to_be_bytes());
+        }
+        // The normalized span (16 bytes) orders as PostgreSQL compares; months and days follow so that the
+        // key decodes back to the same fields (`'1 mon'` and `'30 days'` are adjacent, distinct keys).
+        Value::Interval(i) => {
+            out.extend_from_slice(&((i.span_micros() as u128) ^ (1 << 127)).to_be_bytes());
+            out.extend_from_slice(&((i.months as u32) ^ (1 << 31)).to_be_bytes());
+            out.extend_from_slice(&((i.days as u32) ^ (1 << 31)).to_be_bytes());
         }
         Value::Array(elements) => {
             for element in elements {
@@ -186,6 +206,7 @@ pub fn skip_value(input: &mut &[u8], data_type: &DataType, descending: bool) -> 
         DataType::Uuid => 16,
         DataType::Date => 4,
         DataType::Timestamp | DataType::Timestamptz => 8,
+        DataType::Interval => 24,
         DataType::Numeric(_) => {
             let class = reader.byte()?;
             if class == 1 {
@@ -316,6 +337,15 @@ impl Reader<'_, '_> {
                     chrono::DateTime::from_timestamp_micros(micros).ok_or_else(|| Error::internal("bad key"))?,
                 )
             }
+            DataType::Interval => {
+                let span = (u128::from_be_bytes(self.array()?) ^ (1 << 127)) as i128;
+                let months = (u32::from_be_bytes(self.array()?) ^ (1 << 31)) as i32;
+                let days = (u32::from_be_bytes(self.array()?) ^ (1 << 31)) as i32;
+                let mut interval = crate::types::interval::Interval { months, days, micros: 0 };
+                let micros = i64::try_from(span - interval.span_micros()).map_err(|_| Error::internal("bad key"))?;
+                interval.micros = micros;
+                Value::Interval(interval)
+            }
         })
     }
 
@@ -444,6 +474,25 @@ mod tests {
             DataType::Numeric(None),
         );
         assert_eq!(enc(&n("1.50"), false), enc(&n("1.5"), false));
+    }
+
+    #[test]
+    fn intervals_order_by_span() {
+        let iv = |months, days, micros| Value::Interval(crate::types::interval::Interval::new(months, days, micros));
+        // -1 year < -1 hour < 0 < 1 day < 25 hours < 30 days < 1 mon (equal span, ordered by fields) < 1 year.
+        assert_order(
+            &[
+                iv(-12, 0, 0),
+                iv(0, 0, -3_600_000_000),
+                iv(0, 0, 0),
+                iv(0, 1, 0),
+                iv(0, 0, 90_000_000_000),
+                iv(0, 30, 0),
+                iv(1, 0, 0),
+                iv(12, 0, 0),
+            ],
+            DataType::Interval,
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Binary input and output of values in PostgreSQL's binary wire format.
 //!
 //! Integers and floats big-endian, bool one byte, uuid 16 bytes, date = days since 2000-01-01 (i32),
-//! timestamp/timestamptz = microseconds since 2000-01-01 (i64), numeric in PostgreSQL's base-10000 digit
+//! timestamp/timestamptz = microseconds since 2000-01-01 (i64), interval = i64 microseconds, i32 days,
+//! i32 months, numeric in PostgreSQL's base-10000 digit
 //! format, text/varchar/bytea raw bytes.
 //!
 //! ```text
@@ -49,6 +50,11 @@ pub fn encode(value: &Value, data_type: &DataType, out: &mut Vec<u8>) {
         }
         Value::Timestamp(ts) => out.extend_from_slice(&micros_since_pg_epoch(ts).to_be_bytes()),
         Value::Timestamptz(ts) => out.extend_from_slice(&micros_since_pg_epoch(&ts.naive_utc()).to_be_bytes()),
+        Value::Interval(i) => {
+            out.extend_from_slice(&i.micros.to_be_bytes());
+            out.extend_from_slice(&i.days.to_be_bytes());
+            out.extend_from_slice(&i.months.to_be_bytes());
+        }
         Value::Array(elements) => encode_array(elements, data_type, out),
     }
 }
@@ -169,6 +175,13 @@ pub fn decode(bytes: &[u8], data_type: &DataType) -> Result<Value> {
         DataType::Timestamp => timestamp_from_micros(i64::from_be_bytes(fixed(bytes)?)).map(Value::Timestamp),
         DataType::Timestamptz => timestamp_from_micros(i64::from_be_bytes(fixed(bytes)?))
             .map(|ts| Value::Timestamptz(Utc.from_utc_datetime(&ts))),
+        DataType::Interval => {
+            let bytes: [u8; 16] = fixed(bytes)?;
+            let micros = i64::from_be_bytes(bytes[..8].try_into().map_err(|_| incorrect_format())?);
+            let days = i32::from_be_bytes(bytes[8..12].try_into().map_err(|_| incorrect_format())?);
+            let months = i32::from_be_bytes(bytes[12..].try_into().map_err(|_| incorrect_format())?);
+            Ok(Value::Interval(crate::types::interval::Interval { months, days, micros }))
+        }
     }
 }
 
@@ -389,6 +402,20 @@ mod tests {
         }
         assert_eq!(decode(&[0, 1], &DataType::Int4).unwrap_err().code, "22P03");
         assert_eq!(decode(&[0xff, 0xfe], &DataType::Text).unwrap_err().code, "22021");
+    }
+
+    #[test]
+    fn intervals() {
+        let interval = crate::types::interval::Interval::new(14, -3, 3_723_000_004);
+        let mut out = Vec::new();
+        encode(&Value::Interval(interval), &DataType::Interval, &mut out);
+        // PostgreSQL's interval_send: microseconds, days, months.
+        assert_eq!(
+            out,
+            [3_723_000_004i64.to_be_bytes().as_slice(), &(-3i32).to_be_bytes(), &14i32.to_be_bytes()].concat()
+        );
+        assert_eq!(round_trip(Value::Interval(interval), DataType::Interval), Value::Interval(interval));
+        assert_eq!(decode(&[0; 12], &DataType::Interval).unwrap_err().code, "22P03");
     }
 
     #[test]

@@ -6,7 +6,9 @@
 //! format) lives in `types::text` so casting and the protocol agree on one spelling per type.
 
 pub mod binary;
+pub mod interval;
 pub mod text;
+pub mod zone;
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -50,6 +52,8 @@ pub enum DataType {
     Date,
     Timestamp,
     Timestamptz,
+    /// `interval`: months, days and microseconds (`Value::Interval`).
+    Interval,
     /// The type of an untyped literal or parameter before inference (PostgreSQL's `unknown`).
     Unknown,
     /// `oid`: an unsigned 4-byte object identifier (a `Value::Int`). The catalog relations' key columns.
@@ -73,7 +77,7 @@ pub enum DataType {
 
 /// Element types arrays exist for (an array of a type with a modifier has the unmodified element type), in
 /// the order of [`ArrayElement`]'s indices.
-static ARRAY_ELEMENTS: [DataType; 26] = [
+static ARRAY_ELEMENTS: [DataType; 27] = [
     DataType::Bool,
     DataType::Int2,
     DataType::Int4,
@@ -100,6 +104,7 @@ static ARRAY_ELEMENTS: [DataType; 26] = [
     DataType::Int2Vector,
     DataType::OidVector,
     DataType::AclItem,
+    DataType::Interval,
 ];
 
 /// An array type's element type: an index into the element types arrays exist for (so that a
@@ -161,6 +166,7 @@ impl DataType {
         DataType::Uuid,
         DataType::Reg(RegKind::Namespace),
         DataType::Reg(RegKind::Role),
+        DataType::Interval,
     ];
 
     /// PostgreSQL type OID, as sent in RowDescription and ParameterDescription (`pg_type.oid`).
@@ -188,6 +194,7 @@ impl DataType {
             DataType::Date => 1082,
             DataType::Timestamp => 1114,
             DataType::Timestamptz => 1184,
+            DataType::Interval => 1186,
             DataType::Numeric(_) => 1700,
             DataType::Reg(RegKind::Class) => 2205,
             DataType::Reg(RegKind::Type) => 2206,
@@ -221,6 +228,7 @@ impl DataType {
             DataType::Timestamp => 1115,
             DataType::Date => 1182,
             DataType::Timestamptz => 1185,
+            DataType::Interval => 1187,
             DataType::Numeric(_) => 1231,
             DataType::Reg(RegKind::Class) => 2210,
             DataType::Reg(RegKind::Type) => 2211,
@@ -283,6 +291,7 @@ impl DataType {
             DataType::Date => "date",
             DataType::Timestamp => "timestamp without time zone",
             DataType::Timestamptz => "timestamp with time zone",
+            DataType::Interval => "interval",
             DataType::Unknown => "unknown",
             DataType::Oid => "oid",
             DataType::Reg(RegKind::Class) => "regclass",
@@ -312,6 +321,7 @@ impl DataType {
                 DataType::Date => "date[]",
                 DataType::Timestamp => "timestamp without time zone[]",
                 DataType::Timestamptz => "timestamp with time zone[]",
+                DataType::Interval => "interval[]",
                 DataType::Oid => "oid[]",
                 DataType::Reg(RegKind::Class) => "regclass[]",
                 DataType::Reg(RegKind::Type) => "regtype[]",
@@ -347,6 +357,7 @@ impl DataType {
             DataType::Date => "date",
             DataType::Timestamp => "timestamp",
             DataType::Timestamptz => "timestamptz",
+            DataType::Interval => "interval",
             DataType::Unknown => "unknown",
             DataType::Oid => "oid",
             DataType::Reg(RegKind::Class) => "regclass",
@@ -376,6 +387,7 @@ impl DataType {
                 DataType::Date => "_date",
                 DataType::Timestamp => "_timestamp",
                 DataType::Timestamptz => "_timestamptz",
+                DataType::Interval => "_interval",
                 DataType::Oid => "_oid",
                 DataType::Reg(RegKind::Class) => "_regclass",
                 DataType::Reg(RegKind::Type) => "_regtype",
@@ -400,7 +412,7 @@ impl DataType {
             DataType::Int4 | DataType::Float4 | DataType::Date | DataType::Oid | DataType::Reg(_) => 4,
             DataType::Int8 | DataType::Float8 | DataType::Timestamp | DataType::Timestamptz => 8,
             DataType::AclItem => 12,
-            DataType::Uuid => 16,
+            DataType::Uuid | DataType::Interval => 16,
             DataType::Name => 64,
             DataType::Unknown => -2,
             _ => -1,
@@ -417,7 +429,7 @@ impl DataType {
         }
     }
 
-    /// `pg_type.typcategory`: A array, B boolean, D date/time, N numeric, S string, U user, X unknown,
+    /// `pg_type.typcategory`: A array, B boolean, D date/time, N numeric, S string, T timespan, U user, X unknown,
     /// Z internal.
     pub fn category(&self) -> char {
         match self {
@@ -427,6 +439,7 @@ impl DataType {
             DataType::Text | DataType::Varchar(_) | DataType::Char(_) | DataType::Name => 'S',
             DataType::InternalChar | DataType::NodeTree => 'Z',
             DataType::Date | DataType::Timestamp | DataType::Timestamptz => 'D',
+            DataType::Interval => 'T',
             DataType::Array(_) | DataType::Int2Vector | DataType::OidVector => 'A',
             DataType::Unknown => 'X',
             DataType::Bytea | DataType::Uuid | DataType::AclItem => 'U',
@@ -513,6 +526,7 @@ pub enum Value {
     Date(chrono::NaiveDate),
     Timestamp(chrono::NaiveDateTime),
     Timestamptz(chrono::DateTime<chrono::Utc>),
+    Interval(interval::Interval),
     /// An array (or `int2vector` / `oidvector`): its elements in order, one dimension. Catalog relations,
     /// `ARRAY(...)`, `ARRAY[...]` and array literals make them; tables cannot store them.
     Array(Vec<Value>),
@@ -546,6 +560,7 @@ impl Value {
             (Date(a), Date(b)) => a.cmp(b),
             (Timestamp(a), Timestamp(b)) => a.cmp(b),
             (Timestamptz(a), Timestamptz(b)) => a.cmp(b),
+            (Interval(a), Interval(b)) => a.cmp(b),
             // Element by element, then the shorter first (PostgreSQL's array_cmp for one dimension).
             (Array(a), Array(b)) => {
                 for (x, y) in a.iter().zip(b) {
@@ -571,7 +586,8 @@ impl Value {
             Value::Timestamp(_) => 6,
             Value::Timestamptz(_) => 7,
             Value::Array(_) => 8,
-            Value::Null => 9,
+            Value::Interval(_) => 9,
+            Value::Null => 10,
         }
     }
 }

@@ -37,6 +37,7 @@ pub fn format(value: &Value, data_type: &DataType) -> String {
         Value::Date(d) => format_date(d),
         Value::Timestamp(ts) => format_timestamp(ts, ""),
         Value::Timestamptz(ts) => format_timestamp(&ts.naive_utc(), "+00"),
+        Value::Interval(i) => super::interval::format_interval(i),
         Value::Array(elements) => {
             let element_type = data_type.element().unwrap_or(DataType::Text);
             format_array(elements, data_type, &mut |v| format(v, &element_type))
@@ -100,6 +101,7 @@ pub fn parse(text: &str, data_type: &DataType) -> Result<Value> {
         DataType::Date => parse_date(text).map(Value::Date),
         DataType::Timestamp => parse_timestamp(text).map(Value::Timestamp),
         DataType::Timestamptz => parse_timestamptz(text).map(Value::Timestamptz),
+        DataType::Interval => super::interval::parse_interval(text).map(Value::Interval),
         DataType::Oid => parse_oid(text, data_type),
         // A name needs the catalog (`sql::system::names`); without it only a numeric oid reads.
         DataType::Reg(_) => parse_oid(text, data_type),
@@ -703,7 +705,7 @@ enum DateTimeError {
     FieldOverflow { hint: bool },
     /// 22009 time zone displacement out of range.
     ZoneDisplacement,
-    /// 22023 a time zone name occam does not know (it has no time zone database).
+    /// 22023 a time zone name the tz database does not have.
     UnknownZone(String),
     /// 22008 a valid date beyond the range occam (chrono) represents: `date out of range: "..."`.
     OutOfRange,
@@ -716,6 +718,8 @@ struct ParsedDateTime {
     date: NaiveDate,
     time_micros: i64,
     offset_seconds: Option<i32>,
+    /// A named zone (`America/New_York`), whose offset depends on the date.
+    zone: Option<super::zone::Zone>,
 }
 
 fn datetime_error(err: DateTimeError, type_name: &str, text: &str) -> Error {
@@ -781,9 +785,12 @@ pub fn parse_timestamp(text: &str) -> Result<NaiveDateTime> {
 pub fn parse_timestamptz(text: &str) -> Result<chrono::DateTime<Utc>> {
     let parsed = parse_datetime(text).map_err(|e| datetime_error(e, "timestamp with time zone", text))?;
     let local = combine(&parsed).ok_or_else(|| date_out_of_range("timestamp", text))?;
-    let utc = local
-        .checked_sub_signed(Duration::seconds(parsed.offset_seconds.unwrap_or(0) as i64))
-        .ok_or_else(|| date_out_of_range("timestamp", text))?;
+    let utc = match parsed.zone {
+        Some(zone) => zone.utc(&local),
+        None => local
+            .checked_sub_signed(Duration::seconds(parsed.offset_seconds.unwrap_or(0) as i64))
+            .ok_or_else(|| date_out_of_range("timestamp", text))?,
+    };
     check_timestamp_range(&utc).ok_or_else(|| date_out_of_range("timestamp", text))?;
     Ok(Utc.from_utc_datetime(&utc))
 }
@@ -912,7 +919,7 @@ fn month_number(word: &str) -> Option<u32> {
 }
 
 /// UTC offsets (seconds east) of the common zone abbreviations in PostgreSQL's default set.
-fn zone_abbreviation(word: &str) -> Option<i32> {
+pub fn zone_abbreviation(word: &str) -> Option<i32> {
     let hours = |h: f64| Some((h * 3600.0) as i32);
     match word {
         "z" | "zulu" | "utc" | "gmt" | "ut" | "wet" => hours(0.0),
@@ -973,6 +980,7 @@ fn parse_datetime(input: &str) -> std::result::Result<ParsedDateTime, DateTimeEr
     let mut day: Option<u32> = None;
     let mut time: Option<i64> = None;
     let mut offset: Option<i32> = None;
+    let mut zone: Option<super::zone::Zone> = None;
     let mut pm: Option<bool> = None;
     let mut bc = false;
     let mut after_t = false;
@@ -1062,7 +1070,12 @@ fn parse_datetime(input: &str) -> std::result::Result<ParsedDateTime, DateTimeEr
                     }
                     offset = zone_abbreviation(w);
                 }
-                w if w.contains('/') => return Err(DateTimeError::UnknownZone(w.to_string())),
+                w if w.contains('/') => {
+                    if offset.is_some() || zone.is_some() {
+                        return Err(DateTimeError::Syntax);
+                    }
+                    zone = Some(super::zone::Zone::parse(w).map_err(|_| DateTimeError::UnknownZone(w.to_string()))?);
+                }
                 "epoch" | "now" | "today" | "tomorrow" | "yesterday" | "allballs" => {
                     let (date, micros) = match word.as_str() {
                         "epoch" => (NaiveDate::from_ymd_opt(1970, 1, 1).ok_or(DateTimeError::Syntax)?, 0),
@@ -1177,10 +1190,10 @@ fn parse_datetime(input: &str) -> std::result::Result<ParsedDateTime, DateTimeEr
             time_micros -= 12 * 3_600_000_000;
         }
     }
-    Ok(ParsedDateTime { date, time_micros, offset_seconds: offset })
+    Ok(ParsedDateTime { date, time_micros, offset_seconds: offset, zone })
 }
 
-fn days_in_month(year: i32, month: u32) -> u32 {
+pub fn days_in_month(year: i32, month: u32) -> u32 {
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
@@ -1546,6 +1559,8 @@ mod tests {
         assert_eq!(round_trip("2024-01-31 12:34:56 EST", tz), "2024-01-31 17:34:56+00");
         assert_eq!(round_trip("0001-01-01 00:00:00+01", tz), "0001-12-31 23:00:00+00 BC");
         assert_eq!(round_trip("2024-01-31 12:34:56 +05:30:30", tz), "2024-01-31 07:04:26+00");
+        assert_eq!(round_trip("2024-07-01 12:00 America/New_York", tz), "2024-07-01 16:00:00+00");
+        assert_eq!(round_trip("2024-01-01 12:00 europe/paris", tz), "2024-01-01 11:00:00+00");
         let e = err("2024-01-31 12:00 Mars/Olympus", tz);
         assert_eq!((e.code, e.message.as_str()), ("22023", "time zone \"mars/olympus\" not recognized"));
         let e = err("x", tz);

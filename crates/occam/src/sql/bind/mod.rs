@@ -2026,21 +2026,40 @@ impl<'c> Binder<'c> {
             ));
         }
         let mut bound = Vec::with_capacity(args.len());
-        let mut data_type = DataType::Unknown;
         for arg in args {
-            let (expr, arg_type) = self.bind_expr(arg, &Scope::default())?;
-            data_type = scalar::common_type(&data_type, &arg_type).unwrap_or(arg_type);
-            bound.push((expr, arg_type));
+            bound.push(self.bind_expr(arg, &Scope::default())?);
         }
-        if data_type == DataType::Unknown || data_type == DataType::Int2 {
-            data_type = DataType::Int4;
+        let not_found = |bound: &[(BoundExpr, DataType)]| {
+            let types: Vec<DataType> = bound.iter().map(|(_, t)| *t).collect();
+            crate::sql::functions::function_does_not_exist("generate_series", &types)
+        };
+        // start and stop of one type; the step of that type, or an interval for timestamps.
+        let mut data_type = scalar::common_type(&bound[0].1, &bound[1].1).ok_or_else(|| not_found(&bound))?;
+        // Dates, and untyped bounds with an interval step, go to timestamptz as in PostgreSQL.
+        let interval_step = bound.get(2).is_some_and(|(_, t)| *t == DataType::Interval);
+        if data_type == DataType::Date || data_type == DataType::Unknown && interval_step {
+            data_type = DataType::Timestamptz;
         }
-        if !data_type.is_integer() {
-            return Err(Error::unsupported(format!("generate_series over type {} is not supported", data_type.name())));
-        }
+        let step_type = if matches!(data_type, DataType::Timestamp | DataType::Timestamptz) {
+            match bound.get(2).map(|(_, t)| *t) {
+                Some(DataType::Interval | DataType::Unknown) => DataType::Interval,
+                _ => return Err(not_found(&bound)),
+            }
+        } else {
+            if let Some((_, step)) = bound.get(2) {
+                data_type = scalar::common_type(&data_type, step).ok_or_else(|| not_found(&bound))?;
+            }
+            data_type = match data_type {
+                DataType::Unknown | DataType::Int2 => DataType::Int4,
+                DataType::Numeric(_) => DataType::Numeric(None),
+                t if t.is_integer() => t,
+                _ => return Err(not_found(&bound)),
+            };
+            data_type
+        };
         let mut coerced = Vec::with_capacity(bound.len());
-        for (expr, from) in bound {
-            coerced.push(self.coerce(expr, from, data_type)?);
+        for (i, (expr, from)) in bound.into_iter().enumerate() {
+            coerced.push(self.coerce(expr, from, if i == 2 { step_type } else { data_type })?);
         }
         let mut coerced = coerced.into_iter();
         let start = coerced.next().expect("checked");
@@ -2102,7 +2121,7 @@ impl<'c> Binder<'c> {
                         } else {
                             (bound, data_type)
                         };
-                        if !data_type.is_numeric_family() {
+                        if !data_type.is_numeric_family() && data_type != DataType::Interval {
                             return Err(Error::new(
                                 sqlstate::UNDEFINED_FUNCTION,
                                 format!("operator does not exist: - {}", data_type.name()),

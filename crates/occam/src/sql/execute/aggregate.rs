@@ -14,7 +14,7 @@ use super::{for_each_batch, Batch, BoxedOperator, ExecContext, Operator};
 use crate::error::Result;
 use crate::sql::functions::{self, Accumulator};
 use crate::sql::plan::{AggregateCall, BoundExpr};
-use crate::storage::keycode::encode_value;
+use crate::storage::keycode::encode_for_equality;
 use crate::types::{Row, Value};
 
 pub struct AggregateOp<'a> {
@@ -82,7 +82,7 @@ impl<'a> AggregateOp<'a> {
                     encoded.clear();
                     encoded.extend_from_slice(&set.to_be_bytes());
                     for &i in members {
-                        encode_value(&mut encoded, &values[i], false);
+                        encode_for_equality(&mut encoded, &values[i]);
                     }
                     let position = match index.get(encoded.as_slice()) {
                         Some(&position) => position,

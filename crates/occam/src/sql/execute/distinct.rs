@@ -7,7 +7,7 @@ use std::collections::HashSet;
 use super::memory::Reservation;
 use super::{Batch, BoxedOperator, ExecContext, Operator};
 use crate::error::Result;
-use crate::storage::keycode::encode_value;
+use crate::storage::keycode::encode_for_equality;
 
 pub struct DistinctOp<'a> {
     input: BoxedOperator<'a>,
@@ -30,7 +30,7 @@ impl<'a> Operator<'a> for DistinctOp<'a> {
             for row in batch {
                 let mut key = Vec::with_capacity(9 * self.columns.len());
                 for &column in self.columns {
-                    encode_value(&mut key, &row[column], false);
+                    encode_for_equality(&mut key, &row[column]);
                 }
                 if !self.seen.contains(&key) {
                     reservation.grow(key.len() + 48)?;

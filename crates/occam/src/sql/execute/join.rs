@@ -8,7 +8,7 @@ use crate::error::{Error, Result};
 use crate::sql::ast::JoinKind;
 use crate::sql::plan::physical::{Join, JoinAlgorithm, Node};
 use crate::sql::plan::BoundExpr;
-use crate::storage::keycode::encode_value;
+use crate::storage::keycode::encode_for_equality;
 use crate::types::{Row, Value};
 
 pub use super::lookup_join::LookupJoinOp;
@@ -109,7 +109,7 @@ pub fn hash_key(keys: &[BoundExpr], row: &[Value], ctx: &mut ExecContext) -> Res
         if value.is_null() {
             return Ok(None);
         }
-        encode_value(&mut out, &value, false);
+        encode_for_equality(&mut out, &value);
     }
     Ok(Some(out))
 }

@@ -342,7 +342,7 @@ fn eval_count(expr: Option<&BoundExpr>, ctx: &mut ExecContext, what: &str) -> Re
 fn encode_values(values: &[Value]) -> Vec<u8> {
     let mut out = Vec::with_capacity(values.len() * 9);
     for value in values {
-        crate::storage::keycode::encode_value(&mut out, value, false);
+        crate::storage::keycode::encode_for_equality(&mut out, value);
     }
     out
 }

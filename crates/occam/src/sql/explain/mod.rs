@@ -708,6 +708,9 @@ pub fn expr_text(expr: &BoundExpr, labels: &Labels) -> String {
                 (ScalarFunction::Regex(inner), _) => {
                     format!("{}({})", snake_case(&format!("{inner:?}")), parts.join(", "))
                 }
+                (ScalarFunction::DateTime(inner), _) => {
+                    format!("{}({})", snake_case(&format!("{inner:?}")), parts.join(", "))
+                }
                 (ScalarFunction::Catalog(inner), _) => {
                     format!("{}({})", snake_case(&format!("{inner:?}")), parts.join(", "))
                 }
@@ -740,6 +743,7 @@ fn literal_text(value: &Value) -> String {
         Value::Date(d) => format!("'{d}'::date"),
         Value::Timestamp(t) => format!("'{t}'::timestamp without time zone"),
         Value::Timestamptz(t) => format!("'{t}'::timestamp with time zone"),
+        Value::Interval(i) => format!("'{}'::interval", crate::types::interval::format_interval(i)),
         Value::Array(_) => format!("'{}'", crate::types::text::format(value, &DataType::Array(ArrayElement::TEXT))),
     }
 }

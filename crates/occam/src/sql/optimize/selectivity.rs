@@ -757,7 +757,7 @@ fn scalar_positions(value: &Value, low: &Value, high: &Value) -> Option<(f64, f6
     Some(scale_byte_strings(&bytes(value)?, &bytes(low)?, &bytes(high)?, is_text))
 }
 
-/// Numbers, dates and timestamps (in microseconds, so that they compare with each other) as f64.
+/// Numbers, dates, timestamps and intervals (in microseconds, so that they compare with each other) as f64.
 fn as_number(value: &Value) -> Option<f64> {
     use rust_decimal::prelude::ToPrimitive;
     const MICROS_PER_DAY: f64 = 86_400_000_000.0;
@@ -769,6 +769,8 @@ fn as_number(value: &Value) -> Option<f64> {
         Value::Date(d) => d.signed_duration_since(chrono::NaiveDate::default()).num_days() as f64 * MICROS_PER_DAY,
         Value::Timestamp(ts) => ts.and_utc().timestamp_micros() as f64,
         Value::Timestamptz(ts) => ts.timestamp_micros() as f64,
+        // The span with a month of 30 days (PostgreSQL's convert_to_scalar counts 30.4375: estimates only).
+        Value::Interval(interval) => interval.span_micros() as f64,
         _ => return None,
     })
 }

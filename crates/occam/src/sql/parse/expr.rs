@@ -204,8 +204,11 @@ impl Translator<'_> {
             }
             E::Ceil { expr, field } => self.ceil_floor("ceil", expr, field)?,
             E::Floor { expr, field } => self.ceil_floor("floor", expr, field)?,
-            E::Interval(_) => return Err(Error::unsupported("datatype interval not supported")),
-            E::AtTimeZone { .. } => return Err(unsupported("AT TIME ZONE")),
+            E::Interval(interval) => self.interval_literal(interval)?,
+            // `ts AT TIME ZONE zone` is PostgreSQL's `timezone(zone, ts)`.
+            E::AtTimeZone { timestamp, time_zone } => {
+                self.call("timezone", vec![self.expr(time_zone)?, self.expr(timestamp)?])
+            }
             E::Collate { expr, collation } => {
                 check_collation(collation)?;
                 self.expr(expr)?
@@ -417,6 +420,18 @@ impl Translator<'_> {
     }
 
     /// A call produced by rewriting special syntax (no position of its own).
+    /// `INTERVAL '1 day'`, and `INTERVAL '3' DAY`: a bare number takes the qualifier's unit. (A qualifier
+    /// on text with units of its own does not truncate it, unlike PostgreSQL.)
+    fn interval_literal(&self, interval: &sp::Interval) -> Result<Expr> {
+        let value = match (self.expr(&interval.value)?, &interval.leading_field) {
+            (Expr::Literal(Literal::String(text)), Some(field)) if text.trim().parse::<f64>().is_ok() => {
+                Expr::Literal(Literal::String(format!("{} {}", text.trim(), field.to_string().to_ascii_lowercase())))
+            }
+            (value, _) => value,
+        };
+        Ok(Expr::Cast { expr: Box::new(value), data_type: DataType::Interval })
+    }
+
     fn call(&self, name: &str, args: Vec<Expr>) -> Expr {
         Expr::Function { name: name.to_string(), args, distinct: false, star: false }
     }
@@ -489,14 +504,31 @@ impl Translator<'_> {
                 }
                 let distinct = matches!(list.duplicate_treatment, Some(sp::DuplicateTreatment::Distinct));
                 let mut args = Vec::new();
+                let mut named = Vec::new();
                 let mut star = false;
                 for arg in &list.args {
                     match arg {
-                        sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Expr(expr)) => args.push(self.expr(expr)?),
+                        sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Expr(expr)) if named.is_empty() => {
+                            args.push(self.expr(expr)?)
+                        }
                         sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Wildcard) if list.args.len() == 1 => star = true,
+                        sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Expr(_)) => {
+                            return Err(
+                                self.at(Error::syntax("positional argument cannot follow named argument"), location)
+                            )
+                        }
                         sp::FunctionArg::Unnamed(_) => return refuse("a * argument"),
-                        _ => return refuse("named arguments"),
+                        sp::FunctionArg::Named { name: parameter, arg: sp::FunctionArgExpr::Expr(expr), .. }
+                        | sp::FunctionArg::ExprNamed {
+                            name: sp::Expr::Identifier(parameter),
+                            arg: sp::FunctionArgExpr::Expr(expr),
+                            ..
+                        } => named.push((fold_ident(parameter), self.expr(expr)?)),
+                        _ => return refuse("this form of named arguments"),
                     }
+                }
+                if !named.is_empty() {
+                    args = positional_arguments(&name, args, named).map_err(|e| self.at(e, location))?;
                 }
                 if star && distinct {
                     return Err(self.at(Error::syntax("syntax error at or near \"*\""), location));
@@ -675,6 +707,34 @@ fn string_value(value: &sp::Value) -> Option<String> {
         sp::Value::DollarQuotedString(s) => Some(s.value.clone()),
         _ => None,
     }
+}
+
+/// A call with named arguments (`make_interval(days => 10)`) made positional, for the built-in functions
+/// whose parameters have names; `make_interval`'s parameters default to 0 as in PostgreSQL.
+fn positional_arguments(function: &str, mut args: Vec<Expr>, mut named: Vec<(String, Expr)>) -> Result<Vec<Expr>> {
+    let (parameters, defaults): (&[&str], bool) = match function {
+        "make_interval" => (&["years", "months", "weeks", "days", "hours", "mins", "secs"], true),
+        "make_date" => (&["year", "month", "day"], false),
+        "make_timestamp" => (&["year", "month", "mday", "hour", "min", "sec"], false),
+        "make_timestamptz" => (&["year", "month", "mday", "hour", "min", "sec", "timezone"], false),
+        _ => (&[], false),
+    };
+    let does_not_exist = |named: &[(String, Expr)]| {
+        let names: Vec<String> = named.iter().map(|(name, _)| format!("{name} => ...")).collect();
+        Error::new(sqlstate::UNDEFINED_FUNCTION, format!("function {function}({}) does not exist", names.join(", ")))
+    };
+    for parameter in parameters.iter().skip(args.len()) {
+        match named.iter().position(|(name, _)| name == parameter) {
+            Some(at) => args.push(named.remove(at).1),
+            None if defaults => args.push(number(0)),
+            // A parameter without a default may be left out only at the end (make_timestamptz's zone).
+            None => break,
+        }
+    }
+    if !named.is_empty() {
+        return Err(does_not_exist(&named));
+    }
+    Ok(args)
 }
 
 fn number(n: i64) -> Expr {
@@ -865,6 +925,7 @@ impl Translator<'_> {
             // The precision (0..6) is accepted and ignored: occam keeps microseconds, as timestamp(6) does.
             T::Timestamp(_, sp::TimezoneInfo::None | sp::TimezoneInfo::WithoutTimeZone) => DataType::Timestamp,
             T::Timestamp(_, sp::TimezoneInfo::WithTimeZone | sp::TimezoneInfo::Tz) => DataType::Timestamptz,
+            T::Interval { .. } => DataType::Interval,
             T::Custom(name, modifiers) => return self.custom_type(name, modifiers),
             T::Array(element) => {
                 let element = match element {
@@ -888,7 +949,6 @@ impl Translator<'_> {
             T::JSON
             | T::JSONB
             | T::Time(..)
-            | T::Interval { .. }
             | T::Bit(_)
             | T::BitVarying(_)
             | T::VarBit(_)
@@ -1048,7 +1108,6 @@ fn pg_name_of_unsupported(data_type: &sp::DataType) -> String {
         T::JSONB => "jsonb".into(),
         T::Time(_, sp::TimezoneInfo::WithTimeZone | sp::TimezoneInfo::Tz) => "time with time zone".into(),
         T::Time(..) => "time without time zone".into(),
-        T::Interval { .. } => "interval".into(),
         T::Bit(_) => "bit".into(),
         T::BitVarying(_) | T::VarBit(_) => "bit varying".into(),
         T::TsVector => "tsvector".into(),

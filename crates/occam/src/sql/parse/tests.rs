@@ -352,7 +352,6 @@ fn unsupported_and_unknown_types() {
         ("varbit(8)", "bit varying"),
         ("int[]", "integer[]"),
         ("text[]", "text[]"),
-        ("interval", "interval"),
         ("time", "time without time zone"),
         ("timetz", "time with time zone"),
         ("tsvector", "tsvector"),

@@ -169,7 +169,7 @@ fn columns(ctx: &SystemContext) -> Result<Vec<Row>> {
             };
             let datetime_precision = match data_type {
                 DataType::Date => Some(0),
-                DataType::Timestamp | DataType::Timestamptz => Some(6),
+                DataType::Timestamp | DataType::Timestamptz | DataType::Interval => Some(6),
                 _ => None,
             };
             let default = attribute.column.and_then(|c| c.default_sql.as_ref()).map(|sql| {

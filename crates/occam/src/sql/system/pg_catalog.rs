@@ -2,7 +2,7 @@
 //! catalog (tables, columns, indexes), roles, statistics and the session's settings.
 //!
 //! Each relation has PostgreSQL 15's oid, column names and column types (types occam does not have are
-//! shown as the nearest one it has: `xid` as `oid`, `anyarray` and `interval` as `text`). What occam has
+//! shown as the nearest one it has: `xid` as `oid`, `anyarray` as `text`). What occam has
 //! no notion of (triggers, rules, policies, publications, inheritance, extensions, sequences, views) is
 //! an empty relation with the right columns, so clients' catalog queries run and find nothing. Columns
 //! about PostgreSQL's storage (pages, toast, frozen xids, statistics targets) hold PostgreSQL's values
@@ -204,8 +204,8 @@ fn storage_of(data_type: &DataType) -> (&'static str, &'static str, bool) {
         (_, DataType::Name | DataType::Uuid) => "c",
         (1, _) => "c",
         (2, _) => "s",
-        (8, _) => "d",
-        (_, DataType::Array(element)) if element.data_type().type_size() == 8 => "d",
+        (8, _) | (_, DataType::Interval) => "d",
+        (_, DataType::Array(element)) if matches!(element.data_type().type_size(), 8 | 16) => "d",
         _ => "i",
     };
     let storage = match data_type {
@@ -302,7 +302,12 @@ fn pg_type(ctx: &SystemContext) -> Result<Vec<Row>> {
                     "typispreferred",
                     matches!(
                         data_type,
-                        DataType::Bool | DataType::Text | DataType::Oid | DataType::Float8 | DataType::Timestamptz
+                        DataType::Bool
+                            | DataType::Text
+                            | DataType::Oid
+                            | DataType::Float8
+                            | DataType::Timestamptz
+                            | DataType::Interval
                     ),
                 )
                 .set("typisdefined", true)
