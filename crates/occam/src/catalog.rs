@@ -758,6 +758,9 @@ fn encode_type(out: &mut Vec<u8>, data_type: &DataType) {
         DataType::Timestamp => out.push(14),
         DataType::Timestamptz => out.push(15),
         DataType::Unknown => out.push(16),
+        // Numbered apart from the types above, which other additions extend.
+        DataType::Json => out.push(40),
+        DataType::Jsonb => out.push(41),
         // The catalogs' own types are never column types (the parser refuses them in CREATE TABLE).
         DataType::Oid
         | DataType::Reg(_)
@@ -923,6 +926,8 @@ impl CatalogReader<'_> {
             14 => DataType::Timestamp,
             15 => DataType::Timestamptz,
             16 => DataType::Unknown,
+            40 => DataType::Json,
+            41 => DataType::Jsonb,
             _ => return Err(corrupt()),
         })
     }

@@ -414,6 +414,7 @@ fn value_kind(value: &Value) -> u8 {
         Value::Date(_) => 8,
         Value::Timestamp(_) => 9,
         Value::Timestamptz(_) => 10,
+        Value::Jsonb(_) => 41,
         // Tables cannot store arrays.
         Value::Array(_) => 0,
     }
@@ -431,6 +432,7 @@ fn kind_type(kind: u8) -> Result<DataType> {
         8 => DataType::Date,
         9 => DataType::Timestamp,
         10 => DataType::Timestamptz,
+        41 => DataType::Jsonb,
         _ => return Err(corrupt()),
     })
 }

@@ -520,6 +520,17 @@ pub enum BinaryOperator {
     NotRegexMatch,
     RegexIMatch,
     NotRegexIMatch,
+    /// The json operators (`sql::json`): `->`, `->>`, `#>`, `#>>`, `@>`, `<@`, `?`, `?&`, `?|`, `#-`.
+    Arrow,
+    LongArrow,
+    HashArrow,
+    HashLongArrow,
+    Contains,
+    ContainedBy,
+    Question,
+    QuestionAnd,
+    QuestionPipe,
+    HashMinus,
 }
 
 impl BinaryOperator {
@@ -547,6 +558,16 @@ impl BinaryOperator {
             BinaryOperator::NotRegexMatch => "!~",
             BinaryOperator::RegexIMatch => "~*",
             BinaryOperator::NotRegexIMatch => "!~*",
+            BinaryOperator::Arrow => "->",
+            BinaryOperator::LongArrow => "->>",
+            BinaryOperator::HashArrow => "#>",
+            BinaryOperator::HashLongArrow => "#>>",
+            BinaryOperator::Contains => "@>",
+            BinaryOperator::ContainedBy => "<@",
+            BinaryOperator::Question => "?",
+            BinaryOperator::QuestionAnd => "?&",
+            BinaryOperator::QuestionPipe => "?|",
+            BinaryOperator::HashMinus => "#-",
         }
     }
 }

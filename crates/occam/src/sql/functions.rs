@@ -157,6 +157,8 @@ pub enum ScalarFunction {
     AdvisoryLockResult,
     /// Array operators and functions (`sql::arrays`).
     Array(crate::sql::arrays::ArrayFunction),
+    /// json and jsonb operators and functions (`sql::json`).
+    Json(crate::sql::json::JsonFunction),
     /// Regular expressions (`sql::regex`).
     Regex(crate::sql::regex::RegexFunction),
     /// Catalog functions (`sql::system::functions`).
@@ -519,6 +521,7 @@ pub fn resolve_scalar(name: &str, arg_types: &[DataType]) -> Result<ResolvedScal
         ("ascii", 1) => resolved(F::Ascii, vec![text_arg(&args[0]).ok_or_else(not_found)?], DataType::Int4),
         ("chr", 1) => resolved(F::Chr, vec![int4_arg(&args[0]).ok_or_else(not_found)?], DataType::Text),
         _ => crate::sql::arrays::resolve(name, args)
+            .or_else(|| crate::sql::json::resolve(name, args))
             .or_else(|| crate::sql::regex::resolve(name, args))
             .or_else(|| crate::sql::system::functions::resolve(name, args))
             .unwrap_or_else(|| Err(not_found())),
@@ -561,6 +564,7 @@ pub fn invoke_scalar(
     // Functions with special NULL handling first; every other function is strict (NULL in, NULL out).
     match resolved.function {
         F::Array(function) => return crate::sql::arrays::invoke(function, resolved, args),
+        F::Json(function) => return crate::sql::json::invoke(function, resolved, args),
         F::Regex(function) => return crate::sql::regex::invoke(function, args, ctx),
         F::Catalog(function) => return crate::sql::system::functions::invoke(function, args, ctx),
         F::Coalesce => return Ok(args.iter().find(|v| !v.is_null()).cloned().unwrap_or(Value::Null)),
@@ -891,6 +895,7 @@ pub fn invoke_scalar(
         | F::SetConfig
         | F::Array(_)
         | F::Regex(_)
+        | F::Json(_)
         | F::Catalog(_) => {
             unreachable!("handled above")
         }

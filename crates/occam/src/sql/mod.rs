@@ -23,6 +23,7 @@ pub mod bind;
 pub mod execute;
 pub mod explain;
 pub mod functions;
+pub mod json;
 pub mod optimize;
 pub mod parse;
 pub mod plan;

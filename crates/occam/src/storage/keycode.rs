@@ -13,6 +13,7 @@
 //!   text/bytea:= bytes with 0x00 escaped as 0x00 0xFF, then 0x00 0x01
 //!   numeric   := sign class (0 neg, 1 zero, 2 pos), exponent, digits (complemented when negative)
 //!   array     := (0x01 component)* 0x00    (never stored in tables; hash keys, DISTINCT, set operations)
+//!   jsonb     := jsonb's own order-preserving form (`types::json::encode_key`); json is text
 //! ```
 //! A descending component is the same bytes complemented.
 
@@ -88,6 +89,7 @@ fn encode_payload(out: &mut Vec<u8>, value: &Value) {
         Value::Text(s) => encode_bytes(out, s.as_bytes()),
         Value::Bytea(b) => encode_bytes(out, b),
         Value::Uuid(u) => out.extend_from_slice(u.as_bytes()),
+        Value::Jsonb(j) => crate::types::json::encode_key(out, j),
         Value::Date(d) => {
             let days = d.signed_duration_since(epoch_date()).num_days() as i32;
             out.extend_from_slice(&((days as u32) ^ (1 << 31)).to_be_bytes());
@@ -183,6 +185,10 @@ pub fn skip_value(input: &mut &[u8], data_type: &DataType, descending: bool) -> 
             }
             return Ok(());
         }
+        DataType::Jsonb => {
+            crate::types::json::decode_key(reader.input, invert)?;
+            return Ok(());
+        }
         DataType::Uuid => 16,
         DataType::Date => 4,
         DataType::Timestamp | DataType::Timestamptz => 8,
@@ -206,7 +212,8 @@ pub fn skip_value(input: &mut &[u8], data_type: &DataType, descending: bool) -> 
         | DataType::Name
         | DataType::InternalChar
         | DataType::AclItem
-        | DataType::NodeTree => loop {
+        | DataType::NodeTree
+        | DataType::Json => loop {
             if reader.byte()? == 0 {
                 match reader.byte()? {
                     0xff => {}
@@ -290,11 +297,13 @@ impl Reader<'_, '_> {
             | DataType::Name
             | DataType::InternalChar
             | DataType::AclItem
-            | DataType::NodeTree => {
+            | DataType::NodeTree
+            | DataType::Json => {
                 let bytes = self.escaped_bytes()?;
                 Value::Text(String::from_utf8(bytes).map_err(|_| Error::internal("corrupt text key"))?)
             }
             DataType::Bytea => Value::Bytea(self.escaped_bytes()?),
+            DataType::Jsonb => Value::Jsonb(crate::types::json::decode_key(self.input, self.invert)?.into()),
             DataType::Uuid => Value::Uuid(uuid::Uuid::from_bytes(self.array()?)),
             DataType::Date => {
                 let days = (u32::from_be_bytes(self.array()?) ^ (1 << 31)) as i32;

@@ -1858,6 +1858,14 @@ impl<'c> Binder<'c> {
     ) -> Result<(BoundExpr, DataType)> {
         let (l, lt) = self.bind_expr(left, scope)?;
         let (r, rt) = self.bind_expr(right, scope)?;
+        if let Some(function) = crate::sql::json::resolve_operator(op, &lt, &rt) {
+            // `a <@ b` is `b @> a`.
+            return if op == BinaryOperator::ContainedBy {
+                self.call(function?, vec![r, l], vec![rt, lt])
+            } else {
+                self.call(function?, vec![l, r], vec![lt, rt])
+            };
+        }
         if let BinaryOperator::RegexMatch
         | BinaryOperator::NotRegexMatch
         | BinaryOperator::RegexIMatch
@@ -1911,7 +1919,17 @@ impl<'c> Binder<'c> {
             BinaryOperator::RegexMatch
             | BinaryOperator::NotRegexMatch
             | BinaryOperator::RegexIMatch
-            | BinaryOperator::NotRegexIMatch => unreachable!("bound above"),
+            | BinaryOperator::NotRegexIMatch
+            | BinaryOperator::Arrow
+            | BinaryOperator::LongArrow
+            | BinaryOperator::HashArrow
+            | BinaryOperator::HashLongArrow
+            | BinaryOperator::Contains
+            | BinaryOperator::ContainedBy
+            | BinaryOperator::Question
+            | BinaryOperator::QuestionAnd
+            | BinaryOperator::QuestionPipe
+            | BinaryOperator::HashMinus => unreachable!("bound above"),
         };
         let sig = scalar::binary_signature(scalar_op, &lt, &rt)?;
         let l = self.coerce(l, lt, sig.left)?;

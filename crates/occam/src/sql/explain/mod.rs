@@ -711,6 +711,7 @@ fn literal_text(value: &Value) -> String {
         Value::Numeric(d) => d.to_string(),
         Value::Bytea(_) => "'\\x...'::bytea".to_string(),
         Value::Uuid(u) => format!("'{u}'::uuid"),
+        Value::Jsonb(j) => format!("'{}'::jsonb", j.to_string().replace('\'', "''")),
         Value::Date(d) => format!("'{d}'::date"),
         Value::Timestamp(t) => format!("'{t}'::timestamp without time zone"),
         Value::Timestamptz(t) => format!("'{t}'::timestamp with time zone"),

@@ -707,6 +707,16 @@ fn binary_operator(op: &sp::BinaryOperator) -> Result<BinaryOperator> {
         B::PGNotLikeMatch => BinaryOperator::NotLike,
         B::PGILikeMatch => BinaryOperator::ILike,
         B::PGNotILikeMatch => BinaryOperator::NotILike,
+        B::Arrow => BinaryOperator::Arrow,
+        B::LongArrow => BinaryOperator::LongArrow,
+        B::HashArrow => BinaryOperator::HashArrow,
+        B::HashLongArrow => BinaryOperator::HashLongArrow,
+        B::AtArrow => BinaryOperator::Contains,
+        B::ArrowAt => BinaryOperator::ContainedBy,
+        B::Question => BinaryOperator::Question,
+        B::QuestionAnd => BinaryOperator::QuestionAnd,
+        B::QuestionPipe => BinaryOperator::QuestionPipe,
+        B::HashMinus => BinaryOperator::HashMinus,
         // `OPERATOR(pg_catalog.~)`: the operator named, in the only schema operators live in.
         B::PGCustomBinaryOperator(parts) => {
             let (op, schema) = match parts.as_slice() {
@@ -742,6 +752,16 @@ fn binary_operator(op: &sp::BinaryOperator) -> Result<BinaryOperator> {
                 "!~" => BinaryOperator::NotRegexMatch,
                 "~*" => BinaryOperator::RegexIMatch,
                 "!~*" => BinaryOperator::NotRegexIMatch,
+                "->" => BinaryOperator::Arrow,
+                "->>" => BinaryOperator::LongArrow,
+                "#>" => BinaryOperator::HashArrow,
+                "#>>" => BinaryOperator::HashLongArrow,
+                "@>" => BinaryOperator::Contains,
+                "<@" => BinaryOperator::ContainedBy,
+                "?" => BinaryOperator::Question,
+                "?&" => BinaryOperator::QuestionAnd,
+                "?|" => BinaryOperator::QuestionPipe,
+                "#-" => BinaryOperator::HashMinus,
                 other => {
                     return Err(Error::new(
                         sqlstate::UNDEFINED_FUNCTION,
