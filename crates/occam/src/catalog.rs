@@ -165,15 +165,12 @@ impl Table {
     }
 
     /// Encodes a full row (every column, hidden ones included) as a storage value: each column's
-    /// `keycode` component, and after a non-null numeric one byte with its scale, because the key encoding
-    /// normalises `1.50` to `1.5` while a stored numeric keeps its scale (PostgreSQL prints `1.50`).
+    /// `keycode` component plus what the key encoding normalises away (`keycode::encode_stored_value`: a
+    /// stored numeric keeps its scale, PostgreSQL prints `1.50`).
     pub fn encode_row(&self, row: &[Value]) -> Vec<u8> {
         let mut out = Vec::with_capacity(row.len() * 9);
         for value in row {
-            crate::storage::keycode::encode_value(&mut out, value, false);
-            if let Value::Numeric(d) = value {
-                out.push(d.scale() as u8);
-            }
+            crate::storage::keycode::encode_stored_value(&mut out, value);
         }
         out
     }
@@ -181,24 +178,14 @@ impl Table {
     /// Decodes only the columns marked in `needed` (the others stay NULL and are stepped over without
     /// building their values); columns past the mask's end are not needed.
     pub fn decode_row_columns(&self, bytes: &[u8], needed: &[bool]) -> Result<Vec<Value>> {
-        use crate::storage::keycode::{decode_value, skip_value};
+        use crate::storage::keycode::{decode_stored_value, skip_stored_value};
         let mut input = bytes;
         let mut row = Vec::with_capacity(self.columns.len());
         for (i, column) in self.columns.iter().enumerate() {
             if needed.get(i).copied().unwrap_or(false) {
-                let mut value = decode_value(&mut input, &column.data_type, false)?;
-                if let Value::Numeric(d) = &mut value {
-                    let (&scale, rest) = input.split_first().ok_or_else(|| Error::internal("truncated numeric"))?;
-                    input = rest;
-                    d.rescale(scale as u32);
-                }
-                row.push(value);
+                row.push(decode_stored_value(&mut input, &column.data_type)?);
             } else {
-                let present = input.first() == Some(&0x01);
-                skip_value(&mut input, &column.data_type, false)?;
-                if present && matches!(column.data_type, DataType::Numeric(_)) {
-                    input = input.get(1..).ok_or_else(|| Error::internal("truncated numeric"))?;
-                }
+                skip_stored_value(&mut input, &column.data_type)?;
                 row.push(Value::Null);
             }
         }
@@ -210,13 +197,7 @@ impl Table {
         let mut input = bytes;
         let mut row = Vec::with_capacity(self.columns.len());
         for column in &self.columns {
-            let mut value = crate::storage::keycode::decode_value(&mut input, &column.data_type, false)?;
-            if let Value::Numeric(d) = &mut value {
-                let (&scale, rest) = input.split_first().ok_or_else(|| Error::internal("truncated numeric"))?;
-                input = rest;
-                d.rescale(scale as u32);
-            }
-            row.push(value);
+            row.push(crate::storage::keycode::decode_stored_value(&mut input, &column.data_type)?);
         }
         Ok(row)
     }
@@ -242,10 +223,7 @@ impl Index {
             key.extend_from_slice(&value);
         }
         for &index in &self.include {
-            encode_value(&mut value, &row[index], false);
-            if let Value::Numeric(d) = &row[index] {
-                value.push(d.scale() as u8);
-            }
+            crate::storage::keycode::encode_stored_value(&mut value, &row[index]);
         }
         (key, value)
     }

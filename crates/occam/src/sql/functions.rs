@@ -1192,6 +1192,11 @@ pub enum AggregateFunction {
     /// `string_agg(text, delimiter)`: its argument is the pair `ARRAY[value, delimiter]` (the binder packs
     /// the two arguments into one, the only argument an aggregate call has).
     StringAgg,
+    /// `json_agg(x)` / `jsonb_agg(x)` (the result type says which): every value, NULLs as JSON null.
+    JsonAgg,
+    /// `json_object_agg(k, v)` / `jsonb_object_agg(k, v)`: the binder packs the pair as
+    /// `json[b]_build_array(k, v)` (see `sql::json::ObjectAgg`).
+    JsonObjectAgg,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -1208,7 +1213,20 @@ pub struct ResolvedAggregate {
 pub fn is_aggregate(name: &str) -> bool {
     matches!(
         name,
-        "count" | "sum" | "avg" | "min" | "max" | "bool_and" | "bool_or" | "every" | "array_agg" | "string_agg"
+        "count"
+            | "sum"
+            | "avg"
+            | "min"
+            | "max"
+            | "bool_and"
+            | "bool_or"
+            | "every"
+            | "array_agg"
+            | "string_agg"
+            | "json_agg"
+            | "jsonb_agg"
+            | "json_object_agg"
+            | "jsonb_object_agg"
     )
 }
 
@@ -1270,6 +1288,12 @@ pub fn resolve_aggregate(name: &str, arg_type: Option<&DataType>, distinct: bool
         }
         // The binder passes string_agg's two arguments as one text[] pair.
         "string_agg" if *t == DataType::Array(ArrayElement::TEXT) => resolved(A::StringAgg, Some(*t), DataType::Text),
+        "json_agg" | "jsonb_agg" => {
+            let arg = if *t == DataType::Unknown { DataType::Text } else { *t };
+            resolved(A::JsonAgg, Some(arg), if name == "json_agg" { DataType::Json } else { DataType::Jsonb })
+        }
+        // The binder passes the key and value as one json[b] pair.
+        "json_object_agg" | "jsonb_object_agg" => resolved(A::JsonObjectAgg, Some(*t), *t),
         _ => Err(not_found()),
     }
 }
@@ -1302,6 +1326,8 @@ pub fn accumulator(aggregate: &ResolvedAggregate) -> Box<dyn Accumulator> {
         AggregateFunction::BoolOr => Box::new(BoolFold { result: None, and: false }),
         AggregateFunction::ArrayAgg => Box::new(ArrayAgg { values: None }),
         AggregateFunction::StringAgg => Box::new(StringAgg { text: None }),
+        AggregateFunction::JsonAgg => Box::new(crate::sql::json::ArrayAgg::new(arg_type, aggregate.result_type)),
+        AggregateFunction::JsonObjectAgg => Box::new(crate::sql::json::ObjectAgg::new(aggregate.result_type)),
     };
     if aggregate.distinct && aggregate.function != AggregateFunction::CountStar {
         Box::new(Distinct { seen: BTreeSet::new(), inner })

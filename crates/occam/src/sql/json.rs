@@ -655,3 +655,96 @@ fn edit_path(target: &mut Jsonb, path: &[Option<String>], depth: usize, edit: &E
     }
     Ok(())
 }
+
+/// `json_agg` / `jsonb_agg`: every value in input order (NULL as JSON null); NULL for no rows. json's
+/// result separates elements with `, ` as PostgreSQL's `json_agg` does.
+pub struct ArrayAgg {
+    arg_type: DataType,
+    result_type: DataType,
+    elements: Option<Vec<Value>>,
+}
+
+impl ArrayAgg {
+    pub fn new(arg_type: DataType, result_type: DataType) -> Self {
+        ArrayAgg { arg_type, result_type, elements: None }
+    }
+}
+
+impl crate::sql::functions::Accumulator for ArrayAgg {
+    fn update(&mut self, value: &Value) -> Result<()> {
+        let element = if self.result_type == DataType::Jsonb {
+            jsonb_value(to_jsonb(value, &self.arg_type)?)
+        } else {
+            Value::Text(json_text(value, &self.arg_type)?)
+        };
+        self.elements.get_or_insert_with(Vec::new).push(element);
+        Ok(())
+    }
+
+    fn finish(&self) -> Result<Value> {
+        let Some(elements) = &self.elements else { return Ok(Value::Null) };
+        if self.result_type == DataType::Jsonb {
+            let elements = elements.iter().map(|e| jsonb_arg(e).cloned()).collect::<Result<_>>()?;
+            return Ok(jsonb_value(Jsonb::Array(elements)));
+        }
+        let parts = elements.iter().map(text_arg).collect::<Result<Vec<_>>>()?;
+        Ok(Value::Text(format!("[{}]", parts.join(", "))))
+    }
+}
+
+/// `json_object_agg` / `jsonb_object_agg` over `json[b]_build_array(key, value)` pairs: a NULL key is
+/// 22023 `field name must not be null`; a key prints as its text. jsonb's keys are unique (last wins),
+/// json's kept in input order as `{ "k" : v, ... }`.
+pub struct ObjectAgg {
+    result_type: DataType,
+    members: Option<Vec<(String, Value)>>,
+}
+
+impl ObjectAgg {
+    pub fn new(result_type: DataType) -> Self {
+        ObjectAgg { result_type, members: None }
+    }
+
+    fn key_text(key: &Jsonb) -> Result<String> {
+        match key {
+            Jsonb::Null => Err(invalid("field name must not be null")),
+            Jsonb::String(s) => Ok(s.clone()),
+            other => Ok(other.to_string()),
+        }
+    }
+}
+
+impl crate::sql::functions::Accumulator for ObjectAgg {
+    fn update(&mut self, pair: &Value) -> Result<()> {
+        let member = match pair {
+            Value::Jsonb(j) => match j.as_ref() {
+                Jsonb::Array(kv) if kv.len() == 2 => (Self::key_text(&kv[0])?, jsonb_value(kv[1].clone())),
+                _ => return Err(Error::internal("jsonb_object_agg pair")),
+            },
+            Value::Text(text) => match json::raw_children(text)? {
+                RawChildren::Array(kv) if kv.len() == 2 => {
+                    let key = json::Parser::parse_document(kv[0], false)?;
+                    (Self::key_text(&key)?, Value::Text(kv[1].to_string()))
+                }
+                _ => return Err(Error::internal("json_object_agg pair")),
+            },
+            _ => return Ok(()),
+        };
+        self.members.get_or_insert_with(Vec::new).push(member);
+        Ok(())
+    }
+
+    fn finish(&self) -> Result<Value> {
+        let Some(members) = &self.members else { return Ok(Value::Null) };
+        if self.result_type == DataType::Jsonb {
+            let members =
+                members.iter().map(|(k, v)| Ok((k.clone(), jsonb_arg(v)?.clone()))).collect::<Result<Vec<_>>>()?;
+            return Ok(jsonb_value(Jsonb::object(members)));
+        }
+        let parts = members
+            .iter()
+            .map(|(k, v)| Ok(format!("{} : {}", json::quote(k), text_arg(v)?)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Value::Text(format!("{{ {} }}", parts.join(", "))))
+    }
+}

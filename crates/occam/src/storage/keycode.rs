@@ -149,6 +149,45 @@ fn epoch_date() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date")
 }
 
+/// Appends a column value as a stored row (or an index entry's INCLUDE columns) holds it: its key component,
+/// then what the key drops: a non-null numeric's scale (one byte; the key makes `1.50` `1.5`), a jsonb's
+/// numbers' scales (`types::json::append_scales`).
+pub fn encode_stored_value(out: &mut Vec<u8>, value: &Value) {
+    encode_value(out, value, false);
+    match value {
+        Value::Numeric(d) => out.push(d.scale() as u8),
+        Value::Jsonb(j) => crate::types::json::append_scales(out, j),
+        _ => {}
+    }
+}
+
+/// Decodes a value written by [`encode_stored_value`].
+pub fn decode_stored_value(input: &mut &[u8], data_type: &DataType) -> Result<Value> {
+    let mut value = decode_value(input, data_type, false)?;
+    match &mut value {
+        Value::Numeric(d) => {
+            let (&scale, rest) = input.split_first().ok_or_else(|| Error::internal("truncated numeric"))?;
+            *input = rest;
+            d.rescale(scale as u32);
+        }
+        Value::Jsonb(j) => crate::types::json::restore_scales(input, std::sync::Arc::make_mut(j))?,
+        _ => {}
+    }
+    Ok(value)
+}
+
+/// Steps over a value written by [`encode_stored_value`].
+pub fn skip_stored_value(input: &mut &[u8], data_type: &DataType) -> Result<()> {
+    let present = input.first() == Some(&PRESENT);
+    skip_value(input, data_type, false)?;
+    match data_type {
+        DataType::Numeric(_) if present => *input = input.get(1..).ok_or_else(|| Error::internal("truncated numeric"))?,
+        DataType::Jsonb if present => crate::types::json::skip_scales(input)?,
+        _ => {}
+    }
+    Ok(())
+}
+
 /// Decodes one component of type `data_type` from the front of `input`, advancing it.
 pub fn decode_value(input: &mut &[u8], data_type: &DataType, descending: bool) -> Result<Value> {
     let mut reader = Reader { input, invert: if descending { 0xff } else { 0 } };

@@ -413,7 +413,8 @@ const TOP_OBJECT: u8 = 0x20;
 
 /// Appends the order-preserving key encoding of `value` (see `storage::keycode`): the top level as
 /// [`compare`] orders it, then each member tagged by its kind's rank. Numbers are sign class, exponent and
-/// digits (as numeric keys), then their scale, so the exact text decodes back.
+/// significant digits (as numeric keys), so equal numbers (`1.0`, `1`) encode equally; a stored row keeps
+/// their scales after the key ([`append_scales`]), as it does for a numeric column.
 pub fn encode_key(out: &mut Vec<u8>, value: &Jsonb) {
     match value {
         Jsonb::Object(members) => {
@@ -461,7 +462,6 @@ fn encode_nested(out: &mut Vec<u8>, value: &Jsonb) {
         Jsonb::String(s) => encode_bytes(out, s.as_bytes()),
         Jsonb::Number(n) => {
             let (negative, digits, exponent) = decompose_number(n);
-            let scale = n.split_once('.').map_or(0, |(_, f)| f.len()) as u32;
             let mut body = Vec::with_capacity(digits.len() + 8);
             body.extend_from_slice(&((exponent.clamp(-0x7fff_ffff, 0x7fff_ffff) as i32 as u32) ^ (1 << 31)).to_be_bytes());
             body.extend_from_slice(digits.as_bytes());
@@ -475,13 +475,69 @@ fn encode_nested(out: &mut Vec<u8>, value: &Jsonb) {
                 out.push(2);
                 out.extend_from_slice(&body);
             }
-            out.extend_from_slice(&scale.to_be_bytes());
         }
         Jsonb::Array(elements) => {
             out.extend_from_slice(&(elements.len() as u32).to_be_bytes());
             elements.iter().for_each(|e| encode_nested(out, e));
         }
         Jsonb::Object(members) => encode_members(out, members),
+    }
+}
+
+/// Every number's scale (digits after the point) in document order, after a stored row's key component:
+/// a u32 count, then a u16 per number.
+pub fn append_scales(out: &mut Vec<u8>, value: &Jsonb) {
+    let mut scales = Vec::new();
+    collect_scales(value, &mut scales);
+    out.extend_from_slice(&(scales.len() as u32).to_be_bytes());
+    scales.iter().for_each(|s| out.extend_from_slice(&s.to_be_bytes()));
+}
+
+fn collect_scales(value: &Jsonb, scales: &mut Vec<u16>) {
+    match value {
+        Jsonb::Number(n) => scales.push(n.split_once('.').map_or(0, |(_, f)| f.len()) as u16),
+        Jsonb::Array(elements) => elements.iter().for_each(|e| collect_scales(e, scales)),
+        Jsonb::Object(members) => members.iter().for_each(|(_, v)| collect_scales(v, scales)),
+        _ => {}
+    }
+}
+
+/// Reads what [`append_scales`] wrote and gives `value`'s numbers their scales back.
+pub fn restore_scales(input: &mut &[u8], value: &mut Jsonb) -> Result<()> {
+    let scales = read_scales(input)?;
+    let mut next = scales.chunks_exact(2).map(|c| u16::from_be_bytes([c[0], c[1]]) as usize);
+    apply_scales(value, &mut next);
+    Ok(())
+}
+
+/// Steps over what [`append_scales`] wrote.
+pub fn skip_scales(input: &mut &[u8]) -> Result<()> {
+    read_scales(input).map(|_| ())
+}
+
+fn read_scales<'a>(input: &mut &'a [u8]) -> Result<&'a [u8]> {
+    let count = input.get(..4).ok_or_else(corrupt)?;
+    let len = 2 * u32::from_be_bytes([count[0], count[1], count[2], count[3]]) as usize;
+    let scales = input.get(4..4 + len).ok_or_else(corrupt)?;
+    *input = &input[4 + len..];
+    Ok(scales)
+}
+
+fn apply_scales(value: &mut Jsonb, scales: &mut impl Iterator<Item = usize>) {
+    match value {
+        Jsonb::Number(n) => {
+            let scale = scales.next().unwrap_or(0);
+            let current = n.split_once('.').map_or(0, |(_, f)| f.len());
+            if current < scale {
+                if current == 0 {
+                    n.push('.');
+                }
+                n.push_str(&"0".repeat(scale - current));
+            }
+        }
+        Jsonb::Array(elements) => elements.iter_mut().for_each(|e| apply_scales(e, scales)),
+        Jsonb::Object(members) => members.iter_mut().for_each(|(_, v)| apply_scales(v, scales)),
+        _ => {}
     }
 }
 
@@ -577,18 +633,13 @@ impl KeyReader<'_, '_> {
                         digits.push(b as char);
                     }
                 }
-                let scale = self.count()? as i64;
-                let text = format!("{}0.{}e{}", if class == 0 { "-" } else { "" }, if digits.is_empty() { "0" } else { &digits }, exponent);
-                let mut number = normalize_number(&text);
-                // Re-apply the stored scale (trailing zeros the digits dropped).
-                let current = number.split_once('.').map_or(0, |(_, f)| f.len()) as i64;
-                if current < scale {
-                    if current == 0 {
-                        number.push('.');
-                    }
-                    number.push_str(&"0".repeat((scale - current) as usize));
-                }
-                Jsonb::Number(number)
+                let text = format!(
+                    "{}0.{}e{}",
+                    if class == 0 { "-" } else { "" },
+                    if digits.is_empty() { "0" } else { &digits },
+                    exponent
+                );
+                Jsonb::Number(normalize_number(&text))
             }
             4 => Jsonb::Bool(self.byte()? != 0),
             5 => {
@@ -986,8 +1037,11 @@ mod tests {
         for value in &values {
             let mut key = Vec::new();
             encode_key(&mut key, value);
+            append_scales(&mut key, value);
             let mut input = key.as_slice();
-            assert_eq!(&decode_key(&mut input, 0).unwrap(), value);
+            let mut decoded = decode_key(&mut input, 0).unwrap();
+            restore_scales(&mut input, &mut decoded).unwrap();
+            assert_eq!(&decoded, value);
             assert!(input.is_empty());
         }
     }

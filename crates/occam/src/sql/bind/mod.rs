@@ -2058,6 +2058,8 @@ impl<'c> Binder<'c> {
             Ok(None)
         } else if name == "string_agg" && args.len() == 2 {
             self.bind_string_agg_args(args, scope).map(Some)
+        } else if matches!(name, "json_object_agg" | "jsonb_object_agg") && args.len() == 2 {
+            self.bind_object_agg_args(name, args, scope).map(Some)
         } else if args.len() == 1 {
             self.bind_expr(&args[0], scope).map(Some)
         } else {
@@ -2220,6 +2222,21 @@ impl<'c> Binder<'c> {
         }
         let mut pair = crate::sql::arrays::resolve_construct(&[DataType::Text, DataType::Text])?;
         pair.arg_types = vec![DataType::Text, DataType::Text];
+        self.call(pair, bound, types)
+    }
+
+    /// `json[b]_object_agg(key, value)`'s two arguments as one: the pair `json[b]_build_array(key, value)`
+    /// (see `sql::json::ObjectAgg`).
+    fn bind_object_agg_args(&mut self, name: &str, args: &[Expr], scope: &Scope) -> Result<(BoundExpr, DataType)> {
+        let mut bound = Vec::with_capacity(2);
+        let mut types = Vec::with_capacity(2);
+        for arg in args {
+            let (expr, data_type) = self.bind_expr(arg, scope)?;
+            bound.push(expr);
+            types.push(data_type);
+        }
+        let builder = if name == "json_object_agg" { "json_build_array" } else { "jsonb_build_array" };
+        let pair = crate::sql::json::resolve(builder, &types).unwrap_or_else(|| Err(Error::internal(builder)))?;
         self.call(pair, bound, types)
     }
 

@@ -270,6 +270,10 @@ impl WindowFunction {
                 A::BoolOr => "bool_or",
                 A::ArrayAgg => "array_agg",
                 A::StringAgg => "string_agg",
+                A::JsonAgg if a.result_type == DataType::Json => "json_agg",
+                A::JsonAgg => "jsonb_agg",
+                A::JsonObjectAgg if a.result_type == DataType::Json => "json_object_agg",
+                A::JsonObjectAgg => "jsonb_object_agg",
             },
         }
     }
