@@ -21,9 +21,13 @@ use crate::types::{text, ArrayElement, DataType, Value};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JsonFunction {
     /// `->` / `->>` (`as_text`) with a text key or an integer subscript.
-    Get { as_text: bool },
+    Get {
+        as_text: bool,
+    },
     /// `#>` / `#>>` with a text[] path.
-    GetPath { as_text: bool },
+    GetPath {
+        as_text: bool,
+    },
     /// `@>`; `<@` is the same with the arguments swapped by the binder.
     Contains,
     /// `?`, `?|` (any), `?&` (all).
@@ -98,7 +102,7 @@ pub fn resolve_operator(op: BinaryOperator, left: &DataType, right: &DataType) -
         )
         .with_hint("No operator matches the given name and argument types. You might need to add explicit type casts.")
     };
-    if !is_json(left) && !(json_operator && is_json(right)) {
+    if !(is_json(left) || json_operator && is_json(right)) {
         return if json_operator { Some(Err(not_found())) } else { None };
     }
     let jsonb = *left == DataType::Jsonb;
@@ -149,6 +153,15 @@ pub fn resolve_operator(op: BinaryOperator, left: &DataType, right: &DataType) -
     })
 }
 
+/// GROUP BY and DISTINCT need an equality operator, which json (unlike jsonb) lacks: 42883
+/// `could not identify an equality operator for type json`.
+pub fn check_equality(data_type: &DataType) -> Result<()> {
+    if *data_type == DataType::Json {
+        return Err(Error::new(sqlstate::UNDEFINED_FUNCTION, "could not identify an equality operator for type json"));
+    }
+    Ok(())
+}
+
 /// The json functions called by name; None for any other name.
 pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> {
     let not_found = || function_does_not_exist(name, args);
@@ -169,14 +182,13 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
     let own_json = |t: &DataType| *t == own || *t == DataType::Unknown;
     let bool_arg = |t: &DataType| matches!(t, DataType::Bool | DataType::Unknown);
     Some(match (base, args) {
-        ("build_object", _) if args.len() % 2 == 0 => {
+        ("build_object", _) if args.len().is_multiple_of(2) => {
             resolved(JsonFunction::BuildObject, args.iter().map(any).collect(), own)
         }
-        ("build_object", _) => Err(Error::new(
-            sqlstate::INVALID_PARAMETER_VALUE,
-            "argument list must have even number of elements",
-        )
-        .with_hint(format!("The arguments of {name}() must consist of alternating keys and values."))),
+        ("build_object", _) => {
+            Err(Error::new(sqlstate::INVALID_PARAMETER_VALUE, "argument list must have even number of elements")
+                .with_hint(format!("The arguments of {name}() must consist of alternating keys and values.")))
+        }
         ("build_array", _) => resolved(JsonFunction::BuildArray, args.iter().map(any).collect(), own),
         ("typeof", [t]) if own_json(t) => resolved(JsonFunction::Typeof, vec![own], DataType::Text),
         ("array_length", [t]) if own_json(t) => resolved(JsonFunction::ArrayLength, vec![own], DataType::Int4),
@@ -271,9 +283,8 @@ pub fn cast_jsonb(value: &Jsonb, to: &DataType) -> Result<Value> {
         Jsonb::Array(_) => "array",
         Jsonb::Object(_) => "object",
     };
-    let wrong_kind = || {
-        Error::new(sqlstate::INVALID_PARAMETER_VALUE, format!("cannot cast jsonb {kind} to type {}", to.name()))
-    };
+    let wrong_kind =
+        || Error::new(sqlstate::INVALID_PARAMETER_VALUE, format!("cannot cast jsonb {kind} to type {}", to.name()));
     match (value, to) {
         (Jsonb::Bool(b), DataType::Bool) => Ok(Value::Bool(*b)),
         (Jsonb::Number(n), t) if t.is_numeric_family() => {
@@ -395,9 +406,7 @@ pub fn invoke(function: JsonFunction, resolved: &ResolvedScalar, args: &[Value])
             edit_path(&mut out, &path, 0, &Edit::Delete)?;
             Ok(jsonb_value(out))
         }
-        F::To if resolved.result_type == DataType::Json => {
-            json_text(&args[0], &resolved.arg_types[0]).map(Value::Text)
-        }
+        F::To if resolved.result_type == DataType::Json => json_text(&args[0], &resolved.arg_types[0]).map(Value::Text),
         F::To => to_jsonb(&args[0], &resolved.arg_types[0]).map(jsonb_value),
         F::Typeof => Ok(Value::Text(parse_input(&args[0], input_is_json)?.type_name().to_string())),
         F::ArrayLength => match parse_input(&args[0], input_is_json)?.as_ref() {
@@ -445,7 +454,11 @@ fn compact_json(value: &Jsonb) -> String {
         Jsonb::Array(elements) => format!("[{}]", elements.iter().map(compact_json).collect::<Vec<_>>().join(",")),
         Jsonb::Object(members) => format!(
             "{{{}}}",
-            members.iter().map(|(k, v)| format!("{}:{}", json::quote(k), compact_json(v))).collect::<Vec<_>>().join(",")
+            members
+                .iter()
+                .map(|(k, v)| format!("{}:{}", json::quote(k), compact_json(v)))
+                .collect::<Vec<_>>()
+                .join(",")
         ),
         other => other.to_string(),
     }
@@ -501,10 +514,7 @@ fn build_object(resolved: &ResolvedScalar, args: &[Value]) -> Result<Value> {
         members.push((key, (&pair[1], &resolved.arg_types[2 * i + 1])));
     }
     if resolved.result_type == DataType::Jsonb {
-        let members = members
-            .into_iter()
-            .map(|(k, (v, t))| Ok((k, to_jsonb(v, t)?)))
-            .collect::<Result<Vec<_>>>()?;
+        let members = members.into_iter().map(|(k, (v, t))| Ok((k, to_jsonb(v, t)?))).collect::<Result<Vec<_>>>()?;
         return Ok(jsonb_value(Jsonb::object(members)));
     }
     let parts = members
@@ -572,7 +582,11 @@ fn delete(target: &Jsonb, operand: &Value) -> Result<Jsonb> {
 fn strip_nulls(value: &Jsonb) -> Jsonb {
     match value {
         Jsonb::Object(members) => Jsonb::Object(
-            members.iter().filter(|(_, v)| !matches!(v, Jsonb::Null)).map(|(k, v)| (k.clone(), strip_nulls(v))).collect(),
+            members
+                .iter()
+                .filter(|(_, v)| !matches!(v, Jsonb::Null))
+                .map(|(k, v)| (k.clone(), strip_nulls(v)))
+                .collect(),
         ),
         Jsonb::Array(elements) => Jsonb::Array(elements.iter().map(strip_nulls).collect()),
         other => other.clone(),
@@ -639,7 +653,9 @@ fn edit_path(target: &mut Jsonb, path: &[Option<String>], depth: usize, edit: &E
                 (Some(i), Edit::Delete) => {
                     elements.remove(i);
                 }
-                (Some(i), Edit::Insert { value, after }) => elements.insert(if *after { i + 1 } else { i }, value.clone()),
+                (Some(i), Edit::Insert { value, after }) => {
+                    elements.insert(if *after { i + 1 } else { i }, value.clone())
+                }
                 (None, Edit::Set { value, create_missing: true } | Edit::Insert { value, .. }) => {
                     // Beyond either end: prepend (a negative subscript) or append.
                     if index < 0 && -index > len {

@@ -181,7 +181,9 @@ pub fn skip_stored_value(input: &mut &[u8], data_type: &DataType) -> Result<()> 
     let present = input.first() == Some(&PRESENT);
     skip_value(input, data_type, false)?;
     match data_type {
-        DataType::Numeric(_) if present => *input = input.get(1..).ok_or_else(|| Error::internal("truncated numeric"))?,
+        DataType::Numeric(_) if present => {
+            *input = input.get(1..).ok_or_else(|| Error::internal("truncated numeric"))?
+        }
         DataType::Jsonb if present => crate::types::json::skip_scales(input)?,
         _ => {}
     }

@@ -172,9 +172,10 @@ pub fn decode(bytes: &[u8], data_type: &DataType) -> Result<Value> {
                 let text = std::str::from_utf8(body).map_err(|e| invalid_utf8(body, e))?;
                 crate::types::text::parse(text, data_type)
             }
-            Some((version, _)) => {
-                Err(Error::new(sqlstate::INVALID_BINARY_REPRESENTATION, format!("unsupported jsonb version number {version}")))
-            }
+            Some((version, _)) => Err(Error::new(
+                sqlstate::INVALID_BINARY_REPRESENTATION,
+                format!("unsupported jsonb version number {version}"),
+            )),
             None => Err(incorrect_format()),
         },
         DataType::Uuid => Ok(Value::Uuid(uuid::Uuid::from_bytes(fixed(bytes)?))),

@@ -78,9 +78,7 @@ impl Jsonb {
     /// The member `key` of an object.
     pub fn field(&self, key: &str) -> Option<&Jsonb> {
         match self {
-            Jsonb::Object(members) => {
-                members.binary_search_by(|(k, _)| key_order(k, key)).ok().map(|i| &members[i].1)
-            }
+            Jsonb::Object(members) => members.binary_search_by(|(k, _)| key_order(k, key)).ok().map(|i| &members[i].1),
             _ => None,
         }
     }
@@ -116,7 +114,7 @@ impl Jsonb {
         }
     }
 
-    /// `jsonb_pretty`: four-space indentation, one member per line.
+    /// `jsonb_pretty`: four-space indentation, one member per line (an empty container's brackets too).
     pub fn pretty(&self) -> String {
         let mut out = String::new();
         self.write_pretty(&mut out, 0);
@@ -129,7 +127,7 @@ impl Jsonb {
             out.push_str(&"    ".repeat(depth));
         };
         match self {
-            Jsonb::Array(elements) if !elements.is_empty() => {
+            Jsonb::Array(elements) => {
                 out.push('[');
                 for (i, element) in elements.iter().enumerate() {
                     if i > 0 {
@@ -141,7 +139,7 @@ impl Jsonb {
                 indent(out, depth);
                 out.push(']');
             }
-            Jsonb::Object(members) if !members.is_empty() => {
+            Jsonb::Object(members) => {
                 out.push('{');
                 for (i, (key, value)) in members.iter().enumerate() {
                     if i > 0 {
@@ -341,7 +339,15 @@ fn decompose_number(text: &str) -> (bool, String, i64) {
 pub fn compare_numbers(a: &str, b: &str) -> Ordering {
     let (an, ad, ae) = decompose_number(a);
     let (bn, bd, be) = decompose_number(b);
-    let class = |negative: bool, digits: &str| if digits.is_empty() { 1 } else if negative { 0 } else { 2 };
+    let class = |negative: bool, digits: &str| {
+        if digits.is_empty() {
+            1
+        } else if negative {
+            0
+        } else {
+            2
+        }
+    };
     let (ac, bc) = (class(an, &ad), class(bn, &bd));
     if ac != bc || ac == 1 {
         return ac.cmp(&bc);
@@ -463,7 +469,9 @@ fn encode_nested(out: &mut Vec<u8>, value: &Jsonb) {
         Jsonb::Number(n) => {
             let (negative, digits, exponent) = decompose_number(n);
             let mut body = Vec::with_capacity(digits.len() + 8);
-            body.extend_from_slice(&((exponent.clamp(-0x7fff_ffff, 0x7fff_ffff) as i32 as u32) ^ (1 << 31)).to_be_bytes());
+            body.extend_from_slice(
+                &((exponent.clamp(-0x7fff_ffff, 0x7fff_ffff) as i32 as u32) ^ (1 << 31)).to_be_bytes(),
+            );
             body.extend_from_slice(digits.as_bytes());
             body.push(0);
             if digits.is_empty() {
@@ -906,18 +914,11 @@ impl<'a> Parser<'a> {
                                 None => return Err(invalid(self, self.pos)),
                             }
                         }
-                        _ => {
-                            return Err(syntax_error(format!(
-                                "Escape sequence \"\\{escape}\" is invalid."
-                            )))
-                        }
+                        _ => return Err(syntax_error(format!("Escape sequence \"\\{escape}\" is invalid."))),
                     }
                 }
                 c if (c as u32) < 0x20 => {
-                    return Err(syntax_error(format!(
-                        "Character with value 0x{:02x} must be escaped.",
-                        c as u32
-                    )))
+                    return Err(syntax_error(format!("Character with value 0x{:02x} must be escaped.", c as u32)))
                 }
                 c => out.push(c),
             }
@@ -1023,10 +1024,11 @@ mod tests {
 
     #[test]
     fn keys_order_and_decode_as_values() {
-        let values: Vec<Jsonb> = ["[]", "null", "\"a\"", "-1.50", "0", "2", "true", "[1]", "[1, 2]", "{}", "{\"a\": [null, {\"b\": 1e3}]}"]
-            .iter()
-            .map(|t| Jsonb::parse(t).unwrap())
-            .collect();
+        let values: Vec<Jsonb> =
+            ["[]", "null", "\"a\"", "-1.50", "0", "2", "true", "[1]", "[1, 2]", "{}", "{\"a\": [null, {\"b\": 1e3}]}"]
+                .iter()
+                .map(|t| Jsonb::parse(t).unwrap())
+                .collect();
         for pair in values.windows(2) {
             assert_eq!(compare(&pair[0], &pair[1]), Ordering::Less, "{} < {}", pair[0], pair[1]);
             let (mut a, mut b) = (Vec::new(), Vec::new());

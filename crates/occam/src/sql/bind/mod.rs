@@ -968,6 +968,7 @@ impl<'c> Binder<'c> {
             for expr in group_by {
                 let expr = self.resolve_group_reference(expr, items, &scope)?;
                 let bound = self.bind_expr(&expr, &scope)?;
+                crate::sql::json::check_equality(&bound.1)?;
                 grouping.group_asts.push(strip_positions(&expr));
                 grouping.group_bound.push(bound);
             }
@@ -986,6 +987,12 @@ impl<'c> Binder<'c> {
             }
         };
         let visible = projection.len();
+        if distinct {
+            if let Some(err) = columns.iter().find_map(|c| crate::sql::json::check_equality(&c.data_type).err()) {
+                self.windows = saved_windows;
+                return Err(err);
+            }
+        }
         let windows_so_far = self.windows.take();
         let having = match having {
             Some(expr) => {

@@ -505,7 +505,8 @@ impl Translator<'_> {
     }
 
     /// `agg(x) FILTER (WHERE c)` as `agg(CASE WHEN c THEN x END)` (and `count(*)` as `count(CASE WHEN c
-    /// THEN 1 END)`): the same for every aggregate that skips NULL inputs, which all but `array_agg` do.
+    /// THEN 1 END)`): the same for every aggregate that skips NULL inputs, which all but `array_agg` and the
+    /// json aggregates do.
     fn filtered_arguments(
         &self,
         name: &str,
@@ -516,7 +517,9 @@ impl Translator<'_> {
         let when =
             |value: Expr| Expr::Case { operand: None, branches: vec![(filter.clone(), value)], else_result: None };
         match name {
-            "array_agg" => Err(unsupported("FILTER with array_agg")),
+            "array_agg" | "json_agg" | "jsonb_agg" | "json_object_agg" | "jsonb_object_agg" => {
+                Err(unsupported(format!("FILTER with {name}")))
+            }
             _ if !crate::sql::functions::is_aggregate(name) && name != "string_agg" => Err(Error::new(
                 sqlstate::WRONG_OBJECT_TYPE,
                 format!("FILTER specified, but {name} is not an aggregate function"),
@@ -802,7 +805,7 @@ fn check_collation(collation: &sp::ObjectName) -> Result<()> {
 
 impl Translator<'_> {
     /// A type name. Supported types map to `DataType`; `serial` and unknown names are 42704 (as in Aurora
-    /// DSQL); PostgreSQL types occam does not store are 0A000 `datatype json not supported`.
+    /// DSQL); PostgreSQL types occam does not store are 0A000 `datatype interval not supported`.
     pub(super) fn data_type(&self, data_type: &sp::DataType) -> Result<DataType> {
         use sp::DataType as T;
         let no_modifier = |modifier: &Option<u64>, name: &str| match modifier {
@@ -871,9 +874,9 @@ impl Translator<'_> {
                     .array_of()
                     .ok_or_else(|| not_supported_type(&format!("{}[]", element_type.name())));
             }
-            T::JSON
-            | T::JSONB
-            | T::Time(..)
+            T::JSON => DataType::Json,
+            T::JSONB => DataType::Jsonb,
+            T::Time(..)
             | T::Interval { .. }
             | T::Bit(_)
             | T::BitVarying(_)
@@ -962,6 +965,8 @@ impl Translator<'_> {
             "int2vector" => plain(DataType::Int2Vector),
             "oidvector" => plain(DataType::OidVector),
             "aclitem" => plain(DataType::AclItem),
+            "json" => plain(DataType::Json),
+            "jsonb" => plain(DataType::Jsonb),
             "pg_node_tree" => plain(DataType::NodeTree),
             name if UNSUPPORTED_BUILTIN_TYPES.contains(&name) => Err(not_supported_type(canonical_name(name))),
             name => Err(undefined_type(name)),
@@ -1030,8 +1035,6 @@ fn canonical_name(name: &str) -> &str {
 fn pg_name_of_unsupported(data_type: &sp::DataType) -> String {
     use sp::DataType as T;
     match data_type {
-        T::JSON => "json".into(),
-        T::JSONB => "jsonb".into(),
         T::Time(_, sp::TimezoneInfo::WithTimeZone | sp::TimezoneInfo::Tz) => "time with time zone".into(),
         T::Time(..) => "time without time zone".into(),
         T::Interval { .. } => "interval".into(),
