@@ -641,13 +641,12 @@ impl KeyReader<'_, '_> {
                         digits.push(b as char);
                     }
                 }
-                let text = format!(
-                    "{}0.{}e{}",
-                    if class == 0 { "-" } else { "" },
-                    if digits.is_empty() { "0" } else { &digits },
-                    exponent
-                );
-                Jsonb::Number(normalize_number(&text))
+                if digits.is_empty() {
+                    Jsonb::Number("0".to_string())
+                } else {
+                    let sign = if class == 0 { "-" } else { "" };
+                    Jsonb::Number(normalize_number(&format!("{sign}0.{digits}e{exponent}")))
+                }
             }
             4 => Jsonb::Bool(self.byte()? != 0),
             5 => {
