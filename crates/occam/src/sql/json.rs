@@ -764,3 +764,145 @@ impl crate::sql::functions::Accumulator for ObjectAgg {
         Ok(Value::Text(format!("{{ {} }}", parts.join(", "))))
     }
 }
+
+/// A json set-returning function in FROM (a `plan::TableFunction`), over a json (`json`) or jsonb argument.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonTable {
+    /// `json[b]_array_elements[_text](array)`: a column `value`.
+    ArrayElements { json: bool, as_text: bool },
+    /// `json[b]_each[_text](object)`: columns `key`, `value`.
+    Each { json: bool, as_text: bool },
+    /// `json[b]_object_keys(object)`: one column named after the function.
+    ObjectKeys { json: bool },
+}
+
+impl JsonTable {
+    /// The set-returning function `name`, with the argument type it takes; None for any other name.
+    pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<(JsonTable, DataType)>> {
+        let (json, base) = match name.strip_prefix("jsonb_") {
+            Some(base) => (false, base),
+            None => (true, name.strip_prefix("json_")?),
+        };
+        let function = match base {
+            "array_elements" => JsonTable::ArrayElements { json, as_text: false },
+            "array_elements_text" => JsonTable::ArrayElements { json, as_text: true },
+            "each" => JsonTable::Each { json, as_text: false },
+            "each_text" => JsonTable::Each { json, as_text: true },
+            "object_keys" => JsonTable::ObjectKeys { json },
+            _ => return None,
+        };
+        let input = if json { DataType::Json } else { DataType::Jsonb };
+        Some(match args {
+            [t] if *t == input || *t == DataType::Unknown => Ok((function, input)),
+            _ => Err(function_does_not_exist(name, args)),
+        })
+    }
+
+    fn is_json(&self) -> bool {
+        match self {
+            JsonTable::ArrayElements { json, .. } | JsonTable::Each { json, .. } | JsonTable::ObjectKeys { json } => {
+                *json
+            }
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match (self, self.is_json()) {
+            (JsonTable::ArrayElements { as_text: false, .. }, true) => "json_array_elements",
+            (JsonTable::ArrayElements { as_text: false, .. }, false) => "jsonb_array_elements",
+            (JsonTable::ArrayElements { as_text: true, .. }, true) => "json_array_elements_text",
+            (JsonTable::ArrayElements { as_text: true, .. }, false) => "jsonb_array_elements_text",
+            (JsonTable::Each { as_text: false, .. }, true) => "json_each",
+            (JsonTable::Each { as_text: false, .. }, false) => "jsonb_each",
+            (JsonTable::Each { as_text: true, .. }, true) => "json_each_text",
+            (JsonTable::Each { as_text: true, .. }, false) => "jsonb_each_text",
+            (JsonTable::ObjectKeys { .. }, true) => "json_object_keys",
+            (JsonTable::ObjectKeys { .. }, false) => "jsonb_object_keys",
+        }
+    }
+
+    pub fn column_names(&self) -> &'static [&'static str] {
+        match self {
+            JsonTable::ArrayElements { .. } => &["value"],
+            JsonTable::Each { .. } => &["key", "value"],
+            JsonTable::ObjectKeys { json: true } => &["json_object_keys"],
+            JsonTable::ObjectKeys { json: false } => &["jsonb_object_keys"],
+        }
+    }
+
+    /// The result columns' types.
+    pub fn column_types(&self) -> Vec<DataType> {
+        let value = match self {
+            JsonTable::ArrayElements { as_text: true, .. } | JsonTable::Each { as_text: true, .. } => DataType::Text,
+            _ if self.is_json() => DataType::Json,
+            _ => DataType::Jsonb,
+        };
+        match self {
+            JsonTable::ArrayElements { .. } => vec![value],
+            JsonTable::Each { .. } => vec![DataType::Text, value],
+            JsonTable::ObjectKeys { .. } => vec![DataType::Text],
+        }
+    }
+
+    /// Whether the one column takes the FROM item's alias as its name (a function without named output
+    /// columns, as PostgreSQL names it).
+    pub fn column_takes_alias(&self) -> bool {
+        matches!(self, JsonTable::ObjectKeys { .. })
+    }
+}
+
+/// The rows of `function` over its evaluated argument (none for NULL); 22023 when the value is of the wrong
+/// kind (`cannot extract elements from an object`, ...).
+pub fn table_rows(function: JsonTable, args: &[Value]) -> Result<Vec<Vec<Value>>> {
+    let Some(arg) = args.first().filter(|v| !v.is_null()) else { return Ok(Vec::new()) };
+    let name = function.name();
+    // Each member as (key, value as json text or tree); json keeps members as written.
+    let (members, kind): (Vec<(Option<String>, Value)>, &str) = match arg {
+        Value::Text(text) => match json::raw_children(text)? {
+            RawChildren::Array(elements) => {
+                (elements.into_iter().map(|e| (None, Value::Text(e.to_string()))).collect(), "array")
+            }
+            RawChildren::Object(members) => {
+                (members.into_iter().map(|(k, v)| (Some(k), Value::Text(v.to_string()))).collect(), "object")
+            }
+            RawChildren::Scalar => (Vec::new(), "scalar"),
+        },
+        other => match jsonb_arg(other)? {
+            Jsonb::Array(elements) => (elements.iter().map(|e| (None, jsonb_value(e.clone()))).collect(), "array"),
+            Jsonb::Object(members) => {
+                (members.iter().map(|(k, v)| (Some(k.clone()), jsonb_value(v.clone()))).collect(), "object")
+            }
+            _ => (Vec::new(), "scalar"),
+        },
+    };
+    let value_text = |value: Value| -> Result<Value> {
+        Ok(match value {
+            Value::Text(raw) => json_result(Some(&raw), true)?,
+            Value::Jsonb(j) => j.to_text().map_or(Value::Null, Value::Text),
+            other => other,
+        })
+    };
+    match (function, kind) {
+        (JsonTable::ArrayElements { as_text, .. }, "array") => {
+            members.into_iter().map(|(_, v)| Ok(vec![if as_text { value_text(v)? } else { v }])).collect()
+        }
+        (JsonTable::ArrayElements { json: true, .. }, "object") => {
+            Err(invalid(format!("cannot call {name} on a non-array")))
+        }
+        (JsonTable::ArrayElements { json: true, .. }, _) => Err(invalid(format!("cannot call {name} on a scalar"))),
+        (JsonTable::ArrayElements { .. }, "object") => Err(invalid("cannot extract elements from an object")),
+        (JsonTable::ArrayElements { .. }, _) => Err(invalid("cannot extract elements from a scalar")),
+        (JsonTable::Each { as_text, .. }, "object") => members
+            .into_iter()
+            .map(|(k, v)| Ok(vec![k.map_or(Value::Null, Value::Text), if as_text { value_text(v)? } else { v }]))
+            .collect(),
+        (JsonTable::ObjectKeys { .. }, "object") => {
+            Ok(members.into_iter().map(|(k, _)| vec![k.map_or(Value::Null, Value::Text)]).collect())
+        }
+        (JsonTable::Each { json: true, .. }, "array") => Err(invalid("cannot deconstruct an array as an object")),
+        (JsonTable::Each { json: true, .. }, _) => Err(invalid("cannot deconstruct a scalar")),
+        (JsonTable::Each { .. }, _) => Err(invalid(format!("cannot call {name} on a non-object"))),
+        (_, "array") => Err(invalid(format!("cannot call {name} on an array"))),
+        _ => Err(invalid(format!("cannot call {name} on a scalar"))),
+    }
+}

@@ -335,6 +335,9 @@ fn table_scope_columns(table: &Table, alias: Option<&ast::TableAlias>) -> Vec<Sc
 
 // ---- the binder ----
 
+/// A set-returning function's result columns: default names and types.
+type TableFunctionColumns = Vec<(&'static str, DataType)>;
+
 /// GROUP BY state while binding the expressions evaluated after aggregation.
 #[derive(Debug)]
 struct Grouping {
@@ -1346,22 +1349,22 @@ impl<'c> Binder<'c> {
                 return self.plan_unnest(args, alias.as_ref());
             }
             TableRef::Function { name, args, alias } => {
-                if name != "generate_series" {
-                    return Err(Error::new(
-                        sqlstate::UNDEFINED_FUNCTION,
-                        format!("function {name} does not exist as a table function"),
-                    ));
-                }
-                let (source, data_type) = self.plan_series(args)?;
-                let column_name = alias
-                    .as_ref()
-                    .map(|a| a.columns.first().cloned().unwrap_or_else(|| a.name.clone()))
-                    .unwrap_or_else(|| "generate_series".to_string());
-                let item_name = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| "generate_series".into());
-                scope.push(
-                    Some(item_name),
-                    vec![ScopeColumn { name: column_name, data_type, hidden: false, origin: None }],
-                )?;
+                let (source, columns, column_takes_alias) = self.plan_table_function(name, args)?;
+                let renames = alias.as_ref().map(|a| a.columns.as_slice()).unwrap_or(&[]);
+                let scope_columns = columns
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (default_name, data_type))| {
+                        let name = match (renames.get(i), alias) {
+                            (Some(rename), _) => rename.clone(),
+                            (None, Some(alias)) if column_takes_alias => alias.name.clone(),
+                            _ => default_name.to_string(),
+                        };
+                        ScopeColumn { name, data_type, hidden: false, origin: None }
+                    })
+                    .collect();
+                let item_name = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| name.clone());
+                scope.push(Some(item_name), scope_columns)?;
                 source
             }
             TableRef::Subquery { query, alias } => {
@@ -1542,6 +1545,38 @@ impl<'c> Binder<'c> {
         self.plan_table_ref(&TableRef::Subquery { query: Box::new(query), alias: Some(alias) })
     }
 
+    /// A set-returning function in FROM: its source, its columns (default names and types), and whether its
+    /// one column is named after the FROM item's alias (a function without named output columns).
+    fn plan_table_function(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+    ) -> Result<(Source, TableFunctionColumns, bool)> {
+        if name == "generate_series" {
+            let (source, data_type) = self.plan_series(args)?;
+            return Ok((source, vec![("generate_series", data_type)], true));
+        }
+        self.clause = "FROM";
+        let mut bound = Vec::with_capacity(args.len());
+        let mut types = Vec::with_capacity(args.len());
+        for arg in args {
+            let (expr, data_type) = self.bind_expr(arg, &Scope::default())?;
+            bound.push(expr);
+            types.push(data_type);
+        }
+        let Some(resolved) = crate::sql::json::JsonTable::resolve(name, &types) else {
+            return Err(Error::new(
+                sqlstate::UNDEFINED_FUNCTION,
+                format!("function {name} does not exist as a table function"),
+            ));
+        };
+        let (function, input) = resolved?;
+        let arg = self.coerce(bound.remove(0), types[0], input)?;
+        let columns = function.column_names().iter().copied().zip(function.column_types()).collect();
+        let source = Source::Function { function: TableFunction::Json(function), args: vec![arg] };
+        Ok((source, columns, function.column_takes_alias()))
+    }
+
     fn plan_series(&mut self, args: &[Expr]) -> Result<(Source, DataType)> {
         self.clause = "FROM";
         if args.len() < 2 || args.len() > 3 {
@@ -1567,11 +1602,7 @@ impl<'c> Binder<'c> {
         for (expr, from) in bound {
             coerced.push(self.coerce(expr, from, data_type)?);
         }
-        let mut coerced = coerced.into_iter();
-        let start = coerced.next().expect("checked");
-        let stop = coerced.next().expect("checked");
-        let step = coerced.next();
-        Ok((Source::Series { start, stop, step }, data_type))
+        Ok((Source::Function { function: TableFunction::Series, args: coerced }, data_type))
     }
 
     // ---- expressions ----
@@ -2004,7 +2035,7 @@ impl<'c> Binder<'c> {
         if functions::is_aggregate(name) {
             return self.bind_aggregate(name, args, distinct, star, scope);
         }
-        if name == "generate_series" {
+        if name == "generate_series" || crate::sql::json::JsonTable::resolve(name, &[]).is_some() {
             return Err(Error::unsupported("set-returning functions are only supported in FROM"));
         }
         if name == "sys.wait_for_job" {

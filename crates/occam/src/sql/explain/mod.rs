@@ -238,9 +238,9 @@ impl<'a> TextRenderer<'a> {
                 self.filter_lines(depth, plan, &filters, &labels);
                 labels
             }
-            Node::Series { .. } => {
-                self.header(depth, "Function Scan on generate_series", shown);
-                let labels = vec!["generate_series".to_string()];
+            Node::Function { function, .. } => {
+                self.header(depth, &format!("Function Scan on {}", function.name()), shown);
+                let labels: Labels = function.column_names().iter().map(|n| n.to_string()).collect();
                 self.filter_lines(depth, plan, &filters, &labels);
                 labels
             }
@@ -827,7 +827,7 @@ fn json_node(out: &mut String, plan: &PhysicalPlan, e: &Explained, level: usize)
         Node::Window { .. } => ("WindowAgg".to_string(), Vec::new()),
         Node::Result => ("Result".to_string(), Vec::new()),
         Node::Values { .. } => ("Values Scan".to_string(), Vec::new()),
-        Node::Series { .. } | Node::SystemScan { .. } => ("Function Scan".to_string(), Vec::new()),
+        Node::Function { .. } | Node::SystemScan { .. } => ("Function Scan".to_string(), Vec::new()),
         Node::SetOperation { .. } => ("Append".to_string(), Vec::new()),
         Node::Project { .. } | Node::Truncate { .. } | Node::Filter { .. } => unreachable!("skipped above"),
     };

@@ -28,7 +28,7 @@ use crate::sql::ast::JoinKind;
 use crate::sql::plan::physical::{
     Estimate, Join, JoinAlgorithm, LimitCount, Node, PhysicalPlan, PhysicalQuery, TableRead,
 };
-use crate::sql::plan::{BoundExpr, QueryPlan, Source};
+use crate::sql::plan::{BoundExpr, QueryPlan, Source, TableFunction};
 use crate::sql::scalar::BinaryOp;
 use crate::statistics::TableStatistics;
 use crate::txn::Timestamp;
@@ -467,14 +467,17 @@ impl Planner<'_, '_> {
             Source::System(relation) => {
                 (self.node(Node::SystemScan { relation }, leaf(100.0, relation.columns.len())), conjuncts, false)
             }
-            Source::Series { start, stop, step } => {
-                let rows = match (literal_int(start), literal_int(stop), step.as_ref().map(literal_int)) {
-                    (Some(a), Some(b), None) => (b - a + 1).max(0) as f64,
-                    (Some(a), Some(b), Some(Some(s))) if s != 0 => ((b - a) / s + 1).max(0) as f64,
-                    _ => 1000.0,
+            Source::Function { function, args } => {
+                let literals: Vec<Option<i64>> = args.iter().map(literal_int).collect();
+                // PostgreSQL's estimate for a set-returning function it knows nothing about is 100 rows.
+                let rows = match (function, literals.as_slice()) {
+                    (TableFunction::Series, [Some(a), Some(b)]) => (b - a + 1).max(0) as f64,
+                    (TableFunction::Series, [Some(a), Some(b), Some(s)]) if *s != 0 => ((b - a) / s + 1).max(0) as f64,
+                    (TableFunction::Series, _) => 1000.0,
+                    _ => 100.0,
                 };
-                let node = Node::Series { start: start.clone(), stop: stop.clone(), step: step.clone() };
-                (self.node(node, leaf(rows, 1)), conjuncts, false)
+                let node = Node::Function { function: *function, args: args.clone() };
+                (self.node(node, leaf(rows, function.width())), conjuncts, false)
             }
             Source::Values(rows) => {
                 let width = rows.first().map_or(0, Vec::len);
@@ -864,7 +867,7 @@ fn source_width(source: &Source) -> usize {
         Source::Single => 0,
         Source::Table { table, .. } => table.columns.len(),
         Source::System(relation) => relation.columns.len(),
-        Source::Series { .. } => 1,
+        Source::Function { function, .. } => function.width(),
         Source::Values(rows) => rows.first().map_or(0, Vec::len),
         Source::Subquery(query) => query.visible,
         Source::Cross(sources) => sources.iter().map(source_width).sum(),

@@ -302,6 +302,38 @@ pub struct SortKey {
     pub nulls_first: bool,
 }
 
+/// A set-returning function usable in FROM (`sql::execute::series` produces its rows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableFunction {
+    /// `generate_series(start, stop[, step])` over integers.
+    Series,
+    /// `jsonb_array_elements`, `jsonb_each`, `jsonb_object_keys` and the rest (`sql::json::table_rows`).
+    Json(crate::sql::json::JsonTable),
+}
+
+impl TableFunction {
+    /// The name EXPLAIN shows (`Function Scan on generate_series`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            TableFunction::Series => "generate_series",
+            TableFunction::Json(json) => json.name(),
+        }
+    }
+
+    /// Its result columns' names (the binder types them).
+    pub fn column_names(&self) -> &'static [&'static str] {
+        match self {
+            TableFunction::Series => &["generate_series"],
+            TableFunction::Json(json) => json.column_names(),
+        }
+    }
+
+    /// How many columns each row has.
+    pub fn width(&self) -> usize {
+        self.column_names().len()
+    }
+}
+
 /// Where a query's input rows come from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
@@ -314,11 +346,11 @@ pub enum Source {
     },
     /// A relation of schema `sys` whose rows are produced from database state (`sql::system`).
     System(&'static crate::sql::system::SystemRelation),
-    /// `generate_series(start, stop[, step])` over integers.
-    Series {
-        start: BoundExpr,
-        stop: BoundExpr,
-        step: Option<BoundExpr>,
+    /// A set-returning function in FROM (`generate_series(1, 10)`, `jsonb_each(doc)`); its arguments do not
+    /// refer to other FROM items.
+    Function {
+        function: TableFunction,
+        args: Vec<BoundExpr>,
     },
     Values(Vec<Vec<BoundExpr>>),
     Subquery(Box<QueryPlan>),

@@ -53,11 +53,10 @@ pub enum Node {
     SystemScan {
         relation: &'static crate::sql::system::SystemRelation,
     },
-    /// `generate_series(start, stop[, step])` over integers.
-    Series {
-        start: BoundExpr,
-        stop: BoundExpr,
-        step: Option<BoundExpr>,
+    /// A set-returning function's rows (`Function Scan`).
+    Function {
+        function: super::TableFunction,
+        args: Vec<BoundExpr>,
     },
     Values {
         rows: Vec<Vec<BoundExpr>>,
@@ -214,7 +213,7 @@ impl PhysicalPlan {
         while let Some(plan) = pending.pop() {
             match &mut plan.node {
                 Node::TableRead(read) => out.push(read),
-                Node::Result | Node::SystemScan { .. } | Node::Series { .. } | Node::Values { .. } => {}
+                Node::Result | Node::SystemScan { .. } | Node::Function { .. } | Node::Values { .. } => {}
                 Node::Filter { input, .. }
                 | Node::Project { input, .. }
                 | Node::Aggregate { input, .. }
@@ -233,9 +232,11 @@ impl PhysicalPlan {
     /// The node's inputs, left to right.
     pub fn children(&self) -> Vec<&PhysicalPlan> {
         match &self.node {
-            Node::Result | Node::TableRead(_) | Node::SystemScan { .. } | Node::Series { .. } | Node::Values { .. } => {
-                Vec::new()
-            }
+            Node::Result
+            | Node::TableRead(_)
+            | Node::SystemScan { .. }
+            | Node::Function { .. }
+            | Node::Values { .. } => Vec::new(),
             Node::Filter { input, .. }
             | Node::Project { input, .. }
             | Node::Aggregate { input, .. }

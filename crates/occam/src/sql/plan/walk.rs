@@ -265,10 +265,7 @@ impl Source {
         match self {
             Source::Single | Source::Table { .. } | Source::System(_) | Source::Subquery(_) => {}
             Source::SetOperation { .. } => {}
-            Source::Series { start, stop, step } => {
-                out.extend([start, stop]);
-                out.extend(step.as_ref());
-            }
+            Source::Function { args, .. } => out.extend(args),
             Source::Values(rows) => out.extend(rows.iter().flatten()),
             Source::Cross(sources) => sources.iter().for_each(|s| s.collect_expressions(out)),
             Source::Join(join) => {
