@@ -1547,11 +1547,7 @@ impl<'c> Binder<'c> {
 
     /// A set-returning function in FROM: its source, its columns (default names and types), and whether its
     /// one column is named after the FROM item's alias (a function without named output columns).
-    fn plan_table_function(
-        &mut self,
-        name: &str,
-        args: &[Expr],
-    ) -> Result<(Source, TableFunctionColumns, bool)> {
+    fn plan_table_function(&mut self, name: &str, args: &[Expr]) -> Result<(Source, TableFunctionColumns, bool)> {
         if name == "generate_series" {
             let (source, data_type) = self.plan_series(args)?;
             return Ok((source, vec![("generate_series", data_type)], true));
