@@ -60,6 +60,48 @@ pub enum JsonFunction {
     Insert,
 }
 
+impl JsonFunction {
+    /// The operator a call of this function was written as (`->`), for EXPLAIN; None for a function.
+    pub fn operator(&self) -> Option<&'static str> {
+        Some(match self {
+            JsonFunction::Get { as_text: false } => "->",
+            JsonFunction::Get { as_text: true } => "->>",
+            JsonFunction::GetPath { as_text: false } => "#>",
+            JsonFunction::GetPath { as_text: true } => "#>>",
+            JsonFunction::Contains => "@>",
+            JsonFunction::HasKey => "?",
+            JsonFunction::HasAnyKey => "?|",
+            JsonFunction::HasAllKeys => "?&",
+            JsonFunction::Concat => "||",
+            JsonFunction::Delete => "-",
+            JsonFunction::DeletePath => "#-",
+            _ => return None,
+        })
+    }
+
+    /// The SQL name of a function call (`jsonb_build_object`), for EXPLAIN: json's or jsonb's variant by
+    /// the type it works on.
+    pub fn function_name(&self, call: &ResolvedScalar) -> String {
+        let base = match self {
+            JsonFunction::To => return if call.result_type == DataType::Json { "to_json" } else { "to_jsonb" }.into(),
+            JsonFunction::BuildObject => "build_object",
+            JsonFunction::BuildArray => "build_array",
+            JsonFunction::Typeof => "typeof",
+            JsonFunction::ArrayLength => "array_length",
+            JsonFunction::StripNulls => "strip_nulls",
+            JsonFunction::Pretty => "pretty",
+            JsonFunction::Set => "set",
+            JsonFunction::Insert => "insert",
+            other => return other.operator().unwrap_or_default().to_string(),
+        };
+        let json = match self {
+            JsonFunction::BuildObject | JsonFunction::BuildArray => call.result_type == DataType::Json,
+            _ => call.arg_types.first() == Some(&DataType::Json),
+        };
+        format!("{}_{base}", if json { "json" } else { "jsonb" })
+    }
+}
+
 fn resolved(function: JsonFunction, arg_types: Vec<DataType>, result_type: DataType) -> Result<ResolvedScalar> {
     Ok(ResolvedScalar { function: ScalarFunction::Json(function), arg_types, result_type })
 }

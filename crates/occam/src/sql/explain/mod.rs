@@ -682,6 +682,10 @@ pub fn expr_text(expr: &BoundExpr, labels: &Labels) -> String {
                 (ScalarFunction::Regex(inner), _) => {
                     format!("{}({})", snake_case(&format!("{inner:?}")), parts.join(", "))
                 }
+                (ScalarFunction::Json(json), [l, r]) if json.operator().is_some() => {
+                    format!("({l} {} {r})", json.operator().unwrap_or_default())
+                }
+                (ScalarFunction::Json(json), _) => format!("{}({})", json.function_name(function), parts.join(", ")),
                 (ScalarFunction::Catalog(inner), _) => {
                     format!("{}({})", snake_case(&format!("{inner:?}")), parts.join(", "))
                 }
