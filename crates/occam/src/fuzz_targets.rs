@@ -226,6 +226,8 @@ pub const TYPES: &[DataType] = &[
     DataType::Date,
     DataType::Timestamp,
     DataType::Timestamptz,
+    DataType::Json,
+    DataType::Jsonb,
 ];
 
 /// Text or binary input of one type: the first byte picks the type, the second the format.

@@ -317,6 +317,24 @@ pub fn normalize_number(text: &str) -> String {
     out
 }
 
+/// numeric's limits (131072 digits before the point, 16383 after): 22003 `value overflows numeric
+/// format` beyond them, as PostgreSQL's numeric input says for jsonb numbers.
+fn check_number_range(text: &str) -> Result<()> {
+    let overflow = || Error::out_of_range("value overflows numeric format");
+    let body = text.trim_start_matches('-');
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], body[i + 1..].parse::<i64>().map_err(|_| overflow())?),
+        None => (body, 0),
+    };
+    let (integer, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let integer_digits = integer.trim_start_matches('0').len() as i64 + exponent;
+    let scale = fraction.len() as i64 - exponent;
+    if exponent.abs() > 1_000_000 || integer_digits > 131_072 || scale > 16_383 {
+        return Err(overflow());
+    }
+    Ok(())
+}
+
 /// A normalized number as (negative, significant digits without leading or trailing zeros, exponent):
 /// value = 0.DIGITS × 10^exponent. Zero has no digits.
 fn decompose_number(text: &str) -> (bool, String, i64) {
@@ -633,6 +651,9 @@ impl KeyReader<'_, '_> {
                     let flip = if class == 0 { 0xff } else { 0 };
                     let raw = [self.byte()? ^ flip, self.byte()? ^ flip, self.byte()? ^ flip, self.byte()? ^ flip];
                     exponent = (u32::from_be_bytes(raw) ^ (1 << 31)) as i32 as i64;
+                    if exponent.abs() > 1_000_000 {
+                        return Err(corrupt());
+                    }
                     loop {
                         let b = self.byte()? ^ flip;
                         if b == 0 {
@@ -842,6 +863,9 @@ impl<'a> Parser<'a> {
         }
         if !ok || i != bytes.len() {
             return Err(syntax_error(format!("Token \"{token}\" is invalid.")));
+        }
+        if self.for_jsonb {
+            check_number_range(token)?;
         }
         self.pos += token.len();
         Ok(Jsonb::Number(token.to_string()))
