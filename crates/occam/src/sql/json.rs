@@ -204,6 +204,16 @@ pub fn check_equality(data_type: &DataType) -> Result<()> {
     Ok(())
 }
 
+/// ORDER BY and DISTINCT ON need an ordering operator, which json lacks: 42883 `could not identify an
+/// ordering operator for type json`.
+pub fn check_ordering(data_type: &DataType) -> Result<()> {
+    if *data_type == DataType::Json {
+        return Err(Error::new(sqlstate::UNDEFINED_FUNCTION, "could not identify an ordering operator for type json")
+            .with_hint("Use an explicit ordering operator or modify the query."));
+    }
+    Ok(())
+}
+
 /// The json functions called by name; None for any other name.
 pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> {
     let not_found = || function_does_not_exist(name, args);

@@ -63,6 +63,17 @@ impl Jsonb {
         }
     }
 
+    /// The bytes the tree owns on the heap (for memory accounting).
+    pub fn heap_bytes(&self) -> usize {
+        let node = std::mem::size_of::<Jsonb>();
+        match self {
+            Jsonb::Number(s) | Jsonb::String(s) => s.capacity(),
+            Jsonb::Array(elements) => elements.iter().map(|e| node + e.heap_bytes()).sum(),
+            Jsonb::Object(members) => members.iter().map(|(k, v)| node + 24 + k.capacity() + v.heap_bytes()).sum(),
+            Jsonb::Null | Jsonb::Bool(_) => 0,
+        }
+    }
+
     /// `jsonb_typeof`'s name of the value's kind.
     pub fn type_name(&self) -> &'static str {
         match self {

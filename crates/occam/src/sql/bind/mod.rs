@@ -1150,6 +1150,7 @@ impl<'c> Binder<'c> {
         match strip_position(expr) {
             Expr::Literal(Literal::Number(Value::Int(n), _)) => {
                 if *n >= 1 && (*n as usize) <= columns.len() {
+                    crate::sql::json::check_ordering(&columns[*n as usize - 1].data_type)?;
                     return Ok(*n as usize - 1);
                 }
                 return Err(Error::new(
@@ -1171,12 +1172,14 @@ impl<'c> Binder<'c> {
                     }
                 }
                 if let Some(&first) = matches.first() {
+                    crate::sql::json::check_ordering(&columns[first].data_type)?;
                     return Ok(first);
                 }
             }
             _ => {}
         }
-        let (bound, _) = self.bind_expr(expr, scope)?;
+        let (bound, data_type) = self.bind_expr(expr, scope)?;
+        crate::sql::json::check_ordering(&data_type)?;
         if let Some(position) = projection.iter().position(|p| *p == bound) {
             return Ok(position);
         }
