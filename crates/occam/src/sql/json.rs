@@ -144,10 +144,11 @@ pub fn resolve_operator(op: BinaryOperator, left: &DataType, right: &DataType) -
         )
         .with_hint("No operator matches the given name and argument types. You might need to add explicit type casts.")
     };
-    if !(is_json(left) || json_operator && is_json(right)) {
+    if !(is_json(left) || (json_operator || op == B::Concat) && is_json(right)) {
         return if json_operator { Some(Err(not_found())) } else { None };
     }
-    let jsonb = *left == DataType::Jsonb;
+    // An untyped literal left of `|| jsonb` is jsonb too (`text || jsonb` stays text concatenation).
+    let jsonb = *left == DataType::Jsonb || op == B::Concat && *left == DataType::Unknown;
     let jsonb_or_unknown = |t: &DataType| *t == DataType::Jsonb || *t == DataType::Unknown;
     Some(match op {
         B::Arrow | B::LongArrow => {
