@@ -1289,6 +1289,21 @@ impl<'c> Binder<'c> {
         let mut scope = Scope::default();
         let mut sources = Vec::with_capacity(select.from.len());
         for item in &select.from {
+            // A function reads the items before it when its arguments name them (PostgreSQL's implicit
+            // LATERAL): it then expands each of their rows.
+            if let TableRef::Function { name, args, alias } = item {
+                if name != "unnest" && !sources.is_empty() {
+                    let (function, args, item_scope) = self.function_item(name, args, alias.as_ref(), &scope)?;
+                    let reads_preceding = args.iter().any(|a| a.any(|e| matches!(e, BoundExpr::Column(_))));
+                    let input = reads_preceding.then(|| match sources.len() {
+                        1 => sources.pop().expect("one source"),
+                        _ => Source::Cross(std::mem::take(&mut sources)),
+                    });
+                    scope.append(item_scope)?;
+                    sources.push(Source::Function { input: input.map(Box::new), function, args });
+                    continue;
+                }
+            }
             let (source, item_scope) = self.plan_table_ref(item)?;
             scope.append(item_scope)?;
             sources.push(source);
@@ -1352,23 +1367,8 @@ impl<'c> Binder<'c> {
                 return self.plan_unnest(args, alias.as_ref());
             }
             TableRef::Function { name, args, alias } => {
-                let (source, columns, column_takes_alias) = self.plan_table_function(name, args)?;
-                let renames = alias.as_ref().map(|a| a.columns.as_slice()).unwrap_or(&[]);
-                let scope_columns = columns
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, (default_name, data_type))| {
-                        let name = match (renames.get(i), alias) {
-                            (Some(rename), _) => rename.clone(),
-                            (None, Some(alias)) if column_takes_alias => alias.name.clone(),
-                            _ => default_name.to_string(),
-                        };
-                        ScopeColumn { name, data_type, hidden: false, origin: None }
-                    })
-                    .collect();
-                let item_name = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| name.clone());
-                scope.push(Some(item_name), scope_columns)?;
-                source
+                let (function, args, item_scope) = self.function_item(name, args, alias.as_ref(), &Scope::default())?;
+                return Ok((Source::Function { input: None, function, args }, item_scope));
             }
             TableRef::Subquery { query, alias } => {
                 let saved_grouping = self.grouping.take();
@@ -1548,18 +1548,52 @@ impl<'c> Binder<'c> {
         self.plan_table_ref(&TableRef::Subquery { query: Box::new(query), alias: Some(alias) })
     }
 
-    /// A set-returning function in FROM: its source, its columns (default names and types), and whether its
-    /// one column is named after the FROM item's alias (a function without named output columns).
-    fn plan_table_function(&mut self, name: &str, args: &[Expr]) -> Result<(Source, TableFunctionColumns, bool)> {
+    /// A set-returning function FROM item: the function, its bound arguments (which may read the FROM items
+    /// before it, in `preceding`) and its scope (columns named by the alias, else by the function).
+    fn function_item(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        alias: Option<&ast::TableAlias>,
+        preceding: &Scope,
+    ) -> Result<(TableFunction, Vec<BoundExpr>, Scope)> {
+        let (function, args, columns, column_takes_alias) = self.plan_table_function(name, args, preceding)?;
+        let renames = alias.map(|a| a.columns.as_slice()).unwrap_or(&[]);
+        let scope_columns = columns
+            .into_iter()
+            .enumerate()
+            .map(|(i, (default_name, data_type))| {
+                let name = match (renames.get(i), alias) {
+                    (Some(rename), _) => rename.clone(),
+                    (None, Some(alias)) if column_takes_alias => alias.name.clone(),
+                    _ => default_name.to_string(),
+                };
+                ScopeColumn { name, data_type, hidden: false, origin: None }
+            })
+            .collect();
+        let mut scope = Scope::default();
+        scope.push(Some(alias.map_or_else(|| name.to_string(), |a| a.name.clone())), scope_columns)?;
+        Ok((function, args, scope))
+    }
+
+    /// A set-returning function in FROM: the function, its arguments, its columns (default names and types),
+    /// and whether its one column is named after the FROM item's alias (a function without named output
+    /// columns).
+    fn plan_table_function(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        preceding: &Scope,
+    ) -> Result<(TableFunction, Vec<BoundExpr>, TableFunctionColumns, bool)> {
         if name == "generate_series" {
-            let (source, data_type) = self.plan_series(args)?;
-            return Ok((source, vec![("generate_series", data_type)], true));
+            let (args, data_type) = self.plan_series(args, preceding)?;
+            return Ok((TableFunction::Series, args, vec![("generate_series", data_type)], true));
         }
         self.clause = "FROM";
         let mut bound = Vec::with_capacity(args.len());
         let mut types = Vec::with_capacity(args.len());
         for arg in args {
-            let (expr, data_type) = self.bind_expr(arg, &Scope::default())?;
+            let (expr, data_type) = self.bind_expr(arg, preceding)?;
             bound.push(expr);
             types.push(data_type);
         }
@@ -1572,11 +1606,10 @@ impl<'c> Binder<'c> {
         let (function, input) = resolved?;
         let arg = self.coerce(bound.remove(0), types[0], input)?;
         let columns = function.column_names().iter().copied().zip(function.column_types()).collect();
-        let source = Source::Function { function: TableFunction::Json(function), args: vec![arg] };
-        Ok((source, columns, function.column_takes_alias()))
+        Ok((TableFunction::Json(function), vec![arg], columns, function.column_takes_alias()))
     }
 
-    fn plan_series(&mut self, args: &[Expr]) -> Result<(Source, DataType)> {
+    fn plan_series(&mut self, args: &[Expr], preceding: &Scope) -> Result<(Vec<BoundExpr>, DataType)> {
         self.clause = "FROM";
         if args.len() < 2 || args.len() > 3 {
             return Err(Error::new(
@@ -1587,7 +1620,7 @@ impl<'c> Binder<'c> {
         let mut bound = Vec::with_capacity(args.len());
         let mut data_type = DataType::Unknown;
         for arg in args {
-            let (expr, arg_type) = self.bind_expr(arg, &Scope::default())?;
+            let (expr, arg_type) = self.bind_expr(arg, preceding)?;
             data_type = scalar::common_type(&data_type, &arg_type).unwrap_or(arg_type);
             bound.push((expr, arg_type));
         }
@@ -1601,7 +1634,7 @@ impl<'c> Binder<'c> {
         for (expr, from) in bound {
             coerced.push(self.coerce(expr, from, data_type)?);
         }
-        Ok((Source::Function { function: TableFunction::Series, args: coerced }, data_type))
+        Ok((coerced, data_type))
     }
 
     // ---- expressions ----

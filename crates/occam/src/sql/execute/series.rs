@@ -1,6 +1,10 @@
-//! `Function Scan`: the rows of a set-returning function in FROM. `generate_series` streams integers from
-//! start to stop by step; the json functions (`jsonb_array_elements`, `jsonb_each`, ...) compute their rows
-//! from their evaluated arguments at the first pull (`sql::json::table_rows`) and hand them out in batches.
+//! `Function Scan`: the rows of a set-returning function in FROM: `generate_series` (integers from start to
+//! stop by step, streamed) and the json functions (`jsonb_array_elements`, `jsonb_each`, ...; their rows
+//! computed at once from the evaluated arguments, `sql::json::table_rows`).
+//!
+//! Without an input the arguments are evaluated once. With one (`FROM t, jsonb_each(t.doc)`: the function
+//! reads the FROM items before it, PostgreSQL's implicit LATERAL) they are evaluated against each input row,
+//! and each of the function's rows is appended to that input row.
 
 use super::eval::eval;
 use super::{Batch, BoxedOperator, ExecContext, Operator};
@@ -8,86 +12,111 @@ use crate::error::{sqlstate, Error, Result};
 use crate::sql::plan::{BoundExpr, TableFunction};
 use crate::types::{Row, Value};
 
-/// The operator for `function(args)`.
-pub fn function_scan<'a>(function: TableFunction, args: &'a [BoundExpr]) -> BoxedOperator<'a> {
-    match function {
-        TableFunction::Series => Box::new(SeriesOp::new(&args[0], &args[1], args.get(2))),
-        TableFunction::Json(json) => Box::new(ComputedRowsOp { function: json, args, rows: None }),
-    }
-}
-
-pub struct SeriesOp<'a> {
-    start: &'a BoundExpr,
-    stop: &'a BoundExpr,
-    step: Option<&'a BoundExpr>,
-    /// (next value, stop, step) once evaluated; None after the end.
-    state: Option<Option<(i64, i64, i64)>>,
-}
-
-impl<'a> SeriesOp<'a> {
-    pub fn new(start: &'a BoundExpr, stop: &'a BoundExpr, step: Option<&'a BoundExpr>) -> Self {
-        SeriesOp { start, stop, step, state: None }
-    }
-
-    fn open(&self, ctx: &mut ExecContext<'a>) -> Result<Option<(i64, i64, i64)>> {
-        let start = eval(self.start, &[], ctx)?;
-        let stop = eval(self.stop, &[], ctx)?;
-        let step = match self.step {
-            Some(step) => eval(step, &[], ctx)?,
-            None => Value::Int(1),
-        };
-        let (Value::Int(start), Value::Int(stop), Value::Int(step)) = (start, stop, step) else {
-            return Ok(None); // a NULL argument gives no rows
-        };
-        if step == 0 {
-            return Err(Error::new(sqlstate::INVALID_PARAMETER_VALUE, "step size cannot equal zero"));
-        }
-        Ok(Some((start, stop, step)))
-    }
-}
-
-impl<'a> Operator<'a> for SeriesOp<'a> {
-    fn pull(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
-        if self.state.is_none() {
-            self.state = Some(self.open(ctx)?);
-        }
-        let Some(Some((mut current, stop, step))) = self.state else { return Ok(None) };
-        let mut batch = Vec::new();
-        let mut finished = false;
-        while batch.len() < ctx.batch_size {
-            if !((step > 0 && current <= stop) || (step < 0 && current >= stop)) {
-                finished = true;
-                break;
-            }
-            batch.push(vec![Value::Int(current)]);
-            match current.checked_add(step) {
-                Some(next) => current = next,
-                None => {
-                    finished = true;
-                    break;
-                }
-            }
-        }
-        self.state = Some(if finished { None } else { Some((current, stop, step)) });
-        Ok(if batch.is_empty() { None } else { Some(batch) })
-    }
-}
-
-/// A function whose rows are computed at once from its arguments (they are as large as the arguments).
-struct ComputedRowsOp<'a> {
-    function: crate::sql::json::JsonTable,
+pub struct FunctionScanOp<'a> {
+    input: Option<BoxedOperator<'a>>,
+    function: TableFunction,
     args: &'a [BoundExpr],
-    rows: Option<std::vec::IntoIter<Row>>,
+    /// Input rows not yet expanded (the rest of the input's last batch).
+    pending: std::vec::IntoIter<Row>,
+    /// The row being expanded and the function's remaining rows for it.
+    current: Option<(Row, FunctionRows)>,
+    /// Without an input: whether the arguments were evaluated already. With one: whether it is exhausted.
+    started: bool,
 }
 
-impl<'a> Operator<'a> for ComputedRowsOp<'a> {
-    fn pull(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
-        if self.rows.is_none() {
-            let args = self.args.iter().map(|arg| eval(arg, &[], ctx)).collect::<Result<Vec<_>>>()?;
-            self.rows = Some(crate::sql::json::table_rows(self.function, &args)?.into_iter());
+impl<'a> FunctionScanOp<'a> {
+    pub fn new(input: Option<BoxedOperator<'a>>, function: TableFunction, args: &'a [BoundExpr]) -> Self {
+        FunctionScanOp { input, function, args, pending: Vec::new().into_iter(), current: None, started: false }
+    }
+
+    /// The next row whose function rows to produce (the empty row once, without an input); None at the end.
+    fn next_input_row(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Row>> {
+        loop {
+            if let Some(row) = self.pending.next() {
+                return Ok(Some(row));
+            }
+            let Some(input) = &mut self.input else {
+                let first = !self.started;
+                self.started = true;
+                return Ok(first.then(Vec::new));
+            };
+            if self.started {
+                return Ok(None);
+            }
+            match input.next(ctx)? {
+                Some(batch) => self.pending = batch.into_iter(),
+                None => self.started = true,
+            }
         }
-        let rows = self.rows.as_mut().expect("computed above");
-        let batch: Batch = rows.by_ref().take(ctx.batch_size).collect();
+    }
+}
+
+impl<'a> Operator<'a> for FunctionScanOp<'a> {
+    fn pull(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
+        let mut batch = Vec::new();
+        while batch.len() < ctx.batch_size {
+            if let Some((row, rows)) = &mut self.current {
+                if let Some(produced) = rows.next() {
+                    let mut out = Vec::with_capacity(row.len() + produced.len());
+                    out.extend(row.iter().cloned());
+                    out.extend(produced);
+                    batch.push(out);
+                    continue;
+                }
+                self.current = None;
+            }
+            let Some(row) = self.next_input_row(ctx)? else { break };
+            let args = self.args.iter().map(|arg| eval(arg, &row, ctx)).collect::<Result<Vec<_>>>()?;
+            self.current = Some((row, FunctionRows::open(self.function, &args)?));
+        }
         Ok(if batch.is_empty() { None } else { Some(batch) })
+    }
+}
+
+/// One call's rows.
+enum FunctionRows {
+    /// generate_series: the next value, the stop and the step (None after the end).
+    Series(Option<(i64, i64, i64)>),
+    Computed(std::vec::IntoIter<Row>),
+}
+
+impl FunctionRows {
+    fn open(function: TableFunction, args: &[Value]) -> Result<FunctionRows> {
+        match function {
+            TableFunction::Series => {
+                let step = args.get(2).cloned().unwrap_or(Value::Int(1));
+                let (Some(Value::Int(start)), Some(Value::Int(stop)), Value::Int(step)) =
+                    (args.first(), args.get(1), step)
+                else {
+                    return Ok(FunctionRows::Series(None)); // a NULL argument gives no rows
+                };
+                if step == 0 {
+                    return Err(Error::new(sqlstate::INVALID_PARAMETER_VALUE, "step size cannot equal zero"));
+                }
+                Ok(FunctionRows::Series(Some((*start, *stop, step))))
+            }
+            TableFunction::Json(json) => {
+                Ok(FunctionRows::Computed(crate::sql::json::table_rows(json, args)?.into_iter()))
+            }
+        }
+    }
+}
+
+impl Iterator for FunctionRows {
+    type Item = Row;
+
+    fn next(&mut self) -> Option<Row> {
+        match self {
+            FunctionRows::Series(state) => {
+                let (current, stop, step) = (*state)?;
+                if !((step > 0 && current <= stop) || (step < 0 && current >= stop)) {
+                    *state = None;
+                    return None;
+                }
+                *state = current.checked_add(step).map(|next| (next, stop, step));
+                Some(vec![Value::Int(current)])
+            }
+            FunctionRows::Computed(rows) => rows.next(),
+        }
     }
 }

@@ -238,6 +238,18 @@ impl<'a> TextRenderer<'a> {
                 self.filter_lines(depth, plan, &filters, &labels);
                 labels
             }
+            // A function reading each input row: PostgreSQL's Nested Loop over the input and a Function Scan.
+            Node::Function { input: Some(input), function, .. } => {
+                self.header(depth, "Nested Loop", shown);
+                let at = self.lines.len();
+                let mut labels = self.node(input, depth + 1, Vec::new());
+                self.header(depth + 1, &format!("Function Scan on {}", function.name()), shown);
+                labels.extend(function.column_names().iter().map(|n| n.to_string()));
+                let end = self.lines.len();
+                self.filter_lines(depth, plan, &filters, &labels);
+                self.move_details(at, end);
+                labels
+            }
             Node::Function { function, .. } => {
                 self.header(depth, &format!("Function Scan on {}", function.name()), shown);
                 let labels: Labels = function.column_names().iter().map(|n| n.to_string()).collect();

@@ -346,9 +346,11 @@ pub enum Source {
     },
     /// A relation of schema `sys` whose rows are produced from database state (`sql::system`).
     System(&'static crate::sql::system::SystemRelation),
-    /// A set-returning function in FROM (`generate_series(1, 10)`, `jsonb_each(doc)`); its arguments do not
-    /// refer to other FROM items.
+    /// A set-returning function in FROM (`generate_series(1, 10)`, `jsonb_each(doc)`). With an `input` (the
+    /// FROM items before it, which its arguments read: `FROM t, jsonb_each(t.doc)`, PostgreSQL's implicit
+    /// LATERAL), each input row followed by each of the rows the function returns for it.
     Function {
+        input: Option<Box<Source>>,
         function: TableFunction,
         args: Vec<BoundExpr>,
     },

@@ -53,8 +53,10 @@ pub enum Node {
     SystemScan {
         relation: &'static crate::sql::system::SystemRelation,
     },
-    /// A set-returning function's rows (`Function Scan`).
+    /// A set-returning function's rows (`Function Scan`); with an input, each input row followed by the
+    /// function's rows for it (its arguments read the input row).
     Function {
+        input: Option<Box<PhysicalPlan>>,
         function: super::TableFunction,
         args: Vec<BoundExpr>,
     },
@@ -213,7 +215,8 @@ impl PhysicalPlan {
         while let Some(plan) = pending.pop() {
             match &mut plan.node {
                 Node::TableRead(read) => out.push(read),
-                Node::Result | Node::SystemScan { .. } | Node::Function { .. } | Node::Values { .. } => {}
+                Node::Function { input, .. } => pending.extend(input.as_deref_mut()),
+                Node::Result | Node::SystemScan { .. } | Node::Values { .. } => {}
                 Node::Filter { input, .. }
                 | Node::Project { input, .. }
                 | Node::Aggregate { input, .. }
@@ -232,11 +235,8 @@ impl PhysicalPlan {
     /// The node's inputs, left to right.
     pub fn children(&self) -> Vec<&PhysicalPlan> {
         match &self.node {
-            Node::Result
-            | Node::TableRead(_)
-            | Node::SystemScan { .. }
-            | Node::Function { .. }
-            | Node::Values { .. } => Vec::new(),
+            Node::Function { input, .. } => input.as_deref().into_iter().collect(),
+            Node::Result | Node::TableRead(_) | Node::SystemScan { .. } | Node::Values { .. } => Vec::new(),
             Node::Filter { input, .. }
             | Node::Project { input, .. }
             | Node::Aggregate { input, .. }
