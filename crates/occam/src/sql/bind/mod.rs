@@ -373,6 +373,9 @@ struct Binder<'c> {
     windows: Option<Vec<WindowCall>>,
     /// Set while binding a window call's arguments (window calls cannot nest).
     in_window: bool,
+    /// The set-returning function calls of the select list being bound (None where they are not allowed);
+    /// each binds to a placeholder column `SELECT_LIST_FUNCTIONS + i`, placed after the FROM row.
+    select_list_functions: Option<Vec<(TableFunction, Vec<BoundExpr>)>>,
     /// The WITH names in scope (innermost last); each reference binds the named query again, as a FROM
     /// subquery (PostgreSQL inlines a common table expression referenced once; occam inlines every one).
     common_tables: Vec<CommonTable>,
@@ -402,6 +405,7 @@ impl<'c> Binder<'c> {
             session_user: None,
             windows: None,
             in_window: false,
+            select_list_functions: None,
             common_tables: Vec::new(),
         }
     }
@@ -980,7 +984,10 @@ impl<'c> Binder<'c> {
         self.clause = "SELECT";
         let saved_windows = self.windows.replace(Vec::new());
         let saved_keep = std::mem::replace(&mut self.keep_unknown_outputs, keep_unknown_outputs);
+        let saved_functions = std::mem::replace(&mut self.select_list_functions, (!grouped).then(Vec::new));
         let projected = self.bind_projection(items, &scope);
+        let select_list_functions =
+            std::mem::replace(&mut self.select_list_functions, saved_functions).unwrap_or_default();
         self.keep_unknown_outputs = saved_keep;
         let (mut projection, columns) = match projected {
             Ok(projected) => projected,
@@ -990,6 +997,25 @@ impl<'c> Binder<'c> {
             }
         };
         let visible = projection.len();
+        // A set-returning function in the select list reads each FROM row (PostgreSQL's ProjectSet): the
+        // FROM source becomes its input, and its column follows the FROM row.
+        let mut source = source;
+        if !select_list_functions.is_empty() {
+            if select_list_functions.len() > 1 || self.windows.as_ref().is_some_and(|w| !w.is_empty()) {
+                self.windows = saved_windows;
+                return Err(Error::unsupported(
+                    "more than one set-returning function, or one with window functions, in a select list",
+                ));
+            }
+            let width = scope.width();
+            let place = |c: usize| if (SELECT_LIST_FUNCTIONS..WINDOW_RESULTS).contains(&c) { width } else { c };
+            for expr in &mut projection {
+                *expr = expr.map_columns(&place);
+            }
+            let (function, args) = select_list_functions.into_iter().next().expect("one call");
+            let input = (!matches!(source, Source::Single)).then(|| Box::new(source));
+            source = Source::Function { input, function, args };
+        }
         if distinct {
             if let Some(err) = columns.iter().find_map(|c| crate::sql::json::check_equality(&c.data_type).err()) {
                 self.windows = saved_windows;
@@ -1548,6 +1574,31 @@ impl<'c> Binder<'c> {
         self.plan_table_ref(&TableRef::Subquery { query: Box::new(query), alias: Some(alias) })
     }
 
+    /// A set-returning function in the select list (`SELECT jsonb_array_elements(doc) FROM t`): planned as
+    /// the function reading each FROM row, as `FROM t, jsonb_array_elements(t.doc)`. It binds to a
+    /// placeholder column (the same call twice to the same one), which `finish_query` places after the row.
+    fn bind_select_list_function(&mut self, name: &str, args: &[Expr], scope: &Scope) -> Result<(BoundExpr, DataType)> {
+        if self.select_list_functions.is_none() || self.in_aggregate || self.in_window {
+            return Err(Error::unsupported(
+                "set-returning functions are only supported in FROM and in the select list of a query without aggregates",
+            ));
+        }
+        let clause = self.clause;
+        let planned = self.plan_table_function(name, args, scope);
+        self.clause = clause;
+        let (function, args, columns, _) = planned?;
+        let [(_, data_type)] = columns[..] else {
+            return Err(Error::unsupported(format!("{name} in the select list (a record per row)")));
+        };
+        let calls = self.select_list_functions.as_mut().expect("checked above");
+        let call = (function, args);
+        let index = calls.iter().position(|c| *c == call).unwrap_or_else(|| {
+            calls.push(call);
+            calls.len() - 1
+        });
+        Ok((BoundExpr::Column(SELECT_LIST_FUNCTIONS + index), data_type))
+    }
+
     /// A set-returning function FROM item: the function, its bound arguments (which may read the FROM items
     /// before it, in `preceding`) and its scope (columns named by the alias, else by the function).
     fn function_item(
@@ -2068,7 +2119,7 @@ impl<'c> Binder<'c> {
             return self.bind_aggregate(name, args, distinct, star, scope);
         }
         if name == "generate_series" || crate::sql::json::JsonTable::resolve(name, &[]).is_some() {
-            return Err(Error::unsupported("set-returning functions are only supported in FROM"));
+            return self.bind_select_list_function(name, args, scope);
         }
         if name == "sys.wait_for_job" {
             // A procedure (run with CALL), as in DSQL; 42809 is PostgreSQL's wrong_object_type.
@@ -2319,6 +2370,7 @@ impl<'c> Binder<'c> {
         let saved_in_aggregate = std::mem::replace(&mut self.in_aggregate, false);
         let saved_windows = self.windows.take();
         let saved_in_window = std::mem::replace(&mut self.in_window, false);
+        let saved_functions = self.select_list_functions.take();
         let saved_clause = self.clause;
         let refs_before = self.outer_refs;
         let plan = self.plan_query(query);
@@ -2327,6 +2379,7 @@ impl<'c> Binder<'c> {
         self.in_aggregate = saved_in_aggregate;
         self.windows = saved_windows;
         self.in_window = saved_in_window;
+        self.select_list_functions = saved_functions;
         self.clause = saved_clause;
         let plan = plan?;
         let id = self.next_subquery_id;
@@ -2496,3 +2549,7 @@ fn derived_columns(plan: &QueryPlan, renames: &[String]) -> Vec<ScopeColumn> {
 /// Where window results are numbered while a select list is bound (far beyond any row): see
 /// `Binder::windows`.
 const WINDOW_RESULTS: usize = 1 << 40;
+
+/// Where a select list's set-returning function results are numbered while it is bound (below the window
+/// results): see `Binder::select_list_functions`.
+const SELECT_LIST_FUNCTIONS: usize = 1 << 39;
