@@ -169,15 +169,12 @@ impl Table {
     }
 
     /// Encodes a full row (every column, hidden ones included) as a storage value: each column's
-    /// `keycode` component, and after a non-null numeric one byte with its scale, because the key encoding
-    /// normalises `1.50` to `1.5` while a stored numeric keeps its scale (PostgreSQL prints `1.50`).
+    /// `keycode` component plus what the key encoding normalises away (`keycode::encode_stored_value`: a
+    /// stored numeric keeps its scale, PostgreSQL prints `1.50`).
     pub fn encode_row(&self, row: &[Value]) -> Vec<u8> {
         let mut out = Vec::with_capacity(row.len() * 9);
         for value in row {
-            crate::storage::keycode::encode_value(&mut out, value, false);
-            if let Value::Numeric(d) = value {
-                out.push(d.scale() as u8);
-            }
+            crate::storage::keycode::encode_stored_value(&mut out, value);
         }
         out
     }
@@ -185,24 +182,14 @@ impl Table {
     /// Decodes only the columns marked in `needed` (the others stay NULL and are stepped over without
     /// building their values); columns past the mask's end are not needed.
     pub fn decode_row_columns(&self, bytes: &[u8], needed: &[bool]) -> Result<Vec<Value>> {
-        use crate::storage::keycode::{decode_value, skip_value};
+        use crate::storage::keycode::{decode_stored_value, skip_stored_value};
         let mut input = bytes;
         let mut row = Vec::with_capacity(self.columns.len());
         for (i, column) in self.columns.iter().enumerate() {
             if needed.get(i).copied().unwrap_or(false) {
-                let mut value = decode_value(&mut input, &column.data_type, false)?;
-                if let Value::Numeric(d) = &mut value {
-                    let (&scale, rest) = input.split_first().ok_or_else(|| Error::internal("truncated numeric"))?;
-                    input = rest;
-                    d.rescale(scale as u32);
-                }
-                row.push(value);
+                row.push(decode_stored_value(&mut input, &column.data_type)?);
             } else {
-                let present = input.first() == Some(&0x01);
-                skip_value(&mut input, &column.data_type, false)?;
-                if present && matches!(column.data_type, DataType::Numeric(_)) {
-                    input = input.get(1..).ok_or_else(|| Error::internal("truncated numeric"))?;
-                }
+                skip_stored_value(&mut input, &column.data_type)?;
                 row.push(Value::Null);
             }
         }
@@ -214,13 +201,7 @@ impl Table {
         let mut input = bytes;
         let mut row = Vec::with_capacity(self.columns.len());
         for column in &self.columns {
-            let mut value = crate::storage::keycode::decode_value(&mut input, &column.data_type, false)?;
-            if let Value::Numeric(d) = &mut value {
-                let (&scale, rest) = input.split_first().ok_or_else(|| Error::internal("truncated numeric"))?;
-                input = rest;
-                d.rescale(scale as u32);
-            }
-            row.push(value);
+            row.push(crate::storage::keycode::decode_stored_value(&mut input, &column.data_type)?);
         }
         Ok(row)
     }
@@ -246,10 +227,7 @@ impl Index {
             key.extend_from_slice(&value);
         }
         for &index in &self.include {
-            encode_value(&mut value, &row[index], false);
-            if let Value::Numeric(d) = &row[index] {
-                value.push(d.scale() as u8);
-            }
+            crate::storage::keycode::encode_stored_value(&mut value, &row[index]);
         }
         (key, value)
     }
@@ -803,6 +781,9 @@ fn encode_type(out: &mut Vec<u8>, data_type: &DataType) {
         DataType::Timestamptz => out.push(15),
         DataType::Unknown => out.push(16),
         DataType::Interval => out.push(17),
+        // Numbered apart from the types above, which other additions extend.
+        DataType::Json => out.push(40),
+        DataType::Jsonb => out.push(41),
         // The catalogs' own types are never column types (the parser refuses them in CREATE TABLE).
         DataType::Oid
         | DataType::Reg(_)
@@ -969,6 +950,8 @@ impl CatalogReader<'_> {
             15 => DataType::Timestamptz,
             16 => DataType::Unknown,
             17 => DataType::Interval,
+            40 => DataType::Json,
+            41 => DataType::Jsonb,
             _ => return Err(corrupt()),
         })
     }

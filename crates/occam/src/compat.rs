@@ -44,6 +44,7 @@ use chrono::{DateTime, Utc};
 use crate::error::{sqlstate, Error, Result};
 use crate::sql::ast::{IsolationLevel, LockStrength};
 use crate::txn::RowLock;
+use crate::types::DataType;
 
 /// Aurora DSQL's limit on rows modified (inserted, updated or deleted) by one transaction.
 pub const DSQL_MAX_TRANSACTION_ROWS: usize = 3_000;
@@ -176,6 +177,9 @@ pub struct Rules {
     pub connection_rate: Option<ConnectionRate>,
     /// What the system catalogs show (index access method name, `pg_database`).
     pub catalog: CatalogRules,
+    /// A jsonb column may be a primary-key or index key column (PostgreSQL's jsonb btree opclass); DSQL
+    /// refuses it.
+    pub allow_jsonb_keys: bool,
 }
 
 impl Default for Rules {
@@ -211,6 +215,7 @@ impl Rules {
                 max_connection_duration: Some(DSQL_MAX_CONNECTION_DURATION),
                 connection_rate: Some(DSQL_CONNECTION_RATE),
                 catalog: CatalogRules::DSQL,
+                allow_jsonb_keys: false,
             },
             CompatMode::Postgres => Rules {
                 mode,
@@ -235,6 +240,7 @@ impl Rules {
                 max_connection_duration: None,
                 connection_rate: None,
                 catalog: CatalogRules::POSTGRES,
+                allow_jsonb_keys: true,
             },
         }
     }
@@ -363,6 +369,23 @@ impl Rules {
             }
         }
         Ok(())
+    }
+
+    /// A key column (primary key or index key) of type `data_type`: json has no btree operator class
+    /// (42704, as in PostgreSQL); jsonb has one, but DSQL refuses it (0A000, with its unsupported-type
+    /// wording: DSQL's exact message is not recorded).
+    pub fn check_key_column_type(&self, data_type: &DataType) -> Result<()> {
+        match data_type {
+            DataType::Json => Err(Error::new(
+                sqlstate::UNDEFINED_OBJECT,
+                "data type json has no default operator class for access method \"btree\"",
+            )
+            .with_hint(
+                "You must specify an operator class for the index or define a default operator class for the data type.",
+            )),
+            DataType::Jsonb if !self.allow_jsonb_keys => Err(Error::unsupported("datatype jsonb not supported")),
+            _ => Ok(()),
+        }
     }
 
     /// The row lock a locking clause takes, or its refusal.

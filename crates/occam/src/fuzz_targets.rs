@@ -227,6 +227,8 @@ pub const TYPES: &[DataType] = &[
     DataType::Timestamp,
     DataType::Timestamptz,
     DataType::Interval,
+    DataType::Json,
+    DataType::Jsonb,
 ];
 
 /// Text or binary input of one type: the first byte picks the type, the second the format.

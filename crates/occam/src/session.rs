@@ -782,8 +782,15 @@ impl Session {
             }
             Plan::CreateIndex(create) => {
                 // The primary key counts as one of the table's indexes.
-                let existing = self.db.catalog().table(&create.table).map(|t| t.indexes.len() + 1).unwrap_or(1);
+                let catalog = self.db.catalog();
+                let table = catalog.table(&create.table).ok();
+                let existing = table.map(|t| t.indexes.len() + 1).unwrap_or(1);
                 rules.check_index_definition(create.columns.len(), existing + 1)?;
+                if let Some(table) = table {
+                    for index in create.columns.iter().filter_map(|c| table.column_index(&c.name)) {
+                        rules.check_key_column_type(&table.columns[index].data_type)?;
+                    }
+                }
                 let job_id = catalog::create_index(&mut active.txn, create)?;
                 if create.asynchronous {
                     // IF NOT EXISTS on an existing name: no job, no row.
@@ -1141,6 +1148,11 @@ fn check_statement_rules(rules: &Rules, statement: &Statement) -> Result<()> {
 /// The limits on a table definition: column count and primary-key columns.
 fn check_table_definition(rules: &Rules, create: &crate::sql::ast::CreateTable) -> Result<()> {
     rules.check_column_count(create.columns.len())?;
+    for key in &create.primary_key {
+        if let Some(column) = create.columns.iter().find(|c| &c.name == key) {
+            rules.check_key_column_type(&column.data_type)?;
+        }
+    }
     rules.check_index_definition(create.primary_key.len(), 1)
 }
 

@@ -415,6 +415,7 @@ fn value_kind(value: &Value) -> u8 {
         Value::Timestamp(_) => 9,
         Value::Timestamptz(_) => 10,
         Value::Interval(_) => 11,
+        Value::Jsonb(_) => 41,
         // Tables cannot store arrays.
         Value::Array(_) => 0,
     }
@@ -433,6 +434,7 @@ fn kind_type(kind: u8) -> Result<DataType> {
         9 => DataType::Timestamp,
         10 => DataType::Timestamptz,
         11 => DataType::Interval,
+        41 => DataType::Jsonb,
         _ => return Err(corrupt()),
     })
 }

@@ -694,3 +694,42 @@ async fn pg_cancel_backend_cancels_another_sessions_statement() {
     let one: i32 = busy.query_one("SELECT 1", &[]).await.expect("after a cancel").get(0);
     assert_eq!(one, 1);
 }
+
+/// json and jsonb through tokio-postgres's binary format (serde_json values): jsonb is a version byte and
+/// its text, json its text as written; both as parameters and as results, stored in a table.
+#[tokio::test]
+async fn json_and_jsonb_round_trip_in_the_binary_format() {
+    let addr = start_server().await;
+    let client = connect(addr).await;
+    client.batch_execute("CREATE TABLE wire_docs (id int PRIMARY KEY, body jsonb, raw json)").await.expect("create");
+    let body = serde_json::json!({"name": "ann", "tags": ["a", "b"], "age": 30, "nested": {"ok": true, "none": null}});
+    let raw = serde_json::json!([1, "two", {"three": 3.5}]);
+    client
+        .execute("INSERT INTO wire_docs VALUES ($1, $2, $3)", &[&1i32, &body, &raw])
+        .await
+        .expect("insert with binary json parameters");
+    let row = client
+        .query_one("SELECT body, raw, body -> 'tags' FROM wire_docs WHERE id = $1", &[&1i32])
+        .await
+        .expect("select");
+    assert_eq!(row.columns()[0].type_(), &Type::JSONB);
+    assert_eq!(row.columns()[1].type_(), &Type::JSON);
+    assert_eq!(row.get::<_, serde_json::Value>(0), body);
+    assert_eq!(row.get::<_, serde_json::Value>(1), raw);
+    assert_eq!(row.get::<_, serde_json::Value>(2), serde_json::json!(["a", "b"]));
+
+    // A jsonb parameter in a containment test, and the stored text as PostgreSQL prints it.
+    let found = client
+        .query_one("SELECT id, body::text FROM wire_docs WHERE body @> $1", &[&serde_json::json!({"name": "ann"})])
+        .await
+        .expect("containment");
+    assert_eq!(found.get::<_, i32>(0), 1);
+    assert_eq!(
+        found.get::<_, String>(1),
+        r#"{"age": 30, "name": "ann", "tags": ["a", "b"], "nested": {"ok": true, "none": null}}"#
+    );
+
+    // Invalid json text from a client is 22P02.
+    let err = client.execute("INSERT INTO wire_docs VALUES (2, $1::text::jsonb, NULL)", &[&"{bad"]).await.unwrap_err();
+    assert_eq!(sqlstate(&err), SqlState::INVALID_TEXT_REPRESENTATION);
+}

@@ -599,6 +599,17 @@ pub enum BinaryOperator {
     NotRegexMatch,
     RegexIMatch,
     NotRegexIMatch,
+    /// The json operators (`sql::json`): `->`, `->>`, `#>`, `#>>`, `@>`, `<@`, `?`, `?&`, `?|`, `#-`.
+    Arrow,
+    LongArrow,
+    HashArrow,
+    HashLongArrow,
+    Contains,
+    ContainedBy,
+    Question,
+    QuestionAnd,
+    QuestionPipe,
+    HashMinus,
 }
 
 impl BinaryOperator {
@@ -626,6 +637,16 @@ impl BinaryOperator {
             BinaryOperator::NotRegexMatch => "!~",
             BinaryOperator::RegexIMatch => "~*",
             BinaryOperator::NotRegexIMatch => "!~*",
+            BinaryOperator::Arrow => "->",
+            BinaryOperator::LongArrow => "->>",
+            BinaryOperator::HashArrow => "#>",
+            BinaryOperator::HashLongArrow => "#>>",
+            BinaryOperator::Contains => "@>",
+            BinaryOperator::ContainedBy => "<@",
+            BinaryOperator::Question => "?",
+            BinaryOperator::QuestionAnd => "?&",
+            BinaryOperator::QuestionPipe => "?|",
+            BinaryOperator::HashMinus => "#-",
         }
     }
 }

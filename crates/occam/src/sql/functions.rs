@@ -158,6 +158,8 @@ pub enum ScalarFunction {
     AdvisoryLockResult,
     /// Array operators and functions (`sql::arrays`).
     Array(crate::sql::arrays::ArrayFunction),
+    /// json and jsonb operators and functions (`sql::json`).
+    Json(crate::sql::json::JsonFunction),
     /// Regular expressions (`sql::regex`).
     Regex(crate::sql::regex::RegexFunction),
     /// Date/time functions (`sql::datetime`).
@@ -511,6 +513,7 @@ pub fn resolve_scalar(name: &str, arg_types: &[DataType]) -> Result<ResolvedScal
         ("ascii", 1) => resolved(F::Ascii, vec![text_arg(&args[0]).ok_or_else(not_found)?], DataType::Int4),
         ("chr", 1) => resolved(F::Chr, vec![int4_arg(&args[0]).ok_or_else(not_found)?], DataType::Text),
         _ => crate::sql::arrays::resolve(name, args)
+            .or_else(|| crate::sql::json::resolve(name, args))
             .or_else(|| crate::sql::regex::resolve(name, args))
             .or_else(|| crate::sql::datetime::resolve(name, args))
             .or_else(|| crate::sql::system::functions::resolve(name, args))
@@ -554,6 +557,7 @@ pub fn invoke_scalar(
     // Functions with special NULL handling first; every other function is strict (NULL in, NULL out).
     match resolved.function {
         F::Array(function) => return crate::sql::arrays::invoke(function, resolved, args),
+        F::Json(function) => return crate::sql::json::invoke(function, resolved, args),
         F::Regex(function) => return crate::sql::regex::invoke(function, args, ctx),
         F::DateTime(function) => {
             return crate::sql::datetime::invoke(function, resolved, args, ctx.transaction_timestamp)
@@ -880,6 +884,7 @@ pub fn invoke_scalar(
         | F::Array(_)
         | F::Regex(_)
         | F::DateTime(_)
+        | F::Json(_)
         | F::Catalog(_) => {
             unreachable!("handled above")
         }
@@ -1113,6 +1118,11 @@ pub enum AggregateFunction {
     /// `string_agg(text, delimiter)`: its argument is the pair `ARRAY[value, delimiter]` (the binder packs
     /// the two arguments into one, the only argument an aggregate call has).
     StringAgg,
+    /// `json_agg(x)` / `jsonb_agg(x)` (the result type says which): every value, NULLs as JSON null.
+    JsonAgg,
+    /// `json_object_agg(k, v)` / `jsonb_object_agg(k, v)`: the binder packs the pair as
+    /// `json[b]_build_array(k, v)` (see `sql::json::ObjectAgg`).
+    JsonObjectAgg,
     /// Ordered-set aggregates (`... WITHIN GROUP (ORDER BY x)`), fed `x` in order, NULLs skipped:
     /// `percentile_cont(fraction)` interpolates between the two nearest values (float8),
     /// `percentile_disc(fraction)` is the first value at or past the fraction, `mode()` the most frequent
@@ -1156,7 +1166,20 @@ pub struct ResolvedAggregate {
 pub fn is_aggregate(name: &str) -> bool {
     matches!(
         name,
-        "count" | "sum" | "avg" | "min" | "max" | "bool_and" | "bool_or" | "every" | "array_agg" | "string_agg"
+        "count"
+            | "sum"
+            | "avg"
+            | "min"
+            | "max"
+            | "bool_and"
+            | "bool_or"
+            | "every"
+            | "array_agg"
+            | "string_agg"
+            | "json_agg"
+            | "jsonb_agg"
+            | "json_object_agg"
+            | "jsonb_object_agg"
     ) || is_ordered_set_aggregate(name)
 }
 
@@ -1249,6 +1272,12 @@ pub fn resolve_aggregate(name: &str, arg_type: Option<&DataType>, distinct: bool
         }
         // The binder passes string_agg's two arguments as one text[] pair.
         "string_agg" if *t == DataType::Array(ArrayElement::TEXT) => resolved(A::StringAgg, Some(*t), DataType::Text),
+        "json_agg" | "jsonb_agg" => {
+            let arg = if *t == DataType::Unknown { DataType::Text } else { *t };
+            resolved(A::JsonAgg, Some(arg), if name == "json_agg" { DataType::Json } else { DataType::Jsonb })
+        }
+        // The binder passes the key and value as one json[b] pair.
+        "json_object_agg" | "jsonb_object_agg" => resolved(A::JsonObjectAgg, Some(*t), *t),
         _ => Err(not_found()),
     }
 }
@@ -1285,6 +1314,8 @@ pub fn accumulator(aggregate: &ResolvedAggregate) -> Box<dyn Accumulator> {
         AggregateFunction::PercentileCont | AggregateFunction::PercentileDisc | AggregateFunction::Mode => {
             Box::new(OrderedSet { function: aggregate.function, fraction: aggregate.fraction, values: Vec::new() })
         }
+        AggregateFunction::JsonAgg => Box::new(crate::sql::json::ArrayAgg::new(arg_type, aggregate.result_type)),
+        AggregateFunction::JsonObjectAgg => Box::new(crate::sql::json::ObjectAgg::new(aggregate.result_type)),
     };
     if aggregate.distinct && aggregate.function != AggregateFunction::CountStar {
         Box::new(Distinct { seen: BTreeSet::new(), inner })

@@ -25,6 +25,7 @@ pub mod execute;
 pub mod explain;
 pub mod functions;
 pub mod number_format;
+pub mod json;
 pub mod optimize;
 pub mod parse;
 pub mod plan;

@@ -253,6 +253,8 @@ pub fn power_operand_type(left: &DataType, right: &DataType) -> Option<DataType>
 /// The type both sides of a comparison are coerced to, if the comparison exists.
 fn comparison_operand_type(l: &DataType, r: &DataType) -> Option<DataType> {
     match (l, r) {
+        // json has no comparison operators (jsonb has).
+        (DataType::Json, _) | (_, DataType::Json) => None,
         (DataType::Unknown, DataType::Unknown) => Some(DataType::Text),
         (DataType::Unknown, other) | (other, DataType::Unknown) => Some(*other),
         _ if l.is_oid() || r.is_oid() => oid_operand_type(l, r),
@@ -746,6 +748,7 @@ fn value_type(value: &Value, declared: &DataType) -> DataType {
         Value::Timestamp(_) => *declared == DataType::Timestamp,
         Value::Timestamptz(_) => *declared == DataType::Timestamptz,
         Value::Interval(_) => *declared == DataType::Interval,
+        Value::Jsonb(_) => *declared == DataType::Jsonb,
         Value::Text(_) | Value::Null => true,
     };
     if fits {
@@ -762,6 +765,7 @@ fn value_type(value: &Value, declared: &DataType) -> DataType {
         Value::Timestamp(_) => DataType::Timestamp,
         Value::Timestamptz(_) => DataType::Timestamptz,
         Value::Interval(_) => DataType::Interval,
+        Value::Jsonb(_) => DataType::Jsonb,
         Value::Array(_) => DataType::Array(ArrayElement::TEXT),
         Value::Text(_) | Value::Null => DataType::Text,
     }
@@ -876,6 +880,9 @@ pub fn cast(value: Value, from: &DataType, to: &DataType) -> Result<Value> {
             _ => Err(cannot_cast(from, to)),
         },
         _ => {
+            if let Value::Jsonb(json) = &value {
+                return crate::sql::json::cast_jsonb(json, to);
+            }
             if let Value::Text(s) = &value {
                 // I/O conversion from a string type (or an untyped literal). A text value under another
                 // declared type (never produced by the planner) is parsed the same way.
@@ -1023,7 +1030,16 @@ pub fn can_cast(from: &DataType, to: &DataType) -> bool {
     if let (Some(a), Some(b)) = (from.element(), to.element()) {
         return can_cast(&a, &b);
     }
-    matches!((from, to), (DataType::Bool, DataType::Int4) | (DataType::Int4, DataType::Bool))
+    if *from == DataType::Jsonb && (numeric_rank(to).is_some() || *to == DataType::Bool) {
+        return true;
+    }
+    matches!(
+        (from, to),
+        (DataType::Bool, DataType::Int4)
+            | (DataType::Int4, DataType::Bool)
+            | (DataType::Json, DataType::Jsonb)
+            | (DataType::Jsonb, DataType::Json)
+    )
 }
 
 /// Whether a value of type `from` may be stored into a column of type `to` without an explicit cast
@@ -1043,6 +1059,9 @@ pub fn can_assign(from: &DataType, to: &DataType) -> bool {
         return true;
     }
     if numeric_rank(from).is_some() && numeric_rank(to).is_some() {
+        return true;
+    }
+    if matches!((from, to), (DataType::Json, DataType::Jsonb) | (DataType::Jsonb, DataType::Json)) {
         return true;
     }
     datetime_rank(from).is_some() && datetime_rank(to).is_some()
@@ -1112,6 +1131,7 @@ pub fn compare(left: &Value, right: &Value) -> Option<Ordering> {
         (Date(a), Date(b)) => a.cmp(b),
         (Timestamp(a), Timestamp(b)) => a.cmp(b),
         (Timestamptz(a), Timestamptz(b)) => a.cmp(b),
+        (Jsonb(a), Jsonb(b)) => crate::types::json::compare(a, b),
         (Date(a), Timestamp(b)) => text::date_to_timestamp(a).cmp(b),
         (Timestamp(a), Date(b)) => a.cmp(&text::date_to_timestamp(b)),
         (Date(a), Timestamptz(b)) => text::date_to_timestamp(a).cmp(&b.naive_utc()),

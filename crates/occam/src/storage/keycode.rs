@@ -13,6 +13,7 @@
 //!   text/bytea:= bytes with 0x00 escaped as 0x00 0xFF, then 0x00 0x01
 //!   numeric   := sign class (0 neg, 1 zero, 2 pos), exponent, digits (complemented when negative)
 //!   array     := (0x01 component)* 0x00    (never stored in tables; hash keys, DISTINCT, set operations)
+//!   jsonb     := jsonb's own order-preserving form (`types::json::encode_key`); json is text
 //! ```
 //! A descending component is the same bytes complemented.
 
@@ -101,6 +102,7 @@ fn encode_payload(out: &mut Vec<u8>, value: &Value) {
         Value::Text(s) => encode_bytes(out, s.as_bytes()),
         Value::Bytea(b) => encode_bytes(out, b),
         Value::Uuid(u) => out.extend_from_slice(u.as_bytes()),
+        Value::Jsonb(j) => crate::types::json::encode_key(out, j),
         Value::Date(d) => {
             let days = d.signed_duration_since(epoch_date()).num_days() as i32;
             out.extend_from_slice(&((days as u32) ^ (1 << 31)).to_be_bytes());
@@ -167,6 +169,47 @@ fn epoch_date() -> chrono::NaiveDate {
     chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date")
 }
 
+/// Appends a column value as a stored row (or an index entry's INCLUDE columns) holds it: its key component,
+/// then what the key drops: a non-null numeric's scale (one byte; the key makes `1.50` `1.5`), a jsonb's
+/// numbers' scales (`types::json::append_scales`).
+pub fn encode_stored_value(out: &mut Vec<u8>, value: &Value) {
+    encode_value(out, value, false);
+    match value {
+        Value::Numeric(d) => out.push(d.scale() as u8),
+        Value::Jsonb(j) => crate::types::json::append_scales(out, j),
+        _ => {}
+    }
+}
+
+/// Decodes a value written by [`encode_stored_value`].
+pub fn decode_stored_value(input: &mut &[u8], data_type: &DataType) -> Result<Value> {
+    let mut value = decode_value(input, data_type, false)?;
+    match &mut value {
+        Value::Numeric(d) => {
+            let (&scale, rest) = input.split_first().ok_or_else(|| Error::internal("truncated numeric"))?;
+            *input = rest;
+            d.rescale(scale as u32);
+        }
+        Value::Jsonb(j) => crate::types::json::restore_scales(input, std::sync::Arc::make_mut(j))?,
+        _ => {}
+    }
+    Ok(value)
+}
+
+/// Steps over a value written by [`encode_stored_value`].
+pub fn skip_stored_value(input: &mut &[u8], data_type: &DataType) -> Result<()> {
+    let present = input.first() == Some(&PRESENT);
+    skip_value(input, data_type, false)?;
+    match data_type {
+        DataType::Numeric(_) if present => {
+            *input = input.get(1..).ok_or_else(|| Error::internal("truncated numeric"))?
+        }
+        DataType::Jsonb if present => crate::types::json::skip_scales(input)?,
+        _ => {}
+    }
+    Ok(())
+}
+
 /// Decodes one component of type `data_type` from the front of `input`, advancing it.
 pub fn decode_value(input: &mut &[u8], data_type: &DataType, descending: bool) -> Result<Value> {
     let mut reader = Reader { input, invert: if descending { 0xff } else { 0 } };
@@ -203,6 +246,10 @@ pub fn skip_value(input: &mut &[u8], data_type: &DataType, descending: bool) -> 
             }
             return Ok(());
         }
+        DataType::Jsonb => {
+            crate::types::json::decode_key(reader.input, invert)?;
+            return Ok(());
+        }
         DataType::Uuid => 16,
         DataType::Date => 4,
         DataType::Timestamp | DataType::Timestamptz => 8,
@@ -227,7 +274,8 @@ pub fn skip_value(input: &mut &[u8], data_type: &DataType, descending: bool) -> 
         | DataType::Name
         | DataType::InternalChar
         | DataType::AclItem
-        | DataType::NodeTree => loop {
+        | DataType::NodeTree
+        | DataType::Json => loop {
             if reader.byte()? == 0 {
                 match reader.byte()? {
                     0xff => {}
@@ -311,11 +359,13 @@ impl Reader<'_, '_> {
             | DataType::Name
             | DataType::InternalChar
             | DataType::AclItem
-            | DataType::NodeTree => {
+            | DataType::NodeTree
+            | DataType::Json => {
                 let bytes = self.escaped_bytes()?;
                 Value::Text(String::from_utf8(bytes).map_err(|_| Error::internal("corrupt text key"))?)
             }
             DataType::Bytea => Value::Bytea(self.escaped_bytes()?),
+            DataType::Jsonb => Value::Jsonb(crate::types::json::decode_key(self.input, self.invert)?.into()),
             DataType::Uuid => Value::Uuid(uuid::Uuid::from_bytes(self.array()?)),
             DataType::Date => {
                 let days = (u32::from_be_bytes(self.array()?) ^ (1 << 31)) as i32;

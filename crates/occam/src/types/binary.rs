@@ -2,8 +2,8 @@
 //!
 //! Integers and floats big-endian, bool one byte, uuid 16 bytes, date = days since 2000-01-01 (i32),
 //! timestamp/timestamptz = microseconds since 2000-01-01 (i64), interval = i64 microseconds, i32 days,
-//! i32 months, numeric in PostgreSQL's base-10000 digit
-//! format, text/varchar/bytea raw bytes.
+//! i32 months, numeric in PostgreSQL's base-10000 digit format, text/varchar/bytea/json raw bytes, jsonb
+//! a version byte 1 and its text.
 //!
 //! ```text
 //!   numeric:  i16 ndigits | i16 weight | u16 sign | u16 dscale | ndigits x u16 digit (0..9999)
@@ -19,6 +19,8 @@ use crate::types::{DataType, Value};
 const NUMERIC_POS: u16 = 0x0000;
 const NUMERIC_NEG: u16 = 0x4000;
 const NUMERIC_NAN: u16 = 0xC000;
+/// jsonb's binary form is a version byte (1) and the text (`jsonb_send`); json's is the text.
+const JSONB_VERSION: u8 = 1;
 
 /// Appends the binary form of a non-null `value` of type `data_type` to `out`.
 pub fn encode(value: &Value, data_type: &DataType, out: &mut Vec<u8>) {
@@ -45,6 +47,10 @@ pub fn encode(value: &Value, data_type: &DataType, out: &mut Vec<u8>) {
         },
         Value::Bytea(bytes) => out.extend_from_slice(bytes),
         Value::Uuid(u) => out.extend_from_slice(u.as_bytes()),
+        Value::Jsonb(j) => {
+            out.push(JSONB_VERSION);
+            out.extend_from_slice(j.to_string().as_bytes());
+        }
         Value::Date(d) => {
             out.extend_from_slice(&(d.signed_duration_since(pg_epoch_date()).num_days() as i32).to_be_bytes())
         }
@@ -163,6 +169,21 @@ pub fn decode(bytes: &[u8], data_type: &DataType) -> Result<Value> {
             }
         }
         DataType::Bytea => Ok(Value::Bytea(bytes.to_vec())),
+        DataType::Json => {
+            let text = std::str::from_utf8(bytes).map_err(|e| invalid_utf8(bytes, e))?;
+            crate::types::text::parse(text, data_type)
+        }
+        DataType::Jsonb => match bytes.split_first() {
+            Some((&JSONB_VERSION, body)) => {
+                let text = std::str::from_utf8(body).map_err(|e| invalid_utf8(body, e))?;
+                crate::types::text::parse(text, data_type)
+            }
+            Some((version, _)) => Err(Error::new(
+                sqlstate::INVALID_BINARY_REPRESENTATION,
+                format!("unsupported jsonb version number {version}"),
+            )),
+            None => Err(incorrect_format()),
+        },
         DataType::Uuid => Ok(Value::Uuid(uuid::Uuid::from_bytes(fixed(bytes)?))),
         DataType::Date => {
             let days = i32::from_be_bytes(fixed(bytes)?);

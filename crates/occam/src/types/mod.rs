@@ -7,6 +7,7 @@
 
 pub mod binary;
 pub mod interval;
+pub mod json;
 pub mod text;
 pub mod zone;
 
@@ -73,11 +74,15 @@ pub enum DataType {
     AclItem,
     /// `pg_node_tree`: a stored expression; occam keeps its SQL text (a `Value::Text`).
     NodeTree,
+    /// `json`: JSON text kept exactly as written, validated on input (a `Value::Text`; `types::json`).
+    Json,
+    /// `jsonb`: a normalized JSON tree (a `Value::Jsonb`; `types::json`).
+    Jsonb,
 }
 
 /// Element types arrays exist for (an array of a type with a modifier has the unmodified element type), in
 /// the order of [`ArrayElement`]'s indices.
-static ARRAY_ELEMENTS: [DataType; 27] = [
+static ARRAY_ELEMENTS: [DataType; 29] = [
     DataType::Bool,
     DataType::Int2,
     DataType::Int4,
@@ -105,6 +110,8 @@ static ARRAY_ELEMENTS: [DataType; 27] = [
     DataType::OidVector,
     DataType::AclItem,
     DataType::Interval,
+    DataType::Json,
+    DataType::Jsonb,
 ];
 
 /// An array type's element type: an index into the element types arrays exist for (so that a
@@ -122,6 +129,7 @@ impl ArrayElement {
     pub const NAME: ArrayElement = ArrayElement(21);
     pub const INTERNAL_CHAR: ArrayElement = ArrayElement(22);
     pub const ACLITEM: ArrayElement = ArrayElement(25);
+    pub const JSONB: ArrayElement = ArrayElement(28);
 
     /// The element type.
     pub fn data_type(self) -> DataType {
@@ -167,6 +175,8 @@ impl DataType {
         DataType::Reg(RegKind::Namespace),
         DataType::Reg(RegKind::Role),
         DataType::Interval,
+        DataType::Json,
+        DataType::Jsonb,
     ];
 
     /// PostgreSQL type OID, as sent in RowDescription and ParameterDescription (`pg_type.oid`).
@@ -184,6 +194,7 @@ impl DataType {
             DataType::Text => 25,
             DataType::Oid => 26,
             DataType::OidVector => 30,
+            DataType::Json => 114,
             DataType::NodeTree => 194,
             DataType::Float4 => 700,
             DataType::Float8 => 701,
@@ -201,6 +212,7 @@ impl DataType {
             DataType::Uuid => 2950,
             DataType::Reg(RegKind::Namespace) => 4089,
             DataType::Reg(RegKind::Role) => 4096,
+            DataType::Jsonb => 3802,
             DataType::Array(element) => element.data_type().array_oid().unwrap_or(0),
         }
     }
@@ -235,6 +247,8 @@ impl DataType {
             DataType::Uuid => 2951,
             DataType::Reg(RegKind::Namespace) => 4090,
             DataType::Reg(RegKind::Role) => 4097,
+            DataType::Json => 199,
+            DataType::Jsonb => 3807,
             _ => return None,
         })
     }
@@ -305,6 +319,8 @@ impl DataType {
             DataType::OidVector => "oidvector",
             DataType::AclItem => "aclitem",
             DataType::NodeTree => "pg_node_tree",
+            DataType::Json => "json",
+            DataType::Jsonb => "jsonb",
             DataType::Array(element) => match element.data_type() {
                 DataType::Bool => "boolean[]",
                 DataType::Int2 => "smallint[]",
@@ -333,6 +349,8 @@ impl DataType {
                 DataType::Int2Vector => "int2vector[]",
                 DataType::OidVector => "oidvector[]",
                 DataType::AclItem => "aclitem[]",
+                DataType::Json => "json[]",
+                DataType::Jsonb => "jsonb[]",
                 _ => "anyarray",
             },
         }
@@ -371,6 +389,8 @@ impl DataType {
             DataType::OidVector => "oidvector",
             DataType::AclItem => "aclitem",
             DataType::NodeTree => "pg_node_tree",
+            DataType::Json => "json",
+            DataType::Jsonb => "jsonb",
             DataType::Array(element) => match element.data_type() {
                 DataType::Bool => "_bool",
                 DataType::Int2 => "_int2",
@@ -399,6 +419,8 @@ impl DataType {
                 DataType::Int2Vector => "_int2vector",
                 DataType::OidVector => "_oidvector",
                 DataType::AclItem => "_aclitem",
+                DataType::Json => "_json",
+                DataType::Jsonb => "_jsonb",
                 _ => "anyarray",
             },
         }
@@ -442,7 +464,7 @@ impl DataType {
             DataType::Interval => 'T',
             DataType::Array(_) | DataType::Int2Vector | DataType::OidVector => 'A',
             DataType::Unknown => 'X',
-            DataType::Bytea | DataType::Uuid | DataType::AclItem => 'U',
+            DataType::Bytea | DataType::Uuid | DataType::AclItem | DataType::Json | DataType::Jsonb => 'U',
         }
     }
 
@@ -522,6 +544,8 @@ pub enum Value {
     Text(String),
     Bytea(Vec<u8>),
     Uuid(uuid::Uuid),
+    /// A `jsonb` value (`types::json`); shared, since rows are cloned whole.
+    Jsonb(std::sync::Arc<json::Jsonb>),
     /// Days since 1970-01-01.
     Date(chrono::NaiveDate),
     Timestamp(chrono::NaiveDateTime),
@@ -561,6 +585,7 @@ impl Value {
             (Timestamp(a), Timestamp(b)) => a.cmp(b),
             (Timestamptz(a), Timestamptz(b)) => a.cmp(b),
             (Interval(a), Interval(b)) => a.cmp(b),
+            (Jsonb(a), Jsonb(b)) => json::compare(a, b),
             // Element by element, then the shorter first (PostgreSQL's array_cmp for one dimension).
             (Array(a), Array(b)) => {
                 for (x, y) in a.iter().zip(b) {
@@ -587,7 +612,8 @@ impl Value {
             Value::Timestamptz(_) => 7,
             Value::Array(_) => 8,
             Value::Interval(_) => 9,
-            Value::Null => 10,
+            Value::Jsonb(_) => 10,
+            Value::Null => 11,
         }
     }
 }

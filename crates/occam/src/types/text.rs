@@ -34,6 +34,7 @@ pub fn format(value: &Value, data_type: &DataType) -> String {
         },
         Value::Bytea(bytes) => format_bytea(bytes),
         Value::Uuid(u) => u.hyphenated().to_string(),
+        Value::Jsonb(j) => j.to_string(),
         Value::Date(d) => format_date(d),
         Value::Timestamp(ts) => format_timestamp(ts, ""),
         Value::Timestamptz(ts) => format_timestamp(&ts.naive_utc(), "+00"),
@@ -108,6 +109,8 @@ pub fn parse(text: &str, data_type: &DataType) -> Result<Value> {
         DataType::Name => Ok(Value::Text(truncate_name(text))),
         DataType::InternalChar => Ok(Value::Text(text.chars().next().map(String::from).unwrap_or_default())),
         DataType::AclItem | DataType::NodeTree => Ok(Value::Text(text.to_string())),
+        DataType::Json => crate::types::json::validate_json(text).map(|()| Value::Text(text.to_string())),
+        DataType::Jsonb => crate::types::json::Jsonb::parse(text).map(|j| Value::Jsonb(j.into())),
         DataType::Int2Vector | DataType::OidVector => {
             let element = data_type.element().unwrap_or(DataType::Int2);
             text.split(is_pg_space)

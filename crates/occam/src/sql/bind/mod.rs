@@ -348,6 +348,9 @@ fn table_scope_columns(table: &Table, alias: Option<&ast::TableAlias>) -> Vec<Sc
 
 // ---- the binder ----
 
+/// A set-returning function's result columns: default names and types.
+type TableFunctionColumns = Vec<(&'static str, DataType)>;
+
 /// GROUP BY state while binding the expressions evaluated after aggregation.
 #[derive(Debug)]
 struct Grouping {
@@ -391,6 +394,9 @@ struct Binder<'c> {
     windows: Option<Vec<WindowCall>>,
     /// Set while binding a window call's arguments (window calls cannot nest).
     in_window: bool,
+    /// The set-returning function calls of the select list being bound (None where they are not allowed);
+    /// each binds to a placeholder column `SELECT_LIST_FUNCTIONS + i`, placed after the FROM row.
+    select_list_functions: Option<Vec<(TableFunction, Vec<BoundExpr>)>>,
     /// The WITH names in scope (innermost last); each reference binds the named query again, as a FROM
     /// subquery (PostgreSQL inlines a common table expression referenced once; occam inlines every one).
     common_tables: Vec<CommonTable>,
@@ -435,6 +441,7 @@ impl<'c> Binder<'c> {
             session_user: None,
             windows: None,
             in_window: false,
+            select_list_functions: None,
             common_tables: Vec::new(),
         }
     }
@@ -1429,6 +1436,7 @@ impl<'c> Binder<'c> {
             for expr in group_by {
                 let expr = self.resolve_group_reference(expr, items, &scope)?;
                 let bound = self.bind_expr(&expr, &scope)?;
+                crate::sql::json::check_equality(&bound.1)?;
                 grouping.group_asts.push(strip_positions(&expr));
                 grouping.group_bound.push(bound);
             }
@@ -1437,7 +1445,10 @@ impl<'c> Binder<'c> {
         self.clause = "SELECT";
         let saved_windows = self.windows.replace(Vec::new());
         let saved_keep = std::mem::replace(&mut self.keep_unknown_outputs, keep_unknown_outputs);
+        let saved_functions = std::mem::replace(&mut self.select_list_functions, (!grouped).then(Vec::new));
         let projected = self.bind_projection(items, &scope);
+        let select_list_functions =
+            std::mem::replace(&mut self.select_list_functions, saved_functions).unwrap_or_default();
         self.keep_unknown_outputs = saved_keep;
         let (mut projection, columns) = match projected {
             Ok(projected) => projected,
@@ -1447,6 +1458,31 @@ impl<'c> Binder<'c> {
             }
         };
         let visible = projection.len();
+        // A set-returning function in the select list reads each FROM row (PostgreSQL's ProjectSet): the
+        // FROM source becomes its input, and its column follows the FROM row.
+        let mut source = source;
+        if !select_list_functions.is_empty() {
+            if select_list_functions.len() > 1 || self.windows.as_ref().is_some_and(|w| !w.is_empty()) {
+                self.windows = saved_windows;
+                return Err(Error::unsupported(
+                    "more than one set-returning function, or one with window functions, in a select list",
+                ));
+            }
+            let width = scope.width();
+            let place = |c: usize| if (SELECT_LIST_FUNCTIONS..WINDOW_RESULTS).contains(&c) { width } else { c };
+            for expr in &mut projection {
+                *expr = expr.map_columns(&place);
+            }
+            let (function, args) = select_list_functions.into_iter().next().expect("one call");
+            let input = (!matches!(source, Source::Single)).then(|| Box::new(source));
+            source = Source::Function { input, function, args };
+        }
+        if distinct {
+            if let Some(err) = columns.iter().find_map(|c| crate::sql::json::check_equality(&c.data_type).err()) {
+                self.windows = saved_windows;
+                return Err(err);
+            }
+        }
         let windows_so_far = self.windows.take();
         let having = match having {
             Some(expr) => {
@@ -1602,6 +1638,7 @@ impl<'c> Binder<'c> {
         match strip_position(expr) {
             Expr::Literal(Literal::Number(Value::Int(n), _)) => {
                 if *n >= 1 && (*n as usize) <= columns.len() {
+                    crate::sql::json::check_ordering(&columns[*n as usize - 1].data_type)?;
                     return Ok(*n as usize - 1);
                 }
                 return Err(Error::new(
@@ -1623,12 +1660,14 @@ impl<'c> Binder<'c> {
                     }
                 }
                 if let Some(&first) = matches.first() {
+                    crate::sql::json::check_ordering(&columns[first].data_type)?;
                     return Ok(first);
                 }
             }
             _ => {}
         }
-        let (bound, _) = self.bind_expr(expr, scope)?;
+        let (bound, data_type) = self.bind_expr(expr, scope)?;
+        crate::sql::json::check_ordering(&data_type)?;
         if let Some(position) = projection.iter().position(|p| *p == bound) {
             return Ok(position);
         }
@@ -1738,6 +1777,21 @@ impl<'c> Binder<'c> {
         let mut scope = Scope::default();
         let mut sources = Vec::with_capacity(select.from.len());
         for item in &select.from {
+            // A function reads the items before it when its arguments name them (PostgreSQL's implicit
+            // LATERAL): it then expands each of their rows.
+            if let TableRef::Function { name, args, alias } = item {
+                if name != "unnest" && !sources.is_empty() {
+                    let (function, args, item_scope) = self.function_item(name, args, alias.as_ref(), &scope)?;
+                    let reads_preceding = args.iter().any(|a| a.any(|e| matches!(e, BoundExpr::Column(_))));
+                    let input = reads_preceding.then(|| match sources.len() {
+                        1 => sources.pop().expect("one source"),
+                        _ => Source::Cross(std::mem::take(&mut sources)),
+                    });
+                    scope.append(item_scope)?;
+                    sources.push(Source::Function { input: input.map(Box::new), function, args });
+                    continue;
+                }
+            }
             let (source, item_scope) = self.plan_table_ref(item)?;
             scope.append(item_scope)?;
             sources.push(source);
@@ -1820,23 +1874,8 @@ impl<'c> Binder<'c> {
                 return self.plan_unnest(args, alias.as_ref());
             }
             TableRef::Function { name, args, alias } => {
-                if name != "generate_series" {
-                    return Err(Error::new(
-                        sqlstate::UNDEFINED_FUNCTION,
-                        format!("function {name} does not exist as a table function"),
-                    ));
-                }
-                let (source, data_type) = self.plan_series(args)?;
-                let column_name = alias
-                    .as_ref()
-                    .map(|a| a.columns.first().cloned().unwrap_or_else(|| a.name.clone()))
-                    .unwrap_or_else(|| "generate_series".to_string());
-                let item_name = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| "generate_series".into());
-                scope.push(
-                    Some(item_name),
-                    vec![ScopeColumn { name: column_name, data_type, hidden: false, origin: None }],
-                )?;
-                source
+                let (function, args, item_scope) = self.function_item(name, args, alias.as_ref(), &Scope::default())?;
+                return Ok((Source::Function { input: None, function, args }, item_scope));
             }
             TableRef::Subquery { query, alias } => {
                 let saved_grouping = self.grouping.take();
@@ -2017,7 +2056,93 @@ impl<'c> Binder<'c> {
         self.plan_table_ref(&TableRef::Subquery { query: Box::new(query), alias: Some(alias) })
     }
 
-    fn plan_series(&mut self, args: &[Expr]) -> Result<(Source, DataType)> {
+    /// A set-returning function in the select list (`SELECT jsonb_array_elements(doc) FROM t`): planned as
+    /// the function reading each FROM row, as `FROM t, jsonb_array_elements(t.doc)`. It binds to a
+    /// placeholder column (the same call twice to the same one), which `finish_query` places after the row.
+    fn bind_select_list_function(&mut self, name: &str, args: &[Expr], scope: &Scope) -> Result<(BoundExpr, DataType)> {
+        if self.select_list_functions.is_none() || self.in_aggregate || self.in_window {
+            return Err(Error::unsupported(
+                "set-returning functions are only supported in FROM and in the select list of a query without aggregates",
+            ));
+        }
+        let clause = self.clause;
+        let planned = self.plan_table_function(name, args, scope);
+        self.clause = clause;
+        let (function, args, columns, _) = planned?;
+        let [(_, data_type)] = columns[..] else {
+            return Err(Error::unsupported(format!("{name} in the select list (a record per row)")));
+        };
+        let calls = self.select_list_functions.as_mut().expect("checked above");
+        let call = (function, args);
+        let index = calls.iter().position(|c| *c == call).unwrap_or_else(|| {
+            calls.push(call);
+            calls.len() - 1
+        });
+        Ok((BoundExpr::Column(SELECT_LIST_FUNCTIONS + index), data_type))
+    }
+
+    /// A set-returning function FROM item: the function, its bound arguments (which may read the FROM items
+    /// before it, in `preceding`) and its scope (columns named by the alias, else by the function).
+    fn function_item(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        alias: Option<&ast::TableAlias>,
+        preceding: &Scope,
+    ) -> Result<(TableFunction, Vec<BoundExpr>, Scope)> {
+        let (function, args, columns, column_takes_alias) = self.plan_table_function(name, args, preceding)?;
+        let renames = alias.map(|a| a.columns.as_slice()).unwrap_or(&[]);
+        let scope_columns = columns
+            .into_iter()
+            .enumerate()
+            .map(|(i, (default_name, data_type))| {
+                let name = match (renames.get(i), alias) {
+                    (Some(rename), _) => rename.clone(),
+                    (None, Some(alias)) if column_takes_alias => alias.name.clone(),
+                    _ => default_name.to_string(),
+                };
+                ScopeColumn { name, data_type, hidden: false, origin: None }
+            })
+            .collect();
+        let mut scope = Scope::default();
+        scope.push(Some(alias.map_or_else(|| name.to_string(), |a| a.name.clone())), scope_columns)?;
+        Ok((function, args, scope))
+    }
+
+    /// A set-returning function in FROM: the function, its arguments, its columns (default names and types),
+    /// and whether its one column is named after the FROM item's alias (a function without named output
+    /// columns).
+    fn plan_table_function(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        preceding: &Scope,
+    ) -> Result<(TableFunction, Vec<BoundExpr>, TableFunctionColumns, bool)> {
+        if name == "generate_series" {
+            let (args, data_type) = self.plan_series(args, preceding)?;
+            return Ok((TableFunction::Series, args, vec![("generate_series", data_type)], true));
+        }
+        self.clause = "FROM";
+        let mut bound = Vec::with_capacity(args.len());
+        let mut types = Vec::with_capacity(args.len());
+        for arg in args {
+            let (expr, data_type) = self.bind_expr(arg, preceding)?;
+            bound.push(expr);
+            types.push(data_type);
+        }
+        let Some(resolved) = crate::sql::json::JsonTable::resolve(name, &types) else {
+            return Err(Error::new(
+                sqlstate::UNDEFINED_FUNCTION,
+                format!("function {name} does not exist as a table function"),
+            ));
+        };
+        let (function, input) = resolved?;
+        let arg = self.coerce(bound.remove(0), types[0], input)?;
+        let columns = function.column_names().iter().copied().zip(function.column_types()).collect();
+        Ok((TableFunction::Json(function), vec![arg], columns, function.column_takes_alias()))
+    }
+
+    fn plan_series(&mut self, args: &[Expr], preceding: &Scope) -> Result<(Vec<BoundExpr>, DataType)> {
         self.clause = "FROM";
         if args.len() < 2 || args.len() > 3 {
             return Err(Error::new(
@@ -2027,7 +2152,7 @@ impl<'c> Binder<'c> {
         }
         let mut bound = Vec::with_capacity(args.len());
         for arg in args {
-            bound.push(self.bind_expr(arg, &Scope::default())?);
+            bound.push(self.bind_expr(arg, preceding)?);
         }
         let not_found = |bound: &[(BoundExpr, DataType)]| {
             let types: Vec<DataType> = bound.iter().map(|(_, t)| *t).collect();
@@ -2061,11 +2186,7 @@ impl<'c> Binder<'c> {
         for (i, (expr, from)) in bound.into_iter().enumerate() {
             coerced.push(self.coerce(expr, from, if i == 2 { step_type } else { data_type })?);
         }
-        let mut coerced = coerced.into_iter();
-        let start = coerced.next().expect("checked");
-        let stop = coerced.next().expect("checked");
-        let step = coerced.next();
-        Ok((Source::Series { start, stop, step }, data_type))
+        Ok((coerced, data_type))
     }
 
     // ---- expressions ----
@@ -2360,6 +2481,14 @@ impl<'c> Binder<'c> {
     ) -> Result<(BoundExpr, DataType)> {
         let (l, lt) = self.bind_expr(left, scope)?;
         let (r, rt) = self.bind_expr(right, scope)?;
+        if let Some(function) = crate::sql::json::resolve_operator(op, &lt, &rt) {
+            // `a <@ b` is `b @> a`.
+            return if op == BinaryOperator::ContainedBy {
+                self.call(function?, vec![r, l], vec![rt, lt])
+            } else {
+                self.call(function?, vec![l, r], vec![lt, rt])
+            };
+        }
         if let BinaryOperator::RegexMatch
         | BinaryOperator::NotRegexMatch
         | BinaryOperator::RegexIMatch
@@ -2413,7 +2542,17 @@ impl<'c> Binder<'c> {
             BinaryOperator::RegexMatch
             | BinaryOperator::NotRegexMatch
             | BinaryOperator::RegexIMatch
-            | BinaryOperator::NotRegexIMatch => unreachable!("bound above"),
+            | BinaryOperator::NotRegexIMatch
+            | BinaryOperator::Arrow
+            | BinaryOperator::LongArrow
+            | BinaryOperator::HashArrow
+            | BinaryOperator::HashLongArrow
+            | BinaryOperator::Contains
+            | BinaryOperator::ContainedBy
+            | BinaryOperator::Question
+            | BinaryOperator::QuestionAnd
+            | BinaryOperator::QuestionPipe
+            | BinaryOperator::HashMinus => unreachable!("bound above"),
         };
         let sig = scalar::binary_signature(scalar_op, &lt, &rt)?;
         let l = self.coerce(l, lt, sig.left)?;
@@ -2491,8 +2630,8 @@ impl<'c> Binder<'c> {
             };
             return self.bind_aggregate(&call, star, scope);
         }
-        if name == "generate_series" {
-            return Err(Error::unsupported("set-returning functions are only supported in FROM"));
+        if name == "generate_series" || crate::sql::json::JsonTable::resolve(name, &[]).is_some() {
+            return self.bind_select_list_function(name, args, scope);
         }
         if name == "sys.wait_for_job" {
             // A procedure (run with CALL), as in DSQL; 42809 is PostgreSQL's wrong_object_type.
@@ -2567,6 +2706,8 @@ impl<'c> Binder<'c> {
             Ok(None)
         } else if name == "string_agg" && args.len() == 2 {
             self.bind_string_agg_args(args, scope).map(Some)
+        } else if matches!(name, "json_object_agg" | "jsonb_object_agg") && args.len() == 2 {
+            self.bind_object_agg_args(name, args, scope).map(Some)
         } else if args.len() == 1 {
             self.bind_expr(&args[0], scope).map(Some)
         } else {
@@ -2857,6 +2998,21 @@ impl<'c> Binder<'c> {
         self.call(pair, bound, types)
     }
 
+    /// `json[b]_object_agg(key, value)`'s two arguments as one: the pair `json[b]_build_array(key, value)`
+    /// (see `sql::json::ObjectAgg`).
+    fn bind_object_agg_args(&mut self, name: &str, args: &[Expr], scope: &Scope) -> Result<(BoundExpr, DataType)> {
+        let mut bound = Vec::with_capacity(2);
+        let mut types = Vec::with_capacity(2);
+        for arg in args {
+            let (expr, data_type) = self.bind_expr(arg, scope)?;
+            bound.push(expr);
+            types.push(data_type);
+        }
+        let builder = if name == "json_object_agg" { "json_build_array" } else { "jsonb_build_array" };
+        let pair = crate::sql::json::resolve(builder, &types).unwrap_or_else(|| Err(Error::internal(builder)))?;
+        self.call(pair, bound, types)
+    }
+
     fn plan_subquery(&mut self, query: &ast::Query, scope: &Scope) -> Result<SubqueryPlan> {
         // After aggregation the current row is no longer the FROM row, so a grouped query's columns are
         // not offered to its subqueries (an empty scope keeps the depth numbering right).
@@ -2866,6 +3022,7 @@ impl<'c> Binder<'c> {
         let saved_in_aggregate = std::mem::replace(&mut self.in_aggregate, false);
         let saved_windows = self.windows.take();
         let saved_in_window = std::mem::replace(&mut self.in_window, false);
+        let saved_functions = self.select_list_functions.take();
         let saved_clause = self.clause;
         let refs_before = self.outer_refs;
         let plan = self.plan_query(query);
@@ -2874,6 +3031,7 @@ impl<'c> Binder<'c> {
         self.in_aggregate = saved_in_aggregate;
         self.windows = saved_windows;
         self.in_window = saved_in_window;
+        self.select_list_functions = saved_functions;
         self.clause = saved_clause;
         let plan = plan?;
         let id = self.next_subquery_id;
@@ -3069,3 +3227,7 @@ fn literal_number(expr: &Expr) -> Option<f64> {
         _ => None,
     }
 }
+
+/// Where a select list's set-returning function results are numbered while it is bound (below the window
+/// results): see `Binder::select_list_functions`.
+const SELECT_LIST_FUNCTIONS: usize = 1 << 39;

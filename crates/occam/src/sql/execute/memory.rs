@@ -82,7 +82,8 @@ impl Drop for Reservation {
     }
 }
 
-/// The memory a row takes: the vector, each value, and what text, bytea and numerics own on the heap.
+/// The memory a row takes: the vector, each value, and what text, bytea, numerics and jsonb trees own on the
+/// heap.
 pub fn row_bytes(row: &[Value]) -> usize {
     24 + row
         .iter()
@@ -91,6 +92,7 @@ pub fn row_bytes(row: &[Value]) -> usize {
                 + match value {
                     Value::Text(s) => s.capacity(),
                     Value::Bytea(b) => b.capacity(),
+                    Value::Jsonb(j) => j.heap_bytes(),
                     _ => 0,
                 }
         })

@@ -169,7 +169,13 @@ pub fn build<'a>(plan: &'a PhysicalPlan, ctx: &mut ExecContext<'a>) -> Result<Bo
         Node::Result => Box::new(result::ResultOp::default()),
         Node::TableRead(read) => Box::new(table_read::TableReadOp::new(plan.id, read)),
         Node::SystemScan { relation } => Box::new(system_scan::SystemScanOp::new(relation)),
-        Node::Series { start, stop, step } => Box::new(series::SeriesOp::new(start, stop, step.as_ref())),
+        Node::Function { input, function, args } => {
+            let input = match input {
+                Some(input) => Some(build(input, ctx)?),
+                None => None,
+            };
+            Box::new(series::FunctionScanOp::new(input, *function, args))
+        }
         Node::Values { rows } => Box::new(values::ValuesOp::new(rows)),
         Node::Filter { input, predicate } => Box::new(filter::FilterOp::new(build(input, ctx)?, predicate)),
         Node::Project { input, exprs } => Box::new(project::ProjectOp::new(build(input, ctx)?, exprs)),

@@ -1,21 +1,86 @@
-//! `Function Scan on generate_series`: integers or numerics from start to stop by step, or timestamps by
-//! an interval step.
+//! `Function Scan`: the rows of a set-returning function in FROM: `generate_series` (integers or numerics
+//! from start to stop by step, or timestamps by an interval step; streamed) and the json functions (`jsonb_array_elements`, `jsonb_each`, ...; their rows
+//! computed at once from the evaluated arguments, `sql::json::table_rows`).
+//!
+//! Without an input the arguments are evaluated once. With one (`FROM t, jsonb_each(t.doc)`: the function
+//! reads the FROM items before it, PostgreSQL's implicit LATERAL) they are evaluated against each input row,
+//! and each of the function's rows is appended to that input row.
 
 use std::cmp::Ordering;
 
 use super::eval::eval;
-use super::{Batch, ExecContext, Operator};
+use super::{Batch, BoxedOperator, ExecContext, Operator};
 use crate::error::{sqlstate, Error, Result};
-use crate::sql::plan::BoundExpr;
+use crate::sql::plan::{BoundExpr, TableFunction};
 use crate::sql::scalar;
-use crate::types::Value;
+use crate::types::{Row, Value};
 
-pub struct SeriesOp<'a> {
-    start: &'a BoundExpr,
-    stop: &'a BoundExpr,
-    step: Option<&'a BoundExpr>,
-    /// The next value, stop and step once evaluated; None after the end.
-    state: Option<Option<Series>>,
+pub struct FunctionScanOp<'a> {
+    input: Option<BoxedOperator<'a>>,
+    function: TableFunction,
+    args: &'a [BoundExpr],
+    /// Input rows not yet expanded (the rest of the input's last batch).
+    pending: std::vec::IntoIter<Row>,
+    /// The row being expanded and the function's remaining rows for it.
+    current: Option<(Row, FunctionRows)>,
+    /// Without an input: whether the arguments were evaluated already. With one: whether it is exhausted.
+    started: bool,
+}
+
+impl<'a> FunctionScanOp<'a> {
+    pub fn new(input: Option<BoxedOperator<'a>>, function: TableFunction, args: &'a [BoundExpr]) -> Self {
+        FunctionScanOp { input, function, args, pending: Vec::new().into_iter(), current: None, started: false }
+    }
+
+    /// The next row whose function rows to produce (the empty row once, without an input); None at the end.
+    fn next_input_row(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Row>> {
+        loop {
+            if let Some(row) = self.pending.next() {
+                return Ok(Some(row));
+            }
+            let Some(input) = &mut self.input else {
+                let first = !self.started;
+                self.started = true;
+                return Ok(first.then(Vec::new));
+            };
+            if self.started {
+                return Ok(None);
+            }
+            match input.next(ctx)? {
+                Some(batch) => self.pending = batch.into_iter(),
+                None => self.started = true,
+            }
+        }
+    }
+}
+
+impl<'a> Operator<'a> for FunctionScanOp<'a> {
+    fn pull(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
+        let mut batch = Vec::new();
+        while batch.len() < ctx.batch_size {
+            if let Some((row, rows)) = &mut self.current {
+                if let Some(produced) = rows.next_row()? {
+                    let mut out = Vec::with_capacity(row.len() + produced.len());
+                    out.extend(row.iter().cloned());
+                    out.extend(produced);
+                    batch.push(out);
+                    continue;
+                }
+                self.current = None;
+            }
+            let Some(row) = self.next_input_row(ctx)? else { break };
+            let args = self.args.iter().map(|arg| eval(arg, &row, ctx)).collect::<Result<Vec<_>>>()?;
+            self.current = Some((row, FunctionRows::open(self.function, &args)?));
+        }
+        Ok(if batch.is_empty() { None } else { Some(batch) })
+    }
+}
+
+/// One call's rows.
+enum FunctionRows {
+    /// generate_series: None after the end.
+    Series(Option<Series>),
+    Computed(std::vec::IntoIter<Row>),
 }
 
 struct Series {
@@ -27,6 +92,38 @@ struct Series {
 }
 
 impl Series {
+    /// generate_series(start, stop[, step]) over evaluated arguments; None when one is NULL (no rows).
+    fn open(args: &[Value]) -> Result<Option<Series>> {
+        let (Some(start), Some(stop)) = (args.first(), args.get(1)) else { return Ok(None) };
+        let step = match args.get(2) {
+            Some(step) => step.clone(),
+            None => match start {
+                Value::Numeric(_) => Value::Numeric(1.into()),
+                _ => Value::Int(1),
+            },
+        };
+        if start.is_null() || stop.is_null() || step.is_null() {
+            return Ok(None);
+        }
+        let sign = match &step {
+            Value::Int(i) => i.signum(),
+            Value::Numeric(d) if d.is_zero() => 0,
+            Value::Numeric(d) => {
+                if d.is_sign_negative() {
+                    -1
+                } else {
+                    1
+                }
+            }
+            Value::Interval(i) => i.span_micros().signum() as i64,
+            other => return Err(Error::internal(format!("generate_series step {other:?}"))),
+        };
+        if sign == 0 {
+            return Err(Error::new(sqlstate::INVALID_PARAMETER_VALUE, "step size cannot equal zero"));
+        }
+        Ok(Some(Series { next: start.clone(), stop: stop.clone(), step, ascending: sign > 0 }))
+    }
+
     /// The value after `current`, None past the end of the type's range (integers end there).
     fn advance(&self, current: &Value) -> Result<Option<Value>> {
         Ok(match (current, &self.step) {
@@ -54,70 +151,33 @@ impl Series {
     }
 }
 
-impl<'a> SeriesOp<'a> {
-    pub fn new(start: &'a BoundExpr, stop: &'a BoundExpr, step: Option<&'a BoundExpr>) -> Self {
-        SeriesOp { start, stop, step, state: None }
+impl FunctionRows {
+    fn open(function: TableFunction, args: &[Value]) -> Result<FunctionRows> {
+        match function {
+            TableFunction::Series => Ok(FunctionRows::Series(Series::open(args)?)),
+            TableFunction::Json(json) => {
+                Ok(FunctionRows::Computed(crate::sql::json::table_rows(json, args)?.into_iter()))
+            }
+        }
     }
 
-    fn open(&self, ctx: &mut ExecContext<'a>) -> Result<Option<Series>> {
-        let start = eval(self.start, &[], ctx)?;
-        let stop = eval(self.stop, &[], ctx)?;
-        let step = match self.step {
-            Some(step) => eval(step, &[], ctx)?,
-            None => match start {
-                Value::Numeric(_) => Value::Numeric(1.into()),
-                _ => Value::Int(1),
-            },
-        };
-        if start.is_null() || stop.is_null() || step.is_null() {
-            return Ok(None); // a NULL argument gives no rows
-        }
-        let sign = match &step {
-            Value::Int(i) => i.signum(),
-            Value::Numeric(d) if d.is_zero() => 0,
-            Value::Numeric(d) => {
-                if d.is_sign_negative() {
-                    -1
-                } else {
-                    1
+    /// The call's next row, None at its end.
+    fn next_row(&mut self) -> Result<Option<Row>> {
+        match self {
+            FunctionRows::Series(state) => {
+                let Some(series) = state else { return Ok(None) };
+                if !series.within(&series.next) {
+                    *state = None;
+                    return Ok(None);
                 }
+                let current = series.next.clone();
+                match series.advance(&current)? {
+                    Some(next) => series.next = next,
+                    None => *state = None,
+                }
+                Ok(Some(vec![current]))
             }
-            Value::Interval(i) => i.span_micros().signum() as i64,
-            other => return Err(Error::internal(format!("generate_series step {other:?}"))),
-        };
-        if sign == 0 {
-            return Err(Error::new(sqlstate::INVALID_PARAMETER_VALUE, "step size cannot equal zero"));
+            FunctionRows::Computed(rows) => Ok(rows.next()),
         }
-        Ok(Some(Series { next: start, stop, step, ascending: sign > 0 }))
-    }
-}
-
-impl<'a> Operator<'a> for SeriesOp<'a> {
-    fn pull(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
-        if self.state.is_none() {
-            self.state = Some(self.open(ctx)?);
-        }
-        let Some(Some(series)) = &mut self.state else { return Ok(None) };
-        let mut batch = Vec::new();
-        let mut finished = false;
-        while batch.len() < ctx.batch_size {
-            if !series.within(&series.next) {
-                finished = true;
-                break;
-            }
-            let current = series.next.clone();
-            match series.advance(&current)? {
-                Some(next) => series.next = next,
-                None => finished = true,
-            }
-            batch.push(vec![current]);
-            if finished {
-                break;
-            }
-        }
-        if finished {
-            self.state = Some(None);
-        }
-        Ok(if batch.is_empty() { None } else { Some(batch) })
     }
 }

@@ -272,14 +272,7 @@ fn entry_row(table: &Table, index: &Index, key: &[u8], value: &[u8]) -> Result<R
         row[column] = decode_value(&mut input, &table.columns[column].data_type, false)?;
     }
     for &column in &index.include {
-        let mut decoded = decode_value(&mut input, &table.columns[column].data_type, false)?;
-        if let Value::Numeric(d) = &mut decoded {
-            if let Some((&scale, rest)) = input.split_first() {
-                input = rest;
-                d.rescale(scale as u32);
-            }
-        }
-        row[column] = decoded;
+        row[column] = crate::storage::keycode::decode_stored_value(&mut input, &table.columns[column].data_type)?;
     }
     Ok(row)
 }

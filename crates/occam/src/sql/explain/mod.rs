@@ -238,9 +238,21 @@ impl<'a> TextRenderer<'a> {
                 self.filter_lines(depth, plan, &filters, &labels);
                 labels
             }
-            Node::Series { .. } => {
-                self.header(depth, "Function Scan on generate_series", shown);
-                let labels = vec!["generate_series".to_string()];
+            // A function reading each input row: PostgreSQL's Nested Loop over the input and a Function Scan.
+            Node::Function { input: Some(input), function, .. } => {
+                self.header(depth, "Nested Loop", shown);
+                let at = self.lines.len();
+                let mut labels = self.node(input, depth + 1, Vec::new());
+                self.header(depth + 1, &format!("Function Scan on {}", function.name()), shown);
+                labels.extend(function.column_names().iter().map(|n| n.to_string()));
+                let end = self.lines.len();
+                self.filter_lines(depth, plan, &filters, &labels);
+                self.move_details(at, end);
+                labels
+            }
+            Node::Function { function, .. } => {
+                self.header(depth, &format!("Function Scan on {}", function.name()), shown);
+                let labels: Labels = function.column_names().iter().map(|n| n.to_string()).collect();
                 self.filter_lines(depth, plan, &filters, &labels);
                 labels
             }
@@ -711,6 +723,10 @@ pub fn expr_text(expr: &BoundExpr, labels: &Labels) -> String {
                 (ScalarFunction::DateTime(inner), _) => {
                     format!("{}({})", snake_case(&format!("{inner:?}")), parts.join(", "))
                 }
+                (ScalarFunction::Json(json), [l, r]) if json.operator().is_some() => {
+                    format!("({l} {} {r})", json.operator().unwrap_or_default())
+                }
+                (ScalarFunction::Json(json), _) => format!("{}({})", json.function_name(function), parts.join(", ")),
                 (ScalarFunction::Catalog(inner), _) => {
                     format!("{}({})", snake_case(&format!("{inner:?}")), parts.join(", "))
                 }
@@ -740,6 +756,7 @@ fn literal_text(value: &Value) -> String {
         Value::Numeric(d) => d.to_string(),
         Value::Bytea(_) => "'\\x...'::bytea".to_string(),
         Value::Uuid(u) => format!("'{u}'::uuid"),
+        Value::Jsonb(j) => format!("'{}'::jsonb", j.to_string().replace('\'', "''")),
         Value::Date(d) => format!("'{d}'::date"),
         Value::Timestamp(t) => format!("'{t}'::timestamp without time zone"),
         Value::Timestamptz(t) => format!("'{t}'::timestamp with time zone"),
@@ -856,7 +873,7 @@ fn json_node(out: &mut String, plan: &PhysicalPlan, e: &Explained, level: usize)
         Node::Window { .. } => ("WindowAgg".to_string(), Vec::new()),
         Node::Result => ("Result".to_string(), Vec::new()),
         Node::Values { .. } => ("Values Scan".to_string(), Vec::new()),
-        Node::Series { .. } | Node::SystemScan { .. } => ("Function Scan".to_string(), Vec::new()),
+        Node::Function { .. } | Node::SystemScan { .. } => ("Function Scan".to_string(), Vec::new()),
         Node::SetOperation { .. } => ("Append".to_string(), Vec::new()),
         Node::RecursiveUnion { .. } => ("Recursive Union".to_string(), Vec::new()),
         Node::WorkTableScan { .. } => ("WorkTable Scan".to_string(), Vec::new()),

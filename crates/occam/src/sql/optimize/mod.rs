@@ -28,7 +28,7 @@ use crate::sql::ast::JoinKind;
 use crate::sql::plan::physical::{
     Estimate, Join, JoinAlgorithm, LimitCount, Node, PhysicalPlan, PhysicalQuery, TableRead,
 };
-use crate::sql::plan::{BoundExpr, QueryPlan, Source};
+use crate::sql::plan::{BoundExpr, QueryPlan, Source, TableFunction};
 use crate::sql::scalar::BinaryOp;
 use crate::statistics::TableStatistics;
 use crate::txn::Timestamp;
@@ -474,14 +474,39 @@ impl Planner<'_, '_> {
             Source::System(relation) => {
                 (self.node(Node::SystemScan { relation }, leaf(100.0, relation.columns.len())), conjuncts, false)
             }
-            Source::Series { start, stop, step } => {
-                let rows = match (literal_int(start), literal_int(stop), step.as_ref().map(literal_int)) {
-                    (Some(a), Some(b), None) => (b - a + 1).max(0) as f64,
-                    (Some(a), Some(b), Some(Some(s))) if s != 0 => ((b - a) / s + 1).max(0) as f64,
-                    _ => 1000.0,
+            Source::Function { input: Some(input), function, args } => {
+                // The conjuncts on the input alone go into it; the rest filter the joined rows.
+                let input_width = source_width(input);
+                let (inner, outer): (Vec<BoundExpr>, Vec<BoundExpr>) =
+                    conjuncts.into_iter().partition(|c| c.reads_only(&(0..input_width)));
+                let (input_plan, leftover, _) = self.source(input, inner, None, None, None);
+                let input_plan = match BoundExpr::and_of(leftover) {
+                    Some(predicate) => self.filter(input_plan, predicate),
+                    None => input_plan,
                 };
-                let node = Node::Series { start: start.clone(), stop: stop.clone(), step: step.clone() };
-                (self.node(node, leaf(rows, 1)), conjuncts, false)
+                // PostgreSQL's estimate for a set-returning function it knows nothing about: 100 rows each.
+                let rows = input_plan.estimate.rows * 100.0;
+                let estimate = Estimate {
+                    rows,
+                    startup_cost: input_plan.estimate.startup_cost,
+                    total_cost: input_plan.estimate.total_cost + rows * CPU_TUPLE_COST,
+                    width: input_plan.estimate.width + 8 * function.width() as u32,
+                };
+                let node =
+                    Node::Function { input: Some(Box::new(input_plan)), function: *function, args: args.clone() };
+                (self.node(node, estimate), outer, false)
+            }
+            Source::Function { input: None, function, args } => {
+                let literals: Vec<Option<i64>> = args.iter().map(literal_int).collect();
+                // PostgreSQL's estimate for a set-returning function it knows nothing about is 100 rows.
+                let rows = match (function, literals.as_slice()) {
+                    (TableFunction::Series, [Some(a), Some(b)]) => (b - a + 1).max(0) as f64,
+                    (TableFunction::Series, [Some(a), Some(b), Some(s)]) if *s != 0 => ((b - a) / s + 1).max(0) as f64,
+                    (TableFunction::Series, _) => 1000.0,
+                    _ => 100.0,
+                };
+                let node = Node::Function { input: None, function: *function, args: args.clone() };
+                (self.node(node, leaf(rows, function.width())), conjuncts, false)
             }
             Source::Values(rows) => {
                 let width = rows.first().map_or(0, Vec::len);
@@ -896,7 +921,7 @@ fn source_width(source: &Source) -> usize {
         Source::Single => 0,
         Source::Table { table, .. } => table.columns.len(),
         Source::System(relation) => relation.columns.len(),
-        Source::Series { .. } => 1,
+        Source::Function { input, function, .. } => input.as_deref().map_or(0, source_width) + function.width(),
         Source::Values(rows) => rows.first().map_or(0, Vec::len),
         Source::Subquery(query) => query.visible,
         Source::Cross(sources) => sources.iter().map(source_width).sum(),

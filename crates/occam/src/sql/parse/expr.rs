@@ -571,7 +571,8 @@ impl Translator<'_> {
     }
 
     /// `agg(x) FILTER (WHERE c)` as `agg(CASE WHEN c THEN x END)` (and `count(*)` as `count(CASE WHEN c
-    /// THEN 1 END)`): the same for every aggregate that skips NULL inputs, which all but `array_agg` do.
+    /// THEN 1 END)`): the same for every aggregate that skips NULL inputs, which all but `array_agg` and the
+    /// json aggregates do.
     fn filtered_arguments(
         &self,
         name: &str,
@@ -582,7 +583,9 @@ impl Translator<'_> {
         let when =
             |value: Expr| Expr::Case { operand: None, branches: vec![(filter.clone(), value)], else_result: None };
         match name {
-            "array_agg" => Err(unsupported("FILTER with array_agg")),
+            "array_agg" | "json_agg" | "jsonb_agg" | "json_object_agg" | "jsonb_object_agg" => {
+                Err(unsupported(format!("FILTER with {name}")))
+            }
             _ if !crate::sql::functions::is_aggregate(name) && name != "string_agg" => Err(Error::new(
                 sqlstate::WRONG_OBJECT_TYPE,
                 format!("FILTER specified, but {name} is not an aggregate function"),
@@ -801,6 +804,16 @@ fn binary_operator(op: &sp::BinaryOperator) -> Result<BinaryOperator> {
         B::PGNotLikeMatch => BinaryOperator::NotLike,
         B::PGILikeMatch => BinaryOperator::ILike,
         B::PGNotILikeMatch => BinaryOperator::NotILike,
+        B::Arrow => BinaryOperator::Arrow,
+        B::LongArrow => BinaryOperator::LongArrow,
+        B::HashArrow => BinaryOperator::HashArrow,
+        B::HashLongArrow => BinaryOperator::HashLongArrow,
+        B::AtArrow => BinaryOperator::Contains,
+        B::ArrowAt => BinaryOperator::ContainedBy,
+        B::Question => BinaryOperator::Question,
+        B::QuestionAnd => BinaryOperator::QuestionAnd,
+        B::QuestionPipe => BinaryOperator::QuestionPipe,
+        B::HashMinus => BinaryOperator::HashMinus,
         // `OPERATOR(pg_catalog.~)`: the operator named, in the only schema operators live in.
         B::PGCustomBinaryOperator(parts) => {
             let (op, schema) = match parts.as_slice() {
@@ -836,6 +849,16 @@ fn binary_operator(op: &sp::BinaryOperator) -> Result<BinaryOperator> {
                 "!~" => BinaryOperator::NotRegexMatch,
                 "~*" => BinaryOperator::RegexIMatch,
                 "!~*" => BinaryOperator::NotRegexIMatch,
+                "->" => BinaryOperator::Arrow,
+                "->>" => BinaryOperator::LongArrow,
+                "#>" => BinaryOperator::HashArrow,
+                "#>>" => BinaryOperator::HashLongArrow,
+                "@>" => BinaryOperator::Contains,
+                "<@" => BinaryOperator::ContainedBy,
+                "?" => BinaryOperator::Question,
+                "?&" => BinaryOperator::QuestionAnd,
+                "?|" => BinaryOperator::QuestionPipe,
+                "#-" => BinaryOperator::HashMinus,
                 other => {
                     return Err(Error::new(
                         sqlstate::UNDEFINED_FUNCTION,
@@ -876,7 +899,7 @@ fn check_collation(collation: &sp::ObjectName) -> Result<()> {
 
 impl Translator<'_> {
     /// A type name. Supported types map to `DataType`; `serial` and unknown names are 42704 (as in Aurora
-    /// DSQL); PostgreSQL types occam does not store are 0A000 `datatype json not supported`.
+    /// DSQL); PostgreSQL types occam does not store are 0A000 `datatype interval not supported`.
     pub(super) fn data_type(&self, data_type: &sp::DataType) -> Result<DataType> {
         use sp::DataType as T;
         let no_modifier = |modifier: &Option<u64>, name: &str| match modifier {
@@ -946,9 +969,9 @@ impl Translator<'_> {
                     .array_of()
                     .ok_or_else(|| not_supported_type(&format!("{}[]", element_type.name())));
             }
-            T::JSON
-            | T::JSONB
-            | T::Time(..)
+            T::JSON => DataType::Json,
+            T::JSONB => DataType::Jsonb,
+            T::Time(..)
             | T::Bit(_)
             | T::BitVarying(_)
             | T::VarBit(_)
@@ -1036,6 +1059,8 @@ impl Translator<'_> {
             "int2vector" => plain(DataType::Int2Vector),
             "oidvector" => plain(DataType::OidVector),
             "aclitem" => plain(DataType::AclItem),
+            "json" => plain(DataType::Json),
+            "jsonb" => plain(DataType::Jsonb),
             "pg_node_tree" => plain(DataType::NodeTree),
             name if UNSUPPORTED_BUILTIN_TYPES.contains(&name) => Err(not_supported_type(canonical_name(name))),
             name => Err(undefined_type(name)),
@@ -1104,8 +1129,6 @@ fn canonical_name(name: &str) -> &str {
 fn pg_name_of_unsupported(data_type: &sp::DataType) -> String {
     use sp::DataType as T;
     match data_type {
-        T::JSON => "json".into(),
-        T::JSONB => "jsonb".into(),
         T::Time(_, sp::TimezoneInfo::WithTimeZone | sp::TimezoneInfo::Tz) => "time with time zone".into(),
         T::Time(..) => "time without time zone".into(),
         T::Bit(_) => "bit".into(),

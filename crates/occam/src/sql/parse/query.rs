@@ -1,7 +1,8 @@
 //! Queries: SELECT / VALUES with ORDER BY, LIMIT / OFFSET / FETCH FIRST, UNION / INTERSECT / EXCEPT, and
 //! the FROM items occam knows (tables, set-returning functions, subqueries, cross-joined by commas or
 //! joined with [INNER | LEFT | RIGHT | FULL | CROSS | NATURAL] JOIN, nested in parentheses), WITH lists of
-//! common table expressions (WITH RECURSIVE too). LATERAL is refused with 0A000.
+//! common table expressions (WITH RECURSIVE too). LATERAL is refused with 0A000, except before a function (which
+//! reads the FROM items before it anyway).
 
 use sqlparser::ast as sp;
 
@@ -448,21 +449,7 @@ impl Translator<'_> {
                         if function_args.settings.is_some() {
                             return Err(unsupported("SETTINGS"));
                         }
-                        let function_name = self.object_name(name)?;
-                        let name = match function_name.schema {
-                            None => function_name.name,
-                            Some(schema) if schema == "pg_catalog" => function_name.name,
-                            Some(schema) => format!("{schema}.{}", function_name.name),
-                        };
-                        let args = function_args
-                            .args
-                            .iter()
-                            .map(|arg| match arg {
-                                sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Expr(expr)) => self.expr(expr),
-                                _ => Err(unsupported("this argument of a function in FROM")),
-                            })
-                            .collect::<Result<_>>()?;
-                        Ok(TableRef::Function { name, args, alias })
+                        self.function_in_from(name, &function_args.args, alias)
                     }
                 }
             }
@@ -481,6 +468,11 @@ impl Translator<'_> {
             // `FROM (t)` and `FROM (a JOIN b ON ..)`: parentheses only group.
             sp::TableFactor::NestedJoin { table_with_joins, alias: None } => self.table_with_joins(table_with_joins),
             sp::TableFactor::NestedJoin { .. } => Err(unsupported("an alias on a parenthesized JOIN")),
+            // `LATERAL f(...)`: a function in FROM may read the items before it anyway (as in PostgreSQL).
+            sp::TableFactor::Function { lateral: true, name, args, with_ordinality: false, alias } => {
+                let alias = alias.as_ref().map(|a| self.table_alias(a)).transpose()?;
+                self.function_in_from(name, args, alias)
+            }
             sp::TableFactor::Function { lateral: true, .. } => Err(unsupported("LATERAL")),
             sp::TableFactor::UNNEST { alias, array_exprs, with_offset: false, with_ordinality: false, .. } => {
                 Ok(TableRef::Function {
@@ -492,6 +484,29 @@ impl Translator<'_> {
             sp::TableFactor::UNNEST { .. } => Err(unsupported("UNNEST ... WITH OFFSET / WITH ORDINALITY")),
             other => Err(unsupported(format!("`{other}` in FROM"))),
         }
+    }
+
+    /// A set-returning function in FROM (`generate_series(1, 3) AS g`); `pg_catalog.` is its own schema.
+    fn function_in_from(
+        &self,
+        name: &sp::ObjectName,
+        args: &[sp::FunctionArg],
+        alias: Option<TableAlias>,
+    ) -> Result<TableRef> {
+        let function_name = self.object_name(name)?;
+        let name = match function_name.schema {
+            None => function_name.name,
+            Some(schema) if schema == "pg_catalog" => function_name.name,
+            Some(schema) => format!("{schema}.{}", function_name.name),
+        };
+        let args = args
+            .iter()
+            .map(|arg| match arg {
+                sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Expr(expr)) => self.expr(expr),
+                _ => Err(unsupported("this argument of a function in FROM")),
+            })
+            .collect::<Result<_>>()?;
+        Ok(TableRef::Function { name, args, alias })
     }
 
     fn table_alias(&self, alias: &sp::TableAlias) -> Result<TableAlias> {

@@ -313,6 +313,9 @@ fn type_names() {
         ("timestamptz", DataType::Timestamptz),
         ("timestamp with time zone", DataType::Timestamptz),
         ("bytea", DataType::Bytea),
+        ("json", DataType::Json),
+        ("jsonb", DataType::Jsonb),
+        ("pg_catalog.jsonb", DataType::Jsonb),
         ("pg_catalog.int4", DataType::Int4),
         ("\"int8\"", DataType::Int8),
         ("pg_catalog.varchar(3)", DataType::Varchar(Some(3))),
@@ -342,8 +345,6 @@ fn unsupported_and_unknown_types() {
     assert_error(&err, "42704", "type \"foo\" does not exist");
     assert_eq!(err.position, Some(11));
     for (name, display) in [
-        ("json", "json"),
-        ("jsonb", "jsonb"),
         ("money", "money"),
         ("xml", "xml"),
         ("inet", "inet"),
@@ -952,6 +953,13 @@ fn operators() {
     assert_eq!(expr("a OPERATOR(pg_catalog.!~*) b"), binary(col("a"), B::NotRegexIMatch, col("b")));
     assert_eq!(parse_expression("a OPERATOR(pg_catalog.@@) b").unwrap_err().code, "42883");
     assert_eq!(parse_expression("a # b").unwrap_err().code, "0A000");
+    // The json operators: left-associative chains, below comparison in precedence; `?` is an operator.
+    let text = |s: &str| Expr::Literal(Literal::String(s.into()));
+    assert_eq!(expr("a -> 'b' ->> 'c'"), binary(binary(col("a"), B::Arrow, text("b")), B::LongArrow, text("c")));
+    assert_eq!(expr("a ->> 'b' = 'x'"), binary(binary(col("a"), B::LongArrow, text("b")), B::Eq, text("x")));
+    assert_eq!(expr("a ? 'k'"), binary(col("a"), B::Question, text("k")));
+    assert_eq!(expr("a #- b"), binary(col("a"), B::HashMinus, col("b")));
+    assert_eq!(expr("a OPERATOR(pg_catalog.@>) b"), binary(col("a"), B::Contains, col("b")));
 }
 
 #[test]

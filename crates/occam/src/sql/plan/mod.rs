@@ -304,6 +304,10 @@ impl WindowFunction {
                 A::PercentileDisc => "percentile_disc",
                 A::Mode => "mode",
                 A::Grouping => "grouping",
+                A::JsonAgg if a.result_type == DataType::Json => "json_agg",
+                A::JsonAgg => "jsonb_agg",
+                A::JsonObjectAgg if a.result_type == DataType::Json => "json_object_agg",
+                A::JsonObjectAgg => "jsonb_object_agg",
             },
         }
     }
@@ -348,6 +352,38 @@ pub struct SortKey {
     pub nulls_first: bool,
 }
 
+/// A set-returning function usable in FROM (`sql::execute::series` produces its rows).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TableFunction {
+    /// `generate_series(start, stop[, step])` over integers.
+    Series,
+    /// `jsonb_array_elements`, `jsonb_each`, `jsonb_object_keys` and the rest (`sql::json::table_rows`).
+    Json(crate::sql::json::JsonTable),
+}
+
+impl TableFunction {
+    /// The name EXPLAIN shows (`Function Scan on generate_series`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            TableFunction::Series => "generate_series",
+            TableFunction::Json(json) => json.name(),
+        }
+    }
+
+    /// Its result columns' names (the binder types them).
+    pub fn column_names(&self) -> &'static [&'static str] {
+        match self {
+            TableFunction::Series => &["generate_series"],
+            TableFunction::Json(json) => json.column_names(),
+        }
+    }
+
+    /// How many columns each row has.
+    pub fn width(&self) -> usize {
+        self.column_names().len()
+    }
+}
+
 /// Where a query's input rows come from.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Source {
@@ -360,11 +396,13 @@ pub enum Source {
     },
     /// A relation of schema `sys` whose rows are produced from database state (`sql::system`).
     System(&'static crate::sql::system::SystemRelation),
-    /// `generate_series(start, stop[, step])` over integers.
-    Series {
-        start: BoundExpr,
-        stop: BoundExpr,
-        step: Option<BoundExpr>,
+    /// A set-returning function in FROM (`generate_series(1, 10)`, `jsonb_each(doc)`). With an `input` (the
+    /// FROM items before it, which its arguments read: `FROM t, jsonb_each(t.doc)`, PostgreSQL's implicit
+    /// LATERAL), each input row followed by each of the rows the function returns for it.
+    Function {
+        input: Option<Box<Source>>,
+        function: TableFunction,
+        args: Vec<BoundExpr>,
     },
     Values(Vec<Vec<BoundExpr>>),
     Subquery(Box<QueryPlan>),

@@ -53,11 +53,12 @@ pub enum Node {
     SystemScan {
         relation: &'static crate::sql::system::SystemRelation,
     },
-    /// `generate_series(start, stop[, step])` over integers.
-    Series {
-        start: BoundExpr,
-        stop: BoundExpr,
-        step: Option<BoundExpr>,
+    /// A set-returning function's rows (`Function Scan`); with an input, each input row followed by the
+    /// function's rows for it (its arguments read the input row).
+    Function {
+        input: Option<Box<PhysicalPlan>>,
+        function: super::TableFunction,
+        args: Vec<BoundExpr>,
     },
     Values {
         rows: Vec<Vec<BoundExpr>>,
@@ -230,11 +231,8 @@ impl PhysicalPlan {
         while let Some(plan) = pending.pop() {
             match &mut plan.node {
                 Node::TableRead(read) => out.push(read),
-                Node::Result
-                | Node::SystemScan { .. }
-                | Node::Series { .. }
-                | Node::Values { .. }
-                | Node::WorkTableScan { .. } => {}
+                Node::Function { input, .. } => pending.extend(input.as_deref_mut()),
+                Node::Result | Node::SystemScan { .. } | Node::Values { .. } | Node::WorkTableScan { .. } => {}
                 Node::Filter { input, .. }
                 | Node::Project { input, .. }
                 | Node::Aggregate { input, .. }
@@ -254,10 +252,10 @@ impl PhysicalPlan {
     /// The node's inputs, left to right.
     pub fn children(&self) -> Vec<&PhysicalPlan> {
         match &self.node {
+            Node::Function { input, .. } => input.as_deref().into_iter().collect(),
             Node::Result
             | Node::TableRead(_)
             | Node::SystemScan { .. }
-            | Node::Series { .. }
             | Node::Values { .. }
             | Node::WorkTableScan { .. } => Vec::new(),
             Node::Filter { input, .. }

@@ -254,6 +254,7 @@ impl Source {
             Source::SetOperation { left, right, .. } => out.extend([left.as_ref(), right.as_ref()]),
             Source::RecursiveUnion { anchor, recursive, .. } => out.extend([anchor.as_ref(), recursive.as_ref()]),
             Source::Cross(sources) => sources.iter().for_each(|s| s.collect_queries(out)),
+            Source::Function { input: Some(input), .. } => input.collect_queries(out),
             Source::Join(join) => {
                 join.left.collect_queries(out);
                 join.right.collect_queries(out);
@@ -266,9 +267,11 @@ impl Source {
         match self {
             Source::Single | Source::Table { .. } | Source::System(_) | Source::Subquery(_) => {}
             Source::SetOperation { .. } | Source::RecursiveUnion { .. } | Source::WorkTable { .. } => {}
-            Source::Series { start, stop, step } => {
-                out.extend([start, stop]);
-                out.extend(step.as_ref());
+            Source::Function { input, args, .. } => {
+                out.extend(args);
+                if let Some(input) = input {
+                    input.collect_expressions(out);
+                }
             }
             Source::Values(rows) => out.extend(rows.iter().flatten()),
             Source::Cross(sources) => sources.iter().for_each(|s| s.collect_expressions(out)),
