@@ -32,7 +32,7 @@ use crate::error::{sqlstate, Error, Result};
 use crate::interrupt::StatementInterrupt;
 use crate::roles;
 use crate::settings::SessionSettings;
-use crate::sql::ast::{DiscardTarget, SessionCommand, Statement};
+use crate::sql::ast::{AlterTableAction, DiscardTarget, SequenceStatement, SessionCommand, Statement};
 use crate::sql::execute;
 use crate::sql::explain;
 use crate::sql::functions::FunctionContext;
@@ -717,7 +717,7 @@ impl Session {
         let result = match plan {
             Plan::CreateTable(create) => {
                 check_table_definition(rules, create)?;
-                catalog::create_table(&mut active.txn, create).and_then(|created| {
+                catalog::create_table(&mut active.txn, &self.db.catalog(), create).and_then(|created| {
                     // The creating role owns the table (and so holds every privilege on it).
                     if let (true, Some(id)) = (created, catalog::table_id_in(&active.txn, &create.name.name)?) {
                         roles::record_owner(&mut active.txn, id, &self.user);
@@ -729,6 +729,12 @@ impl Session {
                 let actor = roles::Actor { role: &self.user, superuser: self.superuser };
                 roles::execute(&mut active.txn, &self.db.catalog(), statement, &actor).map(command)
             }
+            Plan::Sequence(statement) => {
+                let storage = self.db.txn_manager().storage().as_ref();
+                crate::sequences::execute(&mut active.txn, statement, self.db.sequences(), storage).map(command)
+            }
+            Plan::AlterTable(alter) => crate::alter_table::execute(&mut active.txn, &self.db.catalog(), rules, alter)
+                .map(|_| command("ALTER TABLE")),
             Plan::DropTable { names, if_exists } => {
                 catalog::drop_table(&mut active.txn, names, *if_exists).map(|_| command("DROP TABLE"))
             }
@@ -864,13 +870,16 @@ impl Session {
                         // pg_advisory_unlock_all(); DISCARD PLANS, SEQUENCES, TEMP (nothing to do there).
                         self.note_effect(SessionEffect::CloseAllPortals);
                         self.settings.reset_all();
+                        self.settings.sequence_values().clear();
                         self.deallocate_all();
                         "DISCARD ALL"
                     }
-                    // Plans are re-planned when the catalog changes; occam has no sequences or
-                    // temporary tables.
+                    // Plans are re-planned when the catalog changes; occam has no temporary tables.
                     DiscardTarget::Plans => "DISCARD PLANS",
-                    DiscardTarget::Sequences => "DISCARD SEQUENCES",
+                    DiscardTarget::Sequences => {
+                        self.settings.sequence_values().clear();
+                        "DISCARD SEQUENCES"
+                    }
                     DiscardTarget::Temp => "DISCARD TEMP",
                 };
                 Ok(command(tag))
@@ -1084,6 +1093,32 @@ fn check_statement_rules(rules: &Rules, statement: &Statement) -> Result<()> {
     match statement {
         Statement::Truncate { .. } => rules.check_truncate(),
         Statement::CreateIndex(create) if !create.asynchronous => rules.check_synchronous_create_index(),
+        Statement::CreateTable(create) => {
+            for column in &create.columns {
+                if column.serial {
+                    rules.check_serial(column.data_type)?;
+                }
+                if let Some(identity) = &column.identity {
+                    rules.check_sequence_cache(identity.options.cache, true)?;
+                    rules.check_identity_type(column.data_type)?;
+                }
+            }
+            Ok(())
+        }
+        Statement::Sequence(SequenceStatement::Create { options, .. }) => rules.check_sequence_cache(options.cache, false),
+        Statement::Sequence(SequenceStatement::Alter { options, .. }) if options.cache.is_some() => {
+            rules.check_sequence_cache(options.cache, false)
+        }
+        Statement::AlterTable(alter) => match &alter.action {
+            AlterTableAction::AddColumn { column, .. } if column.serial => rules.check_serial(column.data_type),
+            AlterTableAction::AddColumn { column, .. }
+                if column.default.is_some() || column.not_null || column.identity.is_some() =>
+            {
+                rules.check_alter_table_constraint(false)
+            }
+            AlterTableAction::SetNotNull { not_null: true, .. } => rules.check_alter_table_constraint(true),
+            _ => Ok(()),
+        },
         _ => Ok(()),
     }
 }

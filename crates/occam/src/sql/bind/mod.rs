@@ -97,6 +97,8 @@ pub fn plan_statement_as(
             (Plan::Truncate { tables }, empty_columns())
         }
         ast::Statement::Access(access) => (Plan::Access(access.clone()), empty_columns()),
+        ast::Statement::Sequence(statement) => (Plan::Sequence(statement.clone()), empty_columns()),
+        ast::Statement::AlterTable(alter) => (Plan::AlterTable(alter.clone()), empty_columns()),
         ast::Statement::Analyze { table, columns } => {
             let tables = match table {
                 Some(name) => {
@@ -163,12 +165,13 @@ pub fn bind_table_predicate(table: &Table, expr: &Expr) -> Result<BoundExpr> {
     binder.bind_filter(Some(expr), &scope)?.ok_or_else(|| Error::internal("no predicate"))
 }
 
-/// Checks a column DEFAULT at CREATE TABLE: it must bind without columns and be assignable to the column.
-pub fn check_default(default: &Expr, column: &str, data_type: &DataType) -> Result<()> {
-    let catalog = Catalog::default();
-    let mut binder = Binder::new(&catalog, &[]);
+/// Checks a column DEFAULT at CREATE TABLE / ALTER TABLE: it must bind without columns (relation names in
+/// it, as in `nextval('s')`, are looked up in `catalog`) and be assignable to the column. Returns its value
+/// when it is a constant (what ALTER TABLE ADD COLUMN gives the rows already stored).
+pub fn check_default(catalog: &Catalog, default: &Expr, column: &str, data_type: &DataType) -> Result<Option<Value>> {
+    let mut binder = Binder::new(catalog, &[]);
     binder.clause = "DEFAULT expressions";
-    let (_, from) = binder.bind_expr(default, &Scope::default())?;
+    let (bound, from) = binder.bind_expr(default, &Scope::default())?;
     if !scalar::can_assign(&from, data_type) {
         return Err(Error::datatype_mismatch(format!(
             "column \"{column}\" is of type {} but default expression is of type {}",
@@ -177,7 +180,27 @@ pub fn check_default(default: &Expr, column: &str, data_type: &DataType) -> Resu
         ))
         .with_hint("You will need to rewrite or cast the expression."));
     }
-    Ok(())
+    Ok(match binder.coerce(bound, from, *data_type)? {
+        BoundExpr::Literal(value) => Some(value),
+        _ => None,
+    })
+}
+
+/// 428C9 for an explicit value given to a `GENERATED ALWAYS AS IDENTITY` column (by INSERT without
+/// `OVERRIDING SYSTEM VALUE`, or by UPDATE).
+fn identity_always_error(column: &str, update: bool) -> Error {
+    let message = if update {
+        format!("column \"{column}\" can only be updated to DEFAULT")
+    } else {
+        format!("cannot insert a non-DEFAULT value into column \"{column}\"")
+    };
+    let err = Error::new("428C9", message)
+        .with_detail(format!("Column \"{column}\" is an identity column defined as GENERATED ALWAYS."));
+    if update {
+        err
+    } else {
+        err.with_hint("Use OVERRIDING SYSTEM VALUE to override.")
+    }
 }
 
 fn empty_columns() -> Arc<[Column]> {
@@ -429,10 +452,31 @@ impl<'c> Binder<'c> {
             targets
         };
         self.clause = "VALUES";
+        let identity_always = |target: usize| table.columns[target].identity == Some(crate::catalog::Identity::Always);
         let source = match &insert.source {
             ast::InsertSource::Values(rows) => {
                 let mut bound_rows = Vec::with_capacity(rows.len());
                 for row in rows {
+                    for (value, &target) in row.iter().zip(&targets) {
+                        if value.is_some() && identity_always(target) && insert.overriding.is_none() {
+                            return Err(identity_always_error(&table.columns[target].name, false));
+                        }
+                    }
+                    // OVERRIDING USER VALUE: the identity columns take their sequence's value.
+                    let row: Vec<Option<Expr>> = row
+                        .iter()
+                        .zip(&targets)
+                        .map(|(value, &target)| {
+                            let user_value = insert.overriding == Some(ast::Overriding::UserValue);
+                            if user_value && table.columns[target].identity.is_some() {
+                                None
+                            } else {
+                                value.clone()
+                            }
+                        })
+                        .chain(row.iter().skip(targets.len()).cloned())
+                        .collect();
+                    let row = &row;
                     if row.len() > targets.len() {
                         return Err(Error::syntax("INSERT has more expressions than target columns"));
                     }
@@ -454,6 +498,11 @@ impl<'c> Binder<'c> {
             }
             ast::InsertSource::DefaultValues => InsertSource::Values(vec![vec![None; targets.len()]]),
             ast::InsertSource::Query(query) => {
+                if let Some(&target) = targets.iter().find(|&&t| identity_always(t)) {
+                    if insert.overriding.is_none() {
+                        return Err(identity_always_error(&table.columns[target].name, false));
+                    }
+                }
                 let query = self.plan_query(query)?;
                 if query.visible > targets.len() {
                     return Err(Error::syntax("INSERT has more expressions than target columns"));
@@ -640,6 +689,9 @@ impl<'c> Binder<'c> {
                 return Err(Error::syntax(format!("multiple assignments to same column \"{name}\"")));
             }
             let bound = match value {
+                Some(_) if table.columns[index].identity == Some(crate::catalog::Identity::Always) => {
+                    return Err(identity_always_error(name, true));
+                }
                 Some(expr) => self.bind_assignment(expr, table, index, scope)?,
                 None => match &table.columns[index].default {
                     Some(expr) => {

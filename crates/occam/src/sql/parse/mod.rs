@@ -24,11 +24,13 @@
 //! go through [`strip_positions`] first.
 
 mod access;
+mod alter_table;
 mod depth;
 mod dialect;
 mod expr;
 mod query;
 mod render;
+mod sequence;
 mod statement;
 #[cfg(test)]
 mod tests;
@@ -180,6 +182,35 @@ fn take_lock_strengths(tokens: &mut [TokenWithSpan]) -> std::collections::VecDeq
     strengths
 }
 
+/// sqlparser has no grammar for INSERT's `OVERRIDING {SYSTEM | USER} VALUE`. This records each such clause
+/// with the location of `OVERRIDING` and blanks its three words, so sqlparser reads the INSERT without it
+/// and the translator takes the clause back by location.
+fn take_overriding(tokens: &mut [TokenWithSpan]) -> Vec<(Location, ast::Overriding)> {
+    let word_at = |tokens: &[TokenWithSpan], i: usize| match tokens.get(i).map(|t| &t.token) {
+        Some(Token::Word(w)) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
+        _ => None,
+    };
+    let significant: Vec<usize> =
+        (0..tokens.len()).filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_))).collect();
+    let mut out = Vec::new();
+    for n in 0..significant.len() {
+        if word_at(tokens, significant[n]).as_deref() != Some("OVERRIDING") {
+            continue;
+        }
+        let next = |k: usize| significant.get(n + k).and_then(|&j| word_at(tokens, j));
+        let overriding = match (next(1).as_deref(), next(2).as_deref()) {
+            (Some("SYSTEM"), Some("VALUE")) => ast::Overriding::SystemValue,
+            (Some("USER"), Some("VALUE")) => ast::Overriding::UserValue,
+            _ => continue,
+        };
+        out.push((tokens[significant[n]].span.start, overriding));
+        for k in 0..3 {
+            tokens[significant[n + k]].token = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+        }
+    }
+    out
+}
+
 /// PostgreSQL statements sqlparser has no grammar for and Aurora DSQL refuses, recognised by their leading
 /// words and refused with DSQL's recorded wording (instead of a syntax error).
 fn unparsed_refusal(parser: &Parser) -> Option<Error> {
@@ -206,6 +237,9 @@ pub(super) struct Source<'a> {
     tokens: Vec<TokenWithSpan>,
     /// The strength of each locking clause in the text, in order (see [`take_lock_strengths`]).
     lock_strengths: std::cell::RefCell<std::collections::VecDeque<ast::LockStrength>>,
+    /// Each `OVERRIDING ... VALUE` clause of INSERT, at the location of its first word (see
+    /// [`take_overriding`]).
+    overriding: Vec<(Location, ast::Overriding)>,
 }
 
 impl<'a> Source<'a> {
@@ -216,7 +250,13 @@ impl<'a> Source<'a> {
                 line_starts.push((chars + 1, bytes + 1));
             }
         }
-        let mut source = Source { text, line_starts, tokens: Vec::new(), lock_strengths: Default::default() };
+        let mut source = Source {
+            text,
+            line_starts,
+            tokens: Vec::new(),
+            lock_strengths: Default::default(),
+            overriding: Vec::new(),
+        };
         let dialect = PostgreSqlDialect {};
         let mut tokens = Vec::new();
         let tokenized = Tokenizer::new(&dialect, text).with_unescape(true).tokenize_with_location_into_buf(&mut tokens);
@@ -224,8 +264,19 @@ impl<'a> Source<'a> {
             return Err(source.tokenizer_error(err, &tokens));
         }
         source.lock_strengths = std::cell::RefCell::new(take_lock_strengths(&mut tokens));
+        source.overriding = take_overriding(&mut tokens);
         source.tokens = tokens;
         Ok(source)
+    }
+
+    /// The `OVERRIDING ... VALUE` clause written between two locations (an INSERT's first word and its
+    /// source), if any.
+    pub(super) fn overriding_between(&self, start: Location, end: Location) -> Option<ast::Overriding> {
+        let key = |l: Location| (l.line, l.column);
+        self.overriding
+            .iter()
+            .find(|(at, _)| key(*at) > key(start) && (end.line == 0 || key(*at) < key(end)))
+            .map(|(_, overriding)| *overriding)
     }
 
     /// The strengths of the next `count` locking clauses of the text.

@@ -66,6 +66,10 @@ pub enum Plan {
     },
     /// CREATE / DROP ROLE, GRANT / REVOKE, AWS IAM GRANT / REVOKE (run by `roles::execute`).
     Access(ast::AccessStatement),
+    /// CREATE / ALTER / DROP SEQUENCE (run by `sequences::execute`).
+    Sequence(ast::SequenceStatement),
+    /// ALTER TABLE (run by `alter_table::execute`).
+    AlterTable(ast::AlterTable),
     /// `EXPLAIN [ANALYZE]` of a query or DML statement (run by the session).
     Explain {
         options: ast::ExplainOptions,
@@ -87,6 +91,8 @@ impl Plan {
                 | Plan::CreateIndex(_)
                 | Plan::DropIndex { .. }
                 | Plan::Access(_)
+                | Plan::Sequence(_)
+                | Plan::AlterTable(_)
         )
     }
 

@@ -114,6 +114,7 @@ pub enum Class<'c> {
     /// The index PostgreSQL would have for a declared primary key (occam's table is its primary key).
     PrimaryKey(&'c Arc<Table>),
     Index(&'c Arc<Table>, &'c Arc<Index>),
+    Sequence(&'c Arc<crate::sequences::Sequence>),
     System(&'static SystemRelation),
 }
 
@@ -141,6 +142,7 @@ impl<'c> Class<'c> {
             Class::Table(table) => oids::table(table.id),
             Class::PrimaryKey(table) => oids::primary_key_index(table.id),
             Class::Index(_, index) => oids::secondary_index(index.id),
+            Class::Sequence(sequence) => oids::table(sequence.id),
             Class::System(relation) => relation.oid,
         }
     }
@@ -150,6 +152,7 @@ impl<'c> Class<'c> {
             Class::Table(table) => table.name.clone(),
             Class::PrimaryKey(table) => table.primary_key_name(),
             Class::Index(_, index) => index.name.clone(),
+            Class::Sequence(sequence) => sequence.name.clone(),
             Class::System(relation) => relation.name.to_string(),
         }
     }
@@ -173,6 +176,7 @@ impl<'c> Class<'c> {
         match self {
             Class::Table(_) => "r",
             Class::PrimaryKey(_) | Class::Index(..) => "i",
+            Class::Sequence(_) => "S",
             Class::System(relation) => relation.relkind(),
         }
     }
@@ -181,7 +185,7 @@ impl<'c> Class<'c> {
     pub fn table(&self) -> Option<&'c Arc<Table>> {
         match self {
             Class::Table(table) | Class::PrimaryKey(table) | Class::Index(table, _) => Some(table),
-            Class::System(_) => None,
+            Class::Sequence(_) | Class::System(_) => None,
         }
     }
 
@@ -252,6 +256,18 @@ impl<'c> Class<'c> {
                     })
                     .collect()
             }
+            // PostgreSQL's sequence relations have these three columns.
+            Class::Sequence(_) => [("last_value", DataType::Int8), ("log_cnt", DataType::Int8), ("is_called", DataType::Bool)]
+                .into_iter()
+                .enumerate()
+                .map(|(i, (name, data_type))| Attribute {
+                    name,
+                    data_type,
+                    attnum: (i + 1) as i16,
+                    not_null: true,
+                    column: None,
+                })
+                .collect(),
             Class::System(relation) => relation
                 .columns
                 .iter()
@@ -296,6 +312,13 @@ pub fn tables(catalog: &Catalog) -> Vec<&Arc<Table>> {
     tables
 }
 
+/// Every sequence, by id.
+pub fn sequences(catalog: &Catalog) -> Vec<&Arc<crate::sequences::Sequence>> {
+    let mut sequences: Vec<_> = catalog.sequences().collect();
+    sequences.sort_by_key(|s| s.id);
+    sequences
+}
+
 /// Every relation of `pg_class`: user tables and their indexes (the primary key's first), then the system
 /// relations.
 pub fn classes(catalog: &Catalog) -> Vec<Class<'_>> {
@@ -307,6 +330,7 @@ pub fn classes(catalog: &Catalog) -> Vec<Class<'_>> {
         }
         out.extend(table.indexes.iter().map(|index| Class::Index(table, index)));
     }
+    out.extend(sequences(catalog).into_iter().map(Class::Sequence));
     out.extend(super::relations(catalog).map(Class::System));
     out
 }
@@ -315,7 +339,9 @@ pub fn classes(catalog: &Catalog) -> Vec<Class<'_>> {
 pub fn class_by_oid(catalog: &Catalog, oid: u32) -> Option<Class<'_>> {
     let table_by_id = |id: u32| catalog.tables().find(|t| t.id == id);
     match oids::class(oid) {
-        oids::ClassOid::Table(id) => table_by_id(id).map(Class::Table),
+        oids::ClassOid::Table(id) => table_by_id(id)
+            .map(Class::Table)
+            .or_else(|| catalog.sequences().find(|s| s.id == id).map(Class::Sequence)),
         oids::ClassOid::PrimaryKeyIndex(id) => table_by_id(id).filter(|t| !t.has_hidden_key()).map(Class::PrimaryKey),
         oids::ClassOid::SecondaryIndex(id) => catalog.tables().find_map(|table| {
             table.indexes.iter().find(|index| index.id == id).map(|index| Class::Index(table, index))
