@@ -142,7 +142,13 @@ pub fn execute(txn: &mut Transaction, catalog: &Catalog, rules: &Rules, alter: &
     Ok(())
 }
 
-fn add_column(txn: &mut Transaction, catalog: &Catalog, rules: &Rules, table: &mut Table, def: &ColumnDef) -> Result<()> {
+fn add_column(
+    txn: &mut Transaction,
+    catalog: &Catalog,
+    rules: &Rules,
+    table: &mut Table,
+    def: &ColumnDef,
+) -> Result<()> {
     if def.serial {
         rules.check_serial(def.data_type)?;
     }
@@ -237,10 +243,16 @@ fn add_identity(
         )));
     }
     if column.identity.is_some() {
-        return Err(prerequisite(format!("column \"{name}\" of relation \"{}\" is already an identity column", table.name)));
+        return Err(prerequisite(format!(
+            "column \"{name}\" of relation \"{}\" is already an identity column",
+            table.name
+        )));
     }
     if column.default.is_some() {
-        return Err(prerequisite(format!("column \"{name}\" of relation \"{}\" already has a default value", table.name)));
+        return Err(prerequisite(format!(
+            "column \"{name}\" of relation \"{}\" already has a default value",
+            table.name
+        )));
     }
     let def = ColumnDef {
         name,

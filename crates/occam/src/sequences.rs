@@ -87,17 +87,28 @@ impl Sequence {
         }
         // A changed type moves bounds that were the old type's own limits along with it, as PostgreSQL does.
         let base_bound = |pick: fn(&Sequence) -> i64, old_limit: fn((i64, i64)) -> i64| {
-            base.filter(|b| options.data_type.is_none() || pick(b) != old_limit(type_bounds(b.data_type)))
-                .map(pick)
+            base.filter(|b| options.data_type.is_none() || pick(b) != old_limit(type_bounds(b.data_type))).map(pick)
         };
         let max_value = match options.max_value {
             Some(Some(max)) => max,
-            Some(None) => if increment > 0 { type_max } else { -1 },
+            Some(None) => {
+                if increment > 0 {
+                    type_max
+                } else {
+                    -1
+                }
+            }
             None => base_bound(|b| b.max_value, |b| b.1).unwrap_or(if increment > 0 { type_max } else { -1 }),
         };
         let min_value = match options.min_value {
             Some(Some(min)) => min,
-            Some(None) => if increment > 0 { 1 } else { type_min },
+            Some(None) => {
+                if increment > 0 {
+                    1
+                } else {
+                    type_min
+                }
+            }
             None => base_bound(|b| b.min_value, |b| b.0).unwrap_or(if increment > 0 { 1 } else { type_min }),
         };
         let type_name = data_type.name();
@@ -110,10 +121,8 @@ impl Sequence {
         if min_value >= max_value {
             return Err(invalid(format!("MINVALUE ({min_value}) must be less than MAXVALUE ({max_value})")));
         }
-        let start = options
-            .start
-            .or(base.map(|b| b.start))
-            .unwrap_or(if increment > 0 { min_value } else { max_value });
+        let start =
+            options.start.or(base.map(|b| b.start)).unwrap_or(if increment > 0 { min_value } else { max_value });
         if start < min_value {
             return Err(invalid(format!("START value ({start}) cannot be less than MINVALUE ({min_value})")));
         }
@@ -158,12 +167,8 @@ impl Sequence {
     }
 
     fn exhausted(&self) -> Error {
-        let (which, bound) =
-            if self.increment > 0 { ("maximum", self.max_value) } else { ("minimum", self.min_value) };
-        Error::new(
-            "2200H",
-            format!("nextval: reached {which} value of sequence \"{}\" ({bound})", self.name),
-        )
+        let (which, bound) = if self.increment > 0 { ("maximum", self.max_value) } else { ("minimum", self.min_value) };
+        Error::new("2200H", format!("nextval: reached {which} value of sequence \"{}\" ({bound})", self.name))
     }
 }
 
@@ -218,7 +223,11 @@ impl SequenceCounters {
             Some(counter) => *counter,
             None => stored(storage, sequence)?,
         };
-        let next = if counter.is_called { sequence.step(counter.last).ok_or_else(|| sequence.exhausted())? } else { counter.last };
+        let next = if counter.is_called {
+            sequence.step(counter.last).ok_or_else(|| sequence.exhausted())?
+        } else {
+            counter.last
+        };
         let mut reserved = counter.reserved;
         if reserved == 0 {
             // Reserve a block (not past the bound: a cycle starts a new one) and make it durable first.
@@ -265,10 +274,12 @@ impl SequenceCounters {
         Ok(counter.is_called.then_some(counter.last))
     }
 
-    /// Forgets the in-memory block of a sequence whose definition changed (the next call resumes after
-    /// the stored end, so no value is repeated).
-    pub fn forget(&self, id: u32) {
-        self.counters.lock().remove(&id);
+    /// Gives up the reserved block of a sequence whose definition changed: the next value follows the last
+    /// one under the new definition, in a block reserved anew.
+    pub fn redefine(&self, id: u32) {
+        if let Some(counter) = self.counters.lock().get_mut(&id) {
+            counter.reserved = 0;
+        }
     }
 }
 
@@ -287,10 +298,7 @@ impl SessionValues {
 
     pub fn current(&self, sequence: &Sequence) -> Result<i64> {
         self.by_sequence.get(&sequence.id).copied().ok_or_else(|| {
-            Error::new(
-                "55000",
-                format!("currval of sequence \"{}\" is not yet defined in this session", sequence.name),
-            )
+            Error::new("55000", format!("currval of sequence \"{}\" is not yet defined in this session", sequence.name))
         })
     }
 
@@ -505,7 +513,7 @@ pub fn alter(
     write(txn, &sequence);
     match options.restart {
         Some(restart) => counters.set(storage, &sequence, restart.unwrap_or(sequence.start), false)?,
-        None => counters.forget(sequence.id),
+        None => counters.redefine(sequence.id),
     }
     Ok(())
 }

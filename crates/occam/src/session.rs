@@ -1105,7 +1105,9 @@ fn check_statement_rules(rules: &Rules, statement: &Statement) -> Result<()> {
             }
             Ok(())
         }
-        Statement::Sequence(SequenceStatement::Create { options, .. }) => rules.check_sequence_cache(options.cache, false),
+        Statement::Sequence(SequenceStatement::Create { options, .. }) => {
+            rules.check_sequence_cache(options.cache, false)
+        }
         Statement::Sequence(SequenceStatement::Alter { options, .. }) if options.cache.is_some() => {
             rules.check_sequence_cache(options.cache, false)
         }

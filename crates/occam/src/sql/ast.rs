@@ -125,14 +125,34 @@ pub struct AlterTable {
 /// What an ALTER TABLE does (one action per statement).
 #[derive(Debug, Clone, PartialEq)]
 pub enum AlterTableAction {
-    AddColumn { column: ColumnDef, if_not_exists: bool },
-    DropColumn { name: String, if_exists: bool },
-    SetDefault { column: String, default: Option<Expr> },
-    SetNotNull { column: String, not_null: bool },
-    RenameTable { to: String },
-    RenameColumn { from: String, to: String },
+    AddColumn {
+        column: ColumnDef,
+        if_not_exists: bool,
+    },
+    DropColumn {
+        name: String,
+        if_exists: bool,
+    },
+    SetDefault {
+        column: String,
+        default: Option<Expr>,
+    },
+    SetNotNull {
+        column: String,
+        not_null: bool,
+    },
+    RenameTable {
+        to: String,
+    },
+    RenameColumn {
+        from: String,
+        to: String,
+    },
     /// `ALTER COLUMN c ADD GENERATED ... AS IDENTITY [(options)]`.
-    AddIdentity { column: String, identity: IdentitySpec },
+    AddIdentity {
+        column: String,
+        identity: IdentitySpec,
+    },
 }
 
 /// Statements that change only the session's own state, never the database.

@@ -587,7 +587,8 @@ fn invoke_sequence(function: SequenceFunction, args: &[Value], ctx: &FunctionCon
         _ => None,
     };
     let Some(sequence) = sequence else {
-        let name = crate::sql::system::names::reg_output(&ctx.catalog, &[], crate::types::RegKind::Class, oid);
+        let search_path = [crate::catalog::PUBLIC_SCHEMA.to_string()];
+        let name = crate::sql::system::names::reg_output(&ctx.catalog, &search_path, crate::types::RegKind::Class, oid);
         return Err(if name == oid.to_string() {
             Error::new(sqlstate::UNDEFINED_TABLE, format!("could not open relation with OID {oid}"))
         } else {

@@ -38,6 +38,11 @@ pub(super) fn hand_parsed_statement(parser: &mut Parser, source: &Source) -> Res
         HandParsed::Membership
     } else if is_word(parser, 0, "alter") && is_word(parser, 1, "sequence") {
         HandParsed::AlterSequence
+    } else if is_word(parser, 0, "create")
+        && (is_word(parser, 1, "sequence")
+            || ((is_word(parser, 1, "temp") || is_word(parser, 1, "temporary")) && is_word(parser, 2, "sequence")))
+    {
+        HandParsed::CreateSequence
     } else {
         return Ok(None);
     };
@@ -59,7 +64,17 @@ pub(super) fn hand_parsed_statement(parser: &mut Parser, source: &Source) -> Res
         HandParsed::AlterSequence => {
             reader.advance();
             reader.advance();
-            reader.alter_sequence().map(|s| Some(Ok(s)))
+            reader.sequence_statement(false).map(|s| Some(Ok(s)))
+        }
+        HandParsed::CreateSequence => {
+            reader.advance();
+            if !reader.eat_word("sequence") {
+                reader.advance();
+                reader.expect_word("sequence")?;
+                // Parsed for its syntax errors, then refused.
+                return reader.sequence_statement(true).map(|_| Some(Err(unsupported("temporary sequences"))));
+            }
+            reader.sequence_statement(true).map(|s| Some(Ok(s)))
         }
     }
 }
@@ -69,6 +84,7 @@ enum HandParsed {
     CreateRole,
     Membership,
     AlterSequence,
+    CreateSequence,
 }
 
 /// Words that start a privilege list in GRANT / REVOKE (anything else there is a role name).

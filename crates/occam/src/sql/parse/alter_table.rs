@@ -37,10 +37,9 @@ impl Translator<'_> {
                 [column] => AlterTableAction::DropColumn { name: fold_ident(column), if_exists: *if_exists },
                 _ => return Err(unsupported("dropping several columns in one ALTER TABLE")),
             },
-            Op::RenameColumn { old_column_name, new_column_name } => AlterTableAction::RenameColumn {
-                from: fold_ident(old_column_name),
-                to: fold_ident(new_column_name),
-            },
+            Op::RenameColumn { old_column_name, new_column_name } => {
+                AlterTableAction::RenameColumn { from: fold_ident(old_column_name), to: fold_ident(new_column_name) }
+            }
             Op::RenameTable { table_name: sp::RenameTableNameKind::To(to) } => {
                 let to = self.object_name(to)?;
                 if to.schema.is_some() {
@@ -54,7 +53,9 @@ impl Translator<'_> {
                 match op {
                     C::SetNotNull => AlterTableAction::SetNotNull { column, not_null: true },
                     C::DropNotNull => AlterTableAction::SetNotNull { column, not_null: false },
-                    C::SetDefault { value } => AlterTableAction::SetDefault { column, default: Some(self.expr(value)?) },
+                    C::SetDefault { value } => {
+                        AlterTableAction::SetDefault { column, default: Some(self.expr(value)?) }
+                    }
                     C::DropDefault => AlterTableAction::SetDefault { column, default: None },
                     C::SetDataType { .. } => {
                         return Err(Error::unsupported(

@@ -1,5 +1,6 @@
-//! Sequences and identity columns: CREATE SEQUENCE's and an identity column's options through sqlparser,
-//! ALTER SEQUENCE (which sqlparser has no grammar for) by the hand parser of `access`.
+//! Sequences and identity columns: an identity column's options through sqlparser, CREATE and ALTER
+//! SEQUENCE by the hand parser of `access` (sqlparser has no ALTER SEQUENCE and wants CREATE SEQUENCE's
+//! options in one fixed order, where PostgreSQL takes them in any).
 //!
 //! Option values must be integer constants, as in PostgreSQL's grammar (`INCREMENT BY -1` included). Each
 //! option may be given once (42601 `conflicting or redundant options`).
@@ -8,8 +9,7 @@ use sqlparser::ast as sp;
 use sqlparser::tokenizer::Token;
 
 use super::access::TokenReader;
-use super::expr::fold_ident;
-use super::{unsupported, Translator};
+use super::Translator;
 use crate::error::{Error, Result};
 use crate::sql::ast::{ObjectName, SequenceOptions, SequenceStatement, Statement};
 use crate::types::DataType;
@@ -73,62 +73,22 @@ impl Translator<'_> {
         }
         Ok(out)
     }
-
-    pub(super) fn create_sequence(&self, statement: &sp::Statement) -> Result<Statement> {
-        let sp::Statement::CreateSequence { temporary, if_not_exists, name, data_type, sequence_options, owned_by } =
-            statement
-        else {
-            return Err(Error::internal("not CREATE SEQUENCE"));
-        };
-        if *temporary {
-            return Err(unsupported("temporary sequences"));
-        }
-        let mut options = self.sequence_options(sequence_options)?;
-        if let Some(data_type) = data_type {
-            options.data_type = Some(sequence_type(self.data_type(data_type)?)?);
-        }
-        if let Some(owner) = owned_by {
-            options.owned_by = Some(self.owned_by(owner)?);
-        }
-        Ok(Statement::Sequence(SequenceStatement::Create {
-            name: self.object_name(name)?,
-            if_not_exists: *if_not_exists,
-            options,
-        }))
-    }
-
-    /// `OWNED BY table.column` or `OWNED BY NONE`.
-    fn owned_by(&self, owner: &sp::ObjectName) -> Result<Option<(ObjectName, String)>> {
-        let parts: Vec<String> = owner
-            .0
-            .iter()
-            .map(|part| match part {
-                sp::ObjectNamePart::Identifier(ident) => Ok(fold_ident(ident)),
-                other => Err(unsupported(format!("OWNED BY {other}"))),
-            })
-            .collect::<Result<_>>()?;
-        match parts.as_slice() {
-            [none] if none == "none" && owner.0.len() == 1 => Ok(None),
-            [table, column] => Ok(Some((ObjectName { schema: None, name: table.clone() }, column.clone()))),
-            [schema, table, column] => {
-                Ok(Some((ObjectName { schema: Some(schema.clone()), name: table.clone() }, column.clone())))
-            }
-            _ => Err(Error::syntax("invalid OWNED BY option")
-                .with_hint("Specify OWNED BY table.column or OWNED BY NONE.")),
-        }
-    }
 }
 
 impl TokenReader<'_> {
-    /// `ALTER SEQUENCE [IF EXISTS] name option ...` (after its first two words).
-    pub(super) fn alter_sequence(&mut self) -> Result<Statement> {
-        let if_exists = self.eat_word("if") && {
+    /// `CREATE SEQUENCE [IF NOT EXISTS] name [option ...]` (`create`) or `ALTER SEQUENCE [IF EXISTS] name
+    /// option ...`, after the words up to SEQUENCE.
+    pub(super) fn sequence_statement(&mut self, create: bool) -> Result<Statement> {
+        let if_clause = self.eat_word("if") && {
+            if create {
+                self.expect_word("not")?;
+            }
             self.expect_word("exists")?;
             true
         };
         let name = self.object_name()?;
         let mut options = SequenceOptions::default();
-        if self.at_end() {
+        if self.at_end() && !create {
             return Err(self.error());
         }
         while !self.at_end() {
@@ -157,7 +117,7 @@ impl TokenReader<'_> {
             } else if self.eat_word("start") {
                 self.eat_word("with");
                 set_once(&mut options.start, self.integer()?)?;
-            } else if self.eat_word("restart") {
+            } else if !create && self.eat_word("restart") {
                 let with = self.eat_word("with");
                 let value = if with || self.is_integer() { Some(self.integer()?) } else { None };
                 set_once(&mut options.restart, value)?;
@@ -186,7 +146,11 @@ impl TokenReader<'_> {
                 return Err(self.error());
             }
         }
-        Ok(Statement::Sequence(SequenceStatement::Alter { name, if_exists, options }))
+        Ok(Statement::Sequence(if create {
+            SequenceStatement::Create { name, if_not_exists: if_clause, options }
+        } else {
+            SequenceStatement::Alter { name, if_exists: if_clause, options }
+        }))
     }
 
     fn at_end_of_option(&self) -> bool {

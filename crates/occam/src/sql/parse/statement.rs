@@ -90,7 +90,6 @@ impl Translator<'_> {
                 other => Err(unsupported(format!("DROP {other}"))),
             },
             S::CreateIndex(create) => self.create_index(create),
-            S::CreateSequence { .. } => self.create_sequence(&statement),
             S::AlterTable(alter) => self.alter_table(alter),
             S::Call(function) => self.call_statement(function),
             S::Set(set) => self.set(set),
@@ -528,10 +527,11 @@ impl Translator<'_> {
             None => InsertSource::DefaultValues,
             Some(query) => self.insert_source(query)?,
         };
-        let source_start = insert.source.as_ref().map(|q| sp::Spanned::span(q.as_ref()).start).unwrap_or(Location {
-            line: 0,
-            column: 0,
-        });
+        let source_start = insert
+            .source
+            .as_ref()
+            .map(|q| sp::Spanned::span(q.as_ref()).start)
+            .unwrap_or(Location { line: 0, column: 0 });
         let overriding = self.source.overriding_between(insert.insert_token.0.span.start, source_start);
         Ok(Statement::Insert(Insert {
             table: self.object_name(table)?,

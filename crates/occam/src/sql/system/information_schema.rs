@@ -153,10 +153,10 @@ fn columns(ctx: &SystemContext) -> Result<Vec<Row>> {
                 super::deparse::print_expression(&tree, None, false)
             });
             let identity = match (class.table(), attribute.column) {
-                (Some(table), Some(column)) if column.identity.is_some() => super::sequences::owned_sequence(
-                    catalog, table, column,
-                )
-                .map(|s| (column.identity == Some(crate::catalog::Identity::Always), s)),
+                (Some(table), Some(column)) if column.identity.is_some() => {
+                    super::sequences::owned_sequence(catalog, table, column)
+                        .map(|s| (column.identity == Some(crate::catalog::Identity::Always), s))
+                }
                 _ => None,
             };
             let (udt_schema, udt_name) = match data_type {
@@ -185,7 +185,10 @@ fn columns(ctx: &SystemContext) -> Result<Vec<Row>> {
                     .set("dtd_identifier", attribute.attnum.to_string())
                     .set("is_self_referencing", "NO")
                     .set("is_identity", if identity.is_some() { "YES" } else { "NO" })
-                    .set("identity_generation", identity.map(|(always, _)| if always { "ALWAYS" } else { "BY DEFAULT" }))
+                    .set(
+                        "identity_generation",
+                        identity.map(|(always, _)| if always { "ALWAYS" } else { "BY DEFAULT" }),
+                    )
                     .set("identity_start", identity.map(|(_, s)| s.start.to_string()))
                     .set("identity_increment", identity.map(|(_, s)| s.increment.to_string()))
                     .set("identity_maximum", identity.map(|(_, s)| s.max_value.to_string()))

@@ -257,17 +257,19 @@ impl<'c> Class<'c> {
                     .collect()
             }
             // PostgreSQL's sequence relations have these three columns.
-            Class::Sequence(_) => [("last_value", DataType::Int8), ("log_cnt", DataType::Int8), ("is_called", DataType::Bool)]
-                .into_iter()
-                .enumerate()
-                .map(|(i, (name, data_type))| Attribute {
-                    name,
-                    data_type,
-                    attnum: (i + 1) as i16,
-                    not_null: true,
-                    column: None,
-                })
-                .collect(),
+            Class::Sequence(_) => {
+                [("last_value", DataType::Int8), ("log_cnt", DataType::Int8), ("is_called", DataType::Bool)]
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (name, data_type))| Attribute {
+                        name,
+                        data_type,
+                        attnum: (i + 1) as i16,
+                        not_null: true,
+                        column: None,
+                    })
+                    .collect()
+            }
             Class::System(relation) => relation
                 .columns
                 .iter()
@@ -339,9 +341,9 @@ pub fn classes(catalog: &Catalog) -> Vec<Class<'_>> {
 pub fn class_by_oid(catalog: &Catalog, oid: u32) -> Option<Class<'_>> {
     let table_by_id = |id: u32| catalog.tables().find(|t| t.id == id);
     match oids::class(oid) {
-        oids::ClassOid::Table(id) => table_by_id(id)
-            .map(Class::Table)
-            .or_else(|| catalog.sequences().find(|s| s.id == id).map(Class::Sequence)),
+        oids::ClassOid::Table(id) => {
+            table_by_id(id).map(Class::Table).or_else(|| catalog.sequences().find(|s| s.id == id).map(Class::Sequence))
+        }
         oids::ClassOid::PrimaryKeyIndex(id) => table_by_id(id).filter(|t| !t.has_hidden_key()).map(Class::PrimaryKey),
         oids::ClassOid::SecondaryIndex(id) => catalog.tables().find_map(|table| {
             table.indexes.iter().find(|index| index.id == id).map(|index| Class::Index(table, index))
