@@ -115,7 +115,13 @@ pub(super) struct TokenReader<'a> {
     source: &'a Source<'a>,
 }
 
-impl TokenReader<'_> {
+impl<'a> TokenReader<'a> {
+    /// A reader of `tokens` (an end-of-input token is added).
+    pub(super) fn new(mut tokens: Vec<TokenWithSpan>, source: &'a Source<'a>) -> TokenReader<'a> {
+        tokens.push(TokenWithSpan::wrap(Token::EOF));
+        TokenReader { tokens, next: 0, source }
+    }
+
     pub(super) fn peek(&self) -> &TokenWithSpan {
         &self.tokens[self.next.min(self.tokens.len() - 1)]
     }

@@ -63,7 +63,10 @@ impl Translator<'_> {
                         ))
                     }
                     C::AddGenerated { generated_as, sequence_options } => {
-                        let options = self.sequence_options(sequence_options.as_deref().unwrap_or_default())?;
+                        let mut options = self.identity_options()?;
+                        if let Some(parsed) = sequence_options.as_deref().filter(|o| !o.is_empty()) {
+                            options = self.sequence_options(parsed)?;
+                        }
                         let always = !matches!(generated_as, Some(sp::GeneratedAs::ByDefault));
                         AlterTableAction::AddIdentity { column, identity: IdentitySpec { always, options } }
                     }

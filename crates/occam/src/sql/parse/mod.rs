@@ -211,6 +211,49 @@ fn take_overriding(tokens: &mut [TokenWithSpan]) -> Vec<(Location, ast::Overridi
     out
 }
 
+/// sqlparser reads an identity column's `AS IDENTITY (options)` only in one fixed order of options;
+/// PostgreSQL takes any. This takes each parenthesised option list out of the tokens (blanked, so
+/// sqlparser sees `AS IDENTITY` alone) and keeps it, in text order, for the sequence option parser. An
+/// `AS IDENTITY` without options records an empty list, so the n-th identity of the text always meets the
+/// n-th entry.
+fn take_identity_options(tokens: &mut [TokenWithSpan]) -> std::collections::VecDeque<Vec<TokenWithSpan>> {
+    let significant: Vec<usize> =
+        (0..tokens.len()).filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_))).collect();
+    let is_word = |token: &Token, word: &str| matches!(token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(word));
+    let mut out = std::collections::VecDeque::new();
+    let mut n = 0;
+    while n + 1 < significant.len() {
+        if !(is_word(&tokens[significant[n]].token, "as") && is_word(&tokens[significant[n + 1]].token, "identity")) {
+            n += 1;
+            continue;
+        }
+        n += 2;
+        let mut options = Vec::new();
+        if significant.get(n).is_some_and(|&i| tokens[i].token == Token::LParen) {
+            let mut depth = 0;
+            while let Some(&i) = significant.get(n) {
+                let blank = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+                let token = std::mem::replace(&mut tokens[i].token, blank);
+                n += 1;
+                depth += match token {
+                    Token::LParen => 1,
+                    Token::RParen => -1,
+                    _ => 0,
+                };
+                let outer = depth == 0 || (depth == 1 && token == Token::LParen);
+                if !outer {
+                    options.push(TokenWithSpan { token, span: tokens[i].span });
+                }
+                if depth == 0 {
+                    break;
+                }
+            }
+        }
+        out.push_back(options);
+    }
+    out
+}
+
 /// PostgreSQL statements sqlparser has no grammar for and Aurora DSQL refuses, recognised by their leading
 /// words and refused with DSQL's recorded wording (instead of a syntax error).
 fn unparsed_refusal(parser: &Parser) -> Option<Error> {
@@ -240,6 +283,8 @@ pub(super) struct Source<'a> {
     /// Each `OVERRIDING ... VALUE` clause of INSERT, at the location of its first word (see
     /// [`take_overriding`]).
     overriding: Vec<(Location, ast::Overriding)>,
+    /// The tokens inside each `AS IDENTITY (...)`, in text order (see [`take_identity_options`]).
+    identity_options: std::cell::RefCell<std::collections::VecDeque<Vec<TokenWithSpan>>>,
 }
 
 impl<'a> Source<'a> {
@@ -256,6 +301,7 @@ impl<'a> Source<'a> {
             tokens: Vec::new(),
             lock_strengths: Default::default(),
             overriding: Vec::new(),
+            identity_options: Default::default(),
         };
         let dialect = PostgreSqlDialect {};
         let mut tokens = Vec::new();
@@ -265,8 +311,14 @@ impl<'a> Source<'a> {
         }
         source.lock_strengths = std::cell::RefCell::new(take_lock_strengths(&mut tokens));
         source.overriding = take_overriding(&mut tokens);
+        source.identity_options = std::cell::RefCell::new(take_identity_options(&mut tokens));
         source.tokens = tokens;
         Ok(source)
+    }
+
+    /// The tokens of the next `AS IDENTITY (...)` options of the text, if it has any.
+    pub(super) fn next_identity_options(&self) -> Option<Vec<TokenWithSpan>> {
+        self.identity_options.borrow_mut().pop_front()
     }
 
     /// The `OVERRIDING ... VALUE` clause written between two locations (an INSERT's first word and its

@@ -54,7 +54,17 @@ pub(super) fn sequence_type(data_type: DataType) -> Result<DataType> {
 }
 
 impl Translator<'_> {
-    /// The options of CREATE SEQUENCE or of an identity column.
+    /// The options of the next identity column in the text: `AS IDENTITY (options)` was taken out of the
+    /// tokens before sqlparser saw them (see `take_identity_options`), because sqlparser wants them in one
+    /// fixed order.
+    pub(super) fn identity_options(&self) -> Result<SequenceOptions> {
+        match self.source.next_identity_options() {
+            Some(tokens) => TokenReader::new(tokens, self.source).sequence_options(false),
+            None => Ok(SequenceOptions::default()),
+        }
+    }
+
+    /// Sequence options as sqlparser read them.
     pub(super) fn sequence_options(&self, options: &[sp::SequenceOptions]) -> Result<SequenceOptions> {
         let mut out = SequenceOptions::default();
         for option in options {
@@ -87,10 +97,20 @@ impl TokenReader<'_> {
             true
         };
         let name = self.object_name()?;
-        let mut options = SequenceOptions::default();
         if self.at_end() && !create {
             return Err(self.error());
         }
+        let options = self.sequence_options(!create)?;
+        Ok(Statement::Sequence(if create {
+            SequenceStatement::Create { name, if_not_exists: if_clause, options }
+        } else {
+            SequenceStatement::Alter { name, if_exists: if_clause, options }
+        }))
+    }
+
+    /// Sequence options up to the end of the tokens, in any order (`RESTART` only for ALTER SEQUENCE).
+    pub(super) fn sequence_options(&mut self, alter: bool) -> Result<SequenceOptions> {
+        let mut options = SequenceOptions::default();
         while !self.at_end() {
             if self.eat_word("as") {
                 let type_name = self.identifier()?;
@@ -117,7 +137,7 @@ impl TokenReader<'_> {
             } else if self.eat_word("start") {
                 self.eat_word("with");
                 set_once(&mut options.start, self.integer()?)?;
-            } else if !create && self.eat_word("restart") {
+            } else if alter && self.eat_word("restart") {
                 let with = self.eat_word("with");
                 let value = if with || self.is_integer() { Some(self.integer()?) } else { None };
                 set_once(&mut options.restart, value)?;
@@ -146,11 +166,7 @@ impl TokenReader<'_> {
                 return Err(self.error());
             }
         }
-        Ok(Statement::Sequence(if create {
-            SequenceStatement::Create { name, if_not_exists: if_clause, options }
-        } else {
-            SequenceStatement::Alter { name, if_exists: if_clause, options }
-        }))
+        Ok(options)
     }
 
     fn at_end_of_option(&self) -> bool {

@@ -453,7 +453,10 @@ impl Translator<'_> {
                             "multiple identity specifications for column \"{column_name}\" of table \"{table_name}\""
                         )));
                     }
-                    let options = self.sequence_options(sequence_options.as_deref().unwrap_or_default())?;
+                    let mut options = self.identity_options()?;
+                    if let Some(parsed) = sequence_options.as_deref().filter(|o| !o.is_empty()) {
+                        options = self.sequence_options(parsed)?;
+                    }
                     identity = Some(IdentitySpec { always: *generated_as == sp::GeneratedAs::Always, options });
                 }
                 other => return Err(refuse_constraint(other)),
@@ -788,9 +791,7 @@ fn refuse_constraint(option: &sp::ColumnOption) -> Error {
         sp::ColumnOption::Unique(_) => unsupported("UNIQUE constraints"),
         sp::ColumnOption::ForeignKey(_) => unsupported("FOREIGN KEY constraints"),
         sp::ColumnOption::Check(_) => unsupported("CHECK constraints"),
-        sp::ColumnOption::Generated { .. } | sp::ColumnOption::Identity(_) => {
-            unsupported("identity and generated columns")
-        }
+        sp::ColumnOption::Generated { .. } | sp::ColumnOption::Identity(_) => unsupported("generated columns"),
         sp::ColumnOption::Collation(_) => unsupported("COLLATE"),
         other => unsupported(format!("the column option {other}")),
     }
