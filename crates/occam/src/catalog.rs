@@ -166,6 +166,17 @@ impl Table {
         self.columns.iter().enumerate().filter(|(_, c)| !c.hidden)
     }
 
+    /// PostgreSQL's `attnum` of visible column `index`: its 1-based position among the user's columns,
+    /// dropped ones included (they leave gaps, as in PostgreSQL), the hidden key not.
+    pub fn attnum(&self, index: usize) -> Option<i16> {
+        let column = self.columns.get(index)?;
+        if column.hidden {
+            return None;
+        }
+        let before = self.columns[..index].iter().filter(|c| !c.hidden || c.dropped).count();
+        i16::try_from(before + 1).ok()
+    }
+
     /// Index of the visible column `name`.
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| !c.hidden && c.name == name)

@@ -341,7 +341,8 @@ fn table_scope_columns(table: &Table, alias: Option<&ast::TableAlias>) -> Vec<Sc
     table
         .columns
         .iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(index, c)| {
             let mut name = c.name.clone();
             let mut origin = None;
             if !c.hidden {
@@ -349,7 +350,7 @@ fn table_scope_columns(table: &Table, alias: Option<&ast::TableAlias>) -> Vec<Sc
                     name = rename.clone();
                 }
                 visible_index += 1;
-                origin = i16::try_from(visible_index).ok().map(|number| ColumnOrigin::new(table.id, number));
+                origin = table.attnum(index).map(|number| ColumnOrigin::new(table.id, number));
             }
             ScopeColumn { name, data_type: c.data_type, hidden: c.hidden, origin }
         })

@@ -291,11 +291,10 @@ impl<'c> Class<'c> {
 pub fn table_attributes(table: &Table) -> Vec<Attribute<'_>> {
     table
         .visible_columns()
-        .enumerate()
-        .map(|(i, (_, column))| Attribute {
+        .map(|(i, column)| Attribute {
             name: &column.name,
             data_type: column.data_type,
-            attnum: (i + 1) as i16,
+            attnum: table.attnum(i).unwrap_or(0),
             not_null: column.not_null,
             column: Some(column),
         })
@@ -304,7 +303,7 @@ pub fn table_attributes(table: &Table) -> Vec<Attribute<'_>> {
 
 /// The attnum of a table's column (by its index in `table.columns`); None for the hidden key.
 pub fn attnum(table: &Table, column: usize) -> Option<i16> {
-    table.visible_columns().position(|(i, _)| i == column).map(|p| (p + 1) as i16)
+    table.attnum(column)
 }
 
 /// Every user table, by id.
