@@ -27,6 +27,16 @@ impl Translator<'_> {
         use sp::AlterTableOperation as Op;
         Ok(match operation {
             Op::AddColumn { if_not_exists, column_def, column_position: None, .. } => {
+                // occam has no CHECK, UNIQUE or FOREIGN KEY constraints; DSQL refuses them here in these words.
+                let constrained = column_def.options.iter().any(|o| {
+                    matches!(
+                        o.option,
+                        sp::ColumnOption::Check(_) | sp::ColumnOption::Unique(_) | sp::ColumnOption::ForeignKey(_)
+                    )
+                });
+                if constrained {
+                    return Err(Error::unsupported("ALTER TABLE ADD COLUMN with constraint not supported"));
+                }
                 let (column, primary_key) = self.column_def(column_def, table_name)?;
                 if primary_key {
                     return Err(unsupported("ADD COLUMN ... PRIMARY KEY"));
