@@ -490,6 +490,14 @@ fn definition_key_of(txn: &Transaction, table_id: u32) -> Result<Option<Vec<u8>>
     Ok(None)
 }
 
+/// The definition of the table with id `table_id` as `txn` sees it (None once it is dropped).
+pub fn read_table_by_id(txn: &Transaction, table_id: u32) -> Result<Option<Table>> {
+    match definition_key_of(txn, table_id)? {
+        Some(key) => txn.get(&key)?.map(|bytes| decode_table(&bytes)).transpose(),
+        None => Ok(None),
+    }
+}
+
 /// Writes a table's catalog row again, unchanged: a new version of it tells every transaction that wrote
 /// the table against an older catalog that its set of indexes changed (OC001, see
 /// `Transaction::depend_on_schema`).

@@ -481,7 +481,10 @@ pub fn execute(
             for name in names {
                 check_schema(name)?;
                 match read_sequence(txn, &name.name)? {
-                    Some(sequence) => txn.delete(catalog_key(&sequence.name)),
+                    Some(sequence) => {
+                        check_not_required(txn, &sequence)?;
+                        txn.delete(catalog_key(&sequence.name))
+                    }
                     None if *if_exists => {}
                     None => {
                         return Err(Error::new(
@@ -494,6 +497,31 @@ pub fn execute(
             Ok("DROP SEQUENCE")
         }
     }
+}
+
+/// 2BP01 when an identity column or a column's DEFAULT still uses the sequence (PostgreSQL's dependencies;
+/// occam has no CASCADE).
+fn check_not_required(txn: &Transaction, sequence: &Sequence) -> Result<()> {
+    let Some((table_id, index)) = sequence.owned_by else { return Ok(()) };
+    let Some(table) = crate::catalog::read_table_by_id(txn, table_id)? else { return Ok(()) };
+    let Some(column) = table.columns.get(index).filter(|c| !c.dropped) else { return Ok(()) };
+    let name = &sequence.name;
+    if column.identity.is_some() {
+        return Err(Error::new(
+            "2BP01",
+            format!("cannot drop sequence {name} because column {} of table {} requires it", column.name, table.name),
+        )
+        .with_hint(format!("You can drop column {} of table {} instead.", column.name, table.name)));
+    }
+    if column.default_sql.as_deref().is_some_and(|sql| sql.contains(&format!("'{name}'"))) {
+        return Err(Error::new("2BP01", format!("cannot drop sequence {name} because other objects depend on it"))
+            .with_detail(format!(
+                "default value for column {} of table {} depends on sequence {name}",
+                column.name, table.name
+            ))
+            .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+    }
+    Ok(())
 }
 
 /// ALTER SEQUENCE (and an identity column's sequence options).
