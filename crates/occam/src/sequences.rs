@@ -4,11 +4,13 @@
 //! `table_prefix(0, 16)`; its id comes from the table id counter, because PostgreSQL's tables and sequences
 //! share `pg_class` and its oids. Its *counter* is not transactional, as in PostgreSQL: `nextval` is never
 //! rolled back, and two transactions calling it never conflict with each other (no OCC write set is
-//! involved). The counter is one unversioned storage key per sequence, `\xffmeta/seq/<id>`, outside the
-//! versioned key space (the version collector stops before `\xffmeta/`):
+//! involved). The counter is one unversioned storage key per sequence, outside the versioned key space
+//! (the version collector stops before `\xffmeta/`), named by the sequence's id and a random *nonce* drawn
+//! when it was created: a CREATE SEQUENCE that rolled back after `nextval` leaves a counter behind, and its
+//! (transactional, so reused) id may name a later sequence, which must not inherit that counter.
 //!
 //! ```text
-//!   key    \xffmeta/seq/ ++ id (u32 big-endian)     value  i64 value (big-endian) ++ u8 is_called
+//!   key    \xffmeta/seq/ ++ id (u32) ++ nonce (u64)    value  i64 value ++ u8 is_called   (big-endian)
 //! ```
 //! The stored value is the end of a block of values reserved before any of them is handed out (PostgreSQL
 //! logs 32 values ahead in the same way): `nextval` takes the next value from the block held in memory and,
@@ -56,6 +58,8 @@ pub struct Sequence {
     pub cycle: bool,
     /// `OWNED BY`: the table id and column index (the sequence is dropped with the table).
     pub owned_by: Option<(u32, usize)>,
+    /// Drawn at CREATE, part of the counter's key (see the module comment).
+    pub nonce: u64,
 }
 
 /// The sequence behind an identity column is named as PostgreSQL names it: `<table>_<column>_seq`.
@@ -154,6 +158,7 @@ impl Sequence {
             cache,
             cycle: options.cycle.or(base.map(|b| b.cycle)).unwrap_or(false),
             owned_by: base.and_then(|b| b.owned_by),
+            nonce: base.map_or_else(rand::random, |b| b.nonce),
         })
     }
 
@@ -186,25 +191,26 @@ struct Counter {
 /// The counters of one database's sequences, shared by all its sessions.
 #[derive(Default)]
 pub struct SequenceCounters {
-    counters: Mutex<HashMap<u32, Counter>>,
+    counters: Mutex<HashMap<(u32, u64), Counter>>,
 }
 
-fn counter_key(id: u32) -> Vec<u8> {
+fn counter_key(sequence: &Sequence) -> Vec<u8> {
     let mut key = COUNTER_PREFIX.to_vec();
-    key.extend_from_slice(&id.to_be_bytes());
+    key.extend_from_slice(&sequence.id.to_be_bytes());
+    key.extend_from_slice(&sequence.nonce.to_be_bytes());
     key
 }
 
 /// Stores a counter and waits until it is durable.
-fn store(storage: &dyn Storage, id: u32, value: i64, is_called: bool) -> Result<()> {
+fn store(storage: &dyn Storage, sequence: &Sequence, value: i64, is_called: bool) -> Result<()> {
     let mut bytes = value.to_be_bytes().to_vec();
     bytes.push(is_called as u8);
-    storage.write_batch(vec![(counter_key(id), Some(bytes))])?;
+    storage.write_batch(vec![(counter_key(sequence), Some(bytes))])?;
     storage.sync()
 }
 
 fn stored(storage: &dyn Storage, sequence: &Sequence) -> Result<Counter> {
-    Ok(match storage.get(&counter_key(sequence.id))? {
+    Ok(match storage.get(&counter_key(sequence))? {
         Some(bytes) if bytes.len() == 9 => Counter {
             last: i64::from_be_bytes(bytes[..8].try_into().expect("8 bytes")),
             is_called: bytes[8] != 0,
@@ -219,7 +225,7 @@ impl SequenceCounters {
     /// `nextval`: the next value, never handed out before (also not before a crash).
     pub fn next(&self, storage: &dyn Storage, sequence: &Sequence) -> Result<i64> {
         let mut counters = self.counters.lock();
-        let counter = match counters.get(&sequence.id) {
+        let counter = match counters.get(&(sequence.id, sequence.nonce)) {
             Some(counter) => *counter,
             None => stored(storage, sequence)?,
         };
@@ -241,10 +247,10 @@ impl SequenceCounters {
                 }
                 count += 1;
             }
-            store(storage, sequence.id, end, true)?;
+            store(storage, sequence, end, true)?;
             reserved = count;
         }
-        counters.insert(sequence.id, Counter { last: next, is_called: true, reserved: reserved - 1 });
+        counters.insert((sequence.id, sequence.nonce), Counter { last: next, is_called: true, reserved: reserved - 1 });
         Ok(next)
     }
 
@@ -260,14 +266,14 @@ impl SequenceCounters {
             ));
         }
         let mut counters = self.counters.lock();
-        store(storage, sequence.id, value, is_called)?;
-        counters.insert(sequence.id, Counter { last: value, is_called, reserved: 0 });
+        store(storage, sequence, value, is_called)?;
+        counters.insert((sequence.id, sequence.nonce), Counter { last: value, is_called, reserved: 0 });
         Ok(())
     }
 
     /// What `pg_sequences.last_value` shows: the last value handed out, None before the first.
     pub fn last_value(&self, storage: &dyn Storage, sequence: &Sequence) -> Result<Option<i64>> {
-        let counter = match self.counters.lock().get(&sequence.id) {
+        let counter = match self.counters.lock().get(&(sequence.id, sequence.nonce)) {
             Some(counter) => *counter,
             None => stored(storage, sequence)?,
         };
@@ -276,8 +282,8 @@ impl SequenceCounters {
 
     /// Gives up the reserved block of a sequence whose definition changed: the next value follows the last
     /// one under the new definition, in a block reserved anew.
-    pub fn redefine(&self, id: u32) {
-        if let Some(counter) = self.counters.lock().get_mut(&id) {
+    pub fn redefine(&self, sequence: &Sequence) {
+        if let Some(counter) = self.counters.lock().get_mut(&(sequence.id, sequence.nonce)) {
             counter.reserved = 0;
         }
     }
@@ -345,7 +351,7 @@ fn write(txn: &mut Transaction, sequence: &Sequence) {
 }
 
 //   u8 format version, u32 id, str name, u8 type tag (2 int2, 3 int4, 4 int8), i64 start, increment, min,
-//   max, cache, u8 cycle, u8 owned, [u32 table id, u16 column]
+//   max, cache, u8 cycle, u8 owned, [u32 table id, u16 column], u64 nonce
 fn encode(sequence: &Sequence) -> Vec<u8> {
     let mut out = vec![FORMAT_VERSION];
     out.extend_from_slice(&sequence.id.to_be_bytes());
@@ -368,6 +374,7 @@ fn encode(sequence: &Sequence) -> Vec<u8> {
         }
         None => out.push(0),
     }
+    out.extend_from_slice(&sequence.nonce.to_be_bytes());
     out
 }
 
@@ -406,7 +413,8 @@ fn decode(bytes: &[u8]) -> Result<Sequence> {
     } else {
         None
     };
-    Ok(Sequence { id, name, data_type, start, increment, min_value, max_value, cache, cycle, owned_by })
+    let nonce = u64::from_be_bytes(take(8)?.try_into().map_err(|_| corrupt())?);
+    Ok(Sequence { id, name, data_type, start, increment, min_value, max_value, cache, cycle, owned_by, nonce })
 }
 
 // ---- DDL ----
@@ -541,7 +549,7 @@ pub fn alter(
     write(txn, &sequence);
     match options.restart {
         Some(restart) => counters.set(storage, &sequence, restart.unwrap_or(sequence.start), false)?,
-        None => counters.redefine(sequence.id),
+        None => counters.redefine(&sequence),
     }
     Ok(())
 }

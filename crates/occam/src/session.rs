@@ -717,7 +717,7 @@ impl Session {
         let result = match plan {
             Plan::CreateTable(create) => {
                 check_table_definition(rules, create)?;
-                catalog::create_table(&mut active.txn, &self.db.catalog(), create).and_then(|created| {
+                catalog::create_table(&mut active.txn, &functions.catalog, create).and_then(|created| {
                     // The creating role owns the table (and so holds every privilege on it).
                     if let (true, Some(id)) = (created, catalog::table_id_in(&active.txn, &create.name.name)?) {
                         roles::record_owner(&mut active.txn, id, &self.user);
@@ -733,7 +733,7 @@ impl Session {
                 let storage = self.db.txn_manager().storage().as_ref();
                 crate::sequences::execute(&mut active.txn, statement, self.db.sequences(), storage).map(command)
             }
-            Plan::AlterTable(alter) => crate::alter_table::execute(&mut active.txn, &self.db.catalog(), rules, alter)
+            Plan::AlterTable(alter) => crate::alter_table::execute(&mut active.txn, &functions.catalog, rules, alter)
                 .map(|_| command("ALTER TABLE")),
             Plan::DropTable { names, if_exists } => {
                 catalog::drop_table(&mut active.txn, names, *if_exists).map(|_| command("DROP TABLE"))
