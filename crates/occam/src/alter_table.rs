@@ -21,8 +21,8 @@ use crate::storage::prefix_range;
 use crate::txn::Transaction;
 use crate::types::{DataType, Value};
 
-/// Runs ALTER TABLE inside `txn`. `catalog` resolves names in a new DEFAULT.
-pub fn execute(txn: &mut Transaction, catalog: &Catalog, rules: &Rules, alter: &AlterTable) -> Result<()> {
+/// Runs ALTER TABLE inside `txn` for role `user`. `catalog` resolves names in a new DEFAULT and roles.
+pub fn execute(txn: &mut Transaction, catalog: &Catalog, rules: &Rules, user: &str, alter: &AlterTable) -> Result<()> {
     catalog::check_schema(&alter.name)?;
     let Some(mut table) = catalog::read_table(txn, &alter.name.name)? else {
         if alter.if_exists {
@@ -136,6 +136,32 @@ pub fn execute(txn: &mut Transaction, catalog: &Catalog, rules: &Rules, alter: &
         AlterTableAction::AddIdentity { column, identity } => {
             let index = column_of(&table, column)?;
             add_identity(txn, rules, &mut table, index, identity)?;
+        }
+        AlterTableAction::SetGenerated { column, always } => {
+            let index = column_of(&table, column)?;
+            if table.columns[index].identity.is_none() {
+                return Err(not_identity(&table, column));
+            }
+            table.columns[index].identity = Some(if *always { Identity::Always } else { Identity::ByDefault });
+        }
+        AlterTableAction::DropIdentity { column, if_exists } => {
+            let index = column_of(&table, column)?;
+            if table.columns[index].identity.is_none() {
+                if *if_exists {
+                    return Ok(());
+                }
+                return Err(not_identity(&table, column));
+            }
+            table.columns[index].identity = None;
+            crate::sequences::drop_owned_by_column(txn, table.id, index)?;
+        }
+        AlterTableAction::OwnerTo { role } => {
+            let role = role.as_deref().unwrap_or(user);
+            if !catalog.roles.exists(role) {
+                return Err(Error::new(sqlstate::UNDEFINED_OBJECT, format!("role \"{role}\" does not exist")));
+            }
+            crate::roles::record_owner(txn, table.id, role);
+            // The catalog row is written below too, so concurrent writers see a schema change.
         }
     }
     catalog::write_table(txn, &table, &old_name);
@@ -264,6 +290,13 @@ fn add_identity(
     };
     table.columns[index].identity = Some(if identity.always { Identity::Always } else { Identity::ByDefault });
     catalog::create_column_sequence(txn, table, index, &def)
+}
+
+fn not_identity(table: &Table, column: &str) -> Error {
+    Error::new(
+        sqlstate::OBJECT_NOT_IN_PREREQUISITE_STATE,
+        format!("column \"{column}\" of relation \"{}\" is not an identity column", table.name),
+    )
 }
 
 /// Whether some stored row of `table` satisfies `test`.

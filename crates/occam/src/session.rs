@@ -733,8 +733,10 @@ impl Session {
                 let storage = self.db.txn_manager().storage().as_ref();
                 crate::sequences::execute(&mut active.txn, statement, self.db.sequences(), storage).map(command)
             }
-            Plan::AlterTable(alter) => crate::alter_table::execute(&mut active.txn, &functions.catalog, rules, alter)
-                .map(|_| command("ALTER TABLE")),
+            Plan::AlterTable(alter) => {
+                crate::alter_table::execute(&mut active.txn, &functions.catalog, rules, &self.user, alter)
+                    .map(|_| command("ALTER TABLE"))
+            }
             Plan::DropTable { names, if_exists } => {
                 catalog::drop_table(&mut active.txn, names, *if_exists).map(|_| command("DROP TABLE"))
             }

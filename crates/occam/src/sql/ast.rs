@@ -153,6 +153,20 @@ pub enum AlterTableAction {
         column: String,
         identity: IdentitySpec,
     },
+    /// `ALTER COLUMN c SET GENERATED {ALWAYS | BY DEFAULT}`.
+    SetGenerated {
+        column: String,
+        always: bool,
+    },
+    /// `ALTER COLUMN c DROP IDENTITY [IF EXISTS]`.
+    DropIdentity {
+        column: String,
+        if_exists: bool,
+    },
+    /// `OWNER TO role` (None: `CURRENT_USER` / `CURRENT_ROLE` / `SESSION_USER`).
+    OwnerTo {
+        role: Option<String>,
+    },
 }
 
 /// Statements that change only the session's own state, never the database.

@@ -38,6 +38,8 @@ pub(super) fn hand_parsed_statement(parser: &mut Parser, source: &Source) -> Res
         HandParsed::Membership
     } else if is_word(parser, 0, "alter") && is_word(parser, 1, "sequence") {
         HandParsed::AlterSequence
+    } else if super::alter_table::is_identity_change(&leading_words(parser, 12)) {
+        HandParsed::AlterTableIdentity
     } else if is_word(parser, 0, "create")
         && (is_word(parser, 1, "sequence")
             || ((is_word(parser, 1, "temp") || is_word(parser, 1, "temporary")) && is_word(parser, 2, "sequence")))
@@ -66,6 +68,11 @@ pub(super) fn hand_parsed_statement(parser: &mut Parser, source: &Source) -> Res
             reader.advance();
             reader.sequence_statement(false).map(|s| Some(Ok(s)))
         }
+        HandParsed::AlterTableIdentity => {
+            reader.advance();
+            reader.advance();
+            reader.alter_table_identity().map(|s| Some(Ok(s)))
+        }
         HandParsed::CreateSequence => {
             reader.advance();
             if !reader.eat_word("sequence") {
@@ -85,6 +92,18 @@ enum HandParsed {
     Membership,
     AlterSequence,
     CreateSequence,
+    AlterTableIdentity,
+}
+
+/// The first `n` tokens of the statement at the parser's position, as lower-case words (anything else as
+/// an empty string).
+fn leading_words(parser: &Parser, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| match &parser.peek_nth_token_ref(i).token {
+            Token::Word(w) if w.quote_style.is_none() => w.value.to_ascii_lowercase(),
+            _ => String::new(),
+        })
+        .collect()
 }
 
 /// Words that start a privilege list in GRANT / REVOKE (anything else there is a role name).

@@ -5,10 +5,67 @@
 
 use sqlparser::ast as sp;
 
+use super::access::TokenReader;
 use super::expr::fold_ident;
 use super::{unsupported, Translator};
 use crate::error::{Error, Result};
-use crate::sql::ast::{AlterTable, AlterTableAction, IdentitySpec, Statement};
+use crate::sql::ast::{AlterTable, AlterTableAction, IdentitySpec, ObjectName, Statement};
+
+/// Whether the tokens after `ALTER TABLE` are an identity change sqlparser has no grammar for: `... ALTER
+/// [COLUMN] c DROP IDENTITY` or `SET GENERATED` (`words`: the statement's first words, lower case).
+pub(super) fn is_identity_change(words: &[String]) -> bool {
+    words.len() > 4
+        && words[0] == "alter"
+        && words[1] == "table"
+        && words
+            .windows(2)
+            .any(|w| matches!((w[0].as_str(), w[1].as_str()), ("drop", "identity") | ("set", "generated")))
+}
+
+impl TokenReader<'_> {
+    /// `ALTER TABLE [IF EXISTS] [ONLY] name ALTER [COLUMN] c {DROP IDENTITY [IF EXISTS] | SET GENERATED
+    /// {ALWAYS | BY DEFAULT}}`, after `ALTER TABLE`.
+    pub(super) fn alter_table_identity(&mut self) -> Result<Statement> {
+        let if_exists = self.eat_word("if") && {
+            self.expect_word("exists")?;
+            true
+        };
+        self.eat_word("only");
+        let first = self.identifier()?;
+        let name = if matches!(self.peek().token, sqlparser::tokenizer::Token::Period) {
+            self.advance();
+            ObjectName { schema: Some(first), name: self.identifier()? }
+        } else {
+            ObjectName { schema: None, name: first }
+        };
+        self.expect_word("alter")?;
+        self.eat_word("column");
+        let column = self.identifier()?;
+        let action = if self.eat_word("drop") {
+            self.expect_word("identity")?;
+            let if_exists = self.eat_word("if") && {
+                self.expect_word("exists")?;
+                true
+            };
+            AlterTableAction::DropIdentity { column, if_exists }
+        } else {
+            self.expect_word("set")?;
+            self.expect_word("generated")?;
+            let always = if self.eat_word("always") {
+                true
+            } else {
+                self.expect_word("by")?;
+                self.expect_word("default")?;
+                false
+            };
+            AlterTableAction::SetGenerated { column, always }
+        };
+        if !self.at_end() {
+            return Err(self.error());
+        }
+        Ok(Statement::AlterTable(AlterTable { name, if_exists, action }))
+    }
+}
 
 impl Translator<'_> {
     pub(super) fn alter_table(&self, alter: &sp::AlterTable) -> Result<Statement> {
@@ -90,6 +147,12 @@ impl Translator<'_> {
             Op::ValidateConstraint { .. } => {
                 return Err(Error::unsupported("unsupported ALTER TABLE VALIDATE CONSTRAINT statement"))
             }
+            Op::OwnerTo { new_owner } => AlterTableAction::OwnerTo {
+                role: match new_owner {
+                    sp::Owner::Ident(ident) => Some(fold_ident(ident)),
+                    _ => None,
+                },
+            },
             other => return Err(unsupported(format!("ALTER TABLE {other}"))),
         })
     }
