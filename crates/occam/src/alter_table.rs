@@ -155,6 +155,9 @@ pub fn execute(txn: &mut Transaction, catalog: &Catalog, rules: &Rules, user: &s
             table.columns[index].identity = None;
             crate::sequences::drop_owned_by_column(txn, table.id, index)?;
         }
+        AlterTableAction::SetStorage { column } => {
+            column_of(&table, column)?;
+        }
         AlterTableAction::OwnerTo { role } => {
             let role = role.as_deref().unwrap_or(user);
             if !catalog.roles.exists(role) {
@@ -182,8 +185,8 @@ fn add_column(
         rules.check_alter_table_constraint(false)?;
     }
     if let Some(identity) = &def.identity {
-        rules.check_identity_type(def.data_type)?;
         rules.check_sequence_cache(identity.options.cache, true)?;
+        rules.check_identity_type(def.data_type)?;
     }
     rules.check_column_count(table.visible_columns().count() + 1)?;
     let mut column = catalog::column_info(catalog, def)?;
@@ -253,8 +256,8 @@ fn add_identity(
 ) -> Result<()> {
     let column = &table.columns[index];
     let name = column.name.clone();
-    rules.check_identity_type(column.data_type)?;
     rules.check_sequence_cache(identity.options.cache, true)?;
+    rules.check_identity_type(column.data_type)?;
     if !matches!(column.data_type, DataType::Int2 | DataType::Int4 | DataType::Int8) {
         return Err(Error::new(
             sqlstate::INVALID_PARAMETER_VALUE,

@@ -163,6 +163,11 @@ pub enum AlterTableAction {
         column: String,
         if_exists: bool,
     },
+    /// `ALTER COLUMN c SET STORAGE {PLAIN | EXTERNAL | EXTENDED | MAIN | DEFAULT}`: accepted, changes
+    /// nothing (occam stores every value inline).
+    SetStorage {
+        column: String,
+    },
     /// `OWNER TO role` (None: `CURRENT_USER` / `CURRENT_ROLE` / `SESSION_USER`).
     OwnerTo {
         role: Option<String>,

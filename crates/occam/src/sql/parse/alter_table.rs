@@ -11,20 +11,21 @@ use super::{unsupported, Translator};
 use crate::error::{Error, Result};
 use crate::sql::ast::{AlterTable, AlterTableAction, IdentitySpec, ObjectName, Statement};
 
-/// Whether the tokens after `ALTER TABLE` are an identity change sqlparser has no grammar for: `... ALTER
-/// [COLUMN] c DROP IDENTITY` or `SET GENERATED` (`words`: the statement's first words, lower case).
+/// Whether the tokens after `ALTER TABLE` are a column change sqlparser has no grammar for: `... ALTER
+/// [COLUMN] c DROP IDENTITY`, `SET GENERATED` or `SET STORAGE` (`words`: the statement's first words,
+/// lower case).
 pub(super) fn is_identity_change(words: &[String]) -> bool {
     words.len() > 4
         && words[0] == "alter"
         && words[1] == "table"
         && words
             .windows(2)
-            .any(|w| matches!((w[0].as_str(), w[1].as_str()), ("drop", "identity") | ("set", "generated")))
+            .any(|w| matches!((w[0].as_str(), w[1].as_str()), ("drop", "identity") | ("set", "generated" | "storage")))
 }
 
 impl TokenReader<'_> {
     /// `ALTER TABLE [IF EXISTS] [ONLY] name ALTER [COLUMN] c {DROP IDENTITY [IF EXISTS] | SET GENERATED
-    /// {ALWAYS | BY DEFAULT}}`, after `ALTER TABLE`.
+    /// {ALWAYS | BY DEFAULT} | SET STORAGE mode}`, after `ALTER TABLE`.
     pub(super) fn alter_table_identity(&mut self) -> Result<Statement> {
         let if_exists = self.eat_word("if") && {
             self.expect_word("exists")?;
@@ -48,8 +49,12 @@ impl TokenReader<'_> {
                 true
             };
             AlterTableAction::DropIdentity { column, if_exists }
+        } else if self.eat_word("set") && self.eat_word("storage") {
+            if !["plain", "external", "extended", "main", "default"].iter().any(|mode| self.eat_word(mode)) {
+                return Err(self.error());
+            }
+            AlterTableAction::SetStorage { column }
         } else {
-            self.expect_word("set")?;
             self.expect_word("generated")?;
             let always = if self.eat_word("always") {
                 true
