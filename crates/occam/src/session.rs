@@ -802,6 +802,17 @@ impl Session {
                     }
                 })
             }
+            Plan::Truncate { tables, restart_identity: true } => {
+                let result = execute::execute(plan, &mut active.txn, params, &functions, &planning)?;
+                // As setval: at once, not at COMMIT (PostgreSQL's is transactional).
+                let storage = self.db.txn_manager().storage().as_ref();
+                for sequence in functions.catalog.sequences() {
+                    if sequence.owned_by.is_some_and(|(table, _)| tables.iter().any(|t| t.id == table)) {
+                        self.db.sequences().set(storage, sequence, sequence.start, false)?;
+                    }
+                }
+                Ok(result)
+            }
             other => execute::execute(other, &mut active.txn, params, &functions, &planning),
         }?;
         if plan.is_dml() {
@@ -1150,7 +1161,7 @@ fn count_table_changes(changes: &mut HashMap<u32, TableChanges>, plan: &Plan, ro
         Plan::Insert(insert) => changes.entry(insert.table.id).or_default().inserted += rows,
         Plan::Update(update) => changes.entry(update.table.id).or_default().updated += rows,
         Plan::Delete(delete) => changes.entry(delete.table.id).or_default().deleted += rows,
-        Plan::Truncate { tables } => tables.iter().for_each(|t| changes.entry(t.id).or_default().truncate()),
+        Plan::Truncate { tables, .. } => tables.iter().for_each(|t| changes.entry(t.id).or_default().truncate()),
         _ => {}
     }
 }
@@ -1161,7 +1172,7 @@ fn tables_written(plan: &Plan) -> Vec<&catalog::Table> {
         Plan::Insert(insert) => vec![&insert.table],
         Plan::Update(update) => vec![&update.table],
         Plan::Delete(delete) => vec![&delete.table],
-        Plan::Truncate { tables } => tables.iter().map(|t| t.as_ref()).collect(),
+        Plan::Truncate { tables, .. } => tables.iter().map(|t| t.as_ref()).collect(),
         _ => Vec::new(),
     }
 }

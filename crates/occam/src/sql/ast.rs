@@ -61,6 +61,8 @@ pub enum Statement {
     /// `TRUNCATE [TABLE] name, ...` (refused in DSQL mode, see `compat`).
     Truncate {
         names: Vec<ObjectName>,
+        /// `RESTART IDENTITY`: the sequences of the tables' identity and serial columns start over.
+        restart_identity: bool,
     },
     /// Roles and privileges: CREATE / DROP ROLE, GRANT / REVOKE, AWS IAM GRANT / REVOKE.
     Access(AccessStatement),

@@ -92,9 +92,9 @@ pub fn plan_statement_as(
                 Arc::from(vec![Column { name: "wait_for_job".into(), data_type: DataType::Bool, origin: None }]);
             (Plan::WaitForJob { job_id: binder.bind_wait_for_job(name, args)? }, columns)
         }
-        ast::Statement::Truncate { names } => {
+        ast::Statement::Truncate { names, restart_identity } => {
             let tables = names.iter().map(|name| catalog.table(name).cloned()).collect::<Result<_>>()?;
-            (Plan::Truncate { tables }, empty_columns())
+            (Plan::Truncate { tables, restart_identity: *restart_identity }, empty_columns())
         }
         ast::Statement::Access(access) => (Plan::Access(access.clone()), empty_columns()),
         ast::Statement::Sequence(statement) => (Plan::Sequence(statement.clone()), empty_columns()),

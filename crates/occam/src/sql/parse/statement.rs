@@ -97,6 +97,7 @@ impl Translator<'_> {
             S::Truncate(truncate) if truncate.partitions.is_none() && truncate.on_cluster.is_none() => {
                 Ok(Statement::Truncate {
                     names: truncate.table_names.iter().map(|t| self.object_name(&t.name)).collect::<Result<_>>()?,
+                    restart_identity: matches!(truncate.identity, Some(sp::TruncateIdentityOption::Restart)),
                 })
             }
             S::ShowVariable { variable } => Ok(Statement::Show { name: show_name(variable) }),

@@ -63,6 +63,8 @@ pub enum Plan {
     /// `TRUNCATE`: deletes every row of the tables (PostgreSQL mode only, see `compat`).
     Truncate {
         tables: Vec<Arc<Table>>,
+        /// `RESTART IDENTITY` (run by the session after the rows are deleted).
+        restart_identity: bool,
     },
     /// CREATE / DROP ROLE, GRANT / REVOKE, AWS IAM GRANT / REVOKE (run by `roles::execute`).
     Access(ast::AccessStatement),
