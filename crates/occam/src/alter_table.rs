@@ -13,16 +13,25 @@
 //! Every action writes the table's catalog row, so a transaction that wrote the table against the old
 //! definition fails its COMMIT with OC001, like after CREATE INDEX (`Transaction::depend_on_schema`).
 
-use crate::catalog::{self, relation_exists, Catalog, Identity, Table};
+use crate::catalog::{self, relation_exists, Identity, Table};
 use crate::compat::Rules;
 use crate::error::{sqlstate, Error, Result};
 use crate::sql::ast::{AlterTable, AlterTableAction, ColumnDef, IdentitySpec};
+use crate::sql::functions::FunctionContext;
 use crate::storage::prefix_range;
 use crate::txn::Transaction;
 use crate::types::{DataType, Value};
 
-/// Runs ALTER TABLE inside `txn` for role `user`. `catalog` resolves names in a new DEFAULT and roles.
-pub fn execute(txn: &mut Transaction, catalog: &Catalog, rules: &Rules, user: &str, alter: &AlterTable) -> Result<()> {
+/// Runs ALTER TABLE inside `txn` for role `user`. `functions` is the statement's context: its catalog
+/// resolves names (in a new DEFAULT, roles), and a column added with a DEFAULT is evaluated in it.
+pub fn execute(
+    txn: &mut Transaction,
+    functions: &FunctionContext,
+    rules: &Rules,
+    user: &str,
+    alter: &AlterTable,
+) -> Result<()> {
+    let catalog = &*functions.catalog;
     catalog::check_schema(&alter.name)?;
     let Some(mut table) = catalog::read_table(txn, &alter.name.name)? else {
         if alter.if_exists {
@@ -50,7 +59,7 @@ pub fn execute(txn: &mut Transaction, catalog: &Catalog, rules: &Rules, user: &s
                     format!("column \"{}\" of relation \"{}\" already exists", column.name, table.name),
                 ));
             }
-            add_column(txn, catalog, rules, &mut table, column)?;
+            add_column(txn, functions, rules, &mut table, column)?;
         }
         AlterTableAction::DropColumn { name, if_exists } => {
             let Some(index) = table.column_index(name) else {
@@ -173,11 +182,12 @@ pub fn execute(txn: &mut Transaction, catalog: &Catalog, rules: &Rules, user: &s
 
 fn add_column(
     txn: &mut Transaction,
-    catalog: &Catalog,
+    functions: &FunctionContext,
     rules: &Rules,
     table: &mut Table,
     def: &ColumnDef,
 ) -> Result<()> {
+    let catalog = &*functions.catalog;
     if def.serial {
         rules.check_serial(def.data_type)?;
     }
@@ -190,12 +200,24 @@ fn add_column(
     }
     rules.check_column_count(table.visible_columns().count() + 1)?;
     let mut column = catalog::column_info(catalog, def)?;
-    let missing = match &def.default {
-        Some(default) => crate::sql::bind::check_default(catalog, default, &def.name, &def.data_type)?,
-        None => None,
-    };
-    let needs_rewrite = (def.default.is_some() && missing.is_none()) || def.identity.is_some() || def.serial;
     let has_rows = any_row(txn, table, |_| true)?;
+    // A stable DEFAULT (a constant, `now()`) is evaluated once, for every row already stored, as PostgreSQL
+    // does; a volatile one would need a value per row.
+    let (missing, volatile) = match &def.default {
+        Some(default) => {
+            let bound = crate::sql::bind::check_default(catalog, default, &def.name, &def.data_type)?;
+            if crate::sql::bind::is_volatile(&bound) {
+                (None, true)
+            } else {
+                let mut ctx = crate::sql::execute::ExecContext::new(txn, &[], functions);
+                let value = crate::sql::execute::eval(&bound, &[], &mut ctx)?;
+                // The column's typmod (numeric(5,2), varchar(n)), as a stored row would get it.
+                (Some(crate::sql::scalar::cast(value, &def.data_type, &def.data_type)?), false)
+            }
+        }
+        None => (None, false),
+    };
+    let needs_rewrite = volatile || def.identity.is_some() || def.serial;
     if needs_rewrite && has_rows {
         return Err(Error::unsupported(
             "ALTER TABLE ADD COLUMN with a volatile default, identity or serial on a table with rows",

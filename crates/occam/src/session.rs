@@ -734,7 +734,7 @@ impl Session {
                 crate::sequences::execute(&mut active.txn, statement, self.db.sequences(), storage).map(command)
             }
             Plan::AlterTable(alter) => {
-                crate::alter_table::execute(&mut active.txn, &functions.catalog, rules, &self.user, alter)
+                crate::alter_table::execute(&mut active.txn, &functions, rules, &self.user, alter)
                     .map(|_| command("ALTER TABLE"))
             }
             Plan::DropTable { names, if_exists } => {

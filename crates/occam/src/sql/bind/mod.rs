@@ -166,9 +166,9 @@ pub fn bind_table_predicate(table: &Table, expr: &Expr) -> Result<BoundExpr> {
 }
 
 /// Checks a column DEFAULT at CREATE TABLE / ALTER TABLE: it must bind without columns (relation names in
-/// it, as in `nextval('s')`, are looked up in `catalog`) and be assignable to the column. Returns its value
-/// when it is a constant (what ALTER TABLE ADD COLUMN gives the rows already stored).
-pub fn check_default(catalog: &Catalog, default: &Expr, column: &str, data_type: &DataType) -> Result<Option<Value>> {
+/// it, as in `nextval('s')`, are looked up in `catalog`) and be assignable to the column. Returns it bound
+/// and cast to the column's type (ALTER TABLE ADD COLUMN evaluates it for the rows already stored).
+pub fn check_default(catalog: &Catalog, default: &Expr, column: &str, data_type: &DataType) -> Result<BoundExpr> {
     let mut binder = Binder::new(catalog, &[]);
     binder.clause = "DEFAULT expressions";
     let (bound, from) = binder.bind_expr(default, &Scope::default())?;
@@ -180,9 +180,19 @@ pub fn check_default(catalog: &Catalog, default: &Expr, column: &str, data_type:
         ))
         .with_hint("You will need to rewrite or cast the expression."));
     }
-    Ok(match binder.coerce(bound, from, *data_type)? {
-        BoundExpr::Literal(value) => Some(value),
-        _ => None,
+    binder.coerce(bound, from, *data_type)
+}
+
+/// Whether an expression gives a new value each time it is evaluated (PostgreSQL's volatile functions:
+/// `random()`, `gen_random_uuid()`, `clock_timestamp()`, `nextval`, `setval`).
+pub fn is_volatile(expr: &BoundExpr) -> bool {
+    use crate::sql::functions::ScalarFunction as F;
+    expr.any(|e| {
+        matches!(
+            e,
+            BoundExpr::Function { function, .. }
+                if matches!(function.function, F::Random | F::GenRandomUuid | F::ClockTimestamp | F::Sequence(_))
+        )
     })
 }
 
