@@ -237,18 +237,15 @@ impl SequenceCounters {
         let mut reserved = counter.reserved;
         if reserved == 0 {
             // Reserve a block (not past the bound: a cycle starts a new one) and make it durable first.
-            let mut end = next;
-            let wanted = sequence.cache.max(MIN_RESERVATION);
-            let mut count = 1;
-            while count < wanted {
-                match end.checked_add(sequence.increment) {
-                    Some(v) if v >= sequence.min_value && v <= sequence.max_value => end = v,
-                    _ => break,
-                }
-                count += 1;
-            }
+            let room = if sequence.increment > 0 {
+                (sequence.max_value as i128 - next as i128) / sequence.increment as i128
+            } else {
+                (sequence.min_value as i128 - next as i128) / sequence.increment as i128
+            };
+            let count = (room + 1).min(sequence.cache.max(MIN_RESERVATION) as i128);
+            let end = (next as i128 + (count - 1) * sequence.increment as i128) as i64;
             store(storage, sequence, end, true)?;
-            reserved = count;
+            reserved = count as i64;
         }
         counters.insert((sequence.id, sequence.nonce), Counter { last: next, is_called: true, reserved: reserved - 1 });
         Ok(next)
