@@ -620,5 +620,19 @@ mod tests {
         assert_eq!(counters.next(&storage, &c).unwrap(), 1);
         assert_eq!(counters.next(&storage, &c).unwrap(), 2);
         assert_eq!(counters.next(&storage, &c).unwrap(), 1);
+        // Descending, with a block larger than the range left, across a restart.
+        let d = sequence(SequenceOptions {
+            increment: Some(-3),
+            min_value: Some(Some(-10)),
+            cache: Some(65536),
+            ..Default::default()
+        });
+        let d = Sequence { id: 3, ..d };
+        assert_eq!(counters.next(&storage, &d).unwrap(), -1);
+        assert_eq!(counters.next(&storage, &d).unwrap(), -4);
+        let restarted = SequenceCounters::default();
+        // The block reserved -1..=-10 (all that was left): nothing remains after the restart.
+        let err = restarted.next(&storage, &d).unwrap_err();
+        assert_eq!(err.message, "nextval: reached minimum value of sequence \"s\" (-10)");
     }
 }
