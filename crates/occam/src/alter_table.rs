@@ -31,7 +31,6 @@ pub fn execute(
     user: &str,
     alter: &AlterTable,
 ) -> Result<()> {
-    let catalog = &*functions.catalog;
     catalog::check_schema(&alter.name)?;
     let Some(mut table) = catalog::read_table(txn, &alter.name.name)? else {
         if alter.if_exists {
@@ -39,7 +38,26 @@ pub fn execute(
         }
         return Err(Error::undefined_table(&catalog::display_name(&alter.name)));
     };
-    let old_name = table.name.clone();
+    let original = table.clone();
+    for action in &alter.actions {
+        apply(txn, functions, rules, user, &mut table, action)?;
+    }
+    if table != original {
+        catalog::write_table(txn, &table, &original.name);
+    }
+    Ok(())
+}
+
+/// One action of an ALTER TABLE on `table` (an IF [NOT] EXISTS that finds nothing to do returns early).
+fn apply(
+    txn: &mut Transaction,
+    functions: &FunctionContext,
+    rules: &Rules,
+    user: &str,
+    table: &mut Table,
+    action: &AlterTableAction,
+) -> Result<()> {
+    let catalog = &*functions.catalog;
     let column_of = |table: &Table, name: &str| {
         table.column_index(name).ok_or_else(|| {
             Error::new(
@@ -48,7 +66,7 @@ pub fn execute(
             )
         })
     };
-    match &alter.action {
+    match action {
         AlterTableAction::AddColumn { column, if_not_exists } => {
             if table.column_index(&column.name).is_some() {
                 if *if_not_exists {
@@ -59,19 +77,19 @@ pub fn execute(
                     format!("column \"{}\" of relation \"{}\" already exists", column.name, table.name),
                 ));
             }
-            add_column(txn, functions, rules, &mut table, column)?;
+            add_column(txn, functions, rules, table, column)?;
         }
         AlterTableAction::DropColumn { name, if_exists } => {
             let Some(index) = table.column_index(name) else {
                 if *if_exists {
                     return Ok(());
                 }
-                return Err(column_of(&table, name).unwrap_err());
+                return Err(column_of(table, name).unwrap_err());
             };
-            drop_column(txn, &mut table, index)?;
+            drop_column(txn, table, index)?;
         }
         AlterTableAction::SetDefault { column, default } => {
-            let index = column_of(&table, column)?;
+            let index = column_of(table, column)?;
             let info = &table.columns[index];
             if info.identity.is_some() && default.is_some() {
                 return Err(Error::syntax(format!(
@@ -90,11 +108,11 @@ pub fn execute(
             }
         }
         AlterTableAction::SetNotNull { column, not_null: true } => {
-            let index = column_of(&table, column)?;
+            let index = column_of(table, column)?;
             if table.columns[index].not_null {
                 return Ok(());
             }
-            if any_row(txn, &table, |row| row[index].is_null())? {
+            if any_row(txn, table, |row| row[index].is_null())? {
                 return Err(Error::new(
                     sqlstate::NOT_NULL_VIOLATION,
                     format!("column \"{column}\" of relation \"{}\" contains null values", table.name),
@@ -103,7 +121,7 @@ pub fn execute(
             table.columns[index].not_null = true;
         }
         AlterTableAction::SetNotNull { column, not_null: false } => {
-            let index = column_of(&table, column)?;
+            let index = column_of(table, column)?;
             if table.primary_key.contains(&index) {
                 return Err(Error::new(
                     sqlstate::INVALID_TABLE_DEFINITION,
@@ -135,7 +153,7 @@ pub fn execute(
                 ));
             }
             // A partial index keeps its WHERE as SQL text, which names columns.
-            if partial_indexes(txn, &table)? {
+            if partial_indexes(txn, table)? {
                 return Err(Error::unsupported(
                     "renaming a column of a table with a partial index is not supported yet",
                 ));
@@ -143,29 +161,29 @@ pub fn execute(
             table.columns[index].name = to.clone();
         }
         AlterTableAction::AddIdentity { column, identity } => {
-            let index = column_of(&table, column)?;
-            add_identity(txn, rules, &mut table, index, identity)?;
+            let index = column_of(table, column)?;
+            add_identity(txn, rules, table, index, identity)?;
         }
         AlterTableAction::SetGenerated { column, always } => {
-            let index = column_of(&table, column)?;
+            let index = column_of(table, column)?;
             if table.columns[index].identity.is_none() {
-                return Err(not_identity(&table, column));
+                return Err(not_identity(table, column));
             }
             table.columns[index].identity = Some(if *always { Identity::Always } else { Identity::ByDefault });
         }
         AlterTableAction::DropIdentity { column, if_exists } => {
-            let index = column_of(&table, column)?;
+            let index = column_of(table, column)?;
             if table.columns[index].identity.is_none() {
                 if *if_exists {
                     return Ok(());
                 }
-                return Err(not_identity(&table, column));
+                return Err(not_identity(table, column));
             }
             table.columns[index].identity = None;
             crate::sequences::drop_owned_by_column(txn, table.id, index)?;
         }
         AlterTableAction::SetStorage { column } => {
-            column_of(&table, column)?;
+            column_of(table, column)?;
         }
         AlterTableAction::OwnerTo { role } => {
             let role = role.as_deref().unwrap_or(user);
@@ -176,7 +194,6 @@ pub fn execute(
             // The catalog row is written below too, so concurrent writers see a schema change.
         }
     }
-    catalog::write_table(txn, &table, &old_name);
     Ok(())
 }
 

@@ -1124,7 +1124,7 @@ fn check_statement_rules(rules: &Rules, statement: &Statement) -> Result<()> {
         Statement::Sequence(SequenceStatement::Alter { options, .. }) if options.cache.is_some() => {
             rules.check_sequence_cache(options.cache, false)
         }
-        Statement::AlterTable(alter) => match &alter.action {
+        Statement::AlterTable(alter) => alter.actions.iter().try_for_each(|action| match action {
             AlterTableAction::AddColumn { column, .. } if column.serial => rules.check_serial(column.data_type),
             AlterTableAction::AddColumn { column, .. }
                 if column.default.is_some() || column.not_null || column.identity.is_some() =>
@@ -1133,7 +1133,7 @@ fn check_statement_rules(rules: &Rules, statement: &Statement) -> Result<()> {
             }
             AlterTableAction::SetNotNull { not_null: true, .. } => rules.check_alter_table_constraint(true),
             _ => Ok(()),
-        },
+        }),
         _ => Ok(()),
     }
 }

@@ -75,7 +75,7 @@ pub enum Statement {
     Session(SessionCommand),
     /// CREATE / ALTER / DROP SEQUENCE (run by `sequences::execute`).
     Sequence(SequenceStatement),
-    /// `ALTER TABLE name action` (run by `alter_table::execute`).
+    /// `ALTER TABLE name action, ...` (run by `alter_table::execute`).
     AlterTable(AlterTable),
 }
 
@@ -121,10 +121,11 @@ pub struct IdentitySpec {
 pub struct AlterTable {
     pub name: ObjectName,
     pub if_exists: bool,
-    pub action: AlterTableAction,
+    /// Applied in order, all or nothing.
+    pub actions: Vec<AlterTableAction>,
 }
 
-/// What an ALTER TABLE does (one action per statement).
+/// One action of an ALTER TABLE.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AlterTableAction {
     AddColumn {

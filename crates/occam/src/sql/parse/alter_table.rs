@@ -1,4 +1,4 @@
-//! ALTER TABLE: one action per statement, translated to occam's AST. What Aurora DSQL refuses whatever the
+//! ALTER TABLE, translated to occam's AST. What Aurora DSQL refuses whatever the
 //! mode (any ALTER COLUMN ... TYPE, ADD CONSTRAINT without NOT VALID, synchronous VALIDATE CONSTRAINT) is
 //! refused here with DSQL's recorded wording; what only DSQL refuses (a constraint or DEFAULT in ADD COLUMN,
 //! SET NOT NULL) is the session's rule table's to decide (`compat`).
@@ -68,7 +68,7 @@ impl TokenReader<'_> {
         if !self.at_end() {
             return Err(self.error());
         }
-        Ok(Statement::AlterTable(AlterTable { name, if_exists, action }))
+        Ok(Statement::AlterTable(AlterTable { name, if_exists, actions: vec![action] }))
     }
 }
 
@@ -78,11 +78,12 @@ impl Translator<'_> {
             return Err(unsupported("this ALTER TABLE syntax"));
         }
         let name = self.object_name(&alter.name)?;
-        let [operation] = alter.operations.as_slice() else {
-            return Err(unsupported("several actions in one ALTER TABLE"));
-        };
-        let action = self.alter_table_action(operation, &name.name)?;
-        Ok(Statement::AlterTable(AlterTable { name, if_exists: alter.if_exists, action }))
+        let actions = alter
+            .operations
+            .iter()
+            .map(|operation| self.alter_table_action(operation, &name.name))
+            .collect::<Result<_>>()?;
+        Ok(Statement::AlterTable(AlterTable { name, if_exists: alter.if_exists, actions }))
     }
 
     fn alter_table_action(&self, operation: &sp::AlterTableOperation, table_name: &str) -> Result<AlterTableAction> {
