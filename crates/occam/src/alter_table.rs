@@ -10,7 +10,8 @@
 //!   PostgreSQL's `attisdropped`; the indexes that use it and the sequence it owns go with it;
 //! - RENAME TO moves the catalog row to the new name (the table id, and so the stored rows, stay).
 //!
-//! Every action writes the table's catalog row, so a transaction that wrote the table against the old
+//! A statement's actions apply in order to one copy of the definition, written back once if it changed: a
+//! new version of the table's catalog row, so a transaction that wrote the table against the old
 //! definition fails its COMMIT with OC001, like after CREATE INDEX (`Transaction::depend_on_schema`).
 
 use crate::catalog::{self, relation_exists, Identity, Table};
