@@ -57,8 +57,40 @@ pub struct ColumnInfo {
     pub default: Option<Expr>,
     /// The DEFAULT expression as SQL text, which is what the catalog row stores.
     pub default_sql: Option<String>,
-    /// The hidden primary-key column of a table declared without a primary key.
+    /// The hidden primary-key column of a table declared without a primary key, or a dropped column.
     pub hidden: bool,
+    /// `GENERATED ... AS IDENTITY`: its default is `nextval` of the sequence it owns (set when loaded).
+    pub identity: Option<Identity>,
+    /// Dropped by ALTER TABLE: kept (hidden) because stored rows still hold a value for it.
+    pub dropped: bool,
+    /// The value of rows stored before the column was added (ALTER TABLE ADD COLUMN ... DEFAULT, as
+    /// PostgreSQL's `attmissingval`): such rows end before the column.
+    pub missing: Option<Value>,
+}
+
+/// How an identity column is generated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Identity {
+    /// `GENERATED ALWAYS`: explicit values need `OVERRIDING SYSTEM VALUE`.
+    Always,
+    ByDefault,
+}
+
+impl ColumnInfo {
+    /// A plain column: nullable, no default.
+    pub fn new(name: &str, data_type: DataType) -> ColumnInfo {
+        ColumnInfo {
+            name: name.to_string(),
+            data_type,
+            not_null: false,
+            default: None,
+            default_sql: None,
+            hidden: false,
+            identity: None,
+            dropped: false,
+            missing: None,
+        }
+    }
 }
 
 /// A table definition.
@@ -138,6 +170,17 @@ impl Table {
         self.columns.iter().enumerate().filter(|(_, c)| !c.hidden)
     }
 
+    /// PostgreSQL's `attnum` of visible column `index`: its 1-based position among the user's columns,
+    /// dropped ones included (they leave gaps, as in PostgreSQL), the hidden key not.
+    pub fn attnum(&self, index: usize) -> Option<i16> {
+        let column = self.columns.get(index)?;
+        if column.hidden {
+            return None;
+        }
+        let before = self.columns[..index].iter().filter(|c| !c.hidden || c.dropped).count();
+        i16::try_from(before + 1).ok()
+    }
+
     /// Index of the visible column `name`.
     pub fn column_index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| !c.hidden && c.name == name)
@@ -145,7 +188,7 @@ impl Table {
 
     /// Whether the primary key is the hidden generated column.
     pub fn has_hidden_key(&self) -> bool {
-        self.columns.iter().any(|c| c.hidden)
+        self.primary_key.iter().any(|&i| self.columns[i].hidden)
     }
 
     /// The name PostgreSQL gives the primary-key constraint (`accounts_pkey`).
@@ -186,6 +229,11 @@ impl Table {
         let mut input = bytes;
         let mut row = Vec::with_capacity(self.columns.len());
         for (i, column) in self.columns.iter().enumerate() {
+            if input.is_empty() {
+                // A row stored before this column was added.
+                row.push(column.missing.clone().unwrap_or(Value::Null));
+                continue;
+            }
             if needed.get(i).copied().unwrap_or(false) {
                 row.push(decode_stored_value(&mut input, &column.data_type)?);
             } else {
@@ -201,6 +249,11 @@ impl Table {
         let mut input = bytes;
         let mut row = Vec::with_capacity(self.columns.len());
         for column in &self.columns {
+            if input.is_empty() {
+                // A row stored before this column was added.
+                row.push(column.missing.clone().unwrap_or(Value::Null));
+                continue;
+            }
             row.push(crate::storage::keycode::decode_stored_value(&mut input, &column.data_type)?);
         }
         Ok(row)
@@ -266,6 +319,7 @@ pub struct Catalog {
     views: HashMap<String, Arc<views::View>>,
     /// Materialized views' definitions (their rows are the table of the same name).
     materialized: HashMap<String, Arc<views::View>>,
+    sequences: HashMap<String, Arc<crate::sequences::Sequence>>,
     /// Roles, ownership, privileges and IAM mappings (see `roles`).
     pub roles: crate::roles::RoleCatalog,
     /// What the system catalogs show in this database's mode (`sql::system`); set by the database.
@@ -296,6 +350,10 @@ impl Catalog {
             table.loaded_at = txn.start_ts();
             by_id.insert(table.id, table);
         }
+        let sequences = crate::sequences::load(txn)?;
+        for table in by_id.values_mut() {
+            set_identity_defaults(table, &sequences)?;
+        }
         let mut indexes = HashMap::new();
         for index in load_indexes(txn)? {
             // An index of a dropped table is deleted with it; skip any left over rather than fail.
@@ -318,6 +376,7 @@ impl Catalog {
             indexes,
             views,
             materialized,
+            sequences: crate::sequences::by_name(sequences),
             roles: crate::roles::RoleCatalog::load(txn)?,
             system: crate::compat::CatalogRules::default(),
         })
@@ -375,6 +434,43 @@ impl Catalog {
     pub fn views(&self) -> impl Iterator<Item = &Arc<views::View>> {
         self.views.values()
     }
+    /// The sequence `name` if it exists.
+    pub fn find_sequence(&self, name: &str) -> Option<&Arc<crate::sequences::Sequence>> {
+        self.sequences.get(name)
+    }
+
+    /// All sequences, in no particular order.
+    pub fn sequences(&self) -> impl Iterator<Item = &Arc<crate::sequences::Sequence>> {
+        self.sequences.values()
+    }
+}
+
+/// Gives each identity column the default `nextval('<its sequence>')`.
+fn set_identity_defaults(table: &mut Table, sequences: &[crate::sequences::Sequence]) -> Result<()> {
+    for (i, column) in table.columns.iter_mut().enumerate() {
+        if column.identity.is_none() {
+            continue;
+        }
+        if let Some(sequence) = sequences.iter().find(|s| s.owned_by == Some((table.id, i))) {
+            let sql = format!("nextval('{}')", sequence.name.replace('\'', "''"));
+            column.default = Some(crate::sql::parse::parse_expression(&sql)?);
+        }
+    }
+    Ok(())
+}
+
+/// Whether a table, index, sequence or view is named `name` (they share PostgreSQL's one namespace of
+/// relations).
+pub fn relation_exists(txn: &Transaction, name: &str) -> Result<bool> {
+    Ok(txn.get(&catalog_key(name))?.is_some()
+        || txn.get(&index_catalog_key(name))?.is_some()
+        || crate::sequences::read_sequence(txn, name)?.is_some()
+        || views::is_view(txn, name)?)
+}
+
+/// A new table id (also the id of a sequence: tables and sequences share `pg_class`'s oids).
+pub fn next_table_id(txn: &mut Transaction) -> Result<u32> {
+    next_id(txn, table_id_counter_key(), "table")
 }
 
 /// `schema.name` or `name`, as PostgreSQL quotes it in error messages.
@@ -405,6 +501,14 @@ fn definition_key_of(txn: &Transaction, table_id: u32) -> Result<Option<Vec<u8>>
         }
     }
     Ok(None)
+}
+
+/// The definition of the table with id `table_id` as `txn` sees it (None once it is dropped).
+pub fn read_table_by_id(txn: &Transaction, table_id: u32) -> Result<Option<Table>> {
+    match definition_key_of(txn, table_id)? {
+        Some(key) => txn.get(&key)?.map(|bytes| decode_table(&bytes)).transpose(),
+        None => Ok(None),
+    }
 }
 
 /// Writes a table's catalog row again, unchanged: a new version of it tells every transaction that wrote
@@ -443,6 +547,15 @@ fn next_id(txn: &mut Transaction, key: Vec<u8>, what: &str) -> Result<u32> {
     Ok(id)
 }
 
+/// Stores a changed table definition (ALTER TABLE); a renamed table's old row goes. The new version of
+/// the row fails the commit of every transaction that wrote the table against the old definition (OC001).
+pub fn write_table(txn: &mut Transaction, table: &Table, old_name: &str) {
+    if old_name != table.name {
+        txn.delete(catalog_key(old_name));
+    }
+    txn.put(catalog_key(&table.name), encode_table(table));
+}
+
 /// The table definition `name` as `txn` sees it.
 pub fn read_table(txn: &Transaction, name: &str) -> Result<Option<Table>> {
     txn.get(&catalog_key(name))?.map(|bytes| decode_table(&bytes)).transpose()
@@ -459,7 +572,7 @@ pub fn write_index(txn: &mut Transaction, index: &Index) {
 }
 
 /// Every index definition visible to `txn` (predicates not yet bound).
-fn load_indexes(txn: &Transaction) -> Result<Vec<Index>> {
+pub fn load_indexes(txn: &Transaction) -> Result<Vec<Index>> {
     let (start, end) = prefix_range(&table_prefix(0, 2));
     let mut out = Vec::new();
     for entry in txn.scan(start, end, false) {
@@ -482,7 +595,7 @@ fn generated_index_name(txn: &Transaction, table: &str, columns: &[String]) -> R
     let base = format!("{table}_{}_idx", columns.join("_"));
     let mut candidate = base.clone();
     let mut n = 0;
-    while txn.get(&index_catalog_key(&candidate))?.is_some() || txn.get(&catalog_key(&candidate))?.is_some() {
+    while relation_exists(txn, &candidate)? {
         n += 1;
         candidate = format!("{base}{n}");
     }
@@ -518,7 +631,7 @@ pub fn create_index(txn: &mut Transaction, stmt: &ast::CreateIndex) -> Result<Op
             generated_index_name(txn, &table.name, &names)?
         }
     };
-    if txn.get(&index_catalog_key(&name))?.is_some() || txn.get(&catalog_key(&name))?.is_some() {
+    if relation_exists(txn, &name)? {
         if stmt.if_not_exists {
             return Ok(None);
         }
@@ -590,11 +703,12 @@ pub fn remove_index(txn: &mut Transaction, index: &Index) -> Result<()> {
 }
 
 /// Executes CREATE TABLE inside `txn`. Returns false when the table exists and IF NOT EXISTS was given.
-pub fn create_table(txn: &mut Transaction, stmt: &ast::CreateTable) -> Result<bool> {
+/// Identity and serial columns get their sequences (`<table>_<column>_seq`, owned by the column).
+pub fn create_table(txn: &mut Transaction, catalog: &Catalog, stmt: &ast::CreateTable) -> Result<bool> {
     check_schema(&stmt.name)?;
     let name = &stmt.name.name;
     let key = catalog_key(name);
-    if txn.get(&key)?.is_some() || views::is_view(txn, name)? {
+    if relation_exists(txn, name)? {
         if stmt.if_not_exists {
             return Ok(false);
         }
@@ -608,17 +722,7 @@ pub fn create_table(txn: &mut Transaction, stmt: &ast::CreateTable) -> Result<bo
                 format!("column \"{}\" specified more than once", def.name),
             ));
         }
-        if let Some(default) = &def.default {
-            crate::sql::bind::check_default(default, &def.name, &def.data_type)?;
-        }
-        columns.push(ColumnInfo {
-            name: def.name.clone(),
-            data_type: def.data_type,
-            not_null: def.not_null,
-            default: def.default.clone(),
-            default_sql: def.default.as_ref().map(crate::sql::parse::expression_to_sql),
-            hidden: false,
-        });
+        columns.push(column_info(catalog, def)?);
     }
     let mut primary_key = Vec::with_capacity(stmt.primary_key.len());
     for key_column in &stmt.primary_key {
@@ -637,17 +741,10 @@ pub fn create_table(txn: &mut Transaction, stmt: &ast::CreateTable) -> Result<bo
     }
     if primary_key.is_empty() {
         primary_key.push(columns.len());
-        columns.push(ColumnInfo {
-            name: HIDDEN_KEY_COLUMN.to_string(),
-            data_type: DataType::Uuid,
-            not_null: true,
-            default: None,
-            default_sql: None,
-            hidden: true,
-        });
+        columns.push(ColumnInfo { not_null: true, hidden: true, ..ColumnInfo::new(HIDDEN_KEY_COLUMN, DataType::Uuid) });
     }
     let id = next_id(txn, table_id_counter_key(), "table")?;
-    let table = Table {
+    let mut table = Table {
         id,
         name: name.clone(),
         columns,
@@ -657,8 +754,68 @@ pub fn create_table(txn: &mut Transaction, stmt: &ast::CreateTable) -> Result<bo
         loaded_at: 0,
         materialized: false,
     };
+    for (index, def) in stmt.columns.iter().enumerate() {
+        create_column_sequence(txn, &mut table, index, def)?;
+    }
     txn.put(key, encode_table(&table));
     Ok(true)
+}
+
+/// A column as the catalog keeps it, from its definition (its DEFAULT checked against `catalog`).
+pub fn column_info(catalog: &Catalog, def: &ast::ColumnDef) -> Result<ColumnInfo> {
+    if let Some(default) = &def.default {
+        crate::sql::bind::check_default(catalog, default, &def.name, &def.data_type)?;
+    }
+    if def.identity.is_some() && !matches!(def.data_type, DataType::Int2 | DataType::Int4 | DataType::Int8) {
+        return Err(Error::new(
+            sqlstate::INVALID_PARAMETER_VALUE,
+            "identity column type must be smallint, integer, or bigint",
+        ));
+    }
+    Ok(ColumnInfo {
+        not_null: def.not_null,
+        default: def.default.clone(),
+        default_sql: def.default.as_ref().map(crate::sql::parse::expression_to_sql),
+        identity: def.identity.as_ref().map(|i| if i.always { Identity::Always } else { Identity::ByDefault }),
+        ..ColumnInfo::new(&def.name, def.data_type)
+    })
+}
+
+/// Creates the sequence of an identity or serial column `index` of `table` (owned by the column); a serial
+/// column's default becomes its `nextval`.
+pub fn create_column_sequence(
+    txn: &mut Transaction,
+    table: &mut Table,
+    index: usize,
+    def: &ast::ColumnDef,
+) -> Result<()> {
+    let options = match (&def.identity, def.serial) {
+        (Some(identity), _) => identity.options.clone(),
+        (None, true) => ast::SequenceOptions::default(),
+        (None, false) => return Ok(()),
+    };
+    let options = ast::SequenceOptions { data_type: Some(def.data_type), ..options };
+    let mut sequence_name = crate::sequences::owned_sequence_name(&table.name, &def.name);
+    // PostgreSQL picks the next free name (`t_id_seq1`, ...) when the natural one is taken.
+    let base = sequence_name.clone();
+    let mut n = 0;
+    while relation_exists(txn, &sequence_name)? {
+        n += 1;
+        sequence_name = format!("{base}{n}");
+    }
+    let name = ObjectName { schema: None, name: sequence_name.clone() };
+    let Some(mut sequence) = crate::sequences::create(txn, &name, false, &options)? else {
+        return Err(Error::internal("sequence name taken"));
+    };
+    sequence.owned_by = Some((table.id, index));
+    crate::sequences::store_definition(txn, &sequence);
+    if def.serial {
+        let sql = format!("nextval('{}'::regclass)", sequence_name.replace('\'', "''"));
+        let column = &mut table.columns[index];
+        column.default = Some(crate::sql::parse::parse_expression(&sql)?);
+        column.default_sql = Some(sql);
+    }
+    Ok(())
 }
 
 /// The id of table `name` as `txn` sees it (e.g. the table it just created).
@@ -710,6 +867,7 @@ pub fn drop_table(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, 
             txn.delete(index_catalog_key(&index.name));
         }
         txn.delete(key);
+        crate::sequences::drop_owned_by(txn, table_id)?;
         crate::jobs::submit_table_drop(txn, table_id, &name.name);
     }
     Ok(())
@@ -718,7 +876,8 @@ pub fn drop_table(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, 
 // ---- catalog row format: a small hand-written binary encoding ----
 //
 //   u8 format version, u32 id, str name, u16 column count, per column:
-//     str name, type, u8 flags (1 not null, 2 hidden, 4 has default), [str default sql]
+//     str name, type, u8 flags (1 not null, 2 hidden, 4 has default, 8 identity always, 16 identity by
+//     default, 32 dropped, 64 has missing value), [str default sql], [u32 length ++ missing value (as in a row)]
 //   u16 key column count, u16 per key column
 //   str := u32 length ++ utf-8 bytes
 //   type := u8 tag ++ parameters (see encode_type)
@@ -806,11 +965,29 @@ fn encode_table(table: &Table) -> Vec<u8> {
     for column in &table.columns {
         put_str(&mut out, &column.name);
         encode_type(&mut out, &column.data_type);
-        let flags =
-            (column.not_null as u8) | ((column.hidden as u8) << 1) | ((column.default_sql.is_some() as u8) << 2);
+        let identity = match column.identity {
+            None => 0,
+            Some(Identity::Always) => 8,
+            Some(Identity::ByDefault) => 16,
+        };
+        let flags = (column.not_null as u8)
+            | ((column.hidden as u8) << 1)
+            | ((column.default_sql.is_some() as u8) << 2)
+            | identity
+            | ((column.dropped as u8) << 5)
+            | ((column.missing.is_some() as u8) << 6);
         out.push(flags);
         if let Some(sql) = &column.default_sql {
             put_str(&mut out, sql);
+        }
+        if let Some(missing) = &column.missing {
+            let mut bytes = Vec::new();
+            crate::storage::keycode::encode_value(&mut bytes, missing, false);
+            if let Value::Numeric(d) = missing {
+                bytes.push(d.scale() as u8);
+            }
+            put_u32(&mut out, bytes.len() as u32);
+            out.extend_from_slice(&bytes);
         }
     }
     put_u16(&mut out, table.primary_key.len() as u16);
@@ -975,13 +1152,30 @@ fn decode_table(bytes: &[u8]) -> Result<Table> {
             Some(sql) => Some(crate::sql::parse::parse_expression(sql)?),
             None => None,
         };
+        let missing = if flags & 64 != 0 {
+            let len = reader.u32()? as usize;
+            let mut bytes = reader.bytes(len)?;
+            let mut value = crate::storage::keycode::decode_value(&mut bytes, &data_type, false)?;
+            if let (Value::Numeric(d), Some(&scale)) = (&mut value, bytes.first()) {
+                d.rescale(scale as u32);
+            }
+            Some(value)
+        } else {
+            None
+        };
         columns.push(ColumnInfo {
-            name: column_name,
-            data_type,
             not_null: flags & 1 != 0,
             default,
             default_sql,
             hidden: flags & 2 != 0,
+            identity: match flags & 24 {
+                8 => Some(Identity::Always),
+                16 => Some(Identity::ByDefault),
+                _ => None,
+            },
+            dropped: flags & 32 != 0,
+            missing,
+            ..ColumnInfo::new(&column_name, data_type)
         });
     }
     let key_count = reader.u16()? as usize;
@@ -1015,21 +1209,13 @@ mod tests {
             id: 7,
             name: "t".into(),
             columns: vec![
+                ColumnInfo { not_null: true, ..ColumnInfo::new("a", DataType::Numeric(Some((10, 2)))) },
+                ColumnInfo { hidden: true, ..ColumnInfo::new("b", DataType::Varchar(Some(20))) },
                 ColumnInfo {
-                    name: "a".into(),
-                    data_type: DataType::Numeric(Some((10, 2))),
-                    not_null: true,
-                    default: None,
-                    default_sql: None,
-                    hidden: false,
-                },
-                ColumnInfo {
-                    name: "b".into(),
-                    data_type: DataType::Varchar(Some(20)),
-                    not_null: false,
-                    default: None,
-                    default_sql: None,
-                    hidden: true,
+                    identity: Some(Identity::ByDefault),
+                    dropped: true,
+                    missing: Some(Value::Numeric("2.50".parse().unwrap())),
+                    ..ColumnInfo::new("c", DataType::Numeric(None))
                 },
             ],
             primary_key: vec![1],
@@ -1039,9 +1225,12 @@ mod tests {
             materialized: false,
         };
         assert_eq!(decode_table(&encode_table(&table)).unwrap(), table);
-        let row = vec![Value::Numeric("1.50".parse().unwrap()), Value::Text("x".into())];
+        let row = vec![Value::Numeric("1.50".parse().unwrap()), Value::Text("x".into()), Value::Null];
         let back = table.decode_row(&table.encode_row(&row)).unwrap();
         assert_eq!(back, row);
+        // A row stored before column c was added reads its missing value.
+        let old_row = table.encode_row(&row[..2]);
+        assert!(matches!(&table.decode_row(&old_row).unwrap()[2], Value::Numeric(d) if d.to_string() == "2.50"));
         assert!(matches!(&back[0], Value::Numeric(d) if d.to_string() == "1.50"));
     }
 

@@ -180,6 +180,14 @@ pub struct Rules {
     /// A jsonb column may be a primary-key or index key column (PostgreSQL's jsonb btree opclass); DSQL
     /// refuses it.
     pub allow_jsonb_keys: bool,
+    /// Sequences and identity columns must name their CACHE, 1 or at least 65536 (DSQL).
+    pub require_sequence_cache: bool,
+    /// Identity columns must be bigint (DSQL).
+    pub bigint_identity_only: bool,
+    /// `serial` / `bigserial` / `smallserial` columns exist (PostgreSQL; DSQL does not know the types).
+    pub allow_serial: bool,
+    /// ALTER TABLE may add a column with a DEFAULT or constraint, and SET NOT NULL (PostgreSQL).
+    pub allow_alter_table_constraints: bool,
 }
 
 impl Default for Rules {
@@ -216,6 +224,10 @@ impl Rules {
                 connection_rate: Some(DSQL_CONNECTION_RATE),
                 catalog: CatalogRules::DSQL,
                 allow_jsonb_keys: false,
+                require_sequence_cache: true,
+                bigint_identity_only: true,
+                allow_serial: false,
+                allow_alter_table_constraints: false,
             },
             CompatMode::Postgres => Rules {
                 mode,
@@ -241,6 +253,10 @@ impl Rules {
                 connection_rate: None,
                 catalog: CatalogRules::POSTGRES,
                 allow_jsonb_keys: true,
+                require_sequence_cache: false,
+                bigint_identity_only: false,
+                allow_serial: true,
+                allow_alter_table_constraints: true,
             },
         }
     }
@@ -460,6 +476,52 @@ impl Rules {
             (true, _) => Ok(()),
             (false, false) => Err(Error::unsupported("unsupported statement: CreateTableAs")),
             (false, true) => Err(Error::unsupported("unsupported statement: RefreshMatView")),
+        }
+    }
+
+    /// The CACHE of CREATE SEQUENCE (`identity: false`) or of an identity column: DSQL wants one given, 1
+    /// or at least 65536.
+    pub fn check_sequence_cache(&self, cache: Option<i64>, identity: bool) -> Result<()> {
+        if !self.require_sequence_cache || matches!(cache, Some(1) | Some(65536..)) {
+            return Ok(());
+        }
+        let what = if identity { "identity column" } else { "CREATE SEQUENCE" };
+        Err(Error::unsupported(format!(
+            "{what} is not supported without an explicit cache size. please define CACHE greater than or equal to \
+             65536 or equal to 1"
+        )))
+    }
+
+    /// The type of an identity column (PostgreSQL's own check, any integer type, is the catalog's).
+    pub fn check_identity_type(&self, data_type: DataType) -> Result<()> {
+        if self.bigint_identity_only && data_type != DataType::Int8 {
+            return Err(Error::unsupported(format!(
+                "datatype {} not supported, identity column type must be bigint",
+                data_type.name()
+            )));
+        }
+        Ok(())
+    }
+
+    /// A `serial` column (`data_type` is its integer type): DSQL has no such type.
+    pub fn check_serial(&self, data_type: DataType) -> Result<()> {
+        if self.allow_serial {
+            return Ok(());
+        }
+        let name = match data_type {
+            DataType::Int8 => "bigserial",
+            DataType::Int2 => "smallserial",
+            _ => "serial",
+        };
+        Err(Error::new(sqlstate::UNDEFINED_OBJECT, format!("type \"{name}\" does not exist")))
+    }
+
+    /// ALTER TABLE ADD COLUMN with a DEFAULT, NOT NULL or identity (`constrained`), or SET NOT NULL.
+    pub fn check_alter_table_constraint(&self, set_not_null: bool) -> Result<()> {
+        match (self.allow_alter_table_constraints, set_not_null) {
+            (true, _) => Ok(()),
+            (false, false) => Err(Error::unsupported("ALTER TABLE ADD COLUMN with constraint not supported")),
+            (false, true) => Err(Error::unsupported("unsupported ALTER TABLE ALTER COLUMN ... SET NOT NULL statement")),
         }
     }
 

@@ -88,6 +88,8 @@ struct DatabaseInner {
     statement_timeout: Option<std::time::Duration>,
     /// Cached statistics and changes since the last ANALYZE, per table.
     activity: TableActivity,
+    /// The sequences' counters (`crate::sequences`), outside transactions.
+    sequences: crate::sequences::SequenceCounters,
 }
 
 impl Drop for DatabaseInner {
@@ -166,6 +168,7 @@ impl Database {
                 planner: config.planner,
                 statement_timeout: config.statement_timeout,
                 activity,
+                sequences: Default::default(),
             }),
         };
         // Jobs left unfinished by a restart are resumed: the worker starts by looking for them.
@@ -272,6 +275,11 @@ impl Database {
     /// The transaction manager (for tools and tests that work below SQL).
     pub fn txn_manager(&self) -> &Arc<TxnManager> {
         &self.inner.txn
+    }
+
+    /// The sequences' counters.
+    pub fn sequences(&self) -> &crate::sequences::SequenceCounters {
+        &self.inner.sequences
     }
 }
 

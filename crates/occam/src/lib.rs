@@ -14,6 +14,7 @@
 //!   storage   ordered key-value engine (fjall on disk, a skip list in memory)
 //! ```
 
+pub mod alter_table;
 pub mod auth;
 pub mod catalog;
 pub mod compat;
@@ -25,6 +26,7 @@ pub mod interrupt;
 pub mod jobs;
 pub mod metrics;
 pub mod roles;
+pub mod sequences;
 pub mod session;
 pub mod settings;
 pub mod sql;

@@ -32,7 +32,7 @@ use crate::error::{sqlstate, Error, Result};
 use crate::interrupt::StatementInterrupt;
 use crate::roles;
 use crate::settings::SessionSettings;
-use crate::sql::ast::{DiscardTarget, SessionCommand, Statement};
+use crate::sql::ast::{AlterTableAction, DiscardTarget, SequenceStatement, SessionCommand, Statement};
 use crate::sql::execute;
 use crate::sql::explain;
 use crate::sql::functions::FunctionContext;
@@ -717,7 +717,7 @@ impl Session {
         let result = match plan {
             Plan::CreateTable(create) => {
                 check_table_definition(rules, create)?;
-                catalog::create_table(&mut active.txn, create).and_then(|created| {
+                catalog::create_table(&mut active.txn, &functions.catalog, create).and_then(|created| {
                     // The creating role owns the table (and so holds every privilege on it).
                     if let (true, Some(id)) = (created, catalog::table_id_in(&active.txn, &create.name.name)?) {
                         roles::record_owner(&mut active.txn, id, &self.user);
@@ -728,6 +728,14 @@ impl Session {
             Plan::Access(statement) => {
                 let actor = roles::Actor { role: &self.user, superuser: self.superuser };
                 roles::execute(&mut active.txn, &self.db.catalog(), statement, &actor).map(command)
+            }
+            Plan::Sequence(statement) => {
+                let storage = self.db.txn_manager().storage().as_ref();
+                crate::sequences::execute(&mut active.txn, statement, self.db.sequences(), storage).map(command)
+            }
+            Plan::AlterTable(alter) => {
+                crate::alter_table::execute(&mut active.txn, &functions, rules, &self.user, alter)
+                    .map(|_| command("ALTER TABLE"))
             }
             Plan::DropTable { names, if_exists, cascade } => {
                 catalog::drop_table(&mut active.txn, names, *if_exists, *cascade).map(|_| command("DROP TABLE"))
@@ -740,7 +748,7 @@ impl Session {
             }),
             Plan::CreateTableAs { create, query, materialized } => {
                 check_table_definition(rules, create)?;
-                if !catalog::create_table(&mut active.txn, create)? {
+                if !catalog::create_table(&mut active.txn, &functions.catalog, create)? {
                     return Ok(command(if materialized.is_some() {
                         "CREATE MATERIALIZED VIEW"
                     } else {
@@ -849,6 +857,17 @@ impl Session {
                     }
                 })
             }
+            Plan::Truncate { tables, restart_identity: true } => {
+                let result = execute::execute(plan, &mut active.txn, params, &functions, &planning)?;
+                // As setval: at once, not at COMMIT (PostgreSQL's is transactional).
+                let storage = self.db.txn_manager().storage().as_ref();
+                for sequence in functions.catalog.sequences() {
+                    if sequence.owned_by.is_some_and(|(table, _)| tables.iter().any(|t| t.id == table)) {
+                        self.db.sequences().set(storage, sequence, sequence.start, false)?;
+                    }
+                }
+                Ok(result)
+            }
             other => execute::execute(other, &mut active.txn, params, &functions, &planning),
         }?;
         if plan.is_dml() {
@@ -919,13 +938,16 @@ impl Session {
                         // pg_advisory_unlock_all(); DISCARD PLANS, SEQUENCES, TEMP (nothing to do there).
                         self.note_effect(SessionEffect::CloseAllPortals);
                         self.settings.reset_all();
+                        self.settings.sequence_values().clear();
                         self.deallocate_all();
                         "DISCARD ALL"
                     }
-                    // Plans are re-planned when the catalog changes; occam has no sequences or
-                    // temporary tables.
+                    // Plans are re-planned when the catalog changes; occam has no temporary tables.
                     DiscardTarget::Plans => "DISCARD PLANS",
-                    DiscardTarget::Sequences => "DISCARD SEQUENCES",
+                    DiscardTarget::Sequences => {
+                        self.settings.sequence_values().clear();
+                        "DISCARD SEQUENCES"
+                    }
                     DiscardTarget::Temp => "DISCARD TEMP",
                 };
                 Ok(command(tag))
@@ -1141,6 +1163,34 @@ fn check_statement_rules(rules: &Rules, statement: &Statement) -> Result<()> {
         Statement::CreateTableAs(_) => rules.check_create_table_as(false),
         Statement::RefreshMaterializedView { .. } => rules.check_create_table_as(true),
         Statement::CreateIndex(create) if !create.asynchronous => rules.check_synchronous_create_index(),
+        Statement::CreateTable(create) => {
+            for column in &create.columns {
+                if column.serial {
+                    rules.check_serial(column.data_type)?;
+                }
+                if let Some(identity) = &column.identity {
+                    rules.check_sequence_cache(identity.options.cache, true)?;
+                    rules.check_identity_type(column.data_type)?;
+                }
+            }
+            Ok(())
+        }
+        Statement::Sequence(SequenceStatement::Create { options, .. }) => {
+            rules.check_sequence_cache(options.cache, false)
+        }
+        Statement::Sequence(SequenceStatement::Alter { options, .. }) if options.cache.is_some() => {
+            rules.check_sequence_cache(options.cache, false)
+        }
+        Statement::AlterTable(alter) => alter.actions.iter().try_for_each(|action| match action {
+            AlterTableAction::AddColumn { column, .. } if column.serial => rules.check_serial(column.data_type),
+            AlterTableAction::AddColumn { column, .. }
+                if column.default.is_some() || column.not_null || column.identity.is_some() =>
+            {
+                rules.check_alter_table_constraint(false)
+            }
+            AlterTableAction::SetNotNull { not_null: true, .. } => rules.check_alter_table_constraint(true),
+            _ => Ok(()),
+        }),
         _ => Ok(()),
     }
 }
@@ -1173,7 +1223,7 @@ fn count_table_changes(changes: &mut HashMap<u32, TableChanges>, plan: &Plan, ro
         Plan::Insert(insert) => changes.entry(insert.table.id).or_default().inserted += rows,
         Plan::Update(update) => changes.entry(update.table.id).or_default().updated += rows,
         Plan::Delete(delete) => changes.entry(delete.table.id).or_default().deleted += rows,
-        Plan::Truncate { tables } => tables.iter().for_each(|t| changes.entry(t.id).or_default().truncate()),
+        Plan::Truncate { tables, .. } => tables.iter().for_each(|t| changes.entry(t.id).or_default().truncate()),
         _ => {}
     }
 }
@@ -1184,7 +1234,7 @@ fn tables_written(plan: &Plan) -> Vec<&catalog::Table> {
         Plan::Insert(insert) => vec![&insert.table],
         Plan::Update(update) => vec![&update.table],
         Plan::Delete(delete) => vec![&delete.table],
-        Plan::Truncate { tables } => tables.iter().map(|t| t.as_ref()).collect(),
+        Plan::Truncate { tables, .. } => tables.iter().map(|t| t.as_ref()).collect(),
         _ => Vec::new(),
     }
 }

@@ -322,6 +322,8 @@ impl Settings {
 pub struct SessionSettings {
     settings: Arc<Mutex<Settings>>,
     backend: Arc<BackendId>,
+    /// What `nextval` / `setval` gave this session, for `currval` and `lastval`.
+    sequence_values: Arc<Mutex<crate::sequences::SessionValues>>,
 }
 
 impl std::fmt::Debug for SessionSettings {
@@ -348,7 +350,12 @@ impl SessionSettings {
             block_start: None,
         };
         let backend = Arc::new(BackendId::register(user, superuser));
-        SessionSettings { settings: Arc::new(Mutex::new(settings)), backend }
+        SessionSettings { settings: Arc::new(Mutex::new(settings)), backend, sequence_values: Default::default() }
+    }
+
+    /// This session's `currval` / `lastval` values.
+    pub fn sequence_values(&self) -> parking_lot::MutexGuard<'_, crate::sequences::SessionValues> {
+        self.sequence_values.lock()
     }
 
     /// This session's process id (`pg_backend_pid()`, and the key in BackendKeyData).

@@ -94,17 +94,13 @@ pub fn load(txn: &Transaction, kind: Kind) -> Result<Vec<View>> {
 pub fn create_view(txn: &mut Transaction, definition: &ViewDefinition) -> Result<u32> {
     check_schema(&definition.name)?;
     let name = &definition.name.name;
-    if txn.get(&super::catalog_key(name))?.is_some() {
-        return Err(if definition.or_replace {
-            Error::new(sqlstate::WRONG_OBJECT_TYPE, format!("\"{name}\" is not a view"))
-        } else {
-            Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{name}\" already exists"))
-        });
-    }
     let id = match read_view(txn, name)? {
         Some(existing) if definition.or_replace => existing.id,
-        Some(_) => return Err(Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{name}\" already exists"))),
-        None => next_id(txn, table_id_counter_key(), "table")?,
+        None if !super::relation_exists(txn, name)? => next_id(txn, table_id_counter_key(), "table")?,
+        None if definition.or_replace => {
+            return Err(Error::new(sqlstate::WRONG_OBJECT_TYPE, format!("\"{name}\" is not a view")))
+        }
+        _ => return Err(Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{name}\" already exists"))),
     };
     txn.put(view_key(name), encode_view(id, name, &definition.columns, &definition.sql, &definition.depends_on));
     Ok(id)

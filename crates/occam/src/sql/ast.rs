@@ -84,6 +84,8 @@ pub enum Statement {
     /// `TRUNCATE [TABLE] name, ...` (refused in DSQL mode, see `compat`).
     Truncate {
         names: Vec<ObjectName>,
+        /// `RESTART IDENTITY`: the sequences of the tables' identity and serial columns start over.
+        restart_identity: bool,
     },
     /// Roles and privileges: CREATE / DROP ROLE, GRANT / REVOKE, AWS IAM GRANT / REVOKE.
     Access(AccessStatement),
@@ -94,6 +96,108 @@ pub enum Statement {
     },
     /// Session housekeeping that drivers and connection pools send (`RESET`, `DISCARD`, `DEALLOCATE`, ...).
     Session(SessionCommand),
+    /// CREATE / ALTER / DROP SEQUENCE (run by `sequences::execute`).
+    Sequence(SequenceStatement),
+    /// `ALTER TABLE name action, ...` (run by `alter_table::execute`).
+    AlterTable(AlterTable),
+}
+
+/// A statement about sequences (DDL in Aurora DSQL's transaction rules).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SequenceStatement {
+    /// `CREATE SEQUENCE [IF NOT EXISTS] name [options]`.
+    Create { name: ObjectName, if_not_exists: bool, options: SequenceOptions },
+    /// `ALTER SEQUENCE [IF EXISTS] name options`.
+    Alter { name: ObjectName, if_exists: bool, options: SequenceOptions },
+    /// `DROP SEQUENCE [IF EXISTS] name, ...`.
+    Drop { names: Vec<ObjectName>, if_exists: bool },
+}
+
+/// The options of CREATE / ALTER SEQUENCE and of an identity column, as written (None: not given).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SequenceOptions {
+    /// `AS smallint | integer | bigint`.
+    pub data_type: Option<DataType>,
+    pub increment: Option<i64>,
+    /// `MINVALUE n` (Some(Some(n))) or `NO MINVALUE` (Some(None)).
+    pub min_value: Option<Option<i64>>,
+    pub max_value: Option<Option<i64>>,
+    pub start: Option<i64>,
+    /// ALTER SEQUENCE's `RESTART [WITH n]` (Some(None): back to the start value).
+    pub restart: Option<Option<i64>>,
+    pub cache: Option<i64>,
+    pub cycle: Option<bool>,
+    /// `OWNED BY table.column` (Some(Some(..))) or `OWNED BY NONE` (Some(None)).
+    pub owned_by: Option<Option<(ObjectName, String)>>,
+}
+
+/// `GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY [(options)]` on a column.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdentitySpec {
+    /// ALWAYS (explicit values refused unless `OVERRIDING SYSTEM VALUE`) rather than BY DEFAULT.
+    pub always: bool,
+    pub options: SequenceOptions,
+}
+
+/// `ALTER TABLE [IF EXISTS] name action`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlterTable {
+    pub name: ObjectName,
+    pub if_exists: bool,
+    /// Applied in order, all or nothing.
+    pub actions: Vec<AlterTableAction>,
+}
+
+/// One action of an ALTER TABLE.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AlterTableAction {
+    AddColumn {
+        column: ColumnDef,
+        if_not_exists: bool,
+    },
+    DropColumn {
+        name: String,
+        if_exists: bool,
+    },
+    SetDefault {
+        column: String,
+        default: Option<Expr>,
+    },
+    SetNotNull {
+        column: String,
+        not_null: bool,
+    },
+    RenameTable {
+        to: String,
+    },
+    RenameColumn {
+        from: String,
+        to: String,
+    },
+    /// `ALTER COLUMN c ADD GENERATED ... AS IDENTITY [(options)]`.
+    AddIdentity {
+        column: String,
+        identity: IdentitySpec,
+    },
+    /// `ALTER COLUMN c SET GENERATED {ALWAYS | BY DEFAULT}`.
+    SetGenerated {
+        column: String,
+        always: bool,
+    },
+    /// `ALTER COLUMN c DROP IDENTITY [IF EXISTS]`.
+    DropIdentity {
+        column: String,
+        if_exists: bool,
+    },
+    /// `ALTER COLUMN c SET STORAGE {PLAIN | EXTERNAL | EXTENDED | MAIN | DEFAULT}`: accepted, changes
+    /// nothing (occam stores every value inline).
+    SetStorage {
+        column: String,
+    },
+    /// `OWNER TO role` (None: `CURRENT_USER` / `CURRENT_ROLE` / `SESSION_USER`).
+    OwnerTo {
+        role: Option<String>,
+    },
 }
 
 /// Statements that change only the session's own state, never the database.
@@ -240,6 +344,10 @@ pub struct ColumnDef {
     pub data_type: DataType,
     pub not_null: bool,
     pub default: Option<Expr>,
+    pub identity: Option<IdentitySpec>,
+    /// Declared `serial` / `bigserial` / `smallserial` (`data_type` is the integer type): a sequence and a
+    /// `nextval` default (refused in DSQL mode, as DSQL does not know the type).
+    pub serial: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -248,8 +356,18 @@ pub struct Insert {
     /// Explicit target columns; empty means all columns in table order.
     pub columns: Vec<String>,
     pub source: InsertSource,
+    /// `OVERRIDING SYSTEM VALUE` / `OVERRIDING USER VALUE`.
+    pub overriding: Option<Overriding>,
     pub on_conflict: Option<OnConflict>,
     pub returning: Vec<SelectItem>,
+}
+
+/// INSERT's `OVERRIDING ... VALUE`: explicit values for an identity column are taken (SYSTEM, needed for
+/// GENERATED ALWAYS) or ignored in favour of the sequence (USER).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overriding {
+    SystemValue,
+    UserValue,
 }
 
 /// `ON CONFLICT [(columns) | ON CONSTRAINT name] DO NOTHING | DO UPDATE SET ... [WHERE ...]`.

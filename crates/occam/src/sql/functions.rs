@@ -166,6 +166,17 @@ pub enum ScalarFunction {
     DateTime(crate::sql::datetime::DateTimeFunction),
     /// Catalog functions (`sql::system::functions`).
     Catalog(crate::sql::system::functions::CatalogFunction),
+    /// `nextval`, `currval`, `setval`, `lastval` (`crate::sequences`).
+    Sequence(SequenceFunction),
+}
+
+/// The sequence functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SequenceFunction {
+    Next,
+    Current,
+    Set,
+    Last,
 }
 
 /// A resolved call: the function, the types its arguments must be coerced to, and its result type.
@@ -468,6 +479,22 @@ pub fn resolve_scalar(name: &str, arg_types: &[DataType]) -> Result<ResolvedScal
         }
         ("pi", 0) => resolved(F::Pi, vec![], DataType::Float8),
         ("random", 0) => resolved(F::Random, vec![], DataType::Float8),
+        ("nextval" | "currval", 1) => {
+            let function = if name == "nextval" { SequenceFunction::Next } else { SequenceFunction::Current };
+            let class = crate::sql::system::functions::class_arg(&args[0]).ok_or_else(not_found)?;
+            resolved(F::Sequence(function), vec![class], DataType::Int8)
+        }
+        ("setval", 2 | 3) => {
+            let mut types = vec![
+                crate::sql::system::functions::class_arg(&args[0]).ok_or_else(not_found)?,
+                int8_arg(&args[1]).ok_or_else(not_found)?,
+            ];
+            if let Some(is_called) = args.get(2) {
+                types.push(bool_arg(is_called).then_some(DataType::Bool).ok_or_else(not_found)?);
+            }
+            resolved(F::Sequence(SequenceFunction::Set), types, DataType::Int8)
+        }
+        ("lastval", 0) => resolved(F::Sequence(SequenceFunction::Last), vec![], DataType::Int8),
         ("initcap" | "reverse", 1) => {
             let t = text_arg(&args[0]).ok_or_else(not_found)?;
             resolved(if name == "initcap" { F::Initcap } else { F::Reverse }, vec![t], DataType::Text)
@@ -539,6 +566,50 @@ fn expect_int(value: &Value) -> Result<i64> {
         Value::Int(i) => Ok(*i),
         other => Err(Error::internal(format!("expected an integer argument, got {other:?}"))),
     }
+}
+
+/// `nextval`, `currval`, `setval`, `lastval`: the counters are the database's, `currval` the session's.
+fn invoke_sequence(function: SequenceFunction, args: &[Value], ctx: &FunctionContext) -> Result<Value> {
+    let session = session(ctx)?;
+    if function == SequenceFunction::Last {
+        return Ok(Value::Int(session.sequence_values().last(&ctx.catalog)?));
+    }
+    let oid = match args[0] {
+        Value::Int(oid) => oid as u32,
+        _ => return Ok(Value::Null),
+    };
+    let sequence = match crate::sql::system::oids::class(oid) {
+        crate::sql::system::oids::ClassOid::Table(id) => ctx.catalog.sequences().find(|s| s.id == id).cloned(),
+        _ => None,
+    };
+    let Some(sequence) = sequence else {
+        let search_path = [crate::catalog::PUBLIC_SCHEMA.to_string()];
+        let name = crate::sql::system::names::reg_output(&ctx.catalog, &search_path, crate::types::RegKind::Class, oid);
+        return Err(if name == oid.to_string() {
+            Error::new(sqlstate::UNDEFINED_TABLE, format!("could not open relation with OID {oid}"))
+        } else {
+            Error::new(sqlstate::WRONG_OBJECT_TYPE, format!("\"{name}\" is not a sequence"))
+        });
+    };
+    let database = ctx.database.as_ref().ok_or_else(|| Error::unsupported("sequences are not available here"))?;
+    let storage = database.txn_manager().storage().as_ref();
+    let value = match function {
+        SequenceFunction::Next => database.sequences().next(storage, &sequence)?,
+        SequenceFunction::Current => return Ok(Value::Int(session.sequence_values().current(&sequence)?)),
+        SequenceFunction::Set => {
+            let (Value::Int(value), is_called) = (&args[1], !matches!(args.get(2), Some(Value::Bool(false)))) else {
+                return Ok(Value::Null);
+            };
+            database.sequences().set(storage, &sequence, *value, is_called)?;
+            if !is_called {
+                return Ok(Value::Int(*value));
+            }
+            *value
+        }
+        SequenceFunction::Last => unreachable!("handled above"),
+    };
+    session.sequence_values().record(sequence.id, value);
+    Ok(Value::Int(value))
 }
 
 fn session(ctx: &FunctionContext) -> Result<&SessionSettings> {
@@ -620,6 +691,7 @@ pub fn invoke_scalar(
             return Ok(Value::Text(parts.join(separator)));
         }
         F::Random => return Ok(Value::Float(rand::random::<f64>())),
+        F::Sequence(function) => return invoke_sequence(function, args, ctx),
         F::AdvisoryLock | F::AdvisoryLockResult if ctx.refuse_advisory_locks => {
             return Err(Error::unsupported("advisory locks are not supported"));
         }
@@ -885,7 +957,8 @@ pub fn invoke_scalar(
         | F::Regex(_)
         | F::DateTime(_)
         | F::Json(_)
-        | F::Catalog(_) => {
+        | F::Catalog(_)
+        | F::Sequence(_) => {
             unreachable!("handled above")
         }
     })

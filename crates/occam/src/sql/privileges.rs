@@ -104,6 +104,16 @@ pub fn check(catalog: &Catalog, role: &str, statement: &Statement) -> Result<()>
                 }
             }
         }
+        Statement::Sequence(_) if !catalog.roles.has_schema_privilege(role, PUBLIC_SCHEMA, Privilege::Create) => {
+            return Err(permission_denied(format!("permission denied for schema {PUBLIC_SCHEMA}")));
+        }
+        Statement::AlterTable(alter) => {
+            if let Some(table) = find(catalog, &alter.name) {
+                if catalog.roles.table_owner(table.id) != Some(role) {
+                    return Err(permission_denied(format!("must be owner of table {}", table.name)));
+                }
+            }
+        }
         Statement::CreateIndex(create) => {
             if let Some(table) = find(catalog, &create.table) {
                 if catalog.roles.table_owner(table.id) != Some(role) {

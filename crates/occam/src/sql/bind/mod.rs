@@ -105,11 +105,13 @@ pub fn plan_statement_as(
                 Arc::from(vec![Column { name: "wait_for_job".into(), data_type: DataType::Bool, origin: None }]);
             (Plan::WaitForJob { job_id: binder.bind_wait_for_job(name, args)? }, columns)
         }
-        ast::Statement::Truncate { names } => {
+        ast::Statement::Truncate { names, restart_identity } => {
             let tables = names.iter().map(|name| catalog.table(name).cloned()).collect::<Result<_>>()?;
-            (Plan::Truncate { tables }, empty_columns())
+            (Plan::Truncate { tables, restart_identity: *restart_identity }, empty_columns())
         }
         ast::Statement::Access(access) => (Plan::Access(access.clone()), empty_columns()),
+        ast::Statement::Sequence(statement) => (Plan::Sequence(statement.clone()), empty_columns()),
+        ast::Statement::AlterTable(alter) => (Plan::AlterTable(alter.clone()), empty_columns()),
         ast::Statement::Analyze { table, columns } => {
             let tables = match table {
                 Some(name) => {
@@ -176,12 +178,13 @@ pub fn bind_table_predicate(table: &Table, expr: &Expr) -> Result<BoundExpr> {
     binder.bind_filter(Some(expr), &scope)?.ok_or_else(|| Error::internal("no predicate"))
 }
 
-/// Checks a column DEFAULT at CREATE TABLE: it must bind without columns and be assignable to the column.
-pub fn check_default(default: &Expr, column: &str, data_type: &DataType) -> Result<()> {
-    let catalog = Catalog::default();
-    let mut binder = Binder::new(&catalog, &[]);
+/// Checks a column DEFAULT at CREATE TABLE / ALTER TABLE: it must bind without columns (relation names in
+/// it, as in `nextval('s')`, are looked up in `catalog`) and be assignable to the column. Returns it bound
+/// and cast to the column's type (ALTER TABLE ADD COLUMN evaluates it for the rows already stored).
+pub fn check_default(catalog: &Catalog, default: &Expr, column: &str, data_type: &DataType) -> Result<BoundExpr> {
+    let mut binder = Binder::new(catalog, &[]);
     binder.clause = "DEFAULT expressions";
-    let (_, from) = binder.bind_expr(default, &Scope::default())?;
+    let (bound, from) = binder.bind_expr(default, &Scope::default())?;
     if !scalar::can_assign(&from, data_type) {
         return Err(Error::datatype_mismatch(format!(
             "column \"{column}\" is of type {} but default expression is of type {}",
@@ -190,7 +193,37 @@ pub fn check_default(default: &Expr, column: &str, data_type: &DataType) -> Resu
         ))
         .with_hint("You will need to rewrite or cast the expression."));
     }
-    Ok(())
+    binder.coerce(bound, from, *data_type)
+}
+
+/// Whether an expression gives a new value each time it is evaluated (PostgreSQL's volatile functions:
+/// `random()`, `gen_random_uuid()`, `clock_timestamp()`, `nextval`, `setval`).
+pub fn is_volatile(expr: &BoundExpr) -> bool {
+    use crate::sql::functions::ScalarFunction as F;
+    expr.any(|e| {
+        matches!(
+            e,
+            BoundExpr::Function { function, .. }
+                if matches!(function.function, F::Random | F::GenRandomUuid | F::ClockTimestamp | F::Sequence(_))
+        )
+    })
+}
+
+/// 428C9 for an explicit value given to a `GENERATED ALWAYS AS IDENTITY` column (by INSERT without
+/// `OVERRIDING SYSTEM VALUE`, or by UPDATE).
+fn identity_always_error(column: &str, update: bool) -> Error {
+    let message = if update {
+        format!("column \"{column}\" can only be updated to DEFAULT")
+    } else {
+        format!("cannot insert a non-DEFAULT value into column \"{column}\"")
+    };
+    let err = Error::new("428C9", message)
+        .with_detail(format!("Column \"{column}\" is an identity column defined as GENERATED ALWAYS."));
+    if update {
+        err
+    } else {
+        err.with_hint("Use OVERRIDING SYSTEM VALUE to override.")
+    }
 }
 
 fn empty_columns() -> Arc<[Column]> {
@@ -331,7 +364,8 @@ fn table_scope_columns(table: &Table, alias: Option<&ast::TableAlias>) -> Vec<Sc
     table
         .columns
         .iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(index, c)| {
             let mut name = c.name.clone();
             let mut origin = None;
             if !c.hidden {
@@ -339,7 +373,7 @@ fn table_scope_columns(table: &Table, alias: Option<&ast::TableAlias>) -> Vec<Sc
                     name = rename.clone();
                 }
                 visible_index += 1;
-                origin = i16::try_from(visible_index).ok().map(|number| ColumnOrigin::new(table.id, number));
+                origin = table.attnum(index).map(|number| ColumnOrigin::new(table.id, number));
             }
             ScopeColumn { name, data_type: c.data_type, hidden: c.hidden, origin }
         })
@@ -472,10 +506,31 @@ impl<'c> Binder<'c> {
             targets
         };
         self.clause = "VALUES";
+        let identity_always = |target: usize| table.columns[target].identity == Some(crate::catalog::Identity::Always);
         let source = match &insert.source {
             ast::InsertSource::Values(rows) => {
                 let mut bound_rows = Vec::with_capacity(rows.len());
                 for row in rows {
+                    for (value, &target) in row.iter().zip(&targets) {
+                        if value.is_some() && identity_always(target) && insert.overriding.is_none() {
+                            return Err(identity_always_error(&table.columns[target].name, false));
+                        }
+                    }
+                    // OVERRIDING USER VALUE: the identity columns take their sequence's value.
+                    let row: Vec<Option<Expr>> = row
+                        .iter()
+                        .zip(&targets)
+                        .map(|(value, &target)| {
+                            let user_value = insert.overriding == Some(ast::Overriding::UserValue);
+                            if user_value && table.columns[target].identity.is_some() {
+                                None
+                            } else {
+                                value.clone()
+                            }
+                        })
+                        .chain(row.iter().skip(targets.len()).cloned())
+                        .collect();
+                    let row = &row;
                     if row.len() > targets.len() {
                         return Err(Error::syntax("INSERT has more expressions than target columns"));
                     }
@@ -497,6 +552,11 @@ impl<'c> Binder<'c> {
             }
             ast::InsertSource::DefaultValues => InsertSource::Values(vec![vec![None; targets.len()]]),
             ast::InsertSource::Query(query) => {
+                if let Some(&target) = targets.iter().find(|&&t| identity_always(t)) {
+                    if insert.overriding.is_none() {
+                        return Err(identity_always_error(&table.columns[target].name, false));
+                    }
+                }
                 let query = self.plan_query(query)?;
                 if query.visible > targets.len() {
                     return Err(Error::syntax("INSERT has more expressions than target columns"));
@@ -733,6 +793,9 @@ impl<'c> Binder<'c> {
                 return Err(Error::syntax(format!("multiple assignments to same column \"{name}\"")));
             }
             let bound = match value {
+                Some(_) if table.columns[index].identity == Some(crate::catalog::Identity::Always) => {
+                    return Err(identity_always_error(name, true));
+                }
                 Some(expr) => self.bind_assignment(expr, table, index, scope)?,
                 None => match &table.columns[index].default {
                     Some(expr) => {
@@ -847,7 +910,14 @@ impl<'c> Binder<'c> {
             if !data_type.is_storable() {
                 return Err(Error::unsupported(format!("datatype {} not supported", data_type.name())));
             }
-            columns.push(ast::ColumnDef { name: name.clone(), data_type: *data_type, not_null: false, default: None });
+            columns.push(ast::ColumnDef {
+                name: name.clone(),
+                data_type: *data_type,
+                not_null: false,
+                default: None,
+                identity: None,
+                serial: false,
+            });
         }
         let table = ast::CreateTable {
             name: create.name.clone(),

@@ -243,7 +243,7 @@ pub fn execute(
         Plan::Insert(insert) => modify::insert(insert, txn, params, functions, planning, None),
         Plan::Update(update) => modify::update(update, txn, params, functions, planning, None),
         Plan::Delete(delete) => modify::delete(delete, txn, params, functions, planning, None),
-        Plan::Truncate { tables } => modify::truncate(tables, txn, params, functions, planning),
+        Plan::Truncate { tables, .. } => modify::truncate(tables, txn, params, functions, planning),
         _ => Err(Error::internal("executed by the session")),
     }
 }

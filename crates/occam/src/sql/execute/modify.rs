@@ -238,7 +238,7 @@ pub fn insert(
                 if set[i] {
                     continue;
                 }
-                if column.hidden {
+                if column.hidden && !column.dropped {
                     row[i] = Value::Uuid(uuid::Uuid::new_v4());
                 } else if let Some(default) = &plan.defaults[i] {
                     row[i] = eval(default, &empty, ctx)?;

@@ -36,6 +36,15 @@ pub(super) fn hand_parsed_statement(parser: &mut Parser, source: &Source) -> Res
         HandParsed::CreateRole
     } else if is_membership {
         HandParsed::Membership
+    } else if is_word(parser, 0, "alter") && is_word(parser, 1, "sequence") {
+        HandParsed::AlterSequence
+    } else if super::alter_table::is_identity_change(&leading_words(parser, 12)) {
+        HandParsed::AlterTableIdentity
+    } else if is_word(parser, 0, "create")
+        && (is_word(parser, 1, "sequence")
+            || ((is_word(parser, 1, "temp") || is_word(parser, 1, "temporary")) && is_word(parser, 2, "sequence")))
+    {
+        HandParsed::CreateSequence
     } else {
         return Ok(None);
     };
@@ -54,6 +63,26 @@ pub(super) fn hand_parsed_statement(parser: &mut Parser, source: &Source) -> Res
         HandParsed::Iam => reader.iam_grant().map(|s| Some(Ok(s))),
         HandParsed::CreateRole => reader.create_role(),
         HandParsed::Membership => Ok(Some(Err(unsupported("GRANT / REVOKE of role membership")))),
+        HandParsed::AlterSequence => {
+            reader.advance();
+            reader.advance();
+            reader.sequence_statement(false).map(|s| Some(Ok(s)))
+        }
+        HandParsed::AlterTableIdentity => {
+            reader.advance();
+            reader.advance();
+            reader.alter_table_identity().map(|s| Some(Ok(s)))
+        }
+        HandParsed::CreateSequence => {
+            reader.advance();
+            if !reader.eat_word("sequence") {
+                reader.advance();
+                reader.expect_word("sequence")?;
+                // Parsed for its syntax errors, then refused.
+                return reader.sequence_statement(true).map(|_| Some(Err(unsupported("temporary sequences"))));
+            }
+            reader.sequence_statement(true).map(|s| Some(Ok(s)))
+        }
     }
 }
 
@@ -61,6 +90,20 @@ enum HandParsed {
     Iam,
     CreateRole,
     Membership,
+    AlterSequence,
+    CreateSequence,
+    AlterTableIdentity,
+}
+
+/// The first `n` tokens of the statement at the parser's position, as lower-case words (anything else as
+/// an empty string).
+fn leading_words(parser: &Parser, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| match &parser.peek_nth_token_ref(i).token {
+            Token::Word(w) if w.quote_style.is_none() => w.value.to_ascii_lowercase(),
+            _ => String::new(),
+        })
+        .collect()
 }
 
 /// Words that start a privilege list in GRANT / REVOKE (anything else there is a role name).
@@ -85,18 +128,24 @@ const PRIVILEGE_WORDS: &[&str] = &[
 ];
 
 /// The tokens of one statement (whitespace skipped, ending with `;` or EOF).
-struct TokenReader<'a> {
+pub(super) struct TokenReader<'a> {
     tokens: Vec<TokenWithSpan>,
     next: usize,
     source: &'a Source<'a>,
 }
 
-impl TokenReader<'_> {
-    fn peek(&self) -> &TokenWithSpan {
+impl<'a> TokenReader<'a> {
+    /// A reader of `tokens` (an end-of-input token is added).
+    pub(super) fn new(mut tokens: Vec<TokenWithSpan>, source: &'a Source<'a>) -> TokenReader<'a> {
+        tokens.push(TokenWithSpan::wrap(Token::EOF));
+        TokenReader { tokens, next: 0, source }
+    }
+
+    pub(super) fn peek(&self) -> &TokenWithSpan {
         &self.tokens[self.next.min(self.tokens.len() - 1)]
     }
 
-    fn advance(&mut self) -> TokenWithSpan {
+    pub(super) fn advance(&mut self) -> TokenWithSpan {
         let token = self.peek().clone();
         if self.next < self.tokens.len() - 1 {
             self.next += 1;
@@ -104,16 +153,16 @@ impl TokenReader<'_> {
         token
     }
 
-    fn at_end(&self) -> bool {
+    pub(super) fn at_end(&self) -> bool {
         matches!(self.peek().token, Token::SemiColon | Token::EOF)
     }
 
-    fn error(&self) -> Error {
+    pub(super) fn error(&self) -> Error {
         self.source.syntax_error_at(self.peek())
     }
 
     /// The next token if it is the unquoted word `word` (case-insensitive).
-    fn eat_word(&mut self, word: &str) -> bool {
+    pub(super) fn eat_word(&mut self, word: &str) -> bool {
         match &self.peek().token {
             Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(word) => {
                 self.advance();
@@ -123,7 +172,7 @@ impl TokenReader<'_> {
         }
     }
 
-    fn expect_word(&mut self, word: &str) -> Result<()> {
+    pub(super) fn expect_word(&mut self, word: &str) -> Result<()> {
         if self.eat_word(word) {
             Ok(())
         } else {
@@ -132,7 +181,7 @@ impl TokenReader<'_> {
     }
 
     /// An identifier, case-folded as PostgreSQL does.
-    fn identifier(&mut self) -> Result<String> {
+    pub(super) fn identifier(&mut self) -> Result<String> {
         match &self.peek().token {
             Token::Word(w) => {
                 let ident = match w.quote_style {

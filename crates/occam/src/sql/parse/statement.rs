@@ -13,7 +13,7 @@ use super::expr::{fold_ident, is_default_keyword};
 use super::query::check_row_lengths;
 use super::{unsupported, Translator};
 use crate::error::{sqlstate, Error, Result};
-use crate::sql::ast::{self, ColumnDef, CreateTable, Delete, Insert, InsertSource, Statement, Update};
+use crate::sql::ast::{self, ColumnDef, CreateTable, Delete, IdentitySpec, Insert, InsertSource, Statement, Update};
 
 impl Translator<'_> {
     pub(super) fn statement(&self, statement: sp::Statement) -> Result<Statement> {
@@ -93,17 +93,23 @@ impl Translator<'_> {
                     names: names.iter().map(|n| self.object_name(n)).collect::<Result<_>>()?,
                     if_exists: *if_exists,
                 }),
+                sp::ObjectType::Sequence => Ok(Statement::Sequence(ast::SequenceStatement::Drop {
+                    names: names.iter().map(|n| self.object_name(n)).collect::<Result<_>>()?,
+                    if_exists: *if_exists,
+                })),
                 sp::ObjectType::Type => Err(Error::unsupported("unsupported object in DROP statement")),
                 sp::ObjectType::Role | sp::ObjectType::User => self.drop_role(names, *if_exists),
                 other => Err(unsupported(format!("DROP {other}"))),
             },
             S::CreateIndex(create) => self.create_index(create),
+            S::AlterTable(alter) => self.alter_table(alter),
             S::Call(function) => self.call_statement(function),
             S::Set(set) => self.set(set),
             // Refused in DSQL mode by the session's rule table (`compat`), so that PostgreSQL mode can run it.
             S::Truncate(truncate) if truncate.partitions.is_none() && truncate.on_cluster.is_none() => {
                 Ok(Statement::Truncate {
                     names: truncate.table_names.iter().map(|t| self.object_name(&t.name)).collect::<Result<_>>()?,
+                    restart_identity: matches!(truncate.identity, Some(sp::TruncateIdentityOption::Restart)),
                 })
             }
             S::ShowVariable { variable } => Ok(Statement::Show { name: show_name(variable) }),
@@ -342,56 +348,15 @@ impl Translator<'_> {
                     format!("column \"{column_name}\" specified more than once"),
                 ));
             }
-            let type_location = self.source.token_after(column.name.span.end).map(|t| t.span.start);
-            let data_type = self
-                .data_type(&column.data_type)
-                .and_then(|t| {
-                    // The catalogs' own types (oid, name, regclass, arrays, ...) are for reading catalogs.
-                    if t.is_storable() {
-                        Ok(t)
-                    } else {
-                        Err(Error::unsupported(format!("datatype {} not supported", t.name())))
-                    }
-                })
-                .map_err(|err| match type_location {
-                    Some(location) => self.at(err, location),
-                    None => err,
-                })?;
-            let mut not_null = None;
-            let mut default = None;
-            for option in &column.options {
-                match &option.option {
-                    sp::ColumnOption::Null | sp::ColumnOption::NotNull => {
-                        let wants_not_null = matches!(option.option, sp::ColumnOption::NotNull);
-                        if not_null.is_some_and(|previous| previous != wants_not_null) {
-                            return Err(Error::syntax(format!(
-                                "conflicting NULL/NOT NULL declarations for column \"{column_name}\" of table \"{table_name}\""
-                            )));
-                        }
-                        not_null = Some(wants_not_null);
-                    }
-                    sp::ColumnOption::Default(expr) => {
-                        if default.is_some() {
-                            return Err(Error::syntax(format!(
-                                "multiple default values specified for column \"{column_name}\" of table \"{table_name}\""
-                            )));
-                        }
-                        default = Some(self.expr(expr)?);
-                    }
-                    sp::ColumnOption::PrimaryKey(constraint) => {
-                        let location = self.source.keyword_after(column.name.span.end, Keyword::PRIMARY);
-                        if primary_key.is_some() {
-                            return Err(self.multiple_primary_keys(&table_name, location));
-                        }
-                        if !constraint.include.is_empty() {
-                            return Err(unsupported("INCLUDE in a primary key"));
-                        }
-                        primary_key = Some(vec![column_name.clone()]);
-                    }
-                    other => return Err(refuse_constraint(other)),
+            let (def, is_primary_key) = self.column_def(column, &table_name)?;
+            if is_primary_key {
+                let location = self.source.keyword_after(column.name.span.end, Keyword::PRIMARY);
+                if primary_key.is_some() {
+                    return Err(self.multiple_primary_keys(&table_name, location));
                 }
+                primary_key = Some(vec![column_name.clone()]);
             }
-            columns.push(ColumnDef { name: column_name, data_type, not_null: not_null.unwrap_or(false), default });
+            columns.push(def);
         }
         for constraint in &create.constraints {
             match constraint {
@@ -448,6 +413,95 @@ impl Translator<'_> {
         Ok(Statement::CreateTable(CreateTable { name, if_not_exists: create.if_not_exists, columns, primary_key }))
     }
 
+    /// One column of CREATE TABLE or ALTER TABLE ADD COLUMN, and whether it is declared PRIMARY KEY.
+    pub(super) fn column_def(&self, column: &sp::ColumnDef, table_name: &str) -> Result<(ColumnDef, bool)> {
+        let column_name = fold_ident(&column.name);
+        let serial = serial_type(&column.data_type);
+        let type_location = self.source.token_after(column.name.span.end).map(|t| t.span.start);
+        let data_type = serial
+            .map(Ok)
+            .unwrap_or_else(|| self.data_type(&column.data_type))
+            .and_then(|t| {
+                // The catalogs' own types (oid, name, regclass, arrays, ...) are for reading catalogs.
+                if t.is_storable() {
+                    Ok(t)
+                } else {
+                    Err(Error::unsupported(format!("datatype {} not supported", t.name())))
+                }
+            })
+            .map_err(|err| match type_location {
+                Some(location) => self.at(err, location),
+                None => err,
+            })?;
+        let mut not_null = None;
+        let mut default = None;
+        let mut primary_key = false;
+        let mut identity: Option<IdentitySpec> = None;
+        for option in &column.options {
+            match &option.option {
+                sp::ColumnOption::Null | sp::ColumnOption::NotNull => {
+                    let wants_not_null = matches!(option.option, sp::ColumnOption::NotNull);
+                    if not_null.is_some_and(|previous| previous != wants_not_null) {
+                        return Err(Error::syntax(format!(
+                            "conflicting NULL/NOT NULL declarations for column \"{column_name}\" of table \"{table_name}\""
+                        )));
+                    }
+                    not_null = Some(wants_not_null);
+                }
+                sp::ColumnOption::Default(expr) => {
+                    if default.is_some() {
+                        return Err(Error::syntax(format!(
+                            "multiple default values specified for column \"{column_name}\" of table \"{table_name}\""
+                        )));
+                    }
+                    default = Some(self.expr(expr)?);
+                }
+                sp::ColumnOption::PrimaryKey(constraint) => {
+                    if primary_key {
+                        return Err(self.multiple_primary_keys(table_name, None));
+                    }
+                    if !constraint.include.is_empty() {
+                        return Err(unsupported("INCLUDE in a primary key"));
+                    }
+                    primary_key = true;
+                }
+                sp::ColumnOption::Generated {
+                    generated_as: generated_as @ (sp::GeneratedAs::Always | sp::GeneratedAs::ByDefault),
+                    sequence_options,
+                    generation_expr: None,
+                    ..
+                } => {
+                    if identity.is_some() {
+                        return Err(Error::syntax(format!(
+                            "multiple identity specifications for column \"{column_name}\" of table \"{table_name}\""
+                        )));
+                    }
+                    let mut options = self.identity_options()?;
+                    if let Some(parsed) = sequence_options.as_deref().filter(|o| !o.is_empty()) {
+                        options = self.sequence_options(parsed)?;
+                    }
+                    identity = Some(IdentitySpec { always: *generated_as == sp::GeneratedAs::Always, options });
+                }
+                other => return Err(refuse_constraint(other)),
+            }
+        }
+        if default.is_some() && identity.is_some() {
+            return Err(Error::syntax(format!(
+                "both default and identity specified for column \"{column_name}\" of table \"{table_name}\""
+            )));
+        }
+        let def = ColumnDef {
+            name: column_name,
+            data_type,
+            // An identity or serial column is NOT NULL, as in PostgreSQL.
+            not_null: not_null.unwrap_or(false) || identity.is_some() || serial.is_some(),
+            default,
+            identity,
+            serial: serial.is_some(),
+        };
+        Ok((def, primary_key))
+    }
+
     fn multiple_primary_keys(&self, table: &str, location: Option<Location>) -> Error {
         let err = Error::new(
             sqlstate::INVALID_TABLE_DEFINITION,
@@ -499,10 +553,17 @@ impl Translator<'_> {
             None => InsertSource::DefaultValues,
             Some(query) => self.insert_source(query)?,
         };
+        let source_start = insert
+            .source
+            .as_ref()
+            .map(|q| sp::Spanned::span(q.as_ref()).start)
+            .unwrap_or(Location { line: 0, column: 0 });
+        let overriding = self.source.overriding_between(insert.insert_token.0.span.start, source_start);
         Ok(Statement::Insert(Insert {
             table: self.object_name(table)?,
             columns,
             source,
+            overriding,
             on_conflict,
             returning: self.returning(&insert.returning)?,
         }))
@@ -799,9 +860,7 @@ fn refuse_constraint(option: &sp::ColumnOption) -> Error {
         sp::ColumnOption::Unique(_) => unsupported("UNIQUE constraints"),
         sp::ColumnOption::ForeignKey(_) => unsupported("FOREIGN KEY constraints"),
         sp::ColumnOption::Check(_) => unsupported("CHECK constraints"),
-        sp::ColumnOption::Generated { .. } | sp::ColumnOption::Identity(_) => {
-            unsupported("identity and generated columns")
-        }
+        sp::ColumnOption::Generated { .. } | sp::ColumnOption::Identity(_) => unsupported("generated columns"),
         sp::ColumnOption::Collation(_) => unsupported("COLLATE"),
         other => unsupported(format!("the column option {other}")),
     }
@@ -911,4 +970,19 @@ fn statement_kind(statement: &sp::Statement) -> String {
         words.push(ch.to_ascii_uppercase());
     }
     words
+}
+
+/// The integer type of `serial` / `bigserial` / `smallserial` (and `serial4`, `serial8`, `serial2`).
+fn serial_type(data_type: &sp::DataType) -> Option<crate::types::DataType> {
+    use crate::types::DataType;
+    let sp::DataType::Custom(name, modifiers) = data_type else { return None };
+    if !modifiers.is_empty() || name.0.len() != 1 {
+        return None;
+    }
+    match name.0[0].to_string().to_ascii_lowercase().as_str() {
+        "serial" | "serial4" => Some(DataType::Int4),
+        "bigserial" | "serial8" => Some(DataType::Int8),
+        "smallserial" | "serial2" => Some(DataType::Int2),
+        _ => None,
+    }
 }

@@ -89,9 +89,15 @@ pub enum Plan {
     /// `TRUNCATE`: deletes every row of the tables (PostgreSQL mode only, see `compat`).
     Truncate {
         tables: Vec<Arc<Table>>,
+        /// `RESTART IDENTITY` (run by the session after the rows are deleted).
+        restart_identity: bool,
     },
     /// CREATE / DROP ROLE, GRANT / REVOKE, AWS IAM GRANT / REVOKE (run by `roles::execute`).
     Access(ast::AccessStatement),
+    /// CREATE / ALTER / DROP SEQUENCE (run by `sequences::execute`).
+    Sequence(ast::SequenceStatement),
+    /// ALTER TABLE (run by `alter_table::execute`).
+    AlterTable(ast::AlterTable),
     /// `EXPLAIN [ANALYZE]` of a query or DML statement (run by the session).
     Explain {
         options: ast::ExplainOptions,
@@ -117,6 +123,8 @@ impl Plan {
                 | Plan::CreateIndex(_)
                 | Plan::DropIndex { .. }
                 | Plan::Access(_)
+                | Plan::Sequence(_)
+                | Plan::AlterTable(_)
         )
     }
 

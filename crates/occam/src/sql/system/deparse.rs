@@ -477,14 +477,7 @@ mod tests {
 
     fn table() -> Table {
         use crate::catalog::ColumnInfo;
-        let column = |name: &str, data_type| ColumnInfo {
-            name: name.into(),
-            data_type,
-            not_null: false,
-            default: None,
-            default_sql: None,
-            hidden: false,
-        };
+        let column = |name: &str, data_type| ColumnInfo::new(name, data_type);
         Table {
             id: 1,
             name: "dp".into(),

@@ -20,6 +20,8 @@ use crate::types::{ArrayElement, DataType, RegKind, Value};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CatalogFunction {
     FormatType,
+    /// `pg_get_serial_sequence(table, column)`: the sequence an identity or serial column owns.
+    SerialSequence,
     TableIsVisible,
     /// `pg_type_is_visible`, `pg_function_is_visible`, `pg_operator_is_visible`, ...: every built-in
     /// object is.
@@ -67,7 +69,7 @@ fn oid_arg(t: &DataType) -> Option<DataType> {
 }
 
 /// An argument that names a relation: a regclass (a name is read as one), or an oid.
-fn class_arg(t: &DataType) -> Option<DataType> {
+pub(crate) fn class_arg(t: &DataType) -> Option<DataType> {
     match t {
         DataType::Unknown | DataType::Reg(RegKind::Class) => Some(DataType::Reg(RegKind::Class)),
         t if t.is_string() => Some(DataType::Reg(RegKind::Class)),
@@ -131,7 +133,7 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
         }
         "col_description" => all(&[oid_arg, int4_arg]).map(|a| resolved(C::Nothing, a, text)),
         "shobj_description" => all(&[oid_arg, text_arg]).map(|a| resolved(C::Nothing, a, text)),
-        "pg_get_serial_sequence" => all(&[text_arg, text_arg]).map(|a| resolved(C::Nothing, a, text)),
+        "pg_get_serial_sequence" => all(&[text_arg, text_arg]).map(|a| resolved(C::SerialSequence, a, text)),
         "pg_get_viewdef" => {
             all(&[oid_arg]).or_else(|| all(&[oid_arg, bool_arg])).map(|a| resolved(C::ViewDefinition, a, text))
         }
@@ -491,6 +493,23 @@ pub fn invoke(function: CatalogFunction, args: &[Value], ctx: &FunctionContext) 
                 }
                 arguments.join(", ")
             })
+        }
+        C::SerialSequence => {
+            let table_name = text(&args[0]).unwrap_or_default();
+            let oid = names::reg_input(catalog, RegKind::Class, table_name)?;
+            let column = text(&args[1]).unwrap_or_default();
+            let table = catalog.tables().find(|t| oids::table(t.id) == oid);
+            let column_info = table.and_then(|t| t.column_index(column).map(|i| &t.columns[i]));
+            let (Some(table), Some(column_info)) = (table, column_info) else {
+                return Err(Error::new(
+                    sqlstate::UNDEFINED_COLUMN,
+                    format!("column \"{column}\" of relation \"{table_name}\" does not exist"),
+                ));
+            };
+            match super::sequences::owned_sequence(catalog, table, column_info) {
+                Some(sequence) => Value::Text(format!("public.{}", names::quote_ident(&sequence.name))),
+                None => Value::Null,
+            }
         }
         C::ToReg(kind) => match names::reg_input(catalog, kind, text(&args[0]).unwrap_or_default()) {
             Ok(oid) => Value::Int(oid as i64),

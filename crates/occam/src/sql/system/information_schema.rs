@@ -35,7 +35,7 @@ pub static RELATIONS: &[SystemRelation] = &[
     view!("key_column_usage", 13329, &[("constraint_catalog", DataType::Name), ("constraint_schema", DataType::Name), ("constraint_name", DataType::Name), ("table_catalog", DataType::Name), ("table_schema", DataType::Name), ("table_name", DataType::Name), ("column_name", DataType::Name), ("ordinal_position", DataType::Int4), ("position_in_unique_constraint", DataType::Int4)], key_column_usage),
     view!("referential_constraints", 13339, &[("constraint_catalog", DataType::Name), ("constraint_schema", DataType::Name), ("constraint_name", DataType::Name), ("unique_constraint_catalog", DataType::Name), ("unique_constraint_schema", DataType::Name), ("unique_constraint_name", DataType::Name), ("match_option", DataType::Varchar(None)), ("update_rule", DataType::Varchar(None)), ("delete_rule", DataType::Varchar(None))], super::no_rows),
     view!("constraint_column_usage", 13300, &[("table_catalog", DataType::Name), ("table_schema", DataType::Name), ("table_name", DataType::Name), ("column_name", DataType::Name), ("constraint_catalog", DataType::Name), ("constraint_schema", DataType::Name), ("constraint_name", DataType::Name)], constraint_column_usage),
-    view!("sequences", 13386, &[("sequence_catalog", DataType::Name), ("sequence_schema", DataType::Name), ("sequence_name", DataType::Name), ("data_type", DataType::Varchar(None)), ("numeric_precision", DataType::Int4), ("numeric_precision_radix", DataType::Int4), ("numeric_scale", DataType::Int4), ("start_value", DataType::Varchar(None)), ("minimum_value", DataType::Varchar(None)), ("maximum_value", DataType::Varchar(None)), ("increment", DataType::Varchar(None)), ("cycle_option", DataType::Varchar(Some(3)))], super::no_rows),
+    view!("sequences", 13386, &[("sequence_catalog", DataType::Name), ("sequence_schema", DataType::Name), ("sequence_name", DataType::Name), ("data_type", DataType::Varchar(None)), ("numeric_precision", DataType::Int4), ("numeric_precision_radix", DataType::Int4), ("numeric_scale", DataType::Int4), ("start_value", DataType::Varchar(None)), ("minimum_value", DataType::Varchar(None)), ("maximum_value", DataType::Varchar(None)), ("increment", DataType::Varchar(None)), ("cycle_option", DataType::Varchar(Some(3)))], super::sequences::information_schema_sequences),
     view!("routines", 13377, &[("specific_catalog", DataType::Name), ("specific_schema", DataType::Name), ("specific_name", DataType::Name), ("routine_catalog", DataType::Name), ("routine_schema", DataType::Name), ("routine_name", DataType::Name), ("routine_type", DataType::Varchar(None)), ("module_catalog", DataType::Name), ("module_schema", DataType::Name), ("module_name", DataType::Name), ("udt_catalog", DataType::Name), ("udt_schema", DataType::Name), ("udt_name", DataType::Name), ("data_type", DataType::Varchar(None)), ("character_maximum_length", DataType::Int4), ("character_octet_length", DataType::Int4), ("character_set_catalog", DataType::Name), ("character_set_schema", DataType::Name), ("character_set_name", DataType::Name), ("collation_catalog", DataType::Name), ("collation_schema", DataType::Name), ("collation_name", DataType::Name), ("numeric_precision", DataType::Int4), ("numeric_precision_radix", DataType::Int4), ("numeric_scale", DataType::Int4), ("datetime_precision", DataType::Int4), ("interval_type", DataType::Varchar(None)), ("interval_precision", DataType::Int4), ("type_udt_catalog", DataType::Name), ("type_udt_schema", DataType::Name), ("type_udt_name", DataType::Name), ("scope_catalog", DataType::Name), ("scope_schema", DataType::Name), ("scope_name", DataType::Name), ("maximum_cardinality", DataType::Int4), ("dtd_identifier", DataType::Name), ("routine_body", DataType::Varchar(None)), ("routine_definition", DataType::Varchar(None)), ("external_name", DataType::Varchar(None)), ("external_language", DataType::Varchar(None)), ("parameter_style", DataType::Varchar(None)), ("is_deterministic", DataType::Varchar(Some(3))), ("sql_data_access", DataType::Varchar(None)), ("is_null_call", DataType::Varchar(Some(3))), ("sql_path", DataType::Varchar(None)), ("schema_level_routine", DataType::Varchar(Some(3))), ("max_dynamic_result_sets", DataType::Int4), ("is_user_defined_cast", DataType::Varchar(Some(3))), ("is_implicitly_invocable", DataType::Varchar(Some(3))), ("security_type", DataType::Varchar(None)), ("to_sql_specific_catalog", DataType::Name), ("to_sql_specific_schema", DataType::Name), ("to_sql_specific_name", DataType::Name), ("as_locator", DataType::Varchar(Some(3))), ("created", DataType::Timestamptz), ("last_altered", DataType::Timestamptz), ("new_savepoint_level", DataType::Varchar(Some(3))), ("is_udt_dependent", DataType::Varchar(Some(3))), ("result_cast_from_data_type", DataType::Varchar(None)), ("result_cast_as_locator", DataType::Varchar(Some(3))), ("result_cast_char_max_length", DataType::Int4), ("result_cast_char_octet_length", DataType::Int4), ("result_cast_char_set_catalog", DataType::Name), ("result_cast_char_set_schema", DataType::Name), ("result_cast_char_set_name", DataType::Name), ("result_cast_collation_catalog", DataType::Name), ("result_cast_collation_schema", DataType::Name), ("result_cast_collation_name", DataType::Name), ("result_cast_numeric_precision", DataType::Int4), ("result_cast_numeric_precision_radix", DataType::Int4), ("result_cast_numeric_scale", DataType::Int4), ("result_cast_datetime_precision", DataType::Int4), ("result_cast_interval_type", DataType::Varchar(None)), ("result_cast_interval_precision", DataType::Int4), ("result_cast_type_udt_catalog", DataType::Name), ("result_cast_type_udt_schema", DataType::Name), ("result_cast_type_udt_name", DataType::Name), ("result_cast_scope_catalog", DataType::Name), ("result_cast_scope_schema", DataType::Name), ("result_cast_scope_name", DataType::Name), ("result_cast_maximum_cardinality", DataType::Int4), ("result_cast_dtd_identifier", DataType::Name)], routines),
     view!("role_table_grants", 13421, &[("grantor", DataType::Name), ("grantee", DataType::Name), ("table_catalog", DataType::Name), ("table_schema", DataType::Name), ("table_name", DataType::Name), ("privilege_type", DataType::Varchar(None)), ("is_grantable", DataType::Varchar(Some(3))), ("with_hierarchy", DataType::Varchar(Some(3)))], role_table_grants),
     view!("table_privileges", 13416, &[("grantor", DataType::Name), ("grantee", DataType::Name), ("table_catalog", DataType::Name), ("table_schema", DataType::Name), ("table_name", DataType::Name), ("privilege_type", DataType::Varchar(None)), ("is_grantable", DataType::Varchar(Some(3))), ("with_hierarchy", DataType::Varchar(Some(3)))], table_privileges),
@@ -68,10 +68,12 @@ fn visible(ctx: &SystemContext, class: &Class) -> bool {
 
 /// The relations (tables and views, no indexes) the session sees, in `pg_class` order.
 fn relations<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Class<'c>> {
-    // Materialized views are not in the standard's tables, as in PostgreSQL.
+    // Materialized views are not in the standard's tables, as in PostgreSQL; nor are sequences.
     rows::classes(catalog)
         .into_iter()
-        .filter(|c| c.index_columns().is_none() && c.relkind() != "m" && visible(ctx, c))
+        .filter(|c| {
+            c.index_columns().is_none() && c.relkind() != "m" && !matches!(c, Class::Sequence(_)) && visible(ctx, c)
+        })
         .collect()
 }
 
@@ -176,6 +178,13 @@ fn columns(ctx: &SystemContext) -> Result<Vec<Row>> {
                 let tree = super::deparse::default_node_tree(sql, &data_type);
                 super::deparse::print_expression(&tree, None, false)
             });
+            let identity = match (class.table(), attribute.column) {
+                (Some(table), Some(column)) if column.identity.is_some() => {
+                    super::sequences::owned_sequence(catalog, table, column)
+                        .map(|s| (column.identity == Some(crate::catalog::Identity::Always), s))
+                }
+                _ => None,
+            };
             let (udt_schema, udt_name) = match data_type {
                 DataType::Array(element) => ("pg_catalog", format!("_{}", element.data_type().internal_name())),
                 other => ("pg_catalog", other.internal_name().to_string()),
@@ -201,8 +210,16 @@ fn columns(ctx: &SystemContext) -> Result<Vec<Row>> {
                     .set("udt_name", udt_name)
                     .set("dtd_identifier", attribute.attnum.to_string())
                     .set("is_self_referencing", "NO")
-                    .set("is_identity", "NO")
-                    .set("identity_cycle", "NO")
+                    .set("is_identity", if identity.is_some() { "YES" } else { "NO" })
+                    .set(
+                        "identity_generation",
+                        identity.map(|(always, _)| if always { "ALWAYS" } else { "BY DEFAULT" }),
+                    )
+                    .set("identity_start", identity.map(|(_, s)| s.start.to_string()))
+                    .set("identity_increment", identity.map(|(_, s)| s.increment.to_string()))
+                    .set("identity_maximum", identity.map(|(_, s)| s.max_value.to_string()))
+                    .set("identity_minimum", identity.map(|(_, s)| s.min_value.to_string()))
+                    .set("identity_cycle", if identity.is_some_and(|(_, s)| s.cycle) { "YES" } else { "NO" })
                     .set("is_generated", "NEVER")
                     .set("is_updatable", if matches!(class, Class::Table(_)) { "YES" } else { "NO" })
                     .finish(),

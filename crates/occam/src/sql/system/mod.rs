@@ -43,6 +43,7 @@ pub mod names;
 pub mod oids;
 mod pg_catalog;
 mod rows;
+mod sequences;
 
 use crate::catalog::Catalog;
 use crate::database::Database;

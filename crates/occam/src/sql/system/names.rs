@@ -371,8 +371,12 @@ pub fn reg_input(catalog: &Catalog, kind: RegKind, text: &str) -> Result<u32> {
 /// The `pg_class.oid` of relation `schema.name` (unqualified: `pg_catalog` first, then `public`).
 pub fn class_oid(catalog: &Catalog, schema: Option<&str>, name: &str) -> Option<u32> {
     let system = |schema: Schema| super::find(catalog, schema, name).map(|r| r.oid);
-    let public =
-        || rows::classes(catalog).into_iter().find(|c| c.owner_id().is_some() && c.name() == name).map(|c| c.oid());
+    let public = || {
+        rows::classes(catalog)
+            .into_iter()
+            .find(|c| (c.owner_id().is_some() || matches!(c, rows::Class::Sequence(_))) && c.name() == name)
+            .map(|c| c.oid())
+    };
     match schema {
         None => system(Schema::PgCatalog).or_else(public),
         Some(schema) if schema == crate::catalog::PUBLIC_SCHEMA => public(),

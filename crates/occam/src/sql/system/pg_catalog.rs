@@ -56,7 +56,7 @@ pub static RELATIONS: &[SystemRelation] = &[
         postgres_only: true,
     },
     table!("pg_extension", 3079, &[("oid", DataType::Oid), ("extname", DataType::Name), ("extowner", DataType::Oid), ("extnamespace", DataType::Oid), ("extrelocatable", DataType::Bool), ("extversion", DataType::Text), ("extconfig", DataType::Array(ArrayElement::OID)), ("extcondition", DataType::Array(ArrayElement::TEXT))], super::no_rows),
-    table!("pg_sequence", 2224, &[("seqrelid", DataType::Oid), ("seqtypid", DataType::Oid), ("seqstart", DataType::Int8), ("seqincrement", DataType::Int8), ("seqmax", DataType::Int8), ("seqmin", DataType::Int8), ("seqcache", DataType::Int8), ("seqcycle", DataType::Bool)], super::no_rows),
+    table!("pg_sequence", 2224, &[("seqrelid", DataType::Oid), ("seqtypid", DataType::Oid), ("seqstart", DataType::Int8), ("seqincrement", DataType::Int8), ("seqmax", DataType::Int8), ("seqmin", DataType::Int8), ("seqcache", DataType::Int8), ("seqcycle", DataType::Bool)], super::sequences::pg_sequence),
     table!("pg_collation", 3456, &[("oid", DataType::Oid), ("collname", DataType::Name), ("collnamespace", DataType::Oid), ("collowner", DataType::Oid), ("collprovider", DataType::InternalChar), ("collisdeterministic", DataType::Bool), ("collencoding", DataType::Int4), ("collcollate", DataType::Text), ("collctype", DataType::Text), ("colliculocale", DataType::Text), ("collversion", DataType::Text)], pg_collation),
     table!("pg_inherits", 2611, &[("inhrelid", DataType::Oid), ("inhparent", DataType::Oid), ("inhseqno", DataType::Int4), ("inhdetachpending", DataType::Bool)], super::no_rows),
     table!("pg_policy", 3256, &[("oid", DataType::Oid), ("polname", DataType::Name), ("polrelid", DataType::Oid), ("polcmd", DataType::InternalChar), ("polpermissive", DataType::Bool), ("polroles", DataType::Array(ArrayElement::OID)), ("polqual", DataType::NodeTree), ("polwithcheck", DataType::NodeTree)], super::no_rows),
@@ -83,7 +83,7 @@ pub static RELATIONS: &[SystemRelation] = &[
     view!("pg_tables", 12033, &[("schemaname", DataType::Name), ("tablename", DataType::Name), ("tableowner", DataType::Name), ("tablespace", DataType::Name), ("hasindexes", DataType::Bool), ("hasrules", DataType::Bool), ("hastriggers", DataType::Bool), ("rowsecurity", DataType::Bool)], pg_tables),
     view!("pg_views", 12028, &[("schemaname", DataType::Name), ("viewname", DataType::Name), ("viewowner", DataType::Name), ("definition", DataType::Text)], pg_views),
     view!("pg_matviews", 12038, &[("schemaname", DataType::Name), ("matviewname", DataType::Name), ("matviewowner", DataType::Name), ("tablespace", DataType::Name), ("hasindexes", DataType::Bool), ("ispopulated", DataType::Bool), ("definition", DataType::Text)], pg_matviews),
-    view!("pg_sequences", 12048, &[("schemaname", DataType::Name), ("sequencename", DataType::Name), ("sequenceowner", DataType::Name), ("data_type", DataType::Reg(RegKind::Type)), ("start_value", DataType::Int8), ("min_value", DataType::Int8), ("max_value", DataType::Int8), ("increment_by", DataType::Int8), ("cycle", DataType::Bool), ("cache_size", DataType::Int8), ("last_value", DataType::Int8)], super::no_rows),
+    view!("pg_sequences", 12048, &[("schemaname", DataType::Name), ("sequencename", DataType::Name), ("sequenceowner", DataType::Name), ("data_type", DataType::Reg(RegKind::Type)), ("start_value", DataType::Int8), ("min_value", DataType::Int8), ("max_value", DataType::Int8), ("increment_by", DataType::Int8), ("cycle", DataType::Bool), ("cache_size", DataType::Int8), ("last_value", DataType::Int8)], super::sequences::pg_sequences),
     view!("pg_stat_activity", 12222, &[("datid", DataType::Oid), ("datname", DataType::Name), ("pid", DataType::Int4), ("leader_pid", DataType::Int4), ("usesysid", DataType::Oid), ("usename", DataType::Name), ("application_name", DataType::Text), ("client_addr", DataType::Text), ("client_hostname", DataType::Text), ("client_port", DataType::Int4), ("backend_start", DataType::Timestamptz), ("xact_start", DataType::Timestamptz), ("query_start", DataType::Timestamptz), ("state_change", DataType::Timestamptz), ("wait_event_type", DataType::Text), ("wait_event", DataType::Text), ("state", DataType::Text), ("backend_xid", DataType::Oid), ("backend_xmin", DataType::Oid), ("query_id", DataType::Int8), ("query", DataType::Text), ("backend_type", DataType::Text)], pg_stat_activity),
     view!("pg_stat_user_tables", 12161, &[("relid", DataType::Oid), ("schemaname", DataType::Name), ("relname", DataType::Name), ("seq_scan", DataType::Int8), ("seq_tup_read", DataType::Int8), ("idx_scan", DataType::Int8), ("idx_tup_fetch", DataType::Int8), ("n_tup_ins", DataType::Int8), ("n_tup_upd", DataType::Int8), ("n_tup_del", DataType::Int8), ("n_tup_hot_upd", DataType::Int8), ("n_live_tup", DataType::Int8), ("n_dead_tup", DataType::Int8), ("n_mod_since_analyze", DataType::Int8), ("n_ins_since_vacuum", DataType::Int8), ("last_vacuum", DataType::Timestamptz), ("last_autovacuum", DataType::Timestamptz), ("last_analyze", DataType::Timestamptz), ("last_autoanalyze", DataType::Timestamptz), ("vacuum_count", DataType::Int8), ("autovacuum_count", DataType::Int8), ("analyze_count", DataType::Int8), ("autoanalyze_count", DataType::Int8)], pg_stat_user_tables),
     view!("pg_stats", 12053, &[("schemaname", DataType::Name), ("tablename", DataType::Name), ("attname", DataType::Name), ("inherited", DataType::Bool), ("null_frac", DataType::Float4), ("avg_width", DataType::Int4), ("n_distinct", DataType::Float4), ("most_common_vals", DataType::Text), ("most_common_freqs", DataType::Array(ArrayElement::FLOAT4)), ("histogram_bounds", DataType::Text), ("correlation", DataType::Float4), ("most_common_elems", DataType::Text), ("most_common_elem_freqs", DataType::Array(ArrayElement::FLOAT4)), ("elem_count_histogram", DataType::Array(ArrayElement::FLOAT4))], pg_stats),
@@ -169,7 +169,7 @@ fn pg_class(ctx: &SystemContext) -> Result<Vec<Row>> {
                 Class::Table(_) => oids::HEAP_AM,
                 Class::PrimaryKey(_) | Class::Index(..) => oids::BTREE_AM,
                 Class::System(relation) if relation.kind == RelationKind::Table => oids::HEAP_AM,
-                Class::View(_) | Class::System(_) => 0,
+                Class::View(_) | Class::System(_) | Class::Sequence(_) => 0,
             };
             let has_index = match class {
                 Class::Table(table) => !table.has_hidden_key() || !table.indexes.is_empty(),
@@ -259,7 +259,7 @@ fn pg_attribute(ctx: &SystemContext) -> Result<Vec<Row>> {
                     .set("attcompression", "")
                     .set("attnotnull", attribute.not_null)
                     .set("atthasdef", has_default)
-                    .set("attidentity", "")
+                    .set("attidentity", if is_table { super::sequences::attidentity(attribute.column) } else { "" })
                     .set("attgenerated", "")
                     .set("attislocal", true)
                     .set("attcollation", collation_of(&data_type))

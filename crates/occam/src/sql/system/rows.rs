@@ -116,6 +116,7 @@ pub enum Class<'c> {
     PrimaryKey(&'c Arc<Table>),
     Index(&'c Arc<Table>, &'c Arc<Index>),
     View(&'c Arc<View>),
+    Sequence(&'c Arc<crate::sequences::Sequence>),
     System(&'static SystemRelation),
 }
 
@@ -144,6 +145,7 @@ impl<'c> Class<'c> {
             Class::PrimaryKey(table) => oids::primary_key_index(table.id),
             Class::Index(_, index) => oids::secondary_index(index.id),
             Class::View(view) => oids::table(view.id),
+            Class::Sequence(sequence) => oids::table(sequence.id),
             Class::System(relation) => relation.oid,
         }
     }
@@ -154,6 +156,7 @@ impl<'c> Class<'c> {
             Class::PrimaryKey(table) => table.primary_key_name(),
             Class::Index(_, index) => index.name.clone(),
             Class::View(view) => view.name.clone(),
+            Class::Sequence(sequence) => sequence.name.clone(),
             Class::System(relation) => relation.name.to_string(),
         }
     }
@@ -179,6 +182,7 @@ impl<'c> Class<'c> {
             Class::Table(_) => "r",
             Class::PrimaryKey(_) | Class::Index(..) => "i",
             Class::View(_) => "v",
+            Class::Sequence(_) => "S",
             Class::System(relation) => relation.relkind(),
         }
     }
@@ -187,7 +191,7 @@ impl<'c> Class<'c> {
     pub fn table(&self) -> Option<&'c Arc<Table>> {
         match self {
             Class::Table(table) | Class::PrimaryKey(table) | Class::Index(table, _) => Some(table),
-            Class::View(_) | Class::System(_) => None,
+            Class::View(_) | Class::Sequence(_) | Class::System(_) => None,
         }
     }
 
@@ -278,6 +282,20 @@ impl<'c> Class<'c> {
                     column: None,
                 })
                 .collect(),
+            // PostgreSQL's sequence relations have these three columns.
+            Class::Sequence(_) => {
+                [("last_value", DataType::Int8), ("log_cnt", DataType::Int8), ("is_called", DataType::Bool)]
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, (name, data_type))| Attribute {
+                        name,
+                        data_type,
+                        attnum: (i + 1) as i16,
+                        not_null: true,
+                        column: None,
+                    })
+                    .collect()
+            }
             Class::System(relation) => relation
                 .columns
                 .iter()
@@ -299,11 +317,10 @@ impl<'c> Class<'c> {
 pub fn table_attributes(table: &Table) -> Vec<Attribute<'_>> {
     table
         .visible_columns()
-        .enumerate()
-        .map(|(i, (_, column))| Attribute {
+        .map(|(i, column)| Attribute {
             name: &column.name,
             data_type: column.data_type,
-            attnum: (i + 1) as i16,
+            attnum: table.attnum(i).unwrap_or(0),
             not_null: column.not_null,
             column: Some(column),
         })
@@ -312,7 +329,7 @@ pub fn table_attributes(table: &Table) -> Vec<Attribute<'_>> {
 
 /// The attnum of a table's column (by its index in `table.columns`); None for the hidden key.
 pub fn attnum(table: &Table, column: usize) -> Option<i16> {
-    table.visible_columns().position(|(i, _)| i == column).map(|p| (p + 1) as i16)
+    table.attnum(column)
 }
 
 /// Every user table, by id.
@@ -320,6 +337,13 @@ pub fn tables(catalog: &Catalog) -> Vec<&Arc<Table>> {
     let mut tables: Vec<&Arc<Table>> = catalog.tables().collect();
     tables.sort_by_key(|t| t.id);
     tables
+}
+
+/// Every sequence, by id.
+pub fn sequences(catalog: &Catalog) -> Vec<&Arc<crate::sequences::Sequence>> {
+    let mut sequences: Vec<_> = catalog.sequences().collect();
+    sequences.sort_by_key(|s| s.id);
+    sequences
 }
 
 /// Every relation of `pg_class`: user tables and their indexes (the primary key's first), then the system
@@ -341,6 +365,7 @@ pub fn classes(catalog: &Catalog) -> Vec<Class<'_>> {
         out.extend(table.indexes.iter().map(|index| Class::Index(table, index)));
     }
     out.extend(views.map(Class::View));
+    out.extend(sequences(catalog).into_iter().map(Class::Sequence));
     out.extend(super::relations(catalog).map(Class::System));
     out
 }
@@ -349,9 +374,10 @@ pub fn classes(catalog: &Catalog) -> Vec<Class<'_>> {
 pub fn class_by_oid(catalog: &Catalog, oid: u32) -> Option<Class<'_>> {
     let table_by_id = |id: u32| catalog.tables().find(|t| t.id == id);
     match oids::class(oid) {
-        oids::ClassOid::Table(id) => {
-            table_by_id(id).map(Class::Table).or_else(|| catalog.views().find(|v| v.id == id).map(Class::View))
-        }
+        oids::ClassOid::Table(id) => table_by_id(id)
+            .map(Class::Table)
+            .or_else(|| catalog.views().find(|v| v.id == id).map(Class::View))
+            .or_else(|| catalog.sequences().find(|s| s.id == id).map(Class::Sequence)),
         oids::ClassOid::PrimaryKeyIndex(id) => table_by_id(id).filter(|t| !t.has_hidden_key()).map(Class::PrimaryKey),
         oids::ClassOid::SecondaryIndex(id) => catalog.tables().find_map(|table| {
             table.indexes.iter().find(|index| index.id == id).map(|index| Class::Index(table, index))

@@ -1,0 +1,363 @@
+//! ALTER TABLE: changes a table's catalog row inside the statement's transaction, never its stored rows.
+//!
+//! Rows are stored with every column of the definition they were written under, in order (see
+//! `Table::encode_row`), so the definition only ever grows at the end and keeps what it drops:
+//! - ADD COLUMN appends the column. Rows stored before it end early and read the column's *missing
+//!   value*, the DEFAULT's value when the column was added (PostgreSQL 11's `attmissingval`), or NULL. A
+//!   DEFAULT that is not a constant (`now()`, `nextval`) would need every row rewritten: refused on a table
+//!   that has rows, like an identity or serial column there;
+//! - DROP COLUMN marks the column dropped (hidden from every name and `*`, NULL in new rows), as
+//!   PostgreSQL's `attisdropped`; the indexes that use it and the sequence it owns go with it;
+//! - RENAME TO moves the catalog row to the new name (the table id, and so the stored rows, stay).
+//!
+//! A statement's actions apply in order to one copy of the definition, written back once if it changed: a
+//! new version of the table's catalog row, so a transaction that wrote the table against the old
+//! definition fails its COMMIT with OC001, like after CREATE INDEX (`Transaction::depend_on_schema`).
+
+use crate::catalog::{self, relation_exists, Identity, Table};
+use crate::compat::Rules;
+use crate::error::{sqlstate, Error, Result};
+use crate::sql::ast::{AlterTable, AlterTableAction, ColumnDef, IdentitySpec};
+use crate::sql::functions::FunctionContext;
+use crate::storage::prefix_range;
+use crate::txn::Transaction;
+use crate::types::{DataType, Value};
+
+/// Runs ALTER TABLE inside `txn` for role `user`. `functions` is the statement's context: its catalog
+/// resolves names (in a new DEFAULT, roles), and a column added with a DEFAULT is evaluated in it.
+pub fn execute(
+    txn: &mut Transaction,
+    functions: &FunctionContext,
+    rules: &Rules,
+    user: &str,
+    alter: &AlterTable,
+) -> Result<()> {
+    catalog::check_schema(&alter.name)?;
+    let Some(mut table) = catalog::read_table(txn, &alter.name.name)? else {
+        if alter.if_exists {
+            return Ok(());
+        }
+        return Err(Error::undefined_table(&catalog::display_name(&alter.name)));
+    };
+    let original = table.clone();
+    for action in &alter.actions {
+        apply(txn, functions, rules, user, &mut table, action)?;
+    }
+    if table != original {
+        catalog::write_table(txn, &table, &original.name);
+    }
+    Ok(())
+}
+
+/// One action of an ALTER TABLE on `table` (an IF [NOT] EXISTS that finds nothing to do returns early).
+fn apply(
+    txn: &mut Transaction,
+    functions: &FunctionContext,
+    rules: &Rules,
+    user: &str,
+    table: &mut Table,
+    action: &AlterTableAction,
+) -> Result<()> {
+    let catalog = &*functions.catalog;
+    let column_of = |table: &Table, name: &str| {
+        table.column_index(name).ok_or_else(|| {
+            Error::new(
+                sqlstate::UNDEFINED_COLUMN,
+                format!("column \"{name}\" of relation \"{}\" does not exist", table.name),
+            )
+        })
+    };
+    match action {
+        AlterTableAction::AddColumn { column, if_not_exists } => {
+            if table.column_index(&column.name).is_some() {
+                if *if_not_exists {
+                    return Ok(());
+                }
+                return Err(Error::new(
+                    sqlstate::DUPLICATE_COLUMN,
+                    format!("column \"{}\" of relation \"{}\" already exists", column.name, table.name),
+                ));
+            }
+            add_column(txn, functions, rules, table, column)?;
+        }
+        AlterTableAction::DropColumn { name, if_exists } => {
+            let Some(index) = table.column_index(name) else {
+                if *if_exists {
+                    return Ok(());
+                }
+                return Err(column_of(table, name).unwrap_err());
+            };
+            drop_column(txn, table, index)?;
+        }
+        AlterTableAction::SetDefault { column, default } => {
+            let index = column_of(table, column)?;
+            let info = &table.columns[index];
+            if info.identity.is_some() && default.is_some() {
+                return Err(Error::syntax(format!(
+                    "column \"{column}\" of relation \"{}\" is an identity column",
+                    table.name
+                ))
+                .with_hint("Use ALTER TABLE ... ALTER COLUMN ... DROP IDENTITY instead."));
+            }
+            if let Some(default) = default {
+                crate::sql::bind::check_default(catalog, default, column, &info.data_type)?;
+            }
+            let info = &mut table.columns[index];
+            if info.identity.is_none() {
+                info.default = default.clone();
+                info.default_sql = default.as_ref().map(crate::sql::parse::expression_to_sql);
+            }
+        }
+        AlterTableAction::SetNotNull { column, not_null: true } => {
+            let index = column_of(table, column)?;
+            if table.columns[index].not_null {
+                return Ok(());
+            }
+            if any_row(txn, table, |row| row[index].is_null())? {
+                return Err(Error::new(
+                    sqlstate::NOT_NULL_VIOLATION,
+                    format!("column \"{column}\" of relation \"{}\" contains null values", table.name),
+                ));
+            }
+            table.columns[index].not_null = true;
+        }
+        AlterTableAction::SetNotNull { column, not_null: false } => {
+            let index = column_of(table, column)?;
+            if table.primary_key.contains(&index) {
+                return Err(Error::new(
+                    sqlstate::INVALID_TABLE_DEFINITION,
+                    format!("column \"{column}\" is in a primary key"),
+                ));
+            }
+            if table.columns[index].identity.is_some() {
+                return Err(Error::new(
+                    sqlstate::INVALID_TABLE_DEFINITION,
+                    format!("column \"{column}\" of relation \"{}\" is an identity column", table.name),
+                ));
+            }
+            table.columns[index].not_null = false;
+        }
+        AlterTableAction::RenameTable { to } => {
+            if relation_exists(txn, to)? {
+                return Err(Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{to}\" already exists")));
+            }
+            table.name = to.clone();
+        }
+        AlterTableAction::RenameColumn { from, to } => {
+            let index = table
+                .column_index(from)
+                .ok_or_else(|| Error::new(sqlstate::UNDEFINED_COLUMN, format!("column \"{from}\" does not exist")))?;
+            if table.column_index(to).is_some() {
+                return Err(Error::new(
+                    sqlstate::DUPLICATE_COLUMN,
+                    format!("column \"{to}\" of relation \"{}\" already exists", table.name),
+                ));
+            }
+            // A partial index keeps its WHERE as SQL text, which names columns.
+            if partial_indexes(txn, table)? {
+                return Err(Error::unsupported(
+                    "renaming a column of a table with a partial index is not supported yet",
+                ));
+            }
+            table.columns[index].name = to.clone();
+        }
+        AlterTableAction::AddIdentity { column, identity } => {
+            let index = column_of(table, column)?;
+            add_identity(txn, rules, table, index, identity)?;
+        }
+        AlterTableAction::SetGenerated { column, always } => {
+            let index = column_of(table, column)?;
+            if table.columns[index].identity.is_none() {
+                return Err(not_identity(table, column));
+            }
+            table.columns[index].identity = Some(if *always { Identity::Always } else { Identity::ByDefault });
+        }
+        AlterTableAction::DropIdentity { column, if_exists } => {
+            let index = column_of(table, column)?;
+            if table.columns[index].identity.is_none() {
+                if *if_exists {
+                    return Ok(());
+                }
+                return Err(not_identity(table, column));
+            }
+            table.columns[index].identity = None;
+            crate::sequences::drop_owned_by_column(txn, table.id, index)?;
+        }
+        AlterTableAction::SetStorage { column } => {
+            column_of(table, column)?;
+        }
+        AlterTableAction::OwnerTo { role } => {
+            let role = role.as_deref().unwrap_or(user);
+            if !catalog.roles.exists(role) {
+                return Err(Error::new(sqlstate::UNDEFINED_OBJECT, format!("role \"{role}\" does not exist")));
+            }
+            crate::roles::record_owner(txn, table.id, role);
+            // The catalog row is written below too, so concurrent writers see a schema change.
+        }
+    }
+    Ok(())
+}
+
+fn add_column(
+    txn: &mut Transaction,
+    functions: &FunctionContext,
+    rules: &Rules,
+    table: &mut Table,
+    def: &ColumnDef,
+) -> Result<()> {
+    let catalog = &*functions.catalog;
+    if def.serial {
+        rules.check_serial(def.data_type)?;
+    }
+    if def.default.is_some() || def.not_null || def.identity.is_some() {
+        rules.check_alter_table_constraint(false)?;
+    }
+    if let Some(identity) = &def.identity {
+        rules.check_sequence_cache(identity.options.cache, true)?;
+        rules.check_identity_type(def.data_type)?;
+    }
+    rules.check_column_count(table.visible_columns().count() + 1)?;
+    let mut column = catalog::column_info(catalog, def)?;
+    let has_rows = any_row(txn, table, |_| true)?;
+    // A stable DEFAULT (a constant, `now()`) is evaluated once, for every row already stored, as PostgreSQL
+    // does; a volatile one would need a value per row.
+    let (missing, volatile) = match &def.default {
+        Some(default) => {
+            let bound = crate::sql::bind::check_default(catalog, default, &def.name, &def.data_type)?;
+            if crate::sql::bind::is_volatile(&bound) {
+                (None, true)
+            } else {
+                let mut ctx = crate::sql::execute::ExecContext::new(txn, &[], functions);
+                let value = crate::sql::execute::eval(&bound, &[], &mut ctx)?;
+                // The column's typmod (numeric(5,2), varchar(n)), as a stored row would get it.
+                (Some(crate::sql::scalar::cast(value, &def.data_type, &def.data_type)?), false)
+            }
+        }
+        None => (None, false),
+    };
+    let needs_rewrite = volatile || def.identity.is_some() || def.serial;
+    if needs_rewrite && has_rows {
+        return Err(Error::unsupported(
+            "ALTER TABLE ADD COLUMN with a volatile default, identity or serial on a table with rows",
+        ));
+    }
+    if column.not_null && missing.as_ref().is_none_or(Value::is_null) && has_rows {
+        return Err(Error::new(
+            sqlstate::NOT_NULL_VIOLATION,
+            format!("column \"{}\" of relation \"{}\" contains null values", def.name, table.name),
+        ));
+    }
+    column.missing = missing.filter(|v| !v.is_null());
+    table.columns.push(column);
+    let index = table.columns.len() - 1;
+    catalog::create_column_sequence(txn, table, index, def)
+}
+
+fn drop_column(txn: &mut Transaction, table: &mut Table, index: usize) -> Result<()> {
+    let name = table.columns[index].name.clone();
+    if table.primary_key.contains(&index) {
+        return Err(Error::unsupported(format!("cannot drop primary key column {name}")));
+    }
+    if table.visible_columns().count() == 1 && table.has_hidden_key() {
+        // PostgreSQL allows a table of no columns; occam's row encoding needs none, but SELECT * of it
+        // would be empty rows, which nothing else here expects.
+        return Err(Error::unsupported("dropping the last column of a table"));
+    }
+    // As PostgreSQL, the indexes that use the column go with it.
+    for index_def in catalog_indexes(txn, table)? {
+        let uses = index_def.columns.iter().any(|c| c.column == index) || index_def.include.contains(&index);
+        if uses {
+            if index_def.state == catalog::IndexState::Building {
+                crate::jobs::finish_if_running(txn, &index_def.job_id, crate::jobs::JobStatus::Cancelled, None)?;
+            }
+            catalog::remove_index(txn, &index_def)?;
+        }
+    }
+    crate::sequences::drop_owned_by_column(txn, table.id, index)?;
+    let column = &mut table.columns[index];
+    column.dropped = true;
+    column.hidden = true;
+    column.not_null = false;
+    column.default = None;
+    column.default_sql = None;
+    column.identity = None;
+    column.missing = None;
+    // PostgreSQL's name for a dropped column: the name is free again.
+    column.name = format!("........pg.dropped.{}........", index + 1);
+    Ok(())
+}
+
+fn add_identity(
+    txn: &mut Transaction,
+    rules: &Rules,
+    table: &mut Table,
+    index: usize,
+    identity: &IdentitySpec,
+) -> Result<()> {
+    let column = &table.columns[index];
+    let name = column.name.clone();
+    rules.check_sequence_cache(identity.options.cache, true)?;
+    rules.check_identity_type(column.data_type)?;
+    if !matches!(column.data_type, DataType::Int2 | DataType::Int4 | DataType::Int8) {
+        return Err(Error::new(
+            sqlstate::INVALID_PARAMETER_VALUE,
+            "identity column type must be smallint, integer, or bigint",
+        ));
+    }
+    let prerequisite = |message: String| Error::new(sqlstate::OBJECT_NOT_IN_PREREQUISITE_STATE, message);
+    if !column.not_null {
+        return Err(prerequisite(format!(
+            "column \"{name}\" of relation \"{}\" must be declared NOT NULL before identity can be added",
+            table.name
+        )));
+    }
+    if column.identity.is_some() {
+        return Err(prerequisite(format!(
+            "column \"{name}\" of relation \"{}\" is already an identity column",
+            table.name
+        )));
+    }
+    if column.default.is_some() {
+        return Err(prerequisite(format!(
+            "column \"{name}\" of relation \"{}\" already has a default value",
+            table.name
+        )));
+    }
+    let def = ColumnDef {
+        name,
+        data_type: column.data_type,
+        not_null: true,
+        default: None,
+        identity: Some(identity.clone()),
+        serial: false,
+    };
+    table.columns[index].identity = Some(if identity.always { Identity::Always } else { Identity::ByDefault });
+    catalog::create_column_sequence(txn, table, index, &def)
+}
+
+fn not_identity(table: &Table, column: &str) -> Error {
+    Error::new(
+        sqlstate::OBJECT_NOT_IN_PREREQUISITE_STATE,
+        format!("column \"{column}\" of relation \"{}\" is not an identity column", table.name),
+    )
+}
+
+/// Whether some stored row of `table` satisfies `test`.
+fn any_row(txn: &Transaction, table: &Table, test: impl Fn(&[Value]) -> bool) -> Result<bool> {
+    let (start, end) = prefix_range(&table.key_prefix);
+    for entry in txn.scan(start, end, false) {
+        let (_, value) = entry?;
+        if test(&table.decode_row(&value)?) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+fn catalog_indexes(txn: &Transaction, table: &Table) -> Result<Vec<catalog::Index>> {
+    Ok(catalog::load_indexes(txn)?.into_iter().filter(|i| i.table_id == table.id).collect())
+}
+
+fn partial_indexes(txn: &Transaction, table: &Table) -> Result<bool> {
+    Ok(catalog_indexes(txn, table)?.iter().any(|i| i.predicate_sql.is_some()))
+}

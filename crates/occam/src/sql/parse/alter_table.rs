@@ -1,0 +1,165 @@
+//! ALTER TABLE, translated to occam's AST. What Aurora DSQL refuses whatever the
+//! mode (any ALTER COLUMN ... TYPE, ADD CONSTRAINT without NOT VALID, synchronous VALIDATE CONSTRAINT) is
+//! refused here with DSQL's recorded wording; what only DSQL refuses (a constraint or DEFAULT in ADD COLUMN,
+//! SET NOT NULL) is the session's rule table's to decide (`compat`).
+
+use sqlparser::ast as sp;
+
+use super::access::TokenReader;
+use super::expr::fold_ident;
+use super::{unsupported, Translator};
+use crate::error::{Error, Result};
+use crate::sql::ast::{AlterTable, AlterTableAction, IdentitySpec, ObjectName, Statement};
+
+/// Whether the tokens after `ALTER TABLE` are a column change sqlparser has no grammar for: `... ALTER
+/// [COLUMN] c DROP IDENTITY`, `SET GENERATED` or `SET STORAGE` (`words`: the statement's first words,
+/// lower case).
+pub(super) fn is_identity_change(words: &[String]) -> bool {
+    words.len() > 4
+        && words[0] == "alter"
+        && words[1] == "table"
+        && words
+            .windows(2)
+            .any(|w| matches!((w[0].as_str(), w[1].as_str()), ("drop", "identity") | ("set", "generated" | "storage")))
+}
+
+impl TokenReader<'_> {
+    /// `ALTER TABLE [IF EXISTS] [ONLY] name ALTER [COLUMN] c {DROP IDENTITY [IF EXISTS] | SET GENERATED
+    /// {ALWAYS | BY DEFAULT} | SET STORAGE mode}`, after `ALTER TABLE`.
+    pub(super) fn alter_table_identity(&mut self) -> Result<Statement> {
+        let if_exists = self.eat_word("if") && {
+            self.expect_word("exists")?;
+            true
+        };
+        self.eat_word("only");
+        let first = self.identifier()?;
+        let name = if matches!(self.peek().token, sqlparser::tokenizer::Token::Period) {
+            self.advance();
+            ObjectName { schema: Some(first), name: self.identifier()? }
+        } else {
+            ObjectName { schema: None, name: first }
+        };
+        self.expect_word("alter")?;
+        self.eat_word("column");
+        let column = self.identifier()?;
+        let action = if self.eat_word("drop") {
+            self.expect_word("identity")?;
+            let if_exists = self.eat_word("if") && {
+                self.expect_word("exists")?;
+                true
+            };
+            AlterTableAction::DropIdentity { column, if_exists }
+        } else if self.eat_word("set") && self.eat_word("storage") {
+            if !["plain", "external", "extended", "main", "default"].iter().any(|mode| self.eat_word(mode)) {
+                return Err(self.error());
+            }
+            AlterTableAction::SetStorage { column }
+        } else {
+            self.expect_word("generated")?;
+            let always = if self.eat_word("always") {
+                true
+            } else {
+                self.expect_word("by")?;
+                self.expect_word("default")?;
+                false
+            };
+            AlterTableAction::SetGenerated { column, always }
+        };
+        if !self.at_end() {
+            return Err(self.error());
+        }
+        Ok(Statement::AlterTable(AlterTable { name, if_exists, actions: vec![action] }))
+    }
+}
+
+impl Translator<'_> {
+    pub(super) fn alter_table(&self, alter: &sp::AlterTable) -> Result<Statement> {
+        if alter.table_type.is_some() || alter.location.is_some() || alter.on_cluster.is_some() {
+            return Err(unsupported("this ALTER TABLE syntax"));
+        }
+        let name = self.object_name(&alter.name)?;
+        let actions = alter
+            .operations
+            .iter()
+            .map(|operation| self.alter_table_action(operation, &name.name))
+            .collect::<Result<_>>()?;
+        Ok(Statement::AlterTable(AlterTable { name, if_exists: alter.if_exists, actions }))
+    }
+
+    fn alter_table_action(&self, operation: &sp::AlterTableOperation, table_name: &str) -> Result<AlterTableAction> {
+        use sp::AlterTableOperation as Op;
+        Ok(match operation {
+            Op::AddColumn { if_not_exists, column_def, column_position: None, .. } => {
+                // occam has no CHECK, UNIQUE or FOREIGN KEY constraints; DSQL refuses them here in these words.
+                let constrained = column_def.options.iter().any(|o| {
+                    matches!(
+                        o.option,
+                        sp::ColumnOption::Check(_) | sp::ColumnOption::Unique(_) | sp::ColumnOption::ForeignKey(_)
+                    )
+                });
+                if constrained {
+                    return Err(Error::unsupported("ALTER TABLE ADD COLUMN with constraint not supported"));
+                }
+                let (column, primary_key) = self.column_def(column_def, table_name)?;
+                if primary_key {
+                    return Err(unsupported("ADD COLUMN ... PRIMARY KEY"));
+                }
+                AlterTableAction::AddColumn { column, if_not_exists: *if_not_exists }
+            }
+            Op::DropColumn { column_names, if_exists, .. } => match column_names.as_slice() {
+                [column] => AlterTableAction::DropColumn { name: fold_ident(column), if_exists: *if_exists },
+                _ => return Err(unsupported("dropping several columns in one ALTER TABLE")),
+            },
+            Op::RenameColumn { old_column_name, new_column_name } => {
+                AlterTableAction::RenameColumn { from: fold_ident(old_column_name), to: fold_ident(new_column_name) }
+            }
+            Op::RenameTable { table_name: sp::RenameTableNameKind::To(to) } => {
+                let to = self.object_name(to)?;
+                if to.schema.is_some() {
+                    return Err(Error::syntax("syntax error at or near \".\""));
+                }
+                AlterTableAction::RenameTable { to: to.name }
+            }
+            Op::AlterColumn { column_name, op } => {
+                let column = fold_ident(column_name);
+                use sp::AlterColumnOperation as C;
+                match op {
+                    C::SetNotNull => AlterTableAction::SetNotNull { column, not_null: true },
+                    C::DropNotNull => AlterTableAction::SetNotNull { column, not_null: false },
+                    C::SetDefault { value } => {
+                        AlterTableAction::SetDefault { column, default: Some(self.expr(value)?) }
+                    }
+                    C::DropDefault => AlterTableAction::SetDefault { column, default: None },
+                    C::SetDataType { .. } => {
+                        return Err(Error::unsupported(
+                            "unsupported ALTER TABLE ALTER COLUMN ... SET DATA TYPE statement",
+                        ))
+                    }
+                    C::AddGenerated { generated_as, sequence_options } => {
+                        let mut options = self.identity_options()?;
+                        if let Some(parsed) = sequence_options.as_deref().filter(|o| !o.is_empty()) {
+                            options = self.sequence_options(parsed)?;
+                        }
+                        let always = !matches!(generated_as, Some(sp::GeneratedAs::ByDefault));
+                        AlterTableAction::AddIdentity { column, identity: IdentitySpec { always, options } }
+                    }
+                }
+            }
+            Op::AddConstraint { not_valid: false, .. } => {
+                return Err(Error::unsupported("unsupported ALTER TABLE ADD CONSTRAINT statement"))
+            }
+            // DSQL accepts CHECK and FOREIGN KEY constraints added NOT VALID; occam has no such constraints.
+            Op::AddConstraint { not_valid: true, .. } => return Err(unsupported("ALTER TABLE ADD CONSTRAINT")),
+            Op::ValidateConstraint { .. } => {
+                return Err(Error::unsupported("unsupported ALTER TABLE VALIDATE CONSTRAINT statement"))
+            }
+            Op::OwnerTo { new_owner } => AlterTableAction::OwnerTo {
+                role: match new_owner {
+                    sp::Owner::Ident(ident) => Some(fold_ident(ident)),
+                    _ => None,
+                },
+            },
+            other => return Err(unsupported(format!("ALTER TABLE {other}"))),
+        })
+    }
+}
