@@ -23,6 +23,7 @@ pub mod sqlstate {
     pub const DIVISION_BY_ZERO: SqlState = "22012";
     pub const INVALID_PARAMETER_VALUE: SqlState = "22023";
     pub const INVALID_TEXT_REPRESENTATION: SqlState = "22P02";
+    pub const NULL_VALUE_NOT_ALLOWED: SqlState = "22004";
     pub const INVALID_BINARY_REPRESENTATION: SqlState = "22P03";
     pub const NOT_NULL_VIOLATION: SqlState = "23502";
     pub const UNIQUE_VIOLATION: SqlState = "23505";

@@ -162,6 +162,8 @@ pub enum ScalarFunction {
     Json(crate::sql::json::JsonFunction),
     /// Regular expressions (`sql::regex`).
     Regex(crate::sql::regex::RegexFunction),
+    /// `format`, `encode` / `decode`, `quote_*`, SHA-2 digests (`sql::strings`).
+    Strings(crate::sql::strings::StringFunction),
     /// Date/time functions (`sql::datetime`).
     DateTime(crate::sql::datetime::DateTimeFunction),
     /// Catalog functions (`sql::system::functions`).
@@ -542,6 +544,7 @@ pub fn resolve_scalar(name: &str, arg_types: &[DataType]) -> Result<ResolvedScal
         _ => crate::sql::arrays::resolve(name, args)
             .or_else(|| crate::sql::json::resolve(name, args))
             .or_else(|| crate::sql::regex::resolve(name, args))
+            .or_else(|| crate::sql::strings::resolve(name, args))
             .or_else(|| crate::sql::datetime::resolve(name, args))
             .or_else(|| crate::sql::system::functions::resolve(name, args))
             .unwrap_or_else(|| Err(not_found())),
@@ -630,6 +633,7 @@ pub fn invoke_scalar(
         F::Array(function) => return crate::sql::arrays::invoke(function, resolved, args),
         F::Json(function) => return crate::sql::json::invoke(function, resolved, args),
         F::Regex(function) => return crate::sql::regex::invoke(function, args, ctx),
+        F::Strings(function) => return crate::sql::strings::invoke(function, resolved, args),
         F::DateTime(function) => {
             return crate::sql::datetime::invoke(function, resolved, args, ctx.transaction_timestamp)
         }
@@ -955,6 +959,7 @@ pub fn invoke_scalar(
         | F::SetConfig
         | F::Array(_)
         | F::Regex(_)
+        | F::Strings(_)
         | F::DateTime(_)
         | F::Json(_)
         | F::Catalog(_)

@@ -32,4 +32,5 @@ pub mod plan;
 pub mod privileges;
 pub mod regex;
 pub mod scalar;
+pub mod strings;
 pub mod system;

@@ -714,22 +714,22 @@ pub fn expr_text(expr: &BoundExpr, labels: &Labels) -> String {
                 (ScalarFunction::Array(ArrayFunction::Subscript), [a, i]) => format!("{a}[{i}]"),
                 (ScalarFunction::Array(ArrayFunction::Concat), [l, r]) => format!("({l} || {r})"),
                 (ScalarFunction::Array(ArrayFunction::Construct), _) => format!("ARRAY[{}]", parts.join(", ")),
-                (ScalarFunction::Array(inner), _) => {
-                    format!("{}({})", snake_case(&format!("{inner:?}")), parts.join(", "))
-                }
-                (ScalarFunction::Regex(inner), _) => {
-                    format!("{}({})", snake_case(&format!("{inner:?}")), parts.join(", "))
-                }
-                (ScalarFunction::DateTime(inner), _) => {
-                    format!("{}({})", snake_case(&format!("{inner:?}")), parts.join(", "))
+                (ScalarFunction::Array(_), _)
+                | (ScalarFunction::Regex(_), _)
+                | (ScalarFunction::DateTime(_), _)
+                | (ScalarFunction::Strings(_), _)
+                | (ScalarFunction::Catalog(_), _) => {
+                    // The family's wrapper is not part of the name: `Regex(Replace)` prints `replace(...)`.
+                    let debug = format!("{:?}", function.function);
+                    let inner = debug
+                        .split_once('(')
+                        .map_or(debug.as_str(), |(_, rest)| rest.strip_suffix(')').unwrap_or(rest));
+                    format!("{}({})", snake_case(inner), parts.join(", "))
                 }
                 (ScalarFunction::Json(json), [l, r]) if json.operator().is_some() => {
                     format!("({l} {} {r})", json.operator().unwrap_or_default())
                 }
                 (ScalarFunction::Json(json), _) => format!("{}({})", json.function_name(function), parts.join(", ")),
-                (ScalarFunction::Catalog(inner), _) => {
-                    format!("{}({})", snake_case(&format!("{inner:?}")), parts.join(", "))
-                }
                 (other, _) => format!("{}({})", snake_case(&format!("{other:?}")), parts.join(", ")),
             }
         }
