@@ -461,7 +461,9 @@ impl Generator {
         let distinct_on = ordered && !grouped && !windowed && self.chance(0.15);
         if distinct_on {
             // A bare literal would be a position (an integer) or an error: name the column instead.
-            let key = if is_bare_literal(&items[0]) || self.chance(0.3) {
+            // Known occam bug, left out: DISTINCT ON (<subquery>) with ORDER BY 1 fails with 42P10 (the
+            // two bindings of the subquery are not recognised as one expression).
+            let key = if is_bare_literal(&items[0]) || items[0].contains("SELECT") || self.chance(0.3) {
                 (*self.pick(&["c0", "1"])).to_string()
             } else {
                 items[0].clone()

@@ -12,6 +12,9 @@
 //!   error mismatch     one side failed, or both with different classes        (fails the run)
 //!   occam crash        occam closed the connection or did not answer          (fails the run)
 //!   float rounding     the rows differ only in float8 columns, by rounding     (reported)
+//!   equal numbers, other text   the rows differ only in how equal numbers print (`3` / `3.00`,
+//!                      `-0` / `0`): which one DISTINCT, UNION or GROUP BY keeps,
+//!                      or which of two tied rows sorts first, is not fixed   (reported)
 //!   occam unsupported  occam refused with 0A000 what PostgreSQL ran           (reported)
 //!   occam timeout      occam hit statement_timeout where PostgreSQL did not   (reported)
 //!   skipped            PostgreSQL itself timed out                            (counted)
@@ -102,18 +105,20 @@ enum Outcome {
     ErrorMismatch,
     OccamCrash,
     FloatRounding,
+    Representation,
     OccamUnsupported,
     OccamTimeout,
     Skipped,
 }
 
 impl Outcome {
-    const ALL: [Outcome; 8] = [
+    const ALL: [Outcome; 9] = [
         Outcome::Match,
         Outcome::WrongAnswer,
         Outcome::ErrorMismatch,
         Outcome::OccamCrash,
         Outcome::FloatRounding,
+        Outcome::Representation,
         Outcome::OccamUnsupported,
         Outcome::OccamTimeout,
         Outcome::Skipped,
@@ -126,6 +131,7 @@ impl Outcome {
             Outcome::ErrorMismatch => "error mismatch",
             Outcome::OccamCrash => "occam crash",
             Outcome::FloatRounding => "float rounding",
+            Outcome::Representation => "equal numbers, other text",
             Outcome::OccamUnsupported => "occam unsupported (0A000)",
             Outcome::OccamTimeout => "occam timeout",
             Outcome::Skipped => "skipped (PostgreSQL timed out)",
@@ -181,13 +187,23 @@ fn judge(occam: &Answer, pg: &Answer, types: &[Ty], ordered: bool) -> Outcome {
         (Answer::Error { code, .. }, _) if code == "0A000" => Outcome::OccamUnsupported,
         (Answer::Error { .. }, _) | (_, Answer::Error { .. }) => Outcome::ErrorMismatch,
         (Answer::Rows(a), Answer::Rows(b)) => {
-            let (mut a, mut b) = (a.clone(), b.clone());
-            if !ordered {
-                a.sort();
-                b.sort();
+            let arrange = |rows: &[Vec<Option<String>>], normal: bool| {
+                let mut rows: Vec<Vec<Option<String>>> = if normal {
+                    rows.iter().map(|row| row.iter().map(|c| c.as_deref().map(normalize_number)).collect()).collect()
+                } else {
+                    rows.to_vec()
+                };
+                if !ordered {
+                    rows.sort();
+                }
+                rows
+            };
+            if arrange(a, false) == arrange(b, false) {
+                return Outcome::Match;
             }
+            let (a, b) = (arrange(a, true), arrange(b, true));
             if a == b {
-                Outcome::Match
+                Outcome::Representation
             } else if a.len() == b.len() && a.iter().zip(&b).all(|(x, y)| rows_close(x, y, types)) {
                 Outcome::FloatRounding
             } else {
@@ -195,6 +211,23 @@ fn judge(occam: &Answer, pg: &Answer, types: &[Ty], ordered: bool) -> Outcome {
             }
         }
     }
+}
+
+/// A number's text without trailing fraction zeros and the sign of zero: `3.00` and `3`, `-0` and `0`
+/// are equal values, and which of them DISTINCT, UNION or GROUP BY keeps, or a sort puts first, is not
+/// fixed. Other text is left as it is.
+fn normalize_number(cell: &str) -> String {
+    if cell.parse::<f64>().is_err() || cell.contains(['e', 'E', 'n', 'N', 'i', 'I']) {
+        return cell.to_string();
+    }
+    let mut text = cell.to_string();
+    if text.contains('.') {
+        text = text.trim_end_matches('0').trim_end_matches('.').to_string();
+    }
+    if text == "-0" {
+        text = "0".into();
+    }
+    text
 }
 
 /// Equal rows, but for float8 cells that differ only in their last digits.
@@ -226,6 +259,44 @@ fn show(answer: &Answer) -> String {
             out
         }
     }
+}
+
+/// Where two row sets differ: the first differing position (in order) or the rows only one side has
+/// (as multisets).
+fn row_difference(occam: &Answer, pg: &Answer, ordered: bool) -> String {
+    let (Answer::Rows(a), Answer::Rows(b)) = (occam, pg) else {
+        return String::new();
+    };
+    let line = |row: &Vec<Option<String>>| {
+        let cells: Vec<&str> = row.iter().map(|c| c.as_deref().unwrap_or("NULL")).collect();
+        format!("  {}\n", cells.join(" | "))
+    };
+    let mut out = String::new();
+    if ordered {
+        if let Some(i) = (0..a.len().max(b.len())).find(|&i| a.get(i) != b.get(i)) {
+            let _ = writeln!(out, "-- first difference at row {}:", i + 1);
+            out.push_str(&a.get(i).map(line).unwrap_or_else(|| "  (none)\n".into()));
+            out.push_str(&b.get(i).map(line).unwrap_or_else(|| "  (none)\n".into()));
+        }
+        return out;
+    }
+    let mut only_pg: Vec<&Vec<Option<String>>> = b.iter().collect();
+    let mut only_occam = Vec::new();
+    for row in a {
+        match only_pg.iter().position(|r| *r == row) {
+            Some(i) => {
+                only_pg.swap_remove(i);
+            }
+            None => only_occam.push(row),
+        }
+    }
+    for (label, rows) in [("occam", only_occam), ("postgres", only_pg)] {
+        let _ = writeln!(out, "-- only in {label}: {} rows", rows.len());
+        for row in rows.iter().take(ROWS_SHOWN) {
+            out.push_str(&line(row));
+        }
+    }
+    out
 }
 
 /// A short key grouping differences of one kind in the summary: the error codes and occam's message
@@ -309,18 +380,19 @@ async fn main() -> anyhow::Result<()> {
         *counts.entry(outcome).or_default() += 1;
         if outcome != Outcome::Match && outcome != Outcome::Skipped {
             let signature = match outcome {
-                Outcome::WrongAnswer | Outcome::FloatRounding => outcome.label().to_string(),
+                Outcome::WrongAnswer | Outcome::FloatRounding | Outcome::Representation => outcome.label().to_string(),
                 _ => signature(&occam_answer, &pg_answer),
             };
             let seen = signatures.entry((outcome, signature)).or_default();
             *seen += 1;
             let text = format!(
-                "=== {} (seed {seed}, iteration {iteration}{}; replay: --seed {seed} --start {iteration} --count 1)\n{};\n-- occam: {}-- postgres: {}\n",
+                "=== {} (seed {seed}, iteration {iteration}{}; replay: --seed {seed} --start {iteration} --count 1)\n{};\n-- occam: {}-- postgres: {}{}\n",
                 outcome.label(),
                 if query.ordered { ", compared in order" } else { ", compared as multisets" },
                 query.sql,
                 show(&occam_answer),
                 show(&pg_answer),
+                row_difference(&occam_answer, &pg_answer, query.ordered),
             );
             report.write_all(text.as_bytes())?;
             let shown = counts[&outcome];
