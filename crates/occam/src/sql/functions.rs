@@ -1450,7 +1450,11 @@ impl Accumulator for SumAvg {
                 self.numeric_sum = self.numeric_sum.checked_add(*d).ok_or_else(text::numeric_overflow)?;
             }
             Value::Float(f) => {
-                let (sum, next) = if self.arg_type == DataType::Float4 && !self.average {
+                // sum() starts from its first value, as PostgreSQL's float8pl transition from NULL does:
+                // the sum of -0 is -0, not 0 + -0 (avg's accumulator starts from 0, as PostgreSQL's).
+                let (sum, next) = if self.count == 0 && !self.average {
+                    (*f, *f)
+                } else if self.arg_type == DataType::Float4 && !self.average {
                     let sum = (self.float_sum as f32 + *f as f32) as f64;
                     (sum, *f)
                 } else {

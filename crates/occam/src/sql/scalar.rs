@@ -422,6 +422,15 @@ fn numeric_arith(op: BinaryOp, a: Decimal, b: Decimal) -> Result<Value> {
         _ => return Err(Error::internal(format!("numeric operator {}", op.symbol()))),
     };
     let mut result = result.ok_or_else(text::numeric_overflow)?;
+    // PostgreSQL's result scale: the larger input scale for + - %, their sum for *. rust_decimal returns
+    // the other operand as it is when one is zero (`0.00 + 2` gave `2`, PostgreSQL `2.00`).
+    let scale = match op {
+        BinaryOp::Mul => (a.scale() + b.scale()).min(28),
+        _ => a.scale().max(b.scale()),
+    };
+    if result.scale() < scale {
+        result.rescale(scale);
+    }
     if result.is_zero() {
         result.set_sign_positive(true);
     }

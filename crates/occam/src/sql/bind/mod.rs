@@ -402,6 +402,13 @@ struct Binder<'c> {
     params: Vec<DataType>,
     /// Scopes of enclosing queries (innermost last), for correlated subqueries.
     outer: Vec<Scope>,
+    /// For each entry of `outer`: the GROUP BY expressions when that query is grouped (its subqueries see
+    /// the aggregated row, whose first columns are the group keys), else None.
+    outer_groups: Vec<Option<Vec<BoundExpr>>>,
+    /// The outermost entry of `outer` a column reference resolved to since it was last reset (a WITH
+    /// query reads an enclosing query's columns only when its references reach below where it was
+    /// defined; its own nested subqueries' references to its own columns do not).
+    lowest_outer_level: usize,
     outer_refs: usize,
     next_subquery_id: usize,
     /// Numbers `WITH RECURSIVE` work tables within the statement.
@@ -462,6 +469,8 @@ impl<'c> Binder<'c> {
             catalog,
             params: declared.to_vec(),
             outer: Vec::new(),
+            outer_groups: Vec::new(),
+            lowest_outer_level: usize::MAX,
             outer_refs: 0,
             next_subquery_id: 0,
             next_work_table_id: 0,
@@ -966,12 +975,14 @@ impl<'c> Binder<'c> {
         self.expanding_views.push(view.id);
         let common_tables = std::mem::take(&mut self.common_tables);
         let outer = std::mem::take(&mut self.outer);
+        let outer_groups = std::mem::take(&mut self.outer_groups);
         let outer_refs = self.outer_refs;
         let grouping = self.grouping.take();
         let windows = self.windows.take();
         let plan = self.plan_query(&view.query);
         self.common_tables = common_tables;
         self.outer = outer;
+        self.outer_groups = outer_groups;
         self.outer_refs = outer_refs;
         self.grouping = grouping;
         self.windows = windows;
@@ -1283,15 +1294,19 @@ impl<'c> Binder<'c> {
         let entry = self.common_tables[index].clone();
         let later = self.common_tables.split_off(index);
         let deeper = self.outer.split_off(entry.outer_depth.min(self.outer.len()));
-        let refs_before = self.outer_refs;
+        let deeper_groups = self.outer_groups.split_off(entry.outer_depth.min(self.outer_groups.len()));
+        let saved_lowest = std::mem::replace(&mut self.lowest_outer_level, usize::MAX);
         let saved_grouping = self.grouping.take();
         let plan = self.plan_cte_query(&entry.cte);
         self.grouping = saved_grouping;
+        let reached = self.lowest_outer_level;
+        self.lowest_outer_level = saved_lowest.min(reached);
         self.outer.extend(deeper.iter().cloned());
+        self.outer_groups.extend(deeper_groups);
         self.common_tables.extend(later);
         let plan = plan?;
         // Its outer references count levels from where it was defined, not from here.
-        if !deeper.is_empty() && self.outer_refs > refs_before {
+        if !deeper.is_empty() && reached < entry.outer_depth {
             return Err(Error::unsupported(format!(
                 "WITH query \"{}\" that reads an enclosing query's columns, referenced from a nested subquery, \
                  is not supported yet",
@@ -2526,6 +2541,25 @@ impl<'c> Binder<'c> {
         }
         for (depth, outer) in self.outer.iter().rev().enumerate() {
             if let Some((index, data_type)) = outer.resolve(table, name)? {
+                let level = self.outer.len() - 1 - depth;
+                self.lowest_outer_level = self.lowest_outer_level.min(level);
+                let index = match self.outer_groups.get(level).and_then(Option::as_ref) {
+                    None => index,
+                    Some(groups) => match groups.iter().position(|g| *g == BoundExpr::Column(index)) {
+                        Some(position) => position,
+                        None => {
+                            let item = outer.items.iter().find(|i| index >= i.offset && index < i.offset + i.columns.len());
+                            let display = match item.and_then(|i| i.name.as_deref()) {
+                                Some(item) => format!("{item}.{name}"),
+                                None => name.to_string(),
+                            };
+                            return Err(Error::new(
+                                sqlstate::GROUPING_ERROR,
+                                format!("subquery uses ungrouped column \"{display}\" from outer query"),
+                            ));
+                        }
+                    },
+                };
                 self.outer_refs += 1;
                 return Ok((BoundExpr::OuterColumn { depth: depth + 1, index }, data_type));
             }
@@ -3084,10 +3118,17 @@ impl<'c> Binder<'c> {
     }
 
     fn plan_subquery(&mut self, query: &ast::Query, scope: &Scope) -> Result<SubqueryPlan> {
-        // After aggregation the current row is no longer the FROM row, so a grouped query's columns are
-        // not offered to its subqueries (an empty scope keeps the depth numbering right).
-        let visible = if self.grouping.is_some() { Scope::default() } else { scope.clone() };
+        // After aggregation the current row is no longer the FROM row: a grouped query offers its
+        // subqueries the columns it groups by, at their places among the group keys (PostgreSQL's
+        // "subquery uses ungrouped column" for the others). Inside an aggregate's argument nothing is
+        // offered (an empty scope keeps the depth numbering right).
+        let (visible, groups) = match &self.grouping {
+            None => (scope.clone(), None),
+            Some(_) if self.in_aggregate => (Scope::default(), None),
+            Some(grouping) => (scope.clone(), Some(grouping.group_bound.iter().map(|(g, _)| g.clone()).collect())),
+        };
         self.outer.push(visible);
+        self.outer_groups.push(groups);
         let saved_grouping = self.grouping.take();
         let saved_in_aggregate = std::mem::replace(&mut self.in_aggregate, false);
         let saved_windows = self.windows.take();
@@ -3097,6 +3138,7 @@ impl<'c> Binder<'c> {
         let refs_before = self.outer_refs;
         let plan = self.plan_query(query);
         self.outer.pop();
+        self.outer_groups.pop();
         self.grouping = saved_grouping;
         self.in_aggregate = saved_in_aggregate;
         self.windows = saved_windows;
