@@ -29,7 +29,7 @@ use std::time::{Duration, Instant};
 use common::{free_port, Server};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
+use tokio_postgres::{Client, SimpleQueryMessage};
 
 /// Accounts 1..=TRANSFER_ACCOUNTS are shared by the transfer clients.
 const TRANSFER_ACCOUNTS: i32 = 50;
@@ -105,18 +105,6 @@ fn outcome(result: Result<(), tokio_postgres::Error>, what: &str) -> Outcome {
             None => Outcome::Gone,
         },
     }
-}
-
-async fn connect(port: u16) -> Client {
-    let config = format!("host=127.0.0.1 port={port} user=admin password=x dbname=postgres");
-    let (client, connection) = tokio_postgres::connect(&config, NoTls).await.expect("connect");
-    tokio::spawn(connection);
-    client
-}
-
-fn start_server(data_dir: &std::path::Path, port: u16) -> Server {
-    let data_dir = data_dir.to_str().expect("utf-8 path");
-    Server::start_with(std::process::Command::new(common::OCCAM), port, &["--data-dir", data_dir])
 }
 
 /// Runs `future` or fails the test after [`PATIENCE`].
@@ -463,8 +451,8 @@ async fn bank_survives_sigkill_cycles() {
 
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut server = start_server(dir.path(), port);
-    let admin = connect(port).await;
+    let mut server = Server::start_on_disk(dir.path(), port);
+    let admin = common::connect(port).await;
     setup(&admin).await;
 
     let ledger = Arc::new(Mutex::new(Ledger::default()));
@@ -475,18 +463,18 @@ async fn bank_survives_sigkill_cycles() {
         let plan = plan_cycle(&mut rng, cycle, &indexes);
         let mut workers = Vec::new();
         for (n, worker) in WORKERS.iter().enumerate() {
-            let client = connect(port).await;
+            let client = common::connect(port).await;
             let (ledger, seed) = (ledger.clone(), rng.gen());
             let id_base = ((cycle * WORKERS.len() + n) as i64 + 1) * 10_000_000;
             workers.push(tokio::spawn(run_worker(*worker, client, ledger, seed, id_base)));
         }
-        let monitor = connect(port).await;
+        let monitor = common::connect(port).await;
 
         // The random moments are the test's input, not synchronisation: the kill lands wherever it lands.
         tokio::time::sleep(plan.load_before_job).await;
         let ddl = plan.job.sql();
         if plan.kill_during_ddl {
-            let monitor_ddl = connect(port).await;
+            let monitor_ddl = common::connect(port).await;
             let in_flight = tokio::spawn(async move { monitor_ddl.simple_query(&ddl).await.map(|_| ()) });
             tokio::time::sleep(plan.kill_after_job / 10).await;
             server.kill();
@@ -516,8 +504,8 @@ async fn bank_survives_sigkill_cycles() {
             worker.await.expect("worker");
         }
 
-        server = start_server(dir.path(), port);
-        let client = connect(port).await;
+        server = Server::start_on_disk(dir.path(), port);
+        let client = common::connect(port).await;
         if plan.kill_during_ddl {
             if let Some(sql) = plan.job.settle_sql() {
                 patiently(&sql, client.batch_execute(&sql)).await.unwrap_or_else(|err| panic!("{sql}: {err}"));
@@ -577,7 +565,7 @@ async fn a_crash_during_garbage_collection_leaves_a_consistent_database() {
     let metrics_listen = format!("127.0.0.1:{metrics_port}");
     let serve_args = ["--data-dir", &data_dir, "--compat", "postgres", "--metrics-listen", &metrics_listen];
     let mut server = Server::start_with(std::process::Command::new(common::OCCAM), port, &serve_args);
-    let client = connect(port).await;
+    let client = common::connect(port).await;
     client.batch_execute("CREATE TABLE acc (id INT PRIMARY KEY, balance INT)").await.unwrap();
     client.batch_execute("CREATE INDEX acc_balance ON acc (balance)").await.unwrap();
     client.batch_execute(&format!("INSERT INTO acc SELECT g, 0 FROM generate_series(1, {ROWS}) AS g")).await.unwrap();
@@ -600,7 +588,7 @@ async fn a_crash_during_garbage_collection_leaves_a_consistent_database() {
     let _ = in_flight.await;
 
     let mut server = Server::start_with(std::process::Command::new(common::OCCAM), port, &serve_args);
-    let client = connect(port).await;
+    let client = common::connect(port).await;
     let check = |client: tokio_postgres::Client| async move {
         let row = client.query_one("SELECT count(*), min(balance), max(balance) FROM acc", &[]).await.unwrap();
         let (count, min, max): (i64, i32, i32) = (row.get(0), row.get(1), row.get(2));

@@ -10,22 +10,10 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{free_port, Server};
-use tokio_postgres::{Client, NoTls, SimpleQueryMessage};
+use tokio_postgres::{Client, SimpleQueryMessage};
 
 const CLIENTS: usize = 4;
 const CYCLES: usize = 3;
-
-async fn connect(port: u16) -> Client {
-    let config = format!("host=127.0.0.1 port={port} user=admin password=x dbname=postgres");
-    let (client, connection) = tokio_postgres::connect(&config, NoTls).await.expect("connect");
-    tokio::spawn(connection);
-    client
-}
-
-fn start_server(data_dir: &std::path::Path, port: u16) -> Server {
-    let data_dir = data_dir.to_str().expect("utf-8 path");
-    Server::start_with(std::process::Command::new(common::OCCAM), port, &["--data-dir", data_dir])
-}
 
 /// The first column of the first row, as an integer.
 async fn value(client: &Client, sql: &str) -> Result<i64, tokio_postgres::Error> {
@@ -49,8 +37,8 @@ async fn draw(client: Client, seen: Arc<Mutex<Vec<i64>>>, identity: bool) {
 async fn sequence_values_are_never_repeated_across_sigkill() {
     let dir = tempfile::tempdir().expect("temp dir");
     let port = free_port();
-    let mut server = start_server(dir.path(), port);
-    let setup = connect(port).await;
+    let mut server = Server::start_on_disk(dir.path(), port);
+    let setup = common::connect(port).await;
     setup.batch_execute("CREATE SEQUENCE s CACHE 1").await.expect("create sequence");
     setup
         .batch_execute(
@@ -64,7 +52,7 @@ async fn sequence_values_are_never_repeated_across_sigkill() {
     for cycle in 0..CYCLES {
         let mut tasks = Vec::new();
         for c in 0..CLIENTS {
-            let client = connect(port).await;
+            let client = common::connect(port).await;
             let identity = c % 2 == 1;
             let seen = if identity { identities.clone() } else { plain.clone() };
             tasks.push(tokio::spawn(draw(client, seen, identity)));
@@ -75,9 +63,9 @@ async fn sequence_values_are_never_repeated_across_sigkill() {
         for task in tasks {
             task.await.expect("client task");
         }
-        server = start_server(dir.path(), port);
+        server = Server::start_on_disk(dir.path(), port);
     }
-    let client = connect(port).await;
+    let client = common::connect(port).await;
     let last_plain = value(&client, "SELECT nextval('s')").await.expect("nextval after the last restart");
     let last_identity = value(&client, "INSERT INTO items (who) VALUES ('z') RETURNING id").await.expect("insert");
     for (name, values, last) in [("nextval", &plain, last_plain), ("identity", &identities, last_identity)] {

@@ -1035,10 +1035,7 @@ fn encode_index(index: &Index) -> Vec<u8> {
 }
 
 fn decode_index(bytes: &[u8]) -> Result<Index> {
-    let mut reader = CatalogReader { input: bytes };
-    if reader.u8()? != FORMAT_VERSION {
-        return Err(Error::internal("unsupported catalog row format"));
-    }
+    let mut reader = CatalogReader::open(bytes)?;
     let id = reader.u32()?;
     let table_id = reader.u32()?;
     let name = reader.string()?;
@@ -1084,6 +1081,15 @@ fn corrupt() -> Error {
 }
 
 impl CatalogReader<'_> {
+    /// A reader of one catalog row, past its format version byte (which must be [`FORMAT_VERSION`]).
+    fn open(bytes: &[u8]) -> Result<CatalogReader<'_>> {
+        let mut reader = CatalogReader { input: bytes };
+        if reader.u8()? != FORMAT_VERSION {
+            return Err(Error::internal("unsupported catalog row format"));
+        }
+        Ok(reader)
+    }
+
     fn bytes(&mut self, n: usize) -> Result<&[u8]> {
         if self.input.len() < n {
             return Err(corrupt());
@@ -1135,10 +1141,7 @@ impl CatalogReader<'_> {
 }
 
 fn decode_table(bytes: &[u8]) -> Result<Table> {
-    let mut reader = CatalogReader { input: bytes };
-    if reader.u8()? != FORMAT_VERSION {
-        return Err(Error::internal("unsupported catalog row format"));
-    }
+    let mut reader = CatalogReader::open(bytes)?;
     let id = reader.u32()?;
     let name = reader.string()?;
     let column_count = reader.u16()? as usize;

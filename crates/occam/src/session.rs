@@ -761,8 +761,9 @@ impl Session {
                 if let Some(definition) = materialized {
                     catalog::views::store_materialized(&mut active.txn, table.id, definition);
                 }
-                let rows = execute::fill_table(Arc::new(table), query, &mut active.txn, params, &functions, &planning)?;
-                Ok(command(&format!("SELECT {rows}")))
+                let filled =
+                    execute::fill_table(Arc::new(table), query, &mut active.txn, params, &functions, &planning)?;
+                Ok(command(&format!("SELECT {}", rows_affected(&filled))))
             }
             Plan::RefreshMaterializedView { table, query, concurrently } => {
                 let unique_key = table

@@ -15,6 +15,14 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).expect("free port").port()
 }
 
+/// A client of the server on `port` as `admin`, its connection driven by a spawned task.
+pub async fn connect(port: u16) -> tokio_postgres::Client {
+    let config = format!("host=127.0.0.1 port={port} user=admin password=x dbname=postgres");
+    let (client, connection) = tokio_postgres::connect(&config, tokio_postgres::NoTls).await.expect("connect");
+    tokio::spawn(connection);
+    client
+}
+
 /// A running `occam serve`, killed when dropped.
 pub struct Server {
     pub child: Child,
@@ -25,6 +33,12 @@ impl Server {
     /// `occam serve --listen 127.0.0.1:<free port> <extra>`, ready for connections.
     pub fn start(extra: &[&str]) -> Server {
         Server::start_with(Command::new(OCCAM), free_port(), extra)
+    }
+
+    /// `occam serve --data-dir <data_dir>` on `port` (a restart after a kill reuses both).
+    pub fn start_on_disk(data_dir: &std::path::Path, port: u16) -> Server {
+        let data_dir = data_dir.to_str().expect("utf-8 path");
+        Server::start_with(Command::new(OCCAM), port, &["--data-dir", data_dir])
     }
 
     /// Runs `command` (the `occam` binary with the caller's environment) as `serve --listen

@@ -223,10 +223,7 @@ fn encode_view(id: u32, name: &str, columns: &[(String, DataType)], sql: &str, d
 }
 
 fn decode_view(bytes: &[u8]) -> Result<View> {
-    let mut reader = CatalogReader { input: bytes };
-    if reader.u8()? != FORMAT_VERSION {
-        return Err(Error::internal("unsupported catalog row format"));
-    }
+    let mut reader = CatalogReader::open(bytes)?;
     let id = reader.u32()?;
     let name = reader.string()?;
     let column_count = reader.u16()? as usize;

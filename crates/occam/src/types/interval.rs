@@ -107,13 +107,7 @@ impl Interval {
     pub fn justify_hours(&self) -> Result<Interval> {
         let mut days = self.days as i64 + self.micros / MICROS_PER_DAY;
         let mut micros = self.micros % MICROS_PER_DAY;
-        if days > 0 && micros < 0 {
-            micros += MICROS_PER_DAY;
-            days -= 1;
-        } else if days < 0 && micros > 0 {
-            micros -= MICROS_PER_DAY;
-            days += 1;
-        }
+        agree_signs(&mut days, &mut micros, MICROS_PER_DAY);
         Ok(Interval { months: self.months, days: i32::try_from(days).map_err(|_| interval_out_of_range())?, micros })
     }
 
@@ -121,13 +115,7 @@ impl Interval {
     pub fn justify_days(&self) -> Result<Interval> {
         let mut months = self.months as i64 + self.days as i64 / DAYS_PER_MONTH;
         let mut days = self.days as i64 % DAYS_PER_MONTH;
-        if months > 0 && days < 0 {
-            days += DAYS_PER_MONTH;
-            months -= 1;
-        } else if months < 0 && days > 0 {
-            days -= DAYS_PER_MONTH;
-            months += 1;
-        }
+        agree_signs(&mut months, &mut days, DAYS_PER_MONTH);
         let months = i32::try_from(months).map_err(|_| interval_out_of_range())?;
         Ok(Interval { months, days: days as i32, micros: self.micros })
     }
@@ -146,13 +134,7 @@ impl Interval {
             days -= DAYS_PER_MONTH;
             months += 1;
         }
-        if days > 0 && micros < 0 {
-            micros += MICROS_PER_DAY;
-            days -= 1;
-        } else if days < 0 && micros > 0 {
-            micros -= MICROS_PER_DAY;
-            days += 1;
-        }
+        agree_signs(&mut days, &mut micros, MICROS_PER_DAY);
         let months = i32::try_from(months).map_err(|_| interval_out_of_range())?;
         Ok(Interval { months, days: days as i32, micros })
     }
@@ -532,6 +514,18 @@ pub fn format_interval(interval: &Interval) -> String {
         }
     }
     out
+}
+
+/// Moves one `unit` (how many of `low` make one `high`) between the two fields so their signs agree, as
+/// PostgreSQL's justify functions do.
+fn agree_signs(high: &mut i64, low: &mut i64, unit: i64) {
+    if *high > 0 && *low < 0 {
+        *low += unit;
+        *high -= 1;
+    } else if *high < 0 && *low > 0 {
+        *low -= unit;
+        *high += 1;
+    }
 }
 
 #[cfg(test)]

@@ -1922,13 +1922,7 @@ impl<'c> Binder<'c> {
                     return self.plan_self_reference(index, alias.as_ref());
                 }
                 let plan = self.plan_common_table(index)?;
-                let mut renames = self.common_tables[index].cte.alias.columns.clone();
-                for (i, rename) in alias.iter().flat_map(|a| a.columns.iter()).enumerate() {
-                    match renames.get_mut(i) {
-                        Some(slot) => *slot = rename.clone(),
-                        None => renames.push(rename.clone()),
-                    }
-                }
+                let renames = renamed_by_alias(self.common_tables[index].cte.alias.columns.clone(), alias.as_ref());
                 let item_name = alias.as_ref().map_or_else(|| name.name.clone(), |a| a.name.clone());
                 scope.push(Some(item_name), derived_columns(&plan, &renames))?;
                 Source::Subquery(Box::new(plan))
@@ -1937,13 +1931,8 @@ impl<'c> Binder<'c> {
                 let view = self.catalog.find_view(name).expect("checked above").clone();
                 self.referenced_relations.push(view.id);
                 let plan = self.plan_view(&view)?;
-                let mut renames: Vec<String> = view.columns.iter().map(|(name, _)| name.clone()).collect();
-                for (i, rename) in alias.iter().flat_map(|a| a.columns.iter()).enumerate() {
-                    match renames.get_mut(i) {
-                        Some(slot) => *slot = rename.clone(),
-                        None => renames.push(rename.clone()),
-                    }
-                }
+                let names = view.columns.iter().map(|(name, _)| name.clone()).collect();
+                let renames = renamed_by_alias(names, alias.as_ref());
                 let item_name = alias.as_ref().map_or_else(|| view.name.clone(), |a| a.name.clone());
                 scope.push(Some(item_name), derived_columns(&plan, &renames))?;
                 Source::Subquery(Box::new(plan))
@@ -3303,6 +3292,18 @@ pub fn internal_type_name(data_type: &DataType) -> &'static str {
 }
 
 /// The scope columns of a subquery in FROM: its output columns, the first ones renamed by `renames`.
+/// A derived table's column names (`names`, possibly fewer than its columns) with the FROM item's alias
+/// column list applied over them in order.
+fn renamed_by_alias(mut names: Vec<String>, alias: Option<&ast::TableAlias>) -> Vec<String> {
+    for (i, rename) in alias.iter().flat_map(|a| a.columns.iter()).enumerate() {
+        match names.get_mut(i) {
+            Some(slot) => *slot = rename.clone(),
+            None => names.push(rename.clone()),
+        }
+    }
+    names
+}
+
 fn derived_columns(plan: &QueryPlan, renames: &[String]) -> Vec<ScopeColumn> {
     plan.columns
         .iter()

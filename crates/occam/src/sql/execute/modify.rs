@@ -616,8 +616,8 @@ pub fn delete(
     Ok(dml_result(tag, &plan.returning, returned))
 }
 
-/// Inserts a query's rows into a table made for them (`CREATE TABLE ... AS`, `CREATE MATERIALIZED VIEW`):
-/// the number of rows.
+/// Inserts a query's rows into a table made for them (`CREATE TABLE ... AS`, `CREATE MATERIALIZED VIEW`),
+/// with the INSERT's result.
 pub fn fill_table(
     table: Arc<Table>,
     query: &QueryPlan,
@@ -625,7 +625,7 @@ pub fn fill_table(
     params: &[Value],
     functions: &FunctionContext,
     planning: &Planning,
-) -> Result<usize> {
+) -> Result<QueryResult> {
     let targets: Vec<usize> = table.visible_columns().map(|(i, _)| i).collect();
     let plan = InsertPlan {
         source: InsertSource::Query { query: Box::new(query.clone()), casts: vec![None; targets.len()] },
@@ -636,9 +636,7 @@ pub fn fill_table(
         returning: None,
         table,
     };
-    let result = insert(&plan, txn, params, functions, planning, None)?;
-    let QueryResult::Command { tag } = result else { return Err(Error::internal("INSERT without RETURNING")) };
-    Ok(tag.rsplit(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0))
+    insert(&plan, txn, params, functions, planning, None)
 }
 
 /// `REFRESH MATERIALIZED VIEW`: the table's rows replaced by the query's.
@@ -649,7 +647,7 @@ pub fn refill_table(
     params: &[Value],
     functions: &FunctionContext,
     planning: &Planning,
-) -> Result<usize> {
+) -> Result<QueryResult> {
     truncate(std::slice::from_ref(table), txn, params, functions, planning)?;
     fill_table(table.clone(), query, txn, params, functions, planning)
 }

@@ -270,46 +270,24 @@ impl<'c> Class<'c> {
                     })
                     .collect()
             }
-            Class::View(view) => view
-                .columns
-                .iter()
-                .enumerate()
-                .map(|(i, (name, data_type))| Attribute {
-                    name,
-                    data_type: *data_type,
-                    attnum: (i + 1) as i16,
-                    not_null: false,
-                    column: None,
-                })
-                .collect(),
+            Class::View(view) => numbered(view.columns.iter().map(|(name, t)| (name.as_str(), *t)), false),
             // PostgreSQL's sequence relations have these three columns.
-            Class::Sequence(_) => {
-                [("last_value", DataType::Int8), ("log_cnt", DataType::Int8), ("is_called", DataType::Bool)]
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, (name, data_type))| Attribute {
-                        name,
-                        data_type,
-                        attnum: (i + 1) as i16,
-                        not_null: true,
-                        column: None,
-                    })
-                    .collect()
-            }
-            Class::System(relation) => relation
-                .columns
-                .iter()
-                .enumerate()
-                .map(|(i, (name, data_type))| Attribute {
-                    name,
-                    data_type: *data_type,
-                    attnum: (i + 1) as i16,
-                    not_null: false,
-                    column: None,
-                })
-                .collect(),
+            Class::Sequence(_) => numbered(
+                [("last_value", DataType::Int8), ("log_cnt", DataType::Int8), ("is_called", DataType::Bool)],
+                true,
+            ),
+            Class::System(relation) => numbered(relation.columns.iter().map(|(name, t)| (*name, *t)), false),
         }
     }
+}
+
+/// Columns that are not a table's, numbered from 1 in order.
+fn numbered<'c>(columns: impl IntoIterator<Item = (&'c str, DataType)>, not_null: bool) -> Vec<Attribute<'c>> {
+    columns
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, data_type))| Attribute { name, data_type, attnum: (i + 1) as i16, not_null, column: None })
+        .collect()
 }
 
 /// A table's visible columns with their `attnum` (1-based position among the visible columns, as
