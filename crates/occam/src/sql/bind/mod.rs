@@ -737,12 +737,28 @@ impl<'c> Binder<'c> {
         Ok(Some(Returning { projection, columns: Arc::from(columns) }))
     }
 
-    /// UPDATE's FROM or DELETE's USING items, added to `scope` after the target table's columns: their
+    /// FROM items (a SELECT's, UPDATE's FROM, DELETE's USING), added to `scope` after what it holds: their
     /// sources and the number of columns they add.
-    fn plan_joined_items(&mut self, items: &[TableRef], scope: &mut Scope) -> Result<(Vec<Source>, usize)> {
+    fn plan_from_items(&mut self, items: &[TableRef], scope: &mut Scope) -> Result<(Vec<Source>, usize)> {
         let start = scope.width();
         let mut sources = Vec::with_capacity(items.len());
         for item in items {
+            // A function reads the items before it when its arguments name them (PostgreSQL's implicit
+            // LATERAL): it then expands each of their rows. (Not past an UPDATE's or DELETE's target, which
+            // is no FROM item.)
+            if let TableRef::Function { name, args, alias } = item {
+                if name != "unnest" && !sources.is_empty() && start == 0 {
+                    let (function, args, item_scope) = self.function_item(name, args, alias.as_ref(), scope)?;
+                    let reads_preceding = args.iter().any(|a| a.any(|e| matches!(e, BoundExpr::Column(_))));
+                    let input = reads_preceding.then(|| match sources.len() {
+                        1 => sources.pop().expect("one source"),
+                        _ => Source::Cross(std::mem::take(&mut sources)),
+                    });
+                    scope.append(item_scope)?;
+                    sources.push(Source::Function { input: input.map(Box::new), function, args });
+                    continue;
+                }
+            }
             let (source, item_scope) = self.plan_table_ref(item)?;
             scope.append(item_scope)?;
             sources.push(source);
@@ -765,21 +781,7 @@ impl<'c> Binder<'c> {
             .iter()
             .map(|_| Column { name: "?column?".to_string(), data_type: DataType::Unknown, origin: None })
             .collect();
-        Box::new(QueryPlan {
-            source: Source::Cross(sources),
-            filter,
-            aggregate: None,
-            visible: projection.len(),
-            projection,
-            distinct: false,
-            order_by: Vec::new(),
-            limit: None,
-            offset: None,
-            columns,
-            windows: Vec::new(),
-            distinct_on: Vec::new(),
-            locking: None,
-        })
+        Box::new(QueryPlan { filter, ..QueryPlan::over(Source::Cross(sources), projection, columns) })
     }
 
     /// `SET column = value | DEFAULT, ...` of UPDATE and ON CONFLICT DO UPDATE: (column, value cast to its
@@ -999,7 +1001,7 @@ impl<'c> Binder<'c> {
         let table = self.modified_table(&update.table, "update")?;
         let alias = update.alias.as_deref();
         let mut scope = Self::table_scope(&table, alias)?;
-        let (others, other_width) = self.plan_joined_items(&update.from, &mut scope)?;
+        let (others, other_width) = self.plan_from_items(&update.from, &mut scope)?;
         self.clause = "UPDATE";
         let mut assignments = self.bind_assignments(&update.assignments, &table, &scope)?;
         let mut filter = self.bind_filter(update.filter.as_ref(), &scope)?;
@@ -1026,7 +1028,7 @@ impl<'c> Binder<'c> {
         let table = self.modified_table(&delete.table, "delete from")?;
         let alias = delete.alias.as_deref();
         let mut scope = Self::table_scope(&table, alias)?;
-        let (others, other_width) = self.plan_joined_items(&delete.using, &mut scope)?;
+        let (others, other_width) = self.plan_from_items(&delete.using, &mut scope)?;
         let mut filter = self.bind_filter(delete.filter.as_ref(), &scope)?;
         let returning = self.bind_returning_in(&delete.returning, &scope)?;
         let joined = if others.is_empty() {
@@ -1201,26 +1203,9 @@ impl<'c> Binder<'c> {
         let width = anchor.visible;
         let columns: Arc<[Column]> =
             anchor.columns[..width].iter().map(|c| Column { origin: None, ..c.clone() }).collect();
-        Ok(Some(QueryPlan {
-            source: Source::RecursiveUnion {
-                work_table: id,
-                all,
-                anchor: Box::new(anchor),
-                recursive: Box::new(recursive),
-            },
-            filter: None,
-            aggregate: None,
-            projection: (0..width).map(BoundExpr::Column).collect(),
-            visible: width,
-            distinct: false,
-            order_by: Vec::new(),
-            limit: None,
-            offset: None,
-            columns,
-            windows: Vec::new(),
-            distinct_on: Vec::new(),
-            locking: None,
-        }))
+        let source =
+            Source::RecursiveUnion { work_table: id, all, anchor: Box::new(anchor), recursive: Box::new(recursive) };
+        Ok(Some(QueryPlan::over(source, (0..width).map(BoundExpr::Column).collect(), columns)))
     }
 
     /// Runs `bind` with `cte`'s own name in scope meaning `reference`; returns what `bind` returned and the
@@ -1409,21 +1394,9 @@ impl<'c> Binder<'c> {
         if let Some(lock) = query.locking {
             return Err(Error::unsupported(format!("{} is not allowed with UNION/INTERSECT/EXCEPT", lock.sql())));
         }
-        Ok(QueryPlan {
-            source: Source::SetOperation { op, all, left: Box::new(left), right: Box::new(right) },
-            filter: None,
-            aggregate: None,
-            projection: (0..width).map(BoundExpr::Column).collect(),
-            visible: width,
-            distinct: false,
-            order_by,
-            limit,
-            offset,
-            columns: Arc::from(columns),
-            windows: Vec::new(),
-            distinct_on: Vec::new(),
-            locking: None,
-        })
+        let source = Source::SetOperation { op, all, left: Box::new(left), right: Box::new(right) };
+        let projection = (0..width).map(BoundExpr::Column).collect();
+        Ok(QueryPlan { order_by, limit, offset, ..QueryPlan::over(source, projection, Arc::from(columns)) })
     }
 
     fn plan_values(&mut self, rows: &[Vec<Expr>], query: &ast::Query) -> Result<QueryPlan> {
@@ -1860,27 +1833,7 @@ impl<'c> Binder<'c> {
 
     fn plan_from(&mut self, select: &ast::Select) -> Result<(Source, Scope)> {
         let mut scope = Scope::default();
-        let mut sources = Vec::with_capacity(select.from.len());
-        for item in &select.from {
-            // A function reads the items before it when its arguments name them (PostgreSQL's implicit
-            // LATERAL): it then expands each of their rows.
-            if let TableRef::Function { name, args, alias } = item {
-                if name != "unnest" && !sources.is_empty() {
-                    let (function, args, item_scope) = self.function_item(name, args, alias.as_ref(), &scope)?;
-                    let reads_preceding = args.iter().any(|a| a.any(|e| matches!(e, BoundExpr::Column(_))));
-                    let input = reads_preceding.then(|| match sources.len() {
-                        1 => sources.pop().expect("one source"),
-                        _ => Source::Cross(std::mem::take(&mut sources)),
-                    });
-                    scope.append(item_scope)?;
-                    sources.push(Source::Function { input: input.map(Box::new), function, args });
-                    continue;
-                }
-            }
-            let (source, item_scope) = self.plan_table_ref(item)?;
-            scope.append(item_scope)?;
-            sources.push(source);
-        }
+        let (mut sources, _) = self.plan_from_items(&select.from, &mut scope)?;
         let source = match sources.len() {
             0 => Source::Single,
             1 => sources.pop().expect("one source"),

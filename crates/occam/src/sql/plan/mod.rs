@@ -245,6 +245,28 @@ pub struct QueryPlan {
     pub locking: Option<ast::LockStrength>,
 }
 
+impl QueryPlan {
+    /// `source`'s rows projected through `projection` (every expression visible, as `columns`), with no
+    /// filter, grouping, windows, DISTINCT, ORDER BY or LIMIT: the start of a query the binder builds itself.
+    pub fn over(source: Source, projection: Vec<BoundExpr>, columns: Arc<[Column]>) -> QueryPlan {
+        QueryPlan {
+            source,
+            filter: None,
+            aggregate: None,
+            visible: projection.len(),
+            projection,
+            distinct: false,
+            order_by: Vec::new(),
+            limit: None,
+            offset: None,
+            columns,
+            windows: Vec::new(),
+            distinct_on: Vec::new(),
+            locking: None,
+        }
+    }
+}
+
 /// A window function call over the rows of its query (after aggregation).
 #[derive(Debug, Clone, PartialEq)]
 pub struct WindowCall {
