@@ -840,6 +840,11 @@ impl<'c> Binder<'c> {
     /// tables and views it reads recorded; a replaced view must keep its columns' names and types, as
     /// PostgreSQL requires.
     fn plan_create_view(&mut self, create: &ast::CreateView) -> Result<ViewDefinition> {
+        self.define_view(create).map(|(definition, _)| definition)
+    }
+
+    /// A view's definition from `CREATE VIEW` (see `plan_create_view`), with its bound query.
+    fn define_view(&mut self, create: &ast::CreateView) -> Result<(ViewDefinition, QueryPlan)> {
         crate::catalog::check_schema(&create.name)?;
         self.referenced_relations.clear();
         let plan = self.plan_query(&create.query)?;
@@ -892,7 +897,7 @@ impl<'c> Binder<'c> {
                 }
             }
         }
-        Ok(ViewDefinition {
+        let definition = ViewDefinition {
             name: create.name.clone(),
             // An untyped literal's column is text, as PostgreSQL resolves it.
             columns: columns
@@ -902,20 +907,20 @@ impl<'c> Binder<'c> {
             sql: create.sql.clone(),
             depends_on,
             or_replace: create.or_replace,
-        })
+        };
+        Ok((definition, plan))
     }
 
     /// `CREATE TABLE ... AS query` / `CREATE MATERIALIZED VIEW ... AS query`: a table whose columns are
     /// the query's (renamed by a column list), typed as the query's (an untyped literal's as text).
     fn plan_create_table_as(&mut self, create: &ast::CreateTableAs) -> Result<Plan> {
-        let definition = self.plan_create_view(&ast::CreateView {
+        let (definition, query) = self.define_view(&ast::CreateView {
             name: create.name.clone(),
             or_replace: false,
             columns: create.columns.clone(),
             query: create.query.clone(),
             sql: create.sql.clone(),
         })?;
-        let query = self.plan_query(&create.query)?;
         let mut columns = Vec::with_capacity(definition.columns.len());
         for (name, data_type) in &definition.columns {
             if !data_type.is_storable() {

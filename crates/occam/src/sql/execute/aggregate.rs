@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 
 use super::eval::eval;
-use super::memory::row_bytes;
+use super::memory::{row_bytes, Reservation};
 use super::sort::compare_values;
 use super::{for_each_batch, Batch, BoxedOperator, ExecContext, Operator};
 use crate::error::Result;
@@ -58,6 +58,34 @@ impl<'a> AggregateOp<'a> {
             .collect()
     }
 
+    /// Folds one input row into a group's aggregates.
+    fn fold_row(
+        &self,
+        folds: &mut [Fold],
+        row: &[Value],
+        reservation: &mut Reservation,
+        ctx: &mut ExecContext<'a>,
+    ) -> Result<()> {
+        for (call, fold) in self.aggregates.iter().zip(folds.iter_mut()) {
+            if !call.grouping.is_empty() {
+                continue;
+            }
+            let value = match &call.arg {
+                Some(arg) => eval(arg, row, ctx)?,
+                None => Value::Null,
+            };
+            match fold {
+                Fold::InInputOrder(accumulator) => accumulator.update(&value)?,
+                Fold::Sorted(_, pending) => {
+                    let keys = call.order_by.iter().map(|o| eval(&o.expr, row, ctx)).collect::<Result<Row>>()?;
+                    reservation.grow(row_bytes(&keys) + row_bytes(std::slice::from_ref(&value)))?;
+                    pending.push((keys, value));
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn aggregate(&self, input: &mut BoxedOperator<'a>, ctx: &mut ExecContext<'a>) -> Result<Vec<Row>> {
         let mut reservation = ctx.memory.reservation();
         let mut index: HashMap<Vec<u8>, usize> = HashMap::new();
@@ -72,6 +100,7 @@ impl<'a> AggregateOp<'a> {
         // Reused for every row: a row allocates only when it starts a new group.
         let mut values: Row = Vec::with_capacity(self.group_by.len());
         let mut encoded: Vec<u8> = Vec::new();
+        let single_set = self.sets.len() == 1;
         for_each_batch(input, ctx, |batch, ctx| {
             for row in batch {
                 values.clear();
@@ -79,8 +108,15 @@ impl<'a> AggregateOp<'a> {
                     values.push(eval(expr, &row, ctx)?);
                 }
                 for (set, members) in self.sets.iter().enumerate() {
+                    // No GROUP BY: the one group, without hashing every row.
+                    if members.is_empty() && single_set {
+                        self.fold_row(&mut groups[0].folds, &row, &mut reservation, ctx)?;
+                        continue;
+                    }
                     encoded.clear();
-                    encoded.extend_from_slice(&set.to_be_bytes());
+                    if !single_set {
+                        encoded.extend_from_slice(&set.to_be_bytes());
+                    }
                     for &i in members {
                         encode_for_equality(&mut encoded, &values[i]);
                     }
@@ -98,24 +134,7 @@ impl<'a> AggregateOp<'a> {
                             groups.len() - 1
                         }
                     };
-                    for (call, fold) in self.aggregates.iter().zip(groups[position].folds.iter_mut()) {
-                        if !call.grouping.is_empty() {
-                            continue;
-                        }
-                        let value = match &call.arg {
-                            Some(arg) => eval(arg, &row, ctx)?,
-                            None => Value::Null,
-                        };
-                        match fold {
-                            Fold::InInputOrder(accumulator) => accumulator.update(&value)?,
-                            Fold::Sorted(_, pending) => {
-                                let keys =
-                                    call.order_by.iter().map(|o| eval(&o.expr, &row, ctx)).collect::<Result<Row>>()?;
-                                reservation.grow(row_bytes(&keys) + row_bytes(std::slice::from_ref(&value)))?;
-                                pending.push((keys, value));
-                            }
-                        }
-                    }
+                    self.fold_row(&mut groups[position].folds, &row, &mut reservation, ctx)?;
                 }
             }
             Ok(())
