@@ -302,7 +302,7 @@ impl Generator {
 
     /// The FROM clause: comma-separated chains of joins. Returns its text, the columns it brings into
     /// scope and the columns that together identify its rows (None when some item has no key).
-    fn from_clause(&mut self, depth: u32, outer: &Scope) -> (String, Vec<Col>, Option<Vec<String>>) {
+    fn build_from(&mut self, depth: u32, outer: &Scope) -> (String, Vec<Col>, Option<Vec<String>>) {
         let chains = if self.chance(0.15) { 2 } else { 1 };
         let mut parts = Vec::new();
         let mut all_cols = Vec::new();
@@ -318,7 +318,7 @@ impl Generator {
             let mut chain = String::new();
             let mut chain_cols: Vec<Col> = Vec::new();
             for i in 0..items {
-                let (item, cols, key) = self.from_item(depth);
+                let (item, cols, key) = self.build_from_item(depth);
                 match (&mut keys, key) {
                     (Some(all), Some(key)) => all.extend(key),
                     _ => keys = None,
@@ -378,7 +378,7 @@ impl Generator {
     }
 
     /// One FROM item with a fresh alias: a base table, a CTE, or a derived table.
-    fn from_item(&mut self, depth: u32) -> (String, Vec<Col>, Option<Vec<String>>) {
+    fn build_from_item(&mut self, depth: u32) -> (String, Vec<Col>, Option<Vec<String>>) {
         let alias = self.alias("t");
         let roll = self.rng.gen_range(0..100);
         if roll < 15 && depth > 0 {
@@ -415,7 +415,7 @@ impl Generator {
     /// set operations and subqueries); `outer` is what a correlated subquery may refer to; `top` allows
     /// the final ORDER BY / LIMIT.
     fn select(&mut self, depth: u32, want: Option<&[Ty]>, outer: &Scope, top: bool) -> Query {
-        let (from, cols, keys) = self.from_clause(depth, outer);
+        let (from, cols, keys) = self.build_from(depth, outer);
         let mut row_scope = outer.clone();
         row_scope.cols.extend(cols.iter().cloned());
         let types: Vec<Ty> = match want {
@@ -861,7 +861,7 @@ impl Generator {
     /// row of a fully ordered result.
     fn subquery_expr(&mut self, ty: Ty, scope: &Scope, d: u32) -> String {
         let outer = Scope { cols: scope.cols.clone(), agg_input: None };
-        let (from, cols, _) = self.from_clause(0, &outer);
+        let (from, cols, _) = self.build_from(0, &outer);
         let mut inner = outer.clone();
         inner.cols.extend(cols.iter().cloned());
         let where_clause = if self.chance(0.7) {

@@ -2264,7 +2264,8 @@ impl<'c> Binder<'c> {
                     Some(groups) => match groups.iter().position(|g| *g == BoundExpr::Column(index)) {
                         Some(position) => position,
                         None => {
-                            let item = outer.items.iter().find(|i| index >= i.offset && index < i.offset + i.columns.len());
+                            let item =
+                                outer.items.iter().find(|i| index >= i.offset && index < i.offset + i.columns.len());
                             let display = match item.and_then(|i| i.name.as_deref()) {
                                 Some(item) => format!("{item}.{name}"),
                                 None => name.to_string(),
