@@ -11,6 +11,7 @@
 #   FUZZ_COMPAT=dsql bench/fuzz_sql.sh 5  # occam in its default Aurora DSQL mode (default: --compat postgres,
 #                                         # so DSQL's refusals do not drown the signal)
 #   FUZZ_PROFILE=debug bench/fuzz_sql.sh  # debug builds (CI: what `cargo test --workspace` already built)
+#   FUZZ_COUNT=1200 bench/fuzz_sql.sh 1 7 # at most 1200 queries (CI: the same queries on a faster machine)
 #
 # Skipped (exit 0, with a message) where PostgreSQL's server binaries are not installed.
 set -euo pipefail
@@ -50,11 +51,13 @@ mkdir -p target/fuzz_sql
 report=target/fuzz_sql/report-$seed.txt
 dsql_flag=()
 [ "$compat" = dsql ] && dsql_flag=(--occam-dsql)
+count_flag=()
+[ -n "${FUZZ_COUNT:-}" ] && count_flag=(--count "$FUZZ_COUNT")
 status=0
 "$dir/examples/fuzz_sql" \
   --occam "host=127.0.0.1 port=$OCCAM_PORT user=admin password=x dbname=postgres" \
   --postgres "host=127.0.0.1 port=$PG_PORT user=postgres dbname=fuzzsql" \
-  --seed "$seed" --seconds $((minutes * 60)) --report "$report" "${dsql_flag[@]}" || status=$?
+  --seed "$seed" --seconds $((minutes * 60)) --report "$report" "${dsql_flag[@]}" "${count_flag[@]}" || status=$?
 if ! kill -0 "$OCCAM_PID" 2>/dev/null; then
   echo "fuzz_sql: occam exited; the end of its log:" >&2
   tail -30 "$WORK/occam.log" >&2
