@@ -19,6 +19,7 @@ use crate::compat::Rules;
 use crate::error::{sqlstate, Error, Result};
 use crate::sql::ast::{AlterTable, AlterTableAction, ColumnDef, IdentitySpec};
 use crate::sql::functions::FunctionContext;
+use crate::sql::plan::BoundExpr;
 use crate::storage::prefix_range;
 use crate::txn::Transaction;
 use crate::types::{DataType, Value};
@@ -153,10 +154,10 @@ fn apply(
                     format!("column \"{to}\" of relation \"{}\" already exists", table.name),
                 ));
             }
-            // A partial index keeps its WHERE as SQL text, which names columns.
+            // A partial index keeps its WHERE as SQL text, which names columns, and so does an expression index.
             if partial_indexes(txn, table)? {
                 return Err(Error::unsupported(
-                    "renaming a column of a table with a partial index is not supported yet",
+                    "renaming a column of a table with a partial or expression index is not supported yet",
                 ));
             }
             table.columns[index].name = to.clone();
@@ -265,7 +266,12 @@ fn drop_column(txn: &mut Transaction, table: &mut Table, index: usize) -> Result
     }
     // As PostgreSQL, the indexes that use the column go with it.
     for index_def in catalog_indexes(txn, table)? {
-        let uses = index_def.columns.iter().any(|c| c.column == index) || index_def.include.contains(&index);
+        let reads_column = |e: &BoundExpr| matches!(e, BoundExpr::Column(c) if *c == index);
+        let bound = catalog::bind_index(table, index_def.clone())?;
+        let uses = index_def.columns.iter().any(|c| c.table_column() == Some(index))
+            || index_def.include.contains(&index)
+            || bound.key_expressions().any(|e| e.any(reads_column))
+            || bound.predicate.as_ref().is_some_and(|p| p.any(reads_column));
         if uses {
             if index_def.state == catalog::IndexState::Building {
                 crate::jobs::finish_if_running(txn, &index_def.job_id, crate::jobs::JobStatus::Cancelled, None)?;
@@ -359,5 +365,5 @@ fn catalog_indexes(txn: &Transaction, table: &Table) -> Result<Vec<catalog::Inde
 }
 
 fn partial_indexes(txn: &Transaction, table: &Table) -> Result<bool> {
-    Ok(catalog_indexes(txn, table)?.iter().any(|i| i.predicate_sql.is_some()))
+    Ok(catalog_indexes(txn, table)?.iter().any(|i| i.predicate_sql.is_some() || i.has_expressions()))
 }

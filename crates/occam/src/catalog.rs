@@ -122,14 +122,62 @@ pub enum IndexState {
 }
 
 /// One key column of an index.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct IndexKeyColumn {
-    /// Index into the table's columns.
-    pub column: usize,
+    pub key: IndexKey,
     pub descending: bool,
     /// As declared (`NULLS FIRST` = Some(true)); recorded, but entries keep keycode's NULLS LAST order
     /// (no planner path reads an index in order yet).
     pub nulls_first: Option<bool>,
+}
+
+/// What one index key column holds.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IndexKey {
+    /// A table column (its index in the table's columns).
+    Column(usize),
+    /// An expression over the table's row (`lower(email)`): PostgreSQL's expression index column.
+    Expression(Arc<KeyExpression>),
+}
+
+/// An expression index column: its SQL text (what the catalog row stores, as for a partial index's WHERE),
+/// its type, and the expression bound over the table's row (None until [`bind_index`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyExpression {
+    pub sql: String,
+    pub data_type: DataType,
+    pub bound: Option<BoundExpr>,
+}
+
+impl IndexKeyColumn {
+    /// A plain column key.
+    pub fn column(column: usize) -> IndexKeyColumn {
+        IndexKeyColumn { key: IndexKey::Column(column), descending: false, nulls_first: None }
+    }
+
+    /// The table column this key is, None for an expression.
+    pub fn table_column(&self) -> Option<usize> {
+        match self.key {
+            IndexKey::Column(column) => Some(column),
+            IndexKey::Expression(_) => None,
+        }
+    }
+
+    /// The type of the key's values.
+    pub fn data_type(&self, table: &Table) -> DataType {
+        match &self.key {
+            IndexKey::Column(column) => table.columns[*column].data_type,
+            IndexKey::Expression(expression) => expression.data_type,
+        }
+    }
+
+    /// The column's name, or the expression as PostgreSQL shows it in a key (`lower(email)`).
+    pub fn describe(&self, table: &Table) -> String {
+        match &self.key {
+            IndexKey::Column(column) => table.columns[*column].name.clone(),
+            IndexKey::Expression(expression) => expression.sql.clone(),
+        }
+    }
 }
 
 /// A secondary index. Each entry is one storage key:
@@ -141,13 +189,17 @@ pub struct IndexKeyColumn {
 /// A unique index leaves the primary key out of the key, so two rows with the same key values write the
 /// same storage key: concurrent duplicates collide in OCC (40001), earlier ones are found with a point
 /// read (23505). A key with a NULL in it gets the primary key appended: NULLs never collide, as in
-/// PostgreSQL. Non-unique indexes always append it.
+/// PostgreSQL, unless the index is `NULLS NOT DISTINCT`. Non-unique indexes always append it. An
+/// expression key column holds the expression's value, computed by the writer
+/// (`execute::index_entry`) and handed to [`Index::entry`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct Index {
     pub id: u32,
     pub name: String,
     pub table_id: u32,
     pub unique: bool,
+    /// `NULLS NOT DISTINCT` (PostgreSQL 15): in a unique index, NULLs are equal to each other.
+    pub nulls_not_distinct: bool,
     pub columns: Vec<IndexKeyColumn>,
     /// Table column indices of the INCLUDE columns.
     pub include: Vec<usize>,
@@ -261,14 +313,37 @@ impl Table {
 }
 
 impl Index {
-    /// The storage key and value of `row`'s entry (a partial index's predicate is the caller's to check).
-    pub fn entry(&self, table: &Table, row: &[Value]) -> (Vec<u8>, Vec<u8>) {
+    /// The bound expressions of the expression key columns, in key order.
+    pub fn key_expressions(&self) -> impl Iterator<Item = &BoundExpr> {
+        self.columns.iter().filter_map(|c| match &c.key {
+            IndexKey::Expression(expression) => expression.bound.as_ref(),
+            IndexKey::Column(_) => None,
+        })
+    }
+
+    /// Whether some key column is an expression.
+    pub fn has_expressions(&self) -> bool {
+        self.columns.iter().any(|c| c.table_column().is_none())
+    }
+
+    /// The key values of `row` in key order, given the values of the expression key columns in key order
+    /// (`computed`, empty for an index of plain columns).
+    fn key_values<'r>(&'r self, row: &'r [Value], computed: &'r [Value]) -> impl Iterator<Item = &'r Value> {
+        let mut computed = computed.iter();
+        self.columns.iter().map(move |c| match c.key {
+            IndexKey::Column(column) => &row[column],
+            IndexKey::Expression(_) => computed.next().unwrap_or(&Value::Null),
+        })
+    }
+
+    /// The storage key and value of `row`'s entry, given its expression key values (see
+    /// [`Index::key_values`]; a partial index's predicate is the caller's to check).
+    pub fn entry(&self, table: &Table, row: &[Value], computed: &[Value]) -> (Vec<u8>, Vec<u8>) {
         use crate::storage::keycode::encode_value;
         let mut key = Vec::with_capacity(self.key_prefix.len() + 9 * (self.columns.len() + 1));
         key.extend_from_slice(&self.key_prefix);
         let mut has_null = false;
-        for column in &self.columns {
-            let value = &row[column.column];
+        for (column, value) in self.columns.iter().zip(self.key_values(row, computed)) {
             has_null |= value.is_null();
             encode_value(&mut key, value, column.descending);
         }
@@ -276,13 +351,30 @@ impl Index {
         for &index in &table.primary_key {
             encode_value(&mut value, &row[index], false);
         }
-        if !self.unique || has_null {
+        if !self.unique || (has_null && !self.nulls_not_distinct) {
             key.extend_from_slice(&value);
         }
         for &index in &self.include {
             crate::storage::keycode::encode_stored_value(&mut value, &row[index]);
         }
         (key, value)
+    }
+
+    /// The expression key values stored in entry key `key`, in key order (empty for an index of plain
+    /// columns).
+    pub fn expression_values_of_key(&self, table: &Table, key: &[u8]) -> Result<Vec<Value>> {
+        let mut values = Vec::new();
+        if !self.has_expressions() {
+            return Ok(values);
+        }
+        let mut input = key.get(self.key_prefix.len()..).ok_or_else(corrupt)?;
+        for column in &self.columns {
+            let value = crate::storage::keycode::decode_value(&mut input, &column.data_type(table), column.descending)?;
+            if column.table_column().is_none() {
+                values.push(value);
+            }
+        }
+        Ok(values)
     }
 
     /// The primary-key bytes at the start of an entry's value (as they follow the table's key prefix).
@@ -294,15 +386,16 @@ impl Index {
         Ok(&value[..value.len() - input.len()])
     }
 
-    /// `Key (a, b)=(1, x)` as PostgreSQL words unique-index errors.
-    pub fn describe_key(&self, table: &Table, row: &[Value]) -> String {
-        let names: Vec<&str> = self.columns.iter().map(|c| table.columns[c.column].name.as_str()).collect();
+    /// `Key (a, b)=(1, x)` as PostgreSQL words unique-index errors (`computed` as for [`Index::entry`]).
+    pub fn describe_key(&self, table: &Table, row: &[Value], computed: &[Value]) -> String {
+        let names: Vec<String> = self.columns.iter().map(|c| c.describe(table)).collect();
         let values: Vec<String> = self
             .columns
             .iter()
-            .map(|c| match &row[c.column] {
+            .zip(self.key_values(row, computed))
+            .map(|(c, value)| match value {
                 Value::Null => "null".to_string(),
-                value => crate::types::text::format(value, &table.columns[c.column].data_type),
+                value => crate::types::text::format(value, &c.data_type(table)),
             })
             .collect();
         format!("Key ({})=({})", names.join(", "), values.join(", "))
@@ -581,11 +674,22 @@ pub fn load_indexes(txn: &Transaction) -> Result<Vec<Index>> {
     Ok(out)
 }
 
-/// Binds a stored index's predicate against its table.
+/// Binds a stored index's predicate and key expressions against its table.
 pub fn bind_index(table: &Table, mut index: Index) -> Result<Index> {
     if let Some(sql) = &index.predicate_sql {
         let expr = crate::sql::parse::parse_expression(sql)?;
         index.predicate = Some(crate::sql::bind::bind_table_predicate(table, &expr)?);
+    }
+    for column in &mut index.columns {
+        if let IndexKey::Expression(expression) = &column.key {
+            let expr = crate::sql::parse::parse_expression(&expression.sql)?;
+            let (bound, data_type) = crate::sql::bind::bind_index_expression(table, &expr)?;
+            column.key = IndexKey::Expression(Arc::new(KeyExpression {
+                sql: expression.sql.clone(),
+                data_type,
+                bound: Some(bound),
+            }));
+        }
     }
     Ok(index)
 }
@@ -614,11 +718,16 @@ pub fn create_index(txn: &mut Transaction, stmt: &ast::CreateIndex) -> Result<Op
     };
     let mut columns = Vec::with_capacity(stmt.columns.len());
     for column in &stmt.columns {
-        columns.push(IndexKeyColumn {
-            column: column_of(&column.name)?,
-            descending: column.descending,
-            nulls_first: column.nulls_first,
-        });
+        let key = match &column.key {
+            ast::IndexTarget::Column(name) => IndexKey::Column(column_of(name)?),
+            ast::IndexTarget::Expression(expr) => {
+                // Checks names, types and immutability now, so the build cannot fail on them later.
+                let (_, data_type) = crate::sql::bind::bind_index_expression(&table, expr)?;
+                let sql = crate::sql::parse::expression_to_sql(expr);
+                IndexKey::Expression(Arc::new(KeyExpression { sql, data_type, bound: None }))
+            }
+        };
+        columns.push(IndexKeyColumn { key, descending: column.descending, nulls_first: column.nulls_first });
     }
     let mut include = Vec::with_capacity(stmt.include.len());
     for name in &stmt.include {
@@ -627,7 +736,7 @@ pub fn create_index(txn: &mut Transaction, stmt: &ast::CreateIndex) -> Result<Op
     let name = match &stmt.name {
         Some(name) => name.clone(),
         None => {
-            let names: Vec<String> = stmt.columns.iter().map(|c| c.name.clone()).collect();
+            let names: Vec<String> = stmt.columns.iter().map(|c| c.key.name_part()).collect();
             generated_index_name(txn, &table.name, &names)?
         }
     };
@@ -649,6 +758,7 @@ pub fn create_index(txn: &mut Transaction, stmt: &ast::CreateIndex) -> Result<Op
         name: name.clone(),
         table_id: table.id,
         unique: stmt.unique,
+        nulls_not_distinct: stmt.nulls_not_distinct,
         columns,
         include,
         predicate_sql,
@@ -997,9 +1107,13 @@ fn encode_table(table: &Table) -> Vec<u8> {
     out
 }
 
-//   index row: u8 format version, u32 id, u32 table id, str name, u8 flags (1 unique, 2 valid), str job id,
-//     u64 usable_from, u16 key column count, per column: u16 column, u8 flags (1 desc, 2 nulls given,
-//     4 nulls first), u16 include count, u16 per include column, u8 has predicate, [str predicate sql]
+//   index row: u8 format version, u32 id, u32 table id, str name, u8 flags (1 unique, 2 valid, 4 nulls not
+//     distinct), str job id, u64 usable_from, u16 key column count, per column: u16 column (EXPRESSION_KEY
+//     for an expression: then its type and str sql), u8 flags (1 desc, 2 nulls given, 4 nulls first),
+//     u16 include count, u16 per include column, u8 has predicate, [str predicate sql]
+
+/// The column number that marks an expression key column in an index row.
+const EXPRESSION_KEY: u16 = u16::MAX;
 
 fn encode_index(index: &Index) -> Vec<u8> {
     let mut out = Vec::with_capacity(64);
@@ -1007,12 +1121,23 @@ fn encode_index(index: &Index) -> Vec<u8> {
     put_u32(&mut out, index.id);
     put_u32(&mut out, index.table_id);
     put_str(&mut out, &index.name);
-    out.push((index.unique as u8) | (((index.state == IndexState::Valid) as u8) << 1));
+    out.push(
+        (index.unique as u8)
+            | (((index.state == IndexState::Valid) as u8) << 1)
+            | ((index.nulls_not_distinct as u8) << 2),
+    );
     put_str(&mut out, &index.job_id);
     out.extend_from_slice(&index.usable_from.to_be_bytes());
     put_u16(&mut out, index.columns.len() as u16);
     for column in &index.columns {
-        put_u16(&mut out, column.column as u16);
+        match &column.key {
+            IndexKey::Column(c) => put_u16(&mut out, *c as u16),
+            IndexKey::Expression(expression) => {
+                put_u16(&mut out, EXPRESSION_KEY);
+                encode_type(&mut out, &expression.data_type);
+                put_str(&mut out, &expression.sql);
+            }
+        }
         let nulls = match column.nulls_first {
             None => 0,
             Some(false) => 2,
@@ -1045,10 +1170,16 @@ fn decode_index(bytes: &[u8]) -> Result<Index> {
     let column_count = reader.u16()? as usize;
     let mut columns = Vec::with_capacity(column_count);
     for _ in 0..column_count {
-        let column = reader.u16()? as usize;
+        let key = match reader.u16()? {
+            EXPRESSION_KEY => {
+                let data_type = reader.data_type()?;
+                IndexKey::Expression(Arc::new(KeyExpression { data_type, sql: reader.string()?, bound: None }))
+            }
+            column => IndexKey::Column(column as usize),
+        };
         let column_flags = reader.u8()?;
         let nulls_first = (column_flags & 2 != 0).then_some(column_flags & 4 != 0);
-        columns.push(IndexKeyColumn { column, descending: column_flags & 1 != 0, nulls_first });
+        columns.push(IndexKeyColumn { key, descending: column_flags & 1 != 0, nulls_first });
     }
     let include_count = reader.u16()? as usize;
     let mut include = Vec::with_capacity(include_count);
@@ -1061,6 +1192,7 @@ fn decode_index(bytes: &[u8]) -> Result<Index> {
         name,
         table_id,
         unique: flags & 1 != 0,
+        nulls_not_distinct: flags & 4 != 0,
         columns,
         include,
         predicate_sql,

@@ -62,6 +62,7 @@ pub mod sqlstate {
     pub const INVALID_COLUMN_REFERENCE: SqlState = "42P10";
     pub const INVALID_TABLE_DEFINITION: SqlState = "42P16";
     pub const INDETERMINATE_DATATYPE: SqlState = "42P18";
+    pub const INVALID_OBJECT_DEFINITION: SqlState = "42P17";
     pub const CANNOT_COERCE: SqlState = "42846";
     pub const PROGRAM_LIMIT_EXCEEDED: SqlState = "54000";
     pub const TOO_MANY_COLUMNS: SqlState = "54011";

@@ -709,7 +709,10 @@ fn backfill(db: &Database, signal: &JobSignal, job: &Job) -> Result<Backfill> {
                 if let Some(existing) = txn.get(&key)? {
                     let pk = index.entry_primary_key(&table, &value)?;
                     if !existing.starts_with(pk) {
-                        return Ok(Backfill::Duplicate(format!("{} is duplicated.", index.describe_key(&table, row))));
+                        return Ok(Backfill::Duplicate(format!(
+                            "{} is duplicated.",
+                            index.describe_key(&table, row, &index.expression_values_of_key(&table, &key)?)
+                        )));
                     }
                 }
             }

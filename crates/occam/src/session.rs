@@ -32,7 +32,7 @@ use crate::error::{sqlstate, Error, Result};
 use crate::interrupt::StatementInterrupt;
 use crate::roles;
 use crate::settings::SessionSettings;
-use crate::sql::ast::{AlterTableAction, DiscardTarget, SequenceStatement, SessionCommand, Statement};
+use crate::sql::ast::{AlterTableAction, DiscardTarget, IndexTarget, SequenceStatement, SessionCommand, Statement};
 use crate::sql::execute;
 use crate::sql::explain;
 use crate::sql::functions::FunctionContext;
@@ -796,8 +796,16 @@ impl Session {
                 let existing = table.map(|t| t.indexes.len() + 1).unwrap_or(1);
                 rules.check_index_definition(create.columns.len(), existing + 1)?;
                 if let Some(table) = table {
-                    for index in create.columns.iter().filter_map(|c| table.column_index(&c.name)) {
-                        rules.check_key_column_type(&table.columns[index].data_type)?;
+                    for column in &create.columns {
+                        let data_type = match &column.key {
+                            IndexTarget::Column(name) => table.column_index(name).map(|i| table.columns[i].data_type),
+                            IndexTarget::Expression(expr) => {
+                                Some(crate::sql::bind::bind_index_expression(table, expr)?.1)
+                            }
+                        };
+                        if let Some(data_type) = data_type {
+                            rules.check_key_column_type(&data_type)?;
+                        }
                     }
                 }
                 let job_id = catalog::create_index(&mut active.txn, create)?;

@@ -327,15 +327,42 @@ pub struct CreateIndex {
     pub columns: Vec<IndexColumn>,
     pub include: Vec<String>,
     pub predicate: Option<Expr>,
+    /// `NULLS NOT DISTINCT`: a unique index treats NULLs as equal.
+    pub nulls_not_distinct: bool,
 }
 
 /// One key column of an index.
 #[derive(Debug, Clone, PartialEq)]
 pub struct IndexColumn {
-    pub name: String,
+    pub key: IndexTarget,
     pub descending: bool,
     /// `NULLS FIRST` (Some(true)) / `NULLS LAST` (Some(false)); None = PostgreSQL's default.
     pub nulls_first: Option<bool>,
+}
+
+/// What an index key column indexes: a column by name, or an expression (`(lower(email))`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum IndexTarget {
+    Column(String),
+    Expression(Expr),
+}
+
+impl IndexTarget {
+    /// The part of a generated index name this key gives (PostgreSQL's `ChooseIndexColumnNames`): the
+    /// column's name, a function call's name, else `expr`.
+    pub fn name_part(&self) -> String {
+        let mut expr = match self {
+            IndexTarget::Column(name) => return name.clone(),
+            IndexTarget::Expression(expr) => expr,
+        };
+        while let Expr::Positioned { expr: inner, .. } = expr {
+            expr = inner;
+        }
+        match expr {
+            Expr::Function { name, .. } => name.clone(),
+            _ => "expr".to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -178,6 +178,42 @@ pub fn bind_table_predicate(table: &Table, expr: &Expr) -> Result<BoundExpr> {
     binder.bind_filter(Some(expr), &scope)?.ok_or_else(|| Error::internal("no predicate"))
 }
 
+/// Binds an expression index column over one row of `table`: its bound form and type. As PostgreSQL, no
+/// aggregates (42803) or window functions (42P20), and only immutable functions
+/// (`42P17 functions in index expression must be marked IMMUTABLE`); subqueries are refused by the parser.
+pub fn bind_index_expression(table: &Table, expr: &Expr) -> Result<(BoundExpr, DataType)> {
+    let catalog = Catalog::default();
+    let mut binder = Binder::new(&catalog, &[]);
+    binder.clause = "index expressions";
+    let scope = Binder::table_scope(table, None)?;
+    let (bound, data_type) = binder.bind_expr(expr, &scope)?;
+    if !is_immutable(&bound) {
+        return Err(Error::new(
+            sqlstate::INVALID_OBJECT_DEFINITION,
+            "functions in index expression must be marked IMMUTABLE",
+        ));
+    }
+    if data_type == DataType::Unknown {
+        // An untyped literal keys as text, as PostgreSQL resolves it.
+        return Ok((binder.coerce(bound, DataType::Unknown, DataType::Text)?, DataType::Text));
+    }
+    Ok((bound, data_type))
+}
+
+/// Whether an expression gives the same value for the same inputs in every transaction (PostgreSQL's
+/// immutable): neither volatile nor reading the transaction's clock.
+pub fn is_immutable(expr: &BoundExpr) -> bool {
+    use crate::sql::functions::ScalarFunction as F;
+    !is_volatile(expr)
+        && !expr.any(|e| {
+            matches!(
+                e,
+                BoundExpr::Function { function, .. }
+                    if matches!(function.function, F::Now | F::CurrentDate | F::LocalTimestamp | F::StatementTimestamp)
+            )
+        })
+}
+
 /// Checks a column DEFAULT at CREATE TABLE / ALTER TABLE: it must bind without columns (relation names in
 /// it, as in `nextval('s')`, are looked up in `catalog`) and be assignable to the column. Returns it bound
 /// and cast to the column's type (ALTER TABLE ADD COLUMN evaluates it for the rows already stored).
@@ -636,7 +672,13 @@ impl<'c> Binder<'c> {
                 } else {
                     let index = unique_indexes
                         .into_iter()
-                        .find(|i| same(&i.columns.iter().map(|c| c.column).collect::<Vec<_>>()))
+                        .find(|i| {
+                            i.columns
+                                .iter()
+                                .map(|c| c.table_column())
+                                .collect::<Option<Vec<_>>>()
+                                .is_some_and(|columns| same(&columns))
+                        })
                         .ok_or_else(no_match)?;
                     vec![Arbiter::UniqueIndex(index.id)]
                 }
@@ -975,7 +1017,7 @@ impl<'c> Binder<'c> {
     fn plan_view(&mut self, view: &crate::catalog::views::View) -> Result<QueryPlan> {
         if self.expanding_views.contains(&view.id) {
             return Err(Error::new(
-                "42P17",
+                sqlstate::INVALID_OBJECT_DEFINITION,
                 format!("infinite recursion detected in rules for relation \"{}\"", view.name),
             ));
         }

@@ -153,7 +153,14 @@ pub fn index_entry(table: &Table, index: &Index, row: &[Value], ctx: &mut ExecCo
             return Ok(None);
         }
     }
-    Ok(Some(index.entry(table, row)))
+    let mut computed = Vec::new();
+    for column in &index.columns {
+        if let crate::catalog::IndexKey::Expression(expression) = &column.key {
+            let bound = expression.bound.as_ref().ok_or_else(|| Error::internal("index expression not bound"))?;
+            computed.push(eval(bound, row, ctx)?);
+        }
+    }
+    Ok(Some(index.entry(table, row, &computed)))
 }
 
 /// The entries of `row` in every index writers maintain (building or valid), in `table.indexes` order.
@@ -177,7 +184,10 @@ fn put_index_entry(
                     sqlstate::UNIQUE_VIOLATION,
                     format!("duplicate key value violates unique constraint \"{}\"", index.name),
                 )
-                .with_detail(format!("{} already exists.", index.describe_key(table, row))));
+                .with_detail(format!(
+                    "{} already exists.",
+                    index.describe_key(table, row, &index.expression_values_of_key(table, &key)?)
+                )));
             }
         }
     }

@@ -265,7 +265,11 @@ fn entry_row(table: &Table, index: &Index, key: &[u8], value: &[u8]) -> Result<R
     let mut row = vec![Value::Null; table.columns.len()];
     let mut input = &key[index.key_prefix.len()..];
     for column in &index.columns {
-        row[column.column] = decode_value(&mut input, &table.columns[column.column].data_type, column.descending)?;
+        let value = decode_value(&mut input, &column.data_type(table), column.descending)?;
+        // An expression's value is not a column of the row (the query recomputes it).
+        if let Some(c) = column.table_column() {
+            row[c] = value;
+        }
     }
     let mut input = value;
     for &column in &table.primary_key {

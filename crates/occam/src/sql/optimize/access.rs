@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use crate::catalog::{Index, IndexState, Table};
+use crate::catalog::{Index, IndexKey, IndexState, Table};
 use crate::sql::optimize::cost::{self, CPU_INDEX_TUPLE_COST, CPU_OPERATOR_COST, CPU_TUPLE_COST, RANDOM_PAGE_COST};
 use crate::sql::optimize::selectivity::restriction_selectivity;
 use crate::sql::plan::physical::{KeyRange, TableRead};
@@ -65,7 +65,7 @@ pub fn paths(
     // The primary-key B-tree: ranges on the key, or the whole tree, in whichever direction gives `order`.
     let mut full = full_scan(info, &filter, out_rows);
     if !table.has_hidden_key() {
-        let key: Vec<(usize, bool)> = table.primary_key.iter().map(|&c| (c, false)).collect();
+        let key = primary_key_parts(table);
         if let Some((ranges, used)) = key_ranges(0, table, &key, conjuncts, is_value) {
             let direction = if ranges.len() == 1 {
                 order.and_then(|o| delivered_direction(table, &key, &pinned(0, &key, conjuncts, table, is_value), o))
@@ -87,7 +87,7 @@ pub fn paths(
         if index.state != IndexState::Valid || snapshot < index.usable_from || !predicate_implied(index, conjuncts) {
             continue;
         }
-        let key: Vec<(usize, bool)> = index.columns.iter().map(|c| (c.column, c.descending)).collect();
+        let key = index_parts(index, 0);
         let ranges = key_ranges(0, table, &key, conjuncts, is_value);
         let direction = match &ranges {
             Some((ranges, _)) if ranges.len() > 1 => None,
@@ -200,7 +200,12 @@ fn index_path(
 ) -> AccessPath {
     let table = info.table;
     let fraction = range_selectivity(info, &used);
-    let entries = cost::clamp_rows(info.rows * fraction);
+    let mut entries = cost::clamp_rows(info.rows * fraction);
+    // A unique index pinned whole by `=` holds at most one entry per range (NULLs never match `=`).
+    let points = ranges.iter().all(|r| r.prefix.len() == index.columns.len() && r.lower.is_none() && r.upper.is_none());
+    if index.unique && !ranges.is_empty() && points {
+        entries = entries.min(ranges.len() as f64);
+    }
     let index_width = 8.0 * (index.columns.len() + index.include.len() + table.primary_key.len()) as f64;
     let index_pages = (cost::pages(info.rows, index_width) * fraction).ceil().max(1.0);
     let quals = filter.as_ref().map_or(0, |f| f.conjuncts().len()) as f64;
@@ -209,7 +214,9 @@ fn index_path(
         + entries * (CPU_INDEX_TUPLE_COST + used.len() as f64 * CPU_OPERATOR_COST);
     let covered = columns.is_some_and(|columns| {
         columns.iter().enumerate().filter(|(_, used)| **used).all(|(c, _)| {
-            index.columns.iter().any(|k| k.column == c) || index.include.contains(&c) || table.primary_key.contains(&c)
+            index.columns.iter().any(|k| k.table_column() == Some(c))
+                || index.include.contains(&c)
+                || table.primary_key.contains(&c)
         })
     });
     let row_cost = if covered {
@@ -295,37 +302,92 @@ fn is_comparison(op: BinaryOp) -> bool {
     matches!(op, BinaryOp::Eq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq)
 }
 
-/// If `expr` reads table column `column` unchanged as far as its key encoding goes. Casts among integer
-/// widths or among text types keep the encoding, so `int4_col = int8_param` still uses a key.
+/// One key column of a B-tree as the planner matches conjuncts to it: a table column, or an expression
+/// index's expression over the conjuncts' row (the table's columns shifted by the row's offset).
+#[derive(Debug, Clone, PartialEq)]
+pub enum KeyPart {
+    Column(usize),
+    Expression(BoundExpr, DataType),
+}
+
+/// A B-tree's key as the planner sees it: (key part, descending) per key column.
+pub type TreeKey = Vec<(KeyPart, bool)>;
+
+/// The primary key's B-tree key.
+fn primary_key_parts(table: &Table) -> TreeKey {
+    table.primary_key.iter().map(|&c| (KeyPart::Column(c), false)).collect()
+}
+
+/// An index's B-tree key, its expressions reading the table's columns from row position `offset` on.
+fn index_parts(index: &Index, offset: usize) -> TreeKey {
+    index
+        .columns
+        .iter()
+        .map(|c| {
+            let part = match &c.key {
+                IndexKey::Column(column) => KeyPart::Column(*column),
+                IndexKey::Expression(expression) => {
+                    let bound = expression.bound.clone().unwrap_or(BoundExpr::Literal(crate::types::Value::Null));
+                    let shifted = if offset == 0 { bound } else { bound.map_columns(&|c| c + offset) };
+                    KeyPart::Expression(shifted, expression.data_type)
+                }
+            };
+            (part, c.descending)
+        })
+        .collect()
+}
+
+impl KeyPart {
+    /// If `expr` reads this key part unchanged as far as its key encoding goes (a column at `offset` on).
+    /// Casts among integer widths or among text types keep the encoding, so `int4_col = int8_param` still
+    /// uses a key.
+    fn matches(&self, expr: &BoundExpr, offset: usize, table: &Table) -> bool {
+        match self {
+            KeyPart::Column(column) => is_key_column(expr, offset + column, &table.columns[*column].data_type),
+            KeyPart::Expression(key, key_type) => {
+                expr == key
+                    || matches!(expr, BoundExpr::Cast { expr, from, to }
+                        if **expr == *key && from == key_type && same_encoding(from, to))
+            }
+        }
+    }
+}
+
+/// Whether values cast from `from` to `to` keep their key encoding.
+fn same_encoding(from: &DataType, to: &DataType) -> bool {
+    (from.is_integer() && to.is_integer())
+        || (matches!(from, DataType::Text | DataType::Varchar(_))
+            && matches!(to, DataType::Text | DataType::Varchar(_)))
+}
+
+/// If `expr` reads table column `column` unchanged as far as its key encoding goes (see
+/// [`KeyPart::matches`]).
 pub fn is_key_column(expr: &BoundExpr, column: usize, column_type: &DataType) -> bool {
     match expr {
         BoundExpr::Column(c) => *c == column,
         BoundExpr::Cast { expr, from, to } => {
-            let same_encoding = (from.is_integer() && to.is_integer())
-                || (matches!(from, DataType::Text | DataType::Varchar(_))
-                    && matches!(to, DataType::Text | DataType::Varchar(_)));
-            same_encoding && *from == *column_type && matches!(**expr, BoundExpr::Column(c) if c == column)
+            same_encoding(from, to) && *from == *column_type && matches!(**expr, BoundExpr::Column(c) if c == column)
         }
         _ => false,
     }
 }
 
-/// `column OP value` (or `value OP column`, turned around): (operator as seen from the column, value).
+/// `key OP value` (or `value OP key`, turned around): (operator as seen from the key, value).
 fn comparison<'e>(
     conjunct: &'e BoundExpr,
     offset: usize,
-    column: usize,
-    column_type: &DataType,
+    part: &KeyPart,
+    table: &Table,
     is_value: &dyn Fn(&BoundExpr) -> bool,
 ) -> Option<(BinaryOp, &'e BoundExpr)> {
     let BoundExpr::Binary { op, left, right, .. } = conjunct else { return None };
     if !is_comparison(*op) {
         return None;
     }
-    if is_key_column(left, offset + column, column_type) && is_value(right) {
+    if part.matches(left, offset, table) && is_value(right) {
         return Some((*op, right));
     }
-    if is_key_column(right, offset + column, column_type) && is_value(left) {
+    if part.matches(right, offset, table) && is_value(left) {
         let flipped = match op {
             BinaryOp::Lt => BinaryOp::Gt,
             BinaryOp::LtEq => BinaryOp::GtEq,
@@ -338,22 +400,19 @@ fn comparison<'e>(
     None
 }
 
-/// The key columns pinned by `=` (positions in `key`).
+/// The key parts pinned by `=`.
 fn pinned(
     offset: usize,
-    key: &[(usize, bool)],
+    key: &[(KeyPart, bool)],
     conjuncts: &[&BoundExpr],
     table: &Table,
     is_value: &dyn Fn(&BoundExpr) -> bool,
-) -> Vec<usize> {
+) -> Vec<KeyPart> {
     key.iter()
-        .filter(|(column, _)| {
-            let column_type = table.columns[*column].data_type;
-            conjuncts
-                .iter()
-                .any(|c| matches!(comparison(c, offset, *column, &column_type, is_value), Some((BinaryOp::Eq, _))))
+        .filter(|(part, _)| {
+            conjuncts.iter().any(|c| matches!(comparison(c, offset, part, table, is_value), Some((BinaryOp::Eq, _))))
         })
-        .map(|(column, _)| *column)
+        .map(|(part, _)| part.clone())
         .collect()
 }
 
@@ -363,16 +422,16 @@ fn pinned(
 pub fn key_ranges(
     offset: usize,
     table: &Table,
-    key: &[(usize, bool)],
+    key: &[(KeyPart, bool)],
     conjuncts: &[&BoundExpr],
     is_value: &dyn Fn(&BoundExpr) -> bool,
 ) -> Option<(Vec<KeyRange>, Vec<BoundExpr>)> {
     let mut prefix = Vec::new();
     let mut used = Vec::new();
-    for &(column, descending) in key {
-        let column_type = table.columns[column].data_type;
+    for (part, descending) in key {
+        let descending = *descending;
         if let Some((conjunct, value)) =
-            conjuncts.iter().find_map(|c| match comparison(c, offset, column, &column_type, is_value) {
+            conjuncts.iter().find_map(|c| match comparison(c, offset, part, table, is_value) {
                 Some((BinaryOp::Eq, value)) => Some((*c, value)),
                 _ => None,
             })
@@ -384,7 +443,7 @@ pub fn key_ranges(
         // An IN list of values on this column: one range per item.
         for conjunct in conjuncts {
             if let BoundExpr::InList { expr, list, negated: false } = conjunct {
-                if is_key_column(expr, offset + column, &column_type) && list.iter().all(is_value) {
+                if part.matches(expr, offset, table) && list.iter().all(is_value) {
                     let ranges = list
                         .iter()
                         .map(|item| {
@@ -401,7 +460,7 @@ pub fn key_ranges(
         // Bounds on this column.
         let mut range = KeyRange::equal(prefix);
         for conjunct in conjuncts {
-            let Some((op, value)) = comparison(conjunct, offset, column, &column_type, is_value) else { continue };
+            let Some((op, value)) = comparison(conjunct, offset, part, table, is_value) else { continue };
             // On a descending column a larger value sorts first: the key range is the value range turned.
             let (is_lower, inclusive) = match op {
                 BinaryOp::Gt => (!descending, false),
@@ -428,15 +487,21 @@ pub fn key_ranges(
 /// Whether reading a B-tree with key columns `key` delivers `order` (the columns in `pinned` are
 /// constant and may be skipped on either side): Some(false) forward, Some(true) backward, None if
 /// neither direction does.
-fn delivered_direction(table: &Table, key: &[(usize, bool)], pinned: &[usize], order: &WantedOrder) -> Option<bool> {
-    let mut key_columns = key.iter().filter(|(c, _)| !pinned.contains(c));
+fn delivered_direction(
+    table: &Table,
+    key: &[(KeyPart, bool)],
+    pinned: &[KeyPart],
+    order: &WantedOrder,
+) -> Option<bool> {
+    let mut key_columns = key.iter().filter(|(part, _)| !pinned.contains(part));
     let mut backward: Option<bool> = None;
     for &(column, descending, nulls_first) in order {
-        if pinned.contains(&column) {
+        if pinned.contains(&KeyPart::Column(column)) {
             continue;
         }
-        let &(key_column, key_descending) = key_columns.next()?;
-        if key_column != column {
+        let (key_part, key_descending) = key_columns.next()?;
+        let key_descending = *key_descending;
+        if *key_part != KeyPart::Column(column) {
             return None;
         }
         // Forward, an ascending key column gives ASC NULLS LAST and a descending one DESC NULLS FIRST.
@@ -481,15 +546,14 @@ pub fn lookup_read(
 ) -> Option<(TableRead, f64, f64)> {
     let table = info.table;
     let left_only = |e: &BoundExpr| e.reads_only(&(0..offset));
-    // (None = the primary key, key columns as (table column, descending))
-    type Tree = (Option<Arc<Index>>, Vec<(usize, bool)>);
-    let mut trees: Vec<Tree> = Vec::new();
+    // (None = the primary key)
+    let mut trees: Vec<(Option<Arc<Index>>, TreeKey)> = Vec::new();
     if !table.has_hidden_key() {
-        trees.push((None, table.primary_key.iter().map(|&c| (c, false)).collect()));
+        trees.push((None, primary_key_parts(table)));
     }
     for index in &table.indexes {
         if index.state == IndexState::Valid && snapshot >= index.usable_from && index.predicate.is_none() {
-            trees.push((Some(index.clone()), index.columns.iter().map(|c| (c.column, c.descending)).collect()));
+            trees.push((Some(index.clone()), index_parts(index, offset)));
         }
     }
     let filter_selectivity = filter.as_ref().map(|f| restriction_selectivity(f, table, info.stats)).unwrap_or(1.0);

@@ -320,7 +320,7 @@ impl<'a> Restriction<'a> {
             index,
             unique: self.table.primary_key == [index]
                 || self.table.indexes.iter().any(|i| {
-                    let on_this_column = i.columns.len() == 1 && i.columns[0].column == index;
+                    let on_this_column = i.columns.len() == 1 && i.columns[0].table_column() == Some(index);
                     on_this_column && i.unique && i.predicate.is_none() && i.state == IndexState::Valid
                 }),
             not_null: info.is_some_and(|c| c.not_null) || self.table.primary_key.contains(&index),

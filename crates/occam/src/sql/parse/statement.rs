@@ -189,9 +189,6 @@ impl Translator<'_> {
         if create.using.is_some() {
             return Err(unsupported("CREATE INDEX ... USING"));
         }
-        if create.nulls_distinct.is_some() {
-            return Err(unsupported("NULLS [NOT] DISTINCT"));
-        }
         if !create.with.is_empty() || !create.index_options.is_empty() || !create.alter_options.is_empty() {
             return Err(unsupported("index storage options"));
         }
@@ -212,16 +209,30 @@ impl Translator<'_> {
                 return Err(unsupported("index operator classes"));
             }
             let order = &column.column;
-            let name = match &order.expr {
-                sp::Expr::Identifier(ident) => fold_ident(ident),
-                _ => return Err(unsupported("expression indexes")),
+            if contains_subquery(&order.expr) {
+                return Err(Error::unsupported("cannot use subquery in index expression"));
+            }
+            let key = match &order.expr {
+                sp::Expr::Identifier(ident) => ast::IndexTarget::Column(fold_ident(ident)),
+                sp::Expr::Nested(expr) => ast::IndexTarget::Expression(self.expr(expr)?),
+                expr @ sp::Expr::Function(_) => ast::IndexTarget::Expression(self.expr(expr)?),
+                // PostgreSQL's grammar takes a column, a function call, or any expression in parentheses.
+                other => {
+                    return Err(Error::syntax(format!(
+                        "syntax error at or near \"{}\"",
+                        other.to_string().split_whitespace().nth(1).unwrap_or("")
+                    )))
+                }
             };
             let descending = match &order.options.sort {
                 None | Some(sp::OrderBySort::Asc) => false,
                 Some(sp::OrderBySort::Desc) => true,
                 Some(sp::OrderBySort::Using(_)) => return Err(unsupported("USING in an index column")),
             };
-            columns.push(ast::IndexColumn { name, descending, nulls_first: order.options.nulls_first });
+            columns.push(ast::IndexColumn { key, descending, nulls_first: order.options.nulls_first });
+        }
+        if create.predicate.as_ref().is_some_and(contains_subquery) {
+            return Err(Error::unsupported("cannot use subquery in index predicate"));
         }
         Ok(Statement::CreateIndex(ast::CreateIndex {
             name,
@@ -232,6 +243,7 @@ impl Translator<'_> {
             columns,
             include: create.include.iter().map(fold_ident).collect(),
             predicate: create.predicate.as_ref().map(|p| self.expr(p)).transpose()?,
+            nulls_not_distinct: create.nulls_distinct == Some(false),
         }))
     }
 
@@ -844,14 +856,16 @@ fn show_name(variable: &[sp::Ident]) -> String {
     }
 }
 
-/// Whether a CALL argument holds a subquery (looking through parentheses, casts and operators).
+/// Whether an expression holds a subquery anywhere (refused in CALL arguments and in index expressions
+/// and predicates).
 fn contains_subquery(expr: &sp::Expr) -> bool {
-    match expr {
-        sp::Expr::Subquery(_) | sp::Expr::Exists { .. } | sp::Expr::InSubquery { .. } => true,
-        sp::Expr::Nested(inner) | sp::Expr::Cast { expr: inner, .. } => contains_subquery(inner),
-        sp::Expr::BinaryOp { left, right, .. } => contains_subquery(left) || contains_subquery(right),
-        _ => false,
-    }
+    sp::visit_expressions(expr, |e| match e {
+        sp::Expr::Subquery(_) | sp::Expr::Exists { .. } | sp::Expr::InSubquery { .. } => {
+            std::ops::ControlFlow::Break(())
+        }
+        _ => std::ops::ControlFlow::Continue(()),
+    })
+    .is_break()
 }
 
 /// 0A000 for a column option other than NULL / NOT NULL / DEFAULT / PRIMARY KEY.

@@ -11,7 +11,7 @@
 
 use super::names::{format_type, quote_ident};
 use super::rows::Class;
-use crate::catalog::{Catalog, Table};
+use crate::catalog::{Catalog, IndexKey, IndexKeyColumn, Table};
 use crate::sql::ast::{BinaryOperator, Expr, Literal, UnaryOperator};
 use crate::sql::scalar::{self, BinaryOp};
 use crate::types::{DataType, Value};
@@ -413,7 +413,7 @@ pub fn index_definition(catalog: &Catalog, class: &Class, pretty: bool) -> Strin
     let key: Vec<String> = columns[..key_count]
         .iter()
         .map(|c| {
-            let mut text = quote_ident(&table.columns[c.column].name);
+            let mut text = key_column_definition(table, c, pretty);
             if c.descending {
                 text.push_str(" DESC");
                 if c.nulls_first == Some(false) {
@@ -425,8 +425,7 @@ pub fn index_definition(catalog: &Catalog, class: &Class, pretty: bool) -> Strin
             text
         })
         .collect();
-    let include: Vec<String> =
-        columns[key_count..].iter().map(|c| quote_ident(&table.columns[c.column].name)).collect();
+    let include: Vec<String> = columns[key_count..].iter().map(|c| key_column_definition(table, c, pretty)).collect();
     let table_name = if pretty {
         quote_ident(&table.name)
     } else {
@@ -442,6 +441,9 @@ pub fn index_definition(catalog: &Catalog, class: &Class, pretty: bool) -> Strin
     if !include.is_empty() {
         text.push_str(&format!(" INCLUDE ({})", include.join(", ")));
     }
+    if matches!(class, Class::Index(_, index) if index.nulls_not_distinct) {
+        text.push_str(" NULLS NOT DISTINCT");
+    }
     if let Class::Index(_, index) = class {
         if let Some(predicate) = &index.predicate_sql {
             text.push_str(" WHERE ");
@@ -456,7 +458,27 @@ pub fn index_column_definition(class: &Class, column: usize) -> Option<String> {
     let table = class.table()?;
     let (columns, _) = class.index_columns()?;
     let index_column = columns.get(column.checked_sub(1)?)?;
-    Some(quote_ident(&table.columns[index_column.column].name))
+    Some(key_column_definition(table, index_column, true))
+}
+
+/// One index column as `pg_get_indexdef` prints it: the quoted column name, or the expression (in
+/// parentheses unless it is a function call, as PostgreSQL prints it).
+fn key_column_definition(table: &Table, column: &IndexKeyColumn, pretty: bool) -> String {
+    match &column.key {
+        IndexKey::Column(c) => quote_ident(&table.columns[*c].name),
+        IndexKey::Expression(expression) => {
+            let text = print_expression(&expression.sql, Some(table), pretty);
+            let is_call = text.ends_with(')')
+                && text.split('(').next().is_some_and(|name| {
+                    !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '"')
+                });
+            if is_call {
+                text
+            } else {
+                format!("({text})")
+            }
+        }
+    }
 }
 
 /// `pg_get_constraintdef(oid)` of a table's primary key: `PRIMARY KEY (a, b)`.

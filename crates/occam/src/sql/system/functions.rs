@@ -264,7 +264,7 @@ pub fn relation_size(ctx: &FunctionContext, class: &Class) -> i64 {
         })
     };
     let columns: Vec<usize> = match class.index_columns() {
-        Some((columns, _)) => columns.iter().map(|c| c.column).collect(),
+        Some((columns, _)) => columns.iter().filter_map(|c| c.table_column()).collect(),
         None => (0..table.columns.len()).collect(),
     };
     let row_width: f64 = columns.into_iter().map(width).sum::<f64>() + 24.0;

@@ -366,6 +366,15 @@ fn pg_index(ctx: &SystemContext) -> Result<Vec<Row>> {
             Class::Index(_, index) => index.predicate_sql.clone(),
             _ => None,
         };
+        // PostgreSQL stores a node tree; occam the expressions' SQL (NULL when there are none, as PG).
+        let expressions: Vec<&str> = key
+            .iter()
+            .filter_map(|c| match &c.key {
+                crate::catalog::IndexKey::Expression(expression) => Some(expression.sql.as_str()),
+                crate::catalog::IndexKey::Column(_) => None,
+            })
+            .collect();
+        let expressions = (!expressions.is_empty()).then(|| expressions.join(", "));
         out.push(
             ctx.row()
                 .set("indexrelid", class.oid())
@@ -378,13 +387,19 @@ fn pg_index(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("indisvalid", class.is_valid_index())
                 .set("indisready", true)
                 .set("indislive", true)
-                .set("indkey", int_array(columns.iter().map(|c| rows::attnum(table, c.column).unwrap_or(0) as i64)))
+                .set("indnullsnotdistinct", matches!(class, Class::Index(_, index) if index.nulls_not_distinct))
                 .set(
-                    "indcollation",
-                    int_array(key.iter().map(|c| collation_of(&table.columns[c.column].data_type) as i64)),
+                    "indkey",
+                    int_array(
+                        columns
+                            .iter()
+                            .map(|c| c.table_column().and_then(|c| rows::attnum(table, c)).unwrap_or(0) as i64),
+                    ),
                 )
+                .set("indcollation", int_array(key.iter().map(|c| collation_of(&c.data_type(table)) as i64)))
                 .set("indclass", int_array(key.iter().map(|_| 0)))
                 .set("indoption", int_array(key.iter().map(|c| index_option(c.descending, c.nulls_first))))
+                .set("indexprs", expressions.map(Value::Text))
                 .set("indpred", predicate.map(Value::Text))
                 .finish(),
         );

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use super::{oids, SystemRelation};
 use crate::catalog::views::View;
-use crate::catalog::{Catalog, ColumnInfo, Index, IndexState, Table};
+use crate::catalog::{Catalog, ColumnInfo, Index, IndexKey, IndexKeyColumn, IndexState, Table};
 use crate::types::{DataType, Row, Value};
 
 /// A row of a system relation, filled column by column by name. In a catalog table a column not set
@@ -130,14 +130,6 @@ pub struct Attribute<'c> {
     pub column: Option<&'c ColumnInfo>,
 }
 
-/// One key or INCLUDE column of an index.
-pub struct IndexColumn {
-    /// The table's column index.
-    pub column: usize,
-    pub descending: bool,
-    pub nulls_first: Option<bool>,
-}
-
 impl<'c> Class<'c> {
     pub fn oid(&self) -> u32 {
         match self {
@@ -204,29 +196,17 @@ impl<'c> Class<'c> {
     }
 
     /// The key then INCLUDE columns of an index; None for anything else.
-    pub fn index_columns(&self) -> Option<(Vec<IndexColumn>, usize)> {
+    pub fn index_columns(&self) -> Option<(Vec<IndexKeyColumn>, usize)> {
         match self {
             Class::PrimaryKey(table) => {
-                let key: Vec<IndexColumn> = table
-                    .primary_key
-                    .iter()
-                    .map(|&column| IndexColumn { column, descending: false, nulls_first: None })
-                    .collect();
+                let key: Vec<IndexKeyColumn> = table.primary_key.iter().map(|&c| IndexKeyColumn::column(c)).collect();
                 let count = key.len();
                 Some((key, count))
             }
             Class::Index(_, index) => {
-                let mut columns: Vec<IndexColumn> = index
-                    .columns
-                    .iter()
-                    .map(|c| IndexColumn { column: c.column, descending: c.descending, nulls_first: c.nulls_first })
-                    .collect();
+                let mut columns = index.columns.clone();
                 let key_count = columns.len();
-                columns.extend(index.include.iter().map(|&column| IndexColumn {
-                    column,
-                    descending: false,
-                    nulls_first: None,
-                }));
+                columns.extend(index.include.iter().map(|&c| IndexKeyColumn::column(c)));
                 Some((columns, key_count))
             }
             _ => None,
@@ -254,18 +234,31 @@ impl<'c> Class<'c> {
             Class::Table(table) => table_attributes(table),
             Class::PrimaryKey(_) | Class::Index(..) => {
                 let table = self.table().expect("an index has a table");
+                let key: &'c [IndexKeyColumn] = match self {
+                    Class::Index(_, index) => &index.columns,
+                    _ => &[],
+                };
                 let (columns, _) = self.index_columns().unwrap_or_default();
                 columns
                     .iter()
                     .enumerate()
-                    .map(|(i, c)| {
-                        let column = &table.columns[c.column];
-                        Attribute {
-                            name: &column.name,
-                            data_type: column.data_type,
+                    .map(|(i, c)| match (c.table_column(), key.get(i).map(|k| &k.key)) {
+                        (None, Some(IndexKey::Expression(expression))) => Attribute {
+                            name: expression_column_name(&expression.sql),
+                            data_type: expression.data_type,
                             attnum: (i + 1) as i16,
-                            not_null: column.not_null,
-                            column: Some(column),
+                            not_null: false,
+                            column: None,
+                        },
+                        (column, _) => {
+                            let column = &table.columns[column.unwrap_or_default()];
+                            Attribute {
+                                name: &column.name,
+                                data_type: column.data_type,
+                                attnum: (i + 1) as i16,
+                                not_null: column.not_null,
+                                column: Some(column),
+                            }
                         }
                     })
                     .collect()
@@ -371,4 +364,16 @@ pub fn owner_oid(catalog: &Catalog, class: &Class) -> u32 {
         .and_then(|id| catalog.roles.table_owner(id))
         .and_then(|owner| catalog.roles.oid(owner))
         .unwrap_or(crate::roles::ADMIN_ROLE_OID)
+}
+
+/// The name PostgreSQL gives an expression index column (`FigureIndexColname`): a function call's name,
+/// else `expr` (borrowed from the expression's text, which starts with the name).
+fn expression_column_name(sql: &str) -> &str {
+    let name_end = sql.find('(').unwrap_or(0);
+    let name = &sql[..name_end];
+    if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        name
+    } else {
+        "expr"
+    }
 }
