@@ -486,6 +486,26 @@ impl DataType {
         )
     }
 
+    /// Whether a value read back from its key encoding (`storage::keycode::encode_value`) prints as it was
+    /// written. Not for a numeric without a declared scale (`1.50` keys as `1.5`) nor for jsonb (its
+    /// numbers likewise); a `numeric(p, s)` value gets its scale back from the type (see
+    /// [`DataType::restore_key_value`]).
+    pub fn key_keeps_value(&self) -> bool {
+        !matches!(self, DataType::Numeric(None) | DataType::Jsonb)
+    }
+
+    /// A value decoded from a key, given back the scale of a `numeric(p, s)` column (keys drop trailing
+    /// zeros).
+    pub fn restore_key_value(&self, value: Value) -> Value {
+        match (self, value) {
+            (DataType::Numeric(Some((_, scale))), Value::Numeric(mut n)) => {
+                n.rescale(*scale);
+                Value::Numeric(n)
+            }
+            (_, value) => value,
+        }
+    }
+
     pub fn is_integer(&self) -> bool {
         matches!(self, DataType::Int2 | DataType::Int4 | DataType::Int8)
     }

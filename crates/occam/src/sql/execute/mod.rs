@@ -112,6 +112,12 @@ impl<'a> ExecContext<'a> {
         }
     }
 
+    /// The context with the plans of the subqueries its expressions hold.
+    pub fn with_subplans(mut self, subplans: &'a [(usize, PhysicalPlan)]) -> Self {
+        self.subplans = subplans;
+        self
+    }
+
     /// A context for running `query` within `memory_limit` bytes of operator state, counting for EXPLAIN
     /// ANALYZE when `analyze`.
     pub fn for_query(

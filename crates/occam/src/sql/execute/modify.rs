@@ -14,9 +14,10 @@ use crate::error::{sqlstate, Error, Result};
 use crate::session::QueryResult;
 use crate::sql::functions::FunctionContext;
 use crate::sql::optimize;
-use crate::sql::plan::physical::{Node, PhysicalQuery};
+use crate::sql::plan::physical::{Node, PhysicalPlan, PhysicalQuery};
 use crate::sql::plan::{
-    Arbiter, ConflictPlan, ConflictUpdatePlan, DeletePlan, InsertPlan, InsertSource, QueryPlan, Returning, UpdatePlan,
+    Arbiter, BoundExpr, ConflictPlan, ConflictUpdatePlan, DeletePlan, InsertPlan, InsertSource, QueryPlan, Returning,
+    UpdatePlan,
 };
 use crate::sql::scalar;
 use crate::txn::Transaction;
@@ -235,9 +236,10 @@ pub fn insert(
     analysis: Option<&mut DmlAnalysis>,
 ) -> Result<QueryResult> {
     let table = &plan.table;
+    let subplans = expression_subplans(&insert_expressions(plan), txn, planning);
     let mut rows: Vec<Row> = Vec::new();
     {
-        let mut ctx = ExecContext::new(txn, params, functions);
+        let mut ctx = ExecContext::new(txn, params, functions).with_subplans(&subplans);
         let empty: Row = Vec::new();
         let fill_row = |provided: &mut dyn FnMut(&mut Row, &mut ExecContext) -> Result<Vec<bool>>,
                         ctx: &mut ExecContext|
@@ -342,7 +344,7 @@ pub fn insert(
                         ));
                     }
                     if let Some(updated) =
-                        update_conflicting(txn, plan, update, &existing_key, &row, params, functions)?
+                        update_conflicting(txn, plan, update, &existing_key, &row, params, functions, &subplans)?
                     {
                         written.push(updated);
                     }
@@ -367,7 +369,7 @@ pub fn insert(
         written.push(row);
     }
     let tag = format!("INSERT 0 {}", written.len());
-    let mut ctx = ExecContext::new(txn, params, functions);
+    let mut ctx = ExecContext::new(txn, params, functions).with_subplans(&subplans);
     let returned = project_returning(&plan.returning, &written, &mut ctx)?;
     Ok(dml_result(tag, &plan.returning, returned))
 }
@@ -407,6 +409,7 @@ fn conflicting_row(
 
 /// DO UPDATE of the row at `existing_key` with the proposed row as `excluded`: the new row, or None when
 /// the DO UPDATE's WHERE does not hold.
+#[allow(clippy::too_many_arguments)]
 fn update_conflicting(
     txn: &mut Transaction,
     plan: &InsertPlan,
@@ -415,6 +418,7 @@ fn update_conflicting(
     proposed: &[Value],
     params: &[Value],
     functions: &FunctionContext,
+    subplans: &[(usize, PhysicalPlan)],
 ) -> Result<Option<Row>> {
     let table = &plan.table;
     let stored = txn.get(existing_key)?.ok_or_else(|| Error::internal("conflicting row vanished"))?;
@@ -423,7 +427,7 @@ fn update_conflicting(
     both.extend_from_slice(proposed);
     let mut new_row = existing.clone();
     {
-        let mut ctx = ExecContext::new(txn, params, functions);
+        let mut ctx = ExecContext::new(txn, params, functions).with_subplans(subplans);
         if !super::eval::passes(update.filter.as_ref(), &both, &mut ctx)? {
             return Ok(None);
         }
@@ -537,6 +541,12 @@ pub fn update(
 ) -> Result<QueryResult> {
     let table = &plan.table;
     let width = table.columns.len();
+    let mut expressions: Vec<&BoundExpr> = returning_expressions(&plan.returning);
+    if plan.joined.is_none() {
+        // (with `joined`, the assignments are evaluated by the joined read)
+        expressions.extend(plan.assignments.iter().map(|(_, e)| e));
+    }
+    let subplans = expression_subplans(&expressions, txn, planning);
     // (key, old row, new row, the FROM items' columns for RETURNING)
     let mut changes: Vec<(Vec<u8>, Row, Row, Row)> = Vec::new();
     {
@@ -550,7 +560,7 @@ pub fn update(
             planning,
             analysis,
         )?;
-        let mut ctx = ExecContext::new(txn, params, functions);
+        let mut ctx = ExecContext::new(txn, params, functions).with_subplans(&subplans);
         changes.reserve(reads.len());
         let others_from = if plan.joined.is_some() { width + plan.assignments.len() } else { width };
         for (key, mut read) in reads {
@@ -585,7 +595,7 @@ pub fn update(
         new_rows.push(row);
     }
     let tag = format!("UPDATE {}", new_rows.len());
-    let mut ctx = ExecContext::new(txn, params, functions);
+    let mut ctx = ExecContext::new(txn, params, functions).with_subplans(&subplans);
     let returned = project_returning(&plan.returning, &new_rows, &mut ctx)?;
     Ok(dml_result(tag, &plan.returning, returned))
 }
@@ -621,9 +631,40 @@ pub fn delete(
         old_rows.push(read);
     }
     let tag = format!("DELETE {}", old_rows.len());
-    let mut ctx = ExecContext::new(txn, params, functions);
+    let subplans = expression_subplans(&returning_expressions(&plan.returning), txn, planning);
+    let mut ctx = ExecContext::new(txn, params, functions).with_subplans(&subplans);
     let returned = project_returning(&plan.returning, &old_rows, &mut ctx)?;
     Ok(dml_result(tag, &plan.returning, returned))
+}
+
+/// The plans of the subqueries in expressions a statement evaluates itself, outside its read's plan.
+fn expression_subplans(
+    expressions: &[&BoundExpr],
+    txn: &Transaction,
+    planning: &Planning,
+) -> Vec<(usize, PhysicalPlan)> {
+    if expressions.iter().all(|e| e.subqueries().is_empty()) {
+        return Vec::new();
+    }
+    optimize::plan_expression_subqueries(expressions, &planning.environment(txn))
+}
+
+/// RETURNING's expressions.
+fn returning_expressions(returning: &Option<Returning>) -> Vec<&BoundExpr> {
+    returning.iter().flat_map(|r| r.projection.iter()).collect()
+}
+
+/// The expressions an INSERT evaluates itself: VALUES, ON CONFLICT's SET and WHERE, RETURNING.
+fn insert_expressions(plan: &InsertPlan) -> Vec<&BoundExpr> {
+    let mut expressions = returning_expressions(&plan.returning);
+    if let InsertSource::Values(rows) = &plan.source {
+        expressions.extend(rows.iter().flatten().flatten());
+    }
+    if let Some(update) = plan.on_conflict.as_ref().and_then(|c| c.update.as_ref()) {
+        expressions.extend(update.assignments.iter().map(|(_, e)| e));
+        expressions.extend(update.filter.iter());
+    }
+    expressions
 }
 
 /// Inserts a query's rows into a table made for them (`CREATE TABLE ... AS`, `CREATE MATERIALIZED VIEW`),

@@ -265,15 +265,17 @@ fn entry_row(table: &Table, index: &Index, key: &[u8], value: &[u8]) -> Result<R
     let mut row = vec![Value::Null; table.columns.len()];
     let mut input = &key[index.key_prefix.len()..];
     for column in &index.columns {
-        let value = decode_value(&mut input, &column.data_type(table), column.descending)?;
+        let data_type = column.data_type(table);
+        let value = decode_value(&mut input, &data_type, column.descending)?;
         // An expression's value is not a column of the row (the query recomputes it).
         if let Some(c) = column.table_column() {
-            row[c] = value;
+            row[c] = data_type.restore_key_value(value);
         }
     }
     let mut input = value;
     for &column in &table.primary_key {
-        row[column] = decode_value(&mut input, &table.columns[column].data_type, false)?;
+        let data_type = &table.columns[column].data_type;
+        row[column] = data_type.restore_key_value(decode_value(&mut input, data_type, false)?);
     }
     for &column in &index.include {
         row[column] = crate::storage::keycode::decode_stored_value(&mut input, &table.columns[column].data_type)?;

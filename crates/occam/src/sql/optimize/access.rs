@@ -214,9 +214,9 @@ fn index_path(
         + entries * (CPU_INDEX_TUPLE_COST + used.len() as f64 * CPU_OPERATOR_COST);
     let covered = columns.is_some_and(|columns| {
         columns.iter().enumerate().filter(|(_, used)| **used).all(|(c, _)| {
-            index.columns.iter().any(|k| k.table_column() == Some(c))
-                || index.include.contains(&c)
-                || table.primary_key.contains(&c)
+            // A key column's value comes from its key encoding, which must give it back as written.
+            let from_key = index.columns.iter().any(|k| k.table_column() == Some(c)) || table.primary_key.contains(&c);
+            index.include.contains(&c) || (from_key && table.columns[c].data_type.key_keeps_value())
         })
     });
     let row_cost = if covered {

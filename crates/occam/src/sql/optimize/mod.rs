@@ -130,6 +130,14 @@ pub fn plan_query(query: &QueryPlan, env: &Environment) -> PhysicalQuery {
     PhysicalQuery { root, subplans: planner.subplans, node_count: planner.next_id }
 }
 
+/// Plans the subqueries inside expressions a statement evaluates outside any query plan (INSERT's VALUES,
+/// UPDATE's SET, ON CONFLICT's SET and WHERE, RETURNING).
+pub fn plan_expression_subqueries(exprs: &[&BoundExpr], env: &Environment) -> Vec<(usize, PhysicalPlan)> {
+    let mut planner = Planner { env, next_id: 0, subplans: Vec::new(), work_table_rows: Vec::new() };
+    planner.plan_subqueries(exprs);
+    planner.subplans
+}
+
 /// Plans the read of the rows an UPDATE or DELETE changes: the table's rows that pass `filter`.
 pub fn plan_table_rows(table: &Arc<Table>, filter: Option<&BoundExpr>, env: &Environment) -> PhysicalQuery {
     let mut planner = Planner { env, next_id: 0, subplans: Vec::new(), work_table_rows: Vec::new() };

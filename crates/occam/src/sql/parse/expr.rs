@@ -144,9 +144,27 @@ impl Translator<'_> {
             E::IsNotFalse(inner) => case_when(not(self.expr(inner)?), boolean(false), boolean(true)),
             E::IsDistinctFrom(a, b) => self.is_distinct_from(a, b, true)?,
             E::IsNotDistinctFrom(a, b) => self.is_distinct_from(a, b, false)?,
-            E::InList { expr, list, negated } => {
-                Expr::InList { expr: self.boxed(expr)?, list: self.exprs(list)?, negated: *negated }
-            }
+            E::InList { expr, list, negated } => match row_fields(expr) {
+                // `(a, b) IN ((1, 2), (3, 4))`: a row equal to any of the rows, as PostgreSQL (OR of the row
+                // equalities, so NULLs give SQL's answer).
+                Some(lefts) => {
+                    let equalities = list
+                        .iter()
+                        .map(|item| {
+                            let rights = row_fields(item)
+                                .ok_or_else(|| Error::syntax("unequal number of entries in row expressions"))?;
+                            self.row_comparison(BinaryOperator::Eq, &lefts, &rights)
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    let any = Expr::Or(equalities);
+                    if *negated {
+                        not(any)
+                    } else {
+                        any
+                    }
+                }
+                None => Expr::InList { expr: self.boxed(expr)?, list: self.exprs(list)?, negated: *negated },
+            },
             E::InSubquery { expr, subquery, negated } => {
                 Expr::InSubquery { expr: self.boxed(expr)?, query: Box::new(self.query(subquery)?), negated: *negated }
             }
