@@ -22,6 +22,7 @@
 //!   TRUNCATE                               0A000 unsupported statement: Truncate    deletes every row
 //!   CREATE TABLE AS, MATERIALIZED VIEW     0A000 unsupported statement: CreateTableAs   run
 //!   REFRESH MATERIALIZED VIEW              0A000 unsupported statement: RefreshMatView  run
+//!   SAVEPOINT, RELEASE, ROLLBACK TO        0A000 unsupported transaction statement  run
 //!   FOR SHARE / FOR NO KEY UPDATE          0A000                                    run as FOR UPDATE
 //!   READ COMMITTED / READ UNCOMMITTED      0A000 Unsupported isolation level        run as snapshot isolation
 //!   SET TRANSACTION, default_transaction_isolation   0A000                          accepted (same levels)
@@ -32,8 +33,8 @@
 //! ```
 //! SERIALIZABLE stays refused in PostgreSQL mode: occam's snapshot isolation allows write skew, and running
 //! it under that name would silently weaken what the client asked for; the weaker levels may run at the
-//! stronger snapshot isolation, as the SQL standard allows. Features occam does not implement (SAVEPOINT,
-//! temporary tables, triggers, ...) stay refused in both modes, with DSQL's wording, in `sql::parse`.
+//! stronger snapshot isolation, as the SQL standard allows. Features occam does not implement (temporary
+//! tables, triggers, ...) stay refused in both modes, with DSQL's wording, in `sql::parse`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -157,6 +158,8 @@ pub struct Rules {
     pub allow_truncate: bool,
     /// `CREATE TABLE ... AS`, materialized views and REFRESH run instead of being refused.
     pub allow_create_table_as: bool,
+    /// `SAVEPOINT`, `RELEASE` and `ROLLBACK TO` run instead of being refused.
+    pub allow_savepoints: bool,
     /// Plain (synchronous) `CREATE INDEX` and `CONCURRENTLY` run instead of being refused.
     pub allow_synchronous_create_index: bool,
     /// `FOR SHARE` / `FOR NO KEY UPDATE` run as `FOR UPDATE` instead of being refused.
@@ -214,6 +217,7 @@ impl Rules {
                 separate_ddl_and_dml: true,
                 allow_truncate: false,
                 allow_create_table_as: false,
+                allow_savepoints: false,
                 allow_synchronous_create_index: false,
                 allow_other_locking_clauses: false,
                 allow_weaker_isolation_levels: false,
@@ -243,6 +247,7 @@ impl Rules {
                 separate_ddl_and_dml: false,
                 allow_truncate: true,
                 allow_create_table_as: true,
+                allow_savepoints: true,
                 allow_synchronous_create_index: true,
                 allow_other_locking_clauses: true,
                 allow_weaker_isolation_levels: true,
@@ -477,6 +482,14 @@ impl Rules {
             (false, false) => Err(Error::unsupported("unsupported statement: CreateTableAs")),
             (false, true) => Err(Error::unsupported("unsupported statement: RefreshMatView")),
         }
+    }
+
+    /// `SAVEPOINT` / `RELEASE` / `ROLLBACK TO`: DSQL refuses them, naming the statement.
+    pub fn check_savepoint(&self, action: crate::sql::ast::SavepointAction) -> Result<()> {
+        if self.allow_savepoints {
+            return Ok(());
+        }
+        Err(Error::unsupported(format!("unsupported transaction statement: {}", action.keyword())))
     }
 
     /// The CACHE of CREATE SEQUENCE (`identity: false`) or of an identity column: DSQL wants one given, 1

@@ -30,6 +30,7 @@ pub mod sqlstate {
     pub const INVALID_TRANSACTION_STATE: SqlState = "25000";
     pub const ACTIVE_SQL_TRANSACTION: SqlState = "25001";
     pub const NO_ACTIVE_SQL_TRANSACTION: SqlState = "25P01";
+    pub const INVALID_SAVEPOINT_SPECIFICATION: SqlState = "3B001";
     pub const IN_FAILED_SQL_TRANSACTION: SqlState = "25P02";
     pub const INVALID_SQL_STATEMENT_NAME: SqlState = "26000";
     pub const INVALID_AUTHORIZATION_SPECIFICATION: SqlState = "28000";

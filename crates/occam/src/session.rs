@@ -32,7 +32,9 @@ use crate::error::{sqlstate, Error, Result};
 use crate::interrupt::StatementInterrupt;
 use crate::roles;
 use crate::settings::SessionSettings;
-use crate::sql::ast::{AlterTableAction, DiscardTarget, IndexTarget, SequenceStatement, SessionCommand, Statement};
+use crate::sql::ast::{
+    AlterTableAction, DiscardTarget, IndexTarget, SavepointAction, SequenceStatement, SessionCommand, Statement,
+};
 use crate::sql::execute;
 use crate::sql::explain;
 use crate::sql::functions::FunctionContext;
@@ -129,6 +131,7 @@ impl QueryString {
                     Statement::Begin { .. }
                         | Statement::Commit
                         | Statement::Rollback
+                        | Statement::Savepoint { .. }
                         | Statement::Insert(_)
                         | Statement::Update(_)
                         | Statement::Delete(_)
@@ -197,12 +200,28 @@ struct ActiveTransaction {
     submitted_jobs: bool,
     /// Rows changed per table id, handed to the database's counters at COMMIT (see `table_activity`).
     table_changes: HashMap<u32, TableChanges>,
+    /// Open savepoints, oldest first (PostgreSQL mode).
+    savepoints: Vec<Savepoint>,
+}
+
+/// What `ROLLBACK TO SAVEPOINT` returns the transaction to: its writes and locks and the session's
+/// bookkeeping of them, as they were at `SAVEPOINT name`.
+struct Savepoint {
+    name: String,
+    checkpoint: crate::txn::Checkpoint,
+    did_ddl: bool,
+    did_dml: bool,
+    rows_modified: usize,
+    synchronous_builds: usize,
+    table_changes: HashMap<u32, TableChanges>,
 }
 
 enum State {
     Idle,
     Active(Box<ActiveTransaction>),
-    Failed,
+    /// A block after an error: statements get 25P02 until ROLLBACK, COMMIT or (when the block has
+    /// savepoints, kept here) ROLLBACK TO SAVEPOINT.
+    Failed(Option<Box<ActiveTransaction>>),
 }
 
 /// One client's session.
@@ -302,7 +321,7 @@ impl Session {
         for statement in &statements {
             let result = match statement {
                 Ok(statement) => self.run(statement, None, &[], in_batch),
-                Err(err) if matches!(self.state, State::Failed) => {
+                Err(err) if matches!(self.state, State::Failed(_)) => {
                     let _ = err;
                     Err(Error::in_failed_transaction())
                 }
@@ -364,10 +383,14 @@ impl Session {
         };
         let prepared = match statement {
             None => unplanned(None, Vec::new()),
-            Some(statement @ (Statement::Begin { .. } | Statement::Commit | Statement::Rollback)) => {
-                unplanned(Some(statement), Vec::new())
-            }
-            Some(_) if matches!(self.state, State::Failed) => return Err(Error::in_failed_transaction()),
+            Some(
+                statement @ (Statement::Begin { .. }
+                | Statement::Commit
+                | Statement::Rollback
+                | Statement::Savepoint { action: SavepointAction::RollbackTo, .. }),
+            ) => unplanned(Some(statement), Vec::new()),
+            Some(_) if matches!(self.state, State::Failed(_)) => return Err(Error::in_failed_transaction()),
+            Some(statement @ Statement::Savepoint { .. }) => unplanned(Some(statement), Vec::new()),
             Some(statement @ (Statement::Set { .. } | Statement::SetTransaction { .. })) => {
                 unplanned(Some(statement), Vec::new())
             }
@@ -443,7 +466,7 @@ impl Session {
             State::Idle => TransactionStatus::Idle,
             State::Active(active) if active.explicit => TransactionStatus::InTransaction,
             State::Active(_) => TransactionStatus::Idle,
-            State::Failed => TransactionStatus::Failed,
+            State::Failed(_) => TransactionStatus::Failed,
         }
     }
 
@@ -456,10 +479,13 @@ impl Session {
 
     /// After an error: an explicit block fails, an implicit transaction rolls back.
     fn on_error(&mut self) {
-        match &self.state {
-            State::Active(active) if active.explicit => self.state = State::Failed,
-            State::Active(_) => self.state = State::Idle,
-            State::Idle | State::Failed => {}
+        match std::mem::replace(&mut self.state, State::Idle) {
+            // The transaction is kept while a savepoint can bring it back.
+            State::Active(active) if active.explicit => {
+                self.state = State::Failed((!active.savepoints.is_empty()).then_some(active));
+            }
+            State::Active(_) | State::Idle => {}
+            failed @ State::Failed(_) => self.state = failed,
         }
     }
 
@@ -515,7 +541,15 @@ impl Session {
                 self.settings.finish_block(false);
                 Ok(command("ROLLBACK"))
             }
-            _ if matches!(self.state, State::Failed) => Err(Error::in_failed_transaction()),
+            Statement::Savepoint { action, name } if *action == SavepointAction::RollbackTo => {
+                self.db.rules().check_savepoint(*action)?;
+                self.rollback_to_savepoint(name)
+            }
+            _ if matches!(self.state, State::Failed(_)) => Err(Error::in_failed_transaction()),
+            Statement::Savepoint { action, name } => {
+                self.db.rules().check_savepoint(*action)?;
+                self.savepoint(*action, name)
+            }
             Statement::Set { name, value, local } => self.set(name, value, *local),
             Statement::SetTransaction { isolation, read_only } => {
                 // Every transaction runs at snapshot isolation: an accepted level changes nothing.
@@ -563,7 +597,74 @@ impl Session {
             synchronous_builds: Vec::new(),
             submitted_jobs: false,
             table_changes: HashMap::new(),
+            savepoints: Vec::new(),
         })
+    }
+
+    /// `SAVEPOINT name` and `RELEASE [SAVEPOINT] name`, in an open block (PostgreSQL mode).
+    fn savepoint(&mut self, action: SavepointAction, name: &str) -> Result<QueryResult> {
+        let State::Active(active) = &mut self.state else { return Err(outside_block(action)) };
+        if !active.explicit {
+            return Err(outside_block(action));
+        }
+        if action == SavepointAction::Release {
+            let position = find_savepoint(&active.savepoints, name)?;
+            // Releasing a savepoint releases the ones after it too; their work stays in the transaction.
+            active.savepoints.truncate(position);
+            return Ok(command("RELEASE"));
+        }
+        let savepoint = Savepoint {
+            name: name.to_string(),
+            checkpoint: active.txn.checkpoint(),
+            did_ddl: active.did_ddl,
+            did_dml: active.did_dml,
+            rows_modified: active.rows_modified,
+            synchronous_builds: active.synchronous_builds.len(),
+            table_changes: active.table_changes.clone(),
+        };
+        active.savepoints.push(savepoint);
+        Ok(command("SAVEPOINT"))
+    }
+
+    /// `ROLLBACK TO [SAVEPOINT] name`: the block's writes, locks and counts since the savepoint are undone
+    /// (the savepoint stays), and a failed block is active again. Sequence values taken since are not
+    /// given back, as in PostgreSQL.
+    fn rollback_to_savepoint(&mut self, name: &str) -> Result<QueryResult> {
+        let action = SavepointAction::RollbackTo;
+        let (mut active, failed) = match std::mem::replace(&mut self.state, State::Idle) {
+            State::Active(active) if active.explicit => (active, false),
+            State::Failed(Some(active)) => (active, true),
+            State::Failed(None) => {
+                self.state = State::Failed(None);
+                return Err(Error::new(
+                    sqlstate::INVALID_SAVEPOINT_SPECIFICATION,
+                    format!("savepoint \"{name}\" does not exist"),
+                ));
+            }
+            other => {
+                self.state = other;
+                return Err(outside_block(action));
+            }
+        };
+        let position = match find_savepoint(&active.savepoints, name) {
+            Ok(position) => position,
+            Err(err) => {
+                self.state = if failed { State::Failed(Some(active)) } else { State::Active(active) };
+                return Err(err);
+            }
+        };
+        active.savepoints.truncate(position + 1);
+        let savepoint = &active.savepoints[position];
+        let checkpoint = savepoint.checkpoint.clone();
+        active.did_ddl = savepoint.did_ddl;
+        active.did_dml = savepoint.did_dml;
+        active.rows_modified = savepoint.rows_modified;
+        active.table_changes = savepoint.table_changes.clone();
+        let builds = savepoint.synchronous_builds;
+        active.synchronous_builds.truncate(builds);
+        active.txn.restore(checkpoint);
+        self.state = State::Active(active);
+        Ok(command("ROLLBACK"))
     }
 
     /// Fails when the open transaction is older than the rules allow (checked before each statement; the
@@ -584,7 +685,7 @@ impl Session {
             // PostgreSQL warns "there is already a transaction in progress" and carries on; BEGIN inside
             // a multi-statement query turns its implicit transaction into a block.
             State::Active(active) => active.explicit = true,
-            State::Failed => return Err(Error::in_failed_transaction()),
+            State::Failed(_) => return Err(Error::in_failed_transaction()),
         }
         Ok(command("BEGIN"))
     }
@@ -593,7 +694,7 @@ impl Session {
         match &self.state {
             // PostgreSQL warns "there is no transaction in progress".
             State::Idle => Ok(command("COMMIT")),
-            State::Failed => {
+            State::Failed(_) => {
                 self.state = State::Idle;
                 self.settings.finish_block(false);
                 Ok(command("ROLLBACK"))
@@ -1266,4 +1367,21 @@ mod tests {
             assert!(QueryString::parse(sql).may_block(), "{sql}");
         }
     }
+}
+
+/// The position of the newest savepoint called `name` (PostgreSQL lets a name be reused; the newest wins).
+fn find_savepoint(savepoints: &[Savepoint], name: &str) -> Result<usize> {
+    savepoints.iter().rposition(|s| s.name == name).ok_or_else(|| {
+        Error::new(sqlstate::INVALID_SAVEPOINT_SPECIFICATION, format!("savepoint \"{name}\" does not exist"))
+    })
+}
+
+/// 25P01 for a savepoint statement outside a transaction block, in PostgreSQL's words.
+fn outside_block(action: SavepointAction) -> Error {
+    let statement = match action {
+        SavepointAction::Define => "SAVEPOINT",
+        SavepointAction::Release => "RELEASE SAVEPOINT",
+        SavepointAction::RollbackTo => "ROLLBACK TO SAVEPOINT",
+    };
+    Error::new(sqlstate::NO_ACTIVE_SQL_TRANSACTION, format!("{statement} can only be used in transaction blocks"))
 }

@@ -16,6 +16,11 @@ pub enum Statement {
     },
     Commit,
     Rollback,
+    /// `SAVEPOINT name`, `RELEASE [SAVEPOINT] name`, `ROLLBACK TO [SAVEPOINT] name`.
+    Savepoint {
+        action: SavepointAction,
+        name: String,
+    },
     CreateTable(CreateTable),
     DropTable {
         names: Vec<ObjectName>,
@@ -338,6 +343,25 @@ pub struct IndexColumn {
     pub descending: bool,
     /// `NULLS FIRST` (Some(true)) / `NULLS LAST` (Some(false)); None = PostgreSQL's default.
     pub nulls_first: Option<bool>,
+}
+
+/// What a savepoint statement does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SavepointAction {
+    Define,
+    Release,
+    RollbackTo,
+}
+
+impl SavepointAction {
+    /// The statement's keyword, as DSQL's refusal and PostgreSQL's errors name it.
+    pub fn keyword(self) -> &'static str {
+        match self {
+            SavepointAction::Define => "SAVEPOINT",
+            SavepointAction::Release => "RELEASE",
+            SavepointAction::RollbackTo => "ROLLBACK TO",
+        }
+    }
 }
 
 /// What an index key column indexes: a column by name, or an expression (`(lower(email))`).

@@ -649,6 +649,14 @@ pub struct Transaction {
     largest_write: (usize, usize),
 }
 
+/// What a transaction had written and locked at a savepoint (see [`Transaction::checkpoint`]).
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    locks: BTreeMap<Vec<u8>, RowLock>,
+    schema_dependencies: BTreeMap<Vec<u8>, Timestamp>,
+}
+
 impl Drop for Transaction {
     fn drop(&mut self) {
         self.manager.end_snapshot(self.start_ts);
@@ -658,6 +666,24 @@ impl Drop for Transaction {
 impl Transaction {
     pub fn start_ts(&self) -> Timestamp {
         self.start_ts
+    }
+
+    /// The write set, locks and schema dependencies as they are now, for [`restore`](Self::restore) to
+    /// return to (a savepoint: PostgreSQL's subtransaction, here a copy of what the transaction holds).
+    pub fn checkpoint(&self) -> Checkpoint {
+        Checkpoint {
+            writes: self.writes.clone(),
+            locks: self.locks.clone(),
+            schema_dependencies: self.schema_dependencies.clone(),
+        }
+    }
+
+    /// Forgets every write, lock and schema dependency taken since `checkpoint` (ROLLBACK TO SAVEPOINT).
+    /// The snapshot stays the same.
+    pub fn restore(&mut self, checkpoint: Checkpoint) {
+        self.writes = checkpoint.writes;
+        self.locks = checkpoint.locks;
+        self.schema_dependencies = checkpoint.schema_dependencies;
     }
 
     /// Whether COMMIT has nothing to validate or write (no writes and no row locks).

@@ -35,16 +35,22 @@ impl Translator<'_> {
                 Ok(Statement::Commit)
             }
             S::Rollback { chain, savepoint } => {
-                if savepoint.is_some() {
-                    return Err(Error::unsupported("unsupported transaction statement: ROLLBACK TO"));
-                }
                 if *chain {
                     return Err(unsupported("ROLLBACK AND CHAIN"));
                 }
-                Ok(Statement::Rollback)
+                Ok(match savepoint {
+                    Some(name) => {
+                        Statement::Savepoint { action: ast::SavepointAction::RollbackTo, name: fold_ident(name) }
+                    }
+                    None => Statement::Rollback,
+                })
             }
-            S::Savepoint { .. } => Err(Error::unsupported("unsupported transaction statement: SAVEPOINT")),
-            S::ReleaseSavepoint { .. } => Err(Error::unsupported("unsupported transaction statement: RELEASE")),
+            S::Savepoint { name } => {
+                Ok(Statement::Savepoint { action: ast::SavepointAction::Define, name: fold_ident(name) })
+            }
+            S::ReleaseSavepoint { name } => {
+                Ok(Statement::Savepoint { action: ast::SavepointAction::Release, name: fold_ident(name) })
+            }
             S::Query(query) => Ok(Statement::Query(Box::new(self.query(query)?))),
             S::Explain {
                 describe_alias: sp::DescribeAlias::Explain,
