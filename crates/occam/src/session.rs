@@ -1349,6 +1349,23 @@ fn tables_written(plan: &Plan) -> Vec<&catalog::Table> {
     }
 }
 
+/// The position of the newest savepoint called `name` (PostgreSQL lets a name be reused; the newest wins).
+fn find_savepoint(savepoints: &[Savepoint], name: &str) -> Result<usize> {
+    savepoints.iter().rposition(|s| s.name == name).ok_or_else(|| {
+        Error::new(sqlstate::INVALID_SAVEPOINT_SPECIFICATION, format!("savepoint \"{name}\" does not exist"))
+    })
+}
+
+/// 25P01 for a savepoint statement outside a transaction block, in PostgreSQL's words.
+fn outside_block(action: SavepointAction) -> Error {
+    let statement = match action {
+        SavepointAction::Define => "SAVEPOINT",
+        SavepointAction::Release => "RELEASE SAVEPOINT",
+        SavepointAction::RollbackTo => "ROLLBACK TO SAVEPOINT",
+    };
+    Error::new(sqlstate::NO_ACTIVE_SQL_TRANSACTION, format!("{statement} can only be used in transaction blocks"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::QueryString;
@@ -1367,21 +1384,4 @@ mod tests {
             assert!(QueryString::parse(sql).may_block(), "{sql}");
         }
     }
-}
-
-/// The position of the newest savepoint called `name` (PostgreSQL lets a name be reused; the newest wins).
-fn find_savepoint(savepoints: &[Savepoint], name: &str) -> Result<usize> {
-    savepoints.iter().rposition(|s| s.name == name).ok_or_else(|| {
-        Error::new(sqlstate::INVALID_SAVEPOINT_SPECIFICATION, format!("savepoint \"{name}\" does not exist"))
-    })
-}
-
-/// 25P01 for a savepoint statement outside a transaction block, in PostgreSQL's words.
-fn outside_block(action: SavepointAction) -> Error {
-    let statement = match action {
-        SavepointAction::Define => "SAVEPOINT",
-        SavepointAction::Release => "RELEASE SAVEPOINT",
-        SavepointAction::RollbackTo => "ROLLBACK TO SAVEPOINT",
-    };
-    Error::new(sqlstate::NO_ACTIVE_SQL_TRANSACTION, format!("{statement} can only be used in transaction blocks"))
 }
