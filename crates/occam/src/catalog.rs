@@ -27,6 +27,7 @@
 //! random value per row (random, so concurrent inserters never collide). It is invisible to `SELECT *`,
 //! to INSERT column lists and to name resolution.
 
+pub mod comments;
 pub mod views;
 
 use std::collections::HashMap;
@@ -413,6 +414,8 @@ pub struct Catalog {
     /// Materialized views' definitions (their rows are the table of the same name).
     materialized: HashMap<String, Arc<views::View>>,
     sequences: HashMap<String, Arc<crate::sequences::Sequence>>,
+    /// `COMMENT ON` texts (see `comments`).
+    pub comments: HashMap<comments::CommentKey, String>,
     /// Roles, ownership, privileges and IAM mappings (see `roles`).
     pub roles: crate::roles::RoleCatalog,
     /// What the system catalogs show in this database's mode (`sql::system`); set by the database.
@@ -470,6 +473,7 @@ impl Catalog {
             views,
             materialized,
             sequences: crate::sequences::by_name(sequences),
+            comments: comments::load(txn)?,
             roles: crate::roles::RoleCatalog::load(txn)?,
             system: crate::compat::CatalogRules::default(),
         })

@@ -887,6 +887,10 @@ impl Session {
                 catalog::views::drop_materialized(&mut active.txn, names, *if_exists, *cascade)
                     .map(|_| command("DROP MATERIALIZED VIEW"))
             }
+            Plan::Comment { key, text } => {
+                catalog::comments::set(&mut active.txn, *key, text.as_deref());
+                Ok(command("COMMENT"))
+            }
             Plan::DropView { names, if_exists, cascade } => {
                 catalog::views::drop_views(&mut active.txn, names, *if_exists, *cascade).map(|_| command("DROP VIEW"))
             }

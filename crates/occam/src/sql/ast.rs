@@ -16,6 +16,13 @@ pub enum Statement {
     },
     Commit,
     Rollback,
+    /// `COMMENT ON kind name IS 'text' | NULL` (`column`: the column of `COMMENT ON COLUMN t.c`).
+    Comment {
+        object: CommentObject,
+        name: ObjectName,
+        column: Option<String>,
+        text: Option<String>,
+    },
     /// `SAVEPOINT name`, `RELEASE [SAVEPOINT] name`, `ROLLBACK TO [SAVEPOINT] name`.
     Savepoint {
         action: SavepointAction,
@@ -343,6 +350,33 @@ pub struct IndexColumn {
     pub descending: bool,
     /// `NULLS FIRST` (Some(true)) / `NULLS LAST` (Some(false)); None = PostgreSQL's default.
     pub nulls_first: Option<bool>,
+}
+
+/// The kinds of object `COMMENT ON` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CommentObject {
+    Table,
+    View,
+    MaterializedView,
+    Index,
+    Sequence,
+    Column,
+    Schema,
+}
+
+impl CommentObject {
+    /// The kind with its article, as PostgreSQL's errors name it (`"t" is not a view`).
+    pub fn noun(self) -> &'static str {
+        match self {
+            CommentObject::Table => "a table",
+            CommentObject::View => "a view",
+            CommentObject::MaterializedView => "a materialized view",
+            CommentObject::Index => "an index",
+            CommentObject::Sequence => "a sequence",
+            CommentObject::Column => "a column",
+            CommentObject::Schema => "a schema",
+        }
+    }
 }
 
 /// What a savepoint statement does.

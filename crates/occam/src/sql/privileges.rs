@@ -19,7 +19,7 @@
 
 use crate::catalog::{Catalog, PUBLIC_SCHEMA};
 use crate::error::{sqlstate, Error, Result};
-use crate::sql::ast::{self, Expr, ObjectName, Privilege, QueryBody, SelectItem, Statement, TableRef};
+use crate::sql::ast::{self, CommentObject, Expr, ObjectName, Privilege, QueryBody, SelectItem, Statement, TableRef};
 
 /// Checks that non-administrator `role` may run `statement` (42501 otherwise).
 pub fn check(catalog: &Catalog, role: &str, statement: &Statement) -> Result<()> {
@@ -118,6 +118,23 @@ pub fn check(catalog: &Catalog, role: &str, statement: &Statement) -> Result<()>
             if let Some(table) = find(catalog, &create.table) {
                 if catalog.roles.table_owner(table.id) != Some(role) {
                     return Err(permission_denied(format!("must be owner of table {}", table.name)));
+                }
+            }
+        }
+        Statement::Comment { object: CommentObject::Schema, name, .. } => {
+            return Err(permission_denied(format!("must be owner of schema {}", name.name)));
+        }
+        Statement::Comment { object: CommentObject::Index, name, .. } => {
+            if let Some(index) = catalog.find_index(&name.name) {
+                if catalog.roles.table_owner(index.table_id) != Some(role) {
+                    return Err(permission_denied(format!("must be owner of index {}", index.name)));
+                }
+            }
+        }
+        Statement::Comment { name, .. } => {
+            if let Some(relation) = find(catalog, name) {
+                if catalog.roles.table_owner(relation.id) != Some(role) {
+                    return Err(permission_denied(format!("must be owner of relation {}", relation.name)));
                 }
             }
         }

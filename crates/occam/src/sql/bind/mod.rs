@@ -85,6 +85,10 @@ pub fn plan_statement_as(
             Plan::DropMaterializedView { names: names.clone(), if_exists: *if_exists, cascade: *cascade },
             empty_columns(),
         ),
+        ast::Statement::Comment { object, name, column, text } => {
+            let key = crate::sql::system::comment_target(catalog, *object, name, column.as_deref())?;
+            (Plan::Comment { key, text: text.clone() }, empty_columns())
+        }
         ast::Statement::DropView { names, if_exists, cascade } => {
             (Plan::DropView { names: names.clone(), if_exists: *if_exists, cascade: *cascade }, empty_columns())
         }

@@ -45,6 +45,39 @@ impl Translator<'_> {
                     None => Statement::Rollback,
                 })
             }
+            S::Comment { object_type, object_name, comment, if_exists } => {
+                if *if_exists {
+                    return Err(Error::syntax("syntax error at or near \"IF\""));
+                }
+                let object = match object_type {
+                    sp::CommentObject::Table => ast::CommentObject::Table,
+                    sp::CommentObject::View => ast::CommentObject::View,
+                    sp::CommentObject::MaterializedView => ast::CommentObject::MaterializedView,
+                    sp::CommentObject::Index => ast::CommentObject::Index,
+                    sp::CommentObject::Sequence => ast::CommentObject::Sequence,
+                    sp::CommentObject::Column => ast::CommentObject::Column,
+                    sp::CommentObject::Schema => ast::CommentObject::Schema,
+                    other => return Err(unsupported(format!("COMMENT ON {other}"))),
+                };
+                let parts = object_name
+                    .0
+                    .iter()
+                    .map(|p| p.as_ident().map(fold_ident).ok_or_else(|| unsupported(format!("the name {object_name}"))))
+                    .collect::<Result<Vec<String>>>()?;
+                let (name, column) = match (object, parts.as_slice()) {
+                    (ast::CommentObject::Column, [table, column]) => {
+                        (ast::ObjectName::unqualified(table), Some(column.clone()))
+                    }
+                    (ast::CommentObject::Column, [schema, table, column]) => {
+                        (ast::ObjectName { schema: Some(schema.clone()), name: table.clone() }, Some(column.clone()))
+                    }
+                    (ast::CommentObject::Column, _) => {
+                        return Err(Error::syntax("column name must be qualified"));
+                    }
+                    _ => (self.object_name(object_name)?, None),
+                };
+                Ok(Statement::Comment { object, name, column, text: comment.clone() })
+            }
             S::Savepoint { name } => {
                 Ok(Statement::Savepoint { action: ast::SavepointAction::Define, name: fold_ident(name) })
             }

@@ -82,6 +82,11 @@ pub enum Plan {
         names: Vec<ast::ObjectName>,
         if_exists: bool,
     },
+    /// `COMMENT ON ...`: the comment to set (None removes it) on the object it resolved to.
+    Comment {
+        key: crate::catalog::comments::CommentKey,
+        text: Option<String>,
+    },
     /// `CALL sys.wait_for_job(job_id)` (the only procedure), run by the session.
     WaitForJob {
         job_id: BoundExpr,
@@ -118,6 +123,7 @@ impl Plan {
                 | Plan::DropTable { .. }
                 | Plan::CreateView(_)
                 | Plan::DropView { .. }
+                | Plan::Comment { .. }
                 | Plan::CreateTableAs { .. }
                 | Plan::DropMaterializedView { .. }
                 | Plan::CreateIndex(_)

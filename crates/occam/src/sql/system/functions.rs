@@ -4,8 +4,8 @@
 //! `current_schemas`. They read the statement's catalog snapshot (`FunctionContext::catalog`), so they
 //! agree with what `pg_catalog` shows in the same statement.
 //!
-//! Comments (`obj_description`, `col_description`, `shobj_description`) are always NULL: occam has no
-//! `COMMENT ON` yet. Relation sizes are estimates (see [`relation_size`]).
+//! Comments (`obj_description`, `col_description`) are what `COMMENT ON` set (`shobj_description` is NULL:
+//! occam has no shared objects to comment). Relation sizes are estimates (see [`relation_size`]).
 
 use super::builtin_functions::FUNCTIONS;
 use super::names::{self, format_type};
@@ -34,8 +34,11 @@ pub enum CatalogFunction {
     ConstraintDefinition,
     Expression,
     UserById,
-    /// `obj_description`, `col_description`, `shobj_description`, `pg_get_serial_sequence`,
-    /// `pg_get_partkeydef`, `pg_get_statisticsobjdef_columns`: NULL (nothing to show).
+    /// `obj_description(oid [, catalog])`.
+    ObjectDescription,
+    /// `col_description(table, attnum)`.
+    ColumnDescription,
+    /// `shobj_description`, `pg_get_partkeydef`, `pg_get_statisticsobjdef_columns`: NULL (nothing to show).
     Nothing,
     /// `pg_get_viewdef(oid [, pretty])`.
     ViewDefinition,
@@ -129,9 +132,9 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
             .map(|a| resolved(C::Expression, a, text)),
         "pg_get_userbyid" => all(&[oid_arg]).map(|a| resolved(C::UserById, a, DataType::Name)),
         "obj_description" => {
-            all(&[oid_arg]).or_else(|| all(&[oid_arg, text_arg])).map(|a| resolved(C::Nothing, a, text))
+            all(&[oid_arg]).or_else(|| all(&[oid_arg, text_arg])).map(|a| resolved(C::ObjectDescription, a, text))
         }
-        "col_description" => all(&[oid_arg, int4_arg]).map(|a| resolved(C::Nothing, a, text)),
+        "col_description" => all(&[oid_arg, int4_arg]).map(|a| resolved(C::ColumnDescription, a, text)),
         "shobj_description" => all(&[oid_arg, text_arg]).map(|a| resolved(C::Nothing, a, text)),
         "pg_get_serial_sequence" => all(&[text_arg, text_arg]).map(|a| resolved(C::SerialSequence, a, text)),
         "pg_get_viewdef" => {
@@ -329,6 +332,22 @@ pub fn invoke(function: CatalogFunction, args: &[Value], ctx: &FunctionContext) 
         C::BuiltinIsVisible => Value::Bool(true),
         C::DatabaseEncoding => Value::Text("UTF8".into()),
         C::TablespaceLocation => Value::Text(String::new()),
+        C::ObjectDescription => {
+            let catalog_name = match args.get(1) {
+                Some(Value::Text(name)) => Some(name.as_str()),
+                _ => None,
+            };
+            super::comments::object_description(catalog, first_oid(), catalog_name)
+                .map_or(Value::Null, |text| Value::Text(text.to_string()))
+        }
+        C::ColumnDescription => {
+            let attnum = match args[1] {
+                Value::Int(n) => n as i32,
+                _ => 0,
+            };
+            super::comments::column_description(catalog, first_oid(), attnum)
+                .map_or(Value::Null, |text| Value::Text(text.to_string()))
+        }
         C::ViewDefinition => match rows::class_by_oid(catalog, first_oid()) {
             Some(Class::View(view)) => Value::Text(deparse::view_definition(view)),
             _ => Value::Null,

@@ -36,6 +36,7 @@ macro_rules! relation {
 }
 
 pub mod builtin_functions;
+pub mod comments;
 mod deparse;
 pub mod functions;
 mod information_schema;
@@ -52,6 +53,7 @@ use crate::sql::functions::FunctionContext;
 use crate::txn::Transaction;
 use crate::types::{DataType, Row};
 
+pub use comments::comment_target;
 pub use rows::RowBuilder;
 
 /// The schema occam's own system relations live in.

@@ -43,7 +43,7 @@ pub static RELATIONS: &[SystemRelation] = &[
     table!("pg_attrdef", 2604, &[("oid", DataType::Oid), ("adrelid", DataType::Oid), ("adnum", DataType::Int2), ("adbin", DataType::NodeTree)], pg_attrdef),
     table!("pg_am", 2601, &[("oid", DataType::Oid), ("amname", DataType::Name), ("amhandler", DataType::Reg(RegKind::Proc)), ("amtype", DataType::InternalChar)], pg_am),
     table!("pg_proc", 1255, &[("oid", DataType::Oid), ("proname", DataType::Name), ("pronamespace", DataType::Oid), ("proowner", DataType::Oid), ("prolang", DataType::Oid), ("procost", DataType::Float4), ("prorows", DataType::Float4), ("provariadic", DataType::Oid), ("prosupport", DataType::Reg(RegKind::Proc)), ("prokind", DataType::InternalChar), ("prosecdef", DataType::Bool), ("proleakproof", DataType::Bool), ("proisstrict", DataType::Bool), ("proretset", DataType::Bool), ("provolatile", DataType::InternalChar), ("proparallel", DataType::InternalChar), ("pronargs", DataType::Int2), ("pronargdefaults", DataType::Int2), ("prorettype", DataType::Oid), ("proargtypes", DataType::OidVector), ("proallargtypes", DataType::Array(ArrayElement::OID)), ("proargmodes", DataType::Array(ArrayElement::INTERNAL_CHAR)), ("proargnames", DataType::Array(ArrayElement::TEXT)), ("proargdefaults", DataType::NodeTree), ("protrftypes", DataType::Array(ArrayElement::OID)), ("prosrc", DataType::Text), ("probin", DataType::Text), ("prosqlbody", DataType::NodeTree), ("proconfig", DataType::Array(ArrayElement::TEXT)), ("proacl", DataType::Array(ArrayElement::ACLITEM))], pg_proc),
-    table!("pg_description", 2609, &[("objoid", DataType::Oid), ("classoid", DataType::Oid), ("objsubid", DataType::Int4), ("description", DataType::Text)], super::no_rows),
+    table!("pg_description", 2609, &[("objoid", DataType::Oid), ("classoid", DataType::Oid), ("objsubid", DataType::Int4), ("description", DataType::Text)], pg_description),
     table!("pg_shdescription", 2396, &[("objoid", DataType::Oid), ("classoid", DataType::Oid), ("description", DataType::Text)], super::no_rows),
     table!("pg_auth_members", 1261, &[("roleid", DataType::Oid), ("member", DataType::Oid), ("grantor", DataType::Oid), ("admin_option", DataType::Bool)], super::no_rows),
     SystemRelation {
@@ -803,6 +803,20 @@ fn pg_stats(ctx: &SystemContext) -> Result<Vec<Row>> {
         }
     }
     Ok(out)
+}
+
+fn pg_description(ctx: &SystemContext) -> Result<Vec<Row>> {
+    Ok(super::comments::descriptions(ctx.catalog())
+        .into_iter()
+        .map(|(key, text)| {
+            ctx.row()
+                .set("objoid", key.objoid)
+                .set("classoid", key.classoid)
+                .set("objsubid", key.objsubid)
+                .set("description", text.to_string())
+                .finish()
+        })
+        .collect())
 }
 
 #[cfg(test)]
