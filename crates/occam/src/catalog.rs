@@ -28,6 +28,7 @@
 //! to INSERT column lists and to name resolution.
 
 pub mod comments;
+pub mod functions;
 pub mod views;
 
 use std::collections::HashMap;
@@ -414,6 +415,8 @@ pub struct Catalog {
     /// Materialized views' definitions (their rows are the table of the same name).
     materialized: HashMap<String, Arc<views::View>>,
     sequences: HashMap<String, Arc<crate::sequences::Sequence>>,
+    /// SQL functions by name (see `functions`).
+    pub functions: HashMap<String, Vec<Arc<functions::SqlFunction>>>,
     /// `COMMENT ON` texts (see `comments`).
     pub comments: HashMap<comments::CommentKey, String>,
     /// Roles, ownership, privileges and IAM mappings (see `roles`).
@@ -474,6 +477,7 @@ impl Catalog {
             materialized,
             sequences: crate::sequences::by_name(sequences),
             comments: comments::load(txn)?,
+            functions: functions::load(txn)?,
             roles: crate::roles::RoleCatalog::load(txn)?,
             system: crate::compat::CatalogRules::default(),
         })

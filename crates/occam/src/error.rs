@@ -45,6 +45,9 @@ pub mod sqlstate {
     pub const UNDEFINED_TABLE: SqlState = "42P01";
     pub const UNDEFINED_PARAMETER: SqlState = "42P02";
     pub const UNDEFINED_OBJECT: SqlState = "42704";
+    pub const INVALID_FUNCTION_DEFINITION: SqlState = "42P13";
+    pub const DUPLICATE_FUNCTION: SqlState = "42723";
+    pub const AMBIGUOUS_FUNCTION: SqlState = "42725";
     pub const UNDEFINED_SCHEMA: SqlState = "3F000";
     pub const INVALID_NAME: SqlState = "42602";
     pub const INVALID_REGULAR_EXPRESSION: SqlState = "2201B";

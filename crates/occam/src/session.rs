@@ -887,6 +887,12 @@ impl Session {
                 catalog::views::drop_materialized(&mut active.txn, names, *if_exists, *cascade)
                     .map(|_| command("DROP MATERIALIZED VIEW"))
             }
+            Plan::CreateFunction(create) => {
+                catalog::functions::create(&mut active.txn, create).map(|_| command("CREATE FUNCTION"))
+            }
+            Plan::DropFunction { functions, if_exists } => {
+                catalog::functions::drop(&mut active.txn, functions, *if_exists).map(|_| command("DROP FUNCTION"))
+            }
             Plan::Comment { key, text } => {
                 catalog::comments::set(&mut active.txn, *key, text.as_deref());
                 Ok(command("COMMENT"))

@@ -16,6 +16,13 @@ pub enum Statement {
     },
     Commit,
     Rollback,
+    /// `CREATE [OR REPLACE] FUNCTION ... LANGUAGE sql`.
+    CreateFunction(CreateFunction),
+    /// `DROP FUNCTION [IF EXISTS] name[(types)], ...`.
+    DropFunction {
+        functions: Vec<FunctionSignature>,
+        if_exists: bool,
+    },
     /// `COMMENT ON kind name IS 'text' | NULL` (`column`: the column of `COMMENT ON COLUMN t.c`).
     Comment {
         object: CommentObject,
@@ -350,6 +357,30 @@ pub struct IndexColumn {
     pub descending: bool,
     /// `NULLS FIRST` (Some(true)) / `NULLS LAST` (Some(false)); None = PostgreSQL's default.
     pub nulls_first: Option<bool>,
+}
+
+/// `CREATE [OR REPLACE] FUNCTION name(params) RETURNS type LANGUAGE sql ...`: a scalar SQL function whose
+/// body is one expression (`RETURN expr`, or `AS 'SELECT expr'`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CreateFunction {
+    pub name: ObjectName,
+    pub or_replace: bool,
+    /// (name, type) per parameter.
+    pub params: Vec<(Option<String>, DataType)>,
+    pub returns: DataType,
+    /// The body's expression as SQL text.
+    pub body_sql: String,
+    /// `IMMUTABLE` / `STABLE` / `VOLATILE` as `pg_proc.provolatile` (`i`, `s`, `v`).
+    pub volatility: char,
+    /// `STRICT` / `RETURNS NULL ON NULL INPUT`.
+    pub strict: bool,
+}
+
+/// A function named by DROP FUNCTION: its name and, when given, its parameter types.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionSignature {
+    pub name: ObjectName,
+    pub params: Option<Vec<DataType>>,
 }
 
 /// The kinds of object `COMMENT ON` takes.

@@ -77,7 +77,11 @@ pub fn check(catalog: &Catalog, role: &str, statement: &Statement) -> Result<()>
             delete.using.iter().for_each(|item| needs.table_ref(item));
             needs.select_items(&delete.returning);
         }
-        Statement::CreateTable(_) | Statement::CreateView(_) | Statement::CreateTableAs(_)
+        Statement::CreateTable(_)
+        | Statement::CreateView(_)
+        | Statement::CreateTableAs(_)
+        | Statement::CreateFunction(_)
+        | Statement::DropFunction { .. }
             if !catalog.roles.has_schema_privilege(role, PUBLIC_SCHEMA, Privilege::Create) =>
         {
             return Err(permission_denied(format!("permission denied for schema {PUBLIC_SCHEMA}")));

@@ -1051,6 +1051,21 @@ pub fn can_cast(from: &DataType, to: &DataType) -> bool {
     )
 }
 
+/// Whether PostgreSQL converts `from` to `to` implicitly (to resolve a function's argument): the same
+/// type, an untyped literal, a wider number, a wider date/time type, or string types among themselves.
+pub fn can_cast_implicitly(from: &DataType, to: &DataType) -> bool {
+    if from == to || *from == DataType::Unknown || base_type(from) == base_type(to) {
+        return true;
+    }
+    if from.is_string() && to.is_string() {
+        return true;
+    }
+    match ((numeric_rank(from), numeric_rank(to)), (datetime_rank(from), datetime_rank(to))) {
+        ((Some(a), Some(b)), _) | (_, (Some(a), Some(b))) => a <= b,
+        _ => false,
+    }
+}
+
 /// Whether a value of type `from` may be stored into a column of type `to` without an explicit cast
 /// (PostgreSQL's assignment casts: numeric types among themselves, anything from unknown, text types among
 /// themselves). If not: 42804 `column "x" is of type integer but expression is of type boolean`.

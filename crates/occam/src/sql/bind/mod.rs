@@ -85,6 +85,21 @@ pub fn plan_statement_as(
             Plan::DropMaterializedView { names: names.clone(), if_exists: *if_exists, cascade: *cascade },
             empty_columns(),
         ),
+        ast::Statement::CreateFunction(create) => {
+            // The body must bind over the parameters and give the return type (checked again where used).
+            expand_sql_function(
+                catalog,
+                0,
+                &create.name.name,
+                &create.params,
+                &parse_body(&create.body_sql)?,
+                create.returns,
+            )?;
+            (Plan::CreateFunction(create.clone()), empty_columns())
+        }
+        ast::Statement::DropFunction { functions, if_exists } => {
+            (Plan::DropFunction { functions: functions.clone(), if_exists: *if_exists }, empty_columns())
+        }
         ast::Statement::Comment { object, name, column, text } => {
             let key = crate::sql::system::comment_target(catalog, *object, name, column.as_deref())?;
             (Plan::Comment { key, text: text.clone() }, empty_columns())
@@ -180,6 +195,58 @@ pub fn bind_table_predicate(table: &Table, expr: &Expr) -> Result<BoundExpr> {
     let mut binder = Binder::new(&catalog, &[]);
     let scope = Binder::table_scope(table, None)?;
     binder.bind_filter(Some(expr), &scope)?.ok_or_else(|| Error::internal("no predicate"))
+}
+
+/// How deep SQL function bodies may call SQL functions (a function that calls itself ends here).
+const MAX_FUNCTION_NESTING: usize = 32;
+
+/// A stored function body's expression.
+fn parse_body(sql: &str) -> Result<Expr> {
+    crate::sql::parse::parse_expression(sql)
+}
+
+/// Binds a SQL function's body over its parameters (parameter i is `Column(i)`, by name or as `$i + 1`),
+/// cast to the return type: 42P13 as PostgreSQL when it cannot be; subqueries are not supported in a body
+/// (the expansion places the body where the function is called).
+fn expand_sql_function(
+    catalog: &Catalog,
+    depth: usize,
+    name: &str,
+    params: &[(Option<String>, DataType)],
+    body: &Expr,
+    returns: DataType,
+) -> Result<BoundExpr> {
+    let types: Vec<DataType> = params.iter().map(|(_, t)| *t).collect();
+    let mut binder = Binder::new(catalog, &types);
+    binder.function_body = Some(depth);
+    binder.clause = "SQL function bodies";
+    let columns = params
+        .iter()
+        .enumerate()
+        .map(|(i, (param, data_type))| ScopeColumn {
+            name: param.clone().unwrap_or_else(|| format!("${}", i + 1)),
+            data_type: *data_type,
+            hidden: false,
+            origin: None,
+        })
+        .collect();
+    let mut scope = Scope::default();
+    scope.push(Some(name.to_string()), columns)?;
+    let (bound, from) = binder.bind_expr(body, &scope)?;
+    if !bound.subqueries().is_empty() {
+        return Err(Error::unsupported("subqueries in SQL function bodies"));
+    }
+    let return_mismatch = || {
+        Error::new(
+            sqlstate::INVALID_FUNCTION_DEFINITION,
+            format!("return type mismatch in function declared to return {}", returns.name()),
+        )
+        .with_detail(format!("Actual return type is {}.", from.name()))
+    };
+    if from != DataType::Unknown && !scalar::can_assign(&from, &returns) {
+        return Err(return_mismatch());
+    }
+    binder.coerce(bound, from, returns)
 }
 
 /// Binds an expression index column over one row of `table`: its bound form and type. As PostgreSQL, no
@@ -481,6 +548,9 @@ struct Binder<'c> {
     /// The WITH names in scope (innermost last); each reference binds the named query again, as a FROM
     /// subquery (PostgreSQL inlines a common table expression referenced once; occam inlines every one).
     common_tables: Vec<CommonTable>,
+    /// In a SQL function's body: `$n` is parameter n, column n - 1 of the body's scope (see
+    /// `expand_sql_function`), and how deep function bodies nest here.
+    function_body: Option<usize>,
 }
 
 /// A common table expression in scope.
@@ -526,6 +596,7 @@ impl<'c> Binder<'c> {
             in_window: false,
             select_list_functions: None,
             common_tables: Vec::new(),
+            function_body: None,
         }
     }
 
@@ -2287,6 +2358,10 @@ impl<'c> Binder<'c> {
                 Literal::String(s) => (BoundExpr::Literal(Value::Text(s.clone())), DataType::Unknown),
             }),
             Expr::Column { table, name } => self.bind_column(table.as_deref(), name, scope),
+            Expr::Parameter(n) if self.function_body.is_some() => match self.params.get(n.wrapping_sub(1)) {
+                Some(data_type) => Ok((BoundExpr::Column(n - 1), *data_type)),
+                None => Err(Error::new(sqlstate::UNDEFINED_PARAMETER, format!("there is no parameter ${n}"))),
+            },
             Expr::Parameter(n) => {
                 if *n == 0 || *n > 65535 {
                     return Err(Error::new(sqlstate::UNDEFINED_PARAMETER, format!("there is no parameter ${n}")));
@@ -2745,8 +2820,64 @@ impl<'c> Binder<'c> {
             bound.push(expr);
             types.push(data_type);
         }
-        let function = functions::resolve_scalar(name, &types)?;
+        let function = match functions::resolve_scalar(name, &types) {
+            Err(err) if err.code == sqlstate::UNDEFINED_FUNCTION => {
+                // pg_catalog's functions come first, as PostgreSQL's search_path puts them; then the user's.
+                return self.sql_function_call(name, bound, types)?.ok_or(err);
+            }
+            resolved => resolved?,
+        };
         self.call(function, bound, types)
+    }
+
+    /// A call of a SQL function (`CREATE FUNCTION ... LANGUAGE sql`), expanded into its body over the
+    /// arguments (cast to the parameters' types); None when no function of that name takes them. The
+    /// function whose parameter types match the arguments exactly in most places wins.
+    fn sql_function_call(
+        &mut self,
+        name: &str,
+        args: Vec<BoundExpr>,
+        types: Vec<DataType>,
+    ) -> Result<Option<(BoundExpr, DataType)>> {
+        let catalog = self.catalog;
+        let Some(candidates) = catalog.functions.get(name) else { return Ok(None) };
+        let accepts = scalar::can_cast_implicitly;
+        let function = candidates
+            .iter()
+            .filter(|f| f.params.len() == types.len() && f.params.iter().zip(&types).all(|((_, p), t)| accepts(t, p)))
+            .max_by_key(|f| f.params.iter().zip(&types).filter(|((_, p), t)| p == *t).count());
+        let Some(function) = function else { return Ok(None) };
+        let depth = self.function_body.unwrap_or(0);
+        if depth >= MAX_FUNCTION_NESTING {
+            return Err(Error::new(sqlstate::STATEMENT_TOO_COMPLEX, "stack depth limit exceeded").with_detail(
+                format!("SQL function \"{}\" nests more than {MAX_FUNCTION_NESTING} deep.", function.name),
+            ));
+        }
+        let body = expand_sql_function(
+            catalog,
+            depth + 1,
+            &function.name,
+            &function.params,
+            &function.body,
+            function.returns,
+        )?;
+        let mut coerced = Vec::with_capacity(args.len());
+        for ((arg, from), (_, to)) in args.into_iter().zip(types).zip(&function.params) {
+            coerced.push(self.coerce(arg, from, *to)?);
+        }
+        let expanded = body.replace_columns(&|i| coerced[i].clone());
+        if !function.strict || coerced.is_empty() {
+            return Ok(Some((expanded, function.returns)));
+        }
+        // STRICT: NULL when any argument is NULL, without evaluating the body.
+        let any_null = BoundExpr::Or(
+            coerced.iter().map(|a| BoundExpr::IsNull { expr: Box::new(a.clone()), negated: false }).collect(),
+        );
+        let strict = BoundExpr::Case {
+            branches: vec![(any_null, BoundExpr::Literal(Value::Null))],
+            else_result: Some(Box::new(expanded)),
+        };
+        Ok(Some((strict, function.returns)))
     }
 
     /// Functions answered from the server's fixed environment, folded to constants at plan time.

@@ -28,6 +28,7 @@ mod alter_table;
 mod depth;
 mod dialect;
 mod expr;
+mod function;
 mod query;
 mod render;
 mod sequence;

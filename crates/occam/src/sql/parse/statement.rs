@@ -142,6 +142,8 @@ impl Translator<'_> {
             },
             S::CreateIndex(create) => self.create_index(create),
             S::AlterTable(alter) => self.alter_table(alter),
+            S::CreateFunction(create) => self.create_function(create),
+            S::DropFunction(drop) => self.drop_function(drop),
             S::Call(function) => self.call_statement(function),
             S::Set(set) => self.set(set),
             // Refused in DSQL mode by the session's rule table (`compat`), so that PostgreSQL mode can run it.

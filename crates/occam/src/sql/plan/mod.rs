@@ -82,6 +82,12 @@ pub enum Plan {
         names: Vec<ast::ObjectName>,
         if_exists: bool,
     },
+    /// `CREATE FUNCTION ... LANGUAGE sql` (its body checked by the binder).
+    CreateFunction(ast::CreateFunction),
+    DropFunction {
+        functions: Vec<ast::FunctionSignature>,
+        if_exists: bool,
+    },
     /// `COMMENT ON ...`: the comment to set (None removes it) on the object it resolved to.
     Comment {
         key: crate::catalog::comments::CommentKey,
@@ -124,6 +130,8 @@ impl Plan {
                 | Plan::CreateView(_)
                 | Plan::DropView { .. }
                 | Plan::Comment { .. }
+                | Plan::CreateFunction(_)
+                | Plan::DropFunction { .. }
                 | Plan::CreateTableAs { .. }
                 | Plan::DropMaterializedView { .. }
                 | Plan::CreateIndex(_)

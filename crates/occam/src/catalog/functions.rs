@@ -1,0 +1,176 @@
+//! SQL-language functions (`CREATE FUNCTION ... LANGUAGE sql`, as Aurora DSQL has them since 2026): each
+//! is one catalog row keyed by name and parameter types, holding the body's expression as SQL text. The
+//! binder expands a call into that expression over the call's arguments (`sql::bind`), so a function is
+//! bound where it is used and nothing is kept bound here.
+//!
+//! ```text
+//!   key    table_prefix(0, 31) ++ encode(name, parameter types)     value  the definition (format below)
+//! ```
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::{check_schema, display_name, encode_type, put_str, put_u16, CatalogReader, FORMAT_VERSION};
+use crate::error::{sqlstate, Error, Result};
+use crate::sql::ast::{self, FunctionSignature};
+use crate::storage::keycode::{encode_key, table_prefix};
+use crate::storage::prefix_range;
+use crate::txn::Transaction;
+use crate::types::{DataType, Value};
+
+/// A stored SQL function.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SqlFunction {
+    pub name: String,
+    /// (name, type) per parameter.
+    pub params: Vec<(Option<String>, DataType)>,
+    pub returns: DataType,
+    /// The body's expression as SQL text, and parsed.
+    pub body_sql: String,
+    pub body: ast::Expr,
+    /// `pg_proc.provolatile`: `i`, `s` or `v`.
+    pub volatility: char,
+    pub strict: bool,
+}
+
+impl SqlFunction {
+    /// `name(integer, text)`, as PostgreSQL's messages name a function.
+    pub fn signature(&self) -> String {
+        signature_text(&self.name, self.params.iter().map(|(_, t)| t))
+    }
+}
+
+fn signature_text<'t>(name: &str, types: impl Iterator<Item = &'t DataType>) -> String {
+    let types: Vec<&str> = types.map(|t| t.name()).collect();
+    format!("{name}({})", types.join(", "))
+}
+
+fn prefix() -> Vec<u8> {
+    table_prefix(0, 31)
+}
+
+fn key(name: &str, types: &[DataType]) -> Vec<u8> {
+    let types: Vec<&str> = types.iter().map(|t| t.name()).collect();
+    encode_key(&prefix(), &[Value::Text(name.to_string()), Value::Text(types.join(","))])
+}
+
+/// Every SQL function visible to `txn`, by name.
+pub fn load(txn: &Transaction) -> Result<HashMap<String, Vec<Arc<SqlFunction>>>> {
+    let (start, end) = prefix_range(&prefix());
+    let mut out: HashMap<String, Vec<Arc<SqlFunction>>> = HashMap::new();
+    for entry in txn.scan(start, end, false) {
+        let function = decode(&entry?.1)?;
+        out.entry(function.name.clone()).or_default().push(Arc::new(function));
+    }
+    Ok(out)
+}
+
+/// Stores a function checked by the binder; OR REPLACE may replace one with the same parameter types if
+/// its return type is the same (`42P13`, as PostgreSQL), else `42723`.
+pub fn create(txn: &mut Transaction, create: &ast::CreateFunction) -> Result<()> {
+    check_schema(&create.name)?;
+    let name = &create.name.name;
+    let types: Vec<DataType> = create.params.iter().map(|(_, t)| *t).collect();
+    let key = key(name, &types);
+    if let Some(existing) = txn.get(&key)? {
+        if !create.or_replace {
+            return Err(Error::new(
+                sqlstate::DUPLICATE_FUNCTION,
+                format!("function \"{}\" already exists with same argument types", name),
+            ));
+        }
+        let existing = decode(&existing)?;
+        if existing.returns != create.returns {
+            return Err(Error::new(
+                sqlstate::INVALID_FUNCTION_DEFINITION,
+                "cannot change return type of existing function",
+            )
+            .with_hint(format!("Use DROP FUNCTION {} first.", existing.signature())));
+        }
+    }
+    txn.put(key, encode(create));
+    Ok(())
+}
+
+/// `DROP FUNCTION [IF EXISTS] name[(types)], ...`: without types the name must be unique
+/// (`42725 function name "f" is not unique`); a missing one is `42883` unless IF EXISTS.
+pub fn drop(txn: &mut Transaction, functions: &[FunctionSignature], if_exists: bool) -> Result<()> {
+    let all = load(txn)?;
+    for signature in functions {
+        check_schema(&signature.name)?;
+        let name = &signature.name.name;
+        let candidates = all.get(name).map(Vec::as_slice).unwrap_or(&[]);
+        let found: Vec<&Arc<SqlFunction>> = match &signature.params {
+            Some(types) => candidates
+                .iter()
+                .filter(|f| f.params.len() == types.len() && f.params.iter().zip(types).all(|((_, a), b)| a == b))
+                .collect(),
+            None => candidates.iter().collect(),
+        };
+        match found.as_slice() {
+            [] if if_exists => {}
+            [] => {
+                let message = match &signature.params {
+                    Some(types) => {
+                        format!(
+                            "function {} does not exist",
+                            signature_text(&display_name(&signature.name), types.iter())
+                        )
+                    }
+                    None => format!("could not find a function named \"{}\"", display_name(&signature.name)),
+                };
+                return Err(Error::new(sqlstate::UNDEFINED_FUNCTION, message));
+            }
+            [function] => {
+                let types: Vec<DataType> = function.params.iter().map(|(_, t)| *t).collect();
+                txn.delete(key(&function.name, &types));
+            }
+            _ => {
+                return Err(Error::new(sqlstate::AMBIGUOUS_FUNCTION, format!("function name \"{name}\" is not unique"))
+                    .with_hint("Specify the argument list to select the function unambiguously."))
+            }
+        }
+    }
+    Ok(())
+}
+
+//   function row: u8 format version, str name, u16 parameter count, per parameter: u8 named, [str name],
+//     type; return type, str body sql, u8 volatility, u8 strict
+
+fn encode(create: &ast::CreateFunction) -> Vec<u8> {
+    let mut out = vec![FORMAT_VERSION];
+    put_str(&mut out, &create.name.name);
+    put_u16(&mut out, create.params.len() as u16);
+    for (name, data_type) in &create.params {
+        match name {
+            Some(name) => {
+                out.push(1);
+                put_str(&mut out, name);
+            }
+            None => out.push(0),
+        }
+        encode_type(&mut out, data_type);
+    }
+    encode_type(&mut out, &create.returns);
+    put_str(&mut out, &create.body_sql);
+    out.push(create.volatility as u8);
+    out.push(create.strict as u8);
+    out
+}
+
+fn decode(bytes: &[u8]) -> Result<SqlFunction> {
+    let mut reader = CatalogReader::open(bytes)?;
+    let name = reader.string()?;
+    let count = reader.u16()? as usize;
+    let mut params = Vec::with_capacity(count);
+    for _ in 0..count {
+        let param_name = if reader.u8()? == 1 { Some(reader.string()?) } else { None };
+        params.push((param_name, reader.data_type()?));
+    }
+    let returns = reader.data_type()?;
+    let body_sql = reader.string()?;
+    let volatility = reader.u8()? as char;
+    let strict = reader.u8()? == 1;
+    let body = crate::sql::parse::parse_expression(&body_sql)?;
+    Ok(SqlFunction { name, params, returns, body_sql, body, volatility, strict })
+}
