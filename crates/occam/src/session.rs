@@ -847,7 +847,7 @@ impl Session {
                 }
                 command("CREATE VIEW")
             }),
-            Plan::CreateTableAs { create, query, materialized } => {
+            Plan::CreateTableAs { create, query, materialized, with_data } => {
                 check_table_definition(rules, create)?;
                 if !catalog::create_table(&mut active.txn, &functions.catalog, create)? {
                     return Ok(command(if materialized.is_some() {
@@ -862,9 +862,13 @@ impl Session {
                 if let Some(definition) = materialized {
                     catalog::views::store_materialized(&mut active.txn, table.id, definition);
                 }
-                let filled =
-                    execute::fill_table(Arc::new(table), query, &mut active.txn, params, &functions, &planning)?;
-                Ok(command(&format!("SELECT {}", rows_affected(&filled))))
+                if *with_data {
+                    let filled =
+                        execute::fill_table(Arc::new(table), query, &mut active.txn, params, &functions, &planning)?;
+                    Ok(command(&format!("SELECT {}", rows_affected(&filled))))
+                } else {
+                    Ok(command("CREATE TABLE AS"))
+                }
             }
             Plan::RefreshMaterializedView { table, query, concurrently } => {
                 let unique_key = table

@@ -592,6 +592,8 @@ pub struct CreateTableAs {
     /// The query as written (kept for a materialized view's REFRESH).
     pub sql: String,
     pub materialized: bool,
+    /// False for `WITH NO DATA`: the table is created empty.
+    pub with_data: bool,
 }
 
 /// See [`Expr::OrderedAggregate`].

@@ -957,11 +957,14 @@ impl<'c> Binder<'c> {
     /// tables and views it reads recorded; a replaced view must keep its columns' names and types, as
     /// PostgreSQL requires.
     fn plan_create_view(&mut self, create: &ast::CreateView) -> Result<ViewDefinition> {
-        self.define_view(create).map(|(definition, _)| definition)
+        self.define_view(create, "CREATE VIEW specifies more column names than columns")
+            .map(|(definition, _)| definition)
     }
 
     /// A view's definition from `CREATE VIEW` (see `plan_create_view`), with its bound query.
-    fn define_view(&mut self, create: &ast::CreateView) -> Result<(ViewDefinition, QueryPlan)> {
+    /// `too_many_names`: the error for more column names than the query has columns (CREATE VIEW words it
+    /// differently from CREATE TABLE AS, as PostgreSQL).
+    fn define_view(&mut self, create: &ast::CreateView, too_many_names: &str) -> Result<(ViewDefinition, QueryPlan)> {
         crate::catalog::check_schema(&create.name)?;
         self.referenced_relations.clear();
         let plan = self.plan_query(&create.query)?;
@@ -969,7 +972,7 @@ impl<'c> Binder<'c> {
         depends_on.sort_unstable();
         depends_on.dedup();
         if create.columns.len() > plan.visible {
-            return Err(Error::syntax("CREATE VIEW specifies more column names than columns"));
+            return Err(Error::syntax(too_many_names));
         }
         let columns: Vec<(String, DataType)> = plan.columns[..plan.visible]
             .iter()
@@ -1031,13 +1034,16 @@ impl<'c> Binder<'c> {
     /// `CREATE TABLE ... AS query` / `CREATE MATERIALIZED VIEW ... AS query`: a table whose columns are
     /// the query's (renamed by a column list), typed as the query's (an untyped literal's as text).
     fn plan_create_table_as(&mut self, create: &ast::CreateTableAs) -> Result<Plan> {
-        let (definition, query) = self.define_view(&ast::CreateView {
-            name: create.name.clone(),
-            or_replace: false,
-            columns: create.columns.clone(),
-            query: create.query.clone(),
-            sql: create.sql.clone(),
-        })?;
+        let (definition, query) = self.define_view(
+            &ast::CreateView {
+                name: create.name.clone(),
+                or_replace: false,
+                columns: create.columns.clone(),
+                query: create.query.clone(),
+                sql: create.sql.clone(),
+            },
+            "too many column names were specified",
+        )?;
         let mut columns = Vec::with_capacity(definition.columns.len());
         for (name, data_type) in &definition.columns {
             if !data_type.is_storable() {
@@ -1062,6 +1068,7 @@ impl<'c> Binder<'c> {
             create: table,
             query: Box::new(query),
             materialized: create.materialized.then_some(definition),
+            with_data: create.with_data,
         })
     }
 

@@ -74,6 +74,10 @@ pub fn parse_each(sql: &str) -> Result<Vec<Result<ast::Statement>>> {
             statements.push(Ok(statement));
             continue;
         }
+        if let Some(statement) = create_table_as_with_names(&mut parser, &source, &translator)? {
+            statements.push(statement);
+            continue;
+        }
         if let Some(refusal) = dsql_only_statement(&parser).or_else(|| unparsed_refusal(&parser)) {
             // sqlparser cannot parse these; skip to the end of the statement and refuse it.
             while !matches!(parser.peek_token_ref().token, Token::SemiColon | Token::EOF) {
@@ -166,6 +170,96 @@ fn refresh_statement(parser: &mut Parser, source: &Source, translator: &Translat
         return Err(source.syntax_error_at(&next));
     }
     Ok(Some(ast::Statement::RefreshMaterializedView { name: translator.object_name(&name)?, concurrently }))
+}
+
+/// `CREATE TABLE [IF NOT EXISTS] name (col, ...) AS query [WITH [NO] DATA]`: the column list without types
+/// that sqlparser has no grammar for (PostgreSQL's names for the query's columns). None, consuming nothing,
+/// for any other statement.
+fn create_table_as_with_names(
+    parser: &mut Parser,
+    source: &Source,
+    translator: &Translator,
+) -> Result<Option<Result<ast::Statement>>> {
+    let word = |n: usize, keyword: Keyword| matches!(&parser.peek_nth_token_ref(n).token, Token::Word(w) if w.keyword == keyword);
+    if !(word(0, Keyword::CREATE) && word(1, Keyword::TABLE)) {
+        return Ok(None);
+    }
+    let mut n = 2;
+    let if_not_exists = word(2, Keyword::IF) && word(3, Keyword::NOT) && word(4, Keyword::EXISTS);
+    if if_not_exists {
+        n = 5;
+    }
+    // name [. name] ( ident [, ident]* ) AS
+    let is_ident = |n: usize| matches!(&parser.peek_nth_token_ref(n).token, Token::Word(_));
+    if !is_ident(n) {
+        return Ok(None);
+    }
+    n += 1;
+    if parser.peek_nth_token_ref(n).token == Token::Period {
+        if !is_ident(n + 1) {
+            return Ok(None);
+        }
+        n += 2;
+    }
+    if parser.peek_nth_token_ref(n).token != Token::LParen {
+        return Ok(None);
+    }
+    n += 1;
+    loop {
+        if !is_ident(n) {
+            return Ok(None);
+        }
+        n += 1;
+        match parser.peek_nth_token_ref(n).token {
+            Token::Comma => n += 1,
+            Token::RParen => break,
+            _ => return Ok(None),
+        }
+    }
+    if !word(n + 1, Keyword::AS) {
+        return Ok(None);
+    }
+    // The shape matched: read it.
+    for _ in 0..(if if_not_exists { 5 } else { 2 }) {
+        parser.advance_token();
+    }
+    let name = parser.parse_object_name(false).map_err(|err| source.parser_error(err, parser))?;
+    let columns = parser
+        .parse_parenthesized_column_list(sqlparser::parser::IsOptional::Mandatory, false)
+        .map_err(|err| source.parser_error(err, parser))?;
+    parser.advance_token(); // AS
+    let query = parser.parse_query().map_err(|err| source.parser_error(err, parser))?;
+    let with_data = if parser.parse_keyword(Keyword::WITH) {
+        let no = parser.parse_keyword(Keyword::NO);
+        if !parser.parse_keyword(Keyword::DATA) {
+            return Err(source.syntax_error_at(&parser.peek_token()));
+        }
+        !no
+    } else {
+        true
+    };
+    let next = parser.peek_token();
+    if !matches!(next.token, Token::SemiColon | Token::EOF) {
+        return Err(source.syntax_error_at(&next));
+    }
+    // As every statement: a query nested too deep for the translator is refused (54001), not recursed into.
+    let mut wrapped = sqlparser::ast::Statement::Query(query);
+    if let Err(too_deep) = depth::bound_statement(&mut wrapped) {
+        return Ok(Some(Err(too_deep)));
+    }
+    let sqlparser::ast::Statement::Query(query) = wrapped else { unreachable!("wrapped a query") };
+    let statement = (|| {
+        Ok(ast::Statement::CreateTableAs(ast::CreateTableAs {
+            name: translator.object_name(&name)?,
+            if_not_exists,
+            columns: columns.iter().map(expr::fold_ident).collect(),
+            query: Box::new(translator.query(&query)?),
+            sql: query.to_string(),
+            materialized: false,
+            with_data,
+        }))
+    })();
+    Ok(Some(statement))
 }
 
 /// Recognises DSQL statements sqlparser has no grammar for, by their leading words.

@@ -362,6 +362,9 @@ impl Translator<'_> {
             if !create.constraints.is_empty() || create.columns.iter().any(|c| !c.options.is_empty()) {
                 return Err(unsupported("constraints in CREATE TABLE ... AS"));
             }
+            if create.with_data.as_ref().is_some_and(|w| w.statistics.is_some()) {
+                return Err(unsupported("AND [NO] STATISTICS"));
+            }
             return Ok(Statement::CreateTableAs(ast::CreateTableAs {
                 name: self.object_name(&create.name)?,
                 if_not_exists: create.if_not_exists,
@@ -369,6 +372,7 @@ impl Translator<'_> {
                 query: Box::new(self.query(query)?),
                 sql: query.to_string(),
                 materialized: false,
+                with_data: create.with_data.as_ref().is_none_or(|w| w.data),
             }));
         }
         if create.like.is_some() || create.clone.is_some() {
@@ -733,6 +737,7 @@ impl Translator<'_> {
             query: plain.query,
             sql: plain.sql,
             materialized: true,
+            with_data: true,
         }))
     }
 

@@ -60,6 +60,8 @@ pub enum Plan {
         create: ast::CreateTable,
         query: Box<QueryPlan>,
         materialized: Option<crate::catalog::views::ViewDefinition>,
+        /// False for `WITH NO DATA` (the table stays empty).
+        with_data: bool,
     },
     /// `REFRESH MATERIALIZED VIEW`: the table's rows replaced by the query's.
     RefreshMaterializedView {
