@@ -92,6 +92,8 @@ pub struct Error {
     pub hint: Option<String>,
     /// 1-based character position in the statement text, as in PostgreSQL's ErrorResponse `P` field.
     pub position: Option<usize>,
+    /// Where it happened, as PostgreSQL's ErrorResponse `W` field (`COPY t, line 2, column a: "x"`).
+    pub context: Option<String>,
     pub severity: Severity,
 }
 
@@ -99,7 +101,15 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(code: SqlState, message: impl Into<String>) -> Self {
-        Error { code, message: message.into(), detail: None, hint: None, position: None, severity: Severity::Error }
+        Error {
+            code,
+            message: message.into(),
+            detail: None,
+            hint: None,
+            position: None,
+            context: None,
+            severity: Severity::Error,
+        }
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
@@ -109,6 +119,11 @@ impl Error {
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn with_context(mut self, context: impl Into<String>) -> Self {
+        self.context = Some(context.into());
         self
     }
 

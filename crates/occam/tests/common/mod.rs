@@ -22,8 +22,8 @@ pub fn ok(session: &mut Session, sql: &str) -> QueryResult {
 /// The command tag of a statement that must succeed.
 pub fn tag(session: &mut Session, sql: &str) -> String {
     match ok(session, sql) {
-        QueryResult::Rows { tag, .. } | QueryResult::Command { tag } => tag,
-        QueryResult::Empty => String::new(),
+        QueryResult::Rows { tag, .. } | QueryResult::Command { tag } | QueryResult::CopyOut { tag, .. } => tag,
+        QueryResult::Empty | QueryResult::CopyIn { .. } => String::new(),
     }
 }
 

@@ -20,7 +20,7 @@ use crate::sql::plan::{
 };
 use crate::sql::scalar;
 use crate::txn::Transaction;
-use crate::types::{Row, Value};
+use crate::types::{DataType, Row, Value};
 
 /// What EXPLAIN ANALYZE of a DML statement shows: the plan of the rows it read, with their counters.
 #[derive(Debug, Default)]
@@ -246,6 +246,34 @@ pub fn insert(
             }
             Ok(row)
         };
+        // Rows of values for the target columns (a query's, or COPY's), cast where `casts` says.
+        let place_rows = |source_rows: Vec<Row>,
+                          casts: &[Option<(DataType, DataType)>],
+                          rows: &mut Vec<Row>,
+                          ctx: &mut ExecContext|
+         -> Result<()> {
+            rows.reserve(source_rows.len());
+            for source_row in source_rows {
+                let mut source_row = Some(source_row);
+                let row = fill_row(
+                    &mut |row: &mut Row, _ctx: &mut ExecContext| {
+                        let mut set = vec![false; table.columns.len()];
+                        let values = source_row.take().unwrap_or_default();
+                        for ((value, &target), cast) in values.into_iter().zip(&plan.targets).zip(casts) {
+                            row[target] = match cast {
+                                Some((from, to)) => scalar::cast(value, from, to)?,
+                                None => value,
+                            };
+                            set[target] = true;
+                        }
+                        Ok(set)
+                    },
+                    ctx,
+                )?;
+                rows.push(row);
+            }
+            Ok(())
+        };
         match &plan.source {
             InsertSource::Values(values) => {
                 rows.reserve(values.len());
@@ -288,26 +316,11 @@ pub fn insert(
                     }
                     rows
                 };
-                rows.reserve(source_rows.len());
-                for source_row in source_rows {
-                    let mut source_row = Some(source_row);
-                    let row = fill_row(
-                        &mut |row: &mut Row, _ctx: &mut ExecContext| {
-                            let mut set = vec![false; table.columns.len()];
-                            let values = source_row.take().unwrap_or_default();
-                            for ((value, &target), cast) in values.into_iter().zip(&plan.targets).zip(casts) {
-                                row[target] = match cast {
-                                    Some((from, to)) => scalar::cast(value, from, to)?,
-                                    None => value,
-                                };
-                                set[target] = true;
-                            }
-                            Ok(set)
-                        },
-                        &mut ctx,
-                    )?;
-                    rows.push(row);
-                }
+                place_rows(source_rows, casts, &mut rows, &mut ctx)?;
+            }
+            InsertSource::Rows(source_rows) => {
+                let no_casts = vec![None; plan.targets.len()];
+                place_rows(source_rows.clone(), &no_casts, &mut rows, &mut ctx)?;
             }
         }
     }
