@@ -488,8 +488,11 @@ impl Session {
         };
         let _running = self.settings.interrupts().begin();
         let started = std::time::Instant::now();
-        self.interrupt =
-            Some(StatementInterrupt::new(self.settings.interrupts().clone(), started, self.settings.statement_timeout()));
+        self.interrupt = Some(StatementInterrupt::new(
+            self.settings.interrupts().clone(),
+            started,
+            self.settings.statement_timeout(),
+        ));
         let result = self.insert_copied(pending);
         self.interrupt = None;
         if result.is_err() {
@@ -1349,10 +1352,7 @@ fn check_table_definition(rules: &Rules, create: &crate::sql::ast::CreateTable) 
 fn copy_out(copy: &plan::CopyToPlan, rows: &[Row]) -> QueryResult {
     let writer = copy::CopyWriter::new(&copy.options, &copy.columns);
     let width = copy.columns.len();
-    let mut data = Vec::with_capacity(rows.len() + 2);
-    data.extend(writer.header());
-    data.extend(rows.iter().map(|row| writer.row(&row[..width.min(row.len())])));
-    data.extend(writer.trailer());
+    let data = writer.messages(rows.iter().map(|row| &row[..width.min(row.len())]));
     QueryResult::CopyOut { format: copy.options.format, columns: width, data, tag: format!("COPY {}", rows.len()) }
 }
 

@@ -549,7 +549,10 @@ where
 
     /// Sends a query string's results; true if the last one started a COPY FROM STDIN (its
     /// CopyInResponse sent).
-    async fn send_simple_results(&mut self, results: Vec<crate::error::Result<QueryResult>>) -> Result<bool, Disconnect> {
+    async fn send_simple_results(
+        &mut self,
+        results: Vec<crate::error::Result<QueryResult>>,
+    ) -> Result<bool, Disconnect> {
         for result in results {
             match result {
                 Ok(QueryResult::Rows { columns, rows, tag }) => {
@@ -585,7 +588,12 @@ where
 
     /// COPY TO STDOUT's output: CopyOutResponse, a CopyData per piece, CopyDone (CommandComplete is the
     /// caller's).
-    async fn send_copy_out(&mut self, format: CopyFormat, columns: usize, data: Vec<Vec<u8>>) -> Result<(), Disconnect> {
+    async fn send_copy_out(
+        &mut self,
+        format: CopyFormat,
+        columns: usize,
+        data: Vec<Vec<u8>>,
+    ) -> Result<(), Disconnect> {
         self.queue(PgWireBackendMessage::CopyOutResponse(codec::copy_out_response(format, columns)))?;
         for piece in data {
             self.queue(PgWireBackendMessage::CopyData(CopyData::new(piece.into())))?;

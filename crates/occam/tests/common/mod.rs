@@ -2,6 +2,8 @@
 //! plain values; serve a database over the wire in-process and connect tokio-postgres clients to it.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod raw;
+
 use std::net::SocketAddr;
 
 use occam::{Database, Error, QueryResult, Session, Value};

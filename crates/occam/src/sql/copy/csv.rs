@@ -33,7 +33,9 @@ fn read_record(data: &[u8], pos: &mut usize, options: &CopyOptions) -> std::resu
                 let Some(&inner) = data.get(i) else { return Err(()) };
                 i += 1;
                 let next = data.get(i).copied();
-                if let Some(escaped) = next.filter(|&n| inner == options.escape && (n == options.quote || n == options.escape)) {
+                if let Some(escaped) =
+                    next.filter(|&n| inner == options.escape && (n == options.quote || n == options.escape))
+                {
                     // An escaped quote (doubled, by default) or escaped escape: taken literally.
                     field.bytes.push(escaped);
                     i += 1;
@@ -74,8 +76,11 @@ pub fn read_rows(data: &[u8], options: &CopyOptions, target: &CopyTarget) -> Res
     while pos < data.len() && !at_end_marker(data, pos) {
         let start = pos;
         let fields = read_record(data, &mut pos, options).map_err(|()| {
-            Error::new(BAD_COPY_FILE_FORMAT, "unterminated CSV quoted field")
-                .with_context(line_context_quoting(target, line, &data[start..]))
+            Error::new(BAD_COPY_FILE_FORMAT, "unterminated CSV quoted field").with_context(line_context_quoting(
+                target,
+                line,
+                &data[start..],
+            ))
         })?;
         // PostgreSQL counts a record as one line, embedded newlines and all.
         let record_line = line;

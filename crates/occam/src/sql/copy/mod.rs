@@ -120,7 +120,8 @@ pub fn read_rows(data: &[u8], options: &CopyOptions, target: &CopyTarget) -> Res
 }
 
 /// Writes COPY TO output: [`header`](Self::header), one [`row`](Self::row) per row, then
-/// [`trailer`](Self::trailer); each piece is one CopyData message, as PostgreSQL sends them.
+/// [`trailer`](Self::trailer); [`messages`](Self::messages) cuts them into CopyData messages as PostgreSQL
+/// does.
 pub struct CopyWriter<'a> {
     options: &'a CopyOptions,
     columns: &'a [CopyColumn],
@@ -129,6 +130,29 @@ pub struct CopyWriter<'a> {
 impl<'a> CopyWriter<'a> {
     pub fn new(options: &'a CopyOptions, columns: &'a [CopyColumn]) -> CopyWriter<'a> {
         CopyWriter { options, columns }
+    }
+
+    /// The whole output of `rows`, one CopyData message's bytes per element: the header line its own
+    /// message, each row one, the binary signature in the first row's message and the trailer its own
+    /// (clients such as tokio-postgres's binary reader expect PostgreSQL's boundaries).
+    pub fn messages<'r>(&self, rows: impl Iterator<Item = &'r [Value]>) -> Vec<Vec<u8>> {
+        let mut messages = Vec::new();
+        let mut prefix = Vec::new();
+        match (self.options.format, self.header()) {
+            (CopyFormat::Binary, Some(signature)) => prefix = signature,
+            (_, Some(header)) => messages.push(header),
+            (_, None) => {}
+        }
+        for row in rows {
+            let mut message = std::mem::take(&mut prefix);
+            message.extend(self.row(row));
+            messages.push(message);
+        }
+        if let Some(trailer) = self.trailer() {
+            prefix.extend(trailer);
+            messages.push(prefix);
+        }
+        messages
     }
 
     /// The binary signature, or the header line of column names (HEADER), if any.

@@ -96,8 +96,24 @@ fn normalized_encoding(name: &str) -> String {
 fn known_encoding(name: &str) -> bool {
     matches!(
         normalized_encoding(name).as_str(),
-        "utf8" | "unicode" | "sqlascii" | "latin1" | "latin2" | "latin9" | "win1252" | "win1251" | "euckr" | "eucjp"
-            | "sjis" | "big5" | "gbk" | "gb18030" | "koi8r" | "iso88591" | "iso885915" | "windows1252"
+        "utf8"
+            | "unicode"
+            | "sqlascii"
+            | "latin1"
+            | "latin2"
+            | "latin9"
+            | "win1252"
+            | "win1251"
+            | "euckr"
+            | "eucjp"
+            | "sjis"
+            | "big5"
+            | "gbk"
+            | "gb18030"
+            | "koi8r"
+            | "iso88591"
+            | "iso885915"
+            | "windows1252"
     )
 }
 

@@ -70,7 +70,10 @@ fn text_end_marker_and_line_ends() {
     let err = read(b"1\na\rb\n", &CopyOptions::default(), &[DataType::Text]).unwrap_err();
     assert_eq!(err.message, "literal carriage return found in data");
     let err = read(b"1\ta\rb\n", &CopyOptions::default(), &[DataType::Text; 2]).unwrap_err();
-    assert_eq!((err.message.as_str(), err.context.as_deref()), ("literal newline found in data", Some("COPY t, line 2")));
+    assert_eq!(
+        (err.message.as_str(), err.context.as_deref()),
+        ("literal newline found in data", Some("COPY t, line 2"))
+    );
     // A backslash before a line end makes it data.
     let rows = read(b"a\\\nb\n", &CopyOptions::default(), &[DataType::Text]).unwrap();
     assert_eq!(texts(rows), vec![vec![t("a\nb")]]);

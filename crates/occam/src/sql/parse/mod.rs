@@ -148,9 +148,8 @@ fn copy_statement_tokens(parser: &Parser, tokens: &[TokenWithSpan]) -> Option<Ve
             _ => false,
         })
         .map_or(tokens.len(), |offset| start + offset);
-    let blank = |t: &TokenWithSpan| {
-        TokenWithSpan::new(Token::Whitespace(sqlparser::tokenizer::Whitespace::Space), t.span)
-    };
+    let blank =
+        |t: &TokenWithSpan| TokenWithSpan::new(Token::Whitespace(sqlparser::tokenizer::Whitespace::Space), t.span);
     Some(tokens[..start].iter().map(blank).chain(tokens[start..end].iter().cloned()).collect())
 }
 
