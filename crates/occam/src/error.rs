@@ -92,10 +92,16 @@ pub struct Error {
     pub hint: Option<String>,
     /// 1-based character position in the statement text, as in PostgreSQL's ErrorResponse `P` field.
     pub position: Option<usize>,
-    /// Where it happened, as PostgreSQL's ErrorResponse `W` field (`COPY t, line 2, column a: "x"`).
-    pub context: Option<String>,
+    /// Where it happened, as PostgreSQL's ErrorResponse `W` field (`COPY t, line 2, column a: "x"`); see
+    /// [`Error::context`].
+    pub context: Option<Box<ErrorContext>>,
     pub severity: Severity,
 }
+
+/// PostgreSQL's CONTEXT text of an error, behind one pointer: `Error` is returned by value everywhere, so
+/// what few errors carry stays out of line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorContext(pub String);
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -123,8 +129,13 @@ impl Error {
     }
 
     pub fn with_context(mut self, context: impl Into<String>) -> Self {
-        self.context = Some(context.into());
+        self.context = Some(Box::new(ErrorContext(context.into())));
         self
+    }
+
+    /// The CONTEXT text, if any.
+    pub fn context(&self) -> Option<&str> {
+        self.context.as_deref().map(|context| context.0.as_str())
     }
 
     pub fn with_position(mut self, position: usize) -> Self {

@@ -58,8 +58,8 @@ pub fn error_response(err: &Error) -> ErrorResponse {
     if let Some(position) = err.position {
         fields.push((b'P', position.to_string()));
     }
-    if let Some(context) = &err.context {
-        fields.push((b'W', context.clone()));
+    if let Some(context) = err.context() {
+        fields.push((b'W', context.to_owned()));
     }
     ErrorResponse::new(fields)
 }

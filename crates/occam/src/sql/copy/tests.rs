@@ -70,10 +70,7 @@ fn text_end_marker_and_line_ends() {
     let err = read(b"1\na\rb\n", &CopyOptions::default(), &[DataType::Text]).unwrap_err();
     assert_eq!(err.message, "literal carriage return found in data");
     let err = read(b"1\ta\rb\n", &CopyOptions::default(), &[DataType::Text; 2]).unwrap_err();
-    assert_eq!(
-        (err.message.as_str(), err.context.as_deref()),
-        ("literal newline found in data", Some("COPY t, line 2"))
-    );
+    assert_eq!((err.message.as_str(), err.context()), ("literal newline found in data", Some("COPY t, line 2")));
     // A backslash before a line end makes it data.
     let rows = read(b"a\\\nb\n", &CopyOptions::default(), &[DataType::Text]).unwrap();
     assert_eq!(texts(rows), vec![vec![t("a\nb")]]);
@@ -84,7 +81,7 @@ fn text_field_counts_are_checked() {
     let err = read(b"1\tx\n2\n", &CopyOptions::default(), &[DataType::Int4, DataType::Text]).unwrap_err();
     assert_eq!(err.code, BAD_COPY_FILE_FORMAT);
     assert_eq!(err.message, "missing data for column \"c2\"");
-    assert_eq!(err.context.as_deref(), Some("COPY t, line 2: \"2\""));
+    assert_eq!(err.context(), Some("COPY t, line 2: \"2\""));
     let err = read(b"1\tx\t3\n", &CopyOptions::default(), &[DataType::Int4, DataType::Text]).unwrap_err();
     assert_eq!(err.message, "extra data after last expected column");
 }
@@ -94,7 +91,7 @@ fn text_type_errors_name_line_and_column() {
     let err = read(b"1\n q\n", &CopyOptions::default(), &[DataType::Int4]).unwrap_err();
     assert_eq!(err.code, "22P02");
     assert_eq!(err.message, "invalid input syntax for type integer: \" q\"");
-    assert_eq!(err.context.as_deref(), Some("COPY t, line 2, column c1: \" q\""));
+    assert_eq!(err.context(), Some("COPY t, line 2, column c1: \" q\""));
     let err = read(b"\\xff\n", &CopyOptions::default(), &[DataType::Text]).unwrap_err();
     assert_eq!((err.code, err.message.as_str()), ("22021", "invalid byte sequence for encoding \"UTF8\": 0xff"));
 }
