@@ -632,14 +632,11 @@ impl Translator<'_> {
             sp::CopySource::Query(query) => ast::CopyRelation::Query(Box::new(self.query(query)?)),
         };
         let endpoint = match target {
+            // PostgreSQL takes either word either way (`COPY t TO STDIN` writes to the client).
             sp::CopyTarget::Stdin | sp::CopyTarget::Stdout => ast::CopyEndpoint::Client,
             sp::CopyTarget::File { filename } => ast::CopyEndpoint::File(filename.clone()),
             sp::CopyTarget::Program { command } => ast::CopyEndpoint::Program(command.clone()),
         };
-        if matches!(target, sp::CopyTarget::Stdin if to) || matches!(target, sp::CopyTarget::Stdout if !to) {
-            let word = if to { "STDIN" } else { "STDOUT" };
-            return Err(Error::syntax(format!("syntax error at or near \"{word}\"")));
-        }
         let mut list = Vec::new();
         for option in options {
             list.push(match option {
