@@ -812,7 +812,11 @@ impl Session {
             ));
         }
         if let Plan::CopyFrom(copy) = &planned.plan {
-            // The rows come later (see `finish_copy_in`), and go in as an INSERT of this transaction.
+            // The rows come later (see `finish_copy_in`), and go in as an INSERT of this transaction, which
+            // may refuse DML (DSQL's DDL/DML mix) before the client sends any.
+            if let State::Active(active) = &self.state {
+                self.db.rules().check_statement_mix(false, true, active.did_ddl, active.did_dml)?;
+            }
             self.copy_in = Some(PendingCopyIn {
                 plan: copy.clone(),
                 catalog_version: planned.catalog_version,

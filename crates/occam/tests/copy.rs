@@ -437,7 +437,7 @@ async fn privileges_files_and_views() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dsql_row_limit_applies_to_copy() {
+async fn dsql_rules_apply_to_copy() {
     let addr = start(CompatMode::Dsql).await;
     let client = admin(addr).await;
     client.batch_execute("CREATE TABLE t (a int PRIMARY KEY)").await.unwrap();
@@ -452,6 +452,11 @@ async fn dsql_row_limit_applies_to_copy() {
     assert_eq!(server_error(&err).0, "54000");
     client.batch_execute("ROLLBACK").await.unwrap();
     assert_eq!(count(&client, "t").await, 3000);
+    // DDL and DML do not mix in one transaction: COPY is refused before its data is sent.
+    client.batch_execute("BEGIN; CREATE TABLE u (a int PRIMARY KEY)").await.unwrap();
+    let err = client.batch_execute("COPY u FROM STDIN").await.unwrap_err();
+    assert_eq!(server_error(&err).1, "ddl and dml are not supported in the same transaction");
+    client.batch_execute("ROLLBACK").await.unwrap();
 }
 
 /// The real psql, if this machine has one: `pg_config --bindir`'s, else the one on PATH.
