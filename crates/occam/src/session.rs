@@ -507,11 +507,11 @@ impl Session {
     fn insert_copied(&mut self, pending: PendingCopyIn) -> Result<QueryResult> {
         let PendingCopyIn { plan, catalog_version, in_batch, data } = pending;
         let target = copy::CopyTarget { table: &plan.insert.table.name, columns: &plan.columns };
-        let rows = copy::read_rows(&data, &plan.options, &target)?;
+        let copied = copy::read_located_rows(&data, &plan.options, &target)?;
         drop(data);
-        let count = rows.len();
+        let count = copied.rows.len();
         let mut insert = plan.insert;
-        insert.source = plan::InsertSource::Rows(rows);
+        insert.source = plan::InsertSource::Rows { rows: copied.rows, lines: copied.lines };
         let planned = PlannedStatement {
             plan: Plan::Insert(insert),
             param_types: Vec::new(),

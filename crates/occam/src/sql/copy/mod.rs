@@ -89,32 +89,44 @@ fn utf8_field(bytes: &[u8]) -> Result<&str> {
     })
 }
 
-/// Reads a COPY FROM stream into rows of the target's columns, in stream order.
-pub fn read_rows(data: &[u8], options: &CopyOptions, target: &CopyTarget) -> Result<Vec<Row>> {
+/// The rows a COPY FROM stream holds, in stream order, with the line each starts on (a binary stream's
+/// tuple number), for errors found when they are inserted.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct CopiedRows {
+    pub rows: Vec<Row>,
+    pub lines: Vec<usize>,
+}
+
+/// Reads a COPY FROM stream into rows of the target's columns, in stream order, with their lines.
+pub fn read_located_rows(data: &[u8], options: &CopyOptions, target: &CopyTarget) -> Result<CopiedRows> {
     if options.format == CopyFormat::Binary {
-        return binary::read_rows(data, target);
+        let rows = binary::read_rows(data, target)?;
+        let lines = (1..=rows.len()).collect();
+        return Ok(CopiedRows { rows, lines });
     }
     let raw_rows = match options.format {
         CopyFormat::Csv => csv::read_rows(data, options, target)?,
         _ => text::read_rows(data, options, target)?,
     };
-    raw_rows
+    let lines = raw_rows.iter().map(|raw| raw.line).collect();
+    let rows = raw_rows.into_iter().map(|raw| typed_row(raw, target)).collect::<Result<_>>()?;
+    Ok(CopiedRows { rows, lines })
+}
+
+/// A text or CSV row's fields through their columns' text input functions.
+fn typed_row(raw: RawRow, target: &CopyTarget) -> Result<Row> {
+    raw.fields
         .into_iter()
-        .map(|raw| {
-            raw.fields
-                .into_iter()
-                .zip(target.columns)
-                .map(|(field, column)| {
-                    let Some(bytes) = field else { return Ok(Value::Null) };
-                    let text = utf8_field(&bytes).map_err(|err| err.with_context(line_context(target, raw.line)))?;
-                    types::text::parse(text, &column.data_type).map_err(|err| {
-                        err.with_context(format!(
-                            "COPY {}, line {}, column {}: \"{text}\"",
-                            target.table, raw.line, column.name
-                        ))
-                    })
-                })
-                .collect()
+        .zip(target.columns)
+        .map(|(field, column)| {
+            let Some(bytes) = field else { return Ok(Value::Null) };
+            let text = utf8_field(&bytes).map_err(|err| err.with_context(line_context(target, raw.line)))?;
+            types::text::parse(text, &column.data_type).map_err(|err| {
+                err.with_context(format!(
+                    "COPY {}, line {}, column {}: \"{text}\"",
+                    target.table, raw.line, column.name
+                ))
+            })
         })
         .collect()
 }

@@ -14,7 +14,7 @@ fn options(list: Vec<CopyOption>, is_from: bool) -> CopyOptions {
 
 fn read(data: &[u8], options: &CopyOptions, types: &[DataType]) -> Result<Vec<Row>> {
     let columns = columns(types);
-    read_rows(data, options, &CopyTarget { table: "t", columns: &columns })
+    read_located_rows(data, options, &CopyTarget { table: "t", columns: &columns }).map(|copied| copied.rows)
 }
 
 fn texts(rows: Vec<Row>) -> Vec<Vec<Option<String>>> {
@@ -136,7 +136,7 @@ fn csv_header_escape_and_force_options() {
     let mut cols = columns(&[DataType::Text; 2]);
     cols[0].force_not_null = true;
     cols[1].force_null = true;
-    let rows = read_rows(b",\"\"\n", &opts, &CopyTarget { table: "t", columns: &cols }).unwrap();
+    let rows = read_located_rows(b",\"\"\n", &opts, &CopyTarget { table: "t", columns: &cols }).unwrap().rows;
     assert_eq!(texts(rows), vec![vec![t(""), None]]);
 }
 

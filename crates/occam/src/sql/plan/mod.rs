@@ -492,8 +492,9 @@ pub struct Returning {
 pub enum InsertSource {
     /// Rows of `targets.len()` values; `None` is DEFAULT.
     Values(Vec<Vec<Option<BoundExpr>>>),
-    /// Rows of `targets.len()` values already of the target columns' types (COPY FROM's data).
-    Rows(Vec<crate::types::Row>),
+    /// Rows of `targets.len()` values already of the target columns' types: COPY FROM's data, with the
+    /// line of the stream each came from (an error names it in its CONTEXT, `COPY t, line 3`).
+    Rows { rows: Vec<crate::types::Row>, lines: Vec<usize> },
     /// A query; `casts[i]` converts its column i to the target column's type.
     Query { query: Box<QueryPlan>, casts: Vec<Option<(DataType, DataType)>> },
 }
