@@ -97,14 +97,30 @@ pub struct Error {
     pub hint: Option<String>,
     /// 1-based character position in the statement text, as in PostgreSQL's ErrorResponse `P` field.
     pub position: Option<usize>,
+    /// Where it happened, as PostgreSQL's ErrorResponse `W` field (`COPY t, line 2, column a: "x"`); see
+    /// [`Error::context`].
+    pub context: Option<Box<ErrorContext>>,
     pub severity: Severity,
 }
+
+/// PostgreSQL's CONTEXT text of an error, behind one pointer: `Error` is returned by value everywhere, so
+/// what few errors carry stays out of line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorContext(pub String);
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(code: SqlState, message: impl Into<String>) -> Self {
-        Error { code, message: message.into(), detail: None, hint: None, position: None, severity: Severity::Error }
+        Error {
+            code,
+            message: message.into(),
+            detail: None,
+            hint: None,
+            position: None,
+            context: None,
+            severity: Severity::Error,
+        }
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
@@ -115,6 +131,16 @@ impl Error {
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
+    }
+
+    pub fn with_context(mut self, context: impl Into<String>) -> Self {
+        self.context = Some(Box::new(ErrorContext(context.into())));
+        self
+    }
+
+    /// The CONTEXT text, if any.
+    pub fn context(&self) -> Option<&str> {
+        self.context.as_deref().map(|context| context.0.as_str())
     }
 
     pub fn with_position(mut self, position: usize) -> Self {

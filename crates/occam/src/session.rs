@@ -33,8 +33,10 @@ use crate::interrupt::StatementInterrupt;
 use crate::roles;
 use crate::settings::SessionSettings;
 use crate::sql::ast::{
-    AlterTableAction, DiscardTarget, IndexTarget, SavepointAction, SequenceStatement, SessionCommand, Statement,
+    AlterTableAction, CopyEndpoint, DiscardTarget, IndexTarget, SavepointAction, SequenceStatement, SessionCommand,
+    Statement,
 };
+use crate::sql::copy::{self, CopyFormat};
 use crate::sql::execute;
 use crate::sql::explain;
 use crate::sql::functions::FunctionContext;
@@ -93,6 +95,12 @@ pub enum QueryResult {
     Command { tag: String },
     /// An empty query string.
     Empty,
+    /// `COPY ... FROM STDIN` is waiting for its data: the client sends it (see [`Session::copy_in_data`]),
+    /// then [`Session::finish_copy_in`] inserts it, or [`Session::fail_copy_in`] abandons it.
+    CopyIn { format: CopyFormat, columns: usize },
+    /// `COPY ... TO STDOUT`'s output: `data` holds one CopyData message's bytes per piece (header, rows,
+    /// trailer); `tag` is `COPY n`.
+    CopyOut { format: CopyFormat, columns: usize, data: Vec<Vec<u8>>, tag: String },
 }
 
 /// Something a statement did to the connection's protocol-level objects, for the wire layer to apply
@@ -133,6 +141,7 @@ impl QueryString {
                         | Statement::Rollback
                         | Statement::Savepoint { .. }
                         | Statement::Insert(_)
+                        | Statement::Copy(_)
                         | Statement::Update(_)
                         | Statement::Delete(_)
                         | Statement::Query(_)
@@ -216,6 +225,22 @@ struct Savepoint {
     table_changes: HashMap<u32, TableChanges>,
 }
 
+/// A `COPY ... FROM STDIN` receiving its data.
+struct PendingCopyIn {
+    plan: plan::CopyFromPlan,
+    catalog_version: u64,
+    /// Whether the COPY is one statement of several in a query string (its implicit transaction then
+    /// ends with the string, not with the COPY).
+    in_batch: bool,
+    data: Vec<u8>,
+}
+
+/// The statements of a query string after a `COPY ... FROM STDIN`, run once its data is in.
+struct RestOfBatch {
+    statements: std::vec::IntoIter<Result<Statement>>,
+    in_batch: bool,
+}
+
 enum State {
     Idle,
     Active(Box<ActiveTransaction>),
@@ -247,6 +272,10 @@ pub struct Session {
     pending_commit: Option<DurableWait>,
     /// The running top-level statement's cancel flag and `statement_timeout` deadline.
     interrupt: Option<StatementInterrupt>,
+    /// The COPY FROM STDIN waiting for its data, if any.
+    copy_in: Option<PendingCopyIn>,
+    /// What is left of the query string that COPY FROM STDIN interrupted.
+    rest_of_batch: Option<RestOfBatch>,
 }
 
 /// Length of the table prefix of every row key (`storage::keycode::table_prefix`), which the key size
@@ -277,6 +306,8 @@ impl Session {
             defer_durability: false,
             pending_commit: None,
             interrupt: None,
+            copy_in: None,
+            rest_of_batch: None,
         }
     }
 
@@ -303,7 +334,11 @@ impl Session {
     /// Runs a parsed query string as [`execute_batch`](Self::execute_batch) does, except that with
     /// deferred durability the last commit may still be pending (see
     /// [`take_pending_commit`](Self::take_pending_commit)): servers await it before answering.
+    ///
+    /// A `COPY ... FROM STDIN` ends the results early with [`QueryResult::CopyIn`]; the rest of the string
+    /// runs in [`resume_batch`](Self::resume_batch) once the COPY is done.
     pub fn run_batch(&mut self, batch: QueryString) -> Vec<Result<QueryResult>> {
+        self.abandon_copy();
         // A cancel (CancelRequest, pg_cancel_backend) reaches the statements of this query string only.
         let _running = self.settings.interrupts().begin();
         let statements = match batch.statements {
@@ -317,9 +352,25 @@ impl Session {
             return vec![Ok(QueryResult::Empty)];
         }
         let in_batch = statements.len() > 1;
+        self.run_statements(statements.into_iter(), in_batch)
+    }
+
+    /// Runs the rest of the query string a `COPY ... FROM STDIN` interrupted (nothing if it failed: a
+    /// failed COPY ends its query string like any error).
+    pub fn resume_batch(&mut self) -> Vec<Result<QueryResult>> {
+        let Some(rest) = self.rest_of_batch.take() else { return Vec::new() };
+        let _running = self.settings.interrupts().begin();
+        self.run_statements(rest.statements, rest.in_batch)
+    }
+
+    fn run_statements(
+        &mut self,
+        mut statements: std::vec::IntoIter<Result<Statement>>,
+        in_batch: bool,
+    ) -> Vec<Result<QueryResult>> {
         let mut results = Vec::with_capacity(statements.len());
-        for statement in &statements {
-            let result = match statement {
+        for statement in statements.by_ref() {
+            let result = match &statement {
                 Ok(statement) => self.run(statement, None, &[], in_batch),
                 Err(err) if matches!(self.state, State::Failed(_)) => {
                     let _ = err;
@@ -332,8 +383,13 @@ impl Session {
                 self.on_error();
             }
             self.end_transaction_settings();
+            let copying = matches!(result, Ok(QueryResult::CopyIn { .. }));
             results.push(result);
             if failed {
+                return results;
+            }
+            if copying {
+                self.rest_of_batch = Some(RestOfBatch { statements, in_batch });
                 return results;
             }
         }
@@ -422,6 +478,7 @@ impl Session {
 
     /// Executes a prepared statement with bound parameter values (extended protocol Bind + Execute).
     pub fn execute(&mut self, statement: &PreparedStatement, params: &[Value]) -> Result<QueryResult> {
+        self.abandon_copy();
         let Some(ast) = &statement.statement else { return Ok(QueryResult::Empty) };
         let _running = self.settings.interrupts().begin();
         let result = if params.len() != statement.param_types.len() {
@@ -438,6 +495,71 @@ impl Session {
         }
         self.end_transaction_settings();
         result
+    }
+
+    /// Appends data of the `COPY ... FROM STDIN` in progress (a CopyData message's bytes).
+    pub fn copy_in_data(&mut self, data: &[u8]) {
+        if let Some(copy) = &mut self.copy_in {
+            copy.data.extend_from_slice(data);
+        }
+    }
+
+    /// Ends the `COPY ... FROM STDIN` in progress (CopyDone): its data is read and inserted through the
+    /// INSERT path, as one statement of the transaction (`COPY n`). An error fails it like any statement's.
+    pub fn finish_copy_in(&mut self) -> Result<QueryResult> {
+        let Some(pending) = self.copy_in.take() else {
+            return Err(Error::protocol("there is no COPY FROM STDIN in progress"));
+        };
+        let _running = self.settings.interrupts().begin();
+        let started = std::time::Instant::now();
+        self.interrupt = Some(StatementInterrupt::new(
+            self.settings.interrupts().clone(),
+            started,
+            self.settings.statement_timeout(),
+        ));
+        let result = self.insert_copied(pending);
+        self.interrupt = None;
+        if result.is_err() {
+            self.rest_of_batch = None;
+            self.on_error();
+        }
+        self.end_transaction_settings();
+        self.db.metrics().statement(result.is_ok(), started.elapsed());
+        result
+    }
+
+    fn insert_copied(&mut self, pending: PendingCopyIn) -> Result<QueryResult> {
+        let PendingCopyIn { plan, catalog_version, in_batch, data } = pending;
+        let target = copy::CopyTarget { table: &plan.insert.table.name, columns: &plan.columns };
+        let copied = copy::read_located_rows(&data, &plan.options, &target)?;
+        drop(data);
+        let count = copied.rows.len();
+        let mut insert = plan.insert;
+        insert.source = plan::InsertSource::Rows { rows: copied.rows, lines: copied.lines };
+        let planned = PlannedStatement {
+            plan: Plan::Insert(insert),
+            param_types: Vec::new(),
+            columns: Arc::from(Vec::new()),
+            catalog_version,
+        };
+        self.run_planned(&planned, &[], in_batch)?;
+        Ok(command(&format!("COPY {count}")))
+    }
+
+    /// Abandons the `COPY ... FROM STDIN` in progress (CopyFail, with the client's message): nothing is
+    /// inserted, the statement fails with 57014 as in PostgreSQL.
+    pub fn fail_copy_in(&mut self, message: &str) -> Error {
+        self.copy_in = None;
+        self.rest_of_batch = None;
+        self.on_error();
+        self.end_transaction_settings();
+        Error::new(sqlstate::QUERY_CANCELED, format!("COPY from stdin failed: {message}"))
+    }
+
+    /// A COPY left waiting for data when the next statement arrives is dropped.
+    fn abandon_copy(&mut self) {
+        self.copy_in = None;
+        self.rest_of_batch = None;
     }
 
     /// Lets [`execute`](Self::execute) return from a COMMIT (explicit, or a statement's autocommit) before
@@ -559,6 +681,9 @@ impl Session {
             Statement::Show { name } => self.show(name),
             Statement::Session(command) => self.session_command(command, in_batch),
             _ => {
+                if let Statement::Copy(copy) = statement {
+                    check_copy_endpoint(&copy.endpoint, copy.is_from, self.superuser)?;
+                }
                 check_statement_rules(self.db.rules(), statement)?;
                 let catalog = self.planning_catalog()?;
                 let planned = match prepared {
@@ -788,6 +913,20 @@ impl Session {
                 format!("there is no parameter ${}", params.len() + 1),
             ));
         }
+        if let Plan::CopyFrom(copy) = &planned.plan {
+            // The rows come later (see `finish_copy_in`), and go in as an INSERT of this transaction, which
+            // may refuse DML (DSQL's DDL/DML mix) before the client sends any.
+            if let State::Active(active) = &self.state {
+                self.db.rules().check_statement_mix(false, true, active.did_ddl, active.did_dml)?;
+            }
+            self.copy_in = Some(PendingCopyIn {
+                plan: copy.clone(),
+                catalog_version: planned.catalog_version,
+                in_batch,
+                data: Vec::new(),
+            });
+            return Ok(QueryResult::CopyIn { format: copy.options.format, columns: copy.columns.len() });
+        }
         let autocommit = matches!(self.state, State::Idle) && !in_batch;
         if matches!(self.state, State::Idle) {
             self.state = State::Active(self.new_transaction(false));
@@ -962,6 +1101,13 @@ impl Session {
                     rows: vec![vec![Value::Bool(completed)]],
                     tag: "CALL".to_string(),
                 })
+            }
+            Plan::CopyTo(copy) => {
+                let query = Plan::Query(copy.query.clone());
+                match execute::execute(&query, &mut active.txn, params, &functions, &planning)? {
+                    QueryResult::Rows { rows, .. } => Ok(copy_out(copy, &rows)),
+                    _ => Err(Error::internal("COPY's query returned no rows")),
+                }
             }
             Plan::Query(query @ plan::QueryPlan { locking: Some(strength), .. }) => {
                 let lock = rules.check_locking_clause(*strength)?;
@@ -1330,11 +1476,39 @@ fn check_table_definition(rules: &Rules, create: &crate::sql::ast::CreateTable) 
     rules.check_index_definition(create.primary_key.len(), 1)
 }
 
+/// COPY TO's output for `rows`.
+fn copy_out(copy: &plan::CopyToPlan, rows: &[Row]) -> QueryResult {
+    let writer = copy::CopyWriter::new(&copy.options, &copy.columns);
+    let width = copy.columns.len();
+    let data = writer.messages(rows.iter().map(|row| &row[..width.min(row.len())]));
+    QueryResult::CopyOut { format: copy.options.format, columns: width, data, tag: format!("COPY {}", rows.len()) }
+}
+
+/// COPY reads and writes files and runs programs on the server only for PostgreSQL's superusers; occam
+/// does neither (its administrator gets 0A000), and refuses everyone else in PostgreSQL's words.
+fn check_copy_endpoint(endpoint: &CopyEndpoint, is_from: bool, superuser: bool) -> Result<()> {
+    let (role, what) = match endpoint {
+        CopyEndpoint::Client => return Ok(()),
+        CopyEndpoint::Program(_) => ("pg_execute_server_program", "COPY to or from an external program"),
+        CopyEndpoint::File(_) if is_from => ("pg_read_server_files", "COPY from a file"),
+        CopyEndpoint::File(_) => ("pg_write_server_files", "COPY to a file"),
+    };
+    let hint = "Anyone can COPY to stdout or from stdin. psql's \\copy command also works for anyone.";
+    if superuser {
+        return Err(Error::unsupported(format!("{what} on the server is not supported")).with_hint(hint));
+    }
+    Err(Error::new(
+        sqlstate::INSUFFICIENT_PRIVILEGE,
+        format!("must be superuser or have privileges of the {role} role to {what}"),
+    )
+    .with_hint(hint))
+}
+
 /// The row count of a DML statement's result (`INSERT 0 n`, `UPDATE n`, `DELETE n`).
 fn rows_affected(result: &QueryResult) -> usize {
     let tag = match result {
-        QueryResult::Rows { tag, .. } | QueryResult::Command { tag } => tag,
-        QueryResult::Empty => return 0,
+        QueryResult::Rows { tag, .. } | QueryResult::Command { tag } | QueryResult::CopyOut { tag, .. } => tag,
+        QueryResult::Empty | QueryResult::CopyIn { .. } => return 0,
     };
     tag.rsplit(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0)
 }

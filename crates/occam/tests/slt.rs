@@ -158,8 +158,11 @@ impl InProcessDb {
                     })
                     .collect(),
             },
-            occam::QueryResult::Command { tag } => DBOutput::StatementComplete(tag_count(&tag)),
-            occam::QueryResult::Empty => DBOutput::StatementComplete(0),
+            occam::QueryResult::Command { tag } | occam::QueryResult::CopyOut { tag, .. } => {
+                DBOutput::StatementComplete(tag_count(&tag))
+            }
+            // COPY's data travels in the copy sub-protocol, which slt records do not speak (tests/copy.rs).
+            occam::QueryResult::Empty | occam::QueryResult::CopyIn { .. } => DBOutput::StatementComplete(0),
         }
     }
 }

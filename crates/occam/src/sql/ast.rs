@@ -76,6 +76,8 @@ pub enum Statement {
         args: Vec<Expr>,
     },
     Insert(Insert),
+    /// `COPY table [(columns)] FROM STDIN / TO STDOUT`, `COPY (query) TO STDOUT`.
+    Copy(Copy),
     Update(Update),
     Delete(Delete),
     Query(Box<Query>),
@@ -476,6 +478,36 @@ pub struct Insert {
     pub overriding: Option<Overriding>,
     pub on_conflict: Option<OnConflict>,
     pub returning: Vec<SelectItem>,
+}
+
+/// `COPY`: what is copied, which way, from or to where, and how the data is written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Copy {
+    pub relation: CopyRelation,
+    /// FROM (into the table) or TO (out of the table or query).
+    pub is_from: bool,
+    pub endpoint: CopyEndpoint,
+    pub options: crate::sql::copy::CopyOptions,
+}
+
+/// What a COPY reads or writes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CopyRelation {
+    /// A table and its columns (empty: all, in table order).
+    Table { name: ObjectName, columns: Vec<String> },
+    /// `COPY (query) TO`.
+    Query(Box<Query>),
+}
+
+/// Where COPY's data comes from or goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CopyEndpoint {
+    /// STDIN / STDOUT: the client, over the protocol's copy sub-protocol.
+    Client,
+    /// A file on the server.
+    File(String),
+    /// A program run on the server.
+    Program(String),
 }
 
 /// INSERT's `OVERRIDING ... VALUE`: explicit values for an identity column are taken (SYSTEM, needed for

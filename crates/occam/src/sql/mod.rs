@@ -10,6 +10,7 @@
 //!   execute   physical plan -> operators pulled batch by batch, reading and writing through one
 //!             txn::Transaction
 //!   explain   a physical plan as EXPLAIN [ANALYZE] text, in Aurora DSQL's words or PostgreSQL's
+//!   copy      COPY's text, CSV and binary data formats (read into rows, written from rows)
 //!   privileges which privileges a statement needs; checked before it runs for non-administrator sessions
 //!   scalar    casts, operators and result-type rules shared by plan and execute
 //!   functions scalar functions and aggregates (arrays: array functions and operators; regex: POSIX
@@ -20,6 +21,7 @@
 pub mod arrays;
 pub mod ast;
 pub mod bind;
+pub mod copy;
 pub mod datetime;
 pub mod execute;
 pub mod explain;

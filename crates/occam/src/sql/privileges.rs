@@ -8,6 +8,7 @@
 //! ```text
 //!   SELECT                      SELECT on every table read (FROM, joins, subqueries anywhere)
 //!   INSERT                      INSERT on the target; SELECT on it with RETURNING; SELECT on tables read
+//!   COPY                        FROM: INSERT on the table; TO: SELECT on the table, or what its query reads
 //!   UPDATE                      UPDATE on the target; SELECT on it when a WHERE, a SET expression or
 //!                               RETURNING reads its columns; SELECT on tables read
 //!   DELETE                      DELETE on the target; SELECT on it with WHERE or RETURNING; tables read
@@ -51,6 +52,12 @@ pub fn check(catalog: &Catalog, role: &str, statement: &Statement) -> Result<()>
             }
             needs.select_items(&insert.returning);
         }
+        Statement::Copy(copy) => match &copy.relation {
+            ast::CopyRelation::Table { name, .. } => {
+                needs.push(name, if copy.is_from { Privilege::Insert } else { Privilege::Select })
+            }
+            ast::CopyRelation::Query(query) => needs.query(query),
+        },
         Statement::Update(update) => {
             needs.push(&update.table, Privilege::Update);
             let before = needs.reads_columns;

@@ -3,17 +3,39 @@
 //! Values cross the wire in text or binary format, chosen per parameter and per result column by the
 //! client in Bind (the simple protocol is always text). The spelling of each format lives in
 //! `types::text` and `types::binary`, shared with casts; this module only picks one and frames the bytes.
+//! COPY's data is framed by `sql::copy`; this module only says which format it is in.
 
 use bytes::{BufMut, Bytes, BytesMut};
+use pgwire::messages::copy::{CopyInResponse, CopyOutResponse};
 use pgwire::messages::data::{DataRow, FieldDescription, RowDescription};
 use pgwire::messages::response::{ErrorResponse, TransactionStatus as WireTransactionStatus};
 
 use crate::error::{sqlstate, Error, Severity};
 use crate::session::{Column, TransactionStatus};
+use crate::sql::copy::CopyFormat;
 use crate::types::{binary, text, DataType, Value};
 
 pub const FORMAT_TEXT: i16 = 0;
 pub const FORMAT_BINARY: i16 = 1;
+
+/// COPY's format code in CopyInResponse / CopyOutResponse: text and CSV are text (0), binary is 1, for the
+/// stream and every column alike.
+fn copy_formats(format: CopyFormat, columns: usize) -> (i8, i16, Vec<i16>) {
+    let code = if format == CopyFormat::Binary { FORMAT_BINARY } else { FORMAT_TEXT };
+    (code as i8, columns as i16, vec![code; columns])
+}
+
+/// CopyInResponse for a `COPY ... FROM STDIN` of `columns` columns.
+pub fn copy_in_response(format: CopyFormat, columns: usize) -> CopyInResponse {
+    let (format, columns, column_formats) = copy_formats(format, columns);
+    CopyInResponse::new(format, columns, column_formats)
+}
+
+/// CopyOutResponse for a `COPY ... TO STDOUT` of `columns` columns.
+pub fn copy_out_response(format: CopyFormat, columns: usize) -> CopyOutResponse {
+    let (format, columns, column_formats) = copy_formats(format, columns);
+    CopyOutResponse::new(format, columns, column_formats)
+}
 
 /// The ErrorResponse (or, with FATAL severity, the last words) for an occam error.
 pub fn error_response(err: &Error) -> ErrorResponse {
@@ -35,6 +57,9 @@ pub fn error_response(err: &Error) -> ErrorResponse {
     }
     if let Some(position) = err.position {
         fields.push((b'P', position.to_string()));
+    }
+    if let Some(context) = err.context() {
+        fields.push((b'W', context.to_owned()));
     }
     ErrorResponse::new(fields)
 }

@@ -9,6 +9,9 @@
 //!              + RowDescription | NoData   Execute -> DataRow* CommandComplete | PortalSuspended
 //!              Close -> CloseComplete      Sync -> ReadyForQuery     Flush -> (write out)
 //!              after an error: ErrorResponse (flushed at once), then every message up to Sync is discarded
+//!   copy       COPY FROM STDIN -> CopyInResponse, then CopyData* CopyDone (-> CommandComplete) | CopyFail
+//!              (-> 57014); Flush / Sync in between ignored. COPY TO STDOUT -> CopyOutResponse CopyData*
+//!              CopyDone CommandComplete. In a query string, the statements after a COPY run once it is done.
 //!   settings   the startup message's parameters become the session's defaults; parameters a statement
 //!              changed are reported (ParameterStatus) just before the next ReadyForQuery
 //! ```
@@ -27,6 +30,7 @@ use bytes::Buf;
 use chrono::{DateTime, Utc};
 use futures::FutureExt;
 use pgwire::messages::cancel::CancelRequest;
+use pgwire::messages::copy::{CopyData, CopyDone};
 use pgwire::messages::data::{NoData, ParameterDescription};
 use pgwire::messages::extendedquery::{
     Bind, BindComplete, Close, CloseComplete, Describe, Execute, Parse, ParseComplete, PortalSuspended,
@@ -49,6 +53,7 @@ use super::{Admission, SessionFactory, Shared, SqlSession, StatementInfo};
 use crate::compat::Rules;
 use crate::error::{sqlstate, Error};
 use crate::session::{Column, QueryResult, SessionEffect, TransactionStatus};
+use crate::sql::copy::CopyFormat;
 use crate::types::{DataType, Row, Value};
 
 const SSL_REQUEST_CODE: i32 = 80877103;
@@ -519,6 +524,35 @@ where
         if results.iter().all(|result| matches!(result, Ok(QueryResult::Empty))) {
             self.queue(PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new()))?;
         }
+        // A COPY FROM STDIN ends the results it is in; its data is read here, and the rest of the query
+        // string runs after it, as PostgreSQL does.
+        while self.send_simple_results(results).await? {
+            match self.receive_copy_data().await? {
+                Ok(tag) => {
+                    self.queue(PgWireBackendMessage::CommandComplete(CommandComplete::new(tag)))?;
+                    results = self.session.resume_batch();
+                    if let Some(durable) = self.session.take_pending_commit() {
+                        if let (Some(last @ Ok(_)), Err(err)) = (results.last_mut(), durable.wait_async().await) {
+                            *last = Err(err);
+                        }
+                    }
+                    self.apply_session_effects();
+                }
+                Err(err) => {
+                    self.queue(PgWireBackendMessage::ErrorResponse(codec::error_response(&err)))?;
+                    break;
+                }
+            }
+        }
+        self.ready_for_query().await
+    }
+
+    /// Sends a query string's results; true if the last one started a COPY FROM STDIN (its
+    /// CopyInResponse sent).
+    async fn send_simple_results(
+        &mut self,
+        results: Vec<crate::error::Result<QueryResult>>,
+    ) -> Result<bool, Disconnect> {
         for result in results {
             match result {
                 Ok(QueryResult::Rows { columns, rows, tag }) => {
@@ -534,13 +568,72 @@ where
                     self.queue(PgWireBackendMessage::CommandComplete(CommandComplete::new(tag)))?;
                 }
                 Ok(QueryResult::Empty) => {}
+                Ok(QueryResult::CopyOut { format, columns, data, tag }) => {
+                    self.send_copy_out(format, columns, data).await?;
+                    self.queue(PgWireBackendMessage::CommandComplete(CommandComplete::new(tag)))?;
+                }
+                Ok(QueryResult::CopyIn { format, columns }) => {
+                    self.queue(PgWireBackendMessage::CopyInResponse(codec::copy_in_response(format, columns)))?;
+                    self.transport.flush().await?;
+                    return Ok(true);
+                }
                 Err(err) => {
                     self.queue(PgWireBackendMessage::ErrorResponse(codec::error_response(&err)))?;
                     break;
                 }
             }
         }
-        self.ready_for_query().await
+        Ok(false)
+    }
+
+    /// COPY TO STDOUT's output: CopyOutResponse, a CopyData per piece, CopyDone (CommandComplete is the
+    /// caller's).
+    async fn send_copy_out(
+        &mut self,
+        format: CopyFormat,
+        columns: usize,
+        data: Vec<Vec<u8>>,
+    ) -> Result<(), Disconnect> {
+        self.queue(PgWireBackendMessage::CopyOutResponse(codec::copy_out_response(format, columns)))?;
+        for piece in data {
+            self.queue(PgWireBackendMessage::CopyData(CopyData::new(piece.into())))?;
+            self.transport.flush_if_full().await?;
+        }
+        self.queue(PgWireBackendMessage::CopyDone(CopyDone::new()))?;
+        Ok(())
+    }
+
+    /// Copy-in mode, after CopyInResponse: CopyData until CopyDone (the rows are inserted: `Ok` with the
+    /// command tag) or CopyFail (`Err` 57014). Flush and Sync are ignored here, as PostgreSQL ignores them
+    /// for clients that send them without noticing the command was COPY; any other message fails the COPY.
+    async fn receive_copy_data(&mut self) -> Result<crate::error::Result<String>, Disconnect> {
+        loop {
+            let Some(frame) = self.transport.read_frame().await? else { return Err(Disconnect::Closed(None)) };
+            let tag = frame[0];
+            match decode_frontend(frame).map_err(Disconnect::Fatal)? {
+                PgWireFrontendMessage::CopyData(data) => self.session.copy_in_data(&data.data),
+                PgWireFrontendMessage::CopyDone(_) => {
+                    let result = self.engine(|session| session.finish_copy_in());
+                    let result = match (result, self.session.take_pending_commit()) {
+                        (Ok(result), Some(durable)) => durable.wait_async().await.map(|_| result),
+                        (Err(err), Some(winner)) => winner.wait_async().await.and(Err(err)),
+                        (result, _) => result,
+                    };
+                    return Ok(result.map(|result| match result {
+                        QueryResult::Command { tag } => tag,
+                        _ => String::from("COPY 0"),
+                    }));
+                }
+                PgWireFrontendMessage::CopyFail(fail) => return Ok(Err(self.session.fail_copy_in(&fail.message))),
+                PgWireFrontendMessage::Flush(_) | PgWireFrontendMessage::Sync(_) => {}
+                PgWireFrontendMessage::Terminate(_) => return Err(Disconnect::Closed(None)),
+                _ => {
+                    let _ = self.session.fail_copy_in("");
+                    let message = format!("unexpected message type 0x{tag:02X} during COPY from stdin");
+                    return Ok(Err(Error::new(sqlstate::PROTOCOL_VIOLATION, message)));
+                }
+            }
+        }
     }
 
     fn parse(&mut self, parse: Parse) -> Result<(), Failure> {
@@ -699,6 +792,21 @@ where
                     QueryResult::Empty => {
                         portal.state = PortalState::Done { returned_rows: false };
                         self.queue(PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new()))?;
+                        return Ok(());
+                    }
+                    QueryResult::CopyOut { format, columns, data, tag } => {
+                        portal.state = PortalState::Done { returned_rows: false };
+                        self.send_copy_out(format, columns, data).await?;
+                        self.queue(PgWireBackendMessage::CommandComplete(CommandComplete::new(tag)))?;
+                        return Ok(());
+                    }
+                    QueryResult::CopyIn { format, columns } => {
+                        portal.state = PortalState::Done { returned_rows: false };
+                        self.queue(PgWireBackendMessage::CopyInResponse(codec::copy_in_response(format, columns)))?;
+                        self.transport.flush().await?;
+                        // An error skips to Sync like any other (the Sync sent with Execute was ignored).
+                        let tag = self.receive_copy_data().await?.map_err(Failure::Sql)?;
+                        self.queue(PgWireBackendMessage::CommandComplete(CommandComplete::new(tag)))?;
                         return Ok(());
                     }
                 }

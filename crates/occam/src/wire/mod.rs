@@ -1,4 +1,4 @@
-//! The PostgreSQL v3 wire protocol front end: startup, simple and extended query, COPY later.
+//! The PostgreSQL v3 wire protocol front end: startup, simple and extended query, COPY.
 //!
 //! [`serve`] accepts connections and gives each its own task and its own [`Session`]. The protocol
 //! machinery is split by concern:
@@ -10,7 +10,7 @@
 //!   limits.rs      DSQL's connection limits: new-connection rate, maximum connection duration
 //!   tls.rs         the server certificate and the plaintext -> TLS client stream
 //!   transport.rs   framing: length checks, isolated pgwire decoding, buffered output
-//!   codec.rs       occam values/columns/errors <-> DataRow/RowDescription/ErrorResponse
+//!   codec.rs       occam values/columns/errors <-> DataRow/RowDescription/ErrorResponse, COPY's responses
 //! ```
 //!
 //! pgwire supplies the message types and their encodings; the protocol state machine is occam's own, so
@@ -246,6 +246,20 @@ pub(crate) trait SqlSession: Send + 'static {
     fn has_sql_statement(&self, _name: &str) -> bool {
         false
     }
+    /// Data for the `COPY ... FROM STDIN` a statement started (one CopyData message).
+    fn copy_in_data(&mut self, _data: &[u8]) {}
+    /// CopyDone: the COPY's rows are inserted (`COPY n`) or it fails.
+    fn finish_copy_in(&mut self) -> Result<QueryResult> {
+        Err(crate::error::Error::protocol("there is no COPY FROM STDIN in progress"))
+    }
+    /// CopyFail (or a message that has no place in COPY): the COPY fails with this error.
+    fn fail_copy_in(&mut self, message: &str) -> crate::error::Error {
+        crate::error::Error::new(crate::error::sqlstate::QUERY_CANCELED, format!("COPY from stdin failed: {message}"))
+    }
+    /// The statements of the query string after a finished `COPY ... FROM STDIN`.
+    fn resume_batch(&mut self) -> Vec<Result<QueryResult>> {
+        Vec::new()
+    }
 }
 
 /// What the protocol reads from a prepared statement (for ParameterDescription and RowDescription).
@@ -320,6 +334,18 @@ impl SqlSession for Session {
     }
     fn has_sql_statement(&self, name: &str) -> bool {
         Session::has_sql_statement(self, name)
+    }
+    fn copy_in_data(&mut self, data: &[u8]) {
+        Session::copy_in_data(self, data)
+    }
+    fn finish_copy_in(&mut self) -> Result<QueryResult> {
+        Session::finish_copy_in(self)
+    }
+    fn fail_copy_in(&mut self, message: &str) -> crate::error::Error {
+        Session::fail_copy_in(self, message)
+    }
+    fn resume_batch(&mut self) -> Vec<Result<QueryResult>> {
+        Session::resume_batch(self)
     }
     fn termination_signal(&self) -> Option<Arc<tokio::sync::Notify>> {
         Some(self.settings().termination_signal())

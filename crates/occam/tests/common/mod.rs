@@ -2,6 +2,8 @@
 //! plain values; serve a database over the wire in-process and connect tokio-postgres clients to it.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod raw;
+
 use std::net::SocketAddr;
 
 use occam::{Database, Error, QueryResult, Session, Value};
@@ -22,8 +24,8 @@ pub fn ok(session: &mut Session, sql: &str) -> QueryResult {
 /// The command tag of a statement that must succeed.
 pub fn tag(session: &mut Session, sql: &str) -> String {
     match ok(session, sql) {
-        QueryResult::Rows { tag, .. } | QueryResult::Command { tag } => tag,
-        QueryResult::Empty => String::new(),
+        QueryResult::Rows { tag, .. } | QueryResult::Command { tag } | QueryResult::CopyOut { tag, .. } => tag,
+        QueryResult::Empty | QueryResult::CopyIn { .. } => String::new(),
     }
 }
 

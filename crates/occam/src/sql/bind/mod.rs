@@ -62,6 +62,7 @@ pub fn plan_statement_as(
             let columns = returning_columns(&plan.returning);
             (Plan::Insert(plan), columns)
         }
+        ast::Statement::Copy(copy) => (binder.plan_copy(copy)?, empty_columns()),
         ast::Statement::Update(update) => {
             let plan = binder.plan_update(update)?;
             let columns = returning_columns(&plan.returning);
@@ -163,6 +164,45 @@ pub fn plan_statement_as(
 /// functions, which need the catalog), typed `text` (PostgreSQL's RowDescription says `regclass`; the
 /// text is the same in the text format, and the binary format then carries the name, not the oid).
 /// ORDER BY on such a column still sorts by oid, as in PostgreSQL.
+/// The type a COPY column is written as: an untyped literal as text, as the protocol sends it.
+fn copy_type(data_type: DataType) -> DataType {
+    match data_type {
+        DataType::Unknown => DataType::Text,
+        other => other,
+    }
+}
+
+/// Marks the columns that FORCE_QUOTE, FORCE_NOT_NULL and FORCE_NULL name; each must be one COPY copies
+/// (42P10 otherwise, as in PostgreSQL).
+fn mark_copy_columns(
+    columns: &mut [crate::sql::copy::CopyColumn],
+    names: &[String],
+    options: &crate::sql::copy::CopyOptions,
+) -> Result<()> {
+    use crate::sql::copy::ForceQuote;
+    let position = |option: &str, name: &String| {
+        names.iter().position(|n| n == name).ok_or_else(|| {
+            Error::new(sqlstate::INVALID_COLUMN_REFERENCE, format!("{option} column \"{name}\" not referenced by COPY"))
+        })
+    };
+    match &options.force_quote {
+        ForceQuote::None => {}
+        ForceQuote::All => columns.iter_mut().for_each(|c| c.force_quote = true),
+        ForceQuote::Columns(list) => {
+            for name in list {
+                columns[position("FORCE_QUOTE", name)?].force_quote = true;
+            }
+        }
+    }
+    for name in &options.force_not_null {
+        columns[position("FORCE_NOT_NULL", name)?].force_not_null = true;
+    }
+    for name in &options.force_null {
+        columns[position("FORCE_NULL", name)?].force_null = true;
+    }
+    Ok(())
+}
+
 fn names_for_output(plan: &mut QueryPlan) {
     let mut columns = plan.columns.to_vec();
     let mut changed = false;
@@ -939,6 +979,73 @@ impl<'c> Binder<'c> {
     }
 
     /// The table an INSERT, UPDATE or DELETE writes; views are not updatable yet.
+    /// `COPY`: FROM binds the INSERT of the copied columns, TO the query of them (or the query given).
+    fn plan_copy(&mut self, copy: &ast::Copy) -> Result<Plan> {
+        use crate::sql::copy::CopyColumn;
+        let options = copy.options.clone();
+        let (name, column_names) = match &copy.relation {
+            ast::CopyRelation::Query(query) => {
+                let mut query = self.plan_query(query)?;
+                names_for_output(&mut query);
+                let mut columns: Vec<CopyColumn> = query.columns[..query.visible]
+                    .iter()
+                    .map(|c| CopyColumn::new(c.name.clone(), copy_type(c.data_type)))
+                    .collect();
+                let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+                mark_copy_columns(&mut columns, &names, &options)?;
+                return Ok(Plan::CopyTo(CopyToPlan { query, columns, options }));
+            }
+            ast::CopyRelation::Table { name, columns } => (name, columns),
+        };
+        let direction = if copy.is_from { "to" } else { "from" };
+        let wrong_kind = |kind: &str, relation: &str| {
+            Error::new(sqlstate::WRONG_OBJECT_TYPE, format!("cannot copy {direction} {kind} \"{relation}\""))
+        };
+        if let Some(view) = self.catalog.find_view(name) {
+            let hint = if copy.is_from {
+                "To enable copying to a view, provide an INSTEAD OF INSERT trigger."
+            } else {
+                "Try the COPY (SELECT ...) TO variant."
+            };
+            return Err(wrong_kind("view", &view.name).with_hint(hint));
+        }
+        if let Some(view) = self.catalog.find_materialized(name) {
+            let err = wrong_kind("materialized view", &view.name);
+            return Err(if copy.is_from { err } else { err.with_hint("Try the COPY (SELECT ...) TO variant.") });
+        }
+        if name.schema.as_deref().is_none_or(|schema| schema == crate::catalog::PUBLIC_SCHEMA) {
+            if let Some(sequence) = self.catalog.find_sequence(&name.name) {
+                return Err(wrong_kind("sequence", &sequence.name));
+            }
+        }
+        let table = self.catalog.table(name)?.clone();
+        // The column list is checked as an INSERT's is (42703, 42701), for TO as well.
+        let insert = ast::Insert {
+            table: name.clone(),
+            columns: column_names.clone(),
+            source: ast::InsertSource::Values(Vec::new()),
+            overriding: Some(ast::Overriding::SystemValue),
+            on_conflict: None,
+            returning: Vec::new(),
+        };
+        let insert = self.plan_insert(&insert)?;
+        let mut columns: Vec<CopyColumn> = insert
+            .targets
+            .iter()
+            .map(|&i| CopyColumn::new(table.columns[i].name.clone(), table.columns[i].data_type))
+            .collect();
+        let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
+        mark_copy_columns(&mut columns, &names, &options)?;
+        if copy.is_from {
+            return Ok(Plan::CopyFrom(CopyFromPlan { insert, columns, options }));
+        }
+        let list = names.iter().map(|n| crate::sql::system::names::quote_ident(n)).collect::<Vec<_>>().join(", ");
+        let schema = crate::sql::system::names::quote_ident(name.schema.as_deref().unwrap_or("public"));
+        let sql = format!("SELECT {list} FROM {schema}.{}", crate::sql::system::names::quote_ident(&table.name));
+        let query = self.plan_query(&crate::sql::parse::parse_query(&sql)?)?;
+        Ok(Plan::CopyTo(CopyToPlan { query, columns, options }))
+    }
+
     fn modified_table(&self, name: &ast::ObjectName, verb: &str) -> Result<Arc<Table>> {
         if let Some(view) = self.catalog.find_view(name) {
             return Err(Error::unsupported(format!("cannot {verb} view \"{}\"", view.name))

@@ -21,7 +21,7 @@ use crate::sql::plan::{
 };
 use crate::sql::scalar;
 use crate::txn::Transaction;
-use crate::types::{Row, Value};
+use crate::types::{DataType, Row, Value};
 
 /// What EXPLAIN ANALYZE of a DML statement shows: the plan of the rows it read, with their counters.
 #[derive(Debug, Default)]
@@ -258,6 +258,34 @@ pub fn insert(
             }
             Ok(row)
         };
+        // Rows of values for the target columns (a query's, or COPY's), cast where `casts` says.
+        let place_rows = |source_rows: Vec<Row>,
+                          casts: &[Option<(DataType, DataType)>],
+                          rows: &mut Vec<Row>,
+                          ctx: &mut ExecContext|
+         -> Result<()> {
+            rows.reserve(source_rows.len());
+            for source_row in source_rows {
+                let mut source_row = Some(source_row);
+                let row = fill_row(
+                    &mut |row: &mut Row, _ctx: &mut ExecContext| {
+                        let mut set = vec![false; table.columns.len()];
+                        let values = source_row.take().unwrap_or_default();
+                        for ((value, &target), cast) in values.into_iter().zip(&plan.targets).zip(casts) {
+                            row[target] = match cast {
+                                Some((from, to)) => scalar::cast(value, from, to)?,
+                                None => value,
+                            };
+                            set[target] = true;
+                        }
+                        Ok(set)
+                    },
+                    ctx,
+                )?;
+                rows.push(row);
+            }
+            Ok(())
+        };
         match &plan.source {
             InsertSource::Values(values) => {
                 rows.reserve(values.len());
@@ -300,26 +328,11 @@ pub fn insert(
                     }
                     rows
                 };
-                rows.reserve(source_rows.len());
-                for source_row in source_rows {
-                    let mut source_row = Some(source_row);
-                    let row = fill_row(
-                        &mut |row: &mut Row, _ctx: &mut ExecContext| {
-                            let mut set = vec![false; table.columns.len()];
-                            let values = source_row.take().unwrap_or_default();
-                            for ((value, &target), cast) in values.into_iter().zip(&plan.targets).zip(casts) {
-                                row[target] = match cast {
-                                    Some((from, to)) => scalar::cast(value, from, to)?,
-                                    None => value,
-                                };
-                                set[target] = true;
-                            }
-                            Ok(set)
-                        },
-                        &mut ctx,
-                    )?;
-                    rows.push(row);
-                }
+                place_rows(source_rows, casts, &mut rows, &mut ctx)?;
+            }
+            InsertSource::Rows { rows: source_rows, .. } => {
+                let no_casts = vec![None; plan.targets.len()];
+                place_rows(source_rows.clone(), &no_casts, &mut rows, &mut ctx)?;
             }
         }
     }
@@ -328,8 +341,16 @@ pub fn insert(
     // this statement wrote (DO UPDATE may not change one of them again).
     let mut written: Vec<Row> = Vec::with_capacity(rows.len());
     let mut touched: std::collections::HashSet<Vec<u8>> = std::collections::HashSet::new();
-    for mut row in rows {
-        check_row(table, &plan.enforce_typmod, &mut row)?;
+    // An error in COPY's data names the line the row came from, as PostgreSQL's CONTEXT does.
+    let locate = |err: Error, index: usize| match &plan.source {
+        InsertSource::Rows { lines, .. } if err.context.is_none() => match lines.get(index) {
+            Some(line) => err.with_context(format!("COPY {}, line {line}", table.name)),
+            None => err,
+        },
+        _ => err,
+    };
+    for (index, mut row) in rows.into_iter().enumerate() {
+        check_row(table, &plan.enforce_typmod, &mut row).map_err(|err| locate(err, index))?;
         if let Some(conflict) = &plan.on_conflict {
             if let Some(existing_key) = conflicting_row(txn, table, conflict, &row, params, functions)? {
                 if let Some(update) = &conflict.update {
@@ -356,12 +377,12 @@ pub fn insert(
         // A generated random key cannot collide; a declared key is checked against the snapshot and the
         // transaction's own writes (including earlier rows of this statement).
         if !hidden_key && txn.get(&key)?.is_some() {
-            return Err(unique_violation(table, &row));
+            return Err(locate(unique_violation(table, &row), index));
         }
         txn.put(key.clone(), table.encode_row(&row));
         if !table.indexes.is_empty() {
             let entries = index_entries(table, &row, &mut ExecContext::new(txn, params, functions))?;
-            update_index_entries(txn, table, &row, Vec::new(), entries)?;
+            update_index_entries(txn, table, &row, Vec::new(), entries).map_err(|err| locate(err, index))?;
         }
         if plan.on_conflict.is_some() {
             touched.insert(key);

@@ -97,7 +97,24 @@ pub fn parse_each(sql: &str) -> Result<Vec<Result<ast::Statement>>> {
             }
             _ => err,
         };
-        let mut statement = parser.parse_statement().map_err(|err| earliest(source.parser_error(err, &parser)))?;
+        let parsed = match copy_statement_tokens(&parser, &source.tokens) {
+            // sqlparser reads what follows `COPY ... FROM STDIN;` as inline data (pg_dump's scripts); in a
+            // query string it is the next statement, so COPY is parsed on its own tokens.
+            Some(tokens) => {
+                let mut copy_parser = Parser::new(&dialect).with_tokens_with_locations(tokens);
+                let parsed = copy_parser.parse_statement().map_err(|err| source.parser_error(err, &copy_parser));
+                let next = copy_parser.peek_token();
+                while !matches!(parser.peek_token_ref().token, Token::SemiColon | Token::EOF) {
+                    parser.advance_token();
+                }
+                match parsed {
+                    Ok(_) if next.token != Token::EOF => Err(source.syntax_error_at(&next)),
+                    other => other,
+                }
+            }
+            None => parser.parse_statement().map_err(|err| source.parser_error(err, &parser)),
+        };
+        let mut statement = parsed.map_err(earliest)?;
         let next = parser.peek_token();
         if !matches!(next.token, Token::SemiColon | Token::EOF) {
             depth::dismantle(statement);
@@ -109,6 +126,36 @@ pub fn parse_each(sql: &str) -> Result<Vec<Result<ast::Statement>>> {
         }
     }
     Ok(statements)
+}
+
+/// For a COPY statement at the parser's position: the query string's tokens up to the end of that statement,
+/// those before it blanked out (so positions stay those of the whole string).
+fn copy_statement_tokens(parser: &Parser, tokens: &[TokenWithSpan]) -> Option<Vec<TokenWithSpan>> {
+    if !matches!(&parser.peek_token_ref().token, Token::Word(w) if w.keyword == Keyword::COPY) {
+        return None;
+    }
+    let is_copy = |t: &TokenWithSpan| matches!(&t.token, Token::Word(w) if w.keyword == Keyword::COPY);
+    let from = parser.get_current_index();
+    let start = from + tokens[from..].iter().position(is_copy)?;
+    let mut depth = 0usize;
+    let end = tokens[start..]
+        .iter()
+        .position(|t| match t.token {
+            Token::LParen => {
+                depth += 1;
+                false
+            }
+            Token::RParen => {
+                depth = depth.saturating_sub(1);
+                false
+            }
+            Token::SemiColon => depth == 0,
+            _ => false,
+        })
+        .map_or(tokens.len(), |offset| start + offset);
+    let blank =
+        |t: &TokenWithSpan| TokenWithSpan::new(Token::Whitespace(sqlparser::tokenizer::Whitespace::Space), t.span);
+    Some(tokens[..start].iter().map(blank).chain(tokens[start..end].iter().cloned()).collect())
 }
 
 /// A type name as SQL writes it (`integer`, `character varying(10)`, `pg_catalog.int4`, `text[]`), for

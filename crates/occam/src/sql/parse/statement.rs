@@ -107,6 +107,9 @@ impl Translator<'_> {
                 Ok(Statement::Explain { options, statement: Box::new(inner) })
             }
             S::Insert(insert) => self.insert(insert),
+            S::Copy { source, to, target, options, legacy_options, values } => {
+                self.copy(source, *to, target, options, legacy_options, values)
+            }
             S::Update(update) => self.update(update),
             S::Delete(delete) => self.delete(delete),
             S::CreateTable(create) => self.create_table(create),
@@ -664,6 +667,77 @@ impl Translator<'_> {
     }
 
     /// `VALUES` rows directly under INSERT may hold DEFAULT; anything else is a query.
+    /// `COPY`: the options in either spelling become one checked [`CopyOptions`](crate::sql::copy::CopyOptions).
+    fn copy(
+        &self,
+        source: &sp::CopySource,
+        to: bool,
+        target: &sp::CopyTarget,
+        options: &[sp::CopyOption],
+        legacy_options: &[sp::CopyLegacyOption],
+        values: &[Option<String>],
+    ) -> Result<Statement> {
+        use crate::sql::copy::{CopyOption, CopyOptions, ForceQuote};
+        if !values.is_empty() {
+            return Err(unsupported("COPY data inline in the query string"));
+        }
+        let names = |idents: &[sp::Ident]| idents.iter().map(fold_ident).collect::<Vec<_>>();
+        let relation = match source {
+            sp::CopySource::Table { table_name, columns } => {
+                ast::CopyRelation::Table { name: self.object_name(table_name)?, columns: names(columns) }
+            }
+            sp::CopySource::Query(query) => ast::CopyRelation::Query(Box::new(self.query(query)?)),
+        };
+        let endpoint = match target {
+            // PostgreSQL takes either word either way (`COPY t TO STDIN` writes to the client).
+            sp::CopyTarget::Stdin | sp::CopyTarget::Stdout => ast::CopyEndpoint::Client,
+            sp::CopyTarget::File { filename } => ast::CopyEndpoint::File(filename.clone()),
+            sp::CopyTarget::Program { command } => ast::CopyEndpoint::Program(command.clone()),
+        };
+        let mut list = Vec::new();
+        for option in options {
+            list.push(match option {
+                sp::CopyOption::Format(name) => CopyOption::Format(name.value.clone()),
+                sp::CopyOption::Freeze(on) => CopyOption::Freeze(*on),
+                sp::CopyOption::Delimiter(c) => CopyOption::Delimiter(c.to_string()),
+                sp::CopyOption::Null(text) => CopyOption::Null(text.clone()),
+                sp::CopyOption::Header(on) => CopyOption::Header(*on),
+                sp::CopyOption::Quote(c) => CopyOption::Quote(c.to_string()),
+                sp::CopyOption::Escape(c) => CopyOption::Escape(c.to_string()),
+                sp::CopyOption::ForceQuote(columns) => CopyOption::ForceQuote(ForceQuote::Columns(names(columns))),
+                sp::CopyOption::ForceNotNull(columns) => CopyOption::ForceNotNull(names(columns)),
+                sp::CopyOption::ForceNull(columns) => CopyOption::ForceNull(names(columns)),
+                sp::CopyOption::Encoding(name) => CopyOption::Encoding(name.clone()),
+            });
+        }
+        // The spelling before PostgreSQL 9.0, which psql's \copy and older drivers still send.
+        for option in legacy_options {
+            match option {
+                sp::CopyLegacyOption::Binary => list.push(CopyOption::Format("binary".into())),
+                sp::CopyLegacyOption::Delimiter(c) => list.push(CopyOption::Delimiter(c.to_string())),
+                sp::CopyLegacyOption::Null(text) => list.push(CopyOption::Null(text.clone())),
+                sp::CopyLegacyOption::Header => list.push(CopyOption::Header(true)),
+                sp::CopyLegacyOption::Csv(csv_options) => {
+                    list.push(CopyOption::Format("csv".into()));
+                    for csv_option in csv_options {
+                        list.push(match csv_option {
+                            sp::CopyLegacyCsvOption::Header => CopyOption::Header(true),
+                            sp::CopyLegacyCsvOption::Quote(c) => CopyOption::Quote(c.to_string()),
+                            sp::CopyLegacyCsvOption::Escape(c) => CopyOption::Escape(c.to_string()),
+                            sp::CopyLegacyCsvOption::ForceQuote(columns) => {
+                                CopyOption::ForceQuote(ForceQuote::Columns(names(columns)))
+                            }
+                            sp::CopyLegacyCsvOption::ForceNotNull(columns) => CopyOption::ForceNotNull(names(columns)),
+                        });
+                    }
+                }
+                other => return Err(Error::syntax(format!("syntax error at or near \"{other}\""))),
+            }
+        }
+        let options = CopyOptions::build(list, !to)?;
+        Ok(Statement::Copy(ast::Copy { relation, is_from: !to, endpoint, options }))
+    }
+
     fn insert_source(&self, query: &sp::Query) -> Result<InsertSource> {
         let plain = query.with.is_none()
             && query.order_by.is_none()

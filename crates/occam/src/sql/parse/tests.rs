@@ -1340,3 +1340,37 @@ fn identity_options_in_any_order() {
         "conflicting or redundant options",
     );
 }
+
+#[test]
+fn copy_statements_and_their_options() {
+    use crate::sql::ast::{Copy, CopyEndpoint, CopyRelation};
+    use crate::sql::copy::{CopyFormat, CopyOptions};
+    let copy = |sql: &str| match one(sql) {
+        Statement::Copy(copy) => copy,
+        other => panic!("{sql}: not COPY: {other:?}"),
+    };
+    let Copy { relation, is_from, endpoint, options } = copy("COPY Items (ID, \"Name\") FROM STDIN");
+    assert_eq!(
+        relation,
+        CopyRelation::Table { name: ObjectName::unqualified("items"), columns: vec!["id".into(), "Name".into()] }
+    );
+    assert!(is_from);
+    assert_eq!(endpoint, CopyEndpoint::Client);
+    assert_eq!(options, CopyOptions::default());
+    // The legacy spellings psql and drivers send, and the option list.
+    let legacy = copy("COPY t FROM STDIN WITH CSV HEADER QUOTE AS '''' DELIMITER ';' NULL AS 'x'").options;
+    let modern = copy("COPY t FROM STDIN (FORMAT csv, HEADER, QUOTE '''', DELIMITER ';', NULL 'x')").options;
+    assert_eq!(legacy, modern);
+    assert_eq!((legacy.format, legacy.header, legacy.quote, legacy.delimiter), (CopyFormat::Csv, true, b'\'', b';'));
+    assert_eq!(copy("COPY t TO STDOUT WITH BINARY").options.format, CopyFormat::Binary);
+    assert!(matches!(copy("COPY (SELECT 1) TO STDOUT").relation, CopyRelation::Query(_)));
+    assert_eq!(copy("COPY t FROM '/tmp/data'").endpoint, CopyEndpoint::File("/tmp/data".into()));
+    assert_eq!(copy("COPY t TO PROGRAM 'gzip'").endpoint, CopyEndpoint::Program("gzip".into()));
+    // What follows `COPY ... FROM STDIN;` in a query string is the next statement, not inline data.
+    let statements = parse("COPY t FROM STDIN; SELECT 1; COPY t TO STDOUT").unwrap();
+    assert_eq!(statements.len(), 3);
+    assert!(matches!(statements[1], Statement::Query(_)));
+    assert_eq!(error("COPY t FROM STDIN (FORMAT xml)").code, "22023");
+    assert_eq!(error("COPY t FROM STDIN junk").code, "42601");
+    assert_eq!(error("COPY (SELECT 1) FROM STDIN").code, "42601");
+}

@@ -44,6 +44,10 @@ pub struct PlannedStatement {
 pub enum Plan {
     Query(QueryPlan),
     Insert(InsertPlan),
+    /// `COPY ... FROM STDIN`: the INSERT the rows go through, its source filled once the data is in.
+    CopyFrom(CopyFromPlan),
+    /// `COPY ... TO STDOUT`: the query whose rows are written.
+    CopyTo(CopyToPlan),
     Update(UpdatePlan),
     Delete(DeletePlan),
     CreateTable(ast::CreateTable),
@@ -504,8 +508,30 @@ pub struct Returning {
 pub enum InsertSource {
     /// Rows of `targets.len()` values; `None` is DEFAULT.
     Values(Vec<Vec<Option<BoundExpr>>>),
+    /// Rows of `targets.len()` values already of the target columns' types: COPY FROM's data, with the
+    /// line of the stream each came from (an error names it in its CONTEXT, `COPY t, line 3`).
+    Rows { rows: Vec<crate::types::Row>, lines: Vec<usize> },
     /// A query; `casts[i]` converts its column i to the target column's type.
     Query { query: Box<QueryPlan>, casts: Vec<Option<(DataType, DataType)>> },
+}
+
+/// `COPY ... FROM STDIN`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CopyFromPlan {
+    /// The INSERT of the copied columns (OVERRIDING SYSTEM VALUE, as COPY writes identity columns too).
+    pub insert: InsertPlan,
+    /// The columns in stream order.
+    pub columns: Vec<crate::sql::copy::CopyColumn>,
+    pub options: crate::sql::copy::CopyOptions,
+}
+
+/// `COPY ... TO STDOUT`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CopyToPlan {
+    pub query: QueryPlan,
+    /// The query's visible columns, as written.
+    pub columns: Vec<crate::sql::copy::CopyColumn>,
+    pub options: crate::sql::copy::CopyOptions,
 }
 
 #[derive(Debug, Clone, PartialEq)]
