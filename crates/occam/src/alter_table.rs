@@ -142,6 +142,7 @@ fn apply(
             if relation_exists(txn, to)? {
                 return Err(Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{to}\" already exists")));
             }
+            catalog::views::follow_rename(txn, table.id, &table.name, to)?;
             table.name = to.clone();
         }
         AlterTableAction::RenameColumn { from, to } => {

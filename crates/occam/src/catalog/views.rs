@@ -177,6 +177,18 @@ pub fn drop_views(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, 
     Ok(())
 }
 
+/// After relation `id` was renamed `from` → `to` (ALTER TABLE RENAME): the views and materialized views
+/// that read it read it under its new name, as PostgreSQL's views follow the relation.
+pub fn follow_rename(txn: &mut Transaction, id: u32, from: &str, to: &str) -> Result<()> {
+    for kind in [Kind::View, Kind::Materialized] {
+        for view in load(txn, kind)?.into_iter().filter(|v| v.depends_on.contains(&id)) {
+            let sql = crate::sql::parse::rename_relation_in_query(&view.sql, from, to)?;
+            txn.put(key(kind, &view.name), encode_view(view.id, &view.name, &view.columns, &sql, &view.depends_on));
+        }
+    }
+    Ok(())
+}
+
 /// Before a table or view (`what`, e.g. `table t`) is dropped: the views that read it are dropped too with
 /// CASCADE, otherwise 2BP01 as PostgreSQL's dependency check.
 pub fn drop_dependents(txn: &mut Transaction, id: u32, what: &str, cascade: bool) -> Result<()> {

@@ -158,6 +158,59 @@ fn copy_statement_tokens(parser: &Parser, tokens: &[TokenWithSpan]) -> Option<Ve
     Some(tokens[..start].iter().map(blank).chain(tokens[start..end].iter().cloned()).collect())
 }
 
+/// A stored query's SQL (a view's, as sqlparser printed it) with every FROM reference to relation `from`
+/// made a reference to `to`, aliased `from` where it had no alias so that columns qualified by the old name
+/// still resolve (PostgreSQL's views follow a renamed table, and its deparser shows `t2 t` the same way).
+pub fn rename_relation_in_query(sql: &str, from: &str, to: &str) -> Result<String> {
+    use sqlparser::ast::{self as sp, VisitMut, VisitorMut};
+    use std::ops::ControlFlow;
+    struct Renamer<'a> {
+        from: &'a str,
+        to: &'a str,
+    }
+    impl VisitorMut for Renamer<'_> {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, factor: &mut sp::TableFactor) -> ControlFlow<()> {
+            if let sp::TableFactor::Table { name, alias, args: None, .. } = factor {
+                let parts: Vec<String> = name.0.iter().filter_map(|p| p.as_ident()).map(expr::fold_ident).collect();
+                let names_it = match parts.as_slice() {
+                    [table] => table == self.from,
+                    [schema, table] => schema == crate::catalog::PUBLIC_SCHEMA && table == self.from,
+                    _ => false,
+                };
+                if names_it {
+                    *name = sp::ObjectName::from(vec![quoted_ident(self.to)]);
+                    if alias.is_none() {
+                        *alias = Some(sp::TableAlias {
+                            explicit: false,
+                            name: quoted_ident(self.from),
+                            columns: Vec::new(),
+                            at: None,
+                        });
+                    }
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    fn quoted_ident(name: &str) -> sqlparser::ast::Ident {
+        let plain = name.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if plain {
+            sqlparser::ast::Ident::new(name)
+        } else {
+            sqlparser::ast::Ident::with_quote('"', name)
+        }
+    }
+    let dialect = dialect::Postgres::new();
+    let mut query = Parser::new(&dialect)
+        .try_with_sql(sql)
+        .and_then(|mut parser| parser.parse_query())
+        .map_err(|err| Error::internal(format!("a stored query does not parse: {err}")))?;
+    let _ = query.visit(&mut Renamer { from, to });
+    Ok(query.to_string())
+}
+
 /// A type name as SQL writes it (`integer`, `character varying(10)`, `pg_catalog.int4`, `text[]`), for
 /// `'...'::regtype`.
 pub fn parse_type_name(name: &str) -> Result<crate::types::DataType> {
