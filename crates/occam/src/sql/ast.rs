@@ -661,9 +661,11 @@ pub enum TableRef {
         args: Vec<Expr>,
         alias: Option<TableAlias>,
     },
+    /// `[LATERAL] (query) [AS alias]`: with LATERAL the query may read the FROM items before it.
     Subquery {
         query: Box<Query>,
         alias: Option<TableAlias>,
+        lateral: bool,
     },
     /// `left [NATURAL] kind JOIN right [ON ... | USING (...)]`; joins associate to the left, so `left` is
     /// the deeper tree unless parentheses say otherwise.

@@ -267,6 +267,54 @@ struct ScopeItem {
 #[derive(Debug, Clone, Default)]
 struct Scope {
     items: Vec<ScopeItem>,
+    /// Who may read it from the `outer` stack.
+    visibility: Visibility,
+}
+
+/// Whether a scope on the binder's `outer` stack may be read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Visibility {
+    /// An enclosing query's row (a correlated subquery's outer references).
+    #[default]
+    Enclosing,
+    /// The FROM items before the item being bound, at the same query level (PostgreSQL's lateral-only
+    /// namespace entries): readable only from inside a LATERAL item, `active` while one is bound. At run
+    /// time the item is the right side of a lateral join, which runs it with the left row as outer row.
+    Lateral { active: bool },
+}
+
+/// Why FROM items that exist cannot be read where binding is (for PostgreSQL's errors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unreachable {
+    /// The items before a FROM item without LATERAL: `42P01 invalid reference to FROM-clause entry`.
+    NotLateral,
+    /// The left side of a RIGHT or FULL join, for a LATERAL item on its right: `42P10`.
+    JoinType,
+    /// The target of UPDATE / DELETE, for a LATERAL item of its FROM / USING: `42P10`.
+    DmlTarget,
+}
+
+impl Unreachable {
+    /// The error for a reference to FROM item `table` (through column `column` when unqualified).
+    fn error(self, table: &str, column: Option<&str>) -> Error {
+        let hint = format!(
+            "There is an entry for table \"{table}\", but it cannot be referenced from this part of the query."
+        );
+        let invalid = format!("invalid reference to FROM-clause entry for table \"{table}\"");
+        match (self, column) {
+            (Unreachable::NotLateral, Some(column)) => Error::new(
+                sqlstate::UNDEFINED_COLUMN,
+                format!("column \"{column}\" does not exist"),
+            )
+            .with_hint(format!(
+                "There is a column named \"{column}\" in table \"{table}\", but it cannot be referenced from this part of the query."
+            )),
+            (Unreachable::NotLateral, None) => Error::new(sqlstate::UNDEFINED_TABLE, invalid).with_hint(hint),
+            (Unreachable::JoinType, _) => Error::new(sqlstate::INVALID_COLUMN_REFERENCE, invalid)
+                .with_detail("The combining JOIN type must be INNER or LEFT for a LATERAL reference."),
+            (Unreachable::DmlTarget, _) => Error::new(sqlstate::INVALID_COLUMN_REFERENCE, invalid).with_hint(hint),
+        }
+    }
 }
 
 impl Scope {
@@ -323,6 +371,25 @@ impl Scope {
 
     fn has_item(&self, name: &str) -> bool {
         self.items.iter().any(|i| i.name.as_deref() == Some(name))
+    }
+
+    /// The name of the item that has a (visible) column `name`, if any.
+    fn item_with_column(&self, name: &str) -> Option<&str> {
+        self.items
+            .iter()
+            .find(|i| i.columns.iter().any(|c| !c.hidden && c.name == name))
+            .and_then(|i| i.name.as_deref())
+    }
+
+    /// The items whose columns start at row position `start` or later, as a scope whose row starts there.
+    fn since(&self, start: usize) -> Scope {
+        let items = self
+            .items
+            .iter()
+            .filter(|i| i.offset >= start)
+            .map(|i| ScopeItem { offset: i.offset - start, ..i.clone() })
+            .collect();
+        Scope { items, visibility: Visibility::Enclosing }
     }
 
     /// Finds a column: Ok(None) if it is not in this scope, 42702 if it is ambiguous.
@@ -441,6 +508,12 @@ struct Binder<'c> {
     /// The WITH names in scope (innermost last); each reference binds the named query again, as a FROM
     /// subquery (PostgreSQL inlines a common table expression referenced once; occam inlines every one).
     common_tables: Vec<CommonTable>,
+    /// FROM items that exist but cannot be read from where binding is (innermost last): only for the
+    /// errors PostgreSQL gives for a reference to them.
+    unreachable: Vec<(Scope, Unreachable)>,
+    /// The length of `outer` when the FROM list being bound began: its `Visibility::Lateral` entries from
+    /// here on are the items before the current one, which a LATERAL item may read.
+    lateral_base: usize,
 }
 
 /// A common table expression in scope.
@@ -486,6 +559,8 @@ impl<'c> Binder<'c> {
             in_window: false,
             select_list_functions: None,
             common_tables: Vec::new(),
+            unreachable: Vec::new(),
+            lateral_base: 0,
         }
     }
 
@@ -741,6 +816,16 @@ impl<'c> Binder<'c> {
     /// sources and the number of columns they add.
     fn plan_from_items(&mut self, items: &[TableRef], scope: &mut Scope) -> Result<(Vec<Source>, usize)> {
         let start = scope.width();
+        let saved_base = std::mem::replace(&mut self.lateral_base, self.outer.len());
+        let planned = self.plan_from_list(items, scope, start);
+        self.lateral_base = saved_base;
+        planned.map(|sources| (sources, scope.width() - start))
+    }
+
+    fn plan_from_list(&mut self, items: &[TableRef], scope: &mut Scope, start: usize) -> Result<Vec<Source>> {
+        // An UPDATE's or DELETE's target (what `scope` holds before `start`) is no FROM item: the items
+        // cannot read it.
+        let target = (start > 0).then(|| scope.clone());
         let mut sources = Vec::with_capacity(items.len());
         for item in items {
             // A function reads the items before it when its arguments name them (PostgreSQL's implicit
@@ -759,11 +844,98 @@ impl<'c> Binder<'c> {
                     continue;
                 }
             }
-            let (source, item_scope) = self.plan_table_ref(item)?;
+            let refused = if is_lateral(item) { Unreachable::DmlTarget } else { Unreachable::NotLateral };
+            let unreachable: Vec<(Scope, Unreachable)> = target.iter().map(|t| (t.clone(), refused)).collect();
+            let left_width = scope.width() - start;
+            let (source, item_scope, lateral) = if sources.is_empty() {
+                let (source, item_scope) = self.with_unreachable(unreachable, |b| b.plan_table_ref(item))?;
+                (source, item_scope, false)
+            } else {
+                self.plan_item_after(item, scope.since(start), true, unreachable)?
+            };
+            let right_width = item_scope.width();
             scope.append(item_scope)?;
-            sources.push(source);
+            if !lateral {
+                sources.push(source);
+                continue;
+            }
+            let left = match sources.len() {
+                1 => sources.pop().expect("one source"),
+                _ => Source::Cross(std::mem::take(&mut sources)),
+            };
+            sources.push(Source::Join(Box::new(JoinPlan {
+                kind: ast::JoinKind::Cross,
+                left,
+                right: source,
+                left_width,
+                right_width,
+                condition: None,
+                merged: Vec::new(),
+                lateral: true,
+            })));
         }
-        Ok((sources, scope.width() - start))
+        Ok(sources)
+    }
+
+    /// A FROM item after `preceding` (the items before it in a FROM list, or a join's left side): a LATERAL
+    /// item that reads them (`lateral_allowed`: not on the right of a RIGHT or FULL join) is bound with them
+    /// as its outer row and runs once per row of them (true); anything else is bound on its own, unable to
+    /// read them. `unreachable`: more items it cannot read.
+    fn plan_item_after(
+        &mut self,
+        item: &TableRef,
+        preceding: Scope,
+        lateral_allowed: bool,
+        mut unreachable: Vec<(Scope, Unreachable)>,
+    ) -> Result<(Source, Scope, bool)> {
+        let lateral = is_lateral(item);
+        if lateral && lateral_allowed {
+            let planned = self.with_unreachable(unreachable.clone(), |b| {
+                b.outer.push(Scope { visibility: Visibility::Lateral { active: false }, ..preceding.clone() });
+                b.outer_groups.push(None);
+                let planned = b.plan_table_ref(item);
+                b.outer.pop();
+                b.outer_groups.pop();
+                planned
+            })?;
+            if planned.0.reads_outer_level(1) {
+                return Ok((planned.0, planned.1, true));
+            }
+            // It reads nothing before it after all: bound again without the level it did not use.
+        }
+        let refused = if lateral && !lateral_allowed { Unreachable::JoinType } else { Unreachable::NotLateral };
+        unreachable.push((preceding, refused));
+        let (source, scope) = self.with_unreachable(unreachable, |b| b.plan_table_ref(item))?;
+        Ok((source, scope, false))
+    }
+
+    /// Runs `bind` with `scopes` unreachable (see `Binder::unreachable`).
+    fn with_unreachable<T>(
+        &mut self,
+        scopes: Vec<(Scope, Unreachable)>,
+        bind: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        let depth = self.unreachable.len();
+        self.unreachable.extend(scopes);
+        let result = bind(self);
+        self.unreachable.truncate(depth);
+        result
+    }
+
+    /// Runs `bind` (a LATERAL item's query or function arguments) with the FROM items before the item
+    /// readable (see `Visibility::Lateral`).
+    fn as_lateral<T>(&mut self, bind: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        let inactive = Visibility::Lateral { active: false };
+        let activated: Vec<usize> =
+            (self.lateral_base..self.outer.len()).filter(|&i| self.outer[i].visibility == inactive).collect();
+        for &i in &activated {
+            self.outer[i].visibility = Visibility::Lateral { active: true };
+        }
+        let result = bind(self);
+        for &i in &activated {
+            self.outer[i].visibility = inactive;
+        }
+        result
     }
 
     /// The read that finds the rows an UPDATE ... FROM or DELETE ... USING changes: the target table joined
@@ -1905,13 +2077,15 @@ impl<'c> Binder<'c> {
             TableRef::Function { name, args, alias } if name == "unnest" => {
                 return self.plan_unnest(args, alias.as_ref());
             }
+            // A function in FROM may read the items before it (PostgreSQL's implicit LATERAL).
             TableRef::Function { name, args, alias } => {
-                let (function, args, item_scope) = self.function_item(name, args, alias.as_ref(), &Scope::default())?;
+                let (function, args, item_scope) =
+                    self.as_lateral(|b| b.function_item(name, args, alias.as_ref(), &Scope::default()))?;
                 return Ok((Source::Function { input: None, function, args }, item_scope));
             }
-            TableRef::Subquery { query, alias } => {
+            TableRef::Subquery { query, alias, lateral } => {
                 let saved_grouping = self.grouping.take();
-                let plan = self.plan_query(query);
+                let plan = if *lateral { self.as_lateral(|b| b.plan_query(query)) } else { self.plan_query(query) };
                 self.grouping = saved_grouping;
                 let plan = plan?;
                 let renames = alias.as_ref().map(|a| a.columns.as_slice()).unwrap_or(&[]);
@@ -1932,7 +2106,9 @@ impl<'c> Binder<'c> {
         constraint: &ast::JoinConstraint,
     ) -> Result<(Source, Scope)> {
         let (left, left_scope) = self.plan_table_ref(left)?;
-        let (right, right_scope) = self.plan_table_ref(right)?;
+        let lateral_allowed = !matches!(kind, ast::JoinKind::Right | ast::JoinKind::Full);
+        let (right, right_scope, lateral) =
+            self.plan_item_after(right, left_scope.clone(), lateral_allowed, Vec::new())?;
         let left_width = left_scope.width();
         let right_width = right_scope.width();
         let mut scope = left_scope.clone();
@@ -2038,7 +2214,8 @@ impl<'c> Binder<'c> {
             let offset = left_width + right_width;
             scope.items.insert(0, ScopeItem { name: None, columns: merged_columns, offset, merged: Vec::new() });
         }
-        let source = Source::Join(Box::new(JoinPlan { kind, left, right, left_width, right_width, condition, merged }));
+        let source =
+            Source::Join(Box::new(JoinPlan { kind, left, right, left_width, right_width, condition, merged, lateral }));
         Ok((source, scope))
     }
 
@@ -2085,7 +2262,7 @@ impl<'c> Binder<'c> {
         let name = alias.map_or("unnest".to_string(), |a| a.name.clone());
         let column = alias.map(|a| a.columns.first().cloned().unwrap_or_else(|| a.name.clone()));
         let alias = ast::TableAlias { name, columns: vec![column.unwrap_or_else(|| "unnest".into())] };
-        self.plan_table_ref(&TableRef::Subquery { query: Box::new(query), alias: Some(alias) })
+        self.plan_table_ref(&TableRef::Subquery { query: Box::new(query), alias: Some(alias), lateral: true })
     }
 
     /// A set-returning function in the select list (`SELECT jsonb_array_elements(doc) FROM t`): planned as
@@ -2487,6 +2664,9 @@ impl<'c> Binder<'c> {
             return Ok((self.map_input_column(index, data_type, &display)?, data_type));
         }
         for (depth, outer) in self.outer.iter().rev().enumerate() {
+            if outer.visibility == (Visibility::Lateral { active: false }) {
+                continue;
+            }
             if let Some((index, data_type)) = outer.resolve(table, name)? {
                 let level = self.outer.len() - 1 - depth;
                 self.lowest_outer_level = self.lowest_outer_level.min(level);
@@ -2512,9 +2692,17 @@ impl<'c> Binder<'c> {
                 return Ok((BoundExpr::OuterColumn { depth: depth + 1, index }, data_type));
             }
         }
+        let reachable = |s: &Scope| s.visibility != (Visibility::Lateral { active: false });
+        let visible_item =
+            table.is_some_and(|t| scope.has_item(t) || self.outer.iter().any(|s| reachable(s) && s.has_item(t)));
+        if !visible_item {
+            if let Some(err) = self.unreachable_error(table, name) {
+                return Err(err);
+            }
+        }
         match table {
             Some(t) => {
-                if scope.has_item(t) || self.outer.iter().any(|s| s.has_item(t)) {
+                if visible_item {
                     Err(Error::new(sqlstate::UNDEFINED_COLUMN, format!("column {t}.{name} does not exist")))
                 } else {
                     Err(Error::new(sqlstate::UNDEFINED_TABLE, format!("missing FROM-clause entry for table \"{t}\"")))
@@ -2522,6 +2710,29 @@ impl<'c> Binder<'c> {
             }
             None => Err(Error::undefined_column(name)),
         }
+    }
+
+    /// PostgreSQL's error for a reference to a FROM item that exists but cannot be read from here.
+    fn unreachable_error(&self, table: Option<&str>, name: &str) -> Option<Error> {
+        let inactive = self
+            .outer
+            .iter()
+            .rev()
+            .filter(|s| s.visibility == Visibility::Lateral { active: false })
+            .map(|s| (s, Unreachable::NotLateral));
+        let candidates = self.unreachable.iter().rev().map(|(s, why)| (s, *why)).chain(inactive);
+        for (scope, why) in candidates {
+            match table {
+                Some(t) if scope.has_item(t) => return Some(why.error(t, None)),
+                None => {
+                    if let Some(item) = scope.item_with_column(name) {
+                        return Some(why.error(item, Some(name)));
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        None
     }
 
     fn bind_binary(
@@ -3143,6 +3354,17 @@ impl<'c> Binder<'c> {
                 Ok(BoundExpr::Cast { expr: Box::new(other), from, to })
             }
         }
+    }
+}
+
+/// Whether a FROM item is or holds a LATERAL item (a LATERAL subquery, or a function, which PostgreSQL
+/// treats as LATERAL), which may read the items before it.
+fn is_lateral(item: &TableRef) -> bool {
+    match item {
+        TableRef::Subquery { lateral, .. } => *lateral,
+        TableRef::Function { .. } => true,
+        TableRef::Join { left, right, .. } => is_lateral(left) || is_lateral(right),
+        TableRef::Table { .. } => false,
     }
 }
 

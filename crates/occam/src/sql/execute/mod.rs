@@ -15,6 +15,7 @@ pub mod eval;
 mod filter;
 mod instrument;
 mod join;
+mod lateral_join;
 mod limit;
 mod lookup_join;
 mod materialized_join;

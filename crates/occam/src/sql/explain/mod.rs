@@ -425,7 +425,7 @@ impl<'a> TextRenderer<'a> {
                 self.table_read_with(&join.right, &join.right, read, depth + 1, &[], &labels, &left);
                 labels
             }
-            JoinAlgorithm::NestedLoop => self.node(&join.right, depth + 1, Vec::new()),
+            JoinAlgorithm::NestedLoop | JoinAlgorithm::Lateral => self.node(&join.right, depth + 1, Vec::new()),
         };
         let mut labels = left.clone();
         labels.extend(right);

@@ -1,7 +1,7 @@
 //! Queries: SELECT / VALUES with ORDER BY, LIMIT / OFFSET / FETCH FIRST, UNION / INTERSECT / EXCEPT, and
 //! the FROM items occam knows (tables, set-returning functions, subqueries, cross-joined by commas or
 //! joined with [INNER | LEFT | RIGHT | FULL | CROSS | NATURAL] JOIN, nested in parentheses), WITH lists of
-//! common table expressions (WITH RECURSIVE too). LATERAL is refused with 0A000, except before a function (which
+//! common table expressions (WITH RECURSIVE too), `LATERAL` before a subquery or a function (a function
 //! reads the FROM items before it anyway).
 
 use sqlparser::ast as sp;
@@ -454,15 +454,13 @@ impl Translator<'_> {
                 }
             }
             sp::TableFactor::Derived { lateral, subquery, alias, sample } => {
-                if *lateral {
-                    return Err(unsupported("LATERAL"));
-                }
                 if sample.is_some() {
                     return Err(Error::unsupported("TABLESAMPLE clause not supported"));
                 }
                 Ok(TableRef::Subquery {
                     query: Box::new(self.query(subquery)?),
                     alias: alias.as_ref().map(|a| self.table_alias(a)).transpose()?,
+                    lateral: *lateral,
                 })
             }
             // `FROM (t)` and `FROM (a JOIN b ON ..)`: parentheses only group.

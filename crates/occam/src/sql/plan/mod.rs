@@ -476,6 +476,9 @@ pub struct JoinPlan {
     pub condition: Option<BoundExpr>,
     /// The columns merged by USING / NATURAL, computed from `left ++ right`.
     pub merged: Vec<BoundExpr>,
+    /// `LATERAL`: `right` reads the left row (as its outer row, `OuterColumn { depth: 1 }` at its own level),
+    /// so it is run again for each left row (a nested loop; never reordered before the left side).
+    pub lateral: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -163,6 +163,9 @@ pub enum JoinAlgorithm {
     /// The right input is a `TableRead` whose range expressions read the left row: looked up per batch of
     /// left rows (Aurora DSQL's "Nested Loop (Batched Join)" with an index or key lookup inside).
     Lookup,
+    /// `LATERAL`: the right input is built and run again for each left row, with that row as its outer row
+    /// (PostgreSQL's Nested Loop over a parameterized subquery).
+    Lateral,
 }
 
 /// Which rows of a table to read, through which B-tree, in which order.
