@@ -40,6 +40,11 @@ pub fn plan_statement_as(
     if let ast::Statement::Explain { options, statement: inner } = statement {
         // EXPLAIN binds (and so refuses) its statement exactly as running it would.
         let inner = plan_statement_as(catalog, inner, declared, user)?;
+        if matches!(inner.plan, Plan::WithModifying { .. }) {
+            return Err(Error::unsupported(
+                "EXPLAIN of a statement with a data-modifying WITH query is not supported yet",
+            ));
+        }
         let columns = Arc::from(vec![Column { name: "QUERY PLAN".into(), data_type: DataType::Text, origin: None }]);
         return Ok(PlannedStatement {
             plan: Plan::Explain { options: *options, inner: Box::new(inner.plan) },
@@ -50,6 +55,8 @@ pub fn plan_statement_as(
     }
     let mut binder = Binder::new(catalog, declared);
     binder.session_user = user.map(str::to_string);
+    // The statement's own WITH list may hold data-modifying statements.
+    binder.top_level_with = true;
     let (plan, columns) = match statement {
         ast::Statement::Query(query) => {
             let mut plan = binder.plan_query(query)?;
@@ -57,20 +64,15 @@ pub fn plan_statement_as(
             let columns = plan.columns.clone();
             (Plan::Query(plan), columns)
         }
-        ast::Statement::Insert(insert) => {
-            let plan = binder.plan_insert(insert)?;
-            let columns = returning_columns(&plan.returning);
-            (Plan::Insert(plan), columns)
-        }
-        ast::Statement::Update(update) => {
-            let plan = binder.plan_update(update)?;
-            let columns = returning_columns(&plan.returning);
-            (Plan::Update(plan), columns)
-        }
-        ast::Statement::Delete(delete) => {
-            let plan = binder.plan_delete(delete)?;
-            let columns = returning_columns(&plan.returning);
-            (Plan::Delete(plan), columns)
+        ast::Statement::Insert(_) | ast::Statement::Update(_) | ast::Statement::Delete(_) => {
+            let plan = binder.plan_modification(statement)?;
+            let columns = match &plan {
+                Plan::Insert(InsertPlan { returning, .. })
+                | Plan::Update(UpdatePlan { returning, .. })
+                | Plan::Delete(DeletePlan { returning, .. }) => returning_columns(returning),
+                _ => empty_columns(),
+            };
+            (plan, columns)
         }
         ast::Statement::CreateTable(create) => (Plan::CreateTable(create.clone()), empty_columns()),
         ast::Statement::DropTable { names, if_exists, cascade } => {
@@ -136,6 +138,7 @@ pub fn plan_statement_as(
         }
         other => return Err(Error::internal(format!("statement is not planned: {other:?}"))),
     };
+    let plan = binder.with_modifying_ctes(plan);
     let param_types = binder.params.iter().map(|t| if *t == DataType::Unknown { DataType::Text } else { *t }).collect();
     Ok(PlannedStatement { plan, param_types, columns, catalog_version: catalog.version })
 }
@@ -514,6 +517,14 @@ struct Binder<'c> {
     /// The length of `outer` when the FROM list being bound began: its `Visibility::Lateral` entries from
     /// here on are the items before the current one, which a LATERAL item may read.
     lateral_base: usize,
+    /// Set until the statement's first WITH list is bound: its own, the only one (PostgreSQL's "top
+    /// level") where data-modifying statements may stand.
+    top_level_with: bool,
+    /// The statement's data-modifying WITH queries, in the order written, each with the ids of those it
+    /// reads.
+    modifying_ctes: Vec<(ModifyingCte, Vec<usize>)>,
+    /// The ids of the data-modifying WITH queries referenced since this was last taken.
+    modifying_reads: Vec<usize>,
 }
 
 /// A common table expression in scope.
@@ -524,6 +535,8 @@ struct CommonTable {
     outer_depth: usize,
     /// Set while its own query is bound (`WITH RECURSIVE`): what a reference to itself means there.
     self_reference: Option<SelfReference>,
+    /// A data-modifying statement's: its work table id and RETURNING columns (None without RETURNING).
+    modifying: Option<(usize, Option<Vec<ScopeColumn>>)>,
 }
 
 /// A `WITH RECURSIVE` query's reference to itself, by where it appears.
@@ -561,6 +574,9 @@ impl<'c> Binder<'c> {
             common_tables: Vec::new(),
             unreachable: Vec::new(),
             lateral_base: 0,
+            top_level_with: false,
+            modifying_ctes: Vec::new(),
+            modifying_reads: Vec::new(),
         }
     }
 
@@ -1249,6 +1265,7 @@ impl<'c> Binder<'c> {
     /// Brings a WITH list's names into scope, checking each query once where it is defined (PostgreSQL
     /// reports an error in a query nothing references, too).
     fn plan_with(&mut self, with: &[ast::CommonTableExpr]) -> Result<()> {
+        let top_level = std::mem::take(&mut self.top_level_with);
         let scope = self.common_tables.len();
         for cte in with {
             let name = &cte.alias.name;
@@ -1257,6 +1274,21 @@ impl<'c> Binder<'c> {
                     sqlstate::DUPLICATE_ALIAS,
                     format!("WITH query name \"{name}\" specified more than once"),
                 ));
+            }
+            if let Some(statement) = &cte.modifying {
+                if !top_level {
+                    return Err(Error::unsupported(
+                        "WITH clause containing a data-modifying statement must be at the top level",
+                    ));
+                }
+                let modifying = self.plan_modifying_cte(cte, statement)?;
+                self.common_tables.push(CommonTable {
+                    cte: cte.clone(),
+                    outer_depth: self.outer.len(),
+                    self_reference: None,
+                    modifying: Some(modifying),
+                });
+                continue;
             }
             let saved_grouping = self.grouping.take();
             let plan = self.plan_cte_query(cte);
@@ -1276,9 +1308,118 @@ impl<'c> Binder<'c> {
                 cte: cte.clone(),
                 outer_depth: self.outer.len(),
                 self_reference: None,
+                modifying: None,
             });
         }
         Ok(())
+    }
+
+    /// `name AS (INSERT / UPDATE / DELETE ...)`: the statement bound on its own (it sees the WITH names
+    /// before it), kept to run once; returns its work table id and RETURNING columns.
+    fn plan_modifying_cte(
+        &mut self,
+        cte: &ast::CommonTableExpr,
+        statement: &ast::Statement,
+    ) -> Result<(usize, Option<Vec<ScopeColumn>>)> {
+        let outer_reads = std::mem::take(&mut self.modifying_reads);
+        let planned = if cte.recursive {
+            self.with_self_reference(cte, SelfReference::Refused(MODIFYING_RECURSION), |b| {
+                b.plan_modification(statement)
+            })
+            .0
+        } else {
+            self.plan_modification(statement)
+        };
+        let reads = std::mem::replace(&mut self.modifying_reads, outer_reads);
+        let plan = planned?;
+        let returning = match &plan {
+            Plan::Insert(InsertPlan { returning, .. })
+            | Plan::Update(UpdatePlan { returning, .. })
+            | Plan::Delete(DeletePlan { returning, .. }) => returning,
+            _ => return Err(Error::internal("a data-modifying WITH query is no INSERT, UPDATE or DELETE")),
+        };
+        let columns: Option<Vec<ScopeColumn>> = returning.as_ref().map(|r| {
+            r.columns
+                .iter()
+                .map(|c| ScopeColumn { name: c.name.clone(), data_type: c.data_type, hidden: false, origin: None })
+                .collect()
+        });
+        let available = columns.as_ref().map_or(0, Vec::len);
+        if cte.alias.columns.len() > available {
+            return Err(Error::new(
+                sqlstate::INVALID_COLUMN_REFERENCE,
+                format!(
+                    "WITH query \"{}\" has {available} columns available but {} columns specified",
+                    cte.alias.name,
+                    cte.alias.columns.len()
+                ),
+            ));
+        }
+        let id = self.next_work_table_id;
+        self.next_work_table_id += 1;
+        let modifying = ModifyingCte { id, name: cte.alias.name.clone(), plan: Box::new(plan), before: false };
+        self.modifying_ctes.push((modifying, reads));
+        Ok((id, columns))
+    }
+
+    /// INSERT, UPDATE or DELETE with the names of its WITH list in scope.
+    fn plan_modification(&mut self, statement: &ast::Statement) -> Result<Plan> {
+        let scope = self.common_tables.len();
+        let planned = (|| {
+            Ok(match statement {
+                ast::Statement::Insert(insert) => {
+                    self.plan_with(&insert.with)?;
+                    Plan::Insert(self.plan_insert(insert)?)
+                }
+                ast::Statement::Update(update) => {
+                    self.plan_with(&update.with)?;
+                    Plan::Update(self.plan_update(update)?)
+                }
+                ast::Statement::Delete(delete) => {
+                    self.plan_with(&delete.with)?;
+                    Plan::Delete(self.plan_delete(delete)?)
+                }
+                _ => return Err(Error::internal("not INSERT, UPDATE or DELETE")),
+            })
+        })();
+        self.common_tables.truncate(scope);
+        planned
+    }
+
+    /// The statement's plan, wrapped with its data-modifying WITH queries when it has some: those the
+    /// main statement reads (directly, or through other WITH queries) run before it, the rest after.
+    fn with_modifying_ctes(&mut self, plan: Plan) -> Plan {
+        if self.modifying_ctes.is_empty() {
+            return plan;
+        }
+        let mut parts = std::mem::take(&mut self.modifying_ctes);
+        let mut pending = std::mem::take(&mut self.modifying_reads);
+        while let Some(id) = pending.pop() {
+            if let Some((cte, reads)) = parts.iter_mut().find(|(cte, _)| cte.id == id) {
+                if !cte.before {
+                    cte.before = true;
+                    pending.extend(reads.iter().copied());
+                }
+            }
+        }
+        Plan::WithModifying { ctes: parts.into_iter().map(|(cte, _)| cte).collect(), main: Box::new(plan) }
+    }
+
+    /// A FROM item naming a data-modifying WITH query: its RETURNING rows.
+    fn plan_modifying_reference(&mut self, index: usize, alias: Option<&ast::TableAlias>) -> Result<(Source, Scope)> {
+        let entry = &self.common_tables[index];
+        let name = entry.cte.alias.name.clone();
+        let Some((id, Some(columns))) = entry.modifying.clone() else {
+            return Err(Error::unsupported(format!("WITH query \"{name}\" does not have a RETURNING clause")));
+        };
+        let names = columns.iter().map(|c| c.name.clone()).collect();
+        let names = renamed_by_alias(renamed_by_alias(names, Some(&entry.cte.alias)), alias);
+        let columns: Vec<ScopeColumn> =
+            columns.into_iter().zip(&names).map(|(c, name)| ScopeColumn { name: name.clone(), ..c }).collect();
+        self.modifying_reads.push(id);
+        let mut scope = Scope::default();
+        scope.push(Some(alias.map_or_else(|| name.clone(), |a| a.name.clone())), columns)?;
+        Ok((Source::WorkTable { id, modifying: true, name, columns: names }, scope))
     }
 
     /// A common table expression's query; in a `WITH RECURSIVE` list one of the form `non-recursive term
@@ -1398,6 +1539,7 @@ impl<'c> Binder<'c> {
             cte: cte.clone(),
             outer_depth: self.outer.len(),
             self_reference: Some(reference),
+            modifying: None,
         });
         let result = bind(self);
         self.common_tables.truncate(depth + 1);
@@ -1439,7 +1581,7 @@ impl<'c> Binder<'c> {
         let mut scope = Scope::default();
         let item_name = alias.map_or_else(|| name.clone(), |a| a.name.clone());
         scope.push(Some(item_name.clone()), columns)?;
-        Ok((Source::WorkTable { id, name: item_name, columns: names }, scope))
+        Ok((Source::WorkTable { id, modifying: false, name: item_name, columns: names }, scope))
     }
 
     /// The common table expression a FROM item names, if any (the innermost of that name).
@@ -2050,6 +2192,9 @@ impl<'c> Binder<'c> {
                 let index = self.common_table(name).expect("checked above");
                 if self.common_tables[index].self_reference.is_some() {
                     return self.plan_self_reference(index, alias.as_ref());
+                }
+                if self.common_tables[index].modifying.is_some() {
+                    return self.plan_modifying_reference(index, alias.as_ref());
                 }
                 let plan = self.plan_common_table(index)?;
                 let renames = renamed_by_alias(self.common_tables[index].cte.alias.columns.clone(), alias.as_ref());
@@ -3502,6 +3647,7 @@ const IN_NON_RECURSIVE_TERM: &str =
     "recursive reference to query \"{name}\" must not appear within its non-recursive term";
 const NOT_RECURSIVE_FORM: &str =
     "recursive query \"{name}\" does not have the form non-recursive-term UNION [ALL] recursive-term";
+const MODIFYING_RECURSION: &str = "recursive query \"{name}\" must not contain data-modifying statements";
 
 /// Where window results are numbered while a select list is bound (far beyond any row): see
 /// `Binder::windows`.

@@ -371,8 +371,9 @@ impl<'a> TextRenderer<'a> {
                 self.node(recursive, depth + 1, Vec::new());
                 labels
             }
-            Node::WorkTableScan { name, columns, .. } => {
-                self.header(depth, &format!("WorkTable Scan on {name}"), shown);
+            Node::WorkTableScan { name, columns, modifying, .. } => {
+                let kind = if *modifying { "CTE Scan" } else { "WorkTable Scan" };
+                self.header(depth, &format!("{kind} on {name}"), shown);
                 let labels: Labels = columns.iter().map(|c| format!("{name}.{c}")).collect();
                 self.filter_lines(depth, plan, &filters, &labels);
                 labels
@@ -876,6 +877,7 @@ fn json_node(out: &mut String, plan: &PhysicalPlan, e: &Explained, level: usize)
         Node::Function { .. } | Node::SystemScan { .. } => ("Function Scan".to_string(), Vec::new()),
         Node::SetOperation { .. } => ("Append".to_string(), Vec::new()),
         Node::RecursiveUnion { .. } => ("Recursive Union".to_string(), Vec::new()),
+        Node::WorkTableScan { modifying: true, .. } => ("CTE Scan".to_string(), Vec::new()),
         Node::WorkTableScan { .. } => ("WorkTable Scan".to_string(), Vec::new()),
         Node::Project { .. } | Node::Truncate { .. } | Node::Filter { .. } => unreachable!("skipped above"),
     };

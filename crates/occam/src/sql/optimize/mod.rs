@@ -141,6 +141,15 @@ pub fn plan_table_rows(table: &Arc<Table>, filter: Option<&BoundExpr>, env: &Env
     PhysicalQuery { root, subplans: planner.subplans, node_count: planner.next_id }
 }
 
+/// Plans the subqueries inside expressions that run outside any query's plan (INSERT's VALUES, UPDATE's
+/// SET, RETURNING): one empty row (`Result`) carrying them as its subplans, for an executor context.
+pub fn plan_expressions(exprs: &[&BoundExpr], env: &Environment) -> PhysicalQuery {
+    let mut planner = Planner { env, next_id: 0, subplans: Vec::new(), work_table_rows: Vec::new() };
+    planner.plan_subqueries(exprs);
+    let root = planner.node(Node::Result, Estimate::default());
+    PhysicalQuery { root, subplans: planner.subplans, node_count: planner.next_id }
+}
+
 struct Planner<'e, 'a> {
     env: &'e Environment<'a>,
     next_id: usize,
@@ -546,9 +555,14 @@ impl Planner<'_, '_> {
                 };
                 (self.node(node, estimate), conjuncts, false)
             }
-            Source::WorkTable { id, name, columns } => {
+            Source::WorkTable { id, modifying, name, columns } => {
                 let rows = self.work_table_rows.iter().rev().find(|(w, _)| w == id).map_or(1000.0, |(_, r)| *r);
-                let node = Node::WorkTableScan { work_table: *id, name: name.clone(), columns: columns.clone() };
+                let node = Node::WorkTableScan {
+                    work_table: *id,
+                    modifying: *modifying,
+                    name: name.clone(),
+                    columns: columns.clone(),
+                };
                 (self.node(node, leaf(rows, columns.len())), conjuncts, false)
             }
             Source::Cross(sources) => {

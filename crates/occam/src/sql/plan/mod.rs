@@ -107,6 +107,26 @@ pub enum Plan {
     Analyze {
         tables: Vec<Arc<Table>>,
     },
+    /// A statement (query, INSERT, UPDATE or DELETE) whose WITH list holds data-modifying statements: each
+    /// runs once, to completion; every part reads the snapshot the statement started with (none sees
+    /// another's changes but through RETURNING rows), and the result is the main statement's.
+    WithModifying {
+        ctes: Vec<ModifyingCte>,
+        main: Box<Plan>,
+    },
+}
+
+/// A data-modifying statement in WITH (`name AS (DELETE ... RETURNING *)`).
+#[derive(Debug)]
+pub struct ModifyingCte {
+    /// Its work table: what `Source::WorkTable { id, modifying: true, .. }` reads (its RETURNING rows).
+    pub id: usize,
+    pub name: String,
+    /// An INSERT, UPDATE or DELETE plan.
+    pub plan: Box<Plan>,
+    /// Whether it runs before the main statement (which reads its rows, directly or through other WITH
+    /// queries) or after it (PostgreSQL completes the ones nothing reads after the main statement).
+    pub before: bool,
 }
 
 impl Plan {
@@ -131,7 +151,11 @@ impl Plan {
     /// Whether the statement writes rows (EXPLAIN ANALYZE of DML runs it, so it does).
     pub fn is_dml(&self) -> bool {
         match self {
-            Plan::Insert(_) | Plan::Update(_) | Plan::Delete(_) | Plan::Truncate { .. } => true,
+            Plan::Insert(_)
+            | Plan::Update(_)
+            | Plan::Delete(_)
+            | Plan::Truncate { .. }
+            | Plan::WithModifying { .. } => true,
             Plan::Explain { options, inner } => options.analyze && inner.is_dml(),
             _ => false,
         }
@@ -455,9 +479,11 @@ pub enum Source {
         anchor: Box<QueryPlan>,
         recursive: Box<QueryPlan>,
     },
-    /// Inside a recursive term: the rows the previous round of the `RecursiveUnion` `id` added.
+    /// Inside a recursive term: the rows the previous round of the `RecursiveUnion` `id` added; or, with
+    /// `modifying`, the RETURNING rows of the data-modifying WITH query `id` (see [`ModifyingCte`]).
     WorkTable {
         id: usize,
+        modifying: bool,
         /// The common table expression's name and column names (for EXPLAIN: `WorkTable Scan on name`).
         name: String,
         columns: Vec<String>,

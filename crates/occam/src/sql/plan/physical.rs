@@ -123,9 +123,11 @@ pub enum Node {
         anchor: Box<PhysicalPlan>,
         recursive: Box<PhysicalPlan>,
     },
-    /// The rows the previous round of the `RecursiveUnion` `work_table` added.
+    /// The rows the previous round of the `RecursiveUnion` `work_table` added, or with `modifying` the
+    /// RETURNING rows of a data-modifying WITH query (EXPLAIN's `CTE Scan`).
     WorkTableScan {
         work_table: usize,
+        modifying: bool,
         name: String,
         columns: Vec<String>,
     },
