@@ -1888,6 +1888,13 @@ impl<'c> Binder<'c> {
         }
         let mut on_columns = Vec::with_capacity(distinct_on.len());
         for expr in distinct_on {
+            // An ORDER BY key written the same is the same column (binding it again would give a subquery
+            // in it another identity).
+            let stripped = strip_positions(expr);
+            if let Some(k) = query.order_by.iter().position(|o| strip_positions(&o.expr) == stripped) {
+                on_columns.push(order_by[k].column);
+                continue;
+            }
             match self.bind_sort_key(expr, &columns, &mut projection, &scope, false) {
                 Ok(column) => on_columns.push(column),
                 Err(err) => {
