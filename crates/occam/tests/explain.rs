@@ -314,6 +314,6 @@ fn lateral_subqueries_run_once_per_outer_row() {
     assert!(text.starts_with("Nested Loop  (actual rows=5 loops=1)"), "{text}");
     assert!(text.contains("->  Aggregate  (actual rows=1 loops=5)"), "{text}");
     assert!(text.contains("Index Only Scan using jo_orders_customer on jo_orders"), "{text}");
-    assert!(text.contains("Index Cond: (jo_orders.customer_id = $outer1)"), "{text}");
+    assert!(text.contains("Index Cond: (jo_orders.customer_id = c.id)"), "{text}");
     assert_eq!(rows(&mut session, query).len(), 5);
 }
