@@ -1129,6 +1129,19 @@ fn explain_statement(
         _ => None,
     };
     match inner {
+        // The main statement's plan, then each data-modifying WITH query's (`CTE d` sections, which
+        // PostgreSQL prints above the main plan's inputs). Not run: the binder refuses ANALYZE.
+        Plan::WithModifying { ctes, main } => {
+            let mut lines = explain_statement(main, options, style, txn, params, functions, planning)?;
+            for cte in ctes {
+                lines.push(format!("  CTE {}", cte.name));
+                let part = explain_statement(&cte.plan, options, style, txn, params, functions, planning)?;
+                for (i, line) in part.into_iter().enumerate() {
+                    lines.push(if i == 0 { format!("    ->  {line}") } else { format!("        {line}") });
+                }
+            }
+            Ok(lines)
+        }
         Plan::Query(query) => {
             let physical = execute::plan(query, txn, planning);
             let planning_time = started.elapsed();

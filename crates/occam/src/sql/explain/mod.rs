@@ -62,8 +62,9 @@ struct TextRenderer<'a> {
     outer: Vec<Labels>,
 }
 
+/// The relations the plan reads (tables and work tables): with more than one, columns are qualified.
 fn count_reads(plan: &PhysicalPlan) -> usize {
-    let own = matches!(plan.node, Node::TableRead(_)) as usize;
+    let own = matches!(plan.node, Node::TableRead(_) | Node::WorkTableScan { .. }) as usize;
     own + plan.children().into_iter().map(count_reads).sum::<usize>()
 }
 
