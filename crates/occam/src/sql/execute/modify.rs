@@ -336,6 +336,12 @@ pub fn insert(
         }
     }
     let hidden_key = table.has_hidden_key();
+    // DO UPDATE's subqueries (in SET and WHERE), planned once.
+    let conflict_exprs: Vec<&BoundExpr> = match plan.on_conflict.as_ref().and_then(|c| c.update.as_ref()) {
+        Some(update) => update.assignments.iter().map(|(_, value)| value).chain(update.filter.as_ref()).collect(),
+        None => Vec::new(),
+    };
+    let conflict_plans = optimize::plan_expressions(&conflict_exprs, &planning.environment(txn));
     // The rows inserted or updated (what the tag counts and RETURNING returns), and the keys of the rows
     // this statement wrote (DO UPDATE may not change one of them again).
     let mut written: Vec<Row> = Vec::with_capacity(rows.len());
@@ -355,9 +361,15 @@ pub fn insert(
                              constrained values.",
                         ));
                     }
-                    if let Some(updated) =
-                        update_conflicting(txn, plan, update, &existing_key, &row, params, functions)?
-                    {
+                    if let Some(updated) = update_conflicting(
+                        txn,
+                        (plan, update),
+                        &conflict_plans,
+                        &existing_key,
+                        &row,
+                        params,
+                        functions,
+                    )? {
                         written.push(updated);
                     }
                 }
@@ -422,8 +434,8 @@ fn conflicting_row(
 /// the DO UPDATE's WHERE does not hold.
 fn update_conflicting(
     txn: &mut Transaction,
-    plan: &InsertPlan,
-    update: &ConflictUpdatePlan,
+    (plan, update): (&InsertPlan, &ConflictUpdatePlan),
+    update_plans: &PhysicalQuery,
     existing_key: &[u8],
     proposed: &[Value],
     params: &[Value],
@@ -437,6 +449,7 @@ fn update_conflicting(
     let mut new_row = existing.clone();
     {
         let mut ctx = ExecContext::new(txn, params, functions);
+        ctx.subplans = &update_plans.subplans;
         if !super::eval::passes(update.filter.as_ref(), &both, &mut ctx)? {
             return Ok(None);
         }
