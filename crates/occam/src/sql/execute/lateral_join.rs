@@ -20,14 +20,17 @@ impl<'a> LateralJoinOp<'a> {
         LateralJoinOp { join, left, left_done: false }
     }
 
-    /// The right side's rows for one left row. The left row is the outer row only while the right side
-    /// is built and pulled: the left input's own subqueries count their outer rows without it.
+    /// The right side's rows for one left row (counted against the query's memory limit as they are read). The
+    /// left row is the outer row only while the right side is built and pulled: the left input's own
+    /// subqueries count their outer rows without it.
     fn right_rows(&self, left: &Row, ctx: &mut ExecContext<'a>) -> Result<Vec<Row>> {
         ctx.outer.push(left.clone());
         let result = (|| {
             let mut right = super::build(&self.join.right, ctx)?;
+            let mut reservation = ctx.memory.reservation();
             let mut rows = Vec::new();
             for_each_batch(&mut right, ctx, |batch, _| {
+                reservation.grow_rows(&batch)?;
                 rows.extend(batch);
                 Ok(())
             })?;
