@@ -103,6 +103,17 @@ pub enum QueryResult {
     CopyOut { format: CopyFormat, columns: usize, data: Vec<Vec<u8>>, tag: String },
 }
 
+impl QueryResult {
+    /// The row count of a DML statement's result (`INSERT 0 n`, `UPDATE n`, `DELETE n`).
+    pub fn rows_affected(&self) -> usize {
+        let tag = match self {
+            QueryResult::Rows { tag, .. } | QueryResult::Command { tag } | QueryResult::CopyOut { tag, .. } => tag,
+            QueryResult::Empty | QueryResult::CopyIn { .. } => return 0,
+        };
+        tag.rsplit(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0)
+    }
+}
+
 /// Something a statement did to the connection's protocol-level objects, for the wire layer to apply
 /// (see [`Session::take_effects`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -948,12 +959,15 @@ impl Session {
             database: Some(self.db.clone()),
             regex_cache: Default::default(),
             interrupt: self.interrupt.clone().unwrap_or_default(),
+            with_results: Vec::new(),
         };
         let planning = execute::Planning {
             estimates: &self.db,
             settings: planner_settings(&self.db, &self.settings),
             memory_limit: rules.max_query_memory,
         };
+        // A statement with data-modifying WITH queries: every DML part run, with the rows it changed.
+        let mut parts_changed: Option<Vec<(&Plan, usize)>> = None;
         let result = match plan {
             Plan::CreateTable(create) => {
                 check_table_definition(rules, create)?;
@@ -1004,7 +1018,7 @@ impl Session {
                 if *with_data {
                     let filled =
                         execute::fill_table(Arc::new(table), query, &mut active.txn, params, &functions, &planning)?;
-                    Ok(command(&format!("SELECT {}", rows_affected(&filled))))
+                    Ok(command(&format!("SELECT {}", filled.rows_affected())))
                 } else {
                     Ok(command("CREATE TABLE AS"))
                 }
@@ -1138,13 +1152,21 @@ impl Session {
                 }
                 Ok(result)
             }
+            Plan::WithModifying { ctes, main } => {
+                let (result, changed) =
+                    execute::with_modifying(ctes, main, &mut active.txn, params, &functions, &planning)?;
+                parts_changed = Some(changed);
+                Ok(result)
+            }
             other => execute::execute(other, &mut active.txn, params, &functions, &planning),
         }?;
         if plan.is_dml() {
             // The transaction fails (and so writes nothing) when this statement crosses a limit.
-            let affected = rows_affected(&result);
-            count_table_changes(&mut active.table_changes, plan, affected as u64);
-            active.rows_modified += affected;
+            let changed = parts_changed.unwrap_or_else(|| vec![(plan, result.rows_affected())]);
+            for (part, affected) in changed {
+                count_table_changes(&mut active.table_changes, part, affected as u64);
+                active.rows_modified += affected;
+            }
             rules.check_rows_modified(active.rows_modified)?;
             let (longest_key, longest_row) = active.txn.take_largest_write();
             rules.check_key_size(longest_key.saturating_sub(KEY_PREFIX_LEN))?;
@@ -1376,6 +1398,19 @@ fn explain_statement(
         _ => None,
     };
     match inner {
+        // The main statement's plan, then each data-modifying WITH query's (`CTE d` sections, which
+        // PostgreSQL prints above the main plan's inputs). Not run: the binder refuses ANALYZE.
+        Plan::WithModifying { ctes, main } => {
+            let mut lines = explain_statement(main, options, style, txn, params, functions, planning)?;
+            for cte in ctes {
+                lines.push(format!("  CTE {}", cte.name));
+                let part = explain_statement(&cte.plan, options, style, txn, params, functions, planning)?;
+                for (i, line) in part.into_iter().enumerate() {
+                    lines.push(if i == 0 { format!("    ->  {line}") } else { format!("        {line}") });
+                }
+            }
+            Ok(lines)
+        }
         Plan::Query(query) => {
             let physical = execute::plan(query, txn, planning);
             let planning_time = started.elapsed();
@@ -1504,15 +1539,6 @@ fn check_copy_endpoint(endpoint: &CopyEndpoint, is_from: bool, superuser: bool) 
     .with_hint(hint))
 }
 
-/// The row count of a DML statement's result (`INSERT 0 n`, `UPDATE n`, `DELETE n`).
-fn rows_affected(result: &QueryResult) -> usize {
-    let tag = match result {
-        QueryResult::Rows { tag, .. } | QueryResult::Command { tag } | QueryResult::CopyOut { tag, .. } => tag,
-        QueryResult::Empty | QueryResult::CopyIn { .. } => return 0,
-    };
-    tag.rsplit(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0)
-}
-
 /// Adds what DML `plan` did (`rows` rows affected) to a transaction's per-table changes. An
 /// `INSERT ... ON CONFLICT DO UPDATE` counts its updated rows as inserted (its tag does not tell them apart).
 fn count_table_changes(changes: &mut HashMap<u32, TableChanges>, plan: &Plan, rows: u64) {
@@ -1533,6 +1559,9 @@ fn tables_written(plan: &Plan) -> Vec<&catalog::Table> {
         Plan::Update(update) => vec![&update.table],
         Plan::Delete(delete) => vec![&delete.table],
         Plan::Truncate { tables, .. } => tables.iter().map(|t| t.as_ref()).collect(),
+        Plan::WithModifying { ctes, main } => {
+            ctes.iter().flat_map(|cte| tables_written(&cte.plan)).chain(tables_written(main)).collect()
+        }
         _ => Vec::new(),
     }
 }

@@ -301,3 +301,39 @@ Sort
         Filter: (t.amount > 5)"
     );
 }
+
+/// A LATERAL subquery is a Nested Loop with the subquery under it, run once per outer row: its reference
+/// to the outer row pins the inner read's key, and EXPLAIN ANALYZE counts its loops.
+#[test]
+fn lateral_subqueries_run_once_per_outer_row() {
+    let (_db, mut session) = open(CompatMode::Postgres);
+    orders_schema(&mut session);
+    let query = "SELECT c.id, o.n FROM jo_customers c, \
+                 LATERAL (SELECT count(*) AS n FROM jo_orders WHERE customer_id = c.id) o WHERE c.id <= 5";
+    let text = plan(&mut session, &format!("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) {query}"));
+    assert!(text.starts_with("Nested Loop  (actual rows=5 loops=1)"), "{text}");
+    assert!(text.contains("->  Aggregate  (actual rows=1 loops=5)"), "{text}");
+    assert!(text.contains("Index Only Scan using jo_orders_customer on jo_orders"), "{text}");
+    assert!(text.contains("Index Cond: (jo_orders.customer_id = c.id)"), "{text}");
+    assert_eq!(rows(&mut session, query).len(), 5);
+}
+
+/// A statement with a data-modifying WITH query: the main plan, reading the RETURNING rows through a `CTE
+/// Scan`, then a `CTE name` section with the statement's own plan, as PostgreSQL prints it.
+#[test]
+fn data_modifying_with_queries_show_their_plans() {
+    let (_db, mut session) = open(CompatMode::Postgres);
+    orders_schema(&mut session);
+    let text = plan(
+        &mut session,
+        "EXPLAIN (COSTS OFF) WITH gone AS (DELETE FROM jo_orders WHERE id = 7 RETURNING *) \
+         INSERT INTO jo_items SELECT id, 9, total FROM gone",
+    );
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[..4],
+        ["Insert on jo_items", "  ->  CTE Scan on gone", "  CTE gone", "    ->  Delete on jo_orders"],
+        "{text}"
+    );
+    assert!(text.contains("Index Cond: (id = 7)"), "{text}");
+}

@@ -318,3 +318,19 @@ fn a_view_is_read_with_its_own_privilege() {
     ok(&mut admin, "REVOKE SELECT ON balances FROM myapp");
     assert_eq!(error(&mut app, "SELECT * FROM balances"), ("42501", "permission denied for view balances".to_string()));
 }
+
+/// A data-modifying WITH query needs its statement's privileges, as the main statement does.
+#[test]
+fn data_modifying_with_queries_need_their_privileges() {
+    let (db, mut admin) = setup();
+    ok(&mut admin, "CREATE TABLE audit (id INT PRIMARY KEY, balance INT)");
+    ok(&mut admin, "GRANT SELECT ON accounts TO myapp");
+    ok(&mut admin, "GRANT SELECT, INSERT ON audit TO myapp");
+    let mut app = db.session("myapp").unwrap();
+    let moving = "WITH gone AS (DELETE FROM accounts WHERE id = 1 RETURNING *) INSERT INTO audit SELECT * FROM gone";
+    denied(&mut app, moving, "accounts");
+    denied(&mut app, "WITH s AS (SELECT 1) UPDATE accounts SET balance = 0 WHERE id IN (SELECT * FROM s)", "accounts");
+    ok(&mut admin, "GRANT DELETE ON accounts TO myapp");
+    assert_eq!(tag(&mut app, moving), "INSERT 0 1");
+    assert_eq!(rows(&mut app, "SELECT id FROM audit"), vec![vec![Value::Int(1)]]);
+}

@@ -470,6 +470,8 @@ pub struct ColumnDef {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Insert {
+    /// `WITH ... INSERT / UPDATE / DELETE`: names visible in the whole statement.
+    pub with: Vec<CommonTableExpr>,
     pub table: ObjectName,
     /// Explicit target columns; empty means all columns in table order.
     pub columns: Vec<String>,
@@ -549,6 +551,8 @@ pub enum InsertSource {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Update {
+    /// `WITH ... INSERT / UPDATE / DELETE`: names visible in the whole statement.
+    pub with: Vec<CommonTableExpr>,
     pub table: ObjectName,
     pub alias: Option<String>,
     /// `SET column = expr` (`None` = DEFAULT).
@@ -561,6 +565,8 @@ pub struct Update {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Delete {
+    /// `WITH ... INSERT / UPDATE / DELETE`: names visible in the whole statement.
+    pub with: Vec<CommonTableExpr>,
     pub table: ObjectName,
     pub alias: Option<String>,
     /// `USING item, ...`: other tables joined to the target (PostgreSQL's extension).
@@ -581,6 +587,20 @@ pub struct Query {
     pub offset: Option<Expr>,
     /// `FOR UPDATE` / `FOR KEY SHARE` / ...: the rows read join the transaction's conflict set.
     pub locking: Option<LockStrength>,
+}
+
+impl Query {
+    /// `VALUES ()`-like nothing: the placeholder query of a data-modifying WITH query.
+    pub fn empty() -> Query {
+        Query {
+            with: Vec::new(),
+            body: QueryBody::Values(Vec::new()),
+            order_by: Vec::new(),
+            limit: None,
+            offset: None,
+            locking: None,
+        }
+    }
 }
 
 /// `name(args) OVER ([PARTITION BY ...] [ORDER BY ...] [frame])`.
@@ -657,6 +677,9 @@ pub struct CreateView {
 pub struct CommonTableExpr {
     pub alias: TableAlias,
     pub query: Box<Query>,
+    /// A data-modifying statement (`name AS (INSERT / UPDATE / DELETE ... [RETURNING ...])`): it runs once,
+    /// to completion, and the name reads its RETURNING rows. Then `query` is an empty placeholder.
+    pub modifying: Option<Box<Statement>>,
     /// Defined in a `WITH RECURSIVE` list: its query may read its own rows (`non-recursive term UNION
     /// [ALL] recursive term`).
     pub recursive: bool,
@@ -811,9 +834,11 @@ pub enum TableRef {
         args: Vec<Expr>,
         alias: Option<TableAlias>,
     },
+    /// `[LATERAL] (query) [AS alias]`: with LATERAL the query may read the FROM items before it.
     Subquery {
         query: Box<Query>,
         alias: Option<TableAlias>,
+        lateral: bool,
     },
     /// `left [NATURAL] kind JOIN right [ON ... | USING (...)]`; joins associate to the left, so `left` is
     /// the deeper tree unless parentheses say otherwise.

@@ -45,6 +45,9 @@ pub struct FunctionContext {
     pub regex_cache: crate::sql::regex::RegexCache,
     /// The running statement's cancel flag and deadline (`crate::interrupt`).
     pub interrupt: crate::interrupt::StatementInterrupt,
+    /// The RETURNING rows of the statement's data-modifying WITH queries that have run, by work table id:
+    /// every executor context of the statement starts with them as work tables (`CTE Scan`).
+    pub with_results: Vec<(usize, Arc<Vec<crate::types::Row>>)>,
 }
 
 impl std::fmt::Debug for FunctionContext {

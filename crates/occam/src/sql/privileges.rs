@@ -31,59 +31,13 @@ pub fn check(catalog: &Catalog, role: &str, statement: &Statement) -> Result<()>
     let mut needs = Needs::default();
     match statement {
         Statement::Query(query) => needs.query(query),
-        Statement::Insert(insert) => {
-            needs.push(&insert.table, Privilege::Insert);
-            if !insert.returning.is_empty() {
-                needs.push(&insert.table, Privilege::Select);
-            }
-            // ON CONFLICT DO UPDATE updates, and reads the existing row (PostgreSQL asks for both).
-            if let Some(update) = insert.on_conflict.as_ref().and_then(|c| c.update.as_ref()) {
-                needs.push(&insert.table, Privilege::Update);
-                needs.push(&insert.table, Privilege::Select);
-                update.assignments.iter().filter_map(|(_, e)| e.as_ref()).for_each(|e| needs.expr(e));
-                update.filter.iter().for_each(|e| needs.expr(e));
-            }
-            match &insert.source {
-                ast::InsertSource::Values(rows) => {
-                    rows.iter().flatten().flatten().for_each(|e| needs.expr(e));
-                }
-                ast::InsertSource::Query(query) => needs.query(query),
-                ast::InsertSource::DefaultValues => {}
-            }
-            needs.select_items(&insert.returning);
-        }
+        Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => needs.modification(statement),
         Statement::Copy(copy) => match &copy.relation {
             ast::CopyRelation::Table { name, .. } => {
                 needs.push(name, if copy.is_from { Privilege::Insert } else { Privilege::Select })
             }
             ast::CopyRelation::Query(query) => needs.query(query),
         },
-        Statement::Update(update) => {
-            needs.push(&update.table, Privilege::Update);
-            let before = needs.reads_columns;
-            needs.reads_columns = false;
-            update.assignments.iter().filter_map(|(_, e)| e.as_ref()).for_each(|e| needs.expr(e));
-            update.from.iter().for_each(|item| needs.table_ref(item));
-            if let Some(filter) = &update.filter {
-                needs.expr(filter);
-            }
-            needs.select_items(&update.returning);
-            if needs.reads_columns || update.filter.is_some() || !update.returning.is_empty() {
-                needs.push(&update.table, Privilege::Select);
-            }
-            needs.reads_columns = before;
-        }
-        Statement::Delete(delete) => {
-            needs.push(&delete.table, Privilege::Delete);
-            if delete.filter.is_some() || !delete.returning.is_empty() {
-                needs.push(&delete.table, Privilege::Select);
-            }
-            if let Some(filter) = &delete.filter {
-                needs.expr(filter);
-            }
-            delete.using.iter().for_each(|item| needs.table_ref(item));
-            needs.select_items(&delete.returning);
-        }
         Statement::CreateTable(_)
         | Statement::CreateView(_)
         | Statement::CreateTableAs(_)
@@ -218,20 +172,91 @@ impl<'a> Needs<'a> {
         }
     }
 
+    /// INSERT, UPDATE or DELETE (at the top, or in WITH), with its WITH list.
+    fn modification(&mut self, statement: &'a Statement) {
+        let scope = self.common_tables.len();
+        let with = match statement {
+            Statement::Insert(insert) => &insert.with,
+            Statement::Update(update) => &update.with,
+            Statement::Delete(delete) => &delete.with,
+            _ => return,
+        };
+        self.with_list(with);
+        match statement {
+            Statement::Insert(insert) => {
+                self.push(&insert.table, Privilege::Insert);
+                if !insert.returning.is_empty() {
+                    self.push(&insert.table, Privilege::Select);
+                }
+                // ON CONFLICT DO UPDATE updates, and reads the existing row (PostgreSQL asks for both).
+                if let Some(update) = insert.on_conflict.as_ref().and_then(|c| c.update.as_ref()) {
+                    self.push(&insert.table, Privilege::Update);
+                    self.push(&insert.table, Privilege::Select);
+                    update.assignments.iter().filter_map(|(_, e)| e.as_ref()).for_each(|e| self.expr(e));
+                    update.filter.iter().for_each(|e| self.expr(e));
+                }
+                match &insert.source {
+                    ast::InsertSource::Values(rows) => {
+                        rows.iter().flatten().flatten().for_each(|e| self.expr(e));
+                    }
+                    ast::InsertSource::Query(query) => self.query(query),
+                    ast::InsertSource::DefaultValues => {}
+                }
+                self.select_items(&insert.returning);
+            }
+            Statement::Update(update) => {
+                self.push(&update.table, Privilege::Update);
+                let before = self.reads_columns;
+                self.reads_columns = false;
+                update.assignments.iter().filter_map(|(_, e)| e.as_ref()).for_each(|e| self.expr(e));
+                update.from.iter().for_each(|item| self.table_ref(item));
+                if let Some(filter) = &update.filter {
+                    self.expr(filter);
+                }
+                self.select_items(&update.returning);
+                if self.reads_columns || update.filter.is_some() || !update.returning.is_empty() {
+                    self.push(&update.table, Privilege::Select);
+                }
+                self.reads_columns = before;
+            }
+            Statement::Delete(delete) => {
+                self.push(&delete.table, Privilege::Delete);
+                if delete.filter.is_some() || !delete.returning.is_empty() {
+                    self.push(&delete.table, Privilege::Select);
+                }
+                if let Some(filter) = &delete.filter {
+                    self.expr(filter);
+                }
+                delete.using.iter().for_each(|item| self.table_ref(item));
+                self.select_items(&delete.returning);
+            }
+            _ => {}
+        }
+        self.common_tables.truncate(scope);
+    }
+
+    /// A WITH list's queries (and data-modifying statements); their names stay in scope.
+    fn with_list(&mut self, with: &'a [ast::CommonTableExpr]) {
+        for cte in with {
+            // Each body sees the names before it (a recursive one its own too); the query body sees them all.
+            if cte.recursive {
+                self.common_tables.push(&cte.alias.name);
+            }
+            match &cte.modifying {
+                Some(statement) => self.modification(statement),
+                None => self.query(&cte.query),
+            }
+            if !cte.recursive {
+                self.common_tables.push(&cte.alias.name);
+            }
+        }
+    }
+
     /// A query or subquery. Column reads inside it count as reads of the statement's target too: a
     /// correlated subquery may read it, and erring towards requiring SELECT is the safe side.
     fn query(&mut self, query: &'a ast::Query) {
         let scope = self.common_tables.len();
-        for cte in &query.with {
-            // Each body sees the names before it (a recursive one its own too); the query body sees them all.
-            if cte.recursive {
-                self.common_tables.push(&cte.alias.name);
-                self.query(&cte.query);
-            } else {
-                self.query(&cte.query);
-                self.common_tables.push(&cte.alias.name);
-            }
-        }
+        self.with_list(&query.with);
         self.body(&query.body);
         for order in &query.order_by {
             self.expr(&order.expr);

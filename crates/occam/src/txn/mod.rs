@@ -773,6 +773,26 @@ impl Transaction {
         Box::new(MergeScan { committed: committed.peekable(), own: own.peekable(), reverse })
     }
 
+    /// A read-only copy of this transaction as it is now: the same snapshot and the writes made so far.
+    /// The parts of one statement that writes in several places (data-modifying WITH queries) all read
+    /// it, so that none sees another's changes. Writes to the copy are never committed.
+    pub fn statement_snapshot(&self) -> Transaction {
+        self.manager
+            .snapshots
+            .lock()
+            .entry(self.start_ts)
+            .or_insert_with(|| LiveSnapshot { transactions: 0, since: Instant::now() })
+            .transactions += 1;
+        Transaction {
+            manager: Arc::clone(&self.manager),
+            start_ts: self.start_ts,
+            writes: self.writes.clone(),
+            locks: BTreeMap::new(),
+            schema_dependencies: BTreeMap::new(),
+            largest_write: (0, 0),
+        }
+    }
+
     /// Buffers a write of `value` at `key`.
     pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.largest_write = (self.largest_write.0.max(key.len()), self.largest_write.1.max(value.len()));

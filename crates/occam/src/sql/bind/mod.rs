@@ -40,6 +40,13 @@ pub fn plan_statement_as(
     if let ast::Statement::Explain { options, statement: inner } = statement {
         // EXPLAIN binds (and so refuses) its statement exactly as running it would.
         let inner = plan_statement_as(catalog, inner, declared, user)?;
+        if matches!(inner.plan, Plan::WithModifying { .. })
+            && (options.analyze || options.format != ast::ExplainFormat::Text)
+        {
+            return Err(Error::unsupported(
+                "EXPLAIN ANALYZE or FORMAT JSON of a statement with a data-modifying WITH query is not supported yet",
+            ));
+        }
         let columns = Arc::from(vec![Column { name: "QUERY PLAN".into(), data_type: DataType::Text, origin: None }]);
         return Ok(PlannedStatement {
             plan: Plan::Explain { options: *options, inner: Box::new(inner.plan) },
@@ -50,6 +57,8 @@ pub fn plan_statement_as(
     }
     let mut binder = Binder::new(catalog, declared);
     binder.session_user = user.map(str::to_string);
+    // The statement's own WITH list may hold data-modifying statements.
+    binder.top_level_with = true;
     let (plan, columns) = match statement {
         ast::Statement::Query(query) => {
             let mut plan = binder.plan_query(query)?;
@@ -57,21 +66,16 @@ pub fn plan_statement_as(
             let columns = plan.columns.clone();
             (Plan::Query(plan), columns)
         }
-        ast::Statement::Insert(insert) => {
-            let plan = binder.plan_insert(insert)?;
-            let columns = returning_columns(&plan.returning);
-            (Plan::Insert(plan), columns)
-        }
         ast::Statement::Copy(copy) => (binder.plan_copy(copy)?, empty_columns()),
-        ast::Statement::Update(update) => {
-            let plan = binder.plan_update(update)?;
-            let columns = returning_columns(&plan.returning);
-            (Plan::Update(plan), columns)
-        }
-        ast::Statement::Delete(delete) => {
-            let plan = binder.plan_delete(delete)?;
-            let columns = returning_columns(&plan.returning);
-            (Plan::Delete(plan), columns)
+        ast::Statement::Insert(_) | ast::Statement::Update(_) | ast::Statement::Delete(_) => {
+            let plan = binder.plan_modification(statement)?;
+            let columns = match &plan {
+                Plan::Insert(InsertPlan { returning, .. })
+                | Plan::Update(UpdatePlan { returning, .. })
+                | Plan::Delete(DeletePlan { returning, .. }) => returning_columns(returning),
+                _ => empty_columns(),
+            };
+            (plan, columns)
         }
         ast::Statement::CreateTable(create) => (Plan::CreateTable(create.clone()), empty_columns()),
         ast::Statement::DropTable { names, if_exists, cascade } => {
@@ -156,6 +160,7 @@ pub fn plan_statement_as(
         }
         other => return Err(Error::internal(format!("statement is not planned: {other:?}"))),
     };
+    let plan = binder.with_modifying_ctes(plan);
     let param_types = binder.params.iter().map(|t| if *t == DataType::Unknown { DataType::Text } else { *t }).collect();
     Ok(PlannedStatement { plan, param_types, columns, catalog_version: catalog.version })
 }
@@ -414,6 +419,54 @@ struct ScopeItem {
 #[derive(Debug, Clone, Default)]
 struct Scope {
     items: Vec<ScopeItem>,
+    /// Who may read it from the `outer` stack.
+    visibility: Visibility,
+}
+
+/// Whether a scope on the binder's `outer` stack may be read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Visibility {
+    /// An enclosing query's row (a correlated subquery's outer references).
+    #[default]
+    Enclosing,
+    /// The FROM items before the item being bound, at the same query level (PostgreSQL's lateral-only
+    /// namespace entries): readable only from inside a LATERAL item, `active` while one is bound. At run
+    /// time the item is the right side of a lateral join, which runs it with the left row as outer row.
+    Lateral { active: bool },
+}
+
+/// Why FROM items that exist cannot be read where binding is (for PostgreSQL's errors).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unreachable {
+    /// The items before a FROM item without LATERAL: `42P01 invalid reference to FROM-clause entry`.
+    NotLateral,
+    /// The left side of a RIGHT or FULL join, for a LATERAL item on its right: `42P10`.
+    JoinType,
+    /// The target of UPDATE / DELETE, for a LATERAL item of its FROM / USING: `42P10`.
+    DmlTarget,
+}
+
+impl Unreachable {
+    /// The error for a reference to FROM item `table` (through column `column` when unqualified).
+    fn error(self, table: &str, column: Option<&str>) -> Error {
+        let hint = format!(
+            "There is an entry for table \"{table}\", but it cannot be referenced from this part of the query."
+        );
+        let invalid = format!("invalid reference to FROM-clause entry for table \"{table}\"");
+        match (self, column) {
+            (Unreachable::NotLateral, Some(column)) => Error::new(
+                sqlstate::UNDEFINED_COLUMN,
+                format!("column \"{column}\" does not exist"),
+            )
+            .with_hint(format!(
+                "There is a column named \"{column}\" in table \"{table}\", but it cannot be referenced from this part of the query."
+            )),
+            (Unreachable::NotLateral, None) => Error::new(sqlstate::UNDEFINED_TABLE, invalid).with_hint(hint),
+            (Unreachable::JoinType, _) => Error::new(sqlstate::INVALID_COLUMN_REFERENCE, invalid)
+                .with_detail("The combining JOIN type must be INNER or LEFT for a LATERAL reference."),
+            (Unreachable::DmlTarget, _) => Error::new(sqlstate::INVALID_COLUMN_REFERENCE, invalid).with_hint(hint),
+        }
+    }
 }
 
 impl Scope {
@@ -470,6 +523,25 @@ impl Scope {
 
     fn has_item(&self, name: &str) -> bool {
         self.items.iter().any(|i| i.name.as_deref() == Some(name))
+    }
+
+    /// The name of the item that has a (visible) column `name`, if any.
+    fn item_with_column(&self, name: &str) -> Option<&str> {
+        self.items
+            .iter()
+            .find(|i| i.columns.iter().any(|c| !c.hidden && c.name == name))
+            .and_then(|i| i.name.as_deref())
+    }
+
+    /// The items whose columns start at row position `start` or later, as a scope whose row starts there.
+    fn since(&self, start: usize) -> Scope {
+        let items = self
+            .items
+            .iter()
+            .filter(|i| i.offset >= start)
+            .map(|i| ScopeItem { offset: i.offset - start, ..i.clone() })
+            .collect();
+        Scope { items, visibility: Visibility::Enclosing }
     }
 
     /// Finds a column: Ok(None) if it is not in this scope, 42702 if it is ambiguous.
@@ -591,6 +663,20 @@ struct Binder<'c> {
     /// In a SQL function's body: `$n` is parameter n, column n - 1 of the body's scope (see
     /// `expand_sql_function`), and how deep function bodies nest here.
     function_body: Option<usize>,
+    /// FROM items that exist but cannot be read from where binding is (innermost last): only for the
+    /// errors PostgreSQL gives for a reference to them.
+    unreachable: Vec<(Scope, Unreachable)>,
+    /// The length of `outer` when the FROM list being bound began: its `Visibility::Lateral` entries from
+    /// here on are the items before the current one, which a LATERAL item may read.
+    lateral_base: usize,
+    /// Set until the statement's first WITH list is bound: its own, the only one (PostgreSQL's "top
+    /// level") where data-modifying statements may stand.
+    top_level_with: bool,
+    /// The statement's data-modifying WITH queries, in the order written, each with the ids of those it
+    /// reads.
+    modifying_ctes: Vec<(ModifyingCte, Vec<usize>)>,
+    /// The ids of the data-modifying WITH queries referenced since this was last taken.
+    modifying_reads: Vec<usize>,
 }
 
 /// A common table expression in scope.
@@ -601,6 +687,8 @@ struct CommonTable {
     outer_depth: usize,
     /// Set while its own query is bound (`WITH RECURSIVE`): what a reference to itself means there.
     self_reference: Option<SelfReference>,
+    /// A data-modifying statement's: its work table id and RETURNING columns (None without RETURNING).
+    modifying: Option<(usize, Option<Vec<ScopeColumn>>)>,
 }
 
 /// A `WITH RECURSIVE` query's reference to itself, by where it appears.
@@ -637,6 +725,11 @@ impl<'c> Binder<'c> {
             select_list_functions: None,
             common_tables: Vec::new(),
             function_body: None,
+            unreachable: Vec::new(),
+            lateral_base: 0,
+            top_level_with: false,
+            modifying_ctes: Vec::new(),
+            modifying_reads: Vec::new(),
         }
     }
 
@@ -898,6 +991,16 @@ impl<'c> Binder<'c> {
     /// sources and the number of columns they add.
     fn plan_from_items(&mut self, items: &[TableRef], scope: &mut Scope) -> Result<(Vec<Source>, usize)> {
         let start = scope.width();
+        let saved_base = std::mem::replace(&mut self.lateral_base, self.outer.len());
+        let planned = self.plan_from_list(items, scope, start);
+        self.lateral_base = saved_base;
+        planned.map(|sources| (sources, scope.width() - start))
+    }
+
+    fn plan_from_list(&mut self, items: &[TableRef], scope: &mut Scope, start: usize) -> Result<Vec<Source>> {
+        // An UPDATE's or DELETE's target (what `scope` holds before `start`) is no FROM item: the items
+        // cannot read it.
+        let target = (start > 0).then(|| scope.clone());
         let mut sources = Vec::with_capacity(items.len());
         for item in items {
             // A function reads the items before it when its arguments name them (PostgreSQL's implicit
@@ -916,11 +1019,98 @@ impl<'c> Binder<'c> {
                     continue;
                 }
             }
-            let (source, item_scope) = self.plan_table_ref(item)?;
+            let refused = if is_lateral(item) { Unreachable::DmlTarget } else { Unreachable::NotLateral };
+            let unreachable: Vec<(Scope, Unreachable)> = target.iter().map(|t| (t.clone(), refused)).collect();
+            let left_width = scope.width() - start;
+            let (source, item_scope, lateral) = if sources.is_empty() {
+                let (source, item_scope) = self.with_unreachable(unreachable, |b| b.plan_table_ref(item))?;
+                (source, item_scope, false)
+            } else {
+                self.plan_item_after(item, scope.since(start), true, unreachable)?
+            };
+            let right_width = item_scope.width();
             scope.append(item_scope)?;
-            sources.push(source);
+            if !lateral {
+                sources.push(source);
+                continue;
+            }
+            let left = match sources.len() {
+                1 => sources.pop().expect("one source"),
+                _ => Source::Cross(std::mem::take(&mut sources)),
+            };
+            sources.push(Source::Join(Box::new(JoinPlan {
+                kind: ast::JoinKind::Cross,
+                left,
+                right: source,
+                left_width,
+                right_width,
+                condition: None,
+                merged: Vec::new(),
+                lateral: true,
+            })));
         }
-        Ok((sources, scope.width() - start))
+        Ok(sources)
+    }
+
+    /// A FROM item after `preceding` (the items before it in a FROM list, or a join's left side): a LATERAL
+    /// item that reads them (`lateral_allowed`: not on the right of a RIGHT or FULL join) is bound with them
+    /// as its outer row and runs once per row of them (true); anything else is bound on its own, unable to
+    /// read them. `unreachable`: more items it cannot read.
+    fn plan_item_after(
+        &mut self,
+        item: &TableRef,
+        preceding: Scope,
+        lateral_allowed: bool,
+        mut unreachable: Vec<(Scope, Unreachable)>,
+    ) -> Result<(Source, Scope, bool)> {
+        let lateral = is_lateral(item);
+        if lateral && lateral_allowed {
+            let planned = self.with_unreachable(unreachable.clone(), |b| {
+                b.outer.push(Scope { visibility: Visibility::Lateral { active: false }, ..preceding.clone() });
+                b.outer_groups.push(None);
+                let planned = b.plan_table_ref(item);
+                b.outer.pop();
+                b.outer_groups.pop();
+                planned
+            })?;
+            if planned.0.reads_outer_level(1) {
+                return Ok((planned.0, planned.1, true));
+            }
+            // It reads nothing before it after all: bound again without the level it did not use.
+        }
+        let refused = if lateral && !lateral_allowed { Unreachable::JoinType } else { Unreachable::NotLateral };
+        unreachable.push((preceding, refused));
+        let (source, scope) = self.with_unreachable(unreachable, |b| b.plan_table_ref(item))?;
+        Ok((source, scope, false))
+    }
+
+    /// Runs `bind` with `scopes` unreachable (see `Binder::unreachable`).
+    fn with_unreachable<T>(
+        &mut self,
+        scopes: Vec<(Scope, Unreachable)>,
+        bind: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        let depth = self.unreachable.len();
+        self.unreachable.extend(scopes);
+        let result = bind(self);
+        self.unreachable.truncate(depth);
+        result
+    }
+
+    /// Runs `bind` (a LATERAL item's query or function arguments) with the FROM items before the item
+    /// readable (see `Visibility::Lateral`).
+    fn as_lateral<T>(&mut self, bind: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        let inactive = Visibility::Lateral { active: false };
+        let activated: Vec<usize> =
+            (self.lateral_base..self.outer.len()).filter(|&i| self.outer[i].visibility == inactive).collect();
+        for &i in &activated {
+            self.outer[i].visibility = Visibility::Lateral { active: true };
+        }
+        let result = bind(self);
+        for &i in &activated {
+            self.outer[i].visibility = inactive;
+        }
+        result
     }
 
     /// The read that finds the rows an UPDATE ... FROM or DELETE ... USING changes: the target table joined
@@ -1021,6 +1211,7 @@ impl<'c> Binder<'c> {
         let table = self.catalog.table(name)?.clone();
         // The column list is checked as an INSERT's is (42703, 42701), for TO as well.
         let insert = ast::Insert {
+            with: Vec::new(),
             table: name.clone(),
             columns: column_names.clone(),
             source: ast::InsertSource::Values(Vec::new()),
@@ -1308,6 +1499,7 @@ impl<'c> Binder<'c> {
     /// Brings a WITH list's names into scope, checking each query once where it is defined (PostgreSQL
     /// reports an error in a query nothing references, too).
     fn plan_with(&mut self, with: &[ast::CommonTableExpr]) -> Result<()> {
+        let top_level = std::mem::take(&mut self.top_level_with);
         let scope = self.common_tables.len();
         for cte in with {
             let name = &cte.alias.name;
@@ -1316,6 +1508,21 @@ impl<'c> Binder<'c> {
                     sqlstate::DUPLICATE_ALIAS,
                     format!("WITH query name \"{name}\" specified more than once"),
                 ));
+            }
+            if let Some(statement) = &cte.modifying {
+                if !top_level {
+                    return Err(Error::unsupported(
+                        "WITH clause containing a data-modifying statement must be at the top level",
+                    ));
+                }
+                let modifying = self.plan_modifying_cte(cte, statement)?;
+                self.common_tables.push(CommonTable {
+                    cte: cte.clone(),
+                    outer_depth: self.outer.len(),
+                    self_reference: None,
+                    modifying: Some(modifying),
+                });
+                continue;
             }
             let saved_grouping = self.grouping.take();
             let plan = self.plan_cte_query(cte);
@@ -1335,9 +1542,118 @@ impl<'c> Binder<'c> {
                 cte: cte.clone(),
                 outer_depth: self.outer.len(),
                 self_reference: None,
+                modifying: None,
             });
         }
         Ok(())
+    }
+
+    /// `name AS (INSERT / UPDATE / DELETE ...)`: the statement bound on its own (it sees the WITH names
+    /// before it), kept to run once; returns its work table id and RETURNING columns.
+    fn plan_modifying_cte(
+        &mut self,
+        cte: &ast::CommonTableExpr,
+        statement: &ast::Statement,
+    ) -> Result<(usize, Option<Vec<ScopeColumn>>)> {
+        let outer_reads = std::mem::take(&mut self.modifying_reads);
+        let planned = if cte.recursive {
+            self.with_self_reference(cte, SelfReference::Refused(MODIFYING_RECURSION), |b| {
+                b.plan_modification(statement)
+            })
+            .0
+        } else {
+            self.plan_modification(statement)
+        };
+        let reads = std::mem::replace(&mut self.modifying_reads, outer_reads);
+        let plan = planned?;
+        let returning = match &plan {
+            Plan::Insert(InsertPlan { returning, .. })
+            | Plan::Update(UpdatePlan { returning, .. })
+            | Plan::Delete(DeletePlan { returning, .. }) => returning,
+            _ => return Err(Error::internal("a data-modifying WITH query is no INSERT, UPDATE or DELETE")),
+        };
+        let columns: Option<Vec<ScopeColumn>> = returning.as_ref().map(|r| {
+            r.columns
+                .iter()
+                .map(|c| ScopeColumn { name: c.name.clone(), data_type: c.data_type, hidden: false, origin: None })
+                .collect()
+        });
+        let available = columns.as_ref().map_or(0, Vec::len);
+        if cte.alias.columns.len() > available {
+            return Err(Error::new(
+                sqlstate::INVALID_COLUMN_REFERENCE,
+                format!(
+                    "WITH query \"{}\" has {available} columns available but {} columns specified",
+                    cte.alias.name,
+                    cte.alias.columns.len()
+                ),
+            ));
+        }
+        let id = self.next_work_table_id;
+        self.next_work_table_id += 1;
+        let modifying = ModifyingCte { id, name: cte.alias.name.clone(), plan: Box::new(plan), before: false };
+        self.modifying_ctes.push((modifying, reads));
+        Ok((id, columns))
+    }
+
+    /// INSERT, UPDATE or DELETE with the names of its WITH list in scope.
+    fn plan_modification(&mut self, statement: &ast::Statement) -> Result<Plan> {
+        let scope = self.common_tables.len();
+        let planned = (|| {
+            Ok(match statement {
+                ast::Statement::Insert(insert) => {
+                    self.plan_with(&insert.with)?;
+                    Plan::Insert(self.plan_insert(insert)?)
+                }
+                ast::Statement::Update(update) => {
+                    self.plan_with(&update.with)?;
+                    Plan::Update(self.plan_update(update)?)
+                }
+                ast::Statement::Delete(delete) => {
+                    self.plan_with(&delete.with)?;
+                    Plan::Delete(self.plan_delete(delete)?)
+                }
+                _ => return Err(Error::internal("not INSERT, UPDATE or DELETE")),
+            })
+        })();
+        self.common_tables.truncate(scope);
+        planned
+    }
+
+    /// The statement's plan, wrapped with its data-modifying WITH queries when it has some: those the
+    /// main statement reads (directly, or through other WITH queries) run before it, the rest after.
+    fn with_modifying_ctes(&mut self, plan: Plan) -> Plan {
+        if self.modifying_ctes.is_empty() {
+            return plan;
+        }
+        let mut parts = std::mem::take(&mut self.modifying_ctes);
+        let mut pending = std::mem::take(&mut self.modifying_reads);
+        while let Some(id) = pending.pop() {
+            if let Some((cte, reads)) = parts.iter_mut().find(|(cte, _)| cte.id == id) {
+                if !cte.before {
+                    cte.before = true;
+                    pending.extend(reads.iter().copied());
+                }
+            }
+        }
+        Plan::WithModifying { ctes: parts.into_iter().map(|(cte, _)| cte).collect(), main: Box::new(plan) }
+    }
+
+    /// A FROM item naming a data-modifying WITH query: its RETURNING rows.
+    fn plan_modifying_reference(&mut self, index: usize, alias: Option<&ast::TableAlias>) -> Result<(Source, Scope)> {
+        let entry = &self.common_tables[index];
+        let name = entry.cte.alias.name.clone();
+        let Some((id, Some(columns))) = entry.modifying.clone() else {
+            return Err(Error::unsupported(format!("WITH query \"{name}\" does not have a RETURNING clause")));
+        };
+        let names = columns.iter().map(|c| c.name.clone()).collect();
+        let names = renamed_by_alias(renamed_by_alias(names, Some(&entry.cte.alias)), alias);
+        let columns: Vec<ScopeColumn> =
+            columns.into_iter().zip(&names).map(|(c, name)| ScopeColumn { name: name.clone(), ..c }).collect();
+        self.modifying_reads.push(id);
+        let mut scope = Scope::default();
+        scope.push(Some(alias.map_or_else(|| name.clone(), |a| a.name.clone())), columns)?;
+        Ok((Source::WorkTable { id, modifying: true, name, columns: names }, scope))
     }
 
     /// A common table expression's query; in a `WITH RECURSIVE` list one of the form `non-recursive term
@@ -1457,6 +1773,7 @@ impl<'c> Binder<'c> {
             cte: cte.clone(),
             outer_depth: self.outer.len(),
             self_reference: Some(reference),
+            modifying: None,
         });
         let result = bind(self);
         self.common_tables.truncate(depth + 1);
@@ -1498,7 +1815,7 @@ impl<'c> Binder<'c> {
         let mut scope = Scope::default();
         let item_name = alias.map_or_else(|| name.clone(), |a| a.name.clone());
         scope.push(Some(item_name.clone()), columns)?;
-        Ok((Source::WorkTable { id, name: item_name, columns: names }, scope))
+        Ok((Source::WorkTable { id, modifying: false, name: item_name, columns: names }, scope))
     }
 
     /// The common table expression a FROM item names, if any (the innermost of that name).
@@ -1805,6 +2122,13 @@ impl<'c> Binder<'c> {
         }
         let mut on_columns = Vec::with_capacity(distinct_on.len());
         for expr in distinct_on {
+            // An ORDER BY key written the same is the same column (binding it again would give a subquery
+            // in it another identity).
+            let stripped = strip_positions(expr);
+            if let Some(k) = query.order_by.iter().position(|o| strip_positions(&o.expr) == stripped) {
+                on_columns.push(order_by[k].column);
+                continue;
+            }
             match self.bind_sort_key(expr, &columns, &mut projection, &scope, false) {
                 Ok(column) => on_columns.push(column),
                 Err(err) => {
@@ -2110,6 +2434,9 @@ impl<'c> Binder<'c> {
                 if self.common_tables[index].self_reference.is_some() {
                     return self.plan_self_reference(index, alias.as_ref());
                 }
+                if self.common_tables[index].modifying.is_some() {
+                    return self.plan_modifying_reference(index, alias.as_ref());
+                }
                 let plan = self.plan_common_table(index)?;
                 let renames = renamed_by_alias(self.common_tables[index].cte.alias.columns.clone(), alias.as_ref());
                 let item_name = alias.as_ref().map_or_else(|| name.name.clone(), |a| a.name.clone());
@@ -2136,13 +2463,15 @@ impl<'c> Binder<'c> {
             TableRef::Function { name, args, alias } if name == "unnest" => {
                 return self.plan_unnest(args, alias.as_ref());
             }
+            // A function in FROM may read the items before it (PostgreSQL's implicit LATERAL).
             TableRef::Function { name, args, alias } => {
-                let (function, args, item_scope) = self.function_item(name, args, alias.as_ref(), &Scope::default())?;
+                let (function, args, item_scope) =
+                    self.as_lateral(|b| b.function_item(name, args, alias.as_ref(), &Scope::default()))?;
                 return Ok((Source::Function { input: None, function, args }, item_scope));
             }
-            TableRef::Subquery { query, alias } => {
+            TableRef::Subquery { query, alias, lateral } => {
                 let saved_grouping = self.grouping.take();
-                let plan = self.plan_query(query);
+                let plan = if *lateral { self.as_lateral(|b| b.plan_query(query)) } else { self.plan_query(query) };
                 self.grouping = saved_grouping;
                 let plan = plan?;
                 let renames = alias.as_ref().map(|a| a.columns.as_slice()).unwrap_or(&[]);
@@ -2163,7 +2492,9 @@ impl<'c> Binder<'c> {
         constraint: &ast::JoinConstraint,
     ) -> Result<(Source, Scope)> {
         let (left, left_scope) = self.plan_table_ref(left)?;
-        let (right, right_scope) = self.plan_table_ref(right)?;
+        let lateral_allowed = !matches!(kind, ast::JoinKind::Right | ast::JoinKind::Full);
+        let (right, right_scope, lateral) =
+            self.plan_item_after(right, left_scope.clone(), lateral_allowed, Vec::new())?;
         let left_width = left_scope.width();
         let right_width = right_scope.width();
         let mut scope = left_scope.clone();
@@ -2269,7 +2600,8 @@ impl<'c> Binder<'c> {
             let offset = left_width + right_width;
             scope.items.insert(0, ScopeItem { name: None, columns: merged_columns, offset, merged: Vec::new() });
         }
-        let source = Source::Join(Box::new(JoinPlan { kind, left, right, left_width, right_width, condition, merged }));
+        let source =
+            Source::Join(Box::new(JoinPlan { kind, left, right, left_width, right_width, condition, merged, lateral }));
         Ok((source, scope))
     }
 
@@ -2316,7 +2648,7 @@ impl<'c> Binder<'c> {
         let name = alias.map_or("unnest".to_string(), |a| a.name.clone());
         let column = alias.map(|a| a.columns.first().cloned().unwrap_or_else(|| a.name.clone()));
         let alias = ast::TableAlias { name, columns: vec![column.unwrap_or_else(|| "unnest".into())] };
-        self.plan_table_ref(&TableRef::Subquery { query: Box::new(query), alias: Some(alias) })
+        self.plan_table_ref(&TableRef::Subquery { query: Box::new(query), alias: Some(alias), lateral: true })
     }
 
     /// A set-returning function in the select list (`SELECT jsonb_array_elements(doc) FROM t`): planned as
@@ -2722,6 +3054,9 @@ impl<'c> Binder<'c> {
             return Ok((self.map_input_column(index, data_type, &display)?, data_type));
         }
         for (depth, outer) in self.outer.iter().rev().enumerate() {
+            if outer.visibility == (Visibility::Lateral { active: false }) {
+                continue;
+            }
             if let Some((index, data_type)) = outer.resolve(table, name)? {
                 let level = self.outer.len() - 1 - depth;
                 self.lowest_outer_level = self.lowest_outer_level.min(level);
@@ -2747,9 +3082,17 @@ impl<'c> Binder<'c> {
                 return Ok((BoundExpr::OuterColumn { depth: depth + 1, index }, data_type));
             }
         }
+        let reachable = |s: &Scope| s.visibility != (Visibility::Lateral { active: false });
+        let visible_item =
+            table.is_some_and(|t| scope.has_item(t) || self.outer.iter().any(|s| reachable(s) && s.has_item(t)));
+        if !visible_item {
+            if let Some(err) = self.unreachable_error(table, name) {
+                return Err(err);
+            }
+        }
         match table {
             Some(t) => {
-                if scope.has_item(t) || self.outer.iter().any(|s| s.has_item(t)) {
+                if visible_item {
                     Err(Error::new(sqlstate::UNDEFINED_COLUMN, format!("column {t}.{name} does not exist")))
                 } else {
                     Err(Error::new(sqlstate::UNDEFINED_TABLE, format!("missing FROM-clause entry for table \"{t}\"")))
@@ -2757,6 +3100,29 @@ impl<'c> Binder<'c> {
             }
             None => Err(Error::undefined_column(name)),
         }
+    }
+
+    /// PostgreSQL's error for a reference to a FROM item that exists but cannot be read from here.
+    fn unreachable_error(&self, table: Option<&str>, name: &str) -> Option<Error> {
+        let inactive = self
+            .outer
+            .iter()
+            .rev()
+            .filter(|s| s.visibility == Visibility::Lateral { active: false })
+            .map(|s| (s, Unreachable::NotLateral));
+        let candidates = self.unreachable.iter().rev().map(|(s, why)| (s, *why)).chain(inactive);
+        for (scope, why) in candidates {
+            match table {
+                Some(t) if scope.has_item(t) => return Some(why.error(t, None)),
+                None => {
+                    if let Some(item) = scope.item_with_column(name) {
+                        return Some(why.error(item, Some(name)));
+                    }
+                }
+                Some(_) => {}
+            }
+        }
+        None
     }
 
     fn bind_binary(
@@ -3437,6 +3803,17 @@ impl<'c> Binder<'c> {
     }
 }
 
+/// Whether a FROM item is or holds a LATERAL item (a LATERAL subquery, or a function, which PostgreSQL
+/// treats as LATERAL), which may read the items before it.
+fn is_lateral(item: &TableRef) -> bool {
+    match item {
+        TableRef::Subquery { lateral, .. } => *lateral,
+        TableRef::Function { .. } => true,
+        TableRef::Join { left, right, .. } => is_lateral(left) || is_lateral(right),
+        TableRef::Table { .. } => false,
+    }
+}
+
 fn check_assignable(from: &DataType, column: &str, to: &DataType) -> Result<()> {
     if *from == DataType::Unknown || from == to || scalar::can_assign(from, to) {
         return Ok(());
@@ -3571,6 +3948,7 @@ const IN_NON_RECURSIVE_TERM: &str =
     "recursive reference to query \"{name}\" must not appear within its non-recursive term";
 const NOT_RECURSIVE_FORM: &str =
     "recursive query \"{name}\" does not have the form non-recursive-term UNION [ALL] recursive-term";
+const MODIFYING_RECURSION: &str = "recursive query \"{name}\" must not contain data-modifying statements";
 
 /// Where window results are numbered while a select list is bound (far beyond any row): see
 /// `Binder::windows`.

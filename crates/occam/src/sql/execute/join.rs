@@ -32,6 +32,7 @@ pub fn build<'a>(join: &'a Join, ctx: &mut ExecContext<'a>) -> Result<BoxedOpera
             };
             Box::new(LookupJoinOp::new(join, left, read, join.right.id))
         }
+        JoinAlgorithm::Lateral => Box::new(super::lateral_join::LateralJoinOp::new(join, left)),
     })
 }
 

@@ -15,6 +15,7 @@ pub mod eval;
 mod filter;
 mod instrument;
 mod join;
+mod lateral_join;
 mod limit;
 mod lookup_join;
 mod materialized_join;
@@ -108,14 +109,8 @@ impl<'a> ExecContext<'a> {
             batch_size: BATCH_SIZE,
             stats: None,
             memory: memory::MemoryBudget::default(),
-            work_tables: Vec::new(),
+            work_tables: functions.with_results.clone(),
         }
-    }
-
-    /// The context with the plans of the subqueries its expressions hold.
-    pub fn with_subplans(mut self, subplans: &'a [(usize, PhysicalPlan)]) -> Self {
-        self.subplans = subplans;
-        self
     }
 
     /// A context for running `query` within `memory_limit` bytes of operator state, counting for EXPLAIN
@@ -246,9 +241,9 @@ pub fn execute(
             };
             Ok(QueryResult::Rows { columns: query.columns.clone(), tag: format!("SELECT {}", rows.len()), rows })
         }
-        Plan::Insert(insert) => modify::insert(insert, txn, params, functions, planning, None),
-        Plan::Update(update) => modify::update(update, txn, params, functions, planning, None),
-        Plan::Delete(delete) => modify::delete(delete, txn, params, functions, planning, None),
+        Plan::Insert(insert) => modify::insert(insert, txn, params, functions, planning, None, None),
+        Plan::Update(update) => modify::update(update, txn, params, functions, planning, None, None),
+        Plan::Delete(delete) => modify::delete(delete, txn, params, functions, planning, None, None),
         Plan::Truncate { tables, .. } => modify::truncate(tables, txn, params, functions, planning),
         _ => Err(Error::internal("executed by the session")),
     }
@@ -335,7 +330,7 @@ pub fn run_analyzed(
     Ok((rows.len(), ctx.take_stats().unwrap_or_default()))
 }
 
-pub use modify::{analyze_dml, fill_table, plan_dml_read, refill_table, DmlAnalysis};
+pub use modify::{analyze_dml, fill_table, plan_dml_read, refill_table, with_modifying, DmlAnalysis};
 
 /// `LIMIT` / `OFFSET` evaluated: None for no limit (or NULL).
 fn eval_count(expr: Option<&BoundExpr>, ctx: &mut ExecContext, what: &str) -> Result<Option<usize>> {

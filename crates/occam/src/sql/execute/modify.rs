@@ -2,6 +2,11 @@
 //! shared borrow of the transaction, through the optimizer's table read), then write them, maintaining
 //! every secondary index writers maintain (building or valid) and checking primary-key and unique-index
 //! duplicates, then evaluate RETURNING.
+//!
+//! A statement with data-modifying WITH queries ([`with_modifying`]) runs each part through the same
+//! functions with a `snapshot`: a copy of the transaction from before the statement, which every part
+//! reads, so that no part sees another's changes (PostgreSQL's rule); an UPDATE or DELETE leaves out a row
+//! another part already changed (in PostgreSQL only one of two changes to a row takes place).
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -14,10 +19,10 @@ use crate::error::{sqlstate, Error, Result};
 use crate::session::QueryResult;
 use crate::sql::functions::FunctionContext;
 use crate::sql::optimize;
-use crate::sql::plan::physical::{Node, PhysicalPlan, PhysicalQuery};
+use crate::sql::plan::physical::{Node, PhysicalQuery};
 use crate::sql::plan::{
-    Arbiter, BoundExpr, ConflictPlan, ConflictUpdatePlan, DeletePlan, InsertPlan, InsertSource, QueryPlan, Returning,
-    UpdatePlan,
+    Arbiter, BoundExpr, ConflictPlan, ConflictUpdatePlan, DeletePlan, InsertPlan, InsertSource, ModifyingCte, Plan,
+    QueryPlan, Returning, UpdatePlan,
 };
 use crate::sql::scalar;
 use crate::txn::Transaction;
@@ -42,9 +47,9 @@ pub fn analyze_dml(
     use crate::sql::plan::Plan;
     let mut analysis = DmlAnalysis::default();
     let result = match plan {
-        Plan::Insert(plan) => insert(plan, txn, params, functions, planning, Some(&mut analysis))?,
-        Plan::Update(plan) => update(plan, txn, params, functions, planning, Some(&mut analysis))?,
-        Plan::Delete(plan) => delete(plan, txn, params, functions, planning, Some(&mut analysis))?,
+        Plan::Insert(plan) => insert(plan, txn, params, functions, planning, Some(&mut analysis), None)?,
+        Plan::Update(plan) => update(plan, txn, params, functions, planning, Some(&mut analysis), None)?,
+        Plan::Delete(plan) => delete(plan, txn, params, functions, planning, Some(&mut analysis), None)?,
         _ => return Err(Error::internal("not DML")),
     };
     Ok((result, analysis))
@@ -75,7 +80,7 @@ pub fn truncate(
 ) -> Result<QueryResult> {
     for table in tables {
         let plan = DeletePlan { table: table.clone(), filter: None, returning: None, joined: None };
-        delete(&plan, txn, params, functions, planning, None)?;
+        delete(&plan, txn, params, functions, planning, None, None)?;
     }
     Ok(QueryResult::Command { tag: "TRUNCATE TABLE".to_string() })
 }
@@ -87,11 +92,22 @@ fn dml_result(tag: String, returning: &Option<Returning>, rows: Vec<Row>) -> Que
     }
 }
 
-fn project_returning(returning: &Option<Returning>, rows: &[Row], ctx: &mut ExecContext) -> Result<Vec<Row>> {
+/// RETURNING's rows, its subqueries reading `txn`.
+fn project_returning(
+    returning: &Option<Returning>,
+    rows: &[Row],
+    txn: &Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+    planning: &Planning,
+) -> Result<Vec<Row>> {
     let Some(returning) = returning else { return Ok(Vec::new()) };
+    let exprs: Vec<&BoundExpr> = returning.projection.iter().collect();
+    let plans = optimize::plan_expressions(&exprs, &planning.environment(txn));
+    let mut ctx = ExecContext::for_query(txn, params, functions, &plans, planning.memory_limit, false);
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        out.push(eval_all(&returning.projection, row, ctx)?);
+        out.push(eval_all(&returning.projection, row, &mut ctx)?);
     }
     Ok(out)
 }
@@ -234,12 +250,18 @@ pub fn insert(
     functions: &FunctionContext,
     planning: &Planning,
     analysis: Option<&mut DmlAnalysis>,
+    snapshot: Option<&Transaction>,
 ) -> Result<QueryResult> {
     let table = &plan.table;
-    let subplans = expression_subplans(&insert_expressions(plan), txn, planning);
     let mut rows: Vec<Row> = Vec::new();
     {
-        let mut ctx = ExecContext::new(txn, params, functions).with_subplans(&subplans);
+        let reads = snapshot.unwrap_or(txn);
+        let values: Vec<&BoundExpr> = match &plan.source {
+            InsertSource::Values(rows) => rows.iter().flatten().flatten().collect(),
+            InsertSource::Query { .. } | InsertSource::Rows { .. } => Vec::new(),
+        };
+        let value_plans = optimize::plan_expressions(&values, &planning.environment(reads));
+        let mut ctx = ExecContext::for_query(reads, params, functions, &value_plans, planning.memory_limit, false);
         let empty: Row = Vec::new();
         let fill_row = |provided: &mut dyn FnMut(&mut Row, &mut ExecContext) -> Result<Vec<bool>>,
                         ctx: &mut ExecContext|
@@ -337,6 +359,12 @@ pub fn insert(
         }
     }
     let hidden_key = table.has_hidden_key();
+    // DO UPDATE's subqueries (in SET and WHERE), planned once.
+    let conflict_exprs: Vec<&BoundExpr> = match plan.on_conflict.as_ref().and_then(|c| c.update.as_ref()) {
+        Some(update) => update.assignments.iter().map(|(_, value)| value).chain(update.filter.as_ref()).collect(),
+        None => Vec::new(),
+    };
+    let conflict_plans = optimize::plan_expressions(&conflict_exprs, &planning.environment(txn));
     // The rows inserted or updated (what the tag counts and RETURNING returns), and the keys of the rows
     // this statement wrote (DO UPDATE may not change one of them again).
     let mut written: Vec<Row> = Vec::with_capacity(rows.len());
@@ -364,9 +392,15 @@ pub fn insert(
                              constrained values.",
                         ));
                     }
-                    if let Some(updated) =
-                        update_conflicting(txn, plan, update, &existing_key, &row, params, functions, &subplans)?
-                    {
+                    if let Some(updated) = update_conflicting(
+                        txn,
+                        (plan, update),
+                        &conflict_plans,
+                        &existing_key,
+                        &row,
+                        params,
+                        functions,
+                    )? {
                         written.push(updated);
                     }
                 }
@@ -390,8 +424,7 @@ pub fn insert(
         written.push(row);
     }
     let tag = format!("INSERT 0 {}", written.len());
-    let mut ctx = ExecContext::new(txn, params, functions).with_subplans(&subplans);
-    let returned = project_returning(&plan.returning, &written, &mut ctx)?;
+    let returned = project_returning(&plan.returning, &written, snapshot.unwrap_or(txn), params, functions, planning)?;
     Ok(dml_result(tag, &plan.returning, returned))
 }
 
@@ -433,13 +466,12 @@ fn conflicting_row(
 #[allow(clippy::too_many_arguments)]
 fn update_conflicting(
     txn: &mut Transaction,
-    plan: &InsertPlan,
-    update: &ConflictUpdatePlan,
+    (plan, update): (&InsertPlan, &ConflictUpdatePlan),
+    update_plans: &PhysicalQuery,
     existing_key: &[u8],
     proposed: &[Value],
     params: &[Value],
     functions: &FunctionContext,
-    subplans: &[(usize, PhysicalPlan)],
 ) -> Result<Option<Row>> {
     let table = &plan.table;
     let stored = txn.get(existing_key)?.ok_or_else(|| Error::internal("conflicting row vanished"))?;
@@ -448,7 +480,8 @@ fn update_conflicting(
     both.extend_from_slice(proposed);
     let mut new_row = existing.clone();
     {
-        let mut ctx = ExecContext::new(txn, params, functions).with_subplans(subplans);
+        let mut ctx = ExecContext::new(txn, params, functions);
+        ctx.subplans = &update_plans.subplans;
         if !super::eval::passes(update.filter.as_ref(), &both, &mut ctx)? {
             return Ok(None);
         }
@@ -480,10 +513,37 @@ fn update_conflicting(
 /// The rows an UPDATE or DELETE changes, as (storage key, the row its expressions read): the table's row
 /// that passes `filter`, or, with `joined` (UPDATE ... FROM / DELETE ... USING), the joined read's row whose
 /// first columns are the table's. A table row the join finds several times counts once, as in PostgreSQL.
+/// With a `snapshot` the rows are found there, and those `txn` has changed since are left out.
 #[allow(clippy::too_many_arguments)]
 fn rows_to_change(
     table: &Arc<Table>,
-    filter: Option<&crate::sql::plan::BoundExpr>,
+    filter: Option<&BoundExpr>,
+    joined: Option<&QueryPlan>,
+    txn: &Transaction,
+    snapshot: Option<&Transaction>,
+    params: &[Value],
+    functions: &FunctionContext,
+    planning: &Planning,
+    analysis: Option<&mut DmlAnalysis>,
+) -> Result<Vec<(Vec<u8>, Row)>> {
+    let rows =
+        find_rows_to_change(table, filter, joined, snapshot.unwrap_or(txn), params, functions, planning, analysis)?;
+    let Some(snapshot) = snapshot else { return Ok(rows) };
+    // A row another part of the statement changed since the snapshot is left alone.
+    let mut unchanged = Vec::with_capacity(rows.len());
+    for (key, row) in rows {
+        if txn.get(&key)? == snapshot.get(&key)? {
+            unchanged.push((key, row));
+        }
+    }
+    Ok(unchanged)
+}
+
+/// [`rows_to_change`] as `txn` reads them.
+#[allow(clippy::too_many_arguments)]
+fn find_rows_to_change(
+    table: &Arc<Table>,
+    filter: Option<&BoundExpr>,
     joined: Option<&QueryPlan>,
     txn: &Transaction,
     params: &[Value],
@@ -518,7 +578,7 @@ fn rows_to_change(
 
 fn read_matching(
     table: &Arc<Table>,
-    filter: Option<&crate::sql::plan::BoundExpr>,
+    filter: Option<&BoundExpr>,
     txn: &Transaction,
     params: &[Value],
     functions: &FunctionContext,
@@ -559,15 +619,10 @@ pub fn update(
     functions: &FunctionContext,
     planning: &Planning,
     analysis: Option<&mut DmlAnalysis>,
+    snapshot: Option<&Transaction>,
 ) -> Result<QueryResult> {
     let table = &plan.table;
     let width = table.columns.len();
-    let mut expressions: Vec<&BoundExpr> = returning_expressions(&plan.returning);
-    if plan.joined.is_none() {
-        // (with `joined`, the assignments are evaluated by the joined read)
-        expressions.extend(plan.assignments.iter().map(|(_, e)| e));
-    }
-    let subplans = expression_subplans(&expressions, txn, planning);
     // (key, old row, new row, the FROM items' columns for RETURNING)
     let mut changes: Vec<(Vec<u8>, Row, Row, Row)> = Vec::new();
     {
@@ -576,12 +631,16 @@ pub fn update(
             plan.filter.as_ref(),
             plan.joined.as_deref(),
             txn,
+            snapshot,
             params,
             functions,
             planning,
             analysis,
         )?;
-        let mut ctx = ExecContext::new(txn, params, functions).with_subplans(&subplans);
+        let reading = snapshot.unwrap_or(txn);
+        let values: Vec<&BoundExpr> = plan.assignments.iter().map(|(_, value)| value).collect();
+        let value_plans = optimize::plan_expressions(&values, &planning.environment(reading));
+        let mut ctx = ExecContext::for_query(reading, params, functions, &value_plans, planning.memory_limit, false);
         changes.reserve(reads.len());
         let others_from = if plan.joined.is_some() { width + plan.assignments.len() } else { width };
         for (key, mut read) in reads {
@@ -616,8 +675,7 @@ pub fn update(
         new_rows.push(row);
     }
     let tag = format!("UPDATE {}", new_rows.len());
-    let mut ctx = ExecContext::new(txn, params, functions).with_subplans(&subplans);
-    let returned = project_returning(&plan.returning, &new_rows, &mut ctx)?;
+    let returned = project_returning(&plan.returning, &new_rows, snapshot.unwrap_or(txn), params, functions, planning)?;
     Ok(dml_result(tag, &plan.returning, returned))
 }
 
@@ -628,6 +686,7 @@ pub fn delete(
     functions: &FunctionContext,
     planning: &Planning,
     analysis: Option<&mut DmlAnalysis>,
+    snapshot: Option<&Transaction>,
 ) -> Result<QueryResult> {
     let table = &plan.table;
     let reads = rows_to_change(
@@ -635,6 +694,7 @@ pub fn delete(
         plan.filter.as_ref(),
         plan.joined.as_deref(),
         txn,
+        snapshot,
         params,
         functions,
         planning,
@@ -652,40 +712,76 @@ pub fn delete(
         old_rows.push(read);
     }
     let tag = format!("DELETE {}", old_rows.len());
-    let subplans = expression_subplans(&returning_expressions(&plan.returning), txn, planning);
-    let mut ctx = ExecContext::new(txn, params, functions).with_subplans(&subplans);
-    let returned = project_returning(&plan.returning, &old_rows, &mut ctx)?;
+    let returned = project_returning(&plan.returning, &old_rows, snapshot.unwrap_or(txn), params, functions, planning)?;
     Ok(dml_result(tag, &plan.returning, returned))
 }
 
-/// The plans of the subqueries in expressions a statement evaluates itself, outside its read's plan.
-fn expression_subplans(
-    expressions: &[&BoundExpr],
-    txn: &Transaction,
+/// Runs a statement with data-modifying WITH queries (`Plan::WithModifying`): the parts the main statement
+/// reads, then the main statement, then the other parts, each reading the transaction as it was before the
+/// statement (see the module's notes); each part's RETURNING rows become the work table that later parts
+/// read by its name. Returns the main statement's result and every DML plan run with the rows it changed
+/// (for the session's counters and limits).
+pub fn with_modifying<'p>(
+    ctes: &'p [ModifyingCte],
+    main: &'p Plan,
+    txn: &mut Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
     planning: &Planning,
-) -> Vec<(usize, PhysicalPlan)> {
-    if expressions.iter().all(|e| e.subqueries().is_empty()) {
-        return Vec::new();
+) -> Result<(QueryResult, Vec<(&'p Plan, usize)>)> {
+    let mut snapshot = txn.statement_snapshot();
+    let mut functions = functions.clone();
+    let mut changed = Vec::with_capacity(ctes.len() + 1);
+    let (before, after): (Vec<&ModifyingCte>, Vec<&ModifyingCte>) = ctes.iter().partition(|cte| cte.before);
+    for cte in before {
+        let result = modify_reading(&cte.plan, txn, &snapshot, params, &functions, planning)?;
+        changed.push((cte.plan.as_ref(), result.rows_affected()));
+        functions.with_results.push((cte.id, Arc::new(returned_rows(result))));
     }
-    optimize::plan_expression_subqueries(expressions, &planning.environment(txn))
+    let result = match main {
+        Plan::Query(query) if query.locking.is_some() => {
+            return Err(Error::unsupported(
+                "a locking clause in a statement with a data-modifying WITH query is not supported yet",
+            ))
+        }
+        Plan::Query(_) => super::execute(main, &mut snapshot, params, &functions, planning)?,
+        dml => {
+            let result = modify_reading(dml, txn, &snapshot, params, &functions, planning)?;
+            changed.push((dml, result.rows_affected()));
+            result
+        }
+    };
+    for cte in after {
+        let result = modify_reading(&cte.plan, txn, &snapshot, params, &functions, planning)?;
+        changed.push((cte.plan.as_ref(), result.rows_affected()));
+        functions.with_results.push((cte.id, Arc::new(returned_rows(result))));
+    }
+    Ok((result, changed))
 }
 
-/// RETURNING's expressions.
-fn returning_expressions(returning: &Option<Returning>) -> Vec<&BoundExpr> {
-    returning.iter().flat_map(|r| r.projection.iter()).collect()
+/// Runs INSERT, UPDATE or DELETE `plan`, finding its rows in `snapshot`.
+fn modify_reading(
+    plan: &Plan,
+    txn: &mut Transaction,
+    snapshot: &Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+    planning: &Planning,
+) -> Result<QueryResult> {
+    match plan {
+        Plan::Insert(insert) => self::insert(insert, txn, params, functions, planning, None, Some(snapshot)),
+        Plan::Update(update) => self::update(update, txn, params, functions, planning, None, Some(snapshot)),
+        Plan::Delete(delete) => self::delete(delete, txn, params, functions, planning, None, Some(snapshot)),
+        _ => Err(Error::internal("a data-modifying WITH query is no INSERT, UPDATE or DELETE")),
+    }
 }
 
-/// The expressions an INSERT evaluates itself: VALUES, ON CONFLICT's SET and WHERE, RETURNING.
-fn insert_expressions(plan: &InsertPlan) -> Vec<&BoundExpr> {
-    let mut expressions = returning_expressions(&plan.returning);
-    if let InsertSource::Values(rows) = &plan.source {
-        expressions.extend(rows.iter().flatten().flatten());
+/// A DML result's RETURNING rows (none without RETURNING).
+fn returned_rows(result: QueryResult) -> Vec<Row> {
+    match result {
+        QueryResult::Rows { rows, .. } => rows,
+        _ => Vec::new(),
     }
-    if let Some(update) = plan.on_conflict.as_ref().and_then(|c| c.update.as_ref()) {
-        expressions.extend(update.assignments.iter().map(|(_, e)| e));
-        expressions.extend(update.filter.iter());
-    }
-    expressions
 }
 
 /// Inserts a query's rows into a table made for them (`CREATE TABLE ... AS`, `CREATE MATERIALIZED VIEW`),
@@ -708,7 +804,7 @@ pub fn fill_table(
         returning: None,
         table,
     };
-    insert(&plan, txn, params, functions, planning, None)
+    insert(&plan, txn, params, functions, planning, None, None)
 }
 
 /// `REFRESH MATERIALIZED VIEW`: the table's rows replaced by the query's.

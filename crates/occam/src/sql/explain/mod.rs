@@ -57,10 +57,14 @@ struct TextRenderer<'a> {
     e: &'a Explained<'a>,
     lines: Vec<String>,
     qualify: bool,
+    /// While a lateral join's right side is rendered: the left side's labels (innermost last), which
+    /// name the right side's outer-row references.
+    outer: Vec<Labels>,
 }
 
+/// The relations the plan reads (tables and work tables): with more than one, columns are qualified.
 fn count_reads(plan: &PhysicalPlan) -> usize {
-    let own = matches!(plan.node, Node::TableRead(_)) as usize;
+    let own = matches!(plan.node, Node::TableRead(_) | Node::WorkTableScan { .. }) as usize;
     own + plan.children().into_iter().map(count_reads).sum::<usize>()
 }
 
@@ -68,7 +72,7 @@ impl<'a> TextRenderer<'a> {
     fn new(e: &'a Explained<'a>) -> Self {
         // VERBOSE qualifies every column, as PostgreSQL.
         let qualify = e.options.verbose || e.query.is_some_and(|q| count_reads(&q.root) > 1);
-        TextRenderer { e, lines: Vec::new(), qualify }
+        TextRenderer { e, lines: Vec::new(), qualify, outer: Vec::new() }
     }
 
     fn render(mut self) -> Vec<String> {
@@ -93,6 +97,26 @@ impl<'a> TextRenderer<'a> {
             }
         }
         self.lines
+    }
+
+    /// `expr_text`, with a lateral join's outer-row references named by its left side's labels.
+    fn text(&self, expr: &BoundExpr, labels: &Labels) -> String {
+        if self.outer.is_empty() || !expr.any(|e| matches!(e, BoundExpr::OuterColumn { .. })) {
+            return expr_text(expr, labels);
+        }
+        let mut all = labels.clone();
+        let mut starts = Vec::with_capacity(self.outer.len());
+        for outer in self.outer.iter().rev() {
+            starts.push(all.len());
+            all.extend(outer.iter().cloned());
+        }
+        let named = expr.replace_references(&|e| match e {
+            BoundExpr::OuterColumn { depth, index } => {
+                starts.get(depth - 1).map(|start| BoundExpr::Column(start + index))
+            }
+            _ => None,
+        });
+        expr_text(&named, &all)
     }
 
     fn stats(&self, plan: &PhysicalPlan) -> Option<&NodeStats> {
@@ -159,7 +183,7 @@ impl<'a> TextRenderer<'a> {
             }
             Node::Project { input, exprs } => {
                 let labels = self.node(input, depth, filters);
-                exprs.iter().map(|e| expr_text(e, &labels)).collect()
+                exprs.iter().map(|e| self.text(e, &labels)).collect()
             }
             Node::Truncate { input, columns } => {
                 let mut labels = self.node(input, depth, filters);
@@ -183,7 +207,7 @@ impl<'a> TextRenderer<'a> {
         labels: &Labels,
     ) {
         for (filter_plan, predicate) in filters.iter().rev() {
-            self.detail(depth, format!("Filter: {}", expr_text(predicate, labels)));
+            self.detail(depth, format!("Filter: {}", self.text(predicate, labels)));
             if self.e.options.analyze {
                 let below = self.stats(plan).map_or(0, |s| s.rows);
                 let kept = self.stats(filter_plan).map_or(0, |s| s.rows);
@@ -272,7 +296,7 @@ impl<'a> TextRenderer<'a> {
                 self.header(depth, name, shown);
                 let at = self.lines.len();
                 let input_labels = self.node(input, depth + 1, Vec::new());
-                let mut labels: Labels = group_by.iter().map(|g| expr_text(g, &input_labels)).collect();
+                let mut labels: Labels = group_by.iter().map(|g| self.text(g, &input_labels)).collect();
                 for call in aggregates {
                     let name = snake_case(&format!("{:?}", call.aggregate.function));
                     labels.push(match (&call.arg, name.as_str()) {
@@ -281,7 +305,7 @@ impl<'a> TextRenderer<'a> {
                             format!("GROUPING({})", args.join(", "))
                         }
                         (None, _) | (_, "count_star") => "count(*)".to_string(),
-                        (Some(arg), _) => format!("{name}({})", expr_text(arg, &input_labels)),
+                        (Some(arg), _) => format!("{name}({})", self.text(arg, &input_labels)),
                     });
                 }
                 let children_end = self.lines.len();
@@ -347,7 +371,7 @@ impl<'a> TextRenderer<'a> {
                 let mut labels = self.node(input, depth + 1, Vec::new());
                 // PostgreSQL names a window result by its call, with its window unnamed.
                 for call in windows {
-                    let args: Vec<String> = call.args.iter().map(|a| expr_text(a, &labels)).collect();
+                    let args: Vec<String> = call.args.iter().map(|a| self.text(a, &labels)).collect();
                     let args =
                         if args.is_empty() && call.function.name() == "count" { "*".into() } else { args.join(", ") };
                     labels.push(format!("({}({args}) OVER (?))", call.function.name()));
@@ -371,8 +395,9 @@ impl<'a> TextRenderer<'a> {
                 self.node(recursive, depth + 1, Vec::new());
                 labels
             }
-            Node::WorkTableScan { name, columns, .. } => {
-                self.header(depth, &format!("WorkTable Scan on {name}"), shown);
+            Node::WorkTableScan { name, columns, modifying, .. } => {
+                let kind = if *modifying { "CTE Scan" } else { "WorkTable Scan" };
+                self.header(depth, &format!("{kind} on {name}"), shown);
                 let labels: Labels = columns.iter().map(|c| format!("{name}.{c}")).collect();
                 self.filter_lines(depth, plan, &filters, &labels);
                 labels
@@ -426,11 +451,17 @@ impl<'a> TextRenderer<'a> {
                 labels
             }
             JoinAlgorithm::NestedLoop => self.node(&join.right, depth + 1, Vec::new()),
+            JoinAlgorithm::Lateral => {
+                self.outer.push(left.clone());
+                let right = self.node(&join.right, depth + 1, Vec::new());
+                self.outer.pop();
+                right
+            }
         };
         let mut labels = left.clone();
         labels.extend(right);
         for merged in &join.merged {
-            labels.push(expr_text(merged, &labels));
+            labels.push(self.text(merged, &labels));
         }
         let children_end = self.lines.len();
         if let Some(condition) = &join.condition {
@@ -465,10 +496,10 @@ impl<'a> TextRenderer<'a> {
                 })
                 .collect();
             if let Some(keys) = BoundExpr::and_of(keys) {
-                self.detail(depth, format!("Hash Cond: {}", expr_text(&keys, &labels)));
+                self.detail(depth, format!("Hash Cond: {}", self.text(&keys, &labels)));
             }
             if let Some(others) = BoundExpr::and_of(others.into_iter().cloned().collect()) {
-                self.detail(depth, format!("Join Filter: {}", expr_text(&others, &labels)));
+                self.detail(depth, format!("Join Filter: {}", self.text(&others, &labels)));
             }
         }
         self.filter_lines(depth, plan, filters, &labels);
@@ -544,15 +575,15 @@ impl<'a> TextRenderer<'a> {
         let offset = range_labels.len();
         let index_cond = BoundExpr::and_of(read.index_condition.clone()).map(|c| {
             if offset == 0 {
-                expr_text(&c, labels)
+                self.text(&c, labels)
             } else {
-                expr_text(&c, &cond_labels)
+                self.text(&c, &cond_labels)
             }
         });
         let filter_text = read.filter.as_ref().map(|f| {
             let remaining: Vec<BoundExpr> =
                 f.conjuncts().into_iter().filter(|c| !read.index_condition.contains(c)).cloned().collect();
-            BoundExpr::and_of(remaining).map(|r| expr_text(&r, labels))
+            BoundExpr::and_of(remaining).map(|r| self.text(&r, labels))
         });
         let filter_text = filter_text.flatten();
         let filtered = self.stats(plan).map_or(0, |s| s.rows_filtered);
@@ -876,6 +907,7 @@ fn json_node(out: &mut String, plan: &PhysicalPlan, e: &Explained, level: usize)
         Node::Function { .. } | Node::SystemScan { .. } => ("Function Scan".to_string(), Vec::new()),
         Node::SetOperation { .. } => ("Append".to_string(), Vec::new()),
         Node::RecursiveUnion { .. } => ("Recursive Union".to_string(), Vec::new()),
+        Node::WorkTableScan { modifying: true, .. } => ("CTE Scan".to_string(), Vec::new()),
         Node::WorkTableScan { .. } => ("WorkTable Scan".to_string(), Vec::new()),
         Node::Project { .. } | Node::Truncate { .. } | Node::Filter { .. } => unreachable!("skipped above"),
     };

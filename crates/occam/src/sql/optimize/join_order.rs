@@ -118,6 +118,7 @@ fn is_inner_join(source: &Source) -> bool {
         Source::Cross(sources) => sources.len() > 1,
         Source::Join(join) => {
             matches!(join.kind, JoinKind::Inner | JoinKind::Cross)
+                && !join.lateral
                 && join.condition.as_ref().is_none_or(|c| c.subqueries().is_empty())
                 && join.merged.iter().all(|m| m.subqueries().is_empty())
         }

@@ -28,7 +28,7 @@ use crate::sql::ast::JoinKind;
 use crate::sql::plan::physical::{
     Estimate, Join, JoinAlgorithm, LimitCount, Node, PhysicalPlan, PhysicalQuery, TableRead,
 };
-use crate::sql::plan::{BoundExpr, QueryPlan, Source, TableFunction};
+use crate::sql::plan::{BoundExpr, JoinPlan, QueryPlan, Source, TableFunction};
 use crate::sql::scalar::BinaryOp;
 use crate::statistics::TableStatistics;
 use crate::txn::Timestamp;
@@ -130,14 +130,6 @@ pub fn plan_query(query: &QueryPlan, env: &Environment) -> PhysicalQuery {
     PhysicalQuery { root, subplans: planner.subplans, node_count: planner.next_id }
 }
 
-/// Plans the subqueries inside expressions a statement evaluates outside any query plan (INSERT's VALUES,
-/// UPDATE's SET, ON CONFLICT's SET and WHERE, RETURNING).
-pub fn plan_expression_subqueries(exprs: &[&BoundExpr], env: &Environment) -> Vec<(usize, PhysicalPlan)> {
-    let mut planner = Planner { env, next_id: 0, subplans: Vec::new(), work_table_rows: Vec::new() };
-    planner.plan_subqueries(exprs);
-    planner.subplans
-}
-
 /// Plans the read of the rows an UPDATE or DELETE changes: the table's rows that pass `filter`.
 pub fn plan_table_rows(table: &Arc<Table>, filter: Option<&BoundExpr>, env: &Environment) -> PhysicalQuery {
     let mut planner = Planner { env, next_id: 0, subplans: Vec::new(), work_table_rows: Vec::new() };
@@ -146,6 +138,15 @@ pub fn plan_table_rows(table: &Arc<Table>, filter: Option<&BoundExpr>, env: &Env
     }
     let conjuncts: Vec<BoundExpr> = filter.map(|f| f.conjuncts().into_iter().cloned().collect()).unwrap_or_default();
     let (root, _) = planner.table(table, &conjuncts, None, None, None);
+    PhysicalQuery { root, subplans: planner.subplans, node_count: planner.next_id }
+}
+
+/// Plans the subqueries inside expressions that run outside any query's plan (INSERT's VALUES, UPDATE's
+/// SET, RETURNING): one empty row (`Result`) carrying them as its subplans, for an executor context.
+pub fn plan_expressions(exprs: &[&BoundExpr], env: &Environment) -> PhysicalQuery {
+    let mut planner = Planner { env, next_id: 0, subplans: Vec::new(), work_table_rows: Vec::new() };
+    planner.plan_subqueries(exprs);
+    let root = planner.node(Node::Result, Estimate::default());
     PhysicalQuery { root, subplans: planner.subplans, node_count: planner.next_id }
 }
 
@@ -554,9 +555,14 @@ impl Planner<'_, '_> {
                 };
                 (self.node(node, estimate), conjuncts, false)
             }
-            Source::WorkTable { id, name, columns } => {
+            Source::WorkTable { id, modifying, name, columns } => {
                 let rows = self.work_table_rows.iter().rev().find(|(w, _)| w == id).map_or(1000.0, |(_, r)| *r);
-                let node = Node::WorkTableScan { work_table: *id, name: name.clone(), columns: columns.clone() };
+                let node = Node::WorkTableScan {
+                    work_table: *id,
+                    modifying: *modifying,
+                    name: name.clone(),
+                    columns: columns.clone(),
+                };
                 (self.node(node, leaf(rows, columns.len())), conjuncts, false)
             }
             Source::Cross(sources) => {
@@ -566,6 +572,10 @@ impl Planner<'_, '_> {
                     widths.push(source_width(source));
                 }
                 self.join_chain(sources, &widths, conjuncts)
+            }
+            Source::Join(join) if join.lateral => {
+                let (plan, leftover) = self.lateral_join(join, conjuncts);
+                (plan, leftover, false)
             }
             Source::Join(join) => {
                 let plan = self.join(
@@ -581,6 +591,43 @@ impl Planner<'_, '_> {
                 (plan.0, plan.1, false)
             }
         }
+    }
+
+    /// A join whose right side reads the left row (LATERAL): the right side is planned on its own (its
+    /// outer references to the left row are constants to it, so they can pin keys) and run again for each
+    /// left row. WHERE conjuncts on the left side alone filter that side; the others stay above the join.
+    fn lateral_join(&mut self, join: &JoinPlan, conjuncts: Vec<BoundExpr>) -> (PhysicalPlan, Vec<BoundExpr>) {
+        let (left_conjuncts, mut rest): (Vec<BoundExpr>, Vec<BoundExpr>) =
+            conjuncts.into_iter().partition(|c| c.reads_only(&(0..join.left_width)));
+        let (left, leftover, _) = self.source(&join.left, left_conjuncts, None, None, None);
+        rest.extend(leftover);
+        let (right, right_leftover, _) = self.source(&join.right, Vec::new(), None, None, None);
+        let right = match BoundExpr::and_of(right_leftover) {
+            Some(predicate) => self.filter(right, predicate),
+            None => right,
+        };
+        let left_rows = left.estimate.rows;
+        let matched = left_rows * right.estimate.rows * if join.condition.is_some() { 1.0 / 3.0 } else { 1.0 };
+        let estimate = Estimate {
+            rows: cost::clamp_rows(if join.kind == JoinKind::Left { matched.max(left_rows) } else { matched }),
+            startup_cost: left.estimate.startup_cost + right.estimate.startup_cost,
+            total_cost: left.estimate.total_cost
+                + left_rows * right.estimate.total_cost
+                + left_rows * right.estimate.rows * CPU_OPERATOR_COST,
+            width: left.estimate.width + right.estimate.width,
+        };
+        let node = Node::Join(Join {
+            kind: join.kind,
+            algorithm: JoinAlgorithm::Lateral,
+            left: Box::new(left),
+            right: Box::new(right),
+            left_width: join.left_width,
+            right_width: join.right_width,
+            // (`ON true`, the usual spelling of a LATERAL join's condition, checks nothing)
+            condition: join.condition.clone().filter(|c| *c != BoundExpr::Literal(Value::Bool(true))),
+            merged: join.merged.clone(),
+        });
+        (self.node(node, estimate), rest)
     }
 
     /// Plans a table read: the cheapest access path, counting the Sort an unordered one needs.

@@ -8,7 +8,7 @@
 //! subquery once per outer row.
 //!
 //! Only what keeps its meaning is pulled up: a subquery without aggregates, LIMIT/OFFSET (`EXISTS` may have
-//! a constant LIMIT of at least 1) or a locking
+//! a constant LIMIT of at least 1), window functions or DISTINCT ON (for IN) or a locking
 //! clause, whose references to enclosing queries are in its WHERE (and, for IN, its one output column),
 //! not in anything nested inside it. `NOT IN` stays a subquery: it is NULL, not false, when the subquery
 //! yields a NULL, which an anti join cannot express (PostgreSQL does not pull it up either).
@@ -45,7 +45,11 @@ pub(super) fn pull_up(conjunct: &BoundExpr, outer_width: usize) -> Option<Sublin
     // `EXISTS (... LIMIT 1)` (a common spelling) asks the same as without the LIMIT; any other LIMIT would
     // change which rows IN compares with.
     let harmless_limit = compared.is_none() && plan.limit.as_ref().and_then(literal_int).is_some_and(|n| n >= 1);
+    // IN compares with the select list's value: not a window function's (computed over the subquery's
+    // rows, after the join would run), nor one DISTINCT ON picks rows for.
+    let picks_values = compared.is_some() && (!plan.windows.is_empty() || !plan.distinct_on.is_empty());
     if plan.aggregate.is_some()
+        || picks_values
         || (plan.limit.is_some() && !harmless_limit)
         || plan.offset.is_some()
         || plan.locking.is_some()

@@ -422,6 +422,7 @@ impl Translator<'_> {
             from: vec![TableRef::Subquery {
                 query: Box::new(inner),
                 alias: Some(TableAlias { name: "array_subquery".into(), columns: vec!["element".into()] }),
+                lateral: false,
             }],
             filter: None,
             group_by: Vec::new(),

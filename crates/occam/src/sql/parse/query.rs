@@ -1,7 +1,7 @@
 //! Queries: SELECT / VALUES with ORDER BY, LIMIT / OFFSET / FETCH FIRST, UNION / INTERSECT / EXCEPT, and
 //! the FROM items occam knows (tables, set-returning functions, subqueries, cross-joined by commas or
 //! joined with [INNER | LEFT | RIGHT | FULL | CROSS | NATURAL] JOIN, nested in parentheses), WITH lists of
-//! common table expressions (WITH RECURSIVE too). LATERAL is refused with 0A000, except before a function (which
+//! common table expressions (WITH RECURSIVE too), `LATERAL` before a subquery or a function (a function
 //! reads the FROM items before it anyway).
 
 use sqlparser::ast as sp;
@@ -17,24 +17,7 @@ use crate::sql::ast::{
 impl Translator<'_> {
     pub(super) fn query(&self, query: &sp::Query) -> Result<Query> {
         crate::stack::check()?;
-        let with = match &query.with {
-            None => Vec::new(),
-            Some(with) => with
-                .cte_tables
-                .iter()
-                .map(|cte| {
-                    if cte.from.is_some() {
-                        return Err(unsupported("WITH ... FROM"));
-                    }
-                    // [NOT] MATERIALIZED is a hint: every reference is planned as a subquery.
-                    Ok(ast::CommonTableExpr {
-                        alias: self.table_alias(&cte.alias)?,
-                        query: Box::new(self.query(&cte.query)?),
-                        recursive: with.recursive,
-                    })
-                })
-                .collect::<Result<_>>()?,
-        };
+        let with = self.with_list(query.with.as_ref())?;
         let locking = self.locking(&query.locks)?;
         if query.for_clause.is_some() || query.settings.is_some() || query.format_clause.is_some() {
             return Err(unsupported("this query clause"));
@@ -108,6 +91,30 @@ impl Translator<'_> {
             other => self.query_body(other)?,
         };
         Ok(Query { with, body, order_by, limit, offset, locking })
+    }
+
+    /// A WITH list's common table expressions (a data-modifying one keeps its statement).
+    pub(super) fn with_list(&self, with: Option<&sp::With>) -> Result<Vec<ast::CommonTableExpr>> {
+        let Some(with) = with else { return Ok(Vec::new()) };
+        with.cte_tables
+            .iter()
+            .map(|cte| {
+                if cte.from.is_some() {
+                    return Err(unsupported("WITH ... FROM"));
+                }
+                // [NOT] MATERIALIZED is a hint: every reference is planned as a subquery.
+                let (query, modifying) = match self.modifying_query(&cte.query)? {
+                    Some(statement) => (Box::new(Query::empty()), Some(Box::new(statement))),
+                    None => (Box::new(self.query(&cte.query)?), None),
+                };
+                Ok(ast::CommonTableExpr {
+                    alias: self.table_alias(&cte.alias)?,
+                    query,
+                    modifying,
+                    recursive: with.recursive,
+                })
+            })
+            .collect()
     }
 
     /// A query's locking clauses. `OF table` is accepted and every table of the query is locked; `NOWAIT`
@@ -454,15 +461,13 @@ impl Translator<'_> {
                 }
             }
             sp::TableFactor::Derived { lateral, subquery, alias, sample } => {
-                if *lateral {
-                    return Err(unsupported("LATERAL"));
-                }
                 if sample.is_some() {
                     return Err(Error::unsupported("TABLESAMPLE clause not supported"));
                 }
                 Ok(TableRef::Subquery {
                     query: Box::new(self.query(subquery)?),
                     alias: alias.as_ref().map(|a| self.table_alias(a)).transpose()?,
+                    lateral: *lateral,
                 })
             }
             // `FROM (t)` and `FROM (a JOIN b ON ..)`: parentheses only group.

@@ -549,7 +549,10 @@ fn write_table_ref(out: &mut String, table: &TableRef) {
             write_function(out, name, args, false, false);
             write_alias(out, alias);
         }
-        TableRef::Subquery { query, alias } => {
+        TableRef::Subquery { query, alias, lateral } => {
+            if *lateral {
+                out.push_str("LATERAL ");
+            }
             out.push('(');
             write_query(out, query);
             out.push(')');

@@ -84,7 +84,10 @@ impl Translator<'_> {
             S::ReleaseSavepoint { name } => {
                 Ok(Statement::Savepoint { action: ast::SavepointAction::Release, name: fold_ident(name) })
             }
-            S::Query(query) => Ok(Statement::Query(Box::new(self.query(query)?))),
+            S::Query(query) => match self.modifying_query(query)? {
+                Some(statement) => Ok(statement),
+                None => Ok(Statement::Query(Box::new(self.query(query)?))),
+            },
             S::Explain {
                 describe_alias: sp::DescribeAlias::Explain,
                 analyze,
@@ -573,6 +576,25 @@ impl Translator<'_> {
         }
     }
 
+    /// `[WITH ...] INSERT / UPDATE / DELETE` as sqlparser reads it where a query may stand (a statement
+    /// after WITH, or a WITH query's body): the statement with its WITH list; None for any other query.
+    pub(super) fn modifying_query(&self, query: &sp::Query) -> Result<Option<Statement>> {
+        let mut statement = match query.body.as_ref() {
+            sp::SetExpr::Insert(statement) | sp::SetExpr::Update(statement) | sp::SetExpr::Delete(statement) => {
+                self.statement(statement.clone())?
+            }
+            _ => return Ok(None),
+        };
+        let with = self.with_list(query.with.as_ref())?;
+        match &mut statement {
+            Statement::Insert(Insert { with: slot, .. })
+            | Statement::Update(Update { with: slot, .. })
+            | Statement::Delete(Delete { with: slot, .. }) => *slot = with,
+            _ => return Err(Error::internal("a data-modifying query body is no INSERT, UPDATE or DELETE")),
+        }
+        Ok(Some(statement))
+    }
+
     fn insert(&self, insert: &sp::Insert) -> Result<Statement> {
         let sp::TableObject::TableName(table) = &insert.table else {
             return Err(unsupported("INSERT INTO a table function"));
@@ -620,6 +642,7 @@ impl Translator<'_> {
             .unwrap_or(Location { line: 0, column: 0 });
         let overriding = self.source.overriding_between(insert.insert_token.0.span.start, source_start);
         Ok(Statement::Insert(Insert {
+            with: Vec::new(),
             table: self.object_name(table)?,
             columns,
             source,
@@ -856,6 +879,7 @@ impl Translator<'_> {
         let (table, alias) = self.target_table(&update.table)?;
         let assignments = self.assignments(&update.assignments, "UPDATE")?;
         Ok(Statement::Update(Update {
+            with: Vec::new(),
             table,
             alias,
             assignments,
@@ -879,6 +903,7 @@ impl Translator<'_> {
         let (table, alias) = self.target_table(target)?;
         let using = delete.using.iter().flatten().map(|item| self.table_with_joins(item)).collect::<Result<_>>()?;
         Ok(Statement::Delete(Delete {
+            with: Vec::new(),
             table,
             alias,
             using,

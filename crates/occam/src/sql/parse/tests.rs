@@ -423,6 +423,7 @@ fn insert_forms() {
     assert_eq!(
         one("INSERT INTO t (a, B) VALUES (1, DEFAULT), ($1, 'x') RETURNING a, b AS bee"),
         Statement::Insert(Insert {
+            with: vec![],
             table: table("t"),
             columns: vec!["a".into(), "b".into()],
             source: InsertSource::Values(vec![
@@ -437,6 +438,7 @@ fn insert_forms() {
     assert_eq!(
         one("INSERT INTO t DEFAULT VALUES RETURNING *"),
         Statement::Insert(Insert {
+            with: vec![],
             table: table("t"),
             columns: vec![],
             source: InsertSource::DefaultValues,
@@ -475,6 +477,7 @@ fn update_and_delete() {
     assert_eq!(
         one("UPDATE accounts SET balance = balance - $1 WHERE id = $2 RETURNING balance"),
         Statement::Update(Update {
+            with: vec![],
             table: table("accounts"),
             alias: None,
             assignments: vec![(
@@ -489,6 +492,7 @@ fn update_and_delete() {
     assert_eq!(
         one("UPDATE t AS x SET a = DEFAULT, b = x.a"),
         Statement::Update(Update {
+            with: vec![],
             table: table("t"),
             alias: Some("x".into()),
             assignments: vec![("a".into(), None), ("b".into(), Some(qcol("x", "a")))],
@@ -500,6 +504,7 @@ fn update_and_delete() {
     assert_eq!(
         one("DELETE FROM t AS x WHERE x.a > 1 RETURNING *"),
         Statement::Delete(Delete {
+            with: vec![],
             table: table("t"),
             alias: Some("x".into()),
             using: vec![],
@@ -509,7 +514,14 @@ fn update_and_delete() {
     );
     assert_eq!(
         one("DELETE FROM t"),
-        Statement::Delete(Delete { table: table("t"), alias: None, using: vec![], filter: None, returning: vec![] })
+        Statement::Delete(Delete {
+            with: vec![],
+            table: table("t"),
+            alias: None,
+            using: vec![],
+            filter: None,
+            returning: vec![]
+        })
     );
 }
 

@@ -124,6 +124,26 @@ pub enum Plan {
     Analyze {
         tables: Vec<Arc<Table>>,
     },
+    /// A statement (query, INSERT, UPDATE or DELETE) whose WITH list holds data-modifying statements: each
+    /// runs once, to completion; every part reads the snapshot the statement started with (none sees
+    /// another's changes but through RETURNING rows), and the result is the main statement's.
+    WithModifying {
+        ctes: Vec<ModifyingCte>,
+        main: Box<Plan>,
+    },
+}
+
+/// A data-modifying statement in WITH (`name AS (DELETE ... RETURNING *)`).
+#[derive(Debug)]
+pub struct ModifyingCte {
+    /// Its work table: what `Source::WorkTable { id, modifying: true, .. }` reads (its RETURNING rows).
+    pub id: usize,
+    pub name: String,
+    /// An INSERT, UPDATE or DELETE plan.
+    pub plan: Box<Plan>,
+    /// Whether it runs before the main statement (which reads its rows, directly or through other WITH
+    /// queries) or after it (PostgreSQL completes the ones nothing reads after the main statement).
+    pub before: bool,
 }
 
 impl Plan {
@@ -151,7 +171,11 @@ impl Plan {
     /// Whether the statement writes rows (EXPLAIN ANALYZE of DML runs it, so it does).
     pub fn is_dml(&self) -> bool {
         match self {
-            Plan::Insert(_) | Plan::Update(_) | Plan::Delete(_) | Plan::Truncate { .. } => true,
+            Plan::Insert(_)
+            | Plan::Update(_)
+            | Plan::Delete(_)
+            | Plan::Truncate { .. }
+            | Plan::WithModifying { .. } => true,
             Plan::Explain { options, inner } => options.analyze && inner.is_dml(),
             _ => false,
         }
@@ -475,9 +499,11 @@ pub enum Source {
         anchor: Box<QueryPlan>,
         recursive: Box<QueryPlan>,
     },
-    /// Inside a recursive term: the rows the previous round of the `RecursiveUnion` `id` added.
+    /// Inside a recursive term: the rows the previous round of the `RecursiveUnion` `id` added; or, with
+    /// `modifying`, the RETURNING rows of the data-modifying WITH query `id` (see [`ModifyingCte`]).
     WorkTable {
         id: usize,
+        modifying: bool,
         /// The common table expression's name and column names (for EXPLAIN: `WorkTable Scan on name`).
         name: String,
         columns: Vec<String>,
@@ -496,6 +522,9 @@ pub struct JoinPlan {
     pub condition: Option<BoundExpr>,
     /// The columns merged by USING / NATURAL, computed from `left ++ right`.
     pub merged: Vec<BoundExpr>,
+    /// `LATERAL`: `right` reads the left row (as its outer row, `OuterColumn { depth: 1 }` at its own level),
+    /// so it is run again for each left row (a nested loop; never reordered before the left side).
+    pub lateral: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

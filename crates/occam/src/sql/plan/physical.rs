@@ -123,9 +123,11 @@ pub enum Node {
         anchor: Box<PhysicalPlan>,
         recursive: Box<PhysicalPlan>,
     },
-    /// The rows the previous round of the `RecursiveUnion` `work_table` added.
+    /// The rows the previous round of the `RecursiveUnion` `work_table` added, or with `modifying` the
+    /// RETURNING rows of a data-modifying WITH query (EXPLAIN's `CTE Scan`).
     WorkTableScan {
         work_table: usize,
+        modifying: bool,
         name: String,
         columns: Vec<String>,
     },
@@ -163,6 +165,9 @@ pub enum JoinAlgorithm {
     /// The right input is a `TableRead` whose range expressions read the left row: looked up per batch of
     /// left rows (Aurora DSQL's "Nested Loop (Batched Join)" with an index or key lookup inside).
     Lookup,
+    /// `LATERAL`: the right input is built and run again for each left row, with that row as its outer row
+    /// (PostgreSQL's Nested Loop over a parameterized subquery).
+    Lateral,
 }
 
 /// Which rows of a table to read, through which B-tree, in which order.

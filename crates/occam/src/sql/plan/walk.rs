@@ -180,8 +180,17 @@ impl BoundExpr {
 }
 
 impl QueryPlan {
-    /// Every expression of the query at its own level (not inside its FROM subqueries' plans).
+    /// Every expression of the query at its own level (not inside its FROM subqueries' plans; a lateral
+    /// join's right side included).
     pub fn expressions(&self) -> Vec<&BoundExpr> {
+        let mut out = self.clause_expressions();
+        self.source.collect_expressions(&mut out);
+        out
+    }
+
+    /// The expressions of the query's own clauses (WHERE, grouping, windows, select list, LIMIT), not those
+    /// of its FROM tree.
+    fn clause_expressions(&self) -> Vec<&BoundExpr> {
         let mut out: Vec<&BoundExpr> = Vec::new();
         out.extend(self.filter.as_ref());
         if let Some(aggregate) = &self.aggregate {
@@ -197,34 +206,92 @@ impl QueryPlan {
         out.extend(&self.projection);
         out.extend(self.limit.as_ref());
         out.extend(self.offset.as_ref());
-        self.source.collect_expressions(&mut out);
         out
     }
-}
 
-impl QueryPlan {
     /// Whether this query, or anything nested in it, reads a row of a query around it (an outer-row
     /// reference reaching out of this query), other than through `own` — expressions of this query itself
     /// whose references are accounted for by the caller (their subqueries are still looked into).
     pub fn reaches_out(&self, own: &[&BoundExpr]) -> bool {
-        // (query, how many levels out of `self` a reference must reach to leave it)
-        let mut stack: Vec<(&QueryPlan, usize)> = vec![(self, 1)];
-        while let Some((query, reach)) = stack.pop() {
-            for expr in query.expressions() {
-                let exempt = std::ptr::eq(query, self) && own.iter().any(|o| std::ptr::eq(*o, expr));
-                if !exempt && expr.any(|e| matches!(e, BoundExpr::OuterColumn { depth, .. } if *depth >= reach)) {
-                    return true;
-                }
-                stack.extend(expr.subqueries().into_iter().map(|s| (&s.plan, reach + 1)));
+        any_outer_reference(vec![(Part::Query(self), 1)], own, |depth, reach| depth >= reach)
+    }
+}
+
+/// A piece of a bound query tree that outer references are looked for in.
+enum Part<'a> {
+    Query(&'a QueryPlan),
+    Source(&'a Source),
+}
+
+/// Whether some outer-row reference in `start` (each piece with how many levels out of the piece a
+/// reference must reach to leave the tree being asked about) satisfies `reaches(depth, reach)`; the
+/// expressions in `exempt` are not looked at themselves (their subqueries are).
+fn any_outer_reference(
+    start: Vec<(Part<'_>, usize)>,
+    exempt: &[&BoundExpr],
+    reaches: impl Fn(usize, usize) -> bool,
+) -> bool {
+    let mut stack = start;
+    while let Some((part, reach)) = stack.pop() {
+        let mut expressions: Vec<(&BoundExpr, usize)> = Vec::new();
+        match part {
+            Part::Query(query) => {
+                expressions.extend(query.clause_expressions().into_iter().map(|e| (e, reach)));
+                stack.push((Part::Source(&query.source), reach));
             }
-            // FROM subqueries bind at their query's level (no LATERAL): same reach.
-            let mut from = Vec::new();
-            query.source.collect_queries(&mut from);
-            stack.extend(from.into_iter().map(|q| (q, reach)));
+            Part::Source(source) => source.parts(reach, &mut stack, &mut expressions),
         }
-        false
+        for (expr, reach) in expressions {
+            let own = exempt.iter().any(|o| std::ptr::eq(*o, expr));
+            if !own && expr.any(|e| matches!(e, BoundExpr::OuterColumn { depth, .. } if reaches(*depth, reach))) {
+                return true;
+            }
+            stack.extend(expr.subqueries().into_iter().map(|s| (Part::Query(&s.plan), reach + 1)));
+        }
+    }
+    false
+}
+
+impl Source {
+    /// Whether something in this FROM tree reads the row `level` levels out of it (1: the row of the FROM
+    /// items before it, which a LATERAL item reads as its outer row).
+    pub fn reads_outer_level(&self, level: usize) -> bool {
+        any_outer_reference(vec![(Part::Source(self), level)], &[], |depth, reach| depth == reach)
     }
 
+    /// The queries and expressions directly in this FROM tree, each with the reach of its level (a
+    /// lateral join's right side runs one level further in: the left row is its outer row).
+    fn parts<'a>(
+        &'a self,
+        reach: usize,
+        queries: &mut Vec<(Part<'a>, usize)>,
+        expressions: &mut Vec<(&'a BoundExpr, usize)>,
+    ) {
+        match self {
+            Source::Subquery(query) => queries.push((Part::Query(query), reach)),
+            Source::SetOperation { left, right, .. } => {
+                queries.extend([(Part::Query(left), reach), (Part::Query(right), reach)]);
+            }
+            Source::RecursiveUnion { anchor, recursive, .. } => {
+                queries.extend([(Part::Query(anchor), reach), (Part::Query(recursive), reach)]);
+            }
+            Source::Cross(sources) => queries.extend(sources.iter().map(|s| (Part::Source(s), reach))),
+            Source::Function { input, args, .. } => {
+                expressions.extend(args.iter().map(|a| (a, reach)));
+                queries.extend(input.as_deref().map(|i| (Part::Source(i), reach)));
+            }
+            Source::Values(rows) => expressions.extend(rows.iter().flatten().map(|e| (e, reach))),
+            Source::Join(join) => {
+                queries.push((Part::Source(&join.left), reach));
+                queries.push((Part::Source(&join.right), reach + usize::from(join.lateral)));
+                expressions.extend(join.condition.iter().chain(&join.merged).map(|e| (e, reach)));
+            }
+            Source::Single | Source::Table { .. } | Source::System(_) | Source::WorkTable { .. } => {}
+        }
+    }
+}
+
+impl QueryPlan {
     /// A locking clause anywhere below this query's own level (FROM subqueries, set operations,
     /// subqueries in expressions).
     pub fn nested_locking(&self) -> Option<crate::sql::ast::LockStrength> {
