@@ -62,7 +62,7 @@ struct Args {
     /// The first iteration to run.
     #[arg(long, default_value_t = 0)]
     start: u64,
-    /// How many queries to run (default: until --seconds pass).
+    /// At most this many queries (default: until --seconds pass).
     #[arg(long)]
     count: Option<u64>,
     /// How long to run.
@@ -366,11 +366,8 @@ async fn main() -> anyhow::Result<()> {
     println!("fuzz_sql: seed {seed}, report in {}", args.report.display());
     let mut iteration = args.start;
     loop {
-        if let Some(last) = last {
-            if iteration >= last {
-                break;
-            }
-        } else if started.elapsed() >= deadline {
+        // Whichever comes first: --count queries or --seconds.
+        if last.is_some_and(|last| iteration >= last) || started.elapsed() >= deadline {
             break;
         }
         let query = Generator::new(seed, iteration).query();
