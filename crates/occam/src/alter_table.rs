@@ -153,11 +153,14 @@ fn apply(
                     format!("column \"{to}\" of relation \"{}\" already exists", table.name),
                 ));
             }
-            // A partial index keeps its WHERE as SQL text, which names columns.
+            // A partial index keeps its WHERE as SQL text, which names columns; so does a CHECK constraint.
             if partial_indexes(txn, table)? {
                 return Err(Error::unsupported(
                     "renaming a column of a table with a partial index is not supported yet",
                 ));
+            }
+            if table.checks.iter().any(|check| reads_column(&check.expr, index)) {
+                return Err(Error::unsupported("renaming a column a CHECK constraint reads is not supported yet"));
             }
             table.columns[index].name = to.clone();
         }
@@ -274,6 +277,8 @@ fn drop_column(txn: &mut Transaction, table: &mut Table, index: usize) -> Result
         }
     }
     crate::sequences::drop_owned_by_column(txn, table.id, index)?;
+    // As PostgreSQL, so do the CHECK constraints that read it.
+    table.checks.retain(|check| !reads_column(&check.expr, index));
     let column = &mut table.columns[index];
     column.dropped = true;
     column.hidden = true;
@@ -352,6 +357,11 @@ fn any_row(txn: &Transaction, table: &Table, test: impl Fn(&[Value]) -> bool) ->
         }
     }
     Ok(false)
+}
+
+/// Whether a bound expression over the table's row reads column `index`.
+fn reads_column(expr: &crate::sql::plan::BoundExpr, index: usize) -> bool {
+    expr.any(|e| matches!(e, crate::sql::plan::BoundExpr::Column(c) if *c == index))
 }
 
 fn catalog_indexes(txn: &Transaction, table: &Table) -> Result<Vec<catalog::Index>> {

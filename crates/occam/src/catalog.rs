@@ -27,6 +27,7 @@
 //! random value per row (random, so concurrent inserters never collide). It is invisible to `SELECT *`,
 //! to INSERT column lists and to name resolution.
 
+pub mod constraints;
 pub mod views;
 
 use std::collections::HashMap;
@@ -110,6 +111,22 @@ pub struct Table {
     pub loaded_at: Timestamp,
     /// The table holds a materialized view's rows (its definition: `views::Kind::Materialized`).
     pub materialized: bool,
+    /// CHECK constraints, in the order they were added (every write checks them all).
+    pub checks: Vec<CheckConstraint>,
+}
+
+/// A CHECK constraint of a table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckConstraint {
+    pub name: String,
+    /// The expression as SQL text (what the catalog row stores), bound over the table's row when loaded.
+    pub sql: String,
+    pub expr: BoundExpr,
+    /// The name the expression may qualify columns with (`CHECK (t.a > 0)`): the table's name when the
+    /// constraint was added, so the stored text still binds after RENAME TO.
+    pub scope: String,
+    /// False once added `NOT VALID` until validated: new rows are checked, the stored ones were not.
+    pub validated: bool,
 }
 
 /// Whether an index is usable yet.
@@ -155,6 +172,8 @@ pub struct Index {
     pub predicate_sql: Option<String>,
     pub predicate: Option<BoundExpr>,
     pub state: IndexState,
+    /// The index backs a UNIQUE constraint of the same name (`pg_constraint`, ON CONFLICT ON CONSTRAINT).
+    pub constraint: bool,
     /// The build job (`sys.jobs`).
     pub job_id: String,
     /// Snapshot timestamp from which a valid index holds every entry (the start of the transaction that
@@ -503,6 +522,12 @@ fn definition_key_of(txn: &Transaction, table_id: u32) -> Result<Option<Vec<u8>>
     Ok(None)
 }
 
+/// Every table definition `txn` sees (without their indexes).
+fn load_tables(txn: &Transaction) -> Result<Vec<Table>> {
+    let (start, end) = prefix_range(&table_prefix(0, 0));
+    txn.scan(start, end, false).map(|entry| decode_table(&entry?.1)).collect()
+}
+
 /// The definition of the table with id `table_id` as `txn` sees it (None once it is dropped).
 pub fn read_table_by_id(txn: &Transaction, table_id: u32) -> Result<Option<Table>> {
     match definition_key_of(txn, table_id)? {
@@ -654,6 +679,7 @@ pub fn create_index(txn: &mut Transaction, stmt: &ast::CreateIndex) -> Result<Op
         predicate_sql,
         predicate: None,
         state: IndexState::Building,
+        constraint: false,
         job_id: job_id.clone(),
         usable_from: 0,
         key_prefix: table_prefix(table.id, id),
@@ -683,6 +709,17 @@ pub fn drop_index(txn: &mut Transaction, names: &[ObjectName], if_exists: bool) 
                 format!("index \"{}\" does not exist", display_name(name)),
             ));
         };
+        if index.constraint {
+            let table = read_table_by_id(txn, index.table_id)?.map(|t| t.name).unwrap_or_default();
+            return Err(Error::new(
+                sqlstate::DEPENDENT_OBJECTS_STILL_EXIST,
+                format!(
+                    "cannot drop index {} because constraint {} on table {table} requires it",
+                    index.name, index.name
+                ),
+            )
+            .with_hint(format!("You can drop constraint {} on table {table} instead.", index.name)));
+        }
         if index.state == IndexState::Building {
             crate::jobs::finish_if_running(txn, &index.job_id, crate::jobs::JobStatus::Cancelled, None)?;
         }
@@ -753,9 +790,13 @@ pub fn create_table(txn: &mut Transaction, catalog: &Catalog, stmt: &ast::Create
         indexes: Vec::new(),
         loaded_at: 0,
         materialized: false,
+        checks: Vec::new(),
     };
     for (index, def) in stmt.columns.iter().enumerate() {
         create_column_sequence(txn, &mut table, index, def)?;
+    }
+    for constraint in constraints::without_redundant_unique(stmt) {
+        constraints::add_constraint(txn, &mut table, &constraint, true)?;
     }
     txn.put(key, encode_table(&table));
     Ok(true)
@@ -879,6 +920,8 @@ pub fn drop_table(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, 
 //     str name, type, u8 flags (1 not null, 2 hidden, 4 has default, 8 identity always, 16 identity by
 //     default, 32 dropped, 64 has missing value), [str default sql], [u32 length ++ missing value (as in a row)]
 //   u16 key column count, u16 per key column
+//   [u16 check count, per check: str name, str expression sql, u8 flags (1 validated), str scope]
+//   (absent: none)
 //   str := u32 length ++ utf-8 bytes
 //   type := u8 tag ++ parameters (see encode_type)
 
@@ -994,10 +1037,18 @@ fn encode_table(table: &Table) -> Vec<u8> {
     for &index in &table.primary_key {
         put_u16(&mut out, index as u16);
     }
+    put_u16(&mut out, table.checks.len() as u16);
+    for check in &table.checks {
+        put_str(&mut out, &check.name);
+        put_str(&mut out, &check.sql);
+        out.push(check.validated as u8);
+        put_str(&mut out, &check.scope);
+    }
     out
 }
 
-//   index row: u8 format version, u32 id, u32 table id, str name, u8 flags (1 unique, 2 valid), str job id,
+//   index row: u8 format version, u32 id, u32 table id, str name, u8 flags (1 unique, 2 valid, 4 backs a
+//     unique constraint), str job id,
 //     u64 usable_from, u16 key column count, per column: u16 column, u8 flags (1 desc, 2 nulls given,
 //     4 nulls first), u16 include count, u16 per include column, u8 has predicate, [str predicate sql]
 
@@ -1007,7 +1058,9 @@ fn encode_index(index: &Index) -> Vec<u8> {
     put_u32(&mut out, index.id);
     put_u32(&mut out, index.table_id);
     put_str(&mut out, &index.name);
-    out.push((index.unique as u8) | (((index.state == IndexState::Valid) as u8) << 1));
+    out.push(
+        (index.unique as u8) | (((index.state == IndexState::Valid) as u8) << 1) | ((index.constraint as u8) << 2),
+    );
     put_str(&mut out, &index.job_id);
     out.extend_from_slice(&index.usable_from.to_be_bytes());
     put_u16(&mut out, index.columns.len() as u16);
@@ -1066,6 +1119,7 @@ fn decode_index(bytes: &[u8]) -> Result<Index> {
         predicate_sql,
         predicate: None,
         state: if flags & 2 != 0 { IndexState::Valid } else { IndexState::Building },
+        constraint: flags & 4 != 0,
         job_id,
         usable_from,
         key_prefix: table_prefix(table_id, id),
@@ -1190,7 +1244,7 @@ fn decode_table(bytes: &[u8]) -> Result<Table> {
         }
         primary_key.push(index);
     }
-    Ok(Table {
+    let mut table = Table {
         id,
         name,
         columns,
@@ -1199,7 +1253,19 @@ fn decode_table(bytes: &[u8]) -> Result<Table> {
         indexes: Vec::new(),
         loaded_at: 0,
         materialized: false,
-    })
+        checks: Vec::new(),
+    };
+    let check_count = if reader.input.is_empty() { 0 } else { reader.u16()? as usize };
+    for _ in 0..check_count {
+        let name = reader.string()?;
+        let sql = reader.string()?;
+        let validated = reader.u8()? & 1 != 0;
+        let scope = reader.string()?;
+        let parsed = crate::sql::parse::parse_expression(&sql)?;
+        let expr = crate::sql::bind::bind_check_constraint(&table, &scope, &parsed)?;
+        table.checks.push(CheckConstraint { name, sql, expr, scope, validated });
+    }
+    Ok(table)
 }
 
 #[cfg(test)]
@@ -1226,6 +1292,7 @@ mod tests {
             indexes: Vec::new(),
             loaded_at: 0,
             materialized: false,
+            checks: Vec::new(),
         };
         assert_eq!(decode_table(&encode_table(&table)).unwrap(), table);
         let row = vec![Value::Numeric("1.50".parse().unwrap()), Value::Text("x".into()), Value::Null];

@@ -311,6 +311,25 @@ pub struct CreateTable {
     pub columns: Vec<ColumnDef>,
     /// Column names of a table-level `PRIMARY KEY (...)`, or of the column marked `PRIMARY KEY`.
     pub primary_key: Vec<String>,
+    /// The other constraints (column and table ones), in the order they are written.
+    pub constraints: Vec<TableConstraint>,
+}
+
+/// A CHECK or UNIQUE constraint of CREATE TABLE (a column's or the table's) or of ALTER TABLE ADD
+/// CONSTRAINT.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableConstraint {
+    /// None: PostgreSQL's generated name (`t_a_check`, `t_a_key`).
+    pub name: Option<String>,
+    pub kind: ConstraintKind,
+    /// `NOT VALID` (ALTER TABLE ADD CONSTRAINT): enforced for new rows, the stored ones are not checked.
+    pub not_valid: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConstraintKind {
+    Check(Expr),
+    Unique { columns: Vec<String> },
 }
 
 /// `CREATE [UNIQUE] INDEX [ASYNC] [IF NOT EXISTS] [name] ON table (col [ASC|DESC] [NULLS FIRST|LAST], ...)

@@ -178,6 +178,21 @@ pub fn bind_table_predicate(table: &Table, expr: &Expr) -> Result<BoundExpr> {
     binder.bind_filter(Some(expr), &scope)?.ok_or_else(|| Error::internal("no predicate"))
 }
 
+/// The clause name of a CHECK constraint's expression, for "aggregate functions are not allowed in check
+/// constraints" (and the refusal of subqueries there).
+const CHECK_CLAUSE: &str = "check constraints";
+
+/// Binds a CHECK constraint's expression over one row of `table` (columns qualified by `scope`), as
+/// PostgreSQL allows it: no subquery (0A000), aggregate (42803) or window function (42P20), boolean (42804).
+pub fn bind_check_constraint(table: &Table, scope: &str, expr: &Expr) -> Result<BoundExpr> {
+    let catalog = Catalog::default();
+    let mut binder = Binder::new(&catalog, &[]);
+    let scope = Binder::table_scope(table, Some(scope))?;
+    binder.clause = CHECK_CLAUSE;
+    let (bound, data_type) = binder.bind_expr(expr, &scope)?;
+    binder.coerce_bool(bound, data_type, "CHECK")
+}
+
 /// Checks a column DEFAULT at CREATE TABLE / ALTER TABLE: it must bind without columns (relation names in
 /// it, as in `nextval('s')`, are looked up in `catalog`) and be assignable to the column. Returns it bound
 /// and cast to the column's type (ALTER TABLE ADD COLUMN evaluates it for the rows already stored).
@@ -644,6 +659,8 @@ impl<'c> Binder<'c> {
             Some(ast::ConflictTarget::Constraint(name)) => {
                 if !table.has_hidden_key() && *name == table.primary_key_name() {
                     vec![Arbiter::PrimaryKey]
+                } else if let Some(index) = table.indexes.iter().find(|i| i.constraint && i.name == *name) {
+                    vec![Arbiter::UniqueIndex(index.id)]
                 } else {
                     return Err(Error::new(
                         sqlstate::UNDEFINED_OBJECT,
@@ -940,6 +957,7 @@ impl<'c> Binder<'c> {
             if_not_exists: create.if_not_exists,
             columns,
             primary_key: Vec::new(),
+            constraints: Vec::new(),
         };
         Ok(Plan::CreateTableAs {
             create: table,
@@ -3066,6 +3084,9 @@ impl<'c> Binder<'c> {
     }
 
     fn plan_subquery(&mut self, query: &ast::Query, scope: &Scope) -> Result<SubqueryPlan> {
+        if self.clause == CHECK_CLAUSE {
+            return Err(Error::unsupported("cannot use subquery in check constraint"));
+        }
         // After aggregation the current row is no longer the FROM row: a grouped query offers its
         // subqueries the columns it groups by, at their places among the group keys (PostgreSQL's
         // "subquery uses ungrouped column" for the others). Inside an aggregate's argument nothing is

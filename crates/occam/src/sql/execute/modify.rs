@@ -95,7 +95,8 @@ fn project_returning(returning: &Option<Returning>, rows: &[Row], ctx: &mut Exec
     Ok(out)
 }
 
-fn not_null_violation(table: &Table, column: usize, row: &[Value]) -> Error {
+/// PostgreSQL's DETAIL of a row that breaks a constraint: `Failing row contains (1, null).`
+fn failing_row(table: &Table, row: &[Value]) -> String {
     let failing: Vec<String> = table
         .visible_columns()
         .map(|(i, c)| match &row[i] {
@@ -103,6 +104,10 @@ fn not_null_violation(table: &Table, column: usize, row: &[Value]) -> Error {
             value => crate::types::text::format(value, &c.data_type),
         })
         .collect();
+    format!("Failing row contains ({}).", failing.join(", "))
+}
+
+fn not_null_violation(table: &Table, column: usize, row: &[Value]) -> Error {
     Error::new(
         sqlstate::NOT_NULL_VIOLATION,
         format!(
@@ -110,7 +115,22 @@ fn not_null_violation(table: &Table, column: usize, row: &[Value]) -> Error {
             table.columns[column].name, table.name
         ),
     )
-    .with_detail(format!("Failing row contains ({}).", failing.join(", ")))
+    .with_detail(failing_row(table, row))
+}
+
+/// Checks a row about to be written against the table's CHECK constraints (bound when the catalog was
+/// loaded): 23514 for the first that is false (NULL passes, as in PostgreSQL).
+fn check_constraints(table: &Table, row: &[Value], ctx: &mut ExecContext) -> Result<()> {
+    for check in &table.checks {
+        if matches!(eval(&check.expr, row, ctx)?, Value::Bool(false)) {
+            return Err(Error::new(
+                sqlstate::CHECK_VIOLATION,
+                format!("new row for relation \"{}\" violates check constraint \"{}\"", table.name, check.name),
+            )
+            .with_detail(failing_row(table, row)));
+        }
+    }
+    Ok(())
 }
 
 fn unique_violation(table: &Table, row: &[Value]) -> Error {
@@ -124,8 +144,9 @@ fn unique_violation(table: &Table, row: &[Value]) -> Error {
     .with_detail(format!("Key ({})=({}) already exists.", names.join(", "), values.join(", ")))
 }
 
-/// Checks NOT NULL and re-applies type modifiers (varchar(n), numeric(p,s)) to a row about to be written.
-fn check_row(table: &Table, enforce_typmod: &[bool], row: &mut [Value]) -> Result<()> {
+/// Checks NOT NULL, re-applies type modifiers (varchar(n), numeric(p,s)) and checks the CHECK constraints of
+/// a row about to be written.
+fn check_row(table: &Table, enforce_typmod: &[bool], row: &mut [Value], ctx: &mut ExecContext) -> Result<()> {
     for (i, column) in table.columns.iter().enumerate() {
         if row[i].is_null() {
             if column.not_null {
@@ -138,7 +159,7 @@ fn check_row(table: &Table, enforce_typmod: &[bool], row: &mut [Value]) -> Resul
             row[i] = scalar::cast(value, &column.data_type, &column.data_type)?;
         }
     }
-    Ok(())
+    check_constraints(table, row, ctx)
 }
 
 // ---- secondary index maintenance ----
@@ -317,7 +338,7 @@ pub fn insert(
     let mut written: Vec<Row> = Vec::with_capacity(rows.len());
     let mut touched: std::collections::HashSet<Vec<u8>> = std::collections::HashSet::new();
     for mut row in rows {
-        check_row(table, &plan.enforce_typmod, &mut row)?;
+        check_row(table, &plan.enforce_typmod, &mut row, &mut ExecContext::new(txn, params, functions))?;
         if let Some(conflict) = &plan.on_conflict {
             if let Some(existing_key) = conflicting_row(txn, table, conflict, &row, params, functions)? {
                 if let Some(update) = &conflict.update {
@@ -420,8 +441,8 @@ fn update_conflicting(
         for (column, expr) in &update.assignments {
             new_row[*column] = eval(expr, &both, &mut ctx)?;
         }
+        check_row(table, &plan.enforce_typmod, &mut new_row, &mut ctx)?;
     }
-    check_row(table, &plan.enforce_typmod, &mut new_row)?;
     let new_key = table.row_key_of(&new_row);
     if new_key.as_slice() != existing_key {
         if txn.get(&new_key)?.is_some() {
@@ -555,7 +576,7 @@ pub fn update(
     }
     let mut new_rows = Vec::with_capacity(changes.len());
     for (old_key, old_row, mut row, others) in changes {
-        check_row(table, &plan.enforce_typmod, &mut row)?;
+        check_row(table, &plan.enforce_typmod, &mut row, &mut ExecContext::new(txn, params, functions))?;
         if !table.indexes.is_empty() {
             let mut ctx = ExecContext::new(txn, params, functions);
             let old_entries = index_entries(table, &old_row, &mut ctx)?;

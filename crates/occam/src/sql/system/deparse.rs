@@ -465,6 +465,35 @@ pub fn primary_key_definition(table: &Table) -> String {
     format!("PRIMARY KEY ({})", columns.join(", "))
 }
 
+/// `pg_get_constraintdef(oid, pretty)` of one of occam's constraints (None: no such constraint):
+/// `PRIMARY KEY (a)`, `UNIQUE (a, b)`, `CHECK ((a > 0))` (pretty: `CHECK (a > 0)`), `... NOT VALID`.
+pub fn constraint_definition(catalog: &Catalog, oid: u32, pretty: bool) -> Option<String> {
+    use super::oids::ConstraintOid;
+    let table_of = |id: u32| catalog.tables().find(|t| t.id == id);
+    match super::oids::constraint(oid) {
+        ConstraintOid::PrimaryKey(id) => {
+            table_of(id).filter(|t| !t.has_hidden_key()).map(|t| primary_key_definition(t))
+        }
+        ConstraintOid::Check { table_id, position } => {
+            let table = table_of(table_id)?;
+            let check = table.checks.get(position)?;
+            let mut text = format!("CHECK ({})", print_expression(&check.sql, Some(table), pretty));
+            if !check.validated {
+                text.push_str(" NOT VALID");
+            }
+            Some(text)
+        }
+        ConstraintOid::Unique(index_id) => {
+            let index = catalog.indexes().find(|i| i.id == index_id && i.constraint)?;
+            let table = table_of(index.table_id)?;
+            let columns: Vec<String> =
+                index.columns.iter().map(|c| quote_ident(&table.columns[c.column].name)).collect();
+            Some(format!("UNIQUE ({})", columns.join(", ")))
+        }
+        ConstraintOid::Other => None,
+    }
+}
+
 /// `pg_get_viewdef` / `pg_views.definition`: the view's query as it was written, in PostgreSQL's frame
 /// (a leading space, a closing semicolon) though not re-printed in PostgreSQL's layout.
 pub fn view_definition(view: &crate::catalog::views::View) -> String {
@@ -497,6 +526,7 @@ mod tests {
             indexes: Vec::new(),
             loaded_at: 0,
             materialized: false,
+            checks: Vec::new(),
         }
     }
 

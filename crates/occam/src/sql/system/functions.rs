@@ -349,10 +349,9 @@ pub fn invoke(function: CatalogFunction, args: &[Value], ctx: &FunctionContext) 
             }
         }
         C::ConstraintDefinition => {
-            let table = oids::primary_key_constraint_table(first_oid())
-                .and_then(|id| catalog.tables().find(|t| t.id == id && !t.has_hidden_key()));
-            match table {
-                Some(table) => Value::Text(deparse::primary_key_definition(table)),
+            let pretty = matches!(args.get(1), Some(Value::Bool(true)));
+            match deparse::constraint_definition(catalog, first_oid(), pretty) {
+                Some(definition) => Value::Text(definition),
                 None => {
                     return Err(Error::new(
                         sqlstate::UNDEFINED_OBJECT,

@@ -12,7 +12,7 @@ use super::{oids, RelationKind, Schema, SystemContext, SystemRelation};
 use crate::catalog::Catalog;
 use crate::error::Result;
 use crate::sql::ast::Privilege;
-use crate::types::{DataType, Row};
+use crate::types::{DataType, Row, Value};
 
 /// The database name every `*_catalog` column holds.
 const DATABASE: &str = "postgres";
@@ -229,13 +229,16 @@ fn columns(ctx: &SystemContext) -> Result<Vec<Row>> {
     Ok(out)
 }
 
-/// A constraint occam has: a table's primary key, or a column's NOT NULL (a CHECK in the standard's view).
+/// A constraint occam has: a table's primary key, a UNIQUE or CHECK constraint, or a column's NOT NULL (a
+/// CHECK in the standard's view).
 struct Constraint<'c> {
     table: &'c crate::catalog::Table,
     name: String,
     kind: &'static str,
-    /// Table column indices (the key's, or the NOT NULL column).
+    /// Table column indices (the key's, or the NOT NULL column; none for a CHECK constraint).
     columns: Vec<usize>,
+    /// A CHECK's condition as `check_constraints.check_clause` shows it.
+    check_clause: String,
 }
 
 fn constraints<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Constraint<'c>> {
@@ -248,6 +251,27 @@ fn constraints<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Constraint<
                 name: table.primary_key_name(),
                 kind: "PRIMARY KEY",
                 columns: table.primary_key.clone(),
+                check_clause: String::new(),
+            });
+        }
+        for index in table.indexes.iter().filter(|i| i.constraint) {
+            out.push(Constraint {
+                table,
+                name: index.name.clone(),
+                kind: "UNIQUE",
+                columns: index.columns.iter().map(|c| c.column).collect(),
+                check_clause: String::new(),
+            });
+        }
+        for check in &table.checks {
+            // PostgreSQL's `check_clause` is pg_get_constraintdef's text after `CHECK `.
+            let condition = super::deparse::print_expression(&check.sql, Some(table), false);
+            out.push(Constraint {
+                table,
+                name: check.name.clone(),
+                kind: "CHECK",
+                columns: Vec::new(),
+                check_clause: format!("({condition})"),
             });
         }
         for (index, column) in table.visible_columns() {
@@ -258,6 +282,7 @@ fn constraints<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Constraint<
                     name: format!("{}_{}_{attnum}_not_null", oids::PUBLIC_NAMESPACE, oids::table(table.id)),
                     kind: "CHECK",
                     columns: vec![index],
+                    check_clause: format!("{} IS NOT NULL", super::names::quote_ident(&column.name)),
                 });
             }
         }
@@ -280,6 +305,7 @@ fn table_constraints(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("is_deferrable", "NO")
                 .set("initially_deferred", "NO")
                 .set("enforced", "YES")
+                .set("nulls_distinct", if c.kind == "UNIQUE" { Value::Text("YES".into()) } else { Value::Null })
                 .finish()
         })
         .collect())
@@ -290,12 +316,11 @@ fn check_constraints(ctx: &SystemContext) -> Result<Vec<Row>> {
         .iter()
         .filter(|c| c.kind == "CHECK")
         .map(|c| {
-            let column = &c.table.columns[c.columns[0]].name;
             ctx.row()
                 .set("constraint_catalog", DATABASE)
                 .set("constraint_schema", crate::catalog::PUBLIC_SCHEMA)
                 .set("constraint_name", c.name.clone())
-                .set("check_clause", format!("{} IS NOT NULL", super::names::quote_ident(column)))
+                .set("check_clause", c.check_clause.clone())
                 .finish()
         })
         .collect())
@@ -303,7 +328,7 @@ fn check_constraints(ctx: &SystemContext) -> Result<Vec<Row>> {
 
 fn key_column_usage(ctx: &SystemContext) -> Result<Vec<Row>> {
     let mut out = Vec::new();
-    for c in constraints(ctx, ctx.catalog()).iter().filter(|c| c.kind == "PRIMARY KEY") {
+    for c in constraints(ctx, ctx.catalog()).iter().filter(|c| matches!(c.kind, "PRIMARY KEY" | "UNIQUE")) {
         for (position, &column) in c.columns.iter().enumerate() {
             out.push(
                 ctx.row()
@@ -324,7 +349,7 @@ fn key_column_usage(ctx: &SystemContext) -> Result<Vec<Row>> {
 
 fn constraint_column_usage(ctx: &SystemContext) -> Result<Vec<Row>> {
     let mut out = Vec::new();
-    for c in constraints(ctx, ctx.catalog()).iter().filter(|c| c.kind == "PRIMARY KEY") {
+    for c in constraints(ctx, ctx.catalog()).iter().filter(|c| matches!(c.kind, "PRIMARY KEY" | "UNIQUE")) {
         for &column in &c.columns {
             out.push(
                 ctx.row()

@@ -392,29 +392,58 @@ fn pg_index(ctx: &SystemContext) -> Result<Vec<Row>> {
     Ok(out)
 }
 
+/// A table's primary key (`p`), UNIQUE (`u`) and CHECK (`c`) constraints. `conbin` of a CHECK holds its
+/// expression as occam's SQL (as `adbin` does), so `pg_get_expr(conbin, conrelid)` prints it.
 fn pg_constraint(ctx: &SystemContext) -> Result<Vec<Row>> {
     let mut out = Vec::new();
     for table in rows::tables(ctx.catalog()) {
-        if table.has_hidden_key() {
-            continue;
-        }
-        out.push(
+        let attnums =
+            |columns: Vec<usize>| int_array(columns.into_iter().map(|c| rows::attnum(table, c).unwrap_or(0) as i64));
+        let constraint = |oid: u32, name: &str, kind: &str| {
             ctx.row()
-                .set("oid", oids::primary_key_constraint(table.id))
-                .set("conname", table.primary_key_name())
+                .set("oid", oid)
+                .set("conname", name.to_string())
                 .set("connamespace", oids::PUBLIC_NAMESPACE)
-                .set("contype", "p")
-                .set("convalidated", true)
+                .set("contype", kind.to_string())
                 .set("conrelid", oids::table(table.id))
-                .set("conindid", oids::primary_key_index(table.id))
                 .set("confupdtype", " ")
                 .set("confdeltype", " ")
                 .set("confmatchtype", " ")
                 .set("conislocal", true)
-                .set("connoinherit", true)
-                .set("conkey", int_array(table.primary_key.iter().map(|&c| rows::attnum(table, c).unwrap_or(0) as i64)))
-                .finish(),
-        );
+        };
+        if !table.has_hidden_key() {
+            out.push(
+                constraint(oids::primary_key_constraint(table.id), &table.primary_key_name(), "p")
+                    .set("convalidated", true)
+                    .set("conindid", oids::primary_key_index(table.id))
+                    .set("connoinherit", true)
+                    .set("conkey", attnums(table.primary_key.clone()))
+                    .finish(),
+            );
+        }
+        for index in table.indexes.iter().filter(|i| i.constraint) {
+            out.push(
+                constraint(oids::unique_constraint(index.id), &index.name, "u")
+                    .set("convalidated", true)
+                    .set("conindid", oids::secondary_index(index.id))
+                    .set("connoinherit", true)
+                    .set("conkey", attnums(index.columns.iter().map(|c| c.column).collect()))
+                    .finish(),
+            );
+        }
+        for (position, check) in table.checks.iter().enumerate() {
+            let mut used = Vec::new();
+            check.expr.mark_columns(&mut used);
+            out.push(
+                constraint(oids::check_constraint(table.id, position), &check.name, "c")
+                    .set("convalidated", check.validated)
+                    .set("conindid", 0u32)
+                    .set("connoinherit", false)
+                    .set("conkey", attnums((0..used.len()).filter(|&c| used[c]).collect()))
+                    .set("conbin", Value::Text(check.sql.clone()))
+                    .finish(),
+            );
+        }
     }
     Ok(out)
 }
