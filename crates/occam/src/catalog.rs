@@ -113,6 +113,31 @@ pub struct Table {
     pub materialized: bool,
     /// CHECK constraints, in the order they were added (every write checks them all).
     pub checks: Vec<CheckConstraint>,
+    /// This table's FOREIGN KEY constraints (it is their child).
+    pub foreign_keys: Vec<ForeignKey>,
+    /// The FOREIGN KEY constraints of the tables that reference this one, with their child table's id
+    /// (set when the catalog is loaded; not stored).
+    pub referenced_by: Vec<(u32, ForeignKey)>,
+}
+
+/// A FOREIGN KEY constraint, kept in its child table's definition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForeignKey {
+    pub name: String,
+    /// The child's key columns (indices into its columns).
+    pub columns: Vec<usize>,
+    pub parent_id: u32,
+    /// The parent's referenced columns (its primary key's or a unique index's), in `columns`' order.
+    pub parent_columns: Vec<usize>,
+    pub on_delete: ast::ReferentialAction,
+    pub on_update: ast::ReferentialAction,
+    /// `MATCH FULL`: a key is all NULL or all non-NULL (else `MATCH SIMPLE`: one NULL exempts the row).
+    pub match_full: bool,
+    /// Recorded and shown; checks always run at the end of the statement (occam never defers them).
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+    /// False once added `NOT VALID` until validated.
+    pub validated: bool,
 }
 
 /// A CHECK constraint of a table.
@@ -381,6 +406,13 @@ impl Catalog {
             table.indexes.push(index.clone());
             indexes.insert(index.name.clone(), index);
         }
+        let references: Vec<(u32, ForeignKey)> =
+            by_id.values().flat_map(|t| t.foreign_keys.iter().map(|k| (t.id, k.clone()))).collect();
+        for (child_id, key) in references {
+            if let Some(parent) = by_id.get_mut(&key.parent_id) {
+                parent.referenced_by.push((child_id, key));
+            }
+        }
         let tables = by_id
             .into_values()
             .map(|mut table| {
@@ -431,6 +463,11 @@ impl Catalog {
     /// All tables, in no particular order.
     pub fn tables(&self) -> impl Iterator<Item = &Arc<Table>> {
         self.tables.values()
+    }
+
+    /// The table with id `id` if it exists.
+    pub fn table_by_id(&self, id: u32) -> Option<&Arc<Table>> {
+        self.tables.values().find(|t| t.id == id)
     }
 
     /// The view `name` names, if it is one (in `public`).
@@ -791,6 +828,8 @@ pub fn create_table(txn: &mut Transaction, catalog: &Catalog, stmt: &ast::Create
         loaded_at: 0,
         materialized: false,
         checks: Vec::new(),
+        foreign_keys: Vec::new(),
+        referenced_by: Vec::new(),
     };
     for (index, def) in stmt.columns.iter().enumerate() {
         create_column_sequence(txn, &mut table, index, def)?;
@@ -898,6 +937,7 @@ pub fn drop_table(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, 
         }
         let table_id = decode_table(&bytes)?.id;
         views::drop_dependents(txn, table_id, &format!("table {}", name.name), cascade)?;
+        drop_references(txn, table_id, &name.name, names, cascade)?;
         // The table's indexes go with it (their entries with the table's DROP job); a build in progress
         // ends `completed` with DSQL's note.
         for index in load_indexes(txn)?.into_iter().filter(|i| i.table_id == table_id) {
@@ -914,6 +954,46 @@ pub fn drop_table(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, 
     Ok(())
 }
 
+/// DROP TABLE of a table other tables' FOREIGN KEYs reference (tables dropped by the same statement
+/// aside): 2BP01, or with CASCADE the constraints go (the child tables stay, as in PostgreSQL).
+fn drop_references(
+    txn: &mut Transaction,
+    table_id: u32,
+    table_name: &str,
+    dropped: &[ObjectName],
+    cascade: bool,
+) -> Result<()> {
+    let references: Vec<(Table, Vec<String>)> = constraints::references_to(txn, table_id)?
+        .into_iter()
+        .filter(|(child, _)| !dropped.iter().any(|d| d.name == child.name))
+        .collect();
+    if references.is_empty() {
+        return Ok(());
+    }
+    if !cascade {
+        let detail: Vec<String> = references
+            .iter()
+            .flat_map(|(child, names)| {
+                names
+                    .iter()
+                    .map(move |n| format!("constraint {n} on table {} depends on table {table_name}", child.name))
+            })
+            .collect();
+        return Err(Error::new(
+            sqlstate::DEPENDENT_OBJECTS_STILL_EXIST,
+            format!("cannot drop table {table_name} because other objects depend on it"),
+        )
+        .with_detail(detail.join("\n"))
+        .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+    }
+    for (mut child, _) in references {
+        child.foreign_keys.retain(|k| k.parent_id != table_id);
+        let name = child.name.clone();
+        write_table(txn, &child, &name);
+    }
+    Ok(())
+}
+
 // ---- catalog row format: a small hand-written binary encoding ----
 //
 //   u8 format version, u32 id, str name, u16 column count, per column:
@@ -922,6 +1002,9 @@ pub fn drop_table(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, 
 //   u16 key column count, u16 per key column
 //   [u16 check count, per check: str name, str expression sql, u8 flags (1 validated), str scope]
 //   (absent: none)
+//   [u16 foreign key count, per key: str name, u32 parent table id, u16 column count, per column: u16
+//   column, u16 parent column; u8 ON DELETE, u8 ON UPDATE (pg_constraint's codes), u8 flags (1 MATCH FULL,
+//   2 deferrable, 4 initially deferred, 8 validated)] (absent: none)
 //   str := u32 length ++ utf-8 bytes
 //   type := u8 tag ++ parameters (see encode_type)
 
@@ -1043,6 +1126,24 @@ fn encode_table(table: &Table) -> Vec<u8> {
         put_str(&mut out, &check.sql);
         out.push(check.validated as u8);
         put_str(&mut out, &check.scope);
+    }
+    put_u16(&mut out, table.foreign_keys.len() as u16);
+    for key in &table.foreign_keys {
+        put_str(&mut out, &key.name);
+        put_u32(&mut out, key.parent_id);
+        put_u16(&mut out, key.columns.len() as u16);
+        for (&column, &parent_column) in key.columns.iter().zip(&key.parent_columns) {
+            put_u16(&mut out, column as u16);
+            put_u16(&mut out, parent_column as u16);
+        }
+        out.push(key.on_delete.code().as_bytes()[0]);
+        out.push(key.on_update.code().as_bytes()[0]);
+        out.push(
+            (key.match_full as u8)
+                | ((key.deferrable as u8) << 1)
+                | ((key.initially_deferred as u8) << 2)
+                | ((key.validated as u8) << 3),
+        );
     }
     out
 }
@@ -1254,6 +1355,8 @@ fn decode_table(bytes: &[u8]) -> Result<Table> {
         loaded_at: 0,
         materialized: false,
         checks: Vec::new(),
+        foreign_keys: Vec::new(),
+        referenced_by: Vec::new(),
     };
     let check_count = if reader.input.is_empty() { 0 } else { reader.u16()? as usize };
     for _ in 0..check_count {
@@ -1264,6 +1367,33 @@ fn decode_table(bytes: &[u8]) -> Result<Table> {
         let parsed = crate::sql::parse::parse_expression(&sql)?;
         let expr = crate::sql::bind::bind_check_constraint(&table, &scope, &parsed)?;
         table.checks.push(CheckConstraint { name, sql, expr, scope, validated });
+    }
+    let key_count = if reader.input.is_empty() { 0 } else { reader.u16()? as usize };
+    for _ in 0..key_count {
+        let name = reader.string()?;
+        let parent_id = reader.u32()?;
+        let column_count = reader.u16()? as usize;
+        let (mut columns, mut parent_columns) = (Vec::new(), Vec::new());
+        for _ in 0..column_count {
+            columns.push(reader.u16()? as usize);
+            parent_columns.push(reader.u16()? as usize);
+        }
+        let action = |code: u8| ast::ReferentialAction::from_code(code).ok_or_else(corrupt);
+        let on_delete = action(reader.u8()?)?;
+        let on_update = action(reader.u8()?)?;
+        let flags = reader.u8()?;
+        table.foreign_keys.push(ForeignKey {
+            name,
+            columns,
+            parent_id,
+            parent_columns,
+            on_delete,
+            on_update,
+            match_full: flags & 1 != 0,
+            deferrable: flags & 2 != 0,
+            initially_deferred: flags & 4 != 0,
+            validated: flags & 8 != 0,
+        });
     }
     Ok(table)
 }
@@ -1293,6 +1423,19 @@ mod tests {
             loaded_at: 0,
             materialized: false,
             checks: Vec::new(),
+            foreign_keys: vec![ForeignKey {
+                name: "t_c_fkey".into(),
+                columns: vec![2],
+                parent_id: 3,
+                parent_columns: vec![0],
+                on_delete: ast::ReferentialAction::Cascade,
+                on_update: ast::ReferentialAction::SetDefault,
+                match_full: true,
+                deferrable: true,
+                initially_deferred: false,
+                validated: true,
+            }],
+            referenced_by: Vec::new(),
         };
         assert_eq!(decode_table(&encode_table(&table)).unwrap(), table);
         let row = vec![Value::Numeric("1.50".parse().unwrap()), Value::Text("x".into()), Value::Null];

@@ -9,11 +9,14 @@
 //! `<table>_<columns>_key`, numbered `1`, `2`, ... while the name is taken by any constraint (or, for a
 //! unique constraint, any relation) in the schema.
 
+use std::sync::Arc;
+
 use super::{
-    next_id, relation_exists, table_prefix, write_index, CheckConstraint, Index, IndexKeyColumn, IndexState, Table,
+    next_id, relation_exists, table_prefix, write_index, CheckConstraint, ForeignKey, Index, IndexKeyColumn,
+    IndexState, Table,
 };
 use crate::error::{sqlstate, Error, Result};
-use crate::sql::ast::{ConstraintKind, CreateTable, TableConstraint};
+use crate::sql::ast::{ConstraintKind, CreateTable, ForeignKeyDef, TableConstraint};
 use crate::txn::Transaction;
 
 /// Every constraint name a table has: its primary key's (when declared), its CHECKs' and its unique
@@ -25,6 +28,7 @@ pub fn constraint_names(table: &Table) -> Vec<String> {
     }
     names.extend(table.checks.iter().map(|c| c.name.clone()));
     names.extend(table.indexes.iter().filter(|i| i.constraint).map(|i| i.name.clone()));
+    names.extend(table.foreign_keys.iter().map(|k| k.name.clone()));
     names
 }
 
@@ -156,8 +160,159 @@ pub fn add_constraint(
                 key_prefix: table_prefix(table.id, id),
             };
             write_index(txn, &index);
-            table.indexes.push(std::sync::Arc::new(index));
+            table.indexes.push(Arc::new(index));
+        }
+        ConstraintKind::ForeignKey(def) => {
+            let key = foreign_key(txn, table, def, constraint)?;
+            table.foreign_keys.push(key);
         }
     }
     Ok(())
+}
+
+/// A table's definition with its indexes, as `txn` sees them (predicates not bound).
+fn with_indexes(txn: &Transaction, mut table: Table) -> Result<Table> {
+    table.indexes = super::load_indexes(txn)?.into_iter().filter(|i| i.table_id == table.id).map(Arc::new).collect();
+    Ok(table)
+}
+
+/// Checks a FOREIGN KEY of `table` against its parent as PostgreSQL does: the referenced columns (by
+/// default the primary key) must be the parent's primary key or a unique constraint's (or a valid,
+/// non-partial unique index's) columns (42830), of comparable types (42804). The parent's definition is
+/// written again, so a transaction that wrote the parent against the older catalog (without this reference
+/// to enforce) fails at COMMIT with OC001.
+fn foreign_key(
+    txn: &mut Transaction,
+    table: &Table,
+    def: &ForeignKeyDef,
+    constraint: &TableConstraint,
+) -> Result<ForeignKey> {
+    super::check_schema(&def.parent)?;
+    let parent = if def.parent.name == table.name {
+        table.clone()
+    } else {
+        let parent = super::read_table(txn, &def.parent.name)?
+            .ok_or_else(|| Error::undefined_table(&super::display_name(&def.parent)))?;
+        if super::views::read(txn, super::views::Kind::Materialized, &parent.name)?.is_some() {
+            return Err(Error::new(
+                sqlstate::WRONG_OBJECT_TYPE,
+                format!("referenced relation \"{}\" is not a table", parent.name),
+            ));
+        }
+        with_indexes(txn, parent)?
+    };
+    let missing_column = |name: &str| {
+        Error::new(
+            sqlstate::UNDEFINED_COLUMN,
+            format!("column \"{name}\" referenced in foreign key constraint does not exist"),
+        )
+    };
+    let mut columns = Vec::with_capacity(def.columns.len());
+    for name in &def.columns {
+        columns.push(table.column_index(name).ok_or_else(|| missing_column(name))?);
+    }
+    let parent_columns: Vec<usize> = if def.parent_columns.is_empty() {
+        if parent.has_hidden_key() {
+            return Err(Error::new(
+                sqlstate::UNDEFINED_OBJECT,
+                format!("there is no primary key for referenced table \"{}\"", parent.name),
+            ));
+        }
+        parent.primary_key.clone()
+    } else {
+        let mut out = Vec::with_capacity(def.parent_columns.len());
+        for name in &def.parent_columns {
+            out.push(parent.column_index(name).ok_or_else(|| missing_column(name))?);
+        }
+        out
+    };
+    if columns.len() != parent_columns.len() {
+        return Err(Error::new(
+            sqlstate::INVALID_FOREIGN_KEY,
+            "number of referencing and referenced columns for foreign key disagree",
+        ));
+    }
+    let same_set = |key: &[usize]| key.len() == parent_columns.len() && key.iter().all(|c| parent_columns.contains(c));
+    let unique = (!parent.has_hidden_key() && same_set(&parent.primary_key))
+        || parent.indexes.iter().any(|i| {
+            i.unique
+                && i.state == IndexState::Valid
+                && i.predicate_sql.is_none()
+                && same_set(&i.columns.iter().map(|c| c.column).collect::<Vec<_>>())
+        });
+    if !unique {
+        return Err(Error::new(
+            sqlstate::INVALID_FOREIGN_KEY,
+            format!("there is no unique constraint matching given keys for referenced table \"{}\"", parent.name),
+        ));
+    }
+    let name = match &constraint.name {
+        Some(name) => name.clone(),
+        None => {
+            let names: Vec<&str> = columns.iter().map(|&c| table.columns[c].name.as_str()).collect();
+            first_free(format!("{}_{}_fkey", table.name, names.join("_")), |n| constraint_name_taken(txn, table, n))?
+        }
+    };
+    for (&column, &parent_column) in columns.iter().zip(&parent_columns) {
+        let (child_type, parent_type) = (&table.columns[column].data_type, &parent.columns[parent_column].data_type);
+        if !comparable(child_type, parent_type) {
+            return Err(Error::new(
+                sqlstate::DATATYPE_MISMATCH,
+                format!("foreign key constraint \"{name}\" cannot be implemented"),
+            )
+            .with_detail(format!(
+                "Key columns \"{}\" and \"{}\" are of incompatible types: {} and {}.",
+                table.columns[column].name,
+                parent.columns[parent_column].name,
+                child_type.name(),
+                parent_type.name()
+            )));
+        }
+    }
+    if parent.id != table.id {
+        super::touch_definition(txn, &super::definition_key(&parent))?;
+    }
+    Ok(ForeignKey {
+        name,
+        columns,
+        parent_id: parent.id,
+        parent_columns,
+        on_delete: def.on_delete,
+        on_update: def.on_update,
+        match_full: def.match_full,
+        deferrable: def.deferrable,
+        initially_deferred: def.initially_deferred,
+        validated: !constraint.not_valid,
+    })
+}
+
+/// Whether a child key column of type `child` can reference a parent column of type `parent`: both
+/// integers, both floats, both strings, both dates or timestamps, or the same type (PostgreSQL asks for an
+/// equality operator of the parent's index's operator family).
+fn comparable(child: &crate::types::DataType, parent: &crate::types::DataType) -> bool {
+    use crate::types::DataType as T;
+    let numeric = |t: &T| matches!(t, T::Int2 | T::Int4 | T::Int8) || matches!(t, T::Float4 | T::Float8);
+    let numeric = |a: &T, b: &T| {
+        numeric(a) && numeric(b) && matches!(a, T::Float4 | T::Float8) == matches!(b, T::Float4 | T::Float8)
+    };
+    let string = |t: &T| matches!(t, T::Text | T::Varchar(_) | T::Char(_));
+    let timestamp = |t: &T| matches!(t, T::Date | T::Timestamp | T::Timestamptz);
+    numeric(child, parent)
+        || (string(child) && string(parent))
+        || (timestamp(child) && timestamp(parent))
+        || std::mem::discriminant(child) == std::mem::discriminant(parent)
+}
+
+/// The FOREIGN KEY constraints of other tables that reference table `table_id`: each child with the names
+/// of its keys that do.
+pub fn references_to(txn: &Transaction, table_id: u32) -> Result<Vec<(Table, Vec<String>)>> {
+    let mut out = Vec::new();
+    for child in super::load_tables(txn)? {
+        let names: Vec<String> =
+            child.foreign_keys.iter().filter(|k| k.parent_id == table_id).map(|k| k.name.clone()).collect();
+        if child.id != table_id && !names.is_empty() {
+            out.push((child, names));
+        }
+    }
+    Ok(out)
 }

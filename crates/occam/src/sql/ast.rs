@@ -330,6 +330,68 @@ pub struct TableConstraint {
 pub enum ConstraintKind {
     Check(Expr),
     Unique { columns: Vec<String> },
+    ForeignKey(ForeignKeyDef),
+}
+
+/// `[FOREIGN KEY (columns)] REFERENCES parent [(columns)] [MATCH ...] [ON DELETE ...] [ON UPDATE ...]
+/// [[NOT] DEFERRABLE] [INITIALLY ...]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForeignKeyDef {
+    pub columns: Vec<String>,
+    pub parent: ObjectName,
+    /// Empty: the parent's primary key.
+    pub parent_columns: Vec<String>,
+    pub on_delete: ReferentialAction,
+    pub on_update: ReferentialAction,
+    /// `MATCH FULL` (else PostgreSQL's default, `MATCH SIMPLE`).
+    pub match_full: bool,
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+}
+
+/// What a change of a referenced row does to the rows that reference it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferentialAction {
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl ReferentialAction {
+    /// `pg_constraint.confupdtype` / `confdeltype`.
+    pub fn code(self) -> &'static str {
+        match self {
+            ReferentialAction::NoAction => "a",
+            ReferentialAction::Restrict => "r",
+            ReferentialAction::Cascade => "c",
+            ReferentialAction::SetNull => "n",
+            ReferentialAction::SetDefault => "d",
+        }
+    }
+
+    pub fn from_code(code: u8) -> Option<ReferentialAction> {
+        Some(match code {
+            b'a' => ReferentialAction::NoAction,
+            b'r' => ReferentialAction::Restrict,
+            b'c' => ReferentialAction::Cascade,
+            b'n' => ReferentialAction::SetNull,
+            b'd' => ReferentialAction::SetDefault,
+            _ => return None,
+        })
+    }
+
+    /// As `pg_get_constraintdef` prints it.
+    pub fn sql(self) -> &'static str {
+        match self {
+            ReferentialAction::NoAction => "NO ACTION",
+            ReferentialAction::Restrict => "RESTRICT",
+            ReferentialAction::Cascade => "CASCADE",
+            ReferentialAction::SetNull => "SET NULL",
+            ReferentialAction::SetDefault => "SET DEFAULT",
+        }
+    }
 }
 
 /// `CREATE [UNIQUE] INDEX [ASYNC] [IF NOT EXISTS] [name] ON table (col [ASC|DESC] [NULLS FIRST|LAST], ...)

@@ -22,6 +22,7 @@ pub mod memory;
 mod modify;
 mod project;
 mod recursive_union;
+mod referential;
 mod result;
 mod series;
 mod set_operation;

@@ -1,12 +1,13 @@
 //! INSERT, UPDATE, DELETE and TRUNCATE (`ModifyTable`): read and compute every new row first (against a
 //! shared borrow of the transaction, through the optimizer's table read), then write them, maintaining
 //! every secondary index writers maintain (building or valid) and checking primary-key and unique-index
-//! duplicates, then evaluate RETURNING.
+//! duplicates and CHECK constraints, then enforce FOREIGN KEYs (`referential`) and evaluate RETURNING.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::eval::{eval, eval_all};
+use super::referential;
 use super::table_read::TableReader;
 use super::{ExecContext, NodeStats, Planning};
 use crate::catalog::{Index, Table};
@@ -72,9 +73,20 @@ pub fn truncate(
     functions: &FunctionContext,
     planning: &Planning,
 ) -> Result<QueryResult> {
+    // As PostgreSQL: a table other tables reference is truncated with them or not at all (and then no
+    // reference is checked).
+    for table in tables {
+        let outside = table.referenced_by.iter().find(|(child_id, _)| !tables.iter().any(|t| t.id == *child_id));
+        if let Some((child_id, _)) = outside {
+            let child = functions.catalog.table_by_id(*child_id).map_or_else(String::new, |t| t.name.clone());
+            return Err(Error::unsupported("cannot truncate a table referenced in a foreign key constraint")
+                .with_detail(format!("Table \"{child}\" references \"{}\".", table.name))
+                .with_hint(format!("Truncate table \"{child}\" at the same time, or use TRUNCATE ... CASCADE.")));
+        }
+    }
     for table in tables {
         let plan = DeletePlan { table: table.clone(), filter: None, returning: None, joined: None };
-        delete(&plan, txn, params, functions, planning, None)?;
+        delete_rows(&plan, txn, params, functions, planning, None, false)?;
     }
     Ok(QueryResult::Command { tag: "TRUNCATE TABLE".to_string() })
 }
@@ -336,6 +348,8 @@ pub fn insert(
     // The rows inserted or updated (what the tag counts and RETURNING returns), and the keys of the rows
     // this statement wrote (DO UPDATE may not change one of them again).
     let mut written: Vec<Row> = Vec::with_capacity(rows.len());
+    // Per written row, the row DO UPDATE replaced (None for an inserted row), for FOREIGN KEYs.
+    let mut replaced: Vec<Option<Row>> = Vec::with_capacity(rows.len());
     let mut touched: std::collections::HashSet<Vec<u8>> = std::collections::HashSet::new();
     for mut row in rows {
         check_row(table, &plan.enforce_typmod, &mut row, &mut ExecContext::new(txn, params, functions))?;
@@ -352,10 +366,11 @@ pub fn insert(
                              constrained values.",
                         ));
                     }
-                    if let Some(updated) =
+                    if let Some((existing, updated)) =
                         update_conflicting(txn, plan, update, &existing_key, &row, params, functions)?
                     {
                         written.push(updated);
+                        replaced.push(Some(existing));
                     }
                 }
                 continue;
@@ -376,6 +391,19 @@ pub fn insert(
             touched.insert(key);
         }
         written.push(row);
+        replaced.push(None);
+    }
+    if !table.foreign_keys.is_empty() {
+        let rows: Vec<_> = written.iter().zip(&replaced).map(|(new, old)| (new.as_slice(), old.as_deref())).collect();
+        referential::check_parents(table, &rows, txn, functions)?;
+    }
+    if !table.referenced_by.is_empty() {
+        let changes: Vec<_> = written
+            .iter()
+            .zip(&replaced)
+            .filter_map(|(new, old)| old.as_deref().map(|old| (old, Some(new.as_slice()))))
+            .collect();
+        referential::enforce_references(table, &changes, txn, params, functions, planning)?;
     }
     let tag = format!("INSERT 0 {}", written.len());
     let mut ctx = ExecContext::new(txn, params, functions);
@@ -416,8 +444,8 @@ fn conflicting_row(
     Ok(None)
 }
 
-/// DO UPDATE of the row at `existing_key` with the proposed row as `excluded`: the new row, or None when
-/// the DO UPDATE's WHERE does not hold.
+/// DO UPDATE of the row at `existing_key` with the proposed row as `excluded`: the existing and the new
+/// row, or None when the DO UPDATE's WHERE does not hold.
 fn update_conflicting(
     txn: &mut Transaction,
     plan: &InsertPlan,
@@ -426,7 +454,7 @@ fn update_conflicting(
     proposed: &[Value],
     params: &[Value],
     functions: &FunctionContext,
-) -> Result<Option<Row>> {
+) -> Result<Option<(Row, Row)>> {
     let table = &plan.table;
     let stored = txn.get(existing_key)?.ok_or_else(|| Error::internal("conflicting row vanished"))?;
     let existing = table.decode_row(&stored)?;
@@ -458,7 +486,7 @@ fn update_conflicting(
         };
         update_index_entries(txn, table, &new_row, old, new)?;
     }
-    Ok(Some(new_row))
+    Ok(Some((existing, new_row)))
 }
 
 /// Reads the rows of `table` that pass `filter` through the optimizer's cheapest read: (storage key, row)
@@ -502,7 +530,7 @@ fn rows_to_change(
         .collect())
 }
 
-fn read_matching(
+pub(super) fn read_matching(
     table: &Arc<Table>,
     filter: Option<&crate::sql::plan::BoundExpr>,
     txn: &Transaction,
@@ -575,6 +603,7 @@ pub fn update(
         }
     }
     let mut new_rows = Vec::with_capacity(changes.len());
+    let mut old_rows = Vec::with_capacity(changes.len());
     for (old_key, old_row, mut row, others) in changes {
         check_row(table, &plan.enforce_typmod, &mut row, &mut ExecContext::new(txn, params, functions))?;
         if !table.indexes.is_empty() {
@@ -594,6 +623,16 @@ pub fn update(
         txn.put(new_key, value);
         row.extend(others);
         new_rows.push(row);
+        old_rows.push(old_row);
+    }
+    if !table.foreign_keys.is_empty() {
+        let rows: Vec<_> = new_rows.iter().zip(&old_rows).map(|(new, old)| (&new[..width], Some(&old[..]))).collect();
+        referential::check_parents(table, &rows, txn, functions)?;
+    }
+    if !table.referenced_by.is_empty() {
+        let changes: Vec<_> =
+            old_rows.iter().zip(&new_rows).map(|(old, new)| (&old[..], Some(&new[..width]))).collect();
+        referential::enforce_references(table, &changes, txn, params, functions, planning)?;
     }
     let tag = format!("UPDATE {}", new_rows.len());
     let mut ctx = ExecContext::new(txn, params, functions);
@@ -608,6 +647,20 @@ pub fn delete(
     functions: &FunctionContext,
     planning: &Planning,
     analysis: Option<&mut DmlAnalysis>,
+) -> Result<QueryResult> {
+    delete_rows(plan, txn, params, functions, planning, analysis, true)
+}
+
+/// DELETE, enforcing the FOREIGN KEYs that reference the table unless `check_references` is false
+/// (TRUNCATE, which empties every referencing table too).
+fn delete_rows(
+    plan: &DeletePlan,
+    txn: &mut Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+    planning: &Planning,
+    analysis: Option<&mut DmlAnalysis>,
+    check_references: bool,
 ) -> Result<QueryResult> {
     let table = &plan.table;
     let reads = rows_to_change(
@@ -630,6 +683,10 @@ pub fn delete(
             update_index_entries(txn, table, row, entries, Vec::new())?;
         }
         old_rows.push(read);
+    }
+    if check_references && !table.referenced_by.is_empty() {
+        let changes: Vec<_> = old_rows.iter().map(|old| (&old[..width], None)).collect();
+        referential::enforce_references(table, &changes, txn, params, functions, planning)?;
     }
     let tag = format!("DELETE {}", old_rows.len());
     let mut ctx = ExecContext::new(txn, params, functions);

@@ -397,7 +397,6 @@ impl Translator<'_> {
                     }
                     primary_key = Some(key);
                 }
-                sp::TableConstraint::ForeignKey(_) => return Err(unsupported("FOREIGN KEY constraints")),
                 other => constraints.push(self.table_constraint(other)?),
             }
         }
@@ -423,7 +422,7 @@ impl Translator<'_> {
             sp::TableConstraint::Check(check) => self.check_constraint(check, None),
             sp::TableConstraint::Unique(unique) => self.unique_constraint(unique, None, None),
             sp::TableConstraint::UniqueUsingIndex(_) => Err(unsupported("UNIQUE USING INDEX")),
-            sp::TableConstraint::ForeignKey(_) => Err(unsupported("FOREIGN KEY constraints")),
+            sp::TableConstraint::ForeignKey(foreign_key) => self.foreign_key(foreign_key, None, None),
             other => Err(unsupported(format!("the table constraint {other}"))),
         }
     }
@@ -436,6 +435,9 @@ impl Translator<'_> {
                 sp::ColumnOption::Check(check) => out.push(self.check_constraint(check, option.name.as_ref())?),
                 sp::ColumnOption::Unique(unique) => {
                     out.push(self.unique_constraint(unique, option.name.as_ref(), Some(&column.name))?)
+                }
+                sp::ColumnOption::ForeignKey(foreign_key) => {
+                    out.push(self.foreign_key(foreign_key, option.name.as_ref(), Some(&column.name))?)
                 }
                 _ => {}
             }
@@ -450,6 +452,56 @@ impl Translator<'_> {
         Ok(ast::TableConstraint {
             name: name.or(check.name.as_ref()).map(fold_ident),
             kind: ast::ConstraintKind::Check(self.expr(&check.expr)?),
+            not_valid: false,
+        })
+    }
+
+    /// A FOREIGN KEY constraint; a column's (`column`: `REFERENCES p`) has no column list of its own.
+    fn foreign_key(
+        &self,
+        foreign_key: &sp::ForeignKeyConstraint,
+        name: Option<&sp::Ident>,
+        column: Option<&sp::Ident>,
+    ) -> Result<ast::TableConstraint> {
+        use ast::ReferentialAction as A;
+        let action = |action: Option<sp::ReferentialAction>| match action {
+            None | Some(sp::ReferentialAction::NoAction) => A::NoAction,
+            Some(sp::ReferentialAction::Restrict) => A::Restrict,
+            Some(sp::ReferentialAction::Cascade) => A::Cascade,
+            Some(sp::ReferentialAction::SetNull) => A::SetNull,
+            Some(sp::ReferentialAction::SetDefault) => A::SetDefault,
+        };
+        let match_full = match foreign_key.match_kind {
+            None | Some(sp::ConstraintReferenceMatchKind::Simple) => false,
+            Some(sp::ConstraintReferenceMatchKind::Full) => true,
+            Some(sp::ConstraintReferenceMatchKind::Partial) => {
+                return Err(Error::unsupported("MATCH PARTIAL not yet implemented"))
+            }
+        };
+        let characteristics = foreign_key.characteristics.unwrap_or_default();
+        if characteristics.enforced.is_some() {
+            return Err(unsupported("ENFORCED / NOT ENFORCED"));
+        }
+        let initially_deferred = characteristics.initially == Some(sp::DeferrableInitial::Deferred);
+        if initially_deferred && characteristics.deferrable == Some(false) {
+            return Err(Error::syntax("constraint declared INITIALLY DEFERRED must be DEFERRABLE"));
+        }
+        let columns = match column {
+            Some(column) => vec![fold_ident(column)],
+            None => foreign_key.columns.iter().map(fold_ident).collect(),
+        };
+        Ok(ast::TableConstraint {
+            name: name.or(foreign_key.name.as_ref()).map(fold_ident),
+            kind: ast::ConstraintKind::ForeignKey(ast::ForeignKeyDef {
+                columns,
+                parent: self.object_name(&foreign_key.foreign_table)?,
+                parent_columns: foreign_key.referred_columns.iter().map(fold_ident).collect(),
+                on_delete: action(foreign_key.on_delete),
+                on_update: action(foreign_key.on_update),
+                match_full,
+                deferrable: characteristics.deferrable == Some(true) || initially_deferred,
+                initially_deferred,
+            }),
             not_valid: false,
         })
     }
@@ -566,7 +618,7 @@ impl Translator<'_> {
                     identity = Some(IdentitySpec { always: *generated_as == sp::GeneratedAs::Always, options });
                 }
                 // CREATE TABLE's column constraints (`column_constraints`); ADD COLUMN refuses them first.
-                sp::ColumnOption::Check(_) | sp::ColumnOption::Unique(_) => {}
+                sp::ColumnOption::Check(_) | sp::ColumnOption::Unique(_) | sp::ColumnOption::ForeignKey(_) => {}
                 other => return Err(refuse_constraint(other)),
             }
         }
@@ -942,7 +994,6 @@ fn contains_subquery(expr: &sp::Expr) -> bool {
 /// 0A000 for a column option other than NULL / NOT NULL / DEFAULT / PRIMARY KEY.
 fn refuse_constraint(option: &sp::ColumnOption) -> Error {
     match option {
-        sp::ColumnOption::ForeignKey(_) => unsupported("FOREIGN KEY constraints"),
         sp::ColumnOption::Generated { .. } | sp::ColumnOption::Identity(_) => unsupported("generated columns"),
         sp::ColumnOption::Collation(_) => unsupported("COLLATE"),
         other => unsupported(format!("the column option {other}")),

@@ -259,13 +259,11 @@ fn create_table_errors() {
         "42601",
         "multiple default values specified for column \"a\" of table \"parse_t\"",
     );
-    for (sql, what) in [
-        ("CREATE TABLE t (a int references u (id))", "FOREIGN KEY constraints"),
-        ("CREATE TABLE t (a int, foreign key (a) references u (id))", "FOREIGN KEY constraints"),
-        ("CREATE TABLE t (a bigint generated always as (1) stored)", "generated columns"),
-    ] {
-        assert_error(&error(sql), "0A000", &format!("{what} is not supported yet"));
-    }
+    assert_error(
+        &error("CREATE TABLE t (a bigint generated always as (1) stored)"),
+        "0A000",
+        "generated columns is not supported yet",
+    );
     assert_error(
         &error("CREATE TEMPORARY TABLE t (a int)"),
         "0A000",

@@ -490,8 +490,48 @@ pub fn constraint_definition(catalog: &Catalog, oid: u32, pretty: bool) -> Optio
                 index.columns.iter().map(|c| quote_ident(&table.columns[c.column].name)).collect();
             Some(format!("UNIQUE ({})", columns.join(", ")))
         }
+        ConstraintOid::ForeignKey { table_id, position } => {
+            let table = table_of(table_id)?;
+            let key = table.foreign_keys.get(position)?;
+            let parent = table_of(key.parent_id)?;
+            Some(foreign_key_definition(table, key, parent))
+        }
         ConstraintOid::Other => None,
     }
+}
+
+/// `FOREIGN KEY (a) REFERENCES p(id) ON DELETE CASCADE`, as `pg_get_constraintdef` prints it (the
+/// defaults, NO ACTION and MATCH SIMPLE, left out).
+pub fn foreign_key_definition(table: &Table, key: &crate::catalog::ForeignKey, parent: &Table) -> String {
+    use crate::sql::ast::ReferentialAction;
+    let names = |table: &Table, columns: &[usize]| -> String {
+        columns.iter().map(|&c| quote_ident(&table.columns[c].name)).collect::<Vec<_>>().join(", ")
+    };
+    let mut text = format!(
+        "FOREIGN KEY ({}) REFERENCES {}({})",
+        names(table, &key.columns),
+        quote_ident(&parent.name),
+        names(parent, &key.parent_columns)
+    );
+    if key.match_full {
+        text.push_str(" MATCH FULL");
+    }
+    if key.on_update != ReferentialAction::NoAction {
+        text.push_str(&format!(" ON UPDATE {}", key.on_update.sql()));
+    }
+    if key.on_delete != ReferentialAction::NoAction {
+        text.push_str(&format!(" ON DELETE {}", key.on_delete.sql()));
+    }
+    if key.deferrable {
+        text.push_str(" DEFERRABLE");
+    }
+    if key.initially_deferred {
+        text.push_str(" INITIALLY DEFERRED");
+    }
+    if !key.validated {
+        text.push_str(" NOT VALID");
+    }
+    text
 }
 
 /// `pg_get_viewdef` / `pg_views.definition`: the view's query as it was written, in PostgreSQL's frame
@@ -527,6 +567,8 @@ mod tests {
             loaded_at: 0,
             materialized: false,
             checks: Vec::new(),
+            foreign_keys: Vec::new(),
+            referenced_by: Vec::new(),
         }
     }
 

@@ -11,6 +11,7 @@
 //!   primary-key constraint 0x7000_0000 + table id
 //!   check constraint     0x3000_0000 + table id * 256 + its position among the table's checks
 //!   unique constraint    0x6000_0000 + its index's id
+//!   foreign key          0x8000_0000 + table id * 256 + its position among the table's foreign keys
 //!   column default       0x5000_0000 + table id * 1601 + column number  (pg_attrdef.oid)
 //!   role                 10 for admin, else the role's own oid (roles.rs: from 16384)
 //! ```
@@ -53,7 +54,8 @@ const PRIMARY_KEY_INDEX_BASE: u32 = 0x2000_0000;
 const PRIMARY_KEY_CONSTRAINT_BASE: u32 = 0x7000_0000;
 const CHECK_CONSTRAINT_BASE: u32 = 0x3000_0000;
 const UNIQUE_CONSTRAINT_BASE: u32 = 0x6000_0000;
-/// How many CHECK constraints of one table have distinct oids.
+const FOREIGN_KEY_BASE: u32 = 0x8000_0000;
+/// How many CHECK constraints (foreign keys) of one table have distinct oids.
 const CHECKS_PER_TABLE: u32 = 256;
 const RANGE: u32 = 0x1000_0000;
 
@@ -111,6 +113,11 @@ pub fn check_constraint(table_id: u32, position: usize) -> u32 {
     CHECK_CONSTRAINT_BASE + (table_id.wrapping_mul(CHECKS_PER_TABLE) + position as u32) % RANGE
 }
 
+/// The `pg_constraint.oid` of a table's FOREIGN KEY at `position` in `Table::foreign_keys`.
+pub fn foreign_key(table_id: u32, position: usize) -> u32 {
+    FOREIGN_KEY_BASE + (table_id.wrapping_mul(CHECKS_PER_TABLE) + position as u32) % RANGE
+}
+
 /// The `pg_constraint.oid` of the UNIQUE constraint index `index_id` backs.
 pub fn unique_constraint(index_id: u32) -> u32 {
     UNIQUE_CONSTRAINT_BASE + index_id
@@ -126,6 +133,10 @@ pub enum ConstraintOid {
     },
     /// The index's id.
     Unique(u32),
+    ForeignKey {
+        table_id: u32,
+        position: usize,
+    },
     Other,
 }
 
@@ -138,6 +149,11 @@ pub fn constraint(oid: u32) -> ConstraintOid {
         ConstraintOid::Check { table_id: offset / CHECKS_PER_TABLE, position: (offset % CHECKS_PER_TABLE) as usize }
     } else if let Some(index_id) = within(UNIQUE_CONSTRAINT_BASE) {
         ConstraintOid::Unique(index_id)
+    } else if let Some(offset) = within(FOREIGN_KEY_BASE) {
+        ConstraintOid::ForeignKey {
+            table_id: offset / CHECKS_PER_TABLE,
+            position: (offset % CHECKS_PER_TABLE) as usize,
+        }
     } else {
         ConstraintOid::Other
     }
@@ -156,6 +172,7 @@ mod tests {
         assert_eq!(class(1259), ClassOid::Other);
         assert_eq!(constraint(check_constraint(5, 2)), ConstraintOid::Check { table_id: 5, position: 2 });
         assert_eq!(constraint(unique_constraint(4)), ConstraintOid::Unique(4));
+        assert_eq!(constraint(foreign_key(5, 1)), ConstraintOid::ForeignKey { table_id: 5, position: 1 });
         assert_eq!(constraint(primary_key_constraint(4)), ConstraintOid::PrimaryKey(4));
         assert_eq!(constraint(table(4)), ConstraintOid::Other);
     }

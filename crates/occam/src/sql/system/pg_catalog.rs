@@ -401,6 +401,12 @@ fn pg_constraint(ctx: &SystemContext) -> Result<Vec<Row>> {
             |columns: Vec<usize>| int_array(columns.into_iter().map(|c| rows::attnum(table, c).unwrap_or(0) as i64));
         let constraint = |oid: u32, name: &str, kind: &str| {
             ctx.row()
+                .set("condeferrable", false)
+                .set("condeferred", false)
+                .set("confrelid", 0u32)
+                .set("contypid", 0u32)
+                .set("conparentid", 0u32)
+                .set("coninhcount", 0)
                 .set("oid", oid)
                 .set("conname", name.to_string())
                 .set("connamespace", oids::PUBLIC_NAMESPACE)
@@ -441,6 +447,38 @@ fn pg_constraint(ctx: &SystemContext) -> Result<Vec<Row>> {
                     .set("connoinherit", false)
                     .set("conkey", attnums((0..used.len()).filter(|&c| used[c]).collect()))
                     .set("conbin", Value::Text(check.sql.clone()))
+                    .finish(),
+            );
+        }
+        for (position, key) in table.foreign_keys.iter().enumerate() {
+            let Some(parent) = ctx.catalog().table_by_id(key.parent_id) else { continue };
+            // The parent's index that makes the referenced columns unique.
+            let same_set = |columns: &[usize]| {
+                columns.len() == key.parent_columns.len() && columns.iter().all(|c| key.parent_columns.contains(c))
+            };
+            let index = if !parent.has_hidden_key() && same_set(&parent.primary_key) {
+                oids::primary_key_index(parent.id)
+            } else {
+                parent
+                    .indexes
+                    .iter()
+                    .find(|i| i.unique && same_set(&i.columns.iter().map(|c| c.column).collect::<Vec<_>>()))
+                    .map_or(0, |i| oids::secondary_index(i.id))
+            };
+            let parent_attnums = key.parent_columns.iter().map(|&c| rows::attnum(parent, c).unwrap_or(0) as i64);
+            out.push(
+                constraint(oids::foreign_key(table.id, position), &key.name, "f")
+                    .set("condeferrable", key.deferrable)
+                    .set("condeferred", key.initially_deferred)
+                    .set("convalidated", key.validated)
+                    .set("conindid", index)
+                    .set("confrelid", oids::table(parent.id))
+                    .set("confupdtype", key.on_update.code())
+                    .set("confdeltype", key.on_delete.code())
+                    .set("confmatchtype", if key.match_full { "f" } else { "s" })
+                    .set("connoinherit", true)
+                    .set("conkey", attnums(key.columns.clone()))
+                    .set("confkey", int_array(parent_attnums))
                     .finish(),
             );
         }
