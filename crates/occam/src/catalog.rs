@@ -628,6 +628,12 @@ pub fn read_index(txn: &Transaction, name: &str) -> Result<Option<Index>> {
     txn.get(&index_catalog_key(name))?.map(|bytes| decode_index(&bytes)).transpose()
 }
 
+/// Deletes the definition of index `name` (renamed, or gone with its table; `remove_index` also deletes
+/// its entries).
+fn delete_index_definition(txn: &mut Transaction, name: &str) {
+    txn.delete(index_catalog_key(name));
+}
+
 /// Stores `index` (a new definition or a changed state).
 pub fn write_index(txn: &mut Transaction, index: &Index) {
     txn.put(index_catalog_key(&index.name), encode_index(index));

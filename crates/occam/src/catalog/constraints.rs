@@ -133,12 +133,7 @@ pub fn add_constraint(
                 })?;
                 key.push(IndexKeyColumn { column: index, descending: false, nulls_first: None });
             }
-            let name = match &constraint.name {
-                Some(name) => name.clone(),
-                None => first_free(format!("{}_{}_key", table.name, columns.join("_")), |n| {
-                    Ok(relation_exists(txn, n)? || constraint_name_taken(txn, table, n)?)
-                })?,
-            };
+            let name = unique_constraint_name(txn, table, constraint.name.as_deref(), columns)?;
             if relation_exists(txn, &name)? {
                 return Err(Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{name}\" already exists")));
             }
@@ -168,6 +163,129 @@ pub fn add_constraint(
         }
     }
     Ok(())
+}
+
+/// The name of a new unique constraint over `columns`: `name` if given, else PostgreSQL's `t_a_b_key`
+/// (numbered while a relation or constraint has it).
+pub fn unique_constraint_name(
+    txn: &Transaction,
+    table: &Table,
+    name: Option<&str>,
+    columns: &[String],
+) -> Result<String> {
+    match name {
+        Some(name) => Ok(name.to_string()),
+        None => first_free(format!("{}_{}_key", table.name, columns.join("_")), |n| {
+            Ok(relation_exists(txn, n)? || constraint_name_taken(txn, table, n)?)
+        }),
+    }
+}
+
+/// `ADD [CONSTRAINT name] UNIQUE USING INDEX index`: a valid, non-partial unique index of `table` becomes
+/// its unique constraint, renamed to `name` if one is given (as PostgreSQL renames it).
+pub fn adopt_unique_index(txn: &mut Transaction, table: &mut Table, name: Option<&str>, index: &str) -> Result<()> {
+    let Some(mut definition) = super::read_index(txn, index)? else {
+        return Err(Error::new(sqlstate::UNDEFINED_OBJECT, format!("index \"{index}\" does not exist")));
+    };
+    if definition.table_id != table.id {
+        return Err(Error::new(
+            sqlstate::WRONG_OBJECT_TYPE,
+            format!("index \"{index}\" does not belong to table \"{}\"", table.name),
+        ));
+    }
+    if definition.state != IndexState::Valid {
+        return Err(Error::new(sqlstate::OBJECT_NOT_IN_PREREQUISITE_STATE, format!("index \"{index}\" is not valid")));
+    }
+    if !definition.unique {
+        return Err(Error::new(sqlstate::WRONG_OBJECT_TYPE, format!("\"{index}\" is not a unique index")));
+    }
+    if definition.predicate_sql.is_some() {
+        return Err(Error::new(sqlstate::WRONG_OBJECT_TYPE, format!("\"{index}\" is a partial index")));
+    }
+    if definition.constraint {
+        return Err(Error::new(
+            sqlstate::OBJECT_NOT_IN_PREREQUISITE_STATE,
+            format!("index \"{index}\" is already associated with a constraint"),
+        ));
+    }
+    let new_name = name.unwrap_or(index).to_string();
+    if constraint_names(table).contains(&new_name) {
+        return Err(Error::new(
+            sqlstate::DUPLICATE_OBJECT,
+            format!("constraint \"{new_name}\" for relation \"{}\" already exists", table.name),
+        ));
+    }
+    if new_name != definition.name {
+        if relation_exists(txn, &new_name)? {
+            return Err(Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{new_name}\" already exists")));
+        }
+        super::delete_index_definition(txn, &definition.name);
+        definition.name = new_name;
+    }
+    definition.constraint = true;
+    write_index(txn, &definition);
+    table.indexes.retain(|i| i.id != definition.id);
+    table.indexes.push(Arc::new(definition));
+    Ok(())
+}
+
+/// `DROP CONSTRAINT name` of `table` (whose definition the caller stores): false if it has none of that
+/// name. A unique constraint other tables' FOREIGN KEYs rely on: 2BP01, or with `cascade` those keys go.
+/// The primary key cannot go (occam's rows are keyed by it).
+pub fn drop_constraint(txn: &mut Transaction, table: &mut Table, name: &str, cascade: bool) -> Result<bool> {
+    if let Some(position) = table.checks.iter().position(|c| c.name == name) {
+        table.checks.remove(position);
+        return Ok(true);
+    }
+    if let Some(position) = table.foreign_keys.iter().position(|k| k.name == name) {
+        table.foreign_keys.remove(position);
+        return Ok(true);
+    }
+    if !table.has_hidden_key() && table.primary_key_name() == name {
+        return Err(Error::unsupported("dropping a primary key constraint is not supported yet"));
+    }
+    let Some(index) = table.indexes.iter().find(|i| i.constraint && i.name == name).cloned() else {
+        return Ok(false);
+    };
+    // The foreign keys that find their parent row through this index (none if the primary key has the
+    // same columns).
+    let key_columns: Vec<usize> = index.columns.iter().map(|c| c.column).collect();
+    let same_set =
+        |columns: &[usize]| columns.len() == key_columns.len() && columns.iter().all(|c| key_columns.contains(c));
+    if table.has_hidden_key() || !same_set(&table.primary_key) {
+        let mut children: Vec<Table> = super::load_tables(txn)?.into_iter().filter(|t| t.id != table.id).collect();
+        let dependent = |key: &ForeignKey| key.parent_id == table.id && same_set(&key.parent_columns);
+        let names: Vec<String> = children
+            .iter()
+            .chain(std::iter::once(&*table))
+            .flat_map(|child| {
+                child
+                    .foreign_keys
+                    .iter()
+                    .filter(|k| dependent(k))
+                    .map(move |k| format!("constraint {} on table {} depends on index {name}", k.name, child.name))
+            })
+            .collect();
+        if !names.is_empty() && !cascade {
+            return Err(Error::new(
+                sqlstate::DEPENDENT_OBJECTS_STILL_EXIST,
+                format!("cannot drop constraint {name} on table {} because other objects depend on it", table.name),
+            )
+            .with_detail(names.join("\n"))
+            .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+        }
+        table.foreign_keys.retain(|k| !dependent(k));
+        for child in &mut children {
+            if child.foreign_keys.iter().any(&dependent) {
+                child.foreign_keys.retain(|k| !dependent(k));
+                let child_name = child.name.clone();
+                super::write_table(txn, child, &child_name);
+            }
+        }
+    }
+    super::remove_index(txn, &index)?;
+    table.indexes.retain(|i| i.id != index.id);
+    Ok(true)
 }
 
 /// A table's definition with its indexes, as `txn` sees them (predicates not bound).

@@ -146,6 +146,8 @@ pub struct AlterTable {
     pub if_exists: bool,
     /// Applied in order, all or nothing.
     pub actions: Vec<AlterTableAction>,
+    /// DSQL's `ALTER TABLE ASYNC` (only for VALIDATE CONSTRAINT, which then runs as a job).
+    pub asynchronous: bool,
 }
 
 /// One action of an ALTER TABLE.
@@ -198,6 +200,23 @@ pub enum AlterTableAction {
     OwnerTo {
         role: Option<String>,
     },
+    /// `ADD [CONSTRAINT c] CHECK (...) | UNIQUE (...) | FOREIGN KEY ... [NOT VALID]`.
+    AddConstraint(TableConstraint),
+    /// `ADD [CONSTRAINT c] UNIQUE USING INDEX i`: the unique index becomes the constraint.
+    AddUniqueUsingIndex {
+        name: Option<String>,
+        index: String,
+    },
+    /// `DROP CONSTRAINT [IF EXISTS] c [CASCADE]`.
+    DropConstraint {
+        name: String,
+        if_exists: bool,
+        cascade: bool,
+    },
+    /// `VALIDATE CONSTRAINT c`.
+    ValidateConstraint {
+        name: String,
+    },
 }
 
 /// Statements that change only the session's own state, never the database.
@@ -218,6 +237,9 @@ pub enum SessionCommand {
     /// `EXECUTE name [(argument, ...)]`. The arguments are kept as SQL text: they are cast to the
     /// statement's parameter types and evaluated when it runs.
     Execute { name: String, args: Vec<String> },
+    /// `SET CONSTRAINTS {ALL | name, ...} {DEFERRED | IMMEDIATE}`: accepted (DSQL accepts it); occam checks
+    /// every constraint at the end of its statement, deferrable or not.
+    SetConstraints,
 }
 
 /// What `DISCARD` discards.

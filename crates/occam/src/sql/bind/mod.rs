@@ -90,11 +90,7 @@ pub fn plan_statement_as(
         }
         ast::Statement::CreateIndex(create) => {
             // Only an ASYNC build answers with its job id; a synchronous one (PostgreSQL mode) just a tag.
-            let columns = if create.asynchronous {
-                Arc::from(vec![Column { name: "job_id".into(), data_type: DataType::Text, origin: None }])
-            } else {
-                empty_columns()
-            };
+            let columns = if create.asynchronous { job_id_column() } else { empty_columns() };
             (Plan::CreateIndex(create.clone()), columns)
         }
         ast::Statement::DropIndex { names, if_exists } => {
@@ -111,7 +107,11 @@ pub fn plan_statement_as(
         }
         ast::Statement::Access(access) => (Plan::Access(access.clone()), empty_columns()),
         ast::Statement::Sequence(statement) => (Plan::Sequence(statement.clone()), empty_columns()),
-        ast::Statement::AlterTable(alter) => (Plan::AlterTable(alter.clone()), empty_columns()),
+        ast::Statement::AlterTable(alter) => {
+            // DSQL's ALTER TABLE ASYNC answers with its job's id.
+            let columns = if alter.asynchronous { job_id_column() } else { empty_columns() };
+            (Plan::AlterTable(alter.clone()), columns)
+        }
         ast::Statement::Analyze { table, columns } => {
             let tables = match table {
                 Some(name) => {
@@ -239,6 +239,11 @@ fn identity_always_error(column: &str, update: bool) -> Error {
     } else {
         err.with_hint("Use OVERRIDING SYSTEM VALUE to override.")
     }
+}
+
+/// The one `job_id` column of what DSQL's ASYNC statements return.
+fn job_id_column() -> Arc<[Column]> {
+    Arc::from(vec![Column { name: "job_id".into(), data_type: DataType::Text, origin: None }])
 }
 
 fn empty_columns() -> Arc<[Column]> {
