@@ -2708,6 +2708,15 @@ impl<'c> Binder<'c> {
         if name == "generate_series" || crate::sql::json::JsonTable::resolve(name, &[]).is_some() {
             return self.bind_select_list_function(name, args, scope);
         }
+        if name == "pg_partition_ancestors" && args.len() == 1 {
+            // occam has no partitions, and PostgreSQL lists no ancestors of a relation that is not one
+            // (psql's `\d` asks, for "Referenced by:"): an empty series of regclass.
+            self.bind_expr(&args[0], scope)?;
+            let number = |n: i64| Expr::Literal(ast::Literal::Number(Value::Int(n), DataType::Int4));
+            let (empty, from) = self.bind_select_list_function("generate_series", &[number(1), number(0)], scope)?;
+            let regclass = DataType::Reg(crate::types::RegKind::Class);
+            return Ok((BoundExpr::Cast { expr: Box::new(empty), from, to: regclass }, regclass));
+        }
         if name == "sys.wait_for_job" {
             // A procedure (run with CALL), as in DSQL; 42809 is PostgreSQL's wrong_object_type.
             return Err(Error::new(sqlstate::WRONG_OBJECT_TYPE, "sys.wait_for_job(text) is a procedure"));

@@ -128,6 +128,10 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
             .or_else(|| all(&[text_arg, oid_arg, bool_arg]))
             .map(|a| resolved(C::Expression, a, text)),
         "pg_get_userbyid" => all(&[oid_arg]).map(|a| resolved(C::UserById, a, DataType::Name)),
+        // occam has no triggers (foreign keys are enforced without them): there is no trigger to print.
+        "pg_get_triggerdef" => {
+            all(&[oid_arg]).or_else(|| all(&[oid_arg, bool_arg])).map(|a| resolved(C::Nothing, a, text))
+        }
         "obj_description" => {
             all(&[oid_arg]).or_else(|| all(&[oid_arg, text_arg])).map(|a| resolved(C::Nothing, a, text))
         }

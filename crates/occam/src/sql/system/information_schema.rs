@@ -33,7 +33,7 @@ pub static RELATIONS: &[SystemRelation] = &[
     view!("table_constraints", 13411, &[("constraint_catalog", DataType::Name), ("constraint_schema", DataType::Name), ("constraint_name", DataType::Name), ("table_catalog", DataType::Name), ("table_schema", DataType::Name), ("table_name", DataType::Name), ("constraint_type", DataType::Varchar(None)), ("is_deferrable", DataType::Varchar(Some(3))), ("initially_deferred", DataType::Varchar(Some(3))), ("enforced", DataType::Varchar(Some(3))), ("nulls_distinct", DataType::Varchar(Some(3)))], table_constraints),
     view!("check_constraints", 13260, &[("constraint_catalog", DataType::Name), ("constraint_schema", DataType::Name), ("constraint_name", DataType::Name), ("check_clause", DataType::Varchar(None))], check_constraints),
     view!("key_column_usage", 13329, &[("constraint_catalog", DataType::Name), ("constraint_schema", DataType::Name), ("constraint_name", DataType::Name), ("table_catalog", DataType::Name), ("table_schema", DataType::Name), ("table_name", DataType::Name), ("column_name", DataType::Name), ("ordinal_position", DataType::Int4), ("position_in_unique_constraint", DataType::Int4)], key_column_usage),
-    view!("referential_constraints", 13339, &[("constraint_catalog", DataType::Name), ("constraint_schema", DataType::Name), ("constraint_name", DataType::Name), ("unique_constraint_catalog", DataType::Name), ("unique_constraint_schema", DataType::Name), ("unique_constraint_name", DataType::Name), ("match_option", DataType::Varchar(None)), ("update_rule", DataType::Varchar(None)), ("delete_rule", DataType::Varchar(None))], super::no_rows),
+    view!("referential_constraints", 13339, &[("constraint_catalog", DataType::Name), ("constraint_schema", DataType::Name), ("constraint_name", DataType::Name), ("unique_constraint_catalog", DataType::Name), ("unique_constraint_schema", DataType::Name), ("unique_constraint_name", DataType::Name), ("match_option", DataType::Varchar(None)), ("update_rule", DataType::Varchar(None)), ("delete_rule", DataType::Varchar(None))], referential_constraints),
     view!("constraint_column_usage", 13300, &[("table_catalog", DataType::Name), ("table_schema", DataType::Name), ("table_name", DataType::Name), ("column_name", DataType::Name), ("constraint_catalog", DataType::Name), ("constraint_schema", DataType::Name), ("constraint_name", DataType::Name)], constraint_column_usage),
     view!("sequences", 13386, &[("sequence_catalog", DataType::Name), ("sequence_schema", DataType::Name), ("sequence_name", DataType::Name), ("data_type", DataType::Varchar(None)), ("numeric_precision", DataType::Int4), ("numeric_precision_radix", DataType::Int4), ("numeric_scale", DataType::Int4), ("start_value", DataType::Varchar(None)), ("minimum_value", DataType::Varchar(None)), ("maximum_value", DataType::Varchar(None)), ("increment", DataType::Varchar(None)), ("cycle_option", DataType::Varchar(Some(3)))], super::sequences::information_schema_sequences),
     view!("routines", 13377, &[("specific_catalog", DataType::Name), ("specific_schema", DataType::Name), ("specific_name", DataType::Name), ("routine_catalog", DataType::Name), ("routine_schema", DataType::Name), ("routine_name", DataType::Name), ("routine_type", DataType::Varchar(None)), ("module_catalog", DataType::Name), ("module_schema", DataType::Name), ("module_name", DataType::Name), ("udt_catalog", DataType::Name), ("udt_schema", DataType::Name), ("udt_name", DataType::Name), ("data_type", DataType::Varchar(None)), ("character_maximum_length", DataType::Int4), ("character_octet_length", DataType::Int4), ("character_set_catalog", DataType::Name), ("character_set_schema", DataType::Name), ("character_set_name", DataType::Name), ("collation_catalog", DataType::Name), ("collation_schema", DataType::Name), ("collation_name", DataType::Name), ("numeric_precision", DataType::Int4), ("numeric_precision_radix", DataType::Int4), ("numeric_scale", DataType::Int4), ("datetime_precision", DataType::Int4), ("interval_type", DataType::Varchar(None)), ("interval_precision", DataType::Int4), ("type_udt_catalog", DataType::Name), ("type_udt_schema", DataType::Name), ("type_udt_name", DataType::Name), ("scope_catalog", DataType::Name), ("scope_schema", DataType::Name), ("scope_name", DataType::Name), ("maximum_cardinality", DataType::Int4), ("dtd_identifier", DataType::Name), ("routine_body", DataType::Varchar(None)), ("routine_definition", DataType::Varchar(None)), ("external_name", DataType::Varchar(None)), ("external_language", DataType::Varchar(None)), ("parameter_style", DataType::Varchar(None)), ("is_deterministic", DataType::Varchar(Some(3))), ("sql_data_access", DataType::Varchar(None)), ("is_null_call", DataType::Varchar(Some(3))), ("sql_path", DataType::Varchar(None)), ("schema_level_routine", DataType::Varchar(Some(3))), ("max_dynamic_result_sets", DataType::Int4), ("is_user_defined_cast", DataType::Varchar(Some(3))), ("is_implicitly_invocable", DataType::Varchar(Some(3))), ("security_type", DataType::Varchar(None)), ("to_sql_specific_catalog", DataType::Name), ("to_sql_specific_schema", DataType::Name), ("to_sql_specific_name", DataType::Name), ("as_locator", DataType::Varchar(Some(3))), ("created", DataType::Timestamptz), ("last_altered", DataType::Timestamptz), ("new_savepoint_level", DataType::Varchar(Some(3))), ("is_udt_dependent", DataType::Varchar(Some(3))), ("result_cast_from_data_type", DataType::Varchar(None)), ("result_cast_as_locator", DataType::Varchar(Some(3))), ("result_cast_char_max_length", DataType::Int4), ("result_cast_char_octet_length", DataType::Int4), ("result_cast_char_set_catalog", DataType::Name), ("result_cast_char_set_schema", DataType::Name), ("result_cast_char_set_name", DataType::Name), ("result_cast_collation_catalog", DataType::Name), ("result_cast_collation_schema", DataType::Name), ("result_cast_collation_name", DataType::Name), ("result_cast_numeric_precision", DataType::Int4), ("result_cast_numeric_precision_radix", DataType::Int4), ("result_cast_numeric_scale", DataType::Int4), ("result_cast_datetime_precision", DataType::Int4), ("result_cast_interval_type", DataType::Varchar(None)), ("result_cast_interval_precision", DataType::Int4), ("result_cast_type_udt_catalog", DataType::Name), ("result_cast_type_udt_schema", DataType::Name), ("result_cast_type_udt_name", DataType::Name), ("result_cast_scope_catalog", DataType::Name), ("result_cast_scope_schema", DataType::Name), ("result_cast_scope_name", DataType::Name), ("result_cast_maximum_cardinality", DataType::Int4), ("result_cast_dtd_identifier", DataType::Name)], routines),
@@ -239,6 +239,8 @@ struct Constraint<'c> {
     columns: Vec<usize>,
     /// A CHECK's condition as `check_constraints.check_clause` shows it.
     check_clause: String,
+    /// A FOREIGN KEY's definition and the parent's unique key it references: (name, columns).
+    foreign_key: Option<(&'c crate::catalog::ForeignKey, String, Vec<usize>)>,
 }
 
 fn constraints<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Constraint<'c>> {
@@ -252,6 +254,7 @@ fn constraints<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Constraint<
                 kind: "PRIMARY KEY",
                 columns: table.primary_key.clone(),
                 check_clause: String::new(),
+                foreign_key: None,
             });
         }
         for index in table.indexes.iter().filter(|i| i.constraint) {
@@ -261,6 +264,7 @@ fn constraints<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Constraint<
                 kind: "UNIQUE",
                 columns: index.columns.iter().map(|c| c.column).collect(),
                 check_clause: String::new(),
+                foreign_key: None,
             });
         }
         for check in &table.checks {
@@ -272,6 +276,31 @@ fn constraints<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Constraint<
                 kind: "CHECK",
                 columns: Vec::new(),
                 check_clause: format!("({condition})"),
+                foreign_key: None,
+            });
+        }
+        for key in &table.foreign_keys {
+            let Some(parent) = catalog.table_by_id(key.parent_id) else { continue };
+            let same_set = |columns: &[usize]| {
+                columns.len() == key.parent_columns.len() && columns.iter().all(|c| key.parent_columns.contains(c))
+            };
+            let unique = if !parent.has_hidden_key() && same_set(&parent.primary_key) {
+                Some((parent.primary_key_name(), parent.primary_key.clone()))
+            } else {
+                parent
+                    .indexes
+                    .iter()
+                    .find(|i| i.unique && same_set(&i.columns.iter().map(|c| c.column).collect::<Vec<_>>()))
+                    .map(|i| (i.name.clone(), i.columns.iter().map(|c| c.column).collect()))
+            };
+            let Some((unique_name, unique_columns)) = unique else { continue };
+            out.push(Constraint {
+                table,
+                name: key.name.clone(),
+                kind: "FOREIGN KEY",
+                columns: key.columns.clone(),
+                check_clause: String::new(),
+                foreign_key: Some((key, unique_name, unique_columns)),
             });
         }
         for (index, column) in table.visible_columns() {
@@ -283,6 +312,7 @@ fn constraints<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Constraint<
                     kind: "CHECK",
                     columns: vec![index],
                     check_clause: format!("{} IS NOT NULL", super::names::quote_ident(&column.name)),
+                    foreign_key: None,
                 });
             }
         }
@@ -302,11 +332,42 @@ fn table_constraints(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("table_schema", crate::catalog::PUBLIC_SCHEMA)
                 .set("table_name", c.table.name.clone())
                 .set("constraint_type", c.kind)
-                .set("is_deferrable", "NO")
-                .set("initially_deferred", "NO")
+                .set("is_deferrable", yes_no(c.foreign_key.as_ref().is_some_and(|(k, ..)| k.deferrable)))
+                .set("initially_deferred", yes_no(c.foreign_key.as_ref().is_some_and(|(k, ..)| k.initially_deferred)))
                 .set("enforced", "YES")
                 .set("nulls_distinct", if c.kind == "UNIQUE" { Value::Text("YES".into()) } else { Value::Null })
                 .finish()
+        })
+        .collect())
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value {
+        "YES"
+    } else {
+        "NO"
+    }
+}
+
+/// One row per FOREIGN KEY: the unique key it references and its rules.
+fn referential_constraints(ctx: &SystemContext) -> Result<Vec<Row>> {
+    Ok(constraints(ctx, ctx.catalog())
+        .iter()
+        .filter_map(|c| {
+            let (key, unique_name, _) = c.foreign_key.as_ref()?;
+            Some(
+                ctx.row()
+                    .set("constraint_catalog", DATABASE)
+                    .set("constraint_schema", crate::catalog::PUBLIC_SCHEMA)
+                    .set("constraint_name", c.name.clone())
+                    .set("unique_constraint_catalog", DATABASE)
+                    .set("unique_constraint_schema", crate::catalog::PUBLIC_SCHEMA)
+                    .set("unique_constraint_name", unique_name.clone())
+                    .set("match_option", if key.match_full { "FULL" } else { "NONE" })
+                    .set("update_rule", key.on_update.sql())
+                    .set("delete_rule", key.on_delete.sql())
+                    .finish(),
+            )
         })
         .collect())
 }
@@ -328,8 +389,13 @@ fn check_constraints(ctx: &SystemContext) -> Result<Vec<Row>> {
 
 fn key_column_usage(ctx: &SystemContext) -> Result<Vec<Row>> {
     let mut out = Vec::new();
-    for c in constraints(ctx, ctx.catalog()).iter().filter(|c| matches!(c.kind, "PRIMARY KEY" | "UNIQUE")) {
+    for c in constraints(ctx, ctx.catalog()).iter().filter(|c| c.kind != "CHECK") {
         for (position, &column) in c.columns.iter().enumerate() {
+            // A foreign key column's place in the unique key it references.
+            let in_unique = c.foreign_key.as_ref().map_or(Value::Null, |(key, _, unique_columns)| {
+                let parent_column = key.parent_columns[position];
+                Value::Int(unique_columns.iter().position(|&u| u == parent_column).map_or(0, |p| p as i64 + 1))
+            });
             out.push(
                 ctx.row()
                     .set("constraint_catalog", DATABASE)
@@ -340,6 +406,7 @@ fn key_column_usage(ctx: &SystemContext) -> Result<Vec<Row>> {
                     .set("table_name", c.table.name.clone())
                     .set("column_name", c.table.columns[column].name.clone())
                     .set("ordinal_position", position as i32 + 1)
+                    .set("position_in_unique_constraint", in_unique)
                     .finish(),
             );
         }

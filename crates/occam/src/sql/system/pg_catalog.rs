@@ -175,6 +175,14 @@ fn pg_class(ctx: &SystemContext) -> Result<Vec<Row>> {
                 Class::Table(table) => !table.has_hidden_key() || !table.indexes.is_empty(),
                 _ => false,
             };
+            // PostgreSQL counts a table's CHECK constraints, and enforces foreign keys (either side) with
+            // triggers: psql shows those sections only when these say so.
+            let (checks, has_triggers) = match class {
+                Class::Table(table) => {
+                    (table.checks.len() as i16, !table.foreign_keys.is_empty() || !table.referenced_by.is_empty())
+                }
+                _ => (0, false),
+            };
             let storage = !matches!(class, Class::View(_))
                 && !matches!(class, Class::System(relation) if relation.kind == RelationKind::View);
             ctx.row()
@@ -189,6 +197,8 @@ fn pg_class(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("relpersistence", "p")
                 .set("relkind", class.relkind())
                 .set("relnatts", class.attributes().len() as i16)
+                .set("relchecks", checks)
+                .set("relhastriggers", has_triggers)
                 .set("relispopulated", true)
                 .set("relreplident", if matches!(class, Class::Table(_)) { "d" } else { "n" })
                 .set("relacl", table_acl(ctx, class))
