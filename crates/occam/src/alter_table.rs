@@ -408,8 +408,19 @@ fn drop_column(txn: &mut Transaction, table: &mut Table, index: usize) -> Result
         }
     }
     crate::sequences::drop_owned_by_column(txn, table.id, index)?;
-    // As PostgreSQL, so do the CHECK constraints that read it.
+    // As PostgreSQL, so do the CHECK constraints that read it and its FOREIGN KEYs on it; a foreign key
+    // that references it keeps it (2BP01).
     table.checks.retain(|check| !reads_column(&check.expr, index));
+    table.foreign_keys.retain(|key| !key.columns.contains(&index));
+    let what = format!("column {name} of table {}", table.name);
+    catalog::constraints::drop_dependent_keys(
+        txn,
+        table,
+        |key| key.parent_columns.contains(&index),
+        &what,
+        &what,
+        false,
+    )?;
     let column = &mut table.columns[index];
     column.dropped = true;
     column.hidden = true;

@@ -763,6 +763,18 @@ pub fn drop_index(txn: &mut Transaction, names: &[ObjectName], if_exists: bool) 
             )
             .with_hint(format!("You can drop constraint {} on table {table} instead.", index.name)));
         }
+        if index.unique && index.state == IndexState::Valid && index.predicate_sql.is_none() {
+            // A foreign key may find its parent rows through this index.
+            if let Some(mut table) = read_table_by_id(txn, index.table_id)? {
+                let columns: Vec<usize> = index.columns.iter().map(|c| c.column).collect();
+                let same = |key: &[usize]| key.len() == columns.len() && key.iter().all(|c| columns.contains(c));
+                if table.has_hidden_key() || !same(&table.primary_key) {
+                    let what = format!("index {}", index.name);
+                    let dependent = |key: &ForeignKey| same(&key.parent_columns);
+                    constraints::drop_dependent_keys(txn, &mut table, dependent, &what, &what, false)?;
+                }
+            }
+        }
         if index.state == IndexState::Building {
             crate::jobs::finish_if_running(txn, &index.job_id, crate::jobs::JobStatus::Cancelled, None)?;
         }

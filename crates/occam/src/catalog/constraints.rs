@@ -250,42 +250,66 @@ pub fn drop_constraint(txn: &mut Transaction, table: &mut Table, name: &str, cas
     // The foreign keys that find their parent row through this index (none if the primary key has the
     // same columns).
     let key_columns: Vec<usize> = index.columns.iter().map(|c| c.column).collect();
-    let same_set =
-        |columns: &[usize]| columns.len() == key_columns.len() && columns.iter().all(|c| key_columns.contains(c));
-    if table.has_hidden_key() || !same_set(&table.primary_key) {
-        let mut children: Vec<Table> = super::load_tables(txn)?.into_iter().filter(|t| t.id != table.id).collect();
-        let dependent = |key: &ForeignKey| key.parent_id == table.id && same_set(&key.parent_columns);
-        let names: Vec<String> = children
-            .iter()
-            .chain(std::iter::once(&*table))
-            .flat_map(|child| {
-                child
-                    .foreign_keys
-                    .iter()
-                    .filter(|k| dependent(k))
-                    .map(move |k| format!("constraint {} on table {} depends on index {name}", k.name, child.name))
-            })
-            .collect();
-        if !names.is_empty() && !cascade {
-            return Err(Error::new(
-                sqlstate::DEPENDENT_OBJECTS_STILL_EXIST,
-                format!("cannot drop constraint {name} on table {} because other objects depend on it", table.name),
-            )
-            .with_detail(names.join("\n"))
-            .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
-        }
-        table.foreign_keys.retain(|k| !dependent(k));
-        for child in &mut children {
-            if child.foreign_keys.iter().any(&dependent) {
-                child.foreign_keys.retain(|k| !dependent(k));
-                let child_name = child.name.clone();
-                super::write_table(txn, child, &child_name);
-            }
-        }
+    if table.has_hidden_key() || !same_columns(&table.primary_key, &key_columns) {
+        let what = format!("constraint {name} on table {}", table.name);
+        let dependent = |key: &ForeignKey| same_columns(&key.parent_columns, &key_columns);
+        drop_dependent_keys(txn, table, dependent, &what, &format!("index {name}"), cascade)?;
     }
     super::remove_index(txn, &index)?;
     table.indexes.retain(|i| i.id != index.id);
     Ok(true)
+}
+
+/// Whether two column lists hold the same columns (in any order).
+fn same_columns(a: &[usize], b: &[usize]) -> bool {
+    a.len() == b.len() && a.iter().all(|c| b.contains(c))
+}
+
+/// The FOREIGN KEYs referencing `table` (its own included) that `dependent` selects, before `table`'s
+/// `what` goes (the thing they depend on, as PostgreSQL's DETAIL names it: `depends_on`): 2BP01, or with
+/// `cascade` they are dropped (the other tables' definitions are written; `table`'s is the caller's).
+pub fn drop_dependent_keys(
+    txn: &mut Transaction,
+    table: &mut Table,
+    dependent: impl Fn(&ForeignKey) -> bool,
+    what: &str,
+    depends_on: &str,
+    cascade: bool,
+) -> Result<()> {
+    let dependent = |key: &ForeignKey| key.parent_id == table.id && dependent(key);
+    let mut children: Vec<Table> = super::load_tables(txn)?.into_iter().filter(|t| t.id != table.id).collect();
+    let names: Vec<String> = children
+        .iter()
+        .chain(std::iter::once(&*table))
+        .flat_map(|child| {
+            child
+                .foreign_keys
+                .iter()
+                .filter(|k| dependent(k))
+                .map(move |k| format!("constraint {} on table {} depends on {depends_on}", k.name, child.name))
+        })
+        .collect();
+    if names.is_empty() {
+        return Ok(());
+    }
+    if !cascade {
+        return Err(Error::new(
+            sqlstate::DEPENDENT_OBJECTS_STILL_EXIST,
+            format!("cannot drop {what} because other objects depend on it"),
+        )
+        .with_detail(names.join("\n"))
+        .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+    }
+    let table_id = table.id;
+    table.foreign_keys.retain(|k| !(k.parent_id == table_id && dependent(k)));
+    for child in &mut children {
+        if child.foreign_keys.iter().any(&dependent) {
+            child.foreign_keys.retain(|k| !dependent(k));
+            let child_name = child.name.clone();
+            super::write_table(txn, child, &child_name);
+        }
+    }
+    Ok(())
 }
 
 /// A table's definition with its indexes, as `txn` sees them (predicates not bound).

@@ -151,6 +151,8 @@ pub fn enforce_references(
     functions: &FunctionContext,
     planning: &Planning,
 ) -> Result<()> {
+    // Cascades recurse through DELETE / UPDATE of the children.
+    crate::stack::check()?;
     for (child_id, key) in &table.referenced_by {
         let child = table_by_id(functions, *child_id)?;
         for (old, new) in changes {
