@@ -281,7 +281,7 @@ fn apply(
             // The catalog row is written below too, so concurrent writers see a schema change.
         }
         AlterTableAction::AddConstraint(constraint) => match &constraint.kind {
-            ConstraintKind::Unique { columns } => {
+            ConstraintKind::Unique { columns, nulls_not_distinct } => {
                 let name =
                     catalog::constraints::unique_constraint_name(txn, table, constraint.name.as_deref(), columns)?;
                 let create = CreateIndex {
@@ -296,6 +296,7 @@ fn apply(
                         .collect(),
                     include: Vec::new(),
                     predicate: None,
+                    nulls_not_distinct: *nulls_not_distinct,
                 };
                 jobs.extend(catalog::create_index(txn, &create)?);
                 let mut index =

@@ -183,7 +183,7 @@ pub struct IndexKeyColumn {
 /// A unique index leaves the primary key out of the key, so two rows with the same key values write the
 /// same storage key: concurrent duplicates collide in OCC (40001), earlier ones are found with a point
 /// read (23505). A key with a NULL in it gets the primary key appended: NULLs never collide, as in
-/// PostgreSQL. Non-unique indexes always append it.
+/// PostgreSQL (unless the index is `NULLS NOT DISTINCT`). Non-unique indexes always append it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Index {
     pub id: u32,
@@ -199,6 +199,8 @@ pub struct Index {
     pub state: IndexState,
     /// The index backs a UNIQUE constraint of the same name (`pg_constraint`, ON CONFLICT ON CONSTRAINT).
     pub constraint: bool,
+    /// `NULLS NOT DISTINCT`: a unique key with NULLs leaves the primary key out too, so NULLs collide.
+    pub nulls_not_distinct: bool,
     /// The build job (`sys.jobs`).
     pub job_id: String,
     /// Snapshot timestamp from which a valid index holds every entry (the start of the transaction that
@@ -320,7 +322,7 @@ impl Index {
         for &index in &table.primary_key {
             encode_value(&mut value, &row[index], false);
         }
-        if !self.unique || has_null {
+        if !self.unique || (has_null && !self.nulls_not_distinct) {
             key.extend_from_slice(&value);
         }
         for &index in &self.include {
@@ -723,6 +725,7 @@ pub fn create_index(txn: &mut Transaction, stmt: &ast::CreateIndex) -> Result<Op
         predicate: None,
         state: IndexState::Building,
         constraint: false,
+        nulls_not_distinct: stmt.unique && stmt.nulls_not_distinct,
         job_id: job_id.clone(),
         usable_from: 0,
         key_prefix: table_prefix(table.id, id),
@@ -1167,7 +1170,7 @@ fn encode_table(table: &Table) -> Vec<u8> {
 }
 
 //   index row: u8 format version, u32 id, u32 table id, str name, u8 flags (1 unique, 2 valid, 4 backs a
-//     unique constraint), str job id,
+//     unique constraint, 8 nulls not distinct), str job id,
 //     u64 usable_from, u16 key column count, per column: u16 column, u8 flags (1 desc, 2 nulls given,
 //     4 nulls first), u16 include count, u16 per include column, u8 has predicate, [str predicate sql]
 
@@ -1178,7 +1181,10 @@ fn encode_index(index: &Index) -> Vec<u8> {
     put_u32(&mut out, index.table_id);
     put_str(&mut out, &index.name);
     out.push(
-        (index.unique as u8) | (((index.state == IndexState::Valid) as u8) << 1) | ((index.constraint as u8) << 2),
+        (index.unique as u8)
+            | (((index.state == IndexState::Valid) as u8) << 1)
+            | ((index.constraint as u8) << 2)
+            | ((index.nulls_not_distinct as u8) << 3),
     );
     put_str(&mut out, &index.job_id);
     out.extend_from_slice(&index.usable_from.to_be_bytes());
@@ -1239,6 +1245,7 @@ fn decode_index(bytes: &[u8]) -> Result<Index> {
         predicate: None,
         state: if flags & 2 != 0 { IndexState::Valid } else { IndexState::Building },
         constraint: flags & 4 != 0,
+        nulls_not_distinct: flags & 8 != 0,
         job_id,
         usable_from,
         key_prefix: table_prefix(table_id, id),

@@ -53,12 +53,12 @@ fn constraint_name_taken(txn: &Transaction, new: &Table, name: &str) -> Result<b
 pub fn without_redundant_unique(create: &CreateTable) -> Vec<TableConstraint> {
     let mut kept: Vec<TableConstraint> = Vec::with_capacity(create.constraints.len());
     for constraint in &create.constraints {
-        if let ConstraintKind::Unique { columns } = &constraint.kind {
-            if *columns == create.primary_key {
+        if let ConstraintKind::Unique { columns, nulls_not_distinct } = &constraint.kind {
+            if *columns == create.primary_key && !nulls_not_distinct {
                 continue;
             }
-            let earlier =
-                kept.iter_mut().find(|k| matches!(&k.kind, ConstraintKind::Unique { columns: c } if c == columns));
+            let same = |kind: &ConstraintKind| matches!(kind, ConstraintKind::Unique { columns: c, nulls_not_distinct: n } if c == columns && n == nulls_not_distinct);
+            let earlier = kept.iter_mut().find(|k| same(&k.kind));
             if let Some(earlier) = earlier {
                 if earlier.name.is_none() {
                     earlier.name = constraint.name.clone();
@@ -125,7 +125,7 @@ pub fn add_constraint(
                 validated: !constraint.not_valid,
             });
         }
-        ConstraintKind::Unique { columns } => {
+        ConstraintKind::Unique { columns, nulls_not_distinct } => {
             let mut key = Vec::with_capacity(columns.len());
             for column in columns {
                 let index = table.column_index(column).ok_or_else(|| {
@@ -149,6 +149,7 @@ pub fn add_constraint(
                 predicate: None,
                 state: IndexState::Valid,
                 constraint: true,
+                nulls_not_distinct: *nulls_not_distinct,
                 // Built here, by no job.
                 job_id: String::new(),
                 usable_from: 0,

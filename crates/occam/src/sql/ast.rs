@@ -351,7 +351,11 @@ pub struct TableConstraint {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ConstraintKind {
     Check(Expr),
-    Unique { columns: Vec<String> },
+    Unique {
+        columns: Vec<String>,
+        /// `NULLS NOT DISTINCT`.
+        nulls_not_distinct: bool,
+    },
     ForeignKey(ForeignKeyDef),
 }
 
@@ -430,6 +434,8 @@ pub struct CreateIndex {
     pub columns: Vec<IndexColumn>,
     pub include: Vec<String>,
     pub predicate: Option<Expr>,
+    /// `NULLS NOT DISTINCT` (unique): a NULL collides with a NULL.
+    pub nulls_not_distinct: bool,
 }
 
 /// One key column of an index.

@@ -189,9 +189,6 @@ impl Translator<'_> {
         if create.using.is_some() {
             return Err(unsupported("CREATE INDEX ... USING"));
         }
-        if create.nulls_distinct.is_some() {
-            return Err(unsupported("NULLS [NOT] DISTINCT"));
-        }
         if !create.with.is_empty() || !create.index_options.is_empty() || !create.alter_options.is_empty() {
             return Err(unsupported("index storage options"));
         }
@@ -232,6 +229,7 @@ impl Translator<'_> {
             columns,
             include: create.include.iter().map(fold_ident).collect(),
             predicate: create.predicate.as_ref().map(|p| self.expr(p)).transpose()?,
+            nulls_not_distinct: create.nulls_distinct == Some(false),
         }))
     }
 
@@ -519,9 +517,6 @@ impl Translator<'_> {
         if unique.characteristics.is_some_and(|c| c.deferrable == Some(true) || c.enforced.is_some()) {
             return Err(unsupported("DEFERRABLE unique constraints"));
         }
-        if unique.nulls_distinct == sp::NullsDistinctOption::NotDistinct {
-            return Err(unsupported("NULLS NOT DISTINCT"));
-        }
         let mut columns = Vec::new();
         match column {
             Some(column) => columns.push(fold_ident(column)),
@@ -543,7 +538,10 @@ impl Translator<'_> {
         }
         Ok(ast::TableConstraint {
             name: name.or(unique.name.as_ref()).map(fold_ident),
-            kind: ast::ConstraintKind::Unique { columns },
+            kind: ast::ConstraintKind::Unique {
+                columns,
+                nulls_not_distinct: unique.nulls_distinct == sp::NullsDistinctOption::NotDistinct,
+            },
             not_valid: false,
         })
     }

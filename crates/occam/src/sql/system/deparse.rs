@@ -443,6 +443,9 @@ pub fn index_definition(catalog: &Catalog, class: &Class, pretty: bool) -> Strin
         text.push_str(&format!(" INCLUDE ({})", include.join(", ")));
     }
     if let Class::Index(_, index) = class {
+        if index.nulls_not_distinct {
+            text.push_str(" NULLS NOT DISTINCT");
+        }
         if let Some(predicate) = &index.predicate_sql {
             text.push_str(" WHERE ");
             text.push_str(&print_expression(predicate, Some(table), pretty));
@@ -488,7 +491,8 @@ pub fn constraint_definition(catalog: &Catalog, oid: u32, pretty: bool) -> Optio
             let table = table_of(index.table_id)?;
             let columns: Vec<String> =
                 index.columns.iter().map(|c| quote_ident(&table.columns[c.column].name)).collect();
-            Some(format!("UNIQUE ({})", columns.join(", ")))
+            let nulls = if index.nulls_not_distinct { " NULLS NOT DISTINCT" } else { "" };
+            Some(format!("UNIQUE{nulls} ({})", columns.join(", ")))
         }
         ConstraintOid::ForeignKey { table_id, position } => {
             let table = table_of(table_id)?;

@@ -239,6 +239,8 @@ struct Constraint<'c> {
     columns: Vec<usize>,
     /// A CHECK's condition as `check_constraints.check_clause` shows it.
     check_clause: String,
+    /// A UNIQUE constraint's `NULLS [NOT] DISTINCT` (None for other kinds).
+    nulls_distinct: Option<bool>,
     /// A FOREIGN KEY's definition and the parent's unique key it references: (name, columns).
     foreign_key: Option<(&'c crate::catalog::ForeignKey, String, Vec<usize>)>,
 }
@@ -254,6 +256,7 @@ fn constraints<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Constraint<
                 kind: "PRIMARY KEY",
                 columns: table.primary_key.clone(),
                 check_clause: String::new(),
+                nulls_distinct: None,
                 foreign_key: None,
             });
         }
@@ -264,6 +267,7 @@ fn constraints<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Constraint<
                 kind: "UNIQUE",
                 columns: index.columns.iter().map(|c| c.column).collect(),
                 check_clause: String::new(),
+                nulls_distinct: Some(!index.nulls_not_distinct),
                 foreign_key: None,
             });
         }
@@ -276,6 +280,7 @@ fn constraints<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Constraint<
                 kind: "CHECK",
                 columns: Vec::new(),
                 check_clause: format!("({condition})"),
+                nulls_distinct: None,
                 foreign_key: None,
             });
         }
@@ -300,6 +305,7 @@ fn constraints<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Constraint<
                 kind: "FOREIGN KEY",
                 columns: key.columns.clone(),
                 check_clause: String::new(),
+                nulls_distinct: None,
                 foreign_key: Some((key, unique_name, unique_columns)),
             });
         }
@@ -312,6 +318,7 @@ fn constraints<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Constraint<
                     kind: "CHECK",
                     columns: vec![index],
                     check_clause: format!("{} IS NOT NULL", super::names::quote_ident(&column.name)),
+                    nulls_distinct: None,
                     foreign_key: None,
                 });
             }
@@ -335,7 +342,7 @@ fn table_constraints(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("is_deferrable", yes_no(c.foreign_key.as_ref().is_some_and(|(k, ..)| k.deferrable)))
                 .set("initially_deferred", yes_no(c.foreign_key.as_ref().is_some_and(|(k, ..)| k.initially_deferred)))
                 .set("enforced", "YES")
-                .set("nulls_distinct", if c.kind == "UNIQUE" { Value::Text("YES".into()) } else { Value::Null })
+                .set("nulls_distinct", c.nulls_distinct.map_or(Value::Null, |d| Value::Text(yes_no(d).into())))
                 .finish()
         })
         .collect())

@@ -383,6 +383,7 @@ fn pg_index(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("indnatts", columns.len() as i16)
                 .set("indnkeyatts", key_count as i16)
                 .set("indisunique", class.is_unique_index())
+                .set("indnullsnotdistinct", matches!(&class, Class::Index(_, index) if index.nulls_not_distinct))
                 .set("indisprimary", matches!(class, Class::PrimaryKey(_)))
                 .set("indimmediate", true)
                 .set("indisvalid", class.is_valid_index())
