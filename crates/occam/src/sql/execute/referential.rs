@@ -115,11 +115,22 @@ fn parent_row_present(
         let (from, to) = (&child.columns[column].data_type, &parent.columns[parent_column].data_type);
         row[parent_column] = scalar::cast(child_row[column].clone(), from, to)?;
     }
+    let lookup = parent_key(parent, key, &row)?;
+    if txn.get(&lookup)?.is_none() {
+        return Ok(false);
+    }
+    txn.lock(lookup, RowLock::KeyShare);
+    Ok(true)
+}
+
+/// The storage key that holds `parent`'s row with `row`'s referenced columns (no NULL among them): the
+/// row's own key when they are the primary key, else the entry of the unique index over them.
+fn parent_key(parent: &Table, key: &ForeignKey, row: &[Value]) -> Result<Vec<u8>> {
     let same_set = |columns: &[usize]| {
         columns.len() == key.parent_columns.len() && columns.iter().all(|c| key.parent_columns.contains(c))
     };
-    let lookup = if !parent.has_hidden_key() && same_set(&parent.primary_key) {
-        parent.row_key_of(&row)
+    Ok(if !parent.has_hidden_key() && same_set(&parent.primary_key) {
+        parent.row_key_of(row)
     } else {
         let index = parent
             .indexes
@@ -132,13 +143,8 @@ fn parent_row_present(
             })
             .ok_or_else(|| Error::internal(format!("no unique index for foreign key \"{}\"", key.name)))?;
         // No NULL in the key, so the entry key is the key columns alone: the one entry of a unique index.
-        index.entry(parent, &row).0
-    };
-    if txn.get(&lookup)?.is_none() {
-        return Ok(false);
-    }
-    txn.lock(lookup, RowLock::KeyShare);
-    Ok(true)
+        index.entry(parent, row).0
+    })
 }
 
 /// Enforces the FOREIGN KEYs that reference `table` for its changed rows: `(old row, new row)` pairs, the
@@ -185,6 +191,8 @@ pub fn enforce_references(
                 )))
             };
             match action {
+                // NO ACTION (unlike RESTRICT) lets another row of the statement take the old key over.
+                ReferentialAction::NoAction if txn.get(&parent_key(table, key, old)?)?.is_some() => {}
                 ReferentialAction::NoAction | ReferentialAction::Restrict => still_referenced(txn, &filter)?,
                 ReferentialAction::Cascade if new.is_none() => {
                     txn.depend_on_schema(crate::catalog::definition_key(&child), as_of);
