@@ -86,7 +86,7 @@ pub fn truncate(
     }
     for table in tables {
         let plan = DeletePlan { table: table.clone(), filter: None, returning: None, joined: None };
-        delete_rows(&plan, txn, params, functions, planning, None, false)?;
+        delete_rows(&plan, txn, params, functions, planning, None)?;
     }
     Ok(QueryResult::Command { tag: "TRUNCATE TABLE".to_string() })
 }
@@ -401,9 +401,9 @@ pub fn insert(
         let changes: Vec<_> = written
             .iter()
             .zip(&replaced)
-            .filter_map(|(new, old)| old.as_deref().map(|old| (old, Some(new.as_slice()))))
+            .filter_map(|(new, old)| old.clone().map(|old| (old, Some(new.clone()))))
             .collect();
-        referential::enforce_references(table, &changes, txn, params, functions, planning)?;
+        referential::enforce_references(table, changes, txn, params, functions, planning)?;
     }
     let tag = format!("INSERT 0 {}", written.len());
     let mut ctx = ExecContext::new(txn, params, functions);
@@ -566,14 +566,17 @@ pub(super) fn read_matching(
     Ok(out)
 }
 
-pub fn update(
+/// UPDATE's writes and its FOREIGN KEY checks as a child; the rows that reference the changed ones are the
+/// caller's (`referential::enforce_references`). Returns the old rows and the new ones (followed by the
+/// FROM items' columns).
+pub(super) fn update_rows(
     plan: &UpdatePlan,
     txn: &mut Transaction,
     params: &[Value],
     functions: &FunctionContext,
     planning: &Planning,
     analysis: Option<&mut DmlAnalysis>,
-) -> Result<QueryResult> {
+) -> Result<(Vec<Row>, Vec<Row>)> {
     let table = &plan.table;
     let width = table.columns.len();
     // (key, old row, new row, the FROM items' columns for RETURNING)
@@ -629,10 +632,24 @@ pub fn update(
         let rows: Vec<_> = new_rows.iter().zip(&old_rows).map(|(new, old)| (&new[..width], Some(&old[..]))).collect();
         referential::check_parents(table, &rows, txn, functions)?;
     }
+    Ok((old_rows, new_rows))
+}
+
+pub fn update(
+    plan: &UpdatePlan,
+    txn: &mut Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+    planning: &Planning,
+    analysis: Option<&mut DmlAnalysis>,
+) -> Result<QueryResult> {
+    let (old_rows, new_rows) = update_rows(plan, txn, params, functions, planning, analysis)?;
+    let table = &plan.table;
     if !table.referenced_by.is_empty() {
+        let width = table.columns.len();
         let changes: Vec<_> =
-            old_rows.iter().zip(&new_rows).map(|(old, new)| (&old[..], Some(&new[..width]))).collect();
-        referential::enforce_references(table, &changes, txn, params, functions, planning)?;
+            old_rows.iter().zip(&new_rows).map(|(old, new)| (old.clone(), Some(new[..width].to_vec()))).collect();
+        referential::enforce_references(table, changes, txn, params, functions, planning)?;
     }
     let tag = format!("UPDATE {}", new_rows.len());
     let mut ctx = ExecContext::new(txn, params, functions);
@@ -648,20 +665,27 @@ pub fn delete(
     planning: &Planning,
     analysis: Option<&mut DmlAnalysis>,
 ) -> Result<QueryResult> {
-    delete_rows(plan, txn, params, functions, planning, analysis, true)
+    let old_rows = delete_rows(plan, txn, params, functions, planning, analysis)?;
+    let table = &plan.table;
+    if !table.referenced_by.is_empty() {
+        let width = table.columns.len();
+        let changes: Vec<_> = old_rows.iter().map(|old| (old[..width].to_vec(), None)).collect();
+        referential::enforce_references(table, changes, txn, params, functions, planning)?;
+    }
+    delete_result(plan, &old_rows, txn, params, functions)
 }
 
-/// DELETE, enforcing the FOREIGN KEYs that reference the table unless `check_references` is false
-/// (TRUNCATE, which empties every referencing table too).
-fn delete_rows(
+/// DELETE's writes; the rows that reference the deleted ones are the caller's
+/// (`referential::enforce_references`; TRUNCATE empties every referencing table too). Returns the deleted
+/// rows (followed by the USING items' columns).
+pub(super) fn delete_rows(
     plan: &DeletePlan,
     txn: &mut Transaction,
     params: &[Value],
     functions: &FunctionContext,
     planning: &Planning,
     analysis: Option<&mut DmlAnalysis>,
-    check_references: bool,
-) -> Result<QueryResult> {
+) -> Result<Vec<Row>> {
     let table = &plan.table;
     let reads = rows_to_change(
         table,
@@ -684,13 +708,20 @@ fn delete_rows(
         }
         old_rows.push(read);
     }
-    if check_references && !table.referenced_by.is_empty() {
-        let changes: Vec<_> = old_rows.iter().map(|old| (&old[..width], None)).collect();
-        referential::enforce_references(table, &changes, txn, params, functions, planning)?;
-    }
+    Ok(old_rows)
+}
+
+/// The result of a DELETE that removed `old_rows`.
+fn delete_result(
+    plan: &DeletePlan,
+    old_rows: &[Row],
+    txn: &Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+) -> Result<QueryResult> {
     let tag = format!("DELETE {}", old_rows.len());
     let mut ctx = ExecContext::new(txn, params, functions);
-    let returned = project_returning(&plan.returning, &old_rows, &mut ctx)?;
+    let returned = project_returning(&plan.returning, old_rows, &mut ctx)?;
     Ok(dml_result(tag, &plan.returning, returned))
 }
 

@@ -13,9 +13,11 @@
 //! reference its old key (a read of the child table by its key columns, through the optimizer's cheapest
 //! access path, so an index on them is used). NO ACTION / RESTRICT fail with 23503 if any remain; CASCADE,
 //! SET NULL and SET DEFAULT delete or update them through the same DELETE / UPDATE code, so the children's
-//! own constraints and references are enforced recursively. A concurrent child insert that found the
-//! parent row holds its key-share lock, so the two conflict at COMMIT whichever commits first.
+//! own constraints hold; the rows a cascade changes are enforced in turn from a queue, level by level (no
+//! recursion, however deep the chain). A concurrent child insert that found the parent row holds its
+//! key-share lock, so the two conflict at COMMIT whichever commits first.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use super::Planning;
@@ -26,7 +28,10 @@ use crate::sql::functions::FunctionContext;
 use crate::sql::plan::{BoundExpr, DeletePlan, UpdatePlan};
 use crate::sql::scalar::{self, BinaryOp};
 use crate::txn::{RowLock, Transaction};
-use crate::types::Value;
+use crate::types::{Row, Value};
+
+/// A changed row of a referenced table: the old row and the new one (None: deleted).
+pub type RowChange = (Row, Option<Row>);
 
 /// A table the statement's references lead to, from the catalog it was planned against.
 fn table_by_id(functions: &FunctionContext, id: u32) -> Result<Arc<Table>> {
@@ -148,20 +153,40 @@ fn parent_key(parent: &Table, key: &ForeignKey, row: &[Value]) -> Result<Vec<u8>
 }
 
 /// Enforces the FOREIGN KEYs that reference `table` for its changed rows: `(old row, new row)` pairs, the
-/// new row None for a deleted row.
+/// new row None for a deleted row. The rows a cascade changes are enforced in turn, level by level from a
+/// queue (as PostgreSQL queues its referential triggers), so a chain of cascades needs no recursion.
 pub fn enforce_references(
     table: &Table,
-    changes: &[(&[Value], Option<&[Value]>)],
+    changes: Vec<RowChange>,
     txn: &mut Transaction,
     params: &[Value],
     functions: &FunctionContext,
     planning: &Planning,
 ) -> Result<()> {
-    // Cascades recurse through DELETE / UPDATE of the children.
-    crate::stack::check()?;
+    let mut pending: VecDeque<(Arc<Table>, Vec<RowChange>)> = VecDeque::new();
+    enforce_level(table, &changes, txn, params, functions, planning, &mut pending)?;
+    while let Some((table, changes)) = pending.pop_front() {
+        enforce_level(&table, &changes, txn, params, functions, planning, &mut pending)?;
+    }
+    Ok(())
+}
+
+/// One table's changed rows against the keys that reference it; the children's rows it changes join
+/// `pending`.
+#[allow(clippy::too_many_arguments)]
+fn enforce_level(
+    table: &Table,
+    changes: &[RowChange],
+    txn: &mut Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+    planning: &Planning,
+    pending: &mut VecDeque<(Arc<Table>, Vec<RowChange>)>,
+) -> Result<()> {
     for (child_id, key) in &table.referenced_by {
         let child = table_by_id(functions, *child_id)?;
         for (old, new) in changes {
+            let new = new.as_deref();
             if key.parent_columns.iter().any(|&c| old[c].is_null()) {
                 continue;
             }
@@ -197,7 +222,10 @@ pub fn enforce_references(
                 ReferentialAction::Cascade if new.is_none() => {
                     txn.depend_on_schema(crate::catalog::definition_key(&child), as_of);
                     let plan = DeletePlan { table: child.clone(), filter: Some(filter), returning: None, joined: None };
-                    super::modify::delete(&plan, txn, params, functions, planning, None)?;
+                    let deleted = super::modify::delete_rows(&plan, txn, params, functions, planning, None)?;
+                    if !child.referenced_by.is_empty() && !deleted.is_empty() {
+                        pending.push_back((child.clone(), deleted.into_iter().map(|row| (row, None)).collect()));
+                    }
                 }
                 ReferentialAction::Cascade | ReferentialAction::SetNull | ReferentialAction::SetDefault => {
                     txn.depend_on_schema(crate::catalog::definition_key(&child), as_of);
@@ -234,7 +262,12 @@ pub fn enforce_references(
                         returning: None,
                         joined: None,
                     };
-                    super::modify::update(&plan, txn, params, functions, planning, None)?;
+                    let (old_rows, new_rows) =
+                        super::modify::update_rows(&plan, txn, params, functions, planning, None)?;
+                    if !child.referenced_by.is_empty() && !old_rows.is_empty() {
+                        let changed = old_rows.into_iter().zip(new_rows).map(|(old, new)| (old, Some(new))).collect();
+                        pending.push_back((child.clone(), changed));
+                    }
                     // A default equal to the old key leaves the rows as they were (and unchecked, their key
                     // unchanged): as PostgreSQL, they still reference the row that went.
                     if action == ReferentialAction::SetDefault {
