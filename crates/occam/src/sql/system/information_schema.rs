@@ -241,6 +241,8 @@ struct Constraint<'c> {
     check_clause: String,
     /// A UNIQUE constraint's `NULLS [NOT] DISTINCT` (None for other kinds).
     nulls_distinct: Option<bool>,
+    /// A column's NOT NULL shown as a CHECK (not a `pg_constraint` row, so no `constraint_column_usage`).
+    not_null: bool,
     /// A FOREIGN KEY's definition and the parent's unique key it references: (name, columns).
     foreign_key: Option<(&'c crate::catalog::ForeignKey, String, Vec<usize>)>,
 }
@@ -257,6 +259,7 @@ fn constraints<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Constraint<
                 columns: table.primary_key.clone(),
                 check_clause: String::new(),
                 nulls_distinct: None,
+                not_null: false,
                 foreign_key: None,
             });
         }
@@ -268,19 +271,23 @@ fn constraints<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Constraint<
                 columns: index.columns.iter().map(|c| c.column).collect(),
                 check_clause: String::new(),
                 nulls_distinct: Some(!index.nulls_not_distinct),
+                not_null: false,
                 foreign_key: None,
             });
         }
         for check in &table.checks {
             // PostgreSQL's `check_clause` is pg_get_constraintdef's text after `CHECK `.
             let condition = super::deparse::print_expression(&check.sql, Some(table), false);
+            let mut read = Vec::new();
+            check.expr.mark_columns(&mut read);
             out.push(Constraint {
                 table,
                 name: check.name.clone(),
                 kind: "CHECK",
-                columns: Vec::new(),
+                columns: (0..read.len()).filter(|&c| read[c]).collect(),
                 check_clause: format!("({condition})"),
                 nulls_distinct: None,
+                not_null: false,
                 foreign_key: None,
             });
         }
@@ -306,6 +313,7 @@ fn constraints<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Constraint<
                 columns: key.columns.clone(),
                 check_clause: String::new(),
                 nulls_distinct: None,
+                not_null: false,
                 foreign_key: Some((key, unique_name, unique_columns)),
             });
         }
@@ -319,6 +327,7 @@ fn constraints<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Constraint<
                     columns: vec![index],
                     check_clause: format!("{} IS NOT NULL", super::names::quote_ident(&column.name)),
                     nulls_distinct: None,
+                    not_null: true,
                     foreign_key: None,
                 });
             }
@@ -421,16 +430,25 @@ fn key_column_usage(ctx: &SystemContext) -> Result<Vec<Row>> {
     Ok(out)
 }
 
+/// The columns each constraint uses: a key's, a CHECK's (those it reads), and for a FOREIGN KEY the
+/// referenced table's columns, as PostgreSQL lists them.
 fn constraint_column_usage(ctx: &SystemContext) -> Result<Vec<Row>> {
     let mut out = Vec::new();
-    for c in constraints(ctx, ctx.catalog()).iter().filter(|c| matches!(c.kind, "PRIMARY KEY" | "UNIQUE")) {
-        for &column in &c.columns {
+    for c in constraints(ctx, ctx.catalog()).iter().filter(|c| !c.not_null) {
+        let (table, columns) = match &c.foreign_key {
+            Some((key, ..)) => match ctx.catalog().table_by_id(key.parent_id) {
+                Some(parent) => (&**parent, key.parent_columns.clone()),
+                None => continue,
+            },
+            None => (c.table, c.columns.clone()),
+        };
+        for column in columns {
             out.push(
                 ctx.row()
                     .set("table_catalog", DATABASE)
                     .set("table_schema", crate::catalog::PUBLIC_SCHEMA)
-                    .set("table_name", c.table.name.clone())
-                    .set("column_name", c.table.columns[column].name.clone())
+                    .set("table_name", table.name.clone())
+                    .set("column_name", table.columns[column].name.clone())
                     .set("constraint_catalog", DATABASE)
                     .set("constraint_schema", crate::catalog::PUBLIC_SCHEMA)
                     .set("constraint_name", c.name.clone())
