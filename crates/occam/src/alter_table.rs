@@ -282,6 +282,11 @@ fn apply(
         }
         AlterTableAction::AddConstraint(constraint) => match &constraint.kind {
             ConstraintKind::Unique { columns, nulls_not_distinct } => {
+                // The limits of CREATE INDEX (the primary key counts as one of the table's indexes).
+                rules.check_index_definition(columns.len(), table.indexes.len() + 2)?;
+                for index in columns.iter().filter_map(|c| table.column_index(c)) {
+                    rules.check_key_column_type(&table.columns[index].data_type)?;
+                }
                 let name =
                     catalog::constraints::unique_constraint_name(txn, table, constraint.name.as_deref(), columns)?;
                 let create = CreateIndex {

@@ -1207,15 +1207,24 @@ fn check_statement_rules(rules: &Rules, statement: &Statement) -> Result<()> {
     }
 }
 
-/// The limits on a table definition: column count and primary-key columns.
+/// The limits on a table definition: column count, and the primary key's and unique constraints' index
+/// keys (their columns, their types, how many indexes the table has).
 fn check_table_definition(rules: &Rules, create: &crate::sql::ast::CreateTable) -> Result<()> {
+    use crate::sql::ast::ConstraintKind;
     rules.check_column_count(create.columns.len())?;
-    for key in &create.primary_key {
-        if let Some(column) = create.columns.iter().find(|c| &c.name == key) {
-            rules.check_key_column_type(&column.data_type)?;
+    let unique_keys = create.constraints.iter().filter_map(|c| match &c.kind {
+        ConstraintKind::Unique { columns, .. } => Some(columns),
+        _ => None,
+    });
+    for (n, key) in std::iter::once(&create.primary_key).chain(unique_keys).enumerate() {
+        for name in key {
+            if let Some(column) = create.columns.iter().find(|c| &c.name == name) {
+                rules.check_key_column_type(&column.data_type)?;
+            }
         }
+        rules.check_index_definition(key.len(), n + 1)?;
     }
-    rules.check_index_definition(create.primary_key.len(), 1)
+    Ok(())
 }
 
 /// The row count of a DML statement's result (`INSERT 0 n`, `UPDATE n`, `DELETE n`).
