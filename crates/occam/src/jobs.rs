@@ -139,7 +139,8 @@ pub struct Job {
     pub table_id: u32,
     /// The index id; 0 for a job on the table itself (a table's DROP, ANALYZE).
     pub index_id: u32,
-    /// The index's name, or the table's for a job on the table itself.
+    /// The index's name, or the table's for a job on the table itself (a VALIDATE_CONSTRAINT job's: the
+    /// constraint's).
     pub index_name: String,
     /// `public.<index>` (`public.<table>`) while an index build (ANALYZE) is unfinished; NULL otherwise, as
     /// in DSQL's listing.
