@@ -1,6 +1,7 @@
 //! psql's describe meta-commands (`\dt`, `\d`, `\d table`, `\di`, `\dn`, `\du`, `\l`, `\dv`, `\df`,
 //! `\d index`, `\dt+`, `\dx`) against a started occam, in both modes, on one schema: a composite primary
-//! key, NOT NULL columns, defaults, a secondary, a unique, an INCLUDE and a partial index.
+//! key, NOT NULL columns, defaults, a secondary, a unique, an INCLUDE and a partial index, and CHECK, UNIQUE
+//! and FOREIGN KEY constraints (`\d`'s "Check constraints:", "Foreign-key constraints:", "Referenced by:").
 //!
 //! The output is compared with `tests/psql_describe/<mode>.out` (`OCCAM_BLESS=1` rewrites them), and,
 //! where PostgreSQL 15's binaries are installed, with the same commands' output from a real PostgreSQL
@@ -26,6 +27,8 @@ const FIXTURE: &[&str] = &[
     "CREATE UNIQUE INDEX orders_note_key ON orders (note)",
     "CREATE INDEX orders_cover_idx ON orders (created_at DESC) INCLUDE (amount)",
     "CREATE INDEX orders_big_idx ON orders (amount) WHERE amount > 100",
+    "CREATE TABLE items (id int PRIMARY KEY, customer_id int REFERENCES customers ON DELETE CASCADE, \
+     sku text UNIQUE, qty int CHECK (qty > 0), CONSTRAINT items_sane CHECK (qty < 1000))",
 ];
 
 const COMMANDS: &[&str] = &[
@@ -33,6 +36,7 @@ const COMMANDS: &[&str] = &[
     "\\d",
     "\\d orders",
     "\\d customers",
+    "\\d items",
     "\\di",
     "\\dn",
     "\\du",

@@ -8,7 +8,12 @@
 //!   that has rows, like an identity or serial column there;
 //! - DROP COLUMN marks the column dropped (hidden from every name and `*`, NULL in new rows), as
 //!   PostgreSQL's `attisdropped`; the indexes that use it and the sequence it owns go with it;
-//! - RENAME TO moves the catalog row to the new name (the table id, and so the stored rows, stay).
+//! - RENAME TO moves the catalog row to the new name (the table id, and so the stored rows, stay);
+//! - ADD CONSTRAINT adds a CHECK or FOREIGN KEY to the definition, checking the stored rows at once unless
+//!   `NOT VALID` (then VALIDATE CONSTRAINT checks them later, in the statement or, with DSQL's `ALTER TABLE
+//!   ASYNC`, as a `VALIDATE_CONSTRAINT` job); a UNIQUE constraint is a unique index built as a synchronous
+//!   CREATE INDEX is (COMMIT waits for its build), or an existing valid one (`USING INDEX`); DROP
+//!   CONSTRAINT removes any of them.
 //!
 //! A statement's actions apply in order to one copy of the definition, written back once if it changed: a
 //! new version of the table's catalog row, so a transaction that wrote the table against the old
@@ -17,7 +22,9 @@
 use crate::catalog::{self, relation_exists, Identity, Table};
 use crate::compat::Rules;
 use crate::error::{sqlstate, Error, Result};
-use crate::sql::ast::{AlterTable, AlterTableAction, ColumnDef, IdentitySpec};
+use crate::sql::ast::{
+    AlterTable, AlterTableAction, ColumnDef, ConstraintKind, CreateIndex, IdentitySpec, IndexColumn, IndexTarget,
+};
 use crate::sql::functions::FunctionContext;
 use crate::sql::plan::BoundExpr;
 use crate::storage::prefix_range;
@@ -25,32 +32,107 @@ use crate::txn::Transaction;
 use crate::types::{DataType, Value};
 
 /// Runs ALTER TABLE inside `txn` for role `user`. `functions` is the statement's context: its catalog
-/// resolves names (in a new DEFAULT, roles), and a column added with a DEFAULT is evaluated in it.
+/// resolves names (in a new DEFAULT, roles), and a column added with a DEFAULT is evaluated in it. Returns
+/// the ids of the jobs it submitted: the builds of unique constraints' indexes (COMMIT waits for them), or
+/// `ALTER TABLE ASYNC`'s VALIDATE_CONSTRAINT job.
 pub fn execute(
     txn: &mut Transaction,
     functions: &FunctionContext,
     rules: &Rules,
     user: &str,
     alter: &AlterTable,
-) -> Result<()> {
+) -> Result<Vec<String>> {
     catalog::check_schema(&alter.name)?;
     let Some(mut table) = catalog::read_table(txn, &alter.name.name)? else {
         if alter.if_exists {
-            return Ok(());
+            return Ok(Vec::new());
         }
         return Err(Error::undefined_table(&catalog::display_name(&alter.name)));
     };
+    table.indexes = catalog_indexes(txn, &table)?.into_iter().map(std::sync::Arc::new).collect();
+    if alter.asynchronous {
+        let [AlterTableAction::ValidateConstraint { name }] = alter.actions.as_slice() else {
+            return Err(Error::unsupported("ALTER TABLE ASYNC other than VALIDATE CONSTRAINT"));
+        };
+        constraint_to_validate(&table, name)?;
+        return Ok(vec![crate::jobs::submit_validate_constraint(txn, &table, name)]);
+    }
     let original = table.clone();
+    let mut jobs = Vec::new();
     for action in &alter.actions {
-        apply(txn, functions, rules, user, &mut table, action)?;
+        apply(txn, functions, rules, user, &mut table, action, &mut jobs)?;
     }
     if table != original {
         catalog::write_table(txn, &table, &original.name);
     }
+    Ok(jobs)
+}
+
+/// A constraint VALIDATE CONSTRAINT can validate, by its position in the table's definition.
+enum Validatable {
+    Check(usize),
+    ForeignKey(usize),
+}
+
+/// The CHECK or FOREIGN KEY constraint `name` of `table` (42809 for another kind, 42704 for none).
+fn constraint_to_validate(table: &Table, name: &str) -> Result<Validatable> {
+    if let Some(position) = table.checks.iter().position(|c| c.name == name) {
+        return Ok(Validatable::Check(position));
+    }
+    if let Some(position) = table.foreign_keys.iter().position(|k| k.name == name) {
+        return Ok(Validatable::ForeignKey(position));
+    }
+    if catalog::constraints::constraint_names(table).iter().any(|n| n == name) {
+        return Err(Error::new(
+            sqlstate::WRONG_OBJECT_TYPE,
+            format!("constraint \"{name}\" of relation \"{}\" is not a foreign key or check constraint", table.name),
+        ));
+    }
+    Err(Error::new(
+        sqlstate::UNDEFINED_OBJECT,
+        format!("constraint \"{name}\" of relation \"{}\" does not exist", table.name),
+    ))
+}
+
+/// VALIDATE CONSTRAINT: checks `table`'s stored rows against its CHECK or FOREIGN KEY `name` (23514 / 23503
+/// as PostgreSQL words them) and marks it validated in `table` (the caller stores the definition).
+pub fn validate_constraint(
+    txn: &mut Transaction,
+    functions: &FunctionContext,
+    table: &mut Table,
+    name: &str,
+) -> Result<()> {
+    let (start, end) = prefix_range(&table.key_prefix);
+    let mut rows = Vec::new();
+    for entry in txn.scan(start, end, false) {
+        rows.push(table.decode_row(&entry?.1)?);
+    }
+    match constraint_to_validate(table, name)? {
+        Validatable::Check(position) => {
+            let check = &table.checks[position];
+            let mut ctx = crate::sql::execute::ExecContext::new(txn, &[], functions);
+            for row in &rows {
+                if matches!(crate::sql::execute::eval(&check.expr, row, &mut ctx)?, Value::Bool(false)) {
+                    return Err(Error::new(
+                        sqlstate::CHECK_VIOLATION,
+                        format!("check constraint \"{name}\" of relation \"{}\" is violated by some row", table.name),
+                    ));
+                }
+            }
+            table.checks[position].validated = true;
+        }
+        Validatable::ForeignKey(position) => {
+            let only_this = Table { foreign_keys: vec![table.foreign_keys[position].clone()], ..table.clone() };
+            let pairs: Vec<(&[Value], Option<&[Value]>)> = rows.iter().map(|r| (r.as_slice(), None)).collect();
+            crate::sql::execute::check_parents(&only_this, &pairs, txn, functions)?;
+            table.foreign_keys[position].validated = true;
+        }
+    }
     Ok(())
 }
 
-/// One action of an ALTER TABLE on `table` (an IF [NOT] EXISTS that finds nothing to do returns early).
+/// One action of an ALTER TABLE on `table` (an IF [NOT] EXISTS that finds nothing to do returns early);
+/// the jobs it submits join `jobs`.
 fn apply(
     txn: &mut Transaction,
     functions: &FunctionContext,
@@ -58,6 +140,7 @@ fn apply(
     user: &str,
     table: &mut Table,
     action: &AlterTableAction,
+    jobs: &mut Vec<String>,
 ) -> Result<()> {
     let catalog = &*functions.catalog;
     let column_of = |table: &Table, name: &str| {
@@ -155,11 +238,15 @@ fn apply(
                     format!("column \"{to}\" of relation \"{}\" already exists", table.name),
                 ));
             }
-            // A partial index keeps its WHERE as SQL text, which names columns, and so does an expression index.
+            // A partial index keeps its WHERE as SQL text, which names columns; so do an expression index and a
+            // CHECK constraint.
             if partial_indexes(txn, table)? {
                 return Err(Error::unsupported(
                     "renaming a column of a table with a partial or expression index is not supported yet",
                 ));
+            }
+            if table.checks.iter().any(|check| reads_column(&check.expr, index)) {
+                return Err(Error::unsupported("renaming a column a CHECK constraint reads is not supported yet"));
             }
             table.columns[index].name = to.clone();
         }
@@ -196,6 +283,64 @@ fn apply(
             crate::roles::record_owner(txn, table.id, role);
             // The catalog row is written below too, so concurrent writers see a schema change.
         }
+        AlterTableAction::AddConstraint(constraint) => match &constraint.kind {
+            ConstraintKind::Unique { columns, nulls_not_distinct } => {
+                // The limits of CREATE INDEX (the primary key counts as one of the table's indexes).
+                rules.check_index_definition(columns.len(), table.indexes.len() + 2)?;
+                for index in columns.iter().filter_map(|c| table.column_index(c)) {
+                    rules.check_key_column_type(&table.columns[index].data_type)?;
+                }
+                let name =
+                    catalog::constraints::unique_constraint_name(txn, table, constraint.name.as_deref(), columns)?;
+                let create = CreateIndex {
+                    name: Some(name.clone()),
+                    table: crate::sql::ast::ObjectName::unqualified(&table.name),
+                    unique: true,
+                    if_not_exists: false,
+                    asynchronous: false,
+                    columns: columns
+                        .iter()
+                        .map(|c| IndexColumn {
+                            key: IndexTarget::Column(c.clone()),
+                            descending: false,
+                            nulls_first: None,
+                        })
+                        .collect(),
+                    include: Vec::new(),
+                    predicate: None,
+                    nulls_not_distinct: *nulls_not_distinct,
+                };
+                jobs.extend(catalog::create_index(txn, &create)?);
+                let mut index =
+                    catalog::read_index(txn, &name)?.ok_or_else(|| Error::internal("index just created"))?;
+                index.constraint = true;
+                catalog::write_index(txn, &index);
+                table.indexes.push(std::sync::Arc::new(index));
+            }
+            ConstraintKind::Check(_) | ConstraintKind::ForeignKey(_) => {
+                catalog::constraints::add_constraint(txn, table, constraint, false)?;
+                if !constraint.not_valid {
+                    // The constraint just added, validated at once as PostgreSQL does.
+                    let name = match &constraint.kind {
+                        ConstraintKind::Check(_) => table.checks.last().map(|c| c.name.clone()),
+                        _ => table.foreign_keys.last().map(|k| k.name.clone()),
+                    };
+                    validate_constraint(txn, functions, table, &name.unwrap_or_default())?;
+                }
+            }
+        },
+        AlterTableAction::AddUniqueUsingIndex { name, index } => {
+            catalog::constraints::adopt_unique_index(txn, table, name.as_deref(), index)?;
+        }
+        AlterTableAction::DropConstraint { name, if_exists, cascade } => {
+            if !catalog::constraints::drop_constraint(txn, table, name, *cascade)? && !*if_exists {
+                return Err(Error::new(
+                    sqlstate::UNDEFINED_OBJECT,
+                    format!("constraint \"{name}\" of relation \"{}\" does not exist", table.name),
+                ));
+            }
+        }
+        AlterTableAction::ValidateConstraint { name } => validate_constraint(txn, functions, table, name)?,
     }
     Ok(())
 }
@@ -281,6 +426,19 @@ fn drop_column(txn: &mut Transaction, table: &mut Table, index: usize) -> Result
         }
     }
     crate::sequences::drop_owned_by_column(txn, table.id, index)?;
+    // As PostgreSQL, so do the CHECK constraints that read it and its FOREIGN KEYs on it; a foreign key
+    // that references it keeps it (2BP01).
+    table.checks.retain(|check| !reads_column(&check.expr, index));
+    table.foreign_keys.retain(|key| !key.columns.contains(&index));
+    let what = format!("column {name} of table {}", table.name);
+    catalog::constraints::drop_dependent_keys(
+        txn,
+        table,
+        |key| key.parent_columns.contains(&index),
+        &what,
+        &what,
+        false,
+    )?;
     let column = &mut table.columns[index];
     column.dropped = true;
     column.hidden = true;
@@ -359,6 +517,11 @@ fn any_row(txn: &Transaction, table: &Table, test: impl Fn(&[Value]) -> bool) ->
         }
     }
     Ok(false)
+}
+
+/// Whether a bound expression over the table's row reads column `index`.
+fn reads_column(expr: &crate::sql::plan::BoundExpr, index: usize) -> bool {
+    expr.any(|e| matches!(e, crate::sql::plan::BoundExpr::Column(c) if *c == index))
 }
 
 fn catalog_indexes(txn: &Transaction, table: &Table) -> Result<Vec<catalog::Index>> {

@@ -28,6 +28,7 @@
 //! to INSERT column lists and to name resolution.
 
 pub mod comments;
+pub mod constraints;
 pub mod functions;
 pub mod views;
 
@@ -112,6 +113,47 @@ pub struct Table {
     pub loaded_at: Timestamp,
     /// The table holds a materialized view's rows (its definition: `views::Kind::Materialized`).
     pub materialized: bool,
+    /// CHECK constraints, in the order they were added (every write checks them all).
+    pub checks: Vec<CheckConstraint>,
+    /// This table's FOREIGN KEY constraints (it is their child).
+    pub foreign_keys: Vec<ForeignKey>,
+    /// The FOREIGN KEY constraints of the tables that reference this one, with their child table's id
+    /// (set when the catalog is loaded; not stored).
+    pub referenced_by: Vec<(u32, ForeignKey)>,
+}
+
+/// A FOREIGN KEY constraint, kept in its child table's definition.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForeignKey {
+    pub name: String,
+    /// The child's key columns (indices into its columns).
+    pub columns: Vec<usize>,
+    pub parent_id: u32,
+    /// The parent's referenced columns (its primary key's or a unique index's), in `columns`' order.
+    pub parent_columns: Vec<usize>,
+    pub on_delete: ast::ReferentialAction,
+    pub on_update: ast::ReferentialAction,
+    /// `MATCH FULL`: a key is all NULL or all non-NULL (else `MATCH SIMPLE`: one NULL exempts the row).
+    pub match_full: bool,
+    /// Recorded and shown; checks always run at the end of the statement (occam never defers them).
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+    /// False once added `NOT VALID` until validated.
+    pub validated: bool,
+}
+
+/// A CHECK constraint of a table.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckConstraint {
+    pub name: String,
+    /// The expression as SQL text (what the catalog row stores), bound over the table's row when loaded.
+    pub sql: String,
+    pub expr: BoundExpr,
+    /// The name the expression may qualify columns with (`CHECK (t.a > 0)`): the table's name when the
+    /// constraint was added, so the stored text still binds after RENAME TO.
+    pub scope: String,
+    /// False once added `NOT VALID` until validated: new rows are checked, the stored ones were not.
+    pub validated: bool,
 }
 
 /// Whether an index is usable yet.
@@ -200,8 +242,6 @@ pub struct Index {
     pub name: String,
     pub table_id: u32,
     pub unique: bool,
-    /// `NULLS NOT DISTINCT` (PostgreSQL 15): in a unique index, NULLs are equal to each other.
-    pub nulls_not_distinct: bool,
     pub columns: Vec<IndexKeyColumn>,
     /// Table column indices of the INCLUDE columns.
     pub include: Vec<usize>,
@@ -209,6 +249,10 @@ pub struct Index {
     pub predicate_sql: Option<String>,
     pub predicate: Option<BoundExpr>,
     pub state: IndexState,
+    /// The index backs a UNIQUE constraint of the same name (`pg_constraint`, ON CONFLICT ON CONSTRAINT).
+    pub constraint: bool,
+    /// `NULLS NOT DISTINCT`: a unique key with NULLs leaves the primary key out too, so NULLs collide.
+    pub nulls_not_distinct: bool,
     /// The build job (`sys.jobs`).
     pub job_id: String,
     /// Snapshot timestamp from which a valid index holds every entry (the start of the transaction that
@@ -321,6 +365,12 @@ impl Index {
             IndexKey::Expression(expression) => expression.bound.as_ref(),
             IndexKey::Column(_) => None,
         })
+    }
+
+    /// The table columns of the key, in key order; None when a key column is an expression (such an index
+    /// backs no constraint and matches no column list).
+    pub fn key_table_columns(&self) -> Option<Vec<usize>> {
+        self.columns.iter().map(IndexKeyColumn::table_column).collect()
     }
 
     /// Whether some key column is an expression.
@@ -461,6 +511,13 @@ impl Catalog {
             table.indexes.push(index.clone());
             indexes.insert(index.name.clone(), index);
         }
+        let references: Vec<(u32, ForeignKey)> =
+            by_id.values().flat_map(|t| t.foreign_keys.iter().map(|k| (t.id, k.clone()))).collect();
+        for (child_id, key) in references {
+            if let Some(parent) = by_id.get_mut(&key.parent_id) {
+                parent.referenced_by.push((child_id, key));
+            }
+        }
         let tables = by_id
             .into_values()
             .map(|mut table| {
@@ -513,6 +570,11 @@ impl Catalog {
     /// All tables, in no particular order.
     pub fn tables(&self) -> impl Iterator<Item = &Arc<Table>> {
         self.tables.values()
+    }
+
+    /// The table with id `id` if it exists.
+    pub fn table_by_id(&self, id: u32) -> Option<&Arc<Table>> {
+        self.tables.values().find(|t| t.id == id)
     }
 
     /// The view `name` names, if it is one (in `public`).
@@ -604,6 +666,12 @@ fn definition_key_of(txn: &Transaction, table_id: u32) -> Result<Option<Vec<u8>>
     Ok(None)
 }
 
+/// Every table definition `txn` sees (without their indexes).
+fn load_tables(txn: &Transaction) -> Result<Vec<Table>> {
+    let (start, end) = prefix_range(&table_prefix(0, 0));
+    txn.scan(start, end, false).map(|entry| decode_table(&entry?.1)).collect()
+}
+
 /// The definition of the table with id `table_id` as `txn` sees it (None once it is dropped).
 pub fn read_table_by_id(txn: &Transaction, table_id: u32) -> Result<Option<Table>> {
     match definition_key_of(txn, table_id)? {
@@ -665,6 +733,12 @@ pub fn read_table(txn: &Transaction, name: &str) -> Result<Option<Table>> {
 /// The index definition `name` as `txn` sees it (predicate not yet bound).
 pub fn read_index(txn: &Transaction, name: &str) -> Result<Option<Index>> {
     txn.get(&index_catalog_key(name))?.map(|bytes| decode_index(&bytes)).transpose()
+}
+
+/// Deletes the definition of index `name` (renamed, or gone with its table; `remove_index` also deletes
+/// its entries).
+fn delete_index_definition(txn: &mut Transaction, name: &str) {
+    txn.delete(index_catalog_key(name));
 }
 
 /// Stores `index` (a new definition or a changed state).
@@ -766,12 +840,13 @@ pub fn create_index(txn: &mut Transaction, stmt: &ast::CreateIndex) -> Result<Op
         name: name.clone(),
         table_id: table.id,
         unique: stmt.unique,
-        nulls_not_distinct: stmt.nulls_not_distinct,
         columns,
         include,
         predicate_sql,
         predicate: None,
         state: IndexState::Building,
+        constraint: false,
+        nulls_not_distinct: stmt.unique && stmt.nulls_not_distinct,
         job_id: job_id.clone(),
         usable_from: 0,
         key_prefix: table_prefix(table.id, id),
@@ -801,6 +876,29 @@ pub fn drop_index(txn: &mut Transaction, names: &[ObjectName], if_exists: bool) 
                 format!("index \"{}\" does not exist", display_name(name)),
             ));
         };
+        if index.constraint {
+            let table = read_table_by_id(txn, index.table_id)?.map(|t| t.name).unwrap_or_default();
+            return Err(Error::new(
+                sqlstate::DEPENDENT_OBJECTS_STILL_EXIST,
+                format!(
+                    "cannot drop index {} because constraint {} on table {table} requires it",
+                    index.name, index.name
+                ),
+            )
+            .with_hint(format!("You can drop constraint {} on table {table} instead.", index.name)));
+        }
+        if index.unique && index.state == IndexState::Valid && index.predicate_sql.is_none() {
+            // A foreign key may find its parent rows through this index.
+            if let Some(mut table) = read_table_by_id(txn, index.table_id)? {
+                let columns: Vec<usize> = index.key_table_columns().unwrap_or_default();
+                let same = |key: &[usize]| key.len() == columns.len() && key.iter().all(|c| columns.contains(c));
+                if table.has_hidden_key() || !same(&table.primary_key) {
+                    let what = format!("index {}", index.name);
+                    let dependent = |key: &ForeignKey| same(&key.parent_columns);
+                    constraints::drop_dependent_keys(txn, &mut table, dependent, &what, &what, false)?;
+                }
+            }
+        }
         if index.state == IndexState::Building {
             crate::jobs::finish_if_running(txn, &index.job_id, crate::jobs::JobStatus::Cancelled, None)?;
         }
@@ -871,9 +969,15 @@ pub fn create_table(txn: &mut Transaction, catalog: &Catalog, stmt: &ast::Create
         indexes: Vec::new(),
         loaded_at: 0,
         materialized: false,
+        checks: Vec::new(),
+        foreign_keys: Vec::new(),
+        referenced_by: Vec::new(),
     };
     for (index, def) in stmt.columns.iter().enumerate() {
         create_column_sequence(txn, &mut table, index, def)?;
+    }
+    for constraint in constraints::without_redundant_unique(stmt) {
+        constraints::add_constraint(txn, &mut table, &constraint, true)?;
     }
     txn.put(key, encode_table(&table));
     Ok(true)
@@ -975,6 +1079,7 @@ pub fn drop_table(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, 
         }
         let table_id = decode_table(&bytes)?.id;
         views::drop_dependents(txn, table_id, &format!("table {}", name.name), cascade)?;
+        drop_references(txn, table_id, &name.name, names, cascade)?;
         // The table's indexes go with it (their entries with the table's DROP job); a build in progress
         // ends `completed` with DSQL's note.
         for index in load_indexes(txn)?.into_iter().filter(|i| i.table_id == table_id) {
@@ -991,12 +1096,57 @@ pub fn drop_table(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, 
     Ok(())
 }
 
+/// DROP TABLE of a table other tables' FOREIGN KEYs reference (tables dropped by the same statement
+/// aside): 2BP01, or with CASCADE the constraints go (the child tables stay, as in PostgreSQL).
+fn drop_references(
+    txn: &mut Transaction,
+    table_id: u32,
+    table_name: &str,
+    dropped: &[ObjectName],
+    cascade: bool,
+) -> Result<()> {
+    let references: Vec<(Table, Vec<String>)> = constraints::references_to(txn, table_id)?
+        .into_iter()
+        .filter(|(child, _)| !dropped.iter().any(|d| d.name == child.name))
+        .collect();
+    if references.is_empty() {
+        return Ok(());
+    }
+    if !cascade {
+        let detail: Vec<String> = references
+            .iter()
+            .flat_map(|(child, names)| {
+                names
+                    .iter()
+                    .map(move |n| format!("constraint {n} on table {} depends on table {table_name}", child.name))
+            })
+            .collect();
+        return Err(Error::new(
+            sqlstate::DEPENDENT_OBJECTS_STILL_EXIST,
+            format!("cannot drop table {table_name} because other objects depend on it"),
+        )
+        .with_detail(detail.join("\n"))
+        .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
+    }
+    for (mut child, _) in references {
+        child.foreign_keys.retain(|k| k.parent_id != table_id);
+        let name = child.name.clone();
+        write_table(txn, &child, &name);
+    }
+    Ok(())
+}
+
 // ---- catalog row format: a small hand-written binary encoding ----
 //
 //   u8 format version, u32 id, str name, u16 column count, per column:
 //     str name, type, u8 flags (1 not null, 2 hidden, 4 has default, 8 identity always, 16 identity by
 //     default, 32 dropped, 64 has missing value), [str default sql], [u32 length ++ missing value (as in a row)]
 //   u16 key column count, u16 per key column
+//   [u16 check count, per check: str name, str expression sql, u8 flags (1 validated), str scope]
+//   (absent: none)
+//   [u16 foreign key count, per key: str name, u32 parent table id, u16 column count, per column: u16
+//   column, u16 parent column; u8 ON DELETE, u8 ON UPDATE (pg_constraint's codes), u8 flags (1 MATCH FULL,
+//   2 deferrable, 4 initially deferred, 8 validated)] (absent: none)
 //   str := u32 length ++ utf-8 bytes
 //   type := u8 tag ++ parameters (see encode_type)
 
@@ -1112,13 +1262,39 @@ fn encode_table(table: &Table) -> Vec<u8> {
     for &index in &table.primary_key {
         put_u16(&mut out, index as u16);
     }
+    put_u16(&mut out, table.checks.len() as u16);
+    for check in &table.checks {
+        put_str(&mut out, &check.name);
+        put_str(&mut out, &check.sql);
+        out.push(check.validated as u8);
+        put_str(&mut out, &check.scope);
+    }
+    put_u16(&mut out, table.foreign_keys.len() as u16);
+    for key in &table.foreign_keys {
+        put_str(&mut out, &key.name);
+        put_u32(&mut out, key.parent_id);
+        put_u16(&mut out, key.columns.len() as u16);
+        for (&column, &parent_column) in key.columns.iter().zip(&key.parent_columns) {
+            put_u16(&mut out, column as u16);
+            put_u16(&mut out, parent_column as u16);
+        }
+        out.push(key.on_delete.code().as_bytes()[0]);
+        out.push(key.on_update.code().as_bytes()[0]);
+        out.push(
+            (key.match_full as u8)
+                | ((key.deferrable as u8) << 1)
+                | ((key.initially_deferred as u8) << 2)
+                | ((key.validated as u8) << 3),
+        );
+    }
     out
 }
 
-//   index row: u8 format version, u32 id, u32 table id, str name, u8 flags (1 unique, 2 valid, 4 nulls not
-//     distinct), str job id, u64 usable_from, u16 key column count, per column: u16 column (EXPRESSION_KEY
-//     for an expression: then its type and str sql), u8 flags (1 desc, 2 nulls given, 4 nulls first),
-//     u16 include count, u16 per include column, u8 has predicate, [str predicate sql]
+//   index row: u8 format version, u32 id, u32 table id, str name, u8 flags (1 unique, 2 valid, 4 backs a
+//     unique constraint, 8 nulls not distinct), str job id, u64 usable_from, u16 key column count, per
+//     column: u16 column (EXPRESSION_KEY for an expression: then its type and str sql), u8 flags (1 desc,
+//     2 nulls given, 4 nulls first), u16 include count, u16 per include column, u8 has predicate,
+//     [str predicate sql]
 
 /// The column number that marks an expression key column in an index row.
 const EXPRESSION_KEY: u16 = u16::MAX;
@@ -1132,7 +1308,8 @@ fn encode_index(index: &Index) -> Vec<u8> {
     out.push(
         (index.unique as u8)
             | (((index.state == IndexState::Valid) as u8) << 1)
-            | ((index.nulls_not_distinct as u8) << 2),
+            | ((index.constraint as u8) << 2)
+            | ((index.nulls_not_distinct as u8) << 3),
     );
     put_str(&mut out, &index.job_id);
     out.extend_from_slice(&index.usable_from.to_be_bytes());
@@ -1200,12 +1377,13 @@ fn decode_index(bytes: &[u8]) -> Result<Index> {
         name,
         table_id,
         unique: flags & 1 != 0,
-        nulls_not_distinct: flags & 4 != 0,
         columns,
         include,
         predicate_sql,
         predicate: None,
         state: if flags & 2 != 0 { IndexState::Valid } else { IndexState::Building },
+        constraint: flags & 4 != 0,
+        nulls_not_distinct: flags & 8 != 0,
         job_id,
         usable_from,
         key_prefix: table_prefix(table_id, id),
@@ -1330,7 +1508,7 @@ fn decode_table(bytes: &[u8]) -> Result<Table> {
         }
         primary_key.push(index);
     }
-    Ok(Table {
+    let mut table = Table {
         id,
         name,
         columns,
@@ -1339,7 +1517,48 @@ fn decode_table(bytes: &[u8]) -> Result<Table> {
         indexes: Vec::new(),
         loaded_at: 0,
         materialized: false,
-    })
+        checks: Vec::new(),
+        foreign_keys: Vec::new(),
+        referenced_by: Vec::new(),
+    };
+    let check_count = if reader.input.is_empty() { 0 } else { reader.u16()? as usize };
+    for _ in 0..check_count {
+        let name = reader.string()?;
+        let sql = reader.string()?;
+        let validated = reader.u8()? & 1 != 0;
+        let scope = reader.string()?;
+        let parsed = crate::sql::parse::parse_expression(&sql)?;
+        let expr = crate::sql::bind::bind_check_constraint(&table, &scope, &parsed)?;
+        table.checks.push(CheckConstraint { name, sql, expr, scope, validated });
+    }
+    let key_count = if reader.input.is_empty() { 0 } else { reader.u16()? as usize };
+    for _ in 0..key_count {
+        let name = reader.string()?;
+        let parent_id = reader.u32()?;
+        let column_count = reader.u16()? as usize;
+        let (mut columns, mut parent_columns) = (Vec::new(), Vec::new());
+        for _ in 0..column_count {
+            columns.push(reader.u16()? as usize);
+            parent_columns.push(reader.u16()? as usize);
+        }
+        let action = |code: u8| ast::ReferentialAction::from_code(code).ok_or_else(corrupt);
+        let on_delete = action(reader.u8()?)?;
+        let on_update = action(reader.u8()?)?;
+        let flags = reader.u8()?;
+        table.foreign_keys.push(ForeignKey {
+            name,
+            columns,
+            parent_id,
+            parent_columns,
+            on_delete,
+            on_update,
+            match_full: flags & 1 != 0,
+            deferrable: flags & 2 != 0,
+            initially_deferred: flags & 4 != 0,
+            validated: flags & 8 != 0,
+        });
+    }
+    Ok(table)
 }
 
 #[cfg(test)]
@@ -1366,6 +1585,20 @@ mod tests {
             indexes: Vec::new(),
             loaded_at: 0,
             materialized: false,
+            checks: Vec::new(),
+            foreign_keys: vec![ForeignKey {
+                name: "t_c_fkey".into(),
+                columns: vec![2],
+                parent_id: 3,
+                parent_columns: vec![0],
+                on_delete: ast::ReferentialAction::Cascade,
+                on_update: ast::ReferentialAction::SetDefault,
+                match_full: true,
+                deferrable: true,
+                initially_deferred: false,
+                validated: true,
+            }],
+            referenced_by: Vec::new(),
         };
         assert_eq!(decode_table(&encode_table(&table)).unwrap(), table);
         let row = vec![Value::Numeric("1.50".parse().unwrap()), Value::Text("x".into()), Value::Null];

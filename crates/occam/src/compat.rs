@@ -538,6 +538,27 @@ impl Rules {
         }
     }
 
+    /// ALTER TABLE ADD CONSTRAINT: DSQL takes only CHECK and FOREIGN KEY constraints added `NOT VALID`
+    /// (their stored rows are validated later, by `ALTER TABLE ASYNC ... VALIDATE CONSTRAINT`), and UNIQUE
+    /// only `USING INDEX` (a separate action).
+    pub fn check_add_constraint(&self, constraint: &crate::sql::ast::TableConstraint) -> Result<()> {
+        use crate::sql::ast::ConstraintKind;
+        let deferred_validation =
+            constraint.not_valid && matches!(constraint.kind, ConstraintKind::Check(_) | ConstraintKind::ForeignKey(_));
+        if self.allow_alter_table_constraints || deferred_validation {
+            return Ok(());
+        }
+        Err(Error::unsupported("unsupported ALTER TABLE ADD CONSTRAINT statement"))
+    }
+
+    /// ALTER TABLE VALIDATE CONSTRAINT: DSQL runs it only as a job (`ALTER TABLE ASYNC`).
+    pub fn check_validate_constraint(&self, asynchronous: bool) -> Result<()> {
+        if self.allow_alter_table_constraints || asynchronous {
+            return Ok(());
+        }
+        Err(Error::unsupported("unsupported ALTER TABLE VALIDATE CONSTRAINT statement"))
+    }
+
     /// TRUNCATE.
     pub fn check_truncate(&self) -> Result<()> {
         if self.allow_truncate {

@@ -27,6 +27,9 @@ pub mod sqlstate {
     pub const INVALID_BINARY_REPRESENTATION: SqlState = "22P03";
     pub const NOT_NULL_VIOLATION: SqlState = "23502";
     pub const UNIQUE_VIOLATION: SqlState = "23505";
+    pub const CHECK_VIOLATION: SqlState = "23514";
+    pub const FOREIGN_KEY_VIOLATION: SqlState = "23503";
+    pub const INVALID_FOREIGN_KEY: SqlState = "42830";
     pub const INVALID_TRANSACTION_STATE: SqlState = "25000";
     pub const ACTIVE_SQL_TRANSACTION: SqlState = "25001";
     pub const NO_ACTIVE_SQL_TRANSACTION: SqlState = "25P01";

@@ -31,6 +31,10 @@
 //! jobs run, until no transaction whose snapshot predates the DROP is still live, since such a snapshot
 //! may still read the rows. It also deletes the table's statistics row.
 //!
+//! A VALIDATE_CONSTRAINT job (DSQL's `ALTER TABLE ASYNC t VALIDATE CONSTRAINT c`) checks the table's rows
+//! against a CHECK or FOREIGN KEY constraint added `NOT VALID` and marks it validated, in one transaction
+//! (retried on conflict); rows that break it fail the job with PostgreSQL's message.
+//!
 //! An ANALYZE job (one per table of an `ANALYZE` statement, or submitted automatically by the COMMIT after
 //! which enough of a table's rows changed, see `crate::table_activity`) reads the table at one snapshot
 //! and stores its statistics (`crate::statistics`), which the database's cache then serves to the planner;
@@ -110,6 +114,8 @@ pub enum JobType {
     Drop,
     /// Gather a table's statistics.
     Analyze,
+    /// Check a table's rows against a constraint added NOT VALID (named by `index_name`).
+    ValidateConstraint,
 }
 
 impl JobType {
@@ -118,6 +124,7 @@ impl JobType {
             JobType::IndexBuild => "INDEX_BUILD",
             JobType::Drop => "DROP",
             JobType::Analyze => "ANALYZE",
+            JobType::ValidateConstraint => "VALIDATE_CONSTRAINT",
         }
     }
 }
@@ -132,7 +139,8 @@ pub struct Job {
     pub table_id: u32,
     /// The index id; 0 for a job on the table itself (a table's DROP, ANALYZE).
     pub index_id: u32,
-    /// The index's name, or the table's for a job on the table itself.
+    /// The index's name, or the table's for a job on the table itself (a VALIDATE_CONSTRAINT job's: the
+    /// constraint's).
     pub index_name: String,
     /// `public.<index>` (`public.<table>`) while an index build (ANALYZE) is unfinished; NULL otherwise, as
     /// in DSQL's listing.
@@ -224,6 +232,7 @@ fn encode_job(job: &Job) -> Vec<u8> {
         JobType::IndexBuild => 0,
         JobType::Drop => 1,
         JobType::Analyze => 2,
+        JobType::ValidateConstraint => 3,
     });
     out.extend_from_slice(&job.table_id.to_be_bytes());
     out.extend_from_slice(&job.index_id.to_be_bytes());
@@ -283,6 +292,7 @@ fn decode_job(bytes: &[u8]) -> Result<Job> {
             0 => JobType::IndexBuild,
             1 => JobType::Drop,
             2 => JobType::Analyze,
+            3 => JobType::ValidateConstraint,
             _ => return Err(corrupt()),
         },
         table_id: reader.u32()?,
@@ -365,6 +375,14 @@ pub fn submit_table_drop(txn: &mut Transaction, table_id: u32, table_name: &str)
 pub fn submit_analyze(txn: &mut Transaction, table: &catalog::Table) -> String {
     let id = new_job_id();
     submit(txn, id.clone(), JobType::Analyze, (table.id, 0), &table.name, qualified(&table.name));
+    id
+}
+
+/// Records a VALIDATE_CONSTRAINT job for `table`'s constraint `name` (inside the ALTER TABLE ASYNC
+/// statement's transaction); returns its id.
+pub fn submit_validate_constraint(txn: &mut Transaction, table: &catalog::Table, name: &str) -> String {
+    let id = new_job_id();
+    submit(txn, id.clone(), JobType::ValidateConstraint, (table.id, 0), name, qualified(&table.name));
     id
 }
 
@@ -547,6 +565,7 @@ fn run_pending(db: &Database, signal: &JobSignal) -> Result<()> {
                 }
                 JobType::Drop => drop_entries(db, &job).map(|()| None),
                 JobType::Analyze => analyze(db, signal, &job),
+                JobType::ValidateConstraint => validate_constraint(db, &job),
             };
             progressed = true;
             if signal.shutting_down() {
@@ -730,6 +749,45 @@ fn backfill(db: &Database, signal: &JobSignal, job: &Job) -> Result<Backfill> {
         match last {
             Some(key) if rows.len() == BATCH_ROWS => from = Bound::Excluded(key),
             _ => return Ok(Backfill::Done),
+        }
+    }
+}
+
+/// Runs a VALIDATE_CONSTRAINT job: checks the rows and marks the constraint validated, in one
+/// transaction (retried on conflict). A table or constraint dropped meanwhile completes it with a note.
+fn validate_constraint(db: &Database, job: &Job) -> Result<Option<String>> {
+    update_job(db, &job.id, |_, job| {
+        job.mark_processing();
+        Ok(true)
+    })?;
+    let mut retries = 0;
+    loop {
+        let mut txn = db.begin();
+        let catalog = Arc::new(Catalog::load(&txn, 0)?);
+        let Some(mut table) = catalog::read_table_by_id(&txn, job.table_id)? else {
+            return Ok(Some("Skipped job for nonexistent table.".to_string()));
+        };
+        let known = table.checks.iter().any(|c| c.name == job.index_name)
+            || table.foreign_keys.iter().any(|k| k.name == job.index_name);
+        if !known {
+            return Ok(Some(format!("constraint \"{}\" does not exist", job.index_name)));
+        }
+        let functions = FunctionContext {
+            transaction_timestamp: Utc::now(),
+            statement_timestamp: Utc::now(),
+            catalog,
+            ..FunctionContext::default()
+        };
+        crate::alter_table::validate_constraint(&mut txn, &functions, &mut table, &job.index_name)?;
+        let name = table.name.clone();
+        catalog::write_table(&mut txn, &table, &name);
+        if commit_or_conflict(txn)? {
+            db.reload_catalog()?;
+            return Ok(None);
+        }
+        retries += 1;
+        if retries > MAX_BATCH_RETRIES {
+            return Err(Error::serialization_failure());
         }
     }
 }

@@ -988,8 +988,16 @@ impl Session {
                 crate::sequences::execute(&mut active.txn, statement, self.db.sequences(), storage).map(command)
             }
             Plan::AlterTable(alter) => {
-                crate::alter_table::execute(&mut active.txn, &functions, rules, &self.user, alter)
-                    .map(|_| command("ALTER TABLE"))
+                let jobs = crate::alter_table::execute(&mut active.txn, &functions, rules, &self.user, alter)?;
+                if alter.asynchronous {
+                    // DSQL's ALTER TABLE ASYNC: the tag with one row, the job's id.
+                    let rows = jobs.into_iter().map(|id| vec![Value::Text(id)]).collect();
+                    Ok(QueryResult::Rows { columns: planned.columns.clone(), rows, tag: "ALTER TABLE".to_string() })
+                } else {
+                    // A unique constraint's index build: COMMIT waits for it (see `commit_active`).
+                    active.synchronous_builds.extend(jobs);
+                    Ok(command("ALTER TABLE"))
+                }
             }
             Plan::DropTable { names, if_exists, cascade } => {
                 catalog::drop_table(&mut active.txn, names, *if_exists, *cascade).map(|_| command("DROP TABLE"))
@@ -1266,6 +1274,7 @@ impl Session {
             SessionCommand::Close(Some(name)) => {
                 Err(Error::new(sqlstate::INVALID_CURSOR_NAME, format!("cursor \"{name}\" does not exist")))
             }
+            SessionCommand::SetConstraints => Ok(command("SET CONSTRAINTS")),
             SessionCommand::Unlisten(_) => {
                 // Aurora DSQL refuses UNLISTEN as it refuses LISTEN; elsewhere nothing listens, so there
                 // is nothing to stop.
@@ -1494,21 +1503,32 @@ fn check_statement_rules(rules: &Rules, statement: &Statement) -> Result<()> {
                 rules.check_alter_table_constraint(false)
             }
             AlterTableAction::SetNotNull { not_null: true, .. } => rules.check_alter_table_constraint(true),
+            AlterTableAction::AddConstraint(constraint) => rules.check_add_constraint(constraint),
+            AlterTableAction::ValidateConstraint { .. } => rules.check_validate_constraint(alter.asynchronous),
             _ => Ok(()),
         }),
         _ => Ok(()),
     }
 }
 
-/// The limits on a table definition: column count and primary-key columns.
+/// The limits on a table definition: column count, and the primary key's and unique constraints' index
+/// keys (their columns, their types, how many indexes the table has).
 fn check_table_definition(rules: &Rules, create: &crate::sql::ast::CreateTable) -> Result<()> {
+    use crate::sql::ast::ConstraintKind;
     rules.check_column_count(create.columns.len())?;
-    for key in &create.primary_key {
-        if let Some(column) = create.columns.iter().find(|c| &c.name == key) {
-            rules.check_key_column_type(&column.data_type)?;
+    let unique_keys = create.constraints.iter().filter_map(|c| match &c.kind {
+        ConstraintKind::Unique { columns, .. } => Some(columns),
+        _ => None,
+    });
+    for (n, key) in std::iter::once(&create.primary_key).chain(unique_keys).enumerate() {
+        for name in key {
+            if let Some(column) = create.columns.iter().find(|c| &c.name == name) {
+                rules.check_key_column_type(&column.data_type)?;
+            }
         }
+        rules.check_index_definition(key.len(), n + 1)?;
     }
-    rules.check_index_definition(create.primary_key.len(), 1)
+    Ok(())
 }
 
 /// COPY TO's output for `rows`.

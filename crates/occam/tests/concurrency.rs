@@ -328,6 +328,126 @@ fn insert_of_a_key_committed_before_the_statement() {
     ok(&mut b, "ROLLBACK");
 }
 
+#[test]
+fn concurrent_upserts_of_one_new_key_conflict() {
+    let database = bank(1, 100);
+    let (mut a, mut b) = (session(&database), session(&database));
+    ok(&mut a, "CREATE TABLE users (id int PRIMARY KEY, email text UNIQUE, visits int)");
+
+    // Each sees no row with the key at its snapshot, so each inserts; the second committer loses.
+    for (target, key) in [("(id)", "1, 'x@a'"), ("ON CONSTRAINT users_email_key", "2, 'y@a'")] {
+        ok(&mut a, "BEGIN");
+        ok(&mut b, "BEGIN");
+        let upsert = |visits: i64| {
+            format!("INSERT INTO users VALUES ({key}, {visits}) ON CONFLICT {target} DO UPDATE SET visits = users.visits + 1")
+        };
+        assert_eq!(tag(&mut a, &upsert(1)), "INSERT 0 1");
+        assert_eq!(tag(&mut b, &upsert(2)), "INSERT 0 1");
+        ok(&mut b, "COMMIT");
+        expect_conflict(&mut a, "COMMIT");
+    }
+    assert_eq!(int(&mut a, "SELECT sum(visits) FROM users"), 4);
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Foreign keys: a child insert checked its parent row, a concurrent delete of that row found no child. OCC
+// makes the two conflict at COMMIT, whichever commits first (DSQL never waits for a lock).
+
+/// A database with `parent(id, code UNIQUE)` = {1, 2} and `child(id, pid -> parent, code -> parent.code)`.
+fn family() -> Database {
+    let database = Database::open_in_memory();
+    let mut setup = session(&database);
+    ok(&mut setup, "CREATE TABLE parent (id int PRIMARY KEY, code text UNIQUE, note text)");
+    ok(
+        &mut setup,
+        "CREATE TABLE child (id int PRIMARY KEY, pid int REFERENCES parent, code text REFERENCES parent (code))",
+    );
+    ok(&mut setup, "INSERT INTO parent VALUES (1, 'a', ''), (2, 'b', '')");
+    database
+}
+
+/// The number of rows of `table`.
+fn count(session: &mut Session, table: &str) -> i64 {
+    int(session, &format!("SELECT count(*) FROM {table}"))
+}
+
+#[test]
+fn child_insert_then_parent_delete_the_parent_commits_first() {
+    let database = family();
+    let (mut child, mut parent) = (session(&database), session(&database));
+    ok(&mut child, "BEGIN");
+    ok(&mut parent, "BEGIN");
+    assert_eq!(tag(&mut child, "INSERT INTO child VALUES (1, 1, NULL)"), "INSERT 0 1");
+    // The deleter's snapshot holds no child of parent 1.
+    assert_eq!(tag(&mut parent, "DELETE FROM parent WHERE id = 1"), "DELETE 1");
+    ok(&mut parent, "COMMIT");
+    expect_conflict(&mut child, "COMMIT");
+    assert_eq!(count(&mut child, "child"), 0);
+    assert_eq!(count(&mut child, "parent"), 1);
+}
+
+#[test]
+fn child_insert_then_parent_delete_the_child_commits_first() {
+    let database = family();
+    let (mut child, mut parent) = (session(&database), session(&database));
+    ok(&mut child, "BEGIN");
+    ok(&mut parent, "BEGIN");
+    assert_eq!(tag(&mut parent, "DELETE FROM parent WHERE id = 1"), "DELETE 1");
+    assert_eq!(tag(&mut child, "INSERT INTO child VALUES (1, 1, NULL)"), "INSERT 0 1");
+    ok(&mut child, "COMMIT");
+    expect_conflict(&mut parent, "COMMIT");
+    assert_eq!(count(&mut parent, "child"), 1);
+    assert_eq!(count(&mut parent, "parent"), 2);
+}
+
+#[test]
+fn parent_key_changes_conflict_with_child_inserts_but_other_updates_do_not() {
+    let database = family();
+    let (mut child, mut parent) = (session(&database), session(&database));
+
+    // A key change of the referenced primary key (a delete of the old key) conflicts.
+    ok(&mut child, "BEGIN");
+    ok(&mut parent, "BEGIN");
+    assert_eq!(tag(&mut child, "INSERT INTO child VALUES (1, 1, NULL)"), "INSERT 0 1");
+    assert_eq!(tag(&mut parent, "UPDATE parent SET id = 10 WHERE id = 1"), "UPDATE 1");
+    ok(&mut child, "COMMIT");
+    expect_conflict(&mut parent, "COMMIT");
+
+    // So does a change of a referenced unique column (its old index entry goes).
+    ok(&mut child, "BEGIN");
+    ok(&mut parent, "BEGIN");
+    assert_eq!(tag(&mut child, "INSERT INTO child VALUES (2, NULL, 'b')"), "INSERT 0 1");
+    assert_eq!(tag(&mut parent, "UPDATE parent SET code = 'bb' WHERE id = 2"), "UPDATE 1");
+    ok(&mut parent, "COMMIT");
+    expect_conflict(&mut child, "COMMIT");
+
+    // An update that leaves the referenced keys alone does not.
+    ok(&mut child, "BEGIN");
+    ok(&mut parent, "BEGIN");
+    assert_eq!(tag(&mut child, "INSERT INTO child VALUES (3, 1, NULL)"), "INSERT 0 1");
+    assert_eq!(tag(&mut parent, "UPDATE parent SET note = 'x' WHERE id = 1"), "UPDATE 1");
+    ok(&mut parent, "COMMIT");
+    ok(&mut child, "COMMIT");
+    assert_eq!(count(&mut child, "child"), 2);
+}
+
+#[test]
+fn cascading_delete_conflicts_with_a_concurrent_child_insert() {
+    let database = Database::open_in_memory();
+    let mut setup = session(&database);
+    ok(&mut setup, "CREATE TABLE parent (id int PRIMARY KEY)");
+    ok(&mut setup, "CREATE TABLE child (id int PRIMARY KEY, pid int REFERENCES parent ON DELETE CASCADE)");
+    ok(&mut setup, "INSERT INTO parent VALUES (1)");
+    let (mut child, mut parent) = (session(&database), session(&database));
+    ok(&mut child, "BEGIN");
+    ok(&mut parent, "BEGIN");
+    assert_eq!(tag(&mut parent, "DELETE FROM parent WHERE id = 1"), "DELETE 1");
+    assert_eq!(tag(&mut child, "INSERT INTO child VALUES (1, 1)"), "INSERT 0 1");
+    ok(&mut parent, "COMMIT");
+    expect_conflict(&mut child, "COMMIT");
+    assert_eq!(count(&mut child, "child"), 0);
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Threads: random transfers with retries conserve money.
 

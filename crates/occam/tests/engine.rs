@@ -153,6 +153,64 @@ fn error_codes() {
     assert_eq!(int(&mut s, "SELECT 1"), 1);
 }
 
+/// The message and DETAIL of each constraint violation, as PostgreSQL 15 words them (the slt corpus sees
+/// only messages).
+#[test]
+fn constraint_violation_details() {
+    let db = Database::open_in_memory();
+    let mut s = db.session("admin").unwrap();
+    ok(&mut s, "CREATE TABLE p (id INT PRIMARY KEY, code TEXT UNIQUE)");
+    ok(&mut s, "CREATE TABLE c (id INT PRIMARY KEY, pid INT REFERENCES p, x INT, y INT, CHECK (x < y))");
+    ok(&mut s, "CREATE TABLE m (a INT, b INT, PRIMARY KEY (a, b))");
+    ok(&mut s, "CREATE TABLE f (a INT, b INT, FOREIGN KEY (a, b) REFERENCES m MATCH FULL)");
+    ok(&mut s, "INSERT INTO p VALUES (1, 'a')");
+    let detail = |s: &mut Session, sql: &str| {
+        let err = run(s, sql).unwrap_err();
+        (err.code, err.message, err.detail.unwrap_or_default())
+    };
+    assert_eq!(
+        detail(&mut s, "INSERT INTO c VALUES (1, 1, 5, 2)"),
+        (
+            "23514",
+            "new row for relation \"c\" violates check constraint \"c_check\"".to_string(),
+            "Failing row contains (1, 1, 5, 2).".to_string()
+        )
+    );
+    assert_eq!(
+        detail(&mut s, "INSERT INTO c VALUES (1, 5, NULL, 2)"),
+        (
+            "23503",
+            "insert or update on table \"c\" violates foreign key constraint \"c_pid_fkey\"".to_string(),
+            "Key (pid)=(5) is not present in table \"p\".".to_string()
+        )
+    );
+    assert_eq!(
+        detail(&mut s, "INSERT INTO p VALUES (2, 'a')"),
+        (
+            "23505",
+            "duplicate key value violates unique constraint \"p_code_key\"".to_string(),
+            "Key (code)=(a) already exists.".to_string()
+        )
+    );
+    ok(&mut s, "INSERT INTO c VALUES (1, 1, NULL, NULL)");
+    assert_eq!(
+        detail(&mut s, "DELETE FROM p"),
+        (
+            "23503",
+            "update or delete on table \"p\" violates foreign key constraint \"c_pid_fkey\" on table \"c\"".to_string(),
+            "Key (id)=(1) is still referenced from table \"c\".".to_string()
+        )
+    );
+    assert_eq!(
+        detail(&mut s, "INSERT INTO f VALUES (1, NULL)"),
+        (
+            "23503",
+            "insert or update on table \"f\" violates foreign key constraint \"f_a_b_fkey\"".to_string(),
+            "MATCH FULL does not allow mixing of null and nonnull key values.".to_string()
+        )
+    );
+}
+
 #[test]
 fn write_write_conflict_fails_exactly_one_commit() {
     let db = Database::open_in_memory();

@@ -167,6 +167,8 @@ pub struct AlterTable {
     pub if_exists: bool,
     /// Applied in order, all or nothing.
     pub actions: Vec<AlterTableAction>,
+    /// DSQL's `ALTER TABLE ASYNC` (only for VALIDATE CONSTRAINT, which then runs as a job).
+    pub asynchronous: bool,
 }
 
 /// One action of an ALTER TABLE.
@@ -219,6 +221,23 @@ pub enum AlterTableAction {
     OwnerTo {
         role: Option<String>,
     },
+    /// `ADD [CONSTRAINT c] CHECK (...) | UNIQUE (...) | FOREIGN KEY ... [NOT VALID]`.
+    AddConstraint(TableConstraint),
+    /// `ADD [CONSTRAINT c] UNIQUE USING INDEX i`: the unique index becomes the constraint.
+    AddUniqueUsingIndex {
+        name: Option<String>,
+        index: String,
+    },
+    /// `DROP CONSTRAINT [IF EXISTS] c [CASCADE]`.
+    DropConstraint {
+        name: String,
+        if_exists: bool,
+        cascade: bool,
+    },
+    /// `VALIDATE CONSTRAINT c`.
+    ValidateConstraint {
+        name: String,
+    },
 }
 
 /// Statements that change only the session's own state, never the database.
@@ -239,6 +258,9 @@ pub enum SessionCommand {
     /// `EXECUTE name [(argument, ...)]`. The arguments are kept as SQL text: they are cast to the
     /// statement's parameter types and evaluated when it runs.
     Execute { name: String, args: Vec<String> },
+    /// `SET CONSTRAINTS {ALL | name, ...} {DEFERRED | IMMEDIATE}`: accepted (DSQL accepts it); occam checks
+    /// every constraint at the end of its statement, deferrable or not.
+    SetConstraints,
 }
 
 /// What `DISCARD` discards.
@@ -332,6 +354,91 @@ pub struct CreateTable {
     pub columns: Vec<ColumnDef>,
     /// Column names of a table-level `PRIMARY KEY (...)`, or of the column marked `PRIMARY KEY`.
     pub primary_key: Vec<String>,
+    /// The other constraints (column and table ones), in the order they are written.
+    pub constraints: Vec<TableConstraint>,
+}
+
+/// A CHECK or UNIQUE constraint of CREATE TABLE (a column's or the table's) or of ALTER TABLE ADD
+/// CONSTRAINT.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableConstraint {
+    /// None: PostgreSQL's generated name (`t_a_check`, `t_a_key`).
+    pub name: Option<String>,
+    pub kind: ConstraintKind,
+    /// `NOT VALID` (ALTER TABLE ADD CONSTRAINT): enforced for new rows, the stored ones are not checked.
+    pub not_valid: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConstraintKind {
+    Check(Expr),
+    Unique {
+        columns: Vec<String>,
+        /// `NULLS NOT DISTINCT`.
+        nulls_not_distinct: bool,
+    },
+    ForeignKey(ForeignKeyDef),
+}
+
+/// `[FOREIGN KEY (columns)] REFERENCES parent [(columns)] [MATCH ...] [ON DELETE ...] [ON UPDATE ...]
+/// [[NOT] DEFERRABLE] [INITIALLY ...]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ForeignKeyDef {
+    pub columns: Vec<String>,
+    pub parent: ObjectName,
+    /// Empty: the parent's primary key.
+    pub parent_columns: Vec<String>,
+    pub on_delete: ReferentialAction,
+    pub on_update: ReferentialAction,
+    /// `MATCH FULL` (else PostgreSQL's default, `MATCH SIMPLE`).
+    pub match_full: bool,
+    pub deferrable: bool,
+    pub initially_deferred: bool,
+}
+
+/// What a change of a referenced row does to the rows that reference it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferentialAction {
+    NoAction,
+    Restrict,
+    Cascade,
+    SetNull,
+    SetDefault,
+}
+
+impl ReferentialAction {
+    /// `pg_constraint.confupdtype` / `confdeltype`.
+    pub fn code(self) -> &'static str {
+        match self {
+            ReferentialAction::NoAction => "a",
+            ReferentialAction::Restrict => "r",
+            ReferentialAction::Cascade => "c",
+            ReferentialAction::SetNull => "n",
+            ReferentialAction::SetDefault => "d",
+        }
+    }
+
+    pub fn from_code(code: u8) -> Option<ReferentialAction> {
+        Some(match code {
+            b'a' => ReferentialAction::NoAction,
+            b'r' => ReferentialAction::Restrict,
+            b'c' => ReferentialAction::Cascade,
+            b'n' => ReferentialAction::SetNull,
+            b'd' => ReferentialAction::SetDefault,
+            _ => return None,
+        })
+    }
+
+    /// As `pg_get_constraintdef` prints it.
+    pub fn sql(self) -> &'static str {
+        match self {
+            ReferentialAction::NoAction => "NO ACTION",
+            ReferentialAction::Restrict => "RESTRICT",
+            ReferentialAction::Cascade => "CASCADE",
+            ReferentialAction::SetNull => "SET NULL",
+            ReferentialAction::SetDefault => "SET DEFAULT",
+        }
+    }
 }
 
 /// `CREATE [UNIQUE] INDEX [ASYNC] [IF NOT EXISTS] [name] ON table (col [ASC|DESC] [NULLS FIRST|LAST], ...)

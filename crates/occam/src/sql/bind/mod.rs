@@ -114,11 +114,7 @@ pub fn plan_statement_as(
         }
         ast::Statement::CreateIndex(create) => {
             // Only an ASYNC build answers with its job id; a synchronous one (PostgreSQL mode) just a tag.
-            let columns = if create.asynchronous {
-                Arc::from(vec![Column { name: "job_id".into(), data_type: DataType::Text, origin: None }])
-            } else {
-                empty_columns()
-            };
+            let columns = if create.asynchronous { job_id_column() } else { empty_columns() };
             (Plan::CreateIndex(create.clone()), columns)
         }
         ast::Statement::DropIndex { names, if_exists } => {
@@ -135,7 +131,11 @@ pub fn plan_statement_as(
         }
         ast::Statement::Access(access) => (Plan::Access(access.clone()), empty_columns()),
         ast::Statement::Sequence(statement) => (Plan::Sequence(statement.clone()), empty_columns()),
-        ast::Statement::AlterTable(alter) => (Plan::AlterTable(alter.clone()), empty_columns()),
+        ast::Statement::AlterTable(alter) => {
+            // DSQL's ALTER TABLE ASYNC answers with its job's id.
+            let columns = if alter.asynchronous { job_id_column() } else { empty_columns() };
+            (Plan::AlterTable(alter.clone()), columns)
+        }
         ast::Statement::Analyze { table, columns } => {
             let tables = match table {
                 Some(name) => {
@@ -330,6 +330,21 @@ pub fn is_immutable(expr: &BoundExpr) -> bool {
         })
 }
 
+/// The clause name of a CHECK constraint's expression, for "aggregate functions are not allowed in check
+/// constraints" (and the refusal of subqueries there).
+const CHECK_CLAUSE: &str = "check constraints";
+
+/// Binds a CHECK constraint's expression over one row of `table` (columns qualified by `scope`), as
+/// PostgreSQL allows it: no subquery (0A000), aggregate (42803) or window function (42P20), boolean (42804).
+pub fn bind_check_constraint(table: &Table, scope: &str, expr: &Expr) -> Result<BoundExpr> {
+    let catalog = Catalog::default();
+    let mut binder = Binder::new(&catalog, &[]);
+    let scope = Binder::table_scope(table, Some(scope))?;
+    binder.clause = CHECK_CLAUSE;
+    let (bound, data_type) = binder.bind_expr(expr, &scope)?;
+    binder.coerce_bool(bound, data_type, "CHECK")
+}
+
 /// Checks a column DEFAULT at CREATE TABLE / ALTER TABLE: it must bind without columns (relation names in
 /// it, as in `nextval('s')`, are looked up in `catalog`) and be assignable to the column. Returns it bound
 /// and cast to the column's type (ALTER TABLE ADD COLUMN evaluates it for the rows already stored).
@@ -376,6 +391,11 @@ fn identity_always_error(column: &str, update: bool) -> Error {
     } else {
         err.with_hint("Use OVERRIDING SYSTEM VALUE to override.")
     }
+}
+
+/// The one `job_id` column of what DSQL's ASYNC statements return.
+fn job_id_column() -> Arc<[Column]> {
+    Arc::from(vec![Column { name: "job_id".into(), data_type: DataType::Text, origin: None }])
 }
 
 fn empty_columns() -> Arc<[Column]> {
@@ -894,6 +914,8 @@ impl<'c> Binder<'c> {
             Some(ast::ConflictTarget::Constraint(name)) => {
                 if !table.has_hidden_key() && *name == table.primary_key_name() {
                     vec![Arbiter::PrimaryKey]
+                } else if let Some(index) = table.indexes.iter().find(|i| i.constraint && i.name == *name) {
+                    vec![Arbiter::UniqueIndex(index.id)]
                 } else {
                     return Err(Error::new(
                         sqlstate::UNDEFINED_OBJECT,
@@ -1361,6 +1383,7 @@ impl<'c> Binder<'c> {
             if_not_exists: create.if_not_exists,
             columns,
             primary_key: Vec::new(),
+            constraints: Vec::new(),
         };
         Ok(Plan::CreateTableAs {
             create: table,
@@ -3286,6 +3309,15 @@ impl<'c> Binder<'c> {
         if name == "generate_series" || crate::sql::json::JsonTable::resolve(name, &[]).is_some() {
             return self.bind_select_list_function(name, args, scope);
         }
+        if name == "pg_partition_ancestors" && args.len() == 1 {
+            // occam has no partitions, and PostgreSQL lists no ancestors of a relation that is not one
+            // (psql's `\d` asks, for "Referenced by:"): an empty series of regclass.
+            self.bind_expr(&args[0], scope)?;
+            let number = |n: i64| Expr::Literal(ast::Literal::Number(Value::Int(n), DataType::Int4));
+            let (empty, from) = self.bind_select_list_function("generate_series", &[number(1), number(0)], scope)?;
+            let regclass = DataType::Reg(crate::types::RegKind::Class);
+            return Ok((BoundExpr::Cast { expr: Box::new(empty), from, to: regclass }, regclass));
+        }
         if name == "sys.wait_for_job" {
             // A procedure (run with CALL), as in DSQL; 42809 is PostgreSQL's wrong_object_type.
             return Err(Error::new(sqlstate::WRONG_OBJECT_TYPE, "sys.wait_for_job(text) is a procedure"));
@@ -3723,6 +3755,9 @@ impl<'c> Binder<'c> {
     }
 
     fn plan_subquery(&mut self, query: &ast::Query, scope: &Scope) -> Result<SubqueryPlan> {
+        if self.clause == CHECK_CLAUSE {
+            return Err(Error::unsupported("cannot use subquery in check constraint"));
+        }
         // After aggregation the current row is no longer the FROM row: a grouped query offers its
         // subqueries the columns it groups by, at their places among the group keys (PostgreSQL's
         // "subquery uses ungrouped column" for the others). Inside an aggregate's argument nothing is

@@ -23,6 +23,7 @@ pub mod memory;
 mod modify;
 mod project;
 mod recursive_union;
+mod referential;
 mod result;
 mod series;
 mod set_operation;
@@ -48,6 +49,7 @@ use crate::types::{Row, Value};
 pub use eval::eval;
 pub use instrument::NodeStats;
 pub use modify::index_entry;
+pub use referential::check_parents;
 
 /// Rows an operator hands its parent at a time.
 pub const BATCH_SIZE: usize = 1024;

@@ -1,7 +1,7 @@
 //! INSERT, UPDATE, DELETE and TRUNCATE (`ModifyTable`): read and compute every new row first (against a
 //! shared borrow of the transaction, through the optimizer's table read), then write them, maintaining
 //! every secondary index writers maintain (building or valid) and checking primary-key and unique-index
-//! duplicates, then evaluate RETURNING.
+//! duplicates and CHECK constraints, then enforce FOREIGN KEYs (`referential`) and evaluate RETURNING.
 //!
 //! A statement with data-modifying WITH queries ([`with_modifying`]) runs each part through the same
 //! functions with a `snapshot`: a copy of the transaction from before the statement, which every part
@@ -12,6 +12,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::eval::{eval, eval_all};
+use super::referential;
 use super::table_read::TableReader;
 use super::{ExecContext, NodeStats, Planning};
 use crate::catalog::{Index, Table};
@@ -78,9 +79,20 @@ pub fn truncate(
     functions: &FunctionContext,
     planning: &Planning,
 ) -> Result<QueryResult> {
+    // As PostgreSQL: a table other tables reference is truncated with them or not at all (and then no
+    // reference is checked).
+    for table in tables {
+        let outside = table.referenced_by.iter().find(|(child_id, _)| !tables.iter().any(|t| t.id == *child_id));
+        if let Some((child_id, _)) = outside {
+            let child = functions.catalog.table_by_id(*child_id).map_or_else(String::new, |t| t.name.clone());
+            return Err(Error::unsupported("cannot truncate a table referenced in a foreign key constraint")
+                .with_detail(format!("Table \"{child}\" references \"{}\".", table.name))
+                .with_hint(format!("Truncate table \"{child}\" at the same time, or use TRUNCATE ... CASCADE.")));
+        }
+    }
     for table in tables {
         let plan = DeletePlan { table: table.clone(), filter: None, returning: None, joined: None };
-        delete(&plan, txn, params, functions, planning, None, None)?;
+        delete_rows(&plan, txn, params, functions, planning, None, None)?;
     }
     Ok(QueryResult::Command { tag: "TRUNCATE TABLE".to_string() })
 }
@@ -112,7 +124,8 @@ fn project_returning(
     Ok(out)
 }
 
-fn not_null_violation(table: &Table, column: usize, row: &[Value]) -> Error {
+/// PostgreSQL's DETAIL of a row that breaks a constraint: `Failing row contains (1, null).`
+fn failing_row(table: &Table, row: &[Value]) -> String {
     let failing: Vec<String> = table
         .visible_columns()
         .map(|(i, c)| match &row[i] {
@@ -120,6 +133,10 @@ fn not_null_violation(table: &Table, column: usize, row: &[Value]) -> Error {
             value => crate::types::text::format(value, &c.data_type),
         })
         .collect();
+    format!("Failing row contains ({}).", failing.join(", "))
+}
+
+fn not_null_violation(table: &Table, column: usize, row: &[Value]) -> Error {
     Error::new(
         sqlstate::NOT_NULL_VIOLATION,
         format!(
@@ -127,7 +144,22 @@ fn not_null_violation(table: &Table, column: usize, row: &[Value]) -> Error {
             table.columns[column].name, table.name
         ),
     )
-    .with_detail(format!("Failing row contains ({}).", failing.join(", ")))
+    .with_detail(failing_row(table, row))
+}
+
+/// Checks a row about to be written against the table's CHECK constraints (bound when the catalog was
+/// loaded): 23514 for the first that is false (NULL passes, as in PostgreSQL).
+fn check_constraints(table: &Table, row: &[Value], ctx: &mut ExecContext) -> Result<()> {
+    for check in &table.checks {
+        if matches!(eval(&check.expr, row, ctx)?, Value::Bool(false)) {
+            return Err(Error::new(
+                sqlstate::CHECK_VIOLATION,
+                format!("new row for relation \"{}\" violates check constraint \"{}\"", table.name, check.name),
+            )
+            .with_detail(failing_row(table, row)));
+        }
+    }
+    Ok(())
 }
 
 fn unique_violation(table: &Table, row: &[Value]) -> Error {
@@ -141,8 +173,9 @@ fn unique_violation(table: &Table, row: &[Value]) -> Error {
     .with_detail(format!("Key ({})=({}) already exists.", names.join(", "), values.join(", ")))
 }
 
-/// Checks NOT NULL and re-applies type modifiers (varchar(n), numeric(p,s)) to a row about to be written.
-fn check_row(table: &Table, enforce_typmod: &[bool], row: &mut [Value]) -> Result<()> {
+/// Checks NOT NULL, re-applies type modifiers (varchar(n), numeric(p,s)) and checks the CHECK constraints of
+/// a row about to be written.
+fn check_row(table: &Table, enforce_typmod: &[bool], row: &mut [Value], ctx: &mut ExecContext) -> Result<()> {
     for (i, column) in table.columns.iter().enumerate() {
         if row[i].is_null() {
             if column.not_null {
@@ -155,7 +188,7 @@ fn check_row(table: &Table, enforce_typmod: &[bool], row: &mut [Value]) -> Resul
             row[i] = scalar::cast(value, &column.data_type, &column.data_type)?;
         }
     }
-    Ok(())
+    check_constraints(table, row, ctx)
 }
 
 // ---- secondary index maintenance ----
@@ -368,6 +401,8 @@ pub fn insert(
     // The rows inserted or updated (what the tag counts and RETURNING returns), and the keys of the rows
     // this statement wrote (DO UPDATE may not change one of them again).
     let mut written: Vec<Row> = Vec::with_capacity(rows.len());
+    // Per written row, the row DO UPDATE replaced (None for an inserted row), for FOREIGN KEYs.
+    let mut replaced: Vec<Option<Row>> = Vec::with_capacity(rows.len());
     let mut touched: std::collections::HashSet<Vec<u8>> = std::collections::HashSet::new();
     // An error in COPY's data names the line the row came from, as PostgreSQL's CONTEXT does.
     let locate = |err: Error, index: usize| match &plan.source {
@@ -378,7 +413,8 @@ pub fn insert(
         _ => err,
     };
     for (index, mut row) in rows.into_iter().enumerate() {
-        check_row(table, &plan.enforce_typmod, &mut row).map_err(|err| locate(err, index))?;
+        check_row(table, &plan.enforce_typmod, &mut row, &mut ExecContext::new(txn, params, functions))
+            .map_err(|err| locate(err, index))?;
         if let Some(conflict) = &plan.on_conflict {
             if let Some(existing_key) = conflicting_row(txn, table, conflict, &row, params, functions)? {
                 if let Some(update) = &conflict.update {
@@ -392,7 +428,7 @@ pub fn insert(
                              constrained values.",
                         ));
                     }
-                    if let Some(updated) = update_conflicting(
+                    if let Some((existing, updated)) = update_conflicting(
                         txn,
                         (plan, update),
                         &conflict_plans,
@@ -402,6 +438,7 @@ pub fn insert(
                         functions,
                     )? {
                         written.push(updated);
+                        replaced.push(Some(existing));
                     }
                 }
                 continue;
@@ -422,6 +459,19 @@ pub fn insert(
             touched.insert(key);
         }
         written.push(row);
+        replaced.push(None);
+    }
+    if !table.foreign_keys.is_empty() {
+        let rows: Vec<_> = written.iter().zip(&replaced).map(|(new, old)| (new.as_slice(), old.as_deref())).collect();
+        referential::check_parents(table, &rows, txn, functions)?;
+    }
+    if !table.referenced_by.is_empty() {
+        let changes: Vec<_> = written
+            .iter()
+            .zip(&replaced)
+            .filter_map(|(new, old)| old.clone().map(|old| (old, Some(new.clone()))))
+            .collect();
+        referential::enforce_references(table, changes, txn, params, functions, planning)?;
     }
     let tag = format!("INSERT 0 {}", written.len());
     let returned = project_returning(&plan.returning, &written, snapshot.unwrap_or(txn), params, functions, planning)?;
@@ -461,8 +511,8 @@ fn conflicting_row(
     Ok(None)
 }
 
-/// DO UPDATE of the row at `existing_key` with the proposed row as `excluded`: the new row, or None when
-/// the DO UPDATE's WHERE does not hold.
+/// DO UPDATE of the row at `existing_key` with the proposed row as `excluded`: the existing and the new
+/// row, or None when the DO UPDATE's WHERE does not hold.
 #[allow(clippy::too_many_arguments)]
 fn update_conflicting(
     txn: &mut Transaction,
@@ -472,7 +522,7 @@ fn update_conflicting(
     proposed: &[Value],
     params: &[Value],
     functions: &FunctionContext,
-) -> Result<Option<Row>> {
+) -> Result<Option<(Row, Row)>> {
     let table = &plan.table;
     let stored = txn.get(existing_key)?.ok_or_else(|| Error::internal("conflicting row vanished"))?;
     let existing = table.decode_row(&stored)?;
@@ -488,8 +538,8 @@ fn update_conflicting(
         for (column, expr) in &update.assignments {
             new_row[*column] = eval(expr, &both, &mut ctx)?;
         }
+        check_row(table, &plan.enforce_typmod, &mut new_row, &mut ctx)?;
     }
-    check_row(table, &plan.enforce_typmod, &mut new_row)?;
     let new_key = table.row_key_of(&new_row);
     if new_key.as_slice() != existing_key {
         if txn.get(&new_key)?.is_some() {
@@ -505,7 +555,7 @@ fn update_conflicting(
         };
         update_index_entries(txn, table, &new_row, old, new)?;
     }
-    Ok(Some(new_row))
+    Ok(Some((existing, new_row)))
 }
 
 /// Reads the rows of `table` that pass `filter` through the optimizer's cheapest read: (storage key, row)
@@ -576,7 +626,7 @@ fn find_rows_to_change(
         .collect())
 }
 
-fn read_matching(
+pub(super) fn read_matching(
     table: &Arc<Table>,
     filter: Option<&BoundExpr>,
     txn: &Transaction,
@@ -612,7 +662,10 @@ fn read_matching(
     Ok(out)
 }
 
-pub fn update(
+/// UPDATE's writes and its FOREIGN KEY checks as a child; the rows that reference the changed ones are the
+/// caller's (`referential::enforce_references`). Returns the old rows and the new ones (followed by the
+/// FROM items' columns).
+pub(super) fn update_rows(
     plan: &UpdatePlan,
     txn: &mut Transaction,
     params: &[Value],
@@ -620,7 +673,7 @@ pub fn update(
     planning: &Planning,
     analysis: Option<&mut DmlAnalysis>,
     snapshot: Option<&Transaction>,
-) -> Result<QueryResult> {
+) -> Result<(Vec<Row>, Vec<Row>)> {
     let table = &plan.table;
     let width = table.columns.len();
     // (key, old row, new row, the FROM items' columns for RETURNING)
@@ -654,8 +707,9 @@ pub fn update(
         }
     }
     let mut new_rows = Vec::with_capacity(changes.len());
+    let mut old_rows = Vec::with_capacity(changes.len());
     for (old_key, old_row, mut row, others) in changes {
-        check_row(table, &plan.enforce_typmod, &mut row)?;
+        check_row(table, &plan.enforce_typmod, &mut row, &mut ExecContext::new(txn, params, functions))?;
         if !table.indexes.is_empty() {
             let mut ctx = ExecContext::new(txn, params, functions);
             let old_entries = index_entries(table, &old_row, &mut ctx)?;
@@ -673,6 +727,31 @@ pub fn update(
         txn.put(new_key, value);
         row.extend(others);
         new_rows.push(row);
+        old_rows.push(old_row);
+    }
+    if !table.foreign_keys.is_empty() {
+        let rows: Vec<_> = new_rows.iter().zip(&old_rows).map(|(new, old)| (&new[..width], Some(&old[..]))).collect();
+        referential::check_parents(table, &rows, txn, functions)?;
+    }
+    Ok((old_rows, new_rows))
+}
+
+pub fn update(
+    plan: &UpdatePlan,
+    txn: &mut Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+    planning: &Planning,
+    analysis: Option<&mut DmlAnalysis>,
+    snapshot: Option<&Transaction>,
+) -> Result<QueryResult> {
+    let (old_rows, new_rows) = update_rows(plan, txn, params, functions, planning, analysis, snapshot)?;
+    let table = &plan.table;
+    if !table.referenced_by.is_empty() {
+        let width = table.columns.len();
+        let changes: Vec<_> =
+            old_rows.iter().zip(&new_rows).map(|(old, new)| (old.clone(), Some(new[..width].to_vec()))).collect();
+        referential::enforce_references(table, changes, txn, params, functions, planning)?;
     }
     let tag = format!("UPDATE {}", new_rows.len());
     let returned = project_returning(&plan.returning, &new_rows, snapshot.unwrap_or(txn), params, functions, planning)?;
@@ -688,6 +767,28 @@ pub fn delete(
     analysis: Option<&mut DmlAnalysis>,
     snapshot: Option<&Transaction>,
 ) -> Result<QueryResult> {
+    let old_rows = delete_rows(plan, txn, params, functions, planning, analysis, snapshot)?;
+    let table = &plan.table;
+    if !table.referenced_by.is_empty() {
+        let width = table.columns.len();
+        let changes: Vec<_> = old_rows.iter().map(|old| (old[..width].to_vec(), None)).collect();
+        referential::enforce_references(table, changes, txn, params, functions, planning)?;
+    }
+    delete_result(plan, &old_rows, snapshot.unwrap_or(txn), params, functions, planning)
+}
+
+/// DELETE's writes; the rows that reference the deleted ones are the caller's
+/// (`referential::enforce_references`; TRUNCATE empties every referencing table too). Returns the deleted
+/// rows (followed by the USING items' columns).
+pub(super) fn delete_rows(
+    plan: &DeletePlan,
+    txn: &mut Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+    planning: &Planning,
+    analysis: Option<&mut DmlAnalysis>,
+    snapshot: Option<&Transaction>,
+) -> Result<Vec<Row>> {
     let table = &plan.table;
     let reads = rows_to_change(
         table,
@@ -711,8 +812,20 @@ pub fn delete(
         }
         old_rows.push(read);
     }
+    Ok(old_rows)
+}
+
+/// The result of a DELETE that removed `old_rows` (RETURNING's subqueries read `reading`).
+fn delete_result(
+    plan: &DeletePlan,
+    old_rows: &[Row],
+    reading: &Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+    planning: &Planning,
+) -> Result<QueryResult> {
     let tag = format!("DELETE {}", old_rows.len());
-    let returned = project_returning(&plan.returning, &old_rows, snapshot.unwrap_or(txn), params, functions, planning)?;
+    let returned = project_returning(&plan.returning, old_rows, reading, params, functions, planning)?;
     Ok(dml_result(tag, &plan.returning, returned))
 }
 

@@ -1,7 +1,7 @@
-//! ALTER TABLE, translated to occam's AST. What Aurora DSQL refuses whatever the
-//! mode (any ALTER COLUMN ... TYPE, ADD CONSTRAINT without NOT VALID, synchronous VALIDATE CONSTRAINT) is
-//! refused here with DSQL's recorded wording; what only DSQL refuses (a constraint or DEFAULT in ADD COLUMN,
-//! SET NOT NULL) is the session's rule table's to decide (`compat`).
+//! ALTER TABLE, translated to occam's AST. What Aurora DSQL refuses whatever the mode (any ALTER COLUMN
+//! ... TYPE, ADD PRIMARY KEY) is refused here with DSQL's recorded wording; what only DSQL refuses (a
+//! constraint or DEFAULT in ADD COLUMN, SET NOT NULL, ADD CONSTRAINT without NOT VALID, synchronous
+//! VALIDATE CONSTRAINT) is the session's rule table's to decide (`compat`).
 
 use sqlparser::ast as sp;
 
@@ -9,7 +9,7 @@ use super::access::TokenReader;
 use super::expr::fold_ident;
 use super::{unsupported, Translator};
 use crate::error::{Error, Result};
-use crate::sql::ast::{AlterTable, AlterTableAction, IdentitySpec, ObjectName, Statement};
+use crate::sql::ast::{AlterTable, AlterTableAction, ConstraintKind, IdentitySpec, ObjectName, Statement};
 
 /// Whether the tokens after `ALTER TABLE` are a column change sqlparser has no grammar for: `... ALTER
 /// [COLUMN] c DROP IDENTITY`, `SET GENERATED` or `SET STORAGE` (`words`: the statement's first words,
@@ -68,7 +68,7 @@ impl TokenReader<'_> {
         if !self.at_end() {
             return Err(self.error());
         }
-        Ok(Statement::AlterTable(AlterTable { name, if_exists, actions: vec![action] }))
+        Ok(Statement::AlterTable(AlterTable { name, if_exists, actions: vec![action], asynchronous: false }))
     }
 }
 
@@ -78,12 +78,16 @@ impl Translator<'_> {
             return Err(unsupported("this ALTER TABLE syntax"));
         }
         let name = self.object_name(&alter.name)?;
-        let actions = alter
+        let asynchronous = self.source.is_async_alter(sp::Spanned::span(&alter.name).start);
+        let actions: Vec<AlterTableAction> = alter
             .operations
             .iter()
             .map(|operation| self.alter_table_action(operation, &name.name))
             .collect::<Result<_>>()?;
-        Ok(Statement::AlterTable(AlterTable { name, if_exists: alter.if_exists, actions }))
+        if asynchronous && !matches!(actions.as_slice(), [AlterTableAction::ValidateConstraint { .. }]) {
+            return Err(unsupported("ALTER TABLE ASYNC other than VALIDATE CONSTRAINT"));
+        }
+        Ok(Statement::AlterTable(AlterTable { name, if_exists: alter.if_exists, actions, asynchronous }))
     }
 
     fn alter_table_action(&self, operation: &sp::AlterTableOperation, table_name: &str) -> Result<AlterTableAction> {
@@ -145,14 +149,36 @@ impl Translator<'_> {
                     }
                 }
             }
-            Op::AddConstraint { not_valid: false, .. } => {
+            // occam's rows are keyed by the primary key: it cannot be added later (DSQL refuses it too).
+            Op::AddConstraint { constraint: sp::TableConstraint::PrimaryKey(_), .. } => {
                 return Err(Error::unsupported("unsupported ALTER TABLE ADD CONSTRAINT statement"))
             }
-            // DSQL accepts CHECK and FOREIGN KEY constraints added NOT VALID; occam has no such constraints.
-            Op::AddConstraint { not_valid: true, .. } => return Err(unsupported("ALTER TABLE ADD CONSTRAINT")),
-            Op::ValidateConstraint { .. } => {
-                return Err(Error::unsupported("unsupported ALTER TABLE VALIDATE CONSTRAINT statement"))
+            Op::AddConstraint { constraint: sp::TableConstraint::UniqueUsingIndex(using), not_valid } => {
+                if *not_valid {
+                    return Err(Error::unsupported("UNIQUE constraints cannot be marked NOT VALID"));
+                }
+                if using.characteristics.is_some_and(|c| c.deferrable == Some(true)) {
+                    return Err(unsupported("DEFERRABLE unique constraints"));
+                }
+                AlterTableAction::AddUniqueUsingIndex {
+                    name: using.name.as_ref().map(fold_ident),
+                    index: fold_ident(&using.index_name),
+                }
             }
+            Op::AddConstraint { constraint, not_valid } => {
+                let mut constraint = self.table_constraint(constraint)?;
+                if *not_valid && matches!(constraint.kind, ConstraintKind::Unique { .. }) {
+                    return Err(Error::unsupported("UNIQUE constraints cannot be marked NOT VALID"));
+                }
+                constraint.not_valid = *not_valid;
+                AlterTableAction::AddConstraint(constraint)
+            }
+            Op::DropConstraint { if_exists, name, drop_behavior } => AlterTableAction::DropConstraint {
+                name: fold_ident(name),
+                if_exists: *if_exists,
+                cascade: matches!(drop_behavior, Some(sp::DropBehavior::Cascade)),
+            },
+            Op::ValidateConstraint { name } => AlterTableAction::ValidateConstraint { name: fold_ident(name) },
             Op::OwnerTo { new_owner } => AlterTableAction::OwnerTo {
                 role: match new_owner {
                     sp::Owner::Ident(ident) => Some(fold_ident(ident)),

@@ -11,9 +11,9 @@
 //! - literal typing (int4 / int8 / numeric), type names (`int4`, `character varying(10)`, ...), refusals of
 //!   what occam cannot express yet (0A000, naming the feature) and of what Aurora DSQL refuses (`serial`,
 //!   `TEMPORARY` tables, ...), with DSQL's exact messages where they are known;
-//! - DSQL-only statements that sqlparser does not know (`ALTER TABLE ASYNC`) are recognised by their leading
-//!   words and refused with 0A000 rather than reported as syntax errors; `AWS IAM GRANT / REVOKE` and
-//!   `CREATE ROLE / USER` are read by a small hand parser (`access`).
+//! - DSQL-only syntax sqlparser does not know is taken out of the tokens before it parses (`ALTER TABLE
+//!   ASYNC`'s `ASYNC`, recorded by location); `AWS IAM GRANT / REVOKE` and `CREATE ROLE / USER` are read by
+//!   a small hand parser (`access`).
 //!
 //! A query string may hold several statements. As in PostgreSQL, a syntax error anywhere fails the whole
 //! string before anything runs; [`parse_each`] keeps the later, per-statement refusals apart so a caller can
@@ -78,7 +78,11 @@ pub fn parse_each(sql: &str) -> Result<Vec<Result<ast::Statement>>> {
             statements.push(statement);
             continue;
         }
-        if let Some(refusal) = dsql_only_statement(&parser).or_else(|| unparsed_refusal(&parser)) {
+        if let Some(statement) = set_constraints_statement(&mut parser, &source)? {
+            statements.push(Ok(statement));
+            continue;
+        }
+        if let Some(refusal) = unparsed_refusal(&parser) {
             // sqlparser cannot parse these; skip to the end of the statement and refuse it.
             while !matches!(parser.peek_token_ref().token, Token::SemiColon | Token::EOF) {
                 parser.advance_token();
@@ -245,6 +249,29 @@ pub fn parse_query(sql: &str) -> Result<ast::Query> {
     }
 }
 
+/// `SET CONSTRAINTS {ALL | name [, ...]} {DEFERRED | IMMEDIATE}`, which sqlparser has no grammar for; None
+/// when the statement does not start with `SET CONSTRAINTS`.
+fn set_constraints_statement(parser: &mut Parser, source: &Source) -> Result<Option<ast::Statement>> {
+    let is_word = |parser: &Parser, i: usize, text: &str| matches!(&parser.peek_nth_token_ref(i).token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(text));
+    if !is_word(parser, 0, "set") || !is_word(parser, 1, "constraints") {
+        return Ok(None);
+    }
+    parser.advance_token();
+    parser.advance_token();
+    let all = parser.parse_keyword(Keyword::ALL);
+    if !all {
+        parser.parse_comma_separated(|p| p.parse_object_name(false)).map_err(|err| source.parser_error(err, parser))?;
+    }
+    if !parser.parse_keyword(Keyword::DEFERRED) && !parser.parse_keyword(Keyword::IMMEDIATE) {
+        return Err(source.syntax_error_at(&parser.peek_token()));
+    }
+    let next = parser.peek_token();
+    if !matches!(next.token, Token::SemiColon | Token::EOF) {
+        return Err(source.syntax_error_at(&next));
+    }
+    Ok(Some(ast::Statement::Session(ast::SessionCommand::SetConstraints)))
+}
+
 /// `REFRESH MATERIALIZED VIEW [CONCURRENTLY] name [WITH DATA]`, which sqlparser has no grammar for; None
 /// when the statement does not start with REFRESH.
 fn refresh_statement(parser: &mut Parser, source: &Source, translator: &Translator) -> Result<Option<ast::Statement>> {
@@ -362,25 +389,28 @@ fn create_table_as_with_names(
     Ok(Some(statement))
 }
 
-/// Recognises DSQL statements sqlparser has no grammar for, by their leading words.
-fn dsql_only_statement(parser: &Parser) -> Option<Error> {
-    let words: Vec<Keyword> = parser
-        .peek_tokens_ref::<4>()
-        .iter()
-        .map(|t| match &t.token {
-            Token::Word(w) => w.keyword,
-            _ => Keyword::NoKeyword,
-        })
-        .collect();
-    let is_word = |i: usize, text: &str| match &parser.peek_nth_token_ref(i).token {
-        Token::Word(w) => w.quote_style.is_none() && w.value.eq_ignore_ascii_case(text),
-        _ => false,
+/// DSQL's `ALTER TABLE ASYNC t ...`: records the location of the table name of each and blanks the
+/// `ASYNC` word, so sqlparser reads a plain ALTER TABLE and the translator takes the flag back by location.
+fn take_async_alters(tokens: &mut [TokenWithSpan]) -> Vec<Location> {
+    let word_at = |tokens: &[TokenWithSpan], i: usize| match tokens.get(i).map(|t| &t.token) {
+        Some(Token::Word(w)) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
+        _ => None,
     };
-    let message = match words.as_slice() {
-        [Keyword::ALTER, Keyword::TABLE, ..] if is_word(2, "async") => "ALTER TABLE ASYNC is not supported yet",
-        _ => return None,
-    };
-    Some(Error::unsupported(message))
+    let significant: Vec<usize> =
+        (0..tokens.len()).filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_))).collect();
+    let mut out = Vec::new();
+    for n in 0..significant.len() {
+        let word = |k: usize| significant.get(n + k).and_then(|&j| word_at(tokens, j));
+        if word(0).as_deref() != Some("ALTER") || word(1).as_deref() != Some("TABLE") {
+            continue;
+        }
+        if word(2).as_deref() != Some("ASYNC") || significant.get(n + 3).is_none() {
+            continue;
+        }
+        out.push(tokens[significant[n + 3]].span.start);
+        tokens[significant[n + 2]].token = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+    }
+    out
 }
 
 /// sqlparser knows only `FOR UPDATE` and `FOR SHARE`; PostgreSQL also has `FOR NO KEY UPDATE` and
@@ -527,6 +557,8 @@ pub(super) struct Source<'a> {
     overriding: Vec<(Location, ast::Overriding)>,
     /// The tokens inside each `AS IDENTITY (...)`, in text order (see [`take_identity_options`]).
     identity_options: std::cell::RefCell<std::collections::VecDeque<Vec<TokenWithSpan>>>,
+    /// Where the table name of each `ALTER TABLE ASYNC` starts (see [`take_async_alters`]).
+    async_alters: Vec<Location>,
 }
 
 impl<'a> Source<'a> {
@@ -544,6 +576,7 @@ impl<'a> Source<'a> {
             lock_strengths: Default::default(),
             overriding: Vec::new(),
             identity_options: Default::default(),
+            async_alters: Vec::new(),
         };
         let dialect = PostgreSqlDialect {};
         let mut tokens = Vec::new();
@@ -554,8 +587,14 @@ impl<'a> Source<'a> {
         source.lock_strengths = std::cell::RefCell::new(take_lock_strengths(&mut tokens));
         source.overriding = take_overriding(&mut tokens);
         source.identity_options = std::cell::RefCell::new(take_identity_options(&mut tokens));
+        source.async_alters = take_async_alters(&mut tokens);
         source.tokens = tokens;
         Ok(source)
+    }
+
+    /// Whether the ALTER TABLE whose table name starts at `name` was written `ALTER TABLE ASYNC`.
+    pub(super) fn is_async_alter(&self, name: Location) -> bool {
+        self.async_alters.contains(&name)
     }
 
     /// The tokens of the next `AS IDENTITY (...)` options of the text, if it has any.

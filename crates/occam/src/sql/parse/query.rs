@@ -438,6 +438,10 @@ impl Translator<'_> {
                 if sample.is_some() {
                     return Err(Error::unsupported("TABLESAMPLE clause not supported"));
                 }
+                let function = name.0.last().and_then(|part| part.as_ident()).map(fold_ident);
+                if args.is_some() && function.as_deref() == Some("pg_partition_ancestors") {
+                    return self.partition_ancestors(alias.as_ref(), *with_ordinality);
+                }
                 if *with_ordinality {
                     return Err(unsupported("WITH ORDINALITY"));
                 }
@@ -489,6 +493,22 @@ impl Translator<'_> {
             sp::TableFactor::UNNEST { .. } => Err(unsupported("UNNEST ... WITH OFFSET / WITH ORDINALITY")),
             other => Err(unsupported(format!("`{other}` in FROM"))),
         }
+    }
+
+    /// `pg_partition_ancestors(rel) [WITH ORDINALITY]` in FROM (psql's `\d` asks for a table's triggers
+    /// with it): occam has no partitions, and PostgreSQL lists no ancestors of a relation that is not one, so
+    /// it is a derived table of no rows (`relid regclass` [, `depth bigint`]).
+    fn partition_ancestors(&self, alias: Option<&sp::TableAlias>, with_ordinality: bool) -> Result<TableRef> {
+        let sql = if with_ordinality {
+            "SELECT NULL::regclass AS relid, NULL::bigint AS depth WHERE false"
+        } else {
+            "SELECT NULL::regclass AS pg_partition_ancestors WHERE false"
+        };
+        let alias = match alias {
+            Some(alias) => self.table_alias(alias)?,
+            None => TableAlias { name: "pg_partition_ancestors".into(), columns: Vec::new() },
+        };
+        Ok(TableRef::Subquery { query: Box::new(super::parse_query(sql)?), alias: Some(alias), lateral: false })
     }
 
     /// A set-returning function in FROM (`generate_series(1, 3) AS g`); `pg_catalog.` is its own schema.

@@ -403,6 +403,7 @@ impl Translator<'_> {
         let table_name = name.name.clone();
         let mut columns: Vec<ColumnDef> = Vec::new();
         let mut primary_key: Option<Vec<String>> = None;
+        let mut constraints = Vec::new();
         for column in &create.columns {
             let column_name = fold_ident(&column.name);
             if columns.iter().any(|c| c.name == column_name) {
@@ -412,6 +413,7 @@ impl Translator<'_> {
                 ));
             }
             let (def, is_primary_key) = self.column_def(column, &table_name)?;
+            constraints.extend(self.column_constraints(column)?);
             if is_primary_key {
                 let location = self.source.keyword_after(column.name.span.end, Keyword::PRIMARY);
                 if primary_key.is_some() {
@@ -458,12 +460,7 @@ impl Translator<'_> {
                     }
                     primary_key = Some(key);
                 }
-                sp::TableConstraint::Unique(_) | sp::TableConstraint::UniqueUsingIndex(_) => {
-                    return Err(unsupported("UNIQUE constraints"))
-                }
-                sp::TableConstraint::ForeignKey(_) => return Err(unsupported("FOREIGN KEY constraints")),
-                sp::TableConstraint::Check(_) => return Err(unsupported("CHECK constraints")),
-                _ => return Err(unsupported(format!("the table constraint {constraint}"))),
+                other => constraints.push(self.table_constraint(other)?),
             }
         }
         let primary_key = primary_key.unwrap_or_default();
@@ -473,7 +470,145 @@ impl Translator<'_> {
                 column.not_null = true;
             }
         }
-        Ok(Statement::CreateTable(CreateTable { name, if_not_exists: create.if_not_exists, columns, primary_key }))
+        Ok(Statement::CreateTable(CreateTable {
+            name,
+            if_not_exists: create.if_not_exists,
+            columns,
+            primary_key,
+            constraints,
+        }))
+    }
+
+    /// A CHECK or UNIQUE table constraint (of CREATE TABLE or ALTER TABLE ADD CONSTRAINT).
+    pub(super) fn table_constraint(&self, constraint: &sp::TableConstraint) -> Result<ast::TableConstraint> {
+        match constraint {
+            sp::TableConstraint::Check(check) => self.check_constraint(check, None),
+            sp::TableConstraint::Unique(unique) => self.unique_constraint(unique, None, None),
+            sp::TableConstraint::UniqueUsingIndex(_) => Err(unsupported("UNIQUE USING INDEX")),
+            sp::TableConstraint::ForeignKey(foreign_key) => self.foreign_key(foreign_key, None, None),
+            other => Err(unsupported(format!("the table constraint {other}"))),
+        }
+    }
+
+    /// A column's CHECK and UNIQUE constraints (`a int CHECK (a > 0) UNIQUE`).
+    fn column_constraints(&self, column: &sp::ColumnDef) -> Result<Vec<ast::TableConstraint>> {
+        let mut out = Vec::new();
+        for option in &column.options {
+            match &option.option {
+                sp::ColumnOption::Check(check) => out.push(self.check_constraint(check, option.name.as_ref())?),
+                sp::ColumnOption::Unique(unique) => {
+                    out.push(self.unique_constraint(unique, option.name.as_ref(), Some(&column.name))?)
+                }
+                sp::ColumnOption::ForeignKey(foreign_key) => {
+                    out.push(self.foreign_key(foreign_key, option.name.as_ref(), Some(&column.name))?)
+                }
+                _ => {}
+            }
+        }
+        Ok(out)
+    }
+
+    fn check_constraint(&self, check: &sp::CheckConstraint, name: Option<&sp::Ident>) -> Result<ast::TableConstraint> {
+        if check.no_inherit || check.enforced.is_some() {
+            return Err(unsupported(format!("{check}")));
+        }
+        Ok(ast::TableConstraint {
+            name: name.or(check.name.as_ref()).map(fold_ident),
+            kind: ast::ConstraintKind::Check(self.expr(&check.expr)?),
+            not_valid: false,
+        })
+    }
+
+    /// A FOREIGN KEY constraint; a column's (`column`: `REFERENCES p`) has no column list of its own.
+    fn foreign_key(
+        &self,
+        foreign_key: &sp::ForeignKeyConstraint,
+        name: Option<&sp::Ident>,
+        column: Option<&sp::Ident>,
+    ) -> Result<ast::TableConstraint> {
+        use ast::ReferentialAction as A;
+        let action = |action: Option<sp::ReferentialAction>| match action {
+            None | Some(sp::ReferentialAction::NoAction) => A::NoAction,
+            Some(sp::ReferentialAction::Restrict) => A::Restrict,
+            Some(sp::ReferentialAction::Cascade) => A::Cascade,
+            Some(sp::ReferentialAction::SetNull) => A::SetNull,
+            Some(sp::ReferentialAction::SetDefault) => A::SetDefault,
+        };
+        let match_full = match foreign_key.match_kind {
+            None | Some(sp::ConstraintReferenceMatchKind::Simple) => false,
+            Some(sp::ConstraintReferenceMatchKind::Full) => true,
+            Some(sp::ConstraintReferenceMatchKind::Partial) => {
+                return Err(Error::unsupported("MATCH PARTIAL not yet implemented"))
+            }
+        };
+        let characteristics = foreign_key.characteristics.unwrap_or_default();
+        if characteristics.enforced.is_some() {
+            return Err(unsupported("ENFORCED / NOT ENFORCED"));
+        }
+        let initially_deferred = characteristics.initially == Some(sp::DeferrableInitial::Deferred);
+        if initially_deferred && characteristics.deferrable == Some(false) {
+            return Err(Error::syntax("constraint declared INITIALLY DEFERRED must be DEFERRABLE"));
+        }
+        let columns = match column {
+            Some(column) => vec![fold_ident(column)],
+            None => foreign_key.columns.iter().map(fold_ident).collect(),
+        };
+        Ok(ast::TableConstraint {
+            name: name.or(foreign_key.name.as_ref()).map(fold_ident),
+            kind: ast::ConstraintKind::ForeignKey(ast::ForeignKeyDef {
+                columns,
+                parent: self.object_name(&foreign_key.foreign_table)?,
+                parent_columns: foreign_key.referred_columns.iter().map(fold_ident).collect(),
+                on_delete: action(foreign_key.on_delete),
+                on_update: action(foreign_key.on_update),
+                match_full,
+                deferrable: characteristics.deferrable == Some(true) || initially_deferred,
+                initially_deferred,
+            }),
+            not_valid: false,
+        })
+    }
+
+    /// A UNIQUE constraint; a column's (`column`) has no column list of its own.
+    fn unique_constraint(
+        &self,
+        unique: &sp::UniqueConstraint,
+        name: Option<&sp::Ident>,
+        column: Option<&sp::Ident>,
+    ) -> Result<ast::TableConstraint> {
+        if !unique.include.is_empty() || unique.index_type.is_some() || !unique.index_options.is_empty() {
+            return Err(unsupported(format!("{unique}")));
+        }
+        if unique.characteristics.is_some_and(|c| c.deferrable == Some(true) || c.enforced.is_some()) {
+            return Err(unsupported("DEFERRABLE unique constraints"));
+        }
+        let mut columns = Vec::new();
+        match column {
+            Some(column) => columns.push(fold_ident(column)),
+            None => {
+                for key in &unique.columns {
+                    let sp::Expr::Identifier(ident) = &key.column.expr else {
+                        return Err(unsupported("expressions in a unique constraint"));
+                    };
+                    let name = fold_ident(ident);
+                    if columns.contains(&name) {
+                        return Err(Error::new(
+                            sqlstate::DUPLICATE_COLUMN,
+                            format!("column \"{name}\" appears twice in unique constraint"),
+                        ));
+                    }
+                    columns.push(name);
+                }
+            }
+        }
+        Ok(ast::TableConstraint {
+            name: name.or(unique.name.as_ref()).map(fold_ident),
+            kind: ast::ConstraintKind::Unique {
+                columns,
+                nulls_not_distinct: unique.nulls_distinct == sp::NullsDistinctOption::NotDistinct,
+            },
+            not_valid: false,
+        })
     }
 
     /// One column of CREATE TABLE or ALTER TABLE ADD COLUMN, and whether it is declared PRIMARY KEY.
@@ -545,6 +680,8 @@ impl Translator<'_> {
                     }
                     identity = Some(IdentitySpec { always: *generated_as == sp::GeneratedAs::Always, options });
                 }
+                // CREATE TABLE's column constraints (`column_constraints`); ADD COLUMN refuses them first.
+                sp::ColumnOption::Check(_) | sp::ColumnOption::Unique(_) | sp::ColumnOption::ForeignKey(_) => {}
                 other => return Err(refuse_constraint(other)),
             }
         }
@@ -1016,9 +1153,6 @@ fn contains_subquery(expr: &sp::Expr) -> bool {
 /// 0A000 for a column option other than NULL / NOT NULL / DEFAULT / PRIMARY KEY.
 fn refuse_constraint(option: &sp::ColumnOption) -> Error {
     match option {
-        sp::ColumnOption::Unique(_) => unsupported("UNIQUE constraints"),
-        sp::ColumnOption::ForeignKey(_) => unsupported("FOREIGN KEY constraints"),
-        sp::ColumnOption::Check(_) => unsupported("CHECK constraints"),
         sp::ColumnOption::Generated { .. } | sp::ColumnOption::Identity(_) => unsupported("generated columns"),
         sp::ColumnOption::Collation(_) => unsupported("COLLATE"),
         other => unsupported(format!("the column option {other}")),

@@ -240,6 +240,8 @@ pub static FUNCTIONS: &[BuiltinFunction] = &[
     BuiltinFunction { oid: 2081, name: "pg_function_is_visible", kind: 'f', result: 16, returns_set: false, args: &[26], variadic: 0 },
     BuiltinFunction { oid: 1387, name: "pg_get_constraintdef", kind: 'f', result: 25, returns_set: false, args: &[26], variadic: 0 },
     BuiltinFunction { oid: 2508, name: "pg_get_constraintdef", kind: 'f', result: 25, returns_set: false, args: &[26, 16], variadic: 0 },
+    BuiltinFunction { oid: 1662, name: "pg_get_triggerdef", kind: 'f', result: 25, returns_set: false, args: &[26], variadic: 0 },
+    BuiltinFunction { oid: 2730, name: "pg_get_triggerdef", kind: 'f', result: 25, returns_set: false, args: &[26, 16], variadic: 0 },
     BuiltinFunction { oid: 1716, name: "pg_get_expr", kind: 'f', result: 25, returns_set: false, args: &[194, 26], variadic: 0 },
     BuiltinFunction { oid: 2509, name: "pg_get_expr", kind: 'f', result: 25, returns_set: false, args: &[194, 26, 16], variadic: 0 },
     BuiltinFunction { oid: 2162, name: "pg_get_function_arguments", kind: 'f', result: 25, returns_set: false, args: &[26], variadic: 0 },

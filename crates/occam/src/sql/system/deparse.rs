@@ -441,10 +441,10 @@ pub fn index_definition(catalog: &Catalog, class: &Class, pretty: bool) -> Strin
     if !include.is_empty() {
         text.push_str(&format!(" INCLUDE ({})", include.join(", ")));
     }
-    if matches!(class, Class::Index(_, index) if index.nulls_not_distinct) {
-        text.push_str(" NULLS NOT DISTINCT");
-    }
     if let Class::Index(_, index) = class {
+        if index.nulls_not_distinct {
+            text.push_str(" NULLS NOT DISTINCT");
+        }
         if let Some(predicate) = &index.predicate_sql {
             text.push_str(" WHERE ");
             text.push_str(&print_expression(predicate, Some(table), pretty));
@@ -487,6 +487,75 @@ pub fn primary_key_definition(table: &Table) -> String {
     format!("PRIMARY KEY ({})", columns.join(", "))
 }
 
+/// `pg_get_constraintdef(oid, pretty)` of one of occam's constraints (None: no such constraint):
+/// `PRIMARY KEY (a)`, `UNIQUE (a, b)`, `CHECK ((a > 0))` (pretty: `CHECK (a > 0)`), `... NOT VALID`.
+pub fn constraint_definition(catalog: &Catalog, oid: u32, pretty: bool) -> Option<String> {
+    use super::oids::ConstraintOid;
+    let table_of = |id: u32| catalog.tables().find(|t| t.id == id);
+    match super::oids::constraint(oid) {
+        ConstraintOid::PrimaryKey(id) => {
+            table_of(id).filter(|t| !t.has_hidden_key()).map(|t| primary_key_definition(t))
+        }
+        ConstraintOid::Check { table_id, position } => {
+            let table = table_of(table_id)?;
+            let check = table.checks.get(position)?;
+            let mut text = format!("CHECK ({})", print_expression(&check.sql, Some(table), pretty));
+            if !check.validated {
+                text.push_str(" NOT VALID");
+            }
+            Some(text)
+        }
+        ConstraintOid::Unique(index_id) => {
+            let index = catalog.indexes().find(|i| i.id == index_id && i.constraint)?;
+            let table = table_of(index.table_id)?;
+            let columns: Vec<String> = index.columns.iter().map(|c| quote_ident(&c.describe(table))).collect();
+            let nulls = if index.nulls_not_distinct { " NULLS NOT DISTINCT" } else { "" };
+            Some(format!("UNIQUE{nulls} ({})", columns.join(", ")))
+        }
+        ConstraintOid::ForeignKey { table_id, position } => {
+            let table = table_of(table_id)?;
+            let key = table.foreign_keys.get(position)?;
+            let parent = table_of(key.parent_id)?;
+            Some(foreign_key_definition(table, key, parent))
+        }
+        ConstraintOid::Other => None,
+    }
+}
+
+/// `FOREIGN KEY (a) REFERENCES p(id) ON DELETE CASCADE`, as `pg_get_constraintdef` prints it (the
+/// defaults, NO ACTION and MATCH SIMPLE, left out).
+pub fn foreign_key_definition(table: &Table, key: &crate::catalog::ForeignKey, parent: &Table) -> String {
+    use crate::sql::ast::ReferentialAction;
+    let names = |table: &Table, columns: &[usize]| -> String {
+        columns.iter().map(|&c| quote_ident(&table.columns[c].name)).collect::<Vec<_>>().join(", ")
+    };
+    let mut text = format!(
+        "FOREIGN KEY ({}) REFERENCES {}({})",
+        names(table, &key.columns),
+        quote_ident(&parent.name),
+        names(parent, &key.parent_columns)
+    );
+    if key.match_full {
+        text.push_str(" MATCH FULL");
+    }
+    if key.on_update != ReferentialAction::NoAction {
+        text.push_str(&format!(" ON UPDATE {}", key.on_update.sql()));
+    }
+    if key.on_delete != ReferentialAction::NoAction {
+        text.push_str(&format!(" ON DELETE {}", key.on_delete.sql()));
+    }
+    if key.deferrable {
+        text.push_str(" DEFERRABLE");
+    }
+    if key.initially_deferred {
+        text.push_str(" INITIALLY DEFERRED");
+    }
+    if !key.validated {
+        text.push_str(" NOT VALID");
+    }
+    text
+}
+
 /// `pg_get_viewdef` / `pg_views.definition`: the view's query as it was written, in PostgreSQL's frame
 /// (a leading space, a closing semicolon) though not re-printed in PostgreSQL's layout.
 pub fn view_definition(view: &crate::catalog::views::View) -> String {
@@ -519,6 +588,9 @@ mod tests {
             indexes: Vec::new(),
             loaded_at: 0,
             materialized: false,
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
+            referenced_by: Vec::new(),
         }
     }
 

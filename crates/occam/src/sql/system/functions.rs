@@ -131,6 +131,10 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
             .or_else(|| all(&[text_arg, oid_arg, bool_arg]))
             .map(|a| resolved(C::Expression, a, text)),
         "pg_get_userbyid" => all(&[oid_arg]).map(|a| resolved(C::UserById, a, DataType::Name)),
+        // occam has no triggers (foreign keys are enforced without them): there is no trigger to print.
+        "pg_get_triggerdef" => {
+            all(&[oid_arg]).or_else(|| all(&[oid_arg, bool_arg])).map(|a| resolved(C::Nothing, a, text))
+        }
         "obj_description" => {
             all(&[oid_arg]).or_else(|| all(&[oid_arg, text_arg])).map(|a| resolved(C::ObjectDescription, a, text))
         }
@@ -368,10 +372,9 @@ pub fn invoke(function: CatalogFunction, args: &[Value], ctx: &FunctionContext) 
             }
         }
         C::ConstraintDefinition => {
-            let table = oids::primary_key_constraint_table(first_oid())
-                .and_then(|id| catalog.tables().find(|t| t.id == id && !t.has_hidden_key()));
-            match table {
-                Some(table) => Value::Text(deparse::primary_key_definition(table)),
+            let pretty = matches!(args.get(1), Some(Value::Bool(true)));
+            match deparse::constraint_definition(catalog, first_oid(), pretty) {
+                Some(definition) => Value::Text(definition),
                 None => {
                     return Err(Error::new(
                         sqlstate::UNDEFINED_OBJECT,

@@ -12,7 +12,7 @@ use super::{oids, RelationKind, Schema, SystemContext, SystemRelation};
 use crate::catalog::Catalog;
 use crate::error::Result;
 use crate::sql::ast::Privilege;
-use crate::types::{DataType, Row};
+use crate::types::{DataType, Row, Value};
 
 /// The database name every `*_catalog` column holds.
 const DATABASE: &str = "postgres";
@@ -33,7 +33,7 @@ pub static RELATIONS: &[SystemRelation] = &[
     view!("table_constraints", 13411, &[("constraint_catalog", DataType::Name), ("constraint_schema", DataType::Name), ("constraint_name", DataType::Name), ("table_catalog", DataType::Name), ("table_schema", DataType::Name), ("table_name", DataType::Name), ("constraint_type", DataType::Varchar(None)), ("is_deferrable", DataType::Varchar(Some(3))), ("initially_deferred", DataType::Varchar(Some(3))), ("enforced", DataType::Varchar(Some(3))), ("nulls_distinct", DataType::Varchar(Some(3)))], table_constraints),
     view!("check_constraints", 13260, &[("constraint_catalog", DataType::Name), ("constraint_schema", DataType::Name), ("constraint_name", DataType::Name), ("check_clause", DataType::Varchar(None))], check_constraints),
     view!("key_column_usage", 13329, &[("constraint_catalog", DataType::Name), ("constraint_schema", DataType::Name), ("constraint_name", DataType::Name), ("table_catalog", DataType::Name), ("table_schema", DataType::Name), ("table_name", DataType::Name), ("column_name", DataType::Name), ("ordinal_position", DataType::Int4), ("position_in_unique_constraint", DataType::Int4)], key_column_usage),
-    view!("referential_constraints", 13339, &[("constraint_catalog", DataType::Name), ("constraint_schema", DataType::Name), ("constraint_name", DataType::Name), ("unique_constraint_catalog", DataType::Name), ("unique_constraint_schema", DataType::Name), ("unique_constraint_name", DataType::Name), ("match_option", DataType::Varchar(None)), ("update_rule", DataType::Varchar(None)), ("delete_rule", DataType::Varchar(None))], super::no_rows),
+    view!("referential_constraints", 13339, &[("constraint_catalog", DataType::Name), ("constraint_schema", DataType::Name), ("constraint_name", DataType::Name), ("unique_constraint_catalog", DataType::Name), ("unique_constraint_schema", DataType::Name), ("unique_constraint_name", DataType::Name), ("match_option", DataType::Varchar(None)), ("update_rule", DataType::Varchar(None)), ("delete_rule", DataType::Varchar(None))], referential_constraints),
     view!("constraint_column_usage", 13300, &[("table_catalog", DataType::Name), ("table_schema", DataType::Name), ("table_name", DataType::Name), ("column_name", DataType::Name), ("constraint_catalog", DataType::Name), ("constraint_schema", DataType::Name), ("constraint_name", DataType::Name)], constraint_column_usage),
     view!("sequences", 13386, &[("sequence_catalog", DataType::Name), ("sequence_schema", DataType::Name), ("sequence_name", DataType::Name), ("data_type", DataType::Varchar(None)), ("numeric_precision", DataType::Int4), ("numeric_precision_radix", DataType::Int4), ("numeric_scale", DataType::Int4), ("start_value", DataType::Varchar(None)), ("minimum_value", DataType::Varchar(None)), ("maximum_value", DataType::Varchar(None)), ("increment", DataType::Varchar(None)), ("cycle_option", DataType::Varchar(Some(3)))], super::sequences::information_schema_sequences),
     view!("routines", 13377, &[("specific_catalog", DataType::Name), ("specific_schema", DataType::Name), ("specific_name", DataType::Name), ("routine_catalog", DataType::Name), ("routine_schema", DataType::Name), ("routine_name", DataType::Name), ("routine_type", DataType::Varchar(None)), ("module_catalog", DataType::Name), ("module_schema", DataType::Name), ("module_name", DataType::Name), ("udt_catalog", DataType::Name), ("udt_schema", DataType::Name), ("udt_name", DataType::Name), ("data_type", DataType::Varchar(None)), ("character_maximum_length", DataType::Int4), ("character_octet_length", DataType::Int4), ("character_set_catalog", DataType::Name), ("character_set_schema", DataType::Name), ("character_set_name", DataType::Name), ("collation_catalog", DataType::Name), ("collation_schema", DataType::Name), ("collation_name", DataType::Name), ("numeric_precision", DataType::Int4), ("numeric_precision_radix", DataType::Int4), ("numeric_scale", DataType::Int4), ("datetime_precision", DataType::Int4), ("interval_type", DataType::Varchar(None)), ("interval_precision", DataType::Int4), ("type_udt_catalog", DataType::Name), ("type_udt_schema", DataType::Name), ("type_udt_name", DataType::Name), ("scope_catalog", DataType::Name), ("scope_schema", DataType::Name), ("scope_name", DataType::Name), ("maximum_cardinality", DataType::Int4), ("dtd_identifier", DataType::Name), ("routine_body", DataType::Varchar(None)), ("routine_definition", DataType::Varchar(None)), ("external_name", DataType::Varchar(None)), ("external_language", DataType::Varchar(None)), ("parameter_style", DataType::Varchar(None)), ("is_deterministic", DataType::Varchar(Some(3))), ("sql_data_access", DataType::Varchar(None)), ("is_null_call", DataType::Varchar(Some(3))), ("sql_path", DataType::Varchar(None)), ("schema_level_routine", DataType::Varchar(Some(3))), ("max_dynamic_result_sets", DataType::Int4), ("is_user_defined_cast", DataType::Varchar(Some(3))), ("is_implicitly_invocable", DataType::Varchar(Some(3))), ("security_type", DataType::Varchar(None)), ("to_sql_specific_catalog", DataType::Name), ("to_sql_specific_schema", DataType::Name), ("to_sql_specific_name", DataType::Name), ("as_locator", DataType::Varchar(Some(3))), ("created", DataType::Timestamptz), ("last_altered", DataType::Timestamptz), ("new_savepoint_level", DataType::Varchar(Some(3))), ("is_udt_dependent", DataType::Varchar(Some(3))), ("result_cast_from_data_type", DataType::Varchar(None)), ("result_cast_as_locator", DataType::Varchar(Some(3))), ("result_cast_char_max_length", DataType::Int4), ("result_cast_char_octet_length", DataType::Int4), ("result_cast_char_set_catalog", DataType::Name), ("result_cast_char_set_schema", DataType::Name), ("result_cast_char_set_name", DataType::Name), ("result_cast_collation_catalog", DataType::Name), ("result_cast_collation_schema", DataType::Name), ("result_cast_collation_name", DataType::Name), ("result_cast_numeric_precision", DataType::Int4), ("result_cast_numeric_precision_radix", DataType::Int4), ("result_cast_numeric_scale", DataType::Int4), ("result_cast_datetime_precision", DataType::Int4), ("result_cast_interval_type", DataType::Varchar(None)), ("result_cast_interval_precision", DataType::Int4), ("result_cast_type_udt_catalog", DataType::Name), ("result_cast_type_udt_schema", DataType::Name), ("result_cast_type_udt_name", DataType::Name), ("result_cast_scope_catalog", DataType::Name), ("result_cast_scope_schema", DataType::Name), ("result_cast_scope_name", DataType::Name), ("result_cast_maximum_cardinality", DataType::Int4), ("result_cast_dtd_identifier", DataType::Name)], routines),
@@ -229,13 +229,22 @@ fn columns(ctx: &SystemContext) -> Result<Vec<Row>> {
     Ok(out)
 }
 
-/// A constraint occam has: a table's primary key, or a column's NOT NULL (a CHECK in the standard's view).
+/// A constraint occam has: a table's primary key, a UNIQUE or CHECK constraint, or a column's NOT NULL (a
+/// CHECK in the standard's view).
 struct Constraint<'c> {
     table: &'c crate::catalog::Table,
     name: String,
     kind: &'static str,
-    /// Table column indices (the key's, or the NOT NULL column).
+    /// Table column indices (the key's, or the NOT NULL column; none for a CHECK constraint).
     columns: Vec<usize>,
+    /// A CHECK's condition as `check_constraints.check_clause` shows it.
+    check_clause: String,
+    /// A UNIQUE constraint's `NULLS [NOT] DISTINCT` (None for other kinds).
+    nulls_distinct: Option<bool>,
+    /// A column's NOT NULL shown as a CHECK (not a `pg_constraint` row, so no `constraint_column_usage`).
+    not_null: bool,
+    /// A FOREIGN KEY's definition and the parent's unique key it references: (name, columns).
+    foreign_key: Option<(&'c crate::catalog::ForeignKey, String, Vec<usize>)>,
 }
 
 fn constraints<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Constraint<'c>> {
@@ -248,6 +257,64 @@ fn constraints<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Constraint<
                 name: table.primary_key_name(),
                 kind: "PRIMARY KEY",
                 columns: table.primary_key.clone(),
+                check_clause: String::new(),
+                nulls_distinct: None,
+                not_null: false,
+                foreign_key: None,
+            });
+        }
+        for index in table.indexes.iter().filter(|i| i.constraint) {
+            out.push(Constraint {
+                table,
+                name: index.name.clone(),
+                kind: "UNIQUE",
+                columns: index.key_table_columns().unwrap_or_default(),
+                check_clause: String::new(),
+                nulls_distinct: Some(!index.nulls_not_distinct),
+                not_null: false,
+                foreign_key: None,
+            });
+        }
+        for check in &table.checks {
+            // PostgreSQL's `check_clause` is pg_get_constraintdef's text after `CHECK `.
+            let condition = super::deparse::print_expression(&check.sql, Some(table), false);
+            let mut read = Vec::new();
+            check.expr.mark_columns(&mut read);
+            out.push(Constraint {
+                table,
+                name: check.name.clone(),
+                kind: "CHECK",
+                columns: (0..read.len()).filter(|&c| read[c]).collect(),
+                check_clause: format!("({condition})"),
+                nulls_distinct: None,
+                not_null: false,
+                foreign_key: None,
+            });
+        }
+        for key in &table.foreign_keys {
+            let Some(parent) = catalog.table_by_id(key.parent_id) else { continue };
+            let same_set = |columns: &[usize]| {
+                columns.len() == key.parent_columns.len() && columns.iter().all(|c| key.parent_columns.contains(c))
+            };
+            let unique = if !parent.has_hidden_key() && same_set(&parent.primary_key) {
+                Some((parent.primary_key_name(), parent.primary_key.clone()))
+            } else {
+                parent
+                    .indexes
+                    .iter()
+                    .find(|i| i.unique && i.key_table_columns().is_some_and(|columns| same_set(&columns)))
+                    .map(|i| (i.name.clone(), i.key_table_columns().unwrap_or_default()))
+            };
+            let Some((unique_name, unique_columns)) = unique else { continue };
+            out.push(Constraint {
+                table,
+                name: key.name.clone(),
+                kind: "FOREIGN KEY",
+                columns: key.columns.clone(),
+                check_clause: String::new(),
+                nulls_distinct: None,
+                not_null: false,
+                foreign_key: Some((key, unique_name, unique_columns)),
             });
         }
         for (index, column) in table.visible_columns() {
@@ -258,6 +325,10 @@ fn constraints<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Constraint<
                     name: format!("{}_{}_{attnum}_not_null", oids::PUBLIC_NAMESPACE, oids::table(table.id)),
                     kind: "CHECK",
                     columns: vec![index],
+                    check_clause: format!("{} IS NOT NULL", super::names::quote_ident(&column.name)),
+                    nulls_distinct: None,
+                    not_null: true,
+                    foreign_key: None,
                 });
             }
         }
@@ -277,10 +348,42 @@ fn table_constraints(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("table_schema", crate::catalog::PUBLIC_SCHEMA)
                 .set("table_name", c.table.name.clone())
                 .set("constraint_type", c.kind)
-                .set("is_deferrable", "NO")
-                .set("initially_deferred", "NO")
+                .set("is_deferrable", yes_no(c.foreign_key.as_ref().is_some_and(|(k, ..)| k.deferrable)))
+                .set("initially_deferred", yes_no(c.foreign_key.as_ref().is_some_and(|(k, ..)| k.initially_deferred)))
                 .set("enforced", "YES")
+                .set("nulls_distinct", c.nulls_distinct.map_or(Value::Null, |d| Value::Text(yes_no(d).into())))
                 .finish()
+        })
+        .collect())
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value {
+        "YES"
+    } else {
+        "NO"
+    }
+}
+
+/// One row per FOREIGN KEY: the unique key it references and its rules.
+fn referential_constraints(ctx: &SystemContext) -> Result<Vec<Row>> {
+    Ok(constraints(ctx, ctx.catalog())
+        .iter()
+        .filter_map(|c| {
+            let (key, unique_name, _) = c.foreign_key.as_ref()?;
+            Some(
+                ctx.row()
+                    .set("constraint_catalog", DATABASE)
+                    .set("constraint_schema", crate::catalog::PUBLIC_SCHEMA)
+                    .set("constraint_name", c.name.clone())
+                    .set("unique_constraint_catalog", DATABASE)
+                    .set("unique_constraint_schema", crate::catalog::PUBLIC_SCHEMA)
+                    .set("unique_constraint_name", unique_name.clone())
+                    .set("match_option", if key.match_full { "FULL" } else { "NONE" })
+                    .set("update_rule", key.on_update.sql())
+                    .set("delete_rule", key.on_delete.sql())
+                    .finish(),
+            )
         })
         .collect())
 }
@@ -290,12 +393,11 @@ fn check_constraints(ctx: &SystemContext) -> Result<Vec<Row>> {
         .iter()
         .filter(|c| c.kind == "CHECK")
         .map(|c| {
-            let column = &c.table.columns[c.columns[0]].name;
             ctx.row()
                 .set("constraint_catalog", DATABASE)
                 .set("constraint_schema", crate::catalog::PUBLIC_SCHEMA)
                 .set("constraint_name", c.name.clone())
-                .set("check_clause", format!("{} IS NOT NULL", super::names::quote_ident(column)))
+                .set("check_clause", c.check_clause.clone())
                 .finish()
         })
         .collect())
@@ -303,8 +405,13 @@ fn check_constraints(ctx: &SystemContext) -> Result<Vec<Row>> {
 
 fn key_column_usage(ctx: &SystemContext) -> Result<Vec<Row>> {
     let mut out = Vec::new();
-    for c in constraints(ctx, ctx.catalog()).iter().filter(|c| c.kind == "PRIMARY KEY") {
+    for c in constraints(ctx, ctx.catalog()).iter().filter(|c| c.kind != "CHECK") {
         for (position, &column) in c.columns.iter().enumerate() {
+            // A foreign key column's place in the unique key it references.
+            let in_unique = c.foreign_key.as_ref().map_or(Value::Null, |(key, _, unique_columns)| {
+                let parent_column = key.parent_columns[position];
+                Value::Int(unique_columns.iter().position(|&u| u == parent_column).map_or(0, |p| p as i64 + 1))
+            });
             out.push(
                 ctx.row()
                     .set("constraint_catalog", DATABASE)
@@ -315,6 +422,7 @@ fn key_column_usage(ctx: &SystemContext) -> Result<Vec<Row>> {
                     .set("table_name", c.table.name.clone())
                     .set("column_name", c.table.columns[column].name.clone())
                     .set("ordinal_position", position as i32 + 1)
+                    .set("position_in_unique_constraint", in_unique)
                     .finish(),
             );
         }
@@ -322,16 +430,25 @@ fn key_column_usage(ctx: &SystemContext) -> Result<Vec<Row>> {
     Ok(out)
 }
 
+/// The columns each constraint uses: a key's, a CHECK's (those it reads), and for a FOREIGN KEY the
+/// referenced table's columns, as PostgreSQL lists them.
 fn constraint_column_usage(ctx: &SystemContext) -> Result<Vec<Row>> {
     let mut out = Vec::new();
-    for c in constraints(ctx, ctx.catalog()).iter().filter(|c| c.kind == "PRIMARY KEY") {
-        for &column in &c.columns {
+    for c in constraints(ctx, ctx.catalog()).iter().filter(|c| !c.not_null) {
+        let (table, columns) = match &c.foreign_key {
+            Some((key, ..)) => match ctx.catalog().table_by_id(key.parent_id) {
+                Some(parent) => (&**parent, key.parent_columns.clone()),
+                None => continue,
+            },
+            None => (c.table, c.columns.clone()),
+        };
+        for column in columns {
             out.push(
                 ctx.row()
                     .set("table_catalog", DATABASE)
                     .set("table_schema", crate::catalog::PUBLIC_SCHEMA)
-                    .set("table_name", c.table.name.clone())
-                    .set("column_name", c.table.columns[column].name.clone())
+                    .set("table_name", table.name.clone())
+                    .set("column_name", table.columns[column].name.clone())
                     .set("constraint_catalog", DATABASE)
                     .set("constraint_schema", crate::catalog::PUBLIC_SCHEMA)
                     .set("constraint_name", c.name.clone())

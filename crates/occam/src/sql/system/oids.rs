@@ -9,6 +9,9 @@
 //!   primary-key index    0x2000_0000 + table id  (occam's table is its primary key; PostgreSQL has an index)
 //!   secondary index      0x4000_0000 + index id
 //!   primary-key constraint 0x7000_0000 + table id
+//!   check constraint     0x3000_0000 + table id * 256 + its position among the table's checks
+//!   unique constraint    0x6000_0000 + its index's id
+//!   foreign key          0x8000_0000 + table id * 256 + its position among the table's foreign keys
 //!   column default       0x5000_0000 + table id * 1601 + column number  (pg_attrdef.oid)
 //!   role                 10 for admin, else the role's own oid (roles.rs: from 16384)
 //! ```
@@ -49,6 +52,11 @@ const SECONDARY_INDEX_BASE: u32 = 0x4000_0000;
 const COLUMN_DEFAULT_BASE: u32 = 0x5000_0000;
 const PRIMARY_KEY_INDEX_BASE: u32 = 0x2000_0000;
 const PRIMARY_KEY_CONSTRAINT_BASE: u32 = 0x7000_0000;
+const CHECK_CONSTRAINT_BASE: u32 = 0x3000_0000;
+const UNIQUE_CONSTRAINT_BASE: u32 = 0x6000_0000;
+const FOREIGN_KEY_BASE: u32 = 0x8000_0000;
+/// How many CHECK constraints (foreign keys) of one table have distinct oids.
+const CHECKS_PER_TABLE: u32 = 256;
 const RANGE: u32 = 0x1000_0000;
 
 /// A table's `pg_class.oid` (the table oid RowDescription carries).
@@ -100,11 +108,55 @@ pub fn class(oid: u32) -> ClassOid {
     }
 }
 
-/// The table whose primary-key constraint `oid` is.
-pub fn primary_key_constraint_table(oid: u32) -> Option<u32> {
-    (PRIMARY_KEY_CONSTRAINT_BASE..PRIMARY_KEY_CONSTRAINT_BASE + RANGE)
-        .contains(&oid)
-        .then(|| oid - PRIMARY_KEY_CONSTRAINT_BASE)
+/// The `pg_constraint.oid` of a table's CHECK constraint at `position` in `Table::checks`.
+pub fn check_constraint(table_id: u32, position: usize) -> u32 {
+    CHECK_CONSTRAINT_BASE + (table_id.wrapping_mul(CHECKS_PER_TABLE) + position as u32) % RANGE
+}
+
+/// The `pg_constraint.oid` of a table's FOREIGN KEY at `position` in `Table::foreign_keys`.
+pub fn foreign_key(table_id: u32, position: usize) -> u32 {
+    FOREIGN_KEY_BASE + (table_id.wrapping_mul(CHECKS_PER_TABLE) + position as u32) % RANGE
+}
+
+/// The `pg_constraint.oid` of the UNIQUE constraint index `index_id` backs.
+pub fn unique_constraint(index_id: u32) -> u32 {
+    UNIQUE_CONSTRAINT_BASE + index_id
+}
+
+/// What a `pg_constraint` oid of occam's names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConstraintOid {
+    PrimaryKey(u32),
+    Check {
+        table_id: u32,
+        position: usize,
+    },
+    /// The index's id.
+    Unique(u32),
+    ForeignKey {
+        table_id: u32,
+        position: usize,
+    },
+    Other,
+}
+
+/// Decodes a `pg_constraint.oid`.
+pub fn constraint(oid: u32) -> ConstraintOid {
+    let within = |base: u32| (base..base + RANGE).contains(&oid).then(|| oid - base);
+    if let Some(table_id) = within(PRIMARY_KEY_CONSTRAINT_BASE) {
+        ConstraintOid::PrimaryKey(table_id)
+    } else if let Some(offset) = within(CHECK_CONSTRAINT_BASE) {
+        ConstraintOid::Check { table_id: offset / CHECKS_PER_TABLE, position: (offset % CHECKS_PER_TABLE) as usize }
+    } else if let Some(index_id) = within(UNIQUE_CONSTRAINT_BASE) {
+        ConstraintOid::Unique(index_id)
+    } else if let Some(offset) = within(FOREIGN_KEY_BASE) {
+        ConstraintOid::ForeignKey {
+            table_id: offset / CHECKS_PER_TABLE,
+            position: (offset % CHECKS_PER_TABLE) as usize,
+        }
+    } else {
+        ConstraintOid::Other
+    }
 }
 
 #[cfg(test)]
@@ -118,7 +170,10 @@ mod tests {
         assert_eq!(class(secondary_index(7)), ClassOid::SecondaryIndex(7));
         assert_eq!(class(primary_key_index(7)), ClassOid::PrimaryKeyIndex(7));
         assert_eq!(class(1259), ClassOid::Other);
-        assert_eq!(primary_key_constraint_table(primary_key_constraint(9)), Some(9));
-        assert_eq!(primary_key_constraint_table(table(9)), None);
+        assert_eq!(constraint(check_constraint(5, 2)), ConstraintOid::Check { table_id: 5, position: 2 });
+        assert_eq!(constraint(unique_constraint(4)), ConstraintOid::Unique(4));
+        assert_eq!(constraint(foreign_key(5, 1)), ConstraintOid::ForeignKey { table_id: 5, position: 1 });
+        assert_eq!(constraint(primary_key_constraint(4)), ConstraintOid::PrimaryKey(4));
+        assert_eq!(constraint(table(4)), ConstraintOid::Other);
     }
 }

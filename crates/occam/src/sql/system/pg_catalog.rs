@@ -175,6 +175,14 @@ fn pg_class(ctx: &SystemContext) -> Result<Vec<Row>> {
                 Class::Table(table) => !table.has_hidden_key() || !table.indexes.is_empty(),
                 _ => false,
             };
+            // PostgreSQL counts a table's CHECK constraints, and enforces foreign keys (either side) with
+            // triggers: psql shows those sections only when these say so.
+            let (checks, has_triggers) = match class {
+                Class::Table(table) => {
+                    (table.checks.len() as i16, !table.foreign_keys.is_empty() || !table.referenced_by.is_empty())
+                }
+                _ => (0, false),
+            };
             let storage = !matches!(class, Class::View(_))
                 && !matches!(class, Class::System(relation) if relation.kind == RelationKind::View);
             ctx.row()
@@ -189,6 +197,8 @@ fn pg_class(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("relpersistence", "p")
                 .set("relkind", class.relkind())
                 .set("relnatts", class.attributes().len() as i16)
+                .set("relchecks", checks)
+                .set("relhastriggers", has_triggers)
                 .set("relispopulated", true)
                 .set("relreplident", if matches!(class, Class::Table(_)) { "d" } else { "n" })
                 .set("relacl", table_acl(ctx, class))
@@ -382,12 +392,12 @@ fn pg_index(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("indnatts", columns.len() as i16)
                 .set("indnkeyatts", key_count as i16)
                 .set("indisunique", class.is_unique_index())
+                .set("indnullsnotdistinct", matches!(&class, Class::Index(_, index) if index.nulls_not_distinct))
                 .set("indisprimary", matches!(class, Class::PrimaryKey(_)))
                 .set("indimmediate", true)
                 .set("indisvalid", class.is_valid_index())
                 .set("indisready", true)
                 .set("indislive", true)
-                .set("indnullsnotdistinct", matches!(class, Class::Index(_, index) if index.nulls_not_distinct))
                 .set(
                     "indkey",
                     int_array(
@@ -407,29 +417,96 @@ fn pg_index(ctx: &SystemContext) -> Result<Vec<Row>> {
     Ok(out)
 }
 
+/// A table's primary key (`p`), UNIQUE (`u`) and CHECK (`c`) constraints. `conbin` of a CHECK holds its
+/// expression as occam's SQL (as `adbin` does), so `pg_get_expr(conbin, conrelid)` prints it.
 fn pg_constraint(ctx: &SystemContext) -> Result<Vec<Row>> {
     let mut out = Vec::new();
     for table in rows::tables(ctx.catalog()) {
-        if table.has_hidden_key() {
-            continue;
-        }
-        out.push(
+        let attnums =
+            |columns: Vec<usize>| int_array(columns.into_iter().map(|c| rows::attnum(table, c).unwrap_or(0) as i64));
+        let constraint = |oid: u32, name: &str, kind: &str| {
             ctx.row()
-                .set("oid", oids::primary_key_constraint(table.id))
-                .set("conname", table.primary_key_name())
+                .set("condeferrable", false)
+                .set("condeferred", false)
+                .set("confrelid", 0u32)
+                .set("contypid", 0u32)
+                .set("conparentid", 0u32)
+                .set("coninhcount", 0)
+                .set("oid", oid)
+                .set("conname", name.to_string())
                 .set("connamespace", oids::PUBLIC_NAMESPACE)
-                .set("contype", "p")
-                .set("convalidated", true)
+                .set("contype", kind.to_string())
                 .set("conrelid", oids::table(table.id))
-                .set("conindid", oids::primary_key_index(table.id))
                 .set("confupdtype", " ")
                 .set("confdeltype", " ")
                 .set("confmatchtype", " ")
                 .set("conislocal", true)
-                .set("connoinherit", true)
-                .set("conkey", int_array(table.primary_key.iter().map(|&c| rows::attnum(table, c).unwrap_or(0) as i64)))
-                .finish(),
-        );
+        };
+        if !table.has_hidden_key() {
+            out.push(
+                constraint(oids::primary_key_constraint(table.id), &table.primary_key_name(), "p")
+                    .set("convalidated", true)
+                    .set("conindid", oids::primary_key_index(table.id))
+                    .set("connoinherit", true)
+                    .set("conkey", attnums(table.primary_key.clone()))
+                    .finish(),
+            );
+        }
+        for index in table.indexes.iter().filter(|i| i.constraint) {
+            out.push(
+                constraint(oids::unique_constraint(index.id), &index.name, "u")
+                    .set("convalidated", true)
+                    .set("conindid", oids::secondary_index(index.id))
+                    .set("connoinherit", true)
+                    .set("conkey", attnums(index.key_table_columns().unwrap_or_default()))
+                    .finish(),
+            );
+        }
+        for (position, check) in table.checks.iter().enumerate() {
+            let mut used = Vec::new();
+            check.expr.mark_columns(&mut used);
+            out.push(
+                constraint(oids::check_constraint(table.id, position), &check.name, "c")
+                    .set("convalidated", check.validated)
+                    .set("conindid", 0u32)
+                    .set("connoinherit", false)
+                    .set("conkey", attnums((0..used.len()).filter(|&c| used[c]).collect()))
+                    .set("conbin", Value::Text(check.sql.clone()))
+                    .finish(),
+            );
+        }
+        for (position, key) in table.foreign_keys.iter().enumerate() {
+            let Some(parent) = ctx.catalog().table_by_id(key.parent_id) else { continue };
+            // The parent's index that makes the referenced columns unique.
+            let same_set = |columns: &[usize]| {
+                columns.len() == key.parent_columns.len() && columns.iter().all(|c| key.parent_columns.contains(c))
+            };
+            let index = if !parent.has_hidden_key() && same_set(&parent.primary_key) {
+                oids::primary_key_index(parent.id)
+            } else {
+                parent
+                    .indexes
+                    .iter()
+                    .find(|i| i.unique && i.key_table_columns().is_some_and(|columns| same_set(&columns)))
+                    .map_or(0, |i| oids::secondary_index(i.id))
+            };
+            let parent_attnums = key.parent_columns.iter().map(|&c| rows::attnum(parent, c).unwrap_or(0) as i64);
+            out.push(
+                constraint(oids::foreign_key(table.id, position), &key.name, "f")
+                    .set("condeferrable", key.deferrable)
+                    .set("condeferred", key.initially_deferred)
+                    .set("convalidated", key.validated)
+                    .set("conindid", index)
+                    .set("confrelid", oids::table(parent.id))
+                    .set("confupdtype", key.on_update.code())
+                    .set("confdeltype", key.on_delete.code())
+                    .set("confmatchtype", if key.match_full { "f" } else { "s" })
+                    .set("connoinherit", true)
+                    .set("conkey", attnums(key.columns.clone()))
+                    .set("confkey", int_array(parent_attnums))
+                    .finish(),
+            );
+        }
     }
     Ok(out)
 }
