@@ -3,6 +3,7 @@
 #
 #   start_postgres      PostgreSQL on $PG_PORT (REPEATABLE READ, fsync and synchronous_commit on), data in $WORK/pg
 #   start_occam [ARGS]  target/release/occam on $OCCAM_PORT, data in $WORK/occam (PID in $OCCAM_PID)
+#   median_ms SQL PSQL...   median of RUNS timed runs of SQL;   load_seconds PSQL...   time to run $WORK/load.sql
 PG_BIN=${PG_BIN:-$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)}
 [ -x "$PG_BIN/postgres" ] || PG_BIN=/usr/lib/postgresql/15/bin
 PG_PORT=${PG_PORT:-55432}
@@ -66,4 +67,28 @@ stop_occam() {
   kill "$OCCAM_PID"
   wait "$OCCAM_PID" 2>/dev/null || true
   OCCAM_PID=
+}
+
+# Median of the "Time: x ms" lines psql prints for RUNS runs of one statement, after one warm-up run.
+median_ms() { # sql psql...
+  local sql=$1
+  shift
+  local script
+  script=$(mktemp "$WORK/q.XXXXXX")
+  {
+    echo "$sql;"
+    echo '\timing on'
+    for ((i = 0; i < RUNS; i++)); do echo "$sql;"; done
+  } >"$script"
+  "$@" -o /dev/null -f "$script" | sed -nE 's/^Time: ([0-9.]+) ms.*/\1/p' | sort -n |
+    awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+}
+
+# Seconds psql takes to run the script $WORK/load.sql.
+load_seconds() { # psql...
+  local started ended
+  started=$(date +%s.%N)
+  "$@" -f "$WORK/load.sql" >/dev/null
+  ended=$(date +%s.%N)
+  awk -v a="$started" -v b="$ended" 'BEGIN { printf "%.1f", b - a }'
 }

@@ -75,45 +75,21 @@ dashboard: top customers|SELECT customer_id, sum(total) AS spent FROM q_orders G
 SQL
 )
 
-# Median of the "Time: x ms" lines psql prints for RUNS repetitions (after a warm-up).
-time_query() { # psql... -- sql
-  local sql=$1
-  shift
-  local script
-  script=$(mktemp "$WORK/q.XXXXXX")
-  {
-    echo "$sql;"
-    echo '\timing on'
-    for ((i = 0; i < RUNS; i++)); do echo "$sql;"; done
-  } >"$script"
-  "$@" -o /dev/null -f "$script" | sed -nE 's/^Time: ([0-9.]+) ms.*/\1/p' | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
-}
-
-load() { # label psql...
-  local label=$1
-  shift
-  local started ended
-  started=$(date +%s.%N)
-  "$@" -f "$WORK/load.sql" >/dev/null
-  ended=$(date +%s.%N)
-  awk -v a="$started" -v b="$ended" 'BEGIN { printf "%.1f", b - a }'
-}
-
 build_occam
 write_load_script "$WORK/load.sql"
 start_postgres
 start_occam --compat postgres
 echo "loading $ROWS transactions, $ROWS orders, $((ROWS / 10)) customers, $((ROWS / 4)) order items into each..." >&2
-pg_load=$(load postgresql "${PSQL_PG[@]}")
-occam_load=$(load occam "${PSQL_OCCAM[@]}")
+pg_load=$(load_seconds "${PSQL_PG[@]}")
+occam_load=$(load_seconds "${PSQL_OCCAM[@]}")
 
 printf '%-40s %12s %12s %8s\n' "query ($ROWS rows, median of $RUNS)" "occam ms" "PG ms" "ratio"
 printf '%-40s %12s %12s %8s\n' "load (2,500-row INSERT ... SELECT)" "${occam_load}s" "${pg_load}s" \
   "$(awk -v o="$occam_load" -v p="$pg_load" 'BEGIN { printf "%.2fx", o / p }')"
 while IFS='|' read -r name sql; do
   [ -n "$name" ] || continue
-  pg_ms=$(time_query "$sql" "${PSQL_PG[@]}")
-  occam_ms=$(time_query "$sql" "${PSQL_OCCAM[@]}")
+  pg_ms=$(median_ms "$sql" "${PSQL_PG[@]}")
+  occam_ms=$(median_ms "$sql" "${PSQL_OCCAM[@]}")
   ratio=$(awk -v o="$occam_ms" -v p="$pg_ms" 'BEGIN { if (p > 0) printf "%.2fx", o / p; else print "-" }')
   printf '%-40s %12s %12s %8s\n' "$name" "$occam_ms" "$pg_ms" "$ratio"
 done <<<"$QUERIES"

@@ -73,25 +73,11 @@ QUERIES=$(cat <<'SQL'
 SQL
 )
 
-# Median of the "Time: x ms" lines psql prints for RUNS repetitions (after a warm-up that also gives the
-# result's md5).
+# A query's result digest (md5 of psql's unaligned output) and its median time (bench/common.sh).
 run_query() { # sql psql... → "md5 median_ms"
   local sql=$1
   shift
-  local script digest
-  digest=$("$@" -A -c "$sql" | md5sum | cut -c1-12)
-  script=$(mktemp "$WORK/q.XXXXXX")
-  { echo '\timing on'; for ((i = 0; i < RUNS; i++)); do echo "$sql;"; done; } >"$script"
-  echo "$digest $("$@" -o /dev/null -f "$script" | sed -nE 's/^Time: ([0-9.]+) ms.*/\1/p' | sort -n |
-    awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')"
-}
-
-load() { # psql...
-  local started ended
-  started=$(date +%s.%N)
-  "$@" -f "$WORK/load.sql" >/dev/null
-  ended=$(date +%s.%N)
-  awk -v a="$started" -v b="$ended" 'BEGIN { printf "%.1f", b - a }'
+  echo "$("$@" -A -c "$sql" | md5sum | cut -c1-12) $(median_ms "$sql" "$@")"
 }
 
 build_occam
@@ -99,8 +85,8 @@ write_load_script "$WORK/load.sql"
 start_postgres
 start_occam --compat postgres
 echo "loading $ORDERS orders, $((3 * ORDERS)) order items, $customers customers into each..." >&2
-pg_load=$(load "${PSQL_PG[@]}")
-occam_load=$(load "${PSQL_OCCAM[@]}")
+pg_load=$(load_seconds "${PSQL_PG[@]}")
+occam_load=$(load_seconds "${PSQL_OCCAM[@]}")
 
 status=0
 printf '%-32s %12s %12s %8s  %s\n' "reference 004 ($ORDERS orders)" "occam ms" "PG ms" "ratio" "result"

@@ -389,18 +389,26 @@ fn create_table_as_with_names(
     Ok(Some(statement))
 }
 
+/// The positions of the tokens that are not whitespace.
+fn significant_tokens(tokens: &[TokenWithSpan]) -> Vec<usize> {
+    (0..tokens.len()).filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_))).collect()
+}
+
+/// The unquoted word at `i`, upper case (None for anything else).
+fn unquoted_word(tokens: &[TokenWithSpan], i: usize) -> Option<String> {
+    match tokens.get(i).map(|t| &t.token) {
+        Some(Token::Word(w)) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
+        _ => None,
+    }
+}
+
 /// DSQL's `ALTER TABLE ASYNC t ...`: records the location of the table name of each and blanks the
 /// `ASYNC` word, so sqlparser reads a plain ALTER TABLE and the translator takes the flag back by location.
 fn take_async_alters(tokens: &mut [TokenWithSpan]) -> Vec<Location> {
-    let word_at = |tokens: &[TokenWithSpan], i: usize| match tokens.get(i).map(|t| &t.token) {
-        Some(Token::Word(w)) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
-        _ => None,
-    };
-    let significant: Vec<usize> =
-        (0..tokens.len()).filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_))).collect();
+    let significant = significant_tokens(tokens);
     let mut out = Vec::new();
     for n in 0..significant.len() {
-        let word = |k: usize| significant.get(n + k).and_then(|&j| word_at(tokens, j));
+        let word = |k: usize| significant.get(n + k).and_then(|&j| unquoted_word(tokens, j));
         if word(0).as_deref() != Some("ALTER") || word(1).as_deref() != Some("TABLE") {
             continue;
         }
@@ -418,19 +426,14 @@ fn take_async_alters(tokens: &mut [TokenWithSpan]) -> Vec<Location> {
 /// `KEY` words (keeping every other token's span), so sqlparser parses the clause and the translator takes
 /// the strengths back in the same order. `FOR` followed by these words is a locking clause and nothing else.
 fn take_lock_strengths(tokens: &mut [TokenWithSpan]) -> std::collections::VecDeque<ast::LockStrength> {
-    let word_at = |tokens: &[TokenWithSpan], i: usize| match tokens.get(i).map(|t| &t.token) {
-        Some(Token::Word(w)) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
-        _ => None,
-    };
     let mut strengths = std::collections::VecDeque::new();
-    let significant: Vec<usize> =
-        (0..tokens.len()).filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_))).collect();
+    let significant = significant_tokens(tokens);
     for (n, &i) in significant.iter().enumerate() {
-        if word_at(tokens, i).as_deref() != Some("FOR") {
+        if unquoted_word(tokens, i).as_deref() != Some("FOR") {
             continue;
         }
         let next: Vec<Option<String>> =
-            (1..=3).map(|k| significant.get(n + k).and_then(|&j| word_at(tokens, j))).collect();
+            (1..=3).map(|k| significant.get(n + k).and_then(|&j| unquoted_word(tokens, j))).collect();
         let (strength, blank) = match (next[0].as_deref(), next[1].as_deref(), next[2].as_deref()) {
             (Some("UPDATE"), ..) => (ast::LockStrength::Update, 0),
             (Some("SHARE"), ..) => (ast::LockStrength::Share, 0),
@@ -451,18 +454,13 @@ fn take_lock_strengths(tokens: &mut [TokenWithSpan]) -> std::collections::VecDeq
 /// with the location of `OVERRIDING` and blanks its three words, so sqlparser reads the INSERT without it
 /// and the translator takes the clause back by location.
 fn take_overriding(tokens: &mut [TokenWithSpan]) -> Vec<(Location, ast::Overriding)> {
-    let word_at = |tokens: &[TokenWithSpan], i: usize| match tokens.get(i).map(|t| &t.token) {
-        Some(Token::Word(w)) if w.quote_style.is_none() => Some(w.value.to_ascii_uppercase()),
-        _ => None,
-    };
-    let significant: Vec<usize> =
-        (0..tokens.len()).filter(|&i| !matches!(tokens[i].token, Token::Whitespace(_))).collect();
+    let significant = significant_tokens(tokens);
     let mut out = Vec::new();
     for n in 0..significant.len() {
-        if word_at(tokens, significant[n]).as_deref() != Some("OVERRIDING") {
+        if unquoted_word(tokens, significant[n]).as_deref() != Some("OVERRIDING") {
             continue;
         }
-        let next = |k: usize| significant.get(n + k).and_then(|&j| word_at(tokens, j));
+        let next = |k: usize| significant.get(n + k).and_then(|&j| unquoted_word(tokens, j));
         let overriding = match (next(1).as_deref(), next(2).as_deref()) {
             (Some("SYSTEM"), Some("VALUE")) => ast::Overriding::SystemValue,
             (Some("USER"), Some("VALUE")) => ast::Overriding::UserValue,
