@@ -183,3 +183,42 @@ fn posix_offset(text: &str) -> Option<i32> {
     let seconds = number(0)? * 3600 + number(1)? * 60 + number(2)?;
     Some(if west { -seconds } else { seconds })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::{text, DataType, Value};
+
+    #[test]
+    fn settings_parse_as_postgres_reads_them() {
+        assert_eq!(canonical_setting("america/new_york").as_deref(), Some("America/New_York"));
+        assert_eq!(canonical_setting("-7").as_deref(), Some("<-07>+07"));
+        assert_eq!(canonical_setting("5.5").as_deref(), Some("<+05:30>-05:30"));
+        assert_eq!(canonical_setting("utc").as_deref(), Some("UTC"));
+        assert_eq!(canonical_setting("UTC+3").as_deref(), Some("UTC+3"));
+        assert_eq!(canonical_setting("EST").as_deref(), Some("EST"));
+        assert_eq!(canonical_setting("PST"), None);
+        assert_eq!(canonical_setting("Mars/Olympus"), None);
+        assert!(matches!(Zone::of_setting("<-07>+07").unwrap(), Zone::Fixed(-25200)));
+        assert!(matches!(Zone::of_setting("<+05:30>-05:30").unwrap(), Zone::Fixed(19800)));
+        assert!(matches!(Zone::of_setting("UTC+3").unwrap(), Zone::Fixed(-10800)));
+        assert!(matches!(Zone::of_setting("Asia/Kolkata").unwrap(), Zone::Named(_)));
+    }
+
+    #[test]
+    fn the_session_zone_is_scoped_to_the_statement() {
+        let utc = Value::Timestamptz(text::parse_timestamptz("2024-07-01 12:00+00").unwrap());
+        let kolkata = Zone::of_setting("Asia/Kolkata").unwrap();
+        let shown = with_session_zone(kolkata, || text::format(&utc, &DataType::Timestamptz));
+        assert_eq!(shown, "2024-07-01 17:30:00+05:30");
+        assert_eq!(text::format(&utc, &DataType::Timestamptz), "2024-07-01 12:00:00+00");
+        let new_york = Zone::of_setting("America/New_York").unwrap();
+        let lmt = with_session_zone(new_york, || {
+            text::format(
+                &Value::Timestamptz(text::parse_timestamptz("1800-01-01 00:00+00").unwrap()),
+                &DataType::Timestamptz,
+            )
+        });
+        assert_eq!(lmt, "1799-12-31 19:03:58-04:56:02");
+    }
+}

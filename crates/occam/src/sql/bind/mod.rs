@@ -316,15 +316,14 @@ pub fn bind_index_expression(table: &Table, expr: &Expr) -> Result<(BoundExpr, D
 /// zone.
 pub fn is_immutable(expr: &BoundExpr) -> bool {
     use crate::sql::functions::ScalarFunction as F;
-    !is_volatile(expr)
-        && !expr.any(|e| {
-            reads_session_zone(e)
-                || matches!(
-                    e,
-                    BoundExpr::Function { function, .. }
-                        if matches!(function.function, F::Now | F::CurrentDate | F::LocalTimestamp | F::StatementTimestamp)
-                )
-        })
+    !is_volatile(expr) && !expr.any(|e| {
+        reads_session_zone(e)
+            || matches!(
+                e,
+                BoundExpr::Function { function, .. }
+                    if matches!(function.function, F::Now | F::CurrentDate | F::LocalTimestamp | F::StatementTimestamp)
+            )
+    })
 }
 
 /// Whether this node (not its operands) depends on the session's time zone (`types::zone`): a cast to or
