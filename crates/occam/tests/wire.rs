@@ -660,4 +660,13 @@ async fn startup_time_zone_gives_local_text_output() {
     client.simple_query("SET TIME ZONE 'Asia/Kolkata'").await.expect("set");
     let rows = client.simple_query("SELECT '2024-07-01 12:00+00'::timestamptz").await.expect("select");
     assert_eq!(text(rows), ["2024-07-01 17:30:00+05:30"]);
+    // A text-format timestamptz parameter (decoded at Bind) reads in the session zone, and a text result
+    // of the extended protocol prints in it.
+    let mut raw = RawClient::login(addr).await;
+    raw.simple("SET TIME ZONE 'America/New_York'").await;
+    let outcome = raw
+        .extended("SELECT $1::timestamptz, extract(epoch FROM $1::timestamptz)", vec![Some("2024-01-15 12:00")])
+        .await;
+    let expected = [Some("2024-01-15 12:00:00-05".to_string()), Some("1705338000.000000".to_string())];
+    assert_eq!(outcome.rows, [expected], "{outcome:?}");
 }
