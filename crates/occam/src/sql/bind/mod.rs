@@ -3446,6 +3446,11 @@ impl<'c> Binder<'c> {
             BoundExpr::Literal(value) if matches!(from, DataType::Reg(_)) && !to.is_oid() => {
                 Ok(BoundExpr::Cast { expr: Box::new(BoundExpr::Literal(value)), from, to })
             }
+            // A cast that reads the session time zone runs with the statement (a prepared statement may
+            // run in another zone), as PostgreSQL's stable casts; an untyped literal was read above.
+            BoundExpr::Literal(value) if (from == DataType::Timestamptz) != (to == DataType::Timestamptz) => {
+                Ok(BoundExpr::Cast { expr: Box::new(BoundExpr::Literal(value)), from, to })
+            }
             BoundExpr::Literal(value) => Ok(BoundExpr::Literal(scalar::cast(value, &from, &to)?)),
             other => {
                 let from = if from == DataType::Unknown { DataType::Text } else { from };
