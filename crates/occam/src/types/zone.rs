@@ -71,10 +71,12 @@ impl Zone {
         if let Some(offset) = posix {
             return Ok(Zone::Fixed(offset));
         }
-        chrono_tz::TZ_VARIANTS
-            .iter()
-            .find(|tz| tz.name().eq_ignore_ascii_case(trimmed))
-            .map(|tz| Zone::Named(*tz))
+        // The stored setting is spelled as the database spells it: an exact lookup first.
+        trimmed
+            .parse::<chrono_tz::Tz>()
+            .ok()
+            .or_else(|| chrono_tz::TZ_VARIANTS.iter().find(|tz| tz.name().eq_ignore_ascii_case(trimmed)).copied())
+            .map(Zone::Named)
             .ok_or_else(|| {
                 Error::new(sqlstate::INVALID_PARAMETER_VALUE, format!("time zone \"{value}\" not recognized"))
             })
