@@ -45,6 +45,7 @@ use crate::sql::plan::{self, Plan, PlannedStatement};
 use crate::sql::privileges;
 use crate::table_activity::TableChanges;
 use crate::txn::{DurableWait, Transaction};
+use crate::types::zone;
 use crate::types::{DataType, Row, Value};
 
 /// The transaction state reported in ReadyForQuery.
@@ -332,6 +333,13 @@ impl Session {
         &self.db
     }
 
+    /// The session's `TimeZone` setting as a zone: what timestamptz values read and print in (UTC when
+    /// nothing set it). Whoever formats this session's result rows as text does so inside
+    /// [`zone::with_session_zone`] with it.
+    pub fn time_zone(&self) -> zone::Zone {
+        self.settings.get("timezone").and_then(|value| zone::Zone::of_setting(&value).ok()).unwrap_or(zone::Zone::UTC)
+    }
+
     /// Runs a simple-protocol query string that may hold several `;`-separated statements. Returns one
     /// result per statement executed; execution stops after the first error, which is the last element.
     /// Every commit is durable when this returns.
@@ -429,7 +437,8 @@ impl Session {
         if statements.len() > 1 {
             return Err(Error::syntax("cannot insert multiple commands into a prepared statement"));
         }
-        self.prepare_parsed(sql, statements.pop(), param_types)
+        // Planning may fold constants (a timestamptz literal reads in the session zone).
+        zone::with_session_zone(self.time_zone(), || self.prepare_parsed(sql, statements.pop(), param_types))
     }
 
     /// Plans a parsed statement for later executions (Parse, or SQL `PREPARE`).
@@ -528,7 +537,8 @@ impl Session {
             started,
             self.settings.statement_timeout(),
         ));
-        let result = self.insert_copied(pending);
+        let zone = self.time_zone();
+        let result = zone::with_session_zone(zone, || self.insert_copied(pending));
         self.interrupt = None;
         if result.is_err() {
             self.rest_of_batch = None;
@@ -638,7 +648,10 @@ impl Session {
             let timeout = self.settings.statement_timeout();
             self.interrupt = Some(StatementInterrupt::new(self.settings.interrupts().clone(), started, timeout));
         }
-        let result = self.run_statement(statement, prepared, params, in_batch);
+        // The session's TimeZone, parsed once per statement, is what its text conversions and date
+        // arithmetic use (types::zone).
+        let zone = self.time_zone();
+        let result = zone::with_session_zone(zone, || self.run_statement(statement, prepared, params, in_batch));
         if top_level {
             self.interrupt = None;
         }

@@ -440,8 +440,10 @@ impl SessionSettings {
         if find_parameter(&lower).is_some_and(|p| p.read_only) {
             return Err(Error::new("55P02", format!("parameter \"{lower}\" cannot be changed")));
         }
-        let value =
-            if value.eq_ignore_ascii_case("default") { value.to_string() } else { canonical_value(&lower, value)? };
+        // `SET TIME ZONE LOCAL` is PostgreSQL's spelling of DEFAULT for the time zone.
+        let default =
+            value.eq_ignore_ascii_case("default") || lower == "timezone" && value.eq_ignore_ascii_case("local");
+        let value = if default { "DEFAULT".to_string() } else { canonical_value(&lower, value)? };
         let value = value.as_str();
         let mut settings = self.settings.lock();
         if value.eq_ignore_ascii_case("default") && !transaction_only {

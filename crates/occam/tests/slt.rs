@@ -175,12 +175,15 @@ impl DB for InProcessDb {
         let session = &mut self.session;
         let results = catch_unwind(AssertUnwindSafe(|| {
             let results = session.execute_batch(sql);
-            // Formatting calls into the engine too (types::text), so it runs under the same guard.
-            let mut last = DBOutput::StatementComplete(0);
-            for result in results {
-                last = Self::output(result?);
-            }
-            Ok(last)
+            // Formatting calls into the engine too (types::text), so it runs under the same guard, in the
+            // session's time zone as the wire layer formats.
+            occam::types::zone::with_session_zone(session.time_zone(), || {
+                let mut last = DBOutput::StatementComplete(0);
+                for result in results {
+                    last = Self::output(result?);
+                }
+                Ok(last)
+            })
         }));
         match results {
             Ok(result) => result,

@@ -620,3 +620,53 @@ async fn json_and_jsonb_round_trip_in_the_binary_format() {
     let err = client.execute("INSERT INTO wire_docs VALUES (2, $1::text::jsonb, NULL)", &[&"{bad"]).await.unwrap_err();
     assert_eq!(sqlstate(&err), SqlState::INVALID_TEXT_REPRESENTATION);
 }
+
+/// A `TimeZone` from the startup packet (`options=-c TimeZone=...`) is the session's zone: timestamptz
+/// text results and text parameters are local time, ParameterStatus reports the zone, and binary results
+/// stay UTC instants.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn startup_time_zone_gives_local_text_output() {
+    let addr = start_server().await;
+    let config = format!(
+        "host=127.0.0.1 port={} user=admin password=anything dbname=postgres options='-c TimeZone=America/New_York'",
+        addr.port()
+    );
+    let (client, connection) = tokio_postgres::connect(&config, NoTls).await.expect("connect");
+    tokio::spawn(connection);
+    let text = |messages: Vec<SimpleQueryMessage>| -> Vec<String> {
+        messages
+            .into_iter()
+            .filter_map(|m| match m {
+                SimpleQueryMessage::Row(row) => Some(row.get(0).unwrap_or_default().to_string()),
+                _ => None,
+            })
+            .collect()
+    };
+    let shown = client.simple_query("SHOW TimeZone").await.expect("show");
+    assert_eq!(text(shown), ["America/New_York"]);
+    let rows = client
+        .simple_query("SELECT '2024-07-01 12:00+00'::timestamptz UNION ALL SELECT '2024-07-01 12:00'::timestamptz")
+        .await
+        .expect("select");
+    assert_eq!(text(rows), ["2024-07-01 08:00:00-04", "2024-07-01 12:00:00-04"]);
+    // Binary: the instant, whatever the zone.
+    let row = client.query_one("SELECT '2024-07-01 12:00'::timestamptz", &[]).await.expect("binary");
+    let instant: DateTime<Utc> = row.get(0);
+    assert_eq!(instant.to_rfc3339(), "2024-07-01T16:00:00+00:00");
+    // Text without a zone, cast in the statement, reads in the session zone.
+    let statement = client.prepare_typed("SELECT $1::timestamptz::text", &[Type::TEXT]).await.expect("prepare");
+    let row = client.query_one(&statement, &[&"2024-01-15 12:00"]).await.expect("text parameter");
+    assert_eq!(row.get::<_, String>(0), "2024-01-15 12:00:00-05");
+    client.simple_query("SET TIME ZONE 'Asia/Kolkata'").await.expect("set");
+    let rows = client.simple_query("SELECT '2024-07-01 12:00+00'::timestamptz").await.expect("select");
+    assert_eq!(text(rows), ["2024-07-01 17:30:00+05:30"]);
+    // A text-format timestamptz parameter (decoded at Bind) reads in the session zone, and a text result
+    // of the extended protocol prints in it.
+    let mut raw = RawClient::login(addr).await;
+    raw.simple("SET TIME ZONE 'America/New_York'").await;
+    let outcome = raw
+        .extended("SELECT $1::timestamptz, extract(epoch FROM $1::timestamptz)", vec![Some("2024-01-15 12:00")])
+        .await;
+    let expected = [Some("2024-01-15 12:00:00-05".to_string()), Some("1705338000.000000".to_string())];
+    assert_eq!(outcome.rows, [expected], "{outcome:?}");
+}

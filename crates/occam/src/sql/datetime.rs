@@ -4,9 +4,9 @@
 //! `to_timestamp`, `date_bin`.
 //!
 //! `sql::scalar` asks [`arithmetic_signature`] / [`eval_arithmetic`] about operators on date/time
-//! operands; `sql::functions` falls back to [`resolve`] / [`invoke`] for the functions. The session time
-//! zone is UTC: `timestamptz` values are instants shown in UTC, so arithmetic on them is arithmetic on
-//! UTC wall-clock time (see docs/compatibility.md).
+//! operands; `sql::functions` falls back to [`resolve`] / [`invoke`] for the functions. A `timestamptz` is
+//! an instant; its fields (`extract`, `date_trunc`, `to_char`, `age`) and its day/month arithmetic are
+//! those of its wall-clock time in the session time zone (`types::zone::session_zone`), as in PostgreSQL.
 
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
@@ -19,7 +19,7 @@ use crate::sql::scalar::{numeric_div, BinaryOp, BinarySignature};
 use crate::types::interval::{
     interval_out_of_range, Interval, MICROS_PER_DAY, MICROS_PER_HOUR, MICROS_PER_MINUTE, MICROS_PER_SECOND,
 };
-use crate::types::zone::Zone;
+use crate::types::zone::{session_zone, Zone};
 use crate::types::{text, DataType, Value};
 
 // ---- operators ----
@@ -63,7 +63,7 @@ pub fn eval_arithmetic(op: BinaryOp, left: &Value, right: &Value) -> Option<Resu
             timestamp_plus(ts, iv, sub).map(Value::Timestamp)
         }
         (Value::Timestamptz(ts), Value::Interval(iv)) | (Value::Interval(iv), Value::Timestamptz(ts)) => {
-            timestamp_plus(&ts.naive_utc(), iv, sub).map(|t| Value::Timestamptz(t.and_utc()))
+            timestamptz_plus(&ts.naive_utc(), iv, sub).map(|t| Value::Timestamptz(t.and_utc()))
         }
         (Value::Date(d), Value::Interval(iv)) | (Value::Interval(iv), Value::Date(d)) => {
             timestamp_plus(&text::date_to_timestamp(d), iv, sub).map(Value::Timestamp)
@@ -107,6 +107,19 @@ pub fn timestamp_plus(ts: &NaiveDateTime, interval: &Interval, subtract: bool) -
         return Err(timestamp_out_of_range());
     }
     Ok(result)
+}
+
+/// `timestamptz + interval` (or minus) as PostgreSQL: the months and days move the wall-clock time in the
+/// session time zone (so across a DST change `+ '1 day'` keeps the time of day), the rest moves the instant.
+pub fn timestamptz_plus(utc: &NaiveDateTime, interval: &Interval, subtract: bool) -> Result<NaiveDateTime> {
+    let interval = if subtract { interval.checked_neg()? } else { *interval };
+    let mut result = *utc;
+    if interval.months != 0 || interval.days != 0 {
+        let zone = session_zone();
+        let local = timestamp_plus(&zone.local(&result), &Interval::new(interval.months, interval.days, 0), false)?;
+        result = zone.utc(&local);
+    }
+    timestamp_plus(&result, &Interval::new(0, 0, interval.micros), false)
 }
 
 /// `timestamp - timestamp`: the difference in microseconds with whole days split out (justify_hours).
@@ -322,7 +335,7 @@ pub fn invoke(
                 Value::Interval(iv) => Value::Interval(trunc_interval(&field, iv)?),
                 Value::Timestamp(ts) => Value::Timestamp(trunc_timestamp(&field, ts, &DataType::Timestamp)?),
                 Value::Timestamptz(ts) => {
-                    let zone = if args.len() == 3 { Zone::parse(text_arg(2)?)? } else { Zone::Fixed(0) };
+                    let zone = if args.len() == 3 { Zone::parse(text_arg(2)?)? } else { session_zone() };
                     let local = trunc_timestamp(&field, &zone.local(&ts.naive_utc()), &DataType::Timestamptz)?;
                     Value::Timestamptz(zone.utc(&local).and_utc())
                 }
@@ -330,13 +343,15 @@ pub fn invoke(
             }
         }
         F::Age => {
+            // A timestamptz's age is counted on its wall-clock time in the session zone.
+            let zone = session_zone();
             let naive = |v: &Value| match v {
                 Value::Timestamp(ts) => Ok(*ts),
-                Value::Timestamptz(ts) => Ok(ts.naive_utc()),
+                Value::Timestamptz(ts) => Ok(zone.local(&ts.naive_utc())),
                 other => Err(Error::internal(format!("age of {other:?}"))),
             };
             let (a, b) = match args {
-                [b] => (text::date_to_timestamp(&now.date_naive()), naive(b)?),
+                [b] => (text::date_to_timestamp(&zone.local(&now.naive_utc()).date()), naive(b)?),
                 [a, b] => (naive(a)?, naive(b)?),
                 _ => return Err(Error::internal("age arity")),
             };
@@ -378,7 +393,7 @@ pub fn invoke(
             if function == F::MakeTimestamp {
                 Value::Timestamp(local)
             } else {
-                let zone = if args.len() == 7 { Zone::parse(text_arg(6)?)? } else { Zone::Fixed(0) };
+                let zone = if args.len() == 7 { Zone::parse(text_arg(6)?)? } else { session_zone() };
                 Value::Timestamptz(zone.utc(&local).and_utc())
             }
         }
@@ -387,7 +402,7 @@ pub fn invoke(
             Value::Text(match &args[0] {
                 Value::Interval(iv) => to_char(&Broken::of_interval(iv), format),
                 Value::Timestamp(ts) => to_char(&Broken::of_timestamp(ts, None), format),
-                Value::Timestamptz(ts) => to_char(&Broken::of_timestamp(&ts.naive_utc(), Some(0)), format),
+                Value::Timestamptz(ts) => to_char(&Broken::of_timestamptz(&ts.naive_utc(), session_zone()), format),
                 Value::Int(i) => format_number(Decimal::from(*i), false, format),
                 Value::Numeric(d) => format_number(*d, false, format),
                 Value::Float(f) => match Decimal::from_f64(*f) {
@@ -403,7 +418,7 @@ pub fn invoke(
             if resolved.result_type == DataType::Date {
                 Value::Date(ts.date())
             } else {
-                Value::Timestamptz(ts.and_utc())
+                Value::Timestamptz(session_zone().utc(&ts).and_utc())
             }
         }
         F::ToTimestampEpoch => {
@@ -581,10 +596,14 @@ fn is_known_field(field: &str) -> bool {
 
 /// EXTRACT(field FROM date/timestamp/timestamptz) with PostgreSQL 15's numeric results and scales.
 fn extract(field: &str, value: &Value, source_type: &DataType) -> Result<Decimal> {
-    let (ts, is_date): (NaiveDateTime, bool) = match value {
-        Value::Date(d) => (text::date_to_timestamp(d), true),
-        Value::Timestamp(ts) => (*ts, false),
-        Value::Timestamptz(ts) => (ts.naive_utc(), false),
+    // A timestamptz's fields are those of its wall-clock time in the session zone (`offset` seconds east).
+    let (ts, is_date, offset): (NaiveDateTime, bool, i64) = match value {
+        Value::Date(d) => (text::date_to_timestamp(d), true, 0),
+        Value::Timestamp(ts) => (*ts, false, 0),
+        Value::Timestamptz(ts) => {
+            let offset = session_zone().offset_at(&ts.naive_utc());
+            (ts.naive_utc() + Duration::seconds(offset as i64), false, offset as i64)
+        }
         other => return Err(Error::internal(format!("extract from {other:?}"))),
     };
     let micros_of_minute = ts.second() as i64 * 1_000_000 + (ts.nanosecond() / 1000).min(999_999) as i64;
@@ -624,7 +643,9 @@ fn extract(field: &str, value: &Value, source_type: &DataType) -> Result<Decimal
         "decade" => int((year as i64).div_euclid(10)),
         "century" => int(if year > 0 { (year as i64 + 99) / 100 } else { -((99 - (year as i64 - 1)) / 100) }),
         "millennium" => int(if year > 0 { (year as i64 + 999) / 1000 } else { -((999 - (year as i64 - 1)) / 1000) }),
-        "timezone" | "timezone_hour" | "timezone_minute" if *source_type == DataType::Timestamptz => int(0),
+        "timezone" if *source_type == DataType::Timestamptz => int(offset),
+        "timezone_hour" if *source_type == DataType::Timestamptz => int(offset / 3600),
+        "timezone_minute" if *source_type == DataType::Timestamptz => int(offset / 60 % 60),
         // Julian Day of 1970-01-01 is 2440588; a timestamp's fraction of the day follows the point.
         "julian" => {
             let day = ts.and_utc().timestamp().div_euclid(86_400) + 2_440_588;
@@ -640,7 +661,8 @@ fn extract(field: &str, value: &Value, source_type: &DataType) -> Result<Decimal
             }
         }
         "epoch" => {
-            let micros = ts.and_utc().timestamp_micros();
+            // The instant's: a timestamptz's wall-clock time less its offset.
+            let micros = ts.and_utc().timestamp_micros() - offset * MICROS_PER_SECOND;
             if is_date {
                 int(micros / 1_000_000)
             } else {
@@ -758,6 +780,8 @@ struct Broken {
     date: Option<NaiveDate>,
     /// Seconds east of UTC for `TZ`/`OF`: timestamptz only.
     offset: Option<i64>,
+    /// The zone's abbreviation at that time (`EDT`, `CET`) for `TZ`, where the tz database has one.
+    abbreviation: Option<String>,
 }
 
 impl Broken {
@@ -773,7 +797,16 @@ impl Broken {
             micros: (ts.nanosecond() / 1000) as i64,
             date: Some(ts.date()),
             offset,
+            abbreviation: None,
         }
+    }
+
+    /// A timestamptz's fields in `zone`, with the zone's offset and abbreviation.
+    fn of_timestamptz(utc: &NaiveDateTime, zone: Zone) -> Broken {
+        let offset = zone.offset_at(utc);
+        let mut broken = Broken::of_timestamp(&(*utc + Duration::seconds(offset as i64)), Some(offset as i64));
+        broken.abbreviation = zone.abbreviation_at(utc);
+        broken
     }
 
     fn of_interval(interval: &Interval) -> Broken {
@@ -788,6 +821,7 @@ impl Broken {
             micros: f.micros,
             date: None,
             offset: None,
+            abbreviation: None,
         }
     }
 }
@@ -1143,10 +1177,11 @@ fn render_pattern(b: &Broken, pattern: &str, canonical: &str, fill_mode: bool) -
             .to_string(),
         "Q" => ((b.month - 1) / 3 + 1).to_string(),
         "RM" => cased(ROMAN_MONTHS[month_index], 4),
-        "TZ" => match b.offset {
-            Some(0) => cased("UTC", 0),
-            Some(offset) => format_offset(offset),
-            None => String::new(),
+        "TZ" => match (&b.abbreviation, b.offset) {
+            (Some(abbreviation), _) => cased(abbreviation, 0),
+            (None, Some(0)) => cased("UTC", 0),
+            (None, Some(offset)) => format_offset(offset),
+            (None, None) => String::new(),
         },
         "TZH" => b.offset.map_or(String::new(), |o| format!("{}{:02}", if o < 0 { '-' } else { '+' }, o.abs() / 3600)),
         "TZM" => b.offset.map_or(String::new(), |o| format!("{:02}", o.abs() % 3600 / 60)),

@@ -22,6 +22,7 @@ use crate::settings::{SessionSettings, Signal};
 use crate::sql::execute::memory::{concat_bytes, requested_length_too_large, ValueLimit, MAX_VALUE_BYTES};
 use crate::sql::scalar::{self, BinaryOp, BinarySignature};
 use crate::types::interval::Interval;
+use crate::types::zone::session_zone;
 use crate::types::{text, ArrayElement, DataType, Value};
 
 /// Per-statement context visible to functions (and to the system relations, `sql::system`).
@@ -746,8 +747,11 @@ pub fn invoke_scalar(
         }
         F::AdvisoryLockResult => Value::Bool(true),
         F::Now => Value::Timestamptz(micros_precision(ctx.transaction_timestamp)),
-        F::CurrentDate => Value::Date(ctx.transaction_timestamp.date_naive()),
-        F::LocalTimestamp => Value::Timestamp(micros_precision(ctx.transaction_timestamp).naive_utc()),
+        // The transaction's start as a wall-clock time in the session zone.
+        F::CurrentDate => Value::Date(session_zone().local(&ctx.transaction_timestamp.naive_utc()).date()),
+        F::LocalTimestamp => {
+            Value::Timestamp(session_zone().local(&micros_precision(ctx.transaction_timestamp).naive_utc()))
+        }
         F::StatementTimestamp => Value::Timestamptz(micros_precision(ctx.statement_timestamp)),
         F::ClockTimestamp => Value::Timestamptz(micros_precision(Utc::now())),
         F::Version => Value::Text("PostgreSQL 16".to_string()),

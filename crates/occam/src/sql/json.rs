@@ -296,7 +296,9 @@ fn iso_datetime(value: &Value, data_type: &DataType) -> String {
     if out.len() > 10 && out.as_bytes()[10] == b' ' {
         out.replace_range(10..11, "T");
     }
-    if matches!(value, Value::Timestamptz(_)) {
+    // The session zone's offset (`+00`, `+05:30`) always has minutes in JSON.
+    let whole_hours_offset = out.rfind(['+', '-']).is_some_and(|at| at > 10 && !out[at..].contains(':'));
+    if matches!(value, Value::Timestamptz(_)) && whole_hours_offset {
         out.push_str(":00");
     }
     out

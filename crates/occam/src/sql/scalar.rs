@@ -13,11 +13,12 @@
 
 use std::cmp::Ordering;
 
-use chrono::{Duration, TimeZone, Utc};
+use chrono::Duration;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::{Decimal, MathematicalOps, RoundingStrategy};
 
 use crate::error::{sqlstate, Error, Result};
+use crate::types::zone::session_zone;
 use crate::types::{binary, text, ArrayElement, DataType, Value};
 
 /// A binary operator on scalar values (AND/OR are three-valued logic in the executor, not here).
@@ -993,17 +994,17 @@ fn cast_non_string(value: Value, from: &DataType, to: &DataType) -> Result<Value
         // Booleans.
         (Value::Int(i), DataType::Bool) if from.is_integer() => Ok(Value::Bool(i != 0)),
         (Value::Bool(b), DataType::Bool) => Ok(Value::Bool(b)),
-        // Dates and times (the session time zone is UTC).
+        // Dates and times: a timestamptz converts to and from wall-clock values in the session time zone.
         (Value::Date(d), DataType::Date) => Ok(Value::Date(d)),
         (Value::Date(d), DataType::Timestamp) => Ok(Value::Timestamp(text::date_to_timestamp(&d))),
         (Value::Date(d), DataType::Timestamptz) => {
-            Ok(Value::Timestamptz(Utc.from_utc_datetime(&text::date_to_timestamp(&d))))
+            Ok(Value::Timestamptz(session_zone().utc(&text::date_to_timestamp(&d)).and_utc()))
         }
         (Value::Timestamp(ts), DataType::Date) => Ok(Value::Date(ts.date())),
         (Value::Timestamp(ts), DataType::Timestamp) => Ok(Value::Timestamp(ts)),
-        (Value::Timestamp(ts), DataType::Timestamptz) => Ok(Value::Timestamptz(Utc.from_utc_datetime(&ts))),
-        (Value::Timestamptz(ts), DataType::Date) => Ok(Value::Date(ts.date_naive())),
-        (Value::Timestamptz(ts), DataType::Timestamp) => Ok(Value::Timestamp(ts.naive_utc())),
+        (Value::Timestamp(ts), DataType::Timestamptz) => Ok(Value::Timestamptz(session_zone().utc(&ts).and_utc())),
+        (Value::Timestamptz(ts), DataType::Date) => Ok(Value::Date(session_zone().local(&ts.naive_utc()).date())),
+        (Value::Timestamptz(ts), DataType::Timestamp) => Ok(Value::Timestamp(session_zone().local(&ts.naive_utc()))),
         (Value::Timestamptz(ts), DataType::Timestamptz) => Ok(Value::Timestamptz(ts)),
         // Same type, nothing to convert.
         (value @ Value::Bytea(_), DataType::Bytea) => Ok(value),
@@ -1158,10 +1159,11 @@ pub fn compare(left: &Value, right: &Value) -> Option<Ordering> {
         (Jsonb(a), Jsonb(b)) => crate::types::json::compare(a, b),
         (Date(a), Timestamp(b)) => text::date_to_timestamp(a).cmp(b),
         (Timestamp(a), Date(b)) => a.cmp(&text::date_to_timestamp(b)),
-        (Date(a), Timestamptz(b)) => text::date_to_timestamp(a).cmp(&b.naive_utc()),
-        (Timestamptz(a), Date(b)) => a.naive_utc().cmp(&text::date_to_timestamp(b)),
-        (Timestamp(a), Timestamptz(b)) => a.cmp(&b.naive_utc()),
-        (Timestamptz(a), Timestamp(b)) => a.naive_utc().cmp(b),
+        // A date or timestamp compares with a timestamptz as its instant in the session time zone.
+        (Date(a), Timestamptz(b)) => session_zone().utc(&text::date_to_timestamp(a)).cmp(&b.naive_utc()),
+        (Timestamptz(a), Date(b)) => a.naive_utc().cmp(&session_zone().utc(&text::date_to_timestamp(b))),
+        (Timestamp(a), Timestamptz(b)) => session_zone().utc(a).cmp(&b.naive_utc()),
+        (Timestamptz(a), Timestamp(b)) => a.naive_utc().cmp(&session_zone().utc(b)),
         (Interval(a), Interval(b)) => a.cmp_span(b),
         (Array(a), Array(b)) => crate::sql::arrays::compare(a, b)?,
         _ => return None,

@@ -5,9 +5,9 @@
 //! `2024-01-02 03:04:05.123456` (fraction trimmed), timestamptz with `+00`, bytea as `\x...` hex, dates ISO.
 //!
 //! Input follows PostgreSQL's input functions: surrounding whitespace is ignored where PostgreSQL ignores
-//! it, errors carry the same SQLSTATE and wording (`invalid input syntax for type integer: "abc"`). The
-//! session time zone is always UTC and the DateStyle always `ISO, MDY`, so timestamptz prints `+00` and
-//! `1/2/2024` is the 2nd of January.
+//! it, errors carry the same SQLSTATE and wording (`invalid input syntax for type integer: "abc"`). A
+//! timestamptz prints and reads in the session time zone (`types::zone::session_zone`: `+00` in UTC,
+//! `-04`, `+05:30`); the DateStyle is always `ISO, MDY`, so `1/2/2024` is the 2nd of January.
 
 use std::str::FromStr;
 
@@ -37,7 +37,7 @@ pub fn format(value: &Value, data_type: &DataType) -> String {
         Value::Jsonb(j) => j.to_string(),
         Value::Date(d) => format_date(d),
         Value::Timestamp(ts) => format_timestamp(ts, ""),
-        Value::Timestamptz(ts) => format_timestamp(&ts.naive_utc(), "+00"),
+        Value::Timestamptz(ts) => format_timestamptz(&ts.naive_utc()),
         Value::Interval(i) => super::interval::format_interval(i),
         Value::Array(elements) => {
             let element_type = data_type.element().unwrap_or(DataType::Text);
@@ -673,6 +673,26 @@ fn display_year(year: i32) -> (i32, bool) {
     }
 }
 
+/// A timestamptz in the session time zone: `2024-07-01 08:00:00-04`, `2024-07-01 17:30:00+05:30`.
+fn format_timestamptz(utc: &NaiveDateTime) -> String {
+    let zone = super::zone::session_zone();
+    let offset = zone.offset_at(utc);
+    let local = utc.checked_add_signed(Duration::seconds(offset as i64)).unwrap_or(*utc);
+    format_timestamp(&local, &format_utc_offset(offset))
+}
+
+/// An offset as PostgreSQL's timestamptz output writes it: `+00`, `-04`, `+05:30`, `-00:01:15`.
+pub fn format_utc_offset(seconds_east: i32) -> String {
+    let sign = if seconds_east < 0 { '-' } else { '+' };
+    let seconds = seconds_east.unsigned_abs();
+    let (hours, minutes, seconds) = (seconds / 3600, seconds % 3600 / 60, seconds % 60);
+    match (minutes, seconds) {
+        (0, 0) => format!("{sign}{hours:02}"),
+        (_, 0) => format!("{sign}{hours:02}:{minutes:02}"),
+        _ => format!("{sign}{hours:02}:{minutes:02}:{seconds:02}"),
+    }
+}
+
 /// `2024-01-31 12:34:56.789` followed by `zone` (`+00` for timestamptz) and ` BC` when needed.
 fn format_timestamp(ts: &NaiveDateTime, zone: &str) -> String {
     let (year, bc) = display_year(ts.year());
@@ -784,15 +804,16 @@ pub fn parse_timestamp(text: &str) -> Result<NaiveDateTime> {
     Ok(ts)
 }
 
-/// Parses timestamptz input; without an explicit zone the value is in the session time zone (UTC).
+/// Parses timestamptz input; without an explicit zone the value is in the session time zone.
 pub fn parse_timestamptz(text: &str) -> Result<chrono::DateTime<Utc>> {
     let parsed = parse_datetime(text).map_err(|e| datetime_error(e, "timestamp with time zone", text))?;
     let local = combine(&parsed).ok_or_else(|| date_out_of_range("timestamp", text))?;
-    let utc = match parsed.zone {
-        Some(zone) => zone.utc(&local),
-        None => local
-            .checked_sub_signed(Duration::seconds(parsed.offset_seconds.unwrap_or(0) as i64))
+    let utc = match (parsed.zone, parsed.offset_seconds) {
+        (Some(zone), _) => zone.utc(&local),
+        (None, Some(offset)) => local
+            .checked_sub_signed(Duration::seconds(offset as i64))
             .ok_or_else(|| date_out_of_range("timestamp", text))?,
+        (None, None) => super::zone::session_zone().utc(&local),
     };
     check_timestamp_range(&utc).ok_or_else(|| date_out_of_range("timestamp", text))?;
     Ok(Utc.from_utc_datetime(&utc))
@@ -990,7 +1011,10 @@ fn parse_datetime(input: &str) -> std::result::Result<ParsedDateTime, DateTimeEr
     let mut loose_numbers: Vec<String> = Vec::new();
     let mut datestyle_hint = false;
 
-    let now = Utc::now().naive_utc();
+    // `today` and `now` are in the session zone (`now` then carries the zone's offset).
+    let utc_now = Utc::now().naive_utc();
+    let now_offset = super::zone::session_zone().offset_at(&utc_now);
+    let now = utc_now + Duration::seconds(now_offset as i64);
 
     for field in fields {
         match field {
@@ -1106,9 +1130,7 @@ fn parse_datetime(input: &str) -> std::result::Result<ParsedDateTime, DateTimeEr
                     day = Some(date.day());
                     if word == "now" || word == "epoch" {
                         time = Some(micros);
-                        if word == "now" {
-                            offset = Some(0);
-                        }
+                        offset = Some(if word == "now" { now_offset } else { 0 });
                     }
                 }
                 w if month_number(w).is_some() => {

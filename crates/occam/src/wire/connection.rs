@@ -54,6 +54,7 @@ use crate::compat::Rules;
 use crate::error::{sqlstate, Error};
 use crate::session::{Column, QueryResult, SessionEffect, TransactionStatus};
 use crate::sql::copy::CopyFormat;
+use crate::types::zone::with_session_zone;
 use crate::types::{DataType, Row, Value};
 
 const SSL_REQUEST_CODE: i32 = 80877103;
@@ -558,8 +559,10 @@ where
                 Ok(QueryResult::Rows { columns, rows, tag }) => {
                     let formats = vec![FORMAT_TEXT; columns.len()];
                     self.queue(PgWireBackendMessage::RowDescription(codec::row_description(&columns, &formats)))?;
+                    let zone = self.session.time_zone();
                     for row in &rows {
-                        self.queue(PgWireBackendMessage::DataRow(codec::data_row(row, &columns, &formats)))?;
+                        let data_row = with_session_zone(zone, || codec::data_row(row, &columns, &formats));
+                        self.queue(PgWireBackendMessage::DataRow(data_row))?;
                         self.transport.flush_if_full().await?;
                     }
                     self.queue(PgWireBackendMessage::CommandComplete(CommandComplete::new(tag)))?;
@@ -694,12 +697,14 @@ where
             if !portal_name.is_empty() && self.portals.contains_key(&portal_name) {
                 return Err(Error::new("42P03", format!("cursor \"{portal_name}\" already exists")));
             }
-            let params = codec::bind_parameters(
-                &statement_name,
-                &bind.parameter_format_codes,
-                &bind.parameters,
-                &statement.param_types,
-            )?;
+            let params = with_session_zone(self.session.time_zone(), || {
+                codec::bind_parameters(
+                    &statement_name,
+                    &bind.parameter_format_codes,
+                    &bind.parameters,
+                    &statement.param_types,
+                )
+            })?;
             let formats = codec::result_formats(&bind.result_column_format_codes, statement.columns.len())?;
             Ok(Portal { statement, params, formats, state: PortalState::Ready })
         });
@@ -830,9 +835,11 @@ where
         let PortalState::Suspended { columns, rows, tag } = &mut portal.state else { return Ok(()) };
         let limit = if max_rows <= 0 { usize::MAX } else { max_rows as usize };
         let mut sent = 0usize;
+        let zone = self.session.time_zone();
         while sent < limit {
             let Some(row) = rows.next() else { break };
-            self.queue(PgWireBackendMessage::DataRow(codec::data_row(&row, columns, &portal.formats)))?;
+            let data_row = with_session_zone(zone, || codec::data_row(&row, columns, &portal.formats));
+            self.queue(PgWireBackendMessage::DataRow(data_row))?;
             sent += 1;
             self.transport.flush_if_full().await?;
         }

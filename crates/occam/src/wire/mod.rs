@@ -40,6 +40,7 @@ use crate::database::Database;
 use crate::error::Result;
 use crate::session::{Column, PreparedStatement, QueryResult, QueryString, Session, SessionEffect, TransactionStatus};
 use crate::txn::DurableWait;
+use crate::types::zone::Zone;
 use crate::types::{DataType, Value};
 
 pub use auth::{
@@ -246,6 +247,11 @@ pub(crate) trait SqlSession: Send + 'static {
     fn has_sql_statement(&self, _name: &str) -> bool {
         false
     }
+    /// The session's time zone: text parameters and text result columns of timestamptz read and print
+    /// in it (see `types::zone`).
+    fn time_zone(&self) -> Zone {
+        Zone::UTC
+    }
     /// Data for the `COPY ... FROM STDIN` a statement started (one CopyData message).
     fn copy_in_data(&mut self, _data: &[u8]) {}
     /// CopyDone: the COPY's rows are inserted (`COPY n`) or it fails.
@@ -295,6 +301,9 @@ impl SqlSession for Session {
     }
     fn run_query_string(&mut self, query: QueryString) -> Vec<Result<QueryResult>> {
         Session::run_batch(self, query)
+    }
+    fn time_zone(&self) -> Zone {
+        Session::time_zone(self)
     }
     fn prepare(&mut self, sql: &str, param_types: &[DataType]) -> Result<Arc<PreparedStatement>> {
         Session::prepare(self, sql, param_types)

@@ -316,18 +316,39 @@ pub fn bind_index_expression(table: &Table, expr: &Expr) -> Result<(BoundExpr, D
     Ok((bound, data_type))
 }
 
-/// Whether an expression gives the same value for the same inputs in every transaction (PostgreSQL's
-/// immutable): neither volatile nor reading the transaction's clock.
+/// Whether an expression gives the same value for the same inputs in every transaction and session
+/// (PostgreSQL's immutable): neither volatile nor reading the transaction's clock or the session's time
+/// zone.
 pub fn is_immutable(expr: &BoundExpr) -> bool {
     use crate::sql::functions::ScalarFunction as F;
-    !is_volatile(expr)
-        && !expr.any(|e| {
-            matches!(
+    !is_volatile(expr) && !expr.any(|e| {
+        reads_session_zone(e)
+            || matches!(
                 e,
                 BoundExpr::Function { function, .. }
                     if matches!(function.function, F::Now | F::CurrentDate | F::LocalTimestamp | F::StatementTimestamp)
             )
-        })
+    })
+}
+
+/// Whether this node (not its operands) depends on the session's time zone (`types::zone`): a cast to or
+/// from timestamptz, `timestamptz ± interval`, or a date/time function's fields of a timestamptz (PG's
+/// stable functions; `AT TIME ZONE` and `date_bin` name their zone or need none).
+fn reads_session_zone(expr: &BoundExpr) -> bool {
+    use crate::sql::datetime::DateTimeFunction as D;
+    use crate::sql::functions::ScalarFunction as F;
+    let tz = DataType::Timestamptz;
+    match expr {
+        BoundExpr::Cast { from, to, .. } => (*from == tz) != (*to == tz),
+        BoundExpr::Binary { sig, .. } => {
+            (sig.left == tz && sig.right == DataType::Interval) || (sig.left == DataType::Interval && sig.right == tz)
+        }
+        BoundExpr::Function { function, .. } => {
+            matches!(function.function, F::DateTime(d) if !matches!(d, D::Timezone | D::DateBin | D::IsFinite | D::ToTimestampEpoch))
+                && (function.arg_types.contains(&tz) || function.result_type == tz)
+        }
+        _ => false,
+    }
 }
 
 /// The clause name of a CHECK constraint's expression, for "aggregate functions are not allowed in check
@@ -3824,6 +3845,11 @@ impl<'c> Binder<'c> {
             }
             // A reg* value's name needs the catalog and the session's search path: cast when run.
             BoundExpr::Literal(value) if matches!(from, DataType::Reg(_)) && !to.is_oid() => {
+                Ok(BoundExpr::Cast { expr: Box::new(BoundExpr::Literal(value)), from, to })
+            }
+            // A cast that reads the session time zone runs with the statement (a prepared statement may
+            // run in another zone), as PostgreSQL's stable casts; an untyped literal was read above.
+            BoundExpr::Literal(value) if (from == DataType::Timestamptz) != (to == DataType::Timestamptz) => {
                 Ok(BoundExpr::Cast { expr: Box::new(BoundExpr::Literal(value)), from, to })
             }
             BoundExpr::Literal(value) => Ok(BoundExpr::Literal(scalar::cast(value, &from, &to)?)),

@@ -134,9 +134,9 @@ impl Series {
             (Value::Timestamp(ts), Value::Interval(step)) => {
                 Some(Value::Timestamp(crate::sql::datetime::timestamp_plus(ts, step, false)?))
             }
-            (Value::Timestamptz(ts), Value::Interval(step)) => {
-                Some(Value::Timestamptz(crate::sql::datetime::timestamp_plus(&ts.naive_utc(), step, false)?.and_utc()))
-            }
+            (Value::Timestamptz(ts), Value::Interval(step)) => Some(Value::Timestamptz(
+                crate::sql::datetime::timestamptz_plus(&ts.naive_utc(), step, false)?.and_utc(),
+            )),
             (current, step) => return Err(Error::internal(format!("generate_series step {current:?} by {step:?}"))),
         })
     }

@@ -1071,7 +1071,11 @@ impl Translator<'_> {
                 Ok(Statement::Set { name, value, local: matches!(scope, Some(sp::ContextModifier::Local)) })
             }
             sp::Set::SetTimeZone { local, value } => {
-                Ok(Statement::Set { name: "timezone".into(), value: set_value(value)?, local: *local })
+                let value = match value {
+                    sp::Expr::Interval(interval) => interval_zone_hours(interval)?,
+                    other => set_value(other)?,
+                };
+                Ok(Statement::Set { name: "timezone".into(), value, local: *local })
             }
             sp::Set::SetNames { charset_name, collation_name: None } => {
                 Ok(Statement::Set { name: "client_encoding".into(), value: charset_name.value.clone(), local: false })
@@ -1124,6 +1128,33 @@ fn set_value(value: &sp::Expr) -> Result<String> {
         sp::Expr::UnaryOp { op: sp::UnaryOperator::Minus, expr } => Ok(format!("-{}", set_value(expr)?)),
         other => Err(Error::syntax(format!("syntax error at or near \"{other}\""))),
     }
+}
+
+/// `SET TIME ZONE INTERVAL '+02:00' HOUR TO MINUTE`: the interval as a number of hours east (`2`, `5.5`),
+/// which the TimeZone setting reads as PostgreSQL does. An interval with days or months is 22023, as PG.
+fn interval_zone_hours(interval: &sp::Interval) -> Result<String> {
+    let text = match interval.value.as_ref() {
+        sp::Expr::Value(v) => match &v.value {
+            sp::Value::SingleQuotedString(s) => s.clone(),
+            other => other.to_string(),
+        },
+        other => return Err(Error::syntax(format!("syntax error at or near \"{other}\""))),
+    };
+    // `INTERVAL '2' HOUR`: a bare number counts the leading field's units.
+    if let (Some(sp::DateTimeField::Hour), Ok(hours)) = (&interval.leading_field, text.trim().parse::<f64>()) {
+        return Ok(crate::types::text::format_float8(hours));
+    }
+    let parsed = match crate::types::text::parse(&text, &crate::types::DataType::Interval)? {
+        crate::types::Value::Interval(iv) => iv,
+        _ => return Err(Error::internal("interval input gave another type")),
+    };
+    if parsed.months != 0 || parsed.days != 0 {
+        return Err(Error::new(
+            sqlstate::INVALID_PARAMETER_VALUE,
+            "invalid interval value for time zone: day not allowed",
+        ));
+    }
+    Ok(crate::types::text::format_float8(parsed.micros as f64 / 3_600_000_000.0))
 }
 
 /// `SHOW name`; multi-word forms map to their parameter (`SHOW TRANSACTION ISOLATION LEVEL` ->
