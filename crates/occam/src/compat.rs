@@ -23,6 +23,7 @@
 //!   CREATE TABLE AS, MATERIALIZED VIEW     0A000 unsupported statement: CreateTableAs   run
 //!   REFRESH MATERIALIZED VIEW              0A000 unsupported statement: RefreshMatView  run
 //!   SAVEPOINT, RELEASE, ROLLBACK TO        0A000 unsupported transaction statement  run
+//!   MERGE                                  0A000 unsupported statement type: MERGE  run
 //!   FOR SHARE / FOR NO KEY UPDATE          0A000                                    run as FOR UPDATE
 //!   READ COMMITTED / READ UNCOMMITTED      0A000 Unsupported isolation level        run as snapshot isolation
 //!   SET TRANSACTION, default_transaction_isolation   0A000                          accepted (same levels)
@@ -160,6 +161,8 @@ pub struct Rules {
     pub allow_create_table_as: bool,
     /// `SAVEPOINT`, `RELEASE` and `ROLLBACK TO` run instead of being refused.
     pub allow_savepoints: bool,
+    /// `MERGE` runs instead of being refused.
+    pub allow_merge: bool,
     /// Plain (synchronous) `CREATE INDEX` and `CONCURRENTLY` run instead of being refused.
     pub allow_synchronous_create_index: bool,
     /// `FOR SHARE` / `FOR NO KEY UPDATE` run as `FOR UPDATE` instead of being refused.
@@ -218,6 +221,7 @@ impl Rules {
                 allow_truncate: false,
                 allow_create_table_as: false,
                 allow_savepoints: false,
+                allow_merge: false,
                 allow_synchronous_create_index: false,
                 allow_other_locking_clauses: false,
                 allow_weaker_isolation_levels: false,
@@ -248,6 +252,7 @@ impl Rules {
                 allow_truncate: true,
                 allow_create_table_as: true,
                 allow_savepoints: true,
+                allow_merge: true,
                 allow_synchronous_create_index: true,
                 allow_other_locking_clauses: true,
                 allow_weaker_isolation_levels: true,
@@ -482,6 +487,14 @@ impl Rules {
             (false, false) => Err(Error::unsupported("unsupported statement: CreateTableAs")),
             (false, true) => Err(Error::unsupported("unsupported statement: RefreshMatView")),
         }
+    }
+
+    /// `MERGE`: DSQL refuses it in its own words.
+    pub fn check_merge(&self) -> Result<()> {
+        if self.allow_merge {
+            return Ok(());
+        }
+        Err(Error::unsupported("unsupported statement type: MERGE"))
     }
 
     /// `SAVEPOINT` / `RELEASE` / `ROLLBACK TO`: DSQL refuses them, naming the statement.

@@ -1179,6 +1179,29 @@ impl Session {
                 parts_changed = Some(changed);
                 Ok(result)
             }
+            Plan::Merge(inner) => {
+                // The rewritten statement's one row counts the rows its actions changed.
+                let result = match inner.as_ref() {
+                    Plan::WithModifying { ctes, main } => {
+                        let (result, changed) =
+                            execute::with_modifying(ctes, main, &mut active.txn, params, &functions, &planning)?;
+                        parts_changed = Some(changed);
+                        result
+                    }
+                    other => {
+                        parts_changed = Some(Vec::new());
+                        execute::execute(other, &mut active.txn, params, &functions, &planning)?
+                    }
+                };
+                let changed = match &result {
+                    QueryResult::Rows { rows, .. } => match rows.first().and_then(|r| r.first()) {
+                        Some(Value::Int(n)) => *n,
+                        _ => 0,
+                    },
+                    _ => 0,
+                };
+                Ok(command(&format!("MERGE {changed}")))
+            }
             other => execute::execute(other, &mut active.txn, params, &functions, &planning),
         }?;
         if plan.is_dml() {
@@ -1487,6 +1510,7 @@ fn explain_statement(
 fn check_statement_rules(rules: &Rules, statement: &Statement) -> Result<()> {
     match statement {
         Statement::Truncate { .. } => rules.check_truncate(),
+        Statement::Merge(_) => rules.check_merge(),
         Statement::CreateTableAs(_) => rules.check_create_table_as(false),
         Statement::RefreshMaterializedView { .. } => rules.check_create_table_as(true),
         Statement::CreateIndex(create) if !create.asynchronous => rules.check_synchronous_create_index(),
@@ -1595,6 +1619,7 @@ fn tables_written(plan: &Plan) -> Vec<&catalog::Table> {
         Plan::WithModifying { ctes, main } => {
             ctes.iter().flat_map(|cte| tables_written(&cte.plan)).chain(tables_written(main)).collect()
         }
+        Plan::Merge(inner) => tables_written(inner),
         _ => Vec::new(),
     }
 }

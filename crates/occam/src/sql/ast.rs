@@ -16,6 +16,9 @@ pub enum Statement {
     },
     Commit,
     Rollback,
+    /// `MERGE INTO ...`, as the statement it is rewritten into (`sql::parse::merge`): a query whose
+    /// data-modifying WITH queries are the actions and which counts the rows they changed.
+    Merge(Box<Statement>),
     /// `CREATE [OR REPLACE] FUNCTION ... LANGUAGE sql`.
     CreateFunction(CreateFunction),
     /// `DROP FUNCTION [IF EXISTS] name[(types)], ...`.

@@ -24,7 +24,7 @@ use crate::sql::ast::{self, CommentObject, Expr, ObjectName, Privilege, QueryBod
 
 /// Checks that non-administrator `role` may run `statement` (42501 otherwise).
 pub fn check(catalog: &Catalog, role: &str, statement: &Statement) -> Result<()> {
-    if let Statement::Explain { statement: inner, .. } = statement {
+    if let Statement::Explain { statement: inner, .. } | Statement::Merge(inner) = statement {
         // EXPLAIN needs what its statement needs (PostgreSQL checks them even without ANALYZE).
         return check(catalog, role, inner);
     }

@@ -37,8 +37,20 @@ pub fn plan_statement_as(
     declared: &[DataType],
     user: Option<&str>,
 ) -> Result<PlannedStatement> {
+    if let ast::Statement::Merge(rewritten) = statement {
+        let inner = plan_statement_as(catalog, rewritten, declared, user)?;
+        return Ok(PlannedStatement {
+            plan: Plan::Merge(Box::new(inner.plan)),
+            param_types: inner.param_types,
+            columns: empty_columns(),
+            catalog_version: catalog.version,
+        });
+    }
     if let ast::Statement::Explain { options, statement: inner } = statement {
         // EXPLAIN binds (and so refuses) its statement exactly as running it would.
+        if matches!(inner.as_ref(), ast::Statement::Merge(_)) {
+            return Err(Error::unsupported("EXPLAIN MERGE"));
+        }
         let inner = plan_statement_as(catalog, inner, declared, user)?;
         if matches!(inner.plan, Plan::WithModifying { .. })
             && (options.analyze || options.format != ast::ExplainFormat::Text)

@@ -29,6 +29,7 @@ mod depth;
 mod dialect;
 mod expr;
 mod function;
+mod merge;
 mod query;
 mod render;
 mod sequence;

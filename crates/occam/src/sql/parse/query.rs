@@ -420,7 +420,7 @@ impl Translator<'_> {
         Ok(item)
     }
 
-    fn table_factor(&self, factor: &sp::TableFactor) -> Result<TableRef> {
+    pub(super) fn table_factor(&self, factor: &sp::TableFactor) -> Result<TableRef> {
         crate::stack::check()?;
         match factor {
             sp::TableFactor::Table {

@@ -149,6 +149,7 @@ impl Translator<'_> {
             S::CreateIndex(create) => self.create_index(create),
             S::AlterTable(alter) => self.alter_table(alter),
             S::CreateFunction(create) => self.create_function(create),
+            S::Merge(merge) => self.merge(merge),
             S::DropFunction(drop) => self.drop_function(drop),
             S::Call(function) => self.call_statement(function),
             S::Set(set) => self.set(set),
@@ -810,7 +811,11 @@ impl Translator<'_> {
     }
 
     /// `SET column = value | DEFAULT, ...` (UPDATE and ON CONFLICT DO UPDATE).
-    fn assignments(&self, assignments: &[sp::Assignment], statement: &str) -> Result<Vec<(String, Option<ast::Expr>)>> {
+    pub(super) fn assignments(
+        &self,
+        assignments: &[sp::Assignment],
+        statement: &str,
+    ) -> Result<Vec<(String, Option<ast::Expr>)>> {
         assignments
             .iter()
             .map(|assignment| {

@@ -131,6 +131,9 @@ pub enum Plan {
         ctes: Vec<ModifyingCte>,
         main: Box<Plan>,
     },
+    /// `MERGE`: its rewritten statement (a `WithModifying` query counting the changed rows), answered with
+    /// the tag `MERGE n`.
+    Merge(Box<Plan>),
 }
 
 /// A data-modifying statement in WITH (`name AS (DELETE ... RETURNING *)`).
@@ -175,7 +178,8 @@ impl Plan {
             | Plan::Update(_)
             | Plan::Delete(_)
             | Plan::Truncate { .. }
-            | Plan::WithModifying { .. } => true,
+            | Plan::WithModifying { .. }
+            | Plan::Merge(_) => true,
             Plan::Explain { options, inner } => options.analyze && inner.is_dml(),
             _ => false,
         }
