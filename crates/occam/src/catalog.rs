@@ -263,6 +263,23 @@ pub struct Index {
 }
 
 impl Table {
+    /// A table definition with no indexes or constraints yet, not loaded from any snapshot.
+    pub fn new(id: u32, name: String, columns: Vec<ColumnInfo>, primary_key: Vec<usize>) -> Table {
+        Table {
+            id,
+            name,
+            columns,
+            primary_key,
+            key_prefix: table_prefix(id, 0),
+            indexes: Vec::new(),
+            loaded_at: 0,
+            materialized: false,
+            checks: Vec::new(),
+            foreign_keys: Vec::new(),
+            referenced_by: Vec::new(),
+        }
+    }
+
     /// The columns a user can see (everything but the hidden key), with their indices.
     pub fn visible_columns(&self) -> impl Iterator<Item = (usize, &ColumnInfo)> {
         self.columns.iter().enumerate().filter(|(_, c)| !c.hidden)
@@ -960,19 +977,7 @@ pub fn create_table(txn: &mut Transaction, catalog: &Catalog, stmt: &ast::Create
         columns.push(ColumnInfo { not_null: true, hidden: true, ..ColumnInfo::new(HIDDEN_KEY_COLUMN, DataType::Uuid) });
     }
     let id = next_id(txn, table_id_counter_key(), "table")?;
-    let mut table = Table {
-        id,
-        name: name.clone(),
-        columns,
-        primary_key,
-        key_prefix: table_prefix(id, 0),
-        indexes: Vec::new(),
-        loaded_at: 0,
-        materialized: false,
-        checks: Vec::new(),
-        foreign_keys: Vec::new(),
-        referenced_by: Vec::new(),
-    };
+    let mut table = Table::new(id, name.clone(), columns, primary_key);
     for (index, def) in stmt.columns.iter().enumerate() {
         create_column_sequence(txn, &mut table, index, def)?;
     }
@@ -1508,19 +1513,7 @@ fn decode_table(bytes: &[u8]) -> Result<Table> {
         }
         primary_key.push(index);
     }
-    let mut table = Table {
-        id,
-        name,
-        columns,
-        primary_key,
-        key_prefix: table_prefix(id, 0),
-        indexes: Vec::new(),
-        loaded_at: 0,
-        materialized: false,
-        checks: Vec::new(),
-        foreign_keys: Vec::new(),
-        referenced_by: Vec::new(),
-    };
+    let mut table = Table::new(id, name, columns, primary_key);
     let check_count = if reader.input.is_empty() { 0 } else { reader.u16()? as usize };
     for _ in 0..check_count {
         let name = reader.string()?;

@@ -109,7 +109,7 @@ pub fn plan_statement_as(
                 0,
                 &create.name.name,
                 &create.params,
-                &parse_body(&create.body_sql)?,
+                &crate::sql::parse::parse_expression(&create.body_sql)?,
                 create.returns,
             )?;
             (Plan::CreateFunction(create.clone()), empty_columns())
@@ -256,11 +256,6 @@ pub fn bind_table_predicate(table: &Table, expr: &Expr) -> Result<BoundExpr> {
 
 /// How deep SQL function bodies may call SQL functions (a function that calls itself ends here).
 const MAX_FUNCTION_NESTING: usize = 32;
-
-/// A stored function body's expression.
-fn parse_body(sql: &str) -> Result<Expr> {
-    crate::sql::parse::parse_expression(sql)
-}
 
 /// Binds a SQL function's body over its parameters (parameter i is `Column(i)`, by name or as `$i + 1`),
 /// cast to the return type: 42P13 as PostgreSQL when it cannot be; subqueries are not supported in a body

@@ -569,10 +569,10 @@ mod tests {
     fn table() -> Table {
         use crate::catalog::ColumnInfo;
         let column = |name: &str, data_type| ColumnInfo::new(name, data_type);
-        Table {
-            id: 1,
-            name: "dp".into(),
-            columns: vec![
+        Table::new(
+            1,
+            "dp".into(),
+            vec![
                 column("a", DataType::Int4),
                 column("b", DataType::Int8),
                 column("c", DataType::Numeric(Some((10, 2)))),
@@ -583,15 +583,8 @@ mod tests {
                 column("i", DataType::Float4),
                 column("k", DataType::Char(3)),
             ],
-            primary_key: vec![0],
-            key_prefix: Vec::new(),
-            indexes: Vec::new(),
-            loaded_at: 0,
-            materialized: false,
-            checks: Vec::new(),
-            foreign_keys: Vec::new(),
-            referenced_by: Vec::new(),
-        }
+            vec![0],
+        )
     }
 
     #[test]
