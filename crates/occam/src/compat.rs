@@ -68,6 +68,8 @@ pub const DSQL_MAX_COLUMNS: usize = 255;
 pub const DSQL_MAX_INDEX_KEY_COLUMNS: usize = 8;
 /// Aurora DSQL's limit on indexes per table, the primary key included.
 pub const DSQL_MAX_INDEXES_PER_TABLE: usize = 24;
+/// Aurora DSQL's schema quota (`public` counts).
+const DSQL_MAX_SCHEMAS: usize = 10;
 /// Aurora DSQL's maximum connection duration: a connection is closed 60 minutes after it was opened.
 pub const DSQL_MAX_CONNECTION_DURATION: Duration = Duration::from_secs(60 * 60);
 /// Aurora DSQL's rate of new connections: 100 per second sustained, in bursts of up to 1,000.
@@ -151,6 +153,8 @@ pub struct Rules {
     pub max_columns: usize,
     pub max_index_key_columns: usize,
     pub max_indexes_per_table: Option<usize>,
+    /// Schemas a database may have, `public` included (DSQL: 10).
+    pub max_schemas: Option<usize>,
     /// At most one DDL statement per transaction.
     pub single_ddl_per_transaction: bool,
     /// DDL and DML never in the same transaction.
@@ -216,6 +220,7 @@ impl Rules {
                 max_columns: DSQL_MAX_COLUMNS,
                 max_index_key_columns: DSQL_MAX_INDEX_KEY_COLUMNS,
                 max_indexes_per_table: Some(DSQL_MAX_INDEXES_PER_TABLE),
+                max_schemas: Some(DSQL_MAX_SCHEMAS),
                 single_ddl_per_transaction: true,
                 separate_ddl_and_dml: true,
                 allow_truncate: false,
@@ -247,6 +252,7 @@ impl Rules {
                 max_columns: POSTGRES_MAX_COLUMNS,
                 max_index_key_columns: POSTGRES_MAX_INDEX_KEY_COLUMNS,
                 max_indexes_per_table: None,
+                max_schemas: None,
                 single_ddl_per_transaction: false,
                 separate_ddl_and_dml: false,
                 allow_truncate: true,

@@ -26,6 +26,7 @@ use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
 
 use crate::catalog;
+use crate::catalog::schemas::with_search_path;
 use crate::compat::Rules;
 use crate::database::Database;
 use crate::error::{sqlstate, Error, Result};
@@ -177,8 +178,9 @@ pub struct PreparedStatement {
     pub columns: Arc<[Column]>,
     /// The parsed statement (None for an empty query string).
     statement: Option<Statement>,
-    /// The plan, for statements that have one, with the catalog version it was bound against.
-    plan: Mutex<Option<Arc<PlannedStatement>>>,
+    /// The plan, for statements that have one, with the catalog version it was bound against, and the
+    /// search path its names were looked up through.
+    plan: Mutex<Option<(Vec<String>, Arc<PlannedStatement>)>>,
 }
 
 impl PreparedStatement {
@@ -188,18 +190,20 @@ impl PreparedStatement {
         matches!(self.statement, Some(Statement::Call { .. }))
     }
 
-    /// The plan, re-planned (keeping the parameter types) if the catalog changed since it was made.
+    /// The plan, re-planned (keeping the parameter types) if the catalog or the search path changed since
+    /// it was made.
     fn current_plan(&self, db: &Database, statement: &Statement, user: &str) -> Result<Arc<PlannedStatement>> {
         let mut cached = self.plan.lock();
         let version = db.catalog_version();
-        if let Some(plan) = cached.as_ref() {
-            if plan.catalog_version == version {
+        let path = crate::catalog::schemas::search_path();
+        if let Some((planned_path, plan)) = cached.as_ref() {
+            if plan.catalog_version == version && *planned_path == path {
                 return Ok(plan.clone());
             }
         }
         let plan =
             Arc::new(crate::sql::bind::plan_statement_as(&db.catalog(), statement, &self.param_types, Some(user))?);
-        *cached = Some(plan.clone());
+        *cached = Some((path, plan.clone()));
         Ok(plan)
     }
 }
@@ -438,7 +442,10 @@ impl Session {
             return Err(Error::syntax("cannot insert multiple commands into a prepared statement"));
         }
         // Planning may fold constants (a timestamptz literal reads in the session zone).
-        zone::with_session_zone(self.time_zone(), || self.prepare_parsed(sql, statements.pop(), param_types))
+        let (zone, path) = (self.time_zone(), self.settings.search_path());
+        zone::with_session_zone(zone, || {
+            with_search_path(path, || self.prepare_parsed(sql, statements.pop(), param_types))
+        })
     }
 
     /// Plans a parsed statement for later executions (Parse, or SQL `PREPARE`).
@@ -489,7 +496,7 @@ impl Session {
                     param_types: planned.param_types.clone(),
                     columns: planned.columns.clone(),
                     statement: Some(statement),
-                    plan: Mutex::new(Some(Arc::new(planned))),
+                    plan: Mutex::new(Some((crate::catalog::schemas::search_path(), Arc::new(planned)))),
                 }
             }
         };
@@ -538,7 +545,8 @@ impl Session {
             self.settings.statement_timeout(),
         ));
         let zone = self.time_zone();
-        let result = zone::with_session_zone(zone, || self.insert_copied(pending));
+        let path = self.settings.search_path();
+        let result = zone::with_session_zone(zone, || with_search_path(path, || self.insert_copied(pending)));
         self.interrupt = None;
         if result.is_err() {
             self.rest_of_batch = None;
@@ -651,7 +659,10 @@ impl Session {
         // The session's TimeZone, parsed once per statement, is what its text conversions and date
         // arithmetic use (types::zone).
         let zone = self.time_zone();
-        let result = zone::with_session_zone(zone, || self.run_statement(statement, prepared, params, in_batch));
+        let path = self.settings.search_path();
+        let result = zone::with_session_zone(zone, || {
+            with_search_path(path, || self.run_statement(statement, prepared, params, in_batch))
+        });
         if top_level {
             self.interrupt = None;
         }
@@ -986,8 +997,8 @@ impl Session {
                 check_table_definition(rules, create)?;
                 catalog::create_table(&mut active.txn, &functions.catalog, create).and_then(|created| {
                     // The creating role owns the table (and so holds every privilege on it).
-                    if let (true, Some(id)) = (created, catalog::table_id_in(&active.txn, &create.name.name)?) {
-                        roles::record_owner(&mut active.txn, id, &self.user);
+                    if let (true, Some(table)) = (created, catalog::read_table_named(&active.txn, &create.name)?) {
+                        roles::record_owner(&mut active.txn, table.id, &self.user);
                     }
                     Ok(command("CREATE TABLE"))
                 })
@@ -1030,11 +1041,11 @@ impl Session {
                         "CREATE TABLE AS"
                     }));
                 }
-                let table = catalog::read_table(&active.txn, &create.name.name)?
+                let table = catalog::read_table_named(&active.txn, &create.name)?
                     .ok_or_else(|| Error::internal("a table just created is missing"))?;
                 roles::record_owner(&mut active.txn, table.id, &self.user);
                 if let Some(definition) = materialized {
-                    catalog::views::store_materialized(&mut active.txn, table.id, definition);
+                    catalog::views::store_materialized(&mut active.txn, table.id, definition)?;
                 }
                 if *with_data {
                     let filled =
@@ -1052,7 +1063,7 @@ impl Session {
                 if *concurrently && !unique_key {
                     return Err(Error::new(
                         "55000",
-                        format!("cannot refresh materialized view \"public.{}\" concurrently", table.name),
+                        format!("cannot refresh materialized view \"{}\" concurrently", table.qualified_name()),
                     )
                     .with_hint(
                         "Create a unique index with no WHERE clause on one or more columns of the materialized view.",
@@ -1074,6 +1085,25 @@ impl Session {
             Plan::Comment { key, text } => {
                 catalog::comments::set(&mut active.txn, *key, text.as_deref());
                 Ok(command("COMMENT"))
+            }
+            Plan::CreateSchema { name, if_not_exists, authorization } => {
+                if !self.superuser {
+                    return Err(Error::new(
+                        sqlstate::INSUFFICIENT_PRIVILEGE,
+                        "permission denied for database postgres",
+                    ));
+                }
+                let owner = authorization.clone().unwrap_or_else(|| self.user.clone());
+                if owner != self.user && !self.db.catalog().roles.exists(&owner) {
+                    return Err(Error::new(sqlstate::UNDEFINED_OBJECT, format!("role \"{owner}\" does not exist")));
+                }
+                // IF NOT EXISTS on an existing schema: no NOTICE (occam sends none; PostgreSQL says it skips).
+                catalog::schemas::create(&mut active.txn, name, *if_not_exists, &owner, rules.max_schemas)?;
+                Ok(command("CREATE SCHEMA"))
+            }
+            Plan::DropSchema { names, if_exists, cascade } => {
+                catalog::schemas::drop(&mut active.txn, names, *if_exists, *cascade, &self.user, self.superuser)
+                    .map(|_| command("DROP SCHEMA"))
             }
             Plan::DropView { names, if_exists, cascade } => {
                 catalog::views::drop_views(&mut active.txn, names, *if_exists, *cascade).map(|_| command("DROP VIEW"))

@@ -60,6 +60,19 @@ pub enum Statement {
         if_exists: bool,
         cascade: bool,
     },
+    /// `CREATE SCHEMA [IF NOT EXISTS] name [AUTHORIZATION role]` (`CREATE SCHEMA AUTHORIZATION role` names
+    /// it after the role).
+    CreateSchema {
+        name: String,
+        if_not_exists: bool,
+        authorization: Option<String>,
+    },
+    /// `DROP SCHEMA [IF EXISTS] name, ... [CASCADE | RESTRICT]`.
+    DropSchema {
+        names: Vec<String>,
+        if_exists: bool,
+        cascade: bool,
+    },
     /// `DROP VIEW [IF EXISTS] name, ... [CASCADE]`.
     DropView {
         names: Vec<ObjectName>,

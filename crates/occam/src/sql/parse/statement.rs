@@ -118,6 +118,23 @@ impl Translator<'_> {
             S::CreateTable(create) => self.create_table(create),
             S::CreateView(view) if !view.materialized => self.create_view(view),
             S::CreateView(view) => self.create_materialized_view(view),
+            S::CreateSchema { schema_name, or_replace: false, if_not_exists, with: None, options: None, .. } => {
+                let (name, authorization) = match schema_name {
+                    sp::SchemaName::Simple(name) => (super::access::schema_name(name)?, None),
+                    sp::SchemaName::UnnamedAuthorization(role) => (fold_ident(role), Some(fold_ident(role))),
+                    sp::SchemaName::NamedAuthorization(name, role) => {
+                        (super::access::schema_name(name)?, Some(fold_ident(role)))
+                    }
+                };
+                Ok(Statement::CreateSchema { name, if_not_exists: *if_not_exists, authorization })
+            }
+            S::Drop { object_type: sp::ObjectType::Schema, if_exists, names, cascade, .. } => {
+                Ok(Statement::DropSchema {
+                    names: names.iter().map(super::access::schema_name).collect::<Result<_>>()?,
+                    if_exists: *if_exists,
+                    cascade: *cascade,
+                })
+            }
             S::Drop { object_type, if_exists, names, cascade, .. } => match object_type {
                 sp::ObjectType::Table => Ok(Statement::DropTable {
                     names: names.iter().map(|n| self.object_name(n)).collect::<Result<_>>()?,

@@ -319,7 +319,8 @@ pub fn invoke(function: CatalogFunction, args: &[Value], ctx: &FunctionContext) 
             if implicit {
                 schemas.push(Value::Text("pg_catalog".into()));
             }
-            schemas.extend(search_path(ctx).into_iter().filter(|s| s != "pg_catalog").map(Value::Text));
+            let existing = catalog.existing_schemas(&search_path(ctx));
+            schemas.extend(existing.into_iter().filter(|s| !implicit || s != "pg_catalog").map(Value::Text));
             return Ok(Value::Array(schemas));
         }
         _ => {}
@@ -447,7 +448,7 @@ pub fn invoke(function: CatalogFunction, args: &[Value], ctx: &FunctionContext) 
                 &[("USAGE", Some(Privilege::Usage)), ("CREATE", Some(Privilege::Create))],
             )?;
             let schema = text(schema).unwrap_or_default();
-            if names::namespace_oid(schema).is_none() {
+            if names::namespace_oid(catalog, schema).is_none() {
                 return Err(Error::new(sqlstate::UNDEFINED_SCHEMA, format!("schema \"{schema}\" does not exist")));
             }
             let role = role.unwrap_or_else(|| crate::roles::ADMIN_ROLE.to_string());
@@ -455,8 +456,8 @@ pub fn invoke(function: CatalogFunction, args: &[Value], ctx: &FunctionContext) 
                 is_superuser(&role)
                     || !catalog.roles.exists(&role)
                     || match privilege {
-                        Some(Privilege::Usage) if schema != crate::catalog::PUBLIC_SCHEMA => true,
-                        Some(privilege) => catalog.roles.has_schema_privilege(&role, schema, *privilege),
+                        Some(Privilege::Usage) if !catalog.schema_exists(schema) => true,
+                        Some(privilege) => catalog.has_schema_privilege(&role, schema, *privilege),
                         None => false,
                     }
             };
@@ -529,7 +530,11 @@ pub fn invoke(function: CatalogFunction, args: &[Value], ctx: &FunctionContext) 
                 ));
             };
             match super::sequences::owned_sequence(catalog, table, column_info) {
-                Some(sequence) => Value::Text(format!("public.{}", names::quote_ident(&sequence.name))),
+                Some(sequence) => Value::Text(format!(
+                    "{}.{}",
+                    names::quote_ident(&sequence.schema),
+                    names::quote_ident(&sequence.name)
+                )),
                 None => Value::Null,
             }
         }

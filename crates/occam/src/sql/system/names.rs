@@ -227,7 +227,11 @@ pub fn reg_output(catalog: &Catalog, search_path: &[String], kind: RegKind, oid:
         RegKind::Class => rows::class_by_oid(catalog, oid).map(|class| {
             let name = quote_ident(&class.name());
             let schema = class.schema_name();
-            if schema_visible(schema, search_path) {
+            // Visible: its schema is searched, and no schema searched before it has the name.
+            let found = crate::catalog::schemas::with_search_path(search_path.to_vec(), || {
+                class_oid(catalog, None, &class.name())
+            });
+            if schema_visible(schema, search_path) && (found == Some(oid) || matches!(class, rows::Class::System(_))) {
                 name
             } else {
                 format!("{}.{name}", quote_ident(schema))
@@ -236,26 +240,32 @@ pub fn reg_output(catalog: &Catalog, search_path: &[String], kind: RegKind, oid:
         RegKind::Type => (DataType::from_oid(oid).is_some() || PSEUDO_TYPES.iter().any(|(o, _)| *o == oid))
             .then(|| format_type(oid, None)),
         RegKind::Proc => FUNCTIONS.iter().find(|f| f.oid == oid).map(|f| f.name.to_string()),
-        RegKind::Namespace => namespace_name(oid).map(quote_ident),
+        RegKind::Namespace => namespace_name(catalog, oid).map(|name| quote_ident(&name)),
         RegKind::Role => role_name(catalog, oid).map(|name| quote_ident(&name)),
     };
     name.unwrap_or_else(|| oid.to_string())
 }
 
 /// The schema with `pg_namespace.oid` `oid`.
-pub fn namespace_name(oid: u32) -> Option<&'static str> {
+pub fn namespace_name(catalog: &Catalog, oid: u32) -> Option<String> {
     if oid == oids::PUBLIC_NAMESPACE {
-        return Some(crate::catalog::PUBLIC_SCHEMA);
+        return Some(crate::catalog::PUBLIC_SCHEMA.to_string());
     }
-    Schema::ALL.into_iter().find(|s| s.oid() == oid).map(Schema::name)
+    match Schema::ALL.into_iter().find(|s| s.oid() == oid) {
+        Some(schema) => Some(schema.name().to_string()),
+        None => catalog.schemas.values().find(|s| oids::table(s.id) == oid).map(|s| s.name.clone()),
+    }
 }
 
-/// The schema named `name`'s oid.
-pub fn namespace_oid(name: &str) -> Option<u32> {
+/// The schema named `name`'s oid (a user schema's is `16384 + its id`, from the table id counter).
+pub fn namespace_oid(catalog: &Catalog, name: &str) -> Option<u32> {
     if name == crate::catalog::PUBLIC_SCHEMA {
         return Some(oids::PUBLIC_NAMESPACE);
     }
-    Schema::from_name(name).map(Schema::oid)
+    match Schema::from_name(name) {
+        Some(schema) => Some(schema.oid()),
+        None => catalog.schemas.get(name).map(|s| oids::table(s.id)),
+    }
 }
 
 /// The role with oid `oid`.
@@ -352,7 +362,7 @@ pub fn reg_input(catalog: &Catalog, kind: RegKind, text: &str) -> Result<u32> {
             let [name] = parts.as_slice() else {
                 return Err(Error::new(sqlstate::INVALID_NAME, "invalid name syntax"));
             };
-            namespace_oid(name)
+            namespace_oid(catalog, name)
                 .ok_or_else(|| Error::new(sqlstate::UNDEFINED_SCHEMA, format!("schema \"{name}\" does not exist")))
         }
         RegKind::Role => {
@@ -368,19 +378,27 @@ pub fn reg_input(catalog: &Catalog, kind: RegKind, text: &str) -> Result<u32> {
     }
 }
 
-/// The `pg_class.oid` of relation `schema.name` (unqualified: `pg_catalog` first, then `public`).
+/// The `pg_class.oid` of relation `schema.name` (unqualified: `pg_catalog` first, then the schemas of the
+/// search path).
 pub fn class_oid(catalog: &Catalog, schema: Option<&str>, name: &str) -> Option<u32> {
     let system = |schema: Schema| super::find(catalog, schema, name).map(|r| r.oid);
-    let public = || {
+    let user = |schema: &str| {
         rows::classes(catalog)
             .into_iter()
-            .find(|c| (c.owner_id().is_some() || matches!(c, rows::Class::Sequence(_))) && c.name() == name)
+            .find(|c| {
+                (c.owner_id().is_some() || matches!(c, rows::Class::Sequence(_)))
+                    && c.schema_name() == schema
+                    && c.name() == name
+            })
             .map(|c| c.oid())
     };
     match schema {
-        None => system(Schema::PgCatalog).or_else(public),
-        Some(schema) if schema == crate::catalog::PUBLIC_SCHEMA => public(),
-        Some(schema) => Schema::from_name(schema).and_then(system),
+        None => system(Schema::PgCatalog)
+            .or_else(|| crate::catalog::schemas::search_path().iter().find_map(|schema| user(schema))),
+        Some(schema) => match Schema::from_name(schema) {
+            Some(system_schema) => system(system_schema),
+            None => user(schema),
+        },
     }
 }
 
