@@ -997,10 +997,7 @@ pub fn drop_index(txn: &mut Transaction, names: &[ObjectName], if_exists: bool) 
             if if_exists {
                 continue;
             }
-            return Err(Error::new(
-                sqlstate::UNDEFINED_OBJECT,
-                format!("index \"{}\" does not exist", display_name(name)),
-            ));
+            return Err(Error::new(sqlstate::UNDEFINED_OBJECT, format!("index \"{}\" does not exist", name.name)));
         };
         if index.constraint {
             let table = read_table_by_id(txn, index.table_id)?.map(|t| t.name).unwrap_or_default();
@@ -1184,10 +1181,7 @@ pub fn drop_table(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, 
             if if_exists {
                 continue;
             }
-            return Err(Error::new(
-                sqlstate::UNDEFINED_TABLE,
-                format!("table \"{}\" does not exist", display_name(name)),
-            ));
+            return Err(Error::new(sqlstate::UNDEFINED_TABLE, format!("table \"{}\" does not exist", name.name)));
         };
         if views::read(txn, views::Kind::Materialized, &relation)?.is_some() {
             return Err(Error::new(sqlstate::WRONG_OBJECT_TYPE, format!("\"{}\" is not a table", name.name))

@@ -523,7 +523,7 @@ pub fn execute(
                     None => {
                         return Err(Error::new(
                             sqlstate::UNDEFINED_TABLE,
-                            format!("sequence \"{}\" does not exist", display_name(name)),
+                            format!("sequence \"{}\" does not exist", name.name),
                         ))
                     }
                 }

@@ -14,9 +14,7 @@
 
 use std::sync::Arc;
 
-use super::{
-    display_name, next_id, put_str, put_u16, put_u32, schemas, table_id_counter_key, CatalogReader, FORMAT_VERSION,
-};
+use super::{next_id, put_str, put_u16, put_u32, schemas, table_id_counter_key, CatalogReader, FORMAT_VERSION};
 use crate::error::{sqlstate, Error, Result};
 use crate::sql::ast::{self, ObjectName};
 use crate::storage::keycode::{encode_key, table_prefix};
@@ -169,7 +167,7 @@ pub fn drop_materialized(txn: &mut Transaction, names: &[ObjectName], if_exists:
             }
             return Err(Error::new(
                 sqlstate::UNDEFINED_TABLE,
-                format!("materialized view \"{}\" does not exist", display_name(name)),
+                format!("materialized view \"{}\" does not exist", name.name),
             ));
         }
         if let Some(id) = super::table_id_in(txn, &relation)? {
@@ -202,10 +200,7 @@ pub fn drop_views(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, 
             if if_exists {
                 continue;
             }
-            return Err(Error::new(
-                sqlstate::UNDEFINED_TABLE,
-                format!("view \"{}\" does not exist", display_name(name)),
-            ));
+            return Err(Error::new(sqlstate::UNDEFINED_TABLE, format!("view \"{}\" does not exist", name.name)));
         };
         drop_dependents(txn, view.id, &format!("view {}", view.name), cascade)?;
         txn.delete(view_key(&view.key()));
