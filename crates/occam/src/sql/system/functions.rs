@@ -331,7 +331,7 @@ pub fn invoke(function: CatalogFunction, args: &[Value], ctx: &FunctionContext) 
     let first_oid = || oid(&args[0]).unwrap_or(0);
     Ok(match function {
         C::TableIsVisible => match rows::class_by_oid(catalog, first_oid()) {
-            Some(class) => Value::Bool(names::schema_visible(class.schema_name(), &search_path(ctx))),
+            Some(class) => Value::Bool(names::class_visible(catalog, &search_path(ctx), &class)),
             None => Value::Null,
         },
         C::BuiltinIsVisible => Value::Bool(true),

@@ -217,6 +217,20 @@ pub fn schema_visible(schema: &str, search_path: &[String]) -> bool {
     schema == Schema::PgCatalog.name() || search_path.iter().any(|s| s == schema)
 }
 
+/// Whether relation `class` is found by its bare name (`pg_table_is_visible`): its schema is searched, and
+/// no schema searched before it has a relation of that name.
+pub fn class_visible(catalog: &Catalog, search_path: &[String], class: &rows::Class) -> bool {
+    if !schema_visible(class.schema_name(), search_path) {
+        return false;
+    }
+    if matches!(class, rows::Class::System(_)) {
+        return true;
+    }
+    let found =
+        crate::catalog::schemas::with_search_path(search_path.to_vec(), || class_oid(catalog, None, &class.name()));
+    found == Some(class.oid())
+}
+
 /// The text of an oid of kind `kind`: the object's name (a relation qualified when its schema is not
 /// visible), `-` for 0, or the number when nothing has that oid (PostgreSQL's output functions).
 pub fn reg_output(catalog: &Catalog, search_path: &[String], kind: RegKind, oid: u32) -> String {
@@ -227,11 +241,7 @@ pub fn reg_output(catalog: &Catalog, search_path: &[String], kind: RegKind, oid:
         RegKind::Class => rows::class_by_oid(catalog, oid).map(|class| {
             let name = quote_ident(&class.name());
             let schema = class.schema_name();
-            // Visible: its schema is searched, and no schema searched before it has the name.
-            let found = crate::catalog::schemas::with_search_path(search_path.to_vec(), || {
-                class_oid(catalog, None, &class.name())
-            });
-            if schema_visible(schema, search_path) && (found == Some(oid) || matches!(class, rows::Class::System(_))) {
+            if class_visible(catalog, search_path, &class) {
                 name
             } else {
                 format!("{}.{name}", quote_ident(schema))
