@@ -647,8 +647,8 @@ impl Catalog {
                 || self.indexes.contains_key(&key)
                 || self.sequences.contains_key(&key)
         };
-        match &name.schema {
-            Some(schema) => Ok((self.schema_exists(schema) && holds(schema)).then(|| schema.clone())),
+        match name.schema.as_deref().map(schemas::named_schema).transpose()? {
+            Some(schema) => Ok((self.schema_exists(&schema) && holds(&schema)).then_some(schema)),
             None => Ok(schemas::search_path().into_iter().find(|schema| self.schema_exists(schema) && holds(schema))),
         }
     }

@@ -163,6 +163,8 @@ pub struct Rules {
     pub allow_truncate: bool,
     /// `CREATE TABLE ... AS`, materialized views and REFRESH run instead of being refused.
     pub allow_create_table_as: bool,
+    /// `CREATE TEMP TABLE` runs instead of being refused.
+    pub allow_temporary_tables: bool,
     /// `SAVEPOINT`, `RELEASE` and `ROLLBACK TO` run instead of being refused.
     pub allow_savepoints: bool,
     /// `MERGE` runs instead of being refused.
@@ -225,6 +227,7 @@ impl Rules {
                 separate_ddl_and_dml: true,
                 allow_truncate: false,
                 allow_create_table_as: false,
+                allow_temporary_tables: false,
                 allow_savepoints: false,
                 allow_merge: false,
                 allow_synchronous_create_index: false,
@@ -257,6 +260,7 @@ impl Rules {
                 separate_ddl_and_dml: false,
                 allow_truncate: true,
                 allow_create_table_as: true,
+                allow_temporary_tables: true,
                 allow_savepoints: true,
                 allow_merge: true,
                 allow_synchronous_create_index: true,
@@ -493,6 +497,14 @@ impl Rules {
             (false, false) => Err(Error::unsupported("unsupported statement: CreateTableAs")),
             (false, true) => Err(Error::unsupported("unsupported statement: RefreshMatView")),
         }
+    }
+
+    /// `CREATE TEMP TABLE`: DSQL refuses it in its own words.
+    pub fn check_temporary_table(&self) -> Result<()> {
+        if self.allow_temporary_tables {
+            return Ok(());
+        }
+        Err(Error::unsupported("TEMPORARY or TEMP table not supported for CREATE TABLE"))
     }
 
     /// `MERGE`: DSQL refuses it in its own words.

@@ -34,8 +34,8 @@ use crate::interrupt::StatementInterrupt;
 use crate::roles;
 use crate::settings::SessionSettings;
 use crate::sql::ast::{
-    AlterTableAction, CopyEndpoint, DiscardTarget, IndexTarget, SavepointAction, SequenceStatement, SessionCommand,
-    Statement,
+    self, AlterTableAction, CopyEndpoint, DiscardTarget, IndexTarget, SavepointAction, SequenceStatement,
+    SessionCommand, Statement,
 };
 use crate::sql::copy::{self, CopyFormat};
 use crate::sql::execute;
@@ -227,6 +227,8 @@ struct ActiveTransaction {
     table_changes: HashMap<u32, TableChanges>,
     /// Open savepoints, oldest first (PostgreSQL mode).
     savepoints: Vec<Savepoint>,
+    /// Temporary tables this transaction created `ON COMMIT DELETE ROWS` / `DROP` (by table id).
+    temporary_on_commit: Vec<(u32, ast::OnCommit)>,
 }
 
 /// What `ROLLBACK TO SAVEPOINT` returns the transaction to: its writes and locks and the session's
@@ -292,6 +294,9 @@ pub struct Session {
     copy_in: Option<PendingCopyIn>,
     /// What is left of the query string that COPY FROM STDIN interrupted.
     rest_of_batch: Option<RestOfBatch>,
+    /// This session's temporary tables created `ON COMMIT DELETE ROWS` (by table id) in committed
+    /// transactions: each COMMIT empties those that still exist.
+    temporary_on_commit: Vec<(u32, ast::OnCommit)>,
 }
 
 /// Length of the table prefix of every row key (`storage::keycode::table_prefix`), which the key size
@@ -324,9 +329,86 @@ impl Session {
             interrupt: None,
             copy_in: None,
             rest_of_batch: None,
+            temporary_on_commit: Vec::new(),
         }
     }
 
+    /// This session's temporary schema (`pg_temp_<backend pid>`; it exists once a temporary table does).
+    fn temporary_schema(&self) -> String {
+        temporary_schema_of(&self.settings)
+    }
+
+    /// The schemas unqualified names are looked up in: `search_path`, with the session's temporary schema
+    /// first unless the path places `pg_temp` itself, as PostgreSQL searches it.
+    fn search_path(&self) -> Vec<String> {
+        let temporary = self.temporary_schema();
+        let mut path: Vec<String> = self
+            .settings
+            .search_path()
+            .into_iter()
+            .map(|schema| if schema == "pg_temp" { temporary.clone() } else { schema })
+            .collect();
+        if !path.contains(&temporary) {
+            path.insert(0, temporary);
+        }
+        path
+    }
+}
+
+impl Drop for Session {
+    /// A session's temporary tables go with it (best effort: a failure is logged, and the next start
+    /// drops whatever is left).
+    fn drop(&mut self) {
+        let schema = self.temporary_schema();
+        if !self.db.catalog().schemas.contains_key(&schema) {
+            return;
+        }
+        match catalog::schemas::drop_temporary(|| self.db.begin(), Some(&schema)) {
+            Ok(true) => {
+                if let Err(err) = self.db.reload_catalog() {
+                    tracing::warn!("reloading the catalog after dropping {schema}: {}", err.message);
+                }
+                self.db.wake_jobs();
+            }
+            Ok(false) => {}
+            Err(err) => tracing::warn!("dropping the temporary schema {schema}: {}", err.message),
+        }
+    }
+}
+
+fn temporary_schema_of(settings: &SessionSettings) -> String {
+    format!("{}{}", catalog::schemas::TEMPORARY_PREFIX, settings.backend_pid())
+}
+
+/// A `CREATE TEMP TABLE`'s definition placed in the session's temporary schema `schema` (created with its
+/// first temporary table, for `user`).
+fn place_temporary(
+    txn: &mut Transaction,
+    create: &ast::CreateTable,
+    schema: String,
+    user: &str,
+) -> Result<ast::CreateTable> {
+    {
+        if create.temporary.is_none() {
+            return Ok(create.clone());
+        }
+        match create.name.schema.as_deref() {
+            None | Some("pg_temp") => {}
+            Some(other) if *other == schema => {}
+            Some(_) => {
+                return Err(Error::new(
+                    sqlstate::INVALID_TABLE_DEFINITION,
+                    "cannot create temporary relation in non-temporary schema",
+                ))
+            }
+        }
+        catalog::schemas::ensure_temporary(txn, &schema, user)?;
+        let name = ast::ObjectName { schema: Some(schema), name: create.name.name.clone() };
+        Ok(ast::CreateTable { name, ..create.clone() })
+    }
+}
+
+impl Session {
     /// The role this session connected as.
     pub fn user(&self) -> &str {
         &self.user
@@ -442,7 +524,7 @@ impl Session {
             return Err(Error::syntax("cannot insert multiple commands into a prepared statement"));
         }
         // Planning may fold constants (a timestamptz literal reads in the session zone).
-        let (zone, path) = (self.time_zone(), self.settings.search_path());
+        let (zone, path) = (self.time_zone(), self.search_path());
         zone::with_session_zone(zone, || {
             with_search_path(path, || self.prepare_parsed(sql, statements.pop(), param_types))
         })
@@ -545,7 +627,7 @@ impl Session {
             self.settings.statement_timeout(),
         ));
         let zone = self.time_zone();
-        let path = self.settings.search_path();
+        let path = self.search_path();
         let result = zone::with_session_zone(zone, || with_search_path(path, || self.insert_copied(pending)));
         self.interrupt = None;
         if result.is_err() {
@@ -659,7 +741,7 @@ impl Session {
         // The session's TimeZone, parsed once per statement, is what its text conversions and date
         // arithmetic use (types::zone).
         let zone = self.time_zone();
-        let path = self.settings.search_path();
+        let path = self.search_path();
         let result = zone::with_session_zone(zone, || {
             with_search_path(path, || self.run_statement(statement, prepared, params, in_batch))
         });
@@ -758,6 +840,7 @@ impl Session {
             submitted_jobs: false,
             table_changes: HashMap::new(),
             savepoints: Vec::new(),
+            temporary_on_commit: Vec::new(),
         })
     }
 
@@ -868,11 +951,55 @@ impl Session {
         }
     }
 
+    /// Before COMMIT: empties the temporary tables created `ON COMMIT DELETE ROWS` and drops those created
+    /// `ON COMMIT DROP` by this transaction, as `active` sees them (one dropped or never committed is
+    /// forgotten); the DELETE ROWS ones are remembered for the session's later commits.
+    fn run_on_commit_actions(&mut self, active: &mut ActiveTransaction) -> Result<()> {
+        let catalog = Arc::new(catalog::Catalog::load(&active.txn, self.db.catalog_version())?);
+        let mut actions = std::mem::take(&mut self.temporary_on_commit);
+        actions.append(&mut active.temporary_on_commit);
+        actions.retain(|(id, _)| catalog.table_by_id(*id).is_some());
+        let tables = |wanted: ast::OnCommit| -> Vec<Arc<catalog::Table>> {
+            let ids = actions.iter().filter(|(_, action)| *action == wanted).map(|(id, _)| *id);
+            ids.filter_map(|id| catalog.table_by_id(id).cloned()).collect()
+        };
+        let (emptied, dropped) = (tables(ast::OnCommit::DeleteRows), tables(ast::OnCommit::Drop));
+        if !emptied.is_empty() {
+            let functions = FunctionContext {
+                session: Some(self.settings.clone()),
+                catalog: catalog.clone(),
+                database: Some(self.db.clone()),
+                ..FunctionContext::default()
+            };
+            let rules = self.db.rules();
+            let planning = execute::Planning {
+                estimates: &self.db,
+                settings: planner_settings(&self.db, &self.settings),
+                memory_limit: rules.max_query_memory,
+            };
+            let truncate = Plan::Truncate { tables: emptied, restart_identity: false };
+            execute::execute(&truncate, &mut active.txn, &[], &functions, &planning)?;
+        }
+        if !dropped.is_empty() {
+            let names: Vec<ast::ObjectName> = dropped
+                .iter()
+                .map(|t| ast::ObjectName { schema: Some(t.schema.clone()), name: t.name.clone() })
+                .collect();
+            catalog::drop_table(&mut active.txn, &names, true, true)?;
+        }
+        actions.retain(|(_, action)| *action == ast::OnCommit::DeleteRows);
+        self.temporary_on_commit = actions;
+        Ok(())
+    }
+
     /// Commits the open transaction; the session is Idle afterwards whatever the outcome.
     fn commit_active(&mut self) -> Result<()> {
-        let State::Active(active) = std::mem::replace(&mut self.state, State::Idle) else {
+        let State::Active(mut active) = std::mem::replace(&mut self.state, State::Idle) else {
             return Ok(());
         };
+        if !self.temporary_on_commit.is_empty() || !active.temporary_on_commit.is_empty() {
+            self.run_on_commit_actions(&mut active)?;
+        }
         let did_ddl = active.did_ddl;
         let ddl_only = active.did_ddl && !active.did_dml;
         let synchronous_builds = active.synchronous_builds.clone();
@@ -995,10 +1122,15 @@ impl Session {
         let result = match plan {
             Plan::CreateTable(create) => {
                 check_table_definition(rules, create)?;
+                let schema = temporary_schema_of(&self.settings);
+                let create = &place_temporary(&mut active.txn, create, schema, &self.user)?;
                 catalog::create_table(&mut active.txn, &functions.catalog, create).and_then(|created| {
                     // The creating role owns the table (and so holds every privilege on it).
                     if let (true, Some(table)) = (created, catalog::read_table_named(&active.txn, &create.name)?) {
                         roles::record_owner(&mut active.txn, table.id, &self.user);
+                        if let Some(action) = create.temporary.filter(|a| *a != ast::OnCommit::PreserveRows) {
+                            active.temporary_on_commit.push((table.id, action));
+                        }
                     }
                     Ok(command("CREATE TABLE"))
                 })
@@ -1034,6 +1166,8 @@ impl Session {
             }),
             Plan::CreateTableAs { create, query, materialized, with_data } => {
                 check_table_definition(rules, create)?;
+                let schema = temporary_schema_of(&self.settings);
+                let create = &place_temporary(&mut active.txn, create, schema, &self.user)?;
                 if !catalog::create_table(&mut active.txn, &functions.catalog, create)? {
                     return Ok(command(if materialized.is_some() {
                         "CREATE MATERIALIZED VIEW"
@@ -1044,6 +1178,9 @@ impl Session {
                 let table = catalog::read_table_named(&active.txn, &create.name)?
                     .ok_or_else(|| Error::internal("a table just created is missing"))?;
                 roles::record_owner(&mut active.txn, table.id, &self.user);
+                if let Some(action) = create.temporary.filter(|a| *a != ast::OnCommit::PreserveRows) {
+                    active.temporary_on_commit.push((table.id, action));
+                }
                 if let Some(definition) = materialized {
                     catalog::views::store_materialized(&mut active.txn, table.id, definition)?;
                 }
@@ -1541,6 +1678,8 @@ fn check_statement_rules(rules: &Rules, statement: &Statement) -> Result<()> {
     match statement {
         Statement::Truncate { .. } => rules.check_truncate(),
         Statement::Merge(_) => rules.check_merge(),
+        Statement::CreateTable(ast::CreateTable { temporary: Some(_), .. })
+        | Statement::CreateTableAs(ast::CreateTableAs { temporary: Some(_), .. }) => rules.check_temporary_table(),
         Statement::CreateTableAs(_) => rules.check_create_table_as(false),
         Statement::RefreshMaterializedView { .. } => rules.check_create_table_as(true),
         Statement::CreateIndex(create) if !create.asynchronous => rules.check_synchronous_create_index(),

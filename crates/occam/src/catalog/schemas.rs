@@ -14,6 +14,11 @@
 //! An unqualified name is looked up through the session's `search_path`, which the session sets for the
 //! statement running on its thread ([`with_search_path`]), as the time zone is set (`types::zone`): the
 //! binder and the DDL paths read it without threading it through every call.
+//!
+//! Temporary tables (postgres mode) live in a schema of their session, `pg_temp_<backend pid>`, created
+//! with the first of them and dropped with the session (and at startup, after a crash). The session puts it
+//! first in the path it sets, as PostgreSQL searches `pg_temp` first; `pg_temp` names it, and another
+//! session's is refused (`0A000 cannot access temporary tables of other sessions`).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -33,6 +38,42 @@ pub struct Schema {
     pub id: u32,
     pub name: String,
     pub owner: String,
+}
+
+/// The prefix of a session's temporary schema's name.
+pub const TEMPORARY_PREFIX: &str = "pg_temp_";
+
+/// Whether `name` is some session's temporary schema.
+pub fn is_temporary(name: &str) -> bool {
+    name.starts_with(TEMPORARY_PREFIX)
+}
+
+/// The temporary schema of the session running on this thread (the first temporary schema of its path).
+pub fn own_temporary_schema() -> Option<String> {
+    search_path().into_iter().find(|schema| is_temporary(schema))
+}
+
+/// The schema a qualifier names: `pg_temp` is the session's temporary schema; another session's is
+/// refused, as in PostgreSQL.
+pub fn named_schema(schema: &str) -> Result<String> {
+    if schema == "pg_temp" {
+        // Without a temporary schema yet, `pg_temp.x` names nothing (a schema that does not exist).
+        return Ok(own_temporary_schema().unwrap_or_else(|| schema.to_string()));
+    }
+    if is_temporary(schema) && own_temporary_schema().as_deref() != Some(schema) {
+        return Err(Error::unsupported("cannot access temporary tables of other sessions"));
+    }
+    Ok(schema.to_string())
+}
+
+/// Creates the temporary schema `name` for `owner` if `txn` does not see it yet (no quota: it is the
+/// session's, not the user's).
+pub fn ensure_temporary(txn: &mut Transaction, name: &str, owner: &str) -> Result<()> {
+    if read(txn, name)?.is_none() {
+        let id = next_id(txn, table_id_counter_key(), "table")?;
+        txn.put(storage_key(name), encode(&Schema { id, name: name.to_string(), owner: owner.to_string() }));
+    }
+    Ok(())
 }
 
 /// Schemas whose names user schemas may not take: occam's built-in ones, and PostgreSQL's reserved prefix.
@@ -138,10 +179,17 @@ pub fn creation_schema(txn: &Transaction, name: &ObjectName) -> Result<String> {
             sqlstate::INSUFFICIENT_PRIVILEGE,
             format!("permission denied to create \"{schema}.{}\"", name.name),
         )),
-        Some(schema) if exists(txn, schema)? => Ok(schema.clone()),
-        Some(schema) => Err(undefined_schema(schema)),
+        Some(schema) => {
+            let schema = named_schema(schema)?;
+            if exists(txn, &schema)? {
+                Ok(schema)
+            } else {
+                Err(undefined_schema(&schema))
+            }
+        }
         None => {
-            for schema in search_path() {
+            // A temporary schema is never where an unqualified new relation goes (CREATE TEMP TABLE says so).
+            for schema in search_path().into_iter().filter(|s| !is_temporary(s)) {
                 if exists(txn, &schema)? {
                     return Ok(schema);
                 }
@@ -159,10 +207,10 @@ pub fn resolve_in(
     name: &ObjectName,
     found: impl Fn(&str) -> Result<bool>,
 ) -> Result<Option<String>> {
-    match &name.schema {
-        Some(schema) if exists(txn, schema)? => Ok(found(schema)?.then(|| schema.clone())),
-        Some(schema) if is_system_schema(schema) => Ok(None),
-        Some(schema) => Err(undefined_schema(schema)),
+    match name.schema.as_deref().map(named_schema).transpose()? {
+        Some(schema) if exists(txn, &schema)? => Ok(found(&schema)?.then_some(schema)),
+        Some(schema) if is_system_schema(&schema) => Ok(None),
+        Some(schema) => Err(undefined_schema(&schema)),
         None => {
             for schema in search_path() {
                 if exists(txn, &schema)? && found(&schema)? {
@@ -296,4 +344,29 @@ pub fn drop(
         remove(txn, name);
     }
     Ok(())
+}
+
+/// Drops temporary schemas with everything in them, in transactions from `begin` (retried on conflict):
+/// the one named `only` (its session ends), or every one (at startup: no session survives a restart).
+/// Returns whether anything was dropped (the caller reloads its catalog).
+pub fn drop_temporary(begin: impl Fn() -> Transaction, only: Option<&str>) -> Result<bool> {
+    const ATTEMPTS: usize = 10;
+    for _ in 0..ATTEMPTS {
+        let mut txn = begin();
+        let names: Vec<String> =
+            load(&txn)?.into_keys().filter(|name| is_temporary(name) && only.is_none_or(|o| o == name)).collect();
+        if names.is_empty() {
+            return Ok(false);
+        }
+        for name in &names {
+            // As the session owning the schema, which alone may use its tables.
+            with_search_path(vec![name.clone()], || drop(&mut txn, std::slice::from_ref(name), true, true, "", true))?;
+        }
+        match txn.commit() {
+            Ok(_) => return Ok(true),
+            Err(err) if err.code == sqlstate::SERIALIZATION_FAILURE => continue,
+            Err(err) => return Err(err),
+        }
+    }
+    Err(Error::serialization_failure())
 }

@@ -367,11 +367,21 @@ impl ObjectName {
 pub struct CreateTable {
     pub name: ObjectName,
     pub if_not_exists: bool,
+    /// `CREATE TEMP[ORARY] TABLE` (postgres mode) and what happens to it at COMMIT.
+    pub temporary: Option<OnCommit>,
     pub columns: Vec<ColumnDef>,
     /// Column names of a table-level `PRIMARY KEY (...)`, or of the column marked `PRIMARY KEY`.
     pub primary_key: Vec<String>,
     /// The other constraints (column and table ones), in the order they are written.
     pub constraints: Vec<TableConstraint>,
+}
+
+/// A temporary table's `ON COMMIT` behaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnCommit {
+    PreserveRows,
+    DeleteRows,
+    Drop,
 }
 
 /// A CHECK or UNIQUE constraint of CREATE TABLE (a column's or the table's) or of ALTER TABLE ADD
@@ -761,6 +771,8 @@ pub enum FrameBound {
 pub struct CreateTableAs {
     pub name: ObjectName,
     pub if_not_exists: bool,
+    /// `CREATE TEMP TABLE ... AS` (see [`CreateTable::temporary`]).
+    pub temporary: Option<OnCommit>,
     /// Column names given after the name (they rename the query's columns, in order).
     pub columns: Vec<String>,
     pub query: Box<Query>,

@@ -39,9 +39,10 @@ pub fn check(catalog: &Catalog, role: &str, statement: &Statement) -> Result<()>
             }
             ast::CopyRelation::Query(query) => needs.query(query),
         },
-        Statement::CreateTable(ast::CreateTable { name, .. })
+        // A temporary table needs no schema privilege (PostgreSQL's TEMP privilege belongs to PUBLIC).
+        Statement::CreateTable(ast::CreateTable { name, temporary: None, .. })
         | Statement::CreateView(ast::CreateView { name, .. })
-        | Statement::CreateTableAs(ast::CreateTableAs { name, .. })
+        | Statement::CreateTableAs(ast::CreateTableAs { name, temporary: None, .. })
         | Statement::Sequence(ast::SequenceStatement::Create { name, .. })
             if !may_create_in(catalog, role, name) =>
         {

@@ -1418,6 +1418,7 @@ impl<'c> Binder<'c> {
         let table = ast::CreateTable {
             name: create.name.clone(),
             if_not_exists: create.if_not_exists,
+            temporary: create.temporary,
             columns,
             primary_key: Vec::new(),
             constraints: Vec::new(),

@@ -209,12 +209,9 @@ fn text(value: &Value) -> Option<&str> {
     }
 }
 
-/// The session's search path (`public` without a session).
-fn search_path(ctx: &FunctionContext) -> Vec<String> {
-    match &ctx.session {
-        Some(session) => session.search_path(),
-        None => vec![crate::catalog::PUBLIC_SCHEMA.to_string()],
-    }
+/// The statement's search path (the session's temporary schema first; `public` without a session).
+fn search_path() -> Vec<String> {
+    crate::catalog::schemas::search_path()
 }
 
 /// The privileges named in a privilege function's text: `SELECT`, `insert, update`, `... WITH GRANT
@@ -319,7 +316,9 @@ pub fn invoke(function: CatalogFunction, args: &[Value], ctx: &FunctionContext) 
             if implicit {
                 schemas.push(Value::Text("pg_catalog".into()));
             }
-            let existing = catalog.existing_schemas(&search_path(ctx));
+            // The temporary schema is searched implicitly, as `pg_catalog` is.
+            let existing = catalog.existing_schemas(&search_path());
+            let existing = existing.into_iter().filter(|s| implicit || !crate::catalog::schemas::is_temporary(s));
             schemas.extend(existing.into_iter().filter(|s| !implicit || s != "pg_catalog").map(Value::Text));
             return Ok(Value::Array(schemas));
         }
@@ -331,7 +330,7 @@ pub fn invoke(function: CatalogFunction, args: &[Value], ctx: &FunctionContext) 
     let first_oid = || oid(&args[0]).unwrap_or(0);
     Ok(match function {
         C::TableIsVisible => match rows::class_by_oid(catalog, first_oid()) {
-            Some(class) => Value::Bool(names::class_visible(catalog, &search_path(ctx), &class)),
+            Some(class) => Value::Bool(names::class_visible(catalog, &search_path(), &class)),
             None => Value::Null,
         },
         C::BuiltinIsVisible => Value::Bool(true),

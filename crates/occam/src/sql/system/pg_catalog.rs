@@ -200,7 +200,10 @@ fn pg_class(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("relfilenode", if storage { class.oid() } else { 0 })
                 .set("reltuples", row_estimate(ctx, class))
                 .set("relhasindex", has_index)
-                .set("relpersistence", "p")
+                .set(
+                    "relpersistence",
+                    if crate::catalog::schemas::is_temporary(class.schema_name()) { "t" } else { "p" },
+                )
                 .set("relkind", class.relkind())
                 .set("relnatts", class.attributes().len() as i16)
                 .set("relchecks", checks)
