@@ -359,20 +359,24 @@ impl Drop for Session {
     /// A session's temporary tables go with it (best effort: a failure is logged, and the next start
     /// drops whatever is left).
     fn drop(&mut self) {
+        if let Err(err) = self.drop_temporary_tables() {
+            tracing::warn!("dropping the temporary schema {}: {}", self.temporary_schema(), err.message);
+        }
+    }
+}
+
+impl Session {
+    /// Drops this session's temporary tables and schema in a transaction of their own (the session's end,
+    /// `DISCARD TEMP` / `ALL` outside a block).
+    fn drop_temporary_tables(&self) -> Result<()> {
         let schema = self.temporary_schema();
-        if !self.db.catalog().schemas.contains_key(&schema) {
-            return;
+        if self.db.catalog().schemas.contains_key(&schema)
+            && catalog::schemas::drop_temporary(|| self.db.begin(), Some(&schema))?
+        {
+            self.db.reload_catalog()?;
+            self.db.wake_jobs();
         }
-        match catalog::schemas::drop_temporary(|| self.db.begin(), Some(&schema)) {
-            Ok(true) => {
-                if let Err(err) = self.db.reload_catalog() {
-                    tracing::warn!("reloading the catalog after dropping {schema}: {}", err.message);
-                }
-                self.db.wake_jobs();
-            }
-            Ok(false) => {}
-            Err(err) => tracing::warn!("dropping the temporary schema {schema}: {}", err.message),
-        }
+        Ok(())
     }
 }
 
@@ -1443,15 +1447,29 @@ impl Session {
                         self.settings.reset_all();
                         self.settings.sequence_values().clear();
                         self.deallocate_all();
+                        self.drop_temporary_tables()?;
                         "DISCARD ALL"
                     }
-                    // Plans are re-planned when the catalog changes; occam has no temporary tables.
+                    // Plans are re-planned when the catalog changes.
                     DiscardTarget::Plans => "DISCARD PLANS",
                     DiscardTarget::Sequences => {
                         self.settings.sequence_values().clear();
                         "DISCARD SEQUENCES"
                     }
-                    DiscardTarget::Temp => "DISCARD TEMP",
+                    DiscardTarget::Temp => {
+                        let schema = self.temporary_schema();
+                        match &mut self.state {
+                            // In a block, the tables go with the transaction (a ROLLBACK keeps them).
+                            State::Active(active) => {
+                                with_search_path(vec![schema.clone()], || {
+                                    catalog::schemas::drop(&mut active.txn, &[schema.clone()], true, true, "", true)
+                                })?;
+                                active.did_ddl = true;
+                            }
+                            _ => self.drop_temporary_tables()?,
+                        }
+                        "DISCARD TEMP"
+                    }
                 };
                 Ok(command(tag))
             }
