@@ -53,6 +53,7 @@ pub mod sqlstate {
     pub const AMBIGUOUS_FUNCTION: SqlState = "42725";
     pub const UNDEFINED_SCHEMA: SqlState = "3F000";
     pub const DUPLICATE_SCHEMA: SqlState = "42P06";
+    pub const READ_ONLY_SQL_TRANSACTION: SqlState = "25006";
     pub const RESERVED_NAME: SqlState = "42939";
     pub const INVALID_NAME: SqlState = "42602";
     pub const INVALID_REGULAR_EXPRESSION: SqlState = "2201B";

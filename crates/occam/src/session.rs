@@ -229,6 +229,8 @@ struct ActiveTransaction {
     savepoints: Vec<Savepoint>,
     /// Temporary tables this transaction created `ON COMMIT DELETE ROWS` / `DROP` (by table id).
     temporary_on_commit: Vec<(u32, ast::OnCommit)>,
+    /// `READ ONLY` (BEGIN, SET TRANSACTION, `default_transaction_read_only`): writes fail with 25006.
+    read_only: bool,
 }
 
 /// What `ROLLBACK TO SAVEPOINT` returns the transaction to: its writes and locks and the session's
@@ -303,6 +305,12 @@ pub struct Session {
 /// limit does not count: DSQL limits the size of the key columns.
 const KEY_PREFIX_LEN: usize = 9;
 
+/// `server_version_num` of a `major.minor` version: `15.18` is `150018`.
+fn version_number(version: &str) -> String {
+    let (major, minor) = version.split_once('.').unwrap_or((version, "0"));
+    format!("{}{:04}", major, minor.parse::<u32>().unwrap_or(0))
+}
+
 fn command(tag: &str) -> QueryResult {
     QueryResult::Command { tag: tag.to_string() }
 }
@@ -311,6 +319,11 @@ impl Session {
     pub(crate) fn new(db: Database, user: &str) -> Session {
         let superuser = user == crate::roles::ADMIN_ROLE || !db.catalog().roles.exists(user);
         let settings = SessionSettings::new(user, superuser);
+        let version = db.rules().server_version;
+        if version != crate::wire::SERVER_VERSION {
+            settings.set_server_value("server_version", version).expect("a version is a valid value");
+            settings.set_server_value("server_version_num", &version_number(version)).expect("a number");
+        }
         if let Some(timeout) = db.default_statement_timeout() {
             let milliseconds = timeout.as_millis().min(i32::MAX as u128).to_string();
             settings.set_server_value("statement_timeout", &milliseconds).expect("a valid number of milliseconds");
@@ -771,11 +784,13 @@ impl Session {
             self.check_transaction_age()?;
         }
         match statement {
-            Statement::Begin { isolation } => {
-                if let Some(level) = isolation {
-                    self.db.rules().check_isolation_level(*level)?;
+            Statement::Begin { isolation, read_only } => {
+                self.db.rules().check_begin(*isolation, *read_only == Some(true))?;
+                self.begin_block()?;
+                if let (Some(read_only), State::Active(active)) = (*read_only, &mut self.state) {
+                    active.read_only = read_only;
                 }
-                self.begin_block()
+                Ok(command("BEGIN"))
             }
             Statement::Commit => self.commit_block(),
             Statement::Rollback => {
@@ -797,6 +812,10 @@ impl Session {
             Statement::SetTransaction { isolation, read_only } => {
                 // Every transaction runs at snapshot isolation: an accepted level changes nothing.
                 self.db.rules().check_set_transaction(*isolation, *read_only)?;
+                // Outside a block PostgreSQL only warns; the mode applies to the block's transaction.
+                if let (true, State::Active(active)) = (*read_only, &mut self.state) {
+                    active.read_only = true;
+                }
                 Ok(command("SET"))
             }
             Statement::Show { name } => self.show(name),
@@ -845,6 +864,7 @@ impl Session {
             table_changes: HashMap::new(),
             savepoints: Vec::new(),
             temporary_on_commit: Vec::new(),
+            read_only: self.settings.get("default_transaction_read_only").is_some_and(|v| v == "on"),
         })
     }
 
@@ -1105,6 +1125,12 @@ impl Session {
         let plan = &planned.plan;
         let rules = self.db.rules();
         rules.check_statement_mix(plan.is_ddl(), plan.is_dml(), active.did_ddl, active.did_dml)?;
+        if let Some(command) = plan.write_command().filter(|_| active.read_only) {
+            return Err(Error::new(
+                sqlstate::READ_ONLY_SQL_TRANSACTION,
+                format!("cannot execute {command} in a read-only transaction"),
+            ));
+        }
         let functions = FunctionContext {
             transaction_timestamp: active.started_at,
             statement_timestamp: self.db.now(),

@@ -13,6 +13,8 @@ pub enum Statement {
     /// levels run, see `compat`).
     Begin {
         isolation: Option<IsolationLevel>,
+        /// `READ ONLY` (Some(true)) or `READ WRITE` (Some(false)); None: `default_transaction_read_only`.
+        read_only: Option<bool>,
     },
     Commit,
     Rollback,

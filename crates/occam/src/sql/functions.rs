@@ -757,7 +757,14 @@ pub fn invoke_scalar(
         }
         F::StatementTimestamp => Value::Timestamptz(micros_precision(ctx.statement_timestamp)),
         F::ClockTimestamp => Value::Timestamptz(micros_precision(Utc::now())),
-        F::Version => Value::Text("PostgreSQL 16".to_string()),
+        F::Version => {
+            let version = ctx.session.as_ref().and_then(|s| s.get("server_version"));
+            match version {
+                // DSQL's answer; postgres mode names the PostgreSQL it reports.
+                Some(v) if v != crate::wire::SERVER_VERSION => Value::Text(format!("PostgreSQL {v}")),
+                _ => Value::Text("PostgreSQL 16".to_string()),
+            }
+        }
         F::Abs => match &args[0] {
             Value::Int(i) => {
                 let (_, max) = text::integer_range(&resolved.result_type);

@@ -23,7 +23,8 @@ impl Translator<'_> {
                 if !statements.is_empty() || exception.is_some() || modifier.is_some() {
                     return Err(unsupported("BEGIN ... END blocks"));
                 }
-                Ok(Statement::Begin { isolation: self.transaction_modes(modes)? })
+                let (isolation, read_only) = self.transaction_modes(modes)?;
+                Ok(Statement::Begin { isolation, read_only })
             }
             S::Commit { chain, modifier, .. } => {
                 if *chain {
@@ -359,20 +360,18 @@ impl Translator<'_> {
     /// BEGIN's transaction modes: the isolation level named, if any (the session's rule table decides which
     /// levels run; occam runs every transaction at snapshot isolation). READ WRITE (the default) is accepted
     /// and READ ONLY refused here.
-    fn transaction_modes(&self, modes: &[sp::TransactionMode]) -> Result<Option<ast::IsolationLevel>> {
+    fn transaction_modes(&self, modes: &[sp::TransactionMode]) -> Result<(Option<ast::IsolationLevel>, Option<bool>)> {
         let mut isolation = None;
+        let mut read_only = None;
         for mode in modes {
             match mode {
                 sp::TransactionMode::IsolationLevel(level) => isolation = Some(isolation_level(level)?),
-                sp::TransactionMode::AccessMode(sp::TransactionAccessMode::ReadWrite) => {}
-                // Not recorded from DSQL (it refuses `SET TRANSACTION READ ONLY` as it refuses every SET
-                // TRANSACTION); occam cannot enforce read-only transactions yet, so it must not pretend to.
-                sp::TransactionMode::AccessMode(sp::TransactionAccessMode::ReadOnly) => {
-                    return Err(unsupported("READ ONLY transactions"));
+                sp::TransactionMode::AccessMode(access) => {
+                    read_only = Some(matches!(access, sp::TransactionAccessMode::ReadOnly))
                 }
             }
         }
-        Ok(isolation)
+        Ok((isolation, read_only))
     }
 
     fn create_table(&self, create: &sp::CreateTable) -> Result<Statement> {

@@ -104,23 +104,24 @@ fn empty_strings_have_no_statements() {
 fn several_statements() {
     let statements = parse("BEGIN; SELECT 1; COMMIT;").unwrap();
     assert_eq!(statements.len(), 3);
-    assert_eq!(statements[0], Statement::Begin { isolation: None });
+    assert_eq!(statements[0], Statement::Begin { isolation: None, read_only: None });
     assert_eq!(statements[2], Statement::Commit);
 }
 
 #[test]
 fn transaction_control() {
     use crate::sql::ast::IsolationLevel;
-    for sql in ["BEGIN", "begin transaction", "BEGIN WORK", "START TRANSACTION", "BEGIN READ WRITE"] {
-        assert_eq!(one(sql), Statement::Begin { isolation: None }, "{sql}");
+    for sql in ["BEGIN", "begin transaction", "BEGIN WORK", "START TRANSACTION"] {
+        assert_eq!(one(sql), Statement::Begin { isolation: None, read_only: None }, "{sql}");
     }
-    for sql in [
-        "BEGIN ISOLATION LEVEL REPEATABLE READ",
-        "START TRANSACTION ISOLATION LEVEL REPEATABLE READ",
-        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ WRITE",
-    ] {
-        assert_eq!(one(sql), Statement::Begin { isolation: Some(IsolationLevel::RepeatableRead) }, "{sql}");
+    assert_eq!(one("BEGIN READ WRITE"), Statement::Begin { isolation: None, read_only: Some(false) });
+    assert_eq!(one("BEGIN READ ONLY"), Statement::Begin { isolation: None, read_only: Some(true) });
+    for sql in ["BEGIN ISOLATION LEVEL REPEATABLE READ", "START TRANSACTION ISOLATION LEVEL REPEATABLE READ"] {
+        let expected = Statement::Begin { isolation: Some(IsolationLevel::RepeatableRead), read_only: None };
+        assert_eq!(one(sql), expected, "{sql}");
     }
+    let expected = Statement::Begin { isolation: Some(IsolationLevel::RepeatableRead), read_only: Some(false) };
+    assert_eq!(one("BEGIN ISOLATION LEVEL REPEATABLE READ, READ WRITE"), expected);
     for sql in ["COMMIT", "COMMIT WORK", "END", "end transaction"] {
         assert_eq!(one(sql), Statement::Commit, "{sql}");
     }
@@ -141,13 +142,11 @@ fn transaction_control() {
     for (sql, level) in [
         ("BEGIN ISOLATION LEVEL SERIALIZABLE", IsolationLevel::Serializable),
         ("START TRANSACTION ISOLATION LEVEL SERIALIZABLE", IsolationLevel::Serializable),
-        ("BEGIN READ WRITE, ISOLATION LEVEL SERIALIZABLE", IsolationLevel::Serializable),
         ("BEGIN ISOLATION LEVEL READ COMMITTED", IsolationLevel::ReadCommitted),
         ("BEGIN TRANSACTION ISOLATION LEVEL READ UNCOMMITTED", IsolationLevel::ReadUncommitted),
     ] {
-        assert_eq!(one(sql), Statement::Begin { isolation: Some(level) }, "{sql}");
+        assert_eq!(one(sql), Statement::Begin { isolation: Some(level), read_only: None }, "{sql}");
     }
-    assert_error(&error("BEGIN READ ONLY"), "0A000", "READ ONLY transactions is not supported yet");
     assert_eq!(one("SET TRANSACTION READ ONLY"), Statement::SetTransaction { isolation: None, read_only: true });
     assert_eq!(
         one("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE"),

@@ -184,6 +184,40 @@ impl Plan {
     }
 
     /// Whether the statement writes rows (EXPLAIN ANALYZE of DML runs it, so it does).
+    /// What a read-only transaction refuses, by the name PostgreSQL's 25006 message gives it (`cannot
+    /// execute INSERT in a read-only transaction`); None for what it allows.
+    pub fn write_command(&self) -> Option<&'static str> {
+        Some(match self {
+            Plan::Insert(_) => "INSERT",
+            Plan::Update(_) => "UPDATE",
+            Plan::Delete(_) => "DELETE",
+            Plan::Merge(_) => "MERGE",
+            Plan::WithModifying { main, .. } => main.write_command().unwrap_or("INSERT"),
+            Plan::CopyFrom(_) => "COPY FROM",
+            Plan::Truncate { .. } => "TRUNCATE TABLE",
+            Plan::CreateTable(_) => "CREATE TABLE",
+            Plan::CreateTableAs { materialized: Some(_), .. } => "CREATE MATERIALIZED VIEW",
+            Plan::CreateTableAs { .. } => "CREATE TABLE AS",
+            Plan::RefreshMaterializedView { .. } => "REFRESH MATERIALIZED VIEW",
+            Plan::Analyze { .. } => "ANALYZE",
+            Plan::DropTable { .. } => "DROP TABLE",
+            Plan::CreateView(_) => "CREATE VIEW",
+            Plan::DropView { .. } => "DROP VIEW",
+            Plan::DropMaterializedView { .. } => "DROP MATERIALIZED VIEW",
+            Plan::CreateSchema { .. } => "CREATE SCHEMA",
+            Plan::DropSchema { .. } => "DROP SCHEMA",
+            Plan::CreateIndex(_) => "CREATE INDEX",
+            Plan::DropIndex { .. } => "DROP INDEX",
+            Plan::CreateFunction(_) => "CREATE FUNCTION",
+            Plan::DropFunction { .. } => "DROP FUNCTION",
+            Plan::AlterTable(_) => "ALTER TABLE",
+            Plan::Comment { .. } => "COMMENT",
+            Plan::Explain { options, inner } if options.analyze => return inner.write_command(),
+            other if other.is_ddl() => "DDL",
+            _ => return None,
+        })
+    }
+
     pub fn is_dml(&self) -> bool {
         match self {
             Plan::Insert(_)
