@@ -1,7 +1,8 @@
 //! psql's describe meta-commands (`\dt`, `\d`, `\d table`, `\di`, `\dn`, `\du`, `\l`, `\dv`, `\df`,
 //! `\d index`, `\dt+`, `\dx`) against a started occam, in both modes, on one schema: a composite primary
 //! key, NOT NULL columns, defaults, a secondary, a unique, an INCLUDE and a partial index, and CHECK, UNIQUE
-//! and FOREIGN KEY constraints (`\d`'s "Check constraints:", "Foreign-key constraints:", "Referenced by:").
+//! and FOREIGN KEY constraints (`\d`'s "Check constraints:", "Foreign-key constraints:", "Referenced by:"),
+//! and a table with an index in a second schema (`\dt billing.*`, `\d billing.invoices`).
 //!
 //! The output is compared with `tests/psql_describe/<mode>.out` (`OCCAM_BLESS=1` rewrites them), and,
 //! where PostgreSQL 15's binaries are installed, with the same commands' output from a real PostgreSQL
@@ -29,6 +30,9 @@ const FIXTURE: &[&str] = &[
     "CREATE INDEX orders_big_idx ON orders (amount) WHERE amount > 100",
     "CREATE TABLE items (id int PRIMARY KEY, customer_id int REFERENCES customers ON DELETE CASCADE, \
      sku text UNIQUE, qty int CHECK (qty > 0), CONSTRAINT items_sane CHECK (qty < 1000))",
+    "CREATE SCHEMA billing",
+    "CREATE TABLE billing.invoices (id bigint PRIMARY KEY, customer_id int REFERENCES customers, total numeric(12,2))",
+    "CREATE INDEX invoices_customer_idx ON billing.invoices (customer_id)",
 ];
 
 const COMMANDS: &[&str] = &[
@@ -48,6 +52,9 @@ const COMMANDS: &[&str] = &[
     "\\d orders_cover_idx",
     "\\dt+",
     "\\dx",
+    "\\dt billing.*",
+    "\\d billing.invoices",
+    "\\di billing.*",
 ];
 
 /// Commands whose output differs from PostgreSQL's on purpose (see the module comment).

@@ -1488,7 +1488,14 @@ impl Session {
                             // In a block, the tables go with the transaction (a ROLLBACK keeps them).
                             State::Active(active) => {
                                 with_search_path(vec![schema.clone()], || {
-                                    catalog::schemas::drop(&mut active.txn, std::slice::from_ref(&schema), true, true, "", true)
+                                    catalog::schemas::drop(
+                                        &mut active.txn,
+                                        std::slice::from_ref(&schema),
+                                        true,
+                                        true,
+                                        "",
+                                        true,
+                                    )
                                 })?;
                                 active.did_ddl = true;
                             }
