@@ -858,9 +858,9 @@ pub fn read_index(txn: &Transaction, key: &str) -> Result<Option<Index>> {
     txn.get(&index_catalog_key(key))?.map(|bytes| decode_index(&bytes)).transpose()
 }
 
-/// Deletes the definition of the index under `key` (renamed, or gone with its table; `remove_index` also
-/// deletes its entries).
-fn delete_index_definition(txn: &mut Transaction, key: &str) {
+/// Deletes the definition of the index under `key` (renamed, moved to another schema with its table, or
+/// gone with its table; `remove_index` also deletes its entries).
+pub fn delete_index_definition(txn: &mut Transaction, key: &str) {
     txn.delete(index_catalog_key(key));
 }
 

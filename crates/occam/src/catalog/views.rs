@@ -221,6 +221,16 @@ pub fn follow_rename(txn: &mut Transaction, id: u32, from: &str, to: &str) -> Re
     Ok(())
 }
 
+/// Whether a view or materialized view reads relation `id`.
+pub fn has_dependents(txn: &Transaction, id: u32) -> Result<bool> {
+    for kind in [Kind::View, Kind::Materialized] {
+        if load(txn, kind)?.iter().any(|v| v.depends_on.contains(&id)) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Before a table or view (`what`, e.g. `table t`) is dropped: the views that read it are dropped too with
 /// CASCADE, otherwise 2BP01 as PostgreSQL's dependency check.
 pub fn drop_dependents(txn: &mut Transaction, id: u32, what: &str, cascade: bool) -> Result<()> {

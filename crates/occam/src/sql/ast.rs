@@ -211,6 +211,10 @@ pub enum AlterTableAction {
     RenameTable {
         to: String,
     },
+    /// `SET SCHEMA s`: the table, its indexes and the sequences it owns move to schema `s`.
+    SetSchema {
+        schema: String,
+    },
     RenameColumn {
         from: String,
         to: String,
