@@ -1160,6 +1160,50 @@ pub enum Expr {
     },
 }
 
+impl Expr {
+    /// The expressions directly inside this one at the same query level (a subquery's are its own level:
+    /// only `InSubquery`'s left operand is here).
+    pub fn children(&self) -> Vec<&Expr> {
+        match self {
+            Expr::Literal(_) | Expr::Column { .. } | Expr::Parameter(_) => Vec::new(),
+            Expr::Subquery(_) | Expr::Exists { .. } => Vec::new(),
+            Expr::Binary { left, right, .. } => vec![left, right],
+            Expr::And(operands) | Expr::Or(operands) | Expr::Array(operands) => operands.iter().collect(),
+            Expr::Unary { expr, .. }
+            | Expr::IsNull { expr, .. }
+            | Expr::Cast { expr, .. }
+            | Expr::Positioned { expr, .. }
+            | Expr::InSubquery { expr, .. } => vec![expr],
+            Expr::InList { expr, list, .. } => std::iter::once(expr.as_ref()).chain(list).collect(),
+            Expr::Between { expr, low, high, .. } => vec![expr, low, high],
+            Expr::Case { operand, branches, else_result } => operand
+                .as_deref()
+                .into_iter()
+                .chain(branches.iter().flat_map(|(when, then)| [when, then]))
+                .chain(else_result.as_deref())
+                .collect(),
+            Expr::Function { args, .. } => args.iter().collect(),
+            Expr::Window(call) => {
+                call.args.iter().chain(&call.partition_by).chain(call.order_by.iter().map(|o| &o.expr)).collect()
+            }
+            Expr::OrderedAggregate(call) => call.args.iter().chain(call.order_by.iter().map(|o| &o.expr)).collect(),
+            Expr::AnyAll { expr, array: other, .. } | Expr::Subscript { expr, index: other } => vec![expr, other],
+        }
+    }
+
+    /// Whether this expression or one inside it at the same query level satisfies `predicate`.
+    pub fn any_at_level(&self, predicate: &impl Fn(&Expr) -> bool) -> bool {
+        let mut pending = vec![self];
+        while let Some(expr) = pending.pop() {
+            if predicate(expr) {
+                return true;
+            }
+            pending.extend(expr.children());
+        }
+        false
+    }
+}
+
 /// EXPLAIN's options, as PostgreSQL's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExplainOptions {

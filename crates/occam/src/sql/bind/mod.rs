@@ -10,6 +10,8 @@
 
 use std::sync::Arc;
 
+mod view_dml;
+
 use crate::catalog::views::ViewDefinition;
 use crate::catalog::{Catalog, Table};
 use crate::error::{sqlstate, Error, Result};
@@ -38,6 +40,7 @@ pub fn plan_statement_as(
     user: Option<&str>,
 ) -> Result<PlannedStatement> {
     if let ast::Statement::Merge(rewritten) = statement {
+        refuse_merge_into_view(catalog, rewritten)?;
         let inner = plan_statement_as(catalog, rewritten, declared, user)?;
         return Ok(PlannedStatement {
             plan: Plan::Merge(Box::new(inner.plan)),
@@ -182,6 +185,31 @@ pub fn plan_statement_as(
 /// text is the same in the text format, and the binary format then carries the name, not the oid).
 /// ORDER BY on such a column still sorts by oid, as in PostgreSQL.
 /// The type a COPY column is written as: an untyped literal as text, as the protocol sends it.
+/// MERGE writes tables only (PostgreSQL 15 does not rewrite it for views): `0A000`, as PostgreSQL, when
+/// the target of the rewritten MERGE's actions is a view.
+fn refuse_merge_into_view(catalog: &Catalog, rewritten: &ast::Statement) -> Result<()> {
+    let with = match rewritten {
+        ast::Statement::Query(query) => &query.with,
+        ast::Statement::Insert(insert) => &insert.with,
+        ast::Statement::Update(update) => &update.with,
+        ast::Statement::Delete(delete) => &delete.with,
+        _ => return Ok(()),
+    };
+    let targets = with.iter().filter_map(|cte| match cte.modifying.as_deref() {
+        Some(ast::Statement::Insert(insert)) => Some(&insert.table),
+        Some(ast::Statement::Update(update)) => Some(&update.table),
+        Some(ast::Statement::Delete(delete)) => Some(&delete.table),
+        _ => None,
+    });
+    for target in targets {
+        if let Some(view) = catalog.find_view(target) {
+            return Err(Error::unsupported(format!("cannot execute MERGE on relation \"{}\"", view.name))
+                .with_detail("This operation is not supported for views."));
+        }
+    }
+    Ok(())
+}
+
 fn copy_type(data_type: DataType) -> DataType {
     match data_type {
         DataType::Unknown => DataType::Text,
@@ -784,7 +812,10 @@ impl<'c> Binder<'c> {
     // ---- statements ----
 
     fn plan_insert(&mut self, insert: &ast::Insert) -> Result<InsertPlan> {
-        let table = self.modified_table(&insert.table, "insert into")?;
+        if let Some(view) = self.catalog.find_view(&insert.table) {
+            return self.plan_view_insert(insert, &view.clone());
+        }
+        let table = self.modified_table(&insert.table)?;
         let targets: Vec<usize> = if insert.columns.is_empty() {
             table.visible_columns().map(|(i, _)| i).collect()
         } else {
@@ -806,6 +837,19 @@ impl<'c> Binder<'c> {
             }
             targets
         };
+        let column_list = !insert.columns.is_empty();
+        self.plan_insert_into(insert, table, targets, column_list)
+    }
+
+    /// INSERT of `insert`'s source into `targets` (table columns) of `table`; `column_list`: whether the
+    /// statement named its columns (without a list, missing trailing values are DEFAULT).
+    fn plan_insert_into(
+        &mut self,
+        insert: &ast::Insert,
+        table: Arc<Table>,
+        targets: Vec<usize>,
+        column_list: bool,
+    ) -> Result<InsertPlan> {
         self.clause = "VALUES";
         let identity_always = |target: usize| table.columns[target].identity == Some(crate::catalog::Identity::Always);
         let source = match &insert.source {
@@ -835,7 +879,7 @@ impl<'c> Binder<'c> {
                     if row.len() > targets.len() {
                         return Err(Error::syntax("INSERT has more expressions than target columns"));
                     }
-                    if row.len() < targets.len() && !insert.columns.is_empty() {
+                    if row.len() < targets.len() && column_list {
                         return Err(Error::syntax("INSERT has more target columns than expressions"));
                     }
                     let mut bound = Vec::with_capacity(row.len());
@@ -862,7 +906,7 @@ impl<'c> Binder<'c> {
                 if query.visible > targets.len() {
                     return Err(Error::syntax("INSERT has more expressions than target columns"));
                 }
-                if query.visible < targets.len() && !insert.columns.is_empty() {
+                if query.visible < targets.len() && column_list {
                     return Err(Error::syntax("INSERT has more target columns than expressions"));
                 }
                 let mut casts = Vec::with_capacity(query.visible);
@@ -1034,7 +1078,7 @@ impl<'c> Binder<'c> {
         }
         self.clause = "RETURNING";
         let (projection, columns) = self.bind_projection(items, scope)?;
-        Ok(Some(Returning { projection, columns: Arc::from(columns) }))
+        Ok(Some(Returning { projection, columns: Arc::from(columns), view: None }))
     }
 
     /// FROM items (a SELECT's, UPDATE's FROM, DELETE's USING), added to `scope` after what it holds: their
@@ -1218,7 +1262,6 @@ impl<'c> Binder<'c> {
         Ok(bound_assignments)
     }
 
-    /// The table an INSERT, UPDATE or DELETE writes; views are not updatable yet.
     /// `COPY`: FROM binds the INSERT of the copied columns, TO the query of them (or the query given).
     fn plan_copy(&mut self, copy: &ast::Copy) -> Result<Plan> {
         use crate::sql::copy::CopyColumn;
@@ -1287,11 +1330,8 @@ impl<'c> Binder<'c> {
         Ok(Plan::CopyTo(CopyToPlan { query, columns, options }))
     }
 
-    fn modified_table(&self, name: &ast::ObjectName, verb: &str) -> Result<Arc<Table>> {
-        if let Some(view) = self.catalog.find_view(name) {
-            return Err(Error::unsupported(format!("cannot {verb} view \"{}\"", view.name))
-                .with_detail("occam does not update views yet."));
-        }
+    /// The table an INSERT, UPDATE or DELETE writes (a view's are bound by `view_dml`).
+    fn modified_table(&self, name: &ast::ObjectName) -> Result<Arc<Table>> {
         if let Some(view) = self.catalog.find_materialized(name) {
             return Err(Error::new(
                 sqlstate::WRONG_OBJECT_TYPE,
@@ -1446,6 +1486,21 @@ impl<'c> Binder<'c> {
     /// names or enclosing queries, with as many columns as the view was created with (a `*` in it does
     /// not grow when its table does, as in PostgreSQL).
     fn plan_view(&mut self, view: &crate::catalog::views::View) -> Result<QueryPlan> {
+        let mut plan = self.in_view(view, |b| b.plan_query(&view.query))?;
+        if plan.visible > view.columns.len() {
+            plan.visible = view.columns.len();
+            plan.columns = plan.columns[..plan.visible].iter().cloned().collect();
+        }
+        Ok(plan)
+    }
+
+    /// Runs `bind` on (part of) `view`'s query where the view's query is bound: on its own, seeing none of
+    /// the statement's WITH names or enclosing queries; a view that reads itself is `42P17`.
+    fn in_view<T>(
+        &mut self,
+        view: &crate::catalog::views::View,
+        bind: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
         if self.expanding_views.contains(&view.id) {
             return Err(Error::new(
                 sqlstate::INVALID_OBJECT_DEFINITION,
@@ -1459,7 +1514,7 @@ impl<'c> Binder<'c> {
         let outer_refs = self.outer_refs;
         let grouping = self.grouping.take();
         let windows = self.windows.take();
-        let plan = self.plan_query(&view.query);
+        let bound = bind(self);
         self.common_tables = common_tables;
         self.outer = outer;
         self.outer_groups = outer_groups;
@@ -1467,16 +1522,14 @@ impl<'c> Binder<'c> {
         self.grouping = grouping;
         self.windows = windows;
         self.expanding_views.pop();
-        let mut plan = plan?;
-        if plan.visible > view.columns.len() {
-            plan.visible = view.columns.len();
-            plan.columns = plan.columns[..plan.visible].iter().cloned().collect();
-        }
-        Ok(plan)
+        bound
     }
 
     fn plan_update(&mut self, update: &ast::Update) -> Result<UpdatePlan> {
-        let table = self.modified_table(&update.table, "update")?;
+        if let Some(view) = self.catalog.find_view(&update.table) {
+            return self.plan_view_update(update, &view.clone());
+        }
+        let table = self.modified_table(&update.table)?;
         let alias = update.alias.as_deref();
         let mut scope = Self::table_scope(&table, alias)?;
         let (others, other_width) = self.plan_from_items(&update.from, &mut scope)?;
@@ -1503,7 +1556,10 @@ impl<'c> Binder<'c> {
     }
 
     fn plan_delete(&mut self, delete: &ast::Delete) -> Result<DeletePlan> {
-        let table = self.modified_table(&delete.table, "delete from")?;
+        if let Some(view) = self.catalog.find_view(&delete.table) {
+            return self.plan_view_delete(delete, &view.clone());
+        }
+        let table = self.modified_table(&delete.table)?;
         let alias = delete.alias.as_deref();
         let mut scope = Self::table_scope(&table, alias)?;
         let (others, other_width) = self.plan_from_items(&delete.using, &mut scope)?;

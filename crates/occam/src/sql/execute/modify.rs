@@ -23,7 +23,7 @@ use crate::sql::optimize;
 use crate::sql::plan::physical::{Node, PhysicalQuery};
 use crate::sql::plan::{
     Arbiter, BoundExpr, ConflictPlan, ConflictUpdatePlan, DeletePlan, InsertPlan, InsertSource, ModifyingCte, Plan,
-    QueryPlan, Returning, UpdatePlan,
+    QueryPlan, Returning, UpdatePlan, ViewColumns,
 };
 use crate::sql::scalar;
 use crate::txn::Transaction;
@@ -114,14 +114,35 @@ fn project_returning(
     planning: &Planning,
 ) -> Result<Vec<Row>> {
     let Some(returning) = returning else { return Ok(Vec::new()) };
-    let exprs: Vec<&BoundExpr> = returning.projection.iter().collect();
+    let view_levels = returning.view.iter().flat_map(|view| view.levels.iter().flatten());
+    let exprs: Vec<&BoundExpr> = returning.projection.iter().chain(view_levels).collect();
     let plans = optimize::plan_expressions(&exprs, &planning.environment(txn));
     let mut ctx = ExecContext::for_query(txn, params, functions, &plans, planning.memory_limit, false);
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        out.push(eval_all(&returning.projection, row, &mut ctx)?);
+        match &returning.view {
+            None => out.push(eval_all(&returning.projection, row, &mut ctx)?),
+            Some(view) => {
+                let row = with_view_columns(view, row, &mut ctx)?;
+                out.push(eval_all(&returning.projection, &row, &mut ctx)?);
+            }
+        }
     }
     Ok(out)
+}
+
+/// A written row of a view's table (followed by a FROM item's columns) with the view's columns computed
+/// and placed after the table's, as a statement on the view reads it.
+fn with_view_columns(view: &ViewColumns, row: &[Value], ctx: &mut ExecContext) -> Result<Row> {
+    let (table_row, rest) = row.split_at(view.table_width.min(row.len()));
+    let mut current = table_row.to_vec();
+    for level in &view.levels {
+        let values = eval_all(level, &current, ctx)?;
+        current.truncate(view.table_width);
+        current.extend(values);
+    }
+    current.extend_from_slice(rest);
+    Ok(current)
 }
 
 /// PostgreSQL's DETAIL of a row that breaks a constraint: `Failing row contains (1, null).`

@@ -535,6 +535,18 @@ pub struct JoinPlan {
 pub struct Returning {
     pub projection: Vec<BoundExpr>,
     pub columns: Arc<[Column]>,
+    /// RETURNING of a statement on a view: the view's columns, computed from each written row of its
+    /// table, which `projection` reads after the table's columns.
+    pub view: Option<ViewColumns>,
+}
+
+/// A view's columns computed from a row of the table it writes through: the row's first `table_width`
+/// values are the table's; each level's expressions (the innermost view's first) read the table's row
+/// followed by the columns of the level before, and their values replace those.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewColumns {
+    pub table_width: usize,
+    pub levels: Vec<Vec<BoundExpr>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
