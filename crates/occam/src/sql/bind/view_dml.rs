@@ -111,6 +111,23 @@ impl ViewTarget {
         })
     }
 
+    /// `SET column = value, ...` on the view as the same on its table's columns (0A000 for a view column
+    /// that is an expression; `verb` words it: PostgreSQL says "insert into" for ON CONFLICT DO UPDATE).
+    fn table_assignments(
+        &self,
+        view: &View,
+        assignments: &[(String, Option<Expr>)],
+        verb: Verb,
+    ) -> Result<Vec<(String, Option<Expr>)>> {
+        let mut mapped = Vec::with_capacity(assignments.len());
+        for (name, value) in assignments {
+            let column = self.column(view, name)?;
+            let base = self.base_columns[column].ok_or_else(|| verb.expression_column(name, &view.name))?;
+            mapped.push((self.table.columns[base].name.clone(), value.clone()));
+        }
+        Ok(mapped)
+    }
+
     /// INSERT and UPDATE need a column they may write (PostgreSQL's check, before any column's own).
     fn check_some_column_writable(&self, view: &View, verb: Verb) -> Result<()> {
         match self.base_columns.iter().any(Option::is_some) {
@@ -310,9 +327,6 @@ impl Binder<'_> {
         };
         let on_conflict = match &insert.on_conflict {
             None => None,
-            Some(conflict) if conflict.update.is_some() => {
-                return Err(Error::unsupported("INSERT ... ON CONFLICT DO UPDATE on a view is not supported yet"));
-            }
             Some(conflict) => {
                 let target_columns = match &conflict.target {
                     Some(ast::ConflictTarget::Columns(names)) => {
@@ -333,7 +347,10 @@ impl Binder<'_> {
                     }
                     other => other.clone(),
                 };
-                Some(ast::OnConflict { target: target_columns, ..conflict.clone() })
+                // DO UPDATE is bound over the view's columns below (without a target the statement's
+                // error comes first, as for a table).
+                let update = if target_columns.is_none() { conflict.update.clone() } else { None };
+                Some(ast::OnConflict { target: target_columns, update })
             }
         };
         let rewritten = ast::Insert {
@@ -345,9 +362,50 @@ impl Binder<'_> {
             ..insert.clone()
         };
         let mut plan = self.plan_insert_into(&rewritten, target.table.clone(), targets, column_list)?;
+        if let (Some(conflict), Some(update)) = (plan.on_conflict.as_mut(), insert.on_conflict.as_ref()) {
+            if let Some(update) = &update.update {
+                conflict.update = Some(self.plan_view_conflict_update(update, view, &target)?);
+            }
+        }
         let returning = self.bind_returning_in(&insert.returning, &target.scope(&view.name)?)?;
         plan.returning = target.returning(returning);
         Ok(plan)
+    }
+
+    /// `ON CONFLICT DO UPDATE` of an INSERT into `view`: bound over the view's columns of the existing row
+    /// and of `excluded`, then rewritten over the two table rows the executor holds (which needs the
+    /// view's columns as expressions over its table's row: `ViewTarget::flat`).
+    fn plan_view_conflict_update(
+        &mut self,
+        update: &ast::ConflictUpdate,
+        view: &View,
+        target: &ViewTarget,
+    ) -> Result<ConflictUpdatePlan> {
+        let unsupported = || Error::unsupported("ON CONFLICT DO UPDATE on a view with a correlated subquery");
+        let flat = target.flat.as_ref().ok_or_else(unsupported)?;
+        let mut scope = target.scope(&view.name)?;
+        scope.push(Some("excluded".to_string()), target.scope_columns.clone())?;
+        self.clause = "UPDATE";
+        let assignments = target.table_assignments(view, &update.assignments, Verb::Insert)?;
+        let assignments = self.bind_assignments(&assignments, &target.table, &scope)?;
+        let filter = self.bind_filter(update.filter.as_ref(), &scope)?;
+        if filter.iter().chain(assignments.iter().map(|(_, value)| value)).any(has_correlated_subquery) {
+            return Err(unsupported());
+        }
+        let width = target.width();
+        let view_width = width + flat.columns.len();
+        let over_rows = |expr: &BoundExpr| {
+            expr.replace_columns(&|c| match c {
+                c if c < width => BoundExpr::Column(c),
+                c if c < view_width => flat.columns[c - width].clone(),
+                c if c < view_width + width => BoundExpr::Column(c - flat.columns.len()),
+                c => flat.columns[c - view_width - width].map_columns(&|c| c + width),
+            })
+        };
+        Ok(ConflictUpdatePlan {
+            assignments: assignments.iter().map(|(column, value)| (*column, over_rows(value))).collect(),
+            filter: filter.as_ref().map(over_rows),
+        })
     }
 
     /// `UPDATE view ...`: the UPDATE of its table's rows the view shows.
@@ -360,12 +418,7 @@ impl Binder<'_> {
         let view_width = scope.width();
         let (others, other_width) = self.plan_from_items(&update.from, &mut scope)?;
         self.clause = "UPDATE";
-        let mut assignments = Vec::with_capacity(update.assignments.len());
-        for (name, value) in &update.assignments {
-            let column = target.column(view, name)?;
-            let base = target.base_columns[column].ok_or_else(|| Verb::Update.expression_column(name, &view.name))?;
-            assignments.push((table.columns[base].name.clone(), value.clone()));
-        }
+        let assignments = target.table_assignments(view, &update.assignments, Verb::Update)?;
         let mut assignments = self.bind_assignments(&assignments, &table, &scope)?;
         let filter = self.bind_filter(update.filter.as_ref(), &scope)?;
         let changes_key = assignments.iter().any(|(i, _)| table.primary_key.contains(i));
