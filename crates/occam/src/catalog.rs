@@ -1424,6 +1424,13 @@ impl CatalogReader<'_> {
     fn u8(&mut self) -> Result<u8> {
         Ok(self.bytes(1)?[0])
     }
+    /// A byte a later format added at the end of a row: None in a row written before it.
+    fn optional_u8(&mut self) -> Result<Option<u8>> {
+        if self.input.is_empty() {
+            return Ok(None);
+        }
+        self.u8().map(Some)
+    }
     fn u16(&mut self) -> Result<u16> {
         Ok(u16::from_be_bytes(self.bytes(2)?.try_into().map_err(|_| corrupt())?))
     }

@@ -18,7 +18,7 @@ use super::{
     check_schema, display_name, next_id, put_str, put_u16, put_u32, table_id_counter_key, CatalogReader, FORMAT_VERSION,
 };
 use crate::error::{sqlstate, Error, Result};
-use crate::sql::ast::{self, ObjectName};
+use crate::sql::ast::{self, CheckOption, ObjectName};
 use crate::storage::keycode::{encode_key, table_prefix};
 use crate::storage::prefix_range;
 use crate::txn::Transaction;
@@ -37,6 +37,8 @@ pub struct View {
     pub query: Arc<ast::Query>,
     /// Ids of the tables and views the query reads.
     pub depends_on: Vec<u32>,
+    /// `WITH [CASCADED | LOCAL] CHECK OPTION`.
+    pub check_option: Option<CheckOption>,
 }
 
 /// What `CREATE [OR REPLACE] VIEW` stores, as the binder checked it.
@@ -47,6 +49,7 @@ pub struct ViewDefinition {
     pub sql: String,
     pub depends_on: Vec<u32>,
     pub or_replace: bool,
+    pub check_option: Option<CheckOption>,
 }
 
 /// Which stored queries: views, or materialized views' definitions.
@@ -102,7 +105,10 @@ pub fn create_view(txn: &mut Transaction, definition: &ViewDefinition) -> Result
         }
         _ => return Err(Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{name}\" already exists"))),
     };
-    txn.put(view_key(name), encode_view(id, name, &definition.columns, &definition.sql, &definition.depends_on));
+    txn.put(
+        view_key(name),
+        encode_view(id, name, &definition.columns, &definition.sql, &definition.depends_on, definition.check_option),
+    );
     Ok(id)
 }
 
@@ -111,7 +117,7 @@ pub fn store_materialized(txn: &mut Transaction, id: u32, definition: &ViewDefin
     let name = &definition.name.name;
     txn.put(
         key(Kind::Materialized, name),
-        encode_view(id, name, &definition.columns, &definition.sql, &definition.depends_on),
+        encode_view(id, name, &definition.columns, &definition.sql, &definition.depends_on, definition.check_option),
     );
 }
 
@@ -183,7 +189,10 @@ pub fn follow_rename(txn: &mut Transaction, id: u32, from: &str, to: &str) -> Re
     for kind in [Kind::View, Kind::Materialized] {
         for view in load(txn, kind)?.into_iter().filter(|v| v.depends_on.contains(&id)) {
             let sql = crate::sql::parse::rename_relation_in_query(&view.sql, from, to)?;
-            txn.put(key(kind, &view.name), encode_view(view.id, &view.name, &view.columns, &sql, &view.depends_on));
+            txn.put(
+                key(kind, &view.name),
+                encode_view(view.id, &view.name, &view.columns, &sql, &view.depends_on, view.check_option),
+            );
         }
     }
     Ok(())
@@ -213,9 +222,17 @@ pub fn drop_dependents(txn: &mut Transaction, id: u32, what: &str, cascade: bool
 }
 
 //   view row: u8 format version, u32 id, str name, u16 column count, per column: str name, str type (as
-//     `format_type` spells it), str query sql, u16 dependency count, u32 per dependency
+//     `format_type` spells it), str query sql, u16 dependency count, u32 per dependency, u8 check option
+//     (0 none, 1 local, 2 cascaded; absent in rows written before check options)
 
-fn encode_view(id: u32, name: &str, columns: &[(String, DataType)], sql: &str, depends_on: &[u32]) -> Vec<u8> {
+fn encode_view(
+    id: u32,
+    name: &str,
+    columns: &[(String, DataType)],
+    sql: &str,
+    depends_on: &[u32],
+    check_option: Option<CheckOption>,
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 + sql.len());
     out.push(FORMAT_VERSION);
     put_u32(&mut out, id);
@@ -231,6 +248,11 @@ fn encode_view(id: u32, name: &str, columns: &[(String, DataType)], sql: &str, d
     for id in depends_on {
         put_u32(&mut out, *id);
     }
+    out.push(match check_option {
+        None => 0,
+        Some(CheckOption::Local) => 1,
+        Some(CheckOption::Cascaded) => 2,
+    });
     out
 }
 
@@ -248,8 +270,14 @@ fn decode_view(bytes: &[u8]) -> Result<View> {
     let sql = reader.string()?;
     let dependency_count = reader.u16()? as usize;
     let depends_on = (0..dependency_count).map(|_| reader.u32()).collect::<Result<Vec<_>>>()?;
+    // Rows written before views had check options end here.
+    let check_option = match reader.optional_u8()? {
+        None | Some(0) => None,
+        Some(1) => Some(CheckOption::Local),
+        Some(_) => Some(CheckOption::Cascaded),
+    };
     let query = Arc::new(crate::sql::parse::parse_query(&sql)?);
-    Ok(View { id, name, columns, sql, query, depends_on })
+    Ok(View { id, name, columns, sql, query, depends_on, check_option })
 }
 
 #[cfg(test)]
@@ -271,8 +299,9 @@ mod tests {
             query: Arc::new(crate::sql::parse::parse_query(&sql).unwrap()),
             sql,
             depends_on: vec![3, 4],
+            check_option: Some(CheckOption::Local),
         };
-        let bytes = encode_view(view.id, &view.name, &view.columns, &view.sql, &view.depends_on);
+        let bytes = encode_view(view.id, &view.name, &view.columns, &view.sql, &view.depends_on, view.check_option);
         assert_eq!(decode_view(&bytes).unwrap(), view);
     }
 }

@@ -780,6 +780,26 @@ pub struct CreateView {
     pub query: Box<Query>,
     /// The query as written (what the catalog keeps and `pg_views.definition` shows).
     pub sql: String,
+    /// `WITH [CASCADED | LOCAL] CHECK OPTION` (or `WITH (check_option = ...)`).
+    pub check_option: Option<CheckOption>,
+}
+
+/// A view's `CHECK OPTION`: rows INSERT and UPDATE write through it must satisfy its WHERE (CASCADED: and
+/// those of the views below it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckOption {
+    Local,
+    Cascaded,
+}
+
+impl CheckOption {
+    /// As `information_schema.views.check_option` and `reloptions` spell it (upper case there).
+    pub fn name(self) -> &'static str {
+        match self {
+            CheckOption::Local => "local",
+            CheckOption::Cascaded => "cascaded",
+        }
+    }
 }
 
 /// One `name [(columns)] AS (query)` of a WITH clause.

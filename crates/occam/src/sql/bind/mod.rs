@@ -927,7 +927,7 @@ impl<'c> Binder<'c> {
         let on_conflict = insert.on_conflict.as_ref().map(|c| self.plan_on_conflict(c, &table)).transpose()?;
         let returning = self.bind_returning(&insert.returning, &table, None)?;
         let enforce_typmod = table.columns.iter().map(|c| has_typmod(&c.data_type)).collect();
-        Ok(InsertPlan { table, targets, source, defaults, enforce_typmod, on_conflict, returning })
+        Ok(InsertPlan { table, targets, source, defaults, enforce_typmod, on_conflict, returning, view_check: None })
     }
 
     /// ON CONFLICT: the arbiter the target names (the primary key or a valid unique index over the same
@@ -1345,8 +1345,14 @@ impl<'c> Binder<'c> {
     /// tables and views it reads recorded; a replaced view must keep its columns' names and types, as
     /// PostgreSQL requires.
     fn plan_create_view(&mut self, create: &ast::CreateView) -> Result<ViewDefinition> {
-        self.define_view(create, "CREATE VIEW specifies more column names than columns")
-            .map(|(definition, _)| definition)
+        let (definition, _) = self.define_view(create, "CREATE VIEW specifies more column names than columns")?;
+        if create.check_option.is_some() {
+            if let Some(reason) = crate::sql::updatable::refusal(self.catalog, &create.query) {
+                return Err(Error::unsupported("WITH CHECK OPTION is supported only on automatically updatable views")
+                    .with_hint(reason));
+            }
+        }
+        Ok(definition)
     }
 
     /// A view's definition from `CREATE VIEW` (see `plan_create_view`), with its bound query.
@@ -1415,6 +1421,7 @@ impl<'c> Binder<'c> {
             sql: create.sql.clone(),
             depends_on,
             or_replace: create.or_replace,
+            check_option: create.check_option,
         };
         Ok((definition, plan))
     }
@@ -1429,6 +1436,7 @@ impl<'c> Binder<'c> {
                 columns: create.columns.clone(),
                 query: create.query.clone(),
                 sql: create.sql.clone(),
+                check_option: None,
             },
             "too many column names were specified",
         )?;
@@ -1552,7 +1560,7 @@ impl<'c> Binder<'c> {
             projection.extend((width..width + other_width).map(BoundExpr::Column));
             Some(Self::joined_read(&table, alias, others, filter.take(), projection))
         };
-        Ok(UpdatePlan { table, filter, assignments, enforce_typmod, changes_key, returning, joined })
+        Ok(UpdatePlan { table, filter, assignments, enforce_typmod, changes_key, returning, joined, view_check: None })
     }
 
     fn plan_delete(&mut self, delete: &ast::Delete) -> Result<DeletePlan> {

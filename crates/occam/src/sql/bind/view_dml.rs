@@ -68,6 +68,8 @@ struct ViewTarget {
     base_columns: Vec<Option<usize>>,
     /// The view's columns over a table row (RETURNING's `ViewColumns::levels`).
     levels: Vec<Vec<BoundExpr>>,
+    /// The CHECK OPTION conditions rows written through the view must satisfy.
+    checks: Vec<ViewCheck>,
     /// The view as a FROM item of the statement: the table's columns, hidden, then the view's.
     scope_columns: Vec<ScopeColumn>,
     /// The view's columns and WHERE as expressions over the table's row, when no correlated subquery
@@ -171,17 +173,24 @@ impl ViewTarget {
         QueryPlan { filter, ..QueryPlan::over(source, projection, columns) }
     }
 
+    fn view_columns(&self) -> ViewColumns {
+        ViewColumns { table_width: self.width(), levels: self.levels.clone(), checks: self.checks.clone() }
+    }
+
     fn returning(&self, returning: Option<Returning>) -> Option<Returning> {
-        returning.map(|r| Returning {
-            view: Some(ViewColumns { table_width: self.width(), levels: self.levels.clone() }),
-            ..r
-        })
+        returning.map(|r| Returning { view: Some(self.view_columns()), ..r })
+    }
+
+    /// What rows INSERT and UPDATE write through the view must satisfy, if anything.
+    fn view_check(&self) -> Option<ViewColumns> {
+        (!self.checks.is_empty()).then(|| self.view_columns())
     }
 }
 
 impl Binder<'_> {
     /// How `view` writes through to its table (55000 with PostgreSQL's reason if it cannot).
-    fn view_target(&mut self, view: &View, verb: Verb) -> Result<ViewTarget> {
+    /// `cascaded`: a view above it has a CASCADED CHECK OPTION, which then applies to this one too.
+    fn view_target(&mut self, view: &View, verb: Verb, cascaded: bool) -> Result<ViewTarget> {
         if let Some(detail) = updatable::refusal(self.catalog, &view.query) {
             return Err(verb.not_updatable(&view.name, detail));
         }
@@ -189,12 +198,16 @@ impl Binder<'_> {
         let ast::QueryBody::Select(select) = &view.query.body else { return Err(not_single()) };
         let [TableRef::Table { alias, .. }] = select.from.as_slice() else { return Err(not_single()) };
         let base = updatable::base_relation(self.catalog, &view.query).ok_or_else(not_single)?;
+        // PostgreSQL's rule: a view checks its WHERE with a CHECK OPTION of its own or one cascading from
+        // above; a CASCADED one makes every view below check too.
+        let checked = cascaded || view.check_option.is_some();
+        let cascaded = cascaded || view.check_option == Some(ast::CheckOption::Cascaded);
         self.in_view(view, |b| {
             // The FROM item's columns: the table's row (hidden when it is read through a view), then the
             // inner view's columns.
             let (inner, table, mut columns, relation_name) = match base {
                 BaseRelation::View(inner_view) => {
-                    let inner = b.view_target(inner_view, verb)?;
+                    let inner = b.view_target(inner_view, verb, cascaded)?;
                     let table = inner.table.clone();
                     let columns = inner.scope_columns.clone();
                     (Some(inner), table, columns, inner_view.name.clone())
@@ -267,15 +280,18 @@ impl Binder<'_> {
                     FlatView { columns: projection.iter().map(over_table).collect(), filter: BoundExpr::and_of(filter) }
                 }),
             };
-            let mut levels = inner.map(|i| i.levels).unwrap_or_default();
+            let (mut levels, mut checks) = inner.map(|i| (i.levels, i.checks)).unwrap_or_default();
+            if let Some(condition) = filter.filter(|_| checked) {
+                checks.push(ViewCheck { level: levels.len(), view: view.name.clone(), condition });
+            }
             levels.push(projection);
-            Ok(ViewTarget { table, read, base_columns, levels, scope_columns, flat })
+            Ok(ViewTarget { table, read, base_columns, levels, checks, scope_columns, flat })
         })
     }
 
     /// `INSERT INTO view ...`: the INSERT into its table's columns.
     pub(super) fn plan_view_insert(&mut self, insert: &ast::Insert, view: &View) -> Result<InsertPlan> {
-        let target = self.view_target(view, Verb::Insert)?;
+        let target = self.view_target(view, Verb::Insert, false)?;
         target.check_some_column_writable(view, Verb::Insert)?;
         let column_list = !insert.columns.is_empty();
         let view_targets: Vec<usize> = if column_list {
@@ -369,6 +385,7 @@ impl Binder<'_> {
         }
         let returning = self.bind_returning_in(&insert.returning, &target.scope(&view.name)?)?;
         plan.returning = target.returning(returning);
+        plan.view_check = target.view_check();
         Ok(plan)
     }
 
@@ -410,7 +427,7 @@ impl Binder<'_> {
 
     /// `UPDATE view ...`: the UPDATE of its table's rows the view shows.
     pub(super) fn plan_view_update(&mut self, update: &ast::Update, view: &View) -> Result<UpdatePlan> {
-        let target = self.view_target(view, Verb::Update)?;
+        let target = self.view_target(view, Verb::Update, false)?;
         target.check_some_column_writable(view, Verb::Update)?;
         let table = target.table.clone();
         let width = target.width();
@@ -432,12 +449,13 @@ impl Binder<'_> {
         projection.extend((view_width..view_width + other_width).map(BoundExpr::Column));
         let joined = Some(Box::new(target.joined_read(others, filter, projection)));
         let returning = target.returning(returning);
-        Ok(UpdatePlan { table, filter: None, assignments, enforce_typmod, changes_key, returning, joined })
+        let view_check = target.view_check();
+        Ok(UpdatePlan { table, filter: None, assignments, enforce_typmod, changes_key, returning, joined, view_check })
     }
 
     /// `DELETE FROM view ...`: the DELETE of its table's rows the view shows.
     pub(super) fn plan_view_delete(&mut self, delete: &ast::Delete, view: &View) -> Result<DeletePlan> {
-        let target = self.view_target(view, Verb::Delete)?;
+        let target = self.view_target(view, Verb::Delete, false)?;
         let width = target.width();
         let mut scope = target.scope(delete.alias.as_deref().unwrap_or(&view.name))?;
         let view_width = scope.width();

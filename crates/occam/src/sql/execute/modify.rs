@@ -145,6 +145,56 @@ fn with_view_columns(view: &ViewColumns, row: &[Value], ctx: &mut ExecContext) -
     Ok(current)
 }
 
+/// The CHECK OPTIONs of the views a statement writes through, with their subqueries planned.
+struct ViewChecks<'p> {
+    view: &'p ViewColumns,
+    plans: PhysicalQuery,
+}
+
+impl<'p> ViewChecks<'p> {
+    fn new(view: Option<&'p ViewColumns>, txn: &Transaction, planning: &Planning) -> Option<ViewChecks<'p>> {
+        let view = view.filter(|v| !v.checks.is_empty())?;
+        let last = view.checks.iter().map(|c| c.level).max().unwrap_or(0);
+        let exprs: Vec<&BoundExpr> =
+            view.checks.iter().map(|c| &c.condition).chain(view.levels[..last].iter().flatten()).collect();
+        Some(ViewChecks { view, plans: optimize::plan_expressions(&exprs, &planning.environment(txn)) })
+    }
+
+    /// 44000 unless written table row `row` satisfies every condition (NULL does not, as in PostgreSQL),
+    /// the innermost view's first.
+    fn check(
+        &self,
+        table: &Table,
+        row: &[Value],
+        txn: &Transaction,
+        params: &[Value],
+        functions: &FunctionContext,
+        planning: &Planning,
+    ) -> Result<()> {
+        let mut ctx = ExecContext::for_query(txn, params, functions, &self.plans, planning.memory_limit, false);
+        let width = self.view.table_width;
+        let mut current = row[..width].to_vec();
+        for (level, columns) in self.view.levels.iter().enumerate() {
+            for check in self.view.checks.iter().filter(|c| c.level == level) {
+                if eval(&check.condition, &current, &mut ctx)? != Value::Bool(true) {
+                    return Err(Error::new(
+                        sqlstate::WITH_CHECK_OPTION_VIOLATION,
+                        format!("new row violates check option for view \"{}\"", check.view),
+                    )
+                    .with_detail(failing_row(table, &row[..width])));
+                }
+            }
+            if self.view.checks.iter().all(|c| c.level <= level) {
+                break;
+            }
+            let values = eval_all(columns, &current, &mut ctx)?;
+            current.truncate(width);
+            current.extend(values);
+        }
+        Ok(())
+    }
+}
+
 /// PostgreSQL's DETAIL of a row that breaks a constraint: `Failing row contains (1, null).`
 fn failing_row(table: &Table, row: &[Value]) -> String {
     let failing: Vec<String> = table
@@ -419,6 +469,7 @@ pub fn insert(
         None => Vec::new(),
     };
     let conflict_plans = optimize::plan_expressions(&conflict_exprs, &planning.environment(txn));
+    let view_checks = ViewChecks::new(plan.view_check.as_ref(), txn, planning);
     // The rows inserted or updated (what the tag counts and RETURNING returns), and the keys of the rows
     // this statement wrote (DO UPDATE may not change one of them again).
     let mut written: Vec<Row> = Vec::with_capacity(rows.len());
@@ -458,6 +509,9 @@ pub fn insert(
                         params,
                         functions,
                     )? {
+                        if let Some(checks) = &view_checks {
+                            checks.check(table, &updated, txn, params, functions, planning)?;
+                        }
                         written.push(updated);
                         replaced.push(Some(existing));
                     }
@@ -478,6 +532,9 @@ pub fn insert(
         }
         if plan.on_conflict.is_some() {
             touched.insert(key);
+        }
+        if let Some(checks) = &view_checks {
+            checks.check(table, &row, txn, params, functions, planning).map_err(|err| locate(err, index))?;
         }
         written.push(row);
         replaced.push(None);
@@ -729,6 +786,7 @@ pub(super) fn update_rows(
     }
     let mut new_rows = Vec::with_capacity(changes.len());
     let mut old_rows = Vec::with_capacity(changes.len());
+    let view_checks = ViewChecks::new(plan.view_check.as_ref(), txn, planning);
     for (old_key, old_row, mut row, others) in changes {
         check_row(table, &plan.enforce_typmod, &mut row, &mut ExecContext::new(txn, params, functions))?;
         if !table.indexes.is_empty() {
@@ -746,6 +804,9 @@ pub(super) fn update_rows(
             }
         }
         txn.put(new_key, value);
+        if let Some(checks) = &view_checks {
+            checks.check(table, &row, txn, params, functions, planning)?;
+        }
         row.extend(others);
         new_rows.push(row);
         old_rows.push(old_row);
@@ -936,6 +997,7 @@ pub fn fill_table(
         enforce_typmod: vec![false; table.columns.len()],
         on_conflict: None,
         returning: None,
+        view_check: None,
         table,
     };
     insert(&plan, txn, params, functions, planning, None, None)

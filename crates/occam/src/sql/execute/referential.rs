@@ -261,6 +261,7 @@ fn enforce_level(
                         enforce_typmod,
                         returning: None,
                         joined: None,
+                        view_check: None,
                     };
                     let (old_rows, new_rows) =
                         super::modify::update_rows(&plan, txn, params, functions, planning, None, None)?;

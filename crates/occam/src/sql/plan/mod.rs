@@ -547,6 +547,17 @@ pub struct Returning {
 pub struct ViewColumns {
     pub table_width: usize,
     pub levels: Vec<Vec<BoundExpr>>,
+    /// The CHECK OPTION conditions a written row must satisfy, innermost view first.
+    pub checks: Vec<ViewCheck>,
+}
+
+/// One view's CHECK OPTION: its WHERE, over the row its own query reads (the table's row followed by the
+/// columns of level `level - 1`; the table's row alone for level 0).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewCheck {
+    pub level: usize,
+    pub view: String,
+    pub condition: BoundExpr,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -591,6 +602,8 @@ pub struct InsertPlan {
     pub enforce_typmod: Vec<bool>,
     pub on_conflict: Option<ConflictPlan>,
     pub returning: Option<Returning>,
+    /// INSERT through a view with a CHECK OPTION: what the written rows must satisfy.
+    pub view_check: Option<ViewColumns>,
 }
 
 /// `ON CONFLICT`: which keys decide that a proposed row conflicts, and what then happens.
@@ -631,6 +644,8 @@ pub struct UpdatePlan {
     /// row, then each assignment's value (the assignments are `Column(table width + k)` over this row), then
     /// the FROM items' columns. A row joined to several FROM rows is updated once, from the first.
     pub joined: Option<Box<QueryPlan>>,
+    /// UPDATE through a view with a CHECK OPTION: what the new rows must satisfy.
+    pub view_check: Option<ViewColumns>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -129,7 +129,16 @@ fn views(ctx: &SystemContext) -> Result<Vec<Row>> {
                     .set("table_schema", class.schema_name())
                     .set("table_name", view.name.clone())
                     .set("view_definition", super::deparse::view_definition(view))
-                    .set("check_option", "NONE")
+                    .set(
+                        "check_option",
+                        view.check_option.map_or("NONE", |o| {
+                            if o == crate::sql::ast::CheckOption::Local {
+                                "LOCAL"
+                            } else {
+                                "CASCADED"
+                            }
+                        }),
+                    )
                     .set("is_updatable", yes_no(is_updatable(ctx.catalog(), class)))
                     .set("is_insertable_into", yes_no(is_updatable(ctx.catalog(), class)))
                     .set("is_trigger_updatable", "NO")
