@@ -135,7 +135,8 @@ pub struct ForeignKey {
     pub on_update: ast::ReferentialAction,
     /// `MATCH FULL`: a key is all NULL or all non-NULL (else `MATCH SIMPLE`: one NULL exempts the row).
     pub match_full: bool,
-    /// Recorded and shown; checks always run at the end of the statement (occam never defers them).
+    /// `DEFERRABLE`: SET CONSTRAINTS may defer its checks to COMMIT (`INITIALLY DEFERRED`: deferred
+    /// unless SET CONSTRAINTS says otherwise); see `sql::execute::referential`.
     pub deferrable: bool,
     pub initially_deferred: bool,
     /// False once added `NOT VALID` until validated.

@@ -261,9 +261,9 @@ pub enum SessionCommand {
     /// `EXECUTE name [(argument, ...)]`. The arguments are kept as SQL text: they are cast to the
     /// statement's parameter types and evaluated when it runs.
     Execute { name: String, args: Vec<String> },
-    /// `SET CONSTRAINTS {ALL | name, ...} {DEFERRED | IMMEDIATE}`: accepted (DSQL accepts it); occam checks
-    /// every constraint at the end of its statement, deferrable or not.
-    SetConstraints,
+    /// `SET CONSTRAINTS {ALL | name, ...} {DEFERRED | IMMEDIATE}` (`names` None: ALL): when the deferrable
+    /// constraints it names are checked, for the rest of the transaction.
+    SetConstraints { names: Option<Vec<ObjectName>>, deferred: bool },
 }
 
 /// What `DISCARD` discards.

@@ -259,18 +259,28 @@ fn set_constraints_statement(parser: &mut Parser, source: &Source) -> Result<Opt
     }
     parser.advance_token();
     parser.advance_token();
-    let all = parser.parse_keyword(Keyword::ALL);
-    if !all {
-        parser.parse_comma_separated(|p| p.parse_object_name(false)).map_err(|err| source.parser_error(err, parser))?;
-    }
-    if !parser.parse_keyword(Keyword::DEFERRED) && !parser.parse_keyword(Keyword::IMMEDIATE) {
+    let names = match parser.parse_keyword(Keyword::ALL) {
+        true => None,
+        false => Some(
+            parser
+                .parse_comma_separated(|p| p.parse_object_name(false))
+                .map_err(|err| source.parser_error(err, parser))?,
+        ),
+    };
+    let deferred = parser.parse_keyword(Keyword::DEFERRED);
+    if !deferred && !parser.parse_keyword(Keyword::IMMEDIATE) {
         return Err(source.syntax_error_at(&parser.peek_token()));
     }
     let next = parser.peek_token();
     if !matches!(next.token, Token::SemiColon | Token::EOF) {
         return Err(source.syntax_error_at(&next));
     }
-    Ok(Some(ast::Statement::Session(ast::SessionCommand::SetConstraints)))
+    let translator = Translator { source, record_positions: false };
+    let names = match names {
+        None => None,
+        Some(names) => Some(names.iter().map(|name| translator.object_name(name)).collect::<Result<Vec<_>>>()?),
+    };
+    Ok(Some(ast::Statement::Session(ast::SessionCommand::SetConstraints { names, deferred })))
 }
 
 /// `REFRESH MATERIALIZED VIEW [CONCURRENTLY] name [WITH DATA]`, which sqlparser has no grammar for; None
