@@ -47,7 +47,8 @@ pub fn refusal(catalog: &Catalog, query: &ast::Query) -> Option<&'static str> {
     if query.limit.is_some() || query.offset.is_some() {
         return Some("Views containing LIMIT or OFFSET are not automatically updatable.");
     }
-    let select = select?;
+    // VALUES reads no table.
+    let Some(select) = select else { return Some(NOT_SINGLE_RELATION) };
     let items: Vec<&Expr> = select
         .projection
         .iter()
