@@ -141,7 +141,16 @@ pub fn plan_statement_as(
             (Plan::WaitForJob { job_id: binder.bind_wait_for_job(name, args)? }, columns)
         }
         ast::Statement::Truncate { names, restart_identity } => {
-            let tables = names.iter().map(|name| catalog.table(name).cloned()).collect::<Result<_>>()?;
+            let truncated = |name: &ast::ObjectName| {
+                // A view, or a materialized view (whose rows are a table), is no table to empty, as in PG.
+                match catalog.find_view(name).or_else(|| catalog.find_materialized(name)) {
+                    Some(view) => {
+                        Err(Error::new(sqlstate::WRONG_OBJECT_TYPE, format!("\"{}\" is not a table", view.name)))
+                    }
+                    None => catalog.table(name).cloned(),
+                }
+            };
+            let tables = names.iter().map(truncated).collect::<Result<_>>()?;
             (Plan::Truncate { tables, restart_identity: *restart_identity }, empty_columns())
         }
         ast::Statement::Access(access) => (Plan::Access(access.clone()), empty_columns()),
