@@ -322,6 +322,11 @@ impl Binder<'_> {
         let mut targets = Vec::with_capacity(view_targets.len());
         for (position, &column) in view_targets.iter().enumerate() {
             match target.base_columns[column] {
+                // Two view columns that are the same table column (PostgreSQL's error).
+                Some(base) if targets.contains(&base) => {
+                    let name = &target.table.columns[base].name;
+                    return Err(Error::syntax(format!("multiple assignments to same column \"{name}\"")));
+                }
                 Some(base) => {
                     kept.push(position);
                     targets.push(base);
