@@ -8,10 +8,15 @@
 //!   DELETE FROM v WHERE p           columns, under the view's WHERE) finds the table rows to change; SET
 //!                                   writes the table columns the view columns are
 //!   RETURNING                       over the written table row, the view's columns computed from it
+//!   ON CONFLICT (cols) DO UPDATE    arbiter columns mapped; SET / WHERE bound over the view's columns of
+//!                                   the existing row and `excluded`, rewritten over the two table rows
+//!   WITH CHECK OPTION               the WHERE conditions the written rows must satisfy (`ViewCheck`)
 //! ```
 //! A view over a view nests: the inner view's read is the outer's FROM subquery, its base table the
 //! outer's. Statements see the view's columns only; the table's are in the row, hidden, so that the
-//! executor changes table rows exactly as for a statement on the table (`UpdatePlan::joined`).
+//! executor changes table rows exactly as for a statement on the table (`UpdatePlan::joined`). Where no
+//! correlated subquery stands in the way, the read is flattened onto the table itself (`FlatView`), so
+//! the statement's conditions reach the table's keys and indexes.
 
 use super::*;
 use crate::catalog::views::View;
