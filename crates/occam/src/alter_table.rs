@@ -127,7 +127,7 @@ pub fn validate_constraint(
         Validatable::ForeignKey(position) => {
             let only_this = Table { foreign_keys: vec![table.foreign_keys[position].clone()], ..table.clone() };
             let pairs: Vec<(&[Value], Option<&[Value]>)> = rows.iter().map(|r| (r.as_slice(), None)).collect();
-            crate::sql::execute::check_parents(&only_this, &pairs, txn, functions)?;
+            crate::sql::execute::check_parents_now(&only_this, &pairs, txn, functions)?;
             table.foreign_keys[position].validated = true;
         }
     }

@@ -138,7 +138,8 @@ pub struct ForeignKey {
     pub on_update: ast::ReferentialAction,
     /// `MATCH FULL`: a key is all NULL or all non-NULL (else `MATCH SIMPLE`: one NULL exempts the row).
     pub match_full: bool,
-    /// Recorded and shown; checks always run at the end of the statement (occam never defers them).
+    /// `DEFERRABLE`: SET CONSTRAINTS may defer its checks to COMMIT (`INITIALLY DEFERRED`: deferred
+    /// unless SET CONSTRAINTS says otherwise); see `sql::execute::referential`.
     pub deferrable: bool,
     pub initially_deferred: bool,
     /// False once added `NOT VALID` until validated.
@@ -1530,6 +1531,13 @@ impl CatalogReader<'_> {
     }
     fn u8(&mut self) -> Result<u8> {
         Ok(self.bytes(1)?[0])
+    }
+    /// A byte a later format added at the end of a row: None in a row written before it.
+    fn optional_u8(&mut self) -> Result<Option<u8>> {
+        if self.input.is_empty() {
+            return Ok(None);
+        }
+        self.u8().map(Some)
     }
     fn u16(&mut self) -> Result<u16> {
         Ok(u16::from_be_bytes(self.bytes(2)?.try_into().map_err(|_| corrupt())?))

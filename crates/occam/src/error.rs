@@ -40,6 +40,7 @@ pub mod sqlstate {
     pub const INVALID_PASSWORD: SqlState = "28P01";
     pub const INVALID_CURSOR_NAME: SqlState = "34000";
     pub const OBJECT_NOT_IN_PREREQUISITE_STATE: SqlState = "55000";
+    pub const WITH_CHECK_OPTION_VIOLATION: SqlState = "44000";
     pub const SERIALIZATION_FAILURE: SqlState = "40001";
     pub const SYNTAX_ERROR: SqlState = "42601";
     pub const INSUFFICIENT_PRIVILEGE: SqlState = "42501";

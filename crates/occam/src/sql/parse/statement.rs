@@ -1013,8 +1013,15 @@ impl Translator<'_> {
         if view.or_alter || (view.if_not_exists && !view.materialized) || view.to.is_some() || view.params.is_some() {
             return Err(unsupported("this CREATE VIEW syntax"));
         }
-        if !matches!(view.options, sp::CreateTableOptions::None) {
-            return Err(unsupported("CREATE VIEW ... WITH (options)"));
+        let mut check_option = self.source.check_option_after(sp::Spanned::span(&view.name).start);
+        match &view.options {
+            sp::CreateTableOptions::None => {}
+            sp::CreateTableOptions::With(options) => {
+                for option in options {
+                    check_option = Some(view_check_option(option)?);
+                }
+            }
+            _ => return Err(unsupported("this CREATE VIEW syntax")),
         }
         let columns = view
             .columns
@@ -1030,6 +1037,7 @@ impl Translator<'_> {
             columns,
             query: Box::new(self.query(&view.query)?),
             sql: view.query.to_string(),
+            check_option,
         }))
     }
 
@@ -1339,5 +1347,32 @@ fn serial_type(data_type: &sp::DataType) -> Option<crate::types::DataType> {
         "bigserial" | "serial8" => Some(DataType::Int8),
         "smallserial" | "serial2" => Some(DataType::Int2),
         _ => None,
+    }
+}
+
+/// A view option of `CREATE VIEW v WITH (check_option = local)`: only `check_option` is supported.
+fn view_check_option(option: &sp::SqlOption) -> Result<ast::CheckOption> {
+    let sp::SqlOption::KeyValue { key, value } = option else {
+        return Err(unsupported("CREATE VIEW ... WITH (options) other than check_option"));
+    };
+    if !key.value.eq_ignore_ascii_case("check_option") {
+        return Err(unsupported(format!("CREATE VIEW ... WITH ({})", key.value)));
+    }
+    let text = match value {
+        sp::Expr::Identifier(ident) => ident.value.to_ascii_lowercase(),
+        sp::Expr::Value(value) => match &value.value {
+            sp::Value::SingleQuotedString(text) => text.clone(),
+            other => other.to_string(),
+        },
+        other => other.to_string(),
+    };
+    match text.as_str() {
+        "local" => Ok(ast::CheckOption::Local),
+        "cascaded" => Ok(ast::CheckOption::Cascaded),
+        _ => Err(Error::new(
+            crate::error::sqlstate::INVALID_PARAMETER_VALUE,
+            format!("invalid value for enum option \"check_option\": {text}"),
+        )
+        .with_detail("Valid values are \"local\" and \"cascaded\".")),
     }
 }

@@ -1386,3 +1386,34 @@ fn copy_statements_and_their_options() {
     assert_eq!(error("COPY t FROM STDIN junk").code, "42601");
     assert_eq!(error("COPY (SELECT 1) FROM STDIN").code, "42601");
 }
+
+#[test]
+fn create_view_check_options() {
+    use crate::sql::ast::CheckOption;
+    let check_option = |sql: &str| match one(sql) {
+        Statement::CreateView(view) => view.check_option,
+        other => panic!("{sql}: not a view: {other:?}"),
+    };
+    assert_eq!(check_option("CREATE VIEW v AS SELECT a FROM t"), None);
+    assert_eq!(check_option("CREATE VIEW v AS SELECT a FROM t WITH CHECK OPTION"), Some(CheckOption::Cascaded));
+    assert_eq!(check_option("create view v as select a from t with local check option;"), Some(CheckOption::Local));
+    assert_eq!(
+        check_option("CREATE OR REPLACE VIEW v AS SELECT a FROM t WHERE a > 0 WITH CASCADED CHECK OPTION"),
+        Some(CheckOption::Cascaded)
+    );
+    assert_eq!(check_option("CREATE VIEW v WITH (check_option = local) AS SELECT a FROM t"), Some(CheckOption::Local));
+    assert_eq!(check_option("CREATE VIEW v WITH (check_option = 'cascaded') AS SELECT 1"), Some(CheckOption::Cascaded));
+    // Each view of a query string keeps its own.
+    let views: Vec<Option<CheckOption>> =
+        parse("CREATE VIEW a AS SELECT 1 WITH LOCAL CHECK OPTION; CREATE VIEW b AS SELECT 2; CREATE VIEW c AS SELECT 3 WITH CHECK OPTION")
+            .unwrap()
+            .into_iter()
+            .map(|s| match s {
+                Statement::CreateView(view) => view.check_option,
+                other => panic!("not a view: {other:?}"),
+            })
+            .collect();
+    assert_eq!(views, vec![Some(CheckOption::Local), None, Some(CheckOption::Cascaded)]);
+    assert_eq!(error("CREATE VIEW v WITH (check_option = sometimes) AS SELECT 1").code, "22023");
+    assert_eq!(error("CREATE VIEW v WITH (security_barrier = true) AS SELECT 1").code, "0A000");
+}

@@ -581,6 +581,29 @@ pub struct JoinPlan {
 pub struct Returning {
     pub projection: Vec<BoundExpr>,
     pub columns: Arc<[Column]>,
+    /// RETURNING of a statement on a view: the view's columns, computed from each written row of its
+    /// table, which `projection` reads after the table's columns.
+    pub view: Option<ViewColumns>,
+}
+
+/// A view's columns computed from a row of the table it writes through: the row's first `table_width`
+/// values are the table's; each level's expressions (the innermost view's first) read the table's row
+/// followed by the columns of the level before, and their values replace those.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewColumns {
+    pub table_width: usize,
+    pub levels: Vec<Vec<BoundExpr>>,
+    /// The CHECK OPTION conditions a written row must satisfy, innermost view first.
+    pub checks: Vec<ViewCheck>,
+}
+
+/// One view's CHECK OPTION: its WHERE, over the row its own query reads (the table's row followed by the
+/// columns of level `level - 1`; the table's row alone for level 0).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewCheck {
+    pub level: usize,
+    pub view: String,
+    pub condition: BoundExpr,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -625,6 +648,8 @@ pub struct InsertPlan {
     pub enforce_typmod: Vec<bool>,
     pub on_conflict: Option<ConflictPlan>,
     pub returning: Option<Returning>,
+    /// INSERT through a view with a CHECK OPTION: what the written rows must satisfy.
+    pub view_check: Option<ViewColumns>,
 }
 
 /// `ON CONFLICT`: which keys decide that a proposed row conflicts, and what then happens.
@@ -665,6 +690,8 @@ pub struct UpdatePlan {
     /// row, then each assignment's value (the assignments are `Column(table width + k)` over this row), then
     /// the FROM items' columns. A row joined to several FROM rows is updated once, from the first.
     pub joined: Option<Box<QueryPlan>>,
+    /// UPDATE through a view with a CHECK OPTION: what the new rows must satisfy.
+    pub view_check: Option<ViewColumns>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
