@@ -1257,7 +1257,7 @@ fn encode_table(table: &Table) -> Vec<u8> {
             let mut bytes = Vec::new();
             crate::storage::keycode::encode_value(&mut bytes, missing, false);
             if let Value::Numeric(d) = missing {
-                bytes.push(d.scale() as u8);
+                crate::storage::keycode::encode_numeric_scale(&mut bytes, d.scale());
             }
             put_u32(&mut out, bytes.len() as u32);
             out.extend_from_slice(&bytes);
@@ -1482,8 +1482,8 @@ fn decode_table(bytes: &[u8]) -> Result<Table> {
             let len = reader.u32()? as usize;
             let mut bytes = reader.bytes(len)?;
             let mut value = crate::storage::keycode::decode_value(&mut bytes, &data_type, false)?;
-            if let (Value::Numeric(d), Some(&scale)) = (&mut value, bytes.first()) {
-                d.rescale(scale as u32);
+            if let (Value::Numeric(d), false) = (&mut value, bytes.is_empty()) {
+                *d = d.round(crate::storage::keycode::decode_numeric_scale(&mut bytes)? as i64);
             }
             Some(value)
         } else {

@@ -8,13 +8,13 @@
 pub mod binary;
 pub mod interval;
 pub mod json;
+pub mod numeric;
 pub mod text;
 pub mod zone;
 
 use std::cmp::Ordering;
 use std::fmt;
 
-use rust_decimal::Decimal;
 
 /// The kind of object an object-identifier alias type names (PostgreSQL's `reg*` types): values are
 /// oids that read and print as names, looked up in the catalog (`sql::system::names`).
@@ -498,10 +498,7 @@ impl DataType {
     /// zeros).
     pub fn restore_key_value(&self, value: Value) -> Value {
         match (self, value) {
-            (DataType::Numeric(Some((_, scale))), Value::Numeric(mut n)) => {
-                n.rescale(*scale);
-                Value::Numeric(n)
-            }
+            (DataType::Numeric(Some((_, scale))), Value::Numeric(n)) => Value::Numeric(n.round(*scale as i64)),
             (_, value) => value,
         }
     }
@@ -560,7 +557,7 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Numeric(Decimal),
+    Numeric(numeric::Numeric),
     Text(String),
     Bytea(Vec<u8>),
     Uuid(uuid::Uuid),
@@ -596,8 +593,8 @@ impl Value {
             (Numeric(a), Numeric(b)) => a.cmp(b),
             (Int(a), Float(b)) => (*a as f64).total_cmp(b),
             (Float(a), Int(b)) => a.total_cmp(&(*b as f64)),
-            (Int(a), Numeric(b)) => Decimal::from(*a).cmp(b),
-            (Numeric(a), Int(b)) => a.cmp(&Decimal::from(*b)),
+            (Int(a), Numeric(b)) => numeric::Numeric::from_i64(*a).cmp(b),
+            (Numeric(a), Int(b)) => a.cmp(&numeric::Numeric::from_i64(*b)),
             (Text(a), Text(b)) => a.cmp(b),
             (Bytea(a), Bytea(b)) => a.cmp(b),
             (Uuid(a), Uuid(b)) => a.cmp(b),
