@@ -114,6 +114,16 @@ pub enum ScalarFunction {
     Log,
     /// `sign(x)`: -1, 0 or 1 in the argument's type.
     Sign,
+    /// `scale(numeric)`: its display scale.
+    Scale,
+    /// `min_scale(numeric)`: the fraction digits it needs (trailing zeros dropped).
+    MinScale,
+    /// `trim_scale(numeric)`: the value without trailing fraction zeros.
+    TrimScale,
+    /// `div(numeric, numeric)`: the quotient truncated toward zero.
+    Div,
+    /// `factorial(bigint)`: numeric.
+    Factorial,
     Pi,
     /// `random()`: uniform in [0, 1).
     Random,
@@ -446,6 +456,28 @@ pub fn resolve_scalar(name: &str, arg_types: &[DataType]) -> Result<ResolvedScal
                 _ => F::Log10,
             };
             resolved(function, vec![t], t)
+        }
+        ("scale" | "min_scale" | "trim_scale", 1) => {
+            if !(numeric_family(&args[0]) || args[0] == DataType::Unknown) {
+                return Err(not_found());
+            }
+            let (function, result) = match name {
+                "scale" => (F::Scale, DataType::Int4),
+                "min_scale" => (F::MinScale, DataType::Int4),
+                _ => (F::TrimScale, DataType::Numeric(None)),
+            };
+            resolved(function, vec![DataType::Numeric(None)], result)
+        }
+        ("div", 2) => {
+            if !args.iter().all(|t| numeric_family(t) || *t == DataType::Unknown) {
+                return Err(not_found());
+            }
+            let numeric = DataType::Numeric(None);
+            resolved(F::Div, vec![numeric, numeric], numeric)
+        }
+        ("factorial", 1) => {
+            let t = int8_arg(&args[0]).ok_or_else(not_found)?;
+            resolved(F::Factorial, vec![t], DataType::Numeric(None))
         }
         ("cbrt", 1) => {
             if !(numeric_family(&args[0]) || args[0] == DataType::Unknown) {
@@ -855,6 +887,11 @@ pub fn invoke_scalar(
             other => Value::Float(scalar::float_sqrt(expect_float(other)?)?),
         },
         F::Cbrt => Value::Float(scalar::float_cbrt(expect_float(&args[0])?)?),
+        F::Scale => Value::Int(expect_numeric(&args[0])?.scale() as i64),
+        F::MinScale => Value::Int(expect_numeric(&args[0])?.min_scale() as i64),
+        F::TrimScale => Value::Numeric(expect_numeric(&args[0])?.trimmed()),
+        F::Div => Value::Numeric(expect_numeric(&args[0])?.div_trunc(&expect_numeric(&args[1])?, 0)?),
+        F::Factorial => Value::Numeric(scalar::numeric_factorial(expect_int(&args[0])?)?),
         F::Exp => match &args[0] {
             Value::Numeric(d) => Value::Numeric(scalar::numeric_exp(d.clone())?),
             other => Value::Float(scalar::float_exp(expect_float(other)?)?),

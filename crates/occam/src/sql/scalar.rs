@@ -632,6 +632,23 @@ pub fn numeric_power(base: Numeric, exponent: Numeric) -> Result<Numeric> {
     Ok(if negative { magnitude.neg() } else { magnitude })
 }
 
+/// factorial(n) as numeric_fac: 1 for n <= 1, 22003 for a negative n or one whose result is beyond
+/// numeric's range.
+pub fn numeric_factorial(n: i64) -> Result<Numeric> {
+    if n < 0 {
+        return Err(Error::out_of_range("factorial of a negative number is undefined"));
+    }
+    // 32177! is the largest that fits numeric's 131072 integer digits.
+    if n > 32177 {
+        return Err(numeric_value_overflow());
+    }
+    let mut product = Numeric::from_i64(1);
+    for factor in 2..=n {
+        product = product.mul(&Numeric::from_i64(factor))?;
+    }
+    Ok(product)
+}
+
 /// float8 sqrt (2201F for a negative argument).
 pub fn float_sqrt(value: f64) -> Result<f64> {
     if value < 0.0 {

@@ -189,12 +189,31 @@ impl Numeric {
         }
     }
 
+    /// How many decimal digits the mantissa has (1 for zero), without printing it.
+    fn digit_count(&self) -> i64 {
+        match &self.0 {
+            Repr::Small { .. } => {
+                let m = self.small_mantissa().unwrap_or(0).unsigned_abs();
+                POW10[1..].iter().take_while(|p| m >= p.unsigned_abs()).count() as i64 + 1
+            }
+            Repr::Big { mantissa, .. } => {
+                // 2^(bits-1) <= |m| < 2^bits: the count is this upper bound or one less.
+                let upper = (mantissa.bits() as f64 * std::f64::consts::LOG10_2).floor() as i64 + 1;
+                if mantissa.magnitude() >= pow10_big((upper - 1) as u32).magnitude() {
+                    upper
+                } else {
+                    upper - 1
+                }
+            }
+        }
+    }
+
     /// The decimal exponent of the leading digit: `10^e <= |self| < 10^(e+1)` (None for zero).
     pub fn leading_exponent(&self) -> Option<i64> {
         if self.is_zero() {
             return None;
         }
-        Some(self.magnitude_digits().len() as i64 - 1 - self.scale() as i64)
+        Some(self.digit_count() - 1 - self.scale() as i64)
     }
 
     /// Fails with 22003 when the value is beyond numeric's range.
@@ -202,8 +221,12 @@ impl Numeric {
         if self.scale() > MAX_SCALE {
             return Err(overflow());
         }
-        if matches!(self.0, Repr::Big { .. }) && self.leading_exponent().is_some_and(|e| e >= MAX_INTEGER_DIGITS) {
-            return Err(overflow());
+        if let Repr::Big { mantissa, scale } = &self.0 {
+            // Only a mantissa near the bound needs its digits counted.
+            let upper = (mantissa.bits() as f64 * std::f64::consts::LOG10_2) as i64 + 1 - *scale as i64;
+            if upper >= MAX_INTEGER_DIGITS && self.leading_exponent().is_some_and(|e| e >= MAX_INTEGER_DIGITS) {
+                return Err(overflow());
+            }
         }
         Ok(self)
     }
@@ -691,6 +714,10 @@ mod tests {
         assert_eq!(n("1.5e-3").to_string(), "0.0015");
         assert_eq!(n("-0").to_string(), "0");
         assert_eq!(n("12.345e1").to_string(), "123.45");
+        for text in ["1", "9", "10", "99999999999999999999999999999999999999", "1e38", "1e39", "9.99e60", "1e200"] {
+            let value = n(text);
+            assert_eq!(value.digit_count(), value.magnitude_digits().len() as i64, "{text}");
+        }
         assert!(parse(&format!("1e{}", MAX_INTEGER_DIGITS)).is_err());
         assert!(parse(&format!("1e{}", MAX_INTEGER_DIGITS - 1)).is_ok());
     }
