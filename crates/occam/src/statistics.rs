@@ -665,8 +665,10 @@ mod tests {
     fn statistics_round_trip() {
         let mut numbers = column("n");
         numbers.most_common = vec![(Value::Numeric(crate::types::numeric::Numeric::from_i128(15, 1)), 0.5)];
-        numbers.histogram =
-            vec![Value::Numeric(crate::types::numeric::Numeric::from_i128(-3, 0)), Value::Numeric(crate::types::numeric::Numeric::from_i128(7, 2))];
+        numbers.histogram = vec![
+            Value::Numeric(crate::types::numeric::Numeric::from_i128(-3, 0)),
+            Value::Numeric(crate::types::numeric::Numeric::from_i128(7, 2)),
+        ];
         let mut empty = column("é");
         empty.most_common.clear();
         let stats =

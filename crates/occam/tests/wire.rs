@@ -676,7 +676,8 @@ async fn startup_time_zone_gives_local_text_output() {
 async fn numeric_binary_beyond_28_digits() {
     let addr = start_server().await;
     let client = connect(addr).await;
-    let hex = |text: &str| (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect();
+    let hex =
+        |text: &str| (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect();
     // -1234567890123456789012345678901234567890.1234567890120: 13 digits, weight 9, negative, dscale 13.
     let big = RawNumeric(hex("000d00094000000d04d2162e23340d801ed204d2162e23340d801ed204d2162e2334"));
     // 1e-40 with dscale 45: one digit, weight -10.

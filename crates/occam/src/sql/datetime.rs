@@ -8,8 +8,8 @@
 //! an instant; its fields (`extract`, `date_trunc`, `to_char`, `age`) and its day/month arithmetic are
 //! those of its wall-clock time in the session time zone (`types::zone::session_zone`), as in PostgreSQL.
 
-use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
 use crate::types::numeric::Numeric;
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
 
 use crate::error::{sqlstate, Error, Result};
 use crate::sql::functions::{function_does_not_exist, function_not_unique, ResolvedScalar, ScalarFunction};
@@ -407,7 +407,13 @@ pub fn invoke(
                 Value::Float(f) => match Numeric::from_f64_exact(*f) {
                     Some(d) => format_number(&d, true, format),
                     // NaN and infinities have no digits: every position is a `#`, as PostgreSQL.
-                    None => format_number(&Numeric::from_i128(i128::MAX, 0).mul(&Numeric::from_i128(i128::MAX, 0)).unwrap_or(Numeric::ZERO), true, format),
+                    None => format_number(
+                        &Numeric::from_i128(i128::MAX, 0)
+                            .mul(&Numeric::from_i128(i128::MAX, 0))
+                            .unwrap_or(Numeric::ZERO),
+                        true,
+                        format,
+                    ),
                 },
                 other => return Err(Error::internal(format!("to_char of {other:?}"))),
             })

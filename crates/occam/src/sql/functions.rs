@@ -12,8 +12,8 @@ use std::cmp::Ordering;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-use chrono::{DateTime, Timelike, Utc};
 use crate::types::numeric::Numeric;
+use chrono::{DateTime, Timelike, Utc};
 
 use crate::catalog::Catalog;
 use crate::database::Database;
@@ -1035,7 +1035,6 @@ fn expect_numeric(value: &Value) -> Result<Numeric> {
     }
 }
 
-
 /// initcap as PostgreSQL does it: a letter is upper-cased when it starts a run of alphanumerics, every
 /// other character is lower-cased.
 fn initcap(subject: &str) -> String {
@@ -1144,7 +1143,6 @@ fn md5_digest(input: &[u8]) -> [u8; 16] {
     }
     digest
 }
-
 
 /// The half-open index range substr(s, start[, length]) selects from a string of `len` elements
 /// (1-based `start`, which may be zero or negative; 22011 for a negative length).

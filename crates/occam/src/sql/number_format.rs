@@ -78,11 +78,8 @@ pub fn format_number(value: &Numeric, float: bool, format: &str) -> String {
     let leading_sign = tokens.iter().position(|t| *t == Token::Sign).is_some_and(|at| at < first_digit);
     let explicit_sign = tokens.iter().any(|t| matches!(t, Token::Sign | Token::Minus | Token::SignAtPosition));
 
-    let rounded = if float {
-        round_half_even(value, fraction_positions as i64)
-    } else {
-        value.round(fraction_positions as i64)
-    };
+    let rounded =
+        if float { round_half_even(value, fraction_positions as i64) } else { value.round(fraction_positions as i64) };
     let negative = rounded.is_negative();
     let magnitude = rounded.abs().to_string();
     let (integer, fraction) = magnitude.split_once('.').unwrap_or((&magnitude, ""));
@@ -255,6 +252,9 @@ mod tests {
         assert_eq!(format_number(&Numeric::from_str("2.5").unwrap(), true, "9"), " 2");
         assert_eq!(format_number(&Numeric::from_str("3.5").unwrap(), true, "9"), " 4");
         let forty = "1234567890123456789012345678901234567890.125";
-        assert_eq!(f(forty, "FM9999999999999999999999999999999999999999.99"), "1234567890123456789012345678901234567890.13");
+        assert_eq!(
+            f(forty, "FM9999999999999999999999999999999999999999.99"),
+            "1234567890123456789012345678901234567890.13"
+        );
     }
 }

@@ -13,8 +13,8 @@
 
 use std::cmp::Ordering;
 
-use chrono::Duration;
 use crate::types::numeric::{self, Numeric};
+use chrono::Duration;
 
 use crate::error::{sqlstate, Error, Result};
 use crate::types::zone::session_zone;
@@ -394,7 +394,10 @@ fn div_scale(a: &Numeric, b: &Numeric) -> i32 {
     if first1 <= first2 {
         qweight -= 1;
     }
-    (NUMERIC_MIN_SIG_DIGITS - qweight * 4).max(a.scale() as i32).max(b.scale() as i32).clamp(0, NUMERIC_MAX_DISPLAY_SCALE)
+    (NUMERIC_MIN_SIG_DIGITS - qweight * 4)
+        .max(a.scale() as i32)
+        .max(b.scale() as i32)
+        .clamp(0, NUMERIC_MAX_DISPLAY_SCALE)
 }
 
 fn numeric_arith(op: BinaryOp, a: Numeric, b: Numeric) -> Result<Value> {
@@ -622,9 +625,8 @@ pub fn numeric_power(base: Numeric, exponent: Numeric) -> Result<Numeric> {
         return Ok(Numeric::ZERO.round(NUMERIC_MAX_DISPLAY_SCALE as i64));
     }
     let val = val * LOG10_E;
-    let rscale = display_scale(
-        (NUMERIC_MIN_SIG_DIGITS - val as i32).max(base.scale() as i32).max(exponent.scale() as i32),
-    );
+    let rscale =
+        display_scale((NUMERIC_MIN_SIG_DIGITS - val as i32).max(base.scale() as i32).max(exponent.scale() as i32));
     let sig_digits = (rscale as i32 + val as i32).max(0);
     let local = (sig_digits - ln_dweight + 8).max(0) as u32;
     let ln_num = base.ln(local).mul(&exponent).map_err(|_| numeric_value_overflow())?.round(local as i64);
@@ -737,9 +739,8 @@ pub fn numeric_log(base: Numeric, value: Numeric) -> Result<Numeric> {
     let ln_base_dweight = estimate_ln_dweight(&base);
     let ln_num_dweight = estimate_ln_dweight(&value);
     let result_dweight = ln_num_dweight - ln_base_dweight;
-    let rscale = display_scale(
-        (NUMERIC_MIN_SIG_DIGITS - result_dweight).max(base.scale() as i32).max(value.scale() as i32),
-    );
+    let rscale =
+        display_scale((NUMERIC_MIN_SIG_DIGITS - result_dweight).max(base.scale() as i32).max(value.scale() as i32));
     // log_var: both logarithms with a few more digits than the quotient needs.
     let ln_base = base.ln((rscale as i32 + result_dweight - ln_base_dweight + 8).max(0) as u32);
     let ln_num = value.ln((rscale as i32 + result_dweight - ln_num_dweight + 8).max(0) as u32);
@@ -1043,9 +1044,7 @@ fn cast_non_string(value: Value, from: &DataType, to: &DataType) -> Result<Value
             }
             check_integer(Some(rounded as i64), to)
         }
-        (Value::Numeric(d), DataType::Int2 | DataType::Int4 | DataType::Int8) => {
-            check_integer(d.to_i64_rounded(), to)
-        }
+        (Value::Numeric(d), DataType::Int2 | DataType::Int4 | DataType::Int8) => check_integer(d.to_i64_rounded(), to),
         (Value::Bool(b), DataType::Int4 | DataType::Int2 | DataType::Int8) => Ok(Value::Int(b as i64)),
         // Floats.
         (Value::Int(i), DataType::Float8) => Ok(Value::Float(i as f64)),

@@ -572,7 +572,7 @@ mod tests {
                 n("1e-16383"),
                 n(&format!("0.{forty}")),
                 n("1"),
-                n(&format!("{forty}")),
+                n(forty),
                 n(&format!("{forty}.0000000000000000000000000000000000000001")),
                 n(&format!("{forty}1")),
                 n("9e32765"),

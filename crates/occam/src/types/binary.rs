@@ -10,8 +10,8 @@
 //!             value = sum(digit[i] * 10000^(weight - i)), sign 0x0000 = +, 0x4000 = -, 0xC000 = NaN
 //! ```
 
-use chrono::{Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use crate::types::numeric::Numeric;
+use chrono::{Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
 use crate::error::{sqlstate, Error, Result};
 use crate::types::{DataType, Value};
@@ -19,6 +19,8 @@ use crate::types::{DataType, Value};
 const NUMERIC_POS: u16 = 0x0000;
 const NUMERIC_NEG: u16 = 0x4000;
 const NUMERIC_NAN: u16 = 0xC000;
+const NUMERIC_PINF: u16 = 0xD000;
+const NUMERIC_NINF: u16 = 0xF000;
 /// jsonb's binary form is a version byte (1) and the text (`jsonb_send`); json's is the text.
 const JSONB_VERSION: u8 = 1;
 
@@ -280,12 +282,7 @@ pub fn numeric_digits(value: &Numeric) -> NumericDigits {
     if digits.is_empty() {
         weight = 0;
     }
-    NumericDigits {
-        negative: value.is_negative(),
-        weight: weight as i16,
-        dscale: scale as u16,
-        digits,
-    }
+    NumericDigits { negative: value.is_negative(), weight: weight as i16, dscale: scale as u16, digits }
 }
 
 fn encode_numeric(value: &Numeric, out: &mut Vec<u8>) {
@@ -313,6 +310,7 @@ fn decode_numeric(bytes: &[u8]) -> Result<Numeric> {
     match sign {
         NUMERIC_POS | NUMERIC_NEG => {}
         NUMERIC_NAN => return Err(Error::unsupported("numeric NaN is not supported")),
+        NUMERIC_PINF | NUMERIC_NINF => return Err(Error::unsupported("numeric Infinity is not supported")),
         _ => {
             return Err(Error::new(
                 sqlstate::INVALID_BINARY_REPRESENTATION,

@@ -15,7 +15,6 @@ pub mod zone;
 use std::cmp::Ordering;
 use std::fmt;
 
-
 /// The kind of object an object-identifier alias type names (PostgreSQL's `reg*` types): values are
 /// oids that read and print as names, looked up in the catalog (`sql::system::names`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -33,8 +33,15 @@ pub struct Numeric(Repr);
 #[derive(Clone)]
 enum Repr {
     /// The mantissa as an i128 split in two words, so the whole value stays 24 bytes.
-    Small { hi: i64, lo: u64, scale: u16 },
-    Big { mantissa: Box<BigInt>, scale: u16 },
+    Small {
+        hi: i64,
+        lo: u64,
+        scale: u16,
+    },
+    Big {
+        mantissa: Box<BigInt>,
+        scale: u16,
+    },
 }
 
 /// The 22003 error for a value beyond numeric's range.
@@ -291,7 +298,9 @@ impl Numeric {
     fn aligned(&self, other: &Numeric) -> (Aligned, u32) {
         let scale = self.scale().max(other.scale());
         if let (Some(a), Some(b)) = (self.small_mantissa(), other.small_mantissa()) {
-            if let (Some(a), Some(b)) = (scale_up_small(a, scale - self.scale()), scale_up_small(b, scale - other.scale())) {
+            if let (Some(a), Some(b)) =
+                (scale_up_small(a, scale - self.scale()), scale_up_small(b, scale - other.scale()))
+            {
                 return (Aligned::Small(a, b), scale);
             }
         }
@@ -744,7 +753,10 @@ mod tests {
         let a = n("12345678901234567890.123456789");
         let b = n("98765432109876543210.987654321");
         assert_eq!(a.mul(&b).unwrap().to_string(), "1219326311370217952261850327336229233322.374638011112635269");
-        assert_eq!(n("0.1").mul(&n("0.00000000000000000000000000001")).unwrap().to_string(), "0.000000000000000000000000000001");
+        assert_eq!(
+            n("0.1").mul(&n("0.00000000000000000000000000001")).unwrap().to_string(),
+            "0.000000000000000000000000000001"
+        );
         assert_eq!(n("1").div_round(&n("3"), 40).unwrap().to_string(), "0.3333333333333333333333333333333333333333");
         assert_eq!(n("2").div_round(&n("3"), 2).unwrap().to_string(), "0.67");
         assert_eq!(n("-2").div_round(&n("3"), 2).unwrap().to_string(), "-0.67");

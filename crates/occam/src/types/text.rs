@@ -11,8 +11,8 @@
 
 use std::str::FromStr;
 
-use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
 use crate::types::numeric::Numeric;
+use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
 
 use crate::error::{sqlstate, Error, Result};
 use crate::types::{DataType, Value};
@@ -454,8 +454,9 @@ pub fn numeric_overflow() -> Error {
 /// (22003 `numeric field overflow`).
 pub fn apply_numeric_typmod(value: Numeric, precision: u32, scale: u32) -> Result<Numeric> {
     let rounded = value.round(scale as i64);
-    let max_integer_digits = precision.saturating_sub(scale) as i64;
-    let integer_digits = rounded.leading_exponent().map_or(0, |e| (e + 1).max(0));
+    // Digits before the point; a scale above the precision (numeric(3, 5)) bounds values below 1.
+    let max_integer_digits = precision as i64 - scale as i64;
+    let integer_digits = rounded.leading_exponent().map_or(i64::MIN, |e| e + 1);
     if integer_digits > max_integer_digits {
         let bound = if max_integer_digits == 0 { "1".to_string() } else { format!("10^{max_integer_digits}") };
         return Err(Error::out_of_range("numeric field overflow").with_detail(format!(

@@ -121,9 +121,7 @@ impl Series {
     fn advance(&self, current: &Value) -> Result<Option<Value>> {
         Ok(match (current, &self.step) {
             (Value::Int(a), Value::Int(b)) => a.checked_add(*b).map(Value::Int),
-            (Value::Numeric(a), Value::Numeric(b)) => {
-                Some(Value::Numeric(a.add(b)?))
-            }
+            (Value::Numeric(a), Value::Numeric(b)) => Some(Value::Numeric(a.add(b)?)),
             (Value::Timestamp(ts), Value::Interval(step)) => {
                 Some(Value::Timestamp(crate::sql::datetime::timestamp_plus(ts, step, false)?))
             }

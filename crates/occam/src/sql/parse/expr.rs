@@ -12,7 +12,6 @@
 //! boolean check on `x`; IS DISTINCT FROM evaluates its operands more than once, which only matters for
 //! volatile operands.
 
-
 use sqlparser::ast as sp;
 use sqlparser::tokenizer::Location;
 
