@@ -1192,7 +1192,7 @@ fn encode_type(out: &mut Vec<u8>, data_type: &DataType) {
                 Some((p, s)) => {
                     out.push(1);
                     put_u32(out, *p);
-                    put_u32(out, *s);
+                    put_u32(out, *s as u32);
                 }
                 None => out.push(0),
             }
@@ -1445,7 +1445,7 @@ impl CatalogReader<'_> {
             4 => DataType::Int8,
             5 => DataType::Float4,
             6 => DataType::Float8,
-            7 => DataType::Numeric(if self.u8()? == 1 { Some((self.u32()?, self.u32()?)) } else { None }),
+            7 => DataType::Numeric(if self.u8()? == 1 { Some((self.u32()?, self.u32()? as i32)) } else { None }),
             8 => DataType::Text,
             9 => DataType::Varchar(self.opt_u32()?),
             10 => DataType::Char(self.u32()?),

@@ -41,7 +41,7 @@ pub enum DataType {
     Float4,
     Float8,
     /// numeric(precision, scale); `None` means unconstrained.
-    Numeric(Option<(u32, u32)>),
+    Numeric(Option<(u32, i32)>),
     Text,
     /// varchar(n) / character varying(n); `None` means unlimited.
     Varchar(Option<u32>),
@@ -445,7 +445,10 @@ impl DataType {
     pub fn typmod(&self) -> i32 {
         match self {
             DataType::Varchar(Some(n)) | DataType::Char(n) => *n as i32 + 4,
-            DataType::Numeric(Some((precision, scale))) => (((*precision << 16) | *scale) as i32).wrapping_add(4),
+            // PostgreSQL's packing: the scale in the low 11 bits (two's complement, so -1000..1000 fit).
+            DataType::Numeric(Some((precision, scale))) => {
+                (((*precision << 16) | (*scale as u32 & 0x7ff)) as i32).wrapping_add(4)
+            }
             _ => -1,
         }
     }

@@ -452,7 +452,7 @@ pub fn numeric_overflow() -> Error {
 
 /// Applies numeric(p,s): rounds half away from zero to `s` fraction digits and checks the precision
 /// (22003 `numeric field overflow`).
-pub fn apply_numeric_typmod(value: Numeric, precision: u32, scale: u32) -> Result<Numeric> {
+pub fn apply_numeric_typmod(value: Numeric, precision: u32, scale: i32) -> Result<Numeric> {
     let rounded = value.round(scale as i64);
     // Digits before the point; a scale above the precision (numeric(3, 5)) bounds values below 1.
     let max_integer_digits = precision as i64 - scale as i64;

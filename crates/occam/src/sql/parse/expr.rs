@@ -1161,7 +1161,7 @@ fn invalid_parameter(message: &str) -> Error {
 }
 
 /// numeric(p[, s]) modifiers with PostgreSQL's checks.
-fn numeric_modifiers(info: &sp::ExactNumberInfo) -> Result<Option<(u32, u32)>> {
+fn numeric_modifiers(info: &sp::ExactNumberInfo) -> Result<Option<(u32, i32)>> {
     let (precision, scale) = match *info {
         sp::ExactNumberInfo::None => return Ok(None),
         sp::ExactNumberInfo::Precision(p) => (p, 0),
@@ -1170,13 +1170,10 @@ fn numeric_modifiers(info: &sp::ExactNumberInfo) -> Result<Option<(u32, u32)>> {
     if !(1..=1000).contains(&precision) {
         return Err(invalid_parameter(&format!("NUMERIC precision {precision} must be between 1 and 1000")));
     }
-    if !(0..=1000).contains(&scale) {
-        if (-1000..0).contains(&scale) {
-            return Err(Error::unsupported("negative NUMERIC scale is not supported"));
-        }
+    if !(-1000..=1000).contains(&scale) {
         return Err(invalid_parameter(&format!("NUMERIC scale {scale} must be between -1000 and 1000")));
     }
-    Ok(Some((precision as u32, scale as u32)))
+    Ok(Some((precision as u32, scale as i32)))
 }
 
 /// varchar(n) / char(n) length with PostgreSQL's bounds (1 .. 10485760).
