@@ -448,7 +448,7 @@ impl Reader<'_, '_> {
         } else {
             u16::from_be_bytes(exp_bytes) as i64 - 0x8000
         };
-        let mut text = String::from(if negative { "-0." } else { "0." });
+        let mut digits = Vec::new();
         loop {
             let b = self.byte()? ^ flip;
             if b == 0 {
@@ -457,10 +457,17 @@ impl Reader<'_, '_> {
             if !b.is_ascii_digit() {
                 return Err(Error::internal("corrupt numeric key"));
             }
-            text.push(b as char);
+            digits.push(b);
         }
-        text.push_str(&format!("e{exponent}"));
-        // value = 0.DIGITS * 10^exponent, shown without trailing zeros (a stored row's scale follows).
+        // value = 0.DIGITS * 10^exponent = DIGITS / 10^(len - exponent); the digits have no trailing zeros,
+        // so this is the value at its smallest scale (a stored row's scale follows).
+        let scale = digits.len() as i64 - exponent;
+        if digits.len() <= 38 && (0..=crate::types::numeric::MAX_SCALE as i64).contains(&scale) {
+            let mantissa = digits.iter().fold(0i128, |m, d| m * 10 + (d - b'0') as i128);
+            let mantissa = if negative { -mantissa } else { mantissa };
+            return Ok(Value::Numeric(Numeric::from_i128(mantissa, scale as u32)));
+        }
+        let text = format!("{}0.{}e{exponent}", if negative { "-" } else { "" }, String::from_utf8_lossy(&digits));
         let value = crate::types::numeric::parse(&text).map_err(|_| Error::internal("corrupt numeric key"))?;
         Ok(Value::Numeric(value.trimmed()))
     }

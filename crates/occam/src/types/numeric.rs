@@ -191,7 +191,11 @@ impl Numeric {
     /// The unsigned mantissa's decimal digits (`"0"` for zero).
     pub fn magnitude_digits(&self) -> String {
         match self.small_mantissa() {
-            Some(m) => m.unsigned_abs().to_string(),
+            // u64 formats faster than u128, and nearly every mantissa fits.
+            Some(m) => match u64::try_from(m.unsigned_abs()) {
+                Ok(small) => small.to_string(),
+                Err(_) => m.unsigned_abs().to_string(),
+            },
             None => self.mantissa().magnitude().to_string(),
         }
     }
