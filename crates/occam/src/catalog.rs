@@ -1299,7 +1299,7 @@ fn encode_type(out: &mut Vec<u8>, data_type: &DataType) {
                 Some((p, s)) => {
                     out.push(1);
                     put_u32(out, *p);
-                    put_u32(out, *s);
+                    put_u32(out, *s as u32);
                 }
                 None => out.push(0),
             }
@@ -1364,7 +1364,7 @@ fn encode_table(table: &Table) -> Vec<u8> {
             let mut bytes = Vec::new();
             crate::storage::keycode::encode_value(&mut bytes, missing, false);
             if let Value::Numeric(d) = missing {
-                bytes.push(d.scale() as u8);
+                crate::storage::keycode::encode_numeric_scale(&mut bytes, d.scale());
             }
             put_u32(&mut out, bytes.len() as u32);
             out.extend_from_slice(&bytes);
@@ -1560,7 +1560,7 @@ impl CatalogReader<'_> {
             4 => DataType::Int8,
             5 => DataType::Float4,
             6 => DataType::Float8,
-            7 => DataType::Numeric(if self.u8()? == 1 { Some((self.u32()?, self.u32()?)) } else { None }),
+            7 => DataType::Numeric(if self.u8()? == 1 { Some((self.u32()?, self.u32()? as i32)) } else { None }),
             8 => DataType::Text,
             9 => DataType::Varchar(self.opt_u32()?),
             10 => DataType::Char(self.u32()?),
@@ -1597,8 +1597,8 @@ fn decode_table(bytes: &[u8]) -> Result<Table> {
             let len = reader.u32()? as usize;
             let mut bytes = reader.bytes(len)?;
             let mut value = crate::storage::keycode::decode_value(&mut bytes, &data_type, false)?;
-            if let (Value::Numeric(d), Some(&scale)) = (&mut value, bytes.first()) {
-                d.rescale(scale as u32);
+            if let (Value::Numeric(d), false) = (&mut value, bytes.is_empty()) {
+                *d = d.round(crate::storage::keycode::decode_numeric_scale(&mut bytes)? as i64);
             }
             Some(value)
         } else {

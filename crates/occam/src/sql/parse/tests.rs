@@ -884,7 +884,7 @@ fn numeric_literals() {
     assert_eq!(expr("-0.5"), numeric("-0.5"));
     assert_eq!(expr("1e3"), numeric("1000"));
     assert_eq!(expr("2.5E-3"), numeric("0.0025"));
-    let err = parse_expression("1e400").unwrap_err();
+    let err = parse_expression("1e131072").unwrap_err();
     assert_eq!(err.code, "22003");
     assert_eq!(expr("-x"), Expr::Unary { op: UnaryOperator::Minus, expr: Box::new(col("x")) });
     // `::` binds tighter than unary minus, as in PostgreSQL.
@@ -1288,21 +1288,24 @@ fn legitimate_uses_of_key_words_still_parse() {
 }
 
 #[test]
-fn numeric_literals_beyond_rust_decimal_become_float8() {
-    let float8 = |f: f64| Expr::Literal(Literal::Number(Value::Float(f), DataType::Float8));
-    assert_eq!(expr("-1e-300"), float8(-1e-300));
-    assert_eq!(expr("1e300"), float8(1e300));
-    assert_eq!(expr("1.5e100"), float8(1.5e100));
-    // Zero stays zero whatever its exponent; numeric when rust_decimal holds it.
+fn numeric_literals_keep_every_digit() {
+    let numeric = |text: &str| {
+        Expr::Literal(Literal::Number(
+            Value::Numeric(crate::types::numeric::parse(text).unwrap()),
+            DataType::Numeric(None),
+        ))
+    };
+    assert_eq!(expr("-1e-300"), numeric("-1e-300"));
+    assert_eq!(expr("1.5e100"), numeric("1.5e100"));
+    assert_eq!(expr("123456789012345678901234567890.123456789"), numeric("123456789012345678901234567890.123456789"));
     assert!(matches!(expr("0e-500"), Expr::Literal(Literal::Number(_, _))));
-    // Beyond float8 too: refused (PostgreSQL's numeric holds these).
-    for text in ["1e400", "1e-400", "-1e999"] {
+    // Beyond numeric's range (131072 digits before the point, 16383 after): PostgreSQL's error.
+    for text in ["1e131072", "1e-16384"] {
         let err = parse_expression(text).unwrap_err();
         assert_eq!((err.code, err.message.as_str()), ("22003", "value overflows numeric format"), "{text}");
     }
-    // Rendered back (stored DEFAULT text) as the same float8 literal.
-    assert_eq!(expression_to_sql(&float8(-1e-300)), "-1e-300");
-    assert_eq!(expr(&expression_to_sql(&float8(-1e-300))), float8(-1e-300));
+    // Rendered back (stored DEFAULT text) as the same literal.
+    assert_eq!(expr(&expression_to_sql(&numeric("-1e-30"))), numeric("-1e-30"));
 }
 
 #[test]

@@ -169,7 +169,8 @@ fn numeric_facts(data_type: &DataType) -> (Option<i32>, Option<i32>, Option<i32>
         DataType::Int8 => (Some(64), Some(2), Some(0)),
         DataType::Float4 => (Some(24), Some(2), None),
         DataType::Float8 => (Some(53), Some(2), None),
-        DataType::Numeric(Some((p, s))) => (Some(*p as i32), Some(10), Some(*s as i32)),
+        // A negative scale reads as PostgreSQL 15's view computes it: `(typmod - 4) & 65535` (2046 for -2).
+        DataType::Numeric(Some((p, s))) => (Some(*p as i32), Some(10), Some((*s as u32 & 0x7ff) as i32)),
         DataType::Numeric(None) => (None, Some(10), None),
         _ => (None, None, None),
     }
