@@ -34,8 +34,8 @@ use crate::interrupt::StatementInterrupt;
 use crate::roles;
 use crate::settings::SessionSettings;
 use crate::sql::ast::{
-    self, AlterTableAction, CopyEndpoint, DiscardTarget, IndexTarget, SavepointAction, SequenceStatement,
-    SessionCommand, Statement,
+    self, AlterTableAction, CopyEndpoint, DiscardTarget, IndexTarget, SavepointAction, SchemaStatement,
+    SequenceStatement, SessionCommand, Statement,
 };
 use crate::sql::copy::{self, CopyFormat};
 use crate::sql::execute;
@@ -1291,7 +1291,7 @@ impl Session {
                 catalog::comments::set(&mut active.txn, *key, text.as_deref());
                 Ok(command("COMMENT"))
             }
-            Plan::CreateSchema { name, if_not_exists, authorization } => {
+            Plan::Schema(SchemaStatement::Create { name, if_not_exists, authorization }) => {
                 if !self.superuser {
                     return Err(Error::new(
                         sqlstate::INSUFFICIENT_PRIVILEGE,
@@ -1306,7 +1306,7 @@ impl Session {
                 catalog::schemas::create(&mut active.txn, name, *if_not_exists, &owner, rules.max_schemas)?;
                 Ok(command("CREATE SCHEMA"))
             }
-            Plan::DropSchema { names, if_exists, cascade } => {
+            Plan::Schema(SchemaStatement::Drop { names, if_exists, cascade }) => {
                 catalog::schemas::drop(&mut active.txn, names, *if_exists, *cascade, &self.user, self.superuser)
                     .map(|_| command("DROP SCHEMA"))
             }

@@ -62,19 +62,8 @@ pub enum Statement {
         if_exists: bool,
         cascade: bool,
     },
-    /// `CREATE SCHEMA [IF NOT EXISTS] name [AUTHORIZATION role]` (`CREATE SCHEMA AUTHORIZATION role` names
-    /// it after the role).
-    CreateSchema {
-        name: String,
-        if_not_exists: bool,
-        authorization: Option<String>,
-    },
-    /// `DROP SCHEMA [IF EXISTS] name, ... [CASCADE | RESTRICT]`.
-    DropSchema {
-        names: Vec<String>,
-        if_exists: bool,
-        cascade: bool,
-    },
+    /// `CREATE SCHEMA` / `DROP SCHEMA`.
+    Schema(SchemaStatement),
     /// `DROP VIEW [IF EXISTS] name, ... [CASCADE]`.
     DropView {
         names: Vec<ObjectName>,
@@ -380,6 +369,16 @@ pub struct CreateTable {
     pub primary_key: Vec<String>,
     /// The other constraints (column and table ones), in the order they are written.
     pub constraints: Vec<TableConstraint>,
+}
+
+/// A statement about a schema (planned as it is: `Plan::Schema`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SchemaStatement {
+    /// `CREATE SCHEMA [IF NOT EXISTS] name [AUTHORIZATION role]` (`CREATE SCHEMA AUTHORIZATION role` names
+    /// it after the role).
+    Create { name: String, if_not_exists: bool, authorization: Option<String> },
+    /// `DROP SCHEMA [IF EXISTS] name, ... [CASCADE | RESTRICT]`.
+    Drop { names: Vec<String>, if_exists: bool, cascade: bool },
 }
 
 /// A temporary table's `ON COMMIT` behaviour.

@@ -124,17 +124,7 @@ pub fn plan_statement_as(
             let key = crate::sql::system::comment_target(catalog, *object, name, column.as_deref())?;
             (Plan::Comment { key, text: text.clone() }, empty_columns())
         }
-        ast::Statement::CreateSchema { name, if_not_exists, authorization } => (
-            Plan::CreateSchema {
-                name: name.clone(),
-                if_not_exists: *if_not_exists,
-                authorization: authorization.clone(),
-            },
-            empty_columns(),
-        ),
-        ast::Statement::DropSchema { names, if_exists, cascade } => {
-            (Plan::DropSchema { names: names.clone(), if_exists: *if_exists, cascade: *cascade }, empty_columns())
-        }
+        ast::Statement::Schema(statement) => (Plan::Schema(statement.clone()), empty_columns()),
         ast::Statement::DropView { names, if_exists, cascade } => {
             (Plan::DropView { names: names.clone(), if_exists: *if_exists, cascade: *cascade }, empty_columns())
         }

@@ -127,14 +127,15 @@ impl Translator<'_> {
                         (super::access::schema_name(name)?, Some(fold_ident(role)))
                     }
                 };
-                Ok(Statement::CreateSchema { name, if_not_exists: *if_not_exists, authorization })
+                let if_not_exists = *if_not_exists;
+                Ok(Statement::Schema(ast::SchemaStatement::Create { name, if_not_exists, authorization }))
             }
             S::Drop { object_type: sp::ObjectType::Schema, if_exists, names, cascade, .. } => {
-                Ok(Statement::DropSchema {
+                Ok(Statement::Schema(ast::SchemaStatement::Drop {
                     names: names.iter().map(super::access::schema_name).collect::<Result<_>>()?,
                     if_exists: *if_exists,
                     cascade: *cascade,
-                })
+                }))
             }
             S::Drop { object_type, if_exists, names, cascade, .. } => match object_type {
                 sp::ObjectType::Table => Ok(Statement::DropTable {

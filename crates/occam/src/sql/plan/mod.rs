@@ -83,16 +83,7 @@ pub enum Plan {
         if_exists: bool,
         cascade: bool,
     },
-    CreateSchema {
-        name: String,
-        if_not_exists: bool,
-        authorization: Option<String>,
-    },
-    DropSchema {
-        names: Vec<String>,
-        if_exists: bool,
-        cascade: bool,
-    },
+    Schema(ast::SchemaStatement),
     CreateIndex(ast::CreateIndex),
     DropIndex {
         names: Vec<ast::ObjectName>,
@@ -168,8 +159,7 @@ impl Plan {
                 | Plan::DropTable { .. }
                 | Plan::CreateView(_)
                 | Plan::DropView { .. }
-                | Plan::CreateSchema { .. }
-                | Plan::DropSchema { .. }
+                | Plan::Schema(_)
                 | Plan::Comment { .. }
                 | Plan::CreateFunction(_)
                 | Plan::DropFunction { .. }
@@ -204,8 +194,8 @@ impl Plan {
             Plan::CreateView(_) => "CREATE VIEW",
             Plan::DropView { .. } => "DROP VIEW",
             Plan::DropMaterializedView { .. } => "DROP MATERIALIZED VIEW",
-            Plan::CreateSchema { .. } => "CREATE SCHEMA",
-            Plan::DropSchema { .. } => "DROP SCHEMA",
+            Plan::Schema(ast::SchemaStatement::Create { .. }) => "CREATE SCHEMA",
+            Plan::Schema(ast::SchemaStatement::Drop { .. }) => "DROP SCHEMA",
             Plan::CreateIndex(_) => "CREATE INDEX",
             Plan::DropIndex { .. } => "DROP INDEX",
             Plan::CreateFunction(_) => "CREATE FUNCTION",
