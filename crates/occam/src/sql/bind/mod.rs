@@ -702,6 +702,19 @@ struct Grouping {
     aggregate_types: Vec<DataType>,
 }
 
+/// An INSERT's column list as column positions (`resolve` finds one; 42701 for a column named twice).
+fn insert_targets(names: &[String], resolve: impl Fn(&str) -> Result<usize>) -> Result<Vec<usize>> {
+    let mut targets = Vec::with_capacity(names.len());
+    for name in names {
+        let index = resolve(name)?;
+        if targets.contains(&index) {
+            return Err(Error::new(sqlstate::DUPLICATE_COLUMN, format!("column \"{name}\" specified more than once")));
+        }
+        targets.push(index);
+    }
+    Ok(targets)
+}
+
 struct Binder<'c> {
     catalog: &'c Catalog,
     params: Vec<DataType>,
@@ -829,23 +842,14 @@ impl<'c> Binder<'c> {
         let targets: Vec<usize> = if insert.columns.is_empty() {
             table.visible_columns().map(|(i, _)| i).collect()
         } else {
-            let mut targets = Vec::with_capacity(insert.columns.len());
-            for name in &insert.columns {
-                let index = table.column_index(name).ok_or_else(|| {
+            insert_targets(&insert.columns, |name| {
+                table.column_index(name).ok_or_else(|| {
                     Error::new(
                         sqlstate::UNDEFINED_COLUMN,
                         format!("column \"{name}\" of relation \"{}\" does not exist", table.name),
                     )
-                })?;
-                if targets.contains(&index) {
-                    return Err(Error::new(
-                        sqlstate::DUPLICATE_COLUMN,
-                        format!("column \"{name}\" specified more than once"),
-                    ));
-                }
-                targets.push(index);
-            }
-            targets
+                })
+            })?
         };
         let column_list = !insert.columns.is_empty();
         self.plan_insert_into(insert, table, targets, column_list)

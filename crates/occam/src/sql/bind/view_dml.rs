@@ -300,18 +300,7 @@ impl Binder<'_> {
         target.check_some_column_writable(view, Verb::Insert)?;
         let column_list = !insert.columns.is_empty();
         let view_targets: Vec<usize> = if column_list {
-            let mut targets = Vec::with_capacity(insert.columns.len());
-            for name in &insert.columns {
-                let index = target.column(view, name)?;
-                if targets.contains(&index) {
-                    return Err(Error::new(
-                        sqlstate::DUPLICATE_COLUMN,
-                        format!("column \"{name}\" specified more than once"),
-                    ));
-                }
-                targets.push(index);
-            }
-            targets
+            super::insert_targets(&insert.columns, |name| target.column(view, name))?
         } else {
             (0..view.columns.len()).collect()
         };
