@@ -10,11 +10,14 @@
 
 use std::sync::Arc;
 
+use crate::catalog::functions::SqlFunction;
 use crate::catalog::views::ViewDefinition;
 use crate::catalog::{Catalog, Table};
 use crate::error::{sqlstate, Error, Result};
 use crate::session::{Column, ColumnOrigin};
-use crate::sql::ast::{self, BinaryOperator, Expr, Literal, SelectItem, TableRef, UnaryOperator};
+use crate::sql::ast::{
+    self, BinaryOperator, Expr, FunctionBody, FunctionReturns, Literal, SelectItem, TableRef, UnaryOperator,
+};
 use crate::sql::functions;
 use crate::sql::parse::strip_positions;
 use crate::sql::plan::*;
@@ -104,14 +107,7 @@ pub fn plan_statement_as(
         ),
         ast::Statement::CreateFunction(create) => {
             // The body must bind over the parameters and give the return type (checked again where used).
-            expand_sql_function(
-                catalog,
-                0,
-                &create.name.name,
-                &create.params,
-                &crate::sql::parse::parse_expression(&create.body_sql)?,
-                create.returns,
-            )?;
+            binder.check_function_body(&crate::catalog::functions::definition(create, 0))?;
             (Plan::CreateFunction(create.clone()), empty_columns())
         }
         ast::Statement::DropFunction { functions, if_exists } => {
@@ -257,9 +253,9 @@ pub fn bind_table_predicate(table: &Table, expr: &Expr) -> Result<BoundExpr> {
 /// How deep SQL function bodies may call SQL functions (a function that calls itself ends here).
 const MAX_FUNCTION_NESTING: usize = 32;
 
-/// Binds a SQL function's body over its parameters (parameter i is `Column(i)`, by name or as `$i + 1`),
-/// cast to the return type: 42P13 as PostgreSQL when it cannot be; subqueries are not supported in a body
-/// (the expansion places the body where the function is called).
+/// Binds a SQL function's expression body over its parameters (parameter i is `Column(i)`, by name or as
+/// `$i + 1`), cast to the return type: 42P13 as PostgreSQL when it cannot be. A body with subqueries is
+/// not expanded in place (see `Binder::sql_function_call`).
 fn expand_sql_function(
     catalog: &Catalog,
     depth: usize,
@@ -284,10 +280,7 @@ fn expand_sql_function(
         .collect();
     let mut scope = Scope::default();
     scope.push(Some(name.to_string()), columns)?;
-    let (bound, from) = binder.bind_expr(body, &scope)?;
-    if !bound.subqueries().is_empty() {
-        return Err(Error::unsupported("subqueries in SQL function bodies"));
-    }
+    let (bound, from) = binder.bind_expr(body, &scope).map_err(outside_statement_text)?;
     let return_mismatch = || {
         Error::new(
             sqlstate::INVALID_FUNCTION_DEFINITION,
@@ -299,6 +292,102 @@ fn expand_sql_function(
         return Err(return_mismatch());
     }
     binder.coerce(bound, from, returns)
+}
+
+/// The parameters of a SQL function as a FROM item named after the function (`fname.param`), unnamed
+/// ones as `$n`.
+fn parameter_scope(function: &SqlFunction) -> Result<Scope> {
+    let columns = function
+        .params
+        .iter()
+        .enumerate()
+        .map(|(i, (param, data_type))| ScopeColumn {
+            name: param.clone().unwrap_or_else(|| format!("${}", i + 1)),
+            data_type: *data_type,
+            hidden: false,
+            origin: None,
+        })
+        .collect();
+    let mut scope = Scope::default();
+    scope.push(Some(function.name.clone()), columns)?;
+    Ok(scope)
+}
+
+/// An error in a function body, whose text positions are not the statement's.
+fn outside_statement_text(mut err: Error) -> Error {
+    err.position = None;
+    err
+}
+
+/// A SQL function call's value, NULL without evaluating the body when the function is STRICT and an
+/// argument is NULL.
+fn strict_call(function: &SqlFunction, args: &[BoundExpr], value: BoundExpr) -> BoundExpr {
+    if !function.strict || args.is_empty() {
+        return value;
+    }
+    let any_null =
+        BoundExpr::Or(args.iter().map(|a| BoundExpr::IsNull { expr: Box::new(a.clone()), negated: false }).collect());
+    BoundExpr::Case { branches: vec![(any_null, BoundExpr::Literal(Value::Null))], else_result: Some(Box::new(value)) }
+}
+
+/// An expression moved one query level in (into a subquery of the query it was bound in): its row's
+/// columns become outer references. 0A000 for what cannot move: a correlated subquery (its own outer
+/// references would need the same renumbering) and window or select-list function results (placed
+/// after the row once the query is bound).
+fn one_level_in(expr: &BoundExpr) -> Result<BoundExpr> {
+    let placeholder = |e: &BoundExpr| matches!(e, BoundExpr::Column(c) if *c >= SELECT_LIST_FUNCTIONS);
+    if expr.subqueries().iter().any(|s| s.correlated) || expr.any(placeholder) {
+        return Err(Error::unsupported(
+            "an argument of a query-bodied SQL function that holds a correlated subquery, a window function or a set-returning function",
+        ));
+    }
+    Ok(expr.replace_references(&|e| match e {
+        BoundExpr::Column(index) => Some(BoundExpr::OuterColumn { depth: 1, index: *index }),
+        BoundExpr::OuterColumn { depth, index } => Some(BoundExpr::OuterColumn { depth: depth + 1, index: *index }),
+        _ => None,
+    }))
+}
+
+/// Checks a function body's result columns (`found`) against the declared ones: 42P13 with PostgreSQL's
+/// details.
+fn check_function_result(function: &SqlFunction, declared: &[(String, DataType)], found: &[DataType]) -> Result<()> {
+    let returned = match &function.returns {
+        FunctionReturns::Scalar(data_type) | FunctionReturns::SetOf(data_type) => data_type.name().to_string(),
+        FunctionReturns::SetOfTable(name) => name.clone(),
+        FunctionReturns::Table(_) => "record".to_string(),
+    };
+    let mismatch = |detail: String| {
+        Error::new(
+            sqlstate::INVALID_FUNCTION_DEFINITION,
+            format!("return type mismatch in function declared to return {returned}"),
+        )
+        .with_detail(detail)
+    };
+    let one_column = matches!(function.returns, FunctionReturns::Scalar(_) | FunctionReturns::SetOf(_));
+    if one_column {
+        let [from] = found else { return Err(mismatch("Final statement must return exactly one column.".into())) };
+        if *from != DataType::Unknown && !scalar::can_assign(from, &declared[0].1) {
+            return Err(mismatch(format!("Actual return type is {}.", from.name())));
+        }
+        return Ok(());
+    }
+    if found.len() > declared.len() {
+        return Err(mismatch("Final statement returns too many columns.".into()));
+    }
+    if found.len() < declared.len() {
+        return Err(mismatch("Final statement returns too few columns.".into()));
+    }
+    for (i, (from, (_, to))) in found.iter().zip(declared).enumerate() {
+        if *from != DataType::Unknown && !scalar::can_assign(from, to) {
+            return Err(mismatch(format!(
+                "Final statement returns {} instead of {} at column {}.",
+                from.name(),
+                to.name(),
+                i + 1
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Binds an expression index column over one row of `table`: its bound form and type. As PostgreSQL, no
@@ -1057,7 +1146,7 @@ impl<'c> Binder<'c> {
             // LATERAL): it then expands each of their rows. (Not past an UPDATE's or DELETE's target, which
             // is no FROM item.)
             if let TableRef::Function { name, args, alias } = item {
-                if name != "unnest" && !sources.is_empty() && start == 0 {
+                if name != "unnest" && !self.is_sql_function_item(name) && !sources.is_empty() && start == 0 {
                     let (function, args, item_scope) = self.function_item(name, args, alias.as_ref(), scope)?;
                     let reads_preceding = args.iter().any(|a| a.any(|e| matches!(e, BoundExpr::Column(_))));
                     let input = reads_preceding.then(|| match sources.len() {
@@ -2514,6 +2603,9 @@ impl<'c> Binder<'c> {
             TableRef::Function { name, args, alias } if name == "unnest" => {
                 return self.plan_unnest(args, alias.as_ref());
             }
+            TableRef::Function { name, args, alias } if self.is_sql_function_item(name) => {
+                return self.as_lateral(|b| b.plan_sql_function_item(name, args, alias.as_ref()));
+            }
             // A function in FROM may read the items before it (PostgreSQL's implicit LATERAL).
             TableRef::Function { name, args, alias } => {
                 let (function, args, item_scope) =
@@ -2856,7 +2948,13 @@ impl<'c> Binder<'c> {
             }),
             Expr::Column { table, name } => self.bind_column(table.as_deref(), name, scope),
             Expr::Parameter(n) if self.function_body.is_some() => match self.params.get(n.wrapping_sub(1)) {
-                Some(data_type) => Ok((BoundExpr::Column(n - 1), *data_type)),
+                // An expression body: the parameters are the row; a query body: they are the outermost row.
+                Some(data_type) if self.outer.is_empty() => Ok((BoundExpr::Column(n - 1), *data_type)),
+                Some(data_type) => {
+                    self.outer_refs += 1;
+                    self.lowest_outer_level = 0;
+                    Ok((BoundExpr::OuterColumn { depth: self.outer.len(), index: n - 1 }, *data_type))
+                }
                 None => Err(Error::new(sqlstate::UNDEFINED_PARAMETER, format!("there is no parameter ${n}"))),
             },
             Expr::Parameter(n) => {
@@ -3370,54 +3468,238 @@ impl<'c> Binder<'c> {
         self.call(function, bound, types)
     }
 
-    /// A call of a SQL function (`CREATE FUNCTION ... LANGUAGE sql`), expanded into its body over the
-    /// arguments (cast to the parameters' types); None when no function of that name takes them. The
-    /// function whose parameter types match the arguments exactly in most places wins.
+    /// A call of a SQL function (`CREATE FUNCTION ... LANGUAGE sql`) in an expression; None when no function
+    /// of that name takes the arguments. An expression body is expanded in place over the arguments (cast
+    /// to the parameters' types); a query body becomes a scalar subquery giving its first row's value (NULL
+    /// without rows), as PostgreSQL's SQL functions do.
     fn sql_function_call(
         &mut self,
         name: &str,
         args: Vec<BoundExpr>,
         types: Vec<DataType>,
     ) -> Result<Option<(BoundExpr, DataType)>> {
-        let catalog = self.catalog;
-        let Some(candidates) = catalog.functions.get(name) else { return Ok(None) };
+        let Some(function) = self.resolve_sql_function(name, &types) else { return Ok(None) };
+        let depth = self.function_nesting(&function)?;
+        let Some(returns) = function.returns.scalar() else {
+            return Err(Error::unsupported(format!(
+                "set-returning SQL function {} in an expression (call it in FROM)",
+                function.signature()
+            )));
+        };
+        let mut coerced = Vec::with_capacity(args.len());
+        for ((arg, from), (_, to)) in args.into_iter().zip(types).zip(&function.params) {
+            coerced.push(self.coerce(arg, from, *to)?);
+        }
+        let inline = match &function.body {
+            FunctionBody::Expr(body) => {
+                let bound = expand_sql_function(self.catalog, depth, &function.name, &function.params, body, returns)?;
+                bound.subqueries().is_empty().then_some(bound)
+            }
+            FunctionBody::Query(_) => None,
+        };
+        let value = match inline {
+            Some(body) => body.replace_columns(&|i| coerced[i].clone()),
+            None => {
+                // The arguments are evaluated inside the subquery, one level below where they were bound.
+                let inner = coerced.iter().map(one_level_in).collect::<Result<Vec<_>>>()?;
+                let mut plan = self.function_rows(&function, inner, depth)?;
+                plan.limit = Some(BoundExpr::Literal(Value::Int(1)));
+                let correlated = coerced
+                    .iter()
+                    .any(|a| a.any(|e| matches!(e, BoundExpr::Column(_) | BoundExpr::OuterColumn { .. })));
+                let id = self.next_subquery_id;
+                self.next_subquery_id += 1;
+                BoundExpr::Subquery(Box::new(SubqueryPlan { id, plan, correlated }))
+            }
+        };
+        Ok(Some((strict_call(&function, &coerced, value), returns)))
+    }
+
+    /// The SQL function `name` that takes arguments of `types` (with PostgreSQL's implicit casts): the one
+    /// whose parameter types match the arguments exactly in most places.
+    fn resolve_sql_function(&self, name: &str, types: &[DataType]) -> Option<Arc<SqlFunction>> {
         let accepts = scalar::can_cast_implicitly;
-        let function = candidates
+        self.catalog
+            .functions
+            .get(name)?
             .iter()
-            .filter(|f| f.params.len() == types.len() && f.params.iter().zip(&types).all(|((_, p), t)| accepts(t, p)))
-            .max_by_key(|f| f.params.iter().zip(&types).filter(|((_, p), t)| p == *t).count());
-        let Some(function) = function else { return Ok(None) };
+            .filter(|f| f.params.len() == types.len() && f.params.iter().zip(types).all(|((_, p), t)| accepts(t, p)))
+            .max_by_key(|f| f.params.iter().zip(types).filter(|((_, p), t)| p == *t).count())
+            .cloned()
+    }
+
+    /// How deep `function`'s body is bound (one more than here): 54001 past `MAX_FUNCTION_NESTING`, where a
+    /// function that calls itself ends.
+    fn function_nesting(&self, function: &SqlFunction) -> Result<usize> {
         let depth = self.function_body.unwrap_or(0);
         if depth >= MAX_FUNCTION_NESTING {
             return Err(Error::new(sqlstate::STATEMENT_TOO_COMPLEX, "stack depth limit exceeded").with_detail(
                 format!("SQL function \"{}\" nests more than {MAX_FUNCTION_NESTING} deep.", function.name),
             ));
         }
-        let body = expand_sql_function(
-            catalog,
-            depth + 1,
-            &function.name,
-            &function.params,
-            &function.body,
-            function.returns,
-        )?;
-        let mut coerced = Vec::with_capacity(args.len());
-        for ((arg, from), (_, to)) in args.into_iter().zip(types).zip(&function.params) {
-            coerced.push(self.coerce(arg, from, *to)?);
+        Ok(depth + 1)
+    }
+
+    /// The query of a function body that is not expanded in place (an expression body with subqueries is
+    /// `SELECT expr`).
+    fn function_query(function: &SqlFunction) -> std::borrow::Cow<'_, ast::Query> {
+        match &function.body {
+            FunctionBody::Query(query) => std::borrow::Cow::Borrowed(query.as_ref()),
+            FunctionBody::Expr(expr) => std::borrow::Cow::Owned(crate::sql::parse::select_of(expr.clone())),
         }
-        let expanded = body.replace_columns(&|i| coerced[i].clone());
-        if !function.strict || coerced.is_empty() {
-            return Ok(Some((expanded, function.returns)));
+    }
+
+    /// Checks a function being created as PostgreSQL does: its body binds over the parameters, and gives
+    /// what the function returns (42P13).
+    fn check_function_body(&mut self, function: &SqlFunction) -> Result<()> {
+        if let (FunctionBody::Expr(body), Some(returns)) = (&function.body, function.returns.scalar()) {
+            let bound = expand_sql_function(self.catalog, 1, &function.name, &function.params, body, returns)?;
+            if bound.subqueries().is_empty() {
+                return Ok(());
+            }
         }
-        // STRICT: NULL when any argument is NULL, without evaluating the body.
-        let any_null = BoundExpr::Or(
-            coerced.iter().map(|a| BoundExpr::IsNull { expr: Box::new(a.clone()), negated: false }).collect(),
-        );
-        let strict = BoundExpr::Case {
-            branches: vec![(any_null, BoundExpr::Literal(Value::Null))],
-            else_result: Some(Box::new(expanded)),
+        let args = function.params.iter().map(|_| BoundExpr::Literal(Value::Null)).collect();
+        self.function_rows(function, args, 1).map(|_| ())
+    }
+
+    /// The rows a call of a query-bodied function gives: its body, bound with the parameters as its outer
+    /// row, run once over the arguments (which must read nothing of the level they stand in but outer
+    /// rows), its columns cast to the declared result columns (42P13 as PostgreSQL where they cannot be).
+    fn function_rows(&mut self, function: &SqlFunction, args: Vec<BoundExpr>, depth: usize) -> Result<QueryPlan> {
+        let query = Self::function_query(function);
+        let body = self.plan_function_query(function, &query, depth)?;
+        let declared = self.function_columns(function)?;
+        let arity = args.len();
+        let found: Vec<DataType> = body.columns.iter().map(|c| c.data_type).collect();
+        check_function_result(function, &declared, &found)?;
+        let source = if arity == 0 {
+            Source::Subquery(Box::new(body))
+        } else {
+            Source::Join(Box::new(JoinPlan {
+                kind: ast::JoinKind::Cross,
+                left: Source::Values(vec![args]),
+                right_width: found.len(),
+                right: Source::Subquery(Box::new(body)),
+                left_width: arity,
+                condition: None,
+                merged: Vec::new(),
+                lateral: true,
+            }))
         };
-        Ok(Some((strict, function.returns)))
+        let mut projection = Vec::with_capacity(declared.len());
+        let mut columns = Vec::with_capacity(declared.len());
+        for (i, ((name, to), from)) in declared.into_iter().zip(found).enumerate() {
+            projection.push(self.coerce(BoundExpr::Column(arity + i), from, to)?);
+            columns.push(Column { name, data_type: to, origin: None });
+        }
+        let mut plan = QueryPlan::over(source, projection, Arc::from(columns));
+        if function.strict && arity > 0 {
+            // STRICT: no rows for a NULL argument.
+            let present = (0..arity).map(|i| BoundExpr::IsNull { expr: Box::new(BoundExpr::Column(i)), negated: true });
+            plan.filter = Some(BoundExpr::And(present.collect()));
+        }
+        Ok(plan)
+    }
+
+    /// A function body's query, bound on its own (it sees no name of the query that calls it) with the
+    /// parameters as its outer row, by name (also `fname.param`) or as `$n`; a column of the body's own
+    /// FROM items wins over a parameter of the same name, as in PostgreSQL.
+    fn plan_function_query(&mut self, function: &SqlFunction, query: &ast::Query, depth: usize) -> Result<QueryPlan> {
+        let mut binder = Binder::new(self.catalog, &function.param_types());
+        binder.function_body = Some(depth);
+        binder.clause = "SQL function bodies";
+        binder.session_user = self.session_user.clone();
+        binder.next_subquery_id = self.next_subquery_id;
+        binder.next_work_table_id = self.next_work_table_id;
+        binder.outer.push(parameter_scope(function)?);
+        binder.outer_groups.push(None);
+        let plan = binder.plan_query(query).map_err(outside_statement_text);
+        self.next_subquery_id = binder.next_subquery_id;
+        self.next_work_table_id = binder.next_work_table_id;
+        plan
+    }
+
+    /// The columns a set-returning function gives, names and types (a scalar one: its value, named after
+    /// the function).
+    fn function_columns(&self, function: &SqlFunction) -> Result<Vec<(String, DataType)>> {
+        Ok(match &function.returns {
+            FunctionReturns::Scalar(data_type) | FunctionReturns::SetOf(data_type) => {
+                vec![(function.name.clone(), *data_type)]
+            }
+            FunctionReturns::Table(columns) => columns.clone(),
+            FunctionReturns::SetOfTable(name) => {
+                let Some(table) = self.catalog.find_table(name) else {
+                    return Err(Error::new(sqlstate::UNDEFINED_OBJECT, format!("type \"{name}\" does not exist")));
+                };
+                table.visible_columns().map(|(_, c)| (c.name.clone(), c.data_type)).collect()
+            }
+        })
+    }
+
+    /// A SQL function in FROM (`FROM f(1)`, also after other items, whose columns its arguments may read:
+    /// PostgreSQL's implicit LATERAL): a set-returning one's rows, a scalar one's one row. Its columns are
+    /// named as declared (one column: after the function, or the alias), renamed by the alias's list.
+    fn plan_sql_function_item(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        alias: Option<&ast::TableAlias>,
+    ) -> Result<(Source, Scope)> {
+        let saved_clause = std::mem::replace(&mut self.clause, "FROM");
+        let mut bound = Vec::with_capacity(args.len());
+        let mut types = Vec::with_capacity(args.len());
+        for arg in args {
+            match self.bind_expr(arg, &Scope::default()) {
+                Ok((expr, data_type)) => {
+                    bound.push(expr);
+                    types.push(data_type);
+                }
+                Err(err) => {
+                    self.clause = saved_clause;
+                    return Err(err);
+                }
+            }
+        }
+        self.clause = saved_clause;
+        let Some(function) = self.resolve_sql_function(name, &types) else {
+            return Err(functions::function_does_not_exist(name, &types));
+        };
+        let (source, mut columns) = match function.returns.scalar() {
+            Some(_) => {
+                let (value, data_type) = self.sql_function_call(name, bound, types)?.expect("resolved above");
+                (Source::Values(vec![vec![value]]), vec![(function.name.clone(), data_type)])
+            }
+            None => {
+                let depth = self.function_nesting(&function)?;
+                let mut coerced = Vec::with_capacity(bound.len());
+                for ((arg, from), (_, to)) in bound.into_iter().zip(types).zip(&function.params) {
+                    coerced.push(self.coerce(arg, from, *to)?);
+                }
+                let plan = self.function_rows(&function, coerced, depth)?;
+                let columns = plan.columns.iter().map(|c| (c.name.clone(), c.data_type)).collect();
+                (Source::Subquery(Box::new(plan)), columns)
+            }
+        };
+        if let (Some(alias), [(only, _)]) = (alias, columns.as_mut_slice()) {
+            *only = alias.name.clone();
+        }
+        let names = renamed_by_alias(columns.iter().map(|(n, _)| n.clone()).collect(), alias);
+        let scope_columns = names
+            .into_iter()
+            .zip(columns)
+            .map(|(name, (_, data_type))| ScopeColumn { name, data_type, hidden: false, origin: None })
+            .collect();
+        let mut scope = Scope::default();
+        scope.push(Some(alias.map_or_else(|| function.name.clone(), |a| a.name.clone())), scope_columns)?;
+        Ok((source, scope))
+    }
+
+    /// Whether `name` in FROM is a SQL function (a built-in set-returning function of the name wins).
+    fn is_sql_function_item(&self, name: &str) -> bool {
+        name != "generate_series"
+            && name != "unnest"
+            && crate::sql::json::JsonTable::resolve(name, &[]).is_none()
+            && self.catalog.functions.contains_key(name)
     }
 
     /// Functions answered from the server's fixed environment, folded to constants at plan time.

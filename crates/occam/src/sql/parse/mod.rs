@@ -29,6 +29,7 @@ mod depth;
 mod dialect;
 mod expr;
 mod function;
+pub use function::{body_of, select_of};
 mod merge;
 mod query;
 mod render;
