@@ -2869,10 +2869,10 @@ impl<'c> Binder<'c> {
             types.push(data_type);
         }
         let Some(resolved) = crate::sql::json::JsonTable::resolve(name, &types) else {
-            return Err(Error::new(
-                sqlstate::UNDEFINED_FUNCTION,
-                format!("function {name} does not exist as a table function"),
-            ));
+            if functions::resolve_scalar(name, &types).is_ok() {
+                return Err(Error::unsupported(format!("the scalar function {name} in FROM")));
+            }
+            return Err(functions::function_does_not_exist(name, &types));
         };
         let (function, input) = resolved?;
         let arg = self.coerce(bound.remove(0), types[0], input)?;
