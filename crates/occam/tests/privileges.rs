@@ -341,7 +341,10 @@ fn data_modifying_with_queries_need_their_privileges() {
 #[test]
 fn function_bodies_read_with_the_callers_privileges() {
     let (db, mut admin) = setup();
-    ok(&mut admin, "CREATE FUNCTION balance_of(a int) RETURNS int LANGUAGE sql AS 'SELECT balance FROM accounts WHERE id = a'");
+    ok(
+        &mut admin,
+        "CREATE FUNCTION balance_of(a int) RETURNS int LANGUAGE sql AS 'SELECT balance FROM accounts WHERE id = a'",
+    );
     ok(&mut admin, "CREATE FUNCTION balances() RETURNS SETOF int LANGUAGE sql AS 'SELECT balance FROM accounts'");
     ok(&mut admin, "CREATE FUNCTION doubled(a int) RETURNS int LANGUAGE sql RETURN balance_of(a) * 2");
     let mut app = db.session("myapp").unwrap();

@@ -49,10 +49,12 @@ pub enum Statement {
     CreateView(CreateView),
     /// `CREATE TABLE name AS query` / `CREATE MATERIALIZED VIEW name AS query` (PostgreSQL mode).
     CreateTableAs(CreateTableAs),
-    /// `REFRESH MATERIALIZED VIEW [CONCURRENTLY] name`.
+    /// `REFRESH MATERIALIZED VIEW [CONCURRENTLY] name [WITH [NO] DATA]`.
     RefreshMaterializedView {
         name: ObjectName,
         concurrently: bool,
+        /// False for `WITH NO DATA`.
+        with_data: bool,
     },
     /// `DROP MATERIALIZED VIEW [IF EXISTS] name, ... [CASCADE]`.
     DropMaterializedView {

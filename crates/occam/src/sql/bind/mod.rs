@@ -98,8 +98,8 @@ pub fn plan_statement_as(
         }
         ast::Statement::CreateView(create) => (Plan::CreateView(binder.plan_create_view(create)?), empty_columns()),
         ast::Statement::CreateTableAs(create) => (binder.plan_create_table_as(create)?, empty_columns()),
-        ast::Statement::RefreshMaterializedView { name, concurrently } => {
-            (binder.plan_refresh(name, *concurrently)?, empty_columns())
+        ast::Statement::RefreshMaterializedView { name, concurrently, with_data } => {
+            (binder.plan_refresh(name, *concurrently, *with_data)?, empty_columns())
         }
         ast::Statement::DropMaterializedView { names, if_exists, cascade } => (
             Plan::DropMaterializedView { names: names.clone(), if_exists: *if_exists, cascade: *cascade },
@@ -769,6 +769,9 @@ struct Binder<'c> {
     next_subquery_id: usize,
     /// Numbers `WITH RECURSIVE` work tables within the statement.
     next_work_table_id: usize,
+    /// Whether the statement runs the queries it binds (false for CREATE VIEW and `WITH NO DATA`): reading
+    /// a materialized view that is not populated is then `55000`, as PostgreSQL when it opens one.
+    reads_rows: bool,
     /// Ids of the tables and views the statement's FROM items named so far (a view's dependencies).
     referenced_relations: Vec<u32>,
     /// The views being expanded (innermost last), to catch a view that reads itself.
@@ -848,6 +851,7 @@ impl<'c> Binder<'c> {
             lowest_outer_level: usize::MAX,
             outer_refs: 0,
             next_subquery_id: 0,
+            reads_rows: true,
             next_work_table_id: 0,
             referenced_relations: Vec::new(),
             expanding_views: Vec::new(),
@@ -1394,6 +1398,8 @@ impl<'c> Binder<'c> {
     /// tables and views it reads recorded; a replaced view must keep its columns' names and types, as
     /// PostgreSQL requires.
     fn plan_create_view(&mut self, create: &ast::CreateView) -> Result<ViewDefinition> {
+        // A view may read a materialized view that is not populated: reading the view is the error.
+        self.reads_rows = false;
         self.define_view(create, "CREATE VIEW specifies more column names than columns")
             .map(|(definition, _)| definition)
     }
@@ -1471,6 +1477,8 @@ impl<'c> Binder<'c> {
     /// `CREATE TABLE ... AS query` / `CREATE MATERIALIZED VIEW ... AS query`: a table whose columns are
     /// the query's (renamed by a column list), typed as the query's (an untyped literal's as text).
     fn plan_create_table_as(&mut self, create: &ast::CreateTableAs) -> Result<Plan> {
+        // `WITH NO DATA` does not run the query.
+        self.reads_rows = create.with_data;
         let (definition, query) = self.define_view(
             &ast::CreateView {
                 name: create.name.clone(),
@@ -1510,8 +1518,9 @@ impl<'c> Binder<'c> {
         })
     }
 
-    /// `REFRESH MATERIALIZED VIEW name`: its stored query bound again.
-    fn plan_refresh(&mut self, name: &ast::ObjectName, concurrently: bool) -> Result<Plan> {
+    /// `REFRESH MATERIALIZED VIEW name`: its stored query bound again (not run `WITH NO DATA`, so then it
+    /// may read materialized views that are not populated).
+    fn plan_refresh(&mut self, name: &ast::ObjectName, concurrently: bool, with_data: bool) -> Result<Plan> {
         let Some(definition) = self.catalog.find_materialized(name).cloned() else {
             return Err(match self.catalog.find_table(&name.name) {
                 Some(_) => Error::unsupported(format!("\"{}\" is not a materialized view", name.name)),
@@ -1519,6 +1528,7 @@ impl<'c> Binder<'c> {
             });
         };
         let table = self.catalog.table(name)?.clone();
+        self.reads_rows = with_data;
         let mut query = self.plan_view(&definition)?;
         // The stored query's columns may have changed type since; the table's types decide.
         for (i, column) in table.visible_columns().map(|(_, c)| c).enumerate().take(query.visible) {
@@ -1528,7 +1538,7 @@ impl<'c> Binder<'c> {
                 query.projection[i] = self.coerce(expr, from, column.data_type)?;
             }
         }
-        Ok(Plan::RefreshMaterializedView { table, query: Box::new(query), concurrently })
+        Ok(Plan::RefreshMaterializedView { table, query: Box::new(query), concurrently, with_data })
     }
 
     /// A view's query bound where a FROM item names it: on its own, seeing none of the statement's WITH
@@ -2595,6 +2605,13 @@ impl<'c> Binder<'c> {
             }
             TableRef::Table { name, alias } => {
                 let table = self.catalog.table(name)?.clone();
+                if table.materialized && !table.populated && self.reads_rows {
+                    return Err(Error::new(
+                        sqlstate::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                        format!("materialized view \"{}\" has not been populated", table.name),
+                    )
+                    .with_hint("Use the REFRESH MATERIALIZED VIEW command."));
+                }
                 self.referenced_relations.push(table.id);
                 let item_name = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| table.name.clone());
                 scope.push(Some(item_name), table_scope_columns(&table, alias.as_ref()))?;
@@ -3609,6 +3626,7 @@ impl<'c> Binder<'c> {
         binder.function_body = Some(depth);
         binder.clause = "SQL function bodies";
         binder.session_user = self.session_user.clone();
+        binder.reads_rows = self.reads_rows;
         binder.next_subquery_id = self.next_subquery_id;
         binder.next_work_table_id = self.next_work_table_id;
         binder.outer.push(parameter_scope(function)?);

@@ -199,7 +199,7 @@ fn pg_class(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("relnatts", class.attributes().len() as i16)
                 .set("relchecks", checks)
                 .set("relhastriggers", has_triggers)
-                .set("relispopulated", true)
+                .set("relispopulated", !matches!(class, Class::Table(table) if !table.populated))
                 .set("relreplident", if matches!(class, Class::Table(_)) { "d" } else { "n" })
                 .set("relacl", table_acl(ctx, class))
                 .finish()
@@ -815,7 +815,7 @@ fn pg_matviews(ctx: &SystemContext) -> Result<Vec<Row>> {
                     .set("matviewowner", super::names::role_name(catalog, owner_oid(catalog, class)))
                     .set("tablespace", Value::Null)
                     .set("hasindexes", !table.indexes.is_empty())
-                    .set("ispopulated", true)
+                    .set("ispopulated", table.populated)
                     .set("definition", super::deparse::view_definition(definition))
                     .finish(),
             )
