@@ -36,6 +36,7 @@ const FIXTURE: &[&str] = &[
     "CREATE FUNCTION customer_orders(c int) RETURNS TABLE (order_id bigint, status text) LANGUAGE sql STRICT \
      AS $$ SELECT order_id, status FROM orders WHERE customer_id = c $$",
     "CREATE FUNCTION plus(int, int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 + $2'",
+    "COMMENT ON FUNCTION order_count(int) IS 'Orders of one customer'",
 ];
 
 const COMMANDS: &[&str] = &[

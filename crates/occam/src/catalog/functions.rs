@@ -125,41 +125,49 @@ pub fn create(txn: &mut Transaction, create: &ast::CreateFunction) -> Result<()>
 pub fn drop(txn: &mut Transaction, functions: &[FunctionSignature], if_exists: bool) -> Result<()> {
     let all = load(txn)?;
     for signature in functions {
-        check_schema(&signature.name)?;
-        let name = &signature.name.name;
-        let candidates = all.get(name).map(Vec::as_slice).unwrap_or(&[]);
-        let found: Vec<&Arc<SqlFunction>> = match &signature.params {
-            Some(types) => candidates
-                .iter()
-                .filter(|f| f.params.len() == types.len() && f.params.iter().zip(types).all(|((_, a), b)| a == b))
-                .collect(),
-            None => candidates.iter().collect(),
-        };
-        match found.as_slice() {
-            [] if if_exists => {}
-            [] => {
-                let message = match &signature.params {
-                    Some(types) => {
-                        format!(
-                            "function {} does not exist",
-                            signature_text(&display_name(&signature.name), types.iter())
-                        )
-                    }
-                    None => format!("could not find a function named \"{}\"", display_name(&signature.name)),
-                };
-                return Err(Error::new(sqlstate::UNDEFINED_FUNCTION, message));
-            }
-            [function] => {
-                let types: Vec<DataType> = function.params.iter().map(|(_, t)| *t).collect();
-                txn.delete(key(&function.name, &types));
-            }
-            _ => {
-                return Err(Error::new(sqlstate::AMBIGUOUS_FUNCTION, format!("function name \"{name}\" is not unique"))
-                    .with_hint("Specify the argument list to select the function unambiguously."))
-            }
+        match find(&all, signature)? {
+            None if if_exists => {}
+            None => return Err(not_found(signature)),
+            Some(function) => txn.delete(key(&function.name, &function.param_types())),
         }
     }
     Ok(())
+}
+
+/// The function `signature` names among `all` (as DROP FUNCTION and COMMENT ON FUNCTION name one): with
+/// types, the one with exactly those parameter types; without, the only one of the name (42725 if there
+/// are several). None if there is none.
+pub fn find<'f>(
+    all: &'f HashMap<String, Vec<Arc<SqlFunction>>>,
+    signature: &FunctionSignature,
+) -> Result<Option<&'f Arc<SqlFunction>>> {
+    check_schema(&signature.name)?;
+    let name = &signature.name.name;
+    let candidates = all.get(name).map(Vec::as_slice).unwrap_or(&[]);
+    let found: Vec<&Arc<SqlFunction>> = match &signature.params {
+        Some(types) => candidates
+            .iter()
+            .filter(|f| f.params.len() == types.len() && f.params.iter().zip(types).all(|((_, a), b)| a == b))
+            .collect(),
+        None => candidates.iter().collect(),
+    };
+    match found.as_slice() {
+        [] => Ok(None),
+        [function] => Ok(Some(function)),
+        _ => Err(Error::new(sqlstate::AMBIGUOUS_FUNCTION, format!("function name \"{name}\" is not unique"))
+            .with_hint("Specify the argument list to select the function unambiguously.")),
+    }
+}
+
+/// PostgreSQL's 42883 for a function `signature` names that does not exist.
+pub fn not_found(signature: &FunctionSignature) -> Error {
+    let message = match &signature.params {
+        Some(types) => {
+            format!("function {} does not exist", signature_text(&display_name(&signature.name), types.iter()))
+        }
+        None => format!("could not find a function named \"{}\"", display_name(&signature.name)),
+    };
+    Error::new(sqlstate::UNDEFINED_FUNCTION, message)
 }
 
 //   function row: u8 format version, str name, u16 parameter count, per parameter: u8 named, [str name],

@@ -26,6 +26,11 @@ pub enum Statement {
         functions: Vec<FunctionSignature>,
         if_exists: bool,
     },
+    /// `COMMENT ON FUNCTION name[(types)] IS 'text' | NULL`.
+    CommentOnFunction {
+        function: FunctionSignature,
+        text: Option<String>,
+    },
     /// `COMMENT ON kind name IS 'text' | NULL` (`column`: the column of `COMMENT ON COLUMN t.c`).
     Comment {
         object: CommentObject,

@@ -43,6 +43,7 @@ pub fn check<'a>(catalog: &'a Catalog, role: &str, statement: &'a Statement) -> 
         | Statement::CreateTableAs(_)
         | Statement::CreateFunction(_)
         | Statement::DropFunction { .. }
+        | Statement::CommentOnFunction { .. }
             if !catalog.roles.has_schema_privilege(role, PUBLIC_SCHEMA, Privilege::Create) =>
         {
             return Err(permission_denied(format!("permission denied for schema {PUBLIC_SCHEMA}")));

@@ -113,6 +113,10 @@ pub fn plan_statement_as(
         ast::Statement::DropFunction { functions, if_exists } => {
             (Plan::DropFunction { functions: functions.clone(), if_exists: *if_exists }, empty_columns())
         }
+        ast::Statement::CommentOnFunction { function, text } => {
+            let key = crate::sql::system::comments::function_comment_target(catalog, function)?;
+            (Plan::Comment { key, text: text.clone() }, empty_columns())
+        }
         ast::Statement::Comment { object, name, column, text } => {
             let key = crate::sql::system::comment_target(catalog, *object, name, column.as_deref())?;
             (Plan::Comment { key, text: text.clone() }, empty_columns())

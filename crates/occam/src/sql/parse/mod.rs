@@ -72,6 +72,10 @@ pub fn parse_each(sql: &str) -> Result<Vec<Result<ast::Statement>>> {
             statements.push(statement);
             continue;
         }
+        if let Some(statement) = comment_on_function(&mut parser, &source, &translator)? {
+            statements.push(statement);
+            continue;
+        }
         if let Some(statement) = refresh_statement(&mut parser, &source, &translator)? {
             statements.push(Ok(statement));
             continue;
@@ -314,6 +318,53 @@ fn set_constraints_statement(parser: &mut Parser, source: &Source) -> Result<Opt
         return Err(source.syntax_error_at(&next));
     }
     Ok(Some(ast::Statement::Session(ast::SessionCommand::SetConstraints)))
+}
+
+/// `COMMENT ON FUNCTION name [(type, ...)] IS 'text' | NULL`: sqlparser reads no argument list there. None
+/// when the statement is not a COMMENT ON FUNCTION.
+fn comment_on_function(
+    parser: &mut Parser,
+    source: &Source,
+    translator: &Translator,
+) -> Result<Option<Result<ast::Statement>>> {
+    let word = |n: usize, keyword: Keyword| matches!(&parser.peek_nth_token_ref(n).token, Token::Word(w) if w.keyword == keyword);
+    if !(word(0, Keyword::COMMENT) && word(1, Keyword::ON) && word(2, Keyword::FUNCTION)) {
+        return Ok(None);
+    }
+    for _ in 0..3 {
+        parser.advance_token();
+    }
+    let name = parser.parse_object_name(false).map_err(|err| source.parser_error(err, parser))?;
+    let mut types = None;
+    if parser.consume_token(&Token::LParen) {
+        let mut list = Vec::new();
+        if !parser.consume_token(&Token::RParen) {
+            list = parser
+                .parse_comma_separated(Parser::parse_data_type)
+                .map_err(|err| source.parser_error(err, parser))?;
+            parser.expect_token(&Token::RParen).map_err(|err| source.parser_error(err, parser))?;
+        }
+        types = Some(list);
+    }
+    parser.expect_keyword(Keyword::IS).map_err(|err| source.parser_error(err, parser))?;
+    let text = if parser.parse_keyword(Keyword::NULL) {
+        None
+    } else {
+        Some(parser.parse_literal_string().map_err(|err| source.parser_error(err, parser))?)
+    };
+    let next = parser.peek_token();
+    if !matches!(next.token, Token::SemiColon | Token::EOF) {
+        return Err(source.syntax_error_at(&next));
+    }
+    let statement = (|| {
+        let params = match types {
+            Some(list) => Some(list.iter().map(|t| translator.data_type(t)).collect::<Result<Vec<_>>>()?),
+            None => None,
+        };
+        let function = ast::FunctionSignature { name: translator.object_name(&name)?, params };
+        Ok(ast::Statement::CommentOnFunction { function, text })
+    })();
+    Ok(Some(statement))
 }
 
 /// `REFRESH MATERIALIZED VIEW [CONCURRENTLY] name [WITH [NO] DATA]`, which sqlparser has no grammar for;

@@ -43,6 +43,8 @@ pub const DEFAULT_TABLESPACE: u32 = 1663;
 pub const DEFAULT_COLLATION: u32 = 100;
 pub const C_COLLATION: u32 = 950;
 pub const INTERNAL_LANGUAGE: u32 = 12;
+/// `pg_proc`'s own oid (`classoid` of a function's comment).
+pub const PG_PROC_RELATION: u32 = 1255;
 /// `pg_language.oid` of `sql`, the language of user functions.
 pub const SQL_LANGUAGE: u32 = 14;
 /// `pg_type.oid` of `record`, the result type of a `RETURNS TABLE` function.
