@@ -1587,6 +1587,7 @@ mod tests {
             indexes: Vec::new(),
             loaded_at: 0,
             materialized: false,
+            populated: true,
             checks: Vec::new(),
             foreign_keys: vec![ForeignKey {
                 name: "t_c_fkey".into(),

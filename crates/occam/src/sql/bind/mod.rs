@@ -473,6 +473,10 @@ pub fn check_default(catalog: &Catalog, default: &Expr, column: &str, data_type:
     let mut binder = Binder::new(catalog, &[]);
     binder.clause = "DEFAULT expressions";
     let (bound, from) = binder.bind_expr(default, &Scope::default())?;
+    if !bound.subqueries().is_empty() {
+        // Only a SQL function whose body is a query gets here (the parser refuses subqueries).
+        return Err(Error::unsupported("a DEFAULT expression that calls a SQL function whose body reads tables"));
+    }
     if !scalar::can_assign(&from, data_type) {
         return Err(Error::datatype_mismatch(format!(
             "column \"{column}\" is of type {} but default expression is of type {}",
