@@ -3529,9 +3529,11 @@ impl<'c> Binder<'c> {
                 let inner = coerced.iter().map(one_level_in).collect::<Result<Vec<_>>>()?;
                 let mut plan = self.function_rows(&function, inner, depth)?;
                 plan.limit = Some(BoundExpr::Literal(Value::Int(1)));
-                let correlated = coerced
-                    .iter()
-                    .any(|a| a.any(|e| matches!(e, BoundExpr::Column(_) | BoundExpr::OuterColumn { .. })));
+                // Run again for each row when the arguments read it, or when the function is VOLATILE
+                // (PostgreSQL's default: evaluated at every call, `random()` in the body included).
+                let reads_row =
+                    |a: &BoundExpr| a.any(|e| matches!(e, BoundExpr::Column(_) | BoundExpr::OuterColumn { .. }));
+                let correlated = function.volatility == 'v' || coerced.iter().any(reads_row);
                 let id = self.next_subquery_id;
                 self.next_subquery_id += 1;
                 BoundExpr::Subquery(Box::new(SubqueryPlan { id, plan, correlated }))
