@@ -298,6 +298,15 @@ fn expand_sql_function(
     binder.coerce(bound, from, returns)
 }
 
+/// A set-returning function call in a select list.
+#[derive(Debug, Clone, PartialEq)]
+enum SelectListCall {
+    /// A built-in one over its arguments (which read the FROM row).
+    Builtin(TableFunction, Vec<BoundExpr>),
+    /// A SQL function's rows, reading the FROM row as their outer row (see `Binder::function_rows`).
+    Sql(Box<QueryPlan>),
+}
+
 /// The parameters of a SQL function as a FROM item named after the function (`fname.param`), unnamed
 /// ones as `$n`.
 fn parameter_scope(function: &SqlFunction) -> Result<Scope> {
@@ -804,7 +813,7 @@ struct Binder<'c> {
     in_window: bool,
     /// The set-returning function calls of the select list being bound (None where they are not allowed);
     /// each binds to a placeholder column `SELECT_LIST_FUNCTIONS + i`, placed after the FROM row.
-    select_list_functions: Option<Vec<(TableFunction, Vec<BoundExpr>)>>,
+    select_list_functions: Option<Vec<SelectListCall>>,
     /// The WITH names in scope (innermost last); each reference binds the named query again, as a FROM
     /// subquery (PostgreSQL inlines a common table expression referenced once; occam inlines every one).
     common_tables: Vec<CommonTable>,
@@ -2242,9 +2251,23 @@ impl<'c> Binder<'c> {
             for expr in &mut projection {
                 *expr = expr.map_columns(&place);
             }
-            let (function, args) = select_list_functions.into_iter().next().expect("one call");
-            let input = (!matches!(source, Source::Single)).then(|| Box::new(source));
-            source = Source::Function { input, function, args };
+            source = match select_list_functions.into_iter().next().expect("one call") {
+                SelectListCall::Builtin(function, args) => {
+                    let input = (!matches!(source, Source::Single)).then(|| Box::new(source));
+                    Source::Function { input, function, args }
+                }
+                // A SQL function's rows: its query run for each FROM row, which it reads as its outer row.
+                SelectListCall::Sql(rows) => Source::Join(Box::new(JoinPlan {
+                    kind: ast::JoinKind::Cross,
+                    left: source,
+                    right: Source::Subquery(rows),
+                    left_width: width,
+                    right_width: 1,
+                    condition: None,
+                    merged: Vec::new(),
+                    lateral: true,
+                })),
+            };
         }
         if distinct {
             if let Some(err) = columns.iter().find_map(|c| crate::sql::json::check_equality(&c.data_type).err()) {
@@ -2835,13 +2858,17 @@ impl<'c> Binder<'c> {
         let [(_, data_type)] = columns[..] else {
             return Err(Error::unsupported(format!("{name} in the select list (a record per row)")));
         };
-        let calls = self.select_list_functions.as_mut().expect("checked above");
-        let call = (function, args);
+        Ok((self.add_select_list_call(SelectListCall::Builtin(function, args)), data_type))
+    }
+
+    /// The placeholder column of a set-returning call in the select list (the same call twice: the same).
+    fn add_select_list_call(&mut self, call: SelectListCall) -> BoundExpr {
+        let calls = self.select_list_functions.as_mut().expect("checked by the caller");
         let index = calls.iter().position(|c| *c == call).unwrap_or_else(|| {
             calls.push(call);
             calls.len() - 1
         });
-        Ok((BoundExpr::Column(SELECT_LIST_FUNCTIONS + index), data_type))
+        BoundExpr::Column(SELECT_LIST_FUNCTIONS + index)
     }
 
     /// A set-returning function FROM item: the function, its bound arguments (which may read the FROM items
@@ -3505,16 +3532,13 @@ impl<'c> Binder<'c> {
     ) -> Result<Option<(BoundExpr, DataType)>> {
         let Some(function) = self.resolve_sql_function(name, &types) else { return Ok(None) };
         let depth = self.function_nesting(&function)?;
-        let Some(returns) = function.returns.scalar() else {
-            return Err(Error::unsupported(format!(
-                "set-returning SQL function {} in an expression (call it in FROM)",
-                function.signature()
-            )));
-        };
         let mut coerced = Vec::with_capacity(args.len());
         for ((arg, from), (_, to)) in args.into_iter().zip(types).zip(&function.params) {
             coerced.push(self.coerce(arg, from, *to)?);
         }
+        let Some(returns) = function.returns.scalar() else {
+            return self.select_list_sql_function(&function, coerced, depth).map(Some);
+        };
         let inline = match &function.body {
             FunctionBody::Expr(body) => {
                 let bound = expand_sql_function(self.catalog, depth, &function.name, &function.params, body, returns)?;
@@ -3540,6 +3564,31 @@ impl<'c> Binder<'c> {
             }
         };
         Ok(Some((strict_call(&function, &coerced, value), returns)))
+    }
+
+    /// A set-returning SQL function called in the select list (`SELECT ids(t.x) FROM t`): its rows for each
+    /// FROM row, placed after it as a lateral join (PostgreSQL's ProjectSet: a row for which it returns
+    /// none is gone). One column only (a row type has no value in occam).
+    fn select_list_sql_function(
+        &mut self,
+        function: &SqlFunction,
+        args: Vec<BoundExpr>,
+        depth: usize,
+    ) -> Result<(BoundExpr, DataType)> {
+        let FunctionReturns::SetOf(data_type) = function.returns else {
+            return Err(Error::unsupported(format!(
+                "{} in an expression (a record per row: call it in FROM)",
+                function.signature()
+            )));
+        };
+        if self.select_list_functions.is_none() || self.in_aggregate || self.in_window {
+            return Err(Error::unsupported(
+                "set-returning functions are only supported in FROM and in the select list of a query without aggregates",
+            ));
+        }
+        let inner = args.iter().map(one_level_in).collect::<Result<Vec<_>>>()?;
+        let rows = self.function_rows(function, inner, depth)?;
+        Ok((self.add_select_list_call(SelectListCall::Sql(Box::new(rows))), data_type))
     }
 
     /// The SQL function `name` that takes arguments of `types` (with PostgreSQL's implicit casts): the one
