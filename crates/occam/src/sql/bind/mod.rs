@@ -344,21 +344,15 @@ fn strict_call(function: &SqlFunction, args: &[BoundExpr], value: BoundExpr) -> 
 }
 
 /// An expression moved one query level in (into a subquery of the query it was bound in): its row's
-/// columns become outer references. 0A000 for what cannot move: a correlated subquery (its own outer
-/// references would need the same renumbering) and window or select-list function results (placed
-/// after the row once the query is bound).
+/// columns become outer references. 0A000 for window and select-list function results (placeholders
+/// placed after the row once the query is bound).
 fn one_level_in(expr: &BoundExpr) -> Result<BoundExpr> {
-    let placeholder = |e: &BoundExpr| matches!(e, BoundExpr::Column(c) if *c >= SELECT_LIST_FUNCTIONS);
-    if expr.subqueries().iter().any(|s| s.correlated) || expr.any(placeholder) {
+    if expr.any(|e| matches!(e, BoundExpr::Column(c) if *c >= SELECT_LIST_FUNCTIONS)) {
         return Err(Error::unsupported(
-            "an argument of a query-bodied SQL function that holds a correlated subquery, a window function or a set-returning function",
+            "a window function or a set-returning function as an argument of a query-bodied SQL function",
         ));
     }
-    Ok(expr.replace_references(&|e| match e {
-        BoundExpr::Column(index) => Some(BoundExpr::OuterColumn { depth: 1, index: *index }),
-        BoundExpr::OuterColumn { depth, index } => Some(BoundExpr::OuterColumn { depth: depth + 1, index: *index }),
-        _ => None,
-    }))
+    Ok(expr.moved_in(1))
 }
 
 /// Checks a function body's result columns (`found`) against the declared ones: 42P13 with PostgreSQL's
@@ -3555,8 +3549,10 @@ impl<'c> Binder<'c> {
                 plan.limit = Some(BoundExpr::Literal(Value::Int(1)));
                 // Run again for each row when the arguments read it, or when the function is VOLATILE
                 // (PostgreSQL's default: evaluated at every call, `random()` in the body included).
-                let reads_row =
-                    |a: &BoundExpr| a.any(|e| matches!(e, BoundExpr::Column(_) | BoundExpr::OuterColumn { .. }));
+                let reads_row = |a: &BoundExpr| {
+                    a.any(|e| matches!(e, BoundExpr::Column(_) | BoundExpr::OuterColumn { .. }))
+                        || a.subqueries().iter().any(|s| s.correlated)
+                };
                 let correlated = function.volatility == 'v' || coerced.iter().any(reads_row);
                 let id = self.next_subquery_id;
                 self.next_subquery_id += 1;
