@@ -517,6 +517,15 @@ impl FunctionReturns {
             _ => None,
         }
     }
+
+    /// The declared type as PostgreSQL's messages name it (`function declared to return integer`).
+    pub fn type_name(&self) -> String {
+        match self {
+            FunctionReturns::Scalar(data_type) | FunctionReturns::SetOf(data_type) => data_type.name().to_string(),
+            FunctionReturns::SetOfTable(table) => table.clone(),
+            FunctionReturns::Table(_) => "record".to_string(),
+        }
+    }
 }
 
 /// A SQL function's body: one expression, expanded where the function is called, or one query, run as a

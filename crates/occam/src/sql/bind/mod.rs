@@ -358,15 +358,10 @@ fn one_level_in(expr: &BoundExpr) -> Result<BoundExpr> {
 /// Checks a function body's result columns (`found`) against the declared ones: 42P13 with PostgreSQL's
 /// details.
 fn check_function_result(function: &SqlFunction, declared: &[(String, DataType)], found: &[DataType]) -> Result<()> {
-    let returned = match &function.returns {
-        FunctionReturns::Scalar(data_type) | FunctionReturns::SetOf(data_type) => data_type.name().to_string(),
-        FunctionReturns::SetOfTable(name) => name.clone(),
-        FunctionReturns::Table(_) => "record".to_string(),
-    };
     let mismatch = |detail: String| {
         Error::new(
             sqlstate::INVALID_FUNCTION_DEFINITION,
-            format!("return type mismatch in function declared to return {returned}"),
+            format!("return type mismatch in function declared to return {}", function.returns.type_name()),
         )
         .with_detail(detail)
     };
@@ -3526,10 +3521,7 @@ impl<'c> Binder<'c> {
     ) -> Result<Option<(BoundExpr, DataType)>> {
         let Some(function) = self.resolve_sql_function(name, &types) else { return Ok(None) };
         let depth = self.function_nesting(&function)?;
-        let mut coerced = Vec::with_capacity(args.len());
-        for ((arg, from), (_, to)) in args.into_iter().zip(types).zip(&function.params) {
-            coerced.push(self.coerce(arg, from, *to)?);
-        }
+        let coerced = self.function_arguments(&function, args, types)?;
         let Some(returns) = function.returns.scalar() else {
             return self.select_list_sql_function(&function, coerced, depth).map(Some);
         };
@@ -3598,6 +3590,20 @@ impl<'c> Binder<'c> {
             .filter(|f| f.params.len() == types.len() && f.params.iter().zip(types).all(|((_, p), t)| accepts(t, p)))
             .max_by_key(|f| f.params.iter().zip(types).filter(|((_, p), t)| p == *t).count())
             .cloned()
+    }
+
+    /// A call's arguments (of types `types`) cast to `function`'s parameter types.
+    fn function_arguments(
+        &mut self,
+        function: &SqlFunction,
+        args: Vec<BoundExpr>,
+        types: Vec<DataType>,
+    ) -> Result<Vec<BoundExpr>> {
+        let mut coerced = Vec::with_capacity(args.len());
+        for ((arg, from), (_, to)) in args.into_iter().zip(types).zip(&function.params) {
+            coerced.push(self.coerce(arg, from, *to)?);
+        }
+        Ok(coerced)
     }
 
     /// How deep `function`'s body is bound (one more than here): 54001 past `MAX_FUNCTION_NESTING`, where a
@@ -3744,10 +3750,7 @@ impl<'c> Binder<'c> {
             }
             None => {
                 let depth = self.function_nesting(&function)?;
-                let mut coerced = Vec::with_capacity(bound.len());
-                for ((arg, from), (_, to)) in bound.into_iter().zip(types).zip(&function.params) {
-                    coerced.push(self.coerce(arg, from, *to)?);
-                }
+                let coerced = self.function_arguments(&function, bound, types)?;
                 let plan = self.function_rows(&function, coerced, depth)?;
                 let columns = plan.columns.iter().map(|c| (c.name.clone(), c.data_type)).collect();
                 (Source::Subquery(Box::new(plan)), columns)

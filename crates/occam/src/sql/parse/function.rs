@@ -142,14 +142,9 @@ pub fn body_of(text: &str, returns: &FunctionReturns) -> Result<FunctionBody> {
             return Err(unsupported("a SQL function body that modifies data"))
         }
         [_] => {
-            let returned = match returns {
-                FunctionReturns::Scalar(data_type) | FunctionReturns::SetOf(data_type) => data_type.name().to_string(),
-                FunctionReturns::SetOfTable(table) => table.clone(),
-                FunctionReturns::Table(_) => "record".to_string(),
-            };
             return Err(Error::new(
                 sqlstate::INVALID_FUNCTION_DEFINITION,
-                format!("return type mismatch in function declared to return {returned}"),
+                format!("return type mismatch in function declared to return {}", returns.type_name()),
             )
             .with_detail("Function's final statement must be SELECT or INSERT/UPDATE/DELETE RETURNING."));
         }
