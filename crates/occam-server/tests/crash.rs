@@ -615,3 +615,30 @@ async fn a_crash_during_garbage_collection_leaves_a_consistent_database() {
     check(client).await;
     server.kill();
 }
+
+/// A temporary table belongs to its session: a killed server leaves it behind on disk, and the restart
+/// drops it before any session could see it (a new session may get the dead one's backend pid).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_temporary_table_survives_a_kill() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().to_str().expect("utf-8 path").to_string();
+    let port = free_port();
+    let serve_args = ["--data-dir", &data_dir, "--compat", "postgres"];
+    let mut server = Server::start_with(std::process::Command::new(common::OCCAM), port, &serve_args);
+    let client = common::connect(port).await;
+    client.batch_execute("CREATE TABLE keep (id INT PRIMARY KEY); INSERT INTO keep VALUES (1)").await.unwrap();
+    client
+        .batch_execute("CREATE TEMP TABLE scratch (id INT PRIMARY KEY); INSERT INTO scratch VALUES (1), (2)")
+        .await
+        .unwrap();
+    server.kill(); // SIGKILL: the session never drops its temporary schema
+
+    let _server = Server::start_with(std::process::Command::new(common::OCCAM), port, &serve_args);
+    let client = common::connect(port).await;
+    let schemas = text_rows(&client, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'pg_temp%'").await;
+    assert!(schemas.is_empty(), "temporary schemas left after the restart: {schemas:?}");
+    assert!(client.simple_query("SELECT * FROM scratch").await.is_err(), "the temporary table is gone");
+    assert_eq!(text_rows(&client, "SELECT id FROM keep").await, vec![vec![Some("1".to_string())]]);
+    client.batch_execute("CREATE TEMP TABLE scratch (id INT PRIMARY KEY)").await.unwrap();
+    assert_eq!(text_rows(&client, "SELECT count(*) FROM scratch").await, vec![vec![Some("0".to_string())]]);
+}

@@ -42,8 +42,11 @@ pub fn execute(
     user: &str,
     alter: &AlterTable,
 ) -> Result<Vec<String>> {
-    catalog::check_schema(&alter.name)?;
-    let Some(mut table) = catalog::read_table(txn, &alter.name.name)? else {
+    let found = match catalog::read_table_named(txn, &alter.name) {
+        Err(_) if alter.if_exists => return Ok(Vec::new()),
+        found => found?,
+    };
+    let Some(mut table) = found else {
         if alter.if_exists {
             return Ok(Vec::new());
         }
@@ -63,7 +66,7 @@ pub fn execute(
         apply(txn, functions, rules, user, &mut table, action, &mut jobs)?;
     }
     if table != original {
-        catalog::write_table(txn, &table, &original.name);
+        catalog::write_table(txn, &table, &original.key());
     }
     Ok(jobs)
 }
@@ -222,7 +225,7 @@ fn apply(
             table.columns[index].not_null = false;
         }
         AlterTableAction::RenameTable { to } => {
-            if relation_exists(txn, to)? {
+            if relation_exists(txn, &catalog::schemas::relation_key(&table.schema, to))? {
                 return Err(Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{to}\" already exists")));
             }
             catalog::views::follow_rename(txn, table.id, &table.name, to)?;
@@ -294,7 +297,7 @@ fn apply(
                     catalog::constraints::unique_constraint_name(txn, table, constraint.name.as_deref(), columns)?;
                 let create = CreateIndex {
                     name: Some(name.clone()),
-                    table: crate::sql::ast::ObjectName::unqualified(&table.name),
+                    table: crate::sql::ast::ObjectName { schema: Some(table.schema.clone()), name: table.name.clone() },
                     unique: true,
                     if_not_exists: false,
                     asynchronous: false,
@@ -311,8 +314,8 @@ fn apply(
                     nulls_not_distinct: *nulls_not_distinct,
                 };
                 jobs.extend(catalog::create_index(txn, &create)?);
-                let mut index =
-                    catalog::read_index(txn, &name)?.ok_or_else(|| Error::internal("index just created"))?;
+                let mut index = catalog::read_index(txn, &catalog::schemas::relation_key(&table.schema, &name))?
+                    .ok_or_else(|| Error::internal("index just created"))?;
                 index.constraint = true;
                 catalog::write_index(txn, &index);
                 table.indexes.push(std::sync::Arc::new(index));

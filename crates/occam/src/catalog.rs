@@ -30,6 +30,7 @@
 pub mod comments;
 pub mod constraints;
 pub mod functions;
+pub mod schemas;
 pub mod views;
 
 use std::collections::HashMap;
@@ -43,7 +44,7 @@ use crate::storage::prefix_range;
 use crate::txn::{Timestamp, Transaction};
 use crate::types::{DataType, Value};
 
-/// The only schema occam has.
+/// The schema every database has (`schemas` holds the others).
 pub const PUBLIC_SCHEMA: &str = "public";
 /// Name of the hidden primary-key column of tables declared without one.
 pub const HIDDEN_KEY_COLUMN: &str = "__occam_row_id";
@@ -101,6 +102,8 @@ impl ColumnInfo {
 pub struct Table {
     pub id: u32,
     pub name: String,
+    /// The schema the table lives in (`public` unless created elsewhere).
+    pub schema: String,
     pub columns: Vec<ColumnInfo>,
     /// Indices into `columns` of the primary-key columns, in key order.
     pub primary_key: Vec<usize>,
@@ -243,6 +246,8 @@ impl IndexKeyColumn {
 pub struct Index {
     pub id: u32,
     pub name: String,
+    /// Its table's schema (an index lives with its table, as in PostgreSQL).
+    pub schema: String,
     pub table_id: u32,
     pub unique: bool,
     pub columns: Vec<IndexKeyColumn>,
@@ -271,6 +276,7 @@ impl Table {
         Table {
             id,
             name,
+            schema: PUBLIC_SCHEMA.to_string(),
             columns,
             primary_key,
             key_prefix: table_prefix(id, 0),
@@ -282,6 +288,16 @@ impl Table {
             foreign_keys: Vec::new(),
             referenced_by: Vec::new(),
         }
+    }
+
+    /// The key the catalog stores and finds the table under (`schemas::relation_key`).
+    pub fn key(&self) -> String {
+        schemas::relation_key(&self.schema, &self.name)
+    }
+
+    /// `schema.name`, as DSQL's job rows and EXPLAIN VERBOSE name a relation.
+    pub fn qualified_name(&self) -> String {
+        format!("{}.{}", self.schema, self.name)
     }
 
     /// The columns a user can see (everything but the hidden key), with their indices.
@@ -380,6 +396,11 @@ impl Table {
 }
 
 impl Index {
+    /// The key the catalog stores and finds the index under (`schemas::relation_key`).
+    pub fn key(&self) -> String {
+        schemas::relation_key(&self.schema, &self.name)
+    }
+
     /// The bound expressions of the expression key columns, in key order.
     pub fn key_expressions(&self) -> impl Iterator<Item = &BoundExpr> {
         self.columns.iter().filter_map(|c| match &c.key {
@@ -480,12 +501,15 @@ impl Index {
 pub struct Catalog {
     /// Increases by one each time the database reloads its catalog (after a DDL commit).
     pub version: u64,
+    /// Relations by `schemas::relation_key`.
     tables: HashMap<String, Arc<Table>>,
     indexes: HashMap<String, Arc<Index>>,
     views: HashMap<String, Arc<views::View>>,
     /// Materialized views' definitions (their rows are the table of the same name).
     materialized: HashMap<String, Arc<views::View>>,
     sequences: HashMap<String, Arc<crate::sequences::Sequence>>,
+    /// User schemas by name (`public` and the system schemas are not here).
+    pub schemas: HashMap<String, Arc<schemas::Schema>>,
     /// SQL functions by name (see `functions`).
     pub functions: HashMap<String, Vec<Arc<functions::SqlFunction>>>,
     /// `COMMENT ON` texts (see `comments`).
@@ -496,12 +520,13 @@ pub struct Catalog {
     pub system: crate::compat::CatalogRules,
 }
 
-/// Checks that `schema` (if given) is `public`: occam has no other schema.
-pub fn check_schema(name: &ObjectName) -> Result<()> {
+/// Checks that `schema` (if given) is `public`: the objects that live only there (SQL functions).
+pub fn check_public_schema(name: &ObjectName) -> Result<()> {
     match &name.schema {
-        Some(schema) if schema != PUBLIC_SCHEMA => {
-            Err(Error::new("3F000", format!("schema \"{schema}\" does not exist")))
-        }
+        Some(schema) if schema != PUBLIC_SCHEMA => Err(Error::new(
+            sqlstate::FEATURE_NOT_SUPPORTED,
+            format!("functions in schema \"{schema}\" are not supported: occam keeps them in public"),
+        )),
         _ => Ok(()),
     }
 }
@@ -509,9 +534,9 @@ pub fn check_schema(name: &ObjectName) -> Result<()> {
 impl Catalog {
     /// Reads every table definition visible to `txn`.
     pub fn load(txn: &Transaction, version: u64) -> Result<Catalog> {
-        let views = views::load(txn, views::Kind::View)?.into_iter().map(|v| (v.name.clone(), Arc::new(v))).collect();
+        let views = views::load(txn, views::Kind::View)?.into_iter().map(|v| (v.key(), Arc::new(v))).collect();
         let materialized: HashMap<String, Arc<views::View>> =
-            views::load(txn, views::Kind::Materialized)?.into_iter().map(|v| (v.name.clone(), Arc::new(v))).collect();
+            views::load(txn, views::Kind::Materialized)?.into_iter().map(|v| (v.key(), Arc::new(v))).collect();
         let (start, end) = prefix_range(&table_prefix(0, 0));
         let mut by_id: HashMap<u32, Table> = HashMap::new();
         for entry in txn.scan(start, end, false) {
@@ -530,7 +555,7 @@ impl Catalog {
             let Some(table) = by_id.get_mut(&index.table_id) else { continue };
             let index = Arc::new(bind_index(table, index)?);
             table.indexes.push(index.clone());
-            indexes.insert(index.name.clone(), index);
+            indexes.insert(index.key(), index);
         }
         for id in views::load_unpopulated(txn)? {
             if let Some(table) = by_id.get_mut(&id) {
@@ -548,8 +573,8 @@ impl Catalog {
             .into_values()
             .map(|mut table| {
                 table.indexes.sort_by_key(|i| i.id);
-                table.materialized = materialized.contains_key(&table.name);
-                (table.name.clone(), Arc::new(table))
+                table.materialized = materialized.contains_key(&table.key());
+                (table.key(), Arc::new(table))
             })
             .collect();
         Ok(Catalog {
@@ -559,6 +584,7 @@ impl Catalog {
             views,
             materialized,
             sequences: crate::sequences::by_name(sequences),
+            schemas: schemas::load(txn)?,
             comments: comments::load(txn)?,
             functions: functions::load(txn)?,
             roles: crate::roles::RoleCatalog::load(txn)?,
@@ -577,20 +603,83 @@ impl Catalog {
         self.indexes.values()
     }
 
-    /// The index `name` if it exists.
-    pub fn find_index(&self, name: &str) -> Option<&Arc<Index>> {
-        self.indexes.get(name)
+    /// The index under `key` (`schemas::relation_key`) if it exists.
+    pub fn find_index(&self, key: &str) -> Option<&Arc<Index>> {
+        self.indexes.get(key)
     }
 
-    /// The table `name` (42P01 if missing, 3F000 for a schema other than `public`).
+    /// The index `name` names, if it is one.
+    pub fn index_named(&self, name: &ObjectName) -> Result<Option<&Arc<Index>>> {
+        Ok(self.relation_schema(name)?.and_then(|schema| self.indexes.get(&schemas::relation_key(&schema, &name.name))))
+    }
+
+    /// 3F000 when `name` is qualified with a schema that does not exist.
+    pub fn check_schema_of(&self, name: &ObjectName) -> Result<()> {
+        match &name.schema {
+            Some(schema) if !self.schema_exists(schema) => {
+                Err(Error::new(sqlstate::UNDEFINED_SCHEMA, format!("schema \"{schema}\" does not exist")))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The owner of user schema `name` (None for `public`, which the administrator owns).
+    pub fn schema_owner(&self, name: &str) -> Option<&str> {
+        self.schemas.get(name).map(|s| s.owner.as_str())
+    }
+
+    /// Whether non-administrator `role` holds `privilege` on schema `schema`: as its owner, or by a grant
+    /// (USAGE on `public` belongs to every role).
+    pub fn has_schema_privilege(&self, role: &str, schema: &str, privilege: ast::Privilege) -> bool {
+        self.schema_owner(schema) == Some(role) || self.roles.has_schema_privilege(role, schema, privilege)
+    }
+
+    /// The schemas of `path` that exist (user, `public` and system schemas), in order.
+    pub fn existing_schemas(&self, path: &[String]) -> Vec<String> {
+        path.iter().filter(|s| self.schema_exists(s) || schemas::is_system_schema(s)).cloned().collect()
+    }
+
+    /// Whether `name` is `public` or a user schema.
+    pub fn schema_exists(&self, name: &str) -> bool {
+        name == PUBLIC_SCHEMA || self.schemas.contains_key(name)
+    }
+
+    /// The schema of the relation `name` names: the schema it is qualified with, else the first schema of
+    /// the search path holding a relation (of any kind) of that name, as PostgreSQL resolves names. None
+    /// when no schema holds one (a query naming a missing schema's relation gets 42P01, as in PostgreSQL;
+    /// DDL says 3F000, see `schemas::resolve_in`).
+    pub fn relation_schema(&self, name: &ObjectName) -> Result<Option<String>> {
+        let holds = |schema: &str| {
+            let key = schemas::relation_key(schema, &name.name);
+            self.tables.contains_key(&key)
+                || self.views.contains_key(&key)
+                || self.indexes.contains_key(&key)
+                || self.sequences.contains_key(&key)
+        };
+        match name.schema.as_deref().map(schemas::named_schema).transpose()? {
+            Some(schema) => Ok((self.schema_exists(&schema) && holds(&schema)).then_some(schema)),
+            None => Ok(schemas::search_path().into_iter().find(|schema| self.schema_exists(schema) && holds(schema))),
+        }
+    }
+
+    /// The key (`schemas::relation_key`) of the relation `name` names, if one exists.
+    fn relation_key(&self, name: &ObjectName) -> Result<Option<String>> {
+        Ok(self.relation_schema(name)?.map(|schema| schemas::relation_key(&schema, &name.name)))
+    }
+
+    /// The table `name` (42P01 if missing, 3F000 for a schema that does not exist).
     pub fn table(&self, name: &ObjectName) -> Result<&Arc<Table>> {
-        check_schema(name)?;
-        self.tables.get(&name.name).ok_or_else(|| Error::undefined_table(&display_name(name)))
+        self.find_table_named(name)?.ok_or_else(|| Error::undefined_table(&display_name(name)))
     }
 
-    /// The table `name` if it exists.
-    pub fn find_table(&self, name: &str) -> Option<&Arc<Table>> {
-        self.tables.get(name)
+    /// The table `name` names, if it is one.
+    pub fn find_table_named(&self, name: &ObjectName) -> Result<Option<&Arc<Table>>> {
+        Ok(self.relation_key(name)?.and_then(|key| self.tables.get(&key)))
+    }
+
+    /// The table under `key` (`schemas::relation_key`: the bare name in `public`) if it exists.
+    pub fn find_table(&self, key: &str) -> Option<&Arc<Table>> {
+        self.tables.get(key)
     }
 
     /// All tables, in no particular order.
@@ -603,29 +692,28 @@ impl Catalog {
         self.tables.values().find(|t| t.id == id)
     }
 
-    /// The view `name` names, if it is one (in `public`).
+    /// The view `name` names, if it is one.
     pub fn find_view(&self, name: &ObjectName) -> Option<&Arc<views::View>> {
-        match name.schema.as_deref() {
-            None | Some(PUBLIC_SCHEMA) => self.views.get(&name.name),
-            Some(_) => None,
-        }
+        self.relation_key(name).ok().flatten().and_then(|key| self.views.get(&key))
     }
 
-    /// The materialized view `name` names, if it is one (in `public`).
+    /// The materialized view `name` names, if it is one.
     pub fn find_materialized(&self, name: &ObjectName) -> Option<&Arc<views::View>> {
-        match name.schema.as_deref() {
-            None | Some(PUBLIC_SCHEMA) => self.materialized.get(&name.name),
-            Some(_) => None,
-        }
+        self.relation_key(name).ok().flatten().and_then(|key| self.materialized.get(&key))
     }
 
     /// All views, in no particular order.
     pub fn views(&self) -> impl Iterator<Item = &Arc<views::View>> {
         self.views.values()
     }
-    /// The sequence `name` if it exists.
-    pub fn find_sequence(&self, name: &str) -> Option<&Arc<crate::sequences::Sequence>> {
-        self.sequences.get(name)
+    /// The sequence under `key` (`schemas::relation_key`) if it exists.
+    pub fn find_sequence(&self, key: &str) -> Option<&Arc<crate::sequences::Sequence>> {
+        self.sequences.get(key)
+    }
+
+    /// The sequence `name` names, if it is one.
+    pub fn sequence_named(&self, name: &ObjectName) -> Result<Option<&Arc<crate::sequences::Sequence>>> {
+        Ok(self.relation_key(name)?.and_then(|key| self.sequences.get(&key)))
     }
 
     /// All sequences, in no particular order.
@@ -641,20 +729,28 @@ fn set_identity_defaults(table: &mut Table, sequences: &[crate::sequences::Seque
             continue;
         }
         if let Some(sequence) = sequences.iter().find(|s| s.owned_by == Some((table.id, i))) {
-            let sql = format!("nextval('{}')", sequence.name.replace('\'', "''"));
+            let sql = format!("nextval('{}')", sequence.regclass_text().replace('\'', "''"));
             column.default = Some(crate::sql::parse::parse_expression(&sql)?);
         }
     }
     Ok(())
 }
 
-/// Whether a table, index, sequence or view is named `name` (they share PostgreSQL's one namespace of
-/// relations).
-pub fn relation_exists(txn: &Transaction, name: &str) -> Result<bool> {
-    Ok(txn.get(&catalog_key(name))?.is_some()
-        || txn.get(&index_catalog_key(name))?.is_some()
-        || crate::sequences::read_sequence(txn, name)?.is_some()
-        || views::is_view(txn, name)?)
+/// Whether a table, index, sequence or view is stored under `key` (`schemas::relation_key`: they share
+/// PostgreSQL's one namespace of relations per schema).
+pub fn relation_exists(txn: &Transaction, key: &str) -> Result<bool> {
+    Ok(txn.get(&catalog_key(key))?.is_some()
+        || txn.get(&index_catalog_key(key))?.is_some()
+        || crate::sequences::read_sequence(txn, key)?.is_some()
+        || views::is_view(txn, key)?)
+}
+
+/// The key of the relation `name` names as `txn` sees it, through the search path when unqualified (any
+/// kind of relation stops the search, as in PostgreSQL); None when none is found.
+pub fn resolve_relation(txn: &Transaction, name: &ObjectName) -> Result<Option<String>> {
+    let schema =
+        schemas::resolve_in(txn, name, |schema| relation_exists(txn, &schemas::relation_key(schema, &name.name)))?;
+    Ok(schema.map(|schema| schemas::relation_key(&schema, &name.name)))
 }
 
 /// A new table id (also the id of a sequence: tables and sequences share `pg_class`'s oids).
@@ -670,14 +766,14 @@ pub fn display_name(name: &ObjectName) -> String {
     }
 }
 
-fn catalog_key(name: &str) -> Vec<u8> {
-    encode_key(&table_prefix(0, 0), &[Value::Text(name.to_string())])
+fn catalog_key(key: &str) -> Vec<u8> {
+    encode_key(&table_prefix(0, 0), &[Value::Text(key.to_string())])
 }
 
 /// The key of a table's catalog row: a transaction that writes the table depends on it (a concurrent
 /// schema change fails its commit with OC001, see `txn`).
 pub fn definition_key(table: &Table) -> Vec<u8> {
-    catalog_key(&table.name)
+    catalog_key(&table.key())
 }
 
 /// The catalog row key of the table with id `table_id` (None once it is dropped).
@@ -693,7 +789,7 @@ fn definition_key_of(txn: &Transaction, table_id: u32) -> Result<Option<Vec<u8>>
 }
 
 /// Every table definition `txn` sees (without their indexes).
-fn load_tables(txn: &Transaction) -> Result<Vec<Table>> {
+pub(crate) fn load_tables(txn: &Transaction) -> Result<Vec<Table>> {
     let (start, end) = prefix_range(&table_prefix(0, 0));
     txn.scan(start, end, false).map(|entry| decode_table(&entry?.1)).collect()
 }
@@ -720,8 +816,8 @@ fn table_id_counter_key() -> Vec<u8> {
     table_prefix(0, 1)
 }
 
-fn index_catalog_key(name: &str) -> Vec<u8> {
-    encode_key(&table_prefix(0, 2), &[Value::Text(name.to_string())])
+fn index_catalog_key(key: &str) -> Vec<u8> {
+    encode_key(&table_prefix(0, 2), &[Value::Text(key.to_string())])
 }
 
 fn index_id_counter_key() -> Vec<u8> {
@@ -742,34 +838,44 @@ fn next_id(txn: &mut Transaction, key: Vec<u8>, what: &str) -> Result<u32> {
     Ok(id)
 }
 
-/// Stores a changed table definition (ALTER TABLE); a renamed table's old row goes. The new version of
-/// the row fails the commit of every transaction that wrote the table against the old definition (OC001).
-pub fn write_table(txn: &mut Transaction, table: &Table, old_name: &str) {
-    if old_name != table.name {
-        txn.delete(catalog_key(old_name));
+/// Stores a changed table definition (ALTER TABLE); a renamed table's old row (under `old_key`) goes. The
+/// new version of the row fails the commit of every transaction that wrote the table against the old
+/// definition (OC001).
+pub fn write_table(txn: &mut Transaction, table: &Table, old_key: &str) {
+    let key = table.key();
+    if old_key != key {
+        txn.delete(catalog_key(old_key));
     }
-    txn.put(catalog_key(&table.name), encode_table(table));
+    txn.put(catalog_key(&key), encode_table(table));
 }
 
-/// The table definition `name` as `txn` sees it.
-pub fn read_table(txn: &Transaction, name: &str) -> Result<Option<Table>> {
-    txn.get(&catalog_key(name))?.map(|bytes| decode_table(&bytes)).transpose()
+/// The table definition under `key` (`schemas::relation_key`) as `txn` sees it.
+pub fn read_table(txn: &Transaction, key: &str) -> Result<Option<Table>> {
+    txn.get(&catalog_key(key))?.map(|bytes| decode_table(&bytes)).transpose()
 }
 
-/// The index definition `name` as `txn` sees it (predicate not yet bound).
-pub fn read_index(txn: &Transaction, name: &str) -> Result<Option<Index>> {
-    txn.get(&index_catalog_key(name))?.map(|bytes| decode_index(&bytes)).transpose()
+/// The table `name` names as `txn` sees it, through the search path when unqualified.
+pub fn read_table_named(txn: &Transaction, name: &ObjectName) -> Result<Option<Table>> {
+    match resolve_relation(txn, name)? {
+        Some(key) => read_table(txn, &key),
+        None => Ok(None),
+    }
 }
 
-/// Deletes the definition of index `name` (renamed, or gone with its table; `remove_index` also deletes
-/// its entries).
-fn delete_index_definition(txn: &mut Transaction, name: &str) {
-    txn.delete(index_catalog_key(name));
+/// The index definition under `key` (`schemas::relation_key`) as `txn` sees it (predicate not yet bound).
+pub fn read_index(txn: &Transaction, key: &str) -> Result<Option<Index>> {
+    txn.get(&index_catalog_key(key))?.map(|bytes| decode_index(&bytes)).transpose()
+}
+
+/// Deletes the definition of the index under `key` (renamed, or gone with its table; `remove_index` also
+/// deletes its entries).
+fn delete_index_definition(txn: &mut Transaction, key: &str) {
+    txn.delete(index_catalog_key(key));
 }
 
 /// Stores `index` (a new definition or a changed state).
 pub fn write_index(txn: &mut Transaction, index: &Index) {
-    txn.put(index_catalog_key(&index.name), encode_index(index));
+    txn.put(index_catalog_key(&index.key()), encode_index(index));
 }
 
 /// Every index definition visible to `txn` (predicates not yet bound).
@@ -803,11 +909,11 @@ pub fn bind_index(table: &Table, mut index: Index) -> Result<Index> {
 }
 
 /// PostgreSQL's name for an unnamed index: `table_col1_col2_idx`, then `..._idx1`, `..._idx2` while taken.
-fn generated_index_name(txn: &Transaction, table: &str, columns: &[String]) -> Result<String> {
-    let base = format!("{table}_{}_idx", columns.join("_"));
+fn generated_index_name(txn: &Transaction, table: &Table, columns: &[String]) -> Result<String> {
+    let base = format!("{}_{}_idx", table.name, columns.join("_"));
     let mut candidate = base.clone();
     let mut n = 0;
-    while relation_exists(txn, &candidate)? {
+    while relation_exists(txn, &schemas::relation_key(&table.schema, &candidate))? {
         n += 1;
         candidate = format!("{base}{n}");
     }
@@ -817,8 +923,8 @@ fn generated_index_name(txn: &Transaction, table: &str, columns: &[String]) -> R
 /// Executes the catalog part of CREATE INDEX inside `txn`: the index is stored in state `building` with a
 /// submitted build job. Returns the job id, or None when the name exists and IF NOT EXISTS was given.
 pub fn create_index(txn: &mut Transaction, stmt: &ast::CreateIndex) -> Result<Option<String>> {
-    check_schema(&stmt.table)?;
-    let table = read_table(txn, &stmt.table.name)?.ok_or_else(|| Error::undefined_table(&display_name(&stmt.table)))?;
+    let table =
+        read_table_named(txn, &stmt.table)?.ok_or_else(|| Error::undefined_table(&display_name(&stmt.table)))?;
     let column_of = |name: &str| {
         table
             .column_index(name)
@@ -845,10 +951,10 @@ pub fn create_index(txn: &mut Transaction, stmt: &ast::CreateIndex) -> Result<Op
         Some(name) => name.clone(),
         None => {
             let names: Vec<String> = stmt.columns.iter().map(|c| c.key.name_part()).collect();
-            generated_index_name(txn, &table.name, &names)?
+            generated_index_name(txn, &table, &names)?
         }
     };
-    if relation_exists(txn, &name)? {
+    if relation_exists(txn, &schemas::relation_key(&table.schema, &name))? {
         if stmt.if_not_exists {
             return Ok(None);
         }
@@ -864,6 +970,7 @@ pub fn create_index(txn: &mut Transaction, stmt: &ast::CreateIndex) -> Result<Op
     let index = Index {
         id,
         name: name.clone(),
+        schema: table.schema.clone(),
         table_id: table.id,
         unique: stmt.unique,
         columns,
@@ -887,20 +994,19 @@ pub fn create_index(txn: &mut Transaction, stmt: &ast::CreateIndex) -> Result<Op
 /// is submitted to delete the entries.
 pub fn drop_index(txn: &mut Transaction, names: &[ObjectName], if_exists: bool) -> Result<()> {
     for name in names {
-        if let Err(err) = check_schema(name) {
+        let index_key = schemas::resolve_in(txn, name, |schema| {
+            Ok(read_index(txn, &schemas::relation_key(schema, &name.name))?.is_some())
+        });
+        let index_key = match index_key {
+            Ok(schema) => schema.map(|schema| schemas::relation_key(&schema, &name.name)),
+            Err(_) if if_exists => continue,
+            Err(err) => return Err(err),
+        };
+        let Some(index) = index_key.map(|key| read_index(txn, &key)).transpose()?.flatten() else {
             if if_exists {
                 continue;
             }
-            return Err(err);
-        }
-        let Some(index) = read_index(txn, &name.name)? else {
-            if if_exists {
-                continue;
-            }
-            return Err(Error::new(
-                sqlstate::UNDEFINED_OBJECT,
-                format!("index \"{}\" does not exist", display_name(name)),
-            ));
+            return Err(Error::new(sqlstate::UNDEFINED_OBJECT, format!("index \"{}\" does not exist", name.name)));
         };
         if index.constraint {
             let table = read_table_by_id(txn, index.table_id)?.map(|t| t.name).unwrap_or_default();
@@ -936,7 +1042,7 @@ pub fn drop_index(txn: &mut Transaction, names: &[ObjectName], if_exists: bool) 
 /// Deletes `index`'s definition and submits the job that deletes its entries (its build job's status is
 /// the caller's business).
 pub fn remove_index(txn: &mut Transaction, index: &Index) -> Result<()> {
-    txn.delete(index_catalog_key(&index.name));
+    txn.delete(index_catalog_key(&index.key()));
     crate::jobs::submit_drop(txn, index)?;
     if let Some(key) = definition_key_of(txn, index.table_id)? {
         touch_definition(txn, &key)?;
@@ -947,10 +1053,11 @@ pub fn remove_index(txn: &mut Transaction, index: &Index) -> Result<()> {
 /// Executes CREATE TABLE inside `txn`. Returns false when the table exists and IF NOT EXISTS was given.
 /// Identity and serial columns get their sequences (`<table>_<column>_seq`, owned by the column).
 pub fn create_table(txn: &mut Transaction, catalog: &Catalog, stmt: &ast::CreateTable) -> Result<bool> {
-    check_schema(&stmt.name)?;
+    let schema = schemas::creation_schema(txn, &stmt.name)?;
     let name = &stmt.name.name;
-    let key = catalog_key(name);
-    if relation_exists(txn, name)? {
+    let relation = schemas::relation_key(&schema, name);
+    let key = catalog_key(&relation);
+    if relation_exists(txn, &relation)? {
         if stmt.if_not_exists {
             return Ok(false);
         }
@@ -987,6 +1094,7 @@ pub fn create_table(txn: &mut Transaction, catalog: &Catalog, stmt: &ast::Create
     }
     let id = next_id(txn, table_id_counter_key(), "table")?;
     let mut table = Table::new(id, name.clone(), columns, primary_key);
+    table.schema = schema;
     for (index, def) in stmt.columns.iter().enumerate() {
         create_column_sequence(txn, &mut table, index, def)?;
     }
@@ -1035,18 +1143,18 @@ pub fn create_column_sequence(
     // PostgreSQL picks the next free name (`t_id_seq1`, ...) when the natural one is taken.
     let base = sequence_name.clone();
     let mut n = 0;
-    while relation_exists(txn, &sequence_name)? {
+    while relation_exists(txn, &schemas::relation_key(&table.schema, &sequence_name))? {
         n += 1;
         sequence_name = format!("{base}{n}");
     }
-    let name = ObjectName { schema: None, name: sequence_name.clone() };
+    let name = ObjectName { schema: Some(table.schema.clone()), name: sequence_name.clone() };
     let Some(mut sequence) = crate::sequences::create(txn, &name, false, &options)? else {
         return Err(Error::internal("sequence name taken"));
     };
     sequence.owned_by = Some((table.id, index));
     crate::sequences::store_definition(txn, &sequence);
     if def.serial {
-        let sql = format!("nextval('{}'::regclass)", sequence_name.replace('\'', "''"));
+        let sql = format!("nextval('{}'::regclass)", sequence.regclass_text().replace('\'', "''"));
         let column = &mut table.columns[index];
         column.default = Some(crate::sql::parse::parse_expression(&sql)?);
         column.default_sql = Some(sql);
@@ -1054,9 +1162,10 @@ pub fn create_column_sequence(
     Ok(())
 }
 
-/// The id of table `name` as `txn` sees it (e.g. the table it just created).
-pub fn table_id_in(txn: &Transaction, name: &str) -> Result<Option<u32>> {
-    match txn.get(&catalog_key(name))? {
+/// The id of the table under `key` (`schemas::relation_key`) as `txn` sees it (e.g. the table it just
+/// created).
+pub fn table_id_in(txn: &Transaction, key: &str) -> Result<Option<u32>> {
+    match txn.get(&catalog_key(key))? {
         Some(bytes) => Ok(Some(decode_table(&bytes)?.id)),
         None => Ok(None),
     }
@@ -1067,45 +1176,42 @@ pub fn table_id_in(txn: &Transaction, name: &str) -> Result<Option<u32>> {
 /// alike, and its statistics (see `crate::jobs`).
 pub fn drop_table(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, cascade: bool) -> Result<()> {
     for name in names {
-        if let Err(err) = check_schema(name) {
-            if if_exists {
-                continue;
-            }
-            return Err(err);
-        }
-        let key = catalog_key(&name.name);
+        let relation = match resolve_relation(txn, name) {
+            Ok(relation) => relation.unwrap_or_else(|| name.name.clone()),
+            Err(_) if if_exists => continue,
+            Err(err) => return Err(err),
+        };
+        let key = catalog_key(&relation);
         let Some(bytes) = txn.get(&key)? else {
-            if views::is_view(txn, &name.name)? {
+            if views::is_view(txn, &relation)? {
                 return Err(Error::new(sqlstate::WRONG_OBJECT_TYPE, format!("\"{}\" is not a table", name.name))
                     .with_hint("Use DROP VIEW to remove a view."));
             }
             if if_exists {
                 continue;
             }
-            return Err(Error::new(
-                sqlstate::UNDEFINED_TABLE,
-                format!("table \"{}\" does not exist", display_name(name)),
-            ));
+            return Err(Error::new(sqlstate::UNDEFINED_TABLE, format!("table \"{}\" does not exist", name.name)));
         };
-        if views::read(txn, views::Kind::Materialized, &name.name)?.is_some() {
+        if views::read(txn, views::Kind::Materialized, &relation)?.is_some() {
             return Err(Error::new(sqlstate::WRONG_OBJECT_TYPE, format!("\"{}\" is not a table", name.name))
                 .with_hint("Use DROP MATERIALIZED VIEW to remove a materialized view."));
         }
-        let table_id = decode_table(&bytes)?.id;
+        let table = decode_table(&bytes)?;
+        let table_id = table.id;
         views::drop_dependents(txn, table_id, &format!("table {}", name.name), cascade)?;
         drop_references(txn, table_id, &name.name, names, cascade)?;
         // The table's indexes go with it (their entries with the table's DROP job); a build in progress
         // ends `completed` with DSQL's note.
         for index in load_indexes(txn)?.into_iter().filter(|i| i.table_id == table_id) {
             if index.state == IndexState::Building {
-                let note = format!("relation \"{PUBLIC_SCHEMA}.{}\" does not exist", name.name);
+                let note = format!("relation \"{}\" does not exist", table.qualified_name());
                 crate::jobs::finish_if_running(txn, &index.job_id, crate::jobs::JobStatus::Completed, Some(note))?;
             }
-            txn.delete(index_catalog_key(&index.name));
+            txn.delete(index_catalog_key(&index.key()));
         }
         txn.delete(key);
         crate::sequences::drop_owned_by(txn, table_id)?;
-        crate::jobs::submit_table_drop(txn, table_id, &name.name);
+        crate::jobs::submit_table_drop(txn, table_id, &table.qualified_name());
     }
     Ok(())
 }
@@ -1144,8 +1250,8 @@ fn drop_references(
     }
     for (mut child, _) in references {
         child.foreign_keys.retain(|k| k.parent_id != table_id);
-        let name = child.name.clone();
-        write_table(txn, &child, &name);
+        let key = child.key();
+        write_table(txn, &child, &key);
     }
     Ok(())
 }
@@ -1242,7 +1348,7 @@ fn encode_table(table: &Table) -> Vec<u8> {
     let mut out = Vec::with_capacity(64);
     out.push(FORMAT_VERSION);
     put_u32(&mut out, table.id);
-    put_str(&mut out, &table.name);
+    put_str(&mut out, &table.key());
     put_u16(&mut out, table.columns.len() as u16);
     for column in &table.columns {
         put_str(&mut out, &column.name);
@@ -1318,7 +1424,7 @@ fn encode_index(index: &Index) -> Vec<u8> {
     out.push(FORMAT_VERSION);
     put_u32(&mut out, index.id);
     put_u32(&mut out, index.table_id);
-    put_str(&mut out, &index.name);
+    put_str(&mut out, &index.key());
     out.push(
         (index.unique as u8)
             | (((index.state == IndexState::Valid) as u8) << 1)
@@ -1362,7 +1468,7 @@ fn decode_index(bytes: &[u8]) -> Result<Index> {
     let mut reader = CatalogReader::open(bytes)?;
     let id = reader.u32()?;
     let table_id = reader.u32()?;
-    let name = reader.string()?;
+    let (schema, name) = schemas::split_relation_key(&reader.string()?);
     let flags = reader.u8()?;
     let job_id = reader.string()?;
     let usable_from = u64::from_be_bytes(reader.bytes(8)?.try_into().map_err(|_| corrupt())?);
@@ -1389,6 +1495,7 @@ fn decode_index(bytes: &[u8]) -> Result<Index> {
     Ok(Index {
         id,
         name,
+        schema,
         table_id,
         unique: flags & 1 != 0,
         columns,
@@ -1475,7 +1582,7 @@ impl CatalogReader<'_> {
 fn decode_table(bytes: &[u8]) -> Result<Table> {
     let mut reader = CatalogReader::open(bytes)?;
     let id = reader.u32()?;
-    let name = reader.string()?;
+    let (schema, name) = schemas::split_relation_key(&reader.string()?);
     let column_count = reader.u16()? as usize;
     let mut columns = Vec::with_capacity(column_count);
     for _ in 0..column_count {
@@ -1523,6 +1630,7 @@ fn decode_table(bytes: &[u8]) -> Result<Table> {
         primary_key.push(index);
     }
     let mut table = Table::new(id, name, columns, primary_key);
+    table.schema = schema;
     let check_count = if reader.input.is_empty() { 0 } else { reader.u16()? as usize };
     for _ in 0..check_count {
         let name = reader.string()?;
@@ -1572,6 +1680,7 @@ mod tests {
         let table = Table {
             id: 7,
             name: "t".into(),
+            schema: "app".into(),
             columns: vec![
                 ColumnInfo { not_null: true, ..ColumnInfo::new("a", DataType::Numeric(Some((10, 2)))) },
                 ColumnInfo { hidden: true, ..ColumnInfo::new("b", DataType::Varchar(Some(20))) },
@@ -1614,10 +1723,11 @@ mod tests {
     }
 
     #[test]
-    fn other_schemas_do_not_exist() {
-        let name = ObjectName { schema: Some("x".into()), name: "t".into() };
-        assert_eq!(check_schema(&name).unwrap_err().code, "3F000");
+    fn missing_relations_and_schemas() {
         let catalog = Catalog::default();
+        let name = ObjectName { schema: Some("x".into()), name: "t".into() };
+        assert_eq!(catalog.check_schema_of(&name).unwrap_err().code, "3F000");
+        assert_eq!(catalog.table(&name).unwrap_err().code, "42P01");
         let name = ObjectName { schema: Some("public".into()), name: "t".into() };
         assert_eq!(catalog.table(&name).unwrap_err().code, "42P01");
     }

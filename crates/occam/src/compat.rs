@@ -68,6 +68,8 @@ pub const DSQL_MAX_COLUMNS: usize = 255;
 pub const DSQL_MAX_INDEX_KEY_COLUMNS: usize = 8;
 /// Aurora DSQL's limit on indexes per table, the primary key included.
 pub const DSQL_MAX_INDEXES_PER_TABLE: usize = 24;
+/// Aurora DSQL's schema quota (`public` counts).
+const DSQL_MAX_SCHEMAS: usize = 10;
 /// Aurora DSQL's maximum connection duration: a connection is closed 60 minutes after it was opened.
 pub const DSQL_MAX_CONNECTION_DURATION: Duration = Duration::from_secs(60 * 60);
 /// Aurora DSQL's rate of new connections: 100 per second sustained, in bursts of up to 1,000.
@@ -151,6 +153,8 @@ pub struct Rules {
     pub max_columns: usize,
     pub max_index_key_columns: usize,
     pub max_indexes_per_table: Option<usize>,
+    /// Schemas a database may have, `public` included (DSQL: 10).
+    pub max_schemas: Option<usize>,
     /// At most one DDL statement per transaction.
     pub single_ddl_per_transaction: bool,
     /// DDL and DML never in the same transaction.
@@ -159,6 +163,8 @@ pub struct Rules {
     pub allow_truncate: bool,
     /// `CREATE TABLE ... AS`, materialized views and REFRESH run instead of being refused.
     pub allow_create_table_as: bool,
+    /// `CREATE TEMP TABLE` runs instead of being refused.
+    pub allow_temporary_tables: bool,
     /// `SAVEPOINT`, `RELEASE` and `ROLLBACK TO` run instead of being refused.
     pub allow_savepoints: bool,
     /// `MERGE` runs instead of being refused.
@@ -216,10 +222,12 @@ impl Rules {
                 max_columns: DSQL_MAX_COLUMNS,
                 max_index_key_columns: DSQL_MAX_INDEX_KEY_COLUMNS,
                 max_indexes_per_table: Some(DSQL_MAX_INDEXES_PER_TABLE),
+                max_schemas: Some(DSQL_MAX_SCHEMAS),
                 single_ddl_per_transaction: true,
                 separate_ddl_and_dml: true,
                 allow_truncate: false,
                 allow_create_table_as: false,
+                allow_temporary_tables: false,
                 allow_savepoints: false,
                 allow_merge: false,
                 allow_synchronous_create_index: false,
@@ -247,10 +255,12 @@ impl Rules {
                 max_columns: POSTGRES_MAX_COLUMNS,
                 max_index_key_columns: POSTGRES_MAX_INDEX_KEY_COLUMNS,
                 max_indexes_per_table: None,
+                max_schemas: None,
                 single_ddl_per_transaction: false,
                 separate_ddl_and_dml: false,
                 allow_truncate: true,
                 allow_create_table_as: true,
+                allow_temporary_tables: true,
                 allow_savepoints: true,
                 allow_merge: true,
                 allow_synchronous_create_index: true,
@@ -487,6 +497,14 @@ impl Rules {
             (false, false) => Err(Error::unsupported("unsupported statement: CreateTableAs")),
             (false, true) => Err(Error::unsupported("unsupported statement: RefreshMatView")),
         }
+    }
+
+    /// `CREATE TEMP TABLE`: DSQL refuses it in its own words.
+    pub fn check_temporary_table(&self) -> Result<()> {
+        if self.allow_temporary_tables {
+            return Ok(());
+        }
+        Err(Error::unsupported("TEMPORARY or TEMP table not supported for CREATE TABLE"))
     }
 
     /// `MERGE`: DSQL refuses it in its own words.

@@ -151,6 +151,8 @@ impl Database {
         };
         let txn = TxnManager::open(storage)?;
         let gc = GcWorker::spawn(&txn)?;
+        // Temporary tables belong to sessions, and no session survives a restart.
+        crate::catalog::schemas::drop_temporary(|| txn.begin(), None)?;
         let rules = config.rules.clone().unwrap_or_else(|| Rules::for_mode(config.compat));
         let catalog = Catalog::load(&txn.begin(), 1)?.with_system_rules(rules.catalog);
         let activity = TableActivity::load(crate::statistics::read_all(&txn.begin())?);

@@ -52,6 +52,8 @@ pub mod sqlstate {
     pub const DUPLICATE_FUNCTION: SqlState = "42723";
     pub const AMBIGUOUS_FUNCTION: SqlState = "42725";
     pub const UNDEFINED_SCHEMA: SqlState = "3F000";
+    pub const DUPLICATE_SCHEMA: SqlState = "42P06";
+    pub const RESERVED_NAME: SqlState = "42939";
     pub const INVALID_NAME: SqlState = "42602";
     pub const INVALID_REGULAR_EXPRESSION: SqlState = "2201B";
     pub const ARRAY_SUBSCRIPT_ERROR: SqlState = "2202E";

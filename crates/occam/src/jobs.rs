@@ -349,14 +349,11 @@ fn submit(
     write_job(txn, &job);
 }
 
-fn qualified(name: &str) -> Option<String> {
-    Some(format!("{}.{name}", catalog::PUBLIC_SCHEMA))
-}
-
 /// Records a submitted build job for `index` (inside the CREATE INDEX transaction).
 pub fn submit_index_build(txn: &mut Transaction, job_id: &str, index: &Index) -> Result<()> {
     let ids = (index.table_id, index.id);
-    submit(txn, job_id.to_string(), JobType::IndexBuild, ids, &index.name, qualified(&index.name));
+    let object = Some(format!("{}.{}", index.schema, index.name));
+    submit(txn, job_id.to_string(), JobType::IndexBuild, ids, &index.name, object);
     Ok(())
 }
 
@@ -374,7 +371,7 @@ pub fn submit_table_drop(txn: &mut Transaction, table_id: u32, table_name: &str)
 /// Records an ANALYZE job for `table` (inside the ANALYZE statement's transaction); returns its id.
 pub fn submit_analyze(txn: &mut Transaction, table: &catalog::Table) -> String {
     let id = new_job_id();
-    submit(txn, id.clone(), JobType::Analyze, (table.id, 0), &table.name, qualified(&table.name));
+    submit(txn, id.clone(), JobType::Analyze, (table.id, 0), &table.name, Some(table.qualified_name()));
     id
 }
 
@@ -382,7 +379,7 @@ pub fn submit_analyze(txn: &mut Transaction, table: &catalog::Table) -> String {
 /// statement's transaction); returns its id.
 pub fn submit_validate_constraint(txn: &mut Transaction, table: &catalog::Table, name: &str) -> String {
     let id = new_job_id();
-    submit(txn, id.clone(), JobType::ValidateConstraint, (table.id, 0), name, qualified(&table.name));
+    submit(txn, id.clone(), JobType::ValidateConstraint, (table.id, 0), name, Some(table.qualified_name()));
     id
 }
 
@@ -395,7 +392,8 @@ pub(crate) fn submit_auto_analyze(db: &Database, due: &[(u32, String)]) -> Resul
     for (table_id, job_id) in due {
         match catalog.tables().find(|t| t.id == *table_id) {
             Some(table) => {
-                submit(&mut txn, job_id.clone(), JobType::Analyze, (table.id, 0), &table.name, qualified(&table.name))
+                let object = Some(table.qualified_name());
+                submit(&mut txn, job_id.clone(), JobType::Analyze, (table.id, 0), &table.name, object)
             }
             None => db.activity().auto_analyze_finished(*table_id, job_id),
         }
@@ -630,7 +628,9 @@ fn commit_or_conflict(txn: Transaction) -> Result<bool> {
 
 /// Whether the index the job builds still exists (a DROP INDEX or DROP TABLE ends the build).
 fn still_building(txn: &Transaction, job: &Job) -> Result<Option<Index>> {
-    Ok(catalog::read_index(txn, &job.index_name)?.filter(|i| i.id == job.index_id && i.state == IndexState::Building))
+    // By id: the job row keeps the bare name, which another schema's index may share.
+    let mut indexes = catalog::load_indexes(txn)?.into_iter();
+    Ok(indexes.find(|i| i.id == job.index_id && i.table_id == job.table_id && i.state == IndexState::Building))
 }
 
 /// Runs an INDEX_BUILD job: backfill, then flip the index to valid. A unique violation fails the job
@@ -779,8 +779,8 @@ fn validate_constraint(db: &Database, job: &Job) -> Result<Option<String>> {
             ..FunctionContext::default()
         };
         crate::alter_table::validate_constraint(&mut txn, &functions, &mut table, &job.index_name)?;
-        let name = table.name.clone();
-        catalog::write_table(&mut txn, &table, &name);
+        let key = table.key();
+        catalog::write_table(&mut txn, &table, &key);
         if commit_or_conflict(txn)? {
             db.reload_catalog()?;
             return Ok(None);
@@ -858,7 +858,7 @@ const SKIPPED_NONEXISTENT_TABLE: &str = "Skipped job for nonexistent table.";
 
 /// The table an ANALYZE job is for, if it still exists in `txn`'s snapshot (same name, same id).
 fn analyzed_table(txn: &Transaction, job: &Job) -> Result<Option<catalog::Table>> {
-    Ok(catalog::read_table(txn, &job.index_name)?.filter(|t| t.id == job.table_id))
+    Ok(catalog::read_table_by_id(txn, job.table_id)?.filter(|t| t.name == job.index_name))
 }
 
 /// Runs an ANALYZE job: computes the table's statistics at one snapshot and stores them. Returns the job's

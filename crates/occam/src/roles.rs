@@ -487,7 +487,7 @@ fn grant(
 ) -> Result<()> {
     let owns = |table_id: u32| actor.superuser || catalog.roles.table_owner(table_id) == Some(actor.role);
     let check_schema = |schema: &str| {
-        if schema == crate::catalog::PUBLIC_SCHEMA {
+        if catalog.schema_exists(schema) {
             Ok(())
         } else {
             Err(Error::new("3F000", format!("schema \"{schema}\" does not exist")))
@@ -515,7 +515,7 @@ fn grant(
             for schema in schemas {
                 check_schema(schema)?;
             }
-            let mut tables: Vec<_> = catalog.tables().collect();
+            let mut tables: Vec<_> = catalog.tables().filter(|t| schemas.contains(&t.schema)).collect();
             tables.sort_by(|a, b| a.name.cmp(&b.name));
             for table in tables {
                 if !owns(table.id) {
@@ -527,8 +527,8 @@ fn grant(
         GrantObjects::Schemas(schemas) => {
             for schema in schemas {
                 check_schema(schema)?;
-                // The public schema belongs to the administrator.
-                if !actor.superuser {
+                // The public schema belongs to the administrator, the others to their owners.
+                if !actor.superuser && catalog.schema_owner(schema) != Some(actor.role) {
                     return Err(permission_denied(format!("permission denied for schema {schema}")));
                 }
                 targets.push(schema_object(schema));

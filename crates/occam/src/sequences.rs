@@ -29,7 +29,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
-use crate::catalog::{check_schema, display_name, relation_exists, Table};
+use crate::catalog::{display_name, relation_exists, schemas, Table};
 use crate::error::{sqlstate, Error, Result};
 use crate::sql::ast::{ObjectName, SequenceOptions, SequenceStatement};
 use crate::storage::keycode::{encode_key, table_prefix};
@@ -48,6 +48,7 @@ const COUNTER_PREFIX: &[u8] = b"\xffmeta/seq/";
 pub struct Sequence {
     pub id: u32,
     pub name: String,
+    pub schema: String,
     /// smallint, integer or bigint.
     pub data_type: DataType,
     pub start: i64,
@@ -150,6 +151,7 @@ impl Sequence {
         Ok(Sequence {
             id,
             name: name.to_string(),
+            schema: base.map_or_else(|| crate::catalog::PUBLIC_SCHEMA.to_string(), |b| b.schema.clone()),
             data_type,
             start,
             increment,
@@ -160,6 +162,21 @@ impl Sequence {
             owned_by: base.and_then(|b| b.owned_by),
             nonce: base.map_or_else(rand::random, |b| b.nonce),
         })
+    }
+
+    /// The key the catalog stores and finds the sequence under (`schemas::relation_key`).
+    pub fn key(&self) -> String {
+        schemas::relation_key(&self.schema, &self.name)
+    }
+
+    /// The name as `nextval('...')` takes it: quoted where needed, qualified outside `public`.
+    pub fn regclass_text(&self) -> String {
+        let name = crate::sql::system::names::quote_ident(&self.name);
+        if self.schema == crate::catalog::PUBLIC_SCHEMA {
+            name
+        } else {
+            format!("{}.{name}", crate::sql::system::names::quote_ident(&self.schema))
+        }
     }
 
     /// The value after `last`, or None past the bound of a sequence without CYCLE.
@@ -327,9 +344,17 @@ fn catalog_key(name: &str) -> Vec<u8> {
     encode_key(&table_prefix(0, 16), &[Value::Text(name.to_string())])
 }
 
-/// The sequence `name` as `txn` sees it.
-pub fn read_sequence(txn: &Transaction, name: &str) -> Result<Option<Sequence>> {
-    txn.get(&catalog_key(name))?.map(|bytes| decode(&bytes)).transpose()
+/// The sequence under `key` (`schemas::relation_key`) as `txn` sees it.
+pub fn read_sequence(txn: &Transaction, key: &str) -> Result<Option<Sequence>> {
+    txn.get(&catalog_key(key))?.map(|bytes| decode(&bytes)).transpose()
+}
+
+/// The sequence `name` names as `txn` sees it, through the search path when unqualified.
+fn read_sequence_named(txn: &Transaction, name: &ObjectName) -> Result<Option<Sequence>> {
+    match crate::catalog::resolve_relation(txn, name)? {
+        Some(key) => read_sequence(txn, &key),
+        None => Ok(None),
+    }
 }
 
 /// Every sequence visible to `txn`.
@@ -344,7 +369,7 @@ pub fn store_definition(txn: &mut Transaction, sequence: &Sequence) {
 }
 
 fn write(txn: &mut Transaction, sequence: &Sequence) {
-    txn.put(catalog_key(&sequence.name), encode(sequence));
+    txn.put(catalog_key(&sequence.key()), encode(sequence));
 }
 
 //   u8 format version, u32 id, str name, u8 type tag (2 int2, 3 int4, 4 int8), i64 start, increment, min,
@@ -352,8 +377,9 @@ fn write(txn: &mut Transaction, sequence: &Sequence) {
 fn encode(sequence: &Sequence) -> Vec<u8> {
     let mut out = vec![FORMAT_VERSION];
     out.extend_from_slice(&sequence.id.to_be_bytes());
-    out.extend_from_slice(&(sequence.name.len() as u32).to_be_bytes());
-    out.extend_from_slice(sequence.name.as_bytes());
+    let key = sequence.key();
+    out.extend_from_slice(&(key.len() as u32).to_be_bytes());
+    out.extend_from_slice(key.as_bytes());
     out.push(match sequence.data_type {
         DataType::Int2 => 2,
         DataType::Int4 => 3,
@@ -391,7 +417,8 @@ fn decode(bytes: &[u8]) -> Result<Sequence> {
     }
     let id = u32::from_be_bytes(take(4)?.try_into().map_err(|_| corrupt())?);
     let len = u32::from_be_bytes(take(4)?.try_into().map_err(|_| corrupt())?) as usize;
-    let name = String::from_utf8(take(len)?.to_vec()).map_err(|_| corrupt())?;
+    let key = String::from_utf8(take(len)?.to_vec()).map_err(|_| corrupt())?;
+    let (schema, name) = schemas::split_relation_key(&key);
     let data_type = match take(1)?[0] {
         2 => DataType::Int2,
         3 => DataType::Int4,
@@ -411,7 +438,7 @@ fn decode(bytes: &[u8]) -> Result<Sequence> {
         None
     };
     let nonce = u64::from_be_bytes(take(8)?.try_into().map_err(|_| corrupt())?);
-    Ok(Sequence { id, name, data_type, start, increment, min_value, max_value, cache, cycle, owned_by, nonce })
+    Ok(Sequence { id, name, schema, data_type, start, increment, min_value, max_value, cache, cycle, owned_by, nonce })
 }
 
 // ---- DDL ----
@@ -423,8 +450,7 @@ fn undefined_sequence(name: &ObjectName) -> Error {
 /// `OWNED BY table.column`: the table (as `txn` sees it) and the column's index.
 fn resolve_owner(txn: &Transaction, owner: &(ObjectName, String)) -> Result<(u32, usize)> {
     let (table_name, column) = owner;
-    check_schema(table_name)?;
-    let table = crate::catalog::read_table(txn, &table_name.name)?.ok_or_else(|| undefined_sequence(table_name))?;
+    let table = crate::catalog::read_table_named(txn, table_name)?.ok_or_else(|| undefined_sequence(table_name))?;
     let index = table.column_index(column).ok_or_else(|| {
         Error::new(
             sqlstate::UNDEFINED_COLUMN,
@@ -442,14 +468,15 @@ pub fn create(
     if_not_exists: bool,
     options: &SequenceOptions,
 ) -> Result<Option<Sequence>> {
-    check_schema(name)?;
-    if relation_exists(txn, &name.name)? {
+    let schema = schemas::creation_schema(txn, name)?;
+    if relation_exists(txn, &schemas::relation_key(&schema, &name.name))? {
         if if_not_exists {
             return Ok(None);
         }
         return Err(Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{}\" already exists", name.name)));
     }
     let mut sequence = Sequence::from_options(0, &name.name, options, None)?;
+    sequence.schema = schema;
     if let Some(Some(owner)) = &options.owned_by {
         sequence.owned_by = Some(resolve_owner(txn, owner)?);
     }
@@ -472,8 +499,7 @@ pub fn execute(
             Ok("CREATE SEQUENCE")
         }
         SequenceStatement::Alter { name, if_exists, options } => {
-            check_schema(name)?;
-            let Some(existing) = read_sequence(txn, &name.name)? else {
+            let Some(existing) = read_sequence_named(txn, name)? else {
                 if *if_exists {
                     return Ok("ALTER SEQUENCE");
                 }
@@ -484,17 +510,20 @@ pub fn execute(
         }
         SequenceStatement::Drop { names, if_exists } => {
             for name in names {
-                check_schema(name)?;
-                match read_sequence(txn, &name.name)? {
+                let sequence = match read_sequence_named(txn, name) {
+                    Err(_) if *if_exists => continue,
+                    found => found?,
+                };
+                match sequence {
                     Some(sequence) => {
                         check_not_required(txn, &sequence)?;
-                        txn.delete(catalog_key(&sequence.name))
+                        txn.delete(catalog_key(&sequence.key()))
                     }
                     None if *if_exists => {}
                     None => {
                         return Err(Error::new(
                             sqlstate::UNDEFINED_TABLE,
-                            format!("sequence \"{}\" does not exist", display_name(name)),
+                            format!("sequence \"{}\" does not exist", name.name),
                         ))
                     }
                 }
@@ -551,10 +580,15 @@ pub fn alter(
     Ok(())
 }
 
+/// Deletes `sequence`'s definition (DROP SCHEMA ... CASCADE).
+pub fn remove(txn: &mut Transaction, sequence: &Sequence) {
+    txn.delete(catalog_key(&sequence.key()));
+}
+
 /// Drops the sequences owned by a table being dropped (identity and serial columns' ones).
 pub fn drop_owned_by(txn: &mut Transaction, table_id: u32) -> Result<()> {
     for sequence in load(txn)?.into_iter().filter(|s| s.owned_by.is_some_and(|(t, _)| t == table_id)) {
-        txn.delete(catalog_key(&sequence.name));
+        txn.delete(catalog_key(&sequence.key()));
     }
     Ok(())
 }
@@ -562,7 +596,7 @@ pub fn drop_owned_by(txn: &mut Transaction, table_id: u32) -> Result<()> {
 /// Drops the sequence owned by one column (a dropped identity or serial column).
 pub fn drop_owned_by_column(txn: &mut Transaction, table_id: u32, column: usize) -> Result<()> {
     for sequence in load(txn)?.into_iter().filter(|s| s.owned_by == Some((table_id, column))) {
-        txn.delete(catalog_key(&sequence.name));
+        txn.delete(catalog_key(&sequence.key()));
     }
     Ok(())
 }
@@ -574,7 +608,7 @@ pub fn owned_by_column(txn: &Transaction, table: &Table, column: usize) -> Resul
 
 /// The catalog's sequences by name.
 pub fn by_name(sequences: Vec<Sequence>) -> HashMap<String, Arc<Sequence>> {
-    sequences.into_iter().map(|s| (s.name.clone(), Arc::new(s))).collect()
+    sequences.into_iter().map(|s| (s.key(), Arc::new(s))).collect()
 }
 
 #[cfg(test)]

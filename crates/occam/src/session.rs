@@ -26,6 +26,7 @@ use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
 
 use crate::catalog;
+use crate::catalog::schemas::with_search_path;
 use crate::compat::Rules;
 use crate::database::Database;
 use crate::error::{sqlstate, Error, Result};
@@ -33,8 +34,8 @@ use crate::interrupt::StatementInterrupt;
 use crate::roles;
 use crate::settings::SessionSettings;
 use crate::sql::ast::{
-    AlterTableAction, CopyEndpoint, DiscardTarget, IndexTarget, SavepointAction, SequenceStatement, SessionCommand,
-    Statement,
+    self, AlterTableAction, CopyEndpoint, DiscardTarget, IndexTarget, SavepointAction, SequenceStatement,
+    SessionCommand, Statement,
 };
 use crate::sql::copy::{self, CopyFormat};
 use crate::sql::execute;
@@ -177,8 +178,9 @@ pub struct PreparedStatement {
     pub columns: Arc<[Column]>,
     /// The parsed statement (None for an empty query string).
     statement: Option<Statement>,
-    /// The plan, for statements that have one, with the catalog version it was bound against.
-    plan: Mutex<Option<Arc<PlannedStatement>>>,
+    /// The plan, for statements that have one, with the catalog version it was bound against, and the
+    /// search path its names were looked up through.
+    plan: Mutex<Option<(Vec<String>, Arc<PlannedStatement>)>>,
 }
 
 impl PreparedStatement {
@@ -188,18 +190,20 @@ impl PreparedStatement {
         matches!(self.statement, Some(Statement::Call { .. }))
     }
 
-    /// The plan, re-planned (keeping the parameter types) if the catalog changed since it was made.
+    /// The plan, re-planned (keeping the parameter types) if the catalog or the search path changed since
+    /// it was made.
     fn current_plan(&self, db: &Database, statement: &Statement, user: &str) -> Result<Arc<PlannedStatement>> {
         let mut cached = self.plan.lock();
         let version = db.catalog_version();
-        if let Some(plan) = cached.as_ref() {
-            if plan.catalog_version == version {
+        let path = crate::catalog::schemas::search_path();
+        if let Some((planned_path, plan)) = cached.as_ref() {
+            if plan.catalog_version == version && *planned_path == path {
                 return Ok(plan.clone());
             }
         }
         let plan =
             Arc::new(crate::sql::bind::plan_statement_as(&db.catalog(), statement, &self.param_types, Some(user))?);
-        *cached = Some(plan.clone());
+        *cached = Some((path, plan.clone()));
         Ok(plan)
     }
 }
@@ -223,6 +227,8 @@ struct ActiveTransaction {
     table_changes: HashMap<u32, TableChanges>,
     /// Open savepoints, oldest first (PostgreSQL mode).
     savepoints: Vec<Savepoint>,
+    /// Temporary tables this transaction created `ON COMMIT DELETE ROWS` / `DROP` (by table id).
+    temporary_on_commit: Vec<(u32, ast::OnCommit)>,
 }
 
 /// What `ROLLBACK TO SAVEPOINT` returns the transaction to: its writes and locks and the session's
@@ -288,6 +294,9 @@ pub struct Session {
     copy_in: Option<PendingCopyIn>,
     /// What is left of the query string that COPY FROM STDIN interrupted.
     rest_of_batch: Option<RestOfBatch>,
+    /// This session's temporary tables created `ON COMMIT DELETE ROWS` (by table id) in committed
+    /// transactions: each COMMIT empties those that still exist.
+    temporary_on_commit: Vec<(u32, ast::OnCommit)>,
 }
 
 /// Length of the table prefix of every row key (`storage::keycode::table_prefix`), which the key size
@@ -320,9 +329,90 @@ impl Session {
             interrupt: None,
             copy_in: None,
             rest_of_batch: None,
+            temporary_on_commit: Vec::new(),
         }
     }
 
+    /// This session's temporary schema (`pg_temp_<backend pid>`; it exists once a temporary table does).
+    fn temporary_schema(&self) -> String {
+        temporary_schema_of(&self.settings)
+    }
+
+    /// The schemas unqualified names are looked up in: `search_path`, with the session's temporary schema
+    /// first unless the path places `pg_temp` itself, as PostgreSQL searches it.
+    fn search_path(&self) -> Vec<String> {
+        let temporary = self.temporary_schema();
+        let mut path: Vec<String> = self
+            .settings
+            .search_path()
+            .into_iter()
+            .map(|schema| if schema == "pg_temp" { temporary.clone() } else { schema })
+            .collect();
+        if !path.contains(&temporary) {
+            path.insert(0, temporary);
+        }
+        path
+    }
+}
+
+impl Drop for Session {
+    /// A session's temporary tables go with it (best effort: a failure is logged, and the next start
+    /// drops whatever is left).
+    fn drop(&mut self) {
+        if let Err(err) = self.drop_temporary_tables() {
+            tracing::warn!("dropping the temporary schema {}: {}", self.temporary_schema(), err.message);
+        }
+    }
+}
+
+impl Session {
+    /// Drops this session's temporary tables and schema in a transaction of their own (the session's end,
+    /// `DISCARD TEMP` / `ALL` outside a block).
+    fn drop_temporary_tables(&self) -> Result<()> {
+        let schema = self.temporary_schema();
+        if self.db.catalog().schemas.contains_key(&schema)
+            && catalog::schemas::drop_temporary(|| self.db.begin(), Some(&schema))?
+        {
+            self.db.reload_catalog()?;
+            self.db.wake_jobs();
+        }
+        Ok(())
+    }
+}
+
+fn temporary_schema_of(settings: &SessionSettings) -> String {
+    format!("{}{}", catalog::schemas::TEMPORARY_PREFIX, settings.backend_pid())
+}
+
+/// A `CREATE TEMP TABLE`'s definition placed in the session's temporary schema `schema` (created with its
+/// first temporary table, for `user`).
+fn place_temporary(
+    txn: &mut Transaction,
+    create: &ast::CreateTable,
+    schema: String,
+    user: &str,
+) -> Result<ast::CreateTable> {
+    {
+        if create.temporary.is_none() {
+            return Ok(create.clone());
+        }
+        match create.name.schema.as_deref() {
+            None | Some("pg_temp") => {}
+            Some(other) if *other == schema => {}
+            Some(_) => {
+                return Err(Error::new(
+                    sqlstate::INVALID_TABLE_DEFINITION,
+                    "cannot create temporary relation in non-temporary schema",
+                ))
+            }
+        }
+        catalog::schemas::ensure_temporary(txn, &schema, user)?;
+        let name = ast::ObjectName { schema: Some(schema), name: create.name.name.clone() };
+        Ok(ast::CreateTable { name, ..create.clone() })
+    }
+}
+
+impl Session {
     /// The role this session connected as.
     pub fn user(&self) -> &str {
         &self.user
@@ -438,7 +528,10 @@ impl Session {
             return Err(Error::syntax("cannot insert multiple commands into a prepared statement"));
         }
         // Planning may fold constants (a timestamptz literal reads in the session zone).
-        zone::with_session_zone(self.time_zone(), || self.prepare_parsed(sql, statements.pop(), param_types))
+        let (zone, path) = (self.time_zone(), self.search_path());
+        zone::with_session_zone(zone, || {
+            with_search_path(path, || self.prepare_parsed(sql, statements.pop(), param_types))
+        })
     }
 
     /// Plans a parsed statement for later executions (Parse, or SQL `PREPARE`).
@@ -489,7 +582,7 @@ impl Session {
                     param_types: planned.param_types.clone(),
                     columns: planned.columns.clone(),
                     statement: Some(statement),
-                    plan: Mutex::new(Some(Arc::new(planned))),
+                    plan: Mutex::new(Some((crate::catalog::schemas::search_path(), Arc::new(planned)))),
                 }
             }
         };
@@ -538,7 +631,8 @@ impl Session {
             self.settings.statement_timeout(),
         ));
         let zone = self.time_zone();
-        let result = zone::with_session_zone(zone, || self.insert_copied(pending));
+        let path = self.search_path();
+        let result = zone::with_session_zone(zone, || with_search_path(path, || self.insert_copied(pending)));
         self.interrupt = None;
         if result.is_err() {
             self.rest_of_batch = None;
@@ -651,7 +745,10 @@ impl Session {
         // The session's TimeZone, parsed once per statement, is what its text conversions and date
         // arithmetic use (types::zone).
         let zone = self.time_zone();
-        let result = zone::with_session_zone(zone, || self.run_statement(statement, prepared, params, in_batch));
+        let path = self.search_path();
+        let result = zone::with_session_zone(zone, || {
+            with_search_path(path, || self.run_statement(statement, prepared, params, in_batch))
+        });
         if top_level {
             self.interrupt = None;
         }
@@ -747,6 +844,7 @@ impl Session {
             submitted_jobs: false,
             table_changes: HashMap::new(),
             savepoints: Vec::new(),
+            temporary_on_commit: Vec::new(),
         })
     }
 
@@ -857,11 +955,55 @@ impl Session {
         }
     }
 
+    /// Before COMMIT: empties the temporary tables created `ON COMMIT DELETE ROWS` and drops those created
+    /// `ON COMMIT DROP` by this transaction, as `active` sees them (one dropped or never committed is
+    /// forgotten); the DELETE ROWS ones are remembered for the session's later commits.
+    fn run_on_commit_actions(&mut self, active: &mut ActiveTransaction) -> Result<()> {
+        let catalog = Arc::new(catalog::Catalog::load(&active.txn, self.db.catalog_version())?);
+        let mut actions = std::mem::take(&mut self.temporary_on_commit);
+        actions.append(&mut active.temporary_on_commit);
+        actions.retain(|(id, _)| catalog.table_by_id(*id).is_some());
+        let tables = |wanted: ast::OnCommit| -> Vec<Arc<catalog::Table>> {
+            let ids = actions.iter().filter(|(_, action)| *action == wanted).map(|(id, _)| *id);
+            ids.filter_map(|id| catalog.table_by_id(id).cloned()).collect()
+        };
+        let (emptied, dropped) = (tables(ast::OnCommit::DeleteRows), tables(ast::OnCommit::Drop));
+        if !emptied.is_empty() {
+            let functions = FunctionContext {
+                session: Some(self.settings.clone()),
+                catalog: catalog.clone(),
+                database: Some(self.db.clone()),
+                ..FunctionContext::default()
+            };
+            let rules = self.db.rules();
+            let planning = execute::Planning {
+                estimates: &self.db,
+                settings: planner_settings(&self.db, &self.settings),
+                memory_limit: rules.max_query_memory,
+            };
+            let truncate = Plan::Truncate { tables: emptied, restart_identity: false };
+            execute::execute(&truncate, &mut active.txn, &[], &functions, &planning)?;
+        }
+        if !dropped.is_empty() {
+            let names: Vec<ast::ObjectName> = dropped
+                .iter()
+                .map(|t| ast::ObjectName { schema: Some(t.schema.clone()), name: t.name.clone() })
+                .collect();
+            catalog::drop_table(&mut active.txn, &names, true, true)?;
+        }
+        actions.retain(|(_, action)| *action == ast::OnCommit::DeleteRows);
+        self.temporary_on_commit = actions;
+        Ok(())
+    }
+
     /// Commits the open transaction; the session is Idle afterwards whatever the outcome.
     fn commit_active(&mut self) -> Result<()> {
-        let State::Active(active) = std::mem::replace(&mut self.state, State::Idle) else {
+        let State::Active(mut active) = std::mem::replace(&mut self.state, State::Idle) else {
             return Ok(());
         };
+        if !self.temporary_on_commit.is_empty() || !active.temporary_on_commit.is_empty() {
+            self.run_on_commit_actions(&mut active)?;
+        }
         let did_ddl = active.did_ddl;
         let ddl_only = active.did_ddl && !active.did_dml;
         let synchronous_builds = active.synchronous_builds.clone();
@@ -984,10 +1126,15 @@ impl Session {
         let result = match plan {
             Plan::CreateTable(create) => {
                 check_table_definition(rules, create)?;
+                let schema = temporary_schema_of(&self.settings);
+                let create = &place_temporary(&mut active.txn, create, schema, &self.user)?;
                 catalog::create_table(&mut active.txn, &functions.catalog, create).and_then(|created| {
                     // The creating role owns the table (and so holds every privilege on it).
-                    if let (true, Some(id)) = (created, catalog::table_id_in(&active.txn, &create.name.name)?) {
-                        roles::record_owner(&mut active.txn, id, &self.user);
+                    if let (true, Some(table)) = (created, catalog::read_table_named(&active.txn, &create.name)?) {
+                        roles::record_owner(&mut active.txn, table.id, &self.user);
+                        if let Some(action) = create.temporary.filter(|a| *a != ast::OnCommit::PreserveRows) {
+                            active.temporary_on_commit.push((table.id, action));
+                        }
                     }
                     Ok(command("CREATE TABLE"))
                 })
@@ -1023,6 +1170,8 @@ impl Session {
             }),
             Plan::CreateTableAs { create, query, materialized, with_data } => {
                 check_table_definition(rules, create)?;
+                let schema = temporary_schema_of(&self.settings);
+                let create = &place_temporary(&mut active.txn, create, schema, &self.user)?;
                 if !catalog::create_table(&mut active.txn, &functions.catalog, create)? {
                     return Ok(command(if materialized.is_some() {
                         "CREATE MATERIALIZED VIEW"
@@ -1030,11 +1179,14 @@ impl Session {
                         "CREATE TABLE AS"
                     }));
                 }
-                let table = catalog::read_table(&active.txn, &create.name.name)?
+                let table = catalog::read_table_named(&active.txn, &create.name)?
                     .ok_or_else(|| Error::internal("a table just created is missing"))?;
                 roles::record_owner(&mut active.txn, table.id, &self.user);
+                if let Some(action) = create.temporary.filter(|a| *a != ast::OnCommit::PreserveRows) {
+                    active.temporary_on_commit.push((table.id, action));
+                }
                 if let Some(definition) = materialized {
-                    catalog::views::store_materialized(&mut active.txn, table.id, definition);
+                    catalog::views::store_materialized(&mut active.txn, table.id, definition)?;
                 }
                 if *with_data {
                     let filled =
@@ -1063,7 +1215,7 @@ impl Session {
                 if *concurrently && !unique_key {
                     return Err(Error::new(
                         "55000",
-                        format!("cannot refresh materialized view \"public.{}\" concurrently", table.name),
+                        format!("cannot refresh materialized view \"{}\" concurrently", table.qualified_name()),
                     )
                     .with_hint(
                         "Create a unique index with no WHERE clause on one or more columns of the materialized view.",
@@ -1090,6 +1242,25 @@ impl Session {
             Plan::Comment { key, text } => {
                 catalog::comments::set(&mut active.txn, *key, text.as_deref());
                 Ok(command("COMMENT"))
+            }
+            Plan::CreateSchema { name, if_not_exists, authorization } => {
+                if !self.superuser {
+                    return Err(Error::new(
+                        sqlstate::INSUFFICIENT_PRIVILEGE,
+                        "permission denied for database postgres",
+                    ));
+                }
+                let owner = authorization.clone().unwrap_or_else(|| self.user.clone());
+                if owner != self.user && !self.db.catalog().roles.exists(&owner) {
+                    return Err(Error::new(sqlstate::UNDEFINED_OBJECT, format!("role \"{owner}\" does not exist")));
+                }
+                // IF NOT EXISTS on an existing schema: no NOTICE (occam sends none; PostgreSQL says it skips).
+                catalog::schemas::create(&mut active.txn, name, *if_not_exists, &owner, rules.max_schemas)?;
+                Ok(command("CREATE SCHEMA"))
+            }
+            Plan::DropSchema { names, if_exists, cascade } => {
+                catalog::schemas::drop(&mut active.txn, names, *if_exists, *cascade, &self.user, self.superuser)
+                    .map(|_| command("DROP SCHEMA"))
             }
             Plan::DropView { names, if_exists, cascade } => {
                 catalog::views::drop_views(&mut active.txn, names, *if_exists, *cascade).map(|_| command("DROP VIEW"))
@@ -1292,15 +1463,36 @@ impl Session {
                         self.settings.reset_all();
                         self.settings.sequence_values().clear();
                         self.deallocate_all();
+                        self.drop_temporary_tables()?;
                         "DISCARD ALL"
                     }
-                    // Plans are re-planned when the catalog changes; occam has no temporary tables.
+                    // Plans are re-planned when the catalog changes.
                     DiscardTarget::Plans => "DISCARD PLANS",
                     DiscardTarget::Sequences => {
                         self.settings.sequence_values().clear();
                         "DISCARD SEQUENCES"
                     }
-                    DiscardTarget::Temp => "DISCARD TEMP",
+                    DiscardTarget::Temp => {
+                        let schema = self.temporary_schema();
+                        match &mut self.state {
+                            // In a block, the tables go with the transaction (a ROLLBACK keeps them).
+                            State::Active(active) => {
+                                with_search_path(vec![schema.clone()], || {
+                                    catalog::schemas::drop(
+                                        &mut active.txn,
+                                        std::slice::from_ref(&schema),
+                                        true,
+                                        true,
+                                        "",
+                                        true,
+                                    )
+                                })?;
+                                active.did_ddl = true;
+                            }
+                            _ => self.drop_temporary_tables()?,
+                        }
+                        "DISCARD TEMP"
+                    }
                 };
                 Ok(command(tag))
             }
@@ -1527,6 +1719,8 @@ fn check_statement_rules(rules: &Rules, statement: &Statement) -> Result<()> {
     match statement {
         Statement::Truncate { .. } => rules.check_truncate(),
         Statement::Merge(_) => rules.check_merge(),
+        Statement::CreateTable(ast::CreateTable { temporary: Some(_), .. })
+        | Statement::CreateTableAs(ast::CreateTableAs { temporary: Some(_), .. }) => rules.check_temporary_table(),
         Statement::CreateTableAs(_) => rules.check_create_table_as(false),
         Statement::RefreshMaterializedView { .. } => rules.check_create_table_as(true),
         Statement::CreateIndex(create) if !create.asynchronous => rules.check_synchronous_create_index(),

@@ -98,9 +98,6 @@ pub const REPORTED: &[&str] = &[
     "TimeZone",
 ];
 
-/// Schemas occam has, for `current_schema()` (the first of `search_path` that exists).
-const SCHEMAS: &[&str] = &["public", "sys", "pg_catalog", "information_schema"];
-
 fn find_parameter(lower: &str) -> Option<&'static Parameter> {
     PARAMETERS.iter().find(|p| p.name.eq_ignore_ascii_case(lower))
 }
@@ -568,23 +565,22 @@ impl SessionSettings {
             .collect()
     }
 
-    /// `current_schema()`: the first schema of `search_path` that exists (`$user` names none in occam).
-    pub fn current_schema(&self) -> Option<String> {
-        self.search_path().into_iter().next()
-    }
-
-    /// The schemas of `search_path` that exist, in order.
+    /// The schemas `search_path` names, in order, `$user` as the session's role (whether they exist is
+    /// the catalog's business: `Catalog::existing_schemas`).
     pub fn search_path(&self) -> Vec<String> {
         let path = self.get("search_path").unwrap_or_default();
+        let user = self.settings.lock().user.clone();
         path.split(',')
             .map(|entry| {
                 let entry = entry.trim();
                 match entry.strip_prefix('"').and_then(|e| e.strip_suffix('"')) {
+                    Some("$user") => user.clone(),
                     Some(quoted) => quoted.to_string(),
+                    None if entry == "$user" => user.clone(),
                     None => entry.to_ascii_lowercase(),
                 }
             })
-            .filter(|schema| SCHEMAS.contains(&schema.as_str()))
+            .filter(|schema| !schema.is_empty())
             .collect()
     }
 }
@@ -643,9 +639,9 @@ mod tests {
     #[test]
     fn search_path_and_backends() {
         let settings = SessionSettings::new("admin", true);
-        assert_eq!(settings.current_schema().as_deref(), Some("public"));
+        assert_eq!(settings.search_path(), ["admin", "public"]);
         settings.set("search_path", "nowhere, \"sys\", public", false).unwrap();
-        assert_eq!(settings.search_path(), ["sys", "public"]);
+        assert_eq!(settings.search_path(), ["nowhere", "sys", "public"]);
         let pid = settings.backend_pid();
         assert!(is_live_backend(pid));
         drop(settings);

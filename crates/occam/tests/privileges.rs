@@ -356,3 +356,38 @@ fn function_bodies_read_with_the_callers_privileges() {
     assert_eq!(rows(&mut app, "SELECT balance_of(1), doubled(2)"), vec![vec![Value::Int(100), Value::Int(200)]]);
     assert_eq!(rows(&mut app, "SELECT count(*) FROM balances()"), vec![vec![Value::Int(2)]]);
 }
+
+#[test]
+fn schemas_need_usage_and_create_and_belong_to_their_owner() {
+    let (db, mut admin) = setup();
+    let mut app = db.session("myapp").unwrap();
+    assert_eq!(error(&mut app, "CREATE SCHEMA mine"), ("42501", "permission denied for database postgres".into()));
+    ok(&mut admin, "CREATE SCHEMA billing");
+    ok(&mut admin, "CREATE TABLE billing.invoices (id INT PRIMARY KEY)");
+    ok(&mut admin, "GRANT SELECT ON billing.invoices TO myapp");
+    // The table's privilege is not enough without USAGE on its schema, as in PostgreSQL.
+    assert_eq!(
+        error(&mut app, "SELECT * FROM billing.invoices"),
+        ("42501", "permission denied for schema billing".into())
+    );
+    ok(&mut admin, "GRANT USAGE ON SCHEMA billing TO myapp");
+    assert!(rows(&mut app, "SELECT * FROM billing.invoices").is_empty());
+    assert_eq!(
+        error(&mut app, "CREATE TABLE billing.mine (id INT PRIMARY KEY)"),
+        ("42501", "permission denied for schema billing".into())
+    );
+    ok(&mut admin, "GRANT CREATE ON SCHEMA billing TO myapp");
+    ok(&mut app, "CREATE TABLE billing.mine (id INT PRIMARY KEY)");
+    assert_eq!(error(&mut app, "DROP SCHEMA billing CASCADE"), ("42501", "must be owner of schema billing".into()));
+
+    // A schema created for a role belongs to it: it creates and grants there without further grants.
+    ok(&mut admin, "CREATE SCHEMA AUTHORIZATION myapp");
+    ok(&mut app, "SET search_path = myapp, public");
+    ok(&mut app, "CREATE TABLE notes (id INT PRIMARY KEY)");
+    ok(&mut app, "INSERT INTO notes VALUES (1)");
+    assert_eq!(
+        rows(&mut app, "SELECT schemaname FROM pg_tables WHERE tablename = 'notes'"),
+        vec![vec![Value::Text("myapp".into())]]
+    );
+    ok(&mut app, "DROP SCHEMA myapp CASCADE");
+}

@@ -44,7 +44,8 @@ fn constraint_name_taken(txn: &Transaction, new: &Table, name: &str) -> Result<b
         }
     }
     // Unique constraints of other tables: their indexes' rows.
-    Ok(super::read_index(txn, name)?.is_some_and(|i| i.constraint && i.table_id != new.id))
+    let key = super::schemas::relation_key(&new.schema, name);
+    Ok(super::read_index(txn, &key)?.is_some_and(|i| i.constraint && i.table_id != new.id))
 }
 
 /// CREATE TABLE's constraints without the redundant UNIQUE ones, as PostgreSQL drops them: one over the
@@ -134,13 +135,14 @@ pub fn add_constraint(
                 key.push(IndexKeyColumn::column(index));
             }
             let name = unique_constraint_name(txn, table, constraint.name.as_deref(), columns)?;
-            if relation_exists(txn, &name)? {
+            if relation_exists(txn, &super::schemas::relation_key(&table.schema, &name))? {
                 return Err(Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{name}\" already exists")));
             }
             let id = next_id(txn, super::index_id_counter_key(), "index")?;
             let index = Index {
                 id,
                 name,
+                schema: table.schema.clone(),
                 table_id: table.id,
                 unique: true,
                 columns: key,
@@ -177,7 +179,8 @@ pub fn unique_constraint_name(
     match name {
         Some(name) => Ok(name.to_string()),
         None => first_free(format!("{}_{}_key", table.name, columns.join("_")), |n| {
-            Ok(relation_exists(txn, n)? || constraint_name_taken(txn, table, n)?)
+            Ok(relation_exists(txn, &super::schemas::relation_key(&table.schema, n))?
+                || constraint_name_taken(txn, table, n)?)
         }),
     }
 }
@@ -185,7 +188,7 @@ pub fn unique_constraint_name(
 /// `ADD [CONSTRAINT name] UNIQUE USING INDEX index`: a valid, non-partial unique index of `table` becomes
 /// its unique constraint, renamed to `name` if one is given (as PostgreSQL renames it).
 pub fn adopt_unique_index(txn: &mut Transaction, table: &mut Table, name: Option<&str>, index: &str) -> Result<()> {
-    let Some(mut definition) = super::read_index(txn, index)? else {
+    let Some(mut definition) = super::read_index(txn, &super::schemas::relation_key(&table.schema, index))? else {
         return Err(Error::new(sqlstate::UNDEFINED_OBJECT, format!("index \"{index}\" does not exist")));
     };
     if definition.table_id != table.id {
@@ -217,10 +220,10 @@ pub fn adopt_unique_index(txn: &mut Transaction, table: &mut Table, name: Option
         ));
     }
     if new_name != definition.name {
-        if relation_exists(txn, &new_name)? {
+        if relation_exists(txn, &super::schemas::relation_key(&table.schema, &new_name))? {
             return Err(Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{new_name}\" already exists")));
         }
-        super::delete_index_definition(txn, &definition.name);
+        super::delete_index_definition(txn, &definition.key());
         definition.name = new_name;
     }
     definition.constraint = true;
@@ -306,8 +309,8 @@ pub fn drop_dependent_keys(
     for child in &mut children {
         if child.foreign_keys.iter().any(&dependent) {
             child.foreign_keys.retain(|k| !dependent(k));
-            let child_name = child.name.clone();
-            super::write_table(txn, child, &child_name);
+            let child_key = child.key();
+            super::write_table(txn, child, &child_key);
         }
     }
     Ok(())
@@ -330,13 +333,19 @@ fn foreign_key(
     def: &ForeignKeyDef,
     constraint: &TableConstraint,
 ) -> Result<ForeignKey> {
-    super::check_schema(&def.parent)?;
-    let parent = if def.parent.name == table.name {
+    let parent_key = super::resolve_relation(txn, &def.parent)?;
+    let parent = if parent_key.is_none() && def.parent.schema.is_none() && def.parent.name == table.name
+        || parent_key.as_deref() == Some(table.key().as_str())
+    {
+        // The table being created refers to itself (it is not stored yet).
         table.clone()
     } else {
-        let parent = super::read_table(txn, &def.parent.name)?
+        let parent = parent_key
+            .map(|key| super::read_table(txn, &key))
+            .transpose()?
+            .flatten()
             .ok_or_else(|| Error::undefined_table(&super::display_name(&def.parent)))?;
-        if super::views::read(txn, super::views::Kind::Materialized, &parent.name)?.is_some() {
+        if super::views::read(txn, super::views::Kind::Materialized, &parent.key())?.is_some() {
             return Err(Error::new(
                 sqlstate::WRONG_OBJECT_TYPE,
                 format!("referenced relation \"{}\" is not a table", parent.name),

@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{
-    check_schema, display_name, encode_type, next_table_id, put_str, put_u16, put_u32, CatalogReader, FORMAT_VERSION,
+    check_public_schema, display_name, encode_type, next_table_id, put_str, put_u16, put_u32, CatalogReader,
+    FORMAT_VERSION,
 };
 use crate::error::{sqlstate, Error, Result};
 use crate::sql::ast::{self, FunctionBody, FunctionReturns, FunctionSignature};
@@ -92,7 +93,7 @@ pub fn load(txn: &Transaction) -> Result<HashMap<String, Vec<Arc<SqlFunction>>>>
 /// Stores a function checked by the binder; OR REPLACE may replace one with the same parameter types if
 /// its return type is the same (`42P13`, as PostgreSQL), else `42723`.
 pub fn create(txn: &mut Transaction, create: &ast::CreateFunction) -> Result<()> {
-    check_schema(&create.name)?;
+    check_public_schema(&create.name)?;
     let name = &create.name.name;
     let types: Vec<DataType> = create.params.iter().map(|(_, t)| *t).collect();
     let key = key(name, &types);
@@ -141,7 +142,7 @@ pub fn find<'f>(
     all: &'f HashMap<String, Vec<Arc<SqlFunction>>>,
     signature: &FunctionSignature,
 ) -> Result<Option<&'f Arc<SqlFunction>>> {
-    check_schema(&signature.name)?;
+    check_public_schema(&signature.name)?;
     let name = &signature.name.name;
     let candidates = all.get(name).map(Vec::as_slice).unwrap_or(&[]);
     let found: Vec<&Arc<SqlFunction>> = match &signature.params {

@@ -16,9 +16,7 @@
 
 use std::sync::Arc;
 
-use super::{
-    check_schema, display_name, next_id, put_str, put_u16, put_u32, table_id_counter_key, CatalogReader, FORMAT_VERSION,
-};
+use super::{next_id, put_str, put_u16, put_u32, schemas, table_id_counter_key, CatalogReader, FORMAT_VERSION};
 use crate::error::{sqlstate, Error, Result};
 use crate::sql::ast::{self, ObjectName};
 use crate::storage::keycode::{encode_key, table_prefix};
@@ -31,6 +29,10 @@ use crate::types::{DataType, Value};
 pub struct View {
     pub id: u32,
     pub name: String,
+    pub schema: String,
+    /// The `search_path` the view was created under: its query's unqualified names are looked up through
+    /// it whoever reads the view (PostgreSQL binds them once, at creation).
+    pub search_path: Vec<String>,
     /// The view's columns as created: its query's output columns, renamed by `CREATE VIEW v (a, b)`.
     pub columns: Vec<(String, DataType)>,
     /// The query as SQL text (`pg_views.definition`).
@@ -39,6 +41,22 @@ pub struct View {
     pub query: Arc<ast::Query>,
     /// Ids of the tables and views the query reads.
     pub depends_on: Vec<u32>,
+}
+
+impl View {
+    /// The key the catalog stores and finds the view under (`schemas::relation_key`).
+    pub fn key(&self) -> String {
+        schemas::relation_key(&self.schema, &self.name)
+    }
+
+    /// `schema.name`.
+    pub fn qualified_name(&self) -> String {
+        format!("{}.{}", self.schema, self.name)
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        encode_view(self)
+    }
 }
 
 /// What `CREATE [OR REPLACE] VIEW` stores, as the binder checked it.
@@ -64,21 +82,36 @@ impl Kind {
     }
 }
 
-fn key(kind: Kind, name: &str) -> Vec<u8> {
-    encode_key(&kind.prefix(), &[Value::Text(name.to_string())])
+fn key(kind: Kind, relation: &str) -> Vec<u8> {
+    encode_key(&kind.prefix(), &[Value::Text(relation.to_string())])
 }
 
-fn view_key(name: &str) -> Vec<u8> {
-    key(Kind::View, name)
+fn view_key(relation: &str) -> Vec<u8> {
+    key(Kind::View, relation)
 }
 
-/// The view (or materialized view definition) `name` as `txn` sees it.
-pub fn read(txn: &Transaction, kind: Kind, name: &str) -> Result<Option<View>> {
-    txn.get(&key(kind, name))?.map(|bytes| decode_view(&bytes)).transpose()
+/// The view (or materialized view definition) under `relation` (`schemas::relation_key`) as `txn` sees it.
+pub fn read(txn: &Transaction, kind: Kind, relation: &str) -> Result<Option<View>> {
+    txn.get(&key(kind, relation))?.map(|bytes| decode_view(&bytes)).transpose()
 }
 
-fn read_view(txn: &Transaction, name: &str) -> Result<Option<View>> {
-    read(txn, Kind::View, name)
+fn read_view(txn: &Transaction, relation: &str) -> Result<Option<View>> {
+    read(txn, Kind::View, relation)
+}
+
+/// The view this statement creates, from what the binder checked: in its creation schema, remembering
+/// the search path it was created under.
+fn new_view(txn: &Transaction, id: u32, definition: &ViewDefinition) -> Result<View> {
+    Ok(View {
+        id,
+        name: definition.name.name.clone(),
+        schema: schemas::creation_schema(txn, &definition.name)?,
+        search_path: schemas::search_path(),
+        columns: definition.columns.clone(),
+        sql: definition.sql.clone(),
+        query: Arc::new(crate::sql::parse::parse_query(&definition.sql)?),
+        depends_on: definition.depends_on.clone(),
+    })
 }
 
 /// Every view (or materialized view definition) visible to `txn`.
@@ -94,27 +127,26 @@ pub fn load(txn: &Transaction, kind: Kind) -> Result<Vec<View>> {
 
 /// Stores a view (replacing the one of that name with `or_replace`, keeping its id); its id.
 pub fn create_view(txn: &mut Transaction, definition: &ViewDefinition) -> Result<u32> {
-    check_schema(&definition.name)?;
+    let mut view = new_view(txn, 0, definition)?;
     let name = &definition.name.name;
-    let id = match read_view(txn, name)? {
+    let relation = view.key();
+    view.id = match read_view(txn, &relation)? {
         Some(existing) if definition.or_replace => existing.id,
-        None if !super::relation_exists(txn, name)? => next_id(txn, table_id_counter_key(), "table")?,
+        None if !super::relation_exists(txn, &relation)? => next_id(txn, table_id_counter_key(), "table")?,
         None if definition.or_replace => {
             return Err(Error::new(sqlstate::WRONG_OBJECT_TYPE, format!("\"{name}\" is not a view")))
         }
         _ => return Err(Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{name}\" already exists"))),
     };
-    txn.put(view_key(name), encode_view(id, name, &definition.columns, &definition.sql, &definition.depends_on));
-    Ok(id)
+    txn.put(view_key(&relation), view.encode());
+    Ok(view.id)
 }
 
 /// Keeps the definition of the materialized view whose rows are table `id`.
-pub fn store_materialized(txn: &mut Transaction, id: u32, definition: &ViewDefinition) {
-    let name = &definition.name.name;
-    txn.put(
-        key(Kind::Materialized, name),
-        encode_view(id, name, &definition.columns, &definition.sql, &definition.depends_on),
-    );
+pub fn store_materialized(txn: &mut Transaction, id: u32, definition: &ViewDefinition) -> Result<()> {
+    let view = new_view(txn, id, definition)?;
+    txn.put(key(Kind::Materialized, &view.key()), view.encode());
+    Ok(())
 }
 
 fn unpopulated_key(table_id: u32) -> Vec<u8> {
@@ -145,12 +177,13 @@ pub fn load_unpopulated(txn: &Transaction) -> Result<Vec<u32>> {
 /// `DROP MATERIALIZED VIEW [IF EXISTS] name, ... [CASCADE]`: each definition and its table.
 pub fn drop_materialized(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, cascade: bool) -> Result<()> {
     for name in names {
-        if check_schema(name).is_err() && if_exists {
-            continue;
-        }
-        check_schema(name)?;
-        if read(txn, Kind::Materialized, &name.name)?.is_none() {
-            if txn.get(&super::catalog_key(&name.name))?.is_some() || is_view(txn, &name.name)? {
+        let relation = match super::resolve_relation(txn, name) {
+            Ok(relation) => relation.unwrap_or_else(|| name.name.clone()),
+            Err(_) if if_exists => continue,
+            Err(err) => return Err(err),
+        };
+        if read(txn, Kind::Materialized, &relation)?.is_none() {
+            if txn.get(&super::catalog_key(&relation))?.is_some() || is_view(txn, &relation)? {
                 return Err(Error::new(
                     sqlstate::WRONG_OBJECT_TYPE,
                     format!("\"{}\" is not a materialized view", name.name),
@@ -161,46 +194,44 @@ pub fn drop_materialized(txn: &mut Transaction, names: &[ObjectName], if_exists:
             }
             return Err(Error::new(
                 sqlstate::UNDEFINED_TABLE,
-                format!("materialized view \"{}\" does not exist", display_name(name)),
+                format!("materialized view \"{}\" does not exist", name.name),
             ));
         }
-        if let Some(id) = super::table_id_in(txn, &name.name)? {
+        if let Some(id) = super::table_id_in(txn, &relation)? {
             drop_dependents(txn, id, &format!("materialized view {}", name.name), cascade)?;
             set_populated(txn, id, true);
         }
-        txn.delete(key(Kind::Materialized, &name.name));
+        txn.delete(key(Kind::Materialized, &relation));
         super::drop_table(txn, std::slice::from_ref(name), false, cascade)?;
     }
     Ok(())
 }
 
-/// Whether `name` is a view as `txn` sees it.
-pub fn is_view(txn: &Transaction, name: &str) -> Result<bool> {
-    Ok(txn.get(&view_key(name))?.is_some())
+/// Whether a view is stored under `relation` (`schemas::relation_key`) as `txn` sees it.
+pub fn is_view(txn: &Transaction, relation: &str) -> Result<bool> {
+    Ok(txn.get(&view_key(relation))?.is_some())
 }
 
 /// `DROP VIEW [IF EXISTS] name, ... [CASCADE]`.
 pub fn drop_views(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, cascade: bool) -> Result<()> {
     for name in names {
-        if check_schema(name).is_err() && if_exists {
-            continue;
-        }
-        check_schema(name)?;
-        let Some(view) = read_view(txn, &name.name)? else {
-            if txn.get(&super::catalog_key(&name.name))?.is_some() {
+        let relation = match super::resolve_relation(txn, name) {
+            Ok(relation) => relation.unwrap_or_else(|| name.name.clone()),
+            Err(_) if if_exists => continue,
+            Err(err) => return Err(err),
+        };
+        let Some(view) = read_view(txn, &relation)? else {
+            if txn.get(&super::catalog_key(&relation))?.is_some() {
                 return Err(Error::new(sqlstate::WRONG_OBJECT_TYPE, format!("\"{}\" is not a view", name.name))
                     .with_hint("Use DROP TABLE to remove a table."));
             }
             if if_exists {
                 continue;
             }
-            return Err(Error::new(
-                sqlstate::UNDEFINED_TABLE,
-                format!("view \"{}\" does not exist", display_name(name)),
-            ));
+            return Err(Error::new(sqlstate::UNDEFINED_TABLE, format!("view \"{}\" does not exist", name.name)));
         };
         drop_dependents(txn, view.id, &format!("view {}", view.name), cascade)?;
-        txn.delete(view_key(&view.name));
+        txn.delete(view_key(&view.key()));
     }
     Ok(())
 }
@@ -211,7 +242,8 @@ pub fn follow_rename(txn: &mut Transaction, id: u32, from: &str, to: &str) -> Re
     for kind in [Kind::View, Kind::Materialized] {
         for view in load(txn, kind)?.into_iter().filter(|v| v.depends_on.contains(&id)) {
             let sql = crate::sql::parse::rename_relation_in_query(&view.sql, from, to)?;
-            txn.put(key(kind, &view.name), encode_view(view.id, &view.name, &view.columns, &sql, &view.depends_on));
+            let renamed = View { query: Arc::new(crate::sql::parse::parse_query(&sql)?), sql, ..view };
+            txn.put(key(kind, &renamed.key()), renamed.encode());
         }
     }
     Ok(())
@@ -235,19 +267,21 @@ pub fn drop_dependents(txn: &mut Transaction, id: u32, what: &str, cascade: bool
     }
     for view in dependents {
         drop_dependents(txn, view.id, &format!("view {}", view.name), true)?;
-        txn.delete(view_key(&view.name));
+        txn.delete(view_key(&view.key()));
     }
     Ok(())
 }
 
-//   view row: u8 format version, u32 id, str name, u16 column count, per column: str name, str type (as
-//     `format_type` spells it), str query sql, u16 dependency count, u32 per dependency
+//   view row: u8 format version, u32 id, str relation key, u16 column count, per column: str name, str
+//     type (as `format_type` spells it), str query sql, u16 dependency count, u32 per dependency,
+//     [u16 search path length, str per schema] (absent: `public`)
 
-fn encode_view(id: u32, name: &str, columns: &[(String, DataType)], sql: &str, depends_on: &[u32]) -> Vec<u8> {
+fn encode_view(view: &View) -> Vec<u8> {
+    let View { id, columns, sql, depends_on, .. } = view;
     let mut out = Vec::with_capacity(64 + sql.len());
     out.push(FORMAT_VERSION);
-    put_u32(&mut out, id);
-    put_str(&mut out, name);
+    put_u32(&mut out, *id);
+    put_str(&mut out, &view.key());
     put_u16(&mut out, columns.len() as u16);
     for (column, data_type) in columns {
         put_str(&mut out, column);
@@ -259,13 +293,17 @@ fn encode_view(id: u32, name: &str, columns: &[(String, DataType)], sql: &str, d
     for id in depends_on {
         put_u32(&mut out, *id);
     }
+    put_u16(&mut out, view.search_path.len() as u16);
+    for schema in &view.search_path {
+        put_str(&mut out, schema);
+    }
     out
 }
 
 fn decode_view(bytes: &[u8]) -> Result<View> {
     let mut reader = CatalogReader::open(bytes)?;
     let id = reader.u32()?;
-    let name = reader.string()?;
+    let (schema, name) = schemas::split_relation_key(&reader.string()?);
     let column_count = reader.u16()? as usize;
     let mut columns = Vec::with_capacity(column_count);
     for _ in 0..column_count {
@@ -276,8 +314,13 @@ fn decode_view(bytes: &[u8]) -> Result<View> {
     let sql = reader.string()?;
     let dependency_count = reader.u16()? as usize;
     let depends_on = (0..dependency_count).map(|_| reader.u32()).collect::<Result<Vec<_>>>()?;
+    let search_path = if reader.input.is_empty() {
+        vec![super::PUBLIC_SCHEMA.to_string()]
+    } else {
+        (0..reader.u16()?).map(|_| reader.string()).collect::<Result<Vec<_>>>()?
+    };
     let query = Arc::new(crate::sql::parse::parse_query(&sql)?);
-    Ok(View { id, name, columns, sql, query, depends_on })
+    Ok(View { id, name, schema, search_path, columns, sql, query, depends_on })
 }
 
 #[cfg(test)]
@@ -290,6 +333,8 @@ mod tests {
         let view = View {
             id: 9,
             name: "v".into(),
+            schema: "app".into(),
+            search_path: vec!["app".into(), "public".into()],
             columns: vec![
                 ("a".into(), DataType::Int4),
                 ("x".into(), DataType::Varchar(Some(10))),
@@ -300,7 +345,7 @@ mod tests {
             sql,
             depends_on: vec![3, 4],
         };
-        let bytes = encode_view(view.id, &view.name, &view.columns, &view.sql, &view.depends_on);
+        let bytes = encode_view(&view);
         assert_eq!(decode_view(&bytes).unwrap(), view);
     }
 }

@@ -67,6 +67,19 @@ pub enum Statement {
         if_exists: bool,
         cascade: bool,
     },
+    /// `CREATE SCHEMA [IF NOT EXISTS] name [AUTHORIZATION role]` (`CREATE SCHEMA AUTHORIZATION role` names
+    /// it after the role).
+    CreateSchema {
+        name: String,
+        if_not_exists: bool,
+        authorization: Option<String>,
+    },
+    /// `DROP SCHEMA [IF EXISTS] name, ... [CASCADE | RESTRICT]`.
+    DropSchema {
+        names: Vec<String>,
+        if_exists: bool,
+        cascade: bool,
+    },
     /// `DROP VIEW [IF EXISTS] name, ... [CASCADE]`.
     DropView {
         names: Vec<ObjectName>,
@@ -361,11 +374,21 @@ impl ObjectName {
 pub struct CreateTable {
     pub name: ObjectName,
     pub if_not_exists: bool,
+    /// `CREATE TEMP[ORARY] TABLE` (postgres mode) and what happens to it at COMMIT.
+    pub temporary: Option<OnCommit>,
     pub columns: Vec<ColumnDef>,
     /// Column names of a table-level `PRIMARY KEY (...)`, or of the column marked `PRIMARY KEY`.
     pub primary_key: Vec<String>,
     /// The other constraints (column and table ones), in the order they are written.
     pub constraints: Vec<TableConstraint>,
+}
+
+/// A temporary table's `ON COMMIT` behaviour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnCommit {
+    PreserveRows,
+    DeleteRows,
+    Drop,
 }
 
 /// A CHECK or UNIQUE constraint of CREATE TABLE (a column's or the table's) or of ALTER TABLE ADD
@@ -796,6 +819,8 @@ pub enum FrameBound {
 pub struct CreateTableAs {
     pub name: ObjectName,
     pub if_not_exists: bool,
+    /// `CREATE TEMP TABLE ... AS` (see [`CreateTable::temporary`]).
+    pub temporary: Option<OnCommit>,
     /// Column names given after the name (they rename the query's columns, in order).
     pub columns: Vec<String>,
     pub query: Box<Query>,

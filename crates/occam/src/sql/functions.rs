@@ -590,7 +590,7 @@ fn invoke_sequence(function: SequenceFunction, args: &[Value], ctx: &FunctionCon
         _ => None,
     };
     let Some(sequence) = sequence else {
-        let search_path = [crate::catalog::PUBLIC_SCHEMA.to_string()];
+        let search_path = crate::catalog::schemas::search_path();
         let name = crate::sql::system::names::reg_output(&ctx.catalog, &search_path, crate::types::RegKind::Class, oid);
         return Err(if name == oid.to_string() {
             Error::new(sqlstate::UNDEFINED_TABLE, format!("could not open relation with OID {oid}"))
@@ -704,7 +704,10 @@ pub fn invoke_scalar(
             return Err(Error::unsupported("advisory locks are not supported"));
         }
         F::AdvisoryLock => return Ok(Value::Text(String::new())),
-        F::CurrentSchema => return Ok(session(ctx)?.current_schema().map(Value::Text).unwrap_or(Value::Null)),
+        F::CurrentSchema => {
+            let path = ctx.catalog.existing_schemas(&session(ctx)?.search_path());
+            return Ok(path.into_iter().next().map(Value::Text).unwrap_or(Value::Null));
+        }
         F::CurrentSetting => {
             let Value::Text(name) = &args[0] else { return Ok(Value::Null) };
             let missing_ok = matches!(args.get(1), Some(Value::Bool(true)));

@@ -12,7 +12,8 @@
 //!   UPDATE                      UPDATE on the target; SELECT on it when a WHERE, a SET expression or
 //!                               RETURNING reads its columns; SELECT on tables read
 //!   DELETE                      DELETE on the target; SELECT on it with WHERE or RETURNING; tables read
-//!   CREATE TABLE                CREATE on schema public      (42501 permission denied for schema public)
+//!   CREATE TABLE / VIEW / ...   CREATE on the schema it goes in (42501 permission denied for schema s)
+//!   any use of a relation       USAGE on its schema (every role has it on public; owners on their own)
 //!   DROP TABLE                  ownership                    (42501 must be owner of table t)
 //!   CREATE INDEX / DROP INDEX   ownership of the table       (42501 must be owner of table t / index i)
 //! ```
@@ -38,12 +39,16 @@ pub fn check<'a>(catalog: &'a Catalog, role: &str, statement: &'a Statement) -> 
             }
             ast::CopyRelation::Query(query) => needs.query(query),
         },
-        Statement::CreateTable(_)
-        | Statement::CreateView(_)
-        | Statement::CreateTableAs(_)
-        | Statement::CreateFunction(_)
-        | Statement::DropFunction { .. }
-        | Statement::CommentOnFunction { .. }
+        // A temporary table needs no schema privilege (PostgreSQL's TEMP privilege belongs to PUBLIC).
+        Statement::CreateTable(ast::CreateTable { name, temporary: None, .. })
+        | Statement::CreateView(ast::CreateView { name, .. })
+        | Statement::CreateTableAs(ast::CreateTableAs { name, temporary: None, .. })
+        | Statement::Sequence(ast::SequenceStatement::Create { name, .. })
+            if !may_create_in(catalog, role, name) =>
+        {
+            return Err(permission_denied(format!("permission denied for schema {}", creation_schema(catalog, name))));
+        }
+        Statement::CreateFunction(_) | Statement::DropFunction { .. } | Statement::CommentOnFunction { .. }
             if !catalog.roles.has_schema_privilege(role, PUBLIC_SCHEMA, Privilege::Create) =>
         {
             return Err(permission_denied(format!("permission denied for schema {PUBLIC_SCHEMA}")));
@@ -70,9 +75,6 @@ pub fn check<'a>(catalog: &'a Catalog, role: &str, statement: &'a Statement) -> 
                 }
             }
         }
-        Statement::Sequence(_) if !catalog.roles.has_schema_privilege(role, PUBLIC_SCHEMA, Privilege::Create) => {
-            return Err(permission_denied(format!("permission denied for schema {PUBLIC_SCHEMA}")));
-        }
         Statement::AlterTable(alter) => {
             if let Some(table) = find(catalog, &alter.name) {
                 if catalog.roles.table_owner(table.id) != Some(role) {
@@ -91,7 +93,7 @@ pub fn check<'a>(catalog: &'a Catalog, role: &str, statement: &'a Statement) -> 
             return Err(permission_denied(format!("must be owner of schema {}", name.name)));
         }
         Statement::Comment { object: CommentObject::Index, name, .. } => {
-            if let Some(index) = catalog.find_index(&name.name) {
+            if let Some(index) = catalog.index_named(name).ok().flatten() {
                 if catalog.roles.table_owner(index.table_id) != Some(role) {
                     return Err(permission_denied(format!("must be owner of index {}", index.name)));
                 }
@@ -106,11 +108,7 @@ pub fn check<'a>(catalog: &'a Catalog, role: &str, statement: &'a Statement) -> 
         }
         Statement::DropIndex { names, .. } => {
             for name in names {
-                let index = match name.schema.as_deref() {
-                    None | Some(PUBLIC_SCHEMA) => catalog.find_index(&name.name),
-                    Some(_) => None,
-                };
-                if let Some(index) = index {
+                if let Some(index) = catalog.index_named(name).ok().flatten() {
                     if catalog.roles.table_owner(index.table_id) != Some(role) {
                         return Err(permission_denied(format!("must be owner of index {}", index.name)));
                     }
@@ -121,6 +119,9 @@ pub fn check<'a>(catalog: &'a Catalog, role: &str, statement: &'a Statement) -> 
     }
     for (name, privilege) in &needs.tables {
         if let Some(relation) = find(catalog, name) {
+            if !catalog.has_schema_privilege(role, relation.schema, Privilege::Usage) {
+                return Err(permission_denied(format!("permission denied for schema {}", relation.schema)));
+            }
             if !catalog.roles.has_table_privilege(role, relation.id, *privilege) {
                 return Err(permission_denied(format!("permission denied for {} {}", relation.kind, relation.name)));
             }
@@ -137,7 +138,23 @@ fn permission_denied(message: String) -> Error {
 struct Relation<'c> {
     id: u32,
     name: &'c str,
+    schema: &'c str,
     kind: &'static str,
+}
+
+/// The schema a new relation `name` goes in: the one it names, else the first of the search path that
+/// exists (an error about a missing schema comes when the statement runs).
+fn creation_schema(catalog: &Catalog, name: &ObjectName) -> String {
+    name.schema.clone().unwrap_or_else(|| {
+        let path = crate::catalog::schemas::search_path();
+        path.into_iter().find(|s| catalog.schema_exists(s)).unwrap_or_else(|| PUBLIC_SCHEMA.to_string())
+    })
+}
+
+/// Whether `role` may create relation `name` in its schema (CREATE on it; a missing schema fails later).
+fn may_create_in(catalog: &Catalog, role: &str, name: &ObjectName) -> bool {
+    let schema = creation_schema(catalog, name);
+    !catalog.schema_exists(&schema) || catalog.has_schema_privilege(role, &schema, Privilege::Create)
 }
 
 /// The catalog table or view `name` names, if any (system relations such as `sys.iam_pg_role_mappings`
@@ -147,11 +164,15 @@ fn find<'c>(catalog: &'c Catalog, name: &ObjectName) -> Option<Relation<'c>> {
     match name.schema.as_deref() {
         // An unqualified `pg_class` is the catalog's, as the binder resolves it.
         None if crate::sql::system::resolve(catalog, None, &name.name).is_some() => None,
-        None | Some(PUBLIC_SCHEMA) => match catalog.find_table(&name.name) {
-            Some(table) => Some(Relation { id: table.id, name: &table.name, kind: "table" }),
-            None => catalog.find_view(name).map(|view| Relation { id: view.id, name: &view.name, kind: "view" }),
+        _ => match catalog.find_table_named(name).ok().flatten() {
+            Some(table) => Some(Relation { id: table.id, name: &table.name, schema: &table.schema, kind: "table" }),
+            None => catalog.find_view(name).map(|view| Relation {
+                id: view.id,
+                name: &view.name,
+                schema: &view.schema,
+                kind: "view",
+            }),
         },
-        Some(_) => None,
     }
 }
 

@@ -121,6 +121,17 @@ pub fn plan_statement_as(
             let key = crate::sql::system::comment_target(catalog, *object, name, column.as_deref())?;
             (Plan::Comment { key, text: text.clone() }, empty_columns())
         }
+        ast::Statement::CreateSchema { name, if_not_exists, authorization } => (
+            Plan::CreateSchema {
+                name: name.clone(),
+                if_not_exists: *if_not_exists,
+                authorization: authorization.clone(),
+            },
+            empty_columns(),
+        ),
+        ast::Statement::DropSchema { names, if_exists, cascade } => {
+            (Plan::DropSchema { names: names.clone(), if_exists: *if_exists, cascade: *cascade }, empty_columns())
+        }
         ast::Statement::DropView { names, if_exists, cascade } => {
             (Plan::DropView { names: names.clone(), if_exists: *if_exists, cascade: *cascade }, empty_columns())
         }
@@ -1352,10 +1363,8 @@ impl<'c> Binder<'c> {
             let err = wrong_kind("materialized view", &view.name);
             return Err(if copy.is_from { err } else { err.with_hint("Try the COPY (SELECT ...) TO variant.") });
         }
-        if name.schema.as_deref().is_none_or(|schema| schema == crate::catalog::PUBLIC_SCHEMA) {
-            if let Some(sequence) = self.catalog.find_sequence(&name.name) {
-                return Err(wrong_kind("sequence", &sequence.name));
-            }
+        if let Some(sequence) = self.catalog.sequence_named(name)? {
+            return Err(wrong_kind("sequence", &sequence.name));
         }
         let table = self.catalog.table(name)?.clone();
         // The column list is checked as an INSERT's is (42703, 42701), for TO as well.
@@ -1380,7 +1389,7 @@ impl<'c> Binder<'c> {
             return Ok(Plan::CopyFrom(CopyFromPlan { insert, columns, options }));
         }
         let list = names.iter().map(|n| crate::sql::system::names::quote_ident(n)).collect::<Vec<_>>().join(", ");
-        let schema = crate::sql::system::names::quote_ident(name.schema.as_deref().unwrap_or("public"));
+        let schema = crate::sql::system::names::quote_ident(&table.schema);
         let sql = format!("SELECT {list} FROM {schema}.{}", crate::sql::system::names::quote_ident(&table.name));
         let query = self.plan_query(&crate::sql::parse::parse_query(&sql)?)?;
         Ok(Plan::CopyTo(CopyToPlan { query, columns, options }))
@@ -1414,7 +1423,7 @@ impl<'c> Binder<'c> {
     /// `too_many_names`: the error for more column names than the query has columns (CREATE VIEW words it
     /// differently from CREATE TABLE AS, as PostgreSQL).
     fn define_view(&mut self, create: &ast::CreateView, too_many_names: &str) -> Result<(ViewDefinition, QueryPlan)> {
-        crate::catalog::check_schema(&create.name)?;
+        self.catalog.check_schema_of(&create.name)?;
         self.referenced_relations.clear();
         let plan = self.plan_query(&create.query)?;
         let mut depends_on = std::mem::take(&mut self.referenced_relations);
@@ -1512,6 +1521,7 @@ impl<'c> Binder<'c> {
         let table = ast::CreateTable {
             name: create.name.clone(),
             if_not_exists: create.if_not_exists,
+            temporary: create.temporary,
             columns,
             primary_key: Vec::new(),
             constraints: Vec::new(),
@@ -1528,7 +1538,7 @@ impl<'c> Binder<'c> {
     /// may read materialized views that are not populated).
     fn plan_refresh(&mut self, name: &ast::ObjectName, concurrently: bool, with_data: bool) -> Result<Plan> {
         let Some(definition) = self.catalog.find_materialized(name).cloned() else {
-            return Err(match self.catalog.find_table(&name.name) {
+            return Err(match self.catalog.find_table_named(name)? {
                 Some(_) => Error::unsupported(format!("\"{}\" is not a materialized view", name.name)),
                 None => Error::undefined_table(&crate::catalog::display_name(name)),
             });
@@ -1564,7 +1574,8 @@ impl<'c> Binder<'c> {
         let outer_refs = self.outer_refs;
         let grouping = self.grouping.take();
         let windows = self.windows.take();
-        let plan = self.plan_query(&view.query);
+        // Its names are looked up as when it was created (PostgreSQL binds them then).
+        let plan = crate::catalog::schemas::with_search_path(view.search_path.clone(), || self.plan_query(&view.query));
         self.common_tables = common_tables;
         self.outer = outer;
         self.outer_groups = outer_groups;

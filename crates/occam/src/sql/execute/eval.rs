@@ -177,10 +177,7 @@ fn reg_cast(value: Value, from: &DataType, to: &DataType, ctx: &ExecContext) -> 
     let catalog = &ctx.functions.catalog;
     match (from, to, &value) {
         (DataType::Reg(kind), _, Value::Int(oid)) => {
-            let search_path = match &ctx.functions.session {
-                Some(session) => session.search_path(),
-                None => vec![crate::catalog::PUBLIC_SCHEMA.to_string()],
-            };
+            let search_path = crate::catalog::schemas::search_path();
             let name = crate::sql::system::names::reg_output(catalog, &search_path, *kind, *oid as u32);
             scalar::cast(Value::Text(name), &DataType::Text, to)
         }

@@ -548,7 +548,7 @@ impl<'a> TextRenderer<'a> {
         let table = &read.table.name;
         // PostgreSQL names a read `table alias` when the FROM item has an alias other than the name.
         // VERBOSE names the relation with its schema, as PostgreSQL.
-        let relation = if self.e.options.verbose { format!("public.{table}") } else { table.clone() };
+        let relation = if self.e.options.verbose { read.table.qualified_name() } else { table.clone() };
         let named = match &read.alias {
             Some(alias) if alias != table => format!("{relation} {alias}"),
             _ => relation,

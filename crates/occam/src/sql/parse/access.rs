@@ -482,7 +482,7 @@ fn is_role_specifier(ident: &sp::Ident) -> bool {
     ["public", "current_user", "current_role", "session_user"].iter().any(|s| ident.value.eq_ignore_ascii_case(s))
 }
 
-fn schema_name(name: &sp::ObjectName) -> Result<String> {
+pub(super) fn schema_name(name: &sp::ObjectName) -> Result<String> {
     match name.0.as_slice() {
         [sp::ObjectNamePart::Identifier(ident)] => Ok(fold_ident(ident)),
         _ => {

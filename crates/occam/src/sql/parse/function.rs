@@ -52,7 +52,9 @@ impl Translator<'_> {
                 Err(err) if err.code == sqlstate::UNDEFINED_OBJECT => match data_type {
                     sp::DataType::Custom(name, modifiers) if modifiers.is_empty() => {
                         let name = self.object_name(name)?;
-                        crate::catalog::check_schema(&name)?;
+                        if name.schema.as_deref().is_some_and(|s| s != crate::catalog::PUBLIC_SCHEMA) {
+                            return Err(unsupported("SETOF a table outside schema public"));
+                        }
                         FunctionReturns::SetOfTable(name.name)
                     }
                     _ => return Err(err),

@@ -474,6 +474,7 @@ fn create_table_as_with_names(
         Ok(ast::Statement::CreateTableAs(ast::CreateTableAs {
             name: translator.object_name(&name)?,
             if_not_exists,
+            temporary: None,
             columns: columns.iter().map(expr::fold_ident).collect(),
             query: Box::new(translator.query(&query)?),
             sql: query.to_string(),

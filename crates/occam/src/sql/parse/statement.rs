@@ -118,6 +118,23 @@ impl Translator<'_> {
             S::CreateTable(create) => self.create_table(create),
             S::CreateView(view) if !view.materialized => self.create_view(view),
             S::CreateView(view) => self.create_materialized_view(view),
+            S::CreateSchema { schema_name, or_replace: false, if_not_exists, with: None, options: None, .. } => {
+                let (name, authorization) = match schema_name {
+                    sp::SchemaName::Simple(name) => (super::access::schema_name(name)?, None),
+                    sp::SchemaName::UnnamedAuthorization(role) => (fold_ident(role), Some(fold_ident(role))),
+                    sp::SchemaName::NamedAuthorization(name, role) => {
+                        (super::access::schema_name(name)?, Some(fold_ident(role)))
+                    }
+                };
+                Ok(Statement::CreateSchema { name, if_not_exists: *if_not_exists, authorization })
+            }
+            S::Drop { object_type: sp::ObjectType::Schema, if_exists, names, cascade, .. } => {
+                Ok(Statement::DropSchema {
+                    names: names.iter().map(super::access::schema_name).collect::<Result<_>>()?,
+                    if_exists: *if_exists,
+                    cascade: *cascade,
+                })
+            }
             S::Drop { object_type, if_exists, names, cascade, .. } => match object_type {
                 sp::ObjectType::Table => Ok(Statement::DropTable {
                     names: names.iter().map(|n| self.object_name(n)).collect::<Result<_>>()?,
@@ -359,9 +376,19 @@ impl Translator<'_> {
     }
 
     fn create_table(&self, create: &sp::CreateTable) -> Result<Statement> {
-        if create.temporary {
-            return Err(Error::unsupported("TEMPORARY or TEMP table not supported for CREATE TABLE"));
-        }
+        // Refused in dsql mode by the session's rules (`compat`), as DSQL refuses it.
+        let temporary = match (create.temporary, create.on_commit) {
+            (false, None) => None,
+            (false, Some(_)) => {
+                return Err(Error::new(
+                    sqlstate::INVALID_TABLE_DEFINITION,
+                    "ON COMMIT can only be used on temporary tables",
+                ))
+            }
+            (true, None | Some(sp::OnCommit::PreserveRows)) => Some(ast::OnCommit::PreserveRows),
+            (true, Some(sp::OnCommit::DeleteRows)) => Some(ast::OnCommit::DeleteRows),
+            (true, Some(sp::OnCommit::Drop)) => Some(ast::OnCommit::Drop),
+        };
         if create.unlogged {
             return Err(Error::unsupported("UNLOGGED table not supported for CREATE TABLE"));
         }
@@ -375,6 +402,7 @@ impl Translator<'_> {
             return Ok(Statement::CreateTableAs(ast::CreateTableAs {
                 name: self.object_name(&create.name)?,
                 if_not_exists: create.if_not_exists,
+                temporary,
                 columns: create.columns.iter().map(|c| fold_ident(&c.name)).collect(),
                 query: Box::new(self.query(query)?),
                 sql: query.to_string(),
@@ -390,9 +418,6 @@ impl Translator<'_> {
         }
         if create.partition_of.is_some() || create.partition_by.is_some() {
             return Err(unsupported("partitioned tables"));
-        }
-        if create.on_commit.is_some() {
-            return Err(unsupported("ON COMMIT"));
         }
         if !matches!(create.table_options, sp::CreateTableOptions::None) {
             return Err(unsupported(format!("table options ({})", create.table_options)));
@@ -474,6 +499,7 @@ impl Translator<'_> {
         Ok(Statement::CreateTable(CreateTable {
             name,
             if_not_exists: create.if_not_exists,
+            temporary,
             columns,
             primary_key,
             constraints,
@@ -972,6 +998,7 @@ impl Translator<'_> {
         Ok(Statement::CreateTableAs(ast::CreateTableAs {
             name: plain.name,
             if_not_exists: view.if_not_exists,
+            temporary: None,
             columns: plain.columns,
             query: plain.query,
             sql: plain.sql,

@@ -166,6 +166,7 @@ fn workshop_create_tables() {
         Statement::CreateTable(CreateTable {
             name: table("accounts"),
             if_not_exists: false,
+            temporary: None,
             columns: vec![
                 ColumnDef {
                     name: "id".into(),
@@ -271,10 +272,14 @@ fn create_table_errors() {
         "0A000",
         "generated columns is not supported yet",
     );
+    assert!(matches!(
+        one("CREATE TEMPORARY TABLE t (a int) ON COMMIT DROP"),
+        Statement::CreateTable(c) if c.temporary == Some(ast::OnCommit::Drop)
+    ));
     assert_error(
-        &error("CREATE TEMPORARY TABLE t (a int)"),
-        "0A000",
-        "TEMPORARY or TEMP table not supported for CREATE TABLE",
+        &error("CREATE TABLE t (a int) ON COMMIT DROP"),
+        "42P16",
+        "ON COMMIT can only be used on temporary tables",
     );
     assert_error(&error("CREATE UNLOGGED TABLE t (a int)"), "0A000", "UNLOGGED table not supported for CREATE TABLE");
     assert!(matches!(one("CREATE TABLE t AS SELECT 1 AS x"), Statement::CreateTableAs(c) if !c.materialized));

@@ -85,6 +85,16 @@ pub enum Plan {
         if_exists: bool,
         cascade: bool,
     },
+    CreateSchema {
+        name: String,
+        if_not_exists: bool,
+        authorization: Option<String>,
+    },
+    DropSchema {
+        names: Vec<String>,
+        if_exists: bool,
+        cascade: bool,
+    },
     CreateIndex(ast::CreateIndex),
     DropIndex {
         names: Vec<ast::ObjectName>,
@@ -164,6 +174,8 @@ impl Plan {
                 | Plan::DropTable { .. }
                 | Plan::CreateView(_)
                 | Plan::DropView { .. }
+                | Plan::CreateSchema { .. }
+                | Plan::DropSchema { .. }
                 | Plan::Comment { .. }
                 | Plan::CreateFunction(_)
                 | Plan::DropFunction { .. }

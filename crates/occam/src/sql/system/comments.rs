@@ -20,22 +20,16 @@ pub fn comment_target(
     column: Option<&str>,
 ) -> Result<CommentKey> {
     if object == CommentObject::Schema {
-        let namespace = match name.name.as_str() {
-            crate::catalog::PUBLIC_SCHEMA => oids::PUBLIC_NAMESPACE,
-            other => match super::Schema::from_name(other) {
-                Some(schema) => schema.oid(),
-                None => {
-                    return Err(Error::new(sqlstate::UNDEFINED_SCHEMA, format!("schema \"{other}\" does not exist")))
-                }
-            },
+        let Some(namespace) = super::names::namespace_oid(catalog, &name.name) else {
+            return Err(Error::new(sqlstate::UNDEFINED_SCHEMA, format!("schema \"{}\" does not exist", name.name)));
         };
         return Ok(CommentKey { classoid: PG_NAMESPACE_RELATION, objoid: namespace, objsubid: 0 });
     }
-    crate::catalog::check_schema(name)?;
+    let schema = catalog.relation_schema(name)?;
     let class = classes(catalog)
         .into_iter()
         .filter(|c| !matches!(c, Class::System(_)))
-        .find(|c| c.name() == name.name)
+        .find(|c| Some(c.schema_name()) == schema.as_deref() && c.name() == name.name)
         .ok_or_else(|| Error::undefined_table(&crate::catalog::display_name(name)))?;
     let expected = match object {
         CommentObject::Table => Some("r"),

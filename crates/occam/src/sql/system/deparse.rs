@@ -429,7 +429,7 @@ pub fn index_definition(catalog: &Catalog, class: &Class, pretty: bool) -> Strin
     let table_name = if pretty {
         quote_ident(&table.name)
     } else {
-        format!("{}.{}", quote_ident(crate::catalog::PUBLIC_SCHEMA), quote_ident(&table.name))
+        format!("{}.{}", quote_ident(&table.schema), quote_ident(&table.name))
     };
     let mut text = format!(
         "CREATE {}INDEX {} ON {table_name} USING {} ({})",

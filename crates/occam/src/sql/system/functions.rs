@@ -215,12 +215,9 @@ fn text(value: &Value) -> Option<&str> {
     }
 }
 
-/// The session's search path (`public` without a session).
-fn search_path(ctx: &FunctionContext) -> Vec<String> {
-    match &ctx.session {
-        Some(session) => session.search_path(),
-        None => vec![crate::catalog::PUBLIC_SCHEMA.to_string()],
-    }
+/// The statement's search path (the session's temporary schema first; `public` without a session).
+fn search_path() -> Vec<String> {
+    crate::catalog::schemas::search_path()
 }
 
 /// The privileges named in a privilege function's text: `SELECT`, `insert, update`, `... WITH GRANT
@@ -385,7 +382,10 @@ pub fn invoke(function: CatalogFunction, args: &[Value], ctx: &FunctionContext) 
             if implicit {
                 schemas.push(Value::Text("pg_catalog".into()));
             }
-            schemas.extend(search_path(ctx).into_iter().filter(|s| s != "pg_catalog").map(Value::Text));
+            // The temporary schema is searched implicitly, as `pg_catalog` is.
+            let existing = catalog.existing_schemas(&search_path());
+            let existing = existing.into_iter().filter(|s| implicit || !crate::catalog::schemas::is_temporary(s));
+            schemas.extend(existing.into_iter().filter(|s| !implicit || s != "pg_catalog").map(Value::Text));
             return Ok(Value::Array(schemas));
         }
         _ => {}
@@ -396,7 +396,7 @@ pub fn invoke(function: CatalogFunction, args: &[Value], ctx: &FunctionContext) 
     let first_oid = || oid(&args[0]).unwrap_or(0);
     Ok(match function {
         C::TableIsVisible => match rows::class_by_oid(catalog, first_oid()) {
-            Some(class) => Value::Bool(names::schema_visible(class.schema_name(), &search_path(ctx))),
+            Some(class) => Value::Bool(names::class_visible(catalog, &search_path(), &class)),
             None => Value::Null,
         },
         C::BuiltinIsVisible => Value::Bool(true),
@@ -513,7 +513,7 @@ pub fn invoke(function: CatalogFunction, args: &[Value], ctx: &FunctionContext) 
                 &[("USAGE", Some(Privilege::Usage)), ("CREATE", Some(Privilege::Create))],
             )?;
             let schema = text(schema).unwrap_or_default();
-            if names::namespace_oid(schema).is_none() {
+            if names::namespace_oid(catalog, schema).is_none() {
                 return Err(Error::new(sqlstate::UNDEFINED_SCHEMA, format!("schema \"{schema}\" does not exist")));
             }
             let role = role.unwrap_or_else(|| crate::roles::ADMIN_ROLE.to_string());
@@ -521,8 +521,8 @@ pub fn invoke(function: CatalogFunction, args: &[Value], ctx: &FunctionContext) 
                 is_superuser(&role)
                     || !catalog.roles.exists(&role)
                     || match privilege {
-                        Some(Privilege::Usage) if schema != crate::catalog::PUBLIC_SCHEMA => true,
-                        Some(privilege) => catalog.roles.has_schema_privilege(&role, schema, *privilege),
+                        Some(Privilege::Usage) if !catalog.schema_exists(schema) => true,
+                        Some(privilege) => catalog.has_schema_privilege(&role, schema, *privilege),
                         None => false,
                     }
             };
@@ -606,7 +606,11 @@ pub fn invoke(function: CatalogFunction, args: &[Value], ctx: &FunctionContext) 
                 ));
             };
             match super::sequences::owned_sequence(catalog, table, column_info) {
-                Some(sequence) => Value::Text(format!("public.{}", names::quote_ident(&sequence.name))),
+                Some(sequence) => Value::Text(format!(
+                    "{}.{}",
+                    names::quote_ident(&sequence.schema),
+                    names::quote_ident(&sequence.name)
+                )),
                 None => Value::Null,
             }
         }

@@ -78,16 +78,15 @@ fn relations<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Class<'c>> {
 }
 
 fn schemata(ctx: &SystemContext) -> Result<Vec<Row>> {
-    let mut names = vec!["information_schema", "pg_catalog", "public", "sys"];
+    let admin = crate::roles::ADMIN_ROLE;
+    let mut names: Vec<(&str, &str)> =
+        ["information_schema", "pg_catalog", "public", "sys"].into_iter().map(|name| (name, admin)).collect();
+    names.extend(ctx.catalog().schemas.values().map(|s| (s.name.as_str(), s.owner.as_str())));
     names.sort();
     Ok(names
         .into_iter()
-        .map(|name| {
-            ctx.row()
-                .set("catalog_name", DATABASE)
-                .set("schema_name", name)
-                .set("schema_owner", crate::roles::ADMIN_ROLE)
-                .finish()
+        .map(|(name, owner)| {
+            ctx.row().set("catalog_name", DATABASE).set("schema_name", name).set("schema_owner", owner).finish()
         })
         .collect())
 }
@@ -322,7 +321,11 @@ fn constraints<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Constraint<
                 let attnum = rows::attnum(table, index).unwrap_or(0);
                 out.push(Constraint {
                     table,
-                    name: format!("{}_{}_{attnum}_not_null", oids::PUBLIC_NAMESPACE, oids::table(table.id)),
+                    name: format!(
+                        "{}_{}_{attnum}_not_null",
+                        super::names::namespace_oid(catalog, &table.schema).unwrap_or(oids::PUBLIC_NAMESPACE),
+                        oids::table(table.id)
+                    ),
                     kind: "CHECK",
                     columns: vec![index],
                     check_clause: format!("{} IS NOT NULL", super::names::quote_ident(&column.name)),
@@ -342,10 +345,10 @@ fn table_constraints(ctx: &SystemContext) -> Result<Vec<Row>> {
         .map(|c| {
             ctx.row()
                 .set("constraint_catalog", DATABASE)
-                .set("constraint_schema", crate::catalog::PUBLIC_SCHEMA)
+                .set("constraint_schema", c.table.schema.clone())
                 .set("constraint_name", c.name.clone())
                 .set("table_catalog", DATABASE)
-                .set("table_schema", crate::catalog::PUBLIC_SCHEMA)
+                .set("table_schema", c.table.schema.clone())
                 .set("table_name", c.table.name.clone())
                 .set("constraint_type", c.kind)
                 .set("is_deferrable", yes_no(c.foreign_key.as_ref().is_some_and(|(k, ..)| k.deferrable)))
@@ -374,10 +377,13 @@ fn referential_constraints(ctx: &SystemContext) -> Result<Vec<Row>> {
             Some(
                 ctx.row()
                     .set("constraint_catalog", DATABASE)
-                    .set("constraint_schema", crate::catalog::PUBLIC_SCHEMA)
+                    .set("constraint_schema", c.table.schema.clone())
                     .set("constraint_name", c.name.clone())
                     .set("unique_constraint_catalog", DATABASE)
-                    .set("unique_constraint_schema", crate::catalog::PUBLIC_SCHEMA)
+                    .set(
+                        "unique_constraint_schema",
+                        ctx.catalog().table_by_id(key.parent_id).map(|parent| parent.schema.clone()),
+                    )
                     .set("unique_constraint_name", unique_name.clone())
                     .set("match_option", if key.match_full { "FULL" } else { "NONE" })
                     .set("update_rule", key.on_update.sql())
@@ -395,7 +401,7 @@ fn check_constraints(ctx: &SystemContext) -> Result<Vec<Row>> {
         .map(|c| {
             ctx.row()
                 .set("constraint_catalog", DATABASE)
-                .set("constraint_schema", crate::catalog::PUBLIC_SCHEMA)
+                .set("constraint_schema", c.table.schema.clone())
                 .set("constraint_name", c.name.clone())
                 .set("check_clause", c.check_clause.clone())
                 .finish()
@@ -415,10 +421,10 @@ fn key_column_usage(ctx: &SystemContext) -> Result<Vec<Row>> {
             out.push(
                 ctx.row()
                     .set("constraint_catalog", DATABASE)
-                    .set("constraint_schema", crate::catalog::PUBLIC_SCHEMA)
+                    .set("constraint_schema", c.table.schema.clone())
                     .set("constraint_name", c.name.clone())
                     .set("table_catalog", DATABASE)
-                    .set("table_schema", crate::catalog::PUBLIC_SCHEMA)
+                    .set("table_schema", c.table.schema.clone())
                     .set("table_name", c.table.name.clone())
                     .set("column_name", c.table.columns[column].name.clone())
                     .set("ordinal_position", position as i32 + 1)
@@ -446,11 +452,11 @@ fn constraint_column_usage(ctx: &SystemContext) -> Result<Vec<Row>> {
             out.push(
                 ctx.row()
                     .set("table_catalog", DATABASE)
-                    .set("table_schema", crate::catalog::PUBLIC_SCHEMA)
+                    .set("table_schema", table.schema.clone())
                     .set("table_name", table.name.clone())
                     .set("column_name", table.columns[column].name.clone())
                     .set("constraint_catalog", DATABASE)
-                    .set("constraint_schema", crate::catalog::PUBLIC_SCHEMA)
+                    .set("constraint_schema", c.table.schema.clone())
                     .set("constraint_name", c.name.clone())
                     .finish(),
             );
@@ -550,14 +556,16 @@ fn builtin_routines(ctx: &SystemContext) -> Vec<Row> {
 /// Every table privilege held, as (grantor, grantee, table, privilege, grantable): the owner's full set
 /// (grantable), then each grant (occam records no grantor: the owner is shown, as it is the only role
 /// that may grant).
-fn table_grants(ctx: &SystemContext) -> Vec<(String, String, String, &'static str, bool)> {
+/// The table is `(schema, name)`.
+#[allow(clippy::type_complexity)]
+fn table_grants(ctx: &SystemContext) -> Vec<(String, String, (String, String), &'static str, bool)> {
     let catalog = ctx.catalog();
     let mut out = Vec::new();
     for class in relations(ctx, catalog) {
         let Class::Table(table) = class else { continue };
         let owner = catalog.roles.table_owner(table.id).unwrap_or(crate::roles::ADMIN_ROLE).to_string();
         for privilege in ["INSERT", "SELECT", "UPDATE", "DELETE", "TRUNCATE", "REFERENCES", "TRIGGER"] {
-            out.push((owner.clone(), owner.clone(), table.name.clone(), privilege, true));
+            out.push((owner.clone(), owner.clone(), (table.schema.clone(), table.name.clone()), privilege, true));
         }
         for (grantee, privileges) in catalog.roles.table_grants(table.id) {
             let grantee = if grantee == crate::roles::PUBLIC_ROLE { "PUBLIC".to_string() } else { grantee };
@@ -569,7 +577,7 @@ fn table_grants(ctx: &SystemContext) -> Vec<(String, String, String, &'static st
                     Privilege::Delete => "DELETE",
                     _ => continue,
                 };
-                out.push((owner.clone(), grantee.clone(), table.name.clone(), name, false));
+                out.push((owner.clone(), grantee.clone(), (table.schema.clone(), table.name.clone()), name, false));
             }
         }
     }
@@ -583,12 +591,12 @@ fn grant_rows(ctx: &SystemContext, include_public: bool) -> Vec<Row> {
         .filter(|(grantor, grantee, ..)| {
             *grantor == role || *grantee == role || (include_public && grantee == "PUBLIC")
         })
-        .map(|(grantor, grantee, table, privilege, grantable)| {
+        .map(|(grantor, grantee, (schema, table), privilege, grantable)| {
             ctx.row()
                 .set("grantor", grantor)
                 .set("grantee", grantee)
                 .set("table_catalog", DATABASE)
-                .set("table_schema", crate::catalog::PUBLIC_SCHEMA)
+                .set("table_schema", schema)
                 .set("table_name", table)
                 .set("privilege_type", privilege)
                 .set("is_grantable", if grantable { "YES" } else { "NO" })

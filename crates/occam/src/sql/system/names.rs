@@ -217,6 +217,20 @@ pub fn schema_visible(schema: &str, search_path: &[String]) -> bool {
     schema == Schema::PgCatalog.name() || search_path.iter().any(|s| s == schema)
 }
 
+/// Whether relation `class` is found by its bare name (`pg_table_is_visible`): its schema is searched, and
+/// no schema searched before it has a relation of that name.
+pub fn class_visible(catalog: &Catalog, search_path: &[String], class: &rows::Class) -> bool {
+    if !schema_visible(class.schema_name(), search_path) {
+        return false;
+    }
+    if matches!(class, rows::Class::System(_)) {
+        return true;
+    }
+    let found =
+        crate::catalog::schemas::with_search_path(search_path.to_vec(), || class_oid(catalog, None, &class.name()));
+    found == Some(class.oid())
+}
+
 /// The text of an oid of kind `kind`: the object's name (a relation qualified when its schema is not
 /// visible), `-` for 0, or the number when nothing has that oid (PostgreSQL's output functions).
 pub fn reg_output(catalog: &Catalog, search_path: &[String], kind: RegKind, oid: u32) -> String {
@@ -227,7 +241,7 @@ pub fn reg_output(catalog: &Catalog, search_path: &[String], kind: RegKind, oid:
         RegKind::Class => rows::class_by_oid(catalog, oid).map(|class| {
             let name = quote_ident(&class.name());
             let schema = class.schema_name();
-            if schema_visible(schema, search_path) {
+            if class_visible(catalog, search_path, &class) {
                 name
             } else {
                 format!("{}.{name}", quote_ident(schema))
@@ -240,26 +254,32 @@ pub fn reg_output(catalog: &Catalog, search_path: &[String], kind: RegKind, oid:
             .find(|f| f.oid == oid)
             .map(|f| f.name.to_string())
             .or_else(|| super::functions::user_function(catalog, oid).map(|f| f.name.clone())),
-        RegKind::Namespace => namespace_name(oid).map(quote_ident),
+        RegKind::Namespace => namespace_name(catalog, oid).map(|name| quote_ident(&name)),
         RegKind::Role => role_name(catalog, oid).map(|name| quote_ident(&name)),
     };
     name.unwrap_or_else(|| oid.to_string())
 }
 
 /// The schema with `pg_namespace.oid` `oid`.
-pub fn namespace_name(oid: u32) -> Option<&'static str> {
+pub fn namespace_name(catalog: &Catalog, oid: u32) -> Option<String> {
     if oid == oids::PUBLIC_NAMESPACE {
-        return Some(crate::catalog::PUBLIC_SCHEMA);
+        return Some(crate::catalog::PUBLIC_SCHEMA.to_string());
     }
-    Schema::ALL.into_iter().find(|s| s.oid() == oid).map(Schema::name)
+    match Schema::ALL.into_iter().find(|s| s.oid() == oid) {
+        Some(schema) => Some(schema.name().to_string()),
+        None => catalog.schemas.values().find(|s| oids::table(s.id) == oid).map(|s| s.name.clone()),
+    }
 }
 
-/// The schema named `name`'s oid.
-pub fn namespace_oid(name: &str) -> Option<u32> {
+/// The schema named `name`'s oid (a user schema's is `16384 + its id`, from the table id counter).
+pub fn namespace_oid(catalog: &Catalog, name: &str) -> Option<u32> {
     if name == crate::catalog::PUBLIC_SCHEMA {
         return Some(oids::PUBLIC_NAMESPACE);
     }
-    Schema::from_name(name).map(Schema::oid)
+    match Schema::from_name(name) {
+        Some(schema) => Some(schema.oid()),
+        None => catalog.schemas.get(name).map(|s| oids::table(s.id)),
+    }
 }
 
 /// The role with oid `oid`.
@@ -357,7 +377,7 @@ pub fn reg_input(catalog: &Catalog, kind: RegKind, text: &str) -> Result<u32> {
             let [name] = parts.as_slice() else {
                 return Err(Error::new(sqlstate::INVALID_NAME, "invalid name syntax"));
             };
-            namespace_oid(name)
+            namespace_oid(catalog, name)
                 .ok_or_else(|| Error::new(sqlstate::UNDEFINED_SCHEMA, format!("schema \"{name}\" does not exist")))
         }
         RegKind::Role => {
@@ -373,19 +393,27 @@ pub fn reg_input(catalog: &Catalog, kind: RegKind, text: &str) -> Result<u32> {
     }
 }
 
-/// The `pg_class.oid` of relation `schema.name` (unqualified: `pg_catalog` first, then `public`).
+/// The `pg_class.oid` of relation `schema.name` (unqualified: `pg_catalog` first, then the schemas of the
+/// search path).
 pub fn class_oid(catalog: &Catalog, schema: Option<&str>, name: &str) -> Option<u32> {
     let system = |schema: Schema| super::find(catalog, schema, name).map(|r| r.oid);
-    let public = || {
+    let user = |schema: &str| {
         rows::classes(catalog)
             .into_iter()
-            .find(|c| (c.owner_id().is_some() || matches!(c, rows::Class::Sequence(_))) && c.name() == name)
+            .find(|c| {
+                (c.owner_id().is_some() || matches!(c, rows::Class::Sequence(_)))
+                    && c.schema_name() == schema
+                    && c.name() == name
+            })
             .map(|c| c.oid())
     };
     match schema {
-        None => system(Schema::PgCatalog).or_else(public),
-        Some(schema) if schema == crate::catalog::PUBLIC_SCHEMA => public(),
-        Some(schema) => Schema::from_name(schema).and_then(system),
+        None => system(Schema::PgCatalog)
+            .or_else(|| crate::catalog::schemas::search_path().iter().find_map(|schema| user(schema))),
+        Some(schema) => match Schema::from_name(schema) {
+            Some(system_schema) => system(system_schema),
+            None => user(schema),
+        },
     }
 }
 

@@ -10,7 +10,7 @@
 
 use super::names::PSEUDO_TYPES;
 use super::rows::{self, int_array, owner_oid, Class};
-use super::{oids, RelationKind, Schema, SystemContext, SystemRelation};
+use super::{names, oids, RelationKind, Schema, SystemContext, SystemRelation};
 use crate::error::Result;
 use crate::sql::ast::Privilege;
 use crate::types::{ArrayElement, DataType, RegKind, Row, Value};
@@ -90,18 +90,24 @@ pub static RELATIONS: &[SystemRelation] = &[
     view!("pg_locks", 12073, &[("locktype", DataType::Text), ("database", DataType::Oid), ("relation", DataType::Oid), ("page", DataType::Int4), ("tuple", DataType::Int2), ("virtualxid", DataType::Text), ("transactionid", DataType::Oid), ("classid", DataType::Oid), ("objid", DataType::Oid), ("objsubid", DataType::Int2), ("virtualtransaction", DataType::Text), ("pid", DataType::Int4), ("mode", DataType::Text), ("granted", DataType::Bool), ("fastpath", DataType::Bool), ("waitstart", DataType::Timestamptz)], super::no_rows),
 ];
 
-/// `pg_catalog`, `public`, `information_schema` and `sys`.
+/// `pg_catalog`, `public`, `information_schema`, `sys` and the user's schemas.
 fn pg_namespace(ctx: &SystemContext) -> Result<Vec<Row>> {
-    let mut schemas = vec![(oids::PG_CATALOG_NAMESPACE, "pg_catalog"), (oids::PUBLIC_NAMESPACE, "public")];
-    schemas.extend([Schema::InformationSchema, Schema::Sys].map(|s| (s.oid(), s.name())));
+    let admin = crate::roles::ADMIN_ROLE_OID;
+    let mut schemas =
+        vec![(oids::PG_CATALOG_NAMESPACE, "pg_catalog", admin), (oids::PUBLIC_NAMESPACE, "public", admin)];
+    schemas.extend([Schema::InformationSchema, Schema::Sys].map(|s| (s.oid(), s.name(), admin)));
+    for schema in ctx.catalog().schemas.values() {
+        let owner = ctx.catalog().roles.oid(&schema.owner).unwrap_or(admin);
+        schemas.push((oids::table(schema.id), schema.name.as_str(), owner));
+    }
     schemas.sort();
     Ok(schemas
         .into_iter()
-        .map(|(oid, name)| {
+        .map(|(oid, name, owner)| {
             ctx.row()
                 .set("oid", oid)
                 .set("nspname", name)
-                .set("nspowner", crate::roles::ADMIN_ROLE_OID)
+                .set("nspowner", owner)
                 .set("nspacl", schema_acl(ctx, name))
                 .finish()
         })
@@ -188,13 +194,16 @@ fn pg_class(ctx: &SystemContext) -> Result<Vec<Row>> {
             ctx.row()
                 .set("oid", class.oid())
                 .set("relname", class.name())
-                .set("relnamespace", class.namespace())
+                .set("relnamespace", class.namespace(ctx.catalog()))
                 .set("relowner", owner_oid(catalog, class))
                 .set("relam", relam)
                 .set("relfilenode", if storage { class.oid() } else { 0 })
                 .set("reltuples", row_estimate(ctx, class))
                 .set("relhasindex", has_index)
-                .set("relpersistence", "p")
+                .set(
+                    "relpersistence",
+                    if crate::catalog::schemas::is_temporary(class.schema_name()) { "t" } else { "p" },
+                )
                 .set("relkind", class.relkind())
                 .set("relnatts", class.attributes().len() as i16)
                 .set("relchecks", checks)
@@ -434,7 +443,7 @@ fn pg_constraint(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("coninhcount", 0)
                 .set("oid", oid)
                 .set("conname", name.to_string())
-                .set("connamespace", oids::PUBLIC_NAMESPACE)
+                .set("connamespace", names::namespace_oid(ctx.catalog(), &table.schema).unwrap_or(0))
                 .set("contype", kind.to_string())
                 .set("conrelid", oids::table(table.id))
                 .set("confupdtype", " ")
@@ -884,7 +893,7 @@ fn pg_stat_user_tables(ctx: &SystemContext) -> Result<Vec<Row>> {
         out.push(
             ctx.row()
                 .set("relid", oids::table(table.id))
-                .set("schemaname", crate::catalog::PUBLIC_SCHEMA)
+                .set("schemaname", table.schema.clone())
                 .set("relname", table.name.clone())
                 .set("seq_scan", 0i64)
                 .set("seq_tup_read", 0i64)
@@ -925,7 +934,7 @@ fn pg_stats(ctx: &SystemContext) -> Result<Vec<Row>> {
                 column.most_common.iter().map(|(_, f)| Value::Float(*f as f32 as f64)).collect();
             out.push(
                 ctx.row()
-                    .set("schemaname", crate::catalog::PUBLIC_SCHEMA)
+                    .set("schemaname", table.schema.clone())
                     .set("tablename", table.name.clone())
                     .set("attname", column.name.clone())
                     .set("inherited", false)

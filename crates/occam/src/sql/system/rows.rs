@@ -153,17 +153,19 @@ impl<'c> Class<'c> {
         }
     }
 
-    pub fn namespace(&self) -> u32 {
+    pub fn namespace(&self, catalog: &Catalog) -> u32 {
         match self {
             Class::System(relation) => relation.schema.oid(),
-            _ => oids::PUBLIC_NAMESPACE,
+            _ => super::names::namespace_oid(catalog, self.schema_name()).unwrap_or(oids::PUBLIC_NAMESPACE),
         }
     }
 
-    pub fn schema_name(&self) -> &'static str {
+    pub fn schema_name(&self) -> &'c str {
         match self {
+            Class::Table(table) | Class::PrimaryKey(table) | Class::Index(table, _) => &table.schema,
+            Class::View(view) => &view.schema,
+            Class::Sequence(sequence) => &sequence.schema,
             Class::System(relation) => relation.schema.name(),
-            _ => crate::catalog::PUBLIC_SCHEMA,
         }
     }
 

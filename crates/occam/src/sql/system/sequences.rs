@@ -60,7 +60,7 @@ pub(super) fn pg_sequences(ctx: &SystemContext) -> Result<Vec<Row>> {
             .to_string();
         out.push(
             ctx.row()
-                .set("schemaname", crate::catalog::PUBLIC_SCHEMA)
+                .set("schemaname", s.schema.clone())
                 .set("sequencename", s.name.clone())
                 .set("sequenceowner", owner)
                 .set("data_type", s.data_type.oid())
@@ -88,7 +88,7 @@ pub(super) fn information_schema_sequences(ctx: &SystemContext) -> Result<Vec<Ro
             };
             ctx.row()
                 .set("sequence_catalog", "postgres")
-                .set("sequence_schema", crate::catalog::PUBLIC_SCHEMA)
+                .set("sequence_schema", s.schema.clone())
                 .set("sequence_name", s.name.clone())
                 .set("data_type", s.data_type.name())
                 .set("numeric_precision", precision)
