@@ -126,7 +126,9 @@ fn error_codes() {
     assert_eq!(code(&mut s, "CREATE TABLE t (id INT)"), "42P07");
     assert_eq!(tag(&mut s, "CREATE TABLE IF NOT EXISTS t (id INT)"), "CREATE TABLE");
     assert_eq!(tag(&mut s, "DROP TABLE IF EXISTS missing"), "DROP TABLE");
-    assert_eq!(code(&mut s, "SELECT * FROM other.t"), "3F000");
+    // A query naming a missing schema finds no relation, as in PostgreSQL (DDL there says 3F000).
+    assert_eq!(code(&mut s, "SELECT * FROM other.t"), "42P01");
+    assert_eq!(code(&mut s, "CREATE TABLE other.t (id INT)"), "3F000");
     assert_eq!(code(&mut s, "INSERT INTO t (id, v) VALUES (2, true)"), "42804");
     assert_eq!(code(&mut s, "SELECT 'abc'::int"), "22P02");
     assert_eq!(code(&mut s, "INSERT INTO t (id, v) VALUES (1, 5)"), "23505");
