@@ -40,8 +40,20 @@ pub fn plan_statement_as(
     declared: &[DataType],
     user: Option<&str>,
 ) -> Result<PlannedStatement> {
+    plan_statement_reading(catalog, statement, declared, user, true)
+}
+
+/// [`plan_statement_as`]; `reads_rows` false for a statement that will not run (plain EXPLAIN), which may
+/// then name a materialized view that is not populated (see `Binder::reads_rows`).
+fn plan_statement_reading(
+    catalog: &Catalog,
+    statement: &ast::Statement,
+    declared: &[DataType],
+    user: Option<&str>,
+    reads_rows: bool,
+) -> Result<PlannedStatement> {
     if let ast::Statement::Merge(rewritten) = statement {
-        let inner = plan_statement_as(catalog, rewritten, declared, user)?;
+        let inner = plan_statement_reading(catalog, rewritten, declared, user, reads_rows)?;
         return Ok(PlannedStatement {
             plan: Plan::Merge(Box::new(inner.plan)),
             param_types: inner.param_types,
@@ -54,7 +66,7 @@ pub fn plan_statement_as(
         if matches!(inner.as_ref(), ast::Statement::Merge(_)) {
             return Err(Error::unsupported("EXPLAIN MERGE"));
         }
-        let inner = plan_statement_as(catalog, inner, declared, user)?;
+        let inner = plan_statement_reading(catalog, inner, declared, user, options.analyze)?;
         if matches!(inner.plan, Plan::WithModifying { .. })
             && (options.analyze || options.format != ast::ExplainFormat::Text)
         {
@@ -72,6 +84,7 @@ pub fn plan_statement_as(
     }
     let mut binder = Binder::new(catalog, declared);
     binder.session_user = user.map(str::to_string);
+    binder.reads_rows = reads_rows;
     // The statement's own WITH list may hold data-modifying statements.
     binder.top_level_with = true;
     let (plan, columns) = match statement {
