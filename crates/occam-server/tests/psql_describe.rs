@@ -3,7 +3,7 @@
 //! composite primary key, NOT NULL columns, defaults, a secondary, a unique, an INCLUDE and a partial index,
 //! CHECK, UNIQUE and FOREIGN KEY constraints (`\d`'s "Check constraints:", "Foreign-key constraints:",
 //! "Referenced by:"), and SQL functions (a scalar and a `RETURNS TABLE` one reading a table, one of an
-//! expression).
+//! expression, one `RETURN expr`).
 //!
 //! The output is compared with `tests/psql_describe/<mode>.out` (`OCCAM_BLESS=1` rewrites them), and,
 //! where PostgreSQL 15's binaries are installed, with the same commands' output from a real PostgreSQL
@@ -37,6 +37,7 @@ const FIXTURE: &[&str] = &[
      AS $$ SELECT order_id, status FROM orders WHERE customer_id = c $$",
     "CREATE FUNCTION plus(int, int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 + $2'",
     "COMMENT ON FUNCTION order_count(int) IS 'Orders of one customer'",
+    "CREATE FUNCTION double_it(x int) RETURNS int LANGUAGE sql IMMUTABLE RETURN x * 2",
 ];
 
 const COMMANDS: &[&str] = &[
@@ -53,6 +54,7 @@ const COMMANDS: &[&str] = &[
     "\\df",
     "\\df+",
     "\\sf customer_orders",
+    "\\sf double_it",
     "\\d orders_pkey",
     "\\d orders_big_idx",
     "\\d orders_cover_idx",

@@ -32,8 +32,10 @@ pub struct SqlFunction {
     pub params: Vec<(Option<String>, DataType)>,
     pub returns: FunctionReturns,
     pub body: FunctionBody,
-    /// The body as written (`pg_proc.prosrc`).
+    /// The body as written (`pg_proc.prosrc`, unless `sql_standard`).
     pub source: String,
+    /// Defined by `RETURN expr` (PostgreSQL's SQL-standard body, shown by `pg_get_function_sqlbody`).
+    pub sql_standard: bool,
     /// `pg_proc.provolatile`: `i`, `s` or `v`.
     pub volatility: char,
     pub strict: bool,
@@ -60,6 +62,7 @@ pub fn definition(create: &ast::CreateFunction, id: u32) -> SqlFunction {
         returns: create.returns.clone(),
         body: create.body.clone(),
         source: create.source.clone(),
+        sql_standard: create.sql_standard,
         volatility: create.volatility,
         strict: create.strict,
     }
@@ -175,7 +178,8 @@ pub fn not_found(signature: &FunctionSignature) -> Error {
 //     type; scalar return type (unknown if set-returning), str body sql (an expression body's expression),
 //     u8 volatility, u8 strict, then (absent in rows written before query bodies: a scalar function of an
 //     expression, id 0): u8 result kind (0 scalar, 1 SETOF type, 2 SETOF table, 3 TABLE), [1: type;
-//     2: str table; 3: u16 count, per column str name, type], u8 body is a query, str source, u32 id
+//     2: str table; 3: u16 count, per column str name, type], u8 body is a query, u8 SQL-standard body,
+//     str source, u32 id
 
 fn encode(create: &ast::CreateFunction, id: u32) -> Vec<u8> {
     let mut out = vec![FORMAT_VERSION];
@@ -219,6 +223,7 @@ fn encode(create: &ast::CreateFunction, id: u32) -> Vec<u8> {
         }
     }
     out.push(matches!(create.body, FunctionBody::Query(_)) as u8);
+    out.push(create.sql_standard as u8);
     put_str(&mut out, &create.source);
     put_u32(&mut out, id);
     out
@@ -240,7 +245,8 @@ fn decode(bytes: &[u8]) -> Result<SqlFunction> {
     if reader.input.is_empty() {
         let body = FunctionBody::Expr(crate::sql::parse::parse_expression(&body_sql)?);
         let returns = FunctionReturns::Scalar(scalar);
-        return Ok(SqlFunction { id: 0, name, params, returns, body, source: body_sql, volatility, strict });
+        let source = body_sql;
+        return Ok(SqlFunction { id: 0, name, params, returns, body, source, sql_standard: false, volatility, strict });
     }
     let returns = match reader.u8()? {
         0 => FunctionReturns::Scalar(scalar),
@@ -256,6 +262,7 @@ fn decode(bytes: &[u8]) -> Result<SqlFunction> {
         }
     };
     let is_query = reader.u8()? == 1;
+    let sql_standard = reader.u8()? == 1;
     let source = reader.string()?;
     let id = reader.u32()?;
     let body = if is_query {
@@ -263,5 +270,5 @@ fn decode(bytes: &[u8]) -> Result<SqlFunction> {
     } else {
         FunctionBody::Expr(crate::sql::parse::parse_expression(&body_sql)?)
     };
-    Ok(SqlFunction { id, name, params, returns, body, source, volatility, strict })
+    Ok(SqlFunction { id, name, params, returns, body, source, sql_standard, volatility, strict })
 }

@@ -511,8 +511,10 @@ pub struct CreateFunction {
     pub params: Vec<(Option<String>, DataType)>,
     pub returns: FunctionReturns,
     pub body: FunctionBody,
-    /// The body as written (`pg_proc.prosrc`): the AS string, or RETURN's expression as SQL text.
+    /// The body as written: the AS string, or RETURN's expression as SQL text.
     pub source: String,
+    /// A SQL-standard body (`RETURN expr`): PostgreSQL keeps it parsed (`prosqlbody`), not as `prosrc`.
+    pub sql_standard: bool,
     /// `IMMUTABLE` / `STABLE` / `VOLATILE` as `pg_proc.provolatile` (`i`, `s`, `v`).
     pub volatility: char,
     /// `STRICT` / `RETURNS NULL ON NULL INPUT`.

@@ -112,6 +112,7 @@ impl Translator<'_> {
             or_replace: create.or_replace,
             params,
             returns,
+            sql_standard: matches!(create.function_body, Some(sp::CreateFunctionBody::Return(_))),
             body,
             source,
             volatility,

@@ -39,8 +39,7 @@ pub enum CatalogFunction {
     ObjectDescription,
     /// `col_description(table, attnum)`.
     ColumnDescription,
-    /// `shobj_description`, `pg_get_partkeydef`, `pg_get_statisticsobjdef_columns`,
-    /// `pg_get_function_sqlbody`: NULL (nothing to show).
+    /// `shobj_description`, `pg_get_partkeydef`, `pg_get_statisticsobjdef_columns`: NULL (nothing to show).
     Nothing,
     /// `pg_get_viewdef(oid [, pretty])`.
     ViewDefinition,
@@ -62,6 +61,8 @@ pub enum CatalogFunction {
     FunctionArguments,
     /// `pg_get_functiondef(oid)`: a SQL function's CREATE OR REPLACE FUNCTION (NULL for a built-in).
     FunctionDefinition,
+    /// `pg_get_function_sqlbody(oid)`: a `RETURN expr` function's body (NULL for any other).
+    FunctionSqlBody,
     ToReg(RegKind),
     CurrentSchemas,
 }
@@ -148,8 +149,8 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
         "pg_get_viewdef" => {
             all(&[oid_arg]).or_else(|| all(&[oid_arg, bool_arg])).map(|a| resolved(C::ViewDefinition, a, text))
         }
-        // A SQL function's body is kept as its text (`prosrc`), never as a parsed SQL-standard body.
-        "pg_get_partkeydef" | "pg_get_statisticsobjdef_columns" | "pg_get_function_sqlbody" => {
+        "pg_get_function_sqlbody" => all(&[oid_arg]).map(|a| resolved(C::FunctionSqlBody, a, text)),
+        "pg_get_partkeydef" | "pg_get_statisticsobjdef_columns" => {
             all(&[oid_arg]).map(|a| resolved(C::Nothing, a, text))
         }
         "getdatabaseencoding" => all(&[]).map(|a| resolved(C::DatabaseEncoding, a, DataType::Name)),
@@ -356,8 +357,28 @@ fn function_definition(function: &SqlFunction) -> String {
     if !attributes.is_empty() {
         out.push_str(&format!(" {}\n", attributes.join(" ")));
     }
-    out.push_str(&format!("AS $function${}$function$\n", function.source));
+    if function.sql_standard {
+        out.push_str(&sql_standard_body(function));
+        out.push('\n');
+    } else {
+        out.push_str(&format!("AS $function${}$function$\n", function.source));
+    }
     out
+}
+
+/// A `RETURN expr` body as PostgreSQL's ruleutils prints it (`RETURN (x + 1)`): the expression printed
+/// over the parameters as the columns of a row.
+fn sql_standard_body(function: &SqlFunction) -> String {
+    let columns = function
+        .params
+        .iter()
+        .enumerate()
+        .map(|(i, (name, data_type))| {
+            crate::catalog::ColumnInfo::new(&name.clone().unwrap_or_else(|| format!("${}", i + 1)), *data_type)
+        })
+        .collect();
+    let parameters = crate::catalog::Table::new(0, function.name.clone(), columns, Vec::new());
+    format!("RETURN {}", deparse::print_expression(&function.source, Some(&parameters), false))
 }
 
 /// Evaluates a catalog function on arguments already coerced to `resolved.arg_types`.
@@ -563,6 +584,10 @@ pub fn invoke(function: CatalogFunction, args: &[Value], ctx: &FunctionContext) 
                 Value::Text(format!("'{}'", s.replace('\'', "''")))
             }
         }
+        C::FunctionSqlBody => match user_function(catalog, first_oid()) {
+            Some(f) if f.sql_standard => Value::Text(sql_standard_body(f)),
+            _ => Value::Null,
+        },
         C::FunctionResult | C::FunctionArguments | C::FunctionDefinition
             if user_function(catalog, first_oid()).is_some() =>
         {

@@ -498,7 +498,7 @@ fn user_routine(ctx: &SystemContext, function: &crate::catalog::functions::SqlFu
         .set("type_udt_name", udt_name)
         .set("dtd_identifier", "0")
         .set("routine_body", "SQL")
-        .set("routine_definition", function.source.as_str())
+        .set("routine_definition", if function.sql_standard { "" } else { function.source.as_str() })
         .set("external_language", "SQL")
         .set("parameter_style", "GENERAL")
         .set("is_deterministic", yes_no(function.volatility == 'i'))

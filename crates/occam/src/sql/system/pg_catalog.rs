@@ -609,7 +609,8 @@ fn user_proc(ctx: &SystemContext, function: &crate::catalog::functions::SqlFunct
         .set("proallargtypes", all_types)
         .set("proargmodes", modes)
         .set("proargnames", names)
-        .set("prosrc", function.source.as_str())
+        // A SQL-standard body is kept parsed by PostgreSQL (`pg_get_function_sqlbody`), its prosrc empty.
+        .set("prosrc", if function.sql_standard { "" } else { function.source.as_str() })
         .finish()
 }
 
