@@ -2,8 +2,9 @@
 //! `\df+`, `\sf`, `\d index`, `\dt+`, `\dx`) against a started occam, in both modes, on one schema: a
 //! composite primary key, NOT NULL columns, defaults, a secondary, a unique, an INCLUDE and a partial index,
 //! CHECK, UNIQUE and FOREIGN KEY constraints (`\d`'s "Check constraints:", "Foreign-key constraints:",
-//! "Referenced by:"), and SQL functions (a scalar and a `RETURNS TABLE` one reading a table, one of an
-//! expression, one `RETURN expr`).
+//! "Referenced by:"), SQL functions (a scalar and a `RETURNS TABLE` one reading a table, one of an
+//! expression, one `RETURN expr`), and a table with an index in a second schema (`\dt billing.*`,
+//! `\d billing.invoices`).
 //!
 //! The output is compared with `tests/psql_describe/<mode>.out` (`OCCAM_BLESS=1` rewrites them), and,
 //! where PostgreSQL 15's binaries are installed, with the same commands' output from a real PostgreSQL
@@ -38,6 +39,9 @@ const FIXTURE: &[&str] = &[
     "CREATE FUNCTION plus(int, int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 + $2'",
     "COMMENT ON FUNCTION order_count(int) IS 'Orders of one customer'",
     "CREATE FUNCTION double_it(x int) RETURNS int LANGUAGE sql IMMUTABLE RETURN x * 2",
+    "CREATE SCHEMA billing",
+    "CREATE TABLE billing.invoices (id bigint PRIMARY KEY, customer_id int REFERENCES customers, total numeric(12,2))",
+    "CREATE INDEX invoices_customer_idx ON billing.invoices (customer_id)",
 ];
 
 const COMMANDS: &[&str] = &[
@@ -60,6 +64,9 @@ const COMMANDS: &[&str] = &[
     "\\d orders_cover_idx",
     "\\dt+",
     "\\dx",
+    "\\dt billing.*",
+    "\\d billing.invoices",
+    "\\di billing.*",
 ];
 
 /// Commands whose output differs from PostgreSQL's on purpose (see the module comment).

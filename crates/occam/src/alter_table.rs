@@ -127,7 +127,7 @@ pub fn validate_constraint(
         Validatable::ForeignKey(position) => {
             let only_this = Table { foreign_keys: vec![table.foreign_keys[position].clone()], ..table.clone() };
             let pairs: Vec<(&[Value], Option<&[Value]>)> = rows.iter().map(|r| (r.as_slice(), None)).collect();
-            crate::sql::execute::check_parents(&only_this, &pairs, txn, functions)?;
+            crate::sql::execute::check_parents_now(&only_this, &pairs, txn, functions)?;
             table.foreign_keys[position].validated = true;
         }
     }
@@ -231,6 +231,7 @@ fn apply(
             catalog::views::follow_rename(txn, table.id, &table.name, to)?;
             table.name = to.clone();
         }
+        AlterTableAction::SetSchema { schema } => set_schema(txn, table, schema)?,
         AlterTableAction::RenameColumn { from, to } => {
             let index = table
                 .column_index(from)
@@ -525,6 +526,68 @@ fn any_row(txn: &Transaction, table: &Table, test: impl Fn(&[Value]) -> bool) ->
 /// Whether a bound expression over the table's row reads column `index`.
 fn reads_column(expr: &crate::sql::plan::BoundExpr, index: usize) -> bool {
     expr.any(|e| matches!(e, crate::sql::plan::BoundExpr::Column(c) if *c == index))
+}
+
+/// `SET SCHEMA s`: the table's catalog row (written by the caller under its new key), its indexes' rows and
+/// its sequences' rows move to schema `s`; a serial column's DEFAULT names its sequence there. Refused for a
+/// table views read (their SQL text names it where it was).
+fn set_schema(txn: &mut Transaction, table: &mut Table, schema: &str) -> Result<()> {
+    if schema == table.schema {
+        return Ok(());
+    }
+    if catalog::schemas::is_temporary(schema) || catalog::schemas::is_temporary(&table.schema) {
+        return Err(Error::unsupported("cannot move objects into or out of temporary schemas"));
+    }
+    if !catalog::schemas::exists(txn, schema)? {
+        return Err(Error::new(sqlstate::UNDEFINED_SCHEMA, format!("schema \"{schema}\" does not exist")));
+    }
+    let moved = |name: &str| catalog::schemas::relation_key(schema, name);
+    if relation_exists(txn, &moved(&table.name))? {
+        return Err(Error::new(
+            sqlstate::DUPLICATE_TABLE,
+            format!("relation \"{}\" already exists in schema \"{schema}\"", table.name),
+        ));
+    }
+    if catalog::views::read(txn, catalog::views::Kind::Materialized, &table.key())?.is_some() {
+        return Err(Error::unsupported("ALTER TABLE ... SET SCHEMA of a materialized view"));
+    }
+    if catalog::views::has_dependents(txn, table.id)? {
+        return Err(Error::unsupported(format!(
+            "cannot move table {} to another schema while views read it (occam keeps a view's query as text)",
+            table.name
+        )));
+    }
+    let indexes = catalog_indexes(txn, table)?;
+    for index in &indexes {
+        if relation_exists(txn, &moved(&index.name))? {
+            return Err(Error::new(
+                sqlstate::DUPLICATE_TABLE,
+                format!("relation \"{}\" already exists in schema \"{schema}\"", index.name),
+            ));
+        }
+    }
+    for mut index in indexes {
+        catalog::delete_index_definition(txn, &index.key());
+        index.schema = schema.to_string();
+        catalog::write_index(txn, &index);
+    }
+    table.indexes = catalog_indexes(txn, table)?.into_iter().map(std::sync::Arc::new).collect();
+    let owned = crate::sequences::load(txn)?.into_iter().filter(|s| s.owned_by.is_some_and(|(t, _)| t == table.id));
+    for mut sequence in owned {
+        let old_text = sequence.regclass_text();
+        crate::sequences::remove(txn, &sequence);
+        sequence.schema = schema.to_string();
+        crate::sequences::store_definition(txn, &sequence);
+        let Some((_, column)) = sequence.owned_by else { continue };
+        let column = &mut table.columns[column];
+        if let Some(sql) = column.default_sql.as_ref().filter(|sql| sql.contains(&format!("'{old_text}'"))) {
+            let sql = sql.replace(&format!("'{old_text}'"), &format!("'{}'", sequence.regclass_text()));
+            column.default = Some(crate::sql::parse::parse_expression(&sql)?);
+            column.default_sql = Some(sql);
+        }
+    }
+    table.schema = schema.to_string();
+    Ok(())
 }
 
 fn catalog_indexes(txn: &Transaction, table: &Table) -> Result<Vec<catalog::Index>> {

@@ -141,7 +141,8 @@ pub struct ForeignKey {
     pub on_update: ast::ReferentialAction,
     /// `MATCH FULL`: a key is all NULL or all non-NULL (else `MATCH SIMPLE`: one NULL exempts the row).
     pub match_full: bool,
-    /// Recorded and shown; checks always run at the end of the statement (occam never defers them).
+    /// `DEFERRABLE`: SET CONSTRAINTS may defer its checks to COMMIT (`INITIALLY DEFERRED`: deferred
+    /// unless SET CONSTRAINTS says otherwise); see `sql::execute::referential`.
     pub deferrable: bool,
     pub initially_deferred: bool,
     /// False once added `NOT VALID` until validated.
@@ -867,9 +868,9 @@ pub fn read_index(txn: &Transaction, key: &str) -> Result<Option<Index>> {
     txn.get(&index_catalog_key(key))?.map(|bytes| decode_index(&bytes)).transpose()
 }
 
-/// Deletes the definition of the index under `key` (renamed, or gone with its table; `remove_index` also
-/// deletes its entries).
-fn delete_index_definition(txn: &mut Transaction, key: &str) {
+/// Deletes the definition of the index under `key` (renamed, moved to another schema with its table, or
+/// gone with its table; `remove_index` also deletes its entries).
+pub fn delete_index_definition(txn: &mut Transaction, key: &str) {
     txn.delete(index_catalog_key(key));
 }
 
@@ -1307,7 +1308,7 @@ fn encode_type(out: &mut Vec<u8>, data_type: &DataType) {
                 Some((p, s)) => {
                     out.push(1);
                     put_u32(out, *p);
-                    put_u32(out, *s);
+                    put_u32(out, *s as u32);
                 }
                 None => out.push(0),
             }
@@ -1372,7 +1373,7 @@ fn encode_table(table: &Table) -> Vec<u8> {
             let mut bytes = Vec::new();
             crate::storage::keycode::encode_value(&mut bytes, missing, false);
             if let Value::Numeric(d) = missing {
-                bytes.push(d.scale() as u8);
+                crate::storage::keycode::encode_numeric_scale(&mut bytes, d.scale());
             }
             put_u32(&mut out, bytes.len() as u32);
             out.extend_from_slice(&bytes);
@@ -1540,6 +1541,13 @@ impl CatalogReader<'_> {
     fn u8(&mut self) -> Result<u8> {
         Ok(self.bytes(1)?[0])
     }
+    /// A byte a later format added at the end of a row: None in a row written before it.
+    fn optional_u8(&mut self) -> Result<Option<u8>> {
+        if self.input.is_empty() {
+            return Ok(None);
+        }
+        self.u8().map(Some)
+    }
     fn u16(&mut self) -> Result<u16> {
         Ok(u16::from_be_bytes(self.bytes(2)?.try_into().map_err(|_| corrupt())?))
     }
@@ -1561,7 +1569,7 @@ impl CatalogReader<'_> {
             4 => DataType::Int8,
             5 => DataType::Float4,
             6 => DataType::Float8,
-            7 => DataType::Numeric(if self.u8()? == 1 { Some((self.u32()?, self.u32()?)) } else { None }),
+            7 => DataType::Numeric(if self.u8()? == 1 { Some((self.u32()?, self.u32()? as i32)) } else { None }),
             8 => DataType::Text,
             9 => DataType::Varchar(self.opt_u32()?),
             10 => DataType::Char(self.u32()?),
@@ -1598,8 +1606,8 @@ fn decode_table(bytes: &[u8]) -> Result<Table> {
             let len = reader.u32()? as usize;
             let mut bytes = reader.bytes(len)?;
             let mut value = crate::storage::keycode::decode_value(&mut bytes, &data_type, false)?;
-            if let (Value::Numeric(d), Some(&scale)) = (&mut value, bytes.first()) {
-                d.rescale(scale as u32);
+            if let (Value::Numeric(d), false) = (&mut value, bytes.is_empty()) {
+                *d = d.round(crate::storage::keycode::decode_numeric_scale(&mut bytes)? as i64);
             }
             Some(value)
         } else {

@@ -183,6 +183,9 @@ pub struct Rules {
     /// EXPLAIN names plan nodes as Aurora DSQL does (`Full Scan (btree-table)`, `Storage Scan`, ...) rather
     /// than as PostgreSQL does (`Seq Scan`, ...).
     pub dsql_plan_names: bool,
+    /// The PostgreSQL version clients are told (`server_version`, `version()`): DSQL's 16 in dsql mode;
+    /// in postgres mode the PostgreSQL 15 occam is checked against, whose pg_dump refuses newer servers.
+    pub server_version: &'static str,
     /// A connection older than this is closed (FATAL, checked before each message and by a timer).
     pub max_connection_duration: Option<Duration>,
     /// New connections beyond this rate are refused (FATAL 53400 after their startup message).
@@ -235,6 +238,7 @@ impl Rules {
                 allow_weaker_isolation_levels: false,
                 allow_set_transaction: false,
                 dsql_plan_names: true,
+                server_version: crate::wire::SERVER_VERSION,
                 max_query_memory: Some(DSQL_MAX_QUERY_MEMORY),
                 max_connection_duration: Some(DSQL_MAX_CONNECTION_DURATION),
                 connection_rate: Some(DSQL_CONNECTION_RATE),
@@ -268,6 +272,7 @@ impl Rules {
                 allow_weaker_isolation_levels: true,
                 allow_set_transaction: true,
                 dsql_plan_names: false,
+                server_version: crate::wire::POSTGRES_MODE_SERVER_VERSION,
                 max_query_memory: Some(POSTGRES_MAX_QUERY_MEMORY),
                 max_connection_duration: None,
                 connection_rate: None,
@@ -458,7 +463,17 @@ impl Rules {
         if !self.allow_set_transaction {
             return Err(Error::unsupported("setting configuration parameter \"TRANSACTION\" not supported"));
         }
-        if read_only {
+        let _ = read_only; // enforced by the session for the rest of the transaction
+        Ok(())
+    }
+
+    /// `BEGIN [ISOLATION LEVEL level] [READ ONLY]`: DSQL refuses READ ONLY as it refuses SET TRANSACTION
+    /// (not recorded; occam keeps its former words there).
+    pub fn check_begin(&self, isolation: Option<IsolationLevel>, read_only: bool) -> Result<()> {
+        if let Some(level) = isolation {
+            self.check_isolation_level(level)?;
+        }
+        if read_only && !self.allow_set_transaction {
             return Err(Error::unsupported("READ ONLY transactions is not supported yet"));
         }
         Ok(())

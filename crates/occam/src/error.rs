@@ -40,6 +40,7 @@ pub mod sqlstate {
     pub const INVALID_PASSWORD: SqlState = "28P01";
     pub const INVALID_CURSOR_NAME: SqlState = "34000";
     pub const OBJECT_NOT_IN_PREREQUISITE_STATE: SqlState = "55000";
+    pub const WITH_CHECK_OPTION_VIOLATION: SqlState = "44000";
     pub const SERIALIZATION_FAILURE: SqlState = "40001";
     pub const SYNTAX_ERROR: SqlState = "42601";
     pub const INSUFFICIENT_PRIVILEGE: SqlState = "42501";
@@ -53,6 +54,7 @@ pub mod sqlstate {
     pub const AMBIGUOUS_FUNCTION: SqlState = "42725";
     pub const UNDEFINED_SCHEMA: SqlState = "3F000";
     pub const DUPLICATE_SCHEMA: SqlState = "42P06";
+    pub const READ_ONLY_SQL_TRANSACTION: SqlState = "25006";
     pub const RESERVED_NAME: SqlState = "42939";
     pub const INVALID_NAME: SqlState = "42602";
     pub const INVALID_REGULAR_EXPRESSION: SqlState = "2201B";

@@ -229,6 +229,8 @@ struct ActiveTransaction {
     savepoints: Vec<Savepoint>,
     /// Temporary tables this transaction created `ON COMMIT DELETE ROWS` / `DROP` (by table id).
     temporary_on_commit: Vec<(u32, ast::OnCommit)>,
+    /// `READ ONLY` (BEGIN, SET TRANSACTION, `default_transaction_read_only`): writes fail with 25006.
+    read_only: bool,
 }
 
 /// What `ROLLBACK TO SAVEPOINT` returns the transaction to: its writes and locks and the session's
@@ -303,6 +305,12 @@ pub struct Session {
 /// limit does not count: DSQL limits the size of the key columns.
 const KEY_PREFIX_LEN: usize = 9;
 
+/// `server_version_num` of a `major.minor` version: `15.18` is `150018`.
+fn version_number(version: &str) -> String {
+    let (major, minor) = version.split_once('.').unwrap_or((version, "0"));
+    format!("{}{:04}", major, minor.parse::<u32>().unwrap_or(0))
+}
+
 fn command(tag: &str) -> QueryResult {
     QueryResult::Command { tag: tag.to_string() }
 }
@@ -311,6 +319,11 @@ impl Session {
     pub(crate) fn new(db: Database, user: &str) -> Session {
         let superuser = user == crate::roles::ADMIN_ROLE || !db.catalog().roles.exists(user);
         let settings = SessionSettings::new(user, superuser);
+        let version = db.rules().server_version;
+        if version != crate::wire::SERVER_VERSION {
+            settings.set_server_value("server_version", version).expect("a version is a valid value");
+            settings.set_server_value("server_version_num", &version_number(version)).expect("a number");
+        }
         if let Some(timeout) = db.default_statement_timeout() {
             let milliseconds = timeout.as_millis().min(i32::MAX as u128).to_string();
             settings.set_server_value("statement_timeout", &milliseconds).expect("a valid number of milliseconds");
@@ -771,11 +784,13 @@ impl Session {
             self.check_transaction_age()?;
         }
         match statement {
-            Statement::Begin { isolation } => {
-                if let Some(level) = isolation {
-                    self.db.rules().check_isolation_level(*level)?;
+            Statement::Begin { isolation, read_only } => {
+                self.db.rules().check_begin(*isolation, *read_only == Some(true))?;
+                self.begin_block()?;
+                if let (Some(read_only), State::Active(active)) = (*read_only, &mut self.state) {
+                    active.read_only = read_only;
                 }
-                self.begin_block()
+                Ok(command("BEGIN"))
             }
             Statement::Commit => self.commit_block(),
             Statement::Rollback => {
@@ -797,6 +812,10 @@ impl Session {
             Statement::SetTransaction { isolation, read_only } => {
                 // Every transaction runs at snapshot isolation: an accepted level changes nothing.
                 self.db.rules().check_set_transaction(*isolation, *read_only)?;
+                // Outside a block PostgreSQL only warns; the mode applies to the block's transaction.
+                if let (true, State::Active(active)) = (*read_only, &mut self.state) {
+                    active.read_only = true;
+                }
                 Ok(command("SET"))
             }
             Statement::Show { name } => self.show(name),
@@ -824,12 +843,70 @@ impl Session {
     /// it, its own uncommitted changes included.
     fn planning_catalog(&self) -> Result<Arc<catalog::Catalog>> {
         match &self.state {
-            State::Active(active) if active.did_ddl => {
-                let catalog = catalog::Catalog::load(&active.txn, self.db.catalog_version())?;
-                Ok(Arc::new(catalog.with_system_rules(self.db.rules().catalog)))
-            }
+            State::Active(active) => self.transaction_catalog(active),
             _ => Ok(self.db.catalog()),
         }
+    }
+
+    /// The catalog as transaction `active` sees it (see `planning_catalog`).
+    fn transaction_catalog(&self, active: &ActiveTransaction) -> Result<Arc<catalog::Catalog>> {
+        if !active.did_ddl {
+            return Ok(self.db.catalog());
+        }
+        let catalog = catalog::Catalog::load(&active.txn, self.db.catalog_version())?;
+        Ok(Arc::new(catalog.with_system_rules(self.db.rules().catalog)))
+    }
+
+    /// Runs the deferred constraint checks of `active` that `which` selects (see
+    /// `referential::run_deferred`).
+    fn run_deferred_checks(
+        &self,
+        active: &mut ActiveTransaction,
+        which: impl Fn(&crate::txn::ConstraintId) -> bool,
+    ) -> Result<()> {
+        if !active.txn.deferred_constraints().has_pending() {
+            return Ok(());
+        }
+        let catalog = self.transaction_catalog(active)?;
+        let functions = statement_functions(&self.db, &self.settings, &self.interrupt, active.started_at, catalog);
+        let planning = statement_planning(&self.db, &self.settings);
+        execute::run_deferred_checks(&mut active.txn, which, &functions, &planning)
+    }
+
+    /// `SET CONSTRAINTS {ALL | name, ...} {DEFERRED | IMMEDIATE}`: the mode of the deferrable constraints
+    /// it names for the rest of the transaction; IMMEDIATE runs their deferred checks at once. Outside a
+    /// transaction block it does nothing (PostgreSQL warns).
+    fn set_constraints(
+        &mut self,
+        names: Option<&[crate::sql::ast::ObjectName]>,
+        deferred: bool,
+    ) -> Result<QueryResult> {
+        let catalog = self.planning_catalog()?;
+        let constraints = match names {
+            None => None,
+            Some(names) => Some(
+                names
+                    .iter()
+                    .map(|name| deferrable_constraints(&catalog, name, deferred))
+                    .collect::<Result<Vec<_>>>()?
+                    .concat(),
+            ),
+        };
+        let State::Active(mut active) = std::mem::replace(&mut self.state, State::Idle) else {
+            return Ok(command("SET CONSTRAINTS"));
+        };
+        let modes = active.txn.deferred_constraints_mut();
+        match &constraints {
+            None => modes.set_all(deferred),
+            Some(constraints) => constraints.iter().for_each(|c| modes.set(c.clone(), deferred)),
+        }
+        let checked = match (&constraints, deferred) {
+            (_, true) => Ok(()),
+            (None, false) => self.run_deferred_checks(&mut active, |_| true),
+            (Some(constraints), false) => self.run_deferred_checks(&mut active, |c| constraints.contains(c)),
+        };
+        self.state = State::Active(active);
+        checked.map(|()| command("SET CONSTRAINTS"))
     }
 
     fn new_transaction(&self, explicit: bool) -> Box<ActiveTransaction> {
@@ -845,6 +922,7 @@ impl Session {
             table_changes: HashMap::new(),
             savepoints: Vec::new(),
             temporary_on_commit: Vec::new(),
+            read_only: self.settings.get("default_transaction_read_only").is_some_and(|v| v == "on"),
         })
     }
 
@@ -969,18 +1047,9 @@ impl Session {
         };
         let (emptied, dropped) = (tables(ast::OnCommit::DeleteRows), tables(ast::OnCommit::Drop));
         if !emptied.is_empty() {
-            let functions = FunctionContext {
-                session: Some(self.settings.clone()),
-                catalog: catalog.clone(),
-                database: Some(self.db.clone()),
-                ..FunctionContext::default()
-            };
-            let rules = self.db.rules();
-            let planning = execute::Planning {
-                estimates: &self.db,
-                settings: planner_settings(&self.db, &self.settings),
-                memory_limit: rules.max_query_memory,
-            };
+            let functions =
+                statement_functions(&self.db, &self.settings, &self.interrupt, active.started_at, catalog.clone());
+            let planning = statement_planning(&self.db, &self.settings);
             let truncate = Plan::Truncate { tables: emptied, restart_identity: false };
             execute::execute(&truncate, &mut active.txn, &[], &functions, &planning)?;
         }
@@ -1001,6 +1070,9 @@ impl Session {
         let State::Active(mut active) = std::mem::replace(&mut self.state, State::Idle) else {
             return Ok(());
         };
+        // The checks deferred to COMMIT: a failure rolls the transaction back (it is dropped here).
+        self.run_deferred_checks(&mut active, |_| true)?;
+        // Then temporary tables' ON COMMIT actions, as PostgreSQL orders them.
         if !self.temporary_on_commit.is_empty() || !active.temporary_on_commit.is_empty() {
             self.run_on_commit_actions(&mut active)?;
         }
@@ -1105,22 +1177,14 @@ impl Session {
         let plan = &planned.plan;
         let rules = self.db.rules();
         rules.check_statement_mix(plan.is_ddl(), plan.is_dml(), active.did_ddl, active.did_dml)?;
-        let functions = FunctionContext {
-            transaction_timestamp: active.started_at,
-            statement_timestamp: self.db.now(),
-            session: Some(self.settings.clone()),
-            refuse_advisory_locks: rules.mode == crate::compat::CompatMode::Dsql,
-            catalog,
-            database: Some(self.db.clone()),
-            regex_cache: Default::default(),
-            interrupt: self.interrupt.clone().unwrap_or_default(),
-            with_results: Vec::new(),
-        };
-        let planning = execute::Planning {
-            estimates: &self.db,
-            settings: planner_settings(&self.db, &self.settings),
-            memory_limit: rules.max_query_memory,
-        };
+        if let Some(command) = plan.write_command().filter(|_| active.read_only) {
+            return Err(Error::new(
+                sqlstate::READ_ONLY_SQL_TRANSACTION,
+                format!("cannot execute {command} in a read-only transaction"),
+            ));
+        }
+        let functions = statement_functions(&self.db, &self.settings, &self.interrupt, active.started_at, catalog);
+        let planning = statement_planning(&self.db, &self.settings);
         // A statement with data-modifying WITH queries: every DML part run, with the rows it changed.
         let mut parts_changed: Option<Vec<(&Plan, usize)>> = None;
         let result = match plan {
@@ -1518,7 +1582,7 @@ impl Session {
             SessionCommand::Close(Some(name)) => {
                 Err(Error::new(sqlstate::INVALID_CURSOR_NAME, format!("cursor \"{name}\" does not exist")))
             }
-            SessionCommand::SetConstraints => Ok(command("SET CONSTRAINTS")),
+            SessionCommand::SetConstraints { names, deferred } => self.set_constraints(names.as_deref(), *deferred),
             SessionCommand::Unlisten(_) => {
                 // Aurora DSQL refuses UNLISTEN as it refuses LISTEN; elsewhere nothing listens, so there
                 // is nothing to stop.
@@ -1618,6 +1682,76 @@ impl Session {
 
 fn undefined_prepared_statement(name: &str) -> Error {
     Error::new(sqlstate::INVALID_SQL_STATEMENT_NAME, format!("prepared statement \"{name}\" does not exist"))
+}
+
+/// The deferrable foreign keys `SET CONSTRAINTS name` names (every table's of that name, as PostgreSQL's
+/// search): `42704` if no constraint has the name; to defer one that is not deferrable (a foreign key
+/// declared so, or a primary key, UNIQUE or CHECK constraint, which never are in occam) is `42809
+/// constraint "c" is not deferrable`.
+fn deferrable_constraints(
+    catalog: &catalog::Catalog,
+    name: &crate::sql::ast::ObjectName,
+    deferred: bool,
+) -> Result<Vec<crate::txn::ConstraintId>> {
+    let in_public = name.schema.as_deref().is_none_or(|s| s == catalog::PUBLIC_SCHEMA);
+    let mut found = Vec::new();
+    let (mut exists, mut not_deferrable) = (false, false);
+    for table in catalog.tables().filter(|_| in_public) {
+        for key in table.foreign_keys.iter().filter(|k| k.name == name.name) {
+            exists = true;
+            not_deferrable |= !key.deferrable;
+            if key.deferrable {
+                found.push((table.id, key.name.clone()));
+            }
+        }
+        let other = (!table.has_hidden_key() && table.primary_key_name() == name.name)
+            || table.indexes.iter().any(|i| i.constraint && i.name == name.name)
+            || table.checks.iter().any(|c| c.name == name.name);
+        exists |= other;
+        not_deferrable |= other;
+    }
+    if not_deferrable && deferred {
+        return Err(Error::new(sqlstate::WRONG_OBJECT_TYPE, format!("constraint \"{}\" is not deferrable", name.name)));
+    }
+    if !exists {
+        return Err(Error::new(
+            sqlstate::UNDEFINED_OBJECT,
+            format!("constraint \"{}\" does not exist", catalog::display_name(name)),
+        ));
+    }
+    Ok(found)
+}
+
+/// What a statement's expressions and catalog functions see: the transaction's and the statement's
+/// times, the session, the catalog to read.
+fn statement_functions(
+    db: &Database,
+    settings: &SessionSettings,
+    interrupt: &Option<StatementInterrupt>,
+    transaction_timestamp: DateTime<Utc>,
+    catalog: Arc<catalog::Catalog>,
+) -> FunctionContext {
+    FunctionContext {
+        transaction_timestamp,
+        statement_timestamp: db.now(),
+        session: Some(settings.clone()),
+        refuse_advisory_locks: db.rules().mode == crate::compat::CompatMode::Dsql,
+        catalog,
+        database: Some(db.clone()),
+        regex_cache: Default::default(),
+        interrupt: interrupt.clone().unwrap_or_default(),
+        with_results: Vec::new(),
+    }
+}
+
+/// What the optimizer plans a statement's reads with: the database's estimates, the session's planner
+/// switches, the memory limit.
+fn statement_planning<'d>(db: &'d Database, settings: &SessionSettings) -> execute::Planning<'d> {
+    execute::Planning {
+        estimates: db,
+        settings: planner_settings(db, settings),
+        memory_limit: db.rules().max_query_memory,
+    }
 }
 
 /// The planner switches (`enable_indexscan`, ...) as this session has SET them.

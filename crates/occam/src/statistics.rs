@@ -370,8 +370,8 @@ fn stored_width(value: &Value, data_type: &DataType) -> f64 {
         // A short numeric: varlena and numeric headers, then base-10000 digit groups on either side of
         // the decimal point.
         (Value::Numeric(d), _) => {
-            let d = d.normalize();
-            let digits = if d.is_zero() { 0 } else { d.mantissa().unsigned_abs().to_string().len() };
+            let d = d.trimmed();
+            let digits = if d.is_zero() { 0 } else { d.magnitude_digits().len() };
             let fraction = d.scale() as usize;
             let groups = digits.saturating_sub(fraction).div_ceil(4) + fraction.div_ceil(4);
             (3 + 2 * groups) as f64
@@ -664,9 +664,11 @@ mod tests {
     #[test]
     fn statistics_round_trip() {
         let mut numbers = column("n");
-        numbers.most_common = vec![(Value::Numeric(rust_decimal::Decimal::new(15, 1)), 0.5)];
-        numbers.histogram =
-            vec![Value::Numeric(rust_decimal::Decimal::new(-3, 0)), Value::Numeric(rust_decimal::Decimal::new(7, 2))];
+        numbers.most_common = vec![(Value::Numeric(crate::types::numeric::Numeric::from_i128(15, 1)), 0.5)];
+        numbers.histogram = vec![
+            Value::Numeric(crate::types::numeric::Numeric::from_i128(-3, 0)),
+            Value::Numeric(crate::types::numeric::Numeric::from_i128(7, 2)),
+        ];
         let mut empty = column("é");
         empty.most_common.clear();
         let stats =

@@ -448,6 +448,38 @@ fn cascading_delete_conflicts_with_a_concurrent_child_insert() {
     assert_eq!(count(&mut child, "child"), 0);
 }
 
+/// A deferred foreign key checks at COMMIT, before the commit validates: the child's COMMIT finds the parent
+/// row and takes the same key-share lock, so a racing parent delete still cannot commit with it, whichever
+/// commits first.
+#[test]
+fn deferred_foreign_key_still_conflicts_with_a_parent_delete() {
+    let database = Database::open_in_memory();
+    let mut setup = session(&database);
+    ok(&mut setup, "CREATE TABLE parent (id int PRIMARY KEY)");
+    ok(&mut setup, "CREATE TABLE child (id int PRIMARY KEY, pid int REFERENCES parent DEFERRABLE INITIALLY DEFERRED)");
+    ok(&mut setup, "INSERT INTO parent VALUES (1), (2)");
+    let (mut child, mut parent) = (session(&database), session(&database));
+
+    // The parent's delete commits first: the child's COMMIT-time check still finds parent 1 in its snapshot
+    // and locks it, and that lock fails the commit (40001).
+    ok(&mut child, "BEGIN");
+    ok(&mut parent, "BEGIN");
+    assert_eq!(tag(&mut child, "INSERT INTO child VALUES (1, 1)"), "INSERT 0 1");
+    assert_eq!(tag(&mut parent, "DELETE FROM parent WHERE id = 1"), "DELETE 1");
+    ok(&mut parent, "COMMIT");
+    expect_conflict(&mut child, "COMMIT");
+
+    // The child commits first: the parent's delete, which saw no child, fails its COMMIT.
+    ok(&mut child, "BEGIN");
+    ok(&mut parent, "BEGIN");
+    assert_eq!(tag(&mut parent, "DELETE FROM parent WHERE id = 2"), "DELETE 1");
+    assert_eq!(tag(&mut child, "INSERT INTO child VALUES (2, 2)"), "INSERT 0 1");
+    ok(&mut child, "COMMIT");
+    expect_conflict(&mut parent, "COMMIT");
+    assert_eq!(count(&mut parent, "child"), 1);
+    assert_eq!(count(&mut parent, "parent"), 1);
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Threads: random transfers with retries conserve money.
 

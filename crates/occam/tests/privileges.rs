@@ -319,6 +319,41 @@ fn a_view_is_read_with_its_own_privilege() {
     assert_eq!(error(&mut app, "SELECT * FROM balances"), ("42501", "permission denied for view balances".to_string()));
 }
 
+/// INSERT / UPDATE / DELETE on an updatable view need the privilege on the view; its table is written as
+/// the view's owner, who needs the privilege there (as in PostgreSQL).
+#[test]
+fn a_view_is_written_with_its_own_privilege_and_its_owners() {
+    let (db, mut admin) = setup();
+    ok(&mut admin, "GRANT SELECT ON accounts TO myapp");
+    ok(&mut admin, "GRANT CREATE ON SCHEMA public TO myapp");
+    let mut app = db.session("myapp").unwrap();
+    ok(&mut app, "CREATE VIEW mine AS SELECT id, balance FROM accounts WHERE id < 10");
+    ok(&mut admin, "CREATE ROLE other WITH LOGIN");
+    let mut other = db.session("other").unwrap();
+    let insert = "INSERT INTO mine VALUES (3, 30)";
+    assert_eq!(error(&mut other, insert), ("42501", "permission denied for view mine".to_string()));
+    ok(&mut app, "GRANT INSERT, UPDATE ON mine TO other");
+    // The owner `myapp` may only read `accounts`.
+    denied(&mut other, insert, "accounts");
+    denied(&mut app, insert, "accounts");
+    ok(&mut admin, "GRANT INSERT, UPDATE ON accounts TO myapp");
+    assert_eq!(tag(&mut other, insert), "INSERT 0 1");
+    assert_eq!(tag(&mut other, "UPDATE mine SET balance = 0"), "UPDATE 3");
+    // UPDATE reading the view's columns needs SELECT on the view too; DELETE needs DELETE, for both.
+    assert_eq!(
+        error(&mut other, "UPDATE mine SET balance = 1 WHERE id = 3"),
+        ("42501", "permission denied for view mine".to_string())
+    );
+    ok(&mut app, "GRANT DELETE ON mine TO other");
+    denied(&mut other, "DELETE FROM mine", "accounts");
+    ok(&mut admin, "GRANT DELETE ON accounts TO myapp");
+    assert_eq!(tag(&mut other, "DELETE FROM mine"), "DELETE 3");
+    // A view the administrator owns writes its table whatever the table's grants.
+    ok(&mut admin, "CREATE VIEW all_accounts AS SELECT * FROM accounts");
+    ok(&mut admin, "GRANT INSERT ON all_accounts TO other");
+    assert_eq!(tag(&mut other, "INSERT INTO all_accounts VALUES (4, 40)"), "INSERT 0 1");
+}
+
 /// A data-modifying WITH query needs its statement's privileges, as the main statement does.
 #[test]
 fn data_modifying_with_queries_need_their_privileges() {

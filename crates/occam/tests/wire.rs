@@ -670,3 +670,29 @@ async fn startup_time_zone_gives_local_text_output() {
     let expected = [Some("2024-01-15 12:00:00-05".to_string()), Some("1705338000.000000".to_string())];
     assert_eq!(outcome.rows, [expected], "{outcome:?}");
 }
+
+/// Numerics beyond 28 digits travel in PostgreSQL's binary form both ways (bytes from PG 15's numeric_send).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn numeric_binary_beyond_28_digits() {
+    let addr = start_server().await;
+    let client = connect(addr).await;
+    let hex =
+        |text: &str| (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).unwrap()).collect();
+    // -1234567890123456789012345678901234567890.1234567890120: 13 digits, weight 9, negative, dscale 13.
+    let big = RawNumeric(hex("000d00094000000d04d2162e23340d801ed204d2162e23340d801ed204d2162e2334"));
+    // 1e-40 with dscale 45: one digit, weight -10.
+    let tiny = RawNumeric(hex("0001fff60000002d0001"));
+    let statement = client.prepare("SELECT $1::numeric AS n, $1::numeric::text AS t").await.expect("prepare");
+    let row = client.query_one(&statement, &[&big]).await.expect("big");
+    assert_eq!(row.get::<_, RawNumeric>("n"), big);
+    assert_eq!(row.get::<_, String>("t"), "-1234567890123456789012345678901234567890.1234567890120");
+    let row = client.query_one(&statement, &[&tiny]).await.expect("tiny");
+    assert_eq!(row.get::<_, RawNumeric>("n"), tiny);
+    assert_eq!(row.get::<_, String>("t"), format!("0.{}1{}", "0".repeat(39), "0".repeat(5)));
+    // Text in, binary out.
+    let row = client
+        .query_one("SELECT '-1234567890123456789012345678901234567890.1234567890120'::numeric AS n", &[])
+        .await
+        .expect("text in");
+    assert_eq!(row.get::<_, RawNumeric>("n"), big);
+}

@@ -18,7 +18,7 @@ use std::sync::Arc;
 
 use super::{next_id, put_str, put_u16, put_u32, schemas, table_id_counter_key, CatalogReader, FORMAT_VERSION};
 use crate::error::{sqlstate, Error, Result};
-use crate::sql::ast::{self, ObjectName};
+use crate::sql::ast::{self, CheckOption, ObjectName};
 use crate::storage::keycode::{encode_key, table_prefix};
 use crate::storage::prefix_range;
 use crate::txn::Transaction;
@@ -41,6 +41,8 @@ pub struct View {
     pub query: Arc<ast::Query>,
     /// Ids of the tables and views the query reads.
     pub depends_on: Vec<u32>,
+    /// `WITH [CASCADED | LOCAL] CHECK OPTION`.
+    pub check_option: Option<CheckOption>,
 }
 
 impl View {
@@ -67,6 +69,7 @@ pub struct ViewDefinition {
     pub sql: String,
     pub depends_on: Vec<u32>,
     pub or_replace: bool,
+    pub check_option: Option<CheckOption>,
 }
 
 /// Which stored queries: views, or materialized views' definitions.
@@ -111,6 +114,7 @@ fn new_view(txn: &Transaction, id: u32, definition: &ViewDefinition) -> Result<V
         sql: definition.sql.clone(),
         query: Arc::new(crate::sql::parse::parse_query(&definition.sql)?),
         depends_on: definition.depends_on.clone(),
+        check_option: definition.check_option,
     })
 }
 
@@ -249,6 +253,16 @@ pub fn follow_rename(txn: &mut Transaction, id: u32, from: &str, to: &str) -> Re
     Ok(())
 }
 
+/// Whether a view or materialized view reads relation `id`.
+pub fn has_dependents(txn: &Transaction, id: u32) -> Result<bool> {
+    for kind in [Kind::View, Kind::Materialized] {
+        if load(txn, kind)?.iter().any(|v| v.depends_on.contains(&id)) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// Before a table or view (`what`, e.g. `table t`) is dropped: the views that read it are dropped too with
 /// CASCADE, otherwise 2BP01 as PostgreSQL's dependency check.
 pub fn drop_dependents(txn: &mut Transaction, id: u32, what: &str, cascade: bool) -> Result<()> {
@@ -274,10 +288,11 @@ pub fn drop_dependents(txn: &mut Transaction, id: u32, what: &str, cascade: bool
 
 //   view row: u8 format version, u32 id, str relation key, u16 column count, per column: str name, str
 //     type (as `format_type` spells it), str query sql, u16 dependency count, u32 per dependency,
-//     [u16 search path length, str per schema] (absent: `public`)
+//     [u8 check option (0 none, 1 local, 2 cascaded), [u16 search path length, str per schema]] (absent in
+//     rows written before check options and schemas: none, and `public`)
 
 fn encode_view(view: &View) -> Vec<u8> {
-    let View { id, columns, sql, depends_on, .. } = view;
+    let View { id, columns, sql, depends_on, check_option, .. } = view;
     let mut out = Vec::with_capacity(64 + sql.len());
     out.push(FORMAT_VERSION);
     put_u32(&mut out, *id);
@@ -293,6 +308,11 @@ fn encode_view(view: &View) -> Vec<u8> {
     for id in depends_on {
         put_u32(&mut out, *id);
     }
+    out.push(match check_option {
+        None => 0,
+        Some(CheckOption::Local) => 1,
+        Some(CheckOption::Cascaded) => 2,
+    });
     put_u16(&mut out, view.search_path.len() as u16);
     for schema in &view.search_path {
         put_str(&mut out, schema);
@@ -314,13 +334,19 @@ fn decode_view(bytes: &[u8]) -> Result<View> {
     let sql = reader.string()?;
     let dependency_count = reader.u16()? as usize;
     let depends_on = (0..dependency_count).map(|_| reader.u32()).collect::<Result<Vec<_>>>()?;
+    // Rows written before views had check options (and schemas) end here.
+    let check_option = match reader.optional_u8()? {
+        None | Some(0) => None,
+        Some(1) => Some(CheckOption::Local),
+        Some(_) => Some(CheckOption::Cascaded),
+    };
     let search_path = if reader.input.is_empty() {
         vec![super::PUBLIC_SCHEMA.to_string()]
     } else {
         (0..reader.u16()?).map(|_| reader.string()).collect::<Result<Vec<_>>>()?
     };
     let query = Arc::new(crate::sql::parse::parse_query(&sql)?);
-    Ok(View { id, name, schema, search_path, columns, sql, query, depends_on })
+    Ok(View { id, name, schema, search_path, columns, sql, query, depends_on, check_option })
 }
 
 #[cfg(test)]
@@ -344,6 +370,7 @@ mod tests {
             query: Arc::new(crate::sql::parse::parse_query(&sql).unwrap()),
             sql,
             depends_on: vec![3, 4],
+            check_option: Some(CheckOption::Local),
         };
         let bytes = encode_view(&view);
         assert_eq!(decode_view(&bytes).unwrap(), view);

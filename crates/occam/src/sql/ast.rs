@@ -13,6 +13,8 @@ pub enum Statement {
     /// levels run, see `compat`).
     Begin {
         isolation: Option<IsolationLevel>,
+        /// `READ ONLY` (Some(true)) or `READ WRITE` (Some(false)); None: `default_transaction_read_only`.
+        read_only: Option<bool>,
     },
     Commit,
     Rollback,
@@ -216,6 +218,10 @@ pub enum AlterTableAction {
     RenameTable {
         to: String,
     },
+    /// `SET SCHEMA s`: the table, its indexes and the sequences it owns move to schema `s`.
+    SetSchema {
+        schema: String,
+    },
     RenameColumn {
         from: String,
         to: String,
@@ -281,9 +287,9 @@ pub enum SessionCommand {
     /// `EXECUTE name [(argument, ...)]`. The arguments are kept as SQL text: they are cast to the
     /// statement's parameter types and evaluated when it runs.
     Execute { name: String, args: Vec<String> },
-    /// `SET CONSTRAINTS {ALL | name, ...} {DEFERRED | IMMEDIATE}`: accepted (DSQL accepts it); occam checks
-    /// every constraint at the end of its statement, deferrable or not.
-    SetConstraints,
+    /// `SET CONSTRAINTS {ALL | name, ...} {DEFERRED | IMMEDIATE}` (`names` None: ALL): when the deferrable
+    /// constraints it names are checked, for the rest of the transaction.
+    SetConstraints { names: Option<Vec<ObjectName>>, deferred: bool },
 }
 
 /// What `DISCARD` discards.
@@ -855,6 +861,26 @@ pub struct CreateView {
     pub query: Box<Query>,
     /// The query as written (what the catalog keeps and `pg_views.definition` shows).
     pub sql: String,
+    /// `WITH [CASCADED | LOCAL] CHECK OPTION` (or `WITH (check_option = ...)`).
+    pub check_option: Option<CheckOption>,
+}
+
+/// A view's `CHECK OPTION`: rows INSERT and UPDATE write through it must satisfy its WHERE (CASCADED: and
+/// those of the views below it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckOption {
+    Local,
+    Cascaded,
+}
+
+impl CheckOption {
+    /// As `information_schema.views.check_option` and `reloptions` spell it (upper case there).
+    pub fn name(self) -> &'static str {
+        match self {
+            CheckOption::Local => "local",
+            CheckOption::Cascaded => "cascaded",
+        }
+    }
 }
 
 /// One `name [(columns)] AS (query)` of a WITH clause.
@@ -1233,6 +1259,50 @@ pub enum Expr {
         expr: Box<Expr>,
         position: usize,
     },
+}
+
+impl Expr {
+    /// The expressions directly inside this one at the same query level (a subquery's are its own level:
+    /// only `InSubquery`'s left operand is here).
+    pub fn children(&self) -> Vec<&Expr> {
+        match self {
+            Expr::Literal(_) | Expr::Column { .. } | Expr::Parameter(_) => Vec::new(),
+            Expr::Subquery(_) | Expr::Exists { .. } => Vec::new(),
+            Expr::Binary { left, right, .. } => vec![left, right],
+            Expr::And(operands) | Expr::Or(operands) | Expr::Array(operands) => operands.iter().collect(),
+            Expr::Unary { expr, .. }
+            | Expr::IsNull { expr, .. }
+            | Expr::Cast { expr, .. }
+            | Expr::Positioned { expr, .. }
+            | Expr::InSubquery { expr, .. } => vec![expr],
+            Expr::InList { expr, list, .. } => std::iter::once(expr.as_ref()).chain(list).collect(),
+            Expr::Between { expr, low, high, .. } => vec![expr, low, high],
+            Expr::Case { operand, branches, else_result } => operand
+                .as_deref()
+                .into_iter()
+                .chain(branches.iter().flat_map(|(when, then)| [when, then]))
+                .chain(else_result.as_deref())
+                .collect(),
+            Expr::Function { args, .. } => args.iter().collect(),
+            Expr::Window(call) => {
+                call.args.iter().chain(&call.partition_by).chain(call.order_by.iter().map(|o| &o.expr)).collect()
+            }
+            Expr::OrderedAggregate(call) => call.args.iter().chain(call.order_by.iter().map(|o| &o.expr)).collect(),
+            Expr::AnyAll { expr, array: other, .. } | Expr::Subscript { expr, index: other } => vec![expr, other],
+        }
+    }
+
+    /// Whether this expression or one inside it at the same query level satisfies `predicate`.
+    pub fn any_at_level(&self, predicate: &impl Fn(&Expr) -> bool) -> bool {
+        let mut pending = vec![self];
+        while let Some(expr) = pending.pop() {
+            if predicate(expr) {
+                return true;
+            }
+            pending.extend(expr.children());
+        }
+        false
+    }
 }
 
 /// EXPLAIN's options, as PostgreSQL's.

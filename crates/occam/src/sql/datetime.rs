@@ -8,9 +8,8 @@
 //! an instant; its fields (`extract`, `date_trunc`, `to_char`, `age`) and its day/month arithmetic are
 //! those of its wall-clock time in the session time zone (`types::zone::session_zone`), as in PostgreSQL.
 
+use crate::types::numeric::Numeric;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
-use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
-use rust_decimal::Decimal;
 
 use crate::error::{sqlstate, Error, Result};
 use crate::sql::functions::{function_does_not_exist, function_not_unique, ResolvedScalar, ScalarFunction};
@@ -324,7 +323,7 @@ pub fn invoke(
                 other => extract(&field, other, &resolved.arg_types[1])?,
             };
             if resolved.result_type == DataType::Float8 {
-                Value::Float(value.to_f64().unwrap_or(f64::NAN))
+                Value::Float(value.to_f64())
             } else {
                 Value::Numeric(value)
             }
@@ -403,12 +402,18 @@ pub fn invoke(
                 Value::Interval(iv) => to_char(&Broken::of_interval(iv), format),
                 Value::Timestamp(ts) => to_char(&Broken::of_timestamp(ts, None), format),
                 Value::Timestamptz(ts) => to_char(&Broken::of_timestamptz(&ts.naive_utc(), session_zone()), format),
-                Value::Int(i) => format_number(Decimal::from(*i), false, format),
-                Value::Numeric(d) => format_number(*d, false, format),
-                Value::Float(f) => match Decimal::from_f64(*f) {
-                    Some(d) => format_number(d, true, format),
+                Value::Int(i) => format_number(&Numeric::from_i64(*i), false, format),
+                Value::Numeric(d) => format_number(d, false, format),
+                Value::Float(f) => match Numeric::from_f64_exact(*f) {
+                    Some(d) => format_number(&d, true, format),
                     // NaN and infinities have no digits: every position is a `#`, as PostgreSQL.
-                    None => format_number(Decimal::MAX, true, format),
+                    None => format_number(
+                        &Numeric::from_i128(i128::MAX, 0)
+                            .mul(&Numeric::from_i128(i128::MAX, 0))
+                            .unwrap_or(Numeric::ZERO),
+                        true,
+                        format,
+                    ),
                 },
                 other => return Err(Error::internal(format!("to_char of {other:?}"))),
             })
@@ -595,7 +600,7 @@ fn is_known_field(field: &str) -> bool {
 }
 
 /// EXTRACT(field FROM date/timestamp/timestamptz) with PostgreSQL 15's numeric results and scales.
-fn extract(field: &str, value: &Value, source_type: &DataType) -> Result<Decimal> {
+fn extract(field: &str, value: &Value, source_type: &DataType) -> Result<Numeric> {
     // A timestamptz's fields are those of its wall-clock time in the session zone (`offset` seconds east).
     let (ts, is_date, offset): (NaiveDateTime, bool, i64) = match value {
         Value::Date(d) => (text::date_to_timestamp(d), true, 0),
@@ -607,8 +612,8 @@ fn extract(field: &str, value: &Value, source_type: &DataType) -> Result<Decimal
         other => return Err(Error::internal(format!("extract from {other:?}"))),
     };
     let micros_of_minute = ts.second() as i64 * 1_000_000 + (ts.nanosecond() / 1000).min(999_999) as i64;
-    let int = |i: i64| Ok(Decimal::from(i));
-    let scaled = |mantissa: i64, scale: u32| Ok(Decimal::new(mantissa, scale));
+    let int = |i: i64| Ok(Numeric::from_i64(i));
+    let scaled = |mantissa: i64, scale: u32| Ok(Numeric::from_i128(mantissa as i128, scale));
     let field = canonical_field(field);
     let time_field = matches!(
         field,
@@ -656,8 +661,8 @@ fn extract(field: &str, value: &Value, source_type: &DataType) -> Result<Decimal
                 // picks from the operands: 20 digits for 12:00, 28 for midnight).
                 let micros_of_day =
                     ts.num_seconds_from_midnight() as i64 * MICROS_PER_SECOND + (ts.nanosecond() / 1000) as i64;
-                let fraction = numeric_div(Decimal::from(micros_of_day), Decimal::from(MICROS_PER_DAY))?;
-                Ok(Decimal::from(day) + fraction)
+                let fraction = numeric_div(&Numeric::from_i64(micros_of_day), &Numeric::from_i64(MICROS_PER_DAY))?;
+                Numeric::from_i64(day).add(&fraction)
             }
         }
         "epoch" => {
@@ -675,15 +680,15 @@ fn extract(field: &str, value: &Value, source_type: &DataType) -> Result<Decimal
 }
 
 /// EXTRACT(field FROM interval), PostgreSQL 15's interval_part: fields of the broken-down interval.
-fn extract_interval(field: &str, interval: &Interval) -> Result<Decimal> {
+fn extract_interval(field: &str, interval: &Interval) -> Result<Numeric> {
     let f = interval.fields();
     let field = canonical_field(field);
-    let int = |i: i64| Ok(Decimal::from(i));
+    let int = |i: i64| Ok(Numeric::from_i64(i));
     let seconds_micros = f.seconds * MICROS_PER_SECOND + f.micros;
     match field {
         "microseconds" => int(seconds_micros),
-        "milliseconds" => Ok(Decimal::new(seconds_micros, 3)),
-        "second" => Ok(Decimal::new(seconds_micros, 6)),
+        "milliseconds" => Ok(Numeric::from_i128(seconds_micros as i128, 3)),
+        "second" => Ok(Numeric::from_i128(seconds_micros as i128, 6)),
         "minute" => int(f.minutes),
         "hour" => int(f.hours),
         "day" => int(f.days),
@@ -697,7 +702,7 @@ fn extract_interval(field: &str, interval: &Interval) -> Result<Decimal> {
             // A year is 365.25 days, a month 30 days.
             let seconds = f.years * 31_557_600 + f.months * 30 * 86_400 + f.days * 86_400;
             let micros = seconds as i128 * MICROS_PER_SECOND as i128 + interval.micros as i128;
-            Decimal::try_from_i128_with_scale(micros, 6).map_err(|_| interval_out_of_range())
+            Ok(Numeric::from_i128(micros, 6))
         }
         _ if is_known_field(field) => Err(unit_not_supported(field, &DataType::Interval)),
         _ => Err(unit_not_recognized(field, &DataType::Interval)),

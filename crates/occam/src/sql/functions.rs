@@ -12,8 +12,8 @@ use std::cmp::Ordering;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use crate::types::numeric::Numeric;
 use chrono::{DateTime, Timelike, Utc};
-use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::catalog::Catalog;
 use crate::database::Database;
@@ -114,6 +114,16 @@ pub enum ScalarFunction {
     Log,
     /// `sign(x)`: -1, 0 or 1 in the argument's type.
     Sign,
+    /// `scale(numeric)`: its display scale.
+    Scale,
+    /// `min_scale(numeric)`: the fraction digits it needs (trailing zeros dropped).
+    MinScale,
+    /// `trim_scale(numeric)`: the value without trailing fraction zeros.
+    TrimScale,
+    /// `div(numeric, numeric)`: the quotient truncated toward zero.
+    Div,
+    /// `factorial(bigint)`: numeric.
+    Factorial,
     Pi,
     /// `random()`: uniform in [0, 1).
     Random,
@@ -447,6 +457,28 @@ pub fn resolve_scalar(name: &str, arg_types: &[DataType]) -> Result<ResolvedScal
             };
             resolved(function, vec![t], t)
         }
+        ("scale" | "min_scale" | "trim_scale", 1) => {
+            if !(numeric_family(&args[0]) || args[0] == DataType::Unknown) {
+                return Err(not_found());
+            }
+            let (function, result) = match name {
+                "scale" => (F::Scale, DataType::Int4),
+                "min_scale" => (F::MinScale, DataType::Int4),
+                _ => (F::TrimScale, DataType::Numeric(None)),
+            };
+            resolved(function, vec![DataType::Numeric(None)], result)
+        }
+        ("div", 2) => {
+            if !args.iter().all(|t| numeric_family(t) || *t == DataType::Unknown) {
+                return Err(not_found());
+            }
+            let numeric = DataType::Numeric(None);
+            resolved(F::Div, vec![numeric, numeric], numeric)
+        }
+        ("factorial", 1) => {
+            let t = int8_arg(&args[0]).ok_or_else(not_found)?;
+            resolved(F::Factorial, vec![t], DataType::Numeric(None))
+        }
         ("cbrt", 1) => {
             if !(numeric_family(&args[0]) || args[0] == DataType::Unknown) {
                 return Err(not_found());
@@ -757,7 +789,14 @@ pub fn invoke_scalar(
         }
         F::StatementTimestamp => Value::Timestamptz(micros_precision(ctx.statement_timestamp)),
         F::ClockTimestamp => Value::Timestamptz(micros_precision(Utc::now())),
-        F::Version => Value::Text("PostgreSQL 16".to_string()),
+        F::Version => {
+            let version = ctx.session.as_ref().and_then(|s| s.get("server_version"));
+            match version {
+                // DSQL's answer; postgres mode names the PostgreSQL it reports.
+                Some(v) if v != crate::wire::SERVER_VERSION => Value::Text(format!("PostgreSQL {v}")),
+                _ => Value::Text("PostgreSQL 16".to_string()),
+            }
+        }
         F::Abs => match &args[0] {
             Value::Int(i) => {
                 let (_, max) = text::integer_range(&resolved.result_type);
@@ -782,23 +821,16 @@ pub fn invoke_scalar(
         },
         F::Round => match (&args[0], args.get(1)) {
             (Value::Float(f), None) => Value::Float(f.round_ties_even()),
-            (Value::Numeric(d), None) => Value::Numeric(round_numeric(*d, 0)?),
-            (Value::Numeric(d), Some(places)) => Value::Numeric(round_numeric(*d, expect_int(places)?)?),
-            (Value::Int(i), Some(places)) => Value::Numeric(round_numeric(Decimal::from(*i), expect_int(places)?)?),
+            (Value::Numeric(d), None) => Value::Numeric(d.round(0)),
+            (Value::Numeric(d), Some(places)) => Value::Numeric(d.round(expect_int(places)?)),
+            (Value::Int(i), Some(places)) => Value::Numeric(Numeric::from_i64(*i).round(expect_int(places)?)),
             (other, _) => return Err(Error::internal(format!("round of {other:?}"))),
         },
         F::Floor | F::Ceil => {
             let ceil = resolved.function == F::Ceil;
             match &args[0] {
                 Value::Float(f) => Value::Float(if ceil { f.ceil() } else { f.floor() }),
-                Value::Numeric(d) => {
-                    let mut r = if ceil { d.ceil() } else { d.floor() };
-                    r.rescale(0);
-                    if r.is_zero() {
-                        r.set_sign_positive(true);
-                    }
-                    Value::Numeric(r)
-                }
+                Value::Numeric(d) => Value::Numeric(if ceil { d.ceil() } else { d.floor() }),
                 Value::Int(i) => Value::Int(*i),
                 other => return Err(Error::internal(format!("floor/ceil of {other:?}"))),
             }
@@ -861,20 +893,25 @@ pub fn invoke_scalar(
             scalar::eval_binary(BinaryOp::Mod, &args[0], &args[1], &sig)?
         }
         F::Sqrt => match &args[0] {
-            Value::Numeric(d) => Value::Numeric(scalar::numeric_sqrt(*d)?),
+            Value::Numeric(d) => Value::Numeric(scalar::numeric_sqrt(d.clone())?),
             other => Value::Float(scalar::float_sqrt(expect_float(other)?)?),
         },
         F::Cbrt => Value::Float(scalar::float_cbrt(expect_float(&args[0])?)?),
+        F::Scale => Value::Int(expect_numeric(&args[0])?.scale() as i64),
+        F::MinScale => Value::Int(expect_numeric(&args[0])?.min_scale() as i64),
+        F::TrimScale => Value::Numeric(expect_numeric(&args[0])?.trimmed()),
+        F::Div => Value::Numeric(expect_numeric(&args[0])?.div_trunc(&expect_numeric(&args[1])?, 0)?),
+        F::Factorial => Value::Numeric(scalar::numeric_factorial(expect_int(&args[0])?)?),
         F::Exp => match &args[0] {
-            Value::Numeric(d) => Value::Numeric(scalar::numeric_exp(*d)?),
+            Value::Numeric(d) => Value::Numeric(scalar::numeric_exp(d.clone())?),
             other => Value::Float(scalar::float_exp(expect_float(other)?)?),
         },
         F::Ln => match &args[0] {
-            Value::Numeric(d) => Value::Numeric(scalar::numeric_ln(*d)?),
+            Value::Numeric(d) => Value::Numeric(scalar::numeric_ln(d.clone())?),
             other => Value::Float(scalar::float_ln(expect_float(other)?)?),
         },
         F::Log10 => match &args[0] {
-            Value::Numeric(d) => Value::Numeric(scalar::numeric_log(Decimal::TEN, *d)?),
+            Value::Numeric(d) => Value::Numeric(scalar::numeric_log(Numeric::from_i64(10), d.clone())?),
             other => Value::Float(scalar::float_log10(expect_float(other)?)?),
         },
         F::Log => Value::Numeric(scalar::numeric_log(expect_numeric(&args[0])?, expect_numeric(&args[1])?)?),
@@ -890,19 +927,13 @@ pub fn invoke_scalar(
             (Value::Float(f), None) => Value::Float(f.trunc()),
             (Value::Numeric(d), places) => {
                 let places = places.map(expect_int).transpose()?.unwrap_or(0);
-                Value::Numeric(truncate_numeric(*d, places)?)
+                Value::Numeric(d.trunc(places))
             }
-            (Value::Int(i), Some(places)) => Value::Numeric(truncate_numeric(Decimal::from(*i), expect_int(places)?)?),
+            (Value::Int(i), Some(places)) => Value::Numeric(Numeric::from_i64(*i).trunc(expect_int(places)?)),
             (other, _) => return Err(Error::internal(format!("trunc of {other:?}"))),
         },
         F::Sign => match &args[0] {
-            Value::Numeric(d) => Value::Numeric(if d.is_zero() {
-                Decimal::ZERO
-            } else if d.is_sign_negative() {
-                Decimal::NEGATIVE_ONE
-            } else {
-                Decimal::ONE
-            }),
+            Value::Numeric(d) => Value::Numeric(Numeric::from_i64(d.signum() as i64)),
             other => {
                 let f = expect_float(other)?;
                 Value::Float(if f > 0.0 {
@@ -1006,35 +1037,12 @@ fn expect_float(value: &Value) -> Result<f64> {
     }
 }
 
-fn expect_numeric(value: &Value) -> Result<Decimal> {
+fn expect_numeric(value: &Value) -> Result<Numeric> {
     match value {
-        Value::Numeric(d) => Ok(*d),
-        Value::Int(i) => Ok(Decimal::from(*i)),
+        Value::Numeric(d) => Ok(d.clone()),
+        Value::Int(i) => Ok(Numeric::from_i64(*i)),
         other => Err(Error::internal(format!("expected a numeric argument, got {other:?}"))),
     }
-}
-
-/// trunc(numeric, places): toward zero, with `places` fraction digits (zero when negative, truncating left
-/// of the point instead).
-fn truncate_numeric(value: Decimal, places: i64) -> Result<Decimal> {
-    let mut truncated = if places >= 0 {
-        let places = places.min(28) as u32;
-        let mut t = value.trunc_with_scale(places.min(value.scale()));
-        t.rescale(places);
-        t
-    } else if places < -28 {
-        Decimal::ZERO
-    } else {
-        let factor = Decimal::from_i128_with_scale(10i128.pow((-places) as u32), 0);
-        let scaled = value.checked_div(factor).ok_or_else(text::numeric_overflow)?;
-        let mut t = scaled.trunc().checked_mul(factor).ok_or_else(text::numeric_overflow)?;
-        t.rescale(0);
-        t
-    };
-    if truncated.is_zero() {
-        truncated.set_sign_positive(true);
-    }
-    Ok(truncated)
 }
 
 /// initcap as PostgreSQL does it: a letter is upper-cased when it starts a run of alphanumerics, every
@@ -1144,32 +1152,6 @@ fn md5_digest(input: &[u8]) -> [u8; 16] {
         chunk.copy_from_slice(&word.to_le_bytes());
     }
     digest
-}
-
-/// round(numeric, places) half away from zero; negative `places` rounds left of the point.
-fn round_numeric(value: Decimal, places: i64) -> Result<Decimal> {
-    let mut rounded = if places >= 0 {
-        let places = places.min(28) as u32;
-        let mut r = value.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
-        r.rescale(places);
-        r
-    } else {
-        if places < -28 {
-            // Rounds away every digit occam's numeric can hold.
-            return Ok(Decimal::ZERO);
-        }
-        let shift = (-places) as u32;
-        let factor = Decimal::from_i128_with_scale(10i128.pow(shift), 0);
-        let scaled = value.checked_div(factor).ok_or_else(text::numeric_overflow)?;
-        let r = scaled.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
-        let mut r = r.checked_mul(factor).ok_or_else(text::numeric_overflow)?;
-        r.rescale(0);
-        r
-    };
-    if rounded.is_zero() {
-        rounded.set_sign_positive(true);
-    }
-    Ok(rounded)
 }
 
 /// The half-open index range substr(s, start[, length]) selects from a string of `len` elements
@@ -1389,7 +1371,7 @@ pub fn accumulator(aggregate: &ResolvedAggregate) -> Box<dyn Accumulator> {
             arg_type,
             count: 0,
             integer_sum: 0,
-            numeric_sum: Decimal::ZERO,
+            numeric_sum: Numeric::ZERO,
             float_sum: 0.0,
             interval_sum: Interval::ZERO,
         }),
@@ -1431,14 +1413,14 @@ impl Accumulator for Count {
 }
 
 /// sum and avg. Integers accumulate exactly in i128 (sum(int2/int4) overflows only at bigint's range, as
-/// PostgreSQL's int8 transition value does), numeric in Decimal, floats in the input's precision,
+/// PostgreSQL's int8 transition value does), numeric exactly, floats in the input's precision,
 /// intervals field by field (avg divides as `interval / count`).
 struct SumAvg {
     average: bool,
     arg_type: DataType,
     count: i64,
     integer_sum: i128,
-    numeric_sum: Decimal,
+    numeric_sum: Numeric,
     float_sum: f64,
     interval_sum: Interval,
 }
@@ -1457,7 +1439,7 @@ impl Accumulator for SumAvg {
                 }
             }
             Value::Numeric(d) => {
-                self.numeric_sum = self.numeric_sum.checked_add(*d).ok_or_else(text::numeric_overflow)?;
+                self.numeric_sum = self.numeric_sum.add(d)?;
             }
             Value::Float(f) => {
                 // sum() starts from its first value, as PostgreSQL's float8pl transition from NULL does:
@@ -1489,13 +1471,10 @@ impl Accumulator for SumAvg {
         match self.arg_type {
             DataType::Int2 | DataType::Int4 | DataType::Int8 => {
                 if self.average {
-                    let sum =
-                        Decimal::try_from_i128_with_scale(self.integer_sum, 0).map_err(|_| text::numeric_overflow())?;
-                    scalar::numeric_div(sum, Decimal::from(self.count)).map(Value::Numeric)
+                    let sum = Numeric::from_i128(self.integer_sum, 0);
+                    scalar::numeric_div(&sum, &Numeric::from_i64(self.count)).map(Value::Numeric)
                 } else if self.arg_type == DataType::Int8 {
-                    Decimal::try_from_i128_with_scale(self.integer_sum, 0)
-                        .map(Value::Numeric)
-                        .map_err(|_| text::numeric_overflow())
+                    Ok(Value::Numeric(Numeric::from_i128(self.integer_sum, 0)))
                 } else {
                     Ok(Value::Int(self.integer_sum as i64))
                 }
@@ -1511,9 +1490,9 @@ impl Accumulator for SumAvg {
             }
             _ => {
                 if self.average {
-                    scalar::numeric_div(self.numeric_sum, Decimal::from(self.count)).map(Value::Numeric)
+                    scalar::numeric_div(&self.numeric_sum, &Numeric::from_i64(self.count)).map(Value::Numeric)
                 } else {
-                    Ok(Value::Numeric(self.numeric_sum))
+                    Ok(Value::Numeric(self.numeric_sum.clone()))
                 }
             }
         }
@@ -1767,7 +1746,7 @@ mod tests {
     }
 
     fn n(s: &str) -> (Value, DataType) {
-        (Value::Numeric(Decimal::from_str(s).unwrap()), Numeric(None))
+        (Value::Numeric(crate::types::numeric::Numeric::from_str(s).unwrap()), Numeric(None))
     }
 
     fn f(v: f64) -> (Value, DataType) {
@@ -2173,7 +2152,7 @@ mod tests {
     }
 
     fn nums(v: &[&str]) -> Vec<Value> {
-        v.iter().map(|s| Value::Numeric(Decimal::from_str(s).unwrap())).collect()
+        v.iter().map(|s| Value::Numeric(crate::types::numeric::Numeric::from_str(s).unwrap())).collect()
     }
 
     #[test]

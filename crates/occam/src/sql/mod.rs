@@ -36,3 +36,4 @@ pub mod regex;
 pub mod scalar;
 pub mod strings;
 pub mod system;
+pub mod updatable;

@@ -6,7 +6,7 @@
 //! an explicit sign pattern one position before the first digit holds the sign (`-` or a blank), as in
 //! PostgreSQL. `sql::datetime` resolves `to_char` and calls [`format_number`] for numeric arguments.
 
-use rust_decimal::{Decimal, RoundingStrategy};
+use crate::types::numeric::Numeric;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Token {
@@ -64,7 +64,7 @@ fn tokenize(format: &str) -> (Vec<Token>, bool) {
 
 /// Formats `value` by the template `format`. `float` rounds halves to even (PostgreSQL formats floats
 /// through printf), numerics and integers away from zero.
-pub fn format_number(value: Decimal, float: bool, format: &str) -> String {
+pub fn format_number(value: &Numeric, float: bool, format: &str) -> String {
     let (tokens, fill_mode) = tokenize(format);
     let point_at = tokens.iter().position(|t| *t == Token::Point);
     let is_digit = |t: &Token| matches!(t, Token::Digit { .. });
@@ -78,17 +78,16 @@ pub fn format_number(value: Decimal, float: bool, format: &str) -> String {
     let leading_sign = tokens.iter().position(|t| *t == Token::Sign).is_some_and(|at| at < first_digit);
     let explicit_sign = tokens.iter().any(|t| matches!(t, Token::Sign | Token::Minus | Token::SignAtPosition));
 
-    let strategy = if float { RoundingStrategy::MidpointNearestEven } else { RoundingStrategy::MidpointAwayFromZero };
-    let rounded = value.round_dp_with_strategy(fraction_positions as u32, strategy);
-    let negative = rounded.is_sign_negative() && !rounded.is_zero();
-    let magnitude = rounded.abs();
-    let integer = magnitude.trunc();
+    let rounded =
+        if float { round_half_even(value, fraction_positions as i64) } else { value.round(fraction_positions as i64) };
+    let negative = rounded.is_negative();
+    let magnitude = rounded.abs().to_string();
+    let (integer, fraction) = magnitude.split_once('.').unwrap_or((&magnitude, ""));
     let mut integer_digits = integer.to_string();
-    if integer.is_zero() && fraction_positions > 0 {
+    if integer == "0" && fraction_positions > 0 {
         integer_digits.clear();
     }
-    let fraction = (magnitude - integer).to_string();
-    let fraction_digits: Vec<char> = fraction.split_once('.').map_or("", |(_, f)| f).chars().collect();
+    let fraction_digits: Vec<char> = fraction.chars().collect();
     let overflow = integer_digits.len() > integer_positions;
 
     let sign_char = if negative {
@@ -179,13 +178,30 @@ pub fn format_number(value: Decimal, float: bool, format: &str) -> String {
     out
 }
 
+/// `value` rounded to `scale` fraction digits, halves to the even neighbour (printf's rounding of a float).
+fn round_half_even(value: &Numeric, scale: i64) -> Numeric {
+    let truncated = value.trunc(scale);
+    let rounded = value.round(scale);
+    if truncated == rounded {
+        return rounded;
+    }
+    let half = Numeric::from_i128(5, scale as u32 + 1);
+    let exactly_half = value.sub(&truncated).is_ok_and(|rest| rest.abs() == half);
+    let even = truncated.magnitude_digits().ends_with(['0', '2', '4', '6', '8']);
+    if exactly_half && even {
+        truncated
+    } else {
+        rounded
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::str::FromStr;
 
     fn f(value: &str, format: &str) -> String {
-        format_number(Decimal::from_str(value).unwrap(), false, format)
+        format_number(&Numeric::from_str(value).unwrap(), false, format)
     }
 
     #[test]
@@ -233,6 +249,12 @@ mod tests {
         for (value, format, expected) in cases {
             assert_eq!(f(value, format), expected, "to_char({value}, '{format}')");
         }
-        assert_eq!(format_number(Decimal::from_str("2.5").unwrap(), true, "9"), " 2");
+        assert_eq!(format_number(&Numeric::from_str("2.5").unwrap(), true, "9"), " 2");
+        assert_eq!(format_number(&Numeric::from_str("3.5").unwrap(), true, "9"), " 4");
+        let forty = "1234567890123456789012345678901234567890.125";
+        assert_eq!(
+            f(forty, "FM9999999999999999999999999999999999999999.99"),
+            "1234567890123456789012345678901234567890.13"
+        );
     }
 }

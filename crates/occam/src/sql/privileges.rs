@@ -17,6 +17,8 @@
 //!   DROP TABLE                  ownership                    (42501 must be owner of table t)
 //!   CREATE INDEX / DROP INDEX   ownership of the table       (42501 must be owner of table t / index i)
 //! ```
+//! INSERT, UPDATE and DELETE on a view also need the view owner's privilege on the table (or view) below it,
+//! which the view writes as its owner.
 //! Role and privilege statements check their own rights when they run (`roles::execute`).
 
 use crate::catalog::{Catalog, PUBLIC_SCHEMA};
@@ -125,6 +127,39 @@ pub fn check<'a>(catalog: &'a Catalog, role: &str, statement: &'a Statement) -> 
             if !catalog.roles.has_table_privilege(role, relation.id, *privilege) {
                 return Err(permission_denied(format!("permission denied for {} {}", relation.kind, relation.name)));
             }
+        }
+        if let Some(view) = catalog.find_view(name) {
+            check_written_through(catalog, view, *privilege)?;
+        }
+    }
+    Ok(())
+}
+
+/// INSERT / UPDATE / DELETE on a view write its base table as the view's owner, as PostgreSQL: the owner
+/// must hold the privilege there (and so on down a view over a view).
+fn check_written_through(catalog: &Catalog, view: &crate::catalog::views::View, privilege: Privilege) -> Result<()> {
+    use crate::sql::updatable::{base_relation, BaseRelation};
+    if !matches!(privilege, Privilege::Insert | Privilege::Update | Privilege::Delete) {
+        return Ok(());
+    }
+    let mut view = view;
+    // A view that reads itself fails when it is bound; the depth only bounds the walk.
+    for _ in 0..32 {
+        let Some(owner) = catalog.roles.table_owner(view.id) else { return Ok(()) };
+        if owner == crate::roles::ADMIN_ROLE {
+            return Ok(());
+        }
+        let (id, name, kind, inner) = match base_relation(catalog, &view.query) {
+            None => return Ok(()),
+            Some(BaseRelation::Table(table)) => (table.id, &table.name, "table", None),
+            Some(BaseRelation::View(inner)) => (inner.id, &inner.name, "view", Some(inner)),
+        };
+        if !catalog.roles.has_table_privilege(owner, id, privilege) {
+            return Err(permission_denied(format!("permission denied for {kind} {name}")));
+        }
+        match inner {
+            Some(inner) => view = inner,
+            None => return Ok(()),
         }
     }
     Ok(())

@@ -13,9 +13,8 @@
 
 use std::cmp::Ordering;
 
+use crate::types::numeric::{self, Numeric};
 use chrono::Duration;
-use rust_decimal::prelude::ToPrimitive;
-use rust_decimal::{Decimal, MathematicalOps, RoundingStrategy};
 
 use crate::error::{sqlstate, Error, Result};
 use crate::types::zone::session_zone;
@@ -312,15 +311,15 @@ fn as_f64(value: &Value) -> Option<f64> {
     match value {
         Value::Float(f) => Some(*f),
         Value::Int(i) => Some(*i as f64),
-        Value::Numeric(d) => d.to_f64(),
+        Value::Numeric(d) => Some(d.to_f64()),
         _ => None,
     }
 }
 
-fn as_decimal(value: &Value) -> Option<Decimal> {
+fn as_numeric(value: &Value) -> Option<Numeric> {
     match value {
-        Value::Numeric(d) => Some(*d),
-        Value::Int(i) => Some(Decimal::from(*i)),
+        Value::Numeric(d) => Some(d.clone()),
+        Value::Int(i) => Some(Numeric::from_i64(*i)),
         _ => None,
     }
 }
@@ -372,26 +371,17 @@ fn int_arith(op: BinaryOp, a: i64, b: i64, result_type: &DataType) -> Result<Val
 }
 
 /// numeric division with PostgreSQL's result scale (select_div_scale): at least 16 significant digits and
-/// no fewer fraction digits than either input, rounded half away from zero. Limited to 28 fraction
-/// digits, the most occam's numeric holds.
-pub fn numeric_div(a: Decimal, b: Decimal) -> Result<Decimal> {
+/// no fewer fraction digits than either input (at most 1000), rounded half away from zero.
+pub fn numeric_div(a: &Numeric, b: &Numeric) -> Result<Numeric> {
     if b.is_zero() {
         return Err(Error::division_by_zero());
     }
-    let scale = div_scale(&a, &b).min(28);
-    let quotient = a.checked_div(b).ok_or_else(text::numeric_overflow)?;
-    let mut quotient = quotient.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero);
-    quotient.rescale(scale);
-    if quotient.is_zero() {
-        quotient.set_sign_positive(true);
-    }
-    Ok(quotient)
+    a.div_round(b, div_scale(a, b) as i64)
 }
 
 /// PostgreSQL's select_div_scale, on base-10000 digits.
-fn div_scale(a: &Decimal, b: &Decimal) -> u32 {
-    const MIN_SIG_DIGITS: i32 = 16;
-    let first = |d: &Decimal| {
+fn div_scale(a: &Numeric, b: &Numeric) -> i32 {
+    let first = |d: &Numeric| {
         let digits = binary::numeric_digits(d);
         match digits.digits.first() {
             Some(first) => (digits.weight as i32, *first),
@@ -404,49 +394,36 @@ fn div_scale(a: &Decimal, b: &Decimal) -> u32 {
     if first1 <= first2 {
         qweight -= 1;
     }
-    let scale = (MIN_SIG_DIGITS - qweight * 4).max(a.scale() as i32).max(b.scale() as i32).max(0);
-    scale as u32
+    (NUMERIC_MIN_SIG_DIGITS - qweight * 4)
+        .max(a.scale() as i32)
+        .max(b.scale() as i32)
+        .clamp(0, NUMERIC_MAX_DISPLAY_SCALE)
 }
 
-fn numeric_arith(op: BinaryOp, a: Decimal, b: Decimal) -> Result<Value> {
+fn numeric_arith(op: BinaryOp, a: Numeric, b: Numeric) -> Result<Value> {
+    // PostgreSQL's result scales: the larger input scale for + - %, their sum for * (exact).
     let result = match op {
-        BinaryOp::Add => a.checked_add(b),
-        BinaryOp::Sub => a.checked_sub(b),
-        BinaryOp::Mul => a.checked_mul(b),
-        BinaryOp::Div => return numeric_div(a, b).map(Value::Numeric),
-        BinaryOp::Mod => {
-            if b.is_zero() {
-                return Err(Error::division_by_zero());
-            }
-            a.checked_rem(b)
-        }
+        BinaryOp::Add => a.add(&b)?,
+        BinaryOp::Sub => a.sub(&b)?,
+        BinaryOp::Mul => a.mul(&b)?,
+        BinaryOp::Div => numeric_div(&a, &b)?,
+        BinaryOp::Mod => a.rem(&b)?,
         _ => return Err(Error::internal(format!("numeric operator {}", op.symbol()))),
     };
-    let mut result = result.ok_or_else(text::numeric_overflow)?;
-    // PostgreSQL's result scale: the larger input scale for + - %, their sum for *. rust_decimal returns
-    // the other operand as it is when one is zero (`0.00 + 2` gave `2`, PostgreSQL `2.00`).
-    let scale = match op {
-        BinaryOp::Mul => (a.scale() + b.scale()).min(28),
-        _ => a.scale().max(b.scale()),
-    };
-    if result.scale() < scale {
-        result.rescale(scale);
-    }
-    if result.is_zero() {
-        result.set_sign_positive(true);
-    }
     Ok(Value::Numeric(result))
 }
 
 // ---------------------------------------------------------------------------------------------------
 // Exponentiation, roots and logarithms (`^`, power, sqrt, cbrt, exp, ln, log). The float8 versions follow
 // PostgreSQL's float.c (errors and overflow/underflow checks); the numeric versions follow numeric.c's
-// choice of result scale (at least 16 significant digits, never fewer fraction digits than the inputs),
-// computed with rust_decimal's 28-digit arithmetic and rounded half away from zero.
+// choice of result scale (at least 16 significant digits, never fewer fraction digits than the inputs, at
+// most 1000) and its power_var / power_var_int steps; `types::numeric` computes each to that scale.
 // ---------------------------------------------------------------------------------------------------
 
 /// PostgreSQL's NUMERIC_MIN_SIG_DIGITS: transcendental numeric results carry at least this many digits.
 const NUMERIC_MIN_SIG_DIGITS: i32 = 16;
+/// PostgreSQL's NUMERIC_MAX_DISPLAY_SCALE: the most fraction digits a computed result is given.
+const NUMERIC_MAX_DISPLAY_SCALE: i32 = 1000;
 /// PostgreSQL's NUMERIC_MAX_RESULT_SCALE, used to bound intermediate weight estimates.
 const NUMERIC_MAX_RESULT_SCALE: f64 = 2000.0;
 /// log10(e), as numeric.c spells it: PostgreSQL's truncated value, kept so digit estimates match.
@@ -462,29 +439,27 @@ fn invalid_log_argument(message: &str) -> Error {
 }
 
 fn numeric_value_overflow() -> Error {
-    Error::out_of_range("value overflows numeric format")
+    numeric::overflow()
 }
 
-/// Rounds a transcendental numeric result to PostgreSQL's chosen scale (capped at the 28 fraction digits
-/// occam's numeric holds, fewer when the integer part needs the room).
-fn round_to_rscale(value: Decimal, rscale: i32) -> Decimal {
-    let scale = rscale.clamp(0, 28) as u32;
-    let mut rounded = value.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero);
-    rounded.rescale(scale);
-    if rounded.is_zero() {
-        rounded.set_sign_positive(true);
-    }
-    rounded
+/// A result scale clamped to PostgreSQL's display bounds (0 ..= 1000).
+fn display_scale(rscale: i32) -> u32 {
+    rscale.clamp(0, NUMERIC_MAX_DISPLAY_SCALE) as u32
+}
+
+/// The base-10000 weight of a numeric (0 for zero), as numeric.c's `var->weight`.
+fn nbase_weight(value: &Numeric) -> i32 {
+    binary::numeric_digits(value).weight as i32
 }
 
 /// numeric.c's estimate_ln_dweight: the decimal weight of ln(value), estimated from its leading digits.
-fn estimate_ln_dweight(value: &Decimal) -> i32 {
-    if value.is_sign_negative() && !value.is_zero() {
+fn estimate_ln_dweight(value: &Numeric) -> i32 {
+    if value.is_negative() {
         return 0;
     }
-    if *value >= Decimal::new(9, 1) && *value <= Decimal::new(11, 1) {
+    if *value >= Numeric::from_i128(9, 1) && *value <= Numeric::from_i128(11, 1) {
         // ln(1 + x) ~= x near 1: use the weight of x's most significant decimal digit.
-        let x = binary::numeric_digits(&(*value - Decimal::ONE));
+        let x = binary::numeric_digits(&value.add(&Numeric::from_i64(-1)).unwrap_or(Numeric::ZERO));
         return match x.digits.first() {
             Some(first) => x.weight as i32 * 4 + (*first as f64).log10() as i32,
             None => 0,
@@ -506,6 +481,89 @@ fn estimate_ln_dweight(value: &Decimal) -> i32 {
     }
 }
 
+/// numeric.c's numericvar_to_double_no_overflow.
+fn to_double(value: &Numeric) -> f64 {
+    value.to_f64()
+}
+
+/// numeric.c's exp_var: e^x at `rscale`, 22003 when the result cannot be held, zero when it underflows.
+fn exp_at_scale(x: &Numeric, rscale: u32) -> Result<Numeric> {
+    let val = to_double(x);
+    if val.abs() >= NUMERIC_MAX_RESULT_SCALE * 3.0 {
+        if val > 0.0 {
+            return Err(numeric_value_overflow());
+        }
+        return Ok(Numeric::ZERO.round(rscale as i64));
+    }
+    x.exp(rscale).check_range()
+}
+
+/// numeric.c's power_var_int: base^exp for an int32 exponent by repeated squaring, each product rounded
+/// to the digits the result needs (PostgreSQL's steps, so results agree digit for digit).
+fn power_int(base: &Numeric, exp: i64, rscale: u32) -> Result<Numeric> {
+    let one = Numeric::from_i64(1);
+    match exp {
+        0 => return Ok(one.round(rscale as i64)),
+        1 => return Ok(base.round(rscale as i64)),
+        -1 => return one.div_round(base, rscale as i64),
+        2 => return Ok(base.mul(base)?.round(rscale as i64)),
+        _ => {}
+    }
+    if base.is_zero() {
+        if exp < 0 {
+            return Err(Error::division_by_zero());
+        }
+        return Ok(Numeric::ZERO.round(rscale as i64));
+    }
+    // base ~= f * 10^p from its leading base-10000 digits.
+    let digits = binary::numeric_digits(base);
+    let mut f = digits.digits[0] as f64;
+    let mut p = digits.weight as i32 * 4;
+    for (i, digit) in digits.digits.iter().enumerate().skip(1) {
+        if i * 4 >= 16 {
+            break;
+        }
+        f = f * 10000.0 + *digit as f64;
+        p -= 4;
+    }
+    let f = exp as f64 * (f.log10() + p as f64);
+    if f > 3.0 * i16::MAX as f64 * 4.0 {
+        return Err(numeric_value_overflow());
+    }
+    if f + 1.0 < -(rscale as f64) || f + 1.0 < -(NUMERIC_MAX_DISPLAY_SCALE as f64) {
+        return Ok(Numeric::ZERO.round(rscale as i64));
+    }
+    let sig_digits = 1 + rscale as i32 + f as i32 + (exp.unsigned_abs() as f64).ln() as i32 + 8;
+    let negative_exp = exp < 0;
+    let mut mask = exp.unsigned_abs();
+    let mut base_prod = base.clone();
+    let mut result = if mask & 1 == 1 { base.clone() } else { one.clone() };
+    loop {
+        mask >>= 1;
+        if mask == 0 {
+            break;
+        }
+        let local = (sig_digits - 2 * nbase_weight(&base_prod) * 4).min(2 * base_prod.scale() as i32).max(0);
+        base_prod = base_prod.mul(&base_prod).map_err(|_| numeric_value_overflow())?.round(local as i64);
+        if mask & 1 == 1 {
+            let local = (sig_digits - (nbase_weight(&base_prod) + nbase_weight(&result)) * 4)
+                .min((base_prod.scale() + result.scale()) as i32)
+                .max(0);
+            result = base_prod.mul(&result).map_err(|_| numeric_value_overflow())?.round(local as i64);
+        }
+        if nbase_weight(&base_prod) > i16::MAX as i32 || nbase_weight(&result) > i16::MAX as i32 {
+            if !negative_exp {
+                return Err(numeric_value_overflow());
+            }
+            return Ok(Numeric::ZERO.round(rscale as i64));
+        }
+    }
+    if negative_exp {
+        one.div_round(&result, rscale as i64)
+    } else {
+        Ok(result.round(rscale as i64))
+    }
+}
 /// float8 `^` / power(), as PostgreSQL's dpow: NaN rules from POSIX, 2201F for 0 ^ negative and for a
 /// negative base with a fractional exponent, 22003 on overflow/underflow.
 pub fn float_power(base: f64, exponent: f64) -> Result<f64> {
@@ -535,45 +593,62 @@ pub fn float_power(base: f64, exponent: f64) -> Result<f64> {
 }
 
 /// numeric `^` / power(), as PostgreSQL's numeric_power/power_var.
-pub fn numeric_power(base: Decimal, exponent: Decimal) -> Result<Decimal> {
-    if base.is_zero() && exponent.is_sign_negative() && !exponent.is_zero() {
+pub fn numeric_power(base: Numeric, exponent: Numeric) -> Result<Numeric> {
+    if base.is_zero() && exponent.is_negative() {
         return Err(invalid_power_argument("zero raised to a negative power is undefined"));
     }
-    let integral = exponent.fract().is_zero();
-    if base.is_sign_negative() && !base.is_zero() && !integral {
+    let integral = exponent.trunc(0) == exponent;
+    if base.is_negative() && !integral {
         return Err(invalid_power_argument("a negative number raised to a non-integer power yields a complex result"));
     }
-    let base_scale = base.scale() as i32;
     if integral {
-        if let Some(n) = exponent.to_i64().filter(|n| *n >= i32::MIN as i64 && *n <= i32::MAX as i64) {
-            let rscale = NUMERIC_MIN_SIG_DIGITS.max(base_scale);
-            return match base.checked_powi(n) {
-                Some(result) => Ok(round_to_rscale(result, rscale)),
-                // Too small for 28 digits (|base| < 1 raised up, or |base| > 1 raised down): rounds to zero.
-                None if (base.abs() < Decimal::ONE) == (n > 0) => Ok(round_to_rscale(Decimal::ZERO, rscale)),
-                None => Err(numeric_value_overflow()),
-            };
+        if let Some(n) = exponent.to_i64_rounded().filter(|n| *n >= i32::MIN as i64 && *n <= i32::MAX as i64) {
+            let rscale = display_scale(NUMERIC_MIN_SIG_DIGITS.max(base.scale() as i32));
+            return power_int(&base, n, rscale);
         }
     }
     if base.is_zero() {
-        return Ok(round_to_rscale(Decimal::ZERO, NUMERIC_MIN_SIG_DIGITS));
+        return Ok(Numeric::ZERO.round(NUMERIC_MIN_SIG_DIGITS as i64));
     }
-    // A huge integral exponent of a negative base: the sign follows the exponent's parity.
-    let negative = base.is_sign_negative() && (exponent % Decimal::TWO) != Decimal::ZERO;
-    let ln_base = base.abs().checked_ln().ok_or_else(numeric_value_overflow)?;
-    let ln_result = ln_base.checked_mul(exponent).ok_or_else(numeric_value_overflow)?;
-    let estimate = ln_result.to_f64().unwrap_or(0.0);
-    if estimate.abs() > NUMERIC_MAX_RESULT_SCALE * 3.01 {
-        return if estimate > 0.0 { Err(numeric_value_overflow()) } else { Ok(Decimal::ZERO) };
+    // A negative base with a huge integral exponent: the sign follows the exponent's parity.
+    let negative = base.is_negative() && exponent.rem(&Numeric::from_i64(2))? != Numeric::ZERO;
+    let base = base.abs();
+    // A low-precision exponent * ln(base) first, to estimate the result's weight.
+    let ln_dweight = estimate_ln_dweight(&base);
+    let local = (8 - ln_dweight).max(0) as u32;
+    let ln_num = base.ln(local).mul(&exponent).map_err(|_| numeric_value_overflow())?.round(local as i64);
+    let val = to_double(&ln_num);
+    if val.abs() > NUMERIC_MAX_RESULT_SCALE * 3.01 {
+        if val > 0.0 {
+            return Err(numeric_value_overflow());
+        }
+        return Ok(Numeric::ZERO.round(NUMERIC_MAX_DISPLAY_SCALE as i64));
     }
-    let weight = estimate * LOG10_E;
-    let rscale = (NUMERIC_MIN_SIG_DIGITS - weight as i32).max(base_scale).max(exponent.scale() as i32);
-    let magnitude = match ln_result.checked_exp() {
-        Some(result) => result,
-        None if estimate < 0.0 => Decimal::ZERO,
-        None => return Err(numeric_value_overflow()),
-    };
-    Ok(round_to_rscale(if negative { -magnitude } else { magnitude }, rscale))
+    let val = val * LOG10_E;
+    let rscale =
+        display_scale((NUMERIC_MIN_SIG_DIGITS - val as i32).max(base.scale() as i32).max(exponent.scale() as i32));
+    let sig_digits = (rscale as i32 + val as i32).max(0);
+    let local = (sig_digits - ln_dweight + 8).max(0) as u32;
+    let ln_num = base.ln(local).mul(&exponent).map_err(|_| numeric_value_overflow())?.round(local as i64);
+    let magnitude = exp_at_scale(&ln_num, rscale)?;
+    Ok(if negative { magnitude.neg() } else { magnitude })
+}
+
+/// factorial(n) as numeric_fac: 1 for n <= 1, 22003 for a negative n or one whose result is beyond
+/// numeric's range.
+pub fn numeric_factorial(n: i64) -> Result<Numeric> {
+    if n < 0 {
+        return Err(Error::out_of_range("factorial of a negative number is undefined"));
+    }
+    // 32177! is the largest that fits numeric's 131072 integer digits.
+    if n > 32177 {
+        return Err(numeric_value_overflow());
+    }
+    let mut product = Numeric::from_i64(1);
+    for factor in 2..=n {
+        product = product.mul(&Numeric::from_i64(factor))?;
+    }
+    Ok(product)
 }
 
 /// float8 sqrt (2201F for a negative argument).
@@ -585,15 +660,13 @@ pub fn float_sqrt(value: f64) -> Result<f64> {
 }
 
 /// numeric sqrt, with numeric_sqrt's result scale.
-pub fn numeric_sqrt(value: Decimal) -> Result<Decimal> {
-    if value.is_sign_negative() && !value.is_zero() {
+pub fn numeric_sqrt(value: Numeric) -> Result<Numeric> {
+    if value.is_negative() {
         return Err(invalid_power_argument("cannot take square root of a negative number"));
     }
-    let weight = binary::numeric_digits(&value).weight as i32;
-    let result_weight = (weight + 1) * 4 / 2 - 1;
-    let rscale = (NUMERIC_MIN_SIG_DIGITS - result_weight).max(value.scale() as i32);
-    let root = value.sqrt().ok_or_else(numeric_value_overflow)?;
-    Ok(round_to_rscale(root, rscale))
+    let result_weight = (nbase_weight(&value) + 1) * 4 / 2 - 1;
+    let rscale = display_scale((NUMERIC_MIN_SIG_DIGITS - result_weight).max(value.scale() as i32));
+    Ok(value.sqrt(rscale))
 }
 
 /// float8 cbrt.
@@ -613,14 +686,10 @@ pub fn float_exp(value: f64) -> Result<f64> {
 }
 
 /// numeric exp, with numeric_exp's result scale.
-pub fn numeric_exp(value: Decimal) -> Result<Decimal> {
-    let weight = (value.to_f64().unwrap_or(0.0) * LOG10_E).clamp(-NUMERIC_MAX_RESULT_SCALE, NUMERIC_MAX_RESULT_SCALE);
-    let rscale = (NUMERIC_MIN_SIG_DIGITS - weight as i32).max(value.scale() as i32);
-    match value.checked_exp() {
-        Some(result) => Ok(round_to_rscale(result, rscale)),
-        None if value.is_sign_negative() => Ok(round_to_rscale(Decimal::ZERO, rscale)),
-        None => Err(numeric_value_overflow()),
-    }
+pub fn numeric_exp(value: Numeric) -> Result<Numeric> {
+    let weight = (to_double(&value) * LOG10_E).clamp(-NUMERIC_MAX_RESULT_SCALE, NUMERIC_MAX_RESULT_SCALE);
+    let rscale = display_scale((NUMERIC_MIN_SIG_DIGITS - weight as i32).max(value.scale() as i32));
+    exp_at_scale(&value, rscale)
 }
 
 fn check_log_argument_float(value: f64) -> Result<()> {
@@ -633,11 +702,11 @@ fn check_log_argument_float(value: f64) -> Result<()> {
     Ok(())
 }
 
-fn check_log_argument_numeric(value: &Decimal) -> Result<()> {
+fn check_log_argument_numeric(value: &Numeric) -> Result<()> {
     if value.is_zero() {
         return Err(invalid_log_argument("cannot take logarithm of zero"));
     }
-    if value.is_sign_negative() {
+    if value.is_negative() {
         return Err(invalid_log_argument("cannot take logarithm of a negative number"));
     }
     Ok(())
@@ -656,27 +725,29 @@ pub fn float_log10(value: f64) -> Result<f64> {
 }
 
 /// numeric ln, with numeric_ln's result scale.
-pub fn numeric_ln(value: Decimal) -> Result<Decimal> {
+pub fn numeric_ln(value: Numeric) -> Result<Numeric> {
     check_log_argument_numeric(&value)?;
-    let rscale = (NUMERIC_MIN_SIG_DIGITS - estimate_ln_dweight(&value)).max(value.scale() as i32);
-    let ln = value.checked_ln().ok_or_else(numeric_value_overflow)?;
-    Ok(round_to_rscale(ln, rscale))
+    let rscale = display_scale((NUMERIC_MIN_SIG_DIGITS - estimate_ln_dweight(&value)).max(value.scale() as i32));
+    Ok(value.ln(rscale))
 }
 
 /// numeric log(base, value) (and log(value) = log(10, value)), with log_var's result scale; a base of 1
 /// divides by ln(1) = 0, which PostgreSQL reports as 22012.
-pub fn numeric_log(base: Decimal, value: Decimal) -> Result<Decimal> {
+pub fn numeric_log(base: Numeric, value: Numeric) -> Result<Numeric> {
     check_log_argument_numeric(&base)?;
     check_log_argument_numeric(&value)?;
-    let result_dweight = estimate_ln_dweight(&value) - estimate_ln_dweight(&base);
-    let rscale = (NUMERIC_MIN_SIG_DIGITS - result_dweight).max(base.scale() as i32).max(value.scale() as i32);
-    let ln_base = base.checked_ln().ok_or_else(numeric_value_overflow)?;
-    let ln_value = value.checked_ln().ok_or_else(numeric_value_overflow)?;
+    let ln_base_dweight = estimate_ln_dweight(&base);
+    let ln_num_dweight = estimate_ln_dweight(&value);
+    let result_dweight = ln_num_dweight - ln_base_dweight;
+    let rscale =
+        display_scale((NUMERIC_MIN_SIG_DIGITS - result_dweight).max(base.scale() as i32).max(value.scale() as i32));
+    // log_var: both logarithms with a few more digits than the quotient needs.
+    let ln_base = base.ln((rscale as i32 + result_dweight - ln_base_dweight + 8).max(0) as u32);
+    let ln_num = value.ln((rscale as i32 + result_dweight - ln_num_dweight + 8).max(0) as u32);
     if ln_base.is_zero() {
         return Err(Error::division_by_zero());
     }
-    let quotient = ln_value.checked_div(ln_base).ok_or_else(numeric_value_overflow)?;
-    Ok(round_to_rscale(quotient, rscale))
+    ln_num.div_round(&ln_base, rscale as i64)
 }
 
 /// Evaluates `op` on operands already coerced to `sig.left` / `sig.right`. NULL in gives NULL out.
@@ -719,7 +790,7 @@ pub fn eval_binary(op: BinaryOp, left: &Value, right: &Value, sig: &BinarySignat
             (Value::Numeric(_) | Value::Int(_), Value::Numeric(_) | Value::Int(_))
                 if matches!(sig.result, DataType::Numeric(_)) =>
             {
-                let (a, b) = (as_decimal(left), as_decimal(right));
+                let (a, b) = (as_numeric(left), as_numeric(right));
                 match (a, b) {
                     (Some(a), Some(b)) => numeric_power(a, b).map(Value::Numeric),
                     _ => Err(Error::internal("numeric ^ on non-numeric values")),
@@ -809,7 +880,7 @@ fn eval_arithmetic(op: BinaryOp, left: &Value, right: &Value, sig: &BinarySignat
             };
             float_arith(op, a, b, sig.result == DataType::Float4)
         }
-        DataType::Numeric(_) => match (as_decimal(left), as_decimal(right)) {
+        DataType::Numeric(_) => match (as_numeric(left), as_numeric(right)) {
             (Some(a), Some(b)) => numeric_arith(op, a, b),
             _ => {
                 // A float slipped in (defensive): compute in float8 as PostgreSQL would after coercion.
@@ -831,13 +902,7 @@ pub fn negate(value: &Value, data_type: &DataType) -> Result<Value> {
             check_integer(i.checked_neg(), if data_type.is_integer() { data_type } else { &DataType::Int8 })
         }
         Value::Float(f) => Ok(Value::Float(-f)),
-        Value::Numeric(d) => {
-            let mut negated = -*d;
-            if negated.is_zero() {
-                negated.set_sign_positive(true);
-            }
-            Ok(Value::Numeric(negated))
-        }
+        Value::Numeric(d) => Ok(Value::Numeric(d.neg())),
         Value::Interval(interval) => Ok(Value::Interval(interval.checked_neg()?)),
         _ => Err(Error::new(sqlstate::UNDEFINED_FUNCTION, format!("operator does not exist: - {}", data_type.name()))
             .with_hint(
@@ -928,7 +993,7 @@ fn apply_typmod(value: Value, to: &DataType) -> Result<Value> {
 
 /// float -> numeric as PostgreSQL does it: through the float's text with 15 (float8) or 6 (float4)
 /// significant digits, so 0.1::float8::numeric is 0.1.
-fn float_to_numeric(f: f64, from: &DataType) -> Result<Decimal> {
+fn float_to_numeric(f: f64, from: &DataType) -> Result<Numeric> {
     if f.is_nan() {
         return Err(Error::unsupported("cannot convert NaN to numeric"));
     }
@@ -941,6 +1006,21 @@ fn float_to_numeric(f: f64, from: &DataType) -> Result<Decimal> {
     let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
     let mantissa = if mantissa.contains('.') { mantissa.trim_end_matches('0').trim_end_matches('.') } else { mantissa };
     text::parse_numeric(&format!("{mantissa}e{exponent}"))
+}
+
+/// numeric -> float8 / float4 as PostgreSQL's float8in on the numeric's text: 22003 when out of range.
+fn numeric_to_float(value: &Numeric, single: bool) -> Result<f64> {
+    let f = value.to_f64();
+    let f = if single { f as f32 as f64 } else { f };
+    if f.is_infinite() {
+        let name = if single { "real" } else { "double precision" };
+        return Err(Error::out_of_range(format!("\"{value}\" is out of range for type {name}")));
+    }
+    if f == 0.0 && !value.is_zero() {
+        let name = if single { "real" } else { "double precision" };
+        return Err(Error::out_of_range(format!("\"{value}\" is out of range for type {name}")));
+    }
+    Ok(f)
 }
 
 fn cast_non_string(value: Value, from: &DataType, to: &DataType) -> Result<Value> {
@@ -964,10 +1044,7 @@ fn cast_non_string(value: Value, from: &DataType, to: &DataType) -> Result<Value
             }
             check_integer(Some(rounded as i64), to)
         }
-        (Value::Numeric(d), DataType::Int2 | DataType::Int4 | DataType::Int8) => {
-            let rounded = d.round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
-            check_integer(rounded.to_i64(), to)
-        }
+        (Value::Numeric(d), DataType::Int2 | DataType::Int4 | DataType::Int8) => check_integer(d.to_i64_rounded(), to),
         (Value::Bool(b), DataType::Int4 | DataType::Int2 | DataType::Int8) => Ok(Value::Int(b as i64)),
         // Floats.
         (Value::Int(i), DataType::Float8) => Ok(Value::Float(i as f64)),
@@ -983,12 +1060,10 @@ fn cast_non_string(value: Value, from: &DataType, to: &DataType) -> Result<Value
             }
             Ok(Value::Float(single as f64))
         }
-        (Value::Numeric(d), DataType::Float8) => d.to_f64().map(Value::Float).ok_or_else(float_overflow),
-        (Value::Numeric(d), DataType::Float4) => {
-            d.to_f64().map(|f| Value::Float(f as f32 as f64)).ok_or_else(float_overflow)
-        }
+        (Value::Numeric(d), DataType::Float8) => numeric_to_float(&d, false).map(Value::Float),
+        (Value::Numeric(d), DataType::Float4) => numeric_to_float(&d, true).map(Value::Float),
         // Numeric.
-        (Value::Int(i), DataType::Numeric(_)) => apply_typmod(Value::Numeric(Decimal::from(i)), to),
+        (Value::Int(i), DataType::Numeric(_)) => apply_typmod(Value::Numeric(Numeric::from_i64(i)), to),
         (Value::Float(f), DataType::Numeric(_)) => apply_typmod(Value::Numeric(float_to_numeric(f, from)?), to),
         (Value::Numeric(d), DataType::Numeric(_)) => apply_typmod(Value::Numeric(d), to),
         // Booleans.
@@ -1144,12 +1219,12 @@ pub fn compare(left: &Value, right: &Value) -> Option<Ordering> {
         (Int(a), Int(b)) => a.cmp(b),
         (Float(a), Float(b)) => float_cmp(*a, *b),
         (Numeric(a), Numeric(b)) => a.cmp(b),
-        (Int(a), Numeric(b)) => Decimal::from(*a).cmp(b),
-        (Numeric(a), Int(b)) => a.cmp(&Decimal::from(*b)),
+        (Int(a), Numeric(b)) => numeric::Numeric::from_i64(*a).cmp(b),
+        (Numeric(a), Int(b)) => a.cmp(&numeric::Numeric::from_i64(*b)),
         (Int(a), Float(b)) => float_cmp(*a as f64, *b),
         (Float(a), Int(b)) => float_cmp(*a, *b as f64),
-        (Numeric(a), Float(b)) => float_cmp(a.to_f64()?, *b),
-        (Float(a), Numeric(b)) => float_cmp(*a, b.to_f64()?),
+        (Numeric(a), Float(b)) => float_cmp(a.to_f64(), *b),
+        (Float(a), Numeric(b)) => float_cmp(*a, b.to_f64()),
         (Text(a), Text(b)) => a.as_bytes().cmp(b.as_bytes()),
         (Bytea(a), Bytea(b)) => a.cmp(b),
         (Uuid(a), Uuid(b)) => a.cmp(b),
@@ -1241,8 +1316,8 @@ mod tests {
 
     use DataType::*;
 
-    fn dec(s: &str) -> Decimal {
-        Decimal::from_str(s).unwrap()
+    fn dec(s: &str) -> numeric::Numeric {
+        numeric::Numeric::from_str(s).unwrap()
     }
 
     fn eval(op: BinaryOp, l: Value, lt: DataType, r: Value, rt: DataType) -> Result<Value> {
@@ -1356,7 +1431,7 @@ mod tests {
         assert_eq!(n(BinaryOp::Sub, "1.5", "1.5"), "0.0");
         let e = eval(BinaryOp::Div, Value::Numeric(dec("1.0")), Numeric(None), Value::Int(0), Int4).unwrap_err();
         assert_eq!(e.code, "22012");
-        let e = eval(BinaryOp::Mul, Value::Numeric(Decimal::MAX), Numeric(None), Value::Int(2), Int4).unwrap_err();
+        let e = eval(BinaryOp::Mul, Value::Numeric(dec("9e131071")), Numeric(None), Value::Int(2), Int4).unwrap_err();
         assert_eq!(e.code, "22003");
     }
 

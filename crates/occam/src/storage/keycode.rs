@@ -17,7 +17,7 @@
 //! ```
 //! A descending component is the same bytes complemented.
 
-use rust_decimal::Decimal;
+use crate::types::numeric::Numeric;
 
 use crate::error::{Error, Result};
 use crate::types::{DataType, Value};
@@ -98,7 +98,7 @@ fn encode_payload(out: &mut Vec<u8>, value: &Value) {
             let bits = if bits >> 63 == 1 { !bits } else { bits ^ (1 << 63) };
             out.extend_from_slice(&bits.to_be_bytes());
         }
-        Value::Numeric(d) => encode_numeric(out, *d),
+        Value::Numeric(d) => encode_numeric(out, d),
         Value::Text(s) => encode_bytes(out, s.as_bytes()),
         Value::Bytea(b) => encode_bytes(out, b),
         Value::Uuid(u) => out.extend_from_slice(u.as_bytes()),
@@ -141,28 +141,62 @@ fn encode_bytes(out: &mut Vec<u8>, bytes: &[u8]) {
     out.extend_from_slice(&[0x00, 0x01]);
 }
 
-fn encode_numeric(out: &mut Vec<u8>, d: Decimal) {
-    let d = d.normalize();
+/// Exponents up to this are two bytes (`exponent + 0x8000`); larger ones (values of more than 32766 integer
+/// digits, which occam's first numeric could not hold) are `FF FF` and four bytes, so older keys keep their
+/// bytes and still sort below.
+const NUMERIC_LONG_EXPONENT: i64 = 0x7FFE;
+
+/// A numeric key: a sign class (0 negative, 1 zero, 2 positive), then the decimal exponent and the
+/// significant digits as ASCII up to a 0 terminator (value = 0.DIGITS * 10^exponent), all complemented
+/// when negative. Trailing zeros are dropped, so `1.50` and `1.5` have one key.
+fn encode_numeric(out: &mut Vec<u8>, d: &Numeric) {
     if d.is_zero() {
         out.push(1);
         return;
     }
-    let negative = d.is_sign_negative();
-    let mantissa = d.mantissa().unsigned_abs().to_string();
-    // value = 0.DIGITS * 10^exponent
-    let exponent = mantissa.len() as i32 - d.scale() as i32;
-    let digits = mantissa.trim_end_matches('0');
-    let mut body = Vec::with_capacity(digits.len() + 4);
-    body.extend_from_slice(&((exponent + 0x8000) as u16).to_be_bytes());
+    let magnitude = d.magnitude_digits();
+    let exponent = magnitude.len() as i64 - d.scale() as i64;
+    let digits = magnitude.trim_end_matches('0');
+    let mut body = Vec::with_capacity(digits.len() + 8);
+    if exponent > NUMERIC_LONG_EXPONENT {
+        body.extend_from_slice(&[0xff, 0xff]);
+        body.extend_from_slice(&((exponent + 0x8000_0000) as u32).to_be_bytes());
+    } else {
+        body.extend_from_slice(&((exponent + 0x8000) as u16).to_be_bytes());
+    }
     body.extend_from_slice(digits.as_bytes());
     body.push(0x00);
-    if negative {
+    if d.is_negative() {
         out.push(0);
         out.extend(body.iter().map(|b| !b));
     } else {
         out.push(2);
         out.extend_from_slice(&body);
     }
+}
+
+/// A stored numeric's scale after its key: one byte below 255 (all occam's first numeric wrote), else
+/// `FF` and two bytes.
+pub fn encode_numeric_scale(out: &mut Vec<u8>, scale: u32) {
+    if scale < 0xff {
+        out.push(scale as u8);
+    } else {
+        out.push(0xff);
+        out.extend_from_slice(&(scale as u16).to_be_bytes());
+    }
+}
+
+pub fn decode_numeric_scale(input: &mut &[u8]) -> Result<u32> {
+    let truncated = || Error::internal("truncated numeric");
+    let (&first, rest) = input.split_first().ok_or_else(truncated)?;
+    *input = rest;
+    if first < 0xff {
+        return Ok(first as u32);
+    }
+    let bytes = input.get(..2).ok_or_else(truncated)?;
+    let scale = u16::from_be_bytes([bytes[0], bytes[1]]) as u32;
+    *input = &input[2..];
+    Ok(scale)
 }
 
 fn epoch_date() -> chrono::NaiveDate {
@@ -175,7 +209,7 @@ fn epoch_date() -> chrono::NaiveDate {
 pub fn encode_stored_value(out: &mut Vec<u8>, value: &Value) {
     encode_value(out, value, false);
     match value {
-        Value::Numeric(d) => out.push(d.scale() as u8),
+        Value::Numeric(d) => encode_numeric_scale(out, d.scale()),
         Value::Jsonb(j) => crate::types::json::append_scales(out, j),
         _ => {}
     }
@@ -186,9 +220,8 @@ pub fn decode_stored_value(input: &mut &[u8], data_type: &DataType) -> Result<Va
     let mut value = decode_value(input, data_type, false)?;
     match &mut value {
         Value::Numeric(d) => {
-            let (&scale, rest) = input.split_first().ok_or_else(|| Error::internal("truncated numeric"))?;
-            *input = rest;
-            d.rescale(scale as u32);
+            let scale = decode_numeric_scale(input)?;
+            *d = d.round(scale as i64);
         }
         Value::Jsonb(j) => crate::types::json::restore_scales(input, std::sync::Arc::make_mut(j))?,
         _ => {}
@@ -202,7 +235,7 @@ pub fn skip_stored_value(input: &mut &[u8], data_type: &DataType) -> Result<()> 
     skip_value(input, data_type, false)?;
     match data_type {
         DataType::Numeric(_) if present => {
-            *input = input.get(1..).ok_or_else(|| Error::internal("truncated numeric"))?
+            decode_numeric_scale(input)?;
         }
         DataType::Jsonb if present => crate::types::json::skip_scales(input)?,
         _ => {}
@@ -259,10 +292,12 @@ pub fn skip_value(input: &mut &[u8], data_type: &DataType, descending: bool) -> 
             if class == 1 {
                 return Ok(());
             }
-            // Two exponent bytes, then digits up to a terminator (all complemented when negative).
+            // The exponent, then digits up to a terminator (all complemented when negative).
             let terminator = if class == 0 { 0xff } else { 0 };
-            reader.byte()?;
-            reader.byte()?;
+            let exponent = [reader.byte()?, reader.byte()?];
+            if exponent == [!terminator, !terminator] {
+                reader.array::<4>()?;
+            }
             while reader.byte()? != terminator {}
             return Ok(());
         }
@@ -402,35 +437,39 @@ impl Reader<'_, '_> {
     fn numeric(&mut self) -> Result<Value> {
         let class = self.byte()?;
         if class == 1 {
-            return Ok(Value::Numeric(Decimal::ZERO));
+            return Ok(Value::Numeric(Numeric::ZERO));
         }
         let negative = class == 0;
         let flip = if negative { 0xff } else { 0 };
         let exp_bytes = [self.byte()? ^ flip, self.byte()? ^ flip];
-        let exponent = u16::from_be_bytes(exp_bytes) as i32 - 0x8000;
-        let mut digits = String::new();
+        let exponent = if exp_bytes == [0xff, 0xff] {
+            let long = self.array::<4>()?.map(|b| b ^ flip);
+            u32::from_be_bytes(long) as i64 - 0x8000_0000
+        } else {
+            u16::from_be_bytes(exp_bytes) as i64 - 0x8000
+        };
+        let mut digits = Vec::new();
         loop {
             let b = self.byte()? ^ flip;
             if b == 0 {
                 break;
             }
-            digits.push(b as char);
+            if !b.is_ascii_digit() {
+                return Err(Error::internal("corrupt numeric key"));
+            }
+            digits.push(b);
         }
-        // value = 0.DIGITS * 10^exponent = DIGITS * 10^(exponent - len)
-        let scale = digits.len() as i32 - exponent;
-        let mut mantissa: i128 = digits.parse().map_err(|_| Error::internal("corrupt numeric key"))?;
-        let mut scale = scale;
-        while scale < 0 {
-            // Only a corrupt key overflows here (occam encodes numerics of at most 28 digits).
-            mantissa = mantissa.checked_mul(10).ok_or_else(|| Error::internal("corrupt numeric key"))?;
-            scale += 1;
+        // value = 0.DIGITS * 10^exponent = DIGITS / 10^(len - exponent); the digits have no trailing zeros,
+        // so this is the value at its smallest scale (a stored row's scale follows).
+        let scale = digits.len() as i64 - exponent;
+        if digits.len() <= 38 && (0..=crate::types::numeric::MAX_SCALE as i64).contains(&scale) {
+            let mantissa = digits.iter().fold(0i128, |m, d| m * 10 + (d - b'0') as i128);
+            let mantissa = if negative { -mantissa } else { mantissa };
+            return Ok(Value::Numeric(Numeric::from_i128(mantissa, scale as u32)));
         }
-        if negative {
-            mantissa = -mantissa;
-        }
-        Decimal::try_from_i128_with_scale(mantissa, scale as u32)
-            .map(Value::Numeric)
-            .map_err(|_| Error::internal("corrupt numeric key"))
+        let text = format!("{}0.{}e{exponent}", if negative { "-" } else { "" }, String::from_utf8_lossy(&digits));
+        let value = crate::types::numeric::parse(&text).map_err(|_| Error::internal("corrupt numeric key"))?;
+        Ok(Value::Numeric(value.trimmed()))
     }
 }
 
@@ -505,7 +544,7 @@ mod tests {
 
     #[test]
     fn numeric_order() {
-        let n = |s: &str| Value::Numeric(Decimal::from_str(s).unwrap());
+        let n = |s: &str| Value::Numeric(Numeric::from_str(s).unwrap());
         assert_order(
             &[
                 n("-1000"),
@@ -524,6 +563,65 @@ mod tests {
             DataType::Numeric(None),
         );
         assert_eq!(enc(&n("1.50"), false), enc(&n("1.5"), false));
+    }
+
+    #[test]
+    fn numeric_order_at_any_length() {
+        let n = |s: &str| Value::Numeric(Numeric::from_str(s).unwrap());
+        let forty = "1234567890123456789012345678901234567890";
+        assert_order(
+            &[
+                n("-1e40000"),
+                n(&format!("-{forty}.5")),
+                n(&format!("-{forty}")),
+                n("-1e-16383"),
+                n("0"),
+                n("1e-16383"),
+                n(&format!("0.{forty}")),
+                n("1"),
+                n(forty),
+                n(&format!("{forty}.0000000000000000000000000000000000000001")),
+                n(&format!("{forty}1")),
+                n("9e32765"),
+                n("1e32766"),
+                n("1e40000"),
+                n("1.5e131071"),
+            ],
+            DataType::Numeric(None),
+        );
+        assert_eq!(enc(&n(&format!("{forty}.50")), false), enc(&n(&format!("{forty}.5")), false));
+        // A value with more than 32766 integer digits keeps round-tripping through keys and stored rows.
+        for text in ["-1e40000", "1.5e131071", "1e32766", "-0.00000000000000000000000000000000000000000000012"] {
+            let value = n(text);
+            let mut stored = Vec::new();
+            encode_stored_value(&mut stored, &value);
+            let mut input = stored.as_slice();
+            assert_eq!(decode_stored_value(&mut input, &DataType::Numeric(None)).unwrap(), value);
+            assert!(input.is_empty());
+            let mut input = stored.as_slice();
+            skip_stored_value(&mut input, &DataType::Numeric(None)).unwrap();
+            assert!(input.is_empty());
+        }
+        // A stored scale of 300 (beyond the one byte the first encoding used) comes back.
+        let long_scale = Value::Numeric(Numeric::from_str("1").unwrap().round(300));
+        let mut stored = Vec::new();
+        encode_stored_value(&mut stored, &long_scale);
+        match decode_stored_value(&mut stored.as_slice(), &DataType::Numeric(None)).unwrap() {
+            Value::Numeric(d) => assert_eq!(d.scale(), 300),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn numeric_keys_of_the_first_encoding_still_read() {
+        // Bytes occam wrote before numeric went arbitrary-precision: PRESENT, class 2, exponent 1
+        // (0x8001), digits "15", terminator, then the stored scale 2: 1.50.
+        let old = [PRESENT, 2, 0x80, 0x01, b'1', b'5', 0, 2];
+        let value = decode_stored_value(&mut old.as_slice(), &DataType::Numeric(None)).unwrap();
+        match value {
+            Value::Numeric(d) => assert_eq!(d.to_string(), "1.50"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

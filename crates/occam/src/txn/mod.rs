@@ -31,6 +31,7 @@
 //!
 //! Versions no live or future snapshot can read are removed in the background by the collector in `gc`.
 
+mod deferred;
 mod gc;
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -42,6 +43,8 @@ use std::time::Instant;
 use parking_lot::{Condvar, Mutex};
 
 pub use gc::{GcBatch, GcCursor, GcStats, GcWorker, RangeGarbage, GC_BATCH_VERSIONS};
+
+pub use deferred::{ConstraintId, DeferredCheck, DeferredConstraints};
 
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
@@ -415,6 +418,7 @@ impl TxnManager {
             locks: BTreeMap::new(),
             schema_dependencies: BTreeMap::new(),
             largest_write: (0, 0),
+            deferred: DeferredConstraints::default(),
         }
     }
 
@@ -647,6 +651,8 @@ pub struct Transaction {
     /// Lengths of the longest key and the longest value written since
     /// [`take_largest_write`](Self::take_largest_write).
     largest_write: (usize, usize),
+    /// SET CONSTRAINTS modes and the constraint checks owed at COMMIT.
+    deferred: DeferredConstraints,
 }
 
 /// What a transaction had written and locked at a savepoint (see [`Transaction::checkpoint`]).
@@ -655,6 +661,7 @@ pub struct Checkpoint {
     writes: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
     locks: BTreeMap<Vec<u8>, RowLock>,
     schema_dependencies: BTreeMap<Vec<u8>, Timestamp>,
+    deferred: DeferredConstraints,
 }
 
 impl Drop for Transaction {
@@ -675,15 +682,27 @@ impl Transaction {
             writes: self.writes.clone(),
             locks: self.locks.clone(),
             schema_dependencies: self.schema_dependencies.clone(),
+            deferred: self.deferred.clone(),
         }
     }
 
-    /// Forgets every write, lock and schema dependency taken since `checkpoint` (ROLLBACK TO SAVEPOINT).
+    /// Forgets every write, lock, schema dependency and deferred check taken since `checkpoint` (ROLLBACK TO
+    /// SAVEPOINT), and the SET CONSTRAINTS modes set since.
     /// The snapshot stays the same.
     pub fn restore(&mut self, checkpoint: Checkpoint) {
         self.writes = checkpoint.writes;
         self.locks = checkpoint.locks;
         self.schema_dependencies = checkpoint.schema_dependencies;
+        self.deferred = checkpoint.deferred;
+    }
+
+    /// The transaction's SET CONSTRAINTS modes and deferred constraint checks.
+    pub fn deferred_constraints(&self) -> &DeferredConstraints {
+        &self.deferred
+    }
+
+    pub fn deferred_constraints_mut(&mut self) -> &mut DeferredConstraints {
+        &mut self.deferred
     }
 
     /// Whether COMMIT has nothing to validate or write (no writes and no row locks).
@@ -790,6 +809,7 @@ impl Transaction {
             locks: BTreeMap::new(),
             schema_dependencies: BTreeMap::new(),
             largest_write: (0, 0),
+            deferred: DeferredConstraints::default(),
         }
     }
 

@@ -10,8 +10,8 @@
 //!             value = sum(digit[i] * 10000^(weight - i)), sign 0x0000 = +, 0x4000 = -, 0xC000 = NaN
 //! ```
 
+use crate::types::numeric::Numeric;
 use chrono::{Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
-use rust_decimal::Decimal;
 
 use crate::error::{sqlstate, Error, Result};
 use crate::types::{DataType, Value};
@@ -19,6 +19,8 @@ use crate::types::{DataType, Value};
 const NUMERIC_POS: u16 = 0x0000;
 const NUMERIC_NEG: u16 = 0x4000;
 const NUMERIC_NAN: u16 = 0xC000;
+const NUMERIC_PINF: u16 = 0xD000;
+const NUMERIC_NINF: u16 = 0xF000;
 /// jsonb's binary form is a version byte (1) and the text (`jsonb_send`); json's is the text.
 const JSONB_VERSION: u8 = 1;
 
@@ -33,7 +35,7 @@ pub fn encode(value: &Value, data_type: &DataType, out: &mut Vec<u8>) {
             DataType::Int4 => out.extend_from_slice(&(*i as i32).to_be_bytes()),
             DataType::Float4 => out.extend_from_slice(&(*i as f32).to_be_bytes()),
             DataType::Float8 => out.extend_from_slice(&(*i as f64).to_be_bytes()),
-            DataType::Numeric(_) => encode_numeric(&Decimal::from(*i), out),
+            DataType::Numeric(_) => encode_numeric(&Numeric::from_i64(*i), out),
             _ => out.extend_from_slice(&i.to_be_bytes()),
         },
         Value::Float(f) => match data_type {
@@ -253,9 +255,9 @@ pub struct NumericDigits {
 }
 
 /// Splits a decimal into base-10000 digits as PostgreSQL stores it.
-pub fn numeric_digits(value: &Decimal) -> NumericDigits {
+pub fn numeric_digits(value: &Numeric) -> NumericDigits {
     let scale = value.scale() as usize;
-    let magnitude = value.mantissa().unsigned_abs().to_string();
+    let magnitude = value.magnitude_digits();
     // Decimal digits of the integer part and of the fraction part (fraction padded to `scale` digits).
     let (int_part, frac_part) = if magnitude.len() > scale {
         (magnitude[..magnitude.len() - scale].to_string(), magnitude[magnitude.len() - scale..].to_string())
@@ -280,15 +282,10 @@ pub fn numeric_digits(value: &Decimal) -> NumericDigits {
     if digits.is_empty() {
         weight = 0;
     }
-    NumericDigits {
-        negative: value.is_sign_negative() && !value.is_zero(),
-        weight: weight as i16,
-        dscale: scale as u16,
-        digits,
-    }
+    NumericDigits { negative: value.is_negative(), weight: weight as i16, dscale: scale as u16, digits }
 }
 
-fn encode_numeric(value: &Decimal, out: &mut Vec<u8>) {
+fn encode_numeric(value: &Numeric, out: &mut Vec<u8>) {
     let parts = numeric_digits(value);
     out.extend_from_slice(&(parts.digits.len() as i16).to_be_bytes());
     out.extend_from_slice(&parts.weight.to_be_bytes());
@@ -299,7 +296,7 @@ fn encode_numeric(value: &Decimal, out: &mut Vec<u8>) {
     }
 }
 
-fn decode_numeric(bytes: &[u8]) -> Result<Decimal> {
+fn decode_numeric(bytes: &[u8]) -> Result<Numeric> {
     let read_u16 = |at: usize| -> Result<u16> {
         bytes.get(at..at + 2).map(|b| u16::from_be_bytes([b[0], b[1]])).ok_or_else(incorrect_format)
     };
@@ -313,6 +310,7 @@ fn decode_numeric(bytes: &[u8]) -> Result<Decimal> {
     match sign {
         NUMERIC_POS | NUMERIC_NEG => {}
         NUMERIC_NAN => return Err(Error::unsupported("numeric NaN is not supported")),
+        NUMERIC_PINF | NUMERIC_NINF => return Err(Error::unsupported("numeric Infinity is not supported")),
         _ => {
             return Err(Error::new(
                 sqlstate::INVALID_BINARY_REPRESENTATION,
@@ -337,50 +335,24 @@ fn decode_numeric(bytes: &[u8]) -> Result<Decimal> {
     numeric_from_digits(&NumericDigits { negative: sign == NUMERIC_NEG, weight, dscale, digits })
 }
 
-/// Builds a decimal from base-10000 digits, rounded to `dscale` (and to the 28 fraction digits occam's
-/// numeric holds); 22003 if the value does not fit.
-pub fn numeric_from_digits(parts: &NumericDigits) -> Result<Decimal> {
-    let overflow = crate::types::text::numeric_overflow;
-    // Decimal text: integer groups, then fraction groups, then cut/round to dscale.
-    let mut int_text = String::new();
-    let mut frac_text = String::new();
-    for (i, digit) in parts.digits.iter().enumerate() {
-        let power = parts.weight as i32 - i as i32;
-        if power >= 0 {
-            int_text.push_str(&format!("{digit:04}"));
-        } else {
-            if frac_text.is_empty() {
-                // Zero groups between the point and the first fraction digit.
-                for _ in 0..(-power - 1) {
-                    frac_text.push_str("0000");
-                }
-            }
-            frac_text.push_str(&format!("{digit:04}"));
-        }
+/// Builds a numeric from base-10000 digits, cut to `dscale` fraction digits as PostgreSQL's numeric_recv
+/// does (digits the scale hides are truncated); 22003 if the value is beyond numeric's range.
+pub fn numeric_from_digits(parts: &NumericDigits) -> Result<Numeric> {
+    let mut text = String::with_capacity(parts.digits.len() * 4 + 16);
+    if parts.negative {
+        text.push('-');
     }
-    // Zero groups between the last integer digit and the point.
-    let last_power = parts.weight as i32 - parts.digits.len() as i32 + 1;
-    if last_power > 0 && !parts.digits.is_empty() {
-        for _ in 0..last_power {
-            int_text.push_str("0000");
-        }
+    for digit in &parts.digits {
+        text.push_str(&format!("{digit:04}"));
     }
-    let int_text = int_text.trim_start_matches('0');
-    let text = format!(
-        "{}{}.{}",
-        if parts.negative { "-" } else { "" },
-        if int_text.is_empty() { "0" } else { int_text },
-        if frac_text.is_empty() { "0" } else { &frac_text }
-    );
-    let target_scale = (parts.dscale as u32).min(28);
-    // More fraction digits than Decimal holds are rounded by the parser.
-    let value = text.parse::<Decimal>().map_err(|_| overflow())?;
-    let mut value = value.round_dp_with_strategy(target_scale, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-    value.rescale(target_scale);
-    if value.is_zero() {
-        value.set_sign_positive(true);
+    if parts.digits.is_empty() {
+        text.push('0');
     }
-    Ok(value)
+    // The digits read as an integer times 10000^(weight - ndigits + 1).
+    let exponent = 4 * (parts.weight as i64 - parts.digits.len() as i64 + 1);
+    text.push_str(&format!("e{exponent}"));
+    let value = crate::types::numeric::parse(&text)?;
+    Ok(value.trunc(parts.dscale as i64))
 }
 
 #[cfg(test)]
@@ -396,7 +368,7 @@ mod tests {
 
     fn numeric_bytes(text: &str) -> Vec<u8> {
         let mut out = Vec::new();
-        encode(&Value::Numeric(Decimal::from_str(text).expect("decimal")), &DataType::Numeric(None), &mut out);
+        encode(&Value::Numeric(Numeric::from_str(text).expect("decimal")), &DataType::Numeric(None), &mut out);
         out
     }
 
@@ -483,8 +455,11 @@ mod tests {
             "0.0000000000000000000000000001",
             "3.1415926535897932384626433832",
             "123456789.000000001",
+            "123456789012345678901234567890123456789012345.678901234567890123456789",
+            "-0.000000000000000000000000000000000000000001",
+            "100000000000000000000000000000000000000000000000000000000000",
         ] {
-            let value = Value::Numeric(Decimal::from_str(text).unwrap());
+            let value = Value::Numeric(Numeric::from_str(text).unwrap());
             let back = round_trip(value.clone(), DataType::Numeric(None));
             assert_eq!(back, value, "{text}");
             match back {
@@ -504,11 +479,12 @@ mod tests {
         );
         let bad_sign = [0, 0, 0, 0, 0x12, 0, 0, 0];
         assert_eq!(decode(&bad_sign, &DataType::Numeric(None)).unwrap_err().code, "22P03");
-        // Weight 10 (10^40) does not fit.
+        // Weight 10: 10^40, beyond an i128 mantissa.
         let huge = [0, 1, 0, 10, 0, 0, 0, 0, 0, 1];
-        assert_eq!(decode(&huge, &DataType::Numeric(None)).unwrap_err().code, "22003");
-        // dscale rounds extra digits: 1.2345 with dscale 2 -> 1.23 (PostgreSQL trusts dscale the same way).
+        let value = decode(&huge, &DataType::Numeric(None)).unwrap();
+        assert_eq!(value, Value::Numeric(Numeric::from_str("1e40").unwrap()));
+        // dscale cuts extra digits: 1.2345 with dscale 2 -> 1.23 (PostgreSQL's numeric_recv truncates).
         let value = decode(&[0, 2, 0, 0, 0, 0, 0, 2, 0, 1, 0x09, 0x29], &DataType::Numeric(None)).unwrap();
-        assert_eq!(value, Value::Numeric(Decimal::from_str("1.23").unwrap()));
+        assert_eq!(value, Value::Numeric(Numeric::from_str("1.23").unwrap()));
     }
 }

@@ -8,13 +8,12 @@
 pub mod binary;
 pub mod interval;
 pub mod json;
+pub mod numeric;
 pub mod text;
 pub mod zone;
 
 use std::cmp::Ordering;
 use std::fmt;
-
-use rust_decimal::Decimal;
 
 /// The kind of object an object-identifier alias type names (PostgreSQL's `reg*` types): values are
 /// oids that read and print as names, looked up in the catalog (`sql::system::names`).
@@ -42,7 +41,7 @@ pub enum DataType {
     Float4,
     Float8,
     /// numeric(precision, scale); `None` means unconstrained.
-    Numeric(Option<(u32, u32)>),
+    Numeric(Option<(u32, i32)>),
     Text,
     /// varchar(n) / character varying(n); `None` means unlimited.
     Varchar(Option<u32>),
@@ -446,7 +445,10 @@ impl DataType {
     pub fn typmod(&self) -> i32 {
         match self {
             DataType::Varchar(Some(n)) | DataType::Char(n) => *n as i32 + 4,
-            DataType::Numeric(Some((precision, scale))) => (((*precision << 16) | *scale) as i32).wrapping_add(4),
+            // PostgreSQL's packing: the scale in the low 11 bits (two's complement, so -1000..1000 fit).
+            DataType::Numeric(Some((precision, scale))) => {
+                (((*precision << 16) | (*scale as u32 & 0x7ff)) as i32).wrapping_add(4)
+            }
             _ => -1,
         }
     }
@@ -498,10 +500,7 @@ impl DataType {
     /// zeros).
     pub fn restore_key_value(&self, value: Value) -> Value {
         match (self, value) {
-            (DataType::Numeric(Some((_, scale))), Value::Numeric(mut n)) => {
-                n.rescale(*scale);
-                Value::Numeric(n)
-            }
+            (DataType::Numeric(Some((_, scale))), Value::Numeric(n)) => Value::Numeric(n.round(*scale as i64)),
             (_, value) => value,
         }
     }
@@ -560,7 +559,7 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Numeric(Decimal),
+    Numeric(numeric::Numeric),
     Text(String),
     Bytea(Vec<u8>),
     Uuid(uuid::Uuid),
@@ -596,8 +595,8 @@ impl Value {
             (Numeric(a), Numeric(b)) => a.cmp(b),
             (Int(a), Float(b)) => (*a as f64).total_cmp(b),
             (Float(a), Int(b)) => a.total_cmp(&(*b as f64)),
-            (Int(a), Numeric(b)) => Decimal::from(*a).cmp(b),
-            (Numeric(a), Int(b)) => a.cmp(&Decimal::from(*b)),
+            (Int(a), Numeric(b)) => numeric::Numeric::from_i64(*a).cmp(b),
+            (Numeric(a), Int(b)) => a.cmp(&numeric::Numeric::from_i64(*b)),
             (Text(a), Text(b)) => a.cmp(b),
             (Bytea(a), Bytea(b)) => a.cmp(b),
             (Uuid(a), Uuid(b)) => a.cmp(b),

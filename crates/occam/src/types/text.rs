@@ -11,8 +11,8 @@
 
 use std::str::FromStr;
 
+use crate::types::numeric::Numeric;
 use chrono::{Datelike, Duration, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
-use rust_decimal::Decimal;
 
 use crate::error::{sqlstate, Error, Result};
 use crate::types::{DataType, Value};
@@ -441,42 +441,33 @@ fn parse_float4(text: &str) -> Result<Value> {
 // Numeric
 
 /// numeric output: the value with its scale (`1.50`), never negative zero.
-pub fn format_numeric(value: &Decimal) -> String {
-    let mut value = *value;
-    if value.is_zero() {
-        value.set_sign_positive(true);
-    }
+pub fn format_numeric(value: &Numeric) -> String {
     value.to_string()
 }
 
-/// The 22003 error for a numeric value beyond what occam's numeric (28-29 significant digits) holds.
+/// The 22003 error for a value beyond numeric's range (131072 digits before the point, 16383 after).
 pub fn numeric_overflow() -> Error {
-    Error::out_of_range("value overflows numeric format")
+    crate::types::numeric::overflow()
 }
 
 /// Applies numeric(p,s): rounds half away from zero to `s` fraction digits and checks the precision
 /// (22003 `numeric field overflow`).
-pub fn apply_numeric_typmod(value: Decimal, precision: u32, scale: u32) -> Result<Decimal> {
-    let scale = scale.min(28);
-    let mut rounded = value.round_dp_with_strategy(scale, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-    rounded.rescale(scale);
-    let max_integer_digits = precision.saturating_sub(scale);
-    let integer_part = rounded.abs().trunc();
-    let integer_digits = if integer_part.is_zero() { 0 } else { integer_part.mantissa().to_string().len() as u32 };
+pub fn apply_numeric_typmod(value: Numeric, precision: u32, scale: i32) -> Result<Numeric> {
+    let rounded = value.round(scale as i64);
+    // Digits before the point; a scale above the precision (numeric(3, 5)) bounds values below 1.
+    let max_integer_digits = precision as i64 - scale as i64;
+    let integer_digits = rounded.leading_exponent().map_or(i64::MIN, |e| e + 1);
     if integer_digits > max_integer_digits {
         let bound = if max_integer_digits == 0 { "1".to_string() } else { format!("10^{max_integer_digits}") };
         return Err(Error::out_of_range("numeric field overflow").with_detail(format!(
             "A field with precision {precision}, scale {scale} must round to an absolute value less than {bound}."
         )));
     }
-    if rounded.is_zero() {
-        rounded.set_sign_positive(true);
-    }
     Ok(rounded)
 }
 
 /// Parses numeric input: `[+-]digits[.digits][e[+-]digits]`, surrounded by optional whitespace.
-pub fn parse_numeric(text: &str) -> Result<Decimal> {
+pub fn parse_numeric(text: &str) -> Result<Numeric> {
     let body = text.trim_matches(is_pg_space);
     let lower = body.to_ascii_lowercase();
     let unsigned = lower.strip_prefix(['+', '-']).unwrap_or(&lower);
@@ -486,68 +477,7 @@ pub fn parse_numeric(text: &str) -> Result<Decimal> {
     if !float_literal_ok(&lower) {
         return Err(Error::invalid_text("numeric", text));
     }
-    let negative = lower.starts_with('-');
-    let (mantissa, exponent) = match unsigned.split_once('e') {
-        Some((m, e)) => (m, Some(e)),
-        None => (unsigned, None),
-    };
-    let mantissa = mantissa.strip_suffix('.').unwrap_or(mantissa);
-    let mut value = if mantissa.starts_with('.') {
-        Decimal::from_str(&format!("0{mantissa}"))
-    } else {
-        Decimal::from_str(mantissa)
-    }
-    .map_err(|_| numeric_overflow())?;
-    if let Some(exponent) = exponent {
-        let exponent: i64 = exponent.parse().map_err(|_| numeric_overflow())?;
-        // PostgreSQL's bound on the exponent (INT_MAX / 2).
-        if exponent.abs() > i64::from(i32::MAX / 2) {
-            return Err(numeric_overflow());
-        }
-        value = scale_by_power_of_ten(value, exponent)?;
-    }
-    if negative {
-        value.set_sign_negative(true);
-    }
-    if value.is_zero() {
-        value.set_sign_positive(true);
-    }
-    Ok(value)
-}
-
-/// `value * 10^exponent`, keeping PostgreSQL's display scale (`max(0, scale - exponent)`).
-fn scale_by_power_of_ten(value: Decimal, exponent: i64) -> Result<Decimal> {
-    if exponent == 0 {
-        return Ok(value);
-    }
-    let scale = value.scale() as i64;
-    let mantissa = value.mantissa();
-    let new_scale = scale - exponent;
-    if new_scale >= 0 {
-        if new_scale > 28 {
-            // Too many fraction digits: round what fits.
-            let shifted = Decimal::from_i128_with_scale(mantissa, scale as u32);
-            let mut out = shifted;
-            let drop = new_scale - scale;
-            for _ in 0..drop.min(60) {
-                out = out.checked_div(Decimal::TEN).ok_or_else(numeric_overflow)?;
-            }
-            let mut out = out.round_dp(28);
-            out.rescale(28);
-            return Ok(out);
-        }
-        Decimal::try_from_i128_with_scale(mantissa, new_scale as u32).map_err(|_| numeric_overflow())
-    } else {
-        let mut out = Decimal::from_i128_with_scale(mantissa, 0);
-        // A zero never overflows, so it would take the loop a billion steps to scale '0e1000000000'.
-        if out.is_zero() {
-            return Ok(out);
-        }
-        for _ in 0..(-new_scale) {
-            out = out.checked_mul(Decimal::TEN).ok_or_else(numeric_overflow)?;
-        }
-        Ok(out)
-    }
+    crate::types::numeric::parse(&lower)
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -1451,13 +1381,14 @@ mod tests {
         assert_eq!(round_trip("-0.00", n), "0.00");
         assert_eq!(round_trip("-12.345", n), "-12.345");
         assert_eq!(err("abc", n).message, "invalid input syntax for type numeric: \"abc\"");
-        assert_eq!(err("1e100", n).code, "22003");
+        assert_eq!(err("1e131072", n).code, "22003");
+        assert_eq!(err("1e-16384", n).code, "22003");
         assert_eq!(round_trip("1.005", DataType::Numeric(Some((5, 2)))), "1.01");
         assert_eq!(err("1234.5", DataType::Numeric(Some((5, 2)))).message, "numeric field overflow");
-        assert_eq!(err("123456789012345678901234567890", n).message, "value overflows numeric format");
-        // More fraction digits than occam's numeric holds (28) are rounded.
-        assert_eq!(round_trip("0.12345678901234567890123456789012", n), "0.1234567890123456789012345679");
-        assert_eq!(round_trip("1.5e-30", n), "0.0000000000000000000000000000");
+        // Every digit is kept, as PostgreSQL.
+        assert_eq!(round_trip("123456789012345678901234567890", n), "123456789012345678901234567890");
+        assert_eq!(round_trip("0.12345678901234567890123456789012", n), "0.12345678901234567890123456789012");
+        assert_eq!(round_trip("1.5e-30", n), "0.0000000000000000000000000000015");
     }
 
     #[test]

@@ -49,8 +49,12 @@ pub use auth::{
 pub use tls::ServerTls;
 pub(crate) use transport::in_isolated_decoder;
 
-/// The version reported in the `server_version` parameter (what clients see as the PostgreSQL version).
+/// The version reported in the `server_version` parameter (what clients see as the PostgreSQL version):
+/// Aurora DSQL's.
 pub const SERVER_VERSION: &str = "16.15";
+/// The version postgres mode reports: the PostgreSQL 15 its behaviour is checked against (and whose
+/// pg_dump, psql and drivers' version checks then accept it).
+pub const POSTGRES_MODE_SERVER_VERSION: &str = "15.18";
 
 /// DSQL's limit of connections per cluster, the default of `--max-connections`.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 10_000;

@@ -11,6 +11,8 @@
 use std::sync::Arc;
 
 use crate::catalog::functions::SqlFunction;
+mod view_dml;
+
 use crate::catalog::views::ViewDefinition;
 use crate::catalog::{Catalog, Table};
 use crate::error::{sqlstate, Error, Result};
@@ -53,6 +55,7 @@ fn plan_statement_reading(
     reads_rows: bool,
 ) -> Result<PlannedStatement> {
     if let ast::Statement::Merge(rewritten) = statement {
+        refuse_merge_into_view(catalog, rewritten)?;
         let inner = plan_statement_reading(catalog, rewritten, declared, user, reads_rows)?;
         return Ok(PlannedStatement {
             plan: Plan::Merge(Box::new(inner.plan)),
@@ -162,7 +165,16 @@ fn plan_statement_reading(
             (Plan::WaitForJob { job_id: binder.bind_wait_for_job(name, args)? }, columns)
         }
         ast::Statement::Truncate { names, restart_identity } => {
-            let tables = names.iter().map(|name| catalog.table(name).cloned()).collect::<Result<_>>()?;
+            let truncated = |name: &ast::ObjectName| {
+                // A view, or a materialized view (whose rows are a table), is no table to empty, as in PG.
+                match catalog.find_view(name).or_else(|| catalog.find_materialized(name)) {
+                    Some(view) => {
+                        Err(Error::new(sqlstate::WRONG_OBJECT_TYPE, format!("\"{}\" is not a table", view.name)))
+                    }
+                    None => catalog.table(name).cloned(),
+                }
+            };
+            let tables = names.iter().map(truncated).collect::<Result<_>>()?;
             (Plan::Truncate { tables, restart_identity: *restart_identity }, empty_columns())
         }
         ast::Statement::Access(access) => (Plan::Access(access.clone()), empty_columns()),
@@ -206,6 +218,31 @@ fn plan_statement_reading(
 /// text is the same in the text format, and the binary format then carries the name, not the oid).
 /// ORDER BY on such a column still sorts by oid, as in PostgreSQL.
 /// The type a COPY column is written as: an untyped literal as text, as the protocol sends it.
+/// MERGE writes tables only (PostgreSQL 15 does not rewrite it for views): `0A000`, as PostgreSQL, when
+/// the target of the rewritten MERGE's actions is a view.
+fn refuse_merge_into_view(catalog: &Catalog, rewritten: &ast::Statement) -> Result<()> {
+    let with = match rewritten {
+        ast::Statement::Query(query) => &query.with,
+        ast::Statement::Insert(insert) => &insert.with,
+        ast::Statement::Update(update) => &update.with,
+        ast::Statement::Delete(delete) => &delete.with,
+        _ => return Ok(()),
+    };
+    let targets = with.iter().filter_map(|cte| match cte.modifying.as_deref() {
+        Some(ast::Statement::Insert(insert)) => Some(&insert.table),
+        Some(ast::Statement::Update(update)) => Some(&update.table),
+        Some(ast::Statement::Delete(delete)) => Some(&delete.table),
+        _ => None,
+    });
+    for target in targets {
+        if let Some(view) = catalog.find_view(target) {
+            return Err(Error::unsupported(format!("cannot execute MERGE on relation \"{}\"", view.name))
+                .with_detail("This operation is not supported for views."));
+        }
+    }
+    Ok(())
+}
+
 fn copy_type(data_type: DataType) -> DataType {
     match data_type {
         DataType::Unknown => DataType::Text,
@@ -907,7 +944,10 @@ impl<'c> Binder<'c> {
     // ---- statements ----
 
     fn plan_insert(&mut self, insert: &ast::Insert) -> Result<InsertPlan> {
-        let table = self.modified_table(&insert.table, "insert into")?;
+        if let Some(view) = self.catalog.find_view(&insert.table) {
+            return self.plan_view_insert(insert, &view.clone());
+        }
+        let table = self.modified_table(&insert.table)?;
         let targets: Vec<usize> = if insert.columns.is_empty() {
             table.visible_columns().map(|(i, _)| i).collect()
         } else {
@@ -929,6 +969,19 @@ impl<'c> Binder<'c> {
             }
             targets
         };
+        let column_list = !insert.columns.is_empty();
+        self.plan_insert_into(insert, table, targets, column_list)
+    }
+
+    /// INSERT of `insert`'s source into `targets` (table columns) of `table`; `column_list`: whether the
+    /// statement named its columns (without a list, missing trailing values are DEFAULT).
+    fn plan_insert_into(
+        &mut self,
+        insert: &ast::Insert,
+        table: Arc<Table>,
+        targets: Vec<usize>,
+        column_list: bool,
+    ) -> Result<InsertPlan> {
         self.clause = "VALUES";
         let identity_always = |target: usize| table.columns[target].identity == Some(crate::catalog::Identity::Always);
         let source = match &insert.source {
@@ -958,7 +1011,7 @@ impl<'c> Binder<'c> {
                     if row.len() > targets.len() {
                         return Err(Error::syntax("INSERT has more expressions than target columns"));
                     }
-                    if row.len() < targets.len() && !insert.columns.is_empty() {
+                    if row.len() < targets.len() && column_list {
                         return Err(Error::syntax("INSERT has more target columns than expressions"));
                     }
                     let mut bound = Vec::with_capacity(row.len());
@@ -985,7 +1038,7 @@ impl<'c> Binder<'c> {
                 if query.visible > targets.len() {
                     return Err(Error::syntax("INSERT has more expressions than target columns"));
                 }
-                if query.visible < targets.len() && !insert.columns.is_empty() {
+                if query.visible < targets.len() && column_list {
                     return Err(Error::syntax("INSERT has more target columns than expressions"));
                 }
                 let mut casts = Vec::with_capacity(query.visible);
@@ -1006,7 +1059,7 @@ impl<'c> Binder<'c> {
         let on_conflict = insert.on_conflict.as_ref().map(|c| self.plan_on_conflict(c, &table)).transpose()?;
         let returning = self.bind_returning(&insert.returning, &table, None)?;
         let enforce_typmod = table.columns.iter().map(|c| has_typmod(&c.data_type)).collect();
-        Ok(InsertPlan { table, targets, source, defaults, enforce_typmod, on_conflict, returning })
+        Ok(InsertPlan { table, targets, source, defaults, enforce_typmod, on_conflict, returning, view_check: None })
     }
 
     /// ON CONFLICT: the arbiter the target names (the primary key or a valid unique index over the same
@@ -1157,7 +1210,7 @@ impl<'c> Binder<'c> {
         }
         self.clause = "RETURNING";
         let (projection, columns) = self.bind_projection(items, scope)?;
-        Ok(Some(Returning { projection, columns: Arc::from(columns) }))
+        Ok(Some(Returning { projection, columns: Arc::from(columns), view: None }))
     }
 
     /// FROM items (a SELECT's, UPDATE's FROM, DELETE's USING), added to `scope` after what it holds: their
@@ -1341,7 +1394,6 @@ impl<'c> Binder<'c> {
         Ok(bound_assignments)
     }
 
-    /// The table an INSERT, UPDATE or DELETE writes; views are not updatable yet.
     /// `COPY`: FROM binds the INSERT of the copied columns, TO the query of them (or the query given).
     fn plan_copy(&mut self, copy: &ast::Copy) -> Result<Plan> {
         use crate::sql::copy::CopyColumn;
@@ -1408,11 +1460,8 @@ impl<'c> Binder<'c> {
         Ok(Plan::CopyTo(CopyToPlan { query, columns, options }))
     }
 
-    fn modified_table(&self, name: &ast::ObjectName, verb: &str) -> Result<Arc<Table>> {
-        if let Some(view) = self.catalog.find_view(name) {
-            return Err(Error::unsupported(format!("cannot {verb} view \"{}\"", view.name))
-                .with_detail("occam does not update views yet."));
-        }
+    /// The table an INSERT, UPDATE or DELETE writes (a view's are bound by `view_dml`).
+    fn modified_table(&self, name: &ast::ObjectName) -> Result<Arc<Table>> {
         if let Some(view) = self.catalog.find_materialized(name) {
             return Err(Error::new(
                 sqlstate::WRONG_OBJECT_TYPE,
@@ -1428,8 +1477,14 @@ impl<'c> Binder<'c> {
     fn plan_create_view(&mut self, create: &ast::CreateView) -> Result<ViewDefinition> {
         // A view may read a materialized view that is not populated: reading the view is the error.
         self.reads_rows = false;
-        self.define_view(create, "CREATE VIEW specifies more column names than columns")
-            .map(|(definition, _)| definition)
+        let (definition, _) = self.define_view(create, "CREATE VIEW specifies more column names than columns")?;
+        if create.check_option.is_some() {
+            if let Some(reason) = crate::sql::updatable::refusal(self.catalog, &create.query) {
+                return Err(Error::unsupported("WITH CHECK OPTION is supported only on automatically updatable views")
+                    .with_hint(reason));
+            }
+        }
+        Ok(definition)
     }
 
     /// A view's definition from `CREATE VIEW` (see `plan_create_view`), with its bound query.
@@ -1498,6 +1553,7 @@ impl<'c> Binder<'c> {
             sql: create.sql.clone(),
             depends_on,
             or_replace: create.or_replace,
+            check_option: create.check_option,
         };
         Ok((definition, plan))
     }
@@ -1514,6 +1570,7 @@ impl<'c> Binder<'c> {
                 columns: create.columns.clone(),
                 query: create.query.clone(),
                 sql: create.sql.clone(),
+                check_option: None,
             },
             "too many column names were specified",
         )?;
@@ -1574,6 +1631,21 @@ impl<'c> Binder<'c> {
     /// names or enclosing queries, with as many columns as the view was created with (a `*` in it does
     /// not grow when its table does, as in PostgreSQL).
     fn plan_view(&mut self, view: &crate::catalog::views::View) -> Result<QueryPlan> {
+        let mut plan = self.in_view(view, |b| b.plan_query(&view.query))?;
+        if plan.visible > view.columns.len() {
+            plan.visible = view.columns.len();
+            plan.columns = plan.columns[..plan.visible].iter().cloned().collect();
+        }
+        Ok(plan)
+    }
+
+    /// Runs `bind` on (part of) `view`'s query where the view's query is bound: on its own, seeing none of
+    /// the statement's WITH names or enclosing queries; a view that reads itself is `42P17`.
+    fn in_view<T>(
+        &mut self,
+        view: &crate::catalog::views::View,
+        bind: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
         if self.expanding_views.contains(&view.id) {
             return Err(Error::new(
                 sqlstate::INVALID_OBJECT_DEFINITION,
@@ -1588,7 +1660,7 @@ impl<'c> Binder<'c> {
         let grouping = self.grouping.take();
         let windows = self.windows.take();
         // Its names are looked up as when it was created (PostgreSQL binds them then).
-        let plan = crate::catalog::schemas::with_search_path(view.search_path.clone(), || self.plan_query(&view.query));
+        let bound = crate::catalog::schemas::with_search_path(view.search_path.clone(), || bind(self));
         self.common_tables = common_tables;
         self.outer = outer;
         self.outer_groups = outer_groups;
@@ -1596,16 +1668,14 @@ impl<'c> Binder<'c> {
         self.grouping = grouping;
         self.windows = windows;
         self.expanding_views.pop();
-        let mut plan = plan?;
-        if plan.visible > view.columns.len() {
-            plan.visible = view.columns.len();
-            plan.columns = plan.columns[..plan.visible].iter().cloned().collect();
-        }
-        Ok(plan)
+        bound
     }
 
     fn plan_update(&mut self, update: &ast::Update) -> Result<UpdatePlan> {
-        let table = self.modified_table(&update.table, "update")?;
+        if let Some(view) = self.catalog.find_view(&update.table) {
+            return self.plan_view_update(update, &view.clone());
+        }
+        let table = self.modified_table(&update.table)?;
         let alias = update.alias.as_deref();
         let mut scope = Self::table_scope(&table, alias)?;
         let (others, other_width) = self.plan_from_items(&update.from, &mut scope)?;
@@ -1628,11 +1698,14 @@ impl<'c> Binder<'c> {
             projection.extend((width..width + other_width).map(BoundExpr::Column));
             Some(Self::joined_read(&table, alias, others, filter.take(), projection))
         };
-        Ok(UpdatePlan { table, filter, assignments, enforce_typmod, changes_key, returning, joined })
+        Ok(UpdatePlan { table, filter, assignments, enforce_typmod, changes_key, returning, joined, view_check: None })
     }
 
     fn plan_delete(&mut self, delete: &ast::Delete) -> Result<DeletePlan> {
-        let table = self.modified_table(&delete.table, "delete from")?;
+        if let Some(view) = self.catalog.find_view(&delete.table) {
+            return self.plan_view_delete(delete, &view.clone());
+        }
+        let table = self.modified_table(&delete.table)?;
         let alias = delete.alias.as_deref();
         let mut scope = Self::table_scope(&table, alias)?;
         let (others, other_width) = self.plan_from_items(&delete.using, &mut scope)?;

@@ -49,7 +49,7 @@ use crate::types::{Row, Value};
 pub use eval::eval;
 pub use instrument::NodeStats;
 pub use modify::index_entry;
-pub use referential::check_parents;
+pub use referential::check_parents_now;
 
 /// Rows an operator hands its parent at a time.
 pub const BATCH_SIZE: usize = 1024;
@@ -220,6 +220,16 @@ pub fn run<'a>(plan: &'a PhysicalPlan, ctx: &mut ExecContext<'a>) -> Result<Vec<
         }
     }
     Ok(rows)
+}
+
+/// Runs the deferred constraint checks `which` selects (see `referential::run_deferred`).
+pub fn run_deferred_checks(
+    txn: &mut Transaction,
+    which: impl Fn(&crate::txn::ConstraintId) -> bool,
+    functions: &FunctionContext,
+    planning: &Planning,
+) -> Result<()> {
+    referential::run_deferred(txn, which, functions, planning)
 }
 
 /// Runs DML or a query. DDL is executed by the session (it touches the catalog).

@@ -23,7 +23,7 @@ use crate::sql::optimize;
 use crate::sql::plan::physical::{Node, PhysicalQuery};
 use crate::sql::plan::{
     Arbiter, BoundExpr, ConflictPlan, ConflictUpdatePlan, DeletePlan, InsertPlan, InsertSource, ModifyingCte, Plan,
-    QueryPlan, Returning, UpdatePlan,
+    QueryPlan, Returning, UpdatePlan, ViewColumns,
 };
 use crate::sql::scalar;
 use crate::txn::Transaction;
@@ -114,14 +114,85 @@ fn project_returning(
     planning: &Planning,
 ) -> Result<Vec<Row>> {
     let Some(returning) = returning else { return Ok(Vec::new()) };
-    let exprs: Vec<&BoundExpr> = returning.projection.iter().collect();
+    let view_levels = returning.view.iter().flat_map(|view| view.levels.iter().flatten());
+    let exprs: Vec<&BoundExpr> = returning.projection.iter().chain(view_levels).collect();
     let plans = optimize::plan_expressions(&exprs, &planning.environment(txn));
     let mut ctx = ExecContext::for_query(txn, params, functions, &plans, planning.memory_limit, false);
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
-        out.push(eval_all(&returning.projection, row, &mut ctx)?);
+        match &returning.view {
+            None => out.push(eval_all(&returning.projection, row, &mut ctx)?),
+            Some(view) => {
+                let row = with_view_columns(view, row, &mut ctx)?;
+                out.push(eval_all(&returning.projection, &row, &mut ctx)?);
+            }
+        }
     }
     Ok(out)
+}
+
+/// A written row of a view's table (followed by a FROM item's columns) with the view's columns computed
+/// and placed after the table's, as a statement on the view reads it.
+fn with_view_columns(view: &ViewColumns, row: &[Value], ctx: &mut ExecContext) -> Result<Row> {
+    let (table_row, rest) = row.split_at(view.table_width.min(row.len()));
+    let mut current = table_row.to_vec();
+    for level in &view.levels {
+        let values = eval_all(level, &current, ctx)?;
+        current.truncate(view.table_width);
+        current.extend(values);
+    }
+    current.extend_from_slice(rest);
+    Ok(current)
+}
+
+/// The CHECK OPTIONs of the views a statement writes through, with their subqueries planned.
+struct ViewChecks<'p> {
+    view: &'p ViewColumns,
+    plans: PhysicalQuery,
+}
+
+impl<'p> ViewChecks<'p> {
+    fn new(view: Option<&'p ViewColumns>, txn: &Transaction, planning: &Planning) -> Option<ViewChecks<'p>> {
+        let view = view.filter(|v| !v.checks.is_empty())?;
+        let last = view.checks.iter().map(|c| c.level).max().unwrap_or(0);
+        let exprs: Vec<&BoundExpr> =
+            view.checks.iter().map(|c| &c.condition).chain(view.levels[..last].iter().flatten()).collect();
+        Some(ViewChecks { view, plans: optimize::plan_expressions(&exprs, &planning.environment(txn)) })
+    }
+
+    /// 44000 unless written table row `row` satisfies every condition (NULL does not, as in PostgreSQL),
+    /// the innermost view's first.
+    fn check(
+        &self,
+        table: &Table,
+        row: &[Value],
+        txn: &Transaction,
+        params: &[Value],
+        functions: &FunctionContext,
+        planning: &Planning,
+    ) -> Result<()> {
+        let mut ctx = ExecContext::for_query(txn, params, functions, &self.plans, planning.memory_limit, false);
+        let width = self.view.table_width;
+        let mut current = row[..width].to_vec();
+        for (level, columns) in self.view.levels.iter().enumerate() {
+            for check in self.view.checks.iter().filter(|c| c.level == level) {
+                if eval(&check.condition, &current, &mut ctx)? != Value::Bool(true) {
+                    return Err(Error::new(
+                        sqlstate::WITH_CHECK_OPTION_VIOLATION,
+                        format!("new row violates check option for view \"{}\"", check.view),
+                    )
+                    .with_detail(failing_row(table, &row[..width])));
+                }
+            }
+            if self.view.checks.iter().all(|c| c.level <= level) {
+                break;
+            }
+            let values = eval_all(columns, &current, &mut ctx)?;
+            current.truncate(width);
+            current.extend(values);
+        }
+        Ok(())
+    }
 }
 
 /// PostgreSQL's DETAIL of a row that breaks a constraint: `Failing row contains (1, null).`
@@ -398,6 +469,7 @@ pub fn insert(
         None => Vec::new(),
     };
     let conflict_plans = optimize::plan_expressions(&conflict_exprs, &planning.environment(txn));
+    let view_checks = ViewChecks::new(plan.view_check.as_ref(), txn, planning);
     // The rows inserted or updated (what the tag counts and RETURNING returns), and the keys of the rows
     // this statement wrote (DO UPDATE may not change one of them again).
     let mut written: Vec<Row> = Vec::with_capacity(rows.len());
@@ -437,6 +509,9 @@ pub fn insert(
                         params,
                         functions,
                     )? {
+                        if let Some(checks) = &view_checks {
+                            checks.check(table, &updated, txn, params, functions, planning)?;
+                        }
                         written.push(updated);
                         replaced.push(Some(existing));
                     }
@@ -457,6 +532,9 @@ pub fn insert(
         }
         if plan.on_conflict.is_some() {
             touched.insert(key);
+        }
+        if let Some(checks) = &view_checks {
+            checks.check(table, &row, txn, params, functions, planning).map_err(|err| locate(err, index))?;
         }
         written.push(row);
         replaced.push(None);
@@ -708,6 +786,7 @@ pub(super) fn update_rows(
     }
     let mut new_rows = Vec::with_capacity(changes.len());
     let mut old_rows = Vec::with_capacity(changes.len());
+    let view_checks = ViewChecks::new(plan.view_check.as_ref(), txn, planning);
     for (old_key, old_row, mut row, others) in changes {
         check_row(table, &plan.enforce_typmod, &mut row, &mut ExecContext::new(txn, params, functions))?;
         if !table.indexes.is_empty() {
@@ -725,6 +804,9 @@ pub(super) fn update_rows(
             }
         }
         txn.put(new_key, value);
+        if let Some(checks) = &view_checks {
+            checks.check(table, &row, txn, params, functions, planning)?;
+        }
         row.extend(others);
         new_rows.push(row);
         old_rows.push(old_row);
@@ -915,6 +997,7 @@ pub fn fill_table(
         enforce_typmod: vec![false; table.columns.len()],
         on_conflict: None,
         returning: None,
+        view_check: None,
         table,
     };
     insert(&plan, txn, params, functions, planning, None, None)

@@ -16,8 +16,13 @@
 //! own constraints hold; the rows a cascade changes are enforced in turn from a queue, level by level (no
 //! recursion, however deep the chain). A concurrent child insert that found the parent row holds its
 //! key-share lock, so the two conflict at COMMIT whichever commits first.
+//!
+//! A deferred key (`DEFERRABLE INITIALLY DEFERRED`, or `SET CONSTRAINTS ... DEFERRED`) queues its child-side
+//! checks and its NO ACTION parent-side checks in the transaction instead (`txn::DeferredConstraints`);
+//! [`run_deferred`] runs them against the transaction as it is at COMMIT (or at `SET CONSTRAINTS ...
+//! IMMEDIATE`), before the commit validates, so the key-share locks they take still conflict as above.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 
 use super::Planning;
@@ -27,7 +32,7 @@ use crate::sql::ast::ReferentialAction;
 use crate::sql::functions::FunctionContext;
 use crate::sql::plan::{BoundExpr, DeletePlan, UpdatePlan};
 use crate::sql::scalar::{self, BinaryOp};
-use crate::txn::{RowLock, Transaction};
+use crate::txn::{ConstraintId, DeferredCheck, RowLock, Transaction};
 use crate::types::{Row, Value};
 
 /// A changed row of a referenced table: the old row and the new one (None: deleted).
@@ -59,50 +64,160 @@ pub fn check_parents(
     txn: &mut Transaction,
     functions: &FunctionContext,
 ) -> Result<()> {
+    check_parents_of(table, rows, txn, functions, true)
+}
+
+/// [`check_parents`] at once, whether the keys are deferred or not (ALTER TABLE's checks of stored rows:
+/// VALIDATE CONSTRAINT, ADD FOREIGN KEY).
+pub fn check_parents_now(
+    table: &Table,
+    rows: &[(&[Value], Option<&[Value]>)],
+    txn: &mut Transaction,
+    functions: &FunctionContext,
+) -> Result<()> {
+    check_parents_of(table, rows, txn, functions, false)
+}
+
+fn check_parents_of(
+    table: &Table,
+    rows: &[(&[Value], Option<&[Value]>)],
+    txn: &mut Transaction,
+    functions: &FunctionContext,
+    may_defer: bool,
+) -> Result<()> {
     for key in &table.foreign_keys {
+        let deferred = may_defer && is_deferred(txn, table.id, key);
         let mut parent: Option<Arc<Table>> = None;
         for (new, old) in rows {
             if old.is_some_and(|old| key.columns.iter().all(|&c| old[c] == new[c])) {
                 continue;
             }
-            let nulls = key.columns.iter().filter(|&&c| new[c].is_null()).count();
-            if nulls == key.columns.len() {
+            if key.columns.iter().all(|&c| new[c].is_null()) {
                 continue;
             }
-            if nulls > 0 {
-                if !key.match_full {
-                    continue;
-                }
-                return Err(Error::new(
-                    sqlstate::FOREIGN_KEY_VIOLATION,
-                    format!(
-                        "insert or update on table \"{}\" violates foreign key constraint \"{}\"",
-                        table.name, key.name
-                    ),
-                )
-                .with_detail("MATCH FULL does not allow mixing of null and nonnull key values."));
+            if deferred {
+                let constraint = (table.id, key.name.clone());
+                txn.deferred_constraints_mut()
+                    .defer(DeferredCheck::Child { constraint, row_key: table.row_key_of(new) });
+                continue;
             }
             let parent = match &parent {
                 Some(parent) => parent.clone(),
                 None => parent.insert(table_by_id(functions, key.parent_id)?).clone(),
             };
-            if !parent_row_present(&parent, key, table, new, txn)? {
-                return Err(Error::new(
-                    sqlstate::FOREIGN_KEY_VIOLATION,
-                    format!(
-                        "insert or update on table \"{}\" violates foreign key constraint \"{}\"",
-                        table.name, key.name
-                    ),
-                )
-                .with_detail(format!(
-                    "{} is not present in table \"{}\".",
-                    describe_key(table, &key.columns, new),
-                    parent.name
-                )));
+            check_parent_of(table, key, &parent, new, txn)?;
+        }
+    }
+    Ok(())
+}
+
+/// Whether `txn` defers foreign key `key` of table `child_id` now (`DEFERRABLE INITIALLY DEFERRED`, or
+/// `SET CONSTRAINTS`); RESTRICT, CASCADE, SET NULL and SET DEFAULT act at once whatever it says, as in
+/// PostgreSQL.
+fn is_deferred(txn: &Transaction, child_id: u32, key: &ForeignKey) -> bool {
+    key.deferrable && txn.deferred_constraints().is_deferred(child_id, &key.name, key.initially_deferred)
+}
+
+/// 23503 unless child row `row` of `table` has the parent row its key `key` references (or a NULL exempts
+/// it, as its MATCH says).
+fn check_parent_of(
+    table: &Table,
+    key: &ForeignKey,
+    parent: &Table,
+    row: &[Value],
+    txn: &mut Transaction,
+) -> Result<()> {
+    let violation = || {
+        Error::new(
+            sqlstate::FOREIGN_KEY_VIOLATION,
+            format!("insert or update on table \"{}\" violates foreign key constraint \"{}\"", table.name, key.name),
+        )
+    };
+    let nulls = key.columns.iter().filter(|&&c| row[c].is_null()).count();
+    if nulls == key.columns.len() || (nulls > 0 && !key.match_full) {
+        return Ok(());
+    }
+    if nulls > 0 {
+        return Err(violation().with_detail("MATCH FULL does not allow mixing of null and nonnull key values."));
+    }
+    if parent_row_present(parent, key, table, row, txn)? {
+        return Ok(());
+    }
+    Err(violation().with_detail(format!(
+        "{} is not present in table \"{}\".",
+        describe_key(table, &key.columns, row),
+        parent.name
+    )))
+}
+
+/// Runs the deferred checks `which` selects (COMMIT: all; `SET CONSTRAINTS ... IMMEDIATE`: those it
+/// names) against the transaction as it is now: 23503 for the first that fails. A check whose constraint
+/// or table was dropped since is gone with it.
+pub fn run_deferred(
+    txn: &mut Transaction,
+    which: impl Fn(&ConstraintId) -> bool,
+    functions: &FunctionContext,
+    planning: &Planning,
+) -> Result<()> {
+    let checks = txn.deferred_constraints_mut().take(which);
+    let mut checked_rows: HashSet<(ConstraintId, Vec<u8>)> = HashSet::new();
+    for check in checks {
+        let (table_id, name) = check.constraint();
+        let Some(child) = functions.catalog.table_by_id(*table_id).cloned() else { continue };
+        let Some(key) = child.foreign_keys.iter().find(|k| k.name == *name) else { continue };
+        let Some(parent) = functions.catalog.table_by_id(key.parent_id).cloned() else { continue };
+        match &check {
+            DeferredCheck::Child { constraint, row_key } => {
+                if !checked_rows.insert((constraint.clone(), row_key.clone())) {
+                    continue;
+                }
+                // A row deleted since owes nothing; one updated since is checked as it is now.
+                let Some(bytes) = txn.get(row_key)? else { continue };
+                let row = child.decode_row(&bytes)?;
+                check_parent_of(&child, key, &parent, &row, txn)?;
+            }
+            DeferredCheck::Parent { old_row, .. } => {
+                if txn.get(&parent_key(&parent, key, old_row)?)?.is_some() {
+                    continue;
+                }
+                let filter = referencing_filter(&parent, &child, key, old_row)?;
+                check_not_referenced(&parent, &child, key, old_row, &filter, txn, &[], functions, planning)?;
             }
         }
     }
     Ok(())
+}
+
+/// 23503 if a row of `child` (those `filter` selects) still references `old`, a row of `table` deleted or
+/// re-keyed.
+#[allow(clippy::too_many_arguments)]
+fn check_not_referenced(
+    table: &Table,
+    child: &Arc<Table>,
+    key: &ForeignKey,
+    old: &[Value],
+    filter: &BoundExpr,
+    txn: &Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+    planning: &Planning,
+) -> Result<()> {
+    let referencing = super::modify::read_matching(child, Some(filter), txn, params, functions, planning, None)?;
+    if referencing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::new(
+        sqlstate::FOREIGN_KEY_VIOLATION,
+        format!(
+            "update or delete on table \"{}\" violates foreign key constraint \"{}\" on table \"{}\"",
+            table.name, key.name, child.name
+        ),
+    )
+    .with_detail(format!(
+        "{} is still referenced from table \"{}\".",
+        describe_key(table, &key.parent_columns, old),
+        child.name
+    )))
 }
 
 /// Whether `parent` holds the row `child_row`'s key references (as `txn` sees it); if so, the key read is
@@ -196,28 +311,18 @@ fn enforce_level(
             let action = if new.is_some() { key.on_update } else { key.on_delete };
             let filter = referencing_filter(table, &child, key, old)?;
             let as_of = child.loaded_at.min(txn.start_ts());
-            let still_referenced = |txn: &Transaction, filter: &BoundExpr| -> Result<()> {
-                let referencing =
-                    super::modify::read_matching(&child, Some(filter), txn, params, functions, planning, None)?;
-                if referencing.is_empty() {
-                    return Ok(());
-                }
-                Err(Error::new(
-                    sqlstate::FOREIGN_KEY_VIOLATION,
-                    format!(
-                        "update or delete on table \"{}\" violates foreign key constraint \"{}\" on table \"{}\"",
-                        table.name, key.name, child.name
-                    ),
-                )
-                .with_detail(format!(
-                    "{} is still referenced from table \"{}\".",
-                    describe_key(table, &key.parent_columns, old),
-                    child.name
-                )))
+            let still_referenced = |txn: &Transaction, filter: &BoundExpr| {
+                check_not_referenced(table, &child, key, old, filter, txn, params, functions, planning)
             };
             match action {
                 // NO ACTION (unlike RESTRICT) lets another row of the statement take the old key over.
                 ReferentialAction::NoAction if txn.get(&parent_key(table, key, old)?)?.is_some() => {}
+                // ... or of the transaction, by COMMIT, when deferred.
+                ReferentialAction::NoAction if is_deferred(txn, *child_id, key) => {
+                    let constraint = (*child_id, key.name.clone());
+                    let check = DeferredCheck::Parent { constraint, parent: table.id, old_row: old.clone() };
+                    txn.deferred_constraints_mut().defer(check);
+                }
                 ReferentialAction::NoAction | ReferentialAction::Restrict => still_referenced(txn, &filter)?,
                 ReferentialAction::Cascade if new.is_none() => {
                     txn.depend_on_schema(crate::catalog::definition_key(&child), as_of);
@@ -261,6 +366,7 @@ fn enforce_level(
                         enforce_typmod,
                         returning: None,
                         joined: None,
+                        view_check: None,
                     };
                     let (old_rows, new_rows) =
                         super::modify::update_rows(&plan, txn, params, functions, planning, None, None)?;

@@ -107,14 +107,7 @@ impl Series {
         }
         let sign = match &step {
             Value::Int(i) => i.signum(),
-            Value::Numeric(d) if d.is_zero() => 0,
-            Value::Numeric(d) => {
-                if d.is_sign_negative() {
-                    -1
-                } else {
-                    1
-                }
-            }
+            Value::Numeric(d) => d.signum() as i64,
             Value::Interval(i) => i.span_micros().signum() as i64,
             other => return Err(Error::internal(format!("generate_series step {other:?}"))),
         };
@@ -128,9 +121,7 @@ impl Series {
     fn advance(&self, current: &Value) -> Result<Option<Value>> {
         Ok(match (current, &self.step) {
             (Value::Int(a), Value::Int(b)) => a.checked_add(*b).map(Value::Int),
-            (Value::Numeric(a), Value::Numeric(b)) => {
-                Some(Value::Numeric(a.checked_add(*b).ok_or_else(crate::types::text::numeric_overflow)?))
-            }
+            (Value::Numeric(a), Value::Numeric(b)) => Some(Value::Numeric(a.add(b)?)),
             (Value::Timestamp(ts), Value::Interval(step)) => {
                 Some(Value::Timestamp(crate::sql::datetime::timestamp_plus(ts, step, false)?))
             }

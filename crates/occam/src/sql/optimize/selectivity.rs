@@ -759,12 +759,11 @@ fn scalar_positions(value: &Value, low: &Value, high: &Value) -> Option<(f64, f6
 
 /// Numbers, dates, timestamps and intervals (in microseconds, so that they compare with each other) as f64.
 fn as_number(value: &Value) -> Option<f64> {
-    use rust_decimal::prelude::ToPrimitive;
     const MICROS_PER_DAY: f64 = 86_400_000_000.0;
     Some(match value {
         Value::Int(i) => *i as f64,
         Value::Float(f) => *f,
-        Value::Numeric(d) => d.to_f64()?,
+        Value::Numeric(d) => d.to_f64(),
         Value::Bool(b) => *b as u8 as f64,
         Value::Date(d) => d.signed_duration_since(chrono::NaiveDate::default()).num_days() as f64 * MICROS_PER_DAY,
         Value::Timestamp(ts) => ts.and_utc().timestamp_micros() as f64,
@@ -845,7 +844,7 @@ mod tests {
         match query(session, sql).as_slice() {
             [row] => match row.as_slice() {
                 [Value::Int(n)] => *n as f64,
-                [Value::Numeric(n)] => rust_decimal::prelude::ToPrimitive::to_f64(n).unwrap(),
+                [Value::Numeric(n)] => n.to_f64(),
                 other => panic!("{sql}: {other:?}"),
             },
             other => panic!("{sql}: {other:?}"),

@@ -11,21 +11,22 @@ use super::{unsupported, Translator};
 use crate::error::{Error, Result};
 use crate::sql::ast::{AlterTable, AlterTableAction, ConstraintKind, IdentitySpec, ObjectName, Statement};
 
-/// Whether the tokens after `ALTER TABLE` are a column change sqlparser has no grammar for: `... ALTER
-/// [COLUMN] c DROP IDENTITY`, `SET GENERATED` or `SET STORAGE` (`words`: the statement's first words,
-/// lower case).
+/// Whether the tokens after `ALTER TABLE` are a change sqlparser has no grammar for: `... ALTER [COLUMN] c
+/// DROP IDENTITY`, `SET GENERATED` or `SET STORAGE`, or `... SET SCHEMA s` (`words`: the statement's first
+/// words, lower case).
 pub(super) fn is_identity_change(words: &[String]) -> bool {
     words.len() > 4
         && words[0] == "alter"
         && words[1] == "table"
-        && words
-            .windows(2)
-            .any(|w| matches!((w[0].as_str(), w[1].as_str()), ("drop", "identity") | ("set", "generated" | "storage")))
+        && words.windows(2).any(|w| {
+            matches!((w[0].as_str(), w[1].as_str()), ("drop", "identity") | ("set", "generated" | "storage" | "schema"))
+        })
 }
 
 impl TokenReader<'_> {
     /// `ALTER TABLE [IF EXISTS] [ONLY] name ALTER [COLUMN] c {DROP IDENTITY [IF EXISTS] | SET GENERATED
-    /// {ALWAYS | BY DEFAULT} | SET STORAGE mode}`, after `ALTER TABLE`.
+    /// {ALWAYS | BY DEFAULT} | SET STORAGE mode}` or `ALTER TABLE [IF EXISTS] name SET SCHEMA s`, after
+    /// `ALTER TABLE`.
     pub(super) fn alter_table_identity(&mut self) -> Result<Statement> {
         let if_exists = self.eat_word("if") && {
             self.expect_word("exists")?;
@@ -39,6 +40,15 @@ impl TokenReader<'_> {
         } else {
             ObjectName { schema: None, name: first }
         };
+        if self.eat_word("set") {
+            self.expect_word("schema")?;
+            let schema = self.identifier()?;
+            if !self.at_end() {
+                return Err(self.error());
+            }
+            let actions = vec![AlterTableAction::SetSchema { schema }];
+            return Ok(Statement::AlterTable(AlterTable { name, if_exists, actions, asynchronous: false }));
+        }
         self.expect_word("alter")?;
         self.eat_word("column");
         let column = self.identifier()?;

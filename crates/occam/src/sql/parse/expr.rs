@@ -12,9 +12,6 @@
 //! boolean check on `x`; IS DISTINCT FROM evaluates its operands more than once, which only matters for
 //! volatile operands.
 
-use std::str::FromStr;
-
-use rust_decimal::Decimal;
 use sqlparser::ast as sp;
 use sqlparser::tokenizer::Location;
 
@@ -774,29 +771,19 @@ pub(super) fn number_literal(text: &str, negative: bool) -> Result<Literal> {
             return Ok(Literal::Number(Value::Int(n), data_type));
         }
     }
-    let parsed =
-        if signed.contains(['e', 'E']) { Decimal::from_scientific(&signed) } else { Decimal::from_str(&signed) };
-    match parsed {
-        Ok(decimal) => Ok(Literal::Number(Value::Numeric(decimal), DataType::Numeric(None))),
-        Err(_) if unsigned.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-')) => {
-            // Deviation: PostgreSQL types `-1e-300` / `1e300` numeric, but occam's numeric (rust_decimal: 28
-            // digits, scale <= 28) cannot hold them. A float8 literal keeps the value (to 15-17 digits) and
-            // casts to every numeric column type; only values a float8 cannot hold either are refused.
-            match signed.parse::<f64>() {
-                Ok(float) if float.is_finite() && (float != 0.0 || is_zero_text(unsigned)) => {
-                    Ok(Literal::Number(Value::Float(float), DataType::Float8))
-                }
-                _ => Err(Error::out_of_range("value overflows numeric format")),
-            }
-        }
-        Err(_) => Err(Error::syntax(format!("trailing junk after numeric literal at or near \"{text}\""))),
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((m, e)) => (m, Some(e.strip_prefix(['+', '-']).unwrap_or(e))),
+        None => (unsigned, None),
+    };
+    let mantissa_ok = mantissa.bytes().any(|b| b.is_ascii_digit())
+        && mantissa.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && mantissa.bytes().filter(|b| *b == b'.').count() <= 1;
+    let exponent_ok = exponent.is_none_or(|e| !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()));
+    if !mantissa_ok || !exponent_ok {
+        return Err(Error::syntax(format!("trailing junk after numeric literal at or near \"{text}\"")));
     }
-}
-
-/// Whether a numeric literal's text denotes zero (`0.000e-500`), so that a float8 zero is not an underflow.
-fn is_zero_text(text: &str) -> bool {
-    let mantissa = text.split(['e', 'E']).next().unwrap_or(text);
-    mantissa.bytes().all(|b| b == b'0' || b == b'.')
+    let value = crate::types::numeric::parse(&signed)?;
+    Ok(Literal::Number(Value::Numeric(value), DataType::Numeric(None)))
 }
 
 fn binary_operator(op: &sp::BinaryOperator) -> Result<BinaryOperator> {
@@ -1174,7 +1161,7 @@ fn invalid_parameter(message: &str) -> Error {
 }
 
 /// numeric(p[, s]) modifiers with PostgreSQL's checks.
-fn numeric_modifiers(info: &sp::ExactNumberInfo) -> Result<Option<(u32, u32)>> {
+fn numeric_modifiers(info: &sp::ExactNumberInfo) -> Result<Option<(u32, i32)>> {
     let (precision, scale) = match *info {
         sp::ExactNumberInfo::None => return Ok(None),
         sp::ExactNumberInfo::Precision(p) => (p, 0),
@@ -1183,13 +1170,10 @@ fn numeric_modifiers(info: &sp::ExactNumberInfo) -> Result<Option<(u32, u32)>> {
     if !(1..=1000).contains(&precision) {
         return Err(invalid_parameter(&format!("NUMERIC precision {precision} must be between 1 and 1000")));
     }
-    if !(0..=1000).contains(&scale) {
-        if (-1000..0).contains(&scale) {
-            return Err(Error::unsupported("negative NUMERIC scale is not supported"));
-        }
+    if !(-1000..=1000).contains(&scale) {
         return Err(invalid_parameter(&format!("NUMERIC scale {scale} must be between -1000 and 1000")));
     }
-    Ok(Some((precision as u32, scale as u32)))
+    Ok(Some((precision as u32, scale as i32)))
 }
 
 /// varchar(n) / char(n) length with PostgreSQL's bounds (1 .. 10485760).

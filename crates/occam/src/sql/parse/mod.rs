@@ -306,18 +306,28 @@ fn set_constraints_statement(parser: &mut Parser, source: &Source) -> Result<Opt
     }
     parser.advance_token();
     parser.advance_token();
-    let all = parser.parse_keyword(Keyword::ALL);
-    if !all {
-        parser.parse_comma_separated(|p| p.parse_object_name(false)).map_err(|err| source.parser_error(err, parser))?;
-    }
-    if !parser.parse_keyword(Keyword::DEFERRED) && !parser.parse_keyword(Keyword::IMMEDIATE) {
+    let names = match parser.parse_keyword(Keyword::ALL) {
+        true => None,
+        false => Some(
+            parser
+                .parse_comma_separated(|p| p.parse_object_name(false))
+                .map_err(|err| source.parser_error(err, parser))?,
+        ),
+    };
+    let deferred = parser.parse_keyword(Keyword::DEFERRED);
+    if !deferred && !parser.parse_keyword(Keyword::IMMEDIATE) {
         return Err(source.syntax_error_at(&parser.peek_token()));
     }
     let next = parser.peek_token();
     if !matches!(next.token, Token::SemiColon | Token::EOF) {
         return Err(source.syntax_error_at(&next));
     }
-    Ok(Some(ast::Statement::Session(ast::SessionCommand::SetConstraints)))
+    let translator = Translator { source, record_positions: false };
+    let names = match names {
+        None => None,
+        Some(names) => Some(names.iter().map(|name| translator.object_name(name)).collect::<Result<Vec<_>>>()?),
+    };
+    Ok(Some(ast::Statement::Session(ast::SessionCommand::SetConstraints { names, deferred })))
 }
 
 /// `COMMENT ON FUNCTION name [(type, ...)] IS 'text' | NULL`: sqlparser reads no argument list there. None
@@ -517,6 +527,42 @@ fn take_async_alters(tokens: &mut [TokenWithSpan]) -> Vec<Location> {
     out
 }
 
+/// sqlparser has no grammar for CREATE VIEW's trailing `WITH [CASCADED | LOCAL] CHECK OPTION`. This
+/// records each (at the location of its `WITH`) and blanks its words, so sqlparser reads the view without it
+/// and the translator takes it back by location. Only a clause that ends its statement is one.
+fn take_check_options(tokens: &mut [TokenWithSpan]) -> Vec<(Location, Location, ast::CheckOption)> {
+    let significant = significant_tokens(tokens);
+    let mut out = Vec::new();
+    let mut statement_start = significant.first().map(|&i| tokens[i].span.start);
+    for n in 0..significant.len() {
+        if tokens[significant[n]].token == Token::SemiColon {
+            statement_start = significant.get(n + 1).map(|&i| tokens[i].span.start);
+            continue;
+        }
+        if unquoted_word(tokens, significant[n]).as_deref() != Some("WITH") {
+            continue;
+        }
+        let word = |k: usize| significant.get(n + k).and_then(|&j| unquoted_word(tokens, j));
+        let (option, length) = match (word(1).as_deref(), word(2).as_deref(), word(3).as_deref()) {
+            (Some("CHECK"), Some("OPTION"), _) => (ast::CheckOption::Cascaded, 3),
+            (Some("CASCADED"), Some("CHECK"), Some("OPTION")) => (ast::CheckOption::Cascaded, 4),
+            (Some("LOCAL"), Some("CHECK"), Some("OPTION")) => (ast::CheckOption::Local, 4),
+            _ => continue,
+        };
+        let ends_statement =
+            significant.get(n + length).is_none_or(|&j| matches!(tokens[j].token, Token::SemiColon | Token::EOF));
+        if !ends_statement {
+            continue;
+        }
+        let at = tokens[significant[n]].span.start;
+        out.push((statement_start.unwrap_or(at), at, option));
+        for k in 0..length {
+            tokens[significant[n + k]].token = Token::Whitespace(sqlparser::tokenizer::Whitespace::Space);
+        }
+    }
+    out
+}
+
 /// sqlparser knows only `FOR UPDATE` and `FOR SHARE`; PostgreSQL also has `FOR NO KEY UPDATE` and
 /// `FOR KEY SHARE`. This records every locking clause's strength in text order and blanks the `NO KEY` /
 /// `KEY` words (keeping every other token's span), so sqlparser parses the clause and the translator takes
@@ -653,6 +699,9 @@ pub(super) struct Source<'a> {
     identity_options: std::cell::RefCell<std::collections::VecDeque<Vec<TokenWithSpan>>>,
     /// Where the table name of each `ALTER TABLE ASYNC` starts (see [`take_async_alters`]).
     async_alters: Vec<Location>,
+    /// Each trailing `WITH [CASCADED | LOCAL] CHECK OPTION` of CREATE VIEW, with where its statement starts
+    /// and where its `WITH` is (see [`take_check_options`]).
+    check_options: Vec<(Location, Location, ast::CheckOption)>,
 }
 
 impl<'a> Source<'a> {
@@ -671,6 +720,7 @@ impl<'a> Source<'a> {
             overriding: Vec::new(),
             identity_options: Default::default(),
             async_alters: Vec::new(),
+            check_options: Vec::new(),
         };
         let dialect = PostgreSqlDialect {};
         let mut tokens = Vec::new();
@@ -682,8 +732,19 @@ impl<'a> Source<'a> {
         source.overriding = take_overriding(&mut tokens);
         source.identity_options = std::cell::RefCell::new(take_identity_options(&mut tokens));
         source.async_alters = take_async_alters(&mut tokens);
+        source.check_options = take_check_options(&mut tokens);
         source.tokens = tokens;
         Ok(source)
+    }
+
+    /// The trailing CHECK OPTION of the CREATE VIEW whose name starts at `name`: the one of the statement
+    /// the name is in.
+    pub(super) fn check_option_after(&self, name: Location) -> Option<ast::CheckOption> {
+        let key = |l: Location| (l.line, l.column);
+        self.check_options
+            .iter()
+            .find(|(start, at, _)| key(*start) <= key(name) && key(name) < key(*at))
+            .map(|(_, _, option)| *option)
     }
 
     /// Whether the ALTER TABLE whose table name starts at `name` was written `ALTER TABLE ASYNC`.

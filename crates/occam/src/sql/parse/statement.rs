@@ -23,7 +23,8 @@ impl Translator<'_> {
                 if !statements.is_empty() || exception.is_some() || modifier.is_some() {
                     return Err(unsupported("BEGIN ... END blocks"));
                 }
-                Ok(Statement::Begin { isolation: self.transaction_modes(modes)? })
+                let (isolation, read_only) = self.transaction_modes(modes)?;
+                Ok(Statement::Begin { isolation, read_only })
             }
             S::Commit { chain, modifier, .. } => {
                 if *chain {
@@ -359,20 +360,18 @@ impl Translator<'_> {
     /// BEGIN's transaction modes: the isolation level named, if any (the session's rule table decides which
     /// levels run; occam runs every transaction at snapshot isolation). READ WRITE (the default) is accepted
     /// and READ ONLY refused here.
-    fn transaction_modes(&self, modes: &[sp::TransactionMode]) -> Result<Option<ast::IsolationLevel>> {
+    fn transaction_modes(&self, modes: &[sp::TransactionMode]) -> Result<(Option<ast::IsolationLevel>, Option<bool>)> {
         let mut isolation = None;
+        let mut read_only = None;
         for mode in modes {
             match mode {
                 sp::TransactionMode::IsolationLevel(level) => isolation = Some(isolation_level(level)?),
-                sp::TransactionMode::AccessMode(sp::TransactionAccessMode::ReadWrite) => {}
-                // Not recorded from DSQL (it refuses `SET TRANSACTION READ ONLY` as it refuses every SET
-                // TRANSACTION); occam cannot enforce read-only transactions yet, so it must not pretend to.
-                sp::TransactionMode::AccessMode(sp::TransactionAccessMode::ReadOnly) => {
-                    return Err(unsupported("READ ONLY transactions"));
+                sp::TransactionMode::AccessMode(access) => {
+                    read_only = Some(matches!(access, sp::TransactionAccessMode::ReadOnly))
                 }
             }
         }
-        Ok(isolation)
+        Ok((isolation, read_only))
     }
 
     fn create_table(&self, create: &sp::CreateTable) -> Result<Statement> {
@@ -1014,8 +1013,15 @@ impl Translator<'_> {
         if view.or_alter || (view.if_not_exists && !view.materialized) || view.to.is_some() || view.params.is_some() {
             return Err(unsupported("this CREATE VIEW syntax"));
         }
-        if !matches!(view.options, sp::CreateTableOptions::None) {
-            return Err(unsupported("CREATE VIEW ... WITH (options)"));
+        let mut check_option = self.source.check_option_after(sp::Spanned::span(&view.name).start);
+        match &view.options {
+            sp::CreateTableOptions::None => {}
+            sp::CreateTableOptions::With(options) => {
+                for option in options {
+                    check_option = Some(view_check_option(option)?);
+                }
+            }
+            _ => return Err(unsupported("this CREATE VIEW syntax")),
         }
         let columns = view
             .columns
@@ -1031,6 +1037,7 @@ impl Translator<'_> {
             columns,
             query: Box::new(self.query(&view.query)?),
             sql: view.query.to_string(),
+            check_option,
         }))
     }
 
@@ -1340,5 +1347,32 @@ fn serial_type(data_type: &sp::DataType) -> Option<crate::types::DataType> {
         "bigserial" | "serial8" => Some(DataType::Int8),
         "smallserial" | "serial2" => Some(DataType::Int2),
         _ => None,
+    }
+}
+
+/// A view option of `CREATE VIEW v WITH (check_option = local)`: only `check_option` is supported.
+fn view_check_option(option: &sp::SqlOption) -> Result<ast::CheckOption> {
+    let sp::SqlOption::KeyValue { key, value } = option else {
+        return Err(unsupported("CREATE VIEW ... WITH (options) other than check_option"));
+    };
+    if !key.value.eq_ignore_ascii_case("check_option") {
+        return Err(unsupported(format!("CREATE VIEW ... WITH ({})", key.value)));
+    }
+    let text = match value {
+        sp::Expr::Identifier(ident) => ident.value.to_ascii_lowercase(),
+        sp::Expr::Value(value) => match &value.value {
+            sp::Value::SingleQuotedString(text) => text.clone(),
+            other => other.to_string(),
+        },
+        other => other.to_string(),
+    };
+    match text.as_str() {
+        "local" => Ok(ast::CheckOption::Local),
+        "cascaded" => Ok(ast::CheckOption::Cascaded),
+        _ => Err(Error::new(
+            crate::error::sqlstate::INVALID_PARAMETER_VALUE,
+            format!("invalid value for enum option \"check_option\": {text}"),
+        )
+        .with_detail("Valid values are \"local\" and \"cascaded\".")),
     }
 }

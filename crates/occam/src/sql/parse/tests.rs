@@ -104,23 +104,24 @@ fn empty_strings_have_no_statements() {
 fn several_statements() {
     let statements = parse("BEGIN; SELECT 1; COMMIT;").unwrap();
     assert_eq!(statements.len(), 3);
-    assert_eq!(statements[0], Statement::Begin { isolation: None });
+    assert_eq!(statements[0], Statement::Begin { isolation: None, read_only: None });
     assert_eq!(statements[2], Statement::Commit);
 }
 
 #[test]
 fn transaction_control() {
     use crate::sql::ast::IsolationLevel;
-    for sql in ["BEGIN", "begin transaction", "BEGIN WORK", "START TRANSACTION", "BEGIN READ WRITE"] {
-        assert_eq!(one(sql), Statement::Begin { isolation: None }, "{sql}");
+    for sql in ["BEGIN", "begin transaction", "BEGIN WORK", "START TRANSACTION"] {
+        assert_eq!(one(sql), Statement::Begin { isolation: None, read_only: None }, "{sql}");
     }
-    for sql in [
-        "BEGIN ISOLATION LEVEL REPEATABLE READ",
-        "START TRANSACTION ISOLATION LEVEL REPEATABLE READ",
-        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ WRITE",
-    ] {
-        assert_eq!(one(sql), Statement::Begin { isolation: Some(IsolationLevel::RepeatableRead) }, "{sql}");
+    assert_eq!(one("BEGIN READ WRITE"), Statement::Begin { isolation: None, read_only: Some(false) });
+    assert_eq!(one("BEGIN READ ONLY"), Statement::Begin { isolation: None, read_only: Some(true) });
+    for sql in ["BEGIN ISOLATION LEVEL REPEATABLE READ", "START TRANSACTION ISOLATION LEVEL REPEATABLE READ"] {
+        let expected = Statement::Begin { isolation: Some(IsolationLevel::RepeatableRead), read_only: None };
+        assert_eq!(one(sql), expected, "{sql}");
     }
+    let expected = Statement::Begin { isolation: Some(IsolationLevel::RepeatableRead), read_only: Some(false) };
+    assert_eq!(one("BEGIN ISOLATION LEVEL REPEATABLE READ, READ WRITE"), expected);
     for sql in ["COMMIT", "COMMIT WORK", "END", "end transaction"] {
         assert_eq!(one(sql), Statement::Commit, "{sql}");
     }
@@ -141,13 +142,11 @@ fn transaction_control() {
     for (sql, level) in [
         ("BEGIN ISOLATION LEVEL SERIALIZABLE", IsolationLevel::Serializable),
         ("START TRANSACTION ISOLATION LEVEL SERIALIZABLE", IsolationLevel::Serializable),
-        ("BEGIN READ WRITE, ISOLATION LEVEL SERIALIZABLE", IsolationLevel::Serializable),
         ("BEGIN ISOLATION LEVEL READ COMMITTED", IsolationLevel::ReadCommitted),
         ("BEGIN TRANSACTION ISOLATION LEVEL READ UNCOMMITTED", IsolationLevel::ReadUncommitted),
     ] {
-        assert_eq!(one(sql), Statement::Begin { isolation: Some(level) }, "{sql}");
+        assert_eq!(one(sql), Statement::Begin { isolation: Some(level), read_only: None }, "{sql}");
     }
-    assert_error(&error("BEGIN READ ONLY"), "0A000", "READ ONLY transactions is not supported yet");
     assert_eq!(one("SET TRANSACTION READ ONLY"), Statement::SetTransaction { isolation: None, read_only: true });
     assert_eq!(
         one("SET TRANSACTION ISOLATION LEVEL SERIALIZABLE"),
@@ -886,7 +885,7 @@ fn numeric_literals() {
     assert_eq!(expr("-0.5"), numeric("-0.5"));
     assert_eq!(expr("1e3"), numeric("1000"));
     assert_eq!(expr("2.5E-3"), numeric("0.0025"));
-    let err = parse_expression("1e400").unwrap_err();
+    let err = parse_expression("1e131072").unwrap_err();
     assert_eq!(err.code, "22003");
     assert_eq!(expr("-x"), Expr::Unary { op: UnaryOperator::Minus, expr: Box::new(col("x")) });
     // `::` binds tighter than unary minus, as in PostgreSQL.
@@ -1290,21 +1289,24 @@ fn legitimate_uses_of_key_words_still_parse() {
 }
 
 #[test]
-fn numeric_literals_beyond_rust_decimal_become_float8() {
-    let float8 = |f: f64| Expr::Literal(Literal::Number(Value::Float(f), DataType::Float8));
-    assert_eq!(expr("-1e-300"), float8(-1e-300));
-    assert_eq!(expr("1e300"), float8(1e300));
-    assert_eq!(expr("1.5e100"), float8(1.5e100));
-    // Zero stays zero whatever its exponent; numeric when rust_decimal holds it.
+fn numeric_literals_keep_every_digit() {
+    let numeric = |text: &str| {
+        Expr::Literal(Literal::Number(
+            Value::Numeric(crate::types::numeric::parse(text).unwrap()),
+            DataType::Numeric(None),
+        ))
+    };
+    assert_eq!(expr("-1e-300"), numeric("-1e-300"));
+    assert_eq!(expr("1.5e100"), numeric("1.5e100"));
+    assert_eq!(expr("123456789012345678901234567890.123456789"), numeric("123456789012345678901234567890.123456789"));
     assert!(matches!(expr("0e-500"), Expr::Literal(Literal::Number(_, _))));
-    // Beyond float8 too: refused (PostgreSQL's numeric holds these).
-    for text in ["1e400", "1e-400", "-1e999"] {
+    // Beyond numeric's range (131072 digits before the point, 16383 after): PostgreSQL's error.
+    for text in ["1e131072", "1e-16384"] {
         let err = parse_expression(text).unwrap_err();
         assert_eq!((err.code, err.message.as_str()), ("22003", "value overflows numeric format"), "{text}");
     }
-    // Rendered back (stored DEFAULT text) as the same float8 literal.
-    assert_eq!(expression_to_sql(&float8(-1e-300)), "-1e-300");
-    assert_eq!(expr(&expression_to_sql(&float8(-1e-300))), float8(-1e-300));
+    // Rendered back (stored DEFAULT text) as the same literal.
+    assert_eq!(expr(&expression_to_sql(&numeric("-1e-30"))), numeric("-1e-30"));
 }
 
 #[test]
@@ -1387,4 +1389,35 @@ fn copy_statements_and_their_options() {
     assert_eq!(error("COPY t FROM STDIN (FORMAT xml)").code, "22023");
     assert_eq!(error("COPY t FROM STDIN junk").code, "42601");
     assert_eq!(error("COPY (SELECT 1) FROM STDIN").code, "42601");
+}
+
+#[test]
+fn create_view_check_options() {
+    use crate::sql::ast::CheckOption;
+    let check_option = |sql: &str| match one(sql) {
+        Statement::CreateView(view) => view.check_option,
+        other => panic!("{sql}: not a view: {other:?}"),
+    };
+    assert_eq!(check_option("CREATE VIEW v AS SELECT a FROM t"), None);
+    assert_eq!(check_option("CREATE VIEW v AS SELECT a FROM t WITH CHECK OPTION"), Some(CheckOption::Cascaded));
+    assert_eq!(check_option("create view v as select a from t with local check option;"), Some(CheckOption::Local));
+    assert_eq!(
+        check_option("CREATE OR REPLACE VIEW v AS SELECT a FROM t WHERE a > 0 WITH CASCADED CHECK OPTION"),
+        Some(CheckOption::Cascaded)
+    );
+    assert_eq!(check_option("CREATE VIEW v WITH (check_option = local) AS SELECT a FROM t"), Some(CheckOption::Local));
+    assert_eq!(check_option("CREATE VIEW v WITH (check_option = 'cascaded') AS SELECT 1"), Some(CheckOption::Cascaded));
+    // Each view of a query string keeps its own.
+    let views: Vec<Option<CheckOption>> =
+        parse("CREATE VIEW a AS SELECT 1 WITH LOCAL CHECK OPTION; CREATE VIEW b AS SELECT 2; CREATE VIEW c AS SELECT 3 WITH CHECK OPTION")
+            .unwrap()
+            .into_iter()
+            .map(|s| match s {
+                Statement::CreateView(view) => view.check_option,
+                other => panic!("not a view: {other:?}"),
+            })
+            .collect();
+    assert_eq!(views, vec![Some(CheckOption::Local), None, Some(CheckOption::Cascaded)]);
+    assert_eq!(error("CREATE VIEW v WITH (check_option = sometimes) AS SELECT 1").code, "22023");
+    assert_eq!(error("CREATE VIEW v WITH (security_barrier = true) AS SELECT 1").code, "0A000");
 }

@@ -190,6 +190,40 @@ impl Plan {
     }
 
     /// Whether the statement writes rows (EXPLAIN ANALYZE of DML runs it, so it does).
+    /// What a read-only transaction refuses, by the name PostgreSQL's 25006 message gives it (`cannot
+    /// execute INSERT in a read-only transaction`); None for what it allows.
+    pub fn write_command(&self) -> Option<&'static str> {
+        Some(match self {
+            Plan::Insert(_) => "INSERT",
+            Plan::Update(_) => "UPDATE",
+            Plan::Delete(_) => "DELETE",
+            Plan::Merge(_) => "MERGE",
+            Plan::WithModifying { main, .. } => main.write_command().unwrap_or("INSERT"),
+            Plan::CopyFrom(_) => "COPY FROM",
+            Plan::Truncate { .. } => "TRUNCATE TABLE",
+            Plan::CreateTable(_) => "CREATE TABLE",
+            Plan::CreateTableAs { materialized: Some(_), .. } => "CREATE MATERIALIZED VIEW",
+            Plan::CreateTableAs { .. } => "CREATE TABLE AS",
+            Plan::RefreshMaterializedView { .. } => "REFRESH MATERIALIZED VIEW",
+            Plan::Analyze { .. } => "ANALYZE",
+            Plan::DropTable { .. } => "DROP TABLE",
+            Plan::CreateView(_) => "CREATE VIEW",
+            Plan::DropView { .. } => "DROP VIEW",
+            Plan::DropMaterializedView { .. } => "DROP MATERIALIZED VIEW",
+            Plan::CreateSchema { .. } => "CREATE SCHEMA",
+            Plan::DropSchema { .. } => "DROP SCHEMA",
+            Plan::CreateIndex(_) => "CREATE INDEX",
+            Plan::DropIndex { .. } => "DROP INDEX",
+            Plan::CreateFunction(_) => "CREATE FUNCTION",
+            Plan::DropFunction { .. } => "DROP FUNCTION",
+            Plan::AlterTable(_) => "ALTER TABLE",
+            Plan::Comment { .. } => "COMMENT",
+            Plan::Explain { options, inner } if options.analyze => return inner.write_command(),
+            other if other.is_ddl() => "DDL",
+            _ => return None,
+        })
+    }
+
     pub fn is_dml(&self) -> bool {
         match self {
             Plan::Insert(_)
@@ -553,6 +587,29 @@ pub struct JoinPlan {
 pub struct Returning {
     pub projection: Vec<BoundExpr>,
     pub columns: Arc<[Column]>,
+    /// RETURNING of a statement on a view: the view's columns, computed from each written row of its
+    /// table, which `projection` reads after the table's columns.
+    pub view: Option<ViewColumns>,
+}
+
+/// A view's columns computed from a row of the table it writes through: the row's first `table_width`
+/// values are the table's; each level's expressions (the innermost view's first) read the table's row
+/// followed by the columns of the level before, and their values replace those.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewColumns {
+    pub table_width: usize,
+    pub levels: Vec<Vec<BoundExpr>>,
+    /// The CHECK OPTION conditions a written row must satisfy, innermost view first.
+    pub checks: Vec<ViewCheck>,
+}
+
+/// One view's CHECK OPTION: its WHERE, over the row its own query reads (the table's row followed by the
+/// columns of level `level - 1`; the table's row alone for level 0).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewCheck {
+    pub level: usize,
+    pub view: String,
+    pub condition: BoundExpr,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -597,6 +654,8 @@ pub struct InsertPlan {
     pub enforce_typmod: Vec<bool>,
     pub on_conflict: Option<ConflictPlan>,
     pub returning: Option<Returning>,
+    /// INSERT through a view with a CHECK OPTION: what the written rows must satisfy.
+    pub view_check: Option<ViewColumns>,
 }
 
 /// `ON CONFLICT`: which keys decide that a proposed row conflicts, and what then happens.
@@ -637,6 +696,8 @@ pub struct UpdatePlan {
     /// row, then each assignment's value (the assignments are `Column(table width + k)` over this row), then
     /// the FROM items' columns. A row joined to several FROM rows is updated once, from the first.
     pub joined: Option<Box<QueryPlan>>,
+    /// UPDATE through a view with a CHECK OPTION: what the new rows must satisfy.
+    pub view_check: Option<ViewColumns>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -569,10 +569,7 @@ pub fn invoke(function: CatalogFunction, args: &[Value], ctx: &FunctionContext) 
         }
         C::SizePretty => match &args[0] {
             Value::Int(bytes) => Value::Text(size_pretty(*bytes as i128)),
-            Value::Numeric(bytes) => {
-                use rust_decimal::prelude::ToPrimitive;
-                Value::Text(size_pretty(bytes.round().to_i128().unwrap_or(i128::MAX)))
-            }
+            Value::Numeric(bytes) => Value::Text(size_pretty(bytes.to_i64_rounded().map_or(i128::MAX, i128::from))),
             _ => Value::Null,
         },
         C::QuoteIdent => Value::Text(names::quote_ident(text(&args[0]).unwrap_or_default())),

@@ -77,6 +77,16 @@ fn relations<'c>(ctx: &SystemContext, catalog: &'c Catalog) -> Vec<Class<'c>> {
         .collect()
 }
 
+/// Whether INSERT and UPDATE may write `class`: a table, or a view PostgreSQL updates automatically that
+/// has a column they may write.
+fn is_updatable(catalog: &Catalog, class: &Class) -> bool {
+    match class {
+        Class::Table(_) => true,
+        Class::View(view) => crate::sql::updatable::updatable_columns(catalog, view).contains(&true),
+        _ => false,
+    }
+}
+
 fn schemata(ctx: &SystemContext) -> Result<Vec<Row>> {
     let admin = crate::roles::ADMIN_ROLE;
     let mut names: Vec<(&str, &str)> =
@@ -101,7 +111,7 @@ fn tables(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("table_schema", class.schema_name())
                 .set("table_name", class.name())
                 .set("table_type", if is_table { "BASE TABLE" } else { "VIEW" })
-                .set("is_insertable_into", if matches!(class, Class::Table(_)) { "YES" } else { "NO" })
+                .set("is_insertable_into", yes_no(is_updatable(ctx.catalog(), class)))
                 .set("is_typed", "NO")
                 .finish()
         })
@@ -118,9 +128,18 @@ fn views(ctx: &SystemContext) -> Result<Vec<Row>> {
                     .set("table_schema", class.schema_name())
                     .set("table_name", view.name.clone())
                     .set("view_definition", super::deparse::view_definition(view))
-                    .set("check_option", "NONE")
-                    .set("is_updatable", "NO")
-                    .set("is_insertable_into", "NO")
+                    .set(
+                        "check_option",
+                        view.check_option.map_or("NONE", |o| {
+                            if o == crate::sql::ast::CheckOption::Local {
+                                "LOCAL"
+                            } else {
+                                "CASCADED"
+                            }
+                        }),
+                    )
+                    .set("is_updatable", yes_no(is_updatable(ctx.catalog(), class)))
+                    .set("is_insertable_into", yes_no(is_updatable(ctx.catalog(), class)))
                     .set("is_trigger_updatable", "NO")
                     .set("is_trigger_deletable", "NO")
                     .set("is_trigger_insertable_into", "NO")
@@ -150,7 +169,8 @@ fn numeric_facts(data_type: &DataType) -> (Option<i32>, Option<i32>, Option<i32>
         DataType::Int8 => (Some(64), Some(2), Some(0)),
         DataType::Float4 => (Some(24), Some(2), None),
         DataType::Float8 => (Some(53), Some(2), None),
-        DataType::Numeric(Some((p, s))) => (Some(*p as i32), Some(10), Some(*s as i32)),
+        // A negative scale reads as PostgreSQL 15's view computes it: `(typmod - 4) & 65535` (2046 for -2).
+        DataType::Numeric(Some((p, s))) => (Some(*p as i32), Some(10), Some((*s as u32 & 0x7ff) as i32)),
         DataType::Numeric(None) => (None, Some(10), None),
         _ => (None, None, None),
     }
@@ -160,7 +180,16 @@ fn columns(ctx: &SystemContext) -> Result<Vec<Row>> {
     let catalog = ctx.catalog();
     let mut out = Vec::new();
     for class in relations(ctx, catalog) {
-        for attribute in class.attributes() {
+        let updatable_columns = match class {
+            Class::View(view) => crate::sql::updatable::updatable_columns(catalog, view),
+            _ => Vec::new(),
+        };
+        for (position, attribute) in class.attributes().into_iter().enumerate() {
+            let updatable = match class {
+                Class::Table(_) => true,
+                Class::View(_) => updatable_columns.get(position).copied().unwrap_or(false),
+                _ => false,
+            };
             let data_type = attribute.data_type;
             let (precision, radix, scale) = numeric_facts(&data_type);
             let (length, octets) = match data_type {
@@ -220,7 +249,7 @@ fn columns(ctx: &SystemContext) -> Result<Vec<Row>> {
                     .set("identity_minimum", identity.map(|(_, s)| s.min_value.to_string()))
                     .set("identity_cycle", if identity.is_some_and(|(_, s)| s.cycle) { "YES" } else { "NO" })
                     .set("is_generated", "NEVER")
-                    .set("is_updatable", if matches!(class, Class::Table(_)) { "YES" } else { "NO" })
+                    .set("is_updatable", yes_no(updatable))
                     .finish(),
             );
         }

@@ -36,7 +36,8 @@ pub fn format_type(oid: u32, typmod: Option<i32>) -> String {
         (DataType::Char(_), Some(m)) if m >= 4 => DataType::Char((m - 4) as u32),
         (DataType::Numeric(_), Some(m)) if m >= 4 => {
             let m = (m - 4) as u32;
-            DataType::Numeric(Some((m >> 16, m & 0xffff)))
+            // The scale's 11 bits, sign-extended.
+            DataType::Numeric(Some((m >> 16, (((m & 0x7ff) ^ 0x400) as i32) - 0x400)))
         }
         // bpchar without a length is `bpchar` (format_type(1042, NULL)), as PostgreSQL prints it.
         (DataType::Char(_), None) => return "bpchar".to_string(),

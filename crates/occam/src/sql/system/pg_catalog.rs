@@ -211,9 +211,21 @@ fn pg_class(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("relispopulated", !matches!(class, Class::Table(table) if !table.populated))
                 .set("relreplident", if matches!(class, Class::Table(_)) { "d" } else { "n" })
                 .set("relacl", table_acl(ctx, class))
+                .set("reloptions", relation_options(class))
                 .finish()
         })
         .collect())
+}
+
+/// `reloptions`: a view's `check_option=local|cascaded`, as PostgreSQL stores it; NULL for the rest.
+fn relation_options(class: &Class) -> Value {
+    match class {
+        Class::View(view) => match view.check_option {
+            Some(option) => Value::Array(vec![Value::Text(format!("check_option={}", option.name()))]),
+            None => Value::Null,
+        },
+        _ => Value::Null,
+    }
 }
 
 /// `attstorage` / `attalign` / `attbyval` as PostgreSQL sets them for a column of `data_type`.
