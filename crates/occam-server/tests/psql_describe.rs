@@ -1,8 +1,10 @@
 //! psql's describe meta-commands (`\dt`, `\d`, `\d table`, `\di`, `\dn`, `\du`, `\l`, `\dv`, `\df`,
-//! `\d index`, `\dt+`, `\dx`) against a started occam, in both modes, on one schema: a composite primary
-//! key, NOT NULL columns, defaults, a secondary, a unique, an INCLUDE and a partial index, and CHECK, UNIQUE
-//! and FOREIGN KEY constraints (`\d`'s "Check constraints:", "Foreign-key constraints:", "Referenced by:"),
-//! and a table with an index in a second schema (`\dt billing.*`, `\d billing.invoices`).
+//! `\df+`, `\sf`, `\d index`, `\dt+`, `\dx`) against a started occam, in both modes, on one schema: a
+//! composite primary key, NOT NULL columns, defaults, a secondary, a unique, an INCLUDE and a partial index,
+//! CHECK, UNIQUE and FOREIGN KEY constraints (`\d`'s "Check constraints:", "Foreign-key constraints:",
+//! "Referenced by:"), SQL functions (a scalar and a `RETURNS TABLE` one reading a table, one of an
+//! expression, one `RETURN expr`), and a table with an index in a second schema (`\dt billing.*`,
+//! `\d billing.invoices`).
 //!
 //! The output is compared with `tests/psql_describe/<mode>.out` (`OCCAM_BLESS=1` rewrites them), and,
 //! where PostgreSQL 15's binaries are installed, with the same commands' output from a real PostgreSQL
@@ -30,6 +32,13 @@ const FIXTURE: &[&str] = &[
     "CREATE INDEX orders_big_idx ON orders (amount) WHERE amount > 100",
     "CREATE TABLE items (id int PRIMARY KEY, customer_id int REFERENCES customers ON DELETE CASCADE, \
      sku text UNIQUE, qty int CHECK (qty > 0), CONSTRAINT items_sane CHECK (qty < 1000))",
+    "CREATE FUNCTION order_count(c int) RETURNS bigint LANGUAGE sql STABLE \
+     AS $$ SELECT count(*) FROM orders WHERE customer_id = c $$",
+    "CREATE FUNCTION customer_orders(c int) RETURNS TABLE (order_id bigint, status text) LANGUAGE sql STRICT \
+     AS $$ SELECT order_id, status FROM orders WHERE customer_id = c $$",
+    "CREATE FUNCTION plus(int, int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 + $2'",
+    "COMMENT ON FUNCTION order_count(int) IS 'Orders of one customer'",
+    "CREATE FUNCTION double_it(x int) RETURNS int LANGUAGE sql IMMUTABLE RETURN x * 2",
     "CREATE SCHEMA billing",
     "CREATE TABLE billing.invoices (id bigint PRIMARY KEY, customer_id int REFERENCES customers, total numeric(12,2))",
     "CREATE INDEX invoices_customer_idx ON billing.invoices (customer_id)",
@@ -47,6 +56,9 @@ const COMMANDS: &[&str] = &[
     "\\l",
     "\\dv",
     "\\df",
+    "\\df+",
+    "\\sf customer_orders",
+    "\\sf double_it",
     "\\d orders_pkey",
     "\\d orders_big_idx",
     "\\d orders_cover_idx",

@@ -116,6 +116,9 @@ pub struct Table {
     pub loaded_at: Timestamp,
     /// The table holds a materialized view's rows (its definition: `views::Kind::Materialized`).
     pub materialized: bool,
+    /// False for a materialized view created or refreshed `WITH NO DATA`: reading it is an error until
+    /// REFRESH fills it (`views::set_populated`).
+    pub populated: bool,
     /// CHECK constraints, in the order they were added (every write checks them all).
     pub checks: Vec<CheckConstraint>,
     /// This table's FOREIGN KEY constraints (it is their child).
@@ -281,6 +284,7 @@ impl Table {
             indexes: Vec::new(),
             loaded_at: 0,
             materialized: false,
+            populated: true,
             checks: Vec::new(),
             foreign_keys: Vec::new(),
             referenced_by: Vec::new(),
@@ -553,6 +557,11 @@ impl Catalog {
             let index = Arc::new(bind_index(table, index)?);
             table.indexes.push(index.clone());
             indexes.insert(index.key(), index);
+        }
+        for id in views::load_unpopulated(txn)? {
+            if let Some(table) = by_id.get_mut(&id) {
+                table.populated = false;
+            }
         }
         let references: Vec<(u32, ForeignKey)> =
             by_id.values().flat_map(|t| t.foreign_keys.iter().map(|k| (t.id, k.clone()))).collect();
@@ -1695,6 +1704,7 @@ mod tests {
             indexes: Vec::new(),
             loaded_at: 0,
             materialized: false,
+            populated: true,
             checks: Vec::new(),
             foreign_keys: vec![ForeignKey {
                 name: "t_c_fkey".into(),

@@ -1256,11 +1256,22 @@ impl Session {
                     let filled =
                         execute::fill_table(Arc::new(table), query, &mut active.txn, params, &functions, &planning)?;
                     Ok(command(&format!("SELECT {}", filled.rows_affected())))
+                } else if materialized.is_some() {
+                    catalog::views::set_populated(&mut active.txn, table.id, false);
+                    Ok(command("CREATE MATERIALIZED VIEW"))
                 } else {
                     Ok(command("CREATE TABLE AS"))
                 }
             }
-            Plan::RefreshMaterializedView { table, query, concurrently } => {
+            Plan::RefreshMaterializedView { table, query, concurrently, with_data } => {
+                if *concurrently && !table.populated {
+                    return Err(Error::unsupported(
+                        "CONCURRENTLY cannot be used when the materialized view is not populated",
+                    ));
+                }
+                if *concurrently && !with_data {
+                    return Err(Error::syntax("CONCURRENTLY and WITH NO DATA options cannot be used together"));
+                }
                 let unique_key = table
                     .indexes
                     .iter()
@@ -1274,8 +1285,13 @@ impl Session {
                         "Create a unique index with no WHERE clause on one or more columns of the materialized view.",
                     ));
                 }
-                execute::refill_table(table, query, &mut active.txn, params, &functions, &planning)
-                    .map(|_| command("REFRESH MATERIALIZED VIEW"))
+                if *with_data {
+                    execute::refill_table(table, query, &mut active.txn, params, &functions, &planning)?;
+                } else {
+                    execute::truncate(std::slice::from_ref(table), &mut active.txn, params, &functions, &planning)?;
+                }
+                catalog::views::set_populated(&mut active.txn, table.id, *with_data);
+                Ok(command("REFRESH MATERIALIZED VIEW"))
             }
             Plan::DropMaterializedView { names, if_exists, cascade } => {
                 catalog::views::drop_materialized(&mut active.txn, names, *if_exists, *cascade)

@@ -370,6 +370,28 @@ fn data_modifying_with_queries_need_their_privileges() {
     assert_eq!(rows(&mut app, "SELECT id FROM audit"), vec![vec![Value::Int(1)]]);
 }
 
+/// A SQL function's body reads as the caller (PostgreSQL's default SECURITY INVOKER): calling a function
+/// that reads a table needs SELECT on that table, whether the call is in an expression or in FROM, and
+/// through a function that calls it.
+#[test]
+fn function_bodies_read_with_the_callers_privileges() {
+    let (db, mut admin) = setup();
+    ok(
+        &mut admin,
+        "CREATE FUNCTION balance_of(a int) RETURNS int LANGUAGE sql AS 'SELECT balance FROM accounts WHERE id = a'",
+    );
+    ok(&mut admin, "CREATE FUNCTION balances() RETURNS SETOF int LANGUAGE sql AS 'SELECT balance FROM accounts'");
+    ok(&mut admin, "CREATE FUNCTION doubled(a int) RETURNS int LANGUAGE sql RETURN balance_of(a) * 2");
+    let mut app = db.session("myapp").unwrap();
+    denied(&mut app, "SELECT balance_of(1)", "accounts");
+    denied(&mut app, "SELECT * FROM balances()", "accounts");
+    denied(&mut app, "SELECT doubled(1)", "accounts");
+    denied(&mut app, "WITH accounts AS (SELECT 1) SELECT balance_of(1) FROM accounts", "accounts");
+    ok(&mut admin, "GRANT SELECT ON accounts TO myapp");
+    assert_eq!(rows(&mut app, "SELECT balance_of(1), doubled(2)"), vec![vec![Value::Int(100), Value::Int(200)]]);
+    assert_eq!(rows(&mut app, "SELECT count(*) FROM balances()"), vec![vec![Value::Int(2)]]);
+}
+
 #[test]
 fn schemas_need_usage_and_create_and_belong_to_their_owner() {
     let (db, mut admin) = setup();

@@ -4,9 +4,11 @@
 //! ```text
 //!   key    table_prefix(0, 20) ++ encode(name)     value  view definition (format below)
 //!   key    table_prefix(0, 21) ++ encode(name)     value  materialized view definition (same format)
+//!   key    table_prefix(0, 22) ++ encode(table id) value  the id (u32): a materialized view not populated
 //! ```
 //! A materialized view's rows are an ordinary table of the same name and id (`Table::materialized`); its
-//! definition is kept for REFRESH.
+//! definition is kept for REFRESH. One created or refreshed `WITH NO DATA` is marked unpopulated
+//! (`Table::populated`) until a REFRESH fills it.
 //! A view's id comes from the table id counter: tables and views share PostgreSQL's relation OID space
 //! (`pg_class`), and a GRANT or an owner is recorded by that id as for a table. The definition keeps the
 //! query's SQL text, re-parsed when the catalog loads, and the ids of the tables and views it reads, so that
@@ -151,6 +153,31 @@ pub fn store_materialized(txn: &mut Transaction, id: u32, definition: &ViewDefin
     Ok(())
 }
 
+fn unpopulated_key(table_id: u32) -> Vec<u8> {
+    encode_key(&table_prefix(0, 22), &[Value::Int(table_id.into())])
+}
+
+/// Marks materialized view `table_id` populated (REFRESH) or not (`WITH NO DATA`).
+pub fn set_populated(txn: &mut Transaction, table_id: u32, populated: bool) {
+    if populated {
+        txn.delete(unpopulated_key(table_id));
+    } else {
+        txn.put(unpopulated_key(table_id), table_id.to_be_bytes().to_vec());
+    }
+}
+
+/// The ids of the materialized views that are not populated.
+pub fn load_unpopulated(txn: &Transaction) -> Result<Vec<u32>> {
+    let (start, end) = prefix_range(&table_prefix(0, 22));
+    let mut out = Vec::new();
+    for entry in txn.scan(start, end, false) {
+        let (_, value) = entry?;
+        let bytes: [u8; 4] = value.as_slice().try_into().map_err(|_| Error::internal("corrupt catalog row"))?;
+        out.push(u32::from_be_bytes(bytes));
+    }
+    Ok(out)
+}
+
 /// `DROP MATERIALIZED VIEW [IF EXISTS] name, ... [CASCADE]`: each definition and its table.
 pub fn drop_materialized(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, cascade: bool) -> Result<()> {
     for name in names {
@@ -176,6 +203,7 @@ pub fn drop_materialized(txn: &mut Transaction, names: &[ObjectName], if_exists:
         }
         if let Some(id) = super::table_id_in(txn, &relation)? {
             drop_dependents(txn, id, &format!("materialized view {}", name.name), cascade)?;
+            set_populated(txn, id, true);
         }
         txn.delete(key(Kind::Materialized, &relation));
         super::drop_table(txn, std::slice::from_ref(name), false, cascade)?;

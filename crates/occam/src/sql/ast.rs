@@ -28,6 +28,11 @@ pub enum Statement {
         functions: Vec<FunctionSignature>,
         if_exists: bool,
     },
+    /// `COMMENT ON FUNCTION name[(types)] IS 'text' | NULL`.
+    CommentOnFunction {
+        function: FunctionSignature,
+        text: Option<String>,
+    },
     /// `COMMENT ON kind name IS 'text' | NULL` (`column`: the column of `COMMENT ON COLUMN t.c`).
     Comment {
         object: CommentObject,
@@ -51,10 +56,12 @@ pub enum Statement {
     CreateView(CreateView),
     /// `CREATE TABLE name AS query` / `CREATE MATERIALIZED VIEW name AS query` (PostgreSQL mode).
     CreateTableAs(CreateTableAs),
-    /// `REFRESH MATERIALIZED VIEW [CONCURRENTLY] name`.
+    /// `REFRESH MATERIALIZED VIEW [CONCURRENTLY] name [WITH [NO] DATA]`.
     RefreshMaterializedView {
         name: ObjectName,
         concurrently: bool,
+        /// False for `WITH NO DATA`.
+        with_data: bool,
     },
     /// `DROP MATERIALIZED VIEW [IF EXISTS] name, ... [CASCADE]`.
     DropMaterializedView {
@@ -499,21 +506,64 @@ pub struct IndexColumn {
     pub nulls_first: Option<bool>,
 }
 
-/// `CREATE [OR REPLACE] FUNCTION name(params) RETURNS type LANGUAGE sql ...`: a scalar SQL function whose
-/// body is one expression (`RETURN expr`, or `AS 'SELECT expr'`).
+/// `CREATE [OR REPLACE] FUNCTION name(params) RETURNS type LANGUAGE sql ...`: a SQL function whose body is
+/// one expression (`RETURN expr`, `AS 'SELECT expr'`) or one query (`AS 'SELECT ... FROM ...'`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateFunction {
     pub name: ObjectName,
     pub or_replace: bool,
     /// (name, type) per parameter.
     pub params: Vec<(Option<String>, DataType)>,
-    pub returns: DataType,
-    /// The body's expression as SQL text.
-    pub body_sql: String,
+    pub returns: FunctionReturns,
+    pub body: FunctionBody,
+    /// The body as written: the AS string, or RETURN's expression as SQL text.
+    pub source: String,
+    /// A SQL-standard body (`RETURN expr`): PostgreSQL keeps it parsed (`prosqlbody`), not as `prosrc`.
+    pub sql_standard: bool,
     /// `IMMUTABLE` / `STABLE` / `VOLATILE` as `pg_proc.provolatile` (`i`, `s`, `v`).
     pub volatility: char,
     /// `STRICT` / `RETURNS NULL ON NULL INPUT`.
     pub strict: bool,
+}
+
+/// What a SQL function returns.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FunctionReturns {
+    /// One value of the type.
+    Scalar(DataType),
+    /// `SETOF type`: rows of one column.
+    SetOf(DataType),
+    /// `SETOF table`: rows of a table's row type (its columns when the function is called).
+    SetOfTable(String),
+    /// `TABLE (name type, ...)`.
+    Table(Vec<(String, DataType)>),
+}
+
+impl FunctionReturns {
+    /// The type of a scalar function's value (None for a set-returning function).
+    pub fn scalar(&self) -> Option<DataType> {
+        match self {
+            FunctionReturns::Scalar(data_type) => Some(*data_type),
+            _ => None,
+        }
+    }
+
+    /// The declared type as PostgreSQL's messages name it (`function declared to return integer`).
+    pub fn type_name(&self) -> String {
+        match self {
+            FunctionReturns::Scalar(data_type) | FunctionReturns::SetOf(data_type) => data_type.name().to_string(),
+            FunctionReturns::SetOfTable(table) => table.clone(),
+            FunctionReturns::Table(_) => "record".to_string(),
+        }
+    }
+}
+
+/// A SQL function's body: one expression, expanded where the function is called, or one query, run as a
+/// subquery over the arguments.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FunctionBody {
+    Expr(Expr),
+    Query(Box<Query>),
 }
 
 /// A function named by DROP FUNCTION: its name and, when given, its parameter types.

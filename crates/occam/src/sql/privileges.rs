@@ -26,12 +26,12 @@ use crate::error::{sqlstate, Error, Result};
 use crate::sql::ast::{self, CommentObject, Expr, ObjectName, Privilege, QueryBody, SelectItem, Statement, TableRef};
 
 /// Checks that non-administrator `role` may run `statement` (42501 otherwise).
-pub fn check(catalog: &Catalog, role: &str, statement: &Statement) -> Result<()> {
+pub fn check<'a>(catalog: &'a Catalog, role: &str, statement: &'a Statement) -> Result<()> {
     if let Statement::Explain { statement: inner, .. } | Statement::Merge(inner) = statement {
         // EXPLAIN needs what its statement needs (PostgreSQL checks them even without ANALYZE).
         return check(catalog, role, inner);
     }
-    let mut needs = Needs::default();
+    let mut needs = Needs { functions: Some(catalog), ..Needs::default() };
     match statement {
         Statement::Query(query) => needs.query(query),
         Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_) => needs.modification(statement),
@@ -50,7 +50,7 @@ pub fn check(catalog: &Catalog, role: &str, statement: &Statement) -> Result<()>
         {
             return Err(permission_denied(format!("permission denied for schema {}", creation_schema(catalog, name))));
         }
-        Statement::CreateFunction(_) | Statement::DropFunction { .. }
+        Statement::CreateFunction(_) | Statement::DropFunction { .. } | Statement::CommentOnFunction { .. }
             if !catalog.roles.has_schema_privilege(role, PUBLIC_SCHEMA, Privilege::Create) =>
         {
             return Err(permission_denied(format!("permission denied for schema {PUBLIC_SCHEMA}")));
@@ -220,6 +220,11 @@ struct Needs<'a> {
     reads_columns: bool,
     /// The WITH names in scope: a FROM item of that name reads no table.
     common_tables: Vec<&'a str>,
+    /// Where SQL functions called are found: their bodies read as the caller (PostgreSQL's SECURITY
+    /// INVOKER), so what a body reads is needed too.
+    functions: Option<&'a Catalog>,
+    /// The SQL functions whose bodies were looked at (each once; a function may call itself).
+    visited_functions: Vec<u32>,
 }
 
 impl<'a> Needs<'a> {
@@ -354,7 +359,10 @@ impl<'a> Needs<'a> {
             TableRef::Table { name, .. }
                 if name.schema.is_none() && self.common_tables.contains(&name.name.as_str()) => {}
             TableRef::Table { name, .. } => self.push(name, Privilege::Select),
-            TableRef::Function { args, .. } => args.iter().for_each(|e| self.expr(e)),
+            TableRef::Function { name, args, .. } => {
+                args.iter().for_each(|e| self.expr(e));
+                self.function_bodies(name, args.len());
+            }
             TableRef::Subquery { query, .. } => self.query(query),
             TableRef::Join { left, right, constraint, .. } => {
                 self.table_ref(left);
@@ -363,6 +371,27 @@ impl<'a> Needs<'a> {
                     self.expr(expr);
                 }
             }
+        }
+    }
+
+    /// What the bodies of the SQL functions `name` of `arity` parameters read (every such overload: which
+    /// one a call resolves to is the binder's business), seen from no WITH list and reading no target.
+    fn function_bodies(&mut self, name: &str, arity: usize) {
+        let Some(catalog) = self.functions else { return };
+        let Some(overloads) = catalog.functions.get(name) else { return };
+        for function in overloads.iter().filter(|f| f.params.len() == arity) {
+            if self.visited_functions.contains(&function.id) {
+                continue;
+            }
+            self.visited_functions.push(function.id);
+            let common_tables = std::mem::take(&mut self.common_tables);
+            let reads_columns = self.reads_columns;
+            match &function.body {
+                ast::FunctionBody::Expr(expr) => self.expr(expr),
+                ast::FunctionBody::Query(query) => self.query(query),
+            }
+            self.reads_columns = reads_columns;
+            self.common_tables = common_tables;
         }
     }
 
@@ -405,7 +434,10 @@ impl<'a> Needs<'a> {
                 }
                 else_result.iter().for_each(|e| self.expr(e));
             }
-            Expr::Function { args, .. } => args.iter().for_each(|e| self.expr(e)),
+            Expr::Function { name, args, .. } => {
+                args.iter().for_each(|e| self.expr(e));
+                self.function_bodies(name, args.len());
+            }
             Expr::Subquery(query) | Expr::Exists { query, .. } => self.query(query),
             Expr::Window(call) => {
                 call.args.iter().chain(&call.partition_by).for_each(|e| self.expr(e));

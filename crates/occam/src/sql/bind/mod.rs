@@ -10,13 +10,16 @@
 
 use std::sync::Arc;
 
+use crate::catalog::functions::SqlFunction;
 mod view_dml;
 
 use crate::catalog::views::ViewDefinition;
 use crate::catalog::{Catalog, Table};
 use crate::error::{sqlstate, Error, Result};
 use crate::session::{Column, ColumnOrigin};
-use crate::sql::ast::{self, BinaryOperator, Expr, Literal, SelectItem, TableRef, UnaryOperator};
+use crate::sql::ast::{
+    self, BinaryOperator, Expr, FunctionBody, FunctionReturns, Literal, SelectItem, TableRef, UnaryOperator,
+};
 use crate::sql::functions;
 use crate::sql::parse::strip_positions;
 use crate::sql::plan::*;
@@ -39,9 +42,21 @@ pub fn plan_statement_as(
     declared: &[DataType],
     user: Option<&str>,
 ) -> Result<PlannedStatement> {
+    plan_statement_reading(catalog, statement, declared, user, true)
+}
+
+/// [`plan_statement_as`]; `reads_rows` false for a statement that will not run (plain EXPLAIN), which may
+/// then name a materialized view that is not populated (see `Binder::reads_rows`).
+fn plan_statement_reading(
+    catalog: &Catalog,
+    statement: &ast::Statement,
+    declared: &[DataType],
+    user: Option<&str>,
+    reads_rows: bool,
+) -> Result<PlannedStatement> {
     if let ast::Statement::Merge(rewritten) = statement {
         refuse_merge_into_view(catalog, rewritten)?;
-        let inner = plan_statement_as(catalog, rewritten, declared, user)?;
+        let inner = plan_statement_reading(catalog, rewritten, declared, user, reads_rows)?;
         return Ok(PlannedStatement {
             plan: Plan::Merge(Box::new(inner.plan)),
             param_types: inner.param_types,
@@ -54,7 +69,7 @@ pub fn plan_statement_as(
         if matches!(inner.as_ref(), ast::Statement::Merge(_)) {
             return Err(Error::unsupported("EXPLAIN MERGE"));
         }
-        let inner = plan_statement_as(catalog, inner, declared, user)?;
+        let inner = plan_statement_reading(catalog, inner, declared, user, options.analyze)?;
         if matches!(inner.plan, Plan::WithModifying { .. })
             && (options.analyze || options.format != ast::ExplainFormat::Text)
         {
@@ -72,6 +87,7 @@ pub fn plan_statement_as(
     }
     let mut binder = Binder::new(catalog, declared);
     binder.session_user = user.map(str::to_string);
+    binder.reads_rows = reads_rows;
     // The statement's own WITH list may hold data-modifying statements.
     binder.top_level_with = true;
     let (plan, columns) = match statement {
@@ -98,8 +114,8 @@ pub fn plan_statement_as(
         }
         ast::Statement::CreateView(create) => (Plan::CreateView(binder.plan_create_view(create)?), empty_columns()),
         ast::Statement::CreateTableAs(create) => (binder.plan_create_table_as(create)?, empty_columns()),
-        ast::Statement::RefreshMaterializedView { name, concurrently } => {
-            (binder.plan_refresh(name, *concurrently)?, empty_columns())
+        ast::Statement::RefreshMaterializedView { name, concurrently, with_data } => {
+            (binder.plan_refresh(name, *concurrently, *with_data)?, empty_columns())
         }
         ast::Statement::DropMaterializedView { names, if_exists, cascade } => (
             Plan::DropMaterializedView { names: names.clone(), if_exists: *if_exists, cascade: *cascade },
@@ -107,18 +123,15 @@ pub fn plan_statement_as(
         ),
         ast::Statement::CreateFunction(create) => {
             // The body must bind over the parameters and give the return type (checked again where used).
-            expand_sql_function(
-                catalog,
-                0,
-                &create.name.name,
-                &create.params,
-                &crate::sql::parse::parse_expression(&create.body_sql)?,
-                create.returns,
-            )?;
+            binder.check_function_body(&crate::catalog::functions::definition(create, 0))?;
             (Plan::CreateFunction(create.clone()), empty_columns())
         }
         ast::Statement::DropFunction { functions, if_exists } => {
             (Plan::DropFunction { functions: functions.clone(), if_exists: *if_exists }, empty_columns())
+        }
+        ast::Statement::CommentOnFunction { function, text } => {
+            let key = crate::sql::system::comments::function_comment_target(catalog, function)?;
+            (Plan::Comment { key, text: text.clone() }, empty_columns())
         }
         ast::Statement::Comment { object, name, column, text } => {
             let key = crate::sql::system::comment_target(catalog, *object, name, column.as_deref())?;
@@ -295,9 +308,9 @@ pub fn bind_table_predicate(table: &Table, expr: &Expr) -> Result<BoundExpr> {
 /// How deep SQL function bodies may call SQL functions (a function that calls itself ends here).
 const MAX_FUNCTION_NESTING: usize = 32;
 
-/// Binds a SQL function's body over its parameters (parameter i is `Column(i)`, by name or as `$i + 1`),
-/// cast to the return type: 42P13 as PostgreSQL when it cannot be; subqueries are not supported in a body
-/// (the expansion places the body where the function is called).
+/// Binds a SQL function's expression body over its parameters (parameter i is `Column(i)`, by name or as
+/// `$i + 1`), cast to the return type: 42P13 as PostgreSQL when it cannot be. A body with subqueries is
+/// not expanded in place (see `Binder::sql_function_call`).
 fn expand_sql_function(
     catalog: &Catalog,
     depth: usize,
@@ -322,10 +335,7 @@ fn expand_sql_function(
         .collect();
     let mut scope = Scope::default();
     scope.push(Some(name.to_string()), columns)?;
-    let (bound, from) = binder.bind_expr(body, &scope)?;
-    if !bound.subqueries().is_empty() {
-        return Err(Error::unsupported("subqueries in SQL function bodies"));
-    }
+    let (bound, from) = binder.bind_expr(body, &scope).map_err(outside_statement_text)?;
     let return_mismatch = || {
         Error::new(
             sqlstate::INVALID_FUNCTION_DEFINITION,
@@ -337,6 +347,100 @@ fn expand_sql_function(
         return Err(return_mismatch());
     }
     binder.coerce(bound, from, returns)
+}
+
+/// A set-returning function call in a select list.
+#[derive(Debug, Clone, PartialEq)]
+enum SelectListCall {
+    /// A built-in one over its arguments (which read the FROM row).
+    Builtin(TableFunction, Vec<BoundExpr>),
+    /// A SQL function's rows, reading the FROM row as their outer row (see `Binder::function_rows`).
+    Sql(Box<QueryPlan>),
+}
+
+/// The parameters of a SQL function as a FROM item named after the function (`fname.param`), unnamed
+/// ones as `$n`.
+fn parameter_scope(function: &SqlFunction) -> Result<Scope> {
+    let columns = function
+        .params
+        .iter()
+        .enumerate()
+        .map(|(i, (param, data_type))| ScopeColumn {
+            name: param.clone().unwrap_or_else(|| format!("${}", i + 1)),
+            data_type: *data_type,
+            hidden: false,
+            origin: None,
+        })
+        .collect();
+    let mut scope = Scope::default();
+    scope.push(Some(function.name.clone()), columns)?;
+    Ok(scope)
+}
+
+/// An error in a function body, whose text positions are not the statement's.
+fn outside_statement_text(mut err: Error) -> Error {
+    err.position = None;
+    err
+}
+
+/// A SQL function call's value, NULL without evaluating the body when the function is STRICT and an
+/// argument is NULL.
+fn strict_call(function: &SqlFunction, args: &[BoundExpr], value: BoundExpr) -> BoundExpr {
+    if !function.strict || args.is_empty() {
+        return value;
+    }
+    let any_null =
+        BoundExpr::Or(args.iter().map(|a| BoundExpr::IsNull { expr: Box::new(a.clone()), negated: false }).collect());
+    BoundExpr::Case { branches: vec![(any_null, BoundExpr::Literal(Value::Null))], else_result: Some(Box::new(value)) }
+}
+
+/// An expression moved one query level in (into a subquery of the query it was bound in): its row's
+/// columns become outer references. 0A000 for window and select-list function results (placeholders
+/// placed after the row once the query is bound).
+fn one_level_in(expr: &BoundExpr) -> Result<BoundExpr> {
+    if expr.any(|e| matches!(e, BoundExpr::Column(c) if *c >= SELECT_LIST_FUNCTIONS)) {
+        return Err(Error::unsupported(
+            "a window function or a set-returning function as an argument of a query-bodied SQL function",
+        ));
+    }
+    Ok(expr.moved_in(1))
+}
+
+/// Checks a function body's result columns (`found`) against the declared ones: 42P13 with PostgreSQL's
+/// details.
+fn check_function_result(function: &SqlFunction, declared: &[(String, DataType)], found: &[DataType]) -> Result<()> {
+    let mismatch = |detail: String| {
+        Error::new(
+            sqlstate::INVALID_FUNCTION_DEFINITION,
+            format!("return type mismatch in function declared to return {}", function.returns.type_name()),
+        )
+        .with_detail(detail)
+    };
+    let one_column = matches!(function.returns, FunctionReturns::Scalar(_) | FunctionReturns::SetOf(_));
+    if one_column {
+        let [from] = found else { return Err(mismatch("Final statement must return exactly one column.".into())) };
+        if *from != DataType::Unknown && !scalar::can_assign(from, &declared[0].1) {
+            return Err(mismatch(format!("Actual return type is {}.", from.name())));
+        }
+        return Ok(());
+    }
+    if found.len() > declared.len() {
+        return Err(mismatch("Final statement returns too many columns.".into()));
+    }
+    if found.len() < declared.len() {
+        return Err(mismatch("Final statement returns too few columns.".into()));
+    }
+    for (i, (from, (_, to))) in found.iter().zip(declared).enumerate() {
+        if *from != DataType::Unknown && !scalar::can_assign(from, to) {
+            return Err(mismatch(format!(
+                "Final statement returns {} instead of {} at column {}.",
+                from.name(),
+                to.name(),
+                i + 1
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Binds an expression index column over one row of `table`: its bound form and type. As PostgreSQL, no
@@ -418,6 +522,10 @@ pub fn check_default(catalog: &Catalog, default: &Expr, column: &str, data_type:
     let mut binder = Binder::new(catalog, &[]);
     binder.clause = "DEFAULT expressions";
     let (bound, from) = binder.bind_expr(default, &Scope::default())?;
+    if !bound.subqueries().is_empty() {
+        // Only a SQL function whose body is a query gets here (the parser refuses subqueries).
+        return Err(Error::unsupported("a DEFAULT expression that calls a SQL function whose body reads tables"));
+    }
     if !scalar::can_assign(&from, data_type) {
         return Err(Error::datatype_mismatch(format!(
             "column \"{column}\" is of type {} but default expression is of type {}",
@@ -731,6 +839,9 @@ struct Binder<'c> {
     next_subquery_id: usize,
     /// Numbers `WITH RECURSIVE` work tables within the statement.
     next_work_table_id: usize,
+    /// Whether the statement runs the queries it binds (false for CREATE VIEW and `WITH NO DATA`): reading
+    /// a materialized view that is not populated is then `55000`, as PostgreSQL when it opens one.
+    reads_rows: bool,
     /// Ids of the tables and views the statement's FROM items named so far (a view's dependencies).
     referenced_relations: Vec<u32>,
     /// The views being expanded (innermost last), to catch a view that reads itself.
@@ -755,7 +866,7 @@ struct Binder<'c> {
     in_window: bool,
     /// The set-returning function calls of the select list being bound (None where they are not allowed);
     /// each binds to a placeholder column `SELECT_LIST_FUNCTIONS + i`, placed after the FROM row.
-    select_list_functions: Option<Vec<(TableFunction, Vec<BoundExpr>)>>,
+    select_list_functions: Option<Vec<SelectListCall>>,
     /// The WITH names in scope (innermost last); each reference binds the named query again, as a FROM
     /// subquery (PostgreSQL inlines a common table expression referenced once; occam inlines every one).
     common_tables: Vec<CommonTable>,
@@ -810,6 +921,7 @@ impl<'c> Binder<'c> {
             lowest_outer_level: usize::MAX,
             outer_refs: 0,
             next_subquery_id: 0,
+            reads_rows: true,
             next_work_table_id: 0,
             referenced_relations: Vec::new(),
             expanding_views: Vec::new(),
@@ -1115,7 +1227,7 @@ impl<'c> Binder<'c> {
             // LATERAL): it then expands each of their rows. (Not past an UPDATE's or DELETE's target, which
             // is no FROM item.)
             if let TableRef::Function { name, args, alias } = item {
-                if name != "unnest" && !sources.is_empty() && start == 0 {
+                if name != "unnest" && !self.is_sql_function_item(name) && !sources.is_empty() && start == 0 {
                     let (function, args, item_scope) = self.function_item(name, args, alias.as_ref(), scope)?;
                     let reads_preceding = args.iter().any(|a| a.any(|e| matches!(e, BoundExpr::Column(_))));
                     let input = reads_preceding.then(|| match sources.len() {
@@ -1357,6 +1469,8 @@ impl<'c> Binder<'c> {
     /// tables and views it reads recorded; a replaced view must keep its columns' names and types, as
     /// PostgreSQL requires.
     fn plan_create_view(&mut self, create: &ast::CreateView) -> Result<ViewDefinition> {
+        // A view may read a materialized view that is not populated: reading the view is the error.
+        self.reads_rows = false;
         let (definition, _) = self.define_view(create, "CREATE VIEW specifies more column names than columns")?;
         if create.check_option.is_some() {
             if let Some(reason) = crate::sql::updatable::refusal(self.catalog, &create.query) {
@@ -1441,6 +1555,8 @@ impl<'c> Binder<'c> {
     /// `CREATE TABLE ... AS query` / `CREATE MATERIALIZED VIEW ... AS query`: a table whose columns are
     /// the query's (renamed by a column list), typed as the query's (an untyped literal's as text).
     fn plan_create_table_as(&mut self, create: &ast::CreateTableAs) -> Result<Plan> {
+        // `WITH NO DATA` does not run the query.
+        self.reads_rows = create.with_data;
         let (definition, query) = self.define_view(
             &ast::CreateView {
                 name: create.name.clone(),
@@ -1482,8 +1598,9 @@ impl<'c> Binder<'c> {
         })
     }
 
-    /// `REFRESH MATERIALIZED VIEW name`: its stored query bound again.
-    fn plan_refresh(&mut self, name: &ast::ObjectName, concurrently: bool) -> Result<Plan> {
+    /// `REFRESH MATERIALIZED VIEW name`: its stored query bound again (not run `WITH NO DATA`, so then it
+    /// may read materialized views that are not populated).
+    fn plan_refresh(&mut self, name: &ast::ObjectName, concurrently: bool, with_data: bool) -> Result<Plan> {
         let Some(definition) = self.catalog.find_materialized(name).cloned() else {
             return Err(match self.catalog.find_table_named(name)? {
                 Some(_) => Error::unsupported(format!("\"{}\" is not a materialized view", name.name)),
@@ -1491,6 +1608,7 @@ impl<'c> Binder<'c> {
             });
         };
         let table = self.catalog.table(name)?.clone();
+        self.reads_rows = with_data;
         let mut query = self.plan_view(&definition)?;
         // The stored query's columns may have changed type since; the table's types decide.
         for (i, column) in table.visible_columns().map(|(_, c)| c).enumerate().take(query.visible) {
@@ -1500,7 +1618,7 @@ impl<'c> Binder<'c> {
                 query.projection[i] = self.coerce(expr, from, column.data_type)?;
             }
         }
-        Ok(Plan::RefreshMaterializedView { table, query: Box::new(query), concurrently })
+        Ok(Plan::RefreshMaterializedView { table, query: Box::new(query), concurrently, with_data })
     }
 
     /// A view's query bound where a FROM item names it: on its own, seeing none of the statement's WITH
@@ -2213,9 +2331,23 @@ impl<'c> Binder<'c> {
             for expr in &mut projection {
                 *expr = expr.map_columns(&place);
             }
-            let (function, args) = select_list_functions.into_iter().next().expect("one call");
-            let input = (!matches!(source, Source::Single)).then(|| Box::new(source));
-            source = Source::Function { input, function, args };
+            source = match select_list_functions.into_iter().next().expect("one call") {
+                SelectListCall::Builtin(function, args) => {
+                    let input = (!matches!(source, Source::Single)).then(|| Box::new(source));
+                    Source::Function { input, function, args }
+                }
+                // A SQL function's rows: its query run for each FROM row, which it reads as its outer row.
+                SelectListCall::Sql(rows) => Source::Join(Box::new(JoinPlan {
+                    kind: ast::JoinKind::Cross,
+                    left: source,
+                    right: Source::Subquery(rows),
+                    left_width: width,
+                    right_width: 1,
+                    condition: None,
+                    merged: Vec::new(),
+                    lateral: true,
+                })),
+            };
         }
         if distinct {
             if let Some(err) = columns.iter().find_map(|c| crate::sql::json::check_equality(&c.data_type).err()) {
@@ -2584,6 +2716,13 @@ impl<'c> Binder<'c> {
             }
             TableRef::Table { name, alias } => {
                 let table = self.catalog.table(name)?.clone();
+                if table.materialized && !table.populated && self.reads_rows {
+                    return Err(Error::new(
+                        sqlstate::OBJECT_NOT_IN_PREREQUISITE_STATE,
+                        format!("materialized view \"{}\" has not been populated", table.name),
+                    )
+                    .with_hint("Use the REFRESH MATERIALIZED VIEW command."));
+                }
                 self.referenced_relations.push(table.id);
                 let item_name = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| table.name.clone());
                 scope.push(Some(item_name), table_scope_columns(&table, alias.as_ref()))?;
@@ -2591,6 +2730,9 @@ impl<'c> Binder<'c> {
             }
             TableRef::Function { name, args, alias } if name == "unnest" => {
                 return self.plan_unnest(args, alias.as_ref());
+            }
+            TableRef::Function { name, args, alias } if self.is_sql_function_item(name) => {
+                return self.as_lateral(|b| b.plan_sql_function_item(name, args, alias.as_ref()));
             }
             // A function in FROM may read the items before it (PostgreSQL's implicit LATERAL).
             TableRef::Function { name, args, alias } => {
@@ -2796,13 +2938,17 @@ impl<'c> Binder<'c> {
         let [(_, data_type)] = columns[..] else {
             return Err(Error::unsupported(format!("{name} in the select list (a record per row)")));
         };
-        let calls = self.select_list_functions.as_mut().expect("checked above");
-        let call = (function, args);
+        Ok((self.add_select_list_call(SelectListCall::Builtin(function, args)), data_type))
+    }
+
+    /// The placeholder column of a set-returning call in the select list (the same call twice: the same).
+    fn add_select_list_call(&mut self, call: SelectListCall) -> BoundExpr {
+        let calls = self.select_list_functions.as_mut().expect("checked by the caller");
         let index = calls.iter().position(|c| *c == call).unwrap_or_else(|| {
             calls.push(call);
             calls.len() - 1
         });
-        Ok((BoundExpr::Column(SELECT_LIST_FUNCTIONS + index), data_type))
+        BoundExpr::Column(SELECT_LIST_FUNCTIONS + index)
     }
 
     /// A set-returning function FROM item: the function, its bound arguments (which may read the FROM items
@@ -2855,10 +3001,10 @@ impl<'c> Binder<'c> {
             types.push(data_type);
         }
         let Some(resolved) = crate::sql::json::JsonTable::resolve(name, &types) else {
-            return Err(Error::new(
-                sqlstate::UNDEFINED_FUNCTION,
-                format!("function {name} does not exist as a table function"),
-            ));
+            if functions::resolve_scalar(name, &types).is_ok() {
+                return Err(Error::unsupported(format!("the scalar function {name} in FROM")));
+            }
+            return Err(functions::function_does_not_exist(name, &types));
         };
         let (function, input) = resolved?;
         let arg = self.coerce(bound.remove(0), types[0], input)?;
@@ -2934,7 +3080,13 @@ impl<'c> Binder<'c> {
             }),
             Expr::Column { table, name } => self.bind_column(table.as_deref(), name, scope),
             Expr::Parameter(n) if self.function_body.is_some() => match self.params.get(n.wrapping_sub(1)) {
-                Some(data_type) => Ok((BoundExpr::Column(n - 1), *data_type)),
+                // An expression body: the parameters are the row; a query body: they are the outermost row.
+                Some(data_type) if self.outer.is_empty() => Ok((BoundExpr::Column(n - 1), *data_type)),
+                Some(data_type) => {
+                    self.outer_refs += 1;
+                    self.lowest_outer_level = 0;
+                    Ok((BoundExpr::OuterColumn { depth: self.outer.len(), index: n - 1 }, *data_type))
+                }
                 None => Err(Error::new(sqlstate::UNDEFINED_PARAMETER, format!("there is no parameter ${n}"))),
             },
             Expr::Parameter(n) => {
@@ -3448,54 +3600,273 @@ impl<'c> Binder<'c> {
         self.call(function, bound, types)
     }
 
-    /// A call of a SQL function (`CREATE FUNCTION ... LANGUAGE sql`), expanded into its body over the
-    /// arguments (cast to the parameters' types); None when no function of that name takes them. The
-    /// function whose parameter types match the arguments exactly in most places wins.
+    /// A call of a SQL function (`CREATE FUNCTION ... LANGUAGE sql`) in an expression; None when no function
+    /// of that name takes the arguments. An expression body is expanded in place over the arguments (cast
+    /// to the parameters' types); a query body becomes a scalar subquery giving its first row's value (NULL
+    /// without rows), as PostgreSQL's SQL functions do.
     fn sql_function_call(
         &mut self,
         name: &str,
         args: Vec<BoundExpr>,
         types: Vec<DataType>,
     ) -> Result<Option<(BoundExpr, DataType)>> {
-        let catalog = self.catalog;
-        let Some(candidates) = catalog.functions.get(name) else { return Ok(None) };
+        let Some(function) = self.resolve_sql_function(name, &types) else { return Ok(None) };
+        let depth = self.function_nesting(&function)?;
+        let coerced = self.function_arguments(&function, args, types)?;
+        let Some(returns) = function.returns.scalar() else {
+            return self.select_list_sql_function(&function, coerced, depth).map(Some);
+        };
+        let inline = match &function.body {
+            FunctionBody::Expr(body) => {
+                let bound = expand_sql_function(self.catalog, depth, &function.name, &function.params, body, returns)?;
+                bound.subqueries().is_empty().then_some(bound)
+            }
+            FunctionBody::Query(_) => None,
+        };
+        let value = match inline {
+            Some(body) => body.replace_columns(&|i| coerced[i].clone()),
+            None => {
+                // The arguments are evaluated inside the subquery, one level below where they were bound.
+                let inner = coerced.iter().map(one_level_in).collect::<Result<Vec<_>>>()?;
+                let mut plan = self.function_rows(&function, inner, depth)?;
+                plan.limit = Some(BoundExpr::Literal(Value::Int(1)));
+                // Run again for each row when the arguments read it, or when the function is VOLATILE
+                // (PostgreSQL's default: evaluated at every call, `random()` in the body included).
+                let reads_row = |a: &BoundExpr| {
+                    a.any(|e| matches!(e, BoundExpr::Column(_) | BoundExpr::OuterColumn { .. }))
+                        || a.subqueries().iter().any(|s| s.correlated)
+                };
+                let correlated = function.volatility == 'v' || coerced.iter().any(reads_row);
+                let id = self.next_subquery_id;
+                self.next_subquery_id += 1;
+                BoundExpr::Subquery(Box::new(SubqueryPlan { id, plan, correlated }))
+            }
+        };
+        Ok(Some((strict_call(&function, &coerced, value), returns)))
+    }
+
+    /// A set-returning SQL function called in the select list (`SELECT ids(t.x) FROM t`): its rows for each
+    /// FROM row, placed after it as a lateral join (PostgreSQL's ProjectSet: a row for which it returns
+    /// none is gone). One column only (a row type has no value in occam).
+    fn select_list_sql_function(
+        &mut self,
+        function: &SqlFunction,
+        args: Vec<BoundExpr>,
+        depth: usize,
+    ) -> Result<(BoundExpr, DataType)> {
+        let FunctionReturns::SetOf(data_type) = function.returns else {
+            return Err(Error::unsupported(format!(
+                "{} in an expression (a record per row: call it in FROM)",
+                function.signature()
+            )));
+        };
+        if self.select_list_functions.is_none() || self.in_aggregate || self.in_window {
+            return Err(Error::unsupported(
+                "set-returning functions are only supported in FROM and in the select list of a query without aggregates",
+            ));
+        }
+        let inner = args.iter().map(one_level_in).collect::<Result<Vec<_>>>()?;
+        let rows = self.function_rows(function, inner, depth)?;
+        Ok((self.add_select_list_call(SelectListCall::Sql(Box::new(rows))), data_type))
+    }
+
+    /// The SQL function `name` that takes arguments of `types` (with PostgreSQL's implicit casts): the one
+    /// whose parameter types match the arguments exactly in most places.
+    fn resolve_sql_function(&self, name: &str, types: &[DataType]) -> Option<Arc<SqlFunction>> {
         let accepts = scalar::can_cast_implicitly;
-        let function = candidates
+        self.catalog
+            .functions
+            .get(name)?
             .iter()
-            .filter(|f| f.params.len() == types.len() && f.params.iter().zip(&types).all(|((_, p), t)| accepts(t, p)))
-            .max_by_key(|f| f.params.iter().zip(&types).filter(|((_, p), t)| p == *t).count());
-        let Some(function) = function else { return Ok(None) };
+            .filter(|f| f.params.len() == types.len() && f.params.iter().zip(types).all(|((_, p), t)| accepts(t, p)))
+            .max_by_key(|f| f.params.iter().zip(types).filter(|((_, p), t)| p == *t).count())
+            .cloned()
+    }
+
+    /// A call's arguments (of types `types`) cast to `function`'s parameter types.
+    fn function_arguments(
+        &mut self,
+        function: &SqlFunction,
+        args: Vec<BoundExpr>,
+        types: Vec<DataType>,
+    ) -> Result<Vec<BoundExpr>> {
+        let mut coerced = Vec::with_capacity(args.len());
+        for ((arg, from), (_, to)) in args.into_iter().zip(types).zip(&function.params) {
+            coerced.push(self.coerce(arg, from, *to)?);
+        }
+        Ok(coerced)
+    }
+
+    /// How deep `function`'s body is bound (one more than here): 54001 past `MAX_FUNCTION_NESTING`, where a
+    /// function that calls itself ends.
+    fn function_nesting(&self, function: &SqlFunction) -> Result<usize> {
         let depth = self.function_body.unwrap_or(0);
         if depth >= MAX_FUNCTION_NESTING {
             return Err(Error::new(sqlstate::STATEMENT_TOO_COMPLEX, "stack depth limit exceeded").with_detail(
                 format!("SQL function \"{}\" nests more than {MAX_FUNCTION_NESTING} deep.", function.name),
             ));
         }
-        let body = expand_sql_function(
-            catalog,
-            depth + 1,
-            &function.name,
-            &function.params,
-            &function.body,
-            function.returns,
-        )?;
-        let mut coerced = Vec::with_capacity(args.len());
-        for ((arg, from), (_, to)) in args.into_iter().zip(types).zip(&function.params) {
-            coerced.push(self.coerce(arg, from, *to)?);
+        Ok(depth + 1)
+    }
+
+    /// The query of a function body that is not expanded in place (an expression body with subqueries is
+    /// `SELECT expr`).
+    fn function_query(function: &SqlFunction) -> std::borrow::Cow<'_, ast::Query> {
+        match &function.body {
+            FunctionBody::Query(query) => std::borrow::Cow::Borrowed(query.as_ref()),
+            FunctionBody::Expr(expr) => std::borrow::Cow::Owned(crate::sql::parse::select_of(expr.clone())),
         }
-        let expanded = body.replace_columns(&|i| coerced[i].clone());
-        if !function.strict || coerced.is_empty() {
-            return Ok(Some((expanded, function.returns)));
+    }
+
+    /// Checks a function being created as PostgreSQL does: its body binds over the parameters, and gives
+    /// what the function returns (42P13).
+    fn check_function_body(&mut self, function: &SqlFunction) -> Result<()> {
+        if let (FunctionBody::Expr(body), Some(returns)) = (&function.body, function.returns.scalar()) {
+            let bound = expand_sql_function(self.catalog, 1, &function.name, &function.params, body, returns)?;
+            if bound.subqueries().is_empty() {
+                return Ok(());
+            }
         }
-        // STRICT: NULL when any argument is NULL, without evaluating the body.
-        let any_null = BoundExpr::Or(
-            coerced.iter().map(|a| BoundExpr::IsNull { expr: Box::new(a.clone()), negated: false }).collect(),
-        );
-        let strict = BoundExpr::Case {
-            branches: vec![(any_null, BoundExpr::Literal(Value::Null))],
-            else_result: Some(Box::new(expanded)),
+        let args = function.params.iter().map(|_| BoundExpr::Literal(Value::Null)).collect();
+        self.function_rows(function, args, 1).map(|_| ())
+    }
+
+    /// The rows a call of a query-bodied function gives: its body, bound with the parameters as its outer
+    /// row, run once over the arguments (which must read nothing of the level they stand in but outer
+    /// rows), its columns cast to the declared result columns (42P13 as PostgreSQL where they cannot be).
+    fn function_rows(&mut self, function: &SqlFunction, args: Vec<BoundExpr>, depth: usize) -> Result<QueryPlan> {
+        let query = Self::function_query(function);
+        let body = self.plan_function_query(function, &query, depth)?;
+        let declared = self.function_columns(function)?;
+        let arity = args.len();
+        let found: Vec<DataType> = body.columns.iter().map(|c| c.data_type).collect();
+        check_function_result(function, &declared, &found)?;
+        let source = if arity == 0 {
+            Source::Subquery(Box::new(body))
+        } else {
+            Source::Join(Box::new(JoinPlan {
+                kind: ast::JoinKind::Cross,
+                left: Source::Values(vec![args]),
+                right_width: found.len(),
+                right: Source::Subquery(Box::new(body)),
+                left_width: arity,
+                condition: None,
+                merged: Vec::new(),
+                lateral: true,
+            }))
         };
-        Ok(Some((strict, function.returns)))
+        let mut projection = Vec::with_capacity(declared.len());
+        let mut columns = Vec::with_capacity(declared.len());
+        for (i, ((name, to), from)) in declared.into_iter().zip(found).enumerate() {
+            projection.push(self.coerce(BoundExpr::Column(arity + i), from, to)?);
+            columns.push(Column { name, data_type: to, origin: None });
+        }
+        let mut plan = QueryPlan::over(source, projection, Arc::from(columns));
+        if function.strict && arity > 0 {
+            // STRICT: no rows for a NULL argument.
+            let present = (0..arity).map(|i| BoundExpr::IsNull { expr: Box::new(BoundExpr::Column(i)), negated: true });
+            plan.filter = Some(BoundExpr::And(present.collect()));
+        }
+        Ok(plan)
+    }
+
+    /// A function body's query, bound on its own (it sees no name of the query that calls it) with the
+    /// parameters as its outer row, by name (also `fname.param`) or as `$n`; a column of the body's own
+    /// FROM items wins over a parameter of the same name, as in PostgreSQL.
+    fn plan_function_query(&mut self, function: &SqlFunction, query: &ast::Query, depth: usize) -> Result<QueryPlan> {
+        let mut binder = Binder::new(self.catalog, &function.param_types());
+        binder.function_body = Some(depth);
+        binder.clause = "SQL function bodies";
+        binder.session_user = self.session_user.clone();
+        binder.reads_rows = self.reads_rows;
+        binder.next_subquery_id = self.next_subquery_id;
+        binder.next_work_table_id = self.next_work_table_id;
+        binder.outer.push(parameter_scope(function)?);
+        binder.outer_groups.push(None);
+        let plan = binder.plan_query(query).map_err(outside_statement_text);
+        self.next_subquery_id = binder.next_subquery_id;
+        self.next_work_table_id = binder.next_work_table_id;
+        plan
+    }
+
+    /// The columns a set-returning function gives, names and types (a scalar one: its value, named after
+    /// the function).
+    fn function_columns(&self, function: &SqlFunction) -> Result<Vec<(String, DataType)>> {
+        Ok(match &function.returns {
+            FunctionReturns::Scalar(data_type) | FunctionReturns::SetOf(data_type) => {
+                vec![(function.name.clone(), *data_type)]
+            }
+            FunctionReturns::Table(columns) => columns.clone(),
+            FunctionReturns::SetOfTable(name) => {
+                let Some(table) = self.catalog.find_table(name) else {
+                    return Err(Error::new(sqlstate::UNDEFINED_OBJECT, format!("type \"{name}\" does not exist")));
+                };
+                table.visible_columns().map(|(_, c)| (c.name.clone(), c.data_type)).collect()
+            }
+        })
+    }
+
+    /// A SQL function in FROM (`FROM f(1)`, also after other items, whose columns its arguments may read:
+    /// PostgreSQL's implicit LATERAL): a set-returning one's rows, a scalar one's one row. Its columns are
+    /// named as declared (one column: after the function, or the alias), renamed by the alias's list.
+    fn plan_sql_function_item(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        alias: Option<&ast::TableAlias>,
+    ) -> Result<(Source, Scope)> {
+        let saved_clause = std::mem::replace(&mut self.clause, "FROM");
+        let mut bound = Vec::with_capacity(args.len());
+        let mut types = Vec::with_capacity(args.len());
+        for arg in args {
+            match self.bind_expr(arg, &Scope::default()) {
+                Ok((expr, data_type)) => {
+                    bound.push(expr);
+                    types.push(data_type);
+                }
+                Err(err) => {
+                    self.clause = saved_clause;
+                    return Err(err);
+                }
+            }
+        }
+        self.clause = saved_clause;
+        let Some(function) = self.resolve_sql_function(name, &types) else {
+            return Err(functions::function_does_not_exist(name, &types));
+        };
+        let (source, mut columns) = match function.returns.scalar() {
+            Some(_) => {
+                let (value, data_type) = self.sql_function_call(name, bound, types)?.expect("resolved above");
+                (Source::Values(vec![vec![value]]), vec![(function.name.clone(), data_type)])
+            }
+            None => {
+                let depth = self.function_nesting(&function)?;
+                let coerced = self.function_arguments(&function, bound, types)?;
+                let plan = self.function_rows(&function, coerced, depth)?;
+                let columns = plan.columns.iter().map(|c| (c.name.clone(), c.data_type)).collect();
+                (Source::Subquery(Box::new(plan)), columns)
+            }
+        };
+        if let (Some(alias), [(only, _)]) = (alias, columns.as_mut_slice()) {
+            *only = alias.name.clone();
+        }
+        let names = renamed_by_alias(columns.iter().map(|(n, _)| n.clone()).collect(), alias);
+        let scope_columns = names
+            .into_iter()
+            .zip(columns)
+            .map(|(name, (_, data_type))| ScopeColumn { name, data_type, hidden: false, origin: None })
+            .collect();
+        let mut scope = Scope::default();
+        scope.push(Some(alias.map_or_else(|| function.name.clone(), |a| a.name.clone())), scope_columns)?;
+        Ok((source, scope))
+    }
+
+    /// Whether `name` in FROM is a SQL function (a built-in set-returning function of the name wins).
+    fn is_sql_function_item(&self, name: &str) -> bool {
+        name != "generate_series"
+            && name != "unnest"
+            && crate::sql::json::JsonTable::resolve(name, &[]).is_none()
+            && self.catalog.functions.contains_key(name)
     }
 
     /// Functions answered from the server's fixed environment, folded to constants at plan time.

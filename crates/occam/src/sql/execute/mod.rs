@@ -342,7 +342,7 @@ pub fn run_analyzed(
     Ok((rows.len(), ctx.take_stats().unwrap_or_default()))
 }
 
-pub use modify::{analyze_dml, fill_table, plan_dml_read, refill_table, with_modifying, DmlAnalysis};
+pub use modify::{analyze_dml, fill_table, plan_dml_read, refill_table, truncate, with_modifying, DmlAnalysis};
 
 /// `LIMIT` / `OFFSET` evaluated: None for no limit (or NULL).
 fn eval_count(expr: Option<&BoundExpr>, ctx: &mut ExecContext, what: &str) -> Result<Option<usize>> {

@@ -29,6 +29,7 @@ mod depth;
 mod dialect;
 mod expr;
 mod function;
+pub use function::{body_of, select_of};
 mod merge;
 mod query;
 mod render;
@@ -71,6 +72,10 @@ pub fn parse_each(sql: &str) -> Result<Vec<Result<ast::Statement>>> {
             statements.push(statement);
             continue;
         }
+        if let Some(statement) = comment_on_function(&mut parser, &source, &translator)? {
+            statements.push(statement);
+            continue;
+        }
         if let Some(statement) = refresh_statement(&mut parser, &source, &translator)? {
             statements.push(Ok(statement));
             continue;
@@ -102,7 +107,10 @@ pub fn parse_each(sql: &str) -> Result<Vec<Result<ast::Statement>>> {
             }
             _ => err,
         };
-        let parsed = match copy_statement_tokens(&parser, &source.tokens) {
+        let materialized = materialized_view_tokens(&parser, &source.tokens);
+        let own_tokens =
+            copy_statement_tokens(&parser, &source.tokens).or_else(|| materialized.as_ref().map(|(t, _)| t.clone()));
+        let parsed = match own_tokens {
             // sqlparser reads what follows `COPY ... FROM STDIN;` as inline data (pg_dump's scripts); in a
             // query string it is the next statement, so COPY is parsed on its own tokens.
             Some(tokens) => {
@@ -126,11 +134,44 @@ pub fn parse_each(sql: &str) -> Result<Vec<Result<ast::Statement>>> {
             return Err(earliest(source.syntax_error_at(&next)));
         }
         match depth::bound_statement(&mut statement) {
-            Ok(()) => statements.push(translator.statement(statement)),
+            Ok(()) => {
+                let mut translated = translator.statement(statement);
+                if let (Some((_, with_data)), Ok(ast::Statement::CreateTableAs(create))) =
+                    (&materialized, &mut translated)
+                {
+                    create.with_data = *with_data;
+                }
+                statements.push(translated)
+            }
             Err(too_deep) => statements.push(Err(too_deep)),
         }
     }
     Ok(statements)
+}
+
+/// For `CREATE MATERIALIZED VIEW ... AS query WITH [NO] DATA` at the parser's position (sqlparser has no
+/// grammar for the trailing clause): the statement's tokens with that clause blanked out (as
+/// [`copy_statement_tokens`] cuts them), and whether it asks for data.
+fn materialized_view_tokens(parser: &Parser, tokens: &[TokenWithSpan]) -> Option<(Vec<TokenWithSpan>, bool)> {
+    let word = |n: usize, keyword: Keyword| matches!(&parser.peek_nth_token_ref(n).token, Token::Word(w) if w.keyword == keyword);
+    if !(word(0, Keyword::CREATE) && word(1, Keyword::MATERIALIZED) && word(2, Keyword::VIEW)) {
+        return None;
+    }
+    let mut statement = copy_statement_tokens_from(parser, tokens, Keyword::CREATE)?;
+    let significant = significant_tokens(&statement);
+    let is = |i: usize, keyword: Keyword| matches!(&statement[i].token, Token::Word(w) if w.keyword == keyword && w.quote_style.is_none());
+    let (clause, with_data) = match significant.as_slice() {
+        [.., with, no, data] if is(*with, Keyword::WITH) && is(*no, Keyword::NO) && is(*data, Keyword::DATA) => {
+            (vec![*with, *no, *data], false)
+        }
+        [.., with, data] if is(*with, Keyword::WITH) && is(*data, Keyword::DATA) => (vec![*with, *data], true),
+        _ => return None,
+    };
+    for i in clause {
+        statement[i] =
+            TokenWithSpan::new(Token::Whitespace(sqlparser::tokenizer::Whitespace::Space), statement[i].span);
+    }
+    Some((statement, with_data))
 }
 
 /// For a COPY statement at the parser's position: the query string's tokens up to the end of that statement,
@@ -139,7 +180,13 @@ fn copy_statement_tokens(parser: &Parser, tokens: &[TokenWithSpan]) -> Option<Ve
     if !matches!(&parser.peek_token_ref().token, Token::Word(w) if w.keyword == Keyword::COPY) {
         return None;
     }
-    let is_copy = |t: &TokenWithSpan| matches!(&t.token, Token::Word(w) if w.keyword == Keyword::COPY);
+    copy_statement_tokens_from(parser, tokens, Keyword::COPY)
+}
+
+/// The tokens of the statement at the parser's position, which starts with `first`: the query string's
+/// tokens up to the end of that statement, those before it blanked out.
+fn copy_statement_tokens_from(parser: &Parser, tokens: &[TokenWithSpan], first: Keyword) -> Option<Vec<TokenWithSpan>> {
+    let is_copy = |t: &TokenWithSpan| matches!(&t.token, Token::Word(w) if w.keyword == first);
     let from = parser.get_current_index();
     let start = from + tokens[from..].iter().position(is_copy)?;
     let mut depth = 0usize;
@@ -283,8 +330,55 @@ fn set_constraints_statement(parser: &mut Parser, source: &Source) -> Result<Opt
     Ok(Some(ast::Statement::Session(ast::SessionCommand::SetConstraints { names, deferred })))
 }
 
-/// `REFRESH MATERIALIZED VIEW [CONCURRENTLY] name [WITH DATA]`, which sqlparser has no grammar for; None
-/// when the statement does not start with REFRESH.
+/// `COMMENT ON FUNCTION name [(type, ...)] IS 'text' | NULL`: sqlparser reads no argument list there. None
+/// when the statement is not a COMMENT ON FUNCTION.
+fn comment_on_function(
+    parser: &mut Parser,
+    source: &Source,
+    translator: &Translator,
+) -> Result<Option<Result<ast::Statement>>> {
+    let word = |n: usize, keyword: Keyword| matches!(&parser.peek_nth_token_ref(n).token, Token::Word(w) if w.keyword == keyword);
+    if !(word(0, Keyword::COMMENT) && word(1, Keyword::ON) && word(2, Keyword::FUNCTION)) {
+        return Ok(None);
+    }
+    for _ in 0..3 {
+        parser.advance_token();
+    }
+    let name = parser.parse_object_name(false).map_err(|err| source.parser_error(err, parser))?;
+    let mut types = None;
+    if parser.consume_token(&Token::LParen) {
+        let mut list = Vec::new();
+        if !parser.consume_token(&Token::RParen) {
+            list = parser
+                .parse_comma_separated(Parser::parse_data_type)
+                .map_err(|err| source.parser_error(err, parser))?;
+            parser.expect_token(&Token::RParen).map_err(|err| source.parser_error(err, parser))?;
+        }
+        types = Some(list);
+    }
+    parser.expect_keyword(Keyword::IS).map_err(|err| source.parser_error(err, parser))?;
+    let text = if parser.parse_keyword(Keyword::NULL) {
+        None
+    } else {
+        Some(parser.parse_literal_string().map_err(|err| source.parser_error(err, parser))?)
+    };
+    let next = parser.peek_token();
+    if !matches!(next.token, Token::SemiColon | Token::EOF) {
+        return Err(source.syntax_error_at(&next));
+    }
+    let statement = (|| {
+        let params = match types {
+            Some(list) => Some(list.iter().map(|t| translator.data_type(t)).collect::<Result<Vec<_>>>()?),
+            None => None,
+        };
+        let function = ast::FunctionSignature { name: translator.object_name(&name)?, params };
+        Ok(ast::Statement::CommentOnFunction { function, text })
+    })();
+    Ok(Some(statement))
+}
+
+/// `REFRESH MATERIALIZED VIEW [CONCURRENTLY] name [WITH [NO] DATA]`, which sqlparser has no grammar for;
+/// None when the statement does not start with REFRESH.
 fn refresh_statement(parser: &mut Parser, source: &Source, translator: &Translator) -> Result<Option<ast::Statement>> {
     if !matches!(&parser.peek_token_ref().token, Token::Word(w) if w.keyword == Keyword::REFRESH) {
         return Ok(None);
@@ -295,10 +389,9 @@ fn refresh_statement(parser: &mut Parser, source: &Source, translator: &Translat
     }
     let concurrently = parser.parse_keyword(Keyword::CONCURRENTLY);
     let name = parser.parse_object_name(false).map_err(|err| source.parser_error(err, parser))?;
+    let mut with_data = true;
     if parser.parse_keyword(Keyword::WITH) {
-        if parser.parse_keyword(Keyword::NO) {
-            return Err(Error::unsupported("REFRESH MATERIALIZED VIEW ... WITH NO DATA is not supported yet"));
-        }
+        with_data = !parser.parse_keyword(Keyword::NO);
         if !parser.parse_keyword(Keyword::DATA) {
             return Err(source.syntax_error_at(&parser.peek_token()));
         }
@@ -307,7 +400,8 @@ fn refresh_statement(parser: &mut Parser, source: &Source, translator: &Translat
     if !matches!(next.token, Token::SemiColon | Token::EOF) {
         return Err(source.syntax_error_at(&next));
     }
-    Ok(Some(ast::Statement::RefreshMaterializedView { name: translator.object_name(&name)?, concurrently }))
+    let name = translator.object_name(&name)?;
+    Ok(Some(ast::Statement::RefreshMaterializedView { name, concurrently, with_data }))
 }
 
 /// `CREATE TABLE [IF NOT EXISTS] name (col, ...) AS query [WITH [NO] DATA]`: the column list without types

@@ -289,7 +289,8 @@ fn create_table_errors() {
         one("REFRESH MATERIALIZED VIEW CONCURRENTLY public.v"),
         Statement::RefreshMaterializedView {
             name: ObjectName { schema: Some("public".into()), name: "v".into() },
-            concurrently: true
+            concurrently: true,
+            with_data: true,
         }
     );
     assert_eq!(error("REFRESH MATERIALIZED VIEW").code, "42601");

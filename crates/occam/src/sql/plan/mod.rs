@@ -67,11 +67,13 @@ pub enum Plan {
         /// False for `WITH NO DATA` (the table stays empty).
         with_data: bool,
     },
-    /// `REFRESH MATERIALIZED VIEW`: the table's rows replaced by the query's.
+    /// `REFRESH MATERIALIZED VIEW`: the table's rows replaced by the query's (`WITH NO DATA`: emptied and
+    /// marked unpopulated).
     RefreshMaterializedView {
         table: Arc<Table>,
         query: Box<QueryPlan>,
         concurrently: bool,
+        with_data: bool,
     },
     DropMaterializedView {
         names: Vec<ast::ObjectName>,
@@ -151,8 +153,12 @@ pub struct ModifyingCte {
 }
 
 impl Plan {
-    /// Whether the statement is DDL (for DSQL's one-DDL-per-transaction, no-DDL-with-DML rules).
+    /// Whether the statement is DDL (for DSQL's one-DDL-per-transaction, no-DDL-with-DML rules). A REFRESH
+    /// that populates a materialized view or empties it `WITH NO DATA` changes the catalog, so it counts.
     pub fn is_ddl(&self) -> bool {
+        if let Plan::RefreshMaterializedView { table, with_data, .. } = self {
+            return table.populated != *with_data;
+        }
         matches!(
             self,
             Plan::CreateTable(_)

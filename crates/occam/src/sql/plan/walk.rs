@@ -163,6 +163,15 @@ impl BoundExpr {
         copy
     }
 
+    /// A copy moved `by` query levels in (into a subquery of the query it was bound in): its row's columns
+    /// become outer references, and every reference, in it or in its subqueries, that reaches its level or
+    /// beyond reaches `by` levels further out.
+    pub fn moved_in(&self, by: usize) -> BoundExpr {
+        let mut copy = self.clone();
+        shift_expression(&mut copy, 0, by);
+        copy
+    }
+
     /// The cast an `IN (subquery)` applies to the subquery's values (from their type to `sig.right`).
     pub fn in_subquery_cast(subquery: &SubqueryPlan, sig: &BinarySignature) -> Option<(DataType, DataType)> {
         let values = subquery.plan.columns[0].data_type;
@@ -348,6 +357,104 @@ impl Source {
                 out.extend(join.condition.as_ref());
                 out.extend(&join.merged);
             }
+        }
+    }
+}
+
+/// Shifts the references of `expr`, which stands `level` query levels inside the expression being moved
+/// (see [`BoundExpr::moved_in`]): at level 0 a column of the row becomes an outer reference; at any level an
+/// outer reference reaching the moved expression's level or beyond (`depth >= level`) goes `by` further.
+fn shift_expression(expr: &mut BoundExpr, level: usize, by: usize) {
+    let mut pending = vec![expr];
+    while let Some(expr) = pending.pop() {
+        match expr {
+            BoundExpr::Column(index) if level == 0 => *expr = BoundExpr::OuterColumn { depth: by, index: *index },
+            BoundExpr::Column(_) | BoundExpr::Literal(_) | BoundExpr::Parameter(_) => {}
+            BoundExpr::OuterColumn { depth, .. } => {
+                if *depth >= level {
+                    *depth += by;
+                }
+            }
+            BoundExpr::Binary { left, right, .. } => pending.extend([left.as_mut(), right.as_mut()]),
+            BoundExpr::And(operands) | BoundExpr::Or(operands) => pending.extend(operands.iter_mut()),
+            BoundExpr::Not(inner)
+            | BoundExpr::Negate { expr: inner, .. }
+            | BoundExpr::IsNull { expr: inner, .. }
+            | BoundExpr::Cast { expr: inner, .. }
+            | BoundExpr::TruncateText { expr: inner, .. } => pending.push(inner),
+            BoundExpr::InList { expr, list, .. } => {
+                pending.push(expr);
+                pending.extend(list.iter_mut());
+            }
+            BoundExpr::Case { branches, else_result } => {
+                for (when, then) in branches {
+                    pending.extend([when, then]);
+                }
+                pending.extend(else_result.as_deref_mut());
+            }
+            BoundExpr::Function { args, .. } => pending.extend(args.iter_mut()),
+            BoundExpr::Subquery(subquery) | BoundExpr::Exists { subquery, .. } => {
+                shift_query(&mut subquery.plan, level + 1, by);
+            }
+            BoundExpr::InSubquery { expr, subquery, .. } => {
+                shift_query(&mut subquery.plan, level + 1, by);
+                pending.push(expr);
+            }
+        }
+    }
+}
+
+/// [`shift_expression`] over every expression of a query at `level` (its FROM subqueries and set
+/// operations at the same level, a lateral join's right side one further in).
+fn shift_query(query: &mut QueryPlan, level: usize, by: usize) {
+    let mut expressions: Vec<&mut BoundExpr> = Vec::new();
+    expressions.extend(query.filter.as_mut());
+    if let Some(aggregate) = &mut query.aggregate {
+        expressions.extend(aggregate.group_by.iter_mut());
+        for call in &mut aggregate.aggregates {
+            expressions.extend(call.arg.as_mut());
+            expressions.extend(call.order_by.iter_mut().map(|o| &mut o.expr));
+        }
+        expressions.extend(aggregate.having.as_mut());
+    }
+    for window in &mut query.windows {
+        expressions.extend(window.args.iter_mut());
+        expressions.extend(window.partition_by.iter_mut());
+        expressions.extend(window.order_by.iter_mut().map(|o| &mut o.expr));
+    }
+    expressions.extend(query.projection.iter_mut());
+    expressions.extend(query.limit.as_mut());
+    expressions.extend(query.offset.as_mut());
+    for expr in expressions {
+        shift_expression(expr, level, by);
+    }
+    shift_source(&mut query.source, level, by);
+}
+
+fn shift_source(source: &mut Source, level: usize, by: usize) {
+    match source {
+        Source::Single | Source::Table { .. } | Source::System(_) | Source::WorkTable { .. } => {}
+        Source::Subquery(query) => shift_query(query, level, by),
+        Source::SetOperation { left, right, .. } => {
+            shift_query(left, level, by);
+            shift_query(right, level, by);
+        }
+        Source::RecursiveUnion { anchor, recursive, .. } => {
+            shift_query(anchor, level, by);
+            shift_query(recursive, level, by);
+        }
+        Source::Cross(sources) => sources.iter_mut().for_each(|s| shift_source(s, level, by)),
+        Source::Function { input, args, .. } => {
+            args.iter_mut().for_each(|a| shift_expression(a, level, by));
+            if let Some(input) = input {
+                shift_source(input, level, by);
+            }
+        }
+        Source::Values(rows) => rows.iter_mut().flatten().for_each(|e| shift_expression(e, level, by)),
+        Source::Join(join) => {
+            shift_source(&mut join.left, level, by);
+            shift_source(&mut join.right, level + usize::from(join.lateral), by);
+            join.condition.iter_mut().chain(join.merged.iter_mut()).for_each(|e| shift_expression(e, level, by));
         }
     }
 }

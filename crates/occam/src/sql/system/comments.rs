@@ -6,7 +6,7 @@ use super::rows::{classes, Class};
 use crate::catalog::comments::CommentKey;
 use crate::catalog::Catalog;
 use crate::error::{sqlstate, Error, Result};
-use crate::sql::ast::{CommentObject, ObjectName};
+use crate::sql::ast::{CommentObject, FunctionSignature, ObjectName};
 
 /// `pg_namespace`'s own oid (`classoid` of a schema's comment).
 pub const PG_NAMESPACE_RELATION: u32 = 2615;
@@ -65,15 +65,28 @@ pub fn comment_target(
     Ok(CommentKey { classoid: oids::PG_CLASS_RELATION, objoid: class.oid(), objsubid })
 }
 
+/// The `pg_description` key of `COMMENT ON FUNCTION` (42883 / 42725 as DROP FUNCTION).
+pub fn function_comment_target(catalog: &Catalog, signature: &FunctionSignature) -> Result<CommentKey> {
+    let function = crate::catalog::functions::find(&catalog.functions, signature)?
+        .ok_or_else(|| crate::catalog::functions::not_found(signature))?;
+    Ok(CommentKey { classoid: oids::PG_PROC_RELATION, objoid: oids::function(function.id), objsubid: 0 })
+}
+
 /// The comments of live objects, as `pg_description` lists them: (objoid, classoid, objsubid, text),
 /// ordered by object.
 pub fn descriptions(catalog: &Catalog) -> Vec<(CommentKey, &str)> {
     let live: std::collections::HashSet<u32> =
         classes(catalog).iter().filter(|c| !matches!(c, Class::System(_))).map(Class::oid).collect();
+    let functions: std::collections::HashSet<u32> =
+        catalog.functions.values().flatten().map(|f| oids::function(f.id)).collect();
     let mut out: Vec<(CommentKey, &str)> = catalog
         .comments
         .iter()
-        .filter(|(key, _)| key.classoid != oids::PG_CLASS_RELATION || live.contains(&key.objoid))
+        .filter(|(key, _)| match key.classoid {
+            oids::PG_CLASS_RELATION => live.contains(&key.objoid),
+            oids::PG_PROC_RELATION => functions.contains(&key.objoid),
+            _ => true,
+        })
         .map(|(key, text)| (*key, text.as_str()))
         .collect();
     out.sort_by_key(|(key, _)| (key.objoid, key.classoid, key.objsubid));
@@ -86,6 +99,7 @@ pub fn object_description<'c>(catalog: &'c Catalog, objoid: u32, catalog_name: O
         None => None,
         Some("pg_class") => Some(oids::PG_CLASS_RELATION),
         Some("pg_namespace") => Some(PG_NAMESPACE_RELATION),
+        Some("pg_proc") => Some(oids::PG_PROC_RELATION),
         Some(_) => return None,
     };
     descriptions(catalog)

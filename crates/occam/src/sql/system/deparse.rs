@@ -220,7 +220,8 @@ fn print(expr: &Expr, env: &Env) -> Printed {
             compound: false,
         },
         Expr::Column { name, .. } => Printed::plain(quote_ident(name), column_type(env, name)),
-        Expr::Parameter(n) => Printed::plain(format!("${n}"), DataType::Unknown),
+        // Typed where the row names it (a SQL function's unnamed parameter is its column `$n`).
+        Expr::Parameter(n) => Printed::plain(format!("${n}"), column_type(env, &format!("${n}"))),
         Expr::Cast { expr, data_type } => {
             let inner = print(expr, env);
             if let Some(text) = &inner.unknown_literal {
@@ -253,8 +254,30 @@ fn print(expr: &Expr, env: &Env) -> Printed {
                     | BinaryOperator::RegexIMatch
                     | BinaryOperator::NotRegexIMatch
             );
-            let (left_target, right_target) =
-                if is_like { (text_for_match(&lt), text_for_match(&rt)) } else { (left_target, right_target) };
+            // `'x' || 1`: PostgreSQL's textanycat / anytextcat, the literal text, the other side as it is.
+            let concat_with_text = |known: &DataType| {
+                *op == BinaryOperator::Concat
+                    && !matches!(
+                        known,
+                        DataType::Unknown
+                            | DataType::Text
+                            | DataType::Varchar(_)
+                            | DataType::Char(_)
+                            | DataType::Name
+                            | DataType::Array(_)
+                            | DataType::Json
+                            | DataType::Jsonb
+                    )
+            };
+            let (left_target, right_target) = if is_like {
+                (text_for_match(&lt), text_for_match(&rt))
+            } else if lt == DataType::Unknown && concat_with_text(&rt) {
+                (DataType::Text, rt)
+            } else if rt == DataType::Unknown && concat_with_text(&lt) {
+                (lt, DataType::Text)
+            } else {
+                (left_target, right_target)
+            };
             let lhs = wrap_operand(coerce_keep(l, &left_target, env), env);
             let rhs = wrap_operand(coerce_keep(r, &right_target, env), env);
             let mut printed = operator_text(format!("{lhs} {} {rhs}", operator_symbol(*op)), env);

@@ -11,8 +11,9 @@ use super::builtin_functions::FUNCTIONS;
 use super::names::{self, format_type};
 use super::rows::{self, Class};
 use super::{deparse, oids};
+use crate::catalog::functions::SqlFunction;
 use crate::error::{sqlstate, Error, Result};
-use crate::sql::ast::Privilege;
+use crate::sql::ast::{FunctionReturns, Privilege};
 use crate::sql::functions::{function_does_not_exist, FunctionContext, ResolvedScalar, ScalarFunction};
 use crate::types::{ArrayElement, DataType, RegKind, Value};
 
@@ -58,6 +59,10 @@ pub enum CatalogFunction {
     QuoteLiteral,
     FunctionResult,
     FunctionArguments,
+    /// `pg_get_functiondef(oid)`: a SQL function's CREATE OR REPLACE FUNCTION (NULL for a built-in).
+    FunctionDefinition,
+    /// `pg_get_function_sqlbody(oid)`: a `RETURN expr` function's body (NULL for any other).
+    FunctionSqlBody,
     ToReg(RegKind),
     CurrentSchemas,
 }
@@ -144,6 +149,7 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
         "pg_get_viewdef" => {
             all(&[oid_arg]).or_else(|| all(&[oid_arg, bool_arg])).map(|a| resolved(C::ViewDefinition, a, text))
         }
+        "pg_get_function_sqlbody" => all(&[oid_arg]).map(|a| resolved(C::FunctionSqlBody, a, text)),
         "pg_get_partkeydef" | "pg_get_statisticsobjdef_columns" => {
             all(&[oid_arg]).map(|a| resolved(C::Nothing, a, text))
         }
@@ -178,6 +184,7 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
         "quote_ident" => all(&[text_arg]).map(|a| resolved(C::QuoteIdent, a, text)),
         "quote_literal" => all(&[text_arg]).map(|a| resolved(C::QuoteLiteral, a, text)),
         "pg_get_function_result" => all(&[oid_arg]).map(|a| resolved(C::FunctionResult, a, text)),
+        "pg_get_functiondef" => all(&[oid_arg]).map(|a| resolved(C::FunctionDefinition, a, text)),
         "pg_get_function_arguments" | "pg_get_function_identity_arguments" => {
             all(&[oid_arg]).map(|a| resolved(C::FunctionArguments, a, text))
         }
@@ -292,6 +299,86 @@ fn size_pretty(bytes: i128) -> String {
         size >>= 10;
     }
     format!("{} PB", half_rounded(size))
+}
+
+/// The SQL function whose `pg_proc.oid` is `oid`.
+pub fn user_function(catalog: &crate::catalog::Catalog, oid: u32) -> Option<&SqlFunction> {
+    catalog.functions.values().flatten().find(|f| oids::function(f.id) == oid).map(|f| f.as_ref())
+}
+
+/// `pg_get_function_result`: `bigint`, `SETOF integer`, `SETOF orders`, `TABLE(a integer, b text)`.
+fn function_result(function: &SqlFunction) -> String {
+    let name = |data_type: &DataType| format_type(data_type.oid(), None);
+    match &function.returns {
+        FunctionReturns::Scalar(data_type) => name(data_type),
+        FunctionReturns::SetOf(data_type) => format!("SETOF {}", name(data_type)),
+        FunctionReturns::SetOfTable(table) => format!("SETOF {}", names::quote_ident(table)),
+        FunctionReturns::Table(columns) => {
+            let columns: Vec<String> =
+                columns.iter().map(|(column, t)| format!("{} {}", names::quote_ident(column), name(t))).collect();
+            format!("TABLE({})", columns.join(", "))
+        }
+    }
+}
+
+/// `pg_get_function_arguments`: `c integer, integer` (a type modifier is not part of a signature).
+fn function_arguments(function: &SqlFunction) -> String {
+    let arguments: Vec<String> = function
+        .params
+        .iter()
+        .map(|(name, data_type)| {
+            let type_name = format_type(data_type.oid(), None);
+            match name {
+                Some(name) => format!("{} {type_name}", names::quote_ident(name)),
+                None => type_name,
+            }
+        })
+        .collect();
+    arguments.join(", ")
+}
+
+/// `pg_get_functiondef`, laid out as PostgreSQL 15 does (psql's `\sf`).
+fn function_definition(function: &SqlFunction) -> String {
+    let mut out = format!(
+        "CREATE OR REPLACE FUNCTION public.{}({})\n RETURNS {}\n LANGUAGE sql\n",
+        names::quote_ident(&function.name),
+        function_arguments(function),
+        function_result(function)
+    );
+    let mut attributes = Vec::new();
+    match function.volatility {
+        'i' => attributes.push("IMMUTABLE"),
+        's' => attributes.push("STABLE"),
+        _ => {}
+    }
+    if function.strict {
+        attributes.push("STRICT");
+    }
+    if !attributes.is_empty() {
+        out.push_str(&format!(" {}\n", attributes.join(" ")));
+    }
+    if function.sql_standard {
+        out.push_str(&sql_standard_body(function));
+        out.push('\n');
+    } else {
+        out.push_str(&format!("AS $function${}$function$\n", function.source));
+    }
+    out
+}
+
+/// A `RETURN expr` body as PostgreSQL's ruleutils prints it (`RETURN (x + 1)`): the expression printed
+/// over the parameters as the columns of a row.
+fn sql_standard_body(function: &SqlFunction) -> String {
+    let columns = function
+        .params
+        .iter()
+        .enumerate()
+        .map(|(i, (name, data_type))| {
+            crate::catalog::ColumnInfo::new(&name.clone().unwrap_or_else(|| format!("${}", i + 1)), *data_type)
+        })
+        .collect();
+    let parameters = crate::catalog::Table::new(0, function.name.clone(), columns, Vec::new());
+    format!("RETURN {}", deparse::print_expression(&function.source, Some(&parameters), false))
 }
 
 /// Evaluates a catalog function on arguments already coerced to `resolved.arg_types`.
@@ -494,6 +581,21 @@ pub fn invoke(function: CatalogFunction, args: &[Value], ctx: &FunctionContext) 
                 Value::Text(format!("'{}'", s.replace('\'', "''")))
             }
         }
+        C::FunctionSqlBody => match user_function(catalog, first_oid()) {
+            Some(f) if f.sql_standard => Value::Text(sql_standard_body(f)),
+            _ => Value::Null,
+        },
+        C::FunctionResult | C::FunctionArguments | C::FunctionDefinition
+            if user_function(catalog, first_oid()).is_some() =>
+        {
+            let f = user_function(catalog, first_oid()).expect("checked by the guard");
+            Value::Text(match function {
+                C::FunctionResult => function_result(f),
+                C::FunctionArguments => function_arguments(f),
+                _ => function_definition(f),
+            })
+        }
+        C::FunctionDefinition => return Ok(Value::Null),
         C::FunctionResult | C::FunctionArguments => {
             let Some(f) = FUNCTIONS.iter().find(|f| f.oid == first_oid()) else { return Ok(Value::Null) };
             Value::Text(if function == C::FunctionResult {

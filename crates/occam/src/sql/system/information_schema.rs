@@ -494,9 +494,55 @@ fn constraint_column_usage(ctx: &SystemContext) -> Result<Vec<Row>> {
     Ok(out)
 }
 
-/// The built-in functions occam has (`pg_proc`'s), as routines of `pg_catalog`.
+/// The built-in functions occam has (`pg_proc`'s), as routines of `pg_catalog`, then the SQL functions of
+/// `public`.
 fn routines(ctx: &SystemContext) -> Result<Vec<Row>> {
-    Ok(super::builtin_functions::FUNCTIONS
+    let mut rows = builtin_routines(ctx);
+    rows.extend(super::pg_catalog::user_functions(ctx.catalog()).into_iter().map(|f| user_routine(ctx, f)));
+    Ok(rows)
+}
+
+/// A SQL function as a routine, as PostgreSQL 15 shows one.
+fn user_routine(ctx: &SystemContext, function: &crate::catalog::functions::SqlFunction) -> Row {
+    use crate::sql::ast::FunctionReturns;
+    let (data_type, udt_schema, udt_name) = match &function.returns {
+        FunctionReturns::Scalar(t) | FunctionReturns::SetOf(t) => {
+            (standard_type_name(t), "pg_catalog", t.internal_name().to_string())
+        }
+        FunctionReturns::SetOfTable(table) => ("USER-DEFINED", "public", table.clone()),
+        FunctionReturns::Table(_) => ("record", "pg_catalog", "record".to_string()),
+    };
+    let yes_no = |b: bool| if b { "YES" } else { "NO" };
+    ctx.row()
+        .set("specific_catalog", DATABASE)
+        .set("specific_schema", crate::catalog::PUBLIC_SCHEMA)
+        .set("specific_name", format!("{}_{}", function.name, oids::function(function.id)))
+        .set("routine_catalog", DATABASE)
+        .set("routine_schema", crate::catalog::PUBLIC_SCHEMA)
+        .set("routine_name", function.name.as_str())
+        .set("routine_type", "FUNCTION")
+        .set("data_type", data_type)
+        .set("type_udt_catalog", DATABASE)
+        .set("type_udt_schema", udt_schema)
+        .set("type_udt_name", udt_name)
+        .set("dtd_identifier", "0")
+        .set("routine_body", "SQL")
+        .set("routine_definition", if function.sql_standard { "" } else { function.source.as_str() })
+        .set("external_language", "SQL")
+        .set("parameter_style", "GENERAL")
+        .set("is_deterministic", yes_no(function.volatility == 'i'))
+        .set("sql_data_access", "MODIFIES")
+        .set("is_null_call", yes_no(function.strict))
+        .set("schema_level_routine", "YES")
+        .set("max_dynamic_result_sets", 0)
+        .set("security_type", "INVOKER")
+        .set("as_locator", "NO")
+        .set("is_udt_dependent", "NO")
+        .finish()
+}
+
+fn builtin_routines(ctx: &SystemContext) -> Vec<Row> {
+    super::builtin_functions::FUNCTIONS
         .iter()
         .filter(|f| f.kind == 'f')
         .map(|f| {
@@ -533,7 +579,7 @@ fn routines(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("is_udt_dependent", "NO")
                 .finish()
         })
-        .collect())
+        .collect()
 }
 
 /// Every table privilege held, as (grantor, grantee, table, privilege, grantable): the owner's full set

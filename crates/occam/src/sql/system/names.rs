@@ -250,7 +250,11 @@ pub fn reg_output(catalog: &Catalog, search_path: &[String], kind: RegKind, oid:
         }),
         RegKind::Type => (DataType::from_oid(oid).is_some() || PSEUDO_TYPES.iter().any(|(o, _)| *o == oid))
             .then(|| format_type(oid, None)),
-        RegKind::Proc => FUNCTIONS.iter().find(|f| f.oid == oid).map(|f| f.name.to_string()),
+        RegKind::Proc => FUNCTIONS
+            .iter()
+            .find(|f| f.oid == oid)
+            .map(|f| f.name.to_string())
+            .or_else(|| super::functions::user_function(catalog, oid).map(|f| f.name.clone())),
         RegKind::Namespace => namespace_name(catalog, oid).map(|name| quote_ident(&name)),
         RegKind::Role => role_name(catalog, oid).map(|name| quote_ident(&name)),
     };
@@ -361,9 +365,10 @@ pub fn reg_input(catalog: &Catalog, kind: RegKind, text: &str) -> Result<u32> {
         RegKind::Proc => {
             let parts = split_qualified_name(trimmed)?;
             let name = parts.last().cloned().unwrap_or_default();
-            let mut matches = FUNCTIONS.iter().filter(|f| f.name == name);
+            let user = catalog.functions.get(&name).into_iter().flatten().map(|f| super::oids::function(f.id));
+            let mut matches = FUNCTIONS.iter().filter(|f| f.name == name).map(|f| f.oid).chain(user);
             match (matches.next(), matches.next()) {
-                (Some(f), None) => Ok(f.oid),
+                (Some(oid), None) => Ok(oid),
                 (Some(_), Some(_)) => Err(Error::new("42725", format!("more than one function named \"{trimmed}\""))),
                 _ => Err(Error::new(sqlstate::UNDEFINED_FUNCTION, format!("function \"{trimmed}\" does not exist"))),
             }

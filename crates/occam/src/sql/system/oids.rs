@@ -43,6 +43,12 @@ pub const DEFAULT_TABLESPACE: u32 = 1663;
 pub const DEFAULT_COLLATION: u32 = 100;
 pub const C_COLLATION: u32 = 950;
 pub const INTERNAL_LANGUAGE: u32 = 12;
+/// `pg_proc`'s own oid (`classoid` of a function's comment).
+pub const PG_PROC_RELATION: u32 = 1255;
+/// `pg_language.oid` of `sql`, the language of user functions.
+pub const SQL_LANGUAGE: u32 = 14;
+/// `pg_type.oid` of `record`, the result type of a `RETURNS TABLE` function.
+pub const RECORD_TYPE: u32 = 2249;
 
 /// `pg_catalog.pg_class`'s own oid (`classoid` of relations in `pg_description`, `pg_depend`, ...).
 pub const PG_CLASS_RELATION: u32 = 1259;
@@ -57,11 +63,17 @@ const UNIQUE_CONSTRAINT_BASE: u32 = 0x6000_0000;
 const FOREIGN_KEY_BASE: u32 = 0x8000_0000;
 /// How many CHECK constraints (foreign keys) of one table have distinct oids.
 const CHECKS_PER_TABLE: u32 = 256;
+const FUNCTION_BASE: u32 = 0x9000_0000;
 const RANGE: u32 = 0x1000_0000;
 
 /// A table's `pg_class.oid` (the table oid RowDescription carries).
 pub fn table(table_id: u32) -> u32 {
     FIRST_NORMAL_OID + table_id
+}
+
+/// A SQL function's `pg_proc.oid`.
+pub fn function(function_id: u32) -> u32 {
+    FUNCTION_BASE.wrapping_add(function_id)
 }
 
 /// A secondary index's `pg_class.oid`.

@@ -208,7 +208,7 @@ fn pg_class(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("relnatts", class.attributes().len() as i16)
                 .set("relchecks", checks)
                 .set("relhastriggers", has_triggers)
-                .set("relispopulated", true)
+                .set("relispopulated", !matches!(class, Class::Table(table) if !table.populated))
                 .set("relreplident", if matches!(class, Class::Table(_)) { "d" } else { "n" })
                 .set("relacl", table_acl(ctx, class))
                 .set("reloptions", relation_options(class))
@@ -563,7 +563,72 @@ fn pg_am(ctx: &SystemContext) -> Result<Vec<Row>> {
 }
 
 fn pg_proc(ctx: &SystemContext) -> Result<Vec<Row>> {
-    Ok(super::builtin_functions::FUNCTIONS
+    let mut rows = builtin_procs(ctx);
+    rows.extend(user_functions(ctx.catalog()).into_iter().map(|f| user_proc(ctx, f)));
+    Ok(rows)
+}
+
+/// The SQL functions of the catalog, by name and then oid (as `\df` would sort them anyway).
+pub(super) fn user_functions(catalog: &crate::catalog::Catalog) -> Vec<&crate::catalog::functions::SqlFunction> {
+    let mut functions: Vec<_> = catalog.functions.values().flatten().map(|f| f.as_ref()).collect();
+    functions.sort_by(|a, b| (&a.name, a.id).cmp(&(&b.name, b.id)));
+    functions
+}
+
+/// A SQL function's `pg_proc` row, as PostgreSQL 15 has it for `CREATE FUNCTION ... LANGUAGE sql`.
+fn user_proc(ctx: &SystemContext, function: &crate::catalog::functions::SqlFunction) -> Row {
+    use crate::sql::ast::FunctionReturns;
+    let in_types = function.params.iter().map(|(_, t)| t.oid() as i64);
+    let (result, set, out): (u32, bool, &[(String, DataType)]) = match &function.returns {
+        FunctionReturns::Scalar(data_type) => (data_type.oid(), false, &[]),
+        FunctionReturns::SetOf(data_type) => (data_type.oid(), true, &[]),
+        // occam's tables have no row types in pg_type: `record` stands for it.
+        FunctionReturns::SetOfTable(_) => (oids::RECORD_TYPE, true, &[]),
+        FunctionReturns::Table(columns) => (oids::RECORD_TYPE, true, columns),
+    };
+    let named = function.params.iter().any(|(name, _)| name.is_some()) || !out.is_empty();
+    let names = named.then(|| {
+        let inputs = function.params.iter().map(|(name, _)| Value::Text(name.clone().unwrap_or_default()));
+        Value::Array(inputs.chain(out.iter().map(|(name, _)| Value::Text(name.clone()))).collect())
+    });
+    let (all_types, modes) = if out.is_empty() {
+        (None, None)
+    } else {
+        let all = in_types.clone().chain(out.iter().map(|(_, t)| t.oid() as i64));
+        let modes = function.params.iter().map(|_| "i").chain(out.iter().map(|_| "t"));
+        (Some(int_array(all)), Some(Value::Array(modes.map(|m| Value::Text(m.to_string())).collect())))
+    };
+    ctx.row()
+        .set("oid", oids::function(function.id))
+        .set("proname", function.name.as_str())
+        .set("pronamespace", oids::PUBLIC_NAMESPACE)
+        .set("proowner", crate::roles::ADMIN_ROLE_OID)
+        .set("prolang", oids::SQL_LANGUAGE)
+        .set("procost", 100.0)
+        .set("prorows", if set { 1000.0 } else { 0.0 })
+        .set("provariadic", 0u32)
+        .set("prokind", "f")
+        .set("prosecdef", false)
+        .set("proleakproof", false)
+        .set("proisstrict", function.strict)
+        .set("proretset", set)
+        .set("provolatile", function.volatility.to_string())
+        .set("proparallel", "u")
+        .set("pronargs", function.params.len() as i16)
+        .set("pronargdefaults", 0i16)
+        .set("prorettype", result)
+        .set("proargtypes", int_array(in_types))
+        .set("proallargtypes", all_types)
+        .set("proargmodes", modes)
+        .set("proargnames", names)
+        // A SQL-standard body is kept parsed by PostgreSQL (`pg_get_function_sqlbody`), its prosrc empty.
+        .set("prosrc", if function.sql_standard { "" } else { function.source.as_str() })
+        .finish()
+}
+
+/// The built-in functions' `pg_proc` rows.
+fn builtin_procs(ctx: &SystemContext) -> Vec<Row> {
+    super::builtin_functions::FUNCTIONS
         .iter()
         .map(|f| {
             ctx.row()
@@ -586,7 +651,7 @@ fn pg_proc(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("prosrc", f.name)
                 .finish()
         })
-        .collect())
+        .collect()
 }
 
 /// The one database, `postgres` (PostgreSQL mode only).
@@ -643,7 +708,7 @@ fn pg_language(ctx: &SystemContext) -> Result<Vec<Row>> {
             .set("lanowner", crate::roles::ADMIN_ROLE_OID)
             .finish(),
         ctx.row()
-            .set("oid", 14u32)
+            .set("oid", oids::SQL_LANGUAGE)
             .set("lanname", "sql")
             .set("lanowner", crate::roles::ADMIN_ROLE_OID)
             .set("lanpltrusted", true)
@@ -772,7 +837,7 @@ fn pg_matviews(ctx: &SystemContext) -> Result<Vec<Row>> {
                     .set("matviewowner", super::names::role_name(catalog, owner_oid(catalog, class)))
                     .set("tablespace", Value::Null)
                     .set("hasindexes", !table.indexes.is_empty())
-                    .set("ispopulated", true)
+                    .set("ispopulated", table.populated)
                     .set("definition", super::deparse::view_definition(definition))
                     .finish(),
             )
