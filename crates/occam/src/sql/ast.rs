@@ -749,6 +749,9 @@ pub struct Update {
     pub from: Vec<TableRef>,
     pub filter: Option<Expr>,
     pub returning: Vec<SelectItem>,
+    /// A MERGE action's: a target row the join finds more than once (or another action already changed)
+    /// is `21000 MERGE command cannot affect row a second time`, as PostgreSQL.
+    pub merge_action: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -761,6 +764,9 @@ pub struct Delete {
     pub using: Vec<TableRef>,
     pub filter: Option<Expr>,
     pub returning: Vec<SelectItem>,
+    /// A MERGE action's: a target row the join finds more than once (or another action already changed)
+    /// is `21000 MERGE command cannot affect row a second time`, as PostgreSQL.
+    pub merge_action: bool,
 }
 
 /// A query: a SELECT (or VALUES) with ORDER BY / LIMIT / OFFSET.

@@ -1692,7 +1692,18 @@ impl<'c> Binder<'c> {
             projection.extend((width..width + other_width).map(BoundExpr::Column));
             Some(Self::joined_read(&table, alias, others, filter.take(), projection))
         };
-        Ok(UpdatePlan { table, filter, assignments, enforce_typmod, changes_key, returning, joined, view_check: None })
+        let merge_action = update.merge_action;
+        Ok(UpdatePlan {
+            table,
+            filter,
+            assignments,
+            enforce_typmod,
+            changes_key,
+            returning,
+            joined,
+            view_check: None,
+            merge_action,
+        })
     }
 
     fn plan_delete(&mut self, delete: &ast::Delete) -> Result<DeletePlan> {
@@ -1711,7 +1722,7 @@ impl<'c> Binder<'c> {
             let projection = (0..table.columns.len() + other_width).map(BoundExpr::Column).collect();
             Some(Self::joined_read(&table, alias, others, filter.take(), projection))
         };
-        Ok(DeletePlan { table, filter, returning, joined })
+        Ok(DeletePlan { table, filter, returning, joined, merge_action: delete.merge_action })
     }
 
     fn bind_filter(&mut self, filter: Option<&Expr>, scope: &Scope) -> Result<Option<BoundExpr>> {

@@ -449,7 +449,18 @@ impl Binder<'_> {
         let joined = Some(Box::new(target.joined_read(others, filter, projection)));
         let returning = target.returning(returning);
         let view_check = target.view_check();
-        Ok(UpdatePlan { table, filter: None, assignments, enforce_typmod, changes_key, returning, joined, view_check })
+        let merge_action = false; // MERGE into a view is refused, as PostgreSQL
+        Ok(UpdatePlan {
+            table,
+            filter: None,
+            assignments,
+            enforce_typmod,
+            changes_key,
+            returning,
+            joined,
+            view_check,
+            merge_action,
+        })
     }
 
     /// `DELETE FROM view ...`: the DELETE of its table's rows the view shows.
@@ -464,7 +475,7 @@ impl Binder<'_> {
         let projection = (0..width).chain(view_width..view_width + other_width).map(BoundExpr::Column).collect();
         let joined = Some(Box::new(target.joined_read(others, filter, projection)));
         let returning = target.returning(returning);
-        Ok(DeletePlan { table: target.table.clone(), filter: None, returning, joined })
+        Ok(DeletePlan { table: target.table.clone(), filter: None, returning, joined, merge_action: false })
     }
 }
 

@@ -91,7 +91,8 @@ pub fn truncate(
         }
     }
     for table in tables {
-        let plan = DeletePlan { table: table.clone(), filter: None, returning: None, joined: None };
+        let plan =
+            DeletePlan { table: table.clone(), filter: None, returning: None, joined: None, merge_action: false };
         delete_rows(&plan, txn, params, functions, planning, None, None)?;
     }
     Ok(QueryResult::Command { tag: "TRUNCATE TABLE".to_string() })
@@ -641,12 +642,14 @@ fn update_conflicting(
 /// The rows an UPDATE or DELETE changes, as (storage key, the row its expressions read): the table's row
 /// that passes `filter`, or, with `joined` (UPDATE ... FROM / DELETE ... USING), the joined read's row whose
 /// first columns are the table's. A table row the join finds several times counts once, as in PostgreSQL.
-/// With a `snapshot` the rows are found there, and those `txn` has changed since are left out.
+/// With a `snapshot` the rows are found there, and those `txn` has changed since are left out. For a
+/// `merge_action` both are errors instead (`21000`, as PostgreSQL's MERGE).
 #[allow(clippy::too_many_arguments)]
 fn rows_to_change(
     table: &Arc<Table>,
     filter: Option<&BoundExpr>,
     joined: Option<&QueryPlan>,
+    merge_action: bool,
     txn: &Transaction,
     snapshot: Option<&Transaction>,
     params: &[Value],
@@ -654,17 +657,34 @@ fn rows_to_change(
     planning: &Planning,
     analysis: Option<&mut DmlAnalysis>,
 ) -> Result<Vec<(Vec<u8>, Row)>> {
-    let rows =
-        find_rows_to_change(table, filter, joined, snapshot.unwrap_or(txn), params, functions, planning, analysis)?;
+    let rows = find_rows_to_change(
+        table,
+        filter,
+        joined,
+        merge_action,
+        snapshot.unwrap_or(txn),
+        params,
+        functions,
+        planning,
+        analysis,
+    )?;
     let Some(snapshot) = snapshot else { return Ok(rows) };
     // A row another part of the statement changed since the snapshot is left alone.
     let mut unchanged = Vec::with_capacity(rows.len());
     for (key, row) in rows {
         if txn.get(&key)? == snapshot.get(&key)? {
             unchanged.push((key, row));
+        } else if merge_action {
+            return Err(merge_row_twice());
         }
     }
     Ok(unchanged)
+}
+
+/// PostgreSQL's error for a MERGE target row that more than one source row would change.
+fn merge_row_twice() -> Error {
+    Error::new(sqlstate::CARDINALITY_VIOLATION, "MERGE command cannot affect row a second time")
+        .with_hint("Ensure that not more than one source row matches any one target row.")
 }
 
 /// [`rows_to_change`] as `txn` reads them.
@@ -673,6 +693,7 @@ fn find_rows_to_change(
     table: &Arc<Table>,
     filter: Option<&BoundExpr>,
     joined: Option<&QueryPlan>,
+    merge_action: bool,
     txn: &Transaction,
     params: &[Value],
     functions: &FunctionContext,
@@ -695,13 +716,16 @@ fn find_rows_to_change(
     }
     let width = table.columns.len();
     let mut seen = HashSet::with_capacity(rows.len());
-    Ok(rows
-        .into_iter()
-        .filter_map(|row| {
-            let key = table.row_key_of(&row[..width]);
-            seen.insert(key.clone()).then_some((key, row))
-        })
-        .collect())
+    let mut out = Vec::with_capacity(rows.len());
+    for row in rows {
+        let key = table.row_key_of(&row[..width]);
+        if seen.insert(key.clone()) {
+            out.push((key, row));
+        } else if merge_action {
+            return Err(merge_row_twice());
+        }
+    }
+    Ok(out)
 }
 
 pub(super) fn read_matching(
@@ -761,6 +785,7 @@ pub(super) fn update_rows(
             table,
             plan.filter.as_ref(),
             plan.joined.as_deref(),
+            plan.merge_action,
             txn,
             snapshot,
             params,
@@ -876,6 +901,7 @@ pub(super) fn delete_rows(
         table,
         plan.filter.as_ref(),
         plan.joined.as_deref(),
+        plan.merge_action,
         txn,
         snapshot,
         params,

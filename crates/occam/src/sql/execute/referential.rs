@@ -326,7 +326,13 @@ fn enforce_level(
                 ReferentialAction::NoAction | ReferentialAction::Restrict => still_referenced(txn, &filter)?,
                 ReferentialAction::Cascade if new.is_none() => {
                     txn.depend_on_schema(crate::catalog::definition_key(&child), as_of);
-                    let plan = DeletePlan { table: child.clone(), filter: Some(filter), returning: None, joined: None };
+                    let plan = DeletePlan {
+                        table: child.clone(),
+                        filter: Some(filter),
+                        returning: None,
+                        joined: None,
+                        merge_action: false,
+                    };
                     let deleted = super::modify::delete_rows(&plan, txn, params, functions, planning, None, None)?;
                     if !child.referenced_by.is_empty() && !deleted.is_empty() {
                         pending.push_back((child.clone(), deleted.into_iter().map(|row| (row, None)).collect()));
@@ -367,6 +373,7 @@ fn enforce_level(
                         returning: None,
                         joined: None,
                         view_check: None,
+                        merge_action: false,
                     };
                     let (old_rows, new_rows) =
                         super::modify::update_rows(&plan, txn, params, functions, planning, None, None)?;

@@ -72,6 +72,7 @@ impl Translator<'_> {
                                 from: vec![source.clone()],
                                 filter,
                                 returning: one(),
+                                merge_action: true,
                             }));
                         }
                         sp::MergeAction::Delete { .. } => parts.push(Statement::Delete(ast::Delete {
@@ -81,6 +82,7 @@ impl Translator<'_> {
                             using: vec![source.clone()],
                             filter,
                             returning: one(),
+                            merge_action: true,
                         })),
                         sp::MergeAction::DoNothing { .. } => {}
                         sp::MergeAction::Insert(_) => {

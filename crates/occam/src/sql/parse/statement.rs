@@ -1063,6 +1063,7 @@ impl Translator<'_> {
             from,
             filter: update.selection.as_ref().map(|e| self.expr(e)).transpose()?,
             returning: self.returning(&update.returning)?,
+            merge_action: false,
         }))
     }
 
@@ -1086,6 +1087,7 @@ impl Translator<'_> {
             using,
             filter: delete.selection.as_ref().map(|e| self.expr(e)).transpose()?,
             returning: self.returning(&delete.returning)?,
+            merge_action: false,
         }))
     }
 

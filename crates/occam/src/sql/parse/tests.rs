@@ -487,6 +487,7 @@ fn update_and_delete() {
             from: vec![],
             filter: Some(binary(col("id"), BinaryOperator::Eq, Expr::Parameter(2))),
             returning: vec![item(col("balance"))],
+            merge_action: false,
         })
     );
     assert_eq!(
@@ -499,6 +500,7 @@ fn update_and_delete() {
             from: vec![],
             filter: None,
             returning: vec![],
+            merge_action: false,
         })
     );
     assert_eq!(
@@ -510,6 +512,7 @@ fn update_and_delete() {
             using: vec![],
             filter: Some(binary(qcol("x", "a"), BinaryOperator::Gt, int4(1))),
             returning: vec![SelectItem::Wildcard],
+            merge_action: false,
         })
     );
     assert_eq!(
@@ -520,7 +523,8 @@ fn update_and_delete() {
             alias: None,
             using: vec![],
             filter: None,
-            returning: vec![]
+            returning: vec![],
+            merge_action: false,
         })
     );
 }

@@ -688,6 +688,8 @@ pub struct UpdatePlan {
     pub joined: Option<Box<QueryPlan>>,
     /// UPDATE through a view with a CHECK OPTION: what the new rows must satisfy.
     pub view_check: Option<ViewColumns>,
+    /// A MERGE action: a row found twice, or changed by another action, is 21000 (`ast::Update`).
+    pub merge_action: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -699,4 +701,6 @@ pub struct DeletePlan {
     /// `DELETE ... USING`: the join that finds the rows (then `filter` is None); its rows are the table's
     /// row followed by the USING items' columns.
     pub joined: Option<Box<QueryPlan>>,
+    /// A MERGE action: a row found twice, or changed by another action, is 21000 (`ast::Delete`).
+    pub merge_action: bool,
 }
