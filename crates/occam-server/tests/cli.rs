@@ -72,6 +72,34 @@ fn psql_runs_a_multi_statement_query() {
     assert!(stdout.contains("1|ada\n2|grace"), "stdout: {stdout}");
 }
 
+/// Notices and warnings reach psql as PostgreSQL's NoticeResponse (psql prints them on stderr, in the
+/// words PostgreSQL 15 uses), and the statements still succeed.
+#[test]
+fn psql_prints_notices_and_warnings() {
+    let server = Server::start(&["--in-memory", "--compat", "postgres"]);
+    let output = server.psql(&[
+        "DROP TABLE IF EXISTS nowhere",
+        "CREATE TABLE noted (id int PRIMARY KEY)",
+        "CREATE TABLE IF NOT EXISTS noted (id int PRIMARY KEY)",
+        "COMMIT",
+        "CREATE SCHEMA staging",
+        "CREATE TABLE staging.a (id int); CREATE TABLE staging.b (id int)",
+        "DROP SCHEMA staging CASCADE",
+        "DROP SEQUENCE IF EXISTS nothing",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "psql failed: {stderr}");
+    for expected in [
+        "NOTICE:  table \"nowhere\" does not exist, skipping",
+        "NOTICE:  relation \"noted\" already exists, skipping",
+        "WARNING:  there is no transaction in progress",
+        "NOTICE:  drop cascades to 2 other objects\nDETAIL:  drop cascades to table staging.a\ndrop cascades to table staging.b",
+        "NOTICE:  sequence \"nothing\" does not exist, skipping",
+    ] {
+        assert!(stderr.contains(expected), "missing {expected:?} in psql's stderr:\n{stderr}");
+    }
+}
+
 /// psql's Ctrl-C: SIGINT makes psql send a CancelRequest, which cancels the running statement (57014).
 /// psql is interrupted only once it is connected (the server's `occam_connections` gauge says so; a SIGINT
 /// before psql installs its handler would end it), then again and again until it ends: a cancel that

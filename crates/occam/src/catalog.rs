@@ -956,10 +956,12 @@ pub fn create_index(txn: &mut Transaction, stmt: &ast::CreateIndex) -> Result<Op
         }
     };
     if relation_exists(txn, &schemas::relation_key(&table.schema, &name))? {
+        let exists = Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{name}\" already exists"));
         if stmt.if_not_exists {
+            crate::notice::skip_existing(&exists);
             return Ok(None);
         }
-        return Err(Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{name}\" already exists")));
+        return Err(exists);
     }
     let predicate_sql = stmt.predicate.as_ref().map(crate::sql::parse::expression_to_sql);
     if let Some(predicate) = &stmt.predicate {
@@ -1000,14 +1002,19 @@ pub fn drop_index(txn: &mut Transaction, names: &[ObjectName], if_exists: bool) 
         });
         let index_key = match index_key {
             Ok(schema) => schema.map(|schema| schemas::relation_key(&schema, &name.name)),
-            Err(_) if if_exists => continue,
+            Err(err) if if_exists => {
+                crate::notice::skip_missing(&err);
+                continue;
+            }
             Err(err) => return Err(err),
         };
         let Some(index) = index_key.map(|key| read_index(txn, &key)).transpose()?.flatten() else {
+            let missing = Error::new(sqlstate::UNDEFINED_OBJECT, format!("index \"{}\" does not exist", name.name));
             if if_exists {
+                crate::notice::skip_missing(&missing);
                 continue;
             }
-            return Err(Error::new(sqlstate::UNDEFINED_OBJECT, format!("index \"{}\" does not exist", name.name)));
+            return Err(missing);
         };
         if index.constraint {
             let table = read_table_by_id(txn, index.table_id)?.map(|t| t.name).unwrap_or_default();
@@ -1059,10 +1066,12 @@ pub fn create_table(txn: &mut Transaction, catalog: &Catalog, stmt: &ast::Create
     let relation = schemas::relation_key(&schema, name);
     let key = catalog_key(&relation);
     if relation_exists(txn, &relation)? {
+        let exists = Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{name}\" already exists"));
         if stmt.if_not_exists {
+            crate::notice::skip_existing(&exists);
             return Ok(false);
         }
-        return Err(Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{name}\" already exists")));
+        return Err(exists);
     }
     let mut columns: Vec<ColumnInfo> = Vec::with_capacity(stmt.columns.len() + 1);
     for def in &stmt.columns {
@@ -1179,7 +1188,10 @@ pub fn drop_table(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, 
     for name in names {
         let relation = match resolve_relation(txn, name) {
             Ok(relation) => relation.unwrap_or_else(|| name.name.clone()),
-            Err(_) if if_exists => continue,
+            Err(err) if if_exists => {
+                crate::notice::skip_missing(&err);
+                continue;
+            }
             Err(err) => return Err(err),
         };
         let key = catalog_key(&relation);
@@ -1188,10 +1200,12 @@ pub fn drop_table(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, 
                 return Err(Error::new(sqlstate::WRONG_OBJECT_TYPE, format!("\"{}\" is not a table", name.name))
                     .with_hint("Use DROP VIEW to remove a view."));
             }
+            let missing = Error::new(sqlstate::UNDEFINED_TABLE, format!("table \"{}\" does not exist", name.name));
             if if_exists {
+                crate::notice::skip_missing(&missing);
                 continue;
             }
-            return Err(Error::new(sqlstate::UNDEFINED_TABLE, format!("table \"{}\" does not exist", name.name)));
+            return Err(missing);
         };
         if views::read(txn, views::Kind::Materialized, &relation)?.is_some() {
             return Err(Error::new(sqlstate::WRONG_OBJECT_TYPE, format!("\"{}\" is not a table", name.name))

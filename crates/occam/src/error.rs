@@ -93,6 +93,9 @@ pub mod sqlstate {
 pub enum Severity {
     Error,
     Fatal,
+    /// Not an error: a notice or warning the statement reports (`crate::notice`).
+    Warning,
+    Notice,
 }
 
 /// An occam error: a SQLSTATE, a message and optional detail, hint and cursor position.

@@ -25,6 +25,7 @@ pub mod fuzz_targets;
 pub mod interrupt;
 pub mod jobs;
 pub mod metrics;
+pub mod notice;
 pub mod roles;
 pub mod sequences;
 pub mod session;

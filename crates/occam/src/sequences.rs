@@ -470,10 +470,12 @@ pub fn create(
 ) -> Result<Option<Sequence>> {
     let schema = schemas::creation_schema(txn, name)?;
     if relation_exists(txn, &schemas::relation_key(&schema, &name.name))? {
+        let exists = Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{}\" already exists", name.name));
         if if_not_exists {
+            crate::notice::skip_existing(&exists);
             return Ok(None);
         }
-        return Err(Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{}\" already exists", name.name)));
+        return Err(exists);
     }
     let mut sequence = Sequence::from_options(0, &name.name, options, None)?;
     sequence.schema = schema;
@@ -511,7 +513,10 @@ pub fn execute(
         SequenceStatement::Drop { names, if_exists } => {
             for name in names {
                 let sequence = match read_sequence_named(txn, name) {
-                    Err(_) if *if_exists => continue,
+                    Err(err) if *if_exists => {
+                        crate::notice::skip_missing(&err);
+                        continue;
+                    }
                     found => found?,
                 };
                 match sequence {
@@ -519,12 +524,13 @@ pub fn execute(
                         check_not_required(txn, &sequence)?;
                         txn.delete(catalog_key(&sequence.key()))
                     }
-                    None if *if_exists => {}
                     None => {
-                        return Err(Error::new(
-                            sqlstate::UNDEFINED_TABLE,
-                            format!("sequence \"{}\" does not exist", name.name),
-                        ))
+                        let missing =
+                            Error::new(sqlstate::UNDEFINED_TABLE, format!("sequence \"{}\" does not exist", name.name));
+                        if !*if_exists {
+                            return Err(missing);
+                        }
+                        crate::notice::skip_missing(&missing);
                     }
                 }
             }

@@ -299,7 +299,12 @@ pub struct Session {
     /// This session's temporary tables created `ON COMMIT DELETE ROWS` (by table id) in committed
     /// transactions: each COMMIT empties those that still exist.
     temporary_on_commit: Vec<(u32, ast::OnCommit)>,
+    /// Notices and warnings raised by statements, until the client is sent them (`take_notices`).
+    notices: Vec<Error>,
 }
+
+/// Notices kept for a session that does not take them (`Session::take_notices`).
+const MAX_PENDING_NOTICES: usize = 1_000;
 
 /// Length of the table prefix of every row key (`storage::keycode::table_prefix`), which the key size
 /// limit does not count: DSQL limits the size of the key columns.
@@ -343,6 +348,7 @@ impl Session {
             copy_in: None,
             rest_of_batch: None,
             temporary_on_commit: Vec::new(),
+            notices: Vec::new(),
         }
     }
 
@@ -762,6 +768,12 @@ impl Session {
         let result = zone::with_session_zone(zone, || {
             with_search_path(path, || self.run_statement(statement, prepared, params, in_batch))
         });
+        // What the statement reported without failing (`crate::notice`), for the client; an in-process user
+        // that never takes them keeps only the newest.
+        self.notices.extend(crate::notice::take());
+        if self.notices.len() > MAX_PENDING_NOTICES {
+            self.notices.drain(..self.notices.len() - MAX_PENDING_NOTICES);
+        }
         if top_level {
             self.interrupt = None;
         }
@@ -794,6 +806,9 @@ impl Session {
             }
             Statement::Commit => self.commit_block(),
             Statement::Rollback => {
+                if matches!(self.state, State::Idle) {
+                    crate::notice::raise(crate::notice::warning("25P01", "there is no transaction in progress"));
+                }
                 // Dropping the transaction discards its write set, and its SETs are undone.
                 self.state = State::Idle;
                 self.settings.finish_block(false);
@@ -893,6 +908,8 @@ impl Session {
             ),
         };
         let State::Active(mut active) = std::mem::replace(&mut self.state, State::Idle) else {
+            let warning = "SET CONSTRAINTS can only be used in transaction blocks";
+            crate::notice::raise(crate::notice::warning("25P01", warning));
             return Ok(command("SET CONSTRAINTS"));
         };
         let modes = active.txn.deferred_constraints_mut();
@@ -1009,7 +1026,12 @@ impl Session {
             }
             // PostgreSQL warns "there is already a transaction in progress" and carries on; BEGIN inside
             // a multi-statement query turns its implicit transaction into a block.
-            State::Active(active) => active.explicit = true,
+            State::Active(active) => {
+                if active.explicit {
+                    crate::notice::raise(crate::notice::warning("25001", "there is already a transaction in progress"));
+                }
+                active.explicit = true
+            }
             State::Failed(_) => return Err(Error::in_failed_transaction()),
         }
         Ok(command("BEGIN"))
@@ -1017,8 +1039,10 @@ impl Session {
 
     fn commit_block(&mut self) -> Result<QueryResult> {
         match &self.state {
-            // PostgreSQL warns "there is no transaction in progress".
-            State::Idle => Ok(command("COMMIT")),
+            State::Idle => {
+                crate::notice::raise(crate::notice::warning("25P01", "there is no transaction in progress"));
+                Ok(command("COMMIT"))
+            }
             State::Failed(_) => {
                 self.state = State::Idle;
                 self.settings.finish_block(false);
@@ -1541,15 +1565,11 @@ impl Session {
                         match &mut self.state {
                             // In a block, the tables go with the transaction (a ROLLBACK keeps them).
                             State::Active(active) => {
+                                let schemas = std::slice::from_ref(&schema);
                                 with_search_path(vec![schema.clone()], || {
-                                    catalog::schemas::drop(
-                                        &mut active.txn,
-                                        std::slice::from_ref(&schema),
-                                        true,
-                                        true,
-                                        "",
-                                        true,
-                                    )
+                                    let drop =
+                                        || catalog::schemas::drop(&mut active.txn, schemas, true, true, "", true);
+                                    crate::notice::suppressed(drop)
                                 })?;
                                 active.did_ddl = true;
                             }
@@ -1663,6 +1683,11 @@ impl Session {
     /// What the statements since the last call did to protocol-level objects.
     pub fn take_effects(&mut self) -> Vec<SessionEffect> {
         std::mem::take(&mut self.effects)
+    }
+
+    /// The notices and warnings the statements since the last call raised (`crate::notice`).
+    pub fn take_notices(&mut self) -> Vec<Error> {
+        std::mem::take(&mut self.notices)
     }
 
     /// This session's parameters (for ParameterStatus and the backend process id).

@@ -237,10 +237,12 @@ pub fn create(
     limit: Option<usize>,
 ) -> Result<bool> {
     if BUILT_IN.contains(&name) || read(txn, name)?.is_some() {
+        let exists = Error::new(sqlstate::DUPLICATE_SCHEMA, format!("schema \"{name}\" already exists"));
         if if_not_exists {
+            crate::notice::skip_existing(&exists);
             return Ok(false);
         }
-        return Err(Error::new(sqlstate::DUPLICATE_SCHEMA, format!("schema \"{name}\" already exists")));
+        return Err(exists);
     }
     if name.starts_with("pg_") {
         return Err(Error::new(sqlstate::RESERVED_NAME, format!("unacceptable schema name \"{name}\""))
@@ -306,6 +308,7 @@ pub fn drop(
         }
         let Some(schema) = read(txn, name)? else {
             if if_exists {
+                crate::notice::skip_missing(&undefined_schema(name));
                 continue;
             }
             return Err(undefined_schema(name));
@@ -326,21 +329,36 @@ pub fn drop(
             .with_detail(detail.join("\n"))
             .with_hint("Use DROP ... CASCADE to drop the dependent objects too."));
         }
-        for (kind, relation) in contents {
-            let object = [ObjectName { schema: Some(name.clone()), name: relation }];
-            // Each may already be gone with an earlier one (a view dropped by a table's CASCADE).
-            match kind {
-                "view" => super::views::drop_views(txn, &object, true, true)?,
-                "materialized view" => super::views::drop_materialized(txn, &object, true, true)?,
-                "table" => super::drop_table(txn, &object, true, true)?,
-                _ => {
-                    if let Some(sequence) = crate::sequences::read_sequence(txn, &relation_key(name, &object[0].name))?
-                    {
-                        crate::sequences::remove(txn, &sequence);
+        // PostgreSQL's NOTICE of what CASCADE drops (each by kind and qualified name).
+        let dropped: Vec<String> =
+            contents.iter().map(|(kind, relation)| format!("drop cascades to {kind} {name}.{relation}")).collect();
+        match dropped.as_slice() {
+            [] => {}
+            [one] => crate::notice::raise(crate::notice::notice("00000", one.clone())),
+            many => crate::notice::raise(
+                crate::notice::notice("00000", format!("drop cascades to {} other objects", many.len()))
+                    .with_detail(many.join("\n")),
+            ),
+        }
+        crate::notice::suppressed(|| -> Result<()> {
+            for (kind, relation) in contents {
+                let object = [ObjectName { schema: Some(name.clone()), name: relation }];
+                // Each may already be gone with an earlier one (a view dropped by a table's CASCADE).
+                match kind {
+                    "view" => super::views::drop_views(txn, &object, true, true)?,
+                    "materialized view" => super::views::drop_materialized(txn, &object, true, true)?,
+                    "table" => super::drop_table(txn, &object, true, true)?,
+                    _ => {
+                        if let Some(sequence) =
+                            crate::sequences::read_sequence(txn, &relation_key(name, &object[0].name))?
+                        {
+                            crate::sequences::remove(txn, &sequence);
+                        }
                     }
                 }
             }
-        }
+            Ok(())
+        })?;
         remove(txn, name);
     }
     Ok(())
@@ -359,8 +377,9 @@ pub fn drop_temporary(begin: impl Fn() -> Transaction, only: Option<&str>) -> Re
             return Ok(false);
         }
         for name in &names {
-            // As the session owning the schema, which alone may use its tables.
-            with_search_path(vec![name.clone()], || drop(&mut txn, std::slice::from_ref(name), true, true, "", true))?;
+            // As the session owning the schema, which alone may use its tables; quietly.
+            let as_owner = || drop(&mut txn, std::slice::from_ref(name), true, true, "", true);
+            with_search_path(vec![name.clone()], || crate::notice::suppressed(as_owner))?;
         }
         match txn.commit() {
             Ok(_) => return Ok(true),

@@ -183,7 +183,10 @@ pub fn drop_materialized(txn: &mut Transaction, names: &[ObjectName], if_exists:
     for name in names {
         let relation = match super::resolve_relation(txn, name) {
             Ok(relation) => relation.unwrap_or_else(|| name.name.clone()),
-            Err(_) if if_exists => continue,
+            Err(err) if if_exists => {
+                crate::notice::skip_missing(&err);
+                continue;
+            }
             Err(err) => return Err(err),
         };
         if read(txn, Kind::Materialized, &relation)?.is_none() {
@@ -193,13 +196,13 @@ pub fn drop_materialized(txn: &mut Transaction, names: &[ObjectName], if_exists:
                     format!("\"{}\" is not a materialized view", name.name),
                 ));
             }
+            let missing =
+                Error::new(sqlstate::UNDEFINED_TABLE, format!("materialized view \"{}\" does not exist", name.name));
             if if_exists {
+                crate::notice::skip_missing(&missing);
                 continue;
             }
-            return Err(Error::new(
-                sqlstate::UNDEFINED_TABLE,
-                format!("materialized view \"{}\" does not exist", name.name),
-            ));
+            return Err(missing);
         }
         if let Some(id) = super::table_id_in(txn, &relation)? {
             drop_dependents(txn, id, &format!("materialized view {}", name.name), cascade)?;
@@ -221,7 +224,10 @@ pub fn drop_views(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, 
     for name in names {
         let relation = match super::resolve_relation(txn, name) {
             Ok(relation) => relation.unwrap_or_else(|| name.name.clone()),
-            Err(_) if if_exists => continue,
+            Err(err) if if_exists => {
+                crate::notice::skip_missing(&err);
+                continue;
+            }
             Err(err) => return Err(err),
         };
         let Some(view) = read_view(txn, &relation)? else {
@@ -229,10 +235,12 @@ pub fn drop_views(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, 
                 return Err(Error::new(sqlstate::WRONG_OBJECT_TYPE, format!("\"{}\" is not a view", name.name))
                     .with_hint("Use DROP TABLE to remove a table."));
             }
+            let missing = Error::new(sqlstate::UNDEFINED_TABLE, format!("view \"{}\" does not exist", name.name));
             if if_exists {
+                crate::notice::skip_missing(&missing);
                 continue;
             }
-            return Err(Error::new(sqlstate::UNDEFINED_TABLE, format!("view \"{}\" does not exist", name.name)));
+            return Err(missing);
         };
         drop_dependents(txn, view.id, &format!("view {}", view.name), cascade)?;
         txn.delete(view_key(&view.key()));

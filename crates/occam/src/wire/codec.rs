@@ -8,7 +8,7 @@
 use bytes::{BufMut, Bytes, BytesMut};
 use pgwire::messages::copy::{CopyInResponse, CopyOutResponse};
 use pgwire::messages::data::{DataRow, FieldDescription, RowDescription};
-use pgwire::messages::response::{ErrorResponse, TransactionStatus as WireTransactionStatus};
+use pgwire::messages::response::{ErrorResponse, NoticeResponse, TransactionStatus as WireTransactionStatus};
 
 use crate::error::{sqlstate, Error, Severity};
 use crate::session::{Column, TransactionStatus};
@@ -39,9 +39,21 @@ pub fn copy_out_response(format: CopyFormat, columns: usize) -> CopyOutResponse 
 
 /// The ErrorResponse (or, with FATAL severity, the last words) for an occam error.
 pub fn error_response(err: &Error) -> ErrorResponse {
+    ErrorResponse::new(response_fields(err))
+}
+
+/// The NoticeResponse for a notice or warning (`crate::notice`).
+pub fn notice_response(notice: &Error) -> NoticeResponse {
+    NoticeResponse::new(response_fields(notice))
+}
+
+/// The fields ErrorResponse and NoticeResponse share.
+fn response_fields(err: &Error) -> Vec<(u8, String)> {
     let severity = match err.severity {
         Severity::Error => "ERROR",
         Severity::Fatal => "FATAL",
+        Severity::Warning => "WARNING",
+        Severity::Notice => "NOTICE",
     };
     let mut fields = vec![
         (b'S', severity.to_owned()),
@@ -61,7 +73,7 @@ pub fn error_response(err: &Error) -> ErrorResponse {
     if let Some(context) = err.context() {
         fields.push((b'W', context.to_owned()));
     }
-    ErrorResponse::new(fields)
+    fields
 }
 
 /// The ReadyForQuery indicator for a session state.

@@ -468,6 +468,15 @@ where
         }
     }
 
+    /// Sends the notices the last statements raised (before their completion, as PostgreSQL sends them
+    /// while the statement runs).
+    fn queue_notices(&mut self) -> Result<(), Disconnect> {
+        for notice in self.session.take_notices() {
+            self.queue(PgWireBackendMessage::NoticeResponse(codec::notice_response(&notice)))?;
+        }
+        Ok(())
+    }
+
     fn queue(&mut self, message: PgWireBackendMessage) -> Result<(), Disconnect> {
         send(self.transport, message)
     }
@@ -522,6 +531,7 @@ where
             }
         }
         self.apply_session_effects();
+        self.queue_notices()?;
         if results.iter().all(|result| matches!(result, Ok(QueryResult::Empty))) {
             self.queue(PgWireBackendMessage::EmptyQueryResponse(EmptyQueryResponse::new()))?;
         }
@@ -538,6 +548,7 @@ where
                         }
                     }
                     self.apply_session_effects();
+                    self.queue_notices()?;
                 }
                 Err(err) => {
                     self.queue(PgWireBackendMessage::ErrorResponse(codec::error_response(&err)))?;
@@ -785,6 +796,7 @@ where
                     (result, _) => result,
                 };
                 self.apply_session_effects();
+                self.queue_notices()?;
                 match result.map_err(Failure::Sql)? {
                     QueryResult::Rows { columns, rows, tag } => {
                         portal.state = PortalState::Suspended { columns, rows: rows.into_iter(), tag };

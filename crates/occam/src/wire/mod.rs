@@ -240,6 +240,10 @@ pub(crate) trait SqlSession: Send + 'static {
     fn take_effects(&mut self) -> Vec<SessionEffect> {
         Vec::new()
     }
+    /// The notices and warnings statements raised since the last call (NoticeResponse each).
+    fn take_notices(&mut self) -> Vec<crate::error::Error> {
+        Vec::new()
+    }
     /// A protocol-level prepared statement was created (`exists`) or closed: it shares `DEALLOCATE`'s
     /// namespace with SQL `PREPARE`.
     fn note_protocol_statement(&mut self, _name: &str, _exists: bool) {}
@@ -341,6 +345,9 @@ impl SqlSession for Session {
     }
     fn take_effects(&mut self) -> Vec<SessionEffect> {
         Session::take_effects(self)
+    }
+    fn take_notices(&mut self) -> Vec<crate::error::Error> {
+        Session::take_notices(self)
     }
     fn note_protocol_statement(&mut self, name: &str, exists: bool) {
         Session::note_protocol_statement(self, name, exists)
