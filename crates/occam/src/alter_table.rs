@@ -43,14 +43,19 @@ pub fn execute(
     alter: &AlterTable,
 ) -> Result<Vec<String>> {
     let found = match catalog::read_table_named(txn, &alter.name) {
-        Err(_) if alter.if_exists => return Ok(Vec::new()),
+        Err(err) if alter.if_exists => {
+            crate::notice::skip_missing(&err);
+            return Ok(Vec::new());
+        }
         found => found?,
     };
     let Some(mut table) = found else {
+        let missing = Error::undefined_table(&catalog::display_name(&alter.name));
         if alter.if_exists {
+            crate::notice::skip_missing(&missing);
             return Ok(Vec::new());
         }
-        return Err(Error::undefined_table(&catalog::display_name(&alter.name)));
+        return Err(missing);
     };
     table.indexes = catalog_indexes(txn, &table)?.into_iter().map(std::sync::Arc::new).collect();
     if alter.asynchronous {
@@ -157,22 +162,26 @@ fn apply(
     match action {
         AlterTableAction::AddColumn { column, if_not_exists } => {
             if table.column_index(&column.name).is_some() {
-                if *if_not_exists {
-                    return Ok(());
-                }
-                return Err(Error::new(
+                let exists = Error::new(
                     sqlstate::DUPLICATE_COLUMN,
                     format!("column \"{}\" of relation \"{}\" already exists", column.name, table.name),
-                ));
+                );
+                if *if_not_exists {
+                    crate::notice::skip_existing(&exists);
+                    return Ok(());
+                }
+                return Err(exists);
             }
             add_column(txn, functions, rules, table, column)?;
         }
         AlterTableAction::DropColumn { name, if_exists } => {
             let Some(index) = table.column_index(name) else {
+                let missing = column_of(table, name).unwrap_err();
                 if *if_exists {
+                    crate::notice::skip_missing(&missing);
                     return Ok(());
                 }
-                return Err(column_of(table, name).unwrap_err());
+                return Err(missing);
             };
             drop_column(txn, table, index)?;
         }
