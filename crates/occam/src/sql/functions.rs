@@ -1358,6 +1358,12 @@ pub trait Accumulator: Send {
     fn update(&mut self, value: &Value) -> Result<()>;
     /// The aggregate's result (NULL for sum/avg/min/max of no rows, 0 for count).
     fn finish(&self) -> Result<Value>;
+    /// Whether it keeps (a copy of) each input value, so its state grows with its input (string_agg,
+    /// array_agg, json_agg, ordered-set and DISTINCT aggregates): the executor charges each value to the
+    /// query's memory budget.
+    fn retains_input(&self) -> bool {
+        false
+    }
 }
 
 /// A fresh accumulator for `aggregate` (DISTINCT handled inside).
@@ -1562,6 +1568,10 @@ struct ArrayAgg {
 }
 
 impl Accumulator for ArrayAgg {
+    fn retains_input(&self) -> bool {
+        true
+    }
+
     fn update(&mut self, value: &Value) -> Result<()> {
         self.values.get_or_insert_with(Vec::new).push(value.clone());
         Ok(())
@@ -1578,6 +1588,10 @@ struct StringAgg {
 }
 
 impl Accumulator for StringAgg {
+    fn retains_input(&self) -> bool {
+        true
+    }
+
     fn update(&mut self, value: &Value) -> Result<()> {
         let Value::Array(pair) = value else { return Ok(()) };
         let (Some(Value::Text(item)), delimiter) = (pair.first(), pair.get(1)) else { return Ok(()) };
@@ -1607,6 +1621,10 @@ struct OrderedSet {
 }
 
 impl Accumulator for OrderedSet {
+    fn retains_input(&self) -> bool {
+        true
+    }
+
     fn update(&mut self, value: &Value) -> Result<()> {
         if !value.is_null() {
             self.values.push(value.clone());
@@ -1684,6 +1702,10 @@ struct Distinct {
 }
 
 impl Accumulator for Distinct {
+    fn retains_input(&self) -> bool {
+        true
+    }
+
     fn update(&mut self, value: &Value) -> Result<()> {
         if value.is_null() {
             return Ok(());

@@ -742,6 +742,10 @@ impl ArrayAgg {
 }
 
 impl crate::sql::functions::Accumulator for ArrayAgg {
+    fn retains_input(&self) -> bool {
+        true
+    }
+
     fn update(&mut self, value: &Value) -> Result<()> {
         let element = if self.result_type == DataType::Jsonb {
             jsonb_value(to_jsonb(value, &self.arg_type)?)
@@ -786,6 +790,10 @@ impl ObjectAgg {
 }
 
 impl crate::sql::functions::Accumulator for ObjectAgg {
+    fn retains_input(&self) -> bool {
+        true
+    }
+
     fn update(&mut self, pair: &Value) -> Result<()> {
         let member = match pair {
             Value::Jsonb(j) => match j.as_ref() {

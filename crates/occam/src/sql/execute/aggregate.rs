@@ -75,7 +75,13 @@ impl<'a> AggregateOp<'a> {
                 None => Value::Null,
             };
             match fold {
-                Fold::InInputOrder(accumulator) => accumulator.update(&value)?,
+                Fold::InInputOrder(accumulator) => {
+                    // An aggregate that keeps its input (string_agg, array_agg, ...) holds memory as it goes.
+                    if accumulator.retains_input() && !value.is_null() {
+                        reservation.grow(row_bytes(std::slice::from_ref(&value)))?;
+                    }
+                    accumulator.update(&value)?
+                }
                 Fold::Sorted(_, pending) => {
                     let keys = call.order_by.iter().map(|o| eval(&o.expr, row, ctx)).collect::<Result<Row>>()?;
                     reservation.grow(row_bytes(&keys) + row_bytes(std::slice::from_ref(&value)))?;

@@ -93,6 +93,7 @@ pub fn row_bytes(row: &[Value]) -> usize {
                     Value::Text(s) => s.capacity(),
                     Value::Bytea(b) => b.capacity(),
                     Value::Jsonb(j) => j.heap_bytes(),
+                    Value::Array(items) => row_bytes(items),
                     _ => 0,
                 }
         })
