@@ -754,6 +754,21 @@ pub fn resolve_relation(txn: &Transaction, name: &ObjectName) -> Result<Option<S
     Ok(schema.map(|schema| schemas::relation_key(&schema, &name.name)))
 }
 
+/// The key a DROP of `name` looks it up under: the relation it resolves to, else a key no relation can have
+/// (an empty schema name), so every lookup finds nothing and the caller reports what is missing (never
+/// another schema's relation of that name). A missing schema is its error, or under `if_exists` a NOTICE
+/// and None (skip the name).
+pub(crate) fn key_to_drop(txn: &Transaction, name: &ObjectName, if_exists: bool) -> Result<Option<String>> {
+    match resolve_relation(txn, name) {
+        Ok(relation) => Ok(Some(relation.unwrap_or_else(|| schemas::relation_key("", &name.name)))),
+        Err(err) if if_exists => {
+            crate::notice::skip_missing(&err);
+            Ok(None)
+        }
+        Err(err) => Err(err),
+    }
+}
+
 /// A new table id (also the id of a sequence: tables and sequences share `pg_class`'s oids).
 pub fn next_table_id(txn: &mut Transaction) -> Result<u32> {
     next_id(txn, table_id_counter_key(), "table")
@@ -1186,14 +1201,7 @@ pub fn table_id_in(txn: &Transaction, key: &str) -> Result<Option<u32>> {
 /// alike, and its statistics (see `crate::jobs`).
 pub fn drop_table(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, cascade: bool) -> Result<()> {
     for name in names {
-        let relation = match resolve_relation(txn, name) {
-            Ok(relation) => relation.unwrap_or_else(|| name.name.clone()),
-            Err(err) if if_exists => {
-                crate::notice::skip_missing(&err);
-                continue;
-            }
-            Err(err) => return Err(err),
-        };
+        let Some(relation) = key_to_drop(txn, name, if_exists)? else { continue };
         let key = catalog_key(&relation);
         let Some(bytes) = txn.get(&key)? else {
             if views::is_view(txn, &relation)? {

@@ -181,14 +181,7 @@ pub fn load_unpopulated(txn: &Transaction) -> Result<Vec<u32>> {
 /// `DROP MATERIALIZED VIEW [IF EXISTS] name, ... [CASCADE]`: each definition and its table.
 pub fn drop_materialized(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, cascade: bool) -> Result<()> {
     for name in names {
-        let relation = match super::resolve_relation(txn, name) {
-            Ok(relation) => relation.unwrap_or_else(|| name.name.clone()),
-            Err(err) if if_exists => {
-                crate::notice::skip_missing(&err);
-                continue;
-            }
-            Err(err) => return Err(err),
-        };
+        let Some(relation) = super::key_to_drop(txn, name, if_exists)? else { continue };
         if read(txn, Kind::Materialized, &relation)?.is_none() {
             if txn.get(&super::catalog_key(&relation))?.is_some() || is_view(txn, &relation)? {
                 return Err(Error::new(
@@ -222,14 +215,7 @@ pub fn is_view(txn: &Transaction, relation: &str) -> Result<bool> {
 /// `DROP VIEW [IF EXISTS] name, ... [CASCADE]`.
 pub fn drop_views(txn: &mut Transaction, names: &[ObjectName], if_exists: bool, cascade: bool) -> Result<()> {
     for name in names {
-        let relation = match super::resolve_relation(txn, name) {
-            Ok(relation) => relation.unwrap_or_else(|| name.name.clone()),
-            Err(err) if if_exists => {
-                crate::notice::skip_missing(&err);
-                continue;
-            }
-            Err(err) => return Err(err),
-        };
+        let Some(relation) = super::key_to_drop(txn, name, if_exists)? else { continue };
         let Some(view) = read_view(txn, &relation)? else {
             if txn.get(&super::catalog_key(&relation))?.is_some() {
                 return Err(Error::new(sqlstate::WRONG_OBJECT_TYPE, format!("\"{}\" is not a view", name.name))
