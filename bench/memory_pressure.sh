@@ -5,6 +5,9 @@
 # 54000, and occam's peak resident memory (VmHWM), which the per-query budget keeps bounded: without it,
 # CLIENTS sorts of that size would need CLIENTS x the sort's memory.
 #
+# With OCCAM_ARGS="--compat postgres --server-query-memory 1024" each query may take 4 GiB, and the
+# server-wide budget is what bounds them all: statements past it are refused with 53200 out of memory.
+#
 #   bench/memory_pressure.sh                    # CLIENTS=100 REPEAT=3 ROWS=3000000
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +16,8 @@ ROWS=${ROWS:-3000000}
 source bench/common.sh
 
 build_occam
-start_occam
+# shellcheck disable=SC2086 # OCCAM_ARGS is a list of serve arguments
+start_occam ${OCCAM_ARGS:-}
 # Each client: one connection running the two heavy statements REPEAT times (psql goes on after an error).
 REPEAT=${REPEAT:-3}
 for ((i = 0; i < REPEAT; i++)); do
@@ -32,8 +36,10 @@ done
 wait "${pids[@]}" || true
 completed=$(cat "$WORK"/client.*.out | grep -c '^[0-9]' || true)
 refused=$(cat "$WORK"/client.*.err | grep -c 'temp space' || true)
-other=$(cat "$WORK"/client.*.err | grep 'ERROR' | grep -vc 'temp space' || true)
-echo "took $(($(date +%s) - started))s: statements completed: $completed; refused with 54000: $refused; other errors: $other"
+out_of_memory=$(cat "$WORK"/client.*.err | grep -c 'out of memory' || true)
+other=$(cat "$WORK"/client.*.err | grep 'ERROR' | grep -v 'temp space' | grep -vc 'out of memory' || true)
+echo "took $(($(date +%s) - started))s: statements completed: $completed; refused with 54000: $refused;" \
+  "refused with 53200 (server-wide): $out_of_memory; other errors: $other"
 echo "first refusal: $(cat "$WORK"/client.*.err | grep -m1 ERROR || echo none)"
 echo "occam peak: $(grep VmHWM /proc/$OCCAM_PID/status)   now: $(grep VmRSS /proc/$OCCAM_PID/status)"
 PGPASSWORD=x psql -h 127.0.0.1 -p "$OCCAM_PORT" -U admin -d postgres -Atc "SELECT 'server still answers: ' || 1"

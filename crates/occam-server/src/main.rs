@@ -160,6 +160,11 @@ struct ServeArgs {
     #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1 << 30))]
     query_memory: Option<u64>,
 
+    /// Memory all queries together may hold (their sorts, hashes, aggregates and result rows), in MiB: a
+    /// query that would pass it fails with 53200 out of memory. Default: half the machine's memory.
+    #[arg(long, value_name = "MIB", value_parser = clap::value_parser!(u64).range(1..=1 << 30))]
+    server_query_memory: Option<u64>,
+
     /// Serve Prometheus metrics (commits, OCC conflicts, connections, statements, latencies, garbage
     /// collection) at http://ADDR:PORT/metrics. Off by default.
     #[arg(long, value_name = "ADDR:PORT")]
@@ -270,6 +275,7 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
             compat: args.compat,
             rules: Some(args.rules()),
             statement_timeout: args.statement_timeout.filter(|timeout| !timeout.is_zero()),
+            server_query_memory: args.server_query_memory.map(|mib| usize::try_from(mib << 20).unwrap_or(usize::MAX)),
             ..Config::default()
         };
         let database = tokio::task::spawn_blocking(move || Database::open(&config))

@@ -23,6 +23,7 @@ use crate::compat::{Clock, CompatMode, Rules, SystemClock};
 use crate::error::Result;
 use crate::jobs::JobSignal;
 use crate::session::Session;
+use crate::sql::execute::memory::ServerMemory;
 use crate::statistics::TableStatistics;
 use crate::storage::disk::FjallStorage;
 use crate::storage::memory::MemoryStorage;
@@ -47,6 +48,9 @@ pub struct Config {
     /// The `statement_timeout` every session starts with (`occam serve --statement-timeout`); None or zero:
     /// none, as PostgreSQL's default.
     pub statement_timeout: Option<std::time::Duration>,
+    /// Bytes the queries of all sessions may hold at once (`occam serve --server-query-memory`); None: half
+    /// the machine's memory (see `ServerMemory`).
+    pub server_query_memory: Option<usize>,
 }
 
 /// What authentication needs to know about a role (see [`Database::role_login`]).
@@ -86,6 +90,8 @@ struct DatabaseInner {
     clock: Arc<dyn Clock>,
     planner: crate::sql::optimize::Settings,
     statement_timeout: Option<std::time::Duration>,
+    /// What all running queries hold, against the server's limit.
+    server_memory: Arc<ServerMemory>,
     /// Cached statistics and changes since the last ANALYZE, per table.
     activity: TableActivity,
     /// The sequences' counters (`crate::sequences`), outside transactions.
@@ -169,6 +175,9 @@ impl Database {
                 clock: config.clock.clone().unwrap_or_else(|| Arc::new(SystemClock)),
                 planner: config.planner,
                 statement_timeout: config.statement_timeout,
+                server_memory: ServerMemory::new(
+                    config.server_query_memory.unwrap_or_else(ServerMemory::default_limit),
+                ),
                 activity,
                 sequences: Default::default(),
             }),
@@ -214,6 +223,11 @@ impl Database {
     /// A new session for `user` (the role name from the startup message).
     pub fn session(&self, user: &str) -> Result<Session> {
         Ok(Session::new(self.clone(), user))
+    }
+
+    /// What all running queries hold (sorts, hashes, aggregates, results), against the server's limit.
+    pub fn server_memory(&self) -> &Arc<ServerMemory> {
+        &self.inner.server_memory
     }
 
     /// The compatibility rules this database enforces (see `compat`).

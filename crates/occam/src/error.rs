@@ -80,6 +80,7 @@ pub mod sqlstate {
     pub const STATEMENT_TOO_COMPLEX: SqlState = "54001";
     pub const TOO_MANY_CONNECTIONS: SqlState = "53300";
     pub const DISK_FULL: SqlState = "53100";
+    pub const OUT_OF_MEMORY: SqlState = "53200";
     pub const CONFIGURATION_LIMIT_EXCEEDED: SqlState = "53400";
     pub const ADMIN_SHUTDOWN: SqlState = "57P01";
     pub const QUERY_CANCELED: SqlState = "57014";

@@ -38,7 +38,10 @@ use crate::sql::ast::{
     SequenceStatement, SessionCommand, Statement,
 };
 use crate::sql::copy::{self, CopyFormat};
-use crate::sql::execute;
+use crate::sql::execute::{
+    self,
+    memory::{MemoryLimits, ResultHold},
+};
 use crate::sql::explain;
 use crate::sql::functions::FunctionContext;
 use crate::sql::parse;
@@ -301,6 +304,9 @@ pub struct Session {
     temporary_on_commit: Vec<(u32, ast::OnCommit)>,
     /// Notices and warnings raised by statements, until the client is sent them (`take_notices`).
     notices: Vec<Error>,
+    /// The result rows of the statements last run, counted against the server's query memory until the
+    /// client was sent them (the next query string or Execute releases them).
+    result_holds: Vec<ResultHold>,
 }
 
 /// Notices kept for a session that does not take them (`Session::take_notices`).
@@ -349,6 +355,7 @@ impl Session {
             rest_of_batch: None,
             temporary_on_commit: Vec::new(),
             notices: Vec::new(),
+            result_holds: Vec::new(),
         }
     }
 
@@ -467,6 +474,7 @@ impl Session {
     /// runs in [`resume_batch`](Self::resume_batch) once the COPY is done.
     pub fn run_batch(&mut self, batch: QueryString) -> Vec<Result<QueryResult>> {
         self.abandon_copy();
+        self.result_holds.clear();
         // A cancel (CancelRequest, pg_cancel_backend) reaches the statements of this query string only.
         let _running = self.settings.interrupts().begin();
         let statements = match batch.statements {
@@ -611,6 +619,7 @@ impl Session {
     /// Executes a prepared statement with bound parameter values (extended protocol Bind + Execute).
     pub fn execute(&mut self, statement: &PreparedStatement, params: &[Value]) -> Result<QueryResult> {
         self.abandon_copy();
+        self.result_holds.clear();
         let Some(ast) = &statement.statement else { return Ok(QueryResult::Empty) };
         let _running = self.settings.interrupts().begin();
         let result = if params.len() != statement.param_types.len() {
@@ -776,6 +785,9 @@ impl Session {
         }
         if top_level {
             self.interrupt = None;
+            if let Ok(QueryResult::Rows { rows, .. }) = &result {
+                self.result_holds.push(self.db.server_memory().hold_rows(rows));
+            }
         }
         self.db.metrics().statement(result.is_ok(), started.elapsed());
         result
@@ -1775,7 +1787,7 @@ fn statement_planning<'d>(db: &'d Database, settings: &SessionSettings) -> execu
     execute::Planning {
         estimates: db,
         settings: planner_settings(db, settings),
-        memory_limit: db.rules().max_query_memory,
+        memory: MemoryLimits { query: db.rules().max_query_memory, server: Some(db.server_memory().clone()) },
     }
 }
 

@@ -407,3 +407,26 @@ fn transfer_rate() {
     let elapsed = start.elapsed();
     println!("{n} transfers in {elapsed:?}: {:.0}/s", n as f64 / elapsed.as_secs_f64());
 }
+
+/// All sessions' queries share the server's query memory (`Config::server_query_memory`): a session's
+/// result rows stay counted until it runs its next statement (they are being sent), so another session's
+/// sort that would pass what is left fails with PostgreSQL's 53200 and runs once the first has moved on.
+#[test]
+fn queries_share_the_server_query_memory() {
+    let config =
+        Config { compat: occam::CompatMode::Postgres, server_query_memory: Some(8 << 20), ..Config::default() };
+    let db = Database::open(&config).unwrap();
+    let mut first = db.session("admin").unwrap();
+    let mut second = db.session("admin").unwrap();
+    let sort = "SELECT count(*) FROM (SELECT repeat('y', 1000) || g AS v FROM generate_series(1, 4000) g ORDER BY v) s";
+    assert_eq!(int(&mut second, sort), 4000, "alone, the sort fits");
+
+    // About 5 MiB of result rows.
+    let result = rows(&mut first, "SELECT repeat('x', 1000) FROM generate_series(1, 4000)");
+    assert_eq!(result.len(), 4000);
+    assert_eq!(code(&mut second, sort), "53200");
+    assert_eq!(int(&mut second, "SELECT 1"), 1, "the session goes on");
+
+    assert_eq!(int(&mut first, "SELECT 1"), 1);
+    assert_eq!(int(&mut second, sort), 4000);
+}

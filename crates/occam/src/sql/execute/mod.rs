@@ -115,19 +115,19 @@ impl<'a> ExecContext<'a> {
         }
     }
 
-    /// A context for running `query` within `memory_limit` bytes of operator state, counting for EXPLAIN
+    /// A context for running `query` within `memory`'s bounds on operator state, counting for EXPLAIN
     /// ANALYZE when `analyze`.
     pub fn for_query(
         txn: &'a Transaction,
         params: &'a [Value],
         functions: &'a FunctionContext,
         query: &'a PhysicalQuery,
-        memory_limit: Option<usize>,
+        memory: &memory::MemoryLimits,
         analyze: bool,
     ) -> Self {
         let mut ctx = ExecContext::new(txn, params, functions);
         ctx.subplans = &query.subplans;
-        ctx.memory = memory::MemoryBudget::new(memory_limit);
+        ctx.memory = memory::MemoryBudget::new(memory);
         if analyze {
             ctx.stats = Some(vec![NodeStats::default(); query.node_count]);
         }
@@ -156,7 +156,7 @@ impl<'a> ExecContext<'a> {
 pub struct Planning<'p> {
     pub estimates: &'p dyn Estimates,
     pub settings: Settings,
-    pub memory_limit: Option<usize>,
+    pub memory: memory::MemoryLimits,
 }
 
 impl Planning<'_> {
@@ -208,11 +208,15 @@ pub fn build<'a>(plan: &'a PhysicalPlan, ctx: &mut ExecContext<'a>) -> Result<Bo
     Ok(operator)
 }
 
-/// Runs `plan` to completion.
+/// Runs `plan` to completion. The rows it collects count against the query's memory budget as they
+/// come (a result set past it fails with 54000 rather than growing without bound); the caller holds them
+/// from then on (the session counts a statement's result until it is sent: `ServerMemory::hold_rows`).
 pub fn run<'a>(plan: &'a PhysicalPlan, ctx: &mut ExecContext<'a>) -> Result<Vec<Row>> {
     let mut operator = build(plan, ctx)?;
+    let mut held = ctx.memory.reservation();
     let mut rows = Vec::new();
     while let Some(batch) = operator.next(ctx)? {
+        held.grow_rows(&batch)?;
         if rows.is_empty() {
             rows = batch;
         } else {
@@ -248,7 +252,7 @@ pub fn execute(
             check_no_nested_locking(query)?;
             let physical = optimize::plan_query(query, &planning.environment(txn));
             let rows = {
-                let mut ctx = ExecContext::for_query(txn, params, functions, &physical, planning.memory_limit, false);
+                let mut ctx = ExecContext::for_query(txn, params, functions, &physical, &planning.memory, false);
                 run(&physical.root, &mut ctx)?
             };
             Ok(QueryResult::Rows { columns: query.columns.clone(), tag: format!("SELECT {}", rows.len()), rows })
@@ -290,7 +294,7 @@ pub fn execute_locking_query(
             for read in physical.root.table_reads_mut() {
                 read.with_row_key = true;
             }
-            let mut ctx = ExecContext::for_query(txn, params, functions, &physical, planning.memory_limit, false);
+            let mut ctx = ExecContext::for_query(txn, params, functions, &physical, &planning.memory, false);
             let mut rows = run(&physical.root, &mut ctx)?;
             let mut keys = Vec::with_capacity(rows.len());
             for row in &mut rows {
@@ -302,7 +306,7 @@ pub fn execute_locking_query(
         }
         _ => {
             let physical = optimize::plan_query(query, &env);
-            let mut ctx = ExecContext::for_query(txn, params, functions, &physical, planning.memory_limit, false);
+            let mut ctx = ExecContext::for_query(txn, params, functions, &physical, &planning.memory, false);
             ctx.read_keys = Some(Vec::new());
             ctx.batch_size = 1;
             let rows = run(&physical.root, &mut ctx)?;
@@ -337,7 +341,7 @@ pub fn run_analyzed(
     functions: &FunctionContext,
     planning: &Planning,
 ) -> Result<(usize, Vec<NodeStats>)> {
-    let mut ctx = ExecContext::for_query(txn, params, functions, physical, planning.memory_limit, true);
+    let mut ctx = ExecContext::for_query(txn, params, functions, physical, &planning.memory, true);
     let rows = run(&physical.root, &mut ctx)?;
     Ok((rows.len(), ctx.take_stats().unwrap_or_default()))
 }

@@ -118,7 +118,7 @@ fn project_returning(
     let view_levels = returning.view.iter().flat_map(|view| view.levels.iter().flatten());
     let exprs: Vec<&BoundExpr> = returning.projection.iter().chain(view_levels).collect();
     let plans = optimize::plan_expressions(&exprs, &planning.environment(txn));
-    let mut ctx = ExecContext::for_query(txn, params, functions, &plans, planning.memory_limit, false);
+    let mut ctx = ExecContext::for_query(txn, params, functions, &plans, &planning.memory, false);
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         match &returning.view {
@@ -172,7 +172,7 @@ impl<'p> ViewChecks<'p> {
         functions: &FunctionContext,
         planning: &Planning,
     ) -> Result<()> {
-        let mut ctx = ExecContext::for_query(txn, params, functions, &self.plans, planning.memory_limit, false);
+        let mut ctx = ExecContext::for_query(txn, params, functions, &self.plans, &planning.memory, false);
         let width = self.view.table_width;
         let mut current = row[..width].to_vec();
         for (level, columns) in self.view.levels.iter().enumerate() {
@@ -366,7 +366,7 @@ pub fn insert(
             InsertSource::Query { .. } | InsertSource::Rows { .. } => Vec::new(),
         };
         let value_plans = optimize::plan_expressions(&values, &planning.environment(reads));
-        let mut ctx = ExecContext::for_query(reads, params, functions, &value_plans, planning.memory_limit, false);
+        let mut ctx = ExecContext::for_query(reads, params, functions, &value_plans, &planning.memory, false);
         let empty: Row = Vec::new();
         let fill_row = |provided: &mut dyn FnMut(&mut Row, &mut ExecContext) -> Result<Vec<bool>>,
                         ctx: &mut ExecContext|
@@ -445,7 +445,7 @@ pub fn insert(
                         params,
                         functions,
                         &physical,
-                        planning.memory_limit,
+                        &planning.memory,
                         analysis.is_some(),
                     );
                     let rows = super::run(&physical.root, &mut read_ctx)?;
@@ -705,8 +705,7 @@ fn find_rows_to_change(
     };
     let physical = optimize::plan_query(joined, &planning.environment(txn));
     let (rows, stats) = {
-        let mut ctx =
-            ExecContext::for_query(txn, params, functions, &physical, planning.memory_limit, analysis.is_some());
+        let mut ctx = ExecContext::for_query(txn, params, functions, &physical, &planning.memory, analysis.is_some());
         let rows = super::run(&physical.root, &mut ctx)?;
         (rows, ctx.take_stats())
     };
@@ -741,7 +740,7 @@ pub(super) fn read_matching(
     let Node::TableRead(read) = &physical.root.node else {
         return Err(Error::internal("a DML read plans as a table read"));
     };
-    let mut ctx = ExecContext::for_query(txn, params, functions, &physical, planning.memory_limit, analysis.is_some());
+    let mut ctx = ExecContext::for_query(txn, params, functions, &physical, &planning.memory, analysis.is_some());
     if let Some(stats) = ctx.stats_mut(physical.root.id) {
         stats.loops += 1;
     }
@@ -796,7 +795,7 @@ pub(super) fn update_rows(
         let reading = snapshot.unwrap_or(txn);
         let values: Vec<&BoundExpr> = plan.assignments.iter().map(|(_, value)| value).collect();
         let value_plans = optimize::plan_expressions(&values, &planning.environment(reading));
-        let mut ctx = ExecContext::for_query(reading, params, functions, &value_plans, planning.memory_limit, false);
+        let mut ctx = ExecContext::for_query(reading, params, functions, &value_plans, &planning.memory, false);
         changes.reserve(reads.len());
         let others_from = if plan.joined.is_some() { width + plan.assignments.len() } else { width };
         for (key, mut read) in reads {
