@@ -275,6 +275,44 @@ async fn errors_carry_sqlstate_and_the_session_survives() {
     assert_eq!(row.get::<_, i64>(0), 1);
 }
 
+/// Integrity errors name their schema, table, column and constraint in the ErrorResponse's `s`, `t`, `c`
+/// and `n` fields, as PostgreSQL's do (psycopg's `diag.constraint_name`, asyncpg's `constraint_name`,
+/// SQLAlchemy's error handling read them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn integrity_errors_name_their_table_column_and_constraint() {
+    let addr = start_server().await;
+    let client = connect(addr).await;
+    client
+        .batch_execute("CREATE TABLE wire_parent (id int PRIMARY KEY, code text UNIQUE, n int NOT NULL CHECK (n > 0))")
+        .await
+        .expect("create parent");
+    client
+        .batch_execute("CREATE TABLE wire_child (id int PRIMARY KEY, parent int REFERENCES wire_parent (id))")
+        .await
+        .expect("create child");
+    client.batch_execute("INSERT INTO wire_parent VALUES (1, 'a', 1)").await.expect("insert");
+    client.batch_execute("INSERT INTO wire_child VALUES (1, 1)").await.expect("insert child");
+    let cases = [
+        ("INSERT INTO wire_parent VALUES (1, 'b', 1)", "wire_parent", None, Some("wire_parent_pkey")),
+        ("INSERT INTO wire_parent VALUES (2, 'a', 1)", "wire_parent", None, Some("wire_parent_code_key")),
+        ("INSERT INTO wire_parent VALUES (2, 'b', NULL)", "wire_parent", Some("n"), None),
+        ("INSERT INTO wire_parent VALUES (2, 'b', 0)", "wire_parent", None, Some("wire_parent_n_check")),
+        ("INSERT INTO wire_child VALUES (2, 7)", "wire_child", None, Some("wire_child_parent_fkey")),
+        ("DELETE FROM wire_parent", "wire_child", None, Some("wire_child_parent_fkey")),
+    ];
+    for (statement, table, column, constraint) in cases {
+        let err = client.batch_execute(statement).await.expect_err(statement);
+        let db_error = err.as_db_error().expect("db error");
+        assert_eq!(db_error.schema(), Some("public"), "{statement}");
+        assert_eq!(db_error.table(), Some(table), "{statement}");
+        assert_eq!(db_error.column(), column, "{statement}");
+        assert_eq!(db_error.constraint(), constraint, "{statement}");
+    }
+    let err = client.query("SELECT * FROM wire_nowhere", &[]).await.expect_err("missing table");
+    let db_error = err.as_db_error().expect("db error");
+    assert_eq!((db_error.table(), db_error.constraint()), (None, None));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn failed_block_rejects_statements_until_rollback() {
     let addr = start_server().await;

@@ -267,8 +267,10 @@ impl Translator<'_> {
                 Expr::Array(self.exprs(&array.elem)?)
             }
             E::CompoundFieldAccess { root, access_chain } => {
-                // `t.col[1]`: the chain holds the rest of the column's name, then the subscript.
-                let (names, last) = access_chain.split_at(access_chain.len().saturating_sub(1));
+                // `t.col[1]`: the chain holds the rest of the column's name, then the subscripts, applied in
+                // order (`doc['a'][0]` on jsonb).
+                let names = access_chain.iter().take_while(|a| matches!(a, sp::AccessExpr::Dot(_))).count();
+                let (names, subscripts) = access_chain.split_at(names);
                 let mut parts: Vec<sp::Ident> = match strip_nested(root) {
                     E::Identifier(ident) if !names.is_empty() => vec![ident.clone()],
                     _ if !names.is_empty() => return Err(unsupported("a field selection")),
@@ -280,14 +282,20 @@ impl Translator<'_> {
                         _ => return Err(unsupported("a field selection")),
                     }
                 }
-                let array = if parts.is_empty() { self.expr(root)? } else { self.compound_column(&parts)? };
-                match last {
-                    [sp::AccessExpr::Subscript(sp::Subscript::Index { index })] => {
-                        Expr::Subscript { expr: Box::new(array), index: self.boxed(index)? }
-                    }
-                    [sp::AccessExpr::Subscript(_)] => return Err(unsupported("array slices")),
-                    _ => return Err(unsupported("a field selection")),
+                let mut value = if parts.is_empty() { self.expr(root)? } else { self.compound_column(&parts)? };
+                if subscripts.is_empty() {
+                    return Err(unsupported("a field selection"));
                 }
+                for subscript in subscripts {
+                    value = match subscript {
+                        sp::AccessExpr::Subscript(sp::Subscript::Index { index }) => {
+                            Expr::Subscript { expr: Box::new(value), index: self.boxed(index)? }
+                        }
+                        sp::AccessExpr::Subscript(_) => return Err(unsupported("array slices")),
+                        sp::AccessExpr::Dot(_) => return Err(unsupported("a field selection")),
+                    };
+                }
+                value
             }
             E::GroupingSets(_) | E::Cube(_) | E::Rollup(_) => return Err(unsupported("GROUPING SETS / CUBE / ROLLUP")),
             E::Wildcard(_) | E::QualifiedWildcard(..) => return Err(unsupported("a * in this position")),
