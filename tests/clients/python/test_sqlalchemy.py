@@ -129,8 +129,8 @@ def test_inspector(engine):
     author_columns = {c["name"]: c for c in insp.get_columns("py_sa_author")}
     assert str(author_columns["name"]["type"]) == "VARCHAR(100)"
 
-    assert insp.get_pk_constraint("py_sa_book") == {"constrained_columns": ["id"], "name": "py_sa_book_pkey",
-                                                    "comment": None}
+    pk = insp.get_pk_constraint("py_sa_book")
+    assert (pk["name"], pk["constrained_columns"]) == ("py_sa_book_pkey", ["id"])
     assert insp.get_foreign_keys("py_sa_book") == [{
         "name": "py_sa_book_author_fk", "constrained_columns": ["author_id"], "referred_schema": None,
         "referred_table": "py_sa_author", "referred_columns": ["id"], "options": {}, "comment": None}]
@@ -193,7 +193,7 @@ def test_alembic_autogenerate_upgrade_check(engine, tmp_path):
         if not DSQL:
             conn.commit()
     scripts = tmp_path / "migrations"
-    config = Config()
+    config = Config(str(tmp_path / "alembic.ini"))
     config.set_main_option("script_location", str(scripts))
     command.init(config, str(scripts))
     (scripts / "env.py").write_text(ENV_PY.format(

@@ -127,11 +127,11 @@ impl Translator<'_> {
             },
             E::Like { negated, any, expr, pattern, escape_char } => {
                 let op = if *negated { BinaryOperator::NotLike } else { BinaryOperator::Like };
-                self.like(op, *any, expr, pattern, escape_char.is_some())?
+                self.like(op, *any, expr, pattern, escape_char.as_deref())?
             }
             E::ILike { negated, any, expr, pattern, escape_char } => {
                 let op = if *negated { BinaryOperator::NotILike } else { BinaryOperator::ILike };
-                self.like(op, *any, expr, pattern, escape_char.is_some())?
+                self.like(op, *any, expr, pattern, escape_char.as_deref())?
             }
             E::IsNull(inner) | E::IsUnknown(inner) => is_null(self.expr(inner)?, false),
             E::IsNotNull(inner) | E::IsNotUnknown(inner) => is_null(self.expr(inner)?, true),
@@ -376,14 +376,24 @@ impl Translator<'_> {
         Ok(Expr::Unary { op, expr: self.boxed(operand)? })
     }
 
-    fn like(&self, op: BinaryOperator, any: bool, expr: &sp::Expr, pattern: &sp::Expr, escape: bool) -> Result<Expr> {
+    /// `expr [NOT] [I]LIKE pattern [ESCAPE e]`; with an escape, the pattern is `like_escape(pattern, e)`,
+    /// as PostgreSQL rewrites it.
+    fn like(
+        &self,
+        op: BinaryOperator,
+        any: bool,
+        expr: &sp::Expr,
+        pattern: &sp::Expr,
+        escape: Option<&sp::Expr>,
+    ) -> Result<Expr> {
         if any {
             return Err(unsupported("LIKE ANY"));
         }
-        if escape {
-            return Err(unsupported("LIKE ... ESCAPE"));
-        }
-        Ok(Expr::Binary { op, left: self.boxed(expr)?, right: self.boxed(pattern)? })
+        let pattern = match escape {
+            Some(escape) => self.call("like_escape", vec![self.expr(pattern)?, self.expr(escape)?]),
+            None => self.expr(pattern)?,
+        };
+        Ok(Expr::Binary { op, left: self.boxed(expr)?, right: Box::new(pattern) })
     }
 
     /// `a IS DISTINCT FROM b` = `CASE WHEN a IS NULL THEN b IS NOT NULL WHEN b IS NULL THEN true ELSE a <> b END`
