@@ -20,13 +20,17 @@ from models import make_models
 SA_URL = URL.replace("postgres://", "postgresql+psycopg://", 1)
 # DSQL runs one DDL statement per transaction and no DML with it: DDL runs in autocommit there.
 DDL_OPTIONS = {"isolation_level": "AUTOCOMMIT"} if DSQL else {}
+# SQLAlchemy's psycopg dialect looks hstore up when it first connects, with psycopg's TypeInfo.fetch, which
+# runs in `conn.transaction()`: a SAVEPOINT inside the dialect's open block, which DSQL refuses. A DSQL
+# user turns the lookup off (test_dsql_refuses_the_hstore_lookup_savepoint shows why).
+ENGINE_OPTIONS = {"use_native_hstore": False} if DSQL else {}
 
 Base, Author, Book = make_models("py_sa_", with_index=not DSQL)
 
 
 @pytest.fixture(scope="module")
 def engine():
-    engine = sa.create_engine(SA_URL)
+    engine = sa.create_engine(SA_URL, **ENGINE_OPTIONS)
     with engine.connect().execution_options(**DDL_OPTIONS) as conn:
         for table in reversed(Base.metadata.sorted_tables):
             conn.execute(sa.text(f"DROP TABLE IF EXISTS {table.name}"))
@@ -163,6 +167,14 @@ def test_dsql_refuses_plain_create_index(engine):
             index.create(conn)
 
 
+@dsql_only
+def test_dsql_refuses_the_hstore_lookup_savepoint():
+    engine = sa.create_engine(SA_URL)
+    with pytest.raises(exc.NotSupportedError, match="unsupported transaction statement: SAVEPOINT"):
+        engine.connect()
+    engine.dispose()
+
+
 ENV_PY = '''
 import sys
 from alembic import context
@@ -178,7 +190,7 @@ def include_name(name, type_, parent_names):
     return type_ != "table" or name.startswith("py_alembic_")
 
 
-engine = create_engine({url!r}, **{options!r})
+engine = create_engine({url!r}, **{options!r}, **{engine_options!r})
 with engine.connect() as connection:
     context.configure(connection=connection, target_metadata=target_metadata, include_name=include_name)
     with context.begin_transaction():
@@ -197,7 +209,8 @@ def test_alembic_autogenerate_upgrade_check(engine, tmp_path):
     config.set_main_option("script_location", str(scripts))
     command.init(config, str(scripts))
     (scripts / "env.py").write_text(ENV_PY.format(
-        suite_dir=str(pathlib.Path(__file__).parent), url=SA_URL, options=DDL_OPTIONS, with_index=not DSQL))
+        suite_dir=str(pathlib.Path(__file__).parent), url=SA_URL, options=DDL_OPTIONS, with_index=not DSQL,
+        engine_options=ENGINE_OPTIONS))
 
     first = command.revision(config, message="create tables", autogenerate=True)
     script = pathlib.Path(first.path).read_text()
