@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use occam::wire;
 use occam::Database;
 use pgwire::messages::simplequery::Query;
-use pgwire::messages::PgWireFrontendMessage;
+use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_postgres::error::SqlState;
@@ -733,4 +733,38 @@ async fn numeric_binary_beyond_28_digits() {
         .await
         .expect("text in");
     assert_eq!(row.get::<_, RawNumeric>("n"), big);
+}
+
+/// psycopg's server-side cursor, message by message: DECLARE with a parameter over the extended protocol,
+/// Describe of the portal named after the cursor (PostgreSQL's cursors are portals), then FETCH.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declared_cursor_is_described_as_a_portal_and_fetched() {
+    use pgwire::messages::extendedquery::{Describe, Sync};
+    let addr = start_server().await;
+    let mut raw = RawClient::login(addr).await;
+    assert_eq!(raw.simple("CREATE TABLE wire_cursor (id int PRIMARY KEY, label text)").await, (None, b'I'));
+    assert_eq!(raw.simple("INSERT INTO wire_cursor VALUES (1, 'a'), (2, 'b'), (3, 'c')").await, (None, b'I'));
+    assert_eq!(raw.simple("BEGIN").await, (None, b'T'));
+    let declared = raw
+        .extended("DECLARE \"py cur\" CURSOR FOR SELECT id, label FROM wire_cursor WHERE id >= $1", vec![Some("2")])
+        .await;
+    assert_eq!((declared.tag.as_deref(), declared.error), (Some("DECLARE CURSOR"), None));
+    raw.send(&[
+        PgWireFrontendMessage::Describe(Describe::new(b'P', Some("py cur".into()))),
+        PgWireFrontendMessage::Sync(Sync::new()),
+    ])
+    .await;
+    match raw.recv().await {
+        PgWireBackendMessage::RowDescription(description) => {
+            let names: Vec<&str> = description.fields.iter().map(|f| f.name.as_str()).collect();
+            assert_eq!(names, ["id", "label"]);
+        }
+        other => panic!("expected RowDescription, got {other:?}"),
+    }
+    assert_eq!(raw.until_ready().await.status, b'T');
+    let fetched = raw.extended("FETCH FORWARD 5 FROM \"py cur\"", vec![]).await;
+    assert_eq!(fetched.rows, [[Some("2".to_string()), Some("b".to_string())], [Some("3".into()), Some("c".into())]]);
+    assert_eq!(fetched.tag.as_deref(), Some("FETCH 2"));
+    assert_eq!(raw.simple("CLOSE \"py cur\"").await, (None, b'T'));
+    assert_eq!(raw.simple("COMMIT").await, (None, b'I'));
 }

@@ -125,8 +125,9 @@ fn like_escape(pattern: &str, escape: &str) -> Result<String> {
         (None, _) => None,
         (Some(c), None) => Some(c),
         _ => {
-            return Err(Error::new("22025", "invalid escape string")
-                .with_hint("Escape string must be empty or one character."))
+            return Err(
+                Error::new("22025", "invalid escape string").with_hint("Escape string must be empty or one character.")
+            )
         }
     };
     let mut out = String::with_capacity(pattern.len() + 2);

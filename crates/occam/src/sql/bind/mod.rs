@@ -389,7 +389,8 @@ impl ZippedCalls {
 
     /// The lateral query that yields the calls' rows, one column per call.
     fn query(&self) -> Result<ast::Query> {
-        let function = |name: &str, args: Vec<Expr>| Expr::Function { name: name.into(), args, distinct: false, star: false };
+        let function =
+            |name: &str, args: Vec<Expr>| Expr::Function { name: name.into(), args, distinct: false, star: false };
         let number = |n: i64| Expr::Literal(Literal::Number(Value::Int(n), DataType::Int4));
         let binary = |op, left, right| Expr::Binary { op, left: Box::new(left), right: Box::new(right) };
         let index = Expr::Column { table: Some("occam_zip".into()), name: "i".into() };
@@ -3113,7 +3114,12 @@ impl<'c> Binder<'c> {
     /// `SELECT (a)[array_lower(a, 1) + i - 1], CASE WHEN i <= array_length(b, d) THEN array_lower(b, d) + i
     /// - 1 END, ... FROM generate_series(1, greatest(coalesce(cardinality(a), 0), ...)) AS zip(i)`.
     fn bind_zipped_call(&mut self, name: &str, args: &[Expr], scope: &Scope) -> Result<(BoundExpr, DataType)> {
-        let call = strip_positions(&Expr::Function { name: name.to_string(), args: args.to_vec(), distinct: false, star: false });
+        let call = strip_positions(&Expr::Function {
+            name: name.to_string(),
+            args: args.to_vec(),
+            distinct: false,
+            star: false,
+        });
         let allowed = self.select_list_functions.is_some() && !self.in_aggregate && !self.in_window;
         let Some(position) = self.zipped_calls.as_ref().filter(|_| allowed).and_then(|z| z.position(&call)) else {
             return Err(Error::unsupported(
