@@ -111,7 +111,20 @@ pub struct Error {
     /// Where it happened, as PostgreSQL's ErrorResponse `W` field (`COPY t, line 2, column a: "x"`); see
     /// [`Error::context`].
     pub context: Option<Box<ErrorContext>>,
+    /// The schema, table, column and constraint the error is about (ErrorResponse's `s`, `t`, `c`, `n`
+    /// fields), which drivers expose (psycopg's `diag.constraint_name`, asyncpg's `constraint_name`).
+    pub objects: Option<Box<ErrorObjects>>,
     pub severity: Severity,
+}
+
+/// The database objects an integrity error names, as PostgreSQL reports them (`errtable`,
+/// `errtablecol`, `errtableconstraint`): empty strings are left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorObjects {
+    pub schema: String,
+    pub table: String,
+    pub column: Option<String>,
+    pub constraint: Option<String>,
 }
 
 /// PostgreSQL's CONTEXT text of an error, behind one pointer: `Error` is returned by value everywhere, so
@@ -130,6 +143,7 @@ impl Error {
             hint: None,
             position: None,
             context: None,
+            objects: None,
             severity: Severity::Error,
         }
     }
@@ -146,6 +160,26 @@ impl Error {
 
     pub fn with_context(mut self, context: impl Into<String>) -> Self {
         self.context = Some(Box::new(ErrorContext(context.into())));
+        self
+    }
+
+    /// Names the constraint of `schema.table` the error is about (PostgreSQL's `errtableconstraint`).
+    pub fn with_constraint(self, schema: &str, table: &str, constraint: &str) -> Self {
+        self.with_objects(schema, table, None, Some(constraint))
+    }
+
+    /// Names the column of `schema.table` the error is about (PostgreSQL's `errtablecol`).
+    pub fn with_column(self, schema: &str, table: &str, column: &str) -> Self {
+        self.with_objects(schema, table, Some(column), None)
+    }
+
+    fn with_objects(mut self, schema: &str, table: &str, column: Option<&str>, constraint: Option<&str>) -> Self {
+        self.objects = Some(Box::new(ErrorObjects {
+            schema: schema.to_string(),
+            table: table.to_string(),
+            column: column.map(str::to_string),
+            constraint: constraint.map(str::to_string),
+        }));
         self
     }
 

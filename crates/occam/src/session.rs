@@ -307,6 +307,8 @@ pub struct Session {
     /// The result rows of the statements last run, counted against the server's query memory until the
     /// client was sent them (the next query string or Execute releases them).
     result_holds: Vec<ResultHold>,
+    /// `DECLARE`d cursors (`crate::cursors`).
+    cursors: crate::cursors::Cursors,
 }
 
 /// Notices kept for a session that does not take them (`Session::take_notices`).
@@ -356,6 +358,7 @@ impl Session {
             temporary_on_commit: Vec::new(),
             notices: Vec::new(),
             result_holds: Vec::new(),
+            cursors: crate::cursors::Cursors::default(),
         }
     }
 
@@ -595,7 +598,29 @@ impl Session {
                 let target = self.prepared.get(&name).cloned().ok_or_else(|| undefined_prepared_statement(&name))?;
                 unplanned(Some(Statement::Session(SessionCommand::Execute { name, args })), target.columns.to_vec())
             }
+            // FETCH returns the cursor's columns (none when it does not exist yet: FETCH then fails).
+            Some(Statement::Session(fetch @ SessionCommand::Fetch { move_only: false, .. })) => {
+                let SessionCommand::Fetch { name, .. } = &fetch else { unreachable!("matched") };
+                let columns = self.cursors.columns(name).map(|c| c.to_vec()).unwrap_or_default();
+                unplanned(Some(Statement::Session(fetch)), columns)
+            }
             Some(statement @ Statement::Session(_)) => unplanned(Some(statement), Vec::new()),
+            // A cursor's query is planned as the query it is (its parameters are the statement's).
+            Some(Statement::DeclareCursor(declare)) => {
+                let planned = crate::sql::bind::plan_statement_as(
+                    &self.db.catalog(),
+                    &declare.query,
+                    param_types,
+                    Some(&self.user),
+                )?;
+                PreparedStatement {
+                    sql: sql.to_string(),
+                    param_types: planned.param_types.clone(),
+                    columns: Arc::from(Vec::new()),
+                    statement: Some(Statement::DeclareCursor(declare)),
+                    plan: Mutex::new(Some((crate::catalog::schemas::search_path(), Arc::new(planned)))),
+                }
+            }
             Some(Statement::Show { name }) => {
                 let column =
                     Column { name: crate::settings::display_name(&name), data_type: DataType::Text, origin: None };
@@ -824,6 +849,7 @@ impl Session {
                 // Dropping the transaction discards its write set, and its SETs are undone.
                 self.state = State::Idle;
                 self.settings.finish_block(false);
+                self.cursors.end_transaction(false);
                 Ok(command("ROLLBACK"))
             }
             Statement::Savepoint { action, name } if *action == SavepointAction::RollbackTo => {
@@ -847,6 +873,7 @@ impl Session {
             }
             Statement::Show { name } => self.show(name),
             Statement::Session(command) => self.session_command(command, in_batch),
+            Statement::DeclareCursor(declare) => self.declare_cursor(declare, prepared, params, in_batch),
             _ => {
                 if let Statement::Copy(copy) = statement {
                     check_copy_endpoint(&copy.endpoint, copy.is_from, self.superuser)?;
@@ -863,6 +890,46 @@ impl Session {
                 self.run_planned(&planned, params, in_batch)
             }
         }
+    }
+
+    /// `DECLARE name CURSOR FOR query`: runs the query (with the statement's parameters) and keeps its rows
+    /// as the cursor's (see `crate::cursors`). Outside a transaction block only `WITH HOLD` is allowed, as
+    /// in PostgreSQL.
+    fn declare_cursor(
+        &mut self,
+        declare: &ast::DeclareCursor,
+        prepared: Option<&PreparedStatement>,
+        params: &[Value],
+        in_batch: bool,
+    ) -> Result<QueryResult> {
+        let in_block = matches!(&self.state, State::Active(active) if active.explicit);
+        if !declare.hold && !in_block {
+            return Err(Error::new(
+                sqlstate::NO_ACTIVE_SQL_TRANSACTION,
+                "DECLARE CURSOR can only be used in transaction blocks",
+            ));
+        }
+        if self.cursors.columns(&declare.name).is_some() {
+            return Err(Error::new("42P03", format!("cursor \"{}\" already exists", declare.name)));
+        }
+        check_statement_rules(self.db.rules(), &declare.query)?;
+        let catalog = self.planning_catalog()?;
+        let planned = match prepared {
+            Some(prepared) => prepared.current_plan(&self.db, &declare.query, &self.user)?,
+            None => Arc::new(crate::sql::bind::plan_statement_as(&catalog, &declare.query, &[], Some(&self.user))?),
+        };
+        if !self.superuser {
+            privileges::check(&catalog, &self.user, &declare.query)?;
+        }
+        let result = self.run_planned(&planned, params, in_batch)?;
+        self.cursors.declare(&declare.name, result, declare.scroll, declare.hold, in_block)?;
+        Ok(command("DECLARE CURSOR"))
+    }
+
+    /// The columns `FETCH` from a declared cursor returns (Describe of a portal of that name: PostgreSQL's
+    /// cursors are portals); None when there is no such cursor.
+    pub fn cursor_columns(&self, name: &str) -> Option<Arc<[Column]>> {
+        self.cursors.columns(name)
     }
 
     /// The catalog to plan against: the database's newest one, or, after DDL in the open transaction (which
@@ -1058,11 +1125,13 @@ impl Session {
             State::Failed(_) => {
                 self.state = State::Idle;
                 self.settings.finish_block(false);
+                self.cursors.end_transaction(false);
                 Ok(command("ROLLBACK"))
             }
             State::Active(_) => {
                 let committed = self.commit_active();
                 self.settings.finish_block(committed.is_ok());
+                self.cursors.end_transaction(committed.is_ok());
                 committed?;
                 Ok(command("COMMIT"))
             }
@@ -1560,6 +1629,7 @@ impl Session {
                         // PostgreSQL's equivalent: CLOSE ALL; RESET ALL; DEALLOCATE ALL; UNLISTEN *;
                         // pg_advisory_unlock_all(); DISCARD PLANS, SEQUENCES, TEMP (nothing to do there).
                         self.note_effect(SessionEffect::CloseAllPortals);
+                        self.cursors.close_all();
                         self.settings.reset_all();
                         self.settings.sequence_values().clear();
                         self.deallocate_all();
@@ -1608,12 +1678,12 @@ impl Session {
             }
             SessionCommand::Close(None) => {
                 self.note_effect(SessionEffect::CloseAllPortals);
+                self.cursors.close_all();
                 Ok(command("CLOSE CURSOR ALL"))
             }
-            // occam has no DECLARE, so no cursor can be named (protocol-level portals are not cursors here).
-            SessionCommand::Close(Some(name)) => {
-                Err(Error::new(sqlstate::INVALID_CURSOR_NAME, format!("cursor \"{name}\" does not exist")))
-            }
+            // A DECLAREd cursor (protocol-level portals are not cursors here).
+            SessionCommand::Close(Some(name)) => self.cursors.close(name).map(|()| command("CLOSE CURSOR")),
+            SessionCommand::Fetch { name, direction, move_only } => self.cursors.fetch(name, *direction, *move_only),
             SessionCommand::SetConstraints { names, deferred } => self.set_constraints(names.as_deref(), *deferred),
             SessionCommand::Unlisten(_) => {
                 // Aurora DSQL refuses UNLISTEN as it refuses LISTEN; elsewhere nothing listens, so there

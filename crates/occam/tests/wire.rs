@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use occam::wire;
 use occam::Database;
 use pgwire::messages::simplequery::Query;
-use pgwire::messages::PgWireFrontendMessage;
+use pgwire::messages::{PgWireBackendMessage, PgWireFrontendMessage};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_postgres::error::SqlState;
@@ -273,6 +273,44 @@ async fn errors_carry_sqlstate_and_the_session_survives() {
 
     let row = client.query_one("SELECT count(*) FROM wire_unique", &[]).await.expect("still usable");
     assert_eq!(row.get::<_, i64>(0), 1);
+}
+
+/// Integrity errors name their schema, table, column and constraint in the ErrorResponse's `s`, `t`, `c`
+/// and `n` fields, as PostgreSQL's do (psycopg's `diag.constraint_name`, asyncpg's `constraint_name`,
+/// SQLAlchemy's error handling read them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn integrity_errors_name_their_table_column_and_constraint() {
+    let addr = start_server().await;
+    let client = connect(addr).await;
+    client
+        .batch_execute("CREATE TABLE wire_parent (id int PRIMARY KEY, code text UNIQUE, n int NOT NULL CHECK (n > 0))")
+        .await
+        .expect("create parent");
+    client
+        .batch_execute("CREATE TABLE wire_child (id int PRIMARY KEY, parent int REFERENCES wire_parent (id))")
+        .await
+        .expect("create child");
+    client.batch_execute("INSERT INTO wire_parent VALUES (1, 'a', 1)").await.expect("insert");
+    client.batch_execute("INSERT INTO wire_child VALUES (1, 1)").await.expect("insert child");
+    let cases = [
+        ("INSERT INTO wire_parent VALUES (1, 'b', 1)", "wire_parent", None, Some("wire_parent_pkey")),
+        ("INSERT INTO wire_parent VALUES (2, 'a', 1)", "wire_parent", None, Some("wire_parent_code_key")),
+        ("INSERT INTO wire_parent VALUES (2, 'b', NULL)", "wire_parent", Some("n"), None),
+        ("INSERT INTO wire_parent VALUES (2, 'b', 0)", "wire_parent", None, Some("wire_parent_n_check")),
+        ("INSERT INTO wire_child VALUES (2, 7)", "wire_child", None, Some("wire_child_parent_fkey")),
+        ("DELETE FROM wire_parent", "wire_child", None, Some("wire_child_parent_fkey")),
+    ];
+    for (statement, table, column, constraint) in cases {
+        let err = client.batch_execute(statement).await.expect_err(statement);
+        let db_error = err.as_db_error().expect("db error");
+        assert_eq!(db_error.schema(), Some("public"), "{statement}");
+        assert_eq!(db_error.table(), Some(table), "{statement}");
+        assert_eq!(db_error.column(), column, "{statement}");
+        assert_eq!(db_error.constraint(), constraint, "{statement}");
+    }
+    let err = client.query("SELECT * FROM wire_nowhere", &[]).await.expect_err("missing table");
+    let db_error = err.as_db_error().expect("db error");
+    assert_eq!((db_error.table(), db_error.constraint()), (None, None));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -695,4 +733,38 @@ async fn numeric_binary_beyond_28_digits() {
         .await
         .expect("text in");
     assert_eq!(row.get::<_, RawNumeric>("n"), big);
+}
+
+/// psycopg's server-side cursor, message by message: DECLARE with a parameter over the extended protocol,
+/// Describe of the portal named after the cursor (PostgreSQL's cursors are portals), then FETCH.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declared_cursor_is_described_as_a_portal_and_fetched() {
+    use pgwire::messages::extendedquery::{Describe, Sync};
+    let addr = start_server().await;
+    let mut raw = RawClient::login(addr).await;
+    assert_eq!(raw.simple("CREATE TABLE wire_cursor (id int PRIMARY KEY, label text)").await, (None, b'I'));
+    assert_eq!(raw.simple("INSERT INTO wire_cursor VALUES (1, 'a'), (2, 'b'), (3, 'c')").await, (None, b'I'));
+    assert_eq!(raw.simple("BEGIN").await, (None, b'T'));
+    let declared = raw
+        .extended("DECLARE \"py cur\" CURSOR FOR SELECT id, label FROM wire_cursor WHERE id >= $1", vec![Some("2")])
+        .await;
+    assert_eq!((declared.tag.as_deref(), declared.error), (Some("DECLARE CURSOR"), None));
+    raw.send(&[
+        PgWireFrontendMessage::Describe(Describe::new(b'P', Some("py cur".into()))),
+        PgWireFrontendMessage::Sync(Sync::new()),
+    ])
+    .await;
+    match raw.recv().await {
+        PgWireBackendMessage::RowDescription(description) => {
+            let names: Vec<&str> = description.fields.iter().map(|f| f.name.as_str()).collect();
+            assert_eq!(names, ["id", "label"]);
+        }
+        other => panic!("expected RowDescription, got {other:?}"),
+    }
+    assert_eq!(raw.until_ready().await.status, b'T');
+    let fetched = raw.extended("FETCH FORWARD 5 FROM \"py cur\"", vec![]).await;
+    assert_eq!(fetched.rows, [[Some("2".to_string()), Some("b".to_string())], [Some("3".into()), Some("c".into())]]);
+    assert_eq!(fetched.tag.as_deref(), Some("FETCH 2"));
+    assert_eq!(raw.simple("CLOSE \"py cur\"").await, (None, b'T'));
+    assert_eq!(raw.simple("COMMIT").await, (None, b'I'));
 }

@@ -18,6 +18,8 @@ pub enum Statement {
     },
     Commit,
     Rollback,
+    /// `DECLARE name [[NO] SCROLL] CURSOR [WITH[OUT] HOLD] FOR query`: `query` is a `Statement::Query`.
+    DeclareCursor(Box<DeclareCursor>),
     /// `MERGE INTO ...`, as the statement it is rewritten into (`sql::parse::merge`): a query whose
     /// data-modifying WITH queries are the actions and which counts the rows they changed.
     Merge(Box<Statement>),
@@ -269,6 +271,8 @@ pub enum SessionCommand {
     Deallocate(Option<String>),
     /// `CLOSE name`; `None` for `CLOSE ALL`.
     Close(Option<String>),
+    /// `FETCH [direction] [FROM | IN] name`, or `MOVE ...` (`move_only`: the cursor moves, no rows).
+    Fetch { name: String, direction: crate::cursors::FetchDirection, move_only: bool },
     /// `UNLISTEN channel`; `None` for `UNLISTEN *`.
     Unlisten(Option<String>),
     /// `PREPARE name [(type, ...)] AS statement`.
@@ -279,6 +283,17 @@ pub enum SessionCommand {
     /// `SET CONSTRAINTS {ALL | name, ...} {DEFERRED | IMMEDIATE}` (`names` None: ALL): when the deferrable
     /// constraints it names are checked, for the rest of the transaction.
     SetConstraints { names: Option<Vec<ObjectName>>, deferred: bool },
+}
+
+/// A `DECLARE ... CURSOR` statement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeclareCursor {
+    pub name: String,
+    pub query: Statement,
+    /// `SCROLL` (Some(true)), `NO SCROLL` (Some(false)), neither (None).
+    pub scroll: Option<bool>,
+    /// `WITH HOLD`: the cursor outlives the transaction that declared it (once that commits).
+    pub hold: bool,
 }
 
 /// What `DISCARD` discards.

@@ -120,6 +120,21 @@ fn text_array_or_unknown(t: &DataType) -> bool {
     *t == TEXT_ARRAY || *t == DataType::Unknown || matches!(t, DataType::Array(e) if e.data_type().is_string())
 }
 
+/// `jsonb[key]` (PostgreSQL 14's jsonb subscripting, which SQLAlchemy 2 writes for `col["key"]`): the
+/// field of an object for a text key, the element of an array for an integer (from the end when negative),
+/// as `->`; an untyped literal key is text.
+pub fn resolve_subscript(index: &DataType) -> Result<ResolvedScalar> {
+    let key = match index {
+        DataType::Int2 | DataType::Int4 => DataType::Int4,
+        t if stringish(t) => DataType::Text,
+        other => {
+            return Err(Error::datatype_mismatch(format!("subscript type {} is not supported", other.name()))
+                .with_hint("jsonb subscript must be coercible to either integer or text."))
+        }
+    };
+    resolved(JsonFunction::Get { as_text: false }, vec![DataType::Jsonb, key], DataType::Jsonb)
+}
+
 /// An operator with a json or jsonb operand; None when neither side is json (the operator is then some
 /// other type's), or for `||` / `-` whose jsonb forms need a jsonb left side.
 pub fn resolve_operator(op: BinaryOperator, left: &DataType, right: &DataType) -> Option<Result<ResolvedScalar>> {

@@ -1,6 +1,6 @@
 //! String and binary functions beyond the basic ones of `sql::functions`: `format` (PostgreSQL's
 //! `%s`, `%I`, `%L`, `%%` with positions and widths), `encode` / `decode` (hex, base64, escape),
-//! `quote_ident` / `quote_literal` / `quote_nullable`, and the SHA-2 digests (`sha256`, `sha384`,
+//! `quote_ident` / `quote_literal` / `quote_nullable`, `like_escape` (what `LIKE p ESCAPE e` runs), and the SHA-2 digests (`sha256`, `sha384`,
 //! `sha512`). Resolved by name from `functions::resolve_scalar`'s fallback chain and invoked through
 //! `ScalarFunction::Strings`.
 
@@ -18,6 +18,7 @@ pub enum StringFunction {
     QuoteIdent,
     QuoteLiteral,
     QuoteNullable,
+    LikeEscape,
     Sha256,
     Sha384,
     Sha512,
@@ -51,6 +52,9 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
             let t = if *t == DataType::Unknown { DataType::Text } else { *t };
             resolved(function, vec![t], DataType::Text)
         }
+        ("like_escape", [pattern, escape]) if text(pattern) && text(escape) => {
+            resolved(S::LikeEscape, vec![DataType::Text, DataType::Text], DataType::Text)
+        }
         ("sha256" | "sha384" | "sha512", [t]) if bytea(t) => {
             let function = match name {
                 "sha256" => S::Sha256,
@@ -59,7 +63,7 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
             };
             resolved(function, vec![DataType::Bytea], DataType::Bytea)
         }
-        ("format" | "encode" | "decode" | "quote_ident" | "quote_literal" | "quote_nullable", _)
+        ("format" | "encode" | "decode" | "quote_ident" | "quote_literal" | "quote_nullable" | "like_escape", _)
         | ("sha256" | "sha384" | "sha512", _) => not_found(),
         _ => None,
     }
@@ -97,6 +101,7 @@ pub fn invoke(function: StringFunction, resolved: &ResolvedScalar, args: &[Value
         S::Encode => Value::Text(encode(bytes(0)?, text(1)?)?),
         S::Decode => Value::Bytea(decode(text(0)?, text(1)?)?),
         S::QuoteIdent => Value::Text(crate::sql::system::names::quote_ident(text(0)?)),
+        S::LikeEscape => Value::Text(like_escape(text(0)?, text(1)?)?),
         S::QuoteLiteral => Value::Text(quote_literal(&crate::types::text::format(&args[0], &resolved.arg_types[0]))),
         S::Sha256 | S::Sha384 | S::Sha512 => {
             let algorithm = match function {
@@ -108,6 +113,37 @@ pub fn invoke(function: StringFunction, resolved: &ResolvedScalar, args: &[Value
         }
         S::Format | S::QuoteNullable => unreachable!("handled above"),
     })
+}
+
+/// `like_escape(pattern, escape)`: the pattern rewritten for LIKE's own escape character, the backslash
+/// (`LIKE p ESCAPE e` is `LIKE like_escape(p, e)`, as in PostgreSQL): `e` followed by a character becomes
+/// a backslash and it, a backslash that `e` is not becomes a literal backslash; an empty `e` escapes
+/// nothing. `22025` for an escape of several characters.
+fn like_escape(pattern: &str, escape: &str) -> Result<String> {
+    let mut chars = escape.chars();
+    let escape = match (chars.next(), chars.next()) {
+        (None, _) => None,
+        (Some(c), None) => Some(c),
+        _ => {
+            return Err(
+                Error::new("22025", "invalid escape string").with_hint("Escape string must be empty or one character.")
+            )
+        }
+    };
+    let mut out = String::with_capacity(pattern.len() + 2);
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if Some(c) == escape {
+            // A trailing escape stays one: LIKE refuses the pattern if matching reaches it.
+            out.push('\\');
+            out.extend(chars.next());
+        } else if c == '\\' {
+            out.push_str("\\\\");
+        } else {
+            out.push(c);
+        }
+    }
+    Ok(out)
 }
 
 /// `quote_literal`: single quotes, doubled inside; a backslash makes it an `E'...'` string, as PostgreSQL.

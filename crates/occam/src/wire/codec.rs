@@ -73,6 +73,16 @@ fn response_fields(err: &Error) -> Vec<(u8, String)> {
     if let Some(context) = err.context() {
         fields.push((b'W', context.to_owned()));
     }
+    if let Some(objects) = &err.objects {
+        fields.push((b's', objects.schema.clone()));
+        fields.push((b't', objects.table.clone()));
+        if let Some(column) = &objects.column {
+            fields.push((b'c', column.clone()));
+        }
+        if let Some(constraint) = &objects.constraint {
+            fields.push((b'n', constraint.clone()));
+        }
+    }
     fields
 }
 

@@ -740,9 +740,13 @@ where
                 let formats = vec![FORMAT_TEXT; statement.columns.len()];
                 (statement.columns.clone(), formats)
             }
-            TARGET_TYPE_BYTE_PORTAL => match self.portals.get(&name) {
-                Some(portal) => (portal.statement.columns.clone(), portal.formats.clone()),
-                None => return Err(self.failed(undefined_portal(&name))),
+            TARGET_TYPE_BYTE_PORTAL => match (self.portals.get(&name), self.session.cursor_columns(&name)) {
+                (Some(portal), _) => (portal.statement.columns.clone(), portal.formats.clone()),
+                (None, Some(columns)) => {
+                    let formats = vec![FORMAT_TEXT; columns.len()];
+                    (columns, formats)
+                }
+                (None, None) => return Err(self.failed(undefined_portal(&name))),
             },
             other => {
                 let err = Error::protocol(format!("invalid DESCRIBE message subtype {other}"));

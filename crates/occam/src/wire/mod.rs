@@ -255,6 +255,11 @@ pub(crate) trait SqlSession: Send + 'static {
     fn has_sql_statement(&self, _name: &str) -> bool {
         false
     }
+    /// The columns of a `DECLARE`d cursor of this name (which Describe of a portal of that name describes,
+    /// as PostgreSQL's cursors are portals: psycopg's server-side cursors ask).
+    fn cursor_columns(&self, _name: &str) -> Option<Arc<[Column]>> {
+        None
+    }
     /// The session's time zone: text parameters and text result columns of timestamptz read and print
     /// in it (see `types::zone`).
     fn time_zone(&self) -> Zone {
@@ -354,6 +359,9 @@ impl SqlSession for Session {
     }
     fn has_sql_statement(&self, name: &str) -> bool {
         Session::has_sql_statement(self, name)
+    }
+    fn cursor_columns(&self, name: &str) -> Option<Arc<[Column]>> {
+        Session::cursor_columns(self, name)
     }
     fn copy_in_data(&mut self, data: &[u8]) {
         Session::copy_in_data(self, data)

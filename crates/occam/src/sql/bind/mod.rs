@@ -358,6 +358,146 @@ enum SelectListCall {
     Sql(Box<QueryPlan>),
 }
 
+/// A select list's `unnest` / `generate_subscripts` calls, which run in lockstep (see
+/// `Binder::bind_zipped_call`): each distinct call once, in the order met.
+struct ZippedCalls {
+    calls: Vec<Expr>,
+    /// The zipped rows' column types, once planned.
+    column_types: Option<Vec<DataType>>,
+}
+
+impl ZippedCalls {
+    fn is_zipped(name: &str) -> bool {
+        matches!(name, "unnest" | "generate_subscripts")
+    }
+
+    /// The calls in a select list (not those in its subqueries, which are their select lists' own); None
+    /// when it has none.
+    fn of_select_list(items: &[SelectItem]) -> Option<ZippedCalls> {
+        let mut calls = Vec::new();
+        for item in items {
+            if let SelectItem::Expr { expr, .. } = item {
+                collect_zipped_calls(expr, &mut calls);
+            }
+        }
+        (!calls.is_empty()).then_some(ZippedCalls { calls, column_types: None })
+    }
+
+    fn position(&self, call: &Expr) -> Option<usize> {
+        self.calls.iter().position(|c| c == call)
+    }
+
+    /// The lateral query that yields the calls' rows, one column per call.
+    fn query(&self) -> Result<ast::Query> {
+        let function =
+            |name: &str, args: Vec<Expr>| Expr::Function { name: name.into(), args, distinct: false, star: false };
+        let number = |n: i64| Expr::Literal(Literal::Number(Value::Int(n), DataType::Int4));
+        let binary = |op, left, right| Expr::Binary { op, left: Box::new(left), right: Box::new(right) };
+        let index = Expr::Column { table: Some("occam_zip".into()), name: "i".into() };
+        // The subscript the index stands for: the array's lower bound (0 for int2vector / oidvector) on.
+        let subscript = |array: &Expr, dimension: Expr| {
+            let lower = function("array_lower", vec![array.clone(), dimension]);
+            binary(ast::BinaryOperator::Minus, binary(ast::BinaryOperator::Plus, lower, index.clone()), number(1))
+        };
+        let mut counts = Vec::new();
+        let mut projection = Vec::new();
+        for (i, call) in self.calls.iter().enumerate() {
+            let Expr::Function { name, args, .. } = call else { unreachable!("collected calls are functions") };
+            let (count, value) = match (name.as_str(), args.as_slice()) {
+                ("unnest", [array]) => (
+                    function("cardinality", vec![array.clone()]),
+                    Expr::Subscript { expr: Box::new(array.clone()), index: Box::new(subscript(array, number(1))) },
+                ),
+                ("generate_subscripts", [array, dimension]) => {
+                    let length = function("array_length", vec![array.clone(), dimension.clone()]);
+                    let within = binary(ast::BinaryOperator::LtEq, index.clone(), length.clone());
+                    let value = Expr::Case {
+                        operand: None,
+                        branches: vec![(within, subscript(array, dimension.clone()))],
+                        else_result: None,
+                    };
+                    (length, value)
+                }
+                ("unnest", _) => return Err(Error::unsupported("unnest with more than one argument is not supported")),
+                (name, args) => {
+                    return Err(Error::new(
+                        sqlstate::UNDEFINED_FUNCTION,
+                        format!("function {name} with {} arguments is not supported", args.len()),
+                    ))
+                }
+            };
+            counts.push(function("coalesce", vec![count, number(0)]));
+            projection.push(SelectItem::Expr { expr: value, alias: Some(format!("zip{i}")) });
+        }
+        let select = ast::Select {
+            grouping_sets: Vec::new(),
+            distinct: false,
+            distinct_on: Vec::new(),
+            projection,
+            from: vec![TableRef::Function {
+                name: "generate_series".into(),
+                args: vec![number(1), function("greatest", counts)],
+                alias: Some(ast::TableAlias { name: "occam_zip".into(), columns: vec!["i".into()] }),
+            }],
+            filter: None,
+            group_by: Vec::new(),
+            having: None,
+        };
+        Ok(ast::Query {
+            with: Vec::new(),
+            body: ast::QueryBody::Select(Box::new(select)),
+            order_by: Vec::new(),
+            limit: None,
+            offset: None,
+            locking: None,
+        })
+    }
+}
+
+/// Adds the `unnest` / `generate_subscripts` calls in `expr` (outside its subqueries, and not nested in
+/// one another's arguments) to `calls`, each distinct call once.
+fn collect_zipped_calls(expr: &Expr, calls: &mut Vec<Expr>) {
+    let mut collect = |e: &Expr| collect_zipped_calls(e, calls);
+    match expr {
+        Expr::Function { name, .. } if ZippedCalls::is_zipped(name) => {
+            let call = strip_positions(expr);
+            if !calls.contains(&call) {
+                calls.push(call);
+            }
+        }
+        Expr::Function { args, .. } => args.iter().for_each(collect),
+        Expr::Literal(_) | Expr::Column { .. } | Expr::Parameter(_) => {}
+        Expr::Binary { left, right, .. } => {
+            collect(left);
+            collect(right);
+        }
+        Expr::And(operands) | Expr::Or(operands) | Expr::Array(operands) => operands.iter().for_each(collect),
+        Expr::Unary { expr, .. } | Expr::IsNull { expr, .. } | Expr::Cast { expr, .. } => collect(expr),
+        Expr::Positioned { expr, .. } | Expr::InSubquery { expr, .. } => collect(expr),
+        Expr::InList { expr, list, .. } => {
+            collect(expr);
+            list.iter().for_each(collect);
+        }
+        Expr::Between { expr, low, high, .. } => {
+            collect(expr);
+            collect(low);
+            collect(high);
+        }
+        Expr::Case { operand, branches, else_result } => {
+            operand.as_deref().into_iter().chain(else_result.as_deref()).for_each(&mut collect);
+            for (when, then) in branches {
+                collect(when);
+                collect(then);
+            }
+        }
+        Expr::AnyAll { expr, array: other, .. } | Expr::Subscript { expr, index: other } => {
+            collect(expr);
+            collect(other);
+        }
+        Expr::Subquery(_) | Expr::Exists { .. } | Expr::OrderedAggregate(_) | Expr::Window(_) => {}
+    }
+}
+
 /// The parameters of a SQL function as a FROM item named after the function (`fname.param`), unnamed
 /// ones as `$n`.
 fn parameter_scope(function: &SqlFunction) -> Result<Scope> {
@@ -867,6 +1007,9 @@ struct Binder<'c> {
     /// The set-returning function calls of the select list being bound (None where they are not allowed);
     /// each binds to a placeholder column `SELECT_LIST_FUNCTIONS + i`, placed after the FROM row.
     select_list_functions: Option<Vec<SelectListCall>>,
+    /// The `unnest(array)` / `generate_subscripts(array, dim)` calls of the select list being bound (see
+    /// `Binder::bind_zipped_call`), and once the first is met, their zipped rows' plan (its column types).
+    zipped_calls: Option<ZippedCalls>,
     /// The WITH names in scope (innermost last); each reference binds the named query again, as a FROM
     /// subquery (PostgreSQL inlines a common table expression referenced once; occam inlines every one).
     common_tables: Vec<CommonTable>,
@@ -934,6 +1077,7 @@ impl<'c> Binder<'c> {
             windows: None,
             in_window: false,
             select_list_functions: None,
+            zipped_calls: None,
             common_tables: Vec::new(),
             function_body: None,
             unreachable: Vec::new(),
@@ -2315,7 +2459,10 @@ impl<'c> Binder<'c> {
         let saved_windows = self.windows.replace(Vec::new());
         let saved_keep = std::mem::replace(&mut self.keep_unknown_outputs, keep_unknown_outputs);
         let saved_functions = std::mem::replace(&mut self.select_list_functions, (!grouped).then(Vec::new));
+        let zipped = (!grouped).then(|| ZippedCalls::of_select_list(items)).flatten();
+        let saved_zipped = std::mem::replace(&mut self.zipped_calls, zipped);
         let projected = self.bind_projection(items, &scope);
+        self.zipped_calls = saved_zipped;
         let select_list_functions =
             std::mem::replace(&mut self.select_list_functions, saved_functions).unwrap_or_default();
         self.keep_unknown_outputs = saved_keep;
@@ -2338,7 +2485,14 @@ impl<'c> Binder<'c> {
                 ));
             }
             let width = scope.width();
-            let place = |c: usize| if (SELECT_LIST_FUNCTIONS..WINDOW_RESULTS).contains(&c) { width } else { c };
+            // The one call's columns (several for zipped calls) follow the FROM row.
+            let place = |c: usize| {
+                if (SELECT_LIST_FUNCTIONS..WINDOW_RESULTS).contains(&c) {
+                    width + (c - SELECT_LIST_FUNCTIONS)
+                } else {
+                    c
+                }
+            };
             for expr in &mut projection {
                 *expr = expr.map_columns(&place);
             }
@@ -2351,9 +2505,9 @@ impl<'c> Binder<'c> {
                 SelectListCall::Sql(rows) => Source::Join(Box::new(JoinPlan {
                     kind: ast::JoinKind::Cross,
                     left: source,
+                    right_width: rows.columns.len(),
                     right: Source::Subquery(rows),
                     left_width: width,
-                    right_width: 1,
                     condition: None,
                     merged: Vec::new(),
                     lateral: true,
@@ -2952,6 +3106,49 @@ impl<'c> Binder<'c> {
         Ok((self.add_select_list_call(SelectListCall::Builtin(function, args)), data_type))
     }
 
+    /// `unnest(array)` or `generate_subscripts(array, dim)` in the select list (SQLAlchemy's reflection
+    /// queries: `SELECT unnest(indkey) AS attnum, generate_subscripts(indkey, 1) AS ord FROM pg_index ...`).
+    /// PostgreSQL's ProjectSet runs a select list's set-returning calls in lockstep, as many rows per FROM
+    /// row as the longest gives, the shorter NULL-padded. The select list's calls of these two are planned
+    /// together as one lateral subquery over that row, which yields one column per call:
+    /// `SELECT (a)[array_lower(a, 1) + i - 1], CASE WHEN i <= array_length(b, d) THEN array_lower(b, d) + i
+    /// - 1 END, ... FROM generate_series(1, greatest(coalesce(cardinality(a), 0), ...)) AS zip(i)`.
+    fn bind_zipped_call(&mut self, name: &str, args: &[Expr], scope: &Scope) -> Result<(BoundExpr, DataType)> {
+        let call = strip_positions(&Expr::Function {
+            name: name.to_string(),
+            args: args.to_vec(),
+            distinct: false,
+            star: false,
+        });
+        let allowed = self.select_list_functions.is_some() && !self.in_aggregate && !self.in_window;
+        let Some(position) = self.zipped_calls.as_ref().filter(|_| allowed).and_then(|z| z.position(&call)) else {
+            return Err(Error::unsupported(
+                "set-returning functions are only supported in FROM and in the select list of a query without aggregates",
+            ));
+        };
+        let zipped = self.zipped_calls.as_ref().expect("found the call");
+        let types = match &zipped.column_types {
+            Some(types) => types.clone(),
+            None => {
+                let query = zipped.query()?;
+                let clause = self.clause;
+                let rows = self.plan_subquery(&query, scope);
+                self.clause = clause;
+                let rows = rows?.plan;
+                let types: Vec<DataType> = rows.columns.iter().map(|c| c.data_type).collect();
+                self.zipped_calls.as_mut().expect("found the call").column_types = Some(types.clone());
+                let first = self.add_select_list_call(SelectListCall::Sql(Box::new(rows)));
+                if first != BoundExpr::Column(SELECT_LIST_FUNCTIONS) {
+                    return Err(Error::unsupported(
+                        "more than one set-returning function, or one with window functions, in a select list",
+                    ));
+                }
+                types
+            }
+        };
+        Ok((BoundExpr::Column(SELECT_LIST_FUNCTIONS + position), types[position]))
+    }
+
     /// The placeholder column of a set-returning call in the select list (the same call twice: the same).
     fn add_select_list_call(&mut self, call: SelectListCall) -> BoundExpr {
         let calls = self.select_list_functions.as_mut().expect("checked by the caller");
@@ -3274,7 +3471,11 @@ impl<'c> Binder<'c> {
             Expr::Subscript { expr: inner, index } => {
                 let (array, array_type) = self.bind_expr(inner, scope)?;
                 let (index, index_type) = self.bind_expr(index, scope)?;
-                let function = crate::sql::arrays::resolve_subscript(&array_type, &index_type)?;
+                let function = if array_type == DataType::Jsonb {
+                    crate::sql::json::resolve_subscript(&index_type)?
+                } else {
+                    crate::sql::arrays::resolve_subscript(&array_type, &index_type)?
+                };
                 self.call(function, vec![array, index], vec![array_type, index_type])
             }
             Expr::AnyAll { expr: inner, op, array, all } => {
@@ -3577,6 +3778,9 @@ impl<'c> Binder<'c> {
         }
         if name == "generate_series" || crate::sql::json::JsonTable::resolve(name, &[]).is_some() {
             return self.bind_select_list_function(name, args, scope);
+        }
+        if ZippedCalls::is_zipped(name) {
+            return self.bind_zipped_call(name, args, scope);
         }
         if name == "pg_partition_ancestors" && args.len() == 1 {
             // occam has no partitions, and PostgreSQL lists no ancestors of a relation that is not one
@@ -4262,6 +4466,7 @@ impl<'c> Binder<'c> {
         let saved_windows = self.windows.take();
         let saved_in_window = std::mem::replace(&mut self.in_window, false);
         let saved_functions = self.select_list_functions.take();
+        let saved_zipped = self.zipped_calls.take();
         let saved_clause = self.clause;
         let refs_before = self.outer_refs;
         let plan = self.plan_query(query);
@@ -4272,6 +4477,7 @@ impl<'c> Binder<'c> {
         self.windows = saved_windows;
         self.in_window = saved_in_window;
         self.select_list_functions = saved_functions;
+        self.zipped_calls = saved_zipped;
         self.clause = saved_clause;
         let plan = plan?;
         let id = self.next_subquery_id;

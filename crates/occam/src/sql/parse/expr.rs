@@ -127,11 +127,11 @@ impl Translator<'_> {
             },
             E::Like { negated, any, expr, pattern, escape_char } => {
                 let op = if *negated { BinaryOperator::NotLike } else { BinaryOperator::Like };
-                self.like(op, *any, expr, pattern, escape_char.is_some())?
+                self.like(op, *any, expr, pattern, escape_char.as_deref())?
             }
             E::ILike { negated, any, expr, pattern, escape_char } => {
                 let op = if *negated { BinaryOperator::NotILike } else { BinaryOperator::ILike };
-                self.like(op, *any, expr, pattern, escape_char.is_some())?
+                self.like(op, *any, expr, pattern, escape_char.as_deref())?
             }
             E::IsNull(inner) | E::IsUnknown(inner) => is_null(self.expr(inner)?, false),
             E::IsNotNull(inner) | E::IsNotUnknown(inner) => is_null(self.expr(inner)?, true),
@@ -267,8 +267,10 @@ impl Translator<'_> {
                 Expr::Array(self.exprs(&array.elem)?)
             }
             E::CompoundFieldAccess { root, access_chain } => {
-                // `t.col[1]`: the chain holds the rest of the column's name, then the subscript.
-                let (names, last) = access_chain.split_at(access_chain.len().saturating_sub(1));
+                // `t.col[1]`: the chain holds the rest of the column's name, then the subscripts, applied in
+                // order (`doc['a'][0]` on jsonb).
+                let names = access_chain.iter().take_while(|a| matches!(a, sp::AccessExpr::Dot(_))).count();
+                let (names, subscripts) = access_chain.split_at(names);
                 let mut parts: Vec<sp::Ident> = match strip_nested(root) {
                     E::Identifier(ident) if !names.is_empty() => vec![ident.clone()],
                     _ if !names.is_empty() => return Err(unsupported("a field selection")),
@@ -280,14 +282,20 @@ impl Translator<'_> {
                         _ => return Err(unsupported("a field selection")),
                     }
                 }
-                let array = if parts.is_empty() { self.expr(root)? } else { self.compound_column(&parts)? };
-                match last {
-                    [sp::AccessExpr::Subscript(sp::Subscript::Index { index })] => {
-                        Expr::Subscript { expr: Box::new(array), index: self.boxed(index)? }
-                    }
-                    [sp::AccessExpr::Subscript(_)] => return Err(unsupported("array slices")),
-                    _ => return Err(unsupported("a field selection")),
+                let mut value = if parts.is_empty() { self.expr(root)? } else { self.compound_column(&parts)? };
+                if subscripts.is_empty() {
+                    return Err(unsupported("a field selection"));
                 }
+                for subscript in subscripts {
+                    value = match subscript {
+                        sp::AccessExpr::Subscript(sp::Subscript::Index { index }) => {
+                            Expr::Subscript { expr: Box::new(value), index: self.boxed(index)? }
+                        }
+                        sp::AccessExpr::Subscript(_) => return Err(unsupported("array slices")),
+                        sp::AccessExpr::Dot(_) => return Err(unsupported("a field selection")),
+                    };
+                }
+                value
             }
             E::GroupingSets(_) | E::Cube(_) | E::Rollup(_) => return Err(unsupported("GROUPING SETS / CUBE / ROLLUP")),
             E::Wildcard(_) | E::QualifiedWildcard(..) => return Err(unsupported("a * in this position")),
@@ -368,14 +376,24 @@ impl Translator<'_> {
         Ok(Expr::Unary { op, expr: self.boxed(operand)? })
     }
 
-    fn like(&self, op: BinaryOperator, any: bool, expr: &sp::Expr, pattern: &sp::Expr, escape: bool) -> Result<Expr> {
+    /// `expr [NOT] [I]LIKE pattern [ESCAPE e]`; with an escape, the pattern is `like_escape(pattern, e)`,
+    /// as PostgreSQL rewrites it.
+    fn like(
+        &self,
+        op: BinaryOperator,
+        any: bool,
+        expr: &sp::Expr,
+        pattern: &sp::Expr,
+        escape: Option<&sp::Expr>,
+    ) -> Result<Expr> {
         if any {
             return Err(unsupported("LIKE ANY"));
         }
-        if escape {
-            return Err(unsupported("LIKE ... ESCAPE"));
-        }
-        Ok(Expr::Binary { op, left: self.boxed(expr)?, right: self.boxed(pattern)? })
+        let pattern = match escape {
+            Some(escape) => self.call("like_escape", vec![self.expr(pattern)?, self.expr(escape)?]),
+            None => self.expr(pattern)?,
+        };
+        Ok(Expr::Binary { op, left: self.boxed(expr)?, right: Box::new(pattern) })
     }
 
     /// `a IS DISTINCT FROM b` = `CASE WHEN a IS NULL THEN b IS NOT NULL WHEN b IS NULL THEN true ELSE a <> b END`

@@ -88,6 +88,10 @@ pub fn parse_each(sql: &str) -> Result<Vec<Result<ast::Statement>>> {
             statements.push(Ok(statement));
             continue;
         }
+        if let Some(statement) = fetch_statement(&mut parser, &source)? {
+            statements.push(Ok(statement));
+            continue;
+        }
         if let Some(refusal) = unparsed_refusal(&parser) {
             // sqlparser cannot parse these; skip to the end of the statement and refuse it.
             while !matches!(parser.peek_token_ref().token, Token::SemiColon | Token::EOF) {
@@ -328,6 +332,90 @@ fn set_constraints_statement(parser: &mut Parser, source: &Source) -> Result<Opt
         Some(names) => Some(names.iter().map(|name| translator.object_name(name)).collect::<Result<Vec<_>>>()?),
     };
     Ok(Some(ast::Statement::Session(ast::SessionCommand::SetConstraints { names, deferred })))
+}
+
+/// `FETCH | MOVE [direction] [FROM | IN] cursor`, parsed here (sqlparser has no MOVE and no signed counts):
+/// the direction `NEXT`, `PRIOR`, `FIRST`, `LAST`, `ABSOLUTE n`, `RELATIVE n`, `n`, `ALL`, `FORWARD [n | ALL]`,
+/// `BACKWARD [n | ALL]` (default NEXT). None when the statement is neither.
+fn fetch_statement(parser: &mut Parser, source: &Source) -> Result<Option<ast::Statement>> {
+    use crate::cursors::FetchDirection as D;
+    let is_word = |parser: &Parser, text: &str| matches!(&parser.peek_token_ref().token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(text));
+    let move_only = is_word(parser, "move");
+    if !move_only && !is_word(parser, "fetch") {
+        return Ok(None);
+    }
+    parser.advance_token();
+    // A signed count at the parser's position, if there is one.
+    let count = |parser: &mut Parser| -> Result<Option<i64>> {
+        let negative = match parser.peek_token_ref().token {
+            Token::Minus => true,
+            Token::Plus => false,
+            Token::Number(..) => false,
+            _ => return Ok(None),
+        };
+        if matches!(parser.peek_token_ref().token, Token::Minus | Token::Plus) {
+            parser.advance_token();
+        }
+        let token = parser.next_token();
+        let Token::Number(digits, _) = &token.token else { return Err(source.syntax_error_at(&token)) };
+        let value: i64 = digits.parse().map_err(|_| source.syntax_error_at(&token))?;
+        Ok(Some(if negative { -value } else { value }))
+    };
+    let keyword = |parser: &mut Parser, text: &str| {
+        let found = is_word(parser, text);
+        if found {
+            parser.advance_token();
+        }
+        found
+    };
+    let direction = if keyword(parser, "next") {
+        D::Forward(Some(1))
+    } else if keyword(parser, "prior") {
+        D::Backward(Some(1))
+    } else if keyword(parser, "first") {
+        D::Absolute(1)
+    } else if keyword(parser, "last") {
+        D::Absolute(-1)
+    } else if is_word(parser, "absolute") || is_word(parser, "relative") {
+        let relative = keyword(parser, "relative");
+        if !relative {
+            parser.advance_token();
+        }
+        let token = parser.peek_token();
+        let n = count(parser)?.ok_or_else(|| source.syntax_error_at(&token))?;
+        if relative {
+            D::Relative(n)
+        } else {
+            D::Absolute(n)
+        }
+    } else if keyword(parser, "all") {
+        D::Forward(None)
+    } else if keyword(parser, "forward") {
+        if keyword(parser, "all") {
+            D::Forward(None)
+        } else {
+            count(parser)?.map_or(D::Forward(Some(1)), D::forward)
+        }
+    } else if keyword(parser, "backward") {
+        if keyword(parser, "all") {
+            D::Backward(None)
+        } else {
+            count(parser)?.map_or(D::Backward(Some(1)), |n| D::forward(-n))
+        }
+    } else {
+        count(parser)?.map_or(D::Forward(Some(1)), D::forward)
+    };
+    if !keyword(parser, "from") {
+        keyword(parser, "in");
+    }
+    let token = parser.next_token();
+    let Token::Word(word) = &token.token else { return Err(source.syntax_error_at(&token)) };
+    let name = expr::fold_ident(&word.to_ident(token.span));
+    let next = parser.peek_token();
+    if !matches!(next.token, Token::SemiColon | Token::EOF) {
+        return Err(source.syntax_error_at(&next));
+    }
+    Ok(Some(ast::Statement::Session(ast::SessionCommand::Fetch { name, direction, move_only })))
 }
 
 /// `COMMENT ON FUNCTION name [(type, ...)] IS 'text' | NULL`: sqlparser reads no argument list there. None

@@ -188,6 +188,7 @@ impl Translator<'_> {
             | S::UNLISTEN { .. }
             | S::Prepare { .. }
             | S::Execute { .. } => self.session_command(statement).map(Statement::Session),
+            S::Declare { stmts } if stmts.len() == 1 => self.declare_cursor(&stmts[0]),
             S::Grant(grant) => self.grant(grant),
             S::Revoke(revoke) => self.revoke(revoke),
             _ => Err(refuse_statement(&statement)),
@@ -246,6 +247,28 @@ impl Translator<'_> {
             }
             other => return Err(unsupported(statement_kind(&other))),
         })
+    }
+
+    /// `DECLARE name [BINARY] [[NO] SCROLL] CURSOR [WITH[OUT] HOLD] FOR query`.
+    fn declare_cursor(&self, declare: &sp::Declare) -> Result<Statement> {
+        let (Some(sp::DeclareType::Cursor), [name], Some(query)) =
+            (&declare.declare_type, declare.names.as_slice(), &declare.for_query)
+        else {
+            return Err(unsupported("this form of DECLARE"));
+        };
+        if declare.binary == Some(true) {
+            return Err(unsupported("DECLARE ... BINARY CURSOR"));
+        }
+        let query = match self.modifying_query(query)? {
+            Some(_) => return Err(unsupported("a data-modifying query in DECLARE CURSOR")),
+            None => Statement::Query(Box::new(self.query(query)?)),
+        };
+        Ok(Statement::DeclareCursor(Box::new(ast::DeclareCursor {
+            name: fold_ident(name),
+            query,
+            scroll: declare.scroll,
+            hold: declare.hold == Some(true),
+        })))
     }
 
     /// CREATE INDEX. Only DSQL's `ASYNC` form runs: a plain (synchronous) build and CONCURRENTLY are refused
