@@ -110,7 +110,20 @@ pub struct Error {
     /// Where it happened, as PostgreSQL's ErrorResponse `W` field (`COPY t, line 2, column a: "x"`); see
     /// [`Error::context`].
     pub context: Option<Box<ErrorContext>>,
+    /// The schema, table, column and constraint an integrity error is about; see [`Error::on_table`].
+    pub object: Option<Box<ErrorObject>>,
     pub severity: Severity,
+}
+
+/// The object an integrity error (23xxx) is about, sent as PostgreSQL's ErrorResponse fields `s` (schema),
+/// `t` (table), `c` (column) and `n` (constraint): drivers expose them (node-postgres `err.table` /
+/// `err.constraint`, psycopg `diag.constraint_name`) and ORMs map a violation to a model field with them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorObject {
+    pub schema: String,
+    pub table: String,
+    pub column: Option<String>,
+    pub constraint: Option<String>,
 }
 
 /// PostgreSQL's CONTEXT text of an error, behind one pointer: `Error` is returned by value everywhere, so
@@ -129,8 +142,38 @@ impl Error {
             hint: None,
             position: None,
             context: None,
+            object: None,
             severity: Severity::Error,
         }
+    }
+
+    /// Names the table (and its schema) the error is about, as PostgreSQL's `errtable()`.
+    pub fn on_table(mut self, schema: &str, table: &str) -> Self {
+        self.object = Some(Box::new(ErrorObject {
+            schema: schema.to_owned(),
+            table: table.to_owned(),
+            column: None,
+            constraint: None,
+        }));
+        self
+    }
+
+    /// Names the table and its column the error is about, as PostgreSQL's `errtablecol()`.
+    pub fn on_column(self, schema: &str, table: &str, column: &str) -> Self {
+        let mut err = self.on_table(schema, table);
+        if let Some(object) = &mut err.object {
+            object.column = Some(column.to_owned());
+        }
+        err
+    }
+
+    /// Names the table and the constraint the error is about, as PostgreSQL's `errtableconstraint()`.
+    pub fn on_constraint(self, schema: &str, table: &str, constraint: &str) -> Self {
+        let mut err = self.on_table(schema, table);
+        if let Some(object) = &mut err.object {
+            object.constraint = Some(constraint.to_owned());
+        }
+        err
     }
 
     pub fn with_detail(mut self, detail: impl Into<String>) -> Self {

@@ -73,6 +73,16 @@ fn response_fields(err: &Error) -> Vec<(u8, String)> {
     if let Some(context) = err.context() {
         fields.push((b'W', context.to_owned()));
     }
+    if let Some(object) = &err.object {
+        fields.push((b's', object.schema.clone()));
+        fields.push((b't', object.table.clone()));
+        if let Some(column) = &object.column {
+            fields.push((b'c', column.clone()));
+        }
+        if let Some(constraint) = &object.constraint {
+            fields.push((b'n', constraint.clone()));
+        }
+    }
     fields
 }
 

@@ -55,12 +55,19 @@ after(async () => {
 
 test('drizzle-kit push creates the schema, and a second push finds no changes', async () => {
   const config = writeConfig('push', path.join(root, 'drizzle', 'schema.js'), path.join(workDir, 'push-out'));
-  const first = await drizzleKitRun('push', '--config', config, '--force');
-  assert.match(first, /Changes applied/);
+  if (isDsql) {
+    // drizzle-kit adds the foreign key with ALTER TABLE ... ADD CONSTRAINT after creating the tables; DSQL
+    // only takes one NOT VALID (validated later by ALTER TABLE ASYNC): the tables exist, the key does not.
+    await assert.rejects(drizzleKitRun('push', '--config', config, '--force'), /unsupported ALTER TABLE ADD CONSTRAINT statement/);
+  } else {
+    const first = await drizzleKitRun('push', '--config', config, '--force');
+    assert.match(first, /Changes applied/);
+  }
   const { rows } = await pool.query(
     `SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'drz\\_%' ORDER BY 1`,
   );
   assert.deepEqual(rows.map((r) => r.table_name), ['drz_posts', 'drz_users']);
+  if (isDsql) return;
   const second = await drizzleKitRun('push', '--config', config, '--force', '--verbose');
   assert.match(second, /No changes detected/, second);
 });
@@ -122,8 +129,11 @@ test('unique and foreign-key violations, and the pool stays usable', async () =>
   const cause = unique.cause ?? unique;
   assert.equal(cause.code, '23505');
   assert.equal(cause.constraint, 'drz_users_email_unique');
-  const fk = await rejection(db.insert(drzPosts).values({ id: 50, userId: 12345, title: 'orphan' }));
-  assert.equal((fk.cause ?? fk).code, '23503');
+  if (!isDsql) {
+    // (In dsql mode push could not add the key: see the first test.)
+    const fk = await rejection(db.insert(drzPosts).values({ id: 50, userId: 12345, title: 'orphan' }));
+    assert.equal((fk.cause ?? fk).code, '23503');
+  }
   const [{ one }] = await db.execute(dsql`SELECT 1 AS one`).then((r) => r.rows);
   assert.equal(one, 1);
 });
@@ -149,13 +159,13 @@ test('drizzle-kit pull gives back the declared schema', async () => {
     'export const drzPosts = pgTable("drz_posts", {',
     'userId: integer("user_id").notNull(),',
     'title: text().notNull(),',
-    'foreignColumns: [drzUsers.id],',
-    'name: "drz_posts_user_id_drz_users_id_fk"',
   ];
-  if (!isDsql) expected.push('tags: text().array(),');
+  if (!isDsql) expected.push('tags: text().array(),', 'foreignColumns: [drzUsers.id],', 'name: "drz_posts_user_id_drz_users_id_fk"');
   for (const line of expected) assert.ok(pulled.includes(line), `pulled schema lacks ${line}:\n${pulled}`);
-  const relations = fs.readFileSync(path.join(out, 'relations.ts'), 'utf8');
-  assert.match(relations, /drzPosts: many\(drzPosts\)/);
+  if (!isDsql) {
+    const relations = fs.readFileSync(path.join(out, 'relations.ts'), 'utf8');
+    assert.match(relations, /drzPosts: many\(drzPosts\)/);
+  }
 });
 
 test('drizzle-kit generate + drizzle-orm migrate', async () => {

@@ -217,6 +217,7 @@ fn not_null_violation(table: &Table, column: usize, row: &[Value]) -> Error {
         ),
     )
     .with_detail(failing_row(table, row))
+    .on_column(&table.schema, &table.name, &table.columns[column].name)
 }
 
 /// Checks a row about to be written against the table's CHECK constraints (bound when the catalog was
@@ -228,7 +229,8 @@ fn check_constraints(table: &Table, row: &[Value], ctx: &mut ExecContext) -> Res
                 sqlstate::CHECK_VIOLATION,
                 format!("new row for relation \"{}\" violates check constraint \"{}\"", table.name, check.name),
             )
-            .with_detail(failing_row(table, row)));
+            .with_detail(failing_row(table, row))
+            .on_constraint(&table.schema, &table.name, &check.name));
         }
     }
     Ok(())
@@ -243,6 +245,7 @@ fn unique_violation(table: &Table, row: &[Value]) -> Error {
         format!("duplicate key value violates unique constraint \"{}\"", table.primary_key_name()),
     )
     .with_detail(format!("Key ({})=({}) already exists.", names.join(", "), values.join(", ")))
+    .on_constraint(&table.schema, &table.name, &table.primary_key_name())
 }
 
 /// Checks NOT NULL, re-applies type modifiers (varchar(n), numeric(p,s)) and checks the CHECK constraints of
@@ -309,7 +312,8 @@ fn put_index_entry(
                 .with_detail(format!(
                     "{} already exists.",
                     index.describe_key(table, row, &index.expression_values_of_key(table, &key)?)
-                )));
+                ))
+                .on_constraint(&table.schema, &table.name, &index.name));
             }
         }
     }

@@ -132,6 +132,7 @@ fn check_parent_of(
             sqlstate::FOREIGN_KEY_VIOLATION,
             format!("insert or update on table \"{}\" violates foreign key constraint \"{}\"", table.name, key.name),
         )
+        .on_constraint(&table.schema, &table.name, &key.name)
     };
     let nulls = key.columns.iter().filter(|&&c| row[c].is_null()).count();
     if nulls == key.columns.len() || (nulls > 0 && !key.match_full) {
@@ -217,7 +218,8 @@ fn check_not_referenced(
         "{} is still referenced from table \"{}\".",
         describe_key(table, &key.parent_columns, old),
         child.name
-    )))
+    ))
+    .on_constraint(&child.schema, &child.name, &key.name))
 }
 
 /// Whether `parent` holds the row `child_row`'s key references (as `txn` sees it); if so, the key read is
