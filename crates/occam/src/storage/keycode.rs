@@ -252,7 +252,9 @@ pub fn skip_stored_value(input: &mut &[u8], data_type: &DataType) -> Result<()> 
     let present = input.first() == Some(&PRESENT);
     match data_type {
         // Which elements carry a scale depends on which are NULL: read the array to step over it.
-        DataType::Array(element) if present && matches!(element.data_type(), DataType::Numeric(_) | DataType::Jsonb) => {
+        DataType::Array(element)
+            if present && matches!(element.data_type(), DataType::Numeric(_) | DataType::Jsonb) =>
+        {
             decode_stored_value(input, data_type)?;
             return Ok(());
         }

@@ -846,11 +846,7 @@ async fn integrity_errors_name_their_schema_table_column_and_constraint() {
             _ => None,
         });
         let fields = &error.expect("an ErrorResponse").fields;
-        fields
-            .iter()
-            .filter(|(k, _)| b"Cstcn".contains(k))
-            .map(|(k, v)| format!("{}={v}", *k as char))
-            .collect()
+        fields.iter().filter(|(k, _)| b"Cstcn".contains(k)).map(|(k, v)| format!("{}={v}", *k as char)).collect()
     };
     let cases: [(&str, &[&str]); 6] = [
         ("insert into ep values (1, 2, 1, 1)", &["C=23505", "s=public", "t=ep", "n=ep_pkey"]),

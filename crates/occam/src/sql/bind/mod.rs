@@ -4303,6 +4303,23 @@ impl<'c> Binder<'c> {
                     let oid = crate::sql::system::names::reg_input(self.catalog, kind, &s)?;
                     Ok(BoundExpr::Literal(Value::Int(oid as i64)))
                 }
+                // `'{int,int8}'::regtype[]` (drizzle-kit's introspection): each element looked up likewise.
+                DataType::Array(element) if matches!(element.data_type(), DataType::Reg(_)) => {
+                    let DataType::Reg(kind) = element.data_type() else { unreachable!("matched above") };
+                    let text_array = DataType::Text.array_of().expect("text has an array type");
+                    let Value::Array(names) = crate::types::text::parse(&s, &text_array)? else {
+                        unreachable!("an array type parses to an array")
+                    };
+                    let oids = names
+                        .into_iter()
+                        .map(|name| match name {
+                            Value::Text(name) => crate::sql::system::names::reg_input(self.catalog, kind, &name)
+                                .map(|oid| Value::Int(oid as i64)),
+                            other => Ok(other),
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    Ok(BoundExpr::Literal(Value::Array(oids)))
+                }
                 _ => Ok(BoundExpr::Literal(crate::types::text::parse(&s, &to)?)),
             },
             BoundExpr::Literal(Value::Text(s)) if from.is_text_like() && matches!(to, DataType::Reg(_)) => {
