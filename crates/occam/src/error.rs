@@ -110,8 +110,6 @@ pub struct Error {
     /// Where it happened, as PostgreSQL's ErrorResponse `W` field (`COPY t, line 2, column a: "x"`); see
     /// [`Error::context`].
     pub context: Option<Box<ErrorContext>>,
-    /// The schema, table, column and constraint an integrity error is about; see [`Error::on_table`].
-    pub object: Option<Box<ErrorObject>>,
     pub severity: Severity,
 }
 
@@ -126,10 +124,13 @@ pub struct ErrorObject {
     pub constraint: Option<String>,
 }
 
-/// PostgreSQL's CONTEXT text of an error, behind one pointer: `Error` is returned by value everywhere, so
-/// what few errors carry stays out of line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ErrorContext(pub String);
+/// What few errors carry, behind one pointer (`Error` is returned by value everywhere): PostgreSQL's
+/// CONTEXT text, and the object an integrity error is about.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ErrorContext {
+    pub text: Option<String>,
+    pub object: Option<ErrorObject>,
+}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -142,26 +143,26 @@ impl Error {
             hint: None,
             position: None,
             context: None,
-            object: None,
             severity: Severity::Error,
         }
     }
 
     /// Names the table (and its schema) the error is about, as PostgreSQL's `errtable()`.
     pub fn on_table(mut self, schema: &str, table: &str) -> Self {
-        self.object = Some(Box::new(ErrorObject {
-            schema: schema.to_owned(),
-            table: table.to_owned(),
-            column: None,
-            constraint: None,
-        }));
+        self.context.get_or_insert_with(Default::default).object =
+            Some(ErrorObject { schema: schema.to_owned(), table: table.to_owned(), column: None, constraint: None });
         self
+    }
+
+    /// The object an integrity error is about (see [`Error::on_table`]).
+    pub fn object(&self) -> Option<&ErrorObject> {
+        self.context.as_deref().and_then(|extras| extras.object.as_ref())
     }
 
     /// Names the table and its column the error is about, as PostgreSQL's `errtablecol()`.
     pub fn on_column(self, schema: &str, table: &str, column: &str) -> Self {
         let mut err = self.on_table(schema, table);
-        if let Some(object) = &mut err.object {
+        if let Some(object) = err.context.as_deref_mut().and_then(|extras| extras.object.as_mut()) {
             object.column = Some(column.to_owned());
         }
         err
@@ -170,7 +171,7 @@ impl Error {
     /// Names the table and the constraint the error is about, as PostgreSQL's `errtableconstraint()`.
     pub fn on_constraint(self, schema: &str, table: &str, constraint: &str) -> Self {
         let mut err = self.on_table(schema, table);
-        if let Some(object) = &mut err.object {
+        if let Some(object) = err.context.as_deref_mut().and_then(|extras| extras.object.as_mut()) {
             object.constraint = Some(constraint.to_owned());
         }
         err
@@ -187,13 +188,13 @@ impl Error {
     }
 
     pub fn with_context(mut self, context: impl Into<String>) -> Self {
-        self.context = Some(Box::new(ErrorContext(context.into())));
+        self.context.get_or_insert_with(Default::default).text = Some(context.into());
         self
     }
 
     /// The CONTEXT text, if any.
     pub fn context(&self) -> Option<&str> {
-        self.context.as_deref().map(|context| context.0.as_str())
+        self.context.as_deref().and_then(|extras| extras.text.as_deref())
     }
 
     pub fn with_position(mut self, position: usize) -> Self {

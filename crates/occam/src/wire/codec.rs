@@ -73,7 +73,7 @@ fn response_fields(err: &Error) -> Vec<(u8, String)> {
     if let Some(context) = err.context() {
         fields.push((b'W', context.to_owned()));
     }
-    if let Some(object) = &err.object {
+    if let Some(object) = err.object() {
         fields.push((b's', object.schema.clone()));
         fields.push((b't', object.table.clone()));
         if let Some(column) = &object.column {
