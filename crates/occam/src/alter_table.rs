@@ -366,6 +366,7 @@ fn add_column(
     def: &ColumnDef,
 ) -> Result<()> {
     let catalog = &*functions.catalog;
+    rules.check_column_type(def.data_type)?;
     if def.serial {
         rules.check_serial(def.data_type)?;
     }

@@ -1354,6 +1354,11 @@ fn encode_type(out: &mut Vec<u8>, data_type: &DataType) {
         // Numbered apart from the types above, which other additions extend.
         DataType::Json => out.push(40),
         DataType::Jsonb => out.push(41),
+        // An array column: its element type follows.
+        DataType::Array(element) => {
+            out.push(42);
+            encode_type(out, &element.data_type());
+        }
         // The catalogs' own types are never column types (the parser refuses them in CREATE TABLE).
         DataType::Oid
         | DataType::Reg(_)
@@ -1361,7 +1366,6 @@ fn encode_type(out: &mut Vec<u8>, data_type: &DataType) {
         | DataType::InternalChar
         | DataType::Int2Vector
         | DataType::OidVector
-        | DataType::Array(_)
         | DataType::AclItem
         | DataType::NodeTree => out.push(0),
     }
@@ -1604,6 +1608,7 @@ impl CatalogReader<'_> {
             17 => DataType::Interval,
             40 => DataType::Json,
             41 => DataType::Jsonb,
+            42 => self.data_type()?.array_of().ok_or_else(corrupt)?,
             _ => return Err(corrupt()),
         })
     }

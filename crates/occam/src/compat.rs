@@ -203,6 +203,8 @@ pub struct Rules {
     pub allow_serial: bool,
     /// ALTER TABLE may add a column with a DEFAULT or constraint, and SET NOT NULL (PostgreSQL).
     pub allow_alter_table_constraints: bool,
+    /// A column may have an array type (`text[]`); DSQL refuses them as column types.
+    pub allow_array_columns: bool,
 }
 
 impl Default for Rules {
@@ -248,6 +250,7 @@ impl Rules {
                 bigint_identity_only: true,
                 allow_serial: false,
                 allow_alter_table_constraints: false,
+                allow_array_columns: false,
             },
             CompatMode::Postgres => Rules {
                 mode,
@@ -282,6 +285,7 @@ impl Rules {
                 bigint_identity_only: false,
                 allow_serial: true,
                 allow_alter_table_constraints: true,
+                allow_array_columns: true,
             },
         }
     }
@@ -558,6 +562,14 @@ impl Rules {
                 "datatype {} not supported, identity column type must be bigint",
                 data_type.name()
             )));
+        }
+        Ok(())
+    }
+
+    /// A column's type: DSQL stores no arrays (`0A000 datatype text[] not supported`).
+    pub fn check_column_type(&self, data_type: DataType) -> Result<()> {
+        if matches!(data_type, DataType::Array(_)) && !self.allow_array_columns {
+            return Err(Error::unsupported(format!("datatype {} not supported", data_type.name())));
         }
         Ok(())
     }

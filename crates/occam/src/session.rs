@@ -1967,6 +1967,7 @@ fn check_statement_rules(rules: &Rules, statement: &Statement) -> Result<()> {
         Statement::CreateIndex(create) if !create.asynchronous => rules.check_synchronous_create_index(),
         Statement::CreateTable(create) => {
             for column in &create.columns {
+                rules.check_column_type(column.data_type)?;
                 if column.serial {
                     rules.check_serial(column.data_type)?;
                 }
@@ -1984,6 +1985,9 @@ fn check_statement_rules(rules: &Rules, statement: &Statement) -> Result<()> {
             rules.check_sequence_cache(options.cache, false)
         }
         Statement::AlterTable(alter) => alter.actions.iter().try_for_each(|action| match action {
+            AlterTableAction::AddColumn { column, .. } if matches!(column.data_type, DataType::Array(_)) => {
+                rules.check_column_type(column.data_type)
+            }
             AlterTableAction::AddColumn { column, .. } if column.serial => rules.check_serial(column.data_type),
             AlterTableAction::AddColumn { column, .. }
                 if column.default.is_some() || column.not_null || column.identity.is_some() =>

@@ -1134,6 +1134,12 @@ pub enum BinaryOperator {
     QuestionAnd,
     QuestionPipe,
     HashMinus,
+    /// The integer bitwise operators `&`, `|`, `#` (xor), `<<`, `>>`.
+    BitAnd,
+    BitOr,
+    BitXor,
+    ShiftLeft,
+    ShiftRight,
 }
 
 impl BinaryOperator {
@@ -1171,6 +1177,11 @@ impl BinaryOperator {
             BinaryOperator::QuestionAnd => "?&",
             BinaryOperator::QuestionPipe => "?|",
             BinaryOperator::HashMinus => "#-",
+            BinaryOperator::BitAnd => "&",
+            BinaryOperator::BitOr => "|",
+            BinaryOperator::BitXor => "#",
+            BinaryOperator::ShiftLeft => "<<",
+            BinaryOperator::ShiftRight => ">>",
         }
     }
 }

@@ -39,6 +39,12 @@ pub enum BinaryOp {
     ILike,
     /// `^`: exponentiation (float8 ^ float8 or numeric ^ numeric).
     Pow,
+    /// The integer bitwise operators `&`, `|`, `#` (xor), `<<`, `>>` (int2, int4, int8).
+    BitAnd,
+    BitOr,
+    BitXor,
+    ShiftLeft,
+    ShiftRight,
 }
 
 impl BinaryOp {
@@ -60,6 +66,11 @@ impl BinaryOp {
             BinaryOp::Like => "~~",
             BinaryOp::ILike => "~~*",
             BinaryOp::Pow => "^",
+            BinaryOp::BitAnd => "&",
+            BinaryOp::BitOr => "|",
+            BinaryOp::BitXor => "#",
+            BinaryOp::ShiftLeft => "<<",
+            BinaryOp::ShiftRight => ">>",
         }
     }
 
@@ -227,6 +238,24 @@ pub fn binary_signature(op: BinaryOp, left: &DataType, right: &DataType) -> Resu
             let operand = power_operand_type(&l, &r).ok_or_else(not_found)?;
             sig(operand, operand, operand)
         }
+        // PostgreSQL has them for each integer type (a narrower side widens, an untyped literal takes the
+        // other side's type); a shift's count is always int4.
+        BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::BitXor => {
+            let l = if l == unknown { r } else { l };
+            let r = if r == unknown { l } else { r };
+            if !l.is_integer() || !r.is_integer() {
+                return Err(not_found());
+            }
+            let operand = numeric_operand_type(&l, &r);
+            sig(operand, operand, operand)
+        }
+        BinaryOp::ShiftLeft | BinaryOp::ShiftRight => {
+            let l = if l == unknown { DataType::Int4 } else { l };
+            if !l.is_integer() || !(r.is_integer() || r == unknown) {
+                return Err(not_found());
+            }
+            sig(l, DataType::Int4, l)
+        }
     }
 }
 
@@ -341,6 +370,30 @@ fn float_arith(op: BinaryOp, a: f64, b: f64, single: bool) -> Result<Value> {
         _ => return Err(Error::internal(format!("float operator {}", op.symbol()))),
     };
     Ok(Value::Float(result))
+}
+
+/// `a op b` for PostgreSQL's int2/int4/int8 bitwise operators: no overflow error, a shift works in the
+/// result type's width (bits shifted out are lost, as C's shifts in int2shl/int4shl/int8shl).
+fn int_bitwise(op: BinaryOp, a: i64, b: i64, result_type: &DataType) -> i64 {
+    let bits = match result_type {
+        DataType::Int2 => 16,
+        DataType::Int4 => 32,
+        _ => 64,
+    };
+    let shift = (b & (bits - 1)) as u32;
+    let wide = match op {
+        BinaryOp::BitAnd => a & b,
+        BinaryOp::BitOr => a | b,
+        BinaryOp::BitXor => a ^ b,
+        BinaryOp::ShiftLeft => a.wrapping_shl(shift),
+        _ => a >> shift,
+    };
+    // Back into the result type's range (a left shift may carry bits past it).
+    match result_type {
+        DataType::Int2 => wide as i16 as i64,
+        DataType::Int4 => wide as i32 as i64,
+        _ => wide,
+    }
 }
 
 fn int_arith(op: BinaryOp, a: i64, b: i64, result_type: &DataType) -> Result<Value> {
@@ -759,6 +812,12 @@ pub fn eval_binary(op: BinaryOp, left: &Value, right: &Value, sig: &BinarySignat
     match op {
         BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod => {
             eval_arithmetic(op, left, right, sig)
+        }
+        BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::BitXor | BinaryOp::ShiftLeft | BinaryOp::ShiftRight => {
+            match (left, right) {
+                (Value::Int(a), Value::Int(b)) => Ok(Value::Int(int_bitwise(op, *a, *b, &sig.result))),
+                _ => Err(Error::internal(format!("bitwise operator {} on {left:?}, {right:?}", op.symbol()))),
+            }
         }
         BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq => {
             let ordering = compare(left, right).ok_or_else(|| {

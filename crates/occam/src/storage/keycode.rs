@@ -208,9 +208,16 @@ fn epoch_date() -> chrono::NaiveDate {
 /// numbers' scales (`types::json::append_scales`).
 pub fn encode_stored_value(out: &mut Vec<u8>, value: &Value) {
     encode_value(out, value, false);
+    append_normalized_away(out, value);
+}
+
+/// What the key encoding of `value` drops: a numeric's scale, a jsonb's numbers' scales, and those of an
+/// array's elements, in element order (NULL elements add nothing).
+fn append_normalized_away(out: &mut Vec<u8>, value: &Value) {
     match value {
         Value::Numeric(d) => encode_numeric_scale(out, d.scale()),
         Value::Jsonb(j) => crate::types::json::append_scales(out, j),
+        Value::Array(elements) => elements.iter().for_each(|element| append_normalized_away(out, element)),
         _ => {}
     }
 }
@@ -218,21 +225,41 @@ pub fn encode_stored_value(out: &mut Vec<u8>, value: &Value) {
 /// Decodes a value written by [`encode_stored_value`].
 pub fn decode_stored_value(input: &mut &[u8], data_type: &DataType) -> Result<Value> {
     let mut value = decode_value(input, data_type, false)?;
-    match &mut value {
+    restore_normalized_away(input, &mut value)?;
+    Ok(value)
+}
+
+/// Reads back what [`append_normalized_away`] wrote for `value`.
+fn restore_normalized_away(input: &mut &[u8], value: &mut Value) -> Result<()> {
+    match value {
         Value::Numeric(d) => {
             let scale = decode_numeric_scale(input)?;
             *d = d.round(scale as i64);
         }
         Value::Jsonb(j) => crate::types::json::restore_scales(input, std::sync::Arc::make_mut(j))?,
+        Value::Array(elements) => {
+            for element in elements {
+                restore_normalized_away(input, element)?;
+            }
+        }
         _ => {}
     }
-    Ok(value)
+    Ok(())
 }
 
 /// Steps over a value written by [`encode_stored_value`].
 pub fn skip_stored_value(input: &mut &[u8], data_type: &DataType) -> Result<()> {
     let present = input.first() == Some(&PRESENT);
-    skip_value(input, data_type, false)?;
+    match data_type {
+        // Which elements carry a scale depends on which are NULL: read the array to step over it.
+        DataType::Array(element)
+            if present && matches!(element.data_type(), DataType::Numeric(_) | DataType::Jsonb) =>
+        {
+            decode_stored_value(input, data_type)?;
+            return Ok(());
+        }
+        _ => skip_value(input, data_type, false)?,
+    }
     match data_type {
         DataType::Numeric(_) if present => {
             decode_numeric_scale(input)?;

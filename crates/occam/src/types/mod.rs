@@ -473,19 +473,22 @@ impl DataType {
     /// Whether a table column may have this type (the catalog's own types are for reading catalogs only:
     /// `0A000 datatype oid not supported`, as Aurora DSQL refuses them).
     pub fn is_storable(&self) -> bool {
-        !matches!(
-            self,
-            DataType::Unknown
-                | DataType::Oid
-                | DataType::Reg(_)
-                | DataType::Name
-                | DataType::InternalChar
-                | DataType::Int2Vector
-                | DataType::OidVector
-                | DataType::Array(_)
-                | DataType::AclItem
-                | DataType::NodeTree
-        )
+        match self {
+            // An array of a storable type (`text[]`, `int[]`); DSQL refuses them all (`Rules::check_column_type`).
+            DataType::Array(element) => element.data_type().is_storable(),
+            _ => !matches!(
+                self,
+                DataType::Unknown
+                    | DataType::Oid
+                    | DataType::Reg(_)
+                    | DataType::Name
+                    | DataType::InternalChar
+                    | DataType::Int2Vector
+                    | DataType::OidVector
+                    | DataType::AclItem
+                    | DataType::NodeTree
+            ),
+        }
     }
 
     /// Whether a value read back from its key encoding (`storage::keycode::encode_value`) prints as it was

@@ -829,3 +829,36 @@ async fn cancel_request_is_accepted() {
     let (mut client, _) = RawClient::login(addr, "admin").await;
     assert_eq!(trace(&client.query("select 1").await).last().map(String::as_str), Some("Ready I"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn integrity_errors_name_their_schema_table_column_and_constraint() {
+    // PostgreSQL 15's fields (psql \set VERBOSITY verbose shows them as SCHEMA / TABLE / COLUMN /
+    // CONSTRAINT NAME); node-postgres reads them as err.schema / err.table / err.column / err.constraint.
+    let addr = start_engine_server().await;
+    let (mut client, _) = RawClient::login(addr, "admin").await;
+    client.query("create table ep (id int primary key, u int unique, c int check (c > 0), n int not null)").await;
+    client.query("create table ec (id int primary key, p int references ep (id))").await;
+    client.query("insert into ep values (1, 1, 1, 1)").await;
+    client.query("insert into ec values (1, 1)").await;
+    let object_fields = |messages: Vec<PgWireBackendMessage>| -> Vec<String> {
+        let error = messages.iter().find_map(|m| match m {
+            PgWireBackendMessage::ErrorResponse(e) => Some(e),
+            _ => None,
+        });
+        let fields = &error.expect("an ErrorResponse").fields;
+        fields.iter().filter(|(k, _)| b"Cstcn".contains(k)).map(|(k, v)| format!("{}={v}", *k as char)).collect()
+    };
+    let cases: [(&str, &[&str]); 6] = [
+        ("insert into ep values (1, 2, 1, 1)", &["C=23505", "s=public", "t=ep", "n=ep_pkey"]),
+        ("insert into ep values (2, 1, 1, 1)", &["C=23505", "s=public", "t=ep", "n=ep_u_key"]),
+        ("insert into ep values (3, 3, -1, 1)", &["C=23514", "s=public", "t=ep", "n=ep_c_check"]),
+        ("insert into ep values (4, 4, 1, null)", &["C=23502", "s=public", "t=ep", "c=n"]),
+        ("insert into ec values (2, 9)", &["C=23503", "s=public", "t=ec", "n=ec_p_fkey"]),
+        ("delete from ep", &["C=23503", "s=public", "t=ec", "n=ec_p_fkey"]),
+    ];
+    for (sql, expected) in cases {
+        assert_eq!(object_fields(client.query(sql).await), expected, "{sql}");
+    }
+    // Other errors name no object.
+    assert_eq!(object_fields(client.query("select 1/0").await), ["C=22012"]);
+}

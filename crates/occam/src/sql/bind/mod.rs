@@ -3674,6 +3674,11 @@ impl<'c> Binder<'c> {
             BinaryOperator::Divide => (BinaryOp::Div, false),
             BinaryOperator::Modulo => (BinaryOp::Mod, false),
             BinaryOperator::Pow => (BinaryOp::Pow, false),
+            BinaryOperator::BitAnd => (BinaryOp::BitAnd, false),
+            BinaryOperator::BitOr => (BinaryOp::BitOr, false),
+            BinaryOperator::BitXor => (BinaryOp::BitXor, false),
+            BinaryOperator::ShiftLeft => (BinaryOp::ShiftLeft, false),
+            BinaryOperator::ShiftRight => (BinaryOp::ShiftRight, false),
             BinaryOperator::Eq => (BinaryOp::Eq, false),
             BinaryOperator::NotEq => (BinaryOp::NotEq, false),
             BinaryOperator::Lt => (BinaryOp::Lt, false),
@@ -4508,6 +4513,23 @@ impl<'c> Binder<'c> {
                 DataType::Reg(kind) => {
                     let oid = crate::sql::system::names::reg_input(self.catalog, kind, &s)?;
                     Ok(BoundExpr::Literal(Value::Int(oid as i64)))
+                }
+                // `'{int,int8}'::regtype[]` (drizzle-kit's introspection): each element looked up likewise.
+                DataType::Array(element) if matches!(element.data_type(), DataType::Reg(_)) => {
+                    let DataType::Reg(kind) = element.data_type() else { unreachable!("matched above") };
+                    let text_array = DataType::Text.array_of().expect("text has an array type");
+                    let Value::Array(names) = crate::types::text::parse(&s, &text_array)? else {
+                        unreachable!("an array type parses to an array")
+                    };
+                    let oids = names
+                        .into_iter()
+                        .map(|name| match name {
+                            Value::Text(name) => crate::sql::system::names::reg_input(self.catalog, kind, &name)
+                                .map(|oid| Value::Int(oid as i64)),
+                            other => Ok(other),
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    Ok(BoundExpr::Literal(Value::Array(oids)))
                 }
                 _ => Ok(BoundExpr::Literal(crate::types::text::parse(&s, &to)?)),
             },

@@ -838,6 +838,11 @@ fn binary_operator(op: &sp::BinaryOperator) -> Result<BinaryOperator> {
         B::QuestionAnd => BinaryOperator::QuestionAnd,
         B::QuestionPipe => BinaryOperator::QuestionPipe,
         B::HashMinus => BinaryOperator::HashMinus,
+        B::BitwiseAnd => BinaryOperator::BitAnd,
+        B::BitwiseOr => BinaryOperator::BitOr,
+        B::PGBitwiseXor => BinaryOperator::BitXor,
+        B::PGBitwiseShiftLeft => BinaryOperator::ShiftLeft,
+        B::PGBitwiseShiftRight => BinaryOperator::ShiftRight,
         // `OPERATOR(pg_catalog.~)`: the operator named, in the only schema operators live in.
         B::PGCustomBinaryOperator(parts) => {
             let (op, schema) = match parts.as_slice() {
@@ -857,6 +862,11 @@ fn binary_operator(op: &sp::BinaryOperator) -> Result<BinaryOperator> {
                 "*" => BinaryOperator::Multiply,
                 "/" => BinaryOperator::Divide,
                 "%" => BinaryOperator::Modulo,
+                "&" => BinaryOperator::BitAnd,
+                "|" => BinaryOperator::BitOr,
+                "#" => BinaryOperator::BitXor,
+                "<<" => BinaryOperator::ShiftLeft,
+                ">>" => BinaryOperator::ShiftRight,
                 "^" => BinaryOperator::Pow,
                 "=" => BinaryOperator::Eq,
                 "<>" | "!=" => BinaryOperator::NotEq,

@@ -373,8 +373,6 @@ fn unsupported_and_unknown_types() {
         ("int4range", "int4range"),
         ("bit(8)", "bit"),
         ("varbit(8)", "bit varying"),
-        ("int[]", "integer[]"),
-        ("text[]", "text[]"),
         ("time", "time without time zone"),
         ("timetz", "time with time zone"),
         ("tsvector", "tsvector"),

@@ -126,6 +126,11 @@ fn scalar_op(op: BinaryOperator) -> BinaryOp {
         BinaryOperator::Gt => BinaryOp::Gt,
         BinaryOperator::GtEq => BinaryOp::GtEq,
         BinaryOperator::Concat => BinaryOp::Concat,
+        BinaryOperator::BitAnd => BinaryOp::BitAnd,
+        BinaryOperator::BitOr => BinaryOp::BitOr,
+        BinaryOperator::BitXor => BinaryOp::BitXor,
+        BinaryOperator::ShiftLeft => BinaryOp::ShiftLeft,
+        BinaryOperator::ShiftRight => BinaryOp::ShiftRight,
         _ => BinaryOp::Like,
     }
 }
