@@ -703,6 +703,11 @@ impl Catalog {
         self.relation_key(name).ok().flatten().and_then(|key| self.materialized.get(&key))
     }
 
+    /// The definition of the materialized view whose rows `table` holds (None for a plain table).
+    pub fn materialized_definition(&self, table: &Table) -> Option<&Arc<views::View>> {
+        self.materialized.get(&schemas::relation_key(&table.schema, &table.name))
+    }
+
     /// All views, in no particular order.
     pub fn views(&self) -> impl Iterator<Item = &Arc<views::View>> {
         self.views.values()

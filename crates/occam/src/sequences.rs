@@ -285,6 +285,16 @@ impl SequenceCounters {
         Ok(())
     }
 
+    /// The counter as `SELECT last_value, is_called FROM seq` shows it: the last value handed out and true,
+    /// or the next one and false before the first (`setval(seq, v, false)` too).
+    pub fn state(&self, storage: &dyn Storage, sequence: &Sequence) -> Result<(i64, bool)> {
+        let counter = match self.counters.lock().get(&(sequence.id, sequence.nonce)) {
+            Some(counter) => *counter,
+            None => stored(storage, sequence)?,
+        };
+        Ok((counter.last, counter.is_called))
+    }
+
     /// What `pg_sequences.last_value` shows: the last value handed out, None before the first.
     pub fn last_value(&self, storage: &dyn Storage, sequence: &Sequence) -> Result<Option<i64>> {
         let counter = match self.counters.lock().get(&(sequence.id, sequence.nonce)) {

@@ -891,6 +891,27 @@ impl Session {
     /// `SET CONSTRAINTS {ALL | name, ...} {DEFERRED | IMMEDIATE}`: the mode of the deferrable constraints
     /// it names for the rest of the transaction; IMMEDIATE runs their deferred checks at once. Outside a
     /// transaction block it does nothing (PostgreSQL warns).
+    /// `LOCK TABLE ... IN ACCESS SHARE MODE` (what pg_dump sends for each table it dumps): a no-op in
+    /// PostgreSQL mode, since that mode only conflicts with ACCESS EXCLUSIVE, which occam never takes (DDL
+    /// commits optimistically instead; a transaction whose tables changed fails with OC001). Aurora DSQL
+    /// has no LOCK, nor does occam for the modes that would exclude other transactions.
+    fn lock_tables(&self, tables: &[crate::sql::ast::ObjectName], access_share: bool) -> Result<QueryResult> {
+        if self.db.rules().mode == crate::compat::CompatMode::Dsql {
+            return Err(Error::unsupported("LOCK is not supported yet"));
+        }
+        if !access_share {
+            return Err(Error::unsupported("LOCK TABLE in a mode other than ACCESS SHARE is not supported yet"));
+        }
+        if !matches!(self.state, State::Active(_)) {
+            return Err(Error::new("25P01", "LOCK TABLE can only be used in transaction blocks"));
+        }
+        let catalog = self.planning_catalog()?;
+        for name in tables {
+            catalog.table(name)?;
+        }
+        Ok(command("LOCK TABLE"))
+    }
+
     fn set_constraints(
         &mut self,
         names: Option<&[crate::sql::ast::ObjectName]>,
@@ -1603,6 +1624,7 @@ impl Session {
                 Err(Error::new(sqlstate::INVALID_CURSOR_NAME, format!("cursor \"{name}\" does not exist")))
             }
             SessionCommand::SetConstraints { names, deferred } => self.set_constraints(names.as_deref(), *deferred),
+            SessionCommand::Lock { tables, access_share } => self.lock_tables(tables, *access_share),
             SessionCommand::Unlisten(_) => {
                 // Aurora DSQL refuses UNLISTEN as it refuses LISTEN; elsewhere nothing listens, so there
                 // is nothing to stop.

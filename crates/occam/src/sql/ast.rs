@@ -279,6 +279,9 @@ pub enum SessionCommand {
     /// `SET CONSTRAINTS {ALL | name, ...} {DEFERRED | IMMEDIATE}` (`names` None: ALL): when the deferrable
     /// constraints it names are checked, for the rest of the transaction.
     SetConstraints { names: Option<Vec<ObjectName>>, deferred: bool },
+    /// `LOCK [TABLE] name, ... [IN mode MODE]`; `access_share` for `ACCESS SHARE` (any other mode, the
+    /// default `ACCESS EXCLUSIVE` included, would exclude other transactions, which occam cannot do).
+    Lock { tables: Vec<ObjectName>, access_share: bool },
 }
 
 /// What `DISCARD` discards.

@@ -186,6 +186,7 @@ impl Translator<'_> {
             | S::Deallocate { .. }
             | S::Close { .. }
             | S::UNLISTEN { .. }
+            | S::Lock(_)
             | S::Prepare { .. }
             | S::Execute { .. } => self.session_command(statement).map(Statement::Session),
             S::Grant(grant) => self.grant(grant),
@@ -220,6 +221,10 @@ impl Translator<'_> {
             S::Close { cursor: sp::CloseCursor::All } => C::Close(None),
             S::Close { cursor: sp::CloseCursor::Specific { name } } => C::Close(Some(fold_ident(&name))),
             S::UNLISTEN { channel } => C::Unlisten((channel.value != "*").then(|| fold_ident(&channel))),
+            S::Lock(lock) => C::Lock {
+                tables: lock.tables.iter().map(|t| self.object_name(&t.name)).collect::<Result<_>>()?,
+                access_share: matches!(lock.lock_mode, None | Some(sp::LockTableMode::AccessShare)),
+            },
             S::Prepare { name, data_types, statement } => {
                 let param_types = data_types.iter().map(|t| self.data_type(t)).collect::<Result<_>>()?;
                 let inner = self.statement(*statement)?;

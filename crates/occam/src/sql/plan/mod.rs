@@ -479,6 +479,12 @@ pub enum TableFunction {
     Series,
     /// `jsonb_array_elements`, `jsonb_each`, `jsonb_object_keys` and the rest (`sql::json::table_rows`).
     Json(crate::sql::json::JsonTable),
+    /// `pg_options_to_table(text[])`: each `name=value` of an options array as a row (option_name,
+    /// option_value).
+    Options,
+    /// A sequence read as a relation (`SELECT last_value, is_called FROM seq`, as pg_dump does): one row
+    /// (last_value, log_cnt, is_called) of the sequence whose `pg_class.oid` is the argument.
+    SequenceState,
 }
 
 impl TableFunction {
@@ -487,6 +493,8 @@ impl TableFunction {
         match self {
             TableFunction::Series => "generate_series",
             TableFunction::Json(json) => json.name(),
+            TableFunction::Options => "pg_options_to_table",
+            TableFunction::SequenceState => "sequence",
         }
     }
 
@@ -495,6 +503,8 @@ impl TableFunction {
         match self {
             TableFunction::Series => &["generate_series"],
             TableFunction::Json(json) => json.column_names(),
+            TableFunction::Options => &["option_name", "option_value"],
+            TableFunction::SequenceState => &["last_value", "log_cnt", "is_called"],
         }
     }
 
