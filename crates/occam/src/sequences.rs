@@ -478,6 +478,9 @@ pub fn create(
     if_not_exists: bool,
     options: &SequenceOptions,
 ) -> Result<Option<Sequence>> {
+    if options.sequence_name.is_some() {
+        return Err(Error::syntax("invalid sequence option SEQUENCE NAME"));
+    }
     let schema = schemas::creation_schema(txn, name)?;
     if relation_exists(txn, &schemas::relation_key(&schema, &name.name))? {
         let exists = Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{}\" already exists", name.name));

@@ -1367,6 +1367,14 @@ impl Session {
                 catalog::schemas::create(&mut active.txn, name, *if_not_exists, &owner, rules.max_schemas)?;
                 Ok(command("CREATE SCHEMA"))
             }
+            Plan::Schema(SchemaStatement::OwnerTo { name, owner }) => {
+                let owner = owner.clone().unwrap_or_else(|| self.user.clone());
+                if !self.db.catalog().roles.exists(&owner) && owner != crate::roles::ADMIN_ROLE {
+                    return Err(Error::new(sqlstate::UNDEFINED_OBJECT, format!("role \"{owner}\" does not exist")));
+                }
+                catalog::schemas::set_owner(&mut active.txn, name, &owner, &self.user, self.superuser)
+                    .map(|_| command("ALTER SCHEMA"))
+            }
             Plan::Schema(SchemaStatement::Drop { names, if_exists, cascade }) => {
                 catalog::schemas::drop(&mut active.txn, names, *if_exists, *cascade, &self.user, self.superuser)
                     .map(|_| command("DROP SCHEMA"))
@@ -1932,6 +1940,7 @@ fn check_statement_rules(rules: &Rules, statement: &Statement) -> Result<()> {
             }
             AlterTableAction::SetNotNull { not_null: true, .. } => rules.check_alter_table_constraint(true),
             AlterTableAction::AddConstraint(constraint) => rules.check_add_constraint(constraint),
+            AlterTableAction::AddPrimaryKey { .. } => rules.check_add_primary_key(),
             AlterTableAction::ValidateConstraint { .. } => rules.check_validate_constraint(alter.asynchronous),
             _ => Ok(()),
         }),

@@ -202,6 +202,7 @@ impl Plan {
             Plan::DropMaterializedView { .. } => "DROP MATERIALIZED VIEW",
             Plan::Schema(ast::SchemaStatement::Create { .. }) => "CREATE SCHEMA",
             Plan::Schema(ast::SchemaStatement::Drop { .. }) => "DROP SCHEMA",
+            Plan::Schema(ast::SchemaStatement::OwnerTo { .. }) => "ALTER SCHEMA",
             Plan::CreateIndex(_) => "CREATE INDEX",
             Plan::DropIndex { .. } => "DROP INDEX",
             Plan::CreateFunction(_) => "CREATE FUNCTION",
