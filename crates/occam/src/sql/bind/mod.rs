@@ -3066,6 +3066,13 @@ impl<'c> Binder<'c> {
             bound.push(expr);
             types.push(data_type);
         }
+        if name == "unnest" {
+            let ([arg], [array]) = (bound.as_slice(), types.as_slice()) else {
+                return Err(Error::unsupported("unnest with more than one argument is not supported"));
+            };
+            let Some(element) = array.element() else { return Err(functions::function_does_not_exist(name, &types)) };
+            return Ok((TableFunction::Unnest, vec![arg.clone()], vec![("unnest", element)], true));
+        }
         if name == "pg_options_to_table" {
             let [arg] = bound.as_slice() else { return Err(functions::function_does_not_exist(name, &types)) };
             let text_array = DataType::Array(ArrayElement::TEXT);
@@ -3637,7 +3644,7 @@ impl<'c> Binder<'c> {
             };
             return self.bind_aggregate(&call, star, scope);
         }
-        if name == "generate_series" || crate::sql::json::JsonTable::resolve(name, &[]).is_some() {
+        if name == "generate_series" || name == "unnest" || crate::sql::json::JsonTable::resolve(name, &[]).is_some() {
             return self.bind_select_list_function(name, args, scope);
         }
         if name == "pg_partition_ancestors" && args.len() == 1 {

@@ -486,6 +486,8 @@ pub enum TableFunction {
     /// A sequence read as a relation (`SELECT last_value, is_called FROM seq`, as pg_dump does): one row
     /// (last_value, log_cnt, is_called) of the sequence whose `pg_class.oid` is the argument.
     SequenceState,
+    /// `unnest(array)` in a select list (in FROM it is planned over `generate_series`): the elements.
+    Unnest,
 }
 
 impl TableFunction {
@@ -496,6 +498,7 @@ impl TableFunction {
             TableFunction::Json(json) => json.name(),
             TableFunction::Options => "pg_options_to_table",
             TableFunction::SequenceState => "sequence",
+            TableFunction::Unnest => "unnest",
         }
     }
 
@@ -506,6 +509,7 @@ impl TableFunction {
             TableFunction::Json(json) => json.column_names(),
             TableFunction::Options => &["option_name", "option_value"],
             TableFunction::SequenceState => &["last_value", "log_cnt", "is_called"],
+            TableFunction::Unnest => &["unnest"],
         }
     }
 
