@@ -535,7 +535,10 @@ fn add_primary_key(
         if rows.iter().any(|(_, row)| row[column].is_null()) {
             return Err(Error::new(
                 sqlstate::NOT_NULL_VIOLATION,
-                format!("column \"{}\" of relation \"{}\" contains null values", table.columns[column].name, table.name),
+                format!(
+                    "column \"{}\" of relation \"{}\" contains null values",
+                    table.columns[column].name, table.name
+                ),
             ));
         }
         table.columns[column].not_null = true;

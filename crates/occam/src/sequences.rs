@@ -84,6 +84,10 @@ impl Sequence {
     /// A definition from `options` applied over `base` (ALTER SEQUENCE) or PostgreSQL's defaults, checked
     /// as PostgreSQL's `init_params` checks it (22023 with its messages).
     pub fn from_options(id: u32, name: &str, options: &SequenceOptions, base: Option<&Sequence>) -> Result<Sequence> {
+        // Only an identity column's options name its sequence (`catalog::create_column_sequence` takes it).
+        if options.sequence_name.is_some() {
+            return Err(Error::syntax("invalid sequence option SEQUENCE NAME"));
+        }
         let data_type = options.data_type.or(base.map(|b| b.data_type)).unwrap_or(DataType::Int8);
         let (type_min, type_max) = type_bounds(data_type);
         let increment = options.increment.or(base.map(|b| b.increment)).unwrap_or(1);
@@ -478,9 +482,6 @@ pub fn create(
     if_not_exists: bool,
     options: &SequenceOptions,
 ) -> Result<Option<Sequence>> {
-    if options.sequence_name.is_some() {
-        return Err(Error::syntax("invalid sequence option SEQUENCE NAME"));
-    }
     let schema = schemas::creation_schema(txn, name)?;
     if relation_exists(txn, &schemas::relation_key(&schema, &name.name))? {
         let exists = Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{}\" already exists", name.name));

@@ -198,7 +198,8 @@ fn option_rows(options: &Value) -> Vec<Row> {
 /// A sequence's one row as a relation: last_value, log_cnt (0: occam logs no values ahead), is_called.
 fn sequence_state(oid: &Value, ctx: &ExecContext) -> Result<Vec<Row>> {
     let functions = &ctx.functions;
-    let sequence = functions.catalog.sequences().find(|s| Value::Int(crate::sql::system::oids::table(s.id) as i64) == *oid);
+    let sequence =
+        functions.catalog.sequences().find(|s| Value::Int(crate::sql::system::oids::table(s.id) as i64) == *oid);
     let (Some(sequence), Some(database)) = (sequence, functions.database.as_ref()) else {
         return Err(Error::internal("the sequence read has gone"));
     };

@@ -165,7 +165,9 @@ impl Translator<'_> {
                 if *not_valid {
                     return Err(Error::unsupported("PRIMARY KEY constraints cannot be marked NOT VALID"));
                 }
-                if !key.include.is_empty() || key.index_type.as_ref().is_some_and(|t| !matches!(t, sp::IndexType::BTree)) {
+                if !key.include.is_empty()
+                    || key.index_type.as_ref().is_some_and(|t| !matches!(t, sp::IndexType::BTree))
+                {
                     return Err(unsupported(format!("{key}")));
                 }
                 if key.characteristics.is_some_and(|c| c.deferrable == Some(true)) {
