@@ -112,7 +112,7 @@ pub static RELATIONS: &[SystemRelation] = &[
 
 /// The views and materialized views, with their definitions' ids and what they read: one `_RETURN` rule
 /// each in `pg_rewrite`.
-fn stored_queries<'c>(catalog: &'c crate::catalog::Catalog) -> Vec<(u32, &'c crate::catalog::views::View)> {
+fn stored_queries(catalog: &crate::catalog::Catalog) -> Vec<(u32, &crate::catalog::views::View)> {
     let mut queries: Vec<(u32, &crate::catalog::views::View)> = catalog.views().map(|v| (v.id, &**v)).collect();
     for table in rows::tables(catalog) {
         if let Some(definition) = catalog.materialized_definition(table) {
