@@ -15,11 +15,11 @@
 //! its `\l` fails, as on DSQL, which has no `pg_database`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{free_port, Server, PSQL};
+use common::{Postgres, Server, PSQL};
 
 const FIXTURE: &[&str] = &[
     "CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL, email varchar(200))",
@@ -136,90 +136,6 @@ fn check_expected(mode: &str, actual: &str) {
             "psql output in {mode} mode differs from {}:\n--- expected\n{expected}\n--- actual\n{actual}",
             path.display()
         );
-    }
-}
-
-/// A PostgreSQL 15 cluster in a temporary directory, stopped when dropped.
-struct Postgres {
-    bin: PathBuf,
-    dir: tempfile::TempDir,
-    port: u16,
-    as_postgres_user: bool,
-}
-
-impl Postgres {
-    /// PostgreSQL's binaries: `pg_config --bindir`, else Debian's PostgreSQL 15 location.
-    fn binaries() -> Option<PathBuf> {
-        let from_pg_config = Command::new("pg_config")
-            .arg("--bindir")
-            .output()
-            .ok()
-            .filter(|o| o.status.success())
-            .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
-        from_pg_config
-            .into_iter()
-            .chain([PathBuf::from("/usr/lib/postgresql/15/bin")])
-            .find(|dir| dir.join("initdb").exists() && dir.join("pg_ctl").exists())
-    }
-
-    /// Runs a PostgreSQL program (as the `postgres` user when the test runs as root: initdb refuses root).
-    fn run(&self, program: &str, args: &[&str]) -> Result<(), String> {
-        let binary = self.bin.join(program);
-        let mut command = if self.as_postgres_user {
-            let mut line = vec![binary.to_string_lossy().into_owned()];
-            line.extend(args.iter().map(|a| a.to_string()));
-            let quoted: Vec<String> = line.iter().map(|part| format!("'{}'", part.replace('\'', "'\\''"))).collect();
-            let mut su = Command::new("su");
-            su.args(["postgres", "-s", "/bin/sh", "-c", &quoted.join(" ")]);
-            su
-        } else {
-            let mut direct = Command::new(binary);
-            direct.args(args);
-            direct
-        };
-        let output = command.stdin(Stdio::null()).output().map_err(|err| format!("{program}: {err}"))?;
-        if output.status.success() {
-            Ok(())
-        } else {
-            Err(format!(
-                "{program} failed: {}{}",
-                String::from_utf8_lossy(&output.stdout),
-                String::from_utf8_lossy(&output.stderr)
-            ))
-        }
-    }
-
-    /// Initializes and starts a cluster, or says why it cannot.
-    fn start() -> Result<Postgres, String> {
-        let bin = Postgres::binaries().ok_or("no PostgreSQL binaries (pg_config --bindir)")?;
-        let uid = Command::new("id").arg("-u").output().map_err(|err| format!("id -u: {err}"))?;
-        let as_postgres_user = String::from_utf8_lossy(&uid.stdout).trim() == "0";
-        let dir = tempfile::Builder::new().prefix("occam-psql-describe-").tempdir().map_err(|e| e.to_string())?;
-        if as_postgres_user {
-            let status = Command::new("chown").args(["postgres", &dir.path().to_string_lossy()]).status();
-            if !status.is_ok_and(|s| s.success()) {
-                return Err("cannot hand the cluster directory to the postgres user".into());
-            }
-        }
-        let postgres = Postgres { bin, port: free_port(), dir, as_postgres_user };
-        let data = postgres.dir.path().join("data");
-        let data = data.to_string_lossy();
-        postgres.run("initdb", &["-D", &data, "-U", "admin", "--auth=trust", "--locale=C", "--encoding=UTF8"])?;
-        let options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
-            postgres.port,
-            postgres.dir.path().display()
-        );
-        let log = postgres.dir.path().join("log");
-        postgres.run("pg_ctl", &["-D", &data, "-o", &options, "-l", &log.to_string_lossy(), "-w", "start"])?;
-        Ok(postgres)
-    }
-}
-
-impl Drop for Postgres {
-    fn drop(&mut self) {
-        let data = self.dir.path().join("data");
-        let _ = self.run("pg_ctl", &["-D", &data.to_string_lossy(), "-m", "immediate", "stop"]);
     }
 }
 

@@ -49,6 +49,20 @@ pub fn execute(
         }
         found => found?,
     };
+    if found.is_none() {
+        if let [AlterTableAction::OwnerTo { role }] = alter.actions.as_slice() {
+            // PostgreSQL takes ALTER TABLE ... OWNER TO for any relation (pg_dump sends it for views and
+            // sequences too).
+            if let Some(id) = other_relation_id(functions, &alter.name)? {
+                let role = role.as_deref().unwrap_or(user);
+                if !functions.catalog.roles.exists(role) {
+                    return Err(Error::new(sqlstate::UNDEFINED_OBJECT, format!("role \"{role}\" does not exist")));
+                }
+                crate::roles::record_owner(txn, id, role);
+                return Ok(Vec::new());
+            }
+        }
+    }
     let Some(mut table) = found else {
         let missing = Error::undefined_table(&catalog::display_name(&alter.name));
         if alter.if_exists {
@@ -137,6 +151,18 @@ pub fn validate_constraint(
         }
     }
     Ok(())
+}
+
+/// The id of the view or sequence `name` names (what ALTER TABLE ... OWNER TO may name besides tables).
+fn other_relation_id(functions: &FunctionContext, name: &crate::sql::ast::ObjectName) -> Result<Option<u32>> {
+    let catalog = &functions.catalog;
+    if let Some(view) = catalog.find_view(name) {
+        return Ok(Some(view.id));
+    }
+    if let Some(sequence) = catalog.sequence_named(name)? {
+        return Ok(Some(sequence.id));
+    }
+    Ok(None)
 }
 
 /// One action of an ALTER TABLE on `table` (an IF [NOT] EXISTS that finds nothing to do returns early);
@@ -295,6 +321,10 @@ fn apply(
             }
             crate::roles::record_owner(txn, table.id, role);
             // The catalog row is written below too, so concurrent writers see a schema change.
+        }
+        AlterTableAction::AddPrimaryKey { name, columns } => {
+            let columns = columns.iter().map(|c| column_of(table, c)).collect::<Result<Vec<_>>>()?;
+            add_primary_key(txn, functions, rules, table, name.as_deref(), &columns)?;
         }
         AlterTableAction::AddConstraint(constraint) => match &constraint.kind {
             ConstraintKind::Unique { columns, nulls_not_distinct } => {
@@ -463,6 +493,101 @@ fn drop_column(txn: &mut Transaction, table: &mut Table, index: usize) -> Result
     column.missing = None;
     // PostgreSQL's name for a dropped column: the name is free again.
     column.name = format!("........pg.dropped.{}........", index + 1);
+    Ok(())
+}
+
+/// ADD PRIMARY KEY on a table created without one (its rows keyed by the hidden row id): the key columns
+/// become NOT NULL, and every stored row is moved to its key under the new primary key, its entries in
+/// the table's secondary indexes rewritten (they point at rows by primary key) - in the statement's
+/// transaction, so concurrent writers of the table fail their COMMIT (OC001) as after any ALTER TABLE. The
+/// hidden column stays in the definition (rows keep their value for it), no longer part of the key.
+fn add_primary_key(
+    txn: &mut Transaction,
+    functions: &FunctionContext,
+    rules: &Rules,
+    table: &mut Table,
+    name: Option<&str>,
+    columns: &[usize],
+) -> Result<()> {
+    if !table.has_hidden_key() {
+        return Err(Error::new(
+            sqlstate::INVALID_TABLE_DEFINITION,
+            format!("multiple primary keys for table \"{}\" are not allowed", table.name),
+        ));
+    }
+    let key_name = table.primary_key_name();
+    if name.is_some_and(|n| n != key_name) {
+        return Err(Error::unsupported(format!("a primary key named other than \"{key_name}\"")));
+    }
+    if relation_exists(txn, &catalog::schemas::relation_key(&table.schema, &key_name))? {
+        return Err(Error::new(sqlstate::DUPLICATE_TABLE, format!("relation \"{key_name}\" already exists")));
+    }
+    rules.check_index_definition(columns.len(), table.indexes.len() + 1)?;
+    for &column in columns {
+        rules.check_key_column_type(&table.columns[column].data_type)?;
+    }
+    let (start, end) = prefix_range(&table.key_prefix);
+    let mut rows = Vec::new();
+    for entry in txn.scan(start, end, false) {
+        let (key, value) = entry?;
+        rows.push((key, table.decode_row(&value)?));
+    }
+    for &column in columns {
+        if rows.iter().any(|(_, row)| row[column].is_null()) {
+            return Err(Error::new(
+                sqlstate::NOT_NULL_VIOLATION,
+                format!(
+                    "column \"{}\" of relation \"{}\" contains null values",
+                    table.columns[column].name, table.name
+                ),
+            ));
+        }
+        table.columns[column].not_null = true;
+    }
+    let old = table.clone();
+    table.primary_key = columns.to_vec();
+    let mut keys = std::collections::HashSet::new();
+    for (_, row) in &rows {
+        if !keys.insert(table.row_key_of(row)) {
+            let names: Vec<&str> = columns.iter().map(|&c| table.columns[c].name.as_str()).collect();
+            let values: Vec<String> =
+                columns.iter().map(|&c| crate::types::text::format(&row[c], &table.columns[c].data_type)).collect();
+            return Err(Error::new(
+                sqlstate::UNIQUE_VIOLATION,
+                format!("could not create unique index \"{key_name}\""),
+            )
+            .with_detail(format!("Key ({})=({}) is duplicated.", names.join(", "), values.join(", "))));
+        }
+    }
+    for (key, _) in &rows {
+        txn.delete(key.clone());
+    }
+    for (_, row) in &rows {
+        txn.put(table.row_key_of(row), table.encode_row(row));
+    }
+    // The secondary indexes' entries name rows by the old key: each is rewritten for the new one.
+    let mut ctx = crate::sql::execute::ExecContext::new(txn, &[], functions);
+    let mut entries = Vec::new();
+    for index in &old.indexes {
+        let index = catalog::bind_index(table, (**index).clone())?;
+        let (start, end) = prefix_range(&index.key_prefix);
+        let stale: Vec<Vec<u8>> = ctx.txn.scan(start, end, false).map(|e| e.map(|(k, _)| k)).collect::<Result<_>>()?;
+        let mut fresh = Vec::new();
+        for (_, row) in &rows {
+            if let Some(entry) = crate::sql::execute::index_entry(table, &index, row, &mut ctx)? {
+                fresh.push(entry);
+            }
+        }
+        entries.push((stale, fresh));
+    }
+    for (stale, fresh) in entries {
+        for key in stale {
+            txn.delete(key);
+        }
+        for (key, value) in fresh {
+            txn.put(key, value);
+        }
+    }
     Ok(())
 }
 

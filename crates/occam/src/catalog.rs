@@ -703,6 +703,11 @@ impl Catalog {
         self.relation_key(name).ok().flatten().and_then(|key| self.materialized.get(&key))
     }
 
+    /// The definition of the materialized view whose rows `table` holds (None for a plain table).
+    pub fn materialized_definition(&self, table: &Table) -> Option<&Arc<views::View>> {
+        self.materialized.get(&schemas::relation_key(&table.schema, &table.name))
+    }
+
     /// All views, in no particular order.
     pub fn views(&self) -> impl Iterator<Item = &Arc<views::View>> {
         self.views.values()
@@ -1163,16 +1168,23 @@ pub fn create_column_sequence(
         (None, true) => ast::SequenceOptions::default(),
         (None, false) => return Ok(()),
     };
-    let options = ast::SequenceOptions { data_type: Some(def.data_type), ..options };
-    let mut sequence_name = crate::sequences::owned_sequence_name(&table.name, &def.name);
-    // PostgreSQL picks the next free name (`t_id_seq1`, ...) when the natural one is taken.
-    let base = sequence_name.clone();
-    let mut n = 0;
-    while relation_exists(txn, &schemas::relation_key(&table.schema, &sequence_name))? {
-        n += 1;
-        sequence_name = format!("{base}{n}");
-    }
-    let name = ObjectName { schema: Some(table.schema.clone()), name: sequence_name.clone() };
+    let named = options.sequence_name.clone();
+    let options = ast::SequenceOptions { data_type: Some(def.data_type), sequence_name: None, ..options };
+    let name = match named {
+        // `SEQUENCE NAME` (in the table's schema unless it names one).
+        Some(name) => ObjectName { schema: name.schema.or_else(|| Some(table.schema.clone())), name: name.name },
+        None => {
+            let mut sequence_name = crate::sequences::owned_sequence_name(&table.name, &def.name);
+            // PostgreSQL picks the next free name (`t_id_seq1`, ...) when the natural one is taken.
+            let base = sequence_name.clone();
+            let mut n = 0;
+            while relation_exists(txn, &schemas::relation_key(&table.schema, &sequence_name))? {
+                n += 1;
+                sequence_name = format!("{base}{n}");
+            }
+            ObjectName { schema: Some(table.schema.clone()), name: sequence_name }
+        }
+    };
     let Some(mut sequence) = crate::sequences::create(txn, &name, false, &options)? else {
         return Err(Error::internal("sequence name taken"));
     };

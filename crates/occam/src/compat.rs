@@ -609,6 +609,14 @@ impl Rules {
         Err(Error::unsupported("unsupported ALTER TABLE ADD CONSTRAINT statement"))
     }
 
+    /// ALTER TABLE ADD PRIMARY KEY: DSQL's rows are keyed by the primary key fixed at CREATE TABLE.
+    pub fn check_add_primary_key(&self) -> Result<()> {
+        if self.allow_alter_table_constraints {
+            return Ok(());
+        }
+        Err(Error::unsupported("unsupported ALTER TABLE ADD CONSTRAINT statement"))
+    }
+
     /// ALTER TABLE VALIDATE CONSTRAINT: DSQL runs it only as a job (`ALTER TABLE ASYNC`).
     pub fn check_validate_constraint(&self, asynchronous: bool) -> Result<()> {
         if self.allow_alter_table_constraints || asynchronous {

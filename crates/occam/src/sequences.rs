@@ -84,6 +84,10 @@ impl Sequence {
     /// A definition from `options` applied over `base` (ALTER SEQUENCE) or PostgreSQL's defaults, checked
     /// as PostgreSQL's `init_params` checks it (22023 with its messages).
     pub fn from_options(id: u32, name: &str, options: &SequenceOptions, base: Option<&Sequence>) -> Result<Sequence> {
+        // Only an identity column's options name its sequence (`catalog::create_column_sequence` takes it).
+        if options.sequence_name.is_some() {
+            return Err(Error::syntax("invalid sequence option SEQUENCE NAME"));
+        }
         let data_type = options.data_type.or(base.map(|b| b.data_type)).unwrap_or(DataType::Int8);
         let (type_min, type_max) = type_bounds(data_type);
         let increment = options.increment.or(base.map(|b| b.increment)).unwrap_or(1);
@@ -283,6 +287,16 @@ impl SequenceCounters {
         store(storage, sequence, value, is_called)?;
         counters.insert((sequence.id, sequence.nonce), Counter { last: value, is_called, reserved: 0 });
         Ok(())
+    }
+
+    /// The counter as `SELECT last_value, is_called FROM seq` shows it: the last value handed out and true,
+    /// or the next one and false before the first (`setval(seq, v, false)` too).
+    pub fn state(&self, storage: &dyn Storage, sequence: &Sequence) -> Result<(i64, bool)> {
+        let counter = match self.counters.lock().get(&(sequence.id, sequence.nonce)) {
+            Some(counter) => *counter,
+            None => stored(storage, sequence)?,
+        };
+        Ok((counter.last, counter.is_called))
     }
 
     /// What `pg_sequences.last_value` shows: the last value handed out, None before the first.

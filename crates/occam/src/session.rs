@@ -970,6 +970,27 @@ impl Session {
     /// `SET CONSTRAINTS {ALL | name, ...} {DEFERRED | IMMEDIATE}`: the mode of the deferrable constraints
     /// it names for the rest of the transaction; IMMEDIATE runs their deferred checks at once. Outside a
     /// transaction block it does nothing (PostgreSQL warns).
+    /// `LOCK TABLE ... IN ACCESS SHARE MODE` (what pg_dump sends for each table it dumps): a no-op in
+    /// PostgreSQL mode, since that mode only conflicts with ACCESS EXCLUSIVE, which occam never takes (DDL
+    /// commits optimistically instead; a transaction whose tables changed fails with OC001). Aurora DSQL
+    /// has no LOCK, nor does occam for the modes that would exclude other transactions.
+    fn lock_tables(&self, tables: &[crate::sql::ast::ObjectName], access_share: bool) -> Result<QueryResult> {
+        if self.db.rules().mode == crate::compat::CompatMode::Dsql {
+            return Err(Error::unsupported("LOCK is not supported yet"));
+        }
+        if !access_share {
+            return Err(Error::unsupported("LOCK TABLE in a mode other than ACCESS SHARE is not supported yet"));
+        }
+        if !matches!(self.state, State::Active(_)) {
+            return Err(Error::new("25P01", "LOCK TABLE can only be used in transaction blocks"));
+        }
+        let catalog = self.planning_catalog()?;
+        for name in tables {
+            catalog.table(name)?;
+        }
+        Ok(command("LOCK TABLE"))
+    }
+
     fn set_constraints(
         &mut self,
         names: Option<&[crate::sql::ast::ObjectName]>,
@@ -1427,6 +1448,14 @@ impl Session {
                 catalog::schemas::create(&mut active.txn, name, *if_not_exists, &owner, rules.max_schemas)?;
                 Ok(command("CREATE SCHEMA"))
             }
+            Plan::Schema(SchemaStatement::OwnerTo { name, owner }) => {
+                let owner = owner.clone().unwrap_or_else(|| self.user.clone());
+                if !self.db.catalog().roles.exists(&owner) && owner != crate::roles::ADMIN_ROLE {
+                    return Err(Error::new(sqlstate::UNDEFINED_OBJECT, format!("role \"{owner}\" does not exist")));
+                }
+                catalog::schemas::set_owner(&mut active.txn, name, &owner, &self.user, self.superuser)
+                    .map(|_| command("ALTER SCHEMA"))
+            }
             Plan::Schema(SchemaStatement::Drop { names, if_exists, cascade }) => {
                 catalog::schemas::drop(&mut active.txn, names, *if_exists, *cascade, &self.user, self.superuser)
                     .map(|_| command("DROP SCHEMA"))
@@ -1685,6 +1714,7 @@ impl Session {
             SessionCommand::Close(Some(name)) => self.cursors.close(name).map(|()| command("CLOSE CURSOR")),
             SessionCommand::Fetch { name, direction, move_only } => self.cursors.fetch(name, *direction, *move_only),
             SessionCommand::SetConstraints { names, deferred } => self.set_constraints(names.as_deref(), *deferred),
+            SessionCommand::Lock { tables, access_share } => self.lock_tables(tables, *access_share),
             SessionCommand::Unlisten(_) => {
                 // Aurora DSQL refuses UNLISTEN as it refuses LISTEN; elsewhere nothing listens, so there
                 // is nothing to stop.
@@ -1996,6 +2026,7 @@ fn check_statement_rules(rules: &Rules, statement: &Statement) -> Result<()> {
             }
             AlterTableAction::SetNotNull { not_null: true, .. } => rules.check_alter_table_constraint(true),
             AlterTableAction::AddConstraint(constraint) => rules.check_add_constraint(constraint),
+            AlterTableAction::AddPrimaryKey { .. } => rules.check_add_primary_key(),
             AlterTableAction::ValidateConstraint { .. } => rules.check_validate_constraint(alter.asynchronous),
             _ => Ok(()),
         }),

@@ -162,6 +162,24 @@ pub fn read(txn: &Transaction, name: &str) -> Result<Option<Schema>> {
     txn.get(&storage_key(name))?.map(|bytes| decode(name.to_string(), &bytes)).transpose()
 }
 
+/// ALTER SCHEMA name OWNER TO `owner` for `user` (a superuser, or the schema's owner). The built-in schemas
+/// belong to the administrator: giving one to it again is a no-op, to another role 0A000.
+pub fn set_owner(txn: &mut Transaction, name: &str, owner: &str, user: &str, superuser: bool) -> Result<()> {
+    if BUILT_IN.contains(&name) {
+        if owner == crate::roles::ADMIN_ROLE {
+            return Ok(());
+        }
+        return Err(Error::unsupported(format!("changing the owner of schema {name} is not supported")));
+    }
+    let mut schema = read(txn, name)?.ok_or_else(|| undefined_schema(name))?;
+    if !superuser && schema.owner != user {
+        return Err(Error::new(sqlstate::INSUFFICIENT_PRIVILEGE, format!("must be owner of schema {name}")));
+    }
+    schema.owner = owner.to_string();
+    txn.put(storage_key(name), encode(&schema));
+    Ok(())
+}
+
 /// Whether a schema that can hold relations is named `name` (`public` or a user schema).
 pub fn exists(txn: &Transaction, name: &str) -> Result<bool> {
     Ok(name == PUBLIC_SCHEMA || read(txn, name)?.is_some())

@@ -36,6 +36,12 @@ pub enum ArrayFunction {
     Length,
     /// `cardinality(array)`: the number of elements.
     Cardinality,
+    /// `array_remove(array, element)`: the array without the elements equal to `element` (NULL removes
+    /// the NULLs).
+    Remove,
+    /// `name[i]`: the `"char"` at byte `i` of a `name` (from 0; PostgreSQL's name is a fixed-length char
+    /// array), as pg_dump's `typname[0] = '_'`.
+    NameSubscript,
 }
 
 fn resolved(function: ArrayFunction, arg_types: Vec<DataType>, result_type: DataType) -> Result<ResolvedScalar> {
@@ -69,7 +75,16 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
         ("cardinality", [array]) if array.is_array() => {
             resolved(ArrayFunction::Cardinality, vec![*array], DataType::Int4)
         }
-        ("array_to_string" | "array_upper" | "array_lower" | "array_length" | "cardinality", _) => Err(not_found()),
+        ("array_remove", [array, element]) if array.is_array() => {
+            let element_type = array.element().expect("an array");
+            if *element != DataType::Unknown && scalar::common_type(&element_type, element) != Some(element_type) {
+                return Some(Err(not_found()));
+            }
+            resolved(ArrayFunction::Remove, vec![*array, element_type], *array)
+        }
+        ("array_to_string" | "array_upper" | "array_lower" | "array_length" | "cardinality" | "array_remove", _) => {
+            Err(not_found())
+        }
         _ => return None,
     })
 }
@@ -97,6 +112,9 @@ pub fn resolve_construct(element_types: &[DataType]) -> Result<ResolvedScalar> {
 
 /// `array[index]`: the element type; 42804 when the value is no array.
 pub fn resolve_subscript(array: &DataType, index: &DataType) -> Result<ResolvedScalar> {
+    if *array == DataType::Name && matches!(index, DataType::Int2 | DataType::Int4 | DataType::Unknown) {
+        return resolved(ArrayFunction::NameSubscript, vec![DataType::Name, DataType::Int4], DataType::InternalChar);
+    }
     let element = array.element().ok_or_else(|| {
         Error::datatype_mismatch(format!(
             "cannot subscript type {} because it does not support subscripting",
@@ -196,6 +214,22 @@ pub fn invoke(function: ArrayFunction, resolved: &ResolvedScalar, args: &[Value]
             return Ok(Value::Text(parts.join(delimiter)));
         }
         ArrayFunction::AnyAll { op, all } => return any_all(op, all, &args[0], &args[1], resolved),
+        ArrayFunction::Remove => {
+            if args[0].is_null() {
+                return Ok(Value::Null);
+            }
+            let removed = |e: &Value| match (e, &args[1]) {
+                (Value::Null, Value::Null) => true,
+                (Value::Null, _) | (_, Value::Null) => false,
+                (e, target) => scalar::compare(e, target) == Some(Ordering::Equal),
+            };
+            return Ok(Value::Array(elements(&args[0])?.iter().filter(|e| !removed(e)).cloned().collect()));
+        }
+        ArrayFunction::NameSubscript => {
+            let (Value::Text(name), Value::Int(index)) = (&args[0], &args[1]) else { return Ok(Value::Null) };
+            let byte = usize::try_from(*index).ok().and_then(|i| name.as_bytes().get(i).copied());
+            return Ok(byte.map_or(Value::Null, |b| Value::Text(char::from(b).to_string())));
+        }
         _ => {}
     }
     if args.iter().any(Value::is_null) {
@@ -220,9 +254,12 @@ pub fn invoke(function: ArrayFunction, resolved: &ResolvedScalar, args: &[Value]
         ArrayFunction::Upper => Value::Int(lower_bound + count - 1),
         ArrayFunction::Lower => Value::Int(lower_bound),
         ArrayFunction::Length => Value::Int(count),
-        ArrayFunction::Construct | ArrayFunction::Concat | ArrayFunction::ToString | ArrayFunction::AnyAll { .. } => {
-            Value::Null
-        }
+        ArrayFunction::Construct
+        | ArrayFunction::Concat
+        | ArrayFunction::ToString
+        | ArrayFunction::AnyAll { .. }
+        | ArrayFunction::Remove
+        | ArrayFunction::NameSubscript => Value::Null,
     })
 }
 

@@ -166,6 +166,8 @@ pub struct SequenceOptions {
     pub cycle: Option<bool>,
     /// `OWNED BY table.column` (Some(Some(..))) or `OWNED BY NONE` (Some(None)).
     pub owned_by: Option<Option<(ObjectName, String)>>,
+    /// An identity column's `SEQUENCE NAME name` (pg_dump writes it): its sequence's name.
+    pub sequence_name: Option<ObjectName>,
 }
 
 /// `GENERATED {ALWAYS | BY DEFAULT} AS IDENTITY [(options)]` on a column.
@@ -190,6 +192,11 @@ pub struct AlterTable {
 /// One action of an ALTER TABLE.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AlterTableAction {
+    /// `ADD [CONSTRAINT name] PRIMARY KEY (columns)` on a table created without one.
+    AddPrimaryKey {
+        name: Option<String>,
+        columns: Vec<String>,
+    },
     AddColumn {
         column: ColumnDef,
         if_not_exists: bool,
@@ -283,6 +290,9 @@ pub enum SessionCommand {
     /// `SET CONSTRAINTS {ALL | name, ...} {DEFERRED | IMMEDIATE}` (`names` None: ALL): when the deferrable
     /// constraints it names are checked, for the rest of the transaction.
     SetConstraints { names: Option<Vec<ObjectName>>, deferred: bool },
+    /// `LOCK [TABLE] name, ... [IN mode MODE]`; `access_share` for `ACCESS SHARE` (any other mode, the
+    /// default `ACCESS EXCLUSIVE` included, would exclude other transactions, which occam cannot do).
+    Lock { tables: Vec<ObjectName>, access_share: bool },
 }
 
 /// A `DECLARE ... CURSOR` statement.
@@ -401,6 +411,8 @@ pub enum SchemaStatement {
     Create { name: String, if_not_exists: bool, authorization: Option<String> },
     /// `DROP SCHEMA [IF EXISTS] name, ... [CASCADE | RESTRICT]`.
     Drop { names: Vec<String>, if_exists: bool, cascade: bool },
+    /// `ALTER SCHEMA name OWNER TO role` (None: the session's user, `CURRENT_USER` / `SESSION_USER`).
+    OwnerTo { name: String, owner: Option<String> },
 }
 
 /// A temporary table's `ON COMMIT` behaviour.

@@ -746,6 +746,16 @@ struct ScopeItem {
     /// Columns merged away by JOIN ... USING / NATURAL JOIN: reachable only qualified (`a.id`, `a.*`), not
     /// by a bare name or a bare `*`, which see the merged column instead.
     merged: Vec<usize>,
+    /// How many of the last columns are system columns (a catalog table's `tableoid`, `xmin`, ...):
+    /// reachable by name, left out of `*` and NATURAL JOIN, as PostgreSQL's.
+    system_columns: usize,
+}
+
+impl ScopeItem {
+    /// Whether column `i` is one of the item's system columns.
+    fn is_system_column(&self, i: usize) -> bool {
+        i >= self.columns.len() - self.system_columns
+    }
 }
 
 /// The FROM items of one query level. Items are in `*` expansion order; each knows where its columns sit in
@@ -810,7 +820,18 @@ impl Scope {
 
     fn push(&mut self, name: Option<String>, columns: Vec<ScopeColumn>) -> Result<()> {
         let offset = self.width();
-        self.push_item(ScopeItem { name, columns, offset, merged: Vec::new() })
+        self.push_item(ScopeItem { name, columns, offset, merged: Vec::new(), system_columns: 0 })
+    }
+
+    /// Pushes an item whose last `system_columns` columns are system columns.
+    fn push_with_system_columns(
+        &mut self,
+        name: Option<String>,
+        columns: Vec<ScopeColumn>,
+        system_columns: usize,
+    ) -> Result<()> {
+        let offset = self.width();
+        self.push_item(ScopeItem { name, columns, offset, merged: Vec::new(), system_columns })
     }
 
     fn push_item(&mut self, item: ScopeItem) -> Result<()> {
@@ -2752,7 +2773,10 @@ impl<'c> Binder<'c> {
                             continue;
                         }
                         for (i, column) in scope_item.columns.iter().enumerate() {
-                            if column.hidden || (qualifier.is_none() && scope_item.merged.contains(&i)) {
+                            if column.hidden
+                                || scope_item.is_system_column(i)
+                                || (qualifier.is_none() && scope_item.merged.contains(&i))
+                            {
                                 continue;
                             }
                             let index = scope_item.offset + i;
@@ -2850,9 +2874,15 @@ impl<'c> Binder<'c> {
                         hidden: false,
                         origin: None,
                     })
+                    .chain(relation.system_columns().iter().map(|(column, data_type)| ScopeColumn {
+                        name: column.to_string(),
+                        data_type: *data_type,
+                        hidden: false,
+                        origin: None,
+                    }))
                     .collect();
                 let item_name = alias.as_ref().map(|a| a.name.clone()).unwrap_or_else(|| relation.name.to_string());
-                scope.push(Some(item_name), columns)?;
+                scope.push_with_system_columns(Some(item_name), columns, relation.system_columns().len())?;
                 Source::System(relation)
             }
             TableRef::Table { name, alias } if self.common_table(name).is_some() => {
@@ -2878,6 +2908,28 @@ impl<'c> Binder<'c> {
                 let item_name = alias.as_ref().map_or_else(|| view.name.clone(), |a| a.name.clone());
                 scope.push(Some(item_name), derived_columns(&plan, &renames))?;
                 Source::Subquery(Box::new(plan))
+            }
+            TableRef::Table { name, alias } if matches!(self.catalog.sequence_named(name), Ok(Some(_))) => {
+                let sequence = self.catalog.sequence_named(name)?.expect("checked by the guard").clone();
+                let function = TableFunction::SequenceState;
+                let types = [DataType::Int8, DataType::Int8, DataType::Bool];
+                let renames = alias.as_ref().map(|a| a.columns.as_slice()).unwrap_or(&[]);
+                let columns = function
+                    .column_names()
+                    .iter()
+                    .zip(types)
+                    .enumerate()
+                    .map(|(i, (column, data_type))| ScopeColumn {
+                        name: renames.get(i).cloned().unwrap_or_else(|| column.to_string()),
+                        data_type,
+                        hidden: false,
+                        origin: None,
+                    })
+                    .collect();
+                let item_name = alias.as_ref().map_or_else(|| sequence.name.clone(), |a| a.name.clone());
+                scope.push(Some(item_name), columns)?;
+                let oid = BoundExpr::Literal(Value::Int(crate::sql::system::oids::table(sequence.id) as i64));
+                Source::Function { input: None, function, args: vec![oid] }
             }
             TableRef::Table { name, alias } => {
                 let table = self.catalog.table(name)?.clone();
@@ -2951,7 +3003,7 @@ impl<'c> Binder<'c> {
                 let mut names: Vec<String> = Vec::new();
                 for item in &left_scope.items {
                     for (i, column) in item.columns.iter().enumerate() {
-                        let visible = !column.hidden && !item.merged.contains(&i);
+                        let visible = !column.hidden && !item.merged.contains(&i) && !item.is_system_column(i);
                         if visible && !names.contains(&column.name) && !right_scope.unqualified(&column.name).is_empty()
                         {
                             names.push(column.name.clone());
@@ -3034,7 +3086,10 @@ impl<'c> Binder<'c> {
         }
         if !merged.is_empty() {
             let offset = left_width + right_width;
-            scope.items.insert(0, ScopeItem { name: None, columns: merged_columns, offset, merged: Vec::new() });
+            scope.items.insert(
+                0,
+                ScopeItem { name: None, columns: merged_columns, offset, merged: Vec::new(), system_columns: 0 },
+            );
         }
         let source =
             Source::Join(Box::new(JoinPlan { kind, left, right, left_width, right_width, condition, merged, lateral }));
@@ -3207,6 +3262,13 @@ impl<'c> Binder<'c> {
             let (expr, data_type) = self.bind_expr(arg, preceding)?;
             bound.push(expr);
             types.push(data_type);
+        }
+        if name == "pg_options_to_table" {
+            let [arg] = bound.as_slice() else { return Err(functions::function_does_not_exist(name, &types)) };
+            let text_array = DataType::Array(ArrayElement::TEXT);
+            let arg = self.coerce(arg.clone(), types[0], text_array)?;
+            let columns = vec![("option_name", DataType::Text), ("option_value", DataType::Text)];
+            return Ok((TableFunction::Options, vec![arg], columns, false));
         }
         let Some(resolved) = crate::sql::json::JsonTable::resolve(name, &types) else {
             if functions::resolve_scalar(name, &types).is_ok() {

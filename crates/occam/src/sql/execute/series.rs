@@ -70,7 +70,7 @@ impl<'a> Operator<'a> for FunctionScanOp<'a> {
             }
             let Some(row) = self.next_input_row(ctx)? else { break };
             let args = self.args.iter().map(|arg| eval(arg, &row, ctx)).collect::<Result<Vec<_>>>()?;
-            self.current = Some((row, FunctionRows::open(self.function, &args)?));
+            self.current = Some((row, FunctionRows::open(self.function, &args, ctx)?));
         }
         Ok(if batch.is_empty() { None } else { Some(batch) })
     }
@@ -143,12 +143,14 @@ impl Series {
 }
 
 impl FunctionRows {
-    fn open(function: TableFunction, args: &[Value]) -> Result<FunctionRows> {
+    fn open(function: TableFunction, args: &[Value], ctx: &ExecContext) -> Result<FunctionRows> {
         match function {
             TableFunction::Series => Ok(FunctionRows::Series(Series::open(args)?)),
             TableFunction::Json(json) => {
                 Ok(FunctionRows::Computed(crate::sql::json::table_rows(json, args)?.into_iter()))
             }
+            TableFunction::Options => Ok(FunctionRows::Computed(option_rows(&args[0]).into_iter())),
+            TableFunction::SequenceState => Ok(FunctionRows::Computed(sequence_state(&args[0], ctx)?.into_iter())),
         }
     }
 
@@ -171,4 +173,33 @@ impl FunctionRows {
             FunctionRows::Computed(rows) => Ok(rows.next()),
         }
     }
+}
+
+/// `pg_options_to_table`'s rows: each `name=value` element split at its first `=` (a value-less element
+/// has a NULL value); no rows for NULL.
+fn option_rows(options: &Value) -> Vec<Row> {
+    let Value::Array(elements) = options else { return Vec::new() };
+    elements
+        .iter()
+        .filter_map(|element| match element {
+            Value::Text(option) => Some(match option.split_once('=') {
+                Some((name, value)) => vec![Value::Text(name.to_string()), Value::Text(value.to_string())],
+                None => vec![Value::Text(option.clone()), Value::Null],
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A sequence's one row as a relation: last_value, log_cnt (0: occam logs no values ahead), is_called.
+fn sequence_state(oid: &Value, ctx: &ExecContext) -> Result<Vec<Row>> {
+    let functions = &ctx.functions;
+    let sequence =
+        functions.catalog.sequences().find(|s| Value::Int(crate::sql::system::oids::table(s.id) as i64) == *oid);
+    let (Some(sequence), Some(database)) = (sequence, functions.database.as_ref()) else {
+        return Err(Error::internal("the sequence read has gone"));
+    };
+    let storage = database.txn_manager().storage().as_ref();
+    let (last_value, is_called) = database.sequences().state(storage, sequence)?;
+    Ok(vec![vec![Value::Int(last_value), Value::Int(0), Value::Bool(is_called)]])
 }

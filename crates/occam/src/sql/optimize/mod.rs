@@ -481,7 +481,7 @@ impl Planner<'_, '_> {
                 (plan, Vec::new(), ordered)
             }
             Source::System(relation) => {
-                (self.node(Node::SystemScan { relation }, leaf(100.0, relation.columns.len())), conjuncts, false)
+                (self.node(Node::SystemScan { relation }, leaf(100.0, relation.width())), conjuncts, false)
             }
             Source::Function { input: Some(input), function, args } => {
                 // The conjuncts on the input alone go into it; the rest filter the joined rows.
@@ -975,7 +975,7 @@ fn source_width(source: &Source) -> usize {
     match source {
         Source::Single => 0,
         Source::Table { table, .. } => table.columns.len(),
-        Source::System(relation) => relation.columns.len(),
+        Source::System(relation) => relation.width(),
         Source::Function { input, function, .. } => input.as_deref().map_or(0, source_width) + function.width(),
         Source::Values(rows) => rows.first().map_or(0, Vec::len),
         Source::Subquery(query) => query.visible,

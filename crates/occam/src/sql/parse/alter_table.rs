@@ -8,7 +8,7 @@ use sqlparser::ast as sp;
 use super::access::TokenReader;
 use super::expr::fold_ident;
 use super::{unsupported, Translator};
-use crate::error::{Error, Result};
+use crate::error::{sqlstate, Error, Result};
 use crate::sql::ast::{AlterTable, AlterTableAction, ConstraintKind, IdentitySpec, ObjectName, Statement};
 
 /// Whether the tokens after `ALTER TABLE` are a change sqlparser has no grammar for: `... ALTER [COLUMN] c
@@ -159,9 +159,35 @@ impl Translator<'_> {
                     }
                 }
             }
-            // occam's rows are keyed by the primary key: it cannot be added later (DSQL refuses it too).
-            Op::AddConstraint { constraint: sp::TableConstraint::PrimaryKey(_), .. } => {
-                return Err(Error::unsupported("unsupported ALTER TABLE ADD CONSTRAINT statement"))
+            // occam's rows are keyed by the primary key: adding one re-keys the stored rows (PostgreSQL mode
+            // only, as pg_dump's output does it; DSQL refuses it).
+            Op::AddConstraint { constraint: sp::TableConstraint::PrimaryKey(key), not_valid } => {
+                if *not_valid {
+                    return Err(Error::unsupported("PRIMARY KEY constraints cannot be marked NOT VALID"));
+                }
+                if !key.include.is_empty()
+                    || key.index_type.as_ref().is_some_and(|t| !matches!(t, sp::IndexType::BTree))
+                {
+                    return Err(unsupported(format!("{key}")));
+                }
+                if key.characteristics.is_some_and(|c| c.deferrable == Some(true)) {
+                    return Err(unsupported("DEFERRABLE primary keys"));
+                }
+                let mut columns = Vec::new();
+                for column in &key.columns {
+                    let sp::Expr::Identifier(ident) = &column.column.expr else {
+                        return Err(unsupported("expressions in a primary key"));
+                    };
+                    let name = fold_ident(ident);
+                    if columns.contains(&name) {
+                        return Err(Error::new(
+                            sqlstate::DUPLICATE_COLUMN,
+                            format!("column \"{name}\" appears twice in primary key constraint"),
+                        ));
+                    }
+                    columns.push(name);
+                }
+                AlterTableAction::AddPrimaryKey { name: key.name.as_ref().map(fold_ident), columns }
             }
             Op::AddConstraint { constraint: sp::TableConstraint::UniqueUsingIndex(using), not_valid } => {
                 if *not_valid {

@@ -218,7 +218,7 @@ fn copy_statement_tokens_from(parser: &Parser, tokens: &[TokenWithSpan], first: 
 /// made a reference to `to`, aliased `from` where it had no alias so that columns qualified by the old name
 /// still resolve (PostgreSQL's views follow a renamed table, and its deparser shows `t2 t` the same way).
 pub fn rename_relation_in_query(sql: &str, from: &str, to: &str) -> Result<String> {
-    use sqlparser::ast::{self as sp, VisitMut, VisitorMut};
+    use sqlparser::ast::{self as sp, VisitorMut};
     use std::ops::ControlFlow;
     struct Renamer<'a> {
         from: &'a str,
@@ -258,13 +258,46 @@ pub fn rename_relation_in_query(sql: &str, from: &str, to: &str) -> Result<Strin
             sqlparser::ast::Ident::with_quote('"', name)
         }
     }
+    rewrite_stored_query(sql, &mut Renamer { from, to })
+}
+
+/// A stored query's SQL (as sqlparser printed it) parsed, walked by `visitor` and printed again.
+fn rewrite_stored_query<V: sqlparser::ast::VisitorMut>(sql: &str, visitor: &mut V) -> Result<String> {
+    use sqlparser::ast::VisitMut;
     let dialect = dialect::Postgres::new();
     let mut query = Parser::new(&dialect)
         .try_with_sql(sql)
         .and_then(|mut parser| parser.parse_query())
         .map_err(|err| Error::internal(format!("a stored query does not parse: {err}")))?;
-    let _ = query.visit(&mut Renamer { from, to });
+    let _ = query.visit(visitor);
     Ok(query.to_string())
+}
+
+/// A stored query's SQL with each unqualified relation name for which `schema_of` gives a schema written
+/// as `schema.name` (`pg_get_viewdef` qualifies what the reader's `search_path` would not find, so that
+/// pg_dump's output, read with an empty `search_path`, means the same relations).
+pub fn qualify_relations_in_query(sql: &str, schema_of: &dyn Fn(&str) -> Option<String>) -> Result<String> {
+    use sqlparser::ast::{self as sp, VisitorMut};
+    use std::ops::ControlFlow;
+    struct Qualifier<'a> {
+        schema_of: &'a dyn Fn(&str) -> Option<String>,
+    }
+    impl VisitorMut for Qualifier<'_> {
+        type Break = ();
+        fn pre_visit_table_factor(&mut self, factor: &mut sp::TableFactor) -> ControlFlow<()> {
+            if let sp::TableFactor::Table { name, args: None, .. } = factor {
+                if let [part] = name.0.as_slice() {
+                    if let Some(ident) = part.as_ident() {
+                        if let Some(schema) = (self.schema_of)(&expr::fold_ident(ident)) {
+                            name.0.insert(0, sp::ObjectNamePart::Identifier(sp::Ident::new(schema)));
+                        }
+                    }
+                }
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    rewrite_stored_query(sql, &mut Qualifier { schema_of })
 }
 
 /// A type name as SQL writes it (`integer`, `character varying(10)`, `pg_catalog.int4`, `text[]`), for

@@ -143,6 +143,18 @@ impl TokenReader<'_> {
                 set_once(&mut options.restart, value)?;
             } else if self.eat_word("cache") {
                 set_once(&mut options.cache, self.integer()?)?;
+            } else if self.eat_word("sequence") {
+                self.expect_word("name")?;
+                let mut parts = vec![self.identifier()?];
+                while matches!(self.peek().token, Token::Period) {
+                    self.advance();
+                    parts.push(self.identifier()?);
+                }
+                let name = parts.pop().unwrap_or_default();
+                if parts.len() > 1 {
+                    return Err(Error::syntax("improper qualified name (too many dotted names)"));
+                }
+                set_once(&mut options.sequence_name, ObjectName { schema: parts.pop(), name })?;
             } else if self.eat_word("owned") {
                 self.expect_word("by")?;
                 let first = self.identifier()?;

@@ -130,6 +130,17 @@ impl Translator<'_> {
                 let if_not_exists = *if_not_exists;
                 Ok(Statement::Schema(ast::SchemaStatement::Create { name, if_not_exists, authorization }))
             }
+            S::AlterSchema(alter) if !alter.if_exists => match alter.operations.as_slice() {
+                [sp::AlterSchemaOperation::OwnerTo { owner }] => {
+                    let name = super::access::schema_name(&alter.name)?;
+                    let owner = match owner {
+                        sp::Owner::Ident(role) => Some(fold_ident(role)),
+                        _ => None,
+                    };
+                    Ok(Statement::Schema(ast::SchemaStatement::OwnerTo { name, owner }))
+                }
+                _ => Err(unsupported(format!("{alter}"))),
+            },
             S::Drop { object_type: sp::ObjectType::Schema, if_exists, names, cascade, .. } => {
                 Ok(Statement::Schema(ast::SchemaStatement::Drop {
                     names: names.iter().map(super::access::schema_name).collect::<Result<_>>()?,
@@ -186,6 +197,7 @@ impl Translator<'_> {
             | S::Deallocate { .. }
             | S::Close { .. }
             | S::UNLISTEN { .. }
+            | S::Lock(_)
             | S::Prepare { .. }
             | S::Execute { .. } => self.session_command(statement).map(Statement::Session),
             S::Declare { stmts } if stmts.len() == 1 => self.declare_cursor(&stmts[0]),
@@ -221,6 +233,10 @@ impl Translator<'_> {
             S::Close { cursor: sp::CloseCursor::All } => C::Close(None),
             S::Close { cursor: sp::CloseCursor::Specific { name } } => C::Close(Some(fold_ident(&name))),
             S::UNLISTEN { channel } => C::Unlisten((channel.value != "*").then(|| fold_ident(&channel))),
+            S::Lock(lock) => C::Lock {
+                tables: lock.tables.iter().map(|t| self.object_name(&t.name)).collect::<Result<_>>()?,
+                access_share: matches!(lock.lock_mode, None | Some(sp::LockTableMode::AccessShare)),
+            },
             S::Prepare { name, data_types, statement } => {
                 let param_types = data_types.iter().map(|t| self.data_type(t)).collect::<Result<_>>()?;
                 let inner = self.statement(*statement)?;
@@ -276,8 +292,11 @@ impl Translator<'_> {
     fn create_index(&self, create: &sp::CreateIndex) -> Result<Statement> {
         // A plain or CONCURRENTLY build is synchronous; the session's rule table decides whether it runs.
         let asynchronous = create.r#async && !create.concurrently;
-        if create.using.is_some() {
-            return Err(unsupported("CREATE INDEX ... USING"));
+        // `USING btree` (pg_dump writes it) names the one access method occam's indexes have.
+        match &create.using {
+            None | Some(sp::IndexType::BTree) => {}
+            Some(sp::IndexType::Custom(name)) if fold_ident(name) == "btree_index" => {}
+            Some(_) => return Err(unsupported("CREATE INDEX ... USING")),
         }
         if !create.with.is_empty() || !create.index_options.is_empty() || !create.alter_options.is_empty() {
             return Err(unsupported("index storage options"));

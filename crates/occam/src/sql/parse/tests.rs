@@ -788,7 +788,6 @@ fn refused_statements_name_themselves() {
         ("GRANT ALL ON accounts TO myapp WITH GRANT OPTION", "WITH GRANT OPTION is not supported yet"),
         ("GRANT myapp TO other", "GRANT / REVOKE of role membership is not supported yet"),
         ("ALTER TABLE t ALTER COLUMN a TYPE text", "unsupported ALTER TABLE ALTER COLUMN ... SET DATA TYPE statement"),
-        ("ALTER TABLE t ADD CONSTRAINT u PRIMARY KEY (a)", "unsupported ALTER TABLE ADD CONSTRAINT statement"),
     ] {
         let err = error(sql);
         assert_error(&err, "0A000", message);
@@ -1422,4 +1421,20 @@ fn create_view_check_options() {
     assert_eq!(views, vec![Some(CheckOption::Local), None, Some(CheckOption::Cascaded)]);
     assert_eq!(error("CREATE VIEW v WITH (check_option = sometimes) AS SELECT 1").code, "22023");
     assert_eq!(error("CREATE VIEW v WITH (security_barrier = true) AS SELECT 1").code, "0A000");
+}
+
+/// ADD PRIMARY KEY parses in both modes; Aurora DSQL's refusal is the rule table's (`constraints_dsql.slt`).
+#[test]
+fn alter_table_add_primary_key() {
+    let statements = parse("ALTER TABLE ONLY t ADD CONSTRAINT t_pkey PRIMARY KEY (a, b)").unwrap();
+    let Statement::AlterTable(alter) = &statements[0] else { panic!("{statements:?}") };
+    assert_eq!(
+        alter.actions,
+        vec![crate::sql::ast::AlterTableAction::AddPrimaryKey {
+            name: Some("t_pkey".into()),
+            columns: vec!["a".into(), "b".into()]
+        }]
+    );
+    let err = error("ALTER TABLE t ADD PRIMARY KEY (a, a)");
+    assert_error(&err, "42701", "column \"a\" appears twice in primary key constraint");
 }

@@ -202,6 +202,7 @@ impl Plan {
             Plan::DropMaterializedView { .. } => "DROP MATERIALIZED VIEW",
             Plan::Schema(ast::SchemaStatement::Create { .. }) => "CREATE SCHEMA",
             Plan::Schema(ast::SchemaStatement::Drop { .. }) => "DROP SCHEMA",
+            Plan::Schema(ast::SchemaStatement::OwnerTo { .. }) => "ALTER SCHEMA",
             Plan::CreateIndex(_) => "CREATE INDEX",
             Plan::DropIndex { .. } => "DROP INDEX",
             Plan::CreateFunction(_) => "CREATE FUNCTION",
@@ -479,6 +480,12 @@ pub enum TableFunction {
     Series,
     /// `jsonb_array_elements`, `jsonb_each`, `jsonb_object_keys` and the rest (`sql::json::table_rows`).
     Json(crate::sql::json::JsonTable),
+    /// `pg_options_to_table(text[])`: each `name=value` of an options array as a row (option_name,
+    /// option_value).
+    Options,
+    /// A sequence read as a relation (`SELECT last_value, is_called FROM seq`, as pg_dump does): one row
+    /// (last_value, log_cnt, is_called) of the sequence whose `pg_class.oid` is the argument.
+    SequenceState,
 }
 
 impl TableFunction {
@@ -487,6 +494,8 @@ impl TableFunction {
         match self {
             TableFunction::Series => "generate_series",
             TableFunction::Json(json) => json.name(),
+            TableFunction::Options => "pg_options_to_table",
+            TableFunction::SequenceState => "sequence",
         }
     }
 
@@ -495,6 +504,8 @@ impl TableFunction {
         match self {
             TableFunction::Series => &["generate_series"],
             TableFunction::Json(json) => json.column_names(),
+            TableFunction::Options => &["option_name", "option_value"],
+            TableFunction::SequenceState => &["last_value", "log_cnt", "is_called"],
         }
     }
 

@@ -544,7 +544,15 @@ pub fn constraint_definition(catalog: &Catalog, oid: u32, pretty: bool) -> Optio
             let table = table_of(table_id)?;
             let key = table.foreign_keys.get(position)?;
             let parent = table_of(key.parent_id)?;
-            Some(foreign_key_definition(table, key, parent))
+            // The parent qualified when the reader's search_path would not find it (pg_dump reads with an
+            // empty one).
+            let parent_name = super::names::reg_output(
+                catalog,
+                &crate::catalog::schemas::search_path(),
+                crate::types::RegKind::Class,
+                super::oids::table(parent.id),
+            );
+            Some(foreign_key_definition(table, key, parent, &parent_name))
         }
         ConstraintOid::Other => None,
     }
@@ -552,7 +560,12 @@ pub fn constraint_definition(catalog: &Catalog, oid: u32, pretty: bool) -> Optio
 
 /// `FOREIGN KEY (a) REFERENCES p(id) ON DELETE CASCADE`, as `pg_get_constraintdef` prints it (the
 /// defaults, NO ACTION and MATCH SIMPLE, left out).
-pub fn foreign_key_definition(table: &Table, key: &crate::catalog::ForeignKey, parent: &Table) -> String {
+pub fn foreign_key_definition(
+    table: &Table,
+    key: &crate::catalog::ForeignKey,
+    parent: &Table,
+    parent_name: &str,
+) -> String {
     use crate::sql::ast::ReferentialAction;
     let names = |table: &Table, columns: &[usize]| -> String {
         columns.iter().map(|&c| quote_ident(&table.columns[c].name)).collect::<Vec<_>>().join(", ")
@@ -560,7 +573,7 @@ pub fn foreign_key_definition(table: &Table, key: &crate::catalog::ForeignKey, p
     let mut text = format!(
         "FOREIGN KEY ({}) REFERENCES {}({})",
         names(table, &key.columns),
-        quote_ident(&parent.name),
+        parent_name,
         names(parent, &key.parent_columns)
     );
     if key.match_full {
@@ -586,8 +599,21 @@ pub fn foreign_key_definition(table: &Table, key: &crate::catalog::ForeignKey, p
 
 /// `pg_get_viewdef` / `pg_views.definition`: the view's query as it was written, in PostgreSQL's frame
 /// (a leading space, a closing semicolon) though not re-printed in PostgreSQL's layout.
-pub fn view_definition(view: &crate::catalog::views::View) -> String {
-    format!(" {};", view.sql)
+///
+/// A relation the query names without a schema is qualified when the reader's `search_path` would not
+/// find it in the schema the view's own `search_path` found it in, as PostgreSQL prints it.
+pub fn view_definition(catalog: &Catalog, view: &crate::catalog::views::View) -> String {
+    use crate::catalog::schemas::{search_path, with_search_path};
+    use crate::sql::ast::ObjectName;
+    let reader_path = search_path();
+    let schema_of = |name: &str| {
+        let unqualified = ObjectName::unqualified(name);
+        let found = with_search_path(view.search_path.clone(), || catalog.relation_schema(&unqualified)).ok()??;
+        let seen = with_search_path(reader_path.clone(), || catalog.relation_schema(&unqualified)).ok().flatten();
+        (seen.as_deref() != Some(found.as_str())).then(|| quote_ident(&found))
+    };
+    let sql = crate::sql::parse::qualify_relations_in_query(&view.sql, &schema_of).unwrap_or_else(|_| view.sql.clone());
+    format!(" {sql};")
 }
 
 #[cfg(test)]

@@ -65,6 +65,8 @@ pub enum CatalogFunction {
     FunctionSqlBody,
     ToReg(RegKind),
     CurrentSchemas,
+    /// `acldefault(objtype, owner)`: the privileges an object of that kind has before any GRANT.
+    AclDefault,
 }
 
 fn resolved(function: CatalogFunction, arg_types: Vec<DataType>, result_type: DataType) -> Result<ResolvedScalar> {
@@ -91,6 +93,10 @@ fn text_arg(t: &DataType) -> Option<DataType> {
 
 fn int4_arg(t: &DataType) -> Option<DataType> {
     matches!(t, DataType::Int2 | DataType::Int4 | DataType::Unknown).then_some(DataType::Int4)
+}
+
+fn char_arg(t: &DataType) -> Option<DataType> {
+    (matches!(t, DataType::InternalChar | DataType::Unknown) || t.is_text_like()).then_some(DataType::InternalChar)
 }
 
 fn bool_arg(t: &DataType) -> Option<DataType> {
@@ -194,6 +200,9 @@ pub fn resolve(name: &str, args: &[DataType]) -> Option<Result<ResolvedScalar>> 
             all(&[text_arg]).map(|a| resolved(C::ToReg(RegKind::Namespace), a, DataType::Reg(RegKind::Namespace)))
         }
         "to_regrole" => all(&[text_arg]).map(|a| resolved(C::ToReg(RegKind::Role), a, DataType::Reg(RegKind::Role))),
+        "acldefault" => {
+            all(&[char_arg, oid_arg]).map(|a| resolved(C::AclDefault, a, DataType::Array(ArrayElement::ACLITEM)))
+        }
         "current_schemas" => {
             all(&[bool_arg]).map(|a| resolved(C::CurrentSchemas, a, DataType::Array(ArrayElement::NAME)))
         }
@@ -250,6 +259,30 @@ fn role_of(ctx: &FunctionContext, value: Option<&Value>) -> Result<Option<String
         Some(Value::Int(oid)) => names::role_name(&ctx.catalog, *oid as u32),
         _ => ctx.session.as_ref().and_then(|s| s.get("session_authorization")),
     })
+}
+
+/// PostgreSQL's `acldefault`: the owner's implicit privileges on an object of kind `kind` (`r` relation,
+/// `s` sequence, `f` function, `l` language, `L` large object, `n` schema, `t` tablespace, `F` foreign
+/// data wrapper, `S` foreign server, `T` type, `d` database), and PUBLIC's where PostgreSQL grants it some.
+fn default_acl(kind: &str, owner: &str) -> Result<Vec<String>> {
+    let (public, owner_privileges) = match kind {
+        "r" => (None, "arwdDxt"),
+        "s" => (None, "rwU"),
+        "f" => (Some("X"), "X"),
+        "l" | "T" => (Some("U"), "U"),
+        "L" => (None, "rw"),
+        "n" => (None, "UC"),
+        "t" => (None, "C"),
+        "F" | "S" => (None, "U"),
+        "d" => (Some("Tc"), "CTc"),
+        other => {
+            return Err(Error::new(sqlstate::INTERNAL_ERROR, format!("unrecognized object type abbreviation: {other}")))
+        }
+    };
+    let owner = names::quote_ident(owner);
+    let mut items: Vec<String> = public.map(|p| format!("={p}/{owner}")).into_iter().collect();
+    items.push(format!("{owner}={owner_privileges}/{owner}"));
+    Ok(items)
 }
 
 fn is_superuser(role: &str) -> bool {
@@ -440,7 +473,11 @@ pub fn invoke(function: CatalogFunction, args: &[Value], ctx: &FunctionContext) 
                 .map_or(Value::Null, |text| Value::Text(text.to_string()))
         }
         C::ViewDefinition => match rows::class_by_oid(catalog, first_oid()) {
-            Some(Class::View(view)) => Value::Text(deparse::view_definition(view)),
+            Some(Class::View(view)) => Value::Text(deparse::view_definition(catalog, view)),
+            Some(Class::Table(table)) => match catalog.materialized_definition(table) {
+                Some(definition) => Value::Text(deparse::view_definition(catalog, definition)),
+                None => Value::Null,
+            },
             _ => Value::Null,
         },
         C::IndexDefinition => {
@@ -475,6 +512,12 @@ pub fn invoke(function: CatalogFunction, args: &[Value], ctx: &FunctionContext) 
             let relation = oid(&args[1]).and_then(|oid| rows::class_by_oid(catalog, oid));
             let pretty = matches!(args.get(2), Some(Value::Bool(true)));
             Value::Text(deparse::print_expression(expression, relation.and_then(|c| c.table()).map(|t| &**t), pretty))
+        }
+        C::AclDefault => {
+            let owner_oid = oid(&args[1]).unwrap_or(0);
+            let owner = names::role_name(catalog, owner_oid).unwrap_or_else(|| format!("{owner_oid}"));
+            let kind = text(&args[0]).unwrap_or_default();
+            Value::Array(default_acl(kind, &owner)?.into_iter().map(Value::Text).collect())
         }
         C::UserById => {
             let oid = first_oid();

@@ -127,7 +127,7 @@ fn views(ctx: &SystemContext) -> Result<Vec<Row>> {
                     .set("table_catalog", DATABASE)
                     .set("table_schema", class.schema_name())
                     .set("table_name", view.name.clone())
-                    .set("view_definition", super::deparse::view_definition(view))
+                    .set("view_definition", super::deparse::view_definition(ctx.catalog(), view))
                     .set(
                         "check_option",
                         view.check_option.map_or("NONE", |o| {

@@ -51,7 +51,7 @@ use crate::database::Database;
 use crate::error::{Error, Result};
 use crate::sql::functions::FunctionContext;
 use crate::txn::Transaction;
-use crate::types::{DataType, Row};
+use crate::types::{DataType, Row, Value};
 
 pub use comments::comment_target;
 pub use rows::RowBuilder;
@@ -115,6 +115,15 @@ pub struct SystemRelation {
     pub postgres_only: bool,
 }
 
+/// A catalog table's system columns (see [`SystemRelation::system_columns`]).
+const SYSTEM_COLUMNS: &[(&str, DataType)] = &[
+    ("tableoid", DataType::Oid),
+    ("xmin", DataType::Oid),
+    ("cmin", DataType::Oid),
+    ("xmax", DataType::Oid),
+    ("cmax", DataType::Oid),
+];
+
 /// Relations are identified by schema and name (plans compare sources structurally).
 impl PartialEq for SystemRelation {
     fn eq(&self, other: &Self) -> bool {
@@ -129,6 +138,21 @@ impl SystemRelation {
             RelationKind::Table => "r",
             RelationKind::View => "v",
         }
+    }
+
+    /// Its system columns after its own: PostgreSQL's catalog tables have `tableoid` (the relation's oid),
+    /// `xmin`, `cmin`, `xmax` and `cmax` (`xid` and `cid` shown as `oid`; every row as if written by the
+    /// bootstrap transaction); views have none. `ctid` is missing: occam has no `tid` type.
+    pub fn system_columns(&self) -> &'static [(&'static str, DataType)] {
+        match self.kind {
+            RelationKind::Table => SYSTEM_COLUMNS,
+            RelationKind::View => &[],
+        }
+    }
+
+    /// How many values each of its rows holds: its columns, then its system columns.
+    pub fn width(&self) -> usize {
+        self.columns.len() + self.system_columns().len()
     }
 
     /// Whether it exists in a database whose catalog is `catalog`.
@@ -225,7 +249,15 @@ pub fn resolve(catalog: &Catalog, schema: Option<&str>, name: &str) -> Option<Re
 
 /// Runs `relation`'s producer for a statement.
 pub fn scan(relation: &'static SystemRelation, txn: &Transaction, functions: &FunctionContext) -> Result<Vec<Row>> {
-    (relation.rows)(&SystemContext { txn, functions, relation })
+    let mut rows = (relation.rows)(&SystemContext { txn, functions, relation })?;
+    if !relation.system_columns().is_empty() {
+        // tableoid, then xmin = 1 (FrozenTransactionId's neighbour, BootstrapTransactionId), cmin, xmax, cmax 0.
+        let values = [relation.oid as i64, 1, 0, 0, 0];
+        for row in &mut rows {
+            row.extend(values.iter().map(|&v| Value::Int(v)));
+        }
+    }
+    Ok(rows)
 }
 
 /// The rows of a relation that is always empty in occam (what PostgreSQL has and occam does not).

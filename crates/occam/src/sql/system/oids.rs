@@ -13,6 +13,7 @@
 //!   unique constraint    0x6000_0000 + its index's id
 //!   foreign key          0x8000_0000 + table id * 256 + its position among the table's foreign keys
 //!   column default       0x5000_0000 + table id * 1601 + column number  (pg_attrdef.oid)
+//!   rewrite rule         0xA000_0000 + view or materialized view id  (its `_RETURN` rule, pg_rewrite.oid)
 //!   role                 10 for admin, else the role's own oid (roles.rs: from 16384)
 //! ```
 //! Table ids and index ids come from separate counters, hence the separate ranges (PostgreSQL's
@@ -64,6 +65,7 @@ const FOREIGN_KEY_BASE: u32 = 0x8000_0000;
 /// How many CHECK constraints (foreign keys) of one table have distinct oids.
 const CHECKS_PER_TABLE: u32 = 256;
 const FUNCTION_BASE: u32 = 0x9000_0000;
+const REWRITE_RULE_BASE: u32 = 0xA000_0000;
 const RANGE: u32 = 0x1000_0000;
 
 /// A table's `pg_class.oid` (the table oid RowDescription carries).
@@ -75,6 +77,17 @@ pub fn table(table_id: u32) -> u32 {
 pub fn function(function_id: u32) -> u32 {
     FUNCTION_BASE.wrapping_add(function_id)
 }
+
+/// The `pg_rewrite.oid` of a view's (or materialized view's) `_RETURN` rule.
+pub fn rewrite_rule(relation_id: u32) -> u32 {
+    REWRITE_RULE_BASE.wrapping_add(relation_id)
+}
+
+/// `pg_attrdef`'s own oid (`classid` of a column default's dependencies).
+pub const PG_ATTRDEF_RELATION: u32 = 2604;
+
+/// `pg_rewrite`'s own oid (`classid` of a rule's dependencies).
+pub const PG_REWRITE_RELATION: u32 = 2618;
 
 /// A secondary index's `pg_class.oid`.
 pub fn secondary_index(index_id: u32) -> u32 {

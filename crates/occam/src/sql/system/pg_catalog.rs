@@ -65,8 +65,8 @@ pub static RELATIONS: &[SystemRelation] = &[
     table!("pg_publication_namespace", 6237, &[("oid", DataType::Oid), ("pnpubid", DataType::Oid), ("pnnspid", DataType::Oid)], super::no_rows),
     table!("pg_publication_rel", 6106, &[("oid", DataType::Oid), ("prpubid", DataType::Oid), ("prrelid", DataType::Oid), ("prqual", DataType::NodeTree), ("prattrs", DataType::Int2Vector)], super::no_rows),
     table!("pg_trigger", 2620, &[("oid", DataType::Oid), ("tgrelid", DataType::Oid), ("tgparentid", DataType::Oid), ("tgname", DataType::Name), ("tgfoid", DataType::Oid), ("tgtype", DataType::Int2), ("tgenabled", DataType::InternalChar), ("tgisinternal", DataType::Bool), ("tgconstrrelid", DataType::Oid), ("tgconstrindid", DataType::Oid), ("tgconstraint", DataType::Oid), ("tgdeferrable", DataType::Bool), ("tginitdeferred", DataType::Bool), ("tgnargs", DataType::Int2), ("tgattr", DataType::Int2Vector), ("tgargs", DataType::Bytea), ("tgqual", DataType::NodeTree), ("tgoldtable", DataType::Name), ("tgnewtable", DataType::Name)], super::no_rows),
-    table!("pg_rewrite", 2618, &[("oid", DataType::Oid), ("rulename", DataType::Name), ("ev_class", DataType::Oid), ("ev_type", DataType::InternalChar), ("ev_enabled", DataType::InternalChar), ("is_instead", DataType::Bool), ("ev_qual", DataType::NodeTree), ("ev_action", DataType::NodeTree)], super::no_rows),
-    table!("pg_depend", 2608, &[("classid", DataType::Oid), ("objid", DataType::Oid), ("objsubid", DataType::Int4), ("refclassid", DataType::Oid), ("refobjid", DataType::Oid), ("refobjsubid", DataType::Int4), ("deptype", DataType::InternalChar)], super::no_rows),
+    table!("pg_rewrite", 2618, &[("oid", DataType::Oid), ("rulename", DataType::Name), ("ev_class", DataType::Oid), ("ev_type", DataType::InternalChar), ("ev_enabled", DataType::InternalChar), ("is_instead", DataType::Bool), ("ev_qual", DataType::NodeTree), ("ev_action", DataType::NodeTree)], pg_rewrite),
+    table!("pg_depend", 2608, &[("classid", DataType::Oid), ("objid", DataType::Oid), ("objsubid", DataType::Int4), ("refclassid", DataType::Oid), ("refobjid", DataType::Oid), ("refobjsubid", DataType::Int4), ("deptype", DataType::InternalChar)], pg_depend),
     table!("pg_enum", 3501, &[("oid", DataType::Oid), ("enumtypid", DataType::Oid), ("enumsortorder", DataType::Float4), ("enumlabel", DataType::Name)], super::no_rows),
     table!("pg_range", 3541, &[("rngtypid", DataType::Oid), ("rngsubtype", DataType::Oid), ("rngmultitypid", DataType::Oid), ("rngcollation", DataType::Oid), ("rngsubopc", DataType::Oid), ("rngcanonical", DataType::Reg(RegKind::Proc)), ("rngsubdiff", DataType::Reg(RegKind::Proc))], super::no_rows),
     table!("pg_opclass", 2616, &[("oid", DataType::Oid), ("opcmethod", DataType::Oid), ("opcname", DataType::Name), ("opcnamespace", DataType::Oid), ("opcowner", DataType::Oid), ("opcfamily", DataType::Oid), ("opcintype", DataType::Oid), ("opcdefault", DataType::Bool), ("opckeytype", DataType::Oid)], super::no_rows),
@@ -76,6 +76,26 @@ pub static RELATIONS: &[SystemRelation] = &[
     table!("pg_language", 2612, &[("oid", DataType::Oid), ("lanname", DataType::Name), ("lanowner", DataType::Oid), ("lanispl", DataType::Bool), ("lanpltrusted", DataType::Bool), ("lanplcallfoid", DataType::Oid), ("laninline", DataType::Oid), ("lanvalidator", DataType::Oid), ("lanacl", DataType::Array(ArrayElement::ACLITEM))], pg_language),
     table!("pg_event_trigger", 3466, &[("oid", DataType::Oid), ("evtname", DataType::Name), ("evtevent", DataType::Name), ("evtowner", DataType::Oid), ("evtfoid", DataType::Oid), ("evtenabled", DataType::InternalChar), ("evttags", DataType::Array(ArrayElement::TEXT))], super::no_rows),
     table!("pg_foreign_table", 3118, &[("ftrelid", DataType::Oid), ("ftserver", DataType::Oid), ("ftoptions", DataType::Array(ArrayElement::TEXT))], super::no_rows),
+    // What pg_dump reads and occam has none of (privileges at initdb, text search, foreign data, ...).
+    table!("pg_init_privs", 3394, &[("objoid", DataType::Oid), ("classoid", DataType::Oid), ("objsubid", DataType::Int4), ("privtype", DataType::InternalChar), ("initprivs", DataType::Array(ArrayElement::ACLITEM))], super::no_rows),
+    table!("pg_transform", 3576, &[("oid", DataType::Oid), ("trftype", DataType::Oid), ("trflang", DataType::Oid), ("trffromsql", DataType::Reg(RegKind::Proc)), ("trftosql", DataType::Reg(RegKind::Proc))], super::no_rows),
+    table!("pg_opfamily", 2753, &[("oid", DataType::Oid), ("opfmethod", DataType::Oid), ("opfname", DataType::Name), ("opfnamespace", DataType::Oid), ("opfowner", DataType::Oid)], super::no_rows),
+    table!("pg_ts_parser", 3601, &[("oid", DataType::Oid), ("prsname", DataType::Name), ("prsnamespace", DataType::Oid), ("prsstart", DataType::Reg(RegKind::Proc)), ("prstoken", DataType::Reg(RegKind::Proc)), ("prsend", DataType::Reg(RegKind::Proc)), ("prsheadline", DataType::Reg(RegKind::Proc)), ("prslextype", DataType::Reg(RegKind::Proc))], super::no_rows),
+    table!("pg_ts_template", 3764, &[("oid", DataType::Oid), ("tmplname", DataType::Name), ("tmplnamespace", DataType::Oid), ("tmplinit", DataType::Reg(RegKind::Proc)), ("tmpllexize", DataType::Reg(RegKind::Proc))], super::no_rows),
+    table!("pg_ts_dict", 3600, &[("oid", DataType::Oid), ("dictname", DataType::Name), ("dictnamespace", DataType::Oid), ("dictowner", DataType::Oid), ("dicttemplate", DataType::Oid), ("dictinitoption", DataType::Text)], super::no_rows),
+    table!("pg_ts_config", 3602, &[("oid", DataType::Oid), ("cfgname", DataType::Name), ("cfgnamespace", DataType::Oid), ("cfgowner", DataType::Oid), ("cfgparser", DataType::Oid)], super::no_rows),
+    table!("pg_foreign_data_wrapper", 2328, &[("oid", DataType::Oid), ("fdwname", DataType::Name), ("fdwowner", DataType::Oid), ("fdwhandler", DataType::Oid), ("fdwvalidator", DataType::Oid), ("fdwacl", DataType::Array(ArrayElement::ACLITEM)), ("fdwoptions", DataType::Array(ArrayElement::TEXT))], super::no_rows),
+    table!("pg_foreign_server", 1417, &[("oid", DataType::Oid), ("srvname", DataType::Name), ("srvowner", DataType::Oid), ("srvfdw", DataType::Oid), ("srvtype", DataType::Text), ("srvversion", DataType::Text), ("srvacl", DataType::Array(ArrayElement::ACLITEM)), ("srvoptions", DataType::Array(ArrayElement::TEXT))], super::no_rows),
+    table!("pg_default_acl", 826, &[("oid", DataType::Oid), ("defaclrole", DataType::Oid), ("defaclnamespace", DataType::Oid), ("defaclobjtype", DataType::InternalChar), ("defaclacl", DataType::Array(ArrayElement::ACLITEM))], super::no_rows),
+    table!("pg_conversion", 2607, &[("oid", DataType::Oid), ("conname", DataType::Name), ("connamespace", DataType::Oid), ("conowner", DataType::Oid), ("conforencoding", DataType::Int4), ("contoencoding", DataType::Int4), ("conproc", DataType::Reg(RegKind::Proc)), ("condefault", DataType::Bool)], super::no_rows),
+    table!("pg_partitioned_table", 3350, &[("partrelid", DataType::Oid), ("partstrat", DataType::InternalChar), ("partnatts", DataType::Int2), ("partdefid", DataType::Oid), ("partattrs", DataType::Int2Vector), ("partclass", DataType::OidVector), ("partcollation", DataType::OidVector), ("partexprs", DataType::NodeTree)], super::no_rows),
+    table!("pg_subscription", 6100, &[("oid", DataType::Oid), ("subdbid", DataType::Oid), ("subskiplsn", DataType::Text), ("subname", DataType::Name), ("subowner", DataType::Oid), ("subenabled", DataType::Bool), ("subbinary", DataType::Bool), ("substream", DataType::Bool), ("subtwophasestate", DataType::InternalChar), ("subdisableonerr", DataType::Bool), ("subconninfo", DataType::Text), ("subslotname", DataType::Name), ("subsynccommit", DataType::Text), ("subpublications", DataType::Array(ArrayElement::TEXT))], super::no_rows),
+    table!("pg_largeobject_metadata", 2995, &[("oid", DataType::Oid), ("lomowner", DataType::Oid), ("lomacl", DataType::Array(ArrayElement::ACLITEM))], super::no_rows),
+    table!("pg_amop", 2602, &[("oid", DataType::Oid), ("amopfamily", DataType::Oid), ("amoplefttype", DataType::Oid), ("amoprighttype", DataType::Oid), ("amopstrategy", DataType::Int2), ("amoppurpose", DataType::InternalChar), ("amopopr", DataType::Oid), ("amopmethod", DataType::Oid), ("amopsortfamily", DataType::Oid)], super::no_rows),
+    table!("pg_amproc", 2603, &[("oid", DataType::Oid), ("amprocfamily", DataType::Oid), ("amproclefttype", DataType::Oid), ("amprocrighttype", DataType::Oid), ("amprocnum", DataType::Int2), ("amproc", DataType::Reg(RegKind::Proc))], super::no_rows),
+    view!("pg_seclabels", 12099, &[("objoid", DataType::Oid), ("classoid", DataType::Oid), ("objsubid", DataType::Int4), ("objtype", DataType::Text), ("objnamespace", DataType::Oid), ("objname", DataType::Text), ("provider", DataType::Text), ("label", DataType::Text)], super::no_rows),
+    table!("pg_shseclabel", 3592, &[("objoid", DataType::Oid), ("classoid", DataType::Oid), ("provider", DataType::Text), ("label", DataType::Text)], super::no_rows),
+    table!("pg_db_role_setting", 2964, &[("setdatabase", DataType::Oid), ("setrole", DataType::Oid), ("setconfig", DataType::Array(ArrayElement::TEXT))], super::no_rows),
     view!("pg_roles", 12000, &[("rolname", DataType::Name), ("rolsuper", DataType::Bool), ("rolinherit", DataType::Bool), ("rolcreaterole", DataType::Bool), ("rolcreatedb", DataType::Bool), ("rolcanlogin", DataType::Bool), ("rolreplication", DataType::Bool), ("rolconnlimit", DataType::Int4), ("rolpassword", DataType::Text), ("rolvaliduntil", DataType::Timestamptz), ("rolbypassrls", DataType::Bool), ("rolconfig", DataType::Array(ArrayElement::TEXT)), ("oid", DataType::Oid)], pg_roles),
     view!("pg_user", 12014, &[("usename", DataType::Name), ("usesysid", DataType::Oid), ("usecreatedb", DataType::Bool), ("usesuper", DataType::Bool), ("userepl", DataType::Bool), ("usebypassrls", DataType::Bool), ("passwd", DataType::Text), ("valuntil", DataType::Timestamptz), ("useconfig", DataType::Array(ArrayElement::TEXT))], pg_user),
     view!("pg_settings", 12104, &[("name", DataType::Text), ("setting", DataType::Text), ("unit", DataType::Text), ("category", DataType::Text), ("short_desc", DataType::Text), ("extra_desc", DataType::Text), ("context", DataType::Text), ("vartype", DataType::Text), ("source", DataType::Text), ("min_val", DataType::Text), ("max_val", DataType::Text), ("enumvals", DataType::Array(ArrayElement::TEXT)), ("boot_val", DataType::Text), ("reset_val", DataType::Text), ("sourcefile", DataType::Text), ("sourceline", DataType::Int4), ("pending_restart", DataType::Bool)], pg_settings),
@@ -90,6 +110,84 @@ pub static RELATIONS: &[SystemRelation] = &[
     view!("pg_stats", 12053, &[("schemaname", DataType::Name), ("tablename", DataType::Name), ("attname", DataType::Name), ("inherited", DataType::Bool), ("null_frac", DataType::Float4), ("avg_width", DataType::Int4), ("n_distinct", DataType::Float4), ("most_common_vals", DataType::Text), ("most_common_freqs", DataType::Array(ArrayElement::FLOAT4)), ("histogram_bounds", DataType::Text), ("correlation", DataType::Float4), ("most_common_elems", DataType::Text), ("most_common_elem_freqs", DataType::Array(ArrayElement::FLOAT4)), ("elem_count_histogram", DataType::Array(ArrayElement::FLOAT4))], pg_stats),
     view!("pg_locks", 12073, &[("locktype", DataType::Text), ("database", DataType::Oid), ("relation", DataType::Oid), ("page", DataType::Int4), ("tuple", DataType::Int2), ("virtualxid", DataType::Text), ("transactionid", DataType::Oid), ("classid", DataType::Oid), ("objid", DataType::Oid), ("objsubid", DataType::Int2), ("virtualtransaction", DataType::Text), ("pid", DataType::Int4), ("mode", DataType::Text), ("granted", DataType::Bool), ("fastpath", DataType::Bool), ("waitstart", DataType::Timestamptz)], super::no_rows),
 ];
+
+/// The views and materialized views, with their definitions' ids and what they read: one `_RETURN` rule
+/// each in `pg_rewrite`.
+fn stored_queries(catalog: &crate::catalog::Catalog) -> Vec<(u32, &crate::catalog::views::View)> {
+    let mut queries: Vec<(u32, &crate::catalog::views::View)> = catalog.views().map(|v| (v.id, &**v)).collect();
+    for table in rows::tables(catalog) {
+        if let Some(definition) = catalog.materialized_definition(table) {
+            queries.push((table.id, &**definition));
+        }
+    }
+    queries.sort_by_key(|(id, _)| *id);
+    queries
+}
+
+/// Each view's and materialized view's `_RETURN` rule (what pg_dump reads to order a view after what it
+/// reads, through `pg_depend`).
+fn pg_rewrite(ctx: &SystemContext) -> Result<Vec<Row>> {
+    Ok(stored_queries(ctx.catalog())
+        .into_iter()
+        .map(|(id, _)| {
+            ctx.row()
+                .set("oid", oids::rewrite_rule(id))
+                .set("rulename", "_RETURN")
+                .set("ev_class", oids::table(id))
+                .set("ev_type", "1")
+                .set("ev_enabled", "O")
+                .set("is_instead", true)
+                .set("ev_qual", "<>")
+                .finish()
+        })
+        .collect())
+}
+
+/// The dependencies pg_dump orders its output by: a sequence owned by a column (`a`, `i` for an identity
+/// column's), a view's `_RETURN` rule on its view (`i`) and on the relations its query reads (`n`).
+fn pg_depend(ctx: &SystemContext) -> Result<Vec<Row>> {
+    let catalog = ctx.catalog();
+    let class = oids::PG_CLASS_RELATION;
+    let dependency = |classid: u32, objid: u32, refobjid: u32, refobjsubid: i16, deptype: &str| {
+        ctx.row()
+            .set("classid", classid)
+            .set("objid", objid)
+            .set("objsubid", 0i64)
+            .set("refclassid", class)
+            .set("refobjid", refobjid)
+            .set("refobjsubid", refobjsubid as i64)
+            .set("deptype", deptype)
+            .finish()
+    };
+    let mut out = Vec::new();
+    for sequence in rows::sequences(catalog) {
+        let Some((table_id, column)) = sequence.owned_by else { continue };
+        let Some(table) = catalog.tables().find(|t| t.id == table_id) else { continue };
+        let Some(attnum) = table.attnum(column) else { continue };
+        let deptype = if table.columns[column].identity.is_some() { "i" } else { "a" };
+        out.push(dependency(class, oids::table(sequence.id), oids::table(table_id), attnum, deptype));
+    }
+    // A column default calling nextval on a sequence depends on it (pg_dump then sets a serial column's
+    // default after creating the sequence it owns).
+    let sequences = rows::sequences(catalog);
+    for table in rows::tables(catalog) {
+        for attribute in rows::table_attributes(table) {
+            let Some(default) = attribute.column.and_then(|c| c.default_sql.as_deref()) else { continue };
+            for sequence in sequences.iter().filter(|s| default.contains(&format!("'{}'", s.regclass_text()))) {
+                let attrdef = oids::column_default(table.id, attribute.attnum);
+                out.push(dependency(oids::PG_ATTRDEF_RELATION, attrdef, oids::table(sequence.id), 0, "n"));
+            }
+        }
+    }
+    for (id, query) in stored_queries(catalog) {
+        let rule = oids::rewrite_rule(id);
+        out.push(dependency(oids::PG_REWRITE_RELATION, rule, oids::table(id), 0, "i"));
+        for &read in &query.depends_on {
+            out.push(dependency(oids::PG_REWRITE_RELATION, rule, oids::table(read), 0, "n"));
+        }
+    }
+    Ok(out)
+}
 
 /// `pg_catalog`, `public`, `information_schema`, `sys` and the user's schemas.
 fn pg_namespace(ctx: &SystemContext) -> Result<Vec<Row>> {
@@ -151,8 +249,18 @@ fn table_acl(ctx: &SystemContext, class: &Class) -> Value {
     acl(owner, "arwdDxt", catalog.roles.table_grants(id))
 }
 
+/// A schema's `nspacl`. Every role may use `public` (PostgreSQL 15's `=U` there, which occam's privilege
+/// checks grant implicitly), so its ACL always shows that grant.
 fn schema_acl(ctx: &SystemContext, schema: &str) -> Value {
-    acl(crate::roles::ADMIN_ROLE, "UC", ctx.catalog().roles.schema_grants(schema))
+    let mut grants = ctx.catalog().roles.schema_grants(schema);
+    if schema == crate::catalog::PUBLIC_SCHEMA {
+        match grants.iter_mut().find(|(grantee, _)| grantee == crate::roles::PUBLIC_ROLE) {
+            Some((_, privileges)) if !privileges.contains(&Privilege::Usage) => privileges.insert(0, Privilege::Usage),
+            Some(_) => {}
+            None => grants.insert(0, (crate::roles::PUBLIC_ROLE.to_string(), vec![Privilege::Usage])),
+        }
+    }
+    acl(crate::roles::ADMIN_ROLE, "UC", grants)
 }
 
 /// `reltuples`: the table's row estimate (the last ANALYZE plus the changes since), -1 when nothing is
@@ -830,7 +938,7 @@ fn pg_matviews(ctx: &SystemContext) -> Result<Vec<Row>> {
         .iter()
         .filter_map(|class| {
             let Class::Table(table) = class else { return None };
-            let definition = catalog.find_materialized(&crate::sql::ast::ObjectName::unqualified(&table.name))?;
+            let definition = catalog.materialized_definition(table)?;
             Some(
                 ctx.row()
                     .set("schemaname", class.schema_name())
@@ -839,7 +947,7 @@ fn pg_matviews(ctx: &SystemContext) -> Result<Vec<Row>> {
                     .set("tablespace", Value::Null)
                     .set("hasindexes", !table.indexes.is_empty())
                     .set("ispopulated", table.populated)
-                    .set("definition", super::deparse::view_definition(definition))
+                    .set("definition", super::deparse::view_definition(catalog, definition))
                     .finish(),
             )
         })
@@ -856,7 +964,7 @@ fn pg_views(ctx: &SystemContext) -> Result<Vec<Row>> {
                     .set("schemaname", class.schema_name())
                     .set("viewname", view.name.clone())
                     .set("viewowner", super::names::role_name(catalog, owner_oid(catalog, class)))
-                    .set("definition", super::deparse::view_definition(view))
+                    .set("definition", super::deparse::view_definition(catalog, view))
                     .finish(),
             ),
             _ => None,
