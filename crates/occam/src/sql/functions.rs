@@ -124,6 +124,9 @@ pub enum ScalarFunction {
     Div,
     /// `factorial(bigint)`: numeric.
     Factorial,
+    /// `gcd(a, b)` / `lcm(a, b)`: integer, bigint or numeric (numeric: at the larger scale).
+    Gcd,
+    Lcm,
     Pi,
     /// `random()`: uniform in [0, 1).
     Random,
@@ -474,6 +477,20 @@ pub fn resolve_scalar(name: &str, arg_types: &[DataType]) -> Result<ResolvedScal
             }
             let numeric = DataType::Numeric(None);
             resolved(F::Div, vec![numeric, numeric], numeric)
+        }
+        ("gcd" | "lcm", 2) => {
+            // PostgreSQL has integer, bigint and numeric versions: the arguments' common type picks one.
+            let family = |t: &DataType| t.is_integer() || matches!(t, DataType::Numeric(_) | DataType::Unknown);
+            if !family(&args[0]) || !family(&args[1]) {
+                return Err(not_found());
+            }
+            // Only int2 or unknown arguments fit the three versions equally well.
+            if args.iter().all(|t| matches!(t, DataType::Int2 | DataType::Unknown)) {
+                return Err(function_not_unique(name, args));
+            }
+            let sig = scalar::binary_signature(BinaryOp::Mod, &args[0], &args[1]).map_err(|_| not_found())?;
+            let function = if name == "gcd" { F::Gcd } else { F::Lcm };
+            resolved(function, vec![sig.result, sig.result], sig.result)
         }
         ("factorial", 1) => {
             let t = int8_arg(&args[0]).ok_or_else(not_found)?;
@@ -902,6 +919,7 @@ pub fn invoke_scalar(
         F::TrimScale => Value::Numeric(expect_numeric(&args[0])?.trimmed()),
         F::Div => Value::Numeric(expect_numeric(&args[0])?.div_trunc(&expect_numeric(&args[1])?, 0)?),
         F::Factorial => Value::Numeric(scalar::numeric_factorial(expect_int(&args[0])?)?),
+        F::Gcd | F::Lcm => scalar::gcd_or_lcm(resolved.function == F::Lcm, &args[0], &args[1], &resolved.result_type)?,
         F::Exp => match &args[0] {
             Value::Numeric(d) => Value::Numeric(scalar::numeric_exp(d.clone())?),
             other => Value::Float(scalar::float_exp(expect_float(other)?)?),

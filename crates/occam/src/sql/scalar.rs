@@ -308,6 +308,47 @@ fn integer_overflow(data_type: &DataType) -> Error {
     })
 }
 
+/// `gcd(a, b)` or (`lcm`) `lcm(a, b)` as PostgreSQL computes them: never negative; gcd(0, 0) and
+/// lcm(x, 0) are 0; a result the type cannot hold (gcd(-2147483648, 0), an lcm past the range) is 22003.
+/// Numerics work at the larger of the two scales (gcd(1.5, 2.25) is 0.75).
+pub fn gcd_or_lcm(lcm: bool, a: &Value, b: &Value, data_type: &DataType) -> Result<Value> {
+    match (a, b) {
+        (Value::Numeric(a), Value::Numeric(b)) => {
+            let scale = a.scale().max(b.scale()) as i64;
+            let (mut x, mut y) = (a.abs(), b.abs());
+            while !y.is_zero() {
+                let remainder = x.rem(&y)?;
+                x = y;
+                y = remainder;
+            }
+            let gcd = x;
+            let result = if !lcm {
+                gcd
+            } else if a.is_zero() || b.is_zero() {
+                Numeric::from_i64(0)
+            } else {
+                a.abs().div_trunc(&gcd, 0)?.mul(&b.abs())?
+            };
+            Ok(Value::Numeric(result.round(scale)))
+        }
+        (Value::Int(a), Value::Int(b)) => {
+            let (mut x, mut y) = (a.unsigned_abs(), b.unsigned_abs());
+            while y != 0 {
+                (x, y) = (y, x % y);
+            }
+            let value = if !lcm {
+                i64::try_from(x).ok()
+            } else if *a == 0 || *b == 0 {
+                Some(0)
+            } else {
+                (a.unsigned_abs() / x).checked_mul(b.unsigned_abs()).and_then(|v| i64::try_from(v).ok())
+            };
+            check_integer(value, data_type)
+        }
+        _ => Err(Error::internal(format!("gcd/lcm of {a:?} and {b:?}"))),
+    }
+}
+
 fn check_integer(value: Option<i64>, data_type: &DataType) -> Result<Value> {
     let (min, max) = text::integer_range(data_type);
     match value {
