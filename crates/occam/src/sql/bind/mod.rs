@@ -2330,6 +2330,7 @@ impl<'c> Binder<'c> {
         // A set-returning function in the select list reads each FROM row (PostgreSQL's ProjectSet): the
         // FROM source becomes its input, and its column follows the FROM row.
         let mut source = source;
+        let select_list_functions = zip_array_rows(select_list_functions);
         if !select_list_functions.is_empty() {
             if select_list_functions.len() > 1 || self.windows.as_ref().is_some_and(|w| !w.is_empty()) {
                 self.windows = saved_windows;
@@ -2338,7 +2339,14 @@ impl<'c> Binder<'c> {
                 ));
             }
             let width = scope.width();
-            let place = |c: usize| if (SELECT_LIST_FUNCTIONS..WINDOW_RESULTS).contains(&c) { width } else { c };
+            // The call's k-th placeholder is its k-th column (zipped `unnest`s have several).
+            let place = |c: usize| {
+                if (SELECT_LIST_FUNCTIONS..WINDOW_RESULTS).contains(&c) {
+                    width + (c - SELECT_LIST_FUNCTIONS)
+                } else {
+                    c
+                }
+            };
             for expr in &mut projection {
                 *expr = expr.map_columns(&place);
             }
@@ -3003,6 +3011,9 @@ impl<'c> Binder<'c> {
             let (args, data_type) = self.plan_series(args, preceding)?;
             return Ok((TableFunction::Series, args, vec![("generate_series", data_type)], true));
         }
+        if name == "unnest" || name == "generate_subscripts" {
+            return self.plan_array_rows(name, args, preceding);
+        }
         self.clause = "FROM";
         let mut bound = Vec::with_capacity(args.len());
         let mut types = Vec::with_capacity(args.len());
@@ -3021,6 +3032,46 @@ impl<'c> Binder<'c> {
         let arg = self.coerce(bound.remove(0), types[0], input)?;
         let columns = function.column_names().iter().copied().zip(function.column_types()).collect();
         Ok((TableFunction::Json(function), vec![arg], columns, function.column_takes_alias()))
+    }
+
+    /// `unnest(array)` (in a select list; FROM has [`Binder::plan_unnest`]) and `generate_subscripts(array,
+    /// dim)`: one [`TableFunction::ArrayRows`] column, its arguments the array and the dimension (1 for
+    /// unnest). `int2vector` / `oidvector` count their subscripts from 0, as PostgreSQL.
+    fn plan_array_rows(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        preceding: &Scope,
+    ) -> Result<(TableFunction, Vec<BoundExpr>, TableFunctionColumns, bool)> {
+        self.clause = "FROM";
+        let mut bound = Vec::with_capacity(args.len());
+        let mut types = Vec::with_capacity(args.len());
+        for arg in args {
+            let (expr, data_type) = self.bind_expr(arg, preceding)?;
+            bound.push(expr);
+            types.push(data_type);
+        }
+        let subscripts = name == "generate_subscripts";
+        let expected_args = if subscripts { 2 } else { 1 };
+        let element = types.first().and_then(DataType::element);
+        let (Some(element), true) = (element, types.len() == expected_args) else {
+            return Err(functions::function_does_not_exist(name, &types));
+        };
+        let dimension = match bound.len() {
+            2 => {
+                let dimension = bound.pop().expect("two arguments");
+                self.coerce(dimension, types[1], DataType::Int4)?
+            }
+            _ => BoundExpr::Literal(Value::Int(1)),
+        };
+        let zero_based = matches!(types[0], DataType::Int2Vector | DataType::OidVector);
+        let function = TableFunction::ArrayRows(ArrayRows {
+            width: 1,
+            subscripts: subscripts as u8,
+            zero_based: zero_based as u8,
+        });
+        let column = if subscripts { ("generate_subscripts", DataType::Int4) } else { ("unnest", element) };
+        Ok((function, vec![bound.remove(0), dimension], vec![column], true))
     }
 
     fn plan_series(&mut self, args: &[Expr], preceding: &Scope) -> Result<(Vec<BoundExpr>, DataType)> {
@@ -3580,7 +3631,11 @@ impl<'c> Binder<'c> {
             };
             return self.bind_aggregate(&call, star, scope);
         }
-        if name == "generate_series" || crate::sql::json::JsonTable::resolve(name, &[]).is_some() {
+        if name == "generate_series"
+            || name == "unnest"
+            || name == "generate_subscripts"
+            || crate::sql::json::JsonTable::resolve(name, &[]).is_some()
+        {
             return self.bind_select_list_function(name, args, scope);
         }
         if name == "pg_partition_ancestors" && args.len() == 1 {
@@ -4517,6 +4572,33 @@ fn literal_number(expr: &Expr) -> Option<f64> {
         Expr::Unary { op: ast::UnaryOperator::Minus, expr } => literal_number(expr).map(|f| -f),
         _ => None,
     }
+}
+
+/// Several `unnest` / `generate_subscripts` calls of one select list as one zipped call (PostgreSQL runs
+/// them in lockstep); any other mix is left as it is (and refused by the caller when there is more than one).
+/// The calls keep their order, so placeholder `k` is the zipped call's column `k`.
+fn zip_array_rows(calls: Vec<SelectListCall>) -> Vec<SelectListCall> {
+    if calls.len() < 2 {
+        return calls;
+    }
+    let mut zipped: Option<(ArrayRows, Vec<BoundExpr>)> = None;
+    for call in &calls {
+        let SelectListCall::Builtin(TableFunction::ArrayRows(rows), args) = call else {
+            return calls;
+        };
+        zipped = match zipped {
+            None => Some((*rows, args.clone())),
+            Some((so_far, mut all_args)) => match so_far.zip(*rows) {
+                Some(both) => {
+                    all_args.extend(args.iter().cloned());
+                    Some((both, all_args))
+                }
+                None => return calls,
+            },
+        };
+    }
+    let (rows, args) = zipped.expect("two calls or more");
+    vec![SelectListCall::Builtin(TableFunction::ArrayRows(rows), args)]
 }
 
 /// Where a select list's set-returning function results are numbered while it is bound (below the window

@@ -11,7 +11,7 @@ use std::cmp::Ordering;
 use super::eval::eval;
 use super::{Batch, BoxedOperator, ExecContext, Operator};
 use crate::error::{sqlstate, Error, Result};
-use crate::sql::plan::{BoundExpr, TableFunction};
+use crate::sql::plan::{ArrayRows, BoundExpr, TableFunction};
 use crate::sql::scalar;
 use crate::types::{Row, Value};
 
@@ -149,6 +149,7 @@ impl FunctionRows {
             TableFunction::Json(json) => {
                 Ok(FunctionRows::Computed(crate::sql::json::table_rows(json, args)?.into_iter()))
             }
+            TableFunction::ArrayRows(rows) => Ok(FunctionRows::Computed(array_rows(rows, args).into_iter())),
         }
     }
 
@@ -171,4 +172,33 @@ impl FunctionRows {
             FunctionRows::Computed(rows) => Ok(rows.next()),
         }
     }
+}
+
+/// The rows of zipped `unnest` / `generate_subscripts` columns (`args`: each column's array and dimension):
+/// as many as the longest column, a shorter one NULL past its end. A NULL array, or a dimension other than
+/// 1 (occam's arrays have one), gives a column no rows.
+fn array_rows(columns: ArrayRows, args: &[Value]) -> Vec<Row> {
+    let elements = |column: usize| match (&args[2 * column], &args[2 * column + 1]) {
+        (Value::Array(elements), Value::Int(1)) => elements.as_slice(),
+        _ => &[],
+    };
+    let width = columns.width as usize;
+    let count = (0..width).map(|column| elements(column).len()).max().unwrap_or(0);
+    (0..count)
+        .map(|i| {
+            (0..width)
+                .map(|column| {
+                    let bit = 1u8 << column;
+                    if i >= elements(column).len() {
+                        Value::Null
+                    } else if columns.subscripts & bit != 0 {
+                        let first = if columns.zero_based & bit != 0 { 0 } else { 1 };
+                        Value::Int(first + i as i64)
+                    } else {
+                        elements(column)[i].clone()
+                    }
+                })
+                .collect()
+        })
+        .collect()
 }

@@ -479,6 +479,35 @@ pub enum TableFunction {
     Series,
     /// `jsonb_array_elements`, `jsonb_each`, `jsonb_object_keys` and the rest (`sql::json::table_rows`).
     Json(crate::sql::json::JsonTable),
+    /// `unnest(array)` and `generate_subscripts(array, dim)` in a select list, several zipped into one row
+    /// source as PostgreSQL's ProjectSet does (as many rows as the longest, the others NULL-padded): see
+    /// [`ArrayRows`].
+    ArrayRows(ArrayRows),
+}
+
+/// The columns of a [`TableFunction::ArrayRows`]: column `i` (of `width`, at most 8) is `unnest` of its
+/// array, or `generate_subscripts` when bit `i` of `subscripts` is set (counting from 0 when bit `i` of
+/// `zero_based` is: `int2vector` / `oidvector`). Its arguments are each column's array and dimension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArrayRows {
+    pub width: u8,
+    pub subscripts: u8,
+    pub zero_based: u8,
+}
+
+impl ArrayRows {
+    /// The most columns one zipped call has (its masks' width).
+    pub const MAX_WIDTH: usize = 8;
+
+    /// `self`'s columns followed by `other`'s, None past [`ArrayRows::MAX_WIDTH`].
+    pub fn zip(self, other: ArrayRows) -> Option<ArrayRows> {
+        let width = self.width as usize + other.width as usize;
+        (width <= Self::MAX_WIDTH).then(|| ArrayRows {
+            width: width as u8,
+            subscripts: self.subscripts | (other.subscripts << self.width),
+            zero_based: self.zero_based | (other.zero_based << self.width),
+        })
+    }
 }
 
 impl TableFunction {
@@ -487,6 +516,8 @@ impl TableFunction {
         match self {
             TableFunction::Series => "generate_series",
             TableFunction::Json(json) => json.name(),
+            TableFunction::ArrayRows(rows) if rows.subscripts & 1 == 1 => "generate_subscripts",
+            TableFunction::ArrayRows(_) => "unnest",
         }
     }
 
@@ -495,12 +526,17 @@ impl TableFunction {
         match self {
             TableFunction::Series => &["generate_series"],
             TableFunction::Json(json) => json.column_names(),
+            TableFunction::ArrayRows(rows) if rows.subscripts & 1 == 1 => &["generate_subscripts"],
+            TableFunction::ArrayRows(_) => &["unnest"],
         }
     }
 
     /// How many columns each row has.
     pub fn width(&self) -> usize {
-        self.column_names().len()
+        match self {
+            TableFunction::ArrayRows(rows) => rows.width as usize,
+            _ => self.column_names().len(),
+        }
     }
 }
 
