@@ -108,12 +108,9 @@ pub struct Error {
     pub hint: Option<String>,
     /// 1-based character position in the statement text, as in PostgreSQL's ErrorResponse `P` field.
     pub position: Option<usize>,
-    /// Where it happened, as PostgreSQL's ErrorResponse `W` field (`COPY t, line 2, column a: "x"`); see
-    /// [`Error::context`].
+    /// What few errors carry: where it happened ([`Error::context`]) and the objects it is about
+    /// ([`Error::objects`]).
     pub context: Option<Box<ErrorContext>>,
-    /// The schema, table, column and constraint the error is about (ErrorResponse's `s`, `t`, `c`, `n`
-    /// fields), which drivers expose (psycopg's `diag.constraint_name`, asyncpg's `constraint_name`).
-    pub objects: Option<Box<ErrorObjects>>,
     pub severity: Severity,
 }
 
@@ -127,10 +124,15 @@ pub struct ErrorObjects {
     pub constraint: Option<String>,
 }
 
-/// PostgreSQL's CONTEXT text of an error, behind one pointer: `Error` is returned by value everywhere, so
-/// what few errors carry stays out of line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ErrorContext(pub String);
+/// What few errors carry, behind one pointer (`Error` is returned by value everywhere, so it stays small):
+/// PostgreSQL's CONTEXT text (ErrorResponse `W`: `COPY t, line 2, column a: "x"`), and the schema, table,
+/// column and constraint an integrity error is about (`s`, `t`, `c`, `n`), which drivers expose
+/// (psycopg's `diag.constraint_name`, asyncpg's `constraint_name`, node-postgres' `err.constraint`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorContext {
+    pub text: Option<String>,
+    pub objects: Option<ErrorObjects>,
+}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -143,7 +145,6 @@ impl Error {
             hint: None,
             position: None,
             context: None,
-            objects: None,
             severity: Severity::Error,
         }
     }
@@ -159,7 +160,7 @@ impl Error {
     }
 
     pub fn with_context(mut self, context: impl Into<String>) -> Self {
-        self.context = Some(Box::new(ErrorContext(context.into())));
+        self.context.get_or_insert_with(Box::default).text = Some(context.into());
         self
     }
 
@@ -174,18 +175,23 @@ impl Error {
     }
 
     fn with_objects(mut self, schema: &str, table: &str, column: Option<&str>, constraint: Option<&str>) -> Self {
-        self.objects = Some(Box::new(ErrorObjects {
+        self.context.get_or_insert_with(Box::default).objects = Some(ErrorObjects {
             schema: schema.to_string(),
             table: table.to_string(),
             column: column.map(str::to_string),
             constraint: constraint.map(str::to_string),
-        }));
+        });
         self
+    }
+
+    /// The objects an integrity error is about, if any.
+    pub fn objects(&self) -> Option<&ErrorObjects> {
+        self.context.as_deref().and_then(|context| context.objects.as_ref())
     }
 
     /// The CONTEXT text, if any.
     pub fn context(&self) -> Option<&str> {
-        self.context.as_deref().map(|context| context.0.as_str())
+        self.context.as_deref().and_then(|context| context.text.as_deref())
     }
 
     pub fn with_position(mut self, position: usize) -> Self {

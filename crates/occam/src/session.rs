@@ -193,20 +193,29 @@ impl PreparedStatement {
         matches!(self.statement, Some(Statement::Call { .. }))
     }
 
-    /// The plan, re-planned (keeping the parameter types) if the catalog or the search path changed since
-    /// it was made.
-    fn current_plan(&self, db: &Database, statement: &Statement, user: &str) -> Result<Arc<PlannedStatement>> {
+    /// The plan, re-planned (keeping the parameter types) against `catalog` if the catalog or the search
+    /// path changed since it was made. After DDL in the open transaction (`own_ddl`; `catalog` is then what
+    /// that transaction sees) it is always planned afresh and not kept: those changes may roll back.
+    fn current_plan(
+        &self,
+        db: &Database,
+        catalog: &catalog::Catalog,
+        own_ddl: bool,
+        statement: &Statement,
+        user: &str,
+    ) -> Result<Arc<PlannedStatement>> {
         let mut cached = self.plan.lock();
         let version = db.catalog_version();
         let path = crate::catalog::schemas::search_path();
-        if let Some((planned_path, plan)) = cached.as_ref() {
+        if let (Some((planned_path, plan)), false) = (cached.as_ref(), own_ddl) {
             if plan.catalog_version == version && *planned_path == path {
                 return Ok(plan.clone());
             }
         }
-        let plan =
-            Arc::new(crate::sql::bind::plan_statement_as(&db.catalog(), statement, &self.param_types, Some(user))?);
-        *cached = Some((path, plan.clone()));
+        let plan = Arc::new(crate::sql::bind::plan_statement_as(catalog, statement, &self.param_types, Some(user))?);
+        if !own_ddl {
+            *cached = Some((path, plan.clone()));
+        }
         Ok(plan)
     }
 }
@@ -627,14 +636,17 @@ impl Session {
                 unplanned(Some(Statement::Show { name }), vec![column])
             }
             Some(statement) => {
-                let planned =
-                    crate::sql::bind::plan_statement_as(&self.db.catalog(), &statement, param_types, Some(&self.user))?;
+                // Planned as the open transaction sees the catalog (a table it created is there); such a
+                // plan is not kept for later executions (see `PreparedStatement::current_plan`).
+                let catalog = self.planning_catalog()?;
+                let planned = crate::sql::bind::plan_statement_as(&catalog, &statement, param_types, Some(&self.user))?;
+                let keep = !self.did_ddl_in_transaction();
                 PreparedStatement {
                     sql: sql.to_string(),
                     param_types: planned.param_types.clone(),
                     columns: planned.columns.clone(),
                     statement: Some(statement),
-                    plan: Mutex::new(Some((crate::catalog::schemas::search_path(), Arc::new(planned)))),
+                    plan: Mutex::new(keep.then(|| (crate::catalog::schemas::search_path(), Arc::new(planned)))),
                 }
             }
         };
@@ -879,17 +891,30 @@ impl Session {
                     check_copy_endpoint(&copy.endpoint, copy.is_from, self.superuser)?;
                 }
                 check_statement_rules(self.db.rules(), statement)?;
-                let catalog = self.planning_catalog()?;
-                let planned = match prepared {
-                    Some(prepared) => prepared.current_plan(&self.db, statement, &self.user)?,
-                    None => Arc::new(crate::sql::bind::plan_statement_as(&catalog, statement, &[], Some(&self.user))?),
-                };
-                if !self.superuser {
-                    privileges::check(&catalog, &self.user, statement)?;
-                }
+                let planned = self.plan_checked(statement, prepared)?;
                 self.run_planned(&planned, params, in_batch)
             }
         }
+    }
+
+    /// The plan of `statement` (the prepared statement's, re-planned if the catalog changed, or a fresh
+    /// one) against the catalog this transaction sees, once the session's user may run it.
+    fn plan_checked(
+        &self,
+        statement: &Statement,
+        prepared: Option<&PreparedStatement>,
+    ) -> Result<Arc<PlannedStatement>> {
+        let catalog = self.planning_catalog()?;
+        let planned = match prepared {
+            Some(prepared) => {
+                prepared.current_plan(&self.db, &catalog, self.did_ddl_in_transaction(), statement, &self.user)?
+            }
+            None => Arc::new(crate::sql::bind::plan_statement_as(&catalog, statement, &[], Some(&self.user))?),
+        };
+        if !self.superuser {
+            privileges::check(&catalog, &self.user, statement)?;
+        }
+        Ok(planned)
     }
 
     /// `DECLARE name CURSOR FOR query`: runs the query (with the statement's parameters) and keeps its rows
@@ -913,14 +938,7 @@ impl Session {
             return Err(Error::new("42P03", format!("cursor \"{}\" already exists", declare.name)));
         }
         check_statement_rules(self.db.rules(), &declare.query)?;
-        let catalog = self.planning_catalog()?;
-        let planned = match prepared {
-            Some(prepared) => prepared.current_plan(&self.db, &declare.query, &self.user)?,
-            None => Arc::new(crate::sql::bind::plan_statement_as(&catalog, &declare.query, &[], Some(&self.user))?),
-        };
-        if !self.superuser {
-            privileges::check(&catalog, &self.user, &declare.query)?;
-        }
+        let planned = self.plan_checked(&declare.query, prepared)?;
         let result = self.run_planned(&planned, params, in_batch)?;
         self.cursors.declare(&declare.name, result, declare.scroll, declare.hold, in_block)?;
         Ok(command("DECLARE CURSOR"))
@@ -940,6 +958,11 @@ impl Session {
             State::Active(active) => self.transaction_catalog(active),
             _ => Ok(self.db.catalog()),
         }
+    }
+
+    /// Whether the open transaction has run DDL (so its catalog differs from the database's).
+    fn did_ddl_in_transaction(&self) -> bool {
+        matches!(&self.state, State::Active(active) if active.did_ddl)
     }
 
     /// The catalog as transaction `active` sees it (see `planning_catalog`).

@@ -430,3 +430,28 @@ fn queries_share_the_server_query_memory() {
     assert_eq!(int(&mut first, "SELECT 1"), 1);
     assert_eq!(int(&mut second, sort), 4000);
 }
+
+/// A statement prepared (extended protocol Parse) inside a transaction that created its table sees that
+/// table, as in PostgreSQL (knex's `trx.schema.createTable(...)` then `trx(table).insert(...)`); its plan is
+/// not kept past the transaction, so after a ROLLBACK the table is gone for it too.
+#[test]
+fn statements_prepared_after_ddl_in_the_transaction_see_it() {
+    let config = Config { compat: occam::CompatMode::Postgres, ..Config::default() };
+    let db = Database::open(&config).unwrap();
+    let mut s = db.session("admin").unwrap();
+    ok(&mut s, "BEGIN");
+    ok(&mut s, "CREATE TABLE made_in_tx (id int PRIMARY KEY)");
+    let insert = s.prepare("INSERT INTO made_in_tx VALUES ($1)", &[]).unwrap();
+    assert_eq!(insert.param_types, [DataType::Int4]);
+    s.execute(&insert, &[Value::Int(1)]).unwrap();
+    ok(&mut s, "COMMIT");
+    s.execute(&insert, &[Value::Int(2)]).unwrap();
+    assert_eq!(int(&mut s, "SELECT count(*) FROM made_in_tx"), 2);
+
+    ok(&mut s, "BEGIN");
+    ok(&mut s, "CREATE TABLE rolled_back (id int PRIMARY KEY)");
+    let insert = s.prepare("INSERT INTO rolled_back VALUES ($1)", &[]).unwrap();
+    s.execute(&insert, &[Value::Int(1)]).unwrap();
+    ok(&mut s, "ROLLBACK");
+    assert_eq!(s.execute(&insert, &[Value::Int(1)]).unwrap_err().code, "42P01");
+}

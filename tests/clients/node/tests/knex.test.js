@@ -117,6 +117,24 @@ test('transactions: commit and rollback', async () => {
   assert.deepEqual(rows, [{ id: 10 }]);
 });
 
+test('DDL inside a transaction, and truncate', async () => {
+  const ddlThenDml = knex.transaction(async (trx) => {
+    await trx.schema.createTable('knex_in_tx', (t) => t.integer('id').primary());
+    await trx('knex_in_tx').insert({ id: 1 });
+  });
+  if (isDsql) {
+    // DSQL: one DDL statement per transaction, never with DML; and no TRUNCATE.
+    await assertSqlState(ddlThenDml, '0A000', /ddl and dml are not supported in the same transaction/);
+    assert.equal(await knex.schema.hasTable('knex_in_tx'), false);
+    await assertSqlState(knex('knex_items').truncate(), '0A000', /unsupported statement: Truncate/);
+    return;
+  }
+  await ddlThenDml;
+  assert.deepEqual(await knex('knex_in_tx').select('id'), [{ id: 1 }]);
+  await knex('knex_in_tx').truncate();
+  assert.deepEqual(await knex('knex_in_tx').select('id'), []);
+});
+
 test('unique violation is 23505 and the pool stays usable', async () => {
   const err = await assertSqlState(knex('knex_items').insert({ id: 1, big: 1 }), '23505');
   assert.equal(err.constraint, 'knex_items_pkey');

@@ -2945,8 +2945,8 @@ impl<'c> Binder<'c> {
                 scope.push(Some(item_name), table_scope_columns(&table, alias.as_ref()))?;
                 Source::Table { table, alias: alias.as_ref().map(|a| a.name.clone()) }
             }
-            TableRef::Function { name, args, alias } if name == "unnest" => {
-                return self.plan_unnest(args, alias.as_ref());
+            TableRef::Function { name, args, alias } if ZippedCalls::is_zipped(name) => {
+                return self.plan_zipped_item(name, args, alias.as_ref());
             }
             TableRef::Function { name, args, alias } if self.is_sql_function_item(name) => {
                 return self.as_lateral(|b| b.plan_sql_function_item(name, args, alias.as_ref()));
@@ -3096,50 +3096,41 @@ impl<'c> Binder<'c> {
         Ok((source, scope))
     }
 
-    /// `unnest(array) [AS a[(c)]]` in FROM: the array's elements as rows, planned as
-    /// `(SELECT (array)[i] FROM generate_series(1, cardinality(array)) AS i)` (the array may refer to
-    /// enclosing queries, as `unnest(t.col)` in a subquery does).
-    fn plan_unnest(&mut self, args: &[Expr], alias: Option<&ast::TableAlias>) -> Result<(Source, Scope)> {
-        let [array] = args else {
-            return Err(Error::unsupported("unnest with more than one argument is not supported"));
-        };
-        let index = Expr::Column { table: Some("unnest_index".into()), name: "i".into() };
-        let element = Expr::Subscript { expr: Box::new(array.clone()), index: Box::new(index) };
-        let count = Expr::Function {
-            name: "coalesce".into(),
-            args: vec![
-                Expr::Function { name: "cardinality".into(), args: vec![array.clone()], distinct: false, star: false },
-                Expr::Literal(Literal::Number(Value::Int(0), DataType::Int4)),
-            ],
-            distinct: false,
-            star: false,
-        };
-        let select = ast::Select {
-            grouping_sets: Vec::new(),
-            distinct: false,
-            distinct_on: Vec::new(),
-            projection: vec![SelectItem::Expr { expr: element, alias: Some("unnest".into()) }],
-            from: vec![TableRef::Function {
-                name: "generate_series".into(),
-                args: vec![Expr::Literal(Literal::Number(Value::Int(1), DataType::Int4)), count],
-                alias: Some(ast::TableAlias { name: "unnest_index".into(), columns: vec!["i".into()] }),
-            }],
-            filter: None,
-            group_by: Vec::new(),
-            having: None,
-        };
-        let query = ast::Query {
-            with: Vec::new(),
-            body: ast::QueryBody::Select(Box::new(select)),
-            order_by: Vec::new(),
-            limit: None,
-            offset: None,
-            locking: None,
-        };
-        let name = alias.map_or("unnest".to_string(), |a| a.name.clone());
+    /// `unnest(array)` or `generate_subscripts(array, dim)` in FROM: the rows of the one call, as a lateral
+    /// subquery (the one a select list's calls run in, `ZippedCalls::query`). Its column is named after
+    /// the alias's column, else the alias, else the function, as PostgreSQL names it.
+    fn plan_zipped_item(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        alias: Option<&ast::TableAlias>,
+    ) -> Result<(Source, Scope)> {
+        let call = Expr::Function { name: name.to_string(), args: args.to_vec(), distinct: false, star: false };
+        self.as_lateral(|b| b.check_zipped_arguments(name, args, &Scope::default()))?;
+        let query = ZippedCalls { calls: vec![call], column_types: None }.query()?;
+        let relation = alias.map_or(name.to_string(), |a| a.name.clone());
         let column = alias.map(|a| a.columns.first().cloned().unwrap_or_else(|| a.name.clone()));
-        let alias = ast::TableAlias { name, columns: vec![column.unwrap_or_else(|| "unnest".into())] };
+        let alias = ast::TableAlias { name: relation, columns: vec![column.unwrap_or_else(|| name.to_string())] };
         self.plan_table_ref(&TableRef::Subquery { query: Box::new(query), alias: Some(alias), lateral: true })
+    }
+
+    /// 42883 `function unnest(integer) does not exist` for a call whose first argument is not an array
+    /// (before its rewrite would report the functions it is made of).
+    fn check_zipped_arguments(&mut self, name: &str, args: &[Expr], scope: &Scope) -> Result<()> {
+        let Some(array) = args.first() else { return Ok(()) };
+        let clause = self.clause;
+        let bound = self.bind_expr(array, scope);
+        self.clause = clause;
+        let (_, array_type) = bound?;
+        if array_type.element().is_none() && array_type != DataType::Unknown {
+            let mut types = vec![array_type];
+            for arg in &args[1..] {
+                types.push(self.bind_expr(arg, scope)?.1);
+            }
+            self.clause = clause;
+            return Err(functions::function_does_not_exist(name, &types));
+        }
+        Ok(())
     }
 
     /// A set-returning function in the select list (`SELECT jsonb_array_elements(doc) FROM t`): planned as
@@ -3181,6 +3172,7 @@ impl<'c> Binder<'c> {
                 "set-returning functions are only supported in FROM and in the select list of a query without aggregates",
             ));
         };
+        self.check_zipped_arguments(name, args, scope)?;
         let zipped = self.zipped_calls.as_ref().expect("found the call");
         let types = match &zipped.column_types {
             Some(types) => types.clone(),

@@ -990,7 +990,16 @@ fn operators() {
     assert_eq!(expr("a ~ b"), binary(col("a"), B::RegexMatch, col("b")));
     assert_eq!(expr("a OPERATOR(pg_catalog.!~*) b"), binary(col("a"), B::NotRegexIMatch, col("b")));
     assert_eq!(parse_expression("a OPERATOR(pg_catalog.@@) b").unwrap_err().code, "42883");
-    assert_eq!(parse_expression("a # b").unwrap_err().code, "0A000");
+    // The integer bitwise operators.
+    for (sql, op) in [
+        ("a & b", B::BitAnd),
+        ("a | b", B::BitOr),
+        ("a # b", B::BitXor),
+        ("a << b", B::ShiftLeft),
+        ("a >> b", B::ShiftRight),
+    ] {
+        assert_eq!(expr(sql), binary(col("a"), op, col("b")), "{sql}");
+    }
     // The json operators: left-associative chains, below comparison in precedence; `?` is an operator.
     let text = |s: &str| Expr::Literal(Literal::String(s.into()));
     assert_eq!(expr("a -> 'b' ->> 'c'"), binary(binary(col("a"), B::Arrow, text("b")), B::LongArrow, text("c")));

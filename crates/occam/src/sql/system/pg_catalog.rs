@@ -107,6 +107,7 @@ pub static RELATIONS: &[SystemRelation] = &[
     view!("pg_stat_activity", 12222, &[("datid", DataType::Oid), ("datname", DataType::Name), ("pid", DataType::Int4), ("leader_pid", DataType::Int4), ("usesysid", DataType::Oid), ("usename", DataType::Name), ("application_name", DataType::Text), ("client_addr", DataType::Text), ("client_hostname", DataType::Text), ("client_port", DataType::Int4), ("backend_start", DataType::Timestamptz), ("xact_start", DataType::Timestamptz), ("query_start", DataType::Timestamptz), ("state_change", DataType::Timestamptz), ("wait_event_type", DataType::Text), ("wait_event", DataType::Text), ("state", DataType::Text), ("backend_xid", DataType::Oid), ("backend_xmin", DataType::Oid), ("query_id", DataType::Int8), ("query", DataType::Text), ("backend_type", DataType::Text)], pg_stat_activity),
     view!("pg_stat_user_tables", 12161, &[("relid", DataType::Oid), ("schemaname", DataType::Name), ("relname", DataType::Name), ("seq_scan", DataType::Int8), ("seq_tup_read", DataType::Int8), ("idx_scan", DataType::Int8), ("idx_tup_fetch", DataType::Int8), ("n_tup_ins", DataType::Int8), ("n_tup_upd", DataType::Int8), ("n_tup_del", DataType::Int8), ("n_tup_hot_upd", DataType::Int8), ("n_live_tup", DataType::Int8), ("n_dead_tup", DataType::Int8), ("n_mod_since_analyze", DataType::Int8), ("n_ins_since_vacuum", DataType::Int8), ("last_vacuum", DataType::Timestamptz), ("last_autovacuum", DataType::Timestamptz), ("last_analyze", DataType::Timestamptz), ("last_autoanalyze", DataType::Timestamptz), ("vacuum_count", DataType::Int8), ("autovacuum_count", DataType::Int8), ("analyze_count", DataType::Int8), ("autoanalyze_count", DataType::Int8)], pg_stat_user_tables),
     view!("pg_policies", 12018, &[("schemaname", DataType::Name), ("tablename", DataType::Name), ("policyname", DataType::Name), ("permissive", DataType::Text), ("roles", DataType::Array(ArrayElement::NAME)), ("cmd", DataType::Text), ("qual", DataType::Text), ("with_check", DataType::Text)], super::no_rows),
+    view!("pg_stat_user_indexes", 12192, &[("relid", DataType::Oid), ("indexrelid", DataType::Oid), ("schemaname", DataType::Name), ("relname", DataType::Name), ("indexrelname", DataType::Name), ("idx_scan", DataType::Int8), ("idx_tup_read", DataType::Int8), ("idx_tup_fetch", DataType::Int8)], pg_stat_user_indexes),
     view!("pg_stats", 12053, &[("schemaname", DataType::Name), ("tablename", DataType::Name), ("attname", DataType::Name), ("inherited", DataType::Bool), ("null_frac", DataType::Float4), ("avg_width", DataType::Int4), ("n_distinct", DataType::Float4), ("most_common_vals", DataType::Text), ("most_common_freqs", DataType::Array(ArrayElement::FLOAT4)), ("histogram_bounds", DataType::Text), ("correlation", DataType::Float4), ("most_common_elems", DataType::Text), ("most_common_elem_freqs", DataType::Array(ArrayElement::FLOAT4)), ("elem_count_histogram", DataType::Array(ArrayElement::FLOAT4))], pg_stats),
     view!("pg_locks", 12073, &[("locktype", DataType::Text), ("database", DataType::Oid), ("relation", DataType::Oid), ("page", DataType::Int4), ("tuple", DataType::Int2), ("virtualxid", DataType::Text), ("transactionid", DataType::Oid), ("classid", DataType::Oid), ("objid", DataType::Oid), ("objsubid", DataType::Int2), ("virtualtransaction", DataType::Text), ("pid", DataType::Int4), ("mode", DataType::Text), ("granted", DataType::Bool), ("fastpath", DataType::Bool), ("waitstart", DataType::Timestamptz)], super::no_rows),
 ];
@@ -1031,6 +1032,30 @@ fn pg_stat_user_tables(ctx: &SystemContext) -> Result<Vec<Row>> {
         );
     }
     Ok(out)
+}
+
+/// Every index of a user table (primary keys too, as PG), with PostgreSQL's counters at zero (occam counts
+/// no index scans).
+fn pg_stat_user_indexes(ctx: &SystemContext) -> Result<Vec<Row>> {
+    Ok(rows::classes(ctx.catalog())
+        .iter()
+        .filter(|class| class.index_columns().is_some())
+        .filter_map(|class| {
+            let table = class.table()?;
+            Some(
+                ctx.row()
+                    .set("relid", oids::table(table.id))
+                    .set("indexrelid", class.oid())
+                    .set("schemaname", class.schema_name())
+                    .set("relname", table.name.clone())
+                    .set("indexrelname", class.name())
+                    .set("idx_scan", 0i64)
+                    .set("idx_tup_read", 0i64)
+                    .set("idx_tup_fetch", 0i64)
+                    .finish(),
+            )
+        })
+        .collect())
 }
 
 /// What ANALYZE gathered, one row per analyzed column (as `sys.table_statistics`, in `pg_stats`' shape).
