@@ -1103,6 +1103,10 @@ pub enum BinaryOperator {
     Modulo,
     /// `^` (exponentiation; left-associative in PostgreSQL).
     Pow,
+    /// `&`, `|`, `#`: bitwise operators on integers.
+    BitAnd,
+    BitOr,
+    BitXor,
     Eq,
     NotEq,
     Lt,
@@ -1143,6 +1147,9 @@ impl BinaryOperator {
             BinaryOperator::Divide => "/",
             BinaryOperator::Modulo => "%",
             BinaryOperator::Pow => "^",
+            BinaryOperator::BitAnd => "&",
+            BinaryOperator::BitOr => "|",
+            BinaryOperator::BitXor => "#",
             BinaryOperator::Eq => "=",
             BinaryOperator::NotEq => "<>",
             BinaryOperator::Lt => "<",

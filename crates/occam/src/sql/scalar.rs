@@ -39,6 +39,10 @@ pub enum BinaryOp {
     ILike,
     /// `^`: exponentiation (float8 ^ float8 or numeric ^ numeric).
     Pow,
+    /// `&`, `|`, `#`: bitwise AND, OR and XOR of integers.
+    BitAnd,
+    BitOr,
+    BitXor,
 }
 
 impl BinaryOp {
@@ -60,6 +64,9 @@ impl BinaryOp {
             BinaryOp::Like => "~~",
             BinaryOp::ILike => "~~*",
             BinaryOp::Pow => "^",
+            BinaryOp::BitAnd => "&",
+            BinaryOp::BitOr => "|",
+            BinaryOp::BitXor => "#",
         }
     }
 
@@ -225,6 +232,23 @@ pub fn binary_signature(op: BinaryOp, left: &DataType, right: &DataType) -> Resu
         }
         BinaryOp::Pow => {
             let operand = power_operand_type(&l, &r).ok_or_else(not_found)?;
+            sig(operand, operand, operand)
+        }
+        // Integers of one width each (smallint & smallint is smallint); mixed widths widen, as PG's implicit
+        // casts pick the wider operator.
+        BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::BitXor => {
+            let rank = |t: &DataType| match t {
+                DataType::Int2 => Some(1),
+                DataType::Int4 | DataType::Unknown => Some(2),
+                DataType::Int8 => Some(3),
+                _ => None,
+            };
+            let (Some(a), Some(b)) = (rank(&l), rank(&r)) else { return Err(not_found()) };
+            let operand = match a.max(b) {
+                1 => DataType::Int2,
+                2 => DataType::Int4,
+                _ => DataType::Int8,
+            };
             sig(operand, operand, operand)
         }
     }
@@ -759,6 +783,16 @@ pub fn eval_binary(op: BinaryOp, left: &Value, right: &Value, sig: &BinarySignat
     match op {
         BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Mod => {
             eval_arithmetic(op, left, right, sig)
+        }
+        BinaryOp::BitAnd | BinaryOp::BitOr | BinaryOp::BitXor => {
+            let (Value::Int(a), Value::Int(b)) = (left, right) else {
+                return Err(Error::internal(format!("bitwise {} on {left:?} and {right:?}", op.symbol())));
+            };
+            Ok(Value::Int(match op {
+                BinaryOp::BitAnd => a & b,
+                BinaryOp::BitOr => a | b,
+                _ => a ^ b,
+            }))
         }
         BinaryOp::Eq | BinaryOp::NotEq | BinaryOp::Lt | BinaryOp::LtEq | BinaryOp::Gt | BinaryOp::GtEq => {
             let ordering = compare(left, right).ok_or_else(|| {
