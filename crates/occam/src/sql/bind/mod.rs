@@ -2359,7 +2359,14 @@ impl<'c> Binder<'c> {
                 ));
             }
             let width = scope.width();
-            let place = |c: usize| if (SELECT_LIST_FUNCTIONS..WINDOW_RESULTS).contains(&c) { width } else { c };
+            // The one call's columns follow the FROM row (a field selection's placeholder says which).
+            let place = |c: usize| {
+                if (SELECT_LIST_FUNCTIONS..WINDOW_RESULTS).contains(&c) {
+                    width + (c - SELECT_LIST_FUNCTIONS) / SELECT_LIST_FIELD
+                } else {
+                    c
+                }
+            };
             for expr in &mut projection {
                 *expr = expr.map_columns(&place);
             }
@@ -3007,6 +3014,35 @@ impl<'c> Binder<'c> {
         Ok((self.add_select_list_call(SelectListCall::Builtin(function, args)), data_type))
     }
 
+    /// `(f(args)).field` in the select list: the field's column of a set-returning function's row, the
+    /// function planned as [`Binder::bind_select_list_function`] plans a one-column one.
+    fn bind_select_list_field(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        field: &str,
+        scope: &Scope,
+    ) -> Result<(BoundExpr, DataType)> {
+        if self.select_list_functions.is_none() || self.in_aggregate || self.in_window {
+            return Err(Error::unsupported("a field selection outside a select list"));
+        }
+        let clause = self.clause;
+        let planned = self.plan_table_function(name, args, scope);
+        self.clause = clause;
+        let (function, args, columns, _) = planned?;
+        let Some(position) = columns.iter().position(|(column, _)| *column == field) else {
+            return Err(Error::new(
+                sqlstate::UNDEFINED_COLUMN,
+                format!("could not identify column \"{field}\" in record data type"),
+            ));
+        };
+        let data_type = columns[position].1;
+        let BoundExpr::Column(placeholder) = self.add_select_list_call(SelectListCall::Builtin(function, args)) else {
+            return Err(Error::internal("a select-list call's placeholder"));
+        };
+        Ok((BoundExpr::Column(placeholder + position * SELECT_LIST_FIELD), data_type))
+    }
+
     /// The placeholder column of a set-returning call in the select list (the same call twice: the same).
     fn add_select_list_call(&mut self, call: SelectListCall) -> BoundExpr {
         let calls = self.select_list_functions.as_mut().expect("checked by the caller");
@@ -3065,6 +3101,14 @@ impl<'c> Binder<'c> {
             let (expr, data_type) = self.bind_expr(arg, preceding)?;
             bound.push(expr);
             types.push(data_type);
+        }
+        if name == "information_schema._pg_expandarray" {
+            let ([arg], [array]) = (bound.as_slice(), types.as_slice()) else {
+                return Err(functions::function_does_not_exist(name, &types));
+            };
+            let Some(element) = array.element() else { return Err(functions::function_does_not_exist(name, &types)) };
+            let columns = vec![("x", element), ("n", DataType::Int4)];
+            return Ok((TableFunction::ExpandArray, vec![arg.clone()], columns, false));
         }
         if name == "unnest" {
             let ([arg], [array]) = (bound.as_slice(), types.as_slice()) else {
@@ -3339,6 +3383,18 @@ impl<'c> Binder<'c> {
                 }
                 let function = crate::sql::arrays::resolve_construct(&types)?;
                 self.call(function, bound, types)
+            }
+            Expr::FieldSelect { expr: inner, field } => {
+                let mut call = inner.as_ref();
+                while let Expr::Positioned { expr, .. } = call {
+                    call = expr;
+                }
+                match call {
+                    Expr::Function { name, args, distinct: false, star: false } => {
+                        self.bind_select_list_field(name, args, field, scope)
+                    }
+                    _ => Err(Error::unsupported("a field selection of anything but a set-returning function")),
+                }
             }
             Expr::Subscript { expr: inner, index } => {
                 let (array, array_type) = self.bind_expr(inner, scope)?;
@@ -3647,7 +3703,8 @@ impl<'c> Binder<'c> {
             };
             return self.bind_aggregate(&call, star, scope);
         }
-        if name == "generate_series" || name == "unnest" || crate::sql::json::JsonTable::resolve(name, &[]).is_some() {
+        let set_returning = ["generate_series", "unnest", "information_schema._pg_expandarray"];
+        if set_returning.contains(&name) || crate::sql::json::JsonTable::resolve(name, &[]).is_some() {
             return self.bind_select_list_function(name, args, scope);
         }
         if name == "pg_partition_ancestors" && args.len() == 1 {
@@ -4449,7 +4506,7 @@ fn contains_aggregate(expr: &Expr) -> bool {
         Expr::Binary { left, right, .. } => contains_aggregate(left) || contains_aggregate(right),
         Expr::And(operands) | Expr::Or(operands) => operands.iter().any(contains_aggregate),
         Expr::Unary { expr, .. } | Expr::IsNull { expr, .. } | Expr::Cast { expr, .. } => contains_aggregate(expr),
-        Expr::Positioned { expr, .. } => contains_aggregate(expr),
+        Expr::Positioned { expr, .. } | Expr::FieldSelect { expr, .. } => contains_aggregate(expr),
         Expr::InList { expr, list, .. } => contains_aggregate(expr) || list.iter().any(contains_aggregate),
         Expr::Between { expr, low, high, .. } => {
             contains_aggregate(expr) || contains_aggregate(low) || contains_aggregate(high)
@@ -4499,6 +4556,7 @@ pub fn column_name(expr: &Expr) -> (String, u8) {
         Expr::Case { .. } => ("case".to_string(), 1),
         Expr::Array(_) => ("array".to_string(), 1),
         Expr::Subscript { expr, .. } => column_name(expr),
+        Expr::FieldSelect { field, .. } => (field.clone(), 2),
         Expr::Exists { .. } => ("exists".to_string(), 2),
         Expr::Subquery(query) => match &query.body {
             ast::QueryBody::Select(select) => match select.projection.first() {
@@ -4572,3 +4630,5 @@ fn literal_number(expr: &Expr) -> Option<f64> {
 /// Where a select list's set-returning function results are numbered while it is bound (below the window
 /// results): see `Binder::select_list_functions`.
 const SELECT_LIST_FUNCTIONS: usize = 1 << 39;
+/// The stride of a field's placeholder past its call's (`(f(x)).n`: field 1), below `WINDOW_RESULTS`.
+const SELECT_LIST_FIELD: usize = 1 << 32;

@@ -280,6 +280,9 @@ impl Translator<'_> {
                         _ => return Err(unsupported("a field selection")),
                     }
                 }
+                if let ([], [sp::AccessExpr::Dot(E::Identifier(field))]) = (parts.as_slice(), last) {
+                    return Ok(Expr::FieldSelect { expr: self.boxed(root)?, field: fold_ident(field) });
+                }
                 let array = if parts.is_empty() { self.expr(root)? } else { self.compound_column(&parts)? };
                 match last {
                     [sp::AccessExpr::Subscript(sp::Subscript::Index { index })] => {

@@ -488,6 +488,8 @@ pub enum TableFunction {
     SequenceState,
     /// `unnest(array)` in a select list (in FROM it is planned over `generate_series`): the elements.
     Unnest,
+    /// `information_schema._pg_expandarray(array)`: each element `x` with its 1-based position `n`.
+    ExpandArray,
 }
 
 impl TableFunction {
@@ -499,6 +501,7 @@ impl TableFunction {
             TableFunction::Options => "pg_options_to_table",
             TableFunction::SequenceState => "sequence",
             TableFunction::Unnest => "unnest",
+            TableFunction::ExpandArray => "_pg_expandarray",
         }
     }
 
@@ -510,6 +513,7 @@ impl TableFunction {
             TableFunction::Options => &["option_name", "option_value"],
             TableFunction::SequenceState => &["last_value", "log_cnt", "is_called"],
             TableFunction::Unnest => &["unnest"],
+            TableFunction::ExpandArray => &["x", "n"],
         }
     }
 
