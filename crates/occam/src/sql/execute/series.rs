@@ -151,11 +151,9 @@ impl FunctionRows {
             }
             TableFunction::Options => Ok(FunctionRows::Computed(option_rows(&args[0]).into_iter())),
             TableFunction::ExpandArray => Ok(FunctionRows::Computed(match &args[0] {
-                Value::Array(elements) => (1..)
-                    .zip(elements)
-                    .map(|(n, x)| vec![x.clone(), Value::Int(n)])
-                    .collect::<Vec<_>>()
-                    .into_iter(),
+                Value::Array(elements) => {
+                    (1..).zip(elements).map(|(n, x)| vec![x.clone(), Value::Int(n)]).collect::<Vec<_>>().into_iter()
+                }
                 _ => Vec::new().into_iter(),
             })),
             TableFunction::Unnest => Ok(FunctionRows::Computed(match &args[0] {
