@@ -992,7 +992,8 @@ fn operators() {
     assert_eq!(expr("a ~ b"), binary(col("a"), B::RegexMatch, col("b")));
     assert_eq!(expr("a OPERATOR(pg_catalog.!~*) b"), binary(col("a"), B::NotRegexIMatch, col("b")));
     assert_eq!(parse_expression("a OPERATOR(pg_catalog.@@) b").unwrap_err().code, "42883");
-    assert_eq!(parse_expression("a # b").unwrap_err().code, "0A000");
+    assert_eq!(expr("a # b & c"), binary(binary(col("a"), B::BitXor, col("b")), B::BitAnd, col("c")));
+    assert_eq!(parse_expression("a << b").unwrap_err().code, "0A000");
     // The json operators: left-associative chains, below comparison in precedence; `?` is an operator.
     let text = |s: &str| Expr::Literal(Literal::String(s.into()));
     assert_eq!(expr("a -> 'b' ->> 'c'"), binary(binary(col("a"), B::Arrow, text("b")), B::LongArrow, text("c")));
