@@ -58,6 +58,7 @@ const PARAMETERS: &[Parameter] = &[
     fixed("is_superuser", "off"),
     fixed("session_authorization", ""),
     fixed("max_identifier_length", "63"),
+    fixed("max_index_keys", "32"),
     parameter("transaction_isolation", "repeatable read"),
     parameter("default_transaction_read_only", "off"),
     parameter("TimeZone", "UTC"),

@@ -1296,6 +1296,12 @@ pub enum Expr {
         expr: Box<Expr>,
         index: Box<Expr>,
     },
+    /// `(expr).field`: a field of a set-returning function's row, in a select list
+    /// (`(information_schema._pg_expandarray(indkey)).n`, as pgjdbc writes).
+    FieldSelect {
+        expr: Box<Expr>,
+        field: String,
+    },
     /// A syntax error position in the original text for errors raised while planning this expression,
     /// when known (1-based character offset).
     Positioned {
@@ -1317,6 +1323,7 @@ impl Expr {
             | Expr::IsNull { expr, .. }
             | Expr::Cast { expr, .. }
             | Expr::Positioned { expr, .. }
+            | Expr::FieldSelect { expr, .. }
             | Expr::InSubquery { expr, .. } => vec![expr],
             Expr::InList { expr, list, .. } => std::iter::once(expr.as_ref()).chain(list).collect(),
             Expr::Between { expr, low, high, .. } => vec![expr, low, high],

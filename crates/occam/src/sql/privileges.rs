@@ -416,7 +416,8 @@ impl<'a> Needs<'a> {
             Expr::Unary { expr, .. }
             | Expr::IsNull { expr, .. }
             | Expr::Cast { expr, .. }
-            | Expr::Positioned { expr, .. } => self.expr(expr),
+            | Expr::Positioned { expr, .. }
+            | Expr::FieldSelect { expr, .. } => self.expr(expr),
             Expr::InList { expr, list, .. } => {
                 self.expr(expr);
                 list.iter().for_each(|e| self.expr(e));

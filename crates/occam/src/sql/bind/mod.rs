@@ -473,7 +473,9 @@ fn collect_zipped_calls(expr: &Expr, calls: &mut Vec<Expr>) {
         }
         Expr::And(operands) | Expr::Or(operands) | Expr::Array(operands) => operands.iter().for_each(collect),
         Expr::Unary { expr, .. } | Expr::IsNull { expr, .. } | Expr::Cast { expr, .. } => collect(expr),
-        Expr::Positioned { expr, .. } | Expr::InSubquery { expr, .. } => collect(expr),
+        Expr::Positioned { expr, .. } | Expr::InSubquery { expr, .. } | Expr::FieldSelect { expr, .. } => {
+            collect(expr)
+        }
         Expr::InList { expr, list, .. } => {
             collect(expr);
             list.iter().for_each(collect);
@@ -3196,6 +3198,35 @@ impl<'c> Binder<'c> {
         Ok((BoundExpr::Column(SELECT_LIST_FUNCTIONS + position), types[position]))
     }
 
+    /// `(f(args)).field` in the select list: the field's column of a set-returning function's row, the
+    /// function planned as [`Binder::bind_select_list_function`] plans a one-column one.
+    fn bind_select_list_field(
+        &mut self,
+        name: &str,
+        args: &[Expr],
+        field: &str,
+        scope: &Scope,
+    ) -> Result<(BoundExpr, DataType)> {
+        if self.select_list_functions.is_none() || self.in_aggregate || self.in_window {
+            return Err(Error::unsupported("a field selection outside a select list"));
+        }
+        let clause = self.clause;
+        let planned = self.plan_table_function(name, args, scope);
+        self.clause = clause;
+        let (function, args, columns, _) = planned?;
+        let Some(position) = columns.iter().position(|(column, _)| *column == field) else {
+            return Err(Error::new(
+                sqlstate::UNDEFINED_COLUMN,
+                format!("could not identify column \"{field}\" in record data type"),
+            ));
+        };
+        let data_type = columns[position].1;
+        let BoundExpr::Column(placeholder) = self.add_select_list_call(SelectListCall::Builtin(function, args)) else {
+            return Err(Error::internal("a select-list call's placeholder"));
+        };
+        Ok((BoundExpr::Column(placeholder + position), data_type))
+    }
+
     /// The placeholder column of a set-returning call in the select list (the same call twice: the same).
     fn add_select_list_call(&mut self, call: SelectListCall) -> BoundExpr {
         let calls = self.select_list_functions.as_mut().expect("checked by the caller");
@@ -3254,6 +3285,14 @@ impl<'c> Binder<'c> {
             let (expr, data_type) = self.bind_expr(arg, preceding)?;
             bound.push(expr);
             types.push(data_type);
+        }
+        if name == "information_schema._pg_expandarray" {
+            let ([arg], [array]) = (bound.as_slice(), types.as_slice()) else {
+                return Err(functions::function_does_not_exist(name, &types));
+            };
+            let Some(element) = array.element() else { return Err(functions::function_does_not_exist(name, &types)) };
+            let columns = vec![("x", element), ("n", DataType::Int4)];
+            return Ok((TableFunction::ExpandArray, vec![arg.clone()], columns, false));
         }
         if name == "pg_options_to_table" {
             let [arg] = bound.as_slice() else { return Err(functions::function_does_not_exist(name, &types)) };
@@ -3521,6 +3560,18 @@ impl<'c> Binder<'c> {
                 }
                 let function = crate::sql::arrays::resolve_construct(&types)?;
                 self.call(function, bound, types)
+            }
+            Expr::FieldSelect { expr: inner, field } => {
+                let mut call = inner.as_ref();
+                while let Expr::Positioned { expr, .. } = call {
+                    call = expr;
+                }
+                match call {
+                    Expr::Function { name, args, distinct: false, star: false } => {
+                        self.bind_select_list_field(name, args, field, scope)
+                    }
+                    _ => Err(Error::unsupported("a field selection of anything but a set-returning function")),
+                }
             }
             Expr::Subscript { expr: inner, index } => {
                 let (array, array_type) = self.bind_expr(inner, scope)?;
@@ -3835,7 +3886,8 @@ impl<'c> Binder<'c> {
             };
             return self.bind_aggregate(&call, star, scope);
         }
-        if name == "generate_series" || crate::sql::json::JsonTable::resolve(name, &[]).is_some() {
+        let set_returning = ["generate_series", "information_schema._pg_expandarray"];
+        if set_returning.contains(&name) || crate::sql::json::JsonTable::resolve(name, &[]).is_some() {
             return self.bind_select_list_function(name, args, scope);
         }
         if ZippedCalls::is_zipped(name) {
@@ -4659,7 +4711,7 @@ fn contains_aggregate(expr: &Expr) -> bool {
         Expr::Binary { left, right, .. } => contains_aggregate(left) || contains_aggregate(right),
         Expr::And(operands) | Expr::Or(operands) => operands.iter().any(contains_aggregate),
         Expr::Unary { expr, .. } | Expr::IsNull { expr, .. } | Expr::Cast { expr, .. } => contains_aggregate(expr),
-        Expr::Positioned { expr, .. } => contains_aggregate(expr),
+        Expr::Positioned { expr, .. } | Expr::FieldSelect { expr, .. } => contains_aggregate(expr),
         Expr::InList { expr, list, .. } => contains_aggregate(expr) || list.iter().any(contains_aggregate),
         Expr::Between { expr, low, high, .. } => {
             contains_aggregate(expr) || contains_aggregate(low) || contains_aggregate(high)
@@ -4709,6 +4761,7 @@ pub fn column_name(expr: &Expr) -> (String, u8) {
         Expr::Case { .. } => ("case".to_string(), 1),
         Expr::Array(_) => ("array".to_string(), 1),
         Expr::Subscript { expr, .. } => column_name(expr),
+        Expr::FieldSelect { field, .. } => (field.clone(), 2),
         Expr::Exists { .. } => ("exists".to_string(), 2),
         Expr::Subquery(query) => match &query.body {
             ast::QueryBody::Select(select) => match select.projection.first() {

@@ -150,6 +150,12 @@ impl FunctionRows {
                 Ok(FunctionRows::Computed(crate::sql::json::table_rows(json, args)?.into_iter()))
             }
             TableFunction::Options => Ok(FunctionRows::Computed(option_rows(&args[0]).into_iter())),
+            TableFunction::ExpandArray => Ok(FunctionRows::Computed(match &args[0] {
+                Value::Array(elements) => {
+                    (1..).zip(elements).map(|(n, x)| vec![x.clone(), Value::Int(n)]).collect::<Vec<_>>().into_iter()
+                }
+                _ => Vec::new().into_iter(),
+            })),
             TableFunction::SequenceState => Ok(FunctionRows::Computed(sequence_state(&args[0], ctx)?.into_iter())),
         }
     }

@@ -269,6 +269,12 @@ impl Translator<'_> {
             E::CompoundFieldAccess { root, access_chain } => {
                 // `t.col[1]`: the chain holds the rest of the column's name, then the subscripts, applied in
                 // order (`doc['a'][0]` on jsonb).
+                // `(f(x)).field`: a field of a (set-returning) function's row.
+                if let ([sp::AccessExpr::Dot(E::Identifier(field))], false) =
+                    (access_chain.as_slice(), matches!(strip_nested(root), E::Identifier(_)))
+                {
+                    return Ok(Expr::FieldSelect { expr: self.boxed(root)?, field: fold_ident(field) });
+                }
                 let names = access_chain.iter().take_while(|a| matches!(a, sp::AccessExpr::Dot(_))).count();
                 let (names, subscripts) = access_chain.split_at(names);
                 let mut parts: Vec<sp::Ident> = match strip_nested(root) {

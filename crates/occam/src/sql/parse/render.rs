@@ -324,6 +324,12 @@ fn write_expr(out: &mut String, expr: &Expr) {
             out.push(']');
         }
         Expr::Positioned { expr, .. } => write_expr(out, expr),
+        Expr::FieldSelect { expr, field } => {
+            out.push('(');
+            write_expr(out, expr);
+            out.push_str(").");
+            out.push_str(&quote_ident(field));
+        }
     }
 }
 
@@ -689,6 +695,7 @@ fn strip_expr(expr: &mut Expr) {
             strip_expr(array);
         }
         Expr::Array(items) => items.iter_mut().for_each(strip_expr),
+        Expr::FieldSelect { expr, .. } => strip_expr(expr),
     }
 }
 

@@ -1000,6 +1000,7 @@ fn operators() {
     ] {
         assert_eq!(expr(sql), binary(col("a"), op, col("b")), "{sql}");
     }
+    assert_eq!(expr("a # b & c"), binary(binary(col("a"), B::BitXor, col("b")), B::BitAnd, col("c")));
     // The json operators: left-associative chains, below comparison in precedence; `?` is an operator.
     let text = |s: &str| Expr::Literal(Literal::String(s.into()));
     assert_eq!(expr("a -> 'b' ->> 'c'"), binary(binary(col("a"), B::Arrow, text("b")), B::LongArrow, text("c")));

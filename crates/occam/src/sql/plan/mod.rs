@@ -486,6 +486,8 @@ pub enum TableFunction {
     /// A sequence read as a relation (`SELECT last_value, is_called FROM seq`, as pg_dump does): one row
     /// (last_value, log_cnt, is_called) of the sequence whose `pg_class.oid` is the argument.
     SequenceState,
+    /// `information_schema._pg_expandarray(array)`: each element `x` with its 1-based position `n`.
+    ExpandArray,
 }
 
 impl TableFunction {
@@ -496,6 +498,7 @@ impl TableFunction {
             TableFunction::Json(json) => json.name(),
             TableFunction::Options => "pg_options_to_table",
             TableFunction::SequenceState => "sequence",
+            TableFunction::ExpandArray => "_pg_expandarray",
         }
     }
 
@@ -506,6 +509,7 @@ impl TableFunction {
             TableFunction::Json(json) => json.column_names(),
             TableFunction::Options => &["option_name", "option_value"],
             TableFunction::SequenceState => &["last_value", "log_cnt", "is_called"],
+            TableFunction::ExpandArray => &["x", "n"],
         }
     }
 

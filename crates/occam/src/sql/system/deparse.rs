@@ -378,7 +378,8 @@ fn print(expr: &Expr, env: &Env) -> Printed {
         | Expr::InSubquery { .. }
         | Expr::AnyAll { .. }
         | Expr::Array(_)
-        | Expr::Subscript { .. } => Printed::plain(crate::sql::parse::expression_to_sql(expr), DataType::Unknown),
+        | Expr::Subscript { .. }
+        | Expr::FieldSelect { .. } => Printed::plain(crate::sql::parse::expression_to_sql(expr), DataType::Unknown),
     }
 }
 
