@@ -473,9 +473,7 @@ fn collect_zipped_calls(expr: &Expr, calls: &mut Vec<Expr>) {
         }
         Expr::And(operands) | Expr::Or(operands) | Expr::Array(operands) => operands.iter().for_each(collect),
         Expr::Unary { expr, .. } | Expr::IsNull { expr, .. } | Expr::Cast { expr, .. } => collect(expr),
-        Expr::Positioned { expr, .. } | Expr::InSubquery { expr, .. } | Expr::FieldSelect { expr, .. } => {
-            collect(expr)
-        }
+        Expr::Positioned { expr, .. } | Expr::InSubquery { expr, .. } | Expr::FieldSelect { expr, .. } => collect(expr),
         Expr::InList { expr, list, .. } => {
             collect(expr);
             list.iter().for_each(collect);
