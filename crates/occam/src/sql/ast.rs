@@ -811,6 +811,19 @@ pub struct Query {
 }
 
 impl Query {
+    /// A query of just `select` (no WITH, ORDER BY, LIMIT or locking): what the parser and binder build
+    /// when they rewrite a construct into a subquery.
+    pub fn of_select(select: Select) -> Query {
+        Query {
+            with: Vec::new(),
+            body: QueryBody::Select(Box::new(select)),
+            order_by: Vec::new(),
+            limit: None,
+            offset: None,
+            locking: None,
+        }
+    }
+
     /// `VALUES ()`-like nothing: the placeholder query of a data-modifying WITH query.
     pub fn empty() -> Query {
         Query {

@@ -323,18 +323,7 @@ fn expand_sql_function(
     let mut binder = Binder::new(catalog, &types);
     binder.function_body = Some(depth);
     binder.clause = "SQL function bodies";
-    let columns = params
-        .iter()
-        .enumerate()
-        .map(|(i, (param, data_type))| ScopeColumn {
-            name: param.clone().unwrap_or_else(|| format!("${}", i + 1)),
-            data_type: *data_type,
-            hidden: false,
-            origin: None,
-        })
-        .collect();
-    let mut scope = Scope::default();
-    scope.push(Some(name.to_string()), columns)?;
+    let scope = parameter_scope(name, params)?;
     let (bound, from) = binder.bind_expr(body, &scope).map_err(outside_statement_text)?;
     let return_mismatch = || {
         Error::new(
@@ -443,14 +432,7 @@ impl ZippedCalls {
             group_by: Vec::new(),
             having: None,
         };
-        Ok(ast::Query {
-            with: Vec::new(),
-            body: ast::QueryBody::Select(Box::new(select)),
-            order_by: Vec::new(),
-            limit: None,
-            offset: None,
-            locking: None,
-        })
+        Ok(ast::Query::of_select(select))
     }
 }
 
@@ -500,9 +482,8 @@ fn collect_zipped_calls(expr: &Expr, calls: &mut Vec<Expr>) {
 
 /// The parameters of a SQL function as a FROM item named after the function (`fname.param`), unnamed
 /// ones as `$n`.
-fn parameter_scope(function: &SqlFunction) -> Result<Scope> {
-    let columns = function
-        .params
+fn parameter_scope(function_name: &str, params: &[(Option<String>, DataType)]) -> Result<Scope> {
+    let columns = params
         .iter()
         .enumerate()
         .map(|(i, (param, data_type))| ScopeColumn {
@@ -513,7 +494,7 @@ fn parameter_scope(function: &SqlFunction) -> Result<Scope> {
         })
         .collect();
     let mut scope = Scope::default();
-    scope.push(Some(function.name.clone()), columns)?;
+    scope.push(Some(function_name.to_string()), columns)?;
     Ok(scope)
 }
 
@@ -4105,7 +4086,7 @@ impl<'c> Binder<'c> {
         binder.reads_rows = self.reads_rows;
         binder.next_subquery_id = self.next_subquery_id;
         binder.next_work_table_id = self.next_work_table_id;
-        binder.outer.push(parameter_scope(function)?);
+        binder.outer.push(parameter_scope(&function.name, &function.params)?);
         binder.outer_groups.push(None);
         let plan = binder.plan_query(query).map_err(outside_statement_text);
         self.next_subquery_id = binder.next_subquery_id;

@@ -430,7 +430,7 @@ impl Translator<'_> {
     /// rows aggregated in the order it returns them, an empty array when it returns none (PostgreSQL's
     /// ARRAY sublink).
     fn array_subquery(&self, query: &sp::Query) -> Result<Expr> {
-        use crate::sql::ast::{Query, QueryBody, Select, SelectItem, TableAlias, TableRef};
+        use crate::sql::ast::{Query, Select, SelectItem, TableAlias, TableRef};
         let inner = self.query(query)?;
         let column = || Expr::Column { table: Some("array_subquery".into()), name: "element".into() };
         let aggregated = self.call("array_agg", vec![column()]);
@@ -449,14 +449,7 @@ impl Translator<'_> {
             group_by: Vec::new(),
             having: None,
         };
-        Ok(Expr::Subquery(Box::new(Query {
-            with: Vec::new(),
-            body: QueryBody::Select(Box::new(select)),
-            order_by: Vec::new(),
-            limit: None,
-            offset: None,
-            locking: None,
-        })))
+        Ok(Expr::Subquery(Box::new(Query::of_select(select))))
     }
 
     /// A call produced by rewriting special syntax (no position of its own).

@@ -181,12 +181,5 @@ pub fn select_of(expr: ast::Expr) -> ast::Query {
         group_by: Vec::new(),
         having: None,
     };
-    ast::Query {
-        with: Vec::new(),
-        body: QueryBody::Select(Box::new(select)),
-        order_by: Vec::new(),
-        limit: None,
-        offset: None,
-        locking: None,
-    }
+    ast::Query::of_select(select)
 }
