@@ -5,10 +5,14 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 source "$HERE/../common.sh"
 
+# Debian's packages (a fresh machine may have no package lists yet: update once, then install).
+apt_install() {
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null 2>&1 ||
+    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
+}
 JAR=/usr/share/java/postgresql.jar
-if [ ! -f "$JAR" ]; then
-  apt-get install -y libpostgresql-jdbc-java >/dev/null
-fi
+[ -f "$JAR" ] || apt_install libpostgresql-jdbc-java
+command -v javac >/dev/null 2>&1 || apt_install default-jdk-headless
 echo "pgjdbc $(basename "$(readlink -f "$JAR")"), $(java -version 2>&1 | head -1)"
 
 CLASSES=$(mktemp -d)
