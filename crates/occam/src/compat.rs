@@ -290,6 +290,17 @@ impl Rules {
         }
     }
 
+    /// `CREATE TABLE ... WITH (name = value)`: PostgreSQL's storage parameters are accepted (and have no
+    /// effect) in postgres mode; DSQL has no such options.
+    pub fn check_storage_parameters(&self, name: &str, value: &str) -> Result<()> {
+        match self.mode {
+            CompatMode::Postgres => Ok(()),
+            CompatMode::Dsql => {
+                Err(Error::unsupported(format!("table options (WITH ({name} = {value})) is not supported")))
+            }
+        }
+    }
+
     /// A statement about to run in a transaction that already ran DDL (`did_ddl`) or DML (`did_dml`).
     pub fn check_statement_mix(&self, is_ddl: bool, is_dml: bool, did_ddl: bool, did_dml: bool) -> Result<()> {
         if self.single_ddl_per_transaction && is_ddl && did_ddl {

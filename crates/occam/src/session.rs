@@ -2019,6 +2019,9 @@ fn check_statement_rules(rules: &Rules, statement: &Statement) -> Result<()> {
         Statement::RefreshMaterializedView { .. } => rules.check_create_table_as(true),
         Statement::CreateIndex(create) if !create.asynchronous => rules.check_synchronous_create_index(),
         Statement::CreateTable(create) => {
+            if let Some((name, value)) = create.storage_parameters.first() {
+                rules.check_storage_parameters(name, value)?;
+            }
             for column in &create.columns {
                 rules.check_column_type(column.data_type)?;
                 if column.serial {

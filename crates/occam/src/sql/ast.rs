@@ -401,6 +401,9 @@ pub struct CreateTable {
     pub primary_key: Vec<String>,
     /// The other constraints (column and table ones), in the order they are written.
     pub constraints: Vec<TableConstraint>,
+    /// `WITH (fillfactor = 100, ...)`: PostgreSQL's heap storage parameters, checked and accepted in
+    /// postgres mode (occam's storage has no use for them), refused in dsql mode.
+    pub storage_parameters: Vec<(String, String)>,
 }
 
 /// A statement about a schema (planned as it is: `Plan::Schema`).

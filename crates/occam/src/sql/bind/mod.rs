@@ -1735,6 +1735,7 @@ impl<'c> Binder<'c> {
             columns,
             primary_key: Vec::new(),
             constraints: Vec::new(),
+            storage_parameters: Vec::new(),
         };
         Ok(Plan::CreateTableAs {
             create: table,

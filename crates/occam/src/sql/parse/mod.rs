@@ -184,7 +184,32 @@ fn copy_statement_tokens(parser: &Parser, tokens: &[TokenWithSpan]) -> Option<Ve
     if !matches!(&parser.peek_token_ref().token, Token::Word(w) if w.keyword == Keyword::COPY) {
         return None;
     }
-    copy_statement_tokens_from(parser, tokens, Keyword::COPY)
+    let mut statement = copy_statement_tokens_from(parser, tokens, Keyword::COPY)?;
+    spell_copy_booleans(&mut statement);
+    Some(statement)
+}
+
+/// PostgreSQL reads a COPY option's boolean as `true` / `false`, `on` / `off` or `1` / `0` (pgbench -i
+/// writes `WITH (freeze on)`); sqlparser knows only the first pair, so the others are spelled that way.
+fn spell_copy_booleans(statement: &mut [TokenWithSpan]) {
+    let significant = significant_tokens(statement);
+    for pair in significant.windows(2) {
+        let (option, value) = (pair[0], pair[1]);
+        if !matches!(unquoted_word(statement, option).as_deref(), Some("FREEZE" | "HEADER")) {
+            continue;
+        }
+        let spelled = match &statement[value].token {
+            Token::Word(w) if w.quote_style.is_none() => match w.value.to_ascii_lowercase().as_str() {
+                "on" => "TRUE",
+                "off" => "FALSE",
+                _ => continue,
+            },
+            Token::Number(n, _) if n == "1" => "TRUE",
+            Token::Number(n, _) if n == "0" => "FALSE",
+            _ => continue,
+        };
+        statement[value] = TokenWithSpan::new(Token::make_keyword(spelled), statement[value].span);
+    }
 }
 
 /// The tokens of the statement at the parser's position, which starts with `first`: the query string's

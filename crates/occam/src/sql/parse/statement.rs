@@ -461,9 +461,11 @@ impl Translator<'_> {
         if create.partition_of.is_some() || create.partition_by.is_some() {
             return Err(unsupported("partitioned tables"));
         }
-        if !matches!(create.table_options, sp::CreateTableOptions::None) {
-            return Err(unsupported(format!("table options ({})", create.table_options)));
-        }
+        let storage_parameters = match &create.table_options {
+            sp::CreateTableOptions::None => Vec::new(),
+            sp::CreateTableOptions::With(options) => options.iter().map(storage_parameter).collect::<Result<_>>()?,
+            other => return Err(unsupported(format!("table options ({other})"))),
+        };
         if create.or_replace || create.external || create.global.is_some() || create.comment.is_some() {
             return Err(unsupported("this CREATE TABLE syntax"));
         }
@@ -545,6 +547,7 @@ impl Translator<'_> {
             columns,
             primary_key,
             constraints,
+            storage_parameters,
         }))
     }
 
@@ -1393,6 +1396,46 @@ fn serial_type(data_type: &sp::DataType) -> Option<crate::types::DataType> {
         "smallserial" | "serial2" => Some(DataType::Int2),
         _ => None,
     }
+}
+
+/// A table storage parameter of `CREATE TABLE ... WITH (fillfactor = 100)` (pgbench and dumps write them):
+/// one of PostgreSQL's heap parameters, checked as PostgreSQL checks them (22023 for an unknown name or
+/// a fillfactor outside 10..100); occam's storage has no use for them.
+fn storage_parameter(option: &sp::SqlOption) -> Result<(String, String)> {
+    const HEAP_PARAMETERS: &[&str] = &[
+        "fillfactor",
+        "toast_tuple_target",
+        "parallel_workers",
+        "autovacuum_enabled",
+        "vacuum_index_cleanup",
+        "vacuum_truncate",
+        "log_autovacuum_min_duration",
+        "user_catalog_table",
+    ];
+    let invalid = |message: String| Error::new(crate::error::sqlstate::INVALID_PARAMETER_VALUE, message);
+    let sp::SqlOption::KeyValue { key, value } = option else {
+        return Err(unsupported(format!("table option {option}")));
+    };
+    let name = fold_ident(key);
+    let value = match value {
+        sp::Expr::Value(value) => match &value.value {
+            sp::Value::SingleQuotedString(text) => text.clone(),
+            other => other.to_string(),
+        },
+        other => other.to_string(),
+    };
+    if !HEAP_PARAMETERS.contains(&name.as_str()) && !name.starts_with("autovacuum_") && !name.starts_with("toast.") {
+        return Err(invalid(format!("unrecognized parameter \"{name}\"")));
+    }
+    if name == "fillfactor" {
+        let number: i64 =
+            value.parse().map_err(|_| invalid(format!("invalid value for integer option \"fillfactor\": {value}")))?;
+        if !(10..=100).contains(&number) {
+            return Err(invalid(format!("value {value} out of bounds for option \"fillfactor\""))
+                .with_detail("Valid values are between \"10\" and \"100\"."));
+        }
+    }
+    Ok((name, value))
 }
 
 /// A view option of `CREATE VIEW v WITH (check_option = local)`: only `check_option` is supported.

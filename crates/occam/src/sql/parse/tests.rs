@@ -186,6 +186,7 @@ fn workshop_create_tables() {
             ],
             primary_key: vec!["id".into()],
             constraints: Vec::new(),
+            storage_parameters: Vec::new(),
         })
     );
     let sql = "CREATE TABLE transactions (
@@ -1390,6 +1391,16 @@ fn copy_statements_and_their_options() {
     assert_eq!(legacy, modern);
     assert_eq!((legacy.format, legacy.header, legacy.quote, legacy.delimiter), (CopyFormat::Csv, true, b'\'', b';'));
     assert_eq!(copy("COPY t TO STDOUT WITH BINARY").options.format, CopyFormat::Binary);
+    // Booleans as PostgreSQL reads them (pgbench -i writes `freeze on`).
+    assert_eq!(
+        copy("COPY t FROM STDIN WITH (freeze on, FORMAT csv, HEADER 1)").options,
+        copy("COPY t FROM STDIN WITH (FREEZE true, FORMAT csv, HEADER true)").options
+    );
+    assert_eq!(copy("COPY t FROM STDIN (HEADER off)").options, copy("COPY t FROM STDIN (HEADER false)").options);
+    assert_ne!(
+        copy("COPY t FROM STDIN (FORMAT csv, HEADER 0)").options,
+        copy("COPY t FROM STDIN (FORMAT csv, HEADER 1)").options
+    );
     assert!(matches!(copy("COPY (SELECT 1) TO STDOUT").relation, CopyRelation::Query(_)));
     assert_eq!(copy("COPY t FROM '/tmp/data'").endpoint, CopyEndpoint::File("/tmp/data".into()));
     assert_eq!(copy("COPY t TO PROGRAM 'gzip'").endpoint, CopyEndpoint::Program("gzip".into()));
