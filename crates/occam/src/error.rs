@@ -107,17 +107,24 @@ pub struct Error {
     pub hint: Option<String>,
     /// 1-based character position in the statement text, as in PostgreSQL's ErrorResponse `P` field.
     pub position: Option<usize>,
-    /// Where it happened, as PostgreSQL's ErrorResponse `W` field (`COPY t, line 2, column a: "x"`); see
-    /// [`Error::context`].
-    pub context: Option<Box<ErrorContext>>,
-    /// The schema, table, column and constraint the error is about (ErrorResponse's `s`, `t`, `c`, `n`
-    /// fields), which drivers expose (psycopg's `diag.constraint_name`, asyncpg's `constraint_name`).
-    pub objects: Option<Box<ErrorObjects>>,
+    /// What few errors carry beyond these: see [`Error::context`] and [`Error::objects`].
+    pub extra: Option<Box<ErrorExtra>>,
     pub severity: Severity,
 }
 
+/// The parts of an error that few errors have, behind one pointer: `Error` is returned by value
+/// everywhere, so they stay out of line.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ErrorExtra {
+    /// Where it happened, as PostgreSQL's ErrorResponse `W` field (`COPY t, line 2, column a: "x"`).
+    pub context: Option<String>,
+    /// The schema, table, column and constraint the error is about (ErrorResponse's `s`, `t`, `c`, `n`
+    /// fields), which drivers expose (psycopg's `diag.constraint_name`, asyncpg's `constraint_name`).
+    pub objects: Option<ErrorObjects>,
+}
+
 /// The database objects an integrity error names, as PostgreSQL reports them (`errtable`,
-/// `errtablecol`, `errtableconstraint`): empty strings are left out.
+/// `errtablecol`, `errtableconstraint`).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ErrorObjects {
     pub schema: String,
@@ -125,11 +132,6 @@ pub struct ErrorObjects {
     pub column: Option<String>,
     pub constraint: Option<String>,
 }
-
-/// PostgreSQL's CONTEXT text of an error, behind one pointer: `Error` is returned by value everywhere, so
-/// what few errors carry stays out of line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ErrorContext(pub String);
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -141,8 +143,7 @@ impl Error {
             detail: None,
             hint: None,
             position: None,
-            context: None,
-            objects: None,
+            extra: None,
             severity: Severity::Error,
         }
     }
@@ -158,7 +159,7 @@ impl Error {
     }
 
     pub fn with_context(mut self, context: impl Into<String>) -> Self {
-        self.context = Some(Box::new(ErrorContext(context.into())));
+        self.extra.get_or_insert_with(Box::default).context = Some(context.into());
         self
     }
 
@@ -173,18 +174,23 @@ impl Error {
     }
 
     fn with_objects(mut self, schema: &str, table: &str, column: Option<&str>, constraint: Option<&str>) -> Self {
-        self.objects = Some(Box::new(ErrorObjects {
+        self.extra.get_or_insert_with(Box::default).objects = Some(ErrorObjects {
             schema: schema.to_string(),
             table: table.to_string(),
             column: column.map(str::to_string),
             constraint: constraint.map(str::to_string),
-        }));
+        });
         self
     }
 
     /// The CONTEXT text, if any.
     pub fn context(&self) -> Option<&str> {
-        self.context.as_deref().map(|context| context.0.as_str())
+        self.extra.as_ref()?.context.as_deref()
+    }
+
+    /// The objects the error names, if any.
+    pub fn objects(&self) -> Option<&ErrorObjects> {
+        self.extra.as_ref()?.objects.as_ref()
     }
 
     pub fn with_position(mut self, position: usize) -> Self {

@@ -73,7 +73,7 @@ fn response_fields(err: &Error) -> Vec<(u8, String)> {
     if let Some(context) = err.context() {
         fields.push((b'W', context.to_owned()));
     }
-    if let Some(objects) = &err.objects {
+    if let Some(objects) = err.objects() {
         fields.push((b's', objects.schema.clone()));
         fields.push((b't', objects.table.clone()));
         if let Some(column) = &objects.column {

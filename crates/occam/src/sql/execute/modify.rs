@@ -483,7 +483,7 @@ pub fn insert(
     let mut touched: std::collections::HashSet<Vec<u8>> = std::collections::HashSet::new();
     // An error in COPY's data names the line the row came from, as PostgreSQL's CONTEXT does.
     let locate = |err: Error, index: usize| match &plan.source {
-        InsertSource::Rows { lines, .. } if err.context.is_none() => match lines.get(index) {
+        InsertSource::Rows { lines, .. } if err.context().is_none() => match lines.get(index) {
             Some(line) => err.with_context(format!("COPY {}, line {line}", table.name)),
             None => err,
         },
