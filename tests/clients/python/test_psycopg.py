@@ -218,6 +218,23 @@ def test_server_side_cursor(conn):
         assert cur.fetchone() == (50,)
 
 
+def test_pipeline_mode(conn):
+    with conn.pipeline():
+        with conn.cursor() as cur:
+            for i in range(200, 210):
+                cur.execute(f"INSERT INTO {TABLE} (id, big) VALUES (%s, %s)", (i, i))
+            cur.execute(f"SELECT count(*) FROM {TABLE} WHERE id >= 200")
+            assert cur.fetchone() == (10,)
+    conn.commit()
+    # An error in a pipeline fails what follows it up to the next Sync; the connection recovers.
+    with pytest.raises(errors.UniqueViolation):
+        with conn.pipeline():
+            conn.execute(f"INSERT INTO {TABLE} (id, big) VALUES (%s, %s)", (200, 0))
+            conn.execute("SELECT 1")
+    conn.rollback()
+    assert conn.execute(f"SELECT count(*) FROM {TABLE}").fetchone() == (10,)
+
+
 def test_introspection(conn):
     assert conn.info.server_version >= 150000
     assert conn.execute("SELECT current_user, current_database()").fetchone() == ("admin", "postgres")

@@ -114,6 +114,20 @@ def test_transaction_rollback_and_errors(engine):
         assert conn.scalar(select(Author.name).where(Author.id == 102)) == "committed"
 
 
+def test_stream_results_server_side_cursor(engine):
+    """`stream_results` makes the psycopg dialect use a named cursor: DECLARE, then FETCH in batches."""
+    with engine.connect() as conn:
+        conn.execute(sa.insert(Author), [{"id": i, "name": f"streamed {i}"} for i in range(500, 530)])
+        conn.commit()
+        result = conn.execution_options(stream_results=True, max_row_buffer=7).execute(
+            select(Author.id).where(Author.id >= 500).order_by(Author.id))
+        assert [row.id for row in result] == list(range(500, 530))
+        for partition in conn.execution_options(yield_per=10).execute(
+                select(Author.name).where(Author.id >= 500)).partitions():
+            assert len(partition) == 10
+        conn.rollback()
+
+
 def test_inspector(engine):
     insp = inspect(engine)
     assert {"py_sa_author", "py_sa_book"} <= set(insp.get_table_names())
