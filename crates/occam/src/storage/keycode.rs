@@ -454,7 +454,10 @@ impl Reader<'_, '_> {
                 let months = (u32::from_be_bytes(self.array()?) ^ (1 << 31)) as i32;
                 let days = (u32::from_be_bytes(self.array()?) ^ (1 << 31)) as i32;
                 let mut interval = crate::types::interval::Interval { months, days, micros: 0 };
-                let micros = i64::try_from(span - interval.span_micros()).map_err(|_| Error::internal("bad key"))?;
+                let micros = span
+                    .checked_sub(interval.span_micros())
+                    .and_then(|micros| i64::try_from(micros).ok())
+                    .ok_or_else(|| Error::internal("corrupt interval key"))?;
                 interval.micros = micros;
                 Value::Interval(interval)
             }
