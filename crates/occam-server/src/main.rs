@@ -169,6 +169,18 @@ struct ServeArgs {
     /// collection) at http://ADDR:PORT/metrics. Off by default.
     #[arg(long, value_name = "ADDR:PORT")]
     metrics_listen: Option<String>,
+
+    /// Inject OCC conflicts into every session's COMMITs that change rows, to test retry logic without
+    /// load: `commit:FRACTION` (that share fail with 40001 OC000), `commit:next` or `schema:next` (each
+    /// session's next such COMMIT fails once, OC000 or OC001). Sessions may SET occam.inject_conflicts
+    /// and occam.inject_seed themselves. Default: off.
+    #[arg(long, value_name = "SPEC", value_parser = parse_injection)]
+    inject_conflicts: Option<String>,
+}
+
+/// `--inject-conflicts`: checked as `SET occam.inject_conflicts` checks it.
+fn parse_injection(value: &str) -> Result<String, String> {
+    occam::conflicts::InjectionSpec::parse(value).map(|spec| spec.canonical()).map_err(|err| err.message)
 }
 
 impl ServeArgs {
@@ -276,6 +288,11 @@ fn serve(args: ServeArgs) -> Result<(), Failure> {
             rules: Some(args.rules()),
             statement_timeout: args.statement_timeout.filter(|timeout| !timeout.is_zero()),
             server_query_memory: args.server_query_memory.map(|mib| usize::try_from(mib << 20).unwrap_or(usize::MAX)),
+            session_defaults: args
+                .inject_conflicts
+                .iter()
+                .map(|spec| ("occam.inject_conflicts".to_string(), spec.clone()))
+                .collect(),
             ..Config::default()
         };
         let database = tokio::task::spawn_blocking(move || Database::open(&config))

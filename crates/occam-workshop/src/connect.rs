@@ -94,6 +94,13 @@ impl Connector {
         connector
     }
 
+    /// The same endpoint with run-time parameters every connection sets at startup (libpq's `options`,
+    /// `-c name=value`).
+    pub fn with_startup_options(mut self, options: &str) -> Connector {
+        self.config.options(options);
+        self
+    }
+
     /// The settings (without the token).
     pub fn config(&self) -> &Config {
         &self.config

@@ -96,6 +96,11 @@ struct FunctionArgs {
     #[arg(long, value_name = "MS", default_value_t = 0)]
     backoff_ms: u64,
 
+    /// occam only: make this share (0 to 1) of the function's COMMITs fail with an injected 40001
+    /// (`occam.inject_conflicts = 'commit:FRACTION'`), to see its retry loop work without any load.
+    #[arg(long, value_name = "FRACTION", value_parser = parse_fraction)]
+    inject_conflicts: Option<f64>,
+
     /// The function's connection pool size.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_SIZE)]
     pool_size: usize,
@@ -113,6 +118,14 @@ struct FunctionArgs {
     /// does not exist (without an endpoint this always happens).
     #[arg(long)]
     create_schema: bool,
+}
+
+/// `--inject-conflicts`: a fraction from 0 to 1.
+fn parse_fraction(value: &str) -> Result<f64, String> {
+    match value.parse::<f64>() {
+        Ok(fraction) if (0.0..=1.0).contains(&fraction) => Ok(fraction),
+        _ => Err(format!("{value} is not a fraction from 0 to 1")),
+    }
 }
 
 fn main() -> ExitCode {
@@ -262,7 +275,10 @@ impl WorkshopDatabase {
                 max: Duration::from_millis(ms.saturating_mul(64)),
             },
         };
-        let connector = self.admin.for_user(&self.function_user(args));
+        let mut connector = self.admin.for_user(&self.function_user(args));
+        if let Some(fraction) = args.inject_conflicts {
+            connector = connector.with_startup_options(&format!("-c occam.inject_conflicts=commit:{fraction}"));
+        }
         TransferFunction::new(Pool::new(connector, args.pool_size), retry)
     }
 }

@@ -560,7 +560,7 @@ fn add_primary_key(
         }
     }
     for (key, _) in &rows {
-        txn.delete(key.clone());
+        txn.delete(key.to_vec());
     }
     for (_, row) in &rows {
         txn.put(table.row_key_of(row), table.encode_row(row));
@@ -571,7 +571,8 @@ fn add_primary_key(
     for index in &old.indexes {
         let index = catalog::bind_index(table, (**index).clone())?;
         let (start, end) = prefix_range(&index.key_prefix);
-        let stale: Vec<Vec<u8>> = ctx.txn.scan(start, end, false).map(|e| e.map(|(k, _)| k)).collect::<Result<_>>()?;
+        let stale: Vec<Vec<u8>> =
+            ctx.txn.scan(start, end, false).map(|e| e.map(|(k, _)| k.to_vec())).collect::<Result<_>>()?;
         let mut fresh = Vec::new();
         for (_, row) in &rows {
             if let Some(entry) = crate::sql::execute::index_entry(table, &index, row, &mut ctx)? {

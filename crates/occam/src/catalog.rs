@@ -364,7 +364,13 @@ impl Table {
         use crate::storage::keycode::{decode_stored_value, skip_stored_value};
         let mut input = bytes;
         let mut row = Vec::with_capacity(self.columns.len());
+        // Columns after the last one needed are not even stepped over.
+        let decoded = needed.iter().rposition(|&n| n).map_or(0, |last| last + 1);
         for (i, column) in self.columns.iter().enumerate() {
+            if i >= decoded {
+                row.push(Value::Null);
+                continue;
+            }
             if input.is_empty() {
                 // A row stored before this column was added.
                 row.push(column.missing.clone().unwrap_or(Value::Null));
@@ -803,7 +809,7 @@ fn definition_key_of(txn: &Transaction, table_id: u32) -> Result<Option<Vec<u8>>
     for entry in txn.scan(start, end, false) {
         let (key, value) = entry?;
         if decode_table(&value)?.id == table_id {
-            return Ok(Some(key));
+            return Ok(Some(key.to_vec()));
         }
     }
     Ok(None)

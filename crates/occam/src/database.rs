@@ -51,6 +51,9 @@ pub struct Config {
     /// Bytes the queries of all sessions may hold at once (`occam serve --server-query-memory`); None: half
     /// the machine's memory (see `ServerMemory`).
     pub server_query_memory: Option<usize>,
+    /// Run-time parameters every session starts with, under its role's and its startup message's
+    /// (`occam serve --inject-conflicts` sets `occam.inject_conflicts`).
+    pub session_defaults: Vec<(String, String)>,
 }
 
 /// What authentication needs to know about a role (see [`Database::role_login`]).
@@ -96,6 +99,9 @@ struct DatabaseInner {
     activity: TableActivity,
     /// The sequences' counters (`crate::sequences`), outside transactions.
     sequences: crate::sequences::SequenceCounters,
+    session_defaults: Vec<(String, String)>,
+    /// Recent OCC conflicts, hot keys and per-table conflict counters (`crate::conflicts`).
+    conflicts: crate::conflicts::ConflictLog,
 }
 
 impl Drop for DatabaseInner {
@@ -144,6 +150,16 @@ impl Database {
         self.inner.statement_timeout
     }
 
+    /// The run-time parameters sessions start with (see [`Config::session_defaults`]).
+    pub fn session_defaults(&self) -> &[(String, String)] {
+        &self.inner.session_defaults
+    }
+
+    /// The record of recent OCC conflicts.
+    pub fn conflicts(&self) -> &crate::conflicts::ConflictLog {
+        &self.inner.conflicts
+    }
+
     /// The planner switches sessions start with.
     pub fn planner_defaults(&self) -> crate::sql::optimize::Settings {
         self.inner.planner
@@ -180,6 +196,8 @@ impl Database {
                 ),
                 activity,
                 sequences: Default::default(),
+                session_defaults: config.session_defaults.clone(),
+                conflicts: Default::default(),
             }),
         };
         // Jobs left unfinished by a restart are resumed: the worker starts by looking for them.

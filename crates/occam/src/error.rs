@@ -132,6 +132,52 @@ pub struct ErrorObjects {
 pub struct ErrorContext {
     pub text: Option<String>,
     pub objects: Option<ErrorObjects>,
+    /// What a 40001 at COMMIT lost to (see [`Conflict`]).
+    pub conflict: Option<Conflict>,
+}
+
+/// What an OCC conflict at COMMIT collided with, as the transaction manager decided it: the storage key
+/// (a table row, an index entry, or a catalog row for OC001), how the two transactions met, and when the
+/// winner committed if that is still remembered. The session turns it into the 40001's DETAIL and the
+/// contention view (`crate::conflicts`), where the catalog can name the table and decode the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conflict {
+    pub kind: ConflictKind,
+    pub key: Vec<u8>,
+    pub winner_committed: Option<std::time::Instant>,
+}
+
+/// How a losing transaction met the winner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ConflictKind {
+    /// Both wrote the same key.
+    WriteWrite,
+    /// A row one of them locked `FOR UPDATE` (or `FOR NO KEY UPDATE`) the other wrote or locked.
+    ForUpdate,
+    /// A row one of them locked `FOR KEY SHARE` (a foreign key's parent) the other deleted or locked.
+    ForKeyShare,
+    /// A table's definition changed after the transaction's snapshot (OC001).
+    Schema,
+}
+
+impl ConflictKind {
+    /// The name DETAIL, `sys.occ_conflicts` and the metrics use.
+    pub fn name(self) -> &'static str {
+        match self {
+            ConflictKind::WriteWrite => "write-write",
+            ConflictKind::ForUpdate => "FOR UPDATE",
+            ConflictKind::ForKeyShare => "FOR KEY SHARE",
+            ConflictKind::Schema => "schema",
+        }
+    }
+
+    /// DSQL's code in the message: OC001 for a schema change, OC000 for the rest.
+    pub fn code(self) -> &'static str {
+        match self {
+            ConflictKind::Schema => "OC001",
+            _ => "OC000",
+        }
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -187,6 +233,17 @@ impl Error {
     /// The objects an integrity error is about, if any.
     pub fn objects(&self) -> Option<&ErrorObjects> {
         self.context.as_deref().and_then(|context| context.objects.as_ref())
+    }
+
+    /// Records what a conflict at COMMIT collided with.
+    pub fn with_conflict(mut self, conflict: Conflict) -> Self {
+        self.context.get_or_insert_with(Box::default).conflict = Some(conflict);
+        self
+    }
+
+    /// What a 40001 at COMMIT collided with, if the transaction manager said.
+    pub fn conflict(&self) -> Option<&Conflict> {
+        self.context.as_deref().and_then(|context| context.conflict.as_ref())
     }
 
     /// The CONTEXT text, if any.

@@ -747,7 +747,7 @@ fn backfill(db: &Database, signal: &JobSignal, job: &Job) -> Result<Backfill> {
         }
         retries = 0;
         match last {
-            Some(key) if rows.len() == BATCH_ROWS => from = Bound::Excluded(key),
+            Some(key) if rows.len() == BATCH_ROWS => from = Bound::Excluded(key.to_vec()),
             _ => return Ok(Backfill::Done),
         }
     }
@@ -805,7 +805,7 @@ fn drop_entries(db: &Database, job: &Job) -> Result<()> {
         let keys: Vec<Vec<u8>> = txn
             .scan(start.clone(), end.clone(), false)
             .take(BATCH_ROWS)
-            .map(|e| e.map(|(k, _)| k))
+            .map(|e| e.map(|(k, _)| k.to_vec()))
             .collect::<Result<_>>()?;
         if keys.is_empty() {
             return Ok(());

@@ -18,6 +18,7 @@ pub mod alter_table;
 pub mod auth;
 pub mod catalog;
 pub mod compat;
+pub mod conflicts;
 pub mod cursors;
 pub mod database;
 pub mod error;

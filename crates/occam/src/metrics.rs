@@ -31,6 +31,7 @@ pub struct Metrics {
     commit_failures: Counter,
     commit_latency: Histogram,
     conflicts: Family<Vec<(&'static str, &'static str)>, Counter>,
+    table_conflicts: Family<Vec<(&'static str, String)>, Counter>,
     connections_opened: Counter,
     connections_open: Gauge,
     statements: Counter,
@@ -63,6 +64,7 @@ impl Metrics {
             commit_failures: Counter::default(),
             commit_latency: latency_buckets(),
             conflicts: Family::default(),
+            table_conflicts: Family::default(),
             connections_opened: Counter::default(),
             connections_open: Gauge::default(),
             statements: Counter::default(),
@@ -91,6 +93,11 @@ impl Metrics {
                 "occ_conflicts",
                 "Commits refused with 40001, by DSQL code: OC000 data, OC001 schema (DSQL: OccConflicts)",
                 metrics.conflicts.clone(),
+            );
+            registry.register(
+                "occ_table_conflicts",
+                "Commits refused with 40001 by table and DSQL code, injected ones marked (sys.occ_table_stats)",
+                metrics.table_conflicts.clone(),
             );
             registry.register("connections_opened", "Client connections accepted", metrics.connections_opened.clone());
             registry.register(
@@ -129,6 +136,12 @@ impl Metrics {
     pub fn conflict(&self, err: &crate::Error) {
         let code = if err.message.ends_with("(OC001)") { "OC001" } else { "OC000" };
         self.conflicts.get_or_create(&vec![("code", code)]).inc();
+    }
+
+    /// A conflict a COMMIT lost on `table` (real or injected), as `sys.occ_table_stats` counts it.
+    pub fn table_conflict(&self, table: &str, code: &'static str, injected: bool) {
+        let labels = vec![("table", table.to_string()), ("code", code.to_string()), ("injected", injected.to_string())];
+        self.table_conflicts.get_or_create(&labels).inc();
     }
 
     pub fn connection_opened(&self) {

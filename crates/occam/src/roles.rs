@@ -51,6 +51,8 @@ pub struct Role {
     pub login: bool,
     /// SCRAM-SHA-256 verifier of a role created WITH PASSWORD (the password itself is never stored).
     pub password_verifier: Option<String>,
+    /// Run-time parameters its sessions start with (`ALTER ROLE name SET parameter = value`), by name.
+    pub config: Vec<(String, String)>,
 }
 
 /// One `AWS IAM GRANT role TO 'arn'`.
@@ -134,6 +136,11 @@ impl RoleCatalog {
         }
         catalog.iam_mappings = scan_iam(txn)?;
         Ok(catalog)
+    }
+
+    /// The run-time parameters sessions of role `name` start with (`ALTER ROLE ... SET`).
+    pub fn settings_of(&self, name: &str) -> Vec<(String, String)> {
+        self.roles.get(name).map(|role| role.config.clone()).unwrap_or_default()
     }
 
     /// The created role `name` (not `admin`).
@@ -265,7 +272,7 @@ fn scan(txn: &Transaction, kind: u32) -> Result<Vec<(Vec<u8>, Vec<u8>)>> {
     let mut rows = Vec::new();
     for entry in txn.scan(start, end, false) {
         let (key, value) = entry?;
-        rows.push((key[prefix.len()..].to_vec(), value));
+        rows.push((key[prefix.len()..].to_vec(), value.to_vec()));
     }
     Ok(rows)
 }
@@ -318,9 +325,17 @@ fn decode_string(value: &[u8]) -> Result<String> {
 fn encode_role(role: &Role) -> Vec<u8> {
     let mut out = Vec::with_capacity(16);
     out.extend_from_slice(&role.oid.to_be_bytes());
-    out.push(role.login as u8 | ((role.password_verifier.is_some() as u8) << 1));
+    let has_config = !role.config.is_empty();
+    out.push(role.login as u8 | ((role.password_verifier.is_some() as u8) << 1) | ((has_config as u8) << 2));
     if let Some(verifier) = &role.password_verifier {
         put_str(&mut out, verifier);
+    }
+    if has_config {
+        out.extend_from_slice(&(role.config.len() as u32).to_be_bytes());
+        for (name, value) in &role.config {
+            put_str(&mut out, name);
+            put_str(&mut out, value);
+        }
     }
     out
 }
@@ -334,7 +349,13 @@ fn scan_roles(txn: &Transaction) -> Result<Vec<Role>> {
         let (&flags, rest) = input.split_first().ok_or_else(corrupt)?;
         input = rest;
         let password_verifier = if flags & 2 != 0 { Some(take_str(&mut input)?) } else { None };
-        roles.push(Role { name, oid, login: flags & 1 != 0, password_verifier });
+        let mut config = Vec::new();
+        if flags & 4 != 0 {
+            for _ in 0..take_u32(&mut input)? {
+                config.push((take_str(&mut input)?, take_str(&mut input)?));
+            }
+        }
+        roles.push(Role { name, oid, login: flags & 1 != 0, password_verifier, config });
     }
     Ok(roles)
 }
@@ -410,9 +431,14 @@ pub fn execute(
                 return Err(Error::new(sqlstate::DUPLICATE_OBJECT, format!("role \"{name}\" already exists")));
             }
             let password_verifier = password.as_deref().map(crate::auth::scram::make_verifier);
-            let role = Role { name: name.clone(), oid: next_oid(txn)?, login: *login, password_verifier };
+            let role =
+                Role { name: name.clone(), oid: next_oid(txn)?, login: *login, password_verifier, config: Vec::new() };
             txn.put(role_key(name), encode_role(&role));
             Ok("CREATE ROLE")
+        }
+        AccessStatement::AlterRoleSet { name, parameter, value } => {
+            alter_role_set(txn, catalog, name, parameter.as_deref(), value.as_deref(), actor)?;
+            Ok("ALTER ROLE")
         }
         AccessStatement::DropRole { names, if_exists } => {
             if !actor.superuser {
@@ -430,6 +456,38 @@ pub fn execute(
             Ok(if *revoke { "AWS IAM REVOKE" } else { "AWS IAM GRANT" })
         }
     }
+}
+
+/// `ALTER ROLE name SET parameter = value` (`value` None: `RESET parameter`; `parameter` None: `RESET ALL`):
+/// the role's sessions start with it, under the startup message's values (as PostgreSQL orders them). A role
+/// may change its own; the administrator any role's.
+fn alter_role_set(
+    txn: &mut Transaction,
+    catalog: &crate::catalog::Catalog,
+    name: &str,
+    parameter: Option<&str>,
+    value: Option<&str>,
+    actor: &Actor,
+) -> Result<()> {
+    if !actor.superuser && actor.role != name {
+        return Err(permission_denied("permission denied to alter role"));
+    }
+    if name == ADMIN_ROLE {
+        return Err(Error::unsupported("ALTER ROLE admin SET (the built-in role's defaults are fixed)"));
+    }
+    let mut role = catalog.roles.role(name).cloned().ok_or_else(|| undefined_role(name))?;
+    match (parameter, value) {
+        (None, _) => role.config.clear(),
+        (Some(parameter), None) => role.config.retain(|(n, _)| !n.eq_ignore_ascii_case(parameter)),
+        (Some(parameter), Some(value)) => {
+            let (parameter, value) = crate::settings::check_default(parameter, value)?;
+            role.config.retain(|(n, _)| *n != parameter);
+            role.config.push((parameter, value));
+            role.config.sort();
+        }
+    }
+    txn.put(role_key(name), encode_role(&role));
+    Ok(())
 }
 
 fn drop_roles(

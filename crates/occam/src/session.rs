@@ -135,11 +135,13 @@ pub enum SessionEffect {
 /// refuses, 0A000 and the like, fails only when execution reaches it, as in PostgreSQL).
 pub struct QueryString {
     statements: Result<Vec<Result<Statement>>>,
+    /// The text, for the contention view (`sys.occ_conflicts` shows what a losing transaction ran).
+    text: Arc<str>,
 }
 
 impl QueryString {
     pub fn parse(sql: &str) -> QueryString {
-        QueryString { statements: parse::parse_each(sql) }
+        QueryString { statements: parse::parse_each(sql), text: sql.into() }
     }
 
     /// Whether running it may hold its thread for long: waits for background jobs (`CALL`), DDL (which
@@ -243,6 +245,9 @@ struct ActiveTransaction {
     temporary_on_commit: Vec<(u32, ast::OnCommit)>,
     /// `READ ONLY` (BEGIN, SET TRANSACTION, `default_transaction_read_only`): writes fail with 25006.
     read_only: bool,
+    /// The text of the last query string or prepared statement that ran in it (besides COMMIT), for the
+    /// contention view.
+    last_statement: Arc<str>,
 }
 
 /// What `ROLLBACK TO SAVEPOINT` returns the transaction to: its writes and locks and the session's
@@ -318,6 +323,12 @@ pub struct Session {
     result_holds: Vec<ResultHold>,
     /// `DECLARE`d cursors (`crate::cursors`).
     cursors: crate::cursors::Cursors,
+    /// The query string or prepared statement running now (see `ActiveTransaction::last_statement`).
+    query_text: Arc<str>,
+    /// The session's last writing COMMIT failed with 40001: the next one that succeeds is a retry.
+    retry_pending: bool,
+    /// Conflict injection's random sequence (`crate::conflicts`).
+    injector: crate::conflicts::Injector,
 }
 
 /// Notices kept for a session that does not take them (`Session::take_notices`).
@@ -326,6 +337,16 @@ const MAX_PENDING_NOTICES: usize = 1_000;
 /// Length of the table prefix of every row key (`storage::keycode::table_prefix`), which the key size
 /// limit does not count: DSQL limits the size of the key columns.
 const KEY_PREFIX_LEN: usize = 9;
+
+/// A DDL transaction's conflict, which can only be through catalog rows, as DSQL reports it: OC001.
+fn as_schema_conflict(err: Error) -> Error {
+    let schema = crate::txn::schema_conflict();
+    match err.conflict() {
+        Some(conflict) => schema
+            .with_conflict(crate::error::Conflict { kind: crate::error::ConflictKind::Schema, ..conflict.clone() }),
+        None => schema,
+    }
+}
 
 /// `server_version_num` of a `major.minor` version: `15.18` is `150018`.
 fn version_number(version: &str) -> String {
@@ -350,6 +371,12 @@ impl Session {
             let milliseconds = timeout.as_millis().min(i32::MAX as u128).to_string();
             settings.set_server_value("statement_timeout", &milliseconds).expect("a valid number of milliseconds");
         }
+        for (name, value) in db.session_defaults().iter().chain(&db.catalog().roles.settings_of(user)) {
+            // Checked when set; a value a later version no longer accepts is left out, not fatal.
+            if let Err(err) = settings.set_server_value(name, value) {
+                tracing::warn!("default {name} = {value} ignored: {}", err.message);
+            }
+        }
         Session {
             db,
             user: user.to_string(),
@@ -368,6 +395,9 @@ impl Session {
             notices: Vec::new(),
             result_holds: Vec::new(),
             cursors: crate::cursors::Cursors::default(),
+            query_text: "".into(),
+            retry_pending: false,
+            injector: Default::default(),
         }
     }
 
@@ -489,6 +519,7 @@ impl Session {
         self.result_holds.clear();
         // A cancel (CancelRequest, pg_cancel_backend) reaches the statements of this query string only.
         let _running = self.settings.interrupts().begin();
+        self.query_text = batch.text;
         let statements = match batch.statements {
             Ok(statements) => statements,
             Err(err) => {
@@ -658,6 +689,7 @@ impl Session {
         self.abandon_copy();
         self.result_holds.clear();
         let Some(ast) = &statement.statement else { return Ok(QueryResult::Empty) };
+        self.query_text = statement.sql.as_str().into();
         let _running = self.settings.interrupts().begin();
         let result = if params.len() != statement.param_types.len() {
             Err(Error::protocol(format!(
@@ -843,6 +875,9 @@ impl Session {
         }
         if !matches!(statement, Statement::Commit | Statement::Rollback) {
             self.check_transaction_age()?;
+            if let State::Active(active) = &mut self.state {
+                active.last_statement = self.query_text.clone();
+            }
         }
         match statement {
             Statement::Begin { isolation, read_only } => {
@@ -1063,6 +1098,7 @@ impl Session {
             savepoints: Vec::new(),
             temporary_on_commit: Vec::new(),
             read_only: self.settings.get("default_transaction_read_only").is_some_and(|v| v == "on"),
+            last_statement: self.query_text.clone(),
         })
     }
 
@@ -1232,6 +1268,14 @@ impl Session {
         let rules = self.db.rules();
         rules.check_transaction_age(active.started_at, self.db.now())?;
         rules.check_transaction_size(active.txn.write_bytes())?;
+        let writing = !active.txn.is_read_only();
+        // Injected conflicts fail transactions that changed rows, where a real one could happen.
+        if writing && active.did_dml {
+            if let Some(err) = self.injected_conflict(&active) {
+                // Dropped unwritten, as a transaction that lost a real conflict.
+                return Err(err);
+            }
+        }
         let committed = match active.txn.commit_deferred() {
             Ok(committed) => committed,
             Err(err) if err.code == sqlstate::SERIALIZATION_FAILURE => {
@@ -1243,10 +1287,21 @@ impl Session {
                     winner.wait()?;
                 }
                 // A DDL transaction conflicts only through catalog rows: DSQL reports that as a schema change.
-                return Err(if ddl_only { crate::txn::schema_conflict() } else { err });
+                let err = if ddl_only { as_schema_conflict(err) } else { err };
+                return Err(self.explain_conflict(err, &active.last_statement));
             }
             Err(err) => return Err(err),
         };
+        if writing && std::mem::take(&mut self.retry_pending) {
+            let catalog = self.db.catalog();
+            let tables: Vec<String> = active
+                .table_changes
+                .keys()
+                .filter_map(|id| catalog.table_by_id(*id))
+                .map(|table| crate::conflicts::table_display_name(table))
+                .collect();
+            self.db.conflicts().record_retry(&tables);
+        }
         if let Some(durable) = committed {
             // DDL reloads the catalog below, which must see the commit.
             if self.defer_durability && !did_ddl {
@@ -1270,6 +1325,72 @@ impl Session {
             }
         }
         Ok(())
+    }
+
+    /// The 40001 this COMMIT of changed rows fails with by `occam.inject_conflicts`, if it does (recorded as a real
+    /// conflict is, marked injected). A `...:next` injection fires once: the session's value becomes `off`.
+    fn injected_conflict(&mut self, active: &ActiveTransaction) -> Option<Error> {
+        use crate::conflicts::{parse_seed, InjectionSpec};
+        let spec = InjectionSpec::parse(&self.settings.get("occam.inject_conflicts")?).ok()?;
+        let seed = parse_seed(&self.settings.get("occam.inject_seed").unwrap_or_default()).ok()?;
+        let kind = self.injector.decide(spec, seed)?;
+        if matches!(spec, InjectionSpec::CommitNext | InjectionSpec::SchemaNext) {
+            self.settings.set_despite_rollback("occam.inject_conflicts", "off");
+        }
+        let explain = self.settings.get("occam.conflict_detail").is_none_or(|v| v == "on");
+        let err = crate::conflicts::injected_error(kind, spec, explain);
+        let target = active
+            .table_changes
+            .keys()
+            .filter_map(|id| self.db.catalog().table_by_id(*id).map(|t| crate::conflicts::table_display_name(t)))
+            .min()
+            .map(|table| crate::conflicts::ConflictTarget { table: Some(table), ..Default::default() })
+            .unwrap_or_default();
+        self.record_conflict(kind, target, None, true, &active.last_statement);
+        self.db.metrics().conflict(&err);
+        Some(err)
+    }
+
+    /// Adds the DETAIL that names what a real 40001 collided with (unless `occam.conflict_detail` is off)
+    /// and records the conflict in the contention view.
+    fn explain_conflict(&mut self, mut err: Error, statement: &str) -> Error {
+        let (kind, target, winner_age) = match err.conflict() {
+            Some(conflict) => (
+                conflict.kind,
+                crate::conflicts::describe(conflict, &self.db.catalog()),
+                conflict.winner_committed.map(|at| at.elapsed()),
+            ),
+            None if err.message.ends_with("(OC001)") => (crate::error::ConflictKind::Schema, Default::default(), None),
+            None => (crate::error::ConflictKind::WriteWrite, Default::default(), None),
+        };
+        if self.settings.get("occam.conflict_detail").is_none_or(|v| v == "on") && err.detail.is_none() {
+            err.detail = Some(crate::conflicts::detail(kind, &target, winner_age));
+        }
+        self.record_conflict(kind, target, winner_age, false, statement);
+        err
+    }
+
+    fn record_conflict(
+        &mut self,
+        kind: crate::error::ConflictKind,
+        target: crate::conflicts::ConflictTarget,
+        winner_age: Option<std::time::Duration>,
+        injected: bool,
+        statement: &str,
+    ) {
+        self.retry_pending = true;
+        if let Some(table) = &target.table {
+            self.db.metrics().table_conflict(table, kind.code(), injected);
+        }
+        self.db.conflicts().record(crate::conflicts::ConflictRecord {
+            at: self.db.now(),
+            kind,
+            target,
+            winner_age,
+            injected,
+            application_name: self.settings.get("application_name").unwrap_or_default(),
+            statement: statement.to_string(),
+        });
     }
 
     /// Submits the automatic ANALYZE jobs a commit made due (see `table_activity`); true if any. The user's

@@ -78,6 +78,10 @@ const PARAMETERS: &[Parameter] = &[
     parameter("enable_hashjoin", "on"),
     parameter("enable_nestloop", "on"),
     parameter("enable_sort", "on"),
+    // occam's own (`crate::conflicts`): a 40001's DETAIL, and conflicts injected for testing retry logic.
+    parameter("occam.conflict_detail", "on"),
+    parameter("occam.inject_conflicts", "off"),
+    parameter("occam.inject_seed", ""),
 ];
 
 /// The parameters reported to the client in ParameterStatus, at startup and when they change (those
@@ -124,6 +128,19 @@ fn canonical_value(lower_name: &str, value: &str) -> Result<String> {
         Ok("UTF8".to_string())
     } else if TIME_PARAMETERS.contains(&lower_name) {
         Ok(interrupt::format_milliseconds(interrupt::parse_milliseconds(lower_name, value)?))
+    } else if lower_name == "occam.inject_conflicts" {
+        Ok(crate::conflicts::InjectionSpec::parse(value)?.canonical())
+    } else if lower_name == "occam.inject_seed" {
+        crate::conflicts::parse_seed(value)?;
+        Ok(value.trim().to_string())
+    } else if lower_name == "occam.conflict_detail" {
+        match crate::types::text::parse(value, &crate::types::DataType::Bool) {
+            Ok(crate::types::Value::Bool(on)) => Ok(if on { "on" } else { "off" }.to_string()),
+            _ => Err(Error::new(
+                sqlstate::INVALID_PARAMETER_VALUE,
+                "parameter \"occam.conflict_detail\" requires a Boolean value",
+            )),
+        }
     } else if lower_name == "timezone" {
         crate::types::zone::canonical_setting(value).ok_or_else(|| {
             Error::new(
@@ -133,6 +150,20 @@ fn canonical_value(lower_name: &str, value: &str) -> Result<String> {
         })
     } else {
         Ok(value.to_string())
+    }
+}
+
+/// Checks a parameter's default as `ALTER ROLE ... SET` stores it: (lower-case name, value as SHOW prints
+/// it). 42704 for an unknown parameter (a dotted custom name is accepted, as PostgreSQL's placeholders),
+/// 55P02 for a fixed one, 22023 for a bad value.
+pub fn check_default(name: &str, value: &str) -> Result<(String, String)> {
+    let lower = name.to_ascii_lowercase();
+    match find_parameter(&lower) {
+        Some(parameter) if parameter.read_only => {
+            Err(Error::new("55P02", format!("parameter \"{lower}\" cannot be changed")))
+        }
+        None if !lower.contains('.') => Err(unrecognized(name)),
+        _ => Ok((lower.clone(), canonical_value(&lower, value)?)),
     }
 }
 
@@ -527,6 +558,19 @@ impl SessionSettings {
         for name in names {
             settings.note_change(&name);
         }
+    }
+
+    /// Sets a session value that stays even if the open transaction block rolls back (a fired one-shot
+    /// conflict injection turns itself off so, although its COMMIT failed).
+    pub fn set_despite_rollback(&self, name: &str, value: &str) {
+        let lower = name.to_ascii_lowercase();
+        let mut settings = self.settings.lock();
+        settings.transaction_values.remove(&lower);
+        settings.values.insert(lower.clone(), value.to_string());
+        if let Some(start) = &mut settings.block_start {
+            start.insert(lower.clone(), value.to_string());
+        }
+        settings.note_change(&lower);
     }
 
     /// The transaction ended: values set for it only are dropped.

@@ -172,7 +172,7 @@ pub fn load_unpopulated(txn: &Transaction) -> Result<Vec<u32>> {
     let mut out = Vec::new();
     for entry in txn.scan(start, end, false) {
         let (_, value) = entry?;
-        let bytes: [u8; 4] = value.as_slice().try_into().map_err(|_| Error::internal("corrupt catalog row"))?;
+        let bytes: [u8; 4] = (*value).try_into().map_err(|_| Error::internal("corrupt catalog row"))?;
         out.push(u32::from_be_bytes(bytes));
     }
     Ok(out)

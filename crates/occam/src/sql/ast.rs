@@ -324,6 +324,12 @@ pub enum AccessStatement {
         login: bool,
         password: Option<String>,
     },
+    /// `ALTER ROLE name SET parameter = value` / `RESET parameter` (value None) / `RESET ALL` (both None).
+    AlterRoleSet {
+        name: String,
+        parameter: Option<String>,
+        value: Option<String>,
+    },
     DropRole {
         names: Vec<String>,
         if_exists: bool,

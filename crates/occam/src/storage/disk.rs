@@ -245,7 +245,7 @@ impl Storage for FjallStorage {
         let iter = self.data.range::<Vec<u8>, _>((start, end));
         let convert = |guard: fjall::Guard| {
             let (k, v) = guard.into_inner()?;
-            Ok((k.to_vec(), v.to_vec()))
+            Ok((k.into(), v.into()))
         };
         if reverse {
             Box::new(iter.rev().map(convert))
@@ -262,9 +262,10 @@ impl Storage for FjallStorage {
         keep: KeyFilter<'a>,
     ) -> ScanIter<'a> {
         let iter = self.data.range::<Vec<u8>, _>((start, end));
-        // The key is a reference-counted slice of the block: a rejected entry is never copied.
+        // Keys and values are reference-counted views of the block (or inline when short): neither a
+        // rejected nor a kept entry is copied.
         let keep_entry = move |guard: fjall::Guard| match guard.into_inner_if(|key| keep(key)) {
-            Ok((key, Some(value))) => Some(Ok((key.to_vec(), value.to_vec()))),
+            Ok((key, Some(value))) => Some(Ok((key.into(), value.into()))),
             Ok((_, None)) => None,
             Err(err) => Some(Err(err.into())),
         };

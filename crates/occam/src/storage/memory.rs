@@ -4,7 +4,7 @@ use std::ops::Bound;
 
 use crossbeam_skiplist::SkipMap;
 
-use super::{BatchWrite, KeyFilter, ScanIter, Storage};
+use super::{BatchWrite, KeyFilter, KvPair, ScanIter, Storage};
 use crate::error::Result;
 
 /// Keys and values in a lock-free ordered map; batches are applied under a mutex so they appear atomic
@@ -41,7 +41,7 @@ struct TrackedScan<'a> {
 }
 
 impl Iterator for TrackedScan<'_> {
-    type Item = Result<(Vec<u8>, Vec<u8>)>;
+    type Item = Result<KvPair>;
 
     fn next(&mut self) -> Option<Self::Item> {
         self.inner.next()
@@ -97,9 +97,9 @@ impl Storage for MemoryStorage {
     fn scan(&self, start: Bound<Vec<u8>>, end: Bound<Vec<u8>>, reverse: bool) -> ScanIter<'_> {
         let range = self.map.range((start, end));
         self.tracked(if reverse {
-            Box::new(range.rev().map(|e| Ok((e.key().clone(), e.value().clone()))))
+            Box::new(range.rev().map(|e| Ok((e.key().as_slice().into(), e.value().as_slice().into()))))
         } else {
-            Box::new(range.map(|e| Ok((e.key().clone(), e.value().clone()))))
+            Box::new(range.map(|e| Ok((e.key().as_slice().into(), e.value().as_slice().into()))))
         })
     }
 
@@ -112,7 +112,7 @@ impl Storage for MemoryStorage {
     ) -> ScanIter<'a> {
         let range = self.map.range((start, end));
         let keep_entry = move |e: crossbeam_skiplist::map::Entry<'a, Vec<u8>, Vec<u8>>| {
-            keep(e.key()).then(|| Ok((e.key().clone(), e.value().clone())))
+            keep(e.key()).then(|| Ok((e.key().as_slice().into(), e.value().as_slice().into())))
         };
         self.tracked(if reverse {
             Box::new(range.rev().filter_map(keep_entry))

@@ -6,6 +6,7 @@
 //! makes every batch written before it durable. Two backends implement it: [`memory::MemoryStorage`]
 //! (tests, `--in-memory`) and [`disk::FjallStorage`] (the default, on fjall's LSM tree).
 
+pub mod bytes;
 pub mod disk;
 pub mod keycode;
 pub mod memory;
@@ -13,9 +14,10 @@ pub mod memory;
 use std::ops::Bound;
 
 use crate::error::Result;
+pub use bytes::Bytes;
 
-/// A key-value pair as returned by scans.
-pub type KvPair = (Vec<u8>, Vec<u8>);
+/// A key-value pair as returned by scans: views into storage's buffers, not copies.
+pub type KvPair = (Bytes, Bytes);
 
 /// An iterator over a key range, in key order (or reversed).
 pub type ScanIter<'a> = Box<dyn Iterator<Item = Result<KvPair>> + Send + 'a>;
@@ -107,19 +109,23 @@ mod tests {
         assert_eq!(storage.get(b"b").unwrap(), Some(b"2".to_vec()));
         storage.write_batch(vec![(b"b".to_vec(), None)]).unwrap();
         assert_eq!(storage.get(b"b").unwrap(), None);
-        let keys: Vec<_> = storage.scan(Bound::Unbounded, Bound::Unbounded, false).map(|kv| kv.unwrap().0).collect();
+        let keys: Vec<_> =
+            storage.scan(Bound::Unbounded, Bound::Unbounded, false).map(|kv| kv.unwrap().0.to_vec()).collect();
         assert_eq!(keys, vec![b"a".to_vec(), b"c".to_vec()]);
         let keys: Vec<_> = storage
             .scan(Bound::Included(b"a".to_vec()), Bound::Excluded(b"c".to_vec()), true)
-            .map(|kv| kv.unwrap().0)
+            .map(|kv| kv.unwrap().0.to_vec())
             .collect();
         assert_eq!(keys, vec![b"a".to_vec()]);
-        let keys: Vec<_> =
-            storage.scan(Bound::Excluded(b"a".to_vec()), Bound::Unbounded, true).map(|kv| kv.unwrap().0).collect();
+        let keys: Vec<_> = storage
+            .scan(Bound::Excluded(b"a".to_vec()), Bound::Unbounded, true)
+            .map(|kv| kv.unwrap().0.to_vec())
+            .collect();
         assert_eq!(keys, vec![b"c".to_vec()]);
         let odd: Vec<_> = storage
             .scan_filtered(Bound::Unbounded, Bound::Unbounded, false, Box::new(|key| key != b"a"))
             .map(|kv| kv.unwrap())
+            .map(|(k, v)| (k.to_vec(), v.to_vec()))
             .collect();
         assert_eq!(odd, vec![(b"c".to_vec(), b"3".to_vec())]);
         storage.sync().unwrap();

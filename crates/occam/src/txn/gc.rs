@@ -188,6 +188,7 @@ impl TxnManager {
         let mut counts = Removed::default();
         let mut visited = 0;
         let mut versions = self.storage.scan(start, end, false);
+        let mut last_visited = None;
         let exhausted = loop {
             if visited == limit {
                 break versions.next().is_none();
@@ -212,16 +213,16 @@ impl TxnManager {
             } else if user_key.starts_with(LOCK_PREFIX) {
                 counts.locks += 1;
                 counts.bytes += size;
-                doomed.push(stored.clone());
+                doomed.push(stored.to_vec());
             } else if !key.horizon_version_seen {
                 key.horizon_version_seen = true;
                 if value.first() == Some(&TAG_DELETED) && !is_catalog_key(user_key) {
-                    key.removable_tombstone = Some((stored.clone(), size));
+                    key.removable_tombstone = Some((stored.to_vec(), size));
                 }
             } else {
                 counts.dead += 1;
                 counts.bytes += size;
-                doomed.push(stored.clone());
+                doomed.push(stored.to_vec());
             }
             let range = &user_key[..user_key.len().min(GC_RANGE_PREFIX_LEN)];
             let garbage = match pass.ranges.get_mut(range) {
@@ -230,9 +231,12 @@ impl TxnManager {
             };
             garbage.visited += 1;
             garbage.removed += (doomed.len() - doomed_before) as u64;
-            pass.resume_after = Some(stored);
+            last_visited = Some(stored);
         };
         drop(versions);
+        if let Some(last) = last_visited {
+            pass.resume_after = Some(last.to_vec());
+        }
         if exhausted {
             counts.finish_key(pass.key.take(), &mut doomed);
         }

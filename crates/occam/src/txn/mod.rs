@@ -46,9 +46,9 @@ pub use gc::{GcBatch, GcCursor, GcStats, GcWorker, RangeGarbage, GC_BATCH_VERSIO
 
 pub use deferred::{ConstraintId, DeferredCheck, DeferredConstraints};
 
-use crate::error::{Error, Result};
+use crate::error::{Conflict, ConflictKind, Error, Result};
 use crate::metrics::Metrics;
-use crate::storage::{prefix_range, BatchWrite, KvPair, ScanIter, Storage};
+use crate::storage::{prefix_range, BatchWrite, Bytes, KvPair, ScanIter, Storage};
 
 /// A commit timestamp. Timestamps are a dense counter; 0 is "before every commit".
 pub type Timestamp = u64;
@@ -108,13 +108,10 @@ fn split_versioned(stored: &[u8]) -> Result<(&[u8], Timestamp)> {
     Ok((key, !u64::from_be_bytes(version.try_into().expect("8 bytes"))))
 }
 
-fn decode_version(value: Vec<u8>) -> Result<Option<Vec<u8>>> {
+/// A stored version's row bytes (its tag cut off, not copied), or None for a deletion.
+fn decode_version(value: Bytes) -> Result<Option<Bytes>> {
     match value.first() {
-        Some(&TAG_ROW) => {
-            let mut value = value;
-            value.remove(0);
-            Ok(Some(value))
-        }
+        Some(&TAG_ROW) => Ok(Some(value.slice(1..))),
         Some(&TAG_DELETED) => Ok(None),
         _ => Err(Error::internal("corrupt version value")),
     }
@@ -136,8 +133,8 @@ struct CommitState {
 /// too many keys (an old transaction kept open). Questions about times before `horizon` go to storage.
 struct RecentWrites {
     newest: HashMap<Vec<u8>, Timestamp>,
-    /// Each remembered commit's keys, oldest first.
-    commits: VecDeque<(Timestamp, Vec<Vec<u8>>)>,
+    /// Each remembered commit's timestamp, when it was made, and its keys, oldest first.
+    commits: VecDeque<(Timestamp, Instant, Vec<Vec<u8>>)>,
     /// Every commit after this time is remembered.
     horizon: Timestamp,
     keys: usize,
@@ -153,7 +150,19 @@ impl RecentWrites {
 
     /// Whether `key` has a version committed after `since`; `None` when that is before the horizon.
     fn changed_since(&self, key: &[u8], since: Timestamp) -> Option<bool> {
-        (since >= self.horizon).then(|| self.newest.get(key).is_some_and(|&ts| ts > since))
+        self.newest_after(key, since).map(|newest| newest.is_some())
+    }
+
+    /// The commit timestamp of `key`'s newest version if that is after `since` (`Some(None)` when there is
+    /// none); `None` when `since` is before the horizon.
+    fn newest_after(&self, key: &[u8], since: Timestamp) -> Option<Option<Timestamp>> {
+        (since >= self.horizon).then(|| self.newest.get(key).copied().filter(|&ts| ts > since))
+    }
+
+    /// When commit `ts` was made, if it is still remembered.
+    fn committed_at(&self, ts: Timestamp) -> Option<Instant> {
+        let index = self.commits.binary_search_by_key(&ts, |(commit_ts, _, _)| *commit_ts).ok()?;
+        Some(self.commits[index].1)
     }
 
     /// Remembers the keys of commit `ts` (the newest so far), then forgets commits no transaction can ask
@@ -163,12 +172,12 @@ impl RecentWrites {
             self.newest.insert(key.clone(), ts);
         }
         self.keys += keys.len();
-        self.commits.push_back((ts, keys));
-        while let Some((oldest, _)) = self.commits.front() {
+        self.commits.push_back((ts, Instant::now(), keys));
+        while let Some((oldest, _, _)) = self.commits.front() {
             if *oldest > oldest_snapshot && self.keys <= Self::MAX_KEYS {
                 break;
             }
-            let (oldest, keys) = self.commits.pop_front().expect("a front entry");
+            let (oldest, _, keys) = self.commits.pop_front().expect("a front entry");
             self.keys -= keys.len();
             for key in keys {
                 // A newer commit of the same key is still remembered under its own timestamp.
@@ -452,7 +461,7 @@ impl TxnManager {
         {
             let (start, end) = crate::storage::prefix_range(&range_prefix);
             for entry in self.storage.scan(start, end, false).take(limit - doomed.len()) {
-                doomed.push((entry?.0, None));
+                doomed.push((entry?.0.to_vec(), None));
             }
             if doomed.len() == limit {
                 break;
@@ -504,18 +513,19 @@ impl TxnManager {
         }
     }
 
-    /// Whether `key` has a version committed after `start_ts` (asking `recent` first).
-    fn changed_since(&self, recent: &RecentWrites, key: &[u8], start_ts: Timestamp) -> Result<bool> {
-        match recent.changed_since(key, start_ts) {
-            Some(changed) => Ok(changed),
-            None => Ok(matches!(self.newest_version_ts(key)?, Some(ts) if ts > start_ts)),
+    /// The commit timestamp of `key`'s newest version if it was committed after `start_ts` (asking
+    /// `recent` first).
+    fn changed_since(&self, recent: &RecentWrites, key: &[u8], start_ts: Timestamp) -> Result<Option<Timestamp>> {
+        match recent.newest_after(key, start_ts) {
+            Some(newest) => Ok(newest),
+            None => Ok(self.newest_version_ts(key)?.filter(|&ts| ts > start_ts)),
         }
     }
 
-    /// Whether a version committed after `start_ts` deleted `key`.
-    fn deleted_since(&self, recent: &RecentWrites, key: &[u8], start_ts: Timestamp) -> Result<bool> {
+    /// The commit timestamp of a version committed after `start_ts` that deleted `key`, if there is one.
+    fn deleted_since(&self, recent: &RecentWrites, key: &[u8], start_ts: Timestamp) -> Result<Option<Timestamp>> {
         if start_ts == Timestamp::MAX || recent.changed_since(key, start_ts) == Some(false) {
-            return Ok(false);
+            return Ok(None);
         }
         let versions = self.storage.scan(
             Bound::Included(versioned_key(key, Timestamp::MAX)),
@@ -523,11 +533,12 @@ impl TxnManager {
             false,
         );
         for entry in versions {
-            if entry?.1.first() == Some(&TAG_DELETED) {
-                return Ok(true);
+            let (stored, value) = entry?;
+            if value.first() == Some(&TAG_DELETED) {
+                return Ok(Some(split_versioned(&stored)?.1));
             }
         }
-        Ok(false)
+        Ok(None)
     }
 
     /// First-committer-wins validation of one transaction (see the module comment).
@@ -535,18 +546,31 @@ impl TxnManager {
         let recent = &state.recent;
         // Lock versions newer than the snapshot exist only if a lock-writing commit came after it.
         let locks_possible = state.newest_lock_ts > start_ts;
-        for (key, as_of) in &txn.schema_dependencies {
-            if self.changed_since(recent, key, *as_of)? {
-                return Err(schema_conflict());
+        // A winner found: the 40001 names the key (the row's own for a lock), how they met, and when the
+        // winner committed.
+        let conflict = |winner: Option<Timestamp>, kind: ConflictKind, key: &[u8]| match winner {
+            None => Ok(()),
+            Some(ts) => {
+                let error =
+                    if kind == ConflictKind::Schema { schema_conflict() } else { Error::serialization_failure() };
+                Err(error.with_conflict(Conflict {
+                    kind,
+                    key: key.to_vec(),
+                    winner_committed: recent.committed_at(ts),
+                }))
             }
+        };
+        for (key, as_of) in &txn.schema_dependencies {
+            conflict(self.changed_since(recent, key, *as_of)?, ConflictKind::Schema, key)?;
         }
-        let conflict = |changed: bool| if changed { Err(Error::serialization_failure()) } else { Ok(()) };
         for (key, value) in &txn.writes {
-            conflict(self.changed_since(recent, key, start_ts)?)?;
+            conflict(self.changed_since(recent, key, start_ts)?, ConflictKind::WriteWrite, key)?;
             if locks_possible {
-                conflict(self.changed_since(recent, &lock_key(UPDATE_LOCK_PREFIX, key), start_ts)?)?;
+                let locked = self.changed_since(recent, &lock_key(UPDATE_LOCK_PREFIX, key), start_ts)?;
+                conflict(locked, ConflictKind::ForUpdate, key)?;
                 if value.is_none() {
-                    conflict(self.changed_since(recent, &lock_key(KEY_SHARE_LOCK_PREFIX, key), start_ts)?)?;
+                    let shared = self.changed_since(recent, &lock_key(KEY_SHARE_LOCK_PREFIX, key), start_ts)?;
+                    conflict(shared, ConflictKind::ForKeyShare, key)?;
                 }
             }
         }
@@ -554,16 +578,20 @@ impl TxnManager {
         // a non-key write alone would not conflict with a concurrent FOR KEY SHARE, a FOR UPDATE lock does.
         for (key, lock) in &txn.locks {
             if locks_possible {
-                conflict(self.changed_since(recent, &lock_key(UPDATE_LOCK_PREFIX, key), start_ts)?)?;
+                let locked = self.changed_since(recent, &lock_key(UPDATE_LOCK_PREFIX, key), start_ts)?;
+                conflict(locked, ConflictKind::ForUpdate, key)?;
             }
             match lock {
                 RowLock::Update => {
-                    conflict(self.changed_since(recent, key, start_ts)?)?;
+                    conflict(self.changed_since(recent, key, start_ts)?, ConflictKind::ForUpdate, key)?;
                     if locks_possible {
-                        conflict(self.changed_since(recent, &lock_key(KEY_SHARE_LOCK_PREFIX, key), start_ts)?)?;
+                        let shared = self.changed_since(recent, &lock_key(KEY_SHARE_LOCK_PREFIX, key), start_ts)?;
+                        conflict(shared, ConflictKind::ForKeyShare, key)?;
                     }
                 }
-                RowLock::KeyShare => conflict(self.deleted_since(recent, key, start_ts)?)?,
+                RowLock::KeyShare => {
+                    conflict(self.deleted_since(recent, key, start_ts)?, ConflictKind::ForKeyShare, key)?
+                }
             }
         }
         Ok(())
@@ -759,7 +787,7 @@ impl Transaction {
             false,
         );
         match iter.next() {
-            Some(entry) => decode_version(entry?.1),
+            Some(entry) => Ok(decode_version(entry?.1)?.map(|row| row.to_vec())),
             None => Ok(None),
         }
     }
@@ -891,7 +919,7 @@ struct SnapshotScan<'a> {
     snapshot: Timestamp,
     reverse: bool,
     /// Reverse (versions arrive oldest first): the best candidate so far for the current key.
-    pending: Option<(Vec<u8>, Vec<u8>)>,
+    pending: Option<KvPair>,
 }
 
 impl Iterator for SnapshotScan<'_> {
@@ -911,7 +939,7 @@ impl SnapshotScan<'_> {
     /// [`visible_version_filter`]): what is left is dropping deletions.
     fn next_forward(&mut self) -> Option<Result<KvPair>> {
         loop {
-            let (mut stored, value) = match self.inner.next()? {
+            let (stored, value) = match self.inner.next()? {
                 Ok(entry) => entry,
                 Err(err) => return Some(Err(err)),
             };
@@ -921,9 +949,8 @@ impl SnapshotScan<'_> {
             };
             match decode_version(value) {
                 Ok(Some(row)) => {
-                    // The key is the stored key without its version: cut in place, not copied.
-                    stored.truncate(key_len);
-                    return Some(Ok((stored, row)));
+                    // The key is the stored key without its version: a narrower view, not a copy.
+                    return Some(Ok((stored.slice(..key_len), row)));
                 }
                 Ok(None) => continue,
                 Err(err) => return Some(Err(err)),
@@ -941,17 +968,18 @@ impl SnapshotScan<'_> {
                 Ok(entry) => entry,
                 Err(err) => return Some(Err(err)),
             };
-            let (key, ts) = match split_versioned(&stored) {
-                Ok(split) => split,
+            let (key_len, ts) = match split_versioned(&stored) {
+                Ok((key, ts)) => (key.len(), ts),
                 Err(err) => return Some(Err(err)),
             };
+            let key = stored.slice(..key_len);
             let finished = match &self.pending {
-                Some((k, _)) if k.as_slice() != key => self.pending.take(),
+                Some((k, _)) if *k != key => self.pending.take(),
                 _ => None,
             };
             if ts <= self.snapshot {
                 // A later entry of the same key is a newer version: it replaces the candidate.
-                self.pending = Some((key.to_vec(), value));
+                self.pending = Some((key, value));
             }
             if let Some((done_key, done_value)) = finished {
                 if let Some(result) = Self::visible(done_key, done_value) {
@@ -962,7 +990,7 @@ impl SnapshotScan<'_> {
     }
 
     /// The entry for a key's chosen version, or None if that version is a deletion.
-    fn visible(key: Vec<u8>, value: Vec<u8>) -> Option<Result<KvPair>> {
+    fn visible(key: Bytes, value: Bytes) -> Option<Result<KvPair>> {
         match decode_version(value) {
             Ok(Some(row)) => Some(Ok((key, row))),
             Ok(None) => None,
@@ -991,7 +1019,7 @@ impl Iterator for MergeScan<'_> {
                 (None, Some(_)) => true,
                 (Some(Err(_)), Some(_)) => false,
                 (Some(Ok((committed_key, _))), Some((own_key, _))) => {
-                    let order = committed_key.as_slice().cmp(own_key.as_slice());
+                    let order = (**committed_key).cmp(own_key.as_slice());
                     if order == std::cmp::Ordering::Equal {
                         self.committed.next();
                         true
@@ -1005,7 +1033,7 @@ impl Iterator for MergeScan<'_> {
             }
             let (key, value) = self.own.next().expect("peeked");
             if let Some(value) = value {
-                return Some(Ok((key.clone(), value.clone())));
+                return Some(Ok((key.as_slice().into(), value.as_slice().into())));
             }
         }
     }

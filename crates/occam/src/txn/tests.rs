@@ -8,7 +8,13 @@ fn manager() -> Arc<TxnManager> {
 }
 
 fn keys(txn: &Transaction, reverse: bool) -> Vec<(Vec<u8>, Vec<u8>)> {
-    txn.scan(Bound::Included(b"k".to_vec()), Bound::Excluded(b"l".to_vec()), reverse).map(|r| r.unwrap()).collect()
+    txn.scan(Bound::Included(b"k".to_vec()), Bound::Excluded(b"l".to_vec()), reverse).map(owned).collect()
+}
+
+/// A scanned entry as owned byte vectors, to compare with expected ones.
+fn owned(entry: Result<KvPair>) -> (Vec<u8>, Vec<u8>) {
+    let (key, value) = entry.unwrap();
+    (key.to_vec(), value.to_vec())
 }
 
 fn kv(k: &str, v: &str) -> (Vec<u8>, Vec<u8>) {
@@ -99,7 +105,7 @@ fn lock_versions_are_invisible_to_scans() {
     assert!(!locker.is_read_only(), "a transaction holding row locks must be validated");
     locker.commit().unwrap();
     let reader = m.begin();
-    let everything: Vec<_> = reader.scan(Bound::Unbounded, Bound::Unbounded, false).map(|r| r.unwrap()).collect();
+    let everything: Vec<_> = reader.scan(Bound::Unbounded, Bound::Unbounded, false).map(owned).collect();
     assert_eq!(everything, vec![kv("k1", "a")]);
 }
 
@@ -272,8 +278,8 @@ fn commit_delete(m: &Arc<TxnManager>, key: &[u8]) {
 }
 
 /// Every stored key (versions, lock versions and metadata) with its value, as storage holds them.
-fn stored(storage: &dyn Storage) -> Vec<KvPair> {
-    storage.scan(Bound::Unbounded, Bound::Unbounded, false).map(|r| r.unwrap()).collect()
+fn stored(storage: &dyn Storage) -> Vec<(Vec<u8>, Vec<u8>)> {
+    storage.scan(Bound::Unbounded, Bound::Unbounded, false).map(owned).collect()
 }
 
 /// How many stored versions `key` has.
@@ -662,7 +668,7 @@ fn removal_in_the_middle_of_a_reverse_scan(m: Arc<TxnManager>) {
     let reader = m.begin();
     // Stored, in reverse order: k2@3, k1@1 ("old"), k1@2 (tombstone). Stop after the old version.
     let mut scan = reader.scan(Bound::Included(b"k".to_vec()), Bound::Excluded(b"l".to_vec()), true);
-    assert_eq!(scan.next().unwrap().unwrap(), kv("k2", "live"));
+    assert_eq!(owned(scan.next().unwrap()), kv("k2", "live"));
     m.collect_garbage_pass(GC_BATCH_VERSIONS).unwrap();
     assert_eq!(scan.next().map(|r| r.unwrap()), None, "k1 is deleted in the reader's snapshot");
     drop(scan);

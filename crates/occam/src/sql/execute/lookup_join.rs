@@ -37,7 +37,7 @@ impl<'a> Operator<'a> for LookupJoinOp<'a> {
                         stats.rows += 1;
                     }
                     if let Some(keys) = &mut ctx.read_keys {
-                        keys.push(key);
+                        keys.push(key.to_vec());
                     }
                     let row = joined_row(left, &right, self.join.merged.len());
                     if let Some(row) = matching(self.join, row, ctx)? {

@@ -751,8 +751,8 @@ pub(super) fn read_matching(
     let started = std::time::Instant::now();
     let mut reader = TableReader::open(read, &[], physical.root.id, &mut ctx)?;
     let mut out = Vec::new();
-    while let Some(pair) = reader.next_row(&mut ctx)? {
-        out.push(pair);
+    while let Some((key, row)) = reader.next_row(&mut ctx)? {
+        out.push((key.to_vec(), row));
     }
     if let Some(analysis) = analysis {
         let mut stats = ctx.take_stats().unwrap_or_default();

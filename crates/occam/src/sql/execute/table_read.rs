@@ -17,7 +17,7 @@ use crate::interrupt::CHECK_EVERY;
 use crate::sql::plan::physical::{KeyRange, TableRead};
 use crate::storage::keycode::{decode_value, encode_value};
 use crate::storage::prefix_end;
-use crate::storage::ScanIter;
+use crate::storage::{Bytes, ScanIter};
 use crate::types::{Row, Value};
 
 pub struct TableReadOp<'a> {
@@ -43,10 +43,10 @@ impl<'a> Operator<'a> for TableReadOp<'a> {
             match reader.next_row(ctx)? {
                 Some((key, mut row)) => {
                     if self.read.with_row_key {
-                        row.push(Value::Bytea(key.clone()));
+                        row.push(Value::Bytea(key.to_vec()));
                     }
                     if let Some(keys) = &mut ctx.read_keys {
-                        keys.push(key);
+                        keys.push(key.to_vec());
                     }
                     batch.push(row);
                 }
@@ -117,7 +117,7 @@ impl<'a> TableReader<'a> {
     }
 
     /// The next row that passes the filter, with its storage key.
-    pub fn next_row(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<(Vec<u8>, Row)>> {
+    pub fn next_row(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<(Bytes, Row)>> {
         loop {
             let Some((key, row)) = self.next_unfiltered(ctx)? else { return Ok(None) };
             if passes(self.read.filter.as_ref(), &row, ctx)? {
@@ -149,7 +149,7 @@ impl<'a> TableReader<'a> {
         }
     }
 
-    fn next_unfiltered(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<(Vec<u8>, Row)>> {
+    fn next_unfiltered(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<(Bytes, Row)>> {
         let txn = ctx.txn;
         let table = &self.read.table;
         loop {
@@ -163,10 +163,10 @@ impl<'a> TableReader<'a> {
                                 let mut row_key = table.key_prefix.clone();
                                 row_key.extend_from_slice(index.entry_primary_key(table, &value)?);
                                 if self.read.index_only {
-                                    return Ok(Some((row_key, entry_row(table, index, &key, &value)?)));
+                                    return Ok(Some((row_key.into(), entry_row(table, index, &key, &value)?)));
                                 }
                                 if let Some(stored) = txn.get(&row_key)? {
-                                    return Ok(Some((row_key, self.decode(&stored)?)));
+                                    return Ok(Some((row_key.into(), self.decode(&stored)?)));
                                 }
                                 self.step_over(ctx)?;
                                 continue;
@@ -181,7 +181,7 @@ impl<'a> TableReader<'a> {
                 Some(Span::Range(start, end)) => self.current = Some(txn.scan(start, end, self.read.backward)),
                 Some(Span::Point(key)) => {
                     if let Some(value) = txn.get(&key)? {
-                        return Ok(Some((key, self.decode(&value)?)));
+                        return Ok(Some((key.into(), self.decode(&value)?)));
                     }
                 }
             }

@@ -34,6 +34,11 @@ pub(super) fn hand_parsed_statement(parser: &mut Parser, source: &Source) -> Res
         HandParsed::Iam
     } else if is_word(parser, 0, "create") && (is_word(parser, 1, "role") || is_word(parser, 1, "user")) {
         HandParsed::CreateRole
+    } else if is_word(parser, 0, "alter")
+        && (is_word(parser, 1, "role") || is_word(parser, 1, "user"))
+        && (is_word(parser, 3, "set") || is_word(parser, 3, "reset"))
+    {
+        HandParsed::AlterRoleSet
     } else if is_membership {
         HandParsed::Membership
     } else if is_word(parser, 0, "alter") && is_word(parser, 1, "sequence") {
@@ -62,6 +67,7 @@ pub(super) fn hand_parsed_statement(parser: &mut Parser, source: &Source) -> Res
     match kind {
         HandParsed::Iam => reader.iam_grant().map(|s| Some(Ok(s))),
         HandParsed::CreateRole => reader.create_role(),
+        HandParsed::AlterRoleSet => reader.alter_role_set().map(|s| Some(Ok(s))),
         HandParsed::Membership => Ok(Some(Err(unsupported("GRANT / REVOKE of role membership")))),
         HandParsed::AlterSequence => {
             reader.advance();
@@ -89,6 +95,7 @@ pub(super) fn hand_parsed_statement(parser: &mut Parser, source: &Source) -> Res
 enum HandParsed {
     Iam,
     CreateRole,
+    AlterRoleSet,
     Membership,
     AlterSequence,
     CreateSequence,
@@ -242,6 +249,52 @@ impl<'a> TokenReader<'a> {
     }
 
     /// `CREATE ROLE name [[WITH] option ...]`; `CREATE USER` is the same with LOGIN as the default.
+    /// `ALTER ROLE name SET parameter {TO | =} {value | DEFAULT}`, `ALTER ROLE name RESET {parameter | ALL}`.
+    fn alter_role_set(&mut self) -> Result<Statement> {
+        self.expect_word("alter")?;
+        if !self.eat_word("user") {
+            self.expect_word("role")?;
+        }
+        let name = self.identifier()?;
+        let set = self.eat_word("set");
+        if !set {
+            self.expect_word("reset")?;
+        }
+        if !set && self.eat_word("all") {
+            self.expect_end()?;
+            return Ok(Statement::Access(AccessStatement::AlterRoleSet { name, parameter: None, value: None }));
+        }
+        // A parameter name may be dotted (`occam.inject_conflicts`).
+        let mut parameter = self.identifier()?;
+        while matches!(self.peek().token, Token::Period) {
+            self.advance();
+            parameter = format!("{parameter}.{}", self.identifier()?);
+        }
+        let value = if set {
+            if !self.eat_word("to") && !matches!(self.peek().token, Token::Eq) {
+                return Err(self.error());
+            }
+            if matches!(self.peek().token, Token::Eq) {
+                self.advance();
+            }
+            let value = match self.advance().token {
+                Token::SingleQuotedString(s) | Token::EscapedStringLiteral(s) => s,
+                Token::Number(n, _) => n,
+                Token::Minus => match self.advance().token {
+                    Token::Number(n, _) => format!("-{n}"),
+                    _ => return Err(self.error()),
+                },
+                Token::Word(w) => w.value,
+                _ => return Err(self.error()),
+            };
+            (!value.eq_ignore_ascii_case("default")).then_some(value)
+        } else {
+            None
+        };
+        self.expect_end()?;
+        Ok(Statement::Access(AccessStatement::AlterRoleSet { name, parameter: Some(parameter), value }))
+    }
+
     fn create_role(&mut self) -> Result<Option<Result<Statement>>> {
         self.expect_word("create")?;
         let user = self.eat_word("user");

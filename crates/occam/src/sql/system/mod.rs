@@ -206,6 +206,38 @@ static SYS_RELATIONS: &[SystemRelation] = &[
         rows: |ctx| crate::roles::sys_iam_pg_role_mappings_rows(ctx.txn),
         postgres_only: false,
     },
+    // occam's own: OCC conflicts explained (`crate::conflicts`), from the database's conflict log.
+    SystemRelation {
+        schema: Schema::Sys,
+        name: "occ_conflicts",
+        oid: oids::SYS_OCC_CONFLICTS,
+        kind: RelationKind::View,
+        columns: crate::conflicts::SYS_OCC_CONFLICTS_COLUMNS,
+        rows: |ctx| {
+            Ok(ctx.database().map_or_else(Vec::new, |db| crate::conflicts::sys_occ_conflicts_rows(db.conflicts())))
+        },
+        postgres_only: false,
+    },
+    SystemRelation {
+        schema: Schema::Sys,
+        name: "hot_keys",
+        oid: oids::SYS_HOT_KEYS,
+        kind: RelationKind::View,
+        columns: crate::conflicts::SYS_HOT_KEYS_COLUMNS,
+        rows: |ctx| Ok(ctx.database().map_or_else(Vec::new, |db| crate::conflicts::sys_hot_keys_rows(db.conflicts()))),
+        postgres_only: false,
+    },
+    SystemRelation {
+        schema: Schema::Sys,
+        name: "occ_table_stats",
+        oid: oids::SYS_OCC_TABLE_STATS,
+        kind: RelationKind::View,
+        columns: crate::conflicts::SYS_OCC_TABLE_STATS_COLUMNS,
+        rows: |ctx| {
+            Ok(ctx.database().map_or_else(Vec::new, |db| crate::conflicts::sys_occ_table_stats_rows(db.conflicts())))
+        },
+        postgres_only: false,
+    },
     // occam's own (Aurora DSQL has no such relation): what ANALYZE gathered, see `crate::statistics`.
     SystemRelation {
         schema: Schema::Sys,

@@ -32,6 +32,9 @@ pub const SYS_NAMESPACE: u32 = 13400;
 pub const SYS_JOBS: u32 = 13401;
 pub const SYS_IAM_PG_ROLE_MAPPINGS: u32 = 13402;
 pub const SYS_TABLE_STATISTICS: u32 = 13403;
+pub const SYS_OCC_CONFLICTS: u32 = 13404;
+pub const SYS_HOT_KEYS: u32 = 13405;
+pub const SYS_OCC_TABLE_STATS: u32 = 13406;
 
 /// Access methods (`pg_am.oid`): tables are `heap`, indexes `btree`.
 pub const HEAP_AM: u32 = 2;

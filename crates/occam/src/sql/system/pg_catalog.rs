@@ -834,11 +834,21 @@ fn all_roles(ctx: &SystemContext) -> Vec<(String, u32, bool, bool)> {
     roles
 }
 
+/// `rolconfig`: the role's `ALTER ROLE ... SET` defaults as `name=value` texts, NULL without any.
+fn role_config(ctx: &SystemContext, role: &str) -> Value {
+    let config = ctx.catalog().roles.settings_of(role);
+    if config.is_empty() {
+        return Value::Null;
+    }
+    Value::Array(config.into_iter().map(|(name, value)| Value::Text(format!("{name}={value}"))).collect())
+}
+
 fn pg_roles(ctx: &SystemContext) -> Result<Vec<Row>> {
     Ok(all_roles(ctx)
         .into_iter()
         .map(|(name, oid, superuser, login)| {
             ctx.row()
+                .set("rolconfig", role_config(ctx, &name))
                 .set("rolname", name)
                 .set("rolsuper", superuser)
                 .set("rolinherit", true)
