@@ -161,6 +161,8 @@ pub struct Rules {
     pub separate_ddl_and_dml: bool,
     /// TRUNCATE runs (deleting every row) instead of being refused.
     pub allow_truncate: bool,
+    /// VACUUM accepted (postgres mode: a no-op but for its ANALYZE); DSQL refuses it.
+    pub allow_vacuum: bool,
     /// `CREATE TABLE ... AS`, materialized views and REFRESH run instead of being refused.
     pub allow_create_table_as: bool,
     /// `CREATE TEMP TABLE` runs instead of being refused.
@@ -231,6 +233,7 @@ impl Rules {
                 single_ddl_per_transaction: true,
                 separate_ddl_and_dml: true,
                 allow_truncate: false,
+                allow_vacuum: false,
                 allow_create_table_as: false,
                 allow_temporary_tables: false,
                 allow_savepoints: false,
@@ -266,6 +269,7 @@ impl Rules {
                 single_ddl_per_transaction: false,
                 separate_ddl_and_dml: false,
                 allow_truncate: true,
+                allow_vacuum: true,
                 allow_create_table_as: true,
                 allow_temporary_tables: true,
                 allow_savepoints: true,
@@ -637,6 +641,15 @@ impl Rules {
     }
 
     /// TRUNCATE.
+    /// VACUUM: refused as DSQL refuses it (it collects old versions itself); accepted in postgres mode.
+    pub fn check_vacuum(&self) -> Result<()> {
+        if self.allow_vacuum {
+            Ok(())
+        } else {
+            Err(Error::unsupported("unsupported VACUUM statement"))
+        }
+    }
+
     pub fn check_truncate(&self) -> Result<()> {
         if self.allow_truncate {
             Ok(())

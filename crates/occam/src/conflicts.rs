@@ -177,8 +177,10 @@ pub struct TableConflicts {
     pub conflicts: u64,
     pub schema_conflicts: u64,
     pub injected: u64,
-    /// Commits that succeeded in a session whose previous commit had failed with 40001.
-    pub retried_commits: u64,
+    /// Writing commits that succeeded in a session right after its previous writing commit failed with
+    /// 40001: a retry loop's retries (a pooled connection's next unrelated transaction counts too: occam
+    /// cannot tell a retry from new work).
+    pub commits_after_conflict: u64,
 }
 
 /// The database's record of its recent conflicts, bounded in memory.
@@ -227,12 +229,12 @@ impl ConflictLog {
         state.recent.push_back(record);
     }
 
-    /// Counts a commit that succeeded after its session's previous commit failed with 40001, against the
-    /// tables it wrote.
-    pub fn record_retry(&self, tables: &[String]) {
+    /// Counts a commit that succeeded right after its session's previous writing commit failed with 40001,
+    /// against the tables it wrote.
+    pub fn record_commit_after_conflict(&self, tables: &[String]) {
         let mut state = self.state.lock();
         for table in tables {
-            state.tables.entry(table.clone()).or_default().retried_commits += 1;
+            state.tables.entry(table.clone()).or_default().commits_after_conflict += 1;
         }
     }
 
@@ -437,7 +439,7 @@ pub const SYS_OCC_TABLE_STATS_COLUMNS: &[(&str, DataType)] = &[
     ("conflicts", DataType::Int8),
     ("schema_conflicts", DataType::Int8),
     ("injected_conflicts", DataType::Int8),
-    ("retried_commits", DataType::Int8),
+    ("commits_after_conflict", DataType::Int8),
 ];
 
 fn text(value: &Option<String>) -> Value {
@@ -482,7 +484,7 @@ pub fn sys_occ_table_stats_rows(log: &ConflictLog) -> Vec<Row> {
                 Value::Int(c.conflicts as i64),
                 Value::Int(c.schema_conflicts as i64),
                 Value::Int(c.injected as i64),
-                Value::Int(c.retried_commits as i64),
+                Value::Int(c.commits_after_conflict as i64),
             ]
         })
         .collect()

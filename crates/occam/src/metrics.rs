@@ -32,6 +32,7 @@ pub struct Metrics {
     commit_latency: Histogram,
     conflicts: Family<Vec<(&'static str, &'static str)>, Counter>,
     table_conflicts: Family<Vec<(&'static str, String)>, Counter>,
+    commits_after_conflict: Family<Vec<(&'static str, String)>, Counter>,
     connections_opened: Counter,
     connections_open: Gauge,
     statements: Counter,
@@ -65,6 +66,7 @@ impl Metrics {
             commit_latency: latency_buckets(),
             conflicts: Family::default(),
             table_conflicts: Family::default(),
+            commits_after_conflict: Family::default(),
             connections_opened: Counter::default(),
             connections_open: Gauge::default(),
             statements: Counter::default(),
@@ -98,6 +100,11 @@ impl Metrics {
                 "occ_table_conflicts",
                 "Commits refused with 40001 by table and DSQL code, injected ones marked (sys.occ_table_stats)",
                 metrics.table_conflicts.clone(),
+            );
+            registry.register(
+                "occ_commits_after_conflict",
+                "Commits that succeeded right after their session's previous one failed with 40001 (retries), by table",
+                metrics.commits_after_conflict.clone(),
             );
             registry.register("connections_opened", "Client connections accepted", metrics.connections_opened.clone());
             registry.register(
@@ -142,6 +149,12 @@ impl Metrics {
     pub fn table_conflict(&self, table: &str, code: &'static str, injected: bool) {
         let labels = vec![("table", table.to_string()), ("code", code.to_string()), ("injected", injected.to_string())];
         self.table_conflicts.get_or_create(&labels).inc();
+    }
+
+    /// A commit that succeeded right after its session's previous one lost a conflict, for each table it
+    /// wrote.
+    pub fn commit_after_conflict(&self, table: &str) {
+        self.commits_after_conflict.get_or_create(&vec![("table", table.to_string())]).inc();
     }
 
     pub fn connection_opened(&self) {
@@ -277,8 +290,14 @@ mod tests {
         metrics.conflict(&crate::Error::serialization_failure());
         metrics.committed(true, Duration::from_millis(3));
         metrics.committed(false, Duration::from_millis(3));
+        metrics.table_conflict("accounts", "OC000", false);
+        metrics.table_conflict("accounts", "OC000", true);
+        metrics.commit_after_conflict("accounts");
         let text = metrics.encode();
         for line in [
+            "occam_occ_table_conflicts_total{table=\"accounts\",code=\"OC000\",injected=\"false\"} 1",
+            "occam_occ_table_conflicts_total{table=\"accounts\",code=\"OC000\",injected=\"true\"} 1",
+            "occam_occ_commits_after_conflict_total{table=\"accounts\"} 1",
             "occam_occ_conflicts_total{code=\"OC000\"} 2",
             "occam_occ_conflicts_total{code=\"OC001\"} 1",
             "occam_commits_total 1",

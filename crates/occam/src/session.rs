@@ -1300,7 +1300,10 @@ impl Session {
                 .filter_map(|id| catalog.table_by_id(*id))
                 .map(|table| crate::conflicts::table_display_name(table))
                 .collect();
-            self.db.conflicts().record_retry(&tables);
+            for table in &tables {
+                self.db.metrics().commit_after_conflict(table);
+            }
+            self.db.conflicts().record_commit_after_conflict(&tables);
         }
         if let Some(durable) = committed {
             // DDL reloads the catalog below, which must see the commit.
@@ -1363,8 +1366,10 @@ impl Session {
             None if err.message.ends_with("(OC001)") => (crate::error::ConflictKind::Schema, Default::default(), None),
             None => (crate::error::ConflictKind::WriteWrite, Default::default(), None),
         };
+        let detail = crate::conflicts::detail(kind, &target, winner_age);
+        tracing::debug!(code = kind.code(), "COMMIT lost an OCC conflict: {detail}");
         if self.settings.get("occam.conflict_detail").is_none_or(|v| v == "on") && err.detail.is_none() {
-            err.detail = Some(crate::conflicts::detail(kind, &target, winner_age));
+            err.detail = Some(detail);
         }
         self.record_conflict(kind, target, winner_age, false, statement);
         err
@@ -1640,7 +1645,13 @@ impl Session {
             Plan::DropIndex { names, if_exists } => {
                 catalog::drop_index(&mut active.txn, names, *if_exists).map(|_| command("DROP INDEX"))
             }
-            Plan::Analyze { tables } => {
+            Plan::Analyze { tables, vacuum } => {
+                if *vacuum && (active.explicit || in_batch) {
+                    return Err(Error::new(
+                        sqlstate::ACTIVE_SQL_TRANSACTION,
+                        "VACUUM cannot run inside a transaction block",
+                    ));
+                }
                 // As PostgreSQL, a role analyzes only the tables it owns and skips the others (PostgreSQL
                 // warns). Not DDL: ANALYZE may share a transaction with anything; its jobs start at COMMIT.
                 let catalog = self.db.catalog();
@@ -1650,7 +1661,7 @@ impl Session {
                         active.submitted_jobs = true;
                     }
                 }
-                Ok(command("ANALYZE"))
+                Ok(command(if *vacuum { "VACUUM" } else { "ANALYZE" }))
             }
             Plan::WaitForJob { job_id } => {
                 let id = {
@@ -2133,6 +2144,7 @@ fn explain_statement(
 fn check_statement_rules(rules: &Rules, statement: &Statement) -> Result<()> {
     match statement {
         Statement::Truncate { .. } => rules.check_truncate(),
+        Statement::Vacuum { .. } => rules.check_vacuum(),
         Statement::Merge(_) => rules.check_merge(),
         Statement::CreateTable(ast::CreateTable { temporary: Some(_), .. })
         | Statement::CreateTableAs(ast::CreateTableAs { temporary: Some(_), .. }) => rules.check_temporary_table(),

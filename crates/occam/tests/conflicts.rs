@@ -83,9 +83,9 @@ fn write_write_names_the_table_and_key() {
     assert_eq!(recorded[0][7], Value::Bool(true));
     assert_eq!(int(&mut a, "SELECT conflicts FROM sys.occ_table_stats WHERE table_name = 'accounts'"), 1);
 
-    // The loser retries and commits: a retried commit.
+    // The loser retries and commits: a commit after a conflict.
     ok(&mut b, "UPDATE accounts SET balance = balance + 1 WHERE id = 42");
-    assert_eq!(int(&mut a, "SELECT retried_commits FROM sys.occ_table_stats WHERE table_name = 'accounts'"), 1);
+    assert_eq!(int(&mut a, "SELECT commits_after_conflict FROM sys.occ_table_stats WHERE table_name = 'accounts'"), 1);
 }
 
 #[test]

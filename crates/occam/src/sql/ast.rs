@@ -131,6 +131,12 @@ pub enum Statement {
         table: Option<ObjectName>,
         columns: Vec<String>,
     },
+    /// `VACUUM [options] [table [(column, ...)], ...]` (postgres mode): nothing to do for storage (old
+    /// versions are collected in the background); with ANALYZE, submits its jobs as ANALYZE does.
+    Vacuum {
+        analyze: bool,
+        tables: Vec<(ObjectName, Vec<String>)>,
+    },
     /// Session housekeeping that drivers and connection pools send (`RESET`, `DISCARD`, `DEALLOCATE`, ...).
     Session(SessionCommand),
     /// CREATE / ALTER / DROP SEQUENCE (run by `sequences::execute`).

@@ -2,7 +2,7 @@
 // drizzle-kit pull must give back. Array columns only in postgres mode (DSQL refuses them).
 'use strict';
 const {
-  pgTable, integer, bigint, numeric, text, varchar, boolean, timestamp, date, uuid, jsonb, customType,
+  pgTable, integer, bigint, numeric, text, varchar, boolean, timestamp, date, uuid, jsonb, customType, index,
 } = require('drizzle-orm/pg-core');
 
 const isDsql = process.env.OCCAM_MODE === 'dsql';
@@ -24,10 +24,12 @@ const drzUsers = pgTable('drz_users', {
   ...(isDsql ? {} : { tags: text('tags').array() }),
 });
 
+// A plain index (postgres mode: DSQL builds indexes only with CREATE INDEX ASYNC): drizzle-kit reads its
+// operator class from pg_opclass, so a second push finds it unchanged.
 const drzPosts = pgTable('drz_posts', {
   id: integer('id').primaryKey(),
   userId: integer('user_id').notNull().references(() => drzUsers.id),
   title: text('title').notNull(),
-});
+}, (t) => (isDsql ? [] : [index('drz_posts_title_idx').on(t.title)]));
 
 module.exports = { drzUsers, drzPosts };

@@ -172,7 +172,10 @@ test('drizzle-kit pull gives back the declared schema', async () => {
     'userId: integer("user_id").notNull(),',
     'title: text().notNull(),',
   ];
-  if (!isDsql) expected.push('tags: text().array(),', 'foreignColumns: [drzUsers.id],', 'name: "drz_posts_user_id_drz_users_id_fk"');
+  if (!isDsql) {
+    expected.push('tags: text().array(),', 'foreignColumns: [drzUsers.id],', 'name: "drz_posts_user_id_drz_users_id_fk"');
+    expected.push('index("drz_posts_title_idx").using("btree", table.title.asc().nullsLast().op("text_ops")),');
+  }
   for (const line of expected) assert.ok(pulled.includes(line), `pulled schema lacks ${line}:\n${pulled}`);
   if (!isDsql) {
     const relations = fs.readFileSync(path.join(out, 'relations.ts'), 'utf8');

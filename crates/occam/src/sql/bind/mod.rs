@@ -176,25 +176,21 @@ fn plan_statement_reading(
         }
         ast::Statement::Analyze { table, columns } => {
             let tables = match table {
-                Some(name) => {
-                    let table = catalog.table(name)?;
-                    for column in columns {
-                        if table.column_index(column).is_none() {
-                            return Err(Error::new(
-                                sqlstate::UNDEFINED_COLUMN,
-                                format!("column \"{column}\" of relation \"{}\" does not exist", table.name),
-                            ));
-                        }
-                    }
-                    vec![table.clone()]
-                }
-                None => {
-                    let mut tables: Vec<Arc<Table>> = catalog.tables().cloned().collect();
-                    tables.sort_by(|a, b| a.name.cmp(&b.name));
-                    tables
-                }
+                Some(name) => vec![analyze_target(catalog, name, columns)?],
+                None => every_table(catalog),
             };
-            (Plan::Analyze { tables }, empty_columns())
+            (Plan::Analyze { tables, vacuum: false }, empty_columns())
+        }
+        ast::Statement::Vacuum { analyze, tables } => {
+            let mut targets = Vec::with_capacity(tables.len());
+            for (name, columns) in tables {
+                targets.push(analyze_target(catalog, name, columns)?);
+            }
+            if tables.is_empty() {
+                targets = every_table(catalog);
+            }
+            // Without ANALYZE there is nothing to do: the tables were only checked.
+            (Plan::Analyze { tables: if *analyze { targets } else { Vec::new() }, vacuum: true }, empty_columns())
         }
         other => return Err(Error::internal(format!("statement is not planned: {other:?}"))),
     };
@@ -4815,3 +4811,24 @@ fn literal_number(expr: &Expr) -> Option<f64> {
 /// Where a select list's set-returning function results are numbered while it is bound (below the window
 /// results): see `Binder::select_list_functions`.
 const SELECT_LIST_FUNCTIONS: usize = 1 << 39;
+
+/// The table `ANALYZE name (columns)` names, its columns checked (42P01, 42703 as PostgreSQL).
+fn analyze_target(catalog: &Catalog, name: &ast::ObjectName, columns: &[String]) -> Result<Arc<Table>> {
+    let table = catalog.table(name)?;
+    for column in columns {
+        if table.column_index(column).is_none() {
+            return Err(Error::new(
+                sqlstate::UNDEFINED_COLUMN,
+                format!("column \"{column}\" of relation \"{}\" does not exist", table.name),
+            ));
+        }
+    }
+    Ok(table.clone())
+}
+
+/// Every table, by name (what ANALYZE and VACUUM without a name process).
+fn every_table(catalog: &Catalog) -> Vec<Arc<Table>> {
+    let mut tables: Vec<Arc<Table>> = catalog.tables().cloned().collect();
+    tables.sort_by(|a, b| a.name.cmp(&b.name));
+    tables
+}

@@ -39,6 +39,8 @@ pub(super) fn hand_parsed_statement(parser: &mut Parser, source: &Source) -> Res
         && (is_word(parser, 3, "set") || is_word(parser, 3, "reset"))
     {
         HandParsed::AlterRoleSet
+    } else if is_word(parser, 0, "vacuum") {
+        HandParsed::Vacuum
     } else if is_membership {
         HandParsed::Membership
     } else if is_word(parser, 0, "alter") && is_word(parser, 1, "sequence") {
@@ -68,6 +70,7 @@ pub(super) fn hand_parsed_statement(parser: &mut Parser, source: &Source) -> Res
         HandParsed::Iam => reader.iam_grant().map(|s| Some(Ok(s))),
         HandParsed::CreateRole => reader.create_role(),
         HandParsed::AlterRoleSet => reader.alter_role_set().map(|s| Some(Ok(s))),
+        HandParsed::Vacuum => reader.vacuum().map(|s| Some(Ok(s))),
         HandParsed::Membership => Ok(Some(Err(unsupported("GRANT / REVOKE of role membership")))),
         HandParsed::AlterSequence => {
             reader.advance();
@@ -96,6 +99,7 @@ enum HandParsed {
     Iam,
     CreateRole,
     AlterRoleSet,
+    Vacuum,
     Membership,
     AlterSequence,
     CreateSequence,

@@ -37,6 +37,7 @@ mod sequence;
 mod statement;
 #[cfg(test)]
 mod tests;
+mod vacuum;
 
 use sqlparser::dialect::PostgreSqlDialect;
 use sqlparser::keywords::Keyword;

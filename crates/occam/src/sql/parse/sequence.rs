@@ -213,7 +213,7 @@ impl TokenReader<'_> {
     }
 
     /// `name` or `schema.name`.
-    fn object_name(&mut self) -> Result<ObjectName> {
+    pub(super) fn object_name(&mut self) -> Result<ObjectName> {
         let first = self.identifier()?;
         if matches!(self.peek().token, Token::Period) {
             self.advance();

@@ -123,9 +123,12 @@ pub enum Plan {
         options: ast::ExplainOptions,
         inner: Box<Plan>,
     },
-    /// `ANALYZE`: the tables to submit ANALYZE jobs for (run by the session). Neither DDL nor DML.
+    /// `ANALYZE`: the tables to submit ANALYZE jobs for (run by the session). Neither DDL nor DML. `VACUUM`
+    /// plans as this too (`vacuum`: its tag, and it refuses a transaction block), with no tables unless
+    /// it has the ANALYZE option.
     Analyze {
         tables: Vec<Arc<Table>>,
+        vacuum: bool,
     },
     /// A statement (query, INSERT, UPDATE or DELETE) whose WITH list holds data-modifying statements: each
     /// runs once, to completion; every part reads the snapshot the statement started with (none sees
@@ -195,7 +198,8 @@ impl Plan {
             Plan::CreateTableAs { materialized: Some(_), .. } => "CREATE MATERIALIZED VIEW",
             Plan::CreateTableAs { .. } => "CREATE TABLE AS",
             Plan::RefreshMaterializedView { .. } => "REFRESH MATERIALIZED VIEW",
-            Plan::Analyze { .. } => "ANALYZE",
+            Plan::Analyze { vacuum: false, .. } => "ANALYZE",
+            Plan::Analyze { vacuum: true, .. } => "VACUUM",
             Plan::DropTable { .. } => "DROP TABLE",
             Plan::CreateView(_) => "CREATE VIEW",
             Plan::DropView { .. } => "DROP VIEW",

@@ -69,7 +69,7 @@ pub static RELATIONS: &[SystemRelation] = &[
     table!("pg_depend", 2608, &[("classid", DataType::Oid), ("objid", DataType::Oid), ("objsubid", DataType::Int4), ("refclassid", DataType::Oid), ("refobjid", DataType::Oid), ("refobjsubid", DataType::Int4), ("deptype", DataType::InternalChar)], pg_depend),
     table!("pg_enum", 3501, &[("oid", DataType::Oid), ("enumtypid", DataType::Oid), ("enumsortorder", DataType::Float4), ("enumlabel", DataType::Name)], super::no_rows),
     table!("pg_range", 3541, &[("rngtypid", DataType::Oid), ("rngsubtype", DataType::Oid), ("rngmultitypid", DataType::Oid), ("rngcollation", DataType::Oid), ("rngsubopc", DataType::Oid), ("rngcanonical", DataType::Reg(RegKind::Proc)), ("rngsubdiff", DataType::Reg(RegKind::Proc))], super::no_rows),
-    table!("pg_opclass", 2616, &[("oid", DataType::Oid), ("opcmethod", DataType::Oid), ("opcname", DataType::Name), ("opcnamespace", DataType::Oid), ("opcowner", DataType::Oid), ("opcfamily", DataType::Oid), ("opcintype", DataType::Oid), ("opcdefault", DataType::Bool), ("opckeytype", DataType::Oid)], super::no_rows),
+    table!("pg_opclass", 2616, &[("oid", DataType::Oid), ("opcmethod", DataType::Oid), ("opcname", DataType::Name), ("opcnamespace", DataType::Oid), ("opcowner", DataType::Oid), ("opcfamily", DataType::Oid), ("opcintype", DataType::Oid), ("opcdefault", DataType::Bool), ("opckeytype", DataType::Oid)], pg_opclass),
     table!("pg_operator", 2617, &[("oid", DataType::Oid), ("oprname", DataType::Name), ("oprnamespace", DataType::Oid), ("oprowner", DataType::Oid), ("oprkind", DataType::InternalChar), ("oprcanmerge", DataType::Bool), ("oprcanhash", DataType::Bool), ("oprleft", DataType::Oid), ("oprright", DataType::Oid), ("oprresult", DataType::Oid), ("oprcom", DataType::Oid), ("oprnegate", DataType::Oid), ("oprcode", DataType::Reg(RegKind::Proc)), ("oprrest", DataType::Reg(RegKind::Proc)), ("oprjoin", DataType::Reg(RegKind::Proc))], super::no_rows),
     table!("pg_tablespace", 1213, &[("oid", DataType::Oid), ("spcname", DataType::Name), ("spcowner", DataType::Oid), ("spcacl", DataType::Array(ArrayElement::ACLITEM)), ("spcoptions", DataType::Array(ArrayElement::TEXT))], pg_tablespace),
     table!("pg_cast", 2605, &[("oid", DataType::Oid), ("castsource", DataType::Oid), ("casttarget", DataType::Oid), ("castfunc", DataType::Oid), ("castcontext", DataType::InternalChar), ("castmethod", DataType::InternalChar)], super::no_rows),
@@ -498,6 +498,63 @@ fn index_option(descending: bool, nulls_first: Option<bool>) -> i64 {
     (descending as i64) | ((nulls_first as i64) << 1)
 }
 
+/// PostgreSQL 15's default B-tree operator classes of the types an index key can have: (oid, name, input
+/// type oid, family oid), as `pg_opclass` holds them (varchar keys use `text_ops`, as in PG).
+const BTREE_OPCLASSES: &[(u32, &str, u32, u32)] = &[
+    (1978, "int4_ops", 23, 1976),
+    (1979, "int2_ops", 21, 1976),
+    (1981, "oid_ops", 26, 1989),
+    (3122, "date_ops", 1082, 434),
+    (3123, "float8_ops", 701, 1970),
+    (3124, "int8_ops", 20, 1976),
+    (3125, "numeric_ops", 1700, 1988),
+    (3126, "text_ops", 25, 1994),
+    (3127, "timestamptz_ops", 1184, 434),
+    (3128, "timestamp_ops", 1114, 434),
+    (10000, "array_ops", 2277, 397),
+    (10003, "bool_ops", 16, 424),
+    (10004, "bpchar_ops", 1042, 426),
+    (10006, "bytea_ops", 17, 428),
+    (10007, "char_ops", 18, 429),
+    (10012, "float4_ops", 700, 1970),
+    (10022, "interval_ops", 1186, 1982),
+    (10028, "name_ops", 19, 1994),
+    (10038, "time_ops", 1083, 1996),
+    (10041, "timetz_ops", 1266, 2000),
+    (10065, "uuid_ops", 2950, 2968),
+    (10088, "jsonb_ops", 3802, 4033),
+];
+
+/// The default B-tree operator class of a key of type `data_type` (`pg_index.indclass`).
+fn default_btree_opclass(data_type: &DataType) -> Option<u32> {
+    let type_oid = match data_type {
+        DataType::Array(_) => 2277,
+        DataType::Varchar(_) => 25,
+        other => other.oid(),
+    };
+    BTREE_OPCLASSES.iter().find(|(_, _, input, _)| *input == type_oid).map(|(oid, ..)| *oid)
+}
+
+fn pg_opclass(ctx: &SystemContext) -> Result<Vec<Row>> {
+    Ok(BTREE_OPCLASSES
+        .iter()
+        .map(|&(oid, name, input, family)| {
+            ctx.row()
+                .set("oid", oid)
+                .set("opcmethod", oids::BTREE_AM)
+                .set("opcname", name)
+                .set("opcnamespace", oids::PG_CATALOG_NAMESPACE)
+                .set("opcowner", crate::roles::ADMIN_ROLE_OID)
+                .set("opcfamily", family)
+                .set("opcintype", input)
+                .set("opcdefault", true)
+                // name_ops stores its keys as cstring, as PG.
+                .set("opckeytype", if name == "name_ops" { 2275u32 } else { 0 })
+                .finish()
+        })
+        .collect())
+}
+
 fn pg_index(ctx: &SystemContext) -> Result<Vec<Row>> {
     let mut out = Vec::new();
     for class in rows::classes(ctx.catalog()) {
@@ -538,7 +595,10 @@ fn pg_index(ctx: &SystemContext) -> Result<Vec<Row>> {
                     ),
                 )
                 .set("indcollation", int_array(key.iter().map(|c| collation_of(&c.data_type(table)) as i64)))
-                .set("indclass", int_array(key.iter().map(|_| 0)))
+                .set(
+                    "indclass",
+                    int_array(key.iter().map(|c| default_btree_opclass(&c.data_type(table)).unwrap_or(0) as i64)),
+                )
                 .set("indoption", int_array(key.iter().map(|c| index_option(c.descending, c.nulls_first))))
                 .set("indexprs", expressions.map(Value::Text))
                 .set("indpred", predicate.map(Value::Text))
