@@ -241,3 +241,30 @@ fn metrics_are_served_in_the_prometheus_format() {
     }
     assert!(http_get(metrics_port, "/other").starts_with("HTTP/1.1 404 Not Found\r\n"));
 }
+
+/// `occam serve --inject-conflicts commit:next`: every session's first COMMIT that changes rows fails with
+/// an injected 40001, as an unmodified application under test would see it; a bad spec is refused at start.
+#[test]
+fn conflicts_are_injected_server_wide() {
+    let output = occam(&["serve", "--in-memory", "--listen", "127.0.0.1:0", "--inject-conflicts", "sometimes"]);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("invalid value for parameter \"occam.inject_conflicts\": \"sometimes\""), "{stderr}");
+
+    let server = Server::start(&["--in-memory", "--compat", "postgres", "--inject-conflicts", "commit:next"]);
+    let setup = server.psql(&["CREATE TABLE injected (id int PRIMARY KEY)"]);
+    assert!(setup.status.success(), "{}", String::from_utf8_lossy(&setup.stderr));
+    // One psql session: its first insert fails (ON_ERROR_STOP is off for this run), its second commits.
+    let output = Command::new(PSQL)
+        .args(["-h", "127.0.0.1", "-p", &server.port.to_string(), "-U", "admin", "-d", "postgres", "-X", "-A", "-t"])
+        .args(["-c", "SHOW occam.inject_conflicts"])
+        .args(["-c", "INSERT INTO injected VALUES (1)", "-c", "INSERT INTO injected VALUES (2)"])
+        .args(["-c", "SELECT string_agg(id::text, ',') FROM injected"])
+        .env("PGPASSWORD", "anything")
+        .output()
+        .expect("run psql");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(stdout.lines().collect::<Vec<_>>(), ["commit:next", "INSERT 0 1", "2"], "{stdout}{stderr}");
+    assert!(stderr.contains("(OC000)") && stderr.contains("Injected by occam.inject_conflicts"), "{stderr}");
+}

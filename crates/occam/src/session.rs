@@ -215,6 +215,12 @@ impl PreparedStatement {
             }
         }
         let plan = Arc::new(crate::sql::bind::plan_statement_as(catalog, statement, &self.param_types, Some(user))?);
+        // The client was told the result's columns when it prepared the statement (RowDescription) and
+        // decodes rows by them: a schema change that alters them fails the statement, as in PostgreSQL.
+        let shape = |columns: &[Column]| columns.iter().map(|c| (c.name.clone(), c.data_type)).collect::<Vec<_>>();
+        if shape(&plan.columns) != shape(&self.columns) {
+            return Err(Error::unsupported("cached plan must not change result type"));
+        }
         if !own_ddl {
             *cached = Some((path, plan.clone()));
         }
@@ -1293,13 +1299,7 @@ impl Session {
             Err(err) => return Err(err),
         };
         if writing && std::mem::take(&mut self.retry_pending) {
-            let catalog = self.db.catalog();
-            let tables: Vec<String> = active
-                .table_changes
-                .keys()
-                .filter_map(|id| catalog.table_by_id(*id))
-                .map(|table| crate::conflicts::table_display_name(table))
-                .collect();
+            let tables = self.changed_table_names(&active.table_changes);
             for table in &tables {
                 self.db.metrics().commit_after_conflict(table);
             }
@@ -1342,16 +1342,26 @@ impl Session {
         }
         let explain = self.settings.get("occam.conflict_detail").is_none_or(|v| v == "on");
         let err = crate::conflicts::injected_error(kind, spec, explain);
-        let target = active
-            .table_changes
-            .keys()
-            .filter_map(|id| self.db.catalog().table_by_id(*id).map(|t| crate::conflicts::table_display_name(t)))
-            .min()
-            .map(|table| crate::conflicts::ConflictTarget { table: Some(table), ..Default::default() })
-            .unwrap_or_default();
+        // An injected conflict has no key; it names the first table the transaction changed.
+        let target = crate::conflicts::ConflictTarget {
+            table: self.changed_table_names(&active.table_changes).into_iter().next(),
+            ..Default::default()
+        };
         self.record_conflict(kind, target, None, true, &active.last_statement);
         self.db.metrics().conflict(&err);
         Some(err)
+    }
+
+    /// The tables a transaction changed rows of, as conflicts name them, sorted.
+    fn changed_table_names(&self, changes: &HashMap<u32, TableChanges>) -> Vec<String> {
+        let catalog = self.db.catalog();
+        let mut tables: Vec<String> = changes
+            .keys()
+            .filter_map(|id| catalog.table_by_id(*id))
+            .map(|table| crate::conflicts::table_display_name(table))
+            .collect();
+        tables.sort();
+        tables
     }
 
     /// Adds the DETAIL that names what a real 40001 collided with (unless `occam.conflict_detail` is off)
