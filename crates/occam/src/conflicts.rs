@@ -161,6 +161,8 @@ pub struct ConflictRecord {
     pub target: ConflictTarget,
     pub winner_age: Option<Duration>,
     pub injected: bool,
+    /// The losing session's role: only it and the administrator see `statement`, as `pg_stat_activity`.
+    pub role: String,
     pub application_name: String,
     pub statement: String,
 }
@@ -446,10 +448,17 @@ fn text(value: &Option<String>) -> Value {
     value.clone().map_or(Value::Null, Value::Text)
 }
 
-pub fn sys_occ_conflicts_rows(log: &ConflictLog) -> Vec<Row> {
+/// The rows of `sys.occ_conflicts` as `viewer` (role, superuser) may see them: another role's statement
+/// text reads `<insufficient privilege>`, as in `pg_stat_activity`.
+pub fn sys_occ_conflicts_rows(log: &ConflictLog, viewer: Option<(String, bool)>) -> Vec<Row> {
     log.recent()
         .into_iter()
-        .map(|record| {
+        .map(|mut record| {
+            if let Some((role, superuser)) = &viewer {
+                if !superuser && *role != record.role {
+                    record.statement = "<insufficient privilege>".to_string();
+                }
+            }
             vec![
                 Value::Timestamptz(record.at),
                 Value::Text(record.kind.code().to_string()),
@@ -531,6 +540,7 @@ mod tests {
             target: ConflictTarget { table: Some("accounts".into()), index: None, key: Some(key.into()) },
             winner_age: Some(Duration::from_millis(3)),
             injected: false,
+            role: "app".into(),
             application_name: String::new(),
             statement: "UPDATE accounts ...".into(),
         };

@@ -1403,6 +1403,7 @@ impl Session {
             target,
             winner_age,
             injected,
+            role: self.user.clone(),
             application_name: self.settings.get("application_name").unwrap_or_default(),
             statement: statement.to_string(),
         });

@@ -270,6 +270,14 @@ fn a_role_setting_reaches_its_new_sessions() {
     ok(&mut admin, "ALTER ROLE app RESET occam.inject_conflicts");
     let mut later = database.session("app").unwrap();
     assert_eq!(text(&rows(&mut later, "SHOW occam.inject_conflicts")[0][0]), "off");
+
+    // The losing statement's text is for its own role and the administrator, as in pg_stat_activity.
+    ok(&mut admin, "CREATE ROLE other WITH LOGIN");
+    let mut other = database.session("other").unwrap();
+    let seen = |session: &mut Session| text(&rows(session, "SELECT statement FROM sys.occ_conflicts")[0][0]);
+    assert_eq!(seen(&mut admin), "UPDATE accounts SET balance = 1 WHERE id = 3");
+    assert_eq!(seen(&mut later), "UPDATE accounts SET balance = 1 WHERE id = 3");
+    assert_eq!(seen(&mut other), "<insufficient privilege>");
 }
 
 /// A tokio-postgres client's retry loop, exercised by server-wide injection (`occam serve

@@ -214,7 +214,12 @@ static SYS_RELATIONS: &[SystemRelation] = &[
         kind: RelationKind::View,
         columns: crate::conflicts::SYS_OCC_CONFLICTS_COLUMNS,
         rows: |ctx| {
-            Ok(ctx.database().map_or_else(Vec::new, |db| crate::conflicts::sys_occ_conflicts_rows(db.conflicts())))
+            let viewer = ctx.functions.session.as_ref().map(|session| {
+                let role = session.get("session_authorization").unwrap_or_default();
+                (role, session.get("is_superuser").is_some_and(|on| on == "on"))
+            });
+            let rows = |db: &Database| crate::conflicts::sys_occ_conflicts_rows(db.conflicts(), viewer.clone());
+            Ok(ctx.database().map_or_else(Vec::new, rows))
         },
         postgres_only: false,
     },
