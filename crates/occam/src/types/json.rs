@@ -670,6 +670,10 @@ impl KeyReader<'_, '_> {
                         if b == 0 {
                             break;
                         }
+                        // Stored numbers hold decimal digits only; anything else is a corrupt key.
+                        if !b.is_ascii_digit() {
+                            return Err(corrupt());
+                        }
                         digits.push(b as char);
                     }
                 }
