@@ -1335,13 +1335,16 @@ impl Session {
     fn injected_conflict(&mut self, active: &ActiveTransaction) -> Option<Error> {
         use crate::conflicts::{parse_seed, InjectionSpec};
         let spec = InjectionSpec::parse(&self.settings.get("occam.inject_conflicts")?).ok()?;
+        // The common case, on every COMMIT of changed rows: nothing injected, nothing more to read.
+        if spec == InjectionSpec::Off {
+            return None;
+        }
         let seed = parse_seed(&self.settings.get("occam.inject_seed").unwrap_or_default()).ok()?;
         let kind = self.injector.decide(spec, seed)?;
         if matches!(spec, InjectionSpec::CommitNext | InjectionSpec::SchemaNext) {
             self.settings.set_despite_rollback("occam.inject_conflicts", "off");
         }
-        let explain = self.settings.get("occam.conflict_detail").is_none_or(|v| v == "on");
-        let err = crate::conflicts::injected_error(kind, spec, explain);
+        let err = crate::conflicts::injected_error(kind, spec, self.conflict_detail_on());
         // An injected conflict has no key; it names the first table the transaction changed.
         let target = crate::conflicts::ConflictTarget {
             table: self.changed_table_names(&active.table_changes).into_iter().next(),
@@ -1364,6 +1367,11 @@ impl Session {
         tables
     }
 
+    /// Whether 40001s carry occam's DETAIL (`occam.conflict_detail`, on unless set off).
+    fn conflict_detail_on(&self) -> bool {
+        self.settings.get("occam.conflict_detail").is_none_or(|v| v == "on")
+    }
+
     /// Adds the DETAIL that names what a real 40001 collided with (unless `occam.conflict_detail` is off)
     /// and records the conflict in the contention view.
     fn explain_conflict(&mut self, mut err: Error, statement: &str) -> Error {
@@ -1378,7 +1386,7 @@ impl Session {
         };
         let detail = crate::conflicts::detail(kind, &target, winner_age);
         tracing::debug!(code = kind.code(), "COMMIT lost an OCC conflict: {detail}");
-        if self.settings.get("occam.conflict_detail").is_none_or(|v| v == "on") && err.detail.is_none() {
+        if self.conflict_detail_on() && err.detail.is_none() {
             err.detail = Some(detail);
         }
         self.record_conflict(kind, target, winner_age, false, statement);
