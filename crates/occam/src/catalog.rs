@@ -1385,7 +1385,8 @@ fn encode_type(out: &mut Vec<u8>, data_type: &DataType) {
         | DataType::Int2Vector
         | DataType::OidVector
         | DataType::AclItem
-        | DataType::NodeTree => out.push(0),
+        | DataType::NodeTree
+        | DataType::Record(_) => out.push(0),
     }
 }
 

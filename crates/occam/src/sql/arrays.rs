@@ -42,6 +42,8 @@ pub enum ArrayFunction {
     /// `name[i]`: the `"char"` at byte `i` of a `name` (from 0; PostgreSQL's name is a fixed-length char
     /// array), as pg_dump's `typname[0] = '_'`.
     NameSubscript,
+    /// `(record).field`: the record's field at this position (records are `Value::Array`s of their fields).
+    Field(u8),
 }
 
 fn resolved(function: ArrayFunction, arg_types: Vec<DataType>, result_type: DataType) -> Result<ResolvedScalar> {
@@ -225,6 +227,12 @@ pub fn invoke(function: ArrayFunction, resolved: &ResolvedScalar, args: &[Value]
             };
             return Ok(Value::Array(elements(&args[0])?.iter().filter(|e| !removed(e)).cloned().collect()));
         }
+        ArrayFunction::Field(index) => {
+            return Ok(match &args[0] {
+                Value::Array(fields) => fields.get(index as usize).cloned().unwrap_or(Value::Null),
+                _ => Value::Null,
+            });
+        }
         ArrayFunction::NameSubscript => {
             let (Value::Text(name), Value::Int(index)) = (&args[0], &args[1]) else { return Ok(Value::Null) };
             let byte = usize::try_from(*index).ok().and_then(|i| name.as_bytes().get(i).copied());
@@ -259,7 +267,8 @@ pub fn invoke(function: ArrayFunction, resolved: &ResolvedScalar, args: &[Value]
         | ArrayFunction::ToString
         | ArrayFunction::AnyAll { .. }
         | ArrayFunction::Remove
-        | ArrayFunction::NameSubscript => Value::Null,
+        | ArrayFunction::NameSubscript
+        | ArrayFunction::Field(_) => Value::Null,
     })
 }
 

@@ -280,6 +280,11 @@ pub fn decode_value(input: &mut &[u8], data_type: &DataType, descending: bool) -
     }
 }
 
+/// Records are never stored, in a row or a key (`DataType::is_storable`).
+fn record_key() -> Error {
+    Error::internal("a record in a stored key")
+}
+
 /// Steps over one component of type `data_type` at the front of `input` without building its value (a
 /// scan that does not need a column still has to find where the next one starts).
 pub fn skip_value(input: &mut &[u8], data_type: &DataType, descending: bool) -> Result<()> {
@@ -291,6 +296,7 @@ pub fn skip_value(input: &mut &[u8], data_type: &DataType, descending: bool) -> 
         other => return Err(Error::internal(format!("corrupt key component tag {other}"))),
     }
     let fixed = match data_type {
+        DataType::Record(_) => return Err(record_key()),
         DataType::Bool => 1,
         DataType::Int2
         | DataType::Int4
@@ -392,6 +398,7 @@ impl Reader<'_, '_> {
 
     fn payload(&mut self, data_type: &DataType) -> Result<Value> {
         Ok(match data_type {
+            DataType::Record(_) => return Err(record_key()),
             DataType::Bool => Value::Bool(self.byte()? != 0),
             DataType::Int2 | DataType::Int4 | DataType::Int8 | DataType::Oid | DataType::Reg(_) => {
                 Value::Int((u64::from_be_bytes(self.array()?) ^ (1 << 63)) as i64)

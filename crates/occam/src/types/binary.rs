@@ -63,7 +63,27 @@ pub fn encode(value: &Value, data_type: &DataType, out: &mut Vec<u8>) {
             out.extend_from_slice(&i.days.to_be_bytes());
             out.extend_from_slice(&i.months.to_be_bytes());
         }
+        Value::Array(fields) if matches!(data_type, DataType::Record(_)) => encode_record(fields, data_type, out),
         Value::Array(elements) => encode_array(elements, data_type, out),
+    }
+}
+
+/// PostgreSQL's binary record format (record_send): `i32 field count`, then per field `u32 type oid | i32
+/// byte length (-1 for NULL) | bytes`.
+fn encode_record(fields: &[Value], data_type: &DataType, out: &mut Vec<u8>) {
+    let DataType::Record(shape) = data_type else { return };
+    out.extend_from_slice(&(fields.len() as i32).to_be_bytes());
+    let mut scratch = Vec::new();
+    for (value, (_, field_type)) in fields.iter().zip(shape.fields()) {
+        out.extend_from_slice(&field_type.oid().to_be_bytes());
+        if value.is_null() {
+            out.extend_from_slice(&(-1i32).to_be_bytes());
+            continue;
+        }
+        scratch.clear();
+        encode(value, &field_type, &mut scratch);
+        out.extend_from_slice(&(scratch.len() as i32).to_be_bytes());
+        out.extend_from_slice(&scratch);
     }
 }
 
@@ -140,6 +160,7 @@ fn decode_array(bytes: &[u8], data_type: &DataType) -> Result<Value> {
 /// Decodes the binary form of a value of `data_type` (22P03 on malformed input).
 pub fn decode(bytes: &[u8], data_type: &DataType) -> Result<Value> {
     match data_type {
+        DataType::Record(_) => Err(Error::unsupported("input of anonymous composite types is not implemented")),
         DataType::Bool => match fixed::<1>(bytes)? {
             [b] => Ok(Value::Bool(b != 0)),
         },
@@ -364,6 +385,23 @@ mod tests {
         let mut out = Vec::new();
         encode(&value, &data_type, &mut out);
         decode(&out, &data_type).expect("decode")
+    }
+
+    #[test]
+    fn records_are_sent_as_record_send_does() {
+        let shape = crate::types::RecordShape::of(&[("x", DataType::Int2), ("n", DataType::Int4)]).expect("shape");
+        let mut out = Vec::new();
+        encode(&Value::Array(vec![Value::Int(3), Value::Null]), &DataType::Record(shape), &mut out);
+        let expected: Vec<u8> = [
+            &2i32.to_be_bytes()[..],
+            &21u32.to_be_bytes(),
+            &2i32.to_be_bytes(),
+            &3i16.to_be_bytes(),
+            &23u32.to_be_bytes(),
+            &(-1i32).to_be_bytes(),
+        ]
+        .concat();
+        assert_eq!(out, expected);
     }
 
     fn numeric_bytes(text: &str) -> Vec<u8> {

@@ -77,6 +77,41 @@ pub enum DataType {
     Json,
     /// `jsonb`: a normalized JSON tree (a `Value::Jsonb`; `types::json`).
     Jsonb,
+    /// `record`: a row of a built-in set-returning function called where a value is expected
+    /// (`SELECT jsonb_each(doc)`); its fields in order are a `Value::Array`.
+    Record(RecordShape),
+}
+
+/// The field names of the record shapes there are (`RecordShape::names` indexes it): the output columns of
+/// the built-in set-returning functions with two of them.
+static RECORD_FIELD_NAMES: [[&str; 2]; 3] = [["x", "n"], ["option_name", "option_value"], ["key", "value"]];
+
+/// The shape of a [`DataType::Record`]: two fields, named by one entry of the known pairs and typed by
+/// element types (so that a `DataType` stays 12 bytes). The rows of `information_schema._pg_expandarray`
+/// (pgjdbc's `getPrimaryKeys` reads `(keys).x`), `pg_options_to_table` and `json[b]_each[_text]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RecordShape {
+    names: u8,
+    types: [ArrayElement; 2],
+}
+
+impl RecordShape {
+    /// The shape of a row of these columns, if it is one a record can have.
+    pub fn of(columns: &[(&str, DataType)]) -> Option<RecordShape> {
+        let [(first, first_type), (second, second_type)] = columns else { return None };
+        let names = RECORD_FIELD_NAMES.iter().position(|pair| pair == &[*first, *second])?;
+        let element = |t: &DataType| match t.array_of() {
+            Some(DataType::Array(element)) if element.data_type() == *t => Some(element),
+            _ => None,
+        };
+        Some(RecordShape { names: names as u8, types: [element(first_type)?, element(second_type)?] })
+    }
+
+    /// The fields' names and types, in order.
+    pub fn fields(self) -> [(&'static str, DataType); 2] {
+        let names = RECORD_FIELD_NAMES[self.names as usize];
+        [(names[0], self.types[0].data_type()), (names[1], self.types[1].data_type())]
+    }
 }
 
 /// Element types arrays exist for (an array of a type with a modifier has the unmodified element type), in
@@ -212,6 +247,7 @@ impl DataType {
             DataType::Reg(RegKind::Namespace) => 4089,
             DataType::Reg(RegKind::Role) => 4096,
             DataType::Jsonb => 3802,
+            DataType::Record(_) => 2249,
             DataType::Array(element) => element.data_type().array_oid().unwrap_or(0),
         }
     }
@@ -320,6 +356,7 @@ impl DataType {
             DataType::NodeTree => "pg_node_tree",
             DataType::Json => "json",
             DataType::Jsonb => "jsonb",
+            DataType::Record(_) => "record",
             DataType::Array(element) => match element.data_type() {
                 DataType::Bool => "boolean[]",
                 DataType::Int2 => "smallint[]",
@@ -390,6 +427,7 @@ impl DataType {
             DataType::NodeTree => "pg_node_tree",
             DataType::Json => "json",
             DataType::Jsonb => "jsonb",
+            DataType::Record(_) => "record",
             DataType::Array(element) => match element.data_type() {
                 DataType::Bool => "_bool",
                 DataType::Int2 => "_int2",
@@ -453,8 +491,8 @@ impl DataType {
         }
     }
 
-    /// `pg_type.typcategory`: A array, B boolean, D date/time, N numeric, S string, T timespan, U user, X unknown,
-    /// Z internal.
+    /// `pg_type.typcategory`: A array, B boolean, D date/time, N numeric, P pseudo, S string, T timespan, U user,
+    /// X unknown, Z internal.
     pub fn category(&self) -> char {
         match self {
             DataType::Bool => 'B',
@@ -467,6 +505,7 @@ impl DataType {
             DataType::Array(_) | DataType::Int2Vector | DataType::OidVector => 'A',
             DataType::Unknown => 'X',
             DataType::Bytea | DataType::Uuid | DataType::AclItem | DataType::Json | DataType::Jsonb => 'U',
+            DataType::Record(_) => 'P',
         }
     }
 
@@ -487,6 +526,7 @@ impl DataType {
                     | DataType::OidVector
                     | DataType::AclItem
                     | DataType::NodeTree
+                    | DataType::Record(_)
             ),
         }
     }
@@ -673,5 +713,8 @@ mod tests {
         }
         assert_eq!(DataType::Varchar(Some(5)).array_of(), DataType::Varchar(None).array_of());
         assert_eq!(std::mem::size_of::<DataType>(), 12);
+        let expand = RecordShape::of(&[("x", DataType::Int2), ("n", DataType::Int4)]).expect("a known shape");
+        assert_eq!(expand.fields(), [("x", DataType::Int2), ("n", DataType::Int4)]);
+        assert_eq!(RecordShape::of(&[("x", DataType::Int2), ("m", DataType::Int4)]), None);
     }
 }

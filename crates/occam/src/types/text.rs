@@ -39,11 +39,44 @@ pub fn format(value: &Value, data_type: &DataType) -> String {
         Value::Timestamp(ts) => format_timestamp(ts, ""),
         Value::Timestamptz(ts) => format_timestamptz(&ts.naive_utc()),
         Value::Interval(i) => super::interval::format_interval(i),
+        Value::Array(fields) if matches!(data_type, DataType::Record(_)) => format_record(fields, data_type),
         Value::Array(elements) => {
             let element_type = data_type.element().unwrap_or(DataType::Text);
             format_array(elements, data_type, &mut |v| format(v, &element_type))
         }
     }
+}
+
+/// The text form of a record (PostgreSQL's record_out): `(1,"a b",)`: a NULL field is empty, a field that
+/// is empty or holds `"`, `\`, `(`, `)`, `,` or white space is quoted, `"` and `\` doubled inside.
+fn format_record(fields: &[Value], data_type: &DataType) -> String {
+    let DataType::Record(shape) = data_type else { return String::new() };
+    let mut out = String::from("(");
+    for (i, (value, (_, field_type))) in fields.iter().zip(shape.fields()).enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if value.is_null() {
+            continue;
+        }
+        let text = format(value, &field_type);
+        let needs_quotes = text.is_empty()
+            || text.chars().any(|c| matches!(c, '"' | '\\' | '(' | ')' | ',') || c.is_ascii_whitespace());
+        if !needs_quotes {
+            out.push_str(&text);
+            continue;
+        }
+        out.push('"');
+        for c in text.chars() {
+            if c == '"' || c == '\\' {
+                out.push(c);
+            }
+            out.push(c);
+        }
+        out.push('"');
+    }
+    out.push(')');
+    out
 }
 
 /// The text form of an array whose elements print as `element` does: `{1,2,NULL,"a b"}` (elements quoted
@@ -120,6 +153,9 @@ pub fn parse(text: &str, data_type: &DataType) -> Result<Value> {
                 .map(Value::Array)
         }
         DataType::Array(element) => parse_array(text, data_type, &mut |part| parse(part, &element.data_type())),
+        DataType::Record(_) => {
+            Err(Error::new(sqlstate::FEATURE_NOT_SUPPORTED, "input of anonymous composite types is not implemented"))
+        }
     }
 }
 

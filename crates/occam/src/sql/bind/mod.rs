@@ -24,7 +24,7 @@ use crate::sql::functions;
 use crate::sql::parse::strip_positions;
 use crate::sql::plan::*;
 use crate::sql::scalar::{self, BinaryOp};
-use crate::types::{ArrayElement, DataType, Value};
+use crate::types::{ArrayElement, DataType, RecordShape, Value};
 
 /// Plans `statement` against `catalog`. `declared[i]` is the client's type for `$i+1` (`Unknown` = infer).
 pub fn plan_statement(
@@ -1641,7 +1641,14 @@ impl<'c> Binder<'c> {
             .enumerate()
             .map(|(i, c)| (create.columns.get(i).cloned().unwrap_or_else(|| c.name.clone()), c.data_type))
             .collect();
-        for (i, (name, _)) in columns.iter().enumerate() {
+        for (i, (name, data_type)) in columns.iter().enumerate() {
+            if let DataType::Record(_) = data_type {
+                // A view's or table's column needs a real type (PostgreSQL's "pseudo-type record").
+                return Err(Error::new(
+                    sqlstate::INVALID_TABLE_DEFINITION,
+                    format!("column \"{name}\" has pseudo-type {}", data_type.name()),
+                ));
+            }
             if columns[..i].iter().any(|(earlier, _)| earlier == name) {
                 return Err(Error::new(
                     sqlstate::DUPLICATE_COLUMN,
@@ -3124,10 +3131,65 @@ impl<'c> Binder<'c> {
         let planned = self.plan_table_function(name, args, scope);
         self.clause = clause;
         let (function, args, columns, _) = planned?;
-        let [(_, data_type)] = columns[..] else {
+        if let [(_, data_type)] = columns[..] {
+            return Ok((self.add_select_list_call(SelectListCall::Builtin(function, args)), data_type));
+        }
+        // Several columns: the row as one record value, as PostgreSQL gives it (`(key,value)`).
+        let Some(shape) = RecordShape::of(&columns) else {
             return Err(Error::unsupported(format!("{name} in the select list (a record per row)")));
         };
-        Ok((self.add_select_list_call(SelectListCall::Builtin(function, args)), data_type))
+        let BoundExpr::Column(placeholder) = self.add_select_list_call(SelectListCall::Builtin(function, args)) else {
+            return Err(Error::internal("a select-list call's placeholder"));
+        };
+        let fields = shape.fields();
+        let construct = functions::ResolvedScalar {
+            function: functions::ScalarFunction::Array(crate::sql::arrays::ArrayFunction::Construct),
+            arg_types: fields.iter().map(|(_, data_type)| *data_type).collect(),
+            result_type: DataType::Record(shape),
+        };
+        let args = (0..fields.len()).map(|i| BoundExpr::Column(placeholder + i)).collect();
+        Ok((BoundExpr::Function { function: construct, args }, DataType::Record(shape)))
+    }
+
+    /// `(record).field`: a field of a record value (a column of a subquery that selected a set-returning
+    /// function's row, as pgjdbc's `(result.KEYS).x`).
+    fn bind_record_field(&mut self, record: &Expr, field: &str, scope: &Scope) -> Result<(BoundExpr, DataType)> {
+        let clause = self.clause;
+        let mut named = record;
+        while let Expr::Positioned { expr, .. } = named {
+            named = expr;
+        }
+        let (bound, data_type) = match (self.bind_expr(record, scope), named) {
+            // `(t).col` of a FROM item `t` that has no column `t`: its column, as PostgreSQL reads it.
+            (Err(err), Expr::Column { table: None, name }) if err.code == sqlstate::UNDEFINED_COLUMN => {
+                self.clause = clause;
+                let column = Expr::Column { table: Some(name.clone()), name: field.to_string() };
+                return self.bind_expr(&column, scope).map_err(|second| match second.code {
+                    sqlstate::UNDEFINED_TABLE => err,
+                    _ => second,
+                });
+            }
+            (bound, _) => bound?,
+        };
+        let DataType::Record(shape) = data_type else {
+            return Err(Error::new(
+                sqlstate::WRONG_OBJECT_TYPE,
+                format!("column notation .{field} applied to type {}, which is not a composite type", data_type.name()),
+            ));
+        };
+        let fields = shape.fields();
+        let Some(index) = fields.iter().position(|(name, _)| *name == field) else {
+            return Err(Error::new(
+                sqlstate::UNDEFINED_COLUMN,
+                format!("could not identify column \"{field}\" in record data type"),
+            ));
+        };
+        let select = functions::ResolvedScalar {
+            function: functions::ScalarFunction::Array(crate::sql::arrays::ArrayFunction::Field(index as u8)),
+            arg_types: vec![data_type],
+            result_type: fields[index].1,
+        };
+        Ok((BoundExpr::Function { function: select, args: vec![bound] }, fields[index].1))
     }
 
     /// `unnest(array)` or `generate_subscripts(array, dim)` in the select list (SQLAlchemy's reflection
@@ -3543,10 +3605,10 @@ impl<'c> Binder<'c> {
                     call = expr;
                 }
                 match call {
-                    Expr::Function { name, args, distinct: false, star: false } => {
+                    Expr::Function { name, args, distinct: false, star: false } if is_table_function(name) => {
                         self.bind_select_list_field(name, args, field, scope)
                     }
-                    _ => Err(Error::unsupported("a field selection of anything but a set-returning function")),
+                    _ => self.bind_record_field(inner, field, scope),
                 }
             }
             Expr::Subscript { expr: inner, index } => {
@@ -3862,8 +3924,7 @@ impl<'c> Binder<'c> {
             };
             return self.bind_aggregate(&call, star, scope);
         }
-        let set_returning = ["generate_series", "information_schema._pg_expandarray"];
-        if set_returning.contains(&name) || crate::sql::json::JsonTable::resolve(name, &[]).is_some() {
+        if is_table_function(name) {
             return self.bind_select_list_function(name, args, scope);
         }
         if ZippedCalls::is_zipped(name) {
@@ -4674,6 +4735,13 @@ fn strip_position(expr: &Expr) -> &Expr {
         Expr::Positioned { expr, .. } => strip_position(expr),
         other => other,
     }
+}
+
+/// Whether `name` is a set-returning function that `Binder::plan_table_function` plans (in FROM, or in a
+/// select list as a placeholder column).
+fn is_table_function(name: &str) -> bool {
+    matches!(name, "generate_series" | "information_schema._pg_expandarray" | "pg_options_to_table")
+        || crate::sql::json::JsonTable::resolve(name, &[]).is_some()
 }
 
 /// Whether `expr` calls an aggregate at this query level (subqueries are their own level).

@@ -744,7 +744,14 @@ pub fn expr_text(expr: &BoundExpr, labels: &Labels) -> String {
                 }
                 (ScalarFunction::Array(ArrayFunction::Subscript), [a, i]) => format!("{a}[{i}]"),
                 (ScalarFunction::Array(ArrayFunction::Concat), [l, r]) => format!("({l} || {r})"),
-                (ScalarFunction::Array(ArrayFunction::Construct), _) => format!("ARRAY[{}]", parts.join(", ")),
+                (ScalarFunction::Array(ArrayFunction::Construct), _) => match function.result_type {
+                    DataType::Record(_) => format!("ROW({})", parts.join(", ")),
+                    _ => format!("ARRAY[{}]", parts.join(", ")),
+                },
+                (ScalarFunction::Array(ArrayFunction::Field(index)), [record]) => match function.arg_types[0] {
+                    DataType::Record(shape) => format!("({record}).{}", shape.fields()[*index as usize].0),
+                    _ => format!("{record}[{index}]"),
+                },
                 (ScalarFunction::Array(_), _)
                 | (ScalarFunction::Regex(_), _)
                 | (ScalarFunction::DateTime(_), _)

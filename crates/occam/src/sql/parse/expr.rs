@@ -270,8 +270,10 @@ impl Translator<'_> {
                 // `t.col[1]`: the chain holds the rest of the column's name, then the subscripts, applied in
                 // order (`doc['a'][0]` on jsonb).
                 // `(f(x)).field`: a field of a (set-returning) function's row.
+                // `(col).field`, the column named in parentheses: a field of a record-valued column.
+                let parenthesized = matches!(root.as_ref(), E::Nested(_));
                 if let ([sp::AccessExpr::Dot(E::Identifier(field))], false) =
-                    (access_chain.as_slice(), matches!(strip_nested(root), E::Identifier(_)))
+                    (access_chain.as_slice(), matches!(strip_nested(root), E::Identifier(_)) && !parenthesized)
                 {
                     return Ok(Expr::FieldSelect { expr: self.boxed(root)?, field: fold_ident(field) });
                 }
