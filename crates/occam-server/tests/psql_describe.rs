@@ -11,7 +11,7 @@
 //! the test starts (superuser `admin`, as occam's). What occam shows differently on purpose is left out
 //! of that comparison: `\dn` (PostgreSQL's `public` belongs to `pg_database_owner`; occam also has
 //! `sys`), `\l` (template databases, locales), `\dt+` (sizes: occam's are estimates) and `\dx`
-//! (PostgreSQL has plpgsql). Aurora DSQL mode's `btree_index` is read as `btree` for the comparison, and
+//! (PostgreSQL has plpgsql, occam its built-in `occam_sys`, the extension `sys` belongs to). Aurora DSQL mode's `btree_index` is read as `btree` for the comparison, and
 //! its `\l` fails, as on DSQL, which has no `pg_database`.
 
 use std::path::{Path, PathBuf};

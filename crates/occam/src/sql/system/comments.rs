@@ -8,8 +8,8 @@ use crate::catalog::Catalog;
 use crate::error::{sqlstate, Error, Result};
 use crate::sql::ast::{CommentObject, FunctionSignature, ObjectName};
 
-/// `pg_namespace`'s own oid (`classoid` of a schema's comment).
-pub const PG_NAMESPACE_RELATION: u32 = 2615;
+/// What `occam_sys`, the extension the `sys` schema belongs to, is.
+const SYS_EXTENSION_DESCRIPTION: &str = "Aurora DSQL's sys schema: jobs, IAM role mappings, statistics, OCC conflicts";
 
 /// The `pg_description` key of `COMMENT ON object name` (`column` for `COMMENT ON COLUMN t.c`), with
 /// PostgreSQL's errors for a missing object or one of another kind.
@@ -23,7 +23,7 @@ pub fn comment_target(
         let Some(namespace) = super::names::namespace_oid(catalog, &name.name) else {
             return Err(Error::new(sqlstate::UNDEFINED_SCHEMA, format!("schema \"{}\" does not exist", name.name)));
         };
-        return Ok(CommentKey { classoid: PG_NAMESPACE_RELATION, objoid: namespace, objsubid: 0 });
+        return Ok(CommentKey { classoid: oids::PG_NAMESPACE_RELATION, objoid: namespace, objsubid: 0 });
     }
     let schema = catalog.relation_schema(name)?;
     let class = classes(catalog)
@@ -89,6 +89,9 @@ pub fn descriptions(catalog: &Catalog) -> Vec<(CommentKey, &str)> {
         })
         .map(|(key, text)| (*key, text.as_str()))
         .collect();
+    // The built-in extension's, as PostgreSQL's plpgsql has one (psql's `\dx` shows it).
+    let extension = CommentKey { classoid: oids::PG_EXTENSION_RELATION, objoid: oids::SYS_EXTENSION, objsubid: 0 };
+    out.push((extension, SYS_EXTENSION_DESCRIPTION));
     out.sort_by_key(|(key, _)| (key.objoid, key.classoid, key.objsubid));
     out
 }
@@ -98,8 +101,9 @@ pub fn object_description<'c>(catalog: &'c Catalog, objoid: u32, catalog_name: O
     let classoid = match catalog_name {
         None => None,
         Some("pg_class") => Some(oids::PG_CLASS_RELATION),
-        Some("pg_namespace") => Some(PG_NAMESPACE_RELATION),
+        Some("pg_namespace") => Some(oids::PG_NAMESPACE_RELATION),
         Some("pg_proc") => Some(oids::PG_PROC_RELATION),
+        Some("pg_extension") => Some(oids::PG_EXTENSION_RELATION),
         Some(_) => return None,
     };
     descriptions(catalog)

@@ -28,6 +28,10 @@ pub const INFORMATION_SCHEMA_NAMESPACE: u32 = 13207;
 /// occam's `sys` schema (below FirstNormalObjectId, like PostgreSQL's built-in schemas).
 pub const SYS_NAMESPACE: u32 = 13400;
 
+/// `pg_extension.oid` of `occam_sys`, the built-in extension the `sys` schema and its relations belong to
+/// (below FirstNormalObjectId, so that pg_dump takes it for built in, as plpgsql, and dumps none of it).
+pub const SYS_EXTENSION: u32 = 13399;
+
 /// The `sys` relations' `pg_class.oid`s.
 pub const SYS_JOBS: u32 = 13401;
 pub const SYS_IAM_PG_ROLE_MAPPINGS: u32 = 13402;
@@ -91,6 +95,9 @@ pub const PG_ATTRDEF_RELATION: u32 = 2604;
 
 /// `pg_rewrite`'s own oid (`classid` of a rule's dependencies).
 pub const PG_REWRITE_RELATION: u32 = 2618;
+/// `pg_namespace`'s and `pg_extension`'s own oids (an extension member's `pg_depend` row).
+pub const PG_NAMESPACE_RELATION: u32 = 2615;
+pub const PG_EXTENSION_RELATION: u32 = 3079;
 
 /// A secondary index's `pg_class.oid`.
 pub fn secondary_index(index_id: u32) -> u32 {

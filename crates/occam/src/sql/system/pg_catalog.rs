@@ -55,7 +55,7 @@ pub static RELATIONS: &[SystemRelation] = &[
         rows: pg_database,
         postgres_only: true,
     },
-    table!("pg_extension", 3079, &[("oid", DataType::Oid), ("extname", DataType::Name), ("extowner", DataType::Oid), ("extnamespace", DataType::Oid), ("extrelocatable", DataType::Bool), ("extversion", DataType::Text), ("extconfig", DataType::Array(ArrayElement::OID)), ("extcondition", DataType::Array(ArrayElement::TEXT))], super::no_rows),
+    table!("pg_extension", 3079, &[("oid", DataType::Oid), ("extname", DataType::Name), ("extowner", DataType::Oid), ("extnamespace", DataType::Oid), ("extrelocatable", DataType::Bool), ("extversion", DataType::Text), ("extconfig", DataType::Array(ArrayElement::OID)), ("extcondition", DataType::Array(ArrayElement::TEXT))], pg_extension),
     table!("pg_sequence", 2224, &[("seqrelid", DataType::Oid), ("seqtypid", DataType::Oid), ("seqstart", DataType::Int8), ("seqincrement", DataType::Int8), ("seqmax", DataType::Int8), ("seqmin", DataType::Int8), ("seqcache", DataType::Int8), ("seqcycle", DataType::Bool)], super::sequences::pg_sequence),
     table!("pg_collation", 3456, &[("oid", DataType::Oid), ("collname", DataType::Name), ("collnamespace", DataType::Oid), ("collowner", DataType::Oid), ("collprovider", DataType::InternalChar), ("collisdeterministic", DataType::Bool), ("collencoding", DataType::Int4), ("collcollate", DataType::Text), ("collctype", DataType::Text), ("colliculocale", DataType::Text), ("collversion", DataType::Text)], pg_collation),
     table!("pg_inherits", 2611, &[("inhrelid", DataType::Oid), ("inhparent", DataType::Oid), ("inhseqno", DataType::Int4), ("inhdetachpending", DataType::Bool)], super::no_rows),
@@ -161,6 +161,22 @@ fn pg_depend(ctx: &SystemContext) -> Result<Vec<Row>> {
             .finish()
     };
     let mut out = Vec::new();
+    // The `sys` schema and its relations are members of the built-in extension `occam_sys` (`e`).
+    let member = |classid: u32, objid: u32| {
+        ctx.row()
+            .set("classid", classid)
+            .set("objid", objid)
+            .set("objsubid", 0i64)
+            .set("refclassid", oids::PG_EXTENSION_RELATION)
+            .set("refobjid", oids::SYS_EXTENSION)
+            .set("refobjsubid", 0i64)
+            .set("deptype", "e")
+            .finish()
+    };
+    out.push(member(oids::PG_NAMESPACE_RELATION, oids::SYS_NAMESPACE));
+    for relation in super::relations(catalog).filter(|r| r.schema == Schema::Sys) {
+        out.push(member(class, relation.oid));
+    }
     for sequence in rows::sequences(catalog) {
         let Some((table_id, column)) = sequence.owned_by else { continue };
         let Some(table) = catalog.tables().find(|t| t.id == table_id) else { continue };
@@ -188,6 +204,20 @@ fn pg_depend(ctx: &SystemContext) -> Result<Vec<Row>> {
         }
     }
     Ok(out)
+}
+
+/// One built-in extension, `occam_sys`: the `sys` schema and its relations (as PostgreSQL's plpgsql is
+/// one). pg_dump dumps neither a built-in extension nor its members, so a dump holds the user's schemas only.
+fn pg_extension(ctx: &SystemContext) -> Result<Vec<Row>> {
+    Ok(vec![ctx
+        .row()
+        .set("oid", oids::SYS_EXTENSION)
+        .set("extname", "occam_sys")
+        .set("extowner", crate::roles::ADMIN_ROLE_OID)
+        .set("extnamespace", oids::SYS_NAMESPACE)
+        .set("extrelocatable", false)
+        .set("extversion", "1.0")
+        .finish()])
 }
 
 /// `pg_catalog`, `public`, `information_schema`, `sys` and the user's schemas.
