@@ -251,3 +251,39 @@ fn dump_restores_into_occam_and_postgres() {
         Err(why) => eprintln!("pg_dump: skipping the restore into PostgreSQL: {why}"),
     }
 }
+
+/// pg_dumpall: the roles (`pg_authid`, with their password verifiers and `ALTER ROLE ... SET` defaults)
+/// and the database, restored by psql into a fresh occam whose own pg_dumpall is the same. As with
+/// PostgreSQL, the restore's one error is `CREATE ROLE` of the superuser that runs it, which exists.
+#[test]
+fn dumpall_restores_roles_and_database() {
+    let source = postgres_mode();
+    psql_script(source.port, "the fixture", FIXTURE);
+    psql_script(
+        source.port,
+        "role settings",
+        "ALTER ROLE reader WITH LOGIN PASSWORD 'secret';\nALTER ROLE reader SET statement_timeout = '5s';\n\
+         CREATE ROLE writer WITH LOGIN;",
+    );
+    let first = succeeded("pg_dumpall", run("pg_dumpall", source.port, &[], ""));
+    for expected in [
+        "CREATE ROLE reader;",
+        "ALTER ROLE reader WITH NOSUPERUSER INHERIT NOCREATEROLE NOCREATEDB LOGIN NOREPLICATION NOBYPASSRLS PASSWORD 'SCRAM-SHA-256$4096:",
+        "ALTER ROLE reader SET statement_timeout TO '5s';",
+        "ALTER ROLE admin WITH SUPERUSER INHERIT CREATEROLE CREATEDB LOGIN REPLICATION BYPASSRLS;",
+        "CREATE TABLE app.orders (",
+    ] {
+        assert!(first.contains(expected), "the dump lacks {expected:?}:\n{first}");
+    }
+    let target = postgres_mode();
+    let restore = run("psql", target.port, &["-X", "-q", "-d", "postgres", "-f", "-"], &first);
+    let errors: Vec<String> = String::from_utf8_lossy(&restore.stderr)
+        .lines()
+        .filter(|line| line.contains("ERROR"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].contains("role \"admin\" already exists"), "{errors:?}");
+    let second = succeeded("pg_dumpall of the restored", run("pg_dumpall", target.port, &[], ""));
+    assert_eq!(comparable(&second), comparable(&first), "the restored cluster dumps differently");
+}

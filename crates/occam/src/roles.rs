@@ -23,7 +23,7 @@
 use std::collections::HashMap;
 
 use crate::error::{sqlstate, Error, Result};
-use crate::sql::ast::{AccessStatement, GrantObjects, Privilege};
+use crate::sql::ast::{AccessStatement, GrantObjects, Privilege, RoleOption};
 use crate::storage::keycode::{decode_value, encode_key, table_prefix};
 use crate::storage::prefix_range;
 use crate::txn::Transaction;
@@ -430,7 +430,7 @@ pub fn execute(
             if role_exists(txn, name)? {
                 return Err(Error::new(sqlstate::DUPLICATE_OBJECT, format!("role \"{name}\" already exists")));
             }
-            let password_verifier = password.as_deref().map(crate::auth::scram::make_verifier);
+            let password_verifier = password.as_deref().map(crate::auth::scram::verifier_for);
             let role =
                 Role { name: name.clone(), oid: next_oid(txn)?, login: *login, password_verifier, config: Vec::new() };
             txn.put(role_key(name), encode_role(&role));
@@ -438,6 +438,10 @@ pub fn execute(
         }
         AccessStatement::AlterRoleSet { name, parameter, value } => {
             alter_role_set(txn, catalog, name, parameter.as_deref(), value.as_deref(), actor)?;
+            Ok("ALTER ROLE")
+        }
+        AccessStatement::AlterRole { name, options } => {
+            alter_role(txn, catalog, name, options, actor)?;
             Ok("ALTER ROLE")
         }
         AccessStatement::DropRole { names, if_exists } => {
@@ -487,6 +491,61 @@ fn alter_role_set(
         }
     }
     txn.put(role_key(name), encode_role(&role));
+    Ok(())
+}
+
+/// `ALTER ROLE name [WITH] option ...`: LOGIN / NOLOGIN and PASSWORD change the role; the attributes occam
+/// does not keep (SUPERUSER, CREATEDB, ...), CONNECTION LIMIT and VALID UNTIL are accepted where they state
+/// what the role already is (`admin` has every attribute, other roles none but INHERIT; no connection limit,
+/// no expiry), as the `ALTER ROLE` lines of pg_dumpall's output do, and refused otherwise (0A000). As in
+/// PostgreSQL a role may change its own password; everything else needs `admin`.
+fn alter_role(
+    txn: &mut Transaction,
+    catalog: &crate::catalog::Catalog,
+    name: &str,
+    options: &[RoleOption],
+    actor: &Actor,
+) -> Result<()> {
+    let own_password = actor.role == name && options.iter().all(|o| matches!(o, RoleOption::Password(_)));
+    if !actor.superuser && !own_password {
+        return Err(permission_denied("permission denied to alter role"));
+    }
+    let admin = name == ADMIN_ROLE;
+    let mut role = match catalog.roles.role(name) {
+        Some(role) => Some(role.clone()),
+        None if admin => None,
+        None => return Err(undefined_role(name)),
+    };
+    for option in options {
+        let refused = match option {
+            RoleOption::Attribute(attribute, granted) => {
+                let has = admin || attribute == "INHERIT";
+                (*granted != has).then(|| format!("{}{attribute}", if *granted { "" } else { "NO" }))
+            }
+            RoleOption::ConnectionLimit(limit) => (*limit != -1).then(|| format!("CONNECTION LIMIT {limit}")),
+            RoleOption::ValidUntil(until) => (until != "infinity").then(|| format!("VALID UNTIL '{until}'")),
+            RoleOption::Login(login) => match role.as_mut() {
+                Some(role) => {
+                    role.login = *login;
+                    None
+                }
+                None => (!*login).then(|| "NOLOGIN".to_string()),
+            },
+            RoleOption::Password(password) => match role.as_mut() {
+                Some(role) => {
+                    role.password_verifier = password.as_deref().map(crate::auth::scram::verifier_for);
+                    None
+                }
+                None => Some("PASSWORD".to_string()),
+            },
+        };
+        if let Some(option) = refused {
+            return Err(Error::unsupported(format!("role option {option} is not supported for role \"{name}\"")));
+        }
+    }
+    if let Some(role) = role {
+        txn.put(role_key(name), encode_role(&role));
+    }
     Ok(())
 }
 

@@ -27,6 +27,15 @@ pub const ITERATIONS: u32 = 4096;
 const SALT_LEN: usize = 16;
 const NONCE_LEN: usize = 18;
 
+/// What a role's `PASSWORD 'text'` stores: `text` itself when it already is a SCRAM-SHA-256 verifier (as
+/// pg_dumpall writes them; PostgreSQL stores those as given), else the verifier of `text` as a password.
+pub fn verifier_for(text: &str) -> String {
+    match Verifier::parse(text) {
+        Some(_) => text.to_string(),
+        None => make_verifier(text),
+    }
+}
+
 /// The verifier PostgreSQL stores for `password` (`SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>`,
 /// base64 fields), computed with a fresh random salt. Roles created `WITH PASSWORD` keep only this.
 pub fn make_verifier(password: &str) -> String {

@@ -321,6 +321,22 @@ pub enum DiscardTarget {
     Temp,
 }
 
+/// One option of `ALTER ROLE name [WITH] option ...`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RoleOption {
+    /// `LOGIN` / `NOLOGIN`.
+    Login(bool),
+    /// `[ENCRYPTED] PASSWORD 'text'` (a password or a SCRAM verifier), `PASSWORD NULL`.
+    Password(Option<String>),
+    /// A PostgreSQL role attribute occam does not keep (`SUPERUSER`, `NOCREATEDB`, `INHERIT`, ...): its
+    /// name without `NO`, and whether it is granted.
+    Attribute(String, bool),
+    /// `CONNECTION LIMIT n`.
+    ConnectionLimit(i64),
+    /// `VALID UNTIL 'timestamp'`.
+    ValidUntil(String),
+}
+
 /// A statement that changes roles, privileges or IAM mappings (DDL in Aurora DSQL's transaction rules).
 #[derive(Debug, Clone, PartialEq)]
 pub enum AccessStatement {
@@ -335,6 +351,11 @@ pub enum AccessStatement {
         name: String,
         parameter: Option<String>,
         value: Option<String>,
+    },
+    /// `ALTER ROLE name [WITH] option ...` (what pg_dumpall writes after each `CREATE ROLE`).
+    AlterRole {
+        name: String,
+        options: Vec<RoleOption>,
     },
     DropRole {
         names: Vec<String>,

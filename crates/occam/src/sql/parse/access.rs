@@ -13,7 +13,7 @@ use sqlparser::tokenizer::{Token, TokenWithSpan};
 use super::expr::fold_ident;
 use super::{unsupported, Source, Translator};
 use crate::error::{sqlstate, Error, Result};
-use crate::sql::ast::{AccessStatement, GrantObjects, Privilege, Statement};
+use crate::sql::ast::{AccessStatement, GrantObjects, Privilege, RoleOption, Statement};
 
 /// The statements the hand parser reads, recognised by their leading words. When the statement at the parser's
 /// position is one of them, consumes it and returns it: the outer error is a syntax error (which fails the
@@ -39,6 +39,12 @@ pub(super) fn hand_parsed_statement(parser: &mut Parser, source: &Source) -> Res
         && (is_word(parser, 3, "set") || is_word(parser, 3, "reset"))
     {
         HandParsed::AlterRoleSet
+    } else if is_word(parser, 0, "alter")
+        && (is_word(parser, 1, "role") || is_word(parser, 1, "user"))
+        && matches!(&parser.peek_nth_token_ref(3).token, Token::Word(w) if w.quote_style.is_none()
+            && (w.value.eq_ignore_ascii_case("with") || is_option_word(&w.value)))
+    {
+        HandParsed::AlterRole
     } else if is_word(parser, 0, "vacuum") {
         HandParsed::Vacuum
     } else if is_membership {
@@ -70,6 +76,7 @@ pub(super) fn hand_parsed_statement(parser: &mut Parser, source: &Source) -> Res
         HandParsed::Iam => reader.iam_grant().map(|s| Some(Ok(s))),
         HandParsed::CreateRole => reader.create_role(),
         HandParsed::AlterRoleSet => reader.alter_role_set().map(|s| Some(Ok(s))),
+        HandParsed::AlterRole => reader.alter_role().map(|s| Some(Ok(s))),
         HandParsed::Vacuum => reader.vacuum().map(|s| Some(Ok(s))),
         HandParsed::Membership => Ok(Some(Err(unsupported("GRANT / REVOKE of role membership")))),
         HandParsed::AlterSequence => {
@@ -99,6 +106,7 @@ enum HandParsed {
     Iam,
     CreateRole,
     AlterRoleSet,
+    AlterRole,
     Vacuum,
     Membership,
     AlterSequence,
@@ -299,6 +307,63 @@ impl<'a> TokenReader<'a> {
         Ok(Statement::Access(AccessStatement::AlterRoleSet { name, parameter: Some(parameter), value }))
     }
 
+    /// `ALTER ROLE name [WITH] option ...`: every option PostgreSQL's grammar has, for the executor to
+    /// apply or refuse (`IN ROLE`, `ROLE`, `ADMIN`, `USER` and `SYSID` belong to CREATE ROLE only).
+    fn alter_role(&mut self) -> Result<Statement> {
+        self.expect_word("alter")?;
+        if !self.eat_word("user") {
+            self.expect_word("role")?;
+        }
+        let name = self.identifier()?;
+        self.eat_word("with");
+        let mut options = Vec::new();
+        while !self.at_end() {
+            let Token::Word(word) = self.peek().token.clone() else { return Err(self.error()) };
+            let upper = word.value.to_ascii_uppercase();
+            self.advance();
+            options.push(match upper.as_str() {
+                "LOGIN" | "NOLOGIN" => RoleOption::Login(upper == "LOGIN"),
+                "ENCRYPTED" => {
+                    self.expect_word("password")?;
+                    RoleOption::Password(Some(self.string_literal()?))
+                }
+                "PASSWORD" => RoleOption::Password(self.password_value()?),
+                "CONNECTION" => {
+                    self.expect_word("limit")?;
+                    let negative = matches!(self.peek().token, Token::Minus);
+                    if negative {
+                        self.advance();
+                    }
+                    let limit = match self.advance().token {
+                        Token::Number(n, _) => n.parse::<i64>().map_err(|_| self.error())?,
+                        _ => return Err(self.error()),
+                    };
+                    RoleOption::ConnectionLimit(if negative { -limit } else { limit })
+                }
+                "VALID" => {
+                    self.expect_word("until")?;
+                    RoleOption::ValidUntil(self.string_literal()?)
+                }
+                "SUPERUSER" | "NOSUPERUSER" | "CREATEDB" | "NOCREATEDB" | "CREATEROLE" | "NOCREATEROLE" | "INHERIT"
+                | "NOINHERIT" | "REPLICATION" | "NOREPLICATION" | "BYPASSRLS" | "NOBYPASSRLS" => {
+                    let granted = !upper.starts_with("NO");
+                    let attribute = if granted { upper.as_str() } else { &upper[2..] };
+                    RoleOption::Attribute(attribute.to_string(), granted)
+                }
+                _ => {
+                    self.next -= 1;
+                    let mut err =
+                        Error::syntax(format!("unrecognized role option \"{}\"", word.value.to_ascii_lowercase()));
+                    if let Some(position) = self.source.position(self.peek().span.start) {
+                        err = err.with_position(position);
+                    }
+                    return Err(err);
+                }
+            });
+        }
+        Ok(Statement::Access(AccessStatement::AlterRole { name, options }))
+    }
+
     fn create_role(&mut self) -> Result<Option<Result<Statement>>> {
         self.expect_word("create")?;
         let user = self.eat_word("user");
@@ -340,7 +405,7 @@ impl<'a> TokenReader<'a> {
                 login = false;
             } else if self.eat_word("encrypted") {
                 self.expect_word("password")?;
-                password = self.password_value()?;
+                password = Some(self.string_literal()?);
             } else if self.eat_word("password") {
                 password = self.password_value()?;
             } else if let Token::Word(w) = &self.peek().token {

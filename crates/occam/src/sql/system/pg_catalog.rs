@@ -11,7 +11,7 @@
 use super::names::PSEUDO_TYPES;
 use super::rows::{self, int_array, owner_oid, Class};
 use super::{names, oids, RelationKind, Schema, SystemContext, SystemRelation};
-use crate::error::Result;
+use crate::error::{sqlstate, Error, Result};
 use crate::sql::ast::Privilege;
 use crate::types::{ArrayElement, DataType, RegKind, Row, Value};
 
@@ -55,6 +55,15 @@ pub static RELATIONS: &[SystemRelation] = &[
         rows: pg_database,
         postgres_only: true,
     },
+    SystemRelation {
+        schema: PG,
+        name: "pg_authid",
+        oid: 1260,
+        kind: RelationKind::Table,
+        columns: &[("oid", DataType::Oid), ("rolname", DataType::Name), ("rolsuper", DataType::Bool), ("rolinherit", DataType::Bool), ("rolcreaterole", DataType::Bool), ("rolcreatedb", DataType::Bool), ("rolcanlogin", DataType::Bool), ("rolreplication", DataType::Bool), ("rolbypassrls", DataType::Bool), ("rolconnlimit", DataType::Int4), ("rolpassword", DataType::Text), ("rolvaliduntil", DataType::Timestamptz)],
+        rows: pg_authid,
+        postgres_only: true,
+    },
     table!("pg_extension", 3079, &[("oid", DataType::Oid), ("extname", DataType::Name), ("extowner", DataType::Oid), ("extnamespace", DataType::Oid), ("extrelocatable", DataType::Bool), ("extversion", DataType::Text), ("extconfig", DataType::Array(ArrayElement::OID)), ("extcondition", DataType::Array(ArrayElement::TEXT))], pg_extension),
     table!("pg_sequence", 2224, &[("seqrelid", DataType::Oid), ("seqtypid", DataType::Oid), ("seqstart", DataType::Int8), ("seqincrement", DataType::Int8), ("seqmax", DataType::Int8), ("seqmin", DataType::Int8), ("seqcache", DataType::Int8), ("seqcycle", DataType::Bool)], super::sequences::pg_sequence),
     table!("pg_collation", 3456, &[("oid", DataType::Oid), ("collname", DataType::Name), ("collnamespace", DataType::Oid), ("collowner", DataType::Oid), ("collprovider", DataType::InternalChar), ("collisdeterministic", DataType::Bool), ("collencoding", DataType::Int4), ("collcollate", DataType::Text), ("collctype", DataType::Text), ("colliculocale", DataType::Text), ("collversion", DataType::Text)], pg_collation),
@@ -95,7 +104,8 @@ pub static RELATIONS: &[SystemRelation] = &[
     table!("pg_amproc", 2603, &[("oid", DataType::Oid), ("amprocfamily", DataType::Oid), ("amproclefttype", DataType::Oid), ("amprocrighttype", DataType::Oid), ("amprocnum", DataType::Int2), ("amproc", DataType::Reg(RegKind::Proc))], super::no_rows),
     view!("pg_seclabels", 12099, &[("objoid", DataType::Oid), ("classoid", DataType::Oid), ("objsubid", DataType::Int4), ("objtype", DataType::Text), ("objnamespace", DataType::Oid), ("objname", DataType::Text), ("provider", DataType::Text), ("label", DataType::Text)], super::no_rows),
     table!("pg_shseclabel", 3592, &[("objoid", DataType::Oid), ("classoid", DataType::Oid), ("provider", DataType::Text), ("label", DataType::Text)], super::no_rows),
-    table!("pg_db_role_setting", 2964, &[("setdatabase", DataType::Oid), ("setrole", DataType::Oid), ("setconfig", DataType::Array(ArrayElement::TEXT))], super::no_rows),
+    table!("pg_db_role_setting", 2964, &[("setdatabase", DataType::Oid), ("setrole", DataType::Oid), ("setconfig", DataType::Array(ArrayElement::TEXT))], pg_db_role_setting),
+    table!("pg_parameter_acl", 6243, &[("oid", DataType::Oid), ("parname", DataType::Text), ("paracl", DataType::Array(ArrayElement::ACLITEM))], super::no_rows),
     view!("pg_roles", 12000, &[("rolname", DataType::Name), ("rolsuper", DataType::Bool), ("rolinherit", DataType::Bool), ("rolcreaterole", DataType::Bool), ("rolcreatedb", DataType::Bool), ("rolcanlogin", DataType::Bool), ("rolreplication", DataType::Bool), ("rolconnlimit", DataType::Int4), ("rolpassword", DataType::Text), ("rolvaliduntil", DataType::Timestamptz), ("rolbypassrls", DataType::Bool), ("rolconfig", DataType::Array(ArrayElement::TEXT)), ("oid", DataType::Oid)], pg_roles),
     view!("pg_user", 12014, &[("usename", DataType::Name), ("usesysid", DataType::Oid), ("usecreatedb", DataType::Bool), ("usesuper", DataType::Bool), ("userepl", DataType::Bool), ("usebypassrls", DataType::Bool), ("passwd", DataType::Text), ("valuntil", DataType::Timestamptz), ("useconfig", DataType::Array(ArrayElement::TEXT))], pg_user),
     view!("pg_settings", 12104, &[("name", DataType::Text), ("setting", DataType::Text), ("unit", DataType::Text), ("category", DataType::Text), ("short_desc", DataType::Text), ("extra_desc", DataType::Text), ("context", DataType::Text), ("vartype", DataType::Text), ("source", DataType::Text), ("min_val", DataType::Text), ("max_val", DataType::Text), ("enumvals", DataType::Array(ArrayElement::TEXT)), ("boot_val", DataType::Text), ("reset_val", DataType::Text), ("sourcefile", DataType::Text), ("sourceline", DataType::Int4), ("pending_restart", DataType::Bool)], pg_settings),
@@ -951,6 +961,46 @@ fn pg_roles(ctx: &SystemContext) -> Result<Vec<Row>> {
                 .set("rolpassword", "********")
                 .set("oid", oid)
                 .finish()
+        })
+        .collect())
+}
+
+/// The roles with their password verifiers (postgres mode; Aurora DSQL has no `pg_authid`). As in
+/// PostgreSQL only a superuser (`admin`) may read it; pg_dumpall reads it to dump the roles.
+fn pg_authid(ctx: &SystemContext) -> Result<Vec<Row>> {
+    let role = ctx.functions.session.as_ref().and_then(|s| s.get("session_authorization"));
+    if role.is_some_and(|role| role != crate::roles::ADMIN_ROLE && ctx.catalog().roles.exists(&role)) {
+        return Err(Error::new(sqlstate::INSUFFICIENT_PRIVILEGE, "permission denied for table pg_authid"));
+    }
+    Ok(all_roles(ctx)
+        .into_iter()
+        .map(|(name, oid, superuser, login)| {
+            let verifier = ctx.catalog().roles.role(&name).and_then(|r| r.password_verifier.clone());
+            ctx.row()
+                .set("oid", oid)
+                .set("rolname", name)
+                .set("rolsuper", superuser)
+                .set("rolinherit", true)
+                .set("rolcreaterole", superuser)
+                .set("rolcreatedb", superuser)
+                .set("rolcanlogin", login)
+                .set("rolreplication", superuser)
+                .set("rolbypassrls", superuser)
+                .set("rolconnlimit", -1)
+                .set("rolpassword", verifier.map_or(Value::Null, Value::Text))
+                .finish()
+        })
+        .collect())
+}
+
+/// Each role's `ALTER ROLE ... SET` defaults (for every database: `setdatabase` 0), as pg_dumpall reads them.
+fn pg_db_role_setting(ctx: &SystemContext) -> Result<Vec<Row>> {
+    Ok(all_roles(ctx)
+        .into_iter()
+        .filter_map(|(name, oid, _, _)| {
+            let config = role_config(ctx, &name);
+            (!config.is_null())
+                .then(|| ctx.row().set("setdatabase", 0u32).set("setrole", oid).set("setconfig", config).finish())
         })
         .collect())
 }
