@@ -509,8 +509,11 @@ impl Planner<'_, '_> {
                 let literals: Vec<Option<i64>> = args.iter().map(literal_int).collect();
                 // PostgreSQL's estimate for a set-returning function it knows nothing about is 100 rows.
                 let rows = match (function, literals.as_slice()) {
-                    (TableFunction::Series, [Some(a), Some(b)]) => (b - a + 1).max(0) as f64,
-                    (TableFunction::Series, [Some(a), Some(b), Some(s)]) if *s != 0 => ((b - a) / s + 1).max(0) as f64,
+                    // In floating point: the bounds may be any integers (`generate_series(5, i64::MIN, -1)`).
+                    (TableFunction::Series, [Some(a), Some(b)]) => (*b as f64 - *a as f64 + 1.0).max(0.0),
+                    (TableFunction::Series, [Some(a), Some(b), Some(s)]) if *s != 0 => {
+                        ((*b as f64 - *a as f64) / *s as f64 + 1.0).floor().max(0.0)
+                    }
                     (TableFunction::Series, _) => 1000.0,
                     _ => 100.0,
                 };
