@@ -34,6 +34,7 @@ pub mod session;
 pub mod settings;
 pub mod sql;
 pub mod stack;
+pub mod statement_cache;
 pub mod statistics;
 pub mod storage;
 pub mod table_activity;

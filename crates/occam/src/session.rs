@@ -47,6 +47,7 @@ use crate::sql::functions::FunctionContext;
 use crate::sql::parse;
 use crate::sql::plan::{self, Plan, PlannedStatement};
 use crate::sql::privileges;
+use crate::statement_cache::{BindContext, StatementCache};
 use crate::table_activity::TableChanges;
 use crate::txn::{DurableWait, Transaction};
 use crate::types::zone;
@@ -137,11 +138,14 @@ pub struct QueryString {
     statements: Result<Vec<Result<Statement>>>,
     /// The text, for the contention view (`sys.occ_conflicts` shows what a losing transaction ran).
     text: Arc<str>,
+    /// The session's prepared statement for this text, when it had run it before (then `statements` is
+    /// empty: nothing was parsed); see `crate::statement_cache`.
+    cached: Option<Arc<PreparedStatement>>,
 }
 
 impl QueryString {
     pub fn parse(sql: &str) -> QueryString {
-        QueryString { statements: parse::parse_each(sql), text: sql.into() }
+        QueryString { statements: parse::parse_each(sql), text: sql.into(), cached: None }
     }
 
     /// Whether running it may hold its thread for long: waits for background jobs (`CALL`), DDL (which
@@ -149,6 +153,10 @@ impl QueryString {
     /// and several statements (each commit but the last is waited for before the next statement runs).
     /// A single transaction-control, DML, query or `SET`/`SHOW` statement only computes.
     pub fn may_block(&self) -> bool {
+        if self.cached.is_some() {
+            // Only queries and DML are cached.
+            return false;
+        }
         match &self.statements {
             Ok(statements) => match statements.as_slice() {
                 [] | [Err(_)] => false,
@@ -174,6 +182,20 @@ impl QueryString {
     }
 }
 
+/// Whether a query string of this one statement is kept prepared once it repeats (`crate::statement_cache`):
+/// queries and DML, whose plans the prepared statement re-binds when the catalog changes.
+fn is_cacheable(statement: &Statement) -> bool {
+    matches!(statement, Statement::Query(_) | Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_))
+}
+
+/// Whether a query string goes on after one of its statements (`Session::run_batch_statement`).
+enum BatchStep {
+    Next,
+    Failed,
+    /// A `COPY ... FROM STDIN` waits for its data.
+    Copying,
+}
+
 /// A parsed and planned statement, reusable across executions.
 pub struct PreparedStatement {
     pub sql: String,
@@ -186,6 +208,9 @@ pub struct PreparedStatement {
     /// The plan, for statements that have one, with the catalog version it was bound against, and the
     /// search path its names were looked up through.
     plan: Mutex<Option<(Vec<String>, Arc<PlannedStatement>)>>,
+    /// Whether a client was told `columns` (Parse / Describe): a re-plan must then keep them. False for
+    /// the session's own cache of simple-protocol statements, whose results describe themselves.
+    columns_promised: bool,
 }
 
 impl PreparedStatement {
@@ -218,7 +243,7 @@ impl PreparedStatement {
         // The client was told the result's columns when it prepared the statement (RowDescription) and
         // decodes rows by them: a schema change that alters them fails the statement, as in PostgreSQL.
         let shape = |columns: &[Column]| columns.iter().map(|c| (c.name.clone(), c.data_type)).collect::<Vec<_>>();
-        if shape(&plan.columns) != shape(&self.columns) {
+        if self.columns_promised && shape(&plan.columns) != shape(&self.columns) {
             return Err(Error::unsupported("cached plan must not change result type"));
         }
         if !own_ddl {
@@ -335,6 +360,8 @@ pub struct Session {
     retry_pending: bool,
     /// Conflict injection's random sequence (`crate::conflicts`).
     injector: crate::conflicts::Injector,
+    /// Simple-protocol statements run before, prepared (`crate::statement_cache`).
+    statement_cache: StatementCache,
 }
 
 /// Notices kept for a session that does not take them (`Session::take_notices`).
@@ -404,6 +431,7 @@ impl Session {
             query_text: "".into(),
             retry_pending: false,
             injector: Default::default(),
+            statement_cache: StatementCache::default(),
         }
     }
 
@@ -509,7 +537,8 @@ impl Session {
     /// Every commit is durable when this returns.
     pub fn execute_batch(&mut self, sql: &str) -> Vec<Result<QueryResult>> {
         let defer = std::mem::replace(&mut self.defer_durability, false);
-        let results = self.run_batch(QueryString::parse(sql));
+        let batch = self.query_string(sql);
+        let results = self.run_batch(batch);
         self.defer_durability = defer;
         results
     }
@@ -526,7 +555,14 @@ impl Session {
         // A cancel (CancelRequest, pg_cancel_backend) reaches the statements of this query string only.
         let _running = self.settings.interrupts().begin();
         self.query_text = batch.text;
-        let statements = match batch.statements {
+        if let Some(prepared) = batch.cached {
+            let mut results = Vec::with_capacity(1);
+            let statement = prepared.statement.as_ref().ok_or_else(|| Error::internal("an empty cached statement"));
+            self.run_batch_statement(statement, Some(&prepared), false, &mut results);
+            self.end_batch(&mut results);
+            return results;
+        }
+        let mut statements = match batch.statements {
             Ok(statements) => statements,
             Err(err) => {
                 self.on_error();
@@ -536,8 +572,53 @@ impl Session {
         if statements.is_empty() {
             return vec![Ok(QueryResult::Empty)];
         }
+        // A query or DML string seen before: run as always, then prepared for its next arrival.
+        let repeated = match statements.as_slice() {
+            [Ok(statement)] if is_cacheable(statement) => self.statement_cache.seen_again(&self.query_text),
+            _ => false,
+        };
+        if let Some(Ok(statement)) = repeated.then(|| statements.pop()).flatten() {
+            let mut results = Vec::with_capacity(1);
+            self.run_batch_statement(Ok(&statement), None, false, &mut results);
+            if matches!(results.last(), Some(Ok(_))) && !self.did_ddl_in_transaction() {
+                self.cache_statement(statement);
+            }
+            self.end_batch(&mut results);
+            return results;
+        }
         let in_batch = statements.len() > 1;
         self.run_statements(statements.into_iter(), in_batch)
+    }
+
+    /// The query string `sql`, prepared already when this session ran it before (see
+    /// `crate::statement_cache`), else parsed.
+    pub fn query_string(&mut self, sql: &str) -> QueryString {
+        match self.statement_cache.get(sql, &self.bind_context()) {
+            Some(prepared) => QueryString { statements: Ok(Vec::new()), text: sql.into(), cached: Some(prepared) },
+            None => QueryString::parse(sql),
+        }
+    }
+
+    /// What a cached statement must have been bound under to be used now.
+    fn bind_context(&self) -> BindContext {
+        BindContext { user: self.user.clone(), time_zone: self.settings.get("timezone").unwrap_or_default() }
+    }
+
+    /// Prepares the statement of the query string that just ran, for the next time it arrives. A statement
+    /// that cannot be prepared (Parse would refuse it too) simply stays uncached.
+    fn cache_statement(&mut self, statement: Statement) {
+        let text = self.query_text.clone();
+        let (zone, path) = (self.time_zone(), self.search_path());
+        let prepared = zone::with_session_zone(zone, || {
+            with_search_path(path, || self.prepare_parsed(&text, Some(statement), &[]))
+        });
+        if let Ok(mut prepared) = prepared {
+            if let Some(unshared) = Arc::get_mut(&mut prepared) {
+                unshared.columns_promised = false;
+            }
+            let context = self.bind_context();
+            self.statement_cache.insert(&text, prepared, context);
+        }
     }
 
     /// Runs the rest of the query string a `COPY ... FROM STDIN` interrupted (nothing if it failed: a
@@ -555,28 +636,52 @@ impl Session {
     ) -> Vec<Result<QueryResult>> {
         let mut results = Vec::with_capacity(statements.len());
         for statement in statements.by_ref() {
-            let result = match &statement {
-                Ok(statement) => self.run(statement, None, &[], in_batch),
-                Err(err) if matches!(self.state, State::Failed(_)) => {
-                    let _ = err;
-                    Err(Error::in_failed_transaction())
+            match self.run_batch_statement(statement.as_ref().map_err(Error::clone), None, in_batch, &mut results) {
+                BatchStep::Next => {}
+                BatchStep::Failed => return results,
+                BatchStep::Copying => {
+                    self.rest_of_batch = Some(RestOfBatch { statements, in_batch });
+                    return results;
                 }
-                Err(err) => Err(err.clone()),
-            };
-            let failed = result.is_err();
-            if failed {
-                self.on_error();
             }
-            self.end_transaction_settings();
-            let copying = matches!(result, Ok(QueryResult::CopyIn { .. }));
-            results.push(result);
-            if failed {
-                return results;
-            }
-            if copying {
-                self.rest_of_batch = Some(RestOfBatch { statements, in_batch });
-                return results;
-            }
+        }
+        self.end_batch(&mut results);
+        results
+    }
+
+    /// Runs one statement of a query string (a parse error in its place fails there) and appends its
+    /// result; says whether the string goes on.
+    fn run_batch_statement(
+        &mut self,
+        statement: Result<&Statement>,
+        prepared: Option<&PreparedStatement>,
+        in_batch: bool,
+        results: &mut Vec<Result<QueryResult>>,
+    ) -> BatchStep {
+        let result = match statement {
+            Ok(statement) => self.run(statement, prepared, &[], in_batch),
+            Err(_) if matches!(self.state, State::Failed(_)) => Err(Error::in_failed_transaction()),
+            Err(err) => Err(err),
+        };
+        let failed = result.is_err();
+        if failed {
+            self.on_error();
+        }
+        self.end_transaction_settings();
+        let copying = matches!(result, Ok(QueryResult::CopyIn { .. }));
+        results.push(result);
+        match (failed, copying) {
+            (true, _) => BatchStep::Failed,
+            (false, true) => BatchStep::Copying,
+            (false, false) => BatchStep::Next,
+        }
+    }
+
+    /// What ends a query string whose statements all ran: the implicit transaction of several
+    /// statements commits.
+    fn end_batch(&mut self, results: &mut Vec<Result<QueryResult>>) {
+        if matches!(results.last(), Some(Err(_))) {
+            return;
         }
         // The implicit transaction of a multi-statement query ends with the query.
         if matches!(&self.state, State::Active(active) if !active.explicit) {
@@ -585,7 +690,6 @@ impl Session {
             }
         }
         self.end_transaction_settings();
-        results
     }
 
     /// Parses and plans one statement (extended protocol Parse). `param_types[i]` is the client-declared
@@ -625,6 +729,7 @@ impl Session {
             columns: Arc::from(columns),
             statement,
             plan: Mutex::new(None),
+            columns_promised: true,
         };
         let prepared = match statement {
             None => unplanned(None, Vec::new()),
@@ -665,6 +770,7 @@ impl Session {
                     columns: Arc::from(Vec::new()),
                     statement: Some(Statement::DeclareCursor(declare)),
                     plan: Mutex::new(Some((crate::catalog::schemas::search_path(), Arc::new(planned)))),
+                    columns_promised: true,
                 }
             }
             Some(Statement::Show { name }) => {
@@ -684,6 +790,7 @@ impl Session {
                     columns: planned.columns.clone(),
                     statement: Some(statement),
                     plan: Mutex::new(keep.then(|| (crate::catalog::schemas::search_path(), Arc::new(planned)))),
+                    columns_promised: true,
                 }
             }
         };
@@ -1836,11 +1943,15 @@ impl Session {
                         self.settings.reset_all();
                         self.settings.sequence_values().clear();
                         self.deallocate_all();
+                        self.statement_cache.clear();
                         self.drop_temporary_tables()?;
                         "DISCARD ALL"
                     }
-                    // Plans are re-planned when the catalog changes.
-                    DiscardTarget::Plans => "DISCARD PLANS",
+                    // Plans are re-planned when the catalog changes; the cache of query strings goes.
+                    DiscardTarget::Plans => {
+                        self.statement_cache.clear();
+                        "DISCARD PLANS"
+                    }
                     DiscardTarget::Sequences => {
                         self.settings.sequence_values().clear();
                         "DISCARD SEQUENCES"

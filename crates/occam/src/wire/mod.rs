@@ -307,7 +307,7 @@ impl SqlSession for Session {
     type Statement = PreparedStatement;
     type QueryString = QueryString;
     fn parse_query_string(&mut self, sql: &str) -> QueryString {
-        QueryString::parse(sql)
+        self.query_string(sql)
     }
     fn may_block(query: &QueryString) -> bool {
         query.may_block()
