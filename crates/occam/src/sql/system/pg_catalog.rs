@@ -943,21 +943,26 @@ fn role_config(ctx: &SystemContext, role: &str) -> Value {
     Value::Array(config.into_iter().map(|(name, value)| Value::Text(format!("{name}={value}"))).collect())
 }
 
+/// The attribute columns `pg_roles` and `pg_authid` share: `admin` has every attribute, other roles only
+/// INHERIT, and LOGIN when they were given it; no connection limit.
+fn with_role_attributes(row: super::RowBuilder, superuser: bool, login: bool) -> super::RowBuilder {
+    row.set("rolsuper", superuser)
+        .set("rolinherit", true)
+        .set("rolcreaterole", superuser)
+        .set("rolcreatedb", superuser)
+        .set("rolcanlogin", login)
+        .set("rolreplication", superuser)
+        .set("rolbypassrls", superuser)
+        .set("rolconnlimit", -1)
+}
+
 fn pg_roles(ctx: &SystemContext) -> Result<Vec<Row>> {
     Ok(all_roles(ctx)
         .into_iter()
         .map(|(name, oid, superuser, login)| {
-            ctx.row()
+            with_role_attributes(ctx.row(), superuser, login)
                 .set("rolconfig", role_config(ctx, &name))
                 .set("rolname", name)
-                .set("rolsuper", superuser)
-                .set("rolinherit", true)
-                .set("rolcreaterole", superuser)
-                .set("rolcreatedb", superuser)
-                .set("rolcanlogin", login)
-                .set("rolreplication", superuser)
-                .set("rolbypassrls", superuser)
-                .set("rolconnlimit", -1)
                 .set("rolpassword", "********")
                 .set("oid", oid)
                 .finish()
@@ -976,17 +981,9 @@ fn pg_authid(ctx: &SystemContext) -> Result<Vec<Row>> {
         .into_iter()
         .map(|(name, oid, superuser, login)| {
             let verifier = ctx.catalog().roles.role(&name).and_then(|r| r.password_verifier.clone());
-            ctx.row()
+            with_role_attributes(ctx.row(), superuser, login)
                 .set("oid", oid)
                 .set("rolname", name)
-                .set("rolsuper", superuser)
-                .set("rolinherit", true)
-                .set("rolcreaterole", superuser)
-                .set("rolcreatedb", superuser)
-                .set("rolcanlogin", login)
-                .set("rolreplication", superuser)
-                .set("rolbypassrls", superuser)
-                .set("rolconnlimit", -1)
                 .set("rolpassword", verifier.map_or(Value::Null, Value::Text))
                 .finish()
         })
