@@ -42,7 +42,7 @@ pub(super) fn hand_parsed_statement(parser: &mut Parser, source: &Source) -> Res
     } else if is_word(parser, 0, "alter")
         && (is_word(parser, 1, "role") || is_word(parser, 1, "user"))
         && matches!(&parser.peek_nth_token_ref(3).token, Token::Word(w) if w.quote_style.is_none()
-            && (w.value.eq_ignore_ascii_case("with") || is_option_word(&w.value)))
+            && (w.value.eq_ignore_ascii_case("with") || is_alter_option_word(&w.value)))
     {
         HandParsed::AlterRole
     } else if is_word(parser, 0, "vacuum") {
@@ -457,6 +457,12 @@ impl<'a> TokenReader<'a> {
         }
         Ok(Some(Ok(Statement::Access(AccessStatement::CreateRole { name, login, password }))))
     }
+}
+
+/// The words an option of `ALTER ROLE name [WITH] option ...` starts with (`IN DATABASE`, `RENAME` and the
+/// membership options of CREATE ROLE are other statements or not ALTER ROLE's).
+fn is_alter_option_word(word: &str) -> bool {
+    is_option_word(word) && !matches!(word.to_ascii_uppercase().as_str(), "IN" | "ROLE" | "ADMIN" | "USER" | "SYSID")
 }
 
 fn is_option_word(word: &str) -> bool {
