@@ -556,11 +556,8 @@ impl Session {
         let _running = self.settings.interrupts().begin();
         self.query_text = batch.text;
         if let Some(prepared) = batch.cached {
-            let mut results = Vec::with_capacity(1);
             let statement = prepared.statement.as_ref().ok_or_else(|| Error::internal("an empty cached statement"));
-            self.run_batch_statement(statement, Some(&prepared), false, &mut results);
-            self.end_batch(&mut results);
-            return results;
+            return self.run_single_statement(statement, Some(&prepared));
         }
         let mut statements = match batch.statements {
             Ok(statements) => statements,
@@ -578,22 +575,33 @@ impl Session {
             _ => false,
         };
         if let Some(Ok(statement)) = repeated.then(|| statements.pop()).flatten() {
-            let mut results = Vec::with_capacity(1);
-            self.run_batch_statement(Ok(&statement), None, false, &mut results);
+            let results = self.run_single_statement(Ok(&statement), None);
             if matches!(results.last(), Some(Ok(_))) && !self.did_ddl_in_transaction() {
                 self.cache_statement(statement);
             }
-            self.end_batch(&mut results);
             return results;
         }
         let in_batch = statements.len() > 1;
         self.run_statements(statements.into_iter(), in_batch)
     }
 
+    /// A query string of one statement, run as `run_statements` runs each (`prepared`: its cached form).
+    fn run_single_statement(
+        &mut self,
+        statement: Result<&Statement>,
+        prepared: Option<&PreparedStatement>,
+    ) -> Vec<Result<QueryResult>> {
+        let mut results = Vec::with_capacity(1);
+        self.run_batch_statement(statement, prepared, false, &mut results);
+        self.end_batch(&mut results);
+        results
+    }
+
     /// The query string `sql`, prepared already when this session ran it before (see
     /// `crate::statement_cache`), else parsed.
     pub fn query_string(&mut self, sql: &str) -> QueryString {
-        match self.statement_cache.get(sql, &self.bind_context()) {
+        let time_zone = self.settings.get("timezone").unwrap_or_default();
+        match self.statement_cache.get(sql, &self.user, &time_zone) {
             Some(prepared) => QueryString { statements: Ok(Vec::new()), text: sql.into(), cached: Some(prepared) },
             None => QueryString::parse(sql),
         }

@@ -24,7 +24,7 @@ const CAPACITY: usize = 64;
 const SEEN_CAPACITY: usize = 1024;
 
 /// What a cached statement was bound under, besides the catalog and search path it checks itself.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(Debug)]
 pub struct BindContext {
     pub user: String,
     pub time_zone: String,
@@ -47,9 +47,10 @@ pub struct StatementCache {
 }
 
 impl StatementCache {
-    /// The statement prepared for `sql` under `context`, if there is one.
-    pub fn get(&self, sql: &str, context: &BindContext) -> Option<Arc<PreparedStatement>> {
-        self.entries.get(sql).filter(|entry| entry.context == *context).map(|entry| entry.prepared.clone())
+    /// The statement prepared for `sql` under this role and time zone, if there is one.
+    pub fn get(&self, sql: &str, user: &str, time_zone: &str) -> Option<Arc<PreparedStatement>> {
+        let entry = self.entries.get(sql)?;
+        (entry.context.user == user && entry.context.time_zone == time_zone).then(|| entry.prepared.clone())
     }
 
     /// Notes that `sql` ran unprepared; true when it had been seen before, so that it is worth preparing.

@@ -3155,11 +3155,7 @@ impl<'c> Binder<'c> {
     /// function's row, as pgjdbc's `(result.KEYS).x`).
     fn bind_record_field(&mut self, record: &Expr, field: &str, scope: &Scope) -> Result<(BoundExpr, DataType)> {
         let clause = self.clause;
-        let mut named = record;
-        while let Expr::Positioned { expr, .. } = named {
-            named = expr;
-        }
-        let (bound, data_type) = match (self.bind_expr(record, scope), named) {
+        let (bound, data_type) = match (self.bind_expr(record, scope), strip_position(record)) {
             // `(t).col` of a FROM item `t` that has no column `t`: its column, as PostgreSQL reads it.
             (Err(err), Expr::Column { table: None, name }) if err.code == sqlstate::UNDEFINED_COLUMN => {
                 self.clause = clause;
@@ -3599,18 +3595,12 @@ impl<'c> Binder<'c> {
                 let function = crate::sql::arrays::resolve_construct(&types)?;
                 self.call(function, bound, types)
             }
-            Expr::FieldSelect { expr: inner, field } => {
-                let mut call = inner.as_ref();
-                while let Expr::Positioned { expr, .. } = call {
-                    call = expr;
+            Expr::FieldSelect { expr: inner, field } => match strip_position(inner) {
+                Expr::Function { name, args, distinct: false, star: false } if is_table_function(name) => {
+                    self.bind_select_list_field(name, args, field, scope)
                 }
-                match call {
-                    Expr::Function { name, args, distinct: false, star: false } if is_table_function(name) => {
-                        self.bind_select_list_field(name, args, field, scope)
-                    }
-                    _ => self.bind_record_field(inner, field, scope),
-                }
-            }
+                _ => self.bind_record_field(inner, field, scope),
+            },
             Expr::Subscript { expr: inner, index } => {
                 let (array, array_type) = self.bind_expr(inner, scope)?;
                 let (index, index_type) = self.bind_expr(index, scope)?;

@@ -159,40 +159,31 @@ fn pg_rewrite(ctx: &SystemContext) -> Result<Vec<Row>> {
 fn pg_depend(ctx: &SystemContext) -> Result<Vec<Row>> {
     let catalog = ctx.catalog();
     let class = oids::PG_CLASS_RELATION;
-    let dependency = |classid: u32, objid: u32, refobjid: u32, refobjsubid: i16, deptype: &str| {
+    // `classid`'s object `objid` depends on `refclassid`'s object `refobjid` (column `refobjsubid`).
+    let dependency = |classid: u32, objid: u32, refclassid: u32, refobjid: u32, refobjsubid: i16, deptype: &str| {
         ctx.row()
             .set("classid", classid)
             .set("objid", objid)
             .set("objsubid", 0i64)
-            .set("refclassid", class)
+            .set("refclassid", refclassid)
             .set("refobjid", refobjid)
             .set("refobjsubid", refobjsubid as i64)
             .set("deptype", deptype)
             .finish()
     };
-    let mut out = Vec::new();
     // The `sys` schema and its relations are members of the built-in extension `occam_sys` (`e`).
-    let member = |classid: u32, objid: u32| {
-        ctx.row()
-            .set("classid", classid)
-            .set("objid", objid)
-            .set("objsubid", 0i64)
-            .set("refclassid", oids::PG_EXTENSION_RELATION)
-            .set("refobjid", oids::SYS_EXTENSION)
-            .set("refobjsubid", 0i64)
-            .set("deptype", "e")
-            .finish()
-    };
-    out.push(member(oids::PG_NAMESPACE_RELATION, oids::SYS_NAMESPACE));
+    let (extension_class, extension) = (oids::PG_EXTENSION_RELATION, oids::SYS_EXTENSION);
+    let mut out =
+        vec![dependency(oids::PG_NAMESPACE_RELATION, oids::SYS_NAMESPACE, extension_class, extension, 0, "e")];
     for relation in super::relations(catalog).filter(|r| r.schema == Schema::Sys) {
-        out.push(member(class, relation.oid));
+        out.push(dependency(class, relation.oid, extension_class, extension, 0, "e"));
     }
     for sequence in rows::sequences(catalog) {
         let Some((table_id, column)) = sequence.owned_by else { continue };
         let Some(table) = catalog.tables().find(|t| t.id == table_id) else { continue };
         let Some(attnum) = table.attnum(column) else { continue };
         let deptype = if table.columns[column].identity.is_some() { "i" } else { "a" };
-        out.push(dependency(class, oids::table(sequence.id), oids::table(table_id), attnum, deptype));
+        out.push(dependency(class, oids::table(sequence.id), class, oids::table(table_id), attnum, deptype));
     }
     // A column default calling nextval on a sequence depends on it (pg_dump then sets a serial column's
     // default after creating the sequence it owns).
@@ -202,15 +193,15 @@ fn pg_depend(ctx: &SystemContext) -> Result<Vec<Row>> {
             let Some(default) = attribute.column.and_then(|c| c.default_sql.as_deref()) else { continue };
             for sequence in sequences.iter().filter(|s| default.contains(&format!("'{}'", s.regclass_text()))) {
                 let attrdef = oids::column_default(table.id, attribute.attnum);
-                out.push(dependency(oids::PG_ATTRDEF_RELATION, attrdef, oids::table(sequence.id), 0, "n"));
+                out.push(dependency(oids::PG_ATTRDEF_RELATION, attrdef, class, oids::table(sequence.id), 0, "n"));
             }
         }
     }
     for (id, query) in stored_queries(catalog) {
         let rule = oids::rewrite_rule(id);
-        out.push(dependency(oids::PG_REWRITE_RELATION, rule, oids::table(id), 0, "i"));
+        out.push(dependency(oids::PG_REWRITE_RELATION, rule, class, oids::table(id), 0, "i"));
         for &read in &query.depends_on {
-            out.push(dependency(oids::PG_REWRITE_RELATION, rule, oids::table(read), 0, "n"));
+            out.push(dependency(oids::PG_REWRITE_RELATION, rule, class, oids::table(read), 0, "n"));
         }
     }
     Ok(out)
@@ -973,8 +964,8 @@ fn pg_roles(ctx: &SystemContext) -> Result<Vec<Row>> {
 /// The roles with their password verifiers (postgres mode; Aurora DSQL has no `pg_authid`). As in
 /// PostgreSQL only a superuser (`admin`) may read it; pg_dumpall reads it to dump the roles.
 fn pg_authid(ctx: &SystemContext) -> Result<Vec<Row>> {
-    let role = ctx.functions.session.as_ref().and_then(|s| s.get("session_authorization"));
-    if role.is_some_and(|role| role != crate::roles::ADMIN_ROLE && ctx.catalog().roles.exists(&role)) {
+    let superuser = ctx.functions.session.as_ref().is_none_or(|s| s.get("is_superuser").is_some_and(|on| on == "on"));
+    if !superuser {
         return Err(Error::new(sqlstate::INSUFFICIENT_PRIVILEGE, "permission denied for table pg_authid"));
     }
     Ok(all_roles(ctx)
