@@ -76,15 +76,21 @@ fn encode_record(fields: &[Value], data_type: &DataType, out: &mut Vec<u8>) {
     let mut scratch = Vec::new();
     for (value, (_, field_type)) in fields.iter().zip(shape.fields()) {
         out.extend_from_slice(&field_type.oid().to_be_bytes());
-        if value.is_null() {
-            out.extend_from_slice(&(-1i32).to_be_bytes());
-            continue;
-        }
-        scratch.clear();
-        encode(value, &field_type, &mut scratch);
-        out.extend_from_slice(&(scratch.len() as i32).to_be_bytes());
-        out.extend_from_slice(&scratch);
+        encode_length_prefixed(value, &field_type, &mut scratch, out);
     }
+}
+
+/// One element of an array or field of a record: `i32 byte length (-1 for NULL) | bytes` (`scratch` is
+/// reused between elements).
+fn encode_length_prefixed(value: &Value, data_type: &DataType, scratch: &mut Vec<u8>, out: &mut Vec<u8>) {
+    if value.is_null() {
+        out.extend_from_slice(&(-1i32).to_be_bytes());
+        return;
+    }
+    scratch.clear();
+    encode(value, data_type, scratch);
+    out.extend_from_slice(&(scratch.len() as i32).to_be_bytes());
+    out.extend_from_slice(scratch);
 }
 
 /// PostgreSQL's binary array format (array_send), one dimension:
@@ -106,14 +112,7 @@ fn encode_array(elements: &[Value], data_type: &DataType, out: &mut Vec<u8>) {
     }
     let mut scratch = Vec::new();
     for element in elements {
-        if element.is_null() {
-            out.extend_from_slice(&(-1i32).to_be_bytes());
-            continue;
-        }
-        scratch.clear();
-        encode(element, &element_type, &mut scratch);
-        out.extend_from_slice(&(scratch.len() as i32).to_be_bytes());
-        out.extend_from_slice(&scratch);
+        encode_length_prefixed(element, &element_type, &mut scratch, out);
     }
 }
 
