@@ -43,7 +43,7 @@
 use std::collections::HashMap;
 use std::ops::Bound;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeZone, Utc};
 use parking_lot::{Condvar, Mutex};
@@ -496,6 +496,21 @@ impl JobSignal {
         self.changed.notify_all();
     }
 
+    /// Sleeps for up to `nap`, or until a job is submitted or shutdown asked for; after a submission, until
+    /// the submitting commit is visible (as the worker's loop does before it looks for jobs).
+    fn nap(&self, db: &Database, nap: Duration) {
+        let submitted = {
+            let mut state = self.state.lock();
+            if !state.pending && !state.shutdown {
+                self.changed.wait_for(&mut state, nap);
+            }
+            std::mem::take(&mut state.pending)
+        };
+        if submitted {
+            let _ = db.txn_manager().wait_for_written().wait();
+        }
+    }
+
     fn shutting_down(&self) -> bool {
         self.state.lock().shutdown
     }
@@ -534,6 +549,8 @@ pub(crate) fn spawn_worker(db: WeakDatabase, signal: Arc<JobSignal>) -> Result<s
 
 /// How long the worker sleeps when every unfinished job is waiting for old snapshots to end.
 const DEFERRED_POLL: Duration = Duration::from_millis(10);
+/// The longest the worker sleeps while an automatic ANALYZE waits for its turn (a submitted job wakes it).
+const LONGEST_NAP: Duration = Duration::from_secs(1);
 
 /// Runs every unfinished job, oldest first, until none is left.
 fn run_pending(db: &Database, signal: &JobSignal) -> Result<()> {
@@ -546,6 +563,8 @@ fn run_pending(db: &Database, signal: &JobSignal) -> Result<()> {
             return Ok(());
         }
         let mut progressed = false;
+        // How long nothing can run, when nothing did.
+        let mut nap = LONGEST_NAP;
         for job in unfinished {
             if signal.shutting_down() {
                 return Ok(());
@@ -557,12 +576,22 @@ fn run_pending(db: &Database, signal: &JobSignal) -> Result<()> {
                     let horizon = *horizons.entry(job.id.clone()).or_insert_with(|| txns.visible_ts());
                     if txns.oldest_snapshot() < horizon {
                         // A transaction that began before the DROP may still read the table: later.
+                        nap = DEFERRED_POLL;
                         continue;
                     }
                     drop_table_keys(db, signal, &job).map(|()| None)
                 }
                 JobType::Drop => drop_entries(db, &job).map(|()| None),
-                JobType::Analyze => analyze(db, signal, &job),
+                JobType::Analyze if !db.activity().analyze_wait(job.table_id, &job.id).is_zero() => {
+                    nap = nap.min(db.activity().analyze_wait(job.table_id, &job.id)).max(DEFERRED_POLL);
+                    continue;
+                }
+                JobType::Analyze => {
+                    let began = Instant::now();
+                    let outcome = analyze(db, signal, &job);
+                    db.activity().analyze_ran(job.table_id, &job.id, began.elapsed());
+                    outcome
+                }
                 JobType::ValidateConstraint => validate_constraint(db, &job),
             };
             progressed = true;
@@ -590,7 +619,7 @@ fn run_pending(db: &Database, signal: &JobSignal) -> Result<()> {
             signal.job_changed();
         }
         if !progressed {
-            std::thread::sleep(DEFERRED_POLL);
+            signal.nap(db, nap);
         }
     }
 }

@@ -13,12 +13,17 @@
 //!                   ANALYZE job is submitted for the table, never a second while it is pending or running
 //!   ANALYZE stored  the cache takes the new statistics; the changes counted before the job took its
 //!                   snapshot are forgotten, those committed while it ran are kept
+//!   paced           an automatic ANALYZE starts no sooner than AUTO_ANALYZE_PAUSE times as long as the
+//!                   table's last one took after that one ended, so that a table growing by a bulk load
+//!                   is not read whole again at every tenth of growth (PostgreSQL's autovacuum looks at a
+//!                   table at most once a minute, and samples pages instead of reading them all)
 //! ```
 //! The database owns one [`TableActivity`] (see `Database::table_statistics`,
 //! `Database::estimated_row_count`); the jobs worker reports stored statistics and finished jobs to it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
@@ -28,6 +33,9 @@ use crate::statistics::TableStatistics;
 pub const AUTO_ANALYZE_THRESHOLD: f64 = 50.0;
 /// ...plus this fraction of the table's rows (`autovacuum_analyze_scale_factor`).
 pub const AUTO_ANALYZE_SCALE_FACTOR: f64 = 0.1;
+/// An automatic ANALYZE of a table waits this many times as long as the table's last one took (so
+/// automatic ANALYZE keeps at most a fifth of one core busy per table).
+pub const AUTO_ANALYZE_PAUSE: u32 = 4;
 
 /// The rows one transaction changed in one table, counted per statement and applied at COMMIT.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +83,8 @@ struct TableState {
     changed: bool,
     /// The automatic ANALYZE job submitted for the table and not finished yet.
     auto_analyze_job: Option<String>,
+    /// When the table's last automatic ANALYZE ended, and how long it took.
+    last_auto_analyze: Option<(Instant, Duration)>,
 }
 
 impl TableState {
@@ -155,6 +165,29 @@ impl TableActivity {
             if table.auto_analyze_job.as_deref() == Some(job_id) {
                 table.auto_analyze_job = None;
             }
+        }
+    }
+
+    /// An ANALYZE job of table `table_id` that ran for `took` is ending: if it was the table's automatic
+    /// one, the next automatic one is paced by it.
+    pub fn analyze_ran(&self, table_id: u32, job_id: &str, took: Duration) {
+        if let Some(table) = self.tables.lock().get_mut(&table_id) {
+            if table.auto_analyze_job.as_deref() == Some(job_id) {
+                table.last_auto_analyze = Some((Instant::now(), took));
+            }
+        }
+    }
+
+    /// How long ANALYZE job `job_id` of table `table_id` is to wait still before it starts: nonzero only
+    /// for the table's automatic job, while the pause after its last automatic ANALYZE lasts.
+    pub fn analyze_wait(&self, table_id: u32, job_id: &str) -> Duration {
+        let tables = self.tables.lock();
+        let Some(table) = tables.get(&table_id) else { return Duration::ZERO };
+        match table.last_auto_analyze {
+            Some((ended, took)) if table.auto_analyze_job.as_deref() == Some(job_id) => {
+                (took * AUTO_ANALYZE_PAUSE).saturating_sub(ended.elapsed())
+            }
+            _ => Duration::ZERO,
         }
     }
 
@@ -250,5 +283,21 @@ mod tests {
         // A never-analyzed table: 50 rows.
         assert!(commit(&activity, 2, inserts(50)).is_empty());
         assert_eq!(commit(&activity, 2, TableChanges { updated: 1, ..TableChanges::default() }).len(), 1);
+    }
+
+    #[test]
+    fn an_automatic_analyze_waits_after_a_long_one() {
+        let activity = TableActivity::load(vec![(*stats(1, 1000, 1)).clone()]);
+        let (_, first) = commit(&activity, 1, inserts(151)).remove(0);
+        assert!(activity.analyze_wait(1, &first).is_zero(), "the first one runs at once");
+        activity.analyze_ran(1, &first, Duration::from_secs(3600));
+        activity.auto_analyze_finished(1, &first);
+        let (_, second) = commit(&activity, 1, inserts(151)).remove(0);
+        let wait = activity.analyze_wait(1, &second);
+        assert!(wait > Duration::from_secs(3600) && wait <= Duration::from_secs(4 * 3600), "{wait:?}");
+        assert!(activity.analyze_wait(1, "an ANALYZE statement's job").is_zero(), "only automatic ones wait");
+        // An ANALYZE statement's job does not pace the automatic ones.
+        activity.analyze_ran(1, "an ANALYZE statement's job", Duration::from_secs(7200));
+        assert_eq!(activity.analyze_wait(1, &second).as_secs() / 3600, wait.as_secs() / 3600);
     }
 }

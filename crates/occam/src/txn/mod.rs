@@ -357,7 +357,9 @@ pub struct TxnManager {
     snapshots: Mutex<BTreeMap<Timestamp, LiveSnapshot>>,
     /// Commit, conflict and latency counters (shared with the database's `/metrics`).
     metrics: Arc<Metrics>,
-    /// Versions written by commits since open: the garbage collector's measure of new garbage.
+    /// Versions written by commits since open that may leave an older version behind as garbage (every
+    /// version but those of keys the writer knew to be new, see [`Transaction::put_new`]): the garbage
+    /// collector's measure of new garbage.
     versions_written: AtomicU64,
     gc_stats: GcStats,
 }
@@ -428,6 +430,7 @@ impl TxnManager {
             schema_dependencies: BTreeMap::new(),
             largest_write: (0, 0),
             deferred: DeferredConstraints::default(),
+            new_keys: 0,
         }
     }
 
@@ -644,9 +647,9 @@ impl TxnManager {
             written_keys.push(key);
         }
         batch.push((LAST_TS_KEY.to_vec(), Some(ts.to_be_bytes().to_vec())));
-        let versions = batch.len() as u64 - 1;
+        let superseding = (batch.len() - 1).saturating_sub(txn.new_keys) as u64;
         self.storage.write_batch(batch)?;
-        self.versions_written.fetch_add(versions, Ordering::Relaxed);
+        self.versions_written.fetch_add(superseding, Ordering::Relaxed);
         state.last_ts = ts;
         state.recent.record(ts, written_keys, self.oldest_snapshot());
         if !locks.is_empty() {
@@ -681,6 +684,9 @@ pub struct Transaction {
     largest_write: (usize, usize),
     /// SET CONSTRAINTS modes and the constraint checks owed at COMMIT.
     deferred: DeferredConstraints,
+    /// Keys first written by [`put_new`](Self::put_new): they have no stored version, so the commit leaves
+    /// no garbage behind there.
+    new_keys: usize,
 }
 
 /// What a transaction had written and locked at a savepoint (see [`Transaction::checkpoint`]).
@@ -690,6 +696,7 @@ pub struct Checkpoint {
     locks: BTreeMap<Vec<u8>, RowLock>,
     schema_dependencies: BTreeMap<Vec<u8>, Timestamp>,
     deferred: DeferredConstraints,
+    new_keys: usize,
 }
 
 impl Drop for Transaction {
@@ -711,6 +718,7 @@ impl Transaction {
             locks: self.locks.clone(),
             schema_dependencies: self.schema_dependencies.clone(),
             deferred: self.deferred.clone(),
+            new_keys: self.new_keys,
         }
     }
 
@@ -722,6 +730,7 @@ impl Transaction {
         self.locks = checkpoint.locks;
         self.schema_dependencies = checkpoint.schema_dependencies;
         self.deferred = checkpoint.deferred;
+        self.new_keys = checkpoint.new_keys;
     }
 
     /// The transaction's SET CONSTRAINTS modes and deferred constraint checks.
@@ -781,15 +790,70 @@ impl Transaction {
         if let Some(own) = self.writes.get(key) {
             return Ok(own.clone());
         }
+        Ok(self.get_committed(key)?.map(|row| row.to_vec()))
+    }
+
+    /// What this transaction itself wrote at `key`: `Some(None)` for a deletion, None if it did not write it.
+    pub fn own_write(&self, key: &[u8]) -> Option<Option<&[u8]>> {
+        self.writes.get(key).map(Option::as_deref)
+    }
+
+    /// The committed row at `key` as of the snapshot, not looking at own writes.
+    fn get_committed(&self, key: &[u8]) -> Result<Option<Bytes>> {
         let mut iter = self.manager.storage.scan(
             Bound::Included(versioned_key(key, self.start_ts)),
             Bound::Included(versioned_key(key, 0)),
             false,
         );
         match iter.next() {
-            Some(entry) => Ok(decode_version(entry?.1)?.map(|row| row.to_vec())),
+            Some(entry) => decode_version(entry?.1),
             None => Ok(None),
         }
+    }
+
+    /// The committed rows at many keys as of the snapshot (own writes not looked at: see
+    /// [`own_write`](Self::own_write)), in the order of `keys`. Opening a storage range costs a seek in
+    /// every sorted run, far more than stepping to the next entry, so keys that lie close together (a bulk
+    /// INSERT's new keys, usually past every stored one) are read in one forward scan from the smallest to
+    /// the largest; when the scan steps over too many other rows between them, the rest are read one by one.
+    pub fn get_committed_many(&self, keys: &[&[u8]]) -> Result<Vec<Option<Bytes>>> {
+        let mut found = vec![None; keys.len()];
+        let mut order: Vec<usize> = (0..keys.len()).collect();
+        order.sort_by(|&a, &b| keys[a].cmp(keys[b]));
+        let (Some(&first), Some(&last)) = (order.first(), order.last()) else { return Ok(found) };
+        if order.len() == 1 {
+            found[first] = self.get_committed(keys[first])?;
+            return Ok(found);
+        }
+        // Entries the scan may step over in all before the remaining keys are read one by one.
+        let mut budget = 16 * keys.len() + 64;
+        let storage = &self.manager.storage;
+        let inner = storage.scan_filtered(
+            Bound::Included(keys[first].to_vec()),
+            Bound::Included(versioned_key(keys[last], 0)),
+            false,
+            visible_version_filter(self.start_ts),
+        );
+        let mut scan = SnapshotScan { inner, snapshot: self.start_ts, reverse: false, pending: None };
+        let mut next = 0;
+        while next < order.len() && budget > 0 {
+            let Some(entry) = scan.next() else { break };
+            let (key, value) = entry?;
+            budget -= 1;
+            while next < order.len() && keys[order[next]] < &*key {
+                next += 1;
+            }
+            while next < order.len() && keys[order[next]] == &*key {
+                found[order[next]] = Some(value.clone());
+                next += 1;
+            }
+        }
+        if budget == 0 {
+            for &index in &order[next..] {
+                found[index] = self.get_committed(keys[index])?;
+            }
+        }
+        Ok(found)
     }
 
     /// Scans user keys in `[start, end)` bounds as of the snapshot, merged with own writes, ascending or
@@ -838,6 +902,7 @@ impl Transaction {
             schema_dependencies: BTreeMap::new(),
             largest_write: (0, 0),
             deferred: DeferredConstraints::default(),
+            new_keys: 0,
         }
     }
 
@@ -845,6 +910,15 @@ impl Transaction {
     pub fn put(&mut self, key: Vec<u8>, value: Vec<u8>) {
         self.largest_write = (self.largest_write.0.max(key.len()), self.largest_write.1.max(value.len()));
         self.writes.insert(key, Some(value));
+    }
+
+    /// Buffers the write of a key the snapshot holds no row at (an INSERT's new row or index entry), which
+    /// tells the garbage collector's pacing that committing it leaves no older version behind.
+    pub fn put_new(&mut self, key: Vec<u8>, value: Vec<u8>) {
+        if !self.writes.contains_key(&key) {
+            self.new_keys += 1;
+        }
+        self.put(key, value);
     }
 
     /// Buffers a deletion of `key`.

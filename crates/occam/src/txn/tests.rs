@@ -674,3 +674,63 @@ fn removal_in_the_middle_of_a_reverse_scan(m: Arc<TxnManager>) {
     drop(scan);
     assert_eq!(version_count(&m, b"k1"), 0, "removed once no scan can meet the versions any more");
 }
+
+// ---- Reading many keys at once ----
+
+/// `get_committed_many` answers as `get` does without own writes (keys prefix-free, as always), whatever
+/// the order of the keys, both
+/// when one scan covers them and when too many other keys lie between them (then it reads them one by one).
+#[test]
+fn many_keys_read_as_one_at_a_time() {
+    let m = manager();
+    let mut load = m.begin();
+    for i in 0..2000u32 {
+        load.put(format!("k{i:05}").into_bytes(), i.to_be_bytes().to_vec());
+    }
+    load.commit().unwrap();
+    commit_put(&m, b"k00007", b"newer");
+    commit_delete(&m, b"k00008");
+    let mut reader = m.begin();
+    // The same snapshot without own writes.
+    let baseline = m.begin();
+    commit_put(&m, b"k00009", b"after the snapshot");
+    reader.put(b"k00010".to_vec(), b"own write".to_vec());
+    reader.delete(b"k00011".to_vec());
+    let close: Vec<Vec<u8>> =
+        ["k00012", "k00007", "k00008", "k00009", "k00010", "k00011", "k0000a", "k0001a", "k00013"]
+            .iter()
+            .map(|k| k.as_bytes().to_vec())
+            .collect();
+    // Far apart: the first and last of 2,000 keys, with one key in the middle, step over most of them.
+    let far: Vec<Vec<u8>> =
+        ["k01999", "k00000", "k01000", "k00007", "zz"].iter().map(|k| k.as_bytes().to_vec()).collect();
+    for keys in [close, far] {
+        let refs: Vec<&[u8]> = keys.iter().map(Vec::as_slice).collect();
+        let got: Vec<Option<Vec<u8>>> =
+            reader.get_committed_many(&refs).unwrap().into_iter().map(|v| v.map(|v| v.to_vec())).collect();
+        let want: Vec<Option<Vec<u8>>> = keys.iter().map(|k| baseline.get(k).unwrap()).collect();
+        assert_eq!(got, want);
+    }
+    assert_eq!(reader.own_write(b"k00010"), Some(Some(&b"own write"[..])));
+    assert_eq!(reader.own_write(b"k00011"), Some(None));
+    assert_eq!(reader.own_write(b"k00012"), None);
+    assert_eq!(reader.get_committed_many(&[]).unwrap(), Vec::new());
+}
+
+/// Keys written with `put_new` (an INSERT's new rows) leave no older version behind: they do not count
+/// towards the writes that pace the garbage collector, and a savepoint's rollback forgets them.
+#[test]
+fn new_keys_do_not_count_as_garbage() {
+    let m = manager();
+    let mut txn = m.begin();
+    txn.put_new(b"k1".to_vec(), b"a".to_vec());
+    txn.put_new(b"k1".to_vec(), b"b".to_vec());
+    let savepoint = txn.checkpoint();
+    txn.put_new(b"k2".to_vec(), b"c".to_vec());
+    txn.restore(savepoint);
+    txn.put(b"k3".to_vec(), b"d".to_vec());
+    txn.commit().unwrap();
+    assert_eq!(m.versions_written(), 1, "only k3 may have had an older version");
+    commit_put(&m, b"k1", b"e");
+    assert_eq!(m.versions_written(), 2);
+}

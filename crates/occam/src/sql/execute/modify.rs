@@ -489,9 +489,26 @@ pub fn insert(
         },
         _ => err,
     };
-    for (index, mut row) in rows.into_iter().enumerate() {
-        check_row(table, &plan.enforce_typmod, &mut row, &mut ExecContext::new(txn, params, functions))
-            .map_err(|err| locate(err, index))?;
+    // Every row is checked first (the checks read nothing that earlier rows write), so that the committed
+    // rows at all the new keys can be looked up together; a failed check is reported once the rows before
+    // it were written, where checking row by row would have reported it.
+    let mut failed_check = None;
+    for (index, row) in rows.iter_mut().enumerate() {
+        if let Err(err) = check_row(table, &plan.enforce_typmod, row, &mut ExecContext::new(txn, params, functions)) {
+            failed_check = Some(locate(err, index));
+            rows.truncate(index);
+            break;
+        }
+    }
+    let committed_at_keys = match plan.on_conflict.is_none() && !hidden_key {
+        true => {
+            let keys: Vec<Vec<u8>> = rows.iter().map(|row| table.row_key_of(row)).collect();
+            let committed = txn.get_committed_many(&keys.iter().map(Vec::as_slice).collect::<Vec<_>>())?;
+            Some(committed)
+        }
+        false => None,
+    };
+    for (index, row) in rows.into_iter().enumerate() {
         if let Some(conflict) = &plan.on_conflict {
             if let Some(existing_key) = conflicting_row(txn, table, conflict, &row, params, functions)? {
                 if let Some(update) = &conflict.update {
@@ -527,10 +544,16 @@ pub fn insert(
         let key = table.row_key_of(&row);
         // A generated random key cannot collide; a declared key is checked against the snapshot and the
         // transaction's own writes (including earlier rows of this statement).
-        if !hidden_key && txn.get(&key)?.is_some() {
+        let taken = match (&committed_at_keys, txn.own_write(&key)) {
+            _ if hidden_key => false,
+            (_, Some(own)) => own.is_some(),
+            (Some(committed), None) => committed[index].is_some(),
+            (None, None) => txn.get(&key)?.is_some(),
+        };
+        if taken {
             return Err(locate(unique_violation(table, &row), index));
         }
-        txn.put(key.clone(), table.encode_row(&row));
+        txn.put_new(key.clone(), table.encode_row(&row));
         if !table.indexes.is_empty() {
             let entries = index_entries(table, &row, &mut ExecContext::new(txn, params, functions))?;
             update_index_entries(txn, table, &row, Vec::new(), entries).map_err(|err| locate(err, index))?;
@@ -543,6 +566,9 @@ pub fn insert(
         }
         written.push(row);
         replaced.push(None);
+    }
+    if let Some(err) = failed_check {
+        return Err(err);
     }
     if !table.foreign_keys.is_empty() {
         let rows: Vec<_> = written.iter().zip(&replaced).map(|(new, old)| (new.as_slice(), old.as_deref())).collect();
