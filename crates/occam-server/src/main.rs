@@ -8,6 +8,12 @@
 //! Failures the operator can fix (a busy port, an unusable data directory) end the process with one
 //! `error: ...` line and a non-zero exit status.
 
+/// mimalloc instead of the system allocator: rows and values are many small allocations, often freed by
+/// another thread than the one that made them (a `Gather`'s workers hand their rows to the statement's
+/// thread), which glibc's allocator serves slowly.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -264,7 +264,7 @@ struct ActiveTransaction {
     did_dml: bool,
     /// Rows inserted, updated or deleted so far (for the rows-per-transaction limit).
     rows_modified: usize,
-    /// Jobs of synchronous `CREATE INDEX` statements (PostgreSQL mode), awaited after COMMIT.
+    /// Jobs of synchronous `CREATE INDEX` and `ANALYZE` statements (PostgreSQL mode), awaited after COMMIT.
     synchronous_builds: Vec<String>,
     /// ANALYZE submitted jobs: the worker is woken after COMMIT.
     submitted_jobs: bool,
@@ -400,6 +400,8 @@ impl Session {
             settings.set_server_value("server_version", version).expect("a version is a valid value");
             settings.set_server_value("server_version_num", &version_number(version)).expect("a number");
         }
+        let workers = db.planner_defaults().max_parallel_workers_per_gather.min(1024).to_string();
+        settings.set_server_value("max_parallel_workers_per_gather", &workers).expect("a number of workers");
         if let Some(timeout) = db.default_statement_timeout() {
             let milliseconds = timeout.as_millis().min(i32::MAX as u128).to_string();
             settings.set_server_value("statement_timeout", &milliseconds).expect("a valid number of milliseconds");
@@ -1791,8 +1793,13 @@ impl Session {
                 let catalog = self.db.catalog();
                 for table in tables {
                     if self.superuser || catalog.roles.table_owner(table.id) == Some(self.user.as_str()) {
-                        crate::jobs::submit_analyze(&mut active.txn, table);
+                        let job = crate::jobs::submit_analyze(&mut active.txn, table);
                         active.submitted_jobs = true;
+                        // PostgreSQL's ANALYZE has stored the statistics when it returns (here: when its
+                        // transaction commits); DSQL's runs as a job the statement only submits.
+                        if rules.mode == crate::compat::CompatMode::Postgres {
+                            active.synchronous_builds.push(job);
+                        }
                     }
                 }
                 Ok(command(if *vacuum { "VACUUM" } else { "ANALYZE" }))
@@ -2188,10 +2195,7 @@ fn statement_planning<'d>(db: &'d Database, settings: &SessionSettings) -> execu
 fn planner_settings(db: &Database, settings: &SessionSettings) -> crate::sql::optimize::Settings {
     let mut planner = db.planner_defaults();
     for (name, value) in settings.overrides() {
-        if planner.get(&name).is_some() {
-            let on = matches!(value.to_ascii_lowercase().as_str(), "on" | "true" | "1" | "yes" | "t");
-            planner.set(&name, on);
-        }
+        planner.apply(&name, &value);
     }
     planner
 }

@@ -78,6 +78,9 @@ const PARAMETERS: &[Parameter] = &[
     parameter("enable_hashjoin", "on"),
     parameter("enable_nestloop", "on"),
     parameter("enable_sort", "on"),
+    // The session starts with the planner's default (the machine's cores, see `sql::optimize::parallel`).
+    parameter("max_parallel_workers_per_gather", "2"),
+    parameter("min_parallel_table_scan_size", "8MB"),
     // occam's own (`crate::conflicts`): a 40001's DETAIL, and conflicts injected for testing retry logic.
     parameter("occam.conflict_detail", "on"),
     parameter("occam.inject_conflicts", "off"),
@@ -141,6 +144,20 @@ fn canonical_value(lower_name: &str, value: &str) -> Result<String> {
                 "parameter \"occam.conflict_detail\" requires a Boolean value",
             )),
         }
+    } else if lower_name == "max_parallel_workers_per_gather" {
+        match value.trim().parse::<i64>() {
+            Ok(workers @ 0..=1024) => Ok(workers.to_string()),
+            Ok(workers) => Err(Error::new(
+                sqlstate::INVALID_PARAMETER_VALUE,
+                format!("{workers} is outside the valid range for parameter \"{lower_name}\" (0 .. 1024)"),
+            )),
+            Err(_) => Err(invalid_value(lower_name, value)),
+        }
+    } else if lower_name == "min_parallel_table_scan_size" {
+        scan_size_setting(value).ok_or_else(|| {
+            invalid_value(lower_name, value)
+                .with_hint("Valid units for this parameter are \"B\", \"kB\", \"MB\", \"GB\", and \"TB\".")
+        })
     } else if lower_name == "timezone" {
         crate::types::zone::canonical_setting(value).ok_or_else(|| {
             Error::new(
@@ -151,6 +168,29 @@ fn canonical_value(lower_name: &str, value: &str) -> Result<String> {
     } else {
         Ok(value.to_string())
     }
+}
+
+/// 22023 for a value a parameter does not take.
+fn invalid_value(name: &str, value: &str) -> Error {
+    Error::new(sqlstate::INVALID_PARAMETER_VALUE, format!("invalid value for parameter \"{name}\": \"{value}\""))
+}
+
+/// A `min_parallel_table_scan_size` as PostgreSQL shows it: whole 8kB blocks in the largest exact unit
+/// (`8MB`, `64kB`, `0`). None for a value it does not take (or past its largest, `INT_MAX / 3` blocks).
+fn scan_size_setting(value: &str) -> Option<String> {
+    const BLOCK: u64 = 8 * 1024;
+    let bytes = crate::sql::optimize::parallel::parse_scan_size(value)?;
+    let blocks = bytes.div_ceil(BLOCK);
+    if blocks > (i32::MAX / 3) as u64 {
+        return None;
+    }
+    let bytes = blocks * BLOCK;
+    Some(match bytes {
+        0 => "0".to_string(),
+        b if b % (1 << 30) == 0 => format!("{}GB", b >> 30),
+        b if b % (1 << 20) == 0 => format!("{}MB", b >> 20),
+        b => format!("{}kB", b >> 10),
+    })
 }
 
 /// Checks a parameter's default as `ALTER ROLE ... SET` stores it: (lower-case name, value as SHOW prints

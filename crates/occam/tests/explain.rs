@@ -337,3 +337,41 @@ fn data_modifying_with_queries_show_their_plans() {
     );
     assert!(text.contains("Index Cond: (id = 7)"), "{text}");
 }
+
+/// A parallel plan in PostgreSQL's words and in FORMAT JSON: `Gather` with its planned (and, with
+/// ANALYZE, launched) workers over a `Parallel Seq Scan`.
+#[test]
+fn parallel_plans_in_postgres_words() {
+    let (_db, mut session) = open(CompatMode::Postgres);
+    for sql in [
+        "CREATE TABLE par (id INT PRIMARY KEY, amount INT NOT NULL)",
+        "INSERT INTO par SELECT g, g % 100 FROM generate_series(1, 2000) g",
+        "ANALYZE par",
+        "SET max_parallel_workers_per_gather = 3",
+        "SET min_parallel_table_scan_size = 0",
+    ] {
+        ok(&mut session, sql);
+    }
+    assert_eq!(
+        plan(&mut session, "EXPLAIN (COSTS OFF) SELECT amount, count(*) FROM par WHERE amount > 5 GROUP BY amount"),
+        "\
+HashAggregate
+  Group Key: amount
+  ->  Gather
+        Workers Planned: 3
+        ->  Parallel Seq Scan on par
+              Filter: (amount > 5)"
+    );
+    let analyzed = plan(&mut session, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT count(*) FROM par");
+    assert!(analyzed.contains("Gather  (actual rows=2000 loops=1)"), "{analyzed}");
+    assert!(analyzed.contains("Workers Launched: 3"), "{analyzed}");
+    let json = plan(&mut session, "EXPLAIN (FORMAT JSON) SELECT count(*) FROM par");
+    for field in [
+        "\"Node Type\": \"Gather\"",
+        "\"Workers Planned\": 3",
+        "\"Node Type\": \"Seq Scan\"",
+        "\"Parallel Aware\": true",
+    ] {
+        assert!(json.contains(field), "{field} in {json}");
+    }
+}

@@ -400,10 +400,14 @@ fn alternative_plans() -> Vec<(&'static str, occam::sql::optimize::Settings)> {
     let no_indexes = Settings { enable_indexscan: false, enable_indexonlyscan: false, ..Settings::default() };
     let no_hash_or_full_scans = Settings { enable_hashjoin: false, enable_seqscan: false, ..Settings::default() };
     let loops_only = Settings { enable_hashjoin: false, enable_indexscan: false, ..Settings::default() };
+    // Every full scan under an aggregate or a sort of an analyzed table runs in Gather workers.
+    let parallel =
+        Settings { max_parallel_workers_per_gather: 3, min_parallel_table_scan_size: 0, ..Settings::default() };
     vec![
         ("index paths off", no_indexes),
         ("hash joins and full scans off", no_hash_or_full_scans),
         ("nested loops without lookups", loops_only),
+        ("parallel scans wherever possible", parallel),
     ]
 }
 

@@ -30,6 +30,16 @@ impl NodeStats {
     pub fn start_loop(&mut self) {
         self.first_seen = false;
     }
+
+    /// Adds what another thread counted for the same node (a `Gather` worker's loops).
+    pub fn add(&mut self, other: &NodeStats) {
+        self.loops += other.loops;
+        self.rows += other.rows;
+        self.startup += other.startup;
+        self.total += other.total;
+        self.rows_filtered += other.rows_filtered;
+        self.sort_bytes += other.sort_bytes;
+    }
 }
 
 pub struct Instrumented<'a> {

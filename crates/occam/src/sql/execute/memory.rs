@@ -117,6 +117,11 @@ impl MemoryBudget {
         MemoryBudget { used: Rc::new(Cell::new(0)), limit: limits.query, server: limits.server.clone() }
     }
 
+    /// The limits this budget enforces (for a budget of the same bounds in another thread).
+    pub fn limits(&self) -> MemoryLimits {
+        MemoryLimits { query: self.limit, server: self.server.clone() }
+    }
+
     /// What a value made now may take (see [`ValueLimit`]).
     pub fn value_limit(&self) -> ValueLimit {
         ValueLimit { room: self.limit.map(|limit| limit.saturating_sub(self.used.get())), limit: self.limit }

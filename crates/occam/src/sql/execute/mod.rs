@@ -13,6 +13,7 @@ mod aggregate;
 mod distinct;
 pub mod eval;
 mod filter;
+mod gather;
 mod instrument;
 mod join;
 mod lateral_join;
@@ -200,6 +201,7 @@ pub fn build<'a>(plan: &'a PhysicalPlan, ctx: &mut ExecContext<'a>) -> Result<Bo
             Box::new(recursive_union::RecursiveUnionOp::new(*work_table, *all, build(anchor, ctx)?, recursive))
         }
         Node::WorkTableScan { work_table, .. } => Box::new(work_table_scan::WorkTableScanOp::new(*work_table)),
+        Node::Gather { input, workers, splits } => Box::new(gather::GatherOp::new(input, *workers, splits)),
     };
     if let Some(stats) = ctx.stats_mut(plan.id) {
         stats.loops += 1;

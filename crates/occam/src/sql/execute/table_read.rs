@@ -86,7 +86,9 @@ impl<'a> TableReader<'a> {
             None => vec![false; read.table.primary_key.len()],
         };
         let mut spans = Vec::new();
-        if read.ranges.is_empty() {
+        if let Some((start, end)) = &read.key_span {
+            spans.push(Span::Range(start.clone(), end.clone()));
+        } else if read.ranges.is_empty() {
             spans.push(Span::Range(Bound::Included(tree_prefix.clone()), end_of(&tree_prefix)));
         } else if read.is_point_lookup() {
             let mut keys = Vec::with_capacity(read.ranges.len());

@@ -366,6 +366,14 @@ impl<'a> TextRenderer<'a> {
                 self.header(depth, "Limit", shown);
                 self.node(input, depth + 1, Vec::new())
             }
+            Node::Gather { input, workers, .. } => {
+                self.header(depth, "Gather", shown);
+                self.detail(depth, format!("Workers Planned: {workers}"));
+                if self.e.options.analyze && self.stats(plan).is_some_and(|s| s.loops > 0) {
+                    self.detail(depth, format!("Workers Launched: {workers}"));
+                }
+                self.node(input, depth + 1, Vec::new())
+            }
             Node::Window { input, windows } => {
                 self.header(depth, "WindowAgg", shown);
                 let mut labels = self.node(input, depth + 1, Vec::new());
@@ -561,9 +569,10 @@ impl<'a> TextRenderer<'a> {
         let scans_whole_table = read.index.is_none() && read.ranges.is_empty();
         // A whole-table read in reverse key order is an ordered scan of the primary key.
         let full_scan_forward = scans_whole_table && !read.backward;
+        let parallel = if read.parallel { "Parallel " } else { "" };
         let name = match (self.e.style, scans_whole_table, read.index_only) {
-            (Style::Dsql, true, _) if !read.backward => format!("Full Scan (btree-table) on {named}"),
-            (Style::Postgres, true, _) if !read.backward => format!("Seq Scan on {named}"),
+            (Style::Dsql, true, _) if !read.backward => format!("{parallel}Full Scan (btree-table) on {named}"),
+            (Style::Postgres, true, _) if !read.backward => format!("{parallel}Seq Scan on {named}"),
             (_, true, _) => format!("Index Scan{backward} using {tree} on {named}"),
             (_, false, true) => format!("Index Only Scan{backward} using {tree} on {named}"),
             (_, false, false) => format!("Index Scan{backward} using {tree} on {named}"),
@@ -866,6 +875,9 @@ fn json_node(out: &mut String, plan: &PhysicalPlan, e: &Explained, level: usize)
             } else {
                 "Index Scan"
             };
+            if read.parallel {
+                extra.push(("Parallel Aware".to_string(), "true".to_string()));
+            }
             if kind != "Seq Scan" {
                 extra.push(("Scan Direction".into(), json_string(if read.backward { "Backward" } else { "Forward" })));
                 extra.push(("Index Name".into(), json_string(&tree)));
@@ -908,6 +920,7 @@ fn json_node(out: &mut String, plan: &PhysicalPlan, e: &Explained, level: usize)
         Node::Distinct { .. } => ("Aggregate".to_string(), vec![("Strategy".into(), json_string("Hashed"))]),
         Node::Sort { .. } => ("Sort".to_string(), Vec::new()),
         Node::Limit { .. } => ("Limit".to_string(), Vec::new()),
+        Node::Gather { workers, .. } => ("Gather".to_string(), vec![("Workers Planned".into(), workers.to_string())]),
         Node::Window { .. } => ("WindowAgg".to_string(), Vec::new()),
         Node::Result => ("Result".to_string(), Vec::new()),
         Node::Values { .. } => ("Values Scan".to_string(), Vec::new()),

@@ -124,6 +124,8 @@ fn full_scan(info: &TableInfo, filter: &Option<BoundExpr>, out_rows: f64) -> Acc
             columns: None,
             rows_before_filter: cost::clamp_rows(info.rows),
             with_row_key: false,
+            parallel: false,
+            key_span: None,
         },
         rows: out_rows,
         startup_cost: 0.0,
@@ -179,6 +181,8 @@ fn primary_key_path(
             columns: None,
             rows_before_filter: read_rows,
             with_row_key: false,
+            parallel: false,
+            key_span: None,
         },
         rows: out_rows.min(read_rows),
         startup_cost: startup,
@@ -239,6 +243,8 @@ fn index_path(
             columns: None,
             rows_before_filter: entries,
             with_row_key: false,
+            parallel: false,
+            key_span: None,
         },
         rows: out_rows.min(entries),
         startup_cost: RANDOM_PAGE_COST,
@@ -587,6 +593,8 @@ pub fn lookup_read(
             columns: None,
             rows_before_filter: matches,
             with_row_key: false,
+            parallel: false,
+            key_span: None,
         };
         best = Some((read, (matches * filter_selectivity).max(if unique { 0.0 } else { 1.0 }), per_lookup));
     }

@@ -18,9 +18,11 @@ pub const CPU_TUPLE_COST: f64 = 0.01;
 pub const CPU_INDEX_TUPLE_COST: f64 = 0.005;
 /// Cost of one operator or function call.
 pub const CPU_OPERATOR_COST: f64 = 0.0025;
+/// PostgreSQL's `parallel_setup_cost`: starting a `Gather`'s workers.
+pub const PARALLEL_SETUP_COST: f64 = 1000.0;
 /// Bytes per page and per-row overhead, as PostgreSQL's heap.
 const PAGE_SIZE: f64 = 8192.0;
-const ROW_OVERHEAD: f64 = 24.0;
+pub const ROW_OVERHEAD: f64 = 24.0;
 /// Rows assumed for a table nothing is known about (never analyzed, nothing written since start).
 pub const DEFAULT_TABLE_ROWS: f64 = 1000.0;
 /// Selectivity of `column = value` when nothing is known (PostgreSQL's DEFAULT_EQ_SEL).

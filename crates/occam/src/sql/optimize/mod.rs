@@ -18,6 +18,7 @@
 pub mod access;
 pub mod cost;
 mod join_order;
+pub mod parallel;
 pub mod selectivity;
 mod sublink;
 
@@ -58,7 +59,7 @@ impl Estimates for NoEstimates {
 }
 
 /// PostgreSQL's planner switches (`SET enable_indexscan = off`, ...): a disabled kind of path is only
-/// taken when nothing else can run the query.
+/// taken when nothing else can run the query. And its parallel query settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
     pub enable_seqscan: bool,
@@ -67,6 +68,10 @@ pub struct Settings {
     pub enable_hashjoin: bool,
     pub enable_nestloop: bool,
     pub enable_sort: bool,
+    /// `max_parallel_workers_per_gather`: the threads one `Gather` may start (0: no parallel plans).
+    pub max_parallel_workers_per_gather: usize,
+    /// `min_parallel_table_scan_size` in bytes: a table estimated smaller is read by one thread.
+    pub min_parallel_table_scan_size: u64,
 }
 
 impl Default for Settings {
@@ -78,36 +83,46 @@ impl Default for Settings {
             enable_hashjoin: true,
             enable_nestloop: true,
             enable_sort: true,
+            max_parallel_workers_per_gather: parallel::default_workers(),
+            min_parallel_table_scan_size: parallel::MIN_PARALLEL_TABLE_SCAN_SIZE,
         }
     }
 }
 
 impl Settings {
-    /// The names `SET` accepts, and whether the setting is on.
-    pub fn get(&self, name: &str) -> Option<bool> {
-        Some(match name {
-            "enable_seqscan" => self.enable_seqscan,
-            "enable_indexscan" => self.enable_indexscan,
-            "enable_indexonlyscan" => self.enable_indexonlyscan,
-            "enable_hashjoin" => self.enable_hashjoin,
-            "enable_nestloop" => self.enable_nestloop,
-            "enable_sort" => self.enable_sort,
-            _ => return None,
-        })
-    }
+    /// The names of the settings, as `SET` takes them.
+    pub const NAMES: &'static [&'static str] = &[
+        "enable_seqscan",
+        "enable_indexscan",
+        "enable_indexonlyscan",
+        "enable_hashjoin",
+        "enable_nestloop",
+        "enable_sort",
+        "max_parallel_workers_per_gather",
+        "min_parallel_table_scan_size",
+    ];
 
-    /// Sets `name`; false for an unknown name.
-    pub fn set(&mut self, name: &str, on: bool) -> bool {
-        let slot = match name {
+    /// Applies `SET name = value` as the session checked it (`crate::settings`); false for a name that is
+    /// not a planner setting.
+    pub fn apply(&mut self, name: &str, value: &str) -> bool {
+        let switch = match name {
             "enable_seqscan" => &mut self.enable_seqscan,
             "enable_indexscan" => &mut self.enable_indexscan,
             "enable_indexonlyscan" => &mut self.enable_indexonlyscan,
             "enable_hashjoin" => &mut self.enable_hashjoin,
             "enable_nestloop" => &mut self.enable_nestloop,
             "enable_sort" => &mut self.enable_sort,
+            "max_parallel_workers_per_gather" => {
+                self.max_parallel_workers_per_gather = value.trim().parse().unwrap_or(0);
+                return true;
+            }
+            "min_parallel_table_scan_size" => {
+                self.min_parallel_table_scan_size = parallel::parse_scan_size(value).unwrap_or(0);
+                return true;
+            }
             _ => return false,
         };
-        *slot = on;
+        *switch = matches!(value.to_ascii_lowercase().as_str(), "on" | "true" | "1" | "yes" | "t");
         true
     }
 }
@@ -126,7 +141,8 @@ pub struct Environment<'a> {
 /// Plans a query.
 pub fn plan_query(query: &QueryPlan, env: &Environment) -> PhysicalQuery {
     let mut planner = Planner { env, next_id: 0, subplans: Vec::new(), work_table_rows: Vec::new() };
-    let root = planner.query(query);
+    let mut root = planner.query(query);
+    parallel::parallelize(&mut root, env, &mut planner.next_id);
     PhysicalQuery { root, subplans: planner.subplans, node_count: planner.next_id }
 }
 

@@ -6,6 +6,7 @@
 //! `left ++ right ++ merged USING columns`, an aggregate `group keys ++ aggregate results`, a projection its
 //! expressions. So the expressions of the bound query tree run unchanged on the operators' rows.
 
+use std::ops::Bound;
 use std::sync::Arc;
 
 use crate::catalog::{Index, Table};
@@ -131,6 +132,14 @@ pub enum Node {
         name: String,
         columns: Vec<String>,
     },
+    /// Runs its input in `workers` threads at once (PostgreSQL's `Gather`): the input's one table read is
+    /// cut at the storage keys `splits` into key ranges (morsels) that the workers take in key order, and
+    /// the rows come up morsel by morsel in that order, as the input alone would hand them up, only sooner.
+    Gather {
+        input: Box<PhysicalPlan>,
+        workers: usize,
+        splits: Vec<Vec<u8>>,
+    },
 }
 
 /// LIMIT / OFFSET, evaluated when the operator opens.
@@ -170,6 +179,9 @@ pub enum JoinAlgorithm {
     Lateral,
 }
 
+/// Storage key bounds: a start and an end.
+pub type KeySpan = (Bound<Vec<u8>>, Bound<Vec<u8>>);
+
 /// Which rows of a table to read, through which B-tree, in which order.
 #[derive(Debug, Clone)]
 pub struct TableRead {
@@ -196,6 +208,10 @@ pub struct TableRead {
     /// Append each row's storage key (bytea) after the table's columns: a locking query carries it up to
     /// learn exactly which rows it returned.
     pub with_row_key: bool,
+    /// The read is a morsel source below a `Gather` (EXPLAIN's `Parallel Seq Scan`).
+    pub parallel: bool,
+    /// A `Gather` worker's morsel: the storage key bounds to read instead of the whole B-tree.
+    pub key_span: Option<KeySpan>,
 }
 
 /// One contiguous range of a B-tree: the key columns `0..prefix.len()` equal `prefix`, and the next key
@@ -234,24 +250,50 @@ impl PhysicalPlan {
         let mut out = Vec::new();
         let mut pending = vec![self];
         while let Some(plan) = pending.pop() {
-            match &mut plan.node {
-                Node::TableRead(read) => out.push(read),
-                Node::Function { input, .. } => pending.extend(input.as_deref_mut()),
-                Node::Result | Node::SystemScan { .. } | Node::Values { .. } | Node::WorkTableScan { .. } => {}
-                Node::Filter { input, .. }
-                | Node::Project { input, .. }
-                | Node::Aggregate { input, .. }
-                | Node::Distinct { input, .. }
-                | Node::Window { input, .. }
-                | Node::Sort { input, .. }
-                | Node::Limit { input, .. }
-                | Node::Truncate { input, .. } => pending.push(input),
-                Node::Join(join) => pending.extend([join.left.as_mut(), join.right.as_mut()]),
-                Node::SetOperation { left, right, .. } => pending.extend([left.as_mut(), right.as_mut()]),
-                Node::RecursiveUnion { anchor, recursive, .. } => pending.extend([anchor.as_mut(), recursive.as_mut()]),
+            if !matches!(plan.node, Node::TableRead(_)) {
+                pending.extend(plan.children_mut());
+            } else if let Node::TableRead(read) = &mut plan.node {
+                out.push(read);
             }
         }
         out
+    }
+
+    /// Every table read in the plan.
+    pub fn table_reads(&self) -> Vec<&TableRead> {
+        let mut out = Vec::new();
+        let mut pending = vec![self];
+        while let Some(plan) = pending.pop() {
+            match &plan.node {
+                Node::TableRead(read) => out.push(read),
+                _ => pending.extend(plan.children()),
+            }
+        }
+        out
+    }
+
+    /// The node's inputs, left to right, to change them.
+    pub fn children_mut(&mut self) -> Vec<&mut PhysicalPlan> {
+        match &mut self.node {
+            Node::Function { input, .. } => input.as_deref_mut().into_iter().collect(),
+            Node::Result
+            | Node::TableRead(_)
+            | Node::SystemScan { .. }
+            | Node::Values { .. }
+            | Node::WorkTableScan { .. } => Vec::new(),
+            Node::Filter { input, .. }
+            | Node::Project { input, .. }
+            | Node::Aggregate { input, .. }
+            | Node::Distinct { input, .. }
+            | Node::Window { input, .. }
+            | Node::Sort { input, .. }
+            | Node::Limit { input, .. }
+            | Node::Truncate { input, .. }
+            | Node::Gather { input, .. } => vec![input],
+            Node::Join(join) => vec![&mut join.left, &mut join.right],
+            Node::SetOperation { left, right, .. } => vec![left, right],
+            Node::RecursiveUnion { anchor, recursive, .. } => vec![anchor, recursive],
+        }
     }
 
     /// The node's inputs, left to right.
@@ -270,7 +312,8 @@ impl PhysicalPlan {
             | Node::Window { input, .. }
             | Node::Sort { input, .. }
             | Node::Limit { input, .. }
-            | Node::Truncate { input, .. } => vec![input],
+            | Node::Truncate { input, .. }
+            | Node::Gather { input, .. } => vec![input],
             Node::Join(join) => vec![&join.left, &join.right],
             Node::SetOperation { left, right, .. } => vec![left, right],
             Node::RecursiveUnion { anchor, recursive, .. } => vec![anchor, recursive],
