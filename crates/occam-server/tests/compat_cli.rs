@@ -75,3 +75,21 @@ async fn connection_limit_flags_override_the_rules() {
         ("57P01", "terminating connection: connection duration limit of 1s exceeded", "FATAL")
     );
 }
+
+/// In postgres mode ANALYZE returns once its statistics are stored, as PostgreSQL's does, also on disk,
+/// where the commit that submits its jobs becomes visible only after its fsync.
+#[test]
+fn analyze_waits_for_its_statistics_in_postgres_mode() {
+    let data_dir = tempfile::tempdir().expect("data directory");
+    let data_dir = data_dir.path().to_str().expect("utf-8 path");
+    let server = Server::start(&["--data-dir", data_dir, "--compat", "postgres"]);
+    let output = server.psql(&[
+        "CREATE TABLE analyzed (id int PRIMARY KEY, v text)",
+        "INSERT INTO analyzed SELECT g, 'v' || g FROM generate_series(1, 40) g",
+        "ANALYZE",
+        "SELECT row_count FROM sys.table_statistics WHERE table_name = 'analyzed' AND column_name = 'id'",
+    ]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(stdout.lines().last(), Some("40"), "{stdout}");
+}

@@ -1423,8 +1423,8 @@ impl Session {
             self.db.conflicts().record_commit_after_conflict(&tables);
         }
         if let Some(durable) = committed {
-            // DDL reloads the catalog below, which must see the commit.
-            if self.defer_durability && !did_ddl {
+            // DDL reloads the catalog below, which must see the commit, as must the jobs awaited below.
+            if self.defer_durability && !did_ddl && synchronous_builds.is_empty() {
                 self.pending_commit = Some(durable);
             } else {
                 durable.wait()?;
