@@ -451,18 +451,27 @@ impl TxnManager {
     }
 
     /// Removes from storage, outside any transaction, up to `limit` stored keys (every version, and the row
-    /// locks of `FOR UPDATE` / `FOR KEY SHARE`) of user keys starting with `prefix`; returns how many it
-    /// removed (0: none left). Only for key ranges that no snapshot from [`oldest_snapshot`] on can reach
-    /// and nothing writes any more (a dropped table's, whose id is never reused). The removal becomes
-    /// durable with the next commit's sync.
+    /// locks of `FOR UPDATE` / `FOR KEY SHARE`) of user keys starting with `prefix`, in key order after
+    /// `resume_after` (None: from the first), which it moves to the last key removed; returns how many it
+    /// removed (0: none left). Resuming matters: removed keys leave tombstones that a scan from the start
+    /// would step over again in every later batch. Only for key ranges that no snapshot from
+    /// [`oldest_snapshot`] on can reach and nothing writes any more (a dropped table's, whose id is never
+    /// reused). The removal becomes durable with the next commit's sync.
     ///
     /// [`oldest_snapshot`]: TxnManager::oldest_snapshot
-    pub fn purge_prefix(&self, prefix: &[u8], limit: usize) -> Result<usize> {
+    pub fn purge_prefix(&self, prefix: &[u8], resume_after: &mut Option<Vec<u8>>, limit: usize) -> Result<usize> {
         let mut doomed: Vec<BatchWrite> = Vec::new();
+        // In key order: the rows and entries, then the lock versions (`\xfflock/k/` before `\xfflock/u/`).
         for range_prefix in
-            [prefix.to_vec(), lock_key(UPDATE_LOCK_PREFIX, prefix), lock_key(KEY_SHARE_LOCK_PREFIX, prefix)]
+            [prefix.to_vec(), lock_key(KEY_SHARE_LOCK_PREFIX, prefix), lock_key(UPDATE_LOCK_PREFIX, prefix)]
         {
-            let (start, end) = crate::storage::prefix_range(&range_prefix);
+            let (mut start, end) = crate::storage::prefix_range(&range_prefix);
+            if let Some(after) = resume_after.as_ref().filter(|after| **after >= range_prefix) {
+                if matches!(&end, Bound::Excluded(end) if after >= end) {
+                    continue;
+                }
+                start = Bound::Excluded(after.clone());
+            }
             for entry in self.storage.scan(start, end, false).take(limit - doomed.len()) {
                 doomed.push((entry?.0.to_vec(), None));
             }
@@ -471,7 +480,8 @@ impl TxnManager {
             }
         }
         let removed = doomed.len();
-        if removed > 0 {
+        if let Some((last, _)) = doomed.last() {
+            *resume_after = Some(last.clone());
             self.storage.write_batch(doomed)?;
         }
         Ok(removed)

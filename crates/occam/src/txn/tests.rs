@@ -734,3 +734,39 @@ fn new_keys_do_not_count_as_garbage() {
     commit_put(&m, b"k1", b"e");
     assert_eq!(m.versions_written(), 2);
 }
+
+/// `purge_prefix` removes every version and lock version under a prefix in batches that resume where the
+/// last one stopped, and nothing outside the prefix.
+#[test]
+fn purge_prefix_resumes_batch_after_batch() {
+    let m = manager();
+    for round in 0..3u8 {
+        let mut txn = m.begin();
+        for i in 0..10u8 {
+            txn.put(vec![b'p', i], vec![round]);
+        }
+        txn.put(b"q0".to_vec(), vec![round]);
+        txn.commit().unwrap();
+    }
+    let mut locker = m.begin();
+    locker.lock(vec![b'p', 3], RowLock::Update);
+    locker.lock(vec![b'p', 4], RowLock::KeyShare);
+    locker.put(b"q1".to_vec(), b"x".to_vec());
+    locker.commit().unwrap();
+    let before = stored(m.storage().as_ref()).len();
+    let mut cursor = None;
+    let mut batches = Vec::new();
+    loop {
+        let removed = m.purge_prefix(b"p", &mut cursor, 7).unwrap();
+        if removed == 0 {
+            break;
+        }
+        batches.push(removed);
+    }
+    // 30 row versions and 2 lock versions, 7 at a time.
+    assert_eq!(batches, vec![7, 7, 7, 7, 4]);
+    let left = stored(m.storage().as_ref());
+    assert_eq!(left.len(), before - 32);
+    assert!(left.iter().all(|(key, _)| !key.starts_with(b"p") && !key.starts_with(b"\xfflock/")), "{left:?}");
+    assert_eq!(m.begin().get(b"q0").unwrap(), Some(vec![2]));
+}
