@@ -244,6 +244,34 @@ impl TableRead {
     }
 }
 
+/// The inputs of a plan node, left to right, borrowed shared or (with `mut`) mutably: the one list of
+/// which of each node's fields are its inputs.
+macro_rules! node_inputs {
+    ($node:expr $(, $mutable:ident)?) => {
+        match $node {
+            Node::Function { input: Some(input), .. } => vec![&$($mutable)? **input],
+            Node::Function { input: None, .. }
+            | Node::Result
+            | Node::TableRead(_)
+            | Node::SystemScan { .. }
+            | Node::Values { .. }
+            | Node::WorkTableScan { .. } => Vec::new(),
+            Node::Filter { input, .. }
+            | Node::Project { input, .. }
+            | Node::Aggregate { input, .. }
+            | Node::Distinct { input, .. }
+            | Node::Window { input, .. }
+            | Node::Sort { input, .. }
+            | Node::Limit { input, .. }
+            | Node::Truncate { input, .. }
+            | Node::Gather { input, .. } => vec![&$($mutable)? **input],
+            Node::Join(join) => vec![&$($mutable)? *join.left, &$($mutable)? *join.right],
+            Node::SetOperation { left, right, .. } => vec![&$($mutable)? **left, &$($mutable)? **right],
+            Node::RecursiveUnion { anchor, recursive, .. } => vec![&$($mutable)? **anchor, &$($mutable)? **recursive],
+        }
+    };
+}
+
 impl PhysicalPlan {
     /// Every table read in the plan, for adjustments after planning.
     pub fn table_reads_mut(&mut self) -> Vec<&mut TableRead> {
@@ -274,49 +302,11 @@ impl PhysicalPlan {
 
     /// The node's inputs, left to right, to change them.
     pub fn children_mut(&mut self) -> Vec<&mut PhysicalPlan> {
-        match &mut self.node {
-            Node::Function { input, .. } => input.as_deref_mut().into_iter().collect(),
-            Node::Result
-            | Node::TableRead(_)
-            | Node::SystemScan { .. }
-            | Node::Values { .. }
-            | Node::WorkTableScan { .. } => Vec::new(),
-            Node::Filter { input, .. }
-            | Node::Project { input, .. }
-            | Node::Aggregate { input, .. }
-            | Node::Distinct { input, .. }
-            | Node::Window { input, .. }
-            | Node::Sort { input, .. }
-            | Node::Limit { input, .. }
-            | Node::Truncate { input, .. }
-            | Node::Gather { input, .. } => vec![input],
-            Node::Join(join) => vec![&mut join.left, &mut join.right],
-            Node::SetOperation { left, right, .. } => vec![left, right],
-            Node::RecursiveUnion { anchor, recursive, .. } => vec![anchor, recursive],
-        }
+        node_inputs!(&mut self.node, mut)
     }
 
     /// The node's inputs, left to right.
     pub fn children(&self) -> Vec<&PhysicalPlan> {
-        match &self.node {
-            Node::Function { input, .. } => input.as_deref().into_iter().collect(),
-            Node::Result
-            | Node::TableRead(_)
-            | Node::SystemScan { .. }
-            | Node::Values { .. }
-            | Node::WorkTableScan { .. } => Vec::new(),
-            Node::Filter { input, .. }
-            | Node::Project { input, .. }
-            | Node::Aggregate { input, .. }
-            | Node::Distinct { input, .. }
-            | Node::Window { input, .. }
-            | Node::Sort { input, .. }
-            | Node::Limit { input, .. }
-            | Node::Truncate { input, .. }
-            | Node::Gather { input, .. } => vec![input],
-            Node::Join(join) => vec![&join.left, &join.right],
-            Node::SetOperation { left, right, .. } => vec![left, right],
-            Node::RecursiveUnion { anchor, recursive, .. } => vec![anchor, recursive],
-        }
+        node_inputs!(&self.node)
     }
 }
