@@ -3,8 +3,8 @@
 //!
 //! ```text
 //!   leader (this operator)             workers (threads of their own, each with its own executor)
-//!     pull: the batches of morsel m,     take the next morsel in key order (never more than
-//!     in order; m+1 once m is done       AHEAD morsels past the one the leader hands up), read it,
+//!     pull: the batches of morsel m,     take the next morsel in key order (never more than two
+//!     in order; m+1 once m is done       per worker past the one the leader hands up), read it,
 //!     waits, checking for a cancel       append its batches to the morsel's slot
 //! ```
 //! A worker reads through a read-only copy of the statement's transaction (the same snapshot and own
@@ -32,8 +32,8 @@ use crate::storage::prefix_end;
 use crate::txn::Transaction;
 use crate::types::Value;
 
-/// How many morsels past the one being handed up the workers may read.
-const AHEAD: usize = 2;
+/// How many morsels per worker the workers may read past the one being handed up.
+const AHEAD_PER_WORKER: usize = 2;
 /// Batches a morsel not yet handed up may hold.
 const SLOT_BATCHES: usize = 16;
 /// How often a waiting leader looks at the statement's cancel flag and deadline.
@@ -63,13 +63,16 @@ struct Shared {
     changed: Condvar,
     /// Set when the leader is gone or a worker failed: workers stop at their next batch.
     stop: AtomicBool,
+    /// How many morsels past the one being handed up the workers may read (all of them busy, and each
+    /// with one more to go on with).
+    ahead: usize,
 }
 
 #[derive(Default)]
 struct State {
     /// The next morsel a worker takes.
     next_morsel: usize,
-    /// The morsel the leader hands up (workers keep at most AHEAD morsels past it).
+    /// The morsel the leader hands up (workers keep at most `Shared::ahead` morsels past it).
     current: usize,
     slots: HashMap<usize, Slot>,
     error: Option<Error>,
@@ -104,6 +107,7 @@ impl<'a> GatherOp<'a> {
             }),
             changed: Condvar::new(),
             stop: AtomicBool::new(false),
+            ahead: AHEAD_PER_WORKER * self.workers,
         });
         let spans = Arc::new(spans(self.input, self.splits));
         for worker in 0..self.workers {
@@ -240,7 +244,7 @@ impl WorkerJob {
         loop {
             let morsel = {
                 let mut state = self.shared.state.lock();
-                while !self.stopped() && state.next_morsel >= state.current + AHEAD {
+                while !self.stopped() && state.next_morsel >= state.current + self.shared.ahead {
                     self.shared.changed.wait(&mut state);
                 }
                 if self.stopped() || state.next_morsel >= self.spans.len() {
