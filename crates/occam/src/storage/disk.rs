@@ -35,6 +35,11 @@ const MAX_JOURNALING_BYTES: u64 = 128 * 1024 * 1024;
 /// (weak) tombstones annihilate when a flush or compaction meets both, but scans step over both for as
 /// long as they sit in a memtable; a smaller memtable shortens that, at the cost of more, smaller flushes.
 const MAX_MEMTABLE_BYTES: u64 = 8 * 1024 * 1024;
+/// Versions removed (weak tombstones written) after which the active memtable is sealed and flushed early.
+/// A removed version and its tombstone vanish together when a flush or compaction meets them, but a scan
+/// steps over both for as long as they sit in the memtable: a small, often updated table (the workshop's
+/// `accounts`) would otherwise be read through hundreds of thousands of them between two size-driven flushes.
+const REMOVALS_PER_MEMTABLE: u64 = 16 * 1024;
 /// fjall's block cache (its default is 32 MiB). Scans of a table larger than the cache read every block
 /// from the OS page cache again and churn the cache; 256 MiB holds a few million rows of a workshop-sized
 /// table (PostgreSQL's default shared_buffers is 128 MiB, with the OS page cache behind it).
@@ -72,6 +77,8 @@ pub struct FjallStorage {
     active_journal: parking_lot::Mutex<Option<(u64, File)>>,
     /// When free space was last measured and whether it was enough.
     space: parking_lot::Mutex<(Instant, bool)>,
+    /// Versions removed since the collector last sealed the memtable (see [`REMOVALS_PER_MEMTABLE`]).
+    removals: std::sync::atomic::AtomicU64,
     /// Held (locked) for as long as the storage is open; the last fields, so that fjall is closed first.
     _lock: File,
     _open_here: OpenInThisProcess,
@@ -146,6 +153,7 @@ impl FjallStorage {
             dir: path.to_path_buf(),
             active_journal: parking_lot::Mutex::new(None),
             space: parking_lot::Mutex::new((Instant::now() - SPACE_CHECK_INTERVAL, true)),
+            removals: std::sync::atomic::AtomicU64::new(0),
             _lock: lock,
             _open_here: open_here,
         })
@@ -289,11 +297,17 @@ impl Storage for FjallStorage {
     }
 
     fn remove_versions(&self, keys: Vec<Vec<u8>>) -> Result<()> {
+        use std::sync::atomic::Ordering;
+        let count = keys.len() as u64;
         let mut batch = self.db.batch();
         for key in keys {
             batch.remove_weak(&self.data, key);
         }
         batch.commit()?;
+        if self.removals.fetch_add(count, Ordering::Relaxed) + count >= REMOVALS_PER_MEMTABLE {
+            self.removals.store(0, Ordering::Relaxed);
+            self.data.rotate_memtable()?;
+        }
         Ok(())
     }
 

@@ -9,11 +9,12 @@
 //! the rest; here the choice is by size alone, as `min_parallel_table_scan_size` gates PostgreSQL's).
 //!
 //! What a worker runs must not depend on the thread it runs in: no subqueries (their results are cached
-//! per executor context) and no volatile functions (`random()`, `nextval`), which stay serial.
+//! per executor context), no volatile functions (`random()`, `nextval`) and no outer rows' columns (a
+//! LATERAL item's); such scans stay serial, as do inputs run again and again (LATERAL, WITH RECURSIVE).
 
 use super::cost::{PARALLEL_SETUP_COST, ROW_OVERHEAD};
 use super::Environment;
-use crate::sql::plan::physical::{Estimate, Node, PhysicalPlan, TableRead};
+use crate::sql::plan::physical::{Estimate, JoinAlgorithm, Node, PhysicalPlan, TableRead};
 use crate::sql::plan::BoundExpr;
 use crate::storage::keycode::encode_value;
 
@@ -55,7 +56,17 @@ pub fn parallelize(plan: &mut PhysicalPlan, env: &Environment, next_id: &mut usi
         return;
     }
     let reads_all_input = matches!(plan.node, Node::Aggregate { .. } | Node::Sort { .. });
-    for child in plan.children_mut() {
+    // Inputs run again and again (a LATERAL item per outer row, a recursive term per round) would start
+    // their workers as often: they stay serial.
+    let rerun = match &plan.node {
+        Node::Join(join) => matches!(join.algorithm, JoinAlgorithm::Lateral).then_some(1),
+        Node::RecursiveUnion { .. } => Some(1),
+        _ => None,
+    };
+    for (position, child) in plan.children_mut().into_iter().enumerate() {
+        if rerun == Some(position) {
+            continue;
+        }
         match reads_all_input.then(|| gather_over(child, env)).flatten() {
             Some((workers, splits)) => {
                 let input =
@@ -140,9 +151,12 @@ fn morsel_source(plan: &PhysicalPlan) -> Option<&TableRead> {
     }
 }
 
-/// Whether a worker thread computes `expr` exactly as the statement's own thread would.
+/// Whether a worker thread computes `expr` exactly as the statement's own thread would: no subquery, no
+/// volatile function, no column of an enclosing query's row (a worker has none).
 fn thread_safe(expr: &BoundExpr) -> bool {
-    expr.subqueries().is_empty() && !crate::sql::bind::is_volatile(expr)
+    expr.subqueries().is_empty()
+        && !crate::sql::bind::is_volatile(expr)
+        && !expr.any(|e| matches!(e, BoundExpr::OuterColumn { .. }))
 }
 
 #[cfg(test)]
