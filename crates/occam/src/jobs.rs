@@ -584,11 +584,12 @@ fn run_pending(db: &Database, signal: &JobSignal) -> Result<()> {
                     drop_table_keys(db, signal, &job).map(|()| None)
                 }
                 JobType::Drop => drop_entries(db, &job).map(|()| None),
-                JobType::Analyze if !db.activity().analyze_wait(job.table_id, &job.id).is_zero() => {
-                    nap = nap.min(db.activity().analyze_wait(job.table_id, &job.id)).max(DEFERRED_POLL);
-                    continue;
-                }
                 JobType::Analyze => {
+                    let wait = db.activity().analyze_wait(job.table_id, &job.id);
+                    if !wait.is_zero() {
+                        nap = nap.min(wait.max(DEFERRED_POLL));
+                        continue;
+                    }
                     let began = Instant::now();
                     let outcome = analyze(db, signal, &job);
                     db.activity().analyze_ran(job.table_id, &job.id, began.elapsed());

@@ -826,7 +826,8 @@ impl Transaction {
     /// every sorted run, far more than stepping to the next entry, so keys that lie close together (a bulk
     /// INSERT's new keys, usually past every stored one) are read in one forward scan from the smallest to
     /// the largest; when the scan steps over too many other rows between them, the rest are read one by one.
-    pub fn get_committed_many(&self, keys: &[&[u8]]) -> Result<Vec<Option<Bytes>>> {
+    pub fn get_committed_many<K: AsRef<[u8]>>(&self, keys: &[K]) -> Result<Vec<Option<Bytes>>> {
+        let keys: Vec<&[u8]> = keys.iter().map(AsRef::as_ref).collect();
         let mut found = vec![None; keys.len()];
         let mut order: Vec<usize> = (0..keys.len()).collect();
         order.sort_by(|&a, &b| keys[a].cmp(keys[b]));

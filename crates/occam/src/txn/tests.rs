@@ -714,7 +714,7 @@ fn many_keys_read_as_one_at_a_time() {
     assert_eq!(reader.own_write(b"k00010"), Some(Some(&b"own write"[..])));
     assert_eq!(reader.own_write(b"k00011"), Some(None));
     assert_eq!(reader.own_write(b"k00012"), None);
-    assert_eq!(reader.get_committed_many(&[]).unwrap(), Vec::new());
+    assert_eq!(reader.get_committed_many::<&[u8]>(&[]).unwrap(), Vec::new());
 }
 
 /// Keys written with `put_new` (an INSERT's new rows) leave no older version behind: they do not count

@@ -500,15 +500,11 @@ pub fn insert(
             break;
         }
     }
-    let committed_at_keys = match plan.on_conflict.is_none() && !hidden_key {
-        true => {
-            let keys: Vec<Vec<u8>> = rows.iter().map(|row| table.row_key_of(row)).collect();
-            let committed = txn.get_committed_many(&keys.iter().map(Vec::as_slice).collect::<Vec<_>>())?;
-            Some(committed)
-        }
-        false => None,
-    };
-    for (index, row) in rows.into_iter().enumerate() {
+    let keys: Vec<Vec<u8>> = rows.iter().map(|row| table.row_key_of(row)).collect();
+    // The snapshot's rows at the new keys (a generated random key cannot collide: none to look up). The
+    // statement's own writes (earlier rows, DO UPDATE's changes) are looked at per row, below.
+    let committed_at_keys = if hidden_key { vec![None; keys.len()] } else { txn.get_committed_many(&keys)? };
+    for (index, (row, key)) in rows.into_iter().zip(keys).enumerate() {
         if let Some(conflict) = &plan.on_conflict {
             if let Some(existing_key) = conflicting_row(txn, table, conflict, &row, params, functions)? {
                 if let Some(update) = &conflict.update {
@@ -541,14 +537,10 @@ pub fn insert(
                 continue;
             }
         }
-        let key = table.row_key_of(&row);
-        // A generated random key cannot collide; a declared key is checked against the snapshot and the
-        // transaction's own writes (including earlier rows of this statement).
-        let taken = match (&committed_at_keys, txn.own_write(&key)) {
-            _ if hidden_key => false,
-            (_, Some(own)) => own.is_some(),
-            (Some(committed), None) => committed[index].is_some(),
-            (None, None) => txn.get(&key)?.is_some(),
+        // A declared key is checked against the transaction's own writes, else the snapshot.
+        let taken = match txn.own_write(&key) {
+            Some(own) => own.is_some(),
+            None => committed_at_keys[index].is_some(),
         };
         if taken {
             return Err(locate(unique_violation(table, &row), index));
