@@ -339,7 +339,7 @@ fn data_modifying_with_queries_show_their_plans() {
 }
 
 /// A parallel plan in PostgreSQL's words and in FORMAT JSON: `Gather` with its planned (and, with
-/// ANALYZE, launched) workers over a `Parallel Seq Scan`.
+/// ANALYZE, launched) workers over a `Parallel Seq Scan`, between the halves of a split aggregation.
 #[test]
 fn parallel_plans_in_postgres_words() {
     let (_db, mut session) = open(CompatMode::Postgres);
@@ -355,14 +355,19 @@ fn parallel_plans_in_postgres_words() {
     assert_eq!(
         plan(&mut session, "EXPLAIN (COSTS OFF) SELECT amount, count(*) FROM par WHERE amount > 5 GROUP BY amount"),
         "\
-HashAggregate
+Finalize HashAggregate
   Group Key: amount
   ->  Gather
         Workers Planned: 3
-        ->  Parallel Seq Scan on par
-              Filter: (amount > 5)"
+        ->  Partial HashAggregate
+              Group Key: amount
+              ->  Parallel Seq Scan on par
+                    Filter: (amount > 5)"
     );
-    let analyzed = plan(&mut session, "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT count(*) FROM par");
+    let analyzed = plan(
+        &mut session,
+        "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT id FROM par ORDER BY amount, id",
+    );
     assert!(analyzed.contains("Gather  (actual rows=2000 loops=1)"), "{analyzed}");
     assert!(analyzed.contains("Workers Launched: 3"), "{analyzed}");
     let json = plan(&mut session, "EXPLAIN (FORMAT JSON) SELECT count(*) FROM par");
@@ -371,6 +376,8 @@ HashAggregate
         "\"Workers Planned\": 3",
         "\"Node Type\": \"Seq Scan\"",
         "\"Parallel Aware\": true",
+        "\"Partial Mode\": \"Finalize\"",
+        "\"Partial Mode\": \"Partial\"",
     ] {
         assert!(json.contains(field), "{field} in {json}");
     }

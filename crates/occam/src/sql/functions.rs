@@ -1382,6 +1382,30 @@ pub trait Accumulator: Send {
     fn retains_input(&self) -> bool {
         false
     }
+    /// The state as one value, for a parallel plan's `Partial Aggregate` to hand to its `Finalize
+    /// Aggregate` (only for the aggregates [`splits`] accepts).
+    fn partial_state(&self) -> Result<Value> {
+        Err(Error::internal("this aggregate is not computed in parts"))
+    }
+    /// Folds in another accumulator's [`partial_state`](Self::partial_state).
+    fn merge_partial(&mut self, _state: &Value) -> Result<()> {
+        Err(Error::internal("this aggregate is not computed in parts"))
+    }
+}
+
+/// Whether `aggregate` can be computed in parts (by each of a parallel plan's workers over its rows) whose
+/// states merge into exactly the result of one pass over all rows: counts, exact sums and averages
+/// (integers, numeric, intervals), min, max, bool_and, bool_or. Not float sums (the order of additions
+/// changes the last digits), DISTINCT, ordered or order-sensitive aggregates (string_agg, array_agg, ...).
+pub fn splits(aggregate: &ResolvedAggregate) -> bool {
+    use AggregateFunction::*;
+    let exact = !matches!(aggregate.arg_type, Some(DataType::Float4 | DataType::Float8));
+    !aggregate.distinct
+        && match aggregate.function {
+            CountStar | Count | Min | Max | BoolAnd | BoolOr => true,
+            Sum | Avg => exact,
+            _ => false,
+        }
 }
 
 /// A fresh accumulator for `aggregate` (DISTINCT handled inside).
@@ -1434,6 +1458,22 @@ impl Accumulator for Count {
     fn finish(&self) -> Result<Value> {
         Ok(Value::Int(self.count))
     }
+
+    fn partial_state(&self) -> Result<Value> {
+        self.finish()
+    }
+
+    fn merge_partial(&mut self, state: &Value) -> Result<()> {
+        self.count += partial_count(state)?;
+        Ok(())
+    }
+}
+
+fn partial_count(state: &Value) -> Result<i64> {
+    match state {
+        Value::Int(count) => Ok(*count),
+        other => Err(Error::internal(format!("partial count {other:?}"))),
+    }
 }
 
 /// sum and avg. Integers accumulate exactly in i128 (sum(int2/int4) overflows only at bigint's range, as
@@ -1453,15 +1493,7 @@ impl Accumulator for SumAvg {
     fn update(&mut self, value: &Value) -> Result<()> {
         match value {
             Value::Null => return Ok(()),
-            Value::Int(i) => {
-                self.integer_sum += *i as i128;
-                if !self.average
-                    && matches!(self.arg_type, DataType::Int2 | DataType::Int4)
-                    && (self.integer_sum > i64::MAX as i128 || self.integer_sum < i64::MIN as i128)
-                {
-                    return Err(Error::out_of_range("bigint out of range"));
-                }
-            }
+            Value::Int(i) => self.integer_sum += *i as i128,
             Value::Numeric(d) => {
                 self.numeric_sum = self.numeric_sum.add(d)?;
             }
@@ -1485,7 +1517,32 @@ impl Accumulator for SumAvg {
             other => return Err(Error::internal(format!("sum/avg of {other:?}"))),
         }
         self.count += 1;
-        Ok(())
+        self.check_integer_range()
+    }
+
+    /// [count, the integer sum's high and low 64 bits, the numeric sum, the interval sum] (a float sum
+    /// is never split).
+    fn partial_state(&self) -> Result<Value> {
+        Ok(Value::Array(vec![
+            Value::Int(self.count),
+            Value::Int((self.integer_sum >> 64) as i64),
+            Value::Int(self.integer_sum as u64 as i64),
+            Value::Numeric(self.numeric_sum.clone()),
+            Value::Interval(self.interval_sum),
+        ]))
+    }
+
+    fn merge_partial(&mut self, state: &Value) -> Result<()> {
+        let Value::Array(parts) = state else { return Err(Error::internal(format!("partial sum {state:?}"))) };
+        let [count, high, low, Value::Numeric(numeric), Value::Interval(interval)] = parts.as_slice() else {
+            return Err(Error::internal(format!("partial sum {state:?}")));
+        };
+        let integer = (i128::from(partial_count(high)?) << 64) | i128::from(partial_count(low)? as u64);
+        self.count += partial_count(count)?;
+        self.integer_sum += integer;
+        self.numeric_sum = self.numeric_sum.add(numeric)?;
+        self.interval_sum = self.interval_sum.checked_add(interval)?;
+        self.check_integer_range()
     }
 
     fn finish(&self) -> Result<Value> {
@@ -1523,6 +1580,21 @@ impl Accumulator for SumAvg {
     }
 }
 
+impl SumAvg {
+    /// sum(int2 / int4) is a bigint: 22003 once the running sum leaves its range, as PostgreSQL's int8
+    /// transition value does.
+    fn check_integer_range(&self) -> Result<()> {
+        let bigint = i64::MIN as i128..=i64::MAX as i128;
+        if !self.average
+            && matches!(self.arg_type, DataType::Int2 | DataType::Int4)
+            && !bigint.contains(&self.integer_sum)
+        {
+            return Err(Error::out_of_range("bigint out of range"));
+        }
+        Ok(())
+    }
+}
+
 struct MinMax {
     best: Option<Value>,
     /// Replace the current best when the new value compares as this (Less for min, Greater for max).
@@ -1546,6 +1618,15 @@ impl Accumulator for MinMax {
 
     fn finish(&self) -> Result<Value> {
         Ok(self.best.clone().unwrap_or(Value::Null))
+    }
+
+    /// The best value so far (NULL for none), which the merge takes as one more input.
+    fn partial_state(&self) -> Result<Value> {
+        self.finish()
+    }
+
+    fn merge_partial(&mut self, state: &Value) -> Result<()> {
+        self.update(state)
     }
 }
 
@@ -1577,6 +1658,14 @@ impl Accumulator for BoolFold {
 
     fn finish(&self) -> Result<Value> {
         Ok(self.result.map(Value::Bool).unwrap_or(Value::Null))
+    }
+
+    fn partial_state(&self) -> Result<Value> {
+        self.finish()
+    }
+
+    fn merge_partial(&mut self, state: &Value) -> Result<()> {
+        self.update(state)
     }
 }
 

@@ -4,6 +4,11 @@
 //! whose keys outside the set are NULL. An ordered aggregate (`string_agg(x, ',' ORDER BY y)`, `percentile_cont
 //! (0.5) WITHIN GROUP (ORDER BY x)`) keeps its group's values with their sort keys and folds them in order
 //! when the group is complete.
+//!
+//! In a parallel plan the work is split as PostgreSQL splits it: a `Partial Aggregate` in each worker
+//! outputs `keys ++ states` per group of its morsel, and the `Finalize Aggregate` over the `Gather` groups
+//! those rows again and merges the states. Morsels come up in key order and each one's groups in the order
+//! they first appear, so the groups come out in the order a single pass would give them.
 
 use std::collections::HashMap;
 
@@ -13,6 +18,7 @@ use super::sort::compare_values;
 use super::{for_each_batch, Batch, BoxedOperator, ExecContext, Operator};
 use crate::error::Result;
 use crate::sql::functions::{self, Accumulator};
+use crate::sql::plan::physical::AggregatePhase;
 use crate::sql::plan::{AggregateCall, BoundExpr};
 use crate::storage::keycode::encode_for_equality;
 use crate::types::{Row, Value};
@@ -23,6 +29,7 @@ pub struct AggregateOp<'a> {
     /// The grouping sets as indices into `group_by`; one set of all of them for a plain GROUP BY.
     sets: Vec<Vec<usize>>,
     aggregates: &'a [AggregateCall],
+    phase: AggregatePhase,
     output: std::vec::IntoIter<Row>,
 }
 
@@ -39,9 +46,10 @@ impl<'a> AggregateOp<'a> {
         group_by: &'a [BoundExpr],
         grouping_sets: &'a [Vec<usize>],
         aggregates: &'a [AggregateCall],
+        phase: AggregatePhase,
     ) -> Self {
         let sets = if grouping_sets.is_empty() { vec![(0..group_by.len()).collect()] } else { grouping_sets.to_vec() };
-        AggregateOp { input: Some(input), group_by, sets, aggregates, output: Vec::new().into_iter() }
+        AggregateOp { input: Some(input), group_by, sets, aggregates, phase, output: Vec::new().into_iter() }
     }
 
     fn new_folds(&self) -> Vec<Fold> {
@@ -75,6 +83,9 @@ impl<'a> AggregateOp<'a> {
                 None => Value::Null,
             };
             match fold {
+                Fold::InInputOrder(accumulator) if self.phase == AggregatePhase::Finalize => {
+                    accumulator.merge_partial(&value)?
+                }
                 Fold::InInputOrder(accumulator) => {
                     // An aggregate that keeps its input (string_agg, array_agg, ...) holds memory as it goes.
                     if accumulator.retains_input() && !value.is_null() {
@@ -149,10 +160,12 @@ impl<'a> AggregateOp<'a> {
         for Group { mut keys, set, folds } in groups {
             keys.reserve(folds.len());
             for (call, fold) in self.aggregates.iter().zip(folds) {
-                keys.push(if call.grouping.is_empty() {
-                    fold.finish(call)?
-                } else {
+                keys.push(if !call.grouping.is_empty() {
                     Value::Int(grouping_bits(&call.grouping, &self.sets[set]))
+                } else if self.phase == AggregatePhase::Partial {
+                    fold.partial_state()?
+                } else {
+                    fold.finish(call)?
                 });
             }
             out.push(keys);
@@ -169,6 +182,14 @@ enum Fold {
 }
 
 impl Fold {
+    /// A `Partial Aggregate`'s output (only aggregates in input order are split).
+    fn partial_state(&self) -> Result<Value> {
+        match self {
+            Fold::InInputOrder(accumulator) => accumulator.partial_state(),
+            Fold::Sorted(..) => Err(crate::error::Error::internal("an ordered aggregate is not computed in parts")),
+        }
+    }
+
     fn finish(self, call: &AggregateCall) -> Result<Value> {
         match self {
             Fold::InInputOrder(accumulator) => accumulator.finish(),

@@ -23,6 +23,7 @@ use std::time::Duration;
 use parking_lot::{Condvar, Mutex};
 
 use super::instrument::NodeStats;
+use super::join::SharedBuilds;
 use super::memory::{MemoryBudget, MemoryLimits};
 use super::{build, Batch, BoxedOperator, ExecContext, Operator};
 use crate::error::{Error, Result};
@@ -66,6 +67,8 @@ struct Shared {
     /// How many morsels past the one being handed up the workers may read (all of them busy, and each
     /// with one more to go on with).
     ahead: usize,
+    /// The right inputs of hash joins under the `Gather`, read once for every worker and morsel.
+    builds: Arc<SharedBuilds>,
 }
 
 #[derive(Default)]
@@ -108,6 +111,7 @@ impl<'a> GatherOp<'a> {
             changed: Condvar::new(),
             stop: AtomicBool::new(false),
             ahead: AHEAD_PER_WORKER * self.workers,
+            builds: Arc::default(),
         });
         let spans = Arc::new(spans(self.input, self.splits));
         for worker in 0..self.workers {
@@ -192,7 +196,11 @@ impl Drop for GatherOp<'_> {
 /// The storage key bounds of each morsel: from the tree's start to the first split, between splits, from
 /// the last split to the tree's end.
 fn spans(input: &PhysicalPlan, splits: &[Vec<u8>]) -> Vec<KeySpan> {
-    let prefix = input.table_reads().first().map_or_else(Vec::new, |read| read.table.key_prefix.clone());
+    let prefix = input
+        .table_reads()
+        .into_iter()
+        .find(|read| read.parallel)
+        .map_or_else(Vec::new, |read| read.table.key_prefix.clone());
     let end = match prefix_end(&prefix) {
         Some(end) => Bound::Excluded(end),
         None => Bound::Unbounded,
@@ -256,11 +264,12 @@ impl WorkerJob {
                 morsel
             };
             let mut plan = self.input.clone();
-            for read in plan.table_reads_mut() {
+            for read in plan.table_reads_mut().into_iter().filter(|read| read.parallel) {
                 read.key_span = Some(self.spans[morsel].clone());
             }
             let mut ctx = ExecContext::new(&self.txn, &self.params, &self.functions);
             ctx.memory = MemoryBudget::new(&self.memory);
+            ctx.shared_builds = Some(Arc::clone(&self.shared.builds));
             ctx.stats = stats.take();
             let outcome = self.read_morsel(morsel, &plan, &mut ctx);
             *stats = ctx.take_stats();

@@ -12,15 +12,16 @@ use crate::storage::keycode::encode_for_equality;
 use crate::types::{Row, Value};
 
 pub use super::lookup_join::LookupJoinOp;
-pub use super::materialized_join::MaterializedJoinOp;
+pub use super::materialized_join::{MaterializedJoinOp, SharedBuilds};
 
-pub fn build<'a>(join: &'a Join, ctx: &mut ExecContext<'a>) -> Result<BoxedOperator<'a>> {
+pub fn build<'a>(id: usize, join: &'a Join, ctx: &mut ExecContext<'a>) -> Result<BoxedOperator<'a>> {
     let left = super::build(&join.left, ctx)?;
     Ok(match &join.algorithm {
         JoinAlgorithm::NestedLoop => {
-            Box::new(MaterializedJoinOp::new(join, left, super::build(&join.right, ctx)?, None))
+            Box::new(MaterializedJoinOp::new(id, join, left, super::build(&join.right, ctx)?, None))
         }
         JoinAlgorithm::Hash { left_keys, right_keys } => Box::new(MaterializedJoinOp::new(
+            id,
             join,
             left,
             super::build(&join.right, ctx)?,
@@ -102,15 +103,15 @@ pub fn right_only(join: &Join, right: &[Value], ctx: &mut ExecContext) -> Result
     finish(join, row, ctx)
 }
 
-/// The encoded join key of `row`, or None when a part is NULL (NULL never equals anything).
-pub fn hash_key(keys: &[BoundExpr], row: &[Value], ctx: &mut ExecContext) -> Result<Option<Vec<u8>>> {
-    let mut out = Vec::with_capacity(keys.len() * 9);
+/// Encodes the join key of `row` into `out`; false when a part is NULL (NULL never equals anything).
+pub fn encode_key(keys: &[BoundExpr], row: &[Value], ctx: &mut ExecContext, out: &mut Vec<u8>) -> Result<bool> {
+    out.clear();
     for key in keys {
         let value = eval(key, row, ctx)?;
         if value.is_null() {
-            return Ok(None);
+            return Ok(false);
         }
-        encode_for_equality(&mut out, &value);
+        encode_for_equality(out, &value);
     }
-    Ok(Some(out))
+    Ok(true)
 }

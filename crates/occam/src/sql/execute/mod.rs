@@ -96,6 +96,8 @@ pub struct ExecContext<'a> {
     pub memory: memory::MemoryBudget,
     /// `WITH RECURSIVE`: each running recursive union's previous round (work table id, rows).
     work_tables: Vec<(usize, Arc<Vec<Row>>)>,
+    /// In a parallel plan's worker: the joins' right inputs, built once for all workers.
+    shared_builds: Option<Arc<join::SharedBuilds>>,
 }
 
 impl<'a> ExecContext<'a> {
@@ -113,6 +115,7 @@ impl<'a> ExecContext<'a> {
             stats: None,
             memory: memory::MemoryBudget::default(),
             work_tables: functions.with_results.clone(),
+            shared_builds: None,
         }
     }
 
@@ -184,8 +187,8 @@ pub fn build<'a>(plan: &'a PhysicalPlan, ctx: &mut ExecContext<'a>) -> Result<Bo
         Node::Filter { input, predicate } => Box::new(filter::FilterOp::new(build(input, ctx)?, predicate)),
         Node::Project { input, exprs } => Box::new(project::ProjectOp::new(build(input, ctx)?, exprs)),
         Node::Truncate { input, columns } => Box::new(project::TruncateOp::new(build(input, ctx)?, *columns)),
-        Node::Aggregate { input, group_by, grouping_sets, aggregates } => {
-            Box::new(aggregate::AggregateOp::new(build(input, ctx)?, group_by, grouping_sets, aggregates))
+        Node::Aggregate { input, group_by, grouping_sets, aggregates, phase } => {
+            Box::new(aggregate::AggregateOp::new(build(input, ctx)?, group_by, grouping_sets, aggregates, *phase))
         }
         Node::Distinct { input, columns, .. } => Box::new(distinct::DistinctOp::new(build(input, ctx)?, columns)),
         Node::Window { input, windows } => Box::new(window::WindowOp::new(build(input, ctx)?, windows)),
@@ -193,7 +196,7 @@ pub fn build<'a>(plan: &'a PhysicalPlan, ctx: &mut ExecContext<'a>) -> Result<Bo
             Box::new(sort::SortOp::new(plan.id, build(input, ctx)?, keys, limit.as_ref()))
         }
         Node::Limit { input, count } => Box::new(limit::LimitOp::new(build(input, ctx)?, count)),
-        Node::Join(join) => join::build(join, ctx)?,
+        Node::Join(join) => join::build(plan.id, join, ctx)?,
         Node::SetOperation { op, all, left, right } => {
             Box::new(set_operation::SetOperationOp::new(*op, *all, build(left, ctx)?, build(right, ctx)?))
         }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use crate::sql::ast::{ExplainFormat, ExplainOptions, JoinKind, SetOperator};
 use crate::sql::execute::NodeStats;
-use crate::sql::plan::physical::{Join, JoinAlgorithm, Node, PhysicalPlan, PhysicalQuery, TableRead};
+use crate::sql::plan::physical::{AggregatePhase, Join, JoinAlgorithm, Node, PhysicalPlan, PhysicalQuery, TableRead};
 use crate::sql::plan::BoundExpr;
 use crate::types::{ArrayElement, DataType, Value};
 
@@ -287,18 +287,28 @@ impl<'a> TextRenderer<'a> {
                 self.filter_lines(depth, plan, &filters, &labels);
                 labels
             }
-            Node::Aggregate { input, group_by, grouping_sets, aggregates } => {
+            Node::Aggregate { input, group_by, grouping_sets, aggregates, phase } => {
                 let name = match (group_by.is_empty(), grouping_sets.is_empty()) {
                     (_, false) => "MixedAggregate",
                     (true, true) => "Aggregate",
                     (false, true) => "HashAggregate",
                 };
-                self.header(depth, name, shown);
+                let name = match phase {
+                    AggregatePhase::Whole => name.to_string(),
+                    AggregatePhase::Partial => format!("Partial {name}"),
+                    AggregatePhase::Finalize => format!("Finalize {name}"),
+                };
+                self.header(depth, &name, shown);
                 let at = self.lines.len();
                 let input_labels = self.node(input, depth + 1, Vec::new());
                 let mut labels: Labels = group_by.iter().map(|g| self.text(g, &input_labels)).collect();
-                for call in aggregates {
+                for (i, call) in aggregates.iter().enumerate() {
                     let name = snake_case(&format!("{:?}", call.aggregate.function));
+                    if *phase == AggregatePhase::Finalize {
+                        // Its input is the partial aggregate's output: the aggregate is named there.
+                        labels.push(input_labels.get(group_by.len() + i).cloned().unwrap_or_default());
+                        continue;
+                    }
                     labels.push(match (&call.arg, name.as_str()) {
                         (None, "grouping") => {
                             let args: Vec<&str> = call.grouping.iter().map(|&i| labels[i].as_str()).collect();
@@ -912,9 +922,15 @@ fn json_node(out: &mut String, plan: &PhysicalPlan, e: &Explained, level: usize)
             };
             (name.to_string(), vec![("Join Type".into(), json_string(join_type))])
         }
-        Node::Aggregate { group_by, .. } => {
+        Node::Aggregate { group_by, phase, .. } => {
             let strategy = if group_by.is_empty() { "Plain" } else { "Hashed" };
-            ("Aggregate".to_string(), vec![("Strategy".into(), json_string(strategy))])
+            let mode = match phase {
+                AggregatePhase::Whole => "Simple",
+                AggregatePhase::Partial => "Partial",
+                AggregatePhase::Finalize => "Finalize",
+            };
+            let fields = vec![("Strategy".into(), json_string(strategy)), ("Partial Mode".into(), json_string(mode))];
+            ("Aggregate".to_string(), fields)
         }
         Node::Distinct { on: true, .. } => ("Unique".to_string(), Vec::new()),
         Node::Distinct { .. } => ("Aggregate".to_string(), vec![("Strategy".into(), json_string("Hashed"))]),

@@ -27,7 +27,7 @@ use std::sync::Arc;
 use crate::catalog::Table;
 use crate::sql::ast::JoinKind;
 use crate::sql::plan::physical::{
-    Estimate, Join, JoinAlgorithm, LimitCount, Node, PhysicalPlan, PhysicalQuery, TableRead,
+    AggregatePhase, Estimate, Join, JoinAlgorithm, LimitCount, Node, PhysicalPlan, PhysicalQuery, TableRead,
 };
 use crate::sql::plan::{BoundExpr, JoinPlan, QueryPlan, Source, TableFunction};
 use crate::sql::scalar::BinaryOp;
@@ -296,6 +296,7 @@ impl Planner<'_, '_> {
                     group_by: aggregate.group_by.clone(),
                     grouping_sets: aggregate.grouping_sets.clone(),
                     aggregates: aggregate.aggregates.clone(),
+                    phase: AggregatePhase::Whole,
                 },
                 estimate,
             );

@@ -1,5 +1,6 @@
 //! Parallel plans: puts a `Gather` under the operators that read their whole input before they hand up a
-//! row (aggregation, sorting), over a full scan of a table large enough to be worth splitting.
+//! row (aggregation, sorting), over a full scan of a table large enough to be worth splitting, or over hash
+//! joins that probe with such a scan (the workers share the join's right input).
 //!
 //! A `Gather`'s workers read the table in key ranges (morsels) cut at the bounds of the ANALYZE histogram
 //! of the first primary-key column, taken in key order; the executor (`execute::gather`) hands the rows up
@@ -14,8 +15,10 @@
 
 use super::cost::{PARALLEL_SETUP_COST, ROW_OVERHEAD};
 use super::Environment;
-use crate::sql::plan::physical::{Estimate, JoinAlgorithm, Node, PhysicalPlan, TableRead};
-use crate::sql::plan::BoundExpr;
+use crate::sql::ast::JoinKind;
+use crate::sql::functions;
+use crate::sql::plan::physical::{AggregatePhase, Estimate, Join, JoinAlgorithm, Node, PhysicalPlan, TableRead};
+use crate::sql::plan::{AggregateCall, BoundExpr};
 use crate::storage::keycode::encode_value;
 
 /// PostgreSQL's default `min_parallel_table_scan_size` (8MB).
@@ -85,14 +88,53 @@ pub fn parallelize(plan: &mut PhysicalPlan, env: &Environment, next_id: &mut usi
                 };
                 *next_id += 1;
                 if let Node::Gather { input, .. } = &mut child.node {
-                    for read in input.table_reads_mut() {
-                        read.parallel = true;
-                    }
+                    morsel_source_mut(input).parallel = true;
                 }
             }
             None => parallelize(child, env, next_id),
         }
     }
+    split_aggregate(plan, next_id);
+}
+
+/// An aggregation over a `Gather` whose aggregates all merge exactly ([`functions::splits`]) becomes
+/// `Finalize Aggregate -> Gather -> Partial Aggregate`: the workers aggregate their morsels and the leader
+/// merges a few rows per morsel instead of aggregating every row.
+fn split_aggregate(plan: &mut PhysicalPlan, next_id: &mut usize) {
+    let Node::Aggregate { input, group_by, grouping_sets, aggregates, phase } = &mut plan.node else { return };
+    let Node::Gather { input: gathered, splits, .. } = &mut input.node else { return };
+    let splittable = |call: &AggregateCall| {
+        call.order_by.is_empty() && call.grouping.is_empty() && functions::splits(&call.aggregate)
+    };
+    if *phase != AggregatePhase::Whole || !grouping_sets.is_empty() || !aggregates.iter().all(splittable) {
+        return;
+    }
+    let keys = group_by.len();
+    let below =
+        std::mem::replace(&mut **gathered, PhysicalPlan { id: 0, node: Node::Result, estimate: Estimate::default() });
+    // Per morsel at most the groups of the whole, and at most its rows.
+    let rows = (plan.estimate.rows * (splits.len() + 1) as f64).min(below.estimate.rows);
+    let estimate = Estimate {
+        rows,
+        startup_cost: plan.estimate.startup_cost,
+        total_cost: plan.estimate.total_cost,
+        ..plan.estimate
+    };
+    let partial = Node::Aggregate {
+        input: Box::new(below),
+        group_by: std::mem::take(group_by),
+        grouping_sets: Vec::new(),
+        aggregates: aggregates.clone(),
+        phase: AggregatePhase::Partial,
+    };
+    **gathered = PhysicalPlan { id: *next_id, node: partial, estimate };
+    *next_id += 1;
+    input.estimate.rows = rows;
+    *group_by = (0..keys).map(BoundExpr::Column).collect();
+    for (i, call) in aggregates.iter_mut().enumerate() {
+        call.arg = Some(BoundExpr::Column(keys + i));
+    }
+    *phase = AggregatePhase::Finalize;
 }
 
 /// The workers and morsel bounds of a `Gather` over `plan`, when it is a full scan (under filters and
@@ -137,17 +179,54 @@ fn gather_over(plan: &PhysicalPlan, env: &Environment) -> Option<(usize, Vec<Vec
 }
 
 /// The one full table read at the bottom of `plan` when everything down to it is Filter and Project
-/// nodes and any thread may compute their expressions.
+/// nodes and the probe (left) sides of hash joins, and any thread may compute their expressions.
 fn morsel_source(plan: &PhysicalPlan) -> Option<&TableRead> {
     match &plan.node {
         Node::Filter { input, predicate } => thread_safe(predicate).then(|| morsel_source(input)).flatten(),
         Node::Project { input, exprs } => exprs.iter().all(thread_safe).then(|| morsel_source(input)).flatten(),
+        Node::Join(join) => probes_in_parallel(join).then(|| morsel_source(&join.left)).flatten(),
         Node::TableRead(read) => {
             let whole = read.index.is_none() && read.ranges.is_empty() && read.key_span.is_none();
             let simple = !read.backward && !read.with_row_key && !read.index_only;
             (whole && simple && read.filter.as_ref().is_none_or(thread_safe)).then_some(read)
         }
         _ => None,
+    }
+}
+
+/// The read [`morsel_source`] found, to mark it as the one the workers split.
+fn morsel_source_mut(plan: &mut PhysicalPlan) -> &mut TableRead {
+    match &mut plan.node {
+        Node::Filter { input, .. } | Node::Project { input, .. } => morsel_source_mut(input),
+        Node::Join(join) => morsel_source_mut(&mut join.left),
+        Node::TableRead(read) => read,
+        _ => unreachable!("morsel_source found a read down this path"),
+    }
+}
+
+/// Whether a hash join may run in every worker over the worker's morsels of its left input: each left
+/// row's matches are found in a right input that the workers share (read once, by the first of them), so
+/// the kinds whose unmatched right rows come out at the end (RIGHT, FULL) stay serial.
+fn probes_in_parallel(join: &Join) -> bool {
+    let JoinAlgorithm::Hash { left_keys, right_keys } = &join.algorithm else { return false };
+    matches!(join.kind, JoinKind::Inner | JoinKind::Left | JoinKind::Semi | JoinKind::Anti)
+        && left_keys.iter().chain(right_keys).chain(&join.condition).chain(&join.merged).all(thread_safe)
+        && runs_in_any_thread(&join.right)
+}
+
+/// Whether `plan` (a hash join's right input) is Filter and Project nodes over a table read whose every
+/// expression any thread may compute.
+fn runs_in_any_thread(plan: &PhysicalPlan) -> bool {
+    match &plan.node {
+        Node::Filter { input, predicate } => thread_safe(predicate) && runs_in_any_thread(input),
+        Node::Project { input, exprs } => exprs.iter().all(thread_safe) && runs_in_any_thread(input),
+        Node::TableRead(read) => {
+            let bounds = read.ranges.iter().flat_map(|range| {
+                range.prefix.iter().chain(range.lower.iter().chain(&range.upper).map(|(bound, _)| bound))
+            });
+            !read.with_row_key && read.filter.iter().chain(bounds).all(thread_safe)
+        }
+        _ => false,
     }
 }
 

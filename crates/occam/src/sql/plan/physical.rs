@@ -79,6 +79,7 @@ pub enum Node {
         /// GROUPING SETS (see `plan::AggregatePlan::grouping_sets`); empty for a plain GROUP BY.
         grouping_sets: Vec<Vec<usize>>,
         aggregates: Vec<AggregateCall>,
+        phase: AggregatePhase,
     },
     /// Window functions: every input row with the results of `windows` appended (`WindowAgg`).
     Window {
@@ -162,6 +163,17 @@ pub struct Join {
     pub condition: Option<BoundExpr>,
     /// USING / NATURAL merged columns, computed from `left ++ right`.
     pub merged: Vec<BoundExpr>,
+}
+
+/// What an `Aggregate` node computes: the aggregates of its input, or one of the two halves of a parallel
+/// plan's (PostgreSQL's `Partial Aggregate` under a `Gather`, `Finalize Aggregate` over it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggregatePhase {
+    Whole,
+    /// Per group: the keys and each aggregate's state (`Accumulator::partial_state`), not its result.
+    Partial,
+    /// Groups rows of `keys ++ states` (its GROUP BY and arguments are those columns) and merges the states.
+    Finalize,
 }
 
 #[derive(Debug, Clone)]
