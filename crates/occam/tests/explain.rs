@@ -382,3 +382,22 @@ Finalize HashAggregate
         assert!(json.contains(field), "{field} in {json}");
     }
 }
+
+/// OFFSET over a read in key order: the read steps over the skipped rows without decoding them, and
+/// EXPLAIN ANALYZE still counts them as the scan's rows, as PostgreSQL's scan returns them to its Limit.
+#[test]
+fn offset_rows_count_as_the_scans() {
+    let (_db, mut session) = open(CompatMode::Postgres);
+    ok(&mut session, "CREATE TABLE pages (id INT PRIMARY KEY, body TEXT)");
+    ok(&mut session, "INSERT INTO pages SELECT g, 'page ' || g FROM generate_series(1, 500) g");
+    let analyzed = plan(
+        &mut session,
+        "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT id, body FROM pages ORDER BY id LIMIT 5 OFFSET 300",
+    );
+    assert_eq!(
+        analyzed,
+        "\
+Limit  (actual rows=5 loops=1)
+  ->  Seq Scan on pages  (actual rows=305 loops=1)"
+    );
+}

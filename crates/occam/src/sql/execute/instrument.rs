@@ -72,4 +72,17 @@ impl<'a> Operator<'a> for Instrumented<'a> {
         }
         Ok(batch)
     }
+
+    fn skip(&mut self, n: usize, ctx: &mut ExecContext<'a>) -> Result<usize> {
+        let started = Instant::now();
+        let skipped = self.inner.skip(n, ctx)?;
+        let spent = started.elapsed();
+        self.elapsed += spent;
+        if let Some(stats) = ctx.stats_mut(self.id) {
+            // Stepped-over rows count as returned, as PostgreSQL's scan under a Limit returns its OFFSET rows.
+            stats.total += spent;
+            stats.rows += skipped as u64;
+        }
+        Ok(skipped)
+    }
 }

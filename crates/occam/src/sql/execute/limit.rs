@@ -22,7 +22,9 @@ impl<'a> Operator<'a> for LimitOp<'a> {
         if self.remaining.is_none() {
             let limit = eval_count(self.count.limit.as_ref(), ctx, "LIMIT")?;
             let offset = eval_count(self.count.offset.as_ref(), ctx, "OFFSET")?.unwrap_or(0);
-            self.remaining = Some((offset, limit));
+            // What the input can step over without building the rows, it does.
+            let skipped = if offset > 0 && limit != Some(0) { self.input.skip(offset, ctx)? } else { 0 };
+            self.remaining = Some((offset - skipped, limit));
         }
         loop {
             let Some((skip, pass)) = self.remaining.as_mut() else { return Ok(None) };

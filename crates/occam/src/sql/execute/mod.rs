@@ -69,6 +69,14 @@ pub trait Operator<'a> {
 
     /// Computes the next batch (what each operator implements).
     fn pull(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>>;
+
+    /// Steps over up to `n` of the rows it would return next without building them, where it can do so
+    /// more cheaply than returning them (OFFSET: a table read steps over stored rows without decoding
+    /// them); returns how many it stepped over, never more than `n`, 0 when it cannot (the caller then
+    /// reads and drops them).
+    fn skip(&mut self, _n: usize, _ctx: &mut ExecContext<'a>) -> Result<usize> {
+        Ok(0)
+    }
 }
 
 pub type BoxedOperator<'a> = Box<dyn Operator<'a> + 'a>;

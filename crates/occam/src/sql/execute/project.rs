@@ -26,6 +26,17 @@ impl<'a> Operator<'a> for ProjectOp<'a> {
         }
         Ok(Some(out))
     }
+
+    /// Rows it would only copy columns of may be stepped over below it; an expression that could fail or
+    /// has effects is computed for every row, as PostgreSQL projects the rows an OFFSET skips.
+    fn skip(&mut self, n: usize, ctx: &mut ExecContext<'a>) -> Result<usize> {
+        let copies = self.exprs.iter().all(|e| matches!(e, BoundExpr::Column(_) | BoundExpr::Literal(_)));
+        if copies {
+            self.input.skip(n, ctx)
+        } else {
+            Ok(0)
+        }
+    }
 }
 
 pub struct TruncateOp<'a> {
@@ -46,5 +57,9 @@ impl<'a> Operator<'a> for TruncateOp<'a> {
             row.truncate(self.columns);
         }
         Ok(Some(batch))
+    }
+
+    fn skip(&mut self, n: usize, ctx: &mut ExecContext<'a>) -> Result<usize> {
+        self.input.skip(n, ctx)
     }
 }

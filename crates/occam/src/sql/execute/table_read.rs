@@ -55,6 +55,17 @@ impl<'a> Operator<'a> for TableReadOp<'a> {
         }
         Ok(if batch.is_empty() { None } else { Some(batch) })
     }
+
+    fn skip(&mut self, n: usize, ctx: &mut ExecContext<'a>) -> Result<usize> {
+        // A locking read names every row it returns; a read that hands up row keys builds them.
+        if ctx.read_keys.is_some() || self.read.with_row_key {
+            return Ok(0);
+        }
+        if self.reader.is_none() {
+            self.reader = Some(TableReader::open(self.read, &[], self.id, ctx)?);
+        }
+        self.reader.as_mut().expect("opened above").skip(n, ctx)
+    }
 }
 
 /// One storage range to walk: (start, end) key bounds, or a single key to get.
@@ -130,6 +141,34 @@ impl<'a> TableReader<'a> {
             }
             self.step_over(ctx)?;
         }
+    }
+
+    /// Steps over up to `n` rows without decoding them when every entry the read walks is a row it
+    /// returns (the primary key's tree, no filter to apply); how many it stepped over (0 when it cannot).
+    pub fn skip(&mut self, n: usize, ctx: &mut ExecContext<'a>) -> Result<usize> {
+        if self.read.filter.is_some() || self.read.index.is_some() {
+            return Ok(0);
+        }
+        let mut skipped = 0;
+        while skipped < n {
+            if let Some(scan) = &mut self.current {
+                match scan.next() {
+                    Some(entry) => {
+                        entry?;
+                        skipped += 1;
+                        self.step_over(ctx)?;
+                        continue;
+                    }
+                    None => self.current = None,
+                }
+            }
+            match self.spans.pop_front() {
+                None => break,
+                Some(Span::Range(start, end)) => self.current = Some(ctx.txn.scan(start, end, self.read.backward)),
+                Some(Span::Point(key)) => skipped += usize::from(ctx.txn.get(&key)?.is_some()),
+            }
+        }
+        Ok(skipped)
     }
 
     /// Counts an entry read without a row to show for it: a read whose filter rejects millions of rows
