@@ -40,7 +40,6 @@
 //! and stores its statistics (`crate::statistics`), which the database's cache then serves to the planner;
 //! a table dropped meanwhile completes it with DSQL's note `Skipped job for nonexistent table.`
 
-use std::collections::HashMap;
 use std::ops::Bound;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -57,7 +56,7 @@ use crate::sql::functions::FunctionContext;
 use crate::statistics;
 use crate::storage::keycode::{encode_key, table_prefix};
 use crate::storage::prefix_range;
-use crate::txn::{DurableWait, Timestamp, Transaction};
+use crate::txn::{DurableWait, Transaction};
 use crate::types::{DataType, Row, Value};
 
 /// Rows (or entries) handled per backfill or cleanup transaction: each is a commit (and an fsync), so
@@ -556,9 +555,6 @@ const LONGEST_NAP: Duration = Duration::from_secs(1);
 
 /// Runs every unfinished job, oldest first, until none is left.
 fn run_pending(db: &Database, signal: &JobSignal) -> Result<()> {
-    // Per table DROP job: the snapshot every live transaction must have reached before its keys go (a
-    // snapshot at which the job is visible, so one taken after the DROP committed).
-    let mut horizons: HashMap<String, Timestamp> = HashMap::new();
     loop {
         let unfinished: Vec<Job> = all_jobs(&db.begin())?.into_iter().filter(|j| !j.status.is_finished()).collect();
         if unfinished.is_empty() {
@@ -574,9 +570,12 @@ fn run_pending(db: &Database, signal: &JobSignal) -> Result<()> {
             let outcome = match job.job_type {
                 JobType::IndexBuild => build_index(db, signal, &job).map(|()| None),
                 JobType::Drop if job.index_id == 0 => {
+                    // The DROP committed with the job's first version: a snapshot older than that may still
+                    // read the table. (Not the newest commit when the worker first looks: a transaction that
+                    // began between the two, such as one waiting for this job, would wait on it for ever.)
                     let txns = db.txn_manager();
-                    let horizon = *horizons.entry(job.id.clone()).or_insert_with(|| txns.visible_ts());
-                    if txns.oldest_snapshot() < horizon {
+                    let dropped_at = txns.first_version_ts(&job_key(&job.id))?.unwrap_or(0);
+                    if txns.oldest_snapshot() < dropped_at {
                         // A transaction that began before the DROP may still read the table: later.
                         nap = DEFERRED_POLL;
                         continue;

@@ -165,6 +165,35 @@ fn drop_job_waits_for_older_snapshots() {
     assert!(rows(&mut session, "SELECT * FROM sys.table_statistics").is_empty());
 }
 
+/// A DROP job waits for the transactions that began before the DROP committed, and only for them: one that
+/// began after it, even before other commits moved the newest snapshot on (such as the session waiting for
+/// the job: `CALL sys.wait_for_job` reads at a snapshot too), does not hold it up. CI once hung here, the
+/// job waiting for the session that waited for it, when the job measured "before the DROP" by the newest
+/// commit at the time the worker first looked at it.
+#[test]
+fn drop_job_waits_only_for_snapshots_before_the_drop() {
+    let db = Database::open_in_memory();
+    let mut session = db.session("admin").unwrap();
+    ok(&mut session, "CREATE TABLE t (id int PRIMARY KEY)");
+    ok(&mut session, "CREATE TABLE other (id int PRIMARY KEY)");
+    ok(&mut session, "INSERT INTO t SELECT g FROM generate_series(1, 100) AS g");
+    let prefix = table_keys_prefix(db.catalog().find_table("t").unwrap().id);
+    let before = db.begin();
+    ok(&mut session, "DROP TABLE t");
+    let [drop_job] = jobs_of_type(&mut session, "DROP").try_into().expect("one DROP job");
+    let mut after = db.session("admin").unwrap();
+    ok(&mut after, "BEGIN");
+    ok(&mut after, "SELECT 1");
+    // Commits after `after` began: the newest snapshot is now past it.
+    for id in 1..=3 {
+        ok(&mut session, &format!("INSERT INTO other VALUES ({id})"));
+    }
+    drop(before);
+    assert!(wait_for_job(&mut session, &drop_job), "the DROP job waited for a transaction that began after it");
+    assert_eq!(stored_keys(&db, &prefix), 0);
+    ok(&mut after, "COMMIT");
+}
+
 /// Committed changes past 50 + 10 % of the analyzed rows submit one automatic ANALYZE job, whose statistics
 /// reach the database's cache; rolled-back changes count for nothing. A reopened database loads the stored
 /// statistics; the change counters start again from zero.

@@ -111,7 +111,7 @@ fn split_versioned(stored: &[u8]) -> Result<(&[u8], Timestamp)> {
 /// A stored version's row bytes (its tag cut off, not copied), or None for a deletion.
 fn decode_version(value: Bytes) -> Result<Option<Bytes>> {
     match value.first() {
-        Some(&TAG_ROW) => Ok(Some(value.slice(1..))),
+        Some(&TAG_ROW) => Ok(Some(value.narrow(1..))),
         Some(&TAG_DELETED) => Ok(None),
         _ => Err(Error::internal("corrupt version value")),
     }
@@ -441,6 +441,26 @@ impl TxnManager {
 
     pub fn storage(&self) -> &Arc<dyn Storage> {
         &self.storage
+    }
+
+    /// The commit timestamp of the oldest stored version of `key` (None when it has none). While a snapshot
+    /// older than a key's first commit is live, the collector keeps that version (it is newer than the
+    /// horizon), so this is the key's creation as long as anyone could tell.
+    pub fn first_version_ts(&self, key: &[u8]) -> Result<Option<Timestamp>> {
+        let versions = self.storage.scan(
+            Bound::Included(versioned_key(key, Timestamp::MAX)),
+            Bound::Included(versioned_key(key, 0)),
+            true,
+        );
+        for entry in versions {
+            let (stored, _) = entry?;
+            let (user_key, ts) = split_versioned(&stored)?;
+            // A longer key that starts with `key` sorts among its versions: not one of them.
+            if user_key == key {
+                return Ok(Some(ts));
+            }
+        }
+        Ok(None)
     }
 
     /// The oldest snapshot any live transaction reads (or, with none live, the one the next would read):
@@ -887,6 +907,10 @@ impl Transaction {
             storage.scan_filtered(stored_start, stored_end, false, visible_version_filter(self.start_ts))
         };
         let committed = SnapshotScan { inner, snapshot: self.start_ts, reverse, pending: None };
+        if self.writes.range::<Vec<u8>, _>((start.as_ref(), end.as_ref())).next().is_none() {
+            // Nothing of its own to merge in (a read-only statement's case): the snapshot's rows alone.
+            return Box::new(committed);
+        }
         let own: Box<dyn Iterator<Item = OwnWrite<'_>> + Send + '_> = if reverse {
             Box::new(self.writes.range((start, end)).rev())
         } else {
@@ -1035,7 +1059,7 @@ impl SnapshotScan<'_> {
             match decode_version(value) {
                 Ok(Some(row)) => {
                     // The key is the stored key without its version: a narrower view, not a copy.
-                    return Some(Ok((stored.slice(..key_len), row)));
+                    return Some(Ok((stored.narrow(..key_len), row)));
                 }
                 Ok(None) => continue,
                 Err(err) => return Some(Err(err)),

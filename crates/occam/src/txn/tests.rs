@@ -770,3 +770,19 @@ fn purge_prefix_resumes_batch_after_batch() {
     assert!(left.iter().all(|(key, _)| !key.starts_with(b"p") && !key.starts_with(b"\xfflock/")), "{left:?}");
     assert_eq!(m.begin().get(b"q0").unwrap(), Some(vec![2]));
 }
+
+#[test]
+fn a_keys_first_version_is_its_first_commit() {
+    let m = manager();
+    assert_eq!(m.first_version_ts(b"k1").unwrap(), None);
+    let mut t1 = m.begin();
+    t1.put(b"k1".to_vec(), b"a".to_vec());
+    let created = t1.commit().unwrap();
+    let mut t2 = m.begin();
+    t2.put(b"k1".to_vec(), b"b".to_vec());
+    t2.put(b"k1x".to_vec(), b"longer key".to_vec());
+    let updated = t2.commit().unwrap();
+    assert!(updated > created);
+    assert_eq!(m.first_version_ts(b"k1").unwrap(), Some(created), "not the update, not the longer key");
+    assert_eq!(m.first_version_ts(b"k1x").unwrap(), Some(updated));
+}
