@@ -39,13 +39,24 @@ const MAX_MEMTABLE_BYTES: u64 = 8 * 1024 * 1024;
 /// A removed version and its tombstone vanish together when a flush or compaction meets them, but a scan
 /// steps over both for as long as they sit in the memtable: a small, often updated table (the workshop's
 /// `accounts`, pgbench's branches and tellers) is otherwise read through every version its updates left
-/// since the last flush. So the collector seals the memtable right after the removals of each of its
-/// batches once they add up to this many. Measured with pgbench's TPC-B-like script (scale 10, 32 clients,
-/// 2 cores, two 20 s runs after `pgbench -i`): with 16,384, 208 and 94 tps, a scan of the 10 branches 2–5
-/// ms; with 1,024, 494 and 462 tps, 0.5 ms; with 256, 658 and 661 tps, 0.2–0.7 ms. (Sealing at most every
-/// 20 ms instead halved the throughput again: a hot range's removals then often waited for the next sweep.)
-/// Ten full-table updates of 100,000 rows took as long with 256 as with 16,384.
+/// since the last flush. So after each of its passes (a hot range's sweep or a full pass) the collector
+/// seals the memtable once the removals add up to this many, and a second has passed since the last time.
+/// Measured (2 cores; pgbench TPC-B-like at scale 10, 32 clients, two 20 s runs after `pgbench -i`; the
+/// soak's transfer workload, 4 minutes):
+///
+/// | policy | TPC-B tps | 10-row branches scan | soak tps, minutes 1–4 |
+/// |---|---|---|---|
+/// | 16,384 removals, after any batch (before) | 208, 94 | 2–5 ms | |
+/// | 16,384, after a pass | | | 4,648 / 4,608 / 4,461 / 4,093 |
+/// | 256, after any batch | 658, 661 | 0.2–0.7 ms | 4,879 / 4,113 / 3,740 / 3,292 |
+/// | 256, after a pass | 536, 580 | 0.4–1.9 ms | 4,255 / 3,432 / 3,302 / 3,227 |
+/// | 256, after a pass, at most once a second (this) | 494, 484 | 0.4–1.4 ms | 4,464 / 3,995 / 3,938 / 3,787 |
+///
+/// Every flush is followed by compactions: sealing after each of the soak's thousands of removals a
+/// second cost it a fifth of its throughput, hence the interval.
 const REMOVALS_PER_MEMTABLE: u64 = 256;
+/// The least time between two early seals (see [`REMOVALS_PER_MEMTABLE`]).
+const MIN_SEAL_INTERVAL: Duration = Duration::from_secs(1);
 /// fjall's block cache (its default is 32 MiB). Scans of a table larger than the cache read every block
 /// from the OS page cache again and churn the cache; 256 MiB holds a few million rows of a workshop-sized
 /// table (PostgreSQL's default shared_buffers is 128 MiB, with the OS page cache behind it).
@@ -85,6 +96,7 @@ pub struct FjallStorage {
     space: parking_lot::Mutex<(Instant, bool)>,
     /// Versions removed since the collector last sealed the memtable (see [`REMOVALS_PER_MEMTABLE`]).
     removals: std::sync::atomic::AtomicU64,
+    sealed: parking_lot::Mutex<Instant>,
     /// Held (locked) for as long as the storage is open; the last fields, so that fjall is closed first.
     _lock: File,
     _open_here: OpenInThisProcess,
@@ -160,6 +172,7 @@ impl FjallStorage {
             active_journal: parking_lot::Mutex::new(None),
             space: parking_lot::Mutex::new((Instant::now() - SPACE_CHECK_INTERVAL, true)),
             removals: std::sync::atomic::AtomicU64::new(0),
+            sealed: parking_lot::Mutex::new(Instant::now()),
             _lock: lock,
             _open_here: open_here,
         })
@@ -310,7 +323,15 @@ impl Storage for FjallStorage {
             batch.remove_weak(&self.data, key);
         }
         batch.commit()?;
-        if self.removals.fetch_add(count, Ordering::Relaxed) + count >= REMOVALS_PER_MEMTABLE {
+        self.removals.fetch_add(count, Ordering::Relaxed);
+        Ok(())
+    }
+
+    fn removals_done(&self) -> Result<()> {
+        use std::sync::atomic::Ordering;
+        let mut sealed = self.sealed.lock();
+        if self.removals.load(Ordering::Relaxed) >= REMOVALS_PER_MEMTABLE && sealed.elapsed() >= MIN_SEAL_INTERVAL {
+            *sealed = Instant::now();
             self.removals.store(0, Ordering::Relaxed);
             self.data.rotate_memtable()?;
         }

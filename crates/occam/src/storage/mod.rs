@@ -59,6 +59,12 @@ pub trait Storage: Send + Sync {
         self.write_batch(keys.into_iter().map(|key| (key, None)).collect())
     }
 
+    /// Called by the collector after each of its passes: an engine whose removals linger in memory until a
+    /// flush (fjall's memtable) may flush early when enough accumulated.
+    fn removals_done(&self) -> Result<()> {
+        Ok(())
+    }
+
     /// Fails with [`Error::disk_full`](crate::error::Error::disk_full) when there is too little free space
     /// to accept another commit; commits ask before writing, and succeed again once space was freed.
     fn check_space(&self) -> Result<()> {

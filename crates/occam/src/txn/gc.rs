@@ -451,6 +451,8 @@ fn run(manager: Weak<TxnManager>, signal: &GcSignal) {
         } else {
             run_hot_passes(&manager, signal, &mut pacing.hot)
         };
+        // The removals of a sweep of a hot range leave memory soon (see `Storage::removals_done`).
+        let outcome = outcome.and_then(|done| manager.storage().removals_done().map(|()| done));
         let mut state = signal.state.lock();
         match outcome {
             Ok(Some(())) if full => state.passes += 1,
