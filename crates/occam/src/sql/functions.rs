@@ -1464,15 +1464,16 @@ impl Accumulator for Count {
     }
 
     fn merge_partial(&mut self, state: &Value) -> Result<()> {
-        self.count += partial_count(state)?;
+        self.count += partial_int(state)?;
         Ok(())
     }
 }
 
-fn partial_count(state: &Value) -> Result<i64> {
+/// An integer part of a partial state (a count, half of an i128 sum).
+fn partial_int(state: &Value) -> Result<i64> {
     match state {
-        Value::Int(count) => Ok(*count),
-        other => Err(Error::internal(format!("partial count {other:?}"))),
+        Value::Int(int) => Ok(*int),
+        other => Err(Error::internal(format!("partial state part {other:?}"))),
     }
 }
 
@@ -1537,8 +1538,8 @@ impl Accumulator for SumAvg {
         let [count, high, low, Value::Numeric(numeric), Value::Interval(interval)] = parts.as_slice() else {
             return Err(Error::internal(format!("partial sum {state:?}")));
         };
-        let integer = (i128::from(partial_count(high)?) << 64) | i128::from(partial_count(low)? as u64);
-        self.count += partial_count(count)?;
+        let integer = (i128::from(partial_int(high)?) << 64) | i128::from(partial_int(low)? as u64);
+        self.count += partial_int(count)?;
         self.integer_sum += integer;
         self.numeric_sum = self.numeric_sum.add(numeric)?;
         self.interval_sum = self.interval_sum.checked_add(interval)?;

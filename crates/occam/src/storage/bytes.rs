@@ -27,11 +27,9 @@ impl Bytes {
     /// longer needed whole, which moves the buffer's reference instead of taking another (a scan narrows
     /// two views per row).
     pub fn narrow(mut self, range: impl RangeBounds<usize>) -> Bytes {
-        let (start, end) = (self.start, self.end);
-        let narrowed = self.slice_bounds(range);
-        self.start = start + narrowed.0;
-        self.end = start + narrowed.1;
-        debug_assert!(self.end <= end);
+        let (start, end) = self.slice_bounds(range);
+        self.end = self.start + end;
+        self.start += start;
         self
     }
 

@@ -907,15 +907,13 @@ impl Transaction {
             storage.scan_filtered(stored_start, stored_end, false, visible_version_filter(self.start_ts))
         };
         let committed = SnapshotScan { inner, snapshot: self.start_ts, reverse, pending: None };
-        if self.writes.range::<Vec<u8>, _>((start.as_ref(), end.as_ref())).next().is_none() {
+        let own_writes = self.writes.range((start, end));
+        if own_writes.clone().next().is_none() {
             // Nothing of its own to merge in (a read-only statement's case): the snapshot's rows alone.
             return Box::new(committed);
         }
-        let own: Box<dyn Iterator<Item = OwnWrite<'_>> + Send + '_> = if reverse {
-            Box::new(self.writes.range((start, end)).rev())
-        } else {
-            Box::new(self.writes.range((start, end)))
-        };
+        let own: Box<dyn Iterator<Item = OwnWrite<'_>> + Send + '_> =
+            if reverse { Box::new(own_writes.rev()) } else { Box::new(own_writes) };
         Box::new(MergeScan { committed: committed.peekable(), own: own.peekable(), reverse })
     }
 

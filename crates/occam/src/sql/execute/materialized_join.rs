@@ -75,7 +75,6 @@ impl KeyTable {
         let mut ends = Vec::with_capacity(rows.len());
         let mut encoded = Vec::new();
         let mut hashes = Vec::with_capacity(rows.len());
-        let mut has_key = Vec::with_capacity(rows.len());
         // Right keys are bound against the joined row, so they are evaluated with the left part NULL.
         let mut padded = vec![Value::Null; left_width];
         let mut key = Vec::new();
@@ -87,19 +86,21 @@ impl KeyTable {
                 encoded.extend_from_slice(&key);
             }
             hashes.push(if present { xxh3_64(&key) } else { 0 });
-            has_key.push(present);
             ends.push(encoded.len());
         }
         let buckets = rows.len().max(1).next_power_of_two();
-        let mut heads = vec![0u32; buckets];
-        let mut next = vec![0u32; rows.len()];
-        // Pushed at the chains' heads from the last row back, so that each chain runs in row order.
-        for i in (0..rows.len()).rev().filter(|&i| has_key[i]) {
-            let bucket = hashes[i] as usize & (buckets - 1);
-            next[i] = heads[bucket];
-            heads[bucket] = u32::try_from(i + 1).expect("fewer than 2^32 rows in a hash join");
+        let mut table = KeyTable { heads: vec![0u32; buckets], next: vec![0u32; rows.len()], hashes, ends, encoded };
+        // Pushed at the chains' heads from the last row back, so that each chain runs in row order. A NULL
+        // key's encoding is empty (a present value's never is: it starts with its tag).
+        for i in (0..rows.len()).rev() {
+            if table.key(i).is_empty() {
+                continue;
+            }
+            let bucket = table.hashes[i] as usize & (buckets - 1);
+            table.next[i] = table.heads[bucket];
+            table.heads[bucket] = u32::try_from(i + 1).expect("fewer than 2^32 rows in a hash join");
         }
-        Ok(KeyTable { heads, next, hashes, ends, encoded })
+        Ok(table)
     }
 
     fn key(&self, row: usize) -> &[u8] {
@@ -202,8 +203,13 @@ impl<'a> MaterializedJoinOp<'a> {
         Ok(BuiltRight { rows, table, bytes })
     }
 
-    fn join_left_row(&mut self, left: Row, out: &mut Batch, ctx: &mut ExecContext<'a>) -> Result<()> {
-        let built = Arc::clone(self.built.as_ref().expect("the right input is read first"));
+    fn join_left_row(
+        &mut self,
+        built: &BuiltRight,
+        left: Row,
+        out: &mut Batch,
+        ctx: &mut ExecContext<'a>,
+    ) -> Result<()> {
         let candidates: Box<dyn Iterator<Item = usize> + '_> = match (&built.table, self.keys) {
             (Some(table), Some((left_keys, _))) => {
                 if encode_key(left_keys, &left, ctx, &mut self.probe)? {
@@ -265,8 +271,10 @@ impl<'a> Operator<'a> for MaterializedJoinOp<'a> {
                 break;
             };
             let mut out = Vec::with_capacity(batch.len());
+            // One reference for the batch: the workers of a parallel plan share it.
+            let built = Arc::clone(self.built.as_ref().expect("the right input is read first"));
             for left in batch {
-                self.join_left_row(left, &mut out, ctx)?;
+                self.join_left_row(&built, left, &mut out, ctx)?;
             }
             if !out.is_empty() {
                 return Ok(Some(out));

@@ -150,23 +150,9 @@ impl<'a> TableReader<'a> {
             return Ok(0);
         }
         let mut skipped = 0;
-        while skipped < n {
-            if let Some(scan) = &mut self.current {
-                match scan.next() {
-                    Some(entry) => {
-                        entry?;
-                        skipped += 1;
-                        self.step_over(ctx)?;
-                        continue;
-                    }
-                    None => self.current = None,
-                }
-            }
-            match self.spans.pop_front() {
-                None => break,
-                Some(Span::Range(start, end)) => self.current = Some(ctx.txn.scan(start, end, self.read.backward)),
-                Some(Span::Point(key)) => skipped += usize::from(ctx.txn.get(&key)?.is_some()),
-            }
+        while skipped < n && self.next_stored(ctx)?.is_some() {
+            skipped += 1;
+            self.step_over(ctx)?;
         }
         Ok(skipped)
     }
@@ -191,43 +177,53 @@ impl<'a> TableReader<'a> {
     }
 
     fn next_unfiltered(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<(Bytes, Row)>> {
-        let txn = ctx.txn;
         let table = &self.read.table;
+        loop {
+            let (key, value) = match self.next_stored(ctx)? {
+                None => return Ok(None),
+                Some(Stored::Fetched(key, value)) => return Ok(Some((key.into(), self.decode(&value)?))),
+                Some(Stored::Scanned(key, value)) => (key, value),
+            };
+            let Some(index) = &self.read.index else { return Ok(Some((key, self.decode(&value)?))) };
+            let mut row_key = table.key_prefix.clone();
+            row_key.extend_from_slice(index.entry_primary_key(table, &value)?);
+            if self.read.index_only {
+                return Ok(Some((row_key.into(), entry_row(table, index, &key, &value)?)));
+            }
+            if let Some(stored) = ctx.txn.get(&row_key)? {
+                return Ok(Some((row_key.into(), self.decode(&stored)?)));
+            }
+            self.step_over(ctx)?;
+        }
+    }
+
+    /// The next stored entry the spans hold: a row of the primary key's tree or an index entry (ranges),
+    /// or a row fetched by its key (points, only on the primary key).
+    fn next_stored(&mut self, ctx: &ExecContext<'a>) -> Result<Option<Stored>> {
         loop {
             if let Some(scan) = &mut self.current {
                 match scan.next() {
-                    Some(entry) => {
-                        let (key, value) = entry?;
-                        match &self.read.index {
-                            None => return Ok(Some((key, self.decode(&value)?))),
-                            Some(index) => {
-                                let mut row_key = table.key_prefix.clone();
-                                row_key.extend_from_slice(index.entry_primary_key(table, &value)?);
-                                if self.read.index_only {
-                                    return Ok(Some((row_key.into(), entry_row(table, index, &key, &value)?)));
-                                }
-                                if let Some(stored) = txn.get(&row_key)? {
-                                    return Ok(Some((row_key.into(), self.decode(&stored)?)));
-                                }
-                                self.step_over(ctx)?;
-                                continue;
-                            }
-                        }
-                    }
+                    Some(entry) => return entry.map(|(key, value)| Some(Stored::Scanned(key, value))),
                     None => self.current = None,
                 }
             }
             match self.spans.pop_front() {
                 None => return Ok(None),
-                Some(Span::Range(start, end)) => self.current = Some(txn.scan(start, end, self.read.backward)),
+                Some(Span::Range(start, end)) => self.current = Some(ctx.txn.scan(start, end, self.read.backward)),
                 Some(Span::Point(key)) => {
-                    if let Some(value) = txn.get(&key)? {
-                        return Ok(Some((key.into(), self.decode(&value)?)));
+                    if let Some(value) = ctx.txn.get(&key)? {
+                        return Ok(Some(Stored::Fetched(key, value)));
                     }
                 }
             }
         }
     }
+}
+
+/// An entry [`TableReader::next_stored`] found: scanned (views into storage) or fetched by key (copies).
+enum Stored {
+    Scanned(Bytes, Bytes),
+    Fetched(Vec<u8>, Vec<u8>),
 }
 
 fn end_of(prefix: &[u8]) -> Bound<Vec<u8>> {

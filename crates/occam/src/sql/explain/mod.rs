@@ -295,8 +295,7 @@ impl<'a> TextRenderer<'a> {
                 };
                 let name = match phase {
                     AggregatePhase::Whole => name.to_string(),
-                    AggregatePhase::Partial => format!("Partial {name}"),
-                    AggregatePhase::Finalize => format!("Finalize {name}"),
+                    split => format!("{} {name}", partial_mode(*split)),
                 };
                 self.header(depth, &name, shown);
                 let at = self.lines.len();
@@ -924,12 +923,8 @@ fn json_node(out: &mut String, plan: &PhysicalPlan, e: &Explained, level: usize)
         }
         Node::Aggregate { group_by, phase, .. } => {
             let strategy = if group_by.is_empty() { "Plain" } else { "Hashed" };
-            let mode = match phase {
-                AggregatePhase::Whole => "Simple",
-                AggregatePhase::Partial => "Partial",
-                AggregatePhase::Finalize => "Finalize",
-            };
-            let fields = vec![("Strategy".into(), json_string(strategy)), ("Partial Mode".into(), json_string(mode))];
+            let mode = json_string(partial_mode(*phase));
+            let fields = vec![("Strategy".into(), json_string(strategy)), ("Partial Mode".into(), mode)];
             ("Aggregate".to_string(), fields)
         }
         Node::Distinct { on: true, .. } => ("Unique".to_string(), Vec::new()),
@@ -983,4 +978,13 @@ fn json_node(out: &mut String, plan: &PhysicalPlan, e: &Explained, level: usize)
     }
     let _ = write!(text, "\n{}}}", indent(level));
     out.push_str(&text);
+}
+
+/// PostgreSQL's word for an aggregate's phase (EXPLAIN's `Partial Mode`; the node name's prefix when split).
+fn partial_mode(phase: AggregatePhase) -> &'static str {
+    match phase {
+        AggregatePhase::Whole => "Simple",
+        AggregatePhase::Partial => "Partial",
+        AggregatePhase::Finalize => "Finalize",
+    }
 }

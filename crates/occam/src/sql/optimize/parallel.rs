@@ -114,12 +114,7 @@ fn split_aggregate(plan: &mut PhysicalPlan, next_id: &mut usize) {
         std::mem::replace(&mut **gathered, PhysicalPlan { id: 0, node: Node::Result, estimate: Estimate::default() });
     // Per morsel at most the groups of the whole, and at most its rows.
     let rows = (plan.estimate.rows * (splits.len() + 1) as f64).min(below.estimate.rows);
-    let estimate = Estimate {
-        rows,
-        startup_cost: plan.estimate.startup_cost,
-        total_cost: plan.estimate.total_cost,
-        ..plan.estimate
-    };
+    let estimate = Estimate { rows, ..plan.estimate };
     let partial = Node::Aggregate {
         input: Box::new(below),
         group_by: std::mem::take(group_by),
