@@ -358,47 +358,38 @@ impl Table {
         out
     }
 
-    /// Decodes only the columns marked in `needed` (the others stay NULL and are stepped over without
-    /// building their values); columns past the mask's end are not needed.
-    pub fn decode_row_columns(&self, bytes: &[u8], needed: &[bool]) -> Result<Vec<Value>> {
+    /// Decodes a storage value written by [`Table::encode_row`].
+    pub fn decode_row(&self, bytes: &[u8]) -> Result<Vec<Value>> {
+        let mut row = Vec::new();
+        self.decode_row_into(bytes, None, &mut row)?;
+        Ok(row)
+    }
+
+    /// Decodes a stored row into `row` (cleared first, so that a scan reuses one allocation for the rows it
+    /// rejects), only the columns marked in `needed` when given: the others stay NULL and are stepped over
+    /// without building their values; columns past the mask's end are not needed.
+    pub fn decode_row_into(&self, bytes: &[u8], needed: Option<&[bool]>, row: &mut Vec<Value>) -> Result<()> {
         use crate::storage::keycode::{decode_stored_value, skip_stored_value};
         let mut input = bytes;
-        let mut row = Vec::with_capacity(self.columns.len());
+        row.clear();
+        row.reserve(self.columns.len());
         // Columns after the last one needed are not even stepped over.
-        let decoded = needed.iter().rposition(|&n| n).map_or(0, |last| last + 1);
+        let decoded =
+            needed.map_or(self.columns.len(), |needed| needed.iter().rposition(|&n| n).map_or(0, |last| last + 1));
         for (i, column) in self.columns.iter().enumerate() {
             if i >= decoded {
                 row.push(Value::Null);
-                continue;
-            }
-            if input.is_empty() {
+            } else if input.is_empty() {
                 // A row stored before this column was added.
                 row.push(column.missing.clone().unwrap_or(Value::Null));
-                continue;
-            }
-            if needed.get(i).copied().unwrap_or(false) {
+            } else if needed.is_none_or(|needed| needed[i]) {
                 row.push(decode_stored_value(&mut input, &column.data_type)?);
             } else {
                 skip_stored_value(&mut input, &column.data_type)?;
                 row.push(Value::Null);
             }
         }
-        Ok(row)
-    }
-
-    /// Decodes a storage value written by [`Table::encode_row`].
-    pub fn decode_row(&self, bytes: &[u8]) -> Result<Vec<Value>> {
-        let mut input = bytes;
-        let mut row = Vec::with_capacity(self.columns.len());
-        for column in &self.columns {
-            if input.is_empty() {
-                // A row stored before this column was added.
-                row.push(column.missing.clone().unwrap_or(Value::Null));
-                continue;
-            }
-            row.push(crate::storage::keycode::decode_stored_value(&mut input, &column.data_type)?);
-        }
-        Ok(row)
+        Ok(())
     }
 }
 

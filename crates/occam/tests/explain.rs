@@ -401,3 +401,26 @@ Limit  (actual rows=5 loops=1)
   ->  Seq Scan on pages  (actual rows=305 loops=1)"
     );
 }
+
+/// count(*) alone: the scan counts its rows for the aggregate without building them (decoding only what
+/// its filter reads), and EXPLAIN ANALYZE shows the rows it passed and those its filter removed, as
+/// PostgreSQL's.
+#[test]
+fn counted_rows_count_as_the_scans() {
+    let (_db, mut session) = open(CompatMode::Postgres);
+    ok(&mut session, "SET max_parallel_workers_per_gather = 0");
+    ok(&mut session, "CREATE TABLE events (id INT PRIMARY KEY, kind INT)");
+    ok(&mut session, "INSERT INTO events SELECT g, g % 4 FROM generate_series(1, 400) g");
+    let analyzed = plan(
+        &mut session,
+        "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) SELECT count(*) FROM events WHERE kind = 1",
+    );
+    assert_eq!(
+        analyzed,
+        "\
+Aggregate  (actual rows=1 loops=1)
+  ->  Seq Scan on events  (actual rows=100 loops=1)
+        Filter: (kind = 1)
+        Rows Removed by Filter: 300"
+    );
+}

@@ -1374,6 +1374,13 @@ pub fn resolve_aggregate(name: &str, arg_type: Option<&DataType>, distinct: bool
 pub trait Accumulator: Send {
     /// Adds one input value (ignored if NULL, except for count(*), which is fed `Value::Null` per row).
     fn update(&mut self, value: &Value) -> Result<()>;
+    /// Adds the same input value `times` times (count(*) over rows its input counted without reading).
+    fn update_repeated(&mut self, value: &Value, times: usize) -> Result<()> {
+        for _ in 0..times {
+            self.update(value)?;
+        }
+        Ok(())
+    }
     /// The aggregate's result (NULL for sum/avg/min/max of no rows, 0 for count).
     fn finish(&self) -> Result<Value>;
     /// Whether it keeps (a copy of) each input value, so its state grows with its input (string_agg,
@@ -1449,8 +1456,12 @@ struct Count {
 
 impl Accumulator for Count {
     fn update(&mut self, value: &Value) -> Result<()> {
+        self.update_repeated(value, 1)
+    }
+
+    fn update_repeated(&mut self, value: &Value, times: usize) -> Result<()> {
         if self.count_nulls || !value.is_null() {
-            self.count += 1;
+            self.count += times as i64;
         }
         Ok(())
     }

@@ -373,9 +373,13 @@ impl Reader<'_, '_> {
     }
 
     fn array<const N: usize>(&mut self) -> Result<[u8; N]> {
-        let mut out = [0u8; N];
-        for slot in &mut out {
-            *slot = self.byte()?;
+        let (head, rest) = self.input.split_first_chunk::<N>().ok_or_else(|| Error::internal("truncated key"))?;
+        let mut out = *head;
+        *self.input = rest;
+        if self.invert != 0 {
+            for byte in &mut out {
+                *byte ^= self.invert;
+            }
         }
         Ok(out)
     }

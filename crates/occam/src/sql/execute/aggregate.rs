@@ -66,6 +66,15 @@ impl<'a> AggregateOp<'a> {
             .collect()
     }
 
+    /// Whether only the number of input rows matters: one group (no GROUP BY), aggregates without an
+    /// argument (`count(*)`), and not a `Finalize Aggregate` (which merges its input's states).
+    fn counts_rows_only(&self) -> bool {
+        self.group_by.is_empty()
+            && self.sets.len() == 1
+            && self.phase != AggregatePhase::Finalize
+            && self.aggregates.iter().all(|a| a.arg.is_none() && a.order_by.is_empty() && a.grouping.is_empty())
+    }
+
     /// Folds one input row into a group's aggregates.
     fn fold_row(
         &self,
@@ -118,6 +127,22 @@ impl<'a> AggregateOp<'a> {
         let mut values: Row = Vec::with_capacity(self.group_by.len());
         let mut encoded: Vec<u8> = Vec::new();
         let single_set = self.sets.len() == 1;
+        if self.counts_rows_only() {
+            // Its rows' values are never looked at: the input steps over them where it can without building
+            // them (a table read without decoding, or decoding only what its filter reads), and whatever it
+            // cannot step over is read below.
+            loop {
+                let rows = input.skip(usize::MAX, ctx)?;
+                if rows == 0 {
+                    break;
+                }
+                for fold in &mut groups[0].folds {
+                    if let Fold::InInputOrder(accumulator) = fold {
+                        accumulator.update_repeated(&Value::Null, rows)?;
+                    }
+                }
+            }
+        }
         for_each_batch(input, ctx, |batch, ctx| {
             for row in batch {
                 values.clear();

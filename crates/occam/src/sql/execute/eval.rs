@@ -2,6 +2,7 @@
 //! resolved by the binder and run through `sql::scalar` and `sql::functions`; subqueries run their
 //! physical plans (`ExecContext::subplans`), uncorrelated ones once per statement.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -19,6 +20,18 @@ pub fn passes(filter: Option<&BoundExpr>, row: &[Value], ctx: &mut ExecContext) 
         None => Ok(true),
         Some(filter) => Ok(matches!(eval(filter, row, ctx)?, Value::Bool(true))),
     }
+}
+
+/// An operand's value, borrowed when it is a column of `row` or a literal (a filter `name = 'x'` compares
+/// each row's text in place instead of copying it), else evaluated.
+fn operand<'v>(expr: &'v BoundExpr, row: &'v [Value], ctx: &mut ExecContext) -> Result<Cow<'v, Value>> {
+    Ok(match expr {
+        BoundExpr::Literal(value) => Cow::Borrowed(value),
+        BoundExpr::Column(index) => {
+            Cow::Borrowed(row.get(*index).ok_or_else(|| Error::internal("column out of range"))?)
+        }
+        _ => Cow::Owned(eval(expr, row, ctx)?),
+    })
 }
 
 pub fn eval_all(exprs: &[BoundExpr], row: &[Value], ctx: &mut ExecContext) -> Result<Row> {
@@ -74,8 +87,8 @@ pub fn eval(expr: &BoundExpr, row: &[Value], ctx: &mut ExecContext) -> Result<Va
             }
         },
         BoundExpr::Binary { op, sig, left, right } => {
-            let l = eval(left, row, ctx)?;
-            let r = eval(right, row, ctx)?;
+            let l = operand(left, row, ctx)?;
+            let r = operand(right, row, ctx)?;
             if *op == scalar::BinaryOp::Concat {
                 let bytes = concat_bytes(&l) + concat_bytes(&r);
                 ctx.memory.value_limit().check(bytes, || functions::alloc_request_too_large(bytes))?;

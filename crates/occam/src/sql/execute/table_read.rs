@@ -83,6 +83,8 @@ pub struct TableReader<'a> {
     current: Option<ScanIter<'a>>,
     /// Entries stepped over without returning a row since the last interrupt check.
     skipped: usize,
+    /// The allocation the next row is decoded into: a row the filter rejects leaves it here for the next.
+    spare: Row,
 }
 
 impl<'a> TableReader<'a> {
@@ -126,35 +128,58 @@ impl<'a> TableReader<'a> {
             }
             spans.extend(ranges);
         }
-        Ok(TableReader { read, id, spans: spans.into(), current: None, skipped: 0 })
+        Ok(TableReader { read, id, spans: spans.into(), current: None, skipped: 0, spare: Vec::new() })
     }
 
     /// The next row that passes the filter, with its storage key.
     pub fn next_row(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<(Bytes, Row)>> {
-        loop {
-            let Some((key, row)) = self.next_unfiltered(ctx)? else { return Ok(None) };
-            if passes(self.read.filter.as_ref(), &row, ctx)? {
+        let mut row = std::mem::take(&mut self.spare);
+        while let Some(key) = self.next_unfiltered(&mut row, ctx)? {
+            if self.passes(&row, ctx)? {
                 return Ok(Some((key, row)));
             }
-            if let Some(stats) = ctx.stats_mut(self.id) {
-                stats.rows_filtered += 1;
-            }
-            self.step_over(ctx)?;
         }
+        self.spare = row;
+        Ok(None)
     }
 
-    /// Steps over up to `n` rows without decoding them when every entry the read walks is a row it
-    /// returns (the primary key's tree, no filter to apply); how many it stepped over (0 when it cannot).
+    /// Steps over up to `n` rows that pass the filter without building them: without decoding them when
+    /// every entry the read walks is a row it returns (the primary key's tree, no filter to apply), else
+    /// decoding each into one reused allocation to apply the filter. How many it stepped over.
     pub fn skip(&mut self, n: usize, ctx: &mut ExecContext<'a>) -> Result<usize> {
-        if self.read.filter.is_some() || self.read.index.is_some() {
-            return Ok(0);
-        }
         let mut skipped = 0;
-        while skipped < n && self.next_stored(ctx)?.is_some() {
-            skipped += 1;
-            self.step_over(ctx)?;
+        if self.read.filter.is_none() && self.read.index.is_none() {
+            while skipped < n && self.next_stored(ctx)?.is_some() {
+                skipped += 1;
+                self.step_over(ctx)?;
+            }
+            return Ok(skipped);
         }
+        let mut row = std::mem::take(&mut self.spare);
+        while skipped < n {
+            if self.next_unfiltered(&mut row, ctx)?.is_none() {
+                break;
+            }
+            if self.passes(&row, ctx)? {
+                skipped += 1;
+                self.step_over(ctx)?;
+            }
+        }
+        self.spare = row;
         Ok(skipped)
+    }
+
+    /// Whether `row` passes the read's filter; a row it rejects is counted (`Rows Filtered`) and stepped
+    /// over.
+    fn passes(&mut self, row: &[Value], ctx: &mut ExecContext<'a>) -> Result<bool> {
+        if passes(self.read.filter.as_ref(), row, ctx)? {
+            return Ok(true);
+        }
+        if let Some(stats) = ctx.stats_mut(self.id) {
+            stats.rows_filtered += 1;
+        }
+        self.step_over(ctx)?;
+        Ok(false)
     }
 
     /// Counts an entry read without a row to show for it: a read whose filter rejects millions of rows
@@ -168,30 +193,36 @@ impl<'a> TableReader<'a> {
         Ok(())
     }
 
-    /// A stored row, decoding only the columns the query reads.
-    fn decode(&self, value: &[u8]) -> Result<Row> {
-        match &self.read.columns {
-            Some(needed) => self.read.table.decode_row_columns(value, needed),
-            None => self.read.table.decode_row(value),
-        }
+    /// Decodes a stored row into `row`, only the columns the query reads.
+    fn decode(&self, value: &[u8], row: &mut Row) -> Result<()> {
+        self.read.table.decode_row_into(value, self.read.columns.as_deref(), row)
     }
 
-    fn next_unfiltered(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<(Bytes, Row)>> {
+    /// The next row of the spans, before the filter, decoded into `row`; its storage key.
+    fn next_unfiltered(&mut self, row: &mut Row, ctx: &mut ExecContext<'a>) -> Result<Option<Bytes>> {
         let table = &self.read.table;
         loop {
             let (key, value) = match self.next_stored(ctx)? {
                 None => return Ok(None),
-                Some(Stored::Fetched(key, value)) => return Ok(Some((key.into(), self.decode(&value)?))),
+                Some(Stored::Fetched(key, value)) => {
+                    self.decode(&value, row)?;
+                    return Ok(Some(key.into()));
+                }
                 Some(Stored::Scanned(key, value)) => (key, value),
             };
-            let Some(index) = &self.read.index else { return Ok(Some((key, self.decode(&value)?))) };
+            let Some(index) = &self.read.index else {
+                self.decode(&value, row)?;
+                return Ok(Some(key));
+            };
             let mut row_key = table.key_prefix.clone();
             row_key.extend_from_slice(index.entry_primary_key(table, &value)?);
             if self.read.index_only {
-                return Ok(Some((row_key.into(), entry_row(table, index, &key, &value)?)));
+                *row = entry_row(table, index, &key, &value)?;
+                return Ok(Some(row_key.into()));
             }
             if let Some(stored) = ctx.txn.get(&row_key)? {
-                return Ok(Some((row_key.into(), self.decode(&stored)?)));
+                self.decode(&stored, row)?;
+                return Ok(Some(row_key.into()));
             }
             self.step_over(ctx)?;
         }
