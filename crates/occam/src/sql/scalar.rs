@@ -48,6 +48,31 @@ pub enum BinaryOp {
 }
 
 impl BinaryOp {
+    /// A comparison `a op b` written as `b op' a` (other operators unchanged).
+    pub fn commuted(self) -> BinaryOp {
+        match self {
+            BinaryOp::Lt => BinaryOp::Gt,
+            BinaryOp::LtEq => BinaryOp::GtEq,
+            BinaryOp::Gt => BinaryOp::Lt,
+            BinaryOp::GtEq => BinaryOp::LtEq,
+            other => other,
+        }
+    }
+
+    /// Whether comparison `a op b` holds for operands with `a.cmp(b) == ordering` (false for an operator
+    /// that is no comparison).
+    pub fn holds(self, ordering: Ordering) -> bool {
+        match self {
+            BinaryOp::Eq => ordering == Ordering::Equal,
+            BinaryOp::NotEq => ordering != Ordering::Equal,
+            BinaryOp::Lt => ordering == Ordering::Less,
+            BinaryOp::LtEq => ordering != Ordering::Greater,
+            BinaryOp::Gt => ordering == Ordering::Greater,
+            BinaryOp::GtEq => ordering != Ordering::Less,
+            _ => false,
+        }
+    }
+
     /// The operator as PostgreSQL names it in error messages (`+`, `<>`, `~~` for LIKE).
     pub fn symbol(&self) -> &'static str {
         match self {
@@ -864,14 +889,7 @@ pub fn eval_binary(op: BinaryOp, left: &Value, right: &Value, sig: &BinarySignat
             let ordering = compare(left, right).ok_or_else(|| {
                 Error::internal(format!("cannot compare {left:?} with {right:?} ({} {})", sig.left, sig.right))
             })?;
-            Ok(Value::Bool(match op {
-                BinaryOp::Eq => ordering == Ordering::Equal,
-                BinaryOp::NotEq => ordering != Ordering::Equal,
-                BinaryOp::Lt => ordering == Ordering::Less,
-                BinaryOp::LtEq => ordering != Ordering::Greater,
-                BinaryOp::Gt => ordering == Ordering::Greater,
-                _ => ordering != Ordering::Less,
-            }))
+            Ok(Value::Bool(op.holds(ordering)))
         }
         BinaryOp::Concat => match (left, right) {
             (Value::Bytea(a), Value::Bytea(b)) => Ok(Value::Bytea([a.as_slice(), b.as_slice()].concat())),

@@ -247,6 +247,20 @@ fn restore_normalized_away(input: &mut &[u8], value: &mut Value) -> Result<()> {
     Ok(())
 }
 
+/// Steps over a value written by [`encode_stored_value`], returning its bytes: for the types whose stored
+/// value is its key component alone (not numeric, jsonb or arrays), comparing two such byte strings orders
+/// the values as [`encode_value`] orders them.
+pub fn stored_value_bytes<'a>(input: &mut &'a [u8], data_type: &DataType) -> Result<&'a [u8]> {
+    let start = *input;
+    skip_stored_value(input, data_type)?;
+    Ok(&start[..start.len() - input.len()])
+}
+
+/// Whether a component (key or stored) is NULL.
+pub fn is_null_component(component: &[u8]) -> bool {
+    component.first() == Some(&NULL)
+}
+
 /// Steps over a value written by [`encode_stored_value`].
 pub fn skip_stored_value(input: &mut &[u8], data_type: &DataType) -> Result<()> {
     let present = input.first() == Some(&PRESENT);

@@ -29,6 +29,7 @@ mod result;
 mod series;
 mod set_operation;
 mod sort;
+mod stored_filter;
 mod system_scan;
 mod table_read;
 mod values;

@@ -10,6 +10,7 @@ use std::collections::VecDeque;
 use std::ops::Bound;
 
 use super::eval::{eval, passes};
+use super::stored_filter::{StoredFilter, Verdict};
 use super::{Batch, ExecContext, Operator};
 use crate::catalog::{Index, Table};
 use crate::error::Result;
@@ -85,6 +86,8 @@ pub struct TableReader<'a> {
     skipped: usize,
     /// The allocation the next row is decoded into: a row the filter rejects leaves it here for the next.
     spare: Row,
+    /// The filter's comparisons checked on stored rows before decoding them.
+    stored_filter: Option<StoredFilter>,
 }
 
 impl<'a> TableReader<'a> {
@@ -128,14 +131,19 @@ impl<'a> TableReader<'a> {
             }
             spans.extend(ranges);
         }
-        Ok(TableReader { read, id, spans: spans.into(), current: None, skipped: 0, spare: Vec::new() })
+        // An index-only read's rows are rebuilt from index entries, not decoded from stored rows.
+        let stored_filter = match &read.filter {
+            Some(filter) if !read.index_only => StoredFilter::new(&read.table, filter, ctx.params),
+            _ => None,
+        };
+        Ok(TableReader { read, id, spans: spans.into(), current: None, skipped: 0, spare: Vec::new(), stored_filter })
     }
 
     /// The next row that passes the filter, with its storage key.
     pub fn next_row(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<(Bytes, Row)>> {
         let mut row = std::mem::take(&mut self.spare);
-        while let Some(key) = self.next_unfiltered(&mut row, ctx)? {
-            if self.passes(&row, ctx)? {
+        while let Some((key, passed)) = self.next_candidate(&mut row, true, ctx)? {
+            if passed || self.passes(&row, ctx)? {
                 return Ok(Some((key, row)));
             }
         }
@@ -144,8 +152,9 @@ impl<'a> TableReader<'a> {
     }
 
     /// Steps over up to `n` rows that pass the filter without building them: without decoding them when
-    /// every entry the read walks is a row it returns (the primary key's tree, no filter to apply), else
-    /// decoding each into one reused allocation to apply the filter. How many it stepped over.
+    /// every entry the read walks is a row it returns (the primary key's tree, no filter to apply) or the
+    /// filter is decided on the stored bytes, else decoding each into one reused allocation to apply the
+    /// filter. How many it stepped over.
     pub fn skip(&mut self, n: usize, ctx: &mut ExecContext<'a>) -> Result<usize> {
         let mut skipped = 0;
         if self.read.filter.is_none() && self.read.index.is_none() {
@@ -157,10 +166,8 @@ impl<'a> TableReader<'a> {
         }
         let mut row = std::mem::take(&mut self.spare);
         while skipped < n {
-            if self.next_unfiltered(&mut row, ctx)?.is_none() {
-                break;
-            }
-            if self.passes(&row, ctx)? {
+            let Some((_, passed)) = self.next_candidate(&mut row, false, ctx)? else { break };
+            if passed || self.passes(&row, ctx)? {
                 skipped += 1;
                 self.step_over(ctx)?;
             }
@@ -175,11 +182,15 @@ impl<'a> TableReader<'a> {
         if passes(self.read.filter.as_ref(), row, ctx)? {
             return Ok(true);
         }
+        self.reject(ctx)?;
+        Ok(false)
+    }
+
+    fn reject(&mut self, ctx: &mut ExecContext<'a>) -> Result<()> {
         if let Some(stats) = ctx.stats_mut(self.id) {
             stats.rows_filtered += 1;
         }
-        self.step_over(ctx)?;
-        Ok(false)
+        self.step_over(ctx)
     }
 
     /// Counts an entry read without a row to show for it: a read whose filter rejects millions of rows
@@ -193,39 +204,70 @@ impl<'a> TableReader<'a> {
         Ok(())
     }
 
-    /// Decodes a stored row into `row`, only the columns the query reads.
-    fn decode(&self, value: &[u8], row: &mut Row) -> Result<()> {
-        self.read.table.decode_row_into(value, self.read.columns.as_deref(), row)
-    }
-
-    /// The next row of the spans, before the filter, decoded into `row`; its storage key.
-    fn next_unfiltered(&mut self, row: &mut Row, ctx: &mut ExecContext<'a>) -> Result<Option<Bytes>> {
+    /// The next row of the spans the stored filter does not reject: its storage key, and whether it is
+    /// known to pass the filter (then it is decoded into `row` only if `decode`; otherwise it always is).
+    fn next_candidate(
+        &mut self,
+        row: &mut Row,
+        decode: bool,
+        ctx: &mut ExecContext<'a>,
+    ) -> Result<Option<(Bytes, bool)>> {
         let table = &self.read.table;
         loop {
             let (key, value) = match self.next_stored(ctx)? {
                 None => return Ok(None),
-                Some(Stored::Fetched(key, value)) => {
-                    self.decode(&value, row)?;
-                    return Ok(Some(key.into()));
-                }
+                Some(Stored::Fetched(key, value)) => (key.into(), value.into()),
                 Some(Stored::Scanned(key, value)) => (key, value),
             };
             let Some(index) = &self.read.index else {
-                self.decode(&value, row)?;
-                return Ok(Some(key));
+                match self.accept(&value, row, decode, ctx)? {
+                    Some(passed) => return Ok(Some((key, passed))),
+                    None => continue,
+                }
             };
             let mut row_key = table.key_prefix.clone();
             row_key.extend_from_slice(index.entry_primary_key(table, &value)?);
             if self.read.index_only {
                 *row = entry_row(table, index, &key, &value)?;
-                return Ok(Some(row_key.into()));
+                return Ok(Some((row_key.into(), false)));
             }
-            if let Some(stored) = ctx.txn.get(&row_key)? {
-                self.decode(&stored, row)?;
-                return Ok(Some(row_key.into()));
+            match ctx.txn.get(&row_key)? {
+                Some(stored) => {
+                    if let Some(passed) = self.accept(&stored, row, decode, ctx)? {
+                        return Ok(Some((row_key.into(), passed)));
+                    }
+                }
+                None => self.step_over(ctx)?,
             }
-            self.step_over(ctx)?;
         }
+    }
+
+    /// Checks a stored row against the stored filter and decodes it into `row` unless that is not needed:
+    /// None when rejected, else whether it is known to pass the whole filter.
+    fn accept(
+        &mut self,
+        stored: &[u8],
+        row: &mut Row,
+        decode: bool,
+        ctx: &mut ExecContext<'a>,
+    ) -> Result<Option<bool>> {
+        let verdict = match &self.stored_filter {
+            Some(filter) => filter.check(&self.read.table, stored)?,
+            None if self.read.filter.is_none() => Verdict::Passed,
+            None => Verdict::Undecided,
+        };
+        let passed = match verdict {
+            Verdict::Rejected => {
+                self.reject(ctx)?;
+                return Ok(None);
+            }
+            Verdict::Passed => true,
+            Verdict::Undecided => false,
+        };
+        if decode || !passed {
+            self.read.table.decode_row_into(stored, self.read.columns.as_deref(), row)?;
+        }
+        Ok(Some(passed))
     }
 
     /// The next stored entry the spans hold: a row of the primary key's tree or an index entry (ranges),

@@ -394,14 +394,7 @@ fn comparison<'e>(
         return Some((*op, right));
     }
     if part.matches(right, offset, table) && is_value(left) {
-        let flipped = match op {
-            BinaryOp::Lt => BinaryOp::Gt,
-            BinaryOp::LtEq => BinaryOp::GtEq,
-            BinaryOp::Gt => BinaryOp::Lt,
-            BinaryOp::GtEq => BinaryOp::LtEq,
-            other => *other,
-        };
-        return Some((flipped, left));
+        return Some((op.commuted(), left));
     }
     None
 }

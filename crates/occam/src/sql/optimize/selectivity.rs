@@ -149,27 +149,7 @@ fn compare(a: &Value, b: &Value) -> Ordering {
 
 /// Whether `value op constant` holds for a comparison operator.
 fn satisfies(value: &Value, op: BinaryOp, constant: &Value) -> bool {
-    let ordering = compare(value, constant);
-    match op {
-        BinaryOp::Eq => ordering == Ordering::Equal,
-        BinaryOp::NotEq => ordering != Ordering::Equal,
-        BinaryOp::Lt => ordering == Ordering::Less,
-        BinaryOp::LtEq => ordering != Ordering::Greater,
-        BinaryOp::Gt => ordering == Ordering::Greater,
-        BinaryOp::GtEq => ordering != Ordering::Less,
-        _ => false,
-    }
-}
-
-/// `a op b` written as `b op' a`.
-fn commute(op: BinaryOp) -> BinaryOp {
-    match op {
-        BinaryOp::Lt => BinaryOp::Gt,
-        BinaryOp::LtEq => BinaryOp::GtEq,
-        BinaryOp::Gt => BinaryOp::Lt,
-        BinaryOp::GtEq => BinaryOp::LtEq,
-        other => other,
-    }
+    op.holds(compare(value, constant))
 }
 
 fn is_inequality(op: BinaryOp) -> bool {
@@ -366,7 +346,7 @@ impl<'a> Restriction<'a> {
             return Some((column, operand, op));
         }
         if let (Some(column), Some(operand)) = (self.column(right), Self::operand(left)) {
-            return Some((column, operand, commute(op)));
+            return Some((column, operand, op.commuted()));
         }
         None
     }
