@@ -18,7 +18,7 @@ use chrono::Duration;
 
 use crate::error::{sqlstate, Error, Result};
 use crate::types::zone::session_zone;
-use crate::types::{binary, text, ArrayElement, DataType, Value};
+use crate::types::{binary, float_cmp, text, ArrayElement, DataType, Value};
 
 /// A binary operator on scalar values (AND/OR are three-valued logic in the executor, not here).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1314,16 +1314,6 @@ pub fn common_type(a: &DataType, b: &DataType) -> Option<DataType> {
             Some(if datetime_rank(a) >= datetime_rank(b) { *a } else { *b })
         }
         _ => None,
-    }
-}
-
-/// Float comparison as PostgreSQL's float8_cmp: NaN equals NaN and sorts above everything; -0 = 0.
-fn float_cmp(a: f64, b: f64) -> Ordering {
-    match (a.is_nan(), b.is_nan()) {
-        (true, true) => Ordering::Equal,
-        (true, false) => Ordering::Greater,
-        (false, true) => Ordering::Less,
-        _ => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
     }
 }
 

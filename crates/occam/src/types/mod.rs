@@ -596,6 +596,16 @@ impl fmt::Display for DataType {
 }
 
 /// One SQL value. Integers of every width are `Int`; the static [`DataType`] says which width it is.
+/// Float comparison as PostgreSQL's float8_cmp: NaN equals NaN and sorts above everything; -0 = 0.
+pub fn float_cmp(a: f64, b: f64) -> Ordering {
+    match (a.is_nan(), b.is_nan()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Greater,
+        (false, true) => Ordering::Less,
+        _ => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Null,
@@ -624,7 +634,7 @@ impl Value {
     }
 
     /// Total order used by ORDER BY, GROUP BY and index keys: NULL sorts last (PostgreSQL's default for
-    /// ASC), NaN sorts above every other float, and values of different variants (which the planner never
+    /// ASC), floats as [`float_cmp`] (-0 equals 0, NaN equals NaN and sorts above every other float), and values of different variants (which the planner never
     /// compares) order by variant.
     pub fn total_cmp(&self, other: &Value) -> Ordering {
         use Value::*;
@@ -634,10 +644,10 @@ impl Value {
             (_, Null) => Ordering::Less,
             (Bool(a), Bool(b)) => a.cmp(b),
             (Int(a), Int(b)) => a.cmp(b),
-            (Float(a), Float(b)) => a.total_cmp(b),
+            (Float(a), Float(b)) => float_cmp(*a, *b),
             (Numeric(a), Numeric(b)) => a.cmp(b),
-            (Int(a), Float(b)) => (*a as f64).total_cmp(b),
-            (Float(a), Int(b)) => a.total_cmp(&(*b as f64)),
+            (Int(a), Float(b)) => float_cmp(*a as f64, *b),
+            (Float(a), Int(b)) => float_cmp(*a, *b as f64),
             (Int(a), Numeric(b)) => numeric::Numeric::from_i64(*a).cmp(b),
             (Numeric(a), Int(b)) => a.cmp(&numeric::Numeric::from_i64(*b)),
             (Text(a), Text(b)) => a.cmp(b),
