@@ -1,6 +1,9 @@
-//! `Sort`: reads its whole input and sorts it by the ORDER BY keys (NULLS FIRST/LAST as asked). Under a
-//! LIMIT it is a top-N sort: it keeps at most about twice the rows LIMIT + OFFSET needs while reading
-//! (selecting the best ones whenever the buffer fills), so memory stays bounded by the limit.
+//! `Sort`: reads its whole input and sorts it by the ORDER BY keys (NULLS FIRST/LAST as asked), stably:
+//! rows with equal keys stay in their input's order. Under a LIMIT it is a top-N sort: it keeps at most
+//! about twice the rows LIMIT + OFFSET needs while reading, and once it holds that many, a row that does
+//! not sort before the last of them is dropped after one comparison. Its answer is the first rows of the
+//! stable sort of its whole input, so a top-N sort of each morsel under a `Gather` followed by one over
+//! their rows in morsel order (`optimize::parallel`) gives exactly the serial answer.
 
 use std::cmp::Ordering;
 
@@ -50,6 +53,45 @@ pub fn compare_values(x: &Value, y: &Value, descending: bool, nulls_first: bool)
     }
 }
 
+/// The first `keep` rows of the stable sort of `input` by `keys`: `rows[..kept]` are the best so far,
+/// sorted (when `kept == keep`, `rows[keep - 1]` is the row a newcomer must sort before), the rest are
+/// newcomers in input order, sorted in whenever they are as many again as the rows kept.
+fn top_n<'a>(
+    input: &mut BoxedOperator<'a>,
+    ctx: &mut ExecContext<'a>,
+    keys: &[SortKey],
+    keep: usize,
+    reservation: &mut Reservation,
+) -> Result<Vec<Row>> {
+    let mut rows: Vec<Row> = Vec::new();
+    let mut kept = 0;
+    let room = keep.max(512).saturating_mul(2);
+    for_each_batch(input, ctx, |batch, _| {
+        if keep == 0 {
+            return Ok(());
+        }
+        let start = rows.len();
+        for row in batch {
+            if kept == keep && compare_rows(&row, &rows[keep - 1], keys) != Ordering::Less {
+                continue;
+            }
+            rows.push(row);
+        }
+        reservation.grow_rows(&rows[start..])?;
+        if rows.len() > room {
+            rows.sort_by(|a, b| compare_rows(a, b, keys));
+            rows.truncate(keep);
+            kept = rows.len();
+            reservation.release();
+            reservation.grow_rows(&rows)?;
+        }
+        Ok(())
+    })?;
+    rows.sort_by(|a, b| compare_rows(a, b, keys));
+    rows.truncate(keep);
+    Ok(rows)
+}
+
 impl<'a> Operator<'a> for SortOp<'a> {
     fn pull(&mut self, ctx: &mut ExecContext<'a>) -> Result<Option<Batch>> {
         if let Some(mut input) = self.input.take() {
@@ -62,25 +104,20 @@ impl<'a> Operator<'a> for SortOp<'a> {
                 None => None,
             };
             let keys = self.keys;
-            let mut rows: Vec<Row> = Vec::new();
             let reservation = self.reservation.get_or_insert_with(|| ctx.memory.reservation());
-            for_each_batch(&mut input, ctx, |batch, _| {
-                reservation.grow_rows(&batch)?;
-                rows.extend(batch);
-                if let Some(keep) = keep {
-                    if keep > 0 && rows.len() > keep.max(512).saturating_mul(2) {
-                        rows.select_nth_unstable_by(keep - 1, |a, b| compare_rows(a, b, keys));
-                        rows.truncate(keep);
-                        reservation.release();
-                        reservation.grow_rows(&rows)?;
-                    }
+            let rows = match keep {
+                None => {
+                    let mut rows: Vec<Row> = Vec::new();
+                    for_each_batch(&mut input, ctx, |batch, _| {
+                        reservation.grow_rows(&batch)?;
+                        rows.extend(batch);
+                        Ok(())
+                    })?;
+                    rows.sort_by(|a, b| compare_rows(a, b, keys));
+                    rows
                 }
-                Ok(())
-            })?;
-            rows.sort_by(|a, b| compare_rows(a, b, keys));
-            if let Some(keep) = keep {
-                rows.truncate(keep);
-            }
+                Some(keep) => top_n(&mut input, ctx, keys, keep, reservation)?,
+            };
             let bytes = self.reservation.as_ref().map_or(0, Reservation::bytes);
             if let Some(stats) = ctx.stats_mut(self.id) {
                 stats.sort_bytes = stats.sort_bytes.max(bytes as u64);

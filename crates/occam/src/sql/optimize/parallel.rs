@@ -1,6 +1,7 @@
 //! Parallel plans: puts a `Gather` under the operators that read their whole input before they hand up a
 //! row (aggregation, sorting), over a full scan of a table large enough to be worth splitting, or over hash
-//! joins that probe with such a scan (the workers share the join's right input).
+//! joins that probe with such a scan (the workers share the join's right input). Aggregates that merge
+//! exactly and top-N sorts are then split: a partial half per morsel in the workers, a final half above.
 //!
 //! A `Gather`'s workers read the table in key ranges (morsels) cut at the bounds of the ANALYZE histogram
 //! of the first primary-key column, taken in key order; the executor (`execute::gather`) hands the rows up
@@ -95,6 +96,27 @@ pub fn parallelize(plan: &mut PhysicalPlan, env: &Environment, next_id: &mut usi
         }
     }
     split_aggregate(plan, next_id);
+    split_top_n(plan, next_id);
+}
+
+/// A top-N sort over a `Gather` becomes `Sort -> Gather -> Sort`: each morsel is sorted down to its best
+/// LIMIT + OFFSET rows in the workers, and the leader sorts those (PostgreSQL's `Gather Merge` over
+/// per-worker sorts does the same job). The sort is stable and morsels come up in key order, so the
+/// answer is the serial one's even among ties (`execute::sort`).
+fn split_top_n(plan: &mut PhysicalPlan, next_id: &mut usize) {
+    let Node::Sort { input, keys, limit: Some(count) } = &mut plan.node else { return };
+    let Node::Gather { input: gathered, splits, .. } = &mut input.node else { return };
+    if count.limit.is_none() || !count.limit.iter().chain(&count.offset).all(thread_safe) {
+        return;
+    }
+    let below =
+        std::mem::replace(&mut **gathered, PhysicalPlan { id: 0, node: Node::Result, estimate: Estimate::default() });
+    // Per morsel at most the rows the whole keeps, and at most its rows.
+    let rows = (plan.estimate.rows * (splits.len() + 1) as f64).min(below.estimate.rows);
+    let partial = Node::Sort { input: Box::new(below), keys: keys.clone(), limit: Some(count.clone()) };
+    **gathered = PhysicalPlan { id: *next_id, node: partial, estimate: Estimate { rows, ..plan.estimate } };
+    *next_id += 1;
+    input.estimate.rows = rows;
 }
 
 /// An aggregation over a `Gather` whose aggregates all merge exactly ([`functions::splits`]) becomes
