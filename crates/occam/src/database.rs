@@ -327,4 +327,8 @@ impl crate::sql::optimize::Estimates for Database {
     fn table_statistics(&self, table: &crate::catalog::Table) -> Option<Arc<crate::statistics::TableStatistics>> {
         Database::table_statistics(self, table.id)
     }
+
+    fn epoch(&self) -> u64 {
+        self.inner.activity.epoch()
+    }
 }

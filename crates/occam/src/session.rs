@@ -44,6 +44,7 @@ use crate::sql::execute::{
 };
 use crate::sql::explain;
 use crate::sql::functions::FunctionContext;
+use crate::sql::optimize::PlanCache;
 use crate::sql::parse;
 use crate::sql::plan::{self, Plan, PlannedStatement};
 use crate::sql::privileges;
@@ -207,10 +208,28 @@ pub struct PreparedStatement {
     statement: Option<Statement>,
     /// The plan, for statements that have one, with the catalog version it was bound against, and the
     /// search path its names were looked up through.
-    plan: Mutex<Option<(Vec<String>, Arc<PlannedStatement>)>>,
+    plan: Mutex<Option<KeptPlan>>,
     /// Whether a client was told `columns` (Parse / Describe): a re-plan must then keep them. False for
     /// the session's own cache of simple-protocol statements, whose results describe themselves.
     columns_promised: bool,
+}
+
+/// A prepared statement's bound plan, kept for its later executions, with the physical plan of its query
+/// (kept while the statistics and settings it was made with hold).
+struct KeptPlan {
+    search_path: Vec<String>,
+    planned: Arc<PlannedStatement>,
+    physical: Arc<PlanCache>,
+}
+
+impl KeptPlan {
+    fn new(planned: PlannedStatement) -> Self {
+        KeptPlan {
+            search_path: crate::catalog::schemas::search_path(),
+            planned: Arc::new(planned),
+            physical: Arc::default(),
+        }
+    }
 }
 
 impl PreparedStatement {
@@ -230,26 +249,27 @@ impl PreparedStatement {
         own_ddl: bool,
         statement: &Statement,
         user: &str,
-    ) -> Result<Arc<PlannedStatement>> {
+    ) -> Result<(Arc<PlannedStatement>, Option<Arc<PlanCache>>)> {
         let mut cached = self.plan.lock();
         let version = db.catalog_version();
         let path = crate::catalog::schemas::search_path();
-        if let (Some((planned_path, plan)), false) = (cached.as_ref(), own_ddl) {
-            if plan.catalog_version == version && *planned_path == path {
-                return Ok(plan.clone());
+        if let (Some(kept), false) = (cached.as_ref(), own_ddl) {
+            if kept.planned.catalog_version == version && kept.search_path == path {
+                return Ok((kept.planned.clone(), Some(kept.physical.clone())));
             }
         }
-        let plan = Arc::new(crate::sql::bind::plan_statement_as(catalog, statement, &self.param_types, Some(user))?);
+        let plan = crate::sql::bind::plan_statement_as(catalog, statement, &self.param_types, Some(user))?;
         // The client was told the result's columns when it prepared the statement (RowDescription) and
         // decodes rows by them: a schema change that alters them fails the statement, as in PostgreSQL.
         let shape = |columns: &[Column]| columns.iter().map(|c| (c.name.clone(), c.data_type)).collect::<Vec<_>>();
         if self.columns_promised && shape(&plan.columns) != shape(&self.columns) {
             return Err(Error::unsupported("cached plan must not change result type"));
         }
-        if !own_ddl {
-            *cached = Some((path, plan.clone()));
+        if own_ddl {
+            return Ok((Arc::new(plan), None));
         }
-        Ok(plan)
+        let kept = cached.insert(KeptPlan::new(plan));
+        Ok((kept.planned.clone(), Some(kept.physical.clone())))
     }
 }
 
@@ -779,7 +799,7 @@ impl Session {
                     param_types: planned.param_types.clone(),
                     columns: Arc::from(Vec::new()),
                     statement: Some(Statement::DeclareCursor(declare)),
-                    plan: Mutex::new(Some((crate::catalog::schemas::search_path(), Arc::new(planned)))),
+                    plan: Mutex::new(Some(KeptPlan::new(planned))),
                     columns_promised: true,
                 }
             }
@@ -799,7 +819,7 @@ impl Session {
                     param_types: planned.param_types.clone(),
                     columns: planned.columns.clone(),
                     statement: Some(statement),
-                    plan: Mutex::new(keep.then(|| (crate::catalog::schemas::search_path(), Arc::new(planned)))),
+                    plan: Mutex::new(keep.then(|| KeptPlan::new(planned))),
                     columns_promised: true,
                 }
             }
@@ -877,7 +897,7 @@ impl Session {
             columns: Arc::from(Vec::new()),
             catalog_version,
         };
-        self.run_planned(&planned, &[], in_batch)?;
+        self.run_planned(&planned, None, &[], in_batch)?;
         Ok(command(&format!("COPY {count}")))
     }
 
@@ -1049,8 +1069,8 @@ impl Session {
                     check_copy_endpoint(&copy.endpoint, copy.is_from, self.superuser)?;
                 }
                 check_statement_rules(self.db.rules(), statement)?;
-                let planned = self.plan_checked(statement, prepared)?;
-                self.run_planned(&planned, params, in_batch)
+                let (planned, physical) = self.plan_checked(statement, prepared)?;
+                self.run_planned(&planned, physical.as_deref(), params, in_batch)
             }
         }
     }
@@ -1061,13 +1081,13 @@ impl Session {
         &self,
         statement: &Statement,
         prepared: Option<&PreparedStatement>,
-    ) -> Result<Arc<PlannedStatement>> {
+    ) -> Result<(Arc<PlannedStatement>, Option<Arc<PlanCache>>)> {
         let catalog = self.planning_catalog()?;
         let planned = match prepared {
             Some(prepared) => {
                 prepared.current_plan(&self.db, &catalog, self.did_ddl_in_transaction(), statement, &self.user)?
             }
-            None => Arc::new(crate::sql::bind::plan_statement_as(&catalog, statement, &[], Some(&self.user))?),
+            None => (Arc::new(crate::sql::bind::plan_statement_as(&catalog, statement, &[], Some(&self.user))?), None),
         };
         if !self.superuser {
             privileges::check(&catalog, &self.user, statement)?;
@@ -1096,8 +1116,8 @@ impl Session {
             return Err(Error::new("42P03", format!("cursor \"{}\" already exists", declare.name)));
         }
         check_statement_rules(self.db.rules(), &declare.query)?;
-        let planned = self.plan_checked(&declare.query, prepared)?;
-        let result = self.run_planned(&planned, params, in_batch)?;
+        let (planned, physical) = self.plan_checked(&declare.query, prepared)?;
+        let result = self.run_planned(&planned, physical.as_deref(), params, in_batch)?;
         self.cursors.declare(&declare.name, result, declare.scroll, declare.hold, in_block)?;
         Ok(command("DECLARE CURSOR"))
     }
@@ -1555,7 +1575,14 @@ impl Session {
         Ok(true)
     }
 
-    fn run_planned(&mut self, planned: &PlannedStatement, params: &[Value], in_batch: bool) -> Result<QueryResult> {
+    /// Runs a bound statement; a query's physical plan is the one `physical` keeps when that is still good.
+    fn run_planned(
+        &mut self,
+        planned: &PlannedStatement,
+        physical: Option<&PlanCache>,
+        params: &[Value],
+        in_batch: bool,
+    ) -> Result<QueryResult> {
         if params.len() < planned.param_types.len() {
             return Err(Error::new(
                 sqlstate::UNDEFINED_PARAMETER,
@@ -1882,6 +1909,9 @@ impl Session {
                     _ => 0,
                 };
                 Ok(command(&format!("MERGE {changed}")))
+            }
+            Plan::Query(query) => {
+                execute::execute_query(query, physical, &mut active.txn, params, &functions, &planning)
             }
             other => execute::execute(other, &mut active.txn, params, &functions, &planning),
         }?;

@@ -22,6 +22,7 @@
 //! `Database::estimated_row_count`); the jobs worker reports stored statistics and finished jobs to it.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -66,6 +67,9 @@ pub struct ActivityMark {
 #[derive(Default)]
 pub struct TableActivity {
     tables: Mutex<HashMap<u32, TableState>>,
+    /// Bumped whenever some table's statistics are replaced or it is truncated: a plan kept since is
+    /// planned again (`optimize::PlanCache`).
+    epoch: AtomicU64,
 }
 
 #[derive(Default)]
@@ -105,7 +109,7 @@ impl TableActivity {
             .into_iter()
             .map(|stats| (stats.table_id, TableState { statistics: Some(Arc::new(stats)), ..TableState::default() }))
             .collect();
-        TableActivity { tables: Mutex::new(tables) }
+        TableActivity { tables: Mutex::new(tables), epoch: AtomicU64::new(0) }
     }
 
     /// The statistics of the last ANALYZE of table `table_id`.
@@ -144,6 +148,7 @@ impl TableActivity {
                 table.net_inserted = 0;
                 table.truncated = true;
                 table.truncations += 1;
+                self.epoch.fetch_add(1, Ordering::Relaxed);
             }
             table.net_inserted += change.inserted as i64 - change.deleted as i64;
             table.modified += change.inserted + change.updated + change.deleted;
@@ -202,6 +207,11 @@ impl TableActivity {
 
     /// An ANALYZE job stored `stats`, read at a snapshot taken after `mark`: they replace older cached
     /// statistics, and the changes counted up to the mark are now part of them.
+    /// Changes whenever what the statistics say of some table may have changed (see `epoch`).
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Relaxed)
+    }
+
     pub fn analyzed(&self, stats: Arc<TableStatistics>, mark: &ActivityMark) {
         let mut tables = self.tables.lock();
         let table = tables.entry(stats.table_id).or_default();
@@ -209,6 +219,7 @@ impl TableActivity {
             return;
         }
         table.statistics = Some(stats);
+        self.epoch.fetch_add(1, Ordering::Relaxed);
         table.modified = table.modified.saturating_sub(mark.modified);
         if table.truncations == mark.truncations {
             table.net_inserted -= mark.net_inserted;

@@ -42,7 +42,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::session::QueryResult;
 use crate::sql::functions::FunctionContext;
-use crate::sql::optimize::{self, Environment, Estimates, Settings};
+use crate::sql::optimize::{self, Environment, Estimates, PlanCache, Settings};
 use crate::sql::plan::physical::{Node, PhysicalPlan, PhysicalQuery};
 use crate::sql::plan::{BoundExpr, Plan, QueryPlan, Source};
 use crate::txn::{RowLock, Transaction};
@@ -259,24 +259,39 @@ pub fn execute(
     planning: &Planning,
 ) -> Result<QueryResult> {
     match plan {
-        Plan::Query(query) => {
-            if let Some(lock) = query.locking {
-                return Err(Error::internal(format!("{} runs through execute_locking_query", lock.sql())));
-            }
-            check_no_nested_locking(query)?;
-            let physical = optimize::plan_query(query, &planning.environment(txn));
-            let rows = {
-                let mut ctx = ExecContext::for_query(txn, params, functions, &physical, &planning.memory, false);
-                run(&physical.root, &mut ctx)?
-            };
-            Ok(QueryResult::Rows { columns: query.columns.clone(), tag: format!("SELECT {}", rows.len()), rows })
-        }
+        Plan::Query(query) => execute_query(query, None, txn, params, functions, planning),
         Plan::Insert(insert) => modify::insert(insert, txn, params, functions, planning, None, None),
         Plan::Update(update) => modify::update(update, txn, params, functions, planning, None, None),
         Plan::Delete(delete) => modify::delete(delete, txn, params, functions, planning, None, None),
         Plan::Truncate { tables, .. } => modify::truncate(tables, txn, params, functions, planning),
         _ => Err(Error::internal("executed by the session")),
     }
+}
+
+/// Runs a query without a locking clause, by the plan `cache` keeps for it when that is still good (a
+/// prepared statement's, `optimize::PlanCache`), else by a new one.
+pub fn execute_query(
+    query: &QueryPlan,
+    cache: Option<&PlanCache>,
+    txn: &mut Transaction,
+    params: &[Value],
+    functions: &FunctionContext,
+    planning: &Planning,
+) -> Result<QueryResult> {
+    if let Some(lock) = query.locking {
+        return Err(Error::internal(format!("{} runs through execute_locking_query", lock.sql())));
+    }
+    check_no_nested_locking(query)?;
+    let env = planning.environment(txn);
+    let physical = match cache {
+        Some(cache) => cache.plan_query(query, &env),
+        None => Arc::new(optimize::plan_query(query, &env)),
+    };
+    let rows = {
+        let mut ctx = ExecContext::for_query(txn, params, functions, &physical, &planning.memory, false);
+        run(&physical.root, &mut ctx)?
+    };
+    Ok(QueryResult::Rows { columns: query.columns.clone(), tag: format!("SELECT {}", rows.len()), rows })
 }
 
 /// Runs a query with a locking clause: its rows are returned as by [`execute`], and the rows it returned

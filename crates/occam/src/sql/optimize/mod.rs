@@ -44,6 +44,10 @@ pub trait Estimates {
     fn table_rows(&self, table: &Table) -> Option<f64>;
     /// The table's last ANALYZE.
     fn table_statistics(&self, table: &Table) -> Option<Arc<TableStatistics>>;
+    /// A number that changes whenever some table's statistics change (a kept plan is then planned again).
+    fn epoch(&self) -> u64 {
+        0
+    }
 }
 
 /// No estimates at all: every table gets PostgreSQL's default guesses.
@@ -144,6 +148,78 @@ pub fn plan_query(query: &QueryPlan, env: &Environment) -> PhysicalQuery {
     let mut root = planner.query(query);
     parallel::parallelize(&mut root, env, &mut planner.next_id);
     PhysicalQuery { root, subplans: planner.subplans, node_count: planner.next_id }
+}
+
+/// The physical plan of a prepared statement's query, kept from one execution to the next as PostgreSQL
+/// keeps a generic plan: a plan depends on the parameters' types, not their values (key ranges are
+/// evaluated when the read opens), so it is planned again only when what it was planned with changed: the
+/// planner settings, the statistics (an ANALYZE, automatic or not, or a TRUNCATE anywhere) or the size of
+/// a table it reads (by more than [`SIZE_DRIFT`]), or when it
+/// would run at a snapshot older than the one it was planned at (which might not see an index it reads:
+/// an index is usable from a commit on). The bound statement it belongs to is bound again, with an empty
+/// cache, when the catalog changes (a new index, one that became usable, a dropped one).
+#[derive(Default)]
+pub struct PlanCache(parking_lot::Mutex<Option<CachedPlan>>);
+
+struct CachedPlan {
+    settings: Settings,
+    epoch: u64,
+    snapshot: Timestamp,
+    /// The estimated rows of each table the plan reads, when it was made.
+    sizes: Vec<(Arc<Table>, Option<f64>)>,
+    plan: Arc<PhysicalQuery>,
+}
+
+/// How far a table's estimated rows may move (as a fraction of the larger count) before a plan kept for
+/// it is made again: a table that grows from six rows to a million is planned again long before the
+/// automatic ANALYZE (which waits for a 10 % change too) has run.
+const SIZE_DRIFT: f64 = 0.1;
+
+/// The estimated rows of each table `plan` reads.
+fn table_sizes(plan: &PhysicalQuery, estimates: &dyn Estimates) -> Vec<(Arc<Table>, Option<f64>)> {
+    let subplans = plan.subplans.iter().flat_map(|(_, subplan)| subplan.table_reads());
+    let mut tables: Vec<Arc<Table>> =
+        plan.root.table_reads().into_iter().chain(subplans).map(|read| Arc::clone(&read.table)).collect();
+    tables.sort_by_key(|table| table.id);
+    tables.dedup_by_key(|table| table.id);
+    tables.into_iter().map(|table| (Arc::clone(&table), estimates.table_rows(&table))).collect()
+}
+
+/// Whether every table's estimated rows are still near what they were (see [`SIZE_DRIFT`]).
+fn sizes_hold(sizes: &[(Arc<Table>, Option<f64>)], estimates: &dyn Estimates) -> bool {
+    sizes.iter().all(|(table, then)| match (*then, estimates.table_rows(table)) {
+        (Some(then), Some(now)) => (then - now).abs() <= SIZE_DRIFT * then.max(now),
+        (None, None) => true,
+        _ => false,
+    })
+}
+
+impl std::fmt::Debug for PlanCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PlanCache")
+    }
+}
+
+impl PlanCache {
+    /// The kept plan of `query` when it is still good for `env`, else a new one, kept.
+    pub fn plan_query(&self, query: &QueryPlan, env: &Environment) -> Arc<PhysicalQuery> {
+        let epoch = env.estimates.epoch();
+        let mut cached = self.0.lock();
+        if let Some(kept) = cached.as_ref() {
+            if kept.settings == env.settings
+                && kept.epoch == epoch
+                && kept.snapshot <= env.snapshot
+                && sizes_hold(&kept.sizes, env.estimates)
+            {
+                return Arc::clone(&kept.plan);
+            }
+        }
+        let plan = Arc::new(plan_query(query, env));
+        let sizes = table_sizes(&plan, env.estimates);
+        *cached =
+            Some(CachedPlan { settings: env.settings, epoch, snapshot: env.snapshot, sizes, plan: Arc::clone(&plan) });
+        plan
+    }
 }
 
 /// Plans the read of the rows an UPDATE or DELETE changes: the table's rows that pass `filter`.
@@ -1034,4 +1110,46 @@ fn hash_compatible(a: &DataType, b: &DataType) -> bool {
                     | DataType::Timestamptz
                     | DataType::Bytea
             ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::plan::Plan;
+    use crate::Database;
+
+    #[test]
+    fn a_kept_plan_is_planned_again_only_when_what_it_was_planned_with_changed() {
+        // PostgreSQL mode: ANALYZE is done when the statement returns.
+        let config = crate::Config { compat: crate::CompatMode::Postgres, ..crate::Config::default() };
+        let db = Database::open(&config).unwrap();
+        let mut session = db.session("admin").unwrap();
+        for sql in ["CREATE TABLE kept (id int PRIMARY KEY, v int)", "INSERT INTO kept VALUES (1, 2)"] {
+            session.execute_batch(sql).into_iter().for_each(|result| drop(result.unwrap()));
+        }
+        let statement = crate::sql::parse::parse("SELECT v FROM kept WHERE id = $1").unwrap().remove(0);
+        let planned = crate::sql::bind::plan_statement(&db.catalog(), &statement, &[DataType::Int4]).unwrap();
+        let Plan::Query(query) = &planned.plan else { panic!("a query") };
+        let settings = db.planner_defaults();
+        let env = |snapshot: Timestamp, settings: Settings| Environment { snapshot, estimates: &db, settings };
+        let cache = PlanCache::default();
+
+        let first = cache.plan_query(query, &env(10, settings));
+        assert!(Arc::ptr_eq(&first, &cache.plan_query(query, &env(10, settings))));
+        assert!(Arc::ptr_eq(&first, &cache.plan_query(query, &env(11, settings))), "a later snapshot keeps it");
+        let older = cache.plan_query(query, &env(9, settings));
+        assert!(!Arc::ptr_eq(&first, &older), "an older snapshot might not see an index the plan reads");
+
+        let switched = Settings { enable_indexscan: false, ..settings };
+        let other = cache.plan_query(query, &env(9, switched));
+        assert!(!Arc::ptr_eq(&older, &other), "other planner settings");
+        assert!(Arc::ptr_eq(&other, &cache.plan_query(query, &env(9, switched))));
+
+        session.execute_batch("ANALYZE kept").into_iter().for_each(|result| drop(result.unwrap()));
+        let analyzed = cache.plan_query(query, &env(9, switched));
+        assert!(!Arc::ptr_eq(&other, &analyzed), "new statistics");
+
+        session.execute_batch("INSERT INTO kept VALUES (2, 3)").into_iter().for_each(|result| drop(result.unwrap()));
+        assert!(!Arc::ptr_eq(&analyzed, &cache.plan_query(query, &env(9, switched))), "the table doubled");
+    }
 }
