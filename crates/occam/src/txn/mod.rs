@@ -132,7 +132,7 @@ struct CommitState {
 /// oldest live one, so commits at or before that can be forgotten; so can the oldest ones when there are
 /// too many keys (an old transaction kept open). Questions about times before `horizon` go to storage.
 struct RecentWrites {
-    newest: HashMap<Vec<u8>, Timestamp>,
+    newest: HashMap<Vec<u8>, Timestamp, KeyHashing>,
     /// Each remembered commit's timestamp, when it was made, and its keys, oldest first.
     commits: VecDeque<(Timestamp, Instant, Vec<Vec<u8>>)>,
     /// Every commit after this time is remembered.
@@ -140,12 +140,57 @@ struct RecentWrites {
     keys: usize,
 }
 
+/// Hashing of storage keys for [`RecentWrites`]: xxh3 with a seed drawn once per process. SipHash (the
+/// standard map's) was the biggest single cost of a bulk load's COMMIT; a seed no client knows keeps
+/// clients from choosing keys that collide.
+#[derive(Clone, Copy)]
+struct KeyHashing(u64);
+
+impl Default for KeyHashing {
+    fn default() -> Self {
+        static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+        KeyHashing(*SEED.get_or_init(|| {
+            use std::hash::{BuildHasher, Hasher};
+            std::collections::hash_map::RandomState::new().build_hasher().finish()
+        }))
+    }
+}
+
+impl std::hash::BuildHasher for KeyHashing {
+    type Hasher = KeyHasher;
+
+    fn build_hasher(&self) -> KeyHasher {
+        KeyHasher(self.0)
+    }
+}
+
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = xxhash_rust::xxh3::xxh3_64_with_seed(bytes, self.0);
+    }
+
+    fn write_usize(&mut self, length: usize) {
+        // A byte string's length prefix: its hash covers the length already, so this only mixes it in.
+        self.0 ^= (length as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 impl RecentWrites {
     /// Keys remembered at most; beyond, the oldest commits are forgotten.
     const MAX_KEYS: usize = 1 << 20;
+    /// A commit of more keys than this (a bulk load) is not remembered key by key: everything before it
+    /// is forgotten instead, so validations of snapshots older than it go to storage (rare: only
+    /// transactions that overlapped it) and its own keys cost nothing to record.
+    const MAX_KEYS_PER_COMMIT: usize = 1 << 16;
 
     fn new(horizon: Timestamp) -> RecentWrites {
-        RecentWrites { newest: HashMap::new(), commits: VecDeque::new(), horizon, keys: 0 }
+        RecentWrites { newest: HashMap::default(), commits: VecDeque::new(), horizon, keys: 0 }
     }
 
     /// Whether `key` has a version committed after `since`; `None` when that is before the horizon.
@@ -166,8 +211,16 @@ impl RecentWrites {
     }
 
     /// Remembers the keys of commit `ts` (the newest so far), then forgets commits no transaction can ask
-    /// about: those at or before `oldest_snapshot`, and the oldest beyond [`Self::MAX_KEYS`].
+    /// about: those at or before `oldest_snapshot`, and the oldest beyond [`Self::MAX_KEYS`]. A commit of
+    /// more than [`Self::MAX_KEYS_PER_COMMIT`] keys moves the horizon to itself instead.
     fn record(&mut self, ts: Timestamp, keys: Vec<Vec<u8>>, oldest_snapshot: Timestamp) {
+        if keys.len() > Self::MAX_KEYS_PER_COMMIT {
+            self.newest.clear();
+            self.commits.clear();
+            self.keys = 0;
+            self.horizon = ts;
+            return;
+        }
         for key in &keys {
             self.newest.insert(key.clone(), ts);
         }

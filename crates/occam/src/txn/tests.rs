@@ -263,6 +263,34 @@ fn an_old_snapshot_past_the_horizon_still_conflicts() {
     fresh.commit().unwrap();
 }
 
+/// A commit of more keys than `MAX_KEYS_PER_COMMIT` is not remembered key by key: the horizon moves to
+/// it, so a transaction that began before it (and wrote one of its keys) is validated against storage and
+/// still loses, one that began after it commits, and later commits are remembered again.
+#[test]
+fn a_bulk_commit_moves_the_horizon_instead_of_being_remembered() {
+    let m = manager();
+    let mut overlapping = m.begin();
+    overlapping.put(b"k00007".to_vec(), b"mine".to_vec());
+    let mut other = m.begin();
+    other.put(b"other".to_vec(), b"untouched".to_vec());
+    let mut bulk = m.begin();
+    for i in 0..=RecentWrites::MAX_KEYS_PER_COMMIT {
+        bulk.put(format!("k{i:05}").into_bytes(), b"loaded".to_vec());
+    }
+    let bulk_ts = bulk.commit().unwrap();
+    {
+        let state = m.commit.lock();
+        assert_eq!(state.recent.horizon, bulk_ts);
+        assert_eq!(state.recent.keys, 0);
+    }
+    assert_eq!(overlapping.commit().unwrap_err().code, "40001");
+    other.commit().unwrap();
+    let mut after = m.begin();
+    after.put(b"k00007".to_vec(), b"after".to_vec());
+    after.commit().unwrap();
+    assert!(m.commit.lock().recent.keys > 0, "commits after it are remembered again");
+}
+
 // ---- Version garbage collection (gc.rs) ----
 
 fn commit_put(m: &Arc<TxnManager>, key: &[u8], value: &[u8]) -> Timestamp {
