@@ -881,15 +881,22 @@ impl Transaction {
         self.writes.get(key).map(Option::as_deref)
     }
 
-    /// The committed row at `key` as of the snapshot, not looking at own writes.
+    /// The committed row at `key` as of the snapshot, not looking at own writes: the first stored entry
+    /// from the key's version at the snapshot on, if it is a version of this key. The range has no upper
+    /// bound because bounding it costs every sorted run of the LSM tree a second seek in its data block
+    /// (a tenth of a primary-key lookup's time); the key check does the bound's work.
     fn get_committed(&self, key: &[u8]) -> Result<Option<Bytes>> {
-        let mut iter = self.manager.storage.scan(
-            Bound::Included(versioned_key(key, self.start_ts)),
-            Bound::Included(versioned_key(key, 0)),
-            false,
-        );
+        let mut iter =
+            self.manager.storage.scan(Bound::Included(versioned_key(key, self.start_ts)), Bound::Unbounded, false);
         match iter.next() {
-            Some(entry) => decode_version(entry?.1),
+            Some(entry) => {
+                let (stored, value) = entry?;
+                if split_versioned(&stored)?.0 == key {
+                    decode_version(value)
+                } else {
+                    Ok(None)
+                }
+            }
             None => Ok(None),
         }
     }

@@ -291,6 +291,21 @@ fn a_bulk_commit_moves_the_horizon_instead_of_being_remembered() {
     assert!(m.commit.lock().recent.keys > 0, "commits after it are remembered again");
 }
 
+/// A point read whose key has no version at the snapshot finds nothing, not the next key's row: the
+/// read's range has no upper bound (see `get_committed`).
+#[test]
+fn a_point_read_never_returns_the_next_keys_row() {
+    let m = manager();
+    commit_put(&m, b"k2", b"two");
+    let reader = m.begin();
+    commit_put(&m, b"k1", b"one, too new");
+    assert_eq!(reader.get(b"k1").unwrap(), None);
+    assert_eq!(reader.get(b"k0").unwrap(), None);
+    assert_eq!(reader.get(b"k3").unwrap(), None, "past every key");
+    assert_eq!(reader.get(b"k2").unwrap().as_deref(), Some(&b"two"[..]));
+    assert_eq!(m.begin().get(b"k1").unwrap().as_deref(), Some(&b"one, too new"[..]));
+}
+
 // ---- Version garbage collection (gc.rs) ----
 
 fn commit_put(m: &Arc<TxnManager>, key: &[u8], value: &[u8]) -> Timestamp {
