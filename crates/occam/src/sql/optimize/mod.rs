@@ -154,10 +154,10 @@ pub fn plan_query(query: &QueryPlan, env: &Environment) -> PhysicalQuery {
 /// keeps a generic plan: a plan depends on the parameters' types, not their values (key ranges are
 /// evaluated when the read opens), so it is planned again only when what it was planned with changed: the
 /// planner settings, the statistics (an ANALYZE, automatic or not, or a TRUNCATE anywhere) or the size of
-/// a table it reads (by more than [`SIZE_DRIFT`]), or when it
-/// would run at a snapshot older than the one it was planned at (which might not see an index it reads:
-/// an index is usable from a commit on). The bound statement it belongs to is bound again, with an empty
-/// cache, when the catalog changes (a new index, one that became usable, a dropped one).
+/// a table it reads (by more than [`SIZE_DRIFT`]), or when it would run at a snapshot older than the one
+/// it was planned at (which might not see an index it reads: an index is usable from a commit on). The
+/// bound statement it belongs to is bound again, with an empty cache, when the catalog changes (a new
+/// index, one that became usable, a dropped one).
 #[derive(Default)]
 pub struct PlanCache(parking_lot::Mutex<Option<CachedPlan>>);
 
