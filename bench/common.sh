@@ -92,3 +92,33 @@ load_seconds() { # psql...
   ended=$(date +%s.%N)
   awk -v a="$started" -v b="$ended" 'BEGIN { printf "%.1f", b - a }'
 }
+
+# CPU time (clock ticks) used so far by occam and by PostgreSQL's postmaster and its children.
+server_cpu_ticks() {
+  local pids="${OCCAM_PID:-}"
+  if [ -f "$WORK/pg/postmaster.pid" ]; then
+    local postmaster
+    postmaster=$(head -1 "$WORK/pg/postmaster.pid")
+    pids="$pids $postmaster $(ps -o pid= --ppid "$postmaster" | tr '\n' ' ')"
+  fi
+  for pid in $pids; do cat "/proc/$pid/stat" 2>/dev/null; done | awk '{ t += $14 + $15 } END { print t + 0 }'
+}
+
+# Waits (at most MAX seconds, default 180) until both servers used under a twentieth of a core for two
+# seconds in a row: what a load leaves running (occam's compactions and automatic ANALYZE, PostgreSQL's
+# autovacuum and checkpointer) then no longer shares the cores with the queries being timed. Prints the
+# seconds waited to stderr.
+wait_until_idle() {
+  local max=${1:-180} waited=0 quiet=0 before after
+  local ticks_per_second
+  ticks_per_second=$(getconf CLK_TCK)
+  before=$(server_cpu_ticks)
+  while ((waited < max && quiet < 2)); do
+    sleep 1
+    waited=$((waited + 1))
+    after=$(server_cpu_ticks)
+    if ((20 * (after - before) < ticks_per_second)); then quiet=$((quiet + 1)); else quiet=0; fi
+    before=$after
+  done
+  echo "servers idle after ${waited}s" >&2
+}

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Query engine benchmark: the workshop's transactions table and reference 004's orders / order_items /
 # customers shape, loaded into occam (`--compat postgres`, so both run the same DDL) and into a PostgreSQL 15
-# started here, in the same run. Every query runs RUNS times on each (after one warm-up); the median time
-# as psql's \timing reports it is printed per query, with the ratio occam / PostgreSQL, plus load times.
+# started here, in the same run. Once both servers are idle after the load (see `wait_until_idle`), every
+# query runs RUNS times on each (after one warm-up); the median time as psql's \timing reports it is
+# printed per query, with the ratio occam / PostgreSQL, plus load times.
 #
 #   bench/queries.sh                 # ROWS=1000000 transactions and orders, RUNS=5
 #   ROWS=100000 RUNS=3 bench/queries.sh
@@ -83,6 +84,7 @@ echo "loading $ROWS transactions, $ROWS orders, $((ROWS / 10)) customers, $((ROW
 pg_load=$(load_seconds "${PSQL_PG[@]}")
 occam_load=$(load_seconds "${PSQL_OCCAM[@]}")
 
+wait_until_idle
 printf '%-40s %12s %12s %8s\n' "query ($ROWS rows, median of $RUNS)" "occam ms" "PG ms" "ratio"
 printf '%-40s %12s %12s %8s\n' "load (2,500-row INSERT ... SELECT)" "${occam_load}s" "${pg_load}s" \
   "$(awk -v o="$occam_load" -v p="$pg_load" 'BEGIN { printf "%.2fx", o / p }')"
