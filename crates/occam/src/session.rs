@@ -223,12 +223,9 @@ struct KeptPlan {
 }
 
 impl KeptPlan {
-    fn new(planned: PlannedStatement) -> Self {
-        KeptPlan {
-            search_path: crate::catalog::schemas::search_path(),
-            planned: Arc::new(planned),
-            physical: Arc::default(),
-        }
+    /// `planned`, bound through the names of `search_path`, with no physical plan yet.
+    fn new(planned: PlannedStatement, search_path: Vec<String>) -> Self {
+        KeptPlan { search_path, planned: Arc::new(planned), physical: Arc::default() }
     }
 }
 
@@ -268,7 +265,7 @@ impl PreparedStatement {
         if own_ddl {
             return Ok((Arc::new(plan), None));
         }
-        let kept = cached.insert(KeptPlan::new(plan));
+        let kept = cached.insert(KeptPlan::new(plan, path));
         Ok((kept.planned.clone(), Some(kept.physical.clone())))
     }
 }
@@ -799,7 +796,7 @@ impl Session {
                     param_types: planned.param_types.clone(),
                     columns: Arc::from(Vec::new()),
                     statement: Some(Statement::DeclareCursor(declare)),
-                    plan: Mutex::new(Some(KeptPlan::new(planned))),
+                    plan: Mutex::new(Some(KeptPlan::new(planned, crate::catalog::schemas::search_path()))),
                     columns_promised: true,
                 }
             }
@@ -819,7 +816,7 @@ impl Session {
                     param_types: planned.param_types.clone(),
                     columns: planned.columns.clone(),
                     statement: Some(statement),
-                    plan: Mutex::new(keep.then(|| KeptPlan::new(planned))),
+                    plan: Mutex::new(keep.then(|| KeptPlan::new(planned, crate::catalog::schemas::search_path()))),
                     columns_promised: true,
                 }
             }
@@ -1992,7 +1989,8 @@ impl Session {
                         self.drop_temporary_tables()?;
                         "DISCARD ALL"
                     }
-                    // Plans are re-planned when the catalog changes; the cache of query strings goes.
+                    // The cache of query strings goes. Prepared statements keep their plans: those are made
+                    // again by themselves when the catalog, statistics or settings change (`PlanCache`).
                     DiscardTarget::Plans => {
                         self.statement_cache.clear();
                         "DISCARD PLANS"

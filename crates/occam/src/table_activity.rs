@@ -205,13 +205,13 @@ impl TableActivity {
         })
     }
 
-    /// An ANALYZE job stored `stats`, read at a snapshot taken after `mark`: they replace older cached
-    /// statistics, and the changes counted up to the mark are now part of them.
     /// Changes whenever what the statistics say of some table may have changed (see `epoch`).
     pub fn epoch(&self) -> u64 {
         self.epoch.load(Ordering::Relaxed)
     }
 
+    /// An ANALYZE job stored `stats`, read at a snapshot taken after `mark`: they replace older cached
+    /// statistics, and the changes counted up to the mark are now part of them.
     pub fn analyzed(&self, stats: Arc<TableStatistics>, mark: &ActivityMark) {
         let mut tables = self.tables.lock();
         let table = tables.entry(stats.table_id).or_default();

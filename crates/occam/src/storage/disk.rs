@@ -96,6 +96,7 @@ pub struct FjallStorage {
     space: parking_lot::Mutex<(Instant, bool)>,
     /// Versions removed since the collector last sealed the memtable (see [`REMOVALS_PER_MEMTABLE`]).
     removals: std::sync::atomic::AtomicU64,
+    /// When the collector last sealed the memtable (see [`MIN_SEAL_INTERVAL`]).
     sealed: parking_lot::Mutex<Instant>,
     /// Held (locked) for as long as the storage is open; the last fields, so that fjall is closed first.
     _lock: File,

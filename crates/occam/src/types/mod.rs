@@ -595,7 +595,6 @@ impl fmt::Display for DataType {
     }
 }
 
-/// One SQL value. Integers of every width are `Int`; the static [`DataType`] says which width it is.
 /// Float comparison as PostgreSQL's float8_cmp: NaN equals NaN and sorts above everything; -0 = 0.
 pub fn float_cmp(a: f64, b: f64) -> Ordering {
     match (a.is_nan(), b.is_nan()) {
@@ -606,6 +605,7 @@ pub fn float_cmp(a: f64, b: f64) -> Ordering {
     }
 }
 
+/// One SQL value. Integers of every width are `Int`; the static [`DataType`] says which width it is.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     Null,
@@ -634,8 +634,8 @@ impl Value {
     }
 
     /// Total order used by ORDER BY, GROUP BY and index keys: NULL sorts last (PostgreSQL's default for
-    /// ASC), floats as [`float_cmp`] (-0 equals 0, NaN equals NaN and sorts above every other float), and values of different variants (which the planner never
-    /// compares) order by variant.
+    /// ASC), floats as [`float_cmp`] (-0 equals 0, NaN equals NaN and sorts above every other float), and
+    /// values of different variants (which the planner never compares) order by variant.
     pub fn total_cmp(&self, other: &Value) -> Ordering {
         use Value::*;
         match (self, other) {

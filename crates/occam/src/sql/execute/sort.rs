@@ -53,9 +53,9 @@ pub fn compare_values(x: &Value, y: &Value, descending: bool, nulls_first: bool)
     }
 }
 
-/// The first `keep` rows of the stable sort of `input` by `keys`: `rows[..kept]` are the best so far,
-/// sorted (when `kept == keep`, `rows[keep - 1]` is the row a newcomer must sort before), the rest are
-/// newcomers in input order, sorted in whenever they are as many again as the rows kept.
+/// The first `keep` rows of the stable sort of `input` by `keys`. Rows are gathered in input order; once
+/// there are more than `room`, they are sorted and cut to the best `keep`, and from then on (`full`)
+/// `rows[keep - 1]` is the row a newcomer must sort before to be gathered at all.
 fn top_n<'a>(
     input: &mut BoxedOperator<'a>,
     ctx: &mut ExecContext<'a>,
@@ -64,7 +64,7 @@ fn top_n<'a>(
     reservation: &mut Reservation,
 ) -> Result<Vec<Row>> {
     let mut rows: Vec<Row> = Vec::new();
-    let mut kept = 0;
+    let mut full = false;
     let room = keep.max(512).saturating_mul(2);
     for_each_batch(input, ctx, |batch, _| {
         if keep == 0 {
@@ -72,7 +72,7 @@ fn top_n<'a>(
         }
         let start = rows.len();
         for row in batch {
-            if kept == keep && compare_rows(&row, &rows[keep - 1], keys) != Ordering::Less {
+            if full && compare_rows(&row, &rows[keep - 1], keys) != Ordering::Less {
                 continue;
             }
             rows.push(row);
@@ -81,7 +81,7 @@ fn top_n<'a>(
         if rows.len() > room {
             rows.sort_by(|a, b| compare_rows(a, b, keys));
             rows.truncate(keep);
-            kept = rows.len();
+            full = true;
             reservation.release();
             reservation.grow_rows(&rows)?;
         }

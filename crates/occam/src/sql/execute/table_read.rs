@@ -214,11 +214,7 @@ impl<'a> TableReader<'a> {
     ) -> Result<Option<(Bytes, bool)>> {
         let table = &self.read.table;
         loop {
-            let (key, value) = match self.next_stored(ctx)? {
-                None => return Ok(None),
-                Some(Stored::Fetched(key, value)) => (key.into(), value.into()),
-                Some(Stored::Scanned(key, value)) => (key, value),
-            };
+            let Some((key, value)) = self.next_stored(ctx)? else { return Ok(None) };
             let Some(index) = &self.read.index else {
                 match self.accept(&value, row, decode, ctx)? {
                     Some(passed) => return Ok(Some((key, passed))),
@@ -272,11 +268,11 @@ impl<'a> TableReader<'a> {
 
     /// The next stored entry the spans hold: a row of the primary key's tree or an index entry (ranges),
     /// or a row fetched by its key (points, only on the primary key).
-    fn next_stored(&mut self, ctx: &ExecContext<'a>) -> Result<Option<Stored>> {
+    fn next_stored(&mut self, ctx: &ExecContext<'a>) -> Result<Option<(Bytes, Bytes)>> {
         loop {
             if let Some(scan) = &mut self.current {
                 match scan.next() {
-                    Some(entry) => return entry.map(|(key, value)| Some(Stored::Scanned(key, value))),
+                    Some(entry) => return entry.map(Some),
                     None => self.current = None,
                 }
             }
@@ -285,18 +281,12 @@ impl<'a> TableReader<'a> {
                 Some(Span::Range(start, end)) => self.current = Some(ctx.txn.scan(start, end, self.read.backward)),
                 Some(Span::Point(key)) => {
                     if let Some(value) = ctx.txn.get(&key)? {
-                        return Ok(Some(Stored::Fetched(key, value)));
+                        return Ok(Some((key.into(), value.into())));
                     }
                 }
             }
         }
     }
-}
-
-/// An entry [`TableReader::next_stored`] found: scanned (views into storage) or fetched by key (copies).
-enum Stored {
-    Scanned(Bytes, Bytes),
-    Fetched(Vec<u8>, Vec<u8>),
 }
 
 fn end_of(prefix: &[u8]) -> Bound<Vec<u8>> {
